@@ -1,0 +1,156 @@
+//! The errors services return, in domain terms.
+//!
+//! `web` maps each [`DomainError`] to a status code and each [`ValidationError`] to a
+//! localized message (its [`ValidationError::message_id`] is a Fluent message id), so
+//! the same refusal reads the same in the portal and in the CLI.
+
+use std::error::Error as StdError;
+
+/// Why a service refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The object does not exist, or exists where the caller may not see it. Both
+    /// answer the same so that ids from another account reveal nothing.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; `field` names the input that collided.
+    #[error("conflict on {field}")]
+    Conflict {
+        /// Which input collided, for example `email` or `group_name`.
+        field: &'static str,
+    },
+    /// The input is understood but refused; the variant says why.
+    #[error("validation failed: {0}")]
+    Validation(#[from] ValidationError),
+    /// Like `Validation`, naming the form field that holds the problem.
+    #[error("{field}: {error}")]
+    Invalid {
+        /// The form field, for example `username` or `password`.
+        field: &'static str,
+        /// What is wrong with it.
+        error: ValidationError,
+    },
+    /// The caller is known but may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// Storage or another port failed; the detail is for the log only.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn StdError + Send + Sync>),
+}
+
+impl DomainError {
+    /// A refusal attributed to one form field.
+    pub fn invalid(field: &'static str, error: ValidationError) -> Self {
+        Self::Invalid { field, error }
+    }
+
+    /// The validation problem inside this error, with or without a field.
+    pub fn validation(&self) -> Option<&ValidationError> {
+        match self {
+            Self::Validation(error) | Self::Invalid { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Wraps any error from a port as [`DomainError::Internal`].
+    pub fn internal(error: impl StdError + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(error))
+    }
+}
+
+/// A refusal the user can fix; each has a localized message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    #[error("the email address is malformed")]
+    EmailMalformed,
+    #[error("a required field is empty")]
+    Required,
+    #[error("a name is too long")]
+    NameTooLong,
+    #[error("the group name is too long")]
+    GroupNameTooLong,
+    #[error("the group name is reserved")]
+    GroupNameReserved,
+    #[error("the password is too short")]
+    PasswordTooShort,
+    #[error("the password is too long")]
+    PasswordTooLong,
+    #[error("the password is too common")]
+    PasswordTooCommon,
+    #[error("the password contains the username")]
+    PasswordContainsUsername,
+    #[error("the passwords do not match")]
+    PasswordMismatch,
+    #[error("the new password equals the old one")]
+    PasswordUnchanged,
+    #[error("the current password is wrong")]
+    CurrentPasswordWrong,
+    #[error("the user does not exist")]
+    NonExistentUser,
+    #[error("the user is already a member")]
+    AlreadyMember,
+    #[error("the last administrator cannot be removed")]
+    LastAdministrator,
+    #[error("built-in groups cannot be deleted")]
+    BuiltinGroup,
+    #[error("the username is taken")]
+    UsernameTaken,
+    #[error("the group name is taken")]
+    GroupNameTaken,
+    #[error("the account name is too long")]
+    AccountNameTooLong,
+    #[error("unknown language")]
+    UnknownLocale,
+}
+
+impl ValidationError {
+    /// The Fluent message id that explains this refusal to a person.
+    pub fn message_id(&self) -> &'static str {
+        match self {
+            Self::EmailMalformed => "error-email-malformed",
+            Self::Required => "error-required",
+            Self::NameTooLong => "error-name-too-long",
+            Self::GroupNameTooLong => "error-group-name-too-long",
+            Self::GroupNameReserved => "error-group-name-reserved",
+            Self::PasswordTooShort => "error-password-too-short",
+            Self::PasswordTooLong => "error-password-too-long",
+            Self::PasswordTooCommon => "error-password-too-common",
+            Self::PasswordContainsUsername => "error-password-contains-username",
+            Self::PasswordMismatch => "error-password-mismatch",
+            Self::PasswordUnchanged => "error-password-unchanged",
+            Self::CurrentPasswordWrong => "error-current-password-wrong",
+            Self::NonExistentUser => "error-non-existent-user",
+            Self::AlreadyMember => "error-already-member",
+            Self::LastAdministrator => "error-last-administrator",
+            Self::BuiltinGroup => "error-builtin-group",
+            Self::UsernameTaken => "error-username-taken",
+            Self::GroupNameTaken => "error-group-name-taken",
+            Self::AccountNameTooLong => "error-account-name-too-long",
+            Self::UnknownLocale => "error-unknown-locale",
+        }
+    }
+
+    /// Every variant, so a test can prove each message exists in every language.
+    pub const ALL: &'static [ValidationError] = &[
+        Self::EmailMalformed,
+        Self::Required,
+        Self::NameTooLong,
+        Self::GroupNameTooLong,
+        Self::GroupNameReserved,
+        Self::PasswordTooShort,
+        Self::PasswordTooLong,
+        Self::PasswordTooCommon,
+        Self::PasswordContainsUsername,
+        Self::PasswordMismatch,
+        Self::PasswordUnchanged,
+        Self::CurrentPasswordWrong,
+        Self::NonExistentUser,
+        Self::AlreadyMember,
+        Self::LastAdministrator,
+        Self::BuiltinGroup,
+        Self::UsernameTaken,
+        Self::GroupNameTaken,
+        Self::AccountNameTooLong,
+        Self::UnknownLocale,
+    ];
+}

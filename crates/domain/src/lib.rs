@@ -1,0 +1,21 @@
+//! Sealpost's domain: what the service *is*, independent of HTTP, SMTP and SQL.
+//!
+//! Layout:
+//! - [`types`]: newtypes parsed at the boundary (`EmailAddress`, `GroupName`, …);
+//!   once a value has one of these types it is known to be valid.
+//! - [`model`]: the records services hand out (`User`, `Account`, `Group`, …).
+//! - [`error`]: [`DomainError`] and [`ValidationError`], the only errors services return.
+//! - [`ports`]: the traits storage implements ([`ports::Store`]) and the [`ports::Clock`].
+//! - [`policy`]: who may do what ([`policy::Actor`], [`policy::AccountScope`]).
+//! - [`services`]: the operations the web portal and the CLI call.
+//!
+//! Nothing here performs I/O except through a port.
+
+pub mod error;
+pub mod model;
+pub mod policy;
+pub mod ports;
+pub mod services;
+pub mod types;
+
+pub use error::{DomainError, ValidationError};

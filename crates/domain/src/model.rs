@@ -1,0 +1,203 @@
+//! The records services hand out. Plain data: no behaviour beyond small helpers.
+
+use crate::types::{AccountId, AccountNumber, EmailAddress, GroupId, Locale, Timestamp, UserId};
+
+/// Where a user stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    /// Known by address (for example a recipient) but has never set a password.
+    Pending,
+    /// May log in.
+    Active,
+    /// May not log in; every session ended when it was locked.
+    Locked,
+}
+
+impl UserStatus {
+    /// The value stored in the `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Locked => "locked",
+        }
+    }
+
+    /// Reads the stored value; anything unknown is treated as locked (fail closed).
+    pub fn from_stored(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "active" => Self::Active,
+            _ => Self::Locked,
+        }
+    }
+}
+
+/// One person, identified by their email address across every account.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: UserId,
+    pub email: EmailAddress,
+    pub first_name: String,
+    pub last_name: String,
+    pub status: UserStatus,
+    /// Set when someone else chose the password (temporary password, "Force password
+    /// expiration"): the next login can only set a new one.
+    pub must_change_password: bool,
+    /// The user's own language setting; `None` follows the browser.
+    pub locale: Option<Locale>,
+    /// Operators run the service and manage every account.
+    pub operator: bool,
+    pub created_at: Timestamp,
+    /// Who created this user, for the account administrators' view of "their" users.
+    pub created_by: Option<UserId>,
+    pub last_login_at: Option<Timestamp>,
+}
+
+impl User {
+    /// "First Last", as lists show it.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// A user together with their password hash, for logging in only.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    /// PHC string (argon2id); `None` for users who never set a password.
+    pub password_hash: Option<String>,
+}
+
+/// What a new user is made of.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: EmailAddress,
+    pub first_name: String,
+    pub last_name: String,
+    pub password_hash: Option<String>,
+    pub status: UserStatus,
+    pub must_change_password: bool,
+    pub locale: Option<Locale>,
+    pub created_by: Option<UserId>,
+    pub created_at: Timestamp,
+}
+
+/// A tenant: one organisation.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: AccountId,
+    pub number: AccountNumber,
+    pub name: String,
+    pub default_locale: Locale,
+    pub created_at: Timestamp,
+}
+
+/// A group of an account; membership in any group makes a user a member (sender).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: GroupId,
+    pub account_id: AccountId,
+    /// Stored name; for the built-in group it is a key shown translated.
+    pub name: String,
+    /// The built-in "Account Administrators" group cannot be deleted or renamed.
+    pub builtin: bool,
+    pub created_at: Timestamp,
+    pub member_count: i64,
+}
+
+/// A row of a group's member list.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user: User,
+    pub added_at: Timestamp,
+    pub added_by: Option<UserId>,
+}
+
+/// What kind of session a login opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Everything the user may do.
+    Full,
+    /// Opened with a password someone else set: can only set a new password or log out.
+    PasswordChangeOnly,
+}
+
+impl SessionKind {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::PasswordChangeOnly => "password_change_only",
+        }
+    }
+
+    /// Reads the stored value; unknown values give the weaker kind.
+    pub fn from_stored(value: &str) -> Self {
+        if value == "full" {
+            Self::Full
+        } else {
+            Self::PasswordChangeOnly
+        }
+    }
+}
+
+/// A server-side session. The cookie holds a random id; only its hash is stored.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id_hash: String,
+    pub user_id: UserId,
+    /// The synchronizer token every form of this session carries.
+    pub csrf_token: String,
+    pub kind: SessionKind,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// Something that happened, for the audit trail.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub at: Timestamp,
+    pub actor: Option<UserId>,
+    pub account_id: Option<AccountId>,
+    /// Dotted verb such as `group.member_added`.
+    pub action: String,
+    /// What it happened to, for example the member's address.
+    pub target: String,
+    /// The client address, when there was one.
+    pub ip: Option<String>,
+    /// `ok` or `refused`.
+    pub outcome: String,
+}
+
+/// A page of users, in address order.
+#[derive(Debug, Clone)]
+pub struct UserPage {
+    pub users: Vec<User>,
+    /// The address to continue after, when there is a next page.
+    pub next_after: Option<String>,
+}
+
+/// Who may appear in a users list.
+#[derive(Debug, Clone)]
+pub enum UserVisibility {
+    /// Operators see everyone.
+    All,
+    /// Account administrators see the members of these accounts and the users they created.
+    Administrator {
+        accounts: Vec<AccountId>,
+        creator: UserId,
+    },
+}
+
+/// A query of the users list.
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    pub visibility: UserVisibility,
+    /// Lower-case address prefix typed into the search box.
+    pub prefix: Option<String>,
+    /// Continue after this address (keyset pagination).
+    pub after: Option<String>,
+    pub limit: u32,
+}

@@ -1,0 +1,123 @@
+//! Accounts (tenants): creating them, listing them, and the scope check every
+//! account-level page starts with.
+
+use sealpost_crypto::token;
+
+use super::Services;
+use crate::error::{DomainError, ValidationError};
+use crate::model::{Account, Member};
+use crate::policy::{AccountScope, Actor};
+use crate::types::{AccountName, AccountNumber, EmailAddress, Locale};
+
+/// Account numbers are seven digits, random so they reveal nothing about how many
+/// accounts exist.
+const NUMBER_RANGE: (u64, u64) = (1_000_000, 9_999_999);
+
+impl Services {
+    /// The proof that `actor` may administer the account with this number, or
+    /// `NotFound`: an account the actor may not administer does not exist for them.
+    pub async fn account_scope(
+        &self,
+        actor: &Actor,
+        number: AccountNumber,
+        ip: Option<&str>,
+    ) -> Result<AccountScope, DomainError> {
+        let account = self.store.account_by_number(number).await?;
+        if !actor.is_operator() && !self.store.is_account_admin(account.id, actor.id()).await? {
+            return Err(DomainError::NotFound);
+        }
+        Ok(AccountScope {
+            account,
+            actor: actor.clone(),
+            ip: ip.map(str::to_owned),
+        })
+    }
+
+    /// The accounts `actor` may administer: all of them for operators.
+    pub async fn administered_accounts(&self, actor: &Actor) -> Result<Vec<Account>, DomainError> {
+        if actor.is_operator() {
+            self.store.list_accounts().await
+        } else {
+            self.store.administered_accounts(actor.id()).await
+        }
+    }
+
+    /// Whether `actor` may use the administration portal at all.
+    pub async fn is_administrator(&self, actor: &Actor) -> Result<bool, DomainError> {
+        Ok(actor.is_operator()
+            || !self
+                .store
+                .administered_accounts(actor.id())
+                .await?
+                .is_empty())
+    }
+
+    /// Creates an account with its Account Administrators group; `admin`, when given,
+    /// must be an existing user's address and becomes its first administrator.
+    /// `actor` is `None` for the command line (whoever holds the database is an operator).
+    pub async fn create_account(
+        &self,
+        actor: Option<&Actor>,
+        name: &str,
+        default_locale: Locale,
+        admin: Option<&str>,
+        ip: Option<&str>,
+    ) -> Result<Account, DomainError> {
+        if actor.is_some_and(|a| !a.is_operator()) {
+            return Err(DomainError::Forbidden);
+        }
+        let name = AccountName::parse(name).map_err(|e| DomainError::invalid("name", e))?;
+        let admin = match admin.map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let email =
+                    EmailAddress::parse(raw).map_err(|e| DomainError::invalid("admin", e))?;
+                let user = self
+                    .store
+                    .user_by_email(&email)
+                    .await?
+                    .ok_or(DomainError::invalid(
+                        "admin",
+                        ValidationError::NonExistentUser,
+                    ))?;
+                Some(user.id)
+            }
+        };
+        for _ in 0..8 {
+            let number = AccountNumber(
+                i64::try_from(
+                    token::random_in(NUMBER_RANGE.0, NUMBER_RANGE.1)
+                        .map_err(DomainError::internal)?,
+                )
+                .unwrap_or(NUMBER_RANGE.0 as i64),
+            );
+            let event = self.event(
+                actor,
+                None,
+                "account.created",
+                &format!("{number} {}", name.as_str()),
+                ip,
+            );
+            match self
+                .store
+                .create_account(number, &name, default_locale, admin, event)
+                .await
+            {
+                Err(DomainError::Conflict { field: "number" }) => continue,
+                other => return other,
+            }
+        }
+        Err(DomainError::internal(std::io::Error::other(
+            "no free account number after 8 tries",
+        )))
+    }
+
+    /// The members of the account's Account Administrators group (for the Details tab).
+    pub async fn account_administrators(
+        &self,
+        scope: &AccountScope,
+    ) -> Result<Vec<Member>, DomainError> {
+        let group = self.store.admin_group(scope.account.id).await?;
+        self.store.list_members(group.id, None, 100).await
+    }
+}

@@ -1,0 +1,280 @@
+//! Logging in and out, sessions, and setting passwords.
+//!
+//! A login with a password someone else chose opens a
+//! [`SessionKind::PasswordChangeOnly`] session; only [`Services::change_password`]
+//! turns it into a full one. Changing a password ends every other session.
+//!
+//! Throttling: each failed login counts against the pair (address, client) and
+//! against the client alone. Past a threshold, further attempts from *that* client
+//! wait an exponentially growing time, so a guesser is slowed to a crawl while the
+//! real user, from their own client, can still log in.
+
+use std::sync::OnceLock;
+
+use sealpost_crypto::password::{self, Verification};
+use sealpost_crypto::token;
+
+use super::{SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS, Services, blocking};
+use crate::error::{DomainError, ValidationError};
+use crate::model::{Session, SessionKind, User, UserStatus};
+use crate::policy::Actor;
+use crate::types::{EmailAddress, Password, Timestamp};
+
+/// Failures per (address, client) before waiting starts.
+const PAIR_FREE_FAILURES: i64 = 5;
+/// Failures per client before waiting starts (many people may share one address).
+const CLIENT_FREE_FAILURES: i64 = 50;
+/// The longest wait, in seconds.
+const MAX_WAIT_SECONDS: i64 = 15 * 60;
+
+/// Why a login was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown address, wrong password, or a user who cannot log in: one answer for all.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Too many failures from this client; try again after this many seconds.
+    #[error("throttled for {0} s")]
+    Throttled(i64),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}
+
+/// A session just opened: the raw token goes into the cookie and nowhere else.
+#[derive(Debug)]
+pub struct OpenedSession {
+    pub token: String,
+    pub session: Session,
+    pub user: User,
+}
+
+fn wait_seconds(failures: i64, free: i64) -> i64 {
+    if failures < free {
+        return 0;
+    }
+    let exponent = u32::try_from((failures - free).min(20)).unwrap_or(20);
+    2_i64.pow(exponent).min(MAX_WAIT_SECONDS)
+}
+
+fn dummy_hash() -> Option<&'static str> {
+    static DUMMY: OnceLock<Option<String>> = OnceLock::new();
+    DUMMY.get_or_init(|| password::dummy_hash().ok()).as_deref()
+}
+
+impl Services {
+    /// Checks an address and password and opens a session.
+    #[tracing::instrument(skip_all, fields(client = client))]
+    pub async fn login(
+        &self,
+        email: &str,
+        typed: &Password,
+        client: &str,
+    ) -> Result<OpenedSession, LoginError> {
+        let now = self.clock.now();
+        let email = EmailAddress::parse(email).map_err(|_| LoginError::InvalidCredentials)?;
+        let pair_key = format!("pair:{}|{}", email, client);
+        let client_key = format!("client:{client}");
+        for (key, free) in [
+            (&pair_key, PAIR_FREE_FAILURES),
+            (&client_key, CLIENT_FREE_FAILURES),
+        ] {
+            if let Some((failures, last)) = self.store.throttle_state(key).await? {
+                let wait = wait_seconds(failures, free) - now.seconds_since(last);
+                if wait > 0 {
+                    return Err(LoginError::Throttled(wait));
+                }
+            }
+        }
+
+        let credentials = self.store.credentials_by_email(&email).await?;
+        let typed_owned = typed.clone();
+        let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
+        // Unknown users are checked against a dummy hash so they take as long to refuse.
+        let verdict = blocking(move || match stored {
+            Some(hash) => password::verify(typed_owned.expose(), &hash),
+            None => {
+                if let Some(dummy) = dummy_hash() {
+                    password::verify(typed_owned.expose(), dummy);
+                }
+                Verification::Mismatch
+            }
+        })
+        .await?;
+
+        let user = match (credentials, verdict) {
+            (Some(c), Verification::Match | Verification::MatchNeedsRehash)
+                if c.user.status == UserStatus::Active =>
+            {
+                c.user
+            }
+            _ => {
+                self.store.throttle_failure(&pair_key, now).await?;
+                self.store.throttle_failure(&client_key, now).await?;
+                let mut event =
+                    self.event(None, None, "session.login", email.as_str(), Some(client));
+                event.outcome = "refused".to_owned();
+                self.store.record_audit(event).await?;
+                return Err(LoginError::InvalidCredentials);
+            }
+        };
+        if verdict == Verification::MatchNeedsRehash {
+            let typed_owned = typed.clone();
+            if let Ok(Ok(hash)) = blocking(move || password::hash(typed_owned.expose())).await {
+                self.store.upgrade_password_hash(user.id, &hash).await?;
+            }
+        }
+        self.store.throttle_clear(&pair_key).await?;
+        self.store.record_login(user.id, now).await?;
+        let actor = Actor { user: user.clone() };
+        self.store
+            .record_audit(self.event(
+                Some(&actor),
+                None,
+                "session.login",
+                email.as_str(),
+                Some(client),
+            ))
+            .await?;
+        let kind = if user.must_change_password {
+            SessionKind::PasswordChangeOnly
+        } else {
+            SessionKind::Full
+        };
+        Ok(self.open_session(user, kind).await?)
+    }
+
+    async fn open_session(
+        &self,
+        user: User,
+        kind: SessionKind,
+    ) -> Result<OpenedSession, DomainError> {
+        let now = self.clock.now();
+        let raw = token::random_token(32).map_err(DomainError::internal)?;
+        let session = Session {
+            id_hash: token::hash_token(&raw),
+            user_id: user.id,
+            csrf_token: token::random_token(32).map_err(DomainError::internal)?,
+            kind,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now.plus_seconds(SESSION_IDLE_SECONDS),
+        };
+        self.store.insert_session(&session).await?;
+        Ok(OpenedSession {
+            token: raw,
+            session,
+            user,
+        })
+    }
+
+    /// The live session behind a cookie value, with its user; `None` when expired,
+    /// ended, or the user can no longer log in. Extends the idle expiry.
+    pub async fn resume_session(
+        &self,
+        raw_token: &str,
+    ) -> Result<Option<(Session, User)>, DomainError> {
+        let now = self.clock.now();
+        let id_hash = token::hash_token(raw_token);
+        let Some(session) = self.store.session(&id_hash, now).await? else {
+            return Ok(None);
+        };
+        if now.seconds_since(session.created_at) > SESSION_ABSOLUTE_SECONDS {
+            self.store.delete_session(&id_hash).await?;
+            return Ok(None);
+        }
+        let user = self.store.user_by_id(session.user_id).await?;
+        if user.status != UserStatus::Active {
+            self.store.delete_session(&id_hash).await?;
+            return Ok(None);
+        }
+        // Write at most once a minute: reads stay reads.
+        if now.seconds_since(session.last_seen_at) >= 60 {
+            self.store
+                .touch_session(&id_hash, now, now.plus_seconds(SESSION_IDLE_SECONDS))
+                .await?;
+        }
+        Ok(Some((session, user)))
+    }
+
+    /// Ends the session behind a cookie value.
+    pub async fn logout(&self, raw_token: &str) -> Result<(), DomainError> {
+        self.store
+            .delete_session(&token::hash_token(raw_token))
+            .await
+    }
+
+    /// Sets a new password chosen by the user themself. `current` must be their
+    /// present password; the new one must pass the policy and differ from it. Every
+    /// session of the user ends; a fresh full session is returned.
+    #[tracing::instrument(skip_all, fields(user = %actor.id()))]
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current: &Password,
+        new: &str,
+        confirmation: &str,
+        client: &str,
+    ) -> Result<OpenedSession, DomainError> {
+        let user = &actor.user;
+        let credentials = self
+            .store
+            .credentials_by_email(&user.email)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let stored = credentials.password_hash.unwrap_or_default();
+        let current_owned = current.clone();
+        let stored_for_current = stored.clone();
+        let current_ok =
+            blocking(move || password::verify(current_owned.expose(), &stored_for_current)).await?;
+        if current_ok == Verification::Mismatch {
+            return Err(ValidationError::CurrentPasswordWrong.into());
+        }
+        let new = Password::new_checked(new, confirmation, &user.email)?;
+        let new_for_check = new.clone();
+        let hash = blocking(move || {
+            if password::verify(new_for_check.expose(), &stored) != Verification::Mismatch {
+                return Err(DomainError::Validation(ValidationError::PasswordUnchanged));
+            }
+            password::hash(new_for_check.expose()).map_err(DomainError::internal)
+        })
+        .await??;
+        let event = self.event(
+            Some(actor),
+            None,
+            "user.password_changed",
+            user.email.as_str(),
+            Some(client),
+        );
+        self.store
+            .set_password(user.id, &hash, false, event)
+            .await?;
+        Ok(self.open_session(user.clone(), SessionKind::Full).await?)
+    }
+}
+
+/// Hashes a password off the executor (for creating users).
+pub(crate) async fn hash_password(password: &Password) -> Result<String, DomainError> {
+    let owned = password.clone();
+    blocking(move || password::hash(owned.expose()))
+        .await?
+        .map_err(DomainError::internal)
+}
+
+/// Seconds a client must still wait, exposed for tests of the policy.
+pub fn throttle_wait_seconds(failures: i64, last_failure: Timestamp, now: Timestamp) -> i64 {
+    (wait_seconds(failures, PAIR_FREE_FAILURES) - now.seconds_since(last_failure)).max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waiting_starts_after_free_failures_and_is_capped() {
+        assert_eq!(wait_seconds(4, PAIR_FREE_FAILURES), 0);
+        assert_eq!(wait_seconds(5, PAIR_FREE_FAILURES), 1);
+        assert_eq!(wait_seconds(8, PAIR_FREE_FAILURES), 8);
+        assert_eq!(wait_seconds(40, PAIR_FREE_FAILURES), MAX_WAIT_SECONDS);
+        assert_eq!(throttle_wait_seconds(8, Timestamp(0), Timestamp(3_000)), 5);
+    }
+}

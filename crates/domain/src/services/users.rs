@@ -1,0 +1,170 @@
+//! Users: created by operators and account administrators ("Add User"), by the
+//! command line, and (later) by recipients registering themselves.
+
+use sealpost_crypto::token;
+
+use super::Services;
+use super::auth::hash_password;
+use crate::error::{DomainError, ValidationError};
+use crate::model::{NewUser, User, UserPage, UserQuery, UserStatus, UserVisibility};
+use crate::policy::Actor;
+use crate::types::{EmailAddress, Locale, Password, PersonName};
+
+/// Users shown per page of the Users list.
+pub const USERS_PER_PAGE: u32 = 50;
+
+/// What the Add User form (and `sealpost user add`) asks for.
+#[derive(Debug, Clone, Default)]
+pub struct CreateUserRequest {
+    pub username: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub password: String,
+    pub confirm_password: String,
+    /// "Force password expiration": the user must choose a new password at first login.
+    pub force_password_change: bool,
+}
+
+impl Services {
+    /// Whether `actor` may open the Users page: operators and account administrators.
+    pub async fn may_manage_users(&self, actor: &Actor) -> Result<bool, DomainError> {
+        self.is_administrator(actor).await
+    }
+
+    /// Creates a user. `actor` is `None` for the command line. Fields are checked in
+    /// the order the form shows them; the first problem is reported with its field.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_user(
+        &self,
+        actor: Option<&Actor>,
+        request: &CreateUserRequest,
+        ip: Option<&str>,
+    ) -> Result<User, DomainError> {
+        if let Some(actor) = actor {
+            if !self.may_manage_users(actor).await? {
+                return Err(DomainError::Forbidden);
+            }
+        }
+        let email = EmailAddress::parse(&request.username)
+            .map_err(|e| DomainError::invalid("username", e))?;
+        let first_name = PersonName::parse(&request.first_name)
+            .map_err(|e| DomainError::invalid("first_name", e))?;
+        let last_name = PersonName::parse(&request.last_name)
+            .map_err(|e| DomainError::invalid("last_name", e))?;
+        let password = Password::new_checked(&request.password, &request.confirm_password, &email)
+            .map_err(|e| {
+                let field = if e == ValidationError::PasswordMismatch {
+                    "confirm_password"
+                } else {
+                    "password"
+                };
+                DomainError::invalid(field, e)
+            })?;
+        if self.store.user_by_email(&email).await?.is_some() {
+            return Err(DomainError::invalid(
+                "username",
+                ValidationError::UsernameTaken,
+            ));
+        }
+        let hash = hash_password(&password).await?;
+        let new = NewUser {
+            email: email.clone(),
+            first_name: first_name.as_str().to_owned(),
+            last_name: last_name.as_str().to_owned(),
+            password_hash: Some(hash),
+            status: UserStatus::Active,
+            must_change_password: request.force_password_change,
+            locale: None,
+            created_by: actor.map(Actor::id),
+            created_at: self.clock.now(),
+        };
+        let event = self.event(actor, None, "user.created", email.as_str(), ip);
+        match self.store.insert_user(new, Some(event)).await {
+            Err(DomainError::Conflict { .. }) => Err(DomainError::invalid(
+                "username",
+                ValidationError::UsernameTaken,
+            )),
+            other => other,
+        }
+    }
+
+    /// A page of the users `actor` may see, optionally narrowed to an address prefix.
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        prefix: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<UserPage, DomainError> {
+        let visibility = if actor.is_operator() {
+            UserVisibility::All
+        } else {
+            let accounts = self.store.administered_accounts(actor.id()).await?;
+            if accounts.is_empty() {
+                return Err(DomainError::Forbidden);
+            }
+            UserVisibility::Administrator {
+                accounts: accounts.iter().map(|a| a.id).collect(),
+                creator: actor.id(),
+            }
+        };
+        let prefix = prefix
+            .map(|p| p.trim().to_lowercase())
+            .filter(|p| !p.is_empty());
+        let query = UserQuery {
+            visibility,
+            prefix,
+            after: after.map(str::to_owned),
+            limit: USERS_PER_PAGE,
+        };
+        self.store.list_users(&query).await
+    }
+
+    /// Grants operator rights to an existing user (command line).
+    pub async fn grant_operator(&self, email: &str) -> Result<User, DomainError> {
+        let email = EmailAddress::parse(email).map_err(|e| DomainError::invalid("email", e))?;
+        let user = self
+            .store
+            .user_by_email(&email)
+            .await?
+            .ok_or(DomainError::invalid(
+                "email",
+                ValidationError::NonExistentUser,
+            ))?;
+        let event = self.event(None, None, "operator.granted", email.as_str(), None);
+        self.store.set_operator(user.id, true, event).await?;
+        self.store.user_by_id(user.id).await
+    }
+
+    /// On first start with no users at all, creates the first operator with a random
+    /// temporary password that must be changed at first login. Returns the user and
+    /// the password to print once; `None` when users already exist.
+    pub async fn bootstrap_operator(
+        &self,
+        email: &str,
+    ) -> Result<Option<(User, String)>, DomainError> {
+        if self.store.count_users().await? > 0 {
+            return Ok(None);
+        }
+        let temporary = token::temporary_password().map_err(DomainError::internal)?;
+        let request = CreateUserRequest {
+            username: email.to_owned(),
+            first_name: "Sealpost".to_owned(),
+            last_name: "Operator".to_owned(),
+            password: temporary.clone(),
+            confirm_password: temporary.clone(),
+            force_password_change: true,
+        };
+        let user = self.create_user(None, &request, None).await?;
+        let user = self.grant_operator(user.email.as_str()).await?;
+        Ok(Some((user, temporary)))
+    }
+
+    /// Sets the actor's own language (`None`: follow the browser).
+    pub async fn set_locale(
+        &self,
+        actor: &Actor,
+        locale: Option<Locale>,
+    ) -> Result<(), DomainError> {
+        self.store.set_user_locale(actor.id(), locale).await
+    }
+}
