@@ -1,1 +1,244 @@
-//! placeholder
+//! Sealpost speaks English, German and French.
+//!
+//! The Fluent files live in `locales/{en,de,fr}/main.ftl` and are compiled into the
+//! binary. [`Translator`] looks messages up for one [`Locale`]; [`negotiate`] picks
+//! that locale from the user's own setting, the language switch's cookie and the
+//! browser's `Accept-Language`, in that order, falling back to English.
+//!
+//! Unicode isolation marks around placeables are turned off: the strings appear in
+//! plain-text mail and must match the procedure documents character for character;
+//! HTML escaping is the templates' job.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader as _};
+use sealpost_domain::types::Locale;
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// The Fluent sources, for tests that compare the languages' message sets.
+pub const SOURCES: [(Locale, &str); 3] = [
+    (Locale::En, include_str!("../locales/en/main.ftl")),
+    (Locale::De, include_str!("../locales/de/main.ftl")),
+    (Locale::Fr, include_str!("../locales/fr/main.ftl")),
+];
+
+fn language_id(locale: Locale) -> LanguageIdentifier {
+    match locale {
+        Locale::En => fluent_templates::langid!("en"),
+        Locale::De => fluent_templates::langid!("de"),
+        Locale::Fr => fluent_templates::langid!("fr"),
+    }
+}
+
+/// Looks up messages in one language.
+#[derive(Debug, Clone)]
+pub struct Translator {
+    locale: Locale,
+    id: LanguageIdentifier,
+}
+
+impl Translator {
+    /// A translator for `locale`.
+    pub fn new(locale: Locale) -> Self {
+        Self {
+            locale,
+            id: language_id(locale),
+        }
+    }
+
+    /// The language this translator speaks.
+    pub fn locale(&self) -> Locale {
+        self.locale
+    }
+
+    /// The message `id`; a missing message shows its id (and a test prevents that).
+    pub fn get(&self, id: &str) -> String {
+        LOCALES
+            .try_lookup(&self.id, id)
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// The message `id` with named arguments.
+    pub fn get_with(&self, id: &str, args: &[(&'static str, Arg<'_>)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    Arg::Text(text) => FluentValue::from(*text),
+                    Arg::Number(n) => FluentValue::from(*n),
+                };
+                (Cow::Borrowed(*name), value)
+            })
+            .collect();
+        LOCALES
+            .try_lookup_with_args(&self.id, id, &map)
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// Whether `id` exists in this language itself (no fallback to English).
+    pub fn has(&self, id: &str) -> bool {
+        LOCALES
+            .lookup_no_default_fallback::<&str>(&self.id, id, None)
+            .is_some()
+    }
+}
+
+/// Message `id` in every language, for example the built-in group's name, whose
+/// translations are reserved as custom group names.
+pub fn in_every_language(id: &str) -> Vec<String> {
+    Locale::ALL
+        .iter()
+        .map(|locale| Translator::new(*locale).get(id))
+        .collect()
+}
+
+/// A value for a placeable.
+#[derive(Debug, Clone, Copy)]
+pub enum Arg<'a> {
+    Text(&'a str),
+    Number(i64),
+}
+
+/// Picks the language: the user's own setting, else the switch's cookie, else the
+/// first language of `Accept-Language` we speak (by its q-values), else English.
+pub fn negotiate(
+    user_setting: Option<Locale>,
+    cookie: Option<&str>,
+    accept_language: Option<&str>,
+) -> Locale {
+    if let Some(locale) = user_setting {
+        return locale;
+    }
+    if let Some(locale) = cookie.and_then(Locale::from_tag) {
+        return locale;
+    }
+    accept_language
+        .and_then(from_accept_language)
+        .unwrap_or_default()
+}
+
+fn from_accept_language(header: &str) -> Option<Locale> {
+    let mut ranked: Vec<(f32, usize, Locale)> = header
+        .split(',')
+        .enumerate()
+        .filter_map(|(position, item)| {
+            let mut parts = item.split(';');
+            let locale = Locale::from_tag(parts.next()?)?;
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (q > 0.0).then_some((q, position, locale))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.first().map(|(_, _, locale)| *locale)
+}
+
+/// The message ids defined in a Fluent source (top-level messages, not terms).
+pub fn message_ids(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter(|line| line.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+        .filter_map(|line| line.split_once('=').map(|(id, _)| id.trim().to_owned()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_message_exists_in_every_language() {
+        let english: BTreeSet<String> = message_ids(SOURCES[0].1).into_iter().collect();
+        assert!(english.len() > 50, "the English catalogue looks truncated");
+        for (locale, source) in SOURCES {
+            let ids: BTreeSet<String> = message_ids(source).into_iter().collect();
+            let missing: Vec<_> = english.difference(&ids).collect();
+            let extra: Vec<_> = ids.difference(&english).collect();
+            assert!(missing.is_empty(), "{locale:?} lacks {missing:?}");
+            assert!(
+                extra.is_empty(),
+                "{locale:?} has messages English lacks: {extra:?}"
+            );
+            let translator = Translator::new(locale);
+            for id in &english {
+                assert!(translator.has(id), "{locale:?} cannot resolve {id}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_validation_error_has_a_message() {
+        for locale in Locale::ALL {
+            let translator = Translator::new(locale);
+            for error in sealpost_domain::ValidationError::ALL {
+                assert!(
+                    translator.has(error.message_id()),
+                    "{locale:?} lacks {}",
+                    error.message_id()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn glossary_strings_read_as_the_procedure_documents() {
+        let de = Translator::new(Locale::De);
+        let fr = Translator::new(Locale::Fr);
+        let en = Translator::new(Locale::En);
+        assert_eq!(
+            en.get("error-non-existent-user"),
+            "Cannot add a non-existent user."
+        );
+        assert_eq!(
+            de.get("error-non-existent-user"),
+            "Es kann kein nicht vorhandener Benutzer hinzugefügt werden."
+        );
+        assert_eq!(
+            fr.get("error-non-existent-user"),
+            "Ne peut pas ajouter un utilisateur inexistant."
+        );
+        assert_eq!(
+            de.get_with("flash-user-added", &[("email", Arg::Text("a@example.com"))]),
+            "Benutzer a@example.com hinzugefügt."
+        );
+        assert_eq!(
+            fr.get_with("groups-showing", &[("count", Arg::Number(1))]),
+            "1 groupe(s) affiché(s)."
+        );
+        assert_eq!(
+            en.get_with("groups-showing", &[("count", Arg::Number(1))]),
+            "Showing 1 group(s)."
+        );
+        assert_eq!(
+            de.get("group-account-administrators"),
+            "Kontoadministratoren"
+        );
+    }
+
+    #[test]
+    fn language_is_negotiated_in_order() {
+        assert_eq!(
+            negotiate(Some(Locale::Fr), Some("de"), Some("en")),
+            Locale::Fr
+        );
+        assert_eq!(negotiate(None, Some("de"), Some("fr")), Locale::De);
+        assert_eq!(
+            negotiate(None, None, Some("es, fr;q=0.5, de;q=0.8")),
+            Locale::De
+        );
+        assert_eq!(negotiate(None, None, Some("es")), Locale::En);
+        assert_eq!(negotiate(None, Some("xx"), None), Locale::En);
+    }
+}

@@ -1,1 +1,82 @@
-//! placeholder
+//! Sealpost's web front: the administration portal under `/admin`, the user
+//! portal under `/portal`, and the pages both share (log in and out, set a new
+//! password, the language switch).
+//!
+//! Layout: [`router`] assembles one router per area ([`admin`], [`portal`],
+//! [`auth`]) behind two middlewares ([`security`]): security headers on every
+//! response, and a pre-session CSRF cookie for visitors who are not logged in.
+//! Handlers get who is asking from the extractors in [`context`] and answer with
+//! the typed views of [`views`]; failures become [`error::WebError`].
+
+pub mod admin;
+pub mod auth;
+pub mod context;
+pub mod cookies;
+pub mod error;
+pub mod flash;
+pub mod portal;
+pub mod security;
+pub mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use sealpost_domain::services::Services;
+
+/// Settings of the web front.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when Sealpost is served over HTTPS).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub config: Arc<WebConfig>,
+}
+
+/// The whole web application.
+pub fn router(services: Services, config: WebConfig) -> Router {
+    let state = AppState {
+        services,
+        config: Arc::new(config),
+    };
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/portal") }))
+        .route("/static/app.css", get(stylesheet))
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(auth::router())
+        .nest("/admin", admin::router())
+        .nest("/portal", portal::router())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::pre_session,
+        ))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}
+
+async fn stylesheet() -> Response {
+    let mut response = include_str!("../static/app.css").into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+async fn not_found(visitor: context::Visitor) -> error::WebError {
+    visitor.not_found()
+}

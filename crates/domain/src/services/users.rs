@@ -10,6 +10,11 @@ use crate::model::{NewUser, User, UserPage, UserQuery, UserStatus, UserVisibilit
 use crate::policy::Actor;
 use crate::types::{EmailAddress, Locale, Password, PersonName};
 
+/// A readable random temporary password (for `sealpost user add` without one).
+pub fn temporary_password() -> Result<String, DomainError> {
+    token::temporary_password().map_err(DomainError::internal)
+}
+
 /// Users shown per page of the Users list.
 pub const USERS_PER_PAGE: u32 = 50;
 

@@ -1,0 +1,237 @@
+//! Configuration, layered: built-in defaults, then the TOML file, then `SEALPOST_*`
+//! environment variables and command-line flags (clap merges those two, flags win).
+//!
+//! The file is `--config PATH`, or `sealpost.toml` in the data directory when it
+//! exists. Unknown keys are warned about, never silently ignored.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use serde::Deserialize;
+
+/// Flags every subcommand accepts.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Folder for the SQLite database and, later, blobs and outgoing mail.
+    #[arg(long, env = "SEALPOST_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`
+    /// (default: `sealpost.db` in the data directory).
+    #[arg(long, env = "SEALPOST_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Configuration file (default: `sealpost.toml` in the data directory, if present).
+    #[arg(long, env = "SEALPOST_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on.
+    #[arg(long, env = "SEALPOST_LISTEN", global = true)]
+    pub listen: Option<String>,
+    /// The address people use to reach Sealpost, e.g. `https://mail-secure.example.com`.
+    #[arg(long, env = "SEALPOST_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Email address of the operator created on first start.
+    #[arg(long, env = "SEALPOST_OPERATOR_EMAIL", global = true)]
+    pub operator_email: Option<String>,
+    /// Take client addresses from X-Forwarded-For (only behind a trusted proxy).
+    #[arg(long, env = "SEALPOST_TRUST_FORWARDED_FOR", global = true)]
+    pub trust_forwarded_for: Option<bool>,
+}
+
+/// The keys the TOML file may hold.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    listen: Option<String>,
+    public_url: Option<String>,
+    operator_email: Option<String>,
+    trust_forwarded_for: Option<bool>,
+}
+
+const KNOWN_KEYS: &[&str] = &[
+    "data_dir",
+    "database_url",
+    "listen",
+    "public_url",
+    "operator_email",
+    "trust_forwarded_for",
+];
+
+/// The settings in force, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub operator_email: String,
+    pub trust_forwarded_for: bool,
+}
+
+impl Config {
+    /// Resolves the layers. Fails with a message that says how to fix the problem.
+    pub fn load(args: &GlobalArgs) -> anyhow::Result<Self> {
+        let default_dir = PathBuf::from("data");
+        let provisional_dir = args.data_dir.clone().unwrap_or_else(|| default_dir.clone());
+        let file_path = args.config.clone().or_else(|| {
+            let candidate = provisional_dir.join("sealpost.toml");
+            candidate.exists().then_some(candidate)
+        });
+        let file = match &file_path {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or(default_dir);
+        let database_url = args
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.join("sealpost.db").display()
+                )
+            });
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!(
+                "the database URL must start with sqlite:// or postgres:// (got {database_url:?}); set --database-url or SEALPOST_DATABASE_URL"
+            );
+        }
+        let listen_raw = args
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen: SocketAddr = listen_raw
+            .parse()
+            .with_context(|| format!("the listen address {listen_raw:?} is not IP:PORT, e.g. 127.0.0.1:8080; set --listen or SEALPOST_LISTEN"))?;
+        let public_url = args
+            .public_url
+            .clone()
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!(
+                "the public URL must start with http:// or https:// (got {public_url:?}); set --public-url or SEALPOST_PUBLIC_URL"
+            );
+        }
+        let operator_email = args
+            .operator_email
+            .clone()
+            .or(file.operator_email)
+            .unwrap_or_else(|| "admin@example.com".to_owned());
+        let trust_forwarded_for = args
+            .trust_forwarded_for
+            .or(file.trust_forwarded_for)
+            .unwrap_or(false);
+        Ok(Self {
+            data_dir,
+            database_url,
+            listen,
+            public_url,
+            operator_email,
+            trust_forwarded_for,
+        })
+    }
+
+    /// Cookies are `Secure` when people reach the service over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Whether the database lives in a file of the data directory.
+    pub fn uses_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("while reading the configuration file {}", path.display()))?;
+    let table: toml::Table = toml::from_str(&text).with_context(|| {
+        format!(
+            "the configuration file {} is not valid TOML",
+            path.display()
+        )
+    })?;
+    for key in table.keys() {
+        if !KNOWN_KEYS.contains(&key.as_str()) {
+            tracing::warn!(file = %path.display(), key = %key, "unknown configuration key ignored; known keys: {}", KNOWN_KEYS.join(", "));
+            eprintln!(
+                "warning: unknown key {key:?} in {} ignored (known: {})",
+                path.display(),
+                KNOWN_KEYS.join(", ")
+            );
+        }
+    }
+    toml::from_str(&text).with_context(|| {
+        format!(
+            "the configuration file {} has a value of the wrong type",
+            path.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_keep_everything_in_the_data_folder() -> anyhow::Result<()> {
+        let dir = std::env::temp_dir().join("sealpost-config-test-defaults");
+        let config = Config::load(&GlobalArgs {
+            data_dir: Some(dir.clone()),
+            ..GlobalArgs::default()
+        })?;
+        assert_eq!(
+            config.database_url,
+            format!("sqlite://{}?mode=rwc", dir.join("sealpost.db").display())
+        );
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert!(!config.secure_cookies());
+        Ok(())
+    }
+
+    #[test]
+    fn file_values_yield_to_flags_and_bad_values_explain_themselves() -> anyhow::Result<()> {
+        let dir = std::env::temp_dir().join(format!("sealpost-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(
+            dir.join("sealpost.toml"),
+            "listen = \"127.0.0.1:9000\"\npublic_url = \"https://secure.example.com/\"\nunknown = 1\n",
+        )?;
+        let config = Config::load(&GlobalArgs {
+            data_dir: Some(dir.clone()),
+            ..GlobalArgs::default()
+        })?;
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(config.public_url, "https://secure.example.com");
+        assert!(config.secure_cookies());
+        let flagged = Config::load(&GlobalArgs {
+            data_dir: Some(dir.clone()),
+            listen: Some("127.0.0.1:9100".into()),
+            ..GlobalArgs::default()
+        })?;
+        assert_eq!(flagged.listen.to_string(), "127.0.0.1:9100");
+        let bad = Config::load(&GlobalArgs {
+            data_dir: Some(dir.clone()),
+            listen: Some("nowhere".into()),
+            ..GlobalArgs::default()
+        });
+        assert!(bad.is_err_and(|e| e.to_string().contains("SEALPOST_LISTEN")));
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,318 @@
+//! `sealpost`: runs the service and administers it from the command line.
+//!
+//! ```text
+//! sealpost serve                      run the web portal (creates the first operator on first start)
+//! sealpost migrate                    bring the database schema up to date
+//! sealpost user add --email E --first-name F --last-name L [--password-stdin] [--force-password-change]
+//! sealpost account create --name N [--admin EMAIL] [--language en|de|fr]
+//! sealpost operator grant EMAIL
+//! ```
+//!
+//! Every command honours `--data-dir`, `--database-url` and the `SEALPOST_*`
+//! variables (see [`config`]). Refused input exits with status 1 and says why;
+//! usage errors exit with status 2.
+
+mod config;
+
+use std::io::Read as _;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use sealpost_domain::DomainError;
+use sealpost_domain::ports::SystemClock;
+use sealpost_domain::services::Services;
+use sealpost_domain::services::users::CreateUserRequest;
+use sealpost_domain::types::Locale;
+use sealpost_i18n::Translator;
+use sealpost_storage::SqlStore;
+
+use crate::config::{Config, GlobalArgs};
+
+/// Sealpost: registered envelopes anyone can open.
+#[derive(Debug, Parser)]
+#[command(name = "sealpost", version, about)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web portal.
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage accounts (tenants).
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Manage operators (who run the service and see every account).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user. Without --password-stdin a temporary password is generated,
+    /// printed, and must be changed at first login.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        /// Read the password from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
+        /// Make the user choose a new password at first login.
+        #[arg(long)]
+        force_password_change: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create an account; prints its number.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// An existing user to put into Account Administrators.
+        #[arg(long)]
+        admin: Option<String>,
+        /// The account's default language for recipients: en, de or fr.
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
+    /// Make an existing user an operator.
+    Grant { email: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SEALPOST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: could not start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(&cli.global)?;
+    let store = open_store(&config).await?;
+    let services = Services::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        sealpost_i18n::in_every_language("group-account-administrators"),
+    );
+    let result = match cli.command {
+        Command::Serve => serve(&config, services).await,
+        Command::Migrate => {
+            println!(
+                "The database schema is up to date ({}).",
+                redact(&config.database_url)
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            email,
+            first_name,
+            last_name,
+            password_stdin,
+            force_password_change,
+        }) => {
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut line)
+                    .context("while reading the password from standard input")?;
+                (line.lines().next().unwrap_or_default().to_owned(), false)
+            } else {
+                (sealpost_crypto_temporary()?, true)
+            };
+            let request = CreateUserRequest {
+                username: email,
+                first_name,
+                last_name,
+                password: password.clone(),
+                confirm_password: password.clone(),
+                force_password_change: force_password_change || generated,
+            };
+            let user = services
+                .create_user(None, &request, None)
+                .await
+                .map_err(explain)?;
+            println!("User {} added.", user.email);
+            if generated {
+                println!("Temporary password: {password}");
+                println!("It must be changed at first login.");
+            }
+            Ok(())
+        }
+        Command::Account(AccountCommand::Create {
+            name,
+            admin,
+            language,
+        }) => {
+            let locale = Locale::from_tag(&language).ok_or_else(|| {
+                anyhow::anyhow!("unknown language {language:?}: use en, de or fr")
+            })?;
+            let account = services
+                .create_account(None, &name, locale, admin.as_deref(), None)
+                .await
+                .map_err(explain)?;
+            println!("{}", account.number);
+            eprintln!("Account {} ({}) created.", account.number, account.name);
+            Ok(())
+        }
+        Command::Operator(OperatorCommand::Grant { email }) => {
+            let user = services.grant_operator(&email).await.map_err(explain)?;
+            println!("{} is now an operator.", user.email);
+            Ok(())
+        }
+    };
+    store.close().await;
+    result
+}
+
+fn sealpost_crypto_temporary() -> anyhow::Result<String> {
+    sealpost_domain::services::users::temporary_password().map_err(explain)
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Arc<SqlStore>> {
+    if config.uses_sqlite() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "while creating the data directory {}; choose another with --data-dir",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    let store = SqlStore::connect(&config.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "while connecting to the database {}",
+                redact(&config.database_url)
+            )
+        })?;
+    store
+        .migrate()
+        .await
+        .context("while migrating the database schema")?;
+    Ok(Arc::new(store))
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Turns a domain refusal into a sentence for the terminal.
+fn explain(error: DomainError) -> anyhow::Error {
+    let t = Translator::new(Locale::En);
+    match &error {
+        DomainError::Invalid { field, error } => {
+            anyhow::anyhow!("{}: {}", field.replace('_', "-"), t.get(error.message_id()))
+        }
+        DomainError::Validation(v) => anyhow::anyhow!("{}", t.get(v.message_id())),
+        DomainError::Conflict { field } => anyhow::anyhow!("{field} is already taken"),
+        DomainError::NotFound => anyhow::anyhow!("not found"),
+        DomainError::Forbidden => anyhow::anyhow!("not allowed"),
+        DomainError::Internal(source) => anyhow::anyhow!("internal error: {source:#}"),
+    }
+}
+
+async fn serve(config: &Config, services: Services) -> anyhow::Result<()> {
+    if let Some((operator, password)) = services
+        .bootstrap_operator(&config.operator_email)
+        .await
+        .map_err(explain)?
+    {
+        println!();
+        println!("  Sealpost is ready for its first operator.");
+        println!("  Log in at:           {}/admin", config.public_url);
+        println!("  Email:               {}", operator.email);
+        println!("  Temporary password:  {password}");
+        println!("  You will be asked to choose your own password. This is shown only once.");
+        println!();
+    }
+    let web_config = sealpost_web::WebConfig {
+        secure_cookies: config.secure_cookies(),
+        trust_forwarded_for: config.trust_forwarded_for,
+    };
+    let app = sealpost_web::router(services, web_config);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("while binding {}; is another program using that port? Choose another with --listen", config.listen))?;
+    println!(
+        "Sealpost is listening on {} (administration: {}/admin)",
+        config.listen, config.public_url
+    );
+    tracing::info!(listen = %config.listen, "serving");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("while serving HTTP")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn database_passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://sealpost:s3cret@db:5432/sealpost"),
+            "postgres://sealpost:***@db:5432/sealpost"
+        );
+        assert_eq!(
+            redact("sqlite://data/sealpost.db?mode=rwc"),
+            "sqlite://data/sealpost.db?mode=rwc"
+        );
+    }
+}

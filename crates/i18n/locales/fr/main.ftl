@@ -1,0 +1,139 @@
+## Navigation and frame
+nav-label = Navigation principale
+nav-accounts = Comptes
+nav-users = Utilisateurs
+nav-logout = Se déconnecter
+language-switch = Langue
+
+## Error pages
+error-request-id = Identifiant de la requête :
+error-home = Aller à la page d'accueil
+error-not-found-title = Page introuvable
+error-not-found-body = Cette page n'existe pas, ou vous n'y avez pas accès.
+error-forbidden-title = Accès refusé
+error-forbidden-body = Votre utilisateur n'administre aucun compte. Demandez l'accès à un administrateur de compte ou au support technique.
+error-csrf-title = Ce formulaire a expiré
+error-csrf-body = Pour votre sécurité, le formulaire n'a pas pu être accepté. Revenez en arrière, rechargez la page et réessayez.
+error-internal-title = Une erreur s'est produite
+error-internal-body = Le service n'a pas pu traiter votre demande. Rien n'a été modifié. Veuillez réessayer ; si le problème persiste, communiquez l'identifiant ci-dessous à votre administrateur.
+
+## Logging in
+login-title-admin = Connexion à l'administration
+login-title-portal = Se connecter à Sealpost
+login-email = Adresse e-mail
+login-password = Mot de passe
+login-submit = Se connecter
+login-invalid = L'adresse e-mail ou le mot de passe est incorrect.
+login-throttled = Trop de tentatives infructueuses. Veuillez patienter { $seconds } secondes avant de réessayer.
+
+## Passwords
+password-title = Changer le mot de passe
+password-title-forced = Définir un nouveau mot de passe
+password-forced-intro = Votre mot de passe a été défini par un administrateur et a expiré. Choisissez votre propre mot de passe permanent pour continuer.
+password-current = Mot de passe actuel
+password-new = Nouveau mot de passe
+password-confirm = Confirmation du mot de passe
+password-policy = Au moins 10 caractères. Évitez les mots de passe courants et votre adresse e-mail.
+password-submit = Enregistrer le mot de passe
+
+## Accounts
+accounts-title = Comptes
+accounts-empty = Aucun compte à afficher.
+accounts-number = Numéro de compte
+accounts-name = Nom
+accounts-created = Créé le
+accounts-add-heading = Nouveau compte
+accounts-first-admin = Premier administrateur (adresse e-mail d'un utilisateur existant)
+accounts-add = Créer le compte
+account-heading = Compte { $number }
+account-tabs = Sections du compte
+tab-details = Détails
+tab-groups = Groupes
+details-administrators = Administrateurs
+details-no-administrators = Ce compte n'a pas encore d'administrateur.
+
+## Groups
+group-account-administrators = Administrateurs de compte
+groups-name-field = Nom du groupe
+groups-add = Ajouter un groupe
+groups-col-name = Nom
+groups-col-actions = Actions
+groups-member-count = { $count ->
+    [one] 1 membre
+   *[other] { $count } membres
+}
+groups-action-members = Membres de { $group }
+groups-action-delete = Supprimer le groupe { $group }
+groups-showing = { $count } groupe(s) affiché(s).
+groups-back = Retour à la liste des comptes
+
+## Members
+members-user-id = ID utilisateur
+members-add = Ajouter au groupe
+members-empty = Ce groupe n'a pas encore de membres.
+members-col-name = Nom
+members-col-added = Ajouté le
+members-remove = Retirer { $email } du groupe
+members-back = Retour aux groupes
+pager-next = Page suivante
+
+## Users
+users-title = Utilisateurs
+users-add = Ajouter un utilisateur
+users-search = Rechercher par adresse e-mail
+users-search-submit = Rechercher
+users-empty = Aucun utilisateur ne correspond.
+users-username = Nom d'utilisateur
+users-status = Statut
+users-first-name = Prénom
+users-last-name = Nom de famille
+users-password = Mot de passe
+users-confirm-password = Confirmation du mot de passe
+users-force-expiration = Imposer l'expiration du mot de passe
+users-save = Enregistrer
+form-cancel = Annuler
+status-active = Actif
+status-pending = Pas encore inscrit
+status-locked = Verrouillé
+
+## Portal
+portal-title = Mon Sealpost
+portal-welcome = Bienvenue, { $name }
+portal-language = Langue
+portal-language-browser = Comme dans mon navigateur
+portal-accounts = Mes comptes
+portal-no-accounts = Vous n'êtes encore membre d'aucun compte.
+portal-to-admin = Aller à l'administration
+portal-change-password = Changer le mot de passe
+
+## Confirmations
+flash-user-added = Utilisateur { $email } ajouté.
+flash-member-added = { $email } a été ajouté au groupe { $group }.
+flash-member-removed = { $email } a été retiré du groupe { $group }.
+flash-group-added = Groupe { $group } ajouté.
+flash-group-deleted = Groupe { $group } supprimé.
+flash-account-created = Compte { $number } ({ $name }) créé.
+flash-password-changed = Votre nouveau mot de passe est enregistré.
+flash-logged-out = Vous êtes déconnecté.
+
+## Refusals
+error-email-malformed = Saisissez une adresse e-mail valide, par exemple nom@example.com.
+error-required = Veuillez remplir ce champ.
+error-name-too-long = Les noms peuvent comporter au plus 100 caractères.
+error-group-name-too-long = Les noms de groupe peuvent comporter au plus 64 caractères.
+error-group-name-reserved = Ce nom est réservé au groupe d'administrateurs intégré.
+error-password-too-short = Le mot de passe doit comporter au moins 10 caractères.
+error-password-too-long = Le mot de passe peut comporter au plus 128 caractères.
+error-password-too-common = Ce mot de passe est trop courant. Choisissez-en un plus difficile à deviner.
+error-password-contains-username = Le mot de passe ne doit pas contenir le nom d'utilisateur.
+error-password-mismatch = Les mots de passe ne correspondent pas.
+error-password-unchanged = Le nouveau mot de passe doit être différent de l'actuel.
+error-current-password-wrong = Le mot de passe actuel est incorrect.
+error-non-existent-user = Ne peut pas ajouter un utilisateur inexistant.
+error-already-member = Cet utilisateur est déjà membre du groupe.
+error-last-administrator = Le dernier administrateur d'un compte ne peut pas être retiré.
+error-builtin-group = Le groupe intégré ne peut pas être supprimé.
+error-username-taken = Un utilisateur avec ce nom d'utilisateur existe déjà.
+error-group-name-taken = Ce compte a déjà un groupe portant ce nom.
+error-account-name-too-long = Les noms de compte peuvent comporter au plus 120 caractères.
+error-unknown-locale = Cette langue n'est pas disponible.

@@ -1,0 +1,113 @@
+//! Accounts list (the seed's "Accounts"), the Details tab, and creating accounts (operators).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{admin_page, form_error, scope};
+use crate::AppState;
+use crate::auth::see_other_with_flash;
+use crate::context::{Admin, CsrfForm};
+use crate::error::WebError;
+use crate::flash::Flash;
+use crate::views::{
+    AccountDetailsPage, AccountTab, AccountsPage, FormError, render, render_status,
+};
+
+async fn accounts_page(
+    state: &AppState,
+    admin: &Admin,
+    name: String,
+    email: String,
+    error: Option<FormError>,
+) -> Result<AccountsPage, WebError> {
+    let accounts = state
+        .services
+        .administered_accounts(&admin.actor)
+        .await
+        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
+    Ok(AccountsPage {
+        page: admin_page(&admin.visitor, admin.visitor.t.get("accounts-title")),
+        accounts,
+        may_create: admin.actor.is_operator(),
+        name,
+        admin: email,
+        error,
+    })
+}
+
+/// `GET /admin/accounts`: the accounts the visitor administers.
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    admin: Admin,
+) -> Result<Response, WebError> {
+    Ok(render(
+        &accounts_page(&state, &admin, String::new(), String::new(), None).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct CreateAccountForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    admin: String,
+}
+
+/// `POST /admin/accounts`: operators create an account.
+pub async fn create_account(
+    State(state): State<AppState>,
+    admin: Admin,
+    CsrfForm(form): CsrfForm<CreateAccountForm>,
+) -> Result<Response, WebError> {
+    let visitor = &admin.visitor;
+    let admin_email = Some(form.admin.as_str());
+    match state
+        .services
+        .create_account(
+            Some(&admin.actor),
+            &form.name,
+            visitor.locale,
+            admin_email,
+            Some(&visitor.client),
+        )
+        .await
+    {
+        Ok(account) => {
+            let number = account.number.to_string();
+            let flash = Flash::new("flash-account-created", &[&number, &account.name]);
+            Ok(see_other_with_flash(
+                &state,
+                &format!("/admin/accounts/{number}"),
+                &flash,
+            ))
+        }
+        Err(error) => {
+            let error = form_error(visitor, error)?;
+            let page = accounts_page(&state, &admin, form.name, form.admin, Some(error)).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+/// `GET /admin/accounts/{number}`: the Details tab.
+pub async fn show_account(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(number): Path<String>,
+) -> Result<Response, WebError> {
+    let scope = scope(&state, &admin, &number).await?;
+    let administrators = state
+        .services
+        .account_administrators(&scope)
+        .await
+        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
+    let title = admin.visitor.t.get("tab-details");
+    Ok(render(&AccountDetailsPage {
+        page: admin_page(&admin.visitor, title),
+        account: scope.account,
+        tab: AccountTab::Details,
+        administrators,
+    }))
+}

@@ -1,0 +1,95 @@
+//! The administration portal, `/admin`: accounts, their groups and members, users.
+//!
+//! Every handler takes an [`Admin`](crate::context::Admin) (operator or account
+//! administrator with a full session) and, for account pages, turns the number in
+//! the URL into an [`AccountScope`](sealpost_domain::policy::AccountScope) first:
+//! an account the visitor may not administer answers 404 like one that does not exist.
+
+mod accounts;
+mod groups;
+mod users;
+
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use sealpost_domain::DomainError;
+use sealpost_domain::policy::AccountScope;
+use sealpost_domain::types::{AccountNumber, GroupId, UserId};
+
+use crate::AppState;
+use crate::context::{Admin, Visitor};
+use crate::error::WebError;
+use crate::views::{Area, FormError, Page};
+
+/// The `/admin` routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/",
+            get(|_: Admin| async { Redirect::to("/admin/accounts") }),
+        )
+        .route(
+            "/accounts",
+            get(accounts::list_accounts).post(accounts::create_account),
+        )
+        .route("/accounts/{number}", get(accounts::show_account))
+        .route(
+            "/accounts/{number}/groups",
+            get(groups::list_groups).post(groups::create_group),
+        )
+        .route("/accounts/{number}/groups/{group}", get(groups::show_group))
+        .route(
+            "/accounts/{number}/groups/{group}/delete",
+            post(groups::delete_group),
+        )
+        .route(
+            "/accounts/{number}/groups/{group}/members",
+            post(groups::add_member),
+        )
+        .route(
+            "/accounts/{number}/groups/{group}/members/{user}/remove",
+            post(groups::remove_member),
+        )
+        .route("/users", get(users::list_users).post(users::create_user))
+        .route("/users/new", get(users::new_user))
+}
+
+/// The frame of an administration page.
+fn admin_page(visitor: &Visitor, title: String) -> Page {
+    let mut page = visitor.page(Area::Admin, title);
+    page.is_admin_nav = true;
+    page
+}
+
+/// Resolves the account number in a URL into a scope, or 404.
+async fn scope(state: &AppState, admin: &Admin, number: &str) -> Result<AccountScope, WebError> {
+    let number = AccountNumber::parse(number).ok_or_else(|| admin.visitor.not_found())?;
+    state
+        .services
+        .account_scope(&admin.actor, number, Some(&admin.visitor.client))
+        .await
+        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))
+}
+
+fn parse_group(visitor: &Visitor, raw: &str) -> Result<GroupId, WebError> {
+    raw.parse().map(GroupId).map_err(|_| visitor.not_found())
+}
+
+fn parse_user(visitor: &Visitor, raw: &str) -> Result<UserId, WebError> {
+    raw.parse().map(UserId).map_err(|_| visitor.not_found())
+}
+
+/// A refusal to show on the form, or the error page for anything else.
+fn form_error(visitor: &Visitor, error: DomainError) -> Result<FormError, WebError> {
+    match &error {
+        DomainError::Invalid { field, error } => Ok(FormError {
+            field: Some(field),
+            message: visitor.t.get(error.message_id()),
+        }),
+        DomainError::Validation(v) => Ok(FormError {
+            field: None,
+            message: visitor.t.get(v.message_id()),
+        }),
+        _ => Err(WebError::from_domain(visitor.locale, error)),
+    }
+}

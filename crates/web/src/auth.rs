@@ -1,0 +1,352 @@
+//! Logging in and out, setting a new password, and the language switch: the pages
+//! the administration portal and the user portal share.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET/POST /admin/login`, `GET/POST /portal/login` | the login form |
+//! | `POST /logout` | ends the session |
+//! | `GET/POST /password` | set a new password (forced after a temporary one) |
+//! | `POST /language` | the language switch |
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use sealpost_domain::model::SessionKind;
+use sealpost_domain::policy::Actor;
+use sealpost_domain::services::auth::LoginError;
+use sealpost_domain::types::{Locale, Password};
+use sealpost_i18n::Arg;
+use serde::Deserialize;
+
+use crate::context::{CsrfForm, Visitor};
+use crate::error::WebError;
+use crate::flash::Flash;
+use crate::views::{Area, FormError, LoginPage, PasswordPage, render, render_status};
+use crate::{AppState, cookies};
+
+/// The shared routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/login", get(admin_login_form).post(admin_login))
+        .route("/portal/login", get(portal_login_form).post(portal_login))
+        .route("/logout", post(logout))
+        .route("/password", get(password_form).post(change_password))
+        .route("/language", post(switch_language))
+}
+
+/// A 303 redirect carrying cookies.
+pub fn see_other(to: &str, set_cookies: &[String]) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(to) {
+        headers.insert(header::LOCATION, location);
+    }
+    for cookie in set_cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// A 303 redirect that leaves a flash message for the next page.
+pub fn see_other_with_flash(state: &AppState, to: &str, flash: &Flash) -> Response {
+    see_other(
+        to,
+        &[cookies::set(
+            cookies::FLASH,
+            &flash.encode(),
+            None,
+            state.config.secure_cookies,
+        )],
+    )
+}
+
+fn home_for(area: Area) -> &'static str {
+    if area == Area::Admin {
+        "/admin/accounts"
+    } else {
+        "/portal"
+    }
+}
+
+fn login_page(visitor: &Visitor, area: Area, email: String, error: Option<String>) -> LoginPage {
+    let (title, action) = match area {
+        Area::Admin => (visitor.t.get("login-title-admin"), "/admin/login"),
+        _ => (visitor.t.get("login-title-portal"), "/portal/login"),
+    };
+    LoginPage {
+        page: visitor.page(area, title),
+        action,
+        email,
+        error,
+    }
+}
+
+fn login_form(visitor: &Visitor, area: Area) -> Response {
+    match &visitor.session {
+        Some((session, _)) if session.kind == SessionKind::Full => see_other(home_for(area), &[]),
+        Some(_) => see_other("/password", &[]),
+        None => render(&login_page(visitor, area, String::new(), None)),
+    }
+}
+
+async fn admin_login_form(visitor: Visitor) -> Response {
+    login_form(&visitor, Area::Admin)
+}
+
+async fn portal_login_form(visitor: Visitor) -> Response {
+    login_form(&visitor, Area::Portal)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm) -> Response {
+    let password = Password::new(&form.password);
+    match state
+        .services
+        .login(&form.email, &password, &visitor.client)
+        .await
+    {
+        Ok(opened) => {
+            let secure = state.config.secure_cookies;
+            let to = if opened.session.kind == SessionKind::PasswordChangeOnly {
+                "/password"
+            } else {
+                home_for(area)
+            };
+            see_other(
+                to,
+                &[
+                    cookies::set(cookies::SESSION, &opened.token, None, secure),
+                    cookies::clear(cookies::PRE_SESSION, secure),
+                ],
+            )
+        }
+        Err(error) => {
+            let message = match error {
+                LoginError::InvalidCredentials => visitor.t.get("login-invalid"),
+                LoginError::Throttled(seconds) => visitor
+                    .t
+                    .get_with("login-throttled", &[("seconds", Arg::Number(seconds))]),
+                LoginError::Domain(e) => {
+                    return WebError::from_domain(visitor.locale, e).into_response();
+                }
+            };
+            let status = if matches!(error, LoginError::Throttled(_)) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            render_status(
+                status,
+                &login_page(visitor, area, form.email, Some(message)),
+            )
+        }
+    }
+}
+
+async fn admin_login(
+    state: axum::extract::State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Response {
+    login(&state, &visitor, Area::Admin, form).await
+}
+
+async fn portal_login(
+    state: axum::extract::State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Response {
+    login(&state, &visitor, Area::Portal, form).await
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn logout(
+    state: axum::extract::State<AppState>,
+    visitor: Visitor,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Response {
+    let secure = state.config.secure_cookies;
+    let to = if visitor.path.starts_with("/admin") {
+        "/admin/login"
+    } else {
+        "/portal/login"
+    };
+    if let Some((session, user)) = &visitor.session {
+        if let Err(error) = state.services.store.delete_session(&session.id_hash).await {
+            return WebError::from_domain(visitor.locale, error).into_response();
+        }
+        tracing::info!(user = %user.id, "logged out");
+    }
+    see_other(
+        to,
+        &[
+            cookies::clear(cookies::SESSION, secure),
+            cookies::set(
+                cookies::FLASH,
+                &Flash::new("flash-logged-out", &[]).encode(),
+                None,
+                secure,
+            ),
+        ],
+    )
+}
+
+fn password_page(visitor: &Visitor, error: Option<FormError>) -> Result<PasswordPage, WebError> {
+    let Some((session, _)) = &visitor.session else {
+        return Err(WebError::Redirect("/portal/login".to_owned()));
+    };
+    let forced = session.kind == SessionKind::PasswordChangeOnly;
+    let title = visitor.t.get(if forced {
+        "password-title-forced"
+    } else {
+        "password-title"
+    });
+    Ok(PasswordPage {
+        page: visitor.page(Area::Public, title),
+        forced,
+        error,
+    })
+}
+
+async fn password_form(visitor: Visitor) -> Result<Response, WebError> {
+    Ok(render(&password_page(&visitor, None)?))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+async fn change_password(
+    state: axum::extract::State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, WebError> {
+    let Some((_, user)) = &visitor.session else {
+        return Err(WebError::Redirect("/portal/login".to_owned()));
+    };
+    let actor = Actor { user: user.clone() };
+    let current = Password::new(&form.current_password);
+    match state
+        .services
+        .change_password(
+            &actor,
+            &current,
+            &form.new_password,
+            &form.confirm_password,
+            &visitor.client,
+        )
+        .await
+    {
+        Ok(opened) => {
+            let admin = state
+                .services
+                .is_administrator(&actor)
+                .await
+                .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+            let secure = state.config.secure_cookies;
+            Ok(see_other(
+                if admin { "/admin/accounts" } else { "/portal" },
+                &[
+                    cookies::set(cookies::SESSION, &opened.token, None, secure),
+                    cookies::set(
+                        cookies::FLASH,
+                        &Flash::new("flash-password-changed", &[]).encode(),
+                        None,
+                        secure,
+                    ),
+                ],
+            ))
+        }
+        Err(error) => match error.validation().cloned() {
+            Some(v) => {
+                let field = match v {
+                    sealpost_domain::ValidationError::CurrentPasswordWrong => "current_password",
+                    sealpost_domain::ValidationError::PasswordMismatch => "confirm_password",
+                    _ => "new_password",
+                };
+                let error = FormError {
+                    field: Some(field),
+                    message: visitor.t.get(v.message_id()),
+                };
+                Ok(render_status(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &password_page(&visitor, Some(error))?,
+                ))
+            }
+            None => Err(WebError::from_domain(visitor.locale, error)),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Only same-site paths: never `//host` or an absolute URL (no open redirect).
+fn safe_back(back: &str) -> &str {
+    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+        back
+    } else {
+        "/"
+    }
+}
+
+async fn switch_language(
+    state: axum::extract::State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<LanguageForm>,
+) -> Result<Response, WebError> {
+    let locale = Locale::from_tag(&form.lang).unwrap_or_default();
+    if let Some((session, user)) = &visitor.session {
+        if session.kind == SessionKind::Full {
+            let actor = Actor { user: user.clone() };
+            state
+                .services
+                .set_locale(&actor, Some(locale))
+                .await
+                .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+        }
+    }
+    let cookie = cookies::set(
+        cookies::LANGUAGE,
+        locale.tag(),
+        Some(365 * 24 * 60 * 60),
+        state.config.secure_cookies,
+    );
+    Ok(see_other(safe_back(&form.back), &[cookie]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_back;
+
+    #[test]
+    fn language_switch_only_returns_to_this_site() {
+        assert_eq!(safe_back("/admin/users?q=a"), "/admin/users?q=a");
+        assert_eq!(safe_back("//evil.example/x"), "/");
+        assert_eq!(safe_back("https://evil.example/"), "/");
+        assert_eq!(safe_back("/\\evil.example"), "/");
+    }
+}

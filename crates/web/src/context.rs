@@ -1,0 +1,242 @@
+//! What every handler knows about the request: who is asking, in which language,
+//! and which CSRF token their forms must carry.
+//!
+//! - [`Visitor`]: anyone; resolves the session cookie, the language and the client address.
+//! - [`Signed`]: a full session (redirects to the login page, or to "set a new
+//!   password" for a temporary-password session).
+//! - [`Admin`]: a full session of an operator or account administrator (403 otherwise).
+//! - [`CsrfForm`]: a form body whose `csrf` field matches the visitor's token (403 otherwise).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Request};
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::request::Parts;
+use sealpost_crypto::token;
+use sealpost_domain::model::{Session, SessionKind, User};
+use sealpost_domain::policy::Actor;
+use sealpost_domain::types::Locale;
+use sealpost_i18n::{Translator, negotiate};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::WebError;
+use crate::flash::Flash;
+use crate::views::{Area, Page};
+use crate::{AppState, cookies};
+
+/// The pre-session CSRF token a middleware put into the request for anonymous visitors.
+#[derive(Debug, Clone)]
+pub struct PreSessionToken(pub String);
+
+/// Anyone making a request.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub session: Option<(Session, User)>,
+    pub locale: Locale,
+    pub t: Translator,
+    /// The token this visitor's forms carry.
+    pub csrf: String,
+    /// The client's address (for throttling and the audit trail).
+    pub client: String,
+    /// The path and query asked for, so the language switch can come back here.
+    pub path: String,
+    pub flash: Option<Flash>,
+}
+
+impl Visitor {
+    /// The page frame for a view in `area`.
+    pub fn page(&self, area: Area, title: String) -> Page {
+        Page {
+            t: self.t.clone(),
+            lang: self.locale.tag(),
+            title,
+            csrf: self.csrf.clone(),
+            user_email: self
+                .session
+                .as_ref()
+                .filter(|(s, _)| s.kind == SessionKind::Full)
+                .map(|(_, u)| u.email.to_string()),
+            signed_in: self.session.is_some(),
+            area,
+            flash: self.flash.as_ref().map(|f| f.render(&self.t)),
+            back: self.path.clone(),
+            is_admin_nav: false,
+        }
+    }
+
+    /// Whether `submitted` is this visitor's CSRF token.
+    pub fn csrf_ok(&self, submitted: &str) -> bool {
+        !self.csrf.is_empty() && token::constant_time_eq(&self.csrf, submitted)
+    }
+
+    /// The error for this visitor's language.
+    pub fn not_found(&self) -> WebError {
+        WebError::NotFound(self.locale)
+    }
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(visitor) = parts.extensions.get::<Visitor>() {
+            return Ok(visitor.clone());
+        }
+        let headers = &parts.headers;
+        let session = match cookies::get(headers, cookies::SESSION) {
+            Some(raw) if !raw.is_empty() => state
+                .services
+                .resume_session(raw)
+                .await
+                .map_err(|e| WebError::from_domain(Locale::En, e))?,
+            _ => None,
+        };
+        let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        let user_locale = session.as_ref().and_then(|(_, u)| u.locale);
+        let locale = negotiate(
+            user_locale,
+            cookies::get(headers, cookies::LANGUAGE),
+            accept,
+        );
+        let csrf = match &session {
+            Some((s, _)) => s.csrf_token.clone(),
+            None => parts
+                .extensions
+                .get::<PreSessionToken>()
+                .map(|t| t.0.clone())
+                .or_else(|| cookies::get(headers, cookies::PRE_SESSION).map(str::to_owned))
+                .unwrap_or_default(),
+        };
+        let client = client_address(parts, state.config.trust_forwarded_for);
+        let visitor = Visitor {
+            session,
+            locale,
+            t: Translator::new(locale),
+            csrf,
+            client,
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".to_owned()),
+            flash: cookies::get(headers, cookies::FLASH).and_then(Flash::decode),
+        };
+        parts.extensions.insert(visitor.clone());
+        Ok(visitor)
+    }
+}
+
+fn client_address(parts: &Parts, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for {
+        if let Some(first) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return first.trim().to_owned();
+        }
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Where someone who is not logged in is sent from `path`.
+fn login_path(path: &str) -> &'static str {
+    if path.starts_with("/admin") {
+        "/admin/login"
+    } else {
+        "/portal/login"
+    }
+}
+
+/// A visitor with a full session.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub visitor: Visitor,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let visitor = Visitor::from_request_parts(parts, state).await?;
+        match &visitor.session {
+            None => Err(WebError::Redirect(login_path(parts.uri.path()).to_owned())),
+            Some((session, _)) if session.kind == SessionKind::PasswordChangeOnly => {
+                Err(WebError::Redirect("/password".to_owned()))
+            }
+            Some((_, user)) => {
+                let actor = Actor { user: user.clone() };
+                Ok(Self { visitor, actor })
+            }
+        }
+    }
+}
+
+/// A full session of someone who may use the administration portal.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    pub visitor: Visitor,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Signed { visitor, actor } = Signed::from_request_parts(parts, state).await?;
+        let allowed = state
+            .services
+            .is_administrator(&actor)
+            .await
+            .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+        if !allowed {
+            return Err(WebError::Forbidden(visitor.locale));
+        }
+        Ok(Self { visitor, actor })
+    }
+}
+
+#[derive(Deserialize)]
+struct WithCsrf<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    inner: T,
+}
+
+/// A url-encoded form whose `csrf` field matched the visitor's token.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let visitor = Visitor::from_request_parts(&mut parts, state).await?;
+        let request = Request::from_parts(parts, body);
+        let Form(form) = Form::<WithCsrf<T>>::from_request(request, state)
+            .await
+            .map_err(|_| WebError::Csrf(visitor.locale))?;
+        if !visitor.csrf_ok(&form.csrf) {
+            tracing::warn!(client = %visitor.client, "form refused: CSRF token missing or wrong");
+            return Err(WebError::Csrf(visitor.locale));
+        }
+        Ok(Self(form.inner))
+    }
+}

@@ -1,0 +1,48 @@
+//! The few cookies Sealpost sets, read and written without a cookie framework.
+//!
+//! | name | holds | lifetime |
+//! |---|---|---|
+//! | `sp_session` | the random session token (stored hashed server-side) | browser session |
+//! | `sp_pre` | the CSRF token of forms shown before login | browser session |
+//! | `sp_lang` | the language chosen with the switch | one year |
+//! | `sp_flash` | a one-shot confirmation shown after a redirect | until shown |
+//!
+//! All are `HttpOnly; SameSite=Lax; Path=/`, and `Secure` when served over TLS.
+
+use axum::http::HeaderMap;
+use axum::http::header::COOKIE;
+
+pub const SESSION: &str = "sp_session";
+pub const PRE_SESSION: &str = "sp_pre";
+pub const LANGUAGE: &str = "sp_lang";
+pub const FLASH: &str = "sp_flash";
+
+/// The value of cookie `name` in the request, if any.
+pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// A `Set-Cookie` value. `max_age` of `Some(0)` deletes the cookie; `None` lasts
+/// for the browser session.
+pub fn set(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> String {
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(seconds) = max_age {
+        cookie.push_str(&format!("; Max-Age={seconds}"));
+    }
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    cookie
+}
+
+/// A `Set-Cookie` value that deletes the cookie.
+pub fn clear(name: &str, secure: bool) -> String {
+    set(name, "", Some(0), secure)
+}

@@ -1,0 +1,105 @@
+//! One-shot confirmations ("User … added.") carried across a redirect.
+//!
+//! After a successful form, handlers redirect (so reloading does not repeat the
+//! change) and leave a [`Flash`] in a cookie; the next page shows it once. Only
+//! message ids from [`ALLOWED`] are honoured, and arguments are escaped like any
+//! other text, so a forged cookie can at worst show one of our own sentences.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sealpost_i18n::{Arg, Translator};
+
+/// The Fluent ids a flash may name, with the names of their arguments.
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("flash-user-added", &["email"]),
+    ("flash-member-added", &["email", "group"]),
+    ("flash-member-removed", &["email", "group"]),
+    ("flash-group-added", &["group"]),
+    ("flash-group-deleted", &["group"]),
+    ("flash-account-created", &["number", "name"]),
+    ("flash-password-changed", &[]),
+    ("flash-logged-out", &[]),
+];
+
+/// A confirmation to show on the next page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    id: &'static str,
+    args: Vec<String>,
+}
+
+impl Flash {
+    /// A flash for message `id` with positional `args` (in the order of [`ALLOWED`]).
+    pub fn new(id: &'static str, args: &[&str]) -> Self {
+        Self {
+            id,
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+        }
+    }
+
+    /// The cookie value.
+    pub fn encode(&self) -> String {
+        let mut out = self.id.to_owned();
+        for arg in &self.args {
+            out.push('.');
+            out.push_str(&URL_SAFE_NO_PAD.encode(arg));
+        }
+        out
+    }
+
+    /// Reads a cookie value; anything unexpected is ignored.
+    pub fn decode(value: &str) -> Option<Self> {
+        let mut parts = value.split('.');
+        let id = parts.next()?;
+        let (id, names) = ALLOWED.iter().find(|(allowed, _)| *allowed == id)?;
+        let args = parts
+            .map(|part| {
+                URL_SAFE_NO_PAD
+                    .decode(part)
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+            })
+            .collect::<Option<Vec<String>>>()?;
+        (args.len() == names.len()).then_some(Self { id, args })
+    }
+
+    /// The sentence in the visitor's language. The built-in group's stored name is
+    /// shown translated.
+    pub fn render(&self, t: &Translator) -> String {
+        let names = ALLOWED
+            .iter()
+            .find(|(id, _)| *id == self.id)
+            .map(|(_, n)| *n)
+            .unwrap_or_default();
+        let shown: Vec<String> = names
+            .iter()
+            .zip(&self.args)
+            .map(|(name, value)| {
+                if *name == "group" {
+                    crate::views::group_label(t, value)
+                } else {
+                    value.clone()
+                }
+            })
+            .collect();
+        let args: Vec<(&'static str, Arg<'_>)> = names
+            .iter()
+            .zip(&shown)
+            .map(|(name, value)| (*name, Arg::Text(value)))
+            .collect();
+        t.get_with(self.id, &args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flashes_survive_the_cookie_and_forgeries_do_not() {
+        let flash = Flash::new("flash-member-added", &["a@example.com", "Sales; Team"]);
+        assert_eq!(Flash::decode(&flash.encode()), Some(flash));
+        assert_eq!(Flash::decode("flash-evil.aGk"), None);
+        assert_eq!(Flash::decode("flash-user-added"), None);
+    }
+}
