@@ -83,21 +83,12 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let data_dir = args
-            .data_dir
-            .clone()
-            .or(file.data_dir)
-            .unwrap_or(default_dir);
+        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or(default_dir);
         let database_url = args
             .database_url
             .clone()
             .or(file.database_url)
-            .unwrap_or_else(|| {
-                format!(
-                    "sqlite://{}?mode=rwc",
-                    data_dir.join("sealpost.db").display()
-                )
-            });
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("sealpost.db").display()));
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
@@ -111,9 +102,11 @@ impl Config {
             .clone()
             .or(file.listen)
             .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-        let listen: SocketAddr = listen_raw
-            .parse()
-            .with_context(|| format!("the listen address {listen_raw:?} is not IP:PORT, e.g. 127.0.0.1:8080; set --listen or SEALPOST_LISTEN"))?;
+        let listen: SocketAddr = listen_raw.parse().with_context(|| {
+            format!(
+                "the listen address {listen_raw:?} is not IP:PORT, e.g. 127.0.0.1:8080; set --listen or SEALPOST_LISTEN"
+            )
+        })?;
         let public_url = args
             .public_url
             .clone()
@@ -131,10 +124,7 @@ impl Config {
             .clone()
             .or(file.operator_email)
             .unwrap_or_else(|| "admin@example.com".to_owned());
-        let trust_forwarded_for = args
-            .trust_forwarded_for
-            .or(file.trust_forwarded_for)
-            .unwrap_or(false);
+        let trust_forwarded_for = args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false);
         Ok(Self {
             data_dir,
             database_url,
@@ -159,12 +149,8 @@ impl Config {
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("while reading the configuration file {}", path.display()))?;
-    let table: toml::Table = toml::from_str(&text).with_context(|| {
-        format!(
-            "the configuration file {} is not valid TOML",
-            path.display()
-        )
-    })?;
+    let table: toml::Table = toml::from_str(&text)
+        .with_context(|| format!("the configuration file {} is not valid TOML", path.display()))?;
     for key in table.keys() {
         if !KNOWN_KEYS.contains(&key.as_str()) {
             tracing::warn!(file = %path.display(), key = %key, "unknown configuration key ignored; known keys: {}", KNOWN_KEYS.join(", "));

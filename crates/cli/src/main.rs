@@ -108,10 +108,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: could not start the async runtime: {error}");
@@ -138,10 +135,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let result = match cli.command {
         Command::Serve => serve(&config, services).await,
         Command::Migrate => {
-            println!(
-                "The database schema is up to date ({}).",
-                redact(&config.database_url)
-            );
+            println!("The database schema is up to date ({}).", redact(&config.database_url));
             Ok(())
         }
         Command::User(UserCommand::Add {
@@ -168,10 +162,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 confirm_password: password.clone(),
                 force_password_change: force_password_change || generated,
             };
-            let user = services
-                .create_user(None, &request, None)
-                .await
-                .map_err(explain)?;
+            let user = services.create_user(None, &request, None).await.map_err(explain)?;
             println!("User {} added.", user.email);
             if generated {
                 println!("Temporary password: {password}");
@@ -179,14 +170,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Account(AccountCommand::Create {
-            name,
-            admin,
-            language,
-        }) => {
-            let locale = Locale::from_tag(&language).ok_or_else(|| {
-                anyhow::anyhow!("unknown language {language:?}: use en, de or fr")
-            })?;
+        Command::Account(AccountCommand::Create { name, admin, language }) => {
+            let locale = Locale::from_tag(&language)
+                .ok_or_else(|| anyhow::anyhow!("unknown language {language:?}: use en, de or fr"))?;
             let account = services
                 .create_account(None, &name, locale, admin.as_deref(), None)
                 .await
@@ -220,16 +206,8 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<SqlStore>> {
     }
     let store = SqlStore::connect(&config.database_url)
         .await
-        .with_context(|| {
-            format!(
-                "while connecting to the database {}",
-                redact(&config.database_url)
-            )
-        })?;
-    store
-        .migrate()
-        .await
-        .context("while migrating the database schema")?;
+        .with_context(|| format!("while connecting to the database {}", redact(&config.database_url)))?;
+    store.migrate().await.context("while migrating the database schema")?;
     Ok(Arc::new(store))
 }
 
@@ -281,23 +259,23 @@ async fn serve(config: &Config, services: Services) -> anyhow::Result<()> {
         trust_forwarded_for: config.trust_forwarded_for,
     };
     let app = sealpost_web::router(services, web_config);
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("while binding {}; is another program using that port? Choose another with --listen", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
+        format!(
+            "while binding {}; is another program using that port? Choose another with --listen",
+            config.listen
+        )
+    })?;
     println!(
         "Sealpost is listening on {} (administration: {}/admin)",
         config.listen, config.public_url
     );
     tracing::info!(listen = %config.listen, "serving");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .context("while serving HTTP")
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("while serving HTTP")
 }
 
 #[cfg(test)]

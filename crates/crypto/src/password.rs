@@ -25,8 +25,8 @@ pub enum HashError {
 }
 
 fn hasher() -> Result<Argon2<'static>, HashError> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
-        .map_err(|e| HashError::Argon2(e.to_string()))?;
+    let params =
+        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).map_err(|e| HashError::Argon2(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -59,10 +59,7 @@ pub fn verify(password: &str, stored: &str) -> Verification {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return Verification::Mismatch;
     };
-    if Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_err()
-    {
+    if Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
         return Verification::Mismatch;
     }
     let weaker = parsed.algorithm.as_str() != "argon2id"
@@ -89,18 +86,9 @@ mod tests {
     #[test]
     fn right_password_matches_and_wrong_one_does_not() -> Result<(), HashError> {
         let stored = hash("correct horse battery")?;
-        assert!(
-            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{stored}"
-        );
-        assert_eq!(
-            verify("correct horse battery", &stored),
-            Verification::Match
-        );
-        assert_eq!(
-            verify("correct horse battery!", &stored),
-            Verification::Mismatch
-        );
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert_eq!(verify("correct horse battery", &stored), Verification::Match);
+        assert_eq!(verify("correct horse battery!", &stored), Verification::Mismatch);
         assert_eq!(verify("anything", "not a hash"), Verification::Mismatch);
         Ok(())
     }
@@ -115,10 +103,7 @@ mod tests {
             )
             .map_err(|e| e.to_string())?
             .to_string();
-        assert_eq!(
-            verify("old password here", &weak),
-            Verification::MatchNeedsRehash
-        );
+        assert_eq!(verify("old password here", &weak), Verification::MatchNeedsRehash);
         Ok(())
     }
 }

@@ -185,10 +185,7 @@ pub enum UserVisibility {
     /// Operators see everyone.
     All,
     /// Account administrators see the members of these accounts and the users they created.
-    Administrator {
-        accounts: Vec<AccountId>,
-        creator: UserId,
-    },
+    Administrator { accounts: Vec<AccountId>, creator: UserId },
 }
 
 /// A query of the users list.

@@ -10,12 +10,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use async_trait::async_trait;
 
 use crate::error::DomainError;
-use crate::model::{
-    Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery,
-};
+use crate::model::{Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery};
 use crate::types::{
-    AccountId, AccountName, AccountNumber, EmailAddress, GroupId, GroupName, Locale, Timestamp,
-    UserId,
+    AccountId, AccountName, AccountNumber, EmailAddress, GroupId, GroupName, Locale, Timestamp, UserId,
 };
 
 /// Result of every port call.
@@ -34,13 +31,7 @@ pub trait Store: Send + Sync {
     /// The user and their password hash, for logging in.
     async fn credentials_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Credentials>>;
     /// Sets a new password hash, marks the user active, and ends all their sessions.
-    async fn set_password(
-        &self,
-        id: UserId,
-        hash: &str,
-        must_change: bool,
-        audit: AuditEvent,
-    ) -> StoreResult<()>;
+    async fn set_password(&self, id: UserId, hash: &str, must_change: bool, audit: AuditEvent) -> StoreResult<()>;
     /// Replaces the hash with a stronger one of the same password; sessions stay.
     async fn upgrade_password_hash(&self, id: UserId, hash: &str) -> StoreResult<()>;
     /// Remembers a successful login.
@@ -92,19 +83,9 @@ pub trait Store: Send + Sync {
         audit: AuditEvent,
     ) -> StoreResult<Group>;
     /// Deletes a custom group and its memberships.
-    async fn delete_group(
-        &self,
-        account: AccountId,
-        id: GroupId,
-        audit: AuditEvent,
-    ) -> StoreResult<()>;
+    async fn delete_group(&self, account: AccountId, id: GroupId, audit: AuditEvent) -> StoreResult<()>;
     /// A page of members by address, after `after`.
-    async fn list_members(
-        &self,
-        group: GroupId,
-        after: Option<&str>,
-        limit: u32,
-    ) -> StoreResult<Vec<Member>>;
+    async fn list_members(&self, group: GroupId, after: Option<&str>, limit: u32) -> StoreResult<Vec<Member>>;
     /// Adds a member; `Conflict { field: "member" }` when already in.
     async fn add_member(
         &self,
@@ -116,12 +97,7 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<()>;
     /// Removes a member. For a built-in group the store refuses, atomically, to
     /// remove the last member (`Validation(LastAdministrator)`). `NotFound` if not a member.
-    async fn remove_member(
-        &self,
-        group: GroupId,
-        user: UserId,
-        audit: AuditEvent,
-    ) -> StoreResult<()>;
+    async fn remove_member(&self, group: GroupId, user: UserId, audit: AuditEvent) -> StoreResult<()>;
 
     // --- sessions ------------------------------------------------------------------
     /// Stores a new session.
@@ -129,12 +105,7 @@ pub trait Store: Send + Sync {
     /// The live session with this id hash, if any (expired ones are `None`).
     async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>>;
     /// Moves the idle expiry forward.
-    async fn touch_session(
-        &self,
-        id_hash: &str,
-        now: Timestamp,
-        expires_at: Timestamp,
-    ) -> StoreResult<()>;
+    async fn touch_session(&self, id_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()>;
     /// Ends one session.
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
 
@@ -150,11 +121,7 @@ pub trait Store: Send + Sync {
     /// Records an event that is not part of another change (logins, refusals).
     async fn record_audit(&self, event: AuditEvent) -> StoreResult<()>;
     /// The newest events of an account (or of the whole service), newest first.
-    async fn list_audit(
-        &self,
-        account: Option<AccountId>,
-        limit: u32,
-    ) -> StoreResult<Vec<AuditEvent>>;
+    async fn list_audit(&self, account: Option<AccountId>, limit: u32) -> StoreResult<Vec<AuditEvent>>;
 }
 
 /// Where "now" comes from, so tests can move time.

@@ -124,11 +124,7 @@ impl fmt::Display for EmailAddress {
     }
 }
 
-fn bounded_text(
-    raw: &str,
-    max: usize,
-    too_long: ValidationError,
-) -> Result<String, ValidationError> {
+fn bounded_text(raw: &str, max: usize, too_long: ValidationError) -> Result<String, ValidationError> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(ValidationError::Required);
@@ -177,8 +173,7 @@ impl GroupName {
     pub fn parse(raw: &str, reserved: &[&str]) -> Result<Self, ValidationError> {
         let name = bounded_text(raw, 64, ValidationError::GroupNameTooLong)?;
         let folded = name.to_lowercase();
-        if folded == Self::ACCOUNT_ADMINISTRATORS.to_lowercase()
-            || reserved.iter().any(|r| r.to_lowercase() == folded)
+        if folded == Self::ACCOUNT_ADMINISTRATORS.to_lowercase() || reserved.iter().any(|r| r.to_lowercase() == folded)
         {
             return Err(ValidationError::GroupNameReserved);
         }
@@ -304,11 +299,7 @@ impl Password {
     /// Checks a new password and its confirmation against the policy: long enough,
     /// not absurdly long, typed twice the same, not a well-known password and not the
     /// username itself.
-    pub fn new_checked(
-        typed: &str,
-        confirmation: &str,
-        username: &EmailAddress,
-    ) -> Result<Self, ValidationError> {
+    pub fn new_checked(typed: &str, confirmation: &str, username: &EmailAddress) -> Result<Self, ValidationError> {
         if typed.is_empty() {
             return Err(ValidationError::Required);
         }
@@ -324,9 +315,7 @@ impl Password {
         }
         let folded = typed.to_lowercase();
         if COMMON_PASSWORDS.contains(&folded.as_str())
-            || folded
-                .chars()
-                .all(|c| c == folded.chars().next().unwrap_or(' '))
+            || folded.chars().all(|c| c == folded.chars().next().unwrap_or(' '))
         {
             return Err(ValidationError::PasswordTooCommon);
         }
@@ -403,11 +392,7 @@ mod tests {
             "a@-b.com",
             "a..b@c.com",
         ] {
-            assert_eq!(
-                EmailAddress::parse(raw),
-                Err(ValidationError::EmailMalformed),
-                "{raw}"
-            );
+            assert_eq!(EmailAddress::parse(raw), Err(ValidationError::EmailMalformed), "{raw}");
         }
         assert_eq!(EmailAddress::parse("   "), Err(ValidationError::Required));
     }
@@ -417,10 +402,7 @@ mod tests {
         let user = EmailAddress::parse("jordan.miller@example.com").ok();
         let Some(user) = user else { return };
         let check = |p: &str, c: &str| Password::new_checked(p, c, &user).map(|_| ());
-        assert_eq!(
-            check("short", "short"),
-            Err(ValidationError::PasswordTooShort)
-        );
+        assert_eq!(check("short", "short"), Err(ValidationError::PasswordTooShort));
         assert_eq!(
             check("long enough 1", "long enough 2"),
             Err(ValidationError::PasswordMismatch)

@@ -62,9 +62,7 @@ impl Translator {
 
     /// The message `id`; a missing message shows its id (and a test prevents that).
     pub fn get(&self, id: &str) -> String {
-        LOCALES
-            .try_lookup(&self.id, id)
-            .unwrap_or_else(|| id.to_owned())
+        LOCALES.try_lookup(&self.id, id).unwrap_or_else(|| id.to_owned())
     }
 
     /// The message `id` with named arguments.
@@ -86,9 +84,7 @@ impl Translator {
 
     /// Whether `id` exists in this language itself (no fallback to English).
     pub fn has(&self, id: &str) -> bool {
-        LOCALES
-            .lookup_no_default_fallback::<&str>(&self.id, id, None)
-            .is_some()
+        LOCALES.lookup_no_default_fallback::<&str>(&self.id, id, None).is_some()
     }
 }
 
@@ -110,20 +106,14 @@ pub enum Arg<'a> {
 
 /// Picks the language: the user's own setting, else the switch's cookie, else the
 /// first language of `Accept-Language` we speak (by its q-values), else English.
-pub fn negotiate(
-    user_setting: Option<Locale>,
-    cookie: Option<&str>,
-    accept_language: Option<&str>,
-) -> Locale {
+pub fn negotiate(user_setting: Option<Locale>, cookie: Option<&str>, accept_language: Option<&str>) -> Locale {
     if let Some(locale) = user_setting {
         return locale;
     }
     if let Some(locale) = cookie.and_then(Locale::from_tag) {
         return locale;
     }
-    accept_language
-        .and_then(from_accept_language)
-        .unwrap_or_default()
+    accept_language.and_then(from_accept_language).unwrap_or_default()
 }
 
 fn from_accept_language(header: &str) -> Option<Locale> {
@@ -167,10 +157,7 @@ mod tests {
             let missing: Vec<_> = english.difference(&ids).collect();
             let extra: Vec<_> = ids.difference(&english).collect();
             assert!(missing.is_empty(), "{locale:?} lacks {missing:?}");
-            assert!(
-                extra.is_empty(),
-                "{locale:?} has messages English lacks: {extra:?}"
-            );
+            assert!(extra.is_empty(), "{locale:?} has messages English lacks: {extra:?}");
             let translator = Translator::new(locale);
             for id in &english {
                 assert!(translator.has(id), "{locale:?} cannot resolve {id}");
@@ -197,10 +184,7 @@ mod tests {
         let de = Translator::new(Locale::De);
         let fr = Translator::new(Locale::Fr);
         let en = Translator::new(Locale::En);
-        assert_eq!(
-            en.get("error-non-existent-user"),
-            "Cannot add a non-existent user."
-        );
+        assert_eq!(en.get("error-non-existent-user"), "Cannot add a non-existent user.");
         assert_eq!(
             de.get("error-non-existent-user"),
             "Es kann kein nicht vorhandener Benutzer hinzugefügt werden."
@@ -221,23 +205,14 @@ mod tests {
             en.get_with("groups-showing", &[("count", Arg::Number(1))]),
             "Showing 1 group(s)."
         );
-        assert_eq!(
-            de.get("group-account-administrators"),
-            "Kontoadministratoren"
-        );
+        assert_eq!(de.get("group-account-administrators"), "Kontoadministratoren");
     }
 
     #[test]
     fn language_is_negotiated_in_order() {
-        assert_eq!(
-            negotiate(Some(Locale::Fr), Some("de"), Some("en")),
-            Locale::Fr
-        );
+        assert_eq!(negotiate(Some(Locale::Fr), Some("de"), Some("en")), Locale::Fr);
         assert_eq!(negotiate(None, Some("de"), Some("fr")), Locale::De);
-        assert_eq!(
-            negotiate(None, None, Some("es, fr;q=0.5, de;q=0.8")),
-            Locale::De
-        );
+        assert_eq!(negotiate(None, None, Some("es, fr;q=0.5, de;q=0.8")), Locale::De);
         assert_eq!(negotiate(None, None, Some("es")), Locale::En);
         assert_eq!(negotiate(None, Some("xx"), None), Locale::En);
     }

@@ -110,11 +110,7 @@ struct LoginForm {
 
 async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm) -> Response {
     let password = Password::new(&form.password);
-    match state
-        .services
-        .login(&form.email, &password, &visitor.client)
-        .await
-    {
+    match state.services.login(&form.email, &password, &visitor.client).await {
         Ok(opened) => {
             let secure = state.config.secure_cookies;
             let to = if opened.session.kind == SessionKind::PasswordChangeOnly {
@@ -145,10 +141,7 @@ async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm)
             } else {
                 StatusCode::UNAUTHORIZED
             };
-            render_status(
-                status,
-                &login_page(visitor, area, form.email, Some(message)),
-            )
+            render_status(status, &login_page(visitor, area, form.email, Some(message)))
         }
     }
 }
@@ -170,15 +163,19 @@ async fn portal_login(
 }
 
 #[derive(Deserialize)]
-struct Empty {}
+struct LogoutForm {
+    /// The page the button was on: decides which login page follows.
+    #[serde(default)]
+    back: String,
+}
 
 async fn logout(
     state: axum::extract::State<AppState>,
     visitor: Visitor,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(form): CsrfForm<LogoutForm>,
 ) -> Response {
     let secure = state.config.secure_cookies;
-    let to = if visitor.path.starts_with("/admin") {
+    let to = if form.back.starts_with("/admin") {
         "/admin/login"
     } else {
         "/portal/login"

@@ -9,7 +9,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use sealpost_crypto::token;
@@ -79,10 +79,7 @@ impl Visitor {
 impl FromRequestParts<AppState> for Visitor {
     type Rejection = WebError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(visitor) = parts.extensions.get::<Visitor>() {
             return Ok(visitor.clone());
         }
@@ -97,11 +94,7 @@ impl FromRequestParts<AppState> for Visitor {
         };
         let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
         let user_locale = session.as_ref().and_then(|(_, u)| u.locale);
-        let locale = negotiate(
-            user_locale,
-            cookies::get(headers, cookies::LANGUAGE),
-            accept,
-        );
+        let locale = negotiate(user_locale, cookies::get(headers, cookies::LANGUAGE), accept);
         let csrf = match &session {
             Some((s, _)) => s.csrf_token.clone(),
             None => parts
@@ -128,6 +121,15 @@ impl FromRequestParts<AppState> for Visitor {
         parts.extensions.insert(visitor.clone());
         Ok(visitor)
     }
+}
+
+/// The URI as the client sent it (nested routers see only the rest of the path).
+fn original_uri(parts: &Parts) -> axum::http::Uri {
+    parts
+        .extensions
+        .get::<OriginalUri>()
+        .map(|OriginalUri(uri)| uri.clone())
+        .unwrap_or_else(|| parts.uri.clone())
 }
 
 fn client_address(parts: &Parts, trust_forwarded_for: bool) -> String {
@@ -167,13 +169,10 @@ pub struct Signed {
 impl FromRequestParts<AppState> for Signed {
     type Rejection = WebError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let visitor = Visitor::from_request_parts(parts, state).await?;
         match &visitor.session {
-            None => Err(WebError::Redirect(login_path(parts.uri.path()).to_owned())),
+            None => Err(WebError::Redirect(login_path(original_uri(parts).path()).to_owned())),
             Some((session, _)) if session.kind == SessionKind::PasswordChangeOnly => {
                 Err(WebError::Redirect("/password".to_owned()))
             }
@@ -195,10 +194,7 @@ pub struct Admin {
 impl FromRequestParts<AppState> for Admin {
     type Rejection = WebError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Signed { visitor, actor } = Signed::from_request_parts(parts, state).await?;
         let allowed = state
             .services
@@ -213,11 +209,9 @@ impl FromRequestParts<AppState> for Admin {
 }
 
 #[derive(Deserialize)]
-struct WithCsrf<T> {
+struct CsrfField {
     #[serde(default)]
     csrf: String,
-    #[serde(flatten)]
-    inner: T,
 }
 
 /// A url-encoded form whose `csrf` field matched the visitor's token.
@@ -230,13 +224,15 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
         let (mut parts, body) = request.into_parts();
         let visitor = Visitor::from_request_parts(&mut parts, state).await?;
         let request = Request::from_parts(parts, body);
-        let Form(form) = Form::<WithCsrf<T>>::from_request(request, state)
+        let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(|_| WebError::Csrf(visitor.locale))?;
-        if !visitor.csrf_ok(&form.csrf) {
+        let token: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| WebError::Csrf(visitor.locale))?;
+        if !visitor.csrf_ok(&token.csrf) {
             tracing::warn!(client = %visitor.client, "form refused: CSRF token missing or wrong");
             return Err(WebError::Csrf(visitor.locale));
         }
-        Ok(Self(form.inner))
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| WebError::NotFound(visitor.locale))?;
+        Ok(Self(form))
     }
 }

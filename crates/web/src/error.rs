@@ -68,8 +68,7 @@ impl IntoResponse for WebError {
             Self::Forbidden(l) => (*l, "error-forbidden-title", "error-forbidden-body", None),
             Self::Csrf(l) => (*l, "error-csrf-title", "error-csrf-body", None),
             Self::Internal(l, detail) => {
-                let id = sealpost_crypto::token::random_token(9)
-                    .unwrap_or_else(|_| "unknown".to_owned());
+                let id = sealpost_crypto::token::random_token(9).unwrap_or_else(|_| "unknown".to_owned());
                 tracing::error!(request_id = %id, error = %detail, "request failed");
                 (*l, "error-internal-title", "error-internal-body", Some(id))
             }
@@ -102,15 +101,9 @@ mod tests {
                 StatusCode::FORBIDDEN,
             ),
             (WebError::Csrf(Locale::De), StatusCode::FORBIDDEN),
+            (WebError::Redirect("/admin/login".into()), StatusCode::SEE_OTHER),
             (
-                WebError::Redirect("/admin/login".into()),
-                StatusCode::SEE_OTHER,
-            ),
-            (
-                WebError::from_domain(
-                    Locale::Fr,
-                    DomainError::internal(std::io::Error::other("disk")),
-                ),
+                WebError::from_domain(Locale::Fr, DomainError::internal(std::io::Error::other("disk"))),
                 StatusCode::INTERNAL_SERVER_ERROR,
             ),
         ];

@@ -29,9 +29,7 @@ async fn home(State(state): State<AppState>, signed: Signed) -> Result<Response,
         .is_administrator(&signed.actor)
         .await
         .map_err(|e| WebError::from_domain(locale, e))?;
-    let mut page = signed
-        .visitor
-        .page(Area::Portal, signed.visitor.t.get("portal-title"));
+    let mut page = signed.visitor.page(Area::Portal, signed.visitor.t.get("portal-title"));
     page.is_admin_nav = administrator;
     Ok(render(&PortalHomePage {
         page,

@@ -23,18 +23,9 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; f
 pub async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -43,32 +34,22 @@ pub async fn headers(request: Request, next: Next) -> Response {
 }
 
 /// Issues the pre-session CSRF cookie when missing, and retires shown flashes.
-pub async fn pre_session(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn pre_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let secure = state.config.secure_cookies;
-    let has_session =
-        cookies::get(request.headers(), cookies::SESSION).is_some_and(|v| !v.is_empty());
-    let has_pre =
-        cookies::get(request.headers(), cookies::PRE_SESSION).is_some_and(|v| !v.is_empty());
+    let has_session = cookies::get(request.headers(), cookies::SESSION).is_some_and(|v| !v.is_empty());
+    let has_pre = cookies::get(request.headers(), cookies::PRE_SESSION).is_some_and(|v| !v.is_empty());
     let had_flash = cookies::get(request.headers(), cookies::FLASH).is_some();
     let is_get = request.method() == axum::http::Method::GET;
     let mut issued = None;
     if !has_session && !has_pre {
         if let Ok(fresh) = token::random_token(32) {
-            request
-                .extensions_mut()
-                .insert(PreSessionToken(fresh.clone()));
+            request.extensions_mut().insert(PreSessionToken(fresh.clone()));
             issued = Some(fresh);
         }
     }
     let mut response = next.run(request).await;
     if let Some(fresh) = issued {
-        if let Ok(value) =
-            HeaderValue::from_str(&cookies::set(cookies::PRE_SESSION, &fresh, None, secure))
-        {
+        if let Ok(value) = HeaderValue::from_str(&cookies::set(cookies::PRE_SESSION, &fresh, None, secure)) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }

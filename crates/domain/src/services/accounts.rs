@@ -44,12 +44,7 @@ impl Services {
 
     /// Whether `actor` may use the administration portal at all.
     pub async fn is_administrator(&self, actor: &Actor) -> Result<bool, DomainError> {
-        Ok(actor.is_operator()
-            || !self
-                .store
-                .administered_accounts(actor.id())
-                .await?
-                .is_empty())
+        Ok(actor.is_operator() || !self.store.administered_accounts(actor.id()).await?.is_empty())
     }
 
     /// Creates an account with its Account Administrators group; `admin`, when given,
@@ -70,26 +65,19 @@ impl Services {
         let admin = match admin.map(str::trim).filter(|a| !a.is_empty()) {
             None => None,
             Some(raw) => {
-                let email =
-                    EmailAddress::parse(raw).map_err(|e| DomainError::invalid("admin", e))?;
+                let email = EmailAddress::parse(raw).map_err(|e| DomainError::invalid("admin", e))?;
                 let user = self
                     .store
                     .user_by_email(&email)
                     .await?
-                    .ok_or(DomainError::invalid(
-                        "admin",
-                        ValidationError::NonExistentUser,
-                    ))?;
+                    .ok_or(DomainError::invalid("admin", ValidationError::NonExistentUser))?;
                 Some(user.id)
             }
         };
         for _ in 0..8 {
             let number = AccountNumber(
-                i64::try_from(
-                    token::random_in(NUMBER_RANGE.0, NUMBER_RANGE.1)
-                        .map_err(DomainError::internal)?,
-                )
-                .unwrap_or(NUMBER_RANGE.0 as i64),
+                i64::try_from(token::random_in(NUMBER_RANGE.0, NUMBER_RANGE.1).map_err(DomainError::internal)?)
+                    .unwrap_or(NUMBER_RANGE.0 as i64),
             );
             let event = self.event(
                 actor,
@@ -113,10 +101,7 @@ impl Services {
     }
 
     /// The members of the account's Account Administrators group (for the Details tab).
-    pub async fn account_administrators(
-        &self,
-        scope: &AccountScope,
-    ) -> Result<Vec<Member>, DomainError> {
+    pub async fn account_administrators(&self, scope: &AccountScope) -> Result<Vec<Member>, DomainError> {
         let group = self.store.admin_group(scope.account.id).await?;
         self.store.list_members(group.id, None, 100).await
     }

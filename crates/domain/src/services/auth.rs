@@ -64,20 +64,12 @@ fn dummy_hash() -> Option<&'static str> {
 impl Services {
     /// Checks an address and password and opens a session.
     #[tracing::instrument(skip_all, fields(client = client))]
-    pub async fn login(
-        &self,
-        email: &str,
-        typed: &Password,
-        client: &str,
-    ) -> Result<OpenedSession, LoginError> {
+    pub async fn login(&self, email: &str, typed: &Password, client: &str) -> Result<OpenedSession, LoginError> {
         let now = self.clock.now();
         let email = EmailAddress::parse(email).map_err(|_| LoginError::InvalidCredentials)?;
         let pair_key = format!("pair:{}|{}", email, client);
         let client_key = format!("client:{client}");
-        for (key, free) in [
-            (&pair_key, PAIR_FREE_FAILURES),
-            (&client_key, CLIENT_FREE_FAILURES),
-        ] {
+        for (key, free) in [(&pair_key, PAIR_FREE_FAILURES), (&client_key, CLIENT_FREE_FAILURES)] {
             if let Some((failures, last)) = self.store.throttle_state(key).await? {
                 let wait = wait_seconds(failures, free) - now.seconds_since(last);
                 if wait > 0 {
@@ -102,16 +94,13 @@ impl Services {
         .await?;
 
         let user = match (credentials, verdict) {
-            (Some(c), Verification::Match | Verification::MatchNeedsRehash)
-                if c.user.status == UserStatus::Active =>
-            {
+            (Some(c), Verification::Match | Verification::MatchNeedsRehash) if c.user.status == UserStatus::Active => {
                 c.user
             }
             _ => {
                 self.store.throttle_failure(&pair_key, now).await?;
                 self.store.throttle_failure(&client_key, now).await?;
-                let mut event =
-                    self.event(None, None, "session.login", email.as_str(), Some(client));
+                let mut event = self.event(None, None, "session.login", email.as_str(), Some(client));
                 event.outcome = "refused".to_owned();
                 self.store.record_audit(event).await?;
                 return Err(LoginError::InvalidCredentials);
@@ -127,13 +116,7 @@ impl Services {
         self.store.record_login(user.id, now).await?;
         let actor = Actor { user: user.clone() };
         self.store
-            .record_audit(self.event(
-                Some(&actor),
-                None,
-                "session.login",
-                email.as_str(),
-                Some(client),
-            ))
+            .record_audit(self.event(Some(&actor), None, "session.login", email.as_str(), Some(client)))
             .await?;
         let kind = if user.must_change_password {
             SessionKind::PasswordChangeOnly
@@ -143,11 +126,7 @@ impl Services {
         Ok(self.open_session(user, kind).await?)
     }
 
-    async fn open_session(
-        &self,
-        user: User,
-        kind: SessionKind,
-    ) -> Result<OpenedSession, DomainError> {
+    async fn open_session(&self, user: User, kind: SessionKind) -> Result<OpenedSession, DomainError> {
         let now = self.clock.now();
         let raw = token::random_token(32).map_err(DomainError::internal)?;
         let session = Session {
@@ -169,10 +148,7 @@ impl Services {
 
     /// The live session behind a cookie value, with its user; `None` when expired,
     /// ended, or the user can no longer log in. Extends the idle expiry.
-    pub async fn resume_session(
-        &self,
-        raw_token: &str,
-    ) -> Result<Option<(Session, User)>, DomainError> {
+    pub async fn resume_session(&self, raw_token: &str) -> Result<Option<(Session, User)>, DomainError> {
         let now = self.clock.now();
         let id_hash = token::hash_token(raw_token);
         let Some(session) = self.store.session(&id_hash, now).await? else {
@@ -198,9 +174,7 @@ impl Services {
 
     /// Ends the session behind a cookie value.
     pub async fn logout(&self, raw_token: &str) -> Result<(), DomainError> {
-        self.store
-            .delete_session(&token::hash_token(raw_token))
-            .await
+        self.store.delete_session(&token::hash_token(raw_token)).await
     }
 
     /// Sets a new password chosen by the user themself. `current` must be their
@@ -224,8 +198,7 @@ impl Services {
         let stored = credentials.password_hash.unwrap_or_default();
         let current_owned = current.clone();
         let stored_for_current = stored.clone();
-        let current_ok =
-            blocking(move || password::verify(current_owned.expose(), &stored_for_current)).await?;
+        let current_ok = blocking(move || password::verify(current_owned.expose(), &stored_for_current)).await?;
         if current_ok == Verification::Mismatch {
             return Err(ValidationError::CurrentPasswordWrong.into());
         }
@@ -245,9 +218,7 @@ impl Services {
             user.email.as_str(),
             Some(client),
         );
-        self.store
-            .set_password(user.id, &hash, false, event)
-            .await?;
+        self.store.set_password(user.id, &hash, false, event).await?;
         Ok(self.open_session(user.clone(), SessionKind::Full).await?)
     }
 }

@@ -22,39 +22,25 @@ impl Services {
 
     /// Adds a custom group ("Add Group").
     #[tracing::instrument(skip_all, fields(account = %scope.account.number))]
-    pub async fn create_group(
-        &self,
-        scope: &AccountScope,
-        name: &str,
-    ) -> Result<Group, DomainError> {
-        let reserved: Vec<&str> = self
-            .reserved_group_names
-            .iter()
-            .map(String::as_str)
-            .collect();
-        let name =
-            GroupName::parse(name, &reserved).map_err(|e| DomainError::invalid("group_name", e))?;
+    pub async fn create_group(&self, scope: &AccountScope, name: &str) -> Result<Group, DomainError> {
+        let reserved: Vec<&str> = self.reserved_group_names.iter().map(String::as_str).collect();
+        let name = GroupName::parse(name, &reserved).map_err(|e| DomainError::invalid("group_name", e))?;
         let event = self.scoped_event(scope, "group.created", name.as_str());
         match self
             .store
             .create_group(scope.account.id, &name, self.clock.now(), event)
             .await
         {
-            Err(DomainError::Conflict { .. }) => Err(DomainError::invalid(
-                "group_name",
-                ValidationError::GroupNameTaken,
-            )),
+            Err(DomainError::Conflict { .. }) => {
+                Err(DomainError::invalid("group_name", ValidationError::GroupNameTaken))
+            }
             other => other,
         }
     }
 
     /// Deletes a custom group; the built-in one is refused.
     #[tracing::instrument(skip_all, fields(account = %scope.account.number, group = %id))]
-    pub async fn delete_group(
-        &self,
-        scope: &AccountScope,
-        id: GroupId,
-    ) -> Result<Group, DomainError> {
+    pub async fn delete_group(&self, scope: &AccountScope, id: GroupId) -> Result<Group, DomainError> {
         let group = self.store.group(scope.account.id, id).await?;
         if group.builtin {
             return Err(ValidationError::BuiltinGroup.into());
@@ -72,10 +58,7 @@ impl Services {
         after: Option<&str>,
     ) -> Result<(Group, Vec<Member>), DomainError> {
         let group = self.store.group(scope.account.id, id).await?;
-        let members = self
-            .store
-            .list_members(group.id, after, MEMBERS_PER_PAGE)
-            .await?;
+        let members = self.store.list_members(group.id, after, MEMBERS_PER_PAGE).await?;
         Ok((group, members))
     }
 
@@ -93,31 +76,15 @@ impl Services {
             let mut event = self.scoped_event(scope, "group.member_added", email.as_str());
             event.outcome = "refused".to_owned();
             self.store.record_audit(event).await?;
-            return Err(DomainError::invalid(
-                "user_id",
-                ValidationError::NonExistentUser,
-            ));
+            return Err(DomainError::invalid("user_id", ValidationError::NonExistentUser));
         };
-        let event = self.scoped_event(
-            scope,
-            "group.member_added",
-            &format!("{} → {}", user.email, group.name),
-        );
+        let event = self.scoped_event(scope, "group.member_added", &format!("{} → {}", user.email, group.name));
         match self
             .store
-            .add_member(
-                group.id,
-                user.id,
-                Some(scope.actor.id()),
-                self.clock.now(),
-                event,
-            )
+            .add_member(group.id, user.id, Some(scope.actor.id()), self.clock.now(), event)
             .await
         {
-            Err(DomainError::Conflict { .. }) => Err(DomainError::invalid(
-                "user_id",
-                ValidationError::AlreadyMember,
-            )),
+            Err(DomainError::Conflict { .. }) => Err(DomainError::invalid("user_id", ValidationError::AlreadyMember)),
             Err(other) => Err(other),
             Ok(()) => Ok((group, user)),
         }

@@ -34,11 +34,7 @@ pub struct Services {
 impl Services {
     /// Wires the services to their ports. `reserved_group_names` are the built-in
     /// group's name in every language the UI speaks.
-    pub fn new(
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        reserved_group_names: Vec<String>,
-    ) -> Self {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, reserved_group_names: Vec<String>) -> Self {
         Self {
             store,
             clock,
@@ -77,10 +73,6 @@ impl Services {
 }
 
 /// Runs CPU-heavy work (argon2) off the async executor.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, DomainError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(DomainError::internal)
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, DomainError> {
+    tokio::task::spawn_blocking(work).await.map_err(DomainError::internal)
 }

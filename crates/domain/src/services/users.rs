@@ -50,26 +50,19 @@ impl Services {
                 return Err(DomainError::Forbidden);
             }
         }
-        let email = EmailAddress::parse(&request.username)
-            .map_err(|e| DomainError::invalid("username", e))?;
-        let first_name = PersonName::parse(&request.first_name)
-            .map_err(|e| DomainError::invalid("first_name", e))?;
-        let last_name = PersonName::parse(&request.last_name)
-            .map_err(|e| DomainError::invalid("last_name", e))?;
-        let password = Password::new_checked(&request.password, &request.confirm_password, &email)
-            .map_err(|e| {
-                let field = if e == ValidationError::PasswordMismatch {
-                    "confirm_password"
-                } else {
-                    "password"
-                };
-                DomainError::invalid(field, e)
-            })?;
+        let email = EmailAddress::parse(&request.username).map_err(|e| DomainError::invalid("username", e))?;
+        let first_name = PersonName::parse(&request.first_name).map_err(|e| DomainError::invalid("first_name", e))?;
+        let last_name = PersonName::parse(&request.last_name).map_err(|e| DomainError::invalid("last_name", e))?;
+        let password = Password::new_checked(&request.password, &request.confirm_password, &email).map_err(|e| {
+            let field = if e == ValidationError::PasswordMismatch {
+                "confirm_password"
+            } else {
+                "password"
+            };
+            DomainError::invalid(field, e)
+        })?;
         if self.store.user_by_email(&email).await?.is_some() {
-            return Err(DomainError::invalid(
-                "username",
-                ValidationError::UsernameTaken,
-            ));
+            return Err(DomainError::invalid("username", ValidationError::UsernameTaken));
         }
         let hash = hash_password(&password).await?;
         let new = NewUser {
@@ -85,10 +78,7 @@ impl Services {
         };
         let event = self.event(actor, None, "user.created", email.as_str(), ip);
         match self.store.insert_user(new, Some(event)).await {
-            Err(DomainError::Conflict { .. }) => Err(DomainError::invalid(
-                "username",
-                ValidationError::UsernameTaken,
-            )),
+            Err(DomainError::Conflict { .. }) => Err(DomainError::invalid("username", ValidationError::UsernameTaken)),
             other => other,
         }
     }
@@ -112,9 +102,7 @@ impl Services {
                 creator: actor.id(),
             }
         };
-        let prefix = prefix
-            .map(|p| p.trim().to_lowercase())
-            .filter(|p| !p.is_empty());
+        let prefix = prefix.map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty());
         let query = UserQuery {
             visibility,
             prefix,
@@ -131,10 +119,7 @@ impl Services {
             .store
             .user_by_email(&email)
             .await?
-            .ok_or(DomainError::invalid(
-                "email",
-                ValidationError::NonExistentUser,
-            ))?;
+            .ok_or(DomainError::invalid("email", ValidationError::NonExistentUser))?;
         let event = self.event(None, None, "operator.granted", email.as_str(), None);
         self.store.set_operator(user.id, true, event).await?;
         self.store.user_by_id(user.id).await
@@ -143,10 +128,7 @@ impl Services {
     /// On first start with no users at all, creates the first operator with a random
     /// temporary password that must be changed at first login. Returns the user and
     /// the password to print once; `None` when users already exist.
-    pub async fn bootstrap_operator(
-        &self,
-        email: &str,
-    ) -> Result<Option<(User, String)>, DomainError> {
+    pub async fn bootstrap_operator(&self, email: &str) -> Result<Option<(User, String)>, DomainError> {
         if self.store.count_users().await? > 0 {
             return Ok(None);
         }
@@ -165,11 +147,7 @@ impl Services {
     }
 
     /// Sets the actor's own language (`None`: follow the browser).
-    pub async fn set_locale(
-        &self,
-        actor: &Actor,
-        locale: Option<Locale>,
-    ) -> Result<(), DomainError> {
+    pub async fn set_locale(&self, actor: &Actor, locale: Option<Locale>) -> Result<(), DomainError> {
         self.store.set_user_locale(actor.id(), locale).await
     }
 }

@@ -24,7 +24,10 @@ login-email = E-Mail-Adresse
 login-password = Kennwort
 login-submit = Anmelden
 login-invalid = E-Mail-Adresse oder Kennwort ist nicht korrekt.
-login-throttled = Zu viele fehlgeschlagene Versuche. Bitte warten Sie { $seconds } Sekunden und versuchen Sie es erneut.
+login-throttled = { $seconds ->
+    [one] Zu viele fehlgeschlagene Versuche. Bitte warten Sie 1 Sekunde und versuchen Sie es erneut.
+   *[other] Zu viele fehlgeschlagene Versuche. Bitte warten Sie { $seconds } Sekunden und versuchen Sie es erneut.
+}
 
 ## Passwords
 password-title = Kennwort ändern

@@ -24,7 +24,10 @@ login-email = Email address
 login-password = Password
 login-submit = Log In
 login-invalid = The email address or password is not correct.
-login-throttled = Too many failed attempts. Please wait { $seconds } seconds and try again.
+login-throttled = { $seconds ->
+    [one] Too many failed attempts. Please wait 1 second and try again.
+   *[other] Too many failed attempts. Please wait { $seconds } seconds and try again.
+}
 
 ## Passwords
 password-title = Change password

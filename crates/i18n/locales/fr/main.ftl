@@ -24,7 +24,10 @@ login-email = Adresse e-mail
 login-password = Mot de passe
 login-submit = Se connecter
 login-invalid = L'adresse e-mail ou le mot de passe est incorrect.
-login-throttled = Trop de tentatives infructueuses. Veuillez patienter { $seconds } secondes avant de réessayer.
+login-throttled = { $seconds ->
+    [one] Trop de tentatives infructueuses. Veuillez patienter 1 seconde avant de réessayer.
+   *[other] Trop de tentatives infructueuses. Veuillez patienter { $seconds } secondes avant de réessayer.
+}
 
 ## Passwords
 password-title = Changer le mot de passe

@@ -11,9 +11,7 @@ use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::views::{
-    AccountDetailsPage, AccountTab, AccountsPage, FormError, render, render_status,
-};
+use crate::views::{AccountDetailsPage, AccountTab, AccountsPage, FormError, render, render_status};
 
 async fn accounts_page(
     state: &AppState,
@@ -38,10 +36,7 @@ async fn accounts_page(
 }
 
 /// `GET /admin/accounts`: the accounts the visitor administers.
-pub async fn list_accounts(
-    State(state): State<AppState>,
-    admin: Admin,
-) -> Result<Response, WebError> {
+pub async fn list_accounts(State(state): State<AppState>, admin: Admin) -> Result<Response, WebError> {
     Ok(render(
         &accounts_page(&state, &admin, String::new(), String::new(), None).await?,
     ))

@@ -13,9 +13,7 @@ use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::views::{
-    AccountTab, FormError, GroupsPage, MembersPage, group_label, render, render_status,
-};
+use crate::views::{AccountTab, FormError, GroupsPage, MembersPage, group_label, render, render_status};
 
 async fn groups_page(
     state: &AppState,
@@ -48,9 +46,7 @@ pub async fn list_groups(
     Path(number): Path<String>,
 ) -> Result<Response, WebError> {
     let scope = scope(&state, &admin, &number).await?;
-    Ok(render(
-        &groups_page(&state, &admin, scope, String::new(), None).await?,
-    ))
+    Ok(render(&groups_page(&state, &admin, scope, String::new(), None).await?))
 }
 
 #[derive(Deserialize)]
@@ -133,9 +129,8 @@ async fn members_page(
         .members(&scope, group, after)
         .await
         .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
-    let full_page = members.len()
-        == usize::try_from(sealpost_domain::services::groups::MEMBERS_PER_PAGE)
-            .unwrap_or(usize::MAX);
+    let full_page =
+        members.len() == usize::try_from(sealpost_domain::services::groups::MEMBERS_PER_PAGE).unwrap_or(usize::MAX);
     let next_after = if full_page {
         members.last().map(|m| m.user.email.to_string())
     } else {
@@ -197,11 +192,7 @@ pub async fn add_member(
 ) -> Result<Response, WebError> {
     let scope = scope(&state, &admin, &number).await?;
     let group = parse_group(&admin.visitor, &group)?;
-    match state
-        .services
-        .add_member(&scope, group, &form.user_id)
-        .await
-    {
+    match state.services.add_member(&scope, group, &form.user_id).await {
         Ok((group, user)) => {
             let flash = Flash::new("flash-member-added", &[user.email.as_str(), &group.name]);
             Ok(see_other_with_flash(
@@ -212,16 +203,7 @@ pub async fn add_member(
         }
         Err(error) => {
             let error = form_error(&admin.visitor, error)?;
-            let page = members_page(
-                &state,
-                &admin,
-                scope,
-                group,
-                None,
-                form.user_id,
-                Some(error),
-            )
-            .await?;
+            let page = members_page(&state, &admin, scope, group, None, form.user_id, Some(error)).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }
@@ -239,31 +221,18 @@ pub async fn remove_member(
     let user = parse_user(&admin.visitor, &user)?;
     match state.services.remove_member(&scope, group, user).await {
         Ok((group, removed)) => {
-            let flash = Flash::new(
-                "flash-member-removed",
-                &[removed.email.as_str(), &group.name],
-            );
+            let flash = Flash::new("flash-member-removed", &[removed.email.as_str(), &group.name]);
             // Administrators who removed themselves can no longer see the group.
-            let to =
-                if removed.id == admin.actor.id() && group.builtin && !admin.actor.is_operator() {
-                    "/admin/accounts".to_owned()
-                } else {
-                    format!("/admin/accounts/{number}/groups/{}", group.id)
-                };
+            let to = if removed.id == admin.actor.id() && group.builtin && !admin.actor.is_operator() {
+                "/admin/accounts".to_owned()
+            } else {
+                format!("/admin/accounts/{number}/groups/{}", group.id)
+            };
             Ok(see_other_with_flash(&state, &to, &flash))
         }
         Err(error) => {
             let error = form_error(&admin.visitor, error)?;
-            let page = members_page(
-                &state,
-                &admin,
-                scope,
-                group,
-                None,
-                String::new(),
-                Some(error),
-            )
-            .await?;
+            let page = members_page(&state, &admin, scope, group, None, String::new(), Some(error)).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }

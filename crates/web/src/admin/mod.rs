@@ -24,28 +24,16 @@ use crate::views::{Area, FormError, Page};
 /// The `/admin` routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/",
-            get(|_: Admin| async { Redirect::to("/admin/accounts") }),
-        )
-        .route(
-            "/accounts",
-            get(accounts::list_accounts).post(accounts::create_account),
-        )
+        .route("/", get(|_: Admin| async { Redirect::to("/admin/accounts") }))
+        .route("/accounts", get(accounts::list_accounts).post(accounts::create_account))
         .route("/accounts/{number}", get(accounts::show_account))
         .route(
             "/accounts/{number}/groups",
             get(groups::list_groups).post(groups::create_group),
         )
         .route("/accounts/{number}/groups/{group}", get(groups::show_group))
-        .route(
-            "/accounts/{number}/groups/{group}/delete",
-            post(groups::delete_group),
-        )
-        .route(
-            "/accounts/{number}/groups/{group}/members",
-            post(groups::add_member),
-        )
+        .route("/accounts/{number}/groups/{group}/delete", post(groups::delete_group))
+        .route("/accounts/{number}/groups/{group}/members", post(groups::add_member))
         .route(
             "/accounts/{number}/groups/{group}/members/{user}/remove",
             post(groups::remove_member),

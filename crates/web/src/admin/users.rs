@@ -53,11 +53,7 @@ fn new_user_page(admin: &Admin, form: &CreateUserForm, error: Option<FormError>)
 
 /// `GET /admin/users/new`: the Add User form.
 pub async fn new_user(admin: Admin) -> Response {
-    let blank = CreateUserForm {
-        force_password_change: Some("on".to_owned()),
-        ..CreateUserForm::default()
-    };
-    render(&new_user_page(&admin, &blank, None))
+    render(&new_user_page(&admin, &CreateUserForm::default(), None))
 }
 
 #[derive(Deserialize, Default)]

@@ -1,0 +1,334 @@
+//! Who may do what: every administration route tried as the wrong account, a
+//! removed administrator, a temporary-password session, a plain member, a visitor
+//! who is not logged in, and with missing or foreign CSRF tokens.
+
+use anyhow::anyhow;
+use sealpost_domain::types::EmailAddress;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+/// Every administration route of one account, as (method, path).
+fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("GET", format!("/admin/accounts/{number}")),
+        ("GET", format!("/admin/accounts/{number}/groups")),
+        ("POST", format!("/admin/accounts/{number}/groups")),
+        ("GET", format!("/admin/accounts/{number}/groups/{group}")),
+        ("POST", format!("/admin/accounts/{number}/groups/{group}/delete")),
+        ("POST", format!("/admin/accounts/{number}/groups/{group}/members")),
+        (
+            "POST",
+            format!("/admin/accounts/{number}/groups/{group}/members/{user}/remove"),
+        ),
+    ]
+}
+
+struct World {
+    app: TestApp,
+    a_number: String,
+    b_number: String,
+    b_admin_group: String,
+    b_custom_group: String,
+    b_admin_user: String,
+}
+
+async fn world(app: TestApp) -> anyhow::Result<World> {
+    app.add_user("alice@a.example", false).await?;
+    app.add_user("boris@b.example", false).await?;
+    app.add_user("member@a.example", false).await?;
+    let a = app.add_account("Account A", Some("alice@a.example")).await?;
+    let b = app.add_account("Account B", Some("boris@b.example")).await?;
+    let store = app.store_port();
+    let err = |e| anyhow!("{e:?}");
+    let b_admin_group = store.admin_group(b.id).await.map_err(err)?;
+    let scope_actor = sealpost_domain::policy::Actor {
+        user: store
+            .user_by_email(&EmailAddress::parse("boris@b.example")?)
+            .await
+            .map_err(err)?
+            .ok_or(anyhow!("boris"))?,
+    };
+    let scope = app
+        .services
+        .account_scope(&scope_actor, b.number, None)
+        .await
+        .map_err(err)?;
+    let custom = app.services.create_group(&scope, "Sales").await.map_err(err)?;
+    // A plain member of A: in a custom group, not an administrator.
+    let a_actor = sealpost_domain::policy::Actor {
+        user: store
+            .user_by_email(&EmailAddress::parse("alice@a.example")?)
+            .await
+            .map_err(err)?
+            .ok_or(anyhow!("alice"))?,
+    };
+    let a_scope = app
+        .services
+        .account_scope(&a_actor, a.number, None)
+        .await
+        .map_err(err)?;
+    let staff = app.services.create_group(&a_scope, "Staff").await.map_err(err)?;
+    app.services
+        .add_member(&a_scope, staff.id, "member@a.example")
+        .await
+        .map_err(err)?;
+    Ok(World {
+        a_number: a.number.to_string(),
+        b_number: b.number.to_string(),
+        b_admin_group: b_admin_group.id.to_string(),
+        b_custom_group: custom.id.to_string(),
+        b_admin_user: scope_actor.user.id.to_string(),
+        app,
+    })
+}
+
+async fn b_is_untouched(world: &World) -> anyhow::Result<()> {
+    let store = world.app.store_port();
+    let err = |e| anyhow!("{e:?}");
+    let b = world
+        .app
+        .account(sealpost_domain::types::AccountNumber::parse(&world.b_number).ok_or(anyhow!("number"))?)
+        .await?;
+    let groups = store.list_groups(b.id).await.map_err(err)?;
+    assert_eq!(groups.len(), 2, "account B's groups changed: {groups:?}");
+    assert!(
+        groups.iter().all(|g| g.member_count == if g.builtin { 1 } else { 0 }),
+        "{groups:?}"
+    );
+    Ok(())
+}
+
+on_both_databases!(
+    another_accounts_objects_answer_not_found_and_stay_unchanged,
+    cross_account
+);
+async fn cross_account(app: TestApp) -> anyhow::Result<()> {
+    let world = world(app).await?;
+    let alice = world.app.client();
+    assert_eq!(alice.login("alice@a.example", PASSWORD).await?.status, 303);
+    let own_groups = format!("/admin/accounts/{}/groups", world.a_number);
+    let fields = [("group_name", "Intruders"), ("user_id", "alice@a.example")];
+    // B's number in the URL, and A's number with B's group ids.
+    let mut routes = account_routes(&world.b_number, &world.b_custom_group, &world.b_admin_user);
+    routes.extend(
+        account_routes(&world.a_number, &world.b_admin_group, &world.b_admin_user)
+            .into_iter()
+            .filter(|(_, p)| p.contains("/groups/")),
+    );
+    routes.extend(
+        account_routes(&world.a_number, &world.b_custom_group, &world.b_admin_user)
+            .into_iter()
+            .filter(|(_, p)| p.contains("/groups/")),
+    );
+    for (method, path) in routes {
+        let answer = if method == "GET" {
+            alice.get(&path).await?
+        } else {
+            alice.submit(&own_groups, &path, &fields).await?
+        };
+        assert_eq!(
+            answer.status, 404,
+            "{method} {path} must be 404 for another account, got {}",
+            answer.status
+        );
+        assert!(answer.shows("Page not found"));
+    }
+    for junk in [
+        "/admin/accounts/abc",
+        "/admin/accounts/99999999999999999999/groups",
+        &format!("/admin/accounts/{}/groups/x", world.a_number),
+    ] {
+        assert_eq!(alice.get(junk).await?.status, 404, "{junk}");
+    }
+    let accounts = alice.get("/admin/accounts").await?;
+    assert!(
+        accounts.shows(&world.a_number) && !accounts.shows(&world.b_number),
+        "an administrator sees only their accounts"
+    );
+    let users = alice.get("/admin/users").await?;
+    assert!(
+        users.shows("member@a.example") && !users.shows("boris@b.example"),
+        "the Users list is scoped too"
+    );
+    b_is_untouched(&world).await
+}
+
+on_both_databases!(plain_members_removed_admins_and_strangers_cannot_administer, outsiders);
+async fn outsiders(app: TestApp) -> anyhow::Result<()> {
+    let world = world(app).await?;
+    let routes = account_routes(&world.a_number, &world.b_admin_group, &world.b_admin_user);
+
+    // Not logged in: every admin page leads to the login form; forms are refused.
+    let stranger = world.app.client();
+    for (method, path) in routes.iter().chain(
+        [
+            ("GET", "/admin/accounts".to_owned()),
+            ("GET", "/admin/users".to_owned()),
+        ]
+        .iter(),
+    ) {
+        let answer = if *method == "GET" {
+            stranger.get(path).await?
+        } else {
+            stranger.submit("/admin/login", path, &[]).await?
+        };
+        assert!(matches!(answer.status, 303 | 403), "{method} {path}: {}", answer.status);
+        if answer.status == 303 {
+            assert_eq!(answer.location.as_deref(), Some("/admin/login"));
+        }
+    }
+
+    // A plain member of A.
+    let member = world.app.client();
+    assert_eq!(member.login("member@a.example", PASSWORD).await?.status, 303);
+    for path in [
+        "/admin/accounts",
+        "/admin/users",
+        "/admin/users/new",
+        &format!("/admin/accounts/{}", world.a_number),
+    ] {
+        let answer = member.get(path).await?;
+        assert_eq!(answer.status, 403, "{path}");
+        assert!(answer.shows("No access"));
+    }
+    let portal = member.get("/portal").await?;
+    assert!(portal.shows("Account A") && !portal.shows("Go to administration"));
+
+    // An administrator removed from the group loses access at once.
+    let err = |e| anyhow!("{e:?}");
+    let app = &world.app;
+    app.add_user("second@a.example", false).await?;
+    let alice = app
+        .store_port()
+        .user_by_email(&EmailAddress::parse("alice@a.example")?)
+        .await
+        .map_err(err)?
+        .ok_or(anyhow!("alice"))?;
+    let a = app
+        .account(sealpost_domain::types::AccountNumber::parse(&world.a_number).ok_or(anyhow!("n"))?)
+        .await?;
+    let scope = app
+        .services
+        .account_scope(&sealpost_domain::policy::Actor { user: alice.clone() }, a.number, None)
+        .await
+        .map_err(err)?;
+    let admin_group = app.store_port().admin_group(a.id).await.map_err(err)?;
+    app.services
+        .add_member(&scope, admin_group.id, "second@a.example")
+        .await
+        .map_err(err)?;
+    let second = app.client();
+    assert_eq!(second.login("second@a.example", PASSWORD).await?.status, 303);
+    assert_eq!(
+        second
+            .get(&format!("/admin/accounts/{}/groups", world.a_number))
+            .await?
+            .status,
+        200
+    );
+    let second_user = app
+        .store_port()
+        .user_by_email(&EmailAddress::parse("second@a.example")?)
+        .await
+        .map_err(err)?
+        .ok_or(anyhow!("second"))?;
+    app.services
+        .remove_member(&scope, admin_group.id, second_user.id)
+        .await
+        .map_err(err)?;
+    assert_eq!(
+        second
+            .get(&format!("/admin/accounts/{}/groups", world.a_number))
+            .await?
+            .status,
+        403
+    );
+
+    // A temporary-password session can only set a new password.
+    app.add_user("temp@a.example", true).await?;
+    app.services
+        .add_member(&scope, admin_group.id, "temp@a.example")
+        .await
+        .map_err(err)?;
+    let temp = app.client();
+    assert_eq!(
+        temp.login("temp@a.example", PASSWORD).await?.location.as_deref(),
+        Some("/password")
+    );
+    for (method, path) in &routes {
+        let answer = if *method == "GET" {
+            temp.get(path).await?
+        } else {
+            temp.submit("/password", path, &[("group_name", "X")]).await?
+        };
+        assert_eq!(answer.status, 303, "{method} {path}");
+        assert_eq!(answer.location.as_deref(), Some("/password"));
+    }
+    b_is_untouched(&world).await
+}
+
+on_both_databases!(forms_without_the_sessions_csrf_token_are_refused, csrf);
+async fn csrf(app: TestApp) -> anyhow::Result<()> {
+    let world = world(app).await?;
+    let alice = world.app.client();
+    assert_eq!(alice.login("alice@a.example", PASSWORD).await?.status, 303);
+    let groups = format!("/admin/accounts/{}/groups", world.a_number);
+    let missing = alice.post_raw(&groups, &[("group_name", "NoToken")]).await?;
+    assert_eq!(missing.status, 403);
+    assert!(missing.shows("This form has expired"));
+    let wrong = alice
+        .post_raw(&groups, &[("csrf", "forged"), ("group_name", "Forged")])
+        .await?;
+    assert_eq!(wrong.status, 403);
+    // Another session's token is no good either.
+    let boris = world.app.client();
+    assert_eq!(boris.login("boris@b.example", PASSWORD).await?.status, 303);
+    let foreign = boris.get("/admin/accounts").await?.csrf().ok_or(anyhow!("token"))?;
+    assert_eq!(
+        alice
+            .post_raw(&groups, &[("csrf", &foreign), ("group_name", "Foreign")])
+            .await?
+            .status,
+        403
+    );
+    // The login form is protected by the pre-session token.
+    let fresh = world.app.client();
+    assert_eq!(
+        fresh
+            .post_raw("/admin/login", &[("email", "alice@a.example"), ("password", PASSWORD)])
+            .await?
+            .status,
+        403
+    );
+    let page = alice.get(&groups).await?;
+    assert!(
+        page.shows("Showing 2 group(s)."),
+        "nothing was created: {}",
+        page.text()
+    );
+    Ok(())
+}
+
+on_both_databases!(every_response_carries_the_security_headers, headers);
+async fn headers(app: TestApp) -> anyhow::Result<()> {
+    let response = reqwest::get(format!("{}/admin/login", app.base)).await?;
+    let h = response.headers();
+    let csp = h
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(
+        h.get("x-content-type-options").and_then(|v| v.to_str().ok()),
+        Some("nosniff")
+    );
+    let cookie = h.get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(
+        cookie.starts_with("sp_pre=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    Ok(())
+}

@@ -1,0 +1,317 @@
+//! `TestApp`: one Sealpost web server per test, with a fresh database, a fake clock
+//! and fixtures; `Client`: a cookie-keeping HTTP client that does not follow redirects.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use anyhow::{Context as _, anyhow};
+use sealpost_domain::model::{Account, User};
+use sealpost_domain::ports::{Clock as _, FakeClock, SystemClock};
+use sealpost_domain::services::Services;
+use sealpost_domain::services::users::CreateUserRequest;
+use sealpost_domain::types::{AccountNumber, Locale};
+use sealpost_storage::SqlStore;
+use sealpost_web::WebConfig;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the tests use (trust auth).
+pub fn postgres_admin_url() -> String {
+    std::env::var("SEALPOST_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A password that passes the policy, used for fixtures.
+pub const PASSWORD: &str = "Correct-Horse-42";
+
+/// A running Sealpost.
+pub struct TestApp {
+    pub base: String,
+    pub services: Services,
+    pub clock: FakeClock,
+    pub store: Arc<SqlStore>,
+    server: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+    postgres_database: Option<String>,
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+impl TestApp {
+    /// Starts a server on `db`. `None` (with a loud note) when PostgreSQL is not
+    /// reachable and `SEALPOST_REQUIRE_POSTGRES` is not set.
+    pub async fn spawn(db: Db) -> anyhow::Result<Option<Self>> {
+        let dir = tempfile::tempdir()?;
+        let (url, postgres_database) = match db {
+            Db::Sqlite => (
+                format!("sqlite://{}?mode=rwc", dir.path().join("sealpost.db").display()),
+                None,
+            ),
+            Db::Postgres => match create_postgres_database().await {
+                Ok((url, name)) => (url, Some(name)),
+                Err(error) => {
+                    if std::env::var("SEALPOST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                        return Err(
+                            error.context("PostgreSQL is required (SEALPOST_REQUIRE_POSTGRES=1) but unreachable")
+                        );
+                    }
+                    eprintln!("PostgreSQL backend NOT tested: {error:#}");
+                    return Ok(None);
+                }
+            },
+        };
+        let store = Arc::new(SqlStore::connect(&url).await?);
+        store.migrate().await?;
+        let clock = FakeClock::new(SystemClock.now());
+        let services = Services::new(
+            store.clone(),
+            Arc::new(clock.clone()),
+            sealpost_i18n::in_every_language("group-account-administrators"),
+        );
+        let app = sealpost_web::router(services.clone(), WebConfig::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
+        });
+        Ok(Some(Self {
+            base: format!("http://{addr}"),
+            services,
+            clock,
+            store,
+            server,
+            _dir: dir,
+            postgres_database,
+        }))
+    }
+
+    /// A fresh client with no cookies.
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// Creates an active user with [`PASSWORD`] (or a temporary one to change).
+    pub async fn add_user(&self, email: &str, force_change: bool) -> anyhow::Result<User> {
+        let request = CreateUserRequest {
+            username: email.to_owned(),
+            first_name: "Test".to_owned(),
+            last_name: email.split('@').next().unwrap_or("User").to_owned(),
+            password: PASSWORD.to_owned(),
+            confirm_password: PASSWORD.to_owned(),
+            force_password_change: force_change,
+        };
+        self.services
+            .create_user(None, &request, None)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))
+    }
+
+    /// Makes an existing user an operator.
+    pub async fn make_operator(&self, email: &str) -> anyhow::Result<User> {
+        self.services.grant_operator(email).await.map_err(|e| anyhow!("{e:?}"))
+    }
+
+    /// Creates an account, with `admin` (an existing user) in Account Administrators.
+    pub async fn add_account(&self, name: &str, admin: Option<&str>) -> anyhow::Result<Account> {
+        self.services
+            .create_account(None, name, Locale::En, admin, None)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))
+    }
+
+    /// The account with this number, as stored.
+    pub async fn account(&self, number: AccountNumber) -> anyhow::Result<Account> {
+        self.store_port()
+            .account_by_number(number)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))
+    }
+
+    /// The storage port, for asserting what was stored.
+    pub fn store_port(&self) -> &dyn sealpost_domain::ports::Store {
+        self.store.as_ref()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        if let Some(name) = self.postgres_database.take() {
+            // Drop the database from a thread of its own: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
+                runtime.block_on(async move {
+                    if let Ok(admin) = SqlStore::connect(&postgres_admin_url()).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(admin.pool())
+                            .await;
+                        admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn create_postgres_database() -> anyhow::Result<(String, String)> {
+    let admin_url = postgres_admin_url();
+    let admin = tokio::time::timeout(std::time::Duration::from_secs(5), SqlStore::connect(&admin_url))
+        .await
+        .context("timed out connecting")??;
+    let name = format!(
+        "sealpost_web_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(admin.pool())
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(admin.pool())
+        .await?;
+    admin.close().await;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| base.to_owned())
+        .unwrap_or(admin_url);
+    Ok((format!("{base}/{name}"), name))
+}
+
+/// What a request answered.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Answer {
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> Option<String> {
+        let start = self.body.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+        let end = self.body[start..].find('"')?;
+        Some(self.body[start..start + end].to_owned())
+    }
+
+    /// The page's text with tags removed and HTML entities of quotes and ampersands
+    /// decoded, whitespace folded: roughly what a person reads.
+    pub fn text(&self) -> String {
+        let mut out = String::with_capacity(self.body.len());
+        let mut in_tag = false;
+        for c in self.body.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    out.push(' ');
+                }
+                _ if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        let decoded = out
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&quot;", "\"")
+            .replace("&#34;", "\"")
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">");
+        decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Whether the visible text contains `needle`.
+    pub fn shows(&self, needle: &str) -> bool {
+        self.text().contains(needle)
+    }
+}
+
+/// A browser-like HTTP client: keeps cookies, does not follow redirects.
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Self {
+            http,
+            base: base.to_owned(),
+        }
+    }
+
+    async fn answer(response: reqwest::Response) -> anyhow::Result<Answer> {
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.text().await?;
+        Ok(Answer { status, location, body })
+    }
+
+    /// GET `path`.
+    pub async fn get(&self, path: &str) -> anyhow::Result<Answer> {
+        Self::answer(self.http.get(format!("{}{path}", self.base)).send().await?).await
+    }
+
+    /// GET `path` with an `Accept-Language` header.
+    pub async fn get_in(&self, path: &str, accept_language: &str) -> anyhow::Result<Answer> {
+        Self::answer(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .header("accept-language", accept_language)
+                .send()
+                .await?,
+        )
+        .await
+    }
+
+    /// POST a form to `path` exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> anyhow::Result<Answer> {
+        Self::answer(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .form(fields)
+                .send()
+                .await?,
+        )
+        .await
+    }
+
+    /// POST a form to `path` with the CSRF token of the page at `form_page`.
+    pub async fn submit(&self, form_page: &str, path: &str, fields: &[(&str, &str)]) -> anyhow::Result<Answer> {
+        let page = self.get(form_page).await?;
+        let csrf = page
+            .csrf()
+            .ok_or_else(|| anyhow!("no CSRF token on {form_page} (status {})", page.status))?;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Logs in through the administration login form.
+    pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<Answer> {
+        self.submit(
+            "/admin/login",
+            "/admin/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}
