@@ -230,6 +230,10 @@ fn explain(error: DomainError) -> anyhow::Error {
     let t = Translator::new(Locale::En);
     match &error {
         DomainError::Invalid { field, error } => {
+            let field = match *field {
+                "username" => "email",
+                other => other,
+            };
             anyhow::anyhow!("{}: {}", field.replace('_', "-"), t.get(error.message_id()))
         }
         DomainError::Validation(v) => anyhow::anyhow!("{}", t.get(v.message_id())),
