@@ -38,7 +38,10 @@ impl Drop for Server {
 
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -58,14 +61,27 @@ async fn seed(url: &str) -> anyhow::Result<(String, String)> {
         confirm_password: PASSWORD.into(),
         force_password_change: false,
     };
-    services.create_user(None, &request, None).await.map_err(|e| anyhow!("{e:?}"))?;
-    let operator = services.grant_operator(OPERATOR).await.map_err(|e| anyhow!("{e:?}"))?;
-    let account = services.create_account(None, "Bench Corp", Locale::En, Some(OPERATOR), None).await.map_err(|e| anyhow!("{e:?}"))?;
-    let scope = services
-        .account_scope(&sealpost_domain::policy::Actor { user: operator.clone() }, account.number, None)
+    services
+        .create_user(None, &request, None)
         .await
         .map_err(|e| anyhow!("{e:?}"))?;
-    let group = services.create_group(&scope, "Staff").await.map_err(|e| anyhow!("{e:?}"))?;
+    let operator = services.grant_operator(OPERATOR).await.map_err(|e| anyhow!("{e:?}"))?;
+    let account = services
+        .create_account(None, "Bench Corp", Locale::En, Some(OPERATOR), None)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let scope = services
+        .account_scope(
+            &sealpost_domain::policy::Actor { user: operator.clone() },
+            account.number,
+            None,
+        )
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let group = services
+        .create_group(&scope, "Staff")
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
 
     let started = Instant::now();
     let pool = store.pool();
@@ -73,7 +89,12 @@ async fn seed(url: &str) -> anyhow::Result<(String, String)> {
     for chunk in (0..USERS).collect::<Vec<_>>().chunks(500) {
         let values: Vec<String> = chunk
             .iter()
-            .map(|i| format!("('user{i:06}@bench.example', 'User', 'Number {i}', NULL, 'active', 0, {})", 1_700_000_000_000_i64 + *i as i64))
+            .map(|i| {
+                format!(
+                    "('user{i:06}@bench.example', 'User', 'Number {i}', NULL, 'active', 0, {})",
+                    1_700_000_000_000_i64 + *i as i64
+                )
+            })
             .collect();
         sqlx::query(&format!(
             "INSERT INTO users (email, first_name, last_name, password_hash, status, must_change_password, created_at) VALUES {}",
@@ -91,7 +112,10 @@ async fn seed(url: &str) -> anyhow::Result<(String, String)> {
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    println!("seeded {USERS} users and {MEMBERS} members in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "seeded {USERS} users and {MEMBERS} members in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     store.close().await;
     Ok((account.number.to_string(), group.id.to_string()))
 }
@@ -156,7 +180,12 @@ async fn main() -> anyhow::Result<()> {
     let server = Server(child);
     let probe = reqwest::Client::new();
     loop {
-        if probe.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if probe
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             break;
         }
         if started.elapsed() > Duration::from_secs(30) {
@@ -164,19 +193,67 @@ async fn main() -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    println!("start to first answered request: {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "start to first answered request: {:.0} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let pid = server.0.id();
-    println!("resident memory at idle: {:.1} MiB", rss_kib(pid).unwrap_or(0) as f64 / 1024.0);
+    println!(
+        "resident memory at idle: {:.1} MiB",
+        rss_kib(pid).unwrap_or(0) as f64 / 1024.0
+    );
 
-    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     login(&client, &base).await?;
-    measure(&client, &base, "users list, first page", "/admin/users", "user000000@bench.example").await?;
-    measure(&client, &base, "users list, a later page", "/admin/users?after=user050000%40bench.example", "user050001@bench.example").await?;
-    measure(&client, &base, "users search by prefix 'user0999'", "/admin/users?q=user0999", "user099900@bench.example").await?;
-    measure(&client, &base, "group member page (10,000 members)", &format!("/admin/accounts/{number}/groups/{group}"), "@bench.example").await?;
-    measure(&client, &base, "groups tab", &format!("/admin/accounts/{number}/groups"), "Showing 2 group(s).").await?;
-    println!("resident memory after {} requests: {:.1} MiB", ROUNDS * 5 + 50, rss_kib(pid).unwrap_or(0) as f64 / 1024.0);
+    measure(
+        &client,
+        &base,
+        "users list, first page",
+        "/admin/users",
+        "user000000@bench.example",
+    )
+    .await?;
+    measure(
+        &client,
+        &base,
+        "users list, a later page",
+        "/admin/users?after=user050000%40bench.example",
+        "user050001@bench.example",
+    )
+    .await?;
+    measure(
+        &client,
+        &base,
+        "users search by prefix 'user0999'",
+        "/admin/users?q=user0999",
+        "user099900@bench.example",
+    )
+    .await?;
+    measure(
+        &client,
+        &base,
+        "group member page (10,000 members)",
+        &format!("/admin/accounts/{number}/groups/{group}"),
+        "@bench.example",
+    )
+    .await?;
+    measure(
+        &client,
+        &base,
+        "groups tab",
+        &format!("/admin/accounts/{number}/groups"),
+        "Showing 2 group(s).",
+    )
+    .await?;
+    println!(
+        "resident memory after {} requests: {:.1} MiB",
+        ROUNDS * 5 + 50,
+        rss_kib(pid).unwrap_or(0) as f64 / 1024.0
+    );
     drop(server);
     Ok(())
 }

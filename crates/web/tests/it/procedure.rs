@@ -506,3 +506,58 @@ async fn sessions_end(app: TestApp) -> anyhow::Result<()> {
     expect_redirect(&idle.get("/admin/accounts").await?, "/admin/login");
     Ok(())
 }
+
+on_both_databases!(operators_see_every_account_and_create_new_ones, operators);
+async fn operators(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("ops@example.com", false).await?;
+    app.make_operator("ops@example.com").await?;
+    app.add_user("dana@example.com", false).await?;
+    let existing = app.add_account("Existing Ltd", None).await?;
+    let ops = logged_in(&app, "ops@example.com", PASSWORD).await?;
+    let accounts = ops.get("/admin/accounts").await?;
+    assert!(accounts.shows(&existing.number.to_string()) && accounts.shows("New account"));
+    let details = ops.get(&format!("/admin/accounts/{}", existing.number)).await?;
+    assert!(details.shows("This account has no administrator yet."));
+
+    let refused = ops
+        .submit(
+            "/admin/accounts",
+            "/admin/accounts",
+            &[("name", "Beta GmbH"), ("admin", "ghost@example.com")],
+        )
+        .await?;
+    assert_eq!(refused.status, 422);
+    assert!(refused.shows("Cannot add a non-existent user.") && refused.body.contains("value=\"Beta GmbH\""));
+    let created = ops
+        .submit(
+            "/admin/accounts",
+            "/admin/accounts",
+            &[("name", "Beta GmbH"), ("admin", "dana@example.com")],
+        )
+        .await?;
+    assert_eq!(created.status, 303);
+    let details = ops.get(created.location.as_deref().context("location")?).await?;
+    assert!(
+        details.shows("(Beta GmbH) created.") && details.shows("dana@example.com"),
+        "{}",
+        details.text()
+    );
+
+    // Dana administers Beta only, and may not create accounts.
+    let dana = logged_in(&app, "dana@example.com", PASSWORD).await?;
+    let listed = dana.get("/admin/accounts").await?;
+    assert!(listed.shows("Beta GmbH") && !listed.shows("Existing Ltd") && !listed.shows("New account"));
+    let forbidden = dana
+        .submit("/admin/accounts", "/admin/accounts", &[("name", "Sneaky")])
+        .await?;
+    assert_eq!(forbidden.status, 403);
+    assert_eq!(
+        app.store_port()
+            .list_accounts()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?
+            .len(),
+        2
+    );
+    Ok(())
+}
