@@ -316,15 +316,15 @@ async fn switch_language(
     CsrfForm(form): CsrfForm<LanguageForm>,
 ) -> Result<Response, WebError> {
     let locale = Locale::from_tag(&form.lang).unwrap_or_default();
-    if let Some((session, user)) = &visitor.session {
-        if session.kind == SessionKind::Full {
-            let actor = Actor { user: user.clone() };
-            state
-                .services
-                .set_locale(&actor, Some(locale))
-                .await
-                .map_err(|e| WebError::from_domain(visitor.locale, e))?;
-        }
+    if let Some((session, user)) = &visitor.session
+        && session.kind == SessionKind::Full
+    {
+        let actor = Actor { user: user.clone() };
+        state
+            .services
+            .set_locale(&actor, Some(locale))
+            .await
+            .map_err(|e| WebError::from_domain(visitor.locale, e))?;
     }
     let cookie = cookies::set(
         cookies::LANGUAGE,

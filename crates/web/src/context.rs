@@ -133,15 +133,14 @@ fn original_uri(parts: &Parts) -> axum::http::Uri {
 }
 
 fn client_address(parts: &Parts, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for {
-        if let Some(first) = parts
+    if trust_forwarded_for
+        && let Some(first) = parts
             .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
-        {
-            return first.trim().to_owned();
-        }
+    {
+        return first.trim().to_owned();
     }
     parts
         .extensions

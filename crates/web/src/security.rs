@@ -41,27 +41,31 @@ pub async fn pre_session(State(state): State<AppState>, mut request: Request, ne
     let had_flash = cookies::get(request.headers(), cookies::FLASH).is_some();
     let is_get = request.method() == axum::http::Method::GET;
     let mut issued = None;
-    if !has_session && !has_pre {
-        if let Ok(fresh) = token::random_token(32) {
-            request.extensions_mut().insert(PreSessionToken(fresh.clone()));
-            issued = Some(fresh);
-        }
+    if !has_session
+        && !has_pre
+        && let Ok(fresh) = token::random_token(32)
+    {
+        request.extensions_mut().insert(PreSessionToken(fresh.clone()));
+        issued = Some(fresh);
     }
     let mut response = next.run(request).await;
-    if let Some(fresh) = issued {
-        if let Ok(value) = HeaderValue::from_str(&cookies::set(cookies::PRE_SESSION, &fresh, None, secure)) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+    if let Some(fresh) = issued
+        && let Ok(value) = HeaderValue::from_str(&cookies::set(cookies::PRE_SESSION, &fresh, None, secure))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
     let sets_flash = response
         .headers()
         .get_all(header::SET_COOKIE)
         .iter()
         .any(|v| v.to_str().is_ok_and(|v| v.starts_with(cookies::FLASH)));
-    if had_flash && is_get && response.status().is_success() && !sets_flash {
-        if let Ok(value) = HeaderValue::from_str(&cookies::clear(cookies::FLASH, secure)) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+    if had_flash
+        && is_get
+        && response.status().is_success()
+        && !sets_flash
+        && let Ok(value) = HeaderValue::from_str(&cookies::clear(cookies::FLASH, secure))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
 }

@@ -219,7 +219,7 @@ impl Services {
             Some(client),
         );
         self.store.set_password(user.id, &hash, false, event).await?;
-        Ok(self.open_session(user.clone(), SessionKind::Full).await?)
+        self.open_session(user.clone(), SessionKind::Full).await
     }
 }
 

@@ -45,10 +45,10 @@ impl Services {
         request: &CreateUserRequest,
         ip: Option<&str>,
     ) -> Result<User, DomainError> {
-        if let Some(actor) = actor {
-            if !self.may_manage_users(actor).await? {
-                return Err(DomainError::Forbidden);
-            }
+        if let Some(actor) = actor
+            && !self.may_manage_users(actor).await?
+        {
+            return Err(DomainError::Forbidden);
         }
         let email = EmailAddress::parse(&request.username).map_err(|e| DomainError::invalid("username", e))?;
         let first_name = PersonName::parse(&request.first_name).map_err(|e| DomainError::invalid("first_name", e))?;
