@@ -65,7 +65,7 @@ groups-member-count = { $count ->
     [one] 1 membre
    *[other] { $count } membres
 }
-groups-action-members = Membres de { $group }
+groups-action-members = Membres du groupe { $group }
 groups-action-delete = Supprimer le groupe { $group }
 groups-showing = { $count } groupe(s) affiché(s).
 groups-back = Retour à la liste des comptes
