@@ -6,12 +6,15 @@
 //! - [`model`]: the records services hand out (`User`, `Account`, `Group`, …).
 //! - [`error`]: [`DomainError`] and [`ValidationError`], the only errors services return.
 //! - [`ports`]: the traits storage implements ([`ports::Store`]) and the [`ports::Clock`].
+//! - [`messages`]: secure messages' records and ports ([`messages::MessageStore`],
+//!   [`messages::BlobStore`], [`messages::Notifier`]).
 //! - [`policy`]: who may do what ([`policy::Actor`], [`policy::AccountScope`]).
 //! - [`services`]: the operations the web portal and the CLI call.
 //!
 //! Nothing here performs I/O except through a port.
 
 pub mod error;
+pub mod messages;
 pub mod model;
 pub mod policy;
 pub mod ports;

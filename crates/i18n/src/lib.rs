@@ -24,11 +24,19 @@ fluent_templates::static_loader! {
     };
 }
 
-/// The Fluent sources, for tests that compare the languages' message sets.
-pub const SOURCES: [(Locale, &str); 3] = [
-    (Locale::En, include_str!("../locales/en/main.ftl")),
-    (Locale::De, include_str!("../locales/de/main.ftl")),
-    (Locale::Fr, include_str!("../locales/fr/main.ftl")),
+/// The Fluent sources, for tests that compare the languages' message sets: one
+/// file per area (`main`: portal and administration; `mail`: emails and the
+/// envelope; `messages`: composing and reading secure messages).
+pub const SOURCES: [(Locale, &str, &str); 9] = [
+    (Locale::En, "main", include_str!("../locales/en/main.ftl")),
+    (Locale::De, "main", include_str!("../locales/de/main.ftl")),
+    (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
+    (Locale::En, "mail", include_str!("../locales/en/mail.ftl")),
+    (Locale::De, "mail", include_str!("../locales/de/mail.ftl")),
+    (Locale::Fr, "mail", include_str!("../locales/fr/mail.ftl")),
+    (Locale::En, "messages", include_str!("../locales/en/messages.ftl")),
+    (Locale::De, "messages", include_str!("../locales/de/messages.ftl")),
+    (Locale::Fr, "messages", include_str!("../locales/fr/messages.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {
@@ -82,10 +90,32 @@ impl Translator {
             .unwrap_or_else(|| id.to_owned())
     }
 
-    /// Whether `id` exists in this language itself (no fallback to English).
+    /// Whether `id` exists in this language itself (no fallback to English) and
+    /// formats without error when given every variable the catalogue uses.
     pub fn has(&self, id: &str) -> bool {
-        LOCALES.lookup_no_default_fallback::<&str>(&self.id, id, None).is_some()
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = variable_names()
+            .into_iter()
+            .map(|name| (Cow::Owned(name), FluentValue::from("x")))
+            .collect();
+        LOCALES.lookup_no_default_fallback(&self.id, id, Some(&args)).is_some()
     }
+}
+
+/// Every `$variable` the catalogues mention.
+fn variable_names() -> Vec<String> {
+    let mut names: Vec<String> = SOURCES
+        .iter()
+        .flat_map(|(_, _, source)| source.split('$').skip(1))
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .collect::<String>()
+        })
+        .filter(|name| !name.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Message `id` in every language, for example the built-in group's name, whose
@@ -150,19 +180,26 @@ mod tests {
 
     #[test]
     fn every_message_exists_in_every_language() {
-        let english: BTreeSet<String> = message_ids(SOURCES[0].1).into_iter().collect();
-        assert!(english.len() > 50, "the English catalogue looks truncated");
-        for (locale, source) in SOURCES {
-            let ids: BTreeSet<String> = message_ids(source).into_iter().collect();
-            let missing: Vec<_> = english.difference(&ids).collect();
-            let extra: Vec<_> = ids.difference(&english).collect();
-            assert!(missing.is_empty(), "{locale:?} lacks {missing:?}");
-            assert!(extra.is_empty(), "{locale:?} has messages English lacks: {extra:?}");
-            let translator = Translator::new(locale);
-            for id in &english {
-                assert!(translator.has(id), "{locale:?} cannot resolve {id}");
+        let mut total = 0;
+        for (_, area, english_source) in SOURCES.iter().filter(|(l, _, _)| *l == Locale::En) {
+            let english: BTreeSet<String> = message_ids(english_source).into_iter().collect();
+            total += english.len();
+            for (locale, _, source) in SOURCES.iter().filter(|(_, a, _)| a == area) {
+                let ids: BTreeSet<String> = message_ids(source).into_iter().collect();
+                let missing: Vec<_> = english.difference(&ids).collect();
+                let extra: Vec<_> = ids.difference(&english).collect();
+                assert!(missing.is_empty(), "{locale:?} {area}.ftl lacks {missing:?}");
+                assert!(
+                    extra.is_empty(),
+                    "{locale:?} {area}.ftl has messages English lacks: {extra:?}"
+                );
+                let translator = Translator::new(*locale);
+                for id in &english {
+                    assert!(translator.has(id), "{locale:?} cannot resolve {id}");
+                }
             }
         }
+        assert!(total > 50, "the English catalogue looks truncated");
     }
 
     #[test]

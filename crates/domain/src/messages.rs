@@ -1,0 +1,510 @@
+//! Secure messages: their records and the ports that keep, store and announce them.
+//!
+//! What is secret never appears here in clear: the subject, body, attachment names
+//! and contents travel only as sealed bytes (see `sealpost_crypto::envelope`). The
+//! database keeps the wrapped data key and the sealed subject; the blob store keeps
+//! the sealed parts; the outbox keeps notifications that say *that* a message
+//! arrived, never what it says.
+//!
+//! Ports: [`MessageStore`] (SQL, implemented by `sealpost-storage`), [`BlobStore`]
+//! (sealed parts; a local directory by default, S3 later), [`Notifier`] (renders
+//! the emails, implemented by `sealpost-mail`).
+
+use std::fmt;
+
+use async_trait::async_trait;
+
+use crate::error::DomainError;
+use crate::model::{AuditEvent, NewUser, User};
+use crate::ports::StoreResult;
+use crate::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
+
+/// A message's database id; never shown (people see the [`PublicId`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageId(pub i64);
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A message's random 128-bit public id: in links, envelopes and the sealed
+/// header's associated data. Unguessable, so a link reveals nothing about others.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PublicId(pub [u8; 16]);
+
+impl PublicId {
+    /// 32 lower-case hex digits, as in URLs.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Reads 32 hex digits; anything else is `None`.
+    pub fn parse(hex: &str) -> Option<Self> {
+        let hex = hex.trim();
+        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut out = [0u8; 16];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(Self(out))
+    }
+}
+
+impl fmt::Display for PublicId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for PublicId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicId({})", self.to_hex())
+    }
+}
+
+/// To or Cc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecipientKind {
+    To,
+    Cc,
+}
+
+impl RecipientKind {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::To => "to",
+            Self::Cc => "cc",
+        }
+    }
+
+    /// Reads the stored value.
+    pub fn from_stored(value: &str) -> Self {
+        if value == "cc" { Self::Cc } else { Self::To }
+    }
+}
+
+/// Where the sealed payload lives (DESIGN §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeliveryMode {
+    /// In the blob store, and also attached to the envelope: link and attachment both work.
+    #[default]
+    Stored,
+    /// Only in the envelope attachment; the service keeps nothing but keys.
+    Envelope,
+    /// Only in the blob store; the notification carries a link and no payload.
+    Link,
+}
+
+impl DeliveryMode {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stored => "stored",
+            Self::Envelope => "envelope",
+            Self::Link => "link",
+        }
+    }
+
+    /// Reads the stored value; unknown values mean the default.
+    pub fn from_stored(value: &str) -> Self {
+        match value {
+            "envelope" => Self::Envelope,
+            "link" => Self::Link,
+            _ => Self::Stored,
+        }
+    }
+
+    /// Whether the sealed parts go to the blob store.
+    pub fn stores_payload(self) -> bool {
+        self != Self::Envelope
+    }
+
+    /// Whether the envelope attachment carries the sealed parts.
+    pub fn attaches_payload(self) -> bool {
+        self != Self::Link
+    }
+}
+
+/// What the sender allows recipients to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MessageOptions {
+    pub allow_reply: bool,
+    pub allow_reply_all: bool,
+    pub allow_forward: bool,
+    /// Tell the sender when each recipient first opens the message.
+    pub read_receipt: bool,
+}
+
+impl MessageOptions {
+    /// Packed into one integer column: bit 0 reply, 1 reply all, 2 forward, 3 receipt.
+    pub fn to_bits(self) -> i64 {
+        i64::from(self.allow_reply)
+            | i64::from(self.allow_reply_all) << 1
+            | i64::from(self.allow_forward) << 2
+            | i64::from(self.read_receipt) << 3
+    }
+
+    /// Unpacks [`MessageOptions::to_bits`].
+    pub fn from_bits(bits: i64) -> Self {
+        Self {
+            allow_reply: bits & 1 != 0,
+            allow_reply_all: bits & 2 != 0,
+            allow_forward: bits & 4 != 0,
+            read_receipt: bits & 8 != 0,
+        }
+    }
+}
+
+/// A secure message as stored: keys and sealed bytes, no plaintext.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: MessageId,
+    pub public_id: PublicId,
+    pub account_id: AccountId,
+    pub sender_id: UserId,
+    pub sender_email: EmailAddress,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub locked_at: Option<Timestamp>,
+    /// What the recipient is told when the message is locked.
+    pub lock_reason: Option<String>,
+    pub options: MessageOptions,
+    pub mode: DeliveryMode,
+    /// The data key wrapped under the account key `key_version`; `None` once
+    /// destroyed (crypto-shredding), after which no copy can be opened.
+    pub wrapped_dek: Option<Vec<u8>>,
+    pub key_version: i64,
+    /// The subject, sealed as part [`SUMMARY_PART`], for lists.
+    pub sealed_subject: Vec<u8>,
+    /// How many sealed parts the payload has (content + attachments).
+    pub part_count: i64,
+    /// Total sealed payload size in bytes.
+    pub payload_len: i64,
+    /// The message this one replies to or forwards.
+    pub in_reply_to: Option<MessageId>,
+}
+
+impl Message {
+    /// Whether the message has expired at `now`.
+    pub fn expired(&self, now: Timestamp) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// The sealed-part index of the subject summary.
+pub const SUMMARY_PART: u32 = u32::MAX;
+/// The sealed-part index of the content (subject, body, attachment list).
+pub const CONTENT_PART: u32 = 0;
+
+/// One recipient of a message.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub email: EmailAddress,
+    pub kind: RecipientKind,
+    pub opened_at: Option<Timestamp>,
+    pub notified_at: Option<Timestamp>,
+}
+
+/// What a new message row is made of.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub public_id: PublicId,
+    pub account_id: AccountId,
+    pub sender_id: UserId,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub options: MessageOptions,
+    pub mode: DeliveryMode,
+    pub wrapped_dek: Vec<u8>,
+    pub key_version: i64,
+    pub sealed_subject: Vec<u8>,
+    pub part_count: i64,
+    pub payload_len: i64,
+    pub in_reply_to: Option<MessageId>,
+    pub recipients: Vec<(EmailAddress, RecipientKind)>,
+}
+
+/// A version of an account's key, wrapped under the master key.
+#[derive(Debug, Clone)]
+pub struct AccountKey {
+    pub account_id: AccountId,
+    pub version: i64,
+    pub wrapped: Vec<u8>,
+    pub created_at: Timestamp,
+}
+
+/// Why an email is sent (decides what happens when it cannot be delivered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    /// A recipient's notification of a secure message.
+    Notification,
+    /// The link that proves a registering recipient owns the mailbox.
+    Activation,
+    /// A single-use password reset link.
+    PasswordReset,
+    /// Tells a sender that a recipient opened their message.
+    ReadReceipt,
+    /// Tells a sender that a notification could not be delivered.
+    Bounce,
+}
+
+impl MailKind {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Notification => "notification",
+            Self::Activation => "activation",
+            Self::PasswordReset => "password_reset",
+            Self::ReadReceipt => "read_receipt",
+            Self::Bounce => "bounce",
+        }
+    }
+
+    /// Reads the stored value.
+    pub fn from_stored(value: &str) -> Self {
+        match value {
+            "activation" => Self::Activation,
+            "password_reset" => Self::PasswordReset,
+            "read_receipt" => Self::ReadReceipt,
+            "bounce" => Self::Bounce,
+            _ => Self::Notification,
+        }
+    }
+}
+
+/// An email rendered and ready to queue.
+#[derive(Debug, Clone)]
+pub struct RenderedMail {
+    /// The `Message-ID` header value (without angle brackets): stable across retries,
+    /// so a relay that saw it before can tell a redelivery apart.
+    pub message_id: String,
+    /// The whole RFC 5322 message, CRLF line endings.
+    pub raw: Vec<u8>,
+}
+
+/// A row to add to the outbox.
+#[derive(Debug, Clone)]
+pub struct NewOutboxItem {
+    pub kind: MailKind,
+    pub to: EmailAddress,
+    pub mail: RenderedMail,
+    /// The secure message this email belongs to, if any.
+    pub message: Option<MessageId>,
+    /// Who hears about a permanent failure, and in which language.
+    pub bounce_to: Option<(EmailAddress, Locale)>,
+    pub created_at: Timestamp,
+}
+
+/// A claimed outbox row.
+#[derive(Debug, Clone)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub kind: MailKind,
+    pub to: EmailAddress,
+    pub message_id_header: String,
+    pub raw: Vec<u8>,
+    pub message: Option<MessageId>,
+    pub bounce_to: Option<(EmailAddress, Locale)>,
+    pub attempts: i64,
+    pub created_at: Timestamp,
+}
+
+/// What a one-time token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    Activation,
+    PasswordReset,
+}
+
+impl TokenPurpose {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Activation => "activation",
+            Self::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// The persistence of messages, keys, the outbox and one-time tokens.
+///
+/// As with [`crate::ports::Store`], each method is one transaction: a message, its
+/// recipients and its notifications commit together, so a crash loses nothing.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    // --- account keys ---------------------------------------------------------------
+    /// The key of `version`, or the newest one when `version` is `None`.
+    async fn account_key(&self, account: AccountId, version: Option<i64>) -> StoreResult<Option<AccountKey>>;
+    /// Stores a new key version; `Conflict { field: "key_version" }` if another
+    /// process stored that version first (the caller reads it back).
+    async fn insert_account_key(&self, key: &AccountKey) -> StoreResult<()>;
+
+    // --- messages -------------------------------------------------------------------
+    /// Stores a message with its recipients, its notifications and its audit event.
+    async fn insert_message(
+        &self,
+        message: NewMessage,
+        outbox: Vec<NewOutboxItem>,
+        audit: AuditEvent,
+    ) -> StoreResult<Message>;
+    /// `NotFound` when no message has this public id.
+    async fn message(&self, public_id: &PublicId) -> StoreResult<Message>;
+    /// A message by database id.
+    async fn message_by_id(&self, id: MessageId) -> StoreResult<Message>;
+    /// The recipients in the order given, To before Cc.
+    async fn recipients(&self, message: MessageId) -> StoreResult<Vec<Recipient>>;
+    /// Messages `sender` sent, newest first, before `before` (keyset).
+    async fn sent_messages(&self, sender: UserId, before: Option<MessageId>, limit: u32) -> StoreResult<Vec<Message>>;
+    /// Messages addressed to `email`, newest first.
+    async fn received_messages(
+        &self,
+        email: &EmailAddress,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>>;
+    /// Messages sent from an account, newest first (its administrators' view).
+    async fn account_messages(
+        &self,
+        account: AccountId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>>;
+    /// Records that `email` opened the message. Returns `true` the first time, and
+    /// only then queues `receipt` (when given). The audit event is always written.
+    async fn mark_opened(
+        &self,
+        message: MessageId,
+        email: &EmailAddress,
+        at: Timestamp,
+        receipt: Option<NewOutboxItem>,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
+    /// Locks (with when and why) or unlocks.
+    async fn set_lock(
+        &self,
+        message: MessageId,
+        lock: Option<(Timestamp, String)>,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+    /// Sets, moves or removes the expiration.
+    async fn set_expiry(&self, message: MessageId, expires_at: Option<Timestamp>, audit: AuditEvent)
+    -> StoreResult<()>;
+    /// Destroys the data keys of messages that expired before `cutoff` and still have
+    /// one; returns their public ids (whose stored blobs can then be deleted).
+    async fn shred_expired(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<PublicId>>;
+
+    // --- outbox ---------------------------------------------------------------------
+    /// Queues emails not tied to another change.
+    async fn enqueue(&self, items: Vec<NewOutboxItem>) -> StoreResult<()>;
+    /// Claims up to `limit` due rows (pending, `next_attempt_at <= now`, or a sending
+    /// lease that ran out) and leases them until `lease_until`, so that several
+    /// workers never send one row at the same time.
+    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>>;
+    /// Marks a row delivered (and the recipient notified, for notifications).
+    async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+    /// Schedules another attempt.
+    async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()>;
+    /// Gives up on a row, queueing `bounce` (to the sender) in the same transaction.
+    async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()>;
+    /// Rows not yet delivered or given up (pending or sending).
+    async fn outbox_pending(&self) -> StoreResult<i64>;
+
+    // --- registration and one-time tokens ---------------------------------------------
+    /// Creates a pending user, or refreshes a pending user's names, language and
+    /// password hash; `Conflict { field: "email" }` for an active or locked user.
+    async fn upsert_pending_user(&self, user: NewUser) -> StoreResult<User>;
+    /// Stores a token's hash and queues the email that carries it, together.
+    async fn insert_token(
+        &self,
+        hash: &str,
+        user: UserId,
+        purpose: TokenPurpose,
+        expires_at: Timestamp,
+        mail: NewOutboxItem,
+    ) -> StoreResult<()>;
+    /// Uses a token once: returns its user if it exists, has this purpose, is not
+    /// expired and was not used; marks it used in the same statement.
+    async fn consume_token(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>>;
+    /// Makes a pending user active.
+    async fn activate_user(&self, user: UserId, audit: AuditEvent) -> StoreResult<()>;
+}
+
+/// Writes one blob in chunks (bounded memory).
+#[async_trait]
+pub trait BlobWriter: Send {
+    /// Appends a chunk.
+    async fn write(&mut self, chunk: Vec<u8>) -> Result<(), DomainError>;
+    /// Makes the blob durable and visible.
+    async fn finish(self: Box<Self>) -> Result<(), DomainError>;
+    /// Drops a half-written blob.
+    async fn abort(self: Box<Self>);
+}
+
+/// Reads one blob in chunks.
+#[async_trait]
+pub trait BlobReader: Send {
+    /// The next chunk, `None` at the end.
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError>;
+}
+
+/// Where sealed payload parts are kept. Keys look like `<public id>/<part>`.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Starts writing the blob `key` (replacing any previous one).
+    async fn writer(&self, key: &str) -> Result<Box<dyn BlobWriter>, DomainError>;
+    /// Reads the blob `key`; `NotFound` if absent.
+    async fn reader(&self, key: &str) -> Result<Box<dyn BlobReader>, DomainError>;
+    /// Deletes every blob whose key starts with `prefix`.
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), DomainError>;
+}
+
+/// What a recipient's notification says.
+#[derive(Debug, Clone)]
+pub struct SecureMessageNotice<'a> {
+    pub locale: Locale,
+    /// `From:` of the notification: the account's sending address.
+    pub from: &'a str,
+    pub sender_name: &'a str,
+    pub sender_email: &'a EmailAddress,
+    pub recipient: &'a EmailAddress,
+    pub sent_at: Timestamp,
+    pub public_id: PublicId,
+    /// The direct link to the message.
+    pub open_url: &'a str,
+    /// Where the envelope's "Open Online" button posts.
+    pub envelope_action: &'a str,
+    /// The sealed payload for the envelope to carry, when the delivery mode attaches it.
+    pub payload: Option<&'a [u8]>,
+}
+
+/// Renders the emails Sealpost sends, in the recipient's language.
+pub trait Notifier: Send + Sync {
+    /// A recipient's notification with the Registered Envelope attached.
+    fn secure_message(&self, notice: &SecureMessageNotice<'_>) -> Result<RenderedMail, DomainError>;
+    /// The activation link for a registering recipient.
+    fn activation(&self, to: &EmailAddress, locale: Locale, link: &str) -> Result<RenderedMail, DomainError>;
+    /// A password reset link.
+    fn password_reset(&self, to: &EmailAddress, locale: Locale, link: &str) -> Result<RenderedMail, DomainError>;
+    /// Tells the sender that `reader` opened their message sent at `sent_at`.
+    fn read_receipt(
+        &self,
+        to: &EmailAddress,
+        locale: Locale,
+        reader: &EmailAddress,
+        sent_at: Timestamp,
+        link: &str,
+    ) -> Result<RenderedMail, DomainError>;
+    /// Tells the sender that the notification to `failed` could not be delivered.
+    fn bounce(
+        &self,
+        to: &EmailAddress,
+        locale: Locale,
+        failed: &EmailAddress,
+        reason: &str,
+    ) -> Result<RenderedMail, DomainError>;
+}

@@ -1,0 +1,3 @@
+## Emails and the Registered Envelope (see crates/mail)
+
+mail-placeholder = -

@@ -1,0 +1,3 @@
+## Composing, opening and managing secure messages
+
+messages-placeholder = -
