@@ -1,1 +1,438 @@
-//! placeholder
+//! Sealpost's persistence: the domain's [`Store`] port on SQLite and PostgreSQL.
+//!
+//! There is one implementation, [`SqlStore`], and one code path: every statement goes
+//! through sqlx's `Any` driver as portable SQL (`$1, $2…` placeholders, which SQLite
+//! reads as numbered parameters too). Where the two dialects genuinely differ, the
+//! difference is one small fragment chosen by [`Backend`] (for example the row lock
+//! PostgreSQL needs and SQLite does not), never a second implementation.
+//!
+//! Layout:
+//! - this file: connecting ([`SqlStore::connect`]), migrating, transactions, the
+//!   mapping of sqlx errors to [`DomainError`], and the `impl Store` that delegates
+//!   to the files below;
+//! - [`users`], [`accounts`], [`groups`], [`sessions`] (with login throttling) and
+//!   [`audit`]: the SQL of each area;
+//! - `migrations/{sqlite,postgres}`: one folder per backend with the same file
+//!   names, embedded at build time.
+//!
+//! Each port method is one unit of work: a change and the audit event that records it
+//! commit in one transaction, or neither does. On SQLite, write transactions start
+//! with `BEGIN IMMEDIATE`, so they hold the write lock from their first statement and
+//! never fail half-way on a lock upgrade.
+
+mod accounts;
+mod audit;
+mod groups;
+mod sessions;
+mod users;
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use async_trait::async_trait;
+use sealpost_domain::error::DomainError;
+use sealpost_domain::model::{
+    Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery,
+};
+use sealpost_domain::ports::{Store, StoreResult};
+use sealpost_domain::types::{
+    AccountId, AccountName, AccountNumber, EmailAddress, GroupId, GroupName, Locale, Timestamp, UserId,
+};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
+
+/// The SQLite schema, embedded so the binary carries its own migrations.
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+/// The PostgreSQL schema; same file names as [`SQLITE_MIGRATIONS`].
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Run on every new SQLite connection, in this order: wait up to 5 s for a lock
+/// instead of failing at once; write-ahead log so readers never block the writer;
+/// `FULL` sync so a committed transaction survives a power cut; and enforce foreign
+/// keys (SQLite ignores them unless asked, per connection), which the cascades need.
+const SQLITE_PRAGMAS: [&str; 4] = [
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+];
+
+/// Which database a [`SqlStore`] talks to, for the few places where SQL differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A single file: the default for small installations.
+    Sqlite,
+    /// A server, for installations that want one.
+    Postgres,
+}
+
+impl Backend {
+    /// Reads the scheme of a database URL; `None` for schemes Sealpost does not support.
+    pub fn from_url(url: &str) -> Option<Self> {
+        let scheme = url.split_once(':')?.0.to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Some(Self::Sqlite),
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            _ => None,
+        }
+    }
+
+    /// The migrations written for this backend.
+    fn migrator(self) -> &'static Migrator {
+        match self {
+            Self::Sqlite => &SQLITE_MIGRATIONS,
+            Self::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+/// The [`Store`] on SQLite or PostgreSQL. Cheap to clone: clones share one pool.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
+    /// Opens a pool for `url`: `sqlite://path/to/file.db?mode=rwc` (the parent
+    /// directory is created when missing) or `postgres://user@host:port/database`.
+    /// Does not migrate; call [`SqlStore::migrate`] next.
+    pub async fn connect(url: &str) -> anyhow::Result<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let Some(backend) = Backend::from_url(url) else {
+            bail!(
+                "the database URL {} is neither sqlite:// nor postgres://; \
+                 set it to for example sqlite://data/sealpost.db?mode=rwc",
+                redact(url)
+            );
+        };
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let options = match backend {
+            Backend::Sqlite => {
+                prepare_sqlite_file(url)?;
+                options.after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        for pragma in SQLITE_PRAGMAS {
+                            conn.execute(pragma).await?;
+                        }
+                        Ok(())
+                    })
+                })
+            }
+            Backend::Postgres => options,
+        };
+        let context = || {
+            format!(
+                "while connecting to the {backend} database at {}; check that it is \
+                 reachable and the URL's user, password and database are right",
+                redact(url)
+            )
+        };
+        // One plain connection first: a pool retries until its acquire timeout,
+        // while a wrong URL should be reported at once.
+        let probe = AnyConnection::connect(url).await.with_context(context)?;
+        probe.close().await.with_context(context)?;
+        let pool = options.connect(url).await.with_context(context)?;
+        Ok(SqlStore { pool, backend })
+    }
+
+    /// Brings the schema up to date with the migrations embedded for this backend.
+    /// Safe to run at every start: applied migrations are skipped.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        self.backend
+            .migrator()
+            .run(&self.pool)
+            .await
+            .with_context(|| format!("while migrating the {} database", self.backend))
+    }
+
+    /// Which database this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool underneath, for work the [`Store`] port does not cover (maintenance
+    /// commands, bulk fixtures in tests). Prefer adding a port method.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Waits for running statements and closes every connection, so a SQLite
+    /// database is checkpointed and a PostgreSQL server sees a clean goodbye.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at
+    /// once (waiting up to the busy timeout), so a read followed by a write inside it
+    /// cannot fail on a lock upgrade.
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .map_err(db_error)
+    }
+
+    /// The clause that locks the selected rows until commit. SQLite needs none: its
+    /// write transactions already exclude each other.
+    fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
+/// Creates the directory of a SQLite database file and refuses in-memory databases:
+/// behind a pool every connection would get its own empty one.
+fn prepare_sqlite_file(url: &str) -> anyhow::Result<()> {
+    let options = SqliteConnectOptions::from_str(url).with_context(|| format!("while reading the SQLite URL {url}"))?;
+    let file = options.get_filename();
+    if url.contains(":memory:") || url.contains("mode=memory") || file.as_os_str().is_empty() {
+        bail!(
+            "the SQLite URL {url} names an in-memory database; behind a connection pool \
+             every connection would see a different one. Use a file, for example \
+             sqlite://data/sealpost.db?mode=rwc"
+        );
+    }
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| {
+            format!(
+                "while creating the directory {} for the SQLite database; check the \
+                 permissions of its parent",
+                parent.display()
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// The URL without its password, for error messages.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            if credentials.contains(':') {
+                format!("{scheme}://{user}:***@{host}{path}")
+            } else {
+                url.to_owned()
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Maps a failure no caller can fix: "no row" is [`DomainError::NotFound`],
+/// everything else [`DomainError::Internal`] (the detail goes to the log).
+pub(crate) fn db_error(error: sqlx::Error) -> DomainError {
+    match error {
+        sqlx::Error::RowNotFound => DomainError::NotFound,
+        other => DomainError::internal(other),
+    }
+}
+
+/// Maps the failure of a statement that inserts a row: a unique violation is a
+/// [`DomainError::Conflict`] on `field` (the input that collided), a missing referenced
+/// row (unknown user or group) is [`DomainError::NotFound`].
+pub(crate) fn insert_error(field: &'static str) -> impl FnOnce(sqlx::Error) -> DomainError {
+    move |error| match &error {
+        sqlx::Error::Database(e) if e.is_unique_violation() => DomainError::Conflict { field },
+        sqlx::Error::Database(e) if e.is_foreign_key_violation() => DomainError::NotFound,
+        _ => db_error(error),
+    }
+}
+
+/// Reads a boolean the way both backends return it: PostgreSQL sends `BOOLEAN`,
+/// SQLite (whose `Any` mapping has no boolean) sends an integer 0 or 1.
+pub(crate) fn get_bool(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    match row.try_get::<bool, _>(column) {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(row.try_get::<i64, _>(column)? != 0),
+    }
+}
+
+/// A query through the `Any` driver, as the per-area files pass them around.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Converts a page size for binding: `Any` has no unsigned integers.
+pub(crate) fn limit(n: u32) -> i64 {
+    i64::from(n)
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn insert_user(&self, user: NewUser, audit: Option<AuditEvent>) -> StoreResult<User> {
+        users::insert_user(self, user, audit).await
+    }
+
+    async fn user_by_id(&self, id: UserId) -> StoreResult<User> {
+        users::user_by_id(self, id).await
+    }
+
+    async fn user_by_email(&self, email: &EmailAddress) -> StoreResult<Option<User>> {
+        users::user_by_email(self, email).await
+    }
+
+    async fn credentials_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Credentials>> {
+        users::credentials_by_email(self, email).await
+    }
+
+    async fn set_password(&self, id: UserId, hash: &str, must_change: bool, audit: AuditEvent) -> StoreResult<()> {
+        users::set_password(self, id, hash, must_change, audit).await
+    }
+
+    async fn upgrade_password_hash(&self, id: UserId, hash: &str) -> StoreResult<()> {
+        users::upgrade_password_hash(self, id, hash).await
+    }
+
+    async fn record_login(&self, id: UserId, at: Timestamp) -> StoreResult<()> {
+        users::record_login(self, id, at).await
+    }
+
+    async fn set_user_locale(&self, id: UserId, locale: Option<Locale>) -> StoreResult<()> {
+        users::set_user_locale(self, id, locale).await
+    }
+
+    async fn set_operator(&self, id: UserId, operator: bool, audit: AuditEvent) -> StoreResult<()> {
+        users::set_operator(self, id, operator, audit).await
+    }
+
+    async fn count_users(&self) -> StoreResult<i64> {
+        users::count_users(self).await
+    }
+
+    async fn list_users(&self, query: &UserQuery) -> StoreResult<UserPage> {
+        users::list_users(self, query).await
+    }
+
+    async fn create_account(
+        &self,
+        number: AccountNumber,
+        name: &AccountName,
+        default_locale: Locale,
+        admin: Option<UserId>,
+        audit: AuditEvent,
+    ) -> StoreResult<Account> {
+        accounts::create_account(self, number, name, default_locale, admin, audit).await
+    }
+
+    async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account> {
+        accounts::account_by_number(self, number).await
+    }
+
+    async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
+        accounts::list_accounts(self).await
+    }
+
+    async fn administered_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
+        accounts::administered_accounts(self, user).await
+    }
+
+    async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
+        accounts::member_accounts(self, user).await
+    }
+
+    async fn is_account_admin(&self, account: AccountId, user: UserId) -> StoreResult<bool> {
+        accounts::is_account_admin(self, account, user).await
+    }
+
+    async fn list_groups(&self, account: AccountId) -> StoreResult<Vec<Group>> {
+        groups::list_groups(self, account).await
+    }
+
+    async fn group(&self, account: AccountId, id: GroupId) -> StoreResult<Group> {
+        groups::group(self, account, id).await
+    }
+
+    async fn admin_group(&self, account: AccountId) -> StoreResult<Group> {
+        groups::admin_group(self, account).await
+    }
+
+    async fn create_group(
+        &self,
+        account: AccountId,
+        name: &GroupName,
+        at: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<Group> {
+        groups::create_group(self, account, name, at, audit).await
+    }
+
+    async fn delete_group(&self, account: AccountId, id: GroupId, audit: AuditEvent) -> StoreResult<()> {
+        groups::delete_group(self, account, id, audit).await
+    }
+
+    async fn list_members(&self, group: GroupId, after: Option<&str>, limit: u32) -> StoreResult<Vec<Member>> {
+        groups::list_members(self, group, after, limit).await
+    }
+
+    async fn add_member(
+        &self,
+        group: GroupId,
+        user: UserId,
+        added_by: Option<UserId>,
+        at: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        groups::add_member(self, group, user, added_by, at, audit).await
+    }
+
+    async fn remove_member(&self, group: GroupId, user: UserId, audit: AuditEvent) -> StoreResult<()> {
+        groups::remove_member(self, group, user, audit).await
+    }
+
+    async fn insert_session(&self, session: &Session) -> StoreResult<()> {
+        sessions::insert_session(self, session).await
+    }
+
+    async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
+        sessions::session(self, id_hash, now).await
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
+        sessions::touch_session(self, id_hash, now, expires_at).await
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        sessions::delete_session(self, id_hash).await
+    }
+
+    async fn throttle_state(&self, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
+        sessions::throttle_state(self, key).await
+    }
+
+    async fn throttle_failure(&self, key: &str, at: Timestamp) -> StoreResult<()> {
+        sessions::throttle_failure(self, key, at).await
+    }
+
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
+        sessions::throttle_clear(self, key).await
+    }
+
+    async fn record_audit(&self, event: AuditEvent) -> StoreResult<()> {
+        audit::record_audit(self, event).await
+    }
+
+    async fn list_audit(&self, account: Option<AccountId>, limit: u32) -> StoreResult<Vec<AuditEvent>> {
+        audit::list_audit(self, account, limit).await
+    }
+}

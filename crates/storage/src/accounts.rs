@@ -1,0 +1,141 @@
+//! Accounts (tenants) and the questions "who administers / belongs to which account".
+//!
+//! An account is created together with its built-in Account Administrators group
+//! (and, when given, its first member) so that no account ever exists without the
+//! group that administers it.
+
+use sealpost_domain::model::{Account, AuditEvent};
+use sealpost_domain::ports::StoreResult;
+use sealpost_domain::types::{AccountId, AccountName, AccountNumber, GroupId, GroupName, Locale, Timestamp, UserId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{AnyQuery, SqlStore, audit, db_error, groups, insert_error};
+
+/// The columns [`account_from_row`] reads, for queries that alias `accounts` as `a`.
+const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at";
+
+/// Builds an [`Account`] from a row holding [`ACCOUNT_COLUMNS`]; an unknown stored
+/// language reads as the default one.
+fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
+    Ok(Account {
+        id: AccountId(row.try_get("id")?),
+        number: AccountNumber(row.try_get("number")?),
+        name: row.try_get("name")?,
+        default_locale: Locale::from_tag(row.try_get("default_locale")?).unwrap_or_default(),
+        created_at: Timestamp(row.try_get("created_at")?),
+    })
+}
+
+/// Account, built-in group, first administrator and audit event in one transaction.
+/// The event's `account_id` is filled in with the new account when the caller left it
+/// empty (it cannot know the id beforehand), so the account's own trail starts with
+/// its creation.
+pub(crate) async fn create_account(
+    store: &SqlStore,
+    number: AccountNumber,
+    name: &AccountName,
+    default_locale: Locale,
+    admin: Option<UserId>,
+    mut event: AuditEvent,
+) -> StoreResult<Account> {
+    let created_at = event.at;
+    let mut tx = store.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO accounts (number, name, default_locale, created_at) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(number.0)
+    .bind(name.as_str())
+    .bind(default_locale.tag())
+    .bind(created_at.0)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(insert_error("number"))?;
+    let group_id: i64 = sqlx::query_scalar(
+        "INSERT INTO groups (account_id, name, builtin, created_at) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(id)
+    .bind(GroupName::ACCOUNT_ADMINISTRATORS)
+    .bind(true)
+    .bind(created_at.0)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(insert_error("group_name"))?;
+    if let Some(admin) = admin {
+        groups::insert_member(&mut tx, GroupId(group_id), admin, event.actor, created_at).await?;
+    }
+    event.account_id = event.account_id.or(Some(AccountId(id)));
+    audit::insert_event(&mut tx, &event).await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(Account {
+        id: AccountId(id),
+        number,
+        name: name.as_str().to_owned(),
+        default_locale,
+        created_at,
+    })
+}
+
+/// `NotFound` when no account has this number.
+pub(crate) async fn account_by_number(store: &SqlStore, number: AccountNumber) -> StoreResult<Account> {
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = $1"))
+        .bind(number.0)
+        .fetch_one(&store.pool)
+        .await
+        .map_err(db_error)?;
+    account_from_row(&row).map_err(db_error)
+}
+
+/// Reads every row of an account query.
+async fn fetch_accounts(store: &SqlStore, query: AnyQuery<'_>) -> StoreResult<Vec<Account>> {
+    let rows = query.fetch_all(&store.pool).await.map_err(db_error)?;
+    rows.iter()
+        .map(account_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(db_error)
+}
+
+/// Every account, by number.
+pub(crate) async fn list_accounts(store: &SqlStore) -> StoreResult<Vec<Account>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.number");
+    fetch_accounts(store, sqlx::query(&sql)).await
+}
+
+/// The accounts whose built-in Account Administrators group holds `user`, by number.
+pub(crate) async fn administered_accounts(store: &SqlStore, user: UserId) -> StoreResult<Vec<Account>> {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE EXISTS (\
+         SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+         WHERE gm.user_id = $1 AND g.account_id = a.id AND g.builtin AND g.name = $2) \
+         ORDER BY a.number"
+    );
+    let query = sqlx::query(&sql).bind(user.0).bind(GroupName::ACCOUNT_ADMINISTRATORS);
+    fetch_accounts(store, query).await
+}
+
+/// The accounts in any of whose groups `user` is a member, by number.
+pub(crate) async fn member_accounts(store: &SqlStore, user: UserId) -> StoreResult<Vec<Account>> {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE EXISTS (\
+         SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+         WHERE gm.user_id = $1 AND g.account_id = a.id) ORDER BY a.number"
+    );
+    fetch_accounts(store, sqlx::query(&sql).bind(user.0)).await
+}
+
+/// Whether `user` is in the account's Account Administrators group.
+pub(crate) async fn is_account_admin(store: &SqlStore, account: AccountId, user: UserId) -> StoreResult<bool> {
+    let row = sqlx::query(
+        "SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+         WHERE gm.user_id = $1 AND g.account_id = $2 AND g.builtin AND g.name = $3",
+    )
+    .bind(user.0)
+    .bind(account.0)
+    .bind(GroupName::ACCOUNT_ADMINISTRATORS)
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(db_error)?;
+    Ok(row.is_some())
+}

@@ -1,0 +1,70 @@
+//! The audit trail: append-only events, written inside the transaction of the change
+//! they record (see [`insert_event`]) or alone for things that change nothing else
+//! (logins, refusals).
+
+use sealpost_domain::model::AuditEvent;
+use sealpost_domain::ports::StoreResult;
+use sealpost_domain::types::{AccountId, Timestamp, UserId};
+use sqlx::AnyConnection;
+use sqlx::Row;
+
+use crate::{SqlStore, db_error, limit};
+
+/// Appends `event` on `conn`, typically a transaction that also makes the change the
+/// event records, so the trail never claims a change that did not happen or misses
+/// one that did.
+pub(crate) async fn insert_event(conn: &mut AnyConnection, event: &AuditEvent) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, actor_user_id, account_id, action, target, ip, outcome) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(event.at.0)
+    .bind(event.actor.map(|a| a.0))
+    .bind(event.account_id.map(|a| a.0))
+    .bind(&event.action)
+    .bind(&event.target)
+    .bind(event.ip.as_deref())
+    .bind(&event.outcome)
+    .execute(conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Records an event that is not part of another change.
+pub(crate) async fn record_audit(store: &SqlStore, event: AuditEvent) -> StoreResult<()> {
+    let mut conn = store.pool.acquire().await.map_err(db_error)?;
+    insert_event(&mut conn, &event).await
+}
+
+/// The newest `page` events of one account, or of the whole service, newest first.
+pub(crate) async fn list_audit(
+    store: &SqlStore,
+    account: Option<AccountId>,
+    page: u32,
+) -> StoreResult<Vec<AuditEvent>> {
+    const COLUMNS: &str = "at, actor_user_id, account_id, action, target, ip, outcome";
+    let query = match account {
+        Some(_) => format!("SELECT {COLUMNS} FROM audit_events WHERE account_id = $1 ORDER BY id DESC LIMIT $2"),
+        None => format!("SELECT {COLUMNS} FROM audit_events ORDER BY id DESC LIMIT $1"),
+    };
+    let mut query = sqlx::query(&query);
+    if let Some(account) = account {
+        query = query.bind(account.0);
+    }
+    let rows = query.bind(limit(page)).fetch_all(&store.pool).await.map_err(db_error)?;
+    rows.iter()
+        .map(|row| {
+            Ok(AuditEvent {
+                at: Timestamp(row.try_get("at")?),
+                actor: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),
+                account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
+                action: row.try_get("action")?,
+                target: row.try_get("target")?,
+                ip: row.try_get("ip")?,
+                outcome: row.try_get("outcome")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(db_error)
+}

@@ -1,0 +1,128 @@
+//! Server-side sessions and login throttling: the small, hot tables every request
+//! and every login touches.
+//!
+//! Sessions are found by the hash of the cookie value (the primary key); an expired
+//! session reads as absent even before anything deletes it. Throttling keeps one
+//! counter per key, bumped with a single upsert so concurrent failures all count.
+
+use sealpost_domain::model::{Session, SessionKind};
+use sealpost_domain::ports::StoreResult;
+use sealpost_domain::types::{Timestamp, UserId};
+use sqlx::Row;
+
+use crate::{SqlStore, db_error, insert_error};
+
+/// Stores a new session; `NotFound` when its user does not exist.
+pub(crate) async fn insert_session(store: &SqlStore, session: &Session) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, kind, created_at, last_seen_at, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&session.id_hash)
+    .bind(session.user_id.0)
+    .bind(&session.csrf_token)
+    .bind(session.kind.as_str())
+    .bind(session.created_at.0)
+    .bind(session.last_seen_at.0)
+    .bind(session.expires_at.0)
+    .execute(&store.pool)
+    .await
+    .map_err(insert_error("session"))?;
+    Ok(())
+}
+
+/// The session with this id hash unless it expired at or before `now`.
+pub(crate) async fn session(store: &SqlStore, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
+    let row = sqlx::query(
+        "SELECT id_hash, user_id, csrf_token, kind, created_at, last_seen_at, expires_at \
+         FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+    )
+    .bind(id_hash)
+    .bind(now.0)
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(db_error)?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let read = || -> Result<Session, sqlx::Error> {
+        Ok(Session {
+            id_hash: row.try_get("id_hash")?,
+            user_id: UserId(row.try_get("user_id")?),
+            csrf_token: row.try_get("csrf_token")?,
+            kind: SessionKind::from_stored(row.try_get("kind")?),
+            created_at: Timestamp(row.try_get("created_at")?),
+            last_seen_at: Timestamp(row.try_get("last_seen_at")?),
+            expires_at: Timestamp(row.try_get("expires_at")?),
+        })
+    };
+    read().map(Some).map_err(db_error)
+}
+
+/// Moves the idle expiry forward. A session ended meanwhile stays ended: no error,
+/// nothing to move.
+pub(crate) async fn touch_session(
+    store: &SqlStore,
+    id_hash: &str,
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1")
+        .bind(id_hash)
+        .bind(now.0)
+        .bind(expires_at.0)
+        .execute(&store.pool)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Ends one session; ending an unknown one is not an error (logging out twice).
+pub(crate) async fn delete_session(store: &SqlStore, id_hash: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(&store.pool)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Failures under `key` and when the last one happened.
+pub(crate) async fn throttle_state(store: &SqlStore, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
+    let row = sqlx::query("SELECT failures, last_failure_at FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .fetch_optional(&store.pool)
+        .await
+        .map_err(db_error)?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let failures: i64 = row.try_get("failures").map_err(db_error)?;
+    let last: i64 = row.try_get("last_failure_at").map_err(db_error)?;
+    Ok(Some((failures, Timestamp(last))))
+}
+
+/// One more failure under `key`, in one atomic statement.
+pub(crate) async fn throttle_failure(store: &SqlStore, key: &str, at: Timestamp) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES ($1, 1, $2) \
+         ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1, \
+         last_failure_at = excluded.last_failure_at",
+    )
+    .bind(key)
+    .bind(at.0)
+    .execute(&store.pool)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Forgets the failures under `key`.
+pub(crate) async fn throttle_clear(store: &SqlStore, key: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .execute(&store.pool)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}

@@ -1,0 +1,389 @@
+//! Users and operators: inserting, looking up, passwords, and the paged users list.
+//!
+//! Addresses arrive lower-cased (the domain's `EmailAddress` guarantees it), so the
+//! plain UNIQUE index on `users.email` is a case-insensitive uniqueness rule and
+//! serves both the look-ups and the list. The list pages by keyset (`email > after`)
+//! and searches a prefix as a range (`email >= prefix AND email < prefix+1`), so a
+//! page costs the same on the first screen and the thousandth, with any number of users.
+
+use sealpost_domain::error::DomainError;
+use sealpost_domain::model::{AuditEvent, Credentials, NewUser, User, UserPage, UserQuery, UserStatus, UserVisibility};
+use sealpost_domain::ports::StoreResult;
+use sealpost_domain::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, insert_error, limit};
+
+/// The columns [`user_from_row`] reads, for any query that aliases `users` as `u`.
+pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name, u.status, \
+     u.must_change_password, u.locale, u.created_at, u.created_by, u.last_login_at, \
+     EXISTS (SELECT 1 FROM operators o WHERE o.user_id = u.id) AS is_operator";
+
+/// Builds a [`User`] from a row holding [`USER_COLUMNS`].
+pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        email: EmailAddress::from_trusted(row.try_get("email")?),
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        status: UserStatus::from_stored(row.try_get("status")?),
+        must_change_password: get_bool(row, "must_change_password")?,
+        locale: row
+            .try_get::<Option<String>, _>("locale")?
+            .as_deref()
+            .and_then(Locale::from_tag),
+        operator: get_bool(row, "is_operator")?,
+        created_at: Timestamp(row.try_get("created_at")?),
+        created_by: row.try_get::<Option<i64>, _>("created_by")?.map(UserId),
+        last_login_at: row.try_get::<Option<i64>, _>("last_login_at")?.map(Timestamp),
+    })
+}
+
+/// Inserts the user and, when given, its audit event, in one transaction.
+pub(crate) async fn insert_user(store: &SqlStore, user: NewUser, event: Option<AuditEvent>) -> StoreResult<User> {
+    let mut tx = store.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, first_name, last_name, password_hash, status, \
+         must_change_password, locale, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(user.email.as_str())
+    .bind(&user.first_name)
+    .bind(&user.last_name)
+    .bind(user.password_hash.as_deref())
+    .bind(user.status.as_str())
+    .bind(user.must_change_password)
+    .bind(user.locale.map(Locale::tag))
+    .bind(user.created_by.map(|u| u.0))
+    .bind(user.created_at.0)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(insert_error("email"))?;
+    if let Some(event) = &event {
+        audit::insert_event(&mut tx, event).await?;
+    }
+    tx.commit().await.map_err(db_error)?;
+    Ok(User {
+        id: UserId(id),
+        email: user.email,
+        first_name: user.first_name,
+        last_name: user.last_name,
+        status: user.status,
+        must_change_password: user.must_change_password,
+        locale: user.locale,
+        operator: false,
+        created_at: user.created_at,
+        created_by: user.created_by,
+        last_login_at: None,
+    })
+}
+
+/// `NotFound` when no user has this id.
+pub(crate) async fn user_by_id(store: &SqlStore, id: UserId) -> StoreResult<User> {
+    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
+        .bind(id.0)
+        .fetch_one(&store.pool)
+        .await
+        .map_err(db_error)?;
+    user_from_row(&row).map_err(db_error)
+}
+
+/// `None` when nobody has this (lower-cased) address.
+pub(crate) async fn user_by_email(store: &SqlStore, email: &EmailAddress) -> StoreResult<Option<User>> {
+    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1"))
+        .bind(email.as_str())
+        .fetch_optional(&store.pool)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(user_from_row).transpose().map_err(db_error)
+}
+
+/// The user with their password hash; the only query that reads the hash.
+pub(crate) async fn credentials_by_email(store: &SqlStore, email: &EmailAddress) -> StoreResult<Option<Credentials>> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1"
+    ))
+    .bind(email.as_str())
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(db_error)?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Credentials {
+        user: user_from_row(&row).map_err(db_error)?,
+        password_hash: row.try_get("password_hash").map_err(db_error)?,
+    }))
+}
+
+/// New hash, active, every session ended, and the event: all or nothing, so a
+/// stolen session cannot outlive the password change that was meant to end it.
+pub(crate) async fn set_password(
+    store: &SqlStore,
+    id: UserId,
+    hash: &str,
+    must_change: bool,
+    event: AuditEvent,
+) -> StoreResult<()> {
+    let mut tx = store.begin_write().await?;
+    let updated = sqlx::query(
+        "UPDATE users SET password_hash = $2, must_change_password = $3, status = 'active' \
+         WHERE id = $1",
+    )
+    .bind(id.0)
+    .bind(hash)
+    .bind(must_change)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    if updated.rows_affected() == 0 {
+        return Err(DomainError::NotFound);
+    }
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    audit::insert_event(&mut tx, &event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// Runs one `UPDATE … WHERE id = $1` and answers `NotFound` when no user has the id.
+async fn update_user(
+    store: &SqlStore,
+    sql: &str,
+    id: UserId,
+    bind: impl for<'q> FnOnce(AnyQuery<'q>) -> AnyQuery<'q>,
+) -> StoreResult<()> {
+    let result = bind(sqlx::query(sql).bind(id.0))
+        .execute(&store.pool)
+        .await
+        .map_err(db_error)?;
+    if result.rows_affected() == 0 {
+        return Err(DomainError::NotFound);
+    }
+    Ok(())
+}
+
+/// A stronger hash of the same password: sessions stay.
+pub(crate) async fn upgrade_password_hash(store: &SqlStore, id: UserId, hash: &str) -> StoreResult<()> {
+    update_user(store, "UPDATE users SET password_hash = $2 WHERE id = $1", id, |q| {
+        q.bind(hash.to_owned())
+    })
+    .await
+}
+
+/// Remembers when the user last logged in.
+pub(crate) async fn record_login(store: &SqlStore, id: UserId, at: Timestamp) -> StoreResult<()> {
+    update_user(store, "UPDATE users SET last_login_at = $2 WHERE id = $1", id, |q| {
+        q.bind(at.0)
+    })
+    .await
+}
+
+/// Sets or clears the user's own language.
+pub(crate) async fn set_user_locale(store: &SqlStore, id: UserId, locale: Option<Locale>) -> StoreResult<()> {
+    update_user(store, "UPDATE users SET locale = $2 WHERE id = $1", id, |q| {
+        q.bind(locale.map(Locale::tag))
+    })
+    .await
+}
+
+/// Granting twice or revoking from a non-operator is not an error: the end state is
+/// what was asked for. An unknown user is `NotFound`.
+pub(crate) async fn set_operator(store: &SqlStore, id: UserId, operator: bool, event: AuditEvent) -> StoreResult<()> {
+    let mut tx = store.begin_write().await?;
+    let exists = sqlx::query("SELECT 1 FROM users WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    if exists.is_none() {
+        return Err(DomainError::NotFound);
+    }
+    let sql = if operator {
+        "INSERT INTO operators (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING"
+    } else {
+        "DELETE FROM operators WHERE user_id = $1"
+    };
+    sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
+    audit::insert_event(&mut tx, &event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// Every user, operators included.
+pub(crate) async fn count_users(store: &SqlStore) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&store.pool)
+        .await
+        .map_err(db_error)
+}
+
+/// One bound value of a query assembled at run time.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// The arguments of a query assembled at run time, numbering placeholders as they
+/// come. A placeholder may be used several times in the SQL; it is bound once.
+#[derive(Default)]
+struct Args(Vec<Arg>);
+
+impl Args {
+    /// Adds an argument and returns its placeholder (`$3`).
+    fn push(&mut self, arg: Arg) -> String {
+        self.0.push(arg);
+        format!("${}", self.0.len())
+    }
+
+    /// Runs `sql` with these arguments and reads the users it selects.
+    async fn fetch_users(self, store: &SqlStore, sql: &str) -> StoreResult<Vec<User>> {
+        let mut query = sqlx::query(sql);
+        for arg in self.0 {
+            query = match arg {
+                Arg::Text(text) => query.bind(text),
+                Arg::Int(int) => query.bind(int),
+            };
+        }
+        let rows = query.fetch_all(&store.pool).await.map_err(db_error)?;
+        rows.iter()
+            .map(user_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(db_error)
+    }
+}
+
+/// The smallest string greater than every string that starts with `prefix`: the
+/// prefix with its last character incremented (dropping characters that cannot be).
+/// `None` when no such bound exists, and the range is open-ended.
+pub(crate) fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(u32::from(c) + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// The address conditions of a users query (continue after, prefix), written once as
+/// placeholders and applied to whichever column holds the address.
+struct AddressRange {
+    after: Option<String>,
+    from: Option<String>,
+    until: Option<String>,
+}
+
+impl AddressRange {
+    fn new(query: &UserQuery, args: &mut Args) -> Self {
+        let after = query.after.clone().map(|a| args.push(Arg::Text(a)));
+        let prefix = query.prefix.as_deref().filter(|p| !p.is_empty());
+        let from = prefix.map(|p| args.push(Arg::Text(p.to_owned())));
+        let until = prefix.and_then(prefix_upper_bound).map(|u| args.push(Arg::Text(u)));
+        Self { after, from, until }
+    }
+
+    /// `AND column > $after AND column >= $prefix AND column < $upper`, as far as given:
+    /// ranges an index on `column` answers directly (unlike `LIKE`).
+    fn on(&self, column: &str) -> String {
+        let mut sql = String::new();
+        for (op, placeholder) in [(">", &self.after), (">=", &self.from), ("<", &self.until)] {
+            if let Some(placeholder) = placeholder {
+                sql.push_str(&format!(" AND {column} {op} {placeholder}"));
+            }
+        }
+        sql
+    }
+}
+
+/// Past this many groups, an administrator's users list walks the address index and
+/// filters instead of merging one index range per group (SQLite allows at most 500
+/// terms in one compound SELECT).
+const MAX_GROUP_RANGES: usize = 100;
+
+/// A page of users in address order, fetching one row more than asked to learn
+/// whether a next page exists.
+///
+/// Operators walk the `users.email` index. Administrators see members of any group of
+/// their accounts and the users they created: the page is merged from the first
+/// `limit + 1` addresses of each group (index `group_members (group_id, user_email)`)
+/// and of their created users (index `users (created_by, email)`), so it costs the
+/// same whether their accounts hold ten users or all of them.
+pub(crate) async fn list_users(store: &SqlStore, query: &UserQuery) -> StoreResult<UserPage> {
+    let mut args = Args::default();
+    let fetch = args.push(Arg::Int(limit(query.limit) + 1));
+    let range = AddressRange::new(query, &mut args);
+    let sql = match &query.visibility {
+        UserVisibility::All => format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE 1 = 1{} ORDER BY u.email LIMIT {fetch}",
+            range.on("u.email")
+        ),
+        UserVisibility::Administrator { accounts, creator } => {
+            let creator = args.push(Arg::Int(creator.0));
+            let groups = account_groups(store, accounts).await?;
+            if groups.len() <= MAX_GROUP_RANGES {
+                let mut ranges = vec![format!(
+                    "SELECT id FROM (SELECT c.id FROM users c WHERE c.created_by = {creator}{} \
+                     ORDER BY c.email LIMIT {fetch}) AS created",
+                    range.on("c.email")
+                )];
+                for (i, group) in groups.into_iter().enumerate() {
+                    let group = args.push(Arg::Int(group));
+                    ranges.push(format!(
+                        "SELECT user_id FROM (SELECT gm.user_id FROM group_members gm \
+                         WHERE gm.group_id = {group}{} ORDER BY gm.user_email LIMIT {fetch}) AS g{i}",
+                        range.on("gm.user_email")
+                    ));
+                }
+                format!(
+                    "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ({}) \
+                     ORDER BY u.email LIMIT {fetch}",
+                    ranges.join(" UNION ")
+                )
+            } else {
+                let accounts: Vec<String> = accounts.iter().map(|a| args.push(Arg::Int(a.0))).collect();
+                format!(
+                    "SELECT {USER_COLUMNS} FROM users u WHERE (u.created_by = {creator} \
+                     OR EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+                     WHERE gm.user_id = u.id AND g.account_id IN ({}))){} \
+                     ORDER BY u.email LIMIT {fetch}",
+                    accounts.join(", "),
+                    range.on("u.email")
+                )
+            }
+        }
+    };
+    let mut users = args.fetch_users(store, &sql).await?;
+    let wanted = usize::try_from(query.limit).unwrap_or(usize::MAX);
+    let next_after = if users.len() > wanted {
+        users.truncate(wanted);
+        users.last().map(|u| u.email.as_str().to_owned())
+    } else {
+        None
+    };
+    Ok(UserPage { users, next_after })
+}
+
+/// The ids of every group of these accounts.
+async fn account_groups(store: &SqlStore, accounts: &[AccountId]) -> StoreResult<Vec<i64>> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=accounts.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id FROM groups WHERE account_id IN ({}) ORDER BY id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_scalar(&sql);
+    for account in accounts {
+        query = query.bind(account.0);
+    }
+    query.fetch_all(&store.pool).await.map_err(db_error)
+}

@@ -1,0 +1,193 @@
+//! Accounts: creation with the built-in group, look-ups, and who administers what.
+
+use sealpost_domain::error::DomainError;
+use sealpost_domain::model::Account;
+use sealpost_domain::ports::Store;
+use sealpost_domain::types::{AccountName, AccountNumber, GroupName, Locale, UserId};
+use sealpost_storage::SqlStore;
+
+use crate::support::{T0, event, on_both_backends, recent_actions, user};
+
+on_both_backends!(
+    creating_an_account_with_an_admin_creates_the_builtin_group_holding_them,
+    account_created_without_an_admin_has_an_empty_builtin_group,
+    taken_account_number_is_a_conflict_on_number_and_leaves_nothing_behind,
+    account_with_an_unknown_admin_is_not_created,
+    unknown_account_number_is_not_found,
+    accounts_are_listed_by_number,
+    administration_and_membership_follow_the_groups,
+);
+
+/// Creates an account named after its number.
+pub async fn account(store: &SqlStore, number: i64, admin: Option<UserId>) -> Account {
+    store
+        .create_account(
+            AccountNumber(number),
+            &AccountName::parse(&format!("Account {number}")).expect("name"),
+            Locale::De,
+            admin,
+            event("account.created", &number.to_string()),
+        )
+        .await
+        .expect("the account is created")
+}
+
+async fn creating_an_account_with_an_admin_creates_the_builtin_group_holding_them(store: SqlStore) {
+    let admin = user(&store, "admin@example.com").await;
+    let created = account(&store, 4_711_000, Some(admin.id)).await;
+    assert_eq!(created.number, AccountNumber(4_711_000));
+    assert_eq!(created.name, "Account 4711000");
+    assert_eq!(created.default_locale, Locale::De);
+    assert_eq!(created.created_at, T0);
+
+    let found = store
+        .account_by_number(AccountNumber(4_711_000))
+        .await
+        .expect("found by number");
+    assert_eq!(found.id, created.id);
+    assert_eq!(found.name, created.name);
+    assert_eq!(found.default_locale, Locale::De);
+
+    let group = store.admin_group(created.id).await.expect("admin group");
+    assert!(group.builtin);
+    assert_eq!(group.name, GroupName::ACCOUNT_ADMINISTRATORS);
+    assert_eq!(group.account_id, created.id);
+    assert_eq!(group.member_count, 1);
+    let groups = store.list_groups(created.id).await.expect("groups");
+    assert_eq!(groups.len(), 1, "the built-in group is the only one");
+    let members = store.list_members(group.id, None, 10).await.expect("members");
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].user.id, admin.id);
+    assert!(store.is_account_admin(created.id, admin.id).await.expect("asked"));
+
+    let trail = store.list_audit(Some(created.id), 10).await.expect("account trail");
+    assert_eq!(trail.len(), 1, "one event, in the account's own trail");
+    assert_eq!(trail[0].action, "account.created");
+    assert_eq!(trail[0].account_id, Some(created.id));
+}
+
+async fn account_created_without_an_admin_has_an_empty_builtin_group(store: SqlStore) {
+    let created = account(&store, 1_000_000, None).await;
+    let group = store.admin_group(created.id).await.expect("admin group");
+    assert!(group.builtin);
+    assert_eq!(group.member_count, 0);
+    assert!(
+        store
+            .list_members(group.id, None, 10)
+            .await
+            .expect("members")
+            .is_empty()
+    );
+}
+
+async fn taken_account_number_is_a_conflict_on_number_and_leaves_nothing_behind(store: SqlStore) {
+    let admin = user(&store, "admin@example.com").await;
+    let first = account(&store, 2_000_000, None).await;
+    let again = store
+        .create_account(
+            AccountNumber(2_000_000),
+            &AccountName::parse("Other").expect("name"),
+            Locale::En,
+            Some(admin.id),
+            event("account.created", "again"),
+        )
+        .await;
+    assert!(
+        matches!(again, Err(DomainError::Conflict { field: "number" })),
+        "{again:?}"
+    );
+    let accounts = store.list_accounts().await.expect("listed");
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].name, first.name);
+    assert!(store.administered_accounts(admin.id).await.expect("asked").is_empty());
+    assert_eq!(recent_actions(&store, 10).await, ["account.created"]);
+}
+
+async fn account_with_an_unknown_admin_is_not_created(store: SqlStore) {
+    let result = store
+        .create_account(
+            AccountNumber(3_000_000),
+            &AccountName::parse("Ghost").expect("name"),
+            Locale::En,
+            Some(UserId(9999)),
+            event("account.created", "ghost"),
+        )
+        .await;
+    assert!(matches!(result, Err(DomainError::NotFound)), "{result:?}");
+    assert!(store.list_accounts().await.expect("listed").is_empty());
+    assert!(recent_actions(&store, 10).await.is_empty());
+}
+
+async fn unknown_account_number_is_not_found(store: SqlStore) {
+    account(&store, 5_000_000, None).await;
+    let missing = store.account_by_number(AccountNumber(5_000_001)).await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
+}
+
+async fn accounts_are_listed_by_number(store: SqlStore) {
+    for number in [3_000_000, 1_000_000, 2_000_000] {
+        account(&store, number, None).await;
+    }
+    let numbers: Vec<i64> = store
+        .list_accounts()
+        .await
+        .expect("listed")
+        .iter()
+        .map(|a| a.number.0)
+        .collect();
+    assert_eq!(numbers, [1_000_000, 2_000_000, 3_000_000]);
+}
+
+async fn administration_and_membership_follow_the_groups(store: SqlStore) {
+    let user_a = user(&store, "a@example.com").await;
+    let other = user(&store, "other@example.com").await;
+    // Created out of number order, to see the ordering.
+    let member_of = account(&store, 2_000_000, Some(other.id)).await;
+    let admin_of = account(&store, 3_000_000, Some(user_a.id)).await;
+    let unrelated = account(&store, 1_000_000, Some(other.id)).await;
+    let staff = store
+        .create_group(
+            member_of.id,
+            &GroupName::parse("Staff", &[]).expect("name"),
+            T0,
+            event("group.created", "staff"),
+        )
+        .await
+        .expect("group");
+    store
+        .add_member(staff.id, user_a.id, None, T0, event("add", "a"))
+        .await
+        .expect("added");
+
+    assert!(store.is_account_admin(admin_of.id, user_a.id).await.expect("asked"));
+    assert!(
+        !store.is_account_admin(member_of.id, user_a.id).await.expect("asked"),
+        "a custom group does not make an administrator"
+    );
+    assert!(!store.is_account_admin(unrelated.id, user_a.id).await.expect("asked"));
+
+    let administered: Vec<i64> = store
+        .administered_accounts(user_a.id)
+        .await
+        .expect("asked")
+        .iter()
+        .map(|a| a.number.0)
+        .collect();
+    assert_eq!(administered, [3_000_000]);
+    let member: Vec<i64> = store
+        .member_accounts(user_a.id)
+        .await
+        .expect("asked")
+        .iter()
+        .map(|a| a.number.0)
+        .collect();
+    assert_eq!(member, [2_000_000, 3_000_000]);
+    let others: Vec<i64> = store
+        .administered_accounts(other.id)
+        .await
+        .expect("asked")
+        .iter()
+        .map(|a| a.number.0)
+        .collect();
+    assert_eq!(others, [1_000_000, 2_000_000]);
+}

@@ -1,0 +1,19 @@
+//! The storage test suite: one binary, and every test in it runs on SQLite *and*
+//! PostgreSQL (see [`support::on_both_backends`]). Modules follow `src/`, plus
+//! `connect` (URLs, pragmas, migrations) and `performance` (page times at scale).
+
+#![expect(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking, with the expectation that was not met"
+)]
+
+mod support;
+
+mod accounts;
+mod audit;
+mod connect;
+mod groups;
+mod performance;
+mod sessions;
+mod users;

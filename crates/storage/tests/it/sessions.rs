@@ -1,0 +1,145 @@
+//! Sessions (expiry, touch, delete) and login throttling counters.
+
+use sealpost_domain::error::DomainError;
+use sealpost_domain::model::{Session, SessionKind};
+use sealpost_domain::ports::Store;
+use sealpost_domain::types::{Timestamp, UserId};
+use sealpost_storage::SqlStore;
+
+use crate::support::{T0, on_both_backends, user};
+
+on_both_backends!(
+    stored_session_is_returned_until_it_expires,
+    touching_a_session_moves_its_expiry_forward,
+    deleted_session_is_gone_and_deleting_twice_is_harmless,
+    session_for_an_unknown_user_is_refused,
+    throttle_counts_failures_per_key_until_cleared,
+);
+
+fn session(user: UserId, id_hash: &str, kind: SessionKind) -> Session {
+    Session {
+        id_hash: id_hash.to_owned(),
+        user_id: user,
+        csrf_token: format!("csrf-{id_hash}"),
+        kind,
+        created_at: T0,
+        last_seen_at: T0,
+        expires_at: T0.plus_seconds(600),
+    }
+}
+
+async fn stored_session_is_returned_until_it_expires(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    store
+        .insert_session(&session(alice.id, "h1", SessionKind::PasswordChangeOnly))
+        .await
+        .expect("stored");
+
+    let found = store.session("h1", T0).await.expect("query").expect("live");
+    assert_eq!(found.id_hash, "h1");
+    assert_eq!(found.user_id, alice.id);
+    assert_eq!(found.csrf_token, "csrf-h1");
+    assert_eq!(found.kind, SessionKind::PasswordChangeOnly);
+    assert_eq!(found.created_at, T0);
+    assert_eq!(found.last_seen_at, T0);
+    assert_eq!(found.expires_at, T0.plus_seconds(600));
+
+    let just_before = Timestamp(T0.plus_seconds(600).0 - 1);
+    assert!(store.session("h1", just_before).await.expect("query").is_some());
+    assert!(
+        store
+            .session("h1", T0.plus_seconds(600))
+            .await
+            .expect("query")
+            .is_none(),
+        "a session is over at its expiry instant"
+    );
+    assert!(store.session("unknown", T0).await.expect("query").is_none());
+}
+
+async fn touching_a_session_moves_its_expiry_forward(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    store
+        .insert_session(&session(alice.id, "h1", SessionKind::Full))
+        .await
+        .expect("stored");
+    let later = T0.plus_seconds(300);
+    store
+        .touch_session("h1", later, later.plus_seconds(600))
+        .await
+        .expect("touched");
+
+    let at_old_expiry = T0.plus_seconds(600);
+    let found = store
+        .session("h1", at_old_expiry)
+        .await
+        .expect("query")
+        .expect("still live after the old expiry");
+    assert_eq!(found.last_seen_at, later);
+    assert_eq!(found.expires_at, later.plus_seconds(600));
+    assert_eq!(found.kind, SessionKind::Full);
+    store
+        .touch_session("gone", later, later)
+        .await
+        .expect("touching an ended session is not an error");
+}
+
+async fn deleted_session_is_gone_and_deleting_twice_is_harmless(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    for id in ["h1", "h2"] {
+        store
+            .insert_session(&session(alice.id, id, SessionKind::Full))
+            .await
+            .expect("stored");
+    }
+    store.delete_session("h1").await.expect("deleted");
+    store.delete_session("h1").await.expect("deleted again");
+    assert!(store.session("h1", T0).await.expect("query").is_none());
+    assert!(
+        store.session("h2", T0).await.expect("query").is_some(),
+        "only that session ended"
+    );
+}
+
+async fn session_for_an_unknown_user_is_refused(store: SqlStore) {
+    let result = store
+        .insert_session(&session(UserId(9999), "h1", SessionKind::Full))
+        .await;
+    assert!(matches!(result, Err(DomainError::NotFound)), "{result:?}");
+    assert!(store.session("h1", T0).await.expect("query").is_none());
+}
+
+async fn throttle_counts_failures_per_key_until_cleared(store: SqlStore) {
+    let key = "pair:alice@example.com|192.0.2.1";
+    assert_eq!(store.throttle_state(key).await.expect("query"), None);
+    for seconds in [1, 2, 3] {
+        store
+            .throttle_failure(key, T0.plus_seconds(seconds))
+            .await
+            .expect("counted");
+    }
+    store.throttle_failure("client:192.0.2.1", T0).await.expect("counted");
+    assert_eq!(
+        store.throttle_state(key).await.expect("query"),
+        Some((3, T0.plus_seconds(3)))
+    );
+    assert_eq!(
+        store.throttle_state("client:192.0.2.1").await.expect("query"),
+        Some((1, T0))
+    );
+
+    store.throttle_clear(key).await.expect("cleared");
+    store.throttle_clear(key).await.expect("cleared again");
+    assert_eq!(store.throttle_state(key).await.expect("query"), None);
+    assert_eq!(
+        store.throttle_state("client:192.0.2.1").await.expect("query"),
+        Some((1, T0)),
+        "other keys keep their count"
+    );
+    store.throttle_failure(key, T0.plus_seconds(9)).await.expect("counted");
+    assert_eq!(
+        store.throttle_state(key).await.expect("query"),
+        Some((1, T0.plus_seconds(9))),
+        "counting starts over after a clear"
+    );
+}
