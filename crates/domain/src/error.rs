@@ -101,6 +101,34 @@ pub enum ValidationError {
     AccountNameTooLong,
     #[error("unknown language")]
     UnknownLocale,
+    #[error("no recipient was given")]
+    NoRecipients,
+    #[error("a recipient address is malformed")]
+    RecipientMalformed,
+    #[error("too many recipients")]
+    TooManyRecipients,
+    #[error("the subject is too long")]
+    SubjectTooLong,
+    #[error("the message is too long")]
+    BodyTooLong,
+    #[error("the attachments are too large")]
+    AttachmentsTooLarge,
+    #[error("the expiration date is malformed")]
+    ExpiryMalformed,
+    #[error("the expiration date is in the past")]
+    ExpiryInPast,
+    #[error("the sender is not a member of any account")]
+    NotAMember,
+    #[error("the message does not allow this")]
+    NotAllowedByMessage,
+    #[error("a lock reason is required")]
+    LockReasonRequired,
+    #[error("the link is invalid or expired")]
+    LinkInvalid,
+    #[error("the address already has an account")]
+    AlreadyRegistered,
+    #[error("the address has not received a secure message")]
+    NotInvited,
 }
 
 impl ValidationError {
@@ -127,6 +155,20 @@ impl ValidationError {
             Self::GroupNameTaken => "error-group-name-taken",
             Self::AccountNameTooLong => "error-account-name-too-long",
             Self::UnknownLocale => "error-unknown-locale",
+            Self::NoRecipients => "error-no-recipients",
+            Self::RecipientMalformed => "error-recipient-malformed",
+            Self::TooManyRecipients => "error-too-many-recipients",
+            Self::SubjectTooLong => "error-subject-too-long",
+            Self::BodyTooLong => "error-body-too-long",
+            Self::AttachmentsTooLarge => "error-attachments-too-large",
+            Self::ExpiryMalformed => "error-expiry-malformed",
+            Self::ExpiryInPast => "error-expiry-in-past",
+            Self::NotAMember => "error-not-a-member",
+            Self::NotAllowedByMessage => "error-not-allowed-by-message",
+            Self::LockReasonRequired => "error-lock-reason-required",
+            Self::LinkInvalid => "error-link-invalid",
+            Self::AlreadyRegistered => "error-already-registered",
+            Self::NotInvited => "error-not-invited",
         }
     }
 
@@ -152,5 +194,19 @@ impl ValidationError {
         Self::GroupNameTaken,
         Self::AccountNameTooLong,
         Self::UnknownLocale,
+        Self::NoRecipients,
+        Self::RecipientMalformed,
+        Self::TooManyRecipients,
+        Self::SubjectTooLong,
+        Self::BodyTooLong,
+        Self::AttachmentsTooLarge,
+        Self::ExpiryMalformed,
+        Self::ExpiryInPast,
+        Self::NotAMember,
+        Self::NotAllowedByMessage,
+        Self::LockReasonRequired,
+        Self::LinkInvalid,
+        Self::AlreadyRegistered,
+        Self::NotInvited,
     ];
 }

@@ -310,6 +310,8 @@ pub struct OutboxItem {
     pub raw: Vec<u8>,
     pub message: Option<MessageId>,
     pub bounce_to: Option<(EmailAddress, Locale)>,
+    /// How many times the row has been claimed, this claim included (a crash
+    /// between claim and outcome counts as an attempt).
     pub attempts: i64,
     pub created_at: Timestamp,
 }
@@ -354,6 +356,9 @@ pub trait MessageStore: Send + Sync {
     ) -> StoreResult<Message>;
     /// `NotFound` when no message has this public id.
     async fn message(&self, public_id: &PublicId) -> StoreResult<Message>;
+    /// The account a message belongs to (replies are sent from the original's
+    /// account even by a replier who is not its member).
+    async fn account(&self, id: AccountId) -> StoreResult<crate::model::Account>;
     /// A message by database id.
     async fn message_by_id(&self, id: MessageId) -> StoreResult<Message>;
     /// The recipients in the order given, To before Cc.
@@ -430,6 +435,9 @@ pub trait MessageStore: Send + Sync {
     /// Uses a token once: returns its user if it exists, has this purpose, is not
     /// expired and was not used; marks it used in the same statement.
     async fn consume_token(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>>;
+    /// The user a live token (unused, unexpired, of this purpose) belongs to,
+    /// without using it up: a form can check a new password before spending the link.
+    async fn token_user(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>>;
     /// Makes a pending user active.
     async fn activate_user(&self, user: UserId, audit: AuditEvent) -> StoreResult<()>;
 }
@@ -480,6 +488,8 @@ pub struct SecureMessageNotice<'a> {
     pub envelope_action: &'a str,
     /// The sealed payload for the envelope to carry, when the delivery mode attaches it.
     pub payload: Option<&'a [u8]>,
+    /// Whether to attach the Registered Envelope at all (not in link-only mode).
+    pub attach_envelope: bool,
 }
 
 /// Renders the emails Sealpost sends, in the recipient's language.

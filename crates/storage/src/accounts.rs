@@ -78,6 +78,16 @@ pub(crate) async fn create_account(
     })
 }
 
+/// `NotFound` when no account has this id.
+pub(crate) async fn account_by_id(store: &SqlStore, id: AccountId) -> StoreResult<Account> {
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"))
+        .bind(id.0)
+        .fetch_one(&store.pool)
+        .await
+        .map_err(db_error)?;
+    account_from_row(&row).map_err(db_error)
+}
+
 /// `NotFound` when no account has this number.
 pub(crate) async fn account_by_number(store: &SqlStore, number: AccountNumber) -> StoreResult<Account> {
     let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = $1"))

@@ -1,6 +1,8 @@
-//! Sealpost's persistence: the domain's [`Store`] port on SQLite and PostgreSQL.
+//! Sealpost's persistence: the domain's [`Store`] and [`MessageStore`] ports on SQLite
+//! and PostgreSQL, and the [`BlobStore`](sealpost_domain::messages::BlobStore) of
+//! sealed payload parts ([`ObjectBlobStore`]).
 //!
-//! There is one implementation, [`SqlStore`], and one code path: every statement goes
+//! There is one SQL implementation, [`SqlStore`], and one code path: every statement goes
 //! through sqlx's `Any` driver as portable SQL (`$1, $2…` placeholders, which SQLite
 //! reads as numbered parameters too). Where the two dialects genuinely differ, the
 //! difference is one small fragment chosen by [`Backend`] (for example the row lock
@@ -11,7 +13,11 @@
 //!   mapping of sqlx errors to [`DomainError`], and the `impl Store` that delegates
 //!   to the files below;
 //! - [`users`], [`accounts`], [`groups`], [`sessions`] (with login throttling) and
-//!   [`audit`]: the SQL of each area;
+//!   [`audit`]: the SQL of each area of [`Store`];
+//! - [`messages`] (account keys, messages, recipients, shredding), [`outbox`] (the
+//!   mail queue and its leases) and [`tokens`] (registration, one-time tokens): the
+//!   SQL of [`MessageStore`], whose `impl` here delegates to them too;
+//! - [`blobs`]: [`ObjectBlobStore`], sealed parts in a directory or an S3 bucket;
 //! - `migrations/{sqlite,postgres}`: one folder per backend with the same file
 //!   names, embedded at build time.
 //!
@@ -22,9 +28,15 @@
 
 mod accounts;
 mod audit;
+pub mod blobs;
 mod groups;
+mod messages;
+mod outbox;
 mod sessions;
+mod tokens;
 mod users;
+
+pub use blobs::ObjectBlobStore;
 
 use std::fmt;
 use std::str::FromStr;
@@ -33,6 +45,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
+use sealpost_domain::messages::{
+    AccountKey, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem, PublicId, Recipient,
+    TokenPurpose,
+};
 use sealpost_domain::model::{
     Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery,
 };
@@ -193,6 +209,17 @@ impl SqlStore {
         match self.backend {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// The clause for a sub-select that picks rows to claim (outbox rows, messages to
+    /// shred): on PostgreSQL it locks them and passes over rows another transaction
+    /// holds, so concurrent claims take disjoint rows without waiting. SQLite needs
+    /// none: the claiming `BEGIN IMMEDIATE` transaction already excludes the others.
+    fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         }
     }
 }
@@ -434,5 +461,147 @@ impl Store for SqlStore {
 
     async fn list_audit(&self, account: Option<AccountId>, limit: u32) -> StoreResult<Vec<AuditEvent>> {
         audit::list_audit(self, account, limit).await
+    }
+}
+
+#[async_trait]
+impl MessageStore for SqlStore {
+    async fn account_key(&self, account: AccountId, version: Option<i64>) -> StoreResult<Option<AccountKey>> {
+        messages::account_key(self, account, version).await
+    }
+
+    async fn insert_account_key(&self, key: &AccountKey) -> StoreResult<()> {
+        messages::insert_account_key(self, key).await
+    }
+
+    async fn insert_message(
+        &self,
+        message: NewMessage,
+        outbox: Vec<NewOutboxItem>,
+        audit: AuditEvent,
+    ) -> StoreResult<Message> {
+        messages::insert_message(self, message, outbox, audit).await
+    }
+
+    async fn message(&self, public_id: &PublicId) -> StoreResult<Message> {
+        messages::message(self, public_id).await
+    }
+
+    async fn account(&self, id: AccountId) -> StoreResult<Account> {
+        accounts::account_by_id(self, id).await
+    }
+
+    async fn message_by_id(&self, id: MessageId) -> StoreResult<Message> {
+        messages::message_by_id(self, id).await
+    }
+
+    async fn recipients(&self, message: MessageId) -> StoreResult<Vec<Recipient>> {
+        messages::recipients(self, message).await
+    }
+
+    async fn sent_messages(&self, sender: UserId, before: Option<MessageId>, limit: u32) -> StoreResult<Vec<Message>> {
+        messages::sent_messages(self, sender, before, limit).await
+    }
+
+    async fn received_messages(
+        &self,
+        email: &EmailAddress,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>> {
+        messages::received_messages(self, email, before, limit).await
+    }
+
+    async fn account_messages(
+        &self,
+        account: AccountId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>> {
+        messages::account_messages(self, account, before, limit).await
+    }
+
+    async fn mark_opened(
+        &self,
+        message: MessageId,
+        email: &EmailAddress,
+        at: Timestamp,
+        receipt: Option<NewOutboxItem>,
+        audit: AuditEvent,
+    ) -> StoreResult<bool> {
+        messages::mark_opened(self, message, email, at, receipt, audit).await
+    }
+
+    async fn set_lock(
+        &self,
+        message: MessageId,
+        lock: Option<(Timestamp, String)>,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        messages::set_lock(self, message, lock, audit).await
+    }
+
+    async fn set_expiry(
+        &self,
+        message: MessageId,
+        expires_at: Option<Timestamp>,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        messages::set_expiry(self, message, expires_at, audit).await
+    }
+
+    async fn shred_expired(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<PublicId>> {
+        messages::shred_expired(self, cutoff, limit).await
+    }
+
+    async fn enqueue(&self, items: Vec<NewOutboxItem>) -> StoreResult<()> {
+        outbox::enqueue(self, items).await
+    }
+
+    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>> {
+        outbox::claim_outbox(self, now, lease_until, limit).await
+    }
+
+    async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()> {
+        outbox::outbox_sent(self, id, at).await
+    }
+
+    async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()> {
+        outbox::outbox_retry(self, id, next_attempt_at, error).await
+    }
+
+    async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()> {
+        outbox::outbox_failed(self, id, error, bounce).await
+    }
+
+    async fn outbox_pending(&self) -> StoreResult<i64> {
+        outbox::outbox_pending(self).await
+    }
+
+    async fn upsert_pending_user(&self, user: NewUser) -> StoreResult<User> {
+        tokens::upsert_pending_user(self, user).await
+    }
+
+    async fn insert_token(
+        &self,
+        hash: &str,
+        user: UserId,
+        purpose: TokenPurpose,
+        expires_at: Timestamp,
+        mail: NewOutboxItem,
+    ) -> StoreResult<()> {
+        tokens::insert_token(self, hash, user, purpose, expires_at, mail).await
+    }
+
+    async fn consume_token(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
+        tokens::consume_token(self, hash, purpose, now).await
+    }
+
+    async fn token_user(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
+        tokens::token_user(self, hash, purpose, now).await
+    }
+
+    async fn activate_user(&self, user: UserId, audit: AuditEvent) -> StoreResult<()> {
+        tokens::activate_user(self, user, audit).await
     }
 }

@@ -9,6 +9,7 @@
 //! | `POST /language` | the language switch |
 
 use axum::Router;
+use axum::extract::Query;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -71,7 +72,7 @@ fn home_for(area: Area) -> &'static str {
     }
 }
 
-fn login_page(visitor: &Visitor, area: Area, email: String, error: Option<String>) -> LoginPage {
+fn login_page(visitor: &Visitor, area: Area, email: String, next: String, error: Option<String>) -> LoginPage {
     let (title, action) = match area {
         Area::Admin => (visitor.t.get("login-title-admin"), "/admin/login"),
         _ => (visitor.t.get("login-title-portal"), "/portal/login"),
@@ -80,24 +81,32 @@ fn login_page(visitor: &Visitor, area: Area, email: String, error: Option<String
         page: visitor.page(area, title),
         action,
         email,
+        next,
         error,
     }
 }
 
-fn login_form(visitor: &Visitor, area: Area) -> Response {
+fn login_form(visitor: &Visitor, area: Area, query: LoginQuery) -> Response {
     match &visitor.session {
-        Some((session, _)) if session.kind == SessionKind::Full => see_other(home_for(area), &[]),
+        Some((session, _)) if session.kind == SessionKind::Full => {
+            let to = if query.next.is_empty() {
+                home_for(area)
+            } else {
+                sealpost_domain::services::messages::safe_next(&query.next)
+            };
+            see_other(to, &[])
+        }
         Some(_) => see_other("/password", &[]),
-        None => render(&login_page(visitor, area, String::new(), None)),
+        None => render(&login_page(visitor, area, query.email, query.next, None)),
     }
 }
 
-async fn admin_login_form(visitor: Visitor) -> Response {
-    login_form(&visitor, Area::Admin)
+async fn admin_login_form(visitor: Visitor, Query(query): Query<LoginQuery>) -> Response {
+    login_form(&visitor, Area::Admin, query)
 }
 
-async fn portal_login_form(visitor: Visitor) -> Response {
-    login_form(&visitor, Area::Portal)
+async fn portal_login_form(visitor: Visitor, Query(query): Query<LoginQuery>) -> Response {
+    login_form(&visitor, Area::Portal, query)
 }
 
 #[derive(Deserialize)]
@@ -106,6 +115,19 @@ struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    /// Where to go after logging in (a same-site path), e.g. the message a
+    /// recipient was opening.
+    #[serde(default)]
+    next: String,
+}
+
+/// `?next=…&email=…` on the login page.
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    email: String,
 }
 
 async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm) -> Response {
@@ -115,6 +137,8 @@ async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm)
             let secure = state.config.secure_cookies;
             let to = if opened.session.kind == SessionKind::PasswordChangeOnly {
                 "/password"
+            } else if !form.next.is_empty() {
+                sealpost_domain::services::messages::safe_next(&form.next)
             } else {
                 home_for(area)
             };
@@ -141,7 +165,7 @@ async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm)
             } else {
                 StatusCode::UNAUTHORIZED
             };
-            render_status(status, &login_page(visitor, area, form.email, Some(message)))
+            render_status(status, &login_page(visitor, area, form.email, form.next, Some(message)))
         }
     }
 }

@@ -19,6 +19,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-account-created", &["number", "name"]),
     ("flash-password-changed", &[]),
     ("flash-logged-out", &[]),
+    ("flash-message-sent", &[]),
+    ("flash-message-locked", &[]),
+    ("flash-message-unlocked", &[]),
+    ("flash-message-expiry", &[]),
 ];
 
 /// A confirmation to show on the next page.

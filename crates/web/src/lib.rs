@@ -15,6 +15,7 @@ pub mod cookies;
 pub mod error;
 pub mod flash;
 pub mod portal;
+pub mod recipient;
 pub mod security;
 pub mod views;
 
@@ -53,6 +54,7 @@ pub fn router(services: Services, config: WebConfig) -> Router {
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
         .merge(auth::router())
+        .merge(recipient::router())
         .nest("/admin", admin::router())
         .nest("/portal", portal::router())
         .fallback(not_found)

@@ -147,6 +147,8 @@ pub struct LoginPage {
     pub page: Page,
     pub action: &'static str,
     pub email: String,
+    /// Where to continue after logging in.
+    pub next: String,
     pub error: Option<String>,
 }
 
@@ -175,6 +177,7 @@ pub struct AccountsPage {
 pub enum AccountTab {
     Details,
     Groups,
+    Messages,
 }
 
 #[derive(Template)]
@@ -239,4 +242,195 @@ pub struct PortalHomePage {
     pub user: User,
     pub accounts: Vec<Account>,
     pub administrator: bool,
+}
+
+/// One row of a mailbox or tracking list.
+pub struct MessageRow {
+    pub id: String,
+    pub subject: Option<String>,
+    pub sender: String,
+    pub sent: String,
+    pub recipients: Vec<RecipientRow>,
+    pub expires: Option<String>,
+    pub locked: bool,
+    pub destroyed: bool,
+}
+
+/// One recipient and whether (and when) they opened the message.
+pub struct RecipientRow {
+    pub email: String,
+    pub cc: bool,
+    pub opened: Option<String>,
+}
+
+impl MessageRow {
+    /// A list row from a summary.
+    pub fn from_summary(summary: &sealpost_domain::services::messages::MessageSummary) -> Self {
+        let m = &summary.message;
+        Self {
+            id: m.public_id.to_hex(),
+            subject: summary.subject.clone(),
+            sender: m.sender_email.to_string(),
+            sent: m.created_at.display_utc(),
+            recipients: summary
+                .recipients
+                .iter()
+                .map(|r| RecipientRow {
+                    email: r.email.to_string(),
+                    cc: r.kind == sealpost_domain::messages::RecipientKind::Cc,
+                    opened: r.opened_at.map(|t| t.display_utc()),
+                })
+                .collect(),
+            expires: m.expires_at.map(|t| t.display_utc()),
+            locked: m.locked_at.is_some(),
+            destroyed: m.wrapped_dek.is_none(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/compose.html")]
+pub struct ComposePage {
+    pub page: Page,
+    pub accounts: Vec<Account>,
+    pub account: String,
+    pub to: String,
+    pub cc: String,
+    pub subject: String,
+    pub body: String,
+    pub allow_reply: bool,
+    pub allow_reply_all: bool,
+    pub allow_forward: bool,
+    pub read_receipt: bool,
+    pub expires_on: String,
+    /// `reply`, `reply_all` or `forward` with the original's id, for replies.
+    pub reply: Option<(String, String)>,
+    pub max_attachment_mib: u64,
+    pub error: Option<FormError>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/mailbox.html")]
+pub struct MailboxPage {
+    pub page: Page,
+    /// `inbox` or `sent`.
+    pub which: &'static str,
+    pub rows: Vec<MessageRow>,
+    pub next_before: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/tracking.html")]
+pub struct TrackingPage {
+    pub page: Page,
+    pub row: MessageRow,
+    /// Where the lock, unlock and expiry forms post.
+    pub base: String,
+    pub lock_reason: String,
+    pub expires_on: String,
+    pub back: (String, String),
+    pub error: Option<FormError>,
+}
+
+/// An attachment as the message page lists it.
+pub struct AttachmentRow {
+    pub part: u32,
+    pub name: String,
+    pub size: String,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub page: Page,
+    pub id: String,
+    pub subject: String,
+    pub sender_name: String,
+    pub sender_email: String,
+    pub to: String,
+    pub cc: String,
+    pub sent: String,
+    pub body: String,
+    pub attachments: Vec<AttachmentRow>,
+    /// The envelope's payload (base64) when the service keeps no copy, so
+    /// attachment downloads can post it again.
+    pub payload: Option<String>,
+    pub can_reply: bool,
+    pub can_reply_all: bool,
+    pub can_forward: bool,
+    pub viewer_is_sender: bool,
+}
+
+#[derive(Template)]
+#[template(path = "unavailable.html")]
+pub struct UnavailablePage {
+    pub page: Page,
+    pub explanation: String,
+    pub reason: Option<String>,
+    pub sender: String,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+pub struct RegisterPage {
+    pub page: Page,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub locale: &'static str,
+    pub next: String,
+    pub error: Option<FormError>,
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+pub struct NoticePage {
+    pub page: Page,
+    pub paragraphs: Vec<String>,
+    /// A button posting `fields` to `action`, e.g. "Activate".
+    pub form: Option<NoticeForm>,
+    pub link: Option<(String, String)>,
+}
+
+/// A one-button form on a notice page.
+pub struct NoticeForm {
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+    pub button: String,
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+pub struct ForgotPage {
+    pub page: Page,
+    pub email: String,
+}
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+pub struct ResetPage {
+    pub page: Page,
+    pub token: String,
+    pub error: Option<FormError>,
+}
+
+/// Bytes as people read them: "12 KB", "3.4 MB".
+pub fn human_size(bytes: u64) -> String {
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if bytes < 1024 * 1024 {
+        format!("{} KB", bytes.div_ceil(1024))
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/messages.html")]
+pub struct AccountMessagesPage {
+    pub page: Page,
+    pub account: Account,
+    pub tab: AccountTab,
+    pub rows: Vec<MessageRow>,
+    pub next_before: Option<String>,
 }

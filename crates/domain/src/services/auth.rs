@@ -126,7 +126,7 @@ impl Services {
         Ok(self.open_session(user, kind).await?)
     }
 
-    async fn open_session(&self, user: User, kind: SessionKind) -> Result<OpenedSession, DomainError> {
+    pub(crate) async fn open_session(&self, user: User, kind: SessionKind) -> Result<OpenedSession, DomainError> {
         let now = self.clock.now();
         let raw = token::random_token(32).map_err(DomainError::internal)?;
         let session = Session {

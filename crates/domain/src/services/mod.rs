@@ -6,7 +6,10 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod content;
 pub mod groups;
+pub mod keys;
+pub mod messages;
 pub mod users;
 
 use std::sync::Arc;
@@ -29,6 +32,8 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// Translations of the built-in group's name, reserved as custom group names.
     reserved_group_names: Arc<Vec<String>>,
+    /// Secure messaging, when configured (see [`Services::with_messaging`]).
+    messaging: Option<Arc<messages::Messaging>>,
 }
 
 impl Services {
@@ -39,6 +44,7 @@ impl Services {
             store,
             clock,
             reserved_group_names: Arc::new(reserved_group_names),
+            messaging: None,
         }
     }
 

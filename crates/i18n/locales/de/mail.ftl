@@ -1,3 +1,54 @@
 ## Emails and the Registered Envelope (see crates/mail)
 
-mail-placeholder = -
+## Shared by every email
+mail-from-name = { $sender } über { $service }
+mail-open-online = Online öffnen
+mail-link-fallback = Falls die Schaltfläche nicht funktioniert, kopieren Sie diese Adresse in Ihren Browser:
+mail-label-from = Von
+mail-label-to = An
+mail-label-sent = Gesendet
+mail-footer = Diese E-Mail wurde automatisch von { $service } gesendet. Antworten darauf werden nicht gelesen.
+
+## A recipient's notification of a secure message
+mail-secure-subject = Sichere Nachricht von { $sender }
+mail-secure-heading = Sie haben eine sichere Nachricht erhalten
+mail-secure-intro = { $sender } ({ $email }) hat Ihnen über { $service } eine sichere Nachricht gesendet. Die Nachricht ist verschlüsselt und steht deshalb nicht in dieser E-Mail.
+mail-secure-how = Klicken Sie zum Lesen auf „Online öffnen“.
+mail-secure-attachment = Sie können auch den angehängten registrierten Umschlag ({ $file }) im Browser öffnen und dort auf „Online öffnen“ klicken.
+mail-secure-first-time = Beim ersten Mal registrieren Sie sich mit Ihrer E-Mail-Adresse und wählen ein Kennwort; danach melden Sie sich an.
+mail-secure-footer = Diese Benachrichtigung wurde von { $service } an { $recipient } gesendet. Nur der Inhaber dieser Adresse kann die Nachricht öffnen.
+
+## The Registered Envelope (the attached HTML file)
+mail-envelope-title = Registrierter Umschlag
+mail-envelope-heading = Sichere Nachricht von { $sender }
+mail-envelope-explanation = Dieser registrierte Umschlag enthält eine verschlüsselte Nachricht für { $recipient }. Klicken Sie zum Lesen auf „Online öffnen“ und melden Sie sich bei { $service } an; beim ersten Mal registrieren Sie sich mit dieser E-Mail-Adresse.
+mail-envelope-privacy = Die Nachricht bleibt verschlüsselt, bis Sie sie öffnen: Diese Datei allein verrät ihren Inhalt nicht. Zum Öffnen ist eine Internetverbindung nötig.
+
+## Registration: proving the mailbox
+mail-activation-subject = Bestätigen Sie Ihre E-Mail-Adresse für { $service }
+mail-activation-heading = Bestätigen Sie Ihre E-Mail-Adresse
+mail-activation-intro = Sie registrieren { $email } bei { $service }, um sichere Nachrichten zu lesen. Bestätigen Sie zum Abschluss, dass diese Adresse Ihnen gehört.
+mail-activation-button = E-Mail-Adresse bestätigen
+mail-activation-expiry = Dieser Link funktioniert nur einmal und läuft in 48 Stunden ab.
+mail-activation-ignore = Wenn Sie sich nicht registriert haben, ignorieren Sie diese E-Mail: Ohne Bestätigung wird nichts eingerichtet.
+
+## Password reset
+mail-reset-subject = Kennwort für { $service } zurücksetzen
+mail-reset-heading = Kennwort zurücksetzen
+mail-reset-intro = Jemand hat angefordert, das Kennwort von { $email } bei { $service } zurückzusetzen. Über die Schaltfläche unten wählen Sie ein neues Kennwort.
+mail-reset-button = Neues Kennwort wählen
+mail-reset-expiry = Dieser Link funktioniert nur einmal und läuft in 1 Stunde ab.
+mail-reset-ignore = Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Ihr Kennwort bleibt unverändert.
+
+## Read receipt (to the sender)
+mail-receipt-subject = { $reader } hat Ihre sichere Nachricht geöffnet
+mail-receipt-heading = Ihre sichere Nachricht wurde geöffnet
+mail-receipt-body = { $reader } hat die sichere Nachricht geöffnet, die Sie am { $date } gesendet haben.
+mail-receipt-button = Nachricht anzeigen
+
+## Bounce (to the sender)
+mail-bounce-subject = Unzustellbar: sichere Nachricht an { $failed }
+mail-bounce-heading = Ihre sichere Nachricht konnte nicht angekündigt werden
+mail-bounce-body = Die Benachrichtigung über Ihre sichere Nachricht an { $failed } konnte nicht zugestellt werden. Dieser Empfänger weiß daher nichts von der Nachricht.
+mail-bounce-reason = Grund
+mail-bounce-advice = Prüfen Sie die Adresse und senden Sie die Nachricht erneut, oder informieren Sie den Empfänger auf anderem Weg.

@@ -28,6 +28,7 @@ login-throttled = { $seconds ->
     [one] Zu viele fehlgeschlagene Versuche. Bitte warten Sie 1 Sekunde und versuchen Sie es erneut.
    *[other] Zu viele fehlgeschlagene Versuche. Bitte warten Sie { $seconds } Sekunden und versuchen Sie es erneut.
 }
+login-forgot = Kennwort vergessen?
 
 ## Passwords
 password-title = Kennwort ändern

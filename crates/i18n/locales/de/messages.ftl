@@ -1,3 +1,99 @@
 ## Composing, opening and managing secure messages
 
-messages-placeholder = -
+nav-compose = Nachricht verfassen
+nav-inbox = Posteingang
+nav-sent = Gesendet
+nav-portal = Mein Sealpost
+tab-messages = Nachrichten
+account-messages-intro = Von diesem Konto gesendete Nachrichten: wer sie an wen gesendet hat und wer sie geöffnet hat. Die Inhalte bleiben Absendern und Empfängern vorbehalten.
+tracking-manage = Verwalten
+
+compose-account = Senden von Konto
+compose-to = An
+compose-cc = Cc
+compose-addresses-hint = Trennen Sie mehrere Adressen durch Kommas.
+compose-subject = Betreff
+compose-message = Nachricht
+compose-attachments = Anhänge
+compose-attachments-hint = Insgesamt bis zu { $size } MB. Wird das Formular abgelehnt, wählen Sie die Dateien erneut aus.
+compose-options = Optionen
+compose-allow-reply = Antworten erlauben
+compose-allow-reply-all = Allen antworten erlauben
+compose-allow-forward = Weiterleiten erlauben
+compose-read-receipt = Lesebestätigung anfordern
+compose-expires = Ablaufdatum
+compose-send = Senden
+
+mailbox-empty = Hier gibt es noch keine Nachrichten.
+message-from = Von
+message-sent = Gesendet
+message-no-subject = (kein Betreff)
+message-destroyed = (abgelaufen)
+message-reply = Antworten
+message-reply-all = Allen antworten
+message-forward = Weiterleiten
+message-track = Empfänger und Steuerung
+status-destroyed = Abgelaufen, Schlüssel vernichtet
+status-message-locked = Gesperrt
+status-message-active = Aktiv
+status-expires = Läuft ab am { $date }
+
+tracking-title = Gesendete Nachricht
+tracking-recipients = Empfänger
+tracking-recipient = Empfänger
+tracking-opened = Geöffnet
+tracking-not-opened = Noch nicht geöffnet
+tracking-control = Steuerung
+tracking-lock-reason = Grund, den Empfänger sehen
+tracking-lock = Sperren
+tracking-unlock = Entsperren
+tracking-set-expiry = Ablauf festlegen
+tracking-expiry-hint = Leer lassen, um den Ablauf aufzuheben.
+
+unavailable-reason = Grund:
+unavailable-contact = Fragen zu dieser Nachricht? Wenden Sie sich an den Absender: { $sender }.
+unavailable-locked-title = Diese Nachricht ist gesperrt
+unavailable-locked = Der Absender hat diese Nachricht gesperrt. Sie kann nicht geöffnet werden.
+unavailable-expired-title = Diese Nachricht ist abgelaufen
+unavailable-expired = Diese Nachricht ist am { $date } abgelaufen und kann nicht mehr geöffnet werden.
+unavailable-envelope-title = Öffnen Sie den Umschlag, um diese Nachricht zu lesen
+unavailable-envelope = Diese Nachricht existiert nur im Registered Envelope, den Sie per E-Mail erhalten haben. Öffnen Sie den Anhang und klicken Sie erneut auf Online öffnen.
+
+register-title = Registrieren
+register-intro = Sie haben unter { $email } eine verschlüsselte Nachricht erhalten. Registrieren Sie sich einmal, um sie und alle künftigen Nachrichten zu öffnen.
+register-submit = Registrieren
+register-check-title = Prüfen Sie Ihr Postfach
+register-check = Wir haben einen Link an { $email } gesendet. Klicken Sie darauf, um Ihre Adresse zu bestätigen; er funktioniert einmal und 48 Stunden lang.
+register-check-hint = Nach der Bestätigung sind Sie angemeldet und die Nachricht öffnet sich.
+activate-title = E-Mail-Adresse bestätigen
+activate-intro = Klicken Sie auf die Schaltfläche, um Ihre Adresse zu bestätigen und die Registrierung abzuschließen.
+activate-submit = Bestätigen und fortfahren
+link-invalid-title = Dieser Link funktioniert nicht mehr
+activate-invalid-hint = Wenn Sie Ihre Adresse bereits bestätigt haben, melden Sie sich an.
+
+forgot-title = Kennwort zurücksetzen
+forgot-intro = Geben Sie Ihre E-Mail-Adresse ein; wir senden Ihnen einen Link, mit dem Sie ein neues Kennwort wählen.
+forgot-submit = Link senden
+forgot-sent-title = Prüfen Sie Ihr Postfach
+forgot-sent = Wenn { $email } einen Sealpost-Benutzer hat, ist ein Link zum Zurücksetzen des Kennworts unterwegs. Er funktioniert einmal und eine Stunde lang.
+reset-title = Neues Kennwort wählen
+
+flash-message-sent = Ihre verschlüsselte Nachricht wurde gesendet.
+flash-message-locked = Die Nachricht ist gesperrt.
+flash-message-unlocked = Die Nachricht ist entsperrt.
+flash-message-expiry = Der Ablauf wurde geändert.
+
+error-no-recipients = Geben Sie mindestens einen Empfänger an.
+error-recipient-malformed = Eine der Adressen ist keine gültige E-Mail-Adresse. Trennen Sie Adressen durch Kommas.
+error-too-many-recipients = Eine Nachricht kann höchstens 100 Empfänger haben.
+error-subject-too-long = Der Betreff darf höchstens 255 Zeichen lang sein, in einer Zeile.
+error-body-too-long = Die Nachricht ist zu lang (höchstens 1 MB Text).
+error-attachments-too-large = Die Anhänge sind für eine Nachricht zu groß.
+error-expiry-malformed = Geben Sie das Ablaufdatum als JJJJ-MM-TT ein.
+error-expiry-in-past = Das Ablaufdatum muss in der Zukunft liegen.
+error-not-a-member = Sie sind in keinem Konto Mitglied und können daher keine verschlüsselten Nachrichten senden. Bitten Sie einen Kontoadministrator, Sie einer Gruppe hinzuzufügen.
+error-not-allowed-by-message = Der Absender dieser Nachricht erlaubt das nicht.
+error-lock-reason-required = Geben Sie einen Grund an: Die Empfänger sehen ihn.
+error-link-invalid = Dieser Link ist ungültig, wurde bereits verwendet oder ist abgelaufen.
+error-already-registered = Diese Adresse ist bereits registriert. Melden Sie sich stattdessen an.
+error-not-invited = Registrieren können sich Personen, die unter dieser Adresse eine verschlüsselte Nachricht erhalten haben.

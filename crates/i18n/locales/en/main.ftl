@@ -28,6 +28,7 @@ login-throttled = { $seconds ->
     [one] Too many failed attempts. Please wait 1 second and try again.
    *[other] Too many failed attempts. Please wait { $seconds } seconds and try again.
 }
+login-forgot = Forgot your password?
 
 ## Passwords
 password-title = Change password

@@ -1,3 +1,99 @@
 ## Composing, opening and managing secure messages
 
-messages-placeholder = -
+nav-compose = Compose Message
+nav-inbox = Inbox
+nav-sent = Sent
+nav-portal = My Sealpost
+tab-messages = Messages
+account-messages-intro = Messages sent from this account: who sent them, to whom, and who opened them. Their contents stay private to senders and recipients.
+tracking-manage = Manage
+
+compose-account = Send from account
+compose-to = To
+compose-cc = Cc
+compose-addresses-hint = Separate several addresses with commas.
+compose-subject = Subject
+compose-message = Message
+compose-attachments = Attachments
+compose-attachments-hint = Up to { $size } MB in all. If the form is refused, choose the files again.
+compose-options = Options
+compose-allow-reply = Allow Reply
+compose-allow-reply-all = Allow Reply All
+compose-allow-forward = Allow Forward
+compose-read-receipt = Request a read receipt
+compose-expires = Expiration date
+compose-send = Send
+
+mailbox-empty = There are no messages here yet.
+message-from = From
+message-sent = Sent
+message-no-subject = (no subject)
+message-destroyed = (expired)
+message-reply = Reply
+message-reply-all = Reply All
+message-forward = Forward
+message-track = Recipients and controls
+status-destroyed = Expired, key destroyed
+status-message-locked = Locked
+status-message-active = Active
+status-expires = Expires { $date }
+
+tracking-title = Sent message
+tracking-recipients = Recipients
+tracking-recipient = Recipient
+tracking-opened = Opened
+tracking-not-opened = Not opened yet
+tracking-control = Control
+tracking-lock-reason = Reason shown to recipients
+tracking-lock = Lock
+tracking-unlock = Unlock
+tracking-set-expiry = Set expiration
+tracking-expiry-hint = Leave empty to remove the expiration.
+
+unavailable-reason = Reason:
+unavailable-contact = Questions about this message? Contact the sender: { $sender }.
+unavailable-locked-title = This message is locked
+unavailable-locked = The sender has locked this message. It cannot be opened.
+unavailable-expired-title = This message has expired
+unavailable-expired = This message expired on { $date } and can no longer be opened.
+unavailable-envelope-title = Open the envelope to read this message
+unavailable-envelope = This message is kept only in the Registered Envelope you received by email. Open the attachment and click Open Online again.
+
+register-title = Register
+register-intro = You received a secure message at { $email }. Register once to open it and any future messages.
+register-submit = Register
+register-check-title = Check your mailbox
+register-check = We sent a link to { $email }. Click it to confirm your address; it works once and for 48 hours.
+register-check-hint = After confirming, you are logged in and the message opens.
+activate-title = Confirm your email address
+activate-intro = Click the button to confirm your address and finish registering.
+activate-submit = Confirm and continue
+link-invalid-title = This link no longer works
+activate-invalid-hint = If you already confirmed your address, log in instead.
+
+forgot-title = Reset your password
+forgot-intro = Enter your email address and we will send you a link to choose a new password.
+forgot-submit = Send link
+forgot-sent-title = Check your mailbox
+forgot-sent = If { $email } has a Sealpost user, a link to reset the password is on its way. It works once and for one hour.
+reset-title = Choose a new password
+
+flash-message-sent = Your secure message has been sent.
+flash-message-locked = The message is locked.
+flash-message-unlocked = The message is unlocked.
+flash-message-expiry = The expiration has been updated.
+
+error-no-recipients = Enter at least one recipient.
+error-recipient-malformed = One of the addresses is not a valid email address. Separate addresses with commas.
+error-too-many-recipients = A message can have at most 100 recipients.
+error-subject-too-long = The subject can be at most 255 characters long, on one line.
+error-body-too-long = The message is too long (at most 1 MB of text).
+error-attachments-too-large = The attachments are too large for one message.
+error-expiry-malformed = Enter the expiration date as YYYY-MM-DD.
+error-expiry-in-past = The expiration date must be in the future.
+error-not-a-member = You are not a member of any account, so you cannot send secure messages. Ask an account administrator to add you to a group.
+error-not-allowed-by-message = The sender of this message does not allow this.
+error-lock-reason-required = Give a reason: recipients will see it.
+error-link-invalid = This link is invalid, was already used, or has expired.
+error-already-registered = This address is already registered. Log in instead.
+error-not-invited = Registration is for people who received a secure message at this address.

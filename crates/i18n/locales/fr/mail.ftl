@@ -1,3 +1,54 @@
 ## Emails and the Registered Envelope (see crates/mail)
 
-mail-placeholder = -
+## Shared by every email
+mail-from-name = { $sender } via { $service }
+mail-open-online = Ouvrir en ligne
+mail-link-fallback = Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :
+mail-label-from = De
+mail-label-to = À
+mail-label-sent = Envoyé le
+mail-footer = Cet e-mail a été envoyé automatiquement par { $service }. Les réponses ne sont pas lues.
+
+## A recipient's notification of a secure message
+mail-secure-subject = Message sécurisé envoyé par { $sender }
+mail-secure-heading = Vous avez reçu un message sécurisé
+mail-secure-intro = { $sender } ({ $email }) vous a envoyé un message sécurisé via { $service }. Le message est chiffré ; il ne figure donc pas dans cet e-mail.
+mail-secure-how = Pour le lire, cliquez sur « Ouvrir en ligne ».
+mail-secure-attachment = Vous pouvez aussi ouvrir l'enveloppe recommandée jointe ({ $file }) dans votre navigateur et cliquer sur son bouton « Ouvrir en ligne ».
+mail-secure-first-time = La première fois, vous vous inscrivez avec votre adresse e-mail et choisissez un mot de passe ; ensuite, vous vous connectez.
+mail-secure-footer = Cette notification a été envoyée par { $service } à { $recipient }. Seul le titulaire de cette adresse peut ouvrir le message.
+
+## The Registered Envelope (the attached HTML file)
+mail-envelope-title = Enveloppe recommandée
+mail-envelope-heading = Message sécurisé envoyé par { $sender }
+mail-envelope-explanation = Cette enveloppe recommandée contient un message chiffré destiné à { $recipient }. Pour le lire, cliquez sur « Ouvrir en ligne » et connectez-vous à { $service } ; la première fois, vous vous inscrivez avec cette adresse e-mail.
+mail-envelope-privacy = Le message reste chiffré jusqu'à ce que vous l'ouvriez : ce fichier seul ne révèle pas son contenu. L'ouverture nécessite une connexion Internet.
+
+## Registration: proving the mailbox
+mail-activation-subject = Confirmez votre adresse e-mail pour { $service }
+mail-activation-heading = Confirmez votre adresse e-mail
+mail-activation-intro = Vous inscrivez { $email } auprès de { $service } pour lire des messages sécurisés. Pour terminer, confirmez que cette adresse vous appartient.
+mail-activation-button = Confirmer mon adresse e-mail
+mail-activation-expiry = Ce lien ne fonctionne qu'une fois et expire dans 48 heures.
+mail-activation-ignore = Si vous ne vous êtes pas inscrit, ignorez cet e-mail : sans confirmation, rien n'est créé.
+
+## Password reset
+mail-reset-subject = Réinitialisez votre mot de passe { $service }
+mail-reset-heading = Réinitialiser votre mot de passe
+mail-reset-intro = Quelqu'un a demandé la réinitialisation du mot de passe de { $email } sur { $service }. Pour choisir un nouveau mot de passe, utilisez le bouton ci-dessous.
+mail-reset-button = Choisir un nouveau mot de passe
+mail-reset-expiry = Ce lien ne fonctionne qu'une fois et expire dans 1 heure.
+mail-reset-ignore = Si vous n'êtes pas à l'origine de cette demande, ignorez cet e-mail : votre mot de passe reste inchangé.
+
+## Read receipt (to the sender)
+mail-receipt-subject = { $reader } a ouvert votre message sécurisé
+mail-receipt-heading = Votre message sécurisé a été ouvert
+mail-receipt-body = { $reader } a ouvert le message sécurisé que vous avez envoyé le { $date }.
+mail-receipt-button = Voir le message
+
+## Bounce (to the sender)
+mail-bounce-subject = Non distribuable : message sécurisé pour { $failed }
+mail-bounce-heading = Votre message sécurisé n'a pas pu être annoncé
+mail-bounce-body = La notification de votre message sécurisé à { $failed } n'a pas pu être distribuée ; ce destinataire n'a donc pas été informé du message.
+mail-bounce-reason = Motif
+mail-bounce-advice = Vérifiez l'adresse et renvoyez le message, ou prévenez le destinataire par un autre moyen.

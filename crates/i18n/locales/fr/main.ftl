@@ -28,6 +28,7 @@ login-throttled = { $seconds ->
     [one] Trop de tentatives infructueuses. Veuillez patienter 1 seconde avant de réessayer.
    *[other] Trop de tentatives infructueuses. Veuillez patienter { $seconds } secondes avant de réessayer.
 }
+login-forgot = Mot de passe oublié ?
 
 ## Passwords
 password-title = Changer le mot de passe

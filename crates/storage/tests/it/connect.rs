@@ -37,6 +37,7 @@ fn migration_folders_of_both_backends_hold_the_same_file_names() {
     let sqlite = file_names(&root.join("sqlite"));
     let postgres = file_names(&root.join("postgres"));
     assert!(sqlite.contains("0001_foundation.sql"), "found {sqlite:?}");
+    assert!(sqlite.contains("0002_messages.sql"), "found {sqlite:?}");
     assert_eq!(sqlite, postgres);
 }
 

@@ -1,6 +1,7 @@
 //! The storage test suite: one binary, and every test in it runs on SQLite *and*
 //! PostgreSQL (see [`support::on_both_backends`]). Modules follow `src/`, plus
-//! `connect` (URLs, pragmas, migrations) and `performance` (page times at scale).
+//! `connect` (URLs, pragmas, migrations) and `performance` (page times at scale);
+//! `blobs` needs no database and runs on a temporary directory.
 
 #![expect(
     clippy::expect_used,
@@ -12,8 +13,12 @@ mod support;
 
 mod accounts;
 mod audit;
+mod blobs;
 mod connect;
 mod groups;
+mod messages;
+mod outbox;
 mod performance;
 mod sessions;
+mod tokens;
 mod users;

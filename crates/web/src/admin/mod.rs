@@ -7,6 +7,7 @@
 
 mod accounts;
 mod groups;
+mod messages;
 mod users;
 
 use axum::Router;
@@ -38,6 +39,11 @@ pub fn router() -> Router<AppState> {
             "/accounts/{number}/groups/{group}/members/{user}/remove",
             post(groups::remove_member),
         )
+        .route("/accounts/{number}/messages", get(messages::list_messages))
+        .route("/accounts/{number}/messages/{id}", get(messages::show_message))
+        .route("/accounts/{number}/messages/{id}/lock", post(messages::lock))
+        .route("/accounts/{number}/messages/{id}/unlock", post(messages::unlock))
+        .route("/accounts/{number}/messages/{id}/expiry", post(messages::set_expiry))
         .route("/users", get(users::list_users).post(users::create_user))
         .route("/users/new", get(users::new_user))
 }

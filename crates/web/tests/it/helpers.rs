@@ -6,12 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::{Context as _, anyhow};
+use mail_parser::MimeHeaders as _;
+use sealpost_crypto::keys::Key256;
 use sealpost_domain::model::{Account, User};
 use sealpost_domain::ports::{Clock as _, FakeClock, SystemClock};
 use sealpost_domain::services::Services;
+use sealpost_domain::services::messages::{Messaging, MessagingConfig};
 use sealpost_domain::services::users::CreateUserRequest;
 use sealpost_domain::types::{AccountNumber, Locale};
-use sealpost_storage::SqlStore;
+use sealpost_storage::{ObjectBlobStore, SqlStore};
 use sealpost_web::WebConfig;
 
 /// Which database a test runs on.
@@ -36,8 +39,12 @@ pub struct TestApp {
     pub services: Services,
     pub clock: FakeClock,
     pub store: Arc<SqlStore>,
+    /// The outbox worker, run on demand by [`TestApp::deliver`].
+    pub worker: Arc<sealpost_mail::OutboxWorker>,
+    /// Where delivered mail lands as `.eml` files.
+    pub mail_dir: std::path::PathBuf,
     server: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
     postgres_database: Option<String>,
 }
 
@@ -47,6 +54,11 @@ impl TestApp {
     /// Starts a server on `db`. `None` (with a loud note) when PostgreSQL is not
     /// reachable and `SEALPOST_REQUIRE_POSTGRES` is not set.
     pub async fn spawn(db: Db) -> anyhow::Result<Option<Self>> {
+        Self::spawn_with(db, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with the messaging settings adjusted by `adjust`.
+    pub async fn spawn_with(db: Db, adjust: impl FnOnce(&mut MessagingConfig)) -> anyhow::Result<Option<Self>> {
         let dir = tempfile::tempdir()?;
         let (url, postgres_database) = match db {
             Db::Sqlite => (
@@ -69,14 +81,44 @@ impl TestApp {
         let store = Arc::new(SqlStore::connect(&url).await?);
         store.migrate().await?;
         let clock = FakeClock::new(SystemClock.now());
-        let services = Services::new(
-            store.clone(),
-            Arc::new(clock.clone()),
-            sealpost_i18n::in_every_language("group-account-administrators"),
-        );
-        let app = sealpost_web::router(services.clone(), WebConfig::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
+        let mut config = MessagingConfig {
+            public_url: format!("http://{addr}"),
+            from_address: "sealpost@example.com".to_owned(),
+            ..MessagingConfig::default()
+        };
+        adjust(&mut config);
+        let clock_port: Arc<dyn sealpost_domain::ports::Clock> = Arc::new(clock.clone());
+        let notifier = Arc::new(sealpost_mail::MailNotifier::new(
+            "Sealpost",
+            &config.from_address,
+            clock_port.clone(),
+        )?);
+        let mail_dir = dir.path().join("mail");
+        let transport = Arc::new(sealpost_mail::MailDir::new(mail_dir.clone(), clock_port.clone()));
+        let worker = Arc::new(sealpost_mail::OutboxWorker::new(
+            store.clone(),
+            transport,
+            clock_port.clone(),
+            notifier.clone(),
+            &config.from_address,
+        )?);
+        let messaging = Messaging {
+            store: store.clone(),
+            blobs: Arc::new(ObjectBlobStore::local(dir.path().join("blobs"))?),
+            notifier,
+            master_key: Arc::new(Key256::generate()?),
+            config,
+            outbox_waker: worker.waker(),
+        };
+        let services = Services::new(
+            store.clone(),
+            clock_port,
+            sealpost_i18n::in_every_language("group-account-administrators"),
+        )
+        .with_messaging(messaging);
+        let app = sealpost_web::router(services.clone(), WebConfig::default());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
         });
@@ -85,8 +127,10 @@ impl TestApp {
             services,
             clock,
             store,
+            worker,
+            mail_dir,
             server,
-            _dir: dir,
+            dir,
             postgres_database,
         }))
     }
@@ -131,6 +175,38 @@ impl TestApp {
             .account_by_number(number)
             .await
             .map_err(|e| anyhow!("{e:?}"))
+    }
+
+    /// The fake clock's time.
+    pub fn clock_now(&self) -> sealpost_domain::types::Timestamp {
+        self.clock.now()
+    }
+
+    /// Delivers every queued email into [`TestApp::mail_dir`]; returns how many.
+    pub async fn deliver(&self) -> anyhow::Result<usize> {
+        self.worker.run_once().await.map_err(|e| anyhow!("{e:?}"))
+    }
+
+    /// Every delivered email, oldest first.
+    pub fn mails(&self) -> anyhow::Result<Vec<Mail>> {
+        let mut paths: Vec<_> = match std::fs::read_dir(&self.mail_dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        paths.sort();
+        paths.iter().map(|p| Mail::parse(&std::fs::read(p)?)).collect()
+    }
+
+    /// The newest delivered email to `to` whose subject contains `subject`.
+    pub fn mail_to(&self, to: &str, subject: &str) -> anyhow::Result<Mail> {
+        self.mails()?
+            .into_iter()
+            .rev()
+            .find(|m| m.to.contains(to) && m.subject.contains(subject))
+            .ok_or_else(|| anyhow!("no mail to {to} about {subject:?}"))
     }
 
     /// The storage port, for asserting what was stored.
@@ -220,6 +296,9 @@ impl Answer {
         }
         let decoded = out
             .replace("&#39;", "'")
+            .replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&#38;", "&")
             .replace("&#x27;", "'")
             .replace("&quot;", "\"")
             .replace("&#34;", "\"")
@@ -305,6 +384,38 @@ impl Client {
         self.post_raw(path, &all).await
     }
 
+    /// Submits the compose form (multipart) with the CSRF token of the compose page.
+    pub async fn compose(&self, fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> anyhow::Result<Answer> {
+        let page = self.get("/portal/compose").await?;
+        let csrf = page
+            .csrf()
+            .ok_or_else(|| anyhow!("no CSRF token on the compose page (status {})", page.status))?;
+        let mut form = reqwest::multipart::Form::new().text("csrf", csrf);
+        for (name, value) in fields {
+            form = form.text((*name).to_owned(), (*value).to_owned());
+        }
+        for (file_name, content_type, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes.clone())
+                .file_name((*file_name).to_owned())
+                .mime_str(content_type)?;
+            form = form.part("attachments", part);
+        }
+        Self::answer(
+            self.http
+                .post(format!("{}/portal/compose", self.base))
+                .multipart(form)
+                .send()
+                .await?,
+        )
+        .await
+    }
+
+    /// GET a URL and return the raw bytes with the status.
+    pub async fn bytes(&self, path: &str) -> anyhow::Result<(u16, Vec<u8>)> {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await?;
+        Ok((response.status().as_u16(), response.bytes().await?.to_vec()))
+    }
+
     /// Logs in through the administration login form.
     pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<Answer> {
         self.submit(
@@ -314,4 +425,87 @@ impl Client {
         )
         .await
     }
+}
+
+/// A delivered email, parsed.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub attachments: Vec<(String, Vec<u8>)>,
+    pub raw: Vec<u8>,
+}
+
+impl Mail {
+    fn parse(raw: &[u8]) -> anyhow::Result<Self> {
+        let message = mail_parser::MessageParser::default()
+            .parse(raw)
+            .ok_or_else(|| anyhow!("unparsable mail"))?;
+        let to = message
+            .to()
+            .map(|a| a.iter().filter_map(|m| m.address()).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default();
+        let attachments = message
+            .attachments()
+            .map(|a| {
+                (
+                    a.attachment_name().unwrap_or_default().to_owned(),
+                    a.contents().to_vec(),
+                )
+            })
+            .collect();
+        Ok(Self {
+            to,
+            subject: message.subject().unwrap_or_default().to_owned(),
+            text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+            html: message.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
+            attachments,
+            raw: raw.to_vec(),
+        })
+    }
+
+    /// The first link in the text part that starts with `prefix`.
+    pub fn link(&self, prefix: &str) -> anyhow::Result<String> {
+        let start = self
+            .text
+            .find(prefix)
+            .ok_or_else(|| anyhow!("no link {prefix} in {}", self.text))?;
+        Ok(self.text[start..]
+            .split(|c: char| c.is_whitespace() || c == '>' || c == '"')
+            .next()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// The Registered Envelope attachment: (file name, HTML).
+    pub fn envelope(&self) -> anyhow::Result<(String, String)> {
+        self.attachments
+            .iter()
+            .find(|(name, _)| name.starts_with("securedoc_") && name.ends_with(".html"))
+            .map(|(name, bytes)| (name.clone(), String::from_utf8_lossy(bytes).into_owned()))
+            .ok_or_else(|| anyhow!("no envelope attached"))
+    }
+}
+
+/// The value of the hidden input `name` in an HTML page.
+pub fn hidden_field(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"");
+    let at = html.find(&marker)?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let value_at = tag.find("value=\"")? + 7;
+    let value = &tag[value_at..];
+    Some(
+        value[..value.find('"')?]
+            .replace("&#x2B;", "+")
+            .replace("&#x2F;", "/")
+            .replace("&#x3D;", "=")
+            .replace("&#43;", "+")
+            .replace("&#47;", "/")
+            .replace("&#61;", "=")
+            .replace("&amp;", "&"),
+    )
 }

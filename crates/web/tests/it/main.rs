@@ -28,4 +28,5 @@ macro_rules! on_both_databases {
 mod authz;
 mod browser;
 mod helpers;
+mod messages;
 mod procedure;

@@ -1,0 +1,161 @@
+//! The plaintext layout of a message's content part (part 0) before sealing:
+//! subject, body and the list of attachments. It only ever exists in memory.
+//!
+//! Layout (all integers big-endian): version `1` (u8) · subject (u32 length + UTF-8) ·
+//! body (u32 length + UTF-8) · attachment count (u32) · for each: part (u32), name
+//! (u32 length + UTF-8), content type (u32 length + UTF-8), size (u64).
+
+/// An attachment as the content part lists it; its bytes are sealed part `part`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentMeta {
+    pub part: u32,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+/// A message's readable content.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Content {
+    pub subject: String,
+    pub body: String,
+    pub attachments: Vec<AttachmentMeta>,
+}
+
+fn put_text(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(&u32::try_from(text.len()).unwrap_or(u32::MAX).to_be_bytes());
+    out.extend_from_slice(text.as_bytes());
+}
+
+struct Cursor<'a>(&'a [u8]);
+
+impl Cursor<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Some(head)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)?.try_into().ok().map(u32::from_be_bytes)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)?.try_into().ok().map(u64::from_be_bytes)
+    }
+
+    fn text(&mut self) -> Option<String> {
+        let len = usize::try_from(self.u32()?).ok()?;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+}
+
+impl Content {
+    /// The bytes to seal.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![1u8];
+        put_text(&mut out, &self.subject);
+        put_text(&mut out, &self.body);
+        out.extend_from_slice(&u32::try_from(self.attachments.len()).unwrap_or(u32::MAX).to_be_bytes());
+        for a in &self.attachments {
+            out.extend_from_slice(&a.part.to_be_bytes());
+            put_text(&mut out, &a.name);
+            put_text(&mut out, &a.content_type);
+            out.extend_from_slice(&a.size.to_be_bytes());
+        }
+        out
+    }
+
+    /// Reads [`Content::encode`]'s output; `None` for anything else.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut c = Cursor(bytes);
+        if c.take(1)? != [1] {
+            return None;
+        }
+        let subject = c.text()?;
+        let body = c.text()?;
+        let count = c.u32()?;
+        let mut attachments = Vec::new();
+        for _ in 0..count {
+            attachments.push(AttachmentMeta {
+                part: c.u32()?,
+                name: c.text()?,
+                content_type: c.text()?,
+                size: c.u64()?,
+            });
+        }
+        c.0.is_empty().then_some(Self {
+            subject,
+            body,
+            attachments,
+        })
+    }
+}
+
+/// The envelope's payload: the sealed parts of a message, concatenated with their
+/// indexes and lengths: magic `SPC1` · count (u32) · for each: part (u32), length
+/// (u64), sealed bytes.
+pub fn pack_parts(parts: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    let mut out = b"SPC1".to_vec();
+    out.extend_from_slice(&u32::try_from(parts.len()).unwrap_or(u32::MAX).to_be_bytes());
+    for (part, bytes) in parts {
+        out.extend_from_slice(&part.to_be_bytes());
+        out.extend_from_slice(&u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+/// Reads [`pack_parts`]'s output; `None` when malformed.
+pub fn unpack_parts(bytes: &[u8]) -> Option<Vec<(u32, Vec<u8>)>> {
+    let mut c = Cursor(bytes);
+    if c.take(4)? != b"SPC1" {
+        return None;
+    }
+    let count = c.u32()?;
+    let mut parts = Vec::new();
+    for _ in 0..count.min(10_000) {
+        let part = c.u32()?;
+        let len = usize::try_from(c.u64()?).ok()?;
+        parts.push((part, c.take(len)?.to_vec()));
+    }
+    c.0.is_empty().then_some(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_round_trips_and_rejects_garbage() {
+        let content = Content {
+            subject: "Quarterly figures — Q3".into(),
+            body: "Hello,\nsee attached.\n".into(),
+            attachments: vec![AttachmentMeta {
+                part: 1,
+                name: "report.pdf".into(),
+                content_type: "application/pdf".into(),
+                size: 12345,
+            }],
+        };
+        let bytes = content.encode();
+        assert_eq!(Content::decode(&bytes), Some(content));
+        assert_eq!(Content::decode(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(Content::decode(b"\x02"), None);
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(Content::decode(&longer), None);
+    }
+
+    #[test]
+    fn parts_pack_and_unpack() {
+        let parts = vec![(0, b"sealed content".to_vec()), (1, vec![]), (2, vec![7; 300])];
+        let packed = pack_parts(&parts);
+        assert_eq!(unpack_parts(&packed), Some(parts));
+        assert_eq!(unpack_parts(&packed[..packed.len() - 3]), None);
+        assert_eq!(unpack_parts(b"nope"), None);
+    }
+}

@@ -1,0 +1,1522 @@
+//! Secure messages: composing and sealing, notifying, opening, replying, and the
+//! sender's and administrators' control (lock, expire), plus the recipient's way
+//! in (registration, activation, password reset).
+//!
+//! Sealing: every message gets a fresh data key. Its content (subject, body,
+//! attachment list) is sealed as part 0, each attachment as part 1.., the subject
+//! again as a small summary for lists. Parts go to the blob store unless the
+//! delivery mode keeps them only in the envelope. The message row, its recipients
+//! and one notification per recipient commit in one transaction.
+
+use std::sync::Arc;
+
+use sealpost_crypto::envelope::{self, Context, Opener, Sealer};
+use sealpost_crypto::keys::Key256;
+use sealpost_crypto::token;
+
+use super::Services;
+use super::content::{AttachmentMeta, Content, pack_parts, unpack_parts};
+use super::keys::NewDataKey;
+use crate::error::{DomainError, ValidationError};
+use crate::messages::{
+    BlobStore, BlobWriter, DeliveryMode, MailKind, Message, MessageOptions, MessageStore, NewMessage, NewOutboxItem,
+    Notifier, PublicId, Recipient, RecipientKind, SecureMessageNotice, TokenPurpose,
+};
+use crate::model::{Account, NewUser, SessionKind, User, UserStatus};
+use crate::policy::Actor;
+use crate::services::auth::{OpenedSession, hash_password};
+use crate::types::{AccountNumber, EmailAddress, Locale, Password, PersonName, Timestamp};
+
+/// The most recipients one message may have (To and Cc together).
+pub const MAX_RECIPIENTS: usize = 100;
+/// The longest subject, in characters.
+pub const MAX_SUBJECT_CHARS: usize = 255;
+/// The longest body, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Messages listed per page.
+pub const MESSAGES_PER_PAGE: u32 = 50;
+/// How long an activation link lives.
+pub const ACTIVATION_SECONDS: i64 = 48 * 60 * 60;
+/// How long a password reset link lives.
+pub const RESET_SECONDS: i64 = 60 * 60;
+
+/// Settings of the messaging service.
+#[derive(Debug, Clone)]
+pub struct MessagingConfig {
+    /// The address people reach Sealpost at, without a trailing slash.
+    pub public_url: String,
+    /// `From:` of every email Sealpost sends.
+    pub from_address: String,
+    /// The most attachment bytes one message may carry.
+    pub max_attachment_bytes: u64,
+    /// Envelopes carry the sealed payload only up to this size (mail systems refuse
+    /// huge messages); larger stored messages are opened through the link.
+    pub max_envelope_payload: u64,
+    /// Where payloads live (DESIGN §5).
+    pub delivery_mode: DeliveryMode,
+}
+
+impl Default for MessagingConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            from_address: "sealpost@example.com".to_owned(),
+            max_attachment_bytes: 100 * 1024 * 1024,
+            max_envelope_payload: 10 * 1024 * 1024,
+            delivery_mode: DeliveryMode::Stored,
+        }
+    }
+}
+
+/// What messaging needs beyond the core services.
+pub struct Messaging {
+    pub store: Arc<dyn MessageStore>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub notifier: Arc<dyn Notifier>,
+    /// The root of the key hierarchy; wraps the account keys.
+    pub master_key: Arc<Key256>,
+    pub config: MessagingConfig,
+    /// Poked after queueing mail, so the outbox worker sends at once.
+    pub outbox_waker: Arc<tokio::sync::Notify>,
+}
+
+/// How a new message relates to an earlier one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyKind {
+    Reply,
+    ReplyAll,
+    Forward,
+}
+
+impl ReplyKind {
+    /// Reads `reply`, `reply_all` or `forward`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "reply" => Some(Self::Reply),
+            "reply_all" => Some(Self::ReplyAll),
+            "forward" => Some(Self::Forward),
+            _ => None,
+        }
+    }
+
+    /// The form value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reply => "reply",
+            Self::ReplyAll => "reply_all",
+            Self::Forward => "forward",
+        }
+    }
+}
+
+/// A message being composed: its key exists, its attachments stream in.
+pub struct Draft {
+    public_id: PublicId,
+    account: Account,
+    sender: Actor,
+    key: NewDataKey,
+    mode: DeliveryMode,
+    attachments: Vec<AttachmentMeta>,
+    /// Sealed attachment parts kept in memory (envelope mode only).
+    in_memory: Vec<(u32, Vec<u8>)>,
+    sealed_len: u64,
+    plain_len: u64,
+    reply: Option<(Message, ReplyKind)>,
+    /// The original's recipients, for reply-all.
+    reply_recipients: Vec<EmailAddress>,
+}
+
+impl Draft {
+    /// The account the message will be sent from.
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// What this draft replies to or forwards, if anything.
+    pub fn reply_kind(&self) -> Option<ReplyKind> {
+        self.reply.as_ref().map(|(_, kind)| *kind)
+    }
+}
+
+/// One attachment streaming into a draft: sealed as it arrives, never whole in memory.
+pub struct AttachmentUpload {
+    meta: AttachmentMeta,
+    /// `None` once finished.
+    sealer: Option<Sealer>,
+    writer: Option<Box<dyn BlobWriter>>,
+    memory: Option<Vec<u8>>,
+    sealed_len: u64,
+    limit: u64,
+}
+
+impl AttachmentUpload {
+    async fn emit(&mut self, sealed: Vec<u8>) -> Result<(), DomainError> {
+        self.sealed_len += sealed.len() as u64;
+        if let Some(writer) = self.writer.as_mut() {
+            if !sealed.is_empty() {
+                writer.write(sealed).await?;
+            }
+        } else if let Some(memory) = self.memory.as_mut() {
+            memory.extend_from_slice(&sealed);
+        }
+        Ok(())
+    }
+
+    /// Seals and stores the next chunk; refuses once the message's limit is passed.
+    pub async fn push(&mut self, chunk: &[u8]) -> Result<(), DomainError> {
+        self.meta.size += chunk.len() as u64;
+        if self.meta.size > self.limit {
+            return Err(DomainError::invalid(
+                "attachments",
+                ValidationError::AttachmentsTooLarge,
+            ));
+        }
+        let sealed = self.sealer.as_mut().map(|s| s.push(chunk)).unwrap_or_default();
+        self.emit(sealed).await
+    }
+
+    /// Finishes the attachment and adds it to the draft.
+    pub async fn finish(mut self, draft: &mut Draft) -> Result<(), DomainError> {
+        if let Some(sealer) = self.sealer.take() {
+            let last = sealer.finish().map_err(DomainError::internal)?;
+            self.emit(last).await?;
+        }
+        if let Some(writer) = self.writer.take() {
+            writer.finish().await?;
+        }
+        if let Some(memory) = self.memory.take() {
+            draft.in_memory.push((self.meta.part, memory));
+        }
+        draft.sealed_len += self.sealed_len;
+        draft.plain_len += self.meta.size;
+        draft.attachments.push(self.meta);
+        Ok(())
+    }
+
+    /// Drops a half-uploaded attachment.
+    pub async fn abort(mut self) {
+        if let Some(writer) = self.writer.take() {
+            writer.abort().await;
+        }
+    }
+}
+
+/// What the compose form submits besides attachments.
+#[derive(Debug, Clone, Default)]
+pub struct ComposeRequest {
+    pub to: String,
+    pub cc: String,
+    pub subject: String,
+    pub body: String,
+    pub options: MessageOptions,
+    /// `YYYY-MM-DD`, or empty for no expiration.
+    pub expires_on: String,
+}
+
+/// Validated recipients in order, with their kind.
+type Recipients = Vec<(EmailAddress, RecipientKind)>;
+
+/// A message as its sender, a recipient or an administrator sees it in a list.
+#[derive(Debug, Clone)]
+pub struct MessageSummary {
+    pub message: Message,
+    /// `None` for administrators, who see who and when, never what.
+    pub subject: Option<String>,
+    pub recipients: Vec<Recipient>,
+}
+
+/// Why a message cannot be shown, in words the recipient gets.
+#[derive(Debug, Clone)]
+pub enum Unavailable {
+    /// Locked by the sender or an administrator, with their reason.
+    Locked { reason: String, sender: EmailAddress },
+    /// Expired (or its key destroyed) at this time.
+    Expired { at: Timestamp, sender: EmailAddress },
+    /// Envelope-only delivery: the service keeps no copy; open the envelope itself.
+    NeedsEnvelope { sender: EmailAddress },
+}
+
+/// A refusal to open.
+#[derive(Debug)]
+pub enum OpenFailure {
+    Unavailable(Unavailable),
+    Domain(DomainError),
+}
+
+impl From<DomainError> for OpenFailure {
+    fn from(error: DomainError) -> Self {
+        Self::Domain(error)
+    }
+}
+
+/// An opened message.
+#[derive(Debug, Clone)]
+pub struct OpenedMessage {
+    pub message: Message,
+    pub content: Content,
+    pub recipients: Vec<Recipient>,
+    pub sender: User,
+    pub viewer_is_sender: bool,
+}
+
+impl OpenedMessage {
+    /// Whether the viewer may answer in this way.
+    pub fn allows(&self, kind: ReplyKind) -> bool {
+        let options = self.message.options;
+        !self.viewer_is_sender
+            && match kind {
+                ReplyKind::Reply => options.allow_reply,
+                ReplyKind::ReplyAll => options.allow_reply_all,
+                ReplyKind::Forward => options.allow_forward,
+            }
+    }
+}
+
+/// The fields a reply or forward starts with.
+#[derive(Debug, Clone)]
+pub struct ReplyDraft {
+    pub to: String,
+    pub cc: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Where a download's bytes come from.
+enum Source {
+    /// A sealed blob, opened segment by segment as it streams.
+    Sealed {
+        reader: Box<dyn crate::messages::BlobReader>,
+        opener: Option<Opener>,
+        header: Vec<u8>,
+        dek: Key256,
+        ctx: Context,
+    },
+    /// Plaintext already in memory (envelope-only messages, verified whole).
+    Plain(Option<Vec<u8>>),
+}
+
+/// A streamed, already verified attachment.
+pub struct AttachmentDownload {
+    pub meta: AttachmentMeta,
+    source: Source,
+}
+
+/// Feeds sealed bytes to an opener, creating it once the header is complete.
+fn feed(
+    opener: &mut Option<Opener>,
+    header: &mut Vec<u8>,
+    dek: &Key256,
+    ctx: &Context,
+    chunk: &[u8],
+) -> Result<Vec<u8>, DomainError> {
+    if let Some(opener) = opener.as_mut() {
+        return opener.push(chunk).map_err(DomainError::internal);
+    }
+    header.extend_from_slice(chunk);
+    match envelope::parse_header(header) {
+        Ok((_, header_len)) => {
+            let mut fresh = Opener::new(dek, ctx, &header[..header_len]).map_err(DomainError::internal)?;
+            let rest = header.split_off(header_len);
+            let plain = fresh.push(&rest).map_err(DomainError::internal)?;
+            *opener = Some(fresh);
+            Ok(plain)
+        }
+        Err(_) if header.len() < 4096 => Ok(Vec::new()),
+        Err(e) => Err(DomainError::internal(e)),
+    }
+}
+
+impl AttachmentDownload {
+    /// The next piece of plaintext; `None` at the end.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError> {
+        match &mut self.source {
+            Source::Plain(bytes) => Ok(bytes.take()),
+            Source::Sealed {
+                reader,
+                opener,
+                header,
+                dek,
+                ctx,
+            } => loop {
+                match reader.next_chunk().await? {
+                    Some(chunk) => {
+                        let plain = feed(opener, header, dek, ctx, &chunk)?;
+                        if !plain.is_empty() {
+                            return Ok(Some(plain));
+                        }
+                    }
+                    None => {
+                        let Some(done) = opener.take() else {
+                            return Ok(None);
+                        };
+                        let last = done.finish().map_err(DomainError::internal)?;
+                        return Ok((!last.is_empty()).then_some(last));
+                    }
+                }
+            },
+        }
+    }
+}
+
+fn blob_key(id: &PublicId, part: u32) -> String {
+    format!("{}/{part}", id.to_hex())
+}
+
+/// Parses "a@x.com, b@y.org; c@z.net" into addresses, without duplicates.
+fn parse_addresses(raw: &str) -> Result<Vec<EmailAddress>, ValidationError> {
+    let mut out: Vec<EmailAddress> = Vec::new();
+    for piece in raw
+        .split([',', ';', '\n', '\r', ' ', '\t'])
+        .filter(|p| !p.trim().is_empty())
+    {
+        let address = EmailAddress::parse(piece).map_err(|_| ValidationError::RecipientMalformed)?;
+        if !out.contains(&address) {
+            out.push(address);
+        }
+    }
+    Ok(out)
+}
+
+/// `YYYY-MM-DD` → the end of that day, UTC.
+fn parse_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>, ValidationError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(raw, &format).map_err(|_| ValidationError::ExpiryMalformed)?;
+    let end = date
+        .with_hms(23, 59, 59)
+        .map_err(|_| ValidationError::ExpiryMalformed)?
+        .assume_utc();
+    let at =
+        Timestamp(i64::try_from(end.unix_timestamp_nanos() / 1_000_000).map_err(|_| ValidationError::ExpiryMalformed)?);
+    if at <= now {
+        return Err(ValidationError::ExpiryInPast);
+    }
+    Ok(Some(at))
+}
+
+/// The expiration as the date field shows it.
+pub fn expiry_field(at: Option<Timestamp>) -> String {
+    at.and_then(|at| time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at.0) * 1_000_000).ok())
+        .and_then(|t| {
+            t.format(&time::macros::format_description!("[year]-[month]-[day]"))
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn context(message_account: i64, id: &PublicId, part: u32) -> Context {
+    Context {
+        account_id: message_account,
+        message_id: id.0,
+        part,
+    }
+}
+
+impl Services {
+    /// Adds messaging to the services.
+    pub fn with_messaging(mut self, messaging: Messaging) -> Self {
+        self.messaging = Some(Arc::new(messaging));
+        self
+    }
+
+    /// The messaging settings, when messaging is configured.
+    pub fn messaging_config(&self) -> Option<&MessagingConfig> {
+        self.messaging.as_deref().map(|m| &m.config)
+    }
+
+    pub(crate) fn messaging(&self) -> Result<&Messaging, DomainError> {
+        self.messaging
+            .as_deref()
+            .ok_or_else(|| DomainError::internal(std::io::Error::other("messaging is not configured")))
+    }
+
+    /// How a message was delivered (an envelope's "Open Online" needs to know
+    /// whether the service keeps a copy). Reveals nothing else.
+    pub async fn message_mode(&self, public_id: &PublicId) -> Result<DeliveryMode, DomainError> {
+        Ok(self.messaging()?.store.message(public_id).await?.mode)
+    }
+
+    /// The accounts `actor` may send from (any group membership).
+    pub async fn sending_accounts(&self, actor: &Actor) -> Result<Vec<Account>, DomainError> {
+        self.store.member_accounts(actor.id()).await
+    }
+
+    fn wake_outbox(&self) {
+        if let Ok(messaging) = self.messaging() {
+            messaging.outbox_waker.notify_one();
+        }
+    }
+
+    /// Starts a new message from `account` (or the actor's only/first account).
+    pub async fn start_draft(&self, actor: &Actor, account: Option<AccountNumber>) -> Result<Draft, DomainError> {
+        let accounts = self.sending_accounts(actor).await?;
+        let account = match account {
+            Some(number) => accounts
+                .into_iter()
+                .find(|a| a.number == number)
+                .ok_or(DomainError::NotFound)?,
+            None => accounts
+                .into_iter()
+                .next()
+                .ok_or(DomainError::invalid("account", ValidationError::NotAMember))?,
+        };
+        self.draft_for(actor, account, None).await
+    }
+
+    /// Starts a reply, reply-all or forward of a message the actor received.
+    pub async fn start_reply(
+        &self,
+        actor: &Actor,
+        original: &PublicId,
+        kind: ReplyKind,
+    ) -> Result<(Draft, ReplyDraft), DomainError> {
+        let opened = match self.open_message(actor, original, None, None).await {
+            Ok(opened) => opened,
+            Err(OpenFailure::Domain(e)) => return Err(e),
+            Err(OpenFailure::Unavailable(_)) => return Err(ValidationError::NotAllowedByMessage.into()),
+        };
+        if !opened.allows(kind) {
+            return Err(ValidationError::NotAllowedByMessage.into());
+        }
+        let account = self.messaging()?.store.account(opened.message.account_id).await?;
+        let prefill = reply_fields(&opened, actor, kind);
+        let mut draft = self
+            .draft_for(actor, account, Some((opened.message.clone(), kind)))
+            .await?;
+        draft.reply_recipients = opened.recipients.iter().map(|r| r.email.clone()).collect();
+        draft.reply_recipients.push(opened.sender.email.clone());
+        Ok((draft, prefill))
+    }
+
+    /// The fields a reply, reply-all or forward form starts with.
+    pub async fn reply_prefill(
+        &self,
+        actor: &Actor,
+        original: &PublicId,
+        kind: ReplyKind,
+    ) -> Result<ReplyDraft, DomainError> {
+        let opened = match self.open_message(actor, original, None, None).await {
+            Ok(opened) => opened,
+            Err(OpenFailure::Domain(e)) => return Err(e),
+            Err(OpenFailure::Unavailable(_)) => return Err(ValidationError::NotAllowedByMessage.into()),
+        };
+        if !opened.allows(kind) {
+            return Err(ValidationError::NotAllowedByMessage.into());
+        }
+        Ok(reply_fields(&opened, actor, kind))
+    }
+
+    async fn draft_for(
+        &self,
+        actor: &Actor,
+        account: Account,
+        reply: Option<(Message, ReplyKind)>,
+    ) -> Result<Draft, DomainError> {
+        let messaging = self.messaging()?;
+        let random = Key256::generate().map_err(DomainError::internal)?;
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&random.expose()[..16]);
+        let key = self.new_data_key(account.id).await?;
+        Ok(Draft {
+            public_id: PublicId(id),
+            account,
+            sender: actor.clone(),
+            key,
+            mode: messaging.config.delivery_mode,
+            attachments: Vec::new(),
+            in_memory: Vec::new(),
+            sealed_len: 0,
+            plain_len: 0,
+            reply,
+            reply_recipients: Vec::new(),
+        })
+    }
+
+    /// Starts streaming an attachment into `draft`.
+    pub async fn add_attachment(
+        &self,
+        draft: &Draft,
+        name: &str,
+        content_type: &str,
+    ) -> Result<AttachmentUpload, DomainError> {
+        let messaging = self.messaging()?;
+        let part = u32::try_from(draft.attachments.len() + 1).map_err(DomainError::internal)?;
+        let ctx = context(draft.account.id.0, &draft.public_id, part);
+        let (sealer, header) = Sealer::new(&draft.key.dek, &ctx).map_err(DomainError::internal)?;
+        let mut upload = AttachmentUpload {
+            meta: AttachmentMeta {
+                part,
+                name: sanitize_file_name(name),
+                content_type: sanitize_content_type(content_type),
+                size: 0,
+            },
+            sealer: Some(sealer),
+            writer: None,
+            memory: None,
+            sealed_len: 0,
+            limit: messaging.config.max_attachment_bytes.saturating_sub(draft.plain_len),
+        };
+        if draft.mode.stores_payload() {
+            upload.writer = Some(messaging.blobs.writer(&blob_key(&draft.public_id, part)).await?);
+        } else {
+            upload.memory = Some(Vec::new());
+        }
+        upload.emit(header).await?;
+        Ok(upload)
+    }
+
+    /// Drops a draft and whatever it stored.
+    pub async fn discard_draft(&self, draft: Draft) {
+        if let Ok(messaging) = self.messaging()
+            && let Err(error) = messaging
+                .blobs
+                .delete_prefix(&format!("{}/", draft.public_id.to_hex()))
+                .await
+            {
+                tracing::warn!(%error, "could not delete a discarded draft's blobs");
+            }
+    }
+
+    /// Seals and sends a draft: validates the fields, seals content and subject,
+    /// stores the message with one notification per recipient. On refusal the draft
+    /// comes back so the caller can show the form again (attachments stay stored).
+    #[tracing::instrument(skip_all, fields(account = %draft.account.number))]
+    pub async fn send_draft(
+        &self,
+        draft: Draft,
+        request: &ComposeRequest,
+        client: Option<&str>,
+    ) -> Result<Message, (Draft, DomainError)> {
+        match self.validate(&draft, request) {
+            Ok((recipients, expires_at)) => match self
+                .seal_and_store(&draft, request, recipients, expires_at, client)
+                .await
+            {
+                Ok(message) => Ok(message),
+                Err(error) => Err((draft, error)),
+            },
+            Err(error) => Err((draft, error)),
+        }
+    }
+
+    fn validate(
+        &self,
+        draft: &Draft,
+        request: &ComposeRequest,
+    ) -> Result<(Recipients, Option<Timestamp>), DomainError> {
+        let (to, cc) = match &draft.reply {
+            Some((original, kind @ (ReplyKind::Reply | ReplyKind::ReplyAll))) => {
+                // Replies go where the original came from, whatever the form says.
+                reply_addresses(original, &draft.reply_recipients, &draft.sender, *kind)
+            }
+            _ => (
+                parse_addresses(&request.to).map_err(|e| DomainError::invalid("to", e))?,
+                parse_addresses(&request.cc).map_err(|e| DomainError::invalid("cc", e))?,
+            ),
+        };
+        if to.is_empty() {
+            return Err(DomainError::invalid("to", ValidationError::NoRecipients));
+        }
+        let mut recipients: Vec<(EmailAddress, RecipientKind)> =
+            to.into_iter().map(|a| (a, RecipientKind::To)).collect();
+        for address in cc {
+            if !recipients.iter().any(|(a, _)| *a == address) {
+                recipients.push((address, RecipientKind::Cc));
+            }
+        }
+        if recipients.len() > MAX_RECIPIENTS {
+            return Err(DomainError::invalid("to", ValidationError::TooManyRecipients));
+        }
+        if request.subject.chars().count() > MAX_SUBJECT_CHARS || request.subject.contains(['\r', '\n']) {
+            return Err(DomainError::invalid("subject", ValidationError::SubjectTooLong));
+        }
+        if request.body.len() > MAX_BODY_BYTES {
+            return Err(DomainError::invalid("body", ValidationError::BodyTooLong));
+        }
+        let expires_at =
+            parse_expiry(&request.expires_on, self.clock.now()).map_err(|e| DomainError::invalid("expires_on", e))?;
+        let messaging = self.messaging()?;
+        if draft.mode == DeliveryMode::Envelope && draft.sealed_len > messaging.config.max_envelope_payload {
+            return Err(DomainError::invalid(
+                "attachments",
+                ValidationError::AttachmentsTooLarge,
+            ));
+        }
+        Ok((recipients, expires_at))
+    }
+
+    async fn seal_and_store(
+        &self,
+        draft: &Draft,
+        request: &ComposeRequest,
+        recipients: Vec<(EmailAddress, RecipientKind)>,
+        expires_at: Option<Timestamp>,
+        client: Option<&str>,
+    ) -> Result<Message, DomainError> {
+        let messaging = self.messaging()?;
+        let now = self.clock.now();
+        let account_id = draft.account.id.0;
+        let content = Content {
+            subject: request.subject.trim().to_owned(),
+            body: request.body.clone(),
+            attachments: draft.attachments.clone(),
+        };
+        let sealed_content = envelope::seal(
+            &draft.key.dek,
+            &context(account_id, &draft.public_id, 0),
+            &content.encode(),
+        )
+        .map_err(DomainError::internal)?;
+        let sealed_subject = envelope::seal(
+            &draft.key.dek,
+            &context(account_id, &draft.public_id, crate::messages::SUMMARY_PART),
+            content.subject.as_bytes(),
+        )
+        .map_err(DomainError::internal)?;
+        if draft.mode.stores_payload() {
+            let mut writer = messaging.blobs.writer(&blob_key(&draft.public_id, 0)).await?;
+            writer.write(sealed_content.clone()).await?;
+            writer.finish().await?;
+        }
+        let payload_len = draft.sealed_len + sealed_content.len() as u64;
+        let payload = if draft.mode.attaches_payload() && payload_len <= messaging.config.max_envelope_payload {
+            let mut parts = vec![(0u32, sealed_content)];
+            if draft.mode.stores_payload() {
+                for meta in &draft.attachments {
+                    parts.push((meta.part, self.read_blob(&blob_key(&draft.public_id, meta.part)).await?));
+                }
+            } else {
+                parts.extend(draft.in_memory.iter().cloned());
+            }
+            Some(pack_parts(&parts))
+        } else {
+            None
+        };
+
+        let sender = &draft.sender.user;
+        let sender_name = sender.full_name();
+        let from = format!(
+            "\"{} (Sealpost)\" <{}>",
+            draft.account.name.replace(['"', '\\', '\r', '\n'], ""),
+            messaging.config.from_address
+        );
+        let open_url = format!("{}/m/{}", messaging.config.public_url, draft.public_id);
+        let envelope_action = format!("{}/envelope/open", messaging.config.public_url);
+        let mut outbox = Vec::with_capacity(recipients.len());
+        for (address, _) in &recipients {
+            let locale = match self.store.user_by_email(address).await? {
+                Some(user) => user.locale.unwrap_or(draft.account.default_locale),
+                None => draft.account.default_locale,
+            };
+            let notice = SecureMessageNotice {
+                locale,
+                from: &from,
+                sender_name: &sender_name,
+                sender_email: &sender.email,
+                recipient: address,
+                sent_at: now,
+                public_id: draft.public_id,
+                open_url: &open_url,
+                envelope_action: &envelope_action,
+                payload: payload.as_deref(),
+                attach_envelope: draft.mode != DeliveryMode::Link,
+            };
+            outbox.push(NewOutboxItem {
+                kind: MailKind::Notification,
+                to: address.clone(),
+                mail: messaging.notifier.secure_message(&notice)?,
+                message: None,
+                bounce_to: Some((
+                    sender.email.clone(),
+                    sender.locale.unwrap_or(draft.account.default_locale),
+                )),
+                created_at: now,
+            });
+        }
+        let new = NewMessage {
+            public_id: draft.public_id,
+            account_id: draft.account.id,
+            sender_id: sender.id,
+            created_at: now,
+            expires_at,
+            options: request.options,
+            mode: draft.mode,
+            wrapped_dek: draft.key.wrapped.clone(),
+            key_version: draft.key.key_version,
+            sealed_subject,
+            part_count: i64::try_from(draft.attachments.len() + 1).unwrap_or(i64::MAX),
+            payload_len: i64::try_from(payload_len).unwrap_or(i64::MAX),
+            in_reply_to: draft.reply.as_ref().map(|(m, _)| m.id),
+            recipients,
+        };
+        let action = match draft.reply_kind() {
+            None => "message.sent",
+            Some(ReplyKind::Forward) => "message.forwarded",
+            Some(_) => "message.replied",
+        };
+        let event = self.event(
+            Some(&draft.sender),
+            Some(draft.account.id),
+            action,
+            &draft.public_id.to_hex(),
+            client,
+        );
+        let message = messaging.store.insert_message(new, outbox, event).await?;
+        self.wake_outbox();
+        Ok(message)
+    }
+
+    async fn read_blob(&self, key: &str) -> Result<Vec<u8>, DomainError> {
+        let mut reader = self.messaging()?.blobs.reader(key).await?;
+        let mut out = Vec::new();
+        while let Some(chunk) = reader.next_chunk().await? {
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
+    /// Checks who may see `message` and whether it can be shown now.
+    async fn access(&self, actor: &Actor, message: &Message) -> Result<(bool, Vec<Recipient>), OpenFailure> {
+        let messaging = self.messaging()?;
+        let recipients = messaging.store.recipients(message.id).await?;
+        let is_sender = message.sender_id == actor.id();
+        let is_recipient = recipients.iter().any(|r| r.email == actor.user.email);
+        if !is_sender && !is_recipient {
+            return Err(DomainError::NotFound.into());
+        }
+        let now = self.clock.now();
+        if message.wrapped_dek.is_none() || message.expired(now) {
+            let at = message.expires_at.unwrap_or(now);
+            return Err(OpenFailure::Unavailable(Unavailable::Expired {
+                at,
+                sender: message.sender_email.clone(),
+            }));
+        }
+        if !is_sender
+            && let (Some(_), reason) = (message.locked_at, &message.lock_reason) {
+                return Err(OpenFailure::Unavailable(Unavailable::Locked {
+                    reason: reason.clone().unwrap_or_default(),
+                    sender: message.sender_email.clone(),
+                }));
+            }
+        Ok((is_sender, recipients))
+    }
+
+    /// Opens a message for its sender or one of its recipients. `posted` is the
+    /// payload an envelope carried (needed when the service keeps no copy). A
+    /// recipient's first opening is recorded and, when asked for, a read receipt
+    /// goes to the sender.
+    #[tracing::instrument(skip_all, fields(message = %public_id))]
+    pub async fn open_message(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        posted: Option<&[u8]>,
+        client: Option<&str>,
+    ) -> Result<OpenedMessage, OpenFailure> {
+        let messaging = self.messaging()?;
+        let message = messaging.store.message(public_id).await?;
+        let (viewer_is_sender, recipients) = self.access(actor, &message).await?;
+        let dek = self.data_key(&message).await?.ok_or_else(|| {
+            OpenFailure::Unavailable(Unavailable::Expired {
+                at: message.expires_at.unwrap_or(self.clock.now()),
+                sender: message.sender_email.clone(),
+            })
+        })?;
+        let sealed = if message.mode.stores_payload() {
+            self.read_blob(&blob_key(public_id, 0)).await?
+        } else {
+            let parts = posted.and_then(unpack_parts).unwrap_or_default();
+            match parts.into_iter().find(|(part, _)| *part == 0) {
+                Some((_, bytes)) => bytes,
+                None => {
+                    return Err(OpenFailure::Unavailable(Unavailable::NeedsEnvelope {
+                        sender: message.sender_email.clone(),
+                    }));
+                }
+            }
+        };
+        let plain = envelope::open(&dek, &context(message.account_id.0, public_id, 0), &sealed).map_err(|e| {
+            tracing::warn!(error = %e, "a message's content failed to open");
+            DomainError::internal(e)
+        })?;
+        let content = Content::decode(&plain)
+            .ok_or_else(|| DomainError::internal(std::io::Error::other("content part unreadable")))?;
+        let sender = self.store.user_by_id(message.sender_id).await?;
+        if !viewer_is_sender {
+            let receipt = if message.options.read_receipt {
+                let link = format!("{}/portal/sent/{}", messaging.config.public_url, public_id);
+                let locale = sender.locale.unwrap_or_default();
+                Some(NewOutboxItem {
+                    kind: MailKind::ReadReceipt,
+                    to: sender.email.clone(),
+                    mail: messaging.notifier.read_receipt(
+                        &sender.email,
+                        locale,
+                        &actor.user.email,
+                        message.created_at,
+                        &link,
+                    )?,
+                    message: Some(message.id),
+                    bounce_to: None,
+                    created_at: self.clock.now(),
+                })
+            } else {
+                None
+            };
+            let event = self.event(
+                Some(actor),
+                Some(message.account_id),
+                "message.opened",
+                &public_id.to_hex(),
+                client,
+            );
+            let first = messaging
+                .store
+                .mark_opened(message.id, &actor.user.email, self.clock.now(), receipt, event)
+                .await?;
+            if first && message.options.read_receipt {
+                self.wake_outbox();
+            }
+        }
+        Ok(OpenedMessage {
+            message,
+            content,
+            recipients,
+            sender,
+            viewer_is_sender,
+        })
+    }
+
+    /// An attachment of a message the actor may open, verified whole before the
+    /// first byte is handed out, so a damaged blob never yields partial plaintext.
+    pub async fn open_attachment(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        part: u32,
+        posted: Option<&[u8]>,
+    ) -> Result<AttachmentDownload, OpenFailure> {
+        let opened = self.open_message(actor, public_id, posted, None).await?;
+        let meta = opened
+            .content
+            .attachments
+            .iter()
+            .find(|a| a.part == part)
+            .cloned()
+            .ok_or(DomainError::NotFound)?;
+        let dek = self.data_key(&opened.message).await?.ok_or(DomainError::NotFound)?;
+        let ctx = context(opened.message.account_id.0, public_id, part);
+        let messaging = self.messaging()?;
+        if !opened.message.mode.stores_payload() {
+            let parts = posted.and_then(unpack_parts).unwrap_or_default();
+            let sealed = parts
+                .into_iter()
+                .find(|(p, _)| *p == part)
+                .map(|(_, b)| b)
+                .ok_or(DomainError::NotFound)?;
+            let plain = envelope::open(&dek, &ctx, &sealed).map_err(DomainError::internal)?;
+            return Ok(AttachmentDownload {
+                meta,
+                source: Source::Plain(Some(plain)),
+            });
+        }
+        // Pass 1 verifies every segment and discards the plaintext; the download
+        // (pass 2) decrypts again as it streams.
+        let mut reader = messaging.blobs.reader(&blob_key(public_id, part)).await?;
+        let (mut opener, mut header) = (None, Vec::new());
+        while let Some(chunk) = reader.next_chunk().await? {
+            feed(&mut opener, &mut header, &dek, &ctx, &chunk)?;
+        }
+        match opener {
+            Some(opener) => drop(opener.finish().map_err(DomainError::internal)?),
+            None => return Err(DomainError::internal(std::io::Error::other("attachment header missing")).into()),
+        }
+        let reader = messaging.blobs.reader(&blob_key(public_id, part)).await?;
+        Ok(AttachmentDownload {
+            meta,
+            source: Source::Sealed {
+                reader,
+                opener: None,
+                header: Vec::new(),
+                dek,
+                ctx,
+            },
+        })
+    }
+
+    /// A page of the messages the actor sent, newest first, with subjects.
+    pub async fn sent_messages(
+        &self,
+        actor: &Actor,
+        before: Option<crate::messages::MessageId>,
+    ) -> Result<Vec<MessageSummary>, DomainError> {
+        let messaging = self.messaging()?;
+        let messages = messaging
+            .store
+            .sent_messages(actor.id(), before, MESSAGES_PER_PAGE)
+            .await?;
+        self.summaries(messages, true).await
+    }
+
+    /// A page of the messages addressed to the actor, newest first, with subjects.
+    pub async fn received_messages(
+        &self,
+        actor: &Actor,
+        before: Option<crate::messages::MessageId>,
+    ) -> Result<Vec<MessageSummary>, DomainError> {
+        let messaging = self.messaging()?;
+        let messages = messaging
+            .store
+            .received_messages(&actor.user.email, before, MESSAGES_PER_PAGE)
+            .await?;
+        self.summaries(messages, true).await
+    }
+
+    /// A page of an account's messages for its administrators: who, when, status;
+    /// never what.
+    pub async fn account_messages(
+        &self,
+        scope: &crate::policy::AccountScope,
+        before: Option<crate::messages::MessageId>,
+    ) -> Result<Vec<MessageSummary>, DomainError> {
+        let messaging = self.messaging()?;
+        let messages = messaging
+            .store
+            .account_messages(scope.account.id, before, MESSAGES_PER_PAGE)
+            .await?;
+        self.summaries(messages, false).await
+    }
+
+    async fn summaries(&self, messages: Vec<Message>, with_subject: bool) -> Result<Vec<MessageSummary>, DomainError> {
+        let messaging = self.messaging()?;
+        let mut out = Vec::with_capacity(messages.len());
+        for message in messages {
+            let recipients = messaging.store.recipients(message.id).await?;
+            let subject = if with_subject {
+                self.subject(&message).await?
+            } else {
+                None
+            };
+            out.push(MessageSummary {
+                message,
+                subject,
+                recipients,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The subject of a message whose key still exists.
+    async fn subject(&self, message: &Message) -> Result<Option<String>, DomainError> {
+        let Some(dek) = self.data_key(message).await? else {
+            return Ok(None);
+        };
+        let ctx = context(message.account_id.0, &message.public_id, crate::messages::SUMMARY_PART);
+        let plain = envelope::open(&dek, &ctx, &message.sealed_subject).map_err(DomainError::internal)?;
+        Ok(Some(String::from_utf8_lossy(&plain).into_owned()))
+    }
+
+    /// A message its sender or an administrator of its account may manage, with
+    /// its recipients; the subject only for the sender.
+    pub async fn managed_message(&self, actor: &Actor, public_id: &PublicId) -> Result<MessageSummary, DomainError> {
+        let messaging = self.messaging()?;
+        let message = messaging.store.message(public_id).await?;
+        let is_sender = message.sender_id == actor.id();
+        if !is_sender && !actor.is_operator() && !self.store.is_account_admin(message.account_id, actor.id()).await? {
+            return Err(DomainError::NotFound);
+        }
+        let recipients = messaging.store.recipients(message.id).await?;
+        let subject = if is_sender { self.subject(&message).await? } else { None };
+        Ok(MessageSummary {
+            message,
+            subject,
+            recipients,
+        })
+    }
+
+    /// Locks a message with a reason recipients will read, or unlocks it (`None`).
+    pub async fn lock_message(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        reason: Option<&str>,
+        client: Option<&str>,
+    ) -> Result<Message, DomainError> {
+        let summary = self.managed_message(actor, public_id).await?;
+        let messaging = self.messaging()?;
+        let lock = match reason {
+            Some(reason) => {
+                let reason = reason.trim();
+                if reason.is_empty() {
+                    return Err(DomainError::invalid("reason", ValidationError::LockReasonRequired));
+                }
+                if reason.chars().count() > 500 {
+                    return Err(DomainError::invalid("reason", ValidationError::NameTooLong));
+                }
+                Some((self.clock.now(), reason.to_owned()))
+            }
+            None => None,
+        };
+        let action = if lock.is_some() {
+            "message.locked"
+        } else {
+            "message.unlocked"
+        };
+        let event = self.event(
+            Some(actor),
+            Some(summary.message.account_id),
+            action,
+            &public_id.to_hex(),
+            client,
+        );
+        messaging.store.set_lock(summary.message.id, lock, event).await?;
+        messaging.store.message(public_id).await
+    }
+
+    /// Sets, extends or removes (`""`) a message's expiration date.
+    pub async fn set_message_expiry(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        expires_on: &str,
+        client: Option<&str>,
+    ) -> Result<Message, DomainError> {
+        let summary = self.managed_message(actor, public_id).await?;
+        if summary.message.wrapped_dek.is_none() {
+            return Err(DomainError::invalid("expires_on", ValidationError::ExpiryInPast));
+        }
+        let expires_at =
+            parse_expiry(expires_on, self.clock.now()).map_err(|e| DomainError::invalid("expires_on", e))?;
+        let messaging = self.messaging()?;
+        let event = self.event(
+            Some(actor),
+            Some(summary.message.account_id),
+            "message.expiry_set",
+            &format!("{} {}", public_id, expiry_field(expires_at)),
+            client,
+        );
+        messaging
+            .store
+            .set_expiry(summary.message.id, expires_at, event)
+            .await?;
+        messaging.store.message(public_id).await
+    }
+
+    /// Destroys the data keys of messages expired for longer than `grace_seconds`
+    /// and deletes their stored payloads: afterwards no copy of their envelopes,
+    /// wherever it went, can be opened. Returns how many were destroyed.
+    pub async fn shred_expired(&self, grace_seconds: i64) -> Result<usize, DomainError> {
+        let messaging = self.messaging()?;
+        let cutoff = self.clock.now().plus_seconds(-grace_seconds);
+        let mut total = 0;
+        loop {
+            let ids = messaging.store.shred_expired(cutoff, 500).await?;
+            if ids.is_empty() {
+                return Ok(total);
+            }
+            total += ids.len();
+            for id in ids {
+                messaging.blobs.delete_prefix(&format!("{}/", id.to_hex())).await?;
+                self.store
+                    .record_audit(self.event(None, None, "message.key_destroyed", &id.to_hex(), None))
+                    .await?;
+            }
+        }
+    }
+
+    /// Whether `email` may register: it received a secure message and has no
+    /// active user yet.
+    pub async fn registration_state(&self, email: &EmailAddress) -> Result<RegistrationState, DomainError> {
+        match self.store.user_by_email(email).await? {
+            Some(user) if user.status != UserStatus::Pending => return Ok(RegistrationState::Registered),
+            _ => {}
+        }
+        let received = self.messaging()?.store.received_messages(email, None, 1).await?;
+        Ok(if received.is_empty() {
+            RegistrationState::NotInvited
+        } else {
+            RegistrationState::MayRegister
+        })
+    }
+
+    /// Registers a recipient: a pending user, and an activation link by email that
+    /// proves the mailbox. `next` is where the link leads after activation.
+    #[tracing::instrument(skip_all)]
+    pub async fn register(&self, request: &RegisterRequest, client: Option<&str>) -> Result<User, DomainError> {
+        let email = EmailAddress::parse(&request.email).map_err(|e| DomainError::invalid("email", e))?;
+        match self.registration_state(&email).await? {
+            RegistrationState::Registered => {
+                return Err(DomainError::invalid("email", ValidationError::AlreadyRegistered));
+            }
+            RegistrationState::NotInvited => return Err(DomainError::invalid("email", ValidationError::NotInvited)),
+            RegistrationState::MayRegister => {}
+        }
+        let first = PersonName::parse(&request.first_name).map_err(|e| DomainError::invalid("first_name", e))?;
+        let last = PersonName::parse(&request.last_name).map_err(|e| DomainError::invalid("last_name", e))?;
+        let password = Password::new_checked(&request.password, &request.confirm_password, &email).map_err(|e| {
+            DomainError::invalid(
+                if e == ValidationError::PasswordMismatch {
+                    "confirm_password"
+                } else {
+                    "password"
+                },
+                e,
+            )
+        })?;
+        let hash = hash_password(&password).await?;
+        let messaging = self.messaging()?;
+        let user = messaging
+            .store
+            .upsert_pending_user(NewUser {
+                email: email.clone(),
+                first_name: first.as_str().to_owned(),
+                last_name: last.as_str().to_owned(),
+                password_hash: Some(hash),
+                status: UserStatus::Pending,
+                must_change_password: false,
+                locale: Some(request.locale),
+                created_by: None,
+                created_at: self.clock.now(),
+            })
+            .await
+            .map_err(|e| match e {
+                DomainError::Conflict { .. } => DomainError::invalid("email", ValidationError::AlreadyRegistered),
+                other => other,
+            })?;
+        let raw = token::random_token(32).map_err(DomainError::internal)?;
+        let next = safe_next(&request.next);
+        let link = format!(
+            "{}/activate?token={raw}&next={}",
+            messaging.config.public_url,
+            percent_encode(next)
+        );
+        let mail = messaging.notifier.activation(&email, request.locale, &link)?;
+        let now = self.clock.now();
+        let item = NewOutboxItem {
+            kind: MailKind::Activation,
+            to: email.clone(),
+            mail,
+            message: None,
+            bounce_to: None,
+            created_at: now,
+        };
+        messaging
+            .store
+            .insert_token(
+                &token::hash_token(&raw),
+                user.id,
+                TokenPurpose::Activation,
+                now.plus_seconds(ACTIVATION_SECONDS),
+                item,
+            )
+            .await?;
+        self.store
+            .record_audit(self.event(None, None, "user.registered", email.as_str(), client))
+            .await?;
+        self.wake_outbox();
+        Ok(user)
+    }
+
+    /// Follows an activation link: the user becomes active and is logged in.
+    pub async fn activate(&self, raw_token: &str, client: Option<&str>) -> Result<OpenedSession, DomainError> {
+        let messaging = self.messaging()?;
+        let user_id = messaging
+            .store
+            .consume_token(
+                &token::hash_token(raw_token),
+                TokenPurpose::Activation,
+                self.clock.now(),
+            )
+            .await?
+            .ok_or(DomainError::invalid("token", ValidationError::LinkInvalid))?;
+        let user = self.store.user_by_id(user_id).await?;
+        let actor = Actor { user: user.clone() };
+        if user.status == UserStatus::Pending {
+            let event = self.event(Some(&actor), None, "user.activated", user.email.as_str(), client);
+            messaging.store.activate_user(user.id, event).await?;
+        }
+        let user = self.store.user_by_id(user_id).await?;
+        self.open_session(user, SessionKind::Full).await
+    }
+
+    /// "Forgot password": sends a single-use reset link when the address belongs to
+    /// an active user, and does nothing otherwise (the answer is the same either way).
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        locale: Locale,
+        client: Option<&str>,
+    ) -> Result<(), DomainError> {
+        let Ok(email) = EmailAddress::parse(email) else {
+            return Ok(());
+        };
+        let Some(user) = self.store.user_by_email(&email).await? else {
+            return Ok(());
+        };
+        if user.status != UserStatus::Active {
+            return Ok(());
+        }
+        let messaging = self.messaging()?;
+        let raw = token::random_token(32).map_err(DomainError::internal)?;
+        let link = format!("{}/password/reset?token={raw}", messaging.config.public_url);
+        let mail = messaging
+            .notifier
+            .password_reset(&email, user.locale.unwrap_or(locale), &link)?;
+        let now = self.clock.now();
+        let item = NewOutboxItem {
+            kind: MailKind::PasswordReset,
+            to: email.clone(),
+            mail,
+            message: None,
+            bounce_to: None,
+            created_at: now,
+        };
+        messaging
+            .store
+            .insert_token(
+                &token::hash_token(&raw),
+                user.id,
+                TokenPurpose::PasswordReset,
+                now.plus_seconds(RESET_SECONDS),
+                item,
+            )
+            .await?;
+        self.store
+            .record_audit(self.event(None, None, "user.password_reset_requested", email.as_str(), client))
+            .await?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// Whether a reset link is still good (to show its form or say it expired).
+    pub async fn reset_link_valid(&self, raw_token: &str) -> Result<bool, DomainError> {
+        let messaging = self.messaging()?;
+        Ok(messaging
+            .store
+            .token_user(
+                &token::hash_token(raw_token),
+                TokenPurpose::PasswordReset,
+                self.clock.now(),
+            )
+            .await?
+            .is_some())
+    }
+
+    /// Sets a new password through a reset link. The password is checked before the
+    /// link is used up, so a refused password leaves the link working.
+    pub async fn reset_password(
+        &self,
+        raw_token: &str,
+        new: &str,
+        confirmation: &str,
+        client: Option<&str>,
+    ) -> Result<OpenedSession, DomainError> {
+        let messaging = self.messaging()?;
+        let hash = token::hash_token(raw_token);
+        let now = self.clock.now();
+        let user_id = messaging
+            .store
+            .token_user(&hash, TokenPurpose::PasswordReset, now)
+            .await?
+            .ok_or(DomainError::invalid("token", ValidationError::LinkInvalid))?;
+        let user = self.store.user_by_id(user_id).await?;
+        let password = Password::new_checked(new, confirmation, &user.email).map_err(|e| {
+            DomainError::invalid(
+                if e == ValidationError::PasswordMismatch {
+                    "confirm_password"
+                } else {
+                    "new_password"
+                },
+                e,
+            )
+        })?;
+        let new_hash = hash_password(&password).await?;
+        let used = messaging
+            .store
+            .consume_token(&hash, TokenPurpose::PasswordReset, now)
+            .await?;
+        if used != Some(user_id) {
+            return Err(DomainError::invalid("token", ValidationError::LinkInvalid));
+        }
+        let actor = Actor { user: user.clone() };
+        let event = self.event(Some(&actor), None, "user.password_reset", user.email.as_str(), client);
+        self.store.set_password(user.id, &new_hash, false, event).await?;
+        let user = self.store.user_by_id(user_id).await?;
+        self.open_session(user, SessionKind::Full).await
+    }
+}
+
+/// Whether an address may register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationState {
+    /// Received a secure message and has no active user: may register.
+    MayRegister,
+    /// Already has a user: log in instead.
+    Registered,
+    /// Never received a secure message here: registration is by invitation only.
+    NotInvited,
+}
+
+/// What the registration form submits.
+#[derive(Debug, Clone)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub password: String,
+    pub confirm_password: String,
+    pub locale: Locale,
+    /// Where to go after activation (a same-site path, e.g. the message).
+    pub next: String,
+}
+
+/// Only same-site paths: never `//host` or an absolute URL.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/portal"
+    }
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Who a reply goes to: the original sender (reply), or the sender and every other
+/// recipient but the replier (reply all).
+fn reply_addresses(
+    original: &Message,
+    everyone: &[EmailAddress],
+    replier: &Actor,
+    kind: ReplyKind,
+) -> (Vec<EmailAddress>, Vec<EmailAddress>) {
+    let to = vec![original.sender_email.clone()];
+    if kind != ReplyKind::ReplyAll {
+        return (to, Vec::new());
+    }
+    let mut cc: Vec<EmailAddress> = Vec::new();
+    for address in everyone {
+        if *address != replier.user.email && *address != original.sender_email && !cc.contains(address) {
+            cc.push(address.clone());
+        }
+    }
+    (to, cc)
+}
+
+/// The form fields a reply or forward starts with: addresses, "Re:"/"Fwd:" and the
+/// quoted original.
+fn reply_fields(opened: &OpenedMessage, actor: &Actor, kind: ReplyKind) -> ReplyDraft {
+    let everyone: Vec<EmailAddress> = opened.recipients.iter().map(|r| r.email.clone()).collect();
+    let (to, cc) = match kind {
+        ReplyKind::Forward => (Vec::new(), Vec::new()),
+        _ => reply_addresses(&opened.message, &everyone, actor, kind),
+    };
+    let join = |list: Vec<EmailAddress>| list.iter().map(EmailAddress::to_string).collect::<Vec<_>>().join(", ");
+    let prefix = if kind == ReplyKind::Forward { "Fwd: " } else { "Re: " };
+    let subject = if opened.content.subject.starts_with(prefix) {
+        opened.content.subject.clone()
+    } else {
+        format!("{prefix}{}", opened.content.subject)
+    };
+    let quoted: String = opened.content.body.lines().map(|line| format!("> {line}\n")).collect();
+    let body = format!(
+        "\n\n{} <{}>, {}:\n{quoted}",
+        opened.sender.full_name(),
+        opened.sender.email,
+        opened.message.created_at.display_utc()
+    );
+    ReplyDraft {
+        to: join(to),
+        cc: join(cc),
+        subject,
+        body,
+    }
+}
+
+/// A file name safe to show and to send in `Content-Disposition`.
+fn sanitize_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "attachment".to_owned()
+    } else {
+        cleaned.trim().to_owned()
+    }
+}
+
+/// A content type of the form `type/subtype`, else `application/octet-stream`.
+fn sanitize_content_type(content_type: &str) -> String {
+    let value = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let ok = value.split_once('/').is_some_and(|(a, b)| {
+        !a.is_empty() && !b.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || "/+-.".contains(c))
+    });
+    if ok {
+        value
+    } else {
+        "application/octet-stream".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_split_deduplicated_and_checked() {
+        let parsed = parse_addresses("a@example.com, B@example.com; a@example.com\nc@example.org").map(|v| v.len());
+        assert_eq!(parsed, Ok(3));
+        assert_eq!(
+            parse_addresses("a@example.com, nope").map(|v| v.len()),
+            Err(ValidationError::RecipientMalformed)
+        );
+        assert_eq!(parse_addresses("  ").map(|v| v.len()), Ok(0));
+    }
+
+    #[test]
+    fn expiry_is_the_end_of_the_chosen_day_and_never_in_the_past() {
+        let now = Timestamp(1_800_000_000_000);
+        assert_eq!(parse_expiry("", now), Ok(None));
+        assert_eq!(
+            parse_expiry("2027-01-15", now).map(expiry_field),
+            Ok("2027-01-15".to_owned())
+        );
+        assert_eq!(parse_expiry("2020-01-01", now), Err(ValidationError::ExpiryInPast));
+        assert_eq!(parse_expiry("15.01.2027", now), Err(ValidationError::ExpiryMalformed));
+    }
+
+    #[test]
+    fn attachment_names_and_types_are_tamed() {
+        assert_eq!(
+            sanitize_file_name("C:\\\\Users\\\\x\\\\report \"final\".pdf"),
+            "report final.pdf"
+        );
+        assert_eq!(sanitize_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(sanitize_file_name(""), "attachment");
+        assert_eq!(sanitize_content_type("text/plain; charset=utf-8"), "text/plain");
+        assert_eq!(sanitize_content_type("<script>"), "application/octet-stream");
+        assert_eq!(safe_next("//evil.example"), "/portal");
+        assert_eq!(safe_next("/m/abc"), "/m/abc");
+    }
+}

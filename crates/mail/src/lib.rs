@@ -1,0 +1,38 @@
+//! Sealpost's mail: everything between "an email must go out" and a recipient's mailbox.
+//!
+//! The outbox is a table (DESIGN §7): the change that causes an email writes the
+//! rendered message into it in the same transaction, and a worker delivers it later.
+//! This crate holds both ends of that queue and what sits between:
+//!
+//! - [`render`]: [`MailNotifier`], the domain's [`Notifier`](sealpost_domain::messages::Notifier).
+//!   It renders every email Sealpost sends (notifications with the **Registered
+//!   Envelope** attached, activation and password-reset links, read receipts and
+//!   bounces) as complete RFC 5322 messages in the recipient's language, with a
+//!   stable `Message-ID`, so that retries send the same bytes.
+//! - [`transport`]: the [`Transport`] port and its two implementations, the SMTP
+//!   relay ([`SmtpRelay`], lettre over rustls with the aws-lc-rs provider) and the
+//!   `.eml` directory ([`MailDir`], the default, so the service works with no mail
+//!   server). A failure is either [`SendError::Transient`] (try again later) or
+//!   [`SendError::Permanent`] (give up and tell the sender).
+//! - [`worker`]: [`OutboxWorker`], which claims due rows, hands them to the
+//!   transport, and records the outcome: sent, retried with growing delays for up to
+//!   four days, or failed with a bounce queued to the sender.
+//!
+//! What is secret never passes through here: a notification says *that* a message
+//! arrived and carries the sealed payload at most; subjects and bodies of secure
+//! messages are not available to this crate, and logs carry ids, never mail bodies.
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod render;
+mod timefmt;
+pub mod transport;
+pub mod worker;
+
+pub use error::MailError;
+pub use render::MailNotifier;
+pub use transport::maildir::MailDir;
+pub use transport::smtp::{SmtpRelay, SmtpRelayConfig, TlsMode};
+pub use transport::{SendError, Transport};
+pub use worker::OutboxWorker;

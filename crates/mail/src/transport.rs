@@ -1,0 +1,99 @@
+//! Transports: how a rendered message leaves the outbox.
+//!
+//! [`Transport`] is the one operation the worker needs: hand over the raw bytes
+//! for one recipient. Two implementations:
+//!
+//! - [`smtp::SmtpRelay`]: an SMTP relay (the organisation's mail server or a
+//!   submission service), through lettre with rustls on the aws-lc-rs provider.
+//! - [`maildir::MailDir`]: one `.eml` file per message in a directory. The default
+//!   when no relay is configured, so a fresh installation works with no mail server
+//!   (and tests can read what was "sent").
+//!
+//! The split between [`SendError::Transient`] and [`SendError::Permanent`] decides
+//! what the worker does: try again later, or give up and tell the sender.
+
+pub mod maildir;
+pub mod smtp;
+
+use async_trait::async_trait;
+use sealpost_domain::types::EmailAddress;
+
+/// Why a message was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again later: a 4xx reply, a connection that failed or timed
+    /// out, a full disk.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// Trying again will not help: a 5xx reply such as "no such user".
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+impl SendError {
+    /// The detail, without the transient/permanent prefix: what the bounce quotes.
+    pub fn detail(&self) -> &str {
+        match self {
+            Self::Transient(detail) | Self::Permanent(detail) => detail,
+        }
+    }
+}
+
+/// Delivers one rendered message to one recipient.
+#[async_trait]
+pub trait Transport: Send + Sync {
+    /// Sends `raw` (a complete RFC 5322 message with CRLF line endings) to `to`, with
+    /// `envelope_from` as the SMTP reverse path (empty for the null sender `<>`).
+    ///
+    /// May be called again with the same bytes after a crash (at-least-once); the
+    /// stable `Message-ID` inside lets receivers recognise the repetition.
+    async fn send(&self, to: &EmailAddress, envelope_from: &str, raw: &[u8]) -> Result<(), SendError>;
+}
+
+/// The `Message-ID` of a raw message, without angle brackets, if it has one.
+///
+/// Reads only the header section and unfolds continuation lines.
+pub fn message_id_of(raw: &[u8]) -> Option<String> {
+    let header_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 2)
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|p| p + 1))
+        .unwrap_or(raw.len());
+    let headers = String::from_utf8_lossy(raw.get(..header_end)?);
+    let mut value: Option<String> = None;
+    for line in headers.split('\n') {
+        let line = line.trim_end_matches('\r');
+        if let Some(current) = value.as_mut() {
+            if line.starts_with([' ', '\t']) {
+                current.push_str(line.trim());
+                continue;
+            }
+            break;
+        }
+        if let Some((name, rest)) = line.split_once(':')
+            && name.trim().eq_ignore_ascii_case("message-id")
+        {
+            value = Some(rest.trim().to_owned());
+        }
+    }
+    let id = value?
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+        .to_owned();
+    (!id.is_empty()).then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_id_is_read_from_the_headers_only() {
+        let raw = b"From: a@example.com\r\nMessage-ID:\r\n <abc123@example.com>\r\nSubject: x\r\n\r\nMessage-ID: <body@example.com>\r\n";
+        assert_eq!(message_id_of(raw).as_deref(), Some("abc123@example.com"));
+        assert_eq!(message_id_of(b"Subject: x\r\n\r\nMessage-ID: <b@c>\r\n"), None);
+    }
+}

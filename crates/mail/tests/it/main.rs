@@ -1,0 +1,11 @@
+//! Integration tests of sealpost-mail against real components: an SMTP server
+//! (aiosmtpd, started per test from `tests/smtp_sink.py`), a real directory for the
+//! `.eml` transport, and the outbox worker driving both with a fake clock.
+//!
+//! Needs `python3` with `aiosmtpd` (`pip install aiosmtpd`); `SEALPOST_SKIP_SMTP=1`
+//! skips the tests that need it.
+
+mod maildir;
+mod smtp;
+mod support;
+mod worker;

@@ -1,0 +1,372 @@
+//! The outbox worker's decisions, delivering to a real SMTP server and to a real
+//! directory, with time under the test's control.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, ensure};
+use mail_parser::MessageParser;
+use sealpost_domain::messages::{MailKind, MessageId, NewOutboxItem, Notifier as _, PublicId, SecureMessageNotice};
+use sealpost_domain::ports::{Clock as _, FakeClock};
+use sealpost_domain::types::{Locale, Timestamp};
+use sealpost_mail::{MailDir, MailNotifier, OutboxWorker, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
+
+use crate::support::{FakeStore, Received, SmtpSink, Status, address, clock, notifier, without_final_crlf};
+
+const FOUR_DAYS: i64 = 4 * 24 * 60 * 60;
+
+struct Setup {
+    store: Arc<FakeStore>,
+    clock: Arc<FakeClock>,
+    notifier: Arc<MailNotifier>,
+    worker: OutboxWorker,
+}
+
+fn setup(transport: Arc<dyn Transport>) -> Result<Setup> {
+    let store = Arc::new(FakeStore::default());
+    let clock = clock();
+    let notifier = notifier(clock.clone())?;
+    let worker = OutboxWorker::new(
+        store.clone(),
+        transport,
+        clock.clone(),
+        notifier.clone(),
+        "Sealpost <sealpost@mail.example.com>",
+    )?;
+    Ok(Setup {
+        store,
+        clock,
+        notifier,
+        worker,
+    })
+}
+
+fn relay_to(sink: &SmtpSink) -> Result<Arc<dyn Transport>> {
+    let mut config = SmtpRelayConfig::new("127.0.0.1");
+    config.port = Some(sink.port);
+    config.tls = TlsMode::None;
+    config.timeout = Duration::from_secs(10);
+    Ok(Arc::new(SmtpRelay::new(config)?))
+}
+
+/// Queues Alice's notification to `to`; bounces go to `bounce_to`.
+fn queue_notification(
+    store: &FakeStore,
+    notifier: &MailNotifier,
+    clock: &FakeClock,
+    to: &str,
+    bounce_to: Option<(&str, Locale)>,
+) -> Result<i64> {
+    let sender = address("alice@corp.example")?;
+    let recipient = address(to)?;
+    let mail = notifier.secure_message(&SecureMessageNotice {
+        attach_envelope: true,
+        locale: Locale::En,
+        from: "secure@corp.example",
+        sender_name: "Alice Example",
+        sender_email: &sender,
+        recipient: &recipient,
+        sent_at: clock.now(),
+        public_id: PublicId([9; 16]),
+        open_url: "https://sealpost.example.com/m/09",
+        envelope_action: "https://sealpost.example.com/envelope/open",
+        payload: None,
+    })?;
+    let bounce_to = match bounce_to {
+        Some((address_text, locale)) => Some((address(address_text)?, locale)),
+        None => None,
+    };
+    Ok(store.push(NewOutboxItem {
+        kind: MailKind::Notification,
+        to: recipient,
+        mail,
+        message: Some(MessageId(42)),
+        bounce_to,
+        created_at: clock.now(),
+    }))
+}
+
+impl Setup {
+    fn queue_notification(&self, to: &str, bounce_to: Option<(&str, Locale)>) -> Result<i64> {
+        queue_notification(&self.store, &self.notifier, &self.clock, to, bounce_to)
+    }
+
+    fn at(&self, seconds_after_start: i64) -> Timestamp {
+        crate::support::START.plus_seconds(seconds_after_start)
+    }
+}
+
+fn subject(received: &Received) -> Result<String> {
+    let message = MessageParser::default()
+        .parse(&received.raw)
+        .context("unparseable mail")?;
+    Ok(message.subject().unwrap_or_default().to_owned())
+}
+
+fn text_body(received: &Received) -> Result<String> {
+    let message = MessageParser::default()
+        .parse(&received.raw)
+        .context("unparseable mail")?;
+    Ok(message.body_text(0).unwrap_or_default().into_owned())
+}
+
+#[tokio::test]
+async fn a_delivered_notification_is_marked_sent_and_arrives_unchanged() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let s = setup(relay_to(&sink)?)?;
+    let id = s.queue_notification("bob@client.example", Some(("alice@corp.example", Locale::En)))?;
+
+    assert_eq!(s.worker.run_once().await?, 1);
+
+    let row = s.store.row(id)?;
+    assert_eq!(row.status, Status::Sent);
+    assert_eq!(row.sent_at, Some(s.at(0)));
+    let received = sink.received()?;
+    ensure!(received.len() == 1, "{} messages arrived", received.len());
+    assert_eq!(received[0].mail_from, "sealpost@mail.example.com");
+    assert_eq!(received[0].rcpt_tos, ["bob@client.example"]);
+    assert_eq!(received[0].message_id(), Some(row.message_id_header.clone()));
+    assert!(without_final_crlf(&received[0].raw) == without_final_crlf(&row.raw));
+    assert_eq!(s.worker.run_once().await?, 0, "a sent row is not sent again");
+    assert_eq!(sink.received()?.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn temporary_refusals_are_retried_later_and_later_then_bounced_after_four_days() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let s = setup(relay_to(&sink)?)?;
+    let id = s.queue_notification("tempfail@client.example", Some(("alice@corp.example", Locale::De)))?;
+
+    assert_eq!(s.worker.run_once().await?, 1);
+    let row = s.store.row(id)?;
+    assert_eq!((row.status, row.attempts), (Status::Pending, 1));
+    assert_eq!(row.next_attempt_at, s.at(60), "first retry after a minute");
+    assert!(row.last_error.as_deref().is_some_and(|e| e.contains("451")), "{row:?}");
+
+    assert_eq!(s.worker.run_once().await?, 0, "nothing is due before the retry time");
+    s.clock.advance_seconds(59);
+    assert_eq!(s.worker.run_once().await?, 0);
+    s.clock.advance_seconds(1);
+    assert_eq!(s.worker.run_once().await?, 1);
+    assert_eq!(
+        s.store.row(id)?.next_attempt_at,
+        s.at(60 + 5 * 60),
+        "then after 5 minutes"
+    );
+    s.clock.advance_seconds(5 * 60);
+    assert_eq!(s.worker.run_once().await?, 1);
+    assert_eq!(
+        s.store.row(id)?.next_attempt_at,
+        s.at(6 * 60 + 15 * 60),
+        "then after 15 minutes"
+    );
+
+    // Still within four days: retried, not given up.
+    let almost = FOUR_DAYS - 1 - 6 * 60;
+    s.clock.advance_seconds(almost);
+    assert_eq!(s.worker.run_once().await?, 1);
+    let row = s.store.row(id)?;
+    assert_eq!((row.status, row.attempts), (Status::Pending, 4));
+    assert_eq!(row.next_attempt_at, s.at(FOUR_DAYS - 1 + 60 * 60), "then after an hour");
+    ensure!(sink.received()?.is_empty(), "nothing was accepted yet");
+
+    // Past four days: the notification fails and Alice hears about it, in German.
+    s.clock.advance_seconds(60 * 60);
+    assert_eq!(s.worker.run_once().await?, 2, "the failed notification and the bounce");
+    let rows = s.store.rows();
+    ensure!(rows.len() == 2, "expected the notification and one bounce: {rows:#?}");
+    let failed = &rows[0];
+    assert_eq!(failed.status, Status::Failed);
+    let error = failed.last_error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("gave up after 4 days") && error.contains("451"),
+        "{error}"
+    );
+    let bounce = &rows[1];
+    assert_eq!(bounce.kind, MailKind::Bounce);
+    assert_eq!(bounce.to.as_str(), "alice@corp.example");
+    assert_eq!(bounce.message, Some(MessageId(42)));
+    assert!(bounce.bounce_to.is_none(), "a bounce is never bounced");
+    assert_eq!(bounce.status, Status::Sent);
+
+    let received = sink.received()?;
+    ensure!(received.len() == 1, "{} messages arrived", received.len());
+    assert_eq!(received[0].rcpt_tos, ["alice@corp.example"]);
+    assert_eq!(
+        subject(&received[0])?,
+        "Unzustellbar: sichere Nachricht an tempfail@client.example"
+    );
+    assert!(text_body(&received[0])?.contains("451 4.3.0"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_fails_at_once_and_bounces_to_the_sender_in_their_language() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let s = setup(relay_to(&sink)?)?;
+    let id = s.queue_notification("reject@client.example", Some(("alice@corp.example", Locale::Fr)))?;
+
+    assert_eq!(s.worker.run_once().await?, 2);
+
+    let row = s.store.row(id)?;
+    assert_eq!((row.status, row.attempts), (Status::Failed, 1));
+    assert!(row.last_error.as_deref().is_some_and(|e| e.contains("550")), "{row:?}");
+    let received = sink.received()?;
+    ensure!(received.len() == 1, "{} messages arrived", received.len());
+    assert_eq!(received[0].rcpt_tos, ["alice@corp.example"]);
+    assert_eq!(
+        subject(&received[0])?,
+        "Non distribuable : message sécurisé pour reject@client.example"
+    );
+    let body = text_body(&received[0])?;
+    assert!(body.contains("550 5.1.1") && body.contains("no such user"), "{body}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_bounce_that_cannot_be_delivered_is_never_bounced() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let s = setup(relay_to(&sink)?)?;
+    s.queue_notification(
+        "reject@client.example",
+        Some(("reject-sender@corp.example", Locale::En)),
+    )?;
+
+    assert_eq!(s.worker.run_once().await?, 2);
+
+    let rows = s.store.rows();
+    ensure!(rows.len() == 2, "a bounce was bounced: {rows:#?}");
+    assert!(rows.iter().all(|r| r.status == Status::Failed));
+    assert_eq!(rows[1].kind, MailKind::Bounce);
+    ensure!(sink.received()?.is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn only_notifications_bounce() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let s = setup(relay_to(&sink)?)?;
+    let to = address("reject@client.example")?;
+    let mail = s
+        .notifier
+        .activation(&to, Locale::En, "https://sealpost.example.com/a/1")?;
+    s.store.push(NewOutboxItem {
+        kind: MailKind::Activation,
+        to,
+        mail,
+        message: None,
+        bounce_to: Some((address("alice@corp.example")?, Locale::En)),
+        created_at: s.clock.now(),
+    });
+
+    assert_eq!(s.worker.run_once().await?, 1);
+
+    let rows = s.store.rows();
+    ensure!(rows.len() == 1, "an activation mail was bounced: {rows:#?}");
+    assert_eq!(rows[0].status, Status::Failed);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_crash_after_sending_resends_the_same_bytes_once_the_lease_runs_out() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let s = setup(relay_to(&sink)?)?;
+    let id = s.queue_notification("bob@client.example", None)?;
+    s.store.fail_next_outbox_sent();
+
+    assert!(s.worker.run_once().await.is_err(), "the lost outcome is reported");
+    assert_eq!(s.store.row(id)?.status, Status::Sending);
+    assert_eq!(s.worker.run_once().await?, 0, "the lease keeps others off the row");
+    s.clock.advance_seconds(5 * 60);
+    assert_eq!(s.worker.run_once().await?, 1);
+    assert_eq!(s.store.row(id)?.status, Status::Sent);
+
+    let received = sink.received()?;
+    ensure!(received.len() == 2, "{} messages arrived", received.len());
+    assert_eq!(received[0].raw, received[1].raw, "the same bytes both times");
+    assert_eq!(received[0].message_id(), Some(s.store.row(id)?.message_id_header));
+    Ok(())
+}
+
+#[tokio::test]
+async fn without_a_relay_mail_lands_in_the_mail_directory() -> Result<()> {
+    let temp = tempfile::tempdir()?;
+    let clock_for_dir = clock();
+    let s = setup(Arc::new(MailDir::new(temp.path().join("mail"), clock_for_dir)))?;
+    let first = s.queue_notification("bob@client.example", None)?;
+    let second = s.queue_notification("carol@client.example", None)?;
+
+    assert_eq!(s.worker.run_once().await?, 2);
+
+    let mut names: Vec<String> = std::fs::read_dir(temp.path().join("mail"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = [first, second]
+        .into_iter()
+        .map(|id| {
+            let row = s.store.row(id)?;
+            ensure!(row.status == Status::Sent, "row {id} is {:?}", row.status);
+            Ok(format!(
+                "20261121T183005-{}.eml",
+                row.message_id_header.replace('@', "_")
+            ))
+        })
+        .collect::<Result<_>>()?;
+    expected.sort();
+    assert_eq!(names, expected);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_running_worker_delivers_when_poked_and_stops_on_shutdown() -> Result<()> {
+    let temp = tempfile::tempdir()?;
+    let s = setup(Arc::new(MailDir::new(temp.path(), clock())))?;
+    let Setup {
+        store,
+        clock,
+        notifier,
+        worker,
+    } = s;
+    let waker = worker.waker();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.run(async move {
+        let _ = stopped.await;
+    }));
+
+    let id = queue_notification(&store, &notifier, &clock, "bob@client.example", None)?;
+    waker.notify_one();
+
+    let delivered = tokio::time::timeout(Duration::from_secs(10), async {
+        while store.row(id).map(|r| r.status != Status::Sent).unwrap_or(true) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    ensure!(delivered.is_ok(), "the running worker did not deliver");
+
+    let _ = stop.send(());
+    let finished = tokio::time::timeout(Duration::from_secs(5), running).await;
+    ensure!(finished.is_ok(), "the worker did not stop on shutdown");
+    Ok(())
+}
+
+#[test]
+fn an_unusable_envelope_sender_is_refused_at_startup() -> Result<()> {
+    let clock = clock();
+    let result = OutboxWorker::new(
+        Arc::new(FakeStore::default()),
+        Arc::new(MailDir::new(std::env::temp_dir(), clock.clone())),
+        clock.clone(),
+        notifier(clock)?,
+        "no address here",
+    );
+    let error = result.map(|_| ()).map_err(|e| e.to_string());
+    assert_eq!(
+        error,
+        Err("mail_from = \"no address here\" is not an email address; write it as `name@example.com` or `Name <name@example.com>`".to_owned())
+    );
+    Ok(())
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""A real SMTP server for Sealpost's mail tests (aiosmtpd).
+
+    python3 smtp_sink.py --port 2525 --dir /tmp/received
+
+Listens on 127.0.0.1:<port> and stores each accepted message in <dir> as
+`<n>.eml` (the DATA bytes exactly as received, after the SMTP dot-unstuffing)
+next to `<n>.env` (the envelope: the MAIL FROM address on the first line, one
+RCPT TO address per following line). Each file appears atomically (written to a
+temporary name, then renamed; the .env last), before the server answers 250.
+
+Recipients are refused by their local part, so tests can choose the outcome:
+    tempfail*  -> 451 4.3.0 (try again later)
+    reject*    -> 550 5.1.1 (no such user)
+anything else is accepted. Prints "ready <port>" once listening; stops on
+SIGTERM/SIGINT or when stdin closes.
+
+Needs aiosmtpd: pip install aiosmtpd
+"""
+
+import argparse
+import os
+import signal
+import sys
+import threading
+
+from aiosmtpd.controller import Controller
+
+
+class Sink:
+    def __init__(self, directory):
+        self.directory = directory
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@", 1)[0].lower()
+        if local.startswith("tempfail"):
+            return "451 4.3.0 Mailbox temporarily unavailable, try again later"
+        if local.startswith("reject"):
+            return "550 5.1.1 <%s>: Recipient address rejected: no such user" % address
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.count += 1
+            n = self.count
+        base = os.path.join(self.directory, "%04d" % n)
+        write_atomically(base + ".eml", envelope.original_content)
+        lines = [envelope.mail_from or ""] + list(envelope.rcpt_tos)
+        write_atomically(base + ".env", ("\n".join(lines) + "\n").encode("utf-8"))
+        return "250 2.0.0 Queued as %04d" % n
+
+
+def write_atomically(path, data):
+    temp = path + ".part"
+    with open(temp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temp, path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--dir", required=True)
+    args = parser.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+
+    controller = Controller(Sink(args.dir), hostname="127.0.0.1", port=args.port)
+    controller.start()
+    print("ready %d" % args.port, flush=True)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+    def watch_stdin():
+        # The parent holds our stdin; when it dies without killing us, we stop too.
+        try:
+            sys.stdin.read()
+        finally:
+            stop.set()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    stop.wait()
+    controller.stop()
+
+
+if __name__ == "__main__":
+    main()

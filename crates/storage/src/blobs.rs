@@ -1,0 +1,220 @@
+//! The blob store: sealed payload parts, kept by the `object_store` crate.
+//!
+//! [`ObjectBlobStore`] works over any [`ObjectStore`]: a local directory by default
+//! ([`ObjectBlobStore::local`]), or an S3-compatible bucket for scale-out, built with
+//! `object_store::aws::AmazonS3Builder` (crate feature `aws`) and handed to
+//! [`ObjectBlobStore::new`]. Nothing else changes between the two.
+//!
+//! Memory stays bounded whatever the blob's size: a [`BlobWriter`] uploads in parts
+//! of [`PART_SIZE`] (the S3 multipart minimum), with at most [`MAX_PARTS_IN_FLIGHT`]
+//! parts under way, and a [`BlobReader`] hands out the store's stream chunk by chunk.
+//! A blob becomes visible only when its writer finishes (the local store writes to a
+//! staging file and renames it; S3 completes the multipart upload).
+//!
+//! Keys look like `<public id in hex>/<part>`. They are checked before use
+//! ([`validate_key`]): only ASCII letters, digits, `.`, `_`, `-` and `/` between
+//! non-empty segments, no `.` or `..` segment, no leading `/`, so no key can reach
+//! outside the store's directory.
+
+use std::fmt;
+use std::sync::Arc;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use sealpost_domain::error::DomainError;
+use sealpost_domain::messages::{BlobReader, BlobStore, BlobWriter};
+
+/// The size of each uploaded part: 5 MiB, the smallest part S3 accepts.
+pub const PART_SIZE: usize = 5 * 1024 * 1024;
+
+/// Parts uploaded at once by one writer. With the part being filled, a writer holds
+/// at most `(MAX_PARTS_IN_FLIGHT + 1) * PART_SIZE` bytes plus the chunk it was given.
+pub const MAX_PARTS_IN_FLIGHT: usize = 2;
+
+/// The longest key accepted.
+const MAX_KEY_LEN: usize = 512;
+
+/// The [`BlobStore`] over an [`ObjectStore`]. Cheap to clone: clones share the store.
+#[derive(Clone)]
+pub struct ObjectBlobStore {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl fmt::Debug for ObjectBlobStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ObjectBlobStore({})", self.store)
+    }
+}
+
+impl ObjectBlobStore {
+    /// Blobs under any object store: S3, or a wrapped store in tests.
+    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
+        Self { store }
+    }
+
+    /// Blobs as files under `dir`, which is created when missing. Writes are synced
+    /// to disk before they count as finished, as a remote store's are durable, and
+    /// directories emptied by deletions are removed.
+    pub fn local(dir: impl AsRef<std::path::Path>) -> anyhow::Result<Self> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "while creating the blob directory {}; check the permissions of its parent",
+                dir.display()
+            )
+        })?;
+        let store = LocalFileSystem::new_with_prefix(dir)
+            .with_context(|| format!("while opening the blob directory {}", dir.display()))?
+            .with_fsync(true)
+            .with_automatic_cleanup(true);
+        Ok(Self::new(Arc::new(store)))
+    }
+}
+
+/// A key that is not of the expected shape: a bug in the caller, never user input.
+#[derive(Debug)]
+pub struct InvalidBlobKey(pub String);
+
+impl fmt::Display for InvalidBlobKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid blob key {:?}: expected segments of ASCII letters, digits, '.', '_' or '-' \
+             separated by '/', without '.' or '..' segments or a leading '/'",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InvalidBlobKey {}
+
+/// Checks a key and turns it into an object store path. Anything that could escape
+/// the store's root, or that the store would rewrite, is refused as
+/// [`DomainError::Internal`] with [`InvalidBlobKey`].
+pub fn validate_key(key: &str) -> Result<Path, DomainError> {
+    parse_key(key, false)
+}
+
+/// [`validate_key`], or with `prefix` the same rules for a key prefix, which may end
+/// in `/`.
+fn parse_key(key: &str, prefix: bool) -> Result<Path, DomainError> {
+    let invalid = || DomainError::internal(InvalidBlobKey(key.to_owned()));
+    let body = if prefix {
+        key.strip_suffix('/').unwrap_or(key)
+    } else {
+        key
+    };
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    let segments_ok = body
+        .split('/')
+        .all(|segment| !segment.is_empty() && segment != "." && segment != ".." && segment.bytes().all(allowed));
+    if body.is_empty() || key.len() > MAX_KEY_LEN || !segments_ok {
+        return Err(invalid());
+    }
+    Path::parse(body).map_err(|_| invalid())
+}
+
+/// Maps an object store failure: a missing object is [`DomainError::NotFound`].
+fn blob_error(error: object_store::Error) -> DomainError {
+    match error {
+        object_store::Error::NotFound { .. } => DomainError::NotFound,
+        other => DomainError::internal(other),
+    }
+}
+
+#[async_trait]
+impl BlobStore for ObjectBlobStore {
+    async fn writer(&self, key: &str) -> Result<Box<dyn BlobWriter>, DomainError> {
+        let path = validate_key(key)?;
+        let upload = self.store.put_multipart(&path).await.map_err(blob_error)?;
+        Ok(Box::new(ObjectBlobWriter {
+            upload: WriteMultipart::new_with_chunk_size(upload, PART_SIZE),
+        }))
+    }
+
+    async fn reader(&self, key: &str) -> Result<Box<dyn BlobReader>, DomainError> {
+        let path = validate_key(key)?;
+        let found = self.store.get(&path).await.map_err(blob_error)?;
+        Ok(Box::new(ObjectBlobReader {
+            stream: found.into_stream(),
+        }))
+    }
+
+    /// Deletes every blob whose key starts with `prefix` (as a string: `ab/1` takes
+    /// `ab/1` and `ab/10`). The listing covers only the folder the prefix ends in, so
+    /// pass `<public id>/` to delete one message's parts cheaply. An empty prefix is
+    /// refused rather than taken as "everything".
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), DomainError> {
+        parse_key(prefix, true)?;
+        let folder = match prefix.rsplit_once('/') {
+            Some((folder, _)) => Some(Path::parse(folder).map_err(DomainError::internal)?),
+            None => None,
+        };
+        let wanted = prefix.to_owned();
+        let locations = self
+            .store
+            .list(folder.as_ref())
+            .map_ok(|meta| meta.location)
+            .try_filter(move |location| std::future::ready(location.as_ref().starts_with(wanted.as_str())))
+            .boxed();
+        let mut deleted = self.store.delete_stream(locations);
+        while let Some(result) = deleted.next().await {
+            match result {
+                // Deleted meanwhile by someone else: that one's goal is reached; go on.
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(error) => return Err(DomainError::internal(error)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Uploads one blob in parts of [`PART_SIZE`].
+struct ObjectBlobWriter {
+    upload: WriteMultipart,
+}
+
+#[async_trait]
+impl BlobWriter for ObjectBlobWriter {
+    async fn write(&mut self, chunk: Vec<u8>) -> Result<(), DomainError> {
+        // Back pressure: wait for a part to finish before buffering more.
+        self.upload
+            .wait_for_capacity(MAX_PARTS_IN_FLIGHT)
+            .await
+            .map_err(blob_error)?;
+        self.upload.put(Bytes::from(chunk));
+        Ok(())
+    }
+
+    async fn finish(self: Box<Self>) -> Result<(), DomainError> {
+        self.upload.finish().await.map_err(blob_error)?;
+        Ok(())
+    }
+
+    async fn abort(self: Box<Self>) {
+        // Best effort: the staging file or multipart upload is garbage either way.
+        let _ = self.upload.abort().await;
+    }
+}
+
+/// Streams one blob.
+struct ObjectBlobReader {
+    stream: BoxStream<'static, object_store::Result<Bytes>>,
+}
+
+#[async_trait]
+impl BlobReader for ObjectBlobReader {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError> {
+        match self.stream.next().await {
+            Some(Ok(bytes)) => Ok(Some(Vec::from(bytes))),
+            Some(Err(error)) => Err(blob_error(error)),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The outbox: a durable queue of rendered emails (DESIGN §7).
+//!
+//! Rows are written in the transaction of the change that causes them
+//! ([`insert_item`]), so a crash never loses or invents a notification. A worker
+//! claims due rows with a lease ([`claim_outbox`]): status `pending` → `sending`,
+//! `lease_until` set, `attempts` counted. Delivery ends a row as `sent`; a temporary
+//! failure puts it back to `pending` for later; a permanent one marks it `failed`
+//! and queues the bounce in the same transaction. A worker that crashes mid-send
+//! leaves a `sending` row whose lease runs out, and the next claim takes it again:
+//! at-least-once delivery, with a stable `Message-ID` for relays to de-duplicate.
+//!
+//! Several workers (one per node on PostgreSQL) never hold one row at the same
+//! time: on PostgreSQL the claim locks its rows with `FOR UPDATE SKIP LOCKED`, so
+//! concurrent claims take disjoint rows without waiting; on SQLite the claim runs in
+//! a `BEGIN IMMEDIATE` transaction, and writers take turns.
+
+use sealpost_domain::error::DomainError;
+use sealpost_domain::messages::{MailKind, MessageId, NewOutboxItem, OutboxItem};
+use sealpost_domain::ports::StoreResult;
+use sealpost_domain::types::{EmailAddress, Locale, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::{SqlStore, db_error, limit};
+
+/// Queues one email on `conn`, due at once (`next_attempt_at = created_at`).
+pub(crate) async fn insert_item(conn: &mut AnyConnection, item: &NewOutboxItem) -> StoreResult<()> {
+    let (bounce_to, bounce_locale) = match &item.bounce_to {
+        Some((to, locale)) => (Some(to.as_str()), Some(locale.tag())),
+        None => (None, None),
+    };
+    sqlx::query(
+        "INSERT INTO outbox (kind, to_email, message_id_header, raw, message_id, bounce_to, \
+         bounce_locale, status, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
+    )
+    .bind(item.kind.as_str())
+    .bind(item.to.as_str())
+    .bind(&item.mail.message_id)
+    .bind(item.mail.raw.clone())
+    .bind(item.message.map(|m| m.0))
+    .bind(bounce_to)
+    .bind(bounce_locale)
+    .bind(item.created_at.0)
+    .execute(conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Queues emails not tied to another change, all or none.
+pub(crate) async fn enqueue(store: &SqlStore, items: Vec<NewOutboxItem>) -> StoreResult<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.begin_write().await?;
+    for item in &items {
+        insert_item(&mut tx, item).await?;
+    }
+    tx.commit().await.map_err(db_error)
+}
+
+/// The columns [`item_from_row`] reads.
+const ITEM_COLUMNS: &str =
+    "id, kind, to_email, message_id_header, raw, message_id, bounce_to, bounce_locale, attempts, created_at";
+
+/// Builds an [`OutboxItem`] from a row holding [`ITEM_COLUMNS`].
+fn item_from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
+    let bounce_to = row
+        .try_get::<Option<String>, _>("bounce_to")?
+        .map(EmailAddress::from_trusted);
+    let bounce_locale: Option<String> = row.try_get("bounce_locale")?;
+    Ok(OutboxItem {
+        id: row.try_get("id")?,
+        kind: MailKind::from_stored(row.try_get("kind")?),
+        to: EmailAddress::from_trusted(row.try_get("to_email")?),
+        message_id_header: row.try_get("message_id_header")?,
+        raw: row.try_get("raw")?,
+        message: row.try_get::<Option<i64>, _>("message_id")?.map(MessageId),
+        bounce_to: bounce_to.map(|to| {
+            let locale = bounce_locale.as_deref().and_then(Locale::from_tag).unwrap_or_default();
+            (to, locale)
+        }),
+        attempts: row.try_get("attempts")?,
+        created_at: Timestamp(row.try_get("created_at")?),
+    })
+}
+
+/// Claims up to `page` due rows, oldest first: pending ones whose time has come and
+/// sending ones whose lease ran out (a worker that crashed). Each becomes `sending`
+/// until `lease_until`, with one more attempt counted, in one statement.
+pub(crate) async fn claim_outbox(
+    store: &SqlStore,
+    now: Timestamp,
+    lease_until: Timestamp,
+    page: u32,
+) -> StoreResult<Vec<OutboxItem>> {
+    let mut tx = store.begin_write().await?;
+    let rows = sqlx::query(&format!(
+        "UPDATE outbox SET status = 'sending', lease_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox \
+         WHERE (status = 'pending' AND next_attempt_at <= $1) \
+         OR (status = 'sending' AND lease_until <= $1) \
+         ORDER BY id LIMIT $3{}) \
+         RETURNING {ITEM_COLUMNS}",
+        store.skip_locked()
+    ))
+    .bind(now.0)
+    .bind(lease_until.0)
+    .bind(limit(page))
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let mut items = rows
+        .iter()
+        .map(item_from_row)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    // RETURNING promises no order.
+    items.sort_by_key(|item| item.id);
+    Ok(items)
+}
+
+/// `NotFound` unless the outbox row exists.
+async fn ensure_item_exists(conn: &mut AnyConnection, id: i64) -> StoreResult<()> {
+    sqlx::query("SELECT 1 FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map_err(db_error)?
+        .ok_or(DomainError::NotFound)?;
+    Ok(())
+}
+
+/// Marks the row delivered and, for a notification, its recipient notified. A row
+/// already marked sent keeps its first delivery time; `NotFound` for an unknown id.
+pub(crate) async fn outbox_sent(store: &SqlStore, id: i64, at: Timestamp) -> StoreResult<()> {
+    let mut tx = store.begin_write().await?;
+    let row = sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL \
+         WHERE id = $1 AND status <> 'sent' RETURNING kind, message_id, to_email",
+    )
+    .bind(id)
+    .bind(at.0)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let Some(row) = row else {
+        return ensure_item_exists(&mut tx, id).await;
+    };
+    let kind = MailKind::from_stored(row.try_get("kind").map_err(db_error)?);
+    let message: Option<i64> = row.try_get("message_id").map_err(db_error)?;
+    if let (MailKind::Notification, Some(message)) = (kind, message) {
+        let to: String = row.try_get("to_email").map_err(db_error)?;
+        sqlx::query(
+            "UPDATE message_recipients SET notified_at = $3 \
+             WHERE message_id = $1 AND email = $2 AND notified_at IS NULL",
+        )
+        .bind(message)
+        .bind(to)
+        .bind(at.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    }
+    tx.commit().await.map_err(db_error)
+}
+
+/// Puts a row being sent back to `pending`, due at `next_attempt_at`, remembering
+/// why. A row that is no longer `sending` (its lease ran out and another worker
+/// finished it) is left alone, so a late failure report cannot resend delivered
+/// mail; `NotFound` for an unknown id.
+pub(crate) async fn outbox_retry(
+    store: &SqlStore,
+    id: i64,
+    next_attempt_at: Timestamp,
+    error: &str,
+) -> StoreResult<()> {
+    let mut tx = store.begin_write().await?;
+    let updated = sqlx::query(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL \
+         WHERE id = $1 AND status = 'sending'",
+    )
+    .bind(id)
+    .bind(next_attempt_at.0)
+    .bind(error)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    if updated.rows_affected() == 0 {
+        return ensure_item_exists(&mut tx, id).await;
+    }
+    tx.commit().await.map_err(db_error)
+}
+
+/// Gives up on a row being sent and queues `bounce` in the same transaction. As
+/// with [`outbox_retry`], a row no longer `sending` is left alone (and no bounce
+/// queued); `NotFound` for an unknown id.
+pub(crate) async fn outbox_failed(
+    store: &SqlStore,
+    id: i64,
+    error: &str,
+    bounce: Option<NewOutboxItem>,
+) -> StoreResult<()> {
+    let mut tx = store.begin_write().await?;
+    let updated = sqlx::query(
+        "UPDATE outbox SET status = 'failed', last_error = $2, lease_until = NULL \
+         WHERE id = $1 AND status = 'sending'",
+    )
+    .bind(id)
+    .bind(error)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    if updated.rows_affected() == 0 {
+        return ensure_item_exists(&mut tx, id).await;
+    }
+    if let Some(bounce) = &bounce {
+        insert_item(&mut tx, bounce).await?;
+    }
+    tx.commit().await.map_err(db_error)
+}
+
+/// Rows neither delivered nor given up: pending or being sent.
+pub(crate) async fn outbox_pending(store: &SqlStore) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
+        .fetch_one(&store.pool)
+        .await
+        .map_err(db_error)
+}

@@ -1,0 +1,691 @@
+//! Secure messages: account keys, storing a message with its recipients and
+//! notifications all or nothing, the keyset lists, first opening and read receipts,
+//! locking, expiry and crypto-shredding.
+
+use sealpost_domain::error::DomainError;
+use sealpost_domain::messages::{
+    AccountKey, DeliveryMode, MailKind, MessageId, MessageOptions, MessageStore, NewMessage, NewOutboxItem, PublicId,
+    RecipientKind, RenderedMail,
+};
+use sealpost_domain::model::{Account, User};
+use sealpost_domain::ports::Store;
+use sealpost_domain::types::{AccountId, Locale, Timestamp, UserId};
+use sealpost_storage::SqlStore;
+
+use crate::accounts::account;
+use crate::support::{T0, email, event, on_both_backends, recent_actions, user};
+
+on_both_backends!(
+    account_keys_are_found_by_version_or_newest_and_a_taken_version_is_a_conflict,
+    account_is_found_by_id,
+    stored_message_reads_back_with_every_field_and_its_senders_address,
+    message_with_recipients_and_notifications_commits_together,
+    duplicate_public_id_is_a_conflict_and_leaves_no_recipients_or_outbox_rows,
+    address_listed_twice_is_a_conflict_and_stores_nothing,
+    message_from_an_unknown_sender_is_not_found,
+    recipients_come_to_before_cc_in_the_order_given,
+    sent_messages_are_listed_newest_first_in_keyset_pages,
+    received_messages_are_those_addressed_to_the_reader_newest_first,
+    account_messages_show_every_sender_of_that_account_only,
+    first_opening_is_recorded_once_and_queues_one_receipt,
+    opening_by_someone_not_a_recipient_changes_nothing_but_is_audited,
+    opening_an_unknown_message_is_not_found,
+    lock_with_reason_and_unlock_round_trip_with_audit,
+    expiry_is_set_moved_and_removed,
+    locking_or_expiring_an_unknown_message_is_not_found_and_not_audited,
+    shredding_destroys_only_keys_of_messages_expired_before_the_cutoff,
+    shredding_respects_its_limit_and_never_reports_a_message_twice,
+);
+
+/// A sender who is a member of a new account.
+pub async fn sender(store: &SqlStore, address: &str, number: i64) -> (User, Account) {
+    let sender = user(store, address).await;
+    let account = account(store, number, Some(sender.id)).await;
+    (sender, account)
+}
+
+/// A public id made of one repeated byte, so tests can tell messages apart.
+pub fn public_id(byte: u8) -> PublicId {
+    PublicId([byte; 16])
+}
+
+/// A message to `to` (To) and `cc` (Cc), created at `T0 + n` seconds.
+pub fn new_message(account: AccountId, sender: UserId, id: u8, to: &[&str], cc: &[&str]) -> NewMessage {
+    let recipients = to
+        .iter()
+        .map(|a| (email(a), RecipientKind::To))
+        .chain(cc.iter().map(|a| (email(a), RecipientKind::Cc)))
+        .collect();
+    NewMessage {
+        public_id: public_id(id),
+        account_id: account,
+        sender_id: sender,
+        created_at: T0.plus_seconds(i64::from(id)),
+        expires_at: None,
+        options: MessageOptions {
+            allow_reply: true,
+            allow_reply_all: false,
+            allow_forward: true,
+            read_receipt: true,
+        },
+        mode: DeliveryMode::Stored,
+        // Bytes that text columns would mangle: NUL, high bytes.
+        wrapped_dek: vec![0x00, 0xff, 0x10, id, 0x00, 0x80],
+        key_version: 1,
+        sealed_subject: vec![0xde, 0xad, 0x00, 0xbe, 0xef, id],
+        part_count: 2,
+        payload_len: 4096,
+        in_reply_to: None,
+        recipients,
+    }
+}
+
+/// An email of `kind` to `to`, rendered with a recognisable Message-ID.
+pub fn mail(kind: MailKind, to: &str, message: Option<MessageId>) -> NewOutboxItem {
+    NewOutboxItem {
+        kind,
+        to: email(to),
+        mail: RenderedMail {
+            message_id: format!("{}.{to}@sealpost.test", kind.as_str()),
+            raw: format!("To: {to}\r\nSubject: {}\r\n\r\nbody\r\n", kind.as_str()).into_bytes(),
+        },
+        message,
+        bounce_to: None,
+        created_at: T0,
+    }
+}
+
+/// The notification of `to` about a message being stored.
+pub fn notification(to: &str) -> NewOutboxItem {
+    mail(MailKind::Notification, to, None)
+}
+
+/// Stores a message with one notification per recipient.
+pub async fn send(store: &SqlStore, message: NewMessage) -> sealpost_domain::messages::Message {
+    let notifications = message
+        .recipients
+        .iter()
+        .map(|(to, _)| notification(to.as_str()))
+        .collect();
+    store
+        .insert_message(message, notifications, event("message.sent", "x"))
+        .await
+        .expect("the message is stored")
+}
+
+/// The public ids of a list, for comparing pages.
+fn ids(messages: &[sealpost_domain::messages::Message]) -> Vec<u8> {
+    messages.iter().map(|m| m.public_id.0[0]).collect()
+}
+
+/// Rows in `table`, counted directly (the port has no such question).
+pub async fn count_rows(store: &SqlStore, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(store.pool())
+        .await
+        .expect("counted")
+}
+
+async fn account_keys_are_found_by_version_or_newest_and_a_taken_version_is_a_conflict(store: SqlStore) {
+    let acme = account(&store, 1_000_000, None).await;
+    assert!(store.account_key(acme.id, None).await.expect("query").is_none());
+    for version in [1, 2] {
+        store
+            .insert_account_key(&AccountKey {
+                account_id: acme.id,
+                version,
+                wrapped: vec![0x00, 0xff, u8::try_from(version).expect("small")],
+                created_at: T0.plus_seconds(version),
+            })
+            .await
+            .expect("stored");
+    }
+    let newest = store.account_key(acme.id, None).await.expect("query").expect("a key");
+    assert_eq!(newest.version, 2);
+    assert_eq!(newest.wrapped, [0x00, 0xff, 2]);
+    assert_eq!(newest.created_at, T0.plus_seconds(2));
+    let first = store.account_key(acme.id, Some(1)).await.expect("query").expect("v1");
+    assert_eq!(
+        (first.account_id, first.version, first.wrapped),
+        (acme.id, 1, vec![0x00, 0xff, 1])
+    );
+    assert!(store.account_key(acme.id, Some(3)).await.expect("query").is_none());
+
+    let again = store
+        .insert_account_key(&AccountKey {
+            account_id: acme.id,
+            version: 2,
+            wrapped: vec![9],
+            created_at: T0,
+        })
+        .await;
+    assert!(
+        matches!(again, Err(DomainError::Conflict { field: "key_version" })),
+        "{again:?}"
+    );
+    let kept = store.account_key(acme.id, Some(2)).await.expect("query").expect("v2");
+    assert_eq!(kept.wrapped, [0x00, 0xff, 2], "the first writer's key stays");
+
+    let unknown = store
+        .insert_account_key(&AccountKey {
+            account_id: AccountId(9999),
+            version: 1,
+            wrapped: vec![1],
+            created_at: T0,
+        })
+        .await;
+    assert!(matches!(unknown, Err(DomainError::NotFound)), "{unknown:?}");
+}
+
+async fn account_is_found_by_id(store: SqlStore) {
+    let acme = account(&store, 4_711_000, None).await;
+    let found = MessageStore::account(&store, acme.id).await.expect("found");
+    assert_eq!(found.number, acme.number);
+    assert_eq!(found.name, "Account 4711000");
+    assert_eq!(found.default_locale, Locale::De);
+    let missing = MessageStore::account(&store, AccountId(9999)).await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
+}
+
+async fn stored_message_reads_back_with_every_field_and_its_senders_address(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let original = send(&store, new_message(acme.id, alice.id, 1, &["bob@example.org"], &[])).await;
+    let mut reply = new_message(acme.id, alice.id, 2, &["bob@example.org"], &[]);
+    reply.expires_at = Some(T0.plus_seconds(3600));
+    reply.mode = DeliveryMode::Envelope;
+    reply.options = MessageOptions {
+        allow_reply: false,
+        allow_reply_all: true,
+        allow_forward: false,
+        read_receipt: false,
+    };
+    reply.key_version = 7;
+    reply.part_count = 3;
+    reply.payload_len = 20 * 1024 * 1024;
+    reply.in_reply_to = Some(original.id);
+    let stored = send(&store, reply.clone()).await;
+
+    for found in [
+        store.message(&public_id(2)).await.expect("by public id"),
+        store.message_by_id(stored.id).await.expect("by id"),
+        stored,
+    ] {
+        assert_eq!(found.public_id, public_id(2));
+        assert_eq!(found.account_id, acme.id);
+        assert_eq!(found.sender_id, alice.id);
+        assert_eq!(found.sender_email.as_str(), "alice@example.com");
+        assert_eq!(found.created_at, reply.created_at);
+        assert_eq!(found.expires_at, Some(T0.plus_seconds(3600)));
+        assert_eq!(found.locked_at, None);
+        assert_eq!(found.lock_reason, None);
+        assert_eq!(found.options, reply.options);
+        assert_eq!(found.mode, DeliveryMode::Envelope);
+        assert_eq!(found.wrapped_dek.as_deref(), Some(&reply.wrapped_dek[..]));
+        assert_eq!(found.key_version, 7);
+        assert_eq!(found.sealed_subject, reply.sealed_subject);
+        assert_eq!(found.part_count, 3);
+        assert_eq!(found.payload_len, 20 * 1024 * 1024);
+        assert_eq!(found.in_reply_to, Some(original.id));
+    }
+    assert_eq!(original.in_reply_to, None);
+    assert_eq!(original.expires_at, None);
+    assert_eq!(original.mode, DeliveryMode::Stored);
+
+    let missing = store.message(&public_id(3)).await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
+    let missing = store.message_by_id(MessageId(9999)).await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
+}
+
+async fn message_with_recipients_and_notifications_commits_together(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let message = new_message(acme.id, alice.id, 1, &["bob@example.org"], &["carol@example.net"]);
+    let stored = store
+        .insert_message(
+            message,
+            vec![notification("bob@example.org"), notification("carol@example.net")],
+            event("message.sent", "01"),
+        )
+        .await
+        .expect("stored");
+
+    let recipients = store.recipients(stored.id).await.expect("recipients");
+    assert_eq!(recipients.len(), 2);
+    assert!(
+        recipients
+            .iter()
+            .all(|r| r.opened_at.is_none() && r.notified_at.is_none())
+    );
+    assert_eq!(store.outbox_pending().await.expect("counted"), 2);
+    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let to: Vec<&str> = claimed.iter().map(|i| i.to.as_str()).collect();
+    assert_eq!(to, ["bob@example.org", "carol@example.net"]);
+    assert!(
+        claimed.iter().all(|i| i.message == Some(stored.id)),
+        "notifications belong to the new message: {claimed:?}"
+    );
+    assert_eq!(claimed[0].kind, MailKind::Notification);
+    assert_eq!(
+        claimed[0].message_id_header,
+        "notification.bob@example.org@sealpost.test"
+    );
+    assert_eq!(recent_actions(&store, 1).await, ["message.sent"]);
+    let trail = store.list_audit(Some(acme.id), 10).await.expect("audit");
+    assert!(
+        trail.iter().any(|e| e.action == "message.sent"),
+        "the event is filed under the message's account"
+    );
+}
+
+async fn duplicate_public_id_is_a_conflict_and_leaves_no_recipients_or_outbox_rows(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    send(&store, new_message(acme.id, alice.id, 1, &["bob@example.org"], &[])).await;
+    let pending = store.outbox_pending().await.expect("counted");
+    let recipients = count_rows(&store, "message_recipients").await;
+    let events = store.list_audit(None, 100).await.expect("audit").len();
+
+    let clash = new_message(acme.id, alice.id, 1, &["dave@example.org", "erin@example.org"], &[]);
+    let result = store
+        .insert_message(
+            clash,
+            vec![notification("dave@example.org"), notification("erin@example.org")],
+            event("message.sent", "clash"),
+        )
+        .await;
+    assert!(
+        matches!(result, Err(DomainError::Conflict { field: "public_id" })),
+        "{result:?}"
+    );
+    assert_eq!(
+        store.outbox_pending().await.expect("counted"),
+        pending,
+        "no notification queued"
+    );
+    assert_eq!(count_rows(&store, "message_recipients").await, recipients);
+    assert!(
+        store
+            .received_messages(&email("dave@example.org"), None, 10)
+            .await
+            .expect("listed")
+            .is_empty()
+    );
+    assert_eq!(store.list_audit(None, 100).await.expect("audit").len(), events);
+    let kept = store.message(&public_id(1)).await.expect("the first message stays");
+    assert_eq!(kept.created_at, T0.plus_seconds(1));
+}
+
+async fn address_listed_twice_is_a_conflict_and_stores_nothing(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let twice = new_message(acme.id, alice.id, 1, &["bob@example.org"], &["bob@example.org"]);
+    let result = store
+        .insert_message(twice, vec![notification("bob@example.org")], event("message.sent", "x"))
+        .await;
+    assert!(
+        matches!(result, Err(DomainError::Conflict { field: "recipient" })),
+        "{result:?}"
+    );
+    assert!(matches!(store.message(&public_id(1)).await, Err(DomainError::NotFound)));
+    assert_eq!(store.outbox_pending().await.expect("counted"), 0);
+    assert_eq!(count_rows(&store, "messages").await, 0);
+}
+
+async fn message_from_an_unknown_sender_is_not_found(store: SqlStore) {
+    let acme = account(&store, 1_000_000, None).await;
+    let result = store
+        .insert_message(
+            new_message(acme.id, UserId(9999), 1, &["bob@example.org"], &[]),
+            vec![notification("bob@example.org")],
+            event("message.sent", "x"),
+        )
+        .await;
+    assert!(matches!(result, Err(DomainError::NotFound)), "{result:?}");
+    assert_eq!(store.outbox_pending().await.expect("counted"), 0);
+}
+
+async fn recipients_come_to_before_cc_in_the_order_given(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let mut message = new_message(acme.id, alice.id, 1, &[], &[]);
+    message.recipients = vec![
+        (email("zoe@example.org"), RecipientKind::To),
+        (email("yann@example.org"), RecipientKind::Cc),
+        (email("adam@example.org"), RecipientKind::To),
+        (email("bea@example.org"), RecipientKind::Cc),
+    ];
+    let stored = send(&store, message).await;
+    let listed: Vec<(String, RecipientKind)> = store
+        .recipients(stored.id)
+        .await
+        .expect("recipients")
+        .into_iter()
+        .map(|r| (r.email.as_str().to_owned(), r.kind))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("zoe@example.org".to_owned(), RecipientKind::To),
+            ("adam@example.org".to_owned(), RecipientKind::To),
+            ("yann@example.org".to_owned(), RecipientKind::Cc),
+            ("bea@example.org".to_owned(), RecipientKind::Cc),
+        ]
+    );
+    assert!(store.recipients(MessageId(9999)).await.expect("query").is_empty());
+}
+
+async fn sent_messages_are_listed_newest_first_in_keyset_pages(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let bob = user(&store, "bob@example.com").await;
+    for id in 1..=5 {
+        send(&store, new_message(acme.id, alice.id, id, &["x@example.org"], &[])).await;
+        send(&store, new_message(acme.id, bob.id, 100 + id, &["x@example.org"], &[])).await;
+    }
+    let first = store.sent_messages(alice.id, None, 2).await.expect("page 1");
+    assert_eq!(ids(&first), [5, 4]);
+    assert!(first.iter().all(|m| m.sender_email.as_str() == "alice@example.com"));
+    let second = store
+        .sent_messages(alice.id, first.last().map(|m| m.id), 2)
+        .await
+        .expect("page 2");
+    assert_eq!(ids(&second), [3, 2]);
+    let third = store
+        .sent_messages(alice.id, second.last().map(|m| m.id), 2)
+        .await
+        .expect("page 3");
+    assert_eq!(ids(&third), [1]);
+    let after_last = store
+        .sent_messages(alice.id, third.last().map(|m| m.id), 2)
+        .await
+        .expect("page 4");
+    assert!(after_last.is_empty());
+    let bobs = store.sent_messages(bob.id, None, 10).await.expect("bob's");
+    assert_eq!(ids(&bobs), [105, 104, 103, 102, 101]);
+}
+
+async fn received_messages_are_those_addressed_to_the_reader_newest_first(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let (dora, other) = sender(&store, "dora@example.com", 2_000_000).await;
+    send(&store, new_message(acme.id, alice.id, 1, &["carol@example.net"], &[])).await;
+    send(&store, new_message(acme.id, alice.id, 2, &["bob@example.org"], &[])).await;
+    send(
+        &store,
+        new_message(other.id, dora.id, 3, &["bob@example.org"], &["carol@example.net"]),
+    )
+    .await;
+    send(
+        &store,
+        new_message(acme.id, alice.id, 4, &["erin@example.org"], &["carol@example.net"]),
+    )
+    .await;
+
+    let carol = email("carol@example.net");
+    let all = store.received_messages(&carol, None, 10).await.expect("listed");
+    assert_eq!(ids(&all), [4, 3, 1], "To and Cc, from every account");
+    assert_eq!(all[1].sender_email.as_str(), "dora@example.com");
+    let page = store.received_messages(&carol, None, 2).await.expect("page 1");
+    assert_eq!(ids(&page), [4, 3]);
+    let next = store
+        .received_messages(&carol, page.last().map(|m| m.id), 2)
+        .await
+        .expect("page 2");
+    assert_eq!(ids(&next), [1]);
+    assert!(
+        store
+            .received_messages(&email("nobody@example.org"), None, 10)
+            .await
+            .expect("listed")
+            .is_empty()
+    );
+}
+
+async fn account_messages_show_every_sender_of_that_account_only(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let bob = user(&store, "bob@example.com").await;
+    let (dora, other) = sender(&store, "dora@example.com", 2_000_000).await;
+    send(&store, new_message(acme.id, alice.id, 1, &["x@example.org"], &[])).await;
+    send(&store, new_message(other.id, dora.id, 2, &["x@example.org"], &[])).await;
+    send(&store, new_message(acme.id, bob.id, 3, &["x@example.org"], &[])).await;
+    send(&store, new_message(acme.id, alice.id, 4, &["x@example.org"], &[])).await;
+
+    let page = store.account_messages(acme.id, None, 2).await.expect("page 1");
+    assert_eq!(ids(&page), [4, 3]);
+    assert_eq!(page[1].sender_email.as_str(), "bob@example.com");
+    let next = store
+        .account_messages(acme.id, page.last().map(|m| m.id), 2)
+        .await
+        .expect("page 2");
+    assert_eq!(ids(&next), [1]);
+    let theirs = store.account_messages(other.id, None, 10).await.expect("other");
+    assert_eq!(ids(&theirs), [2]);
+}
+
+async fn first_opening_is_recorded_once_and_queues_one_receipt(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let stored = send(
+        &store,
+        new_message(acme.id, alice.id, 1, &["bob@example.org", "carol@example.net"], &[]),
+    )
+    .await;
+    let before = store.outbox_pending().await.expect("counted");
+    let bob = email("bob@example.org");
+    let receipt = || Some(mail(MailKind::ReadReceipt, "alice@example.com", Some(stored.id)));
+
+    let opened_at = T0.plus_seconds(100);
+    let first = store
+        .mark_opened(stored.id, &bob, opened_at, receipt(), event("message.opened", "1"))
+        .await
+        .expect("recorded");
+    assert!(first, "the first opening is reported as such");
+    let again = store
+        .mark_opened(
+            stored.id,
+            &bob,
+            T0.plus_seconds(200),
+            receipt(),
+            event("message.opened", "2"),
+        )
+        .await
+        .expect("recorded");
+    assert!(!again, "a second opening is not the first");
+
+    assert_eq!(
+        store.outbox_pending().await.expect("counted"),
+        before + 1,
+        "one receipt only"
+    );
+    let recipients = store.recipients(stored.id).await.expect("recipients");
+    assert_eq!(recipients[0].opened_at, Some(opened_at), "the first time is kept");
+    assert_eq!(recipients[1].opened_at, None, "carol has not opened it");
+    assert_eq!(recent_actions(&store, 2).await, ["message.opened", "message.opened"]);
+
+    let claimed = store
+        .claim_outbox(T0.plus_seconds(300), T0.plus_seconds(360), 10)
+        .await
+        .expect("claimed");
+    let receipts: Vec<_> = claimed.iter().filter(|i| i.kind == MailKind::ReadReceipt).collect();
+    assert_eq!(receipts.len(), 1);
+    assert_eq!(receipts[0].to.as_str(), "alice@example.com");
+    assert_eq!(receipts[0].message, Some(stored.id));
+
+    let carol_first = store
+        .mark_opened(
+            stored.id,
+            &email("carol@example.net"),
+            T0.plus_seconds(400),
+            None,
+            event("message.opened", "3"),
+        )
+        .await
+        .expect("recorded");
+    assert!(carol_first, "each recipient has their own first opening");
+}
+
+async fn opening_by_someone_not_a_recipient_changes_nothing_but_is_audited(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let stored = send(&store, new_message(acme.id, alice.id, 1, &["bob@example.org"], &[])).await;
+    let before = store.outbox_pending().await.expect("counted");
+    let first = store
+        .mark_opened(
+            stored.id,
+            &email("alice@example.com"),
+            T0,
+            Some(mail(MailKind::ReadReceipt, "alice@example.com", None)),
+            event("message.viewed_by_sender", "1"),
+        )
+        .await
+        .expect("recorded");
+    assert!(!first);
+    assert_eq!(store.outbox_pending().await.expect("counted"), before, "no receipt");
+    assert_eq!(recent_actions(&store, 1).await, ["message.viewed_by_sender"]);
+    assert!(
+        store.recipients(stored.id).await.expect("recipients")[0]
+            .opened_at
+            .is_none()
+    );
+}
+
+async fn opening_an_unknown_message_is_not_found(store: SqlStore) {
+    let result = store
+        .mark_opened(
+            MessageId(9999),
+            &email("bob@example.org"),
+            T0,
+            None,
+            event("message.opened", "x"),
+        )
+        .await;
+    assert!(matches!(result, Err(DomainError::NotFound)), "{result:?}");
+    assert!(recent_actions(&store, 1).await.is_empty(), "nothing was audited");
+}
+
+async fn lock_with_reason_and_unlock_round_trip_with_audit(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let stored = send(&store, new_message(acme.id, alice.id, 1, &["bob@example.org"], &[])).await;
+    let locked_at = T0.plus_seconds(60);
+    store
+        .set_lock(
+            stored.id,
+            Some((locked_at, "Sent to the wrong person — please delete".to_owned())),
+            event("message.locked", "1"),
+        )
+        .await
+        .expect("locked");
+    let locked = store.message(&public_id(1)).await.expect("found");
+    assert_eq!(locked.locked_at, Some(locked_at));
+    assert_eq!(
+        locked.lock_reason.as_deref(),
+        Some("Sent to the wrong person — please delete")
+    );
+
+    store
+        .set_lock(stored.id, None, event("message.unlocked", "1"))
+        .await
+        .expect("unlocked");
+    let unlocked = store.message(&public_id(1)).await.expect("found");
+    assert_eq!(unlocked.locked_at, None);
+    assert_eq!(unlocked.lock_reason, None);
+    assert!(unlocked.wrapped_dek.is_some(), "locking never touches the key");
+    assert_eq!(recent_actions(&store, 2).await, ["message.unlocked", "message.locked"]);
+}
+
+async fn expiry_is_set_moved_and_removed(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let stored = send(&store, new_message(acme.id, alice.id, 1, &["bob@example.org"], &[])).await;
+    let at = T0.plus_seconds(3600);
+    store
+        .set_expiry(stored.id, Some(at), event("message.expiry_set", "1"))
+        .await
+        .expect("set");
+    let found = store.message_by_id(stored.id).await.expect("found");
+    assert_eq!(found.expires_at, Some(at));
+    assert!(!found.expired(Timestamp(at.0 - 1)));
+    assert!(found.expired(at));
+
+    let later = at.plus_seconds(86_400);
+    store
+        .set_expiry(stored.id, Some(later), event("message.expiry_extended", "1"))
+        .await
+        .expect("moved");
+    assert_eq!(
+        store.message_by_id(stored.id).await.expect("found").expires_at,
+        Some(later)
+    );
+    store
+        .set_expiry(stored.id, None, event("message.expiry_removed", "1"))
+        .await
+        .expect("removed");
+    assert_eq!(store.message_by_id(stored.id).await.expect("found").expires_at, None);
+    assert_eq!(
+        recent_actions(&store, 3).await,
+        [
+            "message.expiry_removed",
+            "message.expiry_extended",
+            "message.expiry_set"
+        ]
+    );
+}
+
+async fn locking_or_expiring_an_unknown_message_is_not_found_and_not_audited(store: SqlStore) {
+    let locked = store
+        .set_lock(
+            MessageId(9999),
+            Some((T0, "why".to_owned())),
+            event("message.locked", "x"),
+        )
+        .await;
+    assert!(matches!(locked, Err(DomainError::NotFound)), "{locked:?}");
+    let expired = store
+        .set_expiry(MessageId(9999), Some(T0), event("message.expiry_set", "x"))
+        .await;
+    assert!(matches!(expired, Err(DomainError::NotFound)), "{expired:?}");
+    assert!(recent_actions(&store, 1).await.is_empty());
+}
+
+async fn shredding_destroys_only_keys_of_messages_expired_before_the_cutoff(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    for (id, expires) in [(1, Some(10)), (2, Some(20)), (3, None), (4, Some(100)), (5, Some(50))] {
+        let mut message = new_message(acme.id, alice.id, id, &["bob@example.org"], &[]);
+        message.expires_at = expires.map(|s| T0.plus_seconds(s));
+        send(&store, message).await;
+    }
+    let cutoff = T0.plus_seconds(50);
+    let mut shredded = store.shred_expired(cutoff, 100).await.expect("shredded");
+    shredded.sort_by_key(|p| p.0);
+    assert_eq!(
+        shredded,
+        [public_id(1), public_id(2)],
+        "expiry exactly at the cutoff is kept"
+    );
+    for (id, has_key) in [(1, false), (2, false), (3, true), (4, true), (5, true)] {
+        let message = store.message(&public_id(id)).await.expect("the row stays");
+        assert_eq!(message.wrapped_dek.is_some(), has_key, "message {id}");
+        assert_eq!(message.sealed_subject.len(), 6, "only the key goes");
+    }
+    assert!(store.shred_expired(cutoff, 100).await.expect("again").is_empty());
+    let later = store.shred_expired(T0.plus_seconds(1000), 100).await.expect("later");
+    let mut later: Vec<u8> = later.iter().map(|p| p.0[0]).collect();
+    later.sort_unstable();
+    assert_eq!(later, [4, 5], "a message without expiry is never shredded");
+}
+
+async fn shredding_respects_its_limit_and_never_reports_a_message_twice(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    for id in 1..=5 {
+        let mut message = new_message(acme.id, alice.id, id, &["bob@example.org"], &[]);
+        message.expires_at = Some(T0.plus_seconds(i64::from(id)));
+        send(&store, message).await;
+    }
+    let cutoff = T0.plus_seconds(100);
+    let first = store.shred_expired(cutoff, 2).await.expect("batch 1");
+    assert_eq!(first, [public_id(1), public_id(2)], "oldest expiry first");
+    let (a, b) = tokio::join!(store.shred_expired(cutoff, 2), store.shred_expired(cutoff, 2));
+    let mut rest: Vec<u8> = a
+        .expect("batch a")
+        .into_iter()
+        .chain(b.expect("batch b"))
+        .map(|p| p.0[0])
+        .collect();
+    rest.sort_unstable();
+    let last = store.shred_expired(cutoff, 2).await.expect("batch 3");
+    rest.extend(last.iter().map(|p| p.0[0]));
+    rest.sort_unstable();
+    assert_eq!(rest, [3, 4, 5], "every message once, none twice");
+}

@@ -1,0 +1,459 @@
+//! The outbox: claiming with leases (also by several workers at once), retries,
+//! permanent failures with their bounce, delivery marking recipients notified, and
+//! the count of mail still to send.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use sealpost_domain::error::DomainError;
+use sealpost_domain::messages::{MailKind, MessageStore, NewOutboxItem, OutboxItem};
+use sealpost_domain::types::{Locale, Timestamp};
+use sealpost_storage::{Backend, SqlStore};
+
+use crate::messages::{count_rows, mail, new_message, notification, sender};
+use crate::support::{T0, email, on_both_backends, run};
+
+on_both_backends!(
+    enqueued_mail_is_claimed_oldest_first_up_to_the_limit_with_its_content,
+    claimed_rows_are_not_claimed_again_while_their_lease_runs,
+    row_whose_lease_ran_out_is_claimed_again_with_one_more_attempt,
+    mail_is_not_claimed_before_its_time,
+    retried_row_waits_for_its_next_attempt_and_keeps_the_error,
+    concurrent_claims_never_return_the_same_row,
+    failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it,
+    failing_an_unknown_row_queues_no_bounce,
+    late_report_from_a_worker_whose_lease_ran_out_does_not_resend_delivered_mail,
+    delivering_a_notification_marks_its_recipient_notified,
+    delivering_other_mail_of_a_message_leaves_recipients_unnotified,
+    pending_count_covers_pending_and_sending_rows_only,
+    enqueueing_nothing_is_harmless,
+);
+
+/// The Postgres-only proof that a claim skips locked rows instead of waiting.
+#[tokio::test]
+async fn postgres_claim_passes_over_a_row_another_worker_holds_without_waiting() {
+    run(
+        Backend::Postgres,
+        claim_passes_over_a_row_another_worker_holds_without_waiting,
+    )
+    .await;
+}
+
+fn item(to: &str, created_at: Timestamp) -> NewOutboxItem {
+    let mut item = mail(MailKind::Activation, to, None);
+    item.created_at = created_at;
+    item
+}
+
+/// Queues `n` activation mails to `user<i>@example.org`, created one second apart.
+async fn queue(store: &SqlStore, n: i64) {
+    let items = (0..n)
+        .map(|i| item(&format!("user{i}@example.org"), T0.plus_seconds(i)))
+        .collect();
+    store.enqueue(items).await.expect("queued");
+}
+
+fn recipients_of(items: &[OutboxItem]) -> Vec<String> {
+    items.iter().map(|i| i.to.as_str().to_owned()).collect()
+}
+
+async fn enqueued_mail_is_claimed_oldest_first_up_to_the_limit_with_its_content(store: SqlStore) {
+    let mut bounced = item("bob@example.org", T0);
+    bounced.bounce_to = Some((email("alice@example.com"), Locale::Fr));
+    bounced.mail.raw = vec![b'X', 0x00, 0xff, b'\r', b'\n'];
+    store
+        .enqueue(vec![
+            bounced,
+            item("carol@example.net", T0),
+            item("dave@example.org", T0),
+        ])
+        .await
+        .expect("queued");
+
+    let now = T0.plus_seconds(1);
+    let claimed = store.claim_outbox(now, now.plus_seconds(60), 2).await.expect("claimed");
+    assert_eq!(recipients_of(&claimed), ["bob@example.org", "carol@example.net"]);
+    let first = &claimed[0];
+    assert_eq!(first.kind, MailKind::Activation);
+    assert_eq!(first.message_id_header, "activation.bob@example.org@sealpost.test");
+    assert_eq!(
+        first.raw,
+        [b'X', 0x00, 0xff, b'\r', b'\n'],
+        "raw bytes survive unchanged"
+    );
+    assert_eq!(first.message, None);
+    assert_eq!(
+        first.bounce_to.as_ref().map(|(to, locale)| (to.as_str(), *locale)),
+        Some(("alice@example.com", Locale::Fr))
+    );
+    assert_eq!(first.attempts, 1, "claiming counts an attempt");
+    assert_eq!(first.created_at, T0);
+    assert_eq!(claimed[1].bounce_to, None);
+
+    let rest = store
+        .claim_outbox(now, now.plus_seconds(60), 10)
+        .await
+        .expect("claimed");
+    assert_eq!(recipients_of(&rest), ["dave@example.org"]);
+}
+
+async fn claimed_rows_are_not_claimed_again_while_their_lease_runs(store: SqlStore) {
+    queue(&store, 3).await;
+    let now = T0.plus_seconds(10);
+    let lease = now.plus_seconds(60);
+    assert_eq!(store.claim_outbox(now, lease, 10).await.expect("claimed").len(), 3);
+    assert!(store.claim_outbox(now, lease, 10).await.expect("claimed").is_empty());
+    let almost = Timestamp(lease.0 - 1);
+    assert!(
+        store
+            .claim_outbox(almost, almost.plus_seconds(60), 10)
+            .await
+            .expect("claimed")
+            .is_empty(),
+        "the lease holds until its last millisecond"
+    );
+}
+
+async fn row_whose_lease_ran_out_is_claimed_again_with_one_more_attempt(store: SqlStore) {
+    queue(&store, 1).await;
+    let lease = T0.plus_seconds(60);
+    let first = store.claim_outbox(T0, lease, 10).await.expect("claimed");
+    assert_eq!(first[0].attempts, 1);
+    // The worker crashed: nobody reports back. At the end of the lease the row is due.
+    let again = store
+        .claim_outbox(lease, lease.plus_seconds(60), 10)
+        .await
+        .expect("claimed");
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, first[0].id);
+    assert_eq!(again[0].attempts, 2);
+    assert_eq!(
+        again[0].message_id_header, first[0].message_id_header,
+        "a stable Message-ID"
+    );
+    assert_eq!(store.outbox_pending().await.expect("counted"), 1);
+}
+
+async fn mail_is_not_claimed_before_its_time(store: SqlStore) {
+    store
+        .enqueue(vec![item("later@example.org", T0.plus_seconds(30))])
+        .await
+        .expect("queued");
+    assert!(
+        store
+            .claim_outbox(T0, T0.plus_seconds(60), 10)
+            .await
+            .expect("claimed")
+            .is_empty()
+    );
+    let due = store
+        .claim_outbox(T0.plus_seconds(30), T0.plus_seconds(90), 10)
+        .await
+        .expect("claimed");
+    assert_eq!(recipients_of(&due), ["later@example.org"]);
+}
+
+async fn retried_row_waits_for_its_next_attempt_and_keeps_the_error(store: SqlStore) {
+    queue(&store, 1).await;
+    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let id = claimed[0].id;
+    let next = T0.plus_seconds(300);
+    store
+        .outbox_retry(id, next, "451 4.7.1 greylisted, try again later")
+        .await
+        .expect("rescheduled");
+    assert_eq!(store.outbox_pending().await.expect("counted"), 1);
+    let error: Option<String> = sqlx::query_scalar("SELECT last_error FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_one(store.pool())
+        .await
+        .expect("read");
+    assert_eq!(error.as_deref(), Some("451 4.7.1 greylisted, try again later"));
+
+    let early = Timestamp(next.0 - 1);
+    assert!(
+        store
+            .claim_outbox(early, early.plus_seconds(60), 10)
+            .await
+            .expect("claimed")
+            .is_empty(),
+        "not before the next attempt, although the first lease ran out"
+    );
+    let again = store
+        .claim_outbox(next, next.plus_seconds(60), 10)
+        .await
+        .expect("claimed");
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 2);
+
+    let missing = store.outbox_retry(9999, next, "x").await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
+}
+
+async fn concurrent_claims_never_return_the_same_row(store: SqlStore) {
+    const ROWS: i64 = 60;
+    queue(&store, ROWS).await;
+    let now = T0.plus_seconds(ROWS);
+    let lease = now.plus_seconds(600);
+    let worker = |store: SqlStore| async move {
+        let mut mine = Vec::new();
+        loop {
+            let claimed = store.claim_outbox(now, lease, 4).await.expect("claimed");
+            if claimed.is_empty() {
+                return mine;
+            }
+            mine.extend(claimed.into_iter().map(|i| i.id));
+            tokio::task::yield_now().await;
+        }
+    };
+    let (a, b, c) = tokio::join!(worker(store.clone()), worker(store.clone()), worker(store.clone()));
+    let total = a.len() + b.len() + c.len();
+    let distinct: BTreeSet<i64> = a.iter().chain(&b).chain(&c).copied().collect();
+    assert_eq!(total, distinct.len(), "a row was claimed twice: {a:?} {b:?} {c:?}");
+    assert_eq!(
+        i64::try_from(distinct.len()).expect("small"),
+        ROWS,
+        "every row was claimed"
+    );
+
+    let (x, y) = tokio::join!(
+        store.claim_outbox(lease, lease.plus_seconds(60), 100),
+        store.claim_outbox(lease, lease.plus_seconds(60), 100)
+    );
+    let (x, y) = (x.expect("claimed"), y.expect("claimed"));
+    let reclaimed: BTreeSet<i64> = x.iter().chain(&y).map(|i| i.id).collect();
+    assert_eq!(reclaimed.len(), x.len() + y.len(), "expired leases are taken once too");
+    assert_eq!(reclaimed, distinct);
+}
+
+async fn claim_passes_over_a_row_another_worker_holds_without_waiting(store: SqlStore) {
+    queue(&store, 3).await;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM outbox ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .expect("ids");
+    let mut other = store.pool().begin().await.expect("a transaction");
+    sqlx::query("SELECT id FROM outbox WHERE id = $1 FOR UPDATE")
+        .bind(ids[0])
+        .fetch_one(&mut *other)
+        .await
+        .expect("the row is locked");
+
+    let now = T0.plus_seconds(10);
+    let claimed = tokio::time::timeout(
+        Duration::from_secs(5),
+        store.claim_outbox(now, now.plus_seconds(60), 10),
+    )
+    .await
+    .expect("the claim did not wait for the locked row")
+    .expect("claimed");
+    let claimed: Vec<i64> = claimed.iter().map(|i| i.id).collect();
+    assert_eq!(claimed, ids[1..]);
+    other.rollback().await.expect("released");
+    let rest = store
+        .claim_outbox(now, now.plus_seconds(60), 10)
+        .await
+        .expect("claimed");
+    assert_eq!(rest.iter().map(|i| i.id).collect::<Vec<_>>(), ids[..1]);
+}
+
+async fn failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let stored = store
+        .insert_message(
+            new_message(acme.id, alice.id, 1, &["nobody@example.org"], &[]),
+            vec![notification("nobody@example.org")],
+            crate::support::event("message.sent", "1"),
+        )
+        .await
+        .expect("stored");
+    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    assert_eq!(claimed.len(), 1);
+    let mut bounce = mail(MailKind::Bounce, "alice@example.com", Some(stored.id));
+    bounce.created_at = T0.plus_seconds(5);
+    store
+        .outbox_failed(claimed[0].id, "550 5.1.1 no such user", Some(bounce))
+        .await
+        .expect("given up");
+
+    assert_eq!(
+        store.outbox_pending().await.expect("counted"),
+        1,
+        "only the bounce is left"
+    );
+    let later = T0.plus_seconds(3600);
+    let next = store
+        .claim_outbox(later, later.plus_seconds(60), 10)
+        .await
+        .expect("claimed");
+    assert_eq!(next.len(), 1, "the failed row stays failed: {next:?}");
+    assert_eq!(next[0].kind, MailKind::Bounce);
+    assert_eq!(next[0].to.as_str(), "alice@example.com");
+    assert_eq!(next[0].message, Some(stored.id));
+    let status: String = sqlx::query_scalar("SELECT status FROM outbox WHERE id = $1")
+        .bind(claimed[0].id)
+        .fetch_one(store.pool())
+        .await
+        .expect("read");
+    assert_eq!(status, "failed");
+    assert!(
+        store.recipients(stored.id).await.expect("recipients")[0]
+            .notified_at
+            .is_none(),
+        "an undelivered notification notified nobody"
+    );
+
+    let without_bounce = {
+        queue(&store, 1).await;
+        store
+            .claim_outbox(later, later.plus_seconds(60), 10)
+            .await
+            .expect("claimed")
+    };
+    store
+        .outbox_failed(without_bounce[0].id, "550 rejected", None)
+        .await
+        .expect("given up");
+    assert_eq!(
+        store.outbox_pending().await.expect("counted"),
+        1,
+        "no bounce was asked for"
+    );
+}
+
+async fn failing_an_unknown_row_queues_no_bounce(store: SqlStore) {
+    let result = store
+        .outbox_failed(9999, "550", Some(mail(MailKind::Bounce, "alice@example.com", None)))
+        .await;
+    assert!(matches!(result, Err(DomainError::NotFound)), "{result:?}");
+    assert_eq!(store.outbox_pending().await.expect("counted"), 0);
+    assert_eq!(count_rows(&store, "outbox").await, 0);
+}
+
+async fn late_report_from_a_worker_whose_lease_ran_out_does_not_resend_delivered_mail(store: SqlStore) {
+    queue(&store, 1).await;
+    let slow = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let lease_over = T0.plus_seconds(60);
+    let fast = store
+        .claim_outbox(lease_over, lease_over.plus_seconds(60), 10)
+        .await
+        .expect("claimed again");
+    assert_eq!(fast[0].id, slow[0].id);
+    store
+        .outbox_sent(fast[0].id, lease_over.plus_seconds(1))
+        .await
+        .expect("sent");
+
+    store
+        .outbox_retry(slow[0].id, lease_over.plus_seconds(2), "421 timeout")
+        .await
+        .expect("a late retry is accepted");
+    store
+        .outbox_failed(
+            slow[0].id,
+            "554 late",
+            Some(mail(MailKind::Bounce, "alice@example.com", None)),
+        )
+        .await
+        .expect("a late failure is accepted");
+    assert_eq!(
+        store.outbox_pending().await.expect("counted"),
+        0,
+        "nothing to resend, no bounce"
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM outbox WHERE id = $1")
+        .bind(slow[0].id)
+        .fetch_one(store.pool())
+        .await
+        .expect("read");
+    assert_eq!(status, "sent");
+
+    store
+        .outbox_sent(slow[0].id, lease_over.plus_seconds(9))
+        .await
+        .expect("sent twice is harmless");
+    let sent_at: Option<i64> = sqlx::query_scalar("SELECT sent_at FROM outbox WHERE id = $1")
+        .bind(slow[0].id)
+        .fetch_one(store.pool())
+        .await
+        .expect("read");
+    assert_eq!(
+        sent_at,
+        Some(lease_over.plus_seconds(1).0),
+        "the first delivery time stays"
+    );
+    let missing = store.outbox_sent(9999, T0).await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
+}
+
+async fn delivering_a_notification_marks_its_recipient_notified(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let stored = store
+        .insert_message(
+            new_message(acme.id, alice.id, 1, &["bob@example.org"], &["carol@example.net"]),
+            vec![notification("bob@example.org"), notification("carol@example.net")],
+            crate::support::event("message.sent", "1"),
+        )
+        .await
+        .expect("stored");
+    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let to_bob = claimed
+        .iter()
+        .find(|i| i.to.as_str() == "bob@example.org")
+        .expect("bob's notification");
+    let delivered = T0.plus_seconds(2);
+    store.outbox_sent(to_bob.id, delivered).await.expect("sent");
+
+    let recipients = store.recipients(stored.id).await.expect("recipients");
+    assert_eq!(recipients[0].email.as_str(), "bob@example.org");
+    assert_eq!(recipients[0].notified_at, Some(delivered));
+    assert_eq!(recipients[1].notified_at, None, "carol's notification is still out");
+    assert_eq!(store.outbox_pending().await.expect("counted"), 1);
+}
+
+async fn delivering_other_mail_of_a_message_leaves_recipients_unnotified(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let stored = store
+        .insert_message(
+            new_message(acme.id, alice.id, 1, &["bob@example.org"], &[]),
+            vec![],
+            crate::support::event("message.sent", "1"),
+        )
+        .await
+        .expect("stored");
+    store
+        .enqueue(vec![mail(MailKind::ReadReceipt, "bob@example.org", Some(stored.id))])
+        .await
+        .expect("queued");
+    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    store.outbox_sent(claimed[0].id, T0).await.expect("sent");
+    assert_eq!(
+        store.recipients(stored.id).await.expect("recipients")[0].notified_at,
+        None
+    );
+}
+
+async fn pending_count_covers_pending_and_sending_rows_only(store: SqlStore) {
+    assert_eq!(store.outbox_pending().await.expect("counted"), 0);
+    queue(&store, 4).await;
+    assert_eq!(store.outbox_pending().await.expect("counted"), 4);
+    let now = T0.plus_seconds(10);
+    let claimed = store.claim_outbox(now, now.plus_seconds(60), 3).await.expect("claimed");
+    assert_eq!(
+        store.outbox_pending().await.expect("counted"),
+        4,
+        "sending still counts"
+    );
+    store.outbox_sent(claimed[0].id, now).await.expect("sent");
+    store.outbox_failed(claimed[1].id, "550", None).await.expect("failed");
+    store
+        .outbox_retry(claimed[2].id, now.plus_seconds(60), "451")
+        .await
+        .expect("retried");
+    assert_eq!(store.outbox_pending().await.expect("counted"), 2);
+}
+
+async fn enqueueing_nothing_is_harmless(store: SqlStore) {
+    store.enqueue(Vec::new()).await.expect("nothing queued");
+    assert_eq!(store.outbox_pending().await.expect("counted"), 0);
+}

@@ -1,0 +1,357 @@
+//! Composing a secure message: the form, and its multipart submission, whose
+//! attachments are sealed and stored chunk by chunk as they arrive (bounded memory
+//! whatever their size).
+
+use axum::extract::multipart::Field;
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use sealpost_domain::DomainError;
+use sealpost_domain::messages::{MessageOptions, PublicId};
+use sealpost_domain::services::messages::{ComposeRequest, Draft, ReplyKind};
+use sealpost_domain::types::AccountNumber;
+use serde::Deserialize;
+
+use super::portal_page;
+use crate::AppState;
+use crate::auth::see_other_with_flash;
+use crate::context::Signed;
+use crate::error::WebError;
+use crate::flash::Flash;
+use crate::views::{ComposePage, FormError, render, render_status};
+
+/// Text fields are small; only attachments may be large.
+const MAX_TEXT_FIELD: usize = 2 * 1024 * 1024;
+
+/// The compose form accepts the attachment limit plus room for the text fields;
+/// the service itself refuses attachments past its limit with a clear message.
+pub fn body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(1024 * 1024 * 1024)
+}
+
+/// What the form holds besides files.
+#[derive(Debug, Default, Clone)]
+struct ComposeForm {
+    csrf: String,
+    account: String,
+    reply: String,
+    kind: String,
+    to: String,
+    cc: String,
+    subject: String,
+    body: String,
+    allow_reply: bool,
+    allow_reply_all: bool,
+    allow_forward: bool,
+    read_receipt: bool,
+    expires_on: String,
+}
+
+impl ComposeForm {
+    fn request(&self) -> ComposeRequest {
+        ComposeRequest {
+            to: self.to.clone(),
+            cc: self.cc.clone(),
+            subject: self.subject.clone(),
+            body: self.body.clone(),
+            options: MessageOptions {
+                allow_reply: self.allow_reply,
+                allow_reply_all: self.allow_reply_all,
+                allow_forward: self.allow_forward,
+                read_receipt: self.read_receipt,
+            },
+            expires_on: self.expires_on.clone(),
+        }
+    }
+
+    fn reply(&self) -> Option<(PublicId, ReplyKind)> {
+        Some((PublicId::parse(&self.reply)?, ReplyKind::parse(&self.kind)?))
+    }
+}
+
+async fn page(
+    state: &AppState,
+    signed: &Signed,
+    form: &ComposeForm,
+    error: Option<FormError>,
+) -> Result<ComposePage, WebError> {
+    let accounts = state
+        .services
+        .sending_accounts(&signed.actor)
+        .await
+        .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+    let account = if form.account.is_empty() {
+        accounts.first().map(|a| a.number.to_string()).unwrap_or_default()
+    } else {
+        form.account.clone()
+    };
+    let max = state
+        .services
+        .messaging_config()
+        .map(|c| c.max_attachment_bytes)
+        .unwrap_or(0);
+    Ok(ComposePage {
+        page: portal_page(state, signed, signed.visitor.t.get("nav-compose")).await?,
+        accounts,
+        account,
+        to: form.to.clone(),
+        cc: form.cc.clone(),
+        subject: form.subject.clone(),
+        body: form.body.clone(),
+        allow_reply: form.allow_reply,
+        allow_reply_all: form.allow_reply_all,
+        allow_forward: form.allow_forward,
+        read_receipt: form.read_receipt,
+        expires_on: form.expires_on.clone(),
+        reply: form.reply().map(|(id, kind)| (id.to_hex(), kind.as_str().to_owned())),
+        max_attachment_mib: max / (1024 * 1024),
+        error,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct ComposeQuery {
+    #[serde(default)]
+    reply: String,
+    #[serde(default)]
+    kind: String,
+}
+
+/// `GET /portal/compose` (with `?reply=ID&kind=reply|reply_all|forward` for answers).
+pub async fn compose_form(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<ComposeQuery>,
+) -> Result<Response, WebError> {
+    let mut form = ComposeForm {
+        allow_reply: true,
+        allow_reply_all: true,
+        allow_forward: true,
+        ..ComposeForm::default()
+    };
+    if let (Some(id), Some(kind)) = (PublicId::parse(&query.reply), ReplyKind::parse(&query.kind)) {
+        let prefill = state
+            .services
+            .reply_prefill(&signed.actor, &id, kind)
+            .await
+            .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+        form.reply = id.to_hex();
+        form.kind = kind.as_str().to_owned();
+        form.to = prefill.to;
+        form.cc = prefill.cc;
+        form.subject = prefill.subject;
+        form.body = prefill.body;
+    } else {
+        let accounts = state
+            .services
+            .sending_accounts(&signed.actor)
+            .await
+            .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+        if accounts.is_empty() {
+            let error = FormError {
+                field: None,
+                message: signed.visitor.t.get("error-not-a-member"),
+            };
+            return Ok(render_status(
+                StatusCode::FORBIDDEN,
+                &page(&state, &signed, &form, Some(error)).await?,
+            ));
+        }
+    }
+    Ok(render(&page(&state, &signed, &form, None).await?))
+}
+
+async fn text(field: Field<'_>) -> Result<String, ()> {
+    let bytes = field.bytes().await.map_err(|_| ())?;
+    if bytes.len() > MAX_TEXT_FIELD {
+        return Err(());
+    }
+    String::from_utf8(bytes.to_vec()).map_err(|_| ())
+}
+
+/// Why a submission stopped.
+enum Stop {
+    Refused(DomainError),
+    Csrf,
+    Broken,
+}
+
+/// `POST /portal/compose`: reads the form in order, checks the CSRF token before
+/// anything else, streams attachments into the draft, then seals and sends.
+pub async fn send(
+    State(state): State<AppState>,
+    signed: Signed,
+    mut multipart: Multipart,
+) -> Result<Response, WebError> {
+    let visitor = &signed.visitor;
+    let mut form = ComposeForm::default();
+    let mut draft: Option<Draft> = None;
+    let outcome: Result<(), Stop> = async {
+        while let Some(field) = multipart.next_field().await.map_err(|_| Stop::Broken)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name != "csrf" && !visitor.csrf_ok(&form.csrf) {
+                return Err(Stop::Csrf);
+            }
+            match name.as_str() {
+                "csrf" => form.csrf = text(field).await.map_err(|_| Stop::Csrf)?,
+                "attachments" => {
+                    let file_name = field.file_name().unwrap_or_default().to_owned();
+                    if file_name.is_empty() {
+                        continue;
+                    }
+                    if draft.is_none() {
+                        draft = Some(start(&state, &signed, &form).await.map_err(Stop::Refused)?);
+                    }
+                    let Some(current) = draft.as_mut() else {
+                        return Err(Stop::Broken);
+                    };
+                    upload(&state, current, field, &file_name).await?;
+                }
+                other => {
+                    let value = text(field).await.map_err(|_| Stop::Broken)?;
+                    match other {
+                        "account" => form.account = value,
+                        "reply" => form.reply = value,
+                        "kind" => form.kind = value,
+                        "to" => form.to = value,
+                        "cc" => form.cc = value,
+                        "subject" => form.subject = value,
+                        "body" => form.body = value.replace("\r\n", "\n"),
+                        "allow_reply" => form.allow_reply = true,
+                        "allow_reply_all" => form.allow_reply_all = true,
+                        "allow_forward" => form.allow_forward = true,
+                        "read_receipt" => form.read_receipt = true,
+                        "expires_on" => form.expires_on = value,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if !visitor.csrf_ok(&form.csrf) {
+            return Err(Stop::Csrf);
+        }
+        Ok(())
+    }
+    .await;
+
+    let refusal = match outcome {
+        Ok(()) => {
+            let draft = match draft.take() {
+                Some(draft) => draft,
+                None => match start(&state, &signed, &form).await {
+                    Ok(draft) => draft,
+                    Err(error) => return refused(&state, &signed, &form, error).await,
+                },
+            };
+            match state
+                .services
+                .send_draft(draft, &form.request(), Some(&visitor.client))
+                .await
+            {
+                Ok(message) => {
+                    let flash = Flash::new("flash-message-sent", &[]);
+                    return Ok(see_other_with_flash(
+                        &state,
+                        &format!("/portal/sent/{}", message.public_id),
+                        &flash,
+                    ));
+                }
+                Err((draft, error)) => {
+                    state.services.discard_draft(draft).await;
+                    error
+                }
+            }
+        }
+        Err(stop) => {
+            if matches!(stop, Stop::Refused(_)) {
+                drain(&mut multipart).await;
+            }
+            if let Some(draft) = draft.take() {
+                state.services.discard_draft(draft).await;
+            }
+            match stop {
+                Stop::Csrf => return Err(WebError::Csrf(visitor.locale)),
+                Stop::Refused(error) => error,
+                Stop::Broken => {
+                    DomainError::invalid("attachments", sealpost_domain::ValidationError::AttachmentsTooLarge)
+                }
+            }
+        }
+    };
+    refused(&state, &signed, &form, refusal).await
+}
+
+async fn refused(
+    state: &AppState,
+    signed: &Signed,
+    form: &ComposeForm,
+    error: DomainError,
+) -> Result<Response, WebError> {
+    let visitor = &signed.visitor;
+    let message = match error.validation() {
+        Some(v) => visitor.t.get(v.message_id()),
+        None => return Err(WebError::from_domain(visitor.locale, error)),
+    };
+    let field = match &error {
+        DomainError::Invalid { field, .. } => Some(*field),
+        _ => None,
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(render_status(
+        status,
+        &page(state, signed, form, Some(FormError { field, message })).await?,
+    ))
+}
+
+async fn start(state: &AppState, signed: &Signed, form: &ComposeForm) -> Result<Draft, DomainError> {
+    match form.reply() {
+        Some((id, kind)) => state
+            .services
+            .start_reply(&signed.actor, &id, kind)
+            .await
+            .map(|(draft, _)| draft),
+        None => {
+            let account = AccountNumber::parse(&form.account);
+            state.services.start_draft(&signed.actor, account).await
+        }
+    }
+}
+
+async fn upload(state: &AppState, draft: &mut Draft, mut field: Field<'_>, file_name: &str) -> Result<(), Stop> {
+    let content_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
+    let mut upload = state
+        .services
+        .add_attachment(draft, file_name, &content_type)
+        .await
+        .map_err(Stop::Refused)?;
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                if let Err(error) = upload.push(&chunk).await {
+                    upload.abort().await;
+                    return Err(Stop::Refused(error));
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                upload.abort().await;
+                return Err(Stop::Broken);
+            }
+        }
+    }
+    upload.finish(draft).await.map_err(Stop::Refused)
+}
+
+/// Reads and discards the rest of a refused upload (up to 256 MiB), so the browser,
+/// still sending, receives the refusal page instead of a reset connection.
+async fn drain(multipart: &mut Multipart) {
+    let mut left: usize = 256 * 1024 * 1024;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(chunk)) = field.chunk().await {
+            left = left.saturating_sub(chunk.len());
+            if left == 0 {
+                return;
+            }
+        }
+    }
+}

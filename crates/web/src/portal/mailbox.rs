@@ -1,0 +1,260 @@
+//! Inbox, sent messages, and the sender's control of a sent message (lock with a
+//! reason, unlock, set/extend/remove the expiration). Administrators reach the same
+//! controls from the account's Messages tab (`admin::messages`).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use sealpost_domain::DomainError;
+use sealpost_domain::messages::{MessageId, PublicId};
+use sealpost_domain::policy::Actor;
+use sealpost_domain::services::messages::{MESSAGES_PER_PAGE, MessageSummary, expiry_field};
+use serde::Deserialize;
+
+use super::portal_page;
+use crate::AppState;
+use crate::auth::see_other_with_flash;
+use crate::context::{CsrfForm, Signed, Visitor};
+use crate::error::WebError;
+use crate::flash::Flash;
+use crate::views::{FormError, MailboxPage, MessageRow, Page, TrackingPage, render, render_status};
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    before: Option<i64>,
+}
+
+fn next_before(summaries: &[MessageSummary]) -> Option<String> {
+    (summaries.len() == usize::try_from(MESSAGES_PER_PAGE).unwrap_or(usize::MAX))
+        .then(|| summaries.last().map(|s| s.message.id.0.to_string()))
+        .flatten()
+}
+
+/// `GET /portal/inbox`.
+pub async fn inbox(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let summaries = state
+        .services
+        .received_messages(&signed.actor, query.before.map(MessageId))
+        .await
+        .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+    Ok(render(&MailboxPage {
+        page: portal_page(&state, &signed, signed.visitor.t.get("nav-inbox")).await?,
+        which: "inbox",
+        next_before: next_before(&summaries),
+        rows: summaries.iter().map(MessageRow::from_summary).collect(),
+    }))
+}
+
+/// `GET /portal/sent`.
+pub async fn sent(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let summaries = state
+        .services
+        .sent_messages(&signed.actor, query.before.map(MessageId))
+        .await
+        .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+    Ok(render(&MailboxPage {
+        page: portal_page(&state, &signed, signed.visitor.t.get("nav-sent")).await?,
+        which: "sent",
+        next_before: next_before(&summaries),
+        rows: summaries.iter().map(MessageRow::from_summary).collect(),
+    }))
+}
+
+/// The tracking page of a message for whoever manages it.
+pub(crate) fn tracking_page(
+    visitor: &Visitor,
+    page: Page,
+    summary: &MessageSummary,
+    base: String,
+    back: (String, String),
+    error: Option<FormError>,
+) -> TrackingPage {
+    TrackingPage {
+        page,
+        row: MessageRow::from_summary(summary),
+        base,
+        lock_reason: summary.message.lock_reason.clone().unwrap_or_default(),
+        expires_on: expiry_field(summary.message.expires_at),
+        back,
+        error: error.map(|e| FormError {
+            field: e.field,
+            message: e.message,
+        }),
+    }
+    .with_title(visitor)
+}
+
+impl TrackingPage {
+    fn with_title(mut self, visitor: &Visitor) -> Self {
+        self.page.title = visitor.t.get("tracking-title");
+        self
+    }
+}
+
+fn parse_id(visitor: &Visitor, raw: &str) -> Result<PublicId, WebError> {
+    PublicId::parse(raw).ok_or_else(|| visitor.not_found())
+}
+
+async fn sender_page(
+    state: &AppState,
+    signed: &Signed,
+    id: &PublicId,
+    error: Option<FormError>,
+) -> Result<TrackingPage, WebError> {
+    let summary = state
+        .services
+        .managed_message(&signed.actor, id)
+        .await
+        .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+    if summary.message.sender_id != signed.actor.id() {
+        return Err(signed.visitor.not_found());
+    }
+    let page = portal_page(state, signed, String::new()).await?;
+    let back = ("/portal/sent".to_owned(), signed.visitor.t.get("nav-sent"));
+    Ok(tracking_page(
+        &signed.visitor,
+        page,
+        &summary,
+        format!("/portal/sent/{id}"),
+        back,
+        error,
+    ))
+}
+
+/// `GET /portal/sent/{id}`: recipients, who opened, and the controls.
+pub async fn show_sent(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&signed.visitor, &id)?;
+    Ok(render(&sender_page(&state, &signed, &id, None).await?))
+}
+
+#[derive(Deserialize, Default)]
+pub struct LockForm {
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExpiryForm {
+    #[serde(default)]
+    expires_on: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoFields {}
+
+/// A control action's outcome for the page at `back_to`.
+pub(crate) enum Control {
+    Lock(String),
+    Unlock,
+    Expiry(String),
+}
+
+/// Applies a control; `Ok(None)` on success, `Ok(Some(error))` for a refusal to show.
+pub(crate) async fn apply(
+    state: &AppState,
+    actor: &Actor,
+    visitor: &Visitor,
+    id: &PublicId,
+    control: Control,
+) -> Result<Option<FormError>, WebError> {
+    let result = match control {
+        Control::Lock(reason) => {
+            state
+                .services
+                .lock_message(actor, id, Some(&reason), Some(&visitor.client))
+                .await
+        }
+        Control::Unlock => {
+            state
+                .services
+                .lock_message(actor, id, None, Some(&visitor.client))
+                .await
+        }
+        Control::Expiry(date) => {
+            state
+                .services
+                .set_message_expiry(actor, id, &date, Some(&visitor.client))
+                .await
+        }
+    };
+    match result {
+        Ok(_) => Ok(None),
+        Err(DomainError::Invalid { field, error }) => Ok(Some(FormError {
+            field: Some(field),
+            message: visitor.t.get(error.message_id()),
+        })),
+        Err(error) => Err(WebError::from_domain(visitor.locale, error)),
+    }
+}
+
+async fn control(
+    state: AppState,
+    signed: Signed,
+    id: String,
+    control: Control,
+    flash: &'static str,
+) -> Result<Response, WebError> {
+    let id = parse_id(&signed.visitor, &id)?;
+    // Only the sender uses the portal's controls; administrators use the account's.
+    sender_page(&state, &signed, &id, None).await?;
+    match apply(&state, &signed.actor, &signed.visitor, &id, control).await? {
+        None => Ok(see_other_with_flash(
+            &state,
+            &format!("/portal/sent/{id}"),
+            &Flash::new(flash, &[]),
+        )),
+        Some(error) => Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &sender_page(&state, &signed, &id, Some(error)).await?,
+        )),
+    }
+}
+
+/// `POST /portal/sent/{id}/lock`.
+pub async fn lock(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<LockForm>,
+) -> Result<Response, WebError> {
+    control(state, signed, id, Control::Lock(form.reason), "flash-message-locked").await
+}
+
+/// `POST /portal/sent/{id}/unlock`.
+pub async fn unlock(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, WebError> {
+    control(state, signed, id, Control::Unlock, "flash-message-unlocked").await
+}
+
+/// `POST /portal/sent/{id}/expiry`.
+pub async fn set_expiry(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<ExpiryForm>,
+) -> Result<Response, WebError> {
+    control(
+        state,
+        signed,
+        id,
+        Control::Expiry(form.expires_on),
+        "flash-message-expiry",
+    )
+    .await
+}

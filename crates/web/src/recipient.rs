@@ -1,0 +1,676 @@
+//! What a recipient meets: the envelope's "Open Online", the message page,
+//! attachments, registration and activation, and the forgotten-password path.
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /envelope/open` | the envelope's button (the one cross-site POST accepted: it grants nothing) |
+//! | `GET /m/{id}` | the message, or login / registration for who is not logged in |
+//! | `GET/POST /m/{id}/attachments/{part}` | an attachment (POST re-sends an envelope's payload) |
+//! | `GET/POST /register` | a recipient registers |
+//! | `GET/POST /activate` | the activation link (GET shows a button, so link scanners spend nothing) |
+//! | `GET/POST /password/forgot`, `GET/POST /password/reset` | reset by email |
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Form, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use sealpost_domain::DomainError;
+use sealpost_domain::messages::{PublicId, RecipientKind};
+use sealpost_domain::policy::Actor;
+use sealpost_domain::services::messages::{
+    OpenFailure, OpenedMessage, RegisterRequest, RegistrationState, ReplyKind, Unavailable, safe_next,
+};
+use sealpost_domain::types::{EmailAddress, Locale};
+use serde::Deserialize;
+
+use crate::auth::see_other;
+use crate::context::{CsrfForm, Visitor};
+use crate::error::WebError;
+use crate::views::{
+    Area, AttachmentRow, ForgotPage, FormError, MessagePage, NoticeForm, NoticePage, RegisterPage, ResetPage,
+    UnavailablePage, human_size, render, render_status,
+};
+use crate::{AppState, cookies};
+
+/// Envelopes carry sealed payloads of up to ~10 MiB, base64-encoded.
+const ENVELOPE_POST_LIMIT: usize = 32 * 1024 * 1024;
+
+/// The recipient's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/envelope/open",
+            post(open_envelope).layer(DefaultBodyLimit::max(ENVELOPE_POST_LIMIT)),
+        )
+        .route("/m/{id}", get(show_message))
+        .route(
+            "/m/{id}/attachments/{part}",
+            get(download_attachment)
+                .post(download_posted_attachment)
+                .layer(DefaultBodyLimit::max(ENVELOPE_POST_LIMIT)),
+        )
+        .route("/register", get(register_form).post(register))
+        .route("/activate", get(activation_form).post(activate))
+        .route("/password/forgot", get(forgot_form).post(forgot))
+        .route("/password/reset", get(reset_form).post(reset))
+}
+
+fn parse_id(visitor: &Visitor, raw: &str) -> Result<PublicId, WebError> {
+    PublicId::parse(raw).ok_or_else(|| visitor.not_found())
+}
+
+fn signed_actor(visitor: &Visitor) -> Option<Actor> {
+    match &visitor.session {
+        Some((session, user)) if session.kind == sealpost_domain::model::SessionKind::Full => {
+            Some(Actor { user: user.clone() })
+        }
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+struct EnvelopeForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    recipient: String,
+    #[serde(default)]
+    payload: String,
+}
+
+/// The envelope's "Open Online". Accepted from any origin: it carries only what the
+/// envelope holds (ciphertext) and grants nothing by itself.
+async fn open_envelope(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<EnvelopeForm>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&visitor, &form.id)?;
+    let payload = STANDARD.decode(form.payload.trim()).ok().filter(|p| !p.is_empty());
+    if let (Some(actor), Some(payload)) = (signed_actor(&visitor), payload.as_deref()) {
+        // Envelope-only messages exist nowhere else: open from the posted payload.
+        let message = state
+            .services
+            .message_mode(&id)
+            .await
+            .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+        if !message.stores_payload() {
+            return show_opened(&state, &visitor, &actor, &id, Some(payload)).await;
+        }
+    }
+    let recipient = EmailAddress::parse(&form.recipient)
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    let to = if recipient.is_empty() {
+        format!("/m/{id}")
+    } else {
+        format!("/m/{id}?r={}", url_encode(&recipient))
+    };
+    Ok(see_other(&to, &[]))
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+struct MessageQuery {
+    #[serde(default)]
+    r: String,
+}
+
+async fn show_message(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(query): Query<MessageQuery>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&visitor, &id)?;
+    let next = format!("/m/{id}");
+    match &visitor.session {
+        Some((session, _)) if session.kind != sealpost_domain::model::SessionKind::Full => {
+            Ok(see_other("/password", &[]))
+        }
+        Some(_) => match signed_actor(&visitor) {
+            Some(actor) => show_opened(&state, &visitor, &actor, &id, None).await,
+            None => Err(visitor.not_found()),
+        },
+        None => {
+            // Not logged in: a registered recipient logs in, a new one registers.
+            if let Ok(email) = EmailAddress::parse(&query.r) {
+                let registration = state
+                    .services
+                    .registration_state(&email)
+                    .await
+                    .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+                if registration == RegistrationState::MayRegister {
+                    return Ok(render(&register_page(
+                        &visitor,
+                        email.to_string(),
+                        next,
+                        None,
+                        Default::default(),
+                    )));
+                }
+                return Ok(see_other(
+                    &format!(
+                        "/portal/login?next={}&email={}",
+                        url_encode(&next),
+                        url_encode(email.as_str())
+                    ),
+                    &[],
+                ));
+            }
+            Ok(see_other(&format!("/portal/login?next={}", url_encode(&next)), &[]))
+        }
+    }
+}
+
+async fn show_opened(
+    state: &AppState,
+    visitor: &Visitor,
+    actor: &Actor,
+    id: &PublicId,
+    posted: Option<&[u8]>,
+) -> Result<Response, WebError> {
+    match state
+        .services
+        .open_message(actor, id, posted, Some(&visitor.client))
+        .await
+    {
+        Ok(opened) => Ok(render(&message_page(visitor, &opened, posted))),
+        Err(OpenFailure::Unavailable(why)) => Ok(render_status(StatusCode::GONE, &unavailable_page(visitor, why))),
+        Err(OpenFailure::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
+    }
+}
+
+fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>) -> MessagePage {
+    let list = |kind: RecipientKind| {
+        opened
+            .recipients
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.email.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut page = visitor.page(Area::Portal, opened.content.subject.clone());
+    page.is_admin_nav = false;
+    MessagePage {
+        page,
+        id: opened.message.public_id.to_hex(),
+        subject: opened.content.subject.clone(),
+        sender_name: opened.sender.full_name(),
+        sender_email: opened.sender.email.to_string(),
+        to: list(RecipientKind::To),
+        cc: list(RecipientKind::Cc),
+        sent: opened.message.created_at.display_utc(),
+        body: opened.content.body.clone(),
+        attachments: opened
+            .content
+            .attachments
+            .iter()
+            .map(|a| AttachmentRow {
+                part: a.part,
+                name: a.name.clone(),
+                size: human_size(a.size),
+            })
+            .collect(),
+        payload: posted.map(|p| STANDARD.encode(p)),
+        can_reply: opened.allows(ReplyKind::Reply),
+        can_reply_all: opened.allows(ReplyKind::ReplyAll),
+        can_forward: opened.allows(ReplyKind::Forward),
+        viewer_is_sender: opened.viewer_is_sender,
+    }
+}
+
+fn unavailable_page(visitor: &Visitor, why: Unavailable) -> UnavailablePage {
+    let t = &visitor.t;
+    let (title, explanation, reason, sender) = match why {
+        Unavailable::Locked { reason, sender } => (
+            t.get("unavailable-locked-title"),
+            t.get("unavailable-locked"),
+            Some(reason),
+            sender,
+        ),
+        Unavailable::Expired { at, sender } => (
+            t.get("unavailable-expired-title"),
+            t.get_with(
+                "unavailable-expired",
+                &[("date", sealpost_i18n::Arg::Text(&at.display_utc()))],
+            ),
+            None,
+            sender,
+        ),
+        Unavailable::NeedsEnvelope { sender } => (
+            t.get("unavailable-envelope-title"),
+            t.get("unavailable-envelope"),
+            None,
+            sender,
+        ),
+    };
+    UnavailablePage {
+        page: visitor.page(Area::Portal, title),
+        explanation,
+        reason,
+        sender: sender.to_string(),
+    }
+}
+
+async fn stream_attachment(
+    state: &AppState,
+    visitor: &Visitor,
+    id: &str,
+    part: &str,
+    posted: Option<&[u8]>,
+) -> Result<Response, WebError> {
+    let Some(actor) = signed_actor(visitor) else {
+        return Ok(see_other(
+            &format!("/portal/login?next={}", url_encode(&format!("/m/{id}"))),
+            &[],
+        ));
+    };
+    let id = parse_id(visitor, id)?;
+    let part: u32 = part.parse().map_err(|_| visitor.not_found())?;
+    let download = match state.services.open_attachment(&actor, &id, part, posted).await {
+        Ok(download) => download,
+        Err(OpenFailure::Unavailable(why)) => {
+            return Ok(render_status(StatusCode::GONE, &unavailable_page(visitor, why)));
+        }
+        Err(OpenFailure::Domain(e)) => return Err(WebError::from_domain(visitor.locale, e)),
+    };
+    let meta = download.meta.clone();
+    let stream = futures_util::stream::unfold(Some(download), |state| async move {
+        let mut download = state?;
+        match download.next_chunk().await {
+            Ok(Some(chunk)) => Some((Ok(axum::body::Bytes::from(chunk)), Some(download))),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::error!(%error, "attachment stream failed after verification");
+                Some((Err(std::io::Error::other("attachment unreadable")), None))
+            }
+        }
+    });
+    let mut response = Body::from_stream(stream).into_response();
+    let headers = response.headers_mut();
+    let content_type =
+        HeaderValue::from_str(&meta.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(meta.size));
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        ascii_fallback(&meta.name),
+        url_encode(&meta.name)
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// A quoted-string-safe ASCII version of a file name.
+fn ascii_fallback(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+async fn download_attachment(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, part)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    stream_attachment(&state, &visitor, &id, &part, None).await
+}
+
+#[derive(Deserialize)]
+struct PostedPayload {
+    #[serde(default)]
+    payload: String,
+}
+
+async fn download_posted_attachment(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((id, part)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<PostedPayload>,
+) -> Result<Response, WebError> {
+    let payload = STANDARD.decode(form.payload.trim()).map_err(|_| visitor.not_found())?;
+    stream_attachment(&state, &visitor, &id, &part, Some(&payload)).await
+}
+
+#[derive(Deserialize, Default)]
+struct RegisterForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm_password: String,
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn register_page(
+    visitor: &Visitor,
+    email: String,
+    next: String,
+    error: Option<FormError>,
+    form: RegisterForm,
+) -> RegisterPage {
+    let locale = Locale::from_tag(&form.locale).unwrap_or(visitor.locale);
+    RegisterPage {
+        page: visitor.page(Area::Portal, visitor.t.get("register-title")),
+        email,
+        first_name: form.first_name,
+        last_name: form.last_name,
+        locale: locale.tag(),
+        next,
+        error,
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct RegisterQuery {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn register_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<RegisterQuery>,
+) -> Result<Response, WebError> {
+    let email = EmailAddress::parse(&query.email).map_err(|_| visitor.not_found())?;
+    match state
+        .services
+        .registration_state(&email)
+        .await
+        .map_err(|e| WebError::from_domain(visitor.locale, e))?
+    {
+        RegistrationState::MayRegister => Ok(render(&register_page(
+            &visitor,
+            email.to_string(),
+            query.next,
+            None,
+            RegisterForm::default(),
+        ))),
+        _ => Ok(see_other(
+            &format!(
+                "/portal/login?email={}&next={}",
+                url_encode(email.as_str()),
+                url_encode(safe_next(&query.next))
+            ),
+            &[],
+        )),
+    }
+}
+
+async fn register(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<RegisterForm>,
+) -> Result<Response, WebError> {
+    let request = RegisterRequest {
+        email: form.email.clone(),
+        first_name: form.first_name.clone(),
+        last_name: form.last_name.clone(),
+        password: form.password.clone(),
+        confirm_password: form.confirm_password.clone(),
+        locale: Locale::from_tag(&form.locale).unwrap_or(visitor.locale),
+        next: form.next.clone(),
+    };
+    match state.services.register(&request, Some(&visitor.client)).await {
+        Ok(user) => {
+            let t = &visitor.t;
+            let page = NoticePage {
+                page: visitor.page(Area::Portal, t.get("register-check-title")),
+                paragraphs: vec![
+                    t.get_with(
+                        "register-check",
+                        &[("email", sealpost_i18n::Arg::Text(user.email.as_str()))],
+                    ),
+                    t.get("register-check-hint"),
+                ],
+                form: None,
+                link: None,
+            };
+            Ok(render(&page))
+        }
+        Err(error) => {
+            let form_error = match &error {
+                DomainError::Invalid { field, error } => FormError {
+                    field: Some(field),
+                    message: visitor.t.get(error.message_id()),
+                },
+                _ => return Err(WebError::from_domain(visitor.locale, error)),
+            };
+            let email = form.email.clone();
+            let next = form.next.clone();
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &register_page(&visitor, email, next, Some(form_error), form),
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn activation_form(visitor: Visitor, Query(query): Query<TokenQuery>) -> Response {
+    let t = &visitor.t;
+    render(&NoticePage {
+        page: visitor.page(Area::Portal, t.get("activate-title")),
+        paragraphs: vec![t.get("activate-intro")],
+        form: Some(NoticeForm {
+            action: "/activate".to_owned(),
+            fields: vec![("token".to_owned(), query.token), ("next".to_owned(), query.next)],
+            button: t.get("activate-submit"),
+        }),
+        link: None,
+    })
+}
+
+async fn activate(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<TokenQuery>,
+) -> Result<Response, WebError> {
+    match state.services.activate(&form.token, Some(&visitor.client)).await {
+        Ok(opened) => {
+            let secure = state.config.secure_cookies;
+            Ok(see_other(
+                safe_next(&form.next),
+                &[
+                    cookies::set(cookies::SESSION, &opened.token, None, secure),
+                    cookies::clear(cookies::PRE_SESSION, secure),
+                ],
+            ))
+        }
+        Err(DomainError::Invalid { .. }) => {
+            let t = &visitor.t;
+            Ok(render_status(
+                StatusCode::GONE,
+                &NoticePage {
+                    page: visitor.page(Area::Portal, t.get("link-invalid-title")),
+                    paragraphs: vec![t.get("error-link-invalid"), t.get("activate-invalid-hint")],
+                    form: None,
+                    link: Some(("/portal/login".to_owned(), t.get("login-title-portal"))),
+                },
+            ))
+        }
+        Err(error) => Err(WebError::from_domain(visitor.locale, error)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn forgot_form(visitor: Visitor) -> Response {
+    render(&ForgotPage {
+        page: visitor.page(Area::Portal, visitor.t.get("forgot-title")),
+        email: String::new(),
+    })
+}
+
+async fn forgot(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> Result<Response, WebError> {
+    state
+        .services
+        .request_password_reset(&form.email, visitor.locale, Some(&visitor.client))
+        .await
+        .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+    let t = &visitor.t;
+    Ok(render(&NoticePage {
+        page: visitor.page(Area::Portal, t.get("forgot-sent-title")),
+        paragraphs: vec![t.get_with("forgot-sent", &[("email", sealpost_i18n::Arg::Text(form.email.trim()))])],
+        form: None,
+        link: Some(("/portal/login".to_owned(), t.get("login-title-portal"))),
+    }))
+}
+
+fn invalid_link_page(visitor: &Visitor) -> Response {
+    let t = &visitor.t;
+    render_status(
+        StatusCode::GONE,
+        &NoticePage {
+            page: visitor.page(Area::Portal, t.get("link-invalid-title")),
+            paragraphs: vec![t.get("error-link-invalid")],
+            form: None,
+            link: Some(("/password/forgot".to_owned(), t.get("forgot-title"))),
+        },
+    )
+}
+
+async fn reset_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<TokenQuery>,
+) -> Result<Response, WebError> {
+    if !state
+        .services
+        .reset_link_valid(&query.token)
+        .await
+        .map_err(|e| WebError::from_domain(visitor.locale, e))?
+    {
+        return Ok(invalid_link_page(&visitor));
+    }
+    Ok(render(&ResetPage {
+        page: visitor.page(Area::Portal, visitor.t.get("reset-title")),
+        token: query.token,
+        error: None,
+    }))
+}
+
+#[derive(Deserialize, Default)]
+struct ResetForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+async fn reset(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> Result<Response, WebError> {
+    match state
+        .services
+        .reset_password(
+            &form.token,
+            &form.new_password,
+            &form.confirm_password,
+            Some(&visitor.client),
+        )
+        .await
+    {
+        Ok(opened) => {
+            let secure = state.config.secure_cookies;
+            Ok(see_other(
+                "/portal",
+                &[
+                    cookies::set(cookies::SESSION, &opened.token, None, secure),
+                    cookies::clear(cookies::PRE_SESSION, secure),
+                    cookies::set(
+                        cookies::FLASH,
+                        &crate::flash::Flash::new("flash-password-changed", &[]).encode(),
+                        None,
+                        secure,
+                    ),
+                ],
+            ))
+        }
+        Err(DomainError::Invalid { field: "token", .. }) => Ok(invalid_link_page(&visitor)),
+        Err(DomainError::Invalid { field, error }) => {
+            let error = FormError {
+                field: Some(field),
+                message: visitor.t.get(error.message_id()),
+            };
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ResetPage {
+                    page: visitor.page(Area::Portal, visitor.t.get("reset-title")),
+                    token: form.token,
+                    error: Some(error),
+                },
+            ))
+        }
+        Err(error) => Err(WebError::from_domain(visitor.locale, error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_survive_headers() {
+        assert_eq!(
+            ascii_fallback("Bericht Größe \"final\".pdf"),
+            "Bericht Gr__e _final_.pdf"
+        );
+        assert_eq!(url_encode("a b@c"), "a%20b%40c");
+    }
+}

@@ -1,0 +1,693 @@
+//! Secure messages over HTTP: composing with attachments, notifications with the
+//! Registered Envelope, opening, registering through the envelope, replies, read
+//! receipts, lock and expiry, tenancy, and the promise that plaintext never reaches
+//! disk.
+
+use anyhow::{Context as _, anyhow, ensure};
+use sealpost_domain::types::EmailAddress;
+
+use crate::helpers::{Answer, Client, PASSWORD, TestApp, hidden_field};
+
+async fn logged_in(app: &TestApp, email: &str) -> anyhow::Result<Client> {
+    let client = app.client();
+    let answer = client.login(email, PASSWORD).await?;
+    ensure!(answer.status == 303, "login of {email} failed: {}", answer.text());
+    Ok(client)
+}
+
+/// Alice (administrator of Acme, so a member who may send) and Bob (registered, in no account).
+async fn acme(app: &TestApp) -> anyhow::Result<(Client, Client)> {
+    app.add_user("alice@example.com", false).await?;
+    app.add_user("bob@example.com", false).await?;
+    app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    Ok((
+        logged_in(app, "alice@example.com").await?,
+        logged_in(app, "bob@example.com").await?,
+    ))
+}
+
+fn sent_id(answer: &Answer) -> anyhow::Result<String> {
+    ensure!(answer.status == 303, "compose refused: {}", answer.text());
+    let location = answer.location.as_deref().context("no location")?;
+    Ok(location
+        .strip_prefix("/portal/sent/")
+        .context("not a sent page")?
+        .to_owned())
+}
+
+on_both_databases!(
+    a_member_sends_and_a_registered_recipient_opens_message_and_attachment,
+    send_and_open
+);
+async fn send_and_open(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let report: Vec<u8> = (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    let sent = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("cc", "carol@example.com"),
+                ("subject", "Q3 figures"),
+                ("body", "Hello Bob,\n<b>see</b> attached."),
+                ("allow_reply", "on"),
+            ],
+            &[("q3 report.bin", "application/octet-stream", report.clone())],
+        )
+        .await?;
+    let id = sent_id(&sent)?;
+    let tracking = alice.get(&format!("/portal/sent/{id}")).await?;
+    assert!(tracking.shows("Your secure message has been sent.") && tracking.shows("Q3 figures"));
+    assert!(
+        tracking.shows("bob@example.com")
+            && tracking.shows("carol@example.com (Cc)")
+            && tracking.shows("Not opened yet")
+    );
+
+    assert_eq!(app.deliver().await?, 2, "one notification per recipient");
+    let mail = app.mail_to("bob@example.com", "Secure message from")?;
+    assert!(
+        mail.subject.contains("Test alice"),
+        "the subject names the sender: {}",
+        mail.subject
+    );
+    assert!(
+        mail.html.contains("Open Online") && mail.text.contains("Open Online"),
+        "text and HTML parts"
+    );
+    assert!(
+        !mail.subject.contains("Q3") && !String::from_utf8_lossy(&mail.raw).contains("Q3 figures"),
+        "the notification never carries the subject"
+    );
+    let link = mail.link(&format!("{}/m/", app.base))?;
+    assert_eq!(link, format!("{}/m/{id}", app.base));
+    let (name, envelope) = mail.envelope()?;
+    assert!(name.len() == "securedoc_20261121T183000.html".len(), "{name}");
+    assert!(envelope.contains("Open Online") && !envelope.contains("<script"));
+    assert_eq!(hidden_field(&envelope, "id").as_deref(), Some(id.as_str()));
+    assert!(
+        hidden_field(&envelope, "payload").is_some_and(|p| p.len() > 1_000_000),
+        "stored mode also attaches the payload"
+    );
+
+    let page = bob.get(&format!("/m/{id}")).await?;
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(
+        page.shows("Q3 figures")
+            && page.shows("Hello Bob,")
+            && page.shows("<b>see</b> attached.")
+            && !page.body.contains("<b>see"),
+        "plain text is escaped"
+    );
+    assert!(page.shows("q3 report.bin") && page.shows("Reply") && !page.shows("Forward"));
+    let (status, bytes) = bob.bytes(&format!("/m/{id}/attachments/1")).await?;
+    assert_eq!(status, 200);
+    assert!(bytes == report, "the attachment comes back byte for byte");
+
+    let tracking = alice.get(&format!("/portal/sent/{id}")).await?;
+    assert!(
+        !tracking.shows("bob@example.com Not opened yet"),
+        "Bob's opening shows: {}",
+        tracking.text()
+    );
+    assert!(bob.get("/portal/inbox").await?.shows("Q3 figures"));
+    assert!(alice.get("/portal/sent").await?.shows("Q3 figures"));
+
+    // Nobody else may open it, whatever they try.
+    app.add_user("mallory@example.com", false).await?;
+    let mallory = logged_in(&app, "mallory@example.com").await?;
+    assert_eq!(mallory.get(&format!("/m/{id}")).await?.status, 404);
+    assert_eq!(mallory.bytes(&format!("/m/{id}/attachments/1")).await?.0, 404);
+    assert_eq!(mallory.get(&format!("/portal/sent/{id}")).await?.status, 404);
+    assert_eq!(
+        bob.get(&format!("/portal/sent/{id}")).await?.status,
+        404,
+        "a recipient does not manage the message"
+    );
+    Ok(())
+}
+
+on_both_databases!(
+    a_new_recipient_registers_through_the_envelope_and_can_then_be_made_administrator,
+    register_through_envelope
+);
+async fn register_through_envelope(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _) = acme(&app).await?;
+    let id = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "carol@example.com"),
+                    ("subject", "Welcome"),
+                    ("body", "Hi Carol"),
+                ],
+                &[],
+            )
+            .await?,
+    )?;
+    app.deliver().await?;
+    let (_, envelope) = app.mail_to("carol@example.com", "Secure message from")?.envelope()?;
+
+    // "Open Online" posts the envelope's fields from wherever the file was opened.
+    let carol = app.client();
+    let fields: Vec<(String, String)> = ["id", "recipient", "payload"]
+        .iter()
+        .filter_map(|name| hidden_field(&envelope, name).map(|v| ((*name).to_owned(), v)))
+        .collect();
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let opened = carol.post_raw("/envelope/open", &pairs).await?;
+    assert_eq!(opened.status, 303);
+    let to_message = opened.location.clone().context("location")?;
+    let register = carol.get(&to_message).await?;
+    assert!(
+        register.shows("Register") && register.body.contains("value=\"carol@example.com\""),
+        "{}",
+        register.text()
+    );
+
+    let mismatch = carol
+        .submit(
+            &to_message,
+            "/register",
+            &[
+                ("email", "carol@example.com"),
+                ("first_name", "Carol"),
+                ("last_name", "Danvers"),
+                ("password", "Danvers-Secret-1"),
+                ("confirm_password", "Danvers-Secret-2"),
+                ("locale", "en"),
+                ("next", &format!("/m/{id}")),
+            ],
+        )
+        .await?;
+    assert_eq!(mismatch.status, 422);
+    assert!(
+        mismatch.shows("The passwords do not match.")
+            && mismatch.body.contains("value=\"Carol\"")
+            && mismatch.body.contains("value=\"Danvers\"")
+    );
+    let registered = carol
+        .submit(
+            &to_message,
+            "/register",
+            &[
+                ("email", "carol@example.com"),
+                ("first_name", "Carol"),
+                ("last_name", "Danvers"),
+                ("password", "Danvers-Secret-1"),
+                ("confirm_password", "Danvers-Secret-1"),
+                ("locale", "en"),
+                ("next", &format!("/m/{id}")),
+            ],
+        )
+        .await?;
+    assert!(registered.shows("Check your mailbox"), "{}", registered.text());
+    assert_eq!(
+        app.client()
+            .login("carol@example.com", "Danvers-Secret-1")
+            .await?
+            .status,
+        401,
+        "not active before the mailbox is proven"
+    );
+
+    app.deliver().await?;
+    let activation = app.mail_to("carol@example.com", "Confirm your email address")?;
+    let link = activation.link(&format!("{}/activate?token=", app.base))?;
+    let path = link.strip_prefix(&app.base).context("same site")?.replace("&amp;", "&");
+    let confirm = carol.get(&path).await?;
+    assert!(
+        confirm.shows("Confirm and continue"),
+        "a link scanner's GET spends nothing"
+    );
+    let token = hidden_field(&confirm.body, "token").context("token")?;
+    let next = hidden_field(&confirm.body, "next").context("next")?;
+    let activated = carol
+        .submit(&path, "/activate", &[("token", &token), ("next", &next)])
+        .await?;
+    assert_eq!(activated.location.as_deref(), Some(format!("/m/{id}").as_str()));
+    assert!(carol.get(&format!("/m/{id}")).await?.shows("Hi Carol"));
+    let again = carol
+        .submit(&path, "/activate", &[("token", &token), ("next", &next)])
+        .await?;
+    assert!(
+        again.shows("This link is invalid, was already used, or has expired."),
+        "single use"
+    );
+
+    // The seeds' troubleshooting path: now the administrator can add Carol.
+    let account = app
+        .store_port()
+        .administered_accounts(
+            app.store_port()
+                .user_by_email(&EmailAddress::parse("alice@example.com")?)
+                .await
+                .map_err(|e| anyhow!("{e:?}"))?
+                .context("alice")?
+                .id,
+        )
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let account = account.first().context("account")?;
+    let group = app
+        .store_port()
+        .admin_group(account.id)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let members = format!("/admin/accounts/{}/groups/{}", account.number, group.id);
+    let added = alice
+        .submit(
+            &members,
+            &format!("{members}/members"),
+            &[("user_id", "carol@example.com")],
+        )
+        .await?;
+    assert_eq!(added.status, 303, "{}", added.text());
+    assert!(
+        alice
+            .get(&members)
+            .await?
+            .shows("carol@example.com was added to the group Account Administrators.")
+    );
+    Ok(())
+}
+
+on_both_databases!(replies_and_read_receipts_follow_the_senders_options, replies);
+async fn replies(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let id = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "bob@example.com"),
+                    ("subject", "Contract"),
+                    ("body", "Please sign."),
+                    ("allow_reply", "on"),
+                    ("read_receipt", "on"),
+                ],
+                &[],
+            )
+            .await?,
+    )?;
+    app.deliver().await?;
+    assert!(bob.get(&format!("/m/{id}")).await?.shows("Please sign."));
+    bob.get(&format!("/m/{id}")).await?;
+    app.deliver().await?;
+    let receipts: Vec<_> = app
+        .mails()?
+        .into_iter()
+        .filter(|m| m.to.contains("alice@example.com"))
+        .collect();
+    assert_eq!(receipts.len(), 1, "one read receipt, however often Bob looks");
+
+    let form = bob.get(&format!("/portal/compose?reply={id}&kind=reply")).await?;
+    assert!(
+        form.body.contains("value=\"Re: Contract\"") && form.shows("> Please sign."),
+        "{}",
+        form.text()
+    );
+    let forward = bob.get(&format!("/portal/compose?reply={id}&kind=forward")).await?;
+    assert_eq!(forward.status, 404, "forwarding was not allowed: {}", forward.text());
+    let reply = bob
+        .compose(
+            &[
+                ("reply", &id),
+                ("kind", "reply"),
+                ("to", "mallory@example.com"),
+                ("subject", "Re: Contract"),
+                ("body", "Signed."),
+            ],
+            &[],
+        )
+        .await?;
+    sent_id(&reply)?;
+    let inbox = alice.get("/portal/inbox").await?;
+    assert!(
+        inbox.shows("Re: Contract") && inbox.shows("bob@example.com"),
+        "the reply went to the sender, not to whoever the form named"
+    );
+    app.deliver().await?;
+    assert!(app.mails()?.iter().all(|m| !m.to.contains("mallory")));
+    Ok(())
+}
+
+on_both_databases!(locked_and_expired_messages_tell_the_recipient_why, lock_and_expiry);
+async fn lock_and_expiry(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let id = sent_id(
+        &alice
+            .compose(
+                &[("to", "bob@example.com"), ("subject", "Offer"), ("body", "Our offer")],
+                &[],
+            )
+            .await?,
+    )?;
+    let base = format!("/portal/sent/{id}");
+
+    let no_reason = alice.submit(&base, &format!("{base}/lock"), &[("reason", " ")]).await?;
+    assert!(no_reason.shows("Give a reason: recipients will see it."));
+    assert_eq!(
+        alice
+            .submit(
+                &base,
+                &format!("{base}/lock"),
+                &[("reason", "Sent to the wrong person")]
+            )
+            .await?
+            .status,
+        303
+    );
+    let locked = bob.get(&format!("/m/{id}")).await?;
+    assert_eq!(locked.status, 410, "{:?} {}", locked.location, locked.text());
+    assert!(
+        locked.shows("This message is locked")
+            && locked.shows("Sent to the wrong person")
+            && locked.shows("alice@example.com")
+    );
+    assert!(!locked.shows("Our offer"));
+    assert_eq!(alice.submit(&base, &format!("{base}/unlock"), &[]).await?.status, 303);
+    assert!(bob.get(&format!("/m/{id}")).await?.shows("Our offer"));
+
+    let past = alice
+        .submit(&base, &format!("{base}/expiry"), &[("expires_on", "2001-01-01")])
+        .await?;
+    assert!(past.shows("The expiration date must be in the future."));
+    let tomorrow = sealpost_domain::services::messages::expiry_field(Some(app.clock_now().plus_seconds(24 * 3600)));
+    assert_eq!(
+        alice
+            .submit(&base, &format!("{base}/expiry"), &[("expires_on", &tomorrow)])
+            .await?
+            .status,
+        303
+    );
+    app.clock.advance_seconds(3 * 24 * 3600);
+    let bob = logged_in(&app, "bob@example.com").await?;
+    let alice = logged_in(&app, "alice@example.com").await?;
+    let expired = bob.get(&format!("/m/{id}")).await?;
+    assert_eq!(expired.status, 410);
+    assert!(
+        expired.shows("This message has expired") && expired.shows(&tomorrow) && expired.shows("alice@example.com")
+    );
+
+    // Destroying the key makes every copy unreadable, even with the envelope in hand.
+    assert_eq!(app.services.shred_expired(0).await.map_err(|e| anyhow!("{e:?}"))?, 1);
+    app.deliver().await?;
+    let (_, envelope) = app.mail_to("bob@example.com", "Secure message from")?.envelope()?;
+    let payload = hidden_field(&envelope, "payload").context("payload")?;
+    let posted = bob
+        .post_raw(
+            "/envelope/open",
+            &[("id", &id), ("recipient", "bob@example.com"), ("payload", &payload)],
+        )
+        .await?;
+    let after = bob.get(posted.location.as_deref().unwrap_or("/")).await?;
+    assert!(after.shows("This message has expired") && !after.shows("Our offer"));
+    assert!(alice.get(&base).await?.shows("Expired, key destroyed"));
+    Ok(())
+}
+
+on_both_databases!(
+    administrators_manage_messages_of_their_account_only_without_reading_them,
+    admin_messages
+);
+async fn admin_messages(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    app.add_user("sam@example.com", false).await?;
+    let acme = app
+        .store_port()
+        .list_accounts()
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .next()
+        .context("acme")?;
+    // Sam is a plain member of Acme who sends; Alice administers.
+    let scope = app
+        .services
+        .account_scope(
+            &sealpost_domain::policy::Actor {
+                user: app
+                    .store_port()
+                    .user_by_email(&EmailAddress::parse("alice@example.com")?)
+                    .await
+                    .map_err(|e| anyhow!("{e:?}"))?
+                    .context("alice")?,
+            },
+            acme.number,
+            None,
+        )
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let staff = app
+        .services
+        .create_group(&scope, "Staff")
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    app.services
+        .add_member(&scope, staff.id, "sam@example.com")
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let sam = logged_in(&app, "sam@example.com").await?;
+    let id = sent_id(
+        &sam.compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Secret plans"),
+                ("body", "Top secret"),
+            ],
+            &[],
+        )
+        .await?,
+    )?;
+
+    let list = alice.get(&format!("/admin/accounts/{}/messages", acme.number)).await?;
+    assert!(
+        list.shows("sam@example.com") && list.shows("bob@example.com") && !list.shows("Secret plans"),
+        "{}",
+        list.text()
+    );
+    let base = format!("/admin/accounts/{}/messages/{id}", acme.number);
+    let manage = alice.get(&base).await?;
+    assert!(manage.status == 200 && !manage.shows("Secret plans"));
+    assert_eq!(
+        alice.get(&format!("/m/{id}")).await?.status,
+        404,
+        "administrators do not read messages"
+    );
+    assert_eq!(
+        alice
+            .submit(&base, &format!("{base}/lock"), &[("reason", "Under review")])
+            .await?
+            .status,
+        303
+    );
+    assert!(bob.get(&format!("/m/{id}")).await?.shows("Under review"));
+
+    // Another account's administrator gets nothing.
+    app.add_user("oscar@other.example", false).await?;
+    let other = app.add_account("Other Ltd", Some("oscar@other.example")).await?;
+    let oscar = logged_in(&app, "oscar@other.example").await?;
+    assert_eq!(
+        oscar
+            .get(&format!("/admin/accounts/{}/messages/{id}", other.number))
+            .await?
+            .status,
+        404
+    );
+    assert_eq!(oscar.get(&base).await?.status, 404);
+    let own = format!("/admin/accounts/{}/messages", other.number);
+    assert_eq!(
+        oscar
+            .submit(
+                &own,
+                &format!("/admin/accounts/{}/messages/{id}/unlock", other.number),
+                &[]
+            )
+            .await?
+            .status,
+        404
+    );
+    assert!(
+        bob.get(&format!("/m/{id}")).await?.shows("Under review"),
+        "still locked"
+    );
+    Ok(())
+}
+
+on_both_databases!(refused_compose_forms_keep_what_was_typed, compose_refusals);
+async fn compose_refusals(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[("to", ""), ("subject", "Keep me"), ("body", "Body kept")],
+            "Enter at least one recipient.",
+        ),
+        (
+            &[
+                ("to", "bob@example.com, not-an-address"),
+                ("subject", "Keep me"),
+                ("body", "Body kept"),
+            ],
+            "One of the addresses is not a valid email address.",
+        ),
+        (
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Keep me"),
+                ("body", "Body kept"),
+                ("expires_on", "2001-02-03"),
+            ],
+            "The expiration date must be in the future.",
+        ),
+        (
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Keep me"),
+                ("body", "Body kept"),
+                ("expires_on", "03.02.2031"),
+            ],
+            "Enter the expiration date as YYYY-MM-DD.",
+        ),
+    ];
+    for (fields, message) in cases {
+        let answer = alice.compose(fields, &[]).await?;
+        assert_eq!(answer.status, 422, "{message}");
+        assert!(answer.shows(message), "expected {message:?} in {}", answer.text());
+        assert!(answer.body.contains("value=\"Keep me\"") && answer.body.contains("Body kept"));
+    }
+    assert_eq!(bob.get("/portal/compose").await?.status, 403, "Bob is in no account");
+    assert!(
+        bob.get("/portal/compose")
+            .await?
+            .shows("You are not a member of any account")
+    );
+    app.deliver().await?;
+    assert!(app.mails()?.is_empty(), "nothing was sent");
+    Ok(())
+}
+
+#[tokio::test]
+async fn attachments_over_the_limit_are_refused_clearly() -> anyhow::Result<()> {
+    let Some(app) = TestApp::spawn_with(crate::helpers::Db::Sqlite, |c| c.max_attachment_bytes = 1024 * 1024).await?
+    else {
+        return Ok(());
+    };
+    let (alice, _) = acme(&app).await?;
+    let big = vec![7u8; 2 * 1024 * 1024];
+    let answer = alice
+        .compose(
+            &[("to", "bob@example.com"), ("subject", "Big one"), ("body", "Too big")],
+            &[("big.bin", "application/octet-stream", big)],
+        )
+        .await?;
+    assert_eq!(answer.status, 422);
+    assert!(
+        answer.shows("The attachments are too large for one message.") && answer.body.contains("value=\"Big one\"")
+    );
+    let mut left = Vec::new();
+    let mut stack = vec![app.dir.path().join("blobs")];
+    while let Some(path) = stack.pop() {
+        match std::fs::read_dir(&path) {
+            Ok(entries) => stack.extend(entries.filter_map(|e| e.ok().map(|e| e.path()))),
+            Err(_) if path.is_file() => left.push(path),
+            Err(_) => {}
+        }
+    }
+    assert!(left.is_empty(), "a refused upload leaves no data behind: {left:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn plaintext_never_reaches_the_database_blobs_outbox_or_mail() -> anyhow::Result<()> {
+    let Some(app) = TestApp::spawn(crate::helpers::Db::Sqlite).await? else {
+        return Ok(());
+    };
+    let (alice, bob) = acme(&app).await?;
+    let marker = format!(
+        "MARKER{}",
+        sealpost_crypto::token::random_token(12)?.replace(['-', '_'], "x")
+    );
+    let id = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "bob@example.com"),
+                    ("subject", &format!("Subject {marker}")),
+                    ("body", &format!("Body {marker}")),
+                ],
+                &[(
+                    &format!("{marker}.txt"),
+                    "text/plain",
+                    format!("attachment {marker}").into_bytes(),
+                )],
+            )
+            .await?,
+    )?;
+    app.deliver().await?;
+    assert!(
+        bob.get(&format!("/m/{id}")).await?.shows(&marker),
+        "the marker is really in the message"
+    );
+    let mut scanned = 0;
+    let mut stack = vec![app.dir.path().to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path)?.filter_map(|e| e.ok().map(|e| e.path())));
+        } else {
+            let bytes = std::fs::read(&path)?;
+            scanned += 1;
+            let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
+            assert!(!found, "plaintext marker found in {}", path.display());
+        }
+    }
+    assert!(scanned >= 4, "database, blobs and mail were scanned ({scanned} files)");
+    Ok(())
+}
+
+#[tokio::test]
+async fn envelope_only_messages_open_from_the_envelope_itself() -> anyhow::Result<()> {
+    use sealpost_domain::messages::DeliveryMode;
+    let Some(app) =
+        TestApp::spawn_with(crate::helpers::Db::Sqlite, |c| c.delivery_mode = DeliveryMode::Envelope).await?
+    else {
+        return Ok(());
+    };
+    let (alice, bob) = acme(&app).await?;
+    let id = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "bob@example.com"),
+                    ("subject", "Envelope only"),
+                    ("body", "Carried in the mail"),
+                ],
+                &[("note.txt", "text/plain", b"inside".to_vec())],
+            )
+            .await?,
+    )?;
+    let blobs = std::fs::read_dir(app.dir.path().join("blobs"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(blobs, 0, "the service keeps only keys");
+    let without = bob.get(&format!("/m/{id}")).await?;
+    assert!(without.shows("Open the envelope to read this message"));
+    app.deliver().await?;
+    let (_, envelope) = app.mail_to("bob@example.com", "Secure message from")?.envelope()?;
+    let payload = hidden_field(&envelope, "payload").context("payload")?;
+    let opened = bob
+        .post_raw(
+            "/envelope/open",
+            &[("id", &id), ("recipient", "bob@example.com"), ("payload", &payload)],
+        )
+        .await?;
+    assert_eq!(opened.status, 200, "{}", opened.text());
+    assert!(opened.shows("Carried in the mail") && opened.shows("note.txt"));
+    let token = opened.csrf().context("csrf")?;
+    let download = bob
+        .post_raw(
+            &format!("/m/{id}/attachments/1"),
+            &[("csrf", &token), ("payload", &payload)],
+        )
+        .await?;
+    assert_eq!(download.body, "inside");
+    Ok(())
+}
