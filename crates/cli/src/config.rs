@@ -39,7 +39,7 @@ pub struct GlobalArgs {
 }
 
 /// The keys the TOML file may hold.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, Clone)]
 #[serde(default)]
 struct FileConfig {
     data_dir: Option<PathBuf>,
@@ -48,6 +48,20 @@ struct FileConfig {
     public_url: Option<String>,
     operator_email: Option<String>,
     trust_forwarded_for: Option<bool>,
+    master_key_file: Option<PathBuf>,
+    mail_from: Option<String>,
+    mail_dir: Option<PathBuf>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_tls: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    smtp_timeout_secs: Option<u64>,
+    blob_dir: Option<PathBuf>,
+    max_attachment_mb: Option<u64>,
+    max_envelope_mb: Option<u64>,
+    delivery_mode: Option<String>,
+    key_destroy_grace_days: Option<i64>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -57,7 +71,70 @@ const KNOWN_KEYS: &[&str] = &[
     "public_url",
     "operator_email",
     "trust_forwarded_for",
+    "master_key_file",
+    "mail_from",
+    "mail_dir",
+    "smtp_host",
+    "smtp_port",
+    "smtp_tls",
+    "smtp_username",
+    "smtp_password",
+    "smtp_timeout_secs",
+    "blob_dir",
+    "max_attachment_mb",
+    "max_envelope_mb",
+    "delivery_mode",
+    "key_destroy_grace_days",
 ];
+
+/// How outgoing mail leaves.
+#[derive(Debug, Clone)]
+pub enum MailTransportConfig {
+    /// `.eml` files in this folder (no mail server needed).
+    Directory(PathBuf),
+    /// An SMTP relay.
+    Smtp {
+        host: String,
+        port: Option<u16>,
+        tls: String,
+        username: Option<String>,
+        password: Option<String>,
+        timeout_secs: u64,
+    },
+}
+
+/// Secure messaging settings.
+#[derive(Debug, Clone)]
+pub struct MessagingSettings {
+    /// Where the master key lives when `SEALPOST_MASTER_KEY` is not set.
+    pub master_key_file: PathBuf,
+    pub mail_from: String,
+    pub transport: MailTransportConfig,
+    pub blob_dir: PathBuf,
+    pub max_attachment_bytes: u64,
+    pub max_envelope_bytes: u64,
+    pub delivery_mode: String,
+    /// Days after expiry before a message's key is destroyed.
+    pub key_destroy_grace_days: i64,
+}
+
+/// `SEALPOST_<NAME>` from the environment, if set and not empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(format!("SEALPOST_{name}"))
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+fn env_parse<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<T>> {
+    match env(name) {
+        None => Ok(None),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("SEALPOST_{name}={raw:?} is not a valid value")),
+    }
+}
 
 /// The settings in force, validated.
 #[derive(Debug, Clone)]
@@ -68,6 +145,7 @@ pub struct Config {
     pub public_url: String,
     pub operator_email: String,
     pub trust_forwarded_for: bool,
+    pub messaging: MessagingSettings,
 }
 
 impl Config {
@@ -83,6 +161,7 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
+        let file_rest = file.clone();
         let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or(default_dir);
         let database_url = args
             .database_url
@@ -125,6 +204,7 @@ impl Config {
             .or(file.operator_email)
             .unwrap_or_else(|| "admin@example.com".to_owned());
         let trust_forwarded_for = args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false);
+        let messaging = messaging_settings(&data_dir, &public_url, file_rest)?;
         Ok(Self {
             data_dir,
             database_url,
@@ -132,6 +212,7 @@ impl Config {
             public_url,
             operator_email,
             trust_forwarded_for,
+            messaging,
         })
     }
 
@@ -144,6 +225,81 @@ impl Config {
     pub fn uses_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+/// The default sender: `sealpost@<host of the public URL>` when that host is a
+/// domain name, else a reserved name that never reaches real mailboxes' owners.
+fn default_mail_from(public_url: &str) -> String {
+    let host = public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    let is_domain = host.contains('.') && host.chars().any(|c| c.is_ascii_alphabetic());
+    if is_domain {
+        format!("sealpost@{host}")
+    } else {
+        "sealpost@localhost.localdomain".to_owned()
+    }
+}
+
+fn messaging_settings(data_dir: &Path, public_url: &str, file: FileConfig) -> anyhow::Result<MessagingSettings> {
+    let smtp_host = env("SMTP_HOST").or(file.smtp_host);
+    let transport = match smtp_host {
+        Some(host) => MailTransportConfig::Smtp {
+            host,
+            port: env_parse("SMTP_PORT")?.or(file.smtp_port),
+            tls: env("SMTP_TLS")
+                .or(file.smtp_tls)
+                .unwrap_or_else(|| "starttls".to_owned()),
+            username: env("SMTP_USERNAME").or(file.smtp_username),
+            password: env("SMTP_PASSWORD").or(file.smtp_password),
+            timeout_secs: env_parse("SMTP_TIMEOUT_SECS")?.or(file.smtp_timeout_secs).unwrap_or(30),
+        },
+        None => MailTransportConfig::Directory(
+            env("MAIL_DIR")
+                .map(PathBuf::from)
+                .or(file.mail_dir)
+                .unwrap_or_else(|| data_dir.join("mail")),
+        ),
+    };
+    let delivery_mode = env("DELIVERY_MODE")
+        .or(file.delivery_mode)
+        .unwrap_or_else(|| "stored".to_owned());
+    if !["stored", "envelope", "link"].contains(&delivery_mode.as_str()) {
+        bail!(
+            "delivery_mode must be stored, envelope or link (got {delivery_mode:?}); set it in sealpost.toml or SEALPOST_DELIVERY_MODE"
+        );
+    }
+    let mib = 1024 * 1024;
+    Ok(MessagingSettings {
+        master_key_file: env("MASTER_KEY_FILE")
+            .map(PathBuf::from)
+            .or(file.master_key_file)
+            .unwrap_or_else(|| data_dir.join("master.key")),
+        mail_from: env("MAIL_FROM")
+            .or(file.mail_from)
+            .unwrap_or_else(|| default_mail_from(public_url)),
+        transport,
+        blob_dir: env("BLOB_DIR")
+            .map(PathBuf::from)
+            .or(file.blob_dir)
+            .unwrap_or_else(|| data_dir.join("blobs")),
+        max_attachment_bytes: env_parse::<u64>("MAX_ATTACHMENT_MB")?
+            .or(file.max_attachment_mb)
+            .unwrap_or(100)
+            * mib,
+        max_envelope_bytes: env_parse::<u64>("MAX_ENVELOPE_MB")?
+            .or(file.max_envelope_mb)
+            .unwrap_or(10)
+            * mib,
+        delivery_mode,
+        key_destroy_grace_days: env_parse("KEY_DESTROY_GRACE_DAYS")?
+            .or(file.key_destroy_grace_days)
+            .unwrap_or(30),
+    })
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
@@ -174,6 +330,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_default_sender_follows_the_public_address() {
+        assert_eq!(
+            default_mail_from("https://secure.example.com"),
+            "sealpost@secure.example.com"
+        );
+        assert_eq!(
+            default_mail_from("http://127.0.0.1:8080"),
+            "sealpost@localhost.localdomain"
+        );
+    }
+
+    #[test]
     fn defaults_keep_everything_in_the_data_folder() -> anyhow::Result<()> {
         let dir = std::env::temp_dir().join("sealpost-config-test-defaults");
         let config = Config::load(&GlobalArgs {
@@ -187,6 +355,10 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.public_url, "http://127.0.0.1:8080");
         assert!(!config.secure_cookies());
+        assert_eq!(config.messaging.blob_dir, dir.join("blobs"));
+        assert_eq!(config.messaging.master_key_file, dir.join("master.key"));
+        assert!(matches!(&config.messaging.transport, MailTransportConfig::Directory(d) if *d == dir.join("mail")));
+        assert_eq!(config.messaging.max_attachment_bytes, 100 * 1024 * 1024);
         Ok(())
     }
 

@@ -6,6 +6,8 @@
 //! sealpost user add --email E --first-name F --last-name L [--password-stdin] [--force-password-change]
 //! sealpost account create --name N [--admin EMAIL] [--language en|de|fr]
 //! sealpost operator grant EMAIL
+//! sealpost outbox flush               deliver every queued email now
+//! sealpost messages shred-expired     destroy the keys of long-expired messages
 //! ```
 //!
 //! Every command honours `--data-dir`, `--database-url` and the `SEALPOST_*`
@@ -13,6 +15,7 @@
 //! usage errors exit with status 2.
 
 mod config;
+mod messaging;
 
 use std::io::Read as _;
 use std::net::SocketAddr;
@@ -22,7 +25,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use sealpost_domain::DomainError;
-use sealpost_domain::ports::SystemClock;
+use sealpost_domain::ports::{Clock, SystemClock};
 use sealpost_domain::services::Services;
 use sealpost_domain::services::users::CreateUserRequest;
 use sealpost_domain::types::Locale;
@@ -56,6 +59,25 @@ enum Command {
     /// Manage operators (who run the service and see every account).
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// The queue of outgoing mail.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+    /// Secure messages.
+    #[command(subcommand)]
+    Messages(MessagesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OutboxCommand {
+    /// Deliver every queued email that is due, then exit.
+    Flush,
+}
+
+#[derive(Debug, Subcommand)]
+enum MessagesCommand {
+    /// Destroy the keys (and stored payloads) of messages expired for longer than
+    /// the grace period: afterwards no copy of their envelopes can be opened.
+    ShredExpired,
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,13 +149,40 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(&cli.global)?;
     let store = open_store(&config).await?;
-    let services = Services::new(
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let base = Services::new(
         store.clone(),
-        Arc::new(SystemClock),
+        clock.clone(),
         sealpost_i18n::in_every_language("group-account-administrators"),
     );
+    let needs_messaging = matches!(cli.command, Command::Serve | Command::Outbox(_) | Command::Messages(_));
+    let (services, worker) = if needs_messaging {
+        let (messaging, worker) = messaging::build(&config, store.clone(), clock)?;
+        (base.with_messaging(messaging), Some(worker))
+    } else {
+        (base, None)
+    };
     let result = match cli.command {
-        Command::Serve => serve(&config, services).await,
+        Command::Serve => serve(&config, services, worker).await,
+        Command::Outbox(OutboxCommand::Flush) => {
+            let worker = worker.context("the outbox worker is not configured")?;
+            let mut total = 0;
+            loop {
+                let sent = worker.run_once().await.map_err(explain)?;
+                if sent == 0 {
+                    break;
+                }
+                total += sent;
+            }
+            println!("{total} queued email(s) attempted.");
+            Ok(())
+        }
+        Command::Messages(MessagesCommand::ShredExpired) => {
+            let grace = config.messaging.key_destroy_grace_days.saturating_mul(24 * 60 * 60);
+            let destroyed = services.shred_expired(grace).await.map_err(explain)?;
+            println!("Destroyed the keys of {destroyed} expired message(s).");
+            Ok(())
+        }
         Command::Migrate => {
             println!("The database schema is up to date ({}).", redact(&config.database_url));
             Ok(())
@@ -244,7 +293,7 @@ fn explain(error: DomainError) -> anyhow::Error {
     }
 }
 
-async fn serve(config: &Config, services: Services) -> anyhow::Result<()> {
+async fn serve(config: &Config, services: Services, worker: Option<sealpost_mail::OutboxWorker>) -> anyhow::Result<()> {
     if let Some((operator, password)) = services
         .bootstrap_operator(&config.operator_email)
         .await
@@ -258,6 +307,31 @@ async fn serve(config: &Config, services: Services) -> anyhow::Result<()> {
         println!("  You will be asked to choose your own password. This is shown only once.");
         println!();
     }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let wait_for_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    // The outbox worker delivers what the web portal queues, and after a crash,
+    // whatever was left: rows are claimed with a lease, so nothing is lost.
+    let worker_task = worker.map(|worker| tokio::spawn(worker.run(wait_for_stop(stopped.clone()))));
+    let shredder = {
+        let services = services.clone();
+        let grace = config.messaging.key_destroy_grace_days.saturating_mul(24 * 60 * 60);
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            loop {
+                match services.shred_expired(grace).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(destroyed = n, "destroyed the keys of expired messages"),
+                    Err(error) => tracing::warn!(?error, "could not destroy expired keys; will try again"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(60 * 60)) => {}
+                    _ = stopped.wait_for(|stop| *stop) => return,
+                }
+            }
+        })
+    };
     let web_config = sealpost_web::WebConfig {
         secure_cookies: config.secure_cookies(),
         trust_forwarded_for: config.trust_forwarded_for,
@@ -274,12 +348,18 @@ async fn serve(config: &Config, services: Services) -> anyhow::Result<()> {
         config.listen, config.public_url
     );
     tracing::info!(listen = %config.listen, "serving");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-        .context("while serving HTTP")
+        .context("while serving HTTP");
+    let _ = stop.send(true);
+    if let Some(task) = worker_task {
+        let _ = task.await;
+    }
+    let _ = shredder.await;
+    served
 }
 
 #[cfg(test)]

@@ -575,9 +575,9 @@ impl Services {
                 .blobs
                 .delete_prefix(&format!("{}/", draft.public_id.to_hex()))
                 .await
-            {
-                tracing::warn!(%error, "could not delete a discarded draft's blobs");
-            }
+        {
+            tracing::warn!(%error, "could not delete a discarded draft's blobs");
+        }
     }
 
     /// Seals and sends a draft: validates the fields, seals content and subject,
@@ -795,13 +795,12 @@ impl Services {
                 sender: message.sender_email.clone(),
             }));
         }
-        if !is_sender
-            && let (Some(_), reason) = (message.locked_at, &message.lock_reason) {
-                return Err(OpenFailure::Unavailable(Unavailable::Locked {
-                    reason: reason.clone().unwrap_or_default(),
-                    sender: message.sender_email.clone(),
-                }));
-            }
+        if !is_sender && let (Some(_), reason) = (message.locked_at, &message.lock_reason) {
+            return Err(OpenFailure::Unavailable(Unavailable::Locked {
+                reason: reason.clone().unwrap_or_default(),
+                sender: message.sender_email.clone(),
+            }));
+        }
         Ok((is_sender, recipients))
     }
 

@@ -1,0 +1,198 @@
+//! Wiring secure messaging: the master key, the blob store, the mail notifier,
+//! the transport (SMTP relay or `.eml` folder) and the outbox worker.
+//!
+//! The master key comes from `SEALPOST_MASTER_KEY` (base64, 32 bytes; what every
+//! node of a cluster must share), else from the key file, which is created with
+//! mode 0600 on first start. Without it no message can ever be opened again: back
+//! it up apart from the database.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use sealpost_crypto::keys::Key256;
+use sealpost_domain::messages::DeliveryMode;
+use sealpost_domain::ports::Clock;
+use sealpost_domain::services::messages::{Messaging, MessagingConfig};
+use sealpost_mail::{MailDir, MailNotifier, OutboxWorker, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
+use sealpost_storage::{ObjectBlobStore, SqlStore};
+use secrecy::SecretString;
+
+use crate::config::{Config, MailTransportConfig};
+
+/// Reads the master key, creating the key file on first use.
+pub fn master_key(path: &Path) -> anyhow::Result<Key256> {
+    if let Ok(encoded) = std::env::var("SEALPOST_MASTER_KEY") {
+        return Key256::from_base64(&encoded).map_err(|e| {
+            anyhow::anyhow!("SEALPOST_MASTER_KEY is not a base64-encoded 32-byte key ({e}); generate one with `openssl rand -base64 32`")
+        });
+    }
+    match std::fs::read_to_string(path) {
+        Ok(encoded) => {
+            warn_if_readable_by_others(path);
+            Key256::from_base64(&encoded).map_err(|e| {
+                anyhow::anyhow!(
+                    "the master key file {} is damaged ({e}); restore it from your backup",
+                    path.display()
+                )
+            })
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let key = Key256::generate().context("while generating the master key")?;
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).with_context(|| format!("while creating {}", parent.display()))?;
+            }
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                options.mode(0o600);
+            }
+            let mut file = options
+                .open(path)
+                .with_context(|| format!("while creating the master key file {}", path.display()))?;
+            file.write_all(key.to_base64().as_bytes())?;
+            file.sync_all()?;
+            eprintln!(
+                "Created the master key at {}. Back it up apart from the database: without it no message can be opened.",
+                path.display()
+            );
+            Ok(key)
+        }
+        Err(error) => Err(error).with_context(|| format!("while reading the master key file {}", path.display())),
+    }
+}
+
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(file = %path.display(), "the master key file is readable by others; run chmod 600 on it");
+                eprintln!(
+                    "warning: {} is readable by other users; run `chmod 600 {}`",
+                    path.display(),
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+fn transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Transport>> {
+    Ok(match &config.messaging.transport {
+        MailTransportConfig::Directory(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("while creating the mail folder {}", dir.display()))?;
+            tracing::info!(folder = %dir.display(), "no SMTP relay configured: outgoing mail is written as .eml files");
+            Arc::new(MailDir::new(dir.clone(), clock))
+        }
+        MailTransportConfig::Smtp {
+            host,
+            port,
+            tls,
+            username,
+            password,
+            timeout_secs,
+        } => {
+            let tls: TlsMode = tls
+                .parse()
+                .map_err(|_| anyhow::anyhow!("smtp_tls must be none, starttls or tls (got {tls:?})"))?;
+            if username.is_some() != password.is_some() {
+                bail!("set both smtp_username and smtp_password (SEALPOST_SMTP_PASSWORD), or neither");
+            }
+            let mut relay = SmtpRelayConfig::new(host.clone());
+            relay.port = *port;
+            relay.tls = tls;
+            relay.username = username.clone();
+            relay.password = password.clone().map(SecretString::from);
+            relay.timeout = Duration::from_secs(*timeout_secs);
+            Arc::new(SmtpRelay::new(relay).context("while setting up the SMTP relay")?)
+        }
+    })
+}
+
+/// Builds messaging and its outbox worker.
+pub fn build(
+    config: &Config,
+    store: Arc<SqlStore>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<(Messaging, OutboxWorker)> {
+    let settings = &config.messaging;
+    let master_key = master_key(&settings.master_key_file)?;
+    let notifier = Arc::new(
+        MailNotifier::new("Sealpost", &settings.mail_from, clock.clone()).with_context(|| {
+            format!(
+                "mail_from {:?} is not a usable address; set SEALPOST_MAIL_FROM",
+                settings.mail_from
+            )
+        })?,
+    );
+    let worker = OutboxWorker::new(
+        store.clone(),
+        transport(config, clock.clone())?,
+        clock,
+        notifier.clone(),
+        &settings.mail_from,
+    )?;
+    let blobs = ObjectBlobStore::local(&settings.blob_dir)
+        .with_context(|| format!("while opening the blob folder {}", settings.blob_dir.display()))?;
+    let messaging = Messaging {
+        store,
+        blobs: Arc::new(blobs),
+        notifier,
+        master_key: Arc::new(master_key),
+        config: MessagingConfig {
+            public_url: config.public_url.clone(),
+            from_address: notifier_address(&settings.mail_from),
+            max_attachment_bytes: settings.max_attachment_bytes,
+            max_envelope_payload: settings.max_envelope_bytes,
+            delivery_mode: DeliveryMode::from_stored(&settings.delivery_mode),
+        },
+        outbox_waker: worker.waker(),
+    };
+    Ok((messaging, worker))
+}
+
+/// The bare address of a `Name <address>` setting.
+fn notifier_address(mail_from: &str) -> String {
+    match (mail_from.find('<'), mail_from.rfind('>')) {
+        (Some(start), Some(end)) if start < end => mail_from[start + 1..end].trim().to_owned(),
+        _ => mail_from.trim().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_master_key_file_is_created_private_and_read_back() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("keys").join("master.key");
+        let first = master_key(&path)?;
+        let again = master_key(&path)?;
+        assert_eq!(first.expose(), again.expose());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
+        }
+        std::fs::write(&path, "not a key")?;
+        assert!(master_key(&path).is_err_and(|e| e.to_string().contains("damaged")));
+        Ok(())
+    }
+
+    #[test]
+    fn display_names_are_stripped_from_the_sender() {
+        assert_eq!(
+            notifier_address("Sealpost <noreply@example.com>"),
+            "noreply@example.com"
+        );
+        assert_eq!(notifier_address("noreply@example.com"), "noreply@example.com");
+    }
+}
