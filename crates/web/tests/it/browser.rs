@@ -4,26 +4,16 @@
 //! reads in that language (the glossary's words: labels, buttons, links), so a label
 //! that deviates from the glossary makes these tests fail.
 //!
-//! Needs `chromedriver` and Chromium (`apt-get install chromium chromium-driver`);
-//! `SEALPOST_CHROMEDRIVER` and `SEALPOST_CHROMIUM` override where they are. When they
-//! are missing the tests fail, unless `SEALPOST_SKIP_BROWSER=1` is set: then they
-//! pass with a loud note. Screenshots for humans land in `target/browser-screenshots/`.
+//! Needs Chromium and ChromeDriver; see [`crate::webdriver`] for where they are
+//! looked for and `SEALPOST_SKIP_BROWSER`. Screenshots for humans land in
+//! `target/browser-screenshots/`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use anyhow::{Context as _, anyhow, bail, ensure};
+use anyhow::{Context as _, anyhow, ensure};
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
 use sealpost_domain::types::EmailAddress;
 
 use crate::helpers::{Db, PASSWORD, TestApp};
-
-/// How long to wait for an element, a page or ChromeDriver.
-const WAIT: Duration = Duration::from_secs(10);
-/// How often to look again while waiting.
-const POLL: Duration = Duration::from_millis(50);
+use crate::webdriver::{self, ChromeDriver, alert, button, flash, label, link, literal, nav_link, screenshot_dir};
 
 const TEMPORARY: &str = "Temporary-Pass-9";
 const MISTYPED: &str = "Temporary-Pass-8";
@@ -232,8 +222,11 @@ async fn seed_procedure_in_a_browser(app: TestApp, language: &Language) -> anyho
     let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
     let client = driver.session().await?;
     let browser = Browser {
-        client: &client,
-        base: &app.base,
+        web: webdriver::Browser {
+            client: &client,
+            base: &app.base,
+            shots: language.name.to_owned(),
+        },
         language,
     };
     let _ = std::fs::remove_file(screenshot_dir().join(format!("{}-failure.png", language.name)));
@@ -412,116 +405,22 @@ async fn procedure(browser: &Browser<'_>, number: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One WebDriver session on the app, in one language.
+/// One WebDriver session on the app, in one language: the shared [`webdriver::Browser`]
+/// and the procedure's own steps.
 struct Browser<'a> {
-    client: &'a Client,
-    base: &'a str,
+    web: webdriver::Browser<'a>,
     language: &'a Language,
 }
 
+impl<'a> std::ops::Deref for Browser<'a> {
+    type Target = webdriver::Browser<'a>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.web
+    }
+}
+
 impl Browser<'_> {
-    async fn goto(&self, path: &str) -> anyhow::Result<()> {
-        self.client.goto(&format!("{}{path}", self.base)).await?;
-        Ok(())
-    }
-
-    /// The path of the page shown.
-    async fn path(&self) -> anyhow::Result<String> {
-        Ok(self.client.current_url().await?.path().to_owned())
-    }
-
-    /// The element at `xpath`, waiting for it to appear.
-    async fn find(&self, xpath: &str) -> anyhow::Result<Element> {
-        match self
-            .client
-            .wait()
-            .at_most(WAIT)
-            .every(POLL)
-            .for_element(Locator::XPath(xpath))
-            .await
-        {
-            Ok(element) => Ok(element),
-            Err(error) => {
-                Err(anyhow!(error).context(format!("found no {xpath} within {WAIT:?}; {}", self.describe().await)))
-            }
-        }
-    }
-
-    /// Where the browser is and what it shows, for failure messages.
-    async fn describe(&self) -> String {
-        let url = self
-            .client
-            .current_url()
-            .await
-            .map(|u| u.to_string())
-            .unwrap_or_default();
-        let text = match self.client.find(Locator::XPath("//body")).await {
-            Ok(body) => fold(&body.text().await.unwrap_or_default()),
-            Err(_) => String::new(),
-        };
-        let text: String = text.chars().take(1500).collect();
-        format!("the browser is at {url} showing: {text}")
-    }
-
-    /// Clicks the element at `xpath`, looking again if the page changed under it.
-    async fn click(&self, xpath: &str) -> anyhow::Result<()> {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let element = self.find(xpath).await?;
-            match element.click().await {
-                Ok(()) => return Ok(()),
-                Err(error)
-                    if (error.is_stale_element_reference() || error.is_element_not_interactable())
-                        && Instant::now() < deadline =>
-                {
-                    tokio::time::sleep(POLL).await;
-                }
-                Err(error) => return Err(anyhow!(error).context(format!("clicking {xpath}"))),
-            }
-        }
-    }
-
-    /// The visible text of the element at `xpath`, whitespace folded.
-    async fn text(&self, xpath: &str) -> anyhow::Result<String> {
-        Ok(fold(&self.find(xpath).await?.text().await?))
-    }
-
-    /// The visible texts of every element at `xpath` (waiting for the first).
-    async fn texts(&self, xpath: &str) -> anyhow::Result<Vec<String>> {
-        self.find(xpath).await?;
-        let mut texts = Vec::new();
-        for element in self.client.find_all(Locator::XPath(xpath)).await? {
-            texts.push(fold(&element.text().await?));
-        }
-        Ok(texts)
-    }
-
-    /// The form field labelled `text`: the label's `for` names it.
-    async fn field(&self, text: &str) -> anyhow::Result<Element> {
-        let label = self.find(&label(text)).await?;
-        let id = label
-            .attr("for")
-            .await?
-            .with_context(|| format!("the label {text:?} names no field (no for=)"))?;
-        self.client
-            .find(Locator::Id(&id))
-            .await
-            .with_context(|| format!("the label {text:?} names the missing field #{id}"))
-    }
-
-    /// Types `value` into the field labelled `text`, replacing what it held.
-    async fn fill(&self, text: &str, value: &str) -> anyhow::Result<()> {
-        let field = self.field(text).await?;
-        field.clear().await?;
-        field.send_keys(value).await?;
-        Ok(())
-    }
-
-    /// What the field labelled `text` holds.
-    async fn value(&self, text: &str) -> anyhow::Result<String> {
-        Ok(self.field(text).await?.prop("value").await?.unwrap_or_default())
-    }
-
     /// The checkbox inside the label "Force password expiration".
     async fn force_expiration_box(&self) -> anyhow::Result<Element> {
         self.find(&format!(
@@ -594,180 +493,4 @@ impl Browser<'_> {
         ensure!(path == "/password", "expected the set-new-password page, at {path}");
         Ok(())
     }
-
-    /// Saves a PNG of the page for humans; failing to is not the test's failure.
-    async fn screenshot(&self, step: &str) {
-        let Ok(png) = self.client.screenshot().await else {
-            return;
-        };
-        let dir = screenshot_dir();
-        if std::fs::create_dir_all(&dir).is_ok() {
-            let _ = std::fs::write(dir.join(format!("{}-{step}.png", self.language.name)), png);
-        }
-    }
-}
-
-/// `target/browser-screenshots`, next to the target directory's `tmp`.
-fn screenshot_dir() -> PathBuf {
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    tmp.parent().unwrap_or(tmp).join("browser-screenshots")
-}
-
-/// `text` as an XPath string literal (French has apostrophes).
-fn literal(text: &str) -> String {
-    if !text.contains('\'') {
-        format!("'{text}'")
-    } else if !text.contains('"') {
-        format!("\"{text}\"")
-    } else {
-        let parts: Vec<String> = text.split('\'').map(|part| format!("'{part}'")).collect();
-        format!("concat({})", parts.join(", \"'\", "))
-    }
-}
-
-fn button(text: &str) -> String {
-    format!("//button[normalize-space()={}]", literal(text))
-}
-
-fn link(text: &str) -> String {
-    format!("//a[normalize-space()={}]", literal(text))
-}
-
-fn nav_link(text: &str) -> String {
-    format!("//header//nav//a[normalize-space()={}]", literal(text))
-}
-
-fn label(text: &str) -> String {
-    format!("//label[normalize-space()={}]", literal(text))
-}
-
-fn alert(text: &str) -> String {
-    format!("//*[@role='alert' and normalize-space()={}]", literal(text))
-}
-
-fn flash(text: &str) -> String {
-    format!("//*[contains(@class,'flash') and normalize-space()={}]", literal(text))
-}
-
-fn fold(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A ChromeDriver of our own on a free port, killed when dropped, with a fresh
-/// Chromium profile.
-struct ChromeDriver {
-    process: Child,
-    url: String,
-    chromium: String,
-    profile: tempfile::TempDir,
-}
-
-impl ChromeDriver {
-    /// `None` (with a loud note) when ChromeDriver or Chromium is missing and
-    /// `SEALPOST_SKIP_BROWSER=1` is set.
-    async fn start() -> anyhow::Result<Option<Self>> {
-        let chromedriver = std::env::var("SEALPOST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_owned());
-        let chromium = std::env::var("SEALPOST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
-        if !Path::new(&chromium).exists() {
-            return missing(&format!("Chromium is not at {chromium}"));
-        }
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-            let process = match Command::new(&chromedriver)
-                .arg(format!("--port={port}"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-            {
-                Ok(process) => process,
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                    return missing(&format!("`{chromedriver}` was not found"));
-                }
-                Err(error) => return Err(error).with_context(|| format!("starting {chromedriver}")),
-            };
-            let driver = Self {
-                process,
-                url: format!("http://127.0.0.1:{port}"),
-                chromium: chromium.clone(),
-                profile: tempfile::tempdir()?,
-            };
-            match driver.ready().await {
-                Ok(()) => return Ok(Some(driver)),
-                // Another process may have taken the port in between: try another.
-                Err(error) if attempts >= 3 => return Err(error),
-                Err(_) => drop(driver),
-            }
-        }
-    }
-
-    /// Waits until ChromeDriver answers `/status` with `ready`.
-    async fn ready(&self) -> anyhow::Result<()> {
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Ok(response) = http.get(format!("{}/status", self.url)).send().await {
-                let status: serde_json::Value = serde_json::from_str(&response.text().await?)?;
-                if status["value"]["ready"] == serde_json::Value::Bool(true) {
-                    return Ok(());
-                }
-            }
-            if Instant::now() > deadline {
-                bail!("ChromeDriver did not answer at {} within {WAIT:?}", self.url);
-            }
-            tokio::time::sleep(POLL).await;
-        }
-    }
-
-    /// A new headless Chromium session.
-    async fn session(&self) -> anyhow::Result<Client> {
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".to_owned(),
-            serde_json::json!({
-                "binary": self.chromium,
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                    "--disable-quic",
-                    "--lang=en-US",
-                    "--window-size=1280,900",
-                    format!("--user-data-dir={}", self.profile.path().display()),
-                ],
-            }),
-        );
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        ClientBuilder::new(connector)
-            .capabilities(capabilities)
-            .connect(&self.url)
-            .await
-            .with_context(|| format!("starting {} through ChromeDriver at {}", self.chromium, self.url))
-    }
-}
-
-impl Drop for ChromeDriver {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-fn missing(what: &str) -> anyhow::Result<Option<ChromeDriver>> {
-    if std::env::var("SEALPOST_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-        eprintln!("Browser tests NOT run: {what} (SEALPOST_SKIP_BROWSER=1).");
-        return Ok(None);
-    }
-    bail!(
-        "{what}: the browser tests need Chromium and ChromeDriver. Install them with \
-         `apt-get install chromium chromium-driver` (or point SEALPOST_CHROMIUM and \
-         SEALPOST_CHROMEDRIVER at them), or set SEALPOST_SKIP_BROWSER=1 to skip these tests."
-    )
 }

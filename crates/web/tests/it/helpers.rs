@@ -135,6 +135,35 @@ impl TestApp {
         }))
     }
 
+    /// Like [`TestApp::spawn`], but the outbox worker hands every email to the SMTP
+    /// server on `127.0.0.1:port` (plain text, as to a relay on the same machine)
+    /// instead of writing `.eml` files: [`TestApp::deliver`] then speaks SMTP, and
+    /// [`TestApp::mails`] stays empty (read the server's mailbox instead).
+    ///
+    /// The messaging services keep the waker of the MailDir worker [`TestApp::spawn`]
+    /// built; nothing waits on it, because tests run the worker on demand only.
+    pub async fn spawn_smtp(db: Db, port: u16) -> anyhow::Result<Option<Self>> {
+        let Some(mut app) = Self::spawn(db).await? else {
+            return Ok(None);
+        };
+        let from = "sealpost@example.com";
+        let clock: Arc<dyn sealpost_domain::ports::Clock> = Arc::new(app.clock.clone());
+        let notifier = Arc::new(sealpost_mail::MailNotifier::new("Sealpost", from, clock.clone())?);
+        let mut relay = sealpost_mail::SmtpRelayConfig::new("127.0.0.1");
+        relay.port = Some(port);
+        relay.tls = sealpost_mail::TlsMode::None;
+        relay.timeout = std::time::Duration::from_secs(10);
+        relay.hello_name = Some("sealpost.test".to_owned());
+        app.worker = Arc::new(sealpost_mail::OutboxWorker::new(
+            app.store.clone(),
+            Arc::new(sealpost_mail::SmtpRelay::new(relay)?),
+            clock,
+            notifier,
+            from,
+        )?);
+        Ok(Some(app))
+    }
+
     /// A fresh client with no cookies.
     pub fn client(&self) -> Client {
         Client::new(&self.base)
@@ -439,6 +468,11 @@ pub struct Mail {
 }
 
 impl Mail {
+    /// An email as it was delivered (an `.eml` file, or SMTP `DATA`), parsed.
+    pub fn from_raw(raw: &[u8]) -> anyhow::Result<Self> {
+        Self::parse(raw)
+    }
+
     fn parse(raw: &[u8]) -> anyhow::Result<Self> {
         let message = mail_parser::MessageParser::default()
             .parse(raw)
@@ -508,4 +542,114 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
             .replace("&#61;", "=")
             .replace("&amp;", "&"),
     )
+}
+
+/// A real SMTP server for the tests: the mail crate's `tests/smtp_sink.py` (Python's
+/// aiosmtpd) run as a child process on a free port, keeping every message it accepts
+/// as `<n>.eml` in a directory of its own. Killed when dropped.
+pub struct SmtpSink {
+    child: std::process::Child,
+    /// The port it listens on, on 127.0.0.1.
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    /// Starts the sink and waits until it accepts connections. `None` (with a loud
+    /// note) when python3 or aiosmtpd is missing and `SEALPOST_SKIP_SMTP=1` is set;
+    /// without that variable a missing server is an error that says how to install it.
+    pub fn start() -> anyhow::Result<Option<Self>> {
+        use std::io::BufRead as _;
+        use std::process::{Command, Stdio};
+
+        let probe = Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if !probe.is_ok_and(|status| status.success()) {
+            if std::env::var("SEALPOST_SKIP_SMTP").is_ok_and(|v| v == "1") {
+                eprintln!("SMTP delivery NOT tested: python3 with aiosmtpd is missing (SEALPOST_SKIP_SMTP=1).");
+                return Ok(None);
+            }
+            anyhow::bail!(
+                "this test delivers to a real SMTP server and needs python3 with aiosmtpd: \
+                 install it with `pip install aiosmtpd` (or `apt-get install python3-aiosmtpd`), \
+                 or set SEALPOST_SKIP_SMTP=1 to skip it"
+            );
+        }
+        let dir = tempfile::tempdir()?;
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mail/tests/smtp_sink.py");
+        let mut failures = Vec::new();
+        // A port can be taken between probing and binding: try a few.
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+            let log = dir.path().join(format!("sink-{port}.log"));
+            let mut child = Command::new("python3")
+                .arg(&script)
+                .args(["--port", &port.to_string(), "--dir"])
+                .arg(dir.path().join("received"))
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(std::fs::File::create(&log)?)
+                .spawn()
+                .with_context(|| format!("starting python3 {}", script.display()))?;
+            // It prints "ready <port>" once listening, or dies.
+            let ready = child
+                .stdout
+                .take()
+                .and_then(|out| std::io::BufReader::new(out).lines().next())
+                .and_then(Result::ok)
+                .is_some_and(|line| line.starts_with("ready"));
+            if ready && listening(port) {
+                return Ok(Some(Self { child, port, dir }));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            failures.push(std::fs::read_to_string(&log).unwrap_or_default());
+        }
+        anyhow::bail!("the SMTP sink did not start: {}", failures.join("\n"))
+    }
+
+    /// Every message accepted so far, in arrival order.
+    pub fn mails(&self) -> anyhow::Result<Vec<Mail>> {
+        let mut paths: Vec<_> = match std::fs::read_dir(self.dir.path().join("received")) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        paths.sort();
+        paths.iter().map(|p| Mail::parse(&std::fs::read(p)?)).collect()
+    }
+
+    /// The newest message to `to` whose subject contains `subject`.
+    pub fn mail_to(&self, to: &str, subject: &str) -> anyhow::Result<Mail> {
+        self.mails()?
+            .into_iter()
+            .rev()
+            .find(|m| m.to.contains(to) && m.subject.contains(subject))
+            .ok_or_else(|| anyhow!("the SMTP server received no mail to {to} about {subject:?}"))
+    }
+}
+
+/// Whether something accepts connections on 127.0.0.1:`port` within a few seconds.
+fn listening(port: u16) -> bool {
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while std::time::Instant::now() < deadline {
+        if std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,0 +1,326 @@
+//! What the browser tests share: a ChromeDriver child process with headless Chromium
+//! sessions (fantoccini), a [`Browser`] that finds elements by the text a person
+//! reads and waits for them explicitly, XPath builders, and screenshots for humans
+//! in `target/browser-screenshots/`.
+//!
+//! Needs `chromedriver` and Chromium (`apt-get install chromium chromium-driver`);
+//! `SEALPOST_CHROMEDRIVER` and `SEALPOST_CHROMIUM` override where they are. When they
+//! are missing the tests fail, unless `SEALPOST_SKIP_BROWSER=1` is set: then they
+//! pass with a loud note.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// How long to wait for an element, a page or ChromeDriver.
+pub const WAIT: Duration = Duration::from_secs(10);
+/// How often to look again while waiting.
+pub const POLL: Duration = Duration::from_millis(50);
+
+/// One WebDriver session on the app.
+pub struct Browser<'a> {
+    pub client: &'a Client,
+    pub base: &'a str,
+    /// The start of the screenshots' file names (`en` gives `en-<step>.png`).
+    pub shots: String,
+}
+
+impl Browser<'_> {
+    /// Opens `path` of the app.
+    pub async fn goto(&self, path: &str) -> anyhow::Result<()> {
+        self.client.goto(&format!("{}{path}", self.base)).await?;
+        Ok(())
+    }
+
+    /// The path of the page shown.
+    pub async fn path(&self) -> anyhow::Result<String> {
+        Ok(self.client.current_url().await?.path().to_owned())
+    }
+
+    /// The element at `xpath`, waiting for it to appear.
+    pub async fn find(&self, xpath: &str) -> anyhow::Result<Element> {
+        match self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .every(POLL)
+            .for_element(Locator::XPath(xpath))
+            .await
+        {
+            Ok(element) => Ok(element),
+            Err(error) => {
+                Err(anyhow!(error).context(format!("found no {xpath} within {WAIT:?}; {}", self.describe().await)))
+            }
+        }
+    }
+
+    /// Where the browser is and what it shows, for failure messages.
+    pub async fn describe(&self) -> String {
+        let url = self
+            .client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let text = match self.client.find(Locator::XPath("//body")).await {
+            Ok(body) => fold(&body.text().await.unwrap_or_default()),
+            Err(_) => String::new(),
+        };
+        let text: String = text.chars().take(1500).collect();
+        format!("the browser is at {url} showing: {text}")
+    }
+
+    /// Clicks the element at `xpath`, looking again if the page changed under it.
+    pub async fn click(&self, xpath: &str) -> anyhow::Result<()> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let element = self.find(xpath).await?;
+            match element.click().await {
+                Ok(()) => return Ok(()),
+                Err(error)
+                    if (error.is_stale_element_reference() || error.is_element_not_interactable())
+                        && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(error) => return Err(anyhow!(error).context(format!("clicking {xpath}"))),
+            }
+        }
+    }
+
+    /// The visible text of the element at `xpath`, whitespace folded.
+    pub async fn text(&self, xpath: &str) -> anyhow::Result<String> {
+        Ok(fold(&self.find(xpath).await?.text().await?))
+    }
+
+    /// The visible texts of every element at `xpath` (waiting for the first).
+    pub async fn texts(&self, xpath: &str) -> anyhow::Result<Vec<String>> {
+        self.find(xpath).await?;
+        let mut texts = Vec::new();
+        for element in self.client.find_all(Locator::XPath(xpath)).await? {
+            texts.push(fold(&element.text().await?));
+        }
+        Ok(texts)
+    }
+
+    /// The form field labelled `text`: the label's `for` names it.
+    pub async fn field(&self, text: &str) -> anyhow::Result<Element> {
+        let label = self.find(&label(text)).await?;
+        let id = label
+            .attr("for")
+            .await?
+            .with_context(|| format!("the label {text:?} names no field (no for=)"))?;
+        self.client
+            .find(Locator::Id(&id))
+            .await
+            .with_context(|| format!("the label {text:?} names the missing field #{id}"))
+    }
+
+    /// Types `value` into the field labelled `text`, replacing what it held.
+    pub async fn fill(&self, text: &str, value: &str) -> anyhow::Result<()> {
+        let field = self.field(text).await?;
+        field.clear().await?;
+        field.send_keys(value).await?;
+        Ok(())
+    }
+
+    /// What the field labelled `text` holds.
+    pub async fn value(&self, text: &str) -> anyhow::Result<String> {
+        Ok(self.field(text).await?.prop("value").await?.unwrap_or_default())
+    }
+
+    /// Saves a PNG of the page for humans; failing to is not the test's failure.
+    pub async fn screenshot(&self, step: &str) {
+        let Ok(png) = self.client.screenshot().await else {
+            return;
+        };
+        let dir = screenshot_dir();
+        if std::fs::create_dir_all(&dir).is_ok() {
+            let _ = std::fs::write(dir.join(format!("{}-{step}.png", self.shots)), png);
+        }
+    }
+}
+
+/// `target/browser-screenshots`, next to the target directory's `tmp`.
+pub fn screenshot_dir() -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent().unwrap_or(tmp).join("browser-screenshots")
+}
+
+/// `text` as an XPath string literal (French has apostrophes).
+pub fn literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else if !text.contains('"') {
+        format!("\"{text}\"")
+    } else {
+        let parts: Vec<String> = text.split('\'').map(|part| format!("'{part}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+pub fn button(text: &str) -> String {
+    format!("//button[normalize-space()={}]", literal(text))
+}
+
+pub fn link(text: &str) -> String {
+    format!("//a[normalize-space()={}]", literal(text))
+}
+
+pub fn nav_link(text: &str) -> String {
+    format!("//header//nav//a[normalize-space()={}]", literal(text))
+}
+
+pub fn label(text: &str) -> String {
+    format!("//label[normalize-space()={}]", literal(text))
+}
+
+pub fn alert(text: &str) -> String {
+    format!("//*[@role='alert' and normalize-space()={}]", literal(text))
+}
+
+pub fn flash(text: &str) -> String {
+    format!("//*[contains(@class,'flash') and normalize-space()={}]", literal(text))
+}
+
+pub fn fold(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A ChromeDriver of our own on a free port, killed when dropped; every session
+/// gets a fresh Chromium profile of its own, so two sessions are two people.
+pub struct ChromeDriver {
+    process: Child,
+    url: String,
+    chromium: String,
+    /// The profiles of the sessions started, deleted with the driver.
+    profiles: Mutex<Vec<tempfile::TempDir>>,
+}
+
+impl ChromeDriver {
+    /// `None` (with a loud note) when ChromeDriver or Chromium is missing and
+    /// `SEALPOST_SKIP_BROWSER=1` is set.
+    pub async fn start() -> anyhow::Result<Option<Self>> {
+        let chromedriver = std::env::var("SEALPOST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_owned());
+        let chromium = std::env::var("SEALPOST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+        if !Path::new(&chromium).exists() {
+            return missing(&format!("Chromium is not at {chromium}"));
+        }
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+            let process = match Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+            {
+                Ok(process) => process,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    return missing(&format!("`{chromedriver}` was not found"));
+                }
+                Err(error) => return Err(error).with_context(|| format!("starting {chromedriver}")),
+            };
+            let driver = Self {
+                process,
+                url: format!("http://127.0.0.1:{port}"),
+                chromium: chromium.clone(),
+                profiles: Mutex::new(Vec::new()),
+            };
+            match driver.ready().await {
+                Ok(()) => return Ok(Some(driver)),
+                // Another process may have taken the port in between: try another.
+                Err(error) if attempts >= 3 => return Err(error),
+                Err(_) => drop(driver),
+            }
+        }
+    }
+
+    /// Waits until ChromeDriver answers `/status` with `ready`.
+    async fn ready(&self) -> anyhow::Result<()> {
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(response) = http.get(format!("{}/status", self.url)).send().await {
+                let status: serde_json::Value = serde_json::from_str(&response.text().await?)?;
+                if status["value"]["ready"] == serde_json::Value::Bool(true) {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("ChromeDriver did not answer at {} within {WAIT:?}", self.url);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// A new headless Chromium session whose user speaks American English.
+    pub async fn session(&self) -> anyhow::Result<Client> {
+        self.session_in("en-US").await
+    }
+
+    /// A new headless Chromium session whose language (user interface and
+    /// `Accept-Language`) is `language`, e.g. `fr-FR`.
+    pub async fn session_in(&self, language: &str) -> anyhow::Result<Client> {
+        let profile = tempfile::tempdir()?;
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_owned(),
+            serde_json::json!({
+                "binary": self.chromium,
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--disable-quic",
+                    format!("--lang={language}"),
+                    format!("--accept-lang={language}"),
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+                "prefs": { "intl": { "accept_languages": language } },
+            }),
+        );
+        self.profiles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(profile);
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .with_context(|| format!("starting {} through ChromeDriver at {}", self.chromium, self.url))
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn missing(what: &str) -> anyhow::Result<Option<ChromeDriver>> {
+    if std::env::var("SEALPOST_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+        eprintln!("Browser tests NOT run: {what} (SEALPOST_SKIP_BROWSER=1).");
+        return Ok(None);
+    }
+    bail!(
+        "{what}: the browser tests need Chromium and ChromeDriver. Install them with \
+         `apt-get install chromium chromium-driver` (or point SEALPOST_CHROMIUM and \
+         SEALPOST_CHROMEDRIVER at them), or set SEALPOST_SKIP_BROWSER=1 to skip these tests."
+    )
+}
