@@ -691,3 +691,110 @@ async fn envelope_only_messages_open_from_the_envelope_itself() -> anyhow::Resul
     assert_eq!(download.body, "inside");
     Ok(())
 }
+
+on_both_databases!(a_forgotten_password_is_reset_through_a_single_use_link, password_reset);
+async fn password_reset(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("bob@example.com", false).await?;
+    let visitor = app.client();
+    let page = visitor.get("/portal/login").await?;
+    assert!(
+        page.body.contains("href=\"/password/forgot\""),
+        "the login page offers the reset"
+    );
+    for email in ["bob@example.com", "nobody@example.com"] {
+        let answer = visitor
+            .submit("/password/forgot", "/password/forgot", &[("email", email)])
+            .await?;
+        assert!(
+            answer.shows(&format!(
+                "If {email} has a Sealpost user, a link to reset the password is on its way."
+            )),
+            "the same answer for everyone"
+        );
+    }
+    app.deliver().await?;
+    let mails = app.mails()?;
+    assert_eq!(mails.len(), 1, "only the real user gets mail");
+    let link = mails[0].link(&format!("{}/password/reset?token=", app.base))?;
+    let path = link.strip_prefix(&app.base).context("same site")?.to_owned();
+    let form = visitor.get(&path).await?;
+    let token = hidden_field(&form.body, "token").context("token")?;
+
+    let weak = visitor
+        .submit(
+            &path,
+            "/password/reset",
+            &[
+                ("token", &token),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
+        )
+        .await?;
+    assert!(
+        weak.shows("The password must be at least 10 characters long."),
+        "{}",
+        weak.text()
+    );
+    let done = visitor
+        .submit(
+            &path,
+            "/password/reset",
+            &[
+                ("token", &token),
+                ("new_password", "Brand-New-Secret-9"),
+                ("confirm_password", "Brand-New-Secret-9"),
+            ],
+        )
+        .await?;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/portal"),
+        "a refused password left the link working"
+    );
+    assert!(visitor.get("/portal").await?.shows("Your new password is set."));
+    assert_eq!(
+        app.client()
+            .login("bob@example.com", "Brand-New-Secret-9")
+            .await?
+            .status,
+        303
+    );
+    assert_eq!(app.client().login("bob@example.com", PASSWORD).await?.status, 401);
+    let reused = app.client().get(&path).await?;
+    assert_eq!(reused.status, 410);
+    assert!(reused.shows("This link is invalid, was already used, or has expired."));
+    Ok(())
+}
+
+on_both_databases!(
+    only_addresses_that_received_a_message_may_register,
+    registration_by_invitation
+);
+async fn registration_by_invitation(app: TestApp) -> anyhow::Result<()> {
+    let stranger = app.client();
+    assert_eq!(
+        stranger.get("/register?email=eve@example.com").await?.status,
+        303,
+        "no registration page for strangers"
+    );
+    let forced = stranger
+        .submit(
+            "/portal/login",
+            "/register",
+            &[
+                ("email", "eve@example.com"),
+                ("first_name", "Eve"),
+                ("last_name", "Ng"),
+                ("password", "Long-Enough-Pass-1"),
+                ("confirm_password", "Long-Enough-Pass-1"),
+                ("locale", "en"),
+            ],
+        )
+        .await?;
+    assert_eq!(forced.status, 422);
+    assert!(forced.shows("Registration is for people who received a secure message at this address."));
+    app.deliver().await?;
+    assert!(app.mails()?.is_empty());
+    Ok(())
+}
