@@ -80,6 +80,9 @@ struct EnvelopeForm {
     recipient: String,
     #[serde(default)]
     payload: String,
+    /// Set by our own "Continue" page: the post now comes from this site.
+    #[serde(default)]
+    step: String,
 }
 
 /// The envelope's "Open Online". Accepted from any origin: it carries only what the
@@ -91,15 +94,38 @@ async fn open_envelope(
 ) -> Result<Response, WebError> {
     let id = parse_id(&visitor, &form.id)?;
     let payload = STANDARD.decode(form.payload.trim()).ok().filter(|p| !p.is_empty());
-    if let (Some(actor), Some(payload)) = (signed_actor(&visitor), payload.as_deref()) {
-        // Envelope-only messages exist nowhere else: open from the posted payload.
-        let message = state
+    if let Some(payload) = payload.as_deref() {
+        let mode = state
             .services
             .message_mode(&id)
             .await
             .map_err(|e| WebError::from_domain(visitor.locale, e))?;
-        if !message.stores_payload() {
-            return show_opened(&state, &visitor, &actor, &id, Some(payload)).await;
+        if !mode.stores_payload() {
+            // Envelope-only messages exist nowhere else: open from the posted payload.
+            if let Some(actor) = signed_actor(&visitor) {
+                return show_opened(&state, &visitor, &actor, &id, Some(payload)).await;
+            }
+            if form.step.is_empty() {
+                // A post from the envelope file is cross-site, so the browser left the
+                // (SameSite=Lax) session cookie out: one click on this page posts again
+                // from this site, with it.
+                let t = &visitor.t;
+                return Ok(render(&NoticePage {
+                    page: visitor.page(Area::Portal, t.get("envelope-continue-title")),
+                    paragraphs: vec![t.get("envelope-continue")],
+                    form: Some(NoticeForm {
+                        action: "/envelope/open".to_owned(),
+                        fields: vec![
+                            ("id".to_owned(), id.to_hex()),
+                            ("recipient".to_owned(), form.recipient.clone()),
+                            ("payload".to_owned(), form.payload.trim().to_owned()),
+                            ("step".to_owned(), "continue".to_owned()),
+                        ],
+                        button: t.get("envelope-continue-button"),
+                    }),
+                    link: None,
+                }));
+            }
         }
     }
     let recipient = EmailAddress::parse(&form.recipient)

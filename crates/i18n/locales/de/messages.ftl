@@ -59,6 +59,10 @@ unavailable-expired = Diese Nachricht ist am { $date } abgelaufen und kann nicht
 unavailable-envelope-title = Öffnen Sie den Umschlag, um diese Nachricht zu lesen
 unavailable-envelope = Diese Nachricht existiert nur im Registered Envelope, den Sie per E-Mail erhalten haben. Öffnen Sie den Anhang und klicken Sie erneut auf Online öffnen.
 
+envelope-continue-title = Ihre verschlüsselte Nachricht öffnen
+envelope-continue = Ihr Browser hat den Umschlag aus einer Datei geöffnet. Fahren Sie fort, um die Nachricht hier zu öffnen.
+envelope-continue-button = Weiter
+
 register-title = Registrieren
 register-intro = Sie haben unter { $email } eine verschlüsselte Nachricht erhalten. Registrieren Sie sich einmal, um sie und alle künftigen Nachrichten zu öffnen.
 register-submit = Registrieren

@@ -59,6 +59,10 @@ unavailable-expired = This message expired on { $date } and can no longer be ope
 unavailable-envelope-title = Open the envelope to read this message
 unavailable-envelope = This message is kept only in the Registered Envelope you received by email. Open the attachment and click Open Online again.
 
+envelope-continue-title = Open your secure message
+envelope-continue = Your browser opened the envelope from a file. Continue to open the message here.
+envelope-continue-button = Continue
+
 register-title = Register
 register-intro = You received a secure message at { $email }. Register once to open it and any future messages.
 register-submit = Register

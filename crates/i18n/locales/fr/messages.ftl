@@ -59,6 +59,10 @@ unavailable-expired = Ce message a expiré le { $date } et ne peut plus être ou
 unavailable-envelope-title = Ouvrez l'enveloppe pour lire ce message
 unavailable-envelope = Ce message n'existe que dans la Registered Envelope reçue par e-mail. Ouvrez la pièce jointe et cliquez à nouveau sur Ouvrir en ligne.
 
+envelope-continue-title = Ouvrir votre message sécurisé
+envelope-continue = Votre navigateur a ouvert l'enveloppe depuis un fichier. Continuez pour ouvrir le message ici.
+envelope-continue-button = Continuer
+
 register-title = S'inscrire
 register-intro = Vous avez reçu un message sécurisé à l'adresse { $email }. Inscrivez-vous une fois pour l'ouvrir, ainsi que les messages à venir.
 register-submit = S'inscrire

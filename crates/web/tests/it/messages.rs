@@ -670,9 +670,28 @@ async fn envelope_only_messages_open_from_the_envelope_itself() -> anyhow::Resul
     assert_eq!(blobs, 0, "the service keeps only keys");
     let without = bob.get(&format!("/m/{id}")).await?;
     assert!(without.shows("Open the envelope to read this message"));
+    // From the envelope file the post is cross-site and carries no session cookie:
+    // a same-site "Continue" page posts it again.
+    let anonymous = app.client();
     app.deliver().await?;
-    let (_, envelope) = app.mail_to("bob@example.com", "Secure message from")?.envelope()?;
-    let payload = hidden_field(&envelope, "payload").context("payload")?;
+    let (_, first_envelope) = app.mail_to("bob@example.com", "Secure message from")?.envelope()?;
+    let first_payload = hidden_field(&first_envelope, "payload").context("payload")?;
+    let cross_site = anonymous
+        .post_raw(
+            "/envelope/open",
+            &[
+                ("id", &id),
+                ("recipient", "bob@example.com"),
+                ("payload", &first_payload),
+            ],
+        )
+        .await?;
+    assert!(
+        cross_site.shows("Continue") && cross_site.body.contains("name=\"step\" value=\"continue\""),
+        "{}",
+        cross_site.text()
+    );
+    let payload = first_payload;
     let opened = bob
         .post_raw(
             "/envelope/open",
