@@ -272,6 +272,10 @@ struct EnvelopeHtml<'a> {
     id: String,
     /// The sealed payload, standard base64, when the delivery mode attaches it.
     payload: Option<String>,
+    /// Where first-time recipients register (a GET form beside "Open Online").
+    register_action: String,
+    register_hint: String,
+    register_button: String,
 }
 
 impl Notifier for MailNotifier {
@@ -314,6 +318,12 @@ impl Notifier for MailNotifier {
             payload: notice
                 .payload
                 .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)),
+            register_action: match notice.envelope_action.strip_suffix("/envelope/open") {
+                Some(base) => format!("{base}/register"),
+                None => notice.envelope_action.to_owned(),
+            },
+            register_hint: t.get("mail-envelope-register-hint"),
+            register_button: t.get("mail-envelope-register"),
         }
         .render()
         .map_err(RenderError::from)?;

@@ -15,10 +15,16 @@ Recipients are refused by their local part, so tests can choose the outcome:
 anything else is accepted. Prints "ready <port>" once listening; stops on
 SIGTERM/SIGINT or when stdin closes.
 
+    --delay-ms N   after storing each message, wait N milliseconds before
+                   answering 250 (a slow relay; default 0). A client killed in
+                   that window has delivered a message it does not know about and
+                   will send again: what crash tests need to see duplicates.
+
 Needs aiosmtpd: pip install aiosmtpd
 """
 
 import argparse
+import asyncio
 import os
 import signal
 import sys
@@ -28,8 +34,9 @@ from aiosmtpd.controller import Controller
 
 
 class Sink:
-    def __init__(self, directory):
+    def __init__(self, directory, delay_ms=0):
         self.directory = directory
+        self.delay = max(delay_ms, 0) / 1000.0
         self.count = 0
         self.lock = threading.Lock()
 
@@ -50,6 +57,8 @@ class Sink:
         write_atomically(base + ".eml", envelope.original_content)
         lines = [envelope.mail_from or ""] + list(envelope.rcpt_tos)
         write_atomically(base + ".env", ("\n".join(lines) + "\n").encode("utf-8"))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 2.0.0 Queued as %04d" % n
 
 
@@ -66,10 +75,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)
+    parser.add_argument("--delay-ms", type=int, default=0,
+                        help="wait this long after storing each message before answering 250")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
 
-    controller = Controller(Sink(args.dir), hostname="127.0.0.1", port=args.port)
+    controller = Controller(Sink(args.dir, args.delay_ms), hostname="127.0.0.1", port=args.port)
     controller.start()
     print("ready %d" % args.port, flush=True)
 

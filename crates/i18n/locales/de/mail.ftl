@@ -23,6 +23,8 @@ mail-envelope-title = Registrierter Umschlag
 mail-envelope-heading = Sichere Nachricht von { $sender }
 mail-envelope-explanation = Dieser registrierte Umschlag enthält eine verschlüsselte Nachricht für { $recipient }. Klicken Sie zum Lesen auf „Online öffnen“ und melden Sie sich bei { $service } an; beim ersten Mal registrieren Sie sich mit dieser E-Mail-Adresse.
 mail-envelope-privacy = Die Nachricht bleibt verschlüsselt, bis Sie sie öffnen: Diese Datei allein verrät ihren Inhalt nicht. Zum Öffnen ist eine Internetverbindung nötig.
+mail-envelope-register-hint = Zum ersten Mal hier?
+mail-envelope-register = Registrieren
 
 ## Registration: proving the mailbox
 mail-activation-subject = Bestätigen Sie Ihre E-Mail-Adresse für { $service }

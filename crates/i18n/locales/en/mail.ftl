@@ -23,6 +23,8 @@ mail-envelope-title = Registered Envelope
 mail-envelope-heading = Secure message from { $sender }
 mail-envelope-explanation = This Registered Envelope holds an encrypted message for { $recipient }. To read it, click “Open Online” and log in to { $service }; the first time, you register with this email address.
 mail-envelope-privacy = The message stays encrypted until you open it: this file alone does not reveal what it says. Opening it needs an internet connection.
+mail-envelope-register-hint = First time here?
+mail-envelope-register = Register
 
 ## Registration: proving the mailbox
 mail-activation-subject = Confirm your email address for { $service }

@@ -23,6 +23,8 @@ mail-envelope-title = Enveloppe recommandée
 mail-envelope-heading = Message sécurisé envoyé par { $sender }
 mail-envelope-explanation = Cette enveloppe recommandée contient un message chiffré destiné à { $recipient }. Pour le lire, cliquez sur « Ouvrir en ligne » et connectez-vous à { $service } ; la première fois, vous vous inscrivez avec cette adresse e-mail.
 mail-envelope-privacy = Le message reste chiffré jusqu'à ce que vous l'ouvriez : ce fichier seul ne révèle pas son contenu. L'ouverture nécessite une connexion Internet.
+mail-envelope-register-hint = Première visite ?
+mail-envelope-register = S'inscrire
 
 ## Registration: proving the mailbox
 mail-activation-subject = Confirmez votre adresse e-mail pour { $service }
