@@ -170,6 +170,16 @@ fn commands_administer_the_service_and_explain_refusals() -> anyhow::Result<()> 
 /// Starts `serve` on a free port and returns it with every stdout line printed
 /// before "is listening on".
 fn start_serve(data: &std::path::Path) -> anyhow::Result<(std::process::Child, u16, Vec<String>)> {
+    start_serve_logging(data, "warn", None)
+}
+
+/// Like [`start_serve`], at log level `log`, with the server's log (stderr) written
+/// to `log_file` when given.
+fn start_serve_logging(
+    data: &std::path::Path,
+    log: &str,
+    log_file: Option<&std::path::Path>,
+) -> anyhow::Result<(std::process::Child, u16, Vec<String>)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
         .args([
@@ -180,9 +190,12 @@ fn start_serve(data: &std::path::Path) -> anyhow::Result<(std::process::Child, u
             "ops@example.com",
         ])
         .env("SEALPOST_DATA_DIR", data)
-        .env("SEALPOST_LOG", "warn")
+        .env("SEALPOST_LOG", log)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(match log_file {
+            Some(path) => Stdio::from(std::fs::File::create(path)?),
+            None => Stdio::null(),
+        })
         .spawn()?;
     let stdout = child.stdout.take().context("stdout")?;
     let mut printed = Vec::new();
@@ -247,5 +260,141 @@ async fn first_start_creates_an_operator_whose_temporary_password_must_be_change
     let _ = again.kill();
     let _ = again.wait();
     assert!(!printed.iter().any(|l| l.contains("Temporary password")), "{printed:?}");
+    Ok(())
+}
+
+/// Logs in at `/portal/login` and returns a cookie client.
+async fn portal_client(base: &str, email: &str, password: &str) -> anyhow::Result<reqwest::Client> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let page = client.get(format!("{base}/portal/login")).send().await?.text().await?;
+    let start = page.find("name=\"csrf\" value=\"").context("csrf")? + 19;
+    let csrf = page[start..start + page[start..].find('"').context("csrf end")?].to_owned();
+    let login = client
+        .post(format!("{base}/portal/login"))
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
+        .send()
+        .await?;
+    anyhow::ensure!(
+        login.status().as_u16() == 303,
+        "login of {email} failed: {}",
+        login.status()
+    );
+    Ok(client)
+}
+
+#[tokio::test]
+async fn plaintext_never_reaches_disk_or_the_servers_log_even_at_trace_level() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let log_file = dir.path().join("server.log");
+    let password = "Quiet-Harbor-Lamp-7";
+    for (email, admin) in [("sender@example.com", true), ("reader@example.com", false)] {
+        let added = sealpost(
+            &data,
+            &[
+                "user",
+                "add",
+                "--email",
+                email,
+                "--first-name",
+                "T",
+                "--last-name",
+                "U",
+                "--password-stdin",
+            ],
+            Some(password),
+        )?;
+        anyhow::ensure!(added.status.success(), "{}", text(&added.stderr));
+        if admin {
+            let account = sealpost(&data, &["account", "create", "--name", "Acme", "--admin", email], None)?;
+            anyhow::ensure!(account.status.success(), "{}", text(&account.stderr));
+        }
+    }
+    let (mut child, port, _) = start_serve_logging(&data, "trace", Some(&log_file))?;
+    let marker = format!("MARKER{}", std::process::id() as u64 * 7919 + 123_456_789);
+    let result = async {
+        let base = format!("http://127.0.0.1:{port}");
+        let sender = portal_client(&base, "sender@example.com", password).await?;
+        let page = sender
+            .get(format!("{base}/portal/compose"))
+            .send()
+            .await?
+            .text()
+            .await?;
+        let start = page.find("name=\"csrf\" value=\"").context("csrf")? + 19;
+        let csrf = page[start..start + page[start..].find('"').context("csrf end")?].to_owned();
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("to", "reader@example.com")
+            .text("subject", format!("Subject {marker}"))
+            .text("body", format!("Body {marker}"))
+            .part(
+                "attachments",
+                reqwest::multipart::Part::bytes(format!("file {marker}").into_bytes())
+                    .file_name(format!("{marker}.txt"))
+                    .mime_str("text/plain")?,
+            );
+        let sent = sender
+            .post(format!("{base}/portal/compose"))
+            .multipart(form)
+            .send()
+            .await?;
+        anyhow::ensure!(sent.status().as_u16() == 303, "compose failed: {}", sent.status());
+        let location = sent
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .context("location")?
+            .to_owned();
+        let id = location.rsplit('/').next().context("id")?.to_owned();
+        // The worker delivers on its own; wait for the notification file.
+        let mail_dir = data.join("mail");
+        for _ in 0..100 {
+            if std::fs::read_dir(&mail_dir).map(|d| d.count()).unwrap_or(0) > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        anyhow::ensure!(
+            std::fs::read_dir(&mail_dir)?.count() == 1,
+            "the notification was delivered"
+        );
+        let reader = portal_client(&base, "reader@example.com", password).await?;
+        let shown = reader.get(format!("{base}/m/{id}")).send().await?.text().await?;
+        anyhow::ensure!(shown.contains(&marker), "the marker is really in the message");
+        anyhow::Ok(())
+    }
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    result?;
+    let log = std::fs::read_to_string(&log_file)?;
+    assert!(
+        log.lines().count() > 20,
+        "the server logged at trace level ({} lines)",
+        log.lines().count()
+    );
+    let mut stack = vec![dir.path().to_path_buf()];
+    let mut scanned = 0;
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path)?.filter_map(|e| e.ok().map(|e| e.path())));
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        scanned += 1;
+        assert!(
+            !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "plaintext found in {}",
+            path.display()
+        );
+    }
+    assert!(
+        scanned >= 6,
+        "database, WAL, blobs, mail and the log were scanned ({scanned} files)"
+    );
     Ok(())
 }
