@@ -8,6 +8,7 @@
 //! sealpost operator grant EMAIL
 //! sealpost outbox flush               deliver every queued email now
 //! sealpost messages shred-expired     destroy the keys of long-expired messages
+//! sealpost keys rotate --account N    new account key version; re-wrap message keys
 //! ```
 //!
 //! Every command honours `--data-dir`, `--database-url` and the `SEALPOST_*`
@@ -65,6 +66,23 @@ enum Command {
     /// Secure messages.
     #[command(subcommand)]
     Messages(MessagesCommand),
+    /// Account keys (the middle of the key hierarchy).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Create a new version of an account's key and re-wrap every message key under it.
+    Rotate {
+        #[arg(long)]
+        account: String,
+    },
+    /// Finish an interrupted rotation: re-wrap message keys still under older versions.
+    Rewrap {
+        #[arg(long)]
+        account: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,7 +173,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         clock.clone(),
         sealpost_i18n::in_every_language("group-account-administrators"),
     );
-    let needs_messaging = matches!(cli.command, Command::Serve | Command::Outbox(_) | Command::Messages(_));
+    let needs_messaging = matches!(
+        cli.command,
+        Command::Serve | Command::Outbox(_) | Command::Messages(_) | Command::Keys(_)
+    );
     let (services, worker) = if needs_messaging {
         let (messaging, worker) = messaging::build(&config, store.clone(), clock)?;
         (base.with_messaging(messaging), Some(worker))
@@ -175,6 +196,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 total += sent;
             }
             println!("{total} queued email(s) attempted.");
+            Ok(())
+        }
+        Command::Keys(command) => {
+            let (raw, rotate) = match &command {
+                KeysCommand::Rotate { account } => (account, true),
+                KeysCommand::Rewrap { account } => (account, false),
+            };
+            let number = sealpost_domain::types::AccountNumber::parse(raw)
+                .ok_or_else(|| anyhow::anyhow!("--account takes an account number, e.g. 1234567 (got {raw:?})"))?;
+            let done = if rotate {
+                services.rotate_account_key(number).await
+            } else {
+                services.rewrap_account_keys(number).await
+            }
+            .map_err(|e| match e {
+                DomainError::NotFound => anyhow::anyhow!("no account has the number {number}"),
+                other => explain(other),
+            })?;
+            println!(
+                "Account {number}: key version {} is current; {} message key(s) re-wrapped.",
+                done.version, done.rewrapped
+            );
             Ok(())
         }
         Command::Messages(MessagesCommand::ShredExpired) => {

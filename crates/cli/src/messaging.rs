@@ -70,15 +70,15 @@ fn warn_if_readable_by_others(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                tracing::warn!(file = %path.display(), "the master key file is readable by others; run chmod 600 on it");
-                eprintln!(
-                    "warning: {} is readable by other users; run `chmod 600 {}`",
-                    path.display(),
-                    path.display()
-                );
-            }
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(file = %path.display(), "the master key file is readable by others; run chmod 600 on it");
+            eprintln!(
+                "warning: {} is readable by other users; run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            );
         }
     }
 }

@@ -238,6 +238,14 @@ pub struct AccountKey {
     pub created_at: Timestamp,
 }
 
+/// A message's data key as wrapped, for re-wrapping under a newer account key.
+#[derive(Debug, Clone)]
+pub struct WrappedDataKey {
+    pub message: MessageId,
+    pub key_version: i64,
+    pub wrapped: Vec<u8>,
+}
+
 /// Why an email is sent (decides what happens when it cannot be delivered).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailKind {
@@ -345,6 +353,20 @@ pub trait MessageStore: Send + Sync {
     /// Stores a new key version; `Conflict { field: "key_version" }` if another
     /// process stored that version first (the caller reads it back).
     async fn insert_account_key(&self, key: &AccountKey) -> StoreResult<()>;
+
+    /// Data keys of the account still wrapped under a key version older than
+    /// `current` (and not destroyed), oldest message first: the work list of a key
+    /// rotation.
+    async fn stale_data_keys(&self, account: AccountId, current: i64, limit: u32) -> StoreResult<Vec<WrappedDataKey>>;
+    /// Replaces one message's wrapped data key, only if it is still wrapped under
+    /// `from_version` (a concurrent rotation or shredding wins); `true` if replaced.
+    async fn rewrap_data_key(
+        &self,
+        message: MessageId,
+        from_version: i64,
+        to_version: i64,
+        wrapped: &[u8],
+    ) -> StoreResult<bool>;
 
     // --- messages -------------------------------------------------------------------
     /// Stores a message with its recipients, its notifications and its audit event.

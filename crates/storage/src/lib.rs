@@ -47,7 +47,7 @@ use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{
     AccountKey, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem, PublicId, Recipient,
-    TokenPurpose,
+    TokenPurpose, WrappedDataKey,
 };
 use sealpost_domain::model::{
     Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery,
@@ -548,6 +548,14 @@ impl MessageStore for SqlStore {
         audit: AuditEvent,
     ) -> StoreResult<()> {
         messages::set_expiry(self, message, expires_at, audit).await
+    }
+
+    async fn stale_data_keys(&self, account: AccountId, current: i64, limit: u32) -> StoreResult<Vec<WrappedDataKey>> {
+        messages::stale_data_keys(self, account, current, limit).await
+    }
+
+    async fn rewrap_data_key(&self, message: MessageId, from: i64, to: i64, wrapped: &[u8]) -> StoreResult<bool> {
+        messages::rewrap_data_key(self, message, from, to, wrapped).await
     }
 
     async fn shred_expired(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<PublicId>> {

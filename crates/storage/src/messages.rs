@@ -14,7 +14,7 @@
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{
     AccountKey, DeliveryMode, Message, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, Recipient,
-    RecipientKind,
+    RecipientKind, WrappedDataKey,
 };
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::StoreResult;
@@ -395,6 +395,57 @@ pub(crate) async fn set_expiry(
         &event,
     )
     .await
+}
+
+/// Data keys still under a key version older than `current`, oldest message first.
+pub(crate) async fn stale_data_keys(
+    store: &SqlStore,
+    account: AccountId,
+    current: i64,
+    page: u32,
+) -> StoreResult<Vec<WrappedDataKey>> {
+    let rows = sqlx::query(
+        "SELECT id, key_version, wrapped_dek FROM messages \
+         WHERE account_id = $1 AND key_version < $2 AND wrapped_dek IS NOT NULL ORDER BY id LIMIT $3",
+    )
+    .bind(account.0)
+    .bind(current)
+    .bind(limit(page))
+    .fetch_all(&store.pool)
+    .await
+    .map_err(db_error)?;
+    rows.iter()
+        .map(|row| {
+            Ok(WrappedDataKey {
+                message: MessageId(row.try_get("id")?),
+                key_version: row.try_get("key_version")?,
+                wrapped: row.try_get("wrapped_dek")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(db_error)
+}
+
+/// Replaces one wrapped data key if it is still under `from_version`.
+pub(crate) async fn rewrap_data_key(
+    store: &SqlStore,
+    message: MessageId,
+    from_version: i64,
+    to_version: i64,
+    wrapped: &[u8],
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE messages SET wrapped_dek = $4, key_version = $3 \
+         WHERE id = $1 AND key_version = $2 AND wrapped_dek IS NOT NULL",
+    )
+    .bind(message.0)
+    .bind(from_version)
+    .bind(to_version)
+    .bind(wrapped.to_vec())
+    .execute(&store.pool)
+    .await
+    .map_err(db_error)?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Destroys, in one statement, the data keys of up to `page` messages that expired

@@ -76,3 +76,95 @@ impl Services {
             .map_err(DomainError::internal)
     }
 }
+
+/// What a key rotation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    /// The account key version now current.
+    pub version: i64,
+    /// Data keys re-wrapped under it in this run.
+    pub rewrapped: usize,
+}
+
+impl Services {
+    /// Creates a new version of the account's key and re-wraps every data key under
+    /// it. Resumable: if interrupted, [`Services::rewrap_account_keys`] finishes the
+    /// work; old versions stay readable until then.
+    pub async fn rotate_account_key(&self, number: crate::types::AccountNumber) -> Result<Rotation, DomainError> {
+        let messaging = self.messaging()?;
+        let account = self.store.account_by_number(number).await?;
+        let current = messaging
+            .store
+            .account_key(account.id, None)
+            .await?
+            .map(|k| k.version)
+            .unwrap_or(0);
+        let fresh = Key256::generate().map_err(DomainError::internal)?;
+        let wrapped = keys::wrap(&messaging.master_key, &fresh).map_err(DomainError::internal)?;
+        let key = AccountKey {
+            account_id: account.id,
+            version: current + 1,
+            wrapped,
+            created_at: self.clock.now(),
+        };
+        messaging.store.insert_account_key(&key).await?;
+        self.store
+            .record_audit(self.event(
+                None,
+                Some(account.id),
+                "account.key_rotated",
+                &format!("version {}", key.version),
+                None,
+            ))
+            .await?;
+        self.rewrap_account_keys(number).await
+    }
+
+    /// Re-wraps every data key of the account still under an older key version
+    /// with the current one, in batches (each committed on its own).
+    pub async fn rewrap_account_keys(&self, number: crate::types::AccountNumber) -> Result<Rotation, DomainError> {
+        let messaging = self.messaging()?;
+        let account = self.store.account_by_number(number).await?;
+        let Some(current) = messaging.store.account_key(account.id, None).await? else {
+            return Ok(Rotation {
+                version: 0,
+                rewrapped: 0,
+            });
+        };
+        let current_key = keys::unwrap(&messaging.master_key, &current.wrapped).map_err(DomainError::internal)?;
+        let mut old_keys: std::collections::HashMap<i64, Key256> = std::collections::HashMap::new();
+        let mut rewrapped = 0;
+        loop {
+            let batch = messaging
+                .store
+                .stale_data_keys(account.id, current.version, 500)
+                .await?;
+            if batch.is_empty() {
+                return Ok(Rotation {
+                    version: current.version,
+                    rewrapped,
+                });
+            }
+            for stale in batch {
+                if let std::collections::hash_map::Entry::Vacant(slot) = old_keys.entry(stale.key_version) {
+                    let stored = messaging
+                        .store
+                        .account_key(account.id, Some(stale.key_version))
+                        .await?
+                        .ok_or(DomainError::NotFound)?;
+                    slot.insert(keys::unwrap(&messaging.master_key, &stored.wrapped).map_err(DomainError::internal)?);
+                }
+                let old = old_keys.get(&stale.key_version).ok_or(DomainError::NotFound)?;
+                let dek = keys::unwrap(old, &stale.wrapped).map_err(DomainError::internal)?;
+                let wrapped = keys::wrap(&current_key, &dek).map_err(DomainError::internal)?;
+                if messaging
+                    .store
+                    .rewrap_data_key(stale.message, stale.key_version, current.version, &wrapped)
+                    .await?
+                {
+                    rewrapped += 1;
+                }
+            }
+        }
+    }
+}

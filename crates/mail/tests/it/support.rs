@@ -373,6 +373,19 @@ impl MessageStore for FakeStore {
         Ok(Vec::new())
     }
 
+    async fn stale_data_keys(
+        &self,
+        _account: AccountId,
+        _current: i64,
+        _limit: u32,
+    ) -> StoreResult<Vec<sealpost_domain::messages::WrappedDataKey>> {
+        Ok(Vec::new())
+    }
+
+    async fn rewrap_data_key(&self, _message: MessageId, _from: i64, _to: i64, _wrapped: &[u8]) -> StoreResult<bool> {
+        Ok(false)
+    }
+
     async fn enqueue(&self, items: Vec<NewOutboxItem>) -> StoreResult<()> {
         for item in items {
             self.push(item);

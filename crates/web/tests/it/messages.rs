@@ -817,3 +817,64 @@ async fn registration_by_invitation(app: TestApp) -> anyhow::Result<()> {
     assert!(app.mails()?.is_empty());
     Ok(())
 }
+
+on_both_databases!(
+    rotating_an_account_key_rewraps_message_keys_and_messages_still_open,
+    key_rotation
+);
+async fn key_rotation(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(sent_id(
+            &alice
+                .compose(
+                    &[
+                        ("to", "bob@example.com"),
+                        ("subject", &format!("Before rotation {n}")),
+                        ("body", "old key"),
+                    ],
+                    &[],
+                )
+                .await?,
+        )?);
+    }
+    let acme = app
+        .store_port()
+        .list_accounts()
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .next()
+        .context("acme")?;
+    let rotation = app
+        .services
+        .rotate_account_key(acme.number)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    assert_eq!((rotation.version, rotation.rewrapped), (2, 3));
+    let after = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "bob@example.com"),
+                    ("subject", "After rotation"),
+                    ("body", "new key"),
+                ],
+                &[],
+            )
+            .await?,
+    )?;
+    for id in ids.iter().chain([&after]) {
+        assert_eq!(bob.get(&format!("/m/{id}")).await?.status, 200, "{id} still opens");
+    }
+    // Nothing is left on the old version; running again is harmless (resumable).
+    let again = app
+        .services
+        .rewrap_account_keys(acme.number)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    assert_eq!((again.version, again.rewrapped), (2, 0));
+    assert!(alice.get("/portal/sent").await?.shows("Before rotation 2"));
+    Ok(())
+}
