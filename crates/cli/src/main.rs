@@ -26,6 +26,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use sealpost_domain::DomainError;
+use sealpost_domain::messages::MessageStore as _;
 use sealpost_domain::ports::{Clock, SystemClock};
 use sealpost_domain::services::Services;
 use sealpost_domain::services::users::CreateUserRequest;
@@ -184,7 +185,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         (base, None)
     };
     let result = match cli.command {
-        Command::Serve => serve(&config, services, worker).await,
+        Command::Serve => serve(&config, services, worker, store.clone()).await,
         Command::Outbox(OutboxCommand::Flush) => {
             let worker = worker.context("the outbox worker is not configured")?;
             let mut total = 0;
@@ -336,7 +337,13 @@ fn explain(error: DomainError) -> anyhow::Error {
     }
 }
 
-async fn serve(config: &Config, services: Services, worker: Option<sealpost_mail::OutboxWorker>) -> anyhow::Result<()> {
+async fn serve(
+    config: &Config,
+    services: Services,
+    worker: Option<sealpost_mail::OutboxWorker>,
+    store: Arc<SqlStore>,
+) -> anyhow::Result<()> {
+    let store_is_sqlite = store.backend() == sealpost_storage::Backend::Sqlite;
     if let Some((operator, password)) = services
         .bootstrap_operator(&config.operator_email)
         .await
@@ -349,6 +356,16 @@ async fn serve(config: &Config, services: Services, worker: Option<sealpost_mail
         println!("  Temporary password:  {password}");
         println!("  You will be asked to choose your own password. This is shown only once.");
         println!();
+    }
+    if store_is_sqlite {
+        // SQLite serves one process: leases left by a crash belong to nobody now.
+        let released = store.release_outbox_leases(SystemClock.now()).await.map_err(explain)?;
+        if released > 0 {
+            tracing::info!(
+                released,
+                "handed back mail that a previous run had claimed but not confirmed"
+            );
+        }
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let wait_for_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -392,9 +409,7 @@ async fn serve(config: &Config, services: Services, worker: Option<sealpost_mail
     );
     tracing::info!(listen = %config.listen, "serving");
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await
         .context("while serving HTTP");
     let _ = stop.send(true);
@@ -403,6 +418,29 @@ async fn serve(config: &Config, services: Services, worker: Option<sealpost_mail
     }
     let _ = shredder.await;
     served
+}
+
+/// Ctrl-C, or SIGTERM (what systemd, `docker stop` and Kubernetes send).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("stopping: finishing the current requests and the current delivery");
 }
 
 #[cfg(test)]

@@ -34,17 +34,18 @@ use tokio::sync::Notify;
 use crate::error::MailError;
 use crate::transport::{SendError, Transport};
 
-/// How many rows one claim takes.
-pub const BATCH: u32 = 16;
-/// How long a claimed row stays reserved for this worker.
-pub const LEASE: Duration = Duration::from_secs(5 * 60);
+/// How many rows one claim takes. One: a worker that dies strands at most the row
+/// it was sending, for at most [`LEASE`].
+pub const BATCH: u32 = 1;
+/// How long a claimed row stays reserved for this worker: four SMTP timeouts.
+pub const LEASE: Duration = Duration::from_secs(2 * 60);
 /// Transient failures of a row older than this are treated as permanent.
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(4 * 24 * 60 * 60);
 /// How long an idle worker sleeps when nobody pokes its [`OutboxWorker::waker`].
 pub const IDLE_POLL: Duration = Duration::from_secs(1);
 /// At most this many claims per [`OutboxWorker::run_once`], so a store that ignored
 /// leases could not keep the worker in one call forever.
-const MAX_ROUNDS: usize = 64;
+const MAX_ROUNDS: usize = 1024;
 
 /// Delays after the 1st, 2nd, … transient failure; after the last, every 6 hours.
 const RETRY_DELAYS: [Duration; 6] = [

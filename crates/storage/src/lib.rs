@@ -562,6 +562,10 @@ impl MessageStore for SqlStore {
         messages::shred_expired(self, cutoff, limit).await
     }
 
+    async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64> {
+        outbox::release_leases(self, now).await
+    }
+
     async fn enqueue(&self, items: Vec<NewOutboxItem>) -> StoreResult<()> {
         outbox::enqueue(self, items).await
     }

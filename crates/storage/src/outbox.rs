@@ -89,6 +89,19 @@ fn item_from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
 /// Claims up to `page` due rows, oldest first: pending ones whose time has come and
 /// sending ones whose lease ran out (a worker that crashed). Each becomes `sending`
 /// until `lease_until`, with one more attempt counted, in one statement.
+/// Hands every leased row back to the queue, due now, undoing its claim's count.
+pub(crate) async fn release_leases(store: &SqlStore, now: Timestamp) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = $1, \
+         attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE status = 'sending'",
+    )
+    .bind(now.0)
+    .execute(&store.pool)
+    .await
+    .map_err(db_error)?;
+    Ok(done.rows_affected())
+}
+
 pub(crate) async fn claim_outbox(
     store: &SqlStore,
     now: Timestamp,

@@ -42,6 +42,8 @@ pub struct Visitor {
     /// The path and query asked for, so the language switch can come back here.
     pub path: String,
     pub flash: Option<Flash>,
+    /// Whether the visitor chose a language with the switch (the `sp_lang` cookie).
+    pub has_language_cookie: bool,
 }
 
 impl Visitor {
@@ -62,7 +64,15 @@ impl Visitor {
             flash: self.flash.as_ref().map(|f| f.render(&self.t)),
             back: self.path.clone(),
             is_admin_nav: false,
+            can_compose: false,
         }
+    }
+
+    /// The same visitor, addressed in `locale`.
+    pub fn speaking(mut self, locale: Locale) -> Self {
+        self.locale = locale;
+        self.t = Translator::new(locale);
+        self
     }
 
     /// Whether `submitted` is this visitor's CSRF token.
@@ -117,6 +127,8 @@ impl FromRequestParts<AppState> for Visitor {
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".to_owned()),
             flash: cookies::get(headers, cookies::FLASH).and_then(Flash::decode),
+            has_language_cookie: cookies::get(headers, cookies::LANGUAGE)
+                .is_some_and(|v| Locale::from_tag(v).is_some()),
         };
         parts.extensions.insert(visitor.clone());
         Ok(visitor)

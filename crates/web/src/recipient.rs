@@ -83,6 +83,9 @@ struct EnvelopeForm {
     /// Set by our own "Continue" page: the post now comes from this site.
     #[serde(default)]
     step: String,
+    /// The envelope's language, so the pages that follow speak it too.
+    #[serde(default)]
+    lang: String,
 }
 
 /// The envelope's "Open Online". Accepted from any origin: it carries only what the
@@ -136,7 +139,21 @@ async fn open_envelope(
     } else {
         format!("/m/{id}?r={}", url_encode(&recipient))
     };
-    Ok(see_other(&to, &[]))
+    // A recipient met the envelope in its language: keep speaking it, unless the
+    // visitor already chose one.
+    let mut cookies_to_set = Vec::new();
+    if let Some(locale) = Locale::from_tag(&form.lang)
+        && visitor.session.is_none()
+        && !visitor.has_language_cookie
+    {
+        cookies_to_set.push(cookies::set(
+            cookies::LANGUAGE,
+            locale.tag(),
+            Some(365 * 24 * 60 * 60),
+            state.config.secure_cookies,
+        ));
+    }
+    Ok(see_other(&to, &cookies_to_set))
 }
 
 fn url_encode(text: &str) -> String {
@@ -216,13 +233,21 @@ async fn show_opened(
         .open_message(actor, id, posted, Some(&visitor.client))
         .await
     {
-        Ok(opened) => Ok(render(&message_page(visitor, &opened, posted))),
+        Ok(opened) => {
+            let can_compose = !state
+                .services
+                .sending_accounts(actor)
+                .await
+                .map_err(|e| WebError::from_domain(visitor.locale, e))?
+                .is_empty();
+            Ok(render(&message_page(visitor, &opened, posted, can_compose)))
+        }
         Err(OpenFailure::Unavailable(why)) => Ok(render_status(StatusCode::GONE, &unavailable_page(visitor, why))),
         Err(OpenFailure::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
     }
 }
 
-fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>) -> MessagePage {
+fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>, can_compose: bool) -> MessagePage {
     let list = |kind: RecipientKind| {
         opened
             .recipients
@@ -233,7 +258,7 @@ fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>
             .join(", ")
     };
     let mut page = visitor.page(Area::Portal, opened.content.subject.clone());
-    page.is_admin_nav = false;
+    page.can_compose = can_compose;
     MessagePage {
         page,
         id: opened.message.public_id.to_hex(),
@@ -427,6 +452,9 @@ struct RegisterQuery {
     email: String,
     #[serde(default)]
     next: String,
+    /// The envelope's language.
+    #[serde(default)]
+    lang: String,
 }
 
 async fn register_form(
@@ -434,6 +462,24 @@ async fn register_form(
     visitor: Visitor,
     Query(query): Query<RegisterQuery>,
 ) -> Result<Response, WebError> {
+    // From an envelope: speak its language unless the visitor chose one.
+    let envelope_locale =
+        Locale::from_tag(&query.lang).filter(|_| visitor.session.is_none() && !visitor.has_language_cookie);
+    let visitor = match envelope_locale {
+        Some(locale) => visitor.speaking(locale),
+        None => visitor,
+    };
+    let language_cookie: Vec<String> = envelope_locale
+        .map(|l| {
+            cookies::set(
+                cookies::LANGUAGE,
+                l.tag(),
+                Some(365 * 24 * 60 * 60),
+                state.config.secure_cookies,
+            )
+        })
+        .into_iter()
+        .collect();
     let email = EmailAddress::parse(&query.email).map_err(|_| visitor.not_found())?;
     match state
         .services
@@ -441,20 +487,28 @@ async fn register_form(
         .await
         .map_err(|e| WebError::from_domain(visitor.locale, e))?
     {
-        RegistrationState::MayRegister => Ok(render(&register_page(
-            &visitor,
-            email.to_string(),
-            query.next,
-            None,
-            RegisterForm::default(),
-        ))),
+        RegistrationState::MayRegister => {
+            let mut response = render(&register_page(
+                &visitor,
+                email.to_string(),
+                query.next,
+                None,
+                RegisterForm::default(),
+            ));
+            for cookie in language_cookie {
+                if let Ok(value) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
+            }
+            Ok(response)
+        }
         _ => Ok(see_other(
             &format!(
                 "/portal/login?email={}&next={}",
                 url_encode(email.as_str()),
                 url_encode(safe_next(&query.next))
             ),
-            &[],
+            &language_cookie,
         )),
     }
 }

@@ -35,6 +35,8 @@ pub struct Page {
     pub back: String,
     /// Whether to show Accounts and Users (administrators only).
     pub is_admin_nav: bool,
+    /// Whether to offer "Compose Message" (members of an account only).
+    pub can_compose: bool,
 }
 
 impl Page {

@@ -848,7 +848,8 @@ impl Services {
         if !viewer_is_sender {
             let receipt = if message.options.read_receipt {
                 let link = format!("{}/portal/sent/{}", messaging.config.public_url, public_id);
-                let locale = sender.locale.unwrap_or_default();
+                let account = messaging.store.account(message.account_id).await?;
+                let locale = sender.locale.unwrap_or(account.default_locale);
                 Some(NewOutboxItem {
                     kind: MailKind::ReadReceipt,
                     to: sender.email.clone(),

@@ -281,7 +281,17 @@ fn envelope_is_one_self_contained_page_whose_button_posts_the_sealed_payload() -
     assert!(html.contains("Registered Envelope"));
     assert_eq!(
         attribute_values(html, "name"),
-        ["viewport", "referrer", "id", "recipient", "payload", "email", "next"]
+        [
+            "viewport",
+            "referrer",
+            "id",
+            "recipient",
+            "lang",
+            "payload",
+            "email",
+            "lang",
+            "next"
+        ]
     );
     // First-time recipients can go straight to registration, by a plain link-like form.
     assert!(html.contains(&format!(

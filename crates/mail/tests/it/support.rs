@@ -373,6 +373,10 @@ impl MessageStore for FakeStore {
         Ok(Vec::new())
     }
 
+    async fn release_outbox_leases(&self, _now: Timestamp) -> StoreResult<u64> {
+        Ok(0)
+    }
+
     async fn stale_data_keys(
         &self,
         _account: AccountId,

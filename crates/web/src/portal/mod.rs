@@ -41,6 +41,12 @@ pub(crate) async fn portal_page(state: &AppState, signed: &Signed, title: String
         .is_administrator(&signed.actor)
         .await
         .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+    page.can_compose = !state
+        .services
+        .sending_accounts(&signed.actor)
+        .await
+        .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?
+        .is_empty();
     Ok(page)
 }
 

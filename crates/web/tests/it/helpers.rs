@@ -198,6 +198,20 @@ impl TestApp {
             .map_err(|e| anyhow!("{e:?}"))
     }
 
+    /// Like [`TestApp::add_account`], with `locale` as the account's default
+    /// language: the language of its notifications to people without a user.
+    pub async fn add_account_speaking(
+        &self,
+        name: &str,
+        admin: Option<&str>,
+        locale: Locale,
+    ) -> anyhow::Result<Account> {
+        self.services
+            .create_account(None, name, locale, admin, None)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))
+    }
+
     /// The account with this number, as stored.
     pub async fn account(&self, number: AccountNumber) -> anyhow::Result<Account> {
         self.store_port()
@@ -468,11 +482,6 @@ pub struct Mail {
 }
 
 impl Mail {
-    /// An email as it was delivered (an `.eml` file, or SMTP `DATA`), parsed.
-    pub fn from_raw(raw: &[u8]) -> anyhow::Result<Self> {
-        Self::parse(raw)
-    }
-
     fn parse(raw: &[u8]) -> anyhow::Result<Self> {
         let message = mail_parser::MessageParser::default()
             .parse(raw)

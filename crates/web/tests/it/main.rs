@@ -27,6 +27,7 @@ macro_rules! on_both_databases {
 
 mod authz;
 mod browser;
+mod browser_messages;
 mod helpers;
 mod messages;
 mod procedure;

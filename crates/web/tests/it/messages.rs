@@ -878,3 +878,73 @@ async fn key_rotation(app: TestApp) -> anyhow::Result<()> {
     assert!(alice.get("/portal/sent").await?.shows("Before rotation 2"));
     Ok(())
 }
+
+on_both_databases!(
+    a_german_account_speaks_german_from_envelope_to_registration_and_receipt,
+    german_account
+);
+async fn german_account(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("alice@example.com", false).await?;
+    app.add_user("bob@example.com", false).await?;
+    app.add_account_speaking(
+        "Acme GmbH",
+        Some("alice@example.com"),
+        sealpost_domain::types::Locale::De,
+    )
+    .await?;
+    let alice = logged_in(&app, "alice@example.com").await?;
+    let bob = logged_in(&app, "bob@example.com").await?;
+    assert!(
+        alice.get("/portal/inbox").await?.shows("Compose Message"),
+        "members may compose"
+    );
+    assert!(
+        !bob.get("/portal/inbox").await?.shows("Compose Message"),
+        "Bob is in no account: no compose link"
+    );
+
+    let id = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "dana@example.com, bob@example.com"),
+                    ("subject", "Vertrag"),
+                    ("body", "Bitte prüfen"),
+                    ("read_receipt", "on"),
+                ],
+                &[],
+            )
+            .await?,
+    )?;
+    app.deliver().await?;
+    let (_, envelope) = app.mail_to("dana@example.com", "Sichere Nachricht von")?.envelope()?;
+    assert!(
+        envelope.contains("Online öffnen") && envelope.contains("Registrieren"),
+        "the envelope speaks the account's language"
+    );
+    assert_eq!(hidden_field(&envelope, "lang").as_deref(), Some("de"));
+
+    // Dana's browser says English; the envelope said German, and so do the pages after it.
+    let dana = app.client();
+    let fields: Vec<(String, String)> = ["id", "recipient", "payload", "lang"]
+        .iter()
+        .filter_map(|name| hidden_field(&envelope, name).map(|v| ((*name).to_owned(), v)))
+        .collect();
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let opened = dana.post_raw("/envelope/open", &pairs).await?;
+    let register = dana
+        .get_in(opened.location.as_deref().context("location")?, "en-US,en")
+        .await?;
+    assert!(
+        register.shows("Registrieren") && register.shows("Vorname"),
+        "{}",
+        register.text()
+    );
+
+    // Bob opens: the receipt reaches Alice in the account's language.
+    assert!(bob.get(&format!("/m/{id}")).await?.shows("Bitte prüfen"));
+    app.deliver().await?;
+    let receipt = app.mail_to("alice@example.com", "hat Ihre sichere Nachricht geöffnet")?;
+    assert!(receipt.subject.starts_with("bob@example.com"), "{}", receipt.subject);
+    Ok(())
+}

@@ -1,0 +1,423 @@
+//! Benchmark of secure messages, against the real `sealpost` binary over HTTP, on
+//! SQLite with mail written to a folder (no SMTP server needed). Prints figures;
+//! asserts only that the server answers correctly.
+//!
+//! Measures:
+//! - the server's peak memory (VmHWM) and resident memory (VmRSS) before and after
+//!   one 100 MiB attachment is uploaded through `/portal/compose` and sealed, and the
+//!   time the upload takes (with `SEALPOST_MAX_ATTACHMENT_MB=200` and
+//!   `SEALPOST_MAX_ENVELOPE_MB=1`, so no envelope copy is built and the figure shows
+//!   the streaming sealing path);
+//! - the latency (p50, p99, max) and throughput of the opened-message page
+//!   `/m/{id}` for a message with a 100 KB body, under 32 concurrent sessions of 32
+//!   registered recipients.
+//!
+//! Run: `cargo bench -p sealpost-cli --bench messages`
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail, ensure};
+
+const SENDER: &str = "sender@bench.example";
+const PASSWORD: &str = "Bench-Passphrase-42";
+const ATTACHMENT_BYTES: usize = 100 * 1024 * 1024;
+const BODY_BYTES: usize = 100 * 1000;
+const SESSIONS: usize = 32;
+const WARM_UP: usize = 10;
+const ROUNDS: usize = 200;
+/// A word the message body starts with, so every answer can be checked.
+const MARKER: &str = "BenchMarkerQuokka";
+
+/// A running `sealpost serve`, killed when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `VmHWM` (peak resident) and `VmRSS` (resident) of a process, in KiB.
+fn memory_kib(pid: u32) -> anyhow::Result<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let field = |name: &str| -> anyhow::Result<u64> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .with_context(|| format!("no {name} in /proc/{pid}/status"))
+    };
+    Ok((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+/// Resets the process's `VmHWM` to its current resident size (Linux `clear_refs`
+/// value 5), so the next reading is the peak of what follows; false if refused.
+fn reset_peak(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted
+        .get(index.min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Runs an administration command of the binary on `data`.
+fn sealpost(data: &Path, args: &[&str], stdin: Option<&str>) -> anyhow::Result<()> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
+        .args(args)
+        .env("SEALPOST_DATA_DIR", data)
+        .env("SEALPOST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(input) = stdin {
+        child.stdin.take().context("stdin")?.write_all(input.as_bytes())?;
+    }
+    drop(child.stdin.take());
+    let output = child.wait_with_output()?;
+    ensure!(
+        output.status.success(),
+        "sealpost {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(())
+}
+
+fn add_user(data: &Path, email: &str) -> anyhow::Result<()> {
+    sealpost(
+        data,
+        &[
+            "user",
+            "add",
+            "--email",
+            email,
+            "--first-name",
+            "Bench",
+            "--last-name",
+            "User",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    )
+}
+
+fn recipient(n: usize) -> String {
+    format!("recipient{n:02}@bench.example")
+}
+
+fn csrf_of(page: &str) -> anyhow::Result<String> {
+    let start = page
+        .find("name=\"csrf\" value=\"")
+        .context("no csrf field on the page")?
+        + 19;
+    let end = page[start..].find('"').context("csrf value not closed")?;
+    Ok(page[start..start + end].to_owned())
+}
+
+async fn log_in(base: &str, email: &str) -> anyhow::Result<reqwest::Client> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let page = client.get(format!("{base}/portal/login")).send().await?.text().await?;
+    let csrf = csrf_of(&page)?;
+    let answer = client
+        .post(format!("{base}/portal/login"))
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD)])
+        .send()
+        .await?;
+    ensure!(
+        answer.status().as_u16() == 303,
+        "login of {email} failed: {}",
+        answer.status()
+    );
+    Ok(client)
+}
+
+/// Sends a message through `/portal/compose`; returns its public id.
+async fn compose(
+    client: &reqwest::Client,
+    base: &str,
+    to: &str,
+    body: String,
+    attachment: Option<Vec<u8>>,
+) -> anyhow::Result<String> {
+    let page = client
+        .get(format!("{base}/portal/compose"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf", csrf_of(&page)?)
+        .text("to", to.to_owned())
+        .text("subject", "Benchmark")
+        .text("body", body);
+    if let Some(bytes) = attachment {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name("large.bin")
+            .mime_str("application/octet-stream")?;
+        form = form.part("attachments", part);
+    }
+    let answer = client
+        .post(format!("{base}/portal/compose"))
+        .multipart(form)
+        .send()
+        .await?;
+    let status = answer.status();
+    let location = answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let id = location.strip_prefix("/portal/sent/").unwrap_or_default().to_owned();
+    if status.as_u16() != 303 || id.len() != 32 {
+        let text = answer.text().await.unwrap_or_default();
+        let text: String = text.chars().take(2000).collect();
+        bail!("compose answered {status} {location:?}: {text}");
+    }
+    Ok(id)
+}
+
+/// GETs `url` and checks the answer holds the message.
+async fn open(client: &reqwest::Client, url: &str) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let response = client.get(url).send().await?;
+    let status = response.status();
+    let body = response.text().await?;
+    let elapsed = started.elapsed();
+    ensure!(
+        status.is_success() && body.contains(MARKER) && body.len() > BODY_BYTES,
+        "{url} answered {status} without the message ({} bytes)",
+        body.len()
+    );
+    Ok(elapsed)
+}
+
+/// A 100 KB body of readable lines, starting with the marker.
+fn large_body() -> String {
+    let mut body = format!("{MARKER}\n");
+    let line = "The quick brown fox jumps over the lazy dog, then reads its registered mail.\n";
+    while body.len() + line.len() <= BODY_BYTES {
+        body.push_str(line);
+    }
+    while body.len() < BODY_BYTES {
+        body.push('.');
+    }
+    body
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path();
+    let seeding = Instant::now();
+    add_user(data, SENDER)?;
+    sealpost(
+        data,
+        &["account", "create", "--name", "Bench Corp", "--admin", SENDER],
+        None,
+    )?;
+    for n in 0..SESSIONS {
+        add_user(data, &recipient(n))?;
+    }
+    println!(
+        "seeded 1 sender and {SESSIONS} recipients with the binary in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("SEALPOST_DATA_DIR", data)
+        .env("SEALPOST_LOG", "warn")
+        .env("SEALPOST_MAX_ATTACHMENT_MB", "200")
+        .env("SEALPOST_MAX_ENVELOPE_MB", "1")
+        .stdout(Stdio::null())
+        .spawn()?;
+    let server = Server(child);
+    let pid = server.0.id();
+    let probe = reqwest::Client::new();
+    let started = Instant::now();
+    while !probe
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        ensure!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not answer within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    // 1. Peak memory while sealing a 100 MiB attachment.
+    let sender = log_in(&base, SENDER).await?;
+    let (hwm_start, _) = memory_kib(pid)?;
+    let reset_upload = reset_peak(pid);
+    let (hwm_before, rss_before) = memory_kib(pid)?;
+    let attachment: Vec<u8> = (0..ATTACHMENT_BYTES)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let upload = Instant::now();
+    compose(
+        &sender,
+        &base,
+        &recipient(0),
+        "A large attachment.".to_owned(),
+        Some(attachment),
+    )
+    .await?;
+    let upload_time = upload.elapsed();
+    let (hwm_after, rss_after) = memory_kib(pid)?;
+    let blobs = dir_size(&data.join("blobs"))?;
+    ensure!(
+        blobs >= ATTACHMENT_BYTES as u64,
+        "the sealed attachment is not stored: {blobs} bytes of blobs"
+    );
+
+    // 2. The opened-message page under concurrent sessions.
+    let to: Vec<String> = (0..SESSIONS).map(recipient).collect();
+    let id = compose(&sender, &base, &to.join(", "), large_body(), None).await?;
+    let url = format!("{base}/m/{id}");
+    let mut clients = Vec::with_capacity(SESSIONS);
+    for address in &to {
+        clients.push(log_in(&base, address).await?);
+    }
+    let (_, rss_logins) = memory_kib(pid)?;
+    for client in &clients {
+        for _ in 0..WARM_UP {
+            open(client, &url).await?;
+        }
+    }
+    let (_, rss_load_before) = memory_kib(pid)?;
+    let reset_load = reset_peak(pid);
+    let load = Instant::now();
+    let mut tasks = Vec::with_capacity(SESSIONS);
+    for client in clients {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(ROUNDS);
+            for _ in 0..ROUNDS {
+                times.push(open(&client, &url).await?);
+            }
+            anyhow::Ok(times)
+        }));
+    }
+    let mut times = Vec::with_capacity(SESSIONS * ROUNDS);
+    for task in tasks {
+        times.extend(task.await??);
+    }
+    let wall = load.elapsed();
+    times.sort();
+    let (hwm_load, rss_load) = memory_kib(pid)?;
+    drop(server);
+    let opened_events = {
+        use sqlx::Connection as _;
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(data.join("sealpost.db"));
+        let mut db = sqlx::SqliteConnection::connect_with(&options).await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'message.opened'")
+            .fetch_one(&mut db)
+            .await?;
+        db.close().await?;
+        count
+    };
+
+    println!();
+    println!("sealpost messages benchmark (release binary, SQLite, mail to a folder)");
+    println!("{:-<78}", "");
+    println!("100 MiB attachment through /portal/compose");
+    println!(
+        "  upload + seal + store        {:>9.2} s   ({:.1} MiB/s)",
+        upload_time.as_secs_f64(),
+        ATTACHMENT_BYTES as f64 / 1_048_576.0 / upload_time.as_secs_f64()
+    );
+    println!(
+        "  server VmHWM since start     {:>9.1} MiB   (the sender's login: argon2)",
+        mib(hwm_start)
+    );
+    println!(
+        "  server VmHWM  before/after   {:>9.1} MiB -> {:.1} MiB   (+{:.1} MiB; peak {})",
+        mib(hwm_before),
+        mib(hwm_after),
+        mib(hwm_after.saturating_sub(hwm_before)),
+        if reset_upload {
+            "reset before the upload"
+        } else {
+            "NOT reset: includes earlier work"
+        }
+    );
+    println!(
+        "  server VmRSS  before/after   {:>9.1} MiB -> {:.1} MiB",
+        mib(rss_before),
+        mib(rss_after)
+    );
+    println!("  blobs on disk after          {:>9.1} MiB", blobs as f64 / 1_048_576.0);
+    println!(
+        "GET /m/{{id}}, {} KB body, {SESSIONS} concurrent sessions x {ROUNDS} requests (after {WARM_UP} warm-up each)",
+        BODY_BYTES / 1000
+    );
+    println!(
+        "  latency p50 / p99 / max      {:>9.2} ms / {:.2} ms / {:.2} ms",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.99)),
+        ms(times.last().copied().unwrap_or_default())
+    );
+    println!(
+        "  throughput                   {:>9.0} requests/s ({} requests in {:.2} s)",
+        times.len() as f64 / wall.as_secs_f64(),
+        times.len(),
+        wall.as_secs_f64()
+    );
+    println!(
+        "  audit rows written by views  {:>9}   (one durable write transaction per page view)",
+        opened_events
+    );
+    println!(
+        "  server VmRSS after {SESSIONS} logins {:>7.1} MiB   (each login hashes with argon2)",
+        mib(rss_logins)
+    );
+    println!(
+        "  server VmRSS before / after  {:>9.1} MiB -> {:.1} MiB, VmHWM during {:.1} MiB{}",
+        mib(rss_load_before),
+        mib(rss_load),
+        mib(hwm_load),
+        if reset_load { "" } else { " (NOT reset)" }
+    );
+    println!("{:-<78}", "");
+    Ok(())
+}
+
+/// Bytes of the files under `dir`.
+fn dir_size(dir: &Path) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        total += if meta.is_dir() {
+            dir_size(&entry.path())?
+        } else {
+            meta.len()
+        };
+    }
+    Ok(total)
+}

@@ -1,0 +1,541 @@
+//! A crash mid-delivery loses no notification (DESIGN §7: at-least-once, stable
+//! `Message-ID`), checked on the real `sealpost` binary and a real SMTP server.
+//!
+//! The story: a sender sends a burst of messages through the web portal; the outbox
+//! worker delivers them one by one to a slow relay (the aiosmtpd sink of the mail
+//! crate, `crates/mail/tests/smtp_sink.py --delay-ms`); the server is killed with
+//! SIGKILL while delivery is under way; it is started again on the same data
+//! folder; every recipient then receives their notification, a repeated one
+//! carrying the same `Message-ID`.
+//!
+//! The killed worker held at most one row (`sending`, leased): on SQLite, which
+//! serves one process, the restarted server hands leftover leases back at start,
+//! so every notification, the held one included, leaves promptly after the restart.
+//!
+//! Needs python3 with aiosmtpd (`pip install aiosmtpd`); `SEALPOST_SKIP_SMTP=1`
+//! skips it where that is missing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail, ensure};
+use sqlx::Connection as _;
+
+/// Messages in the burst.
+const MESSAGES: usize = 20;
+/// Each message goes to one `To` and one `Cc` recipient.
+const RECIPIENTS_PER_MESSAGE: usize = 2;
+/// The sink's pause before each 250: makes delivery of the burst take seconds.
+const SINK_DELAY_MS: u64 = 150;
+/// The kill comes once the sink holds this many mails: past the worker's first,
+/// small claim (made when the first message was queued), inside a full batch.
+const KILL_AFTER: usize = 3;
+/// How long each phase may take before the test gives up.
+const PHASE_LIMIT: Duration = Duration::from_secs(30);
+const SENDER: &str = "sender@crash.example";
+const PASSWORD: &str = "Crash-Test-Passphrase-1";
+
+// --- child processes, killed when dropped ----------------------------------------------
+
+/// A running `smtp_sink.py`.
+struct Sink {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One message the sink accepted.
+struct Received {
+    rcpt_tos: Vec<String>,
+    message_id: Option<String>,
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl Sink {
+    /// Starts the sink on a free port; `None` when aiosmtpd is missing and
+    /// `SEALPOST_SKIP_SMTP=1` allows skipping.
+    fn start(dir: &Path) -> Result<Option<Self>> {
+        let probe = Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if !probe.is_ok_and(|status| status.success()) {
+            if std::env::var("SEALPOST_SKIP_SMTP").is_ok_and(|v| v == "1") {
+                eprintln!("SEALPOST_SKIP_SMTP=1: skipping the crash test, which needs python3 with aiosmtpd");
+                return Ok(None);
+            }
+            bail!(
+                "the crash test delivers to a real SMTP server and needs python3 with aiosmtpd: \
+                 install it with `pip install aiosmtpd` (or `apt-get install python3-aiosmtpd`), \
+                 or set SEALPOST_SKIP_SMTP=1 to skip it"
+            );
+        }
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mail/tests/smtp_sink.py");
+        let received = dir.join("received");
+        let mut last_error = String::new();
+        // A port can be taken between probing and binding; try a few.
+        for _ in 0..5 {
+            let port = free_port()?;
+            let log = dir.join(format!("sink-{port}.log"));
+            let mut child = Command::new("python3")
+                .arg(&script)
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--delay-ms",
+                    &SINK_DELAY_MS.to_string(),
+                    "--dir",
+                ])
+                .arg(&received)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(std::fs::File::create(&log)?)
+                .spawn()
+                .context("while starting python3 crates/mail/tests/smtp_sink.py")?;
+            let ready = child
+                .stdout
+                .take()
+                .and_then(|out| BufReader::new(out).lines().next())
+                .and_then(Result::ok)
+                .is_some_and(|line| line.starts_with("ready"));
+            let sink = Self {
+                child,
+                port,
+                dir: received.clone(),
+            };
+            if ready && listening(port, Duration::from_secs(15)) {
+                return Ok(Some(sink));
+            }
+            drop(sink);
+            last_error = std::fs::read_to_string(&log).unwrap_or_default();
+        }
+        bail!("the SMTP sink did not start: {last_error}")
+    }
+
+    /// Everything accepted so far.
+    fn received(&self) -> Result<Vec<Received>> {
+        let mut envelopes: Vec<PathBuf> = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "env"))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        envelopes.sort();
+        envelopes
+            .into_iter()
+            .map(|env| {
+                let text = std::fs::read_to_string(&env)?;
+                let raw = std::fs::read(env.with_extension("eml"))?;
+                Ok(Received {
+                    rcpt_tos: text.lines().skip(1).map(str::to_lowercase).collect(),
+                    message_id: sealpost_mail::transport::message_id_of(&raw),
+                })
+            })
+            .collect()
+    }
+
+    fn count(&self) -> Result<usize> {
+        Ok(self.received()?.len())
+    }
+}
+
+fn listening(port: u16, limit: Duration) -> bool {
+    let started = Instant::now();
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    while started.elapsed() < limit {
+        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// A running `sealpost serve`.
+struct Server {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts `serve` on `data` with mail going to the sink; returns once it answers.
+    async fn start(data: &Path, sink_port: u16, run: usize) -> Result<Self> {
+        let port = free_port()?;
+        let log = data.join(format!("serve-{run}.log"));
+        let child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("SEALPOST_DATA_DIR", data)
+            .env("SEALPOST_LOG", "warn")
+            .env("SEALPOST_SMTP_HOST", "127.0.0.1")
+            .env("SEALPOST_SMTP_PORT", sink_port.to_string())
+            .env("SEALPOST_SMTP_TLS", "none")
+            .env("SEALPOST_MAIL_FROM", "Sealpost <sealpost@crash.example>")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log)?)
+            .stderr(std::fs::File::options().append(true).open(&log)?)
+            .spawn()?;
+        let mut server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        let probe = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            if probe
+                .get(format!("{}/healthz", server.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Ok(server);
+            }
+            if let Some(status) = server.child.try_wait()? {
+                bail!("serve exited with {status} before answering:\n{}", server.log_text());
+            }
+            if started.elapsed() > PHASE_LIMIT {
+                bail!("serve did not answer within {PHASE_LIMIT:?}:\n{}", server.log_text());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    fn kill(mut self) -> Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+/// Runs an administration command of the binary on `data`.
+fn sealpost(data: &Path, args: &[&str], stdin: Option<&str>) -> Result<String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
+        .args(args)
+        .env("SEALPOST_DATA_DIR", data)
+        .env("SEALPOST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(input) = stdin {
+        child.stdin.take().context("stdin")?.write_all(input.as_bytes())?;
+    }
+    drop(child.stdin.take());
+    let output = child.wait_with_output()?;
+    ensure!(
+        output.status.success(),
+        "sealpost {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+// --- the web portal ---------------------------------------------------------------------
+
+fn csrf_of(page: &str) -> Result<String> {
+    let start = page
+        .find("name=\"csrf\" value=\"")
+        .context("no csrf field on the page")?
+        + 19;
+    let end = page[start..].find('"').context("csrf value not closed")?;
+    Ok(page[start..start + end].to_owned())
+}
+
+async fn log_in(base: &str, email: &str) -> Result<reqwest::Client> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let page = client.get(format!("{base}/portal/login")).send().await?.text().await?;
+    let csrf = csrf_of(&page)?;
+    let answer = client
+        .post(format!("{base}/portal/login"))
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD)])
+        .send()
+        .await?;
+    ensure!(answer.status().as_u16() == 303, "login failed: {}", answer.status());
+    Ok(client)
+}
+
+/// Sends one message through `/portal/compose`; returns its public id.
+async fn compose(client: &reqwest::Client, base: &str, to: &str, cc: &str, n: usize) -> Result<String> {
+    let page = client
+        .get(format!("{base}/portal/compose"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf_of(&page)?)
+        .text("to", to.to_owned())
+        .text("cc", cc.to_owned())
+        .text("subject", format!("Burst message {n}"))
+        .text("body", format!("Message {n} of a burst sent just before a crash."));
+    let answer = client
+        .post(format!("{base}/portal/compose"))
+        .multipart(form)
+        .send()
+        .await?;
+    let status = answer.status();
+    let location = answer
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let id = location.strip_prefix("/portal/sent/").unwrap_or_default().to_owned();
+    ensure!(
+        status.as_u16() == 303 && id.len() == 32,
+        "message {n} was not sent: {status} {location:?}: {}",
+        answer.text().await.unwrap_or_default()
+    );
+    Ok(id)
+}
+
+// --- the outbox as stored ---------------------------------------------------------------
+
+/// One notification row of the outbox.
+#[derive(Debug, Clone)]
+struct Row {
+    message_id_header: String,
+    status: String,
+}
+
+async fn open_db(data: &Path) -> Result<sqlx::SqliteConnection> {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(data.join("sealpost.db"))
+        .busy_timeout(Duration::from_secs(10));
+    Ok(sqlx::SqliteConnection::connect_with(&options).await?)
+}
+
+/// The notification rows, by recipient address.
+async fn outbox(data: &Path) -> Result<BTreeMap<String, Row>> {
+    let mut db = open_db(data).await?;
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT to_email, message_id_header, status FROM outbox WHERE kind = 'notification' ORDER BY id",
+    )
+    .fetch_all(&mut db)
+    .await?;
+    db.close().await?;
+    Ok(rows
+        .into_iter()
+        .map(|(to, message_id_header, status)| {
+            (
+                to.to_lowercase(),
+                Row {
+                    message_id_header,
+                    status,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Received mails per recipient address.
+fn by_recipient(received: &[Received]) -> BTreeMap<String, Vec<Option<String>>> {
+    let mut map: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
+    for mail in received {
+        for to in &mail.rcpt_tos {
+            map.entry(to.clone()).or_default().push(mail.message_id.clone());
+        }
+    }
+    map
+}
+
+/// Waits until every address in `expected` has received at least one mail.
+async fn wait_for(sink: &Sink, expected: &BTreeSet<String>, what: &str) -> Result<Duration> {
+    let started = Instant::now();
+    loop {
+        let got = by_recipient(&sink.received()?);
+        let missing: Vec<&String> = expected.iter().filter(|a| !got.contains_key(*a)).collect();
+        if missing.is_empty() {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > PHASE_LIMIT {
+            bail!(
+                "{what}: {} notification(s) still missing after {PHASE_LIMIT:?}: {missing:?}",
+                missing.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until every notification row is marked sent.
+async fn wait_until_all_sent(data: &Path) -> Result<Duration> {
+    let started = Instant::now();
+    loop {
+        let rows = outbox(data).await?;
+        if rows.values().all(|row| row.status == "sent") {
+            return Ok(started.elapsed());
+        }
+        ensure!(
+            started.elapsed() < PHASE_LIMIT,
+            "rows not marked sent after {PHASE_LIMIT:?}: {:?}",
+            rows.values().filter(|r| r.status != "sent").collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn every_notification_arrives_after_the_server_is_killed_mid_delivery() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let Some(sink) = Sink::start(dir.path())? else {
+        return Ok(());
+    };
+    let data = dir.path().join("data");
+    sealpost(
+        &data,
+        &[
+            "user",
+            "add",
+            "--email",
+            SENDER,
+            "--first-name",
+            "Crash",
+            "--last-name",
+            "Sender",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    )?;
+    sealpost(
+        &data,
+        &["account", "create", "--name", "Crash Corp", "--admin", SENDER],
+        None,
+    )?;
+
+    // The burst.
+    let total = MESSAGES * RECIPIENTS_PER_MESSAGE;
+    let server = Server::start(&data, sink.port, 1).await?;
+    let client = log_in(&server.base, SENDER).await?;
+    let mut expected = BTreeSet::new();
+    let burst = Instant::now();
+    for n in 0..MESSAGES {
+        let (to, cc) = (format!("m{n:02}-to@crash.example"), format!("m{n:02}-cc@crash.example"));
+        compose(&client, &server.base, &to, &cc, n).await?;
+        expected.insert(to);
+        expected.insert(cc);
+    }
+    let burst_time = burst.elapsed();
+
+    // The crash, once delivery is under way.
+    let started = Instant::now();
+    while sink.count()? < KILL_AFTER {
+        ensure!(
+            started.elapsed() < PHASE_LIMIT,
+            "no notification reached the sink within {PHASE_LIMIT:?}:\n{}",
+            server.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill()?;
+    let at_kill = sink.count()?;
+    ensure!(
+        at_kill < total,
+        "all {total} notifications were delivered before the kill (the burst took {burst_time:?}): \
+         raise SINK_DELAY_MS so the crash lands mid-delivery"
+    );
+
+    let rows = outbox(&data).await?;
+    ensure!(
+        rows.len() == total && rows.keys().cloned().collect::<BTreeSet<_>>() == expected,
+        "the outbox holds {} notification rows for {total} recipients: {:?}",
+        rows.len(),
+        rows.keys().collect::<Vec<_>>()
+    );
+    let leased: BTreeMap<String, Row> = rows
+        .iter()
+        .filter(|(_, row)| row.status == "sending")
+        .map(|(to, row)| (to.clone(), row.clone()))
+        .collect();
+
+    ensure!(
+        leased.len() <= 1,
+        "a worker holds at most the row it is sending; {} were leased",
+        leased.len()
+    );
+
+    // The restart: everything leaves promptly, what the crash held included.
+    let server = Server::start(&data, sink.port, 2).await?;
+    let restart_time = wait_for(&sink, &expected, "after the restart").await?;
+
+    // The outbox agrees: every row sent (the stranded ones by the restarted worker,
+    // as the killed one never recorded them), every recipient marked notified.
+    wait_until_all_sent(&data).await?;
+    let mut db = open_db(&data).await?;
+    let unnotified: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM message_recipients WHERE notified_at IS NULL")
+        .fetch_one(&mut db)
+        .await?;
+    db.close().await?;
+    ensure!(unnotified == 0, "{unnotified} recipient(s) not marked notified");
+    let log = server.log_text();
+    server.kill()?;
+
+    // At least once, and a repetition is recognisably the same mail.
+    let received = sink.received()?;
+    let got = by_recipient(&received);
+    ensure!(
+        got.keys().cloned().collect::<BTreeSet<_>>() == expected,
+        "mail went to unexpected addresses: {:?}",
+        got.keys().collect::<Vec<_>>()
+    );
+    let mut duplicates = 0;
+    for (to, ids) in &got {
+        let row = rows.get(to).context("no row")?;
+        ensure!(
+            ids.iter()
+                .all(|id| id.as_deref() == Some(row.message_id_header.as_str())),
+            "{to} received Message-IDs {ids:?}, the outbox row holds {:?}",
+            row.message_id_header
+        );
+        duplicates += ids.len() - 1;
+    }
+    ensure!(
+        received.len() == total + duplicates,
+        "{} mails, {total} + {duplicates} expected",
+        received.len()
+    );
+    eprintln!(
+        "crash test: {total} notifications ({MESSAGES} messages x {RECIPIENTS_PER_MESSAGE}); burst composed in \
+         {burst_time:.1?}; killed with {at_kill} received and {} row(s) leased ({} not yet sent); after the restart \
+         every notification had arrived within {restart_time:.1?}; {duplicates} duplicate(s), each with its \
+         original Message-ID",
+        leased.len(),
+        total.saturating_sub(at_kill),
+    );
+    if log.contains("ERROR") {
+        eprintln!("server log after the restart:\n{log}");
+    }
+    Ok(())
+}
