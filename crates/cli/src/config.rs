@@ -14,7 +14,7 @@ use serde::Deserialize;
 /// Flags every subcommand accepts.
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
-    /// Folder for the SQLite database and, later, blobs and outgoing mail.
+    /// Folder for the SQLite database, the master key, sealed payloads and outgoing mail.
     #[arg(long, env = "SEALPOST_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// Database URL: `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`
