@@ -91,6 +91,8 @@ pub struct Account {
     pub name: String,
     pub default_locale: Locale,
     pub created_at: Timestamp,
+    /// The address its notifications come from; `None` uses the service's sender.
+    pub sending_address: Option<EmailAddress>,
 }
 
 /// A group of an account; membership in any group makes a user a member (sender).

@@ -58,6 +58,13 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Account>;
     /// `NotFound` when no account has this number.
     async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account>;
+    /// Sets (or clears) the address the account's notifications come from.
+    async fn set_sending_address(
+        &self,
+        account: AccountId,
+        address: Option<&EmailAddress>,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
     /// Every account, by number (operators).
     async fn list_accounts(&self) -> StoreResult<Vec<Account>>;
     /// The accounts whose Account Administrators group holds `user`, by number.

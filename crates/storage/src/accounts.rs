@@ -4,16 +4,19 @@
 //! (and, when given, its first member) so that no account ever exists without the
 //! group that administers it.
 
+use sealpost_domain::DomainError;
 use sealpost_domain::model::{Account, AuditEvent};
 use sealpost_domain::ports::StoreResult;
-use sealpost_domain::types::{AccountId, AccountName, AccountNumber, GroupId, GroupName, Locale, Timestamp, UserId};
+use sealpost_domain::types::{
+    AccountId, AccountName, AccountNumber, EmailAddress, GroupId, GroupName, Locale, Timestamp, UserId,
+};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::{AnyQuery, SqlStore, audit, db_error, groups, insert_error};
 
 /// The columns [`account_from_row`] reads, for queries that alias `accounts` as `a`.
-const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at";
+const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address";
 
 /// Builds an [`Account`] from a row holding [`ACCOUNT_COLUMNS`]; an unknown stored
 /// language reads as the default one.
@@ -24,6 +27,9 @@ fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
         name: row.try_get("name")?,
         default_locale: Locale::from_tag(row.try_get("default_locale")?).unwrap_or_default(),
         created_at: Timestamp(row.try_get("created_at")?),
+        sending_address: row
+            .try_get::<Option<String>, _>("sending_address")?
+            .map(EmailAddress::from_trusted),
     })
 }
 
@@ -75,7 +81,29 @@ pub(crate) async fn create_account(
         name: name.as_str().to_owned(),
         default_locale,
         created_at,
+        sending_address: None,
     })
+}
+
+/// Sets or clears the account's sending address, with its audit event.
+pub(crate) async fn set_sending_address(
+    store: &SqlStore,
+    account: AccountId,
+    address: Option<&EmailAddress>,
+    event: AuditEvent,
+) -> StoreResult<()> {
+    let mut tx = store.begin_write().await?;
+    let done = sqlx::query("UPDATE accounts SET sending_address = $2 WHERE id = $1")
+        .bind(account.0)
+        .bind(address.map(|a| a.as_str().to_owned()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::NotFound);
+    }
+    audit::insert_event(&mut tx, &event).await?;
+    tx.commit().await.map_err(db_error)
 }
 
 /// `NotFound` when no account has this id.

@@ -366,6 +366,15 @@ impl Store for SqlStore {
         accounts::account_by_number(self, number).await
     }
 
+    async fn set_sending_address(
+        &self,
+        account: AccountId,
+        address: Option<&EmailAddress>,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        accounts::set_sending_address(self, account, address, audit).await
+    }
+
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
         accounts::list_accounts(self).await
     }

@@ -20,6 +20,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-password-changed", &[]),
     ("flash-logged-out", &[]),
     ("flash-message-sent", &[]),
+    ("flash-sending-address-set", &[]),
     ("flash-message-locked", &[]),
     ("flash-message-unlocked", &[]),
     ("flash-message-expiry", &[]),

@@ -189,6 +189,11 @@ pub struct AccountDetailsPage {
     pub account: Account,
     pub tab: AccountTab,
     pub administrators: Vec<Member>,
+    /// The sending address field as shown (what was typed, after a refusal).
+    pub sending_address: String,
+    /// The service's sender, used when the account sets none.
+    pub default_sender: String,
+    pub error: Option<FormError>,
 }
 
 #[derive(Template)]

@@ -100,6 +100,25 @@ impl Services {
         )))
     }
 
+    /// Sets the address the account's notifications come from; empty restores the
+    /// service's sender.
+    pub async fn set_sending_address(
+        &self,
+        scope: &AccountScope,
+        raw: &str,
+    ) -> Result<Option<EmailAddress>, DomainError> {
+        let address = match raw.trim() {
+            "" => None,
+            typed => Some(EmailAddress::parse(typed).map_err(|e| DomainError::invalid("sending_address", e))?),
+        };
+        let target = address.as_ref().map(EmailAddress::to_string).unwrap_or_default();
+        let event = self.scoped_event(scope, "account.sending_address_set", &target);
+        self.store
+            .set_sending_address(scope.account.id, address.as_ref(), event)
+            .await?;
+        Ok(address)
+    }
+
     /// The members of the account's Account Administrators group (for the Details tab).
     pub async fn account_administrators(&self, scope: &AccountScope) -> Result<Vec<Member>, DomainError> {
         let group = self.store.admin_group(scope.account.id).await?;

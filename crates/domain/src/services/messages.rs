@@ -698,11 +698,11 @@ impl Services {
 
         let sender = &draft.sender.user;
         let sender_name = sender.full_name();
-        let from = format!(
-            "\"{} (Sealpost)\" <{}>",
-            draft.account.name.replace(['"', '\\', '\r', '\n'], ""),
-            messaging.config.from_address
-        );
+        let display = draft.account.name.replace(['"', '\\', '\r', '\n'], "");
+        let from = match &draft.account.sending_address {
+            Some(address) => format!("\"{display}\" <{address}>"),
+            None => format!("\"{display} (Sealpost)\" <{}>", messaging.config.from_address),
+        };
         let open_url = format!("{}/m/{}", messaging.config.public_url, draft.public_id);
         let envelope_action = format!("{}/envelope/open", messaging.config.public_url);
         let mut outbox = Vec::with_capacity(recipients.len());

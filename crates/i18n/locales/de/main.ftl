@@ -56,6 +56,11 @@ tab-groups = Gruppen
 details-administrators = Administratoren
 details-no-administrators = Dieses Konto hat noch keinen Administrator.
 
+details-sending-address = Absenderadresse
+details-sending-address-default = Nicht festgelegt: Benachrichtigungen kommen von { $address } mit dem Namen des Kontos.
+details-sending-address-hint = Die Adresse, von der Benachrichtigungen an Empfänger kommen. Leer lassen, um den Absender des Dienstes zu verwenden. Ihr Mailserver muss für sie senden dürfen (SPF, DKIM).
+flash-sending-address-set = Die Absenderadresse wurde gespeichert.
+
 ## Groups
 group-account-administrators = Kontoadministratoren
 groups-name-field = Gruppenname

@@ -56,6 +56,11 @@ tab-groups = Groups
 details-administrators = Administrators
 details-no-administrators = This account has no administrator yet.
 
+details-sending-address = Sending address
+details-sending-address-default = Not set: notifications come from { $address } with the account's name.
+details-sending-address-hint = The address notifications to recipients come from. Leave empty to use the service's sender. Your mail server must be allowed to send for it (SPF, DKIM).
+flash-sending-address-set = The sending address has been saved.
+
 ## Groups
 group-account-administrators = Account Administrators
 groups-name-field = Group Name

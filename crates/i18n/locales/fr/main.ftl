@@ -56,6 +56,11 @@ tab-groups = Groupes
 details-administrators = Administrateurs
 details-no-administrators = Ce compte n'a pas encore d'administrateur.
 
+details-sending-address = Adresse d'expédition
+details-sending-address-default = Non définie : les notifications viennent de { $address } avec le nom du compte.
+details-sending-address-hint = L'adresse d'où viennent les notifications aux destinataires. Laissez vide pour utiliser l'expéditeur du service. Votre serveur de messagerie doit être autorisé à envoyer pour elle (SPF, DKIM).
+flash-sending-address-set = L'adresse d'expédition a été enregistrée.
+
 ## Groups
 group-account-administrators = Administrateurs de compte
 groups-name-field = Nom du groupe

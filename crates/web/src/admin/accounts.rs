@@ -86,23 +86,79 @@ pub async fn create_account(
     }
 }
 
+async fn details_page(
+    state: &AppState,
+    admin: &Admin,
+    number: &str,
+    typed: Option<String>,
+    error: Option<FormError>,
+) -> Result<AccountDetailsPage, WebError> {
+    let scope = scope(state, admin, number).await?;
+    let administrators = state
+        .services
+        .account_administrators(&scope)
+        .await
+        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
+    let sending_address = typed.unwrap_or_else(|| {
+        scope
+            .account
+            .sending_address
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    });
+    let default_sender = state
+        .services
+        .messaging_config()
+        .map(|c| c.from_address.clone())
+        .unwrap_or_default();
+    Ok(AccountDetailsPage {
+        page: admin_page(&admin.visitor, admin.visitor.t.get("tab-details")),
+        account: scope.account,
+        tab: AccountTab::Details,
+        administrators,
+        sending_address,
+        default_sender,
+        error,
+    })
+}
+
 /// `GET /admin/accounts/{number}`: the Details tab.
 pub async fn show_account(
     State(state): State<AppState>,
     admin: Admin,
     Path(number): Path<String>,
 ) -> Result<Response, WebError> {
+    Ok(render(&details_page(&state, &admin, &number, None, None).await?))
+}
+
+#[derive(Deserialize)]
+pub struct SendingAddressForm {
+    #[serde(default)]
+    sending_address: String,
+}
+
+/// `POST /admin/accounts/{number}/sending-address`.
+pub async fn set_sending_address(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(number): Path<String>,
+    CsrfForm(form): CsrfForm<SendingAddressForm>,
+) -> Result<Response, WebError> {
     let scope = scope(&state, &admin, &number).await?;
-    let administrators = state
-        .services
-        .account_administrators(&scope)
-        .await
-        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
-    let title = admin.visitor.t.get("tab-details");
-    Ok(render(&AccountDetailsPage {
-        page: admin_page(&admin.visitor, title),
-        account: scope.account,
-        tab: AccountTab::Details,
-        administrators,
-    }))
+    match state.services.set_sending_address(&scope, &form.sending_address).await {
+        Ok(_) => {
+            let flash = Flash::new("flash-sending-address-set", &[]);
+            Ok(see_other_with_flash(
+                &state,
+                &format!("/admin/accounts/{number}"),
+                &flash,
+            ))
+        }
+        Err(error) => {
+            let error = form_error(&admin.visitor, error)?;
+            let page = details_page(&state, &admin, &number, Some(form.sending_address), Some(error)).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
 }

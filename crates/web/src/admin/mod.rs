@@ -29,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/accounts", get(accounts::list_accounts).post(accounts::create_account))
         .route("/accounts/{number}", get(accounts::show_account))
         .route(
+            "/accounts/{number}/sending-address",
+            post(accounts::set_sending_address),
+        )
+        .route(
             "/accounts/{number}/groups",
             get(groups::list_groups).post(groups::create_group),
         )

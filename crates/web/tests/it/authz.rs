@@ -11,6 +11,8 @@ use crate::helpers::{PASSWORD, TestApp};
 fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, String)> {
     vec![
         ("GET", format!("/admin/accounts/{number}")),
+        ("POST", format!("/admin/accounts/{number}/sending-address")),
+        ("GET", format!("/admin/accounts/{number}/messages")),
         ("GET", format!("/admin/accounts/{number}/groups")),
         ("POST", format!("/admin/accounts/{number}/groups")),
         ("GET", format!("/admin/accounts/{number}/groups/{group}")),

@@ -948,3 +948,59 @@ async fn german_account(app: TestApp) -> anyhow::Result<()> {
     assert!(receipt.subject.starts_with("bob@example.com"), "{}", receipt.subject);
     Ok(())
 }
+
+on_both_databases!(notifications_come_from_the_accounts_sending_address, sending_address);
+async fn sending_address(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _) = acme(&app).await?;
+    let acme = app
+        .store_port()
+        .list_accounts()
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .next()
+        .context("acme")?;
+    let details = format!("/admin/accounts/{}", acme.number);
+    let page = alice.get(&details).await?;
+    assert!(
+        page.shows("Not set: notifications come from sealpost@example.com with the account's name."),
+        "{}",
+        page.text()
+    );
+    let bad = alice
+        .submit(
+            &details,
+            &format!("{details}/sending-address"),
+            &[("sending_address", "secure@acme")],
+        )
+        .await?;
+    assert_eq!(bad.status, 422);
+    assert!(bad.shows("Enter a valid email address") && bad.body.contains("value=\"secure@acme\""));
+    let saved = alice
+        .submit(
+            &details,
+            &format!("{details}/sending-address"),
+            &[("sending_address", "Secure@Acme.example")],
+        )
+        .await?;
+    assert_eq!(saved.status, 303);
+    assert!(alice.get(&details).await?.shows("The sending address has been saved."));
+
+    sent_id(
+        &alice
+            .compose(
+                &[("to", "bob@example.com"), ("subject", "From Acme"), ("body", "Hello")],
+                &[],
+            )
+            .await?,
+    )?;
+    app.deliver().await?;
+    let mail = app.mail_to("bob@example.com", "Secure message from")?;
+    let raw = String::from_utf8_lossy(&mail.raw);
+    let from = raw.lines().find(|l| l.starts_with("From:")).context("From header")?;
+    assert!(
+        from.contains("secure@acme.example") && from.contains("Acme Corp"),
+        "{from}"
+    );
+    Ok(())
+}
