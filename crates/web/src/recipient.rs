@@ -269,6 +269,8 @@ fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>
         cc: list(RecipientKind::Cc),
         sent: opened.message.created_at.display_utc(),
         body: opened.content.body.clone(),
+        html_body: (opened.content.format == sealpost_domain::services::content::BodyFormat::Html)
+            .then(|| crate::views::sanitize_html(&opened.content.body)),
         attachments: opened
             .content
             .attachments

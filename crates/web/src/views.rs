@@ -310,6 +310,8 @@ pub struct ComposePage {
     pub allow_forward: bool,
     pub read_receipt: bool,
     pub expires_on: String,
+    /// Whether the body is written in HTML.
+    pub html: bool,
     /// `reply`, `reply_all` or `forward` with the original's id, for replies.
     pub reply: Option<(String, String)>,
     pub max_attachment_mib: u64,
@@ -358,6 +360,8 @@ pub struct MessagePage {
     pub cc: String,
     pub sent: String,
     pub body: String,
+    /// The sanitized HTML body, shown in a sandboxed frame; `None` for plain text.
+    pub html_body: Option<String>,
     pub attachments: Vec<AttachmentRow>,
     /// The envelope's payload (base64) when the service keeps no copy, so
     /// attachment downloads can post it again.
@@ -440,4 +444,16 @@ pub struct AccountMessagesPage {
     pub tab: AccountTab,
     pub rows: Vec<MessageRow>,
     pub next_before: Option<String>,
+}
+
+/// An HTML body made safe to show: ammonia keeps a conservative set of tags and
+/// attributes (no scripts, event handlers, styles, forms or frames); links open in
+/// a new tab without a referrer. It is then shown in a sandboxed frame under the
+/// page's Content-Security-Policy, so remote images (tracking pixels) stay blocked.
+pub fn sanitize_html(html: &str) -> String {
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .set_tag_attribute_value("a", "target", "_blank")
+        .clean(html)
+        .to_string()
 }

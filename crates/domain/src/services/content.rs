@@ -1,9 +1,11 @@
 //! The plaintext layout of a message's content part (part 0) before sealing:
 //! subject, body and the list of attachments. It only ever exists in memory.
 //!
-//! Layout (all integers big-endian): version `1` (u8) · subject (u32 length + UTF-8) ·
-//! body (u32 length + UTF-8) · attachment count (u32) · for each: part (u32), name
-//! (u32 length + UTF-8), content type (u32 length + UTF-8), size (u64).
+//! Layout (all integers big-endian): version `2` (u8) · body format (u8: 0 plain
+//! text, 1 HTML) · subject (u32 length + UTF-8) · body (u32 length + UTF-8) ·
+//! attachment count (u32) · for each: part (u32), name (u32 length + UTF-8), content
+//! type (u32 length + UTF-8), size (u64). Version `1` (no format byte, plain text)
+//! is still read.
 
 /// An attachment as the content part lists it; its bytes are sealed part `part`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,12 +16,64 @@ pub struct AttachmentMeta {
     pub size: u64,
 }
 
+/// How a body is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BodyFormat {
+    /// Shown as typed, escaped.
+    #[default]
+    Text,
+    /// Sanitized when shown, in a sandboxed frame without scripts.
+    Html,
+}
+
 /// A message's readable content.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Content {
     pub subject: String,
     pub body: String,
+    pub format: BodyFormat,
     pub attachments: Vec<AttachmentMeta>,
+}
+
+impl Content {
+    /// The body as plain text (tags of an HTML body removed), for quoting in replies.
+    pub fn body_text(&self) -> String {
+        match self.format {
+            BodyFormat::Text => self.body.clone(),
+            BodyFormat::Html => html_to_text(&self.body),
+        }
+    }
+}
+
+/// A rough plain-text rendering of HTML: block ends become line breaks, tags go,
+/// the common entities are decoded.
+fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[start + 1..start + end]
+            .trim_start_matches('/')
+            .to_ascii_lowercase();
+        if ["br", "p", "div", "li", "tr", "h1", "h2", "h3"]
+            .iter()
+            .any(|t| tag == *t || tag.starts_with(&format!("{t} ")))
+        {
+            out.push('\n');
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 fn put_text(out: &mut Vec<u8>, text: &str) {
@@ -56,7 +110,7 @@ impl Cursor<'_> {
 impl Content {
     /// The bytes to seal.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = vec![1u8];
+        let mut out = vec![2u8, u8::from(self.format == BodyFormat::Html)];
         put_text(&mut out, &self.subject);
         put_text(&mut out, &self.body);
         out.extend_from_slice(&u32::try_from(self.attachments.len()).unwrap_or(u32::MAX).to_be_bytes());
@@ -72,9 +126,15 @@ impl Content {
     /// Reads [`Content::encode`]'s output; `None` for anything else.
     pub fn decode(bytes: &[u8]) -> Option<Self> {
         let mut c = Cursor(bytes);
-        if c.take(1)? != [1] {
-            return None;
-        }
+        let format = match c.take(1)? {
+            [1] => BodyFormat::Text,
+            [2] => match c.take(1)? {
+                [0] => BodyFormat::Text,
+                [1] => BodyFormat::Html,
+                _ => return None,
+            },
+            _ => return None,
+        };
         let subject = c.text()?;
         let body = c.text()?;
         let count = c.u32()?;
@@ -90,6 +150,7 @@ impl Content {
         c.0.is_empty().then_some(Self {
             subject,
             body,
+            format,
             attachments,
         })
     }
@@ -134,6 +195,7 @@ mod tests {
         let content = Content {
             subject: "Quarterly figures — Q3".into(),
             body: "Hello,\nsee attached.\n".into(),
+            format: BodyFormat::Text,
             attachments: vec![AttachmentMeta {
                 part: 1,
                 name: "report.pdf".into(),
@@ -144,10 +206,30 @@ mod tests {
         let bytes = content.encode();
         assert_eq!(Content::decode(&bytes), Some(content));
         assert_eq!(Content::decode(&bytes[..bytes.len() - 1]), None);
-        assert_eq!(Content::decode(b"\x02"), None);
+        assert_eq!(Content::decode(b"\x03"), None);
         let mut longer = bytes.clone();
         longer.push(0);
         assert_eq!(Content::decode(&longer), None);
+    }
+
+    #[test]
+    fn html_bodies_round_trip_and_quote_as_text() {
+        let content = Content {
+            subject: "S".into(),
+            body: "<p>Hi &amp; <b>bye</b></p><p>x</p>".into(),
+            format: BodyFormat::Html,
+            attachments: vec![],
+        };
+        assert_eq!(Content::decode(&content.encode()), Some(content.clone()));
+        assert_eq!(content.body_text().trim(), "Hi & bye\n\nx");
+        // Version 1 (before formats) still reads, as plain text.
+        let mut v1 = vec![1u8];
+        for text in ["S", "B"] {
+            v1.extend_from_slice(&(text.len() as u32).to_be_bytes());
+            v1.extend_from_slice(text.as_bytes());
+        }
+        v1.extend_from_slice(&0u32.to_be_bytes());
+        assert_eq!(Content::decode(&v1).map(|c| c.format), Some(BodyFormat::Text));
     }
 
     #[test]

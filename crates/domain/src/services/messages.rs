@@ -211,6 +211,8 @@ pub struct ComposeRequest {
     pub options: MessageOptions,
     /// `YYYY-MM-DD`, or empty for no expiration.
     pub expires_on: String,
+    /// Whether the body is HTML (sanitized when shown) rather than plain text.
+    pub html: bool,
 }
 
 /// Validated recipients in order, with their kind.
@@ -662,6 +664,11 @@ impl Services {
         let content = Content {
             subject: request.subject.trim().to_owned(),
             body: request.body.clone(),
+            format: if request.html {
+                super::content::BodyFormat::Html
+            } else {
+                super::content::BodyFormat::Text
+            },
             attachments: draft.attachments.clone(),
         };
         let sealed_content = envelope::seal(
@@ -1431,7 +1438,12 @@ fn reply_fields(opened: &OpenedMessage, actor: &Actor, kind: ReplyKind) -> Reply
     } else {
         format!("{prefix}{}", opened.content.subject)
     };
-    let quoted: String = opened.content.body.lines().map(|line| format!("> {line}\n")).collect();
+    let quoted: String = opened
+        .content
+        .body_text()
+        .lines()
+        .map(|line| format!("> {line}\n"))
+        .collect();
     let body = format!(
         "\n\n{} <{}>, {}:\n{quoted}",
         opened.sender.full_name(),

@@ -45,6 +45,8 @@ struct ComposeForm {
     allow_forward: bool,
     read_receipt: bool,
     expires_on: String,
+    /// `html` when the body is HTML.
+    format: String,
 }
 
 impl ComposeForm {
@@ -61,6 +63,7 @@ impl ComposeForm {
                 read_receipt: self.read_receipt,
             },
             expires_on: self.expires_on.clone(),
+            html: self.format == "html",
         }
     }
 
@@ -103,6 +106,7 @@ async fn page(
         allow_forward: form.allow_forward,
         read_receipt: form.read_receipt,
         expires_on: form.expires_on.clone(),
+        html: form.format == "html",
         reply: form.reply().map(|(id, kind)| (id.to_hex(), kind.as_str().to_owned())),
         max_attachment_mib: max / (1024 * 1024),
         error,
@@ -222,6 +226,7 @@ pub async fn send(
                         "allow_forward" => form.allow_forward = true,
                         "read_receipt" => form.read_receipt = true,
                         "expires_on" => form.expires_on = value,
+                        "format" => form.format = value,
                         _ => {}
                     }
                 }

@@ -1004,3 +1004,89 @@ async fn sending_address(app: TestApp) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+on_both_databases!(html_bodies_are_sanitized_and_shown_in_a_sandboxed_frame, html_bodies);
+async fn html_bodies(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let body = r#"<p>Hello <b>Bob</b>,</p><script>alert(1)</script><img src="https://tracker.example/p.gif" onerror="steal()"><a href="https://example.org/terms" onclick="x()">terms</a>"#;
+    let id = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "bob@example.com"),
+                    ("subject", "Styled"),
+                    ("body", body),
+                    ("format", "html"),
+                    ("allow_reply", "on"),
+                ],
+                &[],
+            )
+            .await?,
+    )?;
+    let page = bob.get(&format!("/m/{id}")).await?;
+    assert_eq!(page.status, 200);
+    let frame_at = page
+        .body
+        .find("<iframe class=\"body\" sandbox=\"allow-popups allow-popups-to-escape-sandbox\" srcdoc=\"")
+        .context("a sandboxed frame")?;
+    let frame = &page.body[frame_at
+        ..page.body[frame_at..]
+            .find("</iframe>")
+            .map(|e| frame_at + e)
+            .context("frame end")?];
+    let shown = frame
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#34;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"");
+    assert!(
+        shown.contains("<b>Bob</b>") && shown.contains("href=\"https://example.org/terms\""),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("alert(1)")
+            && !shown.contains("onerror")
+            && !shown.contains("onclick")
+            && !shown.contains("<script"),
+        "{shown}"
+    );
+    assert!(shown.contains("rel=\"noopener noreferrer nofollow\""));
+    let csp = reqwest::get(format!("{}/portal/login", app.base)).await?;
+    let csp = csp
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("img-src 'self' data:"),
+        "remote images stay blocked: {csp}"
+    );
+
+    let reply = bob.get(&format!("/portal/compose?reply={id}&kind=reply")).await?;
+    assert!(
+        reply.shows("> Hello Bob,"),
+        "replies quote the text, not the markup: {}",
+        reply.text()
+    );
+    let plain = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "bob@example.com"),
+                    ("subject", "Plain"),
+                    ("body", "<b>not bold</b>"),
+                ],
+                &[],
+            )
+            .await?,
+    )?;
+    let plain = bob.get(&format!("/m/{plain}")).await?;
+    assert!(
+        !plain.body.contains("<iframe") && plain.shows("<b>not bold</b>"),
+        "plain text stays text"
+    );
+    Ok(())
+}
