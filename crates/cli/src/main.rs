@@ -385,6 +385,11 @@ async fn serve(
                     Ok(n) => tracing::info!(destroyed = n, "destroyed the keys of expired messages"),
                     Err(error) => tracing::warn!(?error, "could not destroy expired keys; will try again"),
                 }
+                match services.purge_stale_sessions().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "deleted expired sessions and old login-failure counters"),
+                    Err(error) => tracing::warn!(?error, "could not purge expired sessions; will try again"),
+                }
                 tokio::select! {
                     _ = tokio::time::sleep(std::time::Duration::from_secs(60 * 60)) => {}
                     _ = stopped.wait_for(|stop| *stop) => return,

@@ -115,6 +115,15 @@ pub trait Store: Send + Sync {
     async fn touch_session(&self, id_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()>;
     /// Ends one session.
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Deletes sessions that expired (idle) before `now` or were created before
+    /// `oldest_allowed` (absolute limit), and login-failure counters last touched
+    /// before `throttle_before`. Returns how many rows went.
+    async fn purge_stale(
+        &self,
+        now: Timestamp,
+        oldest_allowed: Timestamp,
+        throttle_before: Timestamp,
+    ) -> StoreResult<u64>;
 
     // --- login throttling ------------------------------------------------------------
     /// Failures recorded under `key` and when the last one happened.

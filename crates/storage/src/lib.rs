@@ -452,6 +452,15 @@ impl Store for SqlStore {
         sessions::delete_session(self, id_hash).await
     }
 
+    async fn purge_stale(
+        &self,
+        now: Timestamp,
+        oldest_allowed: Timestamp,
+        throttle_before: Timestamp,
+    ) -> StoreResult<u64> {
+        sessions::purge_stale(self, now, oldest_allowed, throttle_before).await
+    }
+
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
         sessions::throttle_state(self, key).await
     }

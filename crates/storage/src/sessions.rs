@@ -87,6 +87,27 @@ pub(crate) async fn delete_session(store: &SqlStore, id_hash: &str) -> StoreResu
     Ok(())
 }
 
+/// Deletes dead sessions and old login-failure counters.
+pub(crate) async fn purge_stale(
+    store: &SqlStore,
+    now: Timestamp,
+    oldest_allowed: Timestamp,
+    throttle_before: Timestamp,
+) -> StoreResult<u64> {
+    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR created_at < $2")
+        .bind(now.0)
+        .bind(oldest_allowed.0)
+        .execute(&store.pool)
+        .await
+        .map_err(db_error)?;
+    let throttles = sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1")
+        .bind(throttle_before.0)
+        .execute(&store.pool)
+        .await
+        .map_err(db_error)?;
+    Ok(sessions.rows_affected() + throttles.rows_affected())
+}
+
 /// Failures under `key` and when the last one happened.
 pub(crate) async fn throttle_state(store: &SqlStore, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
     let row = sqlx::query("SELECT failures, last_failure_at FROM login_throttle WHERE key = $1")

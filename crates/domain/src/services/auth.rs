@@ -223,6 +223,21 @@ impl Services {
     }
 }
 
+impl Services {
+    /// Deletes sessions past their idle or absolute limit and login-failure counters
+    /// untouched for a day (their waits have long run out). Returns rows deleted.
+    pub async fn purge_stale_sessions(&self) -> Result<u64, DomainError> {
+        let now = self.clock.now();
+        self.store
+            .purge_stale(
+                now,
+                now.plus_seconds(-SESSION_ABSOLUTE_SECONDS),
+                now.plus_seconds(-24 * 60 * 60),
+            )
+            .await
+    }
+}
+
 /// Hashes a password off the executor (for creating users).
 pub(crate) async fn hash_password(password: &Password) -> Result<String, DomainError> {
     let owned = password.clone();

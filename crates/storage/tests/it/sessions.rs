@@ -14,6 +14,7 @@ on_both_backends!(
     deleted_session_is_gone_and_deleting_twice_is_harmless,
     session_for_an_unknown_user_is_refused,
     throttle_counts_failures_per_key_until_cleared,
+    purging_removes_dead_sessions_and_old_counters_only,
 );
 
 fn session(user: UserId, id_hash: &str, kind: SessionKind) -> Session {
@@ -142,4 +143,39 @@ async fn throttle_counts_failures_per_key_until_cleared(store: SqlStore) {
         Some((1, T0.plus_seconds(9))),
         "counting starts over after a clear"
     );
+}
+
+async fn purging_removes_dead_sessions_and_old_counters_only(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    store
+        .insert_session(&session(alice.id, "live", SessionKind::Full))
+        .await
+        .expect("stored");
+    let mut idle = session(alice.id, "idle", SessionKind::Full);
+    idle.expires_at = T0.plus_seconds(10);
+    store.insert_session(&idle).await.expect("stored");
+    store.throttle_failure("old", T0).await.expect("counted");
+    store
+        .throttle_failure("recent", T0.plus_seconds(100))
+        .await
+        .expect("counted");
+
+    let now = T0.plus_seconds(60);
+    let purged = store
+        .purge_stale(now, T0.plus_seconds(-1), T0.plus_seconds(50))
+        .await
+        .expect("purged");
+    assert_eq!(purged, 2, "the idle session and the old counter");
+    assert!(store.session("live", now).await.expect("query").is_some());
+    assert!(
+        store.session("idle", T0).await.expect("query").is_none(),
+        "gone, not just expired"
+    );
+    assert!(store.throttle_state("old").await.expect("query").is_none());
+    assert!(store.throttle_state("recent").await.expect("query").is_some());
+
+    // Past the absolute limit a session goes even if it was kept busy.
+    let purged = store.purge_stale(now, T0.plus_seconds(1), T0).await.expect("purged");
+    assert_eq!(purged, 1);
+    assert!(store.session("live", now).await.expect("query").is_none());
 }
