@@ -1194,37 +1194,23 @@ impl Services {
                 DomainError::Conflict { .. } => DomainError::invalid("email", ValidationError::AlreadyRegistered),
                 other => other,
             })?;
-        let raw = token::random_token(32).map_err(DomainError::internal)?;
-        let next = safe_next(&request.next);
-        let link = format!(
-            "{}/activate?token={raw}&next={}",
-            messaging.config.public_url,
-            percent_encode(next)
-        );
-        let mail = messaging.notifier.activation(&email, request.locale, &link)?;
-        let now = self.clock.now();
-        let item = NewOutboxItem {
-            kind: MailKind::Activation,
-            to: email.clone(),
-            mail,
-            message: None,
-            bounce_to: None,
-            created_at: now,
-        };
-        messaging
-            .store
-            .insert_token(
-                &token::hash_token(&raw),
-                user.id,
-                TokenPurpose::Activation,
-                now.plus_seconds(ACTIVATION_SECONDS),
-                item,
-            )
-            .await?;
-        self.store
-            .record_audit(self.event(None, None, "user.registered", email.as_str(), client))
-            .await?;
-        self.wake_outbox();
+        let next = percent_encode(safe_next(&request.next));
+        let public_url = &messaging.config.public_url;
+        self.send_link(
+            &user,
+            TokenPurpose::Activation,
+            ACTIVATION_SECONDS,
+            "user.registered",
+            client,
+            |raw| {
+                messaging.notifier.activation(
+                    &email,
+                    request.locale,
+                    &format!("{public_url}/activate?token={raw}&next={next}"),
+                )
+            },
+        )
+        .await?;
         Ok(user)
     }
 
@@ -1268,16 +1254,46 @@ impl Services {
             return Ok(());
         }
         let messaging = self.messaging()?;
+        let public_url = &messaging.config.public_url;
+        let locale = user.locale.unwrap_or(locale);
+        self.send_link(
+            &user,
+            TokenPurpose::PasswordReset,
+            RESET_SECONDS,
+            "user.password_reset_requested",
+            client,
+            |raw| {
+                messaging
+                    .notifier
+                    .password_reset(&email, locale, &format!("{public_url}/password/reset?token={raw}"))
+            },
+        )
+        .await
+    }
+
+    /// Issues a one-time link for `user`: a random token whose hash is stored with
+    /// `purpose` for `lifetime` seconds, together with the email `render` makes around
+    /// the raw token; records `action` and wakes the outbox.
+    async fn send_link(
+        &self,
+        user: &User,
+        purpose: TokenPurpose,
+        lifetime: i64,
+        action: &str,
+        client: Option<&str>,
+        render: impl FnOnce(&str) -> Result<crate::messages::RenderedMail, DomainError>,
+    ) -> Result<(), DomainError> {
+        let messaging = self.messaging()?;
         let raw = token::random_token(32).map_err(DomainError::internal)?;
-        let link = format!("{}/password/reset?token={raw}", messaging.config.public_url);
-        let mail = messaging
-            .notifier
-            .password_reset(&email, user.locale.unwrap_or(locale), &link)?;
         let now = self.clock.now();
+        let kind = match purpose {
+            TokenPurpose::Activation => MailKind::Activation,
+            TokenPurpose::PasswordReset => MailKind::PasswordReset,
+        };
         let item = NewOutboxItem {
-            kind: MailKind::PasswordReset,
-            to: email.clone(),
-            mail,
+            kind,
+            to: user.email.clone(),
+            mail: render(&raw)?,
             message: None,
             bounce_to: None,
             created_at: now,
@@ -1287,13 +1303,13 @@ impl Services {
             .insert_token(
                 &token::hash_token(&raw),
                 user.id,
-                TokenPurpose::PasswordReset,
-                now.plus_seconds(RESET_SECONDS),
+                purpose,
+                now.plus_seconds(lifetime),
                 item,
             )
             .await?;
         self.store
-            .record_audit(self.event(None, None, "user.password_reset_requested", email.as_str(), client))
+            .record_audit(self.event(None, None, action, user.email.as_str(), client))
             .await?;
         self.wake_outbox();
         Ok(())

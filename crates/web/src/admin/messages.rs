@@ -15,7 +15,7 @@ use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::portal::mailbox::{Control, apply, tracking_page};
+use crate::portal::mailbox::{Control, ExpiryForm, LockForm, NoFields, apply, tracking_page};
 use crate::views::{AccountMessagesPage, AccountTab, MessageRow, render, render_status};
 
 #[derive(Deserialize, Default)]
@@ -108,21 +108,6 @@ async fn control(
         )),
     }
 }
-
-#[derive(Deserialize, Default)]
-pub struct LockForm {
-    #[serde(default)]
-    reason: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct ExpiryForm {
-    #[serde(default)]
-    expires_on: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct NoFields {}
 
 /// `POST …/messages/{id}/lock`.
 pub async fn lock(

@@ -139,18 +139,21 @@ pub async fn show_sent(
     Ok(render(&sender_page(&state, &signed, &id, None).await?))
 }
 
+/// The lock form: the reason recipients will read.
 #[derive(Deserialize, Default)]
 pub struct LockForm {
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
 }
 
+/// The expiration form: `YYYY-MM-DD`, or empty to remove it.
 #[derive(Deserialize, Default)]
 pub struct ExpiryForm {
     #[serde(default)]
-    expires_on: String,
+    pub(crate) expires_on: String,
 }
 
+/// A form with nothing but its CSRF token.
 #[derive(Deserialize, Default)]
 pub struct NoFields {}
 
