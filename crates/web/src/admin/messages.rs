@@ -6,7 +6,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use sealpost_domain::messages::{MessageId, PublicId};
-use sealpost_domain::services::messages::MESSAGES_PER_PAGE;
 use serde::Deserialize;
 
 use super::{admin_page, scope};
@@ -15,7 +14,7 @@ use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::portal::mailbox::{Control, ExpiryForm, LockForm, NoFields, apply, tracking_page};
+use crate::portal::mailbox::{Control, ExpiryForm, LockForm, NoFields, apply, next_before, tracking_page};
 use crate::views::{AccountMessagesPage, AccountTab, MessageRow, render, render_status};
 
 #[derive(Deserialize, Default)]
@@ -36,9 +35,7 @@ pub async fn list_messages(
         .account_messages(&scope, query.before.map(MessageId))
         .await
         .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
-    let next_before = (summaries.len() == usize::try_from(MESSAGES_PER_PAGE).unwrap_or(usize::MAX))
-        .then(|| summaries.last().map(|s| s.message.id.0.to_string()))
-        .flatten();
+    let next_before = next_before(&summaries);
     Ok(render(&AccountMessagesPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-messages")),
         account: scope.account,

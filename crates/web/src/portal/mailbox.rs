@@ -24,10 +24,37 @@ pub struct PageQuery {
     before: Option<i64>,
 }
 
-fn next_before(summaries: &[MessageSummary]) -> Option<String> {
+/// The `before` of the next page, when this page is full.
+pub(crate) fn next_before(summaries: &[MessageSummary]) -> Option<String> {
     (summaries.len() == usize::try_from(MESSAGES_PER_PAGE).unwrap_or(usize::MAX))
         .then(|| summaries.last().map(|s| s.message.id.0.to_string()))
         .flatten()
+}
+
+/// Inbox or Sent: the same list, from either side.
+async fn mailbox(
+    state: &AppState,
+    signed: &Signed,
+    which: &'static str,
+    before: Option<i64>,
+) -> Result<Response, WebError> {
+    let (actor, before) = (&signed.actor, before.map(MessageId));
+    let summaries = if which == "inbox" {
+        state.services.received_messages(actor, before).await
+    } else {
+        state.services.sent_messages(actor, before).await
+    }
+    .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+    let title = signed
+        .visitor
+        .t
+        .get(if which == "inbox" { "nav-inbox" } else { "nav-sent" });
+    Ok(render(&MailboxPage {
+        page: portal_page(state, signed, title).await?,
+        which,
+        next_before: next_before(&summaries),
+        rows: summaries.iter().map(MessageRow::from_summary).collect(),
+    }))
 }
 
 /// `GET /portal/inbox`.
@@ -36,17 +63,7 @@ pub async fn inbox(
     signed: Signed,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, WebError> {
-    let summaries = state
-        .services
-        .received_messages(&signed.actor, query.before.map(MessageId))
-        .await
-        .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
-    Ok(render(&MailboxPage {
-        page: portal_page(&state, &signed, signed.visitor.t.get("nav-inbox")).await?,
-        which: "inbox",
-        next_before: next_before(&summaries),
-        rows: summaries.iter().map(MessageRow::from_summary).collect(),
-    }))
+    mailbox(&state, &signed, "inbox", query.before).await
 }
 
 /// `GET /portal/sent`.
@@ -55,17 +72,7 @@ pub async fn sent(
     signed: Signed,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, WebError> {
-    let summaries = state
-        .services
-        .sent_messages(&signed.actor, query.before.map(MessageId))
-        .await
-        .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
-    Ok(render(&MailboxPage {
-        page: portal_page(&state, &signed, signed.visitor.t.get("nav-sent")).await?,
-        which: "sent",
-        next_before: next_before(&summaries),
-        rows: summaries.iter().map(MessageRow::from_summary).collect(),
-    }))
+    mailbox(&state, &signed, "sent", query.before).await
 }
 
 /// The tracking page of a message for whoever manages it.
