@@ -94,15 +94,20 @@ impl Translator {
     /// formats without error when given every variable the catalogue uses.
     pub fn has(&self, id: &str) -> bool {
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> = variable_names()
-            .into_iter()
-            .map(|name| (Cow::Owned(name), FluentValue::from("x")))
+            .iter()
+            .map(|name| (Cow::Borrowed(name.as_str()), FluentValue::from("x")))
             .collect();
         LOCALES.lookup_no_default_fallback(&self.id, id, Some(&args)).is_some()
     }
 }
 
-/// Every `$variable` the catalogues mention.
-fn variable_names() -> Vec<String> {
+/// Every `$variable` the catalogues mention (computed once).
+fn variable_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(collect_variable_names)
+}
+
+fn collect_variable_names() -> Vec<String> {
     let mut names: Vec<String> = SOURCES
         .iter()
         .flat_map(|(_, _, source)| source.split('$').skip(1))

@@ -180,6 +180,7 @@ pub enum AccountTab {
     Details,
     Groups,
     Messages,
+    Audit,
 }
 
 #[derive(Template)]
@@ -456,4 +457,23 @@ pub fn sanitize_html(html: &str) -> String {
         .set_tag_attribute_value("a", "target", "_blank")
         .clean(html)
         .to_string()
+}
+
+/// One line of the Audit tab.
+pub struct AuditRow {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+    pub target: String,
+    pub from: String,
+    pub refused: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+pub struct AuditPage {
+    pub page: Page,
+    pub account: Account,
+    pub tab: AccountTab,
+    pub rows: Vec<AuditRow>,
 }

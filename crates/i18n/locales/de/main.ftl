@@ -61,6 +61,32 @@ details-sending-address-default = Nicht festgelegt: Benachrichtigungen kommen vo
 details-sending-address-hint = Die Adresse, von der Benachrichtigungen an Empfänger kommen. Leer lassen, um den Absender des Dienstes zu verwenden. Ihr Mailserver muss für sie senden dürfen (SPF, DKIM).
 flash-sending-address-set = Die Absenderadresse wurde gespeichert.
 
+tab-audit = Protokoll
+audit-intro = Die neuesten Änderungen und Nachrichtenzugriffe in diesem Konto: wer, was, wann und von wo.
+audit-col-when = Wann
+audit-col-who = Wer
+audit-col-what = Was
+audit-col-target = Ziel
+audit-col-from = Von
+audit-refused = abgelehnt
+audit-empty = In diesem Konto ist noch nichts geschehen.
+audit-system = (Dienst)
+audit-action-account-created = Konto erstellt
+audit-action-account-key-rotated = Kontoschlüssel erneuert
+audit-action-account-sending-address-set = Absenderadresse geändert
+audit-action-group-created = Gruppe hinzugefügt
+audit-action-group-deleted = Gruppe gelöscht
+audit-action-group-member-added = Mitglied hinzugefügt
+audit-action-group-member-removed = Mitglied entfernt
+audit-action-message-expiry-set = Ablauf der Nachricht geändert
+audit-action-message-forwarded = Nachricht weitergeleitet
+audit-action-message-key-destroyed = Schlüssel der Nachricht vernichtet
+audit-action-message-locked = Nachricht gesperrt
+audit-action-message-opened = Nachricht geöffnet
+audit-action-message-replied = Antwort gesendet
+audit-action-message-sent = Nachricht gesendet
+audit-action-message-unlocked = Nachricht entsperrt
+
 ## Groups
 group-account-administrators = Kontoadministratoren
 groups-name-field = Gruppenname

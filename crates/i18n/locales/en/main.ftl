@@ -61,6 +61,32 @@ details-sending-address-default = Not set: notifications come from { $address } 
 details-sending-address-hint = The address notifications to recipients come from. Leave empty to use the service's sender. Your mail server must be allowed to send for it (SPF, DKIM).
 flash-sending-address-set = The sending address has been saved.
 
+tab-audit = Audit
+audit-intro = The newest changes and message accesses in this account: who, what, when and from where.
+audit-col-when = When
+audit-col-who = Who
+audit-col-what = What
+audit-col-target = Target
+audit-col-from = From
+audit-refused = refused
+audit-empty = Nothing has happened in this account yet.
+audit-system = (service)
+audit-action-account-created = Account created
+audit-action-account-key-rotated = Account key rotated
+audit-action-account-sending-address-set = Sending address changed
+audit-action-group-created = Group added
+audit-action-group-deleted = Group deleted
+audit-action-group-member-added = Member added
+audit-action-group-member-removed = Member removed
+audit-action-message-expiry-set = Message expiration changed
+audit-action-message-forwarded = Message forwarded
+audit-action-message-key-destroyed = Message key destroyed
+audit-action-message-locked = Message locked
+audit-action-message-opened = Message opened
+audit-action-message-replied = Reply sent
+audit-action-message-sent = Message sent
+audit-action-message-unlocked = Message unlocked
+
 ## Groups
 group-account-administrators = Account Administrators
 groups-name-field = Group Name

@@ -61,6 +61,32 @@ details-sending-address-default = Non définie : les notifications viennent de {
 details-sending-address-hint = L'adresse d'où viennent les notifications aux destinataires. Laissez vide pour utiliser l'expéditeur du service. Votre serveur de messagerie doit être autorisé à envoyer pour elle (SPF, DKIM).
 flash-sending-address-set = L'adresse d'expédition a été enregistrée.
 
+tab-audit = Journal
+audit-intro = Les dernières modifications et les accès aux messages de ce compte : qui, quoi, quand et d'où.
+audit-col-when = Quand
+audit-col-who = Qui
+audit-col-what = Quoi
+audit-col-target = Cible
+audit-col-from = Depuis
+audit-refused = refusé
+audit-empty = Rien ne s'est encore passé dans ce compte.
+audit-system = (service)
+audit-action-account-created = Compte créé
+audit-action-account-key-rotated = Clé du compte renouvelée
+audit-action-account-sending-address-set = Adresse d'expédition modifiée
+audit-action-group-created = Groupe ajouté
+audit-action-group-deleted = Groupe supprimé
+audit-action-group-member-added = Membre ajouté
+audit-action-group-member-removed = Membre retiré
+audit-action-message-expiry-set = Expiration du message modifiée
+audit-action-message-forwarded = Message transféré
+audit-action-message-key-destroyed = Clé du message détruite
+audit-action-message-locked = Message verrouillé
+audit-action-message-opened = Message ouvert
+audit-action-message-replied = Réponse envoyée
+audit-action-message-sent = Message envoyé
+audit-action-message-unlocked = Message déverrouillé
+
 ## Groups
 group-account-administrators = Administrateurs de compte
 groups-name-field = Nom du groupe

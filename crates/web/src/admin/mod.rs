@@ -6,6 +6,7 @@
 //! an account the visitor may not administer answers 404 like one that does not exist.
 
 mod accounts;
+mod audit;
 mod groups;
 mod messages;
 mod users;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
             "/accounts/{number}/groups/{group}/members/{user}/remove",
             post(groups::remove_member),
         )
+        .route("/accounts/{number}/audit", get(audit::show_audit))
         .route("/accounts/{number}/messages", get(messages::list_messages))
         .route("/accounts/{number}/messages/{id}", get(messages::show_message))
         .route("/accounts/{number}/messages/{id}/lock", post(messages::lock))

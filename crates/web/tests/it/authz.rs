@@ -13,6 +13,7 @@ fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, S
         ("GET", format!("/admin/accounts/{number}")),
         ("POST", format!("/admin/accounts/{number}/sending-address")),
         ("GET", format!("/admin/accounts/{number}/messages")),
+        ("GET", format!("/admin/accounts/{number}/audit")),
         ("GET", format!("/admin/accounts/{number}/groups")),
         ("POST", format!("/admin/accounts/{number}/groups")),
         ("GET", format!("/admin/accounts/{number}/groups/{group}")),

@@ -561,3 +561,46 @@ async fn operators(app: TestApp) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+on_both_databases!(the_audit_tab_shows_who_changed_what_when_and_from_where, audit_tab);
+async fn audit_tab(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("alice@example.com", false).await?;
+    app.add_user("bob@example.com", false).await?;
+    let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    let group = admin_group(&app, account.number).await?;
+    let alice = logged_in(&app, "alice@example.com", PASSWORD).await?;
+    let members = format!("/admin/accounts/{}/groups/{group}", account.number);
+    alice
+        .submit(
+            &members,
+            &format!("{members}/members"),
+            &[("user_id", "ghost@example.com")],
+        )
+        .await?;
+    alice
+        .submit(
+            &members,
+            &format!("{members}/members"),
+            &[("user_id", "bob@example.com")],
+        )
+        .await?;
+
+    let audit = alice.get(&format!("/admin/accounts/{}/audit", account.number)).await?;
+    assert_eq!(audit.status, 200);
+    let text = audit.text();
+    assert!(
+        text.contains("alice@example.com Member added bob@example.com → Account Administrators 127.0.0.1"),
+        "{text}"
+    );
+    assert!(text.contains("Member added (refused) ghost@example.com"), "{text}");
+    assert!(text.contains("(service) Account created"), "{text}");
+    let german = alice
+        .get_in(&format!("/admin/accounts/{}/audit", account.number), "de")
+        .await?;
+    assert!(
+        german.shows("Protokoll") && german.shows("Mitglied hinzugefügt") && german.shows("(abgelehnt)"),
+        "{}",
+        german.text()
+    );
+    Ok(())
+}
