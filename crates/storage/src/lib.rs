@@ -40,6 +40,7 @@ pub use blobs::ObjectBlobStore;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -120,6 +121,44 @@ impl fmt::Display for Backend {
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time: write transactions queue here, in order,
+    /// instead of spinning in SQLite's busy handler (whose growing sleeps make
+    /// long tails under load). Unused on PostgreSQL.
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction; on SQLite it also holds the writer's turn until it ends.
+/// Derefs to the connection, so `&mut tx` and `&mut *tx` work as for a plain
+/// [`Transaction`].
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// Commits, then gives the writer's turn to the next in line.
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    /// Rolls back, then gives the writer's turn to the next in line.
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
 }
 
 impl SqlStore {
@@ -139,7 +178,9 @@ impl SqlStore {
         let options = match backend {
             Backend::Sqlite => {
                 prepare_sqlite_file(url)?;
-                options.after_connect(|conn, _meta| {
+                // WAL lets readers run beside the one writer: enough connections that
+                // page views do not queue for one while a write commits.
+                options.max_connections(32).after_connect(|conn, _meta| {
                     Box::pin(async move {
                         for pragma in SQLITE_PRAGMAS {
                             conn.execute(pragma).await?;
@@ -162,7 +203,11 @@ impl SqlStore {
         let probe = AnyConnection::connect(url).await.with_context(context)?;
         probe.close().await.with_context(context)?;
         let pool = options.connect(url).await.with_context(context)?;
-        Ok(SqlStore { pool, backend })
+        Ok(SqlStore {
+            pool,
+            backend,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// Brings the schema up to date with the migrations embedded for this backend.
@@ -195,12 +240,18 @@ impl SqlStore {
     /// Starts a transaction that will write. On SQLite it takes the write lock at
     /// once (waiting up to the busy timeout), so a read followed by a write inside it
     /// cannot fail on a lock upgrade.
-    async fn begin_write(&self) -> StoreResult<Transaction<'static, Any>> {
+    async fn begin_write(&self) -> StoreResult<WriteTx> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => {
+                let turn = Arc::clone(&self.writer).lock_owned().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?;
+                Ok(WriteTx { tx, _turn: Some(turn) })
+            }
+            Backend::Postgres => Ok(WriteTx {
+                tx: self.pool.begin().await.map_err(db_error)?,
+                _turn: None,
+            }),
         }
-        .map_err(db_error)
     }
 
     /// The clause that locks the selected rows until commit. SQLite needs none: its
