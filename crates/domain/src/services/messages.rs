@@ -853,7 +853,12 @@ impl Services {
             .ok_or_else(|| DomainError::internal(std::io::Error::other("content part unreadable")))?;
         let sender = self.store.user_by_id(message.sender_id).await?;
         if !viewer_is_sender {
-            let receipt = if message.options.read_receipt {
+            // Only a first opening can send a receipt (`mark_opened` decides that
+            // atomically); later views skip rendering one.
+            let first_view = recipients
+                .iter()
+                .any(|r| r.email == actor.user.email && r.opened_at.is_none());
+            let receipt = if message.options.read_receipt && first_view {
                 let link = format!("{}/portal/sent/{}", messaging.config.public_url, public_id);
                 let account = messaging.store.account(message.account_id).await?;
                 let locale = sender.locale.unwrap_or(account.default_locale);
