@@ -66,6 +66,20 @@ pub fn router(services: Services, config: WebConfig) -> Router {
         .with_state(state)
 }
 
+/// Percent-encodes `text` for a query value: everything but RFC 3986's unreserved
+/// characters.
+pub(crate) fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 async fn stylesheet() -> Response {
     let mut response = include_str!("../static/app.css").into_response();
     response.headers_mut().insert(

@@ -34,7 +34,7 @@ use crate::views::{
     Area, AttachmentRow, ForgotPage, FormError, MessagePage, NoticeForm, NoticePage, RegisterPage, ResetPage,
     UnavailablePage, human_size, render, render_status,
 };
-use crate::{AppState, cookies};
+use crate::{AppState, cookies, url_encode};
 
 /// Envelopes carry sealed payloads of up to ~10 MiB, base64-encoded.
 const ENVELOPE_POST_LIMIT: usize = 32 * 1024 * 1024;
@@ -154,18 +154,6 @@ async fn open_envelope(
         ));
     }
     Ok(see_other(&to, &cookies_to_set))
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[derive(Deserialize, Default)]

@@ -92,10 +92,7 @@ pub async fn create_user(
     {
         Ok(user) => {
             let flash = Flash::new("flash-user-added", &[user.email.as_str()]);
-            let to = format!(
-                "/admin/users?q={}",
-                user.email.as_str().replace('+', "%2B").replace('&', "%26")
-            );
+            let to = format!("/admin/users?q={}", crate::url_encode(user.email.as_str()));
             Ok(see_other_with_flash(&state, &to, &flash))
         }
         Err(error) => {
