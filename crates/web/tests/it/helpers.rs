@@ -453,6 +453,16 @@ impl Client {
         .await
     }
 
+    /// Clicks the envelope's "Open Online": posts the hidden fields of its form.
+    pub async fn open_envelope(&self, envelope_html: &str) -> anyhow::Result<Answer> {
+        let fields: Vec<(&str, String)> = ["id", "recipient", "lang", "payload"]
+            .into_iter()
+            .filter_map(|name| hidden_field(envelope_html, name).map(|value| (name, value)))
+            .collect();
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.post_raw("/envelope/open", &pairs).await
+    }
+
     /// GET a URL and return the raw bytes with the status.
     pub async fn bytes(&self, path: &str) -> anyhow::Result<(u16, Vec<u8>)> {
         let response = self.http.get(format!("{}{path}", self.base)).send().await?;

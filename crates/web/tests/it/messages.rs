@@ -149,12 +149,7 @@ async fn register_through_envelope(app: TestApp) -> anyhow::Result<()> {
 
     // "Open Online" posts the envelope's fields from wherever the file was opened.
     let carol = app.client();
-    let fields: Vec<(String, String)> = ["id", "recipient", "payload"]
-        .iter()
-        .filter_map(|name| hidden_field(&envelope, name).map(|v| ((*name).to_owned(), v)))
-        .collect();
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let opened = carol.post_raw("/envelope/open", &pairs).await?;
+    let opened = carol.open_envelope(&envelope).await?;
     assert_eq!(opened.status, 303);
     let to_message = opened.location.clone().context("location")?;
     let register = carol.get(&to_message).await?;
@@ -926,12 +921,7 @@ async fn german_account(app: TestApp) -> anyhow::Result<()> {
 
     // Dana's browser says English; the envelope said German, and so do the pages after it.
     let dana = app.client();
-    let fields: Vec<(String, String)> = ["id", "recipient", "payload", "lang"]
-        .iter()
-        .filter_map(|name| hidden_field(&envelope, name).map(|v| ((*name).to_owned(), v)))
-        .collect();
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let opened = dana.post_raw("/envelope/open", &pairs).await?;
+    let opened = dana.open_envelope(&envelope).await?;
     let register = dana
         .get_in(opened.location.as_deref().context("location")?, "en-US,en")
         .await?;
