@@ -196,7 +196,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 total += sent;
             }
-            println!("{total} queued email(s) attempted.");
+            let waiting = store.outbox_pending().await.map_err(explain)?;
+            println!("{total} queued email(s) attempted; {waiting} still waiting (retries not yet due).");
             Ok(())
         }
         Command::Keys(command) => {
