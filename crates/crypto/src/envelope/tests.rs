@@ -96,12 +96,19 @@ fn open_all_ways(sealed: &[u8], rng: &mut Rng) -> Result<Vec<u8>, OpenError> {
     let whole = open(&dek(), &ctx(), sealed);
     let chunked = open_chunked(&dek(), &ctx(), sealed, rng);
     let streamed = open_via_stream(&dek(), &ctx(), sealed);
+    let mut out = Vec::new();
+    let trickled = open_stream(&dek(), &ctx(), Trickle::new(sealed, rng.next() | 1), &mut out).map(|_| out);
     let verdict = |r: &Result<Vec<u8>, OpenError>| match r {
         Ok(p) => format!("Ok({p:?})"),
         Err(e) => format!("Err({e:?})"),
     };
     assert_eq!(verdict(&whole), verdict(&chunked), "open and Opener disagree");
     assert_eq!(verdict(&whole), verdict(&streamed), "open and open_stream disagree");
+    assert_eq!(
+        verdict(&whole),
+        verdict(&trickled),
+        "open and open_stream of short reads disagree"
+    );
     whole
 }
 
@@ -192,31 +199,68 @@ fn any_chunking_of_push_gives_the_same_bytes() -> TestResult {
     Ok(())
 }
 
-/// A reader that hands out at most a few bytes per call, to exercise short reads.
-struct Trickle<'a>(&'a [u8], Rng);
+/// A reader that offers its data in windows of random length, some shorter and
+/// some longer than a segment, and now and then fails with `Interrupted`: it
+/// exercises both the gathering and the zero-copy paths of the streaming functions.
+struct Trickle<'a> {
+    data: &'a [u8],
+    rng: Rng,
+    window: usize,
+}
+
+impl<'a> Trickle<'a> {
+    fn new(data: &'a [u8], seed: u64) -> Self {
+        Self {
+            data,
+            rng: Rng(seed),
+            window: 0,
+        }
+    }
+}
 
 impl Read for Trickle<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.1.below(5).min(buf.len()).min(self.0.len());
-        let (head, tail) = self.0.split_at(n);
-        buf.get_mut(..n).unwrap_or_default().copy_from_slice(head);
-        self.0 = tail;
-        if n == 0 && !buf.is_empty() && !self.0.is_empty() {
-            return Err(io::Error::from(io::ErrorKind::Interrupted));
-        }
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf.get_mut(..n)
+            .unwrap_or_default()
+            .copy_from_slice(available.get(..n).unwrap_or_default());
+        self.consume(n);
         Ok(n)
+    }
+}
+
+impl BufRead for Trickle<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.window == 0 && !self.data.is_empty() {
+            if self.rng.below(6) == 0 {
+                return Err(io::Error::from(io::ErrorKind::Interrupted));
+            }
+            self.window = (1 + self.rng.below(3 * FULL)).min(self.data.len());
+        }
+        Ok(self.data.get(..self.window).unwrap_or_default())
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.data = self.data.get(amount..).unwrap_or_default();
+        self.window = self.window.saturating_sub(amount);
     }
 }
 
 #[test]
 fn streams_survive_short_and_interrupted_reads() -> TestResult {
-    for len in [0, 5, SEG, 4 * SEG + 1] {
-        let plain = plaintext(len);
-        let mut sealed = Vec::new();
-        seal_stream_with_segment_len(&dek(), &ctx(), SEG_U32, Trickle(&plain, Rng(3)), &mut sealed)?;
-        let mut out = Vec::new();
-        open_stream(&dek(), &ctx(), Trickle(&sealed, Rng(4)), &mut out)?;
-        assert_eq!(out, plain);
+    for len in 0..=6 * SEG + 1 {
+        for seed in [3, 4, 5] {
+            let plain = plaintext(len);
+            let mut sealed = Vec::new();
+            let read = seal_stream_with_segment_len(&dek(), &ctx(), SEG_U32, Trickle::new(&plain, seed), &mut sealed)?;
+            assert_eq!(read, len as u64);
+            assert_eq!(sealed.len() as u64, sealed_len(len as u64, SEG_U32), "length {len}");
+            assert_eq!(open(&dek(), &ctx(), &sealed)?, plain, "length {len}");
+            let mut out = Vec::new();
+            open_stream(&dek(), &ctx(), Trickle::new(&sealed, seed + 10), &mut out)?;
+            assert_eq!(out, plain, "length {len}");
+        }
     }
     Ok(())
 }
