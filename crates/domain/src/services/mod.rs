@@ -12,7 +12,10 @@ pub mod keys;
 pub mod messages;
 pub mod users;
 
-use std::sync::Arc;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, LazyLock};
+
+use tokio::sync::Semaphore;
 
 use crate::error::DomainError;
 use crate::model::AuditEvent;
@@ -78,7 +81,64 @@ impl Services {
     }
 }
 
-/// Runs CPU-heavy work (argon2) off the async executor.
+/// How many password hashes (argon2id: 19 MiB and tens of milliseconds each) run
+/// at once: one per core. A burst of logins queues here, first come first served,
+/// instead of taking a blocking thread and 19 MiB each (tokio allows 512 such
+/// threads), so memory stays bounded and pages keep being served.
+static HASHING_SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    Arc::new(Semaphore::new(
+        std::thread::available_parallelism().map_or(2, NonZeroUsize::get),
+    ))
+});
+
+/// Runs CPU-heavy work (argon2) off the async executor, in one of the
+/// [`HASHING_SLOTS`]. The slot is held until the work ends, even if the request
+/// that asked for it has gone.
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, DomainError> {
-    tokio::task::spawn_blocking(work).await.map_err(DomainError::internal)
+    let slot = Arc::clone(&HASHING_SLOTS)
+        .acquire_owned()
+        .await
+        .map_err(DomainError::internal)?;
+    tokio::task::spawn_blocking(move || {
+        let result = work();
+        drop(slot);
+        result
+    })
+    .await
+    .map_err(DomainError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A burst of password work never runs more hashes at once than there are
+    /// cores, however many requests ask.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn password_work_runs_at_most_one_per_core() -> Result<(), DomainError> {
+        let cores = std::thread::available_parallelism().map_or(2, NonZeroUsize::get);
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let burst: Vec<_> = (0..4 * cores + 4)
+            .map(|_| {
+                let (running, peak) = (Arc::clone(&running), Arc::clone(&peak));
+                tokio::spawn(blocking(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for task in burst {
+            task.await.map_err(DomainError::internal)??;
+        }
+        let peak = peak.load(Ordering::SeqCst);
+        assert!(peak <= cores, "{peak} hashes ran at once on {cores} cores");
+        assert!(peak >= 1, "the work ran");
+        Ok(())
+    }
 }
