@@ -32,8 +32,10 @@ pub trait Store: Send + Sync {
     async fn credentials_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Credentials>>;
     /// Sets a new password hash, marks the user active, and ends all their sessions.
     async fn set_password(&self, id: UserId, hash: &str, must_change: bool, audit: AuditEvent) -> StoreResult<()>;
-    /// Replaces the hash with a stronger one of the same password; sessions stay.
-    async fn upgrade_password_hash(&self, id: UserId, hash: &str) -> StoreResult<()>;
+    /// Replaces the hash `replaced` with a stronger one of the same password;
+    /// sessions stay. `NotFound` if the user is gone or their hash is no longer
+    /// `replaced`: a password changed meanwhile must not be overwritten.
+    async fn upgrade_password_hash(&self, id: UserId, replaced: &str, hash: &str) -> StoreResult<()>;
     /// Remembers a successful login.
     async fn record_login(&self, id: UserId, at: Timestamp) -> StoreResult<()>;
     /// Sets (or clears) the user's own language.
@@ -109,6 +111,11 @@ pub trait Store: Send + Sync {
     // --- sessions ------------------------------------------------------------------
     /// Stores a new session.
     async fn insert_session(&self, session: &Session) -> StoreResult<()>;
+    /// Stores the session of a login that checked the password against
+    /// `password_hash`, unless the user's hash has changed since: `NotFound` then
+    /// (or when the user is gone), so a login racing a password change opens
+    /// nothing.
+    async fn insert_login_session(&self, session: &Session, password_hash: &str) -> StoreResult<()>;
     /// The live session with this id hash, if any (expired ones are `None`).
     async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>>;
     /// Moves the idle expiry forward.

@@ -378,8 +378,8 @@ impl Store for SqlStore {
         users::set_password(self, id, hash, must_change, audit).await
     }
 
-    async fn upgrade_password_hash(&self, id: UserId, hash: &str) -> StoreResult<()> {
-        users::upgrade_password_hash(self, id, hash).await
+    async fn upgrade_password_hash(&self, id: UserId, replaced: &str, hash: &str) -> StoreResult<()> {
+        users::upgrade_password_hash(self, id, replaced, hash).await
     }
 
     async fn record_login(&self, id: UserId, at: Timestamp) -> StoreResult<()> {
@@ -489,6 +489,10 @@ impl Store for SqlStore {
 
     async fn insert_session(&self, session: &Session) -> StoreResult<()> {
         sessions::insert_session(self, session).await
+    }
+
+    async fn insert_login_session(&self, session: &Session, password_hash: &str) -> StoreResult<()> {
+        sessions::insert_login_session(self, session, password_hash).await
     }
 
     async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {

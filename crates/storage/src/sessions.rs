@@ -5,6 +5,7 @@
 //! session reads as absent even before anything deletes it. Throttling keeps one
 //! counter per key, bumped with a single upsert so concurrent failures all count.
 
+use sealpost_domain::error::DomainError;
 use sealpost_domain::model::{Session, SessionKind};
 use sealpost_domain::ports::StoreResult;
 use sealpost_domain::types::{Timestamp, UserId};
@@ -28,6 +29,30 @@ pub(crate) async fn insert_session(store: &SqlStore, session: &Session) -> Store
     .execute(&store.pool)
     .await
     .map_err(insert_error("session"))?;
+    Ok(())
+}
+
+/// Stores a login's session in the same statement that checks the user's password
+/// hash is still the one the login verified; `NotFound` otherwise.
+pub(crate) async fn insert_login_session(store: &SqlStore, session: &Session, password_hash: &str) -> StoreResult<()> {
+    let result = sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, kind, created_at, last_seen_at, \
+         expires_at) SELECT $1, id, $3, $4, $5, $6, $7 FROM users WHERE id = $2 AND password_hash = $8",
+    )
+    .bind(&session.id_hash)
+    .bind(session.user_id.0)
+    .bind(&session.csrf_token)
+    .bind(session.kind.as_str())
+    .bind(session.created_at.0)
+    .bind(session.last_seen_at.0)
+    .bind(session.expires_at.0)
+    .bind(password_hash)
+    .execute(&store.pool)
+    .await
+    .map_err(insert_error("session"))?;
+    if result.rows_affected() == 0 {
+        return Err(DomainError::NotFound);
+    }
     Ok(())
 }
 

@@ -166,11 +166,15 @@ async fn update_user(
     Ok(())
 }
 
-/// A stronger hash of the same password: sessions stay.
-pub(crate) async fn upgrade_password_hash(store: &SqlStore, id: UserId, hash: &str) -> StoreResult<()> {
-    update_user(store, "UPDATE users SET password_hash = $2 WHERE id = $1", id, |q| {
-        q.bind(hash.to_owned())
-    })
+/// A stronger hash of the same password: sessions stay. Only replaces `replaced`,
+/// so that a password changed since the login read it stays changed.
+pub(crate) async fn upgrade_password_hash(store: &SqlStore, id: UserId, replaced: &str, hash: &str) -> StoreResult<()> {
+    update_user(
+        store,
+        "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
+        id,
+        |q| q.bind(replaced.to_owned()).bind(hash.to_owned()),
+    )
     .await
 }
 

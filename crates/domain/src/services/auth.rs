@@ -16,7 +16,7 @@ use sealpost_crypto::token;
 
 use super::{SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS, Services, blocking};
 use crate::error::{DomainError, ValidationError};
-use crate::model::{Session, SessionKind, User, UserStatus};
+use crate::model::{Credentials, Session, SessionKind, User, UserStatus};
 use crate::policy::Actor;
 use crate::types::{EmailAddress, Password, Timestamp};
 
@@ -93,10 +93,14 @@ impl Services {
         })
         .await?;
 
-        let user = match (credentials, verdict) {
-            (Some(c), Verification::Match | Verification::MatchNeedsRehash) if c.user.status == UserStatus::Active => {
-                c.user
-            }
+        let (user, mut checked_hash) = match (credentials, verdict) {
+            (
+                Some(Credentials {
+                    user,
+                    password_hash: Some(hash),
+                }),
+                Verification::Match | Verification::MatchNeedsRehash,
+            ) if user.status == UserStatus::Active => (user, hash),
             _ => {
                 self.store.throttle_failure(&pair_key, now).await?;
                 self.store.throttle_failure(&client_key, now).await?;
@@ -109,7 +113,12 @@ impl Services {
         if verdict == Verification::MatchNeedsRehash {
             let typed_owned = typed.clone();
             if let Ok(Ok(hash)) = blocking(move || password::hash(typed_owned.expose())).await {
-                self.store.upgrade_password_hash(user.id, &hash).await?;
+                match self.store.upgrade_password_hash(user.id, &checked_hash, &hash).await {
+                    Ok(()) => checked_hash = hash,
+                    // The password changed meanwhile; the session check below refuses.
+                    Err(DomainError::NotFound) => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
         self.store.throttle_clear(&pair_key).await?;
@@ -123,10 +132,24 @@ impl Services {
         } else {
             SessionKind::Full
         };
-        Ok(self.open_session(user, kind).await?)
+        let opened = self.new_session(user, kind)?;
+        // Only if the password is still the one just checked: a login that raced a
+        // password change (which ended every session) must not outlive it.
+        match self.store.insert_login_session(&opened.session, &checked_hash).await {
+            Ok(()) => Ok(opened),
+            Err(DomainError::NotFound) => Err(LoginError::InvalidCredentials),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub(crate) async fn open_session(&self, user: User, kind: SessionKind) -> Result<OpenedSession, DomainError> {
+        let opened = self.new_session(user, kind)?;
+        self.store.insert_session(&opened.session).await?;
+        Ok(opened)
+    }
+
+    /// A fresh session for `user`, not yet stored.
+    fn new_session(&self, user: User, kind: SessionKind) -> Result<OpenedSession, DomainError> {
         let now = self.clock.now();
         let raw = token::random_token(32).map_err(DomainError::internal)?;
         let session = Session {
@@ -138,7 +161,6 @@ impl Services {
             last_seen_at: now,
             expires_at: now.plus_seconds(SESSION_IDLE_SECONDS),
         };
-        self.store.insert_session(&session).await?;
         Ok(OpenedSession {
             token: raw,
             session,

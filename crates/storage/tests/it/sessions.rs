@@ -1,7 +1,7 @@
 //! Sessions (expiry, touch, delete) and login throttling counters.
 
 use sealpost_domain::error::DomainError;
-use sealpost_domain::model::{Session, SessionKind};
+use sealpost_domain::model::{AuditEvent, Session, SessionKind};
 use sealpost_domain::ports::Store;
 use sealpost_domain::types::{Timestamp, UserId};
 use sealpost_storage::SqlStore;
@@ -13,6 +13,7 @@ on_both_backends!(
     touching_a_session_moves_its_expiry_forward,
     deleted_session_is_gone_and_deleting_twice_is_harmless,
     session_for_an_unknown_user_is_refused,
+    a_login_session_is_stored_only_while_the_checked_password_stands,
     throttle_counts_failures_per_key_until_cleared,
     purging_removes_dead_sessions_and_old_counters_only,
 );
@@ -108,6 +109,52 @@ async fn session_for_an_unknown_user_is_refused(store: SqlStore) {
         .await;
     assert!(matches!(result, Err(DomainError::NotFound)), "{result:?}");
     assert!(store.session("h1", T0).await.expect("query").is_none());
+}
+
+async fn a_login_session_is_stored_only_while_the_checked_password_stands(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    let checked = store
+        .credentials_by_email(&alice.email)
+        .await
+        .expect("query")
+        .and_then(|c| c.password_hash)
+        .expect("alice has a password");
+    store
+        .insert_login_session(&session(alice.id, "h1", SessionKind::Full), &checked)
+        .await
+        .expect("the password stands: stored");
+    assert!(store.session("h1", T0).await.expect("query").is_some());
+
+    // A password change lands between the login's check and its session.
+    let event = AuditEvent {
+        at: T0,
+        actor: Some(alice.id),
+        account_id: None,
+        action: "user.password_changed".to_owned(),
+        target: alice.email.to_string(),
+        ip: None,
+        outcome: "ok".to_owned(),
+    };
+    store
+        .set_password(alice.id, "$argon2id$changed", false, event)
+        .await
+        .expect("changed");
+    assert!(
+        store.session("h1", T0).await.expect("query").is_none(),
+        "the change ended h1"
+    );
+    let late = store
+        .insert_login_session(&session(alice.id, "h2", SessionKind::Full), &checked)
+        .await;
+    assert!(matches!(late, Err(DomainError::NotFound)), "{late:?}");
+    assert!(
+        store.session("h2", T0).await.expect("query").is_none(),
+        "a login checked against the old password opened nothing"
+    );
+    let stranger = store
+        .insert_login_session(&session(UserId(9999), "h3", SessionKind::Full), &checked)
+        .await;
+    assert!(matches!(stranger, Err(DomainError::NotFound)), "{stranger:?}");
 }
 
 async fn throttle_counts_failures_per_key_until_cleared(store: SqlStore) {

@@ -182,20 +182,32 @@ async fn setting_a_password_activates_the_user_and_ends_all_their_sessions(store
 
 async fn upgrading_a_password_hash_keeps_the_sessions(store: SqlStore) {
     let alice = user(&store, "alice@example.com").await;
+    let hash_of_alice = || async {
+        store
+            .credentials_by_email(&alice.email)
+            .await
+            .expect("query")
+            .expect("found")
+            .password_hash
+    };
+    let weaker = hash_of_alice().await.expect("alice has a password");
     store.insert_session(&session_of(alice.id, "s1")).await.expect("stored");
     store
-        .upgrade_password_hash(alice.id, "$argon2id$stronger")
+        .upgrade_password_hash(alice.id, &weaker, "$argon2id$stronger")
         .await
         .expect("upgraded");
-    let credentials = store
-        .credentials_by_email(&alice.email)
-        .await
-        .expect("query")
-        .expect("found");
-    assert_eq!(credentials.password_hash.as_deref(), Some("$argon2id$stronger"));
+    assert_eq!(hash_of_alice().await.as_deref(), Some("$argon2id$stronger"));
     assert!(store.session("s1", T0).await.expect("query").is_some());
+
+    // An upgrade computed from a hash that has been replaced since (the password
+    // was changed meanwhile) must not bring the old password back.
+    let stale = store
+        .upgrade_password_hash(alice.id, &weaker, "$argon2id$old-password-rehashed")
+        .await;
+    assert!(matches!(stale, Err(DomainError::NotFound)), "{stale:?}");
+    assert_eq!(hash_of_alice().await.as_deref(), Some("$argon2id$stronger"));
     assert!(matches!(
-        store.upgrade_password_hash(UserId(9999), "h").await,
+        store.upgrade_password_hash(UserId(9999), "h", "h2").await,
         Err(DomainError::NotFound)
     ));
 }
