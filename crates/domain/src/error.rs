@@ -101,6 +101,8 @@ pub enum ValidationError {
     AccountNameTooLong,
     #[error("unknown language")]
     UnknownLocale,
+    #[error("unknown delivery mode")]
+    UnknownDeliveryMode,
     #[error("no recipient was given")]
     NoRecipients,
     #[error("a recipient address is malformed")]
@@ -155,6 +157,7 @@ impl ValidationError {
             Self::GroupNameTaken => "error-group-name-taken",
             Self::AccountNameTooLong => "error-account-name-too-long",
             Self::UnknownLocale => "error-unknown-locale",
+            Self::UnknownDeliveryMode => "error-unknown-delivery-mode",
             Self::NoRecipients => "error-no-recipients",
             Self::RecipientMalformed => "error-recipient-malformed",
             Self::TooManyRecipients => "error-too-many-recipients",
@@ -194,6 +197,7 @@ impl ValidationError {
         Self::GroupNameTaken,
         Self::AccountNameTooLong,
         Self::UnknownLocale,
+        Self::UnknownDeliveryMode,
         Self::NoRecipients,
         Self::RecipientMalformed,
         Self::TooManyRecipients,

@@ -110,6 +110,14 @@ impl DeliveryMode {
         }
     }
 
+    /// Every mode, in the order a choice offers them.
+    pub const ALL: [Self; 3] = [Self::Stored, Self::Envelope, Self::Link];
+
+    /// The mode with this stored value, if it is one.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == value)
+    }
+
     /// Reads the stored value; unknown values mean the default.
     pub fn from_stored(value: &str) -> Self {
         match value {

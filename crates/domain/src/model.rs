@@ -1,5 +1,6 @@
 //! The records services hand out. Plain data: no behaviour beyond small helpers.
 
+use crate::messages::DeliveryMode;
 use crate::types::{AccountId, AccountNumber, EmailAddress, GroupId, Locale, Timestamp, UserId};
 
 /// Where a user stands.
@@ -93,6 +94,8 @@ pub struct Account {
     pub created_at: Timestamp,
     /// The address its notifications come from; `None` uses the service's sender.
     pub sending_address: Option<EmailAddress>,
+    /// Where its messages' sealed payloads go; `None` uses the service's default.
+    pub delivery_mode: Option<DeliveryMode>,
 }
 
 /// A group of an account; membership in any group makes a user a member (sender).

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use async_trait::async_trait;
 
 use crate::error::DomainError;
+use crate::messages::DeliveryMode;
 use crate::model::{Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery};
 use crate::types::{
     AccountId, AccountName, AccountNumber, EmailAddress, GroupId, GroupName, Locale, Timestamp, UserId,
@@ -65,6 +66,13 @@ pub trait Store: Send + Sync {
         &self,
         account: AccountId,
         address: Option<&EmailAddress>,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+    /// Sets (or clears, for the service's default) the account's delivery mode.
+    async fn set_delivery_mode(
+        &self,
+        account: AccountId,
+        mode: Option<DeliveryMode>,
         audit: AuditEvent,
     ) -> StoreResult<()>;
     /// Every account, by number (operators).

@@ -5,6 +5,7 @@
 //! group that administers it.
 
 use sealpost_domain::DomainError;
+use sealpost_domain::messages::DeliveryMode;
 use sealpost_domain::model::{Account, AuditEvent};
 use sealpost_domain::ports::StoreResult;
 use sealpost_domain::types::{
@@ -16,7 +17,8 @@ use sqlx::any::AnyRow;
 use crate::{AnyQuery, SqlStore, audit, db_error, groups, insert_error};
 
 /// The columns [`account_from_row`] reads, for queries that alias `accounts` as `a`.
-const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address";
+const ACCOUNT_COLUMNS: &str =
+    "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, a.delivery_mode";
 
 /// Builds an [`Account`] from a row holding [`ACCOUNT_COLUMNS`]; an unknown stored
 /// language reads as the default one.
@@ -30,6 +32,10 @@ fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
         sending_address: row
             .try_get::<Option<String>, _>("sending_address")?
             .map(EmailAddress::from_trusted),
+        delivery_mode: row
+            .try_get::<Option<String>, _>("delivery_mode")?
+            .as_deref()
+            .and_then(DeliveryMode::parse),
     })
 }
 
@@ -82,6 +88,7 @@ pub(crate) async fn create_account(
         default_locale,
         created_at,
         sending_address: None,
+        delivery_mode: None,
     })
 }
 
@@ -96,6 +103,27 @@ pub(crate) async fn set_sending_address(
     let done = sqlx::query("UPDATE accounts SET sending_address = $2 WHERE id = $1")
         .bind(account.0)
         .bind(address.map(|a| a.as_str().to_owned()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::NotFound);
+    }
+    audit::insert_event(&mut tx, &event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// Sets or clears the account's delivery mode, with its audit event.
+pub(crate) async fn set_delivery_mode(
+    store: &SqlStore,
+    account: AccountId,
+    mode: Option<DeliveryMode>,
+    event: AuditEvent,
+) -> StoreResult<()> {
+    let mut tx = store.begin_write().await?;
+    let done = sqlx::query("UPDATE accounts SET delivery_mode = $2 WHERE id = $1")
+        .bind(account.0)
+        .bind(mode.map(|m| m.as_str().to_owned()))
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;

@@ -47,8 +47,8 @@ use anyhow::{Context, bail};
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{
-    AccountKey, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem, PublicId, Recipient,
-    TokenPurpose, WrappedDataKey,
+    AccountKey, DeliveryMode, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem, PublicId,
+    Recipient, TokenPurpose, WrappedDataKey,
 };
 use sealpost_domain::model::{
     Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery,
@@ -424,6 +424,15 @@ impl Store for SqlStore {
         audit: AuditEvent,
     ) -> StoreResult<()> {
         accounts::set_sending_address(self, account, address, audit).await
+    }
+
+    async fn set_delivery_mode(
+        &self,
+        account: AccountId,
+        mode: Option<DeliveryMode>,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        accounts::set_delivery_mode(self, account, mode, audit).await
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {

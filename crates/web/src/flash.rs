@@ -21,6 +21,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-logged-out", &[]),
     ("flash-message-sent", &[]),
     ("flash-sending-address-set", &[]),
+    ("flash-delivery-mode-set", &[]),
     ("flash-message-locked", &[]),
     ("flash-message-unlocked", &[]),
     ("flash-message-expiry", &[]),

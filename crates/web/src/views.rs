@@ -194,7 +194,28 @@ pub struct AccountDetailsPage {
     pub sending_address: String,
     /// The service's sender, used when the account sets none.
     pub default_sender: String,
+    /// The delivery mode the account's messages get, in words.
+    pub mode_in_effect: String,
+    /// The delivery mode choice: the service's default, then every mode.
+    pub mode_choices: Vec<ModeChoice>,
+    /// A refusal of either form; its field says which.
     pub error: Option<FormError>,
+}
+
+impl AccountDetailsPage {
+    /// Whether the refusal shown is of the form field `field`.
+    pub fn refused(&self, field: &str) -> bool {
+        self.error.as_ref().is_some_and(|e| e.is(field))
+    }
+}
+
+/// One option of the delivery mode choice.
+pub struct ModeChoice {
+    /// The submitted value; empty for the service's default.
+    pub value: &'static str,
+    pub label: String,
+    pub hint: String,
+    pub checked: bool,
 }
 
 #[derive(Template)]

@@ -5,6 +5,7 @@ use sealpost_crypto::token;
 
 use super::Services;
 use crate::error::{DomainError, ValidationError};
+use crate::messages::DeliveryMode;
 use crate::model::{Account, Member};
 use crate::policy::{AccountScope, Actor};
 use crate::types::{AccountName, AccountNumber, EmailAddress, Locale};
@@ -117,6 +118,26 @@ impl Services {
             .set_sending_address(scope.account.id, address.as_ref(), event)
             .await?;
         Ok(address)
+    }
+
+    /// Sets where the account's messages' sealed payloads go: `stored`, `envelope`
+    /// or `link`; empty restores the service's default.
+    pub async fn set_delivery_mode(
+        &self,
+        scope: &AccountScope,
+        raw: &str,
+    ) -> Result<Option<DeliveryMode>, DomainError> {
+        let mode = match raw.trim() {
+            "" => None,
+            typed => Some(
+                DeliveryMode::parse(typed)
+                    .ok_or_else(|| DomainError::invalid("delivery_mode", ValidationError::UnknownDeliveryMode))?,
+            ),
+        };
+        let target = mode.map(DeliveryMode::as_str).unwrap_or_default();
+        let event = self.scoped_event(scope, "account.delivery_mode_set", target);
+        self.store.set_delivery_mode(scope.account.id, mode, event).await?;
+        Ok(mode)
     }
 
     /// The members of the account's Account Administrators group (for the Details tab).

@@ -522,12 +522,13 @@ impl Services {
         let mut id = [0u8; 16];
         id.copy_from_slice(&random.expose()[..16]);
         let key = self.new_data_key(account.id).await?;
+        let mode = account.delivery_mode.unwrap_or(messaging.config.delivery_mode);
         Ok(Draft {
             public_id: PublicId(id),
             account,
             sender: actor.clone(),
             key,
-            mode: messaging.config.delivery_mode,
+            mode,
             attachments: Vec::new(),
             in_memory: Vec::new(),
             sealed_len: 0,

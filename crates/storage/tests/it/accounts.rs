@@ -1,9 +1,10 @@
 //! Accounts: creation with the built-in group, look-ups, and who administers what.
 
 use sealpost_domain::error::DomainError;
+use sealpost_domain::messages::DeliveryMode;
 use sealpost_domain::model::Account;
 use sealpost_domain::ports::Store;
-use sealpost_domain::types::{AccountName, AccountNumber, GroupName, Locale, UserId};
+use sealpost_domain::types::{AccountId, AccountName, AccountNumber, EmailAddress, GroupName, Locale, UserId};
 use sealpost_storage::SqlStore;
 
 use crate::support::{T0, event, on_both_backends, recent_actions, user};
@@ -16,6 +17,7 @@ on_both_backends!(
     unknown_account_number_is_not_found,
     accounts_are_listed_by_number,
     administration_and_membership_follow_the_groups,
+    sending_address_and_delivery_mode_are_kept_and_cleared_with_their_events,
 );
 
 /// Creates an account named after its number.
@@ -190,4 +192,46 @@ async fn administration_and_membership_follow_the_groups(store: SqlStore) {
         .map(|a| a.number.0)
         .collect();
     assert_eq!(others, [1_000_000, 2_000_000]);
+}
+
+async fn sending_address_and_delivery_mode_are_kept_and_cleared_with_their_events(store: SqlStore) {
+    let created = account(&store, 4_711_020, None).await;
+    assert_eq!((created.sending_address.clone(), created.delivery_mode), (None, None));
+    let reread = || async { store.account_by_number(AccountNumber(4_711_020)).await.expect("found") };
+    let address = EmailAddress::parse("secure@acme.example").expect("address");
+    store
+        .set_sending_address(created.id, Some(&address), event("account.sending_address_set", "a"))
+        .await
+        .expect("set");
+    for mode in DeliveryMode::ALL {
+        store
+            .set_delivery_mode(
+                created.id,
+                Some(mode),
+                event("account.delivery_mode_set", mode.as_str()),
+            )
+            .await
+            .expect("set");
+        let now = reread().await;
+        assert_eq!(now.delivery_mode, Some(mode));
+        assert_eq!(now.sending_address.as_ref(), Some(&address), "the other setting stays");
+    }
+    store
+        .set_delivery_mode(created.id, None, event("account.delivery_mode_set", ""))
+        .await
+        .expect("cleared");
+    assert_eq!(reread().await.delivery_mode, None, "back to the service's default");
+    assert_eq!(
+        recent_actions(&store, 2).await,
+        ["account.delivery_mode_set", "account.delivery_mode_set"]
+    );
+    let missing = store
+        .set_delivery_mode(AccountId(999_999), Some(DeliveryMode::Link), event("x", "y"))
+        .await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
+    assert_eq!(
+        recent_actions(&store, 1).await,
+        ["account.delivery_mode_set"],
+        "no event for nothing"
+    );
 }

@@ -3,6 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use sealpost_domain::messages::DeliveryMode;
+use sealpost_i18n::Arg;
 use serde::Deserialize;
 
 use super::{admin_page, form_error, scope};
@@ -11,7 +13,7 @@ use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::views::{AccountDetailsPage, AccountTab, AccountsPage, FormError, render, render_status};
+use crate::views::{AccountDetailsPage, AccountTab, AccountsPage, FormError, ModeChoice, render, render_status};
 
 async fn accounts_page(
     state: &AppState,
@@ -86,12 +88,19 @@ pub async fn create_account(
     }
 }
 
+/// What the Details tab's forms show after a refusal: what was typed, and why.
+#[derive(Default)]
+struct Refused {
+    sending_address: Option<String>,
+    delivery_mode: Option<String>,
+    error: Option<FormError>,
+}
+
 async fn details_page(
     state: &AppState,
     admin: &Admin,
     number: &str,
-    typed: Option<String>,
-    error: Option<FormError>,
+    refused: Refused,
 ) -> Result<AccountDetailsPage, WebError> {
     let scope = scope(state, admin, number).await?;
     let administrators = state
@@ -99,7 +108,7 @@ async fn details_page(
         .account_administrators(&scope)
         .await
         .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
-    let sending_address = typed.unwrap_or_else(|| {
+    let sending_address = refused.sending_address.unwrap_or_else(|| {
         scope
             .account
             .sending_address
@@ -107,11 +116,36 @@ async fn details_page(
             .map(ToString::to_string)
             .unwrap_or_default()
     });
-    let default_sender = state
-        .services
-        .messaging_config()
-        .map(|c| c.from_address.clone())
-        .unwrap_or_default();
+    let config = state.services.messaging_config();
+    let default_sender = config.map(|c| c.from_address.clone()).unwrap_or_default();
+    let default_mode = config.map(|c| c.delivery_mode).unwrap_or_default();
+    let t = &admin.visitor.t;
+    let label = |mode: DeliveryMode| t.get(&format!("delivery-mode-{}", mode.as_str()));
+    let chosen = refused.delivery_mode.unwrap_or_else(|| {
+        scope
+            .account
+            .delivery_mode
+            .map(DeliveryMode::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    });
+    let default_label = t.get_with(
+        "details-delivery-mode-default",
+        &[("mode", Arg::Text(&label(default_mode)))],
+    );
+    let mut mode_choices = vec![ModeChoice {
+        value: "",
+        label: default_label.clone(),
+        hint: String::new(),
+        checked: chosen.is_empty(),
+    }];
+    mode_choices.extend(DeliveryMode::ALL.map(|mode| ModeChoice {
+        value: mode.as_str(),
+        label: label(mode),
+        hint: t.get(&format!("delivery-mode-{}-hint", mode.as_str())),
+        checked: chosen == mode.as_str(),
+    }));
+    let mode_in_effect = scope.account.delivery_mode.map_or(default_label, label);
     Ok(AccountDetailsPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-details")),
         account: scope.account,
@@ -119,7 +153,9 @@ async fn details_page(
         administrators,
         sending_address,
         default_sender,
-        error,
+        mode_in_effect,
+        mode_choices,
+        error: refused.error,
     })
 }
 
@@ -129,7 +165,9 @@ pub async fn show_account(
     admin: Admin,
     Path(number): Path<String>,
 ) -> Result<Response, WebError> {
-    Ok(render(&details_page(&state, &admin, &number, None, None).await?))
+    Ok(render(
+        &details_page(&state, &admin, &number, Refused::default()).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -156,8 +194,47 @@ pub async fn set_sending_address(
             ))
         }
         Err(error) => {
-            let error = form_error(&admin.visitor, error)?;
-            let page = details_page(&state, &admin, &number, Some(form.sending_address), Some(error)).await?;
+            let refused = Refused {
+                error: Some(form_error(&admin.visitor, error)?),
+                sending_address: Some(form.sending_address),
+                ..Refused::default()
+            };
+            let page = details_page(&state, &admin, &number, refused).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DeliveryModeForm {
+    #[serde(default)]
+    delivery_mode: String,
+}
+
+/// `POST /admin/accounts/{number}/delivery-mode`.
+pub async fn set_delivery_mode(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(number): Path<String>,
+    CsrfForm(form): CsrfForm<DeliveryModeForm>,
+) -> Result<Response, WebError> {
+    let scope = scope(&state, &admin, &number).await?;
+    match state.services.set_delivery_mode(&scope, &form.delivery_mode).await {
+        Ok(_) => {
+            let flash = Flash::new("flash-delivery-mode-set", &[]);
+            Ok(see_other_with_flash(
+                &state,
+                &format!("/admin/accounts/{number}"),
+                &flash,
+            ))
+        }
+        Err(error) => {
+            let refused = Refused {
+                error: Some(form_error(&admin.visitor, error)?),
+                delivery_mode: Some(form.delivery_mode),
+                ..Refused::default()
+            };
+            let page = details_page(&state, &admin, &number, refused).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
             "/accounts/{number}/sending-address",
             post(accounts::set_sending_address),
         )
+        .route("/accounts/{number}/delivery-mode", post(accounts::set_delivery_mode))
         .route(
             "/accounts/{number}/groups",
             get(groups::list_groups).post(groups::create_group),

@@ -12,6 +12,7 @@ fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, S
     vec![
         ("GET", format!("/admin/accounts/{number}")),
         ("POST", format!("/admin/accounts/{number}/sending-address")),
+        ("POST", format!("/admin/accounts/{number}/delivery-mode")),
         ("GET", format!("/admin/accounts/{number}/messages")),
         ("GET", format!("/admin/accounts/{number}/audit")),
         ("GET", format!("/admin/accounts/{number}/groups")),

@@ -995,6 +995,117 @@ async fn sending_address(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
+on_both_databases!(an_account_chooses_where_its_messages_travel, delivery_mode);
+async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let acme = app
+        .store_port()
+        .list_accounts()
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .next()
+        .context("acme")?;
+    let details = format!("/admin/accounts/{}", acme.number);
+    let action = format!("{details}/delivery-mode");
+    let page = alice.get(&details).await?;
+    assert!(
+        page.body.contains("<dd>Service default: Stored and attached</dd>")
+            && page.body.contains(r#"name="delivery_mode" value="" checked"#),
+        "{}",
+        page.text()
+    );
+
+    let refused = alice.submit(&details, &action, &[("delivery_mode", "pigeon")]).await?;
+    assert_eq!(refused.status, 422);
+    assert!(refused.shows("Choose one of the delivery modes."), "{}", refused.text());
+    let choose = |mode: &'static str| {
+        let (alice, details, action) = (&alice, &details, &action);
+        async move {
+            let saved = alice.submit(details, action, &[("delivery_mode", mode)]).await?;
+            ensure!(saved.status == 303, "{mode}: {}", saved.text());
+            let page = alice.get(details).await?;
+            ensure!(page.shows("The delivery mode has been saved."), "{}", page.text());
+            anyhow::Ok(page)
+        }
+    };
+    let blobs_of = |id: &str| app.dir.path().join("blobs").join(id).exists();
+
+    // Link only: the notification carries the link and no envelope.
+    let page = choose("link").await?;
+    assert!(
+        page.body.contains("<dd>Link only</dd>") && page.body.contains(r#"value="link" checked"#),
+        "{}",
+        page.text()
+    );
+    let linked = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "bob@example.com"),
+                    ("subject", "By link"),
+                    ("body", "Travels by link"),
+                ],
+                &[],
+            )
+            .await?,
+    )?;
+    app.deliver().await?;
+    let mail = app.mail_to("bob@example.com", "Secure message from")?;
+    assert!(mail.envelope().is_err(), "link only attaches no envelope");
+    assert_eq!(
+        mail.link(&format!("{}/m/", app.base))?,
+        format!("{}/m/{linked}", app.base)
+    );
+    assert!(bob.get(&format!("/m/{linked}")).await?.shows("Travels by link"));
+    assert!(blobs_of(&linked), "the payload is stored");
+
+    // Envelope only: the payload travels in the attachment and nowhere else.
+    choose("envelope").await?;
+    let enveloped = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "carol@example.org"),
+                    ("subject", "Inside"),
+                    ("body", "Travels inside"),
+                ],
+                &[],
+            )
+            .await?,
+    )?;
+    app.deliver().await?;
+    let (_, envelope) = app.mail_to("carol@example.org", "Secure message from")?.envelope()?;
+    assert!(
+        hidden_field(&envelope, "payload").is_some(),
+        "the envelope carries the payload"
+    );
+    assert!(!blobs_of(&enveloped), "the service keeps only the key");
+
+    // Empty is the service's default again (stored and attached).
+    let page = choose("").await?;
+    assert!(page.body.contains("<dd>Service default: Stored and attached</dd>"));
+    let stored = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "dave@example.org"),
+                    ("subject", "Both"),
+                    ("body", "Travels both ways"),
+                ],
+                &[],
+            )
+            .await?,
+    )?;
+    app.deliver().await?;
+    let (_, envelope) = app.mail_to("dave@example.org", "Secure message from")?.envelope()?;
+    assert!(hidden_field(&envelope, "payload").is_some() && blobs_of(&stored));
+
+    let audit = alice.get(&format!("{details}/audit")).await?;
+    assert!(audit.shows("Delivery mode changed"), "{}", audit.text());
+    Ok(())
+}
+
 on_both_databases!(html_bodies_are_sanitized_and_shown_in_a_sandboxed_frame, html_bodies);
 async fn html_bodies(app: TestApp) -> anyhow::Result<()> {
     let (alice, bob) = acme(&app).await?;
