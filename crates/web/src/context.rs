@@ -121,8 +121,7 @@ impl FromRequestParts<AppState> for Visitor {
             t: Translator::new(locale),
             csrf,
             client,
-            path: parts
-                .uri
+            path: original_uri(parts)
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".to_owned()),

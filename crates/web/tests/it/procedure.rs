@@ -396,9 +396,16 @@ async fn languages(app: TestApp) -> anyhow::Result<()> {
             && groups.shows("Retour à la liste des comptes")
     );
     let back = format!("/admin/accounts/{}/groups", account.number);
-    client
+    assert_eq!(
+        crate::helpers::hidden_field(&groups.body, "back").as_deref(),
+        Some(back.as_str()),
+        "the language switch comes back to this very page"
+    );
+    let switched = client
         .submit(&back, "/language", &[("lang", "de"), ("back", &back)])
         .await?;
+    expect_redirect(&switched, &back);
+    assert!(client.get(&back).await?.shows("Kontoadministratoren"));
     let stored = app
         .store_port()
         .user_by_email(&sealpost_domain::types::EmailAddress::parse("alice@example.com")?)
