@@ -99,18 +99,15 @@ pub(crate) async fn set_sending_address(
     address: Option<&EmailAddress>,
     event: AuditEvent,
 ) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    let done = sqlx::query("UPDATE accounts SET sending_address = $2 WHERE id = $1")
-        .bind(account.0)
-        .bind(address.map(|a| a.as_str().to_owned()))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    if done.rows_affected() == 0 {
-        return Err(DomainError::NotFound);
-    }
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)
+    let value = address.map(|a| a.as_str().to_owned());
+    update_account(
+        store,
+        "UPDATE accounts SET sending_address = $2 WHERE id = $1",
+        account,
+        value,
+        event,
+    )
+    .await
 }
 
 /// Sets or clears the account's delivery mode, with its audit event.
@@ -120,10 +117,30 @@ pub(crate) async fn set_delivery_mode(
     mode: Option<DeliveryMode>,
     event: AuditEvent,
 ) -> StoreResult<()> {
+    let value = mode.map(|m| m.as_str().to_owned());
+    update_account(
+        store,
+        "UPDATE accounts SET delivery_mode = $2 WHERE id = $1",
+        account,
+        value,
+        event,
+    )
+    .await
+}
+
+/// Runs `sql` (an update of one account setting, `$1` the account, `$2` the value)
+/// and records `event`, in one transaction. `NotFound` when no account has this id.
+async fn update_account(
+    store: &SqlStore,
+    sql: &str,
+    account: AccountId,
+    value: Option<String>,
+    event: AuditEvent,
+) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
-    let done = sqlx::query("UPDATE accounts SET delivery_mode = $2 WHERE id = $1")
+    let done = sqlx::query(sql)
         .bind(account.0)
-        .bind(mode.map(|m| m.as_str().to_owned()))
+        .bind(value)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;

@@ -11,21 +11,17 @@ use sealpost_domain::ports::StoreResult;
 use sealpost_domain::types::{Timestamp, UserId};
 use sqlx::Row;
 
-use crate::{SqlStore, db_error, insert_error};
+use crate::{AnyQuery, SqlStore, db_error, insert_error};
 
 /// Stores a new session; `NotFound` when its user does not exist.
 pub(crate) async fn insert_session(store: &SqlStore, session: &Session) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, kind, created_at, last_seen_at, \
-         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    bind_session(
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, kind, created_at, last_seen_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        ),
+        session,
     )
-    .bind(&session.id_hash)
-    .bind(session.user_id.0)
-    .bind(&session.csrf_token)
-    .bind(session.kind.as_str())
-    .bind(session.created_at.0)
-    .bind(session.last_seen_at.0)
-    .bind(session.expires_at.0)
     .execute(&store.pool)
     .await
     .map_err(insert_error("session"))?;
@@ -35,17 +31,13 @@ pub(crate) async fn insert_session(store: &SqlStore, session: &Session) -> Store
 /// Stores a login's session in the same statement that checks the user's password
 /// hash is still the one the login verified; `NotFound` otherwise.
 pub(crate) async fn insert_login_session(store: &SqlStore, session: &Session, password_hash: &str) -> StoreResult<()> {
-    let result = sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, kind, created_at, last_seen_at, \
-         expires_at) SELECT $1, id, $3, $4, $5, $6, $7 FROM users WHERE id = $2 AND password_hash = $8",
+    let result = bind_session(
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, kind, created_at, last_seen_at, \
+             expires_at) SELECT $1, id, $3, $4, $5, $6, $7 FROM users WHERE id = $2 AND password_hash = $8",
+        ),
+        session,
     )
-    .bind(&session.id_hash)
-    .bind(session.user_id.0)
-    .bind(&session.csrf_token)
-    .bind(session.kind.as_str())
-    .bind(session.created_at.0)
-    .bind(session.last_seen_at.0)
-    .bind(session.expires_at.0)
     .bind(password_hash)
     .execute(&store.pool)
     .await
@@ -54,6 +46,19 @@ pub(crate) async fn insert_login_session(store: &SqlStore, session: &Session, pa
         return Err(DomainError::NotFound);
     }
     Ok(())
+}
+
+/// Binds `$1`…`$7` of a session insert: id hash, user, csrf token, kind, created,
+/// last seen, expires.
+fn bind_session<'q>(query: AnyQuery<'q>, session: &'q Session) -> AnyQuery<'q> {
+    query
+        .bind(&session.id_hash)
+        .bind(session.user_id.0)
+        .bind(&session.csrf_token)
+        .bind(session.kind.as_str())
+        .bind(session.created_at.0)
+        .bind(session.last_seen_at.0)
+        .bind(session.expires_at.0)
 }
 
 /// The session with this id hash unless it expired at or before `now`.

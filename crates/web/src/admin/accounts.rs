@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use sealpost_domain::DomainError;
 use sealpost_domain::messages::DeliveryMode;
 use sealpost_i18n::Arg;
 use serde::Deserialize;
@@ -184,25 +185,20 @@ pub async fn set_sending_address(
     CsrfForm(form): CsrfForm<SendingAddressForm>,
 ) -> Result<Response, WebError> {
     let scope = scope(&state, &admin, &number).await?;
-    match state.services.set_sending_address(&scope, &form.sending_address).await {
-        Ok(_) => {
-            let flash = Flash::new("flash-sending-address-set", &[]);
-            Ok(see_other_with_flash(
-                &state,
-                &format!("/admin/accounts/{number}"),
-                &flash,
-            ))
-        }
-        Err(error) => {
-            let refused = Refused {
-                error: Some(form_error(&admin.visitor, error)?),
-                sending_address: Some(form.sending_address),
-                ..Refused::default()
-            };
-            let page = details_page(&state, &admin, &number, refused).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-    }
+    let result = state.services.set_sending_address(&scope, &form.sending_address).await;
+    details_form_done(
+        &state,
+        &admin,
+        &number,
+        result.map(drop),
+        "flash-sending-address-set",
+        |error| Refused {
+            error: Some(error),
+            sending_address: Some(form.sending_address),
+            ..Refused::default()
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -219,22 +215,41 @@ pub async fn set_delivery_mode(
     CsrfForm(form): CsrfForm<DeliveryModeForm>,
 ) -> Result<Response, WebError> {
     let scope = scope(&state, &admin, &number).await?;
-    match state.services.set_delivery_mode(&scope, &form.delivery_mode).await {
-        Ok(_) => {
-            let flash = Flash::new("flash-delivery-mode-set", &[]);
-            Ok(see_other_with_flash(
-                &state,
-                &format!("/admin/accounts/{number}"),
-                &flash,
-            ))
-        }
+    let result = state.services.set_delivery_mode(&scope, &form.delivery_mode).await;
+    details_form_done(
+        &state,
+        &admin,
+        &number,
+        result.map(drop),
+        "flash-delivery-mode-set",
+        |error| Refused {
+            error: Some(error),
+            delivery_mode: Some(form.delivery_mode),
+            ..Refused::default()
+        },
+    )
+    .await
+}
+
+/// Ends a Details-tab form: back to the tab with `flash` when it was saved, or the
+/// tab again (422) with the refusal and what was typed.
+async fn details_form_done(
+    state: &AppState,
+    admin: &Admin,
+    number: &str,
+    result: Result<(), DomainError>,
+    flash: &'static str,
+    refused: impl FnOnce(FormError) -> Refused,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(see_other_with_flash(
+            state,
+            &format!("/admin/accounts/{number}"),
+            &Flash::new(flash, &[]),
+        )),
         Err(error) => {
-            let refused = Refused {
-                error: Some(form_error(&admin.visitor, error)?),
-                delivery_mode: Some(form.delivery_mode),
-                ..Refused::default()
-            };
-            let page = details_page(&state, &admin, &number, refused).await?;
+            let refused = refused(form_error(&admin.visitor, error)?);
+            let page = details_page(state, admin, number, refused).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }

@@ -939,9 +939,8 @@ async fn german_account(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
-on_both_databases!(notifications_come_from_the_accounts_sending_address, sending_address);
-async fn sending_address(app: TestApp) -> anyhow::Result<()> {
-    let (alice, _) = acme(&app).await?;
+/// The Details tab of the account [`acme`] made.
+async fn acme_details(app: &TestApp) -> anyhow::Result<String> {
     let acme = app
         .store_port()
         .list_accounts()
@@ -950,7 +949,13 @@ async fn sending_address(app: TestApp) -> anyhow::Result<()> {
         .into_iter()
         .next()
         .context("acme")?;
-    let details = format!("/admin/accounts/{}", acme.number);
+    Ok(format!("/admin/accounts/{}", acme.number))
+}
+
+on_both_databases!(notifications_come_from_the_accounts_sending_address, sending_address);
+async fn sending_address(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _) = acme(&app).await?;
+    let details = acme_details(&app).await?;
     let page = alice.get(&details).await?;
     assert!(
         page.shows("Not set: notifications come from sealpost@example.com with the account's name."),
@@ -998,15 +1003,7 @@ async fn sending_address(app: TestApp) -> anyhow::Result<()> {
 on_both_databases!(an_account_chooses_where_its_messages_travel, delivery_mode);
 async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
     let (alice, bob) = acme(&app).await?;
-    let acme = app
-        .store_port()
-        .list_accounts()
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?
-        .into_iter()
-        .next()
-        .context("acme")?;
-    let details = format!("/admin/accounts/{}", acme.number);
+    let details = acme_details(&app).await?;
     let action = format!("{details}/delivery-mode");
     let page = alice.get(&details).await?;
     assert!(
