@@ -103,6 +103,8 @@ pub enum ValidationError {
     UnknownLocale,
     #[error("unknown delivery mode")]
     UnknownDeliveryMode,
+    #[error("the text contains control characters")]
+    ControlCharacters,
     #[error("no recipient was given")]
     NoRecipients,
     #[error("a recipient address is malformed")]
@@ -158,6 +160,7 @@ impl ValidationError {
             Self::AccountNameTooLong => "error-account-name-too-long",
             Self::UnknownLocale => "error-unknown-locale",
             Self::UnknownDeliveryMode => "error-unknown-delivery-mode",
+            Self::ControlCharacters => "error-control-characters",
             Self::NoRecipients => "error-no-recipients",
             Self::RecipientMalformed => "error-recipient-malformed",
             Self::TooManyRecipients => "error-too-many-recipients",
@@ -198,6 +201,7 @@ impl ValidationError {
         Self::AccountNameTooLong,
         Self::UnknownLocale,
         Self::UnknownDeliveryMode,
+        Self::ControlCharacters,
         Self::NoRecipients,
         Self::RecipientMalformed,
         Self::TooManyRecipients,

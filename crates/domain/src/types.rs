@@ -133,9 +133,15 @@ fn bounded_text(raw: &str, max: usize, too_long: ValidationError) -> Result<Stri
         return Err(too_long);
     }
     if text.chars().any(char::is_control) {
-        return Err(ValidationError::Required);
+        return Err(ValidationError::ControlCharacters);
     }
     Ok(text.to_owned())
+}
+
+/// Whether `text` holds a control character other than a line break or a tab:
+/// nothing a person types, and a NUL cannot even be stored in PostgreSQL text.
+pub fn has_stray_control_characters(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 /// A first or last name: trimmed, not empty, at most 100 characters.
@@ -373,6 +379,18 @@ const COMMON_PASSWORDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_named_as_such() {
+        assert_eq!(PersonName::parse("Ann\u{0}a"), Err(ValidationError::ControlCharacters));
+        assert_eq!(
+            PersonName::parse("Ann\u{1b}[31m"),
+            Err(ValidationError::ControlCharacters)
+        );
+        assert!(PersonName::parse("Anna-Lena").is_ok());
+        assert!(has_stray_control_characters("a\u{0}b") && has_stray_control_characters("\u{7f}"));
+        assert!(!has_stray_control_characters("Two lines\r\nand\ta tab"));
+    }
 
     #[test]
     fn email_is_trimmed_and_lowercased() {

@@ -25,7 +25,9 @@ use crate::messages::{
 use crate::model::{Account, NewUser, SessionKind, User, UserStatus};
 use crate::policy::Actor;
 use crate::services::auth::{OpenedSession, hash_password};
-use crate::types::{AccountNumber, EmailAddress, Locale, Password, PersonName, Timestamp};
+use crate::types::{
+    AccountNumber, EmailAddress, Locale, Password, PersonName, Timestamp, has_stray_control_characters,
+};
 
 /// The most recipients one message may have (To and Cc together).
 pub const MAX_RECIPIENTS: usize = 100;
@@ -1069,6 +1071,9 @@ impl Services {
                 }
                 if reason.chars().count() > 500 {
                     return Err(DomainError::invalid("reason", ValidationError::NameTooLong));
+                }
+                if has_stray_control_characters(reason) {
+                    return Err(DomainError::invalid("reason", ValidationError::ControlCharacters));
                 }
                 Some((self.clock.now(), reason.to_owned()))
             }

@@ -102,6 +102,18 @@ impl Services {
                 creator: actor.id(),
             }
         };
+        // No address holds a control character, so a search with one finds nobody
+        // (and must not reach the database, where a NUL is an error).
+        if [prefix, after]
+            .into_iter()
+            .flatten()
+            .any(|t| t.chars().any(char::is_control))
+        {
+            return Ok(UserPage {
+                users: Vec::new(),
+                next_after: None,
+            });
+        }
         let prefix = prefix.map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty());
         let query = UserQuery {
             visibility,

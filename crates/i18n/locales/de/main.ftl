@@ -183,3 +183,4 @@ error-group-name-taken = Dieses Konto hat bereits eine Gruppe mit diesem Namen.
 error-account-name-too-long = Kontonamen dürfen höchstens 120 Zeichen lang sein.
 error-unknown-locale = Diese Sprache ist nicht verfügbar.
 error-unknown-delivery-mode = Wählen Sie eine der Zustellarten.
+error-control-characters = Dieser Text enthält Zeichen, die nicht verwendet werden können (Steuerzeichen).

@@ -183,3 +183,4 @@ error-group-name-taken = This account already has a group with this name.
 error-account-name-too-long = Account names can be at most 120 characters long.
 error-unknown-locale = This language is not available.
 error-unknown-delivery-mode = Choose one of the delivery modes.
+error-control-characters = This text contains characters that cannot be used (control characters).

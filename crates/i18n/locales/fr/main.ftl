@@ -183,3 +183,4 @@ error-group-name-taken = Ce compte a déjà un groupe portant ce nom.
 error-account-name-too-long = Les noms de compte peuvent comporter au plus 120 caractères.
 error-unknown-locale = Cette langue n'est pas disponible.
 error-unknown-delivery-mode = Choisissez l'un des modes de remise.
+error-control-characters = Ce texte contient des caractères qui ne peuvent pas être utilisés (caractères de contrôle).

@@ -29,6 +29,7 @@ mod authz;
 mod browser;
 mod browser_messages;
 mod helpers;
+mod hostile;
 mod messages;
 mod procedure;
 mod webdriver;
