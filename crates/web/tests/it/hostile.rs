@@ -146,6 +146,7 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
                 ("cc", "carol@example.org"),
                 ("subject", "Hello"),
                 ("body", "A message"),
+                ("allow_reply", "on"),
             ],
             &[("note.txt", "text/plain", b"inside".to_vec())],
         )
@@ -168,6 +169,12 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
 
     let mut failures = Vec::new();
     let mut submitted = 0;
+    // Bob replies (first: the attacks below lock the message): the reply form
+    // carries the original's id and kind in hidden fields.
+    let bob = app.client();
+    ensure!(bob.login("bob@example.com", PASSWORD).await?.status == 303);
+    submitted += attack_forms(&bob, &format!("/portal/compose?reply={id}&kind=reply"), &mut failures).await?;
+
     for page in [
         "/admin/accounts".to_owned(),
         details.clone(),
@@ -190,6 +197,44 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
         "/register?email=carol%40example.org",
     ] {
         submitted += attack_forms(&visitor, page, &mut failures).await?;
+    }
+
+    // Forms that arrive from outside the pages: the envelope's Open Online (a
+    // cross-site post without a token), links' tokens, and the language switch.
+    for value in hostile_values() {
+        let v = value.as_str();
+        let what = format!("with {:?}", v.chars().take(40).collect::<String>());
+        for client in [&alice, &visitor] {
+            let fields = [("id", v), ("recipient", v), ("lang", v), ("payload", v), ("step", v)];
+            survived(
+                &client.post_raw("/envelope/open", &fields).await?,
+                &format!("envelope {what}"),
+                &mut failures,
+            );
+            let payload = [("payload", v), ("csrf", v)];
+            let attachment = format!("/m/{id}/attachments/1");
+            survived(
+                &client.post_raw(&attachment, &payload).await?,
+                &format!("attachment {what}"),
+                &mut failures,
+            );
+        }
+        let reset = [("token", v), ("new_password", v), ("confirm_password", v)];
+        let answer = visitor.submit("/password/forgot", "/password/reset", &reset).await?;
+        survived(&answer, &format!("reset {what}"), &mut failures);
+        let answer = visitor
+            .submit("/password/forgot", "/activate", &[("token", v), ("next", v)])
+            .await?;
+        survived(&answer, &format!("activate {what}"), &mut failures);
+        let answer = visitor
+            .submit("/admin/login", "/language", &[("lang", v), ("back", v)])
+            .await?;
+        survived(&answer, &format!("language {what}"), &mut failures);
+        let location = answer.location.unwrap_or_default();
+        if !(location.starts_with('/') && !location.starts_with("//")) {
+            failures.push(format!("the language switch {what} sent the browser to {location:?}"));
+        }
+        submitted += 5;
     }
 
     // Paths and queries with hostile ids, as the administrator and as a visitor.
