@@ -391,6 +391,10 @@ async fn serve(
                     Ok(n) => tracing::info!(purged = n, "deleted expired sessions and old login-failure counters"),
                     Err(error) => tracing::warn!(?error, "could not purge expired sessions; will try again"),
                 }
+                let discarded = services.purge_kept_drafts().await;
+                if discarded > 0 {
+                    tracing::info!(discarded, "discarded refused drafts nobody came back for");
+                }
                 tokio::select! {
                     _ = tokio::time::sleep(std::time::Duration::from_secs(60 * 60)) => {}
                     _ = stopped.wait_for(|stop| *stop) => return,

@@ -500,6 +500,8 @@ pub trait BlobStore: Send + Sync {
     async fn writer(&self, key: &str) -> Result<Box<dyn BlobWriter>, DomainError>;
     /// Reads the blob `key`; `NotFound` if absent.
     async fn reader(&self, key: &str) -> Result<Box<dyn BlobReader>, DomainError>;
+    /// Deletes the blob `key`; deleting a missing one is no error.
+    async fn delete(&self, key: &str) -> Result<(), DomainError>;
     /// Deletes every blob whose key starts with `prefix`.
     async fn delete_prefix(&self, prefix: &str) -> Result<(), DomainError>;
 }

@@ -146,6 +146,13 @@ impl BlobStore for ObjectBlobStore {
         }))
     }
 
+    async fn delete(&self, key: &str) -> Result<(), DomainError> {
+        match self.store.delete(&validate_key(key)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(DomainError::internal(error)),
+        }
+    }
+
     /// Deletes every blob whose key starts with `prefix` (as a string: `ab/1` takes
     /// `ab/1` and `ab/10`). The listing covers only the folder the prefix ends in, so
     /// pass `<public id>/` to delete one message's parts cheaply. An empty prefix is

@@ -337,6 +337,10 @@ pub struct ComposePage {
     /// `reply`, `reply_all` or `forward` with the original's id, for replies.
     pub reply: Option<(String, String)>,
     pub max_attachment_mib: u64,
+    /// Attachments of a refused submission, kept for the corrected one.
+    pub kept: Vec<AttachmentRow>,
+    /// The token that brings them back (empty when nothing is kept).
+    pub draft_token: String,
     pub error: Option<FormError>,
 }
 

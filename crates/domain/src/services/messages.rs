@@ -29,6 +29,10 @@ use crate::types::{
     AccountNumber, EmailAddress, Locale, Password, PersonName, Timestamp, has_stray_control_characters,
 };
 
+mod kept;
+pub use kept::DRAFT_KEEP_SECONDS;
+pub(crate) use kept::KeptDrafts;
+
 /// The most recipients one message may have (To and Cc together).
 pub const MAX_RECIPIENTS: usize = 100;
 /// The longest subject, in characters.
@@ -548,7 +552,8 @@ impl Services {
         content_type: &str,
     ) -> Result<AttachmentUpload, DomainError> {
         let messaging = self.messaging()?;
-        let part = u32::try_from(draft.attachments.len() + 1).map_err(DomainError::internal)?;
+        // After the highest part so far: a kept draft may have had some removed.
+        let part = draft.attachments.iter().map(|a| a.part).max().unwrap_or(0) + 1;
         let ctx = context(draft.account.id.0, &draft.public_id, part);
         let (sealer, header) = Sealer::new(&draft.key.dek, &ctx).map_err(DomainError::internal)?;
         let mut upload = AttachmentUpload {

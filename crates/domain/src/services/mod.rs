@@ -37,6 +37,8 @@ pub struct Services {
     reserved_group_names: Arc<Vec<String>>,
     /// Secure messaging, when configured (see [`Services::with_messaging`]).
     messaging: Option<Arc<messages::Messaging>>,
+    /// Refused drafts waiting for their corrected form.
+    kept_drafts: Arc<messages::KeptDrafts>,
 }
 
 impl Services {
@@ -48,6 +50,7 @@ impl Services {
             clock,
             reserved_group_names: Arc::new(reserved_group_names),
             messaging: None,
+            kept_drafts: Arc::default(),
         }
     }
 

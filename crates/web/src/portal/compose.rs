@@ -18,7 +18,7 @@ use crate::auth::see_other_with_flash;
 use crate::context::Signed;
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::views::{ComposePage, FormError, render, render_status};
+use crate::views::{AttachmentRow, ComposePage, FormError, human_size, render, render_status};
 
 /// Text fields are small; only attachments may be large.
 const MAX_TEXT_FIELD: usize = 2 * 1024 * 1024;
@@ -47,6 +47,10 @@ struct ComposeForm {
     expires_on: String,
     /// `html` when the body is HTML.
     format: String,
+    /// The token of a kept draft whose attachments come along.
+    draft: String,
+    /// The kept attachments (parts) still wanted.
+    keep: Vec<u32>,
 }
 
 impl ComposeForm {
@@ -72,10 +76,18 @@ impl ComposeForm {
     }
 }
 
+/// Attachments a refused submission left in a kept draft, and the draft's token.
+#[derive(Default)]
+struct Kept {
+    files: Vec<AttachmentRow>,
+    token: String,
+}
+
 async fn page(
     state: &AppState,
     signed: &Signed,
     form: &ComposeForm,
+    kept: Kept,
     error: Option<FormError>,
 ) -> Result<ComposePage, WebError> {
     let accounts = state
@@ -109,6 +121,8 @@ async fn page(
         html: form.format == "html",
         reply: form.reply().map(|(id, kind)| (id.to_hex(), kind.as_str().to_owned())),
         max_attachment_mib: max / (1024 * 1024),
+        kept: kept.files,
+        draft_token: kept.token,
         error,
     })
 }
@@ -158,11 +172,11 @@ pub async fn compose_form(
             };
             return Ok(render_status(
                 StatusCode::FORBIDDEN,
-                &page(&state, &signed, &form, Some(error)).await?,
+                &page(&state, &signed, &form, Kept::default(), Some(error)).await?,
             ));
         }
     }
-    Ok(render(&page(&state, &signed, &form, None).await?))
+    Ok(render(&page(&state, &signed, &form, Kept::default(), None).await?))
 }
 
 async fn text(field: Field<'_>) -> Result<String, ()> {
@@ -181,7 +195,9 @@ enum Stop {
 }
 
 /// `POST /portal/compose`: reads the form in order, checks the CSRF token before
-/// anything else, streams attachments into the draft, then seals and sends.
+/// anything else, streams attachments into the draft, then seals and sends. A
+/// refused submission keeps its attachments in a kept draft, which the corrected
+/// form brings back (see [`resume`]).
 pub async fn send(
     State(state): State<AppState>,
     signed: Signed,
@@ -190,6 +206,8 @@ pub async fn send(
     let visitor = &signed.visitor;
     let mut form = ComposeForm::default();
     let mut draft: Option<Draft> = None;
+    // Kept attachments offered back, until the form says which to keep.
+    let mut offered: Vec<u32> = Vec::new();
     let outcome: Result<(), Stop> = async {
         while let Some(field) = multipart.next_field().await.map_err(|_| Stop::Broken)? {
             let name = field.name().unwrap_or_default().to_owned();
@@ -209,6 +227,7 @@ pub async fn send(
                     let Some(current) = draft.as_mut() else {
                         return Err(Stop::Broken);
                     };
+                    prune(&state, current, &mut offered, &form.keep).await;
                     upload(&state, current, field, &file_name).await?;
                 }
                 other => {
@@ -227,6 +246,15 @@ pub async fn send(
                         "read_receipt" => form.read_receipt = true,
                         "expires_on" => form.expires_on = value,
                         "format" => form.format = value,
+                        "keep" => form.keep.extend(value.parse::<u32>().ok()),
+                        "draft" if draft.is_none() => {
+                            draft = resume(&state, &signed, &form, &value).await;
+                            offered = draft
+                                .as_ref()
+                                .map(|d| d.attachments().iter().map(|a| a.part).collect())
+                                .unwrap_or_default();
+                            form.draft = value;
+                        }
                         _ => {}
                     }
                 }
@@ -235,17 +263,20 @@ pub async fn send(
         if !visitor.csrf_ok(&form.csrf) {
             return Err(Stop::Csrf);
         }
+        if let Some(current) = draft.as_mut() {
+            prune(&state, current, &mut offered, &form.keep).await;
+        }
         Ok(())
     }
     .await;
 
-    let refusal = match outcome {
+    let (refusal, kept) = match outcome {
         Ok(()) => {
             let draft = match draft.take() {
                 Some(draft) => draft,
                 None => match start(&state, &signed, &form).await {
                     Ok(draft) => draft,
-                    Err(error) => return refused(&state, &signed, &form, error).await,
+                    Err(error) => return refused(&state, &signed, &form, Kept::default(), error).await,
                 },
             };
             match state
@@ -261,35 +292,80 @@ pub async fn send(
                         &flash,
                     ));
                 }
-                Err((draft, error)) => {
-                    state.services.discard_draft(draft).await;
-                    error
-                }
+                Err((draft, error)) => (error, keep(&state, draft).await),
             }
         }
         Err(stop) => {
             if matches!(stop, Stop::Refused(_)) {
                 drain(&mut multipart).await;
             }
-            if let Some(draft) = draft.take() {
-                state.services.discard_draft(draft).await;
-            }
+            let kept = match (draft.take(), &stop) {
+                (Some(draft), Stop::Refused(_)) => keep(&state, draft).await,
+                (Some(draft), _) => {
+                    state.services.discard_draft(draft).await;
+                    Kept::default()
+                }
+                (None, _) => Kept::default(),
+            };
             match stop {
                 Stop::Csrf => return Err(WebError::Csrf(visitor.locale)),
-                Stop::Refused(error) => error,
-                Stop::Broken => {
-                    DomainError::invalid("attachments", sealpost_domain::ValidationError::AttachmentsTooLarge)
-                }
+                Stop::Refused(error) => (error, kept),
+                Stop::Broken => (
+                    DomainError::invalid("attachments", sealpost_domain::ValidationError::AttachmentsTooLarge),
+                    kept,
+                ),
             }
         }
     };
-    refused(&state, &signed, &form, refusal).await
+    refused(&state, &signed, &form, kept, refusal).await
+}
+
+/// The kept draft named by a form's `draft` token, if it is the sender's and was
+/// started for the same account and the same original; a draft that no longer
+/// fits the form is discarded (its files must then be chosen again).
+async fn resume(state: &AppState, signed: &Signed, form: &ComposeForm, token: &str) -> Option<Draft> {
+    let draft = state.services.take_kept_draft(&signed.actor, token).await?;
+    let same_account = form.account.is_empty() || form.account == draft.account_number().to_string();
+    if same_account && draft.answers() == form.reply() {
+        Some(draft)
+    } else {
+        state.services.discard_draft(draft).await;
+        None
+    }
+}
+
+/// Removes the offered kept attachments the form no longer wants (once, before
+/// the first new file or at the end).
+async fn prune(state: &AppState, draft: &mut Draft, offered: &mut Vec<u32>, keep: &[u32]) {
+    for part in offered.drain(..) {
+        if !keep.contains(&part) {
+            state.services.remove_attachment(draft, part).await;
+        }
+    }
+}
+
+/// Keeps a refused draft for the corrected form; what the page then lists.
+async fn keep(state: &AppState, draft: Draft) -> Kept {
+    let files = draft
+        .attachments()
+        .iter()
+        .map(|a| AttachmentRow {
+            part: a.part,
+            name: a.name.clone(),
+            size: human_size(a.size),
+        })
+        .collect();
+    match state.services.keep_draft(draft).await {
+        Some(token) => Kept { files, token },
+        None => Kept::default(),
+    }
 }
 
 async fn refused(
     state: &AppState,
     signed: &Signed,
     form: &ComposeForm,
+    kept: Kept,
     error: DomainError,
 ) -> Result<Response, WebError> {
     let visitor = &signed.visitor;
@@ -304,7 +380,7 @@ async fn refused(
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(render_status(
         status,
-        &page(state, signed, form, Some(FormError { field, message })).await?,
+        &page(state, signed, form, kept, Some(FormError { field, message })).await?,
     ))
 }
 

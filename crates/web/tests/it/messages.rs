@@ -26,6 +26,44 @@ async fn acme(app: &TestApp) -> anyhow::Result<(Client, Client)> {
     ))
 }
 
+/// A plain member of Acme (in its Staff group, made on first use), logged in.
+async fn acme_member(app: &TestApp, email: &str) -> anyhow::Result<Client> {
+    app.add_user(email, false).await?;
+    let acme = app
+        .store_port()
+        .list_accounts()
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .next()
+        .context("acme")?;
+    let alice = app
+        .store_port()
+        .user_by_email(&EmailAddress::parse("alice@example.com")?)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .context("alice")?;
+    let scope = app
+        .services
+        .account_scope(&sealpost_domain::policy::Actor { user: alice }, acme.number, None)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let groups = app.services.groups(&scope).await.map_err(|e| anyhow!("{e:?}"))?;
+    let staff = match groups.into_iter().find(|g| g.name == "Staff") {
+        Some(staff) => staff,
+        None => app
+            .services
+            .create_group(&scope, "Staff")
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?,
+    };
+    app.services
+        .add_member(&scope, staff.id, email)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    logged_in(app, email).await
+}
+
 fn sent_id(answer: &Answer) -> anyhow::Result<String> {
     ensure!(answer.status == 303, "compose refused: {}", answer.text());
     let location = answer.location.as_deref().context("no location")?;
@@ -406,7 +444,7 @@ on_both_databases!(
 );
 async fn admin_messages(app: TestApp) -> anyhow::Result<()> {
     let (alice, bob) = acme(&app).await?;
-    app.add_user("sam@example.com", false).await?;
+    let sam = acme_member(&app, "sam@example.com").await?;
     let acme = app
         .store_port()
         .list_accounts()
@@ -415,33 +453,6 @@ async fn admin_messages(app: TestApp) -> anyhow::Result<()> {
         .into_iter()
         .next()
         .context("acme")?;
-    // Sam is a plain member of Acme who sends; Alice administers.
-    let scope = app
-        .services
-        .account_scope(
-            &sealpost_domain::policy::Actor {
-                user: app
-                    .store_port()
-                    .user_by_email(&EmailAddress::parse("alice@example.com")?)
-                    .await
-                    .map_err(|e| anyhow!("{e:?}"))?
-                    .context("alice")?,
-            },
-            acme.number,
-            None,
-        )
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
-    let staff = app
-        .services
-        .create_group(&scope, "Staff")
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
-    app.services
-        .add_member(&scope, staff.id, "sam@example.com")
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
-    let sam = logged_in(&app, "sam@example.com").await?;
     let id = sent_id(
         &sam.compose(
             &[
@@ -1101,6 +1112,139 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
     let audit = alice.get(&format!("{details}/audit")).await?;
     assert!(audit.shows("Delivery mode changed"), "{}", audit.text());
     Ok(())
+}
+
+on_both_databases!(
+    a_refused_form_keeps_its_attachments_for_the_corrected_one,
+    kept_attachments
+);
+async fn kept_attachments(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let refused = alice
+        .compose(
+            &[("to", "bob@"), ("subject", "Figures"), ("body", "See attached.")],
+            &[
+                ("q3.csv", "text/csv", b"a,b\n1,2\n".to_vec()),
+                ("draft.txt", "text/plain", b"not this one".to_vec()),
+            ],
+        )
+        .await?;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.shows("Already attached")
+            && refused.shows("q3.csv")
+            && refused.shows("draft.txt")
+            && refused.body.contains(r#"name="keep" value="1" checked"#)
+            && refused.body.contains(r#"name="keep" value="2" checked"#),
+        "{}",
+        refused.text()
+    );
+    let token = hidden_field(&refused.body, "draft").context("the kept draft's token")?;
+
+    // Another member of the account cannot take Alice's files with her token.
+    let sam = acme_member(&app, "sam@example.com").await?;
+    let stolen = sent_id(
+        &sam.compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Mine"),
+                ("body", "x"),
+                ("draft", &token),
+                ("keep", "1"),
+            ],
+            &[],
+        )
+        .await?,
+    )?;
+    assert!(!bob.get(&format!("/m/{stolen}")).await?.shows("q3.csv"));
+
+    // The corrected form keeps q3.csv, leaves draft.txt out and adds a new file.
+    let id = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "bob@example.com"),
+                    ("subject", "Figures"),
+                    ("body", "See attached."),
+                    ("draft", &token),
+                    ("keep", "1"),
+                ],
+                &[("more.txt", "text/plain", b"more".to_vec())],
+            )
+            .await?,
+    )?;
+    let page = bob.get(&format!("/m/{id}")).await?;
+    assert!(
+        page.shows("q3.csv") && page.shows("more.txt") && !page.shows("draft.txt"),
+        "{}",
+        page.text()
+    );
+    assert_eq!(
+        bob.bytes(&format!("/m/{id}/attachments/1")).await?,
+        (200, b"a,b\n1,2\n".to_vec())
+    );
+    // draft.txt's part and blob went; the new file took the free part.
+    assert_eq!(
+        bob.bytes(&format!("/m/{id}/attachments/2")).await?,
+        (200, b"more".to_vec())
+    );
+    let mut stored: Vec<String> = std::fs::read_dir(app.dir.path().join("blobs").join(&id))?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    stored.sort();
+    assert_eq!(
+        stored,
+        ["0", "1", "2"],
+        "content and two attachments, nothing left over"
+    );
+
+    // The token is spent.
+    let again = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "bob@example.com"),
+                    ("subject", "Again"),
+                    ("body", "x"),
+                    ("draft", &token),
+                    ("keep", "1"),
+                ],
+                &[],
+            )
+            .await?,
+    )?;
+    assert!(!bob.get(&format!("/m/{again}")).await?.shows("q3.csv"));
+
+    // A draft nobody comes back for is discarded after an hour, files and all.
+    let files = || count_files(&app.dir.path().join("blobs"));
+    let before = files();
+    let late = alice
+        .compose(
+            &[("to", "bob@"), ("subject", "Later"), ("body", "x")],
+            &[("late.txt", "text/plain", b"late".to_vec())],
+        )
+        .await?;
+    assert_eq!((late.status, files()), (422, before + 1), "kept, with its file");
+    app.clock
+        .advance_seconds(sealpost_domain::services::messages::DRAFT_KEEP_SECONDS + 1);
+    assert_eq!(app.services.purge_kept_drafts().await, 1);
+    assert_eq!(files(), before, "its file is deleted");
+    Ok(())
+}
+
+/// How many files lie below `dir`, at any depth.
+fn count_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| {
+                    let path = e.path();
+                    if path.is_dir() { count_files(&path) } else { 1 }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 on_both_databases!(html_bodies_are_sanitized_and_shown_in_a_sandboxed_frame, html_bodies);
