@@ -199,6 +199,28 @@ async fn deleting_a_prefix_removes_that_messages_parts_only() {
 }
 
 #[tokio::test]
+async fn deleting_one_blob_leaves_its_neighbours() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = ObjectBlobStore::local(dir.path()).expect("opens");
+    for part in ["1", "10", "2"] {
+        put(&store, &format!("{MESSAGE}/{part}"), part.as_bytes()).await;
+    }
+    store.delete(&format!("{MESSAGE}/1")).await.expect("deleted");
+    for (part, exists) in [("1", false), ("10", true), ("2", true)] {
+        let found = read_all(&store, &format!("{MESSAGE}/{part}")).await;
+        assert_eq!(found.is_ok(), exists, "part {part}");
+    }
+    store
+        .delete(&format!("{MESSAGE}/1"))
+        .await
+        .expect("deleting what is gone is not an error");
+    assert!(
+        store.delete("../outside").await.is_err(),
+        "a key outside the folder is refused"
+    );
+}
+
+#[tokio::test]
 async fn keys_that_could_leave_the_directory_are_refused() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let root = dir.path().join("blobs");
