@@ -64,16 +64,26 @@ impl Services {
         let Some(wrapped) = &message.wrapped_dek else {
             return Ok(None);
         };
+        self.unwrap_data_key(message.account_id, message.key_version, wrapped)
+            .await
+            .map(Some)
+    }
+
+    /// Unwraps a data key wrapped under version `key_version` of the account's key.
+    pub(crate) async fn unwrap_data_key(
+        &self,
+        account: AccountId,
+        key_version: i64,
+        wrapped: &[u8],
+    ) -> Result<Key256, DomainError> {
         let messaging = self.messaging()?;
         let stored = messaging
             .store
-            .account_key(message.account_id, Some(message.key_version))
+            .account_key(account, Some(key_version))
             .await?
             .ok_or(DomainError::NotFound)?;
         let account_key = keys::unwrap(&messaging.master_key, &stored.wrapped).map_err(DomainError::internal)?;
-        keys::unwrap(&account_key, wrapped)
-            .map(Some)
-            .map_err(DomainError::internal)
+        keys::unwrap(&account_key, wrapped).map_err(DomainError::internal)
     }
 }
 

@@ -2,11 +2,14 @@
 //! corrected form does not have to upload its attachments again ("bad input loses
 //! nothing"). They live in this process's memory: a restart, or the next request
 //! reaching another node, loses them, and the sender chooses the files again.
+//! While kept, a draft holds only its wrapped data key; the key is unwrapped again
+//! when the draft is taken back.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use sealpost_crypto::envelope::{DEFAULT_SEGMENT_LEN, sealed_len};
+use sealpost_crypto::keys::Key256;
 use sealpost_crypto::token;
 
 use super::{Draft, ReplyKind, Services, blob_key};
@@ -59,7 +62,7 @@ impl Services {
     /// token the form carries back; a draft without attachments is discarded. A
     /// sender has one kept draft at most: keeping another discards the older, as
     /// does time ([`DRAFT_KEEP_SECONDS`]).
-    pub async fn keep_draft(&self, draft: Draft) -> Option<String> {
+    pub async fn keep_draft(&self, mut draft: Draft) -> Option<String> {
         let token = match token::random_token(24) {
             Ok(token) if !draft.attachments.is_empty() => token,
             _ => {
@@ -67,6 +70,8 @@ impl Services {
                 return None;
             }
         };
+        // The unwrapped key is dropped (and zeroed); `take_kept_draft` unwraps it anew.
+        draft.key.dek = Key256::from_bytes([0; 32]);
         let now = self.clock.now();
         let sender = draft.sender.id();
         let stale = self
@@ -81,18 +86,31 @@ impl Services {
         Some(token)
     }
 
-    /// The draft kept under `token`, if it is `actor`'s and still waiting.
+    /// The draft kept under `token`, if it is `actor`'s and still waiting, with its
+    /// data key unwrapped again.
     pub async fn take_kept_draft(&self, actor: &Actor, token: &str) -> Option<Draft> {
         let now = self.clock.now();
-        let (draft, kept_at) = self
+        let (mut draft, kept_at) = self
             .kept_drafts
             .take_where(|t, kept, _| t == token && kept.sender.id() == actor.id())
             .pop()?;
-        if now.seconds_since(kept_at) <= DRAFT_KEEP_SECONDS {
-            Some(draft)
+        let key = &draft.key;
+        let unwrapped = if now.seconds_since(kept_at) <= DRAFT_KEEP_SECONDS {
+            self.unwrap_data_key(draft.account.id, key.key_version, &key.wrapped)
+                .await
+                .ok()
         } else {
-            self.discard_draft(draft).await;
             None
+        };
+        match unwrapped {
+            Some(dek) => {
+                draft.key.dek = dek;
+                Some(draft)
+            }
+            None => {
+                self.discard_draft(draft).await;
+                None
+            }
         }
     }
 
