@@ -395,6 +395,11 @@ async fn serve(
                 if discarded > 0 {
                     tracing::info!(discarded, "discarded refused drafts nobody came back for");
                 }
+                match services.purge_stale_uploads(24 * 60 * 60).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(cleaned = n, "deleted the blobs of uploads that never became a message"),
+                    Err(error) => tracing::warn!(?error, "could not clean up abandoned uploads; will try again"),
+                }
                 tokio::select! {
                     _ = tokio::time::sleep(std::time::Duration::from_secs(60 * 60)) => {}
                     _ = stopped.wait_for(|stop| *stop) => return,

@@ -376,8 +376,20 @@ pub trait MessageStore: Send + Sync {
         wrapped: &[u8],
     ) -> StoreResult<bool>;
 
+    // --- uploads in progress -----------------------------------------------------------
+    /// Notes that a message being composed is about to write blobs (before the
+    /// first one; noting it twice is harmless).
+    async fn begin_upload(&self, public_id: &PublicId, at: Timestamp) -> StoreResult<()>;
+    /// Forgets an upload whose draft was discarded (its blobs deleted).
+    async fn end_upload(&self, public_id: &PublicId) -> StoreResult<()>;
+    /// Uploads begun before `before` that never became a message nor were
+    /// discarded: their blobs belong to nobody.
+    async fn stale_uploads(&self, before: Timestamp) -> StoreResult<Vec<PublicId>>;
+
     // --- messages -------------------------------------------------------------------
-    /// Stores a message with its recipients, its notifications and its audit event.
+    /// Stores a message with its recipients, its notifications and its audit event,
+    /// and ends its upload (see [`MessageStore::begin_upload`]) in the same
+    /// transaction.
     async fn insert_message(
         &self,
         message: NewMessage,

@@ -556,6 +556,18 @@ impl MessageStore for SqlStore {
         messages::insert_account_key(self, key).await
     }
 
+    async fn begin_upload(&self, public_id: &PublicId, at: Timestamp) -> StoreResult<()> {
+        messages::begin_upload(self, public_id, at).await
+    }
+
+    async fn end_upload(&self, public_id: &PublicId) -> StoreResult<()> {
+        messages::end_upload(self, public_id).await
+    }
+
+    async fn stale_uploads(&self, before: Timestamp) -> StoreResult<Vec<PublicId>> {
+        messages::stale_uploads(self, before).await
+    }
+
     async fn insert_message(
         &self,
         message: NewMessage,

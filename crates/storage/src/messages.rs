@@ -166,6 +166,11 @@ pub(crate) async fn insert_message(
     .fetch_one(&mut *tx)
     .await
     .map_err(insert_error("public_id"))?;
+    sqlx::query("DELETE FROM pending_uploads WHERE public_id = $1")
+        .bind(message.public_id.0.to_vec())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
     for (position, (email, kind)) in (0_i64..).zip(&message.recipients) {
         sqlx::query("INSERT INTO message_recipients (message_id, position, email, kind) VALUES ($1, $2, $3, $4)")
             .bind(id)
@@ -473,4 +478,47 @@ pub(crate) async fn shred_expired(store: &SqlStore, cutoff: Timestamp, page: u32
         .map_err(db_error)?;
     tx.commit().await.map_err(db_error)?;
     Ok(shredded)
+}
+
+/// Notes an upload about to write blobs; noting it again is harmless.
+pub(crate) async fn begin_upload(store: &SqlStore, public_id: &PublicId, at: Timestamp) -> StoreResult<()> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO pending_uploads (public_id, started_at) VALUES ($1, $2) ON CONFLICT (public_id) DO NOTHING",
+    )
+    .bind(public_id.0.to_vec())
+    .bind(at.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// Forgets an upload.
+pub(crate) async fn end_upload(store: &SqlStore, public_id: &PublicId) -> StoreResult<()> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query("DELETE FROM pending_uploads WHERE public_id = $1")
+        .bind(public_id.0.to_vec())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// Uploads begun before `before`, oldest first.
+pub(crate) async fn stale_uploads(store: &SqlStore, before: Timestamp) -> StoreResult<Vec<PublicId>> {
+    let rows = sqlx::query("SELECT public_id FROM pending_uploads WHERE started_at < $1 ORDER BY started_at")
+        .bind(before.0)
+        .fetch_all(&store.pool)
+        .await
+        .map_err(db_error)?;
+    rows.iter()
+        .map(|row| {
+            let bytes: Vec<u8> = row.try_get("public_id").map_err(db_error)?;
+            let id: [u8; 16] = bytes
+                .try_into()
+                .map_err(|_| DomainError::internal(std::io::Error::other("a stored public id is not 16 bytes")))?;
+            Ok(PublicId(id))
+        })
+        .collect()
 }

@@ -130,6 +130,9 @@ pub struct Draft {
     reply: Option<(Message, ReplyKind)>,
     /// The original's recipients, for reply-all.
     reply_recipients: Vec<EmailAddress>,
+    /// Whether the store knows this draft writes blobs (see
+    /// [`MessageStore::begin_upload`]).
+    upload_noted: bool,
 }
 
 impl Draft {
@@ -541,13 +544,14 @@ impl Services {
             plain_len: 0,
             reply,
             reply_recipients: Vec::new(),
+            upload_noted: false,
         })
     }
 
     /// Starts streaming an attachment into `draft`.
     pub async fn add_attachment(
         &self,
-        draft: &Draft,
+        draft: &mut Draft,
         name: &str,
         content_type: &str,
     ) -> Result<AttachmentUpload, DomainError> {
@@ -570,6 +574,7 @@ impl Services {
             limit: messaging.config.max_attachment_bytes.saturating_sub(draft.plain_len),
         };
         if draft.mode.stores_payload() {
+            self.note_upload(draft).await?;
             upload.writer = Some(messaging.blobs.writer(&blob_key(&draft.public_id, part)).await?);
         } else {
             upload.memory = Some(Vec::new());
@@ -580,14 +585,52 @@ impl Services {
 
     /// Drops a draft and whatever it stored.
     pub async fn discard_draft(&self, draft: Draft) {
-        if let Ok(messaging) = self.messaging()
-            && let Err(error) = messaging
-                .blobs
-                .delete_prefix(&format!("{}/", draft.public_id.to_hex()))
-                .await
-        {
-            tracing::warn!(%error, "could not delete a discarded draft's blobs");
+        if draft.upload_noted {
+            self.forget_upload(&draft.public_id).await;
         }
+    }
+
+    /// Tells the store, once, that `draft` is about to write blobs, so that they
+    /// are found and deleted should the draft never become a message.
+    async fn note_upload(&self, draft: &mut Draft) -> Result<(), DomainError> {
+        if !draft.upload_noted {
+            let messaging = self.messaging()?;
+            messaging.store.begin_upload(&draft.public_id, self.clock.now()).await?;
+            draft.upload_noted = true;
+        }
+        Ok(())
+    }
+
+    /// Deletes the blobs of an upload that will not become a message, then the
+    /// note of it (kept if the blobs could not be deleted, to try again later).
+    async fn forget_upload(&self, public_id: &PublicId) -> bool {
+        let Ok(messaging) = self.messaging() else {
+            return false;
+        };
+        if let Err(error) = messaging.blobs.delete_prefix(&format!("{}/", public_id.to_hex())).await {
+            tracing::warn!(%error, "could not delete a discarded draft's blobs; will try again");
+            return false;
+        }
+        if let Err(error) = messaging.store.end_upload(public_id).await {
+            tracing::warn!(?error, "could not forget a discarded draft's upload; will try again");
+            return false;
+        }
+        true
+    }
+
+    /// Deletes the blobs of uploads begun more than `older_than_seconds` ago that
+    /// never became a message (the process stopped mid-upload, or refused drafts
+    /// were kept when it restarted). Returns how many uploads were cleaned.
+    pub async fn purge_stale_uploads(&self, older_than_seconds: i64) -> Result<usize, DomainError> {
+        let messaging = self.messaging()?;
+        let before = self.clock.now().plus_seconds(-older_than_seconds);
+        let mut cleaned = 0;
+        for public_id in messaging.store.stale_uploads(before).await? {
+            if self.forget_upload(&public_id).await {
+                cleaned += 1;
+            }
+        }
+        Ok(cleaned)
     }
 
     /// Seals and sends a draft: validates the fields, seals content and subject,
@@ -596,10 +639,15 @@ impl Services {
     #[tracing::instrument(skip_all, fields(account = %draft.account.number))]
     pub async fn send_draft(
         &self,
-        draft: Draft,
+        mut draft: Draft,
         request: &ComposeRequest,
         client: Option<&str>,
     ) -> Result<Message, (Draft, DomainError)> {
+        if draft.mode.stores_payload()
+            && let Err(error) = self.note_upload(&mut draft).await
+        {
+            return Err((draft, error));
+        }
         match self.validate(&draft, request) {
             Ok((recipients, expires_at)) => match self
                 .seal_and_store(&draft, request, recipients, expires_at, client)

@@ -299,6 +299,15 @@ impl MessageStore for FakeStore {
     async fn insert_account_key(&self, _key: &AccountKey) -> StoreResult<()> {
         Err(DomainError::NotFound)
     }
+    async fn begin_upload(&self, _public_id: &PublicId, _at: Timestamp) -> StoreResult<()> {
+        Ok(())
+    }
+    async fn end_upload(&self, _public_id: &PublicId) -> StoreResult<()> {
+        Ok(())
+    }
+    async fn stale_uploads(&self, _before: Timestamp) -> StoreResult<Vec<PublicId>> {
+        Ok(Vec::new())
+    }
     async fn insert_message(
         &self,
         _message: NewMessage,

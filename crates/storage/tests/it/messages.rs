@@ -35,6 +35,7 @@ on_both_backends!(
     locking_or_expiring_an_unknown_message_is_not_found_and_not_audited,
     shredding_destroys_only_keys_of_messages_expired_before_the_cutoff,
     shredding_respects_its_limit_and_never_reports_a_message_twice,
+    uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten,
 );
 
 /// A sender who is a member of a new account.
@@ -688,4 +689,43 @@ async fn shredding_respects_its_limit_and_never_reports_a_message_twice(store: S
     rest.extend(last.iter().map(|p| p.0[0]));
     rest.sort_unstable();
     assert_eq!(rest, [3, 4, 5], "every message once, none twice");
+}
+
+async fn uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    for id in [1, 2, 3] {
+        store
+            .begin_upload(&public_id(id), T0.plus_seconds(i64::from(id)))
+            .await
+            .expect("noted");
+    }
+    store
+        .begin_upload(&public_id(1), T0.plus_seconds(99))
+        .await
+        .expect("noting twice is harmless");
+    assert_eq!(
+        store.stale_uploads(T0.plus_seconds(3)).await.expect("listed"),
+        [public_id(1), public_id(2)],
+        "begun before the cutoff, oldest first, with the first start kept"
+    );
+
+    // Storing the message ends its upload in the same transaction.
+    store
+        .insert_message(
+            new_message(acme.id, alice.id, 2, &["bob@example.org"], &[]),
+            vec![notification("bob@example.org")],
+            event("message.sent", "02"),
+        )
+        .await
+        .expect("stored");
+    store.end_upload(&public_id(3)).await.expect("forgotten");
+    store
+        .end_upload(&public_id(3))
+        .await
+        .expect("forgetting twice is harmless");
+    assert_eq!(
+        store.stale_uploads(T0.plus_seconds(1_000)).await.expect("listed"),
+        [public_id(1)],
+        "only the upload that became nothing is left"
+    );
 }

@@ -1247,6 +1247,65 @@ fn count_files(dir: &std::path::Path) -> usize {
         .unwrap_or(0)
 }
 
+on_both_databases!(an_upload_that_never_became_a_message_is_cleaned_up, abandoned_upload);
+async fn abandoned_upload(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let sent = sent_id(
+        &alice
+            .compose(
+                &[("to", "bob@example.com"), ("subject", "Kept"), ("body", "x")],
+                &[("keep.txt", "text/plain", b"sent".to_vec())],
+            )
+            .await?,
+    )?;
+    let files = || count_files(&app.dir.path().join("blobs"));
+    let before = files();
+
+    // The process stops mid-way: an attachment is stored, and neither a message
+    // nor a discard follows.
+    let user = app
+        .store_port()
+        .user_by_email(&EmailAddress::parse("alice@example.com")?)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .context("alice")?;
+    let actor = sealpost_domain::policy::Actor { user };
+    let mut draft = app
+        .services
+        .start_draft(&actor, None)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let mut upload = app
+        .services
+        .add_attachment(&mut draft, "lost.txt", "text/plain")
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    upload.push(b"lost").await.map_err(|e| anyhow!("{e:?}"))?;
+    upload.finish(&mut draft).await.map_err(|e| anyhow!("{e:?}"))?;
+    drop(draft);
+    assert_eq!(files(), before + 1);
+
+    let day = 24 * 60 * 60;
+    let purge = || async {
+        app.services
+            .purge_stale_uploads(day)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))
+    };
+    assert_eq!(purge().await?, 0, "not yet a day old");
+    app.clock.advance_seconds(day + 1);
+    assert_eq!(purge().await?, 1);
+    assert_eq!(files(), before, "the abandoned blob is deleted");
+    // A day later Bob logs in again: the sent message's blobs were never touched.
+    drop(bob);
+    let bob = logged_in(&app, "bob@example.com").await?;
+    assert_eq!(
+        bob.bytes(&format!("/m/{sent}/attachments/1")).await?,
+        (200, b"sent".to_vec())
+    );
+    Ok(())
+}
+
 on_both_databases!(html_bodies_are_sanitized_and_shown_in_a_sandboxed_frame, html_bodies);
 async fn html_bodies(app: TestApp) -> anyhow::Result<()> {
     let (alice, bob) = acme(&app).await?;
