@@ -22,7 +22,7 @@ use fantoccini::Client;
 use sealpost_domain::types::Locale;
 
 use crate::helpers::{Db, Mail, PASSWORD, SmtpSink, TestApp};
-use crate::webdriver::{Browser, ChromeDriver, button, flash, label, link, literal, nav_link, screenshot_dir};
+use crate::webdriver::{Browser, ChromeDriver, alert, button, flash, label, link, literal, nav_link, screenshot_dir};
 
 /// Dana's password: long enough, and free of her address.
 const DANA_PASSWORD: &str = "Harbour-Lights-73";
@@ -46,6 +46,9 @@ mod alice {
     pub const ALLOW_REPLY: &str = "Allow Reply";
     pub const READ_RECEIPT: &str = "Request a read receipt";
     pub const SEND: &str = "Send";
+    pub const RECIPIENT_MALFORMED: &str =
+        "One of the addresses is not a valid email address. Separate addresses with commas.";
+    pub const ALREADY_ATTACHED: &str = "Already attached";
     pub const SENT: &str = "Your secure message has been sent.";
     pub const NOT_OPENED: &str = "Not opened yet";
     pub const INBOX: &str = "Inbox";
@@ -363,7 +366,9 @@ impl Story<'_> {
     }
 
     /// Step 2: Alice logs in to the portal and sends a message with an attachment, a
-    /// reply allowed and a read receipt requested; returns the message's id.
+    /// reply allowed and a read receipt requested; returns the message's id. She
+    /// mistypes Dana's address first: the refused form keeps everything, the
+    /// attachment included, and she only corrects the address.
     async fn alice_sends(&self, attachment: &[u8]) -> anyhow::Result<String> {
         let alice = &self.alice;
         alice.goto("/portal/login").await?;
@@ -371,7 +376,7 @@ impl Story<'_> {
         alice.fill(alice::PASSWORD, PASSWORD).await?;
         alice.click(&button(alice::LOG_IN)).await?;
         alice.click(&nav_link(alice::COMPOSE)).await?;
-        alice.fill(alice::TO, "dana@example.com").await?;
+        alice.fill(alice::TO, "dana@").await?;
         alice.fill(alice::SUBJECT, SUBJECT).await?;
         alice.fill(alice::MESSAGE, BODY).await?;
         // Replies (all, forwarding) start allowed; a read receipt must be asked for.
@@ -393,6 +398,31 @@ impl Story<'_> {
             .send_keys(&path.display().to_string())
             .await?;
         alice.screenshot("alice-compose").await;
+        alice.click(&button(alice::SEND)).await?;
+
+        alice.find(&alert(alice::RECIPIENT_MALFORMED)).await?;
+        let kept = format!(
+            "//fieldset[legend[normalize-space()={}]]//label[contains(., {})]//input[@name='keep']",
+            literal(alice::ALREADY_ATTACHED),
+            literal(ATTACHMENT)
+        );
+        ensure!(
+            alice.find(&kept).await?.is_selected().await?,
+            "the refused form keeps the attachment, ticked"
+        );
+        for option in [alice::ALLOW_REPLY, alice::READ_RECEIPT] {
+            let tick = format!("{}//input[@type='checkbox']", label(option));
+            ensure!(
+                alice.find(&tick).await?.is_selected().await?,
+                "the refused form keeps {option:?} ticked"
+            );
+        }
+        ensure!(
+            alice.value(alice::SUBJECT).await? == SUBJECT,
+            "the refused form keeps the subject"
+        );
+        alice.screenshot("alice-compose-refused").await;
+        alice.fill(alice::TO, "dana@example.com").await?;
         alice.click(&button(alice::SEND)).await?;
 
         alice.find(&flash(alice::SENT)).await?;
