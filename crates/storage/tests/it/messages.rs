@@ -36,6 +36,7 @@ on_both_backends!(
     shredding_destroys_only_keys_of_messages_expired_before_the_cutoff,
     shredding_respects_its_limit_and_never_reports_a_message_twice,
     uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten,
+    page_views_at_once_are_each_recorded_and_answered_on_their_own,
 );
 
 /// A sender who is a member of a new account.
@@ -728,4 +729,51 @@ async fn uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten(s
         [public_id(1)],
         "only the upload that became nothing is left"
     );
+}
+
+/// Many page views at once (committed as a group on SQLite): each gets its own
+/// answer, a view of an unknown message fails alone, and every view is recorded.
+async fn page_views_at_once_are_each_recorded_and_answered_on_their_own(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let readers: Vec<String> = (0..12).map(|i| format!("reader{i}@example.org")).collect();
+    let to: Vec<&str> = readers.iter().map(String::as_str).collect();
+    let stored = send(&store, new_message(acme.id, alice.id, 1, &to, &[])).await;
+    let before = store.outbox_pending().await.expect("counted");
+
+    let view = |message: MessageId, reader: &str| {
+        let store = store.clone();
+        let reader = email(reader);
+        let receipt = Some(mail(MailKind::ReadReceipt, "alice@example.com", Some(message)));
+        async move {
+            store
+                .mark_opened(message, &reader, T0, receipt, event("message.opened", reader.as_str()))
+                .await
+        }
+    };
+    // Every reader looks twice, all at once, and someone asks for a message that
+    // does not exist in the middle of it.
+    let mut views: Vec<_> = readers
+        .iter()
+        .flat_map(|r| [view(stored.id, r), view(stored.id, r)])
+        .collect();
+    views.insert(7, view(MessageId(999_999), "reader0@example.org"));
+    let answers = futures_util::future::join_all(views).await;
+
+    assert!(matches!(answers[7], Err(DomainError::NotFound)), "{:?}", answers[7]);
+    let firsts = answers.iter().filter(|a| matches!(a, Ok(true))).count();
+    let agains = answers.iter().filter(|a| matches!(a, Ok(false))).count();
+    assert_eq!((firsts, agains), (12, 12), "one first opening per reader: {answers:?}");
+    assert_eq!(
+        store.outbox_pending().await.expect("counted"),
+        before + 12,
+        "one receipt per reader"
+    );
+    let opened = recent_actions(&store, 100).await;
+    assert_eq!(
+        opened.iter().filter(|a| *a == "message.opened").count(),
+        24,
+        "every view of the real message is audited, the unknown one is not"
+    );
+    let recipients = store.recipients(stored.id).await.expect("recipients");
+    assert!(recipients.iter().all(|r| r.opened_at == Some(T0)));
 }
