@@ -125,9 +125,6 @@ pub struct SqlStore {
     /// instead of spinning in SQLite's busy handler (whose growing sleeps make
     /// long tails under load). Unused on PostgreSQL.
     writer: Arc<tokio::sync::Mutex<()>>,
-    /// Message page views waiting to be committed together (SQLite; see
-    /// `messages::mark_opened`).
-    views: Arc<messages::ViewQueue>,
 }
 
 /// A write transaction; on SQLite it also holds the writer's turn until it ends.
@@ -210,7 +207,6 @@ impl SqlStore {
             pool,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
-            views: Arc::default(),
         })
     }
 

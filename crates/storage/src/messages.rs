@@ -22,9 +22,7 @@ use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use tokio::sync::oneshot;
-
-use crate::{Backend, SqlStore, audit, db_error, insert_error, limit, outbox};
+use crate::{SqlStore, audit, db_error, insert_error, limit, outbox};
 
 /// The columns [`message_from_row`] reads, for queries that alias `messages` as `m`
 /// and join the sender as `u` (`JOIN users u ON u.id = m.sender_id`).
@@ -305,11 +303,6 @@ pub(crate) async fn account_messages(
 /// `receipt` queued; the audit event is written every time. An address that is not a
 /// recipient (the sender looking at their own message) changes nothing and answers
 /// `false`; an unknown message is `NotFound`.
-///
-/// Every page view is durable before its page is sent. On SQLite, where commits take
-/// turns and each one syncs the disk, views are committed in groups: the view that
-/// finds the queue empty starts a task that waits for the writer's turn and then
-/// commits every view queued meanwhile in one transaction, answering each.
 pub(crate) async fn mark_opened(
     store: &SqlStore,
     message: MessageId,
@@ -318,107 +311,27 @@ pub(crate) async fn mark_opened(
     receipt: Option<NewOutboxItem>,
     event: AuditEvent,
 ) -> StoreResult<bool> {
-    let view = View {
-        message,
-        email: email.clone(),
-        at,
-        receipt,
-        event,
-    };
-    if store.backend != Backend::Sqlite {
-        return record_alone(store, &view).await;
-    }
-    let (done, answer) = oneshot::channel();
-    let lead = {
-        let mut queue = store.views.lock().map_err(|_| view_error())?;
-        queue.push((view, done));
-        queue.len() == 1
-    };
-    if lead {
-        let store = store.clone();
-        // A task of its own, so a leader whose client hangs up still answers the rest.
-        tokio::spawn(async move { commit_views(&store).await });
-    }
-    answer.await.map_err(|_| view_error())?
-}
-
-/// One page view to record.
-#[derive(Debug)]
-pub(crate) struct View {
-    message: MessageId,
-    email: EmailAddress,
-    at: Timestamp,
-    receipt: Option<NewOutboxItem>,
-    event: AuditEvent,
-}
-
-/// Views waiting for the next group commit, each with where its answer goes.
-pub(crate) type ViewQueue = std::sync::Mutex<Vec<(View, oneshot::Sender<StoreResult<bool>>)>>;
-
-fn view_error() -> DomainError {
-    DomainError::internal(std::io::Error::other("the page view could not be recorded"))
-}
-
-/// Commits the queued views in one transaction once it is the writer's turn. If
-/// anything but a view's own `NotFound` fails, the group is rolled back and every
-/// view is recorded alone, so one bad view never fails the others.
-async fn commit_views(store: &SqlStore) {
-    let tx = store.begin_write().await;
-    let group = store
-        .views
-        .lock()
-        .map(|mut queue| std::mem::take(&mut *queue))
-        .unwrap_or_default();
-    if let Ok(mut tx) = tx {
-        let mut answers = Vec::with_capacity(group.len());
-        for (view, _) in &group {
-            match record_view(&mut tx, view).await {
-                Err(error) if !matches!(error, DomainError::NotFound) => break,
-                answer => answers.push(answer),
-            }
-        }
-        if answers.len() == group.len() && tx.commit().await.is_ok() {
-            for ((_, done), answer) in group.into_iter().zip(answers) {
-                let _ = done.send(answer);
-            }
-            return;
-        }
-    }
-    for (view, done) in group {
-        let _ = done.send(record_alone(store, &view).await);
-    }
-}
-
-/// Records one view in a transaction of its own.
-async fn record_alone(store: &SqlStore, view: &View) -> StoreResult<bool> {
     let mut tx = store.begin_write().await?;
-    let first = record_view(&mut tx, view).await?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(first)
-}
-
-/// The statements of one view, inside the caller's transaction. A `NotFound` has
-/// written nothing.
-async fn record_view(conn: &mut AnyConnection, view: &View) -> StoreResult<bool> {
     let opened = sqlx::query(
         "UPDATE message_recipients SET opened_at = $3 \
          WHERE message_id = $1 AND email = $2 AND opened_at IS NULL",
     )
-    .bind(view.message.0)
-    .bind(view.email.as_str())
-    .bind(view.at.0)
-    .execute(&mut *conn)
+    .bind(message.0)
+    .bind(email.as_str())
+    .bind(at.0)
+    .execute(&mut *tx)
     .await
     .map_err(db_error)?;
     let first = opened.rows_affected() > 0;
     if first {
-        if let Some(receipt) = &view.receipt {
-            outbox::insert_item(conn, receipt).await?;
+        if let Some(receipt) = &receipt {
+            outbox::insert_item(&mut tx, receipt).await?;
         }
     } else {
-        ensure_message_exists(conn, view.message).await?;
+        ensure_message_exists(&mut tx, message).await?;
     }
-    audit::insert_event(conn, &view.event).await?;
+    audit::insert_event(&mut tx, &event).await?;
+    tx.commit().await.map_err(db_error)?;
     Ok(first)
 }
 

@@ -731,8 +731,8 @@ async fn uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten(s
     );
 }
 
-/// Many page views at once (committed as a group on SQLite): each gets its own
-/// answer, a view of an unknown message fails alone, and every view is recorded.
+/// Many page views at once: each gets its own answer, a view of an unknown message
+/// fails alone, and every view is recorded.
 async fn page_views_at_once_are_each_recorded_and_answered_on_their_own(store: SqlStore) {
     let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
     let readers: Vec<String> = (0..12).map(|i| format!("reader{i}@example.org")).collect();
