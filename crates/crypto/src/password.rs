@@ -9,7 +9,7 @@
 //! arenas holding 19 MiB each (141 MiB resident after 32 logins). A few buffers are
 //! kept, one per core, which is as many as the service hashes at once.
 
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -39,6 +39,9 @@ fn failed(e: impl std::fmt::Display) -> HashError {
 /// Working memory of finished hashes, for the next ones.
 static SPARE_MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
+/// How many buffers [`SPARE_MEMORY`] keeps: one per core.
+static KEPT_BUFFERS: LazyLock<usize> = LazyLock::new(|| std::thread::available_parallelism().map_or(2, usize::from));
+
 /// Runs `f` on `blocks` blocks of argon2 working memory, reusing a kept buffer
 /// when there is one, and keeps the buffer afterwards if it is of today's size
 /// and fewer than one per core are kept.
@@ -49,14 +52,23 @@ fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
         memory.resize(blocks, Block::default());
     }
     let result = f(memory.get_mut(..blocks).unwrap_or_default());
-    let keep = std::thread::available_parallelism().map_or(2, usize::from);
     if memory.len() <= MEMORY_KIB as usize
         && let Ok(mut kept) = SPARE_MEMORY.lock()
-        && kept.len() < keep
+        && kept.len() < *KEPT_BUFFERS
     {
         kept.push(memory);
     }
     result
+}
+
+/// The `len`-byte argon2 output of `password` and `salt`, in kept working memory.
+fn compute(argon2: &Argon2<'_>, password: &str, salt: &[u8], len: usize) -> argon2::password_hash::Result<Output> {
+    Output::init_with(len, |out| {
+        with_memory(argon2.params().block_count(), |memory| {
+            argon2.hash_password_into_with_memory(password.as_bytes(), salt, out, memory)
+        })
+        .map_err(argon2::password_hash::Error::from)
+    })
 }
 
 /// Hashes a password with a fresh 16-byte salt.
@@ -65,13 +77,7 @@ pub fn hash(password: &str) -> Result<String, HashError> {
     getrandom::fill(&mut salt).map_err(|_| RandomError)?;
     let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).map_err(failed)?;
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
-        with_memory(params.block_count(), |memory| {
-            argon2.hash_password_into_with_memory(password.as_bytes(), &salt, out, memory)
-        })
-        .map_err(argon2::password_hash::Error::from)
-    })
-    .map_err(failed)?;
+    let output = compute(&argon2, password, &salt, Params::DEFAULT_OUTPUT_LEN).map_err(failed)?;
     let salt = SaltString::encode_b64(&salt).map_err(failed)?;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
@@ -97,14 +103,7 @@ fn recompute(password: &str, stored: &PasswordHash<'_>) -> Option<Output> {
     let expected = stored.hash?;
     let mut salt = [0u8; 64];
     let salt = stored.salt?.decode_b64(&mut salt).ok()?;
-    let argon2 = Argon2::new(algorithm, version, params.clone());
-    Output::init_with(expected.len(), |out| {
-        with_memory(params.block_count(), |memory| {
-            argon2.hash_password_into_with_memory(password.as_bytes(), salt, out, memory)
-        })
-        .map_err(argon2::password_hash::Error::from)
-    })
-    .ok()
+    compute(&Argon2::new(algorithm, version, params), password, salt, expected.len()).ok()
 }
 
 /// What checking a password against a stored hash found.
