@@ -32,7 +32,7 @@ use crate::context::{CsrfForm, Visitor};
 use crate::error::WebError;
 use crate::views::{
     Area, AttachmentRow, ForgotPage, FormError, MessagePage, NoticeForm, NoticePage, RegisterPage, ResetPage,
-    UnavailablePage, human_size, render, render_status,
+    UnavailablePage, render, render_status,
 };
 use crate::{AppState, cookies, url_encode};
 
@@ -259,16 +259,7 @@ fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>
         body: opened.content.body.clone(),
         html_body: (opened.content.format == sealpost_domain::services::content::BodyFormat::Html)
             .then(|| crate::views::sanitize_html(&opened.content.body)),
-        attachments: opened
-            .content
-            .attachments
-            .iter()
-            .map(|a| AttachmentRow {
-                part: a.part,
-                name: a.name.clone(),
-                size: human_size(a.size),
-            })
-            .collect(),
+        attachments: opened.content.attachments.iter().map(AttachmentRow::from).collect(),
         payload: posted.map(|p| STANDARD.encode(p)),
         can_reply: opened.allows(ReplyKind::Reply),
         can_reply_all: opened.allows(ReplyKind::ReplyAll),

@@ -7,6 +7,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use sealpost_domain::model::{Account, Group, Member, User, UserStatus};
+use sealpost_domain::services::content::AttachmentMeta;
 use sealpost_domain::types::{GroupName, Locale};
 use sealpost_i18n::{Arg, Translator};
 
@@ -367,11 +368,21 @@ pub struct TrackingPage {
     pub error: Option<FormError>,
 }
 
-/// An attachment as the message page lists it.
+/// An attachment as the message page (or a refused compose form) lists it.
 pub struct AttachmentRow {
     pub part: u32,
     pub name: String,
     pub size: String,
+}
+
+impl From<&AttachmentMeta> for AttachmentRow {
+    fn from(meta: &AttachmentMeta) -> Self {
+        Self {
+            part: meta.part,
+            name: meta.name.clone(),
+            size: human_size(meta.size),
+        }
+    }
 }
 
 #[derive(Template)]

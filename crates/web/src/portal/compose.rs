@@ -18,7 +18,7 @@ use crate::auth::see_other_with_flash;
 use crate::context::Signed;
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::views::{AttachmentRow, ComposePage, FormError, human_size, render, render_status};
+use crate::views::{AttachmentRow, ComposePage, FormError, render, render_status};
 
 /// Text fields are small; only attachments may be large.
 const MAX_TEXT_FIELD: usize = 2 * 1024 * 1024;
@@ -346,15 +346,7 @@ async fn prune(state: &AppState, draft: &mut Draft, offered: &mut Vec<u32>, keep
 
 /// Keeps a refused draft for the corrected form; what the page then lists.
 async fn keep(state: &AppState, draft: Draft) -> Kept {
-    let files = draft
-        .attachments()
-        .iter()
-        .map(|a| AttachmentRow {
-            part: a.part,
-            name: a.name.clone(),
-            size: human_size(a.size),
-        })
-        .collect();
+    let files = draft.attachments().iter().map(AttachmentRow::from).collect();
     match state.services.keep_draft(draft).await {
         Some(token) => Kept { files, token },
         None => Kept::default(),
