@@ -60,6 +60,7 @@ async fn seed(url: &str) -> anyhow::Result<(String, String)> {
         password: PASSWORD.into(),
         confirm_password: PASSWORD.into(),
         force_password_change: false,
+        mailbox_vouched: false,
     };
     services
         .create_user(None, &request, None)

@@ -116,6 +116,11 @@ enum UserCommand {
         /// Make the user choose a new password at first login.
         #[arg(long)]
         force_password_change: bool,
+        /// Vouch that this user reads the address's mailbox, so messages sent to
+        /// it open without a proof link (recorded in the audit trail). Without
+        /// it the user proves the mailbox by a link the first time.
+        #[arg(long)]
+        mailbox_verified: bool,
     },
 }
 
@@ -238,6 +243,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             last_name,
             password_stdin,
             force_password_change,
+            mailbox_verified,
         }) => {
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
@@ -255,6 +261,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 password: password.clone(),
                 confirm_password: password.clone(),
                 force_password_change: force_password_change || generated,
+                mailbox_vouched: mailbox_verified,
             };
             let user = services.create_user(None, &request, None).await.map_err(explain)?;
             println!("User {} added.", user.email);

@@ -129,10 +129,6 @@ pub enum ValidationError {
     LockReasonRequired,
     #[error("the link is invalid or expired")]
     LinkInvalid,
-    #[error("the address already has an account")]
-    AlreadyRegistered,
-    #[error("the address has not received a secure message")]
-    NotInvited,
 }
 
 impl ValidationError {
@@ -173,8 +169,6 @@ impl ValidationError {
             Self::NotAllowedByMessage => "error-not-allowed-by-message",
             Self::LockReasonRequired => "error-lock-reason-required",
             Self::LinkInvalid => "error-link-invalid",
-            Self::AlreadyRegistered => "error-already-registered",
-            Self::NotInvited => "error-not-invited",
         }
     }
 
@@ -214,7 +208,5 @@ impl ValidationError {
         Self::NotAllowedByMessage,
         Self::LockReasonRequired,
         Self::LinkInvalid,
-        Self::AlreadyRegistered,
-        Self::NotInvited,
     ];
 }

@@ -15,7 +15,7 @@ use std::fmt;
 use async_trait::async_trait;
 
 use crate::error::DomainError;
-use crate::model::{AuditEvent, NewUser, User};
+use crate::model::{AuditEvent, User};
 use crate::ports::StoreResult;
 use crate::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
 
@@ -335,8 +335,65 @@ pub struct OutboxItem {
 /// What a one-time token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenPurpose {
+    /// Proves the mailbox of an existing user (one an administrator created):
+    /// bound to the session that asked for it.
     Activation,
+    /// Sets a new password; using it also proves the mailbox.
     PasswordReset,
+}
+
+/// The mails whose point is one link to the address they go to. Each proves,
+/// when used, that whoever used it reads that mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkMail {
+    /// Finishes a registration.
+    Activation,
+    /// Sets a new password.
+    PasswordReset,
+    /// Proves the mailbox of an existing user (one an administrator created);
+    /// works only in the browser that asked for it.
+    MailboxProof,
+    /// Someone tried to register an address that has an account already: tells
+    /// the owner, with a password-reset link in case they forgot it.
+    AlreadyRegistered,
+    /// Confirms an account's new sending address.
+    SendingAddress,
+}
+
+impl LinkMail {
+    /// The prefix of the mail's Fluent messages (`-subject`, `-heading`, `-intro`,
+    /// `-button`, `-expiry`, `-ignore`).
+    pub fn messages(self) -> &'static str {
+        match self {
+            Self::Activation => "mail-activation",
+            Self::PasswordReset => "mail-reset",
+            Self::MailboxProof => "mail-proof",
+            Self::AlreadyRegistered => "mail-known",
+            Self::SendingAddress => "mail-sender",
+        }
+    }
+}
+
+/// A link about to be mailed: the hash of its token, when it stops working, and
+/// the mail that carries it (stored together, so no link is mailed that was not
+/// stored).
+#[derive(Debug, Clone)]
+pub struct Confirmation {
+    pub token_hash: String,
+    pub expires_at: Timestamp,
+    pub mail: NewOutboxItem,
+}
+
+/// One registration attempt: what the person chose, kept with the link mailed to
+/// the address until that link is used. Nothing of it reaches the user before.
+#[derive(Debug, Clone)]
+pub struct RegistrationAttempt {
+    pub first_name: String,
+    pub last_name: String,
+    /// PHC string of the password chosen in this attempt.
+    pub password_hash: String,
+    pub locale: Locale,
+    pub link: Confirmation,
 }
 
 impl TokenPurpose {
@@ -465,26 +522,58 @@ pub trait MessageStore: Send + Sync {
     async fn outbox_pending(&self) -> StoreResult<i64>;
 
     // --- registration and one-time tokens ---------------------------------------------
-    /// Creates a pending user, or refreshes a pending user's names, language and
-    /// password hash; `Conflict { field: "email" }` for an active or locked user.
-    async fn upsert_pending_user(&self, user: NewUser) -> StoreResult<User>;
-    /// Stores a token's hash and queues the email that carries it, together.
+    /// Stores a registration attempt for `email` (creating the pending user the
+    /// first time) and queues its activation mail, with the audit event, in one
+    /// transaction. The user's names and password stay untouched until the attempt's
+    /// link is used. `Conflict { field: "email" }` for a locked user or one whose
+    /// mailbox is proven already (they log in, or reset their password).
+    async fn begin_registration(
+        &self,
+        email: &EmailAddress,
+        attempt: &RegistrationAttempt,
+        at: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<User>;
+    /// The user whose live registration attempt (unexpired at `now`) has this link.
+    async fn registration_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<UserId>>;
+    /// Uses a registration link of `user`: the password, names and language of
+    /// that attempt become the user's, who is active with the mailbox proven at
+    /// `now`; every other attempt and every session of the user end, all in one
+    /// transaction with the audit event. `false` when the link is no longer live
+    /// (used, ended by another attempt's link, or expired); `Forbidden` for a
+    /// locked user.
+    async fn complete_registration(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
+    /// Stores a token's hash and queues the email that carries it, with the audit
+    /// event, together. `session` binds the token to the session that asked for
+    /// it: then only a request of that session can use it.
     async fn insert_token(
         &self,
-        hash: &str,
         user: UserId,
         purpose: TokenPurpose,
-        expires_at: Timestamp,
-        mail: NewOutboxItem,
+        session: Option<&str>,
+        link: &Confirmation,
+        audit: AuditEvent,
     ) -> StoreResult<()>;
     /// Uses a token once: returns its user if it exists, has this purpose, is not
-    /// expired and was not used; marks it used in the same statement.
-    async fn consume_token(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>>;
+    /// expired, was not used and (when bound to a session) `session` is that one;
+    /// marks it used and the user's mailbox proven in the same transaction (the
+    /// link reached the mailbox).
+    async fn consume_token(
+        &self,
+        hash: &str,
+        purpose: TokenPurpose,
+        session: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserId>>;
     /// The user a live token (unused, unexpired, of this purpose) belongs to,
     /// without using it up: a form can check a new password before spending the link.
     async fn token_user(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>>;
-    /// Makes a pending user active.
-    async fn activate_user(&self, user: UserId, audit: AuditEvent) -> StoreResult<()>;
 }
 
 /// Writes one blob in chunks (bounded memory).
@@ -543,10 +632,24 @@ pub struct SecureMessageNotice<'a> {
 pub trait Notifier: Send + Sync {
     /// A recipient's notification with the Registered Envelope attached.
     fn secure_message(&self, notice: &SecureMessageNotice<'_>) -> Result<RenderedMail, DomainError>;
+    /// A mail whose point is one link to the address it goes to. `account` names
+    /// the organisation where the mail concerns one (a sending address).
+    fn link_mail(
+        &self,
+        kind: LinkMail,
+        to: &EmailAddress,
+        locale: Locale,
+        link: &str,
+        account: Option<&str>,
+    ) -> Result<RenderedMail, DomainError>;
     /// The activation link for a registering recipient.
-    fn activation(&self, to: &EmailAddress, locale: Locale, link: &str) -> Result<RenderedMail, DomainError>;
+    fn activation(&self, to: &EmailAddress, locale: Locale, link: &str) -> Result<RenderedMail, DomainError> {
+        self.link_mail(LinkMail::Activation, to, locale, link, None)
+    }
     /// A password reset link.
-    fn password_reset(&self, to: &EmailAddress, locale: Locale, link: &str) -> Result<RenderedMail, DomainError>;
+    fn password_reset(&self, to: &EmailAddress, locale: Locale, link: &str) -> Result<RenderedMail, DomainError> {
+        self.link_mail(LinkMail::PasswordReset, to, locale, link, None)
+    }
     /// Tells the sender that `reader` opened their message sent at `sent_at`.
     fn read_receipt(
         &self,

@@ -53,12 +53,22 @@ pub struct User {
     /// Who created this user, for the account administrators' view of "their" users.
     pub created_by: Option<UserId>,
     pub last_login_at: Option<Timestamp>,
+    /// When the user last proved the mailbox (an activation, password-reset or
+    /// proof link sent to it and used); `None`: never. Messages addressed to the
+    /// user open only once it is set: creating a user or choosing its password
+    /// (an administrator may do both) proves nothing about who reads the mailbox.
+    pub mailbox_verified_at: Option<Timestamp>,
 }
 
 impl User {
     /// "First Last", as lists show it.
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
+    }
+
+    /// Whether the user has proven they read the mailbox of their address.
+    pub fn mailbox_proven(&self) -> bool {
+        self.mailbox_verified_at.is_some()
     }
 }
 
@@ -82,6 +92,9 @@ pub struct NewUser {
     pub locale: Option<Locale>,
     pub created_by: Option<UserId>,
     pub created_at: Timestamp,
+    /// Set only where the mailbox was vouched for explicitly (the CLI's audited
+    /// `--mailbox-verified`); everyone else proves it with a link.
+    pub mailbox_verified_at: Option<Timestamp>,
 }
 
 /// A tenant: one organisation.
@@ -93,7 +106,11 @@ pub struct Account {
     pub default_locale: Locale,
     pub created_at: Timestamp,
     /// The address its notifications come from; `None` uses the service's sender.
+    /// Only an address that confirmed by a link sent to it gets here.
     pub sending_address: Option<EmailAddress>,
+    /// An address an administrator chose that has not confirmed yet: it takes
+    /// effect once the link sent to it is used.
+    pub pending_sending_address: Option<EmailAddress>,
     /// Where its messages' sealed payloads go; `None` uses the service's default.
     pub delivery_mode: Option<DeliveryMode>,
 }

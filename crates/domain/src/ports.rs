@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use async_trait::async_trait;
 
 use crate::error::DomainError;
-use crate::messages::DeliveryMode;
+use crate::messages::{Confirmation, DeliveryMode};
 use crate::model::{Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery};
 use crate::types::{
     AccountId, AccountName, AccountNumber, EmailAddress, GroupId, GroupName, Locale, Timestamp, UserId,
@@ -61,13 +61,33 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Account>;
     /// `NotFound` when no account has this number.
     async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account>;
-    /// Sets (or clears) the address the account's notifications come from.
-    async fn set_sending_address(
+    /// Clears the address the account's notifications come from (and any address
+    /// still waiting for confirmation).
+    async fn clear_sending_address(&self, account: AccountId, audit: AuditEvent) -> StoreResult<()>;
+    /// Notes `address` as the account's sending address once the link in
+    /// `confirmation` is used, and queues that link's mail, together.
+    async fn request_sending_address(
         &self,
         account: AccountId,
-        address: Option<&EmailAddress>,
+        address: &EmailAddress,
+        confirmation: &Confirmation,
         audit: AuditEvent,
     ) -> StoreResult<()>;
+    /// The account and waiting address a live sending-address link confirms.
+    async fn sending_confirmation(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(AccountId, EmailAddress)>>;
+    /// Uses a sending-address link of `account`: its waiting address takes effect.
+    /// `false` when the link is no longer live.
+    async fn confirm_sending_address(
+        &self,
+        account: AccountId,
+        token_hash: &str,
+        now: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<bool>;
     /// Sets (or clears, for the service's default) the account's delivery mode.
     async fn set_delivery_mode(
         &self,

@@ -26,7 +26,7 @@ use base64::Engine as _;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sealpost_domain::DomainError;
-use sealpost_domain::messages::{Notifier, RenderedMail, SecureMessageNotice};
+use sealpost_domain::messages::{LinkMail, Notifier, RenderedMail, SecureMessageNotice};
 use sealpost_domain::ports::Clock;
 use sealpost_domain::types::{EmailAddress, Locale, Timestamp};
 use sealpost_i18n::{Arg, Translator};
@@ -397,48 +397,34 @@ impl Notifier for MailNotifier {
         })?)
     }
 
-    fn activation(&self, to: &EmailAddress, locale: Locale, link: &str) -> Result<RenderedMail, DomainError> {
+    fn link_mail(
+        &self,
+        kind: LinkMail,
+        to: &EmailAddress,
+        locale: Locale,
+        link: &str,
+        account: Option<&str>,
+    ) -> Result<RenderedMail, DomainError> {
         let t = Translator::new(locale);
         let service = self.service.as_str();
+        let prefix = kind.messages();
+        let args = [
+            ("email", Arg::Text(to.as_str())),
+            ("service", Arg::Text(service)),
+            ("account", Arg::Text(account.unwrap_or(service))),
+        ];
         let view = MailView {
             lang: locale.tag(),
             service,
-            subject: t.get_with("mail-activation-subject", &[("service", Arg::Text(service))]),
-            heading: t.get("mail-activation-heading"),
-            intro: vec![t.get_with(
-                "mail-activation-intro",
-                &[("email", Arg::Text(to.as_str())), ("service", Arg::Text(service))],
-            )],
+            subject: t.get_with(&format!("{prefix}-subject"), &args),
+            heading: t.get(&format!("{prefix}-heading")),
+            intro: vec![t.get_with(&format!("{prefix}-intro"), &args)],
             details: Vec::new(),
             action: Some(Action {
-                label: t.get("mail-activation-button"),
+                label: t.get(&format!("{prefix}-button")),
                 url: link,
             }),
-            outro: vec![t.get("mail-activation-expiry"), t.get("mail-activation-ignore")],
-            fallback: t.get("mail-link-fallback"),
-            footer: self.footer(&t),
-        };
-        self.system_mail(to, &view)
-    }
-
-    fn password_reset(&self, to: &EmailAddress, locale: Locale, link: &str) -> Result<RenderedMail, DomainError> {
-        let t = Translator::new(locale);
-        let service = self.service.as_str();
-        let view = MailView {
-            lang: locale.tag(),
-            service,
-            subject: t.get_with("mail-reset-subject", &[("service", Arg::Text(service))]),
-            heading: t.get("mail-reset-heading"),
-            intro: vec![t.get_with(
-                "mail-reset-intro",
-                &[("email", Arg::Text(to.as_str())), ("service", Arg::Text(service))],
-            )],
-            details: Vec::new(),
-            action: Some(Action {
-                label: t.get("mail-reset-button"),
-                url: link,
-            }),
-            outro: vec![t.get("mail-reset-expiry"), t.get("mail-reset-ignore")],
+            outro: vec![t.get(&format!("{prefix}-expiry")), t.get(&format!("{prefix}-ignore"))],
             fallback: t.get("mail-link-fallback"),
             footer: self.footer(&t),
         };

@@ -5,7 +5,7 @@
 //! group that administers it.
 
 use sealpost_domain::DomainError;
-use sealpost_domain::messages::DeliveryMode;
+use sealpost_domain::messages::{Confirmation, DeliveryMode};
 use sealpost_domain::model::{Account, AuditEvent};
 use sealpost_domain::ports::StoreResult;
 use sealpost_domain::types::{
@@ -14,11 +14,11 @@ use sealpost_domain::types::{
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{AnyQuery, SqlStore, audit, db_error, groups, insert_error};
+use crate::{AnyQuery, SqlStore, audit, db_error, groups, insert_error, outbox};
 
 /// The columns [`account_from_row`] reads, for queries that alias `accounts` as `a`.
-const ACCOUNT_COLUMNS: &str =
-    "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, a.delivery_mode";
+const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, a.delivery_mode, \
+     a.pending_sending_address";
 
 /// Builds an [`Account`] from a row holding [`ACCOUNT_COLUMNS`]; an unknown stored
 /// language reads as the default one.
@@ -31,6 +31,9 @@ fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
         created_at: Timestamp(row.try_get("created_at")?),
         sending_address: row
             .try_get::<Option<String>, _>("sending_address")?
+            .map(EmailAddress::from_trusted),
+        pending_sending_address: row
+            .try_get::<Option<String>, _>("pending_sending_address")?
             .map(EmailAddress::from_trusted),
         delivery_mode: row
             .try_get::<Option<String>, _>("delivery_mode")?
@@ -88,26 +91,110 @@ pub(crate) async fn create_account(
         default_locale,
         created_at,
         sending_address: None,
+        pending_sending_address: None,
         delivery_mode: None,
     })
 }
 
-/// Sets or clears the account's sending address, with its audit event.
-pub(crate) async fn set_sending_address(
-    store: &SqlStore,
-    account: AccountId,
-    address: Option<&EmailAddress>,
-    event: AuditEvent,
-) -> StoreResult<()> {
-    let value = address.map(|a| a.as_str().to_owned());
+/// Clears the account's sending address, and any address still waiting for its
+/// confirmation, with the audit event.
+pub(crate) async fn clear_sending_address(store: &SqlStore, account: AccountId, event: AuditEvent) -> StoreResult<()> {
     update_account(
         store,
-        "UPDATE accounts SET sending_address = $2 WHERE id = $1",
+        "UPDATE accounts SET sending_address = NULL, pending_sending_address = $2, \
+         sending_confirm_hash = NULL, sending_confirm_expires_at = NULL WHERE id = $1",
         account,
-        value,
+        None,
         event,
     )
     .await
+}
+
+/// Notes `address` as waiting for confirmation (replacing any earlier one and its
+/// link) and queues the mail carrying the link, with the audit event: one
+/// transaction, so no link is mailed that was not stored. The address in effect
+/// stays until the link is used.
+pub(crate) async fn request_sending_address(
+    store: &SqlStore,
+    account: AccountId,
+    address: &EmailAddress,
+    confirmation: &Confirmation,
+    event: AuditEvent,
+) -> StoreResult<()> {
+    let mut tx = store.begin_write().await?;
+    let updated = sqlx::query(
+        "UPDATE accounts SET pending_sending_address = $2, sending_confirm_hash = $3, \
+         sending_confirm_expires_at = $4 WHERE id = $1",
+    )
+    .bind(account.0)
+    .bind(address.as_str())
+    .bind(&confirmation.token_hash)
+    .bind(confirmation.expires_at.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    if updated.rows_affected() == 0 {
+        return Err(DomainError::NotFound);
+    }
+    outbox::insert_item(&mut tx, &confirmation.mail).await?;
+    audit::insert_event(&mut tx, &event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// The account and address a live sending-address link confirms, without using it.
+pub(crate) async fn sending_confirmation(
+    store: &SqlStore,
+    token_hash: &str,
+    now: Timestamp,
+) -> StoreResult<Option<(AccountId, EmailAddress)>> {
+    let row = sqlx::query(
+        "SELECT id, pending_sending_address FROM accounts \
+         WHERE sending_confirm_hash = $1 AND sending_confirm_expires_at > $2 \
+         AND pending_sending_address IS NOT NULL",
+    )
+    .bind(token_hash)
+    .bind(now.0)
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(db_error)?;
+    row.map(|row| {
+        Ok((
+            AccountId(row.try_get("id")?),
+            EmailAddress::from_trusted(row.try_get("pending_sending_address")?),
+        ))
+    })
+    .transpose()
+    .map_err(db_error)
+}
+
+/// Uses a sending-address link: the waiting address of `account` takes effect if
+/// the link is still the live one; `false` otherwise (used, replaced, expired).
+pub(crate) async fn confirm_sending_address(
+    store: &SqlStore,
+    account: AccountId,
+    token_hash: &str,
+    now: Timestamp,
+    event: AuditEvent,
+) -> StoreResult<bool> {
+    let mut tx = store.begin_write().await?;
+    let updated = sqlx::query(
+        "UPDATE accounts SET sending_address = pending_sending_address, pending_sending_address = NULL, \
+         sending_confirm_hash = NULL, sending_confirm_expires_at = NULL \
+         WHERE id = $1 AND sending_confirm_hash = $2 AND sending_confirm_expires_at > $3 \
+         AND pending_sending_address IS NOT NULL",
+    )
+    .bind(account.0)
+    .bind(token_hash)
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    audit::insert_event(&mut tx, &event).await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(true)
 }
 
 /// Sets or clears the account's delivery mode, with its audit event.

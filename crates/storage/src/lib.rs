@@ -47,8 +47,8 @@ use anyhow::{Context, bail};
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{
-    AccountKey, DeliveryMode, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem, PublicId,
-    Recipient, TokenPurpose, WrappedDataKey,
+    AccountKey, Confirmation, DeliveryMode, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem,
+    PublicId, Recipient, RegistrationAttempt, TokenPurpose, WrappedDataKey,
 };
 use sealpost_domain::model::{
     Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery,
@@ -417,13 +417,36 @@ impl Store for SqlStore {
         accounts::account_by_number(self, number).await
     }
 
-    async fn set_sending_address(
+    async fn clear_sending_address(&self, account: AccountId, audit: AuditEvent) -> StoreResult<()> {
+        accounts::clear_sending_address(self, account, audit).await
+    }
+
+    async fn request_sending_address(
         &self,
         account: AccountId,
-        address: Option<&EmailAddress>,
+        address: &EmailAddress,
+        confirmation: &Confirmation,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        accounts::set_sending_address(self, account, address, audit).await
+        accounts::request_sending_address(self, account, address, confirmation, audit).await
+    }
+
+    async fn sending_confirmation(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(AccountId, EmailAddress)>> {
+        accounts::sending_confirmation(self, token_hash, now).await
+    }
+
+    async fn confirm_sending_address(
+        &self,
+        account: AccountId,
+        token_hash: &str,
+        now: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<bool> {
+        accounts::confirm_sending_address(self, account, token_hash, now, audit).await
     }
 
     async fn set_delivery_mode(
@@ -684,30 +707,52 @@ impl MessageStore for SqlStore {
         outbox::outbox_pending(self).await
     }
 
-    async fn upsert_pending_user(&self, user: NewUser) -> StoreResult<User> {
-        tokens::upsert_pending_user(self, user).await
+    async fn begin_registration(
+        &self,
+        email: &EmailAddress,
+        attempt: &RegistrationAttempt,
+        at: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<User> {
+        tokens::begin_registration(self, email, attempt, at, audit).await
+    }
+
+    async fn registration_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<UserId>> {
+        tokens::registration_user(self, token_hash, now).await
+    }
+
+    async fn complete_registration(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<bool> {
+        tokens::complete_registration(self, token_hash, user, now, audit).await
     }
 
     async fn insert_token(
         &self,
-        hash: &str,
         user: UserId,
         purpose: TokenPurpose,
-        expires_at: Timestamp,
-        mail: NewOutboxItem,
+        session: Option<&str>,
+        link: &Confirmation,
+        audit: AuditEvent,
     ) -> StoreResult<()> {
-        tokens::insert_token(self, hash, user, purpose, expires_at, mail).await
+        tokens::insert_token(self, user, purpose, session, link, audit).await
     }
 
-    async fn consume_token(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
-        tokens::consume_token(self, hash, purpose, now).await
+    async fn consume_token(
+        &self,
+        hash: &str,
+        purpose: TokenPurpose,
+        session: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserId>> {
+        tokens::consume_token(self, hash, purpose, session, now).await
     }
 
     async fn token_user(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
         tokens::token_user(self, hash, purpose, now).await
-    }
-
-    async fn activate_user(&self, user: UserId, audit: AuditEvent) -> StoreResult<()> {
-        tokens::activate_user(self, user, audit).await
     }
 }

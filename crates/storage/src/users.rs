@@ -18,7 +18,7 @@ use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, insert_error, limit};
 /// The columns [`user_from_row`] reads, for any query that aliases `users` as `u`.
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name, u.status, \
      u.must_change_password, u.locale, u.created_at, u.created_by, u.last_login_at, \
-     EXISTS (SELECT 1 FROM operators o WHERE o.user_id = u.id) AS is_operator";
+     u.mailbox_verified_at, EXISTS (SELECT 1 FROM operators o WHERE o.user_id = u.id) AS is_operator";
 
 /// Builds a [`User`] from a row holding [`USER_COLUMNS`].
 pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
@@ -37,6 +37,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         created_at: Timestamp(row.try_get("created_at")?),
         created_by: row.try_get::<Option<i64>, _>("created_by")?.map(UserId),
         last_login_at: row.try_get::<Option<i64>, _>("last_login_at")?.map(Timestamp),
+        mailbox_verified_at: row.try_get::<Option<i64>, _>("mailbox_verified_at")?.map(Timestamp),
     })
 }
 
@@ -45,8 +46,8 @@ pub(crate) async fn insert_user(store: &SqlStore, user: NewUser, event: Option<A
     let mut tx = store.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (email, first_name, last_name, password_hash, status, \
-         must_change_password, locale, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+         must_change_password, locale, created_by, created_at, mailbox_verified_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(user.email.as_str())
     .bind(&user.first_name)
@@ -57,6 +58,7 @@ pub(crate) async fn insert_user(store: &SqlStore, user: NewUser, event: Option<A
     .bind(user.locale.map(Locale::tag))
     .bind(user.created_by.map(|u| u.0))
     .bind(user.created_at.0)
+    .bind(user.mailbox_verified_at.map(|t| t.0))
     .fetch_one(&mut *tx)
     .await
     .map_err(insert_error("email"))?;
@@ -76,6 +78,7 @@ pub(crate) async fn insert_user(store: &SqlStore, user: NewUser, event: Option<A
         created_at: user.created_at,
         created_by: user.created_by,
         last_login_at: None,
+        mailbox_verified_at: user.mailbox_verified_at,
     })
 }
 
@@ -141,6 +144,12 @@ pub(crate) async fn set_password(
         return Err(DomainError::NotFound);
     }
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    // A reset link mailed before this change must not set yet another password.
+    sqlx::query("DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset' AND used_at IS NULL")
         .bind(id.0)
         .execute(&mut *tx)
         .await

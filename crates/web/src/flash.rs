@@ -21,6 +21,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-logged-out", &[]),
     ("flash-message-sent", &[]),
     ("flash-sending-address-set", &[]),
+    ("flash-sending-address-confirm", &["email"]),
     ("flash-delivery-mode-set", &[]),
     ("flash-message-locked", &[]),
     ("flash-message-unlocked", &[]),

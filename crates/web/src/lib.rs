@@ -15,6 +15,7 @@ pub mod cookies;
 pub mod error;
 pub mod flash;
 pub mod portal;
+pub mod proof;
 pub mod recipient;
 pub mod security;
 pub mod views;
@@ -55,6 +56,7 @@ pub fn router(services: Services, config: WebConfig) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .merge(auth::router())
         .merge(recipient::router())
+        .merge(proof::router())
         .nest("/admin", admin::router())
         .nest("/portal", portal::router())
         .fallback(not_found)

@@ -21,9 +21,8 @@ use base64::engine::general_purpose::STANDARD;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::{PublicId, RecipientKind};
 use sealpost_domain::policy::Actor;
-use sealpost_domain::services::messages::{
-    OpenFailure, OpenedMessage, RegisterRequest, RegistrationState, ReplyKind, Unavailable, safe_next,
-};
+use sealpost_domain::services::messages::{OpenFailure, OpenedMessage, ReplyKind, Unavailable, safe_next};
+use sealpost_domain::services::registration::RegisterRequest;
 use sealpost_domain::types::{EmailAddress, Locale};
 use serde::Deserialize;
 
@@ -179,14 +178,16 @@ async fn show_message(
             None => Err(visitor.not_found()),
         },
         None => {
-            // Not logged in: a registered recipient logs in, a new one registers.
+            // Not logged in: a recipient of this very message who has no account
+            // yet registers; everyone else (any other address, any other id) is
+            // asked to log in, so the page tells nobody who was invited where.
             if let Ok(email) = EmailAddress::parse(&query.r) {
-                let registration = state
+                let offer = state
                     .services
-                    .registration_state(&email)
+                    .offers_registration(&id, &email)
                     .await
                     .map_err(|e| WebError::from_domain(visitor.locale, e))?;
-                if registration == RegistrationState::MayRegister {
+                if offer {
                     return Ok(render(&register_page(
                         &visitor,
                         email.to_string(),
@@ -230,7 +231,7 @@ async fn show_opened(
                 .is_empty();
             Ok(render(&message_page(visitor, &opened, posted, can_compose)))
         }
-        Err(OpenFailure::Unavailable(why)) => Ok(render_status(StatusCode::GONE, &unavailable_page(visitor, why))),
+        Err(OpenFailure::Unavailable(why)) => Ok(unavailable_response(visitor, why, &format!("/m/{id}"))),
         Err(OpenFailure::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
     }
 }
@@ -268,9 +269,30 @@ fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>
     }
 }
 
-fn unavailable_page(visitor: &Visitor, why: Unavailable) -> UnavailablePage {
+/// Why a message does not open: 410 with the reason and whom to ask, or, for a
+/// viewer whose mailbox is not proven yet, 403 with the button that mails them
+/// the proof link (back to `next` afterwards).
+fn unavailable_response(visitor: &Visitor, why: Unavailable, next: &str) -> Response {
     let t = &visitor.t;
     let (title, explanation, reason, sender) = match why {
+        Unavailable::MailboxUnproven { email } => {
+            return render_status(
+                StatusCode::FORBIDDEN,
+                &NoticePage {
+                    page: visitor.page(Area::Portal, t.get("proof-title")),
+                    paragraphs: vec![
+                        t.get_with("proof-needed", &[("email", sealpost_i18n::Arg::Text(email.as_str()))]),
+                        t.get("proof-why"),
+                    ],
+                    form: Some(NoticeForm {
+                        action: "/verify/request".to_owned(),
+                        fields: vec![("next".to_owned(), next.to_owned())],
+                        button: t.get("proof-send"),
+                    }),
+                    link: None,
+                },
+            );
+        }
         Unavailable::Locked { reason, sender } => (
             t.get("unavailable-locked-title"),
             t.get("unavailable-locked"),
@@ -293,12 +315,15 @@ fn unavailable_page(visitor: &Visitor, why: Unavailable) -> UnavailablePage {
             sender,
         ),
     };
-    UnavailablePage {
-        page: visitor.page(Area::Portal, title),
-        explanation,
-        reason,
-        sender: sender.to_string(),
-    }
+    render_status(
+        StatusCode::GONE,
+        &UnavailablePage {
+            page: visitor.page(Area::Portal, title),
+            explanation,
+            reason,
+            sender: sender.to_string(),
+        },
+    )
 }
 
 async fn stream_attachment(
@@ -319,7 +344,7 @@ async fn stream_attachment(
     let download = match state.services.open_attachment(&actor, &id, part, posted).await {
         Ok(download) => download,
         Err(OpenFailure::Unavailable(why)) => {
-            return Ok(render_status(StatusCode::GONE, &unavailable_page(visitor, why)));
+            return Ok(unavailable_response(visitor, why, &format!("/m/{id}")));
         }
         Err(OpenFailure::Domain(e)) => return Err(WebError::from_domain(visitor.locale, e)),
     };
@@ -462,36 +487,21 @@ async fn register_form(
         .into_iter()
         .collect();
     let email = EmailAddress::parse(&query.email).map_err(|_| visitor.not_found())?;
-    match state
-        .services
-        .registration_state(&email)
-        .await
-        .map_err(|e| WebError::from_domain(visitor.locale, e))?
-    {
-        RegistrationState::MayRegister => {
-            let mut response = render(&register_page(
-                &visitor,
-                email.to_string(),
-                query.next,
-                None,
-                RegisterForm::default(),
-            ));
-            for cookie in language_cookie {
-                if let Ok(value) = HeaderValue::from_str(&cookie) {
-                    response.headers_mut().append(header::SET_COOKIE, value);
-                }
-            }
-            Ok(response)
+    // The same page for every address: whether it may register, has an account
+    // or was never written to is told to its mailbox, not to the visitor.
+    let mut response = render(&register_page(
+        &visitor,
+        email.to_string(),
+        safe_next(&query.next).to_owned(),
+        None,
+        RegisterForm::default(),
+    ));
+    for cookie in language_cookie {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
         }
-        _ => Ok(see_other(
-            &format!(
-                "/portal/login?email={}&next={}",
-                url_encode(email.as_str()),
-                url_encode(safe_next(&query.next))
-            ),
-            &language_cookie,
-        )),
     }
+    Ok(response)
 }
 
 async fn register(
@@ -509,15 +519,15 @@ async fn register(
         next: form.next.clone(),
     };
     match state.services.register(&request, Some(&visitor.client)).await {
-        Ok(user) => {
+        Ok(()) => {
             let t = &visitor.t;
+            let email = EmailAddress::parse(&form.email)
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             let page = NoticePage {
                 page: visitor.page(Area::Portal, t.get("register-check-title")),
                 paragraphs: vec![
-                    t.get_with(
-                        "register-check",
-                        &[("email", sealpost_i18n::Arg::Text(user.email.as_str()))],
-                    ),
+                    t.get_with("register-check", &[("email", sealpost_i18n::Arg::Text(&email))]),
                     t.get("register-check-hint"),
                 ],
                 form: None,

@@ -5,9 +5,10 @@ use sealpost_crypto::token;
 
 use super::Services;
 use crate::error::{DomainError, ValidationError};
-use crate::messages::DeliveryMode;
+use crate::messages::{Confirmation, DeliveryMode, LinkMail, MailKind, NewOutboxItem};
 use crate::model::{Account, Member};
 use crate::policy::{AccountScope, Actor};
+use crate::services::registration::SENDER_CONFIRM_SECONDS;
 use crate::types::{AccountName, AccountNumber, EmailAddress, Locale};
 
 /// Account numbers are seven digits, random so they reveal nothing about how many
@@ -101,23 +102,80 @@ impl Services {
         )))
     }
 
-    /// Sets the address the account's notifications come from; empty restores the
-    /// service's sender.
+    /// Chooses the address the account's notifications come from; empty restores
+    /// the service's sender at once. A new address takes effect only once a link
+    /// mailed to it is used, so no account can send as an address it does not
+    /// read (another organisation's `payments@`, say).
     pub async fn set_sending_address(
         &self,
         scope: &AccountScope,
         raw: &str,
-    ) -> Result<Option<EmailAddress>, DomainError> {
-        let address = match raw.trim() {
-            "" => None,
-            typed => Some(EmailAddress::parse(typed).map_err(|e| DomainError::invalid("sending_address", e))?),
+    ) -> Result<SendingAddressChange, DomainError> {
+        let typed = raw.trim();
+        if typed.is_empty() {
+            let event = self.scoped_event(scope, "account.sending_address_set", "");
+            self.store.clear_sending_address(scope.account.id, event).await?;
+            return Ok(SendingAddressChange::Cleared);
+        }
+        let address = EmailAddress::parse(typed).map_err(|e| DomainError::invalid("sending_address", e))?;
+        if scope.account.sending_address.as_ref() == Some(&address) {
+            return Ok(SendingAddressChange::Unchanged);
+        }
+        let messaging = self.messaging()?;
+        let (raw_token, token_hash, expires_at) = self.new_link_token(SENDER_CONFIRM_SECONDS)?;
+        let link = format!("{}/confirm-sender?token={raw_token}", messaging.config.public_url);
+        let mail = messaging.notifier.link_mail(
+            LinkMail::SendingAddress,
+            &address,
+            scope.account.default_locale,
+            &link,
+            Some(&scope.account.name),
+        )?;
+        let confirmation = Confirmation {
+            token_hash,
+            expires_at,
+            mail: NewOutboxItem {
+                kind: MailKind::Activation,
+                to: address.clone(),
+                mail,
+                message: None,
+                bounce_to: None,
+                created_at: self.clock.now(),
+            },
         };
-        let target = address.as_ref().map(EmailAddress::to_string).unwrap_or_default();
-        let event = self.scoped_event(scope, "account.sending_address_set", &target);
+        let event = self.scoped_event(scope, "account.sending_address_requested", address.as_str());
         self.store
-            .set_sending_address(scope.account.id, address.as_ref(), event)
+            .request_sending_address(scope.account.id, &address, &confirmation, event)
             .await?;
-        Ok(address)
+        messaging.outbox_waker.notify_one();
+        Ok(SendingAddressChange::ConfirmationSent(address))
+    }
+
+    /// Uses a sending-address link: the address it was mailed to becomes the
+    /// account's sending address. `None` when the link is unknown, used, replaced
+    /// by a newer one, or expired.
+    pub async fn confirm_sending_address(
+        &self,
+        raw_token: &str,
+        client: Option<&str>,
+    ) -> Result<Option<EmailAddress>, DomainError> {
+        let hash = token::hash_token(raw_token);
+        let now = self.clock.now();
+        let Some((account, address)) = self.store.sending_confirmation(&hash, now).await? else {
+            return Ok(None);
+        };
+        let event = self.event(
+            None,
+            Some(account),
+            "account.sending_address_set",
+            address.as_str(),
+            client,
+        );
+        Ok(self
+            .store
+            .confirm_sending_address(account, &hash, now, event)
+            .await?
+            .then_some(address))
     }
 
     /// Sets where the account's messages' sealed payloads go: `stored`, `envelope`
@@ -145,4 +203,15 @@ impl Services {
         let group = self.store.admin_group(scope.account.id).await?;
         self.store.list_members(group.id, None, 100).await
     }
+}
+
+/// What choosing a sending address did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendingAddressChange {
+    /// Back to the service's sender, at once.
+    Cleared,
+    /// The address was in effect already.
+    Unchanged,
+    /// A confirmation link went to this address; it takes effect once used.
+    ConfirmationSent(EmailAddress),
 }

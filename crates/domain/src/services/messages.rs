@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use sealpost_crypto::envelope::{self, Context, Opener, Sealer};
 use sealpost_crypto::keys::Key256;
-use sealpost_crypto::token;
 
 use super::Services;
 use super::content::{AttachmentMeta, Content, pack_parts, unpack_parts};
@@ -20,14 +19,11 @@ use super::keys::NewDataKey;
 use crate::error::{DomainError, ValidationError};
 use crate::messages::{
     BlobStore, BlobWriter, DeliveryMode, MailKind, Message, MessageOptions, MessageStore, NewMessage, NewOutboxItem,
-    Notifier, PublicId, Recipient, RecipientKind, SecureMessageNotice, TokenPurpose,
+    Notifier, PublicId, Recipient, RecipientKind, SecureMessageNotice,
 };
-use crate::model::{Account, NewUser, SessionKind, User, UserStatus};
+use crate::model::{Account, User};
 use crate::policy::Actor;
-use crate::services::auth::{OpenedSession, hash_password};
-use crate::types::{
-    AccountNumber, EmailAddress, Locale, Password, PersonName, Timestamp, has_stray_control_characters,
-};
+use crate::types::{AccountNumber, EmailAddress, Timestamp, has_stray_control_characters};
 
 mod kept;
 pub use kept::DRAFT_KEEP_SECONDS;
@@ -245,6 +241,9 @@ pub enum Unavailable {
     Expired { at: Timestamp, sender: EmailAddress },
     /// Envelope-only delivery: the service keeps no copy; open the envelope itself.
     NeedsEnvelope { sender: EmailAddress },
+    /// Addressed to the viewer, who has not proven they read that mailbox (an
+    /// administrator created the user): a proof link must be used first.
+    MailboxUnproven { email: EmailAddress },
 }
 
 /// A refusal to open.
@@ -455,7 +454,7 @@ impl Services {
         self.store.member_accounts(actor.id()).await
     }
 
-    fn wake_outbox(&self) {
+    pub(crate) fn wake_outbox(&self) {
         if let Ok(messaging) = self.messaging() {
             messaging.outbox_waker.notify_one();
         }
@@ -850,6 +849,13 @@ impl Services {
         if !is_sender && !is_recipient {
             return Err(DomainError::NotFound.into());
         }
+        // Being logged in as the address is not enough: whoever created the user
+        // may know its password. Only a used link proves the mailbox.
+        if !is_sender && !actor.user.mailbox_proven() {
+            return Err(OpenFailure::Unavailable(Unavailable::MailboxUnproven {
+                email: actor.user.email.clone(),
+            }));
+        }
         let now = self.clock.now();
         if message.wrapped_dek.is_none() || message.expired(now) {
             let at = message.expires_at.unwrap_or(now);
@@ -1036,6 +1042,10 @@ impl Services {
         actor: &Actor,
         before: Option<crate::messages::MessageId>,
     ) -> Result<Vec<MessageSummary>, DomainError> {
+        // Not even who wrote and when, before the mailbox is proven.
+        if !actor.user.mailbox_proven() {
+            return Ok(Vec::new());
+        }
         let messaging = self.messaging()?;
         let messages = messaging
             .store
@@ -1198,267 +1208,6 @@ impl Services {
             }
         }
     }
-
-    /// Whether `email` may register: it received a secure message and has no
-    /// active user yet.
-    pub async fn registration_state(&self, email: &EmailAddress) -> Result<RegistrationState, DomainError> {
-        match self.store.user_by_email(email).await? {
-            Some(user) if user.status != UserStatus::Pending => return Ok(RegistrationState::Registered),
-            _ => {}
-        }
-        let received = self.messaging()?.store.received_messages(email, None, 1).await?;
-        Ok(if received.is_empty() {
-            RegistrationState::NotInvited
-        } else {
-            RegistrationState::MayRegister
-        })
-    }
-
-    /// Registers a recipient: a pending user, and an activation link by email that
-    /// proves the mailbox. `next` is where the link leads after activation.
-    #[tracing::instrument(skip_all)]
-    pub async fn register(&self, request: &RegisterRequest, client: Option<&str>) -> Result<User, DomainError> {
-        let email = EmailAddress::parse(&request.email).map_err(|e| DomainError::invalid("email", e))?;
-        match self.registration_state(&email).await? {
-            RegistrationState::Registered => {
-                return Err(DomainError::invalid("email", ValidationError::AlreadyRegistered));
-            }
-            RegistrationState::NotInvited => return Err(DomainError::invalid("email", ValidationError::NotInvited)),
-            RegistrationState::MayRegister => {}
-        }
-        let first = PersonName::parse(&request.first_name).map_err(|e| DomainError::invalid("first_name", e))?;
-        let last = PersonName::parse(&request.last_name).map_err(|e| DomainError::invalid("last_name", e))?;
-        let password = Password::new_checked(&request.password, &request.confirm_password, &email).map_err(|e| {
-            DomainError::invalid(
-                if e == ValidationError::PasswordMismatch {
-                    "confirm_password"
-                } else {
-                    "password"
-                },
-                e,
-            )
-        })?;
-        let hash = hash_password(&password).await?;
-        let messaging = self.messaging()?;
-        let user = messaging
-            .store
-            .upsert_pending_user(NewUser {
-                email: email.clone(),
-                first_name: first.as_str().to_owned(),
-                last_name: last.as_str().to_owned(),
-                password_hash: Some(hash),
-                status: UserStatus::Pending,
-                must_change_password: false,
-                locale: Some(request.locale),
-                created_by: None,
-                created_at: self.clock.now(),
-            })
-            .await
-            .map_err(|e| match e {
-                DomainError::Conflict { .. } => DomainError::invalid("email", ValidationError::AlreadyRegistered),
-                other => other,
-            })?;
-        let next = percent_encode(safe_next(&request.next));
-        let public_url = &messaging.config.public_url;
-        self.send_link(
-            &user,
-            TokenPurpose::Activation,
-            ACTIVATION_SECONDS,
-            "user.registered",
-            client,
-            |raw| {
-                messaging.notifier.activation(
-                    &email,
-                    request.locale,
-                    &format!("{public_url}/activate?token={raw}&next={next}"),
-                )
-            },
-        )
-        .await?;
-        Ok(user)
-    }
-
-    /// Follows an activation link: the user becomes active and is logged in.
-    pub async fn activate(&self, raw_token: &str, client: Option<&str>) -> Result<OpenedSession, DomainError> {
-        let messaging = self.messaging()?;
-        let user_id = messaging
-            .store
-            .consume_token(
-                &token::hash_token(raw_token),
-                TokenPurpose::Activation,
-                self.clock.now(),
-            )
-            .await?
-            .ok_or(DomainError::invalid("token", ValidationError::LinkInvalid))?;
-        let user = self.store.user_by_id(user_id).await?;
-        let actor = Actor { user: user.clone() };
-        if user.status == UserStatus::Pending {
-            let event = self.event(Some(&actor), None, "user.activated", user.email.as_str(), client);
-            messaging.store.activate_user(user.id, event).await?;
-        }
-        let user = self.store.user_by_id(user_id).await?;
-        self.open_session(user, SessionKind::Full).await
-    }
-
-    /// "Forgot password": sends a single-use reset link when the address belongs to
-    /// an active user, and does nothing otherwise (the answer is the same either way).
-    pub async fn request_password_reset(
-        &self,
-        email: &str,
-        locale: Locale,
-        client: Option<&str>,
-    ) -> Result<(), DomainError> {
-        let Ok(email) = EmailAddress::parse(email) else {
-            return Ok(());
-        };
-        let Some(user) = self.store.user_by_email(&email).await? else {
-            return Ok(());
-        };
-        if user.status != UserStatus::Active {
-            return Ok(());
-        }
-        let messaging = self.messaging()?;
-        let public_url = &messaging.config.public_url;
-        let locale = user.locale.unwrap_or(locale);
-        self.send_link(
-            &user,
-            TokenPurpose::PasswordReset,
-            RESET_SECONDS,
-            "user.password_reset_requested",
-            client,
-            |raw| {
-                messaging
-                    .notifier
-                    .password_reset(&email, locale, &format!("{public_url}/password/reset?token={raw}"))
-            },
-        )
-        .await
-    }
-
-    /// Issues a one-time link for `user`: a random token whose hash is stored with
-    /// `purpose` for `lifetime` seconds, together with the email `render` makes around
-    /// the raw token; records `action` and wakes the outbox.
-    async fn send_link(
-        &self,
-        user: &User,
-        purpose: TokenPurpose,
-        lifetime: i64,
-        action: &str,
-        client: Option<&str>,
-        render: impl FnOnce(&str) -> Result<crate::messages::RenderedMail, DomainError>,
-    ) -> Result<(), DomainError> {
-        let messaging = self.messaging()?;
-        let raw = token::random_token(32).map_err(DomainError::internal)?;
-        let now = self.clock.now();
-        let kind = match purpose {
-            TokenPurpose::Activation => MailKind::Activation,
-            TokenPurpose::PasswordReset => MailKind::PasswordReset,
-        };
-        let item = NewOutboxItem {
-            kind,
-            to: user.email.clone(),
-            mail: render(&raw)?,
-            message: None,
-            bounce_to: None,
-            created_at: now,
-        };
-        messaging
-            .store
-            .insert_token(
-                &token::hash_token(&raw),
-                user.id,
-                purpose,
-                now.plus_seconds(lifetime),
-                item,
-            )
-            .await?;
-        self.store
-            .record_audit(self.event(None, None, action, user.email.as_str(), client))
-            .await?;
-        self.wake_outbox();
-        Ok(())
-    }
-
-    /// Whether a reset link is still good (to show its form or say it expired).
-    pub async fn reset_link_valid(&self, raw_token: &str) -> Result<bool, DomainError> {
-        let messaging = self.messaging()?;
-        Ok(messaging
-            .store
-            .token_user(
-                &token::hash_token(raw_token),
-                TokenPurpose::PasswordReset,
-                self.clock.now(),
-            )
-            .await?
-            .is_some())
-    }
-
-    /// Sets a new password through a reset link. The password is checked before the
-    /// link is used up, so a refused password leaves the link working.
-    pub async fn reset_password(
-        &self,
-        raw_token: &str,
-        new: &str,
-        confirmation: &str,
-        client: Option<&str>,
-    ) -> Result<OpenedSession, DomainError> {
-        let messaging = self.messaging()?;
-        let hash = token::hash_token(raw_token);
-        let now = self.clock.now();
-        let user_id = messaging
-            .store
-            .token_user(&hash, TokenPurpose::PasswordReset, now)
-            .await?
-            .ok_or(DomainError::invalid("token", ValidationError::LinkInvalid))?;
-        let user = self.store.user_by_id(user_id).await?;
-        let password = Password::new_checked(new, confirmation, &user.email).map_err(|e| {
-            DomainError::invalid(
-                if e == ValidationError::PasswordMismatch {
-                    "confirm_password"
-                } else {
-                    "new_password"
-                },
-                e,
-            )
-        })?;
-        let new_hash = hash_password(&password).await?;
-        let used = messaging
-            .store
-            .consume_token(&hash, TokenPurpose::PasswordReset, now)
-            .await?;
-        if used != Some(user_id) {
-            return Err(DomainError::invalid("token", ValidationError::LinkInvalid));
-        }
-        let actor = Actor { user: user.clone() };
-        let event = self.event(Some(&actor), None, "user.password_reset", user.email.as_str(), client);
-        self.store.set_password(user.id, &new_hash, false, event).await?;
-        let user = self.store.user_by_id(user_id).await?;
-        self.open_session(user, SessionKind::Full).await
-    }
-}
-
-/// Whether an address may register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegistrationState {
-    /// Received a secure message and has no active user: may register.
-    MayRegister,
-    /// Already has a user: log in instead.
-    Registered,
-    /// Never received a secure message here: registration is by invitation only.
-    NotInvited,
-}
-
-/// What the registration form submits.
-#[derive(Debug, Clone)]
-pub struct RegisterRequest {
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub password: String,
-    pub confirm_password: String,
-    pub locale: Locale,
-    /// Where to go after activation (a same-site path, e.g. the message).
-    pub next: String,
 }
 
 /// Only same-site paths: never `//host` or an absolute URL.
@@ -1470,7 +1219,7 @@ pub fn safe_next(next: &str) -> &str {
     }
 }
 
-fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {

@@ -2,7 +2,8 @@
 //!
 //! One [`Services`] value is shared by the web portal and the CLI. Each file holds
 //! one area: [`auth`] (logging in, sessions, passwords), [`accounts`], [`groups`],
-//! [`users`].
+//! [`users`], [`messages`], and [`registration`] (the recipient's way in, the
+//! forgotten password, proof of mailboxes).
 
 pub mod accounts;
 pub mod auth;
@@ -10,6 +11,7 @@ pub mod content;
 pub mod groups;
 pub mod keys;
 pub mod messages;
+pub mod registration;
 pub mod users;
 
 use std::num::NonZeroUsize;

@@ -54,3 +54,27 @@ mail-bounce-heading = Ihre sichere Nachricht konnte nicht angekündigt werden
 mail-bounce-body = Die Benachrichtigung über Ihre sichere Nachricht an { $failed } konnte nicht zugestellt werden. Dieser Empfänger weiß daher nichts von der Nachricht.
 mail-bounce-reason = Grund
 mail-bounce-advice = Prüfen Sie die Adresse und senden Sie die Nachricht erneut, oder informieren Sie den Empfänger auf anderem Weg.
+
+## Proving a mailbox: an existing user's own request, in the browser that asked.
+mail-proof-subject = Bestätigen Sie, dass { $email } Ihnen gehört
+mail-proof-heading = Bestätigen Sie Ihre E-Mail-Adresse
+mail-proof-intro = Jemand hat sich bei { $service } als { $email } angemeldet und möchte die sicheren Nachrichten an diese Adresse lesen. Bevor sie sich öffnen, müssen wir wissen, dass das Postfach der angemeldeten Person gehört. Wenn Sie das waren, verwenden Sie die Schaltfläche unten im selben Browser.
+mail-proof-button = Ja, dieses Postfach gehört mir
+mail-proof-expiry = Dieser Link funktioniert nur einmal, nur in dem Browser, der ihn angefordert hat, und läuft in 1 Stunde ab.
+mail-proof-ignore = Wenn Sie das nicht angefordert haben, ist möglicherweise jemand anderes mit Ihrer Adresse angemeldet: Verwenden Sie den Link nicht und wählen Sie auf der Anmeldeseite mit „Kennwort vergessen?“ ein neues Kennwort. Damit endet dessen Sitzung.
+
+## Someone tried to register an address that already has an account.
+mail-known-subject = Ihr Konto bei { $service }
+mail-known-heading = Sie haben bereits ein Konto
+mail-known-intro = Jemand, vielleicht Sie, wollte { $email } bei { $service } registrieren. Für diese Adresse besteht bereits ein Konto, daher wurde nichts geändert. Wenn Sie Ihr Kennwort vergessen haben, wählen Sie über die Schaltfläche unten ein neues.
+mail-known-button = Neues Kennwort wählen
+mail-known-expiry = Dieser Link funktioniert nur einmal und läuft in 1 Stunde ab.
+mail-known-ignore = Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Ihr Konto bleibt unverändert.
+
+## An account's new sending address confirms by a link sent to it.
+mail-sender-subject = Bestätigen Sie { $email } als Absenderadresse von { $account }
+mail-sender-heading = Absenderadresse bestätigen
+mail-sender-intro = Ein Administrator von { $account } bei { $service } möchte Benachrichtigungen über sichere Nachrichten von { $email } senden. Von dieser Adresse wird nichts versendet, bevor Sie bestätigen, dass sie verwendet werden darf.
+mail-sender-button = Absenderadresse bestätigen
+mail-sender-expiry = Dieser Link funktioniert nur einmal und läuft in 48 Stunden ab.
+mail-sender-ignore = Wenn Sie das nicht erwarten, ignorieren Sie diese E-Mail: Von dieser Adresse wird keine Benachrichtigung versendet.

@@ -184,3 +184,8 @@ error-account-name-too-long = Kontonamen dürfen höchstens 120 Zeichen lang sei
 error-unknown-locale = Diese Sprache ist nicht verfügbar.
 error-unknown-delivery-mode = Wählen Sie eine der Zustellarten.
 error-control-characters = Dieser Text enthält Zeichen, die nicht verwendet werden können (Steuerzeichen).
+
+## Who may read what: mailbox proof, sending-address confirmation.
+details-sending-address-pending = Wartet auf Bestätigung: { $address }. Sie gilt, sobald der an sie gesendete Link verwendet wurde.
+flash-sending-address-confirm = Ein Bestätigungslink wurde an { $email } gesendet. Die Adresse gilt, sobald der Link darin verwendet wurde.
+audit-action-account-sending-address-requested = Bestätigung der Absenderadresse gesendet

@@ -54,3 +54,27 @@ mail-bounce-heading = Your secure message could not be announced
 mail-bounce-body = The notification of your secure message to { $failed } could not be delivered, so this recipient has not been told about the message.
 mail-bounce-reason = Reason
 mail-bounce-advice = Check the address and send the message again, or let the recipient know another way.
+
+## Proving a mailbox: an existing user's own request, in the browser that asked.
+mail-proof-subject = Confirm that { $email } is yours
+mail-proof-heading = Confirm your email address
+mail-proof-intro = Someone signed in to { $service } as { $email } and asked to read the secure messages sent to this address. Before they open, we need to know that the mailbox belongs to the person signed in. If that was you, use the button below in the same browser.
+mail-proof-button = Yes, this mailbox is mine
+mail-proof-expiry = This link works only once, only in the browser that asked for it, and expires in 1 hour.
+mail-proof-ignore = If you did not ask for this, someone else may be signed in with your address: do not use the link, and choose a new password with "Forgot your password?" on the login page. That ends their session.
+
+## Someone tried to register an address that already has an account.
+mail-known-subject = Your { $service } account
+mail-known-heading = You already have an account
+mail-known-intro = Someone, perhaps you, asked to register { $email } at { $service }. This address already has an account, so nothing was changed. If you forgot your password, choose a new one with the button below.
+mail-known-button = Choose a new password
+mail-known-expiry = This link works only once and expires in 1 hour.
+mail-known-ignore = If you did not ask for this, ignore this email: your account stays as it is.
+
+## An account's new sending address confirms by a link sent to it.
+mail-sender-subject = Confirm { $email } as a sending address of { $account }
+mail-sender-heading = Confirm this sending address
+mail-sender-intro = An administrator of { $account } at { $service } wants secure-message notifications to be sent from { $email }. No mail goes out from this address until you confirm that it may be used.
+mail-sender-button = Confirm this sending address
+mail-sender-expiry = This link works only once and expires in 48 hours.
+mail-sender-ignore = If you do not expect this, ignore this email: no notification will be sent from this address.

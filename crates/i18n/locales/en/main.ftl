@@ -184,3 +184,8 @@ error-account-name-too-long = Account names can be at most 120 characters long.
 error-unknown-locale = This language is not available.
 error-unknown-delivery-mode = Choose one of the delivery modes.
 error-control-characters = This text contains characters that cannot be used (control characters).
+
+## Who may read what: mailbox proof, sending-address confirmation.
+details-sending-address-pending = Waiting for confirmation: { $address }. It takes effect once the link mailed to it is used.
+flash-sending-address-confirm = A confirmation link was sent to { $email }. The address takes effect once the link in it is used.
+audit-action-account-sending-address-requested = Sending address confirmation sent

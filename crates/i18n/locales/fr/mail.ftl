@@ -54,3 +54,27 @@ mail-bounce-heading = Votre message sécurisé n'a pas pu être annoncé
 mail-bounce-body = La notification de votre message sécurisé à { $failed } n'a pas pu être distribuée ; ce destinataire n'a donc pas été informé du message.
 mail-bounce-reason = Motif
 mail-bounce-advice = Vérifiez l'adresse et renvoyez le message, ou prévenez le destinataire par un autre moyen.
+
+## Proving a mailbox: an existing user's own request, in the browser that asked.
+mail-proof-subject = Confirmez que { $email } vous appartient
+mail-proof-heading = Confirmez votre adresse e-mail
+mail-proof-intro = Quelqu'un s'est connecté à { $service } en tant que { $email } et demande à lire les messages sécurisés envoyés à cette adresse. Avant qu'ils ne s'ouvrent, nous devons savoir que la boîte aux lettres appartient à la personne connectée. Si c'était vous, utilisez le bouton ci-dessous dans le même navigateur.
+mail-proof-button = Oui, cette boîte aux lettres est la mienne
+mail-proof-expiry = Ce lien ne fonctionne qu'une fois, uniquement dans le navigateur qui l'a demandé, et expire dans 1 heure.
+mail-proof-ignore = Si vous n'êtes pas à l'origine de cette demande, quelqu'un d'autre est peut-être connecté avec votre adresse : n'utilisez pas le lien et choisissez un nouveau mot de passe avec « Mot de passe oublié ? » sur la page de connexion. Sa session prendra fin.
+
+## Someone tried to register an address that already has an account.
+mail-known-subject = Votre compte { $service }
+mail-known-heading = Vous avez déjà un compte
+mail-known-intro = Quelqu'un, peut-être vous, a demandé à inscrire { $email } sur { $service }. Cette adresse a déjà un compte, rien n'a donc été modifié. Si vous avez oublié votre mot de passe, choisissez-en un nouveau avec le bouton ci-dessous.
+mail-known-button = Choisir un nouveau mot de passe
+mail-known-expiry = Ce lien ne fonctionne qu'une fois et expire dans 1 heure.
+mail-known-ignore = Si vous n'êtes pas à l'origine de cette demande, ignorez cet e-mail : votre compte reste inchangé.
+
+## An account's new sending address confirms by a link sent to it.
+mail-sender-subject = Confirmez { $email } comme adresse d'expédition de { $account }
+mail-sender-heading = Confirmer cette adresse d'expédition
+mail-sender-intro = Un administrateur de { $account } sur { $service } souhaite envoyer les notifications de messages sécurisés depuis { $email }. Aucun e-mail ne part de cette adresse tant que vous n'avez pas confirmé qu'elle peut être utilisée.
+mail-sender-button = Confirmer cette adresse d'expédition
+mail-sender-expiry = Ce lien ne fonctionne qu'une fois et expire dans 48 heures.
+mail-sender-ignore = Si vous ne vous attendez pas à ce message, ignorez-le : aucune notification ne sera envoyée depuis cette adresse.

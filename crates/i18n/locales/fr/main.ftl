@@ -184,3 +184,8 @@ error-account-name-too-long = Les noms de compte peuvent comporter au plus 120 c
 error-unknown-locale = Cette langue n'est pas disponible.
 error-unknown-delivery-mode = Choisissez l'un des modes de remise.
 error-control-characters = Ce texte contient des caractères qui ne peuvent pas être utilisés (caractères de contrôle).
+
+## Who may read what: mailbox proof, sending-address confirmation.
+details-sending-address-pending = En attente de confirmation : { $address }. Elle s'applique dès que le lien qui lui a été envoyé est utilisé.
+flash-sending-address-confirm = Un lien de confirmation a été envoyé à { $email }. L'adresse s'applique dès que ce lien est utilisé.
+audit-action-account-sending-address-requested = Confirmation de l'adresse d'expédition envoyée

@@ -13,10 +13,10 @@ use anyhow::{Context as _, Result, bail};
 use async_trait::async_trait;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::{
-    AccountKey, MailKind, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem, PublicId, Recipient,
-    TokenPurpose,
+    AccountKey, Confirmation, MailKind, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem,
+    PublicId, Recipient, RegistrationAttempt, TokenPurpose,
 };
-use sealpost_domain::model::{Account, AuditEvent, NewUser, User};
+use sealpost_domain::model::{Account, AuditEvent, User};
 use sealpost_domain::ports::{FakeClock, StoreResult};
 use sealpost_domain::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
 use sealpost_mail::MailNotifier;
@@ -480,26 +480,47 @@ impl MessageStore for FakeStore {
         Ok(i64::try_from(pending).unwrap_or(i64::MAX))
     }
 
-    async fn upsert_pending_user(&self, _user: NewUser) -> StoreResult<User> {
+    async fn begin_registration(
+        &self,
+        _email: &EmailAddress,
+        _attempt: &RegistrationAttempt,
+        _at: Timestamp,
+        _audit: AuditEvent,
+    ) -> StoreResult<User> {
         Err(DomainError::NotFound)
+    }
+    async fn registration_user(&self, _token_hash: &str, _now: Timestamp) -> StoreResult<Option<UserId>> {
+        Ok(None)
+    }
+    async fn complete_registration(
+        &self,
+        _token_hash: &str,
+        _user: UserId,
+        _now: Timestamp,
+        _audit: AuditEvent,
+    ) -> StoreResult<bool> {
+        Ok(false)
     }
     async fn insert_token(
         &self,
-        _hash: &str,
         _user: UserId,
         _purpose: TokenPurpose,
-        _expires_at: Timestamp,
-        _mail: NewOutboxItem,
+        _session: Option<&str>,
+        _link: &Confirmation,
+        _audit: AuditEvent,
     ) -> StoreResult<()> {
         Err(DomainError::NotFound)
     }
-    async fn consume_token(&self, _hash: &str, _purpose: TokenPurpose, _now: Timestamp) -> StoreResult<Option<UserId>> {
+    async fn consume_token(
+        &self,
+        _hash: &str,
+        _purpose: TokenPurpose,
+        _session: Option<&str>,
+        _now: Timestamp,
+    ) -> StoreResult<Option<UserId>> {
         Ok(None)
     }
     async fn token_user(&self, _hash: &str, _purpose: TokenPurpose, _now: Timestamp) -> StoreResult<Option<UserId>> {
         Ok(None)
-    }
-    async fn activate_user(&self, _user: UserId, _audit: AuditEvent) -> StoreResult<()> {
-        Err(DomainError::NotFound)
     }
 }

@@ -1,12 +1,13 @@
 //! Accounts: creation with the built-in group, look-ups, and who administers what.
 
 use sealpost_domain::error::DomainError;
-use sealpost_domain::messages::DeliveryMode;
+use sealpost_domain::messages::{Confirmation, DeliveryMode, MailKind};
 use sealpost_domain::model::Account;
 use sealpost_domain::ports::Store;
 use sealpost_domain::types::{AccountId, AccountName, AccountNumber, EmailAddress, GroupName, Locale, UserId};
 use sealpost_storage::SqlStore;
 
+use crate::messages::count_rows;
 use crate::support::{T0, event, on_both_backends, recent_actions, user};
 
 on_both_backends!(
@@ -18,6 +19,7 @@ on_both_backends!(
     accounts_are_listed_by_number,
     administration_and_membership_follow_the_groups,
     sending_address_and_delivery_mode_are_kept_and_cleared_with_their_events,
+    a_sending_address_takes_effect_only_through_its_link,
 );
 
 /// Creates an account named after its number.
@@ -199,10 +201,7 @@ async fn sending_address_and_delivery_mode_are_kept_and_cleared_with_their_event
     assert_eq!((created.sending_address.clone(), created.delivery_mode), (None, None));
     let reread = || async { store.account_by_number(AccountNumber(4_711_020)).await.expect("found") };
     let address = EmailAddress::parse("secure@acme.example").expect("address");
-    store
-        .set_sending_address(created.id, Some(&address), event("account.sending_address_set", "a"))
-        .await
-        .expect("set");
+    confirm_sending_address(&store, created.id, &address, "sha256:first").await;
     for mode in DeliveryMode::ALL {
         store
             .set_delivery_mode(
@@ -234,4 +233,134 @@ async fn sending_address_and_delivery_mode_are_kept_and_cleared_with_their_event
         ["account.delivery_mode_set"],
         "no event for nothing"
     );
+}
+
+/// Requests `address` with a link whose token hash is `hash`, and uses the link.
+async fn confirm_sending_address(store: &SqlStore, account: AccountId, address: &EmailAddress, hash: &str) {
+    store
+        .request_sending_address(
+            account,
+            address,
+            &sending_link(hash, address.as_str()),
+            event("account.sending_address_requested", address.as_str()),
+        )
+        .await
+        .expect("requested");
+    let confirmed = store
+        .confirm_sending_address(
+            account,
+            hash,
+            T0,
+            event("account.sending_address_set", address.as_str()),
+        )
+        .await
+        .expect("query");
+    assert!(confirmed);
+}
+
+fn sending_link(hash: &str, to: &str) -> Confirmation {
+    Confirmation {
+        token_hash: hash.to_owned(),
+        expires_at: T0.plus_seconds(48 * 3600),
+        mail: crate::messages::mail(MailKind::Activation, to, None),
+    }
+}
+
+/// Issue 7: an account can no longer send as an address it does not read. A new
+/// sending address waits until the link mailed to it is used; a newer request
+/// replaces the older link; an expired link does nothing.
+async fn a_sending_address_takes_effect_only_through_its_link(store: SqlStore) {
+    let created = account(&store, 4_711_021, None).await;
+    let reread = || async { store.account_by_number(AccountNumber(4_711_021)).await.expect("found") };
+    let payments = EmailAddress::parse("payments@other-bank.example").expect("address");
+    store
+        .request_sending_address(
+            created.id,
+            &payments,
+            &sending_link("sha256:payments", payments.as_str()),
+            event("account.sending_address_requested", "payments"),
+        )
+        .await
+        .expect("requested");
+    let now = reread().await;
+    assert_eq!(now.sending_address, None, "not in effect before the link is used");
+    assert_eq!(now.pending_sending_address.as_ref(), Some(&payments));
+    assert_eq!(
+        count_rows(&store, "outbox").await,
+        1,
+        "the link is mailed to the address"
+    );
+    assert_eq!(
+        store.sending_confirmation("sha256:payments", T0).await.expect("query"),
+        Some((created.id, payments.clone()))
+    );
+
+    let secure = EmailAddress::parse("secure@acme.example").expect("address");
+    store
+        .request_sending_address(
+            created.id,
+            &secure,
+            &sending_link("sha256:secure", secure.as_str()),
+            event("account.sending_address_requested", "secure"),
+        )
+        .await
+        .expect("requested again");
+    let stale = store
+        .confirm_sending_address(
+            created.id,
+            "sha256:payments",
+            T0,
+            event("account.sending_address_set", "x"),
+        )
+        .await
+        .expect("query");
+    assert!(!stale, "the older link was replaced");
+    let expired = store
+        .confirm_sending_address(
+            created.id,
+            "sha256:secure",
+            T0.plus_seconds(48 * 3600),
+            event("account.sending_address_set", "x"),
+        )
+        .await
+        .expect("query");
+    assert!(!expired, "an expired link does nothing");
+    assert_eq!(reread().await.sending_address, None);
+
+    let other = account(&store, 4_711_022, None).await;
+    let foreign = store
+        .confirm_sending_address(other.id, "sha256:secure", T0, event("account.sending_address_set", "x"))
+        .await
+        .expect("query");
+    assert!(!foreign, "a link belongs to its account");
+
+    let used = store
+        .confirm_sending_address(
+            created.id,
+            "sha256:secure",
+            T0,
+            event("account.sending_address_set", "s"),
+        )
+        .await
+        .expect("query");
+    assert!(used);
+    let now = reread().await;
+    assert_eq!(now.sending_address.as_ref(), Some(&secure));
+    assert_eq!(now.pending_sending_address, None);
+    let twice = store
+        .confirm_sending_address(
+            created.id,
+            "sha256:secure",
+            T0,
+            event("account.sending_address_set", "s"),
+        )
+        .await
+        .expect("query");
+    assert!(!twice, "a link works once");
+
+    store
+        .clear_sending_address(created.id, event("account.sending_address_set", ""))
+        .await
+        .expect("cleared");
+    assert_eq!(reread().await.sending_address, None);
 }

@@ -181,6 +181,7 @@ pub fn new_user(address: &str) -> NewUser {
         locale: None,
         created_by: None,
         created_at: T0,
+        mailbox_verified_at: None,
     }
 }
 

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::DeliveryMode;
+use sealpost_domain::services::accounts::SendingAddressChange;
 use sealpost_i18n::Arg;
 use serde::Deserialize;
 
@@ -110,10 +111,11 @@ async fn details_page(
         .await
         .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
     let sending_address = refused.sending_address.unwrap_or_else(|| {
-        scope
-            .account
-            .sending_address
+        let account = &scope.account;
+        account
+            .pending_sending_address
             .as_ref()
+            .or(account.sending_address.as_ref())
             .map(ToString::to_string)
             .unwrap_or_default()
     });
@@ -190,8 +192,14 @@ pub async fn set_sending_address(
         &state,
         &admin,
         &number,
-        result.map(drop),
-        "flash-sending-address-set",
+        result.map(|change| match change {
+            SendingAddressChange::ConfirmationSent(address) => {
+                Flash::new("flash-sending-address-confirm", &[address.as_str()])
+            }
+            SendingAddressChange::Cleared | SendingAddressChange::Unchanged => {
+                Flash::new("flash-sending-address-set", &[])
+            }
+        }),
         |error| Refused {
             error: Some(error),
             sending_address: Some(form.sending_address),
@@ -220,8 +228,7 @@ pub async fn set_delivery_mode(
         &state,
         &admin,
         &number,
-        result.map(drop),
-        "flash-delivery-mode-set",
+        result.map(|_| Flash::new("flash-delivery-mode-set", &[])),
         |error| Refused {
             error: Some(error),
             delivery_mode: Some(form.delivery_mode),
@@ -231,21 +238,20 @@ pub async fn set_delivery_mode(
     .await
 }
 
-/// Ends a Details-tab form: back to the tab with `flash` when it was saved, or the
-/// tab again (422) with the refusal and what was typed.
+/// Ends a Details-tab form: back to the tab with the flash when it was saved, or
+/// the tab again (422) with the refusal and what was typed.
 async fn details_form_done(
     state: &AppState,
     admin: &Admin,
     number: &str,
-    result: Result<(), DomainError>,
-    flash: &'static str,
+    result: Result<Flash, DomainError>,
     refused: impl FnOnce(FormError) -> Refused,
 ) -> Result<Response, WebError> {
     match result {
-        Ok(()) => Ok(see_other_with_flash(
+        Ok(flash) => Ok(see_other_with_flash(
             state,
             &format!("/admin/accounts/{number}"),
-            &Flash::new(flash, &[]),
+            &flash,
         )),
         Err(error) => {
             let refused = refused(form_error(&admin.visitor, error)?);

@@ -84,6 +84,7 @@ pub async fn create_user(
         password: form.password.clone(),
         confirm_password: form.confirm_password.clone(),
         force_password_change: form.force_password_change.is_some(),
+        mailbox_vouched: false,
     };
     match state
         .services

@@ -169,7 +169,10 @@ impl TestApp {
         Client::new(&self.base)
     }
 
-    /// Creates an active user with [`PASSWORD`] (or a temporary one to change).
+    /// Creates an active user with [`PASSWORD`] (or a temporary one to change),
+    /// whose mailbox the operator vouches for, as `sealpost user add
+    /// --mailbox-verified` does: messages addressed to them open at once. Users an
+    /// administrator adds through the pages prove their mailbox by a link instead.
     pub async fn add_user(&self, email: &str, force_change: bool) -> anyhow::Result<User> {
         let request = CreateUserRequest {
             username: email.to_owned(),
@@ -178,6 +181,7 @@ impl TestApp {
             password: PASSWORD.to_owned(),
             confirm_password: PASSWORD.to_owned(),
             force_password_change: force_change,
+            mailbox_vouched: true,
         };
         self.services
             .create_user(None, &request, None)

@@ -33,3 +33,4 @@ mod hostile;
 mod messages;
 mod procedure;
 mod webdriver;
+mod who_reads;

@@ -796,16 +796,15 @@ on_both_databases!(
     only_addresses_that_received_a_message_may_register,
     registration_by_invitation
 );
+/// A stranger's address gets the same page and answer as an invited one, and no
+/// mail: registration is by invitation, but the visitor is not told so.
 async fn registration_by_invitation(app: TestApp) -> anyhow::Result<()> {
     let stranger = app.client();
-    assert_eq!(
-        stranger.get("/register?email=eve@example.com").await?.status,
-        303,
-        "no registration page for strangers"
-    );
-    let forced = stranger
+    let page = stranger.get("/register?email=eve@example.com").await?;
+    assert_eq!(page.status, 200, "the same page for every address");
+    let answer = stranger
         .submit(
-            "/portal/login",
+            "/register?email=eve@example.com",
             "/register",
             &[
                 ("email", "eve@example.com"),
@@ -817,10 +816,17 @@ async fn registration_by_invitation(app: TestApp) -> anyhow::Result<()> {
             ],
         )
         .await?;
-    assert_eq!(forced.status, 422);
-    assert!(forced.shows("Registration is for people who received a secure message at this address."));
+    assert_eq!(answer.status, 200);
+    assert!(answer.shows("Check your mailbox"), "{}", answer.text());
     app.deliver().await?;
-    assert!(app.mails()?.is_empty());
+    assert!(app.mails()?.is_empty(), "nothing is mailed to a stranger's address");
+    assert_eq!(
+        app.client()
+            .login("eve@example.com", "Long-Enough-Pass-1")
+            .await?
+            .status,
+        401
+    );
     Ok(())
 }
 
@@ -990,7 +996,48 @@ async fn sending_address(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(saved.status, 303);
-    assert!(alice.get(&details).await?.shows("The sending address has been saved."));
+    let waiting = alice.get(&details).await?;
+    assert!(
+        waiting.shows("A confirmation link was sent to secure@acme.example.")
+            && waiting.shows("Waiting for confirmation: secure@acme.example."),
+        "{}",
+        waiting.text()
+    );
+
+    // Not in effect before the address confirms: nobody sends as an address
+    // they do not read.
+    sent_id(
+        &alice
+            .compose(
+                &[("to", "bob@example.com"), ("subject", "Early"), ("body", "Hello")],
+                &[],
+            )
+            .await?,
+    )?;
+    app.deliver().await?;
+    let early = app.mail_to("bob@example.com", "Secure message from")?;
+    let raw = String::from_utf8_lossy(&early.raw);
+    let from = raw.lines().find(|l| l.starts_with("From:")).context("From header")?;
+    assert!(!from.contains("secure@acme.example"), "{from}");
+
+    let confirm = app.mail_to("secure@acme.example", "Confirm secure@acme.example")?;
+    let link = confirm.link(&format!("{}/confirm-sender?token=", app.base))?;
+    let path = link.strip_prefix(&app.base).context("same site")?.replace("&amp;", "&");
+    let someone = app.client();
+    let button = someone.get(&path).await?;
+    assert!(
+        button.shows("Confirm this sending address"),
+        "a link scanner's GET spends nothing"
+    );
+    let token = hidden_field(&button.body, "token").context("token")?;
+    let confirmed = someone.submit(&path, "/confirm-sender", &[("token", &token)]).await?;
+    assert!(
+        confirmed.shows("Notifications are now sent from secure@acme.example."),
+        "{}",
+        confirmed.text()
+    );
+    let again = someone.submit(&path, "/confirm-sender", &[("token", &token)]).await?;
+    assert_eq!(again.status, 410, "a link works once");
 
     sent_id(
         &alice

@@ -1,0 +1,220 @@
+//! Proof of mailboxes: the signed-in user's proof link, and an account's new
+//! sending address confirming by the link mailed to it.
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /verify/request` | mails the signed-in user a proof link (bound to this session) |
+//! | `GET/POST /verify` | the proof link (GET shows a button, so link scanners spend nothing) |
+//! | `GET/POST /confirm-sender` | a sending address's confirmation link (the same) |
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use sealpost_domain::model::SessionKind;
+use sealpost_domain::policy::Actor;
+use sealpost_domain::services::messages::safe_next;
+use sealpost_domain::services::registration::ProofOutcome;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::see_other;
+use crate::context::{CsrfForm, Visitor};
+use crate::error::WebError;
+use crate::views::{Area, NoticeForm, NoticePage, render_status};
+
+/// The proof routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/verify/request", post(request_proof))
+        .route("/verify", get(proof_form).post(prove))
+        .route("/confirm-sender", get(sender_form).post(confirm_sender))
+}
+
+#[derive(Deserialize, Default)]
+struct NextForm {
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+struct TokenForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// A page of paragraphs with at most one button or link.
+fn notice(
+    visitor: &Visitor,
+    status: StatusCode,
+    title: &str,
+    paragraphs: Vec<String>,
+    form: Option<NoticeForm>,
+    link: Option<(String, String)>,
+) -> Response {
+    render_status(
+        status,
+        &NoticePage {
+            page: visitor.page(Area::Portal, visitor.t.get(title)),
+            paragraphs,
+            form,
+            link,
+        },
+    )
+}
+
+/// `POST /verify/request`: the signed-in user asks for a proof link.
+async fn request_proof(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<NextForm>,
+) -> Result<Response, WebError> {
+    let Some((session, user)) = visitor.session.as_ref().filter(|(s, _)| s.kind == SessionKind::Full) else {
+        return Ok(see_other("/portal/login", &[]));
+    };
+    let actor = Actor { user: user.clone() };
+    let sent = state
+        .services
+        .request_mailbox_proof(
+            &actor,
+            &session.id_hash,
+            &form.next,
+            visitor.locale,
+            Some(&visitor.client),
+        )
+        .await
+        .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+    let t = &visitor.t;
+    let email = sealpost_i18n::Arg::Text(user.email.as_str());
+    Ok(if sent {
+        notice(
+            &visitor,
+            StatusCode::OK,
+            "proof-sent-title",
+            vec![t.get_with("proof-sent", &[("email", email)]), t.get("proof-sent-hint")],
+            None,
+            None,
+        )
+    } else {
+        notice(
+            &visitor,
+            StatusCode::TOO_MANY_REQUESTS,
+            "proof-sent-title",
+            vec![t.get_with("proof-limited", &[("email", email)])],
+            None,
+            None,
+        )
+    })
+}
+
+/// `GET /verify`: a button, so that a mail scanner following the link spends nothing.
+async fn proof_form(visitor: Visitor, Query(query): Query<TokenForm>) -> Response {
+    let t = &visitor.t;
+    notice(
+        &visitor,
+        StatusCode::OK,
+        "proof-title",
+        vec![t.get("proof-confirm-intro")],
+        Some(NoticeForm {
+            action: "/verify".to_owned(),
+            fields: vec![("token".to_owned(), query.token), ("next".to_owned(), query.next)],
+            button: t.get("proof-confirm"),
+        }),
+        None,
+    )
+}
+
+/// `POST /verify`: uses the proof link in this browser's session.
+async fn prove(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<Response, WebError> {
+    let session = visitor
+        .session
+        .as_ref()
+        .filter(|(s, _)| s.kind == SessionKind::Full)
+        .map(|(s, _)| s.id_hash.as_str());
+    let outcome = state
+        .services
+        .prove_mailbox(&form.token, session, Some(&visitor.client))
+        .await
+        .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+    let t = &visitor.t;
+    Ok(match outcome {
+        ProofOutcome::Proven => see_other(safe_next(&form.next), &[]),
+        ProofOutcome::OtherBrowser => notice(
+            &visitor,
+            StatusCode::FORBIDDEN,
+            "proof-other-title",
+            vec![t.get("proof-other"), t.get("proof-other-hint")],
+            None,
+            Some(("/password/forgot".to_owned(), t.get("forgot-title"))),
+        ),
+        ProofOutcome::Invalid => notice(
+            &visitor,
+            StatusCode::GONE,
+            "link-invalid-title",
+            vec![t.get("error-link-invalid")],
+            None,
+            Some(("/portal".to_owned(), t.get("login-title-portal"))),
+        ),
+    })
+}
+
+/// `GET /confirm-sender`: a button, as for every link.
+async fn sender_form(visitor: Visitor, Query(query): Query<TokenForm>) -> Response {
+    let t = &visitor.t;
+    notice(
+        &visitor,
+        StatusCode::OK,
+        "sender-confirm-title",
+        vec![t.get("sender-confirm-intro")],
+        Some(NoticeForm {
+            action: "/confirm-sender".to_owned(),
+            fields: vec![("token".to_owned(), query.token)],
+            button: t.get("sender-confirm"),
+        }),
+        None,
+    )
+}
+
+/// `POST /confirm-sender`: the address the link was mailed to becomes the
+/// account's sending address.
+async fn confirm_sender(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<Response, WebError> {
+    let confirmed = state
+        .services
+        .confirm_sending_address(&form.token, Some(&visitor.client))
+        .await
+        .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+    let t = &visitor.t;
+    Ok(match confirmed {
+        Some(address) => notice(
+            &visitor,
+            StatusCode::OK,
+            "sender-confirmed-title",
+            vec![t.get_with(
+                "sender-confirmed",
+                &[("email", sealpost_i18n::Arg::Text(address.as_str()))],
+            )],
+            None,
+            None,
+        ),
+        None => notice(
+            &visitor,
+            StatusCode::GONE,
+            "link-invalid-title",
+            vec![t.get("error-link-invalid"), t.get("sender-invalid-hint")],
+            None,
+            None,
+        ),
+    }
+    .into_response())
+}

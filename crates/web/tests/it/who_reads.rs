@@ -1,0 +1,491 @@
+//! Who may read what (issue 7), tried as the attackers would: another account's
+//! administrator creating the recipient's address, a second registration of a
+//! pending address, strangers asking who exists, an account sending as an address
+//! it does not read. Each test shows the attack as the user would see it.
+
+use anyhow::{Context as _, ensure};
+
+use crate::helpers::{Answer, Client, PASSWORD, TestApp, hidden_field};
+
+/// The path of the first link in the newest mail to `to` about `subject` that
+/// starts with `/prefix`.
+fn link_path(app: &TestApp, to: &str, subject: &str, prefix: &str) -> anyhow::Result<String> {
+    let mail = app.mail_to(to, subject)?;
+    let link = mail.link(&format!("{}{prefix}", app.base))?;
+    Ok(link.strip_prefix(&app.base).context("same site")?.replace("&amp;", "&"))
+}
+
+async fn logged_in(app: &TestApp, email: &str, password: &str) -> anyhow::Result<Client> {
+    let client = app.client();
+    let answer = client.login(email, password).await?;
+    ensure!(answer.status == 303, "login of {email} failed: {}", answer.text());
+    Ok(client)
+}
+
+/// Account One (Alice) writes to Dana, who has no account here yet. Account Two's
+/// administrator is Tom. Returns Alice's and Tom's clients and the message id.
+async fn two_organisations(app: &TestApp) -> anyhow::Result<(Client, Client, String)> {
+    app.add_user("alice@one.example", false).await?;
+    app.add_account("One Bank", Some("alice@one.example")).await?;
+    app.add_user("tom@two.example", false).await?;
+    app.add_account("Two Corp", Some("tom@two.example")).await?;
+    let alice = logged_in(app, "alice@one.example", PASSWORD).await?;
+    let sent = alice
+        .compose(
+            &[
+                ("to", "dana@partner.example"),
+                ("subject", "Merger terms"),
+                ("body", "Confidential: the price is 42."),
+            ],
+            &[("terms.txt", "text/plain", b"price=42".to_vec())],
+        )
+        .await?;
+    ensure!(sent.status == 303, "compose refused: {}", sent.text());
+    let id = sent
+        .location
+        .as_deref()
+        .and_then(|l| l.strip_prefix("/portal/sent/"))
+        .context("sent page")?
+        .to_owned();
+    app.deliver().await?;
+    let tom = logged_in(app, "tom@two.example", PASSWORD).await?;
+    Ok((alice, tom, id))
+}
+
+/// Tom adds the user dana@partner.example through Users → Add User, with a
+/// password he chose and no forced change.
+async fn tom_creates_dana(tom: &Client) -> anyhow::Result<Answer> {
+    tom.submit(
+        "/admin/users/new",
+        "/admin/users",
+        &[
+            ("username", "dana@partner.example"),
+            ("first_name", "Dana"),
+            ("last_name", "Planted"),
+            ("password", "Toms-Chosen-Secret-1"),
+            ("confirm_password", "Toms-Chosen-Secret-1"),
+        ],
+    )
+    .await
+}
+
+fn reveals_the_message(answer: &Answer) -> bool {
+    answer.body.contains("Merger terms") || answer.body.contains("the price is 42") || answer.body.contains("price=42")
+}
+
+on_both_databases!(
+    another_accounts_administrator_cannot_read_mail_by_creating_the_recipient,
+    planted_recipient
+);
+async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
+    let (_alice, tom, id) = two_organisations(&app).await?;
+    let created = tom_creates_dana(&tom).await?;
+    assert_eq!(created.status, 303, "{}", created.text());
+
+    // Tom logs in as the address he created and tries every way to the message.
+    let as_dana = logged_in(&app, "dana@partner.example", "Toms-Chosen-Secret-1").await?;
+    let page = as_dana.get(&format!("/m/{id}")).await?;
+    assert_eq!(page.status, 403, "{}", page.text());
+    assert!(page.shows("Confirm your email address") && page.shows("Send me the link"));
+    assert!(!reveals_the_message(&page));
+    let attachment = as_dana.get(&format!("/m/{id}/attachments/1")).await?;
+    assert_ne!(attachment.status, 200);
+    assert!(!reveals_the_message(&attachment));
+    let inbox = as_dana.get("/portal/inbox").await?;
+    assert!(!reveals_the_message(&inbox), "not even the subject in the inbox");
+    let reply = as_dana.get(&format!("/portal/compose?reply={id}&kind=forward")).await?;
+    assert!(
+        !reveals_the_message(&reply),
+        "no forward form prefilled with the content"
+    );
+
+    // He asks for the proof link: it goes to Dana's real mailbox.
+    let asked = as_dana
+        .submit(&format!("/m/{id}"), "/verify/request", &[("next", &format!("/m/{id}"))])
+        .await?;
+    assert!(
+        asked.shows("We sent a link to dana@partner.example."),
+        "{}",
+        asked.text()
+    );
+    app.deliver().await?;
+    let proof = link_path(&app, "dana@partner.example", "Confirm that", "/verify?token=")?;
+
+    // The real Dana clicks it in her own browser: it proves nothing for Tom's
+    // session, and tells her what to do.
+    let real_dana = app.client();
+    let button = real_dana.get(&proof).await?;
+    let token = hidden_field(&button.body, "token").context("token")?;
+    let next = hidden_field(&button.body, "next").context("next")?;
+    let elsewhere = real_dana
+        .submit(&proof, "/verify", &[("token", &token), ("next", &next)])
+        .await?;
+    assert_eq!(elsewhere.status, 403);
+    assert!(elsewhere.shows("This link works only in the browser that asked for it"));
+    let still = as_dana.get(&format!("/m/{id}")).await?;
+    assert_eq!(still.status, 403, "Tom still cannot read");
+    assert!(!reveals_the_message(&still));
+
+    // Dana registers from her envelope: her link replaces Tom's password and
+    // ends his session; the message opens for her alone.
+    let (_, envelope) = app.mail_to("dana@partner.example", "Secure message from")?.envelope()?;
+    let opened = real_dana.open_envelope(&envelope).await?;
+    let to_message = opened.location.clone().context("location")?;
+    let register = real_dana.get(&to_message).await?;
+    assert!(
+        register.shows("Register"),
+        "the real owner may still register: {}",
+        register.text()
+    );
+    let registered = real_dana
+        .submit(
+            &to_message,
+            "/register",
+            &[
+                ("email", "dana@partner.example"),
+                ("first_name", "Dana"),
+                ("last_name", "Real"),
+                ("password", "Mailbox-Owner-Secret-7"),
+                ("confirm_password", "Mailbox-Owner-Secret-7"),
+                ("locale", "en"),
+                ("next", &format!("/m/{id}")),
+            ],
+        )
+        .await?;
+    assert!(registered.shows("Check your mailbox"), "{}", registered.text());
+    app.deliver().await?;
+    let activation = link_path(
+        &app,
+        "dana@partner.example",
+        "Confirm your email address",
+        "/activate?token=",
+    )?;
+    let confirm = real_dana.get(&activation).await?;
+    let token = hidden_field(&confirm.body, "token").context("token")?;
+    let next = hidden_field(&confirm.body, "next").context("next")?;
+    let activated = real_dana
+        .submit(&activation, "/activate", &[("token", &token), ("next", &next)])
+        .await?;
+    assert_eq!(activated.status, 303);
+    let read = real_dana.get(&format!("/m/{id}")).await?;
+    assert!(read.shows("the price is 42"), "{}", read.text());
+
+    let tom_again = as_dana.get(&format!("/m/{id}")).await?;
+    assert!(
+        !reveals_the_message(&tom_again),
+        "Tom's session ended with the password"
+    );
+    assert_eq!(
+        app.client()
+            .login("dana@partner.example", "Toms-Chosen-Secret-1")
+            .await?
+            .status,
+        401,
+        "Tom's password is gone"
+    );
+    Ok(())
+}
+
+on_both_databases!(
+    an_administrator_created_colleague_proves_the_mailbox_once_in_the_same_browser,
+    colleague_proves_mailbox
+);
+async fn colleague_proves_mailbox(app: TestApp) -> anyhow::Result<()> {
+    let (alice, tom, _) = two_organisations(&app).await?;
+    drop(tom);
+    // Alice adds her colleague Erin as the seeds describe: temporary password,
+    // forced change.
+    let created = alice
+        .submit(
+            "/admin/users/new",
+            "/admin/users",
+            &[
+                ("username", "erin@one.example"),
+                ("first_name", "Erin"),
+                ("last_name", "Colleague"),
+                ("password", "Temporary-Secret-1"),
+                ("confirm_password", "Temporary-Secret-1"),
+                ("force_password_change", "on"),
+            ],
+        )
+        .await?;
+    assert_eq!(created.status, 303, "{}", created.text());
+    let sent = alice
+        .compose(
+            &[
+                ("to", "erin@one.example"),
+                ("subject", "Payroll"),
+                ("body", "Salary list"),
+            ],
+            &[],
+        )
+        .await?;
+    let id = sent
+        .location
+        .as_deref()
+        .and_then(|l| l.strip_prefix("/portal/sent/"))
+        .context("sent")?
+        .to_owned();
+
+    let erin = app.client();
+    assert_eq!(erin.login("erin@one.example", "Temporary-Secret-1").await?.status, 303);
+    let changed = erin
+        .submit(
+            "/password",
+            "/password",
+            &[
+                ("current_password", "Temporary-Secret-1"),
+                ("new_password", "Colleague-Secret-5"),
+                ("confirm_password", "Colleague-Secret-5"),
+            ],
+        )
+        .await?;
+    assert_eq!(changed.status, 303, "{}", changed.text());
+    let first = erin.get(&format!("/m/{id}")).await?;
+    assert_eq!(first.status, 403, "a new password proves no mailbox");
+    erin.submit(&format!("/m/{id}"), "/verify/request", &[("next", &format!("/m/{id}"))])
+        .await?;
+    app.deliver().await?;
+    let proof = link_path(&app, "erin@one.example", "Confirm that", "/verify?token=")?;
+    let button = erin.get(&proof).await?;
+    let token = hidden_field(&button.body, "token").context("token")?;
+    let next = hidden_field(&button.body, "next").context("next")?;
+    let proven = erin
+        .submit(&proof, "/verify", &[("token", &token), ("next", &next)])
+        .await?;
+    assert_eq!(proven.location.as_deref(), Some(format!("/m/{id}").as_str()));
+    assert!(erin.get(&format!("/m/{id}")).await?.shows("Salary list"));
+    assert!(erin.get("/portal/inbox").await?.shows("Payroll"));
+    Ok(())
+}
+
+on_both_databases!(a_pending_registration_cannot_be_taken_over, registration_takeover);
+/// Issue 7, item 2: Eve registers an address whose owner registered first and
+/// has not clicked yet. Bob then clicks his own link: he gets his own password.
+async fn registration_takeover(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _, _) = two_organisations(&app).await?;
+    let sent = alice
+        .compose(
+            &[
+                ("to", "bob@partner.example"),
+                ("subject", "Hello Bob"),
+                ("body", "For Bob only"),
+            ],
+            &[],
+        )
+        .await?;
+    let id = sent
+        .location
+        .as_deref()
+        .and_then(|l| l.strip_prefix("/portal/sent/"))
+        .context("sent")?
+        .to_owned();
+    let register = |password: &'static str, first: &'static str| {
+        let client = app.client();
+        let next = format!("/m/{id}");
+        async move {
+            let answer = client
+                .submit(
+                    "/register?email=bob@partner.example",
+                    "/register",
+                    &[
+                        ("email", "bob@partner.example"),
+                        ("first_name", first),
+                        ("last_name", "Person"),
+                        ("password", password),
+                        ("confirm_password", password),
+                        ("locale", "en"),
+                        ("next", &next),
+                    ],
+                )
+                .await?;
+            anyhow::Ok((client, answer))
+        }
+    };
+    let (bob, answer) = register("Bobs-Own-Secret-3", "Bob").await?;
+    assert!(answer.shows("Check your mailbox"));
+    app.deliver().await?;
+    let bobs_link = link_path(
+        &app,
+        "bob@partner.example",
+        "Confirm your email address",
+        "/activate?token=",
+    )?;
+    let (_eve, answer) = register("Eves-Attack-Secret-4", "Eve").await?;
+    assert!(answer.shows("Check your mailbox"));
+    app.deliver().await?;
+    let prefix = format!("{}/activate?token=", app.base);
+    let links: Vec<String> = app
+        .mails()?
+        .iter()
+        .filter(|m| m.to.contains("bob@partner.example") && m.subject.contains("Confirm your email address"))
+        .map(|m| m.link(&prefix))
+        .collect::<anyhow::Result<_>>()?;
+    assert_eq!(links.len(), 2, "one link per attempt");
+    let eves_link = links
+        .iter()
+        .map(|l| l.strip_prefix(&app.base).unwrap_or(l).replace("&amp;", "&"))
+        .find(|l| *l != bobs_link)
+        .context("Eve's link")?;
+
+    let button = bob.get(&bobs_link).await?;
+    let token = hidden_field(&button.body, "token").context("token")?;
+    let next = hidden_field(&button.body, "next").context("next")?;
+    let activated = bob
+        .submit(&bobs_link, "/activate", &[("token", &token), ("next", &next)])
+        .await?;
+    assert_eq!(activated.status, 303, "{}", activated.text());
+    assert!(bob.get(&format!("/m/{id}")).await?.shows("For Bob only"));
+    assert_eq!(
+        app.client()
+            .login("bob@partner.example", "Eves-Attack-Secret-4")
+            .await?
+            .status,
+        401,
+        "Eve's password was never activated"
+    );
+    assert_eq!(
+        app.client()
+            .login("bob@partner.example", "Bobs-Own-Secret-3")
+            .await?
+            .status,
+        303
+    );
+
+    // Eve's link (it went to Bob's mailbox) is dead now.
+    let late = app.client();
+    let button = late.get(&eves_link).await?;
+    let token = hidden_field(&button.body, "token").context("token")?;
+    let next = hidden_field(&button.body, "next").context("next")?;
+    let refused = late
+        .submit(&eves_link, "/activate", &[("token", &token), ("next", &next)])
+        .await?;
+    assert_eq!(refused.status, 410);
+    assert_eq!(
+        app.client()
+            .login("bob@partner.example", "Bobs-Own-Secret-3")
+            .await?
+            .status,
+        303
+    );
+    Ok(())
+}
+
+on_both_databases!(strangers_learn_nothing_about_who_exists, no_enumeration);
+/// Issue 7, item 7: registration, the message link and "forgot password" answer
+/// a stranger the same whoever the address belongs to; the owner hears by mail;
+/// link mails are limited per address and per client.
+async fn no_enumeration(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _tom, id) = two_organisations(&app).await?;
+    drop(alice);
+    let stranger = app.client();
+    let register = |email: &'static str| {
+        let stranger = &stranger;
+        async move {
+            stranger
+                .submit(
+                    &format!("/register?email={email}"),
+                    "/register",
+                    &[
+                        ("email", email),
+                        ("first_name", "Someone"),
+                        ("last_name", "Else"),
+                        ("password", "Some-Long-Secret-8"),
+                        ("confirm_password", "Some-Long-Secret-8"),
+                        ("locale", "en"),
+                    ],
+                )
+                .await
+        }
+    };
+    // alice@one.example has an account; dana@partner.example was written to;
+    // nobody@nowhere.example was never heard of.
+    let answers = [
+        register("alice@one.example").await?,
+        register("dana@partner.example").await?,
+        register("nobody@nowhere.example").await?,
+    ];
+    let normalized: Vec<(u16, String)> = answers
+        .iter()
+        .zip(["alice@one.example", "dana@partner.example", "nobody@nowhere.example"])
+        .map(|(a, email)| (a.status, a.text().replace(email, "ADDRESS")))
+        .collect();
+    assert!(
+        normalized.windows(2).all(|w| w[0] == w[1]),
+        "the same answer for every address: {normalized:#?}"
+    );
+    app.deliver().await?;
+    assert!(
+        app.mail_to("alice@one.example", "Your Sealpost account").is_ok(),
+        "the owner of an account hears that someone tried"
+    );
+    assert!(
+        app.mail_to("dana@partner.example", "Confirm your email address")
+            .is_ok()
+    );
+    assert!(
+        app.mails()?.iter().all(|m| !m.to.contains("nobody@nowhere.example")),
+        "no mail to a stranger's address"
+    );
+
+    // The message link tells nothing about an address on another id.
+    let unknown_id = "00000000000000000000000000000000";
+    for (path, email) in [
+        (
+            format!("/m/{unknown_id}?r=dana%40partner.example"),
+            "dana@partner.example",
+        ),
+        (
+            format!("/m/{unknown_id}?r=nobody%40nowhere.example"),
+            "nobody@nowhere.example",
+        ),
+        (format!("/m/{id}?r=nobody%40nowhere.example"), "nobody@nowhere.example"),
+        (format!("/m/{id}?r=alice%40one.example"), "alice@one.example"),
+    ] {
+        let answer = app.client().get(&path).await?;
+        assert_eq!(answer.status, 303, "{path}");
+        let location = answer.location.unwrap_or_default();
+        assert!(location.starts_with("/portal/login?"), "{path} → {location}");
+        assert!(location.contains(&email.replace('@', "%40")), "{location}");
+    }
+
+    // Forgot password: the same answer; 30 requests for one address send 3 mails.
+    let known = app
+        .client()
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "alice@one.example")],
+        )
+        .await?;
+    let unknown = app
+        .client()
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "nobody@nowhere.example")],
+        )
+        .await?;
+    assert_eq!(
+        (known.status, known.text().replace("alice@one.example", "ADDRESS")),
+        (
+            unknown.status,
+            unknown.text().replace("nobody@nowhere.example", "ADDRESS")
+        )
+    );
+    let flood = app.client();
+    for _ in 0..30 {
+        let answer = flood
+            .submit("/password/forgot", "/password/forgot", &[("email", "tom@two.example")])
+            .await?;
+        assert_eq!(answer.status, 200);
+    }
+    app.deliver().await?;
+    let resets = app
+        .mails()?
+        .iter()
+        .filter(|m| m.to.contains("tom@two.example") && m.subject.contains("Reset your"))
+        .count();
+    assert_eq!(resets, 3, "link mails per address are limited");
+    Ok(())
+}
