@@ -111,6 +111,12 @@ pub enum ValidationError {
     RecipientMalformed,
     #[error("too many recipients")]
     TooManyRecipients,
+    #[error("an outside recipient forwards to at most a few addresses")]
+    TooManyForwardRecipients,
+    #[error("too many replies and forwards in the last hour")]
+    TooManyAnswers,
+    #[error("a forward carries the original's attachments only")]
+    ForwardAddsNoAttachments,
     #[error("the subject is too long")]
     SubjectTooLong,
     #[error("the message is too long")]
@@ -160,6 +166,9 @@ impl ValidationError {
             Self::NoRecipients => "error-no-recipients",
             Self::RecipientMalformed => "error-recipient-malformed",
             Self::TooManyRecipients => "error-too-many-recipients",
+            Self::TooManyForwardRecipients => "error-too-many-forward-recipients",
+            Self::TooManyAnswers => "error-too-many-answers",
+            Self::ForwardAddsNoAttachments => "error-forward-adds-no-attachments",
             Self::SubjectTooLong => "error-subject-too-long",
             Self::BodyTooLong => "error-body-too-long",
             Self::AttachmentsTooLarge => "error-attachments-too-large",
@@ -199,6 +208,9 @@ impl ValidationError {
         Self::NoRecipients,
         Self::RecipientMalformed,
         Self::TooManyRecipients,
+        Self::TooManyForwardRecipients,
+        Self::TooManyAnswers,
+        Self::ForwardAddsNoAttachments,
         Self::SubjectTooLong,
         Self::BodyTooLong,
         Self::AttachmentsTooLarge,

@@ -345,12 +345,23 @@ pub struct ComposePage {
     pub error: Option<FormError>,
 }
 
+impl ComposePage {
+    /// Whether this form forwards a message (a note only: the original and its
+    /// attachments travel by themselves).
+    pub fn forwarding(&self) -> bool {
+        self.reply.as_ref().is_some_and(|(_, kind)| kind == "forward")
+    }
+}
+
 #[derive(Template)]
 #[template(path = "portal/mailbox.html")]
 pub struct MailboxPage {
     pub page: Page,
     /// `inbox` or `sent`.
     pub which: &'static str,
+    /// The inbox of a user who has not proven their mailbox lists nothing until
+    /// they do: it offers the proof link instead.
+    pub proof_needed: bool,
     pub rows: Vec<MessageRow>,
     pub next_before: Option<String>,
 }

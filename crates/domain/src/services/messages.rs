@@ -37,6 +37,11 @@ pub const MAX_SUBJECT_CHARS: usize = 255;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Messages listed per page.
 pub const MESSAGES_PER_PAGE: u32 = 50;
+/// The most addresses someone outside the sending account may forward one
+/// message to (members of the account forward like they compose).
+pub const MAX_OUTSIDE_FORWARD_RECIPIENTS: usize = 5;
+/// Replies and forwards one person outside the sending account may send per hour.
+pub const OUTSIDE_ANSWERS_PER_HOUR: i64 = 20;
 /// How long an activation link lives.
 pub const ACTIVATION_SECONDS: i64 = 48 * 60 * 60;
 /// How long a password reset link lives.
@@ -129,6 +134,18 @@ pub struct Draft {
     /// Whether the store knows this draft writes blobs (see
     /// [`MessageStore::begin_upload`]).
     upload_noted: bool,
+    /// For a forward: the original, quoted below the forwarder's note. Its
+    /// attachments are copied into the draft when it starts; nobody adds others.
+    forwarded: Option<Forwarded>,
+}
+
+/// What a forward carries of its original, besides the attachments.
+#[derive(Debug, Clone)]
+struct Forwarded {
+    subject: String,
+    from: String,
+    date: String,
+    body: String,
 }
 
 impl Draft {
@@ -498,7 +515,47 @@ impl Services {
             .await?;
         draft.reply_recipients = opened.recipients.iter().map(|r| r.email.clone()).collect();
         draft.reply_recipients.push(opened.sender.email.clone());
+        if kind == ReplyKind::Forward
+            && let Err(error) = self.carry_original(actor, original, &opened, &mut draft).await
+        {
+            self.discard_draft(draft).await;
+            return Err(error);
+        }
         Ok((draft, prefill))
+    }
+
+    /// Makes `draft` a forward of `opened`: its text is quoted below the note, and
+    /// its stored attachments are copied in (opened and sealed again under the new
+    /// message's key, streaming). Envelope-only originals keep their attachments
+    /// in the recipient's envelope: there is nothing here to copy.
+    async fn carry_original(
+        &self,
+        actor: &Actor,
+        original: &PublicId,
+        opened: &OpenedMessage,
+        draft: &mut Draft,
+    ) -> Result<(), DomainError> {
+        if opened.message.mode.stores_payload() {
+            for meta in &opened.content.attachments {
+                let mut download = match self.open_attachment(actor, original, meta.part, None).await {
+                    Ok(download) => download,
+                    Err(OpenFailure::Domain(e)) => return Err(e),
+                    Err(OpenFailure::Unavailable(_)) => return Err(ValidationError::NotAllowedByMessage.into()),
+                };
+                let mut upload = self.add_attachment(draft, &meta.name, &meta.content_type).await?;
+                while let Some(chunk) = download.next_chunk().await? {
+                    upload.push(&chunk).await?;
+                }
+                upload.finish(draft).await?;
+            }
+        }
+        draft.forwarded = Some(Forwarded {
+            subject: opened.content.subject.clone(),
+            from: format!("{} <{}>", opened.sender.full_name(), opened.sender.email),
+            date: opened.message.created_at.display_utc(),
+            body: opened.content.body_text(),
+        });
+        Ok(())
     }
 
     /// The fields a reply, reply-all or forward form starts with.
@@ -544,6 +601,7 @@ impl Services {
             reply,
             reply_recipients: Vec::new(),
             upload_noted: false,
+            forwarded: None,
         })
     }
 
@@ -554,6 +612,12 @@ impl Services {
         name: &str,
         content_type: &str,
     ) -> Result<AttachmentUpload, DomainError> {
+        if draft.forwarded.is_some() {
+            return Err(DomainError::invalid(
+                "attachments",
+                ValidationError::ForwardAddsNoAttachments,
+            ));
+        }
         let messaging = self.messaging()?;
         // After the highest part so far: a kept draft may have had some removed.
         let part = draft.attachments.iter().map(|a| a.part).max().unwrap_or(0) + 1;
@@ -647,9 +711,16 @@ impl Services {
         {
             return Err((draft, error));
         }
-        match self.validate(&draft, request) {
-            Ok((recipients, expires_at)) => match self
-                .seal_and_store(&draft, request, recipients, expires_at, client)
+        let checked = match self.validate(&draft, request) {
+            Ok((recipients, expires_at)) => match self.check_outside_answer(&draft, &recipients).await {
+                Ok(outsider) => Ok((recipients, expires_at, outsider)),
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(error),
+        };
+        match checked {
+            Ok((recipients, expires_at, outsider)) => match self
+                .seal_and_store(&draft, request, recipients, expires_at, outsider, client)
                 .await
             {
                 Ok(message) => Ok(message),
@@ -657,6 +728,39 @@ impl Services {
             },
             Err(error) => Err((draft, error)),
         }
+    }
+
+    /// For a reply or forward by someone who is not a member of the original's
+    /// account (an outside recipient): at most [`MAX_OUTSIDE_FORWARD_RECIPIENTS`]
+    /// for a forward and [`OUTSIDE_ANSWERS_PER_HOUR`] answers an hour, since the
+    /// mail leaves under the organisation's name. `true` for such an answer.
+    async fn check_outside_answer(&self, draft: &Draft, recipients: &Recipients) -> Result<bool, DomainError> {
+        let Some((original, kind)) = &draft.reply else {
+            return Ok(false);
+        };
+        let member = self
+            .store
+            .member_accounts(draft.sender.id())
+            .await?
+            .iter()
+            .any(|a| a.id == original.account_id);
+        if member {
+            return Ok(false);
+        }
+        if *kind == ReplyKind::Forward && recipients.len() > MAX_OUTSIDE_FORWARD_RECIPIENTS {
+            return Err(DomainError::invalid("to", ValidationError::TooManyForwardRecipients));
+        }
+        let key = format!("answers:{}", draft.sender.id().0);
+        let now = self.clock.now();
+        match self.store.throttle_state(&key).await? {
+            Some((_, last)) if now.0 - last.0 >= 60 * 60 * 1000 => self.store.throttle_clear(&key).await?,
+            Some((count, _)) if count >= OUTSIDE_ANSWERS_PER_HOUR => {
+                return Err(DomainError::invalid("to", ValidationError::TooManyAnswers));
+            }
+            _ => {}
+        }
+        self.store.throttle_failure(&key, now).await?;
+        Ok(true)
     }
 
     fn validate(
@@ -711,20 +815,41 @@ impl Services {
         request: &ComposeRequest,
         recipients: Vec<(EmailAddress, RecipientKind)>,
         expires_at: Option<Timestamp>,
+        outsider: bool,
         client: Option<&str>,
     ) -> Result<Message, DomainError> {
         let messaging = self.messaging()?;
         let now = self.clock.now();
         let account_id = draft.account.id.0;
-        let content = Content {
-            subject: request.subject.trim().to_owned(),
-            body: request.body.clone(),
-            format: if request.html {
-                super::content::BodyFormat::Html
-            } else {
-                super::content::BodyFormat::Text
+        let content = match &draft.forwarded {
+            // A forward is the original plus a note, whatever else the form says.
+            Some(original) => Content {
+                subject: if original.subject.starts_with("Fwd: ") {
+                    original.subject.clone()
+                } else {
+                    format!("Fwd: {}", original.subject)
+                },
+                body: format!(
+                    "{}\n\n-------- Fwd --------\nFrom: {}\nDate: {}\nSubject: {}\n\n{}",
+                    request.body.trim_end(),
+                    original.from,
+                    original.date,
+                    original.subject,
+                    original.body
+                ),
+                format: super::content::BodyFormat::Text,
+                attachments: draft.attachments.clone(),
             },
-            attachments: draft.attachments.clone(),
+            None => Content {
+                subject: request.subject.trim().to_owned(),
+                body: request.body.clone(),
+                format: if request.html {
+                    super::content::BodyFormat::Html
+                } else {
+                    super::content::BodyFormat::Text
+                },
+                attachments: draft.attachments.clone(),
+            },
         };
         let sealed_content = envelope::seal(
             &draft.key.dek,
@@ -759,8 +884,17 @@ impl Services {
         };
 
         let sender = &draft.sender.user;
-        let sender_name = sender.full_name();
-        let display = draft.account.name.replace(['"', '\\', '\r', '\n'], "");
+        // Someone outside the account chose their own name when registering: the
+        // organisation's mail names them by their address, plainly.
+        let (sender_name, display) = if outsider {
+            let account = draft.account.name.replace(['"', '\\', '\r', '\n'], "");
+            (sender.email.to_string(), format!("{} via {account}", sender.email))
+        } else {
+            (
+                sender.full_name(),
+                draft.account.name.replace(['"', '\\', '\r', '\n'], ""),
+            )
+        };
         let from = match &draft.account.sending_address {
             Some(address) => format!("\"{display}\" <{address}>"),
             None => format!("\"{display} (Sealpost)\" <{}>", messaging.config.from_address),
@@ -1273,12 +1407,18 @@ fn reply_fields(opened: &OpenedMessage, actor: &Actor, kind: ReplyKind) -> Reply
         .lines()
         .map(|line| format!("> {line}\n"))
         .collect();
-    let body = format!(
-        "\n\n{} <{}>, {}:\n{quoted}",
-        opened.sender.full_name(),
-        opened.sender.email,
-        opened.message.created_at.display_utc()
-    );
+    // A forward quotes the original by itself (see `Services::carry_original`):
+    // the form holds only the forwarder's note.
+    let body = if kind == ReplyKind::Forward {
+        String::new()
+    } else {
+        format!(
+            "\n\n{} <{}>, {}:\n{quoted}",
+            opened.sender.full_name(),
+            opened.sender.email,
+            opened.message.created_at.display_utc()
+        )
+    };
     ReplyDraft {
         to: join(to),
         cc: join(cc),
@@ -1292,7 +1432,7 @@ fn sanitize_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && *c != '"')
+        .filter(|c| !c.is_control() && *c != '"' && !is_bidi_control(*c))
         .take(200)
         .collect();
     if cleaned.trim().is_empty() {
@@ -1300,6 +1440,12 @@ fn sanitize_file_name(name: &str) -> String {
     } else {
         cleaned.trim().to_owned()
     }
+}
+
+/// The invisible characters that reorder text: in a file name they make
+/// `invoice\u{202e}fdp.exe` look like `invoiceexe.pdf`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A content type of the form `type/subtype`, else `application/octet-stream`.
@@ -1359,5 +1505,12 @@ mod tests {
         assert_eq!(sanitize_content_type("<script>"), "application/octet-stream");
         assert_eq!(safe_next("//evil.example"), "/portal");
         assert_eq!(safe_next("/m/abc"), "/m/abc");
+    }
+
+    #[test]
+    fn attachment_names_lose_the_characters_that_reorder_text() {
+        assert_eq!(sanitize_file_name("invoice\u{202e}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(sanitize_file_name("\u{2067}a\u{2069}\u{200f}b.txt\u{061c}"), "ab.txt");
+        assert_eq!(sanitize_file_name("Zürich – été.pdf"), "Zürich – été.pdf");
     }
 }

@@ -127,3 +127,9 @@ sender-confirm = Absenderadresse bestätigen
 sender-confirmed-title = Absenderadresse bestätigt
 sender-confirmed = Benachrichtigungen werden jetzt von { $email } gesendet.
 sender-invalid-hint = Ein Administrator des Kontos kann auf dessen Registerkarte „Details“ einen neuen Link senden.
+
+## Replies and forwards by outside recipients.
+error-too-many-forward-recipients = Sie können diese Nachricht an höchstens 5 Adressen weiterleiten.
+error-too-many-answers = Sie haben in der letzten Stunde viele Antworten und Weiterleitungen gesendet. Bitte versuchen Sie es später erneut.
+error-forward-adds-no-attachments = Eine Weiterleitung enthält die ursprüngliche Nachricht mit ihren Anhängen. Sie können eine Notiz hinzufügen, aber keine Dateien.
+compose-forward-note = Die ursprüngliche Nachricht und ihre Anhänge werden mit Ihrer Notiz unten weitergeleitet.

@@ -127,3 +127,9 @@ sender-confirm = Confirm this sending address
 sender-confirmed-title = Sending address confirmed
 sender-confirmed = Notifications are now sent from { $email }.
 sender-invalid-hint = An administrator of the account can send a new link from its Details tab.
+
+## Replies and forwards by outside recipients.
+error-too-many-forward-recipients = You can forward this message to at most 5 addresses.
+error-too-many-answers = You have sent many replies and forwards in the last hour. Please try again later.
+error-forward-adds-no-attachments = A forward carries the original message and its attachments. You can add a note, but no files.
+compose-forward-note = The original message and its attachments are forwarded with your note below.

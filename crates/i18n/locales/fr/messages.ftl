@@ -127,3 +127,9 @@ sender-confirm = Confirmer cette adresse d'expédition
 sender-confirmed-title = Adresse d'expédition confirmée
 sender-confirmed = Les notifications sont désormais envoyées depuis { $email }.
 sender-invalid-hint = Un administrateur du compte peut envoyer un nouveau lien depuis l'onglet Détails.
+
+## Replies and forwards by outside recipients.
+error-too-many-forward-recipients = Vous pouvez transférer ce message à 5 adresses au plus.
+error-too-many-answers = Vous avez envoyé de nombreuses réponses et transferts au cours de la dernière heure. Veuillez réessayer plus tard.
+error-forward-adds-no-attachments = Un transfert contient le message d'origine et ses pièces jointes. Vous pouvez ajouter une note, mais aucun fichier.
+compose-forward-note = Le message d'origine et ses pièces jointes sont transférés avec votre note ci-dessous.

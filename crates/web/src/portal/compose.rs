@@ -141,10 +141,12 @@ pub async fn compose_form(
     signed: Signed,
     Query(query): Query<ComposeQuery>,
 ) -> Result<Response, WebError> {
+    // Forward is off unless the sender allows it (as in CRES): a forward leaves
+    // under the organisation's name to whomever the recipient chooses.
     let mut form = ComposeForm {
         allow_reply: true,
         allow_reply_all: true,
-        allow_forward: true,
+        allow_forward: false,
         ..ComposeForm::default()
     };
     if let (Some(id), Some(kind)) = (PublicId::parse(&query.reply), ReplyKind::parse(&query.kind)) {

@@ -93,6 +93,7 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
     assert!(!reveals_the_message(&attachment));
     let inbox = as_dana.get("/portal/inbox").await?;
     assert!(!reveals_the_message(&inbox), "not even the subject in the inbox");
+    assert!(inbox.shows("Send me the link"), "the inbox offers the proof link");
     let reply = as_dana.get(&format!("/portal/compose?reply={id}&kind=forward")).await?;
     assert!(
         !reveals_the_message(&reply),
@@ -487,5 +488,185 @@ async fn no_enumeration(app: TestApp) -> anyhow::Result<()> {
         .filter(|m| m.to.contains("tom@two.example") && m.subject.contains("Reset your"))
         .count();
     assert_eq!(resets, 3, "link mails per address are limited");
+    Ok(())
+}
+
+on_both_databases!(
+    forwards_are_off_by_default_and_an_outsider_forwards_only_the_original_with_a_note,
+    outside_forwards
+);
+/// Issue 7, item 4: an outside recipient could send anything as the organisation.
+/// Now Forward is off unless the sender allows it; a forward carries the original
+/// and its attachments plus a note (no files, no HTML of the forwarder's); an
+/// outsider forwards to a few addresses, a limited number of times an hour, and the
+/// mail names them by address.
+async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _tom, _) = two_organisations(&app).await?;
+    let form = alice.get("/portal/compose").await?;
+    assert!(
+        form.body.contains("name=\"allow_forward\" value=\"on\">"),
+        "Forward is unticked on a new message"
+    );
+    app.add_user("bob@partner.example", false).await?;
+    let bob = logged_in(&app, "bob@partner.example", PASSWORD).await?;
+    let sent_with = |fields: Vec<(&'static str, &'static str)>| {
+        let alice = &alice;
+        async move {
+            let answer = alice
+                .compose(&fields, &[("report.pdf", "application/pdf", b"%PDF-original".to_vec())])
+                .await?;
+            ensure!(answer.status == 303, "{}", answer.text());
+            answer
+                .location
+                .as_deref()
+                .and_then(|l| l.strip_prefix("/portal/sent/"))
+                .map(str::to_owned)
+                .context("sent")
+        }
+    };
+    let closed = sent_with(vec![
+        ("to", "bob@partner.example"),
+        ("subject", "Closed"),
+        ("body", "No forwarding"),
+    ])
+    .await?;
+    let forge = bob
+        .compose(
+            &[
+                ("reply", &closed),
+                ("kind", "forward"),
+                ("to", "eve@evil.example"),
+                ("body", "fwd"),
+            ],
+            &[],
+        )
+        .await?;
+    assert_eq!(forge.status, 422, "a forged forward of a closed message is refused");
+    app.deliver().await?;
+    assert!(
+        app.mails()?.iter().all(|m| !m.to.contains("eve@evil.example")),
+        "nothing sent"
+    );
+
+    let open = sent_with(vec![
+        ("to", "bob@partner.example"),
+        ("subject", "Quarterly report"),
+        ("body", "The original text."),
+        ("allow_forward", "on"),
+    ])
+    .await?;
+    let many = bob
+        .compose(
+            &[
+                ("reply", &open),
+                ("kind", "forward"),
+                (
+                    "to",
+                    "a@x.example, b@x.example, c@x.example, d@x.example, e@x.example, f@x.example",
+                ),
+                ("body", "spam"),
+            ],
+            &[],
+        )
+        .await?;
+    assert_eq!(many.status, 422);
+    assert!(
+        many.shows("You can forward this message to at most 5 addresses."),
+        "{}",
+        many.text()
+    );
+    let with_file = bob
+        .compose(
+            &[
+                ("reply", &open),
+                ("kind", "forward"),
+                ("to", "carol@x.example"),
+                ("body", "see"),
+            ],
+            &[("invoice.exe", "application/octet-stream", b"MZ-malware".to_vec())],
+        )
+        .await?;
+    assert_eq!(with_file.status, 422);
+    assert!(
+        with_file.shows("You can add a note, but no files."),
+        "{}",
+        with_file.text()
+    );
+
+    let forwarded = bob
+        .compose(
+            &[
+                ("reply", &open),
+                ("kind", "forward"),
+                ("to", "carol@x.example"),
+                ("subject", "URGENT: pay now"),
+                ("body", "FYI, from Bob"),
+                ("format", "html"),
+            ],
+            &[],
+        )
+        .await?;
+    assert_eq!(forwarded.status, 303, "{}", forwarded.text());
+    app.deliver().await?;
+    let notice = app.mail_to("carol@x.example", "Secure message from")?;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&notice.raw)
+        .context("parsable")?;
+    let from = parsed
+        .from()
+        .and_then(|f| f.first())
+        .and_then(|a| a.name())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(from.contains("bob@partner.example via One Bank"), "{from}");
+    assert!(
+        !notice.subject.contains("Test"),
+        "not the name Bob chose: {}",
+        notice.subject
+    );
+
+    app.add_user("carol@x.example", false).await?;
+    let carol = logged_in(&app, "carol@x.example", PASSWORD).await?;
+    let id = notice.link(&format!("{}/m/", app.base))?;
+    let id = id.rsplit('/').next().context("id")?.to_owned();
+    let page = carol.get(&format!("/m/{id}")).await?;
+    assert!(
+        page.shows("Fwd: Quarterly report")
+            && !page.shows("URGENT")
+            && page.shows("FYI, from Bob")
+            && page.shows("The original text."),
+        "the original plus a note: {}",
+        page.text()
+    );
+    assert!(page.shows("report.pdf") && !page.shows("invoice.exe"));
+    let (status, bytes) = carol.bytes(&format!("/m/{id}/attachments/1")).await?;
+    assert_eq!(
+        (status, bytes),
+        (200, b"%PDF-original".to_vec()),
+        "the original's attachment, intact"
+    );
+
+    // An outsider answers at most 20 times an hour.
+    let reply_open = sent_with(vec![
+        ("to", "bob@partner.example"),
+        ("subject", "Chat"),
+        ("body", "Reply freely"),
+        ("allow_reply", "on"),
+    ])
+    .await?;
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        let answer = bob
+            .compose(&[("reply", &reply_open), ("kind", "reply"), ("body", "ok")], &[])
+            .await?;
+        statuses.push(answer.status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        19,
+        "one forward was sent already: {statuses:?}"
+    );
+    let last = statuses.last().copied().unwrap_or_default();
+    assert_eq!(last, 422);
     Ok(())
 }
