@@ -112,6 +112,7 @@ fn add_user(data: &Path, email: &str) -> anyhow::Result<()> {
             "--last-name",
             "User",
             "--password-stdin",
+            "--mailbox-verified",
         ],
         Some(&format!("{PASSWORD}\n")),
     )
