@@ -17,6 +17,7 @@ pub mod flash;
 pub mod portal;
 pub mod recipient;
 pub mod security;
+pub mod server;
 pub mod views;
 
 use std::sync::Arc;
