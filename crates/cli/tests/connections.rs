@@ -115,7 +115,7 @@ async fn a_thousand_idle_and_a_hundred_slow_header_connections_do_not_stop_the_s
         let mut socket = TcpStream::connect(("127.0.0.1", port))?;
         socket.write_all(b"GET /portal/login HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")?;
         socket.set_nonblocking(true)?;
-        slow.push((socket, None::<Duration>));
+        slow.push((socket, Instant::now(), None::<Duration>));
     }
     let opened = flood_started.elapsed();
 
@@ -133,19 +133,19 @@ async fn a_thousand_idle_and_a_hundred_slow_header_connections_do_not_stop_the_s
     // once the header timeout has passed, whatever they send.
     let slow_started = Instant::now();
     let give_up = Duration::from_secs(HEADER_TIMEOUT_SECS + 20);
-    while slow.iter().any(|(_, at)| at.is_none()) && slow_started.elapsed() < give_up {
-        for (socket, at) in slow.iter_mut().filter(|(_, at)| at.is_none()) {
+    while slow.iter().any(|(_, _, open)| open.is_none()) && slow_started.elapsed() < give_up {
+        for (socket, opened, open) in slow.iter_mut().filter(|(_, _, open)| open.is_none()) {
             let _ = socket.write(b"a");
             if closed(socket) {
-                *at = Some(flood_started.elapsed());
+                *open = Some(opened.elapsed());
             }
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let still_open = slow.iter().filter(|(_, at)| at.is_none()).count();
-    let longest = slow.iter().filter_map(|(_, at)| *at).max().unwrap_or_default();
+    let still_open = slow.iter().filter(|(_, _, open)| open.is_none()).count();
+    let longest = slow.iter().filter_map(|(_, _, open)| *open).max().unwrap_or_default();
     eprintln!(
-        "slow headers: {} of {SLOW} closed by the server, the last after {:.1} s (header timeout {HEADER_TIMEOUT_SECS} s)",
+        "slow headers: {} of {SLOW} closed by the server, the longest open {:.1} s (header timeout {HEADER_TIMEOUT_SECS} s)",
         SLOW - still_open,
         longest.as_secs_f64()
     );

@@ -17,7 +17,8 @@
 //!   request in progress; when every connection is serving a request, the newcomer
 //!   gets a short `503 Service Unavailable` with `Retry-After` and is closed.
 //! - **Shutdown**: when `shutdown` completes, no connection is accepted any more,
-//!   idle ones close, requests in progress may finish for
+//!   connections without a request in progress (idle, or still sending the head)
+//!   close at once, requests in progress may finish for
 //!   [`ServerLimits::shutdown_timeout`]; whatever is still open then is dropped.
 //!
 //! Each connection is a task in one [`JoinSet`]; a small table of [`Slot`]s says,
@@ -143,6 +144,20 @@ impl Table {
         self.slots.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
     }
 
+    /// Tells every connection without a request in progress to close (at shutdown:
+    /// half a request head is not worth waiting for); how many.
+    fn close_idle(&self) -> usize {
+        let slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut closed = 0;
+        for slot in slots.values() {
+            if slot.in_flight.load(Ordering::Relaxed) == 0 && !slot.closing.swap(true, Ordering::Relaxed) {
+                slot.close.notify_one();
+                closed += 1;
+            }
+        }
+        closed
+    }
+
     /// Tells connections whose request made no progress for `idle` to close; how many.
     fn close_stalled(&self, idle: Duration) -> usize {
         let now = self.now();
@@ -234,9 +249,11 @@ pub async fn serve(
     }
     drop(listener);
     let _ = stop.send(true);
-    let open = table.len();
+    let idle = table.close_idle();
+    let open = table.len().saturating_sub(idle);
     tracing::info!(
-        open,
+        closed_idle = idle,
+        in_progress = open,
         deadline_secs = limits.shutdown_timeout.as_secs(),
         "no new connections; waiting for requests in progress"
     );
