@@ -57,11 +57,7 @@ fn start(env: &[(&str, &str)]) -> anyhow::Result<Server> {
     let stdout = child.stdout.take().context("stdout")?;
     for line in BufReader::new(stdout).lines() {
         if line?.contains("is listening on") {
-            return Ok(Server {
-                child,
-                port,
-                _dir: dir,
-            });
+            return Ok(Server { child, port, _dir: dir });
         }
     }
     let _ = child.kill();
@@ -157,7 +153,10 @@ async fn a_thousand_idle_and_a_hundred_slow_header_connections_do_not_stop_the_s
 
     // And the service still answers afterwards.
     let (status, took) = timed_get(port, "/healthz").await?;
-    eprintln!("after the flood: /healthz answered {status} in {:.0} ms", took.as_secs_f64() * 1000.0);
+    eprintln!(
+        "after the flood: /healthz answered {status} in {:.0} ms",
+        took.as_secs_f64() * 1000.0
+    );
     ensure!(status == 200);
     drop(idle);
     Ok(())

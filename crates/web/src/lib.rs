@@ -63,7 +63,7 @@ pub fn router(services: Services, config: WebConfig) -> Router {
             state.clone(),
             security::pre_session,
         ))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
 }
 

@@ -31,5 +31,6 @@ mod browser_messages;
 mod helpers;
 mod hostile;
 mod messages;
+mod net;
 mod procedure;
 mod webdriver;
