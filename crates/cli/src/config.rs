@@ -6,9 +6,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
+use sealpost_web::server::ServerLimits;
 use serde::Deserialize;
 
 /// Flags every subcommand accepts.
@@ -62,6 +64,10 @@ struct FileConfig {
     max_envelope_mb: Option<u64>,
     delivery_mode: Option<String>,
     key_destroy_grace_days: Option<i64>,
+    max_connections: Option<usize>,
+    header_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    shutdown_timeout_secs: Option<u64>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -85,6 +91,10 @@ const KNOWN_KEYS: &[&str] = &[
     "max_envelope_mb",
     "delivery_mode",
     "key_destroy_grace_days",
+    "max_connections",
+    "header_timeout_secs",
+    "idle_timeout_secs",
+    "shutdown_timeout_secs",
 ];
 
 /// How outgoing mail leaves.
@@ -146,6 +156,8 @@ pub struct Config {
     pub operator_email: String,
     pub trust_forwarded_for: bool,
     pub messaging: MessagingSettings,
+    /// Connection cap and timeouts of the listener.
+    pub connections: ServerLimits,
 }
 
 impl Config {
@@ -204,6 +216,7 @@ impl Config {
             .or(file.operator_email)
             .unwrap_or_else(|| "admin@example.com".to_owned());
         let trust_forwarded_for = args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false);
+        let connections = connection_limits(&file_rest)?;
         let messaging = messaging_settings(&data_dir, &public_url, file_rest)?;
         Ok(Self {
             data_dir,
@@ -213,6 +226,7 @@ impl Config {
             operator_email,
             trust_forwarded_for,
             messaging,
+            connections,
         })
     }
 
@@ -299,6 +313,35 @@ fn messaging_settings(data_dir: &Path, public_url: &str, file: FileConfig) -> an
         key_destroy_grace_days: env_parse("KEY_DESTROY_GRACE_DAYS")?
             .or(file.key_destroy_grace_days)
             .unwrap_or(30),
+    })
+}
+
+/// The listener's cap and timeouts: `SEALPOST_*`, then the file, then defaults.
+fn connection_limits(file: &FileConfig) -> anyhow::Result<ServerLimits> {
+    let defaults = ServerLimits::default();
+    let secs = |name: &str, from_file: Option<u64>, default: Duration| -> anyhow::Result<Duration> {
+        let value = env_parse::<u64>(name)?.or(from_file);
+        match value {
+            Some(0) => bail!("{} must be at least 1 second (SEALPOST_{name})", name.to_lowercase()),
+            Some(secs) => Ok(Duration::from_secs(secs)),
+            None => Ok(default),
+        }
+    };
+    let max_connections = env_parse::<usize>("MAX_CONNECTIONS")?
+        .or(file.max_connections)
+        .unwrap_or(defaults.max_connections);
+    if max_connections == 0 {
+        bail!("max_connections must be at least 1 (SEALPOST_MAX_CONNECTIONS)");
+    }
+    Ok(ServerLimits {
+        max_connections,
+        header_timeout: secs("HEADER_TIMEOUT_SECS", file.header_timeout_secs, defaults.header_timeout)?,
+        idle_timeout: secs("IDLE_TIMEOUT_SECS", file.idle_timeout_secs, defaults.idle_timeout)?,
+        shutdown_timeout: secs(
+            "SHUTDOWN_TIMEOUT_SECS",
+            file.shutdown_timeout_secs,
+            defaults.shutdown_timeout,
+        )?,
     })
 }
 

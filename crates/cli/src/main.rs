@@ -16,10 +16,10 @@
 //! usage errors exit with status 2.
 
 mod config;
+mod limits;
 mod messaging;
 
 use std::io::Read as _;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -147,6 +147,7 @@ enum OperatorCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    limits::private_files();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SEALPOST_LOG")
@@ -419,6 +420,9 @@ async fn serve(
         trust_forwarded_for: config.trust_forwarded_for,
     };
     let app = sealpost_web::router(services, web_config);
+    let mut connections = config.connections;
+    connections.max_connections =
+        limits::connection_budget(limits::raise_open_file_limit(), connections.max_connections);
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
         format!(
             "while binding {}; is another program using that port? Choose another with --listen",
@@ -430,8 +434,7 @@ async fn serve(
         config.listen, config.public_url
     );
     tracing::info!(listen = %config.listen, "serving");
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+    let served = sealpost_web::server::serve(listener, app, connections, shutdown_signal())
         .await
         .context("while serving HTTP");
     let _ = stop.send(true);

@@ -383,6 +383,12 @@ async fn plaintext_never_reaches_disk_or_the_servers_log_even_at_trace_level() -
     let mut stack = vec![dir.path().to_path_buf()];
     let mut scanned = 0;
     while let Some(path) = stack.pop() {
+        if path.starts_with(&data) {
+            // Only Sealpost's own user may read what it keeps.
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path)?.permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{} is open to others (mode {mode:o})", path.display());
+        }
         if path.is_dir() {
             stack.extend(std::fs::read_dir(&path)?.filter_map(|e| e.ok().map(|e| e.path())));
             continue;

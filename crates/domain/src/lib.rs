@@ -10,6 +10,7 @@
 //!   [`messages::BlobStore`], [`messages::Notifier`]).
 //! - [`policy`]: who may do what ([`policy::Actor`], [`policy::AccountScope`]).
 //! - [`services`]: the operations the web portal and the CLI call.
+//! - [`redirect`]: which `next` targets a redirect may follow (this site's paths only).
 //!
 //! Nothing here performs I/O except through a port.
 
@@ -18,6 +19,7 @@ pub mod messages;
 pub mod model;
 pub mod policy;
 pub mod ports;
+pub mod redirect;
 pub mod services;
 pub mod types;
 

@@ -325,13 +325,9 @@ struct LanguageForm {
     back: String,
 }
 
-/// Only same-site paths: never `//host` or an absolute URL (no open redirect).
+/// Only paths of this site, as a browser would resolve them (no open redirect).
 fn safe_back(back: &str) -> &str {
-    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
-        back
-    } else {
-        "/"
-    }
+    sealpost_domain::redirect::same_origin_path(back).unwrap_or("/")
 }
 
 async fn switch_language(
@@ -369,5 +365,6 @@ mod tests {
         assert_eq!(safe_back("//evil.example/x"), "/");
         assert_eq!(safe_back("https://evil.example/"), "/");
         assert_eq!(safe_back("/\\evil.example"), "/");
+        assert_eq!(safe_back("/\t/evil.example"), "/");
     }
 }

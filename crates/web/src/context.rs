@@ -7,7 +7,9 @@
 //! - [`Admin`]: a full session of an operator or account administrator (403 otherwise).
 //! - [`CsrfForm`]: a form body whose `csrf` field matches the visitor's token (403 otherwise).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::header::ACCEPT_LANGUAGE;
@@ -25,9 +27,14 @@ use crate::flash::Flash;
 use crate::views::{Area, Page};
 use crate::{AppState, cookies};
 
-/// The pre-session CSRF token a middleware put into the request for anonymous visitors.
+/// What the pre-session middleware put into the request: a fresh CSRF token for
+/// visitors without one (empty when the `sp_pre` cookie already holds one), and
+/// where to note that the session cookie named no live session.
 #[derive(Debug, Clone)]
-pub struct PreSessionToken(pub String);
+pub struct PreSessionToken {
+    pub token: String,
+    pub session_dead: Arc<AtomicBool>,
+}
 
 /// Anyone making a request.
 #[derive(Debug, Clone)]
@@ -94,7 +101,8 @@ impl FromRequestParts<AppState> for Visitor {
             return Ok(visitor.clone());
         }
         let headers = &parts.headers;
-        let session = match cookies::get(headers, cookies::SESSION) {
+        let secure = state.config.secure_cookies;
+        let session = match cookies::get(headers, cookies::SESSION, secure) {
             Some(raw) if !raw.is_empty() => state
                 .services
                 .resume_session(raw)
@@ -104,15 +112,19 @@ impl FromRequestParts<AppState> for Visitor {
         };
         let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
         let user_locale = session.as_ref().and_then(|(_, u)| u.locale);
-        let locale = negotiate(user_locale, cookies::get(headers, cookies::LANGUAGE), accept);
+        let locale = negotiate(user_locale, cookies::get(headers, cookies::LANGUAGE, secure), accept);
+        let pre = parts.extensions.get::<PreSessionToken>();
         let csrf = match &session {
             Some((s, _)) => s.csrf_token.clone(),
-            None => parts
-                .extensions
-                .get::<PreSessionToken>()
-                .map(|t| t.0.clone())
-                .or_else(|| cookies::get(headers, cookies::PRE_SESSION).map(str::to_owned))
-                .unwrap_or_default(),
+            None => {
+                if let Some(pre) = pre {
+                    pre.session_dead.store(true, Ordering::Relaxed);
+                }
+                pre.map(|t| t.token.clone())
+                    .filter(|t| !t.is_empty())
+                    .or_else(|| cookies::get(headers, cookies::PRE_SESSION, secure).map(str::to_owned))
+                    .unwrap_or_default()
+            }
         };
         let client = client_address(parts, state.config.trust_forwarded_for);
         let visitor = Visitor {
@@ -125,8 +137,8 @@ impl FromRequestParts<AppState> for Visitor {
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".to_owned()),
-            flash: cookies::get(headers, cookies::FLASH).and_then(Flash::decode),
-            has_language_cookie: cookies::get(headers, cookies::LANGUAGE)
+            flash: cookies::get(headers, cookies::FLASH, secure).and_then(Flash::decode),
+            has_language_cookie: cookies::get(headers, cookies::LANGUAGE, secure)
                 .is_some_and(|v| Locale::from_tag(v).is_some()),
         };
         parts.extensions.insert(visitor.clone());
@@ -143,15 +155,21 @@ fn original_uri(parts: &Parts) -> axum::http::Uri {
         .unwrap_or_else(|| parts.uri.clone())
 }
 
+/// The client's address: the connection's peer, or behind a trusted proxy the
+/// rightmost `X-Forwarded-For` entry, the one that proxy appended. Entries to its
+/// left were written by the client and prove nothing.
 fn client_address(parts: &Parts, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for
-        && let Some(first) = parts
+        && let Some(added) = parts
             .headers
-            .get("x-forwarded-for")
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok())
     {
-        return first.trim().to_owned();
+        return added.to_string();
     }
     parts
         .extensions

@@ -18,6 +18,7 @@ pub mod portal;
 pub mod proof;
 pub mod recipient;
 pub mod security;
+pub mod server;
 pub mod views;
 
 use std::sync::Arc;
@@ -64,7 +65,7 @@ pub fn router(services: Services, config: WebConfig) -> Router {
             state.clone(),
             security::pre_session,
         ))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
 }
 

@@ -12,7 +12,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Form, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -35,16 +35,18 @@ use crate::views::{
 };
 use crate::{AppState, cookies, url_encode};
 
-/// Envelopes carry sealed payloads of up to ~10 MiB, base64-encoded.
+/// The most any envelope post may carry, whatever the configuration says.
 const ENVELOPE_POST_LIMIT: usize = 32 * 1024 * 1024;
+/// Room for the other fields and form encoding beside an envelope's payload.
+const ENVELOPE_FORM_OVERHEAD: usize = 64 * 1024;
+/// Envelope posts read at once: each holds its body (and, when opening, the
+/// decoded payload) in memory, so a burst waits instead of adding up.
+static ENVELOPE_READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// The recipient's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/envelope/open",
-            post(open_envelope).layer(DefaultBodyLimit::max(ENVELOPE_POST_LIMIT)),
-        )
+        .route("/envelope/open", post(open_envelope).layer(DefaultBodyLimit::disable()))
         .route("/m/{id}", get(show_message))
         .route(
             "/m/{id}/attachments/{part}",
@@ -74,8 +76,6 @@ fn signed_actor(visitor: &Visitor) -> Option<Actor> {
 #[derive(Deserialize)]
 struct EnvelopeForm {
     #[serde(default)]
-    id: String,
-    #[serde(default)]
     recipient: String,
     #[serde(default)]
     payload: String,
@@ -87,22 +87,99 @@ struct EnvelopeForm {
     lang: String,
 }
 
+/// How many bytes an envelope post may have: the configured envelope size,
+/// base64-encoded, plus the other fields.
+fn envelope_post_limit(state: &AppState) -> usize {
+    state
+        .services
+        .messaging_config()
+        .map(|c| usize::try_from(c.max_envelope_payload).unwrap_or(usize::MAX))
+        .map_or(ENVELOPE_POST_LIMIT, |payload| {
+            (payload / 3 * 4 + 4).saturating_add(ENVELOPE_FORM_OVERHEAD)
+        })
+        .min(ENVELOPE_POST_LIMIT)
+}
+
+/// The whole body if it is at most `limit` bytes, read into one buffer sized from
+/// the announced length (no doubling as it grows).
+async fn read_bounded(body: Body, length: Option<usize>, limit: usize) -> Option<Vec<u8>> {
+    use futures_util::StreamExt as _;
+    if length.is_some_and(|n| n > limit) {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(length.unwrap_or(0));
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.ok()?;
+        if bytes.len() + chunk.len() > limit {
+            return None;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Some(bytes)
+}
+
+/// The decoded value of field `name` in a url-encoded body, decoding nothing else.
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    body.split(|b| *b == b'&')
+        .find(|pair| {
+            pair.strip_prefix(name.as_bytes())
+                .is_some_and(|rest| rest.first() == Some(&b'='))
+        })
+        .and_then(|pair| serde_urlencoded::from_bytes::<Vec<(String, String)>>(pair).ok())
+        .and_then(|mut pairs| pairs.pop())
+        .map(|(_, value)| value)
+}
+
 /// The envelope's "Open Online". Accepted from any origin: it carries only what the
-/// envelope holds (ciphertext) and grants nothing by itself.
+/// envelope holds (ciphertext) and grants nothing by itself. Cheap checks come
+/// first: the body's size, then the message id and whether the message exists;
+/// only then is the payload decoded, and only for a message that needs it.
 async fn open_envelope(
     State(state): State<AppState>,
     visitor: Visitor,
-    Form(form): Form<EnvelopeForm>,
+    headers: axum::http::HeaderMap,
+    body: Body,
 ) -> Result<Response, WebError> {
-    let id = parse_id(&visitor, &form.id)?;
-    let payload = STANDARD.decode(form.payload.trim()).ok().filter(|p| !p.is_empty());
-    if let Some(payload) = payload.as_deref() {
-        let mode = state
-            .services
-            .message_mode(&id)
-            .await
-            .map_err(|e| WebError::from_domain(visitor.locale, e))?;
-        if !mode.stores_payload() {
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let _turn = ENVELOPE_READS.acquire().await.map_err(|_| visitor.not_found())?;
+    let Some(bytes) = read_bounded(body, length, envelope_post_limit(&state)).await else {
+        tracing::warn!(client = %visitor.client, "envelope post refused: larger than any envelope");
+        return Ok(render_status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &NoticePage {
+                page: visitor.page(Area::Portal, visitor.t.get("envelope-damaged-title")),
+                paragraphs: vec![visitor.t.get("envelope-damaged")],
+                form: None,
+                link: None,
+            },
+        ));
+    };
+    let id = parse_id(&visitor, &form_field(&bytes, "id").unwrap_or_default())?;
+    let has_payload = bytes
+        .split(|b| *b == b'&')
+        .any(|pair| pair.strip_prefix(b"payload=").is_some_and(|value| !value.is_empty()));
+    let mode = if has_payload {
+        Some(
+            state
+                .services
+                .message_mode(&id)
+                .await
+                .map_err(|e| WebError::from_domain(visitor.locale, e))?,
+        )
+    } else {
+        None
+    };
+    let form: EnvelopeForm = serde_urlencoded::from_bytes(&bytes).map_err(|_| visitor.not_found())?;
+    drop(bytes);
+    if mode.is_some_and(|m| !m.stores_payload())
+        && let Some(payload) = STANDARD.decode(form.payload.trim()).ok().filter(|p| !p.is_empty())
+    {
+        let payload = payload.as_slice();
+        {
             // Envelope-only messages exist nowhere else: open from the posted payload.
             if let Some(actor) = signed_actor(&visitor) {
                 return show_opened(&state, &visitor, &actor, &id, Some(payload)).await;
@@ -269,10 +346,15 @@ fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>
     }
 }
 
-/// Why a message does not open: 410 with the reason and whom to ask, or, for a
-/// viewer whose mailbox is not proven yet, 403 with the button that mails them
-/// the proof link (back to `next` afterwards).
+/// Why a message does not open: 410 with the reason and whom to ask (400 for an
+/// envelope that does not open: the request brought the fault), or, for a viewer
+/// whose mailbox is not proven yet, 403 with the button that mails them the proof
+/// link (back to `next` afterwards).
 fn unavailable_response(visitor: &Visitor, why: Unavailable, next: &str) -> Response {
+    let status = match why {
+        Unavailable::DamagedEnvelope { .. } => StatusCode::BAD_REQUEST,
+        _ => StatusCode::GONE,
+    };
     let t = &visitor.t;
     let (title, explanation, reason, sender) = match why {
         Unavailable::MailboxUnproven { email } => {
@@ -314,9 +396,12 @@ fn unavailable_response(visitor: &Visitor, why: Unavailable, next: &str) -> Resp
             None,
             sender,
         ),
+        Unavailable::DamagedEnvelope { sender } => {
+            (t.get("envelope-damaged-title"), t.get("envelope-damaged"), None, sender)
+        }
     };
     render_status(
-        StatusCode::GONE,
+        status,
         &UnavailablePage {
             page: visitor.page(Area::Portal, title),
             explanation,

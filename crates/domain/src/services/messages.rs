@@ -261,6 +261,9 @@ pub enum Unavailable {
     /// Addressed to the viewer, who has not proven they read that mailbox (an
     /// administrator created the user): a proof link must be used first.
     MailboxUnproven { email: EmailAddress },
+    /// The envelope posted with the request does not open under this message's key:
+    /// damaged on the way, or the envelope of another message.
+    DamagedEnvelope { sender: EmailAddress },
 }
 
 /// A refusal to open.
@@ -1041,10 +1044,19 @@ impl Services {
                 }
             }
         };
-        let plain = envelope::open(&dek, &context(message.account_id.0, public_id, 0), &sealed).map_err(|e| {
-            tracing::warn!(error = %e, "a message's content failed to open");
-            DomainError::internal(e)
-        })?;
+        let plain = match envelope::open(&dek, &context(message.account_id.0, public_id, 0), &sealed) {
+            Ok(plain) => plain,
+            Err(e) if !message.mode.stores_payload() => {
+                tracing::warn!(error = %e, "a posted envelope did not open: damaged, or another message's");
+                return Err(OpenFailure::Unavailable(Unavailable::DamagedEnvelope {
+                    sender: message.sender_email.clone(),
+                }));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a message's content failed to open");
+                return Err(DomainError::internal(e).into());
+            }
+        };
         let content = Content::decode(&plain)
             .ok_or_else(|| DomainError::internal(std::io::Error::other("content part unreadable")))?;
         let sender = self.store.user_by_id(message.sender_id).await?;
@@ -1126,7 +1138,12 @@ impl Services {
                 .find(|(p, _)| *p == part)
                 .map(|(_, b)| b)
                 .ok_or(DomainError::NotFound)?;
-            let plain = envelope::open(&dek, &ctx, &sealed).map_err(DomainError::internal)?;
+            let plain = envelope::open(&dek, &ctx, &sealed).map_err(|e| {
+                tracing::warn!(error = %e, part, "a posted envelope's attachment did not open");
+                OpenFailure::Unavailable(Unavailable::DamagedEnvelope {
+                    sender: opened.message.sender_email.clone(),
+                })
+            })?;
             return Ok(AttachmentDownload {
                 meta,
                 source: Source::Plain(Some(plain)),
@@ -1344,14 +1361,8 @@ impl Services {
     }
 }
 
-/// Only same-site paths: never `//host` or an absolute URL.
-pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/portal"
-    }
-}
+/// Where a `next` link may send the browser: see [`crate::redirect`].
+pub use crate::redirect::safe_next;
 
 pub(crate) fn percent_encode(text: &str) -> String {
     text.bytes()

@@ -20,11 +20,15 @@ use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{AttachmentRow, ComposePage, FormError, render, render_status};
 
-/// Text fields are small; only attachments may be large.
+/// Text fields are small; only attachments may be large. A field is read chunk by
+/// chunk and refused as soon as it passes this, never held whole first.
 const MAX_TEXT_FIELD: usize = 2 * 1024 * 1024;
+/// All text fields of one submission together (many small fields add up too).
+const MAX_TEXT_TOTAL: usize = 4 * 1024 * 1024;
 
-/// The compose form accepts the attachment limit plus room for the text fields;
-/// the service itself refuses attachments past its limit with a clear message.
+/// The compose form's body may be as large as attachments (the service refuses
+/// attachments past its limit with a clear message as they stream in); memory
+/// stays bounded because text fields are capped as they are read.
 pub fn body_limit() -> DefaultBodyLimit {
     DefaultBodyLimit::max(1024 * 1024 * 1024)
 }
@@ -181,12 +185,23 @@ pub async fn compose_form(
     Ok(render(&page(&state, &signed, &form, Kept::default(), None).await?))
 }
 
-async fn text(field: Field<'_>) -> Result<String, ()> {
-    let bytes = field.bytes().await.map_err(|_| ())?;
-    if bytes.len() > MAX_TEXT_FIELD {
-        return Err(());
+/// Reads a text field within its limit and what is left of `budget`.
+async fn text(mut field: Field<'_>, budget: &mut usize) -> Result<String, Stop> {
+    let name = field.name().unwrap_or_default().to_owned();
+    let limit = MAX_TEXT_FIELD.min(*budget);
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|_| Stop::Broken)? {
+        if bytes.len() + chunk.len() > limit {
+            let (field, error) = match name.as_str() {
+                "subject" => ("subject", sealpost_domain::ValidationError::SubjectTooLong),
+                _ => ("body", sealpost_domain::ValidationError::BodyTooLong),
+            };
+            return Err(Stop::Refused(DomainError::invalid(field, error)));
+        }
+        bytes.extend_from_slice(&chunk);
     }
-    String::from_utf8(bytes.to_vec()).map_err(|_| ())
+    *budget -= bytes.len();
+    String::from_utf8(bytes).map_err(|_| Stop::Broken)
 }
 
 /// Why a submission stopped.
@@ -210,6 +225,7 @@ pub async fn send(
     let mut draft: Option<Draft> = None;
     // Kept attachments offered back, until the form says which to keep.
     let mut offered: Vec<u32> = Vec::new();
+    let mut budget = MAX_TEXT_TOTAL;
     let outcome: Result<(), Stop> = async {
         while let Some(field) = multipart.next_field().await.map_err(|_| Stop::Broken)? {
             let name = field.name().unwrap_or_default().to_owned();
@@ -217,7 +233,7 @@ pub async fn send(
                 return Err(Stop::Csrf);
             }
             match name.as_str() {
-                "csrf" => form.csrf = text(field).await.map_err(|_| Stop::Csrf)?,
+                "csrf" => form.csrf = text(field, &mut budget).await.map_err(|_| Stop::Csrf)?,
                 "attachments" => {
                     let file_name = field.file_name().unwrap_or_default().to_owned();
                     if file_name.is_empty() {
@@ -233,7 +249,7 @@ pub async fn send(
                     upload(&state, current, field, &file_name).await?;
                 }
                 other => {
-                    let value = text(field).await.map_err(|_| Stop::Broken)?;
+                    let value = text(field, &mut budget).await?;
                     match other {
                         "account" => form.account = value,
                         "reply" => form.reply = value,

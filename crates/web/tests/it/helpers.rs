@@ -59,6 +59,20 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with the messaging settings adjusted by `adjust`.
     pub async fn spawn_with(db: Db, adjust: impl FnOnce(&mut MessagingConfig)) -> anyhow::Result<Option<Self>> {
+        Self::spawn_full(db, adjust, WebConfig::default()).await
+    }
+
+    /// Like [`TestApp::spawn`], with the web front's settings `web` (HTTPS cookies,
+    /// a trusted proxy).
+    pub async fn spawn_web(db: Db, web: WebConfig) -> anyhow::Result<Option<Self>> {
+        Self::spawn_full(db, |_| {}, web).await
+    }
+
+    async fn spawn_full(
+        db: Db,
+        adjust: impl FnOnce(&mut MessagingConfig),
+        web: WebConfig,
+    ) -> anyhow::Result<Option<Self>> {
         let dir = tempfile::tempdir()?;
         let (url, postgres_database) = match db {
             Db::Sqlite => (
@@ -118,7 +132,7 @@ impl TestApp {
             sealpost_i18n::in_every_language("group-account-administrators"),
         )
         .with_messaging(messaging);
-        let app = sealpost_web::router(services.clone(), WebConfig::default());
+        let app = sealpost_web::router(services.clone(), web);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
         });
@@ -406,6 +420,20 @@ impl Client {
                 .await?,
         )
         .await
+    }
+
+    /// POST a form to `path` with extra request headers (no token added).
+    pub async fn post_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<Answer> {
+        let mut request = self.http.post(format!("{}{path}", self.base)).form(fields);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::answer(request.send().await?).await
     }
 
     /// POST a form to `path` exactly as given (no token added).

@@ -1,7 +1,8 @@
 //! Hostile and malformed input on every form and every path with an id in it:
 //! whatever is sent, the answer is never a server error, and the service keeps
-//! answering. The forms are read off the pages themselves, so a new form or field
-//! is covered without touching this file.
+//! answering, and no markup sent comes back unescaped. The forms are read off the
+//! pages themselves, so a new form or field is covered without touching this file.
+//! Oversized bodies are refused without the server's memory growing with them.
 
 use anyhow::{Context as _, ensure};
 
@@ -99,6 +100,11 @@ fn percent_encoded(text: &str) -> String {
 fn survived(answer: &Answer, what: &str, failures: &mut Vec<String>) {
     if answer.status >= 500 {
         failures.push(format!("{what} answered {}", answer.status));
+    }
+    for markup in ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"] {
+        if answer.body.contains(markup) {
+            failures.push(format!("{what} showed {markup:?} unescaped"));
+        }
     }
 }
 
@@ -269,6 +275,175 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
     ensure!(
         still.status == 200 && still.shows("Acme Corp"),
         "the service still serves Alice"
+    );
+    Ok(())
+}
+
+/// The test process's peak resident memory (VmHWM), in MiB. The server runs in
+/// this process, and the oversized bodies below are streamed from small buffers,
+/// so what the peak gains is what the server kept.
+fn peak_memory_mib() -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("VmHWM")?;
+    Ok(kib / 1024)
+}
+
+/// Posts `head` then `filler` repeated `size` bytes then `tail` as one request body
+/// over a raw connection (never holding the body in memory); returns the status.
+async fn post_streamed(
+    base: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    (head, filler, size, tail): (&str, u8, usize, &str),
+) -> anyhow::Result<u16> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let address = base.trim_start_matches("http://");
+    let stream = tokio::net::TcpStream::connect(address).await?;
+    let (mut reader, mut writer) = stream.into_split();
+    let length = head.len() + size + tail.len();
+    let mut request = format!("POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {length}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("Connection: close\r\n\r\n");
+    request.push_str(head);
+    let tail = tail.to_owned();
+    let sender = tokio::spawn(async move {
+        writer.write_all(request.as_bytes()).await?;
+        let chunk = vec![filler; 1 << 20];
+        let mut left = size;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            writer.write_all(&chunk[..n]).await?;
+            left -= n;
+        }
+        writer.write_all(tail.as_bytes()).await?;
+        // Closing the sending side would end the connection before the answer.
+        std::future::pending::<()>().await;
+        anyhow::Ok(())
+    });
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = reader.read(&mut buffer).await?;
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buffer[..n]);
+    }
+    sender.abort();
+    let line = String::from_utf8_lossy(&answer);
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("no status line in {:?}", line.chars().take(80).collect::<String>()))
+}
+
+/// The `Set-Cookie` name=value pairs of a response, as one `Cookie` header.
+fn cookie_header(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .filter(|pair| !pair.ends_with('='))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[tokio::test]
+async fn oversized_fields_and_envelopes_are_refused_in_bounded_memory() -> anyhow::Result<()> {
+    let Some(app) = TestApp::spawn(crate::helpers::Db::Sqlite).await? else {
+        return Ok(());
+    };
+    app.add_user("alice@example.com", false).await?;
+    app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let page = http.get(format!("{}/portal/login", app.base)).send().await?;
+    let pre = cookie_header(&page);
+    let token = crate::helpers::hidden_field(&page.text().await?, "csrf").context("csrf")?;
+    let login = http
+        .post(format!("{}/portal/login", app.base))
+        .header("cookie", &pre)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", "alice@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await?;
+    ensure!(login.status().as_u16() == 303);
+    let session = cookie_header(&login);
+    let compose = http
+        .get(format!("{}/portal/compose", app.base))
+        .header("cookie", &session)
+        .send()
+        .await?;
+    let csrf = crate::helpers::hidden_field(&compose.text().await?, "csrf").context("csrf")?;
+
+    let before = peak_memory_mib()?;
+    // A 200 MiB "message body" field.
+    let boundary = "sealpostboundary";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\nbob@example.com\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\n"
+    );
+    let tail = format!("\r\n--{boundary}--\r\n");
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let field = 200 << 20;
+    let status = post_streamed(
+        &app.base,
+        "/portal/compose",
+        &[("cookie", &session), ("content-type", &content_type)],
+        (&head, b'x', field, &tail),
+    )
+    .await;
+    let after_compose = peak_memory_mib()?;
+    eprintln!("peak memory (VmHWM): {before} MiB at start, {after_compose} MiB after a 200 MiB compose field");
+    let status = status?;
+    ensure!((400..500).contains(&status), "a 200 MiB field answered {status}");
+
+    // Eight anonymous envelope posts at once, for a message that does not exist,
+    // each carrying 12 MiB of well-formed base64.
+    let mut posts = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let base = app.base.clone();
+        posts.spawn(async move {
+            post_streamed(
+                &base,
+                "/envelope/open",
+                &[("content-type", "application/x-www-form-urlencoded")],
+                ("id=0123456789abcdef0123456789abcdef&payload=", b'A', 12 << 20, ""),
+            )
+            .await
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = posts.join_next().await {
+        statuses.push(status?);
+    }
+    let after_envelopes = peak_memory_mib()?;
+    eprintln!("peak memory (VmHWM): {after_envelopes} MiB after 8 × 12 MiB envelope posts");
+    for status in statuses {
+        let status = status?;
+        ensure!((400..500).contains(&status), "an envelope post answered {status}");
+    }
+    ensure!(
+        after_compose.saturating_sub(before) < 64,
+        "a 200 MiB field raised the peak by {} MiB",
+        after_compose - before
+    );
+    ensure!(
+        after_envelopes.saturating_sub(after_compose) < 100,
+        "8 envelope posts raised the peak by {} MiB",
+        after_envelopes - after_compose
     );
     Ok(())
 }

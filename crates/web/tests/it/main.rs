@@ -31,6 +31,7 @@ mod browser_messages;
 mod helpers;
 mod hostile;
 mod messages;
+mod net;
 mod procedure;
 mod webdriver;
 mod who_reads;
