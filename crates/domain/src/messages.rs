@@ -216,6 +216,9 @@ pub struct Recipient {
     pub kind: RecipientKind,
     pub opened_at: Option<Timestamp>,
     pub notified_at: Option<Timestamp>,
+    /// Why the notification could not be delivered, when the outbox gave up on it:
+    /// the relay's reply as it wrote it (what the sender's bounce quotes).
+    pub delivery_error: Option<String>,
 }
 
 /// What a new message row is made of.
@@ -463,6 +466,10 @@ pub trait MessageStore: Send + Sync {
     async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64>;
     /// Rows not yet delivered or given up (pending or sending).
     async fn outbox_pending(&self) -> StoreResult<i64>;
+    /// Makes every pending row whose next attempt is later than `now` due at `now`
+    /// (the relay is back, or the operator asked for everything to go); returns how
+    /// many were waiting.
+    async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64>;
 
     // --- registration and one-time tokens ---------------------------------------------
     /// Creates a pending user, or refreshes a pending user's names, language and

@@ -684,6 +684,10 @@ impl MessageStore for SqlStore {
         outbox::outbox_pending(self).await
     }
 
+    async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64> {
+        outbox::outbox_bring_forward(self, now).await
+    }
+
     async fn upsert_pending_user(&self, user: NewUser) -> StoreResult<User> {
         tokens::upsert_pending_user(self, user).await
     }
