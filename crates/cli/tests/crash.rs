@@ -672,7 +672,11 @@ async fn a_relay_that_never_answers_neither_keeps_the_server_from_stopping_nor_h
         ],
         Some(&format!("{PASSWORD}\n")),
     )?;
-    sealpost(&data, &["account", "create", "--name", "Hung Corp", "--admin", SENDER], None)?;
+    sealpost(
+        &data,
+        &["account", "create", "--name", "Hung Corp", "--admin", SENDER],
+        None,
+    )?;
     let relay = SilentRelay::start()?;
 
     // A message goes out while the relay hangs; a timeout longer than the test keeps
@@ -728,13 +732,19 @@ async fn a_relay_that_never_answers_neither_keeps_the_server_from_stopping_nor_h
 
     // The relay works again (a real one now). A plain flush leaves the retry for
     // its time; `--all` sends it at once.
-    let Some(sink) = Sink::start(dir.path())? else { return Ok(()) };
+    let Some(sink) = Sink::start(dir.path())? else {
+        return Ok(());
+    };
     let back = Instant::now();
     let (printed, _) = flush(&data, sink.port, &[], &[])?;
-    ensure!(printed.starts_with("0 queued email(s) attempted"), "the flush said: {printed}");
+    ensure!(
+        printed.starts_with("0 queued email(s) attempted"),
+        "the flush said: {printed}"
+    );
     let (printed, _) = flush(&data, sink.port, &["--all"], &[])?;
     ensure!(
-        printed.contains("1 waiting email(s) made due now") && printed.contains("1 queued email(s) attempted; 0 still waiting"),
+        printed.contains("1 waiting email(s) made due now")
+            && printed.contains("1 queued email(s) attempted; 0 still waiting"),
         "the flush said: {printed}"
     );
     let expected = BTreeSet::from(["bob@hung.example".to_owned()]);

@@ -37,9 +37,9 @@ pub const SOURCES: [(Locale, &str, &str); 12] = [
     (Locale::En, "messages", include_str!("../locales/en/messages.ftl")),
     (Locale::De, "messages", include_str!("../locales/de/messages.ftl")),
     (Locale::Fr, "messages", include_str!("../locales/fr/messages.ftl")),
-    (Locale::En, "mail-delivery", include_str!("../locales/en/mail-delivery.ftl")),
-    (Locale::De, "mail-delivery", include_str!("../locales/de/mail-delivery.ftl")),
-    (Locale::Fr, "mail-delivery", include_str!("../locales/fr/mail-delivery.ftl")),
+    (Locale::En, "delivery", include_str!("../locales/en/delivery.ftl")),
+    (Locale::De, "delivery", include_str!("../locales/de/delivery.ftl")),
+    (Locale::Fr, "delivery", include_str!("../locales/fr/delivery.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

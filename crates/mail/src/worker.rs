@@ -426,10 +426,7 @@ impl Inner {
         match self.store.outbox_bring_forward(now).await {
             Ok(0) => {}
             Ok(waiting) => {
-                tracing::info!(
-                    waiting,
-                    "the relay accepts mail again; every waiting email is due now"
-                );
+                tracing::info!(waiting, "the relay accepts mail again; every waiting email is due now");
                 self.wake.notify_waiters();
             }
             Err(error) => tracing::warn!(

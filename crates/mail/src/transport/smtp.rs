@@ -377,10 +377,18 @@ impl Transport for SmtpRelay {
         if !raw.is_ascii() && conn.server_info().supports_feature(Extension::EightBitMime) {
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
-        self.step("to MAIL FROM", self.timeout, conn.command(Mail::new(reverse_path, options)))
-            .await?;
-        self.step("to RCPT TO", self.timeout, conn.command(Rcpt::new(recipient, Vec::new())))
-            .await?;
+        self.step(
+            "to MAIL FROM",
+            self.timeout,
+            conn.command(Mail::new(reverse_path, options)),
+        )
+        .await?;
+        self.step(
+            "to RCPT TO",
+            self.timeout,
+            conn.command(Rcpt::new(recipient, Vec::new())),
+        )
+        .await?;
         self.step("to DATA", self.timeout, conn.command(Data)).await?;
         self.step(
             "after the message was sent",

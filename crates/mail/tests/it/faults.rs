@@ -149,7 +149,10 @@ impl Logs {
 
 impl std::io::Write for Logs {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(buf);
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -178,7 +181,10 @@ async fn a_quiet_relay_fails_the_attempt_and_it_is_retried_and_logged(fault: Fau
     drop(guard);
 
     assert_eq!(attempted, 1);
-    ensure!(relay.accepted.load(Ordering::SeqCst) >= 1, "the relay was never reached");
+    ensure!(
+        relay.accepted.load(Ordering::SeqCst) >= 1,
+        "the relay was never reached"
+    );
     let row = s.store.row(id)?;
     assert_eq!((row.status, row.attempts), (Status::Pending, 1), "{row:?}");
     assert_eq!(row.next_attempt_at, s.at(60), "retried like any temporary failure");
@@ -326,7 +332,9 @@ async fn when_the_relay_answers_again_the_waiting_mail_follows_the_first_deliver
     let waiting = outage(&s, 5).await?;
 
     // The relay answers again; a new message is sent an hour later.
-    let Some(sink) = SmtpSink::start_on(Some(port))? else { return Ok(()) };
+    let Some(sink) = SmtpSink::start_on(Some(port))? else {
+        return Ok(());
+    };
     let back = Instant::now();
     s.clock.advance_seconds(60 * 60);
     let fresh = s.queue_notification("fresh@client.example", None)?;
@@ -367,7 +375,9 @@ async fn after_a_restart_the_first_retry_that_succeeds_brings_the_waiting_mail_a
 
     // The service restarts (a new worker knows nothing of the outage); the relay
     // answers again; a minute later the early retry is due, and only it.
-    let Some(sink) = SmtpSink::start_on(Some(port))? else { return Ok(()) };
+    let Some(sink) = SmtpSink::start_on(Some(port))? else {
+        return Ok(());
+    };
     let restarted = sealpost_mail::OutboxWorker::new(
         s.store.clone(),
         relay()?,
@@ -396,7 +406,9 @@ async fn flush_all_sends_every_waiting_row_now() -> Result<()> {
     config.timeout = Duration::from_secs(10);
     let s = setup(Arc::new(SmtpRelay::new(config)?))?;
     let waiting = outage(&s, 3).await?;
-    let Some(sink) = SmtpSink::start_on(Some(port))? else { return Ok(()) };
+    let Some(sink) = SmtpSink::start_on(Some(port))? else {
+        return Ok(());
+    };
 
     assert_eq!(flush(&s).await?, 0, "nothing is due by itself");
     assert_eq!(s.worker.bring_forward().await?, 3);

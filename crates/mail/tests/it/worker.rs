@@ -278,7 +278,8 @@ async fn a_crash_after_sending_resends_the_same_bytes_once_the_lease_runs_out() 
     assert!(s.worker.run_once().await.is_err(), "the lost outcome is reported");
     assert_eq!(s.store.row(id)?.status, Status::Sending);
     assert_eq!(s.worker.run_once().await?, 0, "the lease keeps others off the row");
-    s.clock.advance_seconds(sealpost_mail::worker::LEASE.as_secs().try_into()?);
+    s.clock
+        .advance_seconds(sealpost_mail::worker::LEASE.as_secs().try_into()?);
     assert_eq!(s.worker.run_once().await?, 1);
     assert_eq!(s.store.row(id)?.status, Status::Sent);
 

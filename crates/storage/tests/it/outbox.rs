@@ -464,7 +464,10 @@ async fn enqueueing_nothing_is_harmless(store: SqlStore) {
 async fn bringing_forward_makes_waiting_rows_due_now_and_leaves_the_others_alone(store: SqlStore) {
     queue(&store, 4).await;
     let now = T0.plus_seconds(10);
-    let claimed = store.claim_outbox(now, now.plus_seconds(60), 10).await.expect("claimed");
+    let claimed = store
+        .claim_outbox(now, now.plus_seconds(60), 10)
+        .await
+        .expect("claimed");
     let ids: Vec<i64> = claimed.iter().map(|i| i.id).collect();
     // Two wait for hours, one is being sent, one was delivered.
     store

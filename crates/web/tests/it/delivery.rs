@@ -31,11 +31,7 @@ async fn a_bounced_recipient_shows_the_failure_and_its_reason_on_the_senders_pag
     ensure!(sent.status == 303, "compose refused: {}", sent.text());
     let tracking = sent.location.clone().context("no location")?;
 
-    assert_eq!(
-        app.deliver().await?,
-        3,
-        "two notifications, and the bounce to Alice"
-    );
+    assert_eq!(app.deliver().await?, 3, "two notifications, and the bounce to Alice");
 
     let page = alice.get(&tracking).await?;
     assert_eq!(page.status, 200);
@@ -60,11 +56,7 @@ async fn a_bounced_recipient_shows_the_failure_and_its_reason_on_the_senders_pag
     );
     for (language, frame) in [("de", "Zustellung fehlgeschlagen: "), ("fr", "Échec de la remise : ")] {
         let page = alice.get_in(&tracking, language).await?;
-        ensure!(
-            page.shows(&format!("{frame}{REASON}")),
-            "{language}: {}",
-            page.text()
-        );
+        ensure!(page.shows(&format!("{frame}{REASON}")), "{language}: {}", page.text());
     }
 
     let list = alice.get(&format!("/admin/accounts/{}/messages", acme.number)).await?;
