@@ -74,6 +74,12 @@ impl Sink {
     /// Starts the sink on a free port; `None` when aiosmtpd is missing and
     /// `SEALPOST_SKIP_SMTP=1` allows skipping.
     fn start(dir: &Path) -> Result<Option<Self>> {
+        Self::start_on(dir, None)
+    }
+
+    /// As [`Sink::start`], on `port` when given (a relay that comes back where it
+    /// was).
+    fn start_on(dir: &Path, port: Option<u16>) -> Result<Option<Self>> {
         let probe = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .stdout(Stdio::null())
@@ -95,7 +101,10 @@ impl Sink {
         let mut last_error = String::new();
         // A port can be taken between probing and binding; try a few.
         for _ in 0..5 {
-            let port = free_port()?;
+            let port = match port {
+                Some(port) => port,
+                None => free_port()?,
+            };
             let log = dir.join(format!("sink-{port}.log"));
             let mut child = Command::new("python3")
                 .arg(&script)
@@ -755,6 +764,82 @@ async fn a_relay_that_never_answers_neither_keeps_the_server_from_stopping_nor_h
         "hung relay: SIGTERM with a delivery hanging stopped the server in {stop_time:.2?}; `sealpost outbox flush` \
          against the silent relay (timeout 1 s) returned in {flush_time:.2?}; once the relay answered again, \
          `sealpost outbox flush --all` had the waiting notification delivered {delivered:.2?} later"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn when_the_relay_answers_again_the_waiting_mail_follows_the_next_delivery() -> Result<()> {
+    const WAITING: usize = 5;
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    sealpost(
+        &data,
+        &[
+            "user",
+            "add",
+            "--email",
+            SENDER,
+            "--first-name",
+            "Outage",
+            "--last-name",
+            "Sender",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    )?;
+    sealpost(
+        &data,
+        &["account", "create", "--name", "Outage Corp", "--admin", SENDER],
+        None,
+    )?;
+
+    // The relay is down: nothing listens on its port. Every notification fails
+    // once and waits for its retry a minute later.
+    let relay_port = free_port()?;
+    let server = Server::start(&data, relay_port, 1).await?;
+    let client = log_in(&server.base, SENDER).await?;
+    let mut expected = BTreeSet::new();
+    for n in 0..WAITING {
+        let to = format!("waiting{n}@outage.example");
+        compose(&client, &server.base, &to, "", n).await?;
+        expected.insert(to);
+    }
+    let started = Instant::now();
+    loop {
+        let mut db = open_db(&data).await?;
+        let failed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 1 AND last_error IS NOT NULL",
+        )
+        .fetch_one(&mut db)
+        .await?;
+        db.close().await?;
+        if usize::try_from(failed)? == WAITING {
+            break;
+        }
+        ensure!(
+            started.elapsed() < PHASE_LIMIT,
+            "the notifications did not fail against the closed port:\n{}",
+            server.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The relay answers again, and the next message is sent: everything that
+    // waited follows it, long before the minute of its retry is over.
+    let Some(sink) = Sink::start_on(dir.path(), Some(relay_port))? else {
+        return Ok(());
+    };
+    let back = Instant::now();
+    compose(&client, &server.base, "fresh@outage.example", "", WAITING).await?;
+    expected.insert("fresh@outage.example".to_owned());
+    wait_for(&sink, &expected, "after the relay came back").await?;
+    let all_delivered = back.elapsed();
+    wait_until_all_sent(&data).await?;
+    server.kill()?;
+    eprintln!(
+        "relay back: {WAITING} notifications waiting for their retry and 1 new one were all delivered \
+         {all_delivered:.2?} after the relay answered again (their retry was due up to a minute later)"
     );
     Ok(())
 }

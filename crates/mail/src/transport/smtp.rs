@@ -240,13 +240,6 @@ impl SmtpRelay {
         &self.endpoint
     }
 
-    /// The longest a whole delivery of `len` bytes can take when every step uses
-    /// its full deadline: what the worker's own bound must leave room for.
-    pub fn longest_delivery(&self, len: usize) -> Duration {
-        // Connect, STARTTLS, login, MAIL, RCPT, DATA, the message, QUIT.
-        self.timeout * 7 + transfer_time(len) + QUIT_LIMIT
-    }
-
     /// Runs one step of the session under its deadline.
     async fn step<T>(
         &self,
