@@ -310,8 +310,10 @@ impl Inner {
                 return;
             }
             match self.deliver_next().await {
-                Ok(Next::Delivered | Next::Unrecorded(_)) => continue,
-                Ok(Next::Idle) => {}
+                Ok(Next::Delivered) => continue,
+                // The store took the claim but not the outcome (a full disk, say):
+                // pause before claiming more mail that would be sent again too.
+                Ok(Next::Idle | Next::Unrecorded(_)) => {}
                 Err(error) => {
                     tracing::error!(error = %error, detail = ?error, "outbox worker could not use the store; trying again shortly");
                 }
