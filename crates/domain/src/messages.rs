@@ -460,7 +460,10 @@ pub trait MessageStore: Send + Sync {
     /// Schedules another attempt.
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()>;
     /// Gives up on a row, queueing `bounce` (to the sender) in the same transaction.
-    async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()>;
+    /// `error` is for the operator (the row's last error); `reason`, the relay's
+    /// reply as it wrote it, is what the sender is shown for a notification.
+    async fn outbox_failed(&self, id: i64, error: &str, reason: &str, bounce: Option<NewOutboxItem>)
+    -> StoreResult<()>;
     /// Hands every leased row back to the queue, due now. Only for a single-process
     /// deployment (SQLite) at start, when no other worker can be holding a lease.
     async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64>;

@@ -481,7 +481,7 @@ impl Inner {
             error,
             "mail could not be delivered; giving up"
         );
-        self.store.outbox_failed(item.id, error, bounce).await
+        self.store.outbox_failed(item.id, error, reason, bounce).await
     }
 }
 

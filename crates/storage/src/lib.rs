@@ -676,8 +676,14 @@ impl MessageStore for SqlStore {
         outbox::outbox_retry(self, id, next_attempt_at, error).await
     }
 
-    async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()> {
-        outbox::outbox_failed(self, id, error, bounce).await
+    async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        reason: &str,
+        bounce: Option<NewOutboxItem>,
+    ) -> StoreResult<()> {
+        outbox::outbox_failed(self, id, error, reason, bounce).await
     }
 
     async fn outbox_pending(&self) -> StoreResult<i64> {

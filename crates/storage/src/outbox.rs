@@ -207,14 +207,15 @@ pub(crate) async fn outbox_retry(
     tx.commit().await.map_err(db_error)
 }
 
-/// Gives up on a row being sent and queues `bounce` in the same transaction. A
-/// notification's failure is also noted on its recipient, so the sender's tracking
-/// page says why. As with [`outbox_retry`], a row no longer `sending` is left alone
+/// Gives up on a row being sent (`error` becomes its last error) and queues
+/// `bounce` in the same transaction. A notification's `reason` (the relay's reply)
+/// is also noted on its recipient, so the sender's tracking page says why. As with [`outbox_retry`], a row no longer `sending` is left alone
 /// (and no bounce queued); `NotFound` for an unknown id.
 pub(crate) async fn outbox_failed(
     store: &SqlStore,
     id: i64,
     error: &str,
+    reason: &str,
     bounce: Option<NewOutboxItem>,
 ) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
@@ -237,7 +238,7 @@ pub(crate) async fn outbox_failed(
         sqlx::query("UPDATE message_recipients SET delivery_error = $3 WHERE message_id = $1 AND email = $2")
             .bind(message)
             .bind(to)
-            .bind(error)
+            .bind(reason)
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;

@@ -468,7 +468,13 @@ impl MessageStore for FakeStore {
         })
     }
 
-    async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()> {
+    async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        _reason: &str,
+        bounce: Option<NewOutboxItem>,
+    ) -> StoreResult<()> {
         self.update(id, |row| {
             row.status = Status::Failed;
             row.lease_until = None;

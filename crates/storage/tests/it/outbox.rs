@@ -275,7 +275,12 @@ async fn failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it(stor
     let mut bounce = mail(MailKind::Bounce, "alice@example.com", Some(stored.id));
     bounce.created_at = T0.plus_seconds(5);
     store
-        .outbox_failed(claimed[0].id, "550 5.1.1 no such user", Some(bounce))
+        .outbox_failed(
+            claimed[0].id,
+            "550 5.1.1 no such user",
+            "550 5.1.1 no such user",
+            Some(bounce),
+        )
         .await
         .expect("given up");
 
@@ -314,7 +319,7 @@ async fn failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it(stor
             .expect("claimed")
     };
     store
-        .outbox_failed(without_bounce[0].id, "550 rejected", None)
+        .outbox_failed(without_bounce[0].id, "550 rejected", "550 rejected", None)
         .await
         .expect("given up");
     assert_eq!(
@@ -326,7 +331,12 @@ async fn failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it(stor
 
 async fn failing_an_unknown_row_queues_no_bounce(store: SqlStore) {
     let result = store
-        .outbox_failed(9999, "550", Some(mail(MailKind::Bounce, "alice@example.com", None)))
+        .outbox_failed(
+            9999,
+            "550",
+            "550",
+            Some(mail(MailKind::Bounce, "alice@example.com", None)),
+        )
         .await;
     assert!(matches!(result, Err(DomainError::NotFound)), "{result:?}");
     assert_eq!(store.outbox_pending().await.expect("counted"), 0);
@@ -354,6 +364,7 @@ async fn late_report_from_a_worker_whose_lease_ran_out_does_not_resend_delivered
     store
         .outbox_failed(
             slow[0].id,
+            "554 late",
             "554 late",
             Some(mail(MailKind::Bounce, "alice@example.com", None)),
         )
@@ -448,7 +459,10 @@ async fn pending_count_covers_pending_and_sending_rows_only(store: SqlStore) {
         "sending still counts"
     );
     store.outbox_sent(claimed[0].id, now).await.expect("sent");
-    store.outbox_failed(claimed[1].id, "550", None).await.expect("failed");
+    store
+        .outbox_failed(claimed[1].id, "550", "550", None)
+        .await
+        .expect("failed");
     store
         .outbox_retry(claimed[2].id, now.plus_seconds(60), "451")
         .await
@@ -528,9 +542,19 @@ async fn a_failed_notification_tells_its_recipient_row_why_and_the_others_stay_c
     };
     let reason = "550 5.1.1 <nobody@example.org>: Recipient address rejected: no such user";
     store
-        .outbox_failed(to("nobody@example.org"), reason, None)
+        .outbox_failed(to("nobody@example.org"), &format!("gave up: {reason}"), reason, None)
         .await
         .expect("given up");
+    let error: Option<String> =
+        sqlx::query_scalar("SELECT last_error FROM outbox WHERE to_email = 'nobody@example.org'")
+            .fetch_one(store.pool())
+            .await
+            .expect("read");
+    assert_eq!(
+        error,
+        Some(format!("gave up: {reason}")),
+        "the operator's detail stays on the row"
+    );
     store.outbox_sent(to("carol@example.net"), T0).await.expect("sent");
 
     let recipients = store.recipients(stored.id).await.expect("recipients");
