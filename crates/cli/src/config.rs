@@ -59,6 +59,7 @@ struct FileConfig {
     smtp_username: Option<String>,
     smtp_password: Option<String>,
     smtp_timeout_secs: Option<u64>,
+    mail_workers: Option<usize>,
     blob_dir: Option<PathBuf>,
     max_attachment_mb: Option<u64>,
     max_envelope_mb: Option<u64>,
@@ -86,6 +87,7 @@ const KNOWN_KEYS: &[&str] = &[
     "smtp_username",
     "smtp_password",
     "smtp_timeout_secs",
+    "mail_workers",
     "blob_dir",
     "max_attachment_mb",
     "max_envelope_mb",
@@ -120,6 +122,8 @@ pub struct MessagingSettings {
     pub master_key_file: PathBuf,
     pub mail_from: String,
     pub transport: MailTransportConfig,
+    /// How many deliveries run side by side (one hung relay conversation holds one).
+    pub mail_workers: usize,
     pub blob_dir: PathBuf,
     pub max_attachment_bytes: u64,
     pub max_envelope_bytes: u64,
@@ -297,6 +301,11 @@ fn messaging_settings(data_dir: &Path, public_url: &str, file: FileConfig) -> an
             .or(file.mail_from)
             .unwrap_or_else(|| default_mail_from(public_url)),
         transport,
+        mail_workers: match env_parse::<usize>("MAIL_WORKERS")?.or(file.mail_workers) {
+            Some(0) => bail!("mail_workers must be at least 1; set it in sealpost.toml or SEALPOST_MAIL_WORKERS"),
+            Some(n) => n,
+            None => sealpost_mail::worker::DEFAULT_LANES,
+        },
         blob_dir: env("BLOB_DIR")
             .map(PathBuf::from)
             .or(file.blob_dir)

@@ -6,7 +6,7 @@
 //! sealpost user add --email E --first-name F --last-name L [--password-stdin] [--force-password-change]
 //! sealpost account create --name N [--admin EMAIL] [--language en|de|fr]
 //! sealpost operator grant EMAIL
-//! sealpost outbox flush               deliver every queued email now
+//! sealpost outbox flush [--all]       deliver queued email that is due (--all: every waiting one) now
 //! sealpost messages shred-expired     destroy the keys of long-expired messages
 //! sealpost keys rotate --account N    new account key version; re-wrap message keys
 //! ```
@@ -89,7 +89,12 @@ enum KeysCommand {
 #[derive(Debug, Subcommand)]
 enum OutboxCommand {
     /// Deliver every queued email that is due, then exit.
-    Flush,
+    Flush {
+        /// Also what waits for a later retry: send everything now (as `postqueue -f`),
+        /// for example once the relay works again.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,8 +197,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let result = match cli.command {
         Command::Serve => serve(&config, services, worker, store.clone()).await,
-        Command::Outbox(OutboxCommand::Flush) => {
+        Command::Outbox(OutboxCommand::Flush { all }) => {
             let worker = worker.context("the outbox worker is not configured")?;
+            if all {
+                let waiting = worker.bring_forward().await.map_err(explain)?;
+                println!("{waiting} waiting email(s) made due now.");
+            }
             let mut total = 0;
             loop {
                 let sent = worker.run_once().await.map_err(explain)?;

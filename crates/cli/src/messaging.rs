@@ -138,7 +138,8 @@ pub fn build(
         clock,
         notifier.clone(),
         &settings.mail_from,
-    )?;
+    )?
+    .with_lanes(settings.mail_workers);
     let blobs = ObjectBlobStore::local(&settings.blob_dir)
         .with_context(|| format!("while opening the blob folder {}", settings.blob_dir.display()))?;
     let messaging = Messaging {

@@ -8,9 +8,14 @@
 //! folder; every recipient then receives their notification, a repeated one
 //! carrying the same `Message-ID`.
 //!
-//! The killed worker held at most one row (`sending`, leased): on SQLite, which
-//! serves one process, the restarted server hands leftover leases back at start,
-//! so every notification, the held one included, leaves promptly after the restart.
+//! The killed worker held at most one row per delivery lane (`sending`, leased): on
+//! SQLite, which serves one process, the restarted server hands leftover leases back
+//! at start, so every notification, the held ones included, leaves promptly after
+//! the restart.
+//!
+//! A second story: the relay accepts connections and never answers. SIGTERM still
+//! stops the server within its bound, `sealpost outbox flush` returns with the mail
+//! waiting, and once the relay works again `sealpost outbox flush --all` sends it.
 //!
 //! Needs python3 with aiosmtpd (`pip install aiosmtpd`); `SEALPOST_SKIP_SMTP=1`
 //! skips it where that is missing.
@@ -69,6 +74,12 @@ impl Sink {
     /// Starts the sink on a free port; `None` when aiosmtpd is missing and
     /// `SEALPOST_SKIP_SMTP=1` allows skipping.
     fn start(dir: &Path) -> Result<Option<Self>> {
+        Self::start_on(dir, None)
+    }
+
+    /// As [`Sink::start`], on `port` when given (a relay that comes back where it
+    /// was).
+    fn start_on(dir: &Path, port: Option<u16>) -> Result<Option<Self>> {
         let probe = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .stdout(Stdio::null())
@@ -90,7 +101,10 @@ impl Sink {
         let mut last_error = String::new();
         // A port can be taken between probing and binding; try a few.
         for _ in 0..5 {
-            let port = free_port()?;
+            let port = match port {
+                Some(port) => port,
+                None => free_port()?,
+            };
             let log = dir.join(format!("sink-{port}.log"));
             let mut child = Command::new("python3")
                 .arg(&script)
@@ -184,6 +198,11 @@ impl Drop for Server {
 impl Server {
     /// Starts `serve` on `data` with mail going to the sink; returns once it answers.
     async fn start(data: &Path, sink_port: u16, run: usize) -> Result<Self> {
+        Self::start_with(data, sink_port, run, &[]).await
+    }
+
+    /// As [`Server::start`], with more `SEALPOST_*` settings.
+    async fn start_with(data: &Path, sink_port: u16, run: usize, settings: &[(&str, &str)]) -> Result<Self> {
         let port = free_port()?;
         let log = data.join(format!("serve-{run}.log"));
         let child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
@@ -194,6 +213,7 @@ impl Server {
             .env("SEALPOST_SMTP_PORT", sink_port.to_string())
             .env("SEALPOST_SMTP_TLS", "none")
             .env("SEALPOST_MAIL_FROM", "Sealpost <sealpost@crash.example>")
+            .envs(settings.iter().copied())
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&log)?)
             .stderr(std::fs::File::options().append(true).open(&log)?)
@@ -228,12 +248,76 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// SIGTERM, as systemd and `docker stop` send it; returns how long the server took
+    /// to exit, or fails after [`PHASE_LIMIT`].
+    fn terminate(&mut self) -> Result<Duration> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        ensure!(status.success(), "kill -TERM failed");
+        let sent = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                ensure!(status.success(), "serve exited with {status}:\n{}", self.log_text());
+                return Ok(sent.elapsed());
+            }
+            ensure!(
+                sent.elapsed() < PHASE_LIMIT,
+                "serve still runs {PHASE_LIMIT:?} after SIGTERM:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// SIGKILL: no shutdown code runs.
     fn kill(mut self) -> Result<()> {
         self.child.kill()?;
         self.child.wait()?;
         Ok(())
     }
+}
+
+/// Runs `sealpost outbox flush` with mail going to `relay_port`, and fails if it
+/// does not return within [`PHASE_LIMIT`]. Returns what it printed and how long it took.
+fn flush(data: &Path, relay_port: u16, extra: &[&str], settings: &[(&str, &str)]) -> Result<(String, Duration)> {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
+        .args(["outbox", "flush"])
+        .args(extra)
+        .env("SEALPOST_DATA_DIR", data)
+        .env("SEALPOST_LOG", "warn")
+        .env("SEALPOST_SMTP_HOST", "127.0.0.1")
+        .env("SEALPOST_SMTP_PORT", relay_port.to_string())
+        .env("SEALPOST_SMTP_TLS", "none")
+        .env("SEALPOST_MAIL_FROM", "Sealpost <sealpost@crash.example>")
+        .envs(settings.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    loop {
+        if child.try_wait()?.is_some() {
+            break;
+        }
+        if started.elapsed() > PHASE_LIMIT {
+            let _ = child.kill();
+            let output = child.wait_with_output()?;
+            bail!(
+                "sealpost outbox flush {extra:?} still runs after {PHASE_LIMIT:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let took = started.elapsed();
+    let output = child.wait_with_output()?;
+    ensure!(
+        output.status.success(),
+        "sealpost outbox flush {extra:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok((String::from_utf8_lossy(&output.stdout).into_owned(), took))
 }
 
 /// Runs an administration command of the binary on `data`.
@@ -481,8 +565,8 @@ async fn every_notification_arrives_after_the_server_is_killed_mid_delivery() ->
         .collect();
 
     ensure!(
-        leased.len() <= 1,
-        "a worker holds at most the row it is sending; {} were leased",
+        leased.len() <= sealpost_mail::worker::DEFAULT_LANES,
+        "a worker holds at most the rows its lanes are sending; {} were leased",
         leased.len()
     );
 
@@ -537,5 +621,225 @@ async fn every_notification_arrives_after_the_server_is_killed_mid_delivery() ->
     if log.contains("ERROR") {
         eprintln!("server log after the restart:\n{log}");
     }
+    Ok(())
+}
+
+/// A relay that accepts connections and never says a word; counts what it accepted.
+struct SilentRelay {
+    port: u16,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl SilentRelay {
+    fn start() -> Result<Self> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = accepted.clone();
+        // Holds every connection open until the test process ends.
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                held.push(stream);
+            }
+        });
+        Ok(Self { port, accepted })
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The single notification row: (status, attempts, last error).
+async fn the_notification(data: &Path) -> Result<(String, i64, Option<String>)> {
+    let mut db = open_db(data).await?;
+    let row = sqlx::query_as("SELECT status, attempts, last_error FROM outbox WHERE kind = 'notification'")
+        .fetch_one(&mut db)
+        .await?;
+    db.close().await?;
+    Ok(row)
+}
+
+#[tokio::test]
+async fn a_relay_that_never_answers_neither_keeps_the_server_from_stopping_nor_hangs_the_flush() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    sealpost(
+        &data,
+        &[
+            "user",
+            "add",
+            "--email",
+            SENDER,
+            "--first-name",
+            "Hung",
+            "--last-name",
+            "Relay",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    )?;
+    sealpost(
+        &data,
+        &["account", "create", "--name", "Hung Corp", "--admin", SENDER],
+        None,
+    )?;
+    let relay = SilentRelay::start()?;
+
+    // A message goes out while the relay hangs; a timeout longer than the test keeps
+    // the delivery in flight when SIGTERM comes.
+    let mut server = Server::start_with(&data, relay.port, 1, &[("SEALPOST_SMTP_TIMEOUT_SECS", "600")]).await?;
+    let client = log_in(&server.base, SENDER).await?;
+    compose(&client, &server.base, "bob@hung.example", "", 0).await?;
+    let started = Instant::now();
+    while relay.accepted() == 0 {
+        ensure!(
+            started.elapsed() < PHASE_LIMIT,
+            "the worker never reached the relay:\n{}",
+            server.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let stop_time = server.terminate()?;
+    let grace = sealpost_mail::worker::DEFAULT_SHUTDOWN_GRACE;
+    ensure!(
+        stop_time < grace + Duration::from_secs(10),
+        "SIGTERM took {stop_time:?} with a delivery hanging (grace {grace:?})"
+    );
+    let log = server.log_text();
+    ensure!(
+        log.contains("deliveries unfinished"),
+        "the log does not say that a delivery was left to its lease:\n{log}"
+    );
+    let (status, attempts, _) = the_notification(&data).await?;
+    ensure!(
+        (status.as_str(), attempts) == ("sending", 1),
+        "{status} after {attempts} attempt(s)"
+    );
+
+    // Its lease runs out (five minutes, taken as past here); a flush against the
+    // still silent relay returns, the mail waiting for its retry.
+    let mut db = open_db(&data).await?;
+    sqlx::query("UPDATE outbox SET lease_until = 0 WHERE status = 'sending'")
+        .execute(&mut db)
+        .await?;
+    db.close().await?;
+    let (printed, flush_time) = flush(&data, relay.port, &[], &[("SEALPOST_SMTP_TIMEOUT_SECS", "1")])?;
+    ensure!(
+        printed.contains("1 queued email(s) attempted; 1 still waiting"),
+        "the flush said: {printed}"
+    );
+    let (status, attempts, error) = the_notification(&data).await?;
+    let error = error.unwrap_or_default();
+    ensure!(
+        status == "pending" && attempts == 2 && error.contains("did not answer within"),
+        "{status} after {attempts} attempt(s): {error}"
+    );
+
+    // The relay works again (a real one now). A plain flush leaves the retry for
+    // its time; `--all` sends it at once.
+    let Some(sink) = Sink::start(dir.path())? else {
+        return Ok(());
+    };
+    let back = Instant::now();
+    let (printed, _) = flush(&data, sink.port, &[], &[])?;
+    ensure!(
+        printed.starts_with("0 queued email(s) attempted"),
+        "the flush said: {printed}"
+    );
+    let (printed, _) = flush(&data, sink.port, &["--all"], &[])?;
+    ensure!(
+        printed.contains("1 waiting email(s) made due now")
+            && printed.contains("1 queued email(s) attempted; 0 still waiting"),
+        "the flush said: {printed}"
+    );
+    let expected = BTreeSet::from(["bob@hung.example".to_owned()]);
+    wait_for(&sink, &expected, "after flush --all").await?;
+    let delivered = back.elapsed();
+    ensure!(the_notification(&data).await?.0 == "sent");
+    eprintln!(
+        "hung relay: SIGTERM with a delivery hanging stopped the server in {stop_time:.2?}; `sealpost outbox flush` \
+         against the silent relay (timeout 1 s) returned in {flush_time:.2?}; once the relay answered again, \
+         `sealpost outbox flush --all` had the waiting notification delivered {delivered:.2?} later"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn when_the_relay_answers_again_the_waiting_mail_follows_the_next_delivery() -> Result<()> {
+    const WAITING: usize = 5;
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    sealpost(
+        &data,
+        &[
+            "user",
+            "add",
+            "--email",
+            SENDER,
+            "--first-name",
+            "Outage",
+            "--last-name",
+            "Sender",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    )?;
+    sealpost(
+        &data,
+        &["account", "create", "--name", "Outage Corp", "--admin", SENDER],
+        None,
+    )?;
+
+    // The relay is down: nothing listens on its port. Every notification fails
+    // once and waits for its retry a minute later.
+    let relay_port = free_port()?;
+    let server = Server::start(&data, relay_port, 1).await?;
+    let client = log_in(&server.base, SENDER).await?;
+    let mut expected = BTreeSet::new();
+    for n in 0..WAITING {
+        let to = format!("waiting{n}@outage.example");
+        compose(&client, &server.base, &to, "", n).await?;
+        expected.insert(to);
+    }
+    let started = Instant::now();
+    loop {
+        let mut db = open_db(&data).await?;
+        let failed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 1 AND last_error IS NOT NULL",
+        )
+        .fetch_one(&mut db)
+        .await?;
+        db.close().await?;
+        if usize::try_from(failed)? == WAITING {
+            break;
+        }
+        ensure!(
+            started.elapsed() < PHASE_LIMIT,
+            "the notifications did not fail against the closed port:\n{}",
+            server.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The relay answers again, and the next message is sent: everything that
+    // waited follows it, long before the minute of its retry is over.
+    let Some(sink) = Sink::start_on(dir.path(), Some(relay_port))? else {
+        return Ok(());
+    };
+    let back = Instant::now();
+    compose(&client, &server.base, "fresh@outage.example", "", WAITING).await?;
+    expected.insert("fresh@outage.example".to_owned());
+    wait_for(&sink, &expected, "after the relay came back").await?;
+    let all_delivered = back.elapsed();
+    wait_until_all_sent(&data).await?;
+    server.kill()?;
+    eprintln!(
+        "relay back: {WAITING} notifications waiting for their retry and 1 new one were all delivered \
+         {all_delivered:.2?} after the relay answered again (their retry was due up to a minute later)"
+    );
     Ok(())
 }

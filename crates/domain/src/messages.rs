@@ -216,6 +216,9 @@ pub struct Recipient {
     pub kind: RecipientKind,
     pub opened_at: Option<Timestamp>,
     pub notified_at: Option<Timestamp>,
+    /// Why the notification could not be delivered, when the outbox gave up on it:
+    /// the relay's reply as it wrote it (what the sender's bounce quotes).
+    pub delivery_error: Option<String>,
 }
 
 /// What a new message row is made of.
@@ -514,12 +517,19 @@ pub trait MessageStore: Send + Sync {
     /// Schedules another attempt.
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()>;
     /// Gives up on a row, queueing `bounce` (to the sender) in the same transaction.
-    async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()>;
+    /// `error` is for the operator (the row's last error); `reason`, the relay's
+    /// reply as it wrote it, is what the sender is shown for a notification.
+    async fn outbox_failed(&self, id: i64, error: &str, reason: &str, bounce: Option<NewOutboxItem>)
+    -> StoreResult<()>;
     /// Hands every leased row back to the queue, due now. Only for a single-process
     /// deployment (SQLite) at start, when no other worker can be holding a lease.
     async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64>;
     /// Rows not yet delivered or given up (pending or sending).
     async fn outbox_pending(&self) -> StoreResult<i64>;
+    /// Makes every pending row whose next attempt is later than `now` due at `now`
+    /// (the relay is back, or the operator asked for everything to go); returns how
+    /// many were waiting.
+    async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64>;
 
     // --- registration and one-time tokens ---------------------------------------------
     /// Stores a registration attempt for `email` (creating the pending user the

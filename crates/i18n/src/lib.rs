@@ -27,7 +27,7 @@ fluent_templates::static_loader! {
 /// The Fluent sources, for tests that compare the languages' message sets: one
 /// file per area (`main`: portal and administration; `mail`: emails and the
 /// envelope; `messages`: composing and reading secure messages).
-pub const SOURCES: [(Locale, &str, &str); 12] = [
+pub const SOURCES: [(Locale, &str, &str); 15] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -40,6 +40,9 @@ pub const SOURCES: [(Locale, &str, &str); 12] = [
     (Locale::En, "net", include_str!("../locales/en/net.ftl")),
     (Locale::De, "net", include_str!("../locales/de/net.ftl")),
     (Locale::Fr, "net", include_str!("../locales/fr/net.ftl")),
+    (Locale::En, "delivery", include_str!("../locales/en/delivery.ftl")),
+    (Locale::De, "delivery", include_str!("../locales/de/delivery.ftl")),
+    (Locale::Fr, "delivery", include_str!("../locales/fr/delivery.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

@@ -12,11 +12,14 @@
 //! - [`transport`]: the [`Transport`] port and its two implementations, the SMTP
 //!   relay ([`SmtpRelay`], lettre over rustls with the aws-lc-rs provider) and the
 //!   `.eml` directory ([`MailDir`], the default, so the service works with no mail
-//!   server). A failure is either [`SendError::Transient`] (try again later) or
-//!   [`SendError::Permanent`] (give up and tell the sender).
-//! - [`worker`]: [`OutboxWorker`], which claims due rows, hands them to the
-//!   transport, and records the outcome: sent, retried with growing delays for up to
-//!   four days, or failed with a bounce queued to the sender.
+//!   server). A failure is [`SendError::Transient`] (try this message again later),
+//!   [`SendError::Unavailable`] (the relay itself failed or went quiet: try again
+//!   later) or [`SendError::Permanent`] (give up and tell the sender). Every SMTP
+//!   step has a deadline.
+//! - [`worker`]: [`OutboxWorker`], whose parallel lanes claim due rows, hand them to
+//!   the transport, and record the outcome: sent, retried with growing delays for up
+//!   to four days, or failed with a bounce queued to the sender. When the relay
+//!   answers again after failures, the waiting mail is sent at once.
 //!
 //! What is secret never passes through here: a notification says *that* a message
 //! arrived and carries the sealed payload at most; subjects and bodies of secure

@@ -9,8 +9,11 @@
 //!   when no relay is configured, so a fresh installation works with no mail server
 //!   (and tests can read what was "sent").
 //!
-//! The split between [`SendError::Transient`] and [`SendError::Permanent`] decides
-//! what the worker does: try again later, or give up and tell the sender.
+//! The kind of [`SendError`] decides what the worker does: try this message again
+//! later ([`SendError::Transient`]), try again later and take the failure as news
+//! about the relay itself ([`SendError::Unavailable`]: when the relay accepts mail
+//! again, everything that waited for it is sent at once), or give up and tell the
+//! sender ([`SendError::Permanent`]).
 
 pub mod maildir;
 pub mod smtp;
@@ -21,10 +24,15 @@ use sealpost_domain::types::EmailAddress;
 /// Why a message was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
-    /// Worth trying again later: a 4xx reply, a connection that failed or timed
-    /// out, a full disk.
+    /// Worth trying again later, and about this message: a 4xx reply to its
+    /// sender, recipient or content (greylisting, a full mailbox), a full disk.
     #[error("temporary failure: {0}")]
     Transient(String),
+    /// Worth trying again later, and about the relay, not this message: it cannot be
+    /// reached, breaks the connection, fails TLS, refuses our login, answers 421 or
+    /// does not answer in time. Every message waits for it alike.
+    #[error("relay unavailable: {0}")]
+    Unavailable(String),
     /// Trying again will not help: a 5xx reply such as "no such user".
     #[error("permanent failure: {0}")]
     Permanent(String),
@@ -34,8 +42,13 @@ impl SendError {
     /// The detail, without the transient/permanent prefix: what the bounce quotes.
     pub fn detail(&self) -> &str {
         match self {
-            Self::Transient(detail) | Self::Permanent(detail) => detail,
+            Self::Transient(detail) | Self::Unavailable(detail) | Self::Permanent(detail) => detail,
         }
+    }
+
+    /// Whether trying again later may succeed.
+    pub fn is_temporary(&self) -> bool {
+        matches!(self, Self::Transient(_) | Self::Unavailable(_))
     }
 }
 

@@ -1,51 +1,75 @@
 //! The outbox worker: delivers what the outbox holds, at least once.
 //!
-//! Each round claims up to [`BATCH`] due rows with a lease of [`LEASE`] (so several
-//! workers, on one node or many, never send the same row at the same time), sends
-//! each through the [`Transport`], and records the outcome in the same store:
+//! **Lanes.** A worker runs [`DEFAULT_LANES`] (configurable) deliveries side by side.
+//! Each lane claims one due row at a time with a lease of [`LEASE`] (so several
+//! lanes and workers, on one node or many, never send the same row at the same
+//! time), sends it through the [`Transport`], and records the outcome in the same
+//! store:
 //!
 //! - delivered: [`MessageStore::outbox_sent`];
-//! - transient failure: [`MessageStore::outbox_retry`] after [`retry_delay`]
+//! - temporary failure: [`MessageStore::outbox_retry`] after [`retry_delay`]
 //!   (1 min, 5 min, 15 min, 1 h, 2 h, 4 h, then every 6 h), until the row is older
 //!   than [`GIVE_UP_AFTER`] (4 days), when it is treated as permanent;
 //! - permanent failure: [`MessageStore::outbox_failed`], together with a bounce to
 //!   the sender in their language when the row is a recipient's notification (never
 //!   for a bounce, so bounces cannot loop).
 //!
+//! **Nothing waits for ever.** Every delivery is bounded by [`DELIVERY_LIMIT`] (the
+//! SMTP transport also bounds each step of its session), shorter than the lease, so
+//! a relay that accepts connections and never answers costs one lane that long, the
+//! other lanes keep delivering, and the row is retried like any temporary failure.
+//! On shutdown no lane starts another delivery, and those in flight get
+//! [`DEFAULT_SHUTDOWN_GRACE`] to finish; then they are dropped (the connection
+//! closes) and their rows come back when their lease runs out (on SQLite at the
+//! next start).
+//!
+//! **A relay that comes back.** Retries of a relay outage back off to every 6 hours.
+//! As Postfix does for a destination that answers again, the first delivery that
+//! succeeds after the relay was unavailable (or that of a row which failed before)
+//! makes every waiting row due at once ([`MessageStore::outbox_bring_forward`]), so
+//! the backlog follows within seconds; `sealpost outbox flush --all` does the same
+//! by hand ([`OutboxWorker::bring_forward`]), as `postqueue -f` does.
+//!
 //! A crash after sending but before recording leaves the row leased; when the lease
-//! runs out the row is sent again with the same bytes and `Message-ID`. Rows this
-//! worker claimed but did not reach before a shutdown wait for their lease likewise.
+//! runs out the row is sent again with the same bytes and `Message-ID`.
 //!
 //! Logs carry ids (outbox row, Message-ID, kind) and the recipient address, never
 //! the message.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Waker};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use lettre::message::Mailbox;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::{MailKind, MessageStore, NewOutboxItem, Notifier, OutboxItem};
 use sealpost_domain::ports::Clock;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
 
 use crate::error::MailError;
 use crate::transport::{SendError, Transport};
 
-/// How many rows one claim takes. One: a worker that dies strands at most the row
-/// it was sending, for at most [`LEASE`].
-pub const BATCH: u32 = 1;
-/// How long a claimed row stays reserved for this worker: four SMTP timeouts.
-pub const LEASE: Duration = Duration::from_secs(2 * 60);
+/// How many deliveries run side by side unless configured otherwise.
+pub const DEFAULT_LANES: usize = 4;
+/// How long a claimed row stays reserved for its lane. Longer than
+/// [`DELIVERY_LIMIT`], so a row is never sent by two lanes at once; after a crash
+/// on PostgreSQL, this is how long the rows the crashed worker held wait.
+pub const LEASE: Duration = Duration::from_secs(5 * 60);
+/// The longest one delivery may take, whatever the transport does: then it is a
+/// temporary failure and the row is retried. Half a minute less than [`LEASE`].
+pub const DELIVERY_LIMIT: Duration = Duration::from_secs(5 * 60 - 30);
 /// Transient failures of a row older than this are treated as permanent.
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(4 * 24 * 60 * 60);
-/// How long an idle worker sleeps when nobody pokes its [`OutboxWorker::waker`].
+/// How often an idle worker looks for due rows when nobody pokes its
+/// [`OutboxWorker::waker`].
 pub const IDLE_POLL: Duration = Duration::from_secs(1);
+/// How long deliveries in flight may take to finish after shutdown is asked for.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// At most this many claims per [`OutboxWorker::run_once`], so a store that ignored
 /// leases could not keep the worker in one call forever.
-const MAX_ROUNDS: usize = 1024;
+const MAX_CLAIMS: usize = 1024;
 
 /// Delays after the 1st, 2nd, … transient failure; after the last, every 6 hours.
 const RETRY_DELAYS: [Duration; 6] = [
@@ -78,6 +102,16 @@ fn seconds(duration: Duration) -> i64 {
 
 /// Delivers the outbox; one per process is enough, more are safe.
 pub struct OutboxWorker {
+    /// What the lanes share.
+    inner: Arc<Inner>,
+    /// How many deliveries run side by side.
+    lanes: usize,
+    /// How long deliveries in flight may take to finish after shutdown is asked for.
+    shutdown_grace: Duration,
+}
+
+/// The state every lane of a worker shares.
+struct Inner {
     /// Where the rows are.
     store: Arc<dyn MessageStore>,
     /// How they leave.
@@ -88,14 +122,19 @@ pub struct OutboxWorker {
     notifier: Arc<dyn Notifier>,
     /// The SMTP reverse path (`MAIL FROM`); empty for the null sender.
     envelope_from: String,
-    /// Poked by whoever queues mail, so it leaves without waiting for the next poll.
+    /// Poked by whoever queues mail, so it leaves without waiting for the next poll;
+    /// lanes poke each other when there is more to do.
     wake: Arc<Notify>,
+    /// Set when a delivery found the relay unavailable; the next success brings the
+    /// waiting rows forward.
+    relay_failed: AtomicBool,
 }
 
 impl std::fmt::Debug for OutboxWorker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OutboxWorker")
-            .field("envelope_from", &self.envelope_from)
+            .field("envelope_from", &self.inner.envelope_from)
+            .field("lanes", &self.lanes)
             .finish_non_exhaustive()
     }
 }
@@ -124,105 +163,219 @@ impl OutboxWorker {
                 })?
         };
         Ok(Self {
-            store,
-            transport,
-            clock,
-            notifier,
-            envelope_from,
-            wake: Arc::new(Notify::new()),
+            inner: Arc::new(Inner {
+                store,
+                transport,
+                clock,
+                notifier,
+                envelope_from,
+                wake: Arc::new(Notify::new()),
+                relay_failed: AtomicBool::new(false),
+            }),
+            lanes: DEFAULT_LANES,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         })
+    }
+
+    /// Runs `lanes` deliveries side by side (at least one): one slow relay
+    /// conversation then holds only its own lane.
+    #[must_use]
+    pub fn with_lanes(mut self, lanes: usize) -> Self {
+        self.lanes = lanes.max(1);
+        self
+    }
+
+    /// How long deliveries in flight may take to finish once shutdown is asked for.
+    #[must_use]
+    pub fn with_shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
     }
 
     /// The handle that wakes an idle worker: call `notify_one()` on it after queueing
     /// mail. (Without it, mail still leaves within [`IDLE_POLL`].)
     pub fn waker(&self) -> Arc<Notify> {
-        Arc::clone(&self.wake)
+        Arc::clone(&self.inner.wake)
     }
 
-    /// Delivers everything due now (including bounces queued along the way) and
-    /// returns how many rows were attempted. For tests and `sealpost outbox flush`.
+    /// Makes every waiting row due now (`sealpost outbox flush --all`, as
+    /// `postqueue -f`); returns how many were waiting.
+    pub async fn bring_forward(&self) -> Result<u64, DomainError> {
+        self.inner.store.outbox_bring_forward(self.inner.clock.now()).await
+    }
+
+    /// Delivers everything due now (including bounces queued along the way) on all
+    /// lanes and returns how many rows were attempted. For tests and `sealpost
+    /// outbox flush`. Returns within [`DELIVERY_LIMIT`] of the last claim, however
+    /// the relay behaves.
     ///
     /// A store error while recording an outcome does not stop the others; the first
     /// one is returned at the end (that row is sent again after its lease).
     pub async fn run_once(&self) -> Result<usize, DomainError> {
-        self.drain(&mut || false).await
-    }
-
-    /// Runs until `shutdown` completes: delivers what is due, then waits for the
-    /// [`waker`](Self::waker) or [`IDLE_POLL`]. On shutdown, a send in progress is
-    /// finished and recorded; nothing new starts.
-    pub async fn run<F: Future + Send>(self, shutdown: F) {
-        let mut shutdown = Shutdown {
-            future: std::pin::pin!(shutdown),
-            done: false,
-        };
-        tracing::info!(envelope_from = %self.envelope_from, "outbox worker started");
-        loop {
-            if shutdown.requested() {
-                break;
-            }
-            let busy = match self.drain(&mut || shutdown.requested()).await {
-                Ok(attempted) => attempted >= MAX_ROUNDS * BATCH as usize,
-                Err(error) => {
-                    tracing::error!(error = %error, detail = ?error, "outbox worker could not use the store; trying again shortly");
-                    false
+        let claims = Arc::new(AtomicUsize::new(0));
+        let attempted = Arc::new(AtomicUsize::new(0));
+        let mut lanes = JoinSet::new();
+        for _ in 0..self.lanes {
+            let inner = Arc::clone(&self.inner);
+            let (claims, attempted) = (Arc::clone(&claims), Arc::clone(&attempted));
+            lanes.spawn(async move {
+                let mut first_error = None;
+                while claims.fetch_add(1, Ordering::SeqCst) < MAX_CLAIMS {
+                    match inner.deliver_next().await {
+                        Ok(Next::Idle) => break,
+                        Ok(Next::Delivered) => {
+                            attempted.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Ok(Next::Unrecorded(error)) => {
+                            attempted.fetch_add(1, Ordering::SeqCst);
+                            first_error.get_or_insert(error);
+                        }
+                        Err(error) => {
+                            first_error.get_or_insert(error);
+                            break;
+                        }
+                    }
                 }
-            };
-            if shutdown.requested() {
-                break;
-            }
-            if busy {
-                continue;
-            }
-            tokio::select! {
-                () = shutdown.wait() => break,
-                () = self.wake.notified() => {}
-                () = tokio::time::sleep(IDLE_POLL) => {}
-            }
+                first_error
+            });
         }
-        tracing::info!("outbox worker stopped");
-    }
-
-    /// Claims and delivers until nothing is due, `stop` says so, or [`MAX_ROUNDS`].
-    async fn drain(&self, stop: &mut (dyn FnMut() -> bool + Send)) -> Result<usize, DomainError> {
-        let mut attempted = 0;
         let mut first_error = None;
-        'rounds: for _ in 0..MAX_ROUNDS {
-            let now = self.clock.now();
-            let items = self
-                .store
-                .claim_outbox(now, now.plus_seconds(seconds(LEASE)), BATCH)
-                .await?;
-            if items.is_empty() {
-                break;
-            }
-            for item in items {
-                if stop() {
-                    break 'rounds;
-                }
-                attempted += 1;
-                let (id, message_id) = (item.id, item.message_id_header.clone());
-                if let Err(error) = self.deliver(item).await {
-                    tracing::error!(
-                        outbox_id = id,
-                        message_id,
-                        error = %error,
-                        detail = ?error,
-                        "could not record the outcome of a delivery; the row is sent again after its lease"
-                    );
+        while let Some(joined) = lanes.join_next().await {
+            match joined {
+                Ok(Some(error)) => {
                     first_error.get_or_insert(error);
+                }
+                Ok(None) => {}
+                Err(join_error) => {
+                    first_error.get_or_insert(DomainError::Internal(Box::new(join_error)));
                 }
             }
         }
         match first_error {
             Some(error) => Err(error),
-            None => Ok(attempted),
+            None => Ok(attempted.load(Ordering::SeqCst)),
         }
     }
 
-    /// Sends one row and records what happened.
+    /// Runs until `shutdown` completes: each lane delivers what is due, then waits
+    /// to be poked (one lane also looks every [`IDLE_POLL`]). On shutdown nothing new
+    /// starts; deliveries in flight get the shutdown grace to finish and are then
+    /// dropped, their rows left to their lease.
+    pub async fn run<F: Future + Send>(self, shutdown: F) {
+        tracing::info!(
+            envelope_from = %self.inner.envelope_from,
+            lanes = self.lanes,
+            "outbox worker started"
+        );
+        let (stop, stopped) = watch::channel(false);
+        let mut lanes = JoinSet::new();
+        for lane in 0..self.lanes {
+            lanes.spawn(Arc::clone(&self.inner).lane(lane == 0, stopped.clone()));
+        }
+        shutdown.await;
+        let _ = stop.send(true);
+        let finished = tokio::time::timeout(self.shutdown_grace, async {
+            while lanes.join_next().await.is_some() {}
+        })
+        .await;
+        if finished.is_err() {
+            tracing::warn!(
+                unfinished = lanes.len(),
+                grace_secs = self.shutdown_grace.as_secs_f64(),
+                "outbox worker stopped with deliveries unfinished; their mail is sent again once its lease runs out (at the next start on SQLite)"
+            );
+            lanes.abort_all();
+            while lanes.join_next().await.is_some() {}
+        }
+        tracing::info!("outbox worker stopped");
+    }
+}
+
+/// What one claim led to.
+enum Next {
+    /// Nothing was due.
+    Idle,
+    /// A row was attempted and its outcome recorded.
+    Delivered,
+    /// A row was attempted but its outcome could not be recorded.
+    Unrecorded(DomainError),
+}
+
+impl Inner {
+    /// One lane of [`OutboxWorker::run`]: delivers while there is something due,
+    /// then waits for a poke (and, for the `polling` lane, at most [`IDLE_POLL`]).
+    async fn lane(self: Arc<Self>, polling: bool, mut stopped: watch::Receiver<bool>) {
+        loop {
+            if *stopped.borrow() {
+                return;
+            }
+            match self.deliver_next().await {
+                Ok(Next::Delivered) => continue,
+                // The store took the claim but not the outcome (a full disk, say):
+                // pause before claiming more mail that would be sent again too.
+                Ok(Next::Idle | Next::Unrecorded(_)) => {}
+                Err(error) => {
+                    tracing::error!(error = %error, detail = ?error, "outbox worker could not use the store; trying again shortly");
+                }
+            }
+            let poll = async {
+                if polling {
+                    tokio::time::sleep(IDLE_POLL).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            };
+            tokio::select! {
+                _ = stopped.changed() => {}
+                () = self.wake.notified() => {}
+                () = poll => {}
+            }
+        }
+    }
+
+    /// Claims one due row and delivers it. An error is the claim's; a store error
+    /// while recording the outcome is logged and handed back in
+    /// [`Next::Unrecorded`] (the row is sent again after its lease).
+    async fn deliver_next(&self) -> Result<Next, DomainError> {
+        let now = self.clock.now();
+        let Some(item) = self
+            .store
+            .claim_outbox(now, now.plus_seconds(seconds(LEASE)), 1)
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Ok(Next::Idle);
+        };
+        // There may be more: let an idle lane look while this one is busy.
+        self.wake.notify_one();
+        let (id, message_id) = (item.id, item.message_id_header.clone());
+        if let Err(error) = self.deliver(item).await {
+            tracing::error!(
+                outbox_id = id,
+                message_id,
+                error = %error,
+                detail = ?error,
+                "could not record the outcome of a delivery; the row is sent again after its lease"
+            );
+            return Ok(Next::Unrecorded(error));
+        }
+        Ok(Next::Delivered)
+    }
+
+    /// Sends one row (within [`DELIVERY_LIMIT`]) and records what happened.
     async fn deliver(&self, item: OutboxItem) -> Result<(), DomainError> {
-        let result = self.transport.send(&item.to, &self.envelope_from, &item.raw).await;
+        let result = tokio::time::timeout(
+            DELIVERY_LIMIT,
+            self.transport.send(&item.to, &self.envelope_from, &item.raw),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(SendError::Unavailable(format!(
+                "the delivery did not finish within {} s",
+                DELIVERY_LIMIT.as_secs()
+            )))
+        });
         let now = self.clock.now();
         let kind = item.kind.as_str();
         match result {
@@ -235,14 +388,23 @@ impl OutboxWorker {
                     attempts = item.attempts,
                     "mail delivered"
                 );
-                self.store.outbox_sent(item.id, now).await
+                self.store.outbox_sent(item.id, now).await?;
+                let came_back = self.relay_failed.swap(false, Ordering::SeqCst);
+                if came_back || item.attempts > 1 {
+                    self.bring_waiting_forward(now).await;
+                }
+                Ok(())
             }
-            Err(SendError::Transient(detail)) => {
+            Err(error @ (SendError::Transient(_) | SendError::Unavailable(_))) => {
+                if matches!(error, SendError::Unavailable(_)) {
+                    self.relay_failed.store(true, Ordering::SeqCst);
+                }
+                let detail = error.detail();
                 let age = now.seconds_since(item.created_at);
                 if age >= seconds(GIVE_UP_AFTER) {
                     let days = age / 86_400;
                     let error = format!("gave up after {days} days of temporary failures; last: {detail}");
-                    return self.give_up(&item, &error, &detail, now).await;
+                    return self.give_up(&item, &error, detail, now).await;
                 }
                 let next = now.plus_seconds(seconds(retry_delay(item.attempts.saturating_sub(1))));
                 tracing::warn!(
@@ -255,9 +417,25 @@ impl OutboxWorker {
                     error = detail,
                     "mail not delivered yet; will try again"
                 );
-                self.store.outbox_retry(item.id, next, &detail).await
+                self.store.outbox_retry(item.id, next, detail).await
             }
             Err(SendError::Permanent(detail)) => self.give_up(&item, &detail, &detail, now).await,
+        }
+    }
+
+    /// A delivery succeeded after failures: what waited for the relay goes now.
+    async fn bring_waiting_forward(&self, now: sealpost_domain::types::Timestamp) {
+        match self.store.outbox_bring_forward(now).await {
+            Ok(0) => {}
+            Ok(waiting) => {
+                tracing::info!(waiting, "the relay accepts mail again; every waiting email is due now");
+                self.wake.notify_waiters();
+            }
+            Err(error) => tracing::warn!(
+                error = %error,
+                detail = ?error,
+                "could not bring waiting mail forward; it leaves at its next retry"
+            ),
         }
     }
 
@@ -303,32 +481,7 @@ impl OutboxWorker {
             error,
             "mail could not be delivered; giving up"
         );
-        self.store.outbox_failed(item.id, error, bounce).await
-    }
-}
-
-/// The shutdown future, checked between sends without blocking.
-struct Shutdown<'a, F: Future> {
-    future: Pin<&'a mut F>,
-    done: bool,
-}
-
-impl<F: Future> Shutdown<'_, F> {
-    /// Whether shutdown has been asked for, without waiting.
-    fn requested(&mut self) -> bool {
-        if !self.done {
-            let mut context = Context::from_waker(Waker::noop());
-            self.done = self.future.as_mut().poll(&mut context).is_ready();
-        }
-        self.done
-    }
-
-    /// Waits for shutdown.
-    async fn wait(&mut self) {
-        if !self.done {
-            self.future.as_mut().await;
-            self.done = true;
-        }
+        self.store.outbox_failed(item.id, error, reason, bounce).await
     }
 }
 

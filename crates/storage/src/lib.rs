@@ -699,12 +699,22 @@ impl MessageStore for SqlStore {
         outbox::outbox_retry(self, id, next_attempt_at, error).await
     }
 
-    async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()> {
-        outbox::outbox_failed(self, id, error, bounce).await
+    async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        reason: &str,
+        bounce: Option<NewOutboxItem>,
+    ) -> StoreResult<()> {
+        outbox::outbox_failed(self, id, error, reason, bounce).await
     }
 
     async fn outbox_pending(&self) -> StoreResult<i64> {
         outbox::outbox_pending(self).await
+    }
+
+    async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64> {
+        outbox::outbox_bring_forward(self, now).await
     }
 
     async fn begin_registration(

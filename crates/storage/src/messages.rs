@@ -217,7 +217,7 @@ pub(crate) async fn message_by_id(store: &SqlStore, id: MessageId) -> StoreResul
 /// To before Cc, each in the order the sender gave them. An unknown message has none.
 pub(crate) async fn recipients(store: &SqlStore, message: MessageId) -> StoreResult<Vec<Recipient>> {
     let rows = sqlx::query(
-        "SELECT email, kind, opened_at, notified_at FROM message_recipients WHERE message_id = $1 \
+        "SELECT email, kind, opened_at, notified_at, delivery_error FROM message_recipients WHERE message_id = $1 \
          ORDER BY CASE kind WHEN 'to' THEN 0 ELSE 1 END, position",
     )
     .bind(message.0)
@@ -231,6 +231,7 @@ pub(crate) async fn recipients(store: &SqlStore, message: MessageId) -> StoreRes
                 kind: RecipientKind::from_stored(row.try_get("kind")?),
                 opened_at: row.try_get::<Option<i64>, _>("opened_at")?.map(Timestamp),
                 notified_at: row.try_get::<Option<i64>, _>("notified_at")?.map(Timestamp),
+                delivery_error: row.try_get("delivery_error")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()

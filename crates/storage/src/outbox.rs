@@ -86,9 +86,6 @@ fn item_from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
     })
 }
 
-/// Claims up to `page` due rows, oldest first: pending ones whose time has come and
-/// sending ones whose lease ran out (a worker that crashed). Each becomes `sending`
-/// until `lease_until`, with one more attempt counted, in one statement.
 /// Hands every leased row back to the queue, due now, undoing its claim's count.
 pub(crate) async fn release_leases(store: &SqlStore, now: Timestamp) -> StoreResult<u64> {
     let done = sqlx::query(
@@ -102,6 +99,9 @@ pub(crate) async fn release_leases(store: &SqlStore, now: Timestamp) -> StoreRes
     Ok(done.rows_affected())
 }
 
+/// Claims up to `page` due rows, oldest first: pending ones whose time has come and
+/// sending ones whose lease ran out (a worker that crashed). Each becomes `sending`
+/// until `lease_until`, with one more attempt counted, in one statement.
 pub(crate) async fn claim_outbox(
     store: &SqlStore,
     now: Timestamp,
@@ -207,27 +207,41 @@ pub(crate) async fn outbox_retry(
     tx.commit().await.map_err(db_error)
 }
 
-/// Gives up on a row being sent and queues `bounce` in the same transaction. As
-/// with [`outbox_retry`], a row no longer `sending` is left alone (and no bounce
-/// queued); `NotFound` for an unknown id.
+/// Gives up on a row being sent (`error` becomes its last error) and queues
+/// `bounce` in the same transaction. A notification's `reason` (the relay's reply)
+/// is also noted on its recipient, so the sender's tracking page says why. As with [`outbox_retry`], a row no longer `sending` is left alone
+/// (and no bounce queued); `NotFound` for an unknown id.
 pub(crate) async fn outbox_failed(
     store: &SqlStore,
     id: i64,
     error: &str,
+    reason: &str,
     bounce: Option<NewOutboxItem>,
 ) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
-    let updated = sqlx::query(
+    let row = sqlx::query(
         "UPDATE outbox SET status = 'failed', last_error = $2, lease_until = NULL \
-         WHERE id = $1 AND status = 'sending'",
+         WHERE id = $1 AND status = 'sending' RETURNING kind, message_id, to_email",
     )
     .bind(id)
     .bind(error)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(db_error)?;
-    if updated.rows_affected() == 0 {
+    let Some(row) = row else {
         return ensure_item_exists(&mut tx, id).await;
+    };
+    let kind = MailKind::from_stored(row.try_get("kind").map_err(db_error)?);
+    let message: Option<i64> = row.try_get("message_id").map_err(db_error)?;
+    if let (MailKind::Notification, Some(message)) = (kind, message) {
+        let to: String = row.try_get("to_email").map_err(db_error)?;
+        sqlx::query("UPDATE message_recipients SET delivery_error = $3 WHERE message_id = $1 AND email = $2")
+            .bind(message)
+            .bind(to)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
     }
     if let Some(bounce) = &bounce {
         insert_item(&mut tx, bounce).await?;
@@ -241,4 +255,17 @@ pub(crate) async fn outbox_pending(store: &SqlStore) -> StoreResult<i64> {
         .fetch_one(&store.pool)
         .await
         .map_err(db_error)
+}
+
+/// Makes every pending row that waits for a later attempt due at `now`; returns how
+/// many. Rows being sent, sent or failed are left alone.
+pub(crate) async fn outbox_bring_forward(store: &SqlStore, now: Timestamp) -> StoreResult<u64> {
+    let mut tx = store.begin_write().await?;
+    let done = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE status = 'pending' AND next_attempt_at > $1")
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(done.rows_affected())
 }

@@ -291,6 +291,8 @@ pub struct RecipientRow {
     pub email: String,
     pub cc: bool,
     pub opened: Option<String>,
+    /// The mail server's reply when their notification could not be delivered.
+    pub failed: Option<String>,
 }
 
 impl MessageRow {
@@ -309,6 +311,7 @@ impl MessageRow {
                     email: r.email.to_string(),
                     cc: r.kind == sealpost_domain::messages::RecipientKind::Cc,
                     opened: r.opened_at.map(|t| t.display_utc()),
+                    failed: r.delivery_error.clone(),
                 })
                 .collect(),
             expires: m.expires_at.map(|t| t.display_utc()),

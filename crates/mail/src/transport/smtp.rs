@@ -1,27 +1,38 @@
 //! The SMTP relay: hands messages to the organisation's mail server.
 //!
-//! lettre's asynchronous client on Tokio, TLS through rustls with the aws-lc-rs
-//! provider only (DESIGN §9: with `ring` also compiled in, rustls panics at run time),
-//! roots from the operating system's certificate store. One connection per message:
-//! the worker sends one at a time, and a fresh connection never inherits a broken
-//! session.
+//! lettre's asynchronous SMTP connection on Tokio, TLS through rustls with the
+//! aws-lc-rs provider only (DESIGN §9: with `ring` also compiled in, rustls panics at
+//! run time), roots from the operating system's certificate store. One connection
+//! per message: a fresh connection never inherits a broken session.
 //!
-//! Replies are sorted for the worker: 4xx, refused or dropped connections, TLS
-//! failures and timeouts are [`SendError::Transient`]; 5xx replies are
-//! [`SendError::Permanent`], except the relay refusing our own credentials (530,
-//! 534, 535, 538), which is a configuration problem the operator can fix while the
-//! messages wait.
+//! **Every exchange has a deadline.** lettre's asynchronous transport bounds only the
+//! TCP connect; a relay that accepts and then never answers (or stalls after `DATA`)
+//! would hold a delivery for ever. So the session is driven step by step here, each
+//! step under [`tokio::time::timeout`]: connecting with the greeting and `EHLO`,
+//! `STARTTLS`, the login, `MAIL FROM`, each `RCPT TO`, `DATA` — each within the
+//! configured timeout — and the message itself within the timeout plus the time to
+//! send it at [`MIN_TRANSFER_RATE`]. Once the relay has accepted the message, `QUIT`
+//! gets a short deadline and its outcome is ignored: the mail is delivered, and
+//! reporting a failure then would send it twice.
+//!
+//! Replies are sorted for the worker: a 5xx reply is [`SendError::Permanent`],
+//! except the relay refusing our own credentials (530, 534, 535, 538), a
+//! configuration problem the operator can fix while the messages wait; another 4xx
+//! reply is [`SendError::Transient`] (about this message); and a relay that cannot
+//! be reached, breaks the connection, fails TLS, does not answer in time or answers
+//! 421 is [`SendError::Unavailable`] (about every message).
 
 use std::fmt;
+use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use lettre::address::{Address, Envelope};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
-use lettre::{AsyncSmtpTransport, AsyncTransport as _, Tokio1Executor};
+use lettre::address::Address;
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Quit, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use sealpost_domain::types::EmailAddress;
 use secrecy::{ExposeSecret as _, SecretString};
 
@@ -96,8 +107,9 @@ pub struct SmtpRelayConfig {
     pub username: Option<String>,
     /// The password; kept secret in memory, never logged.
     pub password: Option<SecretString>,
-    /// How long to wait for the connection and for each reply before calling the
-    /// attempt a (transient) failure.
+    /// How long each exchange with the relay may take (connecting with its
+    /// greeting, each command's reply; the message itself gets this plus its transfer
+    /// time at [`MIN_TRANSFER_RATE`]) before the attempt is a temporary failure.
     pub timeout: Duration,
     /// The name sent in `EHLO`; `None` means this machine's host name.
     pub hello_name: Option<String>,
@@ -118,18 +130,42 @@ impl SmtpRelayConfig {
     }
 }
 
+/// The slowest upload the message step allows for: 128 KiB/s (about 1 Mbit/s). A
+/// 10 MiB envelope may take 80 s on top of the timeout before the relay's final
+/// reply is overdue.
+pub const MIN_TRANSFER_RATE: u64 = 128 * 1024;
+
+/// How long `QUIT` may take after the relay accepted the message; its outcome is
+/// ignored either way.
+const QUIT_LIMIT: Duration = Duration::from_secs(2);
+
+/// How the connection gets its TLS, with the parameters prepared once at start.
+#[derive(Clone)]
+enum Security {
+    None,
+    StartTls(TlsParameters),
+    Wrapper(TlsParameters),
+}
+
 /// Delivers through an SMTP relay.
 pub struct SmtpRelay {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    host: String,
+    port: u16,
+    security: Security,
+    hello: ClientId,
+    /// Never logged nor shown in `Debug`.
+    credentials: Option<Credentials>,
+    timeout: Duration,
     /// `host:port`, for log lines and error messages.
     endpoint: String,
 }
 
 impl fmt::Debug for SmtpRelay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Never the transport itself: it holds the credentials.
+        // Never the credentials.
         f.debug_struct("SmtpRelay")
             .field("endpoint", &self.endpoint)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -155,20 +191,17 @@ impl SmtpRelay {
                 source,
             })
         };
-        let tls = match config.tls {
-            TlsMode::None => Tls::None,
-            TlsMode::StartTls => Tls::Required(tls_parameters()?),
-            TlsMode::Tls => Tls::Wrapper(tls_parameters()?),
+        let security = match config.tls {
+            TlsMode::None => Security::None,
+            TlsMode::StartTls => Security::StartTls(tls_parameters()?),
+            TlsMode::Tls => Security::Wrapper(tls_parameters()?),
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.clone())
-            .port(port)
-            .tls(tls)
-            .timeout(Some(config.timeout));
-        if let Some(name) = config.hello_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            builder = builder.hello_name(ClientId::Domain(name.to_owned()));
-        }
+        let hello = match config.hello_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => ClientId::Domain(name.to_owned()),
+            None => ClientId::default(),
+        };
         let username = config.username.filter(|u| !u.trim().is_empty());
-        match (username, config.password) {
+        let credentials = match (username, config.password) {
             (Some(username), Some(password)) => {
                 if config.tls == TlsMode::None {
                     tracing::warn!(
@@ -177,9 +210,9 @@ impl SmtpRelay {
                         "the SMTP password is sent without TLS; use smtp_tls = starttls or tls unless the relay is on this machine"
                     );
                 }
-                builder = builder.credentials(Credentials::new(username, password.expose_secret().to_owned()));
+                Some(Credentials::new(username, password.expose_secret().to_owned()))
             }
-            (None, None) => {}
+            (None, None) => None,
             (Some(_), None) => {
                 return Err(MailError::Relay(
                     "smtp_username is set but smtp_password is not".to_owned(),
@@ -190,10 +223,15 @@ impl SmtpRelay {
                     "smtp_password is set but smtp_username is not".to_owned(),
                 ));
             }
-        }
+        };
         Ok(Self {
-            transport: builder.build(),
             endpoint: format!("{host}:{port}"),
+            host,
+            port,
+            security,
+            hello,
+            credentials,
+            timeout: config.timeout,
         })
     }
 
@@ -201,6 +239,75 @@ impl SmtpRelay {
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
+
+    /// Runs one step of the session under its deadline.
+    async fn step<T>(
+        &self,
+        what: &str,
+        limit: Duration,
+        step: impl Future<Output = Result<T, lettre::transport::smtp::Error>>,
+    ) -> Result<T, SendError> {
+        match tokio::time::timeout(limit, step).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(classify(&self.endpoint, &error)),
+            Err(_) => Err(SendError::Unavailable(format!(
+                "the relay {} did not answer within {:.1} s {what}",
+                self.endpoint,
+                limit.as_secs_f64()
+            ))),
+        }
+    }
+
+    /// Connects, greets, secures and logs in: a session ready for `MAIL FROM`.
+    async fn open(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let wrapper = match &self.security {
+            Security::Wrapper(parameters) => Some(parameters.clone()),
+            Security::None | Security::StartTls(_) => None,
+        };
+        let mut conn = self
+            .step(
+                "to the connection and greeting",
+                self.timeout,
+                AsyncSmtpConnection::connect_tokio1(
+                    (self.host.as_str(), self.port),
+                    Some(self.timeout),
+                    &self.hello,
+                    wrapper,
+                    None,
+                ),
+            )
+            .await?;
+        if let Security::StartTls(parameters) = &self.security {
+            if !conn.can_starttls() {
+                return Err(SendError::Unavailable(format!(
+                    "the relay {} does not offer STARTTLS, which smtp_tls = starttls requires",
+                    self.endpoint
+                )));
+            }
+            self.step(
+                "to STARTTLS",
+                self.timeout,
+                conn.starttls(parameters.clone(), &self.hello),
+            )
+            .await?;
+        }
+        if let Some(credentials) = &self.credentials {
+            self.step("to the login", self.timeout, conn.auth(DEFAULT_MECHANISMS, credentials))
+                .await?;
+        }
+        Ok(conn)
+    }
+}
+
+/// Whether an address needs no SMTPUTF8.
+fn is_ascii(address: &Address) -> bool {
+    AsRef::<str>::as_ref(address).is_ascii()
+}
+
+/// How long `len` bytes take at [`MIN_TRANSFER_RATE`].
+fn transfer_time(len: usize) -> Duration {
+    let len = u64::try_from(len).unwrap_or(u64::MAX);
+    Duration::from_millis(len.saturating_mul(1000) / MIN_TRANSFER_RATE)
 }
 
 /// The SMTP reply codes that mean "your login is wrong or missing": the operator's
@@ -209,24 +316,25 @@ const AUTH_CODES: [&str; 4] = ["530", "534", "535", "538"];
 
 fn classify(endpoint: &str, error: &lettre::transport::smtp::Error) -> SendError {
     // A reply reads best as the server wrote it: "550 5.1.1 <bob@…>: no such user".
-    let reply = match (error.status(), std::error::Error::source(error)) {
+    let code = error.status().map(|code| code.to_string());
+    let reply = match (&code, std::error::Error::source(error)) {
         (Some(code), Some(message)) => Some(format!("{code} {message}")),
         _ => None,
     };
+    let text = reply.unwrap_or_else(|| error.to_string());
+    let code = code.as_deref();
+    if code.is_some_and(|code| AUTH_CODES.contains(&code)) {
+        return SendError::Unavailable(format!(
+            "the relay {endpoint} refused our login ({text}); check smtp_username and smtp_password"
+        ));
+    }
     if error.is_permanent() {
-        let text = reply.unwrap_or_else(|| error.to_string());
-        if error
-            .status()
-            .is_some_and(|code| AUTH_CODES.contains(&code.to_string().as_str()))
-        {
-            return SendError::Transient(format!(
-                "the relay {endpoint} refused our login ({text}); check smtp_username and smtp_password"
-            ));
-        }
         return SendError::Permanent(text);
     }
-    let text = reply.unwrap_or_else(|| error.to_string());
-    SendError::Transient(format!("{text} (relay {endpoint})"))
+    if error.is_transient() && code != Some("421") {
+        return SendError::Transient(format!("{text} (relay {endpoint})"));
+    }
+    SendError::Unavailable(format!("{text} (relay {endpoint})"))
 }
 
 #[async_trait]
@@ -246,13 +354,44 @@ impl Transport for SmtpRelay {
                 ))
             })?)
         };
-        let envelope = Envelope::new(reverse_path, vec![recipient])
-            .map_err(|e| SendError::Permanent(format!("no valid SMTP envelope: {e}")))?;
-        self.transport
-            .send_raw(&envelope, raw)
-            .await
-            .map(|_| ())
-            .map_err(|error| classify(&self.endpoint, &error))
+        let ascii_addresses = is_ascii(&recipient) && reverse_path.as_ref().is_none_or(is_ascii);
+
+        let mut conn = self.open().await?;
+        let mut options = Vec::new();
+        if !ascii_addresses {
+            if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+                return Err(SendError::Permanent(format!(
+                    "the relay {} cannot take the international address {to} (no SMTPUTF8)",
+                    self.endpoint
+                )));
+            }
+            options.push(MailParameter::SmtpUtfEight);
+        }
+        if !raw.is_ascii() && conn.server_info().supports_feature(Extension::EightBitMime) {
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        self.step(
+            "to MAIL FROM",
+            self.timeout,
+            conn.command(Mail::new(reverse_path, options)),
+        )
+        .await?;
+        self.step(
+            "to RCPT TO",
+            self.timeout,
+            conn.command(Rcpt::new(recipient, Vec::new())),
+        )
+        .await?;
+        self.step("to DATA", self.timeout, conn.command(Data)).await?;
+        self.step(
+            "after the message was sent",
+            self.timeout + transfer_time(raw.len()),
+            conn.message(raw),
+        )
+        .await?;
+        // Accepted: the mail is the relay's now, whatever QUIT does.
+        let _ = tokio::time::timeout(QUIT_LIMIT, conn.command(Quit)).await;
+        Ok(())
     }
 }
 

@@ -88,6 +88,12 @@ impl SmtpSink {
     /// or aiosmtpd is missing and `SEALPOST_SKIP_SMTP=1` allows skipping; without that
     /// variable a missing server is an error that says how to install it.
     pub fn start() -> Result<Option<Self>> {
+        Self::start_on(None)
+    }
+
+    /// As [`SmtpSink::start`], on `port` when given (a relay that comes back where
+    /// it was), else on a free one.
+    pub fn start_on(port: Option<u16>) -> Result<Option<Self>> {
         let probe = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .stdout(Stdio::null())
@@ -109,7 +115,10 @@ impl SmtpSink {
         // A port can be taken between probing and binding; try a few.
         let mut last_error = None;
         for _ in 0..5 {
-            let port = free_port()?;
+            let port = match port {
+                Some(port) => port,
+                None => free_port()?,
+            };
             let stderr_path = dir.path().join(format!("sink-{port}.log"));
             let mut child = Command::new("python3")
                 .arg(&script)
@@ -459,7 +468,13 @@ impl MessageStore for FakeStore {
         })
     }
 
-    async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()> {
+    async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        _reason: &str,
+        bounce: Option<NewOutboxItem>,
+    ) -> StoreResult<()> {
         self.update(id, |row| {
             row.status = Status::Failed;
             row.lease_until = None;
@@ -478,6 +493,18 @@ impl MessageStore for FakeStore {
             .filter(|r| matches!(r.status, Status::Pending | Status::Sending))
             .count();
         Ok(i64::try_from(pending).unwrap_or(i64::MAX))
+    }
+
+    async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64> {
+        let mut rows = self.lock();
+        let mut waiting = 0;
+        for row in rows.iter_mut() {
+            if row.status == Status::Pending && row.next_attempt_at > now {
+                row.next_attempt_at = now;
+                waiting += 1;
+            }
+        }
+        Ok(waiting)
     }
 
     async fn begin_registration(

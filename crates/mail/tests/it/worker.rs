@@ -15,14 +15,14 @@ use crate::support::{FakeStore, Received, SmtpSink, Status, address, clock, noti
 
 const FOUR_DAYS: i64 = 4 * 24 * 60 * 60;
 
-struct Setup {
-    store: Arc<FakeStore>,
-    clock: Arc<FakeClock>,
-    notifier: Arc<MailNotifier>,
-    worker: OutboxWorker,
+pub(crate) struct Setup {
+    pub(crate) store: Arc<FakeStore>,
+    pub(crate) clock: Arc<FakeClock>,
+    pub(crate) notifier: Arc<MailNotifier>,
+    pub(crate) worker: OutboxWorker,
 }
 
-fn setup(transport: Arc<dyn Transport>) -> Result<Setup> {
+pub(crate) fn setup(transport: Arc<dyn Transport>) -> Result<Setup> {
     let store = Arc::new(FakeStore::default());
     let clock = clock();
     let notifier = notifier(clock.clone())?;
@@ -41,7 +41,7 @@ fn setup(transport: Arc<dyn Transport>) -> Result<Setup> {
     })
 }
 
-fn relay_to(sink: &SmtpSink) -> Result<Arc<dyn Transport>> {
+pub(crate) fn relay_to(sink: &SmtpSink) -> Result<Arc<dyn Transport>> {
     let mut config = SmtpRelayConfig::new("127.0.0.1");
     config.port = Some(sink.port);
     config.tls = TlsMode::None;
@@ -50,7 +50,7 @@ fn relay_to(sink: &SmtpSink) -> Result<Arc<dyn Transport>> {
 }
 
 /// Queues Alice's notification to `to`; bounces go to `bounce_to`.
-fn queue_notification(
+pub(crate) fn queue_notification(
     store: &FakeStore,
     notifier: &MailNotifier,
     clock: &FakeClock,
@@ -87,11 +87,11 @@ fn queue_notification(
 }
 
 impl Setup {
-    fn queue_notification(&self, to: &str, bounce_to: Option<(&str, Locale)>) -> Result<i64> {
+    pub(crate) fn queue_notification(&self, to: &str, bounce_to: Option<(&str, Locale)>) -> Result<i64> {
         queue_notification(&self.store, &self.notifier, &self.clock, to, bounce_to)
     }
 
-    fn at(&self, seconds_after_start: i64) -> Timestamp {
+    pub(crate) fn at(&self, seconds_after_start: i64) -> Timestamp {
         crate::support::START.plus_seconds(seconds_after_start)
     }
 }
@@ -278,7 +278,8 @@ async fn a_crash_after_sending_resends_the_same_bytes_once_the_lease_runs_out() 
     assert!(s.worker.run_once().await.is_err(), "the lost outcome is reported");
     assert_eq!(s.store.row(id)?.status, Status::Sending);
     assert_eq!(s.worker.run_once().await?, 0, "the lease keeps others off the row");
-    s.clock.advance_seconds(5 * 60);
+    s.clock
+        .advance_seconds(sealpost_mail::worker::LEASE.as_secs().try_into()?);
     assert_eq!(s.worker.run_once().await?, 1);
     assert_eq!(s.store.row(id)?.status, Status::Sent);
 

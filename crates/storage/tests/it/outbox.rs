@@ -1,6 +1,7 @@
 //! The outbox: claiming with leases (also by several workers at once), retries,
-//! permanent failures with their bounce, delivery marking recipients notified, and
-//! the count of mail still to send.
+//! permanent failures with their bounce and their reason on the recipient, delivery
+//! marking recipients notified, bringing waiting mail forward, and the count of
+//! mail still to send.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -27,6 +28,8 @@ on_both_backends!(
     delivering_other_mail_of_a_message_leaves_recipients_unnotified,
     pending_count_covers_pending_and_sending_rows_only,
     enqueueing_nothing_is_harmless,
+    bringing_forward_makes_waiting_rows_due_now_and_leaves_the_others_alone,
+    a_failed_notification_tells_its_recipient_row_why_and_the_others_stay_clear,
 );
 
 /// The Postgres-only proof that a claim skips locked rows instead of waiting.
@@ -272,7 +275,12 @@ async fn failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it(stor
     let mut bounce = mail(MailKind::Bounce, "alice@example.com", Some(stored.id));
     bounce.created_at = T0.plus_seconds(5);
     store
-        .outbox_failed(claimed[0].id, "550 5.1.1 no such user", Some(bounce))
+        .outbox_failed(
+            claimed[0].id,
+            "550 5.1.1 no such user",
+            "550 5.1.1 no such user",
+            Some(bounce),
+        )
         .await
         .expect("given up");
 
@@ -311,7 +319,7 @@ async fn failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it(stor
             .expect("claimed")
     };
     store
-        .outbox_failed(without_bounce[0].id, "550 rejected", None)
+        .outbox_failed(without_bounce[0].id, "550 rejected", "550 rejected", None)
         .await
         .expect("given up");
     assert_eq!(
@@ -323,7 +331,12 @@ async fn failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it(stor
 
 async fn failing_an_unknown_row_queues_no_bounce(store: SqlStore) {
     let result = store
-        .outbox_failed(9999, "550", Some(mail(MailKind::Bounce, "alice@example.com", None)))
+        .outbox_failed(
+            9999,
+            "550",
+            "550",
+            Some(mail(MailKind::Bounce, "alice@example.com", None)),
+        )
         .await;
     assert!(matches!(result, Err(DomainError::NotFound)), "{result:?}");
     assert_eq!(store.outbox_pending().await.expect("counted"), 0);
@@ -351,6 +364,7 @@ async fn late_report_from_a_worker_whose_lease_ran_out_does_not_resend_delivered
     store
         .outbox_failed(
             slow[0].id,
+            "554 late",
             "554 late",
             Some(mail(MailKind::Bounce, "alice@example.com", None)),
         )
@@ -445,7 +459,10 @@ async fn pending_count_covers_pending_and_sending_rows_only(store: SqlStore) {
         "sending still counts"
     );
     store.outbox_sent(claimed[0].id, now).await.expect("sent");
-    store.outbox_failed(claimed[1].id, "550", None).await.expect("failed");
+    store
+        .outbox_failed(claimed[1].id, "550", "550", None)
+        .await
+        .expect("failed");
     store
         .outbox_retry(claimed[2].id, now.plus_seconds(60), "451")
         .await
@@ -456,4 +473,97 @@ async fn pending_count_covers_pending_and_sending_rows_only(store: SqlStore) {
 async fn enqueueing_nothing_is_harmless(store: SqlStore) {
     store.enqueue(Vec::new()).await.expect("nothing queued");
     assert_eq!(store.outbox_pending().await.expect("counted"), 0);
+}
+
+async fn bringing_forward_makes_waiting_rows_due_now_and_leaves_the_others_alone(store: SqlStore) {
+    queue(&store, 4).await;
+    let now = T0.plus_seconds(10);
+    let claimed = store
+        .claim_outbox(now, now.plus_seconds(60), 10)
+        .await
+        .expect("claimed");
+    let ids: Vec<i64> = claimed.iter().map(|i| i.id).collect();
+    // Two wait for hours, one is being sent, one was delivered.
+    store
+        .outbox_retry(ids[0], now.plus_seconds(6 * 3600), "connection refused")
+        .await
+        .expect("rescheduled");
+    store
+        .outbox_retry(ids[1], now.plus_seconds(4 * 3600), "connection refused")
+        .await
+        .expect("rescheduled");
+    store.outbox_sent(ids[3], now).await.expect("sent");
+    let later = now.plus_seconds(30);
+    assert!(
+        store
+            .claim_outbox(later, later.plus_seconds(60), 10)
+            .await
+            .expect("claimed")
+            .is_empty(),
+        "nothing is due by itself"
+    );
+
+    assert_eq!(store.outbox_bring_forward(later).await.expect("brought forward"), 2);
+
+    let due = store
+        .claim_outbox(later, later.plus_seconds(60), 10)
+        .await
+        .expect("claimed");
+    assert_eq!(due.iter().map(|i| i.id).collect::<Vec<_>>(), ids[..2]);
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM outbox ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .expect("read");
+    assert_eq!(statuses, ["sending", "sending", "sending", "sent"]);
+    assert_eq!(
+        store.outbox_bring_forward(later).await.expect("brought forward"),
+        0,
+        "nothing waits any more"
+    );
+}
+
+async fn a_failed_notification_tells_its_recipient_row_why_and_the_others_stay_clear(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let stored = store
+        .insert_message(
+            new_message(acme.id, alice.id, 1, &["nobody@example.org"], &["carol@example.net"]),
+            vec![notification("nobody@example.org"), notification("carol@example.net")],
+            crate::support::event("message.sent", "1"),
+        )
+        .await
+        .expect("stored");
+    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let to = |address: &str| {
+        claimed
+            .iter()
+            .find(|i| i.to.as_str() == address)
+            .map(|i| i.id)
+            .expect("claimed")
+    };
+    let reason = "550 5.1.1 <nobody@example.org>: Recipient address rejected: no such user";
+    store
+        .outbox_failed(to("nobody@example.org"), &format!("gave up: {reason}"), reason, None)
+        .await
+        .expect("given up");
+    let error: Option<String> =
+        sqlx::query_scalar("SELECT last_error FROM outbox WHERE to_email = 'nobody@example.org'")
+            .fetch_one(store.pool())
+            .await
+            .expect("read");
+    assert_eq!(
+        error,
+        Some(format!("gave up: {reason}")),
+        "the operator's detail stays on the row"
+    );
+    store.outbox_sent(to("carol@example.net"), T0).await.expect("sent");
+
+    let recipients = store.recipients(stored.id).await.expect("recipients");
+    let errors: Vec<(&str, Option<&str>)> = recipients
+        .iter()
+        .map(|r| (r.email.as_str(), r.delivery_error.as_deref()))
+        .collect();
+    assert_eq!(
+        errors,
+        [("nobody@example.org", Some(reason)), ("carol@example.net", None)]
+    );
 }
