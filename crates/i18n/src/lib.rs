@@ -27,7 +27,7 @@ fluent_templates::static_loader! {
 /// The Fluent sources, for tests that compare the languages' message sets: one
 /// file per area (`main`: portal and administration; `mail`: emails and the
 /// envelope; `messages`: composing and reading secure messages).
-pub const SOURCES: [(Locale, &str, &str); 9] = [
+pub const SOURCES: [(Locale, &str, &str); 12] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -37,6 +37,9 @@ pub const SOURCES: [(Locale, &str, &str); 9] = [
     (Locale::En, "messages", include_str!("../locales/en/messages.ftl")),
     (Locale::De, "messages", include_str!("../locales/de/messages.ftl")),
     (Locale::Fr, "messages", include_str!("../locales/fr/messages.ftl")),
+    (Locale::En, "disk", include_str!("../locales/en/disk.ftl")),
+    (Locale::De, "disk", include_str!("../locales/de/disk.ftl")),
+    (Locale::Fr, "disk", include_str!("../locales/fr/disk.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

@@ -25,6 +25,14 @@
 //! commit in one transaction, or neither does. On SQLite, write transactions start
 //! with `BEGIN IMMEDIATE`, so they hold the write lock from their first statement and
 //! never fail half-way on a lock upgrade.
+//!
+//! Faults: a full disk (SQLite's `SQLITE_FULL`, PostgreSQL's `disk_full`, `ENOSPC`
+//! from the blob directory) is [`DomainError::Unavailable`], logged once when the
+//! storage becomes unwritable and once when it takes writes again ([`WriteHealth`]).
+//! A transaction the database ended by itself (SQLite rolls back on `SQLITE_FULL`,
+//! also at `COMMIT`) leaves sqlx believing the connection is still inside it; such a
+//! connection is closed when released instead of going back to the pool, so the next
+//! write after space returns gets a clean connection.
 
 mod accounts;
 mod audit;
@@ -40,8 +48,8 @@ pub use blobs::ObjectBlobStore;
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use async_trait::async_trait;
@@ -125,6 +133,65 @@ pub struct SqlStore {
     /// instead of spinning in SQLite's busy handler (whose growing sleeps make
     /// long tails under load). Unused on PostgreSQL.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Whether writes currently fail for want of space, for the log and `/healthz`.
+    health: Arc<WriteHealth>,
+}
+
+/// Whether the storage takes writes. A full disk fails every write until space is
+/// freed; the operator gets one line when that starts and one when it ends, not one
+/// per refused request.
+#[derive(Debug, Default)]
+pub struct WriteHealth {
+    /// Since when writes fail, and the first reason seen; `None` while they work.
+    unwritable: Mutex<Option<(Instant, String)>>,
+}
+
+impl WriteHealth {
+    /// Notes a write refused for want of space; logs when this starts an outage.
+    fn refused(&self, reason: &dyn std::error::Error) {
+        let Ok(mut state) = self.unwritable.lock() else {
+            return;
+        };
+        if state.is_none() {
+            let reason = reason.to_string();
+            tracing::error!(
+                %reason,
+                "storage is full: Sealpost cannot store anything (messages, logins, registrations, \
+                 mail status) until space is freed on the disk of the database or the blob folder; \
+                 pages that only read keep working, and writes resume by themselves"
+            );
+            *state = Some((Instant::now(), reason));
+        }
+    }
+
+    /// Notes a write that went through; logs when this ends an outage.
+    fn accepted(&self) {
+        let Ok(mut state) = self.unwritable.lock() else {
+            return;
+        };
+        if let Some((since, _)) = state.take() {
+            tracing::warn!(
+                unwritable_for_seconds = since.elapsed().as_secs(),
+                "storage takes writes again"
+            );
+        }
+    }
+
+    /// Why writes currently fail, when they do.
+    pub fn unwritable_reason(&self) -> Option<String> {
+        self.unwritable
+            .lock()
+            .ok()
+            .and_then(|state| state.as_ref().map(|(_, reason)| reason.clone()))
+    }
+
+    /// Passes a port method's result through, noting a write refused for want of space.
+    fn watch<T>(&self, result: StoreResult<T>) -> StoreResult<T> {
+        if let Err(DomainError::Unavailable(reason)) = &result {
+            self.refused(reason.as_ref());
+        }
+        result
+    }
 }
 
 /// A write transaction; on SQLite it also holds the writer's turn until it ends.
@@ -133,12 +200,20 @@ pub struct SqlStore {
 pub(crate) struct WriteTx {
     tx: Transaction<'static, Any>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    health: Arc<WriteHealth>,
 }
 
 impl WriteTx {
-    /// Commits, then gives the writer's turn to the next in line.
+    /// Commits, then gives the writer's turn to the next in line. Should the
+    /// commit fail, the connection is not reused while sqlx still counts it inside
+    /// the transaction (see the pool's `after_release` in [`SqlStore::connect`]).
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        let health = Arc::clone(&self.health);
+        let committed = self.tx.commit().await;
+        if committed.is_ok() {
+            health.accepted();
+        }
+        committed
     }
 
     /// Rolls back, then gives the writer's turn to the next in line.
@@ -180,16 +255,26 @@ impl SqlStore {
                 prepare_sqlite_file(url)?;
                 // WAL lets readers run beside the one writer: enough connections that
                 // page views do not queue for one while a write commits.
-                options.max_connections(32).after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        for pragma in SQLITE_PRAGMAS {
-                            conn.execute(pragma).await?;
-                        }
-                        Ok(())
+                options
+                    .max_connections(32)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            for pragma in SQLITE_PRAGMAS {
+                                conn.execute(pragma).await?;
+                            }
+                            Ok(())
+                        })
                     })
-                })
+                    .after_release(|conn, _meta| {
+                        Box::pin(async move {
+                            // The rollback a dropped transaction queued runs before
+                            // this ping answers, so the depth read next is final.
+                            conn.ping().await?;
+                            Ok(reusable(conn))
+                        })
+                    })
             }
-            Backend::Postgres => options,
+            Backend::Postgres => options.after_release(|conn, _meta| Box::pin(async move { Ok(reusable(conn)) })),
         };
         let context = || {
             format!(
@@ -207,6 +292,7 @@ impl SqlStore {
             pool,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            health: Arc::new(WriteHealth::default()),
         })
     }
 
@@ -241,17 +327,28 @@ impl SqlStore {
     /// once (waiting up to the busy timeout), so a read followed by a write inside it
     /// cannot fail on a lock upgrade.
     async fn begin_write(&self) -> StoreResult<WriteTx> {
+        let health = Arc::clone(&self.health);
         match self.backend {
             Backend::Sqlite => {
                 let turn = Arc::clone(&self.writer).lock_owned().await;
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?;
-                Ok(WriteTx { tx, _turn: Some(turn) })
+                Ok(WriteTx {
+                    tx,
+                    _turn: Some(turn),
+                    health,
+                })
             }
             Backend::Postgres => Ok(WriteTx {
                 tx: self.pool.begin().await.map_err(db_error)?,
                 _turn: None,
+                health,
             }),
         }
+    }
+
+    /// Whether writes currently fail for want of space (see [`WriteHealth`]).
+    pub fn write_health(&self) -> &WriteHealth {
+        &self.health
     }
 
     /// The clause that locks the selected rows until commit. SQLite needs none: its
@@ -319,13 +416,55 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Maps a failure no caller can fix: "no row" is [`DomainError::NotFound`],
-/// everything else [`DomainError::Internal`] (the detail goes to the log).
+/// Whether a released connection may serve again: not while sqlx still counts it
+/// inside a transaction. That happens when the database ended the transaction by
+/// itself (SQLite rolls back on `SQLITE_FULL`, even at `COMMIT`), so that the
+/// rollback sqlx queued failed ("no transaction is active") and its depth stayed
+/// above zero: reused, the connection would refuse every `BEGIN` ("attempted to call
+/// begin_with at non-zero transaction depth"). Closing it also rolls back whatever
+/// SQLite might still hold.
+fn reusable(conn: &AnyConnection) -> bool {
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("closing a database connection left inside a failed transaction");
+    }
+    clean
+}
+
+/// Maps a failure no caller can fix: "no row" is [`DomainError::NotFound`], a full
+/// disk is [`DomainError::Unavailable`], everything else [`DomainError::Internal`]
+/// (the detail goes to the log).
 pub(crate) fn db_error(error: sqlx::Error) -> DomainError {
     match error {
         sqlx::Error::RowNotFound => DomainError::NotFound,
+        other if is_storage_full(&other) => DomainError::unavailable(other),
         other => DomainError::internal(other),
     }
+}
+
+/// Whether `error` says the disk (or quota) is full: SQLite's `SQLITE_FULL` (result
+/// code 13, whatever its extended code), PostgreSQL's `disk_full` (SQLSTATE 53100),
+/// or an operating system's `ENOSPC`/`EDQUOT` anywhere in the chain of causes.
+pub(crate) fn is_storage_full(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(sqlx::Error::Database(db)) = error.downcast_ref::<sqlx::Error>() {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or_default();
+            if code == "53100" || code.parse::<i64>().is_ok_and(|c| c & 0xff == 13) {
+                return true;
+            }
+        }
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && (io.kind() == std::io::ErrorKind::StorageFull
+                || io.kind() == std::io::ErrorKind::QuotaExceeded
+                || matches!(io.raw_os_error(), Some(28 | 122)))
+        {
+            return true;
+        }
+        current = error.source();
+    }
+    false
 }
 
 /// Maps the failure of a statement that inserts a row: a unique violation is a
@@ -359,47 +498,47 @@ pub(crate) fn limit(n: u32) -> i64 {
 #[async_trait]
 impl Store for SqlStore {
     async fn insert_user(&self, user: NewUser, audit: Option<AuditEvent>) -> StoreResult<User> {
-        users::insert_user(self, user, audit).await
+        self.health.watch(users::insert_user(self, user, audit).await)
     }
 
     async fn user_by_id(&self, id: UserId) -> StoreResult<User> {
-        users::user_by_id(self, id).await
+        self.health.watch(users::user_by_id(self, id).await)
     }
 
     async fn user_by_email(&self, email: &EmailAddress) -> StoreResult<Option<User>> {
-        users::user_by_email(self, email).await
+        self.health.watch(users::user_by_email(self, email).await)
     }
 
     async fn credentials_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Credentials>> {
-        users::credentials_by_email(self, email).await
+        self.health.watch(users::credentials_by_email(self, email).await)
     }
 
     async fn set_password(&self, id: UserId, hash: &str, must_change: bool, audit: AuditEvent) -> StoreResult<()> {
-        users::set_password(self, id, hash, must_change, audit).await
+        self.health.watch(users::set_password(self, id, hash, must_change, audit).await)
     }
 
     async fn upgrade_password_hash(&self, id: UserId, replaced: &str, hash: &str) -> StoreResult<()> {
-        users::upgrade_password_hash(self, id, replaced, hash).await
+        self.health.watch(users::upgrade_password_hash(self, id, replaced, hash).await)
     }
 
     async fn record_login(&self, id: UserId, at: Timestamp) -> StoreResult<()> {
-        users::record_login(self, id, at).await
+        self.health.watch(users::record_login(self, id, at).await)
     }
 
     async fn set_user_locale(&self, id: UserId, locale: Option<Locale>) -> StoreResult<()> {
-        users::set_user_locale(self, id, locale).await
+        self.health.watch(users::set_user_locale(self, id, locale).await)
     }
 
     async fn set_operator(&self, id: UserId, operator: bool, audit: AuditEvent) -> StoreResult<()> {
-        users::set_operator(self, id, operator, audit).await
+        self.health.watch(users::set_operator(self, id, operator, audit).await)
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        users::count_users(self).await
+        self.health.watch(users::count_users(self).await)
     }
 
     async fn list_users(&self, query: &UserQuery) -> StoreResult<UserPage> {
-        users::list_users(self, query).await
+        self.health.watch(users::list_users(self, query).await)
     }
 
     async fn create_account(
@@ -410,11 +549,11 @@ impl Store for SqlStore {
         admin: Option<UserId>,
         audit: AuditEvent,
     ) -> StoreResult<Account> {
-        accounts::create_account(self, number, name, default_locale, admin, audit).await
+        self.health.watch(accounts::create_account(self, number, name, default_locale, admin, audit).await)
     }
 
     async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account> {
-        accounts::account_by_number(self, number).await
+        self.health.watch(accounts::account_by_number(self, number).await)
     }
 
     async fn set_sending_address(
@@ -423,7 +562,7 @@ impl Store for SqlStore {
         address: Option<&EmailAddress>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        accounts::set_sending_address(self, account, address, audit).await
+        self.health.watch(accounts::set_sending_address(self, account, address, audit).await)
     }
 
     async fn set_delivery_mode(
@@ -432,35 +571,35 @@ impl Store for SqlStore {
         mode: Option<DeliveryMode>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        accounts::set_delivery_mode(self, account, mode, audit).await
+        self.health.watch(accounts::set_delivery_mode(self, account, mode, audit).await)
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
-        accounts::list_accounts(self).await
+        self.health.watch(accounts::list_accounts(self).await)
     }
 
     async fn administered_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
-        accounts::administered_accounts(self, user).await
+        self.health.watch(accounts::administered_accounts(self, user).await)
     }
 
     async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
-        accounts::member_accounts(self, user).await
+        self.health.watch(accounts::member_accounts(self, user).await)
     }
 
     async fn is_account_admin(&self, account: AccountId, user: UserId) -> StoreResult<bool> {
-        accounts::is_account_admin(self, account, user).await
+        self.health.watch(accounts::is_account_admin(self, account, user).await)
     }
 
     async fn list_groups(&self, account: AccountId) -> StoreResult<Vec<Group>> {
-        groups::list_groups(self, account).await
+        self.health.watch(groups::list_groups(self, account).await)
     }
 
     async fn group(&self, account: AccountId, id: GroupId) -> StoreResult<Group> {
-        groups::group(self, account, id).await
+        self.health.watch(groups::group(self, account, id).await)
     }
 
     async fn admin_group(&self, account: AccountId) -> StoreResult<Group> {
-        groups::admin_group(self, account).await
+        self.health.watch(groups::admin_group(self, account).await)
     }
 
     async fn create_group(
@@ -470,15 +609,15 @@ impl Store for SqlStore {
         at: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<Group> {
-        groups::create_group(self, account, name, at, audit).await
+        self.health.watch(groups::create_group(self, account, name, at, audit).await)
     }
 
     async fn delete_group(&self, account: AccountId, id: GroupId, audit: AuditEvent) -> StoreResult<()> {
-        groups::delete_group(self, account, id, audit).await
+        self.health.watch(groups::delete_group(self, account, id, audit).await)
     }
 
     async fn list_members(&self, group: GroupId, after: Option<&str>, limit: u32) -> StoreResult<Vec<Member>> {
-        groups::list_members(self, group, after, limit).await
+        self.health.watch(groups::list_members(self, group, after, limit).await)
     }
 
     async fn add_member(
@@ -489,31 +628,31 @@ impl Store for SqlStore {
         at: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        groups::add_member(self, group, user, added_by, at, audit).await
+        self.health.watch(groups::add_member(self, group, user, added_by, at, audit).await)
     }
 
     async fn remove_member(&self, group: GroupId, user: UserId, audit: AuditEvent) -> StoreResult<()> {
-        groups::remove_member(self, group, user, audit).await
+        self.health.watch(groups::remove_member(self, group, user, audit).await)
     }
 
     async fn insert_session(&self, session: &Session) -> StoreResult<()> {
-        sessions::insert_session(self, session).await
+        self.health.watch(sessions::insert_session(self, session).await)
     }
 
     async fn insert_login_session(&self, session: &Session, password_hash: &str) -> StoreResult<()> {
-        sessions::insert_login_session(self, session, password_hash).await
+        self.health.watch(sessions::insert_login_session(self, session, password_hash).await)
     }
 
     async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
-        sessions::session(self, id_hash, now).await
+        self.health.watch(sessions::session(self, id_hash, now).await)
     }
 
     async fn touch_session(&self, id_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
-        sessions::touch_session(self, id_hash, now, expires_at).await
+        self.health.watch(sessions::touch_session(self, id_hash, now, expires_at).await)
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        sessions::delete_session(self, id_hash).await
+        self.health.watch(sessions::delete_session(self, id_hash).await)
     }
 
     async fn purge_stale(
@@ -522,50 +661,66 @@ impl Store for SqlStore {
         oldest_allowed: Timestamp,
         throttle_before: Timestamp,
     ) -> StoreResult<u64> {
-        sessions::purge_stale(self, now, oldest_allowed, throttle_before).await
+        self.health.watch(sessions::purge_stale(self, now, oldest_allowed, throttle_before).await)
     }
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
-        sessions::throttle_state(self, key).await
+        self.health.watch(sessions::throttle_state(self, key).await)
     }
 
     async fn throttle_failure(&self, key: &str, at: Timestamp) -> StoreResult<()> {
-        sessions::throttle_failure(self, key, at).await
+        self.health.watch(sessions::throttle_failure(self, key, at).await)
     }
 
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
-        sessions::throttle_clear(self, key).await
+        self.health.watch(sessions::throttle_clear(self, key).await)
     }
 
     async fn record_audit(&self, event: AuditEvent) -> StoreResult<()> {
-        audit::record_audit(self, event).await
+        self.health.watch(audit::record_audit(self, event).await)
     }
 
     async fn list_audit(&self, account: Option<AccountId>, limit: u32) -> StoreResult<Vec<AuditEvent>> {
-        audit::list_audit(self, account, limit).await
+        self.health.watch(audit::list_audit(self, account, limit).await)
+    }
+
+    async fn probe_write(&self, at: Timestamp) -> StoreResult<()> {
+        let probe = async {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO storage_probe (id, written_at) VALUES (1, $1) \
+                 ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at",
+            )
+            .bind(at.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            tx.commit().await.map_err(db_error)
+        };
+        self.health.watch(probe.await)
     }
 }
 
 #[async_trait]
 impl MessageStore for SqlStore {
     async fn account_key(&self, account: AccountId, version: Option<i64>) -> StoreResult<Option<AccountKey>> {
-        messages::account_key(self, account, version).await
+        self.health.watch(messages::account_key(self, account, version).await)
     }
 
     async fn insert_account_key(&self, key: &AccountKey) -> StoreResult<()> {
-        messages::insert_account_key(self, key).await
+        self.health.watch(messages::insert_account_key(self, key).await)
     }
 
     async fn begin_upload(&self, public_id: &PublicId, at: Timestamp) -> StoreResult<()> {
-        messages::begin_upload(self, public_id, at).await
+        self.health.watch(messages::begin_upload(self, public_id, at).await)
     }
 
     async fn end_upload(&self, public_id: &PublicId) -> StoreResult<()> {
-        messages::end_upload(self, public_id).await
+        self.health.watch(messages::end_upload(self, public_id).await)
     }
 
     async fn stale_uploads(&self, before: Timestamp) -> StoreResult<Vec<PublicId>> {
-        messages::stale_uploads(self, before).await
+        self.health.watch(messages::stale_uploads(self, before).await)
     }
 
     async fn insert_message(
@@ -574,27 +729,27 @@ impl MessageStore for SqlStore {
         outbox: Vec<NewOutboxItem>,
         audit: AuditEvent,
     ) -> StoreResult<Message> {
-        messages::insert_message(self, message, outbox, audit).await
+        self.health.watch(messages::insert_message(self, message, outbox, audit).await)
     }
 
     async fn message(&self, public_id: &PublicId) -> StoreResult<Message> {
-        messages::message(self, public_id).await
+        self.health.watch(messages::message(self, public_id).await)
     }
 
     async fn account(&self, id: AccountId) -> StoreResult<Account> {
-        accounts::account_by_id(self, id).await
+        self.health.watch(accounts::account_by_id(self, id).await)
     }
 
     async fn message_by_id(&self, id: MessageId) -> StoreResult<Message> {
-        messages::message_by_id(self, id).await
+        self.health.watch(messages::message_by_id(self, id).await)
     }
 
     async fn recipients(&self, message: MessageId) -> StoreResult<Vec<Recipient>> {
-        messages::recipients(self, message).await
+        self.health.watch(messages::recipients(self, message).await)
     }
 
     async fn sent_messages(&self, sender: UserId, before: Option<MessageId>, limit: u32) -> StoreResult<Vec<Message>> {
-        messages::sent_messages(self, sender, before, limit).await
+        self.health.watch(messages::sent_messages(self, sender, before, limit).await)
     }
 
     async fn received_messages(
@@ -603,7 +758,7 @@ impl MessageStore for SqlStore {
         before: Option<MessageId>,
         limit: u32,
     ) -> StoreResult<Vec<Message>> {
-        messages::received_messages(self, email, before, limit).await
+        self.health.watch(messages::received_messages(self, email, before, limit).await)
     }
 
     async fn account_messages(
@@ -612,7 +767,7 @@ impl MessageStore for SqlStore {
         before: Option<MessageId>,
         limit: u32,
     ) -> StoreResult<Vec<Message>> {
-        messages::account_messages(self, account, before, limit).await
+        self.health.watch(messages::account_messages(self, account, before, limit).await)
     }
 
     async fn mark_opened(
@@ -623,7 +778,7 @@ impl MessageStore for SqlStore {
         receipt: Option<NewOutboxItem>,
         audit: AuditEvent,
     ) -> StoreResult<bool> {
-        messages::mark_opened(self, message, email, at, receipt, audit).await
+        self.health.watch(messages::mark_opened(self, message, email, at, receipt, audit).await)
     }
 
     async fn set_lock(
@@ -632,7 +787,7 @@ impl MessageStore for SqlStore {
         lock: Option<(Timestamp, String)>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        messages::set_lock(self, message, lock, audit).await
+        self.health.watch(messages::set_lock(self, message, lock, audit).await)
     }
 
     async fn set_expiry(
@@ -641,51 +796,51 @@ impl MessageStore for SqlStore {
         expires_at: Option<Timestamp>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        messages::set_expiry(self, message, expires_at, audit).await
+        self.health.watch(messages::set_expiry(self, message, expires_at, audit).await)
     }
 
     async fn stale_data_keys(&self, account: AccountId, current: i64, limit: u32) -> StoreResult<Vec<WrappedDataKey>> {
-        messages::stale_data_keys(self, account, current, limit).await
+        self.health.watch(messages::stale_data_keys(self, account, current, limit).await)
     }
 
     async fn rewrap_data_key(&self, message: MessageId, from: i64, to: i64, wrapped: &[u8]) -> StoreResult<bool> {
-        messages::rewrap_data_key(self, message, from, to, wrapped).await
+        self.health.watch(messages::rewrap_data_key(self, message, from, to, wrapped).await)
     }
 
     async fn shred_expired(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<PublicId>> {
-        messages::shred_expired(self, cutoff, limit).await
+        self.health.watch(messages::shred_expired(self, cutoff, limit).await)
     }
 
     async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64> {
-        outbox::release_leases(self, now).await
+        self.health.watch(outbox::release_leases(self, now).await)
     }
 
     async fn enqueue(&self, items: Vec<NewOutboxItem>) -> StoreResult<()> {
-        outbox::enqueue(self, items).await
+        self.health.watch(outbox::enqueue(self, items).await)
     }
 
     async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>> {
-        outbox::claim_outbox(self, now, lease_until, limit).await
+        self.health.watch(outbox::claim_outbox(self, now, lease_until, limit).await)
     }
 
     async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()> {
-        outbox::outbox_sent(self, id, at).await
+        self.health.watch(outbox::outbox_sent(self, id, at).await)
     }
 
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()> {
-        outbox::outbox_retry(self, id, next_attempt_at, error).await
+        self.health.watch(outbox::outbox_retry(self, id, next_attempt_at, error).await)
     }
 
     async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()> {
-        outbox::outbox_failed(self, id, error, bounce).await
+        self.health.watch(outbox::outbox_failed(self, id, error, bounce).await)
     }
 
     async fn outbox_pending(&self) -> StoreResult<i64> {
-        outbox::outbox_pending(self).await
+        self.health.watch(outbox::outbox_pending(self).await)
     }
 
     async fn upsert_pending_user(&self, user: NewUser) -> StoreResult<User> {
-        tokens::upsert_pending_user(self, user).await
+        self.health.watch(tokens::upsert_pending_user(self, user).await)
     }
 
     async fn insert_token(
@@ -696,18 +851,18 @@ impl MessageStore for SqlStore {
         expires_at: Timestamp,
         mail: NewOutboxItem,
     ) -> StoreResult<()> {
-        tokens::insert_token(self, hash, user, purpose, expires_at, mail).await
+        self.health.watch(tokens::insert_token(self, hash, user, purpose, expires_at, mail).await)
     }
 
     async fn consume_token(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
-        tokens::consume_token(self, hash, purpose, now).await
+        self.health.watch(tokens::consume_token(self, hash, purpose, now).await)
     }
 
     async fn token_user(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
-        tokens::token_user(self, hash, purpose, now).await
+        self.health.watch(tokens::token_user(self, hash, purpose, now).await)
     }
 
     async fn activate_user(&self, user: UserId, audit: AuditEvent) -> StoreResult<()> {
-        tokens::activate_user(self, user, audit).await
+        self.health.watch(tokens::activate_user(self, user, audit).await)
     }
 }
