@@ -145,6 +145,11 @@ pub enum ValidationError {
     AlreadyRegistered,
     #[error("the address has not received a secure message")]
     NotInvited,
+    /// The form asks to keep files of a refused draft that this process no longer
+    /// holds (a restart, another node, or the hour passed): sending without them
+    /// would leave out what the sender chose.
+    #[error("the kept attachments are no longer available")]
+    KeptAttachmentsLost,
 }
 
 impl ValidationError {
@@ -187,6 +192,7 @@ impl ValidationError {
             Self::LinkInvalid => "error-link-invalid",
             Self::AlreadyRegistered => "error-already-registered",
             Self::NotInvited => "error-not-invited",
+            Self::KeptAttachmentsLost => "error-kept-attachments-lost",
         }
     }
 
@@ -228,5 +234,6 @@ impl ValidationError {
         Self::LinkInvalid,
         Self::AlreadyRegistered,
         Self::NotInvited,
+        Self::KeptAttachmentsLost,
     ];
 }

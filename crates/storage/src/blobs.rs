@@ -76,7 +76,7 @@ impl ObjectBlobStore {
         Self {
             store,
             local_root: None,
-            health: Arc::default(),
+            health: Arc::new(WriteHealth::new("blob store")),
         }
     }
 

@@ -140,13 +140,23 @@ pub struct SqlStore {
 /// Whether the storage takes writes. A full disk fails every write until space is
 /// freed; the operator gets one line when that starts and one when it ends, not one
 /// per refused request.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct WriteHealth {
+    /// Which storage this is, for the log: the database or the blob store.
+    component: &'static str,
     /// Since when writes fail, and the first reason seen; `None` while they work.
     unwritable: Mutex<Option<(Instant, String)>>,
 }
 
 impl WriteHealth {
+    /// The health of one storage component, named in its log lines.
+    fn new(component: &'static str) -> Self {
+        Self {
+            component,
+            unwritable: Mutex::new(None),
+        }
+    }
+
     /// Notes a write refused for want of space; logs when this starts an outage.
     fn refused(&self, reason: &dyn std::error::Error) {
         let Ok(mut state) = self.unwritable.lock() else {
@@ -155,6 +165,7 @@ impl WriteHealth {
         if state.is_none() {
             let reason = reason.to_string();
             tracing::error!(
+                storage = self.component,
                 %reason,
                 "storage is full: Sealpost cannot store anything (messages, logins, registrations, \
                  mail status) until space is freed on the disk of the database or the blob folder; \
@@ -171,6 +182,7 @@ impl WriteHealth {
         };
         if let Some((since, _)) = state.take() {
             tracing::warn!(
+                storage = self.component,
                 unwritable_for_seconds = since.elapsed().as_secs(),
                 "storage takes writes again"
             );
@@ -292,7 +304,7 @@ impl SqlStore {
             pool,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
-            health: Arc::new(WriteHealth::default()),
+            health: Arc::new(WriteHealth::new("database")),
         })
     }
 

@@ -292,6 +292,12 @@ fn unavailable_page(visitor: &Visitor, why: Unavailable) -> UnavailablePage {
             None,
             sender,
         ),
+        Unavailable::Damaged { sender } => (
+            t.get("unavailable-damaged-title"),
+            t.get("unavailable-damaged"),
+            None,
+            sender,
+        ),
     };
     UnavailablePage {
         page: visitor.page(Area::Portal, title),

@@ -59,7 +59,16 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with the messaging settings adjusted by `adjust`.
     pub async fn spawn_with(db: Db, adjust: impl FnOnce(&mut MessagingConfig)) -> anyhow::Result<Option<Self>> {
-        let dir = tempfile::tempdir()?;
+        Self::spawn_in_dir(db, tempfile::tempdir()?, adjust).await
+    }
+
+    /// Like [`TestApp::spawn_with`], keeping the database file, blobs and mail in
+    /// `dir` (a folder on a small file system, say, to fill it).
+    pub async fn spawn_in_dir(
+        db: Db,
+        dir: tempfile::TempDir,
+        adjust: impl FnOnce(&mut MessagingConfig),
+    ) -> anyhow::Result<Option<Self>> {
         let (url, postgres_database) = match db {
             Db::Sqlite => (
                 format!("sqlite://{}?mode=rwc", dir.path().join("sealpost.db").display()),

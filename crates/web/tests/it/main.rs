@@ -28,6 +28,7 @@ macro_rules! on_both_databases {
 mod authz;
 mod browser;
 mod browser_messages;
+mod faults;
 mod helpers;
 mod hostile;
 mod messages;
