@@ -86,6 +86,11 @@ const SQLITE_PRAGMAS: [&str; 4] = [
     "PRAGMA foreign_keys = ON",
 ];
 
+/// How long the record of a delivered mail waits for space on a full disk before
+/// giving up (the mail is then sent again after its lease): less than the outbox
+/// worker's two-minute lease, so no other worker claims the row meanwhile.
+pub const DELIVERY_RECORD_PATIENCE: Duration = Duration::from_secs(60);
+
 /// Which database a [`SqlStore`] talks to, for the few places where SQL differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -835,8 +840,22 @@ impl MessageStore for SqlStore {
         self.health.watch(outbox::claim_outbox(self, now, lease_until, limit).await)
     }
 
+    /// A delivered mail whose record is lost goes out again when its lease runs out
+    /// (or at the next start): on a full disk the record waits for space, for at
+    /// most [`DELIVERY_RECORD_PATIENCE`], well inside the worker's lease.
     async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()> {
-        self.health.watch(outbox::outbox_sent(self, id, at).await)
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match outbox::outbox_sent(self, id, at).await {
+                Err(DomainError::Unavailable(reason)) if started.elapsed() < DELIVERY_RECORD_PATIENCE => {
+                    self.health.refused(reason.as_ref());
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                recorded => return self.health.watch(recorded),
+            }
+        }
     }
 
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()> {

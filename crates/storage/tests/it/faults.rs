@@ -12,10 +12,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sealpost_domain::error::DomainError;
+use sealpost_domain::messages::{MailKind, MessageStore};
 use sealpost_domain::ports::Store;
 use sealpost_storage::{Backend, SqlStore};
 
-use crate::support::{on_both_backends, user};
+use crate::messages::mail;
+use crate::support::{T0, on_both_backends, user};
 
 on_both_backends!(a_transaction_the_database_ended_itself_leaves_later_writes_working);
 
@@ -181,6 +183,71 @@ async fn sqlite_on_a_full_disk_refuses_writes_as_unavailable_and_recovers_once_s
             panic!("write {n} after recovery failed: {error:?}");
         }
     }
+    store.close().await;
+    drop(disk);
+}
+
+/// Writes bulky rows until the full disk refuses one; panics if it never does.
+async fn until_writes_fail(store: &SqlStore) {
+    for n in 0..500 {
+        let mut new = crate::support::new_user(&format!("bulk{n}@example.com"));
+        new.first_name = "B".repeat(4000);
+        match store.insert_user(new, None).await {
+            Ok(_) => {}
+            Err(DomainError::Unavailable(_)) => return,
+            Err(other) => panic!("a write on a full disk failed as {other:?}, not as storage unavailable"),
+        }
+    }
+    panic!("500 writes went through on a full disk");
+}
+
+#[tokio::test]
+async fn sqlite_a_delivery_recorded_on_a_full_disk_is_recorded_once_space_returns_and_not_sent_again() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let Some(disk) = Tmpfs::mount(&dir.path().join("disk"), "2m") else {
+        return;
+    };
+    let url = format!("sqlite://{}?mode=rwc", disk.path.join("sealpost.db").display());
+    let store = SqlStore::connect(&url).await.expect("SQLite connects");
+    store.migrate().await.expect("SQLite migrates");
+    store
+        .enqueue(vec![mail(MailKind::Activation, "bob@example.org", None)])
+        .await
+        .expect("queued");
+    let claimed = store
+        .claim_outbox(T0, T0.plus_seconds(120), 10)
+        .await
+        .expect("claimed");
+    assert_eq!(claimed.len(), 1);
+
+    // The worker has handed the mail to the relay; the disk is full when it comes
+    // to record that, and an operator frees space a second later.
+    let filler = disk.fill();
+    until_writes_fail(&store).await;
+    let operator = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(1));
+        std::fs::remove_file(&filler).expect("the filler is removed");
+        Instant::now()
+    });
+    let recorded = store.outbox_sent(claimed[0].id, T0.plus_seconds(1)).await;
+    let recorded_at = Instant::now();
+    let freed_at = operator.join().expect("the operator's thread");
+    if let Err(error) = recorded {
+        panic!("the delivery was not recorded although space returned: {error:?}");
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "FIGURE: delivery recorded {:.3} s after space returned",
+        recorded_at.saturating_duration_since(freed_at).as_secs_f64()
+    );
+
+    // A restart hands leftover leases back: nothing is left to send again.
+    store.release_outbox_leases(T0.plus_seconds(2)).await.expect("released");
+    let again = store
+        .claim_outbox(T0.plus_seconds(3), T0.plus_seconds(123), 10)
+        .await
+        .expect("claimed");
+    assert!(again.is_empty(), "a delivered mail would be sent twice: {again:?}");
     store.close().await;
     drop(disk);
 }
