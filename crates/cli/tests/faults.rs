@@ -149,7 +149,10 @@ fn installation(dir: &Path) -> Result<PathBuf> {
 
 fn hidden(page: &str, name: &str) -> Result<String> {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).with_context(|| format!("no {name} field on the page"))? + marker.len();
+    let start = page
+        .find(&marker)
+        .with_context(|| format!("no {name} field on the page"))?
+        + marker.len();
     let end = page[start..].find('"').context("value not closed")?;
     Ok(page[start..start + end].to_owned())
 }
@@ -381,7 +384,11 @@ async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_s
         .post(format!("{}/portal/compose", server.base))
         .multipart(compose_form(
             &csrf,
-            &[("to", "bob@"), ("subject", "Contract"), ("body", "Signed copy attached.")],
+            &[
+                ("to", "bob@"),
+                ("subject", "Contract"),
+                ("body", "Signed copy attached."),
+            ],
             &[("contract.txt", b"the signed contract")],
         )?)
         .send()

@@ -531,11 +531,13 @@ impl Store for SqlStore {
     }
 
     async fn set_password(&self, id: UserId, hash: &str, must_change: bool, audit: AuditEvent) -> StoreResult<()> {
-        self.health.watch(users::set_password(self, id, hash, must_change, audit).await)
+        self.health
+            .watch(users::set_password(self, id, hash, must_change, audit).await)
     }
 
     async fn upgrade_password_hash(&self, id: UserId, replaced: &str, hash: &str) -> StoreResult<()> {
-        self.health.watch(users::upgrade_password_hash(self, id, replaced, hash).await)
+        self.health
+            .watch(users::upgrade_password_hash(self, id, replaced, hash).await)
     }
 
     async fn record_login(&self, id: UserId, at: Timestamp) -> StoreResult<()> {
@@ -566,7 +568,8 @@ impl Store for SqlStore {
         admin: Option<UserId>,
         audit: AuditEvent,
     ) -> StoreResult<Account> {
-        self.health.watch(accounts::create_account(self, number, name, default_locale, admin, audit).await)
+        self.health
+            .watch(accounts::create_account(self, number, name, default_locale, admin, audit).await)
     }
 
     async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account> {
@@ -579,7 +582,8 @@ impl Store for SqlStore {
         address: Option<&EmailAddress>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        self.health.watch(accounts::set_sending_address(self, account, address, audit).await)
+        self.health
+            .watch(accounts::set_sending_address(self, account, address, audit).await)
     }
 
     async fn set_delivery_mode(
@@ -588,7 +592,8 @@ impl Store for SqlStore {
         mode: Option<DeliveryMode>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        self.health.watch(accounts::set_delivery_mode(self, account, mode, audit).await)
+        self.health
+            .watch(accounts::set_delivery_mode(self, account, mode, audit).await)
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
@@ -626,7 +631,8 @@ impl Store for SqlStore {
         at: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<Group> {
-        self.health.watch(groups::create_group(self, account, name, at, audit).await)
+        self.health
+            .watch(groups::create_group(self, account, name, at, audit).await)
     }
 
     async fn delete_group(&self, account: AccountId, id: GroupId, audit: AuditEvent) -> StoreResult<()> {
@@ -645,7 +651,8 @@ impl Store for SqlStore {
         at: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        self.health.watch(groups::add_member(self, group, user, added_by, at, audit).await)
+        self.health
+            .watch(groups::add_member(self, group, user, added_by, at, audit).await)
     }
 
     async fn remove_member(&self, group: GroupId, user: UserId, audit: AuditEvent) -> StoreResult<()> {
@@ -657,7 +664,8 @@ impl Store for SqlStore {
     }
 
     async fn insert_login_session(&self, session: &Session, password_hash: &str) -> StoreResult<()> {
-        self.health.watch(sessions::insert_login_session(self, session, password_hash).await)
+        self.health
+            .watch(sessions::insert_login_session(self, session, password_hash).await)
     }
 
     async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
@@ -665,7 +673,8 @@ impl Store for SqlStore {
     }
 
     async fn touch_session(&self, id_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
-        self.health.watch(sessions::touch_session(self, id_hash, now, expires_at).await)
+        self.health
+            .watch(sessions::touch_session(self, id_hash, now, expires_at).await)
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
@@ -678,7 +687,8 @@ impl Store for SqlStore {
         oldest_allowed: Timestamp,
         throttle_before: Timestamp,
     ) -> StoreResult<u64> {
-        self.health.watch(sessions::purge_stale(self, now, oldest_allowed, throttle_before).await)
+        self.health
+            .watch(sessions::purge_stale(self, now, oldest_allowed, throttle_before).await)
     }
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
@@ -746,7 +756,8 @@ impl MessageStore for SqlStore {
         outbox: Vec<NewOutboxItem>,
         audit: AuditEvent,
     ) -> StoreResult<Message> {
-        self.health.watch(messages::insert_message(self, message, outbox, audit).await)
+        self.health
+            .watch(messages::insert_message(self, message, outbox, audit).await)
     }
 
     async fn message(&self, public_id: &PublicId) -> StoreResult<Message> {
@@ -766,7 +777,8 @@ impl MessageStore for SqlStore {
     }
 
     async fn sent_messages(&self, sender: UserId, before: Option<MessageId>, limit: u32) -> StoreResult<Vec<Message>> {
-        self.health.watch(messages::sent_messages(self, sender, before, limit).await)
+        self.health
+            .watch(messages::sent_messages(self, sender, before, limit).await)
     }
 
     async fn received_messages(
@@ -775,7 +787,8 @@ impl MessageStore for SqlStore {
         before: Option<MessageId>,
         limit: u32,
     ) -> StoreResult<Vec<Message>> {
-        self.health.watch(messages::received_messages(self, email, before, limit).await)
+        self.health
+            .watch(messages::received_messages(self, email, before, limit).await)
     }
 
     async fn account_messages(
@@ -784,7 +797,8 @@ impl MessageStore for SqlStore {
         before: Option<MessageId>,
         limit: u32,
     ) -> StoreResult<Vec<Message>> {
-        self.health.watch(messages::account_messages(self, account, before, limit).await)
+        self.health
+            .watch(messages::account_messages(self, account, before, limit).await)
     }
 
     async fn mark_opened(
@@ -795,7 +809,8 @@ impl MessageStore for SqlStore {
         receipt: Option<NewOutboxItem>,
         audit: AuditEvent,
     ) -> StoreResult<bool> {
-        self.health.watch(messages::mark_opened(self, message, email, at, receipt, audit).await)
+        self.health
+            .watch(messages::mark_opened(self, message, email, at, receipt, audit).await)
     }
 
     async fn set_lock(
@@ -813,15 +828,18 @@ impl MessageStore for SqlStore {
         expires_at: Option<Timestamp>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        self.health.watch(messages::set_expiry(self, message, expires_at, audit).await)
+        self.health
+            .watch(messages::set_expiry(self, message, expires_at, audit).await)
     }
 
     async fn stale_data_keys(&self, account: AccountId, current: i64, limit: u32) -> StoreResult<Vec<WrappedDataKey>> {
-        self.health.watch(messages::stale_data_keys(self, account, current, limit).await)
+        self.health
+            .watch(messages::stale_data_keys(self, account, current, limit).await)
     }
 
     async fn rewrap_data_key(&self, message: MessageId, from: i64, to: i64, wrapped: &[u8]) -> StoreResult<bool> {
-        self.health.watch(messages::rewrap_data_key(self, message, from, to, wrapped).await)
+        self.health
+            .watch(messages::rewrap_data_key(self, message, from, to, wrapped).await)
     }
 
     async fn shred_expired(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<PublicId>> {
@@ -837,7 +855,8 @@ impl MessageStore for SqlStore {
     }
 
     async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>> {
-        self.health.watch(outbox::claim_outbox(self, now, lease_until, limit).await)
+        self.health
+            .watch(outbox::claim_outbox(self, now, lease_until, limit).await)
     }
 
     /// A delivered mail whose record is lost goes out again when its lease runs out
@@ -859,7 +878,8 @@ impl MessageStore for SqlStore {
     }
 
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()> {
-        self.health.watch(outbox::outbox_retry(self, id, next_attempt_at, error).await)
+        self.health
+            .watch(outbox::outbox_retry(self, id, next_attempt_at, error).await)
     }
 
     async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()> {
@@ -882,7 +902,8 @@ impl MessageStore for SqlStore {
         expires_at: Timestamp,
         mail: NewOutboxItem,
     ) -> StoreResult<()> {
-        self.health.watch(tokens::insert_token(self, hash, user, purpose, expires_at, mail).await)
+        self.health
+            .watch(tokens::insert_token(self, hash, user, purpose, expires_at, mail).await)
     }
 
     async fn consume_token(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {

@@ -1059,7 +1059,10 @@ impl Services {
             None => Err("its header is missing".to_owned()),
         };
         if let Err(why) = verified {
-            return Err(damaged(&opened.message, &format!("attachment part {part} does not open: {why}")));
+            return Err(damaged(
+                &opened.message,
+                &format!("attachment part {part} does not open: {why}"),
+            ));
         }
         let reader = messaging.blobs.reader(&blob_key(public_id, part)).await?;
         Ok(AttachmentDownload {

@@ -214,10 +214,7 @@ async fn sqlite_a_delivery_recorded_on_a_full_disk_is_recorded_once_space_return
         .enqueue(vec![mail(MailKind::Activation, "bob@example.org", None)])
         .await
         .expect("queued");
-    let claimed = store
-        .claim_outbox(T0, T0.plus_seconds(120), 10)
-        .await
-        .expect("claimed");
+    let claimed = store.claim_outbox(T0, T0.plus_seconds(120), 10).await.expect("claimed");
     assert_eq!(claimed.len(), 1);
 
     // The worker has handed the mail to the relay; the disk is full when it comes

@@ -82,11 +82,20 @@ async fn acme(app: &TestApp) -> anyhow::Result<(Client, Client)> {
 async fn send(alice: &Client, subject: &str) -> anyhow::Result<String> {
     let answer = alice
         .compose(
-            &[("to", "bob@example.com"), ("subject", subject), ("body", "See attached.")],
+            &[
+                ("to", "bob@example.com"),
+                ("subject", subject),
+                ("body", "See attached."),
+            ],
             &[("report.txt", "text/plain", b"quarterly figures".to_vec())],
         )
         .await?;
-    ensure!(answer.status == 303, "compose refused: {} {}", answer.status, answer.text());
+    ensure!(
+        answer.status == 303,
+        "compose refused: {} {}",
+        answer.status,
+        answer.text()
+    );
     answer
         .location
         .as_deref()
@@ -121,16 +130,26 @@ async fn damaged_payload(app: TestApp) -> anyhow::Result<()> {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x01;
     std::fs::write(&attachment, &bytes)?;
-    assert_eq!(bob.get(&format!("/m/{id}")).await?.status, 200, "the message itself opens");
+    assert_eq!(
+        bob.get(&format!("/m/{id}")).await?.status,
+        200,
+        "the message itself opens"
+    );
     for attempt in 1..=2 {
         let answer = bob.get(&format!("/m/{id}/attachments/1")).await?;
         assert_eq!(answer.status, 410, "{}", answer.text());
         assert!(
-            answer.shows(gone) && answer.shows("Please ask the sender to send it again.") && answer.shows("alice@example.com"),
+            answer.shows(gone)
+                && answer.shows("Please ask the sender to send it again.")
+                && answer.shows("alice@example.com"),
             "{}",
             answer.text()
         );
-        assert_eq!(logged("attachment part 1"), attempt, "one log line per attempt, naming the message");
+        assert_eq!(
+            logged("attachment part 1"),
+            attempt,
+            "one log line per attempt, naming the message"
+        );
     }
 
     // The content's blob is damaged: the message page says the same, in German too.
@@ -154,7 +173,11 @@ async fn damaged_payload(app: TestApp) -> anyhow::Result<()> {
     std::fs::remove_file(&content)?;
     let answer = bob.get(&format!("/m/{id}")).await?;
     assert_eq!(answer.status, 410, "{}", answer.text());
-    assert!(answer.shows(gone) && !answer.shows("Page not found"), "{}", answer.text());
+    assert!(
+        answer.shows(gone) && !answer.shows("Page not found"),
+        "{}",
+        answer.text()
+    );
     assert_eq!(logged("missing from the blob store"), 1);
 
     // Nobody else learns anything new: a stranger still gets 404.
@@ -218,8 +241,7 @@ fn notifications_for(app: &TestApp, id: &str) -> anyhow::Result<usize> {
 }
 
 #[tokio::test]
-async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_space_returns() -> anyhow::Result<()>
-{
+async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_space_returns() -> anyhow::Result<()> {
     let (captured, _guard) = Captured::start();
     let outer = tempfile::tempdir()?;
     let Some(disk) = Tmpfs::mount(&outer.path().join("disk"), "16m")? else {
@@ -246,7 +268,11 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
             )
             .await?;
         assert_eq!(answer.status, 503, "{}", answer.text());
-        assert!(answer.shows(full) && answer.shows("try again in a few minutes"), "{}", answer.text());
+        assert!(
+            answer.shows(full) && answer.shows("try again in a few minutes"),
+            "{}",
+            answer.text()
+        );
     }
     let opening = bob.get(&format!("/m/{before}")).await?;
     assert!(
@@ -256,7 +282,12 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
         opening.text()
     );
     let login = app.client().login("bob@example.com", PASSWORD).await?;
-    assert!(login.status == 503 && login.shows(full), "{} {}", login.status, login.text());
+    assert!(
+        login.status == 503 && login.shows(full),
+        "{} {}",
+        login.status,
+        login.text()
+    );
     let health = app.client().get("/healthz").await?;
     assert!(
         health.status == 503 && health.body.contains("storage is full"),
@@ -266,9 +297,19 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
     );
     // Reads that need no write keep working.
     let sent = alice.get("/portal/sent").await?;
-    assert!(sent.status == 200 && sent.shows("Before"), "{} {}", sent.status, sent.text());
+    assert!(
+        sent.status == 200 && sent.shows("Before"),
+        "{} {}",
+        sent.status,
+        sent.text()
+    );
     let inbox = bob.get("/portal/inbox").await?;
-    assert!(inbox.status == 200 && inbox.shows("Before"), "{} {}", inbox.status, inbox.text());
+    assert!(
+        inbox.status == 200 && inbox.shows("Before"),
+        "{} {}",
+        inbox.status,
+        inbox.text()
+    );
     let full_lines = |storage: &str| {
         captured
             .lines()
@@ -321,9 +362,21 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
     assert_eq!(app.client().get("/healthz").await?.status, 200);
     for n in 0..10 {
         let answer = alice
-            .compose(&[("to", "bob@example.com"), ("subject", &format!("Later {n}")), ("body", "x")], &[])
+            .compose(
+                &[
+                    ("to", "bob@example.com"),
+                    ("subject", &format!("Later {n}")),
+                    ("body", "x"),
+                ],
+                &[],
+            )
             .await?;
-        ensure!(answer.status == 303, "compose {n} after recovery: {} {}", answer.status, answer.text());
+        ensure!(
+            answer.status == 303,
+            "compose {n} after recovery: {} {}",
+            answer.status,
+            answer.text()
+        );
     }
     assert_eq!(bob.get(&format!("/m/{before}")).await?.status, 200);
 
