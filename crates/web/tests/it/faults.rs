@@ -281,6 +281,13 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
         opening.status,
         opening.text()
     );
+    let german = bob.get_in(&format!("/m/{before}"), "de").await?;
+    assert!(
+        german.status == 503 && german.shows("Speichern ist vorübergehend nicht möglich"),
+        "{} {}",
+        german.status,
+        german.text()
+    );
     let login = app.client().login("bob@example.com", PASSWORD).await?;
     assert!(
         login.status == 503 && login.shows(full),
