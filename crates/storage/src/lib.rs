@@ -28,7 +28,7 @@
 //!
 //! Faults: a full disk (SQLite's `SQLITE_FULL`, PostgreSQL's `disk_full`, `ENOSPC`
 //! from the blob directory) is [`DomainError::Unavailable`], logged once when the
-//! storage becomes unwritable and once when it takes writes again ([`WriteHealth`]).
+//! storage becomes unwritable and once when it takes writes again (`WriteHealth`).
 //! A transaction the database ended by itself (SQLite rolls back on `SQLITE_FULL`,
 //! also at `COMMIT`) leaves sqlx believing the connection is still inside it; such a
 //! connection is closed when released instead of going back to the pool, so the next
@@ -146,7 +146,7 @@ pub struct SqlStore {
 /// freed; the operator gets one line when that starts and one when it ends, not one
 /// per refused request.
 #[derive(Debug)]
-pub struct WriteHealth {
+pub(crate) struct WriteHealth {
     /// Which storage this is, for the log: the database or the blob store.
     component: &'static str,
     /// Since when writes fail, and the first reason seen; `None` while they work.
@@ -192,14 +192,6 @@ impl WriteHealth {
                 "storage takes writes again"
             );
         }
-    }
-
-    /// Why writes currently fail, when they do.
-    pub fn unwritable_reason(&self) -> Option<String> {
-        self.unwritable
-            .lock()
-            .ok()
-            .and_then(|state| state.as_ref().map(|(_, reason)| reason.clone()))
     }
 
     /// Passes a port method's result through, noting a write refused for want of space.
@@ -361,11 +353,6 @@ impl SqlStore {
                 health,
             }),
         }
-    }
-
-    /// Whether writes currently fail for want of space (see [`WriteHealth`]).
-    pub fn write_health(&self) -> &WriteHealth {
-        &self.health
     }
 
     /// The clause that locks the selected rows until commit. SQLite needs none: its
