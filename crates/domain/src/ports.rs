@@ -157,7 +157,7 @@ pub trait Store: Send + Sync {
     // --- health --------------------------------------------------------------------
     /// Writes one tiny row through the ordinary write path (transaction, commit,
     /// sync), so a health check sees what a person's write would meet: a full disk
-    /// is [`DomainError::Unavailable`](crate::error::DomainError::Unavailable).
+    /// is [`DomainError::Unavailable`].
     async fn probe_write(&self, at: Timestamp) -> StoreResult<()>;
 }
 
