@@ -41,7 +41,10 @@ use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{BlobReader, BlobStore, BlobWriter};
 
-use crate::{WriteHealth, is_storage_full};
+use crate::{SqlStore, WriteHealth, is_storage_full};
+
+/// The blob store, as named in the log lines of [`WriteHealth`].
+const BLOBS: &str = "blob store";
 
 /// The size of each uploaded part: 5 MiB, the smallest part S3 accepts.
 pub const PART_SIZE: usize = 5 * 1024 * 1024;
@@ -76,7 +79,7 @@ impl ObjectBlobStore {
         Self {
             store,
             local_root: None,
-            health: Arc::new(WriteHealth::new("blob store")),
+            health: Arc::default(),
         }
     }
 
@@ -102,6 +105,14 @@ impl ObjectBlobStore {
             local_root: Some(root),
             ..Self::new(Arc::new(store))
         })
+    }
+
+    /// Reports full-disk refusals to the same health as `store`'s database (one
+    /// outage, one pair of log lines, seen by `/healthz`), as both usually share a
+    /// disk and either being full stops the service's writes.
+    pub fn reporting_to(mut self, store: &SqlStore) -> Self {
+        self.health = Arc::clone(&store.health);
+        self
     }
 
     /// Deletes the staging files that interrupted writes of keys starting with
@@ -212,7 +223,7 @@ impl BlobStore for ObjectBlobStore {
         let path = validate_key(key)?;
         let upload = self
             .health
-            .watch(self.store.put_multipart(&path).await.map_err(blob_error))?;
+            .watch(BLOBS, self.store.put_multipart(&path).await.map_err(blob_error))?;
         Ok(Box::new(ObjectBlobWriter {
             upload: WriteMultipart::new_with_chunk_size(upload, PART_SIZE),
             health: Arc::clone(&self.health),
@@ -275,14 +286,14 @@ impl BlobWriter for ObjectBlobWriter {
     async fn write(&mut self, chunk: Vec<u8>) -> Result<(), DomainError> {
         // Back pressure: wait for a part to finish before buffering more.
         let capacity = self.upload.wait_for_capacity(MAX_PARTS_IN_FLIGHT).await;
-        self.health.watch(capacity.map_err(blob_error))?;
+        self.health.watch(BLOBS, capacity.map_err(blob_error))?;
         self.upload.put(Bytes::from(chunk));
         Ok(())
     }
 
     async fn finish(self: Box<Self>) -> Result<(), DomainError> {
         let health = self.health;
-        health.watch(self.upload.finish().await.map_err(blob_error))?;
+        health.watch(BLOBS, self.upload.finish().await.map_err(blob_error))?;
         health.accepted();
         Ok(())
     }

@@ -91,6 +91,9 @@ const SQLITE_PRAGMAS: [&str; 4] = [
 /// worker's two-minute lease, so no other worker claims the row meanwhile.
 pub const DELIVERY_RECORD_PATIENCE: Duration = Duration::from_secs(60);
 
+/// The database, as named in the log lines of [`WriteHealth`].
+const DATABASE: &str = "database";
+
 /// Which database a [`SqlStore`] talks to, for the few places where SQL differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -142,66 +145,100 @@ pub struct SqlStore {
     health: Arc<WriteHealth>,
 }
 
-/// Whether the storage takes writes. A full disk fails every write until space is
-/// freed; the operator gets one line when that starts and one when it ends, not one
-/// per refused request.
-#[derive(Debug)]
+/// How long writes must go through without a refusal before a full storage counts
+/// as writable again. On a disk at its limit small writes can slip through while
+/// larger ones fail; without this the log and `/healthz` would flap with them.
+pub const WRITABLE_AFTER: Duration = Duration::from_secs(5);
+
+/// Whether the storage (the database and the blob store, which share one) takes
+/// writes. A full disk fails writes until space is freed; the operator gets one
+/// line when that starts and one when it ends, not one per refused request.
+#[derive(Debug, Default)]
 pub(crate) struct WriteHealth {
-    /// Which storage this is, for the log: the database or the blob store.
-    component: &'static str,
-    /// Since when writes fail, and the first reason seen; `None` while they work.
-    unwritable: Mutex<Option<(Instant, String)>>,
+    /// The outage under way, if any.
+    outage: Mutex<Option<Outage>>,
+}
+
+/// Writes are being refused for want of space.
+#[derive(Debug)]
+struct Outage {
+    since: Instant,
+    last_refusal: Instant,
+    /// The first refusal's error, for `/healthz` and the log.
+    reason: String,
 }
 
 impl WriteHealth {
-    /// The health of one storage component, named in its log lines.
-    fn new(component: &'static str) -> Self {
-        Self {
-            component,
-            unwritable: Mutex::new(None),
-        }
-    }
-
-    /// Notes a write refused for want of space; logs when this starts an outage.
-    fn refused(&self, reason: &dyn std::error::Error) {
-        let Ok(mut state) = self.unwritable.lock() else {
+    /// Notes a write of `component` refused for want of space; logs when this starts
+    /// an outage.
+    fn refused(&self, component: &'static str, reason: &dyn std::error::Error) {
+        let Ok(mut outage) = self.outage.lock() else {
             return;
         };
-        if state.is_none() {
-            let reason = reason.to_string();
-            tracing::error!(
-                storage = self.component,
-                %reason,
-                "storage is full: Sealpost cannot store anything (messages, logins, registrations, \
-                 mail status) until space is freed on the disk of the database or the blob folder; \
-                 pages that only read keep working, and writes resume by themselves"
-            );
-            *state = Some((Instant::now(), reason));
+        let now = Instant::now();
+        match outage.as_mut() {
+            Some(outage) => outage.last_refusal = now,
+            None => {
+                let reason = reason.to_string();
+                tracing::error!(
+                    storage = component,
+                    %reason,
+                    "storage is full: Sealpost cannot store anything (messages, logins, registrations, \
+                     mail status) until space is freed on the disk of the database or the blob folder; \
+                     pages that only read keep working, and writes resume by themselves"
+                );
+                *outage = Some(Outage {
+                    since: now,
+                    last_refusal: now,
+                    reason,
+                });
+            }
         }
     }
 
-    /// Notes a write that went through; logs when this ends an outage.
+    /// Notes a write that went through; ends an outage (and logs it) once writes
+    /// have gone through for [`WRITABLE_AFTER`] without a refusal.
     fn accepted(&self) {
-        let Ok(mut state) = self.unwritable.lock() else {
+        let Ok(mut outage) = self.outage.lock() else {
             return;
         };
-        if let Some((since, _)) = state.take() {
+        if let Some(ended) = outage.take_if(|o| o.last_refusal.elapsed() >= WRITABLE_AFTER) {
             tracing::warn!(
-                storage = self.component,
-                unwritable_for_seconds = since.elapsed().as_secs(),
+                unwritable_for_seconds = ended.since.elapsed().as_secs(),
                 "storage takes writes again"
             );
         }
     }
 
-    /// Passes a port method's result through, noting a write refused for want of space.
-    fn watch<T>(&self, result: StoreResult<T>) -> StoreResult<T> {
+    /// Why writes are being refused, while they are.
+    fn unwritable(&self) -> Option<String> {
+        self.outage
+            .lock()
+            .ok()
+            .and_then(|outage| outage.as_ref().map(|o| o.reason.clone()))
+    }
+
+    /// Passes a port method's result through, noting a write of `component` refused
+    /// for want of space.
+    fn watch<T>(&self, component: &'static str, result: StoreResult<T>) -> StoreResult<T> {
         if let Err(DomainError::Unavailable(reason)) = &result {
-            self.refused(reason.as_ref());
+            self.refused(component, reason.as_ref());
         }
         result
     }
 }
+
+/// The storage is still counted as full although a probe went through.
+#[derive(Debug)]
+struct StillFull(String);
+
+impl fmt::Display for StillFull {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "writes were refused for want of space moments ago: {}", self.0)
+    }
+}
+
+impl std::error::Error for StillFull {}
 
 /// A write transaction; on SQLite it also holds the writer's turn until it ends.
 /// Derefs to the connection, so `&mut tx` and `&mut *tx` work as for a plain
@@ -301,7 +338,7 @@ impl SqlStore {
             pool,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
-            health: Arc::new(WriteHealth::new("database")),
+            health: Arc::default(),
         })
     }
 
@@ -502,49 +539,49 @@ pub(crate) fn limit(n: u32) -> i64 {
 #[async_trait]
 impl Store for SqlStore {
     async fn insert_user(&self, user: NewUser, audit: Option<AuditEvent>) -> StoreResult<User> {
-        self.health.watch(users::insert_user(self, user, audit).await)
+        self.health.watch(DATABASE, users::insert_user(self, user, audit).await)
     }
 
     async fn user_by_id(&self, id: UserId) -> StoreResult<User> {
-        self.health.watch(users::user_by_id(self, id).await)
+        self.health.watch(DATABASE, users::user_by_id(self, id).await)
     }
 
     async fn user_by_email(&self, email: &EmailAddress) -> StoreResult<Option<User>> {
-        self.health.watch(users::user_by_email(self, email).await)
+        self.health.watch(DATABASE, users::user_by_email(self, email).await)
     }
 
     async fn credentials_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Credentials>> {
-        self.health.watch(users::credentials_by_email(self, email).await)
+        self.health.watch(DATABASE, users::credentials_by_email(self, email).await)
     }
 
     async fn set_password(&self, id: UserId, hash: &str, must_change: bool, audit: AuditEvent) -> StoreResult<()> {
         self.health
-            .watch(users::set_password(self, id, hash, must_change, audit).await)
+            .watch(DATABASE, users::set_password(self, id, hash, must_change, audit).await)
     }
 
     async fn upgrade_password_hash(&self, id: UserId, replaced: &str, hash: &str) -> StoreResult<()> {
         self.health
-            .watch(users::upgrade_password_hash(self, id, replaced, hash).await)
+            .watch(DATABASE, users::upgrade_password_hash(self, id, replaced, hash).await)
     }
 
     async fn record_login(&self, id: UserId, at: Timestamp) -> StoreResult<()> {
-        self.health.watch(users::record_login(self, id, at).await)
+        self.health.watch(DATABASE, users::record_login(self, id, at).await)
     }
 
     async fn set_user_locale(&self, id: UserId, locale: Option<Locale>) -> StoreResult<()> {
-        self.health.watch(users::set_user_locale(self, id, locale).await)
+        self.health.watch(DATABASE, users::set_user_locale(self, id, locale).await)
     }
 
     async fn set_operator(&self, id: UserId, operator: bool, audit: AuditEvent) -> StoreResult<()> {
-        self.health.watch(users::set_operator(self, id, operator, audit).await)
+        self.health.watch(DATABASE, users::set_operator(self, id, operator, audit).await)
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        self.health.watch(users::count_users(self).await)
+        self.health.watch(DATABASE, users::count_users(self).await)
     }
 
     async fn list_users(&self, query: &UserQuery) -> StoreResult<UserPage> {
-        self.health.watch(users::list_users(self, query).await)
+        self.health.watch(DATABASE, users::list_users(self, query).await)
     }
 
     async fn create_account(
@@ -556,11 +593,11 @@ impl Store for SqlStore {
         audit: AuditEvent,
     ) -> StoreResult<Account> {
         self.health
-            .watch(accounts::create_account(self, number, name, default_locale, admin, audit).await)
+            .watch(DATABASE, accounts::create_account(self, number, name, default_locale, admin, audit).await)
     }
 
     async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account> {
-        self.health.watch(accounts::account_by_number(self, number).await)
+        self.health.watch(DATABASE, accounts::account_by_number(self, number).await)
     }
 
     async fn set_sending_address(
@@ -570,7 +607,7 @@ impl Store for SqlStore {
         audit: AuditEvent,
     ) -> StoreResult<()> {
         self.health
-            .watch(accounts::set_sending_address(self, account, address, audit).await)
+            .watch(DATABASE, accounts::set_sending_address(self, account, address, audit).await)
     }
 
     async fn set_delivery_mode(
@@ -580,35 +617,35 @@ impl Store for SqlStore {
         audit: AuditEvent,
     ) -> StoreResult<()> {
         self.health
-            .watch(accounts::set_delivery_mode(self, account, mode, audit).await)
+            .watch(DATABASE, accounts::set_delivery_mode(self, account, mode, audit).await)
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
-        self.health.watch(accounts::list_accounts(self).await)
+        self.health.watch(DATABASE, accounts::list_accounts(self).await)
     }
 
     async fn administered_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
-        self.health.watch(accounts::administered_accounts(self, user).await)
+        self.health.watch(DATABASE, accounts::administered_accounts(self, user).await)
     }
 
     async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
-        self.health.watch(accounts::member_accounts(self, user).await)
+        self.health.watch(DATABASE, accounts::member_accounts(self, user).await)
     }
 
     async fn is_account_admin(&self, account: AccountId, user: UserId) -> StoreResult<bool> {
-        self.health.watch(accounts::is_account_admin(self, account, user).await)
+        self.health.watch(DATABASE, accounts::is_account_admin(self, account, user).await)
     }
 
     async fn list_groups(&self, account: AccountId) -> StoreResult<Vec<Group>> {
-        self.health.watch(groups::list_groups(self, account).await)
+        self.health.watch(DATABASE, groups::list_groups(self, account).await)
     }
 
     async fn group(&self, account: AccountId, id: GroupId) -> StoreResult<Group> {
-        self.health.watch(groups::group(self, account, id).await)
+        self.health.watch(DATABASE, groups::group(self, account, id).await)
     }
 
     async fn admin_group(&self, account: AccountId) -> StoreResult<Group> {
-        self.health.watch(groups::admin_group(self, account).await)
+        self.health.watch(DATABASE, groups::admin_group(self, account).await)
     }
 
     async fn create_group(
@@ -619,15 +656,15 @@ impl Store for SqlStore {
         audit: AuditEvent,
     ) -> StoreResult<Group> {
         self.health
-            .watch(groups::create_group(self, account, name, at, audit).await)
+            .watch(DATABASE, groups::create_group(self, account, name, at, audit).await)
     }
 
     async fn delete_group(&self, account: AccountId, id: GroupId, audit: AuditEvent) -> StoreResult<()> {
-        self.health.watch(groups::delete_group(self, account, id, audit).await)
+        self.health.watch(DATABASE, groups::delete_group(self, account, id, audit).await)
     }
 
     async fn list_members(&self, group: GroupId, after: Option<&str>, limit: u32) -> StoreResult<Vec<Member>> {
-        self.health.watch(groups::list_members(self, group, after, limit).await)
+        self.health.watch(DATABASE, groups::list_members(self, group, after, limit).await)
     }
 
     async fn add_member(
@@ -639,33 +676,33 @@ impl Store for SqlStore {
         audit: AuditEvent,
     ) -> StoreResult<()> {
         self.health
-            .watch(groups::add_member(self, group, user, added_by, at, audit).await)
+            .watch(DATABASE, groups::add_member(self, group, user, added_by, at, audit).await)
     }
 
     async fn remove_member(&self, group: GroupId, user: UserId, audit: AuditEvent) -> StoreResult<()> {
-        self.health.watch(groups::remove_member(self, group, user, audit).await)
+        self.health.watch(DATABASE, groups::remove_member(self, group, user, audit).await)
     }
 
     async fn insert_session(&self, session: &Session) -> StoreResult<()> {
-        self.health.watch(sessions::insert_session(self, session).await)
+        self.health.watch(DATABASE, sessions::insert_session(self, session).await)
     }
 
     async fn insert_login_session(&self, session: &Session, password_hash: &str) -> StoreResult<()> {
         self.health
-            .watch(sessions::insert_login_session(self, session, password_hash).await)
+            .watch(DATABASE, sessions::insert_login_session(self, session, password_hash).await)
     }
 
     async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
-        self.health.watch(sessions::session(self, id_hash, now).await)
+        self.health.watch(DATABASE, sessions::session(self, id_hash, now).await)
     }
 
     async fn touch_session(&self, id_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
         self.health
-            .watch(sessions::touch_session(self, id_hash, now, expires_at).await)
+            .watch(DATABASE, sessions::touch_session(self, id_hash, now, expires_at).await)
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        self.health.watch(sessions::delete_session(self, id_hash).await)
+        self.health.watch(DATABASE, sessions::delete_session(self, id_hash).await)
     }
 
     async fn purge_stale(
@@ -675,27 +712,27 @@ impl Store for SqlStore {
         throttle_before: Timestamp,
     ) -> StoreResult<u64> {
         self.health
-            .watch(sessions::purge_stale(self, now, oldest_allowed, throttle_before).await)
+            .watch(DATABASE, sessions::purge_stale(self, now, oldest_allowed, throttle_before).await)
     }
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
-        self.health.watch(sessions::throttle_state(self, key).await)
+        self.health.watch(DATABASE, sessions::throttle_state(self, key).await)
     }
 
     async fn throttle_failure(&self, key: &str, at: Timestamp) -> StoreResult<()> {
-        self.health.watch(sessions::throttle_failure(self, key, at).await)
+        self.health.watch(DATABASE, sessions::throttle_failure(self, key, at).await)
     }
 
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
-        self.health.watch(sessions::throttle_clear(self, key).await)
+        self.health.watch(DATABASE, sessions::throttle_clear(self, key).await)
     }
 
     async fn record_audit(&self, event: AuditEvent) -> StoreResult<()> {
-        self.health.watch(audit::record_audit(self, event).await)
+        self.health.watch(DATABASE, audit::record_audit(self, event).await)
     }
 
     async fn list_audit(&self, account: Option<AccountId>, limit: u32) -> StoreResult<Vec<AuditEvent>> {
-        self.health.watch(audit::list_audit(self, account, limit).await)
+        self.health.watch(DATABASE, audit::list_audit(self, account, limit).await)
     }
 
     async fn probe_write(&self, at: Timestamp) -> StoreResult<()> {
@@ -711,30 +748,34 @@ impl Store for SqlStore {
             .map_err(db_error)?;
             tx.commit().await.map_err(db_error)
         };
-        self.health.watch(probe.await)
+        self.health.watch(DATABASE, probe.await)?;
+        match self.health.unwritable() {
+            Some(reason) => Err(DomainError::unavailable(StillFull(reason))),
+            None => Ok(()),
+        }
     }
 }
 
 #[async_trait]
 impl MessageStore for SqlStore {
     async fn account_key(&self, account: AccountId, version: Option<i64>) -> StoreResult<Option<AccountKey>> {
-        self.health.watch(messages::account_key(self, account, version).await)
+        self.health.watch(DATABASE, messages::account_key(self, account, version).await)
     }
 
     async fn insert_account_key(&self, key: &AccountKey) -> StoreResult<()> {
-        self.health.watch(messages::insert_account_key(self, key).await)
+        self.health.watch(DATABASE, messages::insert_account_key(self, key).await)
     }
 
     async fn begin_upload(&self, public_id: &PublicId, at: Timestamp) -> StoreResult<()> {
-        self.health.watch(messages::begin_upload(self, public_id, at).await)
+        self.health.watch(DATABASE, messages::begin_upload(self, public_id, at).await)
     }
 
     async fn end_upload(&self, public_id: &PublicId) -> StoreResult<()> {
-        self.health.watch(messages::end_upload(self, public_id).await)
+        self.health.watch(DATABASE, messages::end_upload(self, public_id).await)
     }
 
     async fn stale_uploads(&self, before: Timestamp) -> StoreResult<Vec<PublicId>> {
-        self.health.watch(messages::stale_uploads(self, before).await)
+        self.health.watch(DATABASE, messages::stale_uploads(self, before).await)
     }
 
     async fn insert_message(
@@ -744,28 +785,28 @@ impl MessageStore for SqlStore {
         audit: AuditEvent,
     ) -> StoreResult<Message> {
         self.health
-            .watch(messages::insert_message(self, message, outbox, audit).await)
+            .watch(DATABASE, messages::insert_message(self, message, outbox, audit).await)
     }
 
     async fn message(&self, public_id: &PublicId) -> StoreResult<Message> {
-        self.health.watch(messages::message(self, public_id).await)
+        self.health.watch(DATABASE, messages::message(self, public_id).await)
     }
 
     async fn account(&self, id: AccountId) -> StoreResult<Account> {
-        self.health.watch(accounts::account_by_id(self, id).await)
+        self.health.watch(DATABASE, accounts::account_by_id(self, id).await)
     }
 
     async fn message_by_id(&self, id: MessageId) -> StoreResult<Message> {
-        self.health.watch(messages::message_by_id(self, id).await)
+        self.health.watch(DATABASE, messages::message_by_id(self, id).await)
     }
 
     async fn recipients(&self, message: MessageId) -> StoreResult<Vec<Recipient>> {
-        self.health.watch(messages::recipients(self, message).await)
+        self.health.watch(DATABASE, messages::recipients(self, message).await)
     }
 
     async fn sent_messages(&self, sender: UserId, before: Option<MessageId>, limit: u32) -> StoreResult<Vec<Message>> {
         self.health
-            .watch(messages::sent_messages(self, sender, before, limit).await)
+            .watch(DATABASE, messages::sent_messages(self, sender, before, limit).await)
     }
 
     async fn received_messages(
@@ -775,7 +816,7 @@ impl MessageStore for SqlStore {
         limit: u32,
     ) -> StoreResult<Vec<Message>> {
         self.health
-            .watch(messages::received_messages(self, email, before, limit).await)
+            .watch(DATABASE, messages::received_messages(self, email, before, limit).await)
     }
 
     async fn account_messages(
@@ -785,7 +826,7 @@ impl MessageStore for SqlStore {
         limit: u32,
     ) -> StoreResult<Vec<Message>> {
         self.health
-            .watch(messages::account_messages(self, account, before, limit).await)
+            .watch(DATABASE, messages::account_messages(self, account, before, limit).await)
     }
 
     async fn mark_opened(
@@ -797,7 +838,7 @@ impl MessageStore for SqlStore {
         audit: AuditEvent,
     ) -> StoreResult<bool> {
         self.health
-            .watch(messages::mark_opened(self, message, email, at, receipt, audit).await)
+            .watch(DATABASE, messages::mark_opened(self, message, email, at, receipt, audit).await)
     }
 
     async fn set_lock(
@@ -806,7 +847,7 @@ impl MessageStore for SqlStore {
         lock: Option<(Timestamp, String)>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        self.health.watch(messages::set_lock(self, message, lock, audit).await)
+        self.health.watch(DATABASE, messages::set_lock(self, message, lock, audit).await)
     }
 
     async fn set_expiry(
@@ -816,34 +857,34 @@ impl MessageStore for SqlStore {
         audit: AuditEvent,
     ) -> StoreResult<()> {
         self.health
-            .watch(messages::set_expiry(self, message, expires_at, audit).await)
+            .watch(DATABASE, messages::set_expiry(self, message, expires_at, audit).await)
     }
 
     async fn stale_data_keys(&self, account: AccountId, current: i64, limit: u32) -> StoreResult<Vec<WrappedDataKey>> {
         self.health
-            .watch(messages::stale_data_keys(self, account, current, limit).await)
+            .watch(DATABASE, messages::stale_data_keys(self, account, current, limit).await)
     }
 
     async fn rewrap_data_key(&self, message: MessageId, from: i64, to: i64, wrapped: &[u8]) -> StoreResult<bool> {
         self.health
-            .watch(messages::rewrap_data_key(self, message, from, to, wrapped).await)
+            .watch(DATABASE, messages::rewrap_data_key(self, message, from, to, wrapped).await)
     }
 
     async fn shred_expired(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<PublicId>> {
-        self.health.watch(messages::shred_expired(self, cutoff, limit).await)
+        self.health.watch(DATABASE, messages::shred_expired(self, cutoff, limit).await)
     }
 
     async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64> {
-        self.health.watch(outbox::release_leases(self, now).await)
+        self.health.watch(DATABASE, outbox::release_leases(self, now).await)
     }
 
     async fn enqueue(&self, items: Vec<NewOutboxItem>) -> StoreResult<()> {
-        self.health.watch(outbox::enqueue(self, items).await)
+        self.health.watch(DATABASE, outbox::enqueue(self, items).await)
     }
 
     async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>> {
         self.health
-            .watch(outbox::claim_outbox(self, now, lease_until, limit).await)
+            .watch(DATABASE, outbox::claim_outbox(self, now, lease_until, limit).await)
     }
 
     /// A delivered mail whose record is lost goes out again when its lease runs out
@@ -855,30 +896,30 @@ impl MessageStore for SqlStore {
         loop {
             match outbox::outbox_sent(self, id, at).await {
                 Err(DomainError::Unavailable(reason)) if started.elapsed() < DELIVERY_RECORD_PATIENCE => {
-                    self.health.refused(reason.as_ref());
+                    self.health.refused(DATABASE, reason.as_ref());
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_millis(250));
                 }
-                recorded => return self.health.watch(recorded),
+                recorded => return self.health.watch(DATABASE, recorded),
             }
         }
     }
 
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()> {
         self.health
-            .watch(outbox::outbox_retry(self, id, next_attempt_at, error).await)
+            .watch(DATABASE, outbox::outbox_retry(self, id, next_attempt_at, error).await)
     }
 
     async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()> {
-        self.health.watch(outbox::outbox_failed(self, id, error, bounce).await)
+        self.health.watch(DATABASE, outbox::outbox_failed(self, id, error, bounce).await)
     }
 
     async fn outbox_pending(&self) -> StoreResult<i64> {
-        self.health.watch(outbox::outbox_pending(self).await)
+        self.health.watch(DATABASE, outbox::outbox_pending(self).await)
     }
 
     async fn upsert_pending_user(&self, user: NewUser) -> StoreResult<User> {
-        self.health.watch(tokens::upsert_pending_user(self, user).await)
+        self.health.watch(DATABASE, tokens::upsert_pending_user(self, user).await)
     }
 
     async fn insert_token(
@@ -890,18 +931,18 @@ impl MessageStore for SqlStore {
         mail: NewOutboxItem,
     ) -> StoreResult<()> {
         self.health
-            .watch(tokens::insert_token(self, hash, user, purpose, expires_at, mail).await)
+            .watch(DATABASE, tokens::insert_token(self, hash, user, purpose, expires_at, mail).await)
     }
 
     async fn consume_token(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
-        self.health.watch(tokens::consume_token(self, hash, purpose, now).await)
+        self.health.watch(DATABASE, tokens::consume_token(self, hash, purpose, now).await)
     }
 
     async fn token_user(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
-        self.health.watch(tokens::token_user(self, hash, purpose, now).await)
+        self.health.watch(DATABASE, tokens::token_user(self, hash, purpose, now).await)
     }
 
     async fn activate_user(&self, user: UserId, audit: AuditEvent) -> StoreResult<()> {
-        self.health.watch(tokens::activate_user(self, user, audit).await)
+        self.health.watch(DATABASE, tokens::activate_user(self, user, audit).await)
     }
 }

@@ -115,7 +115,7 @@ impl TestApp {
         )?);
         let messaging = Messaging {
             store: store.clone(),
-            blobs: Arc::new(ObjectBlobStore::local(dir.path().join("blobs"))?),
+            blobs: Arc::new(ObjectBlobStore::local(dir.path().join("blobs"))?.reporting_to(&store)),
             notifier,
             master_key: Arc::new(Key256::generate()?),
             config,
