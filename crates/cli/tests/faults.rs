@@ -647,7 +647,11 @@ async fn after_the_disk_fills_and_space_is_freed_composes_resume_within_seconds_
     }
     wait_for_mail(&data, 6, &server).await?;
     loop {
-        if reqwest::get(format!("{}/healthz", server.base)).await?.status().is_success() {
+        if reqwest::get(format!("{}/healthz", server.base))
+            .await?
+            .status()
+            .is_success()
+        {
             break;
         }
         ensure!(

@@ -551,7 +551,8 @@ impl Store for SqlStore {
     }
 
     async fn credentials_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Credentials>> {
-        self.health.watch(DATABASE, users::credentials_by_email(self, email).await)
+        self.health
+            .watch(DATABASE, users::credentials_by_email(self, email).await)
     }
 
     async fn set_password(&self, id: UserId, hash: &str, must_change: bool, audit: AuditEvent) -> StoreResult<()> {
@@ -569,11 +570,13 @@ impl Store for SqlStore {
     }
 
     async fn set_user_locale(&self, id: UserId, locale: Option<Locale>) -> StoreResult<()> {
-        self.health.watch(DATABASE, users::set_user_locale(self, id, locale).await)
+        self.health
+            .watch(DATABASE, users::set_user_locale(self, id, locale).await)
     }
 
     async fn set_operator(&self, id: UserId, operator: bool, audit: AuditEvent) -> StoreResult<()> {
-        self.health.watch(DATABASE, users::set_operator(self, id, operator, audit).await)
+        self.health
+            .watch(DATABASE, users::set_operator(self, id, operator, audit).await)
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
@@ -592,12 +595,15 @@ impl Store for SqlStore {
         admin: Option<UserId>,
         audit: AuditEvent,
     ) -> StoreResult<Account> {
-        self.health
-            .watch(DATABASE, accounts::create_account(self, number, name, default_locale, admin, audit).await)
+        self.health.watch(
+            DATABASE,
+            accounts::create_account(self, number, name, default_locale, admin, audit).await,
+        )
     }
 
     async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account> {
-        self.health.watch(DATABASE, accounts::account_by_number(self, number).await)
+        self.health
+            .watch(DATABASE, accounts::account_by_number(self, number).await)
     }
 
     async fn set_sending_address(
@@ -606,8 +612,10 @@ impl Store for SqlStore {
         address: Option<&EmailAddress>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, accounts::set_sending_address(self, account, address, audit).await)
+        self.health.watch(
+            DATABASE,
+            accounts::set_sending_address(self, account, address, audit).await,
+        )
     }
 
     async fn set_delivery_mode(
@@ -625,7 +633,8 @@ impl Store for SqlStore {
     }
 
     async fn administered_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
-        self.health.watch(DATABASE, accounts::administered_accounts(self, user).await)
+        self.health
+            .watch(DATABASE, accounts::administered_accounts(self, user).await)
     }
 
     async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
@@ -633,7 +642,8 @@ impl Store for SqlStore {
     }
 
     async fn is_account_admin(&self, account: AccountId, user: UserId) -> StoreResult<bool> {
-        self.health.watch(DATABASE, accounts::is_account_admin(self, account, user).await)
+        self.health
+            .watch(DATABASE, accounts::is_account_admin(self, account, user).await)
     }
 
     async fn list_groups(&self, account: AccountId) -> StoreResult<Vec<Group>> {
@@ -660,11 +670,13 @@ impl Store for SqlStore {
     }
 
     async fn delete_group(&self, account: AccountId, id: GroupId, audit: AuditEvent) -> StoreResult<()> {
-        self.health.watch(DATABASE, groups::delete_group(self, account, id, audit).await)
+        self.health
+            .watch(DATABASE, groups::delete_group(self, account, id, audit).await)
     }
 
     async fn list_members(&self, group: GroupId, after: Option<&str>, limit: u32) -> StoreResult<Vec<Member>> {
-        self.health.watch(DATABASE, groups::list_members(self, group, after, limit).await)
+        self.health
+            .watch(DATABASE, groups::list_members(self, group, after, limit).await)
     }
 
     async fn add_member(
@@ -675,21 +687,27 @@ impl Store for SqlStore {
         at: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, groups::add_member(self, group, user, added_by, at, audit).await)
+        self.health.watch(
+            DATABASE,
+            groups::add_member(self, group, user, added_by, at, audit).await,
+        )
     }
 
     async fn remove_member(&self, group: GroupId, user: UserId, audit: AuditEvent) -> StoreResult<()> {
-        self.health.watch(DATABASE, groups::remove_member(self, group, user, audit).await)
+        self.health
+            .watch(DATABASE, groups::remove_member(self, group, user, audit).await)
     }
 
     async fn insert_session(&self, session: &Session) -> StoreResult<()> {
-        self.health.watch(DATABASE, sessions::insert_session(self, session).await)
+        self.health
+            .watch(DATABASE, sessions::insert_session(self, session).await)
     }
 
     async fn insert_login_session(&self, session: &Session, password_hash: &str) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, sessions::insert_login_session(self, session, password_hash).await)
+        self.health.watch(
+            DATABASE,
+            sessions::insert_login_session(self, session, password_hash).await,
+        )
     }
 
     async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
@@ -702,7 +720,8 @@ impl Store for SqlStore {
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        self.health.watch(DATABASE, sessions::delete_session(self, id_hash).await)
+        self.health
+            .watch(DATABASE, sessions::delete_session(self, id_hash).await)
     }
 
     async fn purge_stale(
@@ -711,8 +730,10 @@ impl Store for SqlStore {
         oldest_allowed: Timestamp,
         throttle_before: Timestamp,
     ) -> StoreResult<u64> {
-        self.health
-            .watch(DATABASE, sessions::purge_stale(self, now, oldest_allowed, throttle_before).await)
+        self.health.watch(
+            DATABASE,
+            sessions::purge_stale(self, now, oldest_allowed, throttle_before).await,
+        )
     }
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
@@ -720,7 +741,8 @@ impl Store for SqlStore {
     }
 
     async fn throttle_failure(&self, key: &str, at: Timestamp) -> StoreResult<()> {
-        self.health.watch(DATABASE, sessions::throttle_failure(self, key, at).await)
+        self.health
+            .watch(DATABASE, sessions::throttle_failure(self, key, at).await)
     }
 
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
@@ -732,7 +754,8 @@ impl Store for SqlStore {
     }
 
     async fn list_audit(&self, account: Option<AccountId>, limit: u32) -> StoreResult<Vec<AuditEvent>> {
-        self.health.watch(DATABASE, audit::list_audit(self, account, limit).await)
+        self.health
+            .watch(DATABASE, audit::list_audit(self, account, limit).await)
     }
 
     async fn probe_write(&self, at: Timestamp) -> StoreResult<()> {
@@ -759,15 +782,18 @@ impl Store for SqlStore {
 #[async_trait]
 impl MessageStore for SqlStore {
     async fn account_key(&self, account: AccountId, version: Option<i64>) -> StoreResult<Option<AccountKey>> {
-        self.health.watch(DATABASE, messages::account_key(self, account, version).await)
+        self.health
+            .watch(DATABASE, messages::account_key(self, account, version).await)
     }
 
     async fn insert_account_key(&self, key: &AccountKey) -> StoreResult<()> {
-        self.health.watch(DATABASE, messages::insert_account_key(self, key).await)
+        self.health
+            .watch(DATABASE, messages::insert_account_key(self, key).await)
     }
 
     async fn begin_upload(&self, public_id: &PublicId, at: Timestamp) -> StoreResult<()> {
-        self.health.watch(DATABASE, messages::begin_upload(self, public_id, at).await)
+        self.health
+            .watch(DATABASE, messages::begin_upload(self, public_id, at).await)
     }
 
     async fn end_upload(&self, public_id: &PublicId) -> StoreResult<()> {
@@ -837,8 +863,10 @@ impl MessageStore for SqlStore {
         receipt: Option<NewOutboxItem>,
         audit: AuditEvent,
     ) -> StoreResult<bool> {
-        self.health
-            .watch(DATABASE, messages::mark_opened(self, message, email, at, receipt, audit).await)
+        self.health.watch(
+            DATABASE,
+            messages::mark_opened(self, message, email, at, receipt, audit).await,
+        )
     }
 
     async fn set_lock(
@@ -847,7 +875,8 @@ impl MessageStore for SqlStore {
         lock: Option<(Timestamp, String)>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        self.health.watch(DATABASE, messages::set_lock(self, message, lock, audit).await)
+        self.health
+            .watch(DATABASE, messages::set_lock(self, message, lock, audit).await)
     }
 
     async fn set_expiry(
@@ -866,12 +895,15 @@ impl MessageStore for SqlStore {
     }
 
     async fn rewrap_data_key(&self, message: MessageId, from: i64, to: i64, wrapped: &[u8]) -> StoreResult<bool> {
-        self.health
-            .watch(DATABASE, messages::rewrap_data_key(self, message, from, to, wrapped).await)
+        self.health.watch(
+            DATABASE,
+            messages::rewrap_data_key(self, message, from, to, wrapped).await,
+        )
     }
 
     async fn shred_expired(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<PublicId>> {
-        self.health.watch(DATABASE, messages::shred_expired(self, cutoff, limit).await)
+        self.health
+            .watch(DATABASE, messages::shred_expired(self, cutoff, limit).await)
     }
 
     async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64> {
@@ -911,7 +943,8 @@ impl MessageStore for SqlStore {
     }
 
     async fn outbox_failed(&self, id: i64, error: &str, bounce: Option<NewOutboxItem>) -> StoreResult<()> {
-        self.health.watch(DATABASE, outbox::outbox_failed(self, id, error, bounce).await)
+        self.health
+            .watch(DATABASE, outbox::outbox_failed(self, id, error, bounce).await)
     }
 
     async fn outbox_pending(&self) -> StoreResult<i64> {
@@ -919,7 +952,8 @@ impl MessageStore for SqlStore {
     }
 
     async fn upsert_pending_user(&self, user: NewUser) -> StoreResult<User> {
-        self.health.watch(DATABASE, tokens::upsert_pending_user(self, user).await)
+        self.health
+            .watch(DATABASE, tokens::upsert_pending_user(self, user).await)
     }
 
     async fn insert_token(
@@ -930,19 +964,24 @@ impl MessageStore for SqlStore {
         expires_at: Timestamp,
         mail: NewOutboxItem,
     ) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, tokens::insert_token(self, hash, user, purpose, expires_at, mail).await)
+        self.health.watch(
+            DATABASE,
+            tokens::insert_token(self, hash, user, purpose, expires_at, mail).await,
+        )
     }
 
     async fn consume_token(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
-        self.health.watch(DATABASE, tokens::consume_token(self, hash, purpose, now).await)
+        self.health
+            .watch(DATABASE, tokens::consume_token(self, hash, purpose, now).await)
     }
 
     async fn token_user(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
-        self.health.watch(DATABASE, tokens::token_user(self, hash, purpose, now).await)
+        self.health
+            .watch(DATABASE, tokens::token_user(self, hash, purpose, now).await)
     }
 
     async fn activate_user(&self, user: UserId, audit: AuditEvent) -> StoreResult<()> {
-        self.health.watch(DATABASE, tokens::activate_user(self, user, audit).await)
+        self.health
+            .watch(DATABASE, tokens::activate_user(self, user, audit).await)
     }
 }
