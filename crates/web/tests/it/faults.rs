@@ -411,3 +411,61 @@ fn send_id(answer: &crate::helpers::Answer) -> anyhow::Result<String> {
         .map(str::to_owned)
         .context("not a sent page")
 }
+
+// --- /healthz -------------------------------------------------------------------------------
+
+on_both_databases!(
+    healthz_says_when_the_database_does_not_take_writes_and_when_it_does_again,
+    healthz_refused_writes
+);
+async fn healthz_refused_writes(app: TestApp) -> anyhow::Result<()> {
+    let health = app.client().get("/healthz").await?;
+    assert_eq!((health.status, health.body.trim()), (200, "ok"));
+
+    // The database refuses the probe's write: on PostgreSQL as a full disk does
+    // (SQLSTATE 53100), on SQLite by ending the transaction.
+    let backend = app.store.backend();
+    let (install, remove): (&[&str], &[&str]) = match backend {
+        sealpost_storage::Backend::Sqlite => (
+            &["CREATE TRIGGER failpoint BEFORE UPDATE ON storage_probe \
+               BEGIN SELECT RAISE(ROLLBACK, 'failpoint'); END"],
+            &["DROP TRIGGER failpoint"],
+        ),
+        sealpost_storage::Backend::Postgres => (
+            &[
+                "CREATE FUNCTION failpoint() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; \
+                 END $$",
+                "CREATE TRIGGER failpoint BEFORE UPDATE ON storage_probe FOR EACH ROW EXECUTE FUNCTION failpoint()",
+            ],
+            &["DROP TRIGGER failpoint ON storage_probe"],
+        ),
+    };
+    for statement in install {
+        sqlx::query(statement).execute(app.store.pool()).await?;
+    }
+    let health = app.client().get("/healthz").await?;
+    let expected = match backend {
+        sealpost_storage::Backend::Sqlite => "unavailable: the database does not take writes",
+        sealpost_storage::Backend::Postgres => "unavailable: the storage is full",
+    };
+    assert!(
+        health.status == 503 && health.body.starts_with(expected),
+        "{} {}",
+        health.status,
+        health.body
+    );
+
+    for statement in remove {
+        sqlx::query(statement).execute(app.store.pool()).await?;
+    }
+    let repaired = Instant::now();
+    while app.client().get("/healthz").await?.status != 200 {
+        ensure!(
+            repaired.elapsed() < Duration::from_secs(20),
+            "/healthz still failing 20 s after the database takes writes again"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
