@@ -252,8 +252,19 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
         .await?
         .ok_or_else(|| anyhow!("SQLite always runs"))?;
     let (alice, bob) = acme(&app).await?;
-    let before = send(&alice, "Before").await?;
-    assert_eq!(app.deliver().await?, 1);
+    let answer = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("cc", "carol@example.com"),
+                ("subject", "Before"),
+                ("body", "See attached."),
+            ],
+            &[("report.txt", "text/plain", b"quarterly figures".to_vec())],
+        )
+        .await?;
+    let before = send_id(&answer)?;
+    assert_eq!(app.deliver().await?, 2);
     assert_eq!(app.client().get("/healthz").await?.status, 200);
 
     let filler = disk.fill()?;
@@ -287,6 +298,29 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
         "{} {}",
         german.status,
         german.text()
+    );
+    let download = bob.get(&format!("/m/{before}/attachments/1")).await?;
+    assert!(download.status == 503 && download.shows(full), "{}", download.status);
+    let carol = app.client();
+    let registration = carol
+        .submit(
+            "/portal/login",
+            "/register",
+            &[
+                ("email", "carol@example.com"),
+                ("first_name", "Carol"),
+                ("last_name", "Ng"),
+                ("password", "Long-Enough-Pass-1"),
+                ("confirm_password", "Long-Enough-Pass-1"),
+                ("locale", "en"),
+            ],
+        )
+        .await?;
+    assert!(
+        registration.status == 503 && registration.shows(full),
+        "{} {}",
+        registration.status,
+        registration.text()
     );
     let login = app.client().login("bob@example.com", PASSWORD).await?;
     assert!(
@@ -395,9 +429,13 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
 
     // Every notification is written exactly once; the refused composes left none.
     assert_eq!(app.deliver().await?, 11);
-    assert_eq!(notifications_for(&app, &before)?, 1);
+    assert_eq!(notifications_for(&app, &before)?, 2, "Bob and Carol");
     assert_eq!(notifications_for(&app, &after)?, 1);
-    assert_eq!(app.mails()?.len(), 12, "1 before, 11 after, none for refused composes");
+    assert_eq!(
+        app.mails()?.len(),
+        13,
+        "2 before, 11 after, none for refused composes or the refused registration"
+    );
     drop(app);
     drop(disk);
     Ok(())
