@@ -351,6 +351,9 @@ fn explain(error: DomainError) -> anyhow::Error {
         DomainError::Conflict { field } => anyhow::anyhow!("{field} is already taken"),
         DomainError::NotFound => anyhow::anyhow!("not found"),
         DomainError::Forbidden => anyhow::anyhow!("not allowed"),
+        DomainError::Unavailable(source) => {
+            anyhow::anyhow!("the storage cannot take writes (is its disk full?): {source:#}")
+        }
         DomainError::Internal(source) => anyhow::anyhow!("internal error: {source:#}"),
     }
 }

@@ -141,7 +141,8 @@ pub fn build(
     )?
     .with_lanes(settings.mail_workers);
     let blobs = ObjectBlobStore::local(&settings.blob_dir)
-        .with_context(|| format!("while opening the blob folder {}", settings.blob_dir.display()))?;
+        .with_context(|| format!("while opening the blob folder {}", settings.blob_dir.display()))?
+        .reporting_to(&store);
     let messaging = Messaging {
         store,
         blobs: Arc::new(blobs),

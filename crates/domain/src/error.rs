@@ -33,6 +33,12 @@ pub enum DomainError {
     /// The caller is known but may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// The storage cannot take writes for now (its disk is full): nothing was
+    /// stored, and the same request succeeds once space is freed. Distinct from
+    /// `Internal` so that people are told to come back later rather than that
+    /// something broke, and so that reads that need no write keep working.
+    #[error("storage temporarily unavailable")]
+    Unavailable(#[source] Box<dyn StdError + Send + Sync>),
     /// Storage or another port failed; the detail is for the log only.
     #[error("internal error")]
     Internal(#[source] Box<dyn StdError + Send + Sync>),
@@ -50,6 +56,12 @@ impl DomainError {
             Self::Validation(error) | Self::Invalid { error, .. } => Some(error),
             _ => None,
         }
+    }
+
+    /// Wraps the error of a write the storage could not take as
+    /// [`DomainError::Unavailable`].
+    pub fn unavailable(error: impl StdError + Send + Sync + 'static) -> Self {
+        Self::Unavailable(Box::new(error))
     }
 
     /// Wraps any error from a port as [`DomainError::Internal`].
@@ -135,6 +147,11 @@ pub enum ValidationError {
     LockReasonRequired,
     #[error("the link is invalid or expired")]
     LinkInvalid,
+    /// The form asks to keep files of a refused draft that this process no longer
+    /// holds (a restart, another node, or the hour passed): sending without them
+    /// would leave out what the sender chose.
+    #[error("the kept attachments are no longer available")]
+    KeptAttachmentsLost,
 }
 
 impl ValidationError {
@@ -178,6 +195,7 @@ impl ValidationError {
             Self::NotAllowedByMessage => "error-not-allowed-by-message",
             Self::LockReasonRequired => "error-lock-reason-required",
             Self::LinkInvalid => "error-link-invalid",
+            Self::KeptAttachmentsLost => "error-kept-attachments-lost",
         }
     }
 
@@ -220,5 +238,6 @@ impl ValidationError {
         Self::NotAllowedByMessage,
         Self::LockReasonRequired,
         Self::LinkInvalid,
+        Self::KeptAttachmentsLost,
     ];
 }

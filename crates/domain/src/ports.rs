@@ -173,6 +173,12 @@ pub trait Store: Send + Sync {
     async fn record_audit(&self, event: AuditEvent) -> StoreResult<()>;
     /// The newest events of an account (or of the whole service), newest first.
     async fn list_audit(&self, account: Option<AccountId>, limit: u32) -> StoreResult<Vec<AuditEvent>>;
+
+    // --- health --------------------------------------------------------------------
+    /// Writes one tiny row through the ordinary write path (transaction, commit,
+    /// sync), so a health check sees what a person's write would meet: a full disk
+    /// is [`DomainError::Unavailable`].
+    async fn probe_write(&self, at: Timestamp) -> StoreResult<()>;
 }
 
 /// Where "now" comes from, so tests can move time.

@@ -26,8 +26,10 @@ fluent_templates::static_loader! {
 
 /// The Fluent sources, for tests that compare the languages' message sets: one
 /// file per area (`main`: portal and administration; `mail`: emails and the
-/// envelope; `messages`: composing and reading secure messages).
-pub const SOURCES: [(Locale, &str, &str); 15] = [
+/// envelope; `messages`: composing and reading secure messages; `net`:
+/// connections and envelopes refused; `delivery`: failed deliveries; `disk`: a
+/// full disk and lost files).
+pub const SOURCES: [(Locale, &str, &str); 18] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -43,6 +45,9 @@ pub const SOURCES: [(Locale, &str, &str); 15] = [
     (Locale::En, "delivery", include_str!("../locales/en/delivery.ftl")),
     (Locale::De, "delivery", include_str!("../locales/de/delivery.ftl")),
     (Locale::Fr, "delivery", include_str!("../locales/fr/delivery.ftl")),
+    (Locale::En, "disk", include_str!("../locales/en/disk.ftl")),
+    (Locale::De, "disk", include_str!("../locales/de/disk.ftl")),
+    (Locale::Fr, "disk", include_str!("../locales/fr/disk.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

@@ -11,12 +11,23 @@
 //! A blob becomes visible only when its writer finishes (the local store writes to a
 //! staging file and renames it; S3 completes the multipart upload).
 //!
+//! Interrupted writes: the local store's staging file (`<key>#<n>`) is invisible to
+//! listings, so a process killed mid-upload would leave it for ever;
+//! [`BlobStore::delete_prefix`] deletes such files too, which is how the clean-up of
+//! abandoned uploads reaches them. On S3 an interrupted multipart upload is not an
+//! object either: give the bucket a lifecycle rule that aborts incomplete multipart
+//! uploads after a day.
+//!
+//! A full disk (`ENOSPC`) is [`DomainError::Unavailable`], logged once when writes
+//! start failing and once when they work again, like the database's.
+//!
 //! Keys look like `<public id in hex>/<part>`. They are checked before use
 //! ([`validate_key`]): only ASCII letters, digits, `.`, `_`, `-` and `/` between
 //! non-empty segments, no `.` or `..` segment, no leading `/`, so no key can reach
 //! outside the store's directory.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -29,6 +40,11 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{BlobReader, BlobStore, BlobWriter};
+
+use crate::{SqlStore, WriteHealth, is_storage_full};
+
+/// The blob store, as named in the log lines of [`WriteHealth`].
+const BLOBS: &str = "blob store";
 
 /// The size of each uploaded part: 5 MiB, the smallest part S3 accepts.
 pub const PART_SIZE: usize = 5 * 1024 * 1024;
@@ -44,6 +60,11 @@ const MAX_KEY_LEN: usize = 512;
 #[derive(Clone)]
 pub struct ObjectBlobStore {
     store: Arc<dyn ObjectStore>,
+    /// The directory of a local store, whose staging files of interrupted writes
+    /// only a look at the directory finds; `None` for other stores.
+    local_root: Option<PathBuf>,
+    /// Whether writes currently fail for want of space.
+    health: Arc<WriteHealth>,
 }
 
 impl fmt::Debug for ObjectBlobStore {
@@ -55,7 +76,11 @@ impl fmt::Debug for ObjectBlobStore {
 impl ObjectBlobStore {
     /// Blobs under any object store: S3, or a wrapped store in tests.
     pub fn new(store: Arc<dyn ObjectStore>) -> Self {
-        Self { store }
+        Self {
+            store,
+            local_root: None,
+            health: Arc::default(),
+        }
     }
 
     /// Blobs as files under `dir`, which is created when missing. Writes are synced
@@ -73,8 +98,70 @@ impl ObjectBlobStore {
             .with_context(|| format!("while opening the blob directory {}", dir.display()))?
             .with_fsync(true)
             .with_automatic_cleanup(true);
-        Ok(Self::new(Arc::new(store)))
+        let root = dir
+            .canonicalize()
+            .with_context(|| format!("while resolving the blob directory {}", dir.display()))?;
+        Ok(Self {
+            local_root: Some(root),
+            ..Self::new(Arc::new(store))
+        })
     }
+
+    /// Reports full-disk refusals to the same health as `store`'s database (one
+    /// outage, one pair of log lines, seen by `/healthz`), as both usually share a
+    /// disk and either being full stops the service's writes.
+    pub fn reporting_to(mut self, store: &SqlStore) -> Self {
+        self.health = Arc::clone(&store.health);
+        self
+    }
+
+    /// Deletes the staging files that interrupted writes of keys starting with
+    /// `prefix` left in a local store: `<key>#<digits>`, which listings skip.
+    async fn delete_staging_files(&self, prefix: &str) -> Result<(), DomainError> {
+        let Some(root) = self.local_root.clone() else {
+            return Ok(());
+        };
+        let (folder, name_prefix) = match prefix.rsplit_once('/') {
+            Some((folder, name)) => (root.join(folder), name.to_owned()),
+            None => (root, prefix.to_owned()),
+        };
+        let removed = tokio::task::spawn_blocking(move || remove_staging_files(&folder, &name_prefix))
+            .await
+            .map_err(DomainError::internal)?;
+        removed.map_err(DomainError::internal)
+    }
+}
+
+/// Removes `<name>#<digits>` files in `folder` whose name starts with `name_prefix`,
+/// then the folder itself if that emptied it. A missing folder has nothing to remove.
+fn remove_staging_files(folder: &std::path::Path, name_prefix: &str) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(error),
+    };
+    let mut removed_any = false;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let staging = name.starts_with(name_prefix)
+            && name
+                .rsplit_once('#')
+                .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if staging && entry.file_type()?.is_file() {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => removed_any = true,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    if removed_any {
+        // Only when empty; a folder still holding other blobs stays.
+        let _ = std::fs::remove_dir(folder);
+    }
+    Ok(())
 }
 
 /// A key that is not of the expected shape: a bug in the caller, never user input.
@@ -120,10 +207,12 @@ fn parse_key(key: &str, prefix: bool) -> Result<Path, DomainError> {
     Path::parse(body).map_err(|_| invalid())
 }
 
-/// Maps an object store failure: a missing object is [`DomainError::NotFound`].
+/// Maps an object store failure: a missing object is [`DomainError::NotFound`], a
+/// full disk [`DomainError::Unavailable`].
 fn blob_error(error: object_store::Error) -> DomainError {
     match error {
         object_store::Error::NotFound { .. } => DomainError::NotFound,
+        other if is_storage_full(&other) => DomainError::unavailable(other),
         other => DomainError::internal(other),
     }
 }
@@ -132,9 +221,12 @@ fn blob_error(error: object_store::Error) -> DomainError {
 impl BlobStore for ObjectBlobStore {
     async fn writer(&self, key: &str) -> Result<Box<dyn BlobWriter>, DomainError> {
         let path = validate_key(key)?;
-        let upload = self.store.put_multipart(&path).await.map_err(blob_error)?;
+        let upload = self
+            .health
+            .watch(BLOBS, self.store.put_multipart(&path).await.map_err(blob_error))?;
         Ok(Box::new(ObjectBlobWriter {
             upload: WriteMultipart::new_with_chunk_size(upload, PART_SIZE),
+            health: Arc::clone(&self.health),
         }))
     }
 
@@ -156,7 +248,8 @@ impl BlobStore for ObjectBlobStore {
     /// Deletes every blob whose key starts with `prefix` (as a string: `ab/1` takes
     /// `ab/1` and `ab/10`). The listing covers only the folder the prefix ends in, so
     /// pass `<public id>/` to delete one message's parts cheaply. An empty prefix is
-    /// refused rather than taken as "everything".
+    /// refused rather than taken as "everything". Staging files of interrupted
+    /// writes under the prefix go too.
     async fn delete_prefix(&self, prefix: &str) -> Result<(), DomainError> {
         parse_key(prefix, true)?;
         let folder = match prefix.rsplit_once('/') {
@@ -178,29 +271,30 @@ impl BlobStore for ObjectBlobStore {
                 Err(error) => return Err(DomainError::internal(error)),
             }
         }
-        Ok(())
+        self.delete_staging_files(prefix).await
     }
 }
 
 /// Uploads one blob in parts of [`PART_SIZE`].
 struct ObjectBlobWriter {
     upload: WriteMultipart,
+    health: Arc<WriteHealth>,
 }
 
 #[async_trait]
 impl BlobWriter for ObjectBlobWriter {
     async fn write(&mut self, chunk: Vec<u8>) -> Result<(), DomainError> {
         // Back pressure: wait for a part to finish before buffering more.
-        self.upload
-            .wait_for_capacity(MAX_PARTS_IN_FLIGHT)
-            .await
-            .map_err(blob_error)?;
+        let capacity = self.upload.wait_for_capacity(MAX_PARTS_IN_FLIGHT).await;
+        self.health.watch(BLOBS, capacity.map_err(blob_error))?;
         self.upload.put(Bytes::from(chunk));
         Ok(())
     }
 
     async fn finish(self: Box<Self>) -> Result<(), DomainError> {
-        self.upload.finish().await.map_err(blob_error)?;
+        let health = self.health;
+        health.watch(BLOBS, self.upload.finish().await.map_err(blob_error))?;
+        health.accepted();
         Ok(())
     }
 

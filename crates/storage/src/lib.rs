@@ -25,6 +25,14 @@
 //! commit in one transaction, or neither does. On SQLite, write transactions start
 //! with `BEGIN IMMEDIATE`, so they hold the write lock from their first statement and
 //! never fail half-way on a lock upgrade.
+//!
+//! Faults: a full disk (SQLite's `SQLITE_FULL`, PostgreSQL's `disk_full`, `ENOSPC`
+//! from the blob directory) is [`DomainError::Unavailable`], logged once when the
+//! storage becomes unwritable and once when it takes writes again (`WriteHealth`).
+//! A transaction the database ended by itself (SQLite rolls back on `SQLITE_FULL`,
+//! also at `COMMIT`) leaves sqlx believing the connection is still inside it; such a
+//! connection is closed when released instead of going back to the pool, so the next
+//! write after space returns gets a clean connection.
 
 mod accounts;
 mod audit;
@@ -40,8 +48,8 @@ pub use blobs::ObjectBlobStore;
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use async_trait::async_trait;
@@ -77,6 +85,14 @@ const SQLITE_PRAGMAS: [&str; 4] = [
     "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
 ];
+
+/// How long the record of a delivered mail waits for space on a full disk before
+/// giving up (the mail is then sent again after its lease): less than the outbox
+/// worker's two-minute lease, so no other worker claims the row meanwhile.
+pub const DELIVERY_RECORD_PATIENCE: Duration = Duration::from_secs(60);
+
+/// The database, as named in the log lines of [`WriteHealth`].
+const DATABASE: &str = "database";
 
 /// Which database a [`SqlStore`] talks to, for the few places where SQL differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,7 +141,104 @@ pub struct SqlStore {
     /// instead of spinning in SQLite's busy handler (whose growing sleeps make
     /// long tails under load). Unused on PostgreSQL.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Whether writes currently fail for want of space, for the log and `/healthz`.
+    health: Arc<WriteHealth>,
 }
+
+/// How long writes must go through without a refusal before a full storage counts
+/// as writable again. On a disk at its limit small writes can slip through while
+/// larger ones fail; without this the log and `/healthz` would flap with them.
+pub const WRITABLE_AFTER: Duration = Duration::from_secs(5);
+
+/// Whether the storage (the database and the blob store, which share one) takes
+/// writes. A full disk fails writes until space is freed; the operator gets one
+/// line when that starts and one when it ends, not one per refused request.
+#[derive(Debug, Default)]
+pub(crate) struct WriteHealth {
+    /// The outage under way, if any.
+    outage: Mutex<Option<Outage>>,
+}
+
+/// Writes are being refused for want of space.
+#[derive(Debug)]
+struct Outage {
+    since: Instant,
+    last_refusal: Instant,
+    /// The first refusal's error, for `/healthz` and the log.
+    reason: String,
+}
+
+impl WriteHealth {
+    /// Notes a write of `component` refused for want of space; logs when this starts
+    /// an outage.
+    fn refused(&self, component: &'static str, reason: &dyn std::error::Error) {
+        let Ok(mut outage) = self.outage.lock() else {
+            return;
+        };
+        let now = Instant::now();
+        match outage.as_mut() {
+            Some(outage) => outage.last_refusal = now,
+            None => {
+                let reason = reason.to_string();
+                tracing::error!(
+                    storage = component,
+                    %reason,
+                    "storage is full: Sealpost cannot store anything (messages, logins, registrations, \
+                     mail status) until space is freed on the disk of the database or the blob folder; \
+                     pages that only read keep working, and writes resume by themselves"
+                );
+                *outage = Some(Outage {
+                    since: now,
+                    last_refusal: now,
+                    reason,
+                });
+            }
+        }
+    }
+
+    /// Notes a write that went through; ends an outage (and logs it) once writes
+    /// have gone through for [`WRITABLE_AFTER`] without a refusal.
+    fn accepted(&self) {
+        let Ok(mut outage) = self.outage.lock() else {
+            return;
+        };
+        if let Some(ended) = outage.take_if(|o| o.last_refusal.elapsed() >= WRITABLE_AFTER) {
+            tracing::warn!(
+                unwritable_for_seconds = ended.since.elapsed().as_secs(),
+                "storage takes writes again"
+            );
+        }
+    }
+
+    /// Why writes are being refused, while they are.
+    fn unwritable(&self) -> Option<String> {
+        self.outage
+            .lock()
+            .ok()
+            .and_then(|outage| outage.as_ref().map(|o| o.reason.clone()))
+    }
+
+    /// Passes a port method's result through, noting a write of `component` refused
+    /// for want of space.
+    fn watch<T>(&self, component: &'static str, result: StoreResult<T>) -> StoreResult<T> {
+        if let Err(DomainError::Unavailable(reason)) = &result {
+            self.refused(component, reason.as_ref());
+        }
+        result
+    }
+}
+
+/// The storage is still counted as full although a probe went through.
+#[derive(Debug)]
+struct StillFull(String);
+
+impl fmt::Display for StillFull {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "writes were refused for want of space moments ago: {}", self.0)
+    }
+}
+
+impl std::error::Error for StillFull {}
 
 /// A write transaction; on SQLite it also holds the writer's turn until it ends.
 /// Derefs to the connection, so `&mut tx` and `&mut *tx` work as for a plain
@@ -133,12 +246,20 @@ pub struct SqlStore {
 pub(crate) struct WriteTx {
     tx: Transaction<'static, Any>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    health: Arc<WriteHealth>,
 }
 
 impl WriteTx {
-    /// Commits, then gives the writer's turn to the next in line.
+    /// Commits, then gives the writer's turn to the next in line. Should the
+    /// commit fail, the connection is not reused while sqlx still counts it inside
+    /// the transaction (see the pool's `after_release` in [`SqlStore::connect`]).
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        let health = Arc::clone(&self.health);
+        let committed = self.tx.commit().await;
+        if committed.is_ok() {
+            health.accepted();
+        }
+        committed
     }
 
     /// Rolls back, then gives the writer's turn to the next in line.
@@ -180,16 +301,26 @@ impl SqlStore {
                 prepare_sqlite_file(url)?;
                 // WAL lets readers run beside the one writer: enough connections that
                 // page views do not queue for one while a write commits.
-                options.max_connections(32).after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        for pragma in SQLITE_PRAGMAS {
-                            conn.execute(pragma).await?;
-                        }
-                        Ok(())
+                options
+                    .max_connections(32)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            for pragma in SQLITE_PRAGMAS {
+                                conn.execute(pragma).await?;
+                            }
+                            Ok(())
+                        })
                     })
-                })
+                    .after_release(|conn, _meta| {
+                        Box::pin(async move {
+                            // The rollback a dropped transaction queued runs before
+                            // this ping answers, so the depth read next is final.
+                            conn.ping().await?;
+                            Ok(reusable(conn))
+                        })
+                    })
             }
-            Backend::Postgres => options,
+            Backend::Postgres => options.after_release(|conn, _meta| Box::pin(async move { Ok(reusable(conn)) })),
         };
         let context = || {
             format!(
@@ -207,6 +338,7 @@ impl SqlStore {
             pool,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            health: Arc::default(),
         })
     }
 
@@ -241,15 +373,21 @@ impl SqlStore {
     /// once (waiting up to the busy timeout), so a read followed by a write inside it
     /// cannot fail on a lock upgrade.
     async fn begin_write(&self) -> StoreResult<WriteTx> {
+        let health = Arc::clone(&self.health);
         match self.backend {
             Backend::Sqlite => {
                 let turn = Arc::clone(&self.writer).lock_owned().await;
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?;
-                Ok(WriteTx { tx, _turn: Some(turn) })
+                Ok(WriteTx {
+                    tx,
+                    _turn: Some(turn),
+                    health,
+                })
             }
             Backend::Postgres => Ok(WriteTx {
                 tx: self.pool.begin().await.map_err(db_error)?,
                 _turn: None,
+                health,
             }),
         }
     }
@@ -319,13 +457,55 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Maps a failure no caller can fix: "no row" is [`DomainError::NotFound`],
-/// everything else [`DomainError::Internal`] (the detail goes to the log).
+/// Whether a released connection may serve again: not while sqlx still counts it
+/// inside a transaction. That happens when the database ended the transaction by
+/// itself (SQLite rolls back on `SQLITE_FULL`, even at `COMMIT`), so that the
+/// rollback sqlx queued failed ("no transaction is active") and its depth stayed
+/// above zero: reused, the connection would refuse every `BEGIN` ("attempted to call
+/// begin_with at non-zero transaction depth"). Closing it also rolls back whatever
+/// SQLite might still hold.
+fn reusable(conn: &AnyConnection) -> bool {
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("closing a database connection left inside a failed transaction");
+    }
+    clean
+}
+
+/// Maps a failure no caller can fix: "no row" is [`DomainError::NotFound`], a full
+/// disk is [`DomainError::Unavailable`], everything else [`DomainError::Internal`]
+/// (the detail goes to the log).
 pub(crate) fn db_error(error: sqlx::Error) -> DomainError {
     match error {
         sqlx::Error::RowNotFound => DomainError::NotFound,
+        other if is_storage_full(&other) => DomainError::unavailable(other),
         other => DomainError::internal(other),
     }
+}
+
+/// Whether `error` says the disk (or quota) is full: SQLite's `SQLITE_FULL` (result
+/// code 13, whatever its extended code), PostgreSQL's `disk_full` (SQLSTATE 53100),
+/// or an operating system's `ENOSPC`/`EDQUOT` anywhere in the chain of causes.
+pub(crate) fn is_storage_full(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(sqlx::Error::Database(db)) = error.downcast_ref::<sqlx::Error>() {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or_default();
+            if code == "53100" || code.parse::<i64>().is_ok_and(|c| c & 0xff == 13) {
+                return true;
+            }
+        }
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && (io.kind() == std::io::ErrorKind::StorageFull
+                || io.kind() == std::io::ErrorKind::QuotaExceeded
+                || matches!(io.raw_os_error(), Some(28 | 122)))
+        {
+            return true;
+        }
+        current = error.source();
+    }
+    false
 }
 
 /// Maps the failure of a statement that inserts a row: a unique violation is a
@@ -359,47 +539,52 @@ pub(crate) fn limit(n: u32) -> i64 {
 #[async_trait]
 impl Store for SqlStore {
     async fn insert_user(&self, user: NewUser, audit: Option<AuditEvent>) -> StoreResult<User> {
-        users::insert_user(self, user, audit).await
+        self.health.watch(DATABASE, users::insert_user(self, user, audit).await)
     }
 
     async fn user_by_id(&self, id: UserId) -> StoreResult<User> {
-        users::user_by_id(self, id).await
+        self.health.watch(DATABASE, users::user_by_id(self, id).await)
     }
 
     async fn user_by_email(&self, email: &EmailAddress) -> StoreResult<Option<User>> {
-        users::user_by_email(self, email).await
+        self.health.watch(DATABASE, users::user_by_email(self, email).await)
     }
 
     async fn credentials_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Credentials>> {
-        users::credentials_by_email(self, email).await
+        self.health
+            .watch(DATABASE, users::credentials_by_email(self, email).await)
     }
 
     async fn set_password(&self, id: UserId, hash: &str, must_change: bool, audit: AuditEvent) -> StoreResult<()> {
-        users::set_password(self, id, hash, must_change, audit).await
+        self.health
+            .watch(DATABASE, users::set_password(self, id, hash, must_change, audit).await)
     }
 
     async fn upgrade_password_hash(&self, id: UserId, replaced: &str, hash: &str) -> StoreResult<()> {
-        users::upgrade_password_hash(self, id, replaced, hash).await
+        self.health
+            .watch(DATABASE, users::upgrade_password_hash(self, id, replaced, hash).await)
     }
 
     async fn record_login(&self, id: UserId, at: Timestamp) -> StoreResult<()> {
-        users::record_login(self, id, at).await
+        self.health.watch(DATABASE, users::record_login(self, id, at).await)
     }
 
     async fn set_user_locale(&self, id: UserId, locale: Option<Locale>) -> StoreResult<()> {
-        users::set_user_locale(self, id, locale).await
+        self.health
+            .watch(DATABASE, users::set_user_locale(self, id, locale).await)
     }
 
     async fn set_operator(&self, id: UserId, operator: bool, audit: AuditEvent) -> StoreResult<()> {
-        users::set_operator(self, id, operator, audit).await
+        self.health
+            .watch(DATABASE, users::set_operator(self, id, operator, audit).await)
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        users::count_users(self).await
+        self.health.watch(DATABASE, users::count_users(self).await)
     }
 
     async fn list_users(&self, query: &UserQuery) -> StoreResult<UserPage> {
-        users::list_users(self, query).await
+        self.health.watch(DATABASE, users::list_users(self, query).await)
     }
 
     async fn create_account(
@@ -410,15 +595,20 @@ impl Store for SqlStore {
         admin: Option<UserId>,
         audit: AuditEvent,
     ) -> StoreResult<Account> {
-        accounts::create_account(self, number, name, default_locale, admin, audit).await
+        self.health.watch(
+            DATABASE,
+            accounts::create_account(self, number, name, default_locale, admin, audit).await,
+        )
     }
 
     async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account> {
-        accounts::account_by_number(self, number).await
+        self.health
+            .watch(DATABASE, accounts::account_by_number(self, number).await)
     }
 
     async fn clear_sending_address(&self, account: AccountId, audit: AuditEvent) -> StoreResult<()> {
-        accounts::clear_sending_address(self, account, audit).await
+        self.health
+            .watch(DATABASE, accounts::clear_sending_address(self, account, audit).await)
     }
 
     async fn request_sending_address(
@@ -428,7 +618,10 @@ impl Store for SqlStore {
         confirmation: &Confirmation,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        accounts::request_sending_address(self, account, address, confirmation, audit).await
+        self.health.watch(
+            DATABASE,
+            accounts::request_sending_address(self, account, address, confirmation, audit).await,
+        )
     }
 
     async fn sending_confirmation(
@@ -436,7 +629,8 @@ impl Store for SqlStore {
         token_hash: &str,
         now: Timestamp,
     ) -> StoreResult<Option<(AccountId, EmailAddress)>> {
-        accounts::sending_confirmation(self, token_hash, now).await
+        self.health
+            .watch(DATABASE, accounts::sending_confirmation(self, token_hash, now).await)
     }
 
     async fn confirm_sending_address(
@@ -446,7 +640,10 @@ impl Store for SqlStore {
         now: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<bool> {
-        accounts::confirm_sending_address(self, account, token_hash, now, audit).await
+        self.health.watch(
+            DATABASE,
+            accounts::confirm_sending_address(self, account, token_hash, now, audit).await,
+        )
     }
 
     async fn set_delivery_mode(
@@ -455,35 +652,38 @@ impl Store for SqlStore {
         mode: Option<DeliveryMode>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        accounts::set_delivery_mode(self, account, mode, audit).await
+        self.health
+            .watch(DATABASE, accounts::set_delivery_mode(self, account, mode, audit).await)
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
-        accounts::list_accounts(self).await
+        self.health.watch(DATABASE, accounts::list_accounts(self).await)
     }
 
     async fn administered_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
-        accounts::administered_accounts(self, user).await
+        self.health
+            .watch(DATABASE, accounts::administered_accounts(self, user).await)
     }
 
     async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
-        accounts::member_accounts(self, user).await
+        self.health.watch(DATABASE, accounts::member_accounts(self, user).await)
     }
 
     async fn is_account_admin(&self, account: AccountId, user: UserId) -> StoreResult<bool> {
-        accounts::is_account_admin(self, account, user).await
+        self.health
+            .watch(DATABASE, accounts::is_account_admin(self, account, user).await)
     }
 
     async fn list_groups(&self, account: AccountId) -> StoreResult<Vec<Group>> {
-        groups::list_groups(self, account).await
+        self.health.watch(DATABASE, groups::list_groups(self, account).await)
     }
 
     async fn group(&self, account: AccountId, id: GroupId) -> StoreResult<Group> {
-        groups::group(self, account, id).await
+        self.health.watch(DATABASE, groups::group(self, account, id).await)
     }
 
     async fn admin_group(&self, account: AccountId) -> StoreResult<Group> {
-        groups::admin_group(self, account).await
+        self.health.watch(DATABASE, groups::admin_group(self, account).await)
     }
 
     async fn create_group(
@@ -493,15 +693,18 @@ impl Store for SqlStore {
         at: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<Group> {
-        groups::create_group(self, account, name, at, audit).await
+        self.health
+            .watch(DATABASE, groups::create_group(self, account, name, at, audit).await)
     }
 
     async fn delete_group(&self, account: AccountId, id: GroupId, audit: AuditEvent) -> StoreResult<()> {
-        groups::delete_group(self, account, id, audit).await
+        self.health
+            .watch(DATABASE, groups::delete_group(self, account, id, audit).await)
     }
 
     async fn list_members(&self, group: GroupId, after: Option<&str>, limit: u32) -> StoreResult<Vec<Member>> {
-        groups::list_members(self, group, after, limit).await
+        self.health
+            .watch(DATABASE, groups::list_members(self, group, after, limit).await)
     }
 
     async fn add_member(
@@ -512,31 +715,41 @@ impl Store for SqlStore {
         at: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        groups::add_member(self, group, user, added_by, at, audit).await
+        self.health.watch(
+            DATABASE,
+            groups::add_member(self, group, user, added_by, at, audit).await,
+        )
     }
 
     async fn remove_member(&self, group: GroupId, user: UserId, audit: AuditEvent) -> StoreResult<()> {
-        groups::remove_member(self, group, user, audit).await
+        self.health
+            .watch(DATABASE, groups::remove_member(self, group, user, audit).await)
     }
 
     async fn insert_session(&self, session: &Session) -> StoreResult<()> {
-        sessions::insert_session(self, session).await
+        self.health
+            .watch(DATABASE, sessions::insert_session(self, session).await)
     }
 
     async fn insert_login_session(&self, session: &Session, password_hash: &str) -> StoreResult<()> {
-        sessions::insert_login_session(self, session, password_hash).await
+        self.health.watch(
+            DATABASE,
+            sessions::insert_login_session(self, session, password_hash).await,
+        )
     }
 
     async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
-        sessions::session(self, id_hash, now).await
+        self.health.watch(DATABASE, sessions::session(self, id_hash, now).await)
     }
 
     async fn touch_session(&self, id_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
-        sessions::touch_session(self, id_hash, now, expires_at).await
+        self.health
+            .watch(DATABASE, sessions::touch_session(self, id_hash, now, expires_at).await)
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        sessions::delete_session(self, id_hash).await
+        self.health
+            .watch(DATABASE, sessions::delete_session(self, id_hash).await)
     }
 
     async fn purge_stale(
@@ -545,50 +758,78 @@ impl Store for SqlStore {
         oldest_allowed: Timestamp,
         throttle_before: Timestamp,
     ) -> StoreResult<u64> {
-        sessions::purge_stale(self, now, oldest_allowed, throttle_before).await
+        self.health.watch(
+            DATABASE,
+            sessions::purge_stale(self, now, oldest_allowed, throttle_before).await,
+        )
     }
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
-        sessions::throttle_state(self, key).await
+        self.health.watch(DATABASE, sessions::throttle_state(self, key).await)
     }
 
     async fn throttle_failure(&self, key: &str, at: Timestamp) -> StoreResult<()> {
-        sessions::throttle_failure(self, key, at).await
+        self.health
+            .watch(DATABASE, sessions::throttle_failure(self, key, at).await)
     }
 
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
-        sessions::throttle_clear(self, key).await
+        self.health.watch(DATABASE, sessions::throttle_clear(self, key).await)
     }
 
     async fn record_audit(&self, event: AuditEvent) -> StoreResult<()> {
-        audit::record_audit(self, event).await
+        self.health.watch(DATABASE, audit::record_audit(self, event).await)
     }
 
     async fn list_audit(&self, account: Option<AccountId>, limit: u32) -> StoreResult<Vec<AuditEvent>> {
-        audit::list_audit(self, account, limit).await
+        self.health
+            .watch(DATABASE, audit::list_audit(self, account, limit).await)
+    }
+
+    async fn probe_write(&self, at: Timestamp) -> StoreResult<()> {
+        let probe = async {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO storage_probe (id, written_at) VALUES (1, $1) \
+                 ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at",
+            )
+            .bind(at.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            tx.commit().await.map_err(db_error)
+        };
+        self.health.watch(DATABASE, probe.await)?;
+        match self.health.unwritable() {
+            Some(reason) => Err(DomainError::unavailable(StillFull(reason))),
+            None => Ok(()),
+        }
     }
 }
 
 #[async_trait]
 impl MessageStore for SqlStore {
     async fn account_key(&self, account: AccountId, version: Option<i64>) -> StoreResult<Option<AccountKey>> {
-        messages::account_key(self, account, version).await
+        self.health
+            .watch(DATABASE, messages::account_key(self, account, version).await)
     }
 
     async fn insert_account_key(&self, key: &AccountKey) -> StoreResult<()> {
-        messages::insert_account_key(self, key).await
+        self.health
+            .watch(DATABASE, messages::insert_account_key(self, key).await)
     }
 
     async fn begin_upload(&self, public_id: &PublicId, at: Timestamp) -> StoreResult<()> {
-        messages::begin_upload(self, public_id, at).await
+        self.health
+            .watch(DATABASE, messages::begin_upload(self, public_id, at).await)
     }
 
     async fn end_upload(&self, public_id: &PublicId) -> StoreResult<()> {
-        messages::end_upload(self, public_id).await
+        self.health.watch(DATABASE, messages::end_upload(self, public_id).await)
     }
 
     async fn stale_uploads(&self, before: Timestamp) -> StoreResult<Vec<PublicId>> {
-        messages::stale_uploads(self, before).await
+        self.health.watch(DATABASE, messages::stale_uploads(self, before).await)
     }
 
     async fn insert_message(
@@ -597,27 +838,29 @@ impl MessageStore for SqlStore {
         outbox: Vec<NewOutboxItem>,
         audit: AuditEvent,
     ) -> StoreResult<Message> {
-        messages::insert_message(self, message, outbox, audit).await
+        self.health
+            .watch(DATABASE, messages::insert_message(self, message, outbox, audit).await)
     }
 
     async fn message(&self, public_id: &PublicId) -> StoreResult<Message> {
-        messages::message(self, public_id).await
+        self.health.watch(DATABASE, messages::message(self, public_id).await)
     }
 
     async fn account(&self, id: AccountId) -> StoreResult<Account> {
-        accounts::account_by_id(self, id).await
+        self.health.watch(DATABASE, accounts::account_by_id(self, id).await)
     }
 
     async fn message_by_id(&self, id: MessageId) -> StoreResult<Message> {
-        messages::message_by_id(self, id).await
+        self.health.watch(DATABASE, messages::message_by_id(self, id).await)
     }
 
     async fn recipients(&self, message: MessageId) -> StoreResult<Vec<Recipient>> {
-        messages::recipients(self, message).await
+        self.health.watch(DATABASE, messages::recipients(self, message).await)
     }
 
     async fn sent_messages(&self, sender: UserId, before: Option<MessageId>, limit: u32) -> StoreResult<Vec<Message>> {
-        messages::sent_messages(self, sender, before, limit).await
+        self.health
+            .watch(DATABASE, messages::sent_messages(self, sender, before, limit).await)
     }
 
     async fn received_messages(
@@ -626,7 +869,8 @@ impl MessageStore for SqlStore {
         before: Option<MessageId>,
         limit: u32,
     ) -> StoreResult<Vec<Message>> {
-        messages::received_messages(self, email, before, limit).await
+        self.health
+            .watch(DATABASE, messages::received_messages(self, email, before, limit).await)
     }
 
     async fn account_messages(
@@ -635,7 +879,8 @@ impl MessageStore for SqlStore {
         before: Option<MessageId>,
         limit: u32,
     ) -> StoreResult<Vec<Message>> {
-        messages::account_messages(self, account, before, limit).await
+        self.health
+            .watch(DATABASE, messages::account_messages(self, account, before, limit).await)
     }
 
     async fn mark_opened(
@@ -646,7 +891,10 @@ impl MessageStore for SqlStore {
         receipt: Option<NewOutboxItem>,
         audit: AuditEvent,
     ) -> StoreResult<bool> {
-        messages::mark_opened(self, message, email, at, receipt, audit).await
+        self.health.watch(
+            DATABASE,
+            messages::mark_opened(self, message, email, at, receipt, audit).await,
+        )
     }
 
     async fn set_lock(
@@ -655,7 +903,8 @@ impl MessageStore for SqlStore {
         lock: Option<(Timestamp, String)>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        messages::set_lock(self, message, lock, audit).await
+        self.health
+            .watch(DATABASE, messages::set_lock(self, message, lock, audit).await)
     }
 
     async fn set_expiry(
@@ -664,39 +913,61 @@ impl MessageStore for SqlStore {
         expires_at: Option<Timestamp>,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        messages::set_expiry(self, message, expires_at, audit).await
+        self.health
+            .watch(DATABASE, messages::set_expiry(self, message, expires_at, audit).await)
     }
 
     async fn stale_data_keys(&self, account: AccountId, current: i64, limit: u32) -> StoreResult<Vec<WrappedDataKey>> {
-        messages::stale_data_keys(self, account, current, limit).await
+        self.health
+            .watch(DATABASE, messages::stale_data_keys(self, account, current, limit).await)
     }
 
     async fn rewrap_data_key(&self, message: MessageId, from: i64, to: i64, wrapped: &[u8]) -> StoreResult<bool> {
-        messages::rewrap_data_key(self, message, from, to, wrapped).await
+        self.health.watch(
+            DATABASE,
+            messages::rewrap_data_key(self, message, from, to, wrapped).await,
+        )
     }
 
     async fn shred_expired(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<PublicId>> {
-        messages::shred_expired(self, cutoff, limit).await
+        self.health
+            .watch(DATABASE, messages::shred_expired(self, cutoff, limit).await)
     }
 
     async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64> {
-        outbox::release_leases(self, now).await
+        self.health.watch(DATABASE, outbox::release_leases(self, now).await)
     }
 
     async fn enqueue(&self, items: Vec<NewOutboxItem>) -> StoreResult<()> {
-        outbox::enqueue(self, items).await
+        self.health.watch(DATABASE, outbox::enqueue(self, items).await)
     }
 
     async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>> {
-        outbox::claim_outbox(self, now, lease_until, limit).await
+        self.health
+            .watch(DATABASE, outbox::claim_outbox(self, now, lease_until, limit).await)
     }
 
+    /// A delivered mail whose record is lost goes out again when its lease runs out
+    /// (or at the next start): on a full disk the record waits for space, for at
+    /// most [`DELIVERY_RECORD_PATIENCE`], well inside the worker's lease.
     async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()> {
-        outbox::outbox_sent(self, id, at).await
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match outbox::outbox_sent(self, id, at).await {
+                Err(DomainError::Unavailable(reason)) if started.elapsed() < DELIVERY_RECORD_PATIENCE => {
+                    self.health.refused(DATABASE, reason.as_ref());
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                recorded => return self.health.watch(DATABASE, recorded),
+            }
+        }
     }
 
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()> {
-        outbox::outbox_retry(self, id, next_attempt_at, error).await
+        self.health
+            .watch(DATABASE, outbox::outbox_retry(self, id, next_attempt_at, error).await)
     }
 
     async fn outbox_failed(
@@ -706,15 +977,17 @@ impl MessageStore for SqlStore {
         reason: &str,
         bounce: Option<NewOutboxItem>,
     ) -> StoreResult<()> {
-        outbox::outbox_failed(self, id, error, reason, bounce).await
+        self.health
+            .watch(DATABASE, outbox::outbox_failed(self, id, error, reason, bounce).await)
     }
 
     async fn outbox_pending(&self) -> StoreResult<i64> {
-        outbox::outbox_pending(self).await
+        self.health.watch(DATABASE, outbox::outbox_pending(self).await)
     }
 
     async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64> {
-        outbox::outbox_bring_forward(self, now).await
+        self.health
+            .watch(DATABASE, outbox::outbox_bring_forward(self, now).await)
     }
 
     async fn begin_registration(
@@ -724,11 +997,15 @@ impl MessageStore for SqlStore {
         at: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<User> {
-        tokens::begin_registration(self, email, attempt, at, audit).await
+        self.health.watch(
+            DATABASE,
+            tokens::begin_registration(self, email, attempt, at, audit).await,
+        )
     }
 
     async fn registration_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<UserId>> {
-        tokens::registration_user(self, token_hash, now).await
+        self.health
+            .watch(DATABASE, tokens::registration_user(self, token_hash, now).await)
     }
 
     async fn complete_registration(
@@ -738,7 +1015,10 @@ impl MessageStore for SqlStore {
         now: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<bool> {
-        tokens::complete_registration(self, token_hash, user, now, audit).await
+        self.health.watch(
+            DATABASE,
+            tokens::complete_registration(self, token_hash, user, now, audit).await,
+        )
     }
 
     async fn insert_token(
@@ -749,7 +1029,10 @@ impl MessageStore for SqlStore {
         link: &Confirmation,
         audit: AuditEvent,
     ) -> StoreResult<()> {
-        tokens::insert_token(self, user, purpose, session, link, audit).await
+        self.health.watch(
+            DATABASE,
+            tokens::insert_token(self, user, purpose, session, link, audit).await,
+        )
     }
 
     async fn consume_token(
@@ -759,10 +1042,12 @@ impl MessageStore for SqlStore {
         session: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<Option<UserId>> {
-        tokens::consume_token(self, hash, purpose, session, now).await
+        self.health
+            .watch(DATABASE, tokens::consume_token(self, hash, purpose, session, now).await)
     }
 
     async fn token_user(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
-        tokens::token_user(self, hash, purpose, now).await
+        self.health
+            .watch(DATABASE, tokens::token_user(self, hash, purpose, now).await)
     }
 }

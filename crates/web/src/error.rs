@@ -6,9 +6,17 @@
 //! | `Forbidden` | 403 | "You do not have access" |
 //! | `Csrf` | 403 | "This form has expired" |
 //! | `Redirect` | 303 | (to the login or password page) |
+//! | `Unavailable` (storage full) | 503 + `Retry-After` | "Temporarily unable to store anything" |
 //! | `Internal` | 500 | generic page with a request id; detail in the log only |
 //!
 //! Validation problems never reach here: handlers show them on the form itself.
+//!
+//! `Unavailable` is not logged per request: the storage logs one line when it
+//! becomes unwritable and one when it recovers. A request answers it only when it
+//! had to write; reads that need no write keep working. Opening a message is such
+//! a write (the opening is recorded, with its audit event and read receipt, before
+//! the content is shown), so while the disk is full a message answers 503 rather
+//! than being shown unrecorded.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -25,8 +33,14 @@ pub enum WebError {
     Forbidden(Locale),
     Csrf(Locale),
     Redirect(String),
+    /// The storage cannot take writes for now: come back later.
+    Unavailable(Locale),
     Internal(Locale, String),
 }
+
+/// How long a client is asked to wait when the storage cannot take writes, in
+/// seconds: long enough for an operator to free space, short enough to notice.
+pub const RETRY_AFTER_SECONDS: u32 = 60;
 
 impl WebError {
     /// Maps a domain error for a visitor speaking `locale`. Validation errors that a
@@ -38,6 +52,7 @@ impl WebError {
             | DomainError::Invalid { .. }
             | DomainError::Conflict { .. } => Self::NotFound(locale),
             DomainError::Forbidden => Self::Forbidden(locale),
+            DomainError::Unavailable(_) => Self::Unavailable(locale),
             DomainError::Internal(source) => Self::Internal(locale, format!("{source:#}")),
         }
     }
@@ -48,6 +63,7 @@ impl WebError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Forbidden(_) | Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::Redirect(_) => StatusCode::SEE_OTHER,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(..) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -67,6 +83,7 @@ impl IntoResponse for WebError {
             Self::NotFound(l) => (*l, "error-not-found-title", "error-not-found-body", None),
             Self::Forbidden(l) => (*l, "error-forbidden-title", "error-forbidden-body", None),
             Self::Csrf(l) => (*l, "error-csrf-title", "error-csrf-body", None),
+            Self::Unavailable(l) => (*l, "error-storage-full-title", "error-storage-full-body", None),
             Self::Internal(l, detail) => {
                 let id = sealpost_crypto::token::random_token(9).unwrap_or_else(|_| "unknown".to_owned());
                 tracing::error!(request_id = %id, error = %detail, "request failed");
@@ -81,7 +98,13 @@ impl IntoResponse for WebError {
             request_id,
             t,
         };
-        (status, render(&page)).into_response()
+        let mut response = (status, render(&page)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
+        response
     }
 }
 
@@ -106,9 +129,33 @@ mod tests {
                 WebError::from_domain(Locale::Fr, DomainError::internal(std::io::Error::other("disk"))),
                 StatusCode::INTERNAL_SERVER_ERROR,
             ),
+            (
+                WebError::from_domain(
+                    Locale::De,
+                    DomainError::unavailable(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+                ),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
         ];
         for (error, status) in cases {
             assert_eq!(error.into_response().status(), status);
         }
+    }
+
+    #[test]
+    fn a_full_storage_asks_to_come_back_later_in_the_visitors_language() {
+        let response = WebError::from_domain(
+            Locale::De,
+            DomainError::unavailable(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+        )
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("60")
+        );
     }
 }

@@ -14,6 +14,7 @@ pub mod context;
 pub mod cookies;
 pub mod error;
 pub mod flash;
+pub mod health;
 pub mod portal;
 pub mod proof;
 pub mod recipient;
@@ -54,7 +55,7 @@ pub fn router(services: Services, config: WebConfig) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/portal") }))
         .route("/static/app.css", get(stylesheet))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
         .merge(auth::router())
         .merge(recipient::router())
         .merge(proof::router())

@@ -399,6 +399,12 @@ fn unavailable_response(visitor: &Visitor, why: Unavailable, next: &str) -> Resp
         Unavailable::DamagedEnvelope { sender } => {
             (t.get("envelope-damaged-title"), t.get("envelope-damaged"), None, sender)
         }
+        Unavailable::Damaged { sender } => (
+            t.get("unavailable-damaged-title"),
+            t.get("unavailable-damaged"),
+            None,
+            sender,
+        ),
     };
     render_status(
         status,

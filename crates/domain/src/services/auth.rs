@@ -187,9 +187,16 @@ impl Services {
         }
         // Write at most once a minute: reads stay reads.
         if now.seconds_since(session.last_seen_at) >= 60 {
-            self.store
+            let touched = self
+                .store
                 .touch_session(&id_hash, now, now.plus_seconds(SESSION_IDLE_SECONDS))
-                .await?;
+                .await;
+            // On a full disk the session stays as it was (it still has its idle
+            // time), so pages that only read keep working.
+            match touched {
+                Ok(()) | Err(DomainError::Unavailable(_)) => {}
+                Err(error) => return Err(error),
+            }
         }
         Ok(Some((session, user)))
     }

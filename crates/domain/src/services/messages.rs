@@ -264,6 +264,31 @@ pub enum Unavailable {
     /// The envelope posted with the request does not open under this message's key:
     /// damaged on the way, or the envelope of another message.
     DamagedEnvelope { sender: EmailAddress },
+    /// Its payload is damaged (fails authentication) or missing: no attempt will
+    /// ever open it, so it is gone as surely as an expired one. Logged with the
+    /// message's public id and the reason at every attempt.
+    Damaged { sender: EmailAddress },
+}
+
+/// Refuses to open `message` because its payload is damaged or missing, and says
+/// in the log which message and why (the recipient only learns that it is gone).
+fn damaged(message: &Message, reason: &str) -> OpenFailure {
+    tracing::warn!(
+        message = %message.public_id,
+        reason,
+        "a message can no longer be opened: its payload is damaged or missing"
+    );
+    OpenFailure::Unavailable(Unavailable::Damaged {
+        sender: message.sender_email.clone(),
+    })
+}
+
+/// The cause inside a port's or the envelope's error, for a log line.
+fn cause(error: &DomainError) -> String {
+    match error {
+        DomainError::Internal(source) => source.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// A refusal to open.
@@ -677,9 +702,14 @@ impl Services {
             tracing::warn!(%error, "could not delete a discarded draft's blobs; will try again");
             return false;
         }
-        if let Err(error) = messaging.store.end_upload(public_id).await {
-            tracing::warn!(?error, "could not forget a discarded draft's upload; will try again");
-            return false;
+        match messaging.store.end_upload(public_id).await {
+            Ok(()) => {}
+            // A full disk is logged once by the storage, not once per draft.
+            Err(DomainError::Unavailable(_)) => return false,
+            Err(error) => {
+                tracing::warn!(?error, "could not forget a discarded draft's upload; will try again");
+                return false;
+            }
         }
         true
     }
@@ -1032,7 +1062,13 @@ impl Services {
             })
         })?;
         let sealed = if message.mode.stores_payload() {
-            self.read_blob(&blob_key(public_id, 0)).await?
+            match self.read_blob(&blob_key(public_id, 0)).await {
+                Ok(sealed) => sealed,
+                Err(DomainError::NotFound) => {
+                    return Err(damaged(&message, "its content part is missing from the blob store"));
+                }
+                Err(error) => return Err(error.into()),
+            }
         } else {
             let parts = posted.and_then(unpack_parts).unwrap_or_default();
             match parts.into_iter().find(|(part, _)| *part == 0) {
@@ -1047,18 +1083,16 @@ impl Services {
         let plain = match envelope::open(&dek, &context(message.account_id.0, public_id, 0), &sealed) {
             Ok(plain) => plain,
             Err(e) if !message.mode.stores_payload() => {
-                tracing::warn!(error = %e, "a posted envelope did not open: damaged, or another message's");
+                tracing::warn!(message = %public_id, error = %e, "a posted envelope did not open: damaged, or another message's");
                 return Err(OpenFailure::Unavailable(Unavailable::DamagedEnvelope {
                     sender: message.sender_email.clone(),
                 }));
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "a message's content failed to open");
-                return Err(DomainError::internal(e).into());
-            }
+            Err(error) => return Err(damaged(&message, &format!("its content part does not open: {error}"))),
         };
-        let content = Content::decode(&plain)
-            .ok_or_else(|| DomainError::internal(std::io::Error::other("content part unreadable")))?;
+        let Some(content) = Content::decode(&plain) else {
+            return Err(damaged(&message, "its content part opens but does not decode"));
+        };
         let sender = self.store.user_by_id(message.sender_id).await?;
         if !viewer_is_sender {
             // Only a first opening can send a receipt (`mark_opened` decides that
@@ -1139,7 +1173,7 @@ impl Services {
                 .map(|(_, b)| b)
                 .ok_or(DomainError::NotFound)?;
             let plain = envelope::open(&dek, &ctx, &sealed).map_err(|e| {
-                tracing::warn!(error = %e, part, "a posted envelope's attachment did not open");
+                tracing::warn!(message = %public_id, error = %e, part, "a posted envelope's attachment did not open");
                 OpenFailure::Unavailable(Unavailable::DamagedEnvelope {
                     sender: opened.message.sender_email.clone(),
                 })
@@ -1151,14 +1185,30 @@ impl Services {
         }
         // Pass 1 verifies every segment and discards the plaintext; the download
         // (pass 2) decrypts again as it streams.
-        let mut reader = messaging.blobs.reader(&blob_key(public_id, part)).await?;
+        let mut reader = match messaging.blobs.reader(&blob_key(public_id, part)).await {
+            Ok(reader) => reader,
+            Err(DomainError::NotFound) => {
+                let reason = format!("attachment part {part} is missing from the blob store");
+                return Err(damaged(&opened.message, &reason));
+            }
+            Err(error) => return Err(error.into()),
+        };
         let (mut opener, mut header) = (None, Vec::new());
         while let Some(chunk) = reader.next_chunk().await? {
-            feed(&mut opener, &mut header, &dek, &ctx, &chunk)?;
+            if let Err(error) = feed(&mut opener, &mut header, &dek, &ctx, &chunk) {
+                let reason = format!("attachment part {part} does not open: {}", cause(&error));
+                return Err(damaged(&opened.message, &reason));
+            }
         }
-        match opener {
-            Some(opener) => drop(opener.finish().map_err(DomainError::internal)?),
-            None => return Err(DomainError::internal(std::io::Error::other("attachment header missing")).into()),
+        let verified = match opener {
+            Some(opener) => opener.finish().map(drop).map_err(|e| e.to_string()),
+            None => Err("its header is missing".to_owned()),
+        };
+        if let Err(why) = verified {
+            return Err(damaged(
+                &opened.message,
+                &format!("attachment part {part} does not open: {why}"),
+            ));
         }
         let reader = messaging.blobs.reader(&blob_key(public_id, part)).await?;
         Ok(AttachmentDownload {

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod auth;
 pub mod content;
 pub mod groups;
+mod health;
 pub mod keys;
 pub mod messages;
 pub mod registration;

@@ -198,6 +198,52 @@ async fn deleting_a_prefix_removes_that_messages_parts_only() {
         .expect("deleting what never existed is not an error");
 }
 
+/// Names of the files under `dir/folder`.
+fn file_names(dir: &Path, folder: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join(folder))
+        .map(|entries| {
+            entries
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn deleting_a_prefix_also_removes_what_an_interrupted_write_left() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = ObjectBlobStore::local(dir.path()).expect("opens");
+    put(&store, &format!("{MESSAGE}/0"), b"content").await;
+    // Two writes the process never finished nor aborted (it was killed), a part
+    // and more each; their staging files exist from the first byte.
+    for key in [format!("{MESSAGE}/1"), format!("{OTHER}/1")] {
+        let mut writer = store.writer(&key).await.expect("a writer");
+        for n in 0..(PART_SIZE / (64 * 1024) + 4) {
+            writer.write(chunk(n)).await.expect("written");
+        }
+        std::mem::forget(writer);
+    }
+    assert_eq!(
+        file_names(dir.path(), MESSAGE),
+        ["0", "1#1"],
+        "the staging file is there"
+    );
+
+    store.delete_prefix(&format!("{MESSAGE}/")).await.expect("deleted");
+    assert!(
+        !dir.path().join(MESSAGE).exists(),
+        "nothing is left of the message: {:?}",
+        file_names(dir.path(), MESSAGE)
+    );
+    assert_eq!(
+        file_names(dir.path(), OTHER),
+        ["1#1"],
+        "another message's unfinished write is not touched"
+    );
+}
+
 #[tokio::test]
 async fn deleting_one_blob_leaves_its_neighbours() {
     let dir = tempfile::tempdir().expect("a temporary directory");

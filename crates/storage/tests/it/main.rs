@@ -15,6 +15,7 @@ mod accounts;
 mod audit;
 mod blobs;
 mod connect;
+mod faults;
 mod groups;
 mod messages;
 mod outbox;

@@ -226,6 +226,8 @@ pub async fn send(
     // Kept attachments offered back, until the form says which to keep.
     let mut offered: Vec<u32> = Vec::new();
     let mut budget = MAX_TEXT_TOTAL;
+    // The form names a kept draft this process no longer holds (a restart).
+    let mut kept_lost = false;
     let outcome: Result<(), Stop> = async {
         while let Some(field) = multipart.next_field().await.map_err(|_| Stop::Broken)? {
             let name = field.name().unwrap_or_default().to_owned();
@@ -267,6 +269,7 @@ pub async fn send(
                         "keep" => form.keep.extend(value.parse::<u32>().ok()),
                         "draft" if draft.is_none() => {
                             draft = resume(&state, &signed, &form, &value).await;
+                            kept_lost = !value.is_empty() && draft.is_none();
                             offered = draft
                                 .as_ref()
                                 .map(|d| d.attachments().iter().map(|a| a.part).collect())
@@ -280,6 +283,13 @@ pub async fn send(
         }
         if !visitor.csrf_ok(&form.csrf) {
             return Err(Stop::Csrf);
+        }
+        if kept_lost && !form.keep.is_empty() {
+            // Never send without files the sender chose to keep: ask for them again.
+            return Err(Stop::Refused(DomainError::invalid(
+                "attachments",
+                sealpost_domain::ValidationError::KeptAttachmentsLost,
+            )));
         }
         if let Some(current) = draft.as_mut() {
             prune(&state, current, &mut offered, &form.keep).await;

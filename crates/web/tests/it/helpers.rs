@@ -59,21 +59,31 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with the messaging settings adjusted by `adjust`.
     pub async fn spawn_with(db: Db, adjust: impl FnOnce(&mut MessagingConfig)) -> anyhow::Result<Option<Self>> {
-        Self::spawn_full(db, adjust, WebConfig::default()).await
+        Self::spawn_full(db, tempfile::tempdir()?, adjust, WebConfig::default()).await
     }
 
     /// Like [`TestApp::spawn`], with the web front's settings `web` (HTTPS cookies,
     /// a trusted proxy).
     pub async fn spawn_web(db: Db, web: WebConfig) -> anyhow::Result<Option<Self>> {
-        Self::spawn_full(db, |_| {}, web).await
+        Self::spawn_full(db, tempfile::tempdir()?, |_| {}, web).await
+    }
+
+    /// Like [`TestApp::spawn_with`], keeping the database file, blobs and mail in
+    /// `dir` (a folder on a small file system, say, to fill it).
+    pub async fn spawn_in_dir(
+        db: Db,
+        dir: tempfile::TempDir,
+        adjust: impl FnOnce(&mut MessagingConfig),
+    ) -> anyhow::Result<Option<Self>> {
+        Self::spawn_full(db, dir, adjust, WebConfig::default()).await
     }
 
     async fn spawn_full(
         db: Db,
+        dir: tempfile::TempDir,
         adjust: impl FnOnce(&mut MessagingConfig),
         web: WebConfig,
     ) -> anyhow::Result<Option<Self>> {
-        let dir = tempfile::tempdir()?;
         let (url, postgres_database) = match db {
             Db::Sqlite => (
                 format!("sqlite://{}?mode=rwc", dir.path().join("sealpost.db").display()),
@@ -120,7 +130,7 @@ impl TestApp {
         )?);
         let messaging = Messaging {
             store: store.clone(),
-            blobs: Arc::new(ObjectBlobStore::local(dir.path().join("blobs"))?),
+            blobs: Arc::new(ObjectBlobStore::local(dir.path().join("blobs"))?.reporting_to(&store)),
             notifier,
             master_key: Arc::new(Key256::generate()?),
             config,

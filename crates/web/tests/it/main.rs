@@ -29,6 +29,7 @@ mod authz;
 mod browser;
 mod browser_messages;
 mod delivery;
+mod faults;
 mod helpers;
 mod hostile;
 mod messages;

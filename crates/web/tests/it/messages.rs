@@ -1207,10 +1207,11 @@ async fn kept_attachments(app: TestApp) -> anyhow::Result<()> {
     );
     let token = hidden_field(&refused.body, "draft").context("the kept draft's token")?;
 
-    // Another member of the account cannot take Alice's files with her token.
+    // Another member of the account cannot take Alice's files with her token: for
+    // him they do not exist, and he is not sent anything without what he ticked.
     let sam = acme_member(&app, "sam@example.com").await?;
-    let stolen = sent_id(
-        &sam.compose(
+    let stolen = sam
+        .compose(
             &[
                 ("to", "bob@example.com"),
                 ("subject", "Mine"),
@@ -1220,9 +1221,13 @@ async fn kept_attachments(app: TestApp) -> anyhow::Result<()> {
             ],
             &[],
         )
-        .await?,
-    )?;
-    assert!(!bob.get(&format!("/m/{stolen}")).await?.shows("q3.csv"));
+        .await?;
+    assert_eq!(stolen.status, 422);
+    assert!(
+        stolen.shows("The files you attached earlier are no longer available") && !stolen.shows("q3.csv"),
+        "{}",
+        stolen.text()
+    );
 
     // The corrected form keeps q3.csv, leaves draft.txt out and adds a new file.
     let id = sent_id(
@@ -1264,22 +1269,21 @@ async fn kept_attachments(app: TestApp) -> anyhow::Result<()> {
         "content and two attachments, nothing left over"
     );
 
-    // The token is spent.
-    let again = sent_id(
-        &alice
-            .compose(
-                &[
-                    ("to", "bob@example.com"),
-                    ("subject", "Again"),
-                    ("body", "x"),
-                    ("draft", &token),
-                    ("keep", "1"),
-                ],
-                &[],
-            )
-            .await?,
-    )?;
-    assert!(!bob.get(&format!("/m/{again}")).await?.shows("q3.csv"));
+    // The token is spent: the same form sent again is refused, not sent without files.
+    let again = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Again"),
+                ("body", "x"),
+                ("draft", &token),
+                ("keep", "1"),
+            ],
+            &[],
+        )
+        .await?;
+    assert_eq!(again.status, 422);
+    assert!(again.shows("attach them again"), "{}", again.text());
 
     // A draft nobody comes back for is discarded after an hour, files and all.
     let files = || count_files(&app.dir.path().join("blobs"));

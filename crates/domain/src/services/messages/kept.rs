@@ -1,7 +1,10 @@
 //! Drafts that validation refused, kept for their sender for a while, so that the
 //! corrected form does not have to upload its attachments again ("bad input loses
 //! nothing"). They live in this process's memory: a restart, or the next request
-//! reaching another node, loses them, and the sender chooses the files again.
+//! reaching another node, loses them. A corrected form that still asks to keep
+//! files of a draft that is gone is then refused
+//! ([`ValidationError::KeptAttachmentsLost`](crate::error::ValidationError::KeptAttachmentsLost)):
+//! the sender attaches them again, and no message leaves without what they chose.
 //! While kept, a draft holds only its wrapped data key; the key is unwrapped again
 //! when the draft is taken back.
 
