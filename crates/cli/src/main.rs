@@ -446,7 +446,17 @@ async fn serve(
         config.listen, config.public_url
     );
     tracing::info!(listen = %config.listen, "serving");
-    let served = sealpost_web::server::serve(listener, app, connections, shutdown_signal())
+    // At the signal the worker and the housekeeping stop too, while HTTP drains:
+    // the slowest of them, not their sum, bounds how long stopping takes.
+    let stop = std::sync::Arc::new(stop);
+    let signal = {
+        let stop = std::sync::Arc::clone(&stop);
+        async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        }
+    };
+    let served = sealpost_web::server::serve(listener, app, connections, signal)
         .await
         .context("while serving HTTP");
     let _ = stop.send(true);

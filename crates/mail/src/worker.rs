@@ -314,6 +314,11 @@ impl Inner {
                 // The store took the claim but not the outcome (a full disk, say):
                 // pause before claiming more mail that would be sent again too.
                 Ok(Next::Idle | Next::Unrecorded(_)) => {}
+                // A full disk is logged once by the store when it starts and ends;
+                // this loop would repeat it every second.
+                Err(error @ DomainError::Unavailable(_)) => {
+                    tracing::debug!(error = %error, "outbox worker waits for the store to take writes again");
+                }
                 Err(error) => {
                     tracing::error!(error = %error, detail = ?error, "outbox worker could not use the store; trying again shortly");
                 }
