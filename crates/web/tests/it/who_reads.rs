@@ -22,6 +22,30 @@ async fn logged_in(app: &TestApp, email: &str, password: &str) -> anyhow::Result
     Ok(client)
 }
 
+/// Follows a mailed link as a person would: the GET shows a button (so link
+/// scanners spend nothing), the button posts the page's hidden fields to `action`.
+async fn use_link(client: &Client, path: &str, action: &str) -> anyhow::Result<Answer> {
+    let button = client.get(path).await?;
+    let fields: Vec<(&str, String)> = ["token", "next"]
+        .into_iter()
+        .filter_map(|name| hidden_field(&button.body, name).map(|value| (name, value)))
+        .collect();
+    ensure!(!fields.is_empty(), "no link form on {path}: {}", button.text());
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    client.submit(path, action, &pairs).await
+}
+
+/// The id of the message a compose answer redirected to.
+fn sent_id(answer: &Answer) -> anyhow::Result<String> {
+    ensure!(answer.status == 303, "compose refused: {}", answer.text());
+    answer
+        .location
+        .as_deref()
+        .and_then(|l| l.strip_prefix("/portal/sent/"))
+        .map(str::to_owned)
+        .context("not a sent page")
+}
+
 /// Account One (Alice) writes to Dana, who has no account here yet. Account Two's
 /// administrator is Tom. Returns Alice's and Tom's clients and the message id.
 async fn two_organisations(app: &TestApp) -> anyhow::Result<(Client, Client, String)> {
@@ -40,13 +64,7 @@ async fn two_organisations(app: &TestApp) -> anyhow::Result<(Client, Client, Str
             &[("terms.txt", "text/plain", b"price=42".to_vec())],
         )
         .await?;
-    ensure!(sent.status == 303, "compose refused: {}", sent.text());
-    let id = sent
-        .location
-        .as_deref()
-        .and_then(|l| l.strip_prefix("/portal/sent/"))
-        .context("sent page")?
-        .to_owned();
+    let id = sent_id(&sent)?;
     app.deliver().await?;
     let tom = logged_in(app, "tom@two.example", PASSWORD).await?;
     Ok((alice, tom, id))
@@ -115,12 +133,7 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
     // The real Dana clicks it in her own browser: it proves nothing for Tom's
     // session, and tells her what to do.
     let real_dana = app.client();
-    let button = real_dana.get(&proof).await?;
-    let token = hidden_field(&button.body, "token").context("token")?;
-    let next = hidden_field(&button.body, "next").context("next")?;
-    let elsewhere = real_dana
-        .submit(&proof, "/verify", &[("token", &token), ("next", &next)])
-        .await?;
+    let elsewhere = use_link(&real_dana, &proof, "/verify").await?;
     assert_eq!(elsewhere.status, 403);
     assert!(elsewhere.shows("This link works only in the browser that asked for it"));
     let still = as_dana.get(&format!("/m/{id}")).await?;
@@ -161,12 +174,7 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
         "Confirm your email address",
         "/activate?token=",
     )?;
-    let confirm = real_dana.get(&activation).await?;
-    let token = hidden_field(&confirm.body, "token").context("token")?;
-    let next = hidden_field(&confirm.body, "next").context("next")?;
-    let activated = real_dana
-        .submit(&activation, "/activate", &[("token", &token), ("next", &next)])
-        .await?;
+    let activated = use_link(&real_dana, &activation, "/activate").await?;
     assert_eq!(activated.status, 303);
     let read = real_dana.get(&format!("/m/{id}")).await?;
     assert!(read.shows("the price is 42"), "{}", read.text());
@@ -221,12 +229,7 @@ async fn colleague_proves_mailbox(app: TestApp) -> anyhow::Result<()> {
             &[],
         )
         .await?;
-    let id = sent
-        .location
-        .as_deref()
-        .and_then(|l| l.strip_prefix("/portal/sent/"))
-        .context("sent")?
-        .to_owned();
+    let id = sent_id(&sent)?;
 
     let erin = app.client();
     assert_eq!(erin.login("erin@one.example", "Temporary-Secret-1").await?.status, 303);
@@ -248,12 +251,7 @@ async fn colleague_proves_mailbox(app: TestApp) -> anyhow::Result<()> {
         .await?;
     app.deliver().await?;
     let proof = link_path(&app, "erin@one.example", "Confirm that", "/verify?token=")?;
-    let button = erin.get(&proof).await?;
-    let token = hidden_field(&button.body, "token").context("token")?;
-    let next = hidden_field(&button.body, "next").context("next")?;
-    let proven = erin
-        .submit(&proof, "/verify", &[("token", &token), ("next", &next)])
-        .await?;
+    let proven = use_link(&erin, &proof, "/verify").await?;
     assert_eq!(proven.location.as_deref(), Some(format!("/m/{id}").as_str()));
     assert!(erin.get(&format!("/m/{id}")).await?.shows("Salary list"));
     assert!(erin.get("/portal/inbox").await?.shows("Payroll"));
@@ -275,12 +273,7 @@ async fn registration_takeover(app: TestApp) -> anyhow::Result<()> {
             &[],
         )
         .await?;
-    let id = sent
-        .location
-        .as_deref()
-        .and_then(|l| l.strip_prefix("/portal/sent/"))
-        .context("sent")?
-        .to_owned();
+    let id = sent_id(&sent)?;
     let register = |password: &'static str, first: &'static str| {
         let client = app.client();
         let next = format!("/m/{id}");
@@ -329,12 +322,7 @@ async fn registration_takeover(app: TestApp) -> anyhow::Result<()> {
         .find(|l| *l != bobs_link)
         .context("Eve's link")?;
 
-    let button = bob.get(&bobs_link).await?;
-    let token = hidden_field(&button.body, "token").context("token")?;
-    let next = hidden_field(&button.body, "next").context("next")?;
-    let activated = bob
-        .submit(&bobs_link, "/activate", &[("token", &token), ("next", &next)])
-        .await?;
+    let activated = use_link(&bob, &bobs_link, "/activate").await?;
     assert_eq!(activated.status, 303, "{}", activated.text());
     assert!(bob.get(&format!("/m/{id}")).await?.shows("For Bob only"));
     assert_eq!(
@@ -355,12 +343,7 @@ async fn registration_takeover(app: TestApp) -> anyhow::Result<()> {
 
     // Eve's link (it went to Bob's mailbox) is dead now.
     let late = app.client();
-    let button = late.get(&eves_link).await?;
-    let token = hidden_field(&button.body, "token").context("token")?;
-    let next = hidden_field(&button.body, "next").context("next")?;
-    let refused = late
-        .submit(&eves_link, "/activate", &[("token", &token), ("next", &next)])
-        .await?;
+    let refused = use_link(&late, &eves_link, "/activate").await?;
     assert_eq!(refused.status, 410);
     assert_eq!(
         app.client()
@@ -515,13 +498,7 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
             let answer = alice
                 .compose(&fields, &[("report.pdf", "application/pdf", b"%PDF-original".to_vec())])
                 .await?;
-            ensure!(answer.status == 303, "{}", answer.text());
-            answer
-                .location
-                .as_deref()
-                .and_then(|l| l.strip_prefix("/portal/sent/"))
-                .map(str::to_owned)
-                .context("sent")
+            sent_id(&answer)
         }
     };
     let closed = sent_with(vec![
