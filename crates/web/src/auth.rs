@@ -21,6 +21,7 @@ use sealpost_i18n::Arg;
 use serde::Deserialize;
 
 use crate::context::{CsrfForm, Visitor};
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{Area, FormError, LoginPage, PasswordPage, render, render_status};
@@ -277,11 +278,7 @@ async fn change_password(
         .await
     {
         Ok(opened) => {
-            let admin = state
-                .services
-                .is_administrator(&actor)
-                .await
-                .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+            let admin = state.services.is_administrator(&actor).await.or_page(visitor.locale)?;
             let secure = state.config.secure_cookies;
             Ok(see_other(
                 if admin { "/admin/accounts" } else { "/portal" },
@@ -344,7 +341,7 @@ async fn switch_language(
             .services
             .set_locale(&actor, Some(locale))
             .await
-            .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+            .or_page(visitor.locale)?;
     }
     let cookie = cookies::set(
         cookies::LANGUAGE,

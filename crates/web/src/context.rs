@@ -22,6 +22,7 @@ use sealpost_i18n::{Translator, negotiate};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{Area, Page};
@@ -224,11 +225,7 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Signed { visitor, actor } = Signed::from_request_parts(parts, state).await?;
-        let allowed = state
-            .services
-            .is_administrator(&actor)
-            .await
-            .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+        let allowed = state.services.is_administrator(&actor).await.or_page(visitor.locale)?;
         if !allowed {
             return Err(WebError::Forbidden(visitor.locale));
         }

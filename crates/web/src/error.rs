@@ -1,15 +1,23 @@
 //! [`WebError`]: how a failed request answers.
 //!
-//! | error | status | page |
-//! |---|---|---|
-//! | `NotFound` (also another account's object) | 404 | "Page not found" |
-//! | `Forbidden` | 403 | "You do not have access" |
-//! | `Csrf` | 403 | "This form has expired" |
-//! | `Redirect` | 303 | (to the login or password page) |
-//! | `Unavailable` (storage full) | 503 + `Retry-After` | "Temporarily unable to store anything" |
-//! | `Internal` | 500 | generic page with a request id; detail in the log only |
+//! One status table, for pages now and the JSON API later:
 //!
-//! Validation problems never reach here: handlers show them on the form itself.
+//! | error | from `DomainError` | status | page |
+//! |---|---|---|---|
+//! | `NotFound` (also another account's object) | `NotFound` | 404 | "Page not found" |
+//! | `Conflict` | `Conflict` | 409 | "This was changed meanwhile" |
+//! | `Unprocessable` | `Invalid`, `Validation` | 422 | "This cannot be done" and the rule's own sentence |
+//! | `Forbidden` | `Forbidden` | 403 | "You do not have access" |
+//! | `Csrf` | | 403 | "This form has expired" |
+//! | `Unauthenticated` | | 401 | "Please log in" |
+//! | `TooManyRequests` | | 429 + `Retry-After` | "Too many attempts" |
+//! | `Redirect` | | 303 | (to the login or password page) |
+//! | `Unavailable` (storage full) | `Unavailable` | 503 + `Retry-After` | "Temporarily unable to store anything" |
+//! | `Internal` | `Internal` | 500 | generic page with a request id; detail in the log only |
+//!
+//! Handlers turn a domain result into a web one with [`OrErrorPage::or_page`], and
+//! a refusal they show on the form itself with [`form_error`]; a validation error
+//! no form shows answers 422, never 404.
 //!
 //! `Unavailable` is not logged per request: the storage logs one line when it
 //! becomes unwritable and one when it recovers. A request answers it only when it
@@ -24,14 +32,23 @@ use sealpost_domain::DomainError;
 use sealpost_domain::types::Locale;
 use sealpost_i18n::Translator;
 
-use crate::views::{ErrorPage, render};
+use crate::views::{ErrorPage, FormError, render};
 
 /// A request that cannot be answered with the page it asked for.
 #[derive(Debug)]
 pub enum WebError {
     NotFound(Locale),
+    /// The object changed or exists already (a taken name, a concurrent change).
+    Conflict(Locale),
+    /// The request is well-formed but asks for something the rules refuse; the
+    /// Fluent id of the rule's own sentence, shown as the page's body.
+    Unprocessable(Locale, &'static str),
     Forbidden(Locale),
     Csrf(Locale),
+    /// Not logged in where a login is needed (the JSON API; pages redirect).
+    Unauthenticated(Locale),
+    /// Throttled: come back after a while.
+    TooManyRequests(Locale),
     Redirect(String),
     /// The storage cannot take writes for now: come back later.
     Unavailable(Locale),
@@ -43,14 +60,14 @@ pub enum WebError {
 pub const RETRY_AFTER_SECONDS: u32 = 60;
 
 impl WebError {
-    /// Maps a domain error for a visitor speaking `locale`. Validation errors that a
-    /// handler did not catch are treated as 404 (the object was not there to act on).
+    /// Maps a domain error for a visitor speaking `locale`, by the table above.
     pub fn from_domain(locale: Locale, error: DomainError) -> Self {
         match error {
-            DomainError::NotFound
-            | DomainError::Validation(_)
-            | DomainError::Invalid { .. }
-            | DomainError::Conflict { .. } => Self::NotFound(locale),
+            DomainError::NotFound => Self::NotFound(locale),
+            DomainError::Conflict { .. } => Self::Conflict(locale),
+            DomainError::Validation(error) | DomainError::Invalid { error, .. } => {
+                Self::Unprocessable(locale, error.message_id())
+            }
             DomainError::Forbidden => Self::Forbidden(locale),
             DomainError::Unavailable(_) => Self::Unavailable(locale),
             DomainError::Internal(source) => Self::Internal(locale, format!("{source:#}")),
@@ -61,7 +78,11 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unprocessable(..) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Forbidden(_) | Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Redirect(_) => StatusCode::SEE_OTHER,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(..) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -81,6 +102,10 @@ impl IntoResponse for WebError {
                 return response;
             }
             Self::NotFound(l) => (*l, "error-not-found-title", "error-not-found-body", None),
+            Self::Conflict(l) => (*l, "error-conflict-title", "error-conflict-body", None),
+            Self::Unprocessable(l, why) => (*l, "error-unprocessable-title", *why, None),
+            Self::Unauthenticated(l) => (*l, "error-unauthenticated-title", "error-unauthenticated-body", None),
+            Self::TooManyRequests(l) => (*l, "error-too-many-title", "error-too-many-body", None),
             Self::Forbidden(l) => (*l, "error-forbidden-title", "error-forbidden-body", None),
             Self::Csrf(l) => (*l, "error-csrf-title", "error-csrf-body", None),
             Self::Unavailable(l) => (*l, "error-storage-full-title", "error-storage-full-body", None),
@@ -99,12 +124,41 @@ impl IntoResponse for WebError {
             t,
         };
         let mut response = (status, render(&page)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if matches!(status, StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
         }
         response
+    }
+}
+
+/// Turns a domain result into a web one: the error page of the table above, in
+/// the visitor's language.
+pub trait OrErrorPage<T> {
+    /// `Ok` as it is; an error as its [`WebError`] for a visitor speaking `locale`.
+    fn or_page(self, locale: Locale) -> Result<T, WebError>;
+}
+
+impl<T> OrErrorPage<T> for Result<T, DomainError> {
+    fn or_page(self, locale: Locale) -> Result<T, WebError> {
+        self.map_err(|error| WebError::from_domain(locale, error))
+    }
+}
+
+/// A refusal to show on the form that caused it (its field marked when it names
+/// one); any other error answers with its page.
+pub fn form_error(t: &Translator, locale: Locale, error: DomainError) -> Result<FormError, WebError> {
+    match &error {
+        DomainError::Invalid { field, error } => Ok(FormError {
+            field: Some(field),
+            message: t.get(error.message_id()),
+        }),
+        DomainError::Validation(v) => Ok(FormError {
+            field: None,
+            message: t.get(v.message_id()),
+        }),
+        _ => Err(WebError::from_domain(locale, error)),
     }
 }
 
@@ -124,6 +178,26 @@ mod tests {
                 StatusCode::FORBIDDEN,
             ),
             (WebError::Csrf(Locale::De), StatusCode::FORBIDDEN),
+            (
+                WebError::from_domain(Locale::En, DomainError::Conflict { field: "group_name" }),
+                StatusCode::CONFLICT,
+            ),
+            (
+                WebError::from_domain(
+                    Locale::De,
+                    DomainError::invalid("email", sealpost_domain::ValidationError::EmailMalformed),
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                WebError::from_domain(
+                    Locale::Fr,
+                    DomainError::Validation(sealpost_domain::ValidationError::LastAdministrator),
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (WebError::Unauthenticated(Locale::En), StatusCode::UNAUTHORIZED),
+            (WebError::TooManyRequests(Locale::De), StatusCode::TOO_MANY_REQUESTS),
             (WebError::Redirect("/admin/login".into()), StatusCode::SEE_OTHER),
             (
                 WebError::from_domain(Locale::Fr, DomainError::internal(std::io::Error::other("disk"))),
@@ -157,5 +231,51 @@ mod tests {
                 .and_then(|v| v.to_str().ok()),
             Some("60")
         );
+    }
+}
+
+#[cfg(test)]
+mod pages {
+    use super::*;
+
+    /// Every row of the table has its own page, in every language.
+    #[test]
+    fn every_error_page_is_written_in_every_language() {
+        for locale in [Locale::En, Locale::De, Locale::Fr] {
+            for error in [
+                WebError::NotFound(locale),
+                WebError::Conflict(locale),
+                WebError::Unprocessable(locale, "error-not-allowed-by-message"),
+                WebError::Forbidden(locale),
+                WebError::Csrf(locale),
+                WebError::Unauthenticated(locale),
+                WebError::TooManyRequests(locale),
+                WebError::Unavailable(locale),
+            ] {
+                let status = error.status();
+                let response = error.into_response();
+                assert_eq!(response.status(), status);
+                let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+                assert!(
+                    content_type.is_some_and(|v| v.to_str().is_ok_and(|v| v.starts_with("text/html"))),
+                    "{status} answers with a page"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_refusal_on_a_form_names_its_field_and_says_why() -> Result<(), WebError> {
+        let t = Translator::new(Locale::De);
+        let shown = form_error(
+            &t,
+            Locale::De,
+            DomainError::invalid("username", sealpost_domain::ValidationError::UsernameTaken),
+        )?;
+        assert!(shown.is("username"));
+        assert_eq!(shown.message, t.get("error-username-taken"));
+        let other = form_error(&t, Locale::De, DomainError::NotFound);
+        assert!(matches!(other, Err(WebError::NotFound(Locale::De))));
+        Ok(())
     }
 }

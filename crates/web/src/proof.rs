@@ -21,6 +21,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::see_other;
 use crate::context::{CsrfForm, Visitor};
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::views::{Area, NoticeForm, NoticePage, render_status};
 
@@ -86,7 +87,7 @@ async fn request_proof(
             Some(&visitor.client),
         )
         .await
-        .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+        .or_page(visitor.locale)?;
     let t = &visitor.t;
     let email = sealpost_i18n::Arg::Text(user.email.as_str());
     Ok(if sent {
@@ -142,7 +143,7 @@ async fn prove(
         .services
         .prove_mailbox(&form.token, session, Some(&visitor.client))
         .await
-        .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+        .or_page(visitor.locale)?;
     let t = &visitor.t;
     Ok(match outcome {
         ProofOutcome::Proven => see_other(safe_next(&form.next), &[]),
@@ -193,7 +194,7 @@ async fn confirm_sender(
         .services
         .confirm_sending_address(&form.token, Some(&visitor.client))
         .await
-        .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+        .or_page(visitor.locale)?;
     let t = &visitor.t;
     Ok(match confirmed {
         Some(address) => notice(

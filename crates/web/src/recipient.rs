@@ -28,6 +28,7 @@ use serde::Deserialize;
 
 use crate::auth::see_other;
 use crate::context::{CsrfForm, Visitor};
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::views::{
     Area, AttachmentRow, ForgotPage, FormError, MessagePage, NoticeForm, NoticePage, RegisterPage, ResetPage,
@@ -163,13 +164,7 @@ async fn open_envelope(
         .split(|b| *b == b'&')
         .any(|pair| pair.strip_prefix(b"payload=").is_some_and(|value| !value.is_empty()));
     let mode = if has_payload {
-        Some(
-            state
-                .services
-                .message_mode(&id)
-                .await
-                .map_err(|e| WebError::from_domain(visitor.locale, e))?,
-        )
+        Some(state.services.message_mode(&id).await.or_page(visitor.locale)?)
     } else {
         None
     };
@@ -263,7 +258,7 @@ async fn show_message(
                     .services
                     .offers_registration(&id, &email)
                     .await
-                    .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+                    .or_page(visitor.locale)?;
                 if offer {
                     return Ok(render(&register_page(
                         &visitor,
@@ -304,7 +299,7 @@ async fn show_opened(
                 .services
                 .sending_accounts(actor)
                 .await
-                .map_err(|e| WebError::from_domain(visitor.locale, e))?
+                .or_page(visitor.locale)?
                 .is_empty();
             Ok(render(&message_page(visitor, &opened, posted, can_compose)))
         }
@@ -627,13 +622,7 @@ async fn register(
             Ok(render(&page))
         }
         Err(error) => {
-            let form_error = match &error {
-                DomainError::Invalid { field, error } => FormError {
-                    field: Some(field),
-                    message: visitor.t.get(error.message_id()),
-                },
-                _ => return Err(WebError::from_domain(visitor.locale, error)),
-            };
+            let form_error = crate::error::form_error(&visitor.t, visitor.locale, error)?;
             let email = form.email.clone();
             let next = form.next.clone();
             Ok(render_status(
@@ -720,7 +709,7 @@ async fn forgot(
         .services
         .request_password_reset(&form.email, visitor.locale, Some(&visitor.client))
         .await
-        .map_err(|e| WebError::from_domain(visitor.locale, e))?;
+        .or_page(visitor.locale)?;
     let t = &visitor.t;
     Ok(render(&NoticePage {
         page: visitor.page(Area::Portal, t.get("forgot-sent-title")),
@@ -752,7 +741,7 @@ async fn reset_form(
         .services
         .reset_link_valid(&query.token)
         .await
-        .map_err(|e| WebError::from_domain(visitor.locale, e))?
+        .or_page(visitor.locale)?
     {
         return Ok(invalid_link_page(&visitor));
     }

@@ -13,6 +13,7 @@ use super::{admin_page, form_error, scope};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{AccountDetailsPage, AccountTab, AccountsPage, FormError, ModeChoice, render, render_status};
@@ -28,7 +29,7 @@ async fn accounts_page(
         .services
         .administered_accounts(&admin.actor)
         .await
-        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
+        .or_page(admin.visitor.locale)?;
     Ok(AccountsPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("accounts-title")),
         accounts,
@@ -109,7 +110,7 @@ async fn details_page(
         .services
         .account_administrators(&scope)
         .await
-        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
+        .or_page(admin.visitor.locale)?;
     let sending_address = refused.sending_address.unwrap_or_else(|| {
         let account = &scope.account;
         account

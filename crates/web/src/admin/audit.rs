@@ -11,6 +11,7 @@ use sealpost_domain::types::UserId;
 use super::{admin_page, scope};
 use crate::AppState;
 use crate::context::Admin;
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::views::{AccountTab, AuditPage, AuditRow, render};
 
@@ -29,7 +30,7 @@ pub async fn show_audit(
     let events = store
         .list_audit(Some(scope.account.id), AUDIT_ROWS)
         .await
-        .map_err(|e| WebError::from_domain(locale, e))?;
+        .or_page(locale)?;
     let t = &admin.visitor.t;
     let mut names: HashMap<UserId, String> = HashMap::new();
     let mut rows = Vec::with_capacity(events.len());

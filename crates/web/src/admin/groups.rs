@@ -11,6 +11,7 @@ use super::{admin_page, form_error, parse_group, parse_user, scope};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{AccountTab, FormError, GroupsPage, MembersPage, group_label, render, render_status};
@@ -22,11 +23,7 @@ async fn groups_page(
     group_name: String,
     error: Option<FormError>,
 ) -> Result<GroupsPage, WebError> {
-    let groups = state
-        .services
-        .groups(&scope)
-        .await
-        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
+    let groups = state.services.groups(&scope).await.or_page(admin.visitor.locale)?;
     let count = i64::try_from(groups.len()).unwrap_or(i64::MAX);
     Ok(GroupsPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-groups")),
@@ -128,7 +125,7 @@ async fn members_page(
         .services
         .members(&scope, group, after)
         .await
-        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
+        .or_page(admin.visitor.locale)?;
     let full_page =
         members.len() == usize::try_from(sealpost_domain::services::groups::MEMBERS_PER_PAGE).unwrap_or(usize::MAX);
     let next_after = if full_page {

@@ -12,6 +12,7 @@ use super::{admin_page, scope};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::portal::mailbox::{Control, ExpiryForm, LockForm, NoFields, apply, next_before, tracking_page};
@@ -34,7 +35,7 @@ pub async fn list_messages(
         .services
         .account_messages(&scope, query.before.map(MessageId))
         .await
-        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
+        .or_page(admin.visitor.locale)?;
     let next_before = next_before(&summaries);
     Ok(render(&AccountMessagesPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-messages")),
@@ -58,7 +59,7 @@ async fn message_page(
         .services
         .managed_message(&admin.actor, &id)
         .await
-        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
+        .or_page(admin.visitor.locale)?;
     if summary.message.account_id != scope.account.id {
         return Err(admin.visitor.not_found());
     }

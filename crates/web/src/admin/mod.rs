@@ -20,6 +20,7 @@ use sealpost_domain::types::{AccountNumber, GroupId, UserId};
 
 use crate::AppState;
 use crate::context::{Admin, Visitor};
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::views::{Area, FormError, Page};
 
@@ -69,7 +70,7 @@ async fn scope(state: &AppState, admin: &Admin, number: &str) -> Result<AccountS
         .services
         .account_scope(&admin.actor, number, Some(&admin.visitor.client))
         .await
-        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))
+        .or_page(admin.visitor.locale)
 }
 
 fn parse_group(visitor: &Visitor, raw: &str) -> Result<GroupId, WebError> {
@@ -82,15 +83,5 @@ fn parse_user(visitor: &Visitor, raw: &str) -> Result<UserId, WebError> {
 
 /// A refusal to show on the form, or the error page for anything else.
 fn form_error(visitor: &Visitor, error: DomainError) -> Result<FormError, WebError> {
-    match &error {
-        DomainError::Invalid { field, error } => Ok(FormError {
-            field: Some(field),
-            message: visitor.t.get(error.message_id()),
-        }),
-        DomainError::Validation(v) => Ok(FormError {
-            field: None,
-            message: visitor.t.get(v.message_id()),
-        }),
-        _ => Err(WebError::from_domain(visitor.locale, error)),
-    }
+    crate::error::form_error(&visitor.t, visitor.locale, error)
 }

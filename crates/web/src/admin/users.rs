@@ -10,6 +10,7 @@ use super::{admin_page, form_error};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{FormError, NewUserPage, UsersPage, render, render_status};
@@ -31,7 +32,7 @@ pub async fn list_users(
         .services
         .list_users(&admin.actor, Some(&query.q), query.after.as_deref())
         .await
-        .map_err(|e| WebError::from_domain(admin.visitor.locale, e))?;
+        .or_page(admin.visitor.locale)?;
     Ok(render(&UsersPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("users-title")),
         users: page.users,

@@ -16,6 +16,7 @@ use super::portal_page;
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::Signed;
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{AttachmentRow, ComposePage, FormError, render, render_status};
@@ -98,7 +99,7 @@ async fn page(
         .services
         .sending_accounts(&signed.actor)
         .await
-        .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+        .or_page(signed.visitor.locale)?;
     let account = if form.account.is_empty() {
         accounts.first().map(|a| a.number.to_string()).unwrap_or_default()
     } else {
@@ -158,7 +159,7 @@ pub async fn compose_form(
             .services
             .reply_prefill(&signed.actor, &id, kind)
             .await
-            .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+            .or_page(signed.visitor.locale)?;
         form.reply = id.to_hex();
         form.kind = kind.as_str().to_owned();
         form.to = prefill.to;
@@ -170,7 +171,7 @@ pub async fn compose_form(
             .services
             .sending_accounts(&signed.actor)
             .await
-            .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+            .or_page(signed.visitor.locale)?;
         if accounts.is_empty() {
             let error = FormError {
                 field: None,

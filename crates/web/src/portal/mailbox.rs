@@ -5,7 +5,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use sealpost_domain::DomainError;
 use sealpost_domain::messages::{MessageId, PublicId};
 use sealpost_domain::policy::Actor;
 use sealpost_domain::services::messages::{MESSAGES_PER_PAGE, MessageSummary, expiry_field};
@@ -15,6 +14,7 @@ use super::portal_page;
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{CsrfForm, Signed, Visitor};
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{FormError, MailboxPage, MessageRow, Page, TrackingPage, render, render_status};
@@ -44,7 +44,7 @@ async fn mailbox(
     } else {
         state.services.sent_messages(actor, before).await
     }
-    .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+    .or_page(signed.visitor.locale)?;
     let title = signed
         .visitor
         .t
@@ -121,7 +121,7 @@ async fn sender_page(
         .services
         .managed_message(&signed.actor, id)
         .await
-        .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+        .or_page(signed.visitor.locale)?;
     if summary.message.sender_id != signed.actor.id() {
         return Err(signed.visitor.not_found());
     }
@@ -202,11 +202,7 @@ pub(crate) async fn apply(
     };
     match result {
         Ok(_) => Ok(None),
-        Err(DomainError::Invalid { field, error }) => Ok(Some(FormError {
-            field: Some(field),
-            message: visitor.t.get(error.message_id()),
-        })),
-        Err(error) => Err(WebError::from_domain(visitor.locale, error)),
+        Err(error) => crate::error::form_error(&visitor.t, visitor.locale, error).map(Some),
     }
 }
 

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 use crate::context::Signed;
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::views::{Area, Page, PortalHomePage, render};
 
@@ -40,12 +41,12 @@ pub(crate) async fn portal_page(state: &AppState, signed: &Signed, title: String
         .services
         .is_administrator(&signed.actor)
         .await
-        .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?;
+        .or_page(signed.visitor.locale)?;
     page.can_compose = !state
         .services
         .sending_accounts(&signed.actor)
         .await
-        .map_err(|e| WebError::from_domain(signed.visitor.locale, e))?
+        .or_page(signed.visitor.locale)?
         .is_empty();
     Ok(page)
 }
@@ -57,12 +58,8 @@ async fn home(State(state): State<AppState>, signed: Signed) -> Result<Response,
         .store
         .member_accounts(signed.actor.id())
         .await
-        .map_err(|e| WebError::from_domain(locale, e))?;
-    let administrator = state
-        .services
-        .is_administrator(&signed.actor)
-        .await
-        .map_err(|e| WebError::from_domain(locale, e))?;
+        .or_page(locale)?;
+    let administrator = state.services.is_administrator(&signed.actor).await.or_page(locale)?;
     let page = portal_page(&state, &signed, signed.visitor.t.get("portal-title")).await?;
     Ok(render(&PortalHomePage {
         page,

@@ -339,7 +339,8 @@ async fn replies(app: TestApp) -> anyhow::Result<()> {
         form.text()
     );
     let forward = bob.get(&format!("/portal/compose?reply={id}&kind=forward")).await?;
-    assert_eq!(forward.status, 404, "forwarding was not allowed: {}", forward.text());
+    assert_eq!(forward.status, 422, "forwarding was not allowed: {}", forward.text());
+    assert!(forward.shows("This cannot be done"), "{}", forward.text());
     let reply = bob
         .compose(
             &[
