@@ -528,8 +528,8 @@ impl Services {
         original: &PublicId,
         kind: ReplyKind,
     ) -> Result<(Draft, ReplyDraft), DomainError> {
-        let opened = match self.open_message(actor, original, None, None).await {
-            Ok(opened) => opened,
+        let opened = match self.read_message(actor, original, None).await {
+            Ok((opened, _key)) => opened,
             Err(OpenFailure::Domain(e)) => return Err(e),
             Err(OpenFailure::Unavailable(_)) => return Err(ValidationError::NotAllowedByMessage.into()),
         };
@@ -593,8 +593,8 @@ impl Services {
         original: &PublicId,
         kind: ReplyKind,
     ) -> Result<ReplyDraft, DomainError> {
-        let opened = match self.open_message(actor, original, None, None).await {
-            Ok(opened) => opened,
+        let opened = match self.read_message(actor, original, None).await {
+            Ok((opened, _key)) => opened,
             Err(OpenFailure::Domain(e)) => return Err(e),
             Err(OpenFailure::Unavailable(_)) => return Err(ValidationError::NotAllowedByMessage.into()),
         };
@@ -1041,9 +1041,9 @@ impl Services {
     }
 
     /// Opens a message for its sender or one of its recipients. `posted` is the
-    /// payload an envelope carried (needed when the service keeps no copy). A
-    /// recipient's first opening is recorded and, when asked for, a read receipt
-    /// goes to the sender.
+    /// payload an envelope carried (needed when the service keeps no copy). Every
+    /// view by a recipient is recorded (one access record); the first one, when
+    /// asked for, sends the sender a read receipt.
     #[tracing::instrument(skip_all, fields(message = %public_id))]
     pub async fn open_message(
         &self,
@@ -1052,6 +1052,22 @@ impl Services {
         posted: Option<&[u8]>,
         client: Option<&str>,
     ) -> Result<OpenedMessage, OpenFailure> {
+        let (opened, _key) = self.read_message(actor, public_id, posted).await?;
+        if !opened.viewer_is_sender {
+            self.record_view(actor, &opened, client).await?;
+        }
+        Ok(opened)
+    }
+
+    /// Reads a message the actor may open, with its unwrapped data key, and
+    /// records nothing: for what follows a recorded view (an attachment, the reply
+    /// or forward form), which must not count as another view nor unwrap again.
+    async fn read_message(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        posted: Option<&[u8]>,
+    ) -> Result<(OpenedMessage, Key256), OpenFailure> {
         let messaging = self.messaging()?;
         let message = messaging.store.message(public_id).await?;
         let (viewer_is_sender, recipients) = self.access(actor, &message).await?;
@@ -1094,55 +1110,70 @@ impl Services {
             return Err(damaged(&message, "its content part opens but does not decode"));
         };
         let sender = self.store.user_by_id(message.sender_id).await?;
-        if !viewer_is_sender {
-            // Only a first opening can send a receipt (`mark_opened` decides that
-            // atomically); later views skip rendering one.
-            let first_view = recipients
-                .iter()
-                .any(|r| r.email == actor.user.email && r.opened_at.is_none());
-            let receipt = if message.options.read_receipt && first_view {
-                let link = format!("{}/portal/sent/{}", messaging.config.public_url, public_id);
-                let account = messaging.store.account(message.account_id).await?;
-                let locale = sender.locale.unwrap_or(account.default_locale);
-                Some(NewOutboxItem {
-                    kind: MailKind::ReadReceipt,
-                    to: sender.email.clone(),
-                    mail: messaging.notifier.read_receipt(
-                        &sender.email,
-                        locale,
-                        &actor.user.email,
-                        message.created_at,
-                        &link,
-                    )?,
-                    message: Some(message.id),
-                    bounce_to: None,
-                    created_at: self.clock.now(),
-                })
-            } else {
-                None
-            };
-            let event = self.event(
-                Some(actor),
-                Some(message.account_id),
-                "message.opened",
-                &public_id.to_hex(),
-                client,
-            );
-            let first = messaging
-                .store
-                .mark_opened(message.id, &actor.user.email, self.clock.now(), receipt, event)
-                .await?;
-            if first && message.options.read_receipt {
-                self.wake_outbox();
-            }
+        Ok((
+            OpenedMessage {
+                message,
+                content,
+                recipients,
+                sender,
+                viewer_is_sender,
+            },
+            dek,
+        ))
+    }
+
+    /// Records a recipient's view of `opened` (the audit event and the opening),
+    /// with the read receipt on the first one when the sender asked for it.
+    async fn record_view(
+        &self,
+        actor: &Actor,
+        opened: &OpenedMessage,
+        client: Option<&str>,
+    ) -> Result<(), DomainError> {
+        let messaging = self.messaging()?;
+        let (message, sender, public_id) = (&opened.message, &opened.sender, &opened.message.public_id);
+        // Only a first opening can send a receipt (`mark_opened` decides that
+        // atomically); later views skip rendering one.
+        let first_view = opened
+            .recipients
+            .iter()
+            .any(|r| r.email == actor.user.email && r.opened_at.is_none());
+        let receipt = if message.options.read_receipt && first_view {
+            let link = format!("{}/portal/sent/{}", messaging.config.public_url, public_id);
+            let account = messaging.store.account(message.account_id).await?;
+            let locale = sender.locale.unwrap_or(account.default_locale);
+            Some(NewOutboxItem {
+                kind: MailKind::ReadReceipt,
+                to: sender.email.clone(),
+                mail: messaging.notifier.read_receipt(
+                    &sender.email,
+                    locale,
+                    &actor.user.email,
+                    message.created_at,
+                    &link,
+                )?,
+                message: Some(message.id),
+                bounce_to: None,
+                created_at: self.clock.now(),
+            })
+        } else {
+            None
+        };
+        let event = self.event(
+            Some(actor),
+            Some(message.account_id),
+            "message.opened",
+            &public_id.to_hex(),
+            client,
+        );
+        let first = messaging
+            .store
+            .mark_opened(message.id, &actor.user.email, self.clock.now(), receipt, event)
+            .await?;
+        if first && message.options.read_receipt {
+            self.wake_outbox();
         }
-        Ok(OpenedMessage {
-            message,
-            content,
-            recipients,
-            sender,
-            viewer_is_sender,
-        })
+        Ok(())
     }
 
     /// An attachment of a message the actor may open, verified whole before the
@@ -1154,7 +1185,8 @@ impl Services {
         part: u32,
         posted: Option<&[u8]>,
     ) -> Result<AttachmentDownload, OpenFailure> {
-        let opened = self.open_message(actor, public_id, posted, None).await?;
+        // Part of a view already recorded: no second record, no second unwrap.
+        let (opened, dek) = self.read_message(actor, public_id, posted).await?;
         let meta = opened
             .content
             .attachments
@@ -1162,7 +1194,6 @@ impl Services {
             .find(|a| a.part == part)
             .cloned()
             .ok_or(DomainError::NotFound)?;
-        let dek = self.data_key(&opened.message).await?.ok_or(DomainError::NotFound)?;
         let ctx = context(opened.message.account_id.0, public_id, part);
         let messaging = self.messaging()?;
         if !opened.message.mode.stores_payload() {

@@ -1462,3 +1462,60 @@ async fn html_bodies(app: TestApp) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+on_both_databases!(
+    a_view_is_recorded_once_and_its_attachments_and_reply_form_are_not_views,
+    one_record_per_view
+);
+/// Issue 12: reading a message and recording the access are separate. Each view of
+/// the page is one access record; downloading its attachment or opening the reply
+/// form is part of that view, not another one.
+async fn one_record_per_view(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let id = sent_id(
+        &alice
+            .compose(
+                &[
+                    ("to", "bob@example.com"),
+                    ("subject", "Counted"),
+                    ("body", "Once"),
+                    ("allow_reply", "on"),
+                ],
+                &[("a.txt", "text/plain", b"attached".to_vec())],
+            )
+            .await?,
+    )?;
+    let views = || async {
+        let account = app
+            .store_port()
+            .list_accounts()
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?
+            .into_iter()
+            .next()
+            .context("acme")?;
+        let events = app
+            .store_port()
+            .list_audit(Some(account.id), 200)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?;
+        anyhow::Ok(
+            events
+                .iter()
+                .filter(|e| e.action == "message.opened" && e.target == id)
+                .count(),
+        )
+    };
+    assert!(bob.get(&format!("/m/{id}")).await?.shows("Once"));
+    assert_eq!(views().await?, 1);
+    for _ in 0..2 {
+        let (status, bytes) = bob.bytes(&format!("/m/{id}/attachments/1")).await?;
+        assert_eq!((status, bytes), (200, b"attached".to_vec()));
+    }
+    let form = bob.get(&format!("/portal/compose?reply={id}&kind=reply")).await?;
+    assert!(form.body.contains("value=\"Re: Counted\""));
+    assert_eq!(views().await?, 1, "downloads and the reply form are part of the view");
+    assert!(bob.get(&format!("/m/{id}")).await?.shows("Once"));
+    assert_eq!(views().await?, 2, "every view of the page is recorded");
+    Ok(())
+}
