@@ -299,8 +299,10 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
         german.status,
         german.text()
     );
+    // A download is part of a view already recorded: it writes nothing, so it
+    // keeps working while nothing can be stored.
     let download = bob.get(&format!("/m/{before}/attachments/1")).await?;
-    assert!(download.status == 503 && download.shows(full), "{}", download.status);
+    assert_eq!(download.status, 200, "{}", download.text());
     let carol = app.client();
     let registration = carol
         .submit(
