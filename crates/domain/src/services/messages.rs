@@ -1301,6 +1301,26 @@ impl Services {
         self.summaries(messages, false).await
     }
 
+    /// One message of the scope's account as its administrators see it (who,
+    /// when, to whom; never the subject); `NotFound` for another account's.
+    pub async fn account_message(
+        &self,
+        scope: &crate::policy::AccountScope,
+        public_id: &PublicId,
+    ) -> Result<MessageSummary, DomainError> {
+        let messaging = self.messaging()?;
+        let message = messaging.store.message(public_id).await?;
+        if message.account_id != scope.account.id {
+            return Err(DomainError::NotFound);
+        }
+        let recipients = messaging.store.recipients(message.id).await?;
+        Ok(MessageSummary {
+            message,
+            subject: None,
+            recipients,
+        })
+    }
+
     async fn summaries(&self, messages: Vec<Message>, with_subject: bool) -> Result<Vec<MessageSummary>, DomainError> {
         let messaging = self.messaging()?;
         let mut out = Vec::with_capacity(messages.len());

@@ -9,7 +9,7 @@ use sealpost_domain::services::accounts::SendingAddressChange;
 use sealpost_i18n::Arg;
 use serde::Deserialize;
 
-use super::{admin_page, form_error, scope};
+use super::{AccountAdmin, admin_page, form_error, scope};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
@@ -183,11 +183,9 @@ pub struct SendingAddressForm {
 /// `POST /admin/accounts/{number}/sending-address`.
 pub async fn set_sending_address(
     State(state): State<AppState>,
-    admin: Admin,
-    Path(number): Path<String>,
+    AccountAdmin { admin, scope, number }: AccountAdmin,
     CsrfForm(form): CsrfForm<SendingAddressForm>,
 ) -> Result<Response, WebError> {
-    let scope = scope(&state, &admin, &number).await?;
     let result = state.services.set_sending_address(&scope, &form.sending_address).await;
     details_form_done(
         &state,
@@ -219,11 +217,9 @@ pub struct DeliveryModeForm {
 /// `POST /admin/accounts/{number}/delivery-mode`.
 pub async fn set_delivery_mode(
     State(state): State<AppState>,
-    admin: Admin,
-    Path(number): Path<String>,
+    AccountAdmin { admin, scope, number }: AccountAdmin,
     CsrfForm(form): CsrfForm<DeliveryModeForm>,
 ) -> Result<Response, WebError> {
-    let scope = scope(&state, &admin, &number).await?;
     let result = state.services.set_delivery_mode(&scope, &form.delivery_mode).await;
     details_form_done(
         &state,

@@ -4,13 +4,12 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use sealpost_domain::types::UserId;
 
-use super::{admin_page, scope};
+use super::{AccountAdmin, admin_page};
 use crate::AppState;
-use crate::context::Admin;
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::views::{AccountTab, AuditPage, AuditRow, render};
@@ -21,10 +20,8 @@ const AUDIT_ROWS: u32 = 200;
 /// `GET /admin/accounts/{number}/audit`.
 pub async fn show_audit(
     State(state): State<AppState>,
-    admin: Admin,
-    Path(number): Path<String>,
+    AccountAdmin { admin, scope, .. }: AccountAdmin,
 ) -> Result<Response, WebError> {
-    let scope = scope(&state, &admin, &number).await?;
     let locale = admin.visitor.locale;
     let store = &state.services.store;
     let events = store

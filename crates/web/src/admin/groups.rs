@@ -7,7 +7,7 @@ use sealpost_domain::policy::AccountScope;
 use sealpost_domain::types::GroupId;
 use serde::Deserialize;
 
-use super::{admin_page, form_error, parse_group, parse_user, scope};
+use super::{AccountAdmin, admin_page, form_error, parse_group, parse_user};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
@@ -39,10 +39,8 @@ async fn groups_page(
 /// `GET /admin/accounts/{number}/groups`.
 pub async fn list_groups(
     State(state): State<AppState>,
-    admin: Admin,
-    Path(number): Path<String>,
+    AccountAdmin { admin, scope, .. }: AccountAdmin,
 ) -> Result<Response, WebError> {
-    let scope = scope(&state, &admin, &number).await?;
     Ok(render(&groups_page(&state, &admin, scope, String::new(), None).await?))
 }
 
@@ -55,11 +53,9 @@ pub struct CreateGroupForm {
 /// `POST /admin/accounts/{number}/groups`: "Add Group".
 pub async fn create_group(
     State(state): State<AppState>,
-    admin: Admin,
-    Path(number): Path<String>,
+    AccountAdmin { admin, scope, number }: AccountAdmin,
     CsrfForm(form): CsrfForm<CreateGroupForm>,
 ) -> Result<Response, WebError> {
-    let scope = scope(&state, &admin, &number).await?;
     match state.services.create_group(&scope, &form.group_name).await {
         Ok(group) => {
             let flash = Flash::new("flash-group-added", &[&group.name]);
@@ -80,11 +76,10 @@ pub async fn create_group(
 /// `POST /admin/accounts/{number}/groups/{group}/delete`.
 pub async fn delete_group(
     State(state): State<AppState>,
-    admin: Admin,
-    Path((number, group)): Path<(String, String)>,
+    AccountAdmin { admin, scope, number }: AccountAdmin,
+    Path((_, group)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    let scope = scope(&state, &admin, &number).await?;
     let group = parse_group(&admin.visitor, &group)?;
     match state.services.delete_group(&scope, group).await {
         Ok(deleted) => {
@@ -154,11 +149,10 @@ async fn members_page(
 /// `GET /admin/accounts/{number}/groups/{group}`: members and "Add to Group".
 pub async fn show_group(
     State(state): State<AppState>,
-    admin: Admin,
-    Path((number, group)): Path<(String, String)>,
+    AccountAdmin { admin, scope, .. }: AccountAdmin,
+    Path((_, group)): Path<(String, String)>,
     Query(query): Query<MembersQuery>,
 ) -> Result<Response, WebError> {
-    let scope = scope(&state, &admin, &number).await?;
     let group = parse_group(&admin.visitor, &group)?;
     Ok(render(
         &members_page(
@@ -183,11 +177,10 @@ pub struct AddMemberForm {
 /// `POST /admin/accounts/{number}/groups/{group}/members`: "Add to Group".
 pub async fn add_member(
     State(state): State<AppState>,
-    admin: Admin,
-    Path((number, group)): Path<(String, String)>,
+    AccountAdmin { admin, scope, number }: AccountAdmin,
+    Path((_, group)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<AddMemberForm>,
 ) -> Result<Response, WebError> {
-    let scope = scope(&state, &admin, &number).await?;
     let group = parse_group(&admin.visitor, &group)?;
     match state.services.add_member(&scope, group, &form.user_id).await {
         Ok((group, user)) => {
@@ -209,11 +202,10 @@ pub async fn add_member(
 /// `POST /admin/accounts/{number}/groups/{group}/members/{user}/remove`.
 pub async fn remove_member(
     State(state): State<AppState>,
-    admin: Admin,
-    Path((number, group, user)): Path<(String, String, String)>,
+    AccountAdmin { admin, scope, number }: AccountAdmin,
+    Path((_, group, user)): Path<(String, String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    let scope = scope(&state, &admin, &number).await?;
     let group = parse_group(&admin.visitor, &group)?;
     let user = parse_user(&admin.visitor, &user)?;
     match state.services.remove_member(&scope, group, user).await {

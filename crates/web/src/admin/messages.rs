@@ -8,7 +8,7 @@ use axum::response::Response;
 use sealpost_domain::messages::{MessageId, PublicId};
 use serde::Deserialize;
 
-use super::{admin_page, scope};
+use super::{AccountAdmin, admin_page, scope};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
@@ -26,11 +26,9 @@ pub struct PageQuery {
 /// `GET /admin/accounts/{number}/messages`.
 pub async fn list_messages(
     State(state): State<AppState>,
-    admin: Admin,
-    Path(number): Path<String>,
+    AccountAdmin { admin, scope, .. }: AccountAdmin,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, WebError> {
-    let scope = scope(&state, &admin, &number).await?;
     let summaries = state
         .services
         .account_messages(&scope, query.before.map(MessageId))
@@ -57,16 +55,9 @@ async fn message_page(
     let id = PublicId::parse(id).ok_or_else(|| admin.visitor.not_found())?;
     let summary = state
         .services
-        .managed_message(&admin.actor, &id)
+        .account_message(&scope, &id)
         .await
         .or_page(admin.visitor.locale)?;
-    if summary.message.account_id != scope.account.id {
-        return Err(admin.visitor.not_found());
-    }
-    let summary = sealpost_domain::services::messages::MessageSummary {
-        subject: None,
-        ..summary
-    };
     let base = format!("/admin/accounts/{number}/messages/{id}");
     let back = (
         format!("/admin/accounts/{number}/messages"),

@@ -1,8 +1,9 @@
 //! The administration portal, `/admin`: accounts, their groups and members, users.
 //!
 //! Every handler takes an [`Admin`](crate::context::Admin) (operator or account
-//! administrator with a full session) and, for account pages, turns the number in
-//! the URL into an [`AccountScope`](sealpost_domain::policy::AccountScope) first:
+//! administrator with a full session); account pages take an [`AccountAdmin`]
+//! instead, which turns the `{number}` in the URL into an
+//! [`AccountScope`](sealpost_domain::policy::AccountScope) before the handler runs:
 //! an account the visitor may not administer answers 404 like one that does not exist.
 
 mod accounts;
@@ -12,6 +13,8 @@ mod messages;
 mod users;
 
 use axum::Router;
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use sealpost_domain::DomainError;
@@ -61,6 +64,34 @@ fn admin_page(visitor: &Visitor, title: String) -> Page {
     let mut page = visitor.page(Area::Admin, title);
     page.is_admin_nav = true;
     page
+}
+
+/// An administrator of the account whose number is the `{number}` of the path,
+/// with the scope every account-level service call takes. Another account's
+/// number (or no such account) answers 404 before the handler runs.
+pub struct AccountAdmin {
+    pub admin: Admin,
+    pub scope: AccountScope,
+    /// The number as written in the path, for links back to the account.
+    pub number: String,
+}
+
+impl FromRequestParts<AppState> for AccountAdmin {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let admin = Admin::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| admin.visitor.not_found())?;
+        let number = params
+            .iter()
+            .find(|(name, _)| *name == "number")
+            .map(|(_, value)| value.to_owned())
+            .ok_or_else(|| admin.visitor.not_found())?;
+        let scope = scope(state, &admin, &number).await?;
+        Ok(Self { admin, scope, number })
+    }
 }
 
 /// Resolves the account number in a URL into a scope, or 404.
