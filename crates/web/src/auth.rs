@@ -206,7 +206,7 @@ async fn logout(
         "/portal/login"
     };
     if let Some((session, user)) = &visitor.session {
-        if let Err(error) = state.services.store.delete_session(&session.id_hash).await {
+        if let Err(error) = state.services.end_session(session).await {
             return WebError::from_domain(visitor.locale, error).into_response();
         }
         tracing::info!(user = %user.id, "logged out");

@@ -6,10 +6,10 @@ use sealpost_crypto::token;
 use super::Services;
 use crate::error::{DomainError, ValidationError};
 use crate::messages::{Confirmation, DeliveryMode, LinkMail, MailKind, NewOutboxItem};
-use crate::model::{Account, Member};
+use crate::model::{Account, AuditEvent, Member};
 use crate::policy::{AccountScope, Actor};
 use crate::services::registration::SENDER_CONFIRM_SECONDS;
-use crate::types::{AccountName, AccountNumber, EmailAddress, Locale};
+use crate::types::{AccountName, AccountNumber, EmailAddress, Locale, UserId};
 
 /// Account numbers are seven digits, random so they reveal nothing about how many
 /// accounts exist.
@@ -196,6 +196,39 @@ impl Services {
         let event = self.scoped_event(scope, "account.delivery_mode_set", target);
         self.store.set_delivery_mode(scope.account.id, mode, event).await?;
         Ok(mode)
+    }
+
+    /// The account's newest `limit` audit events, newest first, each with the
+    /// address of whoever acted (`None` for the service itself, or a user since
+    /// deleted: then their id as `#id`).
+    pub async fn account_audit(
+        &self,
+        scope: &AccountScope,
+        limit: u32,
+    ) -> Result<Vec<(AuditEvent, Option<String>)>, DomainError> {
+        let events = self.store.list_audit(Some(scope.account.id), limit).await?;
+        let mut names: std::collections::HashMap<UserId, String> = std::collections::HashMap::new();
+        let mut rows = Vec::with_capacity(events.len());
+        for event in events {
+            let who = match event.actor {
+                None => None,
+                Some(id) => Some(match names.get(&id) {
+                    Some(name) => name.clone(),
+                    None => {
+                        let name = self
+                            .store
+                            .user_by_id(id)
+                            .await
+                            .map(|u| u.email.to_string())
+                            .unwrap_or_else(|_| format!("#{id}"));
+                        names.insert(id, name.clone());
+                        name
+                    }
+                }),
+            };
+            rows.push((event, who));
+        }
+        Ok(rows)
     }
 
     /// The members of the account's Account Administrators group (for the Details tab).

@@ -206,6 +206,11 @@ impl Services {
         self.store.delete_session(&token::hash_token(raw_token)).await
     }
 
+    /// Ends a session known by its id hash (the one the visitor's cookie named).
+    pub async fn end_session(&self, session: &Session) -> Result<(), DomainError> {
+        self.store.delete_session(&session.id_hash).await
+    }
+
     /// Sets a new password chosen by the user themself. `current` must be their
     /// present password; the new one must pass the policy and differ from it. Every
     /// session of the user ends; a fresh full session is returned.

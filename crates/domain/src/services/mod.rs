@@ -34,7 +34,9 @@ pub const SESSION_ABSOLUTE_SECONDS: i64 = 7 * 24 * 60 * 60;
 /// The service layer: ports plus rules.
 #[derive(Clone)]
 pub struct Services {
-    pub store: Arc<dyn Store>,
+    /// The store stays inside the domain: every read and write from outside goes
+    /// through a service method that applies its rule (and its account scope).
+    pub(crate) store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     /// Translations of the built-in group's name, reserved as custom group names.
     reserved_group_names: Arc<Vec<String>>,

@@ -53,12 +53,7 @@ pub(crate) async fn portal_page(state: &AppState, signed: &Signed, title: String
 
 async fn home(State(state): State<AppState>, signed: Signed) -> Result<Response, WebError> {
     let locale = signed.visitor.locale;
-    let accounts = state
-        .services
-        .store
-        .member_accounts(signed.actor.id())
-        .await
-        .or_page(locale)?;
+    let accounts = state.services.sending_accounts(&signed.actor).await.or_page(locale)?;
     let administrator = state.services.is_administrator(&signed.actor).await.or_page(locale)?;
     let page = portal_page(&state, &signed, signed.visitor.t.get("portal-title")).await?;
     Ok(render(&PortalHomePage {
