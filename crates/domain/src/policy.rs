@@ -26,11 +26,30 @@ impl Actor {
     }
 }
 
-/// Proof that `actor` may administer `account`.
+/// Proof that `actor` may administer `account`. Its fields are private to the
+/// domain, so only [`crate::services::Services::account_scope`] can make one:
+/// outside the domain a scope can be passed on and read, never forged.
 #[derive(Debug, Clone)]
 pub struct AccountScope {
-    pub account: Account,
-    pub actor: Actor,
+    pub(crate) account: Account,
+    pub(crate) actor: Actor,
     /// The client address, recorded in audit events.
-    pub ip: Option<String>,
+    pub(crate) ip: Option<String>,
+}
+
+impl AccountScope {
+    /// The account this scope may administer.
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// The account, for a page that shows it after the scope's last use.
+    pub fn into_account(self) -> Account {
+        self.account
+    }
+
+    /// Who holds the scope.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
 }

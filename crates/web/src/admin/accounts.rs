@@ -112,7 +112,7 @@ async fn details_page(
         .await
         .or_page(admin.visitor.locale)?;
     let sending_address = refused.sending_address.unwrap_or_else(|| {
-        let account = &scope.account;
+        let account = scope.account();
         account
             .pending_sending_address
             .as_ref()
@@ -127,7 +127,7 @@ async fn details_page(
     let label = |mode: DeliveryMode| t.get(&format!("delivery-mode-{}", mode.as_str()));
     let chosen = refused.delivery_mode.unwrap_or_else(|| {
         scope
-            .account
+            .account()
             .delivery_mode
             .map(DeliveryMode::as_str)
             .unwrap_or_default()
@@ -149,10 +149,10 @@ async fn details_page(
         hint: t.get(&format!("delivery-mode-{}-hint", mode.as_str())),
         checked: chosen == mode.as_str(),
     }));
-    let mode_in_effect = scope.account.delivery_mode.map_or(default_label, label);
+    let mode_in_effect = scope.account().delivery_mode.map_or(default_label, label);
     Ok(AccountDetailsPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-details")),
-        account: scope.account,
+        account: scope.into_account(),
         tab: AccountTab::Details,
         administrators,
         sending_address,

@@ -41,7 +41,7 @@ pub async fn show_audit(
     }
     Ok(render(&AuditPage {
         page: admin_page(&admin.visitor, t.get("tab-audit")),
-        account: scope.account,
+        account: scope.into_account(),
         tab: AccountTab::Audit,
         rows,
     }))

@@ -27,7 +27,7 @@ async fn groups_page(
     let count = i64::try_from(groups.len()).unwrap_or(i64::MAX);
     Ok(GroupsPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-groups")),
-        account: scope.account,
+        account: scope.into_account(),
         tab: AccountTab::Groups,
         groups,
         count,
@@ -135,7 +135,7 @@ async fn members_page(
     };
     Ok(MembersPage {
         page: admin_page(&admin.visitor, label.clone()),
-        account: scope.account,
+        account: scope.into_account(),
         tab: AccountTab::Groups,
         group,
         group_label: label,

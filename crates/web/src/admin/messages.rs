@@ -37,7 +37,7 @@ pub async fn list_messages(
     let next_before = next_before(&summaries);
     Ok(render(&AccountMessagesPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-messages")),
-        account: scope.account,
+        account: scope.into_account(),
         tab: AccountTab::Messages,
         rows: summaries.iter().map(MessageRow::from_summary).collect(),
         next_before,
