@@ -372,7 +372,10 @@ async fn serve(
     {
         println!();
         println!("  Sealpost is ready for its first operator.");
-        println!("  Log in at:           {}/admin", config.public_url);
+        println!(
+            "  Log in at:           {}",
+            sealpost_domain::links::Links::new(&config.public_url).admin()
+        );
         println!("  Email:               {}", operator.email);
         println!("  Temporary password:  {password}");
         println!("  You will be asked to choose your own password. This is shown only once.");
@@ -442,8 +445,9 @@ async fn serve(
         )
     })?;
     println!(
-        "Sealpost is listening on {} (administration: {}/admin)",
-        config.listen, config.public_url
+        "Sealpost is listening on {} (administration: {})",
+        config.listen,
+        sealpost_domain::links::Links::new(&config.public_url).admin()
     );
     tracing::info!(listen = %config.listen, "serving");
     // At the signal the worker and the housekeeping stop too, while HTTP drains:

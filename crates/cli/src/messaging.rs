@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use sealpost_crypto::keys::Key256;
+use sealpost_domain::links::Links;
 use sealpost_domain::messages::DeliveryMode;
 use sealpost_domain::ports::Clock;
 use sealpost_domain::services::messages::{Messaging, MessagingConfig};
@@ -149,7 +150,7 @@ pub fn build(
         notifier,
         master_key: Arc::new(master_key),
         config: MessagingConfig {
-            public_url: config.public_url.clone(),
+            links: Links::new(&config.public_url),
             from_address: notifier_address(&settings.mail_from),
             max_attachment_bytes: settings.max_attachment_bytes,
             max_envelope_payload: settings.max_envelope_bytes,

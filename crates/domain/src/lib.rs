@@ -10,11 +10,14 @@
 //!   [`messages::BlobStore`], [`messages::Notifier`]).
 //! - [`policy`]: who may do what ([`policy::Actor`], [`policy::AccountScope`]).
 //! - [`services`]: the operations the web portal and the CLI call.
+//! - [`links`]: [`links::Links`], every web address handed out in mail or printed,
+//!   built once from the public URL.
 //! - [`redirect`]: which `next` targets a redirect may follow (this site's paths only).
 //!
 //! Nothing here performs I/O except through a port.
 
 pub mod error;
+pub mod links;
 pub mod messages;
 pub mod model;
 pub mod policy;

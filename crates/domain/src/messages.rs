@@ -632,6 +632,10 @@ pub struct SecureMessageNotice<'a> {
     pub open_url: &'a str,
     /// Where the envelope's "Open Online" button posts.
     pub envelope_action: &'a str,
+    /// Where the envelope's "Register" button goes (its fields become the query).
+    pub register_action: &'a str,
+    /// The path registering returns to: the message's page.
+    pub register_next: &'a str,
     /// The sealed payload for the envelope to carry, when the delivery mode attaches it.
     pub payload: Option<&'a [u8]>,
     /// Whether to attach the Registered Envelope at all (not in link-only mode).

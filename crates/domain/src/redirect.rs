@@ -11,6 +11,8 @@
 
 use url::Url;
 
+use crate::links::PORTAL_PATH;
+
 /// The stand-in origin targets are resolved against.
 const HERE: &str = "http://sealpost.invalid/";
 
@@ -33,7 +35,7 @@ pub fn same_origin_path(target: &str) -> Option<&str> {
 /// Where to go after logging in or activating: `next` when it is a plain path of
 /// this site, else the portal's start page.
 pub fn safe_next(next: &str) -> &str {
-    same_origin_path(next).unwrap_or("/portal")
+    same_origin_path(next).unwrap_or(PORTAL_PATH)
 }
 
 #[cfg(test)]

@@ -273,7 +273,9 @@ struct EnvelopeHtml<'a> {
     /// The sealed payload, standard base64, when the delivery mode attaches it.
     payload: Option<String>,
     /// Where first-time recipients register (a GET form beside "Open Online").
-    register_action: String,
+    register_action: &'a str,
+    /// Where registering returns to: the message's page.
+    register_next: &'a str,
     register_hint: String,
     register_button: String,
 }
@@ -318,10 +320,8 @@ impl Notifier for MailNotifier {
             payload: notice
                 .payload
                 .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)),
-            register_action: match notice.envelope_action.strip_suffix("/envelope/open") {
-                Some(base) => format!("{base}/register"),
-                None => notice.envelope_action.to_owned(),
-            },
+            register_action: notice.register_action,
+            register_next: notice.register_next,
             register_hint: t.get("mail-envelope-register-hint"),
             register_button: t.get("mail-envelope-register"),
         }

@@ -123,7 +123,7 @@ impl Services {
         }
         let messaging = self.messaging()?;
         let (raw_token, token_hash, expires_at) = self.new_link_token(SENDER_CONFIRM_SECONDS)?;
-        let link = format!("{}/confirm-sender?token={raw_token}", messaging.config.public_url);
+        let link = messaging.config.links.sender_confirmation(&raw_token);
         let mail = messaging.notifier.link_mail(
             LinkMail::SendingAddress,
             &address,

@@ -6,6 +6,11 @@
 //! attachment count (u32) · for each: part (u32), name (u32 length + UTF-8), content
 //! type (u32 length + UTF-8), size (u64). Version `1` (no format byte, plain text)
 //! is still read.
+//!
+//! Also here: the payload container an envelope file carries ([`pack_parts`],
+//! [`unpack_parts`]). Both layouts are specified, with an example, in
+//! `docs/ENVELOPE-FORMAT.md`, "What the envelope file carries"; `property` and
+//! the cargo-fuzz targets in `fuzz/` check that neither parser panics.
 
 /// An attachment as the content part lists it; its bytes are sealed part `part`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,9 +161,14 @@ impl Content {
     }
 }
 
+/// The most parts a payload container may hold. Each part read costs a
+/// buffer of its own, so a forged container of many empty parts must not grow
+/// one past this.
+pub const MAX_PARTS: u32 = 10_000;
+
 /// The envelope's payload: the sealed parts of a message, concatenated with their
 /// indexes and lengths: magic `SPC1` · count (u32) · for each: part (u32), length
-/// (u64), sealed bytes.
+/// (u64), sealed bytes. [`unpack_parts`] reads at most [`MAX_PARTS`] parts.
 pub fn pack_parts(parts: &[(u32, Vec<u8>)]) -> Vec<u8> {
     let mut out = b"SPC1".to_vec();
     out.extend_from_slice(&u32::try_from(parts.len()).unwrap_or(u32::MAX).to_be_bytes());
@@ -170,21 +180,28 @@ pub fn pack_parts(parts: &[(u32, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
-/// Reads [`pack_parts`]'s output; `None` when malformed.
+/// Reads [`pack_parts`]'s output; `None` when malformed, or when it claims more
+/// than [`MAX_PARTS`] parts. Exactly one byte string reads as a given list of parts.
 pub fn unpack_parts(bytes: &[u8]) -> Option<Vec<(u32, Vec<u8>)>> {
     let mut c = Cursor(bytes);
     if c.take(4)? != b"SPC1" {
         return None;
     }
     let count = c.u32()?;
+    if count > MAX_PARTS {
+        return None;
+    }
     let mut parts = Vec::new();
-    for _ in 0..count.min(10_000) {
+    for _ in 0..count {
         let part = c.u32()?;
         let len = usize::try_from(c.u64()?).ok()?;
         parts.push((part, c.take(len)?.to_vec()));
     }
     c.0.is_empty().then_some(parts)
 }
+
+#[cfg(test)]
+mod property;
 
 #[cfg(test)]
 mod tests {
@@ -230,6 +247,52 @@ mod tests {
         }
         v1.extend_from_slice(&0u32.to_be_bytes());
         assert_eq!(Content::decode(&v1).map(|c| c.format), Some(BodyFormat::Text));
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn the_examples_in_the_format_document_are_reproduced() {
+        // docs/ENVELOPE-FORMAT.md, "What the envelope file carries".
+        let content = Content {
+            subject: "Hi".into(),
+            body: "Hello".into(),
+            format: BodyFormat::Text,
+            attachments: vec![AttachmentMeta {
+                part: 1,
+                name: "a.txt".into(),
+                content_type: "text/plain".into(),
+                size: 3,
+            }],
+        };
+        assert_eq!(
+            hex(&content.encode()),
+            concat!(
+                "0200",
+                "000000024869",
+                "0000000548656c6c6f",
+                "00000001",
+                "00000001",
+                "00000005612e747874",
+                "0000000a746578742f706c61696e",
+                "0000000000000003",
+            )
+        );
+        let packed = pack_parts(&[(0, vec![0xaa, 0xbb, 0xcc]), (1, vec![])]);
+        assert_eq!(
+            hex(&packed),
+            concat!(
+                "53504331",
+                "00000002",
+                "00000000",
+                "0000000000000003",
+                "aabbcc",
+                "00000001",
+                "0000000000000000",
+            )
+        );
     }
 
     #[test]

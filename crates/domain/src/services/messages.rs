@@ -17,6 +17,7 @@ use super::Services;
 use super::content::{AttachmentMeta, Content, pack_parts, unpack_parts};
 use super::keys::NewDataKey;
 use crate::error::{DomainError, ValidationError};
+use crate::links::Links;
 use crate::messages::{
     BlobStore, BlobWriter, DeliveryMode, MailKind, Message, MessageOptions, MessageStore, NewMessage, NewOutboxItem,
     Notifier, PublicId, Recipient, RecipientKind, SecureMessageNotice,
@@ -50,8 +51,8 @@ pub const RESET_SECONDS: i64 = 60 * 60;
 /// Settings of the messaging service.
 #[derive(Debug, Clone)]
 pub struct MessagingConfig {
-    /// The address people reach Sealpost at, without a trailing slash.
-    pub public_url: String,
+    /// Every link mail carries, under the address people reach Sealpost at.
+    pub links: Links,
     /// `From:` of every email Sealpost sends.
     pub from_address: String,
     /// The most attachment bytes one message may carry.
@@ -66,7 +67,7 @@ pub struct MessagingConfig {
 impl Default for MessagingConfig {
     fn default() -> Self {
         Self {
-            public_url: "http://127.0.0.1:8080".to_owned(),
+            links: Links::new("http://127.0.0.1:8080"),
             from_address: "sealpost@example.com".to_owned(),
             max_attachment_bytes: 100 * 1024 * 1024,
             max_envelope_payload: 10 * 1024 * 1024,
@@ -932,8 +933,11 @@ impl Services {
             Some(address) => format!("\"{display}\" <{address}>"),
             None => format!("\"{display} (Sealpost)\" <{}>", messaging.config.from_address),
         };
-        let open_url = format!("{}/m/{}", messaging.config.public_url, draft.public_id);
-        let envelope_action = format!("{}/envelope/open", messaging.config.public_url);
+        let links = &messaging.config.links;
+        let open_url = links.message(&draft.public_id);
+        let envelope_action = links.envelope_open();
+        let register_action = links.register();
+        let register_next = Links::message_path(&draft.public_id);
         let mut outbox = Vec::with_capacity(recipients.len());
         for (address, _) in &recipients {
             let locale = match self.store.user_by_email(address).await? {
@@ -950,6 +954,8 @@ impl Services {
                 public_id: draft.public_id,
                 open_url: &open_url,
                 envelope_action: &envelope_action,
+                register_action: &register_action,
+                register_next: &register_next,
                 payload: payload.as_deref(),
                 attach_envelope: draft.mode != DeliveryMode::Link,
             };
@@ -1139,7 +1145,7 @@ impl Services {
             .iter()
             .any(|r| r.email == actor.user.email && r.opened_at.is_none());
         let receipt = if message.options.read_receipt && first_view {
-            let link = format!("{}/portal/sent/{}", messaging.config.public_url, public_id);
+            let link = messaging.config.links.sent(public_id);
             let account = messaging.store.account(message.account_id).await?;
             let locale = sender.locale.unwrap_or(account.default_locale);
             Some(NewOutboxItem {
@@ -1464,18 +1470,6 @@ impl Services {
 
 /// Where a `next` link may send the browser: see [`crate::redirect`].
 pub use crate::redirect::safe_next;
-
-pub(crate) fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 /// Who a reply goes to: the original sender (reply), or the sender and every other
 /// recipient but the replier (reply all).

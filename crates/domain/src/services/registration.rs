@@ -16,7 +16,7 @@
 use sealpost_crypto::token;
 
 use super::Services;
-use super::messages::{ACTIVATION_SECONDS, RESET_SECONDS, percent_encode, safe_next};
+use super::messages::{ACTIVATION_SECONDS, RESET_SECONDS};
 use crate::error::{DomainError, ValidationError};
 use crate::messages::{Confirmation, LinkMail, MailKind, NewOutboxItem, PublicId, RegistrationAttempt, TokenPurpose};
 use crate::model::{AuditEvent, SessionKind, User, UserStatus};
@@ -108,8 +108,7 @@ impl Services {
         let password_hash = hash_password(&password).await?;
         let messaging = self.messaging()?;
         let raw = token::random_token(32).map_err(DomainError::internal)?;
-        let next = percent_encode(safe_next(&request.next));
-        let link = format!("{}/activate?token={raw}&next={next}", messaging.config.public_url);
+        let link = messaging.config.links.activation(&raw, &request.next);
         let mail = messaging.notifier.activation(&email, request.locale, &link)?;
         let existing = self.store.user_by_email(&email).await?;
         let invited = existing.is_some() || !messaging.store.received_messages(&email, None, 1).await?.is_empty();
@@ -177,7 +176,7 @@ impl Services {
     ) -> Result<(), DomainError> {
         let messaging = self.messaging()?;
         let locale = user.locale.unwrap_or(locale);
-        let public_url = &messaging.config.public_url;
+        let links = &messaging.config.links;
         self.send_link(
             user,
             TokenPurpose::PasswordReset,
@@ -190,7 +189,7 @@ impl Services {
                     LinkMail::AlreadyRegistered,
                     &user.email,
                     locale,
-                    &format!("{public_url}/password/reset?token={raw}"),
+                    &links.password_reset(raw),
                     None,
                 )
             },
@@ -264,12 +263,12 @@ impl Services {
                 .await;
         }
         let messaging = self.messaging()?;
-        let public_url = &messaging.config.public_url;
+        let links = &messaging.config.links;
         let locale = user.as_ref().and_then(|u| u.locale).unwrap_or(locale);
         let render = |raw: &str| {
             messaging
                 .notifier
-                .password_reset(&email, locale, &format!("{public_url}/password/reset?token={raw}"))
+                .password_reset(&email, locale, &links.password_reset(raw))
         };
         match user {
             Some(user) if user.status == UserStatus::Active => {
@@ -377,8 +376,7 @@ impl Services {
             return Ok(false);
         }
         let messaging = self.messaging()?;
-        let public_url = &messaging.config.public_url;
-        let next = percent_encode(safe_next(next));
+        let links = &messaging.config.links;
         let locale = user.locale.unwrap_or(locale);
         self.send_link(
             user,
@@ -392,7 +390,7 @@ impl Services {
                     LinkMail::MailboxProof,
                     &user.email,
                     locale,
-                    &format!("{public_url}/verify?token={raw}&next={next}"),
+                    &links.mailbox_proof(raw, next),
                     None,
                 )
             },

@@ -59,6 +59,8 @@ fn notice<'a>(people: &'a People, locale: Locale, payload: Option<&'a [u8]>) -> 
         ]),
         open_url: OPEN_URL,
         envelope_action: ACTION,
+        register_action: REGISTER,
+        register_next: "/m/00112233445566778899aabbccddeeff",
         payload,
     }
 }

@@ -34,6 +34,8 @@ async fn relay_delivers_a_notification_byte_for_byte() -> Result<()> {
         public_id: PublicId([7; 16]),
         open_url: "https://sealpost.example.com/m/07",
         envelope_action: "https://sealpost.example.com/envelope/open",
+        register_action: "https://sealpost.example.com/register",
+        register_next: "/m/07",
         payload: Some(&[1, 2, 3, 250, 251, 252]),
     })?;
 

@@ -70,6 +70,8 @@ pub(crate) fn queue_notification(
         public_id: PublicId([9; 16]),
         open_url: "https://sealpost.example.com/m/09",
         envelope_action: "https://sealpost.example.com/envelope/open",
+        register_action: "https://sealpost.example.com/register",
+        register_next: "/m/09",
         payload: None,
     })?;
     let bounce_to = match bounce_to {

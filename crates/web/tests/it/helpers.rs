@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use anyhow::{Context as _, anyhow};
 use mail_parser::MimeHeaders as _;
 use sealpost_crypto::keys::Key256;
+use sealpost_domain::links::Links;
 use sealpost_domain::model::{Account, User};
 use sealpost_domain::ports::{Clock as _, FakeClock, SystemClock};
 use sealpost_domain::services::Services;
@@ -108,7 +109,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let mut config = MessagingConfig {
-            public_url: format!("http://{addr}"),
+            links: Links::new(&format!("http://{addr}")),
             from_address: "sealpost@example.com".to_owned(),
             ..MessagingConfig::default()
         };

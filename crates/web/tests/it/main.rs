@@ -32,6 +32,7 @@ mod delivery;
 mod faults;
 mod helpers;
 mod hostile;
+mod links;
 mod messages;
 mod net;
 mod procedure;
