@@ -18,7 +18,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
-use sealpost_testkit::{Browser, Mailbox, Sealpost, csrf_of};
+use sealpost_testkit::{Attachment, Browser, Mailbox, Sealpost};
 
 const SENDER: &str = "sender@bench.example";
 const PASSWORD: &str = "Bench-Passphrase-42";
@@ -85,42 +85,23 @@ async fn compose(
     body: String,
     attachment: Option<Vec<u8>>,
 ) -> anyhow::Result<String> {
-    let page = client
-        .get(format!("{base}/portal/compose"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let mut form = reqwest::multipart::Form::new()
-        .text("csrf", csrf_of(&page)?)
-        .text("to", to.to_owned())
-        .text("subject", "Benchmark")
-        .text("body", body);
-    if let Some(bytes) = attachment {
-        let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name("large.bin")
-            .mime_str("application/octet-stream")?;
-        form = form.part("attachments", part);
+    let files = attachment
+        .map(|bytes| Attachment {
+            name: "large.bin",
+            content_type: "application/octet-stream",
+            bytes,
+        })
+        .into_iter()
+        .collect();
+    let fields = [("to", to), ("subject", "Benchmark"), ("body", body.as_str())];
+    let answer = sealpost_testkit::compose(client, base, &fields, files).await?;
+    match answer.sent_id() {
+        Some(id) if answer.status == 303 && id.len() == 32 => Ok(id.to_owned()),
+        _ => {
+            let text: String = answer.body.chars().take(2000).collect();
+            bail!("compose answered {} {:?}: {text}", answer.status, answer.location);
+        }
     }
-    let answer = client
-        .post(format!("{base}/portal/compose"))
-        .multipart(form)
-        .send()
-        .await?;
-    let status = answer.status();
-    let location = answer
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let id = location.strip_prefix("/portal/sent/").unwrap_or_default().to_owned();
-    if status.as_u16() != 303 || id.len() != 32 {
-        let text = answer.text().await.unwrap_or_default();
-        let text: String = text.chars().take(2000).collect();
-        bail!("compose answered {status} {location:?}: {text}");
-    }
-    Ok(id)
 }
 
 /// GETs `url` and checks the answer holds the message.

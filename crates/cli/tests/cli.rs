@@ -4,7 +4,7 @@
 use std::process::Output;
 
 use anyhow::Context as _;
-use sealpost_testkit::{Browser, Mailbox, Sealpost, Server, csrf_of};
+use sealpost_testkit::{Attachment, Browser, Mailbox, Sealpost, Server, compose};
 
 /// Runs `sealpost <args>` on `data` and returns whatever came of it.
 fn sealpost(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> anyhow::Result<Output> {
@@ -245,36 +245,21 @@ async fn plaintext_never_reaches_disk_or_the_servers_log_even_at_trace_level() -
     let result = async {
         let base = format!("http://127.0.0.1:{port}");
         let sender = portal_client(&base, "sender@example.com", password).await?;
-        let page = sender
-            .get(format!("{base}/portal/compose"))
-            .send()
-            .await?
-            .text()
-            .await?;
-        let csrf = csrf_of(&page)?;
-        let form = reqwest::multipart::Form::new()
-            .text("csrf", csrf)
-            .text("to", "reader@example.com")
-            .text("subject", format!("Subject {marker}"))
-            .text("body", format!("Body {marker}"))
-            .part(
-                "attachments",
-                reqwest::multipart::Part::bytes(format!("file {marker}").into_bytes())
-                    .file_name(format!("{marker}.txt"))
-                    .mime_str("text/plain")?,
-            );
-        let sent = sender
-            .post(format!("{base}/portal/compose"))
-            .multipart(form)
-            .send()
-            .await?;
-        anyhow::ensure!(sent.status().as_u16() == 303, "compose failed: {}", sent.status());
-        let location = sent
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .context("location")?
-            .to_owned();
+        let subject = format!("Subject {marker}");
+        let body = format!("Body {marker}");
+        let sent = compose(
+            &sender,
+            &base,
+            &[("to", "reader@example.com"), ("subject", &subject), ("body", &body)],
+            vec![Attachment {
+                name: &format!("{marker}.txt"),
+                content_type: "text/plain",
+                bytes: format!("file {marker}").into_bytes(),
+            }],
+        )
+        .await?;
+        anyhow::ensure!(sent.status == 303, "compose failed: {}", sent.status);
+        let location = sent.location.context("location")?;
         let id = location.rsplit('/').next().context("id")?.to_owned();
         // The worker delivers on its own; wait for the notification file.
         let mail_dir = data.join("mail");

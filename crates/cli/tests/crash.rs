@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail, ensure};
 use sealpost_testkit::smtp::SinkOptions;
-use sealpost_testkit::{Browser, Mailbox, Received, Sealpost, Server, SmtpSink, csrf_of, free_port};
+use sealpost_testkit::{Browser, Mailbox, Received, Sealpost, Server, SmtpSink, free_port};
 use sqlx::Connection as _;
 
 /// Messages in the burst.
@@ -125,35 +125,17 @@ fn flush(data: &Path, relay_port: u16, extra: &[&str], settings: &[(&str, &str)]
 
 /// Sends one message through `/portal/compose`; returns its public id.
 async fn compose(client: &reqwest::Client, base: &str, to: &str, cc: &str, n: usize) -> Result<String> {
-    let page = client
-        .get(format!("{base}/portal/compose"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf_of(&page)?)
-        .text("to", to.to_owned())
-        .text("cc", cc.to_owned())
-        .text("subject", format!("Burst message {n}"))
-        .text("body", format!("Message {n} of a burst sent just before a crash."));
-    let answer = client
-        .post(format!("{base}/portal/compose"))
-        .multipart(form)
-        .send()
-        .await?;
-    let status = answer.status();
-    let location = answer
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let id = location.strip_prefix("/portal/sent/").unwrap_or_default().to_owned();
+    let subject = format!("Burst message {n}");
+    let body = format!("Message {n} of a burst sent just before a crash.");
+    let fields = [("to", to), ("cc", cc), ("subject", &subject), ("body", &body)];
+    let answer = sealpost_testkit::compose(client, base, &fields, Vec::new()).await?;
+    let id = answer.sent_id().unwrap_or_default().to_owned();
     ensure!(
-        status.as_u16() == 303 && id.len() == 32,
-        "message {n} was not sent: {status} {location:?}: {}",
-        answer.text().await.unwrap_or_default()
+        answer.status == 303 && id.len() == 32,
+        "message {n} was not sent: {} {:?}: {}",
+        answer.status,
+        answer.location,
+        answer.body
     );
     Ok(id)
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail, ensure};
-use sealpost_testkit::{Browser, Mailbox, Sealpost, Server, Tmpfs, csrf_of, hidden_field, text_of};
+use sealpost_testkit::{Attachment, Browser, Mailbox, Sealpost, Server, Tmpfs, csrf_of, hidden_field, text_of};
 use sqlx::Connection as _;
 
 const SENDER: &str = "sender@faults.example";
@@ -216,17 +216,15 @@ async fn a_file_half_uploaded_when_the_server_was_killed_is_deleted_by_the_clean
 
 /// The compose form as multipart, with optional files.
 fn compose_form(csrf: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Result<reqwest::multipart::Form> {
-    let mut form = reqwest::multipart::Form::new().text("csrf", csrf.to_owned());
-    for (name, value) in fields {
-        form = form.text((*name).to_owned(), (*value).to_owned());
-    }
-    for (name, bytes) in files {
-        let part = reqwest::multipart::Part::bytes(bytes.to_vec())
-            .file_name((*name).to_owned())
-            .mime_str("text/plain")?;
-        form = form.part("attachments", part);
-    }
-    Ok(form)
+    let files = files
+        .iter()
+        .map(|&(name, bytes)| Attachment {
+            name,
+            content_type: "text/plain",
+            bytes: bytes.to_vec(),
+        })
+        .collect();
+    sealpost_testkit::compose_form(csrf, fields, files)
 }
 
 #[tokio::test]

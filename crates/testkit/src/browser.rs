@@ -1,11 +1,12 @@
 //! A browser as the tests need one (cookies kept, redirects not followed, so each
-//! answer's status and `Location` can be checked), the two login forms, and reading
-//! pages: the CSRF token, a hidden field, the visible text.
+//! answer's status and `Location` can be checked), the two login forms, the compose
+//! form, and reading pages: the CSRF token, a hidden field, the visible text.
 
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result, ensure};
 use reqwest::cookie::{CookieStore as _, Jar};
+use reqwest::multipart::{Form, Part};
 
 /// A cookie-keeping HTTP client for one server.
 pub struct Browser {
@@ -151,4 +152,101 @@ pub fn text_of(html: &str) -> String {
         .replace("&lt;", "<")
         .replace("&gt;", ">");
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A file to attach to the compose form.
+pub struct Attachment<'a> {
+    /// The file name the browser sends.
+    pub name: &'a str,
+    /// Its `Content-Type`.
+    pub content_type: &'a str,
+    /// Its bytes (owned: a benchmark's hundred mebibytes are not copied).
+    pub bytes: Vec<u8>,
+}
+
+/// The compose form as a browser posts it (multipart): `csrf`, then `fields` in
+/// order, then every file as `attachments`.
+pub fn compose_form(csrf: &str, fields: &[(&str, &str)], files: Vec<Attachment<'_>>) -> Result<Form> {
+    let mut form = Form::new().text("csrf", csrf.to_owned());
+    for (name, value) in fields {
+        form = form.text((*name).to_owned(), (*value).to_owned());
+    }
+    for file in files {
+        let part = Part::bytes(file.bytes)
+            .file_name(file.name.to_owned())
+            .mime_str(file.content_type)?;
+        form = form.part("attachments", part);
+    }
+    Ok(form)
+}
+
+/// What a request answered.
+#[derive(Debug)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Location` header of a redirect.
+    pub location: Option<String>,
+    /// The page (empty for most redirects).
+    pub body: String,
+}
+
+impl Answer {
+    /// Reads the whole answer.
+    pub async fn read(response: reqwest::Response) -> Result<Self> {
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.text().await?;
+        Ok(Self { status, location, body })
+    }
+
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> Option<String> {
+        csrf_of(&self.body).ok()
+    }
+
+    /// The page's visible text (see [`text_of`]).
+    pub fn text(&self) -> String {
+        text_of(&self.body)
+    }
+
+    /// Whether the visible text contains `needle`.
+    pub fn shows(&self, needle: &str) -> bool {
+        self.text().contains(needle)
+    }
+
+    /// The public id of the message a compose form sent (its tracking page is
+    /// `/portal/sent/<id>`), if it was sent.
+    pub fn sent_id(&self) -> Option<&str> {
+        self.location.as_deref()?.strip_prefix("/portal/sent/")
+    }
+}
+
+/// Sends a message as a logged-in sender would: the compose page for its token,
+/// then the form; returns what the post answered.
+pub async fn compose(
+    client: &reqwest::Client,
+    base: &str,
+    fields: &[(&str, &str)],
+    files: Vec<Attachment<'_>>,
+) -> Result<Answer> {
+    let page = client
+        .get(format!("{base}/portal/compose"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let form = compose_form(&csrf_of(&page)?, fields, files)?;
+    Answer::read(
+        client
+            .post(format!("{base}/portal/compose"))
+            .multipart(form)
+            .send()
+            .await?,
+    )
+    .await
 }
