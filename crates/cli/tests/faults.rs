@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail, ensure};
-use sealpost_testkit::{Attachment, Browser, Mailbox, Sealpost, Server, Tmpfs, csrf_of, hidden_field, text_of};
+use sealpost_testkit::{Attachment, Browser, Mailbox, Sealpost, Server, Tmpfs, csrf_of, hidden_field, page, text_of};
 use sqlx::Connection as _;
 
 const SENDER: &str = "sender@faults.example";
@@ -59,13 +59,7 @@ async fn log_in(base: &str) -> Result<(reqwest::Client, Arc<reqwest::cookie::Jar
 
 /// The compose form's CSRF token.
 async fn compose_csrf(client: &reqwest::Client, base: &str) -> Result<String> {
-    let page = client
-        .get(format!("{base}/portal/compose"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    csrf_of(&page)
+    csrf_of(&page(client, &format!("{base}/portal/compose")).await?)
 }
 
 /// Every file below `dir`, at any depth, with its size.

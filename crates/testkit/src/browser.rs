@@ -54,13 +54,7 @@ impl Browser {
 
     /// The text of the page at `path`, whatever its status.
     pub async fn page(&self, path: &str) -> Result<String> {
-        Ok(self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await?
-            .text()
-            .await?)
+        page(&self.http, &format!("{}{path}", self.base)).await
     }
 
     /// The CSRF token of the form on the page at `path`.
@@ -96,6 +90,11 @@ impl Browser {
         let url: reqwest::Url = self.base.parse()?;
         Ok(self.jar.cookies(&url).context("no cookies yet")?.to_str()?.to_owned())
     }
+}
+
+/// The text of the page at `url`, whatever its status.
+pub async fn page(client: &reqwest::Client, url: &str) -> Result<String> {
+    Ok(client.get(url).send().await?.text().await?)
 }
 
 /// The CSRF token of the first form on `page`.
@@ -234,13 +233,8 @@ pub async fn compose(
     fields: &[(&str, &str)],
     files: Vec<Attachment<'_>>,
 ) -> Result<Answer> {
-    let page = client
-        .get(format!("{base}/portal/compose"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let form = compose_form(&csrf_of(&page)?, fields, files)?;
+    let csrf = csrf_of(&page(client, &format!("{base}/portal/compose")).await?)?;
+    let form = compose_form(&csrf, fields, files)?;
     Answer::read(
         client
             .post(format!("{base}/portal/compose"))

@@ -24,7 +24,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 pub use binary::{Mailbox, Sealpost, Server};
-pub use browser::{Answer, Attachment, Browser, compose, compose_form, csrf_of, hidden_field, text_of};
+pub use browser::{Answer, Attachment, Browser, compose, compose_form, csrf_of, hidden_field, page, text_of};
 pub use disk::Tmpfs;
 pub use smtp::{Mail, Received, SmtpSink};
 
