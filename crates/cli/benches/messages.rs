@@ -14,12 +14,11 @@
 //!
 //! Run: `cargo bench -p sealpost-cli --bench messages`
 
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
+use sealpost_testkit::{Attachment, Browser, Mailbox, Sealpost};
 
 const SENDER: &str = "sender@bench.example";
 const PASSWORD: &str = "Bench-Passphrase-42";
@@ -30,16 +29,6 @@ const WARM_UP: usize = 10;
 const ROUNDS: usize = 200;
 /// A word the message body starts with, so every answer can be checked.
 const MARKER: &str = "BenchMarkerQuokka";
-
-/// A running `sealpost serve`, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// `VmHWM` (peak resident) and `VmRSS` (resident) of a process, in KiB.
 fn memory_kib(pid: u32) -> anyhow::Result<(u64, u64)> {
@@ -76,79 +65,16 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
         .unwrap_or_default()
 }
 
-/// Runs an administration command of the binary on `data`.
-fn sealpost(data: &Path, args: &[&str], stdin: Option<&str>) -> anyhow::Result<()> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(args)
-        .env("SEALPOST_DATA_DIR", data)
-        .env("SEALPOST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    if let Some(input) = stdin {
-        child.stdin.take().context("stdin")?.write_all(input.as_bytes())?;
-    }
-    drop(child.stdin.take());
-    let output = child.wait_with_output()?;
-    ensure!(
-        output.status.success(),
-        "sealpost {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Ok(())
-}
-
 fn add_user(data: &Path, email: &str) -> anyhow::Result<()> {
-    sealpost(
-        data,
-        &[
-            "user",
-            "add",
-            "--email",
-            email,
-            "--first-name",
-            "Bench",
-            "--last-name",
-            "User",
-            "--password-stdin",
-            "--mailbox-verified",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    )
+    Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), data).add_user(email, ("Bench", "User"), PASSWORD, Mailbox::Vouched)
 }
 
 fn recipient(n: usize) -> String {
     format!("recipient{n:02}@bench.example")
 }
 
-fn csrf_of(page: &str) -> anyhow::Result<String> {
-    let start = page
-        .find("name=\"csrf\" value=\"")
-        .context("no csrf field on the page")?
-        + 19;
-    let end = page[start..].find('"').context("csrf value not closed")?;
-    Ok(page[start..start + end].to_owned())
-}
-
 async fn log_in(base: &str, email: &str) -> anyhow::Result<reqwest::Client> {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let page = client.get(format!("{base}/portal/login")).send().await?.text().await?;
-    let csrf = csrf_of(&page)?;
-    let answer = client
-        .post(format!("{base}/portal/login"))
-        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await?;
-    ensure!(
-        answer.status().as_u16() == 303,
-        "login of {email} failed: {}",
-        answer.status()
-    );
-    Ok(client)
+    Ok(Browser::portal(base, email, PASSWORD).await?.http)
 }
 
 /// Sends a message through `/portal/compose`; returns its public id.
@@ -159,42 +85,23 @@ async fn compose(
     body: String,
     attachment: Option<Vec<u8>>,
 ) -> anyhow::Result<String> {
-    let page = client
-        .get(format!("{base}/portal/compose"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let mut form = reqwest::multipart::Form::new()
-        .text("csrf", csrf_of(&page)?)
-        .text("to", to.to_owned())
-        .text("subject", "Benchmark")
-        .text("body", body);
-    if let Some(bytes) = attachment {
-        let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name("large.bin")
-            .mime_str("application/octet-stream")?;
-        form = form.part("attachments", part);
+    let files = attachment
+        .map(|bytes| Attachment {
+            name: "large.bin",
+            content_type: "application/octet-stream",
+            bytes,
+        })
+        .into_iter()
+        .collect();
+    let fields = [("to", to), ("subject", "Benchmark"), ("body", body.as_str())];
+    let answer = sealpost_testkit::compose(client, base, &fields, files).await?;
+    match answer.sent_id() {
+        Some(id) if answer.status == 303 && id.len() == 32 => Ok(id.to_owned()),
+        _ => {
+            let text: String = answer.body.chars().take(2000).collect();
+            bail!("compose answered {} {:?}: {text}", answer.status, answer.location);
+        }
     }
-    let answer = client
-        .post(format!("{base}/portal/compose"))
-        .multipart(form)
-        .send()
-        .await?;
-    let status = answer.status();
-    let location = answer
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let id = location.strip_prefix("/portal/sent/").unwrap_or_default().to_owned();
-    if status.as_u16() != 303 || id.len() != 32 {
-        let text = answer.text().await.unwrap_or_default();
-        let text: String = text.chars().take(2000).collect();
-        bail!("compose answered {status} {location:?}: {text}");
-    }
-    Ok(id)
 }
 
 /// GETs `url` and checks the answer holds the message.
@@ -231,11 +138,7 @@ async fn main() -> anyhow::Result<()> {
     let data = dir.path();
     let seeding = Instant::now();
     add_user(data, SENDER)?;
-    sealpost(
-        data,
-        &["account", "create", "--name", "Bench Corp", "--admin", SENDER],
-        None,
-    )?;
+    Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), data).create_account("Bench Corp", SENDER)?;
     for n in 0..SESSIONS {
         add_user(data, &recipient(n))?;
     }
@@ -244,32 +147,14 @@ async fn main() -> anyhow::Result<()> {
         seeding.elapsed().as_secs_f64()
     );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("SEALPOST_DATA_DIR", data)
-        .env("SEALPOST_LOG", "warn")
+    let server = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), data)
+        .serve()
         .env("SEALPOST_MAX_ATTACHMENT_MB", "200")
         .env("SEALPOST_MAX_ENVELOPE_MB", "1")
-        .stdout(Stdio::null())
-        .spawn()?;
-    let server = Server(child);
-    let pid = server.0.id();
-    let probe = reqwest::Client::new();
-    let started = Instant::now();
-    while !probe
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        ensure!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server did not answer within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+        .start()
+        .await?;
+    let base = server.base.clone();
+    let pid = server.pid();
 
     // 1. Peak memory while sealing a 100 MiB attachment.
     let sender = log_in(&base, SENDER).await?;

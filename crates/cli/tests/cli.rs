@@ -1,25 +1,14 @@
 //! The `sealpost` binary as an operator uses it: commands, their output, their exit
 //! statuses, and the first start of `serve`.
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
+use sealpost_testkit::{Attachment, Browser, Mailbox, Sealpost, Server, compose};
 
+/// Runs `sealpost <args>` on `data` and returns whatever came of it.
 fn sealpost(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> anyhow::Result<Output> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(args)
-        .env("SEALPOST_DATA_DIR", data)
-        .env("SEALPOST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    if let Some(input) = stdin {
-        child.stdin.take().context("stdin")?.write_all(input.as_bytes())?;
-    }
-    drop(child.stdin.take());
-    Ok(child.wait_with_output()?)
+    Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), data).command(args, stdin)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -167,54 +156,37 @@ fn commands_administer_the_service_and_explain_refusals() -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Starts `serve` on a free port and returns it with every stdout line printed
-/// before "is listening on".
-fn start_serve(data: &std::path::Path) -> anyhow::Result<(std::process::Child, u16, Vec<String>)> {
-    start_serve_logging(data, "warn", None)
+/// Starts `serve` on a free port with a first operator to create, and returns it
+/// with every line it printed (and logged) until it answered.
+async fn start_serve(data: &std::path::Path) -> anyhow::Result<(Server, u16, Vec<String>)> {
+    start_serve_logging(data, "warn", None).await
 }
 
-/// Like [`start_serve`], at log level `log`, with the server's log (stderr) written
-/// to `log_file` when given.
-fn start_serve_logging(
+/// Like [`start_serve`], at log level `log`, with what the server prints and logs
+/// written to `log_file` when given.
+async fn start_serve_logging(
     data: &std::path::Path,
     log: &str,
     log_file: Option<&std::path::Path>,
-) -> anyhow::Result<(std::process::Child, u16, Vec<String>)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--operator-email",
-            "ops@example.com",
-        ])
-        .env("SEALPOST_DATA_DIR", data)
-        .env("SEALPOST_LOG", log)
-        .stdout(Stdio::piped())
-        .stderr(match log_file {
-            Some(path) => Stdio::from(std::fs::File::create(path)?),
-            None => Stdio::null(),
-        })
-        .spawn()?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let mut printed = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        let done = line.contains("is listening on");
-        printed.push(line);
-        if done {
-            return Ok((child, port, printed));
-        }
+) -> anyhow::Result<(Server, u16, Vec<String>)> {
+    let mut serve = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), data)
+        .serve()
+        .arg("--operator-email")
+        .arg("ops@example.com")
+        .log_level(log);
+    if let Some(path) = log_file {
+        serve = serve.log_file(path);
     }
-    let _ = child.kill();
-    bail!("serve exited before listening: {printed:?}")
+    let server = serve.start().await?;
+    let port = server.port;
+    let printed = server.log_text().lines().map(str::to_owned).collect();
+    Ok((server, port, printed))
 }
 
 #[tokio::test]
 async fn first_start_creates_an_operator_whose_temporary_password_must_be_changed() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let (mut child, port, printed) = start_serve(dir.path())?;
+    let (server, port, printed) = start_serve(dir.path()).await?;
     let result = async {
         let all = printed.join("\n");
         assert!(
@@ -226,22 +198,9 @@ async fn first_start_creates_an_operator_whose_temporary_password_must_be_change
             .find_map(|l| l.trim().strip_prefix("Temporary password:"))
             .map(|p| p.trim().to_owned())
             .context("no temporary password printed")?;
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        let base = format!("http://127.0.0.1:{port}");
-        let page = client.get(format!("{base}/admin/login")).send().await?.text().await?;
-        let start = page.find("name=\"csrf\" value=\"").context("csrf")? + 19;
-        let csrf = page[start..start + page[start..].find('"').context("csrf end")?].to_owned();
-        let login = client
-            .post(format!("{base}/admin/login"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("email", "ops@example.com"),
-                ("password", password.as_str()),
-            ])
-            .send()
+        let browser = Browser::new(&format!("http://127.0.0.1:{port}"))?;
+        let login = browser
+            .log_in("/admin/login", "ops@example.com", password.as_str())
             .await?;
         assert_eq!(login.status().as_u16(), 303);
         assert_eq!(
@@ -251,38 +210,19 @@ async fn first_start_creates_an_operator_whose_temporary_password_must_be_change
         anyhow::Ok(())
     }
     .await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     result?;
 
     // The password is shown once: the next start finds the operator and prints none.
-    let (mut again, _, printed) = start_serve(dir.path())?;
-    let _ = again.kill();
-    let _ = again.wait();
+    let (again, _, printed) = start_serve(dir.path()).await?;
+    drop(again);
     assert!(!printed.iter().any(|l| l.contains("Temporary password")), "{printed:?}");
     Ok(())
 }
 
 /// Logs in at `/portal/login` and returns a cookie client.
 async fn portal_client(base: &str, email: &str, password: &str) -> anyhow::Result<reqwest::Client> {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let page = client.get(format!("{base}/portal/login")).send().await?.text().await?;
-    let start = page.find("name=\"csrf\" value=\"").context("csrf")? + 19;
-    let csrf = page[start..start + page[start..].find('"').context("csrf end")?].to_owned();
-    let login = client
-        .post(format!("{base}/portal/login"))
-        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
-        .send()
-        .await?;
-    anyhow::ensure!(
-        login.status().as_u16() == 303,
-        "login of {email} failed: {}",
-        login.status()
-    );
-    Ok(client)
+    Ok(Browser::portal(base, email, password).await?.http)
 }
 
 #[tokio::test]
@@ -291,67 +231,35 @@ async fn plaintext_never_reaches_disk_or_the_servers_log_even_at_trace_level() -
     let data = dir.path().join("data");
     let log_file = dir.path().join("server.log");
     let password = "Quiet-Harbor-Lamp-7";
+    let sealpost = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), &data);
     for (email, admin) in [("sender@example.com", true), ("reader@example.com", false)] {
-        let added = sealpost(
-            &data,
-            &[
-                "user",
-                "add",
-                "--email",
-                email,
-                "--first-name",
-                "T",
-                "--last-name",
-                "U",
-                "--password-stdin",
-                // The recipient opens the message: the operator vouches for the
-                // mailbox, as nobody reads these test addresses' mail.
-                "--mailbox-verified",
-            ],
-            Some(password),
-        )?;
-        anyhow::ensure!(added.status.success(), "{}", text(&added.stderr));
+        // The recipient opens the message: the operator vouches for the mailbox, as
+        // nobody reads these test addresses' mail.
+        sealpost.add_user(email, ("T", "U"), password, Mailbox::Vouched)?;
         if admin {
-            let account = sealpost(&data, &["account", "create", "--name", "Acme", "--admin", email], None)?;
-            anyhow::ensure!(account.status.success(), "{}", text(&account.stderr));
+            sealpost.create_account("Acme", email)?;
         }
     }
-    let (mut child, port, _) = start_serve_logging(&data, "trace", Some(&log_file))?;
+    let (server, port, _) = start_serve_logging(&data, "trace", Some(&log_file)).await?;
     let marker = format!("MARKER{}", std::process::id() as u64 * 7919 + 123_456_789);
     let result = async {
         let base = format!("http://127.0.0.1:{port}");
         let sender = portal_client(&base, "sender@example.com", password).await?;
-        let page = sender
-            .get(format!("{base}/portal/compose"))
-            .send()
-            .await?
-            .text()
-            .await?;
-        let start = page.find("name=\"csrf\" value=\"").context("csrf")? + 19;
-        let csrf = page[start..start + page[start..].find('"').context("csrf end")?].to_owned();
-        let form = reqwest::multipart::Form::new()
-            .text("csrf", csrf)
-            .text("to", "reader@example.com")
-            .text("subject", format!("Subject {marker}"))
-            .text("body", format!("Body {marker}"))
-            .part(
-                "attachments",
-                reqwest::multipart::Part::bytes(format!("file {marker}").into_bytes())
-                    .file_name(format!("{marker}.txt"))
-                    .mime_str("text/plain")?,
-            );
-        let sent = sender
-            .post(format!("{base}/portal/compose"))
-            .multipart(form)
-            .send()
-            .await?;
-        anyhow::ensure!(sent.status().as_u16() == 303, "compose failed: {}", sent.status());
-        let location = sent
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .context("location")?
-            .to_owned();
+        let subject = format!("Subject {marker}");
+        let body = format!("Body {marker}");
+        let sent = compose(
+            &sender,
+            &base,
+            &[("to", "reader@example.com"), ("subject", &subject), ("body", &body)],
+            vec![Attachment {
+                name: &format!("{marker}.txt"),
+                content_type: "text/plain",
+                bytes: format!("file {marker}").into_bytes(),
+            }],
+        )
+        .await?;
+        anyhow::ensure!(sent.status == 303, "compose failed: {}", sent.status);
+        let location = sent.location.context("location")?;
         let id = location.rsplit('/').next().context("id")?.to_owned();
         // The worker delivers on its own; wait for the notification file.
         let mail_dir = data.join("mail");
@@ -371,8 +279,7 @@ async fn plaintext_never_reaches_disk_or_the_servers_log_even_at_trace_level() -
         anyhow::Ok(())
     }
     .await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     result?;
     let log = std::fs::read_to_string(&log_file)?;
     assert!(

@@ -7,12 +7,12 @@
 //! quick. Figures (time to answer under the flood, how long slow headers stayed
 //! open, how long shutdown took) are printed; run with `--nocapture` to see them.
 
-use std::io::{BufRead as _, BufReader, ErrorKind, Read as _, Write as _};
+use std::io::{ErrorKind, Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail, ensure};
+use anyhow::{Context as _, ensure};
+use sealpost_testkit::Sealpost;
 
 /// Idle sockets: connect, send nothing.
 const IDLE: usize = 1000;
@@ -21,47 +21,29 @@ const SLOW: usize = 100;
 /// The header timeout the server is given for the test.
 const HEADER_TIMEOUT_SECS: u64 = 3;
 
-/// A running server, killed when dropped.
+/// A running server and its data folder.
 struct Server {
-    child: Child,
+    server: sealpost_testkit::Server,
     port: u16,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `serve` on a free port at an open-file limit of 1,024 with `env` set.
-fn start(env: &[(&str, &str)]) -> anyhow::Result<Server> {
+async fn start(env: &[(&str, &str)]) -> anyhow::Result<Server> {
     let dir = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut command = Command::new("prlimit");
-    command
-        .args(["--nofile=1024:1024", "--"])
-        .arg(env!("CARGO_BIN_EXE_sealpost"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("SEALPOST_DATA_DIR", dir.path())
-        .env("SEALPOST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command
-        .spawn()
-        .context("starting `prlimit` (util-linux): apt-get install util-linux")?;
-    let stdout = child.stdout.take().context("stdout")?;
-    for line in BufReader::new(stdout).lines() {
-        if line?.contains("is listening on") {
-            return Ok(Server { child, port, _dir: dir });
-        }
-    }
-    let _ = child.kill();
-    bail!("serve exited before listening")
+    let server = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), dir.path())
+        .serve()
+        .under(&["prlimit", "--nofile=1024:1024", "--"])
+        .envs(env)
+        .start()
+        .await
+        .context("starting `serve` under `prlimit` (util-linux: apt-get install util-linux)")?;
+    let port = server.port;
+    Ok(Server {
+        server,
+        port,
+        _dir: dir,
+    })
 }
 
 /// The test process itself holds over a thousand sockets: lift its own soft limit.
@@ -99,7 +81,7 @@ async fn timed_get(port: u16, path: &str) -> anyhow::Result<(u16, Duration)> {
 async fn a_thousand_idle_and_a_hundred_slow_header_connections_do_not_stop_the_service() -> anyhow::Result<()> {
     allow_many_sockets()?;
     let timeout = HEADER_TIMEOUT_SECS.to_string();
-    let server = start(&[("SEALPOST_HEADER_TIMEOUT_SECS", timeout.as_str())])?;
+    let server = start(&[("SEALPOST_HEADER_TIMEOUT_SECS", timeout.as_str())]).await?;
     let port = server.port;
     let flood_started = Instant::now();
     let mut idle = Vec::with_capacity(IDLE);
@@ -162,22 +144,6 @@ async fn a_thousand_idle_and_a_hundred_slow_header_connections_do_not_stop_the_s
     Ok(())
 }
 
-/// Sends SIGTERM to the server and returns how long it took to exit.
-fn terminate(server: &mut Server, bound: Duration) -> anyhow::Result<Duration> {
-    let pid = server.child.id().to_string();
-    let started = Instant::now();
-    // prlimit execs the server: the child's pid is the server's.
-    let sent = Command::new("kill").args(["-TERM", &pid]).status()?;
-    ensure!(sent.success(), "kill -TERM {pid} failed");
-    while started.elapsed() < bound {
-        if server.child.try_wait()?.is_some() {
-            return Ok(started.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    bail!("the server was still running {} s after SIGTERM", bound.as_secs())
-}
-
 #[tokio::test]
 async fn shutdown_does_not_wait_for_ever_on_clients_that_hold_half_a_request() -> anyhow::Result<()> {
     // Timeouts far beyond the shutdown deadline: only the deadline can end these.
@@ -185,7 +151,8 @@ async fn shutdown_does_not_wait_for_ever_on_clients_that_hold_half_a_request() -
         ("SEALPOST_HEADER_TIMEOUT_SECS", "300"),
         ("SEALPOST_IDLE_TIMEOUT_SECS", "300"),
         ("SEALPOST_SHUTDOWN_TIMEOUT_SECS", "2"),
-    ])?;
+    ])
+    .await?;
     let port = server.port;
     let mut half_header = TcpStream::connect(("127.0.0.1", port))?;
     half_header.write_all(b"GET /portal/login HTTP/1.1\r\nHost: local")?;
@@ -198,12 +165,13 @@ async fn shutdown_does_not_wait_for_ever_on_clients_that_hold_half_a_request() -
     // Let the server read both before it is told to stop.
     let (status, _) = timed_get(port, "/healthz").await?;
     ensure!(status == 200);
-    let took = terminate(&mut server, Duration::from_secs(2 + 8))?;
+    // prlimit execs the server: the child's pid is the server's.
+    let took = server.server.terminate(Duration::from_secs(2 + 8))?;
     eprintln!(
         "shutdown with a half header and a half body held open: exited {:.2} s after SIGTERM (deadline 2 s)",
         took.as_secs_f64()
     );
-    let status = server.child.wait()?;
+    let status = server.server.wait()?;
     ensure!(status.success(), "the server exited with {status}");
     drop((half_header, half_body));
     Ok(())

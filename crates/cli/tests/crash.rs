@@ -2,8 +2,8 @@
 //! `Message-ID`), checked on the real `sealpost` binary and a real SMTP server.
 //!
 //! The story: a sender sends a burst of messages through the web portal; the outbox
-//! worker delivers them one by one to a slow relay (the aiosmtpd sink of the mail
-//! crate, `crates/mail/tests/smtp_sink.py --delay-ms`); the server is killed with
+//! worker delivers them one by one to a slow relay (the aiosmtpd sink of the test
+//! kit, `crates/testkit/smtp_sink.py --delay-ms`); the server is killed with
 //! SIGKILL while delivery is under way; it is started again on the same data
 //! folder; every recipient then receives their notification, a repeated one
 //! carrying the same `Message-ID`.
@@ -21,13 +21,13 @@
 //! skips it where that is missing.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail, ensure};
+use sealpost_testkit::smtp::SinkOptions;
+use sealpost_testkit::{Browser, Mailbox, Received, Sealpost, Server, SmtpSink, free_port};
 use sqlx::Connection as _;
 
 /// Messages in the burst.
@@ -46,236 +46,37 @@ const PASSWORD: &str = "Crash-Test-Passphrase-1";
 
 // --- child processes, killed when dropped ----------------------------------------------
 
-/// A running `smtp_sink.py`.
-struct Sink {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
+/// The slow relay: the sink of the test kit, pausing before each 250.
+fn sink(port: Option<u16>) -> Result<Option<SmtpSink>> {
+    SmtpSink::start_with(SinkOptions {
+        port,
+        delay: Duration::from_millis(SINK_DELAY_MS),
+    })
 }
 
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The binary on the test's data folder.
+fn installation(data: &Path) -> Sealpost {
+    Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), data)
 }
 
-/// One message the sink accepted.
-struct Received {
-    rcpt_tos: Vec<String>,
-    message_id: Option<String>,
+/// A sender who administers an account, added through the binary.
+fn sender(data: &Path, name: (&str, &str), account: &str) -> Result<()> {
+    let sealpost = installation(data);
+    sealpost.add_user(SENDER, name, PASSWORD, Mailbox::Unproven)?;
+    sealpost.create_account(account, SENDER)?;
+    Ok(())
 }
 
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-impl Sink {
-    /// Starts the sink on a free port; `None` when aiosmtpd is missing and
-    /// `SEALPOST_SKIP_SMTP=1` allows skipping.
-    fn start(dir: &Path) -> Result<Option<Self>> {
-        Self::start_on(dir, None)
-    }
-
-    /// As [`Sink::start`], on `port` when given (a relay that comes back where it
-    /// was).
-    fn start_on(dir: &Path, port: Option<u16>) -> Result<Option<Self>> {
-        let probe = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        if !probe.is_ok_and(|status| status.success()) {
-            if std::env::var("SEALPOST_SKIP_SMTP").is_ok_and(|v| v == "1") {
-                eprintln!("SEALPOST_SKIP_SMTP=1: skipping the crash test, which needs python3 with aiosmtpd");
-                return Ok(None);
-            }
-            bail!(
-                "the crash test delivers to a real SMTP server and needs python3 with aiosmtpd: \
-                 install it with `pip install aiosmtpd` (or `apt-get install python3-aiosmtpd`), \
-                 or set SEALPOST_SKIP_SMTP=1 to skip it"
-            );
-        }
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mail/tests/smtp_sink.py");
-        let received = dir.join("received");
-        let mut last_error = String::new();
-        // A port can be taken between probing and binding; try a few.
-        for _ in 0..5 {
-            let port = match port {
-                Some(port) => port,
-                None => free_port()?,
-            };
-            let log = dir.join(format!("sink-{port}.log"));
-            let mut child = Command::new("python3")
-                .arg(&script)
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--delay-ms",
-                    &SINK_DELAY_MS.to_string(),
-                    "--dir",
-                ])
-                .arg(&received)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(std::fs::File::create(&log)?)
-                .spawn()
-                .context("while starting python3 crates/mail/tests/smtp_sink.py")?;
-            let ready = child
-                .stdout
-                .take()
-                .and_then(|out| BufReader::new(out).lines().next())
-                .and_then(Result::ok)
-                .is_some_and(|line| line.starts_with("ready"));
-            let sink = Self {
-                child,
-                port,
-                dir: received.clone(),
-            };
-            if ready && listening(port, Duration::from_secs(15)) {
-                return Ok(Some(sink));
-            }
-            drop(sink);
-            last_error = std::fs::read_to_string(&log).unwrap_or_default();
-        }
-        bail!("the SMTP sink did not start: {last_error}")
-    }
-
-    /// Everything accepted so far.
-    fn received(&self) -> Result<Vec<Received>> {
-        let mut envelopes: Vec<PathBuf> = match std::fs::read_dir(&self.dir) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "env"))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        envelopes.sort();
-        envelopes
-            .into_iter()
-            .map(|env| {
-                let text = std::fs::read_to_string(&env)?;
-                let raw = std::fs::read(env.with_extension("eml"))?;
-                Ok(Received {
-                    rcpt_tos: text.lines().skip(1).map(str::to_lowercase).collect(),
-                    message_id: sealpost_mail::transport::message_id_of(&raw),
-                })
-            })
-            .collect()
-    }
-
-    fn count(&self) -> Result<usize> {
-        Ok(self.received()?.len())
-    }
-}
-
-fn listening(port: u16, limit: Duration) -> bool {
-    let started = Instant::now();
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    while started.elapsed() < limit {
-        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
-
-/// A running `sealpost serve`.
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    /// Starts `serve` on `data` with mail going to the sink; returns once it answers.
-    async fn start(data: &Path, sink_port: u16, run: usize) -> Result<Self> {
-        Self::start_with(data, sink_port, run, &[]).await
-    }
-
-    /// As [`Server::start`], with more `SEALPOST_*` settings.
-    async fn start_with(data: &Path, sink_port: u16, run: usize, settings: &[(&str, &str)]) -> Result<Self> {
-        let port = free_port()?;
-        let log = data.join(format!("serve-{run}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("SEALPOST_DATA_DIR", data)
-            .env("SEALPOST_LOG", "warn")
-            .env("SEALPOST_SMTP_HOST", "127.0.0.1")
-            .env("SEALPOST_SMTP_PORT", sink_port.to_string())
-            .env("SEALPOST_SMTP_TLS", "none")
-            .env("SEALPOST_MAIL_FROM", "Sealpost <sealpost@crash.example>")
-            .envs(settings.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&log)?)
-            .stderr(std::fs::File::options().append(true).open(&log)?)
-            .spawn()?;
-        let mut server = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        };
-        let probe = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            if probe
-                .get(format!("{}/healthz", server.base))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return Ok(server);
-            }
-            if let Some(status) = server.child.try_wait()? {
-                bail!("serve exited with {status} before answering:\n{}", server.log_text());
-            }
-            if started.elapsed() > PHASE_LIMIT {
-                bail!("serve did not answer within {PHASE_LIMIT:?}:\n{}", server.log_text());
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGTERM, as systemd and `docker stop` send it; returns how long the server took
-    /// to exit, or fails after [`PHASE_LIMIT`].
-    fn terminate(&mut self) -> Result<Duration> {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()?;
-        ensure!(status.success(), "kill -TERM failed");
-        let sent = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                ensure!(status.success(), "serve exited with {status}:\n{}", self.log_text());
-                return Ok(sent.elapsed());
-            }
-            ensure!(
-                sent.elapsed() < PHASE_LIMIT,
-                "serve still runs {PHASE_LIMIT:?} after SIGTERM:\n{}",
-                self.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// SIGKILL: no shutdown code runs.
-    fn kill(mut self) -> Result<()> {
-        self.child.kill()?;
-        self.child.wait()?;
-        Ok(())
-    }
+/// Starts `serve` on `data` with mail going to the relay on `relay_port` and more
+/// `SEALPOST_*` settings; returns once it answers.
+async fn serve(data: &Path, relay_port: u16, settings: &[(&str, &str)]) -> Result<Server> {
+    installation(data)
+        .serve()
+        .relay(relay_port)
+        .env("SEALPOST_MAIL_FROM", "Sealpost <sealpost@crash.example>")
+        .envs(settings)
+        .start()
+        .await
 }
 
 /// Runs `sealpost outbox flush` with mail going to `relay_port`, and fails if it
@@ -320,87 +121,21 @@ fn flush(data: &Path, relay_port: u16, extra: &[&str], settings: &[(&str, &str)]
     Ok((String::from_utf8_lossy(&output.stdout).into_owned(), took))
 }
 
-/// Runs an administration command of the binary on `data`.
-fn sealpost(data: &Path, args: &[&str], stdin: Option<&str>) -> Result<String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(args)
-        .env("SEALPOST_DATA_DIR", data)
-        .env("SEALPOST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    if let Some(input) = stdin {
-        child.stdin.take().context("stdin")?.write_all(input.as_bytes())?;
-    }
-    drop(child.stdin.take());
-    let output = child.wait_with_output()?;
-    ensure!(
-        output.status.success(),
-        "sealpost {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
 // --- the web portal ---------------------------------------------------------------------
-
-fn csrf_of(page: &str) -> Result<String> {
-    let start = page
-        .find("name=\"csrf\" value=\"")
-        .context("no csrf field on the page")?
-        + 19;
-    let end = page[start..].find('"').context("csrf value not closed")?;
-    Ok(page[start..start + end].to_owned())
-}
-
-async fn log_in(base: &str, email: &str) -> Result<reqwest::Client> {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let page = client.get(format!("{base}/portal/login")).send().await?.text().await?;
-    let csrf = csrf_of(&page)?;
-    let answer = client
-        .post(format!("{base}/portal/login"))
-        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await?;
-    ensure!(answer.status().as_u16() == 303, "login failed: {}", answer.status());
-    Ok(client)
-}
 
 /// Sends one message through `/portal/compose`; returns its public id.
 async fn compose(client: &reqwest::Client, base: &str, to: &str, cc: &str, n: usize) -> Result<String> {
-    let page = client
-        .get(format!("{base}/portal/compose"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf_of(&page)?)
-        .text("to", to.to_owned())
-        .text("cc", cc.to_owned())
-        .text("subject", format!("Burst message {n}"))
-        .text("body", format!("Message {n} of a burst sent just before a crash."));
-    let answer = client
-        .post(format!("{base}/portal/compose"))
-        .multipart(form)
-        .send()
-        .await?;
-    let status = answer.status();
-    let location = answer
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let id = location.strip_prefix("/portal/sent/").unwrap_or_default().to_owned();
+    let subject = format!("Burst message {n}");
+    let body = format!("Message {n} of a burst sent just before a crash.");
+    let fields = [("to", to), ("cc", cc), ("subject", &subject), ("body", &body)];
+    let answer = sealpost_testkit::compose(client, base, &fields, Vec::new()).await?;
+    let id = answer.sent_id().unwrap_or_default().to_owned();
     ensure!(
-        status.as_u16() == 303 && id.len() == 32,
-        "message {n} was not sent: {status} {location:?}: {}",
-        answer.text().await.unwrap_or_default()
+        answer.status == 303 && id.len() == 32,
+        "message {n} was not sent: {} {:?}: {}",
+        answer.status,
+        answer.location,
+        answer.body
     );
     Ok(id)
 }
@@ -449,14 +184,14 @@ fn by_recipient(received: &[Received]) -> BTreeMap<String, Vec<Option<String>>> 
     let mut map: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
     for mail in received {
         for to in &mail.rcpt_tos {
-            map.entry(to.clone()).or_default().push(mail.message_id.clone());
+            map.entry(to.to_lowercase()).or_default().push(mail.message_id());
         }
     }
     map
 }
 
 /// Waits until every address in `expected` has received at least one mail.
-async fn wait_for(sink: &Sink, expected: &BTreeSet<String>, what: &str) -> Result<Duration> {
+async fn wait_for(sink: &SmtpSink, expected: &BTreeSet<String>, what: &str) -> Result<Duration> {
     let started = Instant::now();
     loop {
         let got = by_recipient(&sink.received()?);
@@ -494,35 +229,16 @@ async fn wait_until_all_sent(data: &Path) -> Result<Duration> {
 #[tokio::test]
 async fn every_notification_arrives_after_the_server_is_killed_mid_delivery() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let Some(sink) = Sink::start(dir.path())? else {
+    let Some(sink) = sink(None)? else {
         return Ok(());
     };
     let data = dir.path().join("data");
-    sealpost(
-        &data,
-        &[
-            "user",
-            "add",
-            "--email",
-            SENDER,
-            "--first-name",
-            "Crash",
-            "--last-name",
-            "Sender",
-            "--password-stdin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    )?;
-    sealpost(
-        &data,
-        &["account", "create", "--name", "Crash Corp", "--admin", SENDER],
-        None,
-    )?;
+    sender(&data, ("Crash", "Sender"), "Crash Corp")?;
 
     // The burst.
     let total = MESSAGES * RECIPIENTS_PER_MESSAGE;
-    let server = Server::start(&data, sink.port, 1).await?;
-    let client = log_in(&server.base, SENDER).await?;
+    let server = serve(&data, sink.port, &[]).await?;
+    let client = Browser::portal(&server.base, SENDER, PASSWORD).await?.http;
     let mut expected = BTreeSet::new();
     let burst = Instant::now();
     for n in 0..MESSAGES {
@@ -535,7 +251,7 @@ async fn every_notification_arrives_after_the_server_is_killed_mid_delivery() ->
 
     // The crash, once delivery is under way.
     let started = Instant::now();
-    while sink.count()? < KILL_AFTER {
+    while sink.received()?.len() < KILL_AFTER {
         ensure!(
             started.elapsed() < PHASE_LIMIT,
             "no notification reached the sink within {PHASE_LIMIT:?}:\n{}",
@@ -544,7 +260,7 @@ async fn every_notification_arrives_after_the_server_is_killed_mid_delivery() ->
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     server.kill()?;
-    let at_kill = sink.count()?;
+    let at_kill = sink.received()?.len();
     ensure!(
         at_kill < total,
         "all {total} notifications were delivered before the kill (the burst took {burst_time:?}): \
@@ -571,7 +287,7 @@ async fn every_notification_arrives_after_the_server_is_killed_mid_delivery() ->
     );
 
     // The restart: everything leaves promptly, what the crash held included.
-    let server = Server::start(&data, sink.port, 2).await?;
+    let server = serve(&data, sink.port, &[]).await?;
     let restart_time = wait_for(&sink, &expected, "after the restart").await?;
 
     // The outbox agrees: every row sent (the stranded ones by the restarted worker,
@@ -666,32 +382,13 @@ async fn the_notification(data: &Path) -> Result<(String, i64, Option<String>)> 
 async fn a_relay_that_never_answers_neither_keeps_the_server_from_stopping_nor_hangs_the_flush() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("data");
-    sealpost(
-        &data,
-        &[
-            "user",
-            "add",
-            "--email",
-            SENDER,
-            "--first-name",
-            "Hung",
-            "--last-name",
-            "Relay",
-            "--password-stdin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    )?;
-    sealpost(
-        &data,
-        &["account", "create", "--name", "Hung Corp", "--admin", SENDER],
-        None,
-    )?;
+    sender(&data, ("Hung", "Relay"), "Hung Corp")?;
     let relay = SilentRelay::start()?;
 
     // A message goes out while the relay hangs; a timeout longer than the test keeps
     // the delivery in flight when SIGTERM comes.
-    let mut server = Server::start_with(&data, relay.port, 1, &[("SEALPOST_SMTP_TIMEOUT_SECS", "600")]).await?;
-    let client = log_in(&server.base, SENDER).await?;
+    let mut server = serve(&data, relay.port, &[("SEALPOST_SMTP_TIMEOUT_SECS", "600")]).await?;
+    let client = Browser::portal(&server.base, SENDER, PASSWORD).await?.http;
     compose(&client, &server.base, "bob@hung.example", "", 0).await?;
     let started = Instant::now();
     while relay.accepted() == 0 {
@@ -703,7 +400,7 @@ async fn a_relay_that_never_answers_neither_keeps_the_server_from_stopping_nor_h
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
-    let stop_time = server.terminate()?;
+    let stop_time = server.terminate(PHASE_LIMIT)?;
     let grace = sealpost_mail::worker::DEFAULT_SHUTDOWN_GRACE;
     ensure!(
         stop_time < grace + Duration::from_secs(10),
@@ -741,7 +438,7 @@ async fn a_relay_that_never_answers_neither_keeps_the_server_from_stopping_nor_h
 
     // The relay works again (a real one now). A plain flush leaves the retry for
     // its time; `--all` sends it at once.
-    let Some(sink) = Sink::start(dir.path())? else {
+    let Some(sink) = sink(None)? else {
         return Ok(());
     };
     let back = Instant::now();
@@ -773,32 +470,13 @@ async fn when_the_relay_answers_again_the_waiting_mail_follows_the_next_delivery
     const WAITING: usize = 5;
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("data");
-    sealpost(
-        &data,
-        &[
-            "user",
-            "add",
-            "--email",
-            SENDER,
-            "--first-name",
-            "Outage",
-            "--last-name",
-            "Sender",
-            "--password-stdin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    )?;
-    sealpost(
-        &data,
-        &["account", "create", "--name", "Outage Corp", "--admin", SENDER],
-        None,
-    )?;
+    sender(&data, ("Outage", "Sender"), "Outage Corp")?;
 
     // The relay is down: nothing listens on its port. Every notification fails
     // once and waits for its retry a minute later.
     let relay_port = free_port()?;
-    let server = Server::start(&data, relay_port, 1).await?;
-    let client = log_in(&server.base, SENDER).await?;
+    let server = serve(&data, relay_port, &[]).await?;
+    let client = Browser::portal(&server.base, SENDER, PASSWORD).await?.http;
     let mut expected = BTreeSet::new();
     for n in 0..WAITING {
         let to = format!("waiting{n}@outage.example");
@@ -827,7 +505,7 @@ async fn when_the_relay_answers_again_the_waiting_mail_follows_the_next_delivery
 
     // The relay answers again, and the next message is sent: everything that
     // waited follows it, long before the minute of its retry is over.
-    let Some(sink) = Sink::start_on(dir.path(), Some(relay_port))? else {
+    let Some(sink) = sink(Some(relay_port))? else {
         return Ok(());
     };
     let back = Instant::now();

@@ -14,11 +14,11 @@
 use std::io::Write as _;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail, ensure};
+use sealpost_testkit::{Attachment, Browser, Mailbox, Sealpost, Server, Tmpfs, csrf_of, hidden_field, page, text_of};
 use sqlx::Connection as _;
 
 const SENDER: &str = "sender@faults.example";
@@ -26,168 +26,40 @@ const PASSWORD: &str = "Faults-Test-Passphrase-1";
 /// How long each phase may take before the test gives up.
 const PHASE_LIMIT: Duration = Duration::from_secs(30);
 
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// The binary on the test's data folder.
+fn sealpost(data: &Path) -> Sealpost {
+    Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), data)
 }
 
-/// A running `sealpost serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    /// Starts `serve` on `data`; returns once `/healthz` answers.
-    async fn start(data: &Path, run: usize) -> Result<Self> {
-        let port = free_port()?;
-        let log = data.join(format!("serve-{run}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("SEALPOST_DATA_DIR", data)
-            .env("SEALPOST_LOG", "info")
-            .env("SEALPOST_MAIL_FROM", "Sealpost <sealpost@faults.example>")
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&log)?)
-            .stderr(std::fs::File::options().append(true).open(&log)?)
-            .spawn()?;
-        let mut server = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            port,
-            log,
-        };
-        let probe = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            if probe
-                .get(format!("{}/healthz", server.base))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return Ok(server);
-            }
-            if let Some(status) = server.child.try_wait()? {
-                bail!("serve exited with {status} before answering:\n{}", server.log_text());
-            }
-            if started.elapsed() > PHASE_LIMIT {
-                bail!("serve did not answer within {PHASE_LIMIT:?}:\n{}", server.log_text());
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGKILL: no shutdown code runs.
-    fn kill(mut self) -> Result<()> {
-        self.child.kill()?;
-        self.child.wait()?;
-        Ok(())
-    }
-}
-
-/// Runs an administration command of the binary on `data`.
-fn sealpost(data: &Path, args: &[&str], stdin: Option<&str>) -> Result<String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(args)
-        .env("SEALPOST_DATA_DIR", data)
-        .env("SEALPOST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    if let Some(input) = stdin {
-        child.stdin.take().context("stdin")?.write_all(input.as_bytes())?;
-    }
-    drop(child.stdin.take());
-    let output = child.wait_with_output()?;
-    ensure!(
-        output.status.success(),
-        "sealpost {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+/// Starts `serve` on `data`; returns once `/healthz` answers.
+async fn serve(data: &Path) -> Result<Server> {
+    sealpost(data)
+        .serve()
+        .log_level("info")
+        .env("SEALPOST_MAIL_FROM", "Sealpost <sealpost@faults.example>")
+        .start()
+        .await
 }
 
 /// A data folder with a sender who is a member of an account.
 fn installation(dir: &Path) -> Result<PathBuf> {
     let data = dir.join("data");
-    sealpost(
-        &data,
-        &[
-            "user",
-            "add",
-            "--email",
-            SENDER,
-            "--first-name",
-            "Fault",
-            "--last-name",
-            "Sender",
-            "--password-stdin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    )?;
-    sealpost(
-        &data,
-        &["account", "create", "--name", "Faults Corp", "--admin", SENDER],
-        None,
-    )?;
+    let sealpost = sealpost(&data);
+    sealpost.add_user(SENDER, ("Fault", "Sender"), PASSWORD, Mailbox::Unproven)?;
+    sealpost.create_account("Faults Corp", SENDER)?;
     Ok(data)
-}
-
-fn hidden(page: &str, name: &str) -> Result<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page
-        .find(&marker)
-        .with_context(|| format!("no {name} field on the page"))?
-        + marker.len();
-    let end = page[start..].find('"').context("value not closed")?;
-    Ok(page[start..start + end].to_owned())
 }
 
 /// A logged-in portal client and its cookie jar.
 async fn log_in(base: &str) -> Result<(reqwest::Client, Arc<reqwest::cookie::Jar>)> {
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    // A fresh connection per request: the server may close a connection after
-    // answering a form before reading its last bytes, and a request racing that
-    // close would fail for reasons this suite does not test.
-    let client = reqwest::Client::builder()
-        .cookie_provider(Arc::clone(&jar))
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(0)
-        .build()?;
-    let page = client.get(format!("{base}/portal/login")).send().await?.text().await?;
-    let csrf = hidden(&page, "csrf")?;
-    let answer = client
-        .post(format!("{base}/portal/login"))
-        .form(&[("csrf", csrf.as_str()), ("email", SENDER), ("password", PASSWORD)])
-        .send()
-        .await?;
-    ensure!(answer.status().as_u16() == 303, "login failed: {}", answer.status());
-    Ok((client, jar))
+    let browser = Browser::without_keep_alive(base)?;
+    browser.log_in_ok("/portal/login", SENDER, PASSWORD).await?;
+    Ok((browser.http, browser.jar))
 }
 
 /// The compose form's CSRF token.
 async fn compose_csrf(client: &reqwest::Client, base: &str) -> Result<String> {
-    let page = client
-        .get(format!("{base}/portal/compose"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    hidden(&page, "csrf")
+    csrf_of(&page(client, &format!("{base}/portal/compose")).await?)
 }
 
 /// Every file below `dir`, at any depth, with its size.
@@ -234,7 +106,7 @@ async fn a_file_half_uploaded_when_the_server_was_killed_is_deleted_by_the_clean
     let dir = tempfile::tempdir()?;
     let data = installation(dir.path())?;
     let blobs = data.join("blobs");
-    let server = Server::start(&data, 1).await?;
+    let server = serve(&data).await?;
     let (client, jar) = log_in(&server.base).await?;
     let csrf = compose_csrf(&client, &server.base).await?;
     let url: reqwest::Url = server.base.parse()?;
@@ -312,7 +184,7 @@ async fn a_file_half_uploaded_when_the_server_was_killed_is_deleted_by_the_clean
         .execute(&mut db)
         .await?;
     db.close().await?;
-    let server = Server::start(&data, 2).await?;
+    let server = serve(&data).await?;
     let started = Instant::now();
     loop {
         let remaining = files_below(&blobs);
@@ -338,48 +210,22 @@ async fn a_file_half_uploaded_when_the_server_was_killed_is_deleted_by_the_clean
 
 /// The compose form as multipart, with optional files.
 fn compose_form(csrf: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Result<reqwest::multipart::Form> {
-    let mut form = reqwest::multipart::Form::new().text("csrf", csrf.to_owned());
-    for (name, value) in fields {
-        form = form.text((*name).to_owned(), (*value).to_owned());
-    }
-    for (name, bytes) in files {
-        let part = reqwest::multipart::Part::bytes(bytes.to_vec())
-            .file_name((*name).to_owned())
-            .mime_str("text/plain")?;
-        form = form.part("attachments", part);
-    }
-    Ok(form)
-}
-
-/// The page's text without tags, with whitespace collapsed and common entities read.
-fn text_of(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let files = files
+        .iter()
+        .map(|&(name, bytes)| Attachment {
+            name,
+            content_type: "text/plain",
+            bytes: bytes.to_vec(),
+        })
+        .collect();
+    sealpost_testkit::compose_form(csrf, fields, files)
 }
 
 #[tokio::test]
 async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_sent() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let data = installation(dir.path())?;
-    let server = Server::start(&data, 1).await?;
+    let server = serve(&data).await?;
     let (client, _) = log_in(&server.base).await?;
 
     // Alice mistypes the address; her file is kept for the corrected form.
@@ -404,11 +250,11 @@ async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_s
         "the file is listed as kept: {}",
         text_of(&page)
     );
-    let token = hidden(&page, "draft")?;
+    let token = hidden_field(&page, "draft").context("no draft field on the page")?;
 
     // The service restarts before she corrects the address.
     server.kill()?;
-    let server = Server::start(&data, 2).await?;
+    let server = serve(&data).await?;
     let (client, _) = log_in(&server.base).await?;
     let csrf = compose_csrf(&client, &server.base).await?;
     let fields = [
@@ -478,49 +324,6 @@ async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_s
     ensure!(count(&data, "messages").await? == 1);
     server.kill()?;
     Ok(())
-}
-
-/// A tmpfs mounted for one test, unmounted when dropped.
-struct Tmpfs {
-    path: PathBuf,
-}
-
-impl Tmpfs {
-    /// Mounts a tmpfs of `size` at `path`; `None`, after saying why, when refused.
-    fn mount(path: &Path, size: &str) -> Result<Option<Self>> {
-        std::fs::create_dir_all(path)?;
-        let output = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(path)
-            .output();
-        let reason = match output {
-            Ok(output) if output.status.success() => return Ok(Some(Self { path: path.to_owned() })),
-            Ok(output) => String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-            Err(error) => error.to_string(),
-        };
-        let _ = writeln!(
-            std::io::stderr(),
-            "FULL-DISK TEST NOT RUN: mounting a tmpfs was refused ({reason}); it needs root. \
-             The storage suite's failpoint test still covers the connection pool."
-        );
-        Ok(None)
-    }
-
-    /// Writes a file until the file system is full; returns its path.
-    fn fill(&self) -> Result<PathBuf> {
-        let filler = self.path.join("filler");
-        let mut file = std::fs::File::create(&filler)?;
-        let block = vec![0x5a_u8; 64 * 1024];
-        while file.write_all(&block).is_ok() {}
-        while file.write(&[0x5a]).is_ok_and(|n| n == 1) {}
-        Ok(filler)
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
-    }
 }
 
 /// `text` without terminal colour codes.
@@ -597,11 +400,16 @@ async fn wait_for_mail(data: &Path, n: usize, server: &Server) -> Result<()> {
 async fn after_the_disk_fills_and_space_is_freed_composes_resume_within_seconds_and_no_mail_is_written_twice()
 -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let Some(disk) = Tmpfs::mount(&dir.path().join("disk"), "32m")? else {
+    let Some(disk) = Tmpfs::mount(
+        &dir.path().join("disk"),
+        "32m",
+        "The storage suite's failpoint test still covers the connection pool.",
+    )?
+    else {
         return Ok(());
     };
     let data = installation(&disk.path)?;
-    let server = Server::start(&data, 1).await?;
+    let server = serve(&data).await?;
     let (client, _) = log_in(&server.base).await?;
     let (status, text) = try_compose(&client, &server.base, "before@faults.example").await?;
     ensure!(status == 303, "compose before the disk fills: {status} {text}");
@@ -679,8 +487,8 @@ async fn after_the_disk_fills_and_space_is_freed_composes_resume_within_seconds_
     server.kill()?;
 
     // A restart sends nothing again.
-    let server = Server::start(&data, 2).await?;
-    sealpost(&data, &["outbox", "flush"], None)?;
+    let server = serve(&data).await?;
+    sealpost(&data).run(&["outbox", "flush"], None)?;
     let mut written = written_mail(&data);
     let total = written.len();
     written.sort();

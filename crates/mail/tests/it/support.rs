@@ -1,15 +1,10 @@
-//! What the tests share: a real SMTP server (aiosmtpd, `tests/smtp_sink.py`) run as
-//! a child process, an in-memory outbox store, and a few fixtures.
+//! What the tests share: a real SMTP server (the test kit's aiosmtpd sink) run as a
+//! child process, an in-memory outbox store, and a few fixtures.
 
-use std::io::{BufRead as _, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use async_trait::async_trait;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::{
@@ -20,7 +15,6 @@ use sealpost_domain::model::{Account, AuditEvent, User};
 use sealpost_domain::ports::{FakeClock, StoreResult};
 use sealpost_domain::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
 use sealpost_mail::MailNotifier;
-use tempfile::TempDir;
 
 /// 2026-11-21 18:30:05.250 UTC: where every fake clock starts.
 pub const START: Timestamp = Timestamp(1_795_285_805_250);
@@ -46,152 +40,7 @@ pub fn notifier(clock: Arc<FakeClock>) -> Result<Arc<MailNotifier>> {
 
 // --- the SMTP server ------------------------------------------------------------------
 
-/// One message the sink accepted.
-#[derive(Debug, Clone)]
-pub struct Received {
-    /// The DATA bytes as the server stored them.
-    pub raw: Vec<u8>,
-    /// `MAIL FROM`.
-    pub mail_from: String,
-    /// `RCPT TO`, accepted ones only.
-    pub rcpt_tos: Vec<String>,
-}
-
-impl Received {
-    /// The `Message-ID` header, without brackets.
-    pub fn message_id(&self) -> Option<String> {
-        sealpost_mail::transport::message_id_of(&self.raw)
-    }
-}
-
-/// A running `tests/smtp_sink.py`; killed when dropped.
-pub struct SmtpSink {
-    child: Child,
-    /// The port it listens on (127.0.0.1).
-    pub port: u16,
-    dir: TempDir,
-}
-
-/// Whether the SMTP tests may be skipped (`SEALPOST_SKIP_SMTP=1`).
-fn skip_allowed() -> bool {
-    std::env::var("SEALPOST_SKIP_SMTP").is_ok_and(|v| v == "1")
-}
-
-/// A port nobody listens on right now.
-pub fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
-}
-
-impl SmtpSink {
-    /// Starts a sink on a free port and waits until it answers. `None` when python3
-    /// or aiosmtpd is missing and `SEALPOST_SKIP_SMTP=1` allows skipping; without that
-    /// variable a missing server is an error that says how to install it.
-    pub fn start() -> Result<Option<Self>> {
-        Self::start_on(None)
-    }
-
-    /// As [`SmtpSink::start`], on `port` when given (a relay that comes back where
-    /// it was), else on a free one.
-    pub fn start_on(port: Option<u16>) -> Result<Option<Self>> {
-        let probe = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        if !probe.is_ok_and(|status| status.success()) {
-            if skip_allowed() {
-                eprintln!("SEALPOST_SKIP_SMTP=1: skipping a test that needs python3 with aiosmtpd");
-                return Ok(None);
-            }
-            bail!(
-                "these tests deliver to a real SMTP server and need python3 with aiosmtpd: \
-                 install it with `pip install aiosmtpd` (or `apt-get install python3-aiosmtpd`), \
-                 or set SEALPOST_SKIP_SMTP=1 to skip them"
-            );
-        }
-        let dir = tempfile::tempdir()?;
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-        // A port can be taken between probing and binding; try a few.
-        let mut last_error = None;
-        for _ in 0..5 {
-            let port = match port {
-                Some(port) => port,
-                None => free_port()?,
-            };
-            let stderr_path = dir.path().join(format!("sink-{port}.log"));
-            let mut child = Command::new("python3")
-                .arg(&script)
-                .args(["--port", &port.to_string(), "--dir"])
-                .arg(dir.path().join("received"))
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(std::fs::File::create(&stderr_path)?)
-                .spawn()
-                .context("while starting python3 tests/smtp_sink.py")?;
-            let ready = child
-                .stdout
-                .take()
-                .map(|out| BufReader::new(out).lines().next())
-                .and_then(|line| line.and_then(Result::ok))
-                .is_some_and(|line| line.starts_with("ready"));
-            if ready && wait_until_listening(port, Duration::from_secs(15)) {
-                return Ok(Some(Self { child, port, dir }));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            last_error = Some(std::fs::read_to_string(&stderr_path).unwrap_or_default());
-        }
-        bail!("the SMTP sink did not start: {}", last_error.unwrap_or_default())
-    }
-
-    /// Everything accepted so far, in arrival order.
-    pub fn received(&self) -> Result<Vec<Received>> {
-        let dir = self.dir.path().join("received");
-        let mut names: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "env"))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        names.sort();
-        names
-            .into_iter()
-            .map(|env| {
-                let text = std::fs::read_to_string(&env)?;
-                let mut lines = text.lines();
-                let mail_from = lines.next().unwrap_or_default().to_owned();
-                let rcpt_tos = lines.map(str::to_owned).collect();
-                let raw = std::fs::read(env.with_extension("eml"))?;
-                Ok(Received {
-                    raw,
-                    mail_from,
-                    rcpt_tos,
-                })
-            })
-            .collect()
-    }
-}
-
-fn wait_until_listening(port: u16, limit: Duration) -> bool {
-    let started = Instant::now();
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    while started.elapsed() < limit {
-        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub use sealpost_testkit::{Received, SmtpSink, free_port};
 
 /// The message less trailing line ends: the SMTP client ends DATA with an empty
 /// line of its own, and servers differ in what they keep of it.

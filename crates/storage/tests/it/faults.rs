@@ -7,14 +7,13 @@
 //! passes; the failpoint test below needs no root and covers the pool's side.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{MailKind, MessageStore};
 use sealpost_domain::ports::Store;
 use sealpost_storage::{Backend, SqlStore};
+use sealpost_testkit::Tmpfs;
 
 use crate::messages::mail;
 use crate::support::{T0, on_both_backends, user};
@@ -69,71 +68,15 @@ async fn a_transaction_the_database_ended_itself_leaves_later_writes_working(sto
     assert_eq!(store.count_users().await.expect("counted"), 20);
 }
 
-/// A tmpfs mounted for one test, unmounted when dropped.
-pub struct Tmpfs {
-    path: PathBuf,
-}
-
-impl Tmpfs {
-    /// Mounts a tmpfs of `size` (as `mount -o size=` reads it) at `path`; `None`,
-    /// after saying why on stderr, when the system refuses.
-    pub fn mount(path: &Path, size: &str) -> Option<Self> {
-        std::fs::create_dir_all(path).expect("the mount point is created");
-        let outcome = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(path)
-            .output();
-        match outcome {
-            Ok(output) if output.status.success() => Some(Self { path: path.to_owned() }),
-            Ok(output) => skip(&String::from_utf8_lossy(&output.stderr)),
-            Err(error) => skip(&error.to_string()),
-        }
-    }
-
-    /// Writes a file until the file system is full; returns its path.
-    pub fn fill(&self) -> PathBuf {
-        let filler = self.path.join("filler");
-        let mut file = std::fs::File::create(&filler).expect("the filler file is created");
-        let block = vec![0x5a_u8; 64 * 1024];
-        loop {
-            if let Err(error) = file.write_all(&block) {
-                assert_eq!(
-                    error.raw_os_error(),
-                    Some(28),
-                    "the filler stops on ENOSPC, not on {error}"
-                );
-                break;
-            }
-        }
-        // Whatever part of a block still fits.
-        let mut byte = [0x5a_u8];
-        while file.write(&byte).is_ok_and(|n| n == 1) {
-            byte[0] = byte[0].wrapping_add(1);
-        }
-        filler
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
-    }
-}
-
-fn skip<T>(reason: &str) -> Option<T> {
-    let _ = writeln!(
-        std::io::stderr(),
-        "FULL-DISK TEST NOT RUN: mounting a tmpfs was refused ({}); it needs root. \
-         The failpoint test still covers the connection pool.",
-        reason.trim()
-    );
-    None
-}
-
 #[tokio::test]
 async fn sqlite_on_a_full_disk_refuses_writes_as_unavailable_and_recovers_once_space_is_freed() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let Some(disk) = Tmpfs::mount(&dir.path().join("disk"), "2m") else {
+    let Some(disk) = Tmpfs::mount(
+        &dir.path().join("disk"),
+        "2m",
+        "The failpoint test still covers the connection pool.",
+    )
+    .expect("the mount point is created") else {
         return;
     };
     let url = format!("sqlite://{}?mode=rwc", disk.path.join("sealpost.db").display());
@@ -141,7 +84,7 @@ async fn sqlite_on_a_full_disk_refuses_writes_as_unavailable_and_recovers_once_s
     store.migrate().await.expect("SQLite migrates");
     user(&store, "before@example.com").await;
 
-    let filler = disk.fill();
+    let filler = disk.fill().expect("the filler stops on ENOSPC");
     let mut refused = 0;
     for n in 0..20 {
         let mut new = crate::support::new_user(&format!("full{n}@example.com"));
@@ -204,7 +147,12 @@ async fn until_writes_fail(store: &SqlStore) {
 #[tokio::test]
 async fn sqlite_a_delivery_recorded_on_a_full_disk_is_recorded_once_space_returns_and_not_sent_again() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let Some(disk) = Tmpfs::mount(&dir.path().join("disk"), "2m") else {
+    let Some(disk) = Tmpfs::mount(
+        &dir.path().join("disk"),
+        "2m",
+        "The failpoint test still covers the connection pool.",
+    )
+    .expect("the mount point is created") else {
         return;
     };
     let url = format!("sqlite://{}?mode=rwc", disk.path.join("sealpost.db").display());
@@ -219,7 +167,7 @@ async fn sqlite_a_delivery_recorded_on_a_full_disk_is_recorded_once_space_return
 
     // The worker has handed the mail to the relay; the disk is full when it comes
     // to record that, and an operator frees space a second later.
-    let filler = disk.fill();
+    let filler = disk.fill().expect("the filler stops on ENOSPC");
     until_writes_fail(&store).await;
     let operator = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(1));

@@ -7,12 +7,11 @@
 //! filled from a test; its `disk_full` error is injected in the storage suite.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, ensure};
+use sealpost_testkit::Tmpfs;
 
 use crate::helpers::{Client, Db, PASSWORD, TestApp};
 
@@ -189,48 +188,6 @@ async fn damaged_payload(app: TestApp) -> anyhow::Result<()> {
 
 // --- a full disk ----------------------------------------------------------------------------
 
-/// A tmpfs mounted for one test, unmounted when dropped.
-struct Tmpfs {
-    path: PathBuf,
-}
-
-impl Tmpfs {
-    fn mount(path: &Path, size: &str) -> anyhow::Result<Option<Self>> {
-        std::fs::create_dir_all(path)?;
-        let output = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(path)
-            .output();
-        let reason = match output {
-            Ok(output) if output.status.success() => return Ok(Some(Self { path: path.to_owned() })),
-            Ok(output) => String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-            Err(error) => error.to_string(),
-        };
-        let _ = writeln!(
-            std::io::stderr(),
-            "FULL-DISK TEST NOT RUN: mounting a tmpfs was refused ({reason}); it needs root. \
-             The storage suite's failpoint test still covers the connection pool."
-        );
-        Ok(None)
-    }
-
-    /// Writes a file until the file system is full; returns its path.
-    fn fill(&self) -> anyhow::Result<PathBuf> {
-        let filler = self.path.join("filler");
-        let mut file = std::fs::File::create(&filler)?;
-        let block = vec![0x5a_u8; 64 * 1024];
-        while file.write_all(&block).is_ok() {}
-        while file.write(&[0x5a]).is_ok_and(|n| n == 1) {}
-        Ok(filler)
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
-    }
-}
-
 /// How many notifications the mail folder holds for message `id`.
 fn notifications_for(app: &TestApp, id: &str) -> anyhow::Result<usize> {
     Ok(app
@@ -244,7 +201,12 @@ fn notifications_for(app: &TestApp, id: &str) -> anyhow::Result<usize> {
 async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_space_returns() -> anyhow::Result<()> {
     let (captured, _guard) = Captured::start();
     let outer = tempfile::tempdir()?;
-    let Some(disk) = Tmpfs::mount(&outer.path().join("disk"), "16m")? else {
+    let Some(disk) = Tmpfs::mount(
+        &outer.path().join("disk"),
+        "16m",
+        "The storage suite's failpoint test still covers the connection pool.",
+    )?
+    else {
         return Ok(());
     };
     let dir = tempfile::tempdir_in(&disk.path)?;

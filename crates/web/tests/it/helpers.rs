@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::{Context as _, anyhow};
-use mail_parser::MimeHeaders as _;
 use sealpost_crypto::keys::Key256;
 use sealpost_domain::links::Links;
 use sealpost_domain::model::{Account, User};
@@ -334,58 +333,6 @@ async fn create_postgres_database() -> anyhow::Result<(String, String)> {
     Ok((format!("{base}/{name}"), name))
 }
 
-/// What a request answered.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    pub location: Option<String>,
-    pub body: String,
-}
-
-impl Answer {
-    /// The CSRF token of the first form on the page.
-    pub fn csrf(&self) -> Option<String> {
-        let start = self.body.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
-        let end = self.body[start..].find('"')?;
-        Some(self.body[start..start + end].to_owned())
-    }
-
-    /// The page's text with tags removed and HTML entities of quotes and ampersands
-    /// decoded, whitespace folded: roughly what a person reads.
-    pub fn text(&self) -> String {
-        let mut out = String::with_capacity(self.body.len());
-        let mut in_tag = false;
-        for c in self.body.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' => {
-                    in_tag = false;
-                    out.push(' ');
-                }
-                _ if !in_tag => out.push(c),
-                _ => {}
-            }
-        }
-        let decoded = out
-            .replace("&#39;", "'")
-            .replace("&#60;", "<")
-            .replace("&#62;", ">")
-            .replace("&#38;", "&")
-            .replace("&#x27;", "'")
-            .replace("&quot;", "\"")
-            .replace("&#34;", "\"")
-            .replace("&amp;", "&")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">");
-        decoded.split_whitespace().collect::<Vec<_>>().join(" ")
-    }
-
-    /// Whether the visible text contains `needle`.
-    pub fn shows(&self, needle: &str) -> bool {
-        self.text().contains(needle)
-    }
-}
-
 /// A browser-like HTTP client: keeps cookies, does not follow redirects.
 pub struct Client {
     http: reqwest::Client,
@@ -406,14 +353,7 @@ impl Client {
     }
 
     async fn answer(response: reqwest::Response) -> anyhow::Result<Answer> {
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response.text().await?;
-        Ok(Answer { status, location, body })
+        Answer::read(response).await
     }
 
     /// GET `path`.
@@ -476,16 +416,15 @@ impl Client {
         let csrf = page
             .csrf()
             .ok_or_else(|| anyhow!("no CSRF token on the compose page (status {})", page.status))?;
-        let mut form = reqwest::multipart::Form::new().text("csrf", csrf);
-        for (name, value) in fields {
-            form = form.text((*name).to_owned(), (*value).to_owned());
-        }
-        for (file_name, content_type, bytes) in files {
-            let part = reqwest::multipart::Part::bytes(bytes.clone())
-                .file_name((*file_name).to_owned())
-                .mime_str(content_type)?;
-            form = form.part("attachments", part);
-        }
+        let files = files
+            .iter()
+            .map(|(name, content_type, bytes)| sealpost_testkit::Attachment {
+                name,
+                content_type,
+                bytes: bytes.clone(),
+            })
+            .collect();
+        let form = sealpost_testkit::compose_form(&csrf, fields, files)?;
         Self::answer(
             self.http
                 .post(format!("{}/portal/compose", self.base))
@@ -523,195 +462,4 @@ impl Client {
     }
 }
 
-/// A delivered email, parsed.
-#[derive(Debug, Clone)]
-pub struct Mail {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub attachments: Vec<(String, Vec<u8>)>,
-    pub raw: Vec<u8>,
-}
-
-impl Mail {
-    fn parse(raw: &[u8]) -> anyhow::Result<Self> {
-        let message = mail_parser::MessageParser::default()
-            .parse(raw)
-            .ok_or_else(|| anyhow!("unparsable mail"))?;
-        let to = message
-            .to()
-            .map(|a| a.iter().filter_map(|m| m.address()).collect::<Vec<_>>().join(", "))
-            .unwrap_or_default();
-        let attachments = message
-            .attachments()
-            .map(|a| {
-                (
-                    a.attachment_name().unwrap_or_default().to_owned(),
-                    a.contents().to_vec(),
-                )
-            })
-            .collect();
-        Ok(Self {
-            to,
-            subject: message.subject().unwrap_or_default().to_owned(),
-            text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
-            html: message.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
-            attachments,
-            raw: raw.to_vec(),
-        })
-    }
-
-    /// The first link in the text part that starts with `prefix`.
-    pub fn link(&self, prefix: &str) -> anyhow::Result<String> {
-        let start = self
-            .text
-            .find(prefix)
-            .ok_or_else(|| anyhow!("no link {prefix} in {}", self.text))?;
-        Ok(self.text[start..]
-            .split(|c: char| c.is_whitespace() || c == '>' || c == '"')
-            .next()
-            .unwrap_or_default()
-            .to_owned())
-    }
-
-    /// The Registered Envelope attachment: (file name, HTML).
-    pub fn envelope(&self) -> anyhow::Result<(String, String)> {
-        self.attachments
-            .iter()
-            .find(|(name, _)| name.starts_with("securedoc_") && name.ends_with(".html"))
-            .map(|(name, bytes)| (name.clone(), String::from_utf8_lossy(bytes).into_owned()))
-            .ok_or_else(|| anyhow!("no envelope attached"))
-    }
-}
-
-/// The value of the hidden input `name` in an HTML page.
-pub fn hidden_field(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\"");
-    let at = html.find(&marker)?;
-    let tag_start = html[..at].rfind('<')?;
-    let tag_end = at + html[at..].find('>')?;
-    let tag = &html[tag_start..tag_end];
-    let value_at = tag.find("value=\"")? + 7;
-    let value = &tag[value_at..];
-    Some(
-        value[..value.find('"')?]
-            .replace("&#x2B;", "+")
-            .replace("&#x2F;", "/")
-            .replace("&#x3D;", "=")
-            .replace("&#43;", "+")
-            .replace("&#47;", "/")
-            .replace("&#61;", "=")
-            .replace("&amp;", "&"),
-    )
-}
-
-/// A real SMTP server for the tests: the mail crate's `tests/smtp_sink.py` (Python's
-/// aiosmtpd) run as a child process on a free port, keeping every message it accepts
-/// as `<n>.eml` in a directory of its own. Killed when dropped.
-pub struct SmtpSink {
-    child: std::process::Child,
-    /// The port it listens on, on 127.0.0.1.
-    pub port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    /// Starts the sink and waits until it accepts connections. `None` (with a loud
-    /// note) when python3 or aiosmtpd is missing and `SEALPOST_SKIP_SMTP=1` is set;
-    /// without that variable a missing server is an error that says how to install it.
-    pub fn start() -> anyhow::Result<Option<Self>> {
-        use std::io::BufRead as _;
-        use std::process::{Command, Stdio};
-
-        let probe = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        if !probe.is_ok_and(|status| status.success()) {
-            if std::env::var("SEALPOST_SKIP_SMTP").is_ok_and(|v| v == "1") {
-                eprintln!("SMTP delivery NOT tested: python3 with aiosmtpd is missing (SEALPOST_SKIP_SMTP=1).");
-                return Ok(None);
-            }
-            anyhow::bail!(
-                "this test delivers to a real SMTP server and needs python3 with aiosmtpd: \
-                 install it with `pip install aiosmtpd` (or `apt-get install python3-aiosmtpd`), \
-                 or set SEALPOST_SKIP_SMTP=1 to skip it"
-            );
-        }
-        let dir = tempfile::tempdir()?;
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mail/tests/smtp_sink.py");
-        let mut failures = Vec::new();
-        // A port can be taken between probing and binding: try a few.
-        for _ in 0..5 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-            let log = dir.path().join(format!("sink-{port}.log"));
-            let mut child = Command::new("python3")
-                .arg(&script)
-                .args(["--port", &port.to_string(), "--dir"])
-                .arg(dir.path().join("received"))
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(std::fs::File::create(&log)?)
-                .spawn()
-                .with_context(|| format!("starting python3 {}", script.display()))?;
-            // It prints "ready <port>" once listening, or dies.
-            let ready = child
-                .stdout
-                .take()
-                .and_then(|out| std::io::BufReader::new(out).lines().next())
-                .and_then(Result::ok)
-                .is_some_and(|line| line.starts_with("ready"));
-            if ready && listening(port) {
-                return Ok(Some(Self { child, port, dir }));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            failures.push(std::fs::read_to_string(&log).unwrap_or_default());
-        }
-        anyhow::bail!("the SMTP sink did not start: {}", failures.join("\n"))
-    }
-
-    /// Every message accepted so far, in arrival order.
-    pub fn mails(&self) -> anyhow::Result<Vec<Mail>> {
-        let mut paths: Vec<_> = match std::fs::read_dir(self.dir.path().join("received")) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        paths.sort();
-        paths.iter().map(|p| Mail::parse(&std::fs::read(p)?)).collect()
-    }
-
-    /// The newest message to `to` whose subject contains `subject`.
-    pub fn mail_to(&self, to: &str, subject: &str) -> anyhow::Result<Mail> {
-        self.mails()?
-            .into_iter()
-            .rev()
-            .find(|m| m.to.contains(to) && m.subject.contains(subject))
-            .ok_or_else(|| anyhow!("the SMTP server received no mail to {to} about {subject:?}"))
-    }
-}
-
-/// Whether something accepts connections on 127.0.0.1:`port` within a few seconds.
-fn listening(port: u16) -> bool {
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while std::time::Instant::now() < deadline {
-        if std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_millis(200)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    false
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub use sealpost_testkit::{Answer, Mail, SmtpSink, hidden_field};

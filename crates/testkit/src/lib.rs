@@ -1,0 +1,48 @@
+//! What Sealpost's tests and benchmarks share, so that each of them says only what
+//! it checks: a dev-dependency, never a dependency of shipped code.
+//!
+//! - [`smtp`]: a real SMTP server (Python's aiosmtpd running `smtp_sink.py`, next to
+//!   this crate's manifest) on a free port, keeping every mail it accepts;
+//! - [`binary`]: the real `sealpost` binary on a data folder: administration
+//!   commands (`user add`, `account create`, …) and `serve` on a free port, waited
+//!   for until `/healthz` answers;
+//! - [`browser`]: a cookie-keeping HTTP client that does not follow redirects, the
+//!   portal and administration logins, and reading CSRF tokens, hidden fields and
+//!   a page's visible text;
+//! - [`disk`]: a small tmpfs to fill, for the full-disk tests.
+//!
+//! The binary's path comes from the caller (`env!("CARGO_BIN_EXE_sealpost")` exists
+//! only in the CLI crate's tests and benchmarks), so this crate depends on no
+//! binary and builds before it.
+
+pub mod binary;
+pub mod browser;
+pub mod disk;
+pub mod smtp;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+pub use binary::{Mailbox, Sealpost, Server};
+pub use browser::{Answer, Attachment, Browser, compose, compose_form, csrf_of, hidden_field, page, text_of};
+pub use disk::Tmpfs;
+pub use smtp::{Mail, Received, SmtpSink};
+
+/// A port of 127.0.0.1 nobody listens on right now (another process may take it
+/// before the caller binds it: starters retry).
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Whether something accepts connections on 127.0.0.1:`port` within `limit`.
+pub fn listening(port: u16, limit: Duration) -> bool {
+    let started = Instant::now();
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    while started.elapsed() < limit {
+        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
