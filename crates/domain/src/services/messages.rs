@@ -785,15 +785,9 @@ impl Services {
             return Err(DomainError::invalid("to", ValidationError::TooManyForwardRecipients));
         }
         let key = format!("answers:{}", draft.sender.id().0);
-        let now = self.clock.now();
-        match self.store.throttle_state(&key).await? {
-            Some((_, last)) if now.0 - last.0 >= 60 * 60 * 1000 => self.store.throttle_clear(&key).await?,
-            Some((count, _)) if count >= OUTSIDE_ANSWERS_PER_HOUR => {
-                return Err(DomainError::invalid("to", ValidationError::TooManyAnswers));
-            }
-            _ => {}
+        if !self.take_hourly_slots(&[(key, OUTSIDE_ANSWERS_PER_HOUR)]).await? {
+            return Err(DomainError::invalid("to", ValidationError::TooManyAnswers));
         }
-        self.store.throttle_failure(&key, now).await?;
         Ok(true)
     }
 

@@ -444,12 +444,19 @@ impl Services {
     /// Counts one link mail against `email` and the client, unless either limit is
     /// reached (then `false`, and nothing is counted).
     async fn take_link_mail_slot(&self, email: &EmailAddress, client: Option<&str>) -> Result<bool, DomainError> {
-        let now = self.clock.now();
         let mut keys = vec![(format!("mail-address:{email}"), LINK_MAILS_PER_ADDRESS)];
         if let Some(client) = client {
             keys.push((format!("mail-client:{client}"), LINK_MAILS_PER_CLIENT));
         }
-        for (key, limit) in &keys {
+        self.take_hourly_slots(&keys).await
+    }
+
+    /// Counts one use against every `(key, limit)` (the throttle table's counters,
+    /// a window of [`LINK_MAIL_WINDOW_SECONDS`] after the last counted use), unless
+    /// any limit is reached: then `false`, and nothing is counted.
+    pub(crate) async fn take_hourly_slots(&self, keys: &[(String, i64)]) -> Result<bool, DomainError> {
+        let now = self.clock.now();
+        for (key, limit) in keys {
             if let Some((count, last)) = self.store.throttle_state(key).await? {
                 let window_over = now.0 - last.0 >= LINK_MAIL_WINDOW_SECONDS * 1000;
                 if window_over {
@@ -459,7 +466,7 @@ impl Services {
                 }
             }
         }
-        for (key, _) in &keys {
+        for (key, _) in keys {
             self.store.throttle_failure(key, now).await?;
         }
         Ok(true)
@@ -494,15 +501,15 @@ impl Services {
         render: impl FnOnce(&str) -> Result<crate::messages::RenderedMail, DomainError>,
     ) -> Result<(), DomainError> {
         let messaging = self.messaging()?;
-        let raw = token::random_token(32).map_err(DomainError::internal)?;
+        let (raw, token_hash, expires_at) = self.new_link_token(lifetime)?;
         let now = self.clock.now();
         let kind = match purpose {
             TokenPurpose::Activation => MailKind::Activation,
             TokenPurpose::PasswordReset => MailKind::PasswordReset,
         };
         let link = Confirmation {
-            token_hash: token::hash_token(&raw),
-            expires_at: now.plus_seconds(lifetime),
+            token_hash,
+            expires_at,
             mail: NewOutboxItem {
                 kind,
                 to: user.email.clone(),

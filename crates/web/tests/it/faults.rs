@@ -60,10 +60,7 @@ impl Captured {
 }
 
 async fn logged_in(app: &TestApp, email: &str) -> anyhow::Result<Client> {
-    let client = app.client();
-    let answer = client.login(email, PASSWORD).await?;
-    ensure!(answer.status == 303, "login of {email} failed: {}", answer.text());
-    Ok(client)
+    crate::helpers::logged_in_with(app, email, PASSWORD).await
 }
 
 /// Alice (who may send from Acme) and Bob, both logged in.

@@ -463,3 +463,21 @@ impl Client {
 }
 
 pub use sealpost_testkit::{Answer, Mail, SmtpSink, hidden_field};
+
+/// A client logged in as `email` with `password` (through the login form).
+pub async fn logged_in_with(app: &TestApp, email: &str, password: &str) -> anyhow::Result<Client> {
+    let client = app.client();
+    let answer = client.login(email, password).await?;
+    anyhow::ensure!(answer.status == 303, "login of {email} failed: {}", answer.text());
+    Ok(client)
+}
+
+/// The id of the message a compose answer redirected to; an error with the page's
+/// text when the form was refused.
+pub fn sent_id(answer: &Answer) -> anyhow::Result<String> {
+    anyhow::ensure!(answer.status == 303, "compose refused: {}", answer.text());
+    answer
+        .sent_id()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("not a sent page: {:?}", answer.location))
+}

@@ -201,6 +201,8 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
         "/portal/login",
         "/password/forgot",
         "/register?email=carol%40example.org",
+        "/verify?token=x&next=%2Fportal",
+        "/confirm-sender?token=x",
     ] {
         submitted += attack_forms(&visitor, page, &mut failures).await?;
     }
@@ -232,6 +234,8 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
             .submit("/password/forgot", "/activate", &[("token", v), ("next", v)])
             .await?;
         survived(&answer, &format!("activate {what}"), &mut failures);
+        let answer = alice.submit("/portal", "/verify/request", &[("next", v)]).await?;
+        survived(&answer, &format!("mailbox proof request {what}"), &mut failures);
         let answer = visitor
             .submit("/admin/login", "/language", &[("lang", v), ("back", v)])
             .await?;
@@ -240,7 +244,7 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
         if !location.starts_with('/') || location.starts_with("//") {
             failures.push(format!("the language switch {what} sent the browser to {location:?}"));
         }
-        submitted += 5;
+        submitted += 6;
     }
 
     // Paths and queries with hostile ids, as the administrator and as a visitor.
@@ -258,6 +262,8 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
             format!("/activate?token={v}"),
             format!("/password/reset?token={v}"),
             format!("/register?email={v}&lang={v}"),
+            format!("/verify?token={v}&next={v}"),
+            format!("/confirm-sender?token={v}"),
         ] {
             for client in [&alice, &visitor] {
                 survived(&client.get(&path).await?, &format!("GET {path}"), &mut failures);

@@ -6,13 +6,10 @@
 use anyhow::{Context as _, anyhow, ensure};
 use sealpost_domain::types::EmailAddress;
 
-use crate::helpers::{Answer, Client, PASSWORD, TestApp, hidden_field};
+use crate::helpers::{Client, PASSWORD, TestApp, hidden_field, logged_in_with, sent_id};
 
 async fn logged_in(app: &TestApp, email: &str) -> anyhow::Result<Client> {
-    let client = app.client();
-    let answer = client.login(email, PASSWORD).await?;
-    ensure!(answer.status == 303, "login of {email} failed: {}", answer.text());
-    Ok(client)
+    logged_in_with(app, email, PASSWORD).await
 }
 
 /// Alice (administrator of Acme, so a member who may send) and Bob (registered, in no account).
@@ -62,15 +59,6 @@ async fn acme_member(app: &TestApp, email: &str) -> anyhow::Result<Client> {
         .await
         .map_err(|e| anyhow!("{e:?}"))?;
     logged_in(app, email).await
-}
-
-fn sent_id(answer: &Answer) -> anyhow::Result<String> {
-    ensure!(answer.status == 303, "compose refused: {}", answer.text());
-    let location = answer.location.as_deref().context("no location")?;
-    Ok(location
-        .strip_prefix("/portal/sent/")
-        .context("not a sent page")?
-        .to_owned())
 }
 
 on_both_databases!(

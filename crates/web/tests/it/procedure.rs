@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 use sealpost_domain::types::{AccountNumber, GroupId};
 
-use crate::helpers::{Answer, Client, PASSWORD, TestApp};
+use crate::helpers::{Answer, PASSWORD, TestApp, logged_in_with};
 
 fn expect_redirect(answer: &Answer, to: &str) {
     assert_eq!(
@@ -24,13 +24,6 @@ async fn admin_group(app: &TestApp, number: AccountNumber) -> anyhow::Result<Gro
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     Ok(group.id)
-}
-
-async fn logged_in(app: &TestApp, email: &str, password: &str) -> anyhow::Result<Client> {
-    let client = app.client();
-    let answer = client.login(email, password).await?;
-    anyhow::ensure!(answer.status == 303, "login of {email} failed: {}", answer.text());
-    Ok(client)
 }
 
 on_both_databases!(
@@ -309,7 +302,7 @@ on_both_databases!(
 async fn custom_groups(app: TestApp) -> anyhow::Result<()> {
     app.add_user("alice@example.com", false).await?;
     let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
-    let alice = logged_in(&app, "alice@example.com", PASSWORD).await?;
+    let alice = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
     let groups_path = format!("/admin/accounts/{}/groups", account.number);
 
     let empty = alice
@@ -417,7 +410,7 @@ async fn languages(app: TestApp) -> anyhow::Result<()> {
         Some(sealpost_domain::types::Locale::De),
         "a logged-in switch is the user's own setting"
     );
-    let fresh = logged_in(&app, "alice@example.com", PASSWORD).await?;
+    let fresh = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
     assert!(
         fresh.get_in(&back, "fr").await?.shows("Kontoadministratoren"),
         "the user's setting beats the browser"
@@ -462,8 +455,8 @@ on_both_databases!(changing_the_password_ends_every_other_session, sessions_end)
 async fn sessions_end(app: TestApp) -> anyhow::Result<()> {
     app.add_user("alice@example.com", false).await?;
     app.add_account("Acme Corp", Some("alice@example.com")).await?;
-    let laptop = logged_in(&app, "alice@example.com", PASSWORD).await?;
-    let phone = logged_in(&app, "alice@example.com", PASSWORD).await?;
+    let laptop = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
+    let phone = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
     assert_eq!(phone.get("/admin/accounts").await?.status, 200);
     let new = "Brand-New-Secret-1";
     let wrong = laptop
@@ -508,7 +501,7 @@ async fn sessions_end(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(logout.location.as_deref(), Some("/admin/login"));
     expect_redirect(&laptop.get("/admin/accounts").await?, "/admin/login");
     app.clock.advance_seconds(9 * 60 * 60);
-    let idle = logged_in(&app, "alice@example.com", new).await?;
+    let idle = logged_in_with(&app, "alice@example.com", new).await?;
     app.clock.advance_seconds(9 * 60 * 60);
     expect_redirect(&idle.get("/admin/accounts").await?, "/admin/login");
     Ok(())
@@ -520,7 +513,7 @@ async fn operators(app: TestApp) -> anyhow::Result<()> {
     app.make_operator("ops@example.com").await?;
     app.add_user("dana@example.com", false).await?;
     let existing = app.add_account("Existing Ltd", None).await?;
-    let ops = logged_in(&app, "ops@example.com", PASSWORD).await?;
+    let ops = logged_in_with(&app, "ops@example.com", PASSWORD).await?;
     let accounts = ops.get("/admin/accounts").await?;
     assert!(accounts.shows(&existing.number.to_string()) && accounts.shows("New account"));
     let details = ops.get(&format!("/admin/accounts/{}", existing.number)).await?;
@@ -551,7 +544,7 @@ async fn operators(app: TestApp) -> anyhow::Result<()> {
     );
 
     // Dana administers Beta only, and may not create accounts.
-    let dana = logged_in(&app, "dana@example.com", PASSWORD).await?;
+    let dana = logged_in_with(&app, "dana@example.com", PASSWORD).await?;
     let listed = dana.get("/admin/accounts").await?;
     assert!(listed.shows("Beta GmbH") && !listed.shows("Existing Ltd") && !listed.shows("New account"));
     let forbidden = dana
@@ -575,7 +568,7 @@ async fn audit_tab(app: TestApp) -> anyhow::Result<()> {
     app.add_user("bob@example.com", false).await?;
     let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
     let group = admin_group(&app, account.number).await?;
-    let alice = logged_in(&app, "alice@example.com", PASSWORD).await?;
+    let alice = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
     let members = format!("/admin/accounts/{}/groups/{group}", account.number);
     alice
         .submit(

@@ -5,7 +5,7 @@
 
 use anyhow::{Context as _, ensure};
 
-use crate::helpers::{Answer, Client, PASSWORD, TestApp, hidden_field};
+use crate::helpers::{Answer, Client, PASSWORD, TestApp, hidden_field, logged_in_with, sent_id};
 
 /// The path of the first link in the newest mail to `to` about `subject` that
 /// starts with `/prefix`.
@@ -13,13 +13,6 @@ fn link_path(app: &TestApp, to: &str, subject: &str, prefix: &str) -> anyhow::Re
     let mail = app.mail_to(to, subject)?;
     let link = mail.link(&format!("{}{prefix}", app.base))?;
     Ok(link.strip_prefix(&app.base).context("same site")?.replace("&amp;", "&"))
-}
-
-async fn logged_in(app: &TestApp, email: &str, password: &str) -> anyhow::Result<Client> {
-    let client = app.client();
-    let answer = client.login(email, password).await?;
-    ensure!(answer.status == 303, "login of {email} failed: {}", answer.text());
-    Ok(client)
 }
 
 /// Follows a mailed link as a person would: the GET shows a button (so link
@@ -35,17 +28,6 @@ async fn use_link(client: &Client, path: &str, action: &str) -> anyhow::Result<A
     client.submit(path, action, &pairs).await
 }
 
-/// The id of the message a compose answer redirected to.
-fn sent_id(answer: &Answer) -> anyhow::Result<String> {
-    ensure!(answer.status == 303, "compose refused: {}", answer.text());
-    answer
-        .location
-        .as_deref()
-        .and_then(|l| l.strip_prefix("/portal/sent/"))
-        .map(str::to_owned)
-        .context("not a sent page")
-}
-
 /// Account One (Alice) writes to Dana, who has no account here yet. Account Two's
 /// administrator is Tom. Returns Alice's and Tom's clients and the message id.
 async fn two_organisations(app: &TestApp) -> anyhow::Result<(Client, Client, String)> {
@@ -53,7 +35,7 @@ async fn two_organisations(app: &TestApp) -> anyhow::Result<(Client, Client, Str
     app.add_account("One Bank", Some("alice@one.example")).await?;
     app.add_user("tom@two.example", false).await?;
     app.add_account("Two Corp", Some("tom@two.example")).await?;
-    let alice = logged_in(app, "alice@one.example", PASSWORD).await?;
+    let alice = logged_in_with(app, "alice@one.example", PASSWORD).await?;
     let sent = alice
         .compose(
             &[
@@ -66,7 +48,7 @@ async fn two_organisations(app: &TestApp) -> anyhow::Result<(Client, Client, Str
         .await?;
     let id = sent_id(&sent)?;
     app.deliver().await?;
-    let tom = logged_in(app, "tom@two.example", PASSWORD).await?;
+    let tom = logged_in_with(app, "tom@two.example", PASSWORD).await?;
     Ok((alice, tom, id))
 }
 
@@ -101,7 +83,7 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(created.status, 303, "{}", created.text());
 
     // Tom logs in as the address he created and tries every way to the message.
-    let as_dana = logged_in(&app, "dana@partner.example", "Toms-Chosen-Secret-1").await?;
+    let as_dana = logged_in_with(&app, "dana@partner.example", "Toms-Chosen-Secret-1").await?;
     let page = as_dana.get(&format!("/m/{id}")).await?;
     assert_eq!(page.status, 403, "{}", page.text());
     assert!(page.shows("Confirm your email address") && page.shows("Send me the link"));
@@ -491,7 +473,7 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
         "Forward is unticked on a new message"
     );
     app.add_user("bob@partner.example", false).await?;
-    let bob = logged_in(&app, "bob@partner.example", PASSWORD).await?;
+    let bob = logged_in_with(&app, "bob@partner.example", PASSWORD).await?;
     let sent_with = |fields: Vec<(&'static str, &'static str)>| {
         let alice = &alice;
         async move {
@@ -603,7 +585,7 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
     );
 
     app.add_user("carol@x.example", false).await?;
-    let carol = logged_in(&app, "carol@x.example", PASSWORD).await?;
+    let carol = logged_in_with(&app, "carol@x.example", PASSWORD).await?;
     let id = notice.link(&format!("{}/m/", app.base))?;
     let id = id.rsplit('/').next().context("id")?.to_owned();
     let page = carol.get(&format!("/m/{id}")).await?;
