@@ -121,7 +121,7 @@ impl Services {
         if scope.account.sending_address.as_ref() == Some(&address) {
             return Ok(SendingAddressChange::Unchanged);
         }
-        let messaging = self.messaging()?;
+        let messaging = self.messaging();
         let (raw_token, token_hash, expires_at) = self.new_link_token(SENDER_CONFIRM_SECONDS)?;
         let link = messaging.config.links.sender_confirmation(&raw_token);
         let mail = messaging.notifier.link_mail(

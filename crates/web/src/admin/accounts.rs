@@ -121,8 +121,8 @@ async fn details_page(
             .unwrap_or_default()
     });
     let config = state.services.messaging_config();
-    let default_sender = config.map(|c| c.from_address.clone()).unwrap_or_default();
-    let default_mode = config.map(|c| c.delivery_mode).unwrap_or_default();
+    let default_sender = config.from_address.clone();
+    let default_mode = config.delivery_mode;
     let t = &admin.visitor.t;
     let label = |mode: DeliveryMode| t.get(&format!("delivery-mode-{}", mode.as_str()));
     let chosen = refused.delivery_mode.unwrap_or_else(|| {

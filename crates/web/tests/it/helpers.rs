@@ -140,8 +140,8 @@ impl TestApp {
             store.clone(),
             clock_port,
             sealpost_i18n::in_every_language("group-account-administrators"),
-        )
-        .with_messaging(messaging);
+            messaging,
+        );
         let app = sealpost_web::router(services.clone(), web);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
