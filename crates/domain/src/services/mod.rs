@@ -13,6 +13,7 @@ mod health;
 pub mod keys;
 pub mod messages;
 pub mod registration;
+mod settings;
 pub mod users;
 
 use std::num::NonZeroUsize;

@@ -161,7 +161,8 @@ impl Services {
         let mut id = [0u8; 16];
         id.copy_from_slice(&random.expose()[..16]);
         let key = self.new_data_key(account.id).await?;
-        let mode = account.delivery_mode.unwrap_or(messaging.config.delivery_mode);
+        let settings = self.settings_of(account.id).await?;
+        let mode = settings.delivery_mode.unwrap_or(messaging.config.delivery_mode);
         Ok(Draft {
             public_id: PublicId(id),
             account,
