@@ -87,7 +87,7 @@ async fn seed(url: &str, dir: &Path) -> anyhow::Result<(String, String)> {
         .map_err(|e| anyhow!("{e:?}"))?;
     let scope = services
         .account_scope(
-            &sealpost_domain::policy::Actor { user: operator.clone() },
+            &services.act_as(operator.id).await.map_err(|e| anyhow!("{e:?}"))?,
             account.number,
             None,
         )

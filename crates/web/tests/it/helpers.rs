@@ -284,6 +284,20 @@ impl TestApp {
     pub fn store_port(&self) -> &dyn sealpost_domain::ports::Store {
         self.store.as_ref()
     }
+
+    /// The actor of the user with this address, as the CLI acts for a person.
+    pub async fn actor(&self, email: &str) -> anyhow::Result<sealpost_domain::policy::Actor> {
+        let user = self
+            .store_port()
+            .user_by_email(&sealpost_domain::types::EmailAddress::parse(email)?)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?
+            .with_context(|| format!("no user {email}"))?;
+        self.services
+            .act_as(user.id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+    }
 }
 
 impl Drop for TestApp {
