@@ -18,6 +18,7 @@
 mod config;
 mod limits;
 mod messaging;
+mod tokens;
 
 use std::io::Read as _;
 use std::process::ExitCode;
@@ -70,6 +71,9 @@ enum Command {
     /// Account keys (the middle of the key hierarchy).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Account tokens for machines (the SMTP gateway, the API).
+    #[command(subcommand)]
+    Token(tokens::TokenCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +287,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("Account {} ({}) created.", account.number, account.name);
             Ok(())
         }
+        Command::Token(command) => tokens::run(&services, command).await,
         Command::Operator(OperatorCommand::Grant { email }) => {
             let user = services.grant_operator(&email).await.map_err(explain)?;
             println!("{} is now an operator.", user.email);

@@ -158,6 +158,91 @@ fn commands_administer_the_service_and_explain_refusals() -> anyhow::Result<()> 
 
 /// Starts `serve` on a free port with a first operator to create, and returns it
 /// with every line it printed (and logged) until it answered.
+#[test]
+fn tokens_are_created_listed_and_revoked_from_the_console() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path();
+    let run = |args: &[&str]| -> anyhow::Result<(i32, String, String)> {
+        let out = sealpost(data, args, None)?;
+        Ok((out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr)))
+    };
+    let (code, number, _) = run(&["account", "create", "--name", "Acme"])?;
+    assert_eq!(code, 0);
+    let number = number.trim().to_owned();
+
+    let (code, _, err) = run(&[
+        "token",
+        "create",
+        "--account",
+        &number,
+        "--name",
+        "MX",
+        "--scope",
+        "fax",
+    ])?;
+    assert_ne!(code, 0);
+    assert!(err.contains("Choose at least one scope."), "{err}");
+    let (code, _, err) = run(&[
+        "token",
+        "create",
+        "--account",
+        &number,
+        "--name",
+        "MX",
+        "--scope",
+        "smtp_submission",
+        "--network",
+        "10.0.0.1/8",
+    ])?;
+    assert_ne!(code, 0);
+    assert!(err.contains("networks: Write each client network"), "{err}");
+
+    let (code, secret, err) = run(&[
+        "token",
+        "create",
+        "--account",
+        &number,
+        "--name",
+        "MX",
+        "--scope",
+        "smtp_submission",
+        "--network",
+        "192.0.2.0/24",
+        "--expires",
+        "2099-12-31",
+    ])?;
+    assert_eq!(code, 0, "{err}");
+    let secret = secret.trim().to_owned();
+    assert!(secret.starts_with("sptk_") && secret.len() == 46, "{secret}");
+    let prefix = &secret[..13];
+    assert!(err.contains("not shown again"), "{err}");
+
+    let (code, list, _) = run(&["token", "list", "--account", &number])?;
+    assert_eq!(code, 0);
+    let line = list
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .context("the token is listed")?;
+    assert!(
+        line.contains("\tMX\tsmtp_submission\tactive\t2099-12-31") && line.ends_with("\tconsole"),
+        "{line}"
+    );
+    assert!(!list.contains(&secret[13..]), "the list never holds the secret");
+
+    let (code, out, _) = run(&["token", "revoke", "--account", &number, prefix])?;
+    assert_eq!(code, 0);
+    assert!(out.contains("revoked"), "{out}");
+    let (_, list, _) = run(&["token", "list", "--account", &number])?;
+    assert!(list.contains("\trevoked\t"), "{list}");
+    let (code, _, err) = run(&["token", "revoke", "--account", &number, prefix])?;
+    assert_ne!(code, 0);
+    assert!(err.contains("has no live token"), "{err}");
+    let (code, _, err) = run(&["token", "list", "--account", "1000000"])?;
+    assert_ne!(code, 0);
+    assert!(err.contains("no account has the number 1000000"), "{err}");
+    Ok(())
+}
+
 async fn start_serve(data: &std::path::Path) -> anyhow::Result<(Server, u16, Vec<String>)> {
     start_serve_logging(data, "warn", None).await
 }

@@ -143,6 +143,12 @@ pub enum ValidationError {
     NotAMember,
     #[error("the message does not allow this")]
     NotAllowedByMessage,
+    /// An account token needs at least one (known) scope.
+    #[error("choose at least one scope")]
+    TokenScopeRequired,
+    /// A client network is not an address or address/prefix (or too many).
+    #[error("a client network is malformed")]
+    NetworkMalformed,
     /// The account has switched this feature off (its Features tab).
     #[error("the account has switched this feature off")]
     FeatureSwitchedOff,
@@ -197,6 +203,8 @@ impl ValidationError {
             Self::NotAMember => "error-not-a-member",
             Self::NotAllowedByMessage => "error-not-allowed-by-message",
             Self::FeatureSwitchedOff => "error-feature-switched-off",
+            Self::TokenScopeRequired => "error-token-scope-required",
+            Self::NetworkMalformed => "error-network-malformed",
             Self::LockReasonRequired => "error-lock-reason-required",
             Self::LinkInvalid => "error-link-invalid",
             Self::KeptAttachmentsLost => "error-kept-attachments-lost",
@@ -241,6 +249,8 @@ impl ValidationError {
         Self::NotAMember,
         Self::NotAllowedByMessage,
         Self::FeatureSwitchedOff,
+        Self::TokenScopeRequired,
+        Self::NetworkMalformed,
         Self::LockReasonRequired,
         Self::LinkInvalid,
         Self::KeptAttachmentsLost,

@@ -16,6 +16,7 @@
 //!
 //! Nothing here performs I/O except through a port.
 
+pub mod account_tokens;
 pub mod error;
 pub mod links;
 pub mod messages;

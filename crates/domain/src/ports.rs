@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use async_trait::async_trait;
 
+use crate::account_tokens::{AccountToken, NewAccountToken};
 use crate::error::DomainError;
 use crate::messages::Confirmation;
 use crate::model::{Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery};
@@ -35,9 +36,32 @@ pub trait SettingsStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// Account tokens (see [`crate::account_tokens`]).
+#[async_trait]
+pub trait AccountTokenStore: Send + Sync {
+    /// Stores a new token with its audit event. `Conflict { field: "public_id" }`
+    /// when the public id is taken (the caller draws another).
+    async fn insert_account_token(&self, token: &NewAccountToken, audit: AuditEvent) -> StoreResult<AccountToken>;
+    /// The account's tokens, newest first, revoked ones too.
+    async fn account_tokens(&self, account: AccountId) -> StoreResult<Vec<AccountToken>>;
+    /// The token with this public id and its stored secret hash, if any.
+    async fn account_token_by_public_id(&self, public_id: &str) -> StoreResult<Option<(AccountToken, String)>>;
+    /// Revokes a live token of this account, with its audit event. `NotFound`
+    /// when the account has no such token or it is already revoked.
+    async fn revoke_account_token(
+        &self,
+        account: AccountId,
+        id: i64,
+        at: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+    /// Notes a use of the token: when, and from which client address.
+    async fn note_account_token_use(&self, id: i64, at: Timestamp, from: &str) -> StoreResult<()>;
+}
+
 /// Persistent state of the service.
 #[async_trait]
-pub trait Store: SettingsStore + Send + Sync {
+pub trait Store: SettingsStore + AccountTokenStore + Send + Sync {
     // --- users -------------------------------------------------------------------
     /// Inserts a user; `Conflict { field: "email" }` when the address is taken.
     async fn insert_user(&self, user: NewUser, audit: Option<AuditEvent>) -> StoreResult<User>;

@@ -29,7 +29,7 @@ fluent_templates::static_loader! {
 /// envelope; `messages`: composing and reading secure messages; `net`:
 /// connections and envelopes refused; `delivery`: failed deliveries; `disk`: a
 /// full disk and lost files).
-pub const SOURCES: [(Locale, &str, &str); 21] = [
+pub const SOURCES: [(Locale, &str, &str); 24] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -51,6 +51,9 @@ pub const SOURCES: [(Locale, &str, &str); 21] = [
     (Locale::En, "features", include_str!("../locales/en/features.ftl")),
     (Locale::De, "features", include_str!("../locales/de/features.ftl")),
     (Locale::Fr, "features", include_str!("../locales/fr/features.ftl")),
+    (Locale::En, "tokens", include_str!("../locales/en/tokens.ftl")),
+    (Locale::De, "tokens", include_str!("../locales/de/tokens.ftl")),
+    (Locale::Fr, "tokens", include_str!("../locales/fr/tokens.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

@@ -34,6 +34,7 @@
 //! connection is closed when released instead of going back to the pool, so the next
 //! write after space returns gets a clean connection.
 
+mod account_tokens;
 mod accounts;
 mod audit;
 pub mod blobs;

@@ -24,6 +24,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-sending-address-confirm", &["email"]),
     ("flash-delivery-mode-set", &[]),
     ("flash-features-saved", &[]),
+    ("flash-token-revoked", &[]),
     ("flash-message-locked", &[]),
     ("flash-message-unlocked", &[]),
     ("flash-message-expiry", &[]),

@@ -180,6 +180,7 @@ pub struct AccountsPage {
 pub enum AccountTab {
     Details,
     Groups,
+    Tokens,
     Features,
     Messages,
     Audit,

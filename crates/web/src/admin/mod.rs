@@ -11,6 +11,7 @@ mod audit;
 mod features;
 mod groups;
 mod messages;
+mod tokens;
 mod users;
 
 use axum::Router;
@@ -50,6 +51,11 @@ pub fn router() -> Router<AppState> {
             "/accounts/{number}/groups/{group}/members/{user}/remove",
             post(groups::remove_member),
         )
+        .route(
+            "/accounts/{number}/tokens",
+            get(tokens::list_tokens).post(tokens::create_token),
+        )
+        .route("/accounts/{number}/tokens/{token}/revoke", post(tokens::revoke_token))
         .route(
             "/accounts/{number}/features",
             get(features::show_features).post(features::save_features),

@@ -13,6 +13,8 @@ fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, S
         ("GET", format!("/admin/accounts/{number}")),
         ("POST", format!("/admin/accounts/{number}/sending-address")),
         ("POST", format!("/admin/accounts/{number}/delivery-mode")),
+        ("GET", format!("/admin/accounts/{number}/tokens")),
+        ("POST", format!("/admin/accounts/{number}/tokens")),
         ("GET", format!("/admin/accounts/{number}/features")),
         ("POST", format!("/admin/accounts/{number}/features")),
         ("GET", format!("/admin/accounts/{number}/messages")),
@@ -36,6 +38,8 @@ struct World {
     b_admin_group: String,
     b_custom_group: String,
     b_admin_user: String,
+    /// The id of a live token of account B.
+    b_token: String,
 }
 
 async fn world(app: TestApp) -> anyhow::Result<World> {
@@ -54,6 +58,17 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         .await
         .map_err(err)?;
     let custom = app.services.create_group(&scope, "Sales").await.map_err(err)?;
+    let request = sealpost_domain::services::account_tokens::NewTokenRequest {
+        name: "B's mail server".to_owned(),
+        scopes: vec!["smtp_submission".to_owned()],
+        ..Default::default()
+    };
+    let b_token = app
+        .services
+        .create_account_token(&scope, &request)
+        .await
+        .map_err(err)?
+        .token;
     // A plain member of A: in a custom group, not an administrator.
     let a_actor = app.actor("alice@a.example").await?;
     let a_scope = app
@@ -72,6 +87,7 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         b_admin_group: b_admin_group.id.to_string(),
         b_custom_group: custom.id.to_string(),
         b_admin_user: scope_actor.id().to_string(),
+        b_token: b_token.id.to_string(),
         app,
     })
 }
@@ -88,6 +104,11 @@ async fn b_is_untouched(world: &World) -> anyhow::Result<()> {
     assert!(
         groups.iter().all(|g| g.member_count == if g.builtin { 1 } else { 0 }),
         "{groups:?}"
+    );
+    let tokens = store.account_tokens(b.id).await.map_err(err)?;
+    assert!(
+        tokens.len() == 1 && tokens[0].revoked_at.is_none(),
+        "account B's token changed: {tokens:?}"
     );
     let settings = store.account_settings(b.id).await.map_err(err)?;
     assert!(settings.is_empty(), "account B's settings changed: {settings:?}");
@@ -116,6 +137,13 @@ async fn cross_account(app: TestApp) -> anyhow::Result<()> {
             .into_iter()
             .filter(|(_, p)| p.contains("/groups/")),
     );
+    // B's token id, under B's number and under A's own number.
+    for number in [&world.b_number, &world.a_number] {
+        routes.push((
+            "POST",
+            format!("/admin/accounts/{number}/tokens/{}/revoke", world.b_token),
+        ));
+    }
     for (method, path) in routes {
         let answer = if method == "GET" {
             alice.get(&path).await?

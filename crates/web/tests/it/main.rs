@@ -37,5 +37,6 @@ mod links;
 mod messages;
 mod net;
 mod procedure;
+mod tokens;
 mod webdriver;
 mod who_reads;

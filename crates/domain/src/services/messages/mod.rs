@@ -148,7 +148,7 @@ fn blob_key(id: &PublicId, part: u32) -> String {
 }
 
 /// `YYYY-MM-DD` → the end of that day, UTC.
-fn parse_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>, ValidationError> {
+pub(crate) fn parse_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>, ValidationError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
