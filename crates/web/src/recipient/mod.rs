@@ -10,8 +10,8 @@
 //! | `GET/POST /activate` | the activation link (GET shows a button, so link scanners spend nothing) |
 //! | `GET/POST /password/forgot`, `GET/POST /password/reset` | reset by email |
 //!
-//! One file per path: [`envelope`], [`message`], [`attachments`], [`register`]
-//! (with activation) and [`reset`]; what they share (the envelope post limits, the id
+//! One file per path: `envelope`, `message`, `attachments`, `register`
+//! (with activation) and `reset`; what they share (the envelope post limits, the id
 //! and actor of a request, the token of a mailed link) stays here.
 
 mod attachments;
