@@ -90,9 +90,9 @@ pub(super) async fn download_attachment(
     stream_attachment(&state, &visitor, &id, &part, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct PostedPayload {
-    #[serde(default)]
     payload: String,
 }
 

@@ -19,17 +19,14 @@ use crate::{AppState, cookies, url_encode};
 use super::message::show_opened;
 use super::{ENVELOPE_FORM_OVERHEAD, ENVELOPE_POST_LIMIT, ENVELOPE_READS, parse_id, signed_actor};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct EnvelopeForm {
-    #[serde(default)]
     recipient: String,
-    #[serde(default)]
     payload: String,
     /// Set by our own "Continue" page: the post now comes from this site.
-    #[serde(default)]
     step: String,
     /// The envelope's language, so the pages that follow speak it too.
-    #[serde(default)]
     lang: String,
 }
 

@@ -76,9 +76,8 @@ fn signed_actor(visitor: &Visitor) -> Option<Actor> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct TokenQuery {
-    #[serde(default)]
     token: String,
-    #[serde(default)]
     next: String,
 }

@@ -19,20 +19,14 @@ use crate::{AppState, cookies};
 use super::TokenQuery;
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct RegisterForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     first_name: String,
-    #[serde(default)]
     last_name: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     confirm_password: String,
-    #[serde(default)]
     locale: String,
-    #[serde(default)]
     next: String,
 }
 
@@ -56,13 +50,11 @@ pub(super) fn register_page(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct RegisterQuery {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     next: String,
     /// The envelope's language.
-    #[serde(default)]
     lang: String,
 }
 

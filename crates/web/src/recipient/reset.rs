@@ -17,8 +17,8 @@ use crate::{AppState, cookies};
 use super::TokenQuery;
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct ForgotForm {
-    #[serde(default)]
     email: String,
 }
 
@@ -82,12 +82,10 @@ pub(super) async fn reset_form(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct ResetForm {
-    #[serde(default)]
     token: String,
-    #[serde(default)]
     new_password: String,
-    #[serde(default)]
     confirm_password: String,
 }
 
