@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, anyhow, ensure};
 use sealpost_testkit::Tmpfs;
 
-use crate::helpers::{Client, Db, PASSWORD, TestApp};
+use crate::helpers::{Client, Db, PASSWORD, TestApp, acme, logged_in};
 
 /// Log lines written while a test runs (the test's runtime has one thread, so
 /// the server's tasks log here too).
@@ -57,21 +57,6 @@ impl Captured {
         let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
         String::from_utf8_lossy(&bytes).lines().map(str::to_owned).collect()
     }
-}
-
-async fn logged_in(app: &TestApp, email: &str) -> anyhow::Result<Client> {
-    crate::helpers::logged_in_with(app, email, PASSWORD).await
-}
-
-/// Alice (who may send from Acme) and Bob, both logged in.
-async fn acme(app: &TestApp) -> anyhow::Result<(Client, Client)> {
-    app.add_user("alice@example.com", false).await?;
-    app.add_user("bob@example.com", false).await?;
-    app.add_account("Acme Corp", Some("alice@example.com")).await?;
-    Ok((
-        logged_in(app, "alice@example.com").await?,
-        logged_in(app, "bob@example.com").await?,
-    ))
 }
 
 /// Sends a message with one attachment from Alice to Bob; returns its public id.
@@ -264,17 +249,12 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
     assert_eq!(download.status, 200, "{}", download.text());
     let carol = app.client();
     let registration = carol
-        .submit(
+        .register(
             "/portal/login",
-            "/register",
-            &[
-                ("email", "carol@example.com"),
-                ("first_name", "Carol"),
-                ("last_name", "Ng"),
-                ("password", "Long-Enough-Pass-1"),
-                ("confirm_password", "Long-Enough-Pass-1"),
-                ("locale", "en"),
-            ],
+            "carol@example.com",
+            ("Carol", "Ng"),
+            ("Long-Enough-Pass-1", "Long-Enough-Pass-1"),
+            "",
         )
         .await?;
     assert!(

@@ -284,6 +284,36 @@ impl TestApp {
     pub fn store_port(&self) -> &dyn sealpost_domain::ports::Store {
         self.store.as_ref()
     }
+
+    /// The first account stored (the only one, in tests that made one).
+    pub async fn first_account(&self) -> anyhow::Result<Account> {
+        self.store_port()
+            .list_accounts()
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?
+            .into_iter()
+            .next()
+            .context("no account")
+    }
+
+    /// The stored user with this address.
+    pub async fn user(&self, email: &str) -> anyhow::Result<User> {
+        self.store_port()
+            .user_by_email(&sealpost_domain::types::EmailAddress::parse(email)?)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?
+            .with_context(|| format!("no user {email}"))
+    }
+
+    /// The same-site path of the first link in the newest mail to `to` about
+    /// `subject` that starts with `prefix`.
+    pub fn link_path(&self, to: &str, subject: &str, prefix: &str) -> anyhow::Result<String> {
+        let link = self.mail_to(to, subject)?.link(&format!("{}{prefix}", self.base))?;
+        Ok(link
+            .strip_prefix(&self.base)
+            .context("same site")?
+            .replace("&amp;", "&"))
+    }
 }
 
 impl Drop for TestApp {
@@ -435,6 +465,44 @@ impl Client {
         .await
     }
 
+    /// Composes and sends: the id of the message sent, or an error with the page's
+    /// text when the form was refused.
+    pub async fn send(&self, fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> anyhow::Result<String> {
+        sent_id(&self.compose(fields, files).await?)
+    }
+
+    /// Sends `body` about `subject` to `to`, with `more` compose fields and no
+    /// files: the id of the message sent.
+    pub async fn send_to(&self, to: &str, subject: &str, body: &str, more: &[(&str, &str)]) -> anyhow::Result<String> {
+        let mut fields = vec![("to", to), ("subject", subject), ("body", body)];
+        fields.extend_from_slice(more);
+        self.send(&fields, &[]).await
+    }
+
+    /// Fills in the registration form on `form_page` as a recipient would: `name` is
+    /// (first, last), `passwords` (password, confirmation); an empty `next` is left out.
+    pub async fn register(
+        &self,
+        form_page: &str,
+        email: &str,
+        (first, last): (&str, &str),
+        (password, confirm): (&str, &str),
+        next: &str,
+    ) -> anyhow::Result<Answer> {
+        let mut fields = vec![
+            ("email", email),
+            ("first_name", first),
+            ("last_name", last),
+            ("password", password),
+            ("confirm_password", confirm),
+            ("locale", "en"),
+        ];
+        if !next.is_empty() {
+            fields.push(("next", next));
+        }
+        self.submit(form_page, "/register", &fields).await
+    }
+
     /// Clicks the envelope's "Open Online": posts the hidden fields of its form.
     pub async fn open_envelope(&self, envelope_html: &str) -> anyhow::Result<Answer> {
         let fields: Vec<(&str, String)> = ["id", "recipient", "lang", "payload"]
@@ -470,6 +538,23 @@ pub async fn logged_in_with(app: &TestApp, email: &str, password: &str) -> anyho
     let answer = client.login(email, password).await?;
     anyhow::ensure!(answer.status == 303, "login of {email} failed: {}", answer.text());
     Ok(client)
+}
+
+/// A client logged in as `email` with [`PASSWORD`].
+pub async fn logged_in(app: &TestApp, email: &str) -> anyhow::Result<Client> {
+    logged_in_with(app, email, PASSWORD).await
+}
+
+/// Alice (administrator of Acme Corp, so a member who may send) and Bob
+/// (registered, in no account), both logged in.
+pub async fn acme(app: &TestApp) -> anyhow::Result<(Client, Client)> {
+    app.add_user("alice@example.com", false).await?;
+    app.add_user("bob@example.com", false).await?;
+    app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    Ok((
+        logged_in(app, "alice@example.com").await?,
+        logged_in(app, "bob@example.com").await?,
+    ))
 }
 
 /// The id of the message a compose answer redirected to; an error with the page's

@@ -7,14 +7,6 @@ use anyhow::{Context as _, ensure};
 
 use crate::helpers::{Answer, Client, PASSWORD, TestApp, hidden_field, logged_in_with, sent_id};
 
-/// The path of the first link in the newest mail to `to` about `subject` that
-/// starts with `/prefix`.
-fn link_path(app: &TestApp, to: &str, subject: &str, prefix: &str) -> anyhow::Result<String> {
-    let mail = app.mail_to(to, subject)?;
-    let link = mail.link(&format!("{}{prefix}", app.base))?;
-    Ok(link.strip_prefix(&app.base).context("same site")?.replace("&amp;", "&"))
-}
-
 /// Follows a mailed link as a person would: the GET shows a button (so link
 /// scanners spend nothing), the button posts the page's hidden fields to `action`.
 async fn use_link(client: &Client, path: &str, action: &str) -> anyhow::Result<Answer> {
@@ -36,8 +28,8 @@ async fn two_organisations(app: &TestApp) -> anyhow::Result<(Client, Client, Str
     app.add_user("tom@two.example", false).await?;
     app.add_account("Two Corp", Some("tom@two.example")).await?;
     let alice = logged_in_with(app, "alice@one.example", PASSWORD).await?;
-    let sent = alice
-        .compose(
+    let id = alice
+        .send(
             &[
                 ("to", "dana@partner.example"),
                 ("subject", "Merger terms"),
@@ -46,7 +38,6 @@ async fn two_organisations(app: &TestApp) -> anyhow::Result<(Client, Client, Str
             &[("terms.txt", "text/plain", b"price=42".to_vec())],
         )
         .await?;
-    let id = sent_id(&sent)?;
     app.deliver().await?;
     let tom = logged_in_with(app, "tom@two.example", PASSWORD).await?;
     Ok((alice, tom, id))
@@ -110,7 +101,7 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
         asked.text()
     );
     app.deliver().await?;
-    let proof = link_path(&app, "dana@partner.example", "Confirm that", "/verify?token=")?;
+    let proof = app.link_path("dana@partner.example", "Confirm that", "/verify?token=")?;
 
     // The real Dana clicks it in her own browser: it proves nothing for Tom's
     // session, and tells her what to do.
@@ -134,28 +125,17 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
         register.text()
     );
     let registered = real_dana
-        .submit(
+        .register(
             &to_message,
-            "/register",
-            &[
-                ("email", "dana@partner.example"),
-                ("first_name", "Dana"),
-                ("last_name", "Real"),
-                ("password", "Mailbox-Owner-Secret-7"),
-                ("confirm_password", "Mailbox-Owner-Secret-7"),
-                ("locale", "en"),
-                ("next", &format!("/m/{id}")),
-            ],
+            "dana@partner.example",
+            ("Dana", "Real"),
+            ("Mailbox-Owner-Secret-7", "Mailbox-Owner-Secret-7"),
+            &format!("/m/{id}"),
         )
         .await?;
     assert!(registered.shows("Check your mailbox"), "{}", registered.text());
     app.deliver().await?;
-    let activation = link_path(
-        &app,
-        "dana@partner.example",
-        "Confirm your email address",
-        "/activate?token=",
-    )?;
+    let activation = app.link_path("dana@partner.example", "Confirm your email address", "/activate?token=")?;
     let activated = use_link(&real_dana, &activation, "/activate").await?;
     assert_eq!(activated.status, 303);
     let read = real_dana.get(&format!("/m/{id}")).await?;
@@ -201,17 +181,7 @@ async fn colleague_proves_mailbox(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(created.status, 303, "{}", created.text());
-    let sent = alice
-        .compose(
-            &[
-                ("to", "erin@one.example"),
-                ("subject", "Payroll"),
-                ("body", "Salary list"),
-            ],
-            &[],
-        )
-        .await?;
-    let id = sent_id(&sent)?;
+    let id = alice.send_to("erin@one.example", "Payroll", "Salary list", &[]).await?;
 
     let erin = app.client();
     assert_eq!(erin.login("erin@one.example", "Temporary-Secret-1").await?.status, 303);
@@ -232,7 +202,7 @@ async fn colleague_proves_mailbox(app: TestApp) -> anyhow::Result<()> {
     erin.submit(&format!("/m/{id}"), "/verify/request", &[("next", &format!("/m/{id}"))])
         .await?;
     app.deliver().await?;
-    let proof = link_path(&app, "erin@one.example", "Confirm that", "/verify?token=")?;
+    let proof = app.link_path("erin@one.example", "Confirm that", "/verify?token=")?;
     let proven = use_link(&erin, &proof, "/verify").await?;
     assert_eq!(proven.location.as_deref(), Some(format!("/m/{id}").as_str()));
     assert!(erin.get(&format!("/m/{id}")).await?.shows("Salary list"));
@@ -245,34 +215,20 @@ on_both_databases!(a_pending_registration_cannot_be_taken_over, registration_tak
 /// has not clicked yet. Bob then clicks his own link: he gets his own password.
 async fn registration_takeover(app: TestApp) -> anyhow::Result<()> {
     let (alice, _, _) = two_organisations(&app).await?;
-    let sent = alice
-        .compose(
-            &[
-                ("to", "bob@partner.example"),
-                ("subject", "Hello Bob"),
-                ("body", "For Bob only"),
-            ],
-            &[],
-        )
+    let id = alice
+        .send_to("bob@partner.example", "Hello Bob", "For Bob only", &[])
         .await?;
-    let id = sent_id(&sent)?;
     let register = |password: &'static str, first: &'static str| {
         let client = app.client();
         let next = format!("/m/{id}");
         async move {
             let answer = client
-                .submit(
+                .register(
                     "/register?email=bob@partner.example",
-                    "/register",
-                    &[
-                        ("email", "bob@partner.example"),
-                        ("first_name", first),
-                        ("last_name", "Person"),
-                        ("password", password),
-                        ("confirm_password", password),
-                        ("locale", "en"),
-                        ("next", &next),
-                    ],
+                    "bob@partner.example",
+                    (first, "Person"),
+                    (password, password),
+                    &next,
                 )
                 .await?;
             anyhow::Ok((client, answer))
@@ -281,12 +237,7 @@ async fn registration_takeover(app: TestApp) -> anyhow::Result<()> {
     let (bob, answer) = register("Bobs-Own-Secret-3", "Bob").await?;
     assert!(answer.shows("Check your mailbox"));
     app.deliver().await?;
-    let bobs_link = link_path(
-        &app,
-        "bob@partner.example",
-        "Confirm your email address",
-        "/activate?token=",
-    )?;
+    let bobs_link = app.link_path("bob@partner.example", "Confirm your email address", "/activate?token=")?;
     let (_eve, answer) = register("Eves-Attack-Secret-4", "Eve").await?;
     assert!(answer.shows("Check your mailbox"));
     app.deliver().await?;
@@ -349,17 +300,12 @@ async fn no_enumeration(app: TestApp) -> anyhow::Result<()> {
         let stranger = &stranger;
         async move {
             stranger
-                .submit(
+                .register(
                     &format!("/register?email={email}"),
-                    "/register",
-                    &[
-                        ("email", email),
-                        ("first_name", "Someone"),
-                        ("last_name", "Else"),
-                        ("password", "Some-Long-Secret-8"),
-                        ("confirm_password", "Some-Long-Secret-8"),
-                        ("locale", "en"),
-                    ],
+                    email,
+                    ("Someone", "Else"),
+                    ("Some-Long-Secret-8", "Some-Long-Secret-8"),
+                    "",
                 )
                 .await
         }
