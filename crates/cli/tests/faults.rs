@@ -454,24 +454,10 @@ async fn after_the_disk_fills_and_space_is_freed_composes_resume_within_seconds_
         ensure!(status == 303, "compose {n} after recovery: {status} {text}");
     }
     wait_for_mail(&data, 6, &server).await?;
-    loop {
-        if reqwest::get(format!("{}/healthz", server.base))
-            .await?
-            .status()
-            .is_success()
-        {
-            break;
-        }
-        ensure!(
-            freed.elapsed() < Duration::from_secs(20),
-            "/healthz still reports the storage full 20 s after space returned"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let healthy = sealpost_testkit::healthy_again(&server.base, freed).await?;
     let _ = writeln!(
         std::io::stderr(),
-        "FIGURE: real binary: /healthz ok again {:.1} s after space returned",
-        freed.elapsed().as_secs_f64()
+        "FIGURE: real binary: /healthz ok again {healthy:.1} s after space returned"
     );
     let mut db = open_db(&data).await?;
     let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'")

@@ -10,10 +10,10 @@ use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, anyhow, ensure};
+use anyhow::{anyhow, ensure};
 use sealpost_testkit::Tmpfs;
 
-use crate::helpers::{Client, Db, PASSWORD, TestApp, acme, logged_in};
+use crate::helpers::{Client, Db, PASSWORD, TestApp, acme, logged_in, sent_id};
 
 /// Log lines written while a test runs (the test's runtime has one thread, so
 /// the server's tasks log here too).
@@ -61,8 +61,8 @@ impl Captured {
 
 /// Sends a message with one attachment from Alice to Bob; returns its public id.
 async fn send(alice: &Client, subject: &str) -> anyhow::Result<String> {
-    let answer = alice
-        .compose(
+    alice
+        .send(
             &[
                 ("to", "bob@example.com"),
                 ("subject", subject),
@@ -70,19 +70,7 @@ async fn send(alice: &Client, subject: &str) -> anyhow::Result<String> {
             ],
             &[("report.txt", "text/plain", b"quarterly figures".to_vec())],
         )
-        .await?;
-    ensure!(
-        answer.status == 303,
-        "compose refused: {} {}",
-        answer.status,
-        answer.text()
-    );
-    answer
-        .location
-        .as_deref()
-        .and_then(|l| l.strip_prefix("/portal/sent/"))
-        .map(str::to_owned)
-        .context("not a sent page")
+        .await
 }
 
 // --- a damaged or missing payload ---------------------------------------------------------
@@ -207,7 +195,7 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
             &[("report.txt", "text/plain", b"quarterly figures".to_vec())],
         )
         .await?;
-    let before = send_id(&answer)?;
+    let before = sent_id(&answer)?;
     assert_eq!(app.deliver().await?, 2);
     assert_eq!(app.client().get("/healthz").await?.status, 200);
 
@@ -310,7 +298,7 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
             )
             .await?;
         if answer.status == 303 {
-            break send_id(&answer)?;
+            break sent_id(&answer)?;
         }
         ensure!(
             freed.elapsed() < Duration::from_secs(10),
@@ -327,20 +315,10 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
         took.as_secs_f64()
     );
     // Monitoring sees the end once writes have gone through for a few seconds.
-    loop {
-        if app.client().get("/healthz").await?.status == 200 {
-            break;
-        }
-        ensure!(
-            freed.elapsed() < Duration::from_secs(20),
-            "/healthz still reports the storage full 20 s after space returned"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let healthy = sealpost_testkit::healthy_again(&app.base, freed).await?;
     let _ = writeln!(
         std::io::stderr(),
-        "FIGURE: /healthz ok again {:.1} s after space returned",
-        freed.elapsed().as_secs_f64()
+        "FIGURE: /healthz ok again {healthy:.1} s after space returned"
     );
     assert_eq!(
         (lines("storage is full"), lines("storage takes writes again")),
@@ -380,15 +358,6 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
     drop(app);
     drop(disk);
     Ok(())
-}
-
-fn send_id(answer: &crate::helpers::Answer) -> anyhow::Result<String> {
-    answer
-        .location
-        .as_deref()
-        .and_then(|l| l.strip_prefix("/portal/sent/"))
-        .map(str::to_owned)
-        .context("not a sent page")
 }
 
 // --- /healthz -------------------------------------------------------------------------------

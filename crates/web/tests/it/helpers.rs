@@ -9,6 +9,7 @@ use anyhow::{Context as _, anyhow};
 use sealpost_crypto::keys::Key256;
 use sealpost_domain::links::Links;
 use sealpost_domain::model::{Account, User};
+use sealpost_domain::policy::{AccountScope, Actor};
 use sealpost_domain::ports::{Clock as _, FakeClock, SystemClock};
 use sealpost_domain::services::Services;
 use sealpost_domain::services::messages::{Messaging, MessagingConfig};
@@ -28,6 +29,18 @@ pub enum Db {
 pub fn postgres_admin_url() -> String {
     std::env::var("SEALPOST_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Runs `body` on a fresh server over `db` (nothing, when that database is not
+/// reachable).
+pub async fn run_on<F: std::future::Future<Output = anyhow::Result<()>>>(
+    db: Db,
+    body: impl FnOnce(TestApp) -> F,
+) -> anyhow::Result<()> {
+    match TestApp::spawn(db).await? {
+        Some(app) => body(app).await,
+        None => Ok(()),
+    }
 }
 
 /// A password that passes the policy, used for fixtures.
@@ -303,6 +316,17 @@ impl TestApp {
             .await
             .map_err(|e| anyhow!("{e:?}"))?
             .with_context(|| format!("no user {email}"))
+    }
+
+    /// The scope `email`, an administrator of account `number`, acts in there.
+    pub async fn scope(&self, email: &str, number: AccountNumber) -> anyhow::Result<AccountScope> {
+        let actor = Actor {
+            user: self.user(email).await?,
+        };
+        self.services
+            .account_scope(&actor, number, None)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))
     }
 
     /// The same-site path of the first link in the newest mail to `to` about

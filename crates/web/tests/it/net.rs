@@ -216,6 +216,11 @@ async fn stale_session(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
+on_both_databases!(
+    behind_a_proxy_the_address_it_added_is_the_clients,
+    forwarded_for_on,
+    given_db
+);
 /// Behind a trusted proxy, on `db`: throttling and lock-out follow the address
 /// the proxy added, not the one the client wrote.
 async fn forwarded_for_on(db: Db) -> anyhow::Result<()> {
@@ -272,16 +277,6 @@ async fn forwarded_for_on(db: Db) -> anyhow::Result<()> {
         .await?;
     ensure!(login.status == 303, "Alice was locked out: {}", login.status);
     Ok(())
-}
-
-#[tokio::test]
-async fn behind_a_proxy_the_address_it_added_is_the_clients_sqlite() -> anyhow::Result<()> {
-    forwarded_for_on(Db::Sqlite).await
-}
-
-#[tokio::test]
-async fn behind_a_proxy_the_address_it_added_is_the_clients_postgres() -> anyhow::Result<()> {
-    forwarded_for_on(Db::Postgres).await
 }
 
 #[tokio::test]

@@ -242,12 +242,7 @@ async fn seed_procedure(app: TestApp) -> anyhow::Result<()> {
     // Members can be removed again, but never the last administrator.
     let account_id = app.account(number).await?.id;
     for email in ["carol@example.com", "bob@example.com"] {
-        let user = app
-            .store_port()
-            .user_by_email(&sealpost_domain::types::EmailAddress::parse(email)?)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?
-            .context("user")?;
+        let user = app.user(email).await?;
         let removed = alice
             .submit(
                 &members_path,
@@ -257,13 +252,7 @@ async fn seed_procedure(app: TestApp) -> anyhow::Result<()> {
             .await?;
         expect_redirect(&removed, &members_path);
     }
-    let alice_id = app
-        .store_port()
-        .user_by_email(&sealpost_domain::types::EmailAddress::parse("alice@example.com")?)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-        .context("alice")?
-        .id;
+    let alice_id = app.user("alice@example.com").await?.id;
     let last = alice
         .submit(&members_path, &format!("{members_path}/members/{alice_id}/remove"), &[])
         .await?;
@@ -399,12 +388,7 @@ async fn languages(app: TestApp) -> anyhow::Result<()> {
         .await?;
     expect_redirect(&switched, &back);
     assert!(client.get(&back).await?.shows("Kontoadministratoren"));
-    let stored = app
-        .store_port()
-        .user_by_email(&sealpost_domain::types::EmailAddress::parse("alice@example.com")?)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-        .context("alice")?;
+    let stored = app.user("alice@example.com").await?;
     assert_eq!(
         stored.locale,
         Some(sealpost_domain::types::Locale::De),

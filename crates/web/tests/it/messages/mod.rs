@@ -23,12 +23,7 @@ use crate::helpers::{Client, TestApp, logged_in};
 async fn acme_member(app: &TestApp, email: &str) -> anyhow::Result<Client> {
     app.add_user(email, false).await?;
     let acme = app.first_account().await?;
-    let alice = app.user("alice@example.com").await?;
-    let scope = app
-        .services
-        .account_scope(&sealpost_domain::policy::Actor { user: alice }, acme.number, None)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
+    let scope = app.scope("alice@example.com", acme.number).await?;
     let groups = app.services.groups(&scope).await.map_err(|e| anyhow!("{e:?}"))?;
     let staff = match groups.into_iter().find(|g| g.name == "Staff") {
         Some(staff) => staff,
