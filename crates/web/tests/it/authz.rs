@@ -120,7 +120,7 @@ async fn cross_account(app: TestApp) -> anyhow::Result<()> {
         "/admin/accounts/99999999999999999999/groups",
         &format!("/admin/accounts/{}/groups/x", world.a_number),
     ] {
-        assert_eq!(alice.get(junk).await?.status, 404, "{junk}");
+        assert_eq!(alice.status(junk).await?, 404, "{junk}");
     }
     let accounts = alice.get("/admin/accounts").await?;
     assert!(
@@ -193,9 +193,8 @@ async fn outsiders(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(second.login("second@a.example", PASSWORD).await?.status, 303);
     assert_eq!(
         second
-            .get(&format!("/admin/accounts/{}/groups", world.a_number))
-            .await?
-            .status,
+            .status(&format!("/admin/accounts/{}/groups", world.a_number))
+            .await?,
         200
     );
     let second_user = app.user("second@a.example").await?;
@@ -205,9 +204,8 @@ async fn outsiders(app: TestApp) -> anyhow::Result<()> {
         .map_err(err)?;
     assert_eq!(
         second
-            .get(&format!("/admin/accounts/{}/groups", world.a_number))
-            .await?
-            .status,
+            .status(&format!("/admin/accounts/{}/groups", world.a_number))
+            .await?,
         403
     );
 

@@ -99,11 +99,7 @@ async fn damaged_payload(app: TestApp) -> anyhow::Result<()> {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x01;
     std::fs::write(&attachment, &bytes)?;
-    assert_eq!(
-        bob.get(&format!("/m/{id}")).await?.status,
-        200,
-        "the message itself opens"
-    );
+    assert_eq!(bob.status(&format!("/m/{id}")).await?, 200, "the message itself opens");
     for attempt in 1..=2 {
         let answer = bob.get(&format!("/m/{id}/attachments/1")).await?;
         assert_eq!(answer.status, 410, "{}", answer.text());
@@ -152,7 +148,7 @@ async fn damaged_payload(app: TestApp) -> anyhow::Result<()> {
     // Nobody else learns anything new: a stranger still gets 404.
     app.add_user("mallory@example.com", false).await?;
     let mallory = logged_in(&app, "mallory@example.com").await?;
-    assert_eq!(mallory.get(&format!("/m/{id}")).await?.status, 404);
+    assert_eq!(mallory.status(&format!("/m/{id}")).await?, 404);
     Ok(())
 }
 
@@ -344,7 +340,7 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
             answer.text()
         );
     }
-    assert_eq!(bob.get(&format!("/m/{before}")).await?.status, 200);
+    assert_eq!(bob.status(&format!("/m/{before}")).await?, 200);
 
     // Every notification is written exactly once; the refused composes left none.
     assert_eq!(app.deliver().await?, 11);

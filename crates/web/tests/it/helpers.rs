@@ -415,6 +415,11 @@ impl Client {
         Self::answer(self.http.get(format!("{}{path}", self.base)).send().await?).await
     }
 
+    /// The status a GET of `path` answers.
+    pub async fn status(&self, path: &str) -> anyhow::Result<u16> {
+        Ok(self.get(path).await?.status)
+    }
+
     /// GET `path` with an `Accept-Language` header.
     pub async fn get_in(&self, path: &str, accept_language: &str) -> anyhow::Result<Answer> {
         Self::answer(

@@ -441,7 +441,7 @@ async fn sessions_end(app: TestApp) -> anyhow::Result<()> {
     app.add_account("Acme Corp", Some("alice@example.com")).await?;
     let laptop = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
     let phone = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
-    assert_eq!(phone.get("/admin/accounts").await?.status, 200);
+    assert_eq!(phone.status("/admin/accounts").await?, 200);
     let new = "Brand-New-Secret-1";
     let wrong = laptop
         .submit(
@@ -468,7 +468,7 @@ async fn sessions_end(app: TestApp) -> anyhow::Result<()> {
         .await?;
     expect_redirect(&changed, "/admin/accounts");
     assert_eq!(
-        laptop.get("/admin/accounts").await?.status,
+        laptop.status("/admin/accounts").await?,
         200,
         "the changing browser stays in"
     );

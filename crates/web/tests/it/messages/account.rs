@@ -29,7 +29,7 @@ async fn admin_messages(app: TestApp) -> anyhow::Result<()> {
     let manage = alice.get(&base).await?;
     assert!(manage.status == 200 && !manage.shows("Secret plans"));
     assert_eq!(
-        alice.get(&format!("/m/{id}")).await?.status,
+        alice.status(&format!("/m/{id}")).await?,
         404,
         "administrators do not read messages"
     );
@@ -48,12 +48,11 @@ async fn admin_messages(app: TestApp) -> anyhow::Result<()> {
     let oscar = logged_in(&app, "oscar@other.example").await?;
     assert_eq!(
         oscar
-            .get(&format!("/admin/accounts/{}/messages/{id}", other.number))
-            .await?
-            .status,
+            .status(&format!("/admin/accounts/{}/messages/{id}", other.number))
+            .await?,
         404
     );
-    assert_eq!(oscar.get(&base).await?.status, 404);
+    assert_eq!(oscar.status(&base).await?, 404);
     let own = format!("/admin/accounts/{}/messages", other.number);
     assert_eq!(
         oscar

@@ -48,7 +48,7 @@ async fn compose_refusals(app: TestApp) -> anyhow::Result<()> {
         assert!(answer.shows(message), "expected {message:?} in {}", answer.text());
         assert!(answer.body.contains("value=\"Keep me\"") && answer.body.contains("Body kept"));
     }
-    assert_eq!(bob.get("/portal/compose").await?.status, 403, "Bob is in no account");
+    assert_eq!(bob.status("/portal/compose").await?, 403, "Bob is in no account");
     assert!(
         bob.get("/portal/compose")
             .await?

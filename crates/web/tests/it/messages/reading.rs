@@ -84,11 +84,11 @@ async fn send_and_open(app: TestApp) -> anyhow::Result<()> {
     // Nobody else may open it, whatever they try.
     app.add_user("mallory@example.com", false).await?;
     let mallory = logged_in(&app, "mallory@example.com").await?;
-    assert_eq!(mallory.get(&format!("/m/{id}")).await?.status, 404);
+    assert_eq!(mallory.status(&format!("/m/{id}")).await?, 404);
     assert_eq!(mallory.bytes(&format!("/m/{id}/attachments/1")).await?.0, 404);
-    assert_eq!(mallory.get(&format!("/portal/sent/{id}")).await?.status, 404);
+    assert_eq!(mallory.status(&format!("/portal/sent/{id}")).await?, 404);
     assert_eq!(
-        bob.get(&format!("/portal/sent/{id}")).await?.status,
+        bob.status(&format!("/portal/sent/{id}")).await?,
         404,
         "a recipient does not manage the message"
     );
