@@ -221,6 +221,18 @@ fn compose_form(csrf: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) ->
     sealpost_testkit::compose_form(csrf, fields, files)
 }
 
+/// Alice's contract, with its file attached, composed to `to` on a fresh form.
+async fn send_contract(client: &reqwest::Client, base: &str, to: &str) -> Result<reqwest::Response> {
+    let csrf = compose_csrf(client, base).await?;
+    let fields = [("to", to), ("subject", "Contract"), ("body", "Signed copy attached.")];
+    let form = compose_form(&csrf, &fields, &[("contract.txt", b"the signed contract")])?;
+    Ok(client
+        .post(format!("{base}/portal/compose"))
+        .multipart(form)
+        .send()
+        .await?)
+}
+
 #[tokio::test]
 async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_sent() -> Result<()> {
     let dir = tempfile::tempdir()?;
@@ -229,20 +241,7 @@ async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_s
     let (client, _) = log_in(&server.base).await?;
 
     // Alice mistypes the address; her file is kept for the corrected form.
-    let csrf = compose_csrf(&client, &server.base).await?;
-    let refused = client
-        .post(format!("{}/portal/compose", server.base))
-        .multipart(compose_form(
-            &csrf,
-            &[
-                ("to", "bob@"),
-                ("subject", "Contract"),
-                ("body", "Signed copy attached."),
-            ],
-            &[("contract.txt", b"the signed contract")],
-        )?)
-        .send()
-        .await?;
+    let refused = send_contract(&client, &server.base, "bob@").await?;
     ensure!(refused.status().as_u16() == 422, "the mistyped form is refused");
     let page = refused.text().await?;
     ensure!(
@@ -306,20 +305,7 @@ async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_s
     );
 
     // Attached again, the message leaves with its file.
-    let csrf = compose_csrf(&client, &server.base).await?;
-    let sent = client
-        .post(format!("{}/portal/compose", server.base))
-        .multipart(compose_form(
-            &csrf,
-            &[
-                ("to", "bob@faults.example"),
-                ("subject", "Contract"),
-                ("body", "Signed copy attached."),
-            ],
-            &[("contract.txt", b"the signed contract")],
-        )?)
-        .send()
-        .await?;
+    let sent = send_contract(&client, &server.base, "bob@faults.example").await?;
     ensure!(sent.status().as_u16() == 303, "sent once the file is attached again");
     ensure!(count(&data, "messages").await? == 1);
     server.kill()?;

@@ -176,25 +176,29 @@ mod tests {
                 .verify_password(b"interchangeable passwore", &parsed)
                 .is_err()
         );
+        // What the argon2 crate itself writes for `password`.
+        let crate_hash = |argon2: Argon2<'_>, password: &str, salt: &[u8]| -> Result<String, String> {
+            let salt = SaltString::encode_b64(salt).map_err(|e| e.to_string())?;
+            let hash = argon2
+                .hash_password(password.as_bytes(), &salt)
+                .map_err(|e| e.to_string())?;
+            Ok(hash.to_string())
+        };
         let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).map_err(|e| e.to_string())?;
-        let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password(
-                b"interchangeable password",
-                &SaltString::encode_b64(b"0123456789abcdef").map_err(|e| e.to_string())?,
-            )
-            .map_err(|e| e.to_string())?
-            .to_string();
+        let theirs = crate_hash(
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+            "interchangeable password",
+            b"0123456789abcdef",
+        )?;
         assert_eq!(verify("interchangeable password", &theirs), Verification::Match);
         assert_eq!(verify("interchangeable passwore", &theirs), Verification::Mismatch);
         // Other argon2 variants and output lengths are read from the string too.
         let params = Params::new(8192, 3, 2, Some(24)).map_err(|e| e.to_string())?;
-        let argon2i = Argon2::new(Algorithm::Argon2i, Version::V0x10, params)
-            .hash_password(
-                b"legacy password",
-                &SaltString::encode_b64(b"fedcba9876543210").map_err(|e| e.to_string())?,
-            )
-            .map_err(|e| e.to_string())?
-            .to_string();
+        let argon2i = crate_hash(
+            Argon2::new(Algorithm::Argon2i, Version::V0x10, params),
+            "legacy password",
+            b"fedcba9876543210",
+        )?;
         assert_eq!(verify("legacy password", &argon2i), Verification::MatchNeedsRehash);
         assert_eq!(verify("legacy passwore", &argon2i), Verification::Mismatch);
         Ok(())

@@ -10,13 +10,13 @@ use anyhow::{Result, ensure};
 use async_trait::async_trait;
 use sealpost_domain::ports::Clock as _;
 use sealpost_domain::types::EmailAddress;
-use sealpost_mail::{SendError, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
+use sealpost_mail::{SendError, Transport};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::support::{SmtpSink, Status, free_port};
-use crate::worker::{Setup, relay_to, setup};
+use crate::worker::{Setup, relay_on, relay_to, setup};
 
 /// Bounds the test's own waiting, so a worker that hangs fails the test instead of
 /// hanging it. Not a timing assertion: the work is done long before.
@@ -63,11 +63,7 @@ impl FakeRelay {
 
     /// An SMTP client for it, with a short timeout.
     fn relay(&self, timeout: Duration) -> Result<Arc<dyn Transport>> {
-        let mut config = SmtpRelayConfig::new("127.0.0.1");
-        config.port = Some(self.port);
-        config.tls = TlsMode::None;
-        config.timeout = timeout;
-        Ok(Arc::new(SmtpRelay::new(config)?))
+        relay_on(self.port, timeout)
     }
 }
 
@@ -324,11 +320,7 @@ async fn outage(s: &Setup, count: usize) -> Result<Vec<i64>> {
 #[tokio::test]
 async fn when_the_relay_answers_again_the_waiting_mail_follows_the_first_delivery_at_once() -> Result<()> {
     let port = free_port()?;
-    let mut config = SmtpRelayConfig::new("127.0.0.1");
-    config.port = Some(port);
-    config.tls = TlsMode::None;
-    config.timeout = Duration::from_secs(10);
-    let s = setup(Arc::new(SmtpRelay::new(config)?))?;
+    let s = setup(relay_on(port, Duration::from_secs(10))?)?;
     let waiting = outage(&s, 5).await?;
 
     // The relay answers again; a new message is sent an hour later.
@@ -359,13 +351,7 @@ async fn when_the_relay_answers_again_the_waiting_mail_follows_the_first_deliver
 #[tokio::test]
 async fn after_a_restart_the_first_retry_that_succeeds_brings_the_waiting_mail_along() -> Result<()> {
     let port = free_port()?;
-    let relay = || -> Result<Arc<dyn Transport>> {
-        let mut config = SmtpRelayConfig::new("127.0.0.1");
-        config.port = Some(port);
-        config.tls = TlsMode::None;
-        config.timeout = Duration::from_secs(10);
-        Ok(Arc::new(SmtpRelay::new(config)?))
-    };
+    let relay = || relay_on(port, Duration::from_secs(10));
     let s = setup(relay()?)?;
     let waiting = outage(&s, 4).await?;
     // One more notification, which failed only once: its retry comes first.
@@ -400,11 +386,7 @@ async fn after_a_restart_the_first_retry_that_succeeds_brings_the_waiting_mail_a
 #[tokio::test]
 async fn flush_all_sends_every_waiting_row_now() -> Result<()> {
     let port = free_port()?;
-    let mut config = SmtpRelayConfig::new("127.0.0.1");
-    config.port = Some(port);
-    config.tls = TlsMode::None;
-    config.timeout = Duration::from_secs(10);
-    let s = setup(Arc::new(SmtpRelay::new(config)?))?;
+    let s = setup(relay_on(port, Duration::from_secs(10))?)?;
     let waiting = outage(&s, 3).await?;
     let Some(sink) = SmtpSink::start_on(Some(port))? else {
         return Ok(());

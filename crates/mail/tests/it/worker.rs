@@ -41,12 +41,17 @@ pub(crate) fn setup(transport: Arc<dyn Transport>) -> Result<Setup> {
     })
 }
 
-pub(crate) fn relay_to(sink: &SmtpSink) -> Result<Arc<dyn Transport>> {
+/// An SMTP relay client for 127.0.0.1:`port`, without TLS.
+pub(crate) fn relay_on(port: u16, timeout: Duration) -> Result<Arc<dyn Transport>> {
     let mut config = SmtpRelayConfig::new("127.0.0.1");
-    config.port = Some(sink.port);
+    config.port = Some(port);
     config.tls = TlsMode::None;
-    config.timeout = Duration::from_secs(10);
+    config.timeout = timeout;
     Ok(Arc::new(SmtpRelay::new(config)?))
+}
+
+pub(crate) fn relay_to(sink: &SmtpSink) -> Result<Arc<dyn Transport>> {
+    relay_on(sink.port, Duration::from_secs(10))
 }
 
 /// Queues Alice's notification to `to`; bounces go to `bounce_to`.
