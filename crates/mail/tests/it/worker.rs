@@ -293,7 +293,7 @@ async fn a_crash_after_sending_resends_the_same_bytes_once_the_lease_runs_out() 
     let received = sink.received()?;
     ensure!(received.len() == 2, "{} messages arrived", received.len());
     assert_eq!(received[0].raw, received[1].raw, "the same bytes both times");
-    assert_eq!(received[0].message_id(), Some(s.store.row(id)?.message_id_header));
+    assert_eq!(received[0].message_id(), Some(s.store.row(id)?.item.message_id_header));
     Ok(())
 }
 

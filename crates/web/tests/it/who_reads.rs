@@ -402,6 +402,18 @@ async fn no_enumeration(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `client` forwards `original` with `fields` (to, body, …) and `files`.
+async fn forward(
+    client: &Client,
+    original: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, Vec<u8>)],
+) -> anyhow::Result<Answer> {
+    let mut all = vec![("reply", original), ("kind", "forward")];
+    all.extend_from_slice(fields);
+    client.compose(&all, files).await
+}
+
 on_both_databases!(
     forwards_are_off_by_default_and_an_outsider_forwards_only_the_original_with_a_note,
     outside_forwards
@@ -435,17 +447,7 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
         ("body", "No forwarding"),
     ])
     .await?;
-    let forge = bob
-        .compose(
-            &[
-                ("reply", &closed),
-                ("kind", "forward"),
-                ("to", "eve@evil.example"),
-                ("body", "fwd"),
-            ],
-            &[],
-        )
-        .await?;
+    let forge = forward(&bob, &closed, &[("to", "eve@evil.example"), ("body", "fwd")], &[]).await?;
     assert_eq!(forge.status, 422, "a forged forward of a closed message is refused");
     app.deliver().await?;
     assert!(
@@ -460,37 +462,32 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
         ("allow_forward", "on"),
     ])
     .await?;
-    let many = bob
-        .compose(
-            &[
-                ("reply", &open),
-                ("kind", "forward"),
-                (
-                    "to",
-                    "a@x.example, b@x.example, c@x.example, d@x.example, e@x.example, f@x.example",
-                ),
-                ("body", "spam"),
-            ],
-            &[],
-        )
-        .await?;
+    let many = forward(
+        &bob,
+        &open,
+        &[
+            (
+                "to",
+                "a@x.example, b@x.example, c@x.example, d@x.example, e@x.example, f@x.example",
+            ),
+            ("body", "spam"),
+        ],
+        &[],
+    )
+    .await?;
     assert_eq!(many.status, 422);
     assert!(
         many.shows("You can forward this message to at most 5 addresses."),
         "{}",
         many.text()
     );
-    let with_file = bob
-        .compose(
-            &[
-                ("reply", &open),
-                ("kind", "forward"),
-                ("to", "carol@x.example"),
-                ("body", "see"),
-            ],
-            &[("invoice.exe", "application/octet-stream", b"MZ-malware".to_vec())],
-        )
-        .await?;
+    let with_file = forward(
+        &bob,
+        &open,
+        &[("to", "carol@x.example"), ("body", "see")],
+        &[("invoice.exe", "application/octet-stream", b"MZ-malware".to_vec())],
+    )
+    .await?;
     assert_eq!(with_file.status, 422);
     assert!(
         with_file.shows("You can add a note, but no files."),
@@ -498,19 +495,18 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
         with_file.text()
     );
 
-    let forwarded = bob
-        .compose(
-            &[
-                ("reply", &open),
-                ("kind", "forward"),
-                ("to", "carol@x.example"),
-                ("subject", "URGENT: pay now"),
-                ("body", "FYI, from Bob"),
-                ("format", "html"),
-            ],
-            &[],
-        )
-        .await?;
+    let forwarded = forward(
+        &bob,
+        &open,
+        &[
+            ("to", "carol@x.example"),
+            ("subject", "URGENT: pay now"),
+            ("body", "FYI, from Bob"),
+            ("format", "html"),
+        ],
+        &[],
+    )
+    .await?;
     assert_eq!(forwarded.status, 303, "{}", forwarded.text());
     app.deliver().await?;
     let notice = app.mail_to("carol@x.example", "Secure message from")?;

@@ -20,7 +20,6 @@
 
 mod story;
 
-
 use anyhow::Context as _;
 use fantoccini::Client;
 use sealpost_domain::types::Locale;
