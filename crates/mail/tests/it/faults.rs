@@ -221,12 +221,7 @@ async fn one_hung_delivery_does_not_hold_the_others_and_shutdown_does_not_wait_f
         others: relay_to(&sink)?,
     };
     let s = setup(Arc::new(route))?;
-    let Setup {
-        store,
-        clock,
-        notifier,
-        worker,
-    } = s;
+    let (store, clock, notifier, worker) = (s.store, s.clock, s.notifier, s.worker);
     let queue = |to: &str| crate::worker::queue_notification(&store, &notifier, &clock, to, None);
     // The hung one first: a worker that takes rows in order meets it before the rest.
     let stuck = queue("stall@client.example")?;
@@ -317,14 +312,19 @@ async fn outage(s: &Setup, count: usize) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
-#[tokio::test]
-async fn when_the_relay_answers_again_the_waiting_mail_follows_the_first_delivery_at_once() -> Result<()> {
+/// The relay is down while `count` notifications fail (their ids), then answers
+/// again; `None` where no SMTP sink can run.
+async fn relay_back_after_outage(count: usize) -> Result<Option<(Setup, Vec<i64>, SmtpSink)>> {
     let port = free_port()?;
     let s = setup(relay_on(port, Duration::from_secs(10))?)?;
-    let waiting = outage(&s, 5).await?;
+    let waiting = outage(&s, count).await?;
+    Ok(SmtpSink::start_on(Some(port))?.map(|sink| (s, waiting, sink)))
+}
 
+#[tokio::test]
+async fn when_the_relay_answers_again_the_waiting_mail_follows_the_first_delivery_at_once() -> Result<()> {
     // The relay answers again; a new message is sent an hour later.
-    let Some(sink) = SmtpSink::start_on(Some(port))? else {
+    let Some((s, waiting, sink)) = relay_back_after_outage(5).await? else {
         return Ok(());
     };
     let back = Instant::now();
@@ -385,10 +385,7 @@ async fn after_a_restart_the_first_retry_that_succeeds_brings_the_waiting_mail_a
 
 #[tokio::test]
 async fn flush_all_sends_every_waiting_row_now() -> Result<()> {
-    let port = free_port()?;
-    let s = setup(relay_on(port, Duration::from_secs(10))?)?;
-    let waiting = outage(&s, 3).await?;
-    let Some(sink) = SmtpSink::start_on(Some(port))? else {
+    let Some((s, waiting, sink)) = relay_back_after_outage(3).await? else {
         return Ok(());
     };
 

@@ -332,12 +332,7 @@ async fn without_a_relay_mail_lands_in_the_mail_directory() -> Result<()> {
 async fn the_running_worker_delivers_when_poked_and_stops_on_shutdown() -> Result<()> {
     let temp = tempfile::tempdir()?;
     let s = setup(Arc::new(MailDir::new(temp.path(), clock())))?;
-    let Setup {
-        store,
-        clock,
-        notifier,
-        worker,
-    } = s;
+    let (store, clock, notifier, worker) = (s.store, s.clock, s.notifier, s.worker);
     let waker = worker.waker();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(worker.run(async move {
