@@ -586,6 +586,20 @@ pub async fn acme(app: &TestApp) -> anyhow::Result<(Client, Client)> {
     ))
 }
 
+/// Alice logs in through the portal form from a client that keeps no cookies:
+/// `cookie` is what it sends along, `csrf` the token of the form.
+pub async fn alice_logs_in(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    csrf: &str,
+    password: &str,
+) -> anyhow::Result<reqwest::Response> {
+    let form = [("csrf", csrf), ("email", "alice@example.com"), ("password", password)];
+    let request = http.post(format!("{base}/portal/login")).header("cookie", cookie);
+    Ok(request.form(&form).send().await?)
+}
+
 /// The id of the message a compose answer redirected to; an error with the page's
 /// text when the form was refused.
 pub fn sent_id(answer: &Answer) -> anyhow::Result<String> {
