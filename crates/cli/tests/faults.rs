@@ -11,6 +11,8 @@
 //! Mail goes to the `.eml` folder (no relay is configured), so no SMTP server is
 //! needed.
 
+mod support;
+
 use std::io::Write as _;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail, ensure};
 use sealpost_testkit::{Attachment, Browser, Mailbox, Sealpost, Server, Tmpfs, csrf_of, hidden_field, page, text_of};
 use sqlx::Connection as _;
+
+use support::{execute, open_db, scalar};
 
 const SENDER: &str = "sender@faults.example";
 const PASSWORD: &str = "Faults-Test-Passphrase-1";
@@ -79,20 +83,8 @@ fn files_below(dir: &Path) -> Vec<(PathBuf, u64)> {
     found
 }
 
-async fn open_db(data: &Path) -> Result<sqlx::SqliteConnection> {
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(data.join("sealpost.db"))
-        .busy_timeout(Duration::from_secs(10));
-    Ok(sqlx::SqliteConnection::connect_with(&options).await?)
-}
-
 async fn count(data: &Path, table: &str) -> Result<i64> {
-    let mut db = open_db(data).await?;
-    let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(&mut db)
-        .await?;
-    db.close().await?;
-    Ok(n)
+    scalar(data, &format!("SELECT COUNT(*) FROM {table}")).await
 }
 
 /// The attachment's size: large enough that several 5 MiB parts are on disk before
@@ -179,11 +171,11 @@ async fn a_file_half_uploaded_when_the_server_was_killed_is_deleted_by_the_clean
 
     // A day later (the note is made older, as the hourly clean-up waits a day for
     // drafts that might still come back), the restarted server cleans up at start.
-    let mut db = open_db(&data).await?;
-    sqlx::query("UPDATE pending_uploads SET started_at = started_at - 2 * 24 * 60 * 60 * 1000")
-        .execute(&mut db)
-        .await?;
-    db.close().await?;
+    execute(
+        &data,
+        "UPDATE pending_uploads SET started_at = started_at - 2 * 24 * 60 * 60 * 1000",
+    )
+    .await?;
     let server = serve(&data).await?;
     let started = Instant::now();
     loop {
@@ -445,11 +437,7 @@ async fn after_the_disk_fills_and_space_is_freed_composes_resume_within_seconds_
         std::io::stderr(),
         "FIGURE: real binary: /healthz ok again {healthy:.1} s after space returned"
     );
-    let mut db = open_db(&data).await?;
-    let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'")
-        .fetch_one(&mut db)
-        .await?;
-    db.close().await?;
+    let unsent = scalar(&data, "SELECT COUNT(*) FROM outbox WHERE status <> 'sent'").await?;
     ensure!(unsent == 0, "{unsent} notification(s) not recorded as sent");
     let log = plain(&server.log_text());
     ensure!(
