@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use async_trait::async_trait;
 
 use crate::error::DomainError;
-use crate::messages::{Confirmation, DeliveryMode};
+use crate::messages::Confirmation;
 use crate::model::{Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery};
+use crate::settings::SettingChange;
 use crate::types::{
     AccountId, AccountName, AccountNumber, EmailAddress, GroupId, GroupName, Locale, Timestamp, UserId,
 };
@@ -19,9 +20,24 @@ use crate::types::{
 /// Result of every port call.
 pub type StoreResult<T> = Result<T, DomainError>;
 
+/// Per-account settings (see [`crate::settings`]): a row per set setting.
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    /// The account's set settings as stored `(name, value)` rows.
+    async fn account_settings(&self, account: AccountId) -> StoreResult<Vec<(String, String)>>;
+    /// Writes each change (a `None` value deletes the row) with its audit event,
+    /// all in one transaction. `NotFound`, and nothing written, when no account
+    /// has this id.
+    async fn change_account_settings(
+        &self,
+        account: AccountId,
+        changes: Vec<(SettingChange, AuditEvent)>,
+    ) -> StoreResult<()>;
+}
+
 /// Persistent state of the service.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: SettingsStore + Send + Sync {
     // --- users -------------------------------------------------------------------
     /// Inserts a user; `Conflict { field: "email" }` when the address is taken.
     async fn insert_user(&self, user: NewUser, audit: Option<AuditEvent>) -> StoreResult<User>;
@@ -88,13 +104,6 @@ pub trait Store: Send + Sync {
         now: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<bool>;
-    /// Sets (or clears, for the service's default) the account's delivery mode.
-    async fn set_delivery_mode(
-        &self,
-        account: AccountId,
-        mode: Option<DeliveryMode>,
-        audit: AuditEvent,
-    ) -> StoreResult<()>;
     /// Every account, by number (operators).
     async fn list_accounts(&self) -> StoreResult<Vec<Account>>;
     /// The accounts whose Account Administrators group holds `user`, by number.

@@ -5,7 +5,7 @@
 //! group that administers it.
 
 use sealpost_domain::DomainError;
-use sealpost_domain::messages::{Confirmation, DeliveryMode};
+use sealpost_domain::messages::Confirmation;
 use sealpost_domain::model::{Account, AuditEvent};
 use sealpost_domain::ports::StoreResult;
 use sealpost_domain::types::{
@@ -17,7 +17,7 @@ use sqlx::any::AnyRow;
 use crate::{AnyQuery, SqlStore, audit, db_error, groups, insert_error, outbox};
 
 /// The columns [`account_from_row`] reads, for queries that alias `accounts` as `a`.
-const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, a.delivery_mode, \
+const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, \
      a.pending_sending_address";
 
 /// Builds an [`Account`] from a row holding [`ACCOUNT_COLUMNS`]; an unknown stored
@@ -35,10 +35,6 @@ fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
         pending_sending_address: row
             .try_get::<Option<String>, _>("pending_sending_address")?
             .map(EmailAddress::from_trusted),
-        delivery_mode: row
-            .try_get::<Option<String>, _>("delivery_mode")?
-            .as_deref()
-            .and_then(DeliveryMode::parse),
     })
 }
 
@@ -92,7 +88,6 @@ pub(crate) async fn create_account(
         created_at,
         sending_address: None,
         pending_sending_address: None,
-        delivery_mode: None,
     })
 }
 
@@ -195,24 +190,6 @@ pub(crate) async fn confirm_sending_address(
     audit::insert_event(&mut tx, &event).await?;
     tx.commit().await.map_err(db_error)?;
     Ok(true)
-}
-
-/// Sets or clears the account's delivery mode, with its audit event.
-pub(crate) async fn set_delivery_mode(
-    store: &SqlStore,
-    account: AccountId,
-    mode: Option<DeliveryMode>,
-    event: AuditEvent,
-) -> StoreResult<()> {
-    let value = mode.map(|m| m.as_str().to_owned());
-    update_account(
-        store,
-        "UPDATE accounts SET delivery_mode = $2 WHERE id = $1",
-        account,
-        value,
-        event,
-    )
-    .await
 }
 
 /// Runs `sql` (an update of one account setting, `$1` the account, `$2` the value)

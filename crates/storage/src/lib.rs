@@ -41,6 +41,7 @@ mod groups;
 mod messages;
 mod outbox;
 mod sessions;
+mod settings;
 mod tokens;
 mod users;
 
@@ -55,8 +56,8 @@ use anyhow::{Context, bail};
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{
-    AccountKey, Confirmation, DeliveryMode, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem,
-    PublicId, Recipient, RegistrationAttempt, TokenPurpose, WrappedDataKey,
+    AccountKey, Confirmation, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem, PublicId,
+    Recipient, RegistrationAttempt, TokenPurpose, WrappedDataKey,
 };
 use sealpost_domain::model::{
     Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery,
@@ -644,16 +645,6 @@ impl Store for SqlStore {
             DATABASE,
             accounts::confirm_sending_address(self, account, token_hash, now, audit).await,
         )
-    }
-
-    async fn set_delivery_mode(
-        &self,
-        account: AccountId,
-        mode: Option<DeliveryMode>,
-        audit: AuditEvent,
-    ) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, accounts::set_delivery_mode(self, account, mode, audit).await)
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {

@@ -68,9 +68,7 @@ fn parse_id(visitor: &Visitor, raw: &str) -> Result<PublicId, WebError> {
 
 fn signed_actor(visitor: &Visitor) -> Option<Actor> {
     match &visitor.session {
-        Some((session, user)) if session.kind == sealpost_domain::model::SessionKind::Full => {
-            Some(Actor { user: user.clone() })
-        }
+        Some((session, actor)) if session.kind == sealpost_domain::model::SessionKind::Full => Some(actor.clone()),
         _ => None,
     }
 }

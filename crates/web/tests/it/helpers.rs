@@ -153,8 +153,8 @@ impl TestApp {
             store.clone(),
             clock_port,
             sealpost_i18n::in_every_language("group-account-administrators"),
-        )
-        .with_messaging(messaging);
+            messaging,
+        );
         let app = sealpost_web::router(services.clone(), web);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
@@ -320,11 +320,8 @@ impl TestApp {
 
     /// The scope `email`, an administrator of account `number`, acts in there.
     pub async fn scope(&self, email: &str, number: AccountNumber) -> anyhow::Result<AccountScope> {
-        let actor = Actor {
-            user: self.user(email).await?,
-        };
         self.services
-            .account_scope(&actor, number, None)
+            .account_scope(&self.actor(email).await?, number, None)
             .await
             .map_err(|e| anyhow!("{e:?}"))
     }
@@ -337,6 +334,12 @@ impl TestApp {
             .strip_prefix(&self.base)
             .context("same site")?
             .replace("&amp;", "&"))
+    }
+
+    /// The actor of the user with this address, as the CLI acts for a person.
+    pub async fn actor(&self, email: &str) -> anyhow::Result<Actor> {
+        let user = self.user(email).await?;
+        self.services.act_as(user.id).await.map_err(|e| anyhow!("{e:?}"))
     }
 }
 

@@ -224,8 +224,7 @@ async fn abandoned_upload(app: TestApp) -> anyhow::Result<()> {
 
     // The process stops mid-way: an attachment is stored, and neither a message
     // nor a discard follows.
-    let user = app.user("alice@example.com").await?;
-    let actor = sealpost_domain::policy::Actor { user };
+    let actor = app.actor("alice@example.com").await?;
     let mut draft = app
         .services
         .start_draft(&actor, None)
