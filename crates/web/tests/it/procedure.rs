@@ -164,11 +164,7 @@ async fn seed_procedure(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_eq!(saved.status, 303);
     let confirmation = alice.get(saved.location.as_deref().context("no location")?).await?;
-    assert!(
-        confirmation.shows("User bob@example.com added."),
-        "{}",
-        confirmation.text()
-    );
+    confirmation.assert_shows("User bob@example.com added.");
     assert!(confirmation.shows("bob@example.com Bob Builder"));
     assert!(
         !alice.get("/admin/users").await?.shows("User bob@example.com added."),
@@ -207,11 +203,7 @@ async fn seed_procedure(app: TestApp) -> anyhow::Result<()> {
             ],
         )
         .await?;
-    assert!(
-        same.shows("The new password must be different from the current one."),
-        "{}",
-        same.text()
-    );
+    same.assert_shows("The new password must be different from the current one.");
     let permanent = "Bobs-Own-Secret-77";
     let changed = bob
         .submit(
@@ -419,11 +411,7 @@ async fn throttling(app: TestApp) -> anyhow::Result<()> {
     }
     let throttled = guesser.login("alice@example.com", PASSWORD).await?;
     assert_eq!(throttled.status, 429, "even the right password waits once throttled");
-    assert!(
-        throttled.shows("Too many failed attempts. Please wait 1 second and"),
-        "{}",
-        throttled.text()
-    );
+    throttled.assert_shows("Too many failed attempts. Please wait 1 second and");
     let unknown = guesser.login("nobody@example.com", "whatever-it-is").await?;
     assert_eq!(
         unknown.status, 401,

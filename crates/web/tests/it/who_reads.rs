@@ -95,11 +95,7 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
     let asked = as_dana
         .submit(&format!("/m/{id}"), "/verify/request", &[("next", &format!("/m/{id}"))])
         .await?;
-    assert!(
-        asked.shows("We sent a link to dana@partner.example."),
-        "{}",
-        asked.text()
-    );
+    asked.assert_shows("We sent a link to dana@partner.example.");
     app.deliver().await?;
     let proof = app.link_path("dana@partner.example", "Confirm that", "/verify?token=")?;
 
@@ -476,11 +472,7 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
     )
     .await?;
     assert_eq!(many.status, 422);
-    assert!(
-        many.shows("You can forward this message to at most 5 addresses."),
-        "{}",
-        many.text()
-    );
+    many.assert_shows("You can forward this message to at most 5 addresses.");
     let with_file = forward(
         &bob,
         &open,
@@ -489,11 +481,7 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
     )
     .await?;
     assert_eq!(with_file.status, 422);
-    assert!(
-        with_file.shows("You can add a note, but no files."),
-        "{}",
-        with_file.text()
-    );
+    with_file.assert_shows("You can add a note, but no files.");
 
     let forwarded = forward(
         &bob,

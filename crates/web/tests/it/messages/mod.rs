@@ -3,17 +3,14 @@
 //! receipts, lock and expiry, tenancy, and the promise that plaintext never reaches
 //! disk.
 //!
-//! One file per concern: `reading` (a recipient opens, replies, is refused),
-//! `registration` (a recipient without a user), `compose` (refused forms, limits,
-//! abandoned uploads), `keeping` (what is stored where, key rotation, delivery
-//! modes) and `account` (what administrators see and set). What they share is here
-//! and in `crate::helpers`.
+//! One file per concern: `reading` (who reads a message and who manages it),
+//! `registration` (a recipient without a user) and `sending` (refused forms,
+//! limits, what is stored where, key rotation, delivery modes). What they share is
+//! here and in `crate::helpers`.
 
-mod account;
-mod compose;
-mod keeping;
 mod reading;
 mod registration;
+mod sending;
 
 use anyhow::anyhow;
 

@@ -152,11 +152,7 @@ async fn password_reset(app: TestApp) -> anyhow::Result<()> {
             ],
         )
         .await?;
-    assert!(
-        weak.shows("The password must be at least 10 characters long."),
-        "{}",
-        weak.text()
-    );
+    weak.assert_shows("The password must be at least 10 characters long.");
     let done = visitor
         .submit(
             &path,
