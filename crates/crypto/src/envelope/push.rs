@@ -28,10 +28,7 @@ pub struct Sealer {
 
 impl std::fmt::Debug for Sealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sealer")
-            .field("segment_len", &self.segment_len)
-            .field("counter", &self.counter)
-            .finish_non_exhaustive()
+        progress(f, "Sealer", self.segment_len, self.counter)
     }
 }
 
@@ -158,10 +155,7 @@ pub struct Opener {
 
 impl std::fmt::Debug for Opener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Opener")
-            .field("segment_len", &self.segment_len)
-            .field("counter", &self.counter)
-            .finish_non_exhaustive()
+        progress(f, "Opener", self.segment_len, self.counter)
     }
 }
 
@@ -271,4 +265,12 @@ impl Opener {
             key.open_final(counter, pending, seg, dst)
         })
     }
+}
+
+/// What `Debug` shows of a sealer or opener: how far it got, never key material.
+fn progress(f: &mut std::fmt::Formatter<'_>, name: &str, segment_len: usize, counter: u32) -> std::fmt::Result {
+    f.debug_struct(name)
+        .field("segment_len", &segment_len)
+        .field("counter", &counter)
+        .finish_non_exhaustive()
 }
