@@ -262,20 +262,15 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
         health.body
     );
     // Reads that need no write keep working.
-    let sent = alice.get("/portal/sent").await?;
-    assert!(
-        sent.status == 200 && sent.shows("Before"),
-        "{} {}",
-        sent.status,
-        sent.text()
-    );
-    let inbox = bob.get("/portal/inbox").await?;
-    assert!(
-        inbox.status == 200 && inbox.shows("Before"),
-        "{} {}",
-        inbox.status,
-        inbox.text()
-    );
+    for (client, path) in [(&alice, "/portal/sent"), (&bob, "/portal/inbox")] {
+        let page = client.get(path).await?;
+        assert!(
+            page.status == 200 && page.shows("Before"),
+            "{} {}",
+            page.status,
+            page.text()
+        );
+    }
     let lines = |needle: &str| captured.lines().iter().filter(|l| l.contains(needle)).count();
     assert_eq!(
         lines("storage is full: Sealpost cannot store anything"),

@@ -472,6 +472,22 @@ impl Client {
         self.post_raw(path, &all).await
     }
 
+    /// Submits the set-a-new-password form: `current`, then `new` typed twice.
+    pub async fn change_password(&self, current: &str, new: &str) -> anyhow::Result<Answer> {
+        let fields = [
+            ("current_password", current),
+            ("new_password", new),
+            ("confirm_password", new),
+        ];
+        self.submit("/password", "/password", &fields).await
+    }
+
+    /// Asks for a password reset link for `email` on the forgotten-password form.
+    pub async fn forgot_password(&self, email: &str) -> anyhow::Result<Answer> {
+        self.submit("/password/forgot", "/password/forgot", &[("email", email)])
+            .await
+    }
+
     /// Submits the compose form (multipart) with the CSRF token of the compose page.
     pub async fn compose(&self, fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> anyhow::Result<Answer> {
         let page = self.get("/portal/compose").await?;

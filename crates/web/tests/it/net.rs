@@ -122,13 +122,7 @@ async fn forms_still_work(client: &Client, email: &str, password: &str) -> anyho
         let token = shown.csrf().unwrap_or_default();
         ensure!(!token.is_empty(), "{page} carries an empty CSRF token");
     }
-    let forgot = client
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "nobody@example.com")],
-        )
-        .await?;
+    let forgot = client.forgot_password("nobody@example.com").await?;
     ensure!(
         forgot.status == 200 && !forgot.shows("This form has expired"),
         "forgot password answered {}: {}",
@@ -170,17 +164,7 @@ async fn stale_session(app: TestApp) -> anyhow::Result<()> {
     let phone = app.client();
     ensure!(phone.login("alice@example.com", PASSWORD).await?.status == 303);
     let new_password = "Another-Horse-Staple-9";
-    let changed = phone
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", new_password),
-                ("confirm_password", new_password),
-            ],
-        )
-        .await?;
+    let changed = phone.change_password(PASSWORD, new_password).await?;
     ensure!(changed.status == 303, "password change answered {}", changed.status);
     forms_still_work(&laptop, "alice@example.com", new_password).await?;
 

@@ -192,30 +192,10 @@ async fn seed_procedure(app: TestApp) -> anyhow::Result<()> {
     }
     let forced = bob.get("/password").await?;
     assert!(forced.shows("Set a new password") && forced.shows("has expired"));
-    let same = bob
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", temporary),
-                ("new_password", temporary),
-                ("confirm_password", temporary),
-            ],
-        )
-        .await?;
+    let same = bob.change_password(temporary, temporary).await?;
     same.assert_shows("The new password must be different from the current one.");
     let permanent = "Bobs-Own-Secret-77";
-    let changed = bob
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", temporary),
-                ("new_password", permanent),
-                ("confirm_password", permanent),
-            ],
-        )
-        .await?;
+    let changed = bob.change_password(temporary, permanent).await?;
     expect_redirect(&changed, "/admin/accounts");
     assert!(bob.get("/admin/accounts").await?.shows("Your new password is set."));
 
@@ -431,29 +411,9 @@ async fn sessions_end(app: TestApp) -> anyhow::Result<()> {
     let phone = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
     assert_eq!(phone.status("/admin/accounts").await?, 200);
     let new = "Brand-New-Secret-1";
-    let wrong = laptop
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", "not-it-at-all"),
-                ("new_password", new),
-                ("confirm_password", new),
-            ],
-        )
-        .await?;
+    let wrong = laptop.change_password("not-it-at-all", new).await?;
     assert!(wrong.shows("The current password is not correct."));
-    let changed = laptop
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", new),
-                ("confirm_password", new),
-            ],
-        )
-        .await?;
+    let changed = laptop.change_password(PASSWORD, new).await?;
     expect_redirect(&changed, "/admin/accounts");
     assert_eq!(
         laptop.status("/admin/accounts").await?,

@@ -181,17 +181,7 @@ async fn colleague_proves_mailbox(app: TestApp) -> anyhow::Result<()> {
 
     let erin = app.client();
     assert_eq!(erin.login("erin@one.example", "Temporary-Secret-1").await?.status, 303);
-    let changed = erin
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", "Temporary-Secret-1"),
-                ("new_password", "Colleague-Secret-5"),
-                ("confirm_password", "Colleague-Secret-5"),
-            ],
-        )
-        .await?;
+    let changed = erin.change_password("Temporary-Secret-1", "Colleague-Secret-5").await?;
     assert_eq!(changed.status, 303, "{}", changed.text());
     let first = erin.get(&format!("/m/{id}")).await?;
     assert_eq!(first.status, 403, "a new password proves no mailbox");
@@ -358,22 +348,8 @@ async fn no_enumeration(app: TestApp) -> anyhow::Result<()> {
     }
 
     // Forgot password: the same answer; 30 requests for one address send 3 mails.
-    let known = app
-        .client()
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "alice@one.example")],
-        )
-        .await?;
-    let unknown = app
-        .client()
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "nobody@nowhere.example")],
-        )
-        .await?;
+    let known = app.client().forgot_password("alice@one.example").await?;
+    let unknown = app.client().forgot_password("nobody@nowhere.example").await?;
     assert_eq!(
         (known.status, known.text().replace("alice@one.example", "ADDRESS")),
         (
@@ -383,9 +359,7 @@ async fn no_enumeration(app: TestApp) -> anyhow::Result<()> {
     );
     let flood = app.client();
     for _ in 0..30 {
-        let answer = flood
-            .submit("/password/forgot", "/password/forgot", &[("email", "tom@two.example")])
-            .await?;
+        let answer = flood.forgot_password("tom@two.example").await?;
         assert_eq!(answer.status, 200);
     }
     app.deliver().await?;

@@ -123,9 +123,7 @@ async fn password_reset(app: TestApp) -> anyhow::Result<()> {
         "the login page offers the reset"
     );
     for email in ["bob@example.com", "nobody@example.com"] {
-        let answer = visitor
-            .submit("/password/forgot", "/password/forgot", &[("email", email)])
-            .await?;
+        let answer = visitor.forgot_password(email).await?;
         assert!(
             answer.shows(&format!(
                 "If {email} has a Sealpost user, a link to reset the password is on its way."
