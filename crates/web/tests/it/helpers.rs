@@ -451,14 +451,7 @@ impl Client {
 
     /// POST a form to `path` exactly as given (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> anyhow::Result<Answer> {
-        Self::answer(
-            self.http
-                .post(format!("{}{path}", self.base))
-                .form(fields)
-                .send()
-                .await?,
-        )
-        .await
+        self.post_with(path, fields, &[]).await
     }
 
     /// POST a form to `path` with the CSRF token of the page at `form_page`.

@@ -402,21 +402,19 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
     );
     app.add_user("bob@partner.example", false).await?;
     let bob = logged_in_with(&app, "bob@partner.example", PASSWORD).await?;
-    let sent_with = |fields: Vec<(&'static str, &'static str)>| {
+    // Alice sends Bob a report with a PDF; `ticked` are the options she allows.
+    let sent_with = |subject: &'static str, body: &'static str, ticked: &'static [(&'static str, &'static str)]| {
         let alice = &alice;
         async move {
+            let mut fields = vec![("to", "bob@partner.example"), ("subject", subject), ("body", body)];
+            fields.extend_from_slice(ticked);
             let answer = alice
                 .compose(&fields, &[("report.pdf", "application/pdf", b"%PDF-original".to_vec())])
                 .await?;
             sent_id(&answer)
         }
     };
-    let closed = sent_with(vec![
-        ("to", "bob@partner.example"),
-        ("subject", "Closed"),
-        ("body", "No forwarding"),
-    ])
-    .await?;
+    let closed = sent_with("Closed", "No forwarding", &[]).await?;
     let forge = forward(&bob, &closed, &[("to", "eve@evil.example"), ("body", "fwd")], &[]).await?;
     assert_eq!(forge.status, 422, "a forged forward of a closed message is refused");
     app.deliver().await?;
@@ -425,13 +423,7 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
         "nothing sent"
     );
 
-    let open = sent_with(vec![
-        ("to", "bob@partner.example"),
-        ("subject", "Quarterly report"),
-        ("body", "The original text."),
-        ("allow_forward", "on"),
-    ])
-    .await?;
+    let open = sent_with("Quarterly report", "The original text.", &[("allow_forward", "on")]).await?;
     let many = forward(
         &bob,
         &open,
@@ -510,13 +502,7 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
     );
 
     // An outsider answers at most 20 times an hour.
-    let reply_open = sent_with(vec![
-        ("to", "bob@partner.example"),
-        ("subject", "Chat"),
-        ("body", "Reply freely"),
-        ("allow_reply", "on"),
-    ])
-    .await?;
+    let reply_open = sent_with("Chat", "Reply freely", &[("allow_reply", "on")]).await?;
     let mut statuses = Vec::new();
     for _ in 0..20 {
         let answer = bob
