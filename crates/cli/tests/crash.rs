@@ -20,6 +20,8 @@
 //! Needs python3 with aiosmtpd (`pip install aiosmtpd`); `SEALPOST_SKIP_SMTP=1`
 //! skips it where that is missing.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -29,6 +31,8 @@ use anyhow::{Context as _, Result, bail, ensure};
 use sealpost_testkit::smtp::SinkOptions;
 use sealpost_testkit::{Browser, Mailbox, Received, Sealpost, Server, SmtpSink, free_port};
 use sqlx::Connection as _;
+
+use support::{execute, open_db, scalar};
 
 /// Messages in the burst.
 const MESSAGES: usize = 20;
@@ -147,13 +151,6 @@ async fn compose(client: &reqwest::Client, base: &str, to: &str, cc: &str, n: us
 struct Row {
     message_id_header: String,
     status: String,
-}
-
-async fn open_db(data: &Path) -> Result<sqlx::SqliteConnection> {
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(data.join("sealpost.db"))
-        .busy_timeout(Duration::from_secs(10));
-    Ok(sqlx::SqliteConnection::connect_with(&options).await?)
 }
 
 /// The notification rows, by recipient address.
@@ -293,11 +290,11 @@ async fn every_notification_arrives_after_the_server_is_killed_mid_delivery() ->
     // The outbox agrees: every row sent (the stranded ones by the restarted worker,
     // as the killed one never recorded them), every recipient marked notified.
     wait_until_all_sent(&data).await?;
-    let mut db = open_db(&data).await?;
-    let unnotified: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM message_recipients WHERE notified_at IS NULL")
-        .fetch_one(&mut db)
-        .await?;
-    db.close().await?;
+    let unnotified = scalar(
+        &data,
+        "SELECT COUNT(*) FROM message_recipients WHERE notified_at IS NULL",
+    )
+    .await?;
     ensure!(unnotified == 0, "{unnotified} recipient(s) not marked notified");
     let log = server.log_text();
     server.kill()?;
@@ -419,11 +416,7 @@ async fn a_relay_that_never_answers_neither_keeps_the_server_from_stopping_nor_h
 
     // Its lease runs out (five minutes, taken as past here); a flush against the
     // still silent relay returns, the mail waiting for its retry.
-    let mut db = open_db(&data).await?;
-    sqlx::query("UPDATE outbox SET lease_until = 0 WHERE status = 'sending'")
-        .execute(&mut db)
-        .await?;
-    db.close().await?;
+    execute(&data, "UPDATE outbox SET lease_until = 0 WHERE status = 'sending'").await?;
     let (printed, flush_time) = flush(&data, relay.port, &[], &[("SEALPOST_SMTP_TIMEOUT_SECS", "1")])?;
     ensure!(
         printed.contains("1 queued email(s) attempted; 1 still waiting"),
@@ -485,13 +478,11 @@ async fn when_the_relay_answers_again_the_waiting_mail_follows_the_next_delivery
     }
     let started = Instant::now();
     loop {
-        let mut db = open_db(&data).await?;
-        let failed: i64 = sqlx::query_scalar(
+        let failed = scalar(
+            &data,
             "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 1 AND last_error IS NOT NULL",
         )
-        .fetch_one(&mut db)
         .await?;
-        db.close().await?;
         if usize::try_from(failed)? == WAITING {
             break;
         }

@@ -11,6 +11,8 @@
 //! Mail goes to the `.eml` folder (no relay is configured), so no SMTP server is
 //! needed.
 
+mod support;
+
 use std::io::Write as _;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail, ensure};
 use sealpost_testkit::{Attachment, Browser, Mailbox, Sealpost, Server, Tmpfs, csrf_of, hidden_field, page, text_of};
 use sqlx::Connection as _;
+
+use support::{execute, open_db, scalar};
 
 const SENDER: &str = "sender@faults.example";
 const PASSWORD: &str = "Faults-Test-Passphrase-1";
@@ -79,20 +83,8 @@ fn files_below(dir: &Path) -> Vec<(PathBuf, u64)> {
     found
 }
 
-async fn open_db(data: &Path) -> Result<sqlx::SqliteConnection> {
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(data.join("sealpost.db"))
-        .busy_timeout(Duration::from_secs(10));
-    Ok(sqlx::SqliteConnection::connect_with(&options).await?)
-}
-
 async fn count(data: &Path, table: &str) -> Result<i64> {
-    let mut db = open_db(data).await?;
-    let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(&mut db)
-        .await?;
-    db.close().await?;
-    Ok(n)
+    scalar(data, &format!("SELECT COUNT(*) FROM {table}")).await
 }
 
 /// The attachment's size: large enough that several 5 MiB parts are on disk before
@@ -179,11 +171,11 @@ async fn a_file_half_uploaded_when_the_server_was_killed_is_deleted_by_the_clean
 
     // A day later (the note is made older, as the hourly clean-up waits a day for
     // drafts that might still come back), the restarted server cleans up at start.
-    let mut db = open_db(&data).await?;
-    sqlx::query("UPDATE pending_uploads SET started_at = started_at - 2 * 24 * 60 * 60 * 1000")
-        .execute(&mut db)
-        .await?;
-    db.close().await?;
+    execute(
+        &data,
+        "UPDATE pending_uploads SET started_at = started_at - 2 * 24 * 60 * 60 * 1000",
+    )
+    .await?;
     let server = serve(&data).await?;
     let started = Instant::now();
     loop {
@@ -221,6 +213,18 @@ fn compose_form(csrf: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) ->
     sealpost_testkit::compose_form(csrf, fields, files)
 }
 
+/// Alice's contract, with its file attached, composed to `to` on a fresh form.
+async fn send_contract(client: &reqwest::Client, base: &str, to: &str) -> Result<reqwest::Response> {
+    let csrf = compose_csrf(client, base).await?;
+    let fields = [("to", to), ("subject", "Contract"), ("body", "Signed copy attached.")];
+    let form = compose_form(&csrf, &fields, &[("contract.txt", b"the signed contract")])?;
+    Ok(client
+        .post(format!("{base}/portal/compose"))
+        .multipart(form)
+        .send()
+        .await?)
+}
+
 #[tokio::test]
 async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_sent() -> Result<()> {
     let dir = tempfile::tempdir()?;
@@ -229,20 +233,7 @@ async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_s
     let (client, _) = log_in(&server.base).await?;
 
     // Alice mistypes the address; her file is kept for the corrected form.
-    let csrf = compose_csrf(&client, &server.base).await?;
-    let refused = client
-        .post(format!("{}/portal/compose", server.base))
-        .multipart(compose_form(
-            &csrf,
-            &[
-                ("to", "bob@"),
-                ("subject", "Contract"),
-                ("body", "Signed copy attached."),
-            ],
-            &[("contract.txt", b"the signed contract")],
-        )?)
-        .send()
-        .await?;
+    let refused = send_contract(&client, &server.base, "bob@").await?;
     ensure!(refused.status().as_u16() == 422, "the mistyped form is refused");
     let page = refused.text().await?;
     ensure!(
@@ -306,20 +297,7 @@ async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_s
     );
 
     // Attached again, the message leaves with its file.
-    let csrf = compose_csrf(&client, &server.base).await?;
-    let sent = client
-        .post(format!("{}/portal/compose", server.base))
-        .multipart(compose_form(
-            &csrf,
-            &[
-                ("to", "bob@faults.example"),
-                ("subject", "Contract"),
-                ("body", "Signed copy attached."),
-            ],
-            &[("contract.txt", b"the signed contract")],
-        )?)
-        .send()
-        .await?;
+    let sent = send_contract(&client, &server.base, "bob@faults.example").await?;
     ensure!(sent.status().as_u16() == 303, "sent once the file is attached again");
     ensure!(count(&data, "messages").await? == 1);
     server.kill()?;
@@ -454,30 +432,12 @@ async fn after_the_disk_fills_and_space_is_freed_composes_resume_within_seconds_
         ensure!(status == 303, "compose {n} after recovery: {status} {text}");
     }
     wait_for_mail(&data, 6, &server).await?;
-    loop {
-        if reqwest::get(format!("{}/healthz", server.base))
-            .await?
-            .status()
-            .is_success()
-        {
-            break;
-        }
-        ensure!(
-            freed.elapsed() < Duration::from_secs(20),
-            "/healthz still reports the storage full 20 s after space returned"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let healthy = sealpost_testkit::healthy_again(&server.base, freed).await?;
     let _ = writeln!(
         std::io::stderr(),
-        "FIGURE: real binary: /healthz ok again {:.1} s after space returned",
-        freed.elapsed().as_secs_f64()
+        "FIGURE: real binary: /healthz ok again {healthy:.1} s after space returned"
     );
-    let mut db = open_db(&data).await?;
-    let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'")
-        .fetch_one(&mut db)
-        .await?;
-    db.close().await?;
+    let unsent = scalar(&data, "SELECT COUNT(*) FROM outbox WHERE status <> 'sent'").await?;
     ensure!(unsent == 0, "{unsent} notification(s) not recorded as sent");
     let log = plain(&server.log_text());
     ensure!(

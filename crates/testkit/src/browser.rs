@@ -218,6 +218,12 @@ impl Answer {
         self.text().contains(needle)
     }
 
+    /// Fails the calling test, with the page's visible text, unless it shows `needle`.
+    #[track_caller]
+    pub fn assert_shows(&self, needle: &str) {
+        assert!(self.shows(needle), "{}", self.text());
+    }
+
     /// The public id of the message a compose form sent (its tracking page is
     /// `/portal/sent/<id>`), if it was sent.
     pub fn sent_id(&self) -> Option<&str> {

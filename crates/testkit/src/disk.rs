@@ -5,8 +5,9 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Result, bail, ensure};
 
 /// A mounted tmpfs.
 pub struct Tmpfs {
@@ -62,5 +63,20 @@ impl Tmpfs {
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+/// Polls `{base}/healthz` until it answers 200 again, at most 20 s after `since`
+/// (when the full storage got its space back); returns the seconds that took.
+pub async fn healthy_again(base: &str, since: Instant) -> Result<f64> {
+    loop {
+        if reqwest::get(format!("{base}/healthz")).await?.status().is_success() {
+            return Ok(since.elapsed().as_secs_f64());
+        }
+        ensure!(
+            since.elapsed() < Duration::from_secs(20),
+            "/healthz still reports the storage full 20 s after space returned"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

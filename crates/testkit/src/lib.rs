@@ -9,7 +9,8 @@
 //! - [`browser`]: a cookie-keeping HTTP client that does not follow redirects, the
 //!   portal and administration logins, and reading CSRF tokens, hidden fields and
 //!   a page's visible text;
-//! - [`disk`]: a small tmpfs to fill, for the full-disk tests.
+//! - [`disk`]: a small tmpfs to fill, for the full-disk tests, and waiting for
+//!   `/healthz` to recover once it is emptied.
 //!
 //! The binary's path comes from the caller (`env!("CARGO_BIN_EXE_sealpost")` exists
 //! only in the CLI crate's tests and benchmarks), so this crate depends on no
@@ -25,7 +26,7 @@ use std::time::{Duration, Instant};
 
 pub use binary::{Mailbox, Sealpost, Server};
 pub use browser::{Answer, Attachment, Browser, compose, compose_form, csrf_of, hidden_field, page, text_of};
-pub use disk::Tmpfs;
+pub use disk::{Tmpfs, healthy_again};
 pub use smtp::{Mail, Received, SmtpSink};
 
 /// A port of 127.0.0.1 nobody listens on right now (another process may take it

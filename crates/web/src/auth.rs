@@ -109,24 +109,21 @@ async fn portal_login_form(visitor: Visitor, Query(query): Query<LoginQuery>) ->
     login_form(&visitor, Area::Portal, query)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct LoginForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
     /// Where to go after logging in (a same-site path), e.g. the message a
     /// recipient was opening.
-    #[serde(default)]
     next: String,
 }
 
 /// `?next=…&email=…` on the login page.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LoginQuery {
-    #[serde(default)]
     next: String,
-    #[serde(default)]
     email: String,
 }
 
@@ -186,10 +183,10 @@ async fn portal_login(
     login(&state, &visitor, Area::Portal, form).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct LogoutForm {
     /// The page the button was on: decides which login page follows.
-    #[serde(default)]
     back: String,
 }
 
@@ -245,13 +242,11 @@ async fn password_form(visitor: Visitor) -> Result<Response, WebError> {
     Ok(render(&password_page(&visitor, None)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct PasswordForm {
-    #[serde(default)]
     current_password: String,
-    #[serde(default)]
     new_password: String,
-    #[serde(default)]
     confirm_password: String,
 }
 
@@ -312,11 +307,10 @@ async fn change_password(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct LanguageForm {
-    #[serde(default)]
     lang: String,
-    #[serde(default)]
     back: String,
 }
 

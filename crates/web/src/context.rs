@@ -233,9 +233,9 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct CsrfField {
-    #[serde(default)]
     csrf: String,
 }
 

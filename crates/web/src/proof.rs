@@ -33,16 +33,15 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct NextForm {
-    #[serde(default)]
     next: String,
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct TokenForm {
-    #[serde(default)]
     token: String,
-    #[serde(default)]
     next: String,
 }
 

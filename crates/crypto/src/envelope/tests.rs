@@ -2,6 +2,8 @@
 //! API and chunking, and every kind of damage an attacker or a storage fault can
 //! do, which must never open.
 
+use std::io::{BufRead, Read};
+
 use super::*;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;

@@ -10,13 +10,13 @@ use anyhow::{Result, ensure};
 use async_trait::async_trait;
 use sealpost_domain::ports::Clock as _;
 use sealpost_domain::types::EmailAddress;
-use sealpost_mail::{SendError, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
+use sealpost_mail::{SendError, Transport};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::support::{SmtpSink, Status, free_port};
-use crate::worker::{Setup, relay_to, setup};
+use crate::worker::{Setup, relay_on, relay_to, setup};
 
 /// Bounds the test's own waiting, so a worker that hangs fails the test instead of
 /// hanging it. Not a timing assertion: the work is done long before.
@@ -63,11 +63,7 @@ impl FakeRelay {
 
     /// An SMTP client for it, with a short timeout.
     fn relay(&self, timeout: Duration) -> Result<Arc<dyn Transport>> {
-        let mut config = SmtpRelayConfig::new("127.0.0.1");
-        config.port = Some(self.port);
-        config.tls = TlsMode::None;
-        config.timeout = timeout;
-        Ok(Arc::new(SmtpRelay::new(config)?))
+        relay_on(self.port, timeout)
     }
 }
 
@@ -225,12 +221,7 @@ async fn one_hung_delivery_does_not_hold_the_others_and_shutdown_does_not_wait_f
         others: relay_to(&sink)?,
     };
     let s = setup(Arc::new(route))?;
-    let Setup {
-        store,
-        clock,
-        notifier,
-        worker,
-    } = s;
+    let (store, clock, notifier, worker) = (s.store, s.clock, s.notifier, s.worker);
     let queue = |to: &str| crate::worker::queue_notification(&store, &notifier, &clock, to, None);
     // The hung one first: a worker that takes rows in order meets it before the rest.
     let stuck = queue("stall@client.example")?;
@@ -321,18 +312,19 @@ async fn outage(s: &Setup, count: usize) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
+/// The relay is down while `count` notifications fail (their ids), then answers
+/// again; `None` where no SMTP sink can run.
+async fn relay_back_after_outage(count: usize) -> Result<Option<(Setup, Vec<i64>, SmtpSink)>> {
+    let port = free_port()?;
+    let s = setup(relay_on(port, Duration::from_secs(10))?)?;
+    let waiting = outage(&s, count).await?;
+    Ok(SmtpSink::start_on(Some(port))?.map(|sink| (s, waiting, sink)))
+}
+
 #[tokio::test]
 async fn when_the_relay_answers_again_the_waiting_mail_follows_the_first_delivery_at_once() -> Result<()> {
-    let port = free_port()?;
-    let mut config = SmtpRelayConfig::new("127.0.0.1");
-    config.port = Some(port);
-    config.tls = TlsMode::None;
-    config.timeout = Duration::from_secs(10);
-    let s = setup(Arc::new(SmtpRelay::new(config)?))?;
-    let waiting = outage(&s, 5).await?;
-
     // The relay answers again; a new message is sent an hour later.
-    let Some(sink) = SmtpSink::start_on(Some(port))? else {
+    let Some((s, waiting, sink)) = relay_back_after_outage(5).await? else {
         return Ok(());
     };
     let back = Instant::now();
@@ -359,13 +351,7 @@ async fn when_the_relay_answers_again_the_waiting_mail_follows_the_first_deliver
 #[tokio::test]
 async fn after_a_restart_the_first_retry_that_succeeds_brings_the_waiting_mail_along() -> Result<()> {
     let port = free_port()?;
-    let relay = || -> Result<Arc<dyn Transport>> {
-        let mut config = SmtpRelayConfig::new("127.0.0.1");
-        config.port = Some(port);
-        config.tls = TlsMode::None;
-        config.timeout = Duration::from_secs(10);
-        Ok(Arc::new(SmtpRelay::new(config)?))
-    };
+    let relay = || relay_on(port, Duration::from_secs(10));
     let s = setup(relay()?)?;
     let waiting = outage(&s, 4).await?;
     // One more notification, which failed only once: its retry comes first.
@@ -399,14 +385,7 @@ async fn after_a_restart_the_first_retry_that_succeeds_brings_the_waiting_mail_a
 
 #[tokio::test]
 async fn flush_all_sends_every_waiting_row_now() -> Result<()> {
-    let port = free_port()?;
-    let mut config = SmtpRelayConfig::new("127.0.0.1");
-    config.port = Some(port);
-    config.tls = TlsMode::None;
-    config.timeout = Duration::from_secs(10);
-    let s = setup(Arc::new(SmtpRelay::new(config)?))?;
-    let waiting = outage(&s, 3).await?;
-    let Some(sink) = SmtpSink::start_on(Some(port))? else {
+    let Some((s, waiting, sink)) = relay_back_after_outage(3).await? else {
         return Ok(());
     };
 

@@ -8,12 +8,12 @@ use anyhow::{Context as _, Result};
 use async_trait::async_trait;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::{
-    AccountKey, Confirmation, MailKind, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem,
-    PublicId, Recipient, RegistrationAttempt, TokenPurpose,
+    AccountKey, Confirmation, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem, PublicId,
+    Recipient, RegistrationAttempt, TokenPurpose,
 };
 use sealpost_domain::model::{Account, AuditEvent, User};
 use sealpost_domain::ports::{FakeClock, StoreResult};
-use sealpost_domain::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
+use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
 use sealpost_mail::MailNotifier;
 
 /// 2026-11-21 18:30:05.250 UTC: where every fake clock starts.
@@ -62,23 +62,30 @@ pub enum Status {
     Failed,
 }
 
-/// One outbox row as the fake keeps it.
+/// One outbox row as the fake keeps it: what a claim hands the worker, and the
+/// row's state (its fields read through, as `row.attempts`).
 #[derive(Debug, Clone)]
 pub struct Row {
-    pub id: i64,
-    pub kind: MailKind,
-    pub to: EmailAddress,
-    pub message_id_header: String,
-    pub raw: Vec<u8>,
-    pub message: Option<MessageId>,
-    pub bounce_to: Option<(EmailAddress, Locale)>,
-    pub attempts: i64,
-    pub created_at: Timestamp,
+    pub item: OutboxItem,
     pub next_attempt_at: Timestamp,
     pub lease_until: Option<Timestamp>,
     pub status: Status,
     pub last_error: Option<String>,
     pub sent_at: Option<Timestamp>,
+}
+
+impl std::ops::Deref for Row {
+    type Target = OutboxItem;
+
+    fn deref(&self) -> &OutboxItem {
+        &self.item
+    }
+}
+
+impl std::ops::DerefMut for Row {
+    fn deref_mut(&mut self) -> &mut OutboxItem {
+        &mut self.item
+    }
 }
 
 /// An in-memory [`MessageStore`] whose outbox behaves as the SQL one is specified to
@@ -123,15 +130,17 @@ impl FakeStore {
         let mut rows = self.lock();
         let id = i64::try_from(rows.len()).unwrap_or(i64::MAX) + 1;
         rows.push(Row {
-            id,
-            kind: item.kind,
-            to: item.to,
-            message_id_header: item.mail.message_id,
-            raw: item.mail.raw,
-            message: item.message,
-            bounce_to: item.bounce_to,
-            attempts: 0,
-            created_at: item.created_at,
+            item: OutboxItem {
+                id,
+                kind: item.kind,
+                to: item.to,
+                message_id_header: item.mail.message_id,
+                raw: item.mail.raw,
+                message: item.message,
+                bounce_to: item.bounce_to,
+                attempts: 0,
+                created_at: item.created_at,
+            },
             next_attempt_at: item.created_at,
             lease_until: None,
             status: Status::Pending,
@@ -282,17 +291,7 @@ impl MessageStore for FakeStore {
                 row.status = Status::Sending;
                 row.lease_until = Some(lease_until);
                 row.attempts += 1;
-                OutboxItem {
-                    id: row.id,
-                    kind: row.kind,
-                    to: row.to.clone(),
-                    message_id_header: row.message_id_header.clone(),
-                    raw: row.raw.clone(),
-                    message: row.message,
-                    bounce_to: row.bounce_to.clone(),
-                    attempts: row.attempts,
-                    created_at: row.created_at,
-                }
+                row.item.clone()
             })
             .collect())
     }

@@ -41,12 +41,26 @@ pub(crate) fn setup(transport: Arc<dyn Transport>) -> Result<Setup> {
     })
 }
 
-pub(crate) fn relay_to(sink: &SmtpSink) -> Result<Arc<dyn Transport>> {
+/// An SMTP relay client for 127.0.0.1:`port`, without TLS.
+pub(crate) fn relay_on(port: u16, timeout: Duration) -> Result<Arc<dyn Transport>> {
     let mut config = SmtpRelayConfig::new("127.0.0.1");
-    config.port = Some(sink.port);
+    config.port = Some(port);
     config.tls = TlsMode::None;
-    config.timeout = Duration::from_secs(10);
+    config.timeout = timeout;
     Ok(Arc::new(SmtpRelay::new(config)?))
+}
+
+/// A worker relaying to a fresh SMTP sink; `None` where the sink cannot run.
+fn relaying_to_a_sink() -> Result<Option<(SmtpSink, Setup)>> {
+    let Some(sink) = SmtpSink::start()? else {
+        return Ok(None);
+    };
+    let s = setup(relay_to(&sink)?)?;
+    Ok(Some((sink, s)))
+}
+
+pub(crate) fn relay_to(sink: &SmtpSink) -> Result<Arc<dyn Transport>> {
+    relay_on(sink.port, Duration::from_secs(10))
 }
 
 /// Queues Alice's notification to `to`; bounces go to `bounce_to`.
@@ -114,8 +128,9 @@ fn text_body(received: &Received) -> Result<String> {
 
 #[tokio::test]
 async fn a_delivered_notification_is_marked_sent_and_arrives_unchanged() -> Result<()> {
-    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
-    let s = setup(relay_to(&sink)?)?;
+    let Some((sink, s)) = relaying_to_a_sink()? else {
+        return Ok(());
+    };
     let id = s.queue_notification("bob@client.example", Some(("alice@corp.example", Locale::En)))?;
 
     assert_eq!(s.worker.run_once().await?, 1);
@@ -136,8 +151,9 @@ async fn a_delivered_notification_is_marked_sent_and_arrives_unchanged() -> Resu
 
 #[tokio::test]
 async fn temporary_refusals_are_retried_later_and_later_then_bounced_after_four_days() -> Result<()> {
-    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
-    let s = setup(relay_to(&sink)?)?;
+    let Some((sink, s)) = relaying_to_a_sink()? else {
+        return Ok(());
+    };
     let id = s.queue_notification("tempfail@client.example", Some(("alice@corp.example", Locale::De)))?;
 
     assert_eq!(s.worker.run_once().await?, 1);
@@ -205,8 +221,9 @@ async fn temporary_refusals_are_retried_later_and_later_then_bounced_after_four_
 
 #[tokio::test]
 async fn a_permanent_refusal_fails_at_once_and_bounces_to_the_sender_in_their_language() -> Result<()> {
-    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
-    let s = setup(relay_to(&sink)?)?;
+    let Some((sink, s)) = relaying_to_a_sink()? else {
+        return Ok(());
+    };
     let id = s.queue_notification("reject@client.example", Some(("alice@corp.example", Locale::Fr)))?;
 
     assert_eq!(s.worker.run_once().await?, 2);
@@ -228,8 +245,9 @@ async fn a_permanent_refusal_fails_at_once_and_bounces_to_the_sender_in_their_la
 
 #[tokio::test]
 async fn a_bounce_that_cannot_be_delivered_is_never_bounced() -> Result<()> {
-    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
-    let s = setup(relay_to(&sink)?)?;
+    let Some((sink, s)) = relaying_to_a_sink()? else {
+        return Ok(());
+    };
     s.queue_notification(
         "reject@client.example",
         Some(("reject-sender@corp.example", Locale::En)),
@@ -247,8 +265,9 @@ async fn a_bounce_that_cannot_be_delivered_is_never_bounced() -> Result<()> {
 
 #[tokio::test]
 async fn only_notifications_bounce() -> Result<()> {
-    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
-    let s = setup(relay_to(&sink)?)?;
+    let Some((_sink, s)) = relaying_to_a_sink()? else {
+        return Ok(());
+    };
     let to = address("reject@client.example")?;
     let mail = s
         .notifier
@@ -272,8 +291,9 @@ async fn only_notifications_bounce() -> Result<()> {
 
 #[tokio::test]
 async fn a_crash_after_sending_resends_the_same_bytes_once_the_lease_runs_out() -> Result<()> {
-    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
-    let s = setup(relay_to(&sink)?)?;
+    let Some((sink, s)) = relaying_to_a_sink()? else {
+        return Ok(());
+    };
     let id = s.queue_notification("bob@client.example", None)?;
     s.store.fail_next_outbox_sent();
 
@@ -288,7 +308,7 @@ async fn a_crash_after_sending_resends_the_same_bytes_once_the_lease_runs_out() 
     let received = sink.received()?;
     ensure!(received.len() == 2, "{} messages arrived", received.len());
     assert_eq!(received[0].raw, received[1].raw, "the same bytes both times");
-    assert_eq!(received[0].message_id(), Some(s.store.row(id)?.message_id_header));
+    assert_eq!(received[0].message_id(), Some(s.store.row(id)?.item.message_id_header));
     Ok(())
 }
 
@@ -327,12 +347,7 @@ async fn without_a_relay_mail_lands_in_the_mail_directory() -> Result<()> {
 async fn the_running_worker_delivers_when_poked_and_stops_on_shutdown() -> Result<()> {
     let temp = tempfile::tempdir()?;
     let s = setup(Arc::new(MailDir::new(temp.path(), clock())))?;
-    let Setup {
-        store,
-        clock,
-        notifier,
-        worker,
-    } = s;
+    let (store, clock, notifier, worker) = (s.store, s.clock, s.notifier, s.worker);
     let waker = worker.waker();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(worker.run(async move {

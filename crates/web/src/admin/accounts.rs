@@ -47,11 +47,10 @@ pub async fn list_accounts(State(state): State<AppState>, admin: Admin) -> Resul
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CreateAccountForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     admin: String,
 }
 
@@ -178,9 +177,9 @@ pub async fn show_account(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SendingAddressForm {
-    #[serde(default)]
     sending_address: String,
 }
 
@@ -212,9 +211,9 @@ pub async fn set_sending_address(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DeliveryModeForm {
-    #[serde(default)]
     delivery_mode: String,
 }
 

@@ -44,9 +44,9 @@ pub async fn list_groups(
     Ok(render(&groups_page(&state, &admin, scope, String::new(), None).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CreateGroupForm {
-    #[serde(default)]
     group_name: String,
 }
 
@@ -168,9 +168,9 @@ pub async fn show_group(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AddMemberForm {
-    #[serde(default)]
     user_id: String,
 }
 

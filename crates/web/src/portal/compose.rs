@@ -129,10 +129,9 @@ async fn page(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ComposeQuery {
-    #[serde(default)]
     reply: String,
-    #[serde(default)]
     kind: String,
 }
 

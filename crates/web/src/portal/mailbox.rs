@@ -149,15 +149,15 @@ pub async fn show_sent(
 
 /// The lock form: the reason recipients will read.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LockForm {
-    #[serde(default)]
     pub(crate) reason: String,
 }
 
 /// The expiration form: `YYYY-MM-DD`, or empty to remove it.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ExpiryForm {
-    #[serde(default)]
     pub(crate) expires_on: String,
 }
 

@@ -3,7 +3,6 @@
 //! who is not logged in, and with missing or foreign CSRF tokens.
 
 use anyhow::anyhow;
-use sealpost_domain::types::EmailAddress;
 
 use crate::helpers::{PASSWORD, TestApp};
 
@@ -51,12 +50,8 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
     let store = app.store_port();
     let err = |e| anyhow!("{e:?}");
     let b_admin_group = store.admin_group(b.id).await.map_err(err)?;
-    let scope_actor = app.actor("boris@b.example").await?;
-    let scope = app
-        .services
-        .account_scope(&scope_actor, b.number, None)
-        .await
-        .map_err(err)?;
+    let boris = app.user("boris@b.example").await?;
+    let scope = app.scope("boris@b.example", b.number).await?;
     let custom = app.services.create_group(&scope, "Sales").await.map_err(err)?;
     let request = sealpost_domain::services::account_tokens::NewTokenRequest {
         name: "B's mail server".to_owned(),
@@ -70,12 +65,7 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         .map_err(err)?
         .token;
     // A plain member of A: in a custom group, not an administrator.
-    let a_actor = app.actor("alice@a.example").await?;
-    let a_scope = app
-        .services
-        .account_scope(&a_actor, a.number, None)
-        .await
-        .map_err(err)?;
+    let a_scope = app.scope("alice@a.example", a.number).await?;
     let staff = app.services.create_group(&a_scope, "Staff").await.map_err(err)?;
     app.services
         .add_member(&a_scope, staff.id, "member@a.example")
@@ -86,7 +76,7 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         b_number: b.number.to_string(),
         b_admin_group: b_admin_group.id.to_string(),
         b_custom_group: custom.id.to_string(),
-        b_admin_user: scope_actor.id().to_string(),
+        b_admin_user: boris.id.to_string(),
         b_token: b_token.id.to_string(),
         app,
     })
@@ -162,7 +152,7 @@ async fn cross_account(app: TestApp) -> anyhow::Result<()> {
         "/admin/accounts/99999999999999999999/groups",
         &format!("/admin/accounts/{}/groups/x", world.a_number),
     ] {
-        assert_eq!(alice.get(junk).await?.status, 404, "{junk}");
+        assert_eq!(alice.status(junk).await?, 404, "{junk}");
     }
     let accounts = alice.get("/admin/accounts").await?;
     assert!(
@@ -222,20 +212,10 @@ async fn outsiders(app: TestApp) -> anyhow::Result<()> {
     let err = |e| anyhow!("{e:?}");
     let app = &world.app;
     app.add_user("second@a.example", false).await?;
-    let alice = app
-        .store_port()
-        .user_by_email(&EmailAddress::parse("alice@a.example")?)
-        .await
-        .map_err(err)?
-        .ok_or(anyhow!("alice"))?;
     let a = app
         .account(sealpost_domain::types::AccountNumber::parse(&world.a_number).ok_or(anyhow!("n"))?)
         .await?;
-    let scope = app
-        .services
-        .account_scope(&app.services.act_as(alice.id).await.map_err(err)?, a.number, None)
-        .await
-        .map_err(err)?;
+    let scope = app.scope("alice@a.example", a.number).await?;
     let admin_group = app.store_port().admin_group(a.id).await.map_err(err)?;
     app.services
         .add_member(&scope, admin_group.id, "second@a.example")
@@ -245,26 +225,19 @@ async fn outsiders(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(second.login("second@a.example", PASSWORD).await?.status, 303);
     assert_eq!(
         second
-            .get(&format!("/admin/accounts/{}/groups", world.a_number))
-            .await?
-            .status,
+            .status(&format!("/admin/accounts/{}/groups", world.a_number))
+            .await?,
         200
     );
-    let second_user = app
-        .store_port()
-        .user_by_email(&EmailAddress::parse("second@a.example")?)
-        .await
-        .map_err(err)?
-        .ok_or(anyhow!("second"))?;
+    let second_user = app.user("second@a.example").await?;
     app.services
         .remove_member(&scope, admin_group.id, second_user.id)
         .await
         .map_err(err)?;
     assert_eq!(
         second
-            .get(&format!("/admin/accounts/{}/groups", world.a_number))
-            .await?
-            .status,
+            .status(&format!("/admin/accounts/{}/groups", world.a_number))
+            .await?,
         403
     );
 

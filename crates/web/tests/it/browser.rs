@@ -10,7 +10,6 @@
 
 use anyhow::{Context as _, anyhow, ensure};
 use fantoccini::elements::Element;
-use sealpost_domain::types::EmailAddress;
 
 use crate::helpers::{Db, PASSWORD, TestApp};
 use crate::webdriver::{self, ChromeDriver, alert, button, flash, label, link, literal, nav_link, screenshot_dir};
@@ -242,11 +241,7 @@ async fn seed_procedure_in_a_browser(app: TestApp, language: &Language) -> anyho
     let store = app.store_port();
     let account = app.account(account.number).await?;
     for email in ["alice@example.com", "bob@example.com", "carol@example.com"] {
-        let user = store
-            .user_by_email(&EmailAddress::parse(email)?)
-            .await
-            .map_err(|e| anyhow!("{e:?}"))?
-            .with_context(|| format!("{email} was not stored"))?;
+        let user = app.user(email).await?;
         ensure!(
             store
                 .is_account_admin(account.id, user.id)

@@ -9,7 +9,12 @@ use crate::helpers::{Client, Db, PASSWORD, SmtpSink, TestApp};
 
 const REASON: &str = "550 5.1.1 <reject@client.example>: Recipient address rejected: no such user";
 
-async fn a_bounced_recipient_shows_the_failure_and_its_reason_on_the_senders_pages(db: Db) -> anyhow::Result<()> {
+on_both_databases!(
+    a_bounced_recipient_shows_the_failure_and_its_reason_on_the_senders_pages,
+    bounced_on,
+    given_db
+);
+async fn bounced_on(db: Db) -> anyhow::Result<()> {
     let Some(sink) = SmtpSink::start()? else { return Ok(()) };
     let Some(app) = TestApp::spawn_smtp(db, sink.port).await? else {
         return Ok(());
@@ -66,16 +71,6 @@ async fn a_bounced_recipient_shows_the_failure_and_its_reason_on_the_senders_pag
         list.text()
     );
     Ok(())
-}
-
-#[tokio::test]
-async fn sqlite_a_bounced_recipient_shows_the_failure_and_its_reason_on_the_senders_pages() -> anyhow::Result<()> {
-    a_bounced_recipient_shows_the_failure_and_its_reason_on_the_senders_pages(Db::Sqlite).await
-}
-
-#[tokio::test]
-async fn postgres_a_bounced_recipient_shows_the_failure_and_its_reason_on_the_senders_pages() -> anyhow::Result<()> {
-    a_bounced_recipient_shows_the_failure_and_its_reason_on_the_senders_pages(Db::Postgres).await
 }
 
 impl Client {

@@ -10,10 +10,10 @@ use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, anyhow, ensure};
+use anyhow::{anyhow, ensure};
 use sealpost_testkit::Tmpfs;
 
-use crate::helpers::{Client, Db, PASSWORD, TestApp};
+use crate::helpers::{Client, Db, PASSWORD, TestApp, acme, logged_in, sent_id};
 
 /// Log lines written while a test runs (the test's runtime has one thread, so
 /// the server's tasks log here too).
@@ -59,25 +59,10 @@ impl Captured {
     }
 }
 
-async fn logged_in(app: &TestApp, email: &str) -> anyhow::Result<Client> {
-    crate::helpers::logged_in_with(app, email, PASSWORD).await
-}
-
-/// Alice (who may send from Acme) and Bob, both logged in.
-async fn acme(app: &TestApp) -> anyhow::Result<(Client, Client)> {
-    app.add_user("alice@example.com", false).await?;
-    app.add_user("bob@example.com", false).await?;
-    app.add_account("Acme Corp", Some("alice@example.com")).await?;
-    Ok((
-        logged_in(app, "alice@example.com").await?,
-        logged_in(app, "bob@example.com").await?,
-    ))
-}
-
 /// Sends a message with one attachment from Alice to Bob; returns its public id.
 async fn send(alice: &Client, subject: &str) -> anyhow::Result<String> {
-    let answer = alice
-        .compose(
+    alice
+        .send(
             &[
                 ("to", "bob@example.com"),
                 ("subject", subject),
@@ -85,19 +70,7 @@ async fn send(alice: &Client, subject: &str) -> anyhow::Result<String> {
             ],
             &[("report.txt", "text/plain", b"quarterly figures".to_vec())],
         )
-        .await?;
-    ensure!(
-        answer.status == 303,
-        "compose refused: {} {}",
-        answer.status,
-        answer.text()
-    );
-    answer
-        .location
-        .as_deref()
-        .and_then(|l| l.strip_prefix("/portal/sent/"))
-        .map(str::to_owned)
-        .context("not a sent page")
+        .await
 }
 
 // --- a damaged or missing payload ---------------------------------------------------------
@@ -126,11 +99,7 @@ async fn damaged_payload(app: TestApp) -> anyhow::Result<()> {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x01;
     std::fs::write(&attachment, &bytes)?;
-    assert_eq!(
-        bob.get(&format!("/m/{id}")).await?.status,
-        200,
-        "the message itself opens"
-    );
+    assert_eq!(bob.status(&format!("/m/{id}")).await?, 200, "the message itself opens");
     for attempt in 1..=2 {
         let answer = bob.get(&format!("/m/{id}/attachments/1")).await?;
         assert_eq!(answer.status, 410, "{}", answer.text());
@@ -179,7 +148,7 @@ async fn damaged_payload(app: TestApp) -> anyhow::Result<()> {
     // Nobody else learns anything new: a stranger still gets 404.
     app.add_user("mallory@example.com", false).await?;
     let mallory = logged_in(&app, "mallory@example.com").await?;
-    assert_eq!(mallory.get(&format!("/m/{id}")).await?.status, 404);
+    assert_eq!(mallory.status(&format!("/m/{id}")).await?, 404);
     Ok(())
 }
 
@@ -222,7 +191,7 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
             &[("report.txt", "text/plain", b"quarterly figures".to_vec())],
         )
         .await?;
-    let before = send_id(&answer)?;
+    let before = sent_id(&answer)?;
     assert_eq!(app.deliver().await?, 2);
     assert_eq!(app.client().get("/healthz").await?.status, 200);
 
@@ -264,17 +233,12 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
     assert_eq!(download.status, 200, "{}", download.text());
     let carol = app.client();
     let registration = carol
-        .submit(
+        .register(
             "/portal/login",
-            "/register",
-            &[
-                ("email", "carol@example.com"),
-                ("first_name", "Carol"),
-                ("last_name", "Ng"),
-                ("password", "Long-Enough-Pass-1"),
-                ("confirm_password", "Long-Enough-Pass-1"),
-                ("locale", "en"),
-            ],
+            "carol@example.com",
+            ("Carol", "Ng"),
+            ("Long-Enough-Pass-1", "Long-Enough-Pass-1"),
+            "",
         )
         .await?;
     assert!(
@@ -298,20 +262,15 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
         health.body
     );
     // Reads that need no write keep working.
-    let sent = alice.get("/portal/sent").await?;
-    assert!(
-        sent.status == 200 && sent.shows("Before"),
-        "{} {}",
-        sent.status,
-        sent.text()
-    );
-    let inbox = bob.get("/portal/inbox").await?;
-    assert!(
-        inbox.status == 200 && inbox.shows("Before"),
-        "{} {}",
-        inbox.status,
-        inbox.text()
-    );
+    for (client, path) in [(&alice, "/portal/sent"), (&bob, "/portal/inbox")] {
+        let page = client.get(path).await?;
+        assert!(
+            page.status == 200 && page.shows("Before"),
+            "{} {}",
+            page.status,
+            page.text()
+        );
+    }
     let lines = |needle: &str| captured.lines().iter().filter(|l| l.contains(needle)).count();
     assert_eq!(
         lines("storage is full: Sealpost cannot store anything"),
@@ -330,7 +289,7 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
             )
             .await?;
         if answer.status == 303 {
-            break send_id(&answer)?;
+            break sent_id(&answer)?;
         }
         ensure!(
             freed.elapsed() < Duration::from_secs(10),
@@ -347,20 +306,10 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
         took.as_secs_f64()
     );
     // Monitoring sees the end once writes have gone through for a few seconds.
-    loop {
-        if app.client().get("/healthz").await?.status == 200 {
-            break;
-        }
-        ensure!(
-            freed.elapsed() < Duration::from_secs(20),
-            "/healthz still reports the storage full 20 s after space returned"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let healthy = sealpost_testkit::healthy_again(&app.base, freed).await?;
     let _ = writeln!(
         std::io::stderr(),
-        "FIGURE: /healthz ok again {:.1} s after space returned",
-        freed.elapsed().as_secs_f64()
+        "FIGURE: /healthz ok again {healthy:.1} s after space returned"
     );
     assert_eq!(
         (lines("storage is full"), lines("storage takes writes again")),
@@ -386,7 +335,7 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
             answer.text()
         );
     }
-    assert_eq!(bob.get(&format!("/m/{before}")).await?.status, 200);
+    assert_eq!(bob.status(&format!("/m/{before}")).await?, 200);
 
     // Every notification is written exactly once; the refused composes left none.
     assert_eq!(app.deliver().await?, 11);
@@ -400,15 +349,6 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
     drop(app);
     drop(disk);
     Ok(())
-}
-
-fn send_id(answer: &crate::helpers::Answer) -> anyhow::Result<String> {
-    answer
-        .location
-        .as_deref()
-        .and_then(|l| l.strip_prefix("/portal/sent/"))
-        .map(str::to_owned)
-        .context("not a sent page")
 }
 
 // --- /healthz -------------------------------------------------------------------------------

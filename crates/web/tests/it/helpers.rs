@@ -9,6 +9,7 @@ use anyhow::{Context as _, anyhow};
 use sealpost_crypto::keys::Key256;
 use sealpost_domain::links::Links;
 use sealpost_domain::model::{Account, User};
+use sealpost_domain::policy::{AccountScope, Actor};
 use sealpost_domain::ports::{Clock as _, FakeClock, SystemClock};
 use sealpost_domain::services::Services;
 use sealpost_domain::services::messages::{Messaging, MessagingConfig};
@@ -28,6 +29,18 @@ pub enum Db {
 pub fn postgres_admin_url() -> String {
     std::env::var("SEALPOST_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Runs `body` on a fresh server over `db` (nothing, when that database is not
+/// reachable).
+pub async fn run_on<F: std::future::Future<Output = anyhow::Result<()>>>(
+    db: Db,
+    body: impl FnOnce(TestApp) -> F,
+) -> anyhow::Result<()> {
+    match TestApp::spawn(db).await? {
+        Some(app) => body(app).await,
+        None => Ok(()),
+    }
 }
 
 /// A password that passes the policy, used for fixtures.
@@ -285,18 +298,48 @@ impl TestApp {
         self.store.as_ref()
     }
 
-    /// The actor of the user with this address, as the CLI acts for a person.
-    pub async fn actor(&self, email: &str) -> anyhow::Result<sealpost_domain::policy::Actor> {
-        let user = self
-            .store_port()
+    /// The first account stored (the only one, in tests that made one).
+    pub async fn first_account(&self) -> anyhow::Result<Account> {
+        self.store_port()
+            .list_accounts()
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?
+            .into_iter()
+            .next()
+            .context("no account")
+    }
+
+    /// The stored user with this address.
+    pub async fn user(&self, email: &str) -> anyhow::Result<User> {
+        self.store_port()
             .user_by_email(&sealpost_domain::types::EmailAddress::parse(email)?)
             .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?
-            .with_context(|| format!("no user {email}"))?;
+            .map_err(|e| anyhow!("{e:?}"))?
+            .with_context(|| format!("no user {email}"))
+    }
+
+    /// The scope `email`, an administrator of account `number`, acts in there.
+    pub async fn scope(&self, email: &str, number: AccountNumber) -> anyhow::Result<AccountScope> {
         self.services
-            .act_as(user.id)
+            .account_scope(&self.actor(email).await?, number, None)
             .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))
+            .map_err(|e| anyhow!("{e:?}"))
+    }
+
+    /// The same-site path of the first link in the newest mail to `to` about
+    /// `subject` that starts with `prefix`.
+    pub fn link_path(&self, to: &str, subject: &str, prefix: &str) -> anyhow::Result<String> {
+        let link = self.mail_to(to, subject)?.link(&format!("{}{prefix}", self.base))?;
+        Ok(link
+            .strip_prefix(&self.base)
+            .context("same site")?
+            .replace("&amp;", "&"))
+    }
+
+    /// The actor of the user with this address, as the CLI acts for a person.
+    pub async fn actor(&self, email: &str) -> anyhow::Result<Actor> {
+        let user = self.user(email).await?;
+        self.services.act_as(user.id).await.map_err(|e| anyhow!("{e:?}"))
     }
 }
 
@@ -375,6 +418,11 @@ impl Client {
         Self::answer(self.http.get(format!("{}{path}", self.base)).send().await?).await
     }
 
+    /// The status a GET of `path` answers.
+    pub async fn status(&self, path: &str) -> anyhow::Result<u16> {
+        Ok(self.get(path).await?.status)
+    }
+
     /// GET `path` with an `Accept-Language` header.
     pub async fn get_in(&self, path: &str, accept_language: &str) -> anyhow::Result<Answer> {
         Self::answer(
@@ -403,14 +451,7 @@ impl Client {
 
     /// POST a form to `path` exactly as given (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> anyhow::Result<Answer> {
-        Self::answer(
-            self.http
-                .post(format!("{}{path}", self.base))
-                .form(fields)
-                .send()
-                .await?,
-        )
-        .await
+        self.post_with(path, fields, &[]).await
     }
 
     /// POST a form to `path` with the CSRF token of the page at `form_page`.
@@ -422,6 +463,22 @@ impl Client {
         let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(path, &all).await
+    }
+
+    /// Submits the set-a-new-password form: `current`, then `new` typed twice.
+    pub async fn change_password(&self, current: &str, new: &str) -> anyhow::Result<Answer> {
+        let fields = [
+            ("current_password", current),
+            ("new_password", new),
+            ("confirm_password", new),
+        ];
+        self.submit("/password", "/password", &fields).await
+    }
+
+    /// Asks for a password reset link for `email` on the forgotten-password form.
+    pub async fn forgot_password(&self, email: &str) -> anyhow::Result<Answer> {
+        self.submit("/password/forgot", "/password/forgot", &[("email", email)])
+            .await
     }
 
     /// Submits the compose form (multipart) with the CSRF token of the compose page.
@@ -447,6 +504,44 @@ impl Client {
                 .await?,
         )
         .await
+    }
+
+    /// Composes and sends: the id of the message sent, or an error with the page's
+    /// text when the form was refused.
+    pub async fn send(&self, fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> anyhow::Result<String> {
+        sent_id(&self.compose(fields, files).await?)
+    }
+
+    /// Sends `body` about `subject` to `to`, with `more` compose fields and no
+    /// files: the id of the message sent.
+    pub async fn send_to(&self, to: &str, subject: &str, body: &str, more: &[(&str, &str)]) -> anyhow::Result<String> {
+        let mut fields = vec![("to", to), ("subject", subject), ("body", body)];
+        fields.extend_from_slice(more);
+        self.send(&fields, &[]).await
+    }
+
+    /// Fills in the registration form on `form_page` as a recipient would: `name` is
+    /// (first, last), `passwords` (password, confirmation); an empty `next` is left out.
+    pub async fn register(
+        &self,
+        form_page: &str,
+        email: &str,
+        (first, last): (&str, &str),
+        (password, confirm): (&str, &str),
+        next: &str,
+    ) -> anyhow::Result<Answer> {
+        let mut fields = vec![
+            ("email", email),
+            ("first_name", first),
+            ("last_name", last),
+            ("password", password),
+            ("confirm_password", confirm),
+            ("locale", "en"),
+        ];
+        if !next.is_empty() {
+            fields.push(("next", next));
+        }
+        self.submit(form_page, "/register", &fields).await
     }
 
     /// Clicks the envelope's "Open Online": posts the hidden fields of its form.
@@ -484,6 +579,37 @@ pub async fn logged_in_with(app: &TestApp, email: &str, password: &str) -> anyho
     let answer = client.login(email, password).await?;
     anyhow::ensure!(answer.status == 303, "login of {email} failed: {}", answer.text());
     Ok(client)
+}
+
+/// A client logged in as `email` with [`PASSWORD`].
+pub async fn logged_in(app: &TestApp, email: &str) -> anyhow::Result<Client> {
+    logged_in_with(app, email, PASSWORD).await
+}
+
+/// Alice (administrator of Acme Corp, so a member who may send) and Bob
+/// (registered, in no account), both logged in.
+pub async fn acme(app: &TestApp) -> anyhow::Result<(Client, Client)> {
+    app.add_user("alice@example.com", false).await?;
+    app.add_user("bob@example.com", false).await?;
+    app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    Ok((
+        logged_in(app, "alice@example.com").await?,
+        logged_in(app, "bob@example.com").await?,
+    ))
+}
+
+/// Alice logs in through the portal form from a client that keeps no cookies:
+/// `cookie` is what it sends along, `csrf` the token of the form.
+pub async fn alice_logs_in(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    csrf: &str,
+    password: &str,
+) -> anyhow::Result<reqwest::Response> {
+    let form = [("csrf", csrf), ("email", "alice@example.com"), ("password", password)];
+    let request = http.post(format!("{base}/portal/login")).header("cookie", cookie);
+    Ok(request.form(&form).send().await?)
 }
 
 /// The id of the message a compose answer redirected to; an error with the page's

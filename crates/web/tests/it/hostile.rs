@@ -6,7 +6,7 @@
 
 use anyhow::{Context as _, ensure};
 
-use crate::helpers::{Answer, Client, PASSWORD, TestApp};
+use crate::helpers::{Answer, Client, PASSWORD, TestApp, alice_logs_in};
 
 /// Values a careless or hostile client sends; every field of a form gets each.
 fn hostile_values() -> Vec<String> {
@@ -376,16 +376,7 @@ async fn oversized_fields_and_envelopes_are_refused_in_bounded_memory() -> anyho
     let page = http.get(format!("{}/portal/login", app.base)).send().await?;
     let pre = cookie_header(&page);
     let token = crate::helpers::hidden_field(&page.text().await?, "csrf").context("csrf")?;
-    let login = http
-        .post(format!("{}/portal/login", app.base))
-        .header("cookie", &pre)
-        .form(&[
-            ("csrf", token.as_str()),
-            ("email", "alice@example.com"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await?;
+    let login = alice_logs_in(&http, &app.base, &pre, &token, PASSWORD).await?;
     ensure!(login.status().as_u16() == 303);
     let session = cookie_header(&login);
     let compose = http

@@ -2,24 +2,25 @@
 //! database (SQLite file, and PostgreSQL when reachable), driven over HTTP by a
 //! cookie-keeping client that does not follow redirects, and by headless Chromium.
 
-/// Runs `$body(app)` as two tests, `$name::sqlite` and `$name::postgres`.
+/// Runs `$body(app)` as two tests, `$name::sqlite` and `$name::postgres`; with
+/// `given_db`, `$body(db)` starts its own server on that database.
 macro_rules! on_both_databases {
     ($name:ident, $body:ident) => {
+        on_both_databases!(@ $name, |db| crate::helpers::run_on(db, super::$body));
+    };
+    ($name:ident, $body:ident, given_db) => {
+        on_both_databases!(@ $name, super::$body);
+    };
+    (@ $name:ident, $run:expr) => {
         mod $name {
             #[tokio::test]
             async fn sqlite() -> anyhow::Result<()> {
-                match crate::helpers::TestApp::spawn(crate::helpers::Db::Sqlite).await? {
-                    Some(app) => super::$body(app).await,
-                    None => Ok(()),
-                }
+                ($run)(crate::helpers::Db::Sqlite).await
             }
 
             #[tokio::test]
             async fn postgres() -> anyhow::Result<()> {
-                match crate::helpers::TestApp::spawn(crate::helpers::Db::Postgres).await? {
-                    Some(app) => super::$body(app).await,
-                    None => Ok(()),
-                }
+                ($run)(crate::helpers::Db::Postgres).await
             }
         }
     };

@@ -5,7 +5,7 @@
 use anyhow::{Context as _, ensure};
 use sealpost_web::WebConfig;
 
-use crate::helpers::{Client, Db, PASSWORD, TestApp, hidden_field};
+use crate::helpers::{Client, Db, PASSWORD, TestApp, alice_logs_in, hidden_field};
 
 /// `next` and `back` values that browsers resolve to another site unless the
 /// server resolves them as a browser would (the URL standard drops tabs and
@@ -43,6 +43,17 @@ fn leaves_the_site(base: &str, location: &str) -> anyhow::Result<Option<String>>
     let there = resolved(base, location)?;
     let here = reqwest::Url::parse(base)?;
     Ok((there.origin() != here.origin()).then(|| there.to_string()))
+}
+
+/// The `name=value` pair of the cookie `name` that `response` sets.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .find(|pair| pair.strip_prefix(name).is_some_and(|rest| rest.starts_with('=')))
+        .map(str::to_owned)
 }
 
 #[tokio::test]
@@ -111,13 +122,7 @@ async fn forms_still_work(client: &Client, email: &str, password: &str) -> anyho
         let token = shown.csrf().unwrap_or_default();
         ensure!(!token.is_empty(), "{page} carries an empty CSRF token");
     }
-    let forgot = client
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "nobody@example.com")],
-        )
-        .await?;
+    let forgot = client.forgot_password("nobody@example.com").await?;
     ensure!(
         forgot.status == 200 && !forgot.shows("This form has expired"),
         "forgot password answered {}: {}",
@@ -159,17 +164,7 @@ async fn stale_session(app: TestApp) -> anyhow::Result<()> {
     let phone = app.client();
     ensure!(phone.login("alice@example.com", PASSWORD).await?.status == 303);
     let new_password = "Another-Horse-Staple-9";
-    let changed = phone
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", new_password),
-                ("confirm_password", new_password),
-            ],
-        )
-        .await?;
+    let changed = phone.change_password(PASSWORD, new_password).await?;
     ensure!(changed.status == 303, "password change answered {}", changed.status);
     forms_still_work(&laptop, "alice@example.com", new_password).await?;
 
@@ -184,30 +179,14 @@ async fn stale_session(app: TestApp) -> anyhow::Result<()> {
         .header("cookie", planted)
         .send()
         .await?;
-    let pre = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("sp_pre="))
-        .and_then(|v| v.split(';').next())
-        .context("the login page under a planted cookie gives the form a token cookie")?
-        .to_owned();
+    let pre =
+        set_cookie(&page, "sp_pre").context("the login page under a planted cookie gives the form a token cookie")?;
     let token = hidden_field(&page.text().await?, "csrf").unwrap_or_default();
     ensure!(
         !token.is_empty(),
         "the login form under a planted cookie carries a token"
     );
-    let login = http
-        .post(format!("{}/portal/login", app.base))
-        .header("cookie", format!("{planted}; {pre}"))
-        .form(&[
-            ("csrf", token.as_str()),
-            ("email", "alice@example.com"),
-            ("password", new_password),
-        ])
-        .send()
-        .await?;
+    let login = alice_logs_in(&http, &app.base, &format!("{planted}; {pre}"), &token, new_password).await?;
     ensure!(
         login.status().as_u16() == 303,
         "login under a planted cookie answered {}",
@@ -216,6 +195,11 @@ async fn stale_session(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
+on_both_databases!(
+    behind_a_proxy_the_address_it_added_is_the_clients,
+    forwarded_for_on,
+    given_db
+);
 /// Behind a trusted proxy, on `db`: throttling and lock-out follow the address
 /// the proxy added, not the one the client wrote.
 async fn forwarded_for_on(db: Db) -> anyhow::Result<()> {
@@ -275,16 +259,6 @@ async fn forwarded_for_on(db: Db) -> anyhow::Result<()> {
 }
 
 #[tokio::test]
-async fn behind_a_proxy_the_address_it_added_is_the_clients_sqlite() -> anyhow::Result<()> {
-    forwarded_for_on(Db::Sqlite).await
-}
-
-#[tokio::test]
-async fn behind_a_proxy_the_address_it_added_is_the_clients_postgres() -> anyhow::Result<()> {
-    forwarded_for_on(Db::Postgres).await
-}
-
-#[tokio::test]
 async fn over_https_cookies_are_host_only_and_browsers_are_told_to_stay_on_https() -> anyhow::Result<()> {
     let secure = WebConfig {
         secure_cookies: true,
@@ -336,30 +310,13 @@ async fn over_https_cookies_are_host_only_and_browsers_are_told_to_stay_on_https
                 .to_owned();
             let body = page.text().await?;
             let token = crate::helpers::hidden_field(&body, "csrf").context("csrf")?;
-            let login = client
-                .post(format!("{}/portal/login", app.base))
-                .header("cookie", &pre)
-                .form(&[
-                    ("csrf", token.as_str()),
-                    ("email", "alice@example.com"),
-                    ("password", PASSWORD),
-                ])
-                .send()
-                .await?;
+            let login = alice_logs_in(&client, &app.base, &pre, &token, PASSWORD).await?;
             ensure!(
                 login.status().as_u16() == 303,
                 "login over HTTPS answered {}",
                 login.status()
             );
-            let session = login
-                .headers()
-                .get_all("set-cookie")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .find(|v| v.starts_with("__Host-sp_session="))
-                .and_then(|v| v.split(';').next())
-                .context("session cookie")?
-                .to_owned();
+            let session = set_cookie(&login, "__Host-sp_session").context("session cookie")?;
             let home = client
                 .get(format!("{}/portal", app.base))
                 .header("cookie", &session)

@@ -164,11 +164,7 @@ async fn seed_procedure(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_eq!(saved.status, 303);
     let confirmation = alice.get(saved.location.as_deref().context("no location")?).await?;
-    assert!(
-        confirmation.shows("User bob@example.com added."),
-        "{}",
-        confirmation.text()
-    );
+    confirmation.assert_shows("User bob@example.com added.");
     assert!(confirmation.shows("bob@example.com Bob Builder"));
     assert!(
         !alice.get("/admin/users").await?.shows("User bob@example.com added."),
@@ -196,34 +192,10 @@ async fn seed_procedure(app: TestApp) -> anyhow::Result<()> {
     }
     let forced = bob.get("/password").await?;
     assert!(forced.shows("Set a new password") && forced.shows("has expired"));
-    let same = bob
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", temporary),
-                ("new_password", temporary),
-                ("confirm_password", temporary),
-            ],
-        )
-        .await?;
-    assert!(
-        same.shows("The new password must be different from the current one."),
-        "{}",
-        same.text()
-    );
+    let same = bob.change_password(temporary, temporary).await?;
+    same.assert_shows("The new password must be different from the current one.");
     let permanent = "Bobs-Own-Secret-77";
-    let changed = bob
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", temporary),
-                ("new_password", permanent),
-                ("confirm_password", permanent),
-            ],
-        )
-        .await?;
+    let changed = bob.change_password(temporary, permanent).await?;
     expect_redirect(&changed, "/admin/accounts");
     assert!(bob.get("/admin/accounts").await?.shows("Your new password is set."));
 
@@ -242,12 +214,7 @@ async fn seed_procedure(app: TestApp) -> anyhow::Result<()> {
     // Members can be removed again, but never the last administrator.
     let account_id = app.account(number).await?.id;
     for email in ["carol@example.com", "bob@example.com"] {
-        let user = app
-            .store_port()
-            .user_by_email(&sealpost_domain::types::EmailAddress::parse(email)?)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?
-            .context("user")?;
+        let user = app.user(email).await?;
         let removed = alice
             .submit(
                 &members_path,
@@ -257,13 +224,7 @@ async fn seed_procedure(app: TestApp) -> anyhow::Result<()> {
             .await?;
         expect_redirect(&removed, &members_path);
     }
-    let alice_id = app
-        .store_port()
-        .user_by_email(&sealpost_domain::types::EmailAddress::parse("alice@example.com")?)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-        .context("alice")?
-        .id;
+    let alice_id = app.user("alice@example.com").await?.id;
     let last = alice
         .submit(&members_path, &format!("{members_path}/members/{alice_id}/remove"), &[])
         .await?;
@@ -399,12 +360,7 @@ async fn languages(app: TestApp) -> anyhow::Result<()> {
         .await?;
     expect_redirect(&switched, &back);
     assert!(client.get(&back).await?.shows("Kontoadministratoren"));
-    let stored = app
-        .store_port()
-        .user_by_email(&sealpost_domain::types::EmailAddress::parse("alice@example.com")?)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-        .context("alice")?;
+    let stored = app.user("alice@example.com").await?;
     assert_eq!(
         stored.locale,
         Some(sealpost_domain::types::Locale::De),
@@ -435,11 +391,7 @@ async fn throttling(app: TestApp) -> anyhow::Result<()> {
     }
     let throttled = guesser.login("alice@example.com", PASSWORD).await?;
     assert_eq!(throttled.status, 429, "even the right password waits once throttled");
-    assert!(
-        throttled.shows("Too many failed attempts. Please wait 1 second and"),
-        "{}",
-        throttled.text()
-    );
+    throttled.assert_shows("Too many failed attempts. Please wait 1 second and");
     let unknown = guesser.login("nobody@example.com", "whatever-it-is").await?;
     assert_eq!(
         unknown.status, 401,
@@ -457,34 +409,14 @@ async fn sessions_end(app: TestApp) -> anyhow::Result<()> {
     app.add_account("Acme Corp", Some("alice@example.com")).await?;
     let laptop = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
     let phone = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
-    assert_eq!(phone.get("/admin/accounts").await?.status, 200);
+    assert_eq!(phone.status("/admin/accounts").await?, 200);
     let new = "Brand-New-Secret-1";
-    let wrong = laptop
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", "not-it-at-all"),
-                ("new_password", new),
-                ("confirm_password", new),
-            ],
-        )
-        .await?;
+    let wrong = laptop.change_password("not-it-at-all", new).await?;
     assert!(wrong.shows("The current password is not correct."));
-    let changed = laptop
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", new),
-                ("confirm_password", new),
-            ],
-        )
-        .await?;
+    let changed = laptop.change_password(PASSWORD, new).await?;
     expect_redirect(&changed, "/admin/accounts");
     assert_eq!(
-        laptop.get("/admin/accounts").await?.status,
+        laptop.status("/admin/accounts").await?,
         200,
         "the changing browser stays in"
     );

@@ -164,28 +164,23 @@ pub fn literal(text: &str) -> String {
     }
 }
 
-pub fn button(text: &str) -> String {
-    format!("//button[normalize-space()={}]", literal(text))
+/// One XPath finder per kind of element: `$name(text)` finds the element that
+/// `$path` starts to name and whose normalized text is `text`.
+macro_rules! finders {
+    ($($name:ident: $path:literal;)*) => {$(
+        pub fn $name(text: &str) -> String {
+            format!(concat!($path, "normalize-space()={}]"), literal(text))
+        }
+    )*};
 }
 
-pub fn link(text: &str) -> String {
-    format!("//a[normalize-space()={}]", literal(text))
-}
-
-pub fn nav_link(text: &str) -> String {
-    format!("//header//nav//a[normalize-space()={}]", literal(text))
-}
-
-pub fn label(text: &str) -> String {
-    format!("//label[normalize-space()={}]", literal(text))
-}
-
-pub fn alert(text: &str) -> String {
-    format!("//*[@role='alert' and normalize-space()={}]", literal(text))
-}
-
-pub fn flash(text: &str) -> String {
-    format!("//*[contains(@class,'flash') and normalize-space()={}]", literal(text))
+finders! {
+    button: "//button[";
+    link: "//a[";
+    nav_link: "//header//nav//a[";
+    label: "//label[";
+    alert: "//*[@role='alert' and ";
+    flash: "//*[contains(@class,'flash') and ";
 }
 
 pub fn fold(text: &str) -> String {

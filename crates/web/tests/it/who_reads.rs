@@ -7,14 +7,6 @@ use anyhow::{Context as _, ensure};
 
 use crate::helpers::{Answer, Client, PASSWORD, TestApp, hidden_field, logged_in_with, sent_id};
 
-/// The path of the first link in the newest mail to `to` about `subject` that
-/// starts with `/prefix`.
-fn link_path(app: &TestApp, to: &str, subject: &str, prefix: &str) -> anyhow::Result<String> {
-    let mail = app.mail_to(to, subject)?;
-    let link = mail.link(&format!("{}{prefix}", app.base))?;
-    Ok(link.strip_prefix(&app.base).context("same site")?.replace("&amp;", "&"))
-}
-
 /// Follows a mailed link as a person would: the GET shows a button (so link
 /// scanners spend nothing), the button posts the page's hidden fields to `action`.
 async fn use_link(client: &Client, path: &str, action: &str) -> anyhow::Result<Answer> {
@@ -36,8 +28,8 @@ async fn two_organisations(app: &TestApp) -> anyhow::Result<(Client, Client, Str
     app.add_user("tom@two.example", false).await?;
     app.add_account("Two Corp", Some("tom@two.example")).await?;
     let alice = logged_in_with(app, "alice@one.example", PASSWORD).await?;
-    let sent = alice
-        .compose(
+    let id = alice
+        .send(
             &[
                 ("to", "dana@partner.example"),
                 ("subject", "Merger terms"),
@@ -46,7 +38,6 @@ async fn two_organisations(app: &TestApp) -> anyhow::Result<(Client, Client, Str
             &[("terms.txt", "text/plain", b"price=42".to_vec())],
         )
         .await?;
-    let id = sent_id(&sent)?;
     app.deliver().await?;
     let tom = logged_in_with(app, "tom@two.example", PASSWORD).await?;
     Ok((alice, tom, id))
@@ -104,13 +95,9 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
     let asked = as_dana
         .submit(&format!("/m/{id}"), "/verify/request", &[("next", &format!("/m/{id}"))])
         .await?;
-    assert!(
-        asked.shows("We sent a link to dana@partner.example."),
-        "{}",
-        asked.text()
-    );
+    asked.assert_shows("We sent a link to dana@partner.example.");
     app.deliver().await?;
-    let proof = link_path(&app, "dana@partner.example", "Confirm that", "/verify?token=")?;
+    let proof = app.link_path("dana@partner.example", "Confirm that", "/verify?token=")?;
 
     // The real Dana clicks it in her own browser: it proves nothing for Tom's
     // session, and tells her what to do.
@@ -134,28 +121,17 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
         register.text()
     );
     let registered = real_dana
-        .submit(
+        .register(
             &to_message,
-            "/register",
-            &[
-                ("email", "dana@partner.example"),
-                ("first_name", "Dana"),
-                ("last_name", "Real"),
-                ("password", "Mailbox-Owner-Secret-7"),
-                ("confirm_password", "Mailbox-Owner-Secret-7"),
-                ("locale", "en"),
-                ("next", &format!("/m/{id}")),
-            ],
+            "dana@partner.example",
+            ("Dana", "Real"),
+            ("Mailbox-Owner-Secret-7", "Mailbox-Owner-Secret-7"),
+            &format!("/m/{id}"),
         )
         .await?;
     assert!(registered.shows("Check your mailbox"), "{}", registered.text());
     app.deliver().await?;
-    let activation = link_path(
-        &app,
-        "dana@partner.example",
-        "Confirm your email address",
-        "/activate?token=",
-    )?;
+    let activation = app.link_path("dana@partner.example", "Confirm your email address", "/activate?token=")?;
     let activated = use_link(&real_dana, &activation, "/activate").await?;
     assert_eq!(activated.status, 303);
     let read = real_dana.get(&format!("/m/{id}")).await?;
@@ -201,38 +177,18 @@ async fn colleague_proves_mailbox(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(created.status, 303, "{}", created.text());
-    let sent = alice
-        .compose(
-            &[
-                ("to", "erin@one.example"),
-                ("subject", "Payroll"),
-                ("body", "Salary list"),
-            ],
-            &[],
-        )
-        .await?;
-    let id = sent_id(&sent)?;
+    let id = alice.send_to("erin@one.example", "Payroll", "Salary list", &[]).await?;
 
     let erin = app.client();
     assert_eq!(erin.login("erin@one.example", "Temporary-Secret-1").await?.status, 303);
-    let changed = erin
-        .submit(
-            "/password",
-            "/password",
-            &[
-                ("current_password", "Temporary-Secret-1"),
-                ("new_password", "Colleague-Secret-5"),
-                ("confirm_password", "Colleague-Secret-5"),
-            ],
-        )
-        .await?;
+    let changed = erin.change_password("Temporary-Secret-1", "Colleague-Secret-5").await?;
     assert_eq!(changed.status, 303, "{}", changed.text());
     let first = erin.get(&format!("/m/{id}")).await?;
     assert_eq!(first.status, 403, "a new password proves no mailbox");
     erin.submit(&format!("/m/{id}"), "/verify/request", &[("next", &format!("/m/{id}"))])
         .await?;
     app.deliver().await?;
-    let proof = link_path(&app, "erin@one.example", "Confirm that", "/verify?token=")?;
+    let proof = app.link_path("erin@one.example", "Confirm that", "/verify?token=")?;
     let proven = use_link(&erin, &proof, "/verify").await?;
     assert_eq!(proven.location.as_deref(), Some(format!("/m/{id}").as_str()));
     assert!(erin.get(&format!("/m/{id}")).await?.shows("Salary list"));
@@ -245,34 +201,20 @@ on_both_databases!(a_pending_registration_cannot_be_taken_over, registration_tak
 /// has not clicked yet. Bob then clicks his own link: he gets his own password.
 async fn registration_takeover(app: TestApp) -> anyhow::Result<()> {
     let (alice, _, _) = two_organisations(&app).await?;
-    let sent = alice
-        .compose(
-            &[
-                ("to", "bob@partner.example"),
-                ("subject", "Hello Bob"),
-                ("body", "For Bob only"),
-            ],
-            &[],
-        )
+    let id = alice
+        .send_to("bob@partner.example", "Hello Bob", "For Bob only", &[])
         .await?;
-    let id = sent_id(&sent)?;
     let register = |password: &'static str, first: &'static str| {
         let client = app.client();
         let next = format!("/m/{id}");
         async move {
             let answer = client
-                .submit(
+                .register(
                     "/register?email=bob@partner.example",
-                    "/register",
-                    &[
-                        ("email", "bob@partner.example"),
-                        ("first_name", first),
-                        ("last_name", "Person"),
-                        ("password", password),
-                        ("confirm_password", password),
-                        ("locale", "en"),
-                        ("next", &next),
-                    ],
+                    "bob@partner.example",
+                    (first, "Person"),
+                    (password, password),
+                    &next,
                 )
                 .await?;
             anyhow::Ok((client, answer))
@@ -281,12 +223,7 @@ async fn registration_takeover(app: TestApp) -> anyhow::Result<()> {
     let (bob, answer) = register("Bobs-Own-Secret-3", "Bob").await?;
     assert!(answer.shows("Check your mailbox"));
     app.deliver().await?;
-    let bobs_link = link_path(
-        &app,
-        "bob@partner.example",
-        "Confirm your email address",
-        "/activate?token=",
-    )?;
+    let bobs_link = app.link_path("bob@partner.example", "Confirm your email address", "/activate?token=")?;
     let (_eve, answer) = register("Eves-Attack-Secret-4", "Eve").await?;
     assert!(answer.shows("Check your mailbox"));
     app.deliver().await?;
@@ -349,17 +286,12 @@ async fn no_enumeration(app: TestApp) -> anyhow::Result<()> {
         let stranger = &stranger;
         async move {
             stranger
-                .submit(
+                .register(
                     &format!("/register?email={email}"),
-                    "/register",
-                    &[
-                        ("email", email),
-                        ("first_name", "Someone"),
-                        ("last_name", "Else"),
-                        ("password", "Some-Long-Secret-8"),
-                        ("confirm_password", "Some-Long-Secret-8"),
-                        ("locale", "en"),
-                    ],
+                    email,
+                    ("Someone", "Else"),
+                    ("Some-Long-Secret-8", "Some-Long-Secret-8"),
+                    "",
                 )
                 .await
         }
@@ -416,22 +348,8 @@ async fn no_enumeration(app: TestApp) -> anyhow::Result<()> {
     }
 
     // Forgot password: the same answer; 30 requests for one address send 3 mails.
-    let known = app
-        .client()
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "alice@one.example")],
-        )
-        .await?;
-    let unknown = app
-        .client()
-        .submit(
-            "/password/forgot",
-            "/password/forgot",
-            &[("email", "nobody@nowhere.example")],
-        )
-        .await?;
+    let known = app.client().forgot_password("alice@one.example").await?;
+    let unknown = app.client().forgot_password("nobody@nowhere.example").await?;
     assert_eq!(
         (known.status, known.text().replace("alice@one.example", "ADDRESS")),
         (
@@ -441,9 +359,7 @@ async fn no_enumeration(app: TestApp) -> anyhow::Result<()> {
     );
     let flood = app.client();
     for _ in 0..30 {
-        let answer = flood
-            .submit("/password/forgot", "/password/forgot", &[("email", "tom@two.example")])
-            .await?;
+        let answer = flood.forgot_password("tom@two.example").await?;
         assert_eq!(answer.status, 200);
     }
     app.deliver().await?;
@@ -454,6 +370,18 @@ async fn no_enumeration(app: TestApp) -> anyhow::Result<()> {
         .count();
     assert_eq!(resets, 3, "link mails per address are limited");
     Ok(())
+}
+
+/// `client` forwards `original` with `fields` (to, body, …) and `files`.
+async fn forward(
+    client: &Client,
+    original: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, Vec<u8>)],
+) -> anyhow::Result<Answer> {
+    let mut all = vec![("reply", original), ("kind", "forward")];
+    all.extend_from_slice(fields);
+    client.compose(&all, files).await
 }
 
 on_both_databases!(
@@ -474,32 +402,20 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
     );
     app.add_user("bob@partner.example", false).await?;
     let bob = logged_in_with(&app, "bob@partner.example", PASSWORD).await?;
-    let sent_with = |fields: Vec<(&'static str, &'static str)>| {
+    // Alice sends Bob a report with a PDF; `ticked` are the options she allows.
+    let sent_with = |subject: &'static str, body: &'static str, ticked: &'static [(&'static str, &'static str)]| {
         let alice = &alice;
         async move {
+            let mut fields = vec![("to", "bob@partner.example"), ("subject", subject), ("body", body)];
+            fields.extend_from_slice(ticked);
             let answer = alice
                 .compose(&fields, &[("report.pdf", "application/pdf", b"%PDF-original".to_vec())])
                 .await?;
             sent_id(&answer)
         }
     };
-    let closed = sent_with(vec![
-        ("to", "bob@partner.example"),
-        ("subject", "Closed"),
-        ("body", "No forwarding"),
-    ])
-    .await?;
-    let forge = bob
-        .compose(
-            &[
-                ("reply", &closed),
-                ("kind", "forward"),
-                ("to", "eve@evil.example"),
-                ("body", "fwd"),
-            ],
-            &[],
-        )
-        .await?;
+    let closed = sent_with("Closed", "No forwarding", &[]).await?;
+    let forge = forward(&bob, &closed, &[("to", "eve@evil.example"), ("body", "fwd")], &[]).await?;
     assert_eq!(forge.status, 422, "a forged forward of a closed message is refused");
     app.deliver().await?;
     assert!(
@@ -507,64 +423,44 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
         "nothing sent"
     );
 
-    let open = sent_with(vec![
-        ("to", "bob@partner.example"),
-        ("subject", "Quarterly report"),
-        ("body", "The original text."),
-        ("allow_forward", "on"),
-    ])
+    let open = sent_with("Quarterly report", "The original text.", &[("allow_forward", "on")]).await?;
+    let many = forward(
+        &bob,
+        &open,
+        &[
+            (
+                "to",
+                "a@x.example, b@x.example, c@x.example, d@x.example, e@x.example, f@x.example",
+            ),
+            ("body", "spam"),
+        ],
+        &[],
+    )
     .await?;
-    let many = bob
-        .compose(
-            &[
-                ("reply", &open),
-                ("kind", "forward"),
-                (
-                    "to",
-                    "a@x.example, b@x.example, c@x.example, d@x.example, e@x.example, f@x.example",
-                ),
-                ("body", "spam"),
-            ],
-            &[],
-        )
-        .await?;
     assert_eq!(many.status, 422);
-    assert!(
-        many.shows("You can forward this message to at most 5 addresses."),
-        "{}",
-        many.text()
-    );
-    let with_file = bob
-        .compose(
-            &[
-                ("reply", &open),
-                ("kind", "forward"),
-                ("to", "carol@x.example"),
-                ("body", "see"),
-            ],
-            &[("invoice.exe", "application/octet-stream", b"MZ-malware".to_vec())],
-        )
-        .await?;
+    many.assert_shows("You can forward this message to at most 5 addresses.");
+    let with_file = forward(
+        &bob,
+        &open,
+        &[("to", "carol@x.example"), ("body", "see")],
+        &[("invoice.exe", "application/octet-stream", b"MZ-malware".to_vec())],
+    )
+    .await?;
     assert_eq!(with_file.status, 422);
-    assert!(
-        with_file.shows("You can add a note, but no files."),
-        "{}",
-        with_file.text()
-    );
+    with_file.assert_shows("You can add a note, but no files.");
 
-    let forwarded = bob
-        .compose(
-            &[
-                ("reply", &open),
-                ("kind", "forward"),
-                ("to", "carol@x.example"),
-                ("subject", "URGENT: pay now"),
-                ("body", "FYI, from Bob"),
-                ("format", "html"),
-            ],
-            &[],
-        )
-        .await?;
+    let forwarded = forward(
+        &bob,
+        &open,
+        &[
+            ("to", "carol@x.example"),
+            ("subject", "URGENT: pay now"),
+            ("body", "FYI, from Bob"),
+            ("format", "html"),
+        ],
+        &[],
+    )
+    .await?;
     assert_eq!(forwarded.status, 303, "{}", forwarded.text());
     app.deliver().await?;
     let notice = app.mail_to("carol@x.example", "Secure message from")?;
@@ -606,13 +502,7 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
     );
 
     // An outsider answers at most 20 times an hour.
-    let reply_open = sent_with(vec![
-        ("to", "bob@partner.example"),
-        ("subject", "Chat"),
-        ("body", "Reply freely"),
-        ("allow_reply", "on"),
-    ])
-    .await?;
+    let reply_open = sent_with("Chat", "Reply freely", &[("allow_reply", "on")]).await?;
     let mut statuses = Vec::new();
     for _ in 0..20 {
         let answer = bob

@@ -1,0 +1,207 @@
+//! `GET /m/{id}`: the message page, and why a message does not open.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use sealpost_domain::messages::{PublicId, RecipientKind};
+use sealpost_domain::policy::Actor;
+use sealpost_domain::services::messages::{OpenFailure, OpenedMessage, ReplyKind, Unavailable};
+use sealpost_domain::types::EmailAddress;
+use serde::Deserialize;
+
+use crate::auth::see_other;
+use crate::context::Visitor;
+use crate::error::OrErrorPage as _;
+use crate::error::WebError;
+use crate::views::{Area, AttachmentRow, MessagePage, NoticeForm, NoticePage, UnavailablePage, render, render_status};
+use crate::{AppState, url_encode};
+
+use super::register::register_page;
+use super::{parse_id, signed_actor};
+
+#[derive(Deserialize, Default)]
+pub(super) struct MessageQuery {
+    #[serde(default)]
+    r: String,
+}
+
+pub(super) async fn show_message(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(query): Query<MessageQuery>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&visitor, &id)?;
+    let next = format!("/m/{id}");
+    match &visitor.session {
+        Some((session, _)) if session.kind != sealpost_domain::model::SessionKind::Full => {
+            Ok(see_other("/password", &[]))
+        }
+        Some(_) => match signed_actor(&visitor) {
+            Some(actor) => show_opened(&state, &visitor, &actor, &id, None).await,
+            None => Err(visitor.not_found()),
+        },
+        None => {
+            // Not logged in: a recipient of this very message who has no account
+            // yet registers; everyone else (any other address, any other id) is
+            // asked to log in, so the page tells nobody who was invited where.
+            if let Ok(email) = EmailAddress::parse(&query.r) {
+                let offer = state
+                    .services
+                    .offers_registration(&id, &email)
+                    .await
+                    .or_page(visitor.locale)?;
+                if offer {
+                    return Ok(render(&register_page(
+                        &visitor,
+                        email.to_string(),
+                        next,
+                        None,
+                        Default::default(),
+                    )));
+                }
+                return Ok(see_other(
+                    &format!(
+                        "/portal/login?next={}&email={}",
+                        url_encode(&next),
+                        url_encode(email.as_str())
+                    ),
+                    &[],
+                ));
+            }
+            Ok(see_other(&format!("/portal/login?next={}", url_encode(&next)), &[]))
+        }
+    }
+}
+
+pub(super) async fn show_opened(
+    state: &AppState,
+    visitor: &Visitor,
+    actor: &Actor,
+    id: &PublicId,
+    posted: Option<&[u8]>,
+) -> Result<Response, WebError> {
+    match state
+        .services
+        .open_message(actor, id, posted, Some(&visitor.client))
+        .await
+    {
+        Ok(opened) => {
+            let can_compose = !state
+                .services
+                .sending_accounts(actor)
+                .await
+                .or_page(visitor.locale)?
+                .is_empty();
+            Ok(render(&message_page(visitor, &opened, posted, can_compose)))
+        }
+        Err(OpenFailure::Unavailable(why)) => Ok(unavailable_response(visitor, why, &format!("/m/{id}"))),
+        Err(OpenFailure::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
+    }
+}
+
+fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>, can_compose: bool) -> MessagePage {
+    let list = |kind: RecipientKind| {
+        opened
+            .recipients
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.email.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut page = visitor.page(Area::Portal, opened.content.subject.clone());
+    page.can_compose = can_compose;
+    MessagePage {
+        page,
+        id: opened.message.public_id.to_hex(),
+        subject: opened.content.subject.clone(),
+        sender_name: opened.sender.full_name(),
+        sender_email: opened.sender.email.to_string(),
+        to: list(RecipientKind::To),
+        cc: list(RecipientKind::Cc),
+        sent: opened.message.created_at.display_utc(),
+        body: opened.content.body.clone(),
+        html_body: (opened.content.format == sealpost_domain::services::content::BodyFormat::Html)
+            .then(|| crate::views::sanitize_html(&opened.content.body)),
+        attachments: opened.content.attachments.iter().map(AttachmentRow::from).collect(),
+        payload: posted.map(|p| STANDARD.encode(p)),
+        can_reply: opened.allows(ReplyKind::Reply),
+        can_reply_all: opened.allows(ReplyKind::ReplyAll),
+        can_forward: opened.allows(ReplyKind::Forward),
+        viewer_is_sender: opened.viewer_is_sender,
+    }
+}
+
+/// Why a message does not open: 410 with the reason and whom to ask (400 for an
+/// envelope that does not open: the request brought the fault), or, for a viewer
+/// whose mailbox is not proven yet, 403 with the button that mails them the proof
+/// link (back to `next` afterwards).
+pub(super) fn unavailable_response(visitor: &Visitor, why: Unavailable, next: &str) -> Response {
+    let status = match why {
+        Unavailable::DamagedEnvelope { .. } => StatusCode::BAD_REQUEST,
+        _ => StatusCode::GONE,
+    };
+    let t = &visitor.t;
+    let (title, explanation, reason, sender) = match why {
+        Unavailable::MailboxUnproven { email } => {
+            return render_status(
+                StatusCode::FORBIDDEN,
+                &NoticePage {
+                    page: visitor.page(Area::Portal, t.get("proof-title")),
+                    paragraphs: vec![
+                        t.get_with("proof-needed", &[("email", sealpost_i18n::Arg::Text(email.as_str()))]),
+                        t.get("proof-why"),
+                    ],
+                    form: Some(NoticeForm {
+                        action: "/verify/request".to_owned(),
+                        fields: vec![("next".to_owned(), next.to_owned())],
+                        button: t.get("proof-send"),
+                    }),
+                    link: None,
+                },
+            );
+        }
+        Unavailable::Locked { reason, sender } => (
+            t.get("unavailable-locked-title"),
+            t.get("unavailable-locked"),
+            Some(reason),
+            sender,
+        ),
+        Unavailable::Expired { at, sender } => (
+            t.get("unavailable-expired-title"),
+            t.get_with(
+                "unavailable-expired",
+                &[("date", sealpost_i18n::Arg::Text(&at.display_utc()))],
+            ),
+            None,
+            sender,
+        ),
+        Unavailable::NeedsEnvelope { sender } => (
+            t.get("unavailable-envelope-title"),
+            t.get("unavailable-envelope"),
+            None,
+            sender,
+        ),
+        Unavailable::DamagedEnvelope { sender } => {
+            (t.get("envelope-damaged-title"), t.get("envelope-damaged"), None, sender)
+        }
+        Unavailable::Damaged { sender } => (
+            t.get("unavailable-damaged-title"),
+            t.get("unavailable-damaged"),
+            None,
+            sender,
+        ),
+    };
+    render_status(
+        status,
+        &UnavailablePage {
+            page: visitor.page(Area::Portal, title),
+            explanation,
+            reason,
+            sender: sender.to_string(),
+        },
+    )
+}

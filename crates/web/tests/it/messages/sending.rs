@@ -1,0 +1,488 @@
+//! What happens to what is sent: refused compose forms keep what was typed and
+//! attached, size limits, uploads that never became a message; plaintext never
+//! reaches disk, envelope-only messages, account key rotation and delivery modes.
+
+use anyhow::{Context as _, anyhow, ensure};
+
+use crate::helpers::{TestApp, acme, hidden_field, logged_in};
+
+use super::{acme_details, acme_member, count_files};
+
+on_both_databases!(refused_compose_forms_keep_what_was_typed, compose_refusals);
+async fn compose_refusals(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[("to", ""), ("subject", "Keep me"), ("body", "Body kept")],
+            "Enter at least one recipient.",
+        ),
+        (
+            &[
+                ("to", "bob@example.com, not-an-address"),
+                ("subject", "Keep me"),
+                ("body", "Body kept"),
+            ],
+            "One of the addresses is not a valid email address.",
+        ),
+        (
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Keep me"),
+                ("body", "Body kept"),
+                ("expires_on", "2001-02-03"),
+            ],
+            "The expiration date must be in the future.",
+        ),
+        (
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Keep me"),
+                ("body", "Body kept"),
+                ("expires_on", "03.02.2031"),
+            ],
+            "Enter the expiration date as YYYY-MM-DD.",
+        ),
+    ];
+    for (fields, message) in cases {
+        let answer = alice.compose(fields, &[]).await?;
+        assert_eq!(answer.status, 422, "{message}");
+        assert!(answer.shows(message), "expected {message:?} in {}", answer.text());
+        assert!(answer.body.contains("value=\"Keep me\"") && answer.body.contains("Body kept"));
+    }
+    assert_eq!(bob.status("/portal/compose").await?, 403, "Bob is in no account");
+    assert!(
+        bob.get("/portal/compose")
+            .await?
+            .shows("You are not a member of any account")
+    );
+    app.deliver().await?;
+    assert!(app.mails()?.is_empty(), "nothing was sent");
+    Ok(())
+}
+
+#[tokio::test]
+async fn attachments_over_the_limit_are_refused_clearly() -> anyhow::Result<()> {
+    let Some(app) = TestApp::spawn_with(crate::helpers::Db::Sqlite, |c| c.max_attachment_bytes = 1024 * 1024).await?
+    else {
+        return Ok(());
+    };
+    let (alice, _) = acme(&app).await?;
+    let big = vec![7u8; 2 * 1024 * 1024];
+    let answer = alice
+        .compose(
+            &[("to", "bob@example.com"), ("subject", "Big one"), ("body", "Too big")],
+            &[("big.bin", "application/octet-stream", big)],
+        )
+        .await?;
+    assert_eq!(answer.status, 422);
+    assert!(
+        answer.shows("The attachments are too large for one message.") && answer.body.contains("value=\"Big one\"")
+    );
+    let mut left = Vec::new();
+    let mut stack = vec![app.dir.path().join("blobs")];
+    while let Some(path) = stack.pop() {
+        match std::fs::read_dir(&path) {
+            Ok(entries) => stack.extend(entries.filter_map(|e| e.ok().map(|e| e.path()))),
+            Err(_) if path.is_file() => left.push(path),
+            Err(_) => {}
+        }
+    }
+    assert!(left.is_empty(), "a refused upload leaves no data behind: {left:?}");
+    Ok(())
+}
+
+on_both_databases!(
+    a_refused_form_keeps_its_attachments_for_the_corrected_one,
+    kept_attachments
+);
+async fn kept_attachments(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let refused = alice
+        .compose(
+            &[("to", "bob@"), ("subject", "Figures"), ("body", "See attached.")],
+            &[
+                ("q3.csv", "text/csv", b"a,b\n1,2\n".to_vec()),
+                ("draft.txt", "text/plain", b"not this one".to_vec()),
+            ],
+        )
+        .await?;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.shows("Already attached")
+            && refused.shows("q3.csv")
+            && refused.shows("draft.txt")
+            && refused.body.contains(r#"name="keep" value="1" checked"#)
+            && refused.body.contains(r#"name="keep" value="2" checked"#),
+        "{}",
+        refused.text()
+    );
+    let token = hidden_field(&refused.body, "draft").context("the kept draft's token")?;
+
+    // Another member of the account cannot take Alice's files with her token: for
+    // him they do not exist, and he is not sent anything without what he ticked.
+    let sam = acme_member(&app, "sam@example.com").await?;
+    let stolen = sam
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Mine"),
+                ("body", "x"),
+                ("draft", &token),
+                ("keep", "1"),
+            ],
+            &[],
+        )
+        .await?;
+    assert_eq!(stolen.status, 422);
+    assert!(
+        stolen.shows("The files you attached earlier are no longer available") && !stolen.shows("q3.csv"),
+        "{}",
+        stolen.text()
+    );
+
+    // The corrected form keeps q3.csv, leaves draft.txt out and adds a new file.
+    let id = alice
+        .send(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Figures"),
+                ("body", "See attached."),
+                ("draft", &token),
+                ("keep", "1"),
+            ],
+            &[("more.txt", "text/plain", b"more".to_vec())],
+        )
+        .await?;
+    let page = bob.get(&format!("/m/{id}")).await?;
+    assert!(
+        page.shows("q3.csv") && page.shows("more.txt") && !page.shows("draft.txt"),
+        "{}",
+        page.text()
+    );
+    assert_eq!(
+        bob.bytes(&format!("/m/{id}/attachments/1")).await?,
+        (200, b"a,b\n1,2\n".to_vec())
+    );
+    // draft.txt's part and blob went; the new file took the free part.
+    assert_eq!(
+        bob.bytes(&format!("/m/{id}/attachments/2")).await?,
+        (200, b"more".to_vec())
+    );
+    let mut stored: Vec<String> = std::fs::read_dir(app.dir.path().join("blobs").join(&id))?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    stored.sort();
+    assert_eq!(
+        stored,
+        ["0", "1", "2"],
+        "content and two attachments, nothing left over"
+    );
+
+    // The token is spent: the same form sent again is refused, not sent without files.
+    let again = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Again"),
+                ("body", "x"),
+                ("draft", &token),
+                ("keep", "1"),
+            ],
+            &[],
+        )
+        .await?;
+    assert_eq!(again.status, 422);
+    assert!(again.shows("attach them again"), "{}", again.text());
+
+    // A draft nobody comes back for is discarded after an hour, files and all.
+    let files = || count_files(&app.dir.path().join("blobs"));
+    let before = files();
+    let late = alice
+        .compose(
+            &[("to", "bob@"), ("subject", "Later"), ("body", "x")],
+            &[("late.txt", "text/plain", b"late".to_vec())],
+        )
+        .await?;
+    assert_eq!((late.status, files()), (422, before + 1), "kept, with its file");
+    app.clock
+        .advance_seconds(sealpost_domain::services::messages::DRAFT_KEEP_SECONDS + 1);
+    assert_eq!(app.services.purge_kept_drafts().await, 1);
+    assert_eq!(files(), before, "its file is deleted");
+    Ok(())
+}
+
+on_both_databases!(an_upload_that_never_became_a_message_is_cleaned_up, abandoned_upload);
+async fn abandoned_upload(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let sent = alice
+        .send(
+            &[("to", "bob@example.com"), ("subject", "Kept"), ("body", "x")],
+            &[("keep.txt", "text/plain", b"sent".to_vec())],
+        )
+        .await?;
+    let files = || count_files(&app.dir.path().join("blobs"));
+    let before = files();
+
+    // The process stops mid-way: an attachment is stored, and neither a message
+    // nor a discard follows.
+    let actor = app.actor("alice@example.com").await?;
+    let mut draft = app
+        .services
+        .start_draft(&actor, None)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let mut upload = app
+        .services
+        .add_attachment(&mut draft, "lost.txt", "text/plain")
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    upload.push(b"lost").await.map_err(|e| anyhow!("{e:?}"))?;
+    upload.finish(&mut draft).await.map_err(|e| anyhow!("{e:?}"))?;
+    drop(draft);
+    assert_eq!(files(), before + 1);
+
+    let day = 24 * 60 * 60;
+    let purge = || async {
+        app.services
+            .purge_stale_uploads(day)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))
+    };
+    assert_eq!(purge().await?, 0, "not yet a day old");
+    app.clock.advance_seconds(day + 1);
+    assert_eq!(purge().await?, 1);
+    assert_eq!(files(), before, "the abandoned blob is deleted");
+    // A day later Bob logs in again: the sent message's blobs were never touched.
+    drop(bob);
+    let bob = logged_in(&app, "bob@example.com").await?;
+    assert_eq!(
+        bob.bytes(&format!("/m/{sent}/attachments/1")).await?,
+        (200, b"sent".to_vec())
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn plaintext_never_reaches_the_database_blobs_outbox_or_mail() -> anyhow::Result<()> {
+    let Some(app) = TestApp::spawn(crate::helpers::Db::Sqlite).await? else {
+        return Ok(());
+    };
+    let (alice, bob) = acme(&app).await?;
+    let marker = format!(
+        "MARKER{}",
+        sealpost_crypto::token::random_token(12)?.replace(['-', '_'], "x")
+    );
+    let id = alice
+        .send(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", &format!("Subject {marker}")),
+                ("body", &format!("Body {marker}")),
+            ],
+            &[(
+                &format!("{marker}.txt"),
+                "text/plain",
+                format!("attachment {marker}").into_bytes(),
+            )],
+        )
+        .await?;
+    app.deliver().await?;
+    assert!(
+        bob.get(&format!("/m/{id}")).await?.shows(&marker),
+        "the marker is really in the message"
+    );
+    let mut scanned = 0;
+    let mut stack = vec![app.dir.path().to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path)?.filter_map(|e| e.ok().map(|e| e.path())));
+        } else {
+            let bytes = std::fs::read(&path)?;
+            scanned += 1;
+            let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
+            assert!(!found, "plaintext marker found in {}", path.display());
+        }
+    }
+    assert!(scanned >= 4, "database, blobs and mail were scanned ({scanned} files)");
+    Ok(())
+}
+
+#[tokio::test]
+async fn envelope_only_messages_open_from_the_envelope_itself() -> anyhow::Result<()> {
+    use sealpost_domain::messages::DeliveryMode;
+    let Some(app) =
+        TestApp::spawn_with(crate::helpers::Db::Sqlite, |c| c.delivery_mode = DeliveryMode::Envelope).await?
+    else {
+        return Ok(());
+    };
+    let (alice, bob) = acme(&app).await?;
+    let id = alice
+        .send(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Envelope only"),
+                ("body", "Carried in the mail"),
+            ],
+            &[("note.txt", "text/plain", b"inside".to_vec())],
+        )
+        .await?;
+    let blobs = std::fs::read_dir(app.dir.path().join("blobs"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(blobs, 0, "the service keeps only keys");
+    let without = bob.get(&format!("/m/{id}")).await?;
+    assert!(without.shows("Open the envelope to read this message"));
+    // From the envelope file the post is cross-site and carries no session cookie:
+    // a same-site "Continue" page posts it again.
+    let anonymous = app.client();
+    app.deliver().await?;
+    let (_, first_envelope) = app.mail_to("bob@example.com", "Secure message from")?.envelope()?;
+    let first_payload = hidden_field(&first_envelope, "payload").context("payload")?;
+    let cross_site = anonymous
+        .post_raw(
+            "/envelope/open",
+            &[
+                ("id", &id),
+                ("recipient", "bob@example.com"),
+                ("payload", &first_payload),
+            ],
+        )
+        .await?;
+    assert!(
+        cross_site.shows("Continue") && cross_site.body.contains("name=\"step\" value=\"continue\""),
+        "{}",
+        cross_site.text()
+    );
+    let payload = first_payload;
+    let opened = bob
+        .post_raw(
+            "/envelope/open",
+            &[("id", &id), ("recipient", "bob@example.com"), ("payload", &payload)],
+        )
+        .await?;
+    assert_eq!(opened.status, 200, "{}", opened.text());
+    assert!(opened.shows("Carried in the mail") && opened.shows("note.txt"));
+    let token = opened.csrf().context("csrf")?;
+    let download = bob
+        .post_raw(
+            &format!("/m/{id}/attachments/1"),
+            &[("csrf", &token), ("payload", &payload)],
+        )
+        .await?;
+    assert_eq!(download.body, "inside");
+    Ok(())
+}
+
+on_both_databases!(
+    rotating_an_account_key_rewraps_message_keys_and_messages_still_open,
+    key_rotation
+);
+async fn key_rotation(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(
+            alice
+                .send_to("bob@example.com", &format!("Before rotation {n}"), "old key", &[])
+                .await?,
+        );
+    }
+    let acme = app.first_account().await?;
+    let rotation = app
+        .services
+        .rotate_account_key(acme.number)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    assert_eq!((rotation.version, rotation.rewrapped), (2, 3));
+    let after = alice
+        .send_to("bob@example.com", "After rotation", "new key", &[])
+        .await?;
+    for id in ids.iter().chain([&after]) {
+        assert_eq!(bob.status(&format!("/m/{id}")).await?, 200, "{id} still opens");
+    }
+    // Nothing is left on the old version; running again is harmless (resumable).
+    let again = app
+        .services
+        .rewrap_account_keys(acme.number)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    assert_eq!((again.version, again.rewrapped), (2, 0));
+    assert!(alice.get("/portal/sent").await?.shows("Before rotation 2"));
+    Ok(())
+}
+
+on_both_databases!(an_account_chooses_where_its_messages_travel, delivery_mode);
+async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let details = acme_details(&app).await?;
+    let action = format!("{details}/delivery-mode");
+    let page = alice.get(&details).await?;
+    assert!(
+        page.body.contains("<dd>Service default: Stored and attached</dd>")
+            && page.body.contains(r#"name="delivery_mode" value="" checked"#),
+        "{}",
+        page.text()
+    );
+
+    let refused = alice.submit(&details, &action, &[("delivery_mode", "pigeon")]).await?;
+    assert_eq!(refused.status, 422);
+    assert!(refused.shows("Choose one of the delivery modes."), "{}", refused.text());
+    let choose = |mode: &'static str| {
+        let (alice, details, action) = (&alice, &details, &action);
+        async move {
+            let saved = alice.submit(details, action, &[("delivery_mode", mode)]).await?;
+            ensure!(saved.status == 303, "{mode}: {}", saved.text());
+            let page = alice.get(details).await?;
+            ensure!(page.shows("The delivery mode has been saved."), "{}", page.text());
+            anyhow::Ok(page)
+        }
+    };
+    let blobs_of = |id: &str| app.dir.path().join("blobs").join(id).exists();
+
+    // Link only: the notification carries the link and no envelope.
+    let page = choose("link").await?;
+    assert!(
+        page.body.contains("<dd>Link only</dd>") && page.body.contains(r#"value="link" checked"#),
+        "{}",
+        page.text()
+    );
+    let linked = alice
+        .send_to("bob@example.com", "By link", "Travels by link", &[])
+        .await?;
+    app.deliver().await?;
+    let mail = app.mail_to("bob@example.com", "Secure message from")?;
+    assert!(mail.envelope().is_err(), "link only attaches no envelope");
+    assert_eq!(
+        mail.link(&format!("{}/m/", app.base))?,
+        format!("{}/m/{linked}", app.base)
+    );
+    assert!(bob.get(&format!("/m/{linked}")).await?.shows("Travels by link"));
+    assert!(blobs_of(&linked), "the payload is stored");
+
+    // Envelope only: the payload travels in the attachment and nowhere else.
+    choose("envelope").await?;
+    let enveloped = alice
+        .send_to("carol@example.org", "Inside", "Travels inside", &[])
+        .await?;
+    app.deliver().await?;
+    let (_, envelope) = app.mail_to("carol@example.org", "Secure message from")?.envelope()?;
+    assert!(
+        hidden_field(&envelope, "payload").is_some(),
+        "the envelope carries the payload"
+    );
+    assert!(!blobs_of(&enveloped), "the service keeps only the key");
+
+    // Empty is the service's default again (stored and attached).
+    let page = choose("").await?;
+    assert!(page.body.contains("<dd>Service default: Stored and attached</dd>"));
+    let stored = alice
+        .send_to("dave@example.org", "Both", "Travels both ways", &[])
+        .await?;
+    app.deliver().await?;
+    let (_, envelope) = app.mail_to("dave@example.org", "Secure message from")?.envelope()?;
+    assert!(hidden_field(&envelope, "payload").is_some() && blobs_of(&stored));
+
+    let audit = alice.get(&format!("{details}/audit")).await?;
+    assert!(audit.shows("Delivery mode changed"), "{}", audit.text());
+    Ok(())
+}
