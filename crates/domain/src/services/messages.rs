@@ -19,11 +19,12 @@ use super::keys::NewDataKey;
 use crate::error::{DomainError, ValidationError};
 use crate::links::Links;
 use crate::messages::{
-    BlobStore, BlobWriter, DeliveryMode, MailKind, Message, MessageOptions, MessageStore, NewMessage, NewOutboxItem,
-    Notifier, PublicId, Recipient, RecipientKind, SecureMessageNotice,
+    DeliveryMode, MailKind, Message, MessageOptions, NewMessage, NewOutboxItem, PublicId, Recipient, RecipientKind,
+    SecureMessageNotice,
 };
 use crate::model::{Account, User};
 use crate::policy::Actor;
+use crate::ports::{BlobReader, BlobStore, BlobWriter, Notifier, Store};
 use crate::types::{AccountNumber, EmailAddress, Timestamp, has_stray_control_characters};
 
 mod kept;
@@ -78,7 +79,7 @@ impl Default for MessagingConfig {
 
 /// What messaging needs beyond the core services.
 pub struct Messaging {
-    pub store: Arc<dyn MessageStore>,
+    pub store: Arc<dyn Store>,
     pub blobs: Arc<dyn BlobStore>,
     pub notifier: Arc<dyn Notifier>,
     /// The root of the key hierarchy; wraps the account keys.
@@ -133,7 +134,7 @@ pub struct Draft {
     /// The original's recipients, for reply-all.
     reply_recipients: Vec<EmailAddress>,
     /// Whether the store knows this draft writes blobs (see
-    /// [`MessageStore::begin_upload`]).
+    /// [`UploadStore::begin_upload`](crate::ports::UploadStore::begin_upload)).
     upload_noted: bool,
     /// For a forward: the original, quoted below the forwarder's note. Its
     /// attachments are copied into the draft when it starts; nobody adds others.
@@ -341,7 +342,7 @@ pub struct ReplyDraft {
 enum Source {
     /// A sealed blob, opened segment by segment as it streams.
     Sealed {
-        reader: Box<dyn crate::messages::BlobReader>,
+        reader: Box<dyn BlobReader>,
         opener: Option<Opener>,
         header: Vec<u8>,
         dek: Key256,

@@ -3,7 +3,7 @@
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{Confirmation, DeliveryMode, MailKind};
 use sealpost_domain::model::Account;
-use sealpost_domain::ports::Store;
+use sealpost_domain::ports::{AccountStore, AuditStore, GroupStore};
 use sealpost_domain::types::{AccountId, AccountName, AccountNumber, EmailAddress, GroupName, Locale, UserId};
 use sealpost_storage::SqlStore;
 

@@ -4,11 +4,11 @@
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{
-    AccountKey, DeliveryMode, MailKind, MessageId, MessageOptions, MessageStore, NewMessage, NewOutboxItem, PublicId,
-    RecipientKind, RenderedMail,
+    AccountKey, DeliveryMode, MailKind, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, RecipientKind,
+    RenderedMail,
 };
 use sealpost_domain::model::{Account, User};
-use sealpost_domain::ports::Store;
+use sealpost_domain::ports::{AccountStore, AuditStore, KeyStore, MessageStore, OutboxStore, UploadStore};
 use sealpost_domain::types::{AccountId, Locale, Timestamp, UserId};
 use sealpost_storage::SqlStore;
 
@@ -181,11 +181,11 @@ async fn account_keys_are_found_by_version_or_newest_and_a_taken_version_is_a_co
 
 async fn account_is_found_by_id(store: SqlStore) {
     let acme = account(&store, 4_711_000, None).await;
-    let found = MessageStore::account(&store, acme.id).await.expect("found");
+    let found = AccountStore::account(&store, acme.id).await.expect("found");
     assert_eq!(found.number, acme.number);
     assert_eq!(found.name, "Account 4711000");
     assert_eq!(found.default_locale, Locale::De);
-    let missing = MessageStore::account(&store, AccountId(9999)).await;
+    let missing = AccountStore::account(&store, AccountId(9999)).await;
     assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
 }
 
