@@ -3,7 +3,7 @@
 //!
 //! Only sealed bytes and wrapped keys are stored (see `sealpost_domain::messages`).
 //! A message, its recipients, its notifications and its audit event commit in one
-//! transaction ([`insert_message`]), so a notification never announces a message
+//! transaction ([`MessageStore::insert_message`]), so a notification never announces a message
 //! that was not stored, and no stored message misses its notifications.
 //!
 //! Lists are keyset pages, newest first: `id < before ORDER BY id DESC LIMIT n`,

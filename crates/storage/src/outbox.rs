@@ -2,7 +2,7 @@
 //!
 //! Rows are written in the transaction of the change that causes them
 //! ([`insert_item`]), so a crash never loses or invents a notification. A worker
-//! claims due rows with a lease ([`claim_outbox`]): status `pending` → `sending`,
+//! claims due rows with a lease ([`OutboxStore::claim_outbox`]): status `pending` → `sending`,
 //! `lease_until` set, `attempts` counted. Delivery ends a row as `sent`; a temporary
 //! failure puts it back to `pending` for later; a permanent one marks it `failed`
 //! and queues the bounce in the same transaction. A worker that crashes mid-send
@@ -163,8 +163,9 @@ impl OutboxStore for SqlStore {
 
     /// Gives up on a row being sent (`error` becomes its last error) and queues
     /// `bounce` in the same transaction. A notification's `reason` (the relay's reply)
-    /// is also noted on its recipient, so the sender's tracking page says why. As with [`outbox_retry`], a row no longer `sending` is left alone
-    /// (and no bounce queued); `NotFound` for an unknown id.
+    /// is also noted on its recipient, so the sender's tracking page says why. As with
+    /// [`OutboxStore::outbox_retry`], a row no longer `sending` is left alone (and no
+    /// bounce queued); `NotFound` for an unknown id.
     async fn outbox_failed(
         &self,
         id: i64,
