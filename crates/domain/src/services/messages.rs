@@ -24,7 +24,7 @@ use crate::messages::{
 };
 use crate::model::{Account, User};
 use crate::policy::Actor;
-use crate::ports::{BlobReader, BlobStore, BlobWriter, Notifier, Store};
+use crate::ports::{BlobReader, BlobStore, BlobWriter, Notifier};
 use crate::types::{AccountNumber, EmailAddress, Timestamp, has_stray_control_characters};
 
 mod kept;
@@ -79,7 +79,6 @@ impl Default for MessagingConfig {
 
 /// What messaging needs beyond the core services.
 pub struct Messaging {
-    pub store: Arc<dyn Store>,
     pub blobs: Arc<dyn BlobStore>,
     pub notifier: Arc<dyn Notifier>,
     /// The root of the key hierarchy; wraps the account keys.
@@ -493,7 +492,8 @@ impl Services {
     /// How a message was delivered (an envelope's "Open Online" needs to know
     /// whether the service keeps a copy). Reveals nothing else.
     pub async fn message_mode(&self, public_id: &PublicId) -> Result<DeliveryMode, DomainError> {
-        Ok(self.messaging()?.store.message(public_id).await?.mode)
+        self.messaging()?;
+        Ok(self.store.message(public_id).await?.mode)
     }
 
     /// The accounts `actor` may send from (any group membership).
@@ -538,7 +538,7 @@ impl Services {
         if !opened.allows(kind) {
             return Err(ValidationError::NotAllowedByMessage.into());
         }
-        let account = self.messaging()?.store.account(opened.message.account_id).await?;
+        let account = self.store.account(opened.message.account_id).await?;
         let prefill = reply_fields(&opened, actor, kind);
         let mut draft = self
             .draft_for(actor, account, Some((opened.message.clone(), kind)))
@@ -687,8 +687,8 @@ impl Services {
     /// are found and deleted should the draft never become a message.
     async fn note_upload(&self, draft: &mut Draft) -> Result<(), DomainError> {
         if !draft.upload_noted {
-            let messaging = self.messaging()?;
-            messaging.store.begin_upload(&draft.public_id, self.clock.now()).await?;
+            self.messaging()?;
+            self.store.begin_upload(&draft.public_id, self.clock.now()).await?;
             draft.upload_noted = true;
         }
         Ok(())
@@ -704,7 +704,7 @@ impl Services {
             tracing::warn!(%error, "could not delete a discarded draft's blobs; will try again");
             return false;
         }
-        match messaging.store.end_upload(public_id).await {
+        match self.store.end_upload(public_id).await {
             Ok(()) => {}
             // A full disk is logged once by the storage, not once per draft.
             Err(DomainError::Unavailable(_)) => return false,
@@ -720,10 +720,10 @@ impl Services {
     /// never became a message (the process stopped mid-upload, or refused drafts
     /// were kept when it restarted). Returns how many uploads were cleaned.
     pub async fn purge_stale_uploads(&self, older_than_seconds: i64) -> Result<usize, DomainError> {
-        let messaging = self.messaging()?;
+        self.messaging()?;
         let before = self.clock.now().plus_seconds(-older_than_seconds);
         let mut cleaned = 0;
-        for public_id in messaging.store.stale_uploads(before).await? {
+        for public_id in self.store.stale_uploads(before).await? {
             if self.forget_upload(&public_id).await {
                 cleaned += 1;
             }
@@ -994,7 +994,7 @@ impl Services {
             &draft.public_id.to_hex(),
             client,
         );
-        let message = messaging.store.insert_message(new, outbox, event).await?;
+        let message = self.store.insert_message(new, outbox, event).await?;
         self.wake_outbox();
         Ok(message)
     }
@@ -1010,8 +1010,8 @@ impl Services {
 
     /// Checks who may see `message` and whether it can be shown now.
     async fn access(&self, actor: &Actor, message: &Message) -> Result<(bool, Vec<Recipient>), OpenFailure> {
-        let messaging = self.messaging()?;
-        let recipients = messaging.store.recipients(message.id).await?;
+        self.messaging()?;
+        let recipients = self.store.recipients(message.id).await?;
         let is_sender = message.sender_id == actor.id();
         let is_recipient = recipients.iter().any(|r| r.email == actor.user.email);
         if !is_sender && !is_recipient {
@@ -1069,8 +1069,8 @@ impl Services {
         public_id: &PublicId,
         posted: Option<&[u8]>,
     ) -> Result<(OpenedMessage, Key256), OpenFailure> {
-        let messaging = self.messaging()?;
-        let message = messaging.store.message(public_id).await?;
+        self.messaging()?;
+        let message = self.store.message(public_id).await?;
         let (viewer_is_sender, recipients) = self.access(actor, &message).await?;
         let dek = self.data_key(&message).await?.ok_or_else(|| {
             OpenFailure::Unavailable(Unavailable::Expired {
@@ -1141,7 +1141,7 @@ impl Services {
             .any(|r| r.email == actor.user.email && r.opened_at.is_none());
         let receipt = if message.options.read_receipt && first_view {
             let link = messaging.config.links.sent(public_id);
-            let account = messaging.store.account(message.account_id).await?;
+            let account = self.store.account(message.account_id).await?;
             let locale = sender.locale.unwrap_or(account.default_locale);
             Some(NewOutboxItem {
                 kind: MailKind::ReadReceipt,
@@ -1167,7 +1167,7 @@ impl Services {
             &public_id.to_hex(),
             client,
         );
-        let first = messaging
+        let first = self
             .store
             .mark_opened(message.id, &actor.user.email, self.clock.now(), receipt, event)
             .await?;
@@ -1261,11 +1261,8 @@ impl Services {
         actor: &Actor,
         before: Option<crate::messages::MessageId>,
     ) -> Result<Vec<MessageSummary>, DomainError> {
-        let messaging = self.messaging()?;
-        let messages = messaging
-            .store
-            .sent_messages(actor.id(), before, MESSAGES_PER_PAGE)
-            .await?;
+        self.messaging()?;
+        let messages = self.store.sent_messages(actor.id(), before, MESSAGES_PER_PAGE).await?;
         self.summaries(messages, true).await
     }
 
@@ -1279,8 +1276,8 @@ impl Services {
         if !actor.user.mailbox_proven() {
             return Ok(Vec::new());
         }
-        let messaging = self.messaging()?;
-        let messages = messaging
+        self.messaging()?;
+        let messages = self
             .store
             .received_messages(&actor.user.email, before, MESSAGES_PER_PAGE)
             .await?;
@@ -1294,8 +1291,8 @@ impl Services {
         scope: &crate::policy::AccountScope,
         before: Option<crate::messages::MessageId>,
     ) -> Result<Vec<MessageSummary>, DomainError> {
-        let messaging = self.messaging()?;
-        let messages = messaging
+        self.messaging()?;
+        let messages = self
             .store
             .account_messages(scope.account.id, before, MESSAGES_PER_PAGE)
             .await?;
@@ -1309,12 +1306,12 @@ impl Services {
         scope: &crate::policy::AccountScope,
         public_id: &PublicId,
     ) -> Result<MessageSummary, DomainError> {
-        let messaging = self.messaging()?;
-        let message = messaging.store.message(public_id).await?;
+        self.messaging()?;
+        let message = self.store.message(public_id).await?;
         if message.account_id != scope.account.id {
             return Err(DomainError::NotFound);
         }
-        let recipients = messaging.store.recipients(message.id).await?;
+        let recipients = self.store.recipients(message.id).await?;
         Ok(MessageSummary {
             message,
             subject: None,
@@ -1323,10 +1320,10 @@ impl Services {
     }
 
     async fn summaries(&self, messages: Vec<Message>, with_subject: bool) -> Result<Vec<MessageSummary>, DomainError> {
-        let messaging = self.messaging()?;
+        self.messaging()?;
         let mut out = Vec::with_capacity(messages.len());
         for message in messages {
-            let recipients = messaging.store.recipients(message.id).await?;
+            let recipients = self.store.recipients(message.id).await?;
             let subject = if with_subject {
                 self.subject(&message).await?
             } else {
@@ -1354,13 +1351,13 @@ impl Services {
     /// A message its sender or an administrator of its account may manage, with
     /// its recipients; the subject only for the sender.
     pub async fn managed_message(&self, actor: &Actor, public_id: &PublicId) -> Result<MessageSummary, DomainError> {
-        let messaging = self.messaging()?;
-        let message = messaging.store.message(public_id).await?;
+        self.messaging()?;
+        let message = self.store.message(public_id).await?;
         let is_sender = message.sender_id == actor.id();
         if !is_sender && !actor.is_operator() && !self.store.is_account_admin(message.account_id, actor.id()).await? {
             return Err(DomainError::NotFound);
         }
-        let recipients = messaging.store.recipients(message.id).await?;
+        let recipients = self.store.recipients(message.id).await?;
         let subject = if is_sender { self.subject(&message).await? } else { None };
         Ok(MessageSummary {
             message,
@@ -1378,7 +1375,7 @@ impl Services {
         client: Option<&str>,
     ) -> Result<Message, DomainError> {
         let summary = self.managed_message(actor, public_id).await?;
-        let messaging = self.messaging()?;
+        self.messaging()?;
         let lock = match reason {
             Some(reason) => {
                 let reason = reason.trim();
@@ -1407,8 +1404,8 @@ impl Services {
             &public_id.to_hex(),
             client,
         );
-        messaging.store.set_lock(summary.message.id, lock, event).await?;
-        messaging.store.message(public_id).await
+        self.store.set_lock(summary.message.id, lock, event).await?;
+        self.store.message(public_id).await
     }
 
     /// Sets, extends or removes (`""`) a message's expiration date.
@@ -1425,7 +1422,7 @@ impl Services {
         }
         let expires_at =
             parse_expiry(expires_on, self.clock.now()).map_err(|e| DomainError::invalid("expires_on", e))?;
-        let messaging = self.messaging()?;
+        self.messaging()?;
         let event = self.event(
             Some(actor),
             Some(summary.message.account_id),
@@ -1433,11 +1430,8 @@ impl Services {
             &format!("{} {}", public_id, expiry_field(expires_at)),
             client,
         );
-        messaging
-            .store
-            .set_expiry(summary.message.id, expires_at, event)
-            .await?;
-        messaging.store.message(public_id).await
+        self.store.set_expiry(summary.message.id, expires_at, event).await?;
+        self.store.message(public_id).await
     }
 
     /// Destroys the data keys of messages expired for longer than `grace_seconds`
@@ -1448,7 +1442,7 @@ impl Services {
         let cutoff = self.clock.now().plus_seconds(-grace_seconds);
         let mut total = 0;
         loop {
-            let ids = messaging.store.shred_expired(cutoff, 500).await?;
+            let ids = self.store.shred_expired(cutoff, 500).await?;
             if ids.is_empty() {
                 return Ok(total);
             }

@@ -2,18 +2,14 @@
 //! crypto-shredding, which destroys only the data keys of expired messages.
 
 use sealpost_domain::error::DomainError;
-use sealpost_domain::messages::{
-    AccountKey, DeliveryMode, MailKind, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, RecipientKind,
-    RenderedMail,
-};
-use sealpost_domain::model::{Account, User};
-use sealpost_domain::ports::{AccountStore, AuditStore, KeyStore, MessageStore, OutboxStore, UploadStore};
-use sealpost_domain::types::{AccountId, Locale, Timestamp, UserId};
+use sealpost_domain::messages::AccountKey;
+use sealpost_domain::ports::{KeyStore, MessageStore};
+use sealpost_domain::types::AccountId;
 use sealpost_storage::SqlStore;
 
 use crate::accounts::account;
-use crate::messages::{count_rows, ids, mail, new_message, notification, public_id, send, sender};
-use crate::support::{T0, email, event, on_both_backends, recent_actions, user};
+use crate::messages::{new_message, public_id, send, sender};
+use crate::support::{T0, on_both_backends};
 
 on_both_backends!(
     account_keys_are_found_by_version_or_newest_and_a_taken_version_is_a_conflict,

@@ -5,12 +5,11 @@
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{
-    AccountKey, DeliveryMode, MailKind, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, RecipientKind,
-    RenderedMail,
+    DeliveryMode, MailKind, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, RecipientKind, RenderedMail,
 };
 use sealpost_domain::model::{Account, User};
-use sealpost_domain::ports::{AccountStore, AuditStore, KeyStore, MessageStore, OutboxStore, UploadStore};
-use sealpost_domain::types::{AccountId, Locale, Timestamp, UserId};
+use sealpost_domain::ports::{AuditStore, MessageStore, OutboxStore};
+use sealpost_domain::types::{AccountId, UserId};
 use sealpost_storage::SqlStore;
 
 use crate::accounts::account;

@@ -2,18 +2,13 @@
 //! at once, locking and expiry.
 
 use sealpost_domain::error::DomainError;
-use sealpost_domain::messages::{
-    AccountKey, DeliveryMode, MailKind, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, RecipientKind,
-    RenderedMail,
-};
-use sealpost_domain::model::{Account, User};
-use sealpost_domain::ports::{AccountStore, AuditStore, KeyStore, MessageStore, OutboxStore, UploadStore};
-use sealpost_domain::types::{AccountId, Locale, Timestamp, UserId};
+use sealpost_domain::messages::{MailKind, MessageId};
+use sealpost_domain::ports::{MessageStore, OutboxStore};
+use sealpost_domain::types::Timestamp;
 use sealpost_storage::SqlStore;
 
-use crate::accounts::account;
-use crate::messages::{count_rows, ids, mail, new_message, notification, public_id, send, sender};
-use crate::support::{T0, email, event, on_both_backends, recent_actions, user};
+use crate::messages::{mail, new_message, public_id, send, sender};
+use crate::support::{T0, email, event, on_both_backends, recent_actions};
 
 on_both_backends!(
     first_opening_is_recorded_once_and_queues_one_receipt,

@@ -1,23 +1,13 @@
 //! Uploads in progress: noted before the first blob, forgotten when their message
 //! is stored or their draft discarded, and listed once stale.
 
-use sealpost_domain::error::DomainError;
-use sealpost_domain::messages::{
-    AccountKey, DeliveryMode, MailKind, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, RecipientKind,
-    RenderedMail,
-};
-use sealpost_domain::model::{Account, User};
-use sealpost_domain::ports::{AccountStore, AuditStore, KeyStore, MessageStore, OutboxStore, UploadStore};
-use sealpost_domain::types::{AccountId, Locale, Timestamp, UserId};
+use sealpost_domain::ports::{MessageStore, UploadStore};
 use sealpost_storage::SqlStore;
 
-use crate::accounts::account;
-use crate::messages::{count_rows, ids, mail, new_message, notification, public_id, send, sender};
-use crate::support::{T0, email, event, on_both_backends, recent_actions, user};
+use crate::messages::{new_message, notification, public_id, sender};
+use crate::support::{T0, event, on_both_backends};
 
-on_both_backends!(
-    uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten,
-);
+on_both_backends!(uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten,);
 
 async fn uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten(store: SqlStore) {
     let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
