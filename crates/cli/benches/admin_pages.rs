@@ -10,16 +10,20 @@
 //!
 //! Run: `cargo bench -p sealpost-cli --bench admin_pages`
 
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
-use sealpost_domain::ports::SystemClock;
+use sealpost_crypto::keys::Key256;
+use sealpost_domain::ports::{Clock, SystemClock};
 use sealpost_domain::services::Services;
+use sealpost_domain::services::messages::{Messaging, MessagingConfig};
 use sealpost_domain::services::users::CreateUserRequest;
 use sealpost_domain::types::Locale;
-use sealpost_storage::SqlStore;
+use sealpost_mail::MailNotifier;
+use sealpost_storage::{ObjectBlobStore, SqlStore};
 
 const USERS: usize = 100_000;
 const MEMBERS: usize = 10_000;
@@ -49,10 +53,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
-async fn seed(url: &str) -> anyhow::Result<(String, String)> {
+async fn seed(url: &str, dir: &Path) -> anyhow::Result<(String, String)> {
     let store = Arc::new(SqlStore::connect(url).await?);
     store.migrate().await?;
-    let services = Services::new(store.clone(), Arc::new(SystemClock), vec![]);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let config = MessagingConfig::default();
+    let messaging = Messaging {
+        blobs: Arc::new(ObjectBlobStore::local(dir.join("blobs"))?),
+        notifier: Arc::new(MailNotifier::new("Sealpost", &config.from_address, clock.clone())?),
+        master_key: Arc::new(Key256::generate()?),
+        config,
+        outbox_waker: Arc::default(),
+    };
+    let services = Services::new(store.clone(), clock, vec![], messaging);
     let request = CreateUserRequest {
         username: OPERATOR.into(),
         first_name: "Bench".into(),
@@ -73,7 +86,7 @@ async fn seed(url: &str) -> anyhow::Result<(String, String)> {
         .map_err(|e| anyhow!("{e:?}"))?;
     let scope = services
         .account_scope(
-            &sealpost_domain::policy::Actor { user: operator.clone() },
+            &services.act_as(operator.id).await.map_err(|e| anyhow!("{e:?}"))?,
             account.number,
             None,
         )
@@ -166,7 +179,7 @@ async fn measure(client: &reqwest::Client, base: &str, name: &str, path: &str, e
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("sealpost.db").display());
-    let (number, group) = seed(&url).await?;
+    let (number, group) = seed(&url, dir.path()).await?;
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let base = format!("http://127.0.0.1:{port}");

@@ -179,25 +179,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(&cli.global)?;
     let store = open_store(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let base = Services::new(
+    let (messaging, worker) = messaging::build(&config, store.clone(), clock.clone())?;
+    let services = Services::new(
         store.clone(),
-        clock.clone(),
+        clock,
         sealpost_i18n::in_every_language("group-account-administrators"),
+        messaging,
     );
-    let needs_messaging = matches!(
-        cli.command,
-        Command::Serve | Command::Outbox(_) | Command::Messages(_) | Command::Keys(_)
-    );
-    let (services, worker) = if needs_messaging {
-        let (messaging, worker) = messaging::build(&config, store.clone(), clock)?;
-        (base.with_messaging(messaging), Some(worker))
-    } else {
-        (base, None)
-    };
     let result = match cli.command {
         Command::Serve => serve(&config, services, worker, store.clone()).await,
         Command::Outbox(OutboxCommand::Flush { all }) => {
-            let worker = worker.context("the outbox worker is not configured")?;
             if all {
                 let waiting = worker.bring_forward().await.map_err(explain)?;
                 println!("{waiting} waiting email(s) made due now.");
@@ -360,7 +351,7 @@ fn explain(error: DomainError) -> anyhow::Error {
 async fn serve(
     config: &Config,
     services: Services,
-    worker: Option<sealpost_mail::OutboxWorker>,
+    worker: sealpost_mail::OutboxWorker,
     store: Arc<SqlStore>,
 ) -> anyhow::Result<()> {
     let store_is_sqlite = store.backend() == sealpost_storage::Backend::Sqlite;
@@ -396,7 +387,7 @@ async fn serve(
     };
     // The outbox worker delivers what the web portal queues, and after a crash,
     // whatever was left: rows are claimed with a lease, so nothing is lost.
-    let worker_task = worker.map(|worker| tokio::spawn(worker.run(wait_for_stop(stopped.clone()))));
+    let worker_task = tokio::spawn(worker.run(wait_for_stop(stopped.clone())));
     let shredder = {
         let services = services.clone();
         let grace = config.messaging.key_destroy_grace_days.saturating_mul(24 * 60 * 60);
@@ -463,9 +454,7 @@ async fn serve(
         .await
         .context("while serving HTTP");
     let _ = stop.send(true);
-    if let Some(task) = worker_task {
-        let _ = task.await;
-    }
+    let _ = worker_task.await;
     let _ = shredder.await;
     served
 }

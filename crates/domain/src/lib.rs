@@ -25,6 +25,7 @@ pub mod policy;
 pub mod ports;
 pub mod redirect;
 pub mod services;
+pub mod settings;
 pub mod types;
 
 pub use error::{DomainError, ValidationError};

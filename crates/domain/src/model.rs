@@ -1,6 +1,5 @@
 //! The records services hand out. Plain data: no behaviour beyond small helpers.
 
-use crate::messages::DeliveryMode;
 use crate::types::{AccountId, AccountNumber, EmailAddress, GroupId, Locale, Timestamp, UserId};
 
 /// Where a user stands.
@@ -111,8 +110,6 @@ pub struct Account {
     /// An address an administrator chose that has not confirmed yet: it takes
     /// effect once the link sent to it is used.
     pub pending_sending_address: Option<EmailAddress>,
-    /// Where its messages' sealed payloads go; `None` uses the service's default.
-    pub delivery_mode: Option<DeliveryMode>,
 }
 
 /// A group of an account; membership in any group makes a user a member (sender).

@@ -8,13 +8,35 @@
 use crate::model::{Account, User};
 use crate::types::UserId;
 
-/// The person making a request, as their session proves.
+/// The person making a request, as their session proves. Only the domain makes
+/// one: from a live session ([`crate::services::Services::resume_session`]), or for
+/// the CLI and tests from a stored user ([`crate::services::Services::act_as`]).
+///
+/// Outside the domain an actor cannot be made up from a user:
+/// ```compile_fail
+/// fn forge(user: sealpost_domain::model::User) -> sealpost_domain::policy::Actor {
+///     sealpost_domain::policy::Actor { user }
+/// }
+/// ```
+/// nor an account scope from an account:
+/// ```compile_fail
+/// use sealpost_domain::model::Account;
+/// use sealpost_domain::policy::{AccountScope, Actor};
+/// fn forge(account: Account, actor: Actor) -> AccountScope {
+///     AccountScope { account, actor, ip: None }
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub user: User,
+    pub(crate) user: User,
 }
 
 impl Actor {
+    /// Who the actor is.
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
     /// The actor's user id.
     pub fn id(&self) -> UserId {
         self.user.id

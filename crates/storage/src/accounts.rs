@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use sealpost_domain::DomainError;
-use sealpost_domain::messages::{Confirmation, DeliveryMode};
+use sealpost_domain::messages::Confirmation;
 use sealpost_domain::model::{Account, AuditEvent};
 use sealpost_domain::ports::{AccountStore, StoreResult};
 use sealpost_domain::types::{
@@ -18,7 +18,7 @@ use sqlx::any::AnyRow;
 use crate::{AnyQuery, SqlStore, audit, db_error, groups, insert_error, outbox};
 
 /// The columns [`account_from_row`] reads, for queries that alias `accounts` as `a`.
-const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, a.delivery_mode, \
+const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, \
      a.pending_sending_address";
 
 /// Builds an [`Account`] from a row holding [`ACCOUNT_COLUMNS`]; an unknown stored
@@ -36,10 +36,6 @@ fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
         pending_sending_address: row
             .try_get::<Option<String>, _>("pending_sending_address")?
             .map(EmailAddress::from_trusted),
-        delivery_mode: row
-            .try_get::<Option<String>, _>("delivery_mode")?
-            .as_deref()
-            .and_then(DeliveryMode::parse),
     })
 }
 
@@ -96,7 +92,6 @@ impl AccountStore for SqlStore {
                 created_at,
                 sending_address: None,
                 pending_sending_address: None,
-                delivery_mode: None,
             })
         })
         .await
@@ -211,27 +206,6 @@ impl AccountStore for SqlStore {
             audit::insert_event(&mut tx, &event).await?;
             tx.commit().await.map_err(db_error)?;
             Ok(true)
-        })
-        .await
-    }
-
-    /// Sets or clears the account's delivery mode, with its audit event.
-    async fn set_delivery_mode(
-        &self,
-        account: AccountId,
-        mode: Option<DeliveryMode>,
-        event: AuditEvent,
-    ) -> StoreResult<()> {
-        self.watched(async {
-            let value = mode.map(|m| m.as_str().to_owned());
-            update_account(
-                self,
-                "UPDATE accounts SET delivery_mode = $2 WHERE id = $1",
-                account,
-                value,
-                event,
-            )
-            .await
         })
         .await
     }

@@ -13,7 +13,8 @@
 //! - this file: connecting ([`SqlStore::connect`]), migrating, transactions and the
 //!   mapping of sqlx errors to [`DomainError`];
 //! - one file per port, holding `impl <Port> for SqlStore` next to its SQL:
-//!   [`users`] (`UserStore`), [`accounts`] (`AccountStore`), [`groups`]
+//!   [`users`] (`UserStore`), [`accounts`] (`AccountStore`), [`settings`]
+//!   (`SettingsStore`: per-account settings, a row each), [`groups`]
 //!   (`GroupStore`), [`sessions`] (`SessionStore`, with login throttling), [`audit`]
 //!   (`AuditStore`), [`health`] (`HealthStore`, and the `WriteHealth` every method
 //!   reports to), [`keys`] (`KeyStore`: account keys, rotation, shredding),
@@ -47,6 +48,7 @@ mod keys;
 mod messages;
 mod outbox;
 mod sessions;
+mod settings;
 mod tokens;
 mod uploads;
 mod users;

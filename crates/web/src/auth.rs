@@ -14,7 +14,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sealpost_domain::model::SessionKind;
-use sealpost_domain::policy::Actor;
 use sealpost_domain::services::auth::LoginError;
 use sealpost_domain::types::{Locale, Password};
 use sealpost_i18n::Arg;
@@ -205,11 +204,11 @@ async fn logout(
     } else {
         "/portal/login"
     };
-    if let Some((session, user)) = &visitor.session {
+    if let Some((session, actor)) = &visitor.session {
         if let Err(error) = state.services.end_session(session).await {
             return WebError::from_domain(visitor.locale, error).into_response();
         }
-        tracing::info!(user = %user.id, "logged out");
+        tracing::info!(user = %actor.id(), "logged out");
     }
     see_other(
         to,
@@ -261,15 +260,14 @@ async fn change_password(
     visitor: Visitor,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, WebError> {
-    let Some((_, user)) = &visitor.session else {
+    let Some((_, actor)) = &visitor.session else {
         return Err(WebError::Redirect("/portal/login".to_owned()));
     };
-    let actor = Actor { user: user.clone() };
     let current = Password::new(&form.current_password);
     match state
         .services
         .change_password(
-            &actor,
+            actor,
             &current,
             &form.new_password,
             &form.confirm_password,
@@ -278,7 +276,7 @@ async fn change_password(
         .await
     {
         Ok(opened) => {
-            let admin = state.services.is_administrator(&actor).await.or_page(visitor.locale)?;
+            let admin = state.services.is_administrator(actor).await.or_page(visitor.locale)?;
             let secure = state.config.secure_cookies;
             Ok(see_other(
                 if admin { "/admin/accounts" } else { "/portal" },
@@ -333,13 +331,12 @@ async fn switch_language(
     CsrfForm(form): CsrfForm<LanguageForm>,
 ) -> Result<Response, WebError> {
     let locale = Locale::from_tag(&form.lang).unwrap_or_default();
-    if let Some((session, user)) = &visitor.session
+    if let Some((session, actor)) = &visitor.session
         && session.kind == SessionKind::Full
     {
-        let actor = Actor { user: user.clone() };
         state
             .services
-            .set_locale(&actor, Some(locale))
+            .set_locale(actor, Some(locale))
             .await
             .or_page(visitor.locale)?;
     }

@@ -15,7 +15,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OriginalUri, Req
 use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use sealpost_crypto::token;
-use sealpost_domain::model::{Session, SessionKind, User};
+use sealpost_domain::model::{Session, SessionKind};
 use sealpost_domain::policy::Actor;
 use sealpost_domain::types::Locale;
 use sealpost_i18n::{Translator, negotiate};
@@ -40,7 +40,7 @@ pub struct PreSessionToken {
 /// Anyone making a request.
 #[derive(Debug, Clone)]
 pub struct Visitor {
-    pub session: Option<(Session, User)>,
+    pub session: Option<(Session, Actor)>,
     pub locale: Locale,
     pub t: Translator,
     /// The token this visitor's forms carry.
@@ -66,7 +66,7 @@ impl Visitor {
                 .session
                 .as_ref()
                 .filter(|(s, _)| s.kind == SessionKind::Full)
-                .map(|(_, u)| u.email.to_string()),
+                .map(|(_, a)| a.user().email.to_string()),
             signed_in: self.session.is_some(),
             area,
             flash: self.flash.as_ref().map(|f| f.render(&self.t)),
@@ -112,7 +112,7 @@ impl FromRequestParts<AppState> for Visitor {
             _ => None,
         };
         let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-        let user_locale = session.as_ref().and_then(|(_, u)| u.locale);
+        let user_locale = session.as_ref().and_then(|(_, a)| a.user().locale);
         let locale = negotiate(user_locale, cookies::get(headers, cookies::LANGUAGE, secure), accept);
         let pre = parts.extensions.get::<PreSessionToken>();
         let csrf = match &session {
@@ -205,8 +205,8 @@ impl FromRequestParts<AppState> for Signed {
             Some((session, _)) if session.kind == SessionKind::PasswordChangeOnly => {
                 Err(WebError::Redirect("/password".to_owned()))
             }
-            Some((_, user)) => {
-                let actor = Actor { user: user.clone() };
+            Some((_, actor)) => {
+                let actor = actor.clone();
                 Ok(Self { visitor, actor })
             }
         }

@@ -13,7 +13,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sealpost_domain::model::SessionKind;
-use sealpost_domain::policy::Actor;
 use sealpost_domain::services::messages::safe_next;
 use sealpost_domain::services::registration::ProofOutcome;
 use serde::Deserialize;
@@ -73,14 +72,13 @@ async fn request_proof(
     visitor: Visitor,
     CsrfForm(form): CsrfForm<NextForm>,
 ) -> Result<Response, WebError> {
-    let Some((session, user)) = visitor.session.as_ref().filter(|(s, _)| s.kind == SessionKind::Full) else {
+    let Some((session, actor)) = visitor.session.as_ref().filter(|(s, _)| s.kind == SessionKind::Full) else {
         return Ok(see_other("/portal/login", &[]));
     };
-    let actor = Actor { user: user.clone() };
     let sent = state
         .services
         .request_mailbox_proof(
-            &actor,
+            actor,
             &session.id_hash,
             &form.next,
             visitor.locale,
@@ -89,7 +87,7 @@ async fn request_proof(
         .await
         .or_page(visitor.locale)?;
     let t = &visitor.t;
-    let email = sealpost_i18n::Arg::Text(user.email.as_str());
+    let email = sealpost_i18n::Arg::Text(actor.user().email.as_str());
     Ok(if sent {
         notice(
             &visitor,

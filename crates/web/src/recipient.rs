@@ -67,9 +67,7 @@ fn parse_id(visitor: &Visitor, raw: &str) -> Result<PublicId, WebError> {
 
 fn signed_actor(visitor: &Visitor) -> Option<Actor> {
     match &visitor.session {
-        Some((session, user)) if session.kind == sealpost_domain::model::SessionKind::Full => {
-            Some(Actor { user: user.clone() })
-        }
+        Some((session, actor)) if session.kind == sealpost_domain::model::SessionKind::Full => Some(actor.clone()),
         _ => None,
     }
 }
@@ -91,13 +89,9 @@ struct EnvelopeForm {
 /// How many bytes an envelope post may have: the configured envelope size,
 /// base64-encoded, plus the other fields.
 fn envelope_post_limit(state: &AppState) -> usize {
-    state
-        .services
-        .messaging_config()
-        .map(|c| usize::try_from(c.max_envelope_payload).unwrap_or(usize::MAX))
-        .map_or(ENVELOPE_POST_LIMIT, |payload| {
-            (payload / 3 * 4 + 4).saturating_add(ENVELOPE_FORM_OVERHEAD)
-        })
+    let payload = usize::try_from(state.services.messaging_config().max_envelope_payload).unwrap_or(usize::MAX);
+    (payload / 3 * 4 + 4)
+        .saturating_add(ENVELOPE_FORM_OVERHEAD)
         .min(ENVELOPE_POST_LIMIT)
 }
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
-use crate::messages::{Confirmation, DeliveryMode};
+use crate::messages::Confirmation;
 use crate::model::{Account, AuditEvent};
 use crate::types::{AccountId, AccountName, AccountNumber, EmailAddress, Locale, Timestamp, UserId};
 
@@ -52,13 +52,6 @@ pub trait AccountStore: Send + Sync {
         now: Timestamp,
         audit: AuditEvent,
     ) -> StoreResult<bool>;
-    /// Sets (or clears, for the service's default) the account's delivery mode.
-    async fn set_delivery_mode(
-        &self,
-        account: AccountId,
-        mode: Option<DeliveryMode>,
-        audit: AuditEvent,
-    ) -> StoreResult<()>;
     /// Every account, by number (operators).
     async fn list_accounts(&self) -> StoreResult<Vec<Account>>;
     /// The accounts whose Account Administrators group holds `user`, by number.

@@ -3,8 +3,8 @@
 //! One trait per aggregate, each in its own file, so a caller (or a test fake)
 //! names only what it uses:
 //! - SQL state, implemented by `sealpost-storage`'s `SqlStore`: [`UserStore`],
-//!   [`AccountStore`], [`GroupStore`], [`SessionStore`] (with the login throttle),
-//!   [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`],
+//!   [`AccountStore`], [`SettingsStore`] (per-account settings), [`GroupStore`],
+//!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`],
 //!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
 //!   one-time tokens). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
 //! - [`BlobStore`] (with [`BlobWriter`], [`BlobReader`]): sealed payload parts.
@@ -33,6 +33,7 @@ mod messages;
 mod notifier;
 mod outbox;
 mod sessions;
+mod settings;
 mod tokens;
 mod uploads;
 mod users;
@@ -47,6 +48,7 @@ pub use messages::MessageStore;
 pub use notifier::Notifier;
 pub use outbox::OutboxStore;
 pub use sessions::SessionStore;
+pub use settings::SettingsStore;
 pub use tokens::TokenStore;
 pub use uploads::UploadStore;
 pub use users::UserStore;
@@ -61,6 +63,7 @@ pub trait Store:
     + AccountStore
     + GroupStore
     + SessionStore
+    + SettingsStore
     + AuditStore
     + HealthStore
     + KeyStore
@@ -76,6 +79,7 @@ impl<T> Store for T where
         + AccountStore
         + GroupStore
         + SessionStore
+        + SettingsStore
         + AuditStore
         + HealthStore
         + KeyStore

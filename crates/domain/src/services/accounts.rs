@@ -121,7 +121,7 @@ impl Services {
         if scope.account.sending_address.as_ref() == Some(&address) {
             return Ok(SendingAddressChange::Unchanged);
         }
-        let messaging = self.messaging()?;
+        let messaging = self.messaging();
         let (raw_token, token_hash, expires_at) = self.new_link_token(SENDER_CONFIRM_SECONDS)?;
         let link = messaging.config.links.sender_confirmation(&raw_token);
         let mail = messaging.notifier.link_mail(
@@ -192,9 +192,8 @@ impl Services {
                     .ok_or_else(|| DomainError::invalid("delivery_mode", ValidationError::UnknownDeliveryMode))?,
             ),
         };
-        let target = mode.map(DeliveryMode::as_str).unwrap_or_default();
-        let event = self.scoped_event(scope, "account.delivery_mode_set", target);
-        self.store.set_delivery_mode(scope.account.id, mode, event).await?;
+        self.change_account_settings(scope, |settings| settings.delivery_mode = mode)
+            .await?;
         Ok(mode)
     }
 

@@ -187,7 +187,7 @@ impl Services {
 
     /// The live session behind a cookie value, with its user; `None` when expired,
     /// ended, or the user can no longer log in. Extends the idle expiry.
-    pub async fn resume_session(&self, raw_token: &str) -> Result<Option<(Session, User)>, DomainError> {
+    pub async fn resume_session(&self, raw_token: &str) -> Result<Option<(Session, Actor)>, DomainError> {
         let now = self.clock.now();
         let id_hash = token::hash_token(raw_token);
         let Some(session) = self.store.session(&id_hash, now).await? else {
@@ -215,7 +215,16 @@ impl Services {
                 Err(error) => return Err(error),
             }
         }
-        Ok(Some((session, user)))
+        Ok(Some((session, Actor { user })))
+    }
+
+    /// The actor for a stored user, for the CLI and scripts, which run with the
+    /// service's own authority. A web request's actor comes from its session
+    /// ([`Services::resume_session`]), never from here.
+    pub async fn act_as(&self, user: crate::types::UserId) -> Result<Actor, DomainError> {
+        Ok(Actor {
+            user: self.store.user_by_id(user).await?,
+        })
     }
 
     /// Ends the session behind a cookie value.

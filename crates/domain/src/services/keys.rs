@@ -19,7 +19,7 @@ pub struct NewDataKey {
 impl Services {
     /// The account's current key, created (version 1) on first use.
     async fn current_account_key(&self, account: AccountId) -> Result<(Key256, i64), DomainError> {
-        let messaging = self.messaging()?;
+        let messaging = self.messaging();
         let stored = match self.store.account_key(account, None).await? {
             Some(key) => key,
             None => {
@@ -76,7 +76,7 @@ impl Services {
         key_version: i64,
         wrapped: &[u8],
     ) -> Result<Key256, DomainError> {
-        let messaging = self.messaging()?;
+        let messaging = self.messaging();
         let stored = self
             .store
             .account_key(account, Some(key_version))
@@ -101,7 +101,7 @@ impl Services {
     /// it. Resumable: if interrupted, [`Services::rewrap_account_keys`] finishes the
     /// work; old versions stay readable until then.
     pub async fn rotate_account_key(&self, number: crate::types::AccountNumber) -> Result<Rotation, DomainError> {
-        let messaging = self.messaging()?;
+        let messaging = self.messaging();
         let account = self.store.account_by_number(number).await?;
         let current = self
             .store
@@ -133,7 +133,7 @@ impl Services {
     /// Re-wraps every data key of the account still under an older key version
     /// with the current one, in batches (each committed on its own).
     pub async fn rewrap_account_keys(&self, number: crate::types::AccountNumber) -> Result<Rotation, DomainError> {
-        let messaging = self.messaging()?;
+        let messaging = self.messaging();
         let account = self.store.account_by_number(number).await?;
         let Some(current) = self.store.account_key(account.id, None).await? else {
             return Ok(Rotation {

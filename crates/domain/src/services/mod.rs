@@ -13,6 +13,7 @@ mod health;
 pub mod keys;
 pub mod messages;
 pub mod registration;
+mod settings;
 pub mod users;
 
 use std::num::NonZeroUsize;
@@ -40,8 +41,8 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// Translations of the built-in group's name, reserved as custom group names.
     reserved_group_names: Arc<Vec<String>>,
-    /// Secure messaging, when configured (see [`Services::with_messaging`]).
-    messaging: Option<Arc<messages::Messaging>>,
+    /// Secure messaging: blobs, mail, the master key and their settings.
+    messaging: Arc<messages::Messaging>,
     /// Refused drafts waiting for their corrected form.
     kept_drafts: Arc<messages::KeptDrafts>,
 }
@@ -49,12 +50,17 @@ pub struct Services {
 impl Services {
     /// Wires the services to their ports. `reserved_group_names` are the built-in
     /// group's name in every language the UI speaks.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, reserved_group_names: Vec<String>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        reserved_group_names: Vec<String>,
+        messaging: messages::Messaging,
+    ) -> Self {
         Self {
             store,
             clock,
             reserved_group_names: Arc::new(reserved_group_names),
-            messaging: None,
+            messaging: Arc::new(messaging),
             kept_drafts: Arc::default(),
         }
     }

@@ -106,7 +106,7 @@ impl Services {
         })?;
         // The same work for every address from here on.
         let password_hash = hash_password(&password).await?;
-        let messaging = self.messaging()?;
+        let messaging = self.messaging();
         let raw = token::random_token(32).map_err(DomainError::internal)?;
         let link = messaging.config.links.activation(&raw, &request.next);
         let mail = messaging.notifier.activation(&email, request.locale, &link)?;
@@ -174,7 +174,7 @@ impl Services {
         locale: Locale,
         client: Option<&str>,
     ) -> Result<(), DomainError> {
-        let messaging = self.messaging()?;
+        let messaging = self.messaging();
         let locale = user.locale.unwrap_or(locale);
         let links = &messaging.config.links;
         self.send_link(
@@ -203,7 +203,6 @@ impl Services {
     /// (nor a locked one). Any other address or id gets the login page, so this
     /// tells nobody whether an address was written to elsewhere.
     pub async fn offers_registration(&self, public_id: &PublicId, email: &EmailAddress) -> Result<bool, DomainError> {
-        self.messaging()?;
         let message = match self.store.message(public_id).await {
             Ok(message) => message,
             Err(DomainError::NotFound) => return Ok(false),
@@ -223,7 +222,6 @@ impl Services {
     /// registration attempt, the mailbox is proven, every other attempt and session
     /// ends, and the user is logged in.
     pub async fn activate(&self, raw_token: &str, client: Option<&str>) -> Result<OpenedSession, DomainError> {
-        self.messaging()?;
         let hash = token::hash_token(raw_token);
         let now = self.clock.now();
         let user_id = self
@@ -258,7 +256,7 @@ impl Services {
                 .record_withheld("user.password_reset_requested", &email, Withheld::RateLimited, client)
                 .await;
         }
-        let messaging = self.messaging()?;
+        let messaging = self.messaging();
         let links = &messaging.config.links;
         let locale = user.as_ref().and_then(|u| u.locale).unwrap_or(locale);
         let render = |raw: &str| {
@@ -290,7 +288,6 @@ impl Services {
 
     /// Whether a reset link is still good (to show its form or say it expired).
     pub async fn reset_link_valid(&self, raw_token: &str) -> Result<bool, DomainError> {
-        self.messaging()?;
         Ok(self
             .store
             .token_user(
@@ -312,7 +309,6 @@ impl Services {
         confirmation: &str,
         client: Option<&str>,
     ) -> Result<OpenedSession, DomainError> {
-        self.messaging()?;
         let hash = token::hash_token(raw_token);
         let now = self.clock.now();
         let user_id = self
@@ -371,7 +367,7 @@ impl Services {
             .await?;
             return Ok(false);
         }
-        let messaging = self.messaging()?;
+        let messaging = self.messaging();
         let links = &messaging.config.links;
         let locale = user.locale.unwrap_or(locale);
         self.send_link(
@@ -403,7 +399,6 @@ impl Services {
         session: Option<&str>,
         client: Option<&str>,
     ) -> Result<ProofOutcome, DomainError> {
-        self.messaging()?;
         let hash = token::hash_token(raw_token);
         let now = self.clock.now();
         let Some(owner) = self.store.token_user(&hash, TokenPurpose::Activation, now).await? else {
@@ -496,7 +491,6 @@ impl Services {
         client: Option<&str>,
         render: impl FnOnce(&str) -> Result<crate::messages::RenderedMail, DomainError>,
     ) -> Result<(), DomainError> {
-        self.messaging()?;
         let (raw, token_hash, expires_at) = self.new_link_token(lifetime)?;
         let now = self.clock.now();
         let kind = match purpose {

@@ -3,7 +3,8 @@
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{Confirmation, DeliveryMode, MailKind};
 use sealpost_domain::model::Account;
-use sealpost_domain::ports::{AccountStore, AuditStore, GroupStore};
+use sealpost_domain::ports::{AccountStore, AuditStore, GroupStore, SettingsStore, StoreResult};
+use sealpost_domain::settings::{AccountSettings, SettingChange};
 use sealpost_domain::types::{AccountId, AccountName, AccountNumber, EmailAddress, GroupName, Locale, UserId};
 use sealpost_storage::SqlStore;
 
@@ -20,6 +21,7 @@ on_both_backends!(
     administration_and_membership_follow_the_groups,
     sending_address_and_delivery_mode_are_kept_and_cleared_with_their_events,
     a_sending_address_takes_effect_only_through_its_link,
+    one_accounts_settings_never_touch_anothers,
     account_is_found_by_id,
 );
 
@@ -197,36 +199,55 @@ async fn administration_and_membership_follow_the_groups(store: SqlStore) {
     assert_eq!(others, [1_000_000, 2_000_000]);
 }
 
+/// Sets (or, with `None`, clears) an account's delivery mode through the settings
+/// port, with its audit event.
+async fn set_delivery_mode(store: &SqlStore, account: AccountId, mode: Option<DeliveryMode>) -> StoreResult<()> {
+    let change = SettingChange {
+        name: "delivery_mode",
+        value: mode.map(|m| m.as_str().to_owned()),
+    };
+    let event = event("account.delivery_mode_set", mode.map_or("", DeliveryMode::as_str));
+    store.change_account_settings(account, vec![(change, event)]).await
+}
+
+async fn settings(store: &SqlStore, account: AccountId) -> AccountSettings {
+    AccountSettings::from_rows(&store.account_settings(account).await.expect("read"))
+}
+
 async fn sending_address_and_delivery_mode_are_kept_and_cleared_with_their_events(store: SqlStore) {
     let created = account(&store, 4_711_020, None).await;
-    assert_eq!((created.sending_address.clone(), created.delivery_mode), (None, None));
+    assert_eq!(
+        (
+            created.sending_address.clone(),
+            settings(&store, created.id).await.delivery_mode
+        ),
+        (None, None)
+    );
     let reread = || async { store.account_by_number(AccountNumber(4_711_020)).await.expect("found") };
     let address = EmailAddress::parse("secure@acme.example").expect("address");
     confirm_sending_address(&store, created.id, &address, "sha256:first").await;
     for mode in DeliveryMode::ALL {
-        store
-            .set_delivery_mode(
-                created.id,
-                Some(mode),
-                event("account.delivery_mode_set", mode.as_str()),
-            )
-            .await
-            .expect("set");
+        set_delivery_mode(&store, created.id, Some(mode)).await.expect("set");
         let now = reread().await;
-        assert_eq!(now.delivery_mode, Some(mode));
+        assert_eq!(settings(&store, created.id).await.delivery_mode, Some(mode));
         assert_eq!(now.sending_address.as_ref(), Some(&address), "the other setting stays");
     }
-    store
-        .set_delivery_mode(created.id, None, event("account.delivery_mode_set", ""))
-        .await
-        .expect("cleared");
-    assert_eq!(reread().await.delivery_mode, None, "back to the service's default");
+    set_delivery_mode(&store, created.id, None).await.expect("cleared");
+    assert_eq!(
+        settings(&store, created.id).await.delivery_mode,
+        None,
+        "back to the service's default"
+    );
     assert_eq!(
         recent_actions(&store, 2).await,
         ["account.delivery_mode_set", "account.delivery_mode_set"]
     );
+    let link = SettingChange {
+        name: "delivery_mode",
+        value: Some("link".to_owned()),
+    };
     let missing = store
-        .set_delivery_mode(AccountId(999_999), Some(DeliveryMode::Link), event("x", "y"))
+        .change_account_settings(AccountId(999_999), vec![(link, event("x", "y"))])
         .await;
     assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
     assert_eq!(
@@ -234,6 +255,26 @@ async fn sending_address_and_delivery_mode_are_kept_and_cleared_with_their_event
         ["account.delivery_mode_set"],
         "no event for nothing"
     );
+}
+
+async fn one_accounts_settings_never_touch_anothers(store: SqlStore) {
+    let ours = account(&store, 4_711_030, None).await;
+    let theirs = account(&store, 4_711_031, None).await;
+    set_delivery_mode(&store, ours.id, Some(DeliveryMode::Envelope))
+        .await
+        .expect("set");
+    set_delivery_mode(&store, theirs.id, Some(DeliveryMode::Link))
+        .await
+        .expect("set");
+    set_delivery_mode(&store, ours.id, None).await.expect("cleared");
+    assert_eq!(settings(&store, ours.id).await.delivery_mode, None);
+    assert_eq!(
+        settings(&store, theirs.id).await.delivery_mode,
+        Some(DeliveryMode::Link),
+        "clearing one account's setting leaves another's"
+    );
+    let rows = store.account_settings(theirs.id).await.expect("read");
+    assert_eq!(rows, [("delivery_mode".to_owned(), "link".to_owned())]);
 }
 
 /// Requests `address` with a link whose token hash is `hash`, and uses the link.

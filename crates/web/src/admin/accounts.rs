@@ -120,14 +120,18 @@ async fn details_page(
             .map(ToString::to_string)
             .unwrap_or_default()
     });
+    let settings = state
+        .services
+        .account_settings(&scope)
+        .await
+        .or_page(admin.visitor.locale)?;
     let config = state.services.messaging_config();
-    let default_sender = config.map(|c| c.from_address.clone()).unwrap_or_default();
-    let default_mode = config.map(|c| c.delivery_mode).unwrap_or_default();
+    let default_sender = config.from_address.clone();
+    let default_mode = config.delivery_mode;
     let t = &admin.visitor.t;
     let label = |mode: DeliveryMode| t.get(&format!("delivery-mode-{}", mode.as_str()));
     let chosen = refused.delivery_mode.unwrap_or_else(|| {
-        scope
-            .account()
+        settings
             .delivery_mode
             .map(DeliveryMode::as_str)
             .unwrap_or_default()
@@ -149,7 +153,7 @@ async fn details_page(
         hint: t.get(&format!("delivery-mode-{}-hint", mode.as_str())),
         checked: chosen == mode.as_str(),
     }));
-    let mode_in_effect = scope.account().delivery_mode.map_or(default_label, label);
+    let mode_in_effect = settings.delivery_mode.map_or(default_label, label);
     Ok(AccountDetailsPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-details")),
         account: scope.into_account(),

@@ -105,11 +105,7 @@ async fn page(
     } else {
         form.account.clone()
     };
-    let max = state
-        .services
-        .messaging_config()
-        .map(|c| c.max_attachment_bytes)
-        .unwrap_or(0);
+    let max = state.services.messaging_config().max_attachment_bytes;
     Ok(ComposePage {
         page: portal_page(state, signed, signed.visitor.t.get("nav-compose")).await?,
         accounts,

@@ -51,7 +51,7 @@ async fn mailbox(
         .get(if which == "inbox" { "nav-inbox" } else { "nav-sent" });
     Ok(render(&MailboxPage {
         page: portal_page(state, signed, title).await?,
-        proof_needed: which == "inbox" && !signed.actor.user.mailbox_proven(),
+        proof_needed: which == "inbox" && !signed.actor.user().mailbox_proven(),
         which,
         next_before: next_before(&summaries),
         rows: summaries.iter().map(MessageRow::from_summary).collect(),

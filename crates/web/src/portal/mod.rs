@@ -58,7 +58,7 @@ async fn home(State(state): State<AppState>, signed: Signed) -> Result<Response,
     let page = portal_page(&state, &signed, signed.visitor.t.get("portal-title")).await?;
     Ok(render(&PortalHomePage {
         page,
-        user: signed.actor.user.clone(),
+        user: signed.actor.user().clone(),
         accounts,
         administrator,
     }))

@@ -45,13 +45,7 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
     let store = app.store_port();
     let err = |e| anyhow!("{e:?}");
     let b_admin_group = store.admin_group(b.id).await.map_err(err)?;
-    let scope_actor = sealpost_domain::policy::Actor {
-        user: store
-            .user_by_email(&EmailAddress::parse("boris@b.example")?)
-            .await
-            .map_err(err)?
-            .ok_or(anyhow!("boris"))?,
-    };
+    let scope_actor = app.actor("boris@b.example").await?;
     let scope = app
         .services
         .account_scope(&scope_actor, b.number, None)
@@ -59,13 +53,7 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         .map_err(err)?;
     let custom = app.services.create_group(&scope, "Sales").await.map_err(err)?;
     // A plain member of A: in a custom group, not an administrator.
-    let a_actor = sealpost_domain::policy::Actor {
-        user: store
-            .user_by_email(&EmailAddress::parse("alice@a.example")?)
-            .await
-            .map_err(err)?
-            .ok_or(anyhow!("alice"))?,
-    };
+    let a_actor = app.actor("alice@a.example").await?;
     let a_scope = app
         .services
         .account_scope(&a_actor, a.number, None)
@@ -81,7 +69,7 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         b_number: b.number.to_string(),
         b_admin_group: b_admin_group.id.to_string(),
         b_custom_group: custom.id.to_string(),
-        b_admin_user: scope_actor.user.id.to_string(),
+        b_admin_user: scope_actor.id().to_string(),
         app,
     })
 }
@@ -213,7 +201,7 @@ async fn outsiders(app: TestApp) -> anyhow::Result<()> {
         .await?;
     let scope = app
         .services
-        .account_scope(&sealpost_domain::policy::Actor { user: alice.clone() }, a.number, None)
+        .account_scope(&app.services.act_as(alice.id).await.map_err(err)?, a.number, None)
         .await
         .map_err(err)?;
     let admin_group = app.store_port().admin_group(a.id).await.map_err(err)?;

@@ -139,8 +139,8 @@ impl TestApp {
             store.clone(),
             clock_port,
             sealpost_i18n::in_every_language("group-account-administrators"),
-        )
-        .with_messaging(messaging);
+            messaging,
+        );
         let app = sealpost_web::router(services.clone(), web);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
@@ -282,6 +282,20 @@ impl TestApp {
     /// The storage port, for asserting what was stored.
     pub fn store_port(&self) -> &dyn sealpost_domain::ports::Store {
         self.store.as_ref()
+    }
+
+    /// The actor of the user with this address, as the CLI acts for a person.
+    pub async fn actor(&self, email: &str) -> anyhow::Result<sealpost_domain::policy::Actor> {
+        let user = self
+            .store_port()
+            .user_by_email(&sealpost_domain::types::EmailAddress::parse(email)?)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?
+            .with_context(|| format!("no user {email}"))?;
+        self.services
+            .act_as(user.id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
     }
 }
 

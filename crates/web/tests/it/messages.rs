@@ -42,7 +42,11 @@ async fn acme_member(app: &TestApp, email: &str) -> anyhow::Result<Client> {
         .context("alice")?;
     let scope = app
         .services
-        .account_scope(&sealpost_domain::policy::Actor { user: alice }, acme.number, None)
+        .account_scope(
+            &app.services.act_as(alice.id).await.map_err(|e| anyhow!("{e:?}"))?,
+            acme.number,
+            None,
+        )
         .await
         .map_err(|e| anyhow!("{e:?}"))?;
     let groups = app.services.groups(&scope).await.map_err(|e| anyhow!("{e:?}"))?;
@@ -1328,7 +1332,7 @@ async fn abandoned_upload(app: TestApp) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow!("{e:?}"))?
         .context("alice")?;
-    let actor = sealpost_domain::policy::Actor { user };
+    let actor = app.services.act_as(user.id).await.map_err(|e| anyhow!("{e:?}"))?;
     let mut draft = app
         .services
         .start_draft(&actor, None)

@@ -143,8 +143,7 @@ impl Services {
             .saturating_sub(sealed_len(meta.size, DEFAULT_SEGMENT_LEN));
         draft.in_memory.retain(|(p, _)| *p != part);
         if draft.mode.stores_payload()
-            && let Ok(messaging) = self.messaging()
-            && let Err(error) = messaging.blobs.delete(&blob_key(&draft.public_id, part)).await
+            && let Err(error) = self.messaging().blobs.delete(&blob_key(&draft.public_id, part)).await
         {
             tracing::warn!(%error, "could not delete a removed attachment's blob");
         }

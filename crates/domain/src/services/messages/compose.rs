@@ -1,0 +1,618 @@
+//! Composing: drafts, attachments streaming in, replies and forwards, sealing and sending.
+
+use super::reply::{Forwarded, reply_addresses};
+use super::*;
+
+/// A message being composed: its key exists, its attachments stream in.
+pub struct Draft {
+    pub(super) public_id: PublicId,
+    pub(super) account: Account,
+    pub(super) sender: Actor,
+    pub(super) key: NewDataKey,
+    pub(super) mode: DeliveryMode,
+    pub(super) attachments: Vec<AttachmentMeta>,
+    /// Sealed attachment parts kept in memory (envelope mode only).
+    pub(super) in_memory: Vec<(u32, Vec<u8>)>,
+    pub(super) sealed_len: u64,
+    pub(super) plain_len: u64,
+    pub(super) reply: Option<(Message, ReplyKind)>,
+    /// The original's recipients, for reply-all.
+    pub(super) reply_recipients: Vec<EmailAddress>,
+    /// Whether the store knows this draft writes blobs (see
+    /// [`UploadStore::begin_upload`](crate::ports::UploadStore::begin_upload)).
+    pub(super) upload_noted: bool,
+    /// For a forward: the original, quoted below the forwarder's note. Its
+    /// attachments are copied into the draft when it starts; nobody adds others.
+    pub(super) forwarded: Option<Forwarded>,
+}
+
+impl Draft {
+    /// The account the message will be sent from.
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// What this draft replies to or forwards, if anything.
+    pub fn reply_kind(&self) -> Option<ReplyKind> {
+        self.reply.as_ref().map(|(_, kind)| *kind)
+    }
+}
+
+/// One attachment streaming into a draft: sealed as it arrives, never whole in memory.
+pub struct AttachmentUpload {
+    meta: AttachmentMeta,
+    /// `None` once finished.
+    sealer: Option<Sealer>,
+    writer: Option<Box<dyn BlobWriter>>,
+    memory: Option<Vec<u8>>,
+    sealed_len: u64,
+    limit: u64,
+}
+
+impl AttachmentUpload {
+    async fn emit(&mut self, sealed: Vec<u8>) -> Result<(), DomainError> {
+        self.sealed_len += sealed.len() as u64;
+        if let Some(writer) = self.writer.as_mut() {
+            if !sealed.is_empty() {
+                writer.write(sealed).await?;
+            }
+        } else if let Some(memory) = self.memory.as_mut() {
+            memory.extend_from_slice(&sealed);
+        }
+        Ok(())
+    }
+
+    /// Seals and stores the next chunk; refuses once the message's limit is passed.
+    pub async fn push(&mut self, chunk: &[u8]) -> Result<(), DomainError> {
+        self.meta.size += chunk.len() as u64;
+        if self.meta.size > self.limit {
+            return Err(DomainError::invalid(
+                "attachments",
+                ValidationError::AttachmentsTooLarge,
+            ));
+        }
+        let sealed = self.sealer.as_mut().map(|s| s.push(chunk)).unwrap_or_default();
+        self.emit(sealed).await
+    }
+
+    /// Finishes the attachment and adds it to the draft.
+    pub async fn finish(mut self, draft: &mut Draft) -> Result<(), DomainError> {
+        if let Some(sealer) = self.sealer.take() {
+            let last = sealer.finish().map_err(DomainError::internal)?;
+            self.emit(last).await?;
+        }
+        if let Some(writer) = self.writer.take() {
+            writer.finish().await?;
+        }
+        if let Some(memory) = self.memory.take() {
+            draft.in_memory.push((self.meta.part, memory));
+        }
+        draft.sealed_len += self.sealed_len;
+        draft.plain_len += self.meta.size;
+        draft.attachments.push(self.meta);
+        Ok(())
+    }
+
+    /// Drops a half-uploaded attachment.
+    pub async fn abort(mut self) {
+        if let Some(writer) = self.writer.take() {
+            writer.abort().await;
+        }
+    }
+}
+
+/// What the compose form submits besides attachments.
+#[derive(Debug, Clone, Default)]
+pub struct ComposeRequest {
+    pub to: String,
+    pub cc: String,
+    pub subject: String,
+    pub body: String,
+    pub options: MessageOptions,
+    /// `YYYY-MM-DD`, or empty for no expiration.
+    pub expires_on: String,
+    /// Whether the body is HTML (sanitized when shown) rather than plain text.
+    pub html: bool,
+}
+
+/// Validated recipients in order, with their kind.
+type Recipients = Vec<(EmailAddress, RecipientKind)>;
+
+/// Parses "a@x.com, b@y.org; c@z.net" into addresses, without duplicates.
+fn parse_addresses(raw: &str) -> Result<Vec<EmailAddress>, ValidationError> {
+    let mut out: Vec<EmailAddress> = Vec::new();
+    for piece in raw
+        .split([',', ';', '\n', '\r', ' ', '\t'])
+        .filter(|p| !p.trim().is_empty())
+    {
+        let address = EmailAddress::parse(piece).map_err(|_| ValidationError::RecipientMalformed)?;
+        if !out.contains(&address) {
+            out.push(address);
+        }
+    }
+    Ok(out)
+}
+
+impl Services {
+    /// Starts a new message from `account` (or the actor's only/first account).
+    pub async fn start_draft(&self, actor: &Actor, account: Option<AccountNumber>) -> Result<Draft, DomainError> {
+        let accounts = self.sending_accounts(actor).await?;
+        let account = match account {
+            Some(number) => accounts
+                .into_iter()
+                .find(|a| a.number == number)
+                .ok_or(DomainError::NotFound)?,
+            None => accounts
+                .into_iter()
+                .next()
+                .ok_or(DomainError::invalid("account", ValidationError::NotAMember))?,
+        };
+        self.draft_for(actor, account, None).await
+    }
+
+    pub(super) async fn draft_for(
+        &self,
+        actor: &Actor,
+        account: Account,
+        reply: Option<(Message, ReplyKind)>,
+    ) -> Result<Draft, DomainError> {
+        let messaging = self.messaging();
+        let random = Key256::generate().map_err(DomainError::internal)?;
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&random.expose()[..16]);
+        let key = self.new_data_key(account.id).await?;
+        let settings = self.settings_of(account.id).await?;
+        let mode = settings.delivery_mode.unwrap_or(messaging.config.delivery_mode);
+        Ok(Draft {
+            public_id: PublicId(id),
+            account,
+            sender: actor.clone(),
+            key,
+            mode,
+            attachments: Vec::new(),
+            in_memory: Vec::new(),
+            sealed_len: 0,
+            plain_len: 0,
+            reply,
+            reply_recipients: Vec::new(),
+            upload_noted: false,
+            forwarded: None,
+        })
+    }
+
+    /// Starts streaming an attachment into `draft`.
+    pub async fn add_attachment(
+        &self,
+        draft: &mut Draft,
+        name: &str,
+        content_type: &str,
+    ) -> Result<AttachmentUpload, DomainError> {
+        if draft.forwarded.is_some() {
+            return Err(DomainError::invalid(
+                "attachments",
+                ValidationError::ForwardAddsNoAttachments,
+            ));
+        }
+        let messaging = self.messaging();
+        // After the highest part so far: a kept draft may have had some removed.
+        let part = draft.attachments.iter().map(|a| a.part).max().unwrap_or(0) + 1;
+        let ctx = context(draft.account.id.0, &draft.public_id, part);
+        let (sealer, header) = Sealer::new(&draft.key.dek, &ctx).map_err(DomainError::internal)?;
+        let mut upload = AttachmentUpload {
+            meta: AttachmentMeta {
+                part,
+                name: sanitize_file_name(name),
+                content_type: sanitize_content_type(content_type),
+                size: 0,
+            },
+            sealer: Some(sealer),
+            writer: None,
+            memory: None,
+            sealed_len: 0,
+            limit: messaging.config.max_attachment_bytes.saturating_sub(draft.plain_len),
+        };
+        if draft.mode.stores_payload() {
+            self.note_upload(draft).await?;
+            upload.writer = Some(messaging.blobs.writer(&blob_key(&draft.public_id, part)).await?);
+        } else {
+            upload.memory = Some(Vec::new());
+        }
+        upload.emit(header).await?;
+        Ok(upload)
+    }
+
+    /// Drops a draft and whatever it stored.
+    pub async fn discard_draft(&self, draft: Draft) {
+        if draft.upload_noted {
+            self.forget_upload(&draft.public_id).await;
+        }
+    }
+
+    /// Tells the store, once, that `draft` is about to write blobs, so that they
+    /// are found and deleted should the draft never become a message.
+    async fn note_upload(&self, draft: &mut Draft) -> Result<(), DomainError> {
+        if !draft.upload_noted {
+            self.store.begin_upload(&draft.public_id, self.clock.now()).await?;
+            draft.upload_noted = true;
+        }
+        Ok(())
+    }
+
+    /// Deletes the blobs of an upload that will not become a message, then the
+    /// note of it (kept if the blobs could not be deleted, to try again later).
+    async fn forget_upload(&self, public_id: &PublicId) -> bool {
+        let messaging = self.messaging();
+        if let Err(error) = messaging.blobs.delete_prefix(&format!("{}/", public_id.to_hex())).await {
+            tracing::warn!(%error, "could not delete a discarded draft's blobs; will try again");
+            return false;
+        }
+        match self.store.end_upload(public_id).await {
+            Ok(()) => {}
+            // A full disk is logged once by the storage, not once per draft.
+            Err(DomainError::Unavailable(_)) => return false,
+            Err(error) => {
+                tracing::warn!(?error, "could not forget a discarded draft's upload; will try again");
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Deletes the blobs of uploads begun more than `older_than_seconds` ago that
+    /// never became a message (the process stopped mid-upload, or refused drafts
+    /// were kept when it restarted). Returns how many uploads were cleaned.
+    pub async fn purge_stale_uploads(&self, older_than_seconds: i64) -> Result<usize, DomainError> {
+        let before = self.clock.now().plus_seconds(-older_than_seconds);
+        let mut cleaned = 0;
+        for public_id in self.store.stale_uploads(before).await? {
+            if self.forget_upload(&public_id).await {
+                cleaned += 1;
+            }
+        }
+        Ok(cleaned)
+    }
+
+    /// Seals and sends a draft: validates the fields, seals content and subject,
+    /// stores the message with one notification per recipient. On refusal the draft
+    /// comes back so the caller can show the form again (attachments stay stored).
+    #[tracing::instrument(skip_all, fields(account = %draft.account.number))]
+    pub async fn send_draft(
+        &self,
+        mut draft: Draft,
+        request: &ComposeRequest,
+        client: Option<&str>,
+    ) -> Result<Message, (Draft, DomainError)> {
+        if draft.mode.stores_payload()
+            && let Err(error) = self.note_upload(&mut draft).await
+        {
+            return Err((draft, error));
+        }
+        let checked = match self.validate(&draft, request) {
+            Ok((recipients, expires_at)) => match self.check_outside_answer(&draft, &recipients).await {
+                Ok(outsider) => Ok((recipients, expires_at, outsider)),
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(error),
+        };
+        match checked {
+            Ok((recipients, expires_at, outsider)) => match self
+                .seal_and_store(&draft, request, recipients, expires_at, outsider, client)
+                .await
+            {
+                Ok(message) => Ok(message),
+                Err(error) => Err((draft, error)),
+            },
+            Err(error) => Err((draft, error)),
+        }
+    }
+
+    /// For a reply or forward by someone who is not a member of the original's
+    /// account (an outside recipient): at most [`MAX_OUTSIDE_FORWARD_RECIPIENTS`]
+    /// for a forward and [`OUTSIDE_ANSWERS_PER_HOUR`] answers an hour, since the
+    /// mail leaves under the organisation's name. `true` for such an answer.
+    async fn check_outside_answer(&self, draft: &Draft, recipients: &Recipients) -> Result<bool, DomainError> {
+        let Some((original, kind)) = &draft.reply else {
+            return Ok(false);
+        };
+        let member = self
+            .store
+            .member_accounts(draft.sender.id())
+            .await?
+            .iter()
+            .any(|a| a.id == original.account_id);
+        if member {
+            return Ok(false);
+        }
+        if *kind == ReplyKind::Forward && recipients.len() > MAX_OUTSIDE_FORWARD_RECIPIENTS {
+            return Err(DomainError::invalid("to", ValidationError::TooManyForwardRecipients));
+        }
+        let key = format!("answers:{}", draft.sender.id().0);
+        if !self.take_hourly_slots(&[(key, OUTSIDE_ANSWERS_PER_HOUR)]).await? {
+            return Err(DomainError::invalid("to", ValidationError::TooManyAnswers));
+        }
+        Ok(true)
+    }
+
+    fn validate(
+        &self,
+        draft: &Draft,
+        request: &ComposeRequest,
+    ) -> Result<(Recipients, Option<Timestamp>), DomainError> {
+        let (to, cc) = match &draft.reply {
+            Some((original, kind @ (ReplyKind::Reply | ReplyKind::ReplyAll))) => {
+                // Replies go where the original came from, whatever the form says.
+                reply_addresses(original, &draft.reply_recipients, &draft.sender, *kind)
+            }
+            _ => (
+                parse_addresses(&request.to).map_err(|e| DomainError::invalid("to", e))?,
+                parse_addresses(&request.cc).map_err(|e| DomainError::invalid("cc", e))?,
+            ),
+        };
+        if to.is_empty() {
+            return Err(DomainError::invalid("to", ValidationError::NoRecipients));
+        }
+        let mut recipients: Vec<(EmailAddress, RecipientKind)> =
+            to.into_iter().map(|a| (a, RecipientKind::To)).collect();
+        for address in cc {
+            if !recipients.iter().any(|(a, _)| *a == address) {
+                recipients.push((address, RecipientKind::Cc));
+            }
+        }
+        if recipients.len() > MAX_RECIPIENTS {
+            return Err(DomainError::invalid("to", ValidationError::TooManyRecipients));
+        }
+        if request.subject.chars().count() > MAX_SUBJECT_CHARS || request.subject.contains(['\r', '\n']) {
+            return Err(DomainError::invalid("subject", ValidationError::SubjectTooLong));
+        }
+        if request.body.len() > MAX_BODY_BYTES {
+            return Err(DomainError::invalid("body", ValidationError::BodyTooLong));
+        }
+        let expires_at =
+            parse_expiry(&request.expires_on, self.clock.now()).map_err(|e| DomainError::invalid("expires_on", e))?;
+        let messaging = self.messaging();
+        if draft.mode == DeliveryMode::Envelope && draft.sealed_len > messaging.config.max_envelope_payload {
+            return Err(DomainError::invalid(
+                "attachments",
+                ValidationError::AttachmentsTooLarge,
+            ));
+        }
+        Ok((recipients, expires_at))
+    }
+
+    async fn seal_and_store(
+        &self,
+        draft: &Draft,
+        request: &ComposeRequest,
+        recipients: Vec<(EmailAddress, RecipientKind)>,
+        expires_at: Option<Timestamp>,
+        outsider: bool,
+        client: Option<&str>,
+    ) -> Result<Message, DomainError> {
+        let messaging = self.messaging();
+        let now = self.clock.now();
+        let account_id = draft.account.id.0;
+        let content = match &draft.forwarded {
+            // A forward is the original plus a note, whatever else the form says.
+            Some(original) => Content {
+                subject: if original.subject.starts_with("Fwd: ") {
+                    original.subject.clone()
+                } else {
+                    format!("Fwd: {}", original.subject)
+                },
+                body: format!(
+                    "{}\n\n-------- Fwd --------\nFrom: {}\nDate: {}\nSubject: {}\n\n{}",
+                    request.body.trim_end(),
+                    original.from,
+                    original.date,
+                    original.subject,
+                    original.body
+                ),
+                format: crate::services::content::BodyFormat::Text,
+                attachments: draft.attachments.clone(),
+            },
+            None => Content {
+                subject: request.subject.trim().to_owned(),
+                body: request.body.clone(),
+                format: if request.html {
+                    crate::services::content::BodyFormat::Html
+                } else {
+                    crate::services::content::BodyFormat::Text
+                },
+                attachments: draft.attachments.clone(),
+            },
+        };
+        let sealed_content = envelope::seal(
+            &draft.key.dek,
+            &context(account_id, &draft.public_id, 0),
+            &content.encode(),
+        )
+        .map_err(DomainError::internal)?;
+        let sealed_subject = envelope::seal(
+            &draft.key.dek,
+            &context(account_id, &draft.public_id, crate::messages::SUMMARY_PART),
+            content.subject.as_bytes(),
+        )
+        .map_err(DomainError::internal)?;
+        if draft.mode.stores_payload() {
+            let mut writer = messaging.blobs.writer(&blob_key(&draft.public_id, 0)).await?;
+            writer.write(sealed_content.clone()).await?;
+            writer.finish().await?;
+        }
+        let payload_len = draft.sealed_len + sealed_content.len() as u64;
+        let payload = if draft.mode.attaches_payload() && payload_len <= messaging.config.max_envelope_payload {
+            let mut parts = vec![(0u32, sealed_content)];
+            if draft.mode.stores_payload() {
+                for meta in &draft.attachments {
+                    parts.push((meta.part, self.read_blob(&blob_key(&draft.public_id, meta.part)).await?));
+                }
+            } else {
+                parts.extend(draft.in_memory.iter().cloned());
+            }
+            Some(pack_parts(&parts))
+        } else {
+            None
+        };
+
+        let sender = &draft.sender.user;
+        // Someone outside the account chose their own name when registering: the
+        // organisation's mail names them by their address, plainly.
+        let (sender_name, display) = if outsider {
+            let account = draft.account.name.replace(['"', '\\', '\r', '\n'], "");
+            (sender.email.to_string(), format!("{} via {account}", sender.email))
+        } else {
+            (
+                sender.full_name(),
+                draft.account.name.replace(['"', '\\', '\r', '\n'], ""),
+            )
+        };
+        let from = match &draft.account.sending_address {
+            Some(address) => format!("\"{display}\" <{address}>"),
+            None => format!("\"{display} (Sealpost)\" <{}>", messaging.config.from_address),
+        };
+        let links = &messaging.config.links;
+        let open_url = links.message(&draft.public_id);
+        let envelope_action = links.envelope_open();
+        let register_action = links.register();
+        let register_next = Links::message_path(&draft.public_id);
+        let mut outbox = Vec::with_capacity(recipients.len());
+        for (address, _) in &recipients {
+            let locale = match self.store.user_by_email(address).await? {
+                Some(user) => user.locale.unwrap_or(draft.account.default_locale),
+                None => draft.account.default_locale,
+            };
+            let notice = SecureMessageNotice {
+                locale,
+                from: &from,
+                sender_name: &sender_name,
+                sender_email: &sender.email,
+                recipient: address,
+                sent_at: now,
+                public_id: draft.public_id,
+                open_url: &open_url,
+                envelope_action: &envelope_action,
+                register_action: &register_action,
+                register_next: &register_next,
+                payload: payload.as_deref(),
+                attach_envelope: draft.mode != DeliveryMode::Link,
+            };
+            outbox.push(NewOutboxItem {
+                kind: MailKind::Notification,
+                to: address.clone(),
+                mail: messaging.notifier.secure_message(&notice)?,
+                message: None,
+                bounce_to: Some((
+                    sender.email.clone(),
+                    sender.locale.unwrap_or(draft.account.default_locale),
+                )),
+                created_at: now,
+            });
+        }
+        let new = NewMessage {
+            public_id: draft.public_id,
+            account_id: draft.account.id,
+            sender_id: sender.id,
+            created_at: now,
+            expires_at,
+            options: request.options,
+            mode: draft.mode,
+            wrapped_dek: draft.key.wrapped.clone(),
+            key_version: draft.key.key_version,
+            sealed_subject,
+            part_count: i64::try_from(draft.attachments.len() + 1).unwrap_or(i64::MAX),
+            payload_len: i64::try_from(payload_len).unwrap_or(i64::MAX),
+            in_reply_to: draft.reply.as_ref().map(|(m, _)| m.id),
+            recipients,
+        };
+        let action = match draft.reply_kind() {
+            None => "message.sent",
+            Some(ReplyKind::Forward) => "message.forwarded",
+            Some(_) => "message.replied",
+        };
+        let event = self.event(
+            Some(&draft.sender),
+            Some(draft.account.id),
+            action,
+            &draft.public_id.to_hex(),
+            client,
+        );
+        let message = self.store.insert_message(new, outbox, event).await?;
+        self.wake_outbox();
+        Ok(message)
+    }
+}
+
+/// A file name safe to show and to send in `Content-Disposition`.
+fn sanitize_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"' && !is_bidi_control(*c))
+        .take(200)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "attachment".to_owned()
+    } else {
+        cleaned.trim().to_owned()
+    }
+}
+
+/// The invisible characters that reorder text: in a file name they make
+/// `invoice\u{202e}fdp.exe` look like `invoiceexe.pdf`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A content type of the form `type/subtype`, else `application/octet-stream`.
+fn sanitize_content_type(content_type: &str) -> String {
+    let value = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let ok = value.split_once('/').is_some_and(|(a, b)| {
+        !a.is_empty() && !b.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || "/+-.".contains(c))
+    });
+    if ok {
+        value
+    } else {
+        "application/octet-stream".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_split_deduplicated_and_checked() {
+        let parsed = parse_addresses("a@example.com, B@example.com; a@example.com\nc@example.org").map(|v| v.len());
+        assert_eq!(parsed, Ok(3));
+        assert_eq!(
+            parse_addresses("a@example.com, nope").map(|v| v.len()),
+            Err(ValidationError::RecipientMalformed)
+        );
+        assert_eq!(parse_addresses("  ").map(|v| v.len()), Ok(0));
+    }
+
+    #[test]
+    fn attachment_names_and_types_are_tamed() {
+        assert_eq!(
+            sanitize_file_name("C:\\\\Users\\\\x\\\\report \"final\".pdf"),
+            "report final.pdf"
+        );
+        assert_eq!(sanitize_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(sanitize_file_name(""), "attachment");
+        assert_eq!(sanitize_content_type("text/plain; charset=utf-8"), "text/plain");
+        assert_eq!(sanitize_content_type("<script>"), "application/octet-stream");
+        assert_eq!(safe_next("//evil.example"), "/portal");
+        assert_eq!(safe_next("/m/abc"), "/m/abc");
+    }
+
+    #[test]
+    fn attachment_names_lose_the_characters_that_reorder_text() {
+        assert_eq!(sanitize_file_name("invoice\u{202e}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(sanitize_file_name("\u{2067}a\u{2069}\u{200f}b.txt\u{061c}"), "ab.txt");
+        assert_eq!(sanitize_file_name("Zürich – été.pdf"), "Zürich – été.pdf");
+    }
+}

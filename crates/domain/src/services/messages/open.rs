@@ -1,0 +1,414 @@
+//! Opening: who may read a message, reading it, recording the view, attachments.
+
+use super::*;
+
+/// Why a message cannot be shown, in words the recipient gets.
+#[derive(Debug, Clone)]
+pub enum Unavailable {
+    /// Locked by the sender or an administrator, with their reason.
+    Locked { reason: String, sender: EmailAddress },
+    /// Expired (or its key destroyed) at this time.
+    Expired { at: Timestamp, sender: EmailAddress },
+    /// Envelope-only delivery: the service keeps no copy; open the envelope itself.
+    NeedsEnvelope { sender: EmailAddress },
+    /// Addressed to the viewer, who has not proven they read that mailbox (an
+    /// administrator created the user): a proof link must be used first.
+    MailboxUnproven { email: EmailAddress },
+    /// The envelope posted with the request does not open under this message's key:
+    /// damaged on the way, or the envelope of another message.
+    DamagedEnvelope { sender: EmailAddress },
+    /// Its payload is damaged (fails authentication) or missing: no attempt will
+    /// ever open it, so it is gone as surely as an expired one. Logged with the
+    /// message's public id and the reason at every attempt.
+    Damaged { sender: EmailAddress },
+}
+
+/// Refuses to open `message` because its payload is damaged or missing, and says
+/// in the log which message and why (the recipient only learns that it is gone).
+fn damaged(message: &Message, reason: &str) -> OpenFailure {
+    tracing::warn!(
+        message = %message.public_id,
+        reason,
+        "a message can no longer be opened: its payload is damaged or missing"
+    );
+    OpenFailure::Unavailable(Unavailable::Damaged {
+        sender: message.sender_email.clone(),
+    })
+}
+
+/// The cause inside a port's or the envelope's error, for a log line.
+fn cause(error: &DomainError) -> String {
+    match error {
+        DomainError::Internal(source) => source.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A refusal to open.
+#[derive(Debug)]
+pub enum OpenFailure {
+    Unavailable(Unavailable),
+    Domain(DomainError),
+}
+
+impl From<DomainError> for OpenFailure {
+    fn from(error: DomainError) -> Self {
+        Self::Domain(error)
+    }
+}
+
+/// An opened message.
+#[derive(Debug, Clone)]
+pub struct OpenedMessage {
+    pub message: Message,
+    pub content: Content,
+    pub recipients: Vec<Recipient>,
+    pub sender: User,
+    pub viewer_is_sender: bool,
+}
+
+impl OpenedMessage {
+    /// Whether the viewer may answer in this way.
+    pub fn allows(&self, kind: ReplyKind) -> bool {
+        let options = self.message.options;
+        !self.viewer_is_sender
+            && match kind {
+                ReplyKind::Reply => options.allow_reply,
+                ReplyKind::ReplyAll => options.allow_reply_all,
+                ReplyKind::Forward => options.allow_forward,
+            }
+    }
+}
+
+/// Where a download's bytes come from.
+enum Source {
+    /// A sealed blob, opened segment by segment as it streams.
+    Sealed {
+        reader: Box<dyn BlobReader>,
+        opener: Option<Opener>,
+        header: Vec<u8>,
+        dek: Key256,
+        ctx: Context,
+    },
+    /// Plaintext already in memory (envelope-only messages, verified whole).
+    Plain(Option<Vec<u8>>),
+}
+
+/// A streamed, already verified attachment.
+pub struct AttachmentDownload {
+    pub meta: AttachmentMeta,
+    source: Source,
+}
+
+/// Feeds sealed bytes to an opener, creating it once the header is complete.
+fn feed(
+    opener: &mut Option<Opener>,
+    header: &mut Vec<u8>,
+    dek: &Key256,
+    ctx: &Context,
+    chunk: &[u8],
+) -> Result<Vec<u8>, DomainError> {
+    if let Some(opener) = opener.as_mut() {
+        return opener.push(chunk).map_err(DomainError::internal);
+    }
+    header.extend_from_slice(chunk);
+    match envelope::parse_header(header) {
+        Ok((_, header_len)) => {
+            let mut fresh = Opener::new(dek, ctx, &header[..header_len]).map_err(DomainError::internal)?;
+            let rest = header.split_off(header_len);
+            let plain = fresh.push(&rest).map_err(DomainError::internal)?;
+            *opener = Some(fresh);
+            Ok(plain)
+        }
+        Err(_) if header.len() < 4096 => Ok(Vec::new()),
+        Err(e) => Err(DomainError::internal(e)),
+    }
+}
+
+impl AttachmentDownload {
+    /// The next piece of plaintext; `None` at the end.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError> {
+        match &mut self.source {
+            Source::Plain(bytes) => Ok(bytes.take()),
+            Source::Sealed {
+                reader,
+                opener,
+                header,
+                dek,
+                ctx,
+            } => loop {
+                match reader.next_chunk().await? {
+                    Some(chunk) => {
+                        let plain = feed(opener, header, dek, ctx, &chunk)?;
+                        if !plain.is_empty() {
+                            return Ok(Some(plain));
+                        }
+                    }
+                    None => {
+                        let Some(done) = opener.take() else {
+                            return Ok(None);
+                        };
+                        let last = done.finish().map_err(DomainError::internal)?;
+                        return Ok((!last.is_empty()).then_some(last));
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl Services {
+    pub(super) async fn read_blob(&self, key: &str) -> Result<Vec<u8>, DomainError> {
+        let mut reader = self.messaging().blobs.reader(key).await?;
+        let mut out = Vec::new();
+        while let Some(chunk) = reader.next_chunk().await? {
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
+    /// Checks who may see `message` and whether it can be shown now.
+    async fn access(&self, actor: &Actor, message: &Message) -> Result<(bool, Vec<Recipient>), OpenFailure> {
+        let recipients = self.store.recipients(message.id).await?;
+        let is_sender = message.sender_id == actor.id();
+        let is_recipient = recipients.iter().any(|r| r.email == actor.user.email);
+        if !is_sender && !is_recipient {
+            return Err(DomainError::NotFound.into());
+        }
+        // Being logged in as the address is not enough: whoever created the user
+        // may know its password. Only a used link proves the mailbox.
+        if !is_sender && !actor.user.mailbox_proven() {
+            return Err(OpenFailure::Unavailable(Unavailable::MailboxUnproven {
+                email: actor.user.email.clone(),
+            }));
+        }
+        let now = self.clock.now();
+        if message.wrapped_dek.is_none() || message.expired(now) {
+            let at = message.expires_at.unwrap_or(now);
+            return Err(OpenFailure::Unavailable(Unavailable::Expired {
+                at,
+                sender: message.sender_email.clone(),
+            }));
+        }
+        if !is_sender && let (Some(_), reason) = (message.locked_at, &message.lock_reason) {
+            return Err(OpenFailure::Unavailable(Unavailable::Locked {
+                reason: reason.clone().unwrap_or_default(),
+                sender: message.sender_email.clone(),
+            }));
+        }
+        Ok((is_sender, recipients))
+    }
+
+    /// Opens a message for its sender or one of its recipients. `posted` is the
+    /// payload an envelope carried (needed when the service keeps no copy). Every
+    /// view by a recipient is recorded (one access record); the first one, when
+    /// asked for, sends the sender a read receipt.
+    #[tracing::instrument(skip_all, fields(message = %public_id))]
+    pub async fn open_message(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        posted: Option<&[u8]>,
+        client: Option<&str>,
+    ) -> Result<OpenedMessage, OpenFailure> {
+        let (opened, _key) = self.read_message(actor, public_id, posted).await?;
+        if !opened.viewer_is_sender {
+            self.record_view(actor, &opened, client).await?;
+        }
+        Ok(opened)
+    }
+
+    /// Reads a message the actor may open, with its unwrapped data key, and
+    /// records nothing: for what follows a recorded view (an attachment, the reply
+    /// or forward form), which must not count as another view nor unwrap again.
+    pub(super) async fn read_message(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        posted: Option<&[u8]>,
+    ) -> Result<(OpenedMessage, Key256), OpenFailure> {
+        let message = self.store.message(public_id).await?;
+        let (viewer_is_sender, recipients) = self.access(actor, &message).await?;
+        let dek = self.data_key(&message).await?.ok_or_else(|| {
+            OpenFailure::Unavailable(Unavailable::Expired {
+                at: message.expires_at.unwrap_or(self.clock.now()),
+                sender: message.sender_email.clone(),
+            })
+        })?;
+        let sealed = if message.mode.stores_payload() {
+            match self.read_blob(&blob_key(public_id, 0)).await {
+                Ok(sealed) => sealed,
+                Err(DomainError::NotFound) => {
+                    return Err(damaged(&message, "its content part is missing from the blob store"));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        } else {
+            let parts = posted.and_then(unpack_parts).unwrap_or_default();
+            match parts.into_iter().find(|(part, _)| *part == 0) {
+                Some((_, bytes)) => bytes,
+                None => {
+                    return Err(OpenFailure::Unavailable(Unavailable::NeedsEnvelope {
+                        sender: message.sender_email.clone(),
+                    }));
+                }
+            }
+        };
+        let plain = match envelope::open(&dek, &context(message.account_id.0, public_id, 0), &sealed) {
+            Ok(plain) => plain,
+            Err(e) if !message.mode.stores_payload() => {
+                tracing::warn!(message = %public_id, error = %e, "a posted envelope did not open: damaged, or another message's");
+                return Err(OpenFailure::Unavailable(Unavailable::DamagedEnvelope {
+                    sender: message.sender_email.clone(),
+                }));
+            }
+            Err(error) => return Err(damaged(&message, &format!("its content part does not open: {error}"))),
+        };
+        let Some(content) = Content::decode(&plain) else {
+            return Err(damaged(&message, "its content part opens but does not decode"));
+        };
+        let sender = self.store.user_by_id(message.sender_id).await?;
+        Ok((
+            OpenedMessage {
+                message,
+                content,
+                recipients,
+                sender,
+                viewer_is_sender,
+            },
+            dek,
+        ))
+    }
+
+    /// Records a recipient's view of `opened` (the audit event and the opening),
+    /// with the read receipt on the first one when the sender asked for it.
+    async fn record_view(
+        &self,
+        actor: &Actor,
+        opened: &OpenedMessage,
+        client: Option<&str>,
+    ) -> Result<(), DomainError> {
+        let messaging = self.messaging();
+        let (message, sender, public_id) = (&opened.message, &opened.sender, &opened.message.public_id);
+        // Only a first opening can send a receipt (`mark_opened` decides that
+        // atomically); later views skip rendering one.
+        let first_view = opened
+            .recipients
+            .iter()
+            .any(|r| r.email == actor.user.email && r.opened_at.is_none());
+        let receipt = if message.options.read_receipt && first_view {
+            let link = messaging.config.links.sent(public_id);
+            let account = self.store.account(message.account_id).await?;
+            let locale = sender.locale.unwrap_or(account.default_locale);
+            Some(NewOutboxItem {
+                kind: MailKind::ReadReceipt,
+                to: sender.email.clone(),
+                mail: messaging.notifier.read_receipt(
+                    &sender.email,
+                    locale,
+                    &actor.user.email,
+                    message.created_at,
+                    &link,
+                )?,
+                message: Some(message.id),
+                bounce_to: None,
+                created_at: self.clock.now(),
+            })
+        } else {
+            None
+        };
+        let event = self.event(
+            Some(actor),
+            Some(message.account_id),
+            "message.opened",
+            &public_id.to_hex(),
+            client,
+        );
+        let first = self
+            .store
+            .mark_opened(message.id, &actor.user.email, self.clock.now(), receipt, event)
+            .await?;
+        if first && message.options.read_receipt {
+            self.wake_outbox();
+        }
+        Ok(())
+    }
+
+    /// An attachment of a message the actor may open, verified whole before the
+    /// first byte is handed out, so a damaged blob never yields partial plaintext.
+    pub async fn open_attachment(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        part: u32,
+        posted: Option<&[u8]>,
+    ) -> Result<AttachmentDownload, OpenFailure> {
+        // Part of a view already recorded: no second record, no second unwrap.
+        let (opened, dek) = self.read_message(actor, public_id, posted).await?;
+        let meta = opened
+            .content
+            .attachments
+            .iter()
+            .find(|a| a.part == part)
+            .cloned()
+            .ok_or(DomainError::NotFound)?;
+        let ctx = context(opened.message.account_id.0, public_id, part);
+        let messaging = self.messaging();
+        if !opened.message.mode.stores_payload() {
+            let parts = posted.and_then(unpack_parts).unwrap_or_default();
+            let sealed = parts
+                .into_iter()
+                .find(|(p, _)| *p == part)
+                .map(|(_, b)| b)
+                .ok_or(DomainError::NotFound)?;
+            let plain = envelope::open(&dek, &ctx, &sealed).map_err(|e| {
+                tracing::warn!(message = %public_id, error = %e, part, "a posted envelope's attachment did not open");
+                OpenFailure::Unavailable(Unavailable::DamagedEnvelope {
+                    sender: opened.message.sender_email.clone(),
+                })
+            })?;
+            return Ok(AttachmentDownload {
+                meta,
+                source: Source::Plain(Some(plain)),
+            });
+        }
+        // Pass 1 verifies every segment and discards the plaintext; the download
+        // (pass 2) decrypts again as it streams.
+        let mut reader = match messaging.blobs.reader(&blob_key(public_id, part)).await {
+            Ok(reader) => reader,
+            Err(DomainError::NotFound) => {
+                let reason = format!("attachment part {part} is missing from the blob store");
+                return Err(damaged(&opened.message, &reason));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let (mut opener, mut header) = (None, Vec::new());
+        while let Some(chunk) = reader.next_chunk().await? {
+            if let Err(error) = feed(&mut opener, &mut header, &dek, &ctx, &chunk) {
+                let reason = format!("attachment part {part} does not open: {}", cause(&error));
+                return Err(damaged(&opened.message, &reason));
+            }
+        }
+        let verified = match opener {
+            Some(opener) => opener.finish().map(drop).map_err(|e| e.to_string()),
+            None => Err("its header is missing".to_owned()),
+        };
+        if let Err(why) = verified {
+            return Err(damaged(
+                &opened.message,
+                &format!("attachment part {part} does not open: {why}"),
+            ));
+        }
+        let reader = messaging.blobs.reader(&blob_key(public_id, part)).await?;
+        Ok(AttachmentDownload {
+            meta,
+            source: Source::Sealed {
+                reader,
+                opener: None,
+                header: Vec::new(),
+                dek,
+                ctx,
+            },
+        })
+    }
+}

@@ -1,0 +1,180 @@
+//! Per-account settings: one mechanism for every setting an account can change.
+//!
+//! A setting is one line in the [`account_settings!`] list below: its field, its
+//! type and its stored name. The store keeps each set value as one row (the
+//! account, the name, the value as text) of one table, so a new setting needs no
+//! migration, no new port method and no new storage code: the field, the form that
+//! changes it, and its labels. Every change is audited, one event per setting
+//! (`account.<name>_set`, with the new value, or an empty target when the service's
+//! default is restored).
+//!
+//! `None` always means "the service's default", so an operator's configuration
+//! still decides for every account that chose nothing. A stored name this version
+//! does not know (written by a newer node during a rolling upgrade) is ignored, and
+//! a value it cannot read counts as unset, with a warning: a setting never stops an
+//! account from working.
+
+use crate::messages::DeliveryMode;
+
+/// How a setting's value is written to and read from its stored text.
+pub trait SettingValue: Sized {
+    /// The stored text.
+    fn encode(&self) -> String;
+    /// The value of stored text; `None` when it is not a value of this type.
+    fn decode(stored: &str) -> Option<Self>;
+}
+
+impl SettingValue for DeliveryMode {
+    fn encode(&self) -> String {
+        self.as_str().to_owned()
+    }
+
+    fn decode(stored: &str) -> Option<Self> {
+        Self::parse(stored)
+    }
+}
+
+impl SettingValue for bool {
+    fn encode(&self) -> String {
+        self.to_string()
+    }
+
+    fn decode(stored: &str) -> Option<Self> {
+        stored.parse().ok()
+    }
+}
+
+impl SettingValue for u32 {
+    fn encode(&self) -> String {
+        self.to_string()
+    }
+
+    fn decode(stored: &str) -> Option<Self> {
+        stored.parse().ok()
+    }
+}
+
+impl SettingValue for String {
+    fn encode(&self) -> String {
+        self.clone()
+    }
+
+    fn decode(stored: &str) -> Option<Self> {
+        Some(stored.to_owned())
+    }
+}
+
+/// One setting to write: its stored name and its new value (`None` restores the
+/// service's default, deleting the row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingChange {
+    pub name: &'static str,
+    pub value: Option<String>,
+}
+
+/// Declares [`AccountSettings`]: a field per setting, each `Option` (unset is the
+/// service's default), with reading from and diffing into stored rows.
+macro_rules! account_settings {
+    ($( $(#[doc = $doc:literal])* $field:ident : $ty:ty = $name:literal, )*) => {
+        /// An account's settings. `None`: the service's default applies.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct AccountSettings {
+            $( $(#[doc = $doc])* pub $field: Option<$ty>, )*
+        }
+
+        impl AccountSettings {
+            /// Every setting's stored name.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// The settings stored as `(name, value)` rows.
+            pub fn from_rows(rows: &[(String, String)]) -> Self {
+                let mut settings = Self::default();
+                for (name, value) in rows {
+                    match name.as_str() {
+                        $( $name => settings.$field = decode_or_warn::<$ty>($name, value), )*
+                        _ => {}
+                    }
+                }
+                settings
+            }
+
+            /// What must be written to turn `self` into `new`, a change per setting
+            /// that differs.
+            pub fn changes_to(&self, new: &Self) -> Vec<SettingChange> {
+                let mut changes = Vec::new();
+                $(
+                    if self.$field != new.$field {
+                        changes.push(SettingChange {
+                            name: $name,
+                            value: new.$field.as_ref().map(SettingValue::encode),
+                        });
+                    }
+                )*
+                changes
+            }
+        }
+    };
+}
+
+account_settings! {
+    /// Where the account's sealed payloads go (DESIGN §5): stored, envelope, link.
+    delivery_mode: DeliveryMode = "delivery_mode",
+}
+
+fn decode_or_warn<T: SettingValue>(name: &str, stored: &str) -> Option<T> {
+    let value = T::decode(stored);
+    if value.is_none() {
+        tracing::warn!(
+            setting = name,
+            "an account setting has an unreadable value; the default applies"
+        );
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn stored_rows_become_typed_settings_and_unknown_or_unreadable_ones_are_unset() {
+        let settings = AccountSettings::from_rows(&rows(&[("delivery_mode", "envelope")]));
+        assert_eq!(settings.delivery_mode, Some(DeliveryMode::Envelope));
+        let tolerant = AccountSettings::from_rows(&rows(&[
+            ("from_a_newer_node", "x"),
+            ("delivery_mode", "carrier pigeon"),
+        ]));
+        assert_eq!(tolerant, AccountSettings::default());
+    }
+
+    #[test]
+    fn only_what_differs_is_written_and_none_restores_the_default() {
+        let before = AccountSettings {
+            delivery_mode: Some(DeliveryMode::Link),
+        };
+        assert_eq!(before.changes_to(&before), Vec::new());
+        let cleared = AccountSettings::default();
+        assert_eq!(
+            before.changes_to(&cleared),
+            vec![SettingChange {
+                name: "delivery_mode",
+                value: None
+            }]
+        );
+        let stored = AccountSettings {
+            delivery_mode: Some(DeliveryMode::Stored),
+        };
+        assert_eq!(
+            cleared.changes_to(&stored),
+            vec![SettingChange {
+                name: "delivery_mode",
+                value: Some("stored".to_owned())
+            }]
+        );
+        assert_eq!(AccountSettings::NAMES, ["delivery_mode"]);
+    }
+}
