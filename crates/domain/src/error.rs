@@ -143,6 +143,9 @@ pub enum ValidationError {
     NotAMember,
     #[error("the message does not allow this")]
     NotAllowedByMessage,
+    /// The account has switched this feature off (its Features tab).
+    #[error("the account has switched this feature off")]
+    FeatureSwitchedOff,
     #[error("a lock reason is required")]
     LockReasonRequired,
     #[error("the link is invalid or expired")]
@@ -193,6 +196,7 @@ impl ValidationError {
             Self::ExpiryInPast => "error-expiry-in-past",
             Self::NotAMember => "error-not-a-member",
             Self::NotAllowedByMessage => "error-not-allowed-by-message",
+            Self::FeatureSwitchedOff => "error-feature-switched-off",
             Self::LockReasonRequired => "error-lock-reason-required",
             Self::LinkInvalid => "error-link-invalid",
             Self::KeptAttachmentsLost => "error-kept-attachments-lost",
@@ -236,6 +240,7 @@ impl ValidationError {
         Self::ExpiryInPast,
         Self::NotAMember,
         Self::NotAllowedByMessage,
+        Self::FeatureSwitchedOff,
         Self::LockReasonRequired,
         Self::LinkInvalid,
         Self::KeptAttachmentsLost,

@@ -14,7 +14,7 @@
 //! a value it cannot read counts as unset, with a warning: a setting never stops an
 //! account from working.
 
-use crate::messages::DeliveryMode;
+use crate::messages::{DeliveryMode, MessageOptions};
 
 /// How a setting's value is written to and read from its stored text.
 pub trait SettingValue: Sized {
@@ -119,6 +119,81 @@ macro_rules! account_settings {
 account_settings! {
     /// Where the account's sealed payloads go (DESIGN §5): stored, envelope, link.
     delivery_mode: DeliveryMode = "delivery_mode",
+    /// Whether its members may write new secure messages (Secure Compose).
+    secure_compose: bool = "secure_compose",
+    /// Whether recipients may answer its messages (Secure Reply).
+    secure_reply: bool = "secure_reply",
+    /// Whether recipients may answer all of a message's recipients (Secure Reply All).
+    secure_reply_all: bool = "secure_reply_all",
+    /// Whether recipients may forward its messages (Secure Forward).
+    secure_forward: bool = "secure_forward",
+    /// Whether its senders may ask for read receipts.
+    read_receipts: bool = "read_receipts",
+}
+
+/// A per-account switch (the Features tab). Every one is on until switched off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    SecureCompose,
+    SecureReply,
+    SecureReplyAll,
+    SecureForward,
+    ReadReceipts,
+}
+
+impl Feature {
+    /// Every switch, in the order the Features tab lists them.
+    pub const ALL: [Self; 5] = [
+        Self::SecureCompose,
+        Self::SecureReply,
+        Self::SecureReplyAll,
+        Self::SecureForward,
+        Self::ReadReceipts,
+    ];
+
+    /// Its form field and stored setting name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SecureCompose => "secure_compose",
+            Self::SecureReply => "secure_reply",
+            Self::SecureReplyAll => "secure_reply_all",
+            Self::SecureForward => "secure_forward",
+            Self::ReadReceipts => "read_receipts",
+        }
+    }
+}
+
+impl AccountSettings {
+    fn switch(&mut self, feature: Feature) -> &mut Option<bool> {
+        match feature {
+            Feature::SecureCompose => &mut self.secure_compose,
+            Feature::SecureReply => &mut self.secure_reply,
+            Feature::SecureReplyAll => &mut self.secure_reply_all,
+            Feature::SecureForward => &mut self.secure_forward,
+            Feature::ReadReceipts => &mut self.read_receipts,
+        }
+    }
+
+    /// Whether the account allows `feature` (unset: on).
+    pub fn allows(&self, feature: Feature) -> bool {
+        self.clone().switch(feature).unwrap_or(true)
+    }
+
+    /// Switches `feature` on or off. On is stored as unset, the default.
+    pub fn set_feature(&mut self, feature: Feature, on: bool) {
+        *self.switch(feature) = (!on).then_some(false);
+    }
+
+    /// `options` within what the account allows: a message never offers what its
+    /// account has switched off.
+    pub fn clamp(&self, options: MessageOptions) -> MessageOptions {
+        MessageOptions {
+            allow_reply: options.allow_reply && self.allows(Feature::SecureReply),
+            allow_reply_all: options.allow_reply_all && self.allows(Feature::SecureReplyAll),
+            allow_forward: options.allow_forward && self.allows(Feature::SecureForward),
+            read_receipt: options.read_receipt && self.allows(Feature::ReadReceipts),
+        }
+    }
 }
 
 fn decode_or_warn<T: SettingValue>(name: &str, stored: &str) -> Option<T> {
@@ -155,6 +230,7 @@ mod tests {
     fn only_what_differs_is_written_and_none_restores_the_default() {
         let before = AccountSettings {
             delivery_mode: Some(DeliveryMode::Link),
+            ..AccountSettings::default()
         };
         assert_eq!(before.changes_to(&before), Vec::new());
         let cleared = AccountSettings::default();
@@ -167,6 +243,7 @@ mod tests {
         );
         let stored = AccountSettings {
             delivery_mode: Some(DeliveryMode::Stored),
+            ..AccountSettings::default()
         };
         assert_eq!(
             cleared.changes_to(&stored),
@@ -175,6 +252,40 @@ mod tests {
                 value: Some("stored".to_owned())
             }]
         );
-        assert_eq!(AccountSettings::NAMES, ["delivery_mode"]);
+        assert!(AccountSettings::NAMES.contains(&"delivery_mode"));
+    }
+
+    #[test]
+    fn features_are_on_until_switched_off_and_clamp_a_messages_options() {
+        let mut settings = AccountSettings::default();
+        assert!(Feature::ALL.iter().all(|f| settings.allows(*f)));
+        let everything = MessageOptions {
+            allow_reply: true,
+            allow_reply_all: true,
+            allow_forward: true,
+            read_receipt: true,
+        };
+        assert_eq!(settings.clamp(everything), everything);
+        settings.set_feature(Feature::SecureForward, false);
+        settings.set_feature(Feature::ReadReceipts, false);
+        assert!(!settings.allows(Feature::SecureForward));
+        let clamped = settings.clamp(everything);
+        assert!(clamped.allow_reply && clamped.allow_reply_all);
+        assert!(!clamped.allow_forward && !clamped.read_receipt);
+        let rows: Vec<(String, String)> = AccountSettings::default()
+            .changes_to(&settings)
+            .into_iter()
+            .filter_map(|c| Some((c.name.to_owned(), c.value?)))
+            .collect();
+        assert_eq!(
+            AccountSettings::from_rows(&rows),
+            settings,
+            "stored and read back alike"
+        );
+        settings.set_feature(Feature::SecureForward, true);
+        assert_eq!(settings.secure_forward, None, "on is the default, stored as no row");
+        for feature in Feature::ALL {
+            assert!(AccountSettings::NAMES.contains(&feature.as_str()));
+        }
     }
 }

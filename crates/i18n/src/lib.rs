@@ -29,7 +29,7 @@ fluent_templates::static_loader! {
 /// envelope; `messages`: composing and reading secure messages; `net`:
 /// connections and envelopes refused; `delivery`: failed deliveries; `disk`: a
 /// full disk and lost files).
-pub const SOURCES: [(Locale, &str, &str); 18] = [
+pub const SOURCES: [(Locale, &str, &str); 21] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -48,6 +48,9 @@ pub const SOURCES: [(Locale, &str, &str); 18] = [
     (Locale::En, "disk", include_str!("../locales/en/disk.ftl")),
     (Locale::De, "disk", include_str!("../locales/de/disk.ftl")),
     (Locale::Fr, "disk", include_str!("../locales/fr/disk.ftl")),
+    (Locale::En, "features", include_str!("../locales/en/features.ftl")),
+    (Locale::De, "features", include_str!("../locales/de/features.ftl")),
+    (Locale::Fr, "features", include_str!("../locales/fr/features.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

@@ -23,6 +23,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-sending-address-set", &[]),
     ("flash-sending-address-confirm", &["email"]),
     ("flash-delivery-mode-set", &[]),
+    ("flash-features-saved", &[]),
     ("flash-message-locked", &[]),
     ("flash-message-unlocked", &[]),
     ("flash-message-expiry", &[]),

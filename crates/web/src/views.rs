@@ -180,6 +180,7 @@ pub struct AccountsPage {
 pub enum AccountTab {
     Details,
     Groups,
+    Features,
     Messages,
     Audit,
 }

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod features;
 mod groups;
 mod messages;
 mod users;
@@ -48,6 +49,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/accounts/{number}/groups/{group}/members/{user}/remove",
             post(groups::remove_member),
+        )
+        .route(
+            "/accounts/{number}/features",
+            get(features::show_features).post(features::save_features),
         )
         .route("/accounts/{number}/audit", get(audit::show_audit))
         .route("/accounts/{number}/messages", get(messages::list_messages))

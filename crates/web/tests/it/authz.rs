@@ -13,6 +13,8 @@ fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, S
         ("GET", format!("/admin/accounts/{number}")),
         ("POST", format!("/admin/accounts/{number}/sending-address")),
         ("POST", format!("/admin/accounts/{number}/delivery-mode")),
+        ("GET", format!("/admin/accounts/{number}/features")),
+        ("POST", format!("/admin/accounts/{number}/features")),
         ("GET", format!("/admin/accounts/{number}/messages")),
         ("GET", format!("/admin/accounts/{number}/audit")),
         ("GET", format!("/admin/accounts/{number}/groups")),
@@ -87,6 +89,8 @@ async fn b_is_untouched(world: &World) -> anyhow::Result<()> {
         groups.iter().all(|g| g.member_count == if g.builtin { 1 } else { 0 }),
         "{groups:?}"
     );
+    let settings = store.account_settings(b.id).await.map_err(err)?;
+    assert!(settings.is_empty(), "account B's settings changed: {settings:?}");
     Ok(())
 }
 

@@ -494,3 +494,132 @@ impl Browser<'_> {
         Ok(())
     }
 }
+
+/// The Features tab's words in one language: the tab, the four glossary
+/// switches, and the confirmation.
+struct FeatureWords {
+    tab: &'static str,
+    switches: [&'static str; 4],
+    saved: &'static str,
+}
+
+const FEATURE_WORDS: [(&Language, FeatureWords); 3] = [
+    (
+        &ENGLISH,
+        FeatureWords {
+            tab: "Features",
+            switches: ["Secure Compose", "Secure Reply", "Secure Reply All", "Secure Forward"],
+            saved: "The features have been saved.",
+        },
+    ),
+    (
+        &GERMAN,
+        FeatureWords {
+            tab: "Funktionen",
+            switches: [
+                "Sicheres Verfassen",
+                "Sichere Antwort",
+                "Sichere Antwort an alle",
+                "Sichere Weiterleitung",
+            ],
+            saved: "Die Funktionen wurden gespeichert.",
+        },
+    ),
+    (
+        &FRENCH,
+        FeatureWords {
+            tab: "Fonctionnalités",
+            switches: [
+                "Rédaction sécurisée",
+                "Réponse sécurisée",
+                "Réponse sécurisée à tous",
+                "Transfert sécurisé",
+            ],
+            saved: "Les fonctionnalités ont été enregistrées.",
+        },
+    ),
+];
+
+#[tokio::test]
+async fn the_features_tab_is_reached_and_used_click_by_click_in_each_language() -> anyhow::Result<()> {
+    let Some(app) = TestApp::spawn(Db::Sqlite).await? else {
+        return Ok(());
+    };
+    let Some(driver) = ChromeDriver::start().await? else {
+        return Ok(());
+    };
+    app.add_user("alice@example.com", false).await?;
+    let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    let number = account.number.to_string();
+    for (language, words) in &FEATURE_WORDS {
+        let client = driver.session().await?;
+        let browser = Browser {
+            web: webdriver::Browser {
+                client: &client,
+                base: &app.base,
+                shots: format!("features-{}", language.name),
+            },
+            language,
+        };
+        let outcome = features_by_clicks(&browser, &number, words).await;
+        if outcome.is_err() {
+            browser.screenshot("failure").await;
+        }
+        let closed = client.close().await;
+        outcome.with_context(|| format!("the Features tab in {} failed", language.name))?;
+        closed.context("closing the WebDriver session")?;
+    }
+    // The last language switched Secure Forward off; it is stored as such.
+    let settings = app
+        .store_port()
+        .account_settings(app.account(account.number).await?.id)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    ensure!(
+        settings == [("secure_forward".to_owned(), "false".to_owned())],
+        "{settings:?}"
+    );
+    drop(driver);
+    Ok(())
+}
+
+/// Log in, Accounts, the account number, the Features tab; Secure Forward off,
+/// Save; the confirmation and the unticked box; then on again for the next language.
+async fn features_by_clicks(browser: &Browser<'_>, number: &str, words: &FeatureWords) -> anyhow::Result<()> {
+    let l = browser.language;
+    browser.goto("/admin/login").await?;
+    if let Some(switch) = l.switch {
+        browser.click(&button(switch)).await?;
+    }
+    browser.log_in("alice@example.com", PASSWORD).await?;
+    browser.click(&nav_link(l.nav_accounts)).await?;
+    browser.click(&link(number)).await?;
+    browser
+        .click(&format!(
+            "//nav[contains(@class,'tabs')]/a[normalize-space()={}]",
+            literal(words.tab)
+        ))
+        .await?;
+    let boxes = |text: &str| format!("{}//input[@type='checkbox']", label(text));
+    for switch in words.switches {
+        ensure!(
+            browser.find(&boxes(switch)).await?.is_selected().await?,
+            "{switch} starts on"
+        );
+    }
+    let forward = words.switches[3];
+    browser.click(&boxes(forward)).await?;
+    browser.click(&button(l.save)).await?;
+    browser.find(&flash(words.saved)).await?;
+    ensure!(
+        !browser.find(&boxes(forward)).await?.is_selected().await?,
+        "{forward} is shown off after saving"
+    );
+    browser.screenshot("features").await;
+    if l.name != "fr" {
+        browser.click(&boxes(forward)).await?;
+        browser.click(&button(l.save)).await?;
+        browser.find(&flash(words.saved)).await?;
+    }
+    Ok(())
+}

@@ -191,6 +191,7 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
         sent_page.clone(),
         "/portal/compose".to_owned(),
         "/password".to_owned(),
+        format!("{details}/features"),
     ] {
         submitted += attack_forms(&alice, &page, &mut failures).await?;
     }

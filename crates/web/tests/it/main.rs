@@ -30,6 +30,7 @@ mod browser;
 mod browser_messages;
 mod delivery;
 mod faults;
+mod features;
 mod helpers;
 mod hostile;
 mod links;

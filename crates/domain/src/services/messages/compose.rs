@@ -115,6 +115,16 @@ pub struct ComposeRequest {
     pub html: bool,
 }
 
+/// A draft's request once every rule has passed.
+struct Checked {
+    recipients: Recipients,
+    expires_at: Option<Timestamp>,
+    /// The sender's choices within what the account allows.
+    options: MessageOptions,
+    /// Whether an outside recipient answers (see `check_outside_answer`).
+    outsider: bool,
+}
+
 /// Validated recipients in order, with their kind.
 type Recipients = Vec<(EmailAddress, RecipientKind)>;
 
@@ -147,6 +157,9 @@ impl Services {
                 .next()
                 .ok_or(DomainError::invalid("account", ValidationError::NotAMember))?,
         };
+        if !self.settings_of(account.id).await?.allows(Feature::SecureCompose) {
+            return Err(ValidationError::FeatureSwitchedOff.into());
+        }
         self.draft_for(actor, account, None).await
     }
 
@@ -287,23 +300,41 @@ impl Services {
         {
             return Err((draft, error));
         }
-        let checked = match self.validate(&draft, request) {
-            Ok((recipients, expires_at)) => match self.check_outside_answer(&draft, &recipients).await {
-                Ok(outsider) => Ok((recipients, expires_at, outsider)),
-                Err(error) => Err(error),
-            },
-            Err(error) => Err(error),
-        };
+        let checked = async {
+            let (recipients, expires_at) = self.validate(&draft, request)?;
+            let options = self.allowed_options(&draft, request.options).await?;
+            let outsider = self.check_outside_answer(&draft, &recipients).await?;
+            Ok::<_, DomainError>(Checked {
+                recipients,
+                expires_at,
+                options,
+                outsider,
+            })
+        }
+        .await;
         match checked {
-            Ok((recipients, expires_at, outsider)) => match self
-                .seal_and_store(&draft, request, recipients, expires_at, outsider, client)
-                .await
-            {
+            Ok(checked) => match self.seal_and_store(&draft, request, checked, client).await {
                 Ok(message) => Ok(message),
                 Err(error) => Err((draft, error)),
             },
             Err(error) => Err((draft, error)),
         }
+    }
+
+    /// Refuses what the account has switched off (a new message without Secure
+    /// Compose, an answer without its Secure Reply, Reply All or Forward), read
+    /// now, at sending, so a form or a forged post from before the switch changes
+    /// nothing; and returns `options` without what the account does not allow.
+    async fn allowed_options(&self, draft: &Draft, options: MessageOptions) -> Result<MessageOptions, DomainError> {
+        let settings = self.settings_of(draft.account.id).await?;
+        let feature = draft
+            .reply
+            .as_ref()
+            .map_or(Feature::SecureCompose, |(_, kind)| kind.feature());
+        if !settings.allows(feature) {
+            return Err(ValidationError::FeatureSwitchedOff.into());
+        }
+        Ok(settings.clamp(options))
     }
 
     /// For a reply or forward by someone who is not a member of the original's
@@ -383,11 +414,15 @@ impl Services {
         &self,
         draft: &Draft,
         request: &ComposeRequest,
-        recipients: Vec<(EmailAddress, RecipientKind)>,
-        expires_at: Option<Timestamp>,
-        outsider: bool,
+        checked: Checked,
         client: Option<&str>,
     ) -> Result<Message, DomainError> {
+        let Checked {
+            recipients,
+            expires_at,
+            options,
+            outsider,
+        } = checked;
         let messaging = self.messaging();
         let now = self.clock.now();
         let account_id = draft.account.id.0;
@@ -513,7 +548,7 @@ impl Services {
             sender_id: sender.id,
             created_at: now,
             expires_at,
-            options: request.options,
+            options,
             mode: draft.mode,
             wrapped_dek: draft.key.wrapped.clone(),
             key_version: draft.key.key_version,

@@ -32,6 +32,7 @@ use crate::messages::{
 use crate::model::{Account, User};
 use crate::policy::Actor;
 use crate::ports::{BlobReader, BlobStore, BlobWriter, Notifier};
+use crate::settings::Feature;
 use crate::types::{AccountNumber, EmailAddress, Timestamp, has_stray_control_characters};
 
 mod compose;
@@ -124,6 +125,15 @@ impl ReplyKind {
             Self::Reply => "reply",
             Self::ReplyAll => "reply_all",
             Self::Forward => "forward",
+        }
+    }
+
+    /// The account's switch that allows this kind of answer.
+    pub fn feature(self) -> Feature {
+        match self {
+            Self::Reply => Feature::SecureReply,
+            Self::ReplyAll => Feature::SecureReplyAll,
+            Self::Forward => Feature::SecureForward,
         }
     }
 }

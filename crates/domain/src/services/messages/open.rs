@@ -296,7 +296,14 @@ impl Services {
             .recipients
             .iter()
             .any(|r| r.email == actor.user.email && r.opened_at.is_none());
-        let receipt = if message.options.read_receipt && first_view {
+        // A receipt asked for before the account switched read receipts off is not sent.
+        let receipt = if message.options.read_receipt
+            && first_view
+            && self
+                .settings_of(message.account_id)
+                .await?
+                .allows(Feature::ReadReceipts)
+        {
             let link = messaging.config.links.sent(public_id);
             let account = self.store.account(message.account_id).await?;
             let locale = sender.locale.unwrap_or(account.default_locale);

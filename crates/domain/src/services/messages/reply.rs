@@ -21,13 +21,14 @@ pub struct ReplyDraft {
 }
 
 impl Services {
-    /// Starts a reply, reply-all or forward of a message the actor received.
-    pub async fn start_reply(
+    /// Opens `original` for an answer of `kind`, if its sender and its account
+    /// allow that answer.
+    async fn answerable(
         &self,
         actor: &Actor,
         original: &PublicId,
         kind: ReplyKind,
-    ) -> Result<(Draft, ReplyDraft), DomainError> {
+    ) -> Result<OpenedMessage, DomainError> {
         let opened = match self.read_message(actor, original, None).await {
             Ok((opened, _key)) => opened,
             Err(OpenFailure::Domain(e)) => return Err(e),
@@ -36,6 +37,24 @@ impl Services {
         if !opened.allows(kind) {
             return Err(ValidationError::NotAllowedByMessage.into());
         }
+        if !self
+            .settings_of(opened.message.account_id)
+            .await?
+            .allows(kind.feature())
+        {
+            return Err(ValidationError::FeatureSwitchedOff.into());
+        }
+        Ok(opened)
+    }
+
+    /// Starts a reply, reply-all or forward of a message the actor received.
+    pub async fn start_reply(
+        &self,
+        actor: &Actor,
+        original: &PublicId,
+        kind: ReplyKind,
+    ) -> Result<(Draft, ReplyDraft), DomainError> {
+        let opened = self.answerable(actor, original, kind).await?;
         let account = self.store.account(opened.message.account_id).await?;
         let prefill = reply_fields(&opened, actor, kind);
         let mut draft = self
@@ -93,14 +112,7 @@ impl Services {
         original: &PublicId,
         kind: ReplyKind,
     ) -> Result<ReplyDraft, DomainError> {
-        let opened = match self.read_message(actor, original, None).await {
-            Ok((opened, _key)) => opened,
-            Err(OpenFailure::Domain(e)) => return Err(e),
-            Err(OpenFailure::Unavailable(_)) => return Err(ValidationError::NotAllowedByMessage.into()),
-        };
-        if !opened.allows(kind) {
-            return Err(ValidationError::NotAllowedByMessage.into());
-        }
+        let opened = self.answerable(actor, original, kind).await?;
         Ok(reply_fields(&opened, actor, kind))
     }
 }

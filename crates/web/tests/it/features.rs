@@ -1,0 +1,221 @@
+//! The Features tab: reached as the seed procedure reaches a tab (Accounts → the
+//! account number → the tab) in each language, and obeyed on every path: a
+//! switched-off answer or compose is refused even when the form is forged, and
+//! nothing is sent.
+
+use anyhow::{Context as _, ensure};
+
+use crate::helpers::{Client, PASSWORD, TestApp, logged_in_with, sent_id};
+
+/// The tab's name and its four glossary switches, in one language.
+const LABELS: [(&str, [&str; 5]); 3] = [
+    (
+        "en",
+        [
+            "Features",
+            "Secure Compose",
+            "Secure Reply",
+            "Secure Reply All",
+            "Secure Forward",
+        ],
+    ),
+    (
+        "de",
+        [
+            "Funktionen",
+            "Sicheres Verfassen",
+            "Sichere Antwort",
+            "Sichere Antwort an alle",
+            "Sichere Weiterleitung",
+        ],
+    ),
+    (
+        "fr",
+        [
+            "Fonctionnalités",
+            "Rédaction sécurisée",
+            "Réponse sécurisée",
+            "Réponse sécurisée à tous",
+            "Transfert sécurisé",
+        ],
+    ),
+];
+
+const SWITCHED_OFF: &str = "Your organisation has switched this off for its secure messages.";
+
+/// Follows the seed procedure to the Features tab: the Accounts list, the
+/// account's number, then the tab's link. Returns the tab's path.
+async fn open_features_tab(admin: &Client, number: &str, tab_label: &str) -> anyhow::Result<String> {
+    let accounts = admin.get("/admin/accounts").await?;
+    let details = format!("/admin/accounts/{number}");
+    ensure!(
+        accounts.body.contains(&format!("href=\"{details}\">{number}</a>")),
+        "the Accounts list links the number: {}",
+        accounts.text()
+    );
+    let page = admin.get(&details).await?;
+    let features = format!("{details}/features");
+    ensure!(
+        page.body.contains(&format!("<a href=\"{features}\">{tab_label}</a>")),
+        "the account page has the {tab_label} tab: {}",
+        page.text()
+    );
+    Ok(features)
+}
+
+/// The switches as the Features form would send them, all ticked but `off`.
+fn ticked_but(off: &[&'static str]) -> Vec<(&'static str, &'static str)> {
+    [
+        "secure_compose",
+        "secure_reply",
+        "secure_reply_all",
+        "secure_forward",
+        "read_receipts",
+    ]
+    .into_iter()
+    .filter(|name| !off.contains(name))
+    .map(|name| (name, "on"))
+    .collect()
+}
+
+on_both_databases!(
+    the_features_tab_speaks_each_language_and_is_obeyed_on_every_path,
+    features
+);
+async fn features(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("alice@example.com", false).await?;
+    app.add_user("bob@example.com", false).await?;
+    let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    let number = account.number.to_string();
+    let alice = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
+    let bob = logged_in_with(&app, "bob@example.com", PASSWORD).await?;
+
+    for (lang, [tab, compose, reply, reply_all, forward]) in LABELS {
+        let switched = alice.submit("/portal", "/language", &[("lang", lang)]).await?;
+        ensure!(switched.status == 303, "{lang}: {}", switched.text());
+        let path = open_features_tab(&alice, &number, tab).await?;
+        let page = alice.get(&path).await?;
+        for label in [compose, reply, reply_all, forward] {
+            assert!(page.shows(label), "{lang}: {label} missing: {}", page.text());
+        }
+        assert_eq!(
+            page.body.matches(" checked>").count(),
+            5,
+            "{lang}: every switch starts on"
+        );
+    }
+    alice.submit("/portal", "/language", &[("lang", "en")]).await?;
+    let features = format!("/admin/accounts/{number}/features");
+
+    // A message that allows every answer, sent before Forward is switched off.
+    let sent = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Quarterly figures"),
+                ("body", "Please do not share."),
+                ("allow_reply", "on"),
+                ("allow_reply_all", "on"),
+                ("allow_forward", "on"),
+            ],
+            &[],
+        )
+        .await?;
+    let id = sent_id(&sent)?;
+    app.deliver().await?;
+
+    let saved = alice
+        .submit(&features, &features, &ticked_but(&["secure_forward"]))
+        .await?;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let page = alice.get(&features).await?;
+    assert!(page.shows("The features have been saved."), "{}", page.text());
+    assert!(
+        page.body
+            .contains(r#"name="secure_forward" value="on" aria-describedby="secure_forward-hint">"#),
+        "Forward is shown switched off: {}",
+        page.text()
+    );
+
+    // The forward form is refused, and so is a forged post of it.
+    let form = bob.get(&format!("/portal/compose?reply={id}&kind=forward")).await?;
+    assert!(form.shows(SWITCHED_OFF), "{} {}", form.status, form.text());
+    let forged = bob
+        .compose(
+            &[
+                ("reply", id.as_str()),
+                ("kind", "forward"),
+                ("to", "eve@example.net"),
+                ("subject", "Fwd: Quarterly figures"),
+                ("body", "Have a look."),
+            ],
+            &[],
+        )
+        .await?;
+    assert_eq!(forged.status, 422, "{}", forged.text());
+    assert!(forged.shows(SWITCHED_OFF), "{}", forged.text());
+    app.deliver().await?;
+    assert!(
+        app.mails()?.iter().all(|m| !m.to.contains("eve@example.net")),
+        "nothing reached Eve"
+    );
+
+    // Reply is still on.
+    let replied = bob
+        .compose(
+            &[
+                ("reply", id.as_str()),
+                ("kind", "reply"),
+                ("to", "alice@example.com"),
+                ("subject", "Re: Quarterly figures"),
+                ("body", "Thanks."),
+            ],
+            &[],
+        )
+        .await?;
+    assert_eq!(replied.status, 303, "{}", replied.text());
+
+    // Secure Compose off: the member's new message is refused and nothing is sent.
+    let before = app.mails()?.len();
+    alice
+        .submit(&features, &features, &ticked_but(&["secure_compose", "secure_forward"]))
+        .await?;
+    let refused = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Another"),
+                ("body", "Not allowed."),
+            ],
+            &[],
+        )
+        .await?;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.shows(SWITCHED_OFF), "{}", refused.text());
+    assert!(
+        refused.shows("Not allowed."),
+        "what was typed is kept: {}",
+        refused.text()
+    );
+    app.deliver().await?;
+    assert_eq!(app.mails()?.len(), before + 1, "only the reply's notification went out");
+
+    // Switched on again, both work, and the stored settings are back to defaults.
+    alice.submit(&features, &features, &ticked_but(&[])).await?;
+    let again = alice
+        .compose(
+            &[("to", "bob@example.com"), ("subject", "Again"), ("body", "Allowed.")],
+            &[],
+        )
+        .await?;
+    ensure!(again.status == 303, "{}", again.text());
+    let account = app.account(account.number).await?;
+    let stored = app
+        .store_port()
+        .account_settings(account.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+        .context("settings")?;
+    assert!(stored.is_empty(), "on is the default, stored as nothing: {stored:?}");
+    Ok(())
+}
