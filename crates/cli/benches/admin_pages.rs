@@ -59,7 +59,6 @@ async fn seed(url: &str, dir: &Path) -> anyhow::Result<(String, String)> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let config = MessagingConfig::default();
     let messaging = Messaging {
-        store: store.clone(),
         blobs: Arc::new(ObjectBlobStore::local(dir.join("blobs"))?),
         notifier: Arc::new(MailNotifier::new("Sealpost", &config.from_address, clock.clone())?),
         master_key: Arc::new(Key256::generate()?),

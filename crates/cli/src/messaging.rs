@@ -145,7 +145,6 @@ pub fn build(
         .with_context(|| format!("while opening the blob folder {}", settings.blob_dir.display()))?
         .reporting_to(&store);
     let messaging = Messaging {
-        store,
         blobs: Arc::new(blobs),
         notifier,
         master_key: Arc::new(master_key),

@@ -5,9 +5,10 @@
 //!   once a value has one of these types it is known to be valid.
 //! - [`model`]: the records services hand out (`User`, `Account`, `Group`, …).
 //! - [`error`]: [`DomainError`] and [`ValidationError`], the only errors services return.
-//! - [`ports`]: the traits storage implements ([`ports::Store`]) and the [`ports::Clock`].
-//! - [`messages`]: secure messages' records and ports ([`messages::MessageStore`],
-//!   [`messages::BlobStore`], [`messages::Notifier`]).
+//! - [`ports`]: the traits storage and mail implement, one per aggregate
+//!   ([`ports::UserStore`], [`ports::MessageStore`], …, all of them as [`ports::Store`]),
+//!   [`ports::BlobStore`], [`ports::Notifier`] and the [`ports::Clock`].
+//! - [`messages`]: secure messages' records (no port: those are in [`ports`]).
 //! - [`policy`]: who may do what ([`policy::Actor`], [`policy::AccountScope`]).
 //! - [`services`]: the operations the web portal and the CLI call.
 //! - [`links`]: [`links::Links`], every web address handed out in mail or printed,

@@ -1,4 +1,4 @@
-//! Secure messages: their records and the ports that keep, store and announce them.
+//! Secure messages: their records.
 //!
 //! What is secret never appears here in clear: the subject, body, attachment names
 //! and contents travel only as sealed bytes (see `sealpost_crypto::envelope`). The
@@ -6,17 +6,14 @@
 //! the sealed parts; the outbox keeps notifications that say *that* a message
 //! arrived, never what it says.
 //!
-//! Ports: [`MessageStore`] (SQL, implemented by `sealpost-storage`), [`BlobStore`]
-//! (sealed parts; a local directory by default, S3 later), [`Notifier`] (renders
-//! the emails, implemented by `sealpost-mail`).
+//! The ports that keep, store and announce them live in [`crate::ports`]
+//! ([`MessageStore`](crate::ports::MessageStore), [`KeyStore`](crate::ports::KeyStore),
+//! [`OutboxStore`](crate::ports::OutboxStore), [`BlobStore`](crate::ports::BlobStore),
+//! [`Notifier`](crate::ports::Notifier), …); this module imports no port, so
+//! records and ports do not depend on each other both ways.
 
 use std::fmt;
 
-use async_trait::async_trait;
-
-use crate::error::DomainError;
-use crate::model::{AuditEvent, User};
-use crate::ports::StoreResult;
 use crate::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
 
 /// A message's database id; never shown (people see the [`PublicId`]).
@@ -409,214 +406,6 @@ impl TokenPurpose {
     }
 }
 
-/// The persistence of messages, keys, the outbox and one-time tokens.
-///
-/// As with [`crate::ports::Store`], each method is one transaction: a message, its
-/// recipients and its notifications commit together, so a crash loses nothing.
-#[async_trait]
-pub trait MessageStore: Send + Sync {
-    // --- account keys ---------------------------------------------------------------
-    /// The key of `version`, or the newest one when `version` is `None`.
-    async fn account_key(&self, account: AccountId, version: Option<i64>) -> StoreResult<Option<AccountKey>>;
-    /// Stores a new key version; `Conflict { field: "key_version" }` if another
-    /// process stored that version first (the caller reads it back).
-    async fn insert_account_key(&self, key: &AccountKey) -> StoreResult<()>;
-
-    /// Data keys of the account still wrapped under a key version older than
-    /// `current` (and not destroyed), oldest message first: the work list of a key
-    /// rotation.
-    async fn stale_data_keys(&self, account: AccountId, current: i64, limit: u32) -> StoreResult<Vec<WrappedDataKey>>;
-    /// Replaces one message's wrapped data key, only if it is still wrapped under
-    /// `from_version` (a concurrent rotation or shredding wins); `true` if replaced.
-    async fn rewrap_data_key(
-        &self,
-        message: MessageId,
-        from_version: i64,
-        to_version: i64,
-        wrapped: &[u8],
-    ) -> StoreResult<bool>;
-
-    // --- uploads in progress -----------------------------------------------------------
-    /// Notes that a message being composed is about to write blobs (before the
-    /// first one; noting it twice is harmless).
-    async fn begin_upload(&self, public_id: &PublicId, at: Timestamp) -> StoreResult<()>;
-    /// Forgets an upload whose draft was discarded (its blobs deleted).
-    async fn end_upload(&self, public_id: &PublicId) -> StoreResult<()>;
-    /// Uploads begun before `before` that never became a message nor were
-    /// discarded: their blobs belong to nobody.
-    async fn stale_uploads(&self, before: Timestamp) -> StoreResult<Vec<PublicId>>;
-
-    // --- messages -------------------------------------------------------------------
-    /// Stores a message with its recipients, its notifications and its audit event,
-    /// and ends its upload (see [`MessageStore::begin_upload`]) in the same
-    /// transaction.
-    async fn insert_message(
-        &self,
-        message: NewMessage,
-        outbox: Vec<NewOutboxItem>,
-        audit: AuditEvent,
-    ) -> StoreResult<Message>;
-    /// `NotFound` when no message has this public id.
-    async fn message(&self, public_id: &PublicId) -> StoreResult<Message>;
-    /// The account a message belongs to (replies are sent from the original's
-    /// account even by a replier who is not its member).
-    async fn account(&self, id: AccountId) -> StoreResult<crate::model::Account>;
-    /// A message by database id.
-    async fn message_by_id(&self, id: MessageId) -> StoreResult<Message>;
-    /// The recipients in the order given, To before Cc.
-    async fn recipients(&self, message: MessageId) -> StoreResult<Vec<Recipient>>;
-    /// Messages `sender` sent, newest first, before `before` (keyset).
-    async fn sent_messages(&self, sender: UserId, before: Option<MessageId>, limit: u32) -> StoreResult<Vec<Message>>;
-    /// Messages addressed to `email`, newest first.
-    async fn received_messages(
-        &self,
-        email: &EmailAddress,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> StoreResult<Vec<Message>>;
-    /// Messages sent from an account, newest first (its administrators' view).
-    async fn account_messages(
-        &self,
-        account: AccountId,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> StoreResult<Vec<Message>>;
-    /// Records that `email` opened the message. Returns `true` the first time, and
-    /// only then queues `receipt` (when given). The audit event is always written.
-    async fn mark_opened(
-        &self,
-        message: MessageId,
-        email: &EmailAddress,
-        at: Timestamp,
-        receipt: Option<NewOutboxItem>,
-        audit: AuditEvent,
-    ) -> StoreResult<bool>;
-    /// Locks (with when and why) or unlocks.
-    async fn set_lock(
-        &self,
-        message: MessageId,
-        lock: Option<(Timestamp, String)>,
-        audit: AuditEvent,
-    ) -> StoreResult<()>;
-    /// Sets, moves or removes the expiration.
-    async fn set_expiry(&self, message: MessageId, expires_at: Option<Timestamp>, audit: AuditEvent)
-    -> StoreResult<()>;
-    /// Destroys the data keys of messages that expired before `cutoff` and still have
-    /// one; returns their public ids (whose stored blobs can then be deleted).
-    async fn shred_expired(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<PublicId>>;
-
-    // --- outbox ---------------------------------------------------------------------
-    /// Queues emails not tied to another change.
-    async fn enqueue(&self, items: Vec<NewOutboxItem>) -> StoreResult<()>;
-    /// Claims up to `limit` due rows (pending, `next_attempt_at <= now`, or a sending
-    /// lease that ran out) and leases them until `lease_until`, so that several
-    /// workers never send one row at the same time.
-    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>>;
-    /// Marks a row delivered (and the recipient notified, for notifications).
-    async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()>;
-    /// Schedules another attempt.
-    async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()>;
-    /// Gives up on a row, queueing `bounce` (to the sender) in the same transaction.
-    /// `error` is for the operator (the row's last error); `reason`, the relay's
-    /// reply as it wrote it, is what the sender is shown for a notification.
-    async fn outbox_failed(&self, id: i64, error: &str, reason: &str, bounce: Option<NewOutboxItem>)
-    -> StoreResult<()>;
-    /// Hands every leased row back to the queue, due now. Only for a single-process
-    /// deployment (SQLite) at start, when no other worker can be holding a lease.
-    async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64>;
-    /// Rows not yet delivered or given up (pending or sending).
-    async fn outbox_pending(&self) -> StoreResult<i64>;
-    /// Makes every pending row whose next attempt is later than `now` due at `now`
-    /// (the relay is back, or the operator asked for everything to go); returns how
-    /// many were waiting.
-    async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64>;
-
-    // --- registration and one-time tokens ---------------------------------------------
-    /// Stores a registration attempt for `email` (creating the pending user the
-    /// first time) and queues its activation mail, with the audit event, in one
-    /// transaction. The user's names and password stay untouched until the attempt's
-    /// link is used. `Conflict { field: "email" }` for a locked user or one whose
-    /// mailbox is proven already (they log in, or reset their password).
-    async fn begin_registration(
-        &self,
-        email: &EmailAddress,
-        attempt: &RegistrationAttempt,
-        at: Timestamp,
-        audit: AuditEvent,
-    ) -> StoreResult<User>;
-    /// The user whose live registration attempt (unexpired at `now`) has this link.
-    async fn registration_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<UserId>>;
-    /// Uses a registration link of `user`: the password, names and language of
-    /// that attempt become the user's, who is active with the mailbox proven at
-    /// `now`; every other attempt and every session of the user end, all in one
-    /// transaction with the audit event. `false` when the link is no longer live
-    /// (used, ended by another attempt's link, or expired); `Forbidden` for a
-    /// locked user.
-    async fn complete_registration(
-        &self,
-        token_hash: &str,
-        user: UserId,
-        now: Timestamp,
-        audit: AuditEvent,
-    ) -> StoreResult<bool>;
-    /// Stores a token's hash and queues the email that carries it, with the audit
-    /// event, together. `session` binds the token to the session that asked for
-    /// it: then only a request of that session can use it.
-    async fn insert_token(
-        &self,
-        user: UserId,
-        purpose: TokenPurpose,
-        session: Option<&str>,
-        link: &Confirmation,
-        audit: AuditEvent,
-    ) -> StoreResult<()>;
-    /// Uses a token once: returns its user if it exists, has this purpose, is not
-    /// expired, was not used and (when bound to a session) `session` is that one;
-    /// marks it used and the user's mailbox proven in the same transaction (the
-    /// link reached the mailbox).
-    async fn consume_token(
-        &self,
-        hash: &str,
-        purpose: TokenPurpose,
-        session: Option<&str>,
-        now: Timestamp,
-    ) -> StoreResult<Option<UserId>>;
-    /// The user a live token (unused, unexpired, of this purpose) belongs to,
-    /// without using it up: a form can check a new password before spending the link.
-    async fn token_user(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>>;
-}
-
-/// Writes one blob in chunks (bounded memory).
-#[async_trait]
-pub trait BlobWriter: Send {
-    /// Appends a chunk.
-    async fn write(&mut self, chunk: Vec<u8>) -> Result<(), DomainError>;
-    /// Makes the blob durable and visible.
-    async fn finish(self: Box<Self>) -> Result<(), DomainError>;
-    /// Drops a half-written blob.
-    async fn abort(self: Box<Self>);
-}
-
-/// Reads one blob in chunks.
-#[async_trait]
-pub trait BlobReader: Send {
-    /// The next chunk, `None` at the end.
-    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, DomainError>;
-}
-
-/// Where sealed payload parts are kept. Keys look like `<public id>/<part>`.
-#[async_trait]
-pub trait BlobStore: Send + Sync {
-    /// Starts writing the blob `key` (replacing any previous one).
-    async fn writer(&self, key: &str) -> Result<Box<dyn BlobWriter>, DomainError>;
-    /// Reads the blob `key`; `NotFound` if absent.
-    async fn reader(&self, key: &str) -> Result<Box<dyn BlobReader>, DomainError>;
-    /// Deletes the blob `key`; deleting a missing one is no error.
-    async fn delete(&self, key: &str) -> Result<(), DomainError>;
-    /// Deletes every blob whose key starts with `prefix`.
-    async fn delete_prefix(&self, prefix: &str) -> Result<(), DomainError>;
-}
-
 /// What a recipient's notification says.
 #[derive(Debug, Clone)]
 pub struct SecureMessageNotice<'a> {
@@ -640,45 +429,4 @@ pub struct SecureMessageNotice<'a> {
     pub payload: Option<&'a [u8]>,
     /// Whether to attach the Registered Envelope at all (not in link-only mode).
     pub attach_envelope: bool,
-}
-
-/// Renders the emails Sealpost sends, in the recipient's language.
-pub trait Notifier: Send + Sync {
-    /// A recipient's notification with the Registered Envelope attached.
-    fn secure_message(&self, notice: &SecureMessageNotice<'_>) -> Result<RenderedMail, DomainError>;
-    /// A mail whose point is one link to the address it goes to. `account` names
-    /// the organisation where the mail concerns one (a sending address).
-    fn link_mail(
-        &self,
-        kind: LinkMail,
-        to: &EmailAddress,
-        locale: Locale,
-        link: &str,
-        account: Option<&str>,
-    ) -> Result<RenderedMail, DomainError>;
-    /// The activation link for a registering recipient.
-    fn activation(&self, to: &EmailAddress, locale: Locale, link: &str) -> Result<RenderedMail, DomainError> {
-        self.link_mail(LinkMail::Activation, to, locale, link, None)
-    }
-    /// A password reset link.
-    fn password_reset(&self, to: &EmailAddress, locale: Locale, link: &str) -> Result<RenderedMail, DomainError> {
-        self.link_mail(LinkMail::PasswordReset, to, locale, link, None)
-    }
-    /// Tells the sender that `reader` opened their message sent at `sent_at`.
-    fn read_receipt(
-        &self,
-        to: &EmailAddress,
-        locale: Locale,
-        reader: &EmailAddress,
-        sent_at: Timestamp,
-        link: &str,
-    ) -> Result<RenderedMail, DomainError>;
-    /// Tells the sender that the notification to `failed` could not be delivered.
-    fn bounce(
-        &self,
-        to: &EmailAddress,
-        locale: Locale,
-        failed: &EmailAddress,
-        reason: &str,
-    ) -> Result<RenderedMail, DomainError>;
 }

@@ -4,7 +4,7 @@
 //! rendered message into it in the same transaction, and a worker delivers it later.
 //! This crate holds both ends of that queue and what sits between:
 //!
-//! - [`render`]: [`MailNotifier`], the domain's [`Notifier`](sealpost_domain::messages::Notifier).
+//! - [`render`]: [`MailNotifier`], the domain's [`Notifier`](sealpost_domain::ports::Notifier).
 //!   It renders every email Sealpost sends (notifications with the **Registered
 //!   Envelope** attached, activation and password-reset links, read receipts and
 //!   bounces) as complete RFC 5322 messages in the recipient's language, with a

@@ -26,8 +26,8 @@ use base64::Engine as _;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sealpost_domain::DomainError;
-use sealpost_domain::messages::{LinkMail, Notifier, RenderedMail, SecureMessageNotice};
-use sealpost_domain::ports::Clock;
+use sealpost_domain::messages::{LinkMail, RenderedMail, SecureMessageNotice};
+use sealpost_domain::ports::{Clock, Notifier};
 use sealpost_domain::types::{EmailAddress, Locale, Timestamp};
 use sealpost_i18n::{Arg, Translator};
 

@@ -6,11 +6,11 @@
 //! time), sends it through the [`Transport`], and records the outcome in the same
 //! store:
 //!
-//! - delivered: [`MessageStore::outbox_sent`];
-//! - temporary failure: [`MessageStore::outbox_retry`] after [`retry_delay`]
+//! - delivered: [`OutboxStore::outbox_sent`];
+//! - temporary failure: [`OutboxStore::outbox_retry`] after [`retry_delay`]
 //!   (1 min, 5 min, 15 min, 1 h, 2 h, 4 h, then every 6 h), until the row is older
 //!   than [`GIVE_UP_AFTER`] (4 days), when it is treated as permanent;
-//! - permanent failure: [`MessageStore::outbox_failed`], together with a bounce to
+//! - permanent failure: [`OutboxStore::outbox_failed`], together with a bounce to
 //!   the sender in their language when the row is a recipient's notification (never
 //!   for a bounce, so bounces cannot loop).
 //!
@@ -26,7 +26,7 @@
 //! **A relay that comes back.** Retries of a relay outage back off to every 6 hours.
 //! As Postfix does for a destination that answers again, the first delivery that
 //! succeeds after the relay was unavailable (or that of a row which failed before)
-//! makes every waiting row due at once ([`MessageStore::outbox_bring_forward`]), so
+//! makes every waiting row due at once ([`OutboxStore::outbox_bring_forward`]), so
 //! the backlog follows within seconds; `sealpost outbox flush --all` does the same
 //! by hand ([`OutboxWorker::bring_forward`]), as `postqueue -f` does.
 //!
@@ -43,8 +43,8 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 use sealpost_domain::DomainError;
-use sealpost_domain::messages::{MailKind, MessageStore, NewOutboxItem, Notifier, OutboxItem};
-use sealpost_domain::ports::Clock;
+use sealpost_domain::messages::{MailKind, NewOutboxItem, OutboxItem};
+use sealpost_domain::ports::{Clock, Notifier, OutboxStore};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
@@ -113,7 +113,7 @@ pub struct OutboxWorker {
 /// The state every lane of a worker shares.
 struct Inner {
     /// Where the rows are.
-    store: Arc<dyn MessageStore>,
+    store: Arc<dyn OutboxStore>,
     /// How they leave.
     transport: Arc<dyn Transport>,
     /// Decides what is due and when to retry.
@@ -144,7 +144,7 @@ impl OutboxWorker {
     /// that receives delayed bounces from remote servers; usually the address system
     /// emails come from; `Name <address>` is accepted and reduced to the address).
     pub fn new(
-        store: Arc<dyn MessageStore>,
+        store: Arc<dyn OutboxStore>,
         transport: Arc<dyn Transport>,
         clock: Arc<dyn Clock>,
         notifier: Arc<dyn Notifier>,

@@ -4,10 +4,11 @@
 //! (and, when given, its first member) so that no account ever exists without the
 //! group that administers it.
 
+use async_trait::async_trait;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::Confirmation;
 use sealpost_domain::model::{Account, AuditEvent};
-use sealpost_domain::ports::StoreResult;
+use sealpost_domain::ports::{AccountStore, StoreResult};
 use sealpost_domain::types::{
     AccountId, AccountName, AccountNumber, EmailAddress, GroupId, GroupName, Locale, Timestamp, UserId,
 };
@@ -38,158 +39,257 @@ fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
     })
 }
 
-/// Account, built-in group, first administrator and audit event in one transaction.
-/// The event's `account_id` is filled in with the new account when the caller left it
-/// empty (it cannot know the id beforehand), so the account's own trail starts with
-/// its creation.
-pub(crate) async fn create_account(
-    store: &SqlStore,
-    number: AccountNumber,
-    name: &AccountName,
-    default_locale: Locale,
-    admin: Option<UserId>,
-    mut event: AuditEvent,
-) -> StoreResult<Account> {
-    let created_at = event.at;
-    let mut tx = store.begin_write().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO accounts (number, name, default_locale, created_at) \
-         VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(number.0)
-    .bind(name.as_str())
-    .bind(default_locale.tag())
-    .bind(created_at.0)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(insert_error("number"))?;
-    let group_id: i64 = sqlx::query_scalar(
-        "INSERT INTO groups (account_id, name, builtin, created_at) \
-         VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(id)
-    .bind(GroupName::ACCOUNT_ADMINISTRATORS)
-    .bind(true)
-    .bind(created_at.0)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(insert_error("group_name"))?;
-    if let Some(admin) = admin {
-        groups::insert_member(&mut tx, GroupId(group_id), admin, event.actor, created_at).await?;
+#[async_trait]
+impl AccountStore for SqlStore {
+    /// Account, built-in group, first administrator and audit event in one transaction.
+    /// The event's `account_id` is filled in with the new account when the caller left it
+    /// empty (it cannot know the id beforehand), so the account's own trail starts with
+    /// its creation.
+    async fn create_account(
+        &self,
+        number: AccountNumber,
+        name: &AccountName,
+        default_locale: Locale,
+        admin: Option<UserId>,
+        mut event: AuditEvent,
+    ) -> StoreResult<Account> {
+        self.watched(async {
+            let created_at = event.at;
+            let mut tx = self.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO accounts (number, name, default_locale, created_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(number.0)
+            .bind(name.as_str())
+            .bind(default_locale.tag())
+            .bind(created_at.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(insert_error("number"))?;
+            let group_id: i64 = sqlx::query_scalar(
+                "INSERT INTO groups (account_id, name, builtin, created_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(id)
+            .bind(GroupName::ACCOUNT_ADMINISTRATORS)
+            .bind(true)
+            .bind(created_at.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(insert_error("group_name"))?;
+            if let Some(admin) = admin {
+                groups::insert_member(&mut tx, GroupId(group_id), admin, event.actor, created_at).await?;
+            }
+            event.account_id = event.account_id.or(Some(AccountId(id)));
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)?;
+            Ok(Account {
+                id: AccountId(id),
+                number,
+                name: name.as_str().to_owned(),
+                default_locale,
+                created_at,
+                sending_address: None,
+                pending_sending_address: None,
+            })
+        })
+        .await
     }
-    event.account_id = event.account_id.or(Some(AccountId(id)));
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(Account {
-        id: AccountId(id),
-        number,
-        name: name.as_str().to_owned(),
-        default_locale,
-        created_at,
-        sending_address: None,
-        pending_sending_address: None,
-    })
-}
 
-/// Clears the account's sending address, and any address still waiting for its
-/// confirmation, with the audit event.
-pub(crate) async fn clear_sending_address(store: &SqlStore, account: AccountId, event: AuditEvent) -> StoreResult<()> {
-    update_account(
-        store,
-        "UPDATE accounts SET sending_address = NULL, pending_sending_address = $2, \
-         sending_confirm_hash = NULL, sending_confirm_expires_at = NULL WHERE id = $1",
-        account,
-        None,
-        event,
-    )
-    .await
-}
-
-/// Notes `address` as waiting for confirmation (replacing any earlier one and its
-/// link) and queues the mail carrying the link, with the audit event: one
-/// transaction, so no link is mailed that was not stored. The address in effect
-/// stays until the link is used.
-pub(crate) async fn request_sending_address(
-    store: &SqlStore,
-    account: AccountId,
-    address: &EmailAddress,
-    confirmation: &Confirmation,
-    event: AuditEvent,
-) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    let updated = sqlx::query(
-        "UPDATE accounts SET pending_sending_address = $2, sending_confirm_hash = $3, \
-         sending_confirm_expires_at = $4 WHERE id = $1",
-    )
-    .bind(account.0)
-    .bind(address.as_str())
-    .bind(&confirmation.token_hash)
-    .bind(confirmation.expires_at.0)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    if updated.rows_affected() == 0 {
-        return Err(DomainError::NotFound);
+    /// Clears the account's sending address, and any address still waiting for its
+    /// confirmation, with the audit event.
+    async fn clear_sending_address(&self, account: AccountId, event: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            update_account(
+                self,
+                "UPDATE accounts SET sending_address = NULL, pending_sending_address = $2, \
+                 sending_confirm_hash = NULL, sending_confirm_expires_at = NULL WHERE id = $1",
+                account,
+                None,
+                event,
+            )
+            .await
+        })
+        .await
     }
-    outbox::insert_item(&mut tx, &confirmation.mail).await?;
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)
-}
 
-/// The account and address a live sending-address link confirms, without using it.
-pub(crate) async fn sending_confirmation(
-    store: &SqlStore,
-    token_hash: &str,
-    now: Timestamp,
-) -> StoreResult<Option<(AccountId, EmailAddress)>> {
-    let row = sqlx::query(
-        "SELECT id, pending_sending_address FROM accounts \
-         WHERE sending_confirm_hash = $1 AND sending_confirm_expires_at > $2 \
-         AND pending_sending_address IS NOT NULL",
-    )
-    .bind(token_hash)
-    .bind(now.0)
-    .fetch_optional(&store.pool)
-    .await
-    .map_err(db_error)?;
-    row.map(|row| {
-        Ok((
-            AccountId(row.try_get("id")?),
-            EmailAddress::from_trusted(row.try_get("pending_sending_address")?),
-        ))
-    })
-    .transpose()
-    .map_err(db_error)
-}
-
-/// Uses a sending-address link: the waiting address of `account` takes effect if
-/// the link is still the live one; `false` otherwise (used, replaced, expired).
-pub(crate) async fn confirm_sending_address(
-    store: &SqlStore,
-    account: AccountId,
-    token_hash: &str,
-    now: Timestamp,
-    event: AuditEvent,
-) -> StoreResult<bool> {
-    let mut tx = store.begin_write().await?;
-    let updated = sqlx::query(
-        "UPDATE accounts SET sending_address = pending_sending_address, pending_sending_address = NULL, \
-         sending_confirm_hash = NULL, sending_confirm_expires_at = NULL \
-         WHERE id = $1 AND sending_confirm_hash = $2 AND sending_confirm_expires_at > $3 \
-         AND pending_sending_address IS NOT NULL",
-    )
-    .bind(account.0)
-    .bind(token_hash)
-    .bind(now.0)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    if updated.rows_affected() == 0 {
-        return Ok(false);
+    /// Notes `address` as waiting for confirmation (replacing any earlier one and its
+    /// link) and queues the mail carrying the link, with the audit event: one
+    /// transaction, so no link is mailed that was not stored. The address in effect
+    /// stays until the link is used.
+    async fn request_sending_address(
+        &self,
+        account: AccountId,
+        address: &EmailAddress,
+        confirmation: &Confirmation,
+        event: AuditEvent,
+    ) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let updated = sqlx::query(
+                "UPDATE accounts SET pending_sending_address = $2, sending_confirm_hash = $3, \
+                 sending_confirm_expires_at = $4 WHERE id = $1",
+            )
+            .bind(account.0)
+            .bind(address.as_str())
+            .bind(&confirmation.token_hash)
+            .bind(confirmation.expires_at.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if updated.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            outbox::insert_item(&mut tx, &confirmation.mail).await?;
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
     }
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(true)
+
+    /// The account and address a live sending-address link confirms, without using it.
+    async fn sending_confirmation(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(AccountId, EmailAddress)>> {
+        self.watched(async {
+            let row = sqlx::query(
+                "SELECT id, pending_sending_address FROM accounts \
+                 WHERE sending_confirm_hash = $1 AND sending_confirm_expires_at > $2 \
+                 AND pending_sending_address IS NOT NULL",
+            )
+            .bind(token_hash)
+            .bind(now.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+            row.map(|row| {
+                Ok((
+                    AccountId(row.try_get("id")?),
+                    EmailAddress::from_trusted(row.try_get("pending_sending_address")?),
+                ))
+            })
+            .transpose()
+            .map_err(db_error)
+        })
+        .await
+    }
+
+    /// Uses a sending-address link: the waiting address of `account` takes effect if
+    /// the link is still the live one; `false` otherwise (used, replaced, expired).
+    async fn confirm_sending_address(
+        &self,
+        account: AccountId,
+        token_hash: &str,
+        now: Timestamp,
+        event: AuditEvent,
+    ) -> StoreResult<bool> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let updated = sqlx::query(
+                "UPDATE accounts SET sending_address = pending_sending_address, pending_sending_address = NULL, \
+                 sending_confirm_hash = NULL, sending_confirm_expires_at = NULL \
+                 WHERE id = $1 AND sending_confirm_hash = $2 AND sending_confirm_expires_at > $3 \
+                 AND pending_sending_address IS NOT NULL",
+            )
+            .bind(account.0)
+            .bind(token_hash)
+            .bind(now.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if updated.rows_affected() == 0 {
+                return Ok(false);
+            }
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// `NotFound` when no account has this id.
+    async fn account(&self, id: AccountId) -> StoreResult<Account> {
+        self.watched(async {
+            let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"))
+                .bind(id.0)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)?;
+            account_from_row(&row).map_err(db_error)
+        })
+        .await
+    }
+
+    /// `NotFound` when no account has this number.
+    async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account> {
+        self.watched(async {
+            let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = $1"))
+                .bind(number.0)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)?;
+            account_from_row(&row).map_err(db_error)
+        })
+        .await
+    }
+
+    /// Every account, by number.
+    async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
+        self.watched(async {
+            let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.number");
+            fetch_accounts(self, sqlx::query(&sql)).await
+        })
+        .await
+    }
+
+    /// The accounts whose built-in Account Administrators group holds `user`, by number.
+    async fn administered_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
+        self.watched(async {
+            let sql = format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE EXISTS (\
+                 SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+                 WHERE gm.user_id = $1 AND g.account_id = a.id AND g.builtin AND g.name = $2) \
+                 ORDER BY a.number"
+            );
+            let query = sqlx::query(&sql).bind(user.0).bind(GroupName::ACCOUNT_ADMINISTRATORS);
+            fetch_accounts(self, query).await
+        })
+        .await
+    }
+
+    /// The accounts in any of whose groups `user` is a member, by number.
+    async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
+        self.watched(async {
+            let sql = format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE EXISTS (\
+                 SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+                 WHERE gm.user_id = $1 AND g.account_id = a.id) ORDER BY a.number"
+            );
+            fetch_accounts(self, sqlx::query(&sql).bind(user.0)).await
+        })
+        .await
+    }
+
+    /// Whether `user` is in the account's Account Administrators group.
+    async fn is_account_admin(&self, account: AccountId, user: UserId) -> StoreResult<bool> {
+        self.watched(async {
+            let row = sqlx::query(
+                "SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+                 WHERE gm.user_id = $1 AND g.account_id = $2 AND g.builtin AND g.name = $3",
+            )
+            .bind(user.0)
+            .bind(account.0)
+            .bind(GroupName::ACCOUNT_ADMINISTRATORS)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+            Ok(row.is_some())
+        })
+        .await
+    }
 }
 
 /// Runs `sql` (an update of one account setting, `$1` the account, `$2` the value)
@@ -215,26 +315,6 @@ async fn update_account(
     tx.commit().await.map_err(db_error)
 }
 
-/// `NotFound` when no account has this id.
-pub(crate) async fn account_by_id(store: &SqlStore, id: AccountId) -> StoreResult<Account> {
-    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"))
-        .bind(id.0)
-        .fetch_one(&store.pool)
-        .await
-        .map_err(db_error)?;
-    account_from_row(&row).map_err(db_error)
-}
-
-/// `NotFound` when no account has this number.
-pub(crate) async fn account_by_number(store: &SqlStore, number: AccountNumber) -> StoreResult<Account> {
-    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = $1"))
-        .bind(number.0)
-        .fetch_one(&store.pool)
-        .await
-        .map_err(db_error)?;
-    account_from_row(&row).map_err(db_error)
-}
-
 /// Reads every row of an account query.
 async fn fetch_accounts(store: &SqlStore, query: AnyQuery<'_>) -> StoreResult<Vec<Account>> {
     let rows = query.fetch_all(&store.pool).await.map_err(db_error)?;
@@ -242,47 +322,4 @@ async fn fetch_accounts(store: &SqlStore, query: AnyQuery<'_>) -> StoreResult<Ve
         .map(account_from_row)
         .collect::<Result<_, _>>()
         .map_err(db_error)
-}
-
-/// Every account, by number.
-pub(crate) async fn list_accounts(store: &SqlStore) -> StoreResult<Vec<Account>> {
-    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.number");
-    fetch_accounts(store, sqlx::query(&sql)).await
-}
-
-/// The accounts whose built-in Account Administrators group holds `user`, by number.
-pub(crate) async fn administered_accounts(store: &SqlStore, user: UserId) -> StoreResult<Vec<Account>> {
-    let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE EXISTS (\
-         SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
-         WHERE gm.user_id = $1 AND g.account_id = a.id AND g.builtin AND g.name = $2) \
-         ORDER BY a.number"
-    );
-    let query = sqlx::query(&sql).bind(user.0).bind(GroupName::ACCOUNT_ADMINISTRATORS);
-    fetch_accounts(store, query).await
-}
-
-/// The accounts in any of whose groups `user` is a member, by number.
-pub(crate) async fn member_accounts(store: &SqlStore, user: UserId) -> StoreResult<Vec<Account>> {
-    let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE EXISTS (\
-         SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
-         WHERE gm.user_id = $1 AND g.account_id = a.id) ORDER BY a.number"
-    );
-    fetch_accounts(store, sqlx::query(&sql).bind(user.0)).await
-}
-
-/// Whether `user` is in the account's Account Administrators group.
-pub(crate) async fn is_account_admin(store: &SqlStore, account: AccountId, user: UserId) -> StoreResult<bool> {
-    let row = sqlx::query(
-        "SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
-         WHERE gm.user_id = $1 AND g.account_id = $2 AND g.builtin AND g.name = $3",
-    )
-    .bind(user.0)
-    .bind(account.0)
-    .bind(GroupName::ACCOUNT_ADMINISTRATORS)
-    .fetch_optional(&store.pool)
-    .await
-    .map_err(db_error)?;
-    Ok(row.is_some())
 }

@@ -2,8 +2,9 @@
 //! they record (see [`insert_event`]) or alone for things that change nothing else
 //! (logins, refusals).
 
+use async_trait::async_trait;
 use sealpost_domain::model::AuditEvent;
-use sealpost_domain::ports::StoreResult;
+use sealpost_domain::ports::{AuditStore, StoreResult};
 use sealpost_domain::types::{AccountId, Timestamp, UserId};
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -31,40 +32,47 @@ pub(crate) async fn insert_event(conn: &mut AnyConnection, event: &AuditEvent) -
     Ok(())
 }
 
-/// Records an event that is not part of another change.
-pub(crate) async fn record_audit(store: &SqlStore, event: AuditEvent) -> StoreResult<()> {
-    let mut conn = store.pool.acquire().await.map_err(db_error)?;
-    insert_event(&mut conn, &event).await
-}
-
-/// The newest `page` events of one account, or of the whole service, newest first.
-pub(crate) async fn list_audit(
-    store: &SqlStore,
-    account: Option<AccountId>,
-    page: u32,
-) -> StoreResult<Vec<AuditEvent>> {
-    const COLUMNS: &str = "at, actor_user_id, account_id, action, target, ip, outcome";
-    let query = match account {
-        Some(_) => format!("SELECT {COLUMNS} FROM audit_events WHERE account_id = $1 ORDER BY id DESC LIMIT $2"),
-        None => format!("SELECT {COLUMNS} FROM audit_events ORDER BY id DESC LIMIT $1"),
-    };
-    let mut query = sqlx::query(&query);
-    if let Some(account) = account {
-        query = query.bind(account.0);
-    }
-    let rows = query.bind(limit(page)).fetch_all(&store.pool).await.map_err(db_error)?;
-    rows.iter()
-        .map(|row| {
-            Ok(AuditEvent {
-                at: Timestamp(row.try_get("at")?),
-                actor: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),
-                account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
-                action: row.try_get("action")?,
-                target: row.try_get("target")?,
-                ip: row.try_get("ip")?,
-                outcome: row.try_get("outcome")?,
-            })
+#[async_trait]
+impl AuditStore for SqlStore {
+    /// Records an event that is not part of another change.
+    async fn record_audit(&self, event: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut conn = self.pool.acquire().await.map_err(db_error)?;
+            insert_event(&mut conn, &event).await
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(db_error)
+        .await
+    }
+
+    /// The newest `page` events of one account, or of the whole service, newest first.
+    async fn list_audit(&self, account: Option<AccountId>, page: u32) -> StoreResult<Vec<AuditEvent>> {
+        self.watched(async {
+            const COLUMNS: &str = "at, actor_user_id, account_id, action, target, ip, outcome";
+            let query = match account {
+                Some(_) => {
+                    format!("SELECT {COLUMNS} FROM audit_events WHERE account_id = $1 ORDER BY id DESC LIMIT $2")
+                }
+                None => format!("SELECT {COLUMNS} FROM audit_events ORDER BY id DESC LIMIT $1"),
+            };
+            let mut query = sqlx::query(&query);
+            if let Some(account) = account {
+                query = query.bind(account.0);
+            }
+            let rows = query.bind(limit(page)).fetch_all(&self.pool).await.map_err(db_error)?;
+            rows.iter()
+                .map(|row| {
+                    Ok(AuditEvent {
+                        at: Timestamp(row.try_get("at")?),
+                        actor: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),
+                        account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
+                        action: row.try_get("action")?,
+                        target: row.try_get("target")?,
+                        ip: row.try_get("ip")?,
+                        outcome: row.try_get("outcome")?,
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(db_error)
+        })
+        .await
+    }
 }

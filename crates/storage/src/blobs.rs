@@ -39,7 +39,7 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use sealpost_domain::error::DomainError;
-use sealpost_domain::messages::{BlobReader, BlobStore, BlobWriter};
+use sealpost_domain::ports::{BlobReader, BlobStore, BlobWriter};
 
 use crate::{SqlStore, WriteHealth, is_storage_full};
 

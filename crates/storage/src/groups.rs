@@ -5,9 +5,10 @@
 //! row first; that serializes concurrent removals, so two administrators removing each
 //! other at the same moment cannot leave the account without one.
 
+use async_trait::async_trait;
 use sealpost_domain::error::{DomainError, ValidationError};
 use sealpost_domain::model::{AuditEvent, Group, Member};
-use sealpost_domain::ports::StoreResult;
+use sealpost_domain::ports::{GroupStore, StoreResult};
 use sealpost_domain::types::{AccountId, GroupId, GroupName, Timestamp, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -31,154 +32,209 @@ fn group_from_row(row: &AnyRow) -> Result<Group, sqlx::Error> {
     })
 }
 
-/// Built-in groups first, then by name ignoring (ASCII) case, with member counts.
-pub(crate) async fn list_groups(store: &SqlStore, account: AccountId) -> StoreResult<Vec<Group>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.account_id = $1 \
-         ORDER BY g.builtin DESC, LOWER(g.name), g.name"
-    ))
-    .bind(account.0)
-    .fetch_all(&store.pool)
-    .await
-    .map_err(db_error)?;
-    rows.iter()
-        .map(group_from_row)
-        .collect::<Result<_, _>>()
-        .map_err(db_error)
-}
-
-/// One group of this account; `NotFound` for another account's group.
-pub(crate) async fn group(store: &SqlStore, account: AccountId, id: GroupId) -> StoreResult<Group> {
-    let row = sqlx::query(&format!(
-        "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1 AND g.account_id = $2"
-    ))
-    .bind(id.0)
-    .bind(account.0)
-    .fetch_one(&store.pool)
-    .await
-    .map_err(db_error)?;
-    group_from_row(&row).map_err(db_error)
-}
-
-/// The account's built-in Account Administrators group.
-pub(crate) async fn admin_group(store: &SqlStore, account: AccountId) -> StoreResult<Group> {
-    let row = sqlx::query(&format!(
-        "SELECT {GROUP_COLUMNS} FROM groups g \
-         WHERE g.account_id = $1 AND g.builtin AND g.name = $2"
-    ))
-    .bind(account.0)
-    .bind(GroupName::ACCOUNT_ADMINISTRATORS)
-    .fetch_one(&store.pool)
-    .await
-    .map_err(db_error)?;
-    group_from_row(&row).map_err(db_error)
-}
-
-/// A custom group; `Conflict { field: "group_name" }` when the account has one so named.
-pub(crate) async fn create_group(
-    store: &SqlStore,
-    account: AccountId,
-    name: &GroupName,
-    at: Timestamp,
-    event: AuditEvent,
-) -> StoreResult<Group> {
-    let mut tx = store.begin_write().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO groups (account_id, name, builtin, created_at) \
-         VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(account.0)
-    .bind(name.as_str())
-    .bind(false)
-    .bind(at.0)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(insert_error("group_name"))?;
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(Group {
-        id: GroupId(id),
-        account_id: account,
-        name: name.as_str().to_owned(),
-        builtin: false,
-        created_at: at,
-        member_count: 0,
-    })
-}
-
-/// Deletes a custom group; its memberships go with it (`ON DELETE CASCADE`). A
-/// built-in group is refused here too, whatever the caller checked.
-pub(crate) async fn delete_group(
-    store: &SqlStore,
-    account: AccountId,
-    id: GroupId,
-    event: AuditEvent,
-) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    let row = sqlx::query("SELECT builtin FROM groups WHERE id = $1 AND account_id = $2")
-        .bind(id.0)
-        .bind(account.0)
-        .fetch_optional(&mut *tx)
+#[async_trait]
+impl GroupStore for SqlStore {
+    /// Built-in groups first, then by name ignoring (ASCII) case, with member counts.
+    async fn list_groups(&self, account: AccountId) -> StoreResult<Vec<Group>> {
+        self.watched(async {
+            let rows = sqlx::query(&format!(
+                "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.account_id = $1 \
+                 ORDER BY g.builtin DESC, LOWER(g.name), g.name"
+            ))
+            .bind(account.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            rows.iter()
+                .map(group_from_row)
+                .collect::<Result<_, _>>()
+                .map_err(db_error)
+        })
         .await
-        .map_err(db_error)?
-        .ok_or(DomainError::NotFound)?;
-    if get_bool(&row, "builtin").map_err(db_error)? {
-        return Err(ValidationError::BuiltinGroup.into());
     }
-    sqlx::query("DELETE FROM groups WHERE id = $1")
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)
-}
 
-/// Members by address, after `after`. The `(group_id, user_email)` index yields them
-/// in order, so only as many rows as asked for are read, however big the group.
-pub(crate) async fn list_members(
-    store: &SqlStore,
-    group: GroupId,
-    after: Option<&str>,
-    page: u32,
-) -> StoreResult<Vec<Member>> {
-    let sql = format!(
-        "SELECT {USER_COLUMNS}, gm.added_at, gm.added_by \
-         FROM group_members gm JOIN users u ON u.id = gm.user_id \
-         WHERE gm.group_id = $1 AND gm.user_email > $2 ORDER BY gm.user_email LIMIT $3"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(group.0)
-        .bind(after.unwrap_or(""))
-        .bind(limit(page))
-        .fetch_all(&store.pool)
+    /// One group of this account; `NotFound` for another account's group.
+    async fn group(&self, account: AccountId, id: GroupId) -> StoreResult<Group> {
+        self.watched(async {
+            let row = sqlx::query(&format!(
+                "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1 AND g.account_id = $2"
+            ))
+            .bind(id.0)
+            .bind(account.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+            group_from_row(&row).map_err(db_error)
+        })
         .await
-        .map_err(db_error)?;
-    rows.iter()
-        .map(|row| {
-            Ok(Member {
-                user: user_from_row(row)?,
-                added_at: Timestamp(row.try_get("added_at")?),
-                added_by: row.try_get::<Option<i64>, _>("added_by")?.map(UserId),
+    }
+
+    /// The account's built-in Account Administrators group.
+    async fn admin_group(&self, account: AccountId) -> StoreResult<Group> {
+        self.watched(async {
+            let row = sqlx::query(&format!(
+                "SELECT {GROUP_COLUMNS} FROM groups g \
+                 WHERE g.account_id = $1 AND g.builtin AND g.name = $2"
+            ))
+            .bind(account.0)
+            .bind(GroupName::ACCOUNT_ADMINISTRATORS)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+            group_from_row(&row).map_err(db_error)
+        })
+        .await
+    }
+
+    /// A custom group; `Conflict { field: "group_name" }` when the account has one so named.
+    async fn create_group(
+        &self,
+        account: AccountId,
+        name: &GroupName,
+        at: Timestamp,
+        event: AuditEvent,
+    ) -> StoreResult<Group> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO groups (account_id, name, builtin, created_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(account.0)
+            .bind(name.as_str())
+            .bind(false)
+            .bind(at.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(insert_error("group_name"))?;
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)?;
+            Ok(Group {
+                id: GroupId(id),
+                account_id: account,
+                name: name.as_str().to_owned(),
+                builtin: false,
+                created_at: at,
+                member_count: 0,
             })
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(db_error)
-}
+        .await
+    }
 
-/// `Conflict { field: "member" }` when already in; `NotFound` for an unknown group or user.
-pub(crate) async fn add_member(
-    store: &SqlStore,
-    group: GroupId,
-    user: UserId,
-    added_by: Option<UserId>,
-    at: Timestamp,
-    event: AuditEvent,
-) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    insert_member(&mut tx, group, user, added_by, at).await?;
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)
+    /// Deletes a custom group; its memberships go with it (`ON DELETE CASCADE`). A
+    /// built-in group is refused here too, whatever the caller checked.
+    async fn delete_group(&self, account: AccountId, id: GroupId, event: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let row = sqlx::query("SELECT builtin FROM groups WHERE id = $1 AND account_id = $2")
+                .bind(id.0)
+                .bind(account.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?
+                .ok_or(DomainError::NotFound)?;
+            if get_bool(&row, "builtin").map_err(db_error)? {
+                return Err(ValidationError::BuiltinGroup.into());
+            }
+            sqlx::query("DELETE FROM groups WHERE id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    /// Members by address, after `after`. The `(group_id, user_email)` index yields them
+    /// in order, so only as many rows as asked for are read, however big the group.
+    async fn list_members(&self, group: GroupId, after: Option<&str>, page: u32) -> StoreResult<Vec<Member>> {
+        self.watched(async {
+            let sql = format!(
+                "SELECT {USER_COLUMNS}, gm.added_at, gm.added_by \
+                 FROM group_members gm JOIN users u ON u.id = gm.user_id \
+                 WHERE gm.group_id = $1 AND gm.user_email > $2 ORDER BY gm.user_email LIMIT $3"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(group.0)
+                .bind(after.unwrap_or(""))
+                .bind(limit(page))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+            rows.iter()
+                .map(|row| {
+                    Ok(Member {
+                        user: user_from_row(row)?,
+                        added_at: Timestamp(row.try_get("added_at")?),
+                        added_by: row.try_get::<Option<i64>, _>("added_by")?.map(UserId),
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    /// `Conflict { field: "member" }` when already in; `NotFound` for an unknown group or user.
+    async fn add_member(
+        &self,
+        group: GroupId,
+        user: UserId,
+        added_by: Option<UserId>,
+        at: Timestamp,
+        event: AuditEvent,
+    ) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            insert_member(&mut tx, group, user, added_by, at).await?;
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    /// Removes a member. The group row is locked first; then, for a built-in group, the
+    /// removal is undone when nobody would be left (`Validation(LastAdministrator)`).
+    async fn remove_member(&self, group: GroupId, user: UserId, event: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let row = sqlx::query(&format!(
+                "SELECT builtin FROM groups WHERE id = $1{}",
+                self.for_update()
+            ))
+            .bind(group.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .ok_or(DomainError::NotFound)?;
+            let builtin = get_bool(&row, "builtin").map_err(db_error)?;
+            let removed = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+                .bind(group.0)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            if removed.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            if builtin {
+                let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE group_id = $1")
+                    .bind(group.0)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                if left == 0 {
+                    tx.rollback().await.map_err(db_error)?;
+                    return Err(ValidationError::LastAdministrator.into());
+                }
+            }
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
 }
 
 /// Inserts one membership, copying the member's address next to it (see the
@@ -206,47 +262,4 @@ pub(crate) async fn insert_member(
         return Err(DomainError::NotFound);
     }
     Ok(())
-}
-
-/// Removes a member. The group row is locked first; then, for a built-in group, the
-/// removal is undone when nobody would be left (`Validation(LastAdministrator)`).
-pub(crate) async fn remove_member(
-    store: &SqlStore,
-    group: GroupId,
-    user: UserId,
-    event: AuditEvent,
-) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    let row = sqlx::query(&format!(
-        "SELECT builtin FROM groups WHERE id = $1{}",
-        store.for_update()
-    ))
-    .bind(group.0)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_error)?
-    .ok_or(DomainError::NotFound)?;
-    let builtin = get_bool(&row, "builtin").map_err(db_error)?;
-    let removed = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
-        .bind(group.0)
-        .bind(user.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    if removed.rows_affected() == 0 {
-        return Err(DomainError::NotFound);
-    }
-    if builtin {
-        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE group_id = $1")
-            .bind(group.0)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        if left == 0 {
-            tx.rollback().await.map_err(db_error)?;
-            return Err(ValidationError::LastAdministrator.into());
-        }
-    }
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)
 }

@@ -1,6 +1,7 @@
-//! Sealpost's persistence: the domain's [`Store`] and [`MessageStore`] ports on SQLite
-//! and PostgreSQL, and the [`BlobStore`](sealpost_domain::messages::BlobStore) of
-//! sealed payload parts ([`ObjectBlobStore`]).
+//! Sealpost's persistence: the domain's SQL ports ([`Store`] and the per-aggregate
+//! traits it is made of) on SQLite and PostgreSQL, and the
+//! [`BlobStore`](sealpost_domain::ports::BlobStore) of sealed payload parts
+//! ([`ObjectBlobStore`]).
 //!
 //! There is one SQL implementation, [`SqlStore`], and one code path: every statement goes
 //! through sqlx's `Any` driver as portable SQL (`$1, $2…` placeholders, which SQLite
@@ -9,14 +10,18 @@
 //! PostgreSQL needs and SQLite does not), never a second implementation.
 //!
 //! Layout:
-//! - this file: connecting ([`SqlStore::connect`]), migrating, transactions, the
-//!   mapping of sqlx errors to [`DomainError`], and the `impl Store` that delegates
-//!   to the files below;
-//! - [`users`], [`accounts`], [`groups`], [`sessions`] (with login throttling) and
-//!   [`audit`]: the SQL of each area of [`Store`];
-//! - [`messages`] (account keys, messages, recipients, shredding), [`outbox`] (the
-//!   mail queue and its leases) and [`tokens`] (registration, one-time tokens): the
-//!   SQL of [`MessageStore`], whose `impl` here delegates to them too;
+//! - this file: connecting ([`SqlStore::connect`]), migrating, transactions and the
+//!   mapping of sqlx errors to [`DomainError`];
+//! - one file per port, holding `impl <Port> for SqlStore` next to its SQL:
+//!   [`users`] (`UserStore`), [`accounts`] (`AccountStore`), [`settings`]
+//!   (`SettingsStore`: per-account settings, a row each), [`groups`]
+//!   (`GroupStore`), [`sessions`] (`SessionStore`, with login throttling), [`audit`]
+//!   (`AuditStore`), [`health`] (`HealthStore`, and the `WriteHealth` every method
+//!   reports to), [`keys`] (`KeyStore`: account keys, rotation, shredding),
+//!   [`uploads`] (`UploadStore`), [`messages`] (`MessageStore`: messages,
+//!   recipients, opening, locking, expiry), [`outbox`] (`OutboxStore`: the mail
+//!   queue and its leases) and [`tokens`] (`TokenStore`: registration, one-time
+//!   tokens);
 //! - [`blobs`]: [`ObjectBlobStore`], sealed parts in a directory or an S3 bucket;
 //! - `migrations/{sqlite,postgres}`: one folder per backend with the same file
 //!   names, embedded at build time.
@@ -39,34 +44,30 @@ mod accounts;
 mod audit;
 pub mod blobs;
 mod groups;
+mod health;
+mod keys;
 mod messages;
 mod outbox;
 mod sessions;
 mod settings;
 mod tokens;
+mod uploads;
 mod users;
 
 pub use blobs::ObjectBlobStore;
+pub use health::WRITABLE_AFTER;
+pub(crate) use health::WriteHealth;
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
-use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
-use sealpost_domain::messages::{
-    AccountKey, Confirmation, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem, PublicId,
-    Recipient, RegistrationAttempt, TokenPurpose, WrappedDataKey,
-};
-use sealpost_domain::model::{
-    Account, AuditEvent, Credentials, Group, Member, NewUser, Session, User, UserPage, UserQuery,
-};
-use sealpost_domain::ports::{Store, StoreResult};
-use sealpost_domain::types::{
-    AccountId, AccountName, AccountNumber, EmailAddress, GroupId, GroupName, Locale, Timestamp, UserId,
-};
+#[cfg(doc)]
+use sealpost_domain::ports::Store;
+use sealpost_domain::ports::StoreResult;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqliteConnectOptions;
@@ -94,7 +95,7 @@ const SQLITE_PRAGMAS: [&str; 4] = [
 pub const DELIVERY_RECORD_PATIENCE: Duration = Duration::from_secs(60);
 
 /// The database, as named in the log lines of [`WriteHealth`].
-const DATABASE: &str = "database";
+pub(crate) const DATABASE: &str = "database";
 
 /// Which database a [`SqlStore`] talks to, for the few places where SQL differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,101 +147,6 @@ pub struct SqlStore {
     /// Whether writes currently fail for want of space, for the log and `/healthz`.
     health: Arc<WriteHealth>,
 }
-
-/// How long writes must go through without a refusal before a full storage counts
-/// as writable again. On a disk at its limit small writes can slip through while
-/// larger ones fail; without this the log and `/healthz` would flap with them.
-pub const WRITABLE_AFTER: Duration = Duration::from_secs(5);
-
-/// Whether the storage (the database and the blob store, which share one) takes
-/// writes. A full disk fails writes until space is freed; the operator gets one
-/// line when that starts and one when it ends, not one per refused request.
-#[derive(Debug, Default)]
-pub(crate) struct WriteHealth {
-    /// The outage under way, if any.
-    outage: Mutex<Option<Outage>>,
-}
-
-/// Writes are being refused for want of space.
-#[derive(Debug)]
-struct Outage {
-    since: Instant,
-    last_refusal: Instant,
-    /// The first refusal's error, for `/healthz` and the log.
-    reason: String,
-}
-
-impl WriteHealth {
-    /// Notes a write of `component` refused for want of space; logs when this starts
-    /// an outage.
-    fn refused(&self, component: &'static str, reason: &dyn std::error::Error) {
-        let Ok(mut outage) = self.outage.lock() else {
-            return;
-        };
-        let now = Instant::now();
-        match outage.as_mut() {
-            Some(outage) => outage.last_refusal = now,
-            None => {
-                let reason = reason.to_string();
-                tracing::error!(
-                    storage = component,
-                    %reason,
-                    "storage is full: Sealpost cannot store anything (messages, logins, registrations, \
-                     mail status) until space is freed on the disk of the database or the blob folder; \
-                     pages that only read keep working, and writes resume by themselves"
-                );
-                *outage = Some(Outage {
-                    since: now,
-                    last_refusal: now,
-                    reason,
-                });
-            }
-        }
-    }
-
-    /// Notes a write that went through; ends an outage (and logs it) once writes
-    /// have gone through for [`WRITABLE_AFTER`] without a refusal.
-    fn accepted(&self) {
-        let Ok(mut outage) = self.outage.lock() else {
-            return;
-        };
-        if let Some(ended) = outage.take_if(|o| o.last_refusal.elapsed() >= WRITABLE_AFTER) {
-            tracing::warn!(
-                unwritable_for_seconds = ended.since.elapsed().as_secs(),
-                "storage takes writes again"
-            );
-        }
-    }
-
-    /// Why writes are being refused, while they are.
-    fn unwritable(&self) -> Option<String> {
-        self.outage
-            .lock()
-            .ok()
-            .and_then(|outage| outage.as_ref().map(|o| o.reason.clone()))
-    }
-
-    /// Passes a port method's result through, noting a write of `component` refused
-    /// for want of space.
-    fn watch<T>(&self, component: &'static str, result: StoreResult<T>) -> StoreResult<T> {
-        if let Err(DomainError::Unavailable(reason)) = &result {
-            self.refused(component, reason.as_ref());
-        }
-        result
-    }
-}
-
-/// The storage is still counted as full although a probe went through.
-#[derive(Debug)]
-struct StillFull(String);
-
-impl fmt::Display for StillFull {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "writes were refused for want of space moments ago: {}", self.0)
-    }
-}
-
-impl std::error::Error for StillFull {}
 
 /// A write transaction; on SQLite it also holds the writer's turn until it ends.
 /// Derefs to the connection, so `&mut tx` and `&mut *tx` work as for a plain
@@ -413,6 +319,12 @@ impl SqlStore {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         }
     }
+
+    /// Runs the work of one port method, noting in [`WriteHealth`] a write the
+    /// database refused for want of space. Every port method goes through here.
+    async fn watched<T>(&self, work: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
+        self.health.watch(DATABASE, work.await)
+    }
 }
 
 /// Creates the directory of a SQLite database file and refuses in-memory databases:
@@ -536,510 +448,4 @@ pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArgumen
 /// Converts a page size for binding: `Any` has no unsigned integers.
 pub(crate) fn limit(n: u32) -> i64 {
     i64::from(n)
-}
-
-#[async_trait]
-impl Store for SqlStore {
-    async fn insert_user(&self, user: NewUser, audit: Option<AuditEvent>) -> StoreResult<User> {
-        self.health.watch(DATABASE, users::insert_user(self, user, audit).await)
-    }
-
-    async fn user_by_id(&self, id: UserId) -> StoreResult<User> {
-        self.health.watch(DATABASE, users::user_by_id(self, id).await)
-    }
-
-    async fn user_by_email(&self, email: &EmailAddress) -> StoreResult<Option<User>> {
-        self.health.watch(DATABASE, users::user_by_email(self, email).await)
-    }
-
-    async fn credentials_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Credentials>> {
-        self.health
-            .watch(DATABASE, users::credentials_by_email(self, email).await)
-    }
-
-    async fn set_password(&self, id: UserId, hash: &str, must_change: bool, audit: AuditEvent) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, users::set_password(self, id, hash, must_change, audit).await)
-    }
-
-    async fn upgrade_password_hash(&self, id: UserId, replaced: &str, hash: &str) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, users::upgrade_password_hash(self, id, replaced, hash).await)
-    }
-
-    async fn record_login(&self, id: UserId, at: Timestamp) -> StoreResult<()> {
-        self.health.watch(DATABASE, users::record_login(self, id, at).await)
-    }
-
-    async fn set_user_locale(&self, id: UserId, locale: Option<Locale>) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, users::set_user_locale(self, id, locale).await)
-    }
-
-    async fn set_operator(&self, id: UserId, operator: bool, audit: AuditEvent) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, users::set_operator(self, id, operator, audit).await)
-    }
-
-    async fn count_users(&self) -> StoreResult<i64> {
-        self.health.watch(DATABASE, users::count_users(self).await)
-    }
-
-    async fn list_users(&self, query: &UserQuery) -> StoreResult<UserPage> {
-        self.health.watch(DATABASE, users::list_users(self, query).await)
-    }
-
-    async fn create_account(
-        &self,
-        number: AccountNumber,
-        name: &AccountName,
-        default_locale: Locale,
-        admin: Option<UserId>,
-        audit: AuditEvent,
-    ) -> StoreResult<Account> {
-        self.health.watch(
-            DATABASE,
-            accounts::create_account(self, number, name, default_locale, admin, audit).await,
-        )
-    }
-
-    async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account> {
-        self.health
-            .watch(DATABASE, accounts::account_by_number(self, number).await)
-    }
-
-    async fn clear_sending_address(&self, account: AccountId, audit: AuditEvent) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, accounts::clear_sending_address(self, account, audit).await)
-    }
-
-    async fn request_sending_address(
-        &self,
-        account: AccountId,
-        address: &EmailAddress,
-        confirmation: &Confirmation,
-        audit: AuditEvent,
-    ) -> StoreResult<()> {
-        self.health.watch(
-            DATABASE,
-            accounts::request_sending_address(self, account, address, confirmation, audit).await,
-        )
-    }
-
-    async fn sending_confirmation(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<(AccountId, EmailAddress)>> {
-        self.health
-            .watch(DATABASE, accounts::sending_confirmation(self, token_hash, now).await)
-    }
-
-    async fn confirm_sending_address(
-        &self,
-        account: AccountId,
-        token_hash: &str,
-        now: Timestamp,
-        audit: AuditEvent,
-    ) -> StoreResult<bool> {
-        self.health.watch(
-            DATABASE,
-            accounts::confirm_sending_address(self, account, token_hash, now, audit).await,
-        )
-    }
-
-    async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
-        self.health.watch(DATABASE, accounts::list_accounts(self).await)
-    }
-
-    async fn administered_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
-        self.health
-            .watch(DATABASE, accounts::administered_accounts(self, user).await)
-    }
-
-    async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
-        self.health.watch(DATABASE, accounts::member_accounts(self, user).await)
-    }
-
-    async fn is_account_admin(&self, account: AccountId, user: UserId) -> StoreResult<bool> {
-        self.health
-            .watch(DATABASE, accounts::is_account_admin(self, account, user).await)
-    }
-
-    async fn list_groups(&self, account: AccountId) -> StoreResult<Vec<Group>> {
-        self.health.watch(DATABASE, groups::list_groups(self, account).await)
-    }
-
-    async fn group(&self, account: AccountId, id: GroupId) -> StoreResult<Group> {
-        self.health.watch(DATABASE, groups::group(self, account, id).await)
-    }
-
-    async fn admin_group(&self, account: AccountId) -> StoreResult<Group> {
-        self.health.watch(DATABASE, groups::admin_group(self, account).await)
-    }
-
-    async fn create_group(
-        &self,
-        account: AccountId,
-        name: &GroupName,
-        at: Timestamp,
-        audit: AuditEvent,
-    ) -> StoreResult<Group> {
-        self.health
-            .watch(DATABASE, groups::create_group(self, account, name, at, audit).await)
-    }
-
-    async fn delete_group(&self, account: AccountId, id: GroupId, audit: AuditEvent) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, groups::delete_group(self, account, id, audit).await)
-    }
-
-    async fn list_members(&self, group: GroupId, after: Option<&str>, limit: u32) -> StoreResult<Vec<Member>> {
-        self.health
-            .watch(DATABASE, groups::list_members(self, group, after, limit).await)
-    }
-
-    async fn add_member(
-        &self,
-        group: GroupId,
-        user: UserId,
-        added_by: Option<UserId>,
-        at: Timestamp,
-        audit: AuditEvent,
-    ) -> StoreResult<()> {
-        self.health.watch(
-            DATABASE,
-            groups::add_member(self, group, user, added_by, at, audit).await,
-        )
-    }
-
-    async fn remove_member(&self, group: GroupId, user: UserId, audit: AuditEvent) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, groups::remove_member(self, group, user, audit).await)
-    }
-
-    async fn insert_session(&self, session: &Session) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, sessions::insert_session(self, session).await)
-    }
-
-    async fn insert_login_session(&self, session: &Session, password_hash: &str) -> StoreResult<()> {
-        self.health.watch(
-            DATABASE,
-            sessions::insert_login_session(self, session, password_hash).await,
-        )
-    }
-
-    async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
-        self.health.watch(DATABASE, sessions::session(self, id_hash, now).await)
-    }
-
-    async fn touch_session(&self, id_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, sessions::touch_session(self, id_hash, now, expires_at).await)
-    }
-
-    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, sessions::delete_session(self, id_hash).await)
-    }
-
-    async fn purge_stale(
-        &self,
-        now: Timestamp,
-        oldest_allowed: Timestamp,
-        throttle_before: Timestamp,
-    ) -> StoreResult<u64> {
-        self.health.watch(
-            DATABASE,
-            sessions::purge_stale(self, now, oldest_allowed, throttle_before).await,
-        )
-    }
-
-    async fn throttle_state(&self, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
-        self.health.watch(DATABASE, sessions::throttle_state(self, key).await)
-    }
-
-    async fn throttle_failure(&self, key: &str, at: Timestamp) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, sessions::throttle_failure(self, key, at).await)
-    }
-
-    async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
-        self.health.watch(DATABASE, sessions::throttle_clear(self, key).await)
-    }
-
-    async fn record_audit(&self, event: AuditEvent) -> StoreResult<()> {
-        self.health.watch(DATABASE, audit::record_audit(self, event).await)
-    }
-
-    async fn list_audit(&self, account: Option<AccountId>, limit: u32) -> StoreResult<Vec<AuditEvent>> {
-        self.health
-            .watch(DATABASE, audit::list_audit(self, account, limit).await)
-    }
-
-    async fn probe_write(&self, at: Timestamp) -> StoreResult<()> {
-        let probe = async {
-            let mut tx = self.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO storage_probe (id, written_at) VALUES (1, $1) \
-                 ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at",
-            )
-            .bind(at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            tx.commit().await.map_err(db_error)
-        };
-        self.health.watch(DATABASE, probe.await)?;
-        match self.health.unwritable() {
-            Some(reason) => Err(DomainError::unavailable(StillFull(reason))),
-            None => Ok(()),
-        }
-    }
-}
-
-#[async_trait]
-impl MessageStore for SqlStore {
-    async fn account_key(&self, account: AccountId, version: Option<i64>) -> StoreResult<Option<AccountKey>> {
-        self.health
-            .watch(DATABASE, messages::account_key(self, account, version).await)
-    }
-
-    async fn insert_account_key(&self, key: &AccountKey) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, messages::insert_account_key(self, key).await)
-    }
-
-    async fn begin_upload(&self, public_id: &PublicId, at: Timestamp) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, messages::begin_upload(self, public_id, at).await)
-    }
-
-    async fn end_upload(&self, public_id: &PublicId) -> StoreResult<()> {
-        self.health.watch(DATABASE, messages::end_upload(self, public_id).await)
-    }
-
-    async fn stale_uploads(&self, before: Timestamp) -> StoreResult<Vec<PublicId>> {
-        self.health.watch(DATABASE, messages::stale_uploads(self, before).await)
-    }
-
-    async fn insert_message(
-        &self,
-        message: NewMessage,
-        outbox: Vec<NewOutboxItem>,
-        audit: AuditEvent,
-    ) -> StoreResult<Message> {
-        self.health
-            .watch(DATABASE, messages::insert_message(self, message, outbox, audit).await)
-    }
-
-    async fn message(&self, public_id: &PublicId) -> StoreResult<Message> {
-        self.health.watch(DATABASE, messages::message(self, public_id).await)
-    }
-
-    async fn account(&self, id: AccountId) -> StoreResult<Account> {
-        self.health.watch(DATABASE, accounts::account_by_id(self, id).await)
-    }
-
-    async fn message_by_id(&self, id: MessageId) -> StoreResult<Message> {
-        self.health.watch(DATABASE, messages::message_by_id(self, id).await)
-    }
-
-    async fn recipients(&self, message: MessageId) -> StoreResult<Vec<Recipient>> {
-        self.health.watch(DATABASE, messages::recipients(self, message).await)
-    }
-
-    async fn sent_messages(&self, sender: UserId, before: Option<MessageId>, limit: u32) -> StoreResult<Vec<Message>> {
-        self.health
-            .watch(DATABASE, messages::sent_messages(self, sender, before, limit).await)
-    }
-
-    async fn received_messages(
-        &self,
-        email: &EmailAddress,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> StoreResult<Vec<Message>> {
-        self.health
-            .watch(DATABASE, messages::received_messages(self, email, before, limit).await)
-    }
-
-    async fn account_messages(
-        &self,
-        account: AccountId,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> StoreResult<Vec<Message>> {
-        self.health
-            .watch(DATABASE, messages::account_messages(self, account, before, limit).await)
-    }
-
-    async fn mark_opened(
-        &self,
-        message: MessageId,
-        email: &EmailAddress,
-        at: Timestamp,
-        receipt: Option<NewOutboxItem>,
-        audit: AuditEvent,
-    ) -> StoreResult<bool> {
-        self.health.watch(
-            DATABASE,
-            messages::mark_opened(self, message, email, at, receipt, audit).await,
-        )
-    }
-
-    async fn set_lock(
-        &self,
-        message: MessageId,
-        lock: Option<(Timestamp, String)>,
-        audit: AuditEvent,
-    ) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, messages::set_lock(self, message, lock, audit).await)
-    }
-
-    async fn set_expiry(
-        &self,
-        message: MessageId,
-        expires_at: Option<Timestamp>,
-        audit: AuditEvent,
-    ) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, messages::set_expiry(self, message, expires_at, audit).await)
-    }
-
-    async fn stale_data_keys(&self, account: AccountId, current: i64, limit: u32) -> StoreResult<Vec<WrappedDataKey>> {
-        self.health
-            .watch(DATABASE, messages::stale_data_keys(self, account, current, limit).await)
-    }
-
-    async fn rewrap_data_key(&self, message: MessageId, from: i64, to: i64, wrapped: &[u8]) -> StoreResult<bool> {
-        self.health.watch(
-            DATABASE,
-            messages::rewrap_data_key(self, message, from, to, wrapped).await,
-        )
-    }
-
-    async fn shred_expired(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<PublicId>> {
-        self.health
-            .watch(DATABASE, messages::shred_expired(self, cutoff, limit).await)
-    }
-
-    async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64> {
-        self.health.watch(DATABASE, outbox::release_leases(self, now).await)
-    }
-
-    async fn enqueue(&self, items: Vec<NewOutboxItem>) -> StoreResult<()> {
-        self.health.watch(DATABASE, outbox::enqueue(self, items).await)
-    }
-
-    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>> {
-        self.health
-            .watch(DATABASE, outbox::claim_outbox(self, now, lease_until, limit).await)
-    }
-
-    /// A delivered mail whose record is lost goes out again when its lease runs out
-    /// (or at the next start): on a full disk the record waits for space, for at
-    /// most [`DELIVERY_RECORD_PATIENCE`], well inside the worker's lease.
-    async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()> {
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(50);
-        loop {
-            match outbox::outbox_sent(self, id, at).await {
-                Err(DomainError::Unavailable(reason)) if started.elapsed() < DELIVERY_RECORD_PATIENCE => {
-                    self.health.refused(DATABASE, reason.as_ref());
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_millis(250));
-                }
-                recorded => return self.health.watch(DATABASE, recorded),
-            }
-        }
-    }
-
-    async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, outbox::outbox_retry(self, id, next_attempt_at, error).await)
-    }
-
-    async fn outbox_failed(
-        &self,
-        id: i64,
-        error: &str,
-        reason: &str,
-        bounce: Option<NewOutboxItem>,
-    ) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, outbox::outbox_failed(self, id, error, reason, bounce).await)
-    }
-
-    async fn outbox_pending(&self) -> StoreResult<i64> {
-        self.health.watch(DATABASE, outbox::outbox_pending(self).await)
-    }
-
-    async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64> {
-        self.health
-            .watch(DATABASE, outbox::outbox_bring_forward(self, now).await)
-    }
-
-    async fn begin_registration(
-        &self,
-        email: &EmailAddress,
-        attempt: &RegistrationAttempt,
-        at: Timestamp,
-        audit: AuditEvent,
-    ) -> StoreResult<User> {
-        self.health.watch(
-            DATABASE,
-            tokens::begin_registration(self, email, attempt, at, audit).await,
-        )
-    }
-
-    async fn registration_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<UserId>> {
-        self.health
-            .watch(DATABASE, tokens::registration_user(self, token_hash, now).await)
-    }
-
-    async fn complete_registration(
-        &self,
-        token_hash: &str,
-        user: UserId,
-        now: Timestamp,
-        audit: AuditEvent,
-    ) -> StoreResult<bool> {
-        self.health.watch(
-            DATABASE,
-            tokens::complete_registration(self, token_hash, user, now, audit).await,
-        )
-    }
-
-    async fn insert_token(
-        &self,
-        user: UserId,
-        purpose: TokenPurpose,
-        session: Option<&str>,
-        link: &Confirmation,
-        audit: AuditEvent,
-    ) -> StoreResult<()> {
-        self.health.watch(
-            DATABASE,
-            tokens::insert_token(self, user, purpose, session, link, audit).await,
-        )
-    }
-
-    async fn consume_token(
-        &self,
-        hash: &str,
-        purpose: TokenPurpose,
-        session: Option<&str>,
-        now: Timestamp,
-    ) -> StoreResult<Option<UserId>> {
-        self.health
-            .watch(DATABASE, tokens::consume_token(self, hash, purpose, session, now).await)
-    }
-
-    async fn token_user(&self, hash: &str, purpose: TokenPurpose, now: Timestamp) -> StoreResult<Option<UserId>> {
-        self.health
-            .watch(DATABASE, tokens::token_user(self, hash, purpose, now).await)
-    }
 }

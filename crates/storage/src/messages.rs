@@ -3,7 +3,7 @@
 //!
 //! Only sealed bytes and wrapped keys are stored (see `sealpost_domain::messages`).
 //! A message, its recipients, its notifications and its audit event commit in one
-//! transaction ([`insert_message`]), so a notification never announces a message
+//! transaction ([`MessageStore::insert_message`]), so a notification never announces a message
 //! that was not stored, and no stored message misses its notifications.
 //!
 //! Lists are keyset pages, newest first: `id < before ORDER BY id DESC LIMIT n`,
@@ -11,13 +11,13 @@
 //! id DESC)` and `message_recipients (email, message_id)`, so the thousandth page
 //! costs what the first does.
 
+use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{
-    AccountKey, DeliveryMode, Message, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, Recipient,
-    RecipientKind, WrappedDataKey,
+    DeliveryMode, Message, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, Recipient, RecipientKind,
 };
 use sealpost_domain::model::AuditEvent;
-use sealpost_domain::ports::StoreResult;
+use sealpost_domain::ports::{MessageStore, StoreResult};
 use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -79,116 +79,266 @@ fn before_bound(before: Option<MessageId>) -> i64 {
     before.map_or(i64::MAX, |id| id.0)
 }
 
-/// The key of `version`, or the newest one.
-pub(crate) async fn account_key(
-    store: &SqlStore,
-    account: AccountId,
-    version: Option<i64>,
-) -> StoreResult<Option<AccountKey>> {
-    let query = match version {
-        Some(version) => sqlx::query(
-            "SELECT account_id, version, wrapped, created_at FROM account_keys \
-             WHERE account_id = $1 AND version = $2",
-        )
-        .bind(account.0)
-        .bind(version),
-        None => sqlx::query(
-            "SELECT account_id, version, wrapped, created_at FROM account_keys \
-             WHERE account_id = $1 ORDER BY version DESC LIMIT 1",
-        )
-        .bind(account.0),
-    };
-    let row = query.fetch_optional(&store.pool).await.map_err(db_error)?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let read = || -> Result<AccountKey, sqlx::Error> {
-        Ok(AccountKey {
-            account_id: AccountId(row.try_get("account_id")?),
-            version: row.try_get("version")?,
-            wrapped: row.try_get("wrapped")?,
-            created_at: Timestamp(row.try_get("created_at")?),
+#[async_trait]
+impl MessageStore for SqlStore {
+    /// The message row, its recipients (numbered in the order given), every outbox row
+    /// and the audit event, in one transaction.
+    ///
+    /// The outbox rows given here belong to the new message, whose id the caller cannot
+    /// know yet: each is stored with `message_id` set to it, whatever `message` says.
+    /// The audit event's `account_id`, when left empty, is the message's account.
+    /// Errors: `Conflict { field: "public_id" }` for a public id already taken,
+    /// `Conflict { field: "recipient" }` for an address listed twice, `NotFound` for an
+    /// unknown account or sender. Any error leaves nothing behind.
+    async fn insert_message(
+        &self,
+        message: NewMessage,
+        notifications: Vec<NewOutboxItem>,
+        mut event: AuditEvent,
+    ) -> StoreResult<Message> {
+        self.watched(async {
+            event.account_id = event.account_id.or(Some(message.account_id));
+            let mut tx = self.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO messages (public_id, account_id, sender_id, created_at, expires_at, options, \
+                 mode, wrapped_dek, key_version, sealed_subject, part_count, payload_len, in_reply_to) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+            )
+            .bind(message.public_id.0.to_vec())
+            .bind(message.account_id.0)
+            .bind(message.sender_id.0)
+            .bind(message.created_at.0)
+            .bind(message.expires_at.map(|t| t.0))
+            .bind(message.options.to_bits())
+            .bind(message.mode.as_str())
+            .bind(message.wrapped_dek)
+            .bind(message.key_version)
+            .bind(message.sealed_subject)
+            .bind(message.part_count)
+            .bind(message.payload_len)
+            .bind(message.in_reply_to.map(|m| m.0))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(insert_error("public_id"))?;
+            sqlx::query("DELETE FROM pending_uploads WHERE public_id = $1")
+                .bind(message.public_id.0.to_vec())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            for (position, (email, kind)) in (0_i64..).zip(&message.recipients) {
+                sqlx::query(
+                    "INSERT INTO message_recipients (message_id, position, email, kind) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(position)
+                .bind(email.as_str())
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(insert_error("recipient"))?;
+            }
+            for mut item in notifications {
+                item.message = Some(MessageId(id));
+                outbox::insert_item(&mut tx, &item).await?;
+            }
+            audit::insert_event(&mut tx, &event).await?;
+            let stored = fetch_message(&mut tx, "m.id = $1", |q| q.bind(id)).await?;
+            tx.commit().await.map_err(db_error)?;
+            Ok(stored)
         })
-    };
-    read().map(Some).map_err(db_error)
-}
-
-/// Stores a key version. The primary key `(account_id, version)` makes a version
-/// that another process stored first a `Conflict { field: "key_version" }`; an
-/// unknown account is `NotFound`.
-pub(crate) async fn insert_account_key(store: &SqlStore, key: &AccountKey) -> StoreResult<()> {
-    sqlx::query("INSERT INTO account_keys (account_id, version, wrapped, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(key.account_id.0)
-        .bind(key.version)
-        .bind(key.wrapped.clone())
-        .bind(key.created_at.0)
-        .execute(&store.pool)
         .await
-        .map_err(insert_error("key_version"))?;
-    Ok(())
-}
+    }
 
-/// The message row, its recipients (numbered in the order given), every outbox row
-/// and the audit event, in one transaction.
-///
-/// The outbox rows given here belong to the new message, whose id the caller cannot
-/// know yet: each is stored with `message_id` set to it, whatever `message` says.
-/// The audit event's `account_id`, when left empty, is the message's account.
-/// Errors: `Conflict { field: "public_id" }` for a public id already taken,
-/// `Conflict { field: "recipient" }` for an address listed twice, `NotFound` for an
-/// unknown account or sender. Any error leaves nothing behind.
-pub(crate) async fn insert_message(
-    store: &SqlStore,
-    message: NewMessage,
-    notifications: Vec<NewOutboxItem>,
-    mut event: AuditEvent,
-) -> StoreResult<Message> {
-    event.account_id = event.account_id.or(Some(message.account_id));
-    let mut tx = store.begin_write().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO messages (public_id, account_id, sender_id, created_at, expires_at, options, \
-         mode, wrapped_dek, key_version, sealed_subject, part_count, payload_len, in_reply_to) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-    )
-    .bind(message.public_id.0.to_vec())
-    .bind(message.account_id.0)
-    .bind(message.sender_id.0)
-    .bind(message.created_at.0)
-    .bind(message.expires_at.map(|t| t.0))
-    .bind(message.options.to_bits())
-    .bind(message.mode.as_str())
-    .bind(message.wrapped_dek)
-    .bind(message.key_version)
-    .bind(message.sealed_subject)
-    .bind(message.part_count)
-    .bind(message.payload_len)
-    .bind(message.in_reply_to.map(|m| m.0))
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(insert_error("public_id"))?;
-    sqlx::query("DELETE FROM pending_uploads WHERE public_id = $1")
-        .bind(message.public_id.0.to_vec())
-        .execute(&mut *tx)
+    /// `NotFound` when no message has this public id.
+    async fn message(&self, public_id: &PublicId) -> StoreResult<Message> {
+        self.watched(async {
+            let mut conn = self.pool.acquire().await.map_err(db_error)?;
+            fetch_message(&mut conn, "m.public_id = $1", |q| q.bind(public_id.0.to_vec())).await
+        })
         .await
-        .map_err(db_error)?;
-    for (position, (email, kind)) in (0_i64..).zip(&message.recipients) {
-        sqlx::query("INSERT INTO message_recipients (message_id, position, email, kind) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(position)
+    }
+
+    /// `NotFound` when no message has this id.
+    async fn message_by_id(&self, id: MessageId) -> StoreResult<Message> {
+        self.watched(async {
+            let mut conn = self.pool.acquire().await.map_err(db_error)?;
+            fetch_message(&mut conn, "m.id = $1", |q| q.bind(id.0)).await
+        })
+        .await
+    }
+
+    /// To before Cc, each in the order the sender gave them. An unknown message has none.
+    async fn recipients(&self, message: MessageId) -> StoreResult<Vec<Recipient>> {
+        self.watched(async {
+            let rows = sqlx::query(
+                "SELECT email, kind, opened_at, notified_at, delivery_error FROM message_recipients WHERE message_id = $1 \
+                 ORDER BY CASE kind WHEN 'to' THEN 0 ELSE 1 END, position",
+            )
+            .bind(message.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            rows.iter()
+                .map(|row| {
+                    Ok(Recipient {
+                        email: EmailAddress::from_trusted(row.try_get("email")?),
+                        kind: RecipientKind::from_stored(row.try_get("kind")?),
+                        opened_at: row.try_get::<Option<i64>, _>("opened_at")?.map(Timestamp),
+                        notified_at: row.try_get::<Option<i64>, _>("notified_at")?.map(Timestamp),
+                        delivery_error: row.try_get("delivery_error")?,
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    /// A sender's messages, newest first, before `before`.
+    async fn sent_messages(&self, sender: UserId, before: Option<MessageId>, page: u32) -> StoreResult<Vec<Message>> {
+        self.watched(async {
+            let rows = sqlx::query(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} \
+                 WHERE m.sender_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
+            ))
+            .bind(sender.0)
+            .bind(before_bound(before))
+            .bind(limit(page))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            messages_from_rows(&rows)
+        })
+        .await
+    }
+
+    /// The messages addressed (To or Cc) to `email`, newest first, before `before`.
+    async fn received_messages(
+        &self,
+        email: &EmailAddress,
+        before: Option<MessageId>,
+        page: u32,
+    ) -> StoreResult<Vec<Message>> {
+        self.watched(async {
+            let rows = sqlx::query(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM message_recipients r \
+                 JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = m.sender_id \
+                 WHERE r.email = $1 AND r.message_id < $2 ORDER BY r.message_id DESC LIMIT $3"
+            ))
             .bind(email.as_str())
-            .bind(kind.as_str())
+            .bind(before_bound(before))
+            .bind(limit(page))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            messages_from_rows(&rows)
+        })
+        .await
+    }
+
+    /// The messages sent from an account, newest first, before `before`.
+    async fn account_messages(
+        &self,
+        account: AccountId,
+        before: Option<MessageId>,
+        page: u32,
+    ) -> StoreResult<Vec<Message>> {
+        self.watched(async {
+            let rows = sqlx::query(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} \
+                 WHERE m.account_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
+            ))
+            .bind(account.0)
+            .bind(before_bound(before))
+            .bind(limit(page))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            messages_from_rows(&rows)
+        })
+        .await
+    }
+
+    /// Sets `opened_at` only where it is still empty: the statement's row count says
+    /// whether this is the first opening, also when two openings race. Only then is
+    /// `receipt` queued; the audit event is written every time. An address that is not a
+    /// recipient (the sender looking at their own message) changes nothing and answers
+    /// `false`; an unknown message is `NotFound`.
+    async fn mark_opened(
+        &self,
+        message: MessageId,
+        email: &EmailAddress,
+        at: Timestamp,
+        receipt: Option<NewOutboxItem>,
+        event: AuditEvent,
+    ) -> StoreResult<bool> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let opened = sqlx::query(
+                "UPDATE message_recipients SET opened_at = $3 \
+                 WHERE message_id = $1 AND email = $2 AND opened_at IS NULL",
+            )
+            .bind(message.0)
+            .bind(email.as_str())
+            .bind(at.0)
             .execute(&mut *tx)
             .await
-            .map_err(insert_error("recipient"))?;
+            .map_err(db_error)?;
+            let first = opened.rows_affected() > 0;
+            if first {
+                if let Some(receipt) = &receipt {
+                    outbox::insert_item(&mut tx, receipt).await?;
+                }
+            } else {
+                ensure_message_exists(&mut tx, message).await?;
+            }
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)?;
+            Ok(first)
+        })
+        .await
     }
-    for mut item in notifications {
-        item.message = Some(MessageId(id));
-        outbox::insert_item(&mut tx, &item).await?;
+
+    /// Locks with when and why, or unlocks (clearing both).
+    async fn set_lock(
+        &self,
+        message: MessageId,
+        lock: Option<(Timestamp, String)>,
+        event: AuditEvent,
+    ) -> StoreResult<()> {
+        self.watched(async {
+            let (at, reason) = lock.map_or((None, None), |(at, reason)| (Some(at.0), Some(reason)));
+            update_message(
+                self,
+                "UPDATE messages SET locked_at = $2, lock_reason = $3 WHERE id = $1",
+                message,
+                |q| q.bind(at).bind(reason),
+                &event,
+            )
+            .await
+        })
+        .await
     }
-    audit::insert_event(&mut tx, &event).await?;
-    let stored = fetch_message(&mut tx, "m.id = $1", |q| q.bind(id)).await?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(stored)
+
+    /// Sets, moves or removes the expiration.
+    async fn set_expiry(
+        &self,
+        message: MessageId,
+        expires_at: Option<Timestamp>,
+        event: AuditEvent,
+    ) -> StoreResult<()> {
+        self.watched(async {
+            update_message(
+                self,
+                "UPDATE messages SET expires_at = $2 WHERE id = $1",
+                message,
+                |q| q.bind(expires_at.map(|t| t.0)),
+                &event,
+            )
+            .await
+        })
+        .await
+    }
 }
 
 /// One message matching `condition` (on `m`), read on `conn`; `NotFound` if none.
@@ -200,140 +350,6 @@ async fn fetch_message(
     let sql = format!("SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} WHERE {condition}");
     let row = bind(sqlx::query(&sql)).fetch_one(conn).await.map_err(db_error)?;
     message_from_row(&row).map_err(db_error)
-}
-
-/// `NotFound` when no message has this public id.
-pub(crate) async fn message(store: &SqlStore, public_id: &PublicId) -> StoreResult<Message> {
-    let mut conn = store.pool.acquire().await.map_err(db_error)?;
-    fetch_message(&mut conn, "m.public_id = $1", |q| q.bind(public_id.0.to_vec())).await
-}
-
-/// `NotFound` when no message has this id.
-pub(crate) async fn message_by_id(store: &SqlStore, id: MessageId) -> StoreResult<Message> {
-    let mut conn = store.pool.acquire().await.map_err(db_error)?;
-    fetch_message(&mut conn, "m.id = $1", |q| q.bind(id.0)).await
-}
-
-/// To before Cc, each in the order the sender gave them. An unknown message has none.
-pub(crate) async fn recipients(store: &SqlStore, message: MessageId) -> StoreResult<Vec<Recipient>> {
-    let rows = sqlx::query(
-        "SELECT email, kind, opened_at, notified_at, delivery_error FROM message_recipients WHERE message_id = $1 \
-         ORDER BY CASE kind WHEN 'to' THEN 0 ELSE 1 END, position",
-    )
-    .bind(message.0)
-    .fetch_all(&store.pool)
-    .await
-    .map_err(db_error)?;
-    rows.iter()
-        .map(|row| {
-            Ok(Recipient {
-                email: EmailAddress::from_trusted(row.try_get("email")?),
-                kind: RecipientKind::from_stored(row.try_get("kind")?),
-                opened_at: row.try_get::<Option<i64>, _>("opened_at")?.map(Timestamp),
-                notified_at: row.try_get::<Option<i64>, _>("notified_at")?.map(Timestamp),
-                delivery_error: row.try_get("delivery_error")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(db_error)
-}
-
-/// A sender's messages, newest first, before `before`.
-pub(crate) async fn sent_messages(
-    store: &SqlStore,
-    sender: UserId,
-    before: Option<MessageId>,
-    page: u32,
-) -> StoreResult<Vec<Message>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} \
-         WHERE m.sender_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
-    ))
-    .bind(sender.0)
-    .bind(before_bound(before))
-    .bind(limit(page))
-    .fetch_all(&store.pool)
-    .await
-    .map_err(db_error)?;
-    messages_from_rows(&rows)
-}
-
-/// The messages addressed (To or Cc) to `email`, newest first, before `before`.
-pub(crate) async fn received_messages(
-    store: &SqlStore,
-    email: &EmailAddress,
-    before: Option<MessageId>,
-    page: u32,
-) -> StoreResult<Vec<Message>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM message_recipients r \
-         JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = m.sender_id \
-         WHERE r.email = $1 AND r.message_id < $2 ORDER BY r.message_id DESC LIMIT $3"
-    ))
-    .bind(email.as_str())
-    .bind(before_bound(before))
-    .bind(limit(page))
-    .fetch_all(&store.pool)
-    .await
-    .map_err(db_error)?;
-    messages_from_rows(&rows)
-}
-
-/// The messages sent from an account, newest first, before `before`.
-pub(crate) async fn account_messages(
-    store: &SqlStore,
-    account: AccountId,
-    before: Option<MessageId>,
-    page: u32,
-) -> StoreResult<Vec<Message>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} \
-         WHERE m.account_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
-    ))
-    .bind(account.0)
-    .bind(before_bound(before))
-    .bind(limit(page))
-    .fetch_all(&store.pool)
-    .await
-    .map_err(db_error)?;
-    messages_from_rows(&rows)
-}
-
-/// Sets `opened_at` only where it is still empty: the statement's row count says
-/// whether this is the first opening, also when two openings race. Only then is
-/// `receipt` queued; the audit event is written every time. An address that is not a
-/// recipient (the sender looking at their own message) changes nothing and answers
-/// `false`; an unknown message is `NotFound`.
-pub(crate) async fn mark_opened(
-    store: &SqlStore,
-    message: MessageId,
-    email: &EmailAddress,
-    at: Timestamp,
-    receipt: Option<NewOutboxItem>,
-    event: AuditEvent,
-) -> StoreResult<bool> {
-    let mut tx = store.begin_write().await?;
-    let opened = sqlx::query(
-        "UPDATE message_recipients SET opened_at = $3 \
-         WHERE message_id = $1 AND email = $2 AND opened_at IS NULL",
-    )
-    .bind(message.0)
-    .bind(email.as_str())
-    .bind(at.0)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    let first = opened.rows_affected() > 0;
-    if first {
-        if let Some(receipt) = &receipt {
-            outbox::insert_item(&mut tx, receipt).await?;
-        }
-    } else {
-        ensure_message_exists(&mut tx, message).await?;
-    }
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(first)
 }
 
 /// `NotFound` unless the message exists.
@@ -366,160 +382,4 @@ async fn update_message(
     }
     audit::insert_event(&mut tx, event).await?;
     tx.commit().await.map_err(db_error)
-}
-
-/// Locks with when and why, or unlocks (clearing both).
-pub(crate) async fn set_lock(
-    store: &SqlStore,
-    message: MessageId,
-    lock: Option<(Timestamp, String)>,
-    event: AuditEvent,
-) -> StoreResult<()> {
-    let (at, reason) = lock.map_or((None, None), |(at, reason)| (Some(at.0), Some(reason)));
-    update_message(
-        store,
-        "UPDATE messages SET locked_at = $2, lock_reason = $3 WHERE id = $1",
-        message,
-        |q| q.bind(at).bind(reason),
-        &event,
-    )
-    .await
-}
-
-/// Sets, moves or removes the expiration.
-pub(crate) async fn set_expiry(
-    store: &SqlStore,
-    message: MessageId,
-    expires_at: Option<Timestamp>,
-    event: AuditEvent,
-) -> StoreResult<()> {
-    update_message(
-        store,
-        "UPDATE messages SET expires_at = $2 WHERE id = $1",
-        message,
-        |q| q.bind(expires_at.map(|t| t.0)),
-        &event,
-    )
-    .await
-}
-
-/// Data keys still under a key version older than `current`, oldest message first.
-pub(crate) async fn stale_data_keys(
-    store: &SqlStore,
-    account: AccountId,
-    current: i64,
-    page: u32,
-) -> StoreResult<Vec<WrappedDataKey>> {
-    let rows = sqlx::query(
-        "SELECT id, key_version, wrapped_dek FROM messages \
-         WHERE account_id = $1 AND key_version < $2 AND wrapped_dek IS NOT NULL ORDER BY id LIMIT $3",
-    )
-    .bind(account.0)
-    .bind(current)
-    .bind(limit(page))
-    .fetch_all(&store.pool)
-    .await
-    .map_err(db_error)?;
-    rows.iter()
-        .map(|row| {
-            Ok(WrappedDataKey {
-                message: MessageId(row.try_get("id")?),
-                key_version: row.try_get("key_version")?,
-                wrapped: row.try_get("wrapped_dek")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(db_error)
-}
-
-/// Replaces one wrapped data key if it is still under `from_version`.
-pub(crate) async fn rewrap_data_key(
-    store: &SqlStore,
-    message: MessageId,
-    from_version: i64,
-    to_version: i64,
-    wrapped: &[u8],
-) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE messages SET wrapped_dek = $4, key_version = $3 \
-         WHERE id = $1 AND key_version = $2 AND wrapped_dek IS NOT NULL",
-    )
-    .bind(message.0)
-    .bind(from_version)
-    .bind(to_version)
-    .bind(wrapped.to_vec())
-    .execute(&store.pool)
-    .await
-    .map_err(db_error)?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Destroys, in one statement, the data keys of up to `page` messages that expired
-/// before `cutoff` (oldest expiry first) and returns their public ids. The outer
-/// `wrapped_dek IS NOT NULL` is checked again on the locked row, so two shredders
-/// running at once never report one message twice; on PostgreSQL each skips the rows
-/// the other is shredding.
-pub(crate) async fn shred_expired(store: &SqlStore, cutoff: Timestamp, page: u32) -> StoreResult<Vec<PublicId>> {
-    let mut tx = store.begin_write().await?;
-    let rows = sqlx::query(&format!(
-        "UPDATE messages SET wrapped_dek = NULL WHERE wrapped_dek IS NOT NULL AND id IN (\
-         SELECT id FROM messages WHERE expires_at < $1 AND wrapped_dek IS NOT NULL \
-         ORDER BY expires_at, id LIMIT $2{}) RETURNING public_id",
-        store.skip_locked()
-    ))
-    .bind(cutoff.0)
-    .bind(limit(page))
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    let shredded = rows
-        .iter()
-        .map(|row| public_id_from_row(row, "public_id"))
-        .collect::<Result<_, _>>()
-        .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(shredded)
-}
-
-/// Notes an upload about to write blobs; noting it again is harmless.
-pub(crate) async fn begin_upload(store: &SqlStore, public_id: &PublicId, at: Timestamp) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO pending_uploads (public_id, started_at) VALUES ($1, $2) ON CONFLICT (public_id) DO NOTHING",
-    )
-    .bind(public_id.0.to_vec())
-    .bind(at.0)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)
-}
-
-/// Forgets an upload.
-pub(crate) async fn end_upload(store: &SqlStore, public_id: &PublicId) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    sqlx::query("DELETE FROM pending_uploads WHERE public_id = $1")
-        .bind(public_id.0.to_vec())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)
-}
-
-/// Uploads begun before `before`, oldest first.
-pub(crate) async fn stale_uploads(store: &SqlStore, before: Timestamp) -> StoreResult<Vec<PublicId>> {
-    let rows = sqlx::query("SELECT public_id FROM pending_uploads WHERE started_at < $1 ORDER BY started_at")
-        .bind(before.0)
-        .fetch_all(&store.pool)
-        .await
-        .map_err(db_error)?;
-    rows.iter()
-        .map(|row| {
-            let bytes: Vec<u8> = row.try_get("public_id").map_err(db_error)?;
-            let id: [u8; 16] = bytes
-                .try_into()
-                .map_err(|_| DomainError::internal(std::io::Error::other("a stored public id is not 16 bytes")))?;
-            Ok(PublicId(id))
-        })
-        .collect()
 }

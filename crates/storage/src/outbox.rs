@@ -2,7 +2,7 @@
 //!
 //! Rows are written in the transaction of the change that causes them
 //! ([`insert_item`]), so a crash never loses or invents a notification. A worker
-//! claims due rows with a lease ([`claim_outbox`]): status `pending` → `sending`,
+//! claims due rows with a lease ([`OutboxStore::claim_outbox`]): status `pending` → `sending`,
 //! `lease_until` set, `attempts` counted. Delivery ends a row as `sent`; a temporary
 //! failure puts it back to `pending` for later; a permanent one marks it `failed`
 //! and queues the bounce in the same transaction. A worker that crashes mid-send
@@ -14,14 +14,17 @@
 //! concurrent claims take disjoint rows without waiting; on SQLite the claim runs in
 //! a `BEGIN IMMEDIATE` transaction, and writers take turns.
 
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{MailKind, MessageId, NewOutboxItem, OutboxItem};
-use sealpost_domain::ports::StoreResult;
+use sealpost_domain::ports::{OutboxStore, StoreResult};
 use sealpost_domain::types::{EmailAddress, Locale, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::{SqlStore, db_error, limit};
+use crate::{DATABASE, DELIVERY_RECORD_PATIENCE, SqlStore, db_error, limit};
 
 /// Queues one email on `conn`, due at once (`next_attempt_at = created_at`).
 pub(crate) async fn insert_item(conn: &mut AnyConnection, item: &NewOutboxItem) -> StoreResult<()> {
@@ -48,16 +51,189 @@ pub(crate) async fn insert_item(conn: &mut AnyConnection, item: &NewOutboxItem) 
     Ok(())
 }
 
-/// Queues emails not tied to another change, all or none.
-pub(crate) async fn enqueue(store: &SqlStore, items: Vec<NewOutboxItem>) -> StoreResult<()> {
-    if items.is_empty() {
-        return Ok(());
+#[async_trait]
+impl OutboxStore for SqlStore {
+    /// A delivered mail whose record is lost goes out again when its lease runs out
+    /// (or at the next start): on a full disk the record waits for space, for at
+    /// most [`DELIVERY_RECORD_PATIENCE`], well inside the worker's lease.
+    async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match record_sent(self, id, at).await {
+                Err(DomainError::Unavailable(reason)) if started.elapsed() < DELIVERY_RECORD_PATIENCE => {
+                    self.health.refused(DATABASE, reason.as_ref());
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                recorded => return self.health.watch(DATABASE, recorded),
+            }
+        }
     }
-    let mut tx = store.begin_write().await?;
-    for item in &items {
-        insert_item(&mut tx, item).await?;
+
+    /// Queues emails not tied to another change, all or none.
+    async fn enqueue(&self, items: Vec<NewOutboxItem>) -> StoreResult<()> {
+        self.watched(async {
+            if items.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self.begin_write().await?;
+            for item in &items {
+                insert_item(&mut tx, item).await?;
+            }
+            tx.commit().await.map_err(db_error)
+        })
+        .await
     }
-    tx.commit().await.map_err(db_error)
+
+    /// Hands every leased row back to the queue, due now, undoing its claim's count.
+    async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64> {
+        self.watched(async {
+            let done = sqlx::query(
+                "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = $1, \
+                 attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE status = 'sending'",
+            )
+            .bind(now.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+            Ok(done.rows_affected())
+        })
+        .await
+    }
+
+    /// Claims up to `page` due rows, oldest first: pending ones whose time has come and
+    /// sending ones whose lease ran out (a worker that crashed). Each becomes `sending`
+    /// until `lease_until`, with one more attempt counted, in one statement.
+    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, page: u32) -> StoreResult<Vec<OutboxItem>> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let rows = sqlx::query(&format!(
+                "UPDATE outbox SET status = 'sending', lease_until = $2, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM outbox \
+                 WHERE (status = 'pending' AND next_attempt_at <= $1) \
+                 OR (status = 'sending' AND lease_until <= $1) \
+                 ORDER BY id LIMIT $3{}) \
+                 RETURNING {ITEM_COLUMNS}",
+                self.skip_locked()
+            ))
+            .bind(now.0)
+            .bind(lease_until.0)
+            .bind(limit(page))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            let mut items = rows
+                .iter()
+                .map(item_from_row)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error)?;
+            tx.commit().await.map_err(db_error)?;
+            // RETURNING promises no order.
+            items.sort_by_key(|item| item.id);
+            Ok(items)
+        })
+        .await
+    }
+
+    /// Puts a row being sent back to `pending`, due at `next_attempt_at`, remembering
+    /// why. A row that is no longer `sending` (its lease ran out and another worker
+    /// finished it) is left alone, so a late failure report cannot resend delivered
+    /// mail; `NotFound` for an unknown id.
+    async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let updated = sqlx::query(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL \
+                 WHERE id = $1 AND status = 'sending'",
+            )
+            .bind(id)
+            .bind(next_attempt_at.0)
+            .bind(error)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if updated.rows_affected() == 0 {
+                return ensure_item_exists(&mut tx, id).await;
+            }
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    /// Gives up on a row being sent (`error` becomes its last error) and queues
+    /// `bounce` in the same transaction. A notification's `reason` (the relay's reply)
+    /// is also noted on its recipient, so the sender's tracking page says why. As with
+    /// [`OutboxStore::outbox_retry`], a row no longer `sending` is left alone (and no
+    /// bounce queued); `NotFound` for an unknown id.
+    async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        reason: &str,
+        bounce: Option<NewOutboxItem>,
+    ) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let row = sqlx::query(
+                "UPDATE outbox SET status = 'failed', last_error = $2, lease_until = NULL \
+                 WHERE id = $1 AND status = 'sending' RETURNING kind, message_id, to_email",
+            )
+            .bind(id)
+            .bind(error)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            let Some(row) = row else {
+                return ensure_item_exists(&mut tx, id).await;
+            };
+            let kind = MailKind::from_stored(row.try_get("kind").map_err(db_error)?);
+            let message: Option<i64> = row.try_get("message_id").map_err(db_error)?;
+            if let (MailKind::Notification, Some(message)) = (kind, message) {
+                let to: String = row.try_get("to_email").map_err(db_error)?;
+                sqlx::query("UPDATE message_recipients SET delivery_error = $3 WHERE message_id = $1 AND email = $2")
+                    .bind(message)
+                    .bind(to)
+                    .bind(reason)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            }
+            if let Some(bounce) = &bounce {
+                insert_item(&mut tx, bounce).await?;
+            }
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    /// Rows neither delivered nor given up: pending or being sent.
+    async fn outbox_pending(&self) -> StoreResult<i64> {
+        self.watched(async {
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    /// Makes every pending row that waits for a later attempt due at `now`; returns how
+    /// many. Rows being sent, sent or failed are left alone.
+    async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let done =
+                sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE status = 'pending' AND next_attempt_at > $1")
+                    .bind(now.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            tx.commit().await.map_err(db_error)?;
+            Ok(done.rows_affected())
+        })
+        .await
+    }
 }
 
 /// The columns [`item_from_row`] reads.
@@ -86,55 +262,6 @@ fn item_from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
     })
 }
 
-/// Hands every leased row back to the queue, due now, undoing its claim's count.
-pub(crate) async fn release_leases(store: &SqlStore, now: Timestamp) -> StoreResult<u64> {
-    let done = sqlx::query(
-        "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = $1, \
-         attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE status = 'sending'",
-    )
-    .bind(now.0)
-    .execute(&store.pool)
-    .await
-    .map_err(db_error)?;
-    Ok(done.rows_affected())
-}
-
-/// Claims up to `page` due rows, oldest first: pending ones whose time has come and
-/// sending ones whose lease ran out (a worker that crashed). Each becomes `sending`
-/// until `lease_until`, with one more attempt counted, in one statement.
-pub(crate) async fn claim_outbox(
-    store: &SqlStore,
-    now: Timestamp,
-    lease_until: Timestamp,
-    page: u32,
-) -> StoreResult<Vec<OutboxItem>> {
-    let mut tx = store.begin_write().await?;
-    let rows = sqlx::query(&format!(
-        "UPDATE outbox SET status = 'sending', lease_until = $2, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM outbox \
-         WHERE (status = 'pending' AND next_attempt_at <= $1) \
-         OR (status = 'sending' AND lease_until <= $1) \
-         ORDER BY id LIMIT $3{}) \
-         RETURNING {ITEM_COLUMNS}",
-        store.skip_locked()
-    ))
-    .bind(now.0)
-    .bind(lease_until.0)
-    .bind(limit(page))
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    let mut items = rows
-        .iter()
-        .map(item_from_row)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
-    // RETURNING promises no order.
-    items.sort_by_key(|item| item.id);
-    Ok(items)
-}
-
 /// `NotFound` unless the outbox row exists.
 async fn ensure_item_exists(conn: &mut AnyConnection, id: i64) -> StoreResult<()> {
     sqlx::query("SELECT 1 FROM outbox WHERE id = $1")
@@ -148,7 +275,7 @@ async fn ensure_item_exists(conn: &mut AnyConnection, id: i64) -> StoreResult<()
 
 /// Marks the row delivered and, for a notification, its recipient notified. A row
 /// already marked sent keeps its first delivery time; `NotFound` for an unknown id.
-pub(crate) async fn outbox_sent(store: &SqlStore, id: i64, at: Timestamp) -> StoreResult<()> {
+async fn record_sent(store: &SqlStore, id: i64, at: Timestamp) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
     let row = sqlx::query(
         "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL \
@@ -178,94 +305,4 @@ pub(crate) async fn outbox_sent(store: &SqlStore, id: i64, at: Timestamp) -> Sto
         .map_err(db_error)?;
     }
     tx.commit().await.map_err(db_error)
-}
-
-/// Puts a row being sent back to `pending`, due at `next_attempt_at`, remembering
-/// why. A row that is no longer `sending` (its lease ran out and another worker
-/// finished it) is left alone, so a late failure report cannot resend delivered
-/// mail; `NotFound` for an unknown id.
-pub(crate) async fn outbox_retry(
-    store: &SqlStore,
-    id: i64,
-    next_attempt_at: Timestamp,
-    error: &str,
-) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    let updated = sqlx::query(
-        "UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL \
-         WHERE id = $1 AND status = 'sending'",
-    )
-    .bind(id)
-    .bind(next_attempt_at.0)
-    .bind(error)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    if updated.rows_affected() == 0 {
-        return ensure_item_exists(&mut tx, id).await;
-    }
-    tx.commit().await.map_err(db_error)
-}
-
-/// Gives up on a row being sent (`error` becomes its last error) and queues
-/// `bounce` in the same transaction. A notification's `reason` (the relay's reply)
-/// is also noted on its recipient, so the sender's tracking page says why. As with [`outbox_retry`], a row no longer `sending` is left alone
-/// (and no bounce queued); `NotFound` for an unknown id.
-pub(crate) async fn outbox_failed(
-    store: &SqlStore,
-    id: i64,
-    error: &str,
-    reason: &str,
-    bounce: Option<NewOutboxItem>,
-) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    let row = sqlx::query(
-        "UPDATE outbox SET status = 'failed', last_error = $2, lease_until = NULL \
-         WHERE id = $1 AND status = 'sending' RETURNING kind, message_id, to_email",
-    )
-    .bind(id)
-    .bind(error)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    let Some(row) = row else {
-        return ensure_item_exists(&mut tx, id).await;
-    };
-    let kind = MailKind::from_stored(row.try_get("kind").map_err(db_error)?);
-    let message: Option<i64> = row.try_get("message_id").map_err(db_error)?;
-    if let (MailKind::Notification, Some(message)) = (kind, message) {
-        let to: String = row.try_get("to_email").map_err(db_error)?;
-        sqlx::query("UPDATE message_recipients SET delivery_error = $3 WHERE message_id = $1 AND email = $2")
-            .bind(message)
-            .bind(to)
-            .bind(reason)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-    }
-    if let Some(bounce) = &bounce {
-        insert_item(&mut tx, bounce).await?;
-    }
-    tx.commit().await.map_err(db_error)
-}
-
-/// Rows neither delivered nor given up: pending or being sent.
-pub(crate) async fn outbox_pending(store: &SqlStore) -> StoreResult<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
-        .fetch_one(&store.pool)
-        .await
-        .map_err(db_error)
-}
-
-/// Makes every pending row that waits for a later attempt due at `now`; returns how
-/// many. Rows being sent, sent or failed are left alone.
-pub(crate) async fn outbox_bring_forward(store: &SqlStore, now: Timestamp) -> StoreResult<u64> {
-    let mut tx = store.begin_write().await?;
-    let done = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE status = 'pending' AND next_attempt_at > $1")
-        .bind(now.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(done.rows_affected())
 }

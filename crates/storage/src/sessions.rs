@@ -5,47 +5,190 @@
 //! session reads as absent even before anything deletes it. Throttling keeps one
 //! counter per key, bumped with a single upsert so concurrent failures all count.
 
+use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
 use sealpost_domain::model::{Session, SessionKind};
-use sealpost_domain::ports::StoreResult;
+use sealpost_domain::ports::{SessionStore, StoreResult};
 use sealpost_domain::types::{Timestamp, UserId};
 use sqlx::Row;
 
 use crate::{AnyQuery, SqlStore, db_error, insert_error};
 
-/// Stores a new session; `NotFound` when its user does not exist.
-pub(crate) async fn insert_session(store: &SqlStore, session: &Session) -> StoreResult<()> {
-    bind_session(
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, csrf_token, kind, created_at, last_seen_at, \
-             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        ),
-        session,
-    )
-    .execute(&store.pool)
-    .await
-    .map_err(insert_error("session"))?;
-    Ok(())
-}
-
-/// Stores a login's session in the same statement that checks the user's password
-/// hash is still the one the login verified; `NotFound` otherwise.
-pub(crate) async fn insert_login_session(store: &SqlStore, session: &Session, password_hash: &str) -> StoreResult<()> {
-    let result = bind_session(
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, csrf_token, kind, created_at, last_seen_at, \
-             expires_at) SELECT $1, id, $3, $4, $5, $6, $7 FROM users WHERE id = $2 AND password_hash = $8",
-        ),
-        session,
-    )
-    .bind(password_hash)
-    .execute(&store.pool)
-    .await
-    .map_err(insert_error("session"))?;
-    if result.rows_affected() == 0 {
-        return Err(DomainError::NotFound);
+#[async_trait]
+impl SessionStore for SqlStore {
+    /// Stores a new session; `NotFound` when its user does not exist.
+    async fn insert_session(&self, session: &Session) -> StoreResult<()> {
+        self.watched(async {
+            bind_session(
+                sqlx::query(
+                    "INSERT INTO sessions (id_hash, user_id, csrf_token, kind, created_at, last_seen_at, \
+                     expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                ),
+                session,
+            )
+            .execute(&self.pool)
+            .await
+            .map_err(insert_error("session"))?;
+            Ok(())
+        })
+        .await
     }
-    Ok(())
+
+    /// Stores a login's session in the same statement that checks the user's password
+    /// hash is still the one the login verified; `NotFound` otherwise.
+    async fn insert_login_session(&self, session: &Session, password_hash: &str) -> StoreResult<()> {
+        self.watched(async {
+            let result = bind_session(
+                sqlx::query(
+                    "INSERT INTO sessions (id_hash, user_id, csrf_token, kind, created_at, last_seen_at, \
+                     expires_at) SELECT $1, id, $3, $4, $5, $6, $7 FROM users WHERE id = $2 AND password_hash = $8",
+                ),
+                session,
+            )
+            .bind(password_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(insert_error("session"))?;
+            if result.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The session with this id hash unless it expired at or before `now`.
+    async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
+        self.watched(async {
+            let row = sqlx::query(
+                "SELECT id_hash, user_id, csrf_token, kind, created_at, last_seen_at, expires_at \
+                 FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+            )
+            .bind(id_hash)
+            .bind(now.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let read = || -> Result<Session, sqlx::Error> {
+                Ok(Session {
+                    id_hash: row.try_get("id_hash")?,
+                    user_id: UserId(row.try_get("user_id")?),
+                    csrf_token: row.try_get("csrf_token")?,
+                    kind: SessionKind::from_stored(row.try_get("kind")?),
+                    created_at: Timestamp(row.try_get("created_at")?),
+                    last_seen_at: Timestamp(row.try_get("last_seen_at")?),
+                    expires_at: Timestamp(row.try_get("expires_at")?),
+                })
+            };
+            read().map(Some).map_err(db_error)
+        })
+        .await
+    }
+
+    /// Moves the idle expiry forward. A session ended meanwhile stays ended: no error,
+    /// nothing to move.
+    async fn touch_session(&self, id_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
+        self.watched(async {
+            sqlx::query("UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1")
+                .bind(id_hash)
+                .bind(now.0)
+                .bind(expires_at.0)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Ends one session; ending an unknown one is not an error (logging out twice).
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        self.watched(async {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(id_hash)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes dead sessions and old login-failure counters.
+    async fn purge_stale(
+        &self,
+        now: Timestamp,
+        oldest_allowed: Timestamp,
+        throttle_before: Timestamp,
+    ) -> StoreResult<u64> {
+        self.watched(async {
+            let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR created_at < $2")
+                .bind(now.0)
+                .bind(oldest_allowed.0)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+            let throttles = sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1")
+                .bind(throttle_before.0)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+            Ok(sessions.rows_affected() + throttles.rows_affected())
+        })
+        .await
+    }
+
+    /// Failures under `key` and when the last one happened.
+    async fn throttle_state(&self, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
+        self.watched(async {
+            let row = sqlx::query("SELECT failures, last_failure_at FROM login_throttle WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let failures: i64 = row.try_get("failures").map_err(db_error)?;
+            let last: i64 = row.try_get("last_failure_at").map_err(db_error)?;
+            Ok(Some((failures, Timestamp(last))))
+        })
+        .await
+    }
+
+    /// One more failure under `key`, in one atomic statement.
+    async fn throttle_failure(&self, key: &str, at: Timestamp) -> StoreResult<()> {
+        self.watched(async {
+            sqlx::query(
+                "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES ($1, 1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1, \
+                 last_failure_at = excluded.last_failure_at",
+            )
+            .bind(key)
+            .bind(at.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Forgets the failures under `key`.
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
+        self.watched(async {
+            sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+                .bind(key)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
 }
 
 /// Binds `$1`…`$7` of a session insert: id hash, user, csrf token, kind, created,
@@ -59,121 +202,4 @@ fn bind_session<'q>(query: AnyQuery<'q>, session: &'q Session) -> AnyQuery<'q> {
         .bind(session.created_at.0)
         .bind(session.last_seen_at.0)
         .bind(session.expires_at.0)
-}
-
-/// The session with this id hash unless it expired at or before `now`.
-pub(crate) async fn session(store: &SqlStore, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
-    let row = sqlx::query(
-        "SELECT id_hash, user_id, csrf_token, kind, created_at, last_seen_at, expires_at \
-         FROM sessions WHERE id_hash = $1 AND expires_at > $2",
-    )
-    .bind(id_hash)
-    .bind(now.0)
-    .fetch_optional(&store.pool)
-    .await
-    .map_err(db_error)?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let read = || -> Result<Session, sqlx::Error> {
-        Ok(Session {
-            id_hash: row.try_get("id_hash")?,
-            user_id: UserId(row.try_get("user_id")?),
-            csrf_token: row.try_get("csrf_token")?,
-            kind: SessionKind::from_stored(row.try_get("kind")?),
-            created_at: Timestamp(row.try_get("created_at")?),
-            last_seen_at: Timestamp(row.try_get("last_seen_at")?),
-            expires_at: Timestamp(row.try_get("expires_at")?),
-        })
-    };
-    read().map(Some).map_err(db_error)
-}
-
-/// Moves the idle expiry forward. A session ended meanwhile stays ended: no error,
-/// nothing to move.
-pub(crate) async fn touch_session(
-    store: &SqlStore,
-    id_hash: &str,
-    now: Timestamp,
-    expires_at: Timestamp,
-) -> StoreResult<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1")
-        .bind(id_hash)
-        .bind(now.0)
-        .bind(expires_at.0)
-        .execute(&store.pool)
-        .await
-        .map_err(db_error)?;
-    Ok(())
-}
-
-/// Ends one session; ending an unknown one is not an error (logging out twice).
-pub(crate) async fn delete_session(store: &SqlStore, id_hash: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-        .bind(id_hash)
-        .execute(&store.pool)
-        .await
-        .map_err(db_error)?;
-    Ok(())
-}
-
-/// Deletes dead sessions and old login-failure counters.
-pub(crate) async fn purge_stale(
-    store: &SqlStore,
-    now: Timestamp,
-    oldest_allowed: Timestamp,
-    throttle_before: Timestamp,
-) -> StoreResult<u64> {
-    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR created_at < $2")
-        .bind(now.0)
-        .bind(oldest_allowed.0)
-        .execute(&store.pool)
-        .await
-        .map_err(db_error)?;
-    let throttles = sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1")
-        .bind(throttle_before.0)
-        .execute(&store.pool)
-        .await
-        .map_err(db_error)?;
-    Ok(sessions.rows_affected() + throttles.rows_affected())
-}
-
-/// Failures under `key` and when the last one happened.
-pub(crate) async fn throttle_state(store: &SqlStore, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
-    let row = sqlx::query("SELECT failures, last_failure_at FROM login_throttle WHERE key = $1")
-        .bind(key)
-        .fetch_optional(&store.pool)
-        .await
-        .map_err(db_error)?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let failures: i64 = row.try_get("failures").map_err(db_error)?;
-    let last: i64 = row.try_get("last_failure_at").map_err(db_error)?;
-    Ok(Some((failures, Timestamp(last))))
-}
-
-/// One more failure under `key`, in one atomic statement.
-pub(crate) async fn throttle_failure(store: &SqlStore, key: &str, at: Timestamp) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES ($1, 1, $2) \
-         ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1, \
-         last_failure_at = excluded.last_failure_at",
-    )
-    .bind(key)
-    .bind(at.0)
-    .execute(&store.pool)
-    .await
-    .map_err(db_error)?;
-    Ok(())
-}
-
-/// Forgets the failures under `key`.
-pub(crate) async fn throttle_clear(store: &SqlStore, key: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
-        .bind(key)
-        .execute(&store.pool)
-        .await
-        .map_err(db_error)?;
-    Ok(())
 }

@@ -8,67 +8,60 @@ use sealpost_domain::settings::SettingChange;
 use sealpost_domain::types::AccountId;
 use sqlx::Row;
 
-use crate::{DATABASE, SqlStore, audit, db_error};
+use crate::{SqlStore, audit, db_error};
 
 #[async_trait]
 impl SettingsStore for SqlStore {
     async fn account_settings(&self, account: AccountId) -> StoreResult<Vec<(String, String)>> {
-        self.health.watch(DATABASE, account_settings(self, account).await)
+        self.watched(async {
+            let rows = sqlx::query("SELECT name, value FROM account_settings WHERE account_id = $1 ORDER BY name")
+                .bind(account.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+            rows.iter()
+                .map(|row| Ok((row.try_get("name")?, row.try_get("value")?)))
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(db_error)
+        })
+        .await
     }
 
+    /// Every change and its audit event, in one transaction. `NotFound` (and nothing
+    /// written) when no account has this id.
     async fn change_account_settings(
         &self,
         account: AccountId,
         changes: Vec<(SettingChange, AuditEvent)>,
     ) -> StoreResult<()> {
-        self.health
-            .watch(DATABASE, change_account_settings(self, account, changes).await)
-    }
-}
-
-async fn account_settings(store: &SqlStore, account: AccountId) -> StoreResult<Vec<(String, String)>> {
-    let rows = sqlx::query("SELECT name, value FROM account_settings WHERE account_id = $1 ORDER BY name")
-        .bind(account.0)
-        .fetch_all(&store.pool)
-        .await
-        .map_err(db_error)?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("name")?, row.try_get("value")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(db_error)
-}
-
-/// Every change and its audit event, in one transaction. `NotFound` (and nothing
-/// written) when no account has this id.
-async fn change_account_settings(
-    store: &SqlStore,
-    account: AccountId,
-    changes: Vec<(SettingChange, AuditEvent)>,
-) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
-        .bind(account.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    if exists.is_none() {
-        return Err(DomainError::NotFound);
-    }
-    for (change, event) in &changes {
-        let query = match &change.value {
-            Some(value) => sqlx::query(
-                "INSERT INTO account_settings (account_id, name, value) VALUES ($1, $2, $3) \
-                 ON CONFLICT (account_id, name) DO UPDATE SET value = excluded.value",
-            )
-            .bind(account.0)
-            .bind(change.name)
-            .bind(value.as_str()),
-            None => sqlx::query("DELETE FROM account_settings WHERE account_id = $1 AND name = $2")
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
                 .bind(account.0)
-                .bind(change.name),
-        };
-        query.execute(&mut *tx).await.map_err(db_error)?;
-        audit::insert_event(&mut tx, event).await?;
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            if exists.is_none() {
+                return Err(DomainError::NotFound);
+            }
+            for (change, event) in &changes {
+                let query = match &change.value {
+                    Some(value) => sqlx::query(
+                        "INSERT INTO account_settings (account_id, name, value) VALUES ($1, $2, $3) \
+                         ON CONFLICT (account_id, name) DO UPDATE SET value = excluded.value",
+                    )
+                    .bind(account.0)
+                    .bind(change.name)
+                    .bind(value.as_str()),
+                    None => sqlx::query("DELETE FROM account_settings WHERE account_id = $1 AND name = $2")
+                        .bind(account.0)
+                        .bind(change.name),
+                };
+                query.execute(&mut *tx).await.map_err(db_error)?;
+                audit::insert_event(&mut tx, event).await?;
+            }
+            tx.commit().await.map_err(db_error)
+        })
+        .await
     }
-    tx.commit().await.map_err(db_error)
 }

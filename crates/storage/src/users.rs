@@ -6,9 +6,10 @@
 //! and searches a prefix as a range (`email >= prefix AND email < prefix+1`), so a
 //! page costs the same on the first screen and the thousandth, with any number of users.
 
+use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
 use sealpost_domain::model::{AuditEvent, Credentials, NewUser, User, UserPage, UserQuery, UserStatus, UserVisibility};
-use sealpost_domain::ports::StoreResult;
+use sealpost_domain::ports::{StoreResult, UserStore};
 use sealpost_domain::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -41,121 +42,274 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     })
 }
 
-/// Inserts the user and, when given, its audit event, in one transaction.
-pub(crate) async fn insert_user(store: &SqlStore, user: NewUser, event: Option<AuditEvent>) -> StoreResult<User> {
-    let mut tx = store.begin_write().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (email, first_name, last_name, password_hash, status, \
-         must_change_password, locale, created_by, created_at, mailbox_verified_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-    )
-    .bind(user.email.as_str())
-    .bind(&user.first_name)
-    .bind(&user.last_name)
-    .bind(user.password_hash.as_deref())
-    .bind(user.status.as_str())
-    .bind(user.must_change_password)
-    .bind(user.locale.map(Locale::tag))
-    .bind(user.created_by.map(|u| u.0))
-    .bind(user.created_at.0)
-    .bind(user.mailbox_verified_at.map(|t| t.0))
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(insert_error("email"))?;
-    if let Some(event) = &event {
-        audit::insert_event(&mut tx, event).await?;
+#[async_trait]
+impl UserStore for SqlStore {
+    /// Inserts the user and, when given, its audit event, in one transaction.
+    async fn insert_user(&self, user: NewUser, event: Option<AuditEvent>) -> StoreResult<User> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO users (email, first_name, last_name, password_hash, status, \
+                 must_change_password, locale, created_by, created_at, mailbox_verified_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(user.email.as_str())
+            .bind(&user.first_name)
+            .bind(&user.last_name)
+            .bind(user.password_hash.as_deref())
+            .bind(user.status.as_str())
+            .bind(user.must_change_password)
+            .bind(user.locale.map(Locale::tag))
+            .bind(user.created_by.map(|u| u.0))
+            .bind(user.created_at.0)
+            .bind(user.mailbox_verified_at.map(|t| t.0))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(insert_error("email"))?;
+            if let Some(event) = &event {
+                audit::insert_event(&mut tx, event).await?;
+            }
+            tx.commit().await.map_err(db_error)?;
+            Ok(User {
+                id: UserId(id),
+                email: user.email,
+                first_name: user.first_name,
+                last_name: user.last_name,
+                status: user.status,
+                must_change_password: user.must_change_password,
+                locale: user.locale,
+                operator: false,
+                created_at: user.created_at,
+                created_by: user.created_by,
+                last_login_at: None,
+                mailbox_verified_at: user.mailbox_verified_at,
+            })
+        })
+        .await
     }
-    tx.commit().await.map_err(db_error)?;
-    Ok(User {
-        id: UserId(id),
-        email: user.email,
-        first_name: user.first_name,
-        last_name: user.last_name,
-        status: user.status,
-        must_change_password: user.must_change_password,
-        locale: user.locale,
-        operator: false,
-        created_at: user.created_at,
-        created_by: user.created_by,
-        last_login_at: None,
-        mailbox_verified_at: user.mailbox_verified_at,
-    })
-}
 
-/// `NotFound` when no user has this id.
-pub(crate) async fn user_by_id(store: &SqlStore, id: UserId) -> StoreResult<User> {
-    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
-        .bind(id.0)
-        .fetch_one(&store.pool)
+    /// `NotFound` when no user has this id.
+    async fn user_by_id(&self, id: UserId) -> StoreResult<User> {
+        self.watched(async {
+            let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
+                .bind(id.0)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)?;
+            user_from_row(&row).map_err(db_error)
+        })
         .await
-        .map_err(db_error)?;
-    user_from_row(&row).map_err(db_error)
-}
-
-/// `None` when nobody has this (lower-cased) address.
-pub(crate) async fn user_by_email(store: &SqlStore, email: &EmailAddress) -> StoreResult<Option<User>> {
-    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1"))
-        .bind(email.as_str())
-        .fetch_optional(&store.pool)
-        .await
-        .map_err(db_error)?;
-    row.as_ref().map(user_from_row).transpose().map_err(db_error)
-}
-
-/// The user with their password hash; the only query that reads the hash.
-pub(crate) async fn credentials_by_email(store: &SqlStore, email: &EmailAddress) -> StoreResult<Option<Credentials>> {
-    let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1"
-    ))
-    .bind(email.as_str())
-    .fetch_optional(&store.pool)
-    .await
-    .map_err(db_error)?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    Ok(Some(Credentials {
-        user: user_from_row(&row).map_err(db_error)?,
-        password_hash: row.try_get("password_hash").map_err(db_error)?,
-    }))
-}
-
-/// New hash, active, every session ended, and the event: all or nothing, so a
-/// stolen session cannot outlive the password change that was meant to end it.
-pub(crate) async fn set_password(
-    store: &SqlStore,
-    id: UserId,
-    hash: &str,
-    must_change: bool,
-    event: AuditEvent,
-) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    let updated = sqlx::query(
-        "UPDATE users SET password_hash = $2, must_change_password = $3, status = 'active' \
-         WHERE id = $1",
-    )
-    .bind(id.0)
-    .bind(hash)
-    .bind(must_change)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    if updated.rows_affected() == 0 {
-        return Err(DomainError::NotFound);
     }
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(id.0)
-        .execute(&mut *tx)
+
+    /// `None` when nobody has this (lower-cased) address.
+    async fn user_by_email(&self, email: &EmailAddress) -> StoreResult<Option<User>> {
+        self.watched(async {
+            let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1"))
+                .bind(email.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+            row.as_ref().map(user_from_row).transpose().map_err(db_error)
+        })
         .await
-        .map_err(db_error)?;
-    // A reset link mailed before this change must not set yet another password.
-    sqlx::query("DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset' AND used_at IS NULL")
-        .bind(id.0)
-        .execute(&mut *tx)
+    }
+
+    /// The user with their password hash; the only query that reads the hash.
+    async fn credentials_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Credentials>> {
+        self.watched(async {
+            let row = sqlx::query(&format!(
+                "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1"
+            ))
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            Ok(Some(Credentials {
+                user: user_from_row(&row).map_err(db_error)?,
+                password_hash: row.try_get("password_hash").map_err(db_error)?,
+            }))
+        })
         .await
-        .map_err(db_error)?;
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)
+    }
+
+    /// New hash, active, every session ended, and the event: all or nothing, so a
+    /// stolen session cannot outlive the password change that was meant to end it.
+    async fn set_password(&self, id: UserId, hash: &str, must_change: bool, event: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let updated = sqlx::query(
+                "UPDATE users SET password_hash = $2, must_change_password = $3, status = 'active' \
+                 WHERE id = $1",
+            )
+            .bind(id.0)
+            .bind(hash)
+            .bind(must_change)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if updated.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            // A reset link mailed before this change must not set yet another password.
+            sqlx::query(
+                "DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset' AND used_at IS NULL",
+            )
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    /// A stronger hash of the same password: sessions stay. Only replaces `replaced`,
+    /// so that a password changed since the login read it stays changed.
+    async fn upgrade_password_hash(&self, id: UserId, replaced: &str, hash: &str) -> StoreResult<()> {
+        self.watched(async {
+            update_user(
+                self,
+                "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
+                id,
+                |q| q.bind(replaced.to_owned()).bind(hash.to_owned()),
+            )
+            .await
+        })
+        .await
+    }
+
+    /// Remembers when the user last logged in.
+    async fn record_login(&self, id: UserId, at: Timestamp) -> StoreResult<()> {
+        self.watched(async {
+            update_user(self, "UPDATE users SET last_login_at = $2 WHERE id = $1", id, |q| {
+                q.bind(at.0)
+            })
+            .await
+        })
+        .await
+    }
+
+    /// Sets or clears the user's own language.
+    async fn set_user_locale(&self, id: UserId, locale: Option<Locale>) -> StoreResult<()> {
+        self.watched(async {
+            update_user(self, "UPDATE users SET locale = $2 WHERE id = $1", id, |q| {
+                q.bind(locale.map(Locale::tag))
+            })
+            .await
+        })
+        .await
+    }
+
+    /// Granting twice or revoking from a non-operator is not an error: the end state is
+    /// what was asked for. An unknown user is `NotFound`.
+    async fn set_operator(&self, id: UserId, operator: bool, event: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let exists = sqlx::query("SELECT 1 FROM users WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            if exists.is_none() {
+                return Err(DomainError::NotFound);
+            }
+            let sql = if operator {
+                "INSERT INTO operators (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING"
+            } else {
+                "DELETE FROM operators WHERE user_id = $1"
+            };
+            sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    /// Every user, operators included.
+    async fn count_users(&self) -> StoreResult<i64> {
+        self.watched(async {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    /// A page of users in address order, fetching one row more than asked to learn
+    /// whether a next page exists.
+    ///
+    /// Operators walk the `users.email` index. Administrators see members of any group of
+    /// their accounts and the users they created: the page is merged from the first
+    /// `limit + 1` addresses of each group (index `group_members (group_id, user_email)`)
+    /// and of their created users (index `users (created_by, email)`), so it costs the
+    /// same whether their accounts hold ten users or all of them.
+    async fn list_users(&self, query: &UserQuery) -> StoreResult<UserPage> {
+        self.watched(async {
+            let mut args = Args::default();
+            let fetch = args.push(Arg::Int(limit(query.limit) + 1));
+            let range = AddressRange::new(query, &mut args);
+            let sql = match &query.visibility {
+                UserVisibility::All => format!(
+                    "SELECT {USER_COLUMNS} FROM users u WHERE 1 = 1{} ORDER BY u.email LIMIT {fetch}",
+                    range.on("u.email")
+                ),
+                UserVisibility::Administrator { accounts, creator } => {
+                    let creator = args.push(Arg::Int(creator.0));
+                    let groups = account_groups(self, accounts).await?;
+                    if groups.len() <= MAX_GROUP_RANGES {
+                        let mut ranges = vec![format!(
+                            "SELECT id FROM (SELECT c.id FROM users c WHERE c.created_by = {creator}{} \
+                             ORDER BY c.email LIMIT {fetch}) AS created",
+                            range.on("c.email")
+                        )];
+                        for (i, group) in groups.into_iter().enumerate() {
+                            let group = args.push(Arg::Int(group));
+                            ranges.push(format!(
+                                "SELECT user_id FROM (SELECT gm.user_id FROM group_members gm \
+                                 WHERE gm.group_id = {group}{} ORDER BY gm.user_email LIMIT {fetch}) AS g{i}",
+                                range.on("gm.user_email")
+                            ));
+                        }
+                        format!(
+                            "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ({}) \
+                             ORDER BY u.email LIMIT {fetch}",
+                            ranges.join(" UNION ")
+                        )
+                    } else {
+                        let accounts: Vec<String> = accounts.iter().map(|a| args.push(Arg::Int(a.0))).collect();
+                        format!(
+                            "SELECT {USER_COLUMNS} FROM users u WHERE (u.created_by = {creator} \
+                             OR EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+                             WHERE gm.user_id = u.id AND g.account_id IN ({}))){} \
+                             ORDER BY u.email LIMIT {fetch}",
+                            accounts.join(", "),
+                            range.on("u.email")
+                        )
+                    }
+                }
+            };
+            let mut users = args.fetch_users(self, &sql).await?;
+            let wanted = usize::try_from(query.limit).unwrap_or(usize::MAX);
+            let next_after = if users.len() > wanted {
+                users.truncate(wanted);
+                users.last().map(|u| u.email.as_str().to_owned())
+            } else {
+                None
+            };
+            Ok(UserPage { users, next_after })
+        })
+        .await
+    }
 }
 
 /// Runs one `UPDATE … WHERE id = $1` and answers `NotFound` when no user has the id.
@@ -173,64 +327,6 @@ async fn update_user(
         return Err(DomainError::NotFound);
     }
     Ok(())
-}
-
-/// A stronger hash of the same password: sessions stay. Only replaces `replaced`,
-/// so that a password changed since the login read it stays changed.
-pub(crate) async fn upgrade_password_hash(store: &SqlStore, id: UserId, replaced: &str, hash: &str) -> StoreResult<()> {
-    update_user(
-        store,
-        "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
-        id,
-        |q| q.bind(replaced.to_owned()).bind(hash.to_owned()),
-    )
-    .await
-}
-
-/// Remembers when the user last logged in.
-pub(crate) async fn record_login(store: &SqlStore, id: UserId, at: Timestamp) -> StoreResult<()> {
-    update_user(store, "UPDATE users SET last_login_at = $2 WHERE id = $1", id, |q| {
-        q.bind(at.0)
-    })
-    .await
-}
-
-/// Sets or clears the user's own language.
-pub(crate) async fn set_user_locale(store: &SqlStore, id: UserId, locale: Option<Locale>) -> StoreResult<()> {
-    update_user(store, "UPDATE users SET locale = $2 WHERE id = $1", id, |q| {
-        q.bind(locale.map(Locale::tag))
-    })
-    .await
-}
-
-/// Granting twice or revoking from a non-operator is not an error: the end state is
-/// what was asked for. An unknown user is `NotFound`.
-pub(crate) async fn set_operator(store: &SqlStore, id: UserId, operator: bool, event: AuditEvent) -> StoreResult<()> {
-    let mut tx = store.begin_write().await?;
-    let exists = sqlx::query("SELECT 1 FROM users WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    if exists.is_none() {
-        return Err(DomainError::NotFound);
-    }
-    let sql = if operator {
-        "INSERT INTO operators (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING"
-    } else {
-        "DELETE FROM operators WHERE user_id = $1"
-    };
-    sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)
-}
-
-/// Every user, operators included.
-pub(crate) async fn count_users(store: &SqlStore) -> StoreResult<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&store.pool)
-        .await
-        .map_err(db_error)
 }
 
 /// One bound value of a query assembled at run time.
@@ -320,69 +416,6 @@ impl AddressRange {
 /// filters instead of merging one index range per group (SQLite allows at most 500
 /// terms in one compound SELECT).
 const MAX_GROUP_RANGES: usize = 100;
-
-/// A page of users in address order, fetching one row more than asked to learn
-/// whether a next page exists.
-///
-/// Operators walk the `users.email` index. Administrators see members of any group of
-/// their accounts and the users they created: the page is merged from the first
-/// `limit + 1` addresses of each group (index `group_members (group_id, user_email)`)
-/// and of their created users (index `users (created_by, email)`), so it costs the
-/// same whether their accounts hold ten users or all of them.
-pub(crate) async fn list_users(store: &SqlStore, query: &UserQuery) -> StoreResult<UserPage> {
-    let mut args = Args::default();
-    let fetch = args.push(Arg::Int(limit(query.limit) + 1));
-    let range = AddressRange::new(query, &mut args);
-    let sql = match &query.visibility {
-        UserVisibility::All => format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE 1 = 1{} ORDER BY u.email LIMIT {fetch}",
-            range.on("u.email")
-        ),
-        UserVisibility::Administrator { accounts, creator } => {
-            let creator = args.push(Arg::Int(creator.0));
-            let groups = account_groups(store, accounts).await?;
-            if groups.len() <= MAX_GROUP_RANGES {
-                let mut ranges = vec![format!(
-                    "SELECT id FROM (SELECT c.id FROM users c WHERE c.created_by = {creator}{} \
-                     ORDER BY c.email LIMIT {fetch}) AS created",
-                    range.on("c.email")
-                )];
-                for (i, group) in groups.into_iter().enumerate() {
-                    let group = args.push(Arg::Int(group));
-                    ranges.push(format!(
-                        "SELECT user_id FROM (SELECT gm.user_id FROM group_members gm \
-                         WHERE gm.group_id = {group}{} ORDER BY gm.user_email LIMIT {fetch}) AS g{i}",
-                        range.on("gm.user_email")
-                    ));
-                }
-                format!(
-                    "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ({}) \
-                     ORDER BY u.email LIMIT {fetch}",
-                    ranges.join(" UNION ")
-                )
-            } else {
-                let accounts: Vec<String> = accounts.iter().map(|a| args.push(Arg::Int(a.0))).collect();
-                format!(
-                    "SELECT {USER_COLUMNS} FROM users u WHERE (u.created_by = {creator} \
-                     OR EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
-                     WHERE gm.user_id = u.id AND g.account_id IN ({}))){} \
-                     ORDER BY u.email LIMIT {fetch}",
-                    accounts.join(", "),
-                    range.on("u.email")
-                )
-            }
-        }
-    };
-    let mut users = args.fetch_users(store, &sql).await?;
-    let wanted = usize::try_from(query.limit).unwrap_or(usize::MAX);
-    let next_after = if users.len() > wanted {
-        users.truncate(wanted);
-        users.last().map(|u| u.email.as_str().to_owned())
-    } else {
-        None
-    };
-    Ok(UserPage { users, next_after })
-}
 
 /// The ids of every group of these accounts.
 async fn account_groups(store: &SqlStore, accounts: &[AccountId]) -> StoreResult<Vec<i64>> {

@@ -18,6 +18,7 @@ use super::{SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS, Services, blocking};
 use crate::error::{DomainError, ValidationError};
 use crate::model::{Credentials, Session, SessionKind, User, UserStatus};
 use crate::policy::Actor;
+use crate::ports::SessionStore;
 use crate::types::{EmailAddress, Password, Timestamp};
 
 /// Failures per (address, client) before waiting starts.
@@ -56,6 +57,26 @@ fn wait_seconds(failures: i64, free: i64) -> i64 {
     2_i64.pow(exponent).min(MAX_WAIT_SECONDS)
 }
 
+/// Seconds a login must still wait: the pair (address, client) waits past
+/// [`PAIR_FREE_FAILURES`] failures, the client alone past [`CLIENT_FREE_FAILURES`];
+/// 0 when it may try now.
+async fn throttle_wait(
+    sessions: &dyn SessionStore,
+    pair_key: &str,
+    client_key: &str,
+    now: Timestamp,
+) -> Result<i64, DomainError> {
+    for (key, free) in [(pair_key, PAIR_FREE_FAILURES), (client_key, CLIENT_FREE_FAILURES)] {
+        if let Some((failures, last)) = sessions.throttle_state(key).await? {
+            let wait = wait_seconds(failures, free) - now.seconds_since(last);
+            if wait > 0 {
+                return Ok(wait);
+            }
+        }
+    }
+    Ok(0)
+}
+
 fn dummy_hash() -> Option<&'static str> {
     static DUMMY: OnceLock<Option<String>> = OnceLock::new();
     DUMMY.get_or_init(|| password::dummy_hash().ok()).as_deref()
@@ -69,13 +90,9 @@ impl Services {
         let email = EmailAddress::parse(email).map_err(|_| LoginError::InvalidCredentials)?;
         let pair_key = format!("pair:{}|{}", email, client);
         let client_key = format!("client:{client}");
-        for (key, free) in [(&pair_key, PAIR_FREE_FAILURES), (&client_key, CLIENT_FREE_FAILURES)] {
-            if let Some((failures, last)) = self.store.throttle_state(key).await? {
-                let wait = wait_seconds(failures, free) - now.seconds_since(last);
-                if wait > 0 {
-                    return Err(LoginError::Throttled(wait));
-                }
-            }
+        let wait = throttle_wait(self.store.as_ref(), &pair_key, &client_key, now).await?;
+        if wait > 0 {
+            return Err(LoginError::Throttled(wait));
         }
 
         let credentials = self.store.credentials_by_email(&email).await?;
@@ -296,7 +313,93 @@ pub fn throttle_wait_seconds(failures: i64, last_failure: Timestamp, now: Timest
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+
     use super::*;
+    use crate::ports::StoreResult;
+
+    /// The login throttle in memory: failure counters only, no sessions.
+    #[derive(Default)]
+    struct FakeThrottle(Mutex<HashMap<String, (i64, Timestamp)>>);
+
+    impl FakeThrottle {
+        fn counters(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, Timestamp)>> {
+            self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        }
+    }
+
+    #[async_trait]
+    impl SessionStore for FakeThrottle {
+        async fn insert_session(&self, _session: &Session) -> StoreResult<()> {
+            Ok(())
+        }
+        async fn insert_login_session(&self, _session: &Session, _password_hash: &str) -> StoreResult<()> {
+            Ok(())
+        }
+        async fn session(&self, _id_hash: &str, _now: Timestamp) -> StoreResult<Option<Session>> {
+            Ok(None)
+        }
+        async fn touch_session(&self, _id_hash: &str, _now: Timestamp, _expires_at: Timestamp) -> StoreResult<()> {
+            Ok(())
+        }
+        async fn delete_session(&self, _id_hash: &str) -> StoreResult<()> {
+            Ok(())
+        }
+        async fn purge_stale(&self, _now: Timestamp, _oldest: Timestamp, _throttle: Timestamp) -> StoreResult<u64> {
+            Ok(0)
+        }
+        async fn throttle_state(&self, key: &str) -> StoreResult<Option<(i64, Timestamp)>> {
+            Ok(self.counters().get(key).copied())
+        }
+        async fn throttle_failure(&self, key: &str, at: Timestamp) -> StoreResult<()> {
+            let mut counters = self.counters();
+            let counter = counters.entry(key.to_owned()).or_insert((0, at));
+            *counter = (counter.0 + 1, at);
+            Ok(())
+        }
+        async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
+            self.counters().remove(key);
+            Ok(())
+        }
+    }
+
+    /// Five failures on one client make that client wait for the address, while the
+    /// real user on another client is not held up; fifty failures on one client make
+    /// it wait for every address.
+    #[tokio::test]
+    async fn a_guessing_client_waits_while_the_real_user_elsewhere_does_not() -> Result<(), DomainError> {
+        let throttle = FakeThrottle::default();
+        let now = Timestamp(1_000_000);
+        for _ in 0..PAIR_FREE_FAILURES {
+            throttle.throttle_failure("pair:ann@example.com|guesser", now).await?;
+            throttle.throttle_failure("client:guesser", now).await?;
+        }
+        let guesser = throttle_wait(&throttle, "pair:ann@example.com|guesser", "client:guesser", now).await?;
+        assert_eq!(guesser, 1, "the guessing client waits for Ann's address");
+        let ann = throttle_wait(&throttle, "pair:ann@example.com|ann", "client:ann", now).await?;
+        assert_eq!(ann, 0, "Ann on her own client is not held up");
+        let later = throttle_wait(
+            &throttle,
+            "pair:ann@example.com|guesser",
+            "client:guesser",
+            now.plus_seconds(1),
+        )
+        .await?;
+        assert_eq!(later, 0, "the wait runs out");
+
+        for _ in PAIR_FREE_FAILURES..CLIENT_FREE_FAILURES {
+            throttle.throttle_failure("client:guesser", now).await?;
+        }
+        let other = throttle_wait(&throttle, "pair:bob@example.com|guesser", "client:guesser", now).await?;
+        assert_eq!(other, 1, "past fifty failures the client waits for any address");
+        throttle.throttle_clear("pair:ann@example.com|guesser").await?;
+        let cleared = throttle_wait(&throttle, "pair:ann@example.com|guesser", "client:ann", now).await?;
+        assert_eq!(cleared, 0, "a success clears the pair's counter");
+        Ok(())
+    }
 
     #[test]
     fn waiting_starts_after_free_failures_and_is_capped() {

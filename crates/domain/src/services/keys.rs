@@ -20,7 +20,7 @@ impl Services {
     /// The account's current key, created (version 1) on first use.
     async fn current_account_key(&self, account: AccountId) -> Result<(Key256, i64), DomainError> {
         let messaging = self.messaging();
-        let stored = match messaging.store.account_key(account, None).await? {
+        let stored = match self.store.account_key(account, None).await? {
             Some(key) => key,
             None => {
                 let fresh = Key256::generate().map_err(DomainError::internal)?;
@@ -31,10 +31,10 @@ impl Services {
                     wrapped,
                     created_at: self.clock.now(),
                 };
-                match messaging.store.insert_account_key(&key).await {
+                match self.store.insert_account_key(&key).await {
                     Ok(()) => return Ok((fresh, 1)),
                     // Another process created it first: use theirs.
-                    Err(DomainError::Conflict { .. }) => messaging
+                    Err(DomainError::Conflict { .. }) => self
                         .store
                         .account_key(account, None)
                         .await?
@@ -77,7 +77,7 @@ impl Services {
         wrapped: &[u8],
     ) -> Result<Key256, DomainError> {
         let messaging = self.messaging();
-        let stored = messaging
+        let stored = self
             .store
             .account_key(account, Some(key_version))
             .await?
@@ -103,7 +103,7 @@ impl Services {
     pub async fn rotate_account_key(&self, number: crate::types::AccountNumber) -> Result<Rotation, DomainError> {
         let messaging = self.messaging();
         let account = self.store.account_by_number(number).await?;
-        let current = messaging
+        let current = self
             .store
             .account_key(account.id, None)
             .await?
@@ -117,7 +117,7 @@ impl Services {
             wrapped,
             created_at: self.clock.now(),
         };
-        messaging.store.insert_account_key(&key).await?;
+        self.store.insert_account_key(&key).await?;
         self.store
             .record_audit(self.event(
                 None,
@@ -135,7 +135,7 @@ impl Services {
     pub async fn rewrap_account_keys(&self, number: crate::types::AccountNumber) -> Result<Rotation, DomainError> {
         let messaging = self.messaging();
         let account = self.store.account_by_number(number).await?;
-        let Some(current) = messaging.store.account_key(account.id, None).await? else {
+        let Some(current) = self.store.account_key(account.id, None).await? else {
             return Ok(Rotation {
                 version: 0,
                 rewrapped: 0,
@@ -145,10 +145,7 @@ impl Services {
         let mut old_keys: std::collections::HashMap<i64, Key256> = std::collections::HashMap::new();
         let mut rewrapped = 0;
         loop {
-            let batch = messaging
-                .store
-                .stale_data_keys(account.id, current.version, 500)
-                .await?;
+            let batch = self.store.stale_data_keys(account.id, current.version, 500).await?;
             if batch.is_empty() {
                 return Ok(Rotation {
                     version: current.version,
@@ -157,7 +154,7 @@ impl Services {
             }
             for stale in batch {
                 if let std::collections::hash_map::Entry::Vacant(slot) = old_keys.entry(stale.key_version) {
-                    let stored = messaging
+                    let stored = self
                         .store
                         .account_key(account.id, Some(stale.key_version))
                         .await?
@@ -167,7 +164,7 @@ impl Services {
                 let old = old_keys.get(&stale.key_version).ok_or(DomainError::NotFound)?;
                 let dek = keys::unwrap(old, &stale.wrapped).map_err(DomainError::internal)?;
                 let wrapped = keys::wrap(&current_key, &dek).map_err(DomainError::internal)?;
-                if messaging
+                if self
                     .store
                     .rewrap_data_key(stale.message, stale.key_version, current.version, &wrapped)
                     .await?

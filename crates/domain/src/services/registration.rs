@@ -111,7 +111,7 @@ impl Services {
         let link = messaging.config.links.activation(&raw, &request.next);
         let mail = messaging.notifier.activation(&email, request.locale, &link)?;
         let existing = self.store.user_by_email(&email).await?;
-        let invited = existing.is_some() || !messaging.store.received_messages(&email, None, 1).await?.is_empty();
+        let invited = existing.is_some() || !self.store.received_messages(&email, None, 1).await?.is_empty();
         let withheld = if !self.take_link_mail_slot(&email, client).await? {
             Some(Withheld::RateLimited)
         } else {
@@ -147,7 +147,7 @@ impl Services {
             },
         };
         let event = self.event(None, None, "user.registered", email.as_str(), client);
-        match messaging.store.begin_registration(&email, &attempt, now, event).await {
+        match self.store.begin_registration(&email, &attempt, now, event).await {
             Ok(_) => {}
             // Proven or locked since we looked: tell the owner as above.
             Err(DomainError::Conflict { field: "email" }) => {
@@ -203,13 +203,12 @@ impl Services {
     /// (nor a locked one). Any other address or id gets the login page, so this
     /// tells nobody whether an address was written to elsewhere.
     pub async fn offers_registration(&self, public_id: &PublicId, email: &EmailAddress) -> Result<bool, DomainError> {
-        let messaging = self.messaging();
-        let message = match messaging.store.message(public_id).await {
+        let message = match self.store.message(public_id).await {
             Ok(message) => message,
             Err(DomainError::NotFound) => return Ok(false),
             Err(other) => return Err(other),
         };
-        let recipients = messaging.store.recipients(message.id).await?;
+        let recipients = self.store.recipients(message.id).await?;
         if !recipients.iter().any(|r| &r.email == email) {
             return Ok(false);
         }
@@ -223,10 +222,9 @@ impl Services {
     /// registration attempt, the mailbox is proven, every other attempt and session
     /// ends, and the user is logged in.
     pub async fn activate(&self, raw_token: &str, client: Option<&str>) -> Result<OpenedSession, DomainError> {
-        let messaging = self.messaging();
         let hash = token::hash_token(raw_token);
         let now = self.clock.now();
-        let user_id = messaging
+        let user_id = self
             .store
             .registration_user(&hash, now)
             .await?
@@ -234,11 +232,7 @@ impl Services {
         let user = self.store.user_by_id(user_id).await?;
         let actor = Actor { user: user.clone() };
         let event = self.event(Some(&actor), None, "user.activated", user.email.as_str(), client);
-        if !messaging
-            .store
-            .complete_registration(&hash, user_id, now, event)
-            .await?
-        {
+        if !self.store.complete_registration(&hash, user_id, now, event).await? {
             return Err(DomainError::invalid("token", ValidationError::LinkInvalid));
         }
         let user = self.store.user_by_id(user_id).await?;
@@ -294,8 +288,7 @@ impl Services {
 
     /// Whether a reset link is still good (to show its form or say it expired).
     pub async fn reset_link_valid(&self, raw_token: &str) -> Result<bool, DomainError> {
-        let messaging = self.messaging();
-        Ok(messaging
+        Ok(self
             .store
             .token_user(
                 &token::hash_token(raw_token),
@@ -316,10 +309,9 @@ impl Services {
         confirmation: &str,
         client: Option<&str>,
     ) -> Result<OpenedSession, DomainError> {
-        let messaging = self.messaging();
         let hash = token::hash_token(raw_token);
         let now = self.clock.now();
-        let user_id = messaging
+        let user_id = self
             .store
             .token_user(&hash, TokenPurpose::PasswordReset, now)
             .await?
@@ -336,7 +328,7 @@ impl Services {
             )
         })?;
         let new_hash = hash_password(&password).await?;
-        let used = messaging
+        let used = self
             .store
             .consume_token(&hash, TokenPurpose::PasswordReset, None, now)
             .await?;
@@ -407,15 +399,14 @@ impl Services {
         session: Option<&str>,
         client: Option<&str>,
     ) -> Result<ProofOutcome, DomainError> {
-        let messaging = self.messaging();
         let hash = token::hash_token(raw_token);
         let now = self.clock.now();
-        let Some(owner) = messaging.store.token_user(&hash, TokenPurpose::Activation, now).await? else {
+        let Some(owner) = self.store.token_user(&hash, TokenPurpose::Activation, now).await? else {
             return Ok(ProofOutcome::Invalid);
         };
         let user = self.store.user_by_id(owner).await?;
         let actor = Actor { user };
-        match messaging
+        match self
             .store
             .consume_token(&hash, TokenPurpose::Activation, session, now)
             .await?
@@ -500,7 +491,6 @@ impl Services {
         client: Option<&str>,
         render: impl FnOnce(&str) -> Result<crate::messages::RenderedMail, DomainError>,
     ) -> Result<(), DomainError> {
-        let messaging = self.messaging();
         let (raw, token_hash, expires_at) = self.new_link_token(lifetime)?;
         let now = self.clock.now();
         let kind = match purpose {
@@ -520,10 +510,7 @@ impl Services {
             },
         };
         let event = self.event(None, None, action, user.email.as_str(), client);
-        messaging
-            .store
-            .insert_token(user.id, purpose, session, &link, event)
-            .await?;
+        self.store.insert_token(user.id, purpose, session, &link, event).await?;
         self.wake_outbox();
         Ok(())
     }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result, ensure};
 use base64::Engine as _;
 use mail_parser::{MessageParser, MimeHeaders as _};
-use sealpost_domain::messages::{Notifier as _, PublicId, RenderedMail, SecureMessageNotice};
-use sealpost_domain::ports::FakeClock;
+use sealpost_domain::messages::{PublicId, RenderedMail, SecureMessageNotice};
+use sealpost_domain::ports::{FakeClock, Notifier as _};
 use sealpost_domain::types::{EmailAddress, Locale, Timestamp};
 
 use super::MailNotifier;

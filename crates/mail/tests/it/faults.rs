@@ -273,7 +273,7 @@ async fn one_hung_delivery_does_not_hold_the_others_and_shutdown_does_not_wait_f
     assert_eq!((row.status, row.attempts), (Status::Sending, 1));
     let lease = sealpost_mail::worker::LEASE.as_secs().try_into()?;
     clock.advance_seconds(lease);
-    let claimed = sealpost_domain::messages::MessageStore::claim_outbox(
+    let claimed = sealpost_domain::ports::OutboxStore::claim_outbox(
         store.as_ref(),
         clock.now(),
         clock.now().plus_seconds(lease),

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Result, ensure};
-use sealpost_domain::messages::Notifier as _;
+use sealpost_domain::ports::Notifier as _;
 use sealpost_domain::types::Locale;
 use sealpost_mail::{MailDir, SendError, Transport as _};
 

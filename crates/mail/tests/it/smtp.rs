@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, ensure};
-use sealpost_domain::messages::{Notifier as _, PublicId, SecureMessageNotice};
+use sealpost_domain::messages::{PublicId, SecureMessageNotice};
+use sealpost_domain::ports::Notifier as _;
 use sealpost_domain::types::Locale;
 use sealpost_mail::{SendError, SmtpRelay, SmtpRelayConfig, TlsMode, Transport as _};
 

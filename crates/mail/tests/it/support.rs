@@ -7,13 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use anyhow::{Context as _, Result};
 use async_trait::async_trait;
 use sealpost_domain::DomainError;
-use sealpost_domain::messages::{
-    AccountKey, Confirmation, Message, MessageId, MessageStore, NewMessage, NewOutboxItem, OutboxItem, PublicId,
-    Recipient, RegistrationAttempt, TokenPurpose,
-};
-use sealpost_domain::model::{Account, AuditEvent, User};
-use sealpost_domain::ports::{FakeClock, StoreResult};
-use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
+use sealpost_domain::messages::{NewOutboxItem, OutboxItem};
+use sealpost_domain::ports::{FakeClock, OutboxStore, StoreResult};
+use sealpost_domain::types::{EmailAddress, Timestamp};
 use sealpost_mail::MailNotifier;
 
 /// 2026-11-21 18:30:05.250 UTC: where every fake clock starts.
@@ -88,9 +84,8 @@ impl std::ops::DerefMut for Row {
     }
 }
 
-/// An in-memory [`MessageStore`] whose outbox behaves as the SQL one is specified to
-/// (`attempts` counts claims, as the SQL store does: it grows in `claim_outbox`);
-/// everything else answers `NotFound` or nothing.
+/// An in-memory [`OutboxStore`] that behaves as the SQL one is specified to
+/// (`attempts` counts claims, as the SQL store does: it grows in `claim_outbox`).
 #[derive(Default)]
 pub struct FakeStore {
     rows: Mutex<Vec<Row>>,
@@ -159,111 +154,9 @@ impl FakeStore {
 }
 
 #[async_trait]
-impl MessageStore for FakeStore {
-    async fn account_key(&self, _account: AccountId, _version: Option<i64>) -> StoreResult<Option<AccountKey>> {
-        Ok(None)
-    }
-    async fn insert_account_key(&self, _key: &AccountKey) -> StoreResult<()> {
-        Err(DomainError::NotFound)
-    }
-    async fn begin_upload(&self, _public_id: &PublicId, _at: Timestamp) -> StoreResult<()> {
-        Ok(())
-    }
-    async fn end_upload(&self, _public_id: &PublicId) -> StoreResult<()> {
-        Ok(())
-    }
-    async fn stale_uploads(&self, _before: Timestamp) -> StoreResult<Vec<PublicId>> {
-        Ok(Vec::new())
-    }
-    async fn insert_message(
-        &self,
-        _message: NewMessage,
-        _outbox: Vec<NewOutboxItem>,
-        _audit: AuditEvent,
-    ) -> StoreResult<Message> {
-        Err(DomainError::NotFound)
-    }
-    async fn message(&self, _public_id: &PublicId) -> StoreResult<Message> {
-        Err(DomainError::NotFound)
-    }
-    async fn account(&self, _id: AccountId) -> StoreResult<Account> {
-        Err(DomainError::NotFound)
-    }
-    async fn message_by_id(&self, _id: MessageId) -> StoreResult<Message> {
-        Err(DomainError::NotFound)
-    }
-    async fn recipients(&self, _message: MessageId) -> StoreResult<Vec<Recipient>> {
-        Ok(Vec::new())
-    }
-    async fn sent_messages(
-        &self,
-        _sender: UserId,
-        _before: Option<MessageId>,
-        _limit: u32,
-    ) -> StoreResult<Vec<Message>> {
-        Ok(Vec::new())
-    }
-    async fn received_messages(
-        &self,
-        _email: &EmailAddress,
-        _before: Option<MessageId>,
-        _limit: u32,
-    ) -> StoreResult<Vec<Message>> {
-        Ok(Vec::new())
-    }
-    async fn account_messages(
-        &self,
-        _account: AccountId,
-        _before: Option<MessageId>,
-        _limit: u32,
-    ) -> StoreResult<Vec<Message>> {
-        Ok(Vec::new())
-    }
-    async fn mark_opened(
-        &self,
-        _message: MessageId,
-        _email: &EmailAddress,
-        _at: Timestamp,
-        _receipt: Option<NewOutboxItem>,
-        _audit: AuditEvent,
-    ) -> StoreResult<bool> {
-        Err(DomainError::NotFound)
-    }
-    async fn set_lock(
-        &self,
-        _message: MessageId,
-        _lock: Option<(Timestamp, String)>,
-        _audit: AuditEvent,
-    ) -> StoreResult<()> {
-        Err(DomainError::NotFound)
-    }
-    async fn set_expiry(
-        &self,
-        _message: MessageId,
-        _expires_at: Option<Timestamp>,
-        _audit: AuditEvent,
-    ) -> StoreResult<()> {
-        Err(DomainError::NotFound)
-    }
-    async fn shred_expired(&self, _cutoff: Timestamp, _limit: u32) -> StoreResult<Vec<PublicId>> {
-        Ok(Vec::new())
-    }
-
+impl OutboxStore for FakeStore {
     async fn release_outbox_leases(&self, _now: Timestamp) -> StoreResult<u64> {
         Ok(0)
-    }
-
-    async fn stale_data_keys(
-        &self,
-        _account: AccountId,
-        _current: i64,
-        _limit: u32,
-    ) -> StoreResult<Vec<sealpost_domain::messages::WrappedDataKey>> {
-        Ok(Vec::new())
-    }
-
-    async fn rewrap_data_key(&self, _message: MessageId, _from: i64, _to: i64, _wrapped: &[u8]) -> StoreResult<bool> {
-        Ok(false)
     }
 
     async fn enqueue(&self, items: Vec<NewOutboxItem>) -> StoreResult<()> {
@@ -353,49 +246,5 @@ impl MessageStore for FakeStore {
             }
         }
         Ok(waiting)
-    }
-
-    async fn begin_registration(
-        &self,
-        _email: &EmailAddress,
-        _attempt: &RegistrationAttempt,
-        _at: Timestamp,
-        _audit: AuditEvent,
-    ) -> StoreResult<User> {
-        Err(DomainError::NotFound)
-    }
-    async fn registration_user(&self, _token_hash: &str, _now: Timestamp) -> StoreResult<Option<UserId>> {
-        Ok(None)
-    }
-    async fn complete_registration(
-        &self,
-        _token_hash: &str,
-        _user: UserId,
-        _now: Timestamp,
-        _audit: AuditEvent,
-    ) -> StoreResult<bool> {
-        Ok(false)
-    }
-    async fn insert_token(
-        &self,
-        _user: UserId,
-        _purpose: TokenPurpose,
-        _session: Option<&str>,
-        _link: &Confirmation,
-        _audit: AuditEvent,
-    ) -> StoreResult<()> {
-        Err(DomainError::NotFound)
-    }
-    async fn consume_token(
-        &self,
-        _hash: &str,
-        _purpose: TokenPurpose,
-        _session: Option<&str>,
-        _now: Timestamp,
-    ) -> StoreResult<Option<UserId>> {
-        Ok(None)
-    }
-    async fn token_user(&self, _hash: &str, _purpose: TokenPurpose, _now: Timestamp) -> StoreResult<Option<UserId>> {
-        Ok(None)
     }
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, ensure};
 use mail_parser::MessageParser;
-use sealpost_domain::messages::{MailKind, MessageId, NewOutboxItem, Notifier as _, PublicId, SecureMessageNotice};
-use sealpost_domain::ports::{Clock as _, FakeClock};
+use sealpost_domain::messages::{MailKind, MessageId, NewOutboxItem, PublicId, SecureMessageNotice};
+use sealpost_domain::ports::{Clock as _, FakeClock, Notifier as _};
 use sealpost_domain::types::{Locale, Timestamp};
 use sealpost_mail::{MailDir, MailNotifier, OutboxWorker, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
 

@@ -3,7 +3,7 @@
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{Confirmation, DeliveryMode, MailKind};
 use sealpost_domain::model::Account;
-use sealpost_domain::ports::{SettingsStore, Store, StoreResult};
+use sealpost_domain::ports::{AccountStore, AuditStore, GroupStore, SettingsStore, StoreResult};
 use sealpost_domain::settings::{AccountSettings, SettingChange};
 use sealpost_domain::types::{AccountId, AccountName, AccountNumber, EmailAddress, GroupName, Locale, UserId};
 use sealpost_storage::SqlStore;
@@ -22,6 +22,7 @@ on_both_backends!(
     sending_address_and_delivery_mode_are_kept_and_cleared_with_their_events,
     a_sending_address_takes_effect_only_through_its_link,
     one_accounts_settings_never_touch_anothers,
+    account_is_found_by_id,
 );
 
 /// Creates an account named after its number.
@@ -404,4 +405,14 @@ async fn a_sending_address_takes_effect_only_through_its_link(store: SqlStore) {
         .await
         .expect("cleared");
     assert_eq!(reread().await.sending_address, None);
+}
+
+async fn account_is_found_by_id(store: SqlStore) {
+    let acme = account(&store, 4_711_000, None).await;
+    let found = AccountStore::account(&store, acme.id).await.expect("found");
+    assert_eq!(found.number, acme.number);
+    assert_eq!(found.name, "Account 4711000");
+    assert_eq!(found.default_locale, Locale::De);
+    let missing = AccountStore::account(&store, AccountId(9999)).await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
 }

@@ -1,7 +1,7 @@
 //! The audit trail: what is written, in which order it is read back.
 
 use sealpost_domain::model::AuditEvent;
-use sealpost_domain::ports::Store;
+use sealpost_domain::ports::AuditStore;
 use sealpost_domain::types::{AccountId, Timestamp, UserId};
 use sealpost_storage::SqlStore;
 

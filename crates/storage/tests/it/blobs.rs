@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use sealpost_domain::error::DomainError;
-use sealpost_domain::messages::{BlobReader, BlobStore};
+use sealpost_domain::ports::{BlobReader, BlobStore};
 use sealpost_storage::ObjectBlobStore;
 use sealpost_storage::blobs::{InvalidBlobKey, MAX_PARTS_IN_FLIGHT, PART_SIZE};
 

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use sealpost_domain::ports::Store;
+use sealpost_domain::ports::UserStore;
 use sealpost_storage::{Backend, SqlStore};
 use sqlx::Row;
 

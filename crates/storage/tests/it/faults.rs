@@ -10,8 +10,8 @@ use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use sealpost_domain::error::DomainError;
-use sealpost_domain::messages::{MailKind, MessageStore};
-use sealpost_domain::ports::Store;
+use sealpost_domain::messages::MailKind;
+use sealpost_domain::ports::{OutboxStore, UserStore};
 use sealpost_storage::{Backend, SqlStore};
 use sealpost_testkit::Tmpfs;
 

@@ -1,23 +1,21 @@
-//! Secure messages: account keys, storing a message with its recipients and
-//! notifications all or nothing, the keyset lists, first opening and read receipts,
-//! locking, expiry and crypto-shredding.
+//! Secure messages: storing a message with its recipients and notifications all or
+//! nothing, reading it back, and the keyset lists. The helpers here (a sender, a
+//! message, its notifications) serve the other message modules too: `keys`,
+//! `uploads`, `opening`, `outbox`.
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{
-    AccountKey, DeliveryMode, MailKind, MessageId, MessageOptions, MessageStore, NewMessage, NewOutboxItem, PublicId,
-    RecipientKind, RenderedMail,
+    DeliveryMode, MailKind, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, RecipientKind, RenderedMail,
 };
 use sealpost_domain::model::{Account, User};
-use sealpost_domain::ports::Store;
-use sealpost_domain::types::{AccountId, Locale, Timestamp, UserId};
+use sealpost_domain::ports::{AuditStore, MessageStore, OutboxStore};
+use sealpost_domain::types::{AccountId, UserId};
 use sealpost_storage::SqlStore;
 
 use crate::accounts::account;
 use crate::support::{T0, email, event, on_both_backends, recent_actions, user};
 
 on_both_backends!(
-    account_keys_are_found_by_version_or_newest_and_a_taken_version_is_a_conflict,
-    account_is_found_by_id,
     stored_message_reads_back_with_every_field_and_its_senders_address,
     message_with_recipients_and_notifications_commits_together,
     duplicate_public_id_is_a_conflict_and_leaves_no_recipients_or_outbox_rows,
@@ -27,16 +25,6 @@ on_both_backends!(
     sent_messages_are_listed_newest_first_in_keyset_pages,
     received_messages_are_those_addressed_to_the_reader_newest_first,
     account_messages_show_every_sender_of_that_account_only,
-    first_opening_is_recorded_once_and_queues_one_receipt,
-    opening_by_someone_not_a_recipient_changes_nothing_but_is_audited,
-    opening_an_unknown_message_is_not_found,
-    lock_with_reason_and_unlock_round_trip_with_audit,
-    expiry_is_set_moved_and_removed,
-    locking_or_expiring_an_unknown_message_is_not_found_and_not_audited,
-    shredding_destroys_only_keys_of_messages_expired_before_the_cutoff,
-    shredding_respects_its_limit_and_never_reports_a_message_twice,
-    uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten,
-    page_views_at_once_are_each_recorded_and_answered_on_their_own,
 );
 
 /// A sender who is a member of a new account.
@@ -116,7 +104,7 @@ pub async fn send(store: &SqlStore, message: NewMessage) -> sealpost_domain::mes
 }
 
 /// The public ids of a list, for comparing pages.
-fn ids(messages: &[sealpost_domain::messages::Message]) -> Vec<u8> {
+pub fn ids(messages: &[sealpost_domain::messages::Message]) -> Vec<u8> {
     messages.iter().map(|m| m.public_id.0[0]).collect()
 }
 
@@ -126,67 +114,6 @@ pub async fn count_rows(store: &SqlStore, table: &str) -> i64 {
         .fetch_one(store.pool())
         .await
         .expect("counted")
-}
-
-async fn account_keys_are_found_by_version_or_newest_and_a_taken_version_is_a_conflict(store: SqlStore) {
-    let acme = account(&store, 1_000_000, None).await;
-    assert!(store.account_key(acme.id, None).await.expect("query").is_none());
-    for version in [1, 2] {
-        store
-            .insert_account_key(&AccountKey {
-                account_id: acme.id,
-                version,
-                wrapped: vec![0x00, 0xff, u8::try_from(version).expect("small")],
-                created_at: T0.plus_seconds(version),
-            })
-            .await
-            .expect("stored");
-    }
-    let newest = store.account_key(acme.id, None).await.expect("query").expect("a key");
-    assert_eq!(newest.version, 2);
-    assert_eq!(newest.wrapped, [0x00, 0xff, 2]);
-    assert_eq!(newest.created_at, T0.plus_seconds(2));
-    let first = store.account_key(acme.id, Some(1)).await.expect("query").expect("v1");
-    assert_eq!(
-        (first.account_id, first.version, first.wrapped),
-        (acme.id, 1, vec![0x00, 0xff, 1])
-    );
-    assert!(store.account_key(acme.id, Some(3)).await.expect("query").is_none());
-
-    let again = store
-        .insert_account_key(&AccountKey {
-            account_id: acme.id,
-            version: 2,
-            wrapped: vec![9],
-            created_at: T0,
-        })
-        .await;
-    assert!(
-        matches!(again, Err(DomainError::Conflict { field: "key_version" })),
-        "{again:?}"
-    );
-    let kept = store.account_key(acme.id, Some(2)).await.expect("query").expect("v2");
-    assert_eq!(kept.wrapped, [0x00, 0xff, 2], "the first writer's key stays");
-
-    let unknown = store
-        .insert_account_key(&AccountKey {
-            account_id: AccountId(9999),
-            version: 1,
-            wrapped: vec![1],
-            created_at: T0,
-        })
-        .await;
-    assert!(matches!(unknown, Err(DomainError::NotFound)), "{unknown:?}");
-}
-
-async fn account_is_found_by_id(store: SqlStore) {
-    let acme = account(&store, 4_711_000, None).await;
-    let found = MessageStore::account(&store, acme.id).await.expect("found");
-    assert_eq!(found.number, acme.number);
-    assert_eq!(found.name, "Account 4711000");
-    assert_eq!(found.default_locale, Locale::De);
-    let missing = MessageStore::account(&store, AccountId(9999)).await;
-    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
 }
 
 async fn stored_message_reads_back_with_every_field_and_its_senders_address(store: SqlStore) {
@@ -457,323 +384,4 @@ async fn account_messages_show_every_sender_of_that_account_only(store: SqlStore
     assert_eq!(ids(&next), [1]);
     let theirs = store.account_messages(other.id, None, 10).await.expect("other");
     assert_eq!(ids(&theirs), [2]);
-}
-
-async fn first_opening_is_recorded_once_and_queues_one_receipt(store: SqlStore) {
-    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    let stored = send(
-        &store,
-        new_message(acme.id, alice.id, 1, &["bob@example.org", "carol@example.net"], &[]),
-    )
-    .await;
-    let before = store.outbox_pending().await.expect("counted");
-    let bob = email("bob@example.org");
-    let receipt = || Some(mail(MailKind::ReadReceipt, "alice@example.com", Some(stored.id)));
-
-    let opened_at = T0.plus_seconds(100);
-    let first = store
-        .mark_opened(stored.id, &bob, opened_at, receipt(), event("message.opened", "1"))
-        .await
-        .expect("recorded");
-    assert!(first, "the first opening is reported as such");
-    let again = store
-        .mark_opened(
-            stored.id,
-            &bob,
-            T0.plus_seconds(200),
-            receipt(),
-            event("message.opened", "2"),
-        )
-        .await
-        .expect("recorded");
-    assert!(!again, "a second opening is not the first");
-
-    assert_eq!(
-        store.outbox_pending().await.expect("counted"),
-        before + 1,
-        "one receipt only"
-    );
-    let recipients = store.recipients(stored.id).await.expect("recipients");
-    assert_eq!(recipients[0].opened_at, Some(opened_at), "the first time is kept");
-    assert_eq!(recipients[1].opened_at, None, "carol has not opened it");
-    assert_eq!(recent_actions(&store, 2).await, ["message.opened", "message.opened"]);
-
-    let claimed = store
-        .claim_outbox(T0.plus_seconds(300), T0.plus_seconds(360), 10)
-        .await
-        .expect("claimed");
-    let receipts: Vec<_> = claimed.iter().filter(|i| i.kind == MailKind::ReadReceipt).collect();
-    assert_eq!(receipts.len(), 1);
-    assert_eq!(receipts[0].to.as_str(), "alice@example.com");
-    assert_eq!(receipts[0].message, Some(stored.id));
-
-    let carol_first = store
-        .mark_opened(
-            stored.id,
-            &email("carol@example.net"),
-            T0.plus_seconds(400),
-            None,
-            event("message.opened", "3"),
-        )
-        .await
-        .expect("recorded");
-    assert!(carol_first, "each recipient has their own first opening");
-}
-
-async fn opening_by_someone_not_a_recipient_changes_nothing_but_is_audited(store: SqlStore) {
-    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    let stored = send(&store, new_message(acme.id, alice.id, 1, &["bob@example.org"], &[])).await;
-    let before = store.outbox_pending().await.expect("counted");
-    let first = store
-        .mark_opened(
-            stored.id,
-            &email("alice@example.com"),
-            T0,
-            Some(mail(MailKind::ReadReceipt, "alice@example.com", None)),
-            event("message.viewed_by_sender", "1"),
-        )
-        .await
-        .expect("recorded");
-    assert!(!first);
-    assert_eq!(store.outbox_pending().await.expect("counted"), before, "no receipt");
-    assert_eq!(recent_actions(&store, 1).await, ["message.viewed_by_sender"]);
-    assert!(
-        store.recipients(stored.id).await.expect("recipients")[0]
-            .opened_at
-            .is_none()
-    );
-}
-
-async fn opening_an_unknown_message_is_not_found(store: SqlStore) {
-    let result = store
-        .mark_opened(
-            MessageId(9999),
-            &email("bob@example.org"),
-            T0,
-            None,
-            event("message.opened", "x"),
-        )
-        .await;
-    assert!(matches!(result, Err(DomainError::NotFound)), "{result:?}");
-    assert!(recent_actions(&store, 1).await.is_empty(), "nothing was audited");
-}
-
-async fn lock_with_reason_and_unlock_round_trip_with_audit(store: SqlStore) {
-    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    let stored = send(&store, new_message(acme.id, alice.id, 1, &["bob@example.org"], &[])).await;
-    let locked_at = T0.plus_seconds(60);
-    store
-        .set_lock(
-            stored.id,
-            Some((locked_at, "Sent to the wrong person — please delete".to_owned())),
-            event("message.locked", "1"),
-        )
-        .await
-        .expect("locked");
-    let locked = store.message(&public_id(1)).await.expect("found");
-    assert_eq!(locked.locked_at, Some(locked_at));
-    assert_eq!(
-        locked.lock_reason.as_deref(),
-        Some("Sent to the wrong person — please delete")
-    );
-
-    store
-        .set_lock(stored.id, None, event("message.unlocked", "1"))
-        .await
-        .expect("unlocked");
-    let unlocked = store.message(&public_id(1)).await.expect("found");
-    assert_eq!(unlocked.locked_at, None);
-    assert_eq!(unlocked.lock_reason, None);
-    assert!(unlocked.wrapped_dek.is_some(), "locking never touches the key");
-    assert_eq!(recent_actions(&store, 2).await, ["message.unlocked", "message.locked"]);
-}
-
-async fn expiry_is_set_moved_and_removed(store: SqlStore) {
-    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    let stored = send(&store, new_message(acme.id, alice.id, 1, &["bob@example.org"], &[])).await;
-    let at = T0.plus_seconds(3600);
-    store
-        .set_expiry(stored.id, Some(at), event("message.expiry_set", "1"))
-        .await
-        .expect("set");
-    let found = store.message_by_id(stored.id).await.expect("found");
-    assert_eq!(found.expires_at, Some(at));
-    assert!(!found.expired(Timestamp(at.0 - 1)));
-    assert!(found.expired(at));
-
-    let later = at.plus_seconds(86_400);
-    store
-        .set_expiry(stored.id, Some(later), event("message.expiry_extended", "1"))
-        .await
-        .expect("moved");
-    assert_eq!(
-        store.message_by_id(stored.id).await.expect("found").expires_at,
-        Some(later)
-    );
-    store
-        .set_expiry(stored.id, None, event("message.expiry_removed", "1"))
-        .await
-        .expect("removed");
-    assert_eq!(store.message_by_id(stored.id).await.expect("found").expires_at, None);
-    assert_eq!(
-        recent_actions(&store, 3).await,
-        [
-            "message.expiry_removed",
-            "message.expiry_extended",
-            "message.expiry_set"
-        ]
-    );
-}
-
-async fn locking_or_expiring_an_unknown_message_is_not_found_and_not_audited(store: SqlStore) {
-    let locked = store
-        .set_lock(
-            MessageId(9999),
-            Some((T0, "why".to_owned())),
-            event("message.locked", "x"),
-        )
-        .await;
-    assert!(matches!(locked, Err(DomainError::NotFound)), "{locked:?}");
-    let expired = store
-        .set_expiry(MessageId(9999), Some(T0), event("message.expiry_set", "x"))
-        .await;
-    assert!(matches!(expired, Err(DomainError::NotFound)), "{expired:?}");
-    assert!(recent_actions(&store, 1).await.is_empty());
-}
-
-async fn shredding_destroys_only_keys_of_messages_expired_before_the_cutoff(store: SqlStore) {
-    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    for (id, expires) in [(1, Some(10)), (2, Some(20)), (3, None), (4, Some(100)), (5, Some(50))] {
-        let mut message = new_message(acme.id, alice.id, id, &["bob@example.org"], &[]);
-        message.expires_at = expires.map(|s| T0.plus_seconds(s));
-        send(&store, message).await;
-    }
-    let cutoff = T0.plus_seconds(50);
-    let mut shredded = store.shred_expired(cutoff, 100).await.expect("shredded");
-    shredded.sort_by_key(|p| p.0);
-    assert_eq!(
-        shredded,
-        [public_id(1), public_id(2)],
-        "expiry exactly at the cutoff is kept"
-    );
-    for (id, has_key) in [(1, false), (2, false), (3, true), (4, true), (5, true)] {
-        let message = store.message(&public_id(id)).await.expect("the row stays");
-        assert_eq!(message.wrapped_dek.is_some(), has_key, "message {id}");
-        assert_eq!(message.sealed_subject.len(), 6, "only the key goes");
-    }
-    assert!(store.shred_expired(cutoff, 100).await.expect("again").is_empty());
-    let later = store.shred_expired(T0.plus_seconds(1000), 100).await.expect("later");
-    let mut later: Vec<u8> = later.iter().map(|p| p.0[0]).collect();
-    later.sort_unstable();
-    assert_eq!(later, [4, 5], "a message without expiry is never shredded");
-}
-
-async fn shredding_respects_its_limit_and_never_reports_a_message_twice(store: SqlStore) {
-    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    for id in 1..=5 {
-        let mut message = new_message(acme.id, alice.id, id, &["bob@example.org"], &[]);
-        message.expires_at = Some(T0.plus_seconds(i64::from(id)));
-        send(&store, message).await;
-    }
-    let cutoff = T0.plus_seconds(100);
-    let first = store.shred_expired(cutoff, 2).await.expect("batch 1");
-    assert_eq!(first, [public_id(1), public_id(2)], "oldest expiry first");
-    let (a, b) = tokio::join!(store.shred_expired(cutoff, 2), store.shred_expired(cutoff, 2));
-    let mut rest: Vec<u8> = a
-        .expect("batch a")
-        .into_iter()
-        .chain(b.expect("batch b"))
-        .map(|p| p.0[0])
-        .collect();
-    rest.sort_unstable();
-    let last = store.shred_expired(cutoff, 2).await.expect("batch 3");
-    rest.extend(last.iter().map(|p| p.0[0]));
-    rest.sort_unstable();
-    assert_eq!(rest, [3, 4, 5], "every message once, none twice");
-}
-
-async fn uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten(store: SqlStore) {
-    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    for id in [1, 2, 3] {
-        store
-            .begin_upload(&public_id(id), T0.plus_seconds(i64::from(id)))
-            .await
-            .expect("noted");
-    }
-    store
-        .begin_upload(&public_id(1), T0.plus_seconds(99))
-        .await
-        .expect("noting twice is harmless");
-    assert_eq!(
-        store.stale_uploads(T0.plus_seconds(3)).await.expect("listed"),
-        [public_id(1), public_id(2)],
-        "begun before the cutoff, oldest first, with the first start kept"
-    );
-
-    // Storing the message ends its upload in the same transaction.
-    store
-        .insert_message(
-            new_message(acme.id, alice.id, 2, &["bob@example.org"], &[]),
-            vec![notification("bob@example.org")],
-            event("message.sent", "02"),
-        )
-        .await
-        .expect("stored");
-    store.end_upload(&public_id(3)).await.expect("forgotten");
-    store
-        .end_upload(&public_id(3))
-        .await
-        .expect("forgetting twice is harmless");
-    assert_eq!(
-        store.stale_uploads(T0.plus_seconds(1_000)).await.expect("listed"),
-        [public_id(1)],
-        "only the upload that became nothing is left"
-    );
-}
-
-/// Many page views at once: each gets its own answer, a view of an unknown message
-/// fails alone, and every view is recorded.
-async fn page_views_at_once_are_each_recorded_and_answered_on_their_own(store: SqlStore) {
-    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    let readers: Vec<String> = (0..12).map(|i| format!("reader{i}@example.org")).collect();
-    let to: Vec<&str> = readers.iter().map(String::as_str).collect();
-    let stored = send(&store, new_message(acme.id, alice.id, 1, &to, &[])).await;
-    let before = store.outbox_pending().await.expect("counted");
-
-    let view = |message: MessageId, reader: &str| {
-        let store = store.clone();
-        let reader = email(reader);
-        let receipt = Some(mail(MailKind::ReadReceipt, "alice@example.com", Some(message)));
-        async move {
-            store
-                .mark_opened(message, &reader, T0, receipt, event("message.opened", reader.as_str()))
-                .await
-        }
-    };
-    // Every reader looks twice, all at once, and someone asks for a message that
-    // does not exist in the middle of it.
-    let mut views: Vec<_> = readers
-        .iter()
-        .flat_map(|r| [view(stored.id, r), view(stored.id, r)])
-        .collect();
-    views.insert(7, view(MessageId(999_999), "reader0@example.org"));
-    let answers = futures_util::future::join_all(views).await;
-
-    assert!(matches!(answers[7], Err(DomainError::NotFound)), "{:?}", answers[7]);
-    let firsts = answers.iter().filter(|a| matches!(a, Ok(true))).count();
-    let agains = answers.iter().filter(|a| matches!(a, Ok(false))).count();
-    assert_eq!((firsts, agains), (12, 12), "one first opening per reader: {answers:?}");
-    assert_eq!(
-        store.outbox_pending().await.expect("counted"),
-        before + 12,
-        "one receipt per reader"
-    );
-    let opened = recent_actions(&store, 100).await;
-    assert_eq!(
-        opened.iter().filter(|a| *a == "message.opened").count(),
-        24,
-        "every view of the real message is audited, the unknown one is not"
-    );
-    let recipients = store.recipients(stored.id).await.expect("recipients");
-    assert!(recipients.iter().all(|r| r.opened_at == Some(T0)));
 }

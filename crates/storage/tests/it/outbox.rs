@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use sealpost_domain::error::DomainError;
-use sealpost_domain::messages::{MailKind, MessageStore, NewOutboxItem, OutboxItem};
+use sealpost_domain::messages::{MailKind, NewOutboxItem, OutboxItem};
+use sealpost_domain::ports::{MessageStore, OutboxStore};
 use sealpost_domain::types::{Locale, Timestamp};
 use sealpost_storage::{Backend, SqlStore};
 

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use sealpost_domain::model::{UserQuery, UserVisibility};
-use sealpost_domain::ports::Store;
+use sealpost_domain::ports::{GroupStore, UserStore};
 use sealpost_domain::types::GroupName;
 use sealpost_storage::{Backend, SqlStore};
 

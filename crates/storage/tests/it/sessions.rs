@@ -2,7 +2,7 @@
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::model::{AuditEvent, Session, SessionKind};
-use sealpost_domain::ports::Store;
+use sealpost_domain::ports::{SessionStore, UserStore};
 use sealpost_domain::types::{Timestamp, UserId};
 use sealpost_storage::SqlStore;
 

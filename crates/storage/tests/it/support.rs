@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sealpost_domain::model::{AuditEvent, NewUser, User, UserStatus};
-use sealpost_domain::ports::Store;
+use sealpost_domain::ports::{AuditStore, UserStore};
 use sealpost_domain::types::{EmailAddress, Timestamp, UserId};
 use sealpost_storage::{Backend, SqlStore};
 use sqlx::{AnyConnection, Connection, Executor};

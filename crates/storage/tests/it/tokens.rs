@@ -3,11 +3,9 @@
 //! session when bound to one, before they expire; a used link proves the mailbox.
 
 use sealpost_domain::error::DomainError;
-use sealpost_domain::messages::{
-    Confirmation, MailKind, MessageStore, NewOutboxItem, RegistrationAttempt, TokenPurpose,
-};
+use sealpost_domain::messages::{Confirmation, MailKind, NewOutboxItem, RegistrationAttempt, TokenPurpose};
 use sealpost_domain::model::{User, UserStatus};
-use sealpost_domain::ports::{Store, StoreResult};
+use sealpost_domain::ports::{OutboxStore, SessionStore, StoreResult, TokenStore, UserStore};
 use sealpost_domain::types::{Locale, Timestamp, UserId};
 use sealpost_storage::SqlStore;
 

@@ -2,7 +2,7 @@
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::model::{Session, SessionKind, UserQuery, UserStatus, UserVisibility};
-use sealpost_domain::ports::Store;
+use sealpost_domain::ports::{AccountStore, GroupStore, SessionStore, UserStore};
 use sealpost_domain::types::{AccountName, AccountNumber, GroupName, Locale, Timestamp, UserId};
 use sealpost_storage::SqlStore;
 

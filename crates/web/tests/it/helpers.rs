@@ -142,7 +142,6 @@ impl TestApp {
             &config.from_address,
         )?);
         let messaging = Messaging {
-            store: store.clone(),
             blobs: Arc::new(ObjectBlobStore::local(dir.path().join("blobs"))?.reporting_to(&store)),
             notifier,
             master_key: Arc::new(Key256::generate()?),

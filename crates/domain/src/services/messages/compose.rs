@@ -19,7 +19,7 @@ pub struct Draft {
     /// The original's recipients, for reply-all.
     pub(super) reply_recipients: Vec<EmailAddress>,
     /// Whether the store knows this draft writes blobs (see
-    /// [`MessageStore::begin_upload`]).
+    /// [`UploadStore::begin_upload`](crate::ports::UploadStore::begin_upload)).
     pub(super) upload_noted: bool,
     /// For a forward: the original, quoted below the forwarder's note. Its
     /// attachments are copied into the draft when it starts; nobody adds others.
@@ -245,8 +245,7 @@ impl Services {
     /// are found and deleted should the draft never become a message.
     async fn note_upload(&self, draft: &mut Draft) -> Result<(), DomainError> {
         if !draft.upload_noted {
-            let messaging = self.messaging();
-            messaging.store.begin_upload(&draft.public_id, self.clock.now()).await?;
+            self.store.begin_upload(&draft.public_id, self.clock.now()).await?;
             draft.upload_noted = true;
         }
         Ok(())
@@ -260,7 +259,7 @@ impl Services {
             tracing::warn!(%error, "could not delete a discarded draft's blobs; will try again");
             return false;
         }
-        match messaging.store.end_upload(public_id).await {
+        match self.store.end_upload(public_id).await {
             Ok(()) => {}
             // A full disk is logged once by the storage, not once per draft.
             Err(DomainError::Unavailable(_)) => return false,
@@ -276,10 +275,9 @@ impl Services {
     /// never became a message (the process stopped mid-upload, or refused drafts
     /// were kept when it restarted). Returns how many uploads were cleaned.
     pub async fn purge_stale_uploads(&self, older_than_seconds: i64) -> Result<usize, DomainError> {
-        let messaging = self.messaging();
         let before = self.clock.now().plus_seconds(-older_than_seconds);
         let mut cleaned = 0;
-        for public_id in messaging.store.stale_uploads(before).await? {
+        for public_id in self.store.stale_uploads(before).await? {
             if self.forget_upload(&public_id).await {
                 cleaned += 1;
             }
@@ -572,7 +570,7 @@ impl Services {
             &draft.public_id.to_hex(),
             client,
         );
-        let message = messaging.store.insert_message(new, outbox, event).await?;
+        let message = self.store.insert_message(new, outbox, event).await?;
         self.wake_outbox();
         Ok(message)
     }

@@ -18,11 +18,7 @@ impl Services {
         actor: &Actor,
         before: Option<crate::messages::MessageId>,
     ) -> Result<Vec<MessageSummary>, DomainError> {
-        let messaging = self.messaging();
-        let messages = messaging
-            .store
-            .sent_messages(actor.id(), before, MESSAGES_PER_PAGE)
-            .await?;
+        let messages = self.store.sent_messages(actor.id(), before, MESSAGES_PER_PAGE).await?;
         self.summaries(messages, true).await
     }
 
@@ -36,8 +32,7 @@ impl Services {
         if !actor.user.mailbox_proven() {
             return Ok(Vec::new());
         }
-        let messaging = self.messaging();
-        let messages = messaging
+        let messages = self
             .store
             .received_messages(&actor.user.email, before, MESSAGES_PER_PAGE)
             .await?;
@@ -51,8 +46,7 @@ impl Services {
         scope: &crate::policy::AccountScope,
         before: Option<crate::messages::MessageId>,
     ) -> Result<Vec<MessageSummary>, DomainError> {
-        let messaging = self.messaging();
-        let messages = messaging
+        let messages = self
             .store
             .account_messages(scope.account.id, before, MESSAGES_PER_PAGE)
             .await?;
@@ -66,12 +60,11 @@ impl Services {
         scope: &crate::policy::AccountScope,
         public_id: &PublicId,
     ) -> Result<MessageSummary, DomainError> {
-        let messaging = self.messaging();
-        let message = messaging.store.message(public_id).await?;
+        let message = self.store.message(public_id).await?;
         if message.account_id != scope.account.id {
             return Err(DomainError::NotFound);
         }
-        let recipients = messaging.store.recipients(message.id).await?;
+        let recipients = self.store.recipients(message.id).await?;
         Ok(MessageSummary {
             message,
             subject: None,
@@ -80,10 +73,9 @@ impl Services {
     }
 
     async fn summaries(&self, messages: Vec<Message>, with_subject: bool) -> Result<Vec<MessageSummary>, DomainError> {
-        let messaging = self.messaging();
         let mut out = Vec::with_capacity(messages.len());
         for message in messages {
-            let recipients = messaging.store.recipients(message.id).await?;
+            let recipients = self.store.recipients(message.id).await?;
             let subject = if with_subject {
                 self.subject(&message).await?
             } else {
@@ -111,13 +103,12 @@ impl Services {
     /// A message its sender or an administrator of its account may manage, with
     /// its recipients; the subject only for the sender.
     pub async fn managed_message(&self, actor: &Actor, public_id: &PublicId) -> Result<MessageSummary, DomainError> {
-        let messaging = self.messaging();
-        let message = messaging.store.message(public_id).await?;
+        let message = self.store.message(public_id).await?;
         let is_sender = message.sender_id == actor.id();
         if !is_sender && !actor.is_operator() && !self.store.is_account_admin(message.account_id, actor.id()).await? {
             return Err(DomainError::NotFound);
         }
-        let recipients = messaging.store.recipients(message.id).await?;
+        let recipients = self.store.recipients(message.id).await?;
         let subject = if is_sender { self.subject(&message).await? } else { None };
         Ok(MessageSummary {
             message,
@@ -135,7 +126,6 @@ impl Services {
         client: Option<&str>,
     ) -> Result<Message, DomainError> {
         let summary = self.managed_message(actor, public_id).await?;
-        let messaging = self.messaging();
         let lock = match reason {
             Some(reason) => {
                 let reason = reason.trim();
@@ -164,8 +154,8 @@ impl Services {
             &public_id.to_hex(),
             client,
         );
-        messaging.store.set_lock(summary.message.id, lock, event).await?;
-        messaging.store.message(public_id).await
+        self.store.set_lock(summary.message.id, lock, event).await?;
+        self.store.message(public_id).await
     }
 
     /// Sets, extends or removes (`""`) a message's expiration date.
@@ -182,7 +172,6 @@ impl Services {
         }
         let expires_at =
             parse_expiry(expires_on, self.clock.now()).map_err(|e| DomainError::invalid("expires_on", e))?;
-        let messaging = self.messaging();
         let event = self.event(
             Some(actor),
             Some(summary.message.account_id),
@@ -190,11 +179,8 @@ impl Services {
             &format!("{} {}", public_id, expiry_field(expires_at)),
             client,
         );
-        messaging
-            .store
-            .set_expiry(summary.message.id, expires_at, event)
-            .await?;
-        messaging.store.message(public_id).await
+        self.store.set_expiry(summary.message.id, expires_at, event).await?;
+        self.store.message(public_id).await
     }
 
     /// Destroys the data keys of messages expired for longer than `grace_seconds`
@@ -205,7 +191,7 @@ impl Services {
         let cutoff = self.clock.now().plus_seconds(-grace_seconds);
         let mut total = 0;
         loop {
-            let ids = messaging.store.shred_expired(cutoff, 500).await?;
+            let ids = self.store.shred_expired(cutoff, 500).await?;
             if ids.is_empty() {
                 return Ok(total);
             }

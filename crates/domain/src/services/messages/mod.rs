@@ -26,11 +26,12 @@ use super::keys::NewDataKey;
 use crate::error::{DomainError, ValidationError};
 use crate::links::Links;
 use crate::messages::{
-    BlobStore, BlobWriter, DeliveryMode, MailKind, Message, MessageOptions, MessageStore, NewMessage, NewOutboxItem,
-    Notifier, PublicId, Recipient, RecipientKind, SecureMessageNotice,
+    DeliveryMode, MailKind, Message, MessageOptions, NewMessage, NewOutboxItem, PublicId, Recipient, RecipientKind,
+    SecureMessageNotice,
 };
 use crate::model::{Account, User};
 use crate::policy::Actor;
+use crate::ports::{BlobReader, BlobStore, BlobWriter, Notifier};
 use crate::settings::Feature;
 use crate::types::{AccountNumber, EmailAddress, Timestamp, has_stray_control_characters};
 
@@ -90,7 +91,6 @@ impl Default for MessagingConfig {
 
 /// What messaging needs beyond the core services.
 pub struct Messaging {
-    pub store: Arc<dyn MessageStore>,
     pub blobs: Arc<dyn BlobStore>,
     pub notifier: Arc<dyn Notifier>,
     /// The root of the key hierarchy; wraps the account keys.
@@ -198,7 +198,7 @@ impl Services {
     /// How a message was delivered (an envelope's "Open Online" needs to know
     /// whether the service keeps a copy). Reveals nothing else.
     pub async fn message_mode(&self, public_id: &PublicId) -> Result<DeliveryMode, DomainError> {
-        Ok(self.messaging().store.message(public_id).await?.mode)
+        Ok(self.store.message(public_id).await?.mode)
     }
 
     /// The accounts `actor` may send from (any group membership).

@@ -84,7 +84,7 @@ impl OpenedMessage {
 enum Source {
     /// A sealed blob, opened segment by segment as it streams.
     Sealed {
-        reader: Box<dyn crate::messages::BlobReader>,
+        reader: Box<dyn BlobReader>,
         opener: Option<Opener>,
         header: Vec<u8>,
         dek: Key256,
@@ -169,8 +169,7 @@ impl Services {
 
     /// Checks who may see `message` and whether it can be shown now.
     async fn access(&self, actor: &Actor, message: &Message) -> Result<(bool, Vec<Recipient>), OpenFailure> {
-        let messaging = self.messaging();
-        let recipients = messaging.store.recipients(message.id).await?;
+        let recipients = self.store.recipients(message.id).await?;
         let is_sender = message.sender_id == actor.id();
         let is_recipient = recipients.iter().any(|r| r.email == actor.user.email);
         if !is_sender && !is_recipient {
@@ -228,8 +227,7 @@ impl Services {
         public_id: &PublicId,
         posted: Option<&[u8]>,
     ) -> Result<(OpenedMessage, Key256), OpenFailure> {
-        let messaging = self.messaging();
-        let message = messaging.store.message(public_id).await?;
+        let message = self.store.message(public_id).await?;
         let (viewer_is_sender, recipients) = self.access(actor, &message).await?;
         let dek = self.data_key(&message).await?.ok_or_else(|| {
             OpenFailure::Unavailable(Unavailable::Expired {
@@ -307,7 +305,7 @@ impl Services {
                 .allows(Feature::ReadReceipts)
         {
             let link = messaging.config.links.sent(public_id);
-            let account = messaging.store.account(message.account_id).await?;
+            let account = self.store.account(message.account_id).await?;
             let locale = sender.locale.unwrap_or(account.default_locale);
             Some(NewOutboxItem {
                 kind: MailKind::ReadReceipt,
@@ -333,7 +331,7 @@ impl Services {
             &public_id.to_hex(),
             client,
         );
-        let first = messaging
+        let first = self
             .store
             .mark_opened(message.id, &actor.user.email, self.clock.now(), receipt, event)
             .await?;

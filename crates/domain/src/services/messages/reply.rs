@@ -55,7 +55,7 @@ impl Services {
         kind: ReplyKind,
     ) -> Result<(Draft, ReplyDraft), DomainError> {
         let opened = self.answerable(actor, original, kind).await?;
-        let account = self.messaging().store.account(opened.message.account_id).await?;
+        let account = self.store.account(opened.message.account_id).await?;
         let prefill = reply_fields(&opened, actor, kind);
         let mut draft = self
             .draft_for(actor, account, Some((opened.message.clone(), kind)))

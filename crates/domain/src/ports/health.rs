@@ -1,0 +1,17 @@
+//! The health port: whether the storage takes writes.
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+#[cfg(doc)]
+use crate::error::DomainError;
+use crate::types::Timestamp;
+
+/// What `/healthz` asks the storage.
+#[async_trait]
+pub trait HealthStore: Send + Sync {
+    /// Writes one tiny row through the ordinary write path (transaction, commit,
+    /// sync), so a health check sees what a person's write would meet: a full disk
+    /// is [`DomainError::Unavailable`].
+    async fn probe_write(&self, at: Timestamp) -> StoreResult<()>;
+}

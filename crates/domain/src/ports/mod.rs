@@ -1,0 +1,139 @@
+//! The ports: what the domain needs from the outside world.
+//!
+//! One trait per aggregate, each in its own file, so a caller (or a test fake)
+//! names only what it uses:
+//! - SQL state, implemented by `sealpost-storage`'s `SqlStore`: [`UserStore`],
+//!   [`AccountStore`], [`SettingsStore`] (per-account settings), [`AccountTokenStore`]
+//!   (tokens for machines), [`GroupStore`],
+//!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`],
+//!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
+//!   one-time tokens). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
+//! - [`BlobStore`] (with [`BlobWriter`], [`BlobReader`]): sealed payload parts.
+//! - [`Notifier`]: renders the emails, implemented by `sealpost-mail`.
+//! - [`Clock`]: where "now" comes from.
+//!
+//! Each store method is one unit of work: it commits its change *and* the audit
+//! event that records it in one transaction, or neither.
+//!
+//! Arrows: the ports import the records (`model`, `messages`, `types`); the records
+//! import no port.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use crate::error::DomainError;
+use crate::types::Timestamp;
+
+mod account_tokens;
+mod accounts;
+mod audit;
+mod blobs;
+mod groups;
+mod health;
+mod keys;
+mod messages;
+mod notifier;
+mod outbox;
+mod sessions;
+mod settings;
+mod tokens;
+mod uploads;
+mod users;
+
+pub use account_tokens::AccountTokenStore;
+pub use accounts::AccountStore;
+pub use audit::AuditStore;
+pub use blobs::{BlobReader, BlobStore, BlobWriter};
+pub use groups::GroupStore;
+pub use health::HealthStore;
+pub use keys::KeyStore;
+pub use messages::MessageStore;
+pub use notifier::Notifier;
+pub use outbox::OutboxStore;
+pub use sessions::SessionStore;
+pub use settings::SettingsStore;
+pub use tokens::TokenStore;
+pub use uploads::UploadStore;
+pub use users::UserStore;
+
+/// Result of every port call.
+pub type StoreResult<T> = Result<T, DomainError>;
+
+/// Persistent state of the service: every SQL port at once. Implemented for
+/// whatever implements them all, so `Arc<dyn Store>` upcasts to any one of them.
+pub trait Store:
+    UserStore
+    + AccountStore
+    + GroupStore
+    + SessionStore
+    + SettingsStore
+    + AccountTokenStore
+    + AuditStore
+    + HealthStore
+    + KeyStore
+    + UploadStore
+    + MessageStore
+    + OutboxStore
+    + TokenStore
+{
+}
+
+impl<T> Store for T where
+    T: UserStore
+        + AccountStore
+        + GroupStore
+        + SessionStore
+        + SettingsStore
+        + AccountTokenStore
+        + AuditStore
+        + HealthStore
+        + KeyStore
+        + UploadStore
+        + MessageStore
+        + OutboxStore
+        + TokenStore
+        + ?Sized
+{
+}
+
+/// Where "now" comes from, so tests can move time.
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> Timestamp;
+}
+
+/// The real clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        Timestamp(millis)
+    }
+}
+
+/// A clock tests set and advance by hand.
+#[derive(Debug, Clone)]
+pub struct FakeClock(Arc<AtomicI64>);
+
+impl FakeClock {
+    /// Starts at `start`.
+    pub fn new(start: Timestamp) -> Self {
+        Self(Arc::new(AtomicI64::new(start.0)))
+    }
+
+    /// Moves time forward.
+    pub fn advance_seconds(&self, seconds: i64) {
+        self.0.fetch_add(seconds * 1000, Ordering::SeqCst);
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(Ordering::SeqCst))
+    }
+}

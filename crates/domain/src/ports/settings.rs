@@ -1,0 +1,23 @@
+//! The settings port: per-account settings, a row per set setting.
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+use crate::model::AuditEvent;
+use crate::settings::SettingChange;
+use crate::types::AccountId;
+
+/// Per-account settings (see [`crate::settings`]): a row per set setting.
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    /// The account's set settings as stored `(name, value)` rows.
+    async fn account_settings(&self, account: AccountId) -> StoreResult<Vec<(String, String)>>;
+    /// Writes each change (a `None` value deletes the row) with its audit event,
+    /// all in one transaction. `NotFound`, and nothing written, when no account
+    /// has this id.
+    async fn change_account_settings(
+        &self,
+        account: AccountId,
+        changes: Vec<(SettingChange, AuditEvent)>,
+    ) -> StoreResult<()>;
+}
