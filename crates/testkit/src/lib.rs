@@ -9,7 +9,9 @@
 //! - [`browser`]: a cookie-keeping HTTP client that does not follow redirects, the
 //!   portal and administration logins, and reading CSRF tokens, hidden fields and
 //!   a page's visible text;
-//! - [`disk`]: a small tmpfs to fill, for the full-disk tests.
+//! - [`disk`]: a small tmpfs to fill, for the full-disk tests;
+//! - [`load`]: `wrk` against a URL with many sessions' cookies, and nginx serving
+//!   the same bytes from a file, for benchmarks that compare with it.
 //!
 //! The binary's path comes from the caller (`env!("CARGO_BIN_EXE_sealpost")` exists
 //! only in the CLI crate's tests and benchmarks), so this crate depends on no
@@ -18,6 +20,7 @@
 pub mod binary;
 pub mod browser;
 pub mod disk;
+pub mod load;
 pub mod smtp;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
