@@ -179,6 +179,19 @@ pub trait Store: Send + Sync {
     /// sync), so a health check sees what a person's write would meet: a full disk
     /// is [`DomainError::Unavailable`].
     async fn probe_write(&self, at: Timestamp) -> StoreResult<()>;
+
+    // perf: every request of a logged-in visitor reads both; one round trip.
+    /// The live session with this id hash and its user, as [`Store::session`]
+    /// then [`Store::user_by_id`] would read them.
+    async fn session_with_user(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<(Session, User)>> {
+        match self.session(id_hash, now).await? {
+            Some(session) => {
+                let user = self.user_by_id(session.user_id).await?;
+                Ok(Some((session, user)))
+            }
+            None => Ok(None),
+        }
+    }
 }
 
 /// Where "now" comes from, so tests can move time.

@@ -43,6 +43,7 @@ mod outbox;
 mod sessions;
 mod tokens;
 mod users;
+mod views;
 
 pub use blobs::ObjectBlobStore;
 
@@ -143,6 +144,8 @@ pub struct SqlStore {
     writer: Arc<tokio::sync::Mutex<()>>,
     /// Whether writes currently fail for want of space, for the log and `/healthz`.
     health: Arc<WriteHealth>,
+    /// Page views waiting to be recorded together (group commit, [`views`]).
+    views: Arc<views::ViewQueue>,
 }
 
 /// How long writes must go through without a refusal before a full storage counts
@@ -300,9 +303,12 @@ impl SqlStore {
             Backend::Sqlite => {
                 prepare_sqlite_file(url)?;
                 // WAL lets readers run beside the one writer: enough connections that
-                // page views do not queue for one while a write commits.
+                // page views do not queue for one while a write commits, and no more,
+                // for each is a thread of its own that every statement wakes.
+                // A file cannot hang up: no ping before handing a connection out.
                 options
-                    .max_connections(32)
+                    .max_connections(sqlite_connections())
+                    .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             for pragma in SQLITE_PRAGMAS {
@@ -313,9 +319,12 @@ impl SqlStore {
                     })
                     .after_release(|conn, _meta| {
                         Box::pin(async move {
-                            // The rollback a dropped transaction queued runs before
-                            // this ping answers, so the depth read next is final.
-                            conn.ping().await?;
+                            // A dropped transaction's rollback, still queued, keeps
+                            // the depth above zero until it runs: only then is a
+                            // ping needed, after which the depth read is final.
+                            if conn.is_in_transaction() {
+                                conn.ping().await?;
+                            }
                             Ok(reusable(conn))
                         })
                     })
@@ -339,6 +348,7 @@ impl SqlStore {
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             health: Arc::default(),
+            views: Arc::default(),
         })
     }
 
@@ -455,6 +465,14 @@ fn redact(url: &str) -> String {
         }
         None => url.to_owned(),
     }
+}
+
+/// How many SQLite connections the pool keeps: two per core (one reading while
+/// another waits on its thread), at least four, so the writer's turn never
+/// leaves the readers without one.
+fn sqlite_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(4, 32)
 }
 
 /// Whether a released connection may serve again: not while sqlx still counts it
@@ -804,6 +822,12 @@ impl Store for SqlStore {
             Some(reason) => Err(DomainError::unavailable(StillFull(reason))),
             None => Ok(()),
         }
+    }
+
+    // perf: the session and its user in one query.
+    async fn session_with_user(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<(Session, User)>> {
+        self.health
+            .watch(DATABASE, sessions::session_with_user(self, id_hash, now).await)
     }
 }
 

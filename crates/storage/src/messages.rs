@@ -312,32 +312,19 @@ pub(crate) async fn mark_opened(
     receipt: Option<NewOutboxItem>,
     event: AuditEvent,
 ) -> StoreResult<bool> {
-    let mut tx = store.begin_write().await?;
-    let opened = sqlx::query(
-        "UPDATE message_recipients SET opened_at = $3 \
-         WHERE message_id = $1 AND email = $2 AND opened_at IS NULL",
-    )
-    .bind(message.0)
-    .bind(email.as_str())
-    .bind(at.0)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    let first = opened.rows_affected() > 0;
-    if first {
-        if let Some(receipt) = &receipt {
-            outbox::insert_item(&mut tx, receipt).await?;
-        }
-    } else {
-        ensure_message_exists(&mut tx, message).await?;
-    }
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(first)
+    // perf: batched with the views recorded beside it (group commit).
+    let view = crate::views::View {
+        message,
+        email: email.clone(),
+        at,
+        receipt,
+        event,
+    };
+    crate::views::record(store, view).await
 }
 
 /// `NotFound` unless the message exists.
-async fn ensure_message_exists(conn: &mut AnyConnection, message: MessageId) -> StoreResult<()> {
+pub(crate) async fn ensure_message_exists(conn: &mut AnyConnection, message: MessageId) -> StoreResult<()> {
     sqlx::query("SELECT 1 FROM messages WHERE id = $1")
         .bind(message.0)
         .fetch_optional(conn)

@@ -1,13 +1,53 @@
 //! The key hierarchy at work: the master key wraps versioned account keys, an
 //! account key wraps each message's fresh data key (DEK). Unwrapped keys live only
-//! in memory, for one operation.
+//! in memory: a data key for one operation, an account key for at most
+//! [`ACCOUNT_KEY_SECONDS`] ([`AccountKeys`]), so a page view, the downloads and the
+//! reply form that follow it, and the views of the same account's messages by
+//! others meanwhile read and unwrap it once.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use sealpost_crypto::keys::{self, Key256};
 
 use super::Services;
 use crate::error::DomainError;
 use crate::messages::{AccountKey, Message};
-use crate::types::AccountId;
+use crate::types::{AccountId, Timestamp};
+
+/// How long an unwrapped account key stays in memory after it was read.
+pub const ACCOUNT_KEY_SECONDS: i64 = 60;
+/// The most account keys kept at once (one per account and version in use).
+const ACCOUNT_KEYS_KEPT: usize = 1024;
+
+/// Unwrapped account keys by (account, version), each with when it was read.
+/// A version's wrapped key never changes once stored (rotation adds a version),
+/// so a kept key is never stale; it is dropped (and zeroed) once it has been kept
+/// for [`ACCOUNT_KEY_SECONDS`], and never written anywhere.
+#[derive(Default)]
+pub(crate) struct AccountKeys {
+    kept: Mutex<HashMap<(AccountId, i64), (Key256, Timestamp)>>,
+}
+
+impl AccountKeys {
+    fn get(&self, account: AccountId, version: i64, now: Timestamp) -> Option<Key256> {
+        let kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.get(&(account, version))
+            .filter(|(_, at)| now.seconds_since(*at) < ACCOUNT_KEY_SECONDS)
+            .map(|(key, _)| key.clone())
+    }
+
+    fn keep(&self, account: AccountId, version: i64, key: &Key256, now: Timestamp) {
+        let mut kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() >= ACCOUNT_KEYS_KEPT {
+            kept.retain(|_, (_, at)| now.seconds_since(*at) < ACCOUNT_KEY_SECONDS);
+            if kept.len() >= ACCOUNT_KEYS_KEPT {
+                kept.clear();
+            }
+        }
+        kept.insert((account, version), (key.clone(), now));
+    }
+}
 
 /// A fresh data key and its wrapped form, for a new message.
 pub struct NewDataKey {
@@ -76,13 +116,21 @@ impl Services {
         key_version: i64,
         wrapped: &[u8],
     ) -> Result<Key256, DomainError> {
-        let messaging = self.messaging();
-        let stored = messaging
-            .store
-            .account_key(account, Some(key_version))
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        let account_key = keys::unwrap(&messaging.master_key, &stored.wrapped).map_err(DomainError::internal)?;
+        let now = self.clock.now();
+        let account_key = match self.account_keys.get(account, key_version, now) {
+            Some(key) => key,
+            None => {
+                let messaging = self.messaging();
+                let stored = messaging
+                    .store
+                    .account_key(account, Some(key_version))
+                    .await?
+                    .ok_or(DomainError::NotFound)?;
+                let key = keys::unwrap(&messaging.master_key, &stored.wrapped).map_err(DomainError::internal)?;
+                self.account_keys.keep(account, key_version, &key, now);
+                key
+            }
+        };
         keys::unwrap(&account_key, wrapped).map_err(DomainError::internal)
     }
 }
