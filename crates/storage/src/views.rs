@@ -123,8 +123,10 @@ async fn write_batch(store: &SqlStore, batch: Vec<Pending>) {
 async fn write_together(store: &SqlStore, batch: &[Pending]) -> StoreResult<Vec<bool>> {
     let mut tx = store.begin_write().await?;
     let mut firsts = Vec::with_capacity(batch.len());
+    // Views of one message come together: check that it exists once per batch.
+    let mut known = Vec::new();
     for pending in batch {
-        firsts.push(write_view(&mut tx, &pending.view).await?);
+        firsts.push(write_view(&mut tx, &pending.view, &mut known).await?);
     }
     tx.commit().await.map_err(db_error)?;
     Ok(firsts)
@@ -132,15 +134,16 @@ async fn write_together(store: &SqlStore, batch: &[Pending]) -> StoreResult<Vec<
 
 async fn write_alone(store: &SqlStore, view: &View) -> StoreResult<bool> {
     let mut tx = store.begin_write().await?;
-    let first = write_view(&mut tx, view).await?;
+    let first = write_view(&mut tx, view, &mut Vec::new()).await?;
     tx.commit().await.map_err(db_error)?;
     Ok(first)
 }
 
 /// The statements of one view: the opening (only the first one counts) with its
 /// receipt, or else the check that the message still exists; then the audit
-/// event. `NotFound` when the message is gone.
-async fn write_view(conn: &mut AnyConnection, view: &View) -> StoreResult<bool> {
+/// event. `NotFound` when the message is gone. `known` holds the messages this
+/// transaction has already found.
+async fn write_view(conn: &mut AnyConnection, view: &View, known: &mut Vec<MessageId>) -> StoreResult<bool> {
     let opened = sqlx::query(
         "UPDATE message_recipients SET opened_at = $3 \
          WHERE message_id = $1 AND email = $2 AND opened_at IS NULL",
@@ -156,8 +159,11 @@ async fn write_view(conn: &mut AnyConnection, view: &View) -> StoreResult<bool> 
         if let Some(receipt) = &view.receipt {
             outbox::insert_item(conn, receipt).await?;
         }
-    } else {
+    } else if !known.contains(&view.message) {
         crate::messages::ensure_message_exists(conn, view.message).await?;
+    }
+    if !known.contains(&view.message) {
+        known.push(view.message);
     }
     audit::insert_event(conn, &view.event).await?;
     Ok(first)
