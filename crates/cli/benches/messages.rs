@@ -317,7 +317,10 @@ impl Load {
     /// with requests still in flight, which the server answers and records.
     fn extra_views(&self) -> String {
         match self {
-            Load::SideBySide(s) => format!(": {} counted by wrk, plus those in flight at its end", s.sealpost.requests),
+            Load::SideBySide(s) => format!(
+                ": {} counted by wrk, plus those in flight at its end",
+                s.sealpost.requests
+            ),
             Load::InProcess(i) => format!(": {}", i.times.len()),
         }
     }
@@ -336,7 +339,10 @@ struct SideBySide {
 fn side_by_side(data: &Path, pid: u32, url: &str, browsers: &[Browser], page: &[u8]) -> anyhow::Result<SideBySide> {
     let dir = data.join("side-by-side");
     std::fs::create_dir_all(&dir)?;
-    let cookies = browsers.iter().map(Browser::cookie_header).collect::<anyhow::Result<Vec<_>>>()?;
+    let cookies = browsers
+        .iter()
+        .map(Browser::cookie_header)
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let run = WrkRun {
         threads: 2,
         connections: SESSIONS,

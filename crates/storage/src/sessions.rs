@@ -65,12 +65,14 @@ fn bind_session<'q>(query: AnyQuery<'q>, session: &'q Session) -> AnyQuery<'q> {
 
 /// The session with this id hash unless it expired at or before `now`.
 pub(crate) async fn session(store: &SqlStore, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
-    let row = sqlx::query(&format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id_hash = $1 AND s.expires_at > $2"))
-        .bind(id_hash)
-        .bind(now.0)
-        .fetch_optional(&store.pool)
-        .await
-        .map_err(db_error)?;
+    let row = sqlx::query(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id_hash = $1 AND s.expires_at > $2"
+    ))
+    .bind(id_hash)
+    .bind(now.0)
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(db_error)?;
     row.as_ref().map(session_from_row).transpose().map_err(db_error)
 }
 

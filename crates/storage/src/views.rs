@@ -94,9 +94,11 @@ pub(crate) async fn record(store: &SqlStore, view: View) -> StoreResult<bool> {
         }
         drop(turn);
     });
-    outcome
-        .await
-        .map_err(|_| DomainError::internal(std::io::Error::other("the batch recording a view ended without an answer")))?
+    outcome.await.map_err(|_| {
+        DomainError::internal(std::io::Error::other(
+            "the batch recording a view ended without an answer",
+        ))
+    })?
 }
 
 /// Writes `batch` in one transaction; should that fail, each view on its own.

@@ -27,7 +27,10 @@ pub fn tools() -> std::result::Result<(), String> {
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(format!("{} not installed (apt-get install nginx-light wrk)", missing.join(" and ")))
+        Err(format!(
+            "{} not installed (apt-get install nginx-light wrk)",
+            missing.join(" and ")
+        ))
     }
 }
 
@@ -152,7 +155,11 @@ impl WrkRun {
             .output()
             .with_context(|| format!("while running {WRK}"))?;
         let text = String::from_utf8_lossy(&output.stdout);
-        ensure!(output.status.success(), "wrk failed: {text}{}", String::from_utf8_lossy(&output.stderr));
+        ensure!(
+            output.status.success(),
+            "wrk failed: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         parse_wrk(&text).with_context(|| format!("while reading wrk's report:\n{text}"))
     }
 }
@@ -204,7 +211,13 @@ fn parse_wrk(text: &str) -> Result<WrkFigures> {
 
 /// `800.00MB` (wrk's units are powers of 1024) as bytes.
 fn size(value: &str) -> Result<f64> {
-    let units = [("TB", 1u64 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1)];
+    let units = [
+        ("TB", 1u64 << 40),
+        ("GB", 1 << 30),
+        ("MB", 1 << 20),
+        ("KB", 1 << 10),
+        ("B", 1),
+    ];
     let (number, scale) = units
         .iter()
         .find_map(|(unit, scale)| value.strip_suffix(unit).map(|n| (n, *scale)))

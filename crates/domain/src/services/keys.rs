@@ -226,3 +226,41 @@ impl Services {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Timestamp = Timestamp(1_700_000_000_000);
+
+    fn key() -> Key256 {
+        Key256::generate().unwrap_or_else(|_| Key256::from_bytes([7; 32]))
+    }
+
+    #[test]
+    fn an_account_key_is_kept_for_a_minute_by_account_and_version() {
+        let kept = AccountKeys::default();
+        let (acme, other) = (AccountId(1), AccountId(2));
+        let first = key();
+        kept.keep(acme, 1, &first, T0);
+        let again = kept.get(acme, 1, T0.plus_seconds(ACCOUNT_KEY_SECONDS - 1));
+        assert_eq!(again.map(|k| *k.expose()), Some(*first.expose()));
+        assert!(kept.get(acme, 2, T0).is_none(), "another version is another key");
+        assert!(kept.get(other, 1, T0).is_none(), "another account's is another key");
+        assert!(
+            kept.get(acme, 1, T0.plus_seconds(ACCOUNT_KEY_SECONDS)).is_none(),
+            "after a minute the key is read and unwrapped again"
+        );
+    }
+
+    #[test]
+    fn a_full_cache_makes_room_instead_of_growing() {
+        let kept = AccountKeys::default();
+        for n in 0..(ACCOUNT_KEYS_KEPT as i64 + 10) {
+            kept.keep(AccountId(n), 1, &key(), T0);
+        }
+        let held = kept.kept.lock().map(|k| k.len()).unwrap_or(usize::MAX);
+        assert!(held <= ACCOUNT_KEYS_KEPT, "{held} keys held");
+        assert!(kept.get(AccountId(ACCOUNT_KEYS_KEPT as i64 + 9), 1, T0).is_some());
+    }
+}
