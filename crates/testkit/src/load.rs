@@ -244,6 +244,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[expect(clippy::unwrap_used, reason = "a test fails by panicking")]
     fn a_wrk_report_gives_its_rate_and_percentiles() {
         let report = "Running 10s test @ http://127.0.0.1:1/m\n  2 threads and 32 connections\n\
             \x20 Latency Distribution\n     50%   34.10ms\n     75%   40.00ms\n     90%   45.00ms\n\
