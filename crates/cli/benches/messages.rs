@@ -8,16 +8,22 @@
 //!   time the upload takes (with `SEALPOST_MAX_ATTACHMENT_MB=200` and
 //!   `SEALPOST_MAX_ENVELOPE_MB=1`, so no envelope copy is built and the figure shows
 //!   the streaming sealing path);
-//! - the latency (p50, p99, max) and throughput of the opened-message page
-//!   `/m/{id}` for a message with a 100 KB body, under 32 concurrent sessions of 32
-//!   registered recipients.
+//! - the throughput and latency (p50, p99) of the opened-message page `/m/{id}` for
+//!   a message with a 100 KB body, under `wrk -t2 -c32 -d10s` rotating the cookies
+//!   of 32 registered recipients' sessions, side by side in the same run with nginx
+//!   (started here on a loopback port) serving the same page bytes from a file, and
+//!   their ratio; without nginx or wrk, under 32 concurrent sessions of the
+//!   benchmark's own clients (p50, p99, max);
+//! - that every view left exactly one access record.
 //!
-//! Run: `cargo bench -p sealpost-cli --bench messages`
+//! Run: `cargo bench -p sealpost-cli --bench messages` (add
+//! `SEALPOST_BENCH_PERF=/tmp/perf.data` to profile the server under wrk).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
+use sealpost_testkit::load::{self, Nginx, WrkFigures, WrkRun};
 use sealpost_testkit::{Attachment, Browser, Mailbox, Sealpost};
 
 const SENDER: &str = "sender@bench.example";
@@ -27,6 +33,8 @@ const BODY_BYTES: usize = 100 * 1000;
 const SESSIONS: usize = 32;
 const WARM_UP: usize = 10;
 const ROUNDS: usize = 200;
+/// How long each side of the side-by-side run lasts.
+const WRK_DURATION: Duration = Duration::from_secs(10);
 /// A word the message body starts with, so every answer can be checked.
 const MARKER: &str = "BenchMarkerQuokka";
 
@@ -71,10 +79,6 @@ fn add_user(data: &Path, email: &str) -> anyhow::Result<()> {
 
 fn recipient(n: usize) -> String {
     format!("recipient{n:02}@bench.example")
-}
-
-async fn log_in(base: &str, email: &str) -> anyhow::Result<reqwest::Client> {
-    Ok(Browser::portal(base, email, PASSWORD).await?.http)
 }
 
 /// Sends a message through `/portal/compose`; returns its public id.
@@ -157,7 +161,7 @@ async fn main() -> anyhow::Result<()> {
     let pid = server.pid();
 
     // 1. Peak memory while sealing a 100 MiB attachment.
-    let sender = log_in(&base, SENDER).await?;
+    let sender = Browser::portal(&base, SENDER, PASSWORD).await?.http;
     let (hwm_start, _) = memory_kib(pid)?;
     let reset_upload = reset_peak(pid);
     let (hwm_before, rss_before) = memory_kib(pid)?;
@@ -185,36 +189,34 @@ async fn main() -> anyhow::Result<()> {
     let to: Vec<String> = (0..SESSIONS).map(recipient).collect();
     let id = compose(&sender, &base, &to.join(", "), large_body(), None).await?;
     let url = format!("{base}/m/{id}");
-    let mut clients = Vec::with_capacity(SESSIONS);
+    let mut browsers = Vec::with_capacity(SESSIONS);
     for address in &to {
-        clients.push(log_in(&base, address).await?);
+        browsers.push(Browser::portal(&base, address, PASSWORD).await?);
     }
     let (_, rss_logins) = memory_kib(pid)?;
-    for client in &clients {
+    for browser in &browsers {
         for _ in 0..WARM_UP {
-            open(client, &url).await?;
+            open(&browser.http, &url).await?;
         }
     }
+    let page = browsers
+        .first()
+        .context("no sessions")?
+        .http
+        .get(&url)
+        .send()
+        .await?
+        .bytes()
+        .await?;
     let (_, rss_load_before) = memory_kib(pid)?;
     let reset_load = reset_peak(pid);
-    let load = Instant::now();
-    let mut tasks = Vec::with_capacity(SESSIONS);
-    for client in clients {
-        let url = url.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::with_capacity(ROUNDS);
-            for _ in 0..ROUNDS {
-                times.push(open(&client, &url).await?);
-            }
-            anyhow::Ok(times)
-        }));
-    }
-    let mut times = Vec::with_capacity(SESSIONS * ROUNDS);
-    for task in tasks {
-        times.extend(task.await??);
-    }
-    let wall = load.elapsed();
-    times.sort();
+    let load = match load::tools() {
+        Ok(()) => Load::SideBySide(side_by_side(data, pid, &url, &browsers, &page)?),
+        Err(missing) => {
+            println!("{missing}: measuring in-process instead of side by side with nginx");
+            Load::InProcess(in_process(browsers, &url).await?)
+        }
+    };
     let (hwm_load, rss_load) = memory_kib(pid)?;
     drop(server);
     let opened_events = {
@@ -227,6 +229,14 @@ async fn main() -> anyhow::Result<()> {
         db.close().await?;
         count
     };
+    let (fewest, most) = load.views();
+    let before = (SESSIONS * WARM_UP + 1) as u64;
+    ensure!(
+        (before + fewest..=before + most).contains(&u64::try_from(opened_events)?),
+        "{opened_events} access records for {} to {} views: every answered view must be recorded once",
+        before + fewest,
+        before + most
+    );
 
     println!();
     println!("sealpost messages benchmark (release binary, SQLite, mail to a folder)");
@@ -258,25 +268,12 @@ async fn main() -> anyhow::Result<()> {
         mib(rss_after)
     );
     println!("  blobs on disk after          {:>9.1} MiB", blobs as f64 / 1_048_576.0);
+    load.print();
     println!(
-        "GET /m/{{id}}, {} KB body, {SESSIONS} concurrent sessions x {ROUNDS} requests (after {WARM_UP} warm-up each)",
-        BODY_BYTES / 1000
-    );
-    println!(
-        "  latency p50 / p99 / max      {:>9.2} ms / {:.2} ms / {:.2} ms",
-        ms(percentile(&times, 0.5)),
-        ms(percentile(&times, 0.99)),
-        ms(times.last().copied().unwrap_or_default())
-    );
-    println!(
-        "  throughput                   {:>9.0} requests/s ({} requests in {:.2} s)",
-        times.len() as f64 / wall.as_secs_f64(),
-        times.len(),
-        wall.as_secs_f64()
-    );
-    println!(
-        "  audit rows written by views  {:>9}   (one durable write transaction per page view)",
-        opened_events
+        "  access records written       {:>9}   (one per view: {} warm-up + 1 + those measured{})",
+        opened_events,
+        SESSIONS * WARM_UP,
+        load.extra_views()
     );
     println!(
         "  server VmRSS after {SESSIONS} logins {:>7.1} MiB   (each login hashes with argon2)",
@@ -291,6 +288,168 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("{:-<78}", "");
     Ok(())
+}
+
+/// What the opened-message page measured: side by side with nginx, or (without
+/// nginx or wrk) with the benchmark's own clients.
+enum Load {
+    SideBySide(SideBySide),
+    InProcess(InProcess),
+}
+
+impl Load {
+    fn print(&self) {
+        match self {
+            Load::SideBySide(s) => s.print(),
+            Load::InProcess(i) => i.print(),
+        }
+    }
+
+    /// The fewest and most views the server answered while measured.
+    fn views(&self) -> (u64, u64) {
+        match self {
+            Load::SideBySide(s) => (s.sealpost.requests, s.sealpost.requests + SESSIONS as u64),
+            Load::InProcess(i) => (i.times.len() as u64, i.times.len() as u64),
+        }
+    }
+
+    /// How the measured views relate to the access records: wrk stops counting
+    /// with requests still in flight, which the server answers and records.
+    fn extra_views(&self) -> String {
+        match self {
+            Load::SideBySide(s) => format!(
+                ": {} counted by wrk, plus those in flight at its end",
+                s.sealpost.requests
+            ),
+            Load::InProcess(i) => format!(": {}", i.times.len()),
+        }
+    }
+}
+
+struct SideBySide {
+    sealpost: WrkFigures,
+    nginx: WrkFigures,
+    page_bytes: usize,
+}
+
+/// `wrk -t2 -c32 -d10s --latency` on Sealpost's `/m/{id}` (each request with the
+/// next of the 32 sessions' cookies) and then on nginx serving the same page bytes
+/// from a file. With `SEALPOST_BENCH_PERF=<file>`, `perf record -g` samples the
+/// server during its run into that file (`perf report --no-children -i <file>`).
+fn side_by_side(data: &Path, pid: u32, url: &str, browsers: &[Browser], page: &[u8]) -> anyhow::Result<SideBySide> {
+    let dir = data.join("side-by-side");
+    std::fs::create_dir_all(&dir)?;
+    let cookies = browsers
+        .iter()
+        .map(Browser::cookie_header)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let run = WrkRun {
+        threads: 2,
+        connections: SESSIONS,
+        duration: WRK_DURATION,
+    };
+    let perf = std::env::var_os("SEALPOST_BENCH_PERF").map(|file| {
+        std::process::Command::new("perf")
+            .args(["record", "-g", "-p", &pid.to_string(), "-o"])
+            .arg(file)
+            .args(["--", "sleep", &(WRK_DURATION.as_secs() - 2).to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+    });
+    let sealpost = run.run(&dir, url, &cookies)?;
+    if let Some(perf) = perf {
+        perf?.wait()?;
+    }
+    ensure!(
+        sealpost.bytes_per_request >= page.len() as f64,
+        "Sealpost answered {:.0} bytes a request, less than the page's {}: sessions lost?",
+        sealpost.bytes_per_request,
+        page.len()
+    );
+    let nginx = Nginx::serve(&dir.join("nginx"), "message.html", "text/html; charset=utf-8", page)?;
+    let figures = run.run(&dir, &nginx.url, &[]);
+    let log = nginx.error_log();
+    drop(nginx);
+    let figures = figures.with_context(|| format!("nginx's error log: {log}"))?;
+    Ok(SideBySide {
+        sealpost,
+        nginx: figures,
+        page_bytes: page.len(),
+    })
+}
+
+impl SideBySide {
+    fn print(&self) {
+        println!(
+            "GET /m/{{id}}, {} KB body ({} bytes of page), wrk -t2 -c{SESSIONS} -d{}s --latency, {SESSIONS} sessions",
+            BODY_BYTES / 1000,
+            self.page_bytes,
+            WRK_DURATION.as_secs()
+        );
+        for (name, f) in [("sealpost", &self.sealpost), ("nginx, same bytes", &self.nginx)] {
+            println!(
+                "  {name:<18} {:>9.0} requests/s   p50 {:>7.2} ms   p99 {:>7.2} ms",
+                f.requests_per_second,
+                ms(f.p50),
+                ms(f.p99)
+            );
+        }
+        println!(
+            "  ratio sealpost / nginx       {:>9.3}x  (goal: >= 0.1x, p99 < 20 ms)",
+            self.sealpost.requests_per_second / self.nginx.requests_per_second
+        );
+    }
+}
+
+struct InProcess {
+    times: Vec<Duration>,
+    wall: Duration,
+}
+
+/// Each session's client opens the page [`ROUNDS`] times, all at once.
+async fn in_process(browsers: Vec<Browser>, url: &str) -> anyhow::Result<InProcess> {
+    let load = Instant::now();
+    let mut tasks = Vec::with_capacity(SESSIONS);
+    for browser in browsers {
+        let url = url.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(ROUNDS);
+            for _ in 0..ROUNDS {
+                times.push(open(&browser.http, &url).await?);
+            }
+            anyhow::Ok(times)
+        }));
+    }
+    let mut times = Vec::with_capacity(SESSIONS * ROUNDS);
+    for task in tasks {
+        times.extend(task.await??);
+    }
+    let wall = load.elapsed();
+    times.sort();
+    Ok(InProcess { times, wall })
+}
+
+impl InProcess {
+    fn print(&self) {
+        let times = &self.times;
+        println!(
+            "GET /m/{{id}}, {} KB body, {SESSIONS} concurrent sessions x {ROUNDS} requests (after {WARM_UP} warm-up each)",
+            BODY_BYTES / 1000
+        );
+        println!(
+            "  latency p50 / p99 / max      {:>9.2} ms / {:.2} ms / {:.2} ms",
+            ms(percentile(times, 0.5)),
+            ms(percentile(times, 0.99)),
+            ms(times.last().copied().unwrap_or_default())
+        );
+        println!(
+            "  throughput                   {:>9.0} requests/s ({} requests in {:.2} s)",
+            times.len() as f64 / self.wall.as_secs_f64(),
+            times.len(),
+            self.wall.as_secs_f64()
+        );
+    }
 }
 
 /// Bytes of the files under `dir`.

@@ -238,6 +238,13 @@ impl BlobStore for ObjectBlobStore {
         }))
     }
 
+    // perf: one blocking read of the whole file instead of one per 8 KiB chunk.
+    async fn read_all(&self, key: &str) -> Result<Vec<u8>, DomainError> {
+        let path = validate_key(key)?;
+        let found = self.store.get(&path).await.map_err(blob_error)?;
+        Ok(found.bytes().await.map_err(blob_error)?.into())
+    }
+
     async fn delete(&self, key: &str) -> Result<(), DomainError> {
         match self.store.delete(&validate_key(key)?).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),

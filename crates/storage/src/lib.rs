@@ -53,6 +53,7 @@ mod settings;
 mod tokens;
 mod uploads;
 mod users;
+mod views;
 
 pub use blobs::ObjectBlobStore;
 pub use health::WRITABLE_AFTER;
@@ -146,6 +147,8 @@ pub struct SqlStore {
     writer: Arc<tokio::sync::Mutex<()>>,
     /// Whether writes currently fail for want of space, for the log and `/healthz`.
     health: Arc<WriteHealth>,
+    /// Page views waiting to be recorded together (group commit, [`views`]).
+    views: Arc<views::ViewQueue>,
 }
 
 /// A write transaction; on SQLite it also holds the writer's turn until it ends.
@@ -208,9 +211,12 @@ impl SqlStore {
             Backend::Sqlite => {
                 prepare_sqlite_file(url)?;
                 // WAL lets readers run beside the one writer: enough connections that
-                // page views do not queue for one while a write commits.
+                // page views do not queue for one while a write commits, and no more,
+                // for each is a thread of its own that every statement wakes.
+                // A file cannot hang up: no ping before handing a connection out.
                 options
-                    .max_connections(32)
+                    .max_connections(sqlite_connections())
+                    .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             for pragma in SQLITE_PRAGMAS {
@@ -221,9 +227,12 @@ impl SqlStore {
                     })
                     .after_release(|conn, _meta| {
                         Box::pin(async move {
-                            // The rollback a dropped transaction queued runs before
-                            // this ping answers, so the depth read next is final.
-                            conn.ping().await?;
+                            // A dropped transaction's rollback, still queued, keeps
+                            // the depth above zero until it runs: only then is a
+                            // ping needed, after which the depth read is final.
+                            if conn.is_in_transaction() {
+                                conn.ping().await?;
+                            }
                             Ok(reusable(conn))
                         })
                     })
@@ -247,6 +256,7 @@ impl SqlStore {
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             health: Arc::default(),
+            views: Arc::default(),
         })
     }
 
@@ -369,6 +379,14 @@ fn redact(url: &str) -> String {
         }
         None => url.to_owned(),
     }
+}
+
+/// How many SQLite connections the pool keeps: two per core (one reading while
+/// another waits on its thread), at least four, so the writer's turn never
+/// leaves the readers without one.
+fn sqlite_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(4, 32)
 }
 
 /// Whether a released connection may serve again: not while sqlx still counts it

@@ -272,31 +272,15 @@ impl MessageStore for SqlStore {
         receipt: Option<NewOutboxItem>,
         event: AuditEvent,
     ) -> StoreResult<bool> {
-        self.watched(async {
-            let mut tx = self.begin_write().await?;
-            let opened = sqlx::query(
-                "UPDATE message_recipients SET opened_at = $3 \
-                 WHERE message_id = $1 AND email = $2 AND opened_at IS NULL",
-            )
-            .bind(message.0)
-            .bind(email.as_str())
-            .bind(at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            let first = opened.rows_affected() > 0;
-            if first {
-                if let Some(receipt) = &receipt {
-                    outbox::insert_item(&mut tx, receipt).await?;
-                }
-            } else {
-                ensure_message_exists(&mut tx, message).await?;
-            }
-            audit::insert_event(&mut tx, &event).await?;
-            tx.commit().await.map_err(db_error)?;
-            Ok(first)
-        })
-        .await
+        // Batched with the views recorded beside it (group commit, see `views`).
+        let view = crate::views::View {
+            message,
+            email: email.clone(),
+            at,
+            receipt,
+            event,
+        };
+        self.watched(crate::views::record(self, view)).await
     }
 
     /// Locks with when and why, or unlocks (clearing both).
@@ -353,7 +337,7 @@ async fn fetch_message(
 }
 
 /// `NotFound` unless the message exists.
-async fn ensure_message_exists(conn: &mut AnyConnection, message: MessageId) -> StoreResult<()> {
+pub(crate) async fn ensure_message_exists(conn: &mut AnyConnection, message: MessageId) -> StoreResult<()> {
     sqlx::query("SELECT 1 FROM messages WHERE id = $1")
         .bind(message.0)
         .fetch_optional(conn)

@@ -7,11 +7,13 @@
 
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
-use sealpost_domain::model::{Session, SessionKind};
+use sealpost_domain::model::{Session, SessionKind, User};
 use sealpost_domain::ports::{SessionStore, StoreResult};
 use sealpost_domain::types::{Timestamp, UserId};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
+use crate::users::{USER_COLUMNS, user_from_row};
 use crate::{AnyQuery, SqlStore, db_error, insert_error};
 
 #[async_trait]
@@ -59,33 +61,11 @@ impl SessionStore for SqlStore {
 
     /// The session with this id hash unless it expired at or before `now`.
     async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
-        self.watched(async {
-            let row = sqlx::query(
-                "SELECT id_hash, user_id, csrf_token, kind, created_at, last_seen_at, expires_at \
-                 FROM sessions WHERE id_hash = $1 AND expires_at > $2",
-            )
-            .bind(id_hash)
-            .bind(now.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
-            let Some(row) = row else {
-                return Ok(None);
-            };
-            let read = || -> Result<Session, sqlx::Error> {
-                Ok(Session {
-                    id_hash: row.try_get("id_hash")?,
-                    user_id: UserId(row.try_get("user_id")?),
-                    csrf_token: row.try_get("csrf_token")?,
-                    kind: SessionKind::from_stored(row.try_get("kind")?),
-                    created_at: Timestamp(row.try_get("created_at")?),
-                    last_seen_at: Timestamp(row.try_get("last_seen_at")?),
-                    expires_at: Timestamp(row.try_get("expires_at")?),
-                })
-            };
-            read().map(Some).map_err(db_error)
-        })
-        .await
+        self.watched(session(self, id_hash, now)).await
+    }
+
+    async fn session_with_user(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<(Session, User)>> {
+        self.watched(session_with_user(self, id_hash, now)).await
     }
 
     /// Moves the idle expiry forward. A session ended meanwhile stays ended: no error,
@@ -202,4 +182,54 @@ fn bind_session<'q>(query: AnyQuery<'q>, session: &'q Session) -> AnyQuery<'q> {
         .bind(session.created_at.0)
         .bind(session.last_seen_at.0)
         .bind(session.expires_at.0)
+}
+
+/// The session with this id hash unless it expired at or before `now`.
+pub(crate) async fn session(store: &SqlStore, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
+    let row = sqlx::query(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id_hash = $1 AND s.expires_at > $2"
+    ))
+    .bind(id_hash)
+    .bind(now.0)
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(db_error)?;
+    row.as_ref().map(session_from_row).transpose().map_err(db_error)
+}
+
+/// The session's columns, named apart from a joined user's.
+const SESSION_COLUMNS: &str = "s.id_hash, s.user_id, s.csrf_token, s.kind, s.created_at AS session_created_at, \
+     s.last_seen_at AS session_last_seen_at, s.expires_at AS session_expires_at";
+
+/// Builds a [`Session`] from a row holding [`SESSION_COLUMNS`].
+fn session_from_row(row: &AnyRow) -> Result<Session, sqlx::Error> {
+    Ok(Session {
+        id_hash: row.try_get("id_hash")?,
+        user_id: UserId(row.try_get("user_id")?),
+        csrf_token: row.try_get("csrf_token")?,
+        kind: SessionKind::from_stored(row.try_get("kind")?),
+        created_at: Timestamp(row.try_get("session_created_at")?),
+        last_seen_at: Timestamp(row.try_get("session_last_seen_at")?),
+        expires_at: Timestamp(row.try_get("session_expires_at")?),
+    })
+}
+
+/// The live session with this id hash and its user, in one query (every request
+/// of a logged-in visitor asks for both).
+pub(crate) async fn session_with_user(
+    store: &SqlStore,
+    id_hash: &str,
+    now: Timestamp,
+) -> StoreResult<Option<(Session, User)>> {
+    let row = sqlx::query(&format!(
+        "SELECT {SESSION_COLUMNS}, {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.id_hash = $1 AND s.expires_at > $2"
+    ))
+    .bind(id_hash)
+    .bind(now.0)
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(db_error)?;
+    let read = |row: &AnyRow| Ok::<_, sqlx::Error>((session_from_row(row)?, user_from_row(row)?));
+    row.as_ref().map(read).transpose().map_err(db_error)
 }

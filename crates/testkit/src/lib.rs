@@ -10,7 +10,9 @@
 //!   portal and administration logins, and reading CSRF tokens, hidden fields and
 //!   a page's visible text;
 //! - [`disk`]: a small tmpfs to fill, for the full-disk tests, and waiting for
-//!   `/healthz` to recover once it is emptied.
+//!   `/healthz` to recover once it is emptied;
+//! - [`load`]: `wrk` against a URL with many sessions' cookies, and nginx serving
+//!   the same bytes from a file, for benchmarks that compare with it.
 //!
 //! The binary's path comes from the caller (`env!("CARGO_BIN_EXE_sealpost")` exists
 //! only in the CLI crate's tests and benchmarks), so this crate depends on no
@@ -19,6 +21,7 @@
 pub mod binary;
 pub mod browser;
 pub mod disk;
+pub mod load;
 pub mod smtp;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -6,13 +6,15 @@
 //! [`auth`]) behind two middlewares ([`security`]): security headers on every
 //! response, and a pre-session CSRF cookie for visitors who are not logged in.
 //! Handlers get who is asking from the extractors in [`context`] and answer with
-//! the typed views of [`views`]; failures become [`error::WebError`].
+//! the typed views of [`views`] (long text escaped ahead by [`escape`]); failures
+//! become [`error::WebError`].
 
 pub mod admin;
 pub mod auth;
 pub mod context;
 pub mod cookies;
 pub mod error;
+pub mod escape;
 pub mod flash;
 pub mod health;
 pub mod portal;

@@ -1,7 +1,8 @@
 //! Typed views: one struct per page, rendered by askama from `templates/`.
 //!
 //! Every page embeds a [`Page`] (language, CSRF token, navigation, flash) and reads
-//! its text through `page.t(..)`. Templates auto-escape; no HTML is built in Rust.
+//! its text through `page.t(..)`. Templates auto-escape; no HTML is built in Rust
+//! (a message body is escaped ahead by [`crate::escape`], with the same output).
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -412,7 +413,8 @@ pub struct MessagePage {
     pub to: String,
     pub cc: String,
     pub sent: String,
-    pub body: String,
+    /// The plain-text body, escaped ahead ([`crate::escape`]: the page's largest text).
+    pub body: crate::escape::EscapedText,
     /// The sanitized HTML body, shown in a sandboxed frame; `None` for plain text.
     pub html_body: Option<String>,
     pub attachments: Vec<AttachmentRow>,

@@ -34,4 +34,15 @@ pub trait BlobStore: Send + Sync {
     async fn delete(&self, key: &str) -> Result<(), DomainError>;
     /// Deletes every blob whose key starts with `prefix`.
     async fn delete_prefix(&self, prefix: &str) -> Result<(), DomainError>;
+    /// Reads the whole blob `key` into memory; `NotFound` if absent. For parts
+    /// small enough to hold (a message's content part), in one read rather than
+    /// chunk by chunk; large ones stream through [`BlobStore::reader`].
+    async fn read_all(&self, key: &str) -> Result<Vec<u8>, DomainError> {
+        let mut reader = self.reader(key).await?;
+        let mut out = Vec::new();
+        while let Some(chunk) = reader.next_chunk().await? {
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
 }

@@ -190,14 +190,13 @@ impl Services {
     pub async fn resume_session(&self, raw_token: &str) -> Result<Option<(Session, Actor)>, DomainError> {
         let now = self.clock.now();
         let id_hash = token::hash_token(raw_token);
-        let Some(session) = self.store.session(&id_hash, now).await? else {
+        let Some((session, user)) = self.store.session_with_user(&id_hash, now).await? else {
             return Ok(None);
         };
         if now.seconds_since(session.created_at) > SESSION_ABSOLUTE_SECONDS {
             self.store.delete_session(&id_hash).await?;
             return Ok(None);
         }
-        let user = self.store.user_by_id(session.user_id).await?;
         if user.status != UserStatus::Active {
             self.store.delete_session(&id_hash).await?;
             return Ok(None);
@@ -340,6 +339,9 @@ mod tests {
             Ok(())
         }
         async fn session(&self, _id_hash: &str, _now: Timestamp) -> StoreResult<Option<Session>> {
+            Ok(None)
+        }
+        async fn session_with_user(&self, _id_hash: &str, _now: Timestamp) -> StoreResult<Option<(Session, User)>> {
             Ok(None)
         }
         async fn touch_session(&self, _id_hash: &str, _now: Timestamp, _expires_at: Timestamp) -> StoreResult<()> {

@@ -1,13 +1,53 @@
 //! The key hierarchy at work: the master key wraps versioned account keys, an
 //! account key wraps each message's fresh data key (DEK). Unwrapped keys live only
-//! in memory, for one operation.
+//! in memory: a data key for one operation, an account key for at most
+//! [`ACCOUNT_KEY_SECONDS`] ([`AccountKeys`]), so a page view, the downloads and the
+//! reply form that follow it, and the views of the same account's messages by
+//! others meanwhile read and unwrap it once.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use sealpost_crypto::keys::{self, Key256};
 
 use super::Services;
 use crate::error::DomainError;
 use crate::messages::{AccountKey, Message};
-use crate::types::AccountId;
+use crate::types::{AccountId, Timestamp};
+
+/// How long an unwrapped account key stays in memory after it was read.
+pub const ACCOUNT_KEY_SECONDS: i64 = 60;
+/// The most account keys kept at once (one per account and version in use).
+const ACCOUNT_KEYS_KEPT: usize = 1024;
+
+/// Unwrapped account keys by (account, version), each with when it was read.
+/// A version's wrapped key never changes once stored (rotation adds a version),
+/// so a kept key is never stale; it is dropped (and zeroed) once it has been kept
+/// for [`ACCOUNT_KEY_SECONDS`], and never written anywhere.
+#[derive(Default)]
+pub(crate) struct AccountKeys {
+    kept: Mutex<HashMap<(AccountId, i64), (Key256, Timestamp)>>,
+}
+
+impl AccountKeys {
+    fn get(&self, account: AccountId, version: i64, now: Timestamp) -> Option<Key256> {
+        let kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.get(&(account, version))
+            .filter(|(_, at)| now.seconds_since(*at) < ACCOUNT_KEY_SECONDS)
+            .map(|(key, _)| key.clone())
+    }
+
+    fn keep(&self, account: AccountId, version: i64, key: &Key256, now: Timestamp) {
+        let mut kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() >= ACCOUNT_KEYS_KEPT {
+            kept.retain(|_, (_, at)| now.seconds_since(*at) < ACCOUNT_KEY_SECONDS);
+            if kept.len() >= ACCOUNT_KEYS_KEPT {
+                kept.clear();
+            }
+        }
+        kept.insert((account, version), (key.clone(), now));
+    }
+}
 
 /// A fresh data key and its wrapped form, for a new message.
 pub struct NewDataKey {
@@ -76,13 +116,21 @@ impl Services {
         key_version: i64,
         wrapped: &[u8],
     ) -> Result<Key256, DomainError> {
-        let messaging = self.messaging();
-        let stored = self
-            .store
-            .account_key(account, Some(key_version))
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        let account_key = keys::unwrap(&messaging.master_key, &stored.wrapped).map_err(DomainError::internal)?;
+        let now = self.clock.now();
+        let account_key = match self.account_keys.get(account, key_version, now) {
+            Some(key) => key,
+            None => {
+                let messaging = self.messaging();
+                let stored = self
+                    .store
+                    .account_key(account, Some(key_version))
+                    .await?
+                    .ok_or(DomainError::NotFound)?;
+                let key = keys::unwrap(&messaging.master_key, &stored.wrapped).map_err(DomainError::internal)?;
+                self.account_keys.keep(account, key_version, &key, now);
+                key
+            }
+        };
         keys::unwrap(&account_key, wrapped).map_err(DomainError::internal)
     }
 }
@@ -173,5 +221,43 @@ impl Services {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Timestamp = Timestamp(1_700_000_000_000);
+
+    fn key() -> Key256 {
+        Key256::generate().unwrap_or_else(|_| Key256::from_bytes([7; 32]))
+    }
+
+    #[test]
+    fn an_account_key_is_kept_for_a_minute_by_account_and_version() {
+        let kept = AccountKeys::default();
+        let (acme, other) = (AccountId(1), AccountId(2));
+        let first = key();
+        kept.keep(acme, 1, &first, T0);
+        let again = kept.get(acme, 1, T0.plus_seconds(ACCOUNT_KEY_SECONDS - 1));
+        assert_eq!(again.map(|k| *k.expose()), Some(*first.expose()));
+        assert!(kept.get(acme, 2, T0).is_none(), "another version is another key");
+        assert!(kept.get(other, 1, T0).is_none(), "another account's is another key");
+        assert!(
+            kept.get(acme, 1, T0.plus_seconds(ACCOUNT_KEY_SECONDS)).is_none(),
+            "after a minute the key is read and unwrapped again"
+        );
+    }
+
+    #[test]
+    fn a_full_cache_makes_room_instead_of_growing() {
+        let kept = AccountKeys::default();
+        for n in 0..(ACCOUNT_KEYS_KEPT as i64 + 10) {
+            kept.keep(AccountId(n), 1, &key(), T0);
+        }
+        let held = kept.kept.lock().map(|k| k.len()).unwrap_or(usize::MAX);
+        assert!(held <= ACCOUNT_KEYS_KEPT, "{held} keys held");
+        assert!(kept.get(AccountId(ACCOUNT_KEYS_KEPT as i64 + 9), 1, T0).is_some());
     }
 }

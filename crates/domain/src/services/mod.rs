@@ -46,6 +46,8 @@ pub struct Services {
     messaging: Arc<messages::Messaging>,
     /// Refused drafts waiting for their corrected form.
     kept_drafts: Arc<messages::KeptDrafts>,
+    /// Account keys unwrapped in the last minute (memory only).
+    account_keys: Arc<keys::AccountKeys>,
 }
 
 impl Services {
@@ -63,6 +65,7 @@ impl Services {
             reserved_group_names: Arc::new(reserved_group_names),
             messaging: Arc::new(messaging),
             kept_drafts: Arc::default(),
+            account_keys: Arc::default(),
         }
     }
 

@@ -123,7 +123,7 @@ fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>
         to: list(RecipientKind::To),
         cc: list(RecipientKind::Cc),
         sent: opened.message.created_at.display_utc(),
-        body: opened.content.body.clone(),
+        body: crate::escape::EscapedText::new(&opened.content.body),
         html_body: (opened.content.format == sealpost_domain::services::content::BodyFormat::Html)
             .then(|| crate::views::sanitize_html(&opened.content.body)),
         attachments: opened.content.attachments.iter().map(AttachmentRow::from).collect(),

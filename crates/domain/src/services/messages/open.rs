@@ -159,12 +159,7 @@ impl AttachmentDownload {
 
 impl Services {
     pub(super) async fn read_blob(&self, key: &str) -> Result<Vec<u8>, DomainError> {
-        let mut reader = self.messaging().blobs.reader(key).await?;
-        let mut out = Vec::new();
-        while let Some(chunk) = reader.next_chunk().await? {
-            out.extend_from_slice(&chunk);
-        }
-        Ok(out)
+        self.messaging().blobs.read_all(key).await
     }
 
     /// Checks who may see `message` and whether it can be shown now.
