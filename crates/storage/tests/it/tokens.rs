@@ -29,6 +29,29 @@ on_both_backends!(
     duplicate_or_orphan_token_is_refused_and_mails_nothing,
 );
 
+/// Stores a link of `purpose` for `user` (hash, expiry, its mail to `to`), with the
+/// `token.issued` event naming `whom`.
+async fn issue(
+    store: &SqlStore,
+    user: UserId,
+    purpose: TokenPurpose,
+    hash: &str,
+    expires: Timestamp,
+    (kind, to): (MailKind, &str),
+    whom: &str,
+) {
+    store
+        .insert_token(
+            user,
+            purpose,
+            None,
+            &link(hash, expires, mail(kind, to, None)),
+            event("token.issued", whom),
+        )
+        .await
+        .expect("stored");
+}
+
 fn link(hash: &str, expires_at: Timestamp, mail: NewOutboxItem) -> Confirmation {
     Confirmation {
         token_hash: hash.to_owned(),
@@ -333,20 +356,16 @@ async fn a_new_password_ends_every_other_reset_link(store: SqlStore) {
 async fn token_is_stored_with_its_mail_and_works_once(store: SqlStore) {
     let bob = user(&store, "bob@example.org").await;
     let expires = T0.plus_seconds(3600);
-    store
-        .insert_token(
-            bob.id,
-            TokenPurpose::PasswordReset,
-            None,
-            &link(
-                "sha256:abc",
-                expires,
-                mail(MailKind::PasswordReset, "bob@example.org", None),
-            ),
-            event("token.issued", "bob"),
-        )
-        .await
-        .expect("stored");
+    issue(
+        &store,
+        bob.id,
+        TokenPurpose::PasswordReset,
+        "sha256:abc",
+        expires,
+        (MailKind::PasswordReset, "bob@example.org"),
+        "bob",
+    )
+    .await;
     let queued = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].kind, MailKind::PasswordReset);
@@ -381,20 +400,16 @@ async fn token_is_stored_with_its_mail_and_works_once(store: SqlStore) {
 
 async fn token_for_another_purpose_is_refused(store: SqlStore) {
     let bob = user(&store, "bob@example.org").await;
-    store
-        .insert_token(
-            bob.id,
-            TokenPurpose::Activation,
-            None,
-            &link(
-                "sha256:act",
-                T0.plus_seconds(3600),
-                mail(MailKind::Activation, "bob@example.org", None),
-            ),
-            event("token.issued", "bob"),
-        )
-        .await
-        .expect("stored");
+    issue(
+        &store,
+        bob.id,
+        TokenPurpose::Activation,
+        "sha256:act",
+        T0.plus_seconds(3600),
+        (MailKind::Activation, "bob@example.org"),
+        "bob",
+    )
+    .await;
     let wrong = store
         .consume_token("sha256:act", TokenPurpose::PasswordReset, None, T0)
         .await
@@ -410,20 +425,16 @@ async fn token_for_another_purpose_is_refused(store: SqlStore) {
 async fn expired_token_is_refused(store: SqlStore) {
     let bob = user(&store, "bob@example.org").await;
     let expires = T0.plus_seconds(3600);
-    store
-        .insert_token(
-            bob.id,
-            TokenPurpose::Activation,
-            None,
-            &link(
-                "sha256:old",
-                expires,
-                mail(MailKind::Activation, "bob@example.org", None),
-            ),
-            event("token.issued", "bob"),
-        )
-        .await
-        .expect("stored");
+    issue(
+        &store,
+        bob.id,
+        TokenPurpose::Activation,
+        "sha256:old",
+        expires,
+        (MailKind::Activation, "bob@example.org"),
+        "bob",
+    )
+    .await;
     for at in [expires, expires.plus_seconds(1)] {
         assert_eq!(
             store
@@ -453,20 +464,16 @@ async fn expired_token_is_refused(store: SqlStore) {
 
 async fn token_user_looks_without_using_the_token_up(store: SqlStore) {
     let bob = user(&store, "bob@example.org").await;
-    store
-        .insert_token(
-            bob.id,
-            TokenPurpose::PasswordReset,
-            None,
-            &link(
-                "sha256:look",
-                T0.plus_seconds(3600),
-                mail(MailKind::PasswordReset, "bob@example.org", None),
-            ),
-            event("token.issued", "bob"),
-        )
-        .await
-        .expect("stored");
+    issue(
+        &store,
+        bob.id,
+        TokenPurpose::PasswordReset,
+        "sha256:look",
+        T0.plus_seconds(3600),
+        (MailKind::PasswordReset, "bob@example.org"),
+        "bob",
+    )
+    .await;
     for _ in 0..2 {
         assert_eq!(
             store
@@ -529,20 +536,16 @@ async fn simultaneous_uses_of_one_token_succeed_once(store: SqlStore) {
 async fn duplicate_or_orphan_token_is_refused_and_mails_nothing(store: SqlStore) {
     let bob = user(&store, "bob@example.org").await;
     let expires = T0.plus_seconds(3600);
-    store
-        .insert_token(
-            bob.id,
-            TokenPurpose::Activation,
-            None,
-            &link(
-                "sha256:dup",
-                expires,
-                mail(MailKind::Activation, "bob@example.org", None),
-            ),
-            event("token.issued", "bob"),
-        )
-        .await
-        .expect("stored");
+    issue(
+        &store,
+        bob.id,
+        TokenPurpose::Activation,
+        "sha256:dup",
+        expires,
+        (MailKind::Activation, "bob@example.org"),
+        "bob",
+    )
+    .await;
     let duplicate = store
         .insert_token(
             bob.id,
