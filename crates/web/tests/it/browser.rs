@@ -20,53 +20,53 @@ const PERMANENT: &str = "Bobs-Own-Secret-77";
 
 /// What a person reads on the pages, in one language: the glossary's rows and the
 /// few catalogue strings (main.ftl) the procedure also meets.
-struct Language {
+pub(crate) struct Language {
     /// For file names of screenshots.
-    name: &'static str,
+    pub(crate) name: &'static str,
     /// `<html lang>` of the pages.
-    tag: &'static str,
+    pub(crate) tag: &'static str,
     /// The language switch button to click on the login page (none: the browser's).
-    switch: Option<&'static str>,
-    login_email: &'static str,
-    login_password: &'static str,
-    log_in: &'static str,
-    log_out: &'static str,
-    nav_accounts: &'static str,
-    nav_users: &'static str,
-    tab_details: &'static str,
-    tab_groups: &'static str,
-    builtin_group: &'static str,
-    group_name_field: &'static str,
-    add_group: &'static str,
-    col_name: &'static str,
-    col_actions: &'static str,
-    showing_one_group: &'static str,
-    back_to_accounts: &'static str,
-    user_id: &'static str,
-    add_to_group: &'static str,
-    non_existent_user: &'static str,
+    pub(crate) switch: Option<&'static str>,
+    pub(crate) login_email: &'static str,
+    pub(crate) login_password: &'static str,
+    pub(crate) log_in: &'static str,
+    pub(crate) log_out: &'static str,
+    pub(crate) nav_accounts: &'static str,
+    pub(crate) nav_users: &'static str,
+    pub(crate) tab_details: &'static str,
+    pub(crate) tab_groups: &'static str,
+    pub(crate) builtin_group: &'static str,
+    pub(crate) group_name_field: &'static str,
+    pub(crate) add_group: &'static str,
+    pub(crate) col_name: &'static str,
+    pub(crate) col_actions: &'static str,
+    pub(crate) showing_one_group: &'static str,
+    pub(crate) back_to_accounts: &'static str,
+    pub(crate) user_id: &'static str,
+    pub(crate) add_to_group: &'static str,
+    pub(crate) non_existent_user: &'static str,
     /// With `{email}` and `{group}`.
-    member_added: &'static str,
-    add_user: &'static str,
-    username: &'static str,
-    first_name: &'static str,
-    last_name: &'static str,
-    password: &'static str,
-    confirm_password: &'static str,
-    force_expiration: &'static str,
-    save: &'static str,
-    password_mismatch: &'static str,
+    pub(crate) member_added: &'static str,
+    pub(crate) add_user: &'static str,
+    pub(crate) username: &'static str,
+    pub(crate) first_name: &'static str,
+    pub(crate) last_name: &'static str,
+    pub(crate) password: &'static str,
+    pub(crate) confirm_password: &'static str,
+    pub(crate) force_expiration: &'static str,
+    pub(crate) save: &'static str,
+    pub(crate) password_mismatch: &'static str,
     /// With `{email}`.
-    user_added: &'static str,
-    forced_password_title: &'static str,
-    current_password: &'static str,
-    new_password: &'static str,
-    confirm_new_password: &'static str,
-    save_password: &'static str,
-    password_changed: &'static str,
+    pub(crate) user_added: &'static str,
+    pub(crate) forced_password_title: &'static str,
+    pub(crate) current_password: &'static str,
+    pub(crate) new_password: &'static str,
+    pub(crate) confirm_new_password: &'static str,
+    pub(crate) save_password: &'static str,
+    pub(crate) password_changed: &'static str,
 }
 
-const ENGLISH: Language = Language {
+pub(crate) const ENGLISH: Language = Language {
     name: "en",
     tag: "en",
     switch: None,
@@ -107,7 +107,7 @@ const ENGLISH: Language = Language {
     password_changed: "Your new password is set.",
 };
 
-const GERMAN: Language = Language {
+pub(crate) const GERMAN: Language = Language {
     name: "de",
     tag: "de",
     switch: Some("Deutsch"),
@@ -148,7 +148,7 @@ const GERMAN: Language = Language {
     password_changed: "Ihr neues Kennwort ist gesetzt.",
 };
 
-const FRENCH: Language = Language {
+pub(crate) const FRENCH: Language = Language {
     name: "fr",
     tag: "fr",
     switch: Some("Français"),
@@ -402,9 +402,9 @@ async fn procedure(browser: &Browser<'_>, number: &str) -> anyhow::Result<()> {
 
 /// One WebDriver session on the app, in one language: the shared [`webdriver::Browser`]
 /// and the procedure's own steps.
-struct Browser<'a> {
-    web: webdriver::Browser<'a>,
-    language: &'a Language,
+pub(crate) struct Browser<'a> {
+    pub(crate) web: webdriver::Browser<'a>,
+    pub(crate) language: &'a Language,
 }
 
 impl<'a> std::ops::Deref for Browser<'a> {
@@ -425,7 +425,7 @@ impl Browser<'_> {
         .await
     }
 
-    async fn log_in(&self, email: &str, password: &str) -> anyhow::Result<()> {
+    pub(crate) async fn log_in(&self, email: &str, password: &str) -> anyhow::Result<()> {
         let l = self.language;
         self.fill(l.login_email, email).await?;
         self.fill(l.login_password, password).await?;
@@ -488,133 +488,4 @@ impl Browser<'_> {
         ensure!(path == "/password", "expected the set-new-password page, at {path}");
         Ok(())
     }
-}
-
-/// The Features tab's words in one language: the tab, the four glossary
-/// switches, and the confirmation.
-struct FeatureWords {
-    tab: &'static str,
-    switches: [&'static str; 4],
-    saved: &'static str,
-}
-
-const FEATURE_WORDS: [(&Language, FeatureWords); 3] = [
-    (
-        &ENGLISH,
-        FeatureWords {
-            tab: "Features",
-            switches: ["Secure Compose", "Secure Reply", "Secure Reply All", "Secure Forward"],
-            saved: "The features have been saved.",
-        },
-    ),
-    (
-        &GERMAN,
-        FeatureWords {
-            tab: "Funktionen",
-            switches: [
-                "Sicheres Verfassen",
-                "Sichere Antwort",
-                "Sichere Antwort an alle",
-                "Sichere Weiterleitung",
-            ],
-            saved: "Die Funktionen wurden gespeichert.",
-        },
-    ),
-    (
-        &FRENCH,
-        FeatureWords {
-            tab: "Fonctionnalités",
-            switches: [
-                "Rédaction sécurisée",
-                "Réponse sécurisée",
-                "Réponse sécurisée à tous",
-                "Transfert sécurisé",
-            ],
-            saved: "Les fonctionnalités ont été enregistrées.",
-        },
-    ),
-];
-
-#[tokio::test]
-async fn the_features_tab_is_reached_and_used_click_by_click_in_each_language() -> anyhow::Result<()> {
-    let Some(app) = TestApp::spawn(Db::Sqlite).await? else {
-        return Ok(());
-    };
-    let Some(driver) = ChromeDriver::start().await? else {
-        return Ok(());
-    };
-    app.add_user("alice@example.com", false).await?;
-    let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
-    let number = account.number.to_string();
-    for (language, words) in &FEATURE_WORDS {
-        let client = driver.session().await?;
-        let browser = Browser {
-            web: webdriver::Browser {
-                client: &client,
-                base: &app.base,
-                shots: format!("features-{}", language.name),
-            },
-            language,
-        };
-        let outcome = features_by_clicks(&browser, &number, words).await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = client.close().await;
-        outcome.with_context(|| format!("the Features tab in {} failed", language.name))?;
-        closed.context("closing the WebDriver session")?;
-    }
-    // The last language switched Secure Forward off; it is stored as such.
-    let settings = app
-        .store_port()
-        .account_settings(app.account(account.number).await?.id)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
-    ensure!(
-        settings == [("secure_forward".to_owned(), "false".to_owned())],
-        "{settings:?}"
-    );
-    drop(driver);
-    Ok(())
-}
-
-/// Log in, Accounts, the account number, the Features tab; Secure Forward off,
-/// Save; the confirmation and the unticked box; then on again for the next language.
-async fn features_by_clicks(browser: &Browser<'_>, number: &str, words: &FeatureWords) -> anyhow::Result<()> {
-    let l = browser.language;
-    browser.goto("/admin/login").await?;
-    if let Some(switch) = l.switch {
-        browser.click(&button(switch)).await?;
-    }
-    browser.log_in("alice@example.com", PASSWORD).await?;
-    browser.click(&nav_link(l.nav_accounts)).await?;
-    browser.click(&link(number)).await?;
-    browser
-        .click(&format!(
-            "//nav[contains(@class,'tabs')]/a[normalize-space()={}]",
-            literal(words.tab)
-        ))
-        .await?;
-    let boxes = |text: &str| format!("{}//input[@type='checkbox']", label(text));
-    for switch in words.switches {
-        ensure!(
-            browser.find(&boxes(switch)).await?.is_selected().await?,
-            "{switch} starts on"
-        );
-    }
-    let forward = words.switches[3];
-    browser.click(&boxes(forward)).await?;
-    browser.click(&button(l.save)).await?;
-    browser.find(&flash(words.saved)).await?;
-    ensure!(
-        !browser.find(&boxes(forward)).await?.is_selected().await?,
-        "{forward} is shown off after saving"
-    );
-    browser.screenshot("features").await;
-    if l.name != "fr" {
-        browser.click(&boxes(forward)).await?;
-        browser.click(&button(l.save)).await?;
-        browser.find(&flash(words.saved)).await?;
-    }
-    Ok(())
 }
