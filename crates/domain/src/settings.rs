@@ -1,6 +1,6 @@
 //! Per-account settings: one mechanism for every setting an account can change.
 //!
-//! A setting is one line in the [`account_settings!`] list below: its field, its
+//! A setting is one line in the `account_settings!` list below: its field, its
 //! type and its stored name. The store keeps each set value as one row (the
 //! account, the name, the value as text) of one table, so a new setting needs no
 //! migration, no new port method and no new storage code: the field, the form that

@@ -59,42 +59,33 @@ pub use users::UserStore;
 /// Result of every port call.
 pub type StoreResult<T> = Result<T, DomainError>;
 
-/// Persistent state of the service: every SQL port at once. Implemented for
-/// whatever implements them all, so `Arc<dyn Store>` upcasts to any one of them.
-pub trait Store:
-    UserStore
-    + AccountStore
-    + GroupStore
-    + SessionStore
-    + SettingsStore
-    + AccountTokenStore
-    + AuditStore
-    + HealthStore
-    + KeyStore
-    + UploadStore
-    + MessageStore
-    + OutboxStore
-    + TokenStore
-{
+/// Declares [`Store`] as every port listed and implements it for whatever
+/// implements them all: the list is written once.
+macro_rules! composite_store {
+    ($($port:ident),+ $(,)?) => {
+        /// Persistent state of the service: every SQL port at once. Implemented for
+        /// whatever implements them all, so `Arc<dyn Store>` upcasts to any one of them.
+        pub trait Store: $($port +)+ {}
+
+        impl<T> Store for T where T: $($port +)+ ?Sized {}
+    };
 }
 
-impl<T> Store for T where
-    T: UserStore
-        + AccountStore
-        + GroupStore
-        + SessionStore
-        + SettingsStore
-        + AccountTokenStore
-        + AuditStore
-        + HealthStore
-        + KeyStore
-        + UploadStore
-        + MessageStore
-        + OutboxStore
-        + TokenStore
-        + ?Sized
-{
-}
+composite_store!(
+    UserStore,
+    AccountStore,
+    GroupStore,
+    SessionStore,
+    SettingsStore,
+    AccountTokenStore,
+    AuditStore,
+    HealthStore,
+    KeyStore,
+    UploadStore,
+    MessageStore,
+    OutboxStore,
+    TokenStore,
+);
 
 /// Where "now" comes from, so tests can move time.
 pub trait Clock: Send + Sync {

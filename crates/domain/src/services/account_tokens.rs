@@ -72,7 +72,7 @@ impl Services {
     /// Revokes one of the scope's account's tokens at once; `NotFound` for another
     /// account's or an already revoked one.
     pub async fn revoke_account_token(&self, scope: &AccountScope, id: i64) -> Result<(), DomainError> {
-        self.revoke(scope.into(), id).await
+        self.revoke(scope.into(), |t| t.id == id).await
     }
 
     /// The console's `token list`.
@@ -95,14 +95,7 @@ impl Services {
     pub async fn console_revoke_account_token(&self, number: AccountNumber, token: &str) -> Result<(), DomainError> {
         let account = self.store.account_by_number(number).await?;
         let public_id = token.strip_prefix(TOKEN_PREFIX).unwrap_or(token);
-        let found = self
-            .store
-            .account_tokens(account.id)
-            .await?
-            .into_iter()
-            .find(|t| t.public_id == public_id)
-            .ok_or(DomainError::NotFound)?;
-        self.revoke(console(&account), found.id).await
+        self.revoke(console(&account), |t| t.public_id == public_id).await
     }
 
     /// The token `presented` by a client at `client`, if it is live, has `needed`
@@ -121,10 +114,11 @@ impl Services {
         let Some((found, hash)) = self.store.account_token_by_public_id(public_id).await? else {
             return Err(DomainError::Forbidden);
         };
+        let status = found.status(self.clock.now());
         let refusal = if !token::constant_time_eq(&token::hash_token(presented), &hash) {
             Some("wrong secret")
-        } else if found.status(self.clock.now()) != TokenStatus::Active {
-            Some(found.status(self.clock.now()).as_str())
+        } else if status != TokenStatus::Active {
+            Some(status.as_str())
         } else if !found.scopes.contains(&needed) {
             Some("scope not granted")
         } else if !found.admits(client) {
@@ -217,9 +211,10 @@ impl Services {
         )))
     }
 
-    async fn revoke(&self, acting: Acting<'_>, id: i64) -> Result<(), DomainError> {
+    /// Revokes the acting account's token that `which` picks (`NotFound`: none).
+    async fn revoke(&self, acting: Acting<'_>, which: impl Fn(&AccountToken) -> bool) -> Result<(), DomainError> {
         let tokens = self.store.account_tokens(acting.account.id).await?;
-        let found = tokens.iter().find(|t| t.id == id).ok_or(DomainError::NotFound)?;
+        let found = tokens.iter().find(|t| which(t)).ok_or(DomainError::NotFound)?;
         let event = self.event(
             acting.actor,
             Some(acting.account.id),
@@ -228,7 +223,7 @@ impl Services {
             acting.ip,
         );
         self.store
-            .revoke_account_token(acting.account.id, id, self.clock.now(), event)
+            .revoke_account_token(acting.account.id, found.id, self.clock.now(), event)
             .await
     }
 }

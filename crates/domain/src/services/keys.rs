@@ -1,7 +1,7 @@
 //! The key hierarchy at work: the master key wraps versioned account keys, an
 //! account key wraps each message's fresh data key (DEK). Unwrapped keys live only
 //! in memory: a data key for one operation, an account key for at most
-//! [`ACCOUNT_KEY_SECONDS`] ([`AccountKeys`]), so a page view, the downloads and the
+//! [`ACCOUNT_KEY_SECONDS`] (`AccountKeys`), so a page view, the downloads and the
 //! reply form that follow it, and the views of the same account's messages by
 //! others meanwhile read and unwrap it once.
 

@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::response::Response;
 use sealpost_domain::model::Account;
 use sealpost_domain::settings::{AccountSettings, Feature};
-use serde::Deserialize;
 
 use super::{AccountAdmin, admin_page};
 use crate::AppState;
@@ -62,38 +61,17 @@ pub async fn show_features(
     }))
 }
 
-/// The Features form: a ticked box is sent, an unticked one is not.
-#[derive(Deserialize)]
-pub struct FeaturesForm {
-    secure_compose: Option<String>,
-    secure_reply: Option<String>,
-    secure_reply_all: Option<String>,
-    secure_forward: Option<String>,
-    read_receipts: Option<String>,
-}
-
-impl FeaturesForm {
-    fn ticked(&self, feature: Feature) -> bool {
-        match feature {
-            Feature::SecureCompose => &self.secure_compose,
-            Feature::SecureReply => &self.secure_reply,
-            Feature::SecureReplyAll => &self.secure_reply_all,
-            Feature::SecureForward => &self.secure_forward,
-            Feature::ReadReceipts => &self.read_receipts,
-        }
-        .is_some()
-    }
-}
-
 /// `POST /admin/accounts/{number}/features`.
 pub async fn save_features(
     State(state): State<AppState>,
     AccountAdmin { admin, scope, number }: AccountAdmin,
-    CsrfForm(form): CsrfForm<FeaturesForm>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
+    // A ticked box is sent under the feature's name; an unticked one is not sent.
     let apply = |settings: &mut AccountSettings| {
         for feature in Feature::ALL {
-            settings.set_feature(feature, form.ticked(feature));
+            let ticked = pairs.iter().any(|(name, _)| name == feature.as_str());
+            settings.set_feature(feature, ticked);
         }
     };
     state

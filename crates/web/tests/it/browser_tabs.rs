@@ -5,6 +5,8 @@
 use anyhow::{Context as _, anyhow, ensure};
 
 use crate::browser::{Browser, ENGLISH, FRENCH, GERMAN, Language};
+use sealpost_domain::model::Account;
+
 use crate::helpers::{Db, PASSWORD, TestApp};
 use crate::webdriver::{self, ChromeDriver, button, flash, label, link, literal, nav_link};
 
@@ -55,25 +57,13 @@ const FEATURE_WORDS: [(&Language, FeatureWords); 3] = [
 
 #[tokio::test]
 async fn the_features_tab_is_reached_and_used_click_by_click_in_each_language() -> anyhow::Result<()> {
-    let Some(app) = TestApp::spawn(Db::Sqlite).await? else {
+    let Some((app, driver, account)) = acme_and_a_browser().await? else {
         return Ok(());
     };
-    let Some(driver) = ChromeDriver::start().await? else {
-        return Ok(());
-    };
-    app.add_user("alice@example.com", false).await?;
-    let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
     let number = account.number.to_string();
     for (language, words) in &FEATURE_WORDS {
         let client = driver.session().await?;
-        let browser = Browser {
-            web: webdriver::Browser {
-                client: &client,
-                base: &app.base,
-                shots: format!("features-{}", language.name),
-            },
-            language,
-        };
+        let browser = in_language(&client, &app, language, "features");
         let outcome = features_by_clicks(&browser, &number, words).await;
         if outcome.is_err() {
             browser.screenshot("failure").await;
@@ -196,26 +186,14 @@ const TOKEN_WORDS: [(&Language, TokenWords); 3] = [
 
 #[tokio::test]
 async fn a_token_is_created_and_revoked_click_by_click_in_each_language() -> anyhow::Result<()> {
-    let Some(app) = TestApp::spawn(Db::Sqlite).await? else {
+    let Some((app, driver, account)) = acme_and_a_browser().await? else {
         return Ok(());
     };
-    let Some(driver) = ChromeDriver::start().await? else {
-        return Ok(());
-    };
-    app.add_user("alice@example.com", false).await?;
-    let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
     let number = account.number.to_string();
     let mut secrets = Vec::new();
     for (language, words) in &TOKEN_WORDS {
         let client = driver.session().await?;
-        let browser = Browser {
-            web: webdriver::Browser {
-                client: &client,
-                base: &app.base,
-                shots: format!("tokens-{}", language.name),
-            },
-            language,
-        };
+        let browser = in_language(&client, &app, language, "tokens");
         let outcome = token_by_clicks(&browser, &number, words).await;
         if outcome.is_err() {
             browser.screenshot("failure").await;
@@ -267,4 +245,35 @@ async fn token_by_clicks(browser: &Browser<'_>, number: &str, words: &TokenWords
     let page = browser.find("//main").await?.text().await?;
     ensure!(!page.contains(&secret), "the secret is shown again");
     Ok(secret)
+}
+
+/// Alice administering Acme Corp, and the browser's driver; `None` when the
+/// browser or a required backend is missing (said by the helpers that start them).
+async fn acme_and_a_browser() -> anyhow::Result<Option<(TestApp, ChromeDriver, Account)>> {
+    let Some(app) = TestApp::spawn(Db::Sqlite).await? else {
+        return Ok(None);
+    };
+    let Some(driver) = ChromeDriver::start().await? else {
+        return Ok(None);
+    };
+    app.add_user("alice@example.com", false).await?;
+    let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    Ok(Some((app, driver, account)))
+}
+
+/// A browser on `app` reading `language`, its screenshots named `{what}-{language}`.
+fn in_language<'a>(
+    client: &'a fantoccini::Client,
+    app: &'a TestApp,
+    language: &'a Language,
+    what: &str,
+) -> Browser<'a> {
+    Browser {
+        web: webdriver::Browser {
+            client,
+            base: &app.base,
+            shots: format!("{what}-{}", language.name),
+        },
+        language,
+    }
 }

@@ -157,16 +157,19 @@ impl Services {
                 .next()
                 .ok_or(DomainError::invalid("account", ValidationError::NotAMember))?,
         };
-        if !self.settings_of(account.id).await?.allows(Feature::SecureCompose) {
+        let settings = self.settings_of(account.id).await?;
+        if !settings.allows(Feature::SecureCompose) {
             return Err(ValidationError::FeatureSwitchedOff.into());
         }
-        self.draft_for(actor, account, None).await
+        self.draft_for(actor, account, &settings, None).await
     }
 
+    /// A new draft from `account`, whose `settings` the caller has just read.
     pub(super) async fn draft_for(
         &self,
         actor: &Actor,
         account: Account,
+        settings: &AccountSettings,
         reply: Option<(Message, ReplyKind)>,
     ) -> Result<Draft, DomainError> {
         let messaging = self.messaging();
@@ -174,7 +177,6 @@ impl Services {
         let mut id = [0u8; 16];
         id.copy_from_slice(&random.expose()[..16]);
         let key = self.new_data_key(account.id).await?;
-        let settings = self.settings_of(account.id).await?;
         let mode = settings.delivery_mode.unwrap_or(messaging.config.delivery_mode);
         Ok(Draft {
             public_id: PublicId(id),

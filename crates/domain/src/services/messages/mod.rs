@@ -1,8 +1,8 @@
 //! Secure messages, one concern a file:
-//! - [`compose`]: drafts, attachments streaming in, validation, sealing, sending;
-//! - [`reply`]: replies and forwards (who they go to, what they quote and carry);
-//! - [`open`]: who may read a message, reading it, recording each view, downloads;
-//! - [`manage`]: the sender's, recipient's and administrators' lists, lock, expiry,
+//! - `compose`: drafts, attachments streaming in, validation, sealing, sending;
+//! - `reply`: replies and forwards (who they go to, what they quote and carry);
+//! - `open`: who may read a message, reading it, recording each view, downloads;
+//! - `manage`: the sender's, recipient's and administrators' lists, lock, expiry,
 //!   and shredding expired messages' keys;
 //! - `kept`: refused drafts kept for their corrected form.
 //!
@@ -32,7 +32,7 @@ use crate::messages::{
 use crate::model::{Account, User};
 use crate::policy::Actor;
 use crate::ports::{BlobReader, BlobStore, BlobWriter, Notifier};
-use crate::settings::Feature;
+use crate::settings::{AccountSettings, Feature};
 use crate::types::{AccountNumber, EmailAddress, Timestamp, has_stray_control_characters};
 
 mod compose;

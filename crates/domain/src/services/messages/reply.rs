@@ -22,13 +22,13 @@ pub struct ReplyDraft {
 
 impl Services {
     /// Opens `original` for an answer of `kind`, if its sender and its account
-    /// allow that answer.
+    /// allow that answer; with that account's settings, read for the check.
     async fn answerable(
         &self,
         actor: &Actor,
         original: &PublicId,
         kind: ReplyKind,
-    ) -> Result<OpenedMessage, DomainError> {
+    ) -> Result<(OpenedMessage, AccountSettings), DomainError> {
         let opened = match self.read_message(actor, original, None).await {
             Ok((opened, _key)) => opened,
             Err(OpenFailure::Domain(e)) => return Err(e),
@@ -37,14 +37,11 @@ impl Services {
         if !opened.allows(kind) {
             return Err(ValidationError::NotAllowedByMessage.into());
         }
-        if !self
-            .settings_of(opened.message.account_id)
-            .await?
-            .allows(kind.feature())
-        {
+        let settings = self.settings_of(opened.message.account_id).await?;
+        if !settings.allows(kind.feature()) {
             return Err(ValidationError::FeatureSwitchedOff.into());
         }
-        Ok(opened)
+        Ok((opened, settings))
     }
 
     /// Starts a reply, reply-all or forward of a message the actor received.
@@ -54,11 +51,11 @@ impl Services {
         original: &PublicId,
         kind: ReplyKind,
     ) -> Result<(Draft, ReplyDraft), DomainError> {
-        let opened = self.answerable(actor, original, kind).await?;
+        let (opened, settings) = self.answerable(actor, original, kind).await?;
         let account = self.store.account(opened.message.account_id).await?;
         let prefill = reply_fields(&opened, actor, kind);
         let mut draft = self
-            .draft_for(actor, account, Some((opened.message.clone(), kind)))
+            .draft_for(actor, account, &settings, Some((opened.message.clone(), kind)))
             .await?;
         draft.reply_recipients = opened.recipients.iter().map(|r| r.email.clone()).collect();
         draft.reply_recipients.push(opened.sender.email.clone());
@@ -112,7 +109,7 @@ impl Services {
         original: &PublicId,
         kind: ReplyKind,
     ) -> Result<ReplyDraft, DomainError> {
-        let opened = self.answerable(actor, original, kind).await?;
+        let (opened, _) = self.answerable(actor, original, kind).await?;
         Ok(reply_fields(&opened, actor, kind))
     }
 }
