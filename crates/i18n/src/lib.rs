@@ -29,7 +29,7 @@ fluent_templates::static_loader! {
 /// envelope; `messages`: composing and reading secure messages; `net`:
 /// connections and envelopes refused; `delivery`: failed deliveries; `disk`: a
 /// full disk and lost files).
-pub const SOURCES: [(Locale, &str, &str); 24] = [
+pub const SOURCES: [(Locale, &str, &str); 36] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -54,6 +54,18 @@ pub const SOURCES: [(Locale, &str, &str); 24] = [
     (Locale::En, "tokens", include_str!("../locales/en/tokens.ftl")),
     (Locale::De, "tokens", include_str!("../locales/de/tokens.ftl")),
     (Locale::Fr, "tokens", include_str!("../locales/fr/tokens.ftl")),
+    (Locale::En, "profiles", include_str!("../locales/en/profiles.ftl")),
+    (Locale::De, "profiles", include_str!("../locales/de/profiles.ftl")),
+    (Locale::Fr, "profiles", include_str!("../locales/fr/profiles.ftl")),
+    (Locale::En, "branding", include_str!("../locales/en/branding.ftl")),
+    (Locale::De, "branding", include_str!("../locales/de/branding.ftl")),
+    (Locale::Fr, "branding", include_str!("../locales/fr/branding.ftl")),
+    (Locale::En, "accounts", include_str!("../locales/en/accounts.ftl")),
+    (Locale::De, "accounts", include_str!("../locales/de/accounts.ftl")),
+    (Locale::Fr, "accounts", include_str!("../locales/fr/accounts.ftl")),
+    (Locale::En, "gateway", include_str!("../locales/en/gateway.ftl")),
+    (Locale::De, "gateway", include_str!("../locales/de/gateway.ftl")),
+    (Locale::Fr, "gateway", include_str!("../locales/fr/gateway.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

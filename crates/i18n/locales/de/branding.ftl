@@ -1,0 +1,1 @@
+# branding: filled by the branding work.

@@ -1,0 +1,1 @@
+# accounts: filled by the accounts work.

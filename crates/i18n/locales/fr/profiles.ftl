@@ -1,0 +1,1 @@
+# profiles: filled by the profiles work.
