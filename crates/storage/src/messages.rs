@@ -16,12 +16,13 @@ use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{
     DeliveryMode, Message, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, Recipient, RecipientKind,
 };
-use sealpost_domain::model::AuditEvent;
+use sealpost_domain::model::{AuditEvent, User};
 use sealpost_domain::ports::{MessageStore, StoreResult};
 use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::users::{SENDER_COLUMNS, sender_from_row};
 use crate::{SqlStore, audit, db_error, insert_error, limit, outbox};
 
 /// The columns [`message_from_row`] reads, for queries that alias `messages` as `m`
@@ -32,6 +33,22 @@ const MESSAGE_COLUMNS: &str = "m.id, m.public_id, m.account_id, m.sender_id, u.e
 
 /// `messages m` with its sender, for every query that reads [`MESSAGE_COLUMNS`].
 const MESSAGES_WITH_SENDER: &str = "messages m JOIN users u ON u.id = m.sender_id";
+
+/// To before Cc, each in the order the sender gave them (`message_recipients r`).
+const RECIPIENT_ORDER: &str = "CASE r.kind WHEN 'to' THEN 0 ELSE 1 END, r.position";
+
+/// Builds a [`Recipient`] from a row whose recipient columns are named `prefix` +
+/// `email`, `kind`, `opened_at`, `notified_at` and `delivery_error`.
+fn recipient_from_row(row: &AnyRow, prefix: &str) -> Result<Recipient, sqlx::Error> {
+    let column = |name: &str| format!("{prefix}{name}");
+    Ok(Recipient {
+        email: EmailAddress::from_trusted(row.try_get(&*column("email"))?),
+        kind: RecipientKind::from_stored(row.try_get(&*column("kind"))?),
+        opened_at: row.try_get::<Option<i64>, _>(&*column("opened_at"))?.map(Timestamp),
+        notified_at: row.try_get::<Option<i64>, _>(&*column("notified_at"))?.map(Timestamp),
+        delivery_error: row.try_get(&*column("delivery_error"))?,
+    })
+}
 
 /// Reads a stored public id: exactly 16 bytes (the schema checks it on insert).
 pub(crate) fn public_id_from_row(row: &AnyRow, column: &str) -> Result<PublicId, sqlx::Error> {
@@ -167,27 +184,50 @@ impl MessageStore for SqlStore {
         .await
     }
 
+    /// One query: the message joined with its sender and (left) its recipients,
+    /// a row per recipient in [`RECIPIENT_ORDER`].
+    async fn message_to_read(&self, public_id: &PublicId) -> StoreResult<(Message, Vec<Recipient>, User)> {
+        self.watched(async {
+            let rows = sqlx::query(&format!(
+                "SELECT {MESSAGE_COLUMNS}, {SENDER_COLUMNS}, r.email AS r_email, r.kind AS r_kind, \
+                 r.opened_at AS r_opened_at, r.notified_at AS r_notified_at, r.delivery_error AS r_delivery_error \
+                 FROM {MESSAGES_WITH_SENDER} LEFT JOIN message_recipients r ON r.message_id = m.id \
+                 WHERE m.public_id = $1 ORDER BY {RECIPIENT_ORDER}"
+            ))
+            .bind(public_id.0.to_vec())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            let first = rows.first().ok_or(DomainError::NotFound)?;
+            let read = || {
+                let message = message_from_row(first)?;
+                let sender = sender_from_row(first)?;
+                let mut recipients = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    if row.try_get::<Option<String>, _>("r_email")?.is_some() {
+                        recipients.push(recipient_from_row(row, "r_")?);
+                    }
+                }
+                Ok::<_, sqlx::Error>((message, recipients, sender))
+            };
+            read().map_err(db_error)
+        })
+        .await
+    }
+
     /// To before Cc, each in the order the sender gave them. An unknown message has none.
     async fn recipients(&self, message: MessageId) -> StoreResult<Vec<Recipient>> {
         self.watched(async {
-            let rows = sqlx::query(
-                "SELECT email, kind, opened_at, notified_at, delivery_error FROM message_recipients WHERE message_id = $1 \
-                 ORDER BY CASE kind WHEN 'to' THEN 0 ELSE 1 END, position",
-            )
+            let rows = sqlx::query(&format!(
+                "SELECT email, kind, opened_at, notified_at, delivery_error FROM message_recipients r \
+                 WHERE message_id = $1 ORDER BY {RECIPIENT_ORDER}"
+            ))
             .bind(message.0)
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
             rows.iter()
-                .map(|row| {
-                    Ok(Recipient {
-                        email: EmailAddress::from_trusted(row.try_get("email")?),
-                        kind: RecipientKind::from_stored(row.try_get("kind")?),
-                        opened_at: row.try_get::<Option<i64>, _>("opened_at")?.map(Timestamp),
-                        notified_at: row.try_get::<Option<i64>, _>("notified_at")?.map(Timestamp),
-                        delivery_error: row.try_get("delivery_error")?,
-                    })
-                })
+                .map(|row| recipient_from_row(row, ""))
                 .collect::<Result<_, sqlx::Error>>()
                 .map_err(db_error)
         })

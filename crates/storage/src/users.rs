@@ -21,24 +21,45 @@ pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name,
      u.must_change_password, u.locale, u.created_at, u.created_by, u.last_login_at, \
      u.mailbox_verified_at, EXISTS (SELECT 1 FROM operators o WHERE o.user_id = u.id) AS is_operator";
 
+/// [`USER_COLUMNS`] named apart (`sender_…`), for a query that also reads another
+/// table's `id`, `email` or `created_at`; read with [`sender_from_row`].
+pub(crate) const SENDER_COLUMNS: &str = "u.id AS sender_id_, u.email AS sender_email_, \
+     u.first_name AS sender_first_name_, u.last_name AS sender_last_name_, u.status AS sender_status_, \
+     u.must_change_password AS sender_must_change_password_, u.locale AS sender_locale_, \
+     u.created_at AS sender_created_at_, u.created_by AS sender_created_by_, \
+     u.last_login_at AS sender_last_login_at_, u.mailbox_verified_at AS sender_mailbox_verified_at_, \
+     EXISTS (SELECT 1 FROM operators o WHERE o.user_id = u.id) AS sender_is_operator_";
+
 /// Builds a [`User`] from a row holding [`USER_COLUMNS`].
 pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+    read_user(row, |name| std::borrow::Cow::Borrowed(name))
+}
+
+/// Builds a [`User`] from a row holding [`SENDER_COLUMNS`].
+pub(crate) fn sender_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+    read_user(row, |name| std::borrow::Cow::Owned(format!("sender_{name}_")))
+}
+
+/// Reads a user's columns, each under the name `column` gives it.
+fn read_user(row: &AnyRow, column: impl Fn(&'static str) -> std::borrow::Cow<'static, str>) -> Result<User, sqlx::Error> {
     Ok(User {
-        id: UserId(row.try_get("id")?),
-        email: EmailAddress::from_trusted(row.try_get("email")?),
-        first_name: row.try_get("first_name")?,
-        last_name: row.try_get("last_name")?,
-        status: UserStatus::from_stored(row.try_get("status")?),
-        must_change_password: get_bool(row, "must_change_password")?,
+        id: UserId(row.try_get(&*column("id"))?),
+        email: EmailAddress::from_trusted(row.try_get(&*column("email"))?),
+        first_name: row.try_get(&*column("first_name"))?,
+        last_name: row.try_get(&*column("last_name"))?,
+        status: UserStatus::from_stored(row.try_get(&*column("status"))?),
+        must_change_password: get_bool(row, &column("must_change_password"))?,
         locale: row
-            .try_get::<Option<String>, _>("locale")?
+            .try_get::<Option<String>, _>(&*column("locale"))?
             .as_deref()
             .and_then(Locale::from_tag),
-        operator: get_bool(row, "is_operator")?,
-        created_at: Timestamp(row.try_get("created_at")?),
-        created_by: row.try_get::<Option<i64>, _>("created_by")?.map(UserId),
-        last_login_at: row.try_get::<Option<i64>, _>("last_login_at")?.map(Timestamp),
-        mailbox_verified_at: row.try_get::<Option<i64>, _>("mailbox_verified_at")?.map(Timestamp),
+        operator: get_bool(row, &column("is_operator"))?,
+        created_at: Timestamp(row.try_get(&*column("created_at"))?),
+        created_by: row.try_get::<Option<i64>, _>(&*column("created_by"))?.map(UserId),
+        last_login_at: row.try_get::<Option<i64>, _>(&*column("last_login_at"))?.map(Timestamp),
+        mailbox_verified_at: row
+            .try_get::<Option<i64>, _>(&*column("mailbox_verified_at"))?
+            .map(Timestamp),
     })
 }
 

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::StoreResult;
 use crate::messages::{Message, MessageId, NewMessage, NewOutboxItem, PublicId, Recipient};
-use crate::model::AuditEvent;
+use crate::model::{AuditEvent, User};
 use crate::types::{AccountId, EmailAddress, Timestamp, UserId};
 
 /// The persistence of messages.
@@ -24,6 +24,10 @@ pub trait MessageStore: Send + Sync {
     ) -> StoreResult<Message>;
     /// `NotFound` when no message has this public id.
     async fn message(&self, public_id: &PublicId) -> StoreResult<Message>;
+    /// A message to read, with its recipients (as [`Self::recipients`] orders them)
+    /// and its sender, in one query: what every view of a message needs.
+    /// `NotFound` when no message has this public id.
+    async fn message_to_read(&self, public_id: &PublicId) -> StoreResult<(Message, Vec<Recipient>, User)>;
     /// A message by database id.
     async fn message_by_id(&self, id: MessageId) -> StoreResult<Message>;
     /// The recipients in the order given, To before Cc.

@@ -22,6 +22,7 @@ on_both_backends!(
     address_listed_twice_is_a_conflict_and_stores_nothing,
     message_from_an_unknown_sender_is_not_found,
     recipients_come_to_before_cc_in_the_order_given,
+    a_message_to_read_comes_with_its_recipients_in_order_and_its_sender,
     sent_messages_are_listed_newest_first_in_keyset_pages,
     received_messages_are_those_addressed_to_the_reader_newest_first,
     account_messages_show_every_sender_of_that_account_only,
@@ -298,6 +299,24 @@ async fn recipients_come_to_before_cc_in_the_order_given(store: SqlStore) {
         ]
     );
     assert!(store.recipients(MessageId(9999)).await.expect("query").is_empty());
+}
+
+async fn a_message_to_read_comes_with_its_recipients_in_order_and_its_sender(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let mut message = new_message(acme.id, alice.id, 1, &[], &[]);
+    message.recipients = vec![
+        (email("zoe@example.org"), RecipientKind::Cc),
+        (email("adam@example.org"), RecipientKind::To),
+    ];
+    let stored = send(&store, message).await;
+    let (read, recipients, sender) = store.message_to_read(&public_id(1)).await.expect("read");
+    assert_eq!((read.id, read.sender_email.as_str()), (stored.id, "alice@example.com"));
+    assert_eq!((sender.id, sender.email.as_str()), (alice.id, "alice@example.com"));
+    assert_eq!(sender.first_name, alice.first_name);
+    let listed: Vec<&str> = recipients.iter().map(|r| r.email.as_str()).collect();
+    assert_eq!(listed, ["adam@example.org", "zoe@example.org"]);
+    let unknown = store.message_to_read(&public_id(9)).await;
+    assert!(matches!(unknown, Err(DomainError::NotFound)), "{unknown:?}");
 }
 
 async fn sent_messages_are_listed_newest_first_in_keyset_pages(store: SqlStore) {

@@ -163,8 +163,7 @@ impl Services {
     }
 
     /// Checks who may see `message` and whether it can be shown now.
-    async fn access(&self, actor: &Actor, message: &Message) -> Result<(bool, Vec<Recipient>), OpenFailure> {
-        let recipients = self.store.recipients(message.id).await?;
+    fn access(&self, actor: &Actor, message: &Message, recipients: &[Recipient]) -> Result<bool, OpenFailure> {
         let is_sender = message.sender_id == actor.id();
         let is_recipient = recipients.iter().any(|r| r.email == actor.user.email);
         if !is_sender && !is_recipient {
@@ -191,7 +190,7 @@ impl Services {
                 sender: message.sender_email.clone(),
             }));
         }
-        Ok((is_sender, recipients))
+        Ok(is_sender)
     }
 
     /// Opens a message for its sender or one of its recipients. `posted` is the
@@ -222,8 +221,8 @@ impl Services {
         public_id: &PublicId,
         posted: Option<&[u8]>,
     ) -> Result<(OpenedMessage, Key256), OpenFailure> {
-        let message = self.store.message(public_id).await?;
-        let (viewer_is_sender, recipients) = self.access(actor, &message).await?;
+        let (message, recipients, sender) = self.store.message_to_read(public_id).await?;
+        let viewer_is_sender = self.access(actor, &message, &recipients)?;
         let dek = self.data_key(&message).await?.ok_or_else(|| {
             OpenFailure::Unavailable(Unavailable::Expired {
                 at: message.expires_at.unwrap_or(self.clock.now()),
@@ -262,7 +261,6 @@ impl Services {
         let Some(content) = Content::decode(&plain) else {
             return Err(damaged(&message, "its content part opens but does not decode"));
         };
-        let sender = self.store.user_by_id(message.sender_id).await?;
         Ok((
             OpenedMessage {
                 message,
