@@ -33,6 +33,16 @@ impl UserStatus {
     }
 }
 
+/// What a user's group memberships make of them, read with their session (one
+/// query), so a page's navigation costs no further round trip.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// A member of some account's group: may compose for it.
+    pub member: bool,
+    /// A member of some account's Account Administrators group.
+    pub account_admin: bool,
+}
+
 /// One person, identified by their email address across every account.
 #[derive(Debug, Clone)]
 pub struct User {

@@ -5,7 +5,7 @@
 //! administer that account. Every account-level service takes the scope, so an
 //! unscoped call does not compile. Another account's number or ids answer `NotFound`.
 
-use crate::model::{Account, User};
+use crate::model::{Account, Roles, User};
 use crate::types::UserId;
 
 /// The person making a request, as their session proves. Only the domain makes
@@ -15,7 +15,7 @@ use crate::types::UserId;
 /// Outside the domain an actor cannot be made up from a user:
 /// ```compile_fail
 /// fn forge(user: sealpost_domain::model::User) -> sealpost_domain::policy::Actor {
-///     sealpost_domain::policy::Actor { user }
+///     sealpost_domain::policy::Actor { user, roles: Default::default() }
 /// }
 /// ```
 /// nor an account scope from an account:
@@ -29,9 +29,33 @@ use crate::types::UserId;
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub(crate) user: User,
+    /// Read with the session; empty for an actor made for one action (a login's
+    /// or a registration's audit event, the CLI), which never draws a page.
+    pub(crate) roles: Roles,
 }
 
 impl Actor {
+    /// An actor for one action of `user`'s, with no roles read.
+    pub(crate) fn acting(user: User) -> Self {
+        Self {
+            user,
+            roles: Roles::default(),
+        }
+    }
+
+    /// Whether the page's navigation offers Compose: the actor is a member of
+    /// some account (as read with the session).
+    pub fn shows_compose(&self) -> bool {
+        self.roles.member
+    }
+
+    /// Whether the page's navigation offers Administration: an operator or an
+    /// account administrator (as read with the session). Authorization never
+    /// rests on this: every account page asks for an `AccountScope`.
+    pub fn shows_administration(&self) -> bool {
+        self.user.operator || self.roles.account_admin
+    }
+
     /// Who the actor is.
     pub fn user(&self) -> &User {
         &self.user

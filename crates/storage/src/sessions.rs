@@ -7,14 +7,15 @@
 
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
-use sealpost_domain::model::{Session, SessionKind, User};
+use sealpost_domain::model::{Roles, Session, SessionKind, User};
 use sealpost_domain::ports::{SessionStore, StoreResult};
+use sealpost_domain::types::GroupName;
 use sealpost_domain::types::{Timestamp, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::users::{USER_COLUMNS, user_from_row};
-use crate::{AnyQuery, SqlStore, db_error, insert_error};
+use crate::{AnyQuery, SqlStore, db_error, get_bool, insert_error};
 
 #[async_trait]
 impl SessionStore for SqlStore {
@@ -64,7 +65,7 @@ impl SessionStore for SqlStore {
         self.watched(session(self, id_hash, now)).await
     }
 
-    async fn session_with_user(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<(Session, User)>> {
+    async fn session_with_user(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<(Session, User, Roles)>> {
         self.watched(session_with_user(self, id_hash, now)).await
     }
 
@@ -214,22 +215,34 @@ fn session_from_row(row: &AnyRow) -> Result<Session, sqlx::Error> {
     })
 }
 
-/// The live session with this id hash and its user, in one query (every request
-/// of a logged-in visitor asks for both).
+/// The live session with this id hash, its user and the user's roles, in one
+/// query (every request of a logged-in visitor asks for all three; the roles'
+/// `EXISTS` are answered from `group_members (user_id)`).
 pub(crate) async fn session_with_user(
     store: &SqlStore,
     id_hash: &str,
     now: Timestamp,
-) -> StoreResult<Option<(Session, User)>> {
+) -> StoreResult<Option<(Session, User, Roles)>> {
     let row = sqlx::query(&format!(
-        "SELECT {SESSION_COLUMNS}, {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+        "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, \
+         EXISTS (SELECT 1 FROM group_members gm WHERE gm.user_id = u.id) AS is_member, \
+         EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+                 WHERE gm.user_id = u.id AND g.builtin AND g.name = $3) AS is_account_admin \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id_hash = $1 AND s.expires_at > $2"
     ))
     .bind(id_hash)
     .bind(now.0)
+    .bind(GroupName::ACCOUNT_ADMINISTRATORS)
     .fetch_optional(&store.pool)
     .await
     .map_err(db_error)?;
-    let read = |row: &AnyRow| Ok::<_, sqlx::Error>((session_from_row(row)?, user_from_row(row)?));
+    let read = |row: &AnyRow| {
+        let roles = Roles {
+            member: get_bool(row, "is_member")?,
+            account_admin: get_bool(row, "is_account_admin")?,
+        };
+        Ok::<_, sqlx::Error>((session_from_row(row)?, user_from_row(row)?, roles))
+    };
     row.as_ref().map(read).transpose().map_err(db_error)
 }

@@ -32,7 +32,7 @@ pub(crate) const SENDER_COLUMNS: &str = "u.id AS sender_id_, u.email AS sender_e
 
 /// Builds a [`User`] from a row holding [`USER_COLUMNS`].
 pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
-    read_user(row, |name| std::borrow::Cow::Borrowed(name))
+    read_user(row, std::borrow::Cow::Borrowed)
 }
 
 /// Builds a [`User`] from a row holding [`SENDER_COLUMNS`].
@@ -41,7 +41,10 @@ pub(crate) fn sender_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
 }
 
 /// Reads a user's columns, each under the name `column` gives it.
-fn read_user(row: &AnyRow, column: impl Fn(&'static str) -> std::borrow::Cow<'static, str>) -> Result<User, sqlx::Error> {
+fn read_user(
+    row: &AnyRow,
+    column: impl Fn(&'static str) -> std::borrow::Cow<'static, str>,
+) -> Result<User, sqlx::Error> {
     Ok(User {
         id: UserId(row.try_get(&*column("id"))?),
         email: EmailAddress::from_trusted(row.try_get(&*column("email"))?),

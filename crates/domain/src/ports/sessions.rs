@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
-use crate::model::{Session, User};
+use crate::model::{Roles, Session, User};
 use crate::types::Timestamp;
 
 /// Sessions, and the failure counters that slow down password guessing.
@@ -18,9 +18,9 @@ pub trait SessionStore: Send + Sync {
     async fn insert_login_session(&self, session: &Session, password_hash: &str) -> StoreResult<()>;
     /// The live session with this id hash, if any (expired ones are `None`).
     async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Session>>;
-    /// The live session with this id hash and its user, in one round trip (every
-    /// request of a logged-in visitor reads both).
-    async fn session_with_user(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<(Session, User)>>;
+    /// The live session with this id hash, its user and the user's roles, in one
+    /// round trip (every request of a logged-in visitor reads all three).
+    async fn session_with_user(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<(Session, User, Roles)>>;
     /// Moves the idle expiry forward.
     async fn touch_session(&self, id_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()>;
     /// Ends one session.

@@ -140,7 +140,7 @@ impl Services {
         }
         self.store.throttle_clear(&pair_key).await?;
         self.store.record_login(user.id, now).await?;
-        let actor = Actor { user: user.clone() };
+        let actor = Actor::acting(user.clone());
         self.store
             .record_audit(self.event(Some(&actor), None, "session.login", email.as_str(), Some(client)))
             .await?;
@@ -190,7 +190,7 @@ impl Services {
     pub async fn resume_session(&self, raw_token: &str) -> Result<Option<(Session, Actor)>, DomainError> {
         let now = self.clock.now();
         let id_hash = token::hash_token(raw_token);
-        let Some((session, user)) = self.store.session_with_user(&id_hash, now).await? else {
+        let Some((session, user, roles)) = self.store.session_with_user(&id_hash, now).await? else {
             return Ok(None);
         };
         if now.seconds_since(session.created_at) > SESSION_ABSOLUTE_SECONDS {
@@ -214,16 +214,14 @@ impl Services {
                 Err(error) => return Err(error),
             }
         }
-        Ok(Some((session, Actor { user })))
+        Ok(Some((session, Actor { user, roles })))
     }
 
     /// The actor for a stored user, for the CLI and scripts, which run with the
     /// service's own authority. A web request's actor comes from its session
     /// ([`Services::resume_session`]), never from here.
     pub async fn act_as(&self, user: crate::types::UserId) -> Result<Actor, DomainError> {
-        Ok(Actor {
-            user: self.store.user_by_id(user).await?,
-        })
+        Ok(Actor::acting(self.store.user_by_id(user).await?))
     }
 
     /// Ends the session behind a cookie value.
@@ -318,6 +316,7 @@ mod tests {
     use async_trait::async_trait;
 
     use super::*;
+    use crate::model::Roles;
     use crate::ports::StoreResult;
 
     /// The login throttle in memory: failure counters only, no sessions.
@@ -341,7 +340,11 @@ mod tests {
         async fn session(&self, _id_hash: &str, _now: Timestamp) -> StoreResult<Option<Session>> {
             Ok(None)
         }
-        async fn session_with_user(&self, _id_hash: &str, _now: Timestamp) -> StoreResult<Option<(Session, User)>> {
+        async fn session_with_user(
+            &self,
+            _id_hash: &str,
+            _now: Timestamp,
+        ) -> StoreResult<Option<(Session, User, Roles)>> {
             Ok(None)
         }
         async fn touch_session(&self, _id_hash: &str, _now: Timestamp, _expires_at: Timestamp) -> StoreResult<()> {

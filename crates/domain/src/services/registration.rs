@@ -230,7 +230,7 @@ impl Services {
             .await?
             .ok_or(DomainError::invalid("token", ValidationError::LinkInvalid))?;
         let user = self.store.user_by_id(user_id).await?;
-        let actor = Actor { user: user.clone() };
+        let actor = Actor::acting(user.clone());
         let event = self.event(Some(&actor), None, "user.activated", user.email.as_str(), client);
         if !self.store.complete_registration(&hash, user_id, now, event).await? {
             return Err(DomainError::invalid("token", ValidationError::LinkInvalid));
@@ -335,7 +335,7 @@ impl Services {
         if used != Some(user_id) {
             return Err(DomainError::invalid("token", ValidationError::LinkInvalid));
         }
-        let actor = Actor { user: user.clone() };
+        let actor = Actor::acting(user.clone());
         let event = self.event(Some(&actor), None, "user.password_reset", user.email.as_str(), client);
         self.store.set_password(user.id, &new_hash, false, event).await?;
         let user = self.store.user_by_id(user_id).await?;
@@ -405,7 +405,7 @@ impl Services {
             return Ok(ProofOutcome::Invalid);
         };
         let user = self.store.user_by_id(owner).await?;
-        let actor = Actor { user };
+        let actor = Actor::acting(user);
         match self
             .store
             .consume_token(&hash, TokenPurpose::Activation, session, now)

@@ -26,7 +26,7 @@ on_both_backends!(
     member_list_follows_a_changed_address,
 );
 
-async fn group(store: &SqlStore, account: AccountId, name: &str) -> Group {
+pub async fn group(store: &SqlStore, account: AccountId, name: &str) -> Group {
     store
         .create_group(
             account,

@@ -1,12 +1,14 @@
 //! Sessions (expiry, touch, delete) and login throttling counters.
 
 use sealpost_domain::error::DomainError;
-use sealpost_domain::model::{AuditEvent, Session, SessionKind};
-use sealpost_domain::ports::{SessionStore, UserStore};
+use sealpost_domain::model::{AuditEvent, Roles, Session, SessionKind};
+use sealpost_domain::ports::{GroupStore, SessionStore, UserStore};
 use sealpost_domain::types::{Timestamp, UserId};
 use sealpost_storage::SqlStore;
 
-use crate::support::{T0, on_both_backends, user};
+use crate::accounts::account;
+use crate::groups::group;
+use crate::support::{T0, event, on_both_backends, user};
 
 on_both_backends!(
     stored_session_is_returned_until_it_expires,
@@ -16,6 +18,7 @@ on_both_backends!(
     a_login_session_is_stored_only_while_the_checked_password_stands,
     throttle_counts_failures_per_key_until_cleared,
     purging_removes_dead_sessions_and_old_counters_only,
+    a_session_is_read_with_its_users_roles,
 );
 
 fn session(user: UserId, id_hash: &str, kind: SessionKind) -> Session {
@@ -225,4 +228,44 @@ async fn purging_removes_dead_sessions_and_old_counters_only(store: SqlStore) {
     let purged = store.purge_stale(now, T0.plus_seconds(1), T0).await.expect("purged");
     assert_eq!(purged, 1);
     assert!(store.session("live", now).await.expect("query").is_none());
+}
+
+async fn a_session_is_read_with_its_users_roles(store: SqlStore) {
+    let admin = user(&store, "admin@example.com").await;
+    let member = user(&store, "member@example.com").await;
+    let outsider = user(&store, "outsider@example.com").await;
+    let acme = account(&store, 4_711_000, Some(admin.id)).await;
+    let finance = group(&store, acme.id, "Finance").await;
+    store
+        .add_member(finance.id, member.id, None, T0, event("group.member_added", "member"))
+        .await
+        .expect("added");
+    for (who, hash) in [(&admin, "h-admin"), (&member, "h-member"), (&outsider, "h-outsider")] {
+        store
+            .insert_session(&session(who.id, hash, SessionKind::Full))
+            .await
+            .expect("stored");
+    }
+    let roles = |hash: &'static str| {
+        let store = store.clone();
+        async move {
+            let (_, _, roles) = store.session_with_user(hash, T0).await.expect("query").expect("live");
+            roles
+        }
+    };
+    assert_eq!(
+        roles("h-admin").await,
+        Roles {
+            member: true,
+            account_admin: true
+        }
+    );
+    assert_eq!(
+        roles("h-member").await,
+        Roles {
+            member: true,
+            account_admin: false
+        }
+    );
+    assert_eq!(roles("h-outsider").await, Roles::default());
 }

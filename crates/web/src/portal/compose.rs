@@ -107,7 +107,7 @@ async fn page(
     };
     let max = state.services.messaging_config().max_attachment_bytes;
     Ok(ComposePage {
-        page: portal_page(state, signed, signed.visitor.t.get("nav-compose")).await?,
+        page: portal_page(signed, signed.visitor.t.get("nav-compose")),
         accounts,
         account,
         to: form.to.clone(),

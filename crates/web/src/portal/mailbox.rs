@@ -50,7 +50,7 @@ async fn mailbox(
         .t
         .get(if which == "inbox" { "nav-inbox" } else { "nav-sent" });
     Ok(render(&MailboxPage {
-        page: portal_page(state, signed, title).await?,
+        page: portal_page(signed, title),
         proof_needed: which == "inbox" && !signed.actor.user().mailbox_proven(),
         which,
         next_before: next_before(&summaries),
@@ -125,7 +125,7 @@ async fn sender_page(
     if summary.message.sender_id != signed.actor.id() {
         return Err(signed.visitor.not_found());
     }
-    let page = portal_page(state, signed, String::new()).await?;
+    let page = portal_page(signed, String::new());
     let back = ("/portal/sent".to_owned(), signed.visitor.t.get("nav-sent"));
     Ok(tracking_page(
         &signed.visitor,

@@ -35,27 +35,18 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The frame of a portal page, with the administration link for administrators.
-pub(crate) async fn portal_page(state: &AppState, signed: &Signed, title: String) -> Result<Page, WebError> {
+pub(crate) fn portal_page(signed: &Signed, title: String) -> Page {
     let mut page = signed.visitor.page(Area::Portal, title);
-    page.is_admin_nav = state
-        .services
-        .is_administrator(&signed.actor)
-        .await
-        .or_page(signed.visitor.locale)?;
-    page.can_compose = !state
-        .services
-        .sending_accounts(&signed.actor)
-        .await
-        .or_page(signed.visitor.locale)?
-        .is_empty();
-    Ok(page)
+    page.is_admin_nav = signed.actor.shows_administration();
+    page.can_compose = signed.actor.shows_compose();
+    page
 }
 
 async fn home(State(state): State<AppState>, signed: Signed) -> Result<Response, WebError> {
     let locale = signed.visitor.locale;
     let accounts = state.services.sending_accounts(&signed.actor).await.or_page(locale)?;
     let administrator = state.services.is_administrator(&signed.actor).await.or_page(locale)?;
-    let page = portal_page(&state, &signed, signed.visitor.t.get("portal-title")).await?;
+    let page = portal_page(&signed, signed.visitor.t.get("portal-title"));
     Ok(render(&PortalHomePage {
         page,
         user: signed.actor.user().clone(),

@@ -88,15 +88,7 @@ pub(super) async fn show_opened(
         .open_message(actor, id, posted, Some(&visitor.client))
         .await
     {
-        Ok(opened) => {
-            let can_compose = !state
-                .services
-                .sending_accounts(actor)
-                .await
-                .or_page(visitor.locale)?
-                .is_empty();
-            Ok(render(&message_page(visitor, &opened, posted, can_compose)))
-        }
+        Ok(opened) => Ok(render(&message_page(visitor, &opened, posted, actor.shows_compose()))),
         Err(OpenFailure::Unavailable(why)) => Ok(unavailable_response(visitor, why, &format!("/m/{id}"))),
         Err(OpenFailure::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
     }
