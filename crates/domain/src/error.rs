@@ -161,6 +161,12 @@ pub enum ValidationError {
     /// would leave out what the sender chose.
     #[error("the kept attachments are no longer available")]
     KeptAttachmentsLost,
+    /// An operator suspended the account: it sends no new messages.
+    #[error("the account is suspended")]
+    AccountSuspended,
+    /// Deleting an account asks for its number typed again; this was not it.
+    #[error("the typed number is not the account's")]
+    AccountNumberMismatch,
 }
 
 impl ValidationError {
@@ -208,6 +214,8 @@ impl ValidationError {
             Self::LockReasonRequired => "error-lock-reason-required",
             Self::LinkInvalid => "error-link-invalid",
             Self::KeptAttachmentsLost => "error-kept-attachments-lost",
+            Self::AccountSuspended => "error-account-suspended",
+            Self::AccountNumberMismatch => "error-account-number-mismatch",
         }
     }
 
@@ -254,5 +262,7 @@ impl ValidationError {
         Self::LockReasonRequired,
         Self::LinkInvalid,
         Self::KeptAttachmentsLost,
+        Self::AccountSuspended,
+        Self::AccountNumberMismatch,
     ];
 }

@@ -174,6 +174,18 @@ pub struct AccountsPage {
     pub name: String,
     pub admin: String,
     pub error: Option<FormError>,
+    /// The search as typed (name or number).
+    pub search: String,
+    /// The order shown: `name` or `number`.
+    pub sort: &'static str,
+    /// "Showing 1–50 of 1,234 accounts."
+    pub showing: String,
+    /// Links that sort by name and by number (from the first page, search kept).
+    pub by_name: String,
+    pub by_number: String,
+    /// The neighbouring pages, when there are any.
+    pub previous: Option<String>,
+    pub next: Option<String>,
 }
 
 /// The tab bar of an account page.
@@ -193,6 +205,10 @@ pub struct AccountDetailsPage {
     pub page: Page,
     pub account: Account,
     pub tab: AccountTab,
+    /// The name field as shown (what was typed, after a refusal).
+    pub name: String,
+    /// Whether the visitor may suspend, resume and delete it (operators).
+    pub may_manage: bool,
     pub administrators: Vec<Member>,
     /// The sending address field as shown (what was typed, after a refusal).
     pub sending_address: String,

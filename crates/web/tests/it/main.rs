@@ -26,6 +26,7 @@ macro_rules! on_both_databases {
     };
 }
 
+mod accounts;
 mod authz;
 mod browser;
 mod browser_messages;
