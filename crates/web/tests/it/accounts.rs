@@ -267,3 +267,65 @@ async fn delete(app: TestApp) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+on_both_databases!(
+    the_accounts_list_searches_sorts_and_pages_with_new_account_above_it,
+    list
+);
+async fn list(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("olga@example.com", false).await?;
+    app.make_operator("olga@example.com").await?;
+    let mut numbers = Vec::new();
+    for i in 0..120 {
+        let account = app.add_account(&format!("Customer {i:03}"), None).await?;
+        numbers.push(account.number);
+    }
+    let special = app.add_account("Zürich Bank & Co", None).await?;
+    let olga = logged_in(&app, "olga@example.com").await?;
+
+    let first = olga.get("/admin/accounts").await?;
+    assert_eq!(first.status, 200);
+    let new_account = first.body.find("Create account").context("the New account form")?;
+    let table = first.body.find("<table").context("the list")?;
+    assert!(new_account < table, "New account sits above the list");
+    assert!(first.shows("Showing 1–50 of 121 accounts."), "{}", first.text());
+    assert!(first.shows("Customer 000") && first.shows("Customer 049") && !first.shows("Customer 050"));
+    let next = sealpost_testkit::browser::text_of(
+        first
+            .body
+            .split("rel=\"next\"")
+            .next()
+            .and_then(|b| b.rsplit("href=\"").next())
+            .and_then(|b| b.split('"').next())
+            .context("a Next link")?,
+    )
+    .replace("&amp;", "&");
+    let third = olga.get(&next.replace("page=2", "page=3")).await?;
+    assert!(third.shows("Showing 101–121 of 121 accounts."), "{}", third.text());
+    assert!(third.shows("Customer 119") && third.shows("Zürich Bank & Co"));
+    assert!(!third.body.contains("rel=\"next\""), "no page after the last");
+
+    let found = olga.get("/admin/accounts?q=zürich").await?;
+    assert!(found.shows("Showing the only account."), "{}", found.text());
+    assert!(found.body.contains(&format!("href=\"/admin/accounts/{}\"", special.number)));
+    assert!(found.body.contains(r#"value="zürich""#), "the search stays in its field");
+    let by_number = olga.get(&format!("/admin/accounts?q={}", numbers[7])).await?;
+    assert!(by_number.shows("Customer 007"), "{}", by_number.text());
+    let nothing = olga.get("/admin/accounts?q=%25").await?;
+    assert!(nothing.shows("No account matches"), "a % is a character: {}", nothing.text());
+
+    let sorted = olga.get("/admin/accounts?sort=number").await?;
+    let mut sorted_numbers = numbers.clone();
+    sorted_numbers.push(special.number);
+    sorted_numbers.sort();
+    let first_shown = sorted
+        .body
+        .find(&format!(">{}</a>", sorted_numbers[0]))
+        .context("the smallest number on the first page")?;
+    let second_shown = sorted
+        .body
+        .find(&format!(">{}</a>", sorted_numbers[1]))
+        .context("the next number")?;
+    assert!(first_shown < second_shown);
+    Ok(())
+}
