@@ -167,6 +167,12 @@ pub enum ValidationError {
     /// Deleting an account asks for its number typed again; this was not it.
     #[error("the typed number is not the account's")]
     AccountNumberMismatch,
+    /// An allowed sender domain is not a domain name (or a `*.` wildcard of one).
+    #[error("a sender domain is malformed")]
+    SenderDomainMalformed,
+    /// More allowed sender domains than an account may list.
+    #[error("too many sender domains")]
+    TooManySenderDomains,
 }
 
 impl ValidationError {
@@ -216,6 +222,8 @@ impl ValidationError {
             Self::KeptAttachmentsLost => "error-kept-attachments-lost",
             Self::AccountSuspended => "error-account-suspended",
             Self::AccountNumberMismatch => "error-account-number-mismatch",
+            Self::SenderDomainMalformed => "error-sender-domain-malformed",
+            Self::TooManySenderDomains => "error-too-many-sender-domains",
         }
     }
 
@@ -264,5 +272,7 @@ impl ValidationError {
         Self::KeptAttachmentsLost,
         Self::AccountSuspended,
         Self::AccountNumberMismatch,
+        Self::SenderDomainMalformed,
+        Self::TooManySenderDomains,
     ];
 }

@@ -21,6 +21,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-account-suspended", &["number"]),
     ("flash-account-resumed", &["number"]),
     ("flash-account-deleted", &["number"]),
+    ("flash-sender-domains-set", &[]),
     ("flash-password-changed", &[]),
     ("flash-logged-out", &[]),
     ("flash-message-sent", &[]),

@@ -207,6 +207,8 @@ pub struct AccountDetailsPage {
     pub tab: AccountTab,
     /// The name field as shown (what was typed, after a refusal).
     pub name: String,
+    /// The allowed sender domains as shown, one a line (or as typed).
+    pub sender_domains: String,
     /// Whether the visitor may suspend, resume and delete it (operators).
     pub may_manage: bool,
     pub administrators: Vec<Member>,

@@ -6,12 +6,15 @@
 //! its messages, and the SMTP gateway through [`Services::ensure_account_may_send`]);
 //! its recipients still open what they have. A deleted account keeps only its row
 //! and its audit trail: its messages' keys are destroyed and their blobs deleted.
+//! Its allowed sender domains ([`Services::sender_domain_allowed`]) are the other
+//! question the gateway asks.
 
 use crate::error::{DomainError, ValidationError};
 use crate::model::Account;
 use crate::policy::{AccountScope, Actor};
 use crate::ports::{AccountPage, AccountQuery};
-use crate::types::{AccountId, AccountName, AccountNumber};
+use crate::sender_domains::SenderDomains;
+use crate::types::{AccountId, AccountName, AccountNumber, EmailAddress};
 
 use super::Services;
 
@@ -130,5 +133,29 @@ impl Services {
             return Err(ValidationError::AccountSuspended.into());
         }
         Ok(())
+    }
+}
+
+impl Services {
+    /// Sets the account's allowed sender domains from what its administrator typed
+    /// (see [`crate::sender_domains`]); an empty list lifts the restriction. The
+    /// change is audited as `account.sender_domains_set` with the new list.
+    pub async fn set_sender_domains(&self, scope: &AccountScope, raw: &str) -> Result<SenderDomains, DomainError> {
+        let domains = SenderDomains::parse(raw).map_err(|e| DomainError::invalid("sender_domains", e))?;
+        let stored = (!domains.is_empty()).then(|| domains.clone());
+        self.change_account_settings(scope, |settings| settings.sender_domains = stored)
+            .await?;
+        Ok(domains)
+    }
+
+    /// Whether `sender` may send through the account: its domain is one of the
+    /// account's allowed sender domains, or the account lists none. The SMTP
+    /// gateway asks this for every envelope sender and `From:` it accepts.
+    pub async fn sender_domain_allowed(&self, account: AccountId, sender: &EmailAddress) -> Result<bool, DomainError> {
+        let settings = self.settings_of(account).await?;
+        Ok(settings
+            .sender_domains
+            .as_ref()
+            .is_none_or(|domains| domains.is_empty() || domains.allows(sender)))
     }
 }

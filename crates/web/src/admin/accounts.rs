@@ -166,6 +166,7 @@ pub async fn create_account(
 #[derive(Default)]
 struct Refused {
     name: Option<String>,
+    sender_domains: Option<String>,
     sending_address: Option<String>,
     delivery_mode: Option<String>,
     error: Option<FormError>,
@@ -227,9 +228,17 @@ async fn details_page(
     }));
     let mode_in_effect = settings.delivery_mode.map_or(default_label, label);
     let name = refused.name.unwrap_or_else(|| scope.account().name.clone());
+    let sender_domains = refused.sender_domains.unwrap_or_else(|| {
+        settings
+            .sender_domains
+            .as_ref()
+            .map(|d| d.to_lines())
+            .unwrap_or_default()
+    });
     Ok(AccountDetailsPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-details")),
         name,
+        sender_domains,
         may_manage: admin.actor.is_operator(),
         account: scope.into_account(),
         tab: AccountTab::Details,
@@ -275,6 +284,34 @@ pub async fn rename_account(
         |error| Refused {
             error: Some(error),
             name: Some(form.name),
+            ..Refused::default()
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SenderDomainsForm {
+    sender_domains: String,
+}
+
+/// `POST /admin/accounts/{number}/sender-domains`: the domains the account's
+/// senders may use through the gateway.
+pub async fn set_sender_domains(
+    State(state): State<AppState>,
+    AccountAdmin { admin, scope, number }: AccountAdmin,
+    CsrfForm(form): CsrfForm<SenderDomainsForm>,
+) -> Result<Response, WebError> {
+    let result = state.services.set_sender_domains(&scope, &form.sender_domains).await;
+    details_form_done(
+        &state,
+        &admin,
+        &number,
+        result.map(|_| Flash::new("flash-sender-domains-set", &[])),
+        |error| Refused {
+            error: Some(error),
+            sender_domains: Some(form.sender_domains),
             ..Refused::default()
         },
     )

@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/accounts/{number}/delivery-mode", post(accounts::set_delivery_mode))
         .route("/accounts/{number}/name", post(accounts::rename_account))
+        .route("/accounts/{number}/sender-domains", post(accounts::set_sender_domains))
         .route("/accounts/{number}/suspend", post(lifecycle::suspend_account))
         .route("/accounts/{number}/resume", post(lifecycle::resume_account))
         .route(

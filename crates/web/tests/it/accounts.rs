@@ -307,12 +307,23 @@ async fn list(app: TestApp) -> anyhow::Result<()> {
 
     let found = olga.get("/admin/accounts?q=zürich").await?;
     assert!(found.shows("Showing the only account."), "{}", found.text());
-    assert!(found.body.contains(&format!("href=\"/admin/accounts/{}\"", special.number)));
-    assert!(found.body.contains(r#"value="zürich""#), "the search stays in its field");
+    assert!(
+        found
+            .body
+            .contains(&format!("href=\"/admin/accounts/{}\"", special.number))
+    );
+    assert!(
+        found.body.contains(r#"value="zürich""#),
+        "the search stays in its field"
+    );
     let by_number = olga.get(&format!("/admin/accounts?q={}", numbers[7])).await?;
     assert!(by_number.shows("Customer 007"), "{}", by_number.text());
     let nothing = olga.get("/admin/accounts?q=%25").await?;
-    assert!(nothing.shows("No account matches"), "a % is a character: {}", nothing.text());
+    assert!(
+        nothing.shows("No account matches"),
+        "a % is a character: {}",
+        nothing.text()
+    );
 
     let sorted = olga.get("/admin/accounts?sort=number").await?;
     let mut sorted_numbers = numbers.clone();
@@ -327,5 +338,73 @@ async fn list(app: TestApp) -> anyhow::Result<()> {
         .find(&format!(">{}</a>", sorted_numbers[1]))
         .context("the next number")?;
     assert!(first_shown < second_shown);
+    Ok(())
+}
+
+on_both_databases!(
+    administrators_set_allowed_sender_domains_that_the_gateway_check_obeys,
+    sender_domains
+);
+async fn sender_domains(app: TestApp) -> anyhow::Result<()> {
+    let (number, alice, _bob, _olga) = acme_with_operator(&app).await?;
+    let account = app.account(number_of(&number)?).await?;
+    let allowed = |raw: &'static str| {
+        let services = app.services.clone();
+        async move {
+            let address = sealpost_domain::types::EmailAddress::parse(raw).map_err(|e| anyhow!("{e:?}"))?;
+            services
+                .sender_domain_allowed(account.id, &address)
+                .await
+                .map_err(|e| anyhow!("{e:?}"))
+        }
+    };
+    ensure!(allowed("anyone@anywhere.example").await?, "no list: no restriction");
+
+    let details = format!("/admin/accounts/{number}");
+    let form = format!("{details}/sender-domains");
+    let refused = alice
+        .submit(&details, &form, &[("sender_domains", "example.com\n*\nfine.example")])
+        .await?;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.shows("Each entry must be a domain name such as example.com"));
+    assert!(
+        refused.body.contains("example.com\n*\nfine.example</textarea>"),
+        "typed text kept"
+    );
+    ensure!(
+        allowed("anyone@anywhere.example").await?,
+        "a refused list changes nothing"
+    );
+
+    let saved = alice
+        .submit(
+            &details,
+            &form,
+            &[("sender_domains", "Example.COM, *.eu.example.org\nbücher.example")],
+        )
+        .await?;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let page = alice.get(&details).await?;
+    assert!(page.shows("The allowed sender domains have been saved."));
+    assert!(
+        page.body
+            .contains("*.eu.example.org\nexample.com\nxn--bcher-kva.example</textarea>"),
+        "{}",
+        page.text()
+    );
+    ensure!(allowed("alice@example.com").await?);
+    ensure!(allowed("news@mail.eu.example.org").await?);
+    ensure!(allowed("info@bücher.example").await?);
+    ensure!(!allowed("alice@sub.example.com").await?);
+    ensure!(!allowed("mallory@example.net").await?);
+    let audit = alice.get(&format!("{details}/audit")).await?;
+    assert!(audit.shows("Allowed sender domains changed"), "{}", audit.text());
+
+    let cleared = alice.submit(&details, &form, &[("sender_domains", "")]).await?;
+    assert_eq!(cleared.status, 303);
+    ensure!(
+        allowed("mallory@example.net").await?,
+        "an empty list lifts the restriction"
+    );
     Ok(())
 }

@@ -13,6 +13,7 @@ fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, S
         ("POST", format!("/admin/accounts/{number}/sending-address")),
         ("POST", format!("/admin/accounts/{number}/delivery-mode")),
         ("POST", format!("/admin/accounts/{number}/name")),
+        ("POST", format!("/admin/accounts/{number}/sender-domains")),
         ("POST", format!("/admin/accounts/{number}/suspend")),
         ("POST", format!("/admin/accounts/{number}/resume")),
         ("GET", format!("/admin/accounts/{number}/delete")),
@@ -125,6 +126,7 @@ async fn cross_account(app: TestApp) -> anyhow::Result<()> {
         ("group_name", "Intruders"),
         ("user_id", "alice@a.example"),
         ("name", "Renamed by A"),
+        ("sender_domains", "a.example"),
         ("confirm_number", world.b_number.as_str()),
     ];
     // B's number in the URL, and A's number with B's group ids.
