@@ -367,9 +367,41 @@ pub struct ComposePage {
     /// The token that brings them back (empty when nothing is kept).
     pub draft_token: String,
     pub error: Option<FormError>,
+    /// The options the sending account has switched off (Features tab), by field
+    /// name: shown disabled with [`ComposePage::switched_off_reason`].
+    pub switched_off: Vec<&'static str>,
+    /// Why an option is disabled, in the visitor's language.
+    pub switched_off_reason: String,
+}
+
+/// One per-message option of the compose form.
+pub struct ComposeOption {
+    pub field: &'static str,
+    /// Its label's message id.
+    pub label: &'static str,
+    pub ticked: bool,
+    /// Switched off by the account: shown disabled, with the reason.
+    pub off: bool,
 }
 
 impl ComposePage {
+    /// The per-message options in the order the form shows them.
+    pub fn options(&self) -> Vec<ComposeOption> {
+        [
+            ("allow_reply", "compose-allow-reply", self.allow_reply),
+            ("allow_reply_all", "compose-allow-reply-all", self.allow_reply_all),
+            ("allow_forward", "compose-allow-forward", self.allow_forward),
+            ("read_receipt", "compose-read-receipt", self.read_receipt),
+        ]
+        .into_iter()
+        .map(|(field, label, ticked)| ComposeOption {
+            field,
+            label,
+            ticked,
+            off: self.switched_off.contains(&field),
+        })
+        .collect()
+    }
     /// Whether this form forwards a message (a note only: the original and its
     /// attachments travel by themselves).
     pub fn forwarding(&self) -> bool {

@@ -31,6 +31,7 @@ mod authz;
 mod browser;
 mod browser_messages;
 mod browser_tabs;
+mod compose_features;
 mod delivery;
 mod faults;
 mod features;
