@@ -29,6 +29,7 @@ macro_rules! on_both_databases {
 mod accounts;
 mod authz;
 mod browser;
+mod browser_accounts;
 mod browser_messages;
 mod browser_tabs;
 mod compose_features;
