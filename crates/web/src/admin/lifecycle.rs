@@ -85,10 +85,7 @@ async fn set_suspended(
 pub struct Empty {}
 
 /// `GET /admin/accounts/{number}/delete`: what deleting does, and the number to type.
-pub async fn confirm_delete(
-    State(_state): State<AppState>,
-    AccountAdmin { admin, scope, .. }: AccountAdmin,
-) -> Result<Response, WebError> {
+pub async fn confirm_delete(AccountAdmin { admin, scope, .. }: AccountAdmin) -> Result<Response, WebError> {
     if !admin.actor.is_operator() {
         return Err(WebError::Forbidden(admin.visitor.locale));
     }
