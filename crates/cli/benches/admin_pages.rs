@@ -6,7 +6,9 @@
 //! - time from process start to the first answered request;
 //! - resident memory at idle, and after the measured load;
 //! - latency (p50, p95, max over 200 requests) of the Users list (first page,
-//!   next page, search by address prefix) and of the group's member page.
+//!   next page, search by address prefix) and of the group's member page;
+//! - with 10,000 accounts: the Accounts list's first page by name, a late page,
+//!   a search by part of a name and by leading digits of a number.
 //!
 //! Run: `cargo bench -p sealpost-cli --bench admin_pages`
 
@@ -28,6 +30,7 @@ use sealpost_storage::{ObjectBlobStore, SqlStore};
 const USERS: usize = 100_000;
 const MEMBERS: usize = 10_000;
 const ROUNDS: usize = 200;
+const ACCOUNTS: usize = 10_000;
 const OPERATOR: &str = "operator@bench.example";
 const PASSWORD: &str = "Bench-Password-42";
 
@@ -125,9 +128,28 @@ async fn seed(url: &str, dir: &Path) -> anyhow::Result<(String, String)> {
     ))
     .execute(&mut *tx)
     .await?;
+    // Accounts numbered 2000000…, named so that sorting by name differs from by number.
+    for chunk in (0..ACCOUNTS).collect::<Vec<_>>().chunks(500) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                format!(
+                    "({}, 'Customer {:05}', 'en', 1700000000000)",
+                    2_000_000 + i,
+                    (i * 7_919) % ACCOUNTS
+                )
+            })
+            .collect();
+        sqlx::query(&format!(
+            "INSERT INTO accounts (number, name, default_locale, created_at) VALUES {}",
+            values.join(",")
+        ))
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     println!(
-        "seeded {USERS} users and {MEMBERS} members in {:.1} s",
+        "seeded {USERS} users, {MEMBERS} members and {ACCOUNTS} accounts in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     store.close().await;
@@ -263,9 +285,41 @@ async fn main() -> anyhow::Result<()> {
         "Showing 2 group(s).",
     )
     .await?;
+    measure(
+        &client,
+        &base,
+        "accounts list, first page by name",
+        "/admin/accounts",
+        "Customer 00000",
+    )
+    .await?;
+    measure(
+        &client,
+        &base,
+        "accounts list, page 150 by name",
+        "/admin/accounts?sort=name&page=150",
+        "Customer 07460",
+    )
+    .await?;
+    measure(
+        &client,
+        &base,
+        "accounts search 'mer 0999'",
+        "/admin/accounts?q=mer+0999",
+        "Customer 09990",
+    )
+    .await?;
+    measure(
+        &client,
+        &base,
+        "accounts search by number '20050'",
+        "/admin/accounts?q=20050&sort=number",
+        "2005000",
+    )
+    .await?;
     println!(
         "resident memory after {} requests: {:.1} MiB",
-        ROUNDS * 5 + 50,
+        ROUNDS * 9 + 90,
         rss_kib(pid).unwrap_or(0) as f64 / 1024.0
     );
     drop(server);

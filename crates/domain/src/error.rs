@@ -161,6 +161,18 @@ pub enum ValidationError {
     /// would leave out what the sender chose.
     #[error("the kept attachments are no longer available")]
     KeptAttachmentsLost,
+    /// An operator suspended the account: it sends no new messages.
+    #[error("the account is suspended")]
+    AccountSuspended,
+    /// Deleting an account asks for its number typed again; this was not it.
+    #[error("the typed number is not the account's")]
+    AccountNumberMismatch,
+    /// An allowed sender domain is not a domain name (or a `*.` wildcard of one).
+    #[error("a sender domain is malformed")]
+    SenderDomainMalformed,
+    /// More allowed sender domains than an account may list.
+    #[error("too many sender domains")]
+    TooManySenderDomains,
 }
 
 impl ValidationError {
@@ -208,6 +220,10 @@ impl ValidationError {
             Self::LockReasonRequired => "error-lock-reason-required",
             Self::LinkInvalid => "error-link-invalid",
             Self::KeptAttachmentsLost => "error-kept-attachments-lost",
+            Self::AccountSuspended => "error-account-suspended",
+            Self::AccountNumberMismatch => "error-account-number-mismatch",
+            Self::SenderDomainMalformed => "error-sender-domain-malformed",
+            Self::TooManySenderDomains => "error-too-many-sender-domains",
         }
     }
 
@@ -254,5 +270,9 @@ impl ValidationError {
         Self::LockReasonRequired,
         Self::LinkInvalid,
         Self::KeptAttachmentsLost,
+        Self::AccountSuspended,
+        Self::AccountNumberMismatch,
+        Self::SenderDomainMalformed,
+        Self::TooManySenderDomains,
     ];
 }

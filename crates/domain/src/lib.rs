@@ -25,6 +25,7 @@ pub mod model;
 pub mod policy;
 pub mod ports;
 pub mod redirect;
+pub mod sender_domains;
 pub mod services;
 pub mod settings;
 pub mod types;

@@ -120,6 +120,19 @@ pub struct Account {
     /// An address an administrator chose that has not confirmed yet: it takes
     /// effect once the link sent to it is used.
     pub pending_sending_address: Option<EmailAddress>,
+    /// Since when an operator suspended it: no new messages, while its recipients
+    /// still open what they have. `None`: active.
+    pub suspended_at: Option<Timestamp>,
+    /// When an operator deleted it. Only the audit trail still reads a deleted
+    /// account; every other look-up passes over it.
+    pub deleted_at: Option<Timestamp>,
+}
+
+impl Account {
+    /// Whether an operator has suspended the account.
+    pub fn is_suspended(&self) -> bool {
+        self.suspended_at.is_some()
+    }
 }
 
 /// A group of an account; membership in any group makes a user a member (sender).

@@ -15,6 +15,7 @@
 //! account from working.
 
 use crate::messages::{DeliveryMode, MessageOptions};
+use crate::sender_domains::SenderDomains;
 
 /// How a setting's value is written to and read from its stored text.
 pub trait SettingValue: Sized {
@@ -31,6 +32,16 @@ impl SettingValue for DeliveryMode {
 
     fn decode(stored: &str) -> Option<Self> {
         Self::parse(stored)
+    }
+}
+
+impl SettingValue for SenderDomains {
+    fn encode(&self) -> String {
+        self.as_slice().join(" ")
+    }
+
+    fn decode(stored: &str) -> Option<Self> {
+        Self::parse(stored).ok()
     }
 }
 
@@ -129,6 +140,8 @@ account_settings! {
     secure_forward: bool = "secure_forward",
     /// Whether its senders may ask for read receipts.
     read_receipts: bool = "read_receipts",
+    /// The domains its senders' addresses may have (the SMTP gateway checks them).
+    sender_domains: SenderDomains = "sender_domains",
 }
 
 /// A per-account switch (the Features tab). Every one is on until switched off.

@@ -18,12 +18,12 @@ use sqlx::any::AnyRow;
 use crate::{AnyQuery, SqlStore, audit, db_error, groups, insert_error, outbox};
 
 /// The columns [`account_from_row`] reads, for queries that alias `accounts` as `a`.
-const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, \
-     a.pending_sending_address";
+pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, \
+     a.pending_sending_address, a.suspended_at, a.deleted_at";
 
 /// Builds an [`Account`] from a row holding [`ACCOUNT_COLUMNS`]; an unknown stored
 /// language reads as the default one.
-fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
+pub(crate) fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
     Ok(Account {
         id: AccountId(row.try_get("id")?),
         number: AccountNumber(row.try_get("number")?),
@@ -36,6 +36,8 @@ fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
         pending_sending_address: row
             .try_get::<Option<String>, _>("pending_sending_address")?
             .map(EmailAddress::from_trusted),
+        suspended_at: row.try_get::<Option<i64>, _>("suspended_at")?.map(Timestamp),
+        deleted_at: row.try_get::<Option<i64>, _>("deleted_at")?.map(Timestamp),
     })
 }
 
@@ -92,6 +94,8 @@ impl AccountStore for SqlStore {
                 created_at,
                 sending_address: None,
                 pending_sending_address: None,
+                suspended_at: None,
+                deleted_at: None,
             })
         })
         .await
@@ -226,11 +230,13 @@ impl AccountStore for SqlStore {
     /// `NotFound` when no account has this number.
     async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account> {
         self.watched(async {
-            let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = $1"))
-                .bind(number.0)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_error)?;
+            let row = sqlx::query(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = $1 AND a.deleted_at IS NULL"
+            ))
+            .bind(number.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
             account_from_row(&row).map_err(db_error)
         })
         .await
@@ -239,7 +245,7 @@ impl AccountStore for SqlStore {
     /// Every account, by number.
     async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
         self.watched(async {
-            let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.number");
+            let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.deleted_at IS NULL ORDER BY a.number");
             fetch_accounts(self, sqlx::query(&sql)).await
         })
         .await
@@ -249,7 +255,7 @@ impl AccountStore for SqlStore {
     async fn administered_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
         self.watched(async {
             let sql = format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE EXISTS (\
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.deleted_at IS NULL AND EXISTS (\
                  SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
                  WHERE gm.user_id = $1 AND g.account_id = a.id AND g.builtin AND g.name = $2) \
                  ORDER BY a.number"
@@ -264,7 +270,7 @@ impl AccountStore for SqlStore {
     async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
         self.watched(async {
             let sql = format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE EXISTS (\
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.deleted_at IS NULL AND EXISTS (\
                  SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
                  WHERE gm.user_id = $1 AND g.account_id = a.id) ORDER BY a.number"
             );
@@ -294,7 +300,7 @@ impl AccountStore for SqlStore {
 
 /// Runs `sql` (an update of one account setting, `$1` the account, `$2` the value)
 /// and records `event`, in one transaction. `NotFound` when no account has this id.
-async fn update_account(
+pub(crate) async fn update_account(
     store: &SqlStore,
     sql: &str,
     account: AccountId,
@@ -316,7 +322,7 @@ async fn update_account(
 }
 
 /// Reads every row of an account query.
-async fn fetch_accounts(store: &SqlStore, query: AnyQuery<'_>) -> StoreResult<Vec<Account>> {
+pub(crate) async fn fetch_accounts(store: &SqlStore, query: AnyQuery<'_>) -> StoreResult<Vec<Account>> {
     let rows = query.fetch_all(&store.pool).await.map_err(db_error)?;
     rows.iter()
         .map(account_from_row)

@@ -39,6 +39,7 @@
 //! connection is closed when released instead of going back to the pool, so the next
 //! write after space returns gets a clean connection.
 
+mod account_admin;
 mod account_tokens;
 mod accounts;
 mod audit;

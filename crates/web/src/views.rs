@@ -174,6 +174,18 @@ pub struct AccountsPage {
     pub name: String,
     pub admin: String,
     pub error: Option<FormError>,
+    /// The search as typed (name or number).
+    pub search: String,
+    /// The order shown: `name` or `number`.
+    pub sort: &'static str,
+    /// "Showing 1–50 of 1,234 accounts."
+    pub showing: String,
+    /// Links that sort by name and by number (from the first page, search kept).
+    pub by_name: String,
+    pub by_number: String,
+    /// The neighbouring pages, when there are any.
+    pub previous: Option<String>,
+    pub next: Option<String>,
 }
 
 /// The tab bar of an account page.
@@ -193,6 +205,12 @@ pub struct AccountDetailsPage {
     pub page: Page,
     pub account: Account,
     pub tab: AccountTab,
+    /// The name field as shown (what was typed, after a refusal).
+    pub name: String,
+    /// The allowed sender domains as shown, one a line (or as typed).
+    pub sender_domains: String,
+    /// Whether the visitor may suspend, resume and delete it (operators).
+    pub may_manage: bool,
     pub administrators: Vec<Member>,
     /// The sending address field as shown (what was typed, after a refusal).
     pub sending_address: String,
@@ -349,9 +367,41 @@ pub struct ComposePage {
     /// The token that brings them back (empty when nothing is kept).
     pub draft_token: String,
     pub error: Option<FormError>,
+    /// The options the sending account has switched off (Features tab), by field
+    /// name: shown disabled with [`ComposePage::switched_off_reason`].
+    pub switched_off: Vec<&'static str>,
+    /// Why an option is disabled, in the visitor's language.
+    pub switched_off_reason: String,
+}
+
+/// One per-message option of the compose form.
+pub struct ComposeOption {
+    pub field: &'static str,
+    /// Its label's message id.
+    pub label: &'static str,
+    pub ticked: bool,
+    /// Switched off by the account: shown disabled, with the reason.
+    pub off: bool,
 }
 
 impl ComposePage {
+    /// The per-message options in the order the form shows them.
+    pub fn options(&self) -> Vec<ComposeOption> {
+        [
+            ("allow_reply", "compose-allow-reply", self.allow_reply),
+            ("allow_reply_all", "compose-allow-reply-all", self.allow_reply_all),
+            ("allow_forward", "compose-allow-forward", self.allow_forward),
+            ("read_receipt", "compose-read-receipt", self.read_receipt),
+        ]
+        .into_iter()
+        .map(|(field, label, ticked)| ComposeOption {
+            field,
+            label,
+            ticked,
+            off: self.switched_off.contains(&field),
+        })
+        .collect()
+    }
     /// Whether this form forwards a message (a note only: the original and its
     /// attachments travel by themselves).
     pub fn forwarding(&self) -> bool {

@@ -4,7 +4,8 @@
 //! names only what it uses:
 //! - SQL state, implemented by `sealpost-storage`'s `SqlStore`: [`UserStore`],
 //!   [`AccountStore`], [`SettingsStore`] (per-account settings), [`AccountTokenStore`]
-//!   (tokens for machines), [`GroupStore`],
+//!   (tokens for machines), [`AccountAdminStore`] (rename, suspend, delete, the
+//!   Accounts list), [`GroupStore`],
 //!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`],
 //!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
 //!   one-time tokens). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
@@ -24,6 +25,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use crate::error::DomainError;
 use crate::types::Timestamp;
 
+mod account_admin;
 mod account_tokens;
 mod accounts;
 mod audit;
@@ -40,6 +42,7 @@ mod tokens;
 mod uploads;
 mod users;
 
+pub use account_admin::{AccountAdminStore, AccountPage, AccountQuery, AccountSort};
 pub use account_tokens::AccountTokenStore;
 pub use accounts::AccountStore;
 pub use audit::AuditStore;
@@ -78,6 +81,7 @@ composite_store!(
     SessionStore,
     SettingsStore,
     AccountTokenStore,
+    AccountAdminStore,
     AuditStore,
     HealthStore,
     KeyStore,

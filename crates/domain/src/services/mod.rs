@@ -5,6 +5,7 @@
 //! [`users`], [`messages`], and [`registration`] (the recipient's way in, the
 //! forgotten password, proof of mailboxes).
 
+pub mod account_admin;
 pub mod account_tokens;
 pub mod accounts;
 pub mod auth;

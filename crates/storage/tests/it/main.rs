@@ -11,6 +11,7 @@
 
 mod support;
 
+mod account_admin;
 mod account_tokens;
 mod accounts;
 mod audit;

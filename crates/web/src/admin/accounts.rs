@@ -1,10 +1,12 @@
-//! Accounts list (the seed's "Accounts"), the Details tab, and creating accounts (operators).
+//! Accounts list (the seed's "Accounts"), the Details tab (with renaming), and creating
+//! accounts (operators). Suspending and deleting: `lifecycle`.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::DeliveryMode;
+use sealpost_domain::ports::{AccountQuery, AccountSort};
 use sealpost_domain::services::accounts::SendingAddressChange;
 use sealpost_i18n::Arg;
 use serde::Deserialize;
@@ -18,32 +20,102 @@ use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{AccountDetailsPage, AccountTab, AccountsPage, FormError, ModeChoice, render, render_status};
 
+/// Accounts shown on one page of the list.
+const ACCOUNTS_PER_PAGE: u32 = 50;
+
+/// The Accounts list's query string: `?q=…&sort=name|number&page=N` (1-based).
+/// Anything unreadable falls back to the first page by name, unfiltered.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ListQuery {
+    q: String,
+    sort: String,
+    page: String,
+}
+
 async fn accounts_page(
     state: &AppState,
     admin: &Admin,
+    list: ListQuery,
     name: String,
     email: String,
     error: Option<FormError>,
 ) -> Result<AccountsPage, WebError> {
-    let accounts = state
+    let search: String = list.q.trim().chars().filter(|c| !c.is_control()).take(120).collect();
+    let sort = if list.sort == "number" {
+        AccountSort::Number
+    } else {
+        AccountSort::Name
+    };
+    let page_number = list.page.trim().parse::<u32>().unwrap_or(1).clamp(1, 1_000_000);
+    let query = AccountQuery {
+        search: search.clone(),
+        sort,
+        offset: (page_number - 1).saturating_mul(ACCOUNTS_PER_PAGE),
+        limit: ACCOUNTS_PER_PAGE,
+        administered_by: None,
+    };
+    let found = state
         .services
-        .administered_accounts(&admin.actor)
+        .accounts_page(&admin.actor, query)
         .await
         .or_page(admin.visitor.locale)?;
+    let pages = u32::try_from(found.total.div_ceil(u64::from(ACCOUNTS_PER_PAGE))).unwrap_or(u32::MAX);
+    let sort_name = match sort {
+        AccountSort::Name => "name",
+        AccountSort::Number => "number",
+    };
+    let link = |page: u32, sort: &str| {
+        let mut link = format!("/admin/accounts?sort={sort}&page={page}");
+        if let Ok(q) = serde_urlencoded::to_string([("q", search.as_str())])
+            && !search.is_empty()
+        {
+            link.push('&');
+            link.push_str(&q);
+        }
+        link
+    };
+    let first_row = if found.accounts.is_empty() {
+        0
+    } else {
+        u64::from((page_number - 1) * ACCOUNTS_PER_PAGE) + 1
+    };
+    let last_row = first_row + found.accounts.len() as u64 - u64::from(!found.accounts.is_empty());
+    let t = &admin.visitor.t;
+    let showing = t.get_with(
+        "accounts-showing",
+        &[
+            ("first", Arg::Number(i64::try_from(first_row).unwrap_or(0))),
+            ("last", Arg::Number(i64::try_from(last_row).unwrap_or(0))),
+            ("total", Arg::Number(i64::try_from(found.total).unwrap_or(i64::MAX))),
+        ],
+    );
     Ok(AccountsPage {
-        page: admin_page(&admin.visitor, admin.visitor.t.get("accounts-title")),
-        accounts,
+        page: admin_page(&admin.visitor, t.get("accounts-title")),
+        accounts: found.accounts,
         may_create: admin.actor.is_operator(),
         name,
         admin: email,
         error,
+        search: search.clone(),
+        sort: sort_name,
+        showing,
+        by_name: link(1, "name"),
+        by_number: link(1, "number"),
+        previous: (page_number > 1).then(|| link(page_number - 1, sort_name)),
+        next: (page_number < pages).then(|| link(page_number + 1, sort_name)),
     })
 }
 
-/// `GET /admin/accounts`: the accounts the visitor administers.
-pub async fn list_accounts(State(state): State<AppState>, admin: Admin) -> Result<Response, WebError> {
+/// `GET /admin/accounts`: the accounts the visitor administers (all of them for
+/// operators), searched, sorted and a page at a time.
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    admin: Admin,
+    Query(list): Query<ListQuery>,
+) -> Result<Response, WebError> {
     Ok(render(
-        &accounts_page(&state, &admin, String::new(), String::new(), None).await?,
+        &accounts_page(&state, &admin, list, String::new(), String::new(), None).await?,
     ))
 }
 
@@ -84,7 +156,7 @@ pub async fn create_account(
         }
         Err(error) => {
             let error = form_error(visitor, error)?;
-            let page = accounts_page(&state, &admin, form.name, form.admin, Some(error)).await?;
+            let page = accounts_page(&state, &admin, ListQuery::default(), form.name, form.admin, Some(error)).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }
@@ -93,6 +165,8 @@ pub async fn create_account(
 /// What the Details tab's forms show after a refusal: what was typed, and why.
 #[derive(Default)]
 struct Refused {
+    name: Option<String>,
+    sender_domains: Option<String>,
     sending_address: Option<String>,
     delivery_mode: Option<String>,
     error: Option<FormError>,
@@ -153,8 +227,19 @@ async fn details_page(
         checked: chosen == mode.as_str(),
     }));
     let mode_in_effect = settings.delivery_mode.map_or(default_label, label);
+    let name = refused.name.unwrap_or_else(|| scope.account().name.clone());
+    let sender_domains = refused.sender_domains.unwrap_or_else(|| {
+        settings
+            .sender_domains
+            .as_ref()
+            .map(|d| d.to_lines())
+            .unwrap_or_default()
+    });
     Ok(AccountDetailsPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-details")),
+        name,
+        sender_domains,
+        may_manage: admin.actor.is_operator(),
         account: scope.into_account(),
         tab: AccountTab::Details,
         administrators,
@@ -175,6 +260,62 @@ pub async fn show_account(
     Ok(render(
         &details_page(&state, &admin, &number, Refused::default()).await?,
     ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RenameAccountForm {
+    name: String,
+}
+
+/// `POST /admin/accounts/{number}/name`: the account's administrators (and
+/// operators) rename it.
+pub async fn rename_account(
+    State(state): State<AppState>,
+    AccountAdmin { admin, scope, number }: AccountAdmin,
+    CsrfForm(form): CsrfForm<RenameAccountForm>,
+) -> Result<Response, WebError> {
+    let result = state.services.rename_account(&scope, &form.name).await;
+    details_form_done(
+        &state,
+        &admin,
+        &number,
+        result.map(|account| Flash::new("flash-account-renamed", &[&account.name])),
+        |error| Refused {
+            error: Some(error),
+            name: Some(form.name),
+            ..Refused::default()
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SenderDomainsForm {
+    sender_domains: String,
+}
+
+/// `POST /admin/accounts/{number}/sender-domains`: the domains the account's
+/// senders may use through the gateway.
+pub async fn set_sender_domains(
+    State(state): State<AppState>,
+    AccountAdmin { admin, scope, number }: AccountAdmin,
+    CsrfForm(form): CsrfForm<SenderDomainsForm>,
+) -> Result<Response, WebError> {
+    let result = state.services.set_sender_domains(&scope, &form.sender_domains).await;
+    details_form_done(
+        &state,
+        &admin,
+        &number,
+        result.map(|_| Flash::new("flash-sender-domains-set", &[])),
+        |error| Refused {
+            error: Some(error),
+            sender_domains: Some(form.sender_domains),
+            ..Refused::default()
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]

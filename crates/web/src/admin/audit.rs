@@ -2,11 +2,13 @@
 //! with who, what, when and from where. Read-only; events are written by the
 //! services in the same transaction as the change they record.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
+use sealpost_domain::types::AccountNumber;
 
-use super::{AccountAdmin, admin_page};
+use super::admin_page;
 use crate::AppState;
+use crate::context::Admin;
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::views::{AccountTab, AuditPage, AuditRow, render};
@@ -14,11 +16,19 @@ use crate::views::{AccountTab, AuditPage, AuditRow, render};
 /// Events shown, newest first.
 const AUDIT_ROWS: u32 = 200;
 
-/// `GET /admin/accounts/{number}/audit`.
+/// `GET /admin/accounts/{number}/audit`. Operators also read a deleted account's
+/// trail here (its other tabs are gone).
 pub async fn show_audit(
     State(state): State<AppState>,
-    AccountAdmin { admin, scope, .. }: AccountAdmin,
+    admin: Admin,
+    Path(number): Path<String>,
 ) -> Result<Response, WebError> {
+    let number = AccountNumber::parse(&number).ok_or_else(|| admin.visitor.not_found())?;
+    let scope = state
+        .services
+        .audit_scope(&admin.actor, number, Some(&admin.visitor.client))
+        .await
+        .or_page(admin.visitor.locale)?;
     let events = state
         .services
         .account_audit(&scope, AUDIT_ROWS)

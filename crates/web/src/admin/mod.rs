@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod features;
 mod groups;
+mod lifecycle;
 mod messages;
 mod tokens;
 mod users;
@@ -40,6 +41,14 @@ pub fn router() -> Router<AppState> {
             post(accounts::set_sending_address),
         )
         .route("/accounts/{number}/delivery-mode", post(accounts::set_delivery_mode))
+        .route("/accounts/{number}/name", post(accounts::rename_account))
+        .route("/accounts/{number}/sender-domains", post(accounts::set_sender_domains))
+        .route("/accounts/{number}/suspend", post(lifecycle::suspend_account))
+        .route("/accounts/{number}/resume", post(lifecycle::resume_account))
+        .route(
+            "/accounts/{number}/delete",
+            get(lifecycle::confirm_delete).post(lifecycle::delete_account),
+        )
         .route(
             "/accounts/{number}/groups",
             get(groups::list_groups).post(groups::create_group),

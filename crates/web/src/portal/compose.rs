@@ -9,6 +9,7 @@ use axum::response::Response;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::{MessageOptions, PublicId};
 use sealpost_domain::services::messages::{ComposeRequest, Draft, ReplyKind};
+use sealpost_domain::settings::Feature;
 use sealpost_domain::types::AccountNumber;
 use serde::Deserialize;
 
@@ -106,6 +107,23 @@ async fn page(
         form.account.clone()
     };
     let max = state.services.messaging_config().max_attachment_bytes;
+    let answering = form.reply().map(|(id, _)| id);
+    // What cannot be read is shown as allowed: sending still refuses and clamps.
+    let settings = state
+        .services
+        .compose_settings(&signed.actor, AccountNumber::parse(&account), answering.as_ref())
+        .await
+        .unwrap_or_default();
+    let switched_off = [
+        ("allow_reply", Feature::SecureReply),
+        ("allow_reply_all", Feature::SecureReplyAll),
+        ("allow_forward", Feature::SecureForward),
+        ("read_receipt", Feature::ReadReceipts),
+    ]
+    .into_iter()
+    .filter(|(_, feature)| !settings.allows(*feature))
+    .map(|(field, _)| field)
+    .collect();
     Ok(ComposePage {
         page: portal_page(signed, signed.visitor.t.get("nav-compose")),
         accounts,
@@ -125,6 +143,8 @@ async fn page(
         kept: kept.files,
         draft_token: kept.token,
         error,
+        switched_off,
+        switched_off_reason: signed.visitor.t.get("error-feature-switched-off"),
     })
 }
 

@@ -12,6 +12,12 @@ fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, S
         ("GET", format!("/admin/accounts/{number}")),
         ("POST", format!("/admin/accounts/{number}/sending-address")),
         ("POST", format!("/admin/accounts/{number}/delivery-mode")),
+        ("POST", format!("/admin/accounts/{number}/name")),
+        ("POST", format!("/admin/accounts/{number}/sender-domains")),
+        ("POST", format!("/admin/accounts/{number}/suspend")),
+        ("POST", format!("/admin/accounts/{number}/resume")),
+        ("GET", format!("/admin/accounts/{number}/delete")),
+        ("POST", format!("/admin/accounts/{number}/delete")),
         ("GET", format!("/admin/accounts/{number}/tokens")),
         ("POST", format!("/admin/accounts/{number}/tokens")),
         ("GET", format!("/admin/accounts/{number}/features")),
@@ -89,6 +95,8 @@ async fn b_is_untouched(world: &World) -> anyhow::Result<()> {
         .app
         .account(sealpost_domain::types::AccountNumber::parse(&world.b_number).ok_or(anyhow!("number"))?)
         .await?;
+    assert_eq!(b.name, "Account B", "account B was renamed");
+    assert!(b.suspended_at.is_none(), "account B was suspended");
     let groups = store.list_groups(b.id).await.map_err(err)?;
     assert_eq!(groups.len(), 2, "account B's groups changed: {groups:?}");
     assert!(
@@ -114,7 +122,13 @@ async fn cross_account(app: TestApp) -> anyhow::Result<()> {
     let alice = world.app.client();
     assert_eq!(alice.login("alice@a.example", PASSWORD).await?.status, 303);
     let own_groups = format!("/admin/accounts/{}/groups", world.a_number);
-    let fields = [("group_name", "Intruders"), ("user_id", "alice@a.example")];
+    let fields = [
+        ("group_name", "Intruders"),
+        ("user_id", "alice@a.example"),
+        ("name", "Renamed by A"),
+        ("sender_domains", "a.example"),
+        ("confirm_number", world.b_number.as_str()),
+    ];
     // B's number in the URL, and A's number with B's group ids.
     let mut routes = account_routes(&world.b_number, &world.b_custom_group, &world.b_admin_user);
     routes.extend(
@@ -261,6 +275,33 @@ async fn outsiders(app: TestApp) -> anyhow::Result<()> {
         assert_eq!(answer.status, 303, "{method} {path}");
         assert_eq!(answer.location.as_deref(), Some("/password"));
     }
+    b_is_untouched(&world).await
+}
+
+on_both_databases!(
+    only_operators_suspend_resume_and_delete_an_account_its_administrators_get_403,
+    operators_only
+);
+async fn operators_only(app: TestApp) -> anyhow::Result<()> {
+    let world = world(app).await?;
+    let alice = world.app.client();
+    assert_eq!(alice.login("alice@a.example", PASSWORD).await?.status, 303);
+    let details = format!("/admin/accounts/{}", world.a_number);
+    for action in ["suspend", "resume", "delete"] {
+        let path = format!("{details}/{action}");
+        let answer = alice
+            .submit(&details, &path, &[("confirm_number", world.a_number.as_str())])
+            .await?;
+        assert_eq!(answer.status, 403, "POST {path}: {}", answer.text());
+        assert!(answer.shows("No access"));
+    }
+    assert_eq!(alice.status(&format!("{details}/delete")).await?, 403);
+    let a = world
+        .app
+        .account(sealpost_domain::types::AccountNumber::parse(&world.a_number).ok_or(anyhow!("number"))?)
+        .await?;
+    assert!(a.suspended_at.is_none() && a.deleted_at.is_none(), "{a:?}");
+    assert!(alice.get(&details).await?.shows("Active"));
     b_is_untouched(&world).await
 }
 

@@ -193,9 +193,15 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
         "/password".to_owned(),
         format!("{details}/tokens"),
         format!("{details}/features"),
+        format!("{details}/delete"),
     ] {
         submitted += attack_forms(&alice, &page, &mut failures).await?;
     }
+    // The rename form took some of the values above; the checks below expect the name.
+    let renamed = alice
+        .submit(&details, &format!("{details}/name"), &[("name", "Acme Corp")])
+        .await?;
+    ensure!(renamed.status == 303, "renamed back: {}", renamed.text());
     let visitor = app.client();
     // Carol received the message and has no user yet: she may register.
     for page in [
@@ -260,6 +266,9 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
             format!("/admin/accounts/{v}"),
             format!("{details}/groups/{v}"),
             format!("{details}/messages/{v}"),
+            format!("/admin/accounts?q={v}&page={v}&sort={v}"),
+            format!("/admin/accounts/{v}/audit"),
+            format!("/admin/accounts/{v}/delete"),
             format!("/admin/users?q={v}&after={v}"),
             format!("/activate?token={v}"),
             format!("/password/reset?token={v}"),

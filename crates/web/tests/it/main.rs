@@ -26,10 +26,13 @@ macro_rules! on_both_databases {
     };
 }
 
+mod accounts;
 mod authz;
 mod browser;
+mod browser_accounts;
 mod browser_messages;
 mod browser_tabs;
+mod compose_features;
 mod delivery;
 mod faults;
 mod features;

@@ -157,6 +157,9 @@ impl Services {
                 .next()
                 .ok_or(DomainError::invalid("account", ValidationError::NotAMember))?,
         };
+        if account.is_suspended() {
+            return Err(ValidationError::AccountSuspended.into());
+        }
         let settings = self.settings_of(account.id).await?;
         if !settings.allows(Feature::SecureCompose) {
             return Err(ValidationError::FeatureSwitchedOff.into());
@@ -323,11 +326,12 @@ impl Services {
         }
     }
 
-    /// Refuses what the account has switched off (a new message without Secure
+    /// Refuses a suspended account's message and what the account has switched off (a new message without Secure
     /// Compose, an answer without its Secure Reply, Reply All or Forward), read
     /// now, at sending, so a form or a forged post from before the switch changes
     /// nothing; and returns `options` without what the account does not allow.
     async fn allowed_options(&self, draft: &Draft, options: MessageOptions) -> Result<MessageOptions, DomainError> {
+        self.ensure_account_may_send(draft.account.id).await?;
         let settings = self.settings_of(draft.account.id).await?;
         let feature = draft
             .reply

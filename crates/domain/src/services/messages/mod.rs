@@ -206,6 +206,40 @@ impl Services {
         self.store.member_accounts(actor.id()).await
     }
 
+    /// The switches of the account a message from `actor` would be sent from, so
+    /// the compose form can show what is switched off (the server still refuses
+    /// and clamps at sending): the original's account for an answer (only to its
+    /// sender or a recipient: `NotFound` otherwise), else `account` or the actor's
+    /// first. Defaults when the actor belongs to no account.
+    pub async fn compose_settings(
+        &self,
+        actor: &Actor,
+        account: Option<AccountNumber>,
+        answering: Option<&PublicId>,
+    ) -> Result<AccountSettings, DomainError> {
+        let account_id = match answering {
+            Some(original) => {
+                let message = self.store.message(original).await?;
+                let recipients = self.store.recipients(message.id).await?;
+                if message.sender_id != actor.id() && !recipients.iter().any(|r| r.email == actor.user.email) {
+                    return Err(DomainError::NotFound);
+                }
+                message.account_id
+            }
+            None => {
+                let accounts = self.sending_accounts(actor).await?;
+                let chosen = account
+                    .and_then(|number| accounts.iter().find(|a| a.number == number))
+                    .or(accounts.first());
+                match chosen {
+                    Some(a) => a.id,
+                    None => return Ok(AccountSettings::default()),
+                }
+            }
+        };
+        self.settings_of(account_id).await
+    }
+
     pub(crate) fn wake_outbox(&self) {
         self.messaging.outbox_waker.notify_one();
     }

@@ -196,7 +196,8 @@ impl Services {
     /// Opens a message for its sender or one of its recipients. `posted` is the
     /// payload an envelope carried (needed when the service keeps no copy). Every
     /// view by a recipient is recorded (one access record); the first one, when
-    /// asked for, sends the sender a read receipt.
+    /// asked for, sends the sender a read receipt. For a recipient, the answers
+    /// [`OpenedMessage::allows`] are those its account allows now.
     #[tracing::instrument(skip_all, fields(message = %public_id))]
     pub async fn open_message(
         &self,
@@ -205,9 +206,20 @@ impl Services {
         posted: Option<&[u8]>,
         client: Option<&str>,
     ) -> Result<OpenedMessage, OpenFailure> {
-        let (opened, _key) = self.read_message(actor, public_id, posted).await?;
+        let (mut opened, _key) = self.read_message(actor, public_id, posted).await?;
         if !opened.viewer_is_sender {
             self.record_view(actor, &opened, client).await?;
+            // Answers the account has switched off since (or all of them, while it is
+            // suspended) are not offered; the server refuses them anyway.
+            let account = opened.message.account_id;
+            let settings = self.settings_of(account).await?;
+            opened.message.options = settings.clamp(opened.message.options);
+            if self.ensure_account_may_send(account).await.is_err() {
+                let options = &mut opened.message.options;
+                options.allow_reply = false;
+                options.allow_reply_all = false;
+                options.allow_forward = false;
+            }
         }
         Ok(opened)
     }

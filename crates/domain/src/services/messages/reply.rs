@@ -37,6 +37,7 @@ impl Services {
         if !opened.allows(kind) {
             return Err(ValidationError::NotAllowedByMessage.into());
         }
+        self.ensure_account_may_send(opened.message.account_id).await?;
         let settings = self.settings_of(opened.message.account_id).await?;
         if !settings.allows(kind.feature()) {
             return Err(ValidationError::FeatureSwitchedOff.into());

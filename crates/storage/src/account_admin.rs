@@ -1,0 +1,241 @@
+//! Renaming, suspending and deleting accounts, and the Accounts list a page at a time.
+//!
+//! Deleting keeps the account's row (marked `deleted_at`) and its audit trail; what
+//! made the account work goes in the same transaction as the audit event: the data
+//! keys of its messages (so no copy of any envelope opens again), its account keys,
+//! groups with their members, settings, tokens and waiting notifications.
+
+use async_trait::async_trait;
+use sealpost_domain::DomainError;
+use sealpost_domain::messages::PublicId;
+use sealpost_domain::model::{Account, AuditEvent};
+use sealpost_domain::ports::{AccountAdminStore, AccountPage, AccountQuery, AccountSort, StoreResult};
+use sealpost_domain::types::{AccountId, AccountName, AccountNumber, GroupName, Timestamp};
+
+use crate::accounts::{ACCOUNT_COLUMNS, account_from_row, fetch_accounts, update_account};
+use crate::messages::public_id_from_row;
+use crate::{SqlStore, audit, db_error, limit};
+
+/// What a deletion removes outright, in order (members before their groups, waiting
+/// notifications before nothing refers to the messages' keys any more).
+const DELETED_WITH_THE_ACCOUNT: &[&str] = &[
+    "DELETE FROM outbox WHERE status = 'pending' AND message_id IN (SELECT id FROM messages WHERE account_id = $1)",
+    "DELETE FROM group_members WHERE group_id IN (SELECT id FROM groups WHERE account_id = $1)",
+    "DELETE FROM groups WHERE account_id = $1",
+    "DELETE FROM account_settings WHERE account_id = $1",
+    "DELETE FROM account_tokens WHERE account_id = $1",
+    "DELETE FROM account_keys WHERE account_id = $1",
+];
+
+#[async_trait]
+impl AccountAdminStore for SqlStore {
+    async fn rename_account(&self, account: AccountId, name: &AccountName, event: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            update_account(
+                self,
+                "UPDATE accounts SET name = $2 WHERE id = $1 AND deleted_at IS NULL",
+                account,
+                Some(name.as_str().to_owned()),
+                event,
+            )
+            .await
+        })
+        .await
+    }
+
+    async fn set_account_suspended(
+        &self,
+        account: AccountId,
+        since: Option<Timestamp>,
+        event: AuditEvent,
+    ) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let status = if since.is_some() { "suspended" } else { "active" };
+            let done =
+                sqlx::query("UPDATE accounts SET suspended_at = $2, status = $3 WHERE id = $1 AND deleted_at IS NULL")
+                    .bind(account.0)
+                    .bind(since.map(|t| t.0))
+                    .bind(status)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            if done.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    async fn delete_account(&self, account: AccountId, at: Timestamp, event: AuditEvent) -> StoreResult<Vec<PublicId>> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE accounts SET deleted_at = $2, pending_sending_address = NULL, \
+                 sending_confirm_hash = NULL, sending_confirm_expires_at = NULL \
+                 WHERE id = $1 AND deleted_at IS NULL",
+            )
+            .bind(account.0)
+            .bind(at.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if done.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            let rows = sqlx::query("UPDATE messages SET wrapped_dek = NULL WHERE account_id = $1 RETURNING public_id")
+                .bind(account.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            let shredded = rows
+                .iter()
+                .map(|row| public_id_from_row(row, "public_id"))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error)?;
+            for sql in DELETED_WITH_THE_ACCOUNT {
+                sqlx::query(sql)
+                    .bind(account.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            }
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)?;
+            Ok(shredded)
+        })
+        .await
+    }
+
+    async fn deleted_account(&self, number: AccountNumber) -> StoreResult<Account> {
+        self.watched(async {
+            let row = sqlx::query(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = $1 AND a.deleted_at IS NOT NULL"
+            ))
+            .bind(number.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+            account_from_row(&row).map_err(db_error)
+        })
+        .await
+    }
+
+    /// The filter is built once and bound twice (the count and the page); the page
+    /// reads `accounts_by_name` (or the number's unique index) in order and stops
+    /// after `limit` rows past `offset`.
+    async fn search_accounts(&self, query: &AccountQuery) -> StoreResult<AccountPage> {
+        self.watched(async {
+            let filter = Filter::of(query);
+            let count_sql = format!("SELECT COUNT(*) FROM accounts a WHERE {}", filter.sql);
+            let total: i64 = filter
+                .bind(sqlx::query_scalar(&count_sql))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)?;
+            let order = match query.sort {
+                AccountSort::Name => "lower(a.name), a.number",
+                AccountSort::Number => "a.number",
+            };
+            let n = filter.params.len();
+            let page_sql = format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE {} ORDER BY {order} LIMIT ${} OFFSET ${}",
+                filter.sql,
+                n + 1,
+                n + 2
+            );
+            let page = filter
+                .bind_query(sqlx::query(&page_sql))
+                .bind(limit(query.limit))
+                .bind(i64::from(query.offset));
+            let accounts = fetch_accounts(self, page).await?;
+            Ok(AccountPage {
+                accounts,
+                total: u64::try_from(total).unwrap_or(0),
+            })
+        })
+        .await
+    }
+}
+
+/// A bound parameter of the list's filter.
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+/// The `WHERE` of the Accounts list and its parameters (`$1`, `$2`, … in order).
+struct Filter {
+    sql: String,
+    params: Vec<Param>,
+}
+
+impl Filter {
+    fn of(query: &AccountQuery) -> Self {
+        let mut sql = String::from("a.deleted_at IS NULL");
+        let mut params = Vec::new();
+        if let Some(user) = query.administered_by {
+            params.push(Param::Int(user.0));
+            params.push(Param::Text(GroupName::ACCOUNT_ADMINISTRATORS.to_owned()));
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+                 WHERE gm.user_id = ${} AND g.account_id = a.id AND g.builtin AND g.name = ${})",
+                params.len() - 1,
+                params.len()
+            ));
+        }
+        let search = query.search.trim();
+        if !search.is_empty() {
+            // `lower` folds ASCII only on both backends (SQLite; PostgreSQL's "C" collation).
+            params.push(Param::Text(format!("%{}%", like_escaped(&search.to_ascii_lowercase()))));
+            let name = params.len();
+            if search.bytes().all(|b| b.is_ascii_digit()) {
+                params.push(Param::Text(format!("{search}%")));
+                sql.push_str(&format!(
+                    " AND (lower(a.name) LIKE ${name} ESCAPE '!' OR CAST(a.number AS TEXT) LIKE ${})",
+                    params.len()
+                ));
+            } else {
+                sql.push_str(&format!(" AND lower(a.name) LIKE ${name} ESCAPE '!'"));
+            }
+        }
+        Self { sql, params }
+    }
+
+    fn bind<'q>(
+        &'q self,
+        mut query: sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments<'q>> {
+        for param in &self.params {
+            query = match param {
+                Param::Int(v) => query.bind(*v),
+                Param::Text(v) => query.bind(v.as_str()),
+            };
+        }
+        query
+    }
+
+    fn bind_query<'q>(&'q self, mut query: crate::AnyQuery<'q>) -> crate::AnyQuery<'q> {
+        for param in &self.params {
+            query = match param {
+                Param::Int(v) => query.bind(*v),
+                Param::Text(v) => query.bind(v.as_str()),
+            };
+        }
+        query
+    }
+}
+
+/// `text` with LIKE's wildcards (and the escape character `!`) taken literally.
+fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out
+}
