@@ -4,7 +4,7 @@
 //! names only what it uses:
 //! - SQL state, implemented by `sealpost-storage`'s `SqlStore`: [`UserStore`],
 //!   [`AccountStore`], [`SettingsStore`] (per-account settings), [`AccountTokenStore`]
-//!   (tokens for machines), [`GroupStore`],
+//!   (tokens for machines), [`BrandingStore`] (logos), [`GroupStore`],
 //!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`],
 //!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
 //!   one-time tokens). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
@@ -28,6 +28,7 @@ mod account_tokens;
 mod accounts;
 mod audit;
 mod blobs;
+mod branding;
 mod groups;
 mod health;
 mod keys;
@@ -44,6 +45,7 @@ pub use account_tokens::AccountTokenStore;
 pub use accounts::AccountStore;
 pub use audit::AuditStore;
 pub use blobs::{BlobReader, BlobStore, BlobWriter};
+pub use branding::BrandingStore;
 pub use groups::GroupStore;
 pub use health::HealthStore;
 pub use keys::KeyStore;
@@ -78,6 +80,7 @@ composite_store!(
     SessionStore,
     SettingsStore,
     AccountTokenStore,
+    BrandingStore,
     AuditStore,
     HealthStore,
     KeyStore,

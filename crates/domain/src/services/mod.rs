@@ -8,6 +8,7 @@
 pub mod account_tokens;
 pub mod accounts;
 pub mod auth;
+pub mod branding;
 pub mod content;
 pub mod groups;
 mod health;

@@ -1,1 +1,33 @@
-# branding: filled by the branding work.
+# branding: der Reiter Bilder (Anzeigename, Farbe und Logo eines Kontos) und wo sie erscheinen.
+tab-images = Bilder
+images-intro = Empfänger sehen den Namen, die Farbe und das Logo Ihrer Organisation auf dem Umschlag, in der Benachrichtigung und auf den Seiten, die sie von dort aus öffnen. So können sie Ihre Nachrichten von Phishing-Nachahmungen unterscheiden.
+images-current = Aktuelles Erscheinungsbild
+images-default-look = Standarddarstellung von Sealpost: Es sind weder Anzeigename noch Farbe oder Logo festgelegt.
+images-display-name = Anzeigename
+images-display-name-hint = Der Name Ihrer Organisation, wie Empfänger ihn sehen, höchstens 80 Zeichen.
+images-colour = Markenfarbe
+images-colour-hint = Im Format #rrggbb, zum Beispiel #1a4d8f. Weiße Schrift muss darauf gut lesbar sein (Kontrast mindestens 4,5:1).
+images-logo = Logo
+images-logo-hint = PNG, JPEG oder WebP, höchstens 2 MB und 4096 Pixel pro Seite. Es wird in PNG umgewandelt und auf höchstens 600 × 200 Pixel verkleinert; SVG wird nicht angenommen.
+images-logo-kept = Das Logo aus der Vorschau wird beim Speichern übernommen.
+images-no-logo = Kein Logo
+images-preview = Vorschau
+images-preview-heading = Vorschau: noch nicht gespeichert
+images-preview-hint = So sehen Empfänger es. Speichern Sie, um es zu übernehmen, oder ändern Sie die Felder und zeigen Sie die Vorschau erneut an.
+images-save = Speichern
+images-reset = Auf Standard zurücksetzen
+images-reset-hint = Entfernt Anzeigename, Farbe und Logo: Empfänger sehen wieder die Standarddarstellung von Sealpost.
+branding-delivered-by = Sicher zugestellt von { $service }
+branding-service-line = Sichere Nachrichten über { $service }
+flash-branding-saved = Das Erscheinungsbild wurde gespeichert.
+flash-branding-reset = Das Erscheinungsbild wurde auf den Standard zurückgesetzt.
+branding-error-name-too-long = Der Anzeigename ist zu lang: höchstens 80 Zeichen.
+branding-error-name-control = Der Anzeigename darf keine Steuerzeichen wie Zeilenumbrüche oder Tabulatoren enthalten.
+branding-error-colour-malformed = Geben Sie die Farbe als # gefolgt von sechs Hexadezimalziffern ein, zum Beispiel #1a4d8f.
+branding-error-colour-contrast = Weiße Schrift auf dieser Farbe hat ein Kontrastverhältnis von nur { $ratio }:1; WCAG AA verlangt mindestens 4,5:1. Wählen Sie eine dunklere Farbe.
+branding-error-logo-empty = Die Logodatei ist leer.
+branding-error-logo-too-large = Die Logodatei ist größer als 2 MB.
+branding-error-logo-svg = SVG-Dateien werden nicht angenommen, da sie Skripte und Links enthalten können. Laden Sie das Logo als PNG, JPEG oder WebP hoch.
+branding-error-logo-unsupported = Die Datei ist kein PNG-, JPEG- oder WebP-Bild (geprüft wurde ihr Inhalt, nicht ihr Name).
+branding-error-logo-pixels = Das Bild ist zu groß: höchstens 4096 Pixel breit und hoch.
+branding-error-logo-damaged = Das Bild konnte nicht gelesen werden: Die Datei ist beschädigt oder unvollständig.

@@ -1,1 +1,33 @@
-# branding: filled by the branding work.
+# branding: the Images tab (an account's display name, colour and logo) and where they show.
+tab-images = Images
+images-intro = Recipients see your organisation's name, colour and logo on the envelope, in the notification and on the pages they open from it, so they can tell your mail from a phishing imitation.
+images-current = Current look
+images-default-look = Sealpost's default look: no display name, colour or logo is set.
+images-display-name = Display name
+images-display-name-hint = Your organisation's name as recipients see it, up to 80 characters.
+images-colour = Brand colour
+images-colour-hint = As #rrggbb, for example #1a4d8f. White text must be readable on it (contrast of at least 4.5:1).
+images-logo = Logo
+images-logo-hint = PNG, JPEG or WebP, up to 2 MB and 4096 pixels a side. It is converted to PNG and scaled to fit 600 × 200 pixels; SVG is not accepted.
+images-logo-kept = The logo shown in the preview is kept when you save.
+images-no-logo = No logo
+images-preview = Preview
+images-preview-heading = Preview: not saved yet
+images-preview-hint = This is how recipients will see it. Save to apply it, or change the fields and preview again.
+images-save = Save
+images-reset = Reset to default
+images-reset-hint = Removes the display name, colour and logo: recipients see Sealpost's default look again.
+branding-delivered-by = Delivered securely by { $service }
+branding-service-line = Secure messages by { $service }
+flash-branding-saved = The branding was saved.
+flash-branding-reset = The branding was reset to the default.
+branding-error-name-too-long = The display name is too long: at most 80 characters.
+branding-error-name-control = The display name must not contain control characters such as line breaks or tabs.
+branding-error-colour-malformed = Enter the colour as # followed by six hexadecimal digits, for example #1a4d8f.
+branding-error-colour-contrast = White text on this colour has a contrast ratio of only { $ratio }:1; WCAG AA requires at least 4.5:1. Choose a darker colour.
+branding-error-logo-empty = The logo file is empty.
+branding-error-logo-too-large = The logo file is larger than 2 MB.
+branding-error-logo-svg = SVG files are not accepted, because they can contain scripts and links. Upload the logo as PNG, JPEG or WebP.
+branding-error-logo-unsupported = The file is not a PNG, JPEG or WebP image (its content was checked, not its name).
+branding-error-logo-pixels = The image is too large: at most 4096 pixels wide and high.
+branding-error-logo-damaged = The image could not be read: the file is damaged or incomplete.

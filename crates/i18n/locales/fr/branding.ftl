@@ -1,1 +1,33 @@
-# branding: filled by the branding work.
+# branding : l'onglet Images (nom affiché, couleur et logo d'un compte) et les endroits où ils apparaissent.
+tab-images = Images
+images-intro = Les destinataires voient le nom, la couleur et le logo de votre organisation sur l'enveloppe, dans la notification et sur les pages qu'ils ouvrent à partir de celle-ci : ils distinguent ainsi vos messages d'une imitation d'hameçonnage.
+images-current = Apparence actuelle
+images-default-look = Apparence par défaut de Sealpost : aucun nom affiché, aucune couleur ni aucun logo n'est défini.
+images-display-name = Nom affiché
+images-display-name-hint = Le nom de votre organisation tel que le voient les destinataires, 80 caractères au plus.
+images-colour = Couleur de la marque
+images-colour-hint = Au format #rrggbb, par exemple #1a4d8f. Un texte blanc doit y rester lisible (contraste d'au moins 4,5:1).
+images-logo = Logo
+images-logo-hint = PNG, JPEG ou WebP, 2 Mo et 4096 pixels de côté au plus. Il est converti en PNG et réduit pour tenir dans 600 × 200 pixels ; le format SVG n'est pas accepté.
+images-logo-kept = Le logo de l'aperçu est conservé à l'enregistrement.
+images-no-logo = Aucun logo
+images-preview = Aperçu
+images-preview-heading = Aperçu : pas encore enregistré
+images-preview-hint = Voici ce que verront les destinataires. Enregistrez pour l'appliquer, ou modifiez les champs et affichez de nouveau l'aperçu.
+images-save = Enregistrer
+images-reset = Rétablir l'apparence par défaut
+images-reset-hint = Supprime le nom affiché, la couleur et le logo : les destinataires retrouvent l'apparence par défaut de Sealpost.
+branding-delivered-by = Remis en toute sécurité par { $service }
+branding-service-line = Messagerie sécurisée par { $service }
+flash-branding-saved = L'apparence a été enregistrée.
+flash-branding-reset = L'apparence par défaut a été rétablie.
+branding-error-name-too-long = Le nom affiché est trop long : 80 caractères au plus.
+branding-error-name-control = Le nom affiché ne doit pas contenir de caractères de contrôle comme des sauts de ligne ou des tabulations.
+branding-error-colour-malformed = Saisissez la couleur sous la forme # suivi de six chiffres hexadécimaux, par exemple #1a4d8f.
+branding-error-colour-contrast = Un texte blanc sur cette couleur n'a qu'un rapport de contraste de { $ratio }:1 ; le niveau WCAG AA exige au moins 4,5:1. Choisissez une couleur plus foncée.
+branding-error-logo-empty = Le fichier du logo est vide.
+branding-error-logo-too-large = Le fichier du logo dépasse 2 Mo.
+branding-error-logo-svg = Les fichiers SVG ne sont pas acceptés, car ils peuvent contenir des scripts et des liens. Envoyez le logo au format PNG, JPEG ou WebP.
+branding-error-logo-unsupported = Le fichier n'est pas une image PNG, JPEG ou WebP (c'est son contenu qui a été vérifié, pas son nom).
+branding-error-logo-pixels = L'image est trop grande : 4096 pixels de large et de haut au plus.
+branding-error-logo-damaged = L'image n'a pas pu être lue : le fichier est endommagé ou incomplet.
