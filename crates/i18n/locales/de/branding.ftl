@@ -31,3 +31,7 @@ branding-error-logo-svg = SVG-Dateien werden nicht angenommen, da sie Skripte un
 branding-error-logo-unsupported = Die Datei ist kein PNG-, JPEG- oder WebP-Bild (geprüft wurde ihr Inhalt, nicht ihr Name).
 branding-error-logo-pixels = Das Bild ist zu groß: höchstens 4096 Pixel breit und hoch.
 branding-error-logo-damaged = Das Bild konnte nicht gelesen werden: Die Datei ist beschädigt oder unvollständig.
+audit-action-account-brand-name-set = Anzeigename geändert
+audit-action-account-brand-colour-set = Markenfarbe geändert
+audit-action-account-logo-set = Logo hochgeladen
+audit-action-account-logo-removed = Logo entfernt

@@ -31,3 +31,7 @@ branding-error-logo-svg = SVG files are not accepted, because they can contain s
 branding-error-logo-unsupported = The file is not a PNG, JPEG or WebP image (its content was checked, not its name).
 branding-error-logo-pixels = The image is too large: at most 4096 pixels wide and high.
 branding-error-logo-damaged = The image could not be read: the file is damaged or incomplete.
+audit-action-account-brand-name-set = Display name changed
+audit-action-account-brand-colour-set = Brand colour changed
+audit-action-account-logo-set = Logo uploaded
+audit-action-account-logo-removed = Logo removed

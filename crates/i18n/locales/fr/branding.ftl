@@ -31,3 +31,7 @@ branding-error-logo-svg = Les fichiers SVG ne sont pas acceptés, car ils peuven
 branding-error-logo-unsupported = Le fichier n'est pas une image PNG, JPEG ou WebP (c'est son contenu qui a été vérifié, pas son nom).
 branding-error-logo-pixels = L'image est trop grande : 4096 pixels de large et de haut au plus.
 branding-error-logo-damaged = L'image n'a pas pu être lue : le fichier est endommagé ou incomplet.
+audit-action-account-brand-name-set = Nom affiché modifié
+audit-action-account-brand-colour-set = Couleur de la marque modifiée
+audit-action-account-logo-set = Logo envoyé
+audit-action-account-logo-removed = Logo supprimé

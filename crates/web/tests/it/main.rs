@@ -35,6 +35,7 @@ mod faults;
 mod features;
 mod helpers;
 mod hostile;
+mod images;
 mod links;
 mod messages;
 mod net;
