@@ -28,6 +28,7 @@ macro_rules! on_both_databases {
 
 mod authz;
 mod browser;
+mod browser_images;
 mod browser_messages;
 mod browser_tabs;
 mod delivery;
