@@ -558,4 +558,6 @@ fn one_line(text: &str) -> String {
 }
 
 #[cfg(test)]
+mod branding_tests;
+#[cfg(test)]
 mod tests;
