@@ -38,6 +38,8 @@ use crate::views::{AccountTab, Area, FormError, Page, render_status};
 const MAX_TEXT: usize = 4 * 1024;
 /// The most the hidden re-encoded logo may hold (base64 of a 600×200 PNG).
 const MAX_KEPT: usize = 1024 * 1024;
+/// Logos decoded at once: each may take [`Logo::DECODER_MEMORY`].
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 /// The most the whole form may carry: the upload, the kept logo and the rest.
 pub const MAX_BODY: usize = Logo::MAX_UPLOAD_BYTES + MAX_KEPT + 64 * 1024;
 
@@ -226,7 +228,22 @@ pub async fn save_images(
     let locale = admin.visitor.locale;
     let mut posted = Posted::default();
     let read = match read_form(&admin, &mut multipart, &mut posted).await {
-        Ok(()) => parse(&posted),
+        Ok(()) => {
+            // Decoding takes tens of milliseconds and up to the decoder's memory
+            // limit: off the async executor, a few at a time.
+            let _slot = DECODING
+                .acquire()
+                .await
+                .map_err(|e| WebError::Internal(locale, e.to_string()))?;
+            let (back, parsed) = tokio::task::spawn_blocking(move || {
+                let parsed = parse(&posted);
+                (posted, parsed)
+            })
+            .await
+            .map_err(|e| WebError::Internal(locale, e.to_string()))?;
+            posted = back;
+            parsed
+        }
         Err(Stop::Csrf) => {
             tracing::warn!(client = %admin.visitor.client, "images form refused: CSRF token missing or wrong");
             return Err(WebError::Csrf(locale));

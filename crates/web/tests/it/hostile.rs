@@ -455,7 +455,7 @@ on_both_databases!(
     hostile_images
 );
 async fn hostile_images(app: TestApp) -> anyhow::Result<()> {
-    use crate::images::{jpeg, png, png_claiming, stored_logo};
+    use crate::images::{jpeg, png, png_claiming, stored_logo, webp};
     app.add_user("alice@example.com", false).await?;
     let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
     let number = account.number.to_string();
@@ -609,5 +609,27 @@ async fn hostile_images(app: TestApp) -> anyhow::Result<()> {
     ensure!(answer.status == 303, "{}", answer.text());
     let stored = stored_logo(&app, &number).await?.context("the JPEG is stored")?;
     ensure!(stored.starts_with(b"\x89PNG\r\n\x1a\n"), "re-encoded as PNG");
+    // Metadata goes: a JPEG with an EXIF segment naming a place keeps only pixels.
+    let plain = jpeg(80, 30)?;
+    let exif = b"Exif\0\0GPS 48.8584 N 2.2945 E secret-location";
+    let length = u16::try_from(exif.len() + 2)?.to_be_bytes();
+    let mut tagged = plain.get(..2).unwrap_or_default().to_vec();
+    tagged.extend_from_slice(&[0xff, 0xe1, length[0], length[1]]);
+    tagged.extend_from_slice(exif);
+    tagged.extend_from_slice(plain.get(2..).unwrap_or_default());
+    let answer = alice
+        .upload(&tab, &tab, &name, &[("logo", "photo.jpg", "image/jpeg", tagged)])
+        .await?;
+    ensure!(answer.status == 303, "{}", answer.text());
+    let stored = stored_logo(&app, &number).await?.context("the tagged JPEG is stored")?;
+    ensure!(
+        !stored.windows(15).any(|w| w == b"secret-location") && !stored.windows(4).any(|w| w == b"Exif"),
+        "the EXIF segment is gone"
+    );
+    // WebP is the third accepted type.
+    let answer = alice
+        .upload(&tab, &tab, &name, &[("logo", "logo.webp", "image/webp", webp(50, 20)?)])
+        .await?;
+    ensure!(answer.status == 303, "{}", answer.text());
     Ok(())
 }

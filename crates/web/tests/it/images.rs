@@ -20,6 +20,11 @@ pub fn jpeg(width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
     encode(width, height, ImageFormat::Jpeg)
 }
 
+/// The same picture as (lossless) WebP.
+pub fn webp(width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
+    encode(width, height, ImageFormat::WebP)
+}
+
 fn encode(width: u32, height: u32, format: ImageFormat) -> anyhow::Result<Vec<u8>> {
     let image = RgbaImage::from_fn(width, height, |x, _| {
         if x % 16 < 8 {
