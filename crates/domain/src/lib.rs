@@ -8,6 +8,7 @@
 //! - [`ports`]: the traits storage and mail implement, one per aggregate
 //!   ([`ports::UserStore`], [`ports::MessageStore`], …, all of them as [`ports::Store`]),
 //!   [`ports::BlobStore`], [`ports::Notifier`] and the [`ports::Clock`].
+//! - [`branding`]: an account's display name, colour and logo, parsed and re-encoded.
 //! - [`messages`]: secure messages' records (no port: those are in [`ports`]).
 //! - [`policy`]: who may do what ([`policy::Actor`], [`policy::AccountScope`]).
 //! - [`services`]: the operations the web portal and the CLI call.
@@ -18,6 +19,7 @@
 //! Nothing here performs I/O except through a port.
 
 pub mod account_tokens;
+pub mod branding;
 pub mod error;
 pub mod links;
 pub mod messages;

@@ -429,4 +429,7 @@ pub struct SecureMessageNotice<'a> {
     pub payload: Option<&'a [u8]>,
     /// Whether to attach the Registered Envelope at all (not in link-only mode).
     pub attach_envelope: bool,
+    /// The sending account's display name, colour and logo (the Images tab), so
+    /// the recipient recognises the organisation.
+    pub branding: &'a crate::branding::Branding,
 }

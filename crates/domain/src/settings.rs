@@ -14,6 +14,7 @@
 //! a value it cannot read counts as unset, with a warning: a setting never stops an
 //! account from working.
 
+use crate::branding::{BrandColour, DisplayName};
 use crate::messages::{DeliveryMode, MessageOptions};
 use crate::sender_domains::SenderDomains;
 
@@ -42,6 +43,27 @@ impl SettingValue for SenderDomains {
 
     fn decode(stored: &str) -> Option<Self> {
         Self::parse(stored).ok()
+    }
+}
+
+impl SettingValue for DisplayName {
+    fn encode(&self) -> String {
+        self.as_str().to_owned()
+    }
+
+    fn decode(stored: &str) -> Option<Self> {
+        Self::parse(stored).ok().flatten()
+    }
+}
+
+/// A stored colour that no longer passes (a stricter rule) reads as unset.
+impl SettingValue for BrandColour {
+    fn encode(&self) -> String {
+        self.css()
+    }
+
+    fn decode(stored: &str) -> Option<Self> {
+        Self::parse(stored).ok().flatten()
     }
 }
 
@@ -142,6 +164,10 @@ account_settings! {
     read_receipts: bool = "read_receipts",
     /// The domains its senders' addresses may have (the SMTP gateway checks them).
     sender_domains: SenderDomains = "sender_domains",
+    /// The organisation's name as recipients see it (Images tab).
+    brand_name: DisplayName = "brand_name",
+    /// The colour of the band recipients see (Images tab); white text passes WCAG AA.
+    brand_colour: BrandColour = "brand_colour",
 }
 
 /// A per-account switch (the Features tab). Every one is on until switched off.

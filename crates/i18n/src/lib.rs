@@ -251,6 +251,24 @@ mod tests {
     }
 
     #[test]
+    fn every_branding_refusal_has_a_message_and_the_contrast_names_its_ratio() {
+        for locale in Locale::ALL {
+            let translator = Translator::new(locale);
+            for error in sealpost_domain::branding::BrandingError::ALL {
+                assert!(
+                    translator.has(error.message_id()),
+                    "{locale:?} lacks {}",
+                    error.message_id()
+                );
+            }
+            let contrast = translator.get_with("branding-error-colour-contrast", &[("ratio", Arg::Text("1.07"))]);
+            assert!(contrast.contains("1.07:1"), "{locale:?}: {contrast}");
+        }
+        assert_eq!(Translator::new(Locale::De).get("tab-images"), "Bilder");
+        assert_eq!(Translator::new(Locale::Fr).get("tab-images"), "Images");
+    }
+
+    #[test]
     fn glossary_strings_read_as_the_procedure_documents() {
         let de = Translator::new(Locale::De);
         let fr = Translator::new(Locale::Fr);

@@ -70,6 +70,8 @@ enum RenderError {
     Random(String),
     #[error("{0:?} is not an address lettre accepts")]
     Address(String),
+    #[error("content type: {0}")]
+    ContentType(#[from] lettre::message::header::ContentTypeErr),
 }
 
 impl From<RenderError> for DomainError {
@@ -138,9 +140,16 @@ impl MailNotifier {
         if let Some(reply_to) = mail.reply_to {
             builder = builder.reply_to(reply_to);
         }
-        let alternative = MultiPart::alternative()
-            .singlepart(SinglePart::plain(text))
-            .singlepart(SinglePart::html(html));
+        let alternative = match mail.inline_logo {
+            None => MultiPart::alternative()
+                .singlepart(SinglePart::plain(text))
+                .singlepart(SinglePart::html(html)),
+            Some(png) => MultiPart::alternative().singlepart(SinglePart::plain(text)).multipart(
+                MultiPart::related().singlepart(SinglePart::html(html)).singlepart(
+                    Attachment::new_inline(LOGO_CID.to_owned()).body(png.to_vec(), ContentType::parse("image/png")?),
+                ),
+            ),
+        };
         let message = match mail.attachment {
             None => builder.multipart(alternative)?,
             Some((file_name, content)) => builder.multipart(
@@ -163,6 +172,7 @@ impl MailNotifier {
             to,
             view,
             attachment: None,
+            inline_logo: None,
         })?)
     }
 
@@ -179,7 +189,13 @@ struct Compose<'a> {
     view: &'a MailView<'a>,
     /// File name and HTML content.
     attachment: Option<(String, String)>,
+    /// The account's logo, a PNG the HTML shows as `cid:`[`LOGO_CID`].
+    inline_logo: Option<&'a [u8]>,
 }
+
+/// The Content-ID of the logo inside a notification (RFC 2392): the HTML part
+/// refers to it, so the mail program shows it without fetching anything.
+const LOGO_CID: &str = "brand-logo@sealpost";
 
 /// The button of an email and the address it leads to.
 struct Action<'a> {
@@ -192,6 +208,13 @@ struct Action<'a> {
 struct MailView<'a> {
     lang: &'static str,
     service: &'a str,
+    /// The sending organisation's display name, shown above everything, with
+    /// the service named in small print (secure-message notifications only).
+    brand_name: Option<&'a str>,
+    /// Whether the HTML shows the inline logo (`cid:`[`LOGO_CID`]).
+    has_logo: bool,
+    /// The colour of the heading and button: the account's, or Sealpost's blue.
+    accent: String,
     subject: String,
     heading: String,
     /// Paragraphs before the details and the button.
@@ -254,6 +277,14 @@ impl MailView<'_> {
 struct EnvelopeHtml<'a> {
     lang: &'static str,
     service: &'a str,
+    /// The sending organisation's display name, above everything.
+    brand_name: Option<&'a str>,
+    /// The logo as a `data:` URI: the file stays self-contained.
+    logo: Option<String>,
+    /// The band and button colour.
+    accent: String,
+    /// "Delivered securely by Sealpost", the service in small print when branded.
+    service_line: String,
     title: String,
     heading: String,
     from_label: String,
@@ -297,9 +328,16 @@ impl Notifier for MailNotifier {
         let date = notice.sent_at.display_utc();
         let open_online = t.get("mail-open-online");
 
+        let branding = notice.branding;
+        let brand_name = branding.display_name.as_ref().map(|n| n.as_str());
+        let accent = branding.colour.map_or_else(|| DEFAULT_ACCENT.to_owned(), |c| c.css());
         let envelope = EnvelopeHtml {
             lang,
             service,
+            brand_name,
+            logo: branding.logo.as_ref().map(|logo| logo.data_uri()),
+            accent: accent.clone(),
+            service_line: t.get_with("branding-delivered-by", &[("service", Arg::Text(service))]),
             title: t.get("mail-envelope-title"),
             heading: t.get_with("mail-envelope-heading", &[("sender", Arg::Text(sender))]),
             from_label: t.get("mail-label-from"),
@@ -336,6 +374,9 @@ impl Notifier for MailNotifier {
         let view = MailView {
             lang,
             service,
+            brand_name,
+            has_logo: branding.logo.is_some(),
+            accent: accent.clone(),
             subject: t.get_with("mail-secure-subject", &[("sender", Arg::Text(sender))]),
             heading: t.get("mail-secure-heading"),
             intro: vec![
@@ -394,6 +435,7 @@ impl Notifier for MailNotifier {
             to: notice.recipient,
             view: &view,
             attachment: notice.attach_envelope.then_some((file_name, envelope)),
+            inline_logo: branding.logo.as_ref().map(|logo| logo.png()),
         })?)
     }
 
@@ -416,6 +458,9 @@ impl Notifier for MailNotifier {
         let view = MailView {
             lang: locale.tag(),
             service,
+            brand_name: None,
+            has_logo: false,
+            accent: DEFAULT_ACCENT.to_owned(),
             subject: t.get_with(&format!("{prefix}-subject"), &args),
             heading: t.get(&format!("{prefix}-heading")),
             intro: vec![t.get_with(&format!("{prefix}-intro"), &args)],
@@ -444,6 +489,9 @@ impl Notifier for MailNotifier {
         let view = MailView {
             lang: locale.tag(),
             service: &self.service,
+            brand_name: None,
+            has_logo: false,
+            accent: DEFAULT_ACCENT.to_owned(),
             subject: t.get_with("mail-receipt-subject", &[("reader", Arg::Text(reader.as_str()))]),
             heading: t.get("mail-receipt-heading"),
             intro: vec![t.get_with(
@@ -473,6 +521,9 @@ impl Notifier for MailNotifier {
         let view = MailView {
             lang: locale.tag(),
             service: &self.service,
+            brand_name: None,
+            has_logo: false,
+            accent: DEFAULT_ACCENT.to_owned(),
             subject: t.get_with("mail-bounce-subject", &[("failed", Arg::Text(failed.as_str()))]),
             heading: t.get("mail-bounce-heading"),
             intro: vec![t.get_with("mail-bounce-body", &[("failed", Arg::Text(failed.as_str()))])],
@@ -489,6 +540,9 @@ impl Notifier for MailNotifier {
     }
 }
 
+/// Sealpost's own blue, where an account has set no colour.
+const DEFAULT_ACCENT: &str = "#0b5cad";
+
 /// `<32 hex digits>@<domain>`: 128 random bits, unique without coordination.
 fn new_message_id(domain: &str) -> Result<String, RenderError> {
     let mut bytes = [0u8; 16];
@@ -503,5 +557,7 @@ fn one_line(text: &str) -> String {
     spaced.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+#[cfg(test)]
+mod branding_tests;
 #[cfg(test)]
 mod tests;

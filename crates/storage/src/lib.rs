@@ -44,6 +44,7 @@ mod account_tokens;
 mod accounts;
 mod audit;
 pub mod blobs;
+mod branding;
 mod groups;
 mod health;
 mod keys;

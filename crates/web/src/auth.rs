@@ -19,6 +19,7 @@ use sealpost_domain::types::{Locale, Password};
 use sealpost_i18n::Arg;
 use serde::Deserialize;
 
+use crate::brand::BrandView;
 use crate::context::{CsrfForm, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
@@ -86,7 +87,7 @@ fn login_page(visitor: &Visitor, area: Area, email: String, next: String, error:
     }
 }
 
-fn login_form(visitor: &Visitor, area: Area, query: LoginQuery) -> Response {
+async fn login_form(state: &AppState, visitor: &Visitor, area: Area, query: LoginQuery) -> Response {
     match &visitor.session {
         Some((session, _)) if session.kind == SessionKind::Full => {
             let to = if query.next.is_empty() {
@@ -97,16 +98,28 @@ fn login_form(visitor: &Visitor, area: Area, query: LoginQuery) -> Response {
             see_other(to, &[])
         }
         Some(_) => see_other("/password", &[]),
-        None => render(&login_page(visitor, area, query.email, query.next, None)),
+        None => {
+            let mut page = login_page(visitor, area, query.email, query.next, None);
+            page.page.brand = BrandView::for_next(state, &visitor.t, &page.next).await;
+            render(&page)
+        }
     }
 }
 
-async fn admin_login_form(visitor: Visitor, Query(query): Query<LoginQuery>) -> Response {
-    login_form(&visitor, Area::Admin, query)
+async fn admin_login_form(
+    state: axum::extract::State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    login_form(&state, &visitor, Area::Admin, query).await
 }
 
-async fn portal_login_form(visitor: Visitor, Query(query): Query<LoginQuery>) -> Response {
-    login_form(&visitor, Area::Portal, query)
+async fn portal_login_form(
+    state: axum::extract::State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    login_form(&state, &visitor, Area::Portal, query).await
 }
 
 #[derive(Deserialize, Default)]
@@ -162,7 +175,9 @@ async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm)
             } else {
                 StatusCode::UNAUTHORIZED
             };
-            render_status(status, &login_page(visitor, area, form.email, form.next, Some(message)))
+            let mut page = login_page(visitor, area, form.email, form.next, Some(message));
+            page.page.brand = BrandView::for_next(state, &visitor.t, &page.next).await;
+            render_status(status, &page)
         }
     }
 }

@@ -72,6 +72,7 @@ impl Visitor {
             flash: self.flash.as_ref().map(|f| f.render(&self.t)),
             back: self.path.clone(),
             is_admin_nav: false,
+            brand: None,
             can_compose: false,
         }
     }

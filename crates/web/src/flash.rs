@@ -29,6 +29,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-sending-address-confirm", &["email"]),
     ("flash-delivery-mode-set", &[]),
     ("flash-features-saved", &[]),
+    ("flash-branding-saved", &[]),
+    ("flash-branding-reset", &[]),
     ("flash-token-revoked", &[]),
     ("flash-message-locked", &[]),
     ("flash-message-unlocked", &[]),

@@ -11,6 +11,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod brand;
 pub mod context;
 pub mod cookies;
 pub mod error;

@@ -39,6 +39,9 @@ pub struct Page {
     pub is_admin_nav: bool,
     /// Whether to offer "Compose Message" (members of an account only).
     pub can_compose: bool,
+    /// The sending organisation's look, on the pages a recipient reaches from its
+    /// mail (see [`crate::brand`]).
+    pub brand: Option<crate::brand::BrandView>,
 }
 
 impl Page {
@@ -194,6 +197,7 @@ pub enum AccountTab {
     Details,
     Groups,
     Tokens,
+    Images,
     Features,
     Messages,
     Audit,

@@ -6,6 +6,7 @@
 //!   [`AccountStore`], [`SettingsStore`] (per-account settings), [`AccountTokenStore`]
 //!   (tokens for machines), [`AccountAdminStore`] (rename, suspend, delete, the
 //!   Accounts list), [`GroupStore`],
+//!   (tokens for machines), [`BrandingStore`] (logos), [`GroupStore`],
 //!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`],
 //!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
 //!   one-time tokens). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
@@ -30,6 +31,7 @@ mod account_tokens;
 mod accounts;
 mod audit;
 mod blobs;
+mod branding;
 mod groups;
 mod health;
 mod keys;
@@ -47,6 +49,7 @@ pub use account_tokens::AccountTokenStore;
 pub use accounts::AccountStore;
 pub use audit::AuditStore;
 pub use blobs::{BlobReader, BlobStore, BlobWriter};
+pub use branding::BrandingStore;
 pub use groups::GroupStore;
 pub use health::HealthStore;
 pub use keys::KeyStore;
@@ -82,6 +85,7 @@ composite_store!(
     SettingsStore,
     AccountTokenStore,
     AccountAdminStore,
+    BrandingStore,
     AuditStore,
     HealthStore,
     KeyStore,

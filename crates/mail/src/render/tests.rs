@@ -6,9 +6,16 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result, ensure};
 use base64::Engine as _;
 use mail_parser::{MessageParser, MimeHeaders as _};
+use sealpost_domain::branding::Branding;
 use sealpost_domain::messages::{PublicId, RenderedMail, SecureMessageNotice};
 use sealpost_domain::ports::{FakeClock, Notifier as _};
 use sealpost_domain::types::{EmailAddress, Locale, Timestamp};
+
+static NO_BRANDING: Branding = Branding {
+    display_name: None,
+    colour: None,
+    logo: None,
+};
 
 use super::MailNotifier;
 
@@ -48,6 +55,7 @@ fn people() -> Result<People> {
 fn notice<'a>(people: &'a People, locale: Locale, payload: Option<&'a [u8]>) -> SecureMessageNotice<'a> {
     SecureMessageNotice {
         attach_envelope: true,
+        branding: &NO_BRANDING,
         locale,
         from: "secure@corp.example",
         sender_name: "Alice Example",

@@ -3,10 +3,17 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, ensure};
+use sealpost_domain::branding::Branding;
 use sealpost_domain::messages::{PublicId, SecureMessageNotice};
 use sealpost_domain::ports::Notifier as _;
 use sealpost_domain::types::Locale;
 use sealpost_mail::{SendError, SmtpRelay, SmtpRelayConfig, TlsMode, Transport as _};
+
+static NO_BRANDING: Branding = Branding {
+    display_name: None,
+    colour: None,
+    logo: None,
+};
 
 use crate::support::{SmtpSink, address, clock, free_port, notifier, without_final_crlf};
 
@@ -26,6 +33,7 @@ async fn relay_delivers_a_notification_byte_for_byte() -> Result<()> {
     let recipient = address("bob@client.example")?;
     let mail = notifier(clock())?.secure_message(&SecureMessageNotice {
         attach_envelope: true,
+        branding: &NO_BRANDING,
         locale: Locale::De,
         from: "secure@corp.example",
         sender_name: "Alice Example",

@@ -6,10 +6,17 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, ensure};
 use mail_parser::MessageParser;
+use sealpost_domain::branding::Branding;
 use sealpost_domain::messages::{MailKind, MessageId, NewOutboxItem, PublicId, SecureMessageNotice};
 use sealpost_domain::ports::{Clock as _, FakeClock, Notifier as _};
 use sealpost_domain::types::{Locale, Timestamp};
 use sealpost_mail::{MailDir, MailNotifier, OutboxWorker, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
+
+static NO_BRANDING: Branding = Branding {
+    display_name: None,
+    colour: None,
+    logo: None,
+};
 
 use crate::support::{FakeStore, Received, SmtpSink, Status, address, clock, notifier, without_final_crlf};
 
@@ -75,6 +82,7 @@ pub(crate) fn queue_notification(
     let recipient = address(to)?;
     let mail = notifier.secure_message(&SecureMessageNotice {
         attach_envelope: true,
+        branding: &NO_BRANDING,
         locale: Locale::En,
         from: "secure@corp.example",
         sender_name: "Alice Example",

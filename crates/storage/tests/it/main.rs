@@ -16,6 +16,7 @@ mod account_tokens;
 mod accounts;
 mod audit;
 mod blobs;
+mod branding;
 mod connect;
 mod faults;
 mod groups;

@@ -11,12 +11,13 @@ mod audit;
 mod features;
 mod groups;
 mod lifecycle;
+mod images;
 mod messages;
 mod tokens;
 mod users;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, RawPathParams};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::response::Redirect;
 use axum::routing::{get, post};
@@ -65,6 +66,13 @@ pub fn router() -> Router<AppState> {
             get(tokens::list_tokens).post(tokens::create_token),
         )
         .route("/accounts/{number}/tokens/{token}/revoke", post(tokens::revoke_token))
+        .route(
+            "/accounts/{number}/images",
+            get(images::show_images)
+                .post(images::save_images)
+                .layer(DefaultBodyLimit::max(images::MAX_BODY)),
+        )
+        .route("/accounts/{number}/images/reset", post(images::reset_images))
         .route(
             "/accounts/{number}/features",
             get(features::show_features).post(features::save_features),

@@ -12,6 +12,7 @@ use sealpost_domain::types::EmailAddress;
 use serde::Deserialize;
 
 use crate::auth::see_other;
+use crate::brand::BrandView;
 use crate::context::Visitor;
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
@@ -54,12 +55,14 @@ pub(super) async fn show_message(
                     .await
                     .or_page(visitor.locale)?;
                 if offer {
+                    let brand = BrandView::for_message(&state, &visitor.t, &id).await;
                     return Ok(render(&register_page(
                         &visitor,
                         email.to_string(),
                         next,
                         None,
                         Default::default(),
+                        brand,
                     )));
                 }
                 return Ok(see_other(
@@ -88,7 +91,11 @@ pub(super) async fn show_opened(
         .open_message(actor, id, posted, Some(&visitor.client))
         .await
     {
-        Ok(opened) => Ok(render(&message_page(visitor, &opened, posted, actor.shows_compose()))),
+        Ok(opened) => {
+            let mut page = message_page(visitor, &opened, posted, actor.shows_compose());
+            page.page.brand = BrandView::for_message(state, &visitor.t, id).await;
+            Ok(render(&page))
+        }
         Err(OpenFailure::Unavailable(why)) => Ok(unavailable_response(visitor, why, &format!("/m/{id}"))),
         Err(OpenFailure::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
     }

@@ -11,6 +11,7 @@ use sealpost_domain::types::{EmailAddress, Locale};
 use serde::Deserialize;
 
 use crate::auth::see_other;
+use crate::brand::BrandView;
 use crate::context::{CsrfForm, Visitor};
 use crate::error::WebError;
 use crate::views::{Area, FormError, NoticeForm, NoticePage, RegisterPage, render, render_status};
@@ -36,10 +37,13 @@ pub(super) fn register_page(
     next: String,
     error: Option<FormError>,
     form: RegisterForm,
+    brand: Option<BrandView>,
 ) -> RegisterPage {
     let locale = Locale::from_tag(&form.locale).unwrap_or(visitor.locale);
+    let mut page = visitor.page(Area::Portal, visitor.t.get("register-title"));
+    page.brand = brand;
     RegisterPage {
-        page: visitor.page(Area::Portal, visitor.t.get("register-title")),
+        page,
         email,
         first_name: form.first_name,
         last_name: form.last_name,
@@ -84,12 +88,15 @@ pub(super) async fn register_form(
     let email = EmailAddress::parse(&query.email).map_err(|_| visitor.not_found())?;
     // The same page for every address: whether it may register, has an account
     // or was never written to is told to its mailbox, not to the visitor.
+    let next = safe_next(&query.next).to_owned();
+    let brand = BrandView::for_next(&state, &visitor.t, &next).await;
     let mut response = render(&register_page(
         &visitor,
         email.to_string(),
-        safe_next(&query.next).to_owned(),
+        next,
         None,
         RegisterForm::default(),
+        brand,
     ));
     for cookie in language_cookie {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -134,9 +141,10 @@ pub(super) async fn register(
             let form_error = crate::error::form_error(&visitor.t, visitor.locale, error)?;
             let email = form.email.clone();
             let next = form.next.clone();
+            let brand = BrandView::for_next(&state, &visitor.t, &next).await;
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &register_page(&visitor, email, next, Some(form_error), form),
+                &register_page(&visitor, email, next, Some(form_error), form, brand),
             ))
         }
     }

@@ -22,6 +22,9 @@ fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, S
         ("POST", format!("/admin/accounts/{number}/tokens")),
         ("GET", format!("/admin/accounts/{number}/features")),
         ("POST", format!("/admin/accounts/{number}/features")),
+        ("GET", format!("/admin/accounts/{number}/images")),
+        ("POST", format!("/admin/accounts/{number}/images")),
+        ("POST", format!("/admin/accounts/{number}/images/reset")),
         ("GET", format!("/admin/accounts/{number}/messages")),
         ("GET", format!("/admin/accounts/{number}/audit")),
         ("GET", format!("/admin/accounts/{number}/groups")),
@@ -70,6 +73,15 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         .await
         .map_err(err)?
         .token;
+    // B has its own look, which nothing done from A may change or remove.
+    let b_look = sealpost_domain::services::branding::BrandingChange {
+        display_name: sealpost_domain::branding::DisplayName::parse("B Bank")?,
+        colour: None,
+        new_logo: Some(sealpost_domain::branding::Logo::from_upload(&crate::images::png(
+            40, 20,
+        )?)?),
+    };
+    app.services.save_branding(&scope, b_look).await.map_err(err)?;
     // A plain member of A: in a custom group, not an administrator.
     let a_scope = app.scope("alice@a.example", a.number).await?;
     let staff = app.services.create_group(&a_scope, "Staff").await.map_err(err)?;
@@ -109,7 +121,16 @@ async fn b_is_untouched(world: &World) -> anyhow::Result<()> {
         "account B's token changed: {tokens:?}"
     );
     let settings = store.account_settings(b.id).await.map_err(err)?;
-    assert!(settings.is_empty(), "account B's settings changed: {settings:?}");
+    assert_eq!(
+        settings,
+        vec![("brand_name".to_owned(), "B Bank".to_owned())],
+        "account B's settings changed"
+    );
+    let logo = store.account_logo(b.id).await.map_err(err)?;
+    assert!(
+        logo.is_some_and(|png| image::load_from_memory(&png).is_ok_and(|i| i.width() == 40)),
+        "account B's logo changed"
+    );
     Ok(())
 }
 
@@ -161,6 +182,17 @@ async fn cross_account(app: TestApp) -> anyhow::Result<()> {
         );
         assert!(answer.shows("Page not found"));
     }
+    // A real upload (multipart, with a logo) to B's Images tab.
+    let own_images = format!("/admin/accounts/{}/images", world.a_number);
+    let forged = alice
+        .upload(
+            &own_images,
+            &format!("/admin/accounts/{}/images", world.b_number),
+            &[("display_name", "Intruders"), ("colour", "#000000"), ("action", "save")],
+            &[("logo", "logo.png", "image/png", crate::images::png(300, 100)?)],
+        )
+        .await?;
+    assert_eq!(forged.status, 404, "an upload to B's Images tab: {}", forged.text());
     for junk in [
         "/admin/accounts/abc",
         "/admin/accounts/99999999999999999999/groups",
@@ -328,6 +360,24 @@ async fn csrf(app: TestApp) -> anyhow::Result<()> {
             .await?
             .status,
         403
+    );
+    // The Images tab's multipart form: a forged token is refused before the upload is read.
+    let images = format!("/admin/accounts/{}/images", world.a_number);
+    let logo = crate::images::png(40, 20)?;
+    for token in ["", "forged", foreign.as_str()] {
+        let answer = alice
+            .upload_with_token(
+                token,
+                &images,
+                &[("display_name", "Forged"), ("action", "save")],
+                &[("logo", "logo.png", "image/png", logo.clone())],
+            )
+            .await?;
+        assert_eq!(answer.status, 403, "images form with token {token:?}");
+    }
+    assert!(
+        crate::images::stored_logo(&world.app, &world.a_number).await?.is_none(),
+        "no logo was stored"
     );
     // The login form is protected by the pre-session token.
     let fresh = world.app.client();

@@ -505,6 +505,51 @@ impl Client {
         .await
     }
 
+    /// Submits a multipart form to `path` as a browser does: the CSRF token of
+    /// the page at `form_page` first, then `fields`, then `files` as
+    /// (field, file name, declared type, bytes).
+    pub async fn upload(
+        &self,
+        form_page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, Vec<u8>)],
+    ) -> anyhow::Result<Answer> {
+        let page = self.get(form_page).await?;
+        let csrf = page
+            .csrf()
+            .ok_or_else(|| anyhow!("no CSRF token on {form_page} (status {})", page.status))?;
+        self.upload_with_token(&csrf, path, fields, files).await
+    }
+
+    /// [`Client::upload`] with `csrf` as the token, whatever the session's is.
+    pub async fn upload_with_token(
+        &self,
+        csrf: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, Vec<u8>)],
+    ) -> anyhow::Result<Answer> {
+        let mut form = reqwest::multipart::Form::new().text("csrf", csrf.to_owned());
+        for (name, value) in fields {
+            form = form.text((*name).to_owned(), (*value).to_owned());
+        }
+        for (field, file_name, content_type, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes.clone())
+                .file_name((*file_name).to_owned())
+                .mime_str(content_type)?;
+            form = form.part((*field).to_owned(), part);
+        }
+        Self::answer(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .multipart(form)
+                .send()
+                .await?,
+        )
+        .await
+    }
+
     /// Composes and sends: the id of the message sent, or an error with the page's
     /// text when the form was refused.
     pub async fn send(&self, fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> anyhow::Result<String> {

@@ -123,7 +123,9 @@ async fn attack_forms(client: &Client, page: &str, failures: &mut Vec<String>) -
                 form.action,
                 value.chars().take(40).collect::<String>()
             );
-            let answer = if form.multipart {
+            let answer = if form.multipart && form.action != "/portal/compose" {
+                client.upload(page, &form.action, &fields, &[]).await
+            } else if form.multipart {
                 let file_name = value.replace(['\0', '\r', '\n', '"'], "_");
                 let files = [(file_name.as_str(), "text/plain", value.as_bytes().to_vec())];
                 client.compose(&fields, &files).await
@@ -194,6 +196,7 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
         format!("{details}/tokens"),
         format!("{details}/features"),
         format!("{details}/delete"),
+        format!("{details}/images"),
     ] {
         submitted += attack_forms(&alice, &page, &mut failures).await?;
     }
@@ -453,5 +456,189 @@ async fn oversized_fields_and_envelopes_are_refused_in_bounded_memory() -> anyho
         "8 envelope posts raised the peak by {} MiB",
         after_envelopes - after_compose
     );
+    Ok(())
+}
+
+on_both_databases!(
+    hostile_logos_and_branding_fields_are_refused_with_the_reason_and_nothing_is_stored,
+    hostile_images
+);
+async fn hostile_images(app: TestApp) -> anyhow::Result<()> {
+    use crate::images::{jpeg, png, png_claiming, stored_logo, webp};
+    app.add_user("alice@example.com", false).await?;
+    let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    let number = account.number.to_string();
+    let alice = app.client();
+    ensure!(alice.login("alice@example.com", PASSWORD).await?.status == 303);
+    let tab = format!("/admin/accounts/{number}/images");
+    let name = [
+        ("display_name", "Acme Kept Name"),
+        ("colour", "#1a4d8f"),
+        ("action", "save"),
+    ];
+
+    let whole = png(64, 64)?;
+    let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>"#;
+    let cases: Vec<(&str, &str, &str, Vec<u8>, &str)> = vec![
+        (
+            "zero bytes",
+            "logo.png",
+            "image/png",
+            Vec::new(),
+            "The logo file is empty.",
+        ),
+        (
+            "a truncated PNG",
+            "logo.png",
+            "image/png",
+            whole.get(..whole.len() / 2).unwrap_or_default().to_vec(),
+            "The image could not be read",
+        ),
+        (
+            "an SVG named .png",
+            "logo.png",
+            "image/png",
+            svg.to_vec(),
+            "SVG files are not accepted",
+        ),
+        (
+            "an SVG",
+            "logo.svg",
+            "image/svg+xml",
+            svg.to_vec(),
+            "SVG files are not accepted",
+        ),
+        (
+            "HTML named .jpg",
+            "logo.jpg",
+            "image/jpeg",
+            b"<html><body><script>alert(1)</script></body></html>".to_vec(),
+            "is not a PNG, JPEG or WebP image",
+        ),
+        (
+            "a GIF named .png",
+            "logo.png",
+            "image/png",
+            b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(),
+            "is not a PNG, JPEG or WebP image",
+        ),
+        (
+            "a PNG declaring 50000×50000",
+            "bomb.png",
+            "image/png",
+            png_claiming(50_000, 50_000)?,
+            "at most 4096 pixels",
+        ),
+        (
+            "a PNG 5000 pixels wide",
+            "wide.png",
+            "image/png",
+            png(5000, 4)?,
+            "at most 4096 pixels",
+        ),
+        (
+            "a file over 2 MB",
+            "big.png",
+            "image/png",
+            vec![0x89; 2 * 1024 * 1024 + 1],
+            "larger than 2 MB",
+        ),
+        (
+            "a body far over the limit",
+            "huge.png",
+            "image/png",
+            vec![0x89; 8 * 1024 * 1024],
+            "larger than 2 MB",
+        ),
+    ];
+    for (what, file_name, declared, bytes, reason) in cases {
+        let answer = alice
+            .upload(&tab, &tab, &name, &[("logo", file_name, declared, bytes)])
+            .await?;
+        ensure!(answer.status == 422, "{what}: {} {}", answer.status, answer.text());
+        ensure!(answer.shows(reason), "{what}: {reason:?} missing: {}", answer.text());
+        ensure!(
+            answer.body.contains("value=\"Acme Kept Name\""),
+            "{what}: the typed name is kept"
+        );
+        ensure!(stored_logo(&app, &number).await?.is_none(), "{what}: nothing stored");
+    }
+    let a = app.account(account.number).await?;
+    let settings = app
+        .store_port()
+        .account_settings(a.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    ensure!(settings.is_empty(), "no setting was stored: {settings:?}");
+
+    // Colour and name refusals name the reason; the contrast is measured.
+    for (fields, reason) in [
+        (
+            [("display_name", "Acme"), ("colour", "#ffff00")],
+            "contrast ratio of only 1.07:1",
+        ),
+        ([("display_name", "Acme"), ("colour", "red")], "six hexadecimal digits"),
+        (
+            [("display_name", "Acme\u{7}Bank"), ("colour", "")],
+            "control characters",
+        ),
+    ] {
+        let answer = alice.upload(&tab, &tab, &fields, &[]).await?;
+        ensure!(
+            answer.status == 422 && answer.shows(reason),
+            "{reason}: {}",
+            answer.text()
+        );
+    }
+
+    // A polyglot (a PNG with an HTML page and a ZIP header appended) is accepted
+    // only as its pixels: the stored logo carries neither payload.
+    let mut polyglot = png(100, 40)?;
+    polyglot.extend_from_slice(b"<html><script>alert(1)</script></html>PK\x03\x04polyglot.zip");
+    let saved = alice
+        .upload(&tab, &tab, &name, &[("logo", "logo.png", "image/png", polyglot)])
+        .await?;
+    ensure!(saved.status == 303, "{}", saved.text());
+    let stored = stored_logo(&app, &number)
+        .await?
+        .context("the polyglot's pixels are stored")?;
+    for payload in [&b"<html"[..], b"<script", b"PK\x03\x04", b"polyglot"] {
+        ensure!(
+            !stored.windows(payload.len()).any(|w| w == payload),
+            "the stored logo still holds {:?}",
+            String::from_utf8_lossy(payload)
+        );
+    }
+    let decoded = image::load_from_memory_with_format(&stored, image::ImageFormat::Png)?;
+    ensure!((decoded.width(), decoded.height()) == (100, 40));
+    // The type comes from the bytes: a JPEG named .gif and declared as text is a JPEG.
+    let answer = alice
+        .upload(&tab, &tab, &name, &[("logo", "logo.gif", "text/plain", jpeg(80, 30)?)])
+        .await?;
+    ensure!(answer.status == 303, "{}", answer.text());
+    let stored = stored_logo(&app, &number).await?.context("the JPEG is stored")?;
+    ensure!(stored.starts_with(b"\x89PNG\r\n\x1a\n"), "re-encoded as PNG");
+    // Metadata goes: a JPEG with an EXIF segment naming a place keeps only pixels.
+    let plain = jpeg(80, 30)?;
+    let exif = b"Exif\0\0GPS 48.8584 N 2.2945 E secret-location";
+    let length = u16::try_from(exif.len() + 2)?.to_be_bytes();
+    let mut tagged = plain.get(..2).unwrap_or_default().to_vec();
+    tagged.extend_from_slice(&[0xff, 0xe1, length[0], length[1]]);
+    tagged.extend_from_slice(exif);
+    tagged.extend_from_slice(plain.get(2..).unwrap_or_default());
+    let answer = alice
+        .upload(&tab, &tab, &name, &[("logo", "photo.jpg", "image/jpeg", tagged)])
+        .await?;
+    ensure!(answer.status == 303, "{}", answer.text());
+    let stored = stored_logo(&app, &number).await?.context("the tagged JPEG is stored")?;
+    ensure!(
+        !stored.windows(15).any(|w| w == b"secret-location") && !stored.windows(4).any(|w| w == b"Exif"),
+        "the EXIF segment is gone"
+    );
+    // WebP is the third accepted type.
+    let answer = alice
+        .upload(&tab, &tab, &name, &[("logo", "logo.webp", "image/webp", webp(50, 20)?)])
+        .await?;
+    ensure!(answer.status == 303, "{}", answer.text());
     Ok(())
 }

@@ -515,6 +515,7 @@ impl Services {
         let envelope_action = links.envelope_open();
         let register_action = links.register();
         let register_next = Links::message_path(&draft.public_id);
+        let branding = self.branding_of(draft.account.id).await?;
         let mut outbox = Vec::with_capacity(recipients.len());
         for (address, _) in &recipients {
             let locale = match self.store.user_by_email(address).await? {
@@ -535,6 +536,7 @@ impl Services {
                 register_next: &register_next,
                 payload: payload.as_deref(),
                 attach_envelope: draft.mode != DeliveryMode::Link,
+                branding: &branding,
             };
             outbox.push(NewOutboxItem {
                 kind: MailKind::Notification,

@@ -1,0 +1,57 @@
+//! Account logos, a row each (see `sealpost_domain::branding`).
+
+use async_trait::async_trait;
+use sealpost_domain::DomainError;
+use sealpost_domain::model::AuditEvent;
+use sealpost_domain::ports::{BrandingStore, StoreResult};
+use sealpost_domain::types::{AccountId, Timestamp};
+
+use crate::{SqlStore, audit, db_error};
+
+#[async_trait]
+impl BrandingStore for SqlStore {
+    async fn account_logo(&self, account: AccountId) -> StoreResult<Option<Vec<u8>>> {
+        self.watched(async {
+            sqlx::query_scalar("SELECT png FROM account_logos WHERE account_id = $1")
+                .bind(account.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn set_account_logo(
+        &self,
+        account: AccountId,
+        png: Option<Vec<u8>>,
+        at: Timestamp,
+        event: AuditEvent,
+    ) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
+                .bind(account.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            if exists.is_none() {
+                return Err(DomainError::NotFound);
+            }
+            let query = match png {
+                Some(png) => sqlx::query(
+                    "INSERT INTO account_logos (account_id, png, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (account_id) DO UPDATE SET png = excluded.png, updated_at = excluded.updated_at",
+                )
+                .bind(account.0)
+                .bind(png)
+                .bind(at.0),
+                None => sqlx::query("DELETE FROM account_logos WHERE account_id = $1").bind(account.0),
+            };
+            query.execute(&mut *tx).await.map_err(db_error)?;
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+}
