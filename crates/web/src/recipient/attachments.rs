@@ -35,7 +35,8 @@ async fn stream_attachment(
     let download = match state.services.open_attachment(&actor, &id, part, posted).await {
         Ok(download) => download,
         Err(OpenFailure::Unavailable(why)) => {
-            return Ok(unavailable_response(visitor, why, &format!("/m/{id}")));
+            let brand = crate::brand::BrandView::for_message(state, &visitor.t, &id).await;
+            return Ok(unavailable_response(visitor, why, &format!("/m/{id}"), brand));
         }
         Err(OpenFailure::Domain(e)) => return Err(WebError::from_domain(visitor.locale, e)),
     };

@@ -96,7 +96,10 @@ pub(super) async fn show_opened(
             page.page.brand = BrandView::for_message(state, &visitor.t, id).await;
             Ok(render(&page))
         }
-        Err(OpenFailure::Unavailable(why)) => Ok(unavailable_response(visitor, why, &format!("/m/{id}"))),
+        Err(OpenFailure::Unavailable(why)) => {
+            let brand = BrandView::for_message(state, &visitor.t, id).await;
+            Ok(unavailable_response(visitor, why, &format!("/m/{id}"), brand))
+        }
         Err(OpenFailure::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
     }
 }
@@ -138,7 +141,19 @@ fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>
 /// envelope that does not open: the request brought the fault), or, for a viewer
 /// whose mailbox is not proven yet, 403 with the button that mails them the proof
 /// link (back to `next` afterwards).
-pub(super) fn unavailable_response(visitor: &Visitor, why: Unavailable, next: &str) -> Response {
+/// `brand`: the sending account's look, so a locked or expired message still
+/// shows whose it is.
+pub(super) fn unavailable_response(
+    visitor: &Visitor,
+    why: Unavailable,
+    next: &str,
+    brand: Option<BrandView>,
+) -> Response {
+    let branded = |area: Area, title: String| {
+        let mut page = visitor.page(area, title);
+        page.brand = brand.clone();
+        page
+    };
     let status = match why {
         Unavailable::DamagedEnvelope { .. } => StatusCode::BAD_REQUEST,
         _ => StatusCode::GONE,
@@ -149,7 +164,7 @@ pub(super) fn unavailable_response(visitor: &Visitor, why: Unavailable, next: &s
             return render_status(
                 StatusCode::FORBIDDEN,
                 &NoticePage {
-                    page: visitor.page(Area::Portal, t.get("proof-title")),
+                    page: branded(Area::Portal, t.get("proof-title")),
                     paragraphs: vec![
                         t.get_with("proof-needed", &[("email", sealpost_i18n::Arg::Text(email.as_str()))]),
                         t.get("proof-why"),
@@ -197,7 +212,7 @@ pub(super) fn unavailable_response(visitor: &Visitor, why: Unavailable, next: &s
     render_status(
         status,
         &UnavailablePage {
-            page: visitor.page(Area::Portal, title),
+            page: branded(Area::Portal, title),
             explanation,
             reason,
             sender: sender.to_string(),

@@ -203,6 +203,16 @@ async fn images_tab(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(message.status, 200, "{}", message.text());
     message.assert_shows("Your statement.");
     message.assert_shows("Acme Private Bank");
+    // Locked, the message still shows whose it is.
+    let messages = format!("/admin/accounts/{number}/messages/{id}");
+    let locked = alice
+        .submit(&messages, &format!("{messages}/lock"), &[("reason", "Sent in error")])
+        .await?;
+    assert_eq!(locked.status, 303, "{}", locked.text());
+    let gone = bob.get(&format!("/m/{id}")).await?;
+    assert_eq!(gone.status, 410, "{}", gone.text());
+    gone.assert_shows("Sent in error");
+    gone.assert_shows("Acme Private Bank");
     // Other pages and unknown ids keep the default look.
     ensure!(!app.client().get("/portal/login").await?.shows("Acme Private Bank"));
     ensure!(
