@@ -161,6 +161,27 @@ pub enum ValidationError {
     /// would leave out what the sender chose.
     #[error("the kept attachments are no longer available")]
     KeptAttachmentsLost,
+    /// Envelope profiles: not one of High, Medium, No Password Required.
+    #[error("unknown security level")]
+    UnknownSecurityLevel,
+    /// Envelope profiles: a number of days outside what the field allows.
+    #[error("the number of days is out of range")]
+    DaysOutOfRange,
+    /// Envelope profiles: the file name template has unsafe characters or no `.html`.
+    #[error("the envelope file name is not allowed")]
+    FileNameInvalid,
+    /// Envelope profiles: the help link is not an https URL.
+    #[error("the help link is not an https address")]
+    HelpUrlInvalid,
+    /// Envelope profiles: another profile of the account has this name.
+    #[error("the profile name is taken")]
+    ProfileNameTaken,
+    /// Envelope profiles: the default profile cannot be deleted.
+    #[error("the default profile cannot be deleted")]
+    DefaultProfileKept,
+    /// Compose: the chosen profile is not one of the sending account's.
+    #[error("unknown envelope profile")]
+    UnknownProfile,
 }
 
 impl ValidationError {
@@ -208,6 +229,13 @@ impl ValidationError {
             Self::LockReasonRequired => "error-lock-reason-required",
             Self::LinkInvalid => "error-link-invalid",
             Self::KeptAttachmentsLost => "error-kept-attachments-lost",
+            Self::UnknownSecurityLevel => "error-unknown-security-level",
+            Self::DaysOutOfRange => "error-days-out-of-range",
+            Self::FileNameInvalid => "error-file-name-invalid",
+            Self::HelpUrlInvalid => "error-help-url-invalid",
+            Self::ProfileNameTaken => "error-profile-name-taken",
+            Self::DefaultProfileKept => "error-default-profile-kept",
+            Self::UnknownProfile => "error-unknown-profile",
         }
     }
 
@@ -254,5 +282,12 @@ impl ValidationError {
         Self::LockReasonRequired,
         Self::LinkInvalid,
         Self::KeptAttachmentsLost,
+        Self::UnknownSecurityLevel,
+        Self::DaysOutOfRange,
+        Self::FileNameInvalid,
+        Self::HelpUrlInvalid,
+        Self::ProfileNameTaken,
+        Self::DefaultProfileKept,
+        Self::UnknownProfile,
     ];
 }

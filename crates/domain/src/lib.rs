@@ -9,6 +9,7 @@
 //!   ([`ports::UserStore`], [`ports::MessageStore`], …, all of them as [`ports::Store`]),
 //!   [`ports::BlobStore`], [`ports::Notifier`] and the [`ports::Clock`].
 //! - [`messages`]: secure messages' records (no port: those are in [`ports`]).
+//! - [`profiles`]: envelope profiles (the BCE Config tab) and their security levels.
 //! - [`policy`]: who may do what ([`policy::Actor`], [`policy::AccountScope`]).
 //! - [`services`]: the operations the web portal and the CLI call.
 //! - [`links`]: [`links::Links`], every web address handed out in mail or printed,
@@ -24,6 +25,7 @@ pub mod messages;
 pub mod model;
 pub mod policy;
 pub mod ports;
+pub mod profiles;
 pub mod redirect;
 pub mod services;
 pub mod settings;

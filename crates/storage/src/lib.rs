@@ -48,6 +48,7 @@ mod health;
 mod keys;
 mod messages;
 mod outbox;
+mod profiles;
 mod sessions;
 mod settings;
 mod tokens;

@@ -3,7 +3,7 @@
 //! One trait per aggregate, each in its own file, so a caller (or a test fake)
 //! names only what it uses:
 //! - SQL state, implemented by `sealpost-storage`'s `SqlStore`: [`UserStore`],
-//!   [`AccountStore`], [`SettingsStore`] (per-account settings), [`AccountTokenStore`]
+//!   [`AccountStore`], [`SettingsStore`] (per-account settings), [`ProfileStore`] (envelope profiles), [`AccountTokenStore`]
 //!   (tokens for machines), [`GroupStore`],
 //!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`],
 //!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
@@ -34,6 +34,7 @@ mod keys;
 mod messages;
 mod notifier;
 mod outbox;
+mod profiles;
 mod sessions;
 mod settings;
 mod tokens;
@@ -50,6 +51,7 @@ pub use keys::KeyStore;
 pub use messages::MessageStore;
 pub use notifier::Notifier;
 pub use outbox::OutboxStore;
+pub use profiles::ProfileStore;
 pub use sessions::SessionStore;
 pub use settings::SettingsStore;
 pub use tokens::TokenStore;
@@ -77,6 +79,7 @@ composite_store!(
     GroupStore,
     SessionStore,
     SettingsStore,
+    ProfileStore,
     AccountTokenStore,
     AuditStore,
     HealthStore,

@@ -13,6 +13,7 @@ pub mod groups;
 mod health;
 pub mod keys;
 pub mod messages;
+pub mod profiles;
 pub mod registration;
 mod settings;
 pub mod users;

@@ -48,6 +48,10 @@ fn people() -> Result<People> {
 fn notice<'a>(people: &'a People, locale: Locale, payload: Option<&'a [u8]>) -> SecureMessageNotice<'a> {
     SecureMessageNotice {
         attach_envelope: true,
+        file_name: sealpost_domain::profiles::DEFAULT_FILE_NAME,
+        subject: None,
+        help_url: None,
+        contact: None,
         locale,
         from: "secure@corp.example",
         sender_name: "Alice Example",

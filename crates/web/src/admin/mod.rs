@@ -11,6 +11,7 @@ mod audit;
 mod features;
 mod groups;
 mod messages;
+mod profiles;
 mod tokens;
 mod users;
 
@@ -39,7 +40,6 @@ pub fn router() -> Router<AppState> {
             "/accounts/{number}/sending-address",
             post(accounts::set_sending_address),
         )
-        .route("/accounts/{number}/delivery-mode", post(accounts::set_delivery_mode))
         .route(
             "/accounts/{number}/groups",
             get(groups::list_groups).post(groups::create_group),
@@ -56,6 +56,22 @@ pub fn router() -> Router<AppState> {
             get(tokens::list_tokens).post(tokens::create_token),
         )
         .route("/accounts/{number}/tokens/{token}/revoke", post(tokens::revoke_token))
+        .route(
+            "/accounts/{number}/profiles",
+            get(profiles::list_profiles).post(profiles::create_profile),
+        )
+        .route(
+            "/accounts/{number}/profiles/{profile}",
+            get(profiles::show_profile).post(profiles::save_profile),
+        )
+        .route(
+            "/accounts/{number}/profiles/{profile}/delete",
+            post(profiles::delete_profile),
+        )
+        .route(
+            "/accounts/{number}/profiles/{profile}/default",
+            post(profiles::make_default),
+        )
         .route(
             "/accounts/{number}/features",
             get(features::show_features).post(features::save_features),

@@ -11,7 +11,12 @@ fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, S
     vec![
         ("GET", format!("/admin/accounts/{number}")),
         ("POST", format!("/admin/accounts/{number}/sending-address")),
-        ("POST", format!("/admin/accounts/{number}/delivery-mode")),
+        ("GET", format!("/admin/accounts/{number}/profiles")),
+        ("POST", format!("/admin/accounts/{number}/profiles")),
+        ("GET", format!("/admin/accounts/{number}/profiles/default")),
+        ("POST", format!("/admin/accounts/{number}/profiles/default")),
+        ("POST", format!("/admin/accounts/{number}/profiles/default/delete")),
+        ("POST", format!("/admin/accounts/{number}/profiles/default/default")),
         ("GET", format!("/admin/accounts/{number}/tokens")),
         ("POST", format!("/admin/accounts/{number}/tokens")),
         ("GET", format!("/admin/accounts/{number}/features")),
@@ -39,6 +44,8 @@ struct World {
     b_admin_user: String,
     /// The id of a live token of account B.
     b_token: String,
+    /// The id of a named envelope profile of account B.
+    b_profile: String,
 }
 
 async fn world(app: TestApp) -> anyhow::Result<World> {
@@ -64,6 +71,19 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         .await
         .map_err(err)?
         .token;
+    let profile = sealpost_domain::profiles::ProfileRequest {
+        name: "B's secure".to_owned(),
+        security: "high".to_owned(),
+        recipient_locale: "de".to_owned(),
+        ..Default::default()
+    };
+    let b_profile = app
+        .services
+        .create_envelope_profile(&scope, &profile)
+        .await
+        .map_err(err)?
+        .id
+        .ok_or(anyhow!("stored profile"))?;
     // A plain member of A: in a custom group, not an administrator.
     let a_scope = app.scope("alice@a.example", a.number).await?;
     let staff = app.services.create_group(&a_scope, "Staff").await.map_err(err)?;
@@ -78,6 +98,7 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         b_custom_group: custom.id.to_string(),
         b_admin_user: boris.id.to_string(),
         b_token: b_token.id.to_string(),
+        b_profile: b_profile.to_string(),
         app,
     })
 }
@@ -102,6 +123,14 @@ async fn b_is_untouched(world: &World) -> anyhow::Result<()> {
     );
     let settings = store.account_settings(b.id).await.map_err(err)?;
     assert!(settings.is_empty(), "account B's settings changed: {settings:?}");
+    let profiles = store.envelope_profiles(b.id).await.map_err(err)?;
+    assert!(
+        profiles.len() == 1
+            && profiles[0].name == "B's secure"
+            && !profiles[0].is_default
+            && profiles[0].security == sealpost_domain::profiles::SecurityLevel::High,
+        "account B's profiles changed: {profiles:?}"
+    );
     Ok(())
 }
 
@@ -114,7 +143,13 @@ async fn cross_account(app: TestApp) -> anyhow::Result<()> {
     let alice = world.app.client();
     assert_eq!(alice.login("alice@a.example", PASSWORD).await?.status, 303);
     let own_groups = format!("/admin/accounts/{}/groups", world.a_number);
-    let fields = [("group_name", "Intruders"), ("user_id", "alice@a.example")];
+    let fields = [
+        ("group_name", "Intruders"),
+        ("user_id", "alice@a.example"),
+        ("name", "Hijacked"),
+        ("security", "no_password"),
+        ("recipient_locale", "en"),
+    ];
     // B's number in the URL, and A's number with B's group ids.
     let mut routes = account_routes(&world.b_number, &world.b_custom_group, &world.b_admin_user);
     routes.extend(
@@ -133,6 +168,12 @@ async fn cross_account(app: TestApp) -> anyhow::Result<()> {
             "POST",
             format!("/admin/accounts/{number}/tokens/{}/revoke", world.b_token),
         ));
+        // B's profile id, under B's number and under A's own number.
+        let profile = format!("/admin/accounts/{number}/profiles/{}", world.b_profile);
+        routes.push(("GET", profile.clone()));
+        for action in ["", "/delete", "/default"] {
+            routes.push(("POST", format!("{profile}{action}")));
+        }
     }
     for (method, path) in routes {
         let answer = if method == "GET" {

@@ -193,6 +193,8 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
         "/password".to_owned(),
         format!("{details}/tokens"),
         format!("{details}/features"),
+        format!("{details}/profiles"),
+        format!("{details}/profiles/default"),
     ] {
         submitted += attack_forms(&alice, &page, &mut failures).await?;
     }
@@ -260,6 +262,8 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
             format!("/admin/accounts/{v}"),
             format!("{details}/groups/{v}"),
             format!("{details}/messages/{v}"),
+            format!("{details}/profiles/{v}"),
+            format!("/portal/compose?profile={v}"),
             format!("/admin/users?q={v}&after={v}"),
             format!("/activate?token={v}"),
             format!("/password/reset?token={v}"),

@@ -39,6 +39,7 @@ mod links;
 mod messages;
 mod net;
 mod procedure;
+mod profiles;
 mod tokens;
 mod webdriver;
 mod who_reads;

@@ -32,6 +32,7 @@ use crate::messages::{
 use crate::model::{Account, User};
 use crate::policy::Actor;
 use crate::ports::{BlobReader, BlobStore, BlobWriter, Notifier};
+use crate::profiles::{EnvelopeProfile, ProfileId};
 use crate::settings::{AccountSettings, Feature};
 use crate::types::{AccountNumber, EmailAddress, Timestamp, has_stray_control_characters};
 

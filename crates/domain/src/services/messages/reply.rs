@@ -55,7 +55,7 @@ impl Services {
         let account = self.store.account(opened.message.account_id).await?;
         let prefill = reply_fields(&opened, actor, kind);
         let mut draft = self
-            .draft_for(actor, account, &settings, Some((opened.message.clone(), kind)))
+            .draft_for(actor, account, &settings, Some((opened.message.clone(), kind)), None)
             .await?;
         draft.reply_recipients = opened.recipients.iter().map(|r| r.email.clone()).collect();
         draft.reply_recipients.push(opened.sender.email.clone());
