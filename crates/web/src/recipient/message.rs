@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sealpost_domain::messages::{PublicId, RecipientKind};
 use sealpost_domain::policy::Actor;
-use sealpost_domain::services::messages::{OpenFailure, OpenedMessage, ReplyKind, Unavailable};
+use sealpost_domain::services::messages::{OpenFailure, OpenedMessage, PasswordConfirmed, ReplyKind, Unavailable};
 use sealpost_domain::types::EmailAddress;
 use serde::Deserialize;
 
@@ -19,6 +19,7 @@ use crate::views::{Area, AttachmentRow, MessagePage, NoticeForm, NoticePage, Una
 use crate::{AppState, url_encode};
 
 use super::register::register_page;
+use super::unlock::password_prompt;
 use super::{parse_id, signed_actor};
 
 #[derive(Deserialize, Default)]
@@ -40,7 +41,7 @@ pub(super) async fn show_message(
             Ok(see_other("/password", &[]))
         }
         Some(_) => match signed_actor(&visitor) {
-            Some(actor) => show_opened(&state, &visitor, &actor, &id, None).await,
+            Some(actor) => show_opened(&state, &visitor, &actor, &id, None, None).await,
             None => Err(visitor.not_found()),
         },
         None => {
@@ -82,10 +83,11 @@ pub(super) async fn show_opened(
     actor: &Actor,
     id: &PublicId,
     posted: Option<&[u8]>,
+    confirmed: Option<&PasswordConfirmed>,
 ) -> Result<Response, WebError> {
     match state
         .services
-        .open_message(actor, id, posted, Some(&visitor.client))
+        .open_message_confirmed(actor, id, posted, Some(&visitor.client), confirmed)
         .await
     {
         Ok(opened) => {
@@ -98,6 +100,7 @@ pub(super) async fn show_opened(
             Ok(render(&message_page(visitor, &opened, posted, can_compose)))
         }
         Err(OpenFailure::Unavailable(why)) => Ok(unavailable_response(visitor, why, &format!("/m/{id}"))),
+        Err(OpenFailure::PasswordRequired) => Ok(password_prompt(visitor, id, None, None)),
         Err(OpenFailure::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
     }
 }

@@ -238,6 +238,11 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
             .submit("/password/forgot", "/activate", &[("token", v), ("next", v)])
             .await?;
         survived(&answer, &format!("activate {what}"), &mut failures);
+        let unlock = format!("/m/{id}/unlock");
+        let answer = alice
+            .submit("/portal", &unlock, &[("password", v), ("part", v)])
+            .await?;
+        survived(&answer, &format!("unlock {what}"), &mut failures);
         let answer = alice.submit("/portal", "/verify/request", &[("next", v)]).await?;
         survived(&answer, &format!("mailbox proof request {what}"), &mut failures);
         let answer = visitor

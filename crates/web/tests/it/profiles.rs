@@ -295,3 +295,104 @@ async fn senders(app: TestApp) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+on_both_databases!(a_high_profiles_message_asks_for_the_password_at_every_opening, high);
+async fn high(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let tab = acme_profiles(&app).await?;
+    ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
+    let acme_account = app.first_account().await?;
+    let scope = app.scope("alice@example.com", acme_account.number).await?;
+    let board = app
+        .services
+        .envelope_profiles(&scope)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .find(|p| p.name == "Board")
+        .and_then(|p| p.id)
+        .ok_or(anyhow!("Board stored"))?
+        .to_string();
+    let id = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Minutes"),
+                ("body", "Strictly confidential minutes"),
+                ("profile", &board),
+            ],
+            &[("minutes.txt", "text/plain", b"the minutes, attached".to_vec())],
+        )
+        .await
+        .and_then(|answer| crate::helpers::sent_id(&answer))?;
+    let page = format!("/m/{id}");
+
+    // Bob's live session is not enough: the page asks for his password.
+    let asked = bob.get(&page).await?;
+    ensure!(
+        asked.status == 200 && asked.shows("Enter your password to open this message"),
+        "{}",
+        asked.text()
+    );
+    ensure!(
+        !asked.shows("Strictly confidential"),
+        "nothing shown before the password"
+    );
+    let (status, bytes) = bob.bytes(&format!("{page}/attachments/1")).await?;
+    ensure!(status == 200 && !String::from_utf8_lossy(&bytes).contains("the minutes, attached"));
+
+    let unlock = format!("{page}/unlock");
+    let wrong = bob.submit(&page, &unlock, &[("password", "not his password")]).await?;
+    ensure!(
+        wrong.status == 422 && !wrong.shows("Strictly confidential"),
+        "{}",
+        wrong.text()
+    );
+    let right = bob
+        .submit(&page, &unlock, &[("password", crate::helpers::PASSWORD)])
+        .await?;
+    ensure!(
+        right.status == 200 && right.shows("Strictly confidential minutes"),
+        "{}",
+        right.text()
+    );
+    // The attachment behind the same prompt.
+    let file = bob
+        .submit(&page, &unlock, &[("password", crate::helpers::PASSWORD), ("part", "1")])
+        .await?;
+    ensure!(file.body.contains("the minutes, attached"), "{}", file.text());
+
+    // Someone who is not a recipient gets nothing, even with their own right password.
+    app.add_user("eve@example.com", false).await?;
+    let eve = crate::helpers::logged_in(&app, "eve@example.com").await?;
+    let forged = eve
+        .submit(
+            "/portal",
+            &unlock,
+            &[("password", crate::helpers::PASSWORD), ("part", "1")],
+        )
+        .await?;
+    ensure!(
+        forged.status == 404 && !forged.body.contains("the minutes, attached"),
+        "{}: {}",
+        forged.status,
+        forged.text()
+    );
+
+    // Opened once, asked again: nothing of the password is kept.
+    let again = bob.get(&page).await?;
+    ensure!(again.shows("Enter your password") && !again.shows("Strictly confidential"));
+    // The sender reads her own message without a prompt.
+    ensure!(alice.get(&page).await?.shows("Strictly confidential minutes"));
+    // A Medium (default) message opens with the live session, as before.
+    let medium = alice
+        .send_to("bob@example.com", "Lunch", "Medium is enough", &[])
+        .await?;
+    ensure!(bob.get(&format!("/m/{medium}")).await?.shows("Medium is enough"));
+
+    let audit = alice
+        .get(&format!("/admin/accounts/{}/audit", acme_account.number))
+        .await?;
+    ensure!(audit.shows("Wrong password when opening a message"), "{}", audit.text());
+    Ok(())
+}

@@ -32,7 +32,9 @@ impl Services {
         let opened = match self.read_message(actor, original, None).await {
             Ok((opened, _key)) => opened,
             Err(OpenFailure::Domain(e)) => return Err(e),
-            Err(OpenFailure::Unavailable(_)) => return Err(ValidationError::NotAllowedByMessage.into()),
+            Err(OpenFailure::Unavailable(_) | OpenFailure::PasswordRequired) => {
+                return Err(ValidationError::NotAllowedByMessage.into());
+            }
         };
         if !opened.allows(kind) {
             return Err(ValidationError::NotAllowedByMessage.into());
@@ -84,7 +86,9 @@ impl Services {
                 let mut download = match self.open_attachment(actor, original, meta.part, None).await {
                     Ok(download) => download,
                     Err(OpenFailure::Domain(e)) => return Err(e),
-                    Err(OpenFailure::Unavailable(_)) => return Err(ValidationError::NotAllowedByMessage.into()),
+                    Err(OpenFailure::Unavailable(_) | OpenFailure::PasswordRequired) => {
+                        return Err(ValidationError::NotAllowedByMessage.into());
+                    }
                 };
                 let mut upload = self.add_attachment(draft, &meta.name, &meta.content_type).await?;
                 while let Some(chunk) = download.next_chunk().await? {
