@@ -43,6 +43,7 @@ mod account_tokens;
 mod accounts;
 mod audit;
 pub mod blobs;
+mod devices;
 mod groups;
 mod health;
 mod keys;

@@ -156,6 +156,13 @@ pub struct LoginPage {
     pub error: Option<String>,
 }
 
+impl LoginPage {
+    /// Whether to offer "Remember me on this device": on the way to a message.
+    pub fn offers_remembering(&self) -> bool {
+        self.next.starts_with("/m/")
+    }
+}
+
 #[derive(Template)]
 #[template(path = "password.html")]
 pub struct PasswordPage {

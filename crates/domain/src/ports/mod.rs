@@ -3,7 +3,7 @@
 //! One trait per aggregate, each in its own file, so a caller (or a test fake)
 //! names only what it uses:
 //! - SQL state, implemented by `sealpost-storage`'s `SqlStore`: [`UserStore`],
-//!   [`AccountStore`], [`SettingsStore`] (per-account settings), [`ProfileStore`] (envelope profiles), [`AccountTokenStore`]
+//!   [`AccountStore`], [`SettingsStore`] (per-account settings), [`ProfileStore`] (envelope profiles), [`DeviceStore`] (remembered devices), [`AccountTokenStore`]
 //!   (tokens for machines), [`GroupStore`],
 //!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`],
 //!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
@@ -28,6 +28,7 @@ mod account_tokens;
 mod accounts;
 mod audit;
 mod blobs;
+mod devices;
 mod groups;
 mod health;
 mod keys;
@@ -45,6 +46,7 @@ pub use account_tokens::AccountTokenStore;
 pub use accounts::AccountStore;
 pub use audit::AuditStore;
 pub use blobs::{BlobReader, BlobStore, BlobWriter};
+pub use devices::DeviceStore;
 pub use groups::GroupStore;
 pub use health::HealthStore;
 pub use keys::KeyStore;
@@ -80,6 +82,7 @@ composite_store!(
     SessionStore,
     SettingsStore,
     ProfileStore,
+    DeviceStore,
     AccountTokenStore,
     AuditStore,
     HealthStore,

@@ -9,6 +9,7 @@ pub mod account_tokens;
 pub mod accounts;
 pub mod auth;
 pub mod content;
+pub mod devices;
 pub mod groups;
 mod health;
 pub mod keys;

@@ -63,3 +63,6 @@ unlock-intro = Der Absender schützt diese Nachricht mit der Sicherheitsstufe �
 unlock-password = Kennwort
 unlock-open = Öffnen
 audit-action-message-password-refused = Falsches Kennwort beim Öffnen einer Nachricht
+remember-device = Auf diesem Gerät merken
+remember-device-hint = Nur auf einem Gerät, das niemand sonst benutzt. Nachrichten, die der Absender mit der Stufe „Mittel“ schützt, öffnen sich hier dann ohne Kennwort, so viele Tage, wie die Organisation des Absenders erlaubt.
+audit-action-device-remembered = Gerät gemerkt

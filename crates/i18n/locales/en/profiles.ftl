@@ -63,3 +63,6 @@ unlock-intro = The sender protects this message with the High security level: ty
 unlock-password = Password
 unlock-open = Open
 audit-action-message-password-refused = Wrong password when opening a message
+remember-device = Remember me on this device
+remember-device-hint = Only on a device nobody else uses. Messages your sender protects with the Medium level then open here without your password, for as many days as the sender's organisation allows.
+audit-action-device-remembered = Device remembered

@@ -63,3 +63,6 @@ unlock-intro = L'expéditeur protège ce message par le niveau de sécurité « 
 unlock-password = Mot de passe
 unlock-open = Ouvrir
 audit-action-message-password-refused = Mot de passe erroné à l'ouverture d'un message
+remember-device = Se souvenir de moi sur cet appareil
+remember-device-hint = Uniquement sur un appareil que personne d'autre n'utilise. Les messages que l'expéditeur protège par le niveau « Moyen » s'ouvrent alors ici sans mot de passe, pendant le nombre de jours qu'autorise l'organisation de l'expéditeur.
+audit-action-device-remembered = Appareil mémorisé

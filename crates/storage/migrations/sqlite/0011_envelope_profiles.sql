@@ -37,3 +37,16 @@ INSERT INTO envelope_profiles (account_id, name, is_default, security_level, rem
 -- sent before profiles, Medium).
 ALTER TABLE messages ADD COLUMN profile_id INTEGER REFERENCES envelope_profiles (id) ON DELETE SET NULL;
 ALTER TABLE messages ADD COLUMN security_level TEXT;
+
+-- Devices a recipient asked to be remembered on ("Remember me on this device"):
+-- a Medium profile's message opens there without the password until
+-- `expires_at` (the profile's days). Only the hash of the cookie value is
+-- kept; they end with the user's sessions (password change, lock).
+CREATE TABLE remembered_devices (
+    id_hash      TEXT   PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at   BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL,
+    last_used_at BIGINT
+);
+CREATE INDEX remembered_devices_user ON remembered_devices (user_id);

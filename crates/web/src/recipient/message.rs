@@ -16,7 +16,7 @@ use crate::context::Visitor;
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::views::{Area, AttachmentRow, MessagePage, NoticeForm, NoticePage, UnavailablePage, render, render_status};
-use crate::{AppState, url_encode};
+use crate::{AppState, cookies, url_encode};
 
 use super::register::register_page;
 use super::unlock::password_prompt;
@@ -31,6 +31,7 @@ pub(super) struct MessageQuery {
 pub(super) async fn show_message(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<MessageQuery>,
 ) -> Result<Response, WebError> {
@@ -45,6 +46,22 @@ pub(super) async fn show_message(
             None => Err(visitor.not_found()),
         },
         None => {
+            // A remembered device opens a Medium profile's message without the password.
+            if let Some(device) = cookies::get(&headers, cookies::DEVICE, state.config.secure_cookies) {
+                match state
+                    .services
+                    .open_on_remembered_device(device, &id, &visitor.client)
+                    .await
+                {
+                    Ok(Some(opened)) => return Ok(render(&message_page(&visitor, &opened, None, false))),
+                    Ok(None) => {}
+                    Err(OpenFailure::Unavailable(why)) => {
+                        return Ok(unavailable_response(&visitor, why, &format!("/m/{id}")));
+                    }
+                    Err(OpenFailure::PasswordRequired) => {}
+                    Err(OpenFailure::Domain(e)) => return Err(WebError::from_domain(visitor.locale, e)),
+                }
+            }
             // Not logged in: a recipient of this very message who has no account
             // yet registers; everyone else (any other address, any other id) is
             // asked to log in, so the page tells nobody who was invited where.

@@ -396,3 +396,103 @@ async fn high(app: TestApp) -> anyhow::Result<()> {
     ensure!(audit.shows("Wrong password when opening a message"), "{}", audit.text());
     Ok(())
 }
+
+on_both_databases!(
+    a_remembered_device_opens_a_medium_profiles_next_message_without_the_password,
+    medium
+);
+async fn medium(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _) = acme(&app).await?;
+    let tab = acme_profiles(&app).await?;
+    // Medium for a week (the default profile); a High one beside it.
+    let week = partner_form("Default", &[("security", "medium"), ("remember_days", "7")]);
+    ensure!(
+        alice
+            .submit(&format!("{tab}/default"), &format!("{tab}/default"), &week)
+            .await?
+            .status
+            == 303
+    );
+    ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
+    let first = alice
+        .send_to("bob@example.com", "First", "The first message", &[])
+        .await?;
+    let second = alice
+        .send_to("bob@example.com", "Second", "The second message", &[])
+        .await?;
+
+    // Bob, on a device of his own that keeps cookies, not logged in.
+    let device = app.client();
+    let first_page = format!("/m/{first}");
+    let asked = device.get(&first_page).await?;
+    ensure!(asked.status == 303, "not logged in: {}", asked.status);
+    let login = format!("/portal/login?next=%2Fm%2F{first}");
+    let form = device.get(&login).await?;
+    ensure!(form.shows("Remember me on this device"), "{}", form.text());
+    let logged = device
+        .submit(
+            &login,
+            "/portal/login",
+            &[
+                ("email", "bob@example.com"),
+                ("password", crate::helpers::PASSWORD),
+                ("next", first_page.as_str()),
+                ("remember", "on"),
+            ],
+        )
+        .await?;
+    ensure!(logged.status == 303, "{}", logged.text());
+    ensure!(device.get(&first_page).await?.shows("The first message"));
+    // Logged out (the session is gone), the device is still remembered.
+    ensure!(device.submit(&first_page, "/logout", &[]).await?.status == 303);
+    ensure!(device.get("/portal").await?.status == 303, "logged out");
+    let opened = device.get(&format!("/m/{second}")).await?;
+    ensure!(
+        opened.status == 200 && opened.shows("The second message"),
+        "{}: {}",
+        opened.status,
+        opened.text()
+    );
+    // Another browser without the cookie is asked to log in.
+    ensure!(app.client().get(&format!("/m/{second}")).await?.status == 303);
+
+    // A High profile's message is not opened by the device.
+    let board = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Board"),
+                ("body", "Board only"),
+                ("profile", &board_id(&app).await?),
+            ],
+            &[],
+        )
+        .await
+        .and_then(|answer| crate::helpers::sent_id(&answer))?;
+    let high = device.get(&format!("/m/{board}")).await?;
+    ensure!(high.status == 303 && !high.shows("Board only"), "{}", high.text());
+
+    // After the profile's days, the device opens nothing more.
+    app.clock.advance_seconds(8 * 24 * 60 * 60);
+    ensure!(
+        device.get(&format!("/m/{second}")).await?.status == 303,
+        "expired device"
+    );
+    Ok(())
+}
+
+/// The id of Acme's "Board" profile.
+async fn board_id(app: &TestApp) -> anyhow::Result<String> {
+    let acme_account = app.first_account().await?;
+    let scope = app.scope("alice@example.com", acme_account.number).await?;
+    Ok(app
+        .services
+        .envelope_profiles(&scope)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .find(|p| p.name == "Board")
+        .and_then(|p| p.id)
+        .ok_or(anyhow!("Board stored"))?
+        .to_string())
+}
