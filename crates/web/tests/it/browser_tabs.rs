@@ -116,7 +116,7 @@ async fn features_by_clicks(browser: &Browser<'_>, number: &str, words: &Feature
 }
 
 /// Log in at /admin (in the page's language), Accounts, the account number, the tab.
-async fn open_tab(browser: &Browser<'_>, number: &str, tab: &str) -> anyhow::Result<()> {
+pub(crate) async fn open_tab(browser: &Browser<'_>, number: &str, tab: &str) -> anyhow::Result<()> {
     let l = browser.language;
     browser.goto("/admin/login").await?;
     if let Some(switch) = l.switch {
@@ -249,7 +249,7 @@ async fn token_by_clicks(browser: &Browser<'_>, number: &str, words: &TokenWords
 
 /// Alice administering Acme Corp, and the browser's driver; `None` when the
 /// browser or a required backend is missing (said by the helpers that start them).
-async fn acme_and_a_browser() -> anyhow::Result<Option<(TestApp, ChromeDriver, Account)>> {
+pub(crate) async fn acme_and_a_browser() -> anyhow::Result<Option<(TestApp, ChromeDriver, Account)>> {
     let Some(app) = TestApp::spawn(Db::Sqlite).await? else {
         return Ok(None);
     };
@@ -262,7 +262,7 @@ async fn acme_and_a_browser() -> anyhow::Result<Option<(TestApp, ChromeDriver, A
 }
 
 /// A browser on `app` reading `language`, its screenshots named `{what}-{language}`.
-fn in_language<'a>(
+pub(crate) fn in_language<'a>(
     client: &'a fantoccini::Client,
     app: &'a TestApp,
     language: &'a Language,

@@ -29,6 +29,7 @@ macro_rules! on_both_databases {
 mod authz;
 mod browser;
 mod browser_messages;
+mod browser_profiles;
 mod browser_tabs;
 mod delivery;
 mod faults;
