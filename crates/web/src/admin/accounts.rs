@@ -189,7 +189,6 @@ pub async fn set_sending_address(
         |error| Refused {
             error: Some(error),
             sending_address: Some(form.sending_address),
-            ..Refused::default()
         },
     )
     .await

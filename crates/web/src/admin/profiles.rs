@@ -130,7 +130,7 @@ fn mode_label(state: &AppState, admin: &Admin, mode: Option<DeliveryMode>) -> St
 
 fn form_view(state: &AppState, admin: &Admin, values: ProfileRequest) -> ProfileFormView {
     let t = &admin.visitor.t;
-    let security = SecurityLevel::ALL
+    let security = SecurityLevel::OFFERED
         .into_iter()
         .map(|level| ModeChoice {
             value: level.as_str(),
