@@ -1,6 +1,7 @@
 //! Envelope profiles: kept per account with every field, one default per account
 //! (switched in one go), names unique per account, changed, deleted and made the
-//! default only by their own account, and a message keeps its profile and level.
+//! default only by their own account, and a message keeps its profile and level;
+//! remembered devices last their days and end with a password change.
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{DeliveryMode, MessageOptions};
@@ -16,6 +17,7 @@ use crate::support::{T0, event, on_both_backends, recent_actions};
 on_both_backends!(
     profiles_are_kept_per_account_with_one_default_and_changed_only_by_their_own_account,
     a_message_keeps_the_profile_and_security_level_it_was_sent_with,
+    remembered_devices_last_their_days_and_end_with_a_password_change,
 );
 
 fn profile(account: AccountId, name: &str, is_default: bool) -> EnvelopeProfile {
@@ -175,4 +177,33 @@ async fn a_message_keeps_the_profile_and_security_level_it_was_sent_with(store: 
         .await
         .expect("sent");
     assert_eq!((plain.profile_id, plain.security), (None, SecurityLevel::Medium));
+}
+
+async fn remembered_devices_last_their_days_and_end_with_a_password_change(store: SqlStore) {
+    use sealpost_domain::ports::{DeviceStore, UserStore};
+    let (bob, _) = sender(&store, "bob@acme.example", 4_711_053).await;
+    let until = T0.plus_seconds(7 * 24 * 60 * 60);
+    store
+        .insert_device("sha256:device", bob.id, T0, until, event("device.remembered", "7"))
+        .await
+        .expect("remembered");
+    let (user, at) = store
+        .device_user("sha256:device", T0.plus_seconds(60))
+        .await
+        .expect("read")
+        .expect("still remembered");
+    assert_eq!((user.id, at), (bob.id, T0));
+    assert!(store.device_user("sha256:other", T0).await.expect("read").is_none());
+    assert!(
+        store.device_user("sha256:device", until).await.expect("read").is_none(),
+        "not past its days"
+    );
+    store
+        .set_password(bob.id, "new-hash", false, event("user.password_changed", "bob"))
+        .await
+        .expect("password changed");
+    assert!(
+        store.device_user("sha256:device", T0).await.expect("read").is_none(),
+        "a password change ends every remembered device"
+    );
 }
