@@ -173,6 +173,27 @@ pub enum ValidationError {
     /// More allowed sender domains than an account may list.
     #[error("too many sender domains")]
     TooManySenderDomains,
+    /// Envelope profiles: not one of High, Medium, No Password Required.
+    #[error("unknown security level")]
+    UnknownSecurityLevel,
+    /// Envelope profiles: a number of days outside what the field allows.
+    #[error("the number of days is out of range")]
+    DaysOutOfRange,
+    /// Envelope profiles: the file name template has unsafe characters or no `.html`.
+    #[error("the envelope file name is not allowed")]
+    FileNameInvalid,
+    /// Envelope profiles: the help link is not an https URL.
+    #[error("the help link is not an https address")]
+    HelpUrlInvalid,
+    /// Envelope profiles: another profile of the account has this name.
+    #[error("the profile name is taken")]
+    ProfileNameTaken,
+    /// Envelope profiles: the default profile cannot be deleted.
+    #[error("the default profile cannot be deleted")]
+    DefaultProfileKept,
+    /// Compose: the chosen profile is not one of the sending account's.
+    #[error("unknown envelope profile")]
+    UnknownProfile,
 }
 
 impl ValidationError {
@@ -224,6 +245,13 @@ impl ValidationError {
             Self::AccountNumberMismatch => "error-account-number-mismatch",
             Self::SenderDomainMalformed => "error-sender-domain-malformed",
             Self::TooManySenderDomains => "error-too-many-sender-domains",
+            Self::UnknownSecurityLevel => "error-unknown-security-level",
+            Self::DaysOutOfRange => "error-days-out-of-range",
+            Self::FileNameInvalid => "error-file-name-invalid",
+            Self::HelpUrlInvalid => "error-help-url-invalid",
+            Self::ProfileNameTaken => "error-profile-name-taken",
+            Self::DefaultProfileKept => "error-default-profile-kept",
+            Self::UnknownProfile => "error-unknown-profile",
         }
     }
 
@@ -274,5 +302,12 @@ impl ValidationError {
         Self::AccountNumberMismatch,
         Self::SenderDomainMalformed,
         Self::TooManySenderDomains,
+        Self::UnknownSecurityLevel,
+        Self::DaysOutOfRange,
+        Self::FileNameInvalid,
+        Self::HelpUrlInvalid,
+        Self::ProfileNameTaken,
+        Self::DefaultProfileKept,
+        Self::UnknownProfile,
     ];
 }

@@ -10,6 +10,7 @@
 //!   [`ports::BlobStore`], [`ports::Notifier`] and the [`ports::Clock`].
 //! - [`branding`]: an account's display name, colour and logo, parsed and re-encoded.
 //! - [`messages`]: secure messages' records (no port: those are in [`ports`]).
+//! - [`profiles`]: envelope profiles (the BCE Config tab) and their security levels.
 //! - [`policy`]: who may do what ([`policy::Actor`], [`policy::AccountScope`]).
 //! - [`services`]: the operations the web portal and the CLI call.
 //! - [`links`]: [`links::Links`], every web address handed out in mail or printed,
@@ -26,6 +27,7 @@ pub mod messages;
 pub mod model;
 pub mod policy;
 pub mod ports;
+pub mod profiles;
 pub mod redirect;
 pub mod sender_domains;
 pub mod services;

@@ -14,6 +14,7 @@
 
 use std::fmt;
 
+use crate::profiles::{ProfileId, SecurityLevel};
 use crate::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
 
 /// A message's database id; never shown (people see the [`PublicId`]).
@@ -192,6 +193,10 @@ pub struct Message {
     pub payload_len: i64,
     /// The message this one replies to or forwards.
     pub in_reply_to: Option<MessageId>,
+    /// The envelope profile it was sent with (`None`: before profiles, or deleted since).
+    pub profile_id: Option<ProfileId>,
+    /// What its recipients must show to open it, recorded when it was sent.
+    pub security: SecurityLevel,
 }
 
 impl Message {
@@ -235,6 +240,10 @@ pub struct NewMessage {
     pub payload_len: i64,
     pub in_reply_to: Option<MessageId>,
     pub recipients: Vec<(EmailAddress, RecipientKind)>,
+    /// The envelope profile it is sent with (`None`: the built-in default).
+    pub profile_id: Option<ProfileId>,
+    /// The profile's security level, kept with the message.
+    pub security: SecurityLevel,
 }
 
 /// A version of an account's key, wrapped under the master key.
@@ -432,4 +441,14 @@ pub struct SecureMessageNotice<'a> {
     /// The sending account's display name, colour and logo (the Images tab), so
     /// the recipient recognises the organisation.
     pub branding: &'a crate::branding::Branding,
+    /// The envelope attachment's file name template (from the message's profile:
+    /// `${date}` and `${time}` become the sending time, see
+    /// [`crate::profiles::render_file_name`]).
+    pub file_name: &'a str,
+    /// The notification's subject line, when the profile sets one.
+    pub subject: Option<&'a str>,
+    /// A help page the envelope links to (https), from the profile.
+    pub help_url: Option<&'a str>,
+    /// An address the envelope names for questions, from the profile.
+    pub contact: Option<&'a EmailAddress>,
 }

@@ -309,6 +309,10 @@ struct EnvelopeHtml<'a> {
     register_next: &'a str,
     register_hint: String,
     register_button: String,
+    /// "Help" and the profile's help page, when it sets one.
+    help: Option<(String, &'a str)>,
+    /// "Questions? Write to …", when the profile sets a contact address.
+    contact: Option<String>,
 }
 
 impl Notifier for MailNotifier {
@@ -324,7 +328,7 @@ impl Notifier for MailNotifier {
         let sender_email = notice.sender_email.as_str();
         let recipient = notice.recipient.as_str();
         let service = self.service.as_str();
-        let file_name = format!("securedoc_{}.html", timefmt::compact_utc(notice.sent_at));
+        let file_name = sealpost_domain::profiles::render_file_name(notice.file_name, notice.sent_at);
         let date = notice.sent_at.display_utc();
         let open_online = t.get("mail-open-online");
 
@@ -362,6 +366,10 @@ impl Notifier for MailNotifier {
             register_next: notice.register_next,
             register_hint: t.get("mail-envelope-register-hint"),
             register_button: t.get("mail-envelope-register"),
+            help: notice.help_url.map(|url| (t.get("mail-envelope-help"), url)),
+            contact: notice
+                .contact
+                .map(|address| t.get_with("mail-envelope-contact", &[("address", Arg::Text(address.as_str()))])),
         }
         .render()
         .map_err(RenderError::from)?;
@@ -377,7 +385,10 @@ impl Notifier for MailNotifier {
             brand_name,
             has_logo: branding.logo.is_some(),
             accent: accent.clone(),
-            subject: t.get_with("mail-secure-subject", &[("sender", Arg::Text(sender))]),
+            subject: match notice.subject {
+                Some(subject) => subject.to_owned(),
+                None => t.get_with("mail-secure-subject", &[("sender", Arg::Text(sender))]),
+            },
             heading: t.get("mail-secure-heading"),
             intro: vec![
                 t.get_with(

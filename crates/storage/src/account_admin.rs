@@ -25,6 +25,7 @@ const DELETED_WITH_THE_ACCOUNT: &[&str] = &[
     "DELETE FROM account_settings WHERE account_id = $1",
     "DELETE FROM account_tokens WHERE account_id = $1",
     "DELETE FROM account_logos WHERE account_id = $1",
+    "DELETE FROM envelope_profiles WHERE account_id = $1",
     "DELETE FROM account_keys WHERE account_id = $1",
 ];
 

@@ -18,6 +18,7 @@ use sealpost_domain::messages::{
 };
 use sealpost_domain::model::{AuditEvent, User};
 use sealpost_domain::ports::{MessageStore, StoreResult};
+use sealpost_domain::profiles::{ProfileId, SecurityLevel};
 use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -29,7 +30,7 @@ use crate::{SqlStore, audit, db_error, insert_error, limit, outbox};
 /// and join the sender as `u` (`JOIN users u ON u.id = m.sender_id`).
 const MESSAGE_COLUMNS: &str = "m.id, m.public_id, m.account_id, m.sender_id, u.email AS sender_email, \
      m.created_at, m.expires_at, m.locked_at, m.lock_reason, m.options, m.mode, m.wrapped_dek, \
-     m.key_version, m.sealed_subject, m.part_count, m.payload_len, m.in_reply_to";
+     m.key_version, m.sealed_subject, m.part_count, m.payload_len, m.in_reply_to, m.profile_id, m.security_level";
 
 /// `messages m` with its sender, for every query that reads [`MESSAGE_COLUMNS`].
 const MESSAGES_WITH_SENDER: &str = "messages m JOIN users u ON u.id = m.sender_id";
@@ -80,6 +81,8 @@ fn message_from_row(row: &AnyRow) -> Result<Message, sqlx::Error> {
         part_count: row.try_get("part_count")?,
         payload_len: row.try_get("payload_len")?,
         in_reply_to: row.try_get::<Option<i64>, _>("in_reply_to")?.map(MessageId),
+        profile_id: row.try_get::<Option<i64>, _>("profile_id")?.map(ProfileId),
+        security: SecurityLevel::from_stored(row.try_get::<Option<String>, _>("security_level")?.as_deref()),
     })
 }
 
@@ -118,8 +121,8 @@ impl MessageStore for SqlStore {
             let mut tx = self.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO messages (public_id, account_id, sender_id, created_at, expires_at, options, \
-                 mode, wrapped_dek, key_version, sealed_subject, part_count, payload_len, in_reply_to) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                 mode, wrapped_dek, key_version, sealed_subject, part_count, payload_len, in_reply_to, profile_id, \
+                 security_level) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
             )
             .bind(message.public_id.0.to_vec())
             .bind(message.account_id.0)
@@ -134,6 +137,8 @@ impl MessageStore for SqlStore {
             .bind(message.part_count)
             .bind(message.payload_len)
             .bind(message.in_reply_to.map(|m| m.0))
+            .bind(message.profile_id.map(|p| p.0))
+            .bind(message.security.as_str())
             .fetch_one(&mut *tx)
             .await
             .map_err(insert_error("public_id"))?;

@@ -149,6 +149,7 @@ impl TokenStore for SqlStore {
             for sql in [
                 "DELETE FROM registrations WHERE user_id = $1",
                 "DELETE FROM sessions WHERE user_id = $1",
+                "DELETE FROM remembered_devices WHERE user_id = $1",
                 "DELETE FROM one_time_tokens WHERE user_id = $1 AND used_at IS NULL",
             ] {
                 sqlx::query(sql)

@@ -177,11 +177,12 @@ impl UserStore for SqlStore {
             if updated.rows_affected() == 0 {
                 return Err(DomainError::NotFound);
             }
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+            for sql in [
+                "DELETE FROM sessions WHERE user_id = $1",
+                "DELETE FROM remembered_devices WHERE user_id = $1",
+            ] {
+                sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
+            }
             // A reset link mailed before this change must not set yet another password.
             sqlx::query(
                 "DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset' AND used_at IS NULL",

@@ -130,6 +130,9 @@ struct LoginForm {
     /// Where to go after logging in (a same-site path), e.g. the message a
     /// recipient was opening.
     next: String,
+    /// "Remember me on this device" (a Medium profile's messages then open here
+    /// without the password).
+    remember: String,
 }
 
 /// `?next=…&email=…` on the login page.
@@ -152,13 +155,30 @@ async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm)
             } else {
                 home_for(area)
             };
-            see_other(
-                to,
-                &[
-                    cookies::set(cookies::SESSION, &opened.token, None, secure),
-                    cookies::clear(cookies::PRE_SESSION, secure),
-                ],
-            )
+            let mut set = vec![
+                cookies::set(cookies::SESSION, &opened.token, None, secure),
+                cookies::clear(cookies::PRE_SESSION, secure),
+            ];
+            let next_message = form
+                .next
+                .strip_prefix("/m/")
+                .and_then(sealpost_domain::messages::PublicId::parse);
+            if !form.remember.is_empty()
+                && let Some(message) = next_message
+            {
+                match state.services.remember_device(&opened, &message, &visitor.client).await {
+                    Ok(Some(device)) => set.push(cookies::set(
+                        cookies::DEVICE,
+                        &device.token,
+                        Some(device.max_age_seconds),
+                        secure,
+                    )),
+                    Ok(None) => {}
+                    // The login itself succeeded: not remembering is no reason to refuse it.
+                    Err(error) => tracing::warn!(?error, "could not remember a device"),
+                }
+            }
+            see_other(to, &set)
         }
         Err(error) => {
             let message = match error {

@@ -6,6 +6,7 @@
 //! | `sp_pre` | the CSRF token of forms shown before login | browser session |
 //! | `sp_lang` | the language chosen with the switch | one year |
 //! | `sp_flash` | a one-shot confirmation shown after a redirect | until shown |
+//! | `sp_device` | a remembered device ("Remember me on this device", stored hashed) | the envelope profile's days |
 //!
 //! All are `HttpOnly; SameSite=Lax; Path=/`. Served over HTTPS they are also
 //! `Secure` and named with the `__Host-` prefix (`__Host-sp_session`, …): browsers
@@ -20,6 +21,7 @@ pub const SESSION: &str = "sp_session";
 pub const PRE_SESSION: &str = "sp_pre";
 pub const LANGUAGE: &str = "sp_lang";
 pub const FLASH: &str = "sp_flash";
+pub const DEVICE: &str = "sp_device";
 
 /// The name a cookie has on the wire: `__Host-` + `name` over HTTPS.
 fn wire_name(name: &str, secure: bool) -> String {

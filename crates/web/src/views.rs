@@ -159,6 +159,13 @@ pub struct LoginPage {
     pub error: Option<String>,
 }
 
+impl LoginPage {
+    /// Whether to offer "Remember me on this device": on the way to a message.
+    pub fn offers_remembering(&self) -> bool {
+        self.next.starts_with("/m/")
+    }
+}
+
 #[derive(Template)]
 #[template(path = "password.html")]
 pub struct PasswordPage {
@@ -197,6 +204,7 @@ pub enum AccountTab {
     Details,
     Groups,
     Tokens,
+    Profiles,
     Images,
     Features,
     Messages,
@@ -220,11 +228,9 @@ pub struct AccountDetailsPage {
     pub sending_address: String,
     /// The service's sender, used when the account sets none.
     pub default_sender: String,
-    /// The delivery mode the account's messages get, in words.
+    /// The delivery mode the account's messages get, in words (set in BCE Config).
     pub mode_in_effect: String,
-    /// The delivery mode choice: the service's default, then every mode.
-    pub mode_choices: Vec<ModeChoice>,
-    /// A refusal of either form; its field says which.
+    /// A refusal of the sending-address form.
     pub error: Option<FormError>,
 }
 
@@ -235,7 +241,7 @@ impl AccountDetailsPage {
     }
 }
 
-/// One option of the delivery mode choice.
+/// One option of a radio choice (a profile's delivery mode, security level, language).
 pub struct ModeChoice {
     /// The submitted value; empty for the service's default.
     pub value: &'static str,
@@ -352,6 +358,9 @@ pub struct ComposePage {
     pub page: Page,
     pub accounts: Vec<Account>,
     pub account: String,
+    /// The envelope profiles to choose from: (id or `default`, name, chosen);
+    /// offered only when the account has more than one.
+    pub profiles: Vec<(String, String, bool)>,
     pub to: String,
     pub cc: String,
     pub subject: String,

@@ -3,10 +3,10 @@
 //! One trait per aggregate, each in its own file, so a caller (or a test fake)
 //! names only what it uses:
 //! - SQL state, implemented by `sealpost-storage`'s `SqlStore`: [`UserStore`],
-//!   [`AccountStore`], [`SettingsStore`] (per-account settings), [`AccountTokenStore`]
+//!   [`AccountStore`], [`SettingsStore`] (per-account settings), [`ProfileStore`]
+//!   (envelope profiles), [`DeviceStore`] (remembered devices), [`AccountTokenStore`]
 //!   (tokens for machines), [`AccountAdminStore`] (rename, suspend, delete, the
-//!   Accounts list), [`GroupStore`],
-//!   (tokens for machines), [`BrandingStore`] (logos), [`GroupStore`],
+//!   Accounts list), [`BrandingStore`] (logos), [`GroupStore`],
 //!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`],
 //!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
 //!   one-time tokens). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
@@ -32,12 +32,14 @@ mod accounts;
 mod audit;
 mod blobs;
 mod branding;
+mod devices;
 mod groups;
 mod health;
 mod keys;
 mod messages;
 mod notifier;
 mod outbox;
+mod profiles;
 mod sessions;
 mod settings;
 mod tokens;
@@ -50,12 +52,14 @@ pub use accounts::AccountStore;
 pub use audit::AuditStore;
 pub use blobs::{BlobReader, BlobStore, BlobWriter};
 pub use branding::BrandingStore;
+pub use devices::DeviceStore;
 pub use groups::GroupStore;
 pub use health::HealthStore;
 pub use keys::KeyStore;
 pub use messages::MessageStore;
 pub use notifier::Notifier;
 pub use outbox::OutboxStore;
+pub use profiles::ProfileStore;
 pub use sessions::SessionStore;
 pub use settings::SettingsStore;
 pub use tokens::TokenStore;
@@ -83,6 +87,8 @@ composite_store!(
     GroupStore,
     SessionStore,
     SettingsStore,
+    ProfileStore,
+    DeviceStore,
     AccountTokenStore,
     AccountAdminStore,
     BrandingStore,

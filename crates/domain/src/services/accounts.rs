@@ -5,7 +5,7 @@ use sealpost_crypto::token;
 
 use super::Services;
 use crate::error::{DomainError, ValidationError};
-use crate::messages::{Confirmation, DeliveryMode, LinkMail, MailKind, NewOutboxItem};
+use crate::messages::{Confirmation, LinkMail, MailKind, NewOutboxItem};
 use crate::model::{Account, AuditEvent, Member};
 use crate::policy::{AccountScope, Actor};
 use crate::services::registration::SENDER_CONFIRM_SECONDS;
@@ -176,25 +176,6 @@ impl Services {
             .confirm_sending_address(account, &hash, now, event)
             .await?
             .then_some(address))
-    }
-
-    /// Sets where the account's messages' sealed payloads go: `stored`, `envelope`
-    /// or `link`; empty restores the service's default.
-    pub async fn set_delivery_mode(
-        &self,
-        scope: &AccountScope,
-        raw: &str,
-    ) -> Result<Option<DeliveryMode>, DomainError> {
-        let mode = match raw.trim() {
-            "" => None,
-            typed => Some(
-                DeliveryMode::parse(typed)
-                    .ok_or_else(|| DomainError::invalid("delivery_mode", ValidationError::UnknownDeliveryMode))?,
-            ),
-        };
-        self.change_account_settings(scope, |settings| settings.delivery_mode = mode)
-            .await?;
-        Ok(mode)
     }
 
     /// The account's newest `limit` audit events, newest first, each with the

@@ -295,6 +295,12 @@ impl Services {
     }
 }
 
+/// Whether `typed` matches the `stored` hash, checked off the executor (an
+/// empty hash matches nothing).
+pub(crate) async fn verify_off_executor(typed: Password, stored: String) -> Result<bool, DomainError> {
+    Ok(blocking(move || password::verify(typed.expose(), &stored)).await? != Verification::Mismatch)
+}
+
 /// Hashes a password off the executor (for creating users).
 pub(crate) async fn hash_password(password: &Password) -> Result<String, DomainError> {
     let owned = password.clone();

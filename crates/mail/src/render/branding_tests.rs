@@ -49,6 +49,10 @@ fn a_branded_notification_names_the_organisation_and_carries_its_logo_inline() -
         payload: None,
         attach_envelope: true,
         branding: &branding,
+        file_name: sealpost_domain::profiles::DEFAULT_FILE_NAME,
+        subject: None,
+        help_url: None,
+        contact: None,
     })?;
     let parsed = MessageParser::default().parse(&mail.raw).context("parsable")?;
     let html = parsed.body_html(0).context("an HTML part")?;

@@ -56,6 +56,10 @@ fn notice<'a>(people: &'a People, locale: Locale, payload: Option<&'a [u8]>) -> 
     SecureMessageNotice {
         attach_envelope: true,
         branding: &NO_BRANDING,
+        file_name: sealpost_domain::profiles::DEFAULT_FILE_NAME,
+        subject: None,
+        help_url: None,
+        contact: None,
         locale,
         from: "secure@corp.example",
         sender_name: "Alice Example",

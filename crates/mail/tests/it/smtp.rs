@@ -34,6 +34,10 @@ async fn relay_delivers_a_notification_byte_for_byte() -> Result<()> {
     let mail = notifier(clock())?.secure_message(&SecureMessageNotice {
         attach_envelope: true,
         branding: &NO_BRANDING,
+        file_name: sealpost_domain::profiles::DEFAULT_FILE_NAME,
+        subject: None,
+        help_url: None,
+        contact: None,
         locale: Locale::De,
         from: "secure@corp.example",
         sender_name: "Alice Example",

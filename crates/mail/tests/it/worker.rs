@@ -83,6 +83,10 @@ pub(crate) fn queue_notification(
     let mail = notifier.secure_message(&SecureMessageNotice {
         attach_envelope: true,
         branding: &NO_BRANDING,
+        file_name: sealpost_domain::profiles::DEFAULT_FILE_NAME,
+        subject: None,
+        help_url: None,
+        contact: None,
         locale: Locale::En,
         from: "secure@corp.example",
         sender_name: "Alice Example",

@@ -25,6 +25,7 @@ mod messages;
 mod opening;
 mod outbox;
 mod performance;
+mod profiles;
 mod sessions;
 mod tokens;
 mod uploads;

@@ -68,6 +68,8 @@ pub fn new_message(account: AccountId, sender: UserId, id: u8, to: &[&str], cc: 
         payload_len: 4096,
         in_reply_to: None,
         recipients,
+        profile_id: None,
+        security: sealpost_domain::profiles::SecurityLevel::Medium,
     }
 }
 

@@ -8,6 +8,7 @@ use sealpost_domain::DomainError;
 use sealpost_domain::messages::DeliveryMode;
 use sealpost_domain::ports::{AccountQuery, AccountSort};
 use sealpost_domain::services::accounts::SendingAddressChange;
+use sealpost_domain::services::profiles::ProfileRef;
 use sealpost_i18n::Arg;
 use serde::Deserialize;
 
@@ -18,7 +19,7 @@ use crate::context::{Admin, CsrfForm};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::views::{AccountDetailsPage, AccountTab, AccountsPage, FormError, ModeChoice, render, render_status};
+use crate::views::{AccountDetailsPage, AccountTab, AccountsPage, FormError, render, render_status};
 
 /// Accounts shown on one page of the list.
 const ACCOUNTS_PER_PAGE: u32 = 50;
@@ -162,13 +163,12 @@ pub async fn create_account(
     }
 }
 
-/// What the Details tab's forms show after a refusal: what was typed, and why.
+/// What the Details tab's form shows after a refusal: what was typed, and why.
 #[derive(Default)]
 struct Refused {
     name: Option<String>,
     sender_domains: Option<String>,
     sending_address: Option<String>,
-    delivery_mode: Option<String>,
     error: Option<FormError>,
 }
 
@@ -193,48 +193,37 @@ async fn details_page(
             .map(ToString::to_string)
             .unwrap_or_default()
     });
-    let settings = state
+    // The delivery mode is the default envelope profile's (BCE Config), shown here read-only.
+    let default_profile = state
         .services
-        .account_settings(&scope)
+        .envelope_profile(&scope, ProfileRef::Default)
         .await
         .or_page(admin.visitor.locale)?;
     let config = state.services.messaging_config();
     let default_sender = config.from_address.clone();
-    let default_mode = config.delivery_mode;
     let t = &admin.visitor.t;
     let label = |mode: DeliveryMode| t.get(&format!("delivery-mode-{}", mode.as_str()));
-    let chosen = refused.delivery_mode.unwrap_or_else(|| {
-        settings
-            .delivery_mode
-            .map(DeliveryMode::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    });
-    let default_label = t.get_with(
-        "details-delivery-mode-default",
-        &[("mode", Arg::Text(&label(default_mode)))],
+    let mode_in_effect = default_profile.delivery_mode.map_or_else(
+        || {
+            t.get_with(
+                "details-delivery-mode-default",
+                &[("mode", Arg::Text(&label(config.delivery_mode)))],
+            )
+        },
+        label,
     );
-    let mut mode_choices = vec![ModeChoice {
-        value: "",
-        label: default_label.clone(),
-        hint: String::new(),
-        checked: chosen.is_empty(),
-    }];
-    mode_choices.extend(DeliveryMode::ALL.map(|mode| ModeChoice {
-        value: mode.as_str(),
-        label: label(mode),
-        hint: t.get(&format!("delivery-mode-{}-hint", mode.as_str())),
-        checked: chosen == mode.as_str(),
-    }));
-    let mode_in_effect = settings.delivery_mode.map_or(default_label, label);
     let name = refused.name.unwrap_or_else(|| scope.account().name.clone());
-    let sender_domains = refused.sender_domains.unwrap_or_else(|| {
-        settings
+    let sender_domains = match refused.sender_domains {
+        Some(typed) => typed,
+        None => state
+            .services
+            .account_settings(&scope)
+            .await
+            .or_page(admin.visitor.locale)?
             .sender_domains
-            .as_ref()
             .map(|d| d.to_lines())
-            .unwrap_or_default()
-    });
+            .unwrap_or_default(),
+    };
     Ok(AccountDetailsPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-details")),
         name,
@@ -246,7 +235,6 @@ async fn details_page(
         sending_address,
         default_sender,
         mode_in_effect,
-        mode_choices,
         error: refused.error,
     })
 }
@@ -346,33 +334,6 @@ pub async fn set_sending_address(
         |error| Refused {
             error: Some(error),
             sending_address: Some(form.sending_address),
-            ..Refused::default()
-        },
-    )
-    .await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DeliveryModeForm {
-    delivery_mode: String,
-}
-
-/// `POST /admin/accounts/{number}/delivery-mode`.
-pub async fn set_delivery_mode(
-    State(state): State<AppState>,
-    AccountAdmin { admin, scope, number }: AccountAdmin,
-    CsrfForm(form): CsrfForm<DeliveryModeForm>,
-) -> Result<Response, WebError> {
-    let result = state.services.set_delivery_mode(&scope, &form.delivery_mode).await;
-    details_form_done(
-        &state,
-        &admin,
-        &number,
-        result.map(|_| Flash::new("flash-delivery-mode-set", &[])),
-        |error| Refused {
-            error: Some(error),
-            delivery_mode: Some(form.delivery_mode),
             ..Refused::default()
         },
     )

@@ -13,6 +13,7 @@ mod groups;
 mod lifecycle;
 mod images;
 mod messages;
+mod profiles;
 mod tokens;
 mod users;
 
@@ -41,7 +42,6 @@ pub fn router() -> Router<AppState> {
             "/accounts/{number}/sending-address",
             post(accounts::set_sending_address),
         )
-        .route("/accounts/{number}/delivery-mode", post(accounts::set_delivery_mode))
         .route("/accounts/{number}/name", post(accounts::rename_account))
         .route("/accounts/{number}/sender-domains", post(accounts::set_sender_domains))
         .route("/accounts/{number}/suspend", post(lifecycle::suspend_account))
@@ -73,6 +73,22 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(images::MAX_BODY)),
         )
         .route("/accounts/{number}/images/reset", post(images::reset_images))
+        .route(
+            "/accounts/{number}/profiles",
+            get(profiles::list_profiles).post(profiles::create_profile),
+        )
+        .route(
+            "/accounts/{number}/profiles/{profile}",
+            get(profiles::show_profile).post(profiles::save_profile),
+        )
+        .route(
+            "/accounts/{number}/profiles/{profile}/delete",
+            post(profiles::delete_profile),
+        )
+        .route(
+            "/accounts/{number}/profiles/{profile}/default",
+            post(profiles::make_default),
+        )
         .route(
             "/accounts/{number}/features",
             get(features::show_features).post(features::save_features),

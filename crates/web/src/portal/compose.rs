@@ -8,7 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::{MessageOptions, PublicId};
-use sealpost_domain::services::messages::{ComposeRequest, Draft, ReplyKind};
+use sealpost_domain::profiles::ProfileId;
+use sealpost_domain::services::messages::{ComposeRequest, Draft, ReplyKind, expiry_field};
 use sealpost_domain::settings::Feature;
 use sealpost_domain::types::AccountNumber;
 use serde::Deserialize;
@@ -40,6 +41,8 @@ pub fn body_limit() -> DefaultBodyLimit {
 struct ComposeForm {
     csrf: String,
     account: String,
+    /// The chosen envelope profile's id (`default` or empty: the account's default).
+    profile: String,
     reply: String,
     kind: String,
     to: String,
@@ -75,6 +78,11 @@ impl ComposeForm {
             expires_on: self.expires_on.clone(),
             html: self.format == "html",
         }
+    }
+
+    /// The chosen stored profile, if any (`None`: the account's default).
+    fn profile(&self) -> Option<ProfileId> {
+        self.profile.trim().parse().ok().map(ProfileId)
     }
 
     fn reply(&self) -> Option<(PublicId, ReplyKind)> {
@@ -124,10 +132,31 @@ async fn page(
     .filter(|(_, feature)| !settings.allows(*feature))
     .map(|(field, _)| field)
     .collect();
+    let profiles = match accounts.iter().find(|a| a.number.to_string() == account) {
+        Some(sending) if form.reply.is_empty() => state
+            .services
+            .sender_profiles(sending)
+            .await
+            .or_page(signed.visitor.locale)?,
+        _ => Vec::new(),
+    };
+    let chosen = form.profile();
+    let profiles = profiles
+        .into_iter()
+        .map(|p| {
+            let selected = match chosen {
+                Some(id) => p.id == Some(id),
+                None => p.is_default,
+            };
+            let value = p.id.map_or_else(|| "default".to_owned(), |id| id.to_string());
+            (value, p.name, selected)
+        })
+        .collect();
     Ok(ComposePage {
         page: portal_page(signed, signed.visitor.t.get("nav-compose")),
         accounts,
         account,
+        profiles,
         to: form.to.clone(),
         cc: form.cc.clone(),
         subject: form.subject.clone(),
@@ -153,6 +182,8 @@ async fn page(
 pub struct ComposeQuery {
     reply: String,
     kind: String,
+    /// An envelope profile whose defaults prefill the options.
+    profile: String,
 }
 
 /// `GET /portal/compose` (with `?reply=ID&kind=reply|reply_all|forward` for answers).
@@ -187,6 +218,24 @@ pub async fn compose_form(
             .sending_accounts(&signed.actor)
             .await
             .or_page(signed.visitor.locale)?;
+        if let Some(account) = accounts.first() {
+            // The profile's defaults prefill the options (the account's Features
+            // still clamp them when the message is sent).
+            form.profile = query.profile.clone();
+            if let Ok(profile) = state.services.sending_profile(account, form.profile()).await {
+                form.allow_reply = profile.options.allow_reply;
+                form.allow_reply_all = profile.options.allow_reply_all;
+                form.allow_forward = profile.options.allow_forward;
+                form.read_receipt = profile.options.read_receipt;
+                form.expires_on = profile
+                    .expiry_days
+                    .map(|days| {
+                        let at = state.services.clock.now().plus_seconds(i64::from(days) * 24 * 60 * 60);
+                        expiry_field(Some(at))
+                    })
+                    .unwrap_or_default();
+            }
+        }
         if accounts.is_empty() {
             let error = FormError {
                 field: None,
@@ -270,6 +319,7 @@ pub async fn send(
                     let value = text(field, &mut budget).await?;
                     match other {
                         "account" => form.account = value,
+                        "profile" => form.profile = value,
                         "reply" => form.reply = value,
                         "kind" => form.kind = value,
                         "to" => form.to = value,
@@ -429,7 +479,10 @@ async fn start(state: &AppState, signed: &Signed, form: &ComposeForm) -> Result<
             .map(|(draft, _)| draft),
         None => {
             let account = AccountNumber::parse(&form.account);
-            state.services.start_draft(&signed.actor, account).await
+            state
+                .services
+                .start_draft_with_profile(&signed.actor, account, form.profile())
+                .await
         }
     }
 }

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use sealpost_domain::services::messages::OpenFailure;
+use sealpost_domain::services::messages::{OpenFailure, PasswordConfirmed};
 use serde::Deserialize;
 
 use crate::auth::see_other;
@@ -15,14 +15,16 @@ use crate::error::WebError;
 use crate::{AppState, url_encode};
 
 use super::message::unavailable_response;
+use super::unlock::password_prompt;
 use super::{parse_id, signed_actor};
 
-async fn stream_attachment(
+pub(super) async fn stream_attachment(
     state: &AppState,
     visitor: &Visitor,
     id: &str,
     part: &str,
     posted: Option<&[u8]>,
+    confirmed: Option<&PasswordConfirmed>,
 ) -> Result<Response, WebError> {
     let Some(actor) = signed_actor(visitor) else {
         return Ok(see_other(
@@ -32,12 +34,17 @@ async fn stream_attachment(
     };
     let id = parse_id(visitor, id)?;
     let part: u32 = part.parse().map_err(|_| visitor.not_found())?;
-    let download = match state.services.open_attachment(&actor, &id, part, posted).await {
+    let download = match state
+        .services
+        .open_attachment_confirmed(&actor, &id, part, posted, confirmed)
+        .await
+    {
         Ok(download) => download,
         Err(OpenFailure::Unavailable(why)) => {
             let brand = crate::brand::BrandView::for_message(state, &visitor.t, &id).await;
             return Ok(unavailable_response(visitor, why, &format!("/m/{id}"), brand));
         }
+        Err(OpenFailure::PasswordRequired) => return Ok(password_prompt(visitor, &id, Some(part), None)),
         Err(OpenFailure::Domain(e)) => return Err(WebError::from_domain(visitor.locale, e)),
     };
     let meta = download.meta.clone();
@@ -88,7 +95,7 @@ pub(super) async fn download_attachment(
     visitor: Visitor,
     Path((id, part)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    stream_attachment(&state, &visitor, &id, &part, None).await
+    stream_attachment(&state, &visitor, &id, &part, None, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -104,7 +111,7 @@ pub(super) async fn download_posted_attachment(
     CsrfForm(form): CsrfForm<PostedPayload>,
 ) -> Result<Response, WebError> {
     let payload = STANDARD.decode(form.payload.trim()).map_err(|_| visitor.not_found())?;
-    stream_attachment(&state, &visitor, &id, &part, Some(&payload)).await
+    stream_attachment(&state, &visitor, &id, &part, Some(&payload), None).await
 }
 
 #[cfg(test)]

@@ -115,7 +115,7 @@ pub(super) async fn open_envelope(
         {
             // Envelope-only messages exist nowhere else: open from the posted payload.
             if let Some(actor) = signed_actor(&visitor) {
-                return show_opened(&state, &visitor, &actor, &id, Some(payload)).await;
+                return show_opened(&state, &visitor, &actor, &id, Some(payload), None).await;
             }
             if form.step.is_empty() {
                 // A post from the envelope file is cross-site, so the browser left the

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sealpost_domain::messages::{PublicId, RecipientKind};
 use sealpost_domain::policy::Actor;
-use sealpost_domain::services::messages::{OpenFailure, OpenedMessage, ReplyKind, Unavailable};
+use sealpost_domain::services::messages::{OpenFailure, OpenedMessage, PasswordConfirmed, ReplyKind, Unavailable};
 use sealpost_domain::types::EmailAddress;
 use serde::Deserialize;
 
@@ -17,9 +17,10 @@ use crate::context::Visitor;
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::views::{Area, AttachmentRow, MessagePage, NoticeForm, NoticePage, UnavailablePage, render, render_status};
-use crate::{AppState, url_encode};
+use crate::{AppState, cookies, url_encode};
 
 use super::register::register_page;
+use super::unlock::password_prompt;
 use super::{parse_id, signed_actor};
 
 #[derive(Deserialize, Default)]
@@ -31,6 +32,7 @@ pub(super) struct MessageQuery {
 pub(super) async fn show_message(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<MessageQuery>,
 ) -> Result<Response, WebError> {
@@ -41,10 +43,31 @@ pub(super) async fn show_message(
             Ok(see_other("/password", &[]))
         }
         Some(_) => match signed_actor(&visitor) {
-            Some(actor) => show_opened(&state, &visitor, &actor, &id, None).await,
+            Some(actor) => show_opened(&state, &visitor, &actor, &id, None, None).await,
             None => Err(visitor.not_found()),
         },
         None => {
+            // A remembered device opens a Medium profile's message without the password.
+            if let Some(device) = cookies::get(&headers, cookies::DEVICE, state.config.secure_cookies) {
+                match state
+                    .services
+                    .open_on_remembered_device(device, &id, &visitor.client)
+                    .await
+                {
+                    Ok(Some(opened)) => {
+                        let mut page = message_page(&visitor, &opened, None, false);
+                        page.page.brand = BrandView::for_message(&state, &visitor.t, &id).await;
+                        return Ok(render(&page));
+                    }
+                    Ok(None) => {}
+                    Err(OpenFailure::Unavailable(why)) => {
+                        let brand = BrandView::for_message(&state, &visitor.t, &id).await;
+                        return Ok(unavailable_response(&visitor, why, &format!("/m/{id}"), brand));
+                    }
+                    Err(OpenFailure::PasswordRequired) => {}
+                    Err(OpenFailure::Domain(e)) => return Err(WebError::from_domain(visitor.locale, e)),
+                }
+            }
             // Not logged in: a recipient of this very message who has no account
             // yet registers; everyone else (any other address, any other id) is
             // asked to log in, so the page tells nobody who was invited where.
@@ -85,10 +108,11 @@ pub(super) async fn show_opened(
     actor: &Actor,
     id: &PublicId,
     posted: Option<&[u8]>,
+    confirmed: Option<&PasswordConfirmed>,
 ) -> Result<Response, WebError> {
     match state
         .services
-        .open_message(actor, id, posted, Some(&visitor.client))
+        .open_message_confirmed(actor, id, posted, Some(&visitor.client), confirmed)
         .await
     {
         Ok(opened) => {
@@ -100,6 +124,7 @@ pub(super) async fn show_opened(
             let brand = BrandView::for_message(state, &visitor.t, id).await;
             Ok(unavailable_response(visitor, why, &format!("/m/{id}"), brand))
         }
+        Err(OpenFailure::PasswordRequired) => Ok(password_prompt(visitor, id, None, None)),
         Err(OpenFailure::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
     }
 }

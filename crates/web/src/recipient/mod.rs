@@ -6,6 +6,7 @@
 //! | `POST /envelope/open` | the envelope's button (the one cross-site POST accepted: it grants nothing) |
 //! | `GET /m/{id}` | the message, or login / registration for who is not logged in |
 //! | `GET/POST /m/{id}/attachments/{part}` | an attachment (POST re-sends an envelope's payload) |
+//! | `POST /m/{id}/unlock` | the password a High profile's message asks for at every opening (`unlock`) |
 //! | `GET/POST /register` | a recipient registers |
 //! | `GET/POST /activate` | the activation link (GET shows a button, so link scanners spend nothing) |
 //! | `GET/POST /password/forgot`, `GET/POST /password/reset` | reset by email |
@@ -19,6 +20,7 @@ mod envelope;
 mod message;
 mod register;
 mod reset;
+mod unlock;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -36,6 +38,7 @@ use self::envelope::open_envelope;
 use self::message::show_message;
 use self::register::{activate, activation_form, register, register_form};
 use self::reset::{forgot, forgot_form, reset, reset_form};
+use self::unlock::unlock_message;
 
 /// The most any envelope post may carry, whatever the configuration says.
 const ENVELOPE_POST_LIMIT: usize = 32 * 1024 * 1024;
@@ -56,6 +59,7 @@ pub fn router() -> Router<AppState> {
                 .post(download_posted_attachment)
                 .layer(DefaultBodyLimit::max(ENVELOPE_POST_LIMIT)),
         )
+        .route("/m/{id}/unlock", post(unlock_message))
         .route("/register", get(register_form).post(register))
         .route("/activate", get(activation_form).post(activate))
         .route("/password/forgot", get(forgot_form).post(forgot))

@@ -11,13 +11,18 @@ fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, S
     vec![
         ("GET", format!("/admin/accounts/{number}")),
         ("POST", format!("/admin/accounts/{number}/sending-address")),
-        ("POST", format!("/admin/accounts/{number}/delivery-mode")),
         ("POST", format!("/admin/accounts/{number}/name")),
         ("POST", format!("/admin/accounts/{number}/sender-domains")),
         ("POST", format!("/admin/accounts/{number}/suspend")),
         ("POST", format!("/admin/accounts/{number}/resume")),
         ("GET", format!("/admin/accounts/{number}/delete")),
         ("POST", format!("/admin/accounts/{number}/delete")),
+        ("GET", format!("/admin/accounts/{number}/profiles")),
+        ("POST", format!("/admin/accounts/{number}/profiles")),
+        ("GET", format!("/admin/accounts/{number}/profiles/default")),
+        ("POST", format!("/admin/accounts/{number}/profiles/default")),
+        ("POST", format!("/admin/accounts/{number}/profiles/default/delete")),
+        ("POST", format!("/admin/accounts/{number}/profiles/default/default")),
         ("GET", format!("/admin/accounts/{number}/tokens")),
         ("POST", format!("/admin/accounts/{number}/tokens")),
         ("GET", format!("/admin/accounts/{number}/features")),
@@ -48,6 +53,8 @@ struct World {
     b_admin_user: String,
     /// The id of a live token of account B.
     b_token: String,
+    /// The id of a named envelope profile of account B.
+    b_profile: String,
 }
 
 async fn world(app: TestApp) -> anyhow::Result<World> {
@@ -82,6 +89,19 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         )?)?),
     };
     app.services.save_branding(&scope, b_look).await.map_err(err)?;
+    let profile = sealpost_domain::profiles::ProfileRequest {
+        name: "B's secure".to_owned(),
+        security: "high".to_owned(),
+        recipient_locale: "de".to_owned(),
+        ..Default::default()
+    };
+    let b_profile = app
+        .services
+        .create_envelope_profile(&scope, &profile)
+        .await
+        .map_err(err)?
+        .id
+        .ok_or(anyhow!("stored profile"))?;
     // A plain member of A: in a custom group, not an administrator.
     let a_scope = app.scope("alice@a.example", a.number).await?;
     let staff = app.services.create_group(&a_scope, "Staff").await.map_err(err)?;
@@ -96,6 +116,7 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         b_custom_group: custom.id.to_string(),
         b_admin_user: boris.id.to_string(),
         b_token: b_token.id.to_string(),
+        b_profile: b_profile.to_string(),
         app,
     })
 }
@@ -131,6 +152,14 @@ async fn b_is_untouched(world: &World) -> anyhow::Result<()> {
         logo.is_some_and(|png| image::load_from_memory(&png).is_ok_and(|i| i.width() == 40)),
         "account B's logo changed"
     );
+    let profiles = store.envelope_profiles(b.id).await.map_err(err)?;
+    assert!(
+        profiles.len() == 1
+            && profiles[0].name == "B's secure"
+            && !profiles[0].is_default
+            && profiles[0].security == sealpost_domain::profiles::SecurityLevel::High,
+        "account B's profiles changed: {profiles:?}"
+    );
     Ok(())
 }
 
@@ -146,9 +175,11 @@ async fn cross_account(app: TestApp) -> anyhow::Result<()> {
     let fields = [
         ("group_name", "Intruders"),
         ("user_id", "alice@a.example"),
-        ("name", "Renamed by A"),
+        ("name", "Hijacked by A"),
         ("sender_domains", "a.example"),
         ("confirm_number", world.b_number.as_str()),
+        ("security", "no_password"),
+        ("recipient_locale", "en"),
     ];
     // B's number in the URL, and A's number with B's group ids.
     let mut routes = account_routes(&world.b_number, &world.b_custom_group, &world.b_admin_user);
@@ -168,6 +199,12 @@ async fn cross_account(app: TestApp) -> anyhow::Result<()> {
             "POST",
             format!("/admin/accounts/{number}/tokens/{}/revoke", world.b_token),
         ));
+        // B's profile id, under B's number and under A's own number.
+        let profile = format!("/admin/accounts/{number}/profiles/{}", world.b_profile);
+        routes.push(("GET", profile.clone()));
+        for action in ["", "/delete", "/default"] {
+            routes.push(("POST", format!("{profile}{action}")));
+        }
     }
     for (method, path) in routes {
         let answer = if method == "GET" {

@@ -197,6 +197,8 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
         format!("{details}/features"),
         format!("{details}/delete"),
         format!("{details}/images"),
+        format!("{details}/profiles"),
+        format!("{details}/profiles/default"),
     ] {
         submitted += attack_forms(&alice, &page, &mut failures).await?;
     }
@@ -245,6 +247,11 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
             .submit("/password/forgot", "/activate", &[("token", v), ("next", v)])
             .await?;
         survived(&answer, &format!("activate {what}"), &mut failures);
+        let unlock = format!("/m/{id}/unlock");
+        let answer = alice
+            .submit("/portal", &unlock, &[("password", v), ("part", v)])
+            .await?;
+        survived(&answer, &format!("unlock {what}"), &mut failures);
         let answer = alice.submit("/portal", "/verify/request", &[("next", v)]).await?;
         survived(&answer, &format!("mailbox proof request {what}"), &mut failures);
         let answer = visitor
@@ -272,6 +279,8 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
             format!("/admin/accounts?q={v}&page={v}&sort={v}"),
             format!("/admin/accounts/{v}/audit"),
             format!("/admin/accounts/{v}/delete"),
+            format!("{details}/profiles/{v}"),
+            format!("/portal/compose?profile={v}"),
             format!("/admin/users?q={v}&after={v}"),
             format!("/activate?token={v}"),
             format!("/password/reset?token={v}"),

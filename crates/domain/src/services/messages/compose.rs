@@ -24,12 +24,20 @@ pub struct Draft {
     /// For a forward: the original, quoted below the forwarder's note. Its
     /// attachments are copied into the draft when it starts; nobody adds others.
     pub(super) forwarded: Option<Forwarded>,
+    /// The envelope profile the message is sent with: its delivery mode, security
+    /// level, file name, subject line, help link, contact and recipients' language.
+    pub(super) profile: EnvelopeProfile,
 }
 
 impl Draft {
     /// The account the message will be sent from.
     pub fn account(&self) -> &Account {
         &self.account
+    }
+
+    /// The envelope profile the message is sent with.
+    pub fn profile(&self) -> &EnvelopeProfile {
+        &self.profile
     }
 
     /// What this draft replies to or forwards, if anything.
@@ -144,8 +152,21 @@ fn parse_addresses(raw: &str) -> Result<Vec<EmailAddress>, ValidationError> {
 }
 
 impl Services {
-    /// Starts a new message from `account` (or the actor's only/first account).
+    /// Starts a new message from `account` (or the actor's only/first account),
+    /// with the account's default envelope profile.
     pub async fn start_draft(&self, actor: &Actor, account: Option<AccountNumber>) -> Result<Draft, DomainError> {
+        self.start_draft_with_profile(actor, account, None).await
+    }
+
+    /// Starts a new message from `account` (or the actor's only/first account)
+    /// with the envelope profile `profile` (one of that account's; `None`: its
+    /// default). The profile decides the delivery mode before attachments arrive.
+    pub async fn start_draft_with_profile(
+        &self,
+        actor: &Actor,
+        account: Option<AccountNumber>,
+        profile: Option<ProfileId>,
+    ) -> Result<Draft, DomainError> {
         let accounts = self.sending_accounts(actor).await?;
         let account = match account {
             Some(number) => accounts
@@ -164,7 +185,7 @@ impl Services {
         if !settings.allows(Feature::SecureCompose) {
             return Err(ValidationError::FeatureSwitchedOff.into());
         }
-        self.draft_for(actor, account, &settings, None).await
+        self.draft_for(actor, account, &settings, None, profile).await
     }
 
     /// A new draft from `account`, whose `settings` the caller has just read.
@@ -174,13 +195,15 @@ impl Services {
         account: Account,
         settings: &AccountSettings,
         reply: Option<(Message, ReplyKind)>,
+        profile: Option<ProfileId>,
     ) -> Result<Draft, DomainError> {
         let messaging = self.messaging();
+        let profile = self.sending_profile_with(&account, Some(settings), profile).await?;
         let random = Key256::generate().map_err(DomainError::internal)?;
         let mut id = [0u8; 16];
         id.copy_from_slice(&random.expose()[..16]);
         let key = self.new_data_key(account.id).await?;
-        let mode = settings.delivery_mode.unwrap_or(messaging.config.delivery_mode);
+        let mode = profile.delivery_mode.unwrap_or(messaging.config.delivery_mode);
         Ok(Draft {
             public_id: PublicId(id),
             account,
@@ -195,6 +218,7 @@ impl Services {
             reply_recipients: Vec::new(),
             upload_noted: false,
             forwarded: None,
+            profile,
         })
     }
 
@@ -516,11 +540,12 @@ impl Services {
         let register_action = links.register();
         let register_next = Links::message_path(&draft.public_id);
         let branding = self.branding_of(draft.account.id).await?;
+        let profile = &draft.profile;
         let mut outbox = Vec::with_capacity(recipients.len());
         for (address, _) in &recipients {
             let locale = match self.store.user_by_email(address).await? {
-                Some(user) => user.locale.unwrap_or(draft.account.default_locale),
-                None => draft.account.default_locale,
+                Some(user) => user.locale.unwrap_or(draft.profile.recipient_locale),
+                None => draft.profile.recipient_locale,
             };
             let notice = SecureMessageNotice {
                 locale,
@@ -537,6 +562,10 @@ impl Services {
                 payload: payload.as_deref(),
                 attach_envelope: draft.mode != DeliveryMode::Link,
                 branding: &branding,
+                file_name: &profile.file_name,
+                subject: profile.subject.as_deref(),
+                help_url: profile.help_url.as_deref(),
+                contact: profile.contact.as_ref(),
             };
             outbox.push(NewOutboxItem {
                 kind: MailKind::Notification,
@@ -565,6 +594,8 @@ impl Services {
             payload_len: i64::try_from(payload_len).unwrap_or(i64::MAX),
             in_reply_to: draft.reply.as_ref().map(|(m, _)| m.id),
             recipients,
+            profile_id: profile.id,
+            security: profile.security,
         };
         let action = match draft.reply_kind() {
             None => "message.sent",

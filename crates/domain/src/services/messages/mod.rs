@@ -32,6 +32,7 @@ use crate::messages::{
 use crate::model::{Account, User};
 use crate::policy::Actor;
 use crate::ports::{BlobReader, BlobStore, BlobWriter, Notifier};
+use crate::profiles::{EnvelopeProfile, ProfileId};
 use crate::settings::{AccountSettings, Feature};
 use crate::types::{AccountNumber, EmailAddress, Timestamp, has_stray_control_characters};
 
@@ -140,7 +141,7 @@ impl ReplyKind {
 
 pub use compose::{AttachmentUpload, ComposeRequest, Draft};
 pub use manage::MessageSummary;
-pub use open::{AttachmentDownload, OpenFailure, OpenedMessage, Unavailable};
+pub use open::{AttachmentDownload, OpenFailure, OpenedMessage, PasswordConfirmed, Unavailable};
 pub use reply::ReplyDraft;
 
 fn blob_key(id: &PublicId, part: u32) -> String {

@@ -1,6 +1,7 @@
 //! Opening: who may read a message, reading it, recording the view, attachments.
 
 use super::*;
+use crate::profiles::SecurityLevel;
 
 /// Why a message cannot be shown, in words the recipient gets.
 #[derive(Debug, Clone)]
@@ -48,7 +49,19 @@ fn cause(error: &DomainError) -> String {
 #[derive(Debug)]
 pub enum OpenFailure {
     Unavailable(Unavailable),
+    /// The message's profile is High: its recipient types their password for this
+    /// very opening (a live session is not enough); see
+    /// [`Services::confirm_password_for_opening`].
+    PasswordRequired,
     Domain(DomainError),
+}
+
+/// Proof that the actor typed their password in this request, for opening a
+/// message of a High profile. Only [`Services::confirm_password_for_opening`]
+/// makes one, and it is not kept: the next opening asks again.
+#[derive(Debug)]
+pub struct PasswordConfirmed {
+    user: crate::types::UserId,
 }
 
 impl From<DomainError> for OpenFailure {
@@ -206,7 +219,22 @@ impl Services {
         posted: Option<&[u8]>,
         client: Option<&str>,
     ) -> Result<OpenedMessage, OpenFailure> {
-        let (mut opened, _key) = self.read_message(actor, public_id, posted).await?;
+        self.open_message_confirmed(actor, public_id, posted, client, None)
+            .await
+    }
+
+    /// [`Self::open_message`] after the actor typed their password
+    /// (`confirmed`), which a message of a High profile needs at every opening.
+    pub async fn open_message_confirmed(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        posted: Option<&[u8]>,
+        client: Option<&str>,
+        confirmed: Option<&PasswordConfirmed>,
+    ) -> Result<OpenedMessage, OpenFailure> {
+        let confirmed = confirmed.is_some_and(|c| c.user == actor.id());
+        let (mut opened, _key) = self.read_message_as(actor, public_id, posted, confirmed).await?;
         if !opened.viewer_is_sender {
             self.record_view(actor, &opened, client).await?;
             // Answers the account has switched off since (or all of them, while it is
@@ -224,6 +252,39 @@ impl Services {
         Ok(opened)
     }
 
+    /// Checks the password the actor typed to open a message of a High profile.
+    /// A wrong one is refused as on the password form and audited in the
+    /// message's account (`message.password_refused`); nothing is opened.
+    pub async fn confirm_password_for_opening(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        typed: &crate::types::Password,
+        client: &str,
+    ) -> Result<PasswordConfirmed, DomainError> {
+        let message = self.store.message(public_id).await?;
+        let credentials = self
+            .store
+            .credentials_by_email(&actor.user.email)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let stored = credentials.password_hash.unwrap_or_default();
+        let typed = typed.clone();
+        let verdict = crate::services::auth::verify_off_executor(typed, stored).await?;
+        if !verdict {
+            let event = self.event(
+                Some(actor),
+                Some(message.account_id),
+                "message.password_refused",
+                &public_id.to_hex(),
+                Some(client),
+            );
+            self.store.record_audit(event).await?;
+            return Err(DomainError::invalid("password", ValidationError::CurrentPasswordWrong));
+        }
+        Ok(PasswordConfirmed { user: actor.id() })
+    }
+
     /// Reads a message the actor may open, with its unwrapped data key, and
     /// records nothing: for what follows a recorded view (an attachment, the reply
     /// or forward form), which must not count as another view nor unwrap again.
@@ -233,8 +294,23 @@ impl Services {
         public_id: &PublicId,
         posted: Option<&[u8]>,
     ) -> Result<(OpenedMessage, Key256), OpenFailure> {
+        self.read_message_as(actor, public_id, posted, false).await
+    }
+
+    /// [`Self::read_message`]; `confirmed`: the actor typed their password in
+    /// this request, which a recipient of a High profile's message must.
+    async fn read_message_as(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        posted: Option<&[u8]>,
+        confirmed: bool,
+    ) -> Result<(OpenedMessage, Key256), OpenFailure> {
         let (message, recipients, sender) = self.store.message_to_read(public_id).await?;
         let viewer_is_sender = self.access(actor, &message, &recipients)?;
+        if !viewer_is_sender && message.security == SecurityLevel::High && !confirmed {
+            return Err(OpenFailure::PasswordRequired);
+        }
         let dek = self.data_key(&message).await?.ok_or_else(|| {
             OpenFailure::Unavailable(Unavailable::Expired {
                 at: message.expires_at.unwrap_or(self.clock.now()),
@@ -355,8 +431,23 @@ impl Services {
         part: u32,
         posted: Option<&[u8]>,
     ) -> Result<AttachmentDownload, OpenFailure> {
+        self.open_attachment_confirmed(actor, public_id, part, posted, None)
+            .await
+    }
+
+    /// [`Self::open_attachment`] after the actor typed their password (a High
+    /// profile's message asks at every download too).
+    pub async fn open_attachment_confirmed(
+        &self,
+        actor: &Actor,
+        public_id: &PublicId,
+        part: u32,
+        posted: Option<&[u8]>,
+        confirmed: Option<&PasswordConfirmed>,
+    ) -> Result<AttachmentDownload, OpenFailure> {
+        let confirmed = confirmed.is_some_and(|c| c.user == actor.id());
         // Part of a view already recorded: no second record, no second unwrap.
-        let (opened, dek) = self.read_message(actor, public_id, posted).await?;
+        let (opened, dek) = self.read_message_as(actor, public_id, posted, confirmed).await?;
         let meta = opened
             .content
             .attachments

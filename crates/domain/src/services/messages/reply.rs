@@ -32,7 +32,9 @@ impl Services {
         let opened = match self.read_message(actor, original, None).await {
             Ok((opened, _key)) => opened,
             Err(OpenFailure::Domain(e)) => return Err(e),
-            Err(OpenFailure::Unavailable(_)) => return Err(ValidationError::NotAllowedByMessage.into()),
+            Err(OpenFailure::Unavailable(_) | OpenFailure::PasswordRequired) => {
+                return Err(ValidationError::NotAllowedByMessage.into());
+            }
         };
         if !opened.allows(kind) {
             return Err(ValidationError::NotAllowedByMessage.into());
@@ -56,7 +58,7 @@ impl Services {
         let account = self.store.account(opened.message.account_id).await?;
         let prefill = reply_fields(&opened, actor, kind);
         let mut draft = self
-            .draft_for(actor, account, &settings, Some((opened.message.clone(), kind)))
+            .draft_for(actor, account, &settings, Some((opened.message.clone(), kind)), None)
             .await?;
         draft.reply_recipients = opened.recipients.iter().map(|r| r.email.clone()).collect();
         draft.reply_recipients.push(opened.sender.email.clone());
@@ -85,7 +87,9 @@ impl Services {
                 let mut download = match self.open_attachment(actor, original, meta.part, None).await {
                     Ok(download) => download,
                     Err(OpenFailure::Domain(e)) => return Err(e),
-                    Err(OpenFailure::Unavailable(_)) => return Err(ValidationError::NotAllowedByMessage.into()),
+                    Err(OpenFailure::Unavailable(_) | OpenFailure::PasswordRequired) => {
+                        return Err(ValidationError::NotAllowedByMessage.into());
+                    }
                 };
                 let mut upload = self.add_attachment(draft, &meta.name, &meta.content_type).await?;
                 while let Some(chunk) = download.next_chunk().await? {

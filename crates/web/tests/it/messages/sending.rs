@@ -415,37 +415,55 @@ on_both_databases!(an_account_chooses_where_its_messages_travel, delivery_mode);
 async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
     let (alice, bob) = acme(&app).await?;
     let details = acme_details(&app).await?;
-    let action = format!("{details}/delivery-mode");
+    // The delivery mode is the default envelope profile's (BCE Config); Details shows it.
+    let action = format!("{details}/profiles/default");
     let page = alice.get(&details).await?;
     assert!(
-        page.body.contains("<dd>Service default: Stored and attached</dd>")
-            && page.body.contains(r#"name="delivery_mode" value="" checked"#),
+        page.shows("Service default: Stored and attached") && page.shows("Set in BCE Config"),
         "{}",
         page.text()
     );
+    assert!(
+        !page.body.contains(r#"name="delivery_mode""#),
+        "no mode form on Details"
+    );
+    let form = alice.get(&action).await?;
+    assert!(
+        form.body.contains(r#"name="delivery_mode" value="" checked"#),
+        "{}",
+        form.text()
+    );
 
-    let refused = alice.submit(&details, &action, &[("delivery_mode", "pigeon")]).await?;
+    let fields = |mode: &'static str| {
+        vec![
+            ("name", "Default"),
+            ("security", "medium"),
+            ("remember_days", "30"),
+            ("delivery_mode", mode),
+            ("allow_reply", "on"),
+            ("allow_reply_all", "on"),
+            ("file_name", "securedoc_${date}T${time}.html"),
+            ("recipient_locale", "en"),
+        ]
+    };
+    let refused = alice.submit(&action, &action, &fields("pigeon")).await?;
     assert_eq!(refused.status, 422);
     assert!(refused.shows("Choose one of the delivery modes."), "{}", refused.text());
     let choose = |mode: &'static str| {
-        let (alice, details, action) = (&alice, &details, &action);
+        let (alice, details, action, fields) = (&alice, &details, &action, &fields);
         async move {
-            let saved = alice.submit(details, action, &[("delivery_mode", mode)]).await?;
+            let saved = alice.submit(action, action, &fields(mode)).await?;
             ensure!(saved.status == 303, "{mode}: {}", saved.text());
-            let page = alice.get(details).await?;
-            ensure!(page.shows("The delivery mode has been saved."), "{}", page.text());
-            anyhow::Ok(page)
+            let tab = alice.get(&format!("{details}/profiles")).await?;
+            ensure!(tab.shows("The profile Default has been saved."), "{}", tab.text());
+            alice.get(details).await
         }
     };
     let blobs_of = |id: &str| app.dir.path().join("blobs").join(id).exists();
 
     // Link only: the notification carries the link and no envelope.
     let page = choose("link").await?;
-    assert!(
-        page.body.contains("<dd>Link only</dd>") && page.body.contains(r#"value="link" checked"#),
-        "{}",
-        page.text()
-    );
+    assert!(page.shows("Link only"), "{}", page.text());
     let linked = alice
         .send_to("bob@example.com", "By link", "Travels by link", &[])
         .await?;
@@ -474,7 +492,7 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
 
     // Empty is the service's default again (stored and attached).
     let page = choose("").await?;
-    assert!(page.body.contains("<dd>Service default: Stored and attached</dd>"));
+    assert!(page.shows("Service default: Stored and attached"), "{}", page.text());
     let stored = alice
         .send_to("dave@example.org", "Both", "Travels both ways", &[])
         .await?;
@@ -483,6 +501,6 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
     assert!(hidden_field(&envelope, "payload").is_some() && blobs_of(&stored));
 
     let audit = alice.get(&format!("{details}/audit")).await?;
-    assert!(audit.shows("Delivery mode changed"), "{}", audit.text());
+    assert!(audit.shows("Envelope profile changed"), "{}", audit.text());
     Ok(())
 }

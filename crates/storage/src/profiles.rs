@@ -1,0 +1,219 @@
+//! Envelope profiles, a row each; at most one default per account (a partial
+//! unique index), switched in one transaction.
+
+use async_trait::async_trait;
+use sealpost_domain::DomainError;
+use sealpost_domain::messages::{DeliveryMode, MessageOptions};
+use sealpost_domain::model::AuditEvent;
+use sealpost_domain::ports::{ProfileStore, StoreResult};
+use sealpost_domain::profiles::{EnvelopeProfile, ProfileId, SecurityLevel};
+use sealpost_domain::types::{AccountId, EmailAddress, Locale, Timestamp};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{SqlStore, audit, db_error, insert_error};
+
+const COLUMNS: &str = "id, account_id, name, is_default, security_level, remember_days, delivery_mode, options, \
+     expiry_days, file_name, subject, help_url, contact, recipient_locale, updated_at";
+
+fn profile_from_row(row: &AnyRow) -> Result<EnvelopeProfile, sqlx::Error> {
+    let days = |column: &str| -> Result<Option<u32>, sqlx::Error> {
+        Ok(row
+            .try_get::<Option<i64>, _>(column)?
+            .and_then(|d| u32::try_from(d).ok()))
+    };
+    Ok(EnvelopeProfile {
+        id: Some(ProfileId(row.try_get("id")?)),
+        account_id: AccountId(row.try_get("account_id")?),
+        name: row.try_get("name")?,
+        is_default: row.try_get::<i64, _>("is_default")? != 0,
+        security: SecurityLevel::from_stored(row.try_get::<Option<String>, _>("security_level")?.as_deref()),
+        remember_days: days("remember_days")?.unwrap_or(1),
+        delivery_mode: row
+            .try_get::<Option<String>, _>("delivery_mode")?
+            .as_deref()
+            .and_then(DeliveryMode::parse),
+        options: MessageOptions::from_bits(row.try_get("options")?),
+        expiry_days: days("expiry_days")?,
+        file_name: row.try_get("file_name")?,
+        subject: row.try_get("subject")?,
+        help_url: row.try_get("help_url")?,
+        contact: row
+            .try_get::<Option<String>, _>("contact")?
+            .map(EmailAddress::from_trusted),
+        recipient_locale: Locale::from_tag(row.try_get("recipient_locale")?).unwrap_or_default(),
+        updated_at: row.try_get::<Option<i64>, _>("updated_at")?.map(Timestamp),
+    })
+}
+
+#[async_trait]
+impl ProfileStore for SqlStore {
+    async fn envelope_profiles(&self, account: AccountId) -> StoreResult<Vec<EnvelopeProfile>> {
+        self.watched(async {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM envelope_profiles WHERE account_id = $1 ORDER BY is_default DESC, name, id"
+            ))
+            .bind(account.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            rows.iter()
+                .map(profile_from_row)
+                .collect::<Result<_, _>>()
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn envelope_profile(&self, account: AccountId, id: ProfileId) -> StoreResult<EnvelopeProfile> {
+        self.watched(async {
+            let row = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM envelope_profiles WHERE id = $1 AND account_id = $2"
+            ))
+            .bind(id.0)
+            .bind(account.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+            profile_from_row(&row).map_err(db_error)
+        })
+        .await
+    }
+
+    async fn insert_envelope_profile(
+        &self,
+        profile: &EnvelopeProfile,
+        audit: AuditEvent,
+    ) -> StoreResult<EnvelopeProfile> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            if profile.is_default {
+                sqlx::query("UPDATE envelope_profiles SET is_default = 0 WHERE account_id = $1")
+                    .bind(profile.account_id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO envelope_profiles (account_id, name, is_default, security_level, remember_days, \
+                 delivery_mode, options, expiry_days, file_name, subject, help_url, contact, recipient_locale, \
+                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            )
+            .bind(profile.account_id.0)
+            .bind(&profile.name)
+            .bind(i64::from(profile.is_default))
+            .bind(profile.security.as_str())
+            .bind(i64::from(profile.remember_days))
+            .bind(profile.delivery_mode.map(DeliveryMode::as_str))
+            .bind(profile.options.to_bits())
+            .bind(profile.expiry_days.map(i64::from))
+            .bind(&profile.file_name)
+            .bind(profile.subject.as_deref())
+            .bind(profile.help_url.as_deref())
+            .bind(profile.contact.as_ref().map(EmailAddress::as_str))
+            .bind(profile.recipient_locale.tag())
+            .bind(profile.updated_at.map(|t| t.0))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(insert_error("name"))?;
+            audit::insert_event(&mut tx, &audit).await?;
+            tx.commit().await.map_err(db_error)?;
+            Ok(EnvelopeProfile {
+                id: Some(ProfileId(id)),
+                ..profile.clone()
+            })
+        })
+        .await
+    }
+
+    async fn update_envelope_profile(&self, profile: &EnvelopeProfile, audit: AuditEvent) -> StoreResult<()> {
+        let Some(id) = profile.id else {
+            return Err(DomainError::NotFound);
+        };
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE envelope_profiles SET name = $3, security_level = $4, remember_days = $5, \
+                 delivery_mode = $6, options = $7, expiry_days = $8, file_name = $9, subject = $10, help_url = $11, \
+                 contact = $12, recipient_locale = $13, updated_at = $14 WHERE id = $1 AND account_id = $2",
+            )
+            .bind(id.0)
+            .bind(profile.account_id.0)
+            .bind(&profile.name)
+            .bind(profile.security.as_str())
+            .bind(i64::from(profile.remember_days))
+            .bind(profile.delivery_mode.map(DeliveryMode::as_str))
+            .bind(profile.options.to_bits())
+            .bind(profile.expiry_days.map(i64::from))
+            .bind(&profile.file_name)
+            .bind(profile.subject.as_deref())
+            .bind(profile.help_url.as_deref())
+            .bind(profile.contact.as_ref().map(EmailAddress::as_str))
+            .bind(profile.recipient_locale.tag())
+            .bind(profile.updated_at.map(|t| t.0))
+            .execute(&mut *tx)
+            .await
+            .map_err(insert_error("name"))?;
+            if done.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            audit::insert_event(&mut tx, &audit).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    async fn delete_envelope_profile(&self, account: AccountId, id: ProfileId, audit: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let done =
+                sqlx::query("DELETE FROM envelope_profiles WHERE id = $1 AND account_id = $2 AND is_default = 0")
+                    .bind(id.0)
+                    .bind(account.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            if done.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            audit::insert_event(&mut tx, &audit).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    async fn make_default_envelope_profile(
+        &self,
+        account: AccountId,
+        id: ProfileId,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM envelope_profiles WHERE id = $1 AND account_id = $2")
+                    .bind(id.0)
+                    .bind(account.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            if exists.is_none() {
+                return Err(DomainError::NotFound);
+            }
+            sqlx::query("UPDATE envelope_profiles SET is_default = 0 WHERE account_id = $1")
+                .bind(account.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            sqlx::query("UPDATE envelope_profiles SET is_default = 1 WHERE id = $1 AND account_id = $2")
+                .bind(id.0)
+                .bind(account.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            audit::insert_event(&mut tx, &audit).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+}

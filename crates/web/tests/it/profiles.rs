@@ -1,0 +1,498 @@
+//! The BCE Config tab (envelope profiles) over HTTP: creating, editing, deleting
+//! and choosing the default, refusals that keep what was typed, and senders whose
+//! messages obey the profile they choose (options, file name, subject, help link,
+//! contact, recipients' language, security level recorded).
+
+use anyhow::{anyhow, ensure};
+use sealpost_domain::messages::PublicId;
+use sealpost_domain::profiles::SecurityLevel;
+
+use crate::helpers::{TestApp, acme, hidden_field};
+
+/// The BCE Config tab of Acme Corp.
+async fn acme_profiles(app: &TestApp) -> anyhow::Result<String> {
+    Ok(format!(
+        "/admin/accounts/{}/profiles",
+        app.first_account().await?.number
+    ))
+}
+
+/// A complete profile form: `name` with a High level, German recipients, a
+/// custom file name, subject, help link and contact; `more` replaces fields.
+fn partner_form<'a>(name: &'a str, more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("name", name),
+        ("security", "high"),
+        ("remember_days", "7"),
+        ("delivery_mode", ""),
+        ("allow_reply", "on"),
+        ("allow_forward", "on"),
+        ("expiry_days", "10"),
+        ("file_name", "acme_${date}.html"),
+        ("subject", "Vertrauliche Post von Acme"),
+        ("help_url", "https://help.acme.example/secure"),
+        ("contact", "security@acme.example"),
+        ("recipient_locale", "de"),
+    ];
+    for (key, value) in more {
+        fields.retain(|(k, _)| k != key);
+        fields.push((key, value));
+    }
+    fields
+}
+
+on_both_databases!(bce_config_creates_edits_deletes_and_chooses_the_default_profile, tab);
+async fn tab(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _) = acme(&app).await?;
+    let tab = acme_profiles(&app).await?;
+    let page = alice.get(&tab).await?;
+    ensure!(page.status == 200, "{}", page.text());
+    ensure!(
+        page.shows("BCE Config") && page.shows("Default (default)"),
+        "{}",
+        page.text()
+    );
+    ensure!(page.shows("Medium"), "the built-in default is Medium: {}", page.text());
+
+    // A refusal names the problem and keeps everything typed.
+    let bad = partner_form("Partners", &[("file_name", "../evil.exe")]);
+    let refused = alice.submit(&tab, &tab, &bad).await?;
+    ensure!(refused.status == 422, "{}", refused.text());
+    ensure!(refused.shows("must end in .html"), "{}", refused.text());
+    for kept in [
+        r#"value="Partners""#,
+        r#"value="../evil.exe""#,
+        r#"value="Vertrauliche Post von Acme""#,
+        r#"value="security@acme.example""#,
+        r#"value="high" checked"#,
+        r#"<option value="de" lang="de" selected>"#,
+    ] {
+        ensure!(refused.body.contains(kept), "{kept} not kept: {}", refused.body);
+    }
+    for (field, value, says) in [
+        ("help_url", "http://help.acme.example", "must be an https:// address"),
+        ("remember_days", "400", "within the range shown"),
+        ("security", "paranoid", "Choose one of the security levels."),
+        ("contact", "not-an-address", "email address"),
+    ] {
+        let answer = alice
+            .submit(&tab, &tab, &partner_form("Partners", &[(field, value)]))
+            .await?;
+        ensure!(
+            answer.status == 422 && answer.text().contains(says),
+            "{field}: {}",
+            answer.text()
+        );
+    }
+    ensure!(!alice.get(&tab).await?.shows("Partners"), "nothing refused was stored");
+
+    let created = alice.submit(&tab, &tab, &partner_form("Partners", &[])).await?;
+    ensure!(created.status == 303, "{}", created.text());
+    let page = alice.get(&tab).await?;
+    ensure!(page.shows("The profile Partners has been created."), "{}", page.text());
+    ensure!(page.shows("High") && page.shows("Deutsch"), "{}", page.text());
+    let taken = alice
+        .submit(&tab, &tab, &partner_form("partners ", &[("name", "Partners")]))
+        .await?;
+    ensure!(
+        taken.status == 422 && taken.shows("already has a profile with this name"),
+        "{}",
+        taken.text()
+    );
+
+    // The default cannot be deleted; a named one can become the default.
+    let acme = app.first_account().await?;
+    let scope = app.scope("alice@example.com", acme.number).await?;
+    let profiles = app
+        .services
+        .envelope_profiles(&scope)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let partners = profiles
+        .iter()
+        .find(|p| p.name == "Partners")
+        .and_then(|p| p.id)
+        .ok_or(anyhow!("Partners stored"))?;
+    let forged = alice.submit(&tab, &format!("{tab}/default/delete"), &[]).await?;
+    ensure!(
+        forged.status == 422 && forged.shows("The default profile cannot be deleted."),
+        "{}",
+        forged.text()
+    );
+    let made = alice.submit(&tab, &format!("{tab}/{partners}/default"), &[]).await?;
+    ensure!(made.status == 303, "{}", made.text());
+    let page = alice.get(&tab).await?;
+    ensure!(
+        page.shows("Partners is now the default profile.") && page.shows("Partners (default)"),
+        "{}",
+        page.text()
+    );
+    ensure!(!page.shows("Default (default)"), "one default: {}", page.text());
+
+    // Editing keeps the values typed on refusal, then saves.
+    let edit = format!("{tab}/{partners}");
+    let refused = alice
+        .submit(&edit, &edit, &partner_form("Partners", &[("expiry_days", "0")]))
+        .await?;
+    ensure!(
+        refused.status == 422 && refused.body.contains(r#"value="0""#),
+        "{}",
+        refused.text()
+    );
+    let saved = alice
+        .submit(&edit, &edit, &partner_form("Partners", &[("security", "medium")]))
+        .await?;
+    ensure!(saved.status == 303, "{}", saved.text());
+    ensure!(alice.get(&tab).await?.shows("The profile Partners has been saved."));
+
+    // A second named profile is deleted.
+    let second = alice.submit(&tab, &tab, &partner_form("Old", &[])).await?;
+    ensure!(second.status == 303, "{}", second.text());
+    let old = app
+        .services
+        .envelope_profiles(&scope)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .find(|p| p.name == "Old")
+        .and_then(|p| p.id)
+        .ok_or(anyhow!("Old stored"))?;
+    let deleted = alice.submit(&tab, &format!("{tab}/{old}/delete"), &[]).await?;
+    ensure!(deleted.status == 303, "{}", deleted.text());
+    let page = alice.get(&tab).await?;
+    ensure!(page.shows("The profile Old has been deleted.") && !page.shows("Edit Old"));
+    ensure!(alice.status(&format!("{tab}/{old}")).await? == 404);
+
+    let audit = alice.get(&format!("/admin/accounts/{}/audit", acme.number)).await?;
+    for action in [
+        "Envelope profile created",
+        "Envelope profile changed",
+        "Envelope profile deleted",
+        "Default envelope profile chosen",
+    ] {
+        ensure!(audit.shows(action), "{action}: {}", audit.text());
+    }
+    Ok(())
+}
+
+on_both_databases!(senders_messages_obey_the_profile_they_choose, senders);
+async fn senders(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _) = acme(&app).await?;
+    let tab = acme_profiles(&app).await?;
+
+    // One profile: Compose offers no choice, and the options are as always.
+    let compose = alice.get("/portal/compose").await?;
+    ensure!(!compose.shows("Envelope profile"), "{}", compose.text());
+    ensure!(
+        compose.body.contains(r#"name="allow_reply" value="on" checked"#)
+            && !compose.body.contains(r#"name="allow_forward" value="on" checked"#)
+    );
+
+    ensure!(alice.submit(&tab, &tab, &partner_form("Partners", &[])).await?.status == 303);
+    let acme_account = app.first_account().await?;
+    let scope = app.scope("alice@example.com", acme_account.number).await?;
+    let partners = app
+        .services
+        .envelope_profiles(&scope)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .find(|p| p.name == "Partners")
+        .and_then(|p| p.id)
+        .ok_or(anyhow!("Partners stored"))?
+        .to_string();
+
+    // Two profiles: Compose offers them; a chosen profile's defaults prefill the options.
+    let compose = alice.get("/portal/compose").await?;
+    ensure!(
+        compose.shows("Envelope profile") && compose.shows("Partners"),
+        "{}",
+        compose.text()
+    );
+    let prefilled = alice.get(&format!("/portal/compose?profile={partners}")).await?;
+    ensure!(
+        prefilled.body.contains(r#"name="allow_forward" value="on" checked"#)
+            && !prefilled.body.contains(r#"name="allow_reply_all" value="on" checked"#),
+        "{}",
+        prefilled.body
+    );
+    let expires =
+        sealpost_domain::services::messages::expiry_field(Some(app.clock_now().plus_seconds(10 * 24 * 60 * 60)));
+    ensure!(
+        prefilled.body.contains(&format!(r#"value="{expires}""#)),
+        "expiry prefilled"
+    );
+
+    let id = alice
+        .send_to(
+            "newcomer@partner.example",
+            "Contract",
+            "Signed copy",
+            &[("profile", &partners), ("allow_reply", "on")],
+        )
+        .await?;
+    app.deliver().await?;
+    let mail = app.mail_to("newcomer@partner.example", "Vertrauliche Post von Acme")?;
+    let (name, envelope) = mail
+        .attachments
+        .iter()
+        .find(|(name, _)| name.starts_with("acme_"))
+        .map(|(name, bytes)| (name.clone(), String::from_utf8_lossy(bytes).into_owned()))
+        .ok_or(anyhow!(
+            "no acme_ envelope: {:?}",
+            mail.attachments.iter().map(|a| &a.0).collect::<Vec<_>>()
+        ))?;
+    ensure!(
+        name.len() == "acme_20261121.html".len() && name.ends_with(".html"),
+        "{name}"
+    );
+    ensure!(
+        envelope.contains(r#"href="https://help.acme.example/secure""#) && envelope.contains("security@acme.example"),
+        "help link and contact on the envelope"
+    );
+    ensure!(
+        hidden_field(&envelope, "lang").as_deref() == Some("de") && envelope.contains("Online öffnen"),
+        "a new recipient gets the profile's language"
+    );
+    let public_id = PublicId::parse(&id).ok_or(anyhow!("id"))?;
+    let stored = app
+        .store_port()
+        .message(&public_id)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    ensure!(stored.security == SecurityLevel::High && stored.profile_id.is_some());
+    ensure!(stored.expires_at.is_none(), "the sender left the date empty");
+
+    // The default profile (still the built-in) sends as before.
+    let plain = alice
+        .send_to("other@partner.example", "Plain", "As always", &[])
+        .await?;
+    app.deliver().await?;
+    let mail = app.mail_to("other@partner.example", "Secure message from")?;
+    ensure!(mail.envelope().is_ok(), "securedoc_ envelope as before");
+    let stored = app
+        .store_port()
+        .message(&PublicId::parse(&plain).ok_or(anyhow!("id"))?)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    ensure!(stored.security == SecurityLevel::Medium && stored.profile_id.is_none());
+
+    // Another account's profile id is refused at sending, with the form kept.
+    let refused = alice
+        .compose(
+            &[
+                ("to", "x@partner.example"),
+                ("subject", "Forged"),
+                ("profile", "999999"),
+            ],
+            &[],
+        )
+        .await?;
+    ensure!(
+        refused.status == 422 && refused.shows("Choose one of the profiles"),
+        "{}",
+        refused.text()
+    );
+    Ok(())
+}
+
+on_both_databases!(a_high_profiles_message_asks_for_the_password_at_every_opening, high);
+async fn high(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let tab = acme_profiles(&app).await?;
+    ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
+    let acme_account = app.first_account().await?;
+    let scope = app.scope("alice@example.com", acme_account.number).await?;
+    let board = app
+        .services
+        .envelope_profiles(&scope)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .find(|p| p.name == "Board")
+        .and_then(|p| p.id)
+        .ok_or(anyhow!("Board stored"))?
+        .to_string();
+    let id = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Minutes"),
+                ("body", "Strictly confidential minutes"),
+                ("profile", &board),
+            ],
+            &[("minutes.txt", "text/plain", b"the minutes, attached".to_vec())],
+        )
+        .await
+        .and_then(|answer| crate::helpers::sent_id(&answer))?;
+    let page = format!("/m/{id}");
+
+    // Bob's live session is not enough: the page asks for his password.
+    let asked = bob.get(&page).await?;
+    ensure!(
+        asked.status == 200 && asked.shows("Enter your password to open this message"),
+        "{}",
+        asked.text()
+    );
+    ensure!(
+        !asked.shows("Strictly confidential"),
+        "nothing shown before the password"
+    );
+    let (status, bytes) = bob.bytes(&format!("{page}/attachments/1")).await?;
+    ensure!(status == 200 && !String::from_utf8_lossy(&bytes).contains("the minutes, attached"));
+
+    let unlock = format!("{page}/unlock");
+    let wrong = bob.submit(&page, &unlock, &[("password", "not his password")]).await?;
+    ensure!(
+        wrong.status == 422 && !wrong.shows("Strictly confidential"),
+        "{}",
+        wrong.text()
+    );
+    let right = bob
+        .submit(&page, &unlock, &[("password", crate::helpers::PASSWORD)])
+        .await?;
+    ensure!(
+        right.status == 200 && right.shows("Strictly confidential minutes"),
+        "{}",
+        right.text()
+    );
+    // The attachment behind the same prompt.
+    let file = bob
+        .submit(&page, &unlock, &[("password", crate::helpers::PASSWORD), ("part", "1")])
+        .await?;
+    ensure!(file.body.contains("the minutes, attached"), "{}", file.text());
+
+    // Someone who is not a recipient gets nothing, even with their own right password.
+    app.add_user("eve@example.com", false).await?;
+    let eve = crate::helpers::logged_in(&app, "eve@example.com").await?;
+    let forged = eve
+        .submit(
+            "/portal",
+            &unlock,
+            &[("password", crate::helpers::PASSWORD), ("part", "1")],
+        )
+        .await?;
+    ensure!(
+        forged.status == 404 && !forged.body.contains("the minutes, attached"),
+        "{}: {}",
+        forged.status,
+        forged.text()
+    );
+
+    // Opened once, asked again: nothing of the password is kept.
+    let again = bob.get(&page).await?;
+    ensure!(again.shows("Enter your password") && !again.shows("Strictly confidential"));
+    // The sender reads her own message without a prompt.
+    ensure!(alice.get(&page).await?.shows("Strictly confidential minutes"));
+    // A Medium (default) message opens with the live session, as before.
+    let medium = alice
+        .send_to("bob@example.com", "Lunch", "Medium is enough", &[])
+        .await?;
+    ensure!(bob.get(&format!("/m/{medium}")).await?.shows("Medium is enough"));
+
+    let audit = alice
+        .get(&format!("/admin/accounts/{}/audit", acme_account.number))
+        .await?;
+    ensure!(audit.shows("Wrong password when opening a message"), "{}", audit.text());
+    Ok(())
+}
+
+on_both_databases!(
+    a_remembered_device_opens_a_medium_profiles_next_message_without_the_password,
+    medium
+);
+async fn medium(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _) = acme(&app).await?;
+    let tab = acme_profiles(&app).await?;
+    // Medium for a week (the default profile); a High one beside it.
+    let week = partner_form("Default", &[("security", "medium"), ("remember_days", "7")]);
+    ensure!(
+        alice
+            .submit(&format!("{tab}/default"), &format!("{tab}/default"), &week)
+            .await?
+            .status
+            == 303
+    );
+    ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
+    let first = alice
+        .send_to("bob@example.com", "First", "The first message", &[])
+        .await?;
+    let second = alice
+        .send_to("bob@example.com", "Second", "The second message", &[])
+        .await?;
+
+    // Bob, on a device of his own that keeps cookies, not logged in.
+    let device = app.client();
+    let first_page = format!("/m/{first}");
+    let asked = device.get(&first_page).await?;
+    ensure!(asked.status == 303, "not logged in: {}", asked.status);
+    let login = format!("/portal/login?next=%2Fm%2F{first}");
+    let form = device.get(&login).await?;
+    ensure!(form.shows("Remember me on this device"), "{}", form.text());
+    let logged = device
+        .submit(
+            &login,
+            "/portal/login",
+            &[
+                ("email", "bob@example.com"),
+                ("password", crate::helpers::PASSWORD),
+                ("next", first_page.as_str()),
+                ("remember", "on"),
+            ],
+        )
+        .await?;
+    ensure!(logged.status == 303, "{}", logged.text());
+    ensure!(device.get(&first_page).await?.shows("The first message"));
+    // Logged out (the session is gone), the device is still remembered.
+    ensure!(device.submit(&first_page, "/logout", &[]).await?.status == 303);
+    ensure!(device.get("/portal").await?.status == 303, "logged out");
+    let opened = device.get(&format!("/m/{second}")).await?;
+    ensure!(
+        opened.status == 200 && opened.shows("The second message"),
+        "{}: {}",
+        opened.status,
+        opened.text()
+    );
+    // Another browser without the cookie is asked to log in.
+    ensure!(app.client().get(&format!("/m/{second}")).await?.status == 303);
+
+    // A High profile's message is not opened by the device.
+    let board = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Board"),
+                ("body", "Board only"),
+                ("profile", &board_id(&app).await?),
+            ],
+            &[],
+        )
+        .await
+        .and_then(|answer| crate::helpers::sent_id(&answer))?;
+    let high = device.get(&format!("/m/{board}")).await?;
+    ensure!(high.status == 303 && !high.shows("Board only"), "{}", high.text());
+
+    // After the profile's days, the device opens nothing more.
+    app.clock.advance_seconds(8 * 24 * 60 * 60);
+    ensure!(
+        device.get(&format!("/m/{second}")).await?.status == 303,
+        "expired device"
+    );
+    Ok(())
+}
+
+/// The id of Acme's "Board" profile.
+async fn board_id(app: &TestApp) -> anyhow::Result<String> {
+    let acme_account = app.first_account().await?;
+    let scope = app.scope("alice@example.com", acme_account.number).await?;
+    Ok(app
+        .services
+        .envelope_profiles(&scope)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .find(|p| p.name == "Board")
+        .and_then(|p| p.id)
+        .ok_or(anyhow!("Board stored"))?
+        .to_string())
+}
