@@ -106,6 +106,9 @@ impl AttachmentUpload {
 pub struct ComposeRequest {
     pub to: String,
     pub cc: String,
+    /// Recipients nobody else is shown (the gateway's envelope-only recipients;
+    /// the compose form has no such field).
+    pub bcc: String,
     pub subject: String,
     pub body: String,
     pub options: MessageOptions,
@@ -381,7 +384,11 @@ impl Services {
                 parse_addresses(&request.cc).map_err(|e| DomainError::invalid("cc", e))?,
             ),
         };
-        if to.is_empty() {
+        let bcc = match &draft.reply {
+            Some(_) => Vec::new(),
+            None => parse_addresses(&request.bcc).map_err(|e| DomainError::invalid("bcc", e))?,
+        };
+        if to.is_empty() && bcc.is_empty() {
             return Err(DomainError::invalid("to", ValidationError::NoRecipients));
         }
         let mut recipients: Vec<(EmailAddress, RecipientKind)> =
@@ -389,6 +396,11 @@ impl Services {
         for address in cc {
             if !recipients.iter().any(|(a, _)| *a == address) {
                 recipients.push((address, RecipientKind::Cc));
+            }
+        }
+        for address in bcc {
+            if !recipients.iter().any(|(a, _)| *a == address) {
+                recipients.push((address, RecipientKind::Bcc));
             }
         }
         if recipients.len() > MAX_RECIPIENTS {
