@@ -33,6 +33,7 @@ mod browser_tabs;
 mod delivery;
 mod faults;
 mod features;
+mod gateway;
 mod helpers;
 mod hostile;
 mod links;
