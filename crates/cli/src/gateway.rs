@@ -156,7 +156,11 @@ pub fn settings(file: GatewayFile, hostname_from: &str) -> anyhow::Result<Gatewa
             defaults.max_header_bytes / 1024,
         )?
         .saturating_mul(1024),
-        max_parts: positive(env_parse("MAX_PARTS")?.or(file.max_parts), "max_parts", defaults.max_parts)?,
+        max_parts: positive(
+            env_parse("MAX_PARTS")?.or(file.max_parts),
+            "max_parts",
+            defaults.max_parts,
+        )?,
         session_timeout: secs(
             env_parse("SESSION_TIMEOUT_SECS")?.or(file.session_timeout_secs),
             "session_timeout_secs",
@@ -214,7 +218,9 @@ pub async fn start(settings: &GatewaySettings, services: Services) -> anyhow::Re
     }
     if let Some(listen) = settings.tls_listen {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| {
-            format!("while binding the SMTP gateway's TLS port {listen}; choose another with SEALPOST_GATEWAY_TLS_LISTEN")
+            format!(
+                "while binding the SMTP gateway's TLS port {listen}; choose another with SEALPOST_GATEWAY_TLS_LISTEN"
+            )
         })?;
         println!("The SMTP gateway is listening for implicit TLS on {listen}");
         tasks.push(tokio::spawn(Arc::clone(&gateway).serve(listener, true)));

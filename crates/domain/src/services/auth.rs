@@ -95,7 +95,8 @@ impl Services {
             (&pair_key, PAIR_FREE_FAILURES),
             (&client_key, CLIENT_FREE_FAILURES),
             now,
-        ).await?;
+        )
+        .await?;
         if wait > 0 {
             return Err(LoginError::Throttled(wait));
         }
@@ -384,9 +385,21 @@ mod tests {
             throttle.throttle_failure("pair:ann@example.com|guesser", now).await?;
             throttle.throttle_failure("client:guesser", now).await?;
         }
-        let guesser = throttle_wait(&throttle, ("pair:ann@example.com|guesser", PAIR_FREE_FAILURES), ("client:guesser", CLIENT_FREE_FAILURES), now).await?;
+        let guesser = throttle_wait(
+            &throttle,
+            ("pair:ann@example.com|guesser", PAIR_FREE_FAILURES),
+            ("client:guesser", CLIENT_FREE_FAILURES),
+            now,
+        )
+        .await?;
         assert_eq!(guesser, 1, "the guessing client waits for Ann's address");
-        let ann = throttle_wait(&throttle, ("pair:ann@example.com|ann", PAIR_FREE_FAILURES), ("client:ann", CLIENT_FREE_FAILURES), now).await?;
+        let ann = throttle_wait(
+            &throttle,
+            ("pair:ann@example.com|ann", PAIR_FREE_FAILURES),
+            ("client:ann", CLIENT_FREE_FAILURES),
+            now,
+        )
+        .await?;
         assert_eq!(ann, 0, "Ann on her own client is not held up");
         let later = throttle_wait(
             &throttle,
@@ -400,10 +413,22 @@ mod tests {
         for _ in PAIR_FREE_FAILURES..CLIENT_FREE_FAILURES {
             throttle.throttle_failure("client:guesser", now).await?;
         }
-        let other = throttle_wait(&throttle, ("pair:bob@example.com|guesser", PAIR_FREE_FAILURES), ("client:guesser", CLIENT_FREE_FAILURES), now).await?;
+        let other = throttle_wait(
+            &throttle,
+            ("pair:bob@example.com|guesser", PAIR_FREE_FAILURES),
+            ("client:guesser", CLIENT_FREE_FAILURES),
+            now,
+        )
+        .await?;
         assert_eq!(other, 1, "past fifty failures the client waits for any address");
         throttle.throttle_clear("pair:ann@example.com|guesser").await?;
-        let cleared = throttle_wait(&throttle, ("pair:ann@example.com|guesser", PAIR_FREE_FAILURES), ("client:ann", CLIENT_FREE_FAILURES), now).await?;
+        let cleared = throttle_wait(
+            &throttle,
+            ("pair:ann@example.com|guesser", PAIR_FREE_FAILURES),
+            ("client:ann", CLIENT_FREE_FAILURES),
+            now,
+        )
+        .await?;
         assert_eq!(cleared, 0, "a success clears the pair's counter");
         Ok(())
     }

@@ -31,15 +31,21 @@ impl Session<'_> {
             return self.error(reader, "503 5.5.1 Already authenticated\r\n").await;
         }
         if self.sender.is_some() {
-            return self.error(reader, "503 5.5.1 AUTH is not allowed during a mail transaction\r\n").await;
+            return self
+                .error(reader, "503 5.5.1 AUTH is not allowed during a mail transaction\r\n")
+                .await;
         }
         if !self.auth_allowed() {
-            return self.error(reader, "538 5.7.11 Encryption required: use STARTTLS first\r\n").await;
+            return self
+                .error(reader, "538 5.7.11 Encryption required: use STARTTLS first\r\n")
+                .await;
         }
         let secret = match mechanism {
             AUTH_PLAIN => {
                 let Some(response) = self.response(reader, initial, "334 \r\n").await? else {
-                    return self.error(reader, "501 5.5.2 Authentication cancelled or malformed\r\n").await;
+                    return self
+                        .error(reader, "501 5.5.2 Authentication cancelled or malformed\r\n")
+                        .await;
                 };
                 // authzid \0 authcid \0 password
                 match response.split(|&b| b == 0).nth(2) {
@@ -49,11 +55,17 @@ impl Session<'_> {
             }
             AUTH_LOGIN => {
                 if self.response(reader, initial, "334 VXNlcm5hbWU6\r\n").await?.is_none() {
-                    return self.error(reader, "501 5.5.2 Authentication cancelled or malformed\r\n").await;
+                    return self
+                        .error(reader, "501 5.5.2 Authentication cancelled or malformed\r\n")
+                        .await;
                 }
                 match self.response(reader, "", "334 UGFzc3dvcmQ6\r\n").await? {
                     Some(password) => password,
-                    None => return self.error(reader, "501 5.5.2 Authentication cancelled or malformed\r\n").await,
+                    None => {
+                        return self
+                            .error(reader, "501 5.5.2 Authentication cancelled or malformed\r\n")
+                            .await;
+                    }
                 }
             }
             _ => return self.error(reader, "504 5.5.4 Use AUTH PLAIN or AUTH LOGIN\r\n").await,
@@ -77,7 +89,8 @@ impl Session<'_> {
                     reply(reader, "421 4.7.0 Too many failed authentications, closing\r\n").await?;
                     return Ok(Next::Close);
                 }
-                self.error(reader, "535 5.7.8 Authentication credentials invalid\r\n").await
+                self.error(reader, "535 5.7.8 Authentication credentials invalid\r\n")
+                    .await
             }
             Err(LoginError::Throttled(seconds)) => {
                 reply(

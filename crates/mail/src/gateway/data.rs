@@ -51,7 +51,11 @@ impl Session<'_> {
                             "refused",
                         )
                         .await;
-                    reply(reader, "500 5.5.2 Bare CR or LF in the message is not allowed, closing\r\n").await?;
+                    reply(
+                        reader,
+                        "500 5.5.2 Bare CR or LF in the message is not allowed, closing\r\n",
+                    )
+                    .await?;
                     return Ok(Next::Close);
                 }
             };
@@ -78,7 +82,14 @@ impl Session<'_> {
         self.reset();
         let services = &self.gateway.services;
         let audit = |outcome: &'static str| {
-            services.record_gateway_submission(Some(&token), self.peer.ip(), Some(&sender), recipients.len(), size, outcome)
+            services.record_gateway_submission(
+                Some(&token),
+                self.peer.ip(),
+                Some(&sender),
+                recipients.len(),
+                size,
+                outcome,
+            )
         };
         if let Some(why) = refused {
             let _ = audit("refused").await;

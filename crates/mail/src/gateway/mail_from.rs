@@ -39,7 +39,9 @@ impl Session<'_> {
                 .await;
         }
         let Ok(sender) = EmailAddress::parse(&from.address) else {
-            return self.error(reader, "553 5.1.7 The sender address is not valid\r\n").await;
+            return self
+                .error(reader, "553 5.1.7 The sender address is not valid\r\n")
+                .await;
         };
         let services = &self.gateway.services;
         match services.gateway_sender(&token, &sender).await {

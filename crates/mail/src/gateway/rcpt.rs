@@ -25,7 +25,9 @@ impl Session<'_> {
             return Ok(Next::Continue);
         }
         let Ok(address) = EmailAddress::parse(&to.address) else {
-            return self.error(reader, "553 5.1.3 The recipient address is not valid\r\n").await;
+            return self
+                .error(reader, "553 5.1.3 The recipient address is not valid\r\n")
+                .await;
         };
         if !self.recipients.contains(&address) {
             self.recipients.push(address);

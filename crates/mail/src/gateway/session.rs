@@ -6,7 +6,6 @@
 //! their end and refused. Every read waits at most the idle time, and never past
 //! the session's deadline.
 
-use std::borrow::Cow;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -84,7 +83,9 @@ impl<'g> Session<'g> {
         loop {
             match self.serve(&mut reader).await {
                 Ok(Next::StartTls) => {
-                    let Some(acceptor) = self.gateway.tls.clone() else { return };
+                    let Some(acceptor) = self.gateway.tls.clone() else {
+                        return;
+                    };
                     // Whatever the client sent after STARTTLS is dropped with the
                     // buffer: nothing typed in clear text is read as if it came
                     // through TLS (the STARTTLS command injection class).
@@ -279,6 +280,6 @@ pub(super) async fn refuse_busy(mut socket: tokio::net::TcpStream) {
 }
 
 /// An address as the client wrote it, for a reply (without control characters).
-pub(super) fn shown(address: &Cow<'_, str>) -> String {
+pub(super) fn shown(address: &str) -> String {
     address.chars().filter(|c| !c.is_control()).take(256).collect()
 }

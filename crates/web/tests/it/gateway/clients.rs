@@ -24,13 +24,30 @@ async fn swaks_submission_is_sealed_and_opened_byte_exact(app: TestApp) -> anyho
     std::fs::write(&file, binary_attachment())?;
     let output = Command::new("swaks")
         .args(["--server", &format!("127.0.0.1:{}", gw.port)])
-        .args(["--from", "alice@example.com", "--to", "bob@example.com,carol@example.com"])
-        .args(["--auth", "PLAIN", "--auth-user", "mailserver", "--auth-password", &token])
+        .args([
+            "--from",
+            "alice@example.com",
+            "--to",
+            "bob@example.com,carol@example.com",
+        ])
+        .args([
+            "--auth",
+            "PLAIN",
+            "--auth-user",
+            "mailserver",
+            "--auth-password",
+            &token,
+        ])
         .args(["--header", "To: Bob <bob@example.com>"])
         .args(["--header", "Subject: [secure] Quarterly figures"])
         .args(["--header", "X-Sealpost-Forward: yes"])
         .args(["--body", "The figures are attached."])
-        .args(["--attach-type", "application/octet-stream", "--attach-name", "figures.bin"])
+        .args([
+            "--attach-type",
+            "application/octet-stream",
+            "--attach-name",
+            "figures.bin",
+        ])
         .arg("--attach")
         .arg(format!("@{}", file.display()))
         .output()
@@ -48,7 +65,10 @@ async fn swaks_submission_is_sealed_and_opened_byte_exact(app: TestApp) -> anyho
     ensure!(!page.shows("carol@example.com"), "Carol (Bcc) is not shown to Bob");
     let bob = logged_in(&app, "bob@example.com").await?;
     let (status, bytes) = bob.bytes(&format!("/m/{id}/attachments/1")).await?;
-    ensure!(status == 200 && bytes == binary_attachment(), "the attachment comes out byte-exact");
+    ensure!(
+        status == 200 && bytes == binary_attachment(),
+        "the attachment comes out byte-exact"
+    );
     // Carol got her own notification and opens the same message.
     app.mail_to("carol@example.com", "")?;
     let carol = logged_in(&app, "carol@example.com").await?;
@@ -111,7 +131,10 @@ async fn smtplib_html_inline_images_and_charsets_arrive_intact(app: TestApp) -> 
     page.assert_shows("Réunion à Zürich – 会议");
     ensure!(!page.shows("[secure]"), "the tag was stripped");
     // The HTML body is shown (sanitized, in its frame), with its words intact.
-    ensure!(page.body.contains("Grüße") && page.body.contains("Zürich"), "the HTML body arrived");
+    ensure!(
+        page.body.contains("Grüße") && page.body.contains("Zürich"),
+        "the HTML body arrived"
+    );
     page.assert_shows("logo.png");
     page.assert_shows("notes-été.txt");
     let bob = logged_in(&app, "bob@example.com").await?;
@@ -123,27 +146,56 @@ async fn smtplib_html_inline_images_and_charsets_arrive_intact(app: TestApp) -> 
         found_image |= bytes == image;
         found_notes |= bytes == "Ligne 1 – été\n".as_bytes();
     }
-    ensure!(found_image && found_notes, "the inline image and the text file come out byte-exact");
+    ensure!(
+        found_image && found_notes,
+        "the inline image and the text file come out byte-exact"
+    );
     Ok(())
 }
-on_both_databases!(smtplib_submission, smtplib_html_inline_images_and_charsets_arrive_intact);
+on_both_databases!(
+    smtplib_submission,
+    smtplib_html_inline_images_and_charsets_arrive_intact
+);
 
 /// A self-signed certificate for `localhost` made with the openssl CLI:
 /// (certificate PEM, server config).
-fn test_certificate(dir: &std::path::Path) -> anyhow::Result<Option<(Vec<u8>, std::sync::Arc<tokio_rustls::rustls::ServerConfig>)>> {
+fn test_certificate(
+    dir: &std::path::Path,
+) -> anyhow::Result<Option<(Vec<u8>, std::sync::Arc<tokio_rustls::rustls::ServerConfig>)>> {
     if !have("openssl", "STARTTLS tests") {
         return Ok(None);
     }
     let (cert, key) = (dir.join("gw-cert.pem"), dir.join("gw-key.pem"));
     let status = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
-        .args(["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-addext", "basicConstraints=critical,CA:FALSE"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
         .arg(&cert)
         .output()?;
-    ensure!(status.status.success(), "openssl failed: {}", String::from_utf8_lossy(&status.stderr));
+    ensure!(
+        status.status.success(),
+        "openssl failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let config = sealpost_mail::gateway::load_tls(&cert, &key).map_err(|e| anyhow!("{e}"))?;
     Ok(Some((std::fs::read(&cert)?, config)))
 }
@@ -170,7 +222,10 @@ async fn lettre_over_starttls_authenticates_only_after_tls(app: TestApp) -> anyh
     ensure!(ehlo.contains("STARTTLS"), "STARTTLS is offered: {ehlo}");
     ensure!(!ehlo.contains("AUTH"), "AUTH is not offered in clear text: {ehlo}");
     let refused = raw.login(&token).await?;
-    ensure!(refused.starts_with("538 5.7.11"), "AUTH before TLS is refused: {refused}");
+    ensure!(
+        refused.starts_with("538 5.7.11"),
+        "AUTH before TLS is refused: {refused}"
+    );
 
     let parameters = TlsParameters::builder("localhost".to_owned())
         .add_root_certificate(Certificate::from_pem(&cert_pem)?)
@@ -189,9 +244,15 @@ async fn lettre_over_starttls_authenticates_only_after_tls(app: TestApp) -> anyh
         .multipart(
             MultiPart::mixed()
                 .singlepart(SinglePart::plain("Please sign.".to_owned()))
-                .singlepart(Attachment::new("contract.pdf".to_owned()).body(pdf.clone(), ContentType::parse("application/pdf")?)),
+                .singlepart(
+                    Attachment::new("contract.pdf".to_owned())
+                        .body(pdf.clone(), ContentType::parse("application/pdf")?),
+                ),
         )?;
-    let response = mailer.send(message).await.map_err(|e| anyhow!("lettre over STARTTLS: {e:?}"))?;
+    let response = mailer
+        .send(message)
+        .await
+        .map_err(|e| anyhow!("lettre over STARTTLS: {e:?}"))?;
     ensure!(response.is_positive(), "lettre got {response:?}");
     let id = queued_id(&response.message().collect::<Vec<_>>().join(" "))?;
     let page = bob_reads(&app, &id).await?;
@@ -203,3 +264,51 @@ async fn lettre_over_starttls_authenticates_only_after_tls(app: TestApp) -> anyh
     Ok(())
 }
 on_both_databases!(lettre_starttls, lettre_over_starttls_authenticates_only_after_tls);
+
+/// The plaintext canary of `messages::sending`, through the gateway: subject,
+/// body and attachment submitted over SMTP are nowhere in the database, blobs,
+/// outbox or mail, though the recipient reads them.
+#[tokio::test]
+async fn gateway_plaintext_never_reaches_the_database_blobs_outbox_or_mail() -> anyhow::Result<()> {
+    let Some(app) = TestApp::spawn(crate::helpers::Db::Sqlite).await? else {
+        return Ok(());
+    };
+    let token = acme_with_token(&app, "").await?;
+    let gw = gateway(&app, GatewayConfig::default(), None).await?;
+    let marker = format!(
+        "MARKER{}",
+        sealpost_crypto::token::random_token(12)?.replace(['-', '_'], "x")
+    );
+    let message = format!(
+        "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: [secure] Subject {marker}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nBody {marker}\r\n\
+         --m\r\nContent-Type: text/plain; name=\"{marker}.txt\"\r\nContent-Disposition: attachment; filename=\"{marker}.txt\"\r\n\r\n\
+         attachment {marker}\r\n--m--\r\n"
+    );
+    let mut client = super::RawClient::connect(gw.port).await?;
+    ensure!(client.login(&token).await?.starts_with("235"));
+    let answer = client
+        .transaction("alice@example.com", &["bob@example.com"], &message)
+        .await?;
+    let id = queued_id(&answer)?;
+    let page = bob_reads(&app, &id).await?;
+    ensure!(
+        page.shows(&format!("Subject {marker}")),
+        "the marker is really in the message"
+    );
+    ensure!(page.shows(&format!("Body {marker}")));
+    let mut scanned = 0;
+    let mut stack = vec![app.dir.path().to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path)?.filter_map(|e| e.ok().map(|e| e.path())));
+        } else {
+            let bytes = std::fs::read(&path)?;
+            scanned += 1;
+            let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
+            ensure!(!found, "plaintext marker found in {}", path.display());
+        }
+    }
+    ensure!(scanned >= 4, "database, blobs and mail were scanned ({scanned} files)");
+    Ok(())
+}

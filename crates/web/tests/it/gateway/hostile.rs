@@ -13,9 +13,16 @@ async fn still_serving(port: u16, token: &str) -> anyhow::Result<()> {
     let mut client = RawClient::connect(port).await?;
     ensure!(client.login(token).await?.starts_with("235"));
     let answer = client
-        .transaction("alice@example.com", &["bob@example.com"], &simple_message("Fine", "fine"))
+        .transaction(
+            "alice@example.com",
+            &["bob@example.com"],
+            &simple_message("Fine", "fine"),
+        )
         .await?;
-    ensure!(answer.starts_with("250 2.0.0"), "a normal message after the abuse: {answer}");
+    ensure!(
+        answer.starts_with("250 2.0.0"),
+        "a normal message after the abuse: {answer}"
+    );
     Ok(())
 }
 
@@ -25,7 +32,12 @@ async fn smuggling_sequences_end_the_session_and_store_nothing(app: TestApp) -> 
     for smuggled in ["\n.\n", "\r.\n", "\n.\r\n", "\r\n.\r"] {
         let mut client = RawClient::connect(gw.port).await?;
         ensure!(client.login(&token).await?.starts_with("235"));
-        ensure!(client.command("MAIL FROM:<alice@example.com>").await?.starts_with("250"));
+        ensure!(
+            client
+                .command("MAIL FROM:<alice@example.com>")
+                .await?
+                .starts_with("250")
+        );
         ensure!(client.command("RCPT TO:<bob@example.com>").await?.starts_with("250"));
         ensure!(client.command("DATA").await?.starts_with("354"));
         let message = format!(
@@ -50,10 +62,25 @@ async fn long_lines_nul_bytes_and_out_of_order_commands_get_the_right_codes(app:
     let gw = gateway(&app, GatewayConfig::default(), None).await?;
     let mut client = RawClient::connect(gw.port).await?;
     // Out of order.
-    ensure!(client.command("MAIL FROM:<alice@example.com>").await?.starts_with("503"), "MAIL before EHLO");
+    ensure!(
+        client
+            .command("MAIL FROM:<alice@example.com>")
+            .await?
+            .starts_with("503"),
+        "MAIL before EHLO"
+    );
     ensure!(client.command("EHLO client.test").await?.starts_with("250"));
-    ensure!(client.command("MAIL FROM:<alice@example.com>").await?.starts_with("530 5.7.0"), "MAIL before AUTH");
-    ensure!(client.command("RCPT TO:<bob@example.com>").await?.starts_with("503"), "RCPT before MAIL");
+    ensure!(
+        client
+            .command("MAIL FROM:<alice@example.com>")
+            .await?
+            .starts_with("530 5.7.0"),
+        "MAIL before AUTH"
+    );
+    ensure!(
+        client.command("RCPT TO:<bob@example.com>").await?.starts_with("503"),
+        "RCPT before MAIL"
+    );
     ensure!(client.command("DATA").await?.starts_with("503"), "DATA before MAIL");
     // NUL bytes and a 1 MB command line.
     ensure!(client.command("NOOP \0\0").await?.starts_with("500 5.5.2"));
@@ -65,15 +92,31 @@ async fn long_lines_nul_bytes_and_out_of_order_commands_get_the_right_codes(app:
     let mut client = RawClient::connect(gw.port).await?;
     ensure!(client.login(&token).await?.starts_with("235"));
     // Injection in addresses.
-    ensure!(client.command("MAIL FROM:<alice@example.com>").await?.starts_with("250"));
+    ensure!(
+        client
+            .command("MAIL FROM:<alice@example.com>")
+            .await?
+            .starts_with("250")
+    );
     let injected = client.command("RCPT TO:<bob@example.com>\rBcc: x@evil.example").await?;
     ensure!(injected.starts_with("500 5.5.2"), "a CR inside an address: {injected}");
     let mut client = RawClient::connect(gw.port).await?;
     ensure!(client.login(&token).await?.starts_with("235"));
-    ensure!(client.command("MAIL FROM:<alice@example.com>").await?.starts_with("250"));
+    ensure!(
+        client
+            .command("MAIL FROM:<alice@example.com>")
+            .await?
+            .starts_with("250")
+    );
     let answer = client.command("RCPT TO:<bob@example.com%0d%0aBcc:x@evil>").await?;
     ensure!(answer.starts_with("5"), "a malformed address is refused: {answer}");
-    ensure!(client.command("MAIL FROM:<alice@example.com>").await?.starts_with("503"), "nested MAIL");
+    ensure!(
+        client
+            .command("MAIL FROM:<alice@example.com>")
+            .await?
+            .starts_with("503"),
+        "nested MAIL"
+    );
     // A 1 MB header line inside DATA: refused once the message ends, session goes on.
     ensure!(client.command("RCPT TO:<bob@example.com>").await?.starts_with("250"));
     ensure!(client.command("DATA").await?.starts_with("354"));
@@ -90,7 +133,10 @@ async fn long_lines_nul_bytes_and_out_of_order_commands_get_the_right_codes(app:
     ensure!(stored_messages(&app).await? == 0, "nothing was stored");
     still_serving(gw.port, &token).await
 }
-on_both_databases!(codes, long_lines_nul_bytes_and_out_of_order_commands_get_the_right_codes);
+on_both_databases!(
+    codes,
+    long_lines_nul_bytes_and_out_of_order_commands_get_the_right_codes
+);
 
 async fn broken_base64_mime_bombs_and_too_many_recipients_are_handled(app: TestApp) -> anyhow::Result<()> {
     let token = acme_with_token(&app, "").await?;
@@ -107,28 +153,54 @@ async fn broken_base64_mime_bombs_and_too_many_recipients_are_handled(app: TestA
         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\ntext\r\n\
         --b\r\nContent-Type: application/octet-stream; name=\"x.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
         !!!!not*base64====\0\x01\r\n--b--\r\n";
-    let answer = client.transaction("alice@example.com", &["bob@example.com"], broken).await?;
-    ensure!(answer.starts_with("250") || answer.starts_with("554"), "broken base64: {answer}");
+    let answer = client
+        .transaction("alice@example.com", &["bob@example.com"], broken)
+        .await?;
+    ensure!(
+        answer.starts_with("250") || answer.starts_with("554"),
+        "broken base64: {answer}"
+    );
     if answer.starts_with("250") {
         let page = bob_reads(&app, &queued_id(&answer)?).await?;
         ensure!(page.status == 200, "and it opens");
     }
     // A MIME bomb: far more parts than allowed.
-    let mut bomb = String::from("From: alice@example.com\r\nTo: bob@example.com\r\nSubject: Bomb\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"z\"\r\n\r\n");
+    let mut bomb = String::from(
+        "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: Bomb\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"z\"\r\n\r\n",
+    );
     for i in 0..200 {
-        bomb.push_str(&format!("--z\r\nContent-Type: text/plain; name=\"p{i}.txt\"\r\n\r\npart {i}\r\n"));
+        bomb.push_str(&format!(
+            "--z\r\nContent-Type: text/plain; name=\"p{i}.txt\"\r\n\r\npart {i}\r\n"
+        ));
     }
     bomb.push_str("--z--\r\n");
     let before = stored_messages(&app).await?;
-    let answer = client.transaction("alice@example.com", &["bob@example.com"], &bomb).await?;
+    let answer = client
+        .transaction("alice@example.com", &["bob@example.com"], &bomb)
+        .await?;
     ensure!(answer.starts_with("552 5.3.4"), "a MIME bomb: {answer}");
     ensure!(stored_messages(&app).await? == before, "nothing stored");
     // Recipients past the limit get 452, the others go.
-    ensure!(client.command("MAIL FROM:<alice@example.com>").await?.starts_with("250"));
+    ensure!(
+        client
+            .command("MAIL FROM:<alice@example.com>")
+            .await?
+            .starts_with("250")
+    );
     for n in 0..3 {
-        ensure!(client.command(&format!("RCPT TO:<r{n}@example.org>")).await?.starts_with("250"));
+        ensure!(
+            client
+                .command(&format!("RCPT TO:<r{n}@example.org>"))
+                .await?
+                .starts_with("250")
+        );
     }
-    ensure!(client.command("RCPT TO:<r9@example.org>").await?.starts_with("452 4.5.3"));
+    ensure!(
+        client
+            .command("RCPT TO:<r9@example.org>")
+            .await?
+            .starts_with("452 4.5.3")
+    );
     ensure!(client.command("RSET").await?.starts_with("250"));
     still_serving(gw.port, &token).await
 }
@@ -139,7 +211,14 @@ async fn pipelined_commands_are_answered_in_order(app: TestApp) -> anyhow::Resul
     let gw = gateway(&app, GatewayConfig::default(), None).await?;
     let mut client = RawClient::connect(gw.port).await?;
     let ehlo = client.command("EHLO client.test").await?;
-    for extension in ["PIPELINING", "SIZE ", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN"] {
+    for extension in [
+        "PIPELINING",
+        "SIZE ",
+        "8BITMIME",
+        "SMTPUTF8",
+        "ENHANCEDSTATUSCODES",
+        "AUTH PLAIN LOGIN",
+    ] {
         ensure!(ehlo.contains(extension), "EHLO advertises {extension}: {ehlo}");
     }
     use base64::Engine as _;

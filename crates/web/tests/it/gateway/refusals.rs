@@ -9,7 +9,9 @@ use super::{RawClient, acme_with_token, bob_reads, gateway, queued_id, simple_me
 use crate::helpers::TestApp;
 
 async fn audit_actions(app: &TestApp) -> anyhow::Result<Vec<(String, String, String)>> {
-    let scope = app.scope("alice@example.com", app.first_account().await?.number).await?;
+    let scope = app
+        .scope("alice@example.com", app.first_account().await?.number)
+        .await?;
     let events = app
         .services
         .account_audit(&scope, 200)
@@ -29,13 +31,23 @@ async fn wrong_revoked_and_out_of_network_tokens_are_refused(app: TestApp) -> an
 
     let mut client = RawClient::connect(gw.port).await?;
     let wrong = format!("{}x", &token[..token.len() - 1]);
-    ensure!(client.login(&wrong).await?.starts_with("535 5.7.8"), "a wrong secret is refused");
+    ensure!(
+        client.login(&wrong).await?.starts_with("535 5.7.8"),
+        "a wrong secret is refused"
+    );
     let mut client = RawClient::connect(gw.port).await?;
     let answer = client.login(&fenced).await?;
-    ensure!(answer.starts_with("535 5.7.8"), "a token from outside its networks is refused: {answer}");
+    ensure!(
+        answer.starts_with("535 5.7.8"),
+        "a token from outside its networks is refused: {answer}"
+    );
 
     let scope = app.scope("alice@example.com", number).await?;
-    let listed = app.services.account_tokens(&scope).await.map_err(|e| anyhow!("{e:?}"))?;
+    let listed = app
+        .services
+        .account_tokens(&scope)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
     for listed in listed.iter().filter(|t| token.contains(&t.public_id)) {
         app.services
             .revoke_account_token(&scope, listed.id)
@@ -43,7 +55,10 @@ async fn wrong_revoked_and_out_of_network_tokens_are_refused(app: TestApp) -> an
             .map_err(|e| anyhow!("{e:?}"))?;
     }
     let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("535 5.7.8"), "a revoked token is refused");
+    ensure!(
+        client.login(&token).await?.starts_with("535 5.7.8"),
+        "a revoked token is refused"
+    );
     ensure!(stored_messages(&app).await? == 0);
     Ok(())
 }
@@ -76,9 +91,10 @@ async fn senders_outside_the_account_get_550_and_the_refusal_is_audited(app: Tes
         "the refused sender is audited: {submissions:?}"
     );
     ensure!(
-        submissions
-            .iter()
-            .any(|(_, t, o)| o == "ok" && t.contains("from=alice@example.com") && t.contains("rcpt=1") && t.contains("sptk_")),
+        submissions.iter().any(|(_, t, o)| o == "ok"
+            && t.contains("from=alice@example.com")
+            && t.contains("rcpt=1")
+            && t.contains("sptk_")),
         "the accepted submission is audited with token, sender and count: {submissions:?}"
     );
     ensure!(
@@ -87,7 +103,10 @@ async fn senders_outside_the_account_get_550_and_the_refusal_is_audited(app: Tes
     );
     Ok(())
 }
-on_both_databases!(foreign_senders, senders_outside_the_account_get_550_and_the_refusal_is_audited);
+on_both_databases!(
+    foreign_senders,
+    senders_outside_the_account_get_550_and_the_refusal_is_audited
+);
 
 async fn guessing_tokens_is_throttled_while_the_server_keeps_serving(app: TestApp) -> anyhow::Result<()> {
     let token = acme_with_token(&app, "").await?;
@@ -112,12 +131,17 @@ async fn guessing_tokens_is_throttled_while_the_server_keeps_serving(app: TestAp
     ensure!(client.command("NOOP").await?.starts_with("250"));
     Ok(())
 }
-on_both_databases!(auth_throttle, guessing_tokens_is_throttled_while_the_server_keeps_serving);
+on_both_databases!(
+    auth_throttle,
+    guessing_tokens_is_throttled_while_the_server_keeps_serving
+);
 
 async fn control_headers_never_exceed_the_accounts_features(app: TestApp) -> anyhow::Result<()> {
     use sealpost_domain::settings::Feature;
     let token = acme_with_token(&app, "").await?;
-    let scope = app.scope("alice@example.com", app.first_account().await?.number).await?;
+    let scope = app
+        .scope("alice@example.com", app.first_account().await?.number)
+        .await?;
     app.services
         .change_account_settings(&scope, |s| s.set_feature(Feature::SecureForward, false))
         .await
@@ -127,7 +151,9 @@ async fn control_headers_never_exceed_the_accounts_features(app: TestApp) -> any
     ensure!(client.login(&token).await?.starts_with("235"));
     let message = "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: [secure] Options\r\n\
         X-Sealpost-Forward: yes\r\nX-Sealpost-Reply: no\r\nX-Sealpost-Expires: +3\r\n\r\nHello\r\n";
-    let answer = client.transaction("alice@example.com", &["bob@example.com"], message).await?;
+    let answer = client
+        .transaction("alice@example.com", &["bob@example.com"], message)
+        .await?;
     let id = queued_id(&answer)?;
     let alice = app.actor("alice@example.com").await?;
     let sent = app
