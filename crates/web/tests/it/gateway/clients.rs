@@ -69,6 +69,10 @@ async fn swaks_submission_is_sealed_and_opened_byte_exact(app: TestApp) -> anyho
         status == 200 && bytes == binary_attachment(),
         "the attachment comes out byte-exact"
     );
+    // Alice's tracking page names Carol as Bcc.
+    let alice = logged_in(&app, "alice@example.com").await?;
+    let tracking = alice.get(&format!("/portal/sent/{id}")).await?;
+    tracking.assert_shows("carol@example.com (Bcc)");
     // Carol got her own notification and opens the same message.
     app.mail_to("carol@example.com", "")?;
     let carol = logged_in(&app, "carol@example.com").await?;
