@@ -69,6 +69,7 @@ struct FileConfig {
     header_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
     shutdown_timeout_secs: Option<u64>,
+    gateway: Option<crate::gateway::GatewayFile>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -97,6 +98,7 @@ const KNOWN_KEYS: &[&str] = &[
     "header_timeout_secs",
     "idle_timeout_secs",
     "shutdown_timeout_secs",
+    "gateway",
 ];
 
 /// How outgoing mail leaves.
@@ -162,6 +164,8 @@ pub struct Config {
     pub messaging: MessagingSettings,
     /// Connection cap and timeouts of the listener.
     pub connections: ServerLimits,
+    /// The SMTP gateway (`[gateway]`).
+    pub gateway: crate::gateway::GatewaySettings,
 }
 
 impl Config {
@@ -221,6 +225,7 @@ impl Config {
             .unwrap_or_else(|| "admin@example.com".to_owned());
         let trust_forwarded_for = args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false);
         let connections = connection_limits(&file_rest)?;
+        let gateway = crate::gateway::settings(file_rest.gateway.clone().unwrap_or_default(), &public_url)?;
         let messaging = messaging_settings(&data_dir, &public_url, file_rest)?;
         Ok(Self {
             data_dir,
@@ -231,6 +236,7 @@ impl Config {
             trust_forwarded_for,
             messaging,
             connections,
+            gateway,
         })
     }
 

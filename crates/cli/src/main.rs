@@ -16,6 +16,7 @@
 //! usage errors exit with status 2.
 
 mod config;
+mod gateway;
 mod limits;
 mod messaging;
 mod tokens;
@@ -429,6 +430,7 @@ async fn serve(
         secure_cookies: config.secure_cookies(),
         trust_forwarded_for: config.trust_forwarded_for,
     };
+    let gateway_tasks = gateway::start(&config.gateway, services.clone()).await?;
     let app = sealpost_web::router(services, web_config);
     let mut connections = config.connections;
     connections.max_connections =
@@ -459,6 +461,9 @@ async fn serve(
         .await
         .context("while serving HTTP");
     let _ = stop.send(true);
+    for task in gateway_tasks {
+        task.abort();
+    }
     let _ = worker_task.await;
     let _ = shredder.await;
     served

@@ -64,11 +64,12 @@ impl fmt::Debug for PublicId {
     }
 }
 
-/// To or Cc.
+/// To, Cc or Bcc (a recipient the others are never shown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecipientKind {
     To,
     Cc,
+    Bcc,
 }
 
 impl RecipientKind {
@@ -77,12 +78,17 @@ impl RecipientKind {
         match self {
             Self::To => "to",
             Self::Cc => "cc",
+            Self::Bcc => "bcc",
         }
     }
 
     /// Reads the stored value.
     pub fn from_stored(value: &str) -> Self {
-        if value == "cc" { Self::Cc } else { Self::To }
+        match value {
+            "cc" => Self::Cc,
+            "bcc" => Self::Bcc,
+            _ => Self::To,
+        }
     }
 }
 

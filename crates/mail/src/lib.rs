@@ -21,13 +21,18 @@
 //!   to four days, or failed with a bounce queued to the sender. When the relay
 //!   answers again after failures, the waiting mail is sent at once.
 //!
-//! What is secret never passes through here: a notification says *that* a message
-//! arrived and carries the sealed payload at most; subjects and bodies of secure
-//! messages are not available to this crate, and logs carry ids, never mail bodies.
+//! - [`gateway`]: the inbound SMTP gateway (the organisation's mail server submits,
+//!   each message is sealed as a secure message of the token's account).
+//!
+//! What is secret never passes through the outbound side: a notification says
+//! *that* a message arrived and carries the sealed payload at most. The gateway
+//! holds a submitted message in memory only, from DATA until the domain has
+//! sealed it; logs and audit events carry ids and counts, never mail bodies.
 
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod gateway;
 pub mod render;
 mod timefmt;
 pub mod transport;

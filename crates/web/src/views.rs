@@ -321,6 +321,8 @@ pub struct MessageRow {
 pub struct RecipientRow {
     pub email: String,
     pub cc: bool,
+    /// Given only to the sender: the gateway's envelope-only recipients.
+    pub bcc: bool,
     pub opened: Option<String>,
     /// The mail server's reply when their notification could not be delivered.
     pub failed: Option<String>,
@@ -341,6 +343,7 @@ impl MessageRow {
                 .map(|r| RecipientRow {
                     email: r.email.to_string(),
                     cc: r.kind == sealpost_domain::messages::RecipientKind::Cc,
+                    bcc: r.kind == sealpost_domain::messages::RecipientKind::Bcc,
                     opened: r.opened_at.map(|t| t.display_utc()),
                     failed: r.delivery_error.clone(),
                 })

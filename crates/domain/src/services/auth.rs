@@ -60,13 +60,13 @@ fn wait_seconds(failures: i64, free: i64) -> i64 {
 /// Seconds a login must still wait: the pair (address, client) waits past
 /// [`PAIR_FREE_FAILURES`] failures, the client alone past [`CLIENT_FREE_FAILURES`];
 /// 0 when it may try now.
-async fn throttle_wait(
+pub(super) async fn throttle_wait(
     sessions: &dyn SessionStore,
-    pair_key: &str,
-    client_key: &str,
+    pair: (&str, i64),
+    client: (&str, i64),
     now: Timestamp,
 ) -> Result<i64, DomainError> {
-    for (key, free) in [(pair_key, PAIR_FREE_FAILURES), (client_key, CLIENT_FREE_FAILURES)] {
+    for (key, free) in [pair, client] {
         if let Some((failures, last)) = sessions.throttle_state(key).await? {
             let wait = wait_seconds(failures, free) - now.seconds_since(last);
             if wait > 0 {
@@ -90,7 +90,13 @@ impl Services {
         let email = EmailAddress::parse(email).map_err(|_| LoginError::InvalidCredentials)?;
         let pair_key = format!("pair:{}|{}", email, client);
         let client_key = format!("client:{client}");
-        let wait = throttle_wait(self.store.as_ref(), &pair_key, &client_key, now).await?;
+        let wait = throttle_wait(
+            self.store.as_ref(),
+            (&pair_key, PAIR_FREE_FAILURES),
+            (&client_key, CLIENT_FREE_FAILURES),
+            now,
+        )
+        .await?;
         if wait > 0 {
             return Err(LoginError::Throttled(wait));
         }
@@ -388,14 +394,26 @@ mod tests {
             throttle.throttle_failure("pair:ann@example.com|guesser", now).await?;
             throttle.throttle_failure("client:guesser", now).await?;
         }
-        let guesser = throttle_wait(&throttle, "pair:ann@example.com|guesser", "client:guesser", now).await?;
+        let guesser = throttle_wait(
+            &throttle,
+            ("pair:ann@example.com|guesser", PAIR_FREE_FAILURES),
+            ("client:guesser", CLIENT_FREE_FAILURES),
+            now,
+        )
+        .await?;
         assert_eq!(guesser, 1, "the guessing client waits for Ann's address");
-        let ann = throttle_wait(&throttle, "pair:ann@example.com|ann", "client:ann", now).await?;
+        let ann = throttle_wait(
+            &throttle,
+            ("pair:ann@example.com|ann", PAIR_FREE_FAILURES),
+            ("client:ann", CLIENT_FREE_FAILURES),
+            now,
+        )
+        .await?;
         assert_eq!(ann, 0, "Ann on her own client is not held up");
         let later = throttle_wait(
             &throttle,
-            "pair:ann@example.com|guesser",
-            "client:guesser",
+            ("pair:ann@example.com|guesser", PAIR_FREE_FAILURES),
+            ("client:guesser", CLIENT_FREE_FAILURES),
             now.plus_seconds(1),
         )
         .await?;
@@ -404,10 +422,22 @@ mod tests {
         for _ in PAIR_FREE_FAILURES..CLIENT_FREE_FAILURES {
             throttle.throttle_failure("client:guesser", now).await?;
         }
-        let other = throttle_wait(&throttle, "pair:bob@example.com|guesser", "client:guesser", now).await?;
+        let other = throttle_wait(
+            &throttle,
+            ("pair:bob@example.com|guesser", PAIR_FREE_FAILURES),
+            ("client:guesser", CLIENT_FREE_FAILURES),
+            now,
+        )
+        .await?;
         assert_eq!(other, 1, "past fifty failures the client waits for any address");
         throttle.throttle_clear("pair:ann@example.com|guesser").await?;
-        let cleared = throttle_wait(&throttle, "pair:ann@example.com|guesser", "client:ann", now).await?;
+        let cleared = throttle_wait(
+            &throttle,
+            ("pair:ann@example.com|guesser", PAIR_FREE_FAILURES),
+            ("client:ann", CLIENT_FREE_FAILURES),
+            now,
+        )
+        .await?;
         assert_eq!(cleared, 0, "a success clears the pair's counter");
         Ok(())
     }

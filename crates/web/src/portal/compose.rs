@@ -67,6 +67,7 @@ impl ComposeForm {
         ComposeRequest {
             to: self.to.clone(),
             cc: self.cc.clone(),
+            bcc: String::new(),
             subject: self.subject.clone(),
             body: self.body.clone(),
             options: MessageOptions {

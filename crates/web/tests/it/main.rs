@@ -38,6 +38,7 @@ mod compose_features;
 mod delivery;
 mod faults;
 mod features;
+mod gateway;
 mod helpers;
 mod hostile;
 mod images;

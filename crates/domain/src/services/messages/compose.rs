@@ -114,6 +114,9 @@ impl AttachmentUpload {
 pub struct ComposeRequest {
     pub to: String,
     pub cc: String,
+    /// Recipients nobody else is shown (the gateway's envelope-only recipients;
+    /// the compose form has no such field).
+    pub bcc: String,
     pub subject: String,
     pub body: String,
     pub options: MessageOptions,
@@ -178,6 +181,18 @@ impl Services {
                 .next()
                 .ok_or(DomainError::invalid("account", ValidationError::NotAMember))?,
         };
+        self.draft_from(actor, account, profile).await
+    }
+
+    /// A new message of `actor`'s from `account`, a sending account of theirs:
+    /// refused while the account is suspended or has Secure Compose switched off,
+    /// whichever way the message arrives (the portal, the SMTP gateway).
+    pub(super) async fn draft_from(
+        &self,
+        actor: &Actor,
+        account: Account,
+        profile: Option<ProfileId>,
+    ) -> Result<Draft, DomainError> {
         if account.is_suspended() {
             return Err(ValidationError::AccountSuspended.into());
         }
@@ -409,7 +424,11 @@ impl Services {
                 parse_addresses(&request.cc).map_err(|e| DomainError::invalid("cc", e))?,
             ),
         };
-        if to.is_empty() {
+        let bcc = match &draft.reply {
+            Some(_) => Vec::new(),
+            None => parse_addresses(&request.bcc).map_err(|e| DomainError::invalid("bcc", e))?,
+        };
+        if to.is_empty() && bcc.is_empty() {
             return Err(DomainError::invalid("to", ValidationError::NoRecipients));
         }
         let mut recipients: Vec<(EmailAddress, RecipientKind)> =
@@ -417,6 +436,11 @@ impl Services {
         for address in cc {
             if !recipients.iter().any(|(a, _)| *a == address) {
                 recipients.push((address, RecipientKind::Cc));
+            }
+        }
+        for address in bcc {
+            if !recipients.iter().any(|(a, _)| *a == address) {
+                recipients.push((address, RecipientKind::Bcc));
             }
         }
         if recipients.len() > MAX_RECIPIENTS {

@@ -4,7 +4,8 @@
 //! - `open`: who may read a message, reading it, recording each view, downloads;
 //! - `manage`: the sender's, recipient's and administrators' lists, lock, expiry,
 //!   and shredding expired messages' keys;
-//! - `kept`: refused drafts kept for their corrected form.
+//! - `kept`: refused drafts kept for their corrected form;
+//! - `gateway`: messages the SMTP gateway hands over, sent as drafts are.
 //!
 //! The recipient's way in (registration, activation, password reset, mailbox
 //! proof) is in [`super::registration`].
@@ -37,6 +38,7 @@ use crate::settings::{AccountSettings, Feature};
 use crate::types::{AccountNumber, EmailAddress, Timestamp, has_stray_control_characters};
 
 mod compose;
+mod gateway;
 mod kept;
 mod manage;
 mod open;
@@ -140,6 +142,7 @@ impl ReplyKind {
 }
 
 pub use compose::{AttachmentUpload, ComposeRequest, Draft};
+pub use gateway::{GatewayAttachment, GatewayControls, GatewaySubmission};
 pub use manage::MessageSummary;
 pub use open::{AttachmentDownload, OpenFailure, OpenedMessage, PasswordConfirmed, Unavailable};
 pub use reply::ReplyDraft;

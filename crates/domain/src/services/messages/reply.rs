@@ -60,7 +60,13 @@ impl Services {
         let mut draft = self
             .draft_for(actor, account, &settings, Some((opened.message.clone(), kind)), None)
             .await?;
-        draft.reply_recipients = opened.recipients.iter().map(|r| r.email.clone()).collect();
+        // Bcc recipients stay hidden: a reply-all never names them.
+        draft.reply_recipients = opened
+            .recipients
+            .iter()
+            .filter(|r| r.kind != RecipientKind::Bcc)
+            .map(|r| r.email.clone())
+            .collect();
         draft.reply_recipients.push(opened.sender.email.clone());
         if kind == ReplyKind::Forward
             && let Err(error) = self.carry_original(actor, original, &opened, &mut draft).await
@@ -143,7 +149,12 @@ pub(super) fn reply_addresses(
 /// The form fields a reply or forward starts with: addresses, "Re:"/"Fwd:" and the
 /// quoted original.
 fn reply_fields(opened: &OpenedMessage, actor: &Actor, kind: ReplyKind) -> ReplyDraft {
-    let everyone: Vec<EmailAddress> = opened.recipients.iter().map(|r| r.email.clone()).collect();
+    let everyone: Vec<EmailAddress> = opened
+        .recipients
+        .iter()
+        .filter(|r| r.kind != RecipientKind::Bcc)
+        .map(|r| r.email.clone())
+        .collect();
     let (to, cc) = match kind {
         ReplyKind::Forward => (Vec::new(), Vec::new()),
         _ => reply_addresses(&opened.message, &everyone, actor, kind),

@@ -1,0 +1,171 @@
+//! Turning the DATA into what the domain seals: body (HTML or text), every
+//! attachment and inline image decoded, `To`/`Cc` for Bcc detection, the
+//! subject without its tag, and the `X-Sealpost-*` controls. Nothing else of the
+//! original headers is kept, so control headers never reach a recipient.
+
+use mail_parser::{Address, MessageParser, MimeHeaders as _, PartType};
+use sealpost_domain::services::messages::{GatewayAttachment, GatewayControls, GatewaySubmission};
+use sealpost_domain::types::EmailAddress;
+
+use super::GatewayConfig;
+
+/// Why a message cannot be sealed as it is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ParseRefusal {
+    /// Not a message at all.
+    Unparsable,
+    /// More MIME parts than configured (a MIME bomb).
+    TooManyParts,
+}
+
+/// The control headers the sender may set.
+const CONTROLS: [&str; 5] = [
+    "X-Sealpost-Reply",
+    "X-Sealpost-Reply-All",
+    "X-Sealpost-Forward",
+    "X-Sealpost-Read-Receipt",
+    "X-Sealpost-Expires",
+];
+
+/// Parses `raw` (the DATA, dot-unstuffed) with its envelope.
+pub fn submission(
+    raw: &[u8],
+    config: &GatewayConfig,
+    sender: EmailAddress,
+    recipients: Vec<EmailAddress>,
+) -> Result<GatewaySubmission, ParseRefusal> {
+    let message = MessageParser::default().parse(raw).ok_or(ParseRefusal::Unparsable)?;
+    if message.parts.len() > config.max_parts {
+        return Err(ParseRefusal::TooManyParts);
+    }
+    let mut controls = GatewayControls::default();
+    for name in CONTROLS {
+        if let Some(value) = message.header_raw(name) {
+            controls.read_header(name, value);
+        }
+    }
+    let html_parts: Vec<_> = message
+        .html_body
+        .iter()
+        .filter_map(|&i| message.parts.get(i as usize))
+        .collect();
+    let is_html = html_parts.iter().any(|p| matches!(p.body, PartType::Html(_)));
+    let body = if is_html {
+        (0..message.html_body.len())
+            .filter_map(|i| message.body_html(i))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        (0..message.text_body.len())
+            .filter_map(|i| message.body_text(i))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let attachments = message
+        .attachments()
+        .map(|part| {
+            let content_type = part
+                .content_type()
+                .map(|ct| match ct.subtype() {
+                    Some(sub) => format!("{}/{sub}", ct.ctype()),
+                    None => ct.ctype().to_owned(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".to_owned());
+            let (name, content_type) = match (&part.body, part.attachment_name()) {
+                (_, Some(name)) => (name.to_owned(), content_type),
+                (PartType::Message(_), None) => ("message.eml".to_owned(), "message/rfc822".to_owned()),
+                (_, None) => ("attachment".to_owned(), content_type),
+            };
+            GatewayAttachment {
+                name,
+                content_type,
+                bytes: part.contents().to_vec(),
+            }
+        })
+        .collect();
+    Ok(GatewaySubmission {
+        sender: Some(sender),
+        recipients,
+        header_to: addresses(message.to()),
+        header_cc: addresses(message.cc()),
+        subject: strip_tag(message.subject().unwrap_or_default(), &config.subject_tag),
+        body,
+        html: is_html,
+        attachments,
+        controls,
+    })
+}
+
+/// The addresses of a `To` or `Cc` header (groups flattened); malformed ones
+/// are left out (they are then Bcc, shown to no one).
+fn addresses(header: Option<&Address<'_>>) -> Vec<EmailAddress> {
+    header
+        .into_iter()
+        .flat_map(Address::iter)
+        .filter_map(|addr| addr.address())
+        .filter_map(|raw| EmailAddress::parse(raw).ok())
+        .collect()
+}
+
+/// `subject` without the first occurrence of `tag` (any case) and the spaces it
+/// leaves; control characters go too (a subject is one line).
+pub fn strip_tag(subject: &str, tag: &str) -> String {
+    let clean: String = subject.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let tag = tag.trim();
+    let stripped = if tag.is_empty() {
+        clean
+    } else {
+        let lower = clean.to_lowercase();
+        match lower.find(&tag.to_lowercase()) {
+            // Lower-casing can change byte lengths; only cut where it did not.
+            Some(at) if lower.len() == clean.len() && clean.is_char_boundary(at + tag.len()) => {
+                format!("{} {}", &clean[..at], &clean[at + tag.len()..])
+            }
+            _ => clean,
+        }
+    };
+    stripped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &str) -> Result<GatewaySubmission, ParseRefusal> {
+        let sender = EmailAddress::parse("ann@acme.test").map_err(|_| ParseRefusal::Unparsable)?;
+        let to = EmailAddress::parse("bob@example.org").map_err(|_| ParseRefusal::Unparsable)?;
+        submission(raw.as_bytes(), &GatewayConfig::default(), sender, vec![to])
+    }
+
+    #[test]
+    fn the_tag_goes_and_the_subject_stays() {
+        assert_eq!(strip_tag("[SECURE] Contract  draft", "[secure]"), "Contract draft");
+        assert_eq!(strip_tag("Re: contract [secure]", "[secure]"), "Re: contract");
+        assert_eq!(strip_tag("No tag here", "[secure]"), "No tag here");
+        assert_eq!(strip_tag("Évian [secure] été", "[secure]"), "Évian été");
+    }
+
+    #[test]
+    fn encoded_words_charsets_controls_and_attachments_come_out_decoded() -> Result<(), ParseRefusal> {
+        let raw = "From: Ann <ann@acme.test>\r\nTo: Bob <bob@example.org>\r\n\
+            Subject: =?ISO-8859-1?Q?[secure]_R=E9sum=E9?=\r\nX-Sealpost-Forward: yes\r\n\
+            X-Sealpost-Expires: +3\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+            --b1\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+            Gr=FC=DFe\r\n--b1\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n\
+            Content-Disposition: attachment; filename=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+            JVBERi0xLjQK\r\n--b1--\r\n";
+        let parsed = parse(raw)?;
+        assert_eq!(parsed.subject, "Résumé");
+        assert_eq!(parsed.body.trim_end(), "Grüße");
+        assert!(!parsed.html);
+        assert_eq!(parsed.controls.forward, Some(true));
+        assert_eq!(parsed.controls.expires.as_deref(), Some("+3"));
+        assert_eq!(parsed.header_to.len(), 1);
+        assert_eq!(parsed.attachments.len(), 1);
+        assert_eq!(parsed.attachments[0].name, "a.pdf");
+        assert_eq!(parsed.attachments[0].content_type, "application/pdf");
+        assert_eq!(parsed.attachments[0].bytes, b"%PDF-1.4\n");
+        Ok(())
+    }
+}
