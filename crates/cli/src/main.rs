@@ -16,6 +16,7 @@
 //! usage errors exit with status 2.
 
 mod config;
+mod dkim;
 mod limits;
 mod messaging;
 mod tokens;
@@ -73,6 +74,9 @@ enum Command {
     /// Account tokens for machines (the SMTP gateway, the API).
     #[command(subcommand)]
     Token(tokens::TokenCommand),
+    /// DKIM keys that sign outgoing mail.
+    #[command(subcommand)]
+    Dkim(dkim::DkimCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +185,11 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(&cli.global)?;
+    let command = match cli.command {
+        // Needs no database: a key can be made before the service is installed.
+        Command::Dkim(command) => return dkim::run(&config, command),
+        other => other,
+    };
     let store = open_store(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (messaging, worker) = messaging::build(&config, store.clone(), clock.clone())?;
@@ -190,7 +199,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         sealpost_i18n::in_every_language("group-account-administrators"),
         messaging,
     );
-    let result = match cli.command {
+    let result = match command {
         Command::Serve => serve(&config, services, worker, store.clone()).await,
         Command::Outbox(OutboxCommand::Flush { all }) => {
             if all {

@@ -37,5 +37,6 @@ pub use error::MailError;
 pub use render::MailNotifier;
 pub use transport::maildir::MailDir;
 pub use transport::smtp::{SmtpRelay, SmtpRelayConfig, TlsMode};
+pub use transport::dkim::{DkimSigning, DomainSigner};
 pub use transport::{SendError, Transport};
 pub use worker::OutboxWorker;
