@@ -200,6 +200,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         messaging,
     );
     let result = match command {
+        // Handled above, before the store opens; listed so the match stays exhaustive.
+        Command::Dkim(command) => dkim::run(&config, command),
         Command::Serve => serve(&config, services, worker, store.clone()).await,
         Command::Outbox(OutboxCommand::Flush { all }) => {
             if all {
