@@ -489,4 +489,32 @@ mod tests {
         std::fs::remove_dir_all(&dir)?;
         Ok(())
     }
+
+    #[test]
+    fn dkim_keys_come_from_the_file_or_the_environment_list() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(
+            dir.path().join("sealpost.toml"),
+            "[[dkim]]\ndomain = \"example.com\"\nselector = \"s1\"\nkey_file = \"/etc/sealpost/s1.pem\"\n",
+        )?;
+        let config = Config::load(&GlobalArgs {
+            data_dir: Some(dir.path().to_owned()),
+            ..GlobalArgs::default()
+        })?;
+        assert_eq!(
+            config.messaging.dkim_keys,
+            [DkimKeyConfig {
+                domain: "example.com".into(),
+                selector: "s1".into(),
+                key_file: PathBuf::from("/etc/sealpost/s1.pem"),
+            }]
+        );
+        let listed = dkim_keys_from_env("a.example:s1:/k/a.pem, b.example:s2:/k/b.pem")?;
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[1].key_file, PathBuf::from("/k/b.pem"));
+        assert!(
+            dkim_keys_from_env("a.example:/k/a.pem").is_err_and(|e| e.to_string().contains("domain:selector:key_file"))
+        );
+        Ok(())
+    }
 }

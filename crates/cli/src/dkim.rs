@@ -50,8 +50,14 @@ pub fn run(config: &Config, command: DkimCommand) -> anyhow::Result<()> {
         KeyAlgorithm::Ed25519 => Algorithm::Ed25519,
     };
     let key = generate(&domain, &selector, algorithm)?;
-    let domain = key.record_name.split_once("._domainkey.").map_or(domain.clone(), |(_, d)| d.to_owned());
-    let selector = key.record_name.split_once("._domainkey.").map_or(selector.clone(), |(s, _)| s.to_owned());
+    let domain = key
+        .record_name
+        .split_once("._domainkey.")
+        .map_or(domain.clone(), |(_, d)| d.to_owned());
+    let selector = key
+        .record_name
+        .split_once("._domainkey.")
+        .map_or(selector.clone(), |(s, _)| s.to_owned());
     let path = out.unwrap_or_else(|| config.data_dir.join("dkim").join(format!("{selector}.{domain}.pem")));
     write_private(&path, key.private_pem.as_bytes())?;
     let quoted: Vec<String> = key
@@ -60,7 +66,10 @@ pub fn run(config: &Config, command: DkimCommand) -> anyhow::Result<()> {
         .chunks(250)
         .map(|chunk| format!("\"{}\"", String::from_utf8_lossy(chunk)))
         .collect();
-    println!("Private key written to {} (readable by this user only).", path.display());
+    println!(
+        "Private key written to {} (readable by this user only).",
+        path.display()
+    );
     println!();
     println!("Publish this DNS TXT record:");
     println!("name: {}", key.record_name);

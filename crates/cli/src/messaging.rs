@@ -17,7 +17,9 @@ use sealpost_domain::links::Links;
 use sealpost_domain::messages::DeliveryMode;
 use sealpost_domain::ports::Clock;
 use sealpost_domain::services::messages::{Messaging, MessagingConfig};
-use sealpost_mail::{DkimSigning, DomainSigner, MailDir, MailNotifier, OutboxWorker, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
+use sealpost_mail::{
+    DkimSigning, DomainSigner, MailDir, MailNotifier, OutboxWorker, SmtpRelay, SmtpRelayConfig, TlsMode, Transport,
+};
 use sealpost_storage::{ObjectBlobStore, SqlStore};
 use secrecy::SecretString;
 
@@ -103,7 +105,11 @@ fn transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn T
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     for signer in &signers {
-        tracing::info!(domain = signer.domain(), selector = signer.selector(), "outgoing mail from this domain is DKIM-signed");
+        tracing::info!(
+            domain = signer.domain(),
+            selector = signer.selector(),
+            "outgoing mail from this domain is DKIM-signed"
+        );
     }
     Ok(Arc::new(DkimSigning::new(inner, signers)))
 }

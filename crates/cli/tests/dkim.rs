@@ -123,10 +123,24 @@ async fn serve_signs_the_mail_it_sends_with_the_key_dkim_create_made() -> anyhow
     let Some(sink) = SmtpSink::start()? else { return Ok(()) };
     let dir = tempfile::tempdir()?;
     let sealpost = sealpost(dir.path());
-    sealpost.add_user("dana@example.com", ("Dana", "Scully"), "A-long-passphrase-1", Mailbox::Vouched)?;
+    sealpost.add_user(
+        "dana@example.com",
+        ("Dana", "Scully"),
+        "A-long-passphrase-1",
+        Mailbox::Vouched,
+    )?;
     let key_file = dir.path().join("dkim.pem").display().to_string();
     let printed = sealpost.run(
-        &["dkim", "create", "--domain", "mail.example.com", "--selector", "s1", "--out", &key_file],
+        &[
+            "dkim",
+            "create",
+            "--domain",
+            "mail.example.com",
+            "--selector",
+            "s1",
+            "--out",
+            &key_file,
+        ],
         None,
     )?;
     let (name, value) = printed_record(&printed)?;
@@ -151,7 +165,11 @@ async fn serve_signs_the_mail_it_sends_with_the_key_dkim_create_made() -> anyhow
         ensure!(answer.status().as_u16() < 400, "forgot password: {}", answer.status());
         let deadline = Instant::now() + Duration::from_secs(30);
         let raw = loop {
-            if let Some(mail) = sink.received()?.into_iter().find(|m| m.rcpt_tos.iter().any(|t| t == "dana@example.com")) {
+            if let Some(mail) = sink
+                .received()?
+                .into_iter()
+                .find(|m| m.rcpt_tos.iter().any(|t| t == "dana@example.com"))
+            {
                 break mail.raw;
             }
             ensure!(Instant::now() < deadline, "no mail reached the SMTP server");

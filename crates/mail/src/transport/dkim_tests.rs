@@ -5,9 +5,15 @@ use super::*;
 
 #[test]
 fn the_from_domain_is_read_from_any_address_form() {
-    assert_eq!(from_domain("Sealpost <Sealpost@Mail.Example.COM>").as_deref(), Some("mail.example.com"));
+    assert_eq!(
+        from_domain("Sealpost <Sealpost@Mail.Example.COM>").as_deref(),
+        Some("mail.example.com")
+    );
     assert_eq!(from_domain("a@b.example").as_deref(), Some("b.example"));
-    assert_eq!(from_domain("\"x@evil.example\" <a@good.example>").as_deref(), Some("good.example"));
+    assert_eq!(
+        from_domain("\"x@evil.example\" <a@good.example>").as_deref(),
+        Some("good.example")
+    );
     assert_eq!(from_domain("nobody"), None);
 }
 
@@ -20,14 +26,20 @@ fn names_that_are_not_dns_names_are_refused() {
 
 #[test]
 fn a_file_that_is_not_a_key_says_so() {
-    let err = DomainSigner::from_pem("example.com", "s1", b"hello").err().map(|e| e.to_string());
+    let err = DomainSigner::from_pem("example.com", "s1", b"hello")
+        .err()
+        .map(|e| e.to_string());
     assert!(err.is_some_and(|e| e.contains("not an RSA or Ed25519 private key")));
 }
 
 #[test]
 fn only_the_configured_domain_is_signed() -> Result<(), Box<dyn std::error::Error>> {
     let key = generate("mail.example.com", "s1", Algorithm::Ed25519)?;
-    let keys = vec![DomainSigner::from_pem("Mail.Example.com", "s1", key.private_pem.as_bytes())?];
+    let keys = vec![DomainSigner::from_pem(
+        "Mail.Example.com",
+        "s1",
+        key.private_pem.as_bytes(),
+    )?];
     let raw = b"From: Sealpost <sealpost@mail.example.com>\r\nTo: b@c.example\r\nSubject: x\r\n\r\nbody\r\n";
     let signed = sign(&keys, raw)?.ok_or("not signed")?;
     let text = String::from_utf8(signed)?;

@@ -99,7 +99,9 @@ fn notification() -> Result<RenderedMail> {
 /// The domain of the rendered mail's `From`, the one a key must be made for.
 fn from_domain(raw: &[u8]) -> Result<String> {
     let from = header_value(raw, "from").context("no From header")?;
-    let address = from.rsplit_once('<').map_or(from.as_str(), |(_, a)| a.trim_end_matches('>'));
+    let address = from
+        .rsplit_once('<')
+        .map_or(from.as_str(), |(_, a)| a.trim_end_matches('>'));
     Ok(address.rsplit_once('@').context("no @ in From")?.1.to_ascii_lowercase())
 }
 
@@ -110,8 +112,14 @@ async fn a_signed_notification_verifies_against_the_printed_record_and_a_changed
     for algorithm in [Algorithm::Rsa2048, Algorithm::Ed25519] {
         let key = generate(&domain, "sealpost2026", algorithm)?;
         assert_eq!(key.record_name, format!("sealpost2026._domainkey.{domain}"));
-        let keys = vec![DomainSigner::from_pem(&domain, "sealpost2026", key.private_pem.as_bytes())?];
-        let signed = sign(&keys, &mail.raw).map_err(anyhow::Error::msg)?.context("not signed")?;
+        let keys = vec![DomainSigner::from_pem(
+            &domain,
+            "sealpost2026",
+            key.private_pem.as_bytes(),
+        )?];
+        let signed = sign(&keys, &mail.raw)
+            .map_err(anyhow::Error::msg)?
+            .context("not signed")?;
         let results = verify(&signed, &key.record_name, &key.record_value).await?;
         assert_eq!(results, [DkimResult::Pass], "{algorithm:?}");
 
@@ -138,16 +146,25 @@ async fn a_signed_notification_verifies_against_the_printed_record_and_a_changed
 async fn mail_from_a_domain_without_a_key_leaves_unsigned() -> Result<()> {
     let mail = notification()?;
     let key = generate("elsewhere.example", "s1", Algorithm::Ed25519)?;
-    let keys = vec![DomainSigner::from_pem("elsewhere.example", "s1", key.private_pem.as_bytes())?];
+    let keys = vec![DomainSigner::from_pem(
+        "elsewhere.example",
+        "s1",
+        key.private_pem.as_bytes(),
+    )?];
     assert_eq!(sign(&keys, &mail.raw).map_err(anyhow::Error::msg)?, None);
     let dir = tempfile::tempdir()?;
-    let transport = DkimSigning::new(Arc::new(sealpost_mail::MailDir::new(dir.path().to_owned(), clock())), keys);
+    let transport = DkimSigning::new(
+        Arc::new(sealpost_mail::MailDir::new(dir.path().to_owned(), clock())),
+        keys,
+    );
     transport.send(&address("bob@client.example")?, "", &mail.raw).await?;
     let mut files = std::fs::read_dir(dir.path())?.collect::<Result<Vec<_>, _>>()?;
     ensure!(files.len() == 1, "expected one .eml, got {}", files.len());
     let written = std::fs::read(files.remove(0).path())?;
     ensure!(
-        !String::from_utf8_lossy(&written).to_ascii_lowercase().contains("dkim-signature"),
+        !String::from_utf8_lossy(&written)
+            .to_ascii_lowercase()
+            .contains("dkim-signature"),
         "a mail from a domain without a key was signed"
     );
     Ok(())
@@ -174,7 +191,10 @@ async fn the_smtp_server_receives_a_signature_that_verifies() -> Result<()> {
     let received = sink.received()?;
     ensure!(received.len() == 1, "expected one message, got {}", received.len());
     let raw = &received[0].raw;
-    ensure!(raw.starts_with(b"DKIM-Signature: "), "no DKIM-Signature on the received mail");
+    ensure!(
+        raw.starts_with(b"DKIM-Signature: "),
+        "no DKIM-Signature on the received mail"
+    );
     let results = verify(raw, &key.record_name, &key.record_value).await?;
     assert_eq!(results, [DkimResult::Pass]);
     outside_verifier(raw, &key.record_name, &key.record_value)?;
