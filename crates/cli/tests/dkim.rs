@@ -183,3 +183,30 @@ async fn serve_signs_the_mail_it_sends_with_the_key_dkim_create_made() -> anyhow
     server.terminate(Duration::from_secs(10))?;
     result
 }
+
+#[test]
+fn a_key_file_that_cannot_be_used_stops_the_service_with_the_reason() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let not_a_key = dir.path().join("not-a-key.pem");
+    std::fs::write(&not_a_key, "hello")?;
+    for (path, reason) in [
+        (dir.path().join("missing.pem"), "cannot read the DKIM key file"),
+        (not_a_key, "is not an RSA or Ed25519 private key"),
+    ] {
+        std::fs::write(
+            dir.path().join("sealpost.toml"),
+            format!(
+                "[[dkim]]\ndomain = \"example.com\"\nselector = \"s1\"\nkey_file = \"{}\"\n",
+                path.display()
+            ),
+        )?;
+        let refused = sealpost(dir.path()).command(&["outbox", "flush"], None)?;
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(1), "{stderr}");
+        ensure!(
+            stderr.contains("DKIM key for example.com") && stderr.contains(reason),
+            "{stderr}"
+        );
+    }
+    Ok(())
+}
