@@ -60,6 +60,8 @@ pub fn run(config: &Config, command: DkimCommand) -> anyhow::Result<()> {
         .map_or(selector.clone(), |(s, _)| s.to_owned());
     let path = out.unwrap_or_else(|| config.data_dir.join("dkim").join(format!("{selector}.{domain}.pem")));
     write_private(&path, key.private_pem.as_bytes())?;
+    // The configuration line must work whatever folder `serve` starts in.
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
     let quoted: Vec<String> = key
         .record_value
         .as_bytes()
