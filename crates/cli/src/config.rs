@@ -70,6 +70,7 @@ struct FileConfig {
     idle_timeout_secs: Option<u64>,
     shutdown_timeout_secs: Option<u64>,
     gateway: Option<crate::gateway::GatewayFile>,
+    dkim: Vec<DkimKeyConfig>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -99,7 +100,18 @@ const KNOWN_KEYS: &[&str] = &[
     "idle_timeout_secs",
     "shutdown_timeout_secs",
     "gateway",
+    "dkim",
 ];
+
+/// One `[[dkim]]` entry: mail whose `From` is at `domain` is signed with the PEM
+/// private key in `key_file`, published under `selector`.
+#[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DkimKeyConfig {
+    pub domain: String,
+    pub selector: String,
+    pub key_file: PathBuf,
+}
 
 /// How outgoing mail leaves.
 #[derive(Debug, Clone)]
@@ -132,6 +144,8 @@ pub struct MessagingSettings {
     pub delivery_mode: String,
     /// Days after expiry before a message's key is destroyed.
     pub key_destroy_grace_days: i64,
+    /// DKIM keys by sending domain (none: mail leaves unsigned).
+    pub dkim_keys: Vec<DkimKeyConfig>,
 }
 
 /// `SEALPOST_<NAME>` from the environment, if set and not empty.
@@ -298,6 +312,10 @@ fn messaging_settings(data_dir: &Path, public_url: &str, file: FileConfig) -> an
         );
     }
     let mib = 1024 * 1024;
+    let dkim_keys = match env("DKIM_KEYS") {
+        Some(list) => dkim_keys_from_env(&list)?,
+        None => file.dkim.clone(),
+    };
     Ok(MessagingSettings {
         master_key_file: env("MASTER_KEY_FILE")
             .map(PathBuf::from)
@@ -328,7 +346,34 @@ fn messaging_settings(data_dir: &Path, public_url: &str, file: FileConfig) -> an
         key_destroy_grace_days: env_parse("KEY_DESTROY_GRACE_DAYS")?
             .or(file.key_destroy_grace_days)
             .unwrap_or(30),
+        dkim_keys,
     })
+}
+
+/// `SEALPOST_DKIM_KEYS`: `domain:selector:key_file`, several separated by commas;
+/// replaces the file's `[[dkim]]` list.
+fn dkim_keys_from_env(list: &str) -> anyhow::Result<Vec<DkimKeyConfig>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let mut parts = entry.splitn(3, ':');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(domain), Some(selector), Some(key_file))
+                    if !domain.is_empty() && !selector.is_empty() && !key_file.is_empty() =>
+                {
+                    Ok(DkimKeyConfig {
+                        domain: domain.to_owned(),
+                        selector: selector.to_owned(),
+                        key_file: PathBuf::from(key_file),
+                    })
+                }
+                _ => bail!(
+                    "SEALPOST_DKIM_KEYS entry {entry:?} is not domain:selector:key_file (several separated by commas)"
+                ),
+            }
+        })
+        .collect()
 }
 
 /// The listener's cap and timeouts: `SEALPOST_*`, then the file, then defaults.
@@ -448,6 +493,34 @@ mod tests {
         });
         assert!(bad.is_err_and(|e| e.to_string().contains("SEALPOST_LISTEN")));
         std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+
+    #[test]
+    fn dkim_keys_come_from_the_file_or_the_environment_list() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(
+            dir.path().join("sealpost.toml"),
+            "[[dkim]]\ndomain = \"example.com\"\nselector = \"s1\"\nkey_file = \"/etc/sealpost/s1.pem\"\n",
+        )?;
+        let config = Config::load(&GlobalArgs {
+            data_dir: Some(dir.path().to_owned()),
+            ..GlobalArgs::default()
+        })?;
+        assert_eq!(
+            config.messaging.dkim_keys,
+            [DkimKeyConfig {
+                domain: "example.com".into(),
+                selector: "s1".into(),
+                key_file: PathBuf::from("/etc/sealpost/s1.pem"),
+            }]
+        );
+        let listed = dkim_keys_from_env("a.example:s1:/k/a.pem, b.example:s2:/k/b.pem")?;
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[1].key_file, PathBuf::from("/k/b.pem"));
+        assert!(
+            dkim_keys_from_env("a.example:/k/a.pem").is_err_and(|e| e.to_string().contains("domain:selector:key_file"))
+        );
         Ok(())
     }
 }

@@ -16,6 +16,7 @@
 //! usage errors exit with status 2.
 
 mod config;
+mod dkim;
 mod gateway;
 mod limits;
 mod messaging;
@@ -74,6 +75,9 @@ enum Command {
     /// Account tokens for machines (the SMTP gateway, the API).
     #[command(subcommand)]
     Token(tokens::TokenCommand),
+    /// DKIM keys that sign outgoing mail.
+    #[command(subcommand)]
+    Dkim(dkim::DkimCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +186,11 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(&cli.global)?;
+    let command = match cli.command {
+        // Needs no database: a key can be made before the service is installed.
+        Command::Dkim(command) => return dkim::run(&config, command),
+        other => other,
+    };
     let store = open_store(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (messaging, worker) = messaging::build(&config, store.clone(), clock.clone())?;
@@ -191,7 +200,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         sealpost_i18n::in_every_language("group-account-administrators"),
         messaging,
     );
-    let result = match cli.command {
+    let result = match command {
+        // Handled above, before the store opens; listed so the match stays exhaustive.
+        Command::Dkim(command) => dkim::run(&config, command),
         Command::Serve => serve(&config, services, worker, store.clone()).await,
         Command::Outbox(OutboxCommand::Flush { all }) => {
             if all {

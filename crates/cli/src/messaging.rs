@@ -17,7 +17,9 @@ use sealpost_domain::links::Links;
 use sealpost_domain::messages::DeliveryMode;
 use sealpost_domain::ports::Clock;
 use sealpost_domain::services::messages::{Messaging, MessagingConfig};
-use sealpost_mail::{MailDir, MailNotifier, OutboxWorker, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
+use sealpost_mail::{
+    DkimSigning, DomainSigner, MailDir, MailNotifier, OutboxWorker, SmtpRelay, SmtpRelayConfig, TlsMode, Transport,
+};
 use sealpost_storage::{ObjectBlobStore, SqlStore};
 use secrecy::SecretString;
 
@@ -84,7 +86,35 @@ fn warn_if_readable_by_others(path: &Path) {
     }
 }
 
+/// The configured transport, DKIM-signing when keys are configured.
 fn transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Transport>> {
+    let inner = unsigned_transport(config, clock)?;
+    let keys = &config.messaging.dkim_keys;
+    if keys.is_empty() {
+        return Ok(inner);
+    }
+    let signers = keys
+        .iter()
+        .map(|key| {
+            DomainSigner::load(&key.domain, &key.selector, &key.key_file).with_context(|| {
+                format!(
+                    "DKIM key for {} (check [[dkim]] in sealpost.toml or SEALPOST_DKIM_KEYS; `sealpost dkim create` makes one)",
+                    key.domain
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for signer in &signers {
+        tracing::info!(
+            domain = signer.domain(),
+            selector = signer.selector(),
+            "outgoing mail from this domain is DKIM-signed"
+        );
+    }
+    Ok(Arc::new(DkimSigning::new(inner, signers)))
+}
+
+fn unsigned_transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Transport>> {
     Ok(match &config.messaging.transport {
         MailTransportConfig::Directory(dir) => {
             std::fs::create_dir_all(dir)

@@ -40,6 +40,7 @@ pub mod worker;
 
 pub use error::MailError;
 pub use render::MailNotifier;
+pub use transport::dkim::{DkimSigning, DomainSigner};
 pub use transport::maildir::MailDir;
 pub use transport::smtp::{SmtpRelay, SmtpRelayConfig, TlsMode};
 pub use transport::{SendError, Transport};

@@ -15,6 +15,7 @@
 //! again, everything that waited for it is sent at once), or give up and tell the
 //! sender ([`SendError::Permanent`]).
 
+pub mod dkim;
 pub mod maildir;
 pub mod smtp;
 
@@ -67,6 +68,19 @@ pub trait Transport: Send + Sync {
 ///
 /// Reads only the header section and unfolds continuation lines.
 pub fn message_id_of(raw: &[u8]) -> Option<String> {
+    let id = header_value(raw, "message-id")?
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+        .to_owned();
+    (!id.is_empty()).then_some(id)
+}
+
+/// The unfolded value of the first header field called `name` (any case), if any.
+///
+/// Reads only the header section, so a body line that looks like a header is ignored.
+pub fn header_value(raw: &[u8], name: &str) -> Option<String> {
     let header_end = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -79,24 +93,19 @@ pub fn message_id_of(raw: &[u8]) -> Option<String> {
         let line = line.trim_end_matches('\r');
         if let Some(current) = value.as_mut() {
             if line.starts_with([' ', '\t']) {
+                current.push(' ');
                 current.push_str(line.trim());
                 continue;
             }
             break;
         }
-        if let Some((name, rest)) = line.split_once(':')
-            && name.trim().eq_ignore_ascii_case("message-id")
+        if let Some((field, rest)) = line.split_once(':')
+            && field.trim().eq_ignore_ascii_case(name)
         {
             value = Some(rest.trim().to_owned());
         }
     }
-    let id = value?
-        .trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .trim()
-        .to_owned();
-    (!id.is_empty()).then_some(id)
+    value
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! Needs `python3` with `aiosmtpd` (`pip install aiosmtpd`); `SEALPOST_SKIP_SMTP=1`
 //! skips the tests that need it.
 
+mod dkim;
 mod faults;
 mod maildir;
 mod smtp;
