@@ -496,3 +496,74 @@ async fn board_id(app: &TestApp) -> anyhow::Result<String> {
         .ok_or(anyhow!("Board stored"))?
         .to_string())
 }
+
+on_both_databases!(
+    wrong_passwords_at_a_high_profiles_message_are_throttled_like_logins,
+    unlock_throttled
+);
+async fn unlock_throttled(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let tab = acme_profiles(&app).await?;
+    ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
+    let acme_account = app.first_account().await?;
+    let scope = app.scope("alice@example.com", acme_account.number).await?;
+    let board = app
+        .services
+        .envelope_profiles(&scope)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .find(|p| p.name == "Board")
+        .and_then(|p| p.id)
+        .ok_or(anyhow!("Board stored"))?
+        .to_string();
+    let id = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Minutes"),
+                ("body", "Strictly confidential minutes"),
+                ("profile", &board),
+            ],
+            &[("minutes.txt", "text/plain", b"the minutes, attached".to_vec())],
+        )
+        .await
+        .and_then(|answer| crate::helpers::sent_id(&answer))?;
+    let page = format!("/m/{id}");
+    let unlock = format!("{page}/unlock");
+    for _ in 0..5 {
+        let wrong = bob.submit(&page, &unlock, &[("password", "a guess")]).await?;
+        ensure!(wrong.status == 422, "{}", wrong.text());
+    }
+    // Now even the right password is refused, as the login form refuses, for the
+    // message and for its attachment.
+    let refused = bob
+        .submit(&page, &unlock, &[("password", crate::helpers::PASSWORD)])
+        .await?;
+    ensure!(
+        refused.status == 429 && refused.shows("Too many failed attempts") && !refused.shows("Strictly confidential"),
+        "{}: {}",
+        refused.status,
+        refused.text()
+    );
+    let file = bob
+        .submit(&page, &unlock, &[("password", crate::helpers::PASSWORD), ("part", "1")])
+        .await?;
+    ensure!(
+        file.status == 429 && !file.body.contains("the minutes, attached"),
+        "{}",
+        file.text()
+    );
+    // Once the wait has passed, the right password opens it.
+    app.clock.advance_seconds(2);
+    let right = bob
+        .submit(&page, &unlock, &[("password", crate::helpers::PASSWORD)])
+        .await?;
+    ensure!(
+        right.status == 200 && right.shows("Strictly confidential minutes"),
+        "{}: {}",
+        right.status,
+        right.text()
+    );
+    Ok(())
+}
