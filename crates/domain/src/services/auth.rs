@@ -339,8 +339,9 @@ impl Services {
 }
 
 impl Services {
-    /// Deletes sessions past their idle or absolute limit and login-failure counters
-    /// untouched for a day (their waits have long run out). Returns rows deleted.
+    /// Deletes sessions past their idle or absolute limit, login-failure counters
+    /// untouched for a day (their waits have long run out) and remembered devices
+    /// past their days. Returns rows deleted.
     pub async fn purge_stale_sessions(&self) -> Result<u64, DomainError> {
         let now = self.clock.now();
         self.store

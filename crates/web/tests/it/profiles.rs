@@ -443,9 +443,11 @@ async fn medium(app: TestApp) -> anyhow::Result<()> {
         .await?;
     ensure!(logged.status == 303, "{}", logged.text());
     ensure!(device.get(&first_page).await?.shows("The first message"));
-    // Logged out (the session is gone), the device is still remembered.
-    ensure!(device.submit(&first_page, "/logout", &[]).await?.status == 303);
-    ensure!(device.get("/portal").await?.status == 303, "logged out");
+    // The session ran out (idle), the device is still remembered. (Logging out
+    // forgets it: `logging_out_on_a_remembered_device_forgets_it`.)
+    app.clock
+        .advance_seconds(sealpost_domain::services::SESSION_IDLE_SECONDS + 60);
+    ensure!(device.get("/portal").await?.status == 303, "session over");
     let opened = device.get(&format!("/m/{second}")).await?;
     ensure!(
         opened.status == 200 && opened.shows("The second message"),
@@ -456,7 +458,9 @@ async fn medium(app: TestApp) -> anyhow::Result<()> {
     // Another browser without the cookie is asked to log in.
     ensure!(app.client().get(&format!("/m/{second}")).await?.status == 303);
 
-    // A High profile's message is not opened by the device.
+    // A High profile's message is not opened by the device (Alice's session
+    // ran out too: she logs in again).
+    let alice = crate::helpers::logged_in(&app, "alice@example.com").await?;
     let board = alice
         .compose(
             &[
@@ -564,6 +568,52 @@ async fn unlock_throttled(app: TestApp) -> anyhow::Result<()> {
         "{}: {}",
         right.status,
         right.text()
+    );
+    Ok(())
+}
+
+on_both_databases!(logging_out_on_a_remembered_device_forgets_it, logout_forgets);
+async fn logout_forgets(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _) = acme(&app).await?;
+    let tab = acme_profiles(&app).await?;
+    let week = partner_form("Default", &[("security", "medium"), ("remember_days", "7")]);
+    let saved = alice
+        .submit(&format!("{tab}/default"), &format!("{tab}/default"), &week)
+        .await?;
+    ensure!(saved.status == 303, "{}", saved.text());
+    let first = alice
+        .send_to("bob@example.com", "First", "The first message", &[])
+        .await?;
+    let second = alice
+        .send_to("bob@example.com", "Second", "The second message", &[])
+        .await?;
+    let device = app.client();
+    let first_page = format!("/m/{first}");
+    let login = format!("/portal/login?next=%2Fm%2F{first}");
+    device.get(&login).await?;
+    let logged = device
+        .submit(
+            &login,
+            "/portal/login",
+            &[
+                ("email", "bob@example.com"),
+                ("password", crate::helpers::PASSWORD),
+                ("next", first_page.as_str()),
+                ("remember", "on"),
+            ],
+        )
+        .await?;
+    ensure!(logged.status == 303, "{}", logged.text());
+    ensure!(device.get(&first_page).await?.shows("The first message"));
+
+    ensure!(device.submit(&first_page, "/logout", &[]).await?.status == 303);
+    // Logged out, the device opens nothing more: Bob is asked to log in.
+    let asked = device.get(&format!("/m/{second}")).await?;
+    ensure!(
+        asked.status == 303 && !asked.shows("The second message"),
+        "{}: {}",
+        asked.status,
+        asked.text()
     );
     Ok(())
 }
