@@ -5,6 +5,8 @@
 //! sealpost migrate                    bring the database schema up to date
 //! sealpost user add --email E --first-name F --last-name L [--password-stdin] [--force-password-change]
 //! sealpost account create --name N [--admin EMAIL] [--language en|de|fr]
+//! sealpost account suspend|resume --account N
+//! sealpost account delete --account N --confirm N
 //! sealpost operator grant EMAIL
 //! sealpost outbox flush [--all]       deliver queued email that is due (--all: every waiting one) now
 //! sealpost messages shred-expired     destroy the keys of long-expired messages
@@ -18,6 +20,7 @@
 mod config;
 mod dkim;
 mod gateway;
+mod lifecycle;
 mod limits;
 mod messaging;
 mod tokens;
@@ -149,6 +152,24 @@ enum AccountCommand {
         /// The account's default language for recipients: en, de or fr.
         #[arg(long, default_value = "en")]
         language: String,
+    },
+    /// Suspend an account: it sends nothing new; its recipients still open what they have.
+    Suspend {
+        #[arg(long)]
+        account: String,
+    },
+    /// Resume a suspended account.
+    Resume {
+        #[arg(long)]
+        account: String,
+    },
+    /// Delete an account: its messages' keys destroyed, its data gone, its audit
+    /// trail kept. `--confirm` repeats the number.
+    Delete {
+        #[arg(long)]
+        account: String,
+        #[arg(long, default_value = "")]
+        confirm: String,
     },
 }
 
@@ -297,6 +318,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", account.number);
             eprintln!("Account {} ({}) created.", account.number, account.name);
             Ok(())
+        }
+        Command::Account(AccountCommand::Suspend { account }) => {
+            lifecycle::run(&services, lifecycle::Lifecycle::Suspend, &account, "").await
+        }
+        Command::Account(AccountCommand::Resume { account }) => {
+            lifecycle::run(&services, lifecycle::Lifecycle::Resume, &account, "").await
+        }
+        Command::Account(AccountCommand::Delete { account, confirm }) => {
+            lifecycle::run(&services, lifecycle::Lifecycle::Delete, &account, &confirm).await
         }
         Command::Token(command) => tokens::run(&services, command).await,
         Command::Operator(OperatorCommand::Grant { email }) => {

@@ -243,6 +243,131 @@ fn tokens_are_created_listed_and_revoked_from_the_console() -> anyhow::Result<()
     Ok(())
 }
 
+/// The domain over the installation the binary uses (its SQLite file), to try
+/// what the web and the gateway would: the check every new message passes.
+async fn domain_over(
+    data: &std::path::Path,
+) -> anyhow::Result<(
+    std::sync::Arc<sealpost_storage::SqlStore>,
+    sealpost_domain::services::Services,
+)> {
+    use std::sync::Arc;
+
+    use sealpost_domain::ports::{Clock, SystemClock};
+    use sealpost_domain::services::messages::{Messaging, MessagingConfig};
+
+    let url = format!("sqlite://{}", data.join("sealpost.db").display());
+    let store = Arc::new(sealpost_storage::SqlStore::connect(&url).await?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let config = MessagingConfig::default();
+    let notifier = Arc::new(sealpost_mail::MailNotifier::new(
+        "Sealpost",
+        &config.from_address,
+        clock.clone(),
+    )?);
+    let messaging = Messaging {
+        blobs: Arc::new(sealpost_storage::ObjectBlobStore::local(data.join("test-blobs"))?),
+        notifier,
+        master_key: Arc::new(sealpost_crypto::keys::Key256::generate()?),
+        config,
+        outbox_waker: Arc::default(),
+    };
+    let services = sealpost_domain::services::Services::new(
+        store.clone(),
+        clock,
+        sealpost_i18n::in_every_language("group-account-administrators"),
+        messaging,
+    );
+    Ok((store, services))
+}
+
+#[tokio::test]
+async fn accounts_are_suspended_resumed_and_deleted_from_the_console() -> anyhow::Result<()> {
+    use sealpost_domain::DomainError;
+    use sealpost_domain::error::ValidationError;
+    use sealpost_domain::ports::{AccountStore as _, AuditStore as _};
+    use sealpost_domain::types::AccountNumber;
+
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().to_owned();
+    let run = |args: &[&str]| -> anyhow::Result<(i32, String, String)> {
+        let out = sealpost(&data, args, None)?;
+        Ok((out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr)))
+    };
+    let (code, number, err) = run(&["account", "create", "--name", "Acme"])?;
+    assert_eq!(code, 0, "{err}");
+    let number = number.trim().to_owned();
+    let parsed = AccountNumber::parse(&number).context("a number")?;
+    let (store, services) = domain_over(&data).await?;
+    let account = store.account_by_number(parsed).await?;
+    services.ensure_account_may_send(account.id).await?;
+
+    // Suspended: a new message is refused.
+    let (code, out, err) = run(&["account", "suspend", "--account", &number])?;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("Account {number} suspended")), "{out}");
+    let refused = services.ensure_account_may_send(account.id).await;
+    assert!(
+        matches!(refused, Err(DomainError::Validation(ValidationError::AccountSuspended))),
+        "{refused:?}"
+    );
+    // Resumed: allowed again.
+    let (code, out, err) = run(&["account", "resume", "--account", &number])?;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("Account {number} resumed.")), "{out}");
+    services.ensure_account_may_send(account.id).await?;
+
+    // Deleting without the number repeated (or with another) refuses and changes nothing.
+    for confirm in [None, Some("1000000"), Some("Acme")] {
+        let mut args = vec!["account", "delete", "--account", number.as_str()];
+        if let Some(confirm) = confirm {
+            args.extend(["--confirm", confirm]);
+        }
+        let (code, _, err) = run(&args)?;
+        assert_ne!(code, 0, "{confirm:?}");
+        assert!(err.contains("nothing was deleted"), "{err}");
+        services.ensure_account_may_send(account.id).await?;
+    }
+    assert_eq!(store.account_by_number(parsed).await?.id, account.id);
+
+    let (code, out, err) = run(&["account", "delete", "--account", &number, "--confirm", &number])?;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("Account {number} deleted")), "{out}");
+    assert!(matches!(
+        store.account_by_number(parsed).await,
+        Err(DomainError::NotFound)
+    ));
+    assert!(matches!(
+        services.ensure_account_may_send(account.id).await,
+        Err(DomainError::NotFound)
+    ));
+    let (code, _, err) = run(&["account", "resume", "--account", &number])?;
+    assert_ne!(code, 0);
+    assert!(err.contains(&format!("no account has the number {number}")), "{err}");
+
+    // Audited as the web's are, in the account's trail, naming no person.
+    let events = store.list_audit(Some(account.id), 20).await?;
+    let mut actions: Vec<&str> = events
+        .iter()
+        .filter(|e| e.action.starts_with("account.") && e.action != "account.created")
+        .map(|e| e.action.as_str())
+        .collect();
+    actions.sort_unstable();
+    assert_eq!(
+        actions,
+        ["account.deleted", "account.resumed", "account.suspended"],
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.action != "account.created")
+            .all(|e| e.actor.is_none())
+    );
+    store.close().await;
+    Ok(())
+}
+
 async fn start_serve(data: &std::path::Path) -> anyhow::Result<(Server, u16, Vec<String>)> {
     start_serve_logging(data, "warn", None).await
 }

@@ -65,4 +65,22 @@ impl DeviceStore for SqlStore {
         })
         .await
     }
+
+    async fn forget_device(&self, id_hash: &str, audit: AuditEvent) -> StoreResult<bool> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let gone = sqlx::query("DELETE FROM remembered_devices WHERE id_hash = $1")
+                .bind(id_hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+            if gone > 0 {
+                audit::insert_event(&mut tx, &audit).await?;
+            }
+            tx.commit().await.map_err(db_error)?;
+            Ok(gone > 0)
+        })
+        .await
+    }
 }

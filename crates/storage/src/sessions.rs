@@ -98,7 +98,8 @@ impl SessionStore for SqlStore {
         .await
     }
 
-    /// Deletes dead sessions and old login-failure counters.
+    /// Deletes dead sessions, old login-failure counters and remembered devices
+    /// past their days.
     async fn purge_stale(
         &self,
         now: Timestamp,
@@ -117,7 +118,12 @@ impl SessionStore for SqlStore {
                 .execute(&self.pool)
                 .await
                 .map_err(db_error)?;
-            Ok(sessions.rows_affected() + throttles.rows_affected())
+            let devices = sqlx::query("DELETE FROM remembered_devices WHERE expires_at <= $1")
+                .bind(now.0)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+            Ok(sessions.rows_affected() + throttles.rows_affected() + devices.rows_affected())
         })
         .await
     }

@@ -228,6 +228,7 @@ struct LogoutForm {
 async fn logout(
     state: axum::extract::State<AppState>,
     visitor: Visitor,
+    headers: axum::http::HeaderMap,
     CsrfForm(form): CsrfForm<LogoutForm>,
 ) -> Response {
     let secure = state.config.secure_cookies;
@@ -242,10 +243,20 @@ async fn logout(
         }
         tracing::info!(user = %actor.id(), "logged out");
     }
+    // Logging out on a remembered device forgets it too: the next Medium message
+    // asks for the password again.
+    let device = cookies::get(&headers, cookies::DEVICE, secure);
+    if let Some(raw) = device {
+        let actor = visitor.session.as_ref().map(|(_, actor)| actor);
+        if let Err(error) = state.services.forget_device(raw, actor, &visitor.client).await {
+            return WebError::from_domain(visitor.locale, error).into_response();
+        }
+    }
     see_other(
         to,
         &[
             cookies::clear(cookies::SESSION, secure),
+            cookies::clear(cookies::DEVICE, secure),
             cookies::set(
                 cookies::FLASH,
                 &Flash::new("flash-logged-out", &[]).encode(),

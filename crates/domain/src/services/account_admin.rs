@@ -41,7 +41,29 @@ impl Services {
         if !scope.actor.is_operator() {
             return Err(DomainError::Forbidden);
         }
-        if scope.account.is_suspended() == suspended {
+        self.suspend_as(&scope.account, Some(&scope.actor), scope.ip.as_deref(), suspended)
+            .await
+    }
+
+    /// The console's `account suspend|resume`: as [`Services::set_account_suspended`],
+    /// with the service's own authority (the audit trail names no person).
+    pub async fn console_set_account_suspended(
+        &self,
+        number: AccountNumber,
+        suspended: bool,
+    ) -> Result<(), DomainError> {
+        let account = self.store.account_by_number(number).await?;
+        self.suspend_as(&account, None, None, suspended).await
+    }
+
+    async fn suspend_as(
+        &self,
+        account: &Account,
+        actor: Option<&Actor>,
+        ip: Option<&str>,
+        suspended: bool,
+    ) -> Result<(), DomainError> {
+        if account.is_suspended() == suspended {
             return Ok(());
         }
         let (since, action) = if suspended {
@@ -49,8 +71,8 @@ impl Services {
         } else {
             (None, "account.resumed")
         };
-        let event = self.scoped_event(scope, action, &scope.account.number.to_string());
-        self.store.set_account_suspended(scope.account.id, since, event).await
+        let event = self.event(actor, Some(account.id), action, &account.number.to_string(), ip);
+        self.store.set_account_suspended(account.id, since, event).await
     }
 
     /// Deletes the scope's account (operators only) once `typed` is its number: its
@@ -61,17 +83,37 @@ impl Services {
         if !scope.actor.is_operator() {
             return Err(DomainError::Forbidden);
         }
-        if AccountNumber::parse(typed) != Some(scope.account.number) {
+        self.delete_as(&scope.account, Some(&scope.actor), scope.ip.as_deref(), typed)
+            .await
+    }
+
+    /// The console's `account delete`: as [`Services::delete_account`] (`typed`,
+    /// the `--confirm` number, must be the account's), with the service's own
+    /// authority (the audit trail names no person).
+    pub async fn console_delete_account(&self, number: AccountNumber, typed: &str) -> Result<usize, DomainError> {
+        let account = self.store.account_by_number(number).await?;
+        self.delete_as(&account, None, None, typed).await
+    }
+
+    async fn delete_as(
+        &self,
+        account: &Account,
+        actor: Option<&Actor>,
+        ip: Option<&str>,
+        typed: &str,
+    ) -> Result<usize, DomainError> {
+        if AccountNumber::parse(typed) != Some(account.number) {
             return Err(DomainError::invalid(
                 "confirm_number",
                 ValidationError::AccountNumberMismatch,
             ));
         }
-        let account = &scope.account;
-        let event = self.scoped_event(
-            scope,
+        let event = self.event(
+            actor,
+            Some(account.id),
             "account.deleted",
             &format!("{} {}", account.number, account.name),
+            ip,
         );
         let shredded = self.store.delete_account(account.id, self.clock.now(), event).await?;
         let blobs = &self.messaging().blobs;

@@ -27,6 +27,10 @@ const PAIR_FREE_FAILURES: i64 = 5;
 const CLIENT_FREE_FAILURES: i64 = 50;
 /// The longest wait, in seconds.
 const MAX_WAIT_SECONDS: i64 = 15 * 60;
+/// Wrong passwords per logged-in user, from any client, before retyping it (to
+/// open a High profile's message) waits: a stolen session changing address gains
+/// little.
+const USER_FREE_FAILURES: i64 = 10;
 
 /// Why a login was refused.
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +70,13 @@ pub(super) async fn throttle_wait(
     client: (&str, i64),
     now: Timestamp,
 ) -> Result<i64, DomainError> {
-    for (key, free) in [pair, client] {
+    keys_wait(sessions, &[pair, client], now).await
+}
+
+/// The longest wait any of `keys` (each with its free failures) still asks; 0
+/// when none does.
+async fn keys_wait(sessions: &dyn SessionStore, keys: &[(&str, i64)], now: Timestamp) -> Result<i64, DomainError> {
+    for &(key, free) in keys {
         if let Some((failures, last)) = sessions.throttle_state(key).await? {
             let wait = wait_seconds(failures, free) - now.seconds_since(last);
             if wait > 0 {
@@ -75,6 +85,49 @@ pub(super) async fn throttle_wait(
         }
     }
     Ok(0)
+}
+
+/// The throttle on a logged-in user retyping their password (to open a High
+/// profile's message): counted per (address, client) — the very counter of the
+/// login form, since the same password is being guessed — and per user from any
+/// client.
+pub(crate) struct RetypeThrottle {
+    pair_key: String,
+    user_key: String,
+}
+
+impl RetypeThrottle {
+    pub(crate) fn new(user: &User, client: &str) -> Self {
+        Self {
+            pair_key: format!("pair:{}|{}", user.email, client),
+            user_key: format!("user:{}", user.id),
+        }
+    }
+
+    /// Seconds still to wait before the password may be checked; 0: now.
+    pub(crate) async fn wait(&self, sessions: &dyn SessionStore, now: Timestamp) -> Result<i64, DomainError> {
+        keys_wait(
+            sessions,
+            &[
+                (&self.pair_key, PAIR_FREE_FAILURES),
+                (&self.user_key, USER_FREE_FAILURES),
+            ],
+            now,
+        )
+        .await
+    }
+
+    /// Counts a wrong password against both counters.
+    pub(crate) async fn failed(&self, sessions: &dyn SessionStore, now: Timestamp) -> Result<(), DomainError> {
+        sessions.throttle_failure(&self.pair_key, now).await?;
+        sessions.throttle_failure(&self.user_key, now).await
+    }
+
+    /// The right password: whoever typed it knows it, so both counters start over.
+    pub(crate) async fn succeeded(&self, sessions: &dyn SessionStore) -> Result<(), DomainError> {
+        sessions.throttle_clear(&self.pair_key).await?;
+        sessions.throttle_clear(&self.user_key).await
+    }
 }
 
 fn dummy_hash() -> Option<&'static str> {
@@ -287,8 +340,9 @@ impl Services {
 }
 
 impl Services {
-    /// Deletes sessions past their idle or absolute limit and login-failure counters
-    /// untouched for a day (their waits have long run out). Returns rows deleted.
+    /// Deletes sessions past their idle or absolute limit, login-failure counters
+    /// untouched for a day (their waits have long run out) and remembered devices
+    /// past their days. Returns rows deleted.
     pub async fn purge_stale_sessions(&self) -> Result<u64, DomainError> {
         let now = self.clock.now();
         self.store

@@ -6,7 +6,9 @@
 //! message of a Medium profile opens without the password (nor a session) while
 //! the device is younger than *that* message's profile allows; High messages
 //! always ask for the password, and changing the password or locking the user
-//! ends every remembered device with the sessions.
+//! ends every remembered device with the sessions. Logging out on the device
+//! forgets it (someone logging out of a shared computer means to leave nothing
+//! behind), and housekeeping deletes devices past their days.
 
 use sealpost_crypto::token;
 
@@ -126,5 +128,13 @@ impl Services {
         }
         let actor = Actor::acting(user);
         self.open_message(&actor, public_id, None, Some(client)).await.map(Some)
+    }
+
+    /// Forgets the remembered device whose cookie value is `raw`, when its
+    /// visitor logs out (audited `device.forgotten` when there was one). Knowing
+    /// the cookie value is the authority: only that device holds it.
+    pub async fn forget_device(&self, raw: &str, actor: Option<&Actor>, client: &str) -> Result<bool, DomainError> {
+        let event = self.event(actor, None, "device.forgotten", "", Some(client));
+        self.store.forget_device(&token::hash_token(raw), event).await
     }
 }

@@ -18,6 +18,8 @@ on_both_backends!(
     profiles_are_kept_per_account_with_one_default_and_changed_only_by_their_own_account,
     a_message_keeps_the_profile_and_security_level_it_was_sent_with,
     remembered_devices_last_their_days_and_end_with_a_password_change,
+    housekeeping_deletes_expired_remembered_devices_and_keeps_live_ones,
+    a_forgotten_device_is_gone_and_audited,
 );
 
 fn profile(account: AccountId, name: &str, is_default: bool) -> EnvelopeProfile {
@@ -205,5 +207,77 @@ async fn remembered_devices_last_their_days_and_end_with_a_password_change(store
     assert!(
         store.device_user("sha256:device", T0).await.expect("read").is_none(),
         "a password change ends every remembered device"
+    );
+}
+
+async fn housekeeping_deletes_expired_remembered_devices_and_keeps_live_ones(store: SqlStore) {
+    use sealpost_domain::ports::{DeviceStore, SessionStore};
+    let (bob, _) = sender(&store, "bob@acme.example", 4_711_054).await;
+    let day = 24 * 60 * 60;
+    store
+        .insert_device(
+            "sha256:old",
+            bob.id,
+            T0,
+            T0.plus_seconds(day),
+            event("device.remembered", "1"),
+        )
+        .await
+        .expect("remembered");
+    store
+        .insert_device(
+            "sha256:live",
+            bob.id,
+            T0,
+            T0.plus_seconds(7 * day),
+            event("device.remembered", "7"),
+        )
+        .await
+        .expect("remembered");
+    let now = T0.plus_seconds(2 * day);
+    let purged = store
+        .purge_stale(now, now.plus_seconds(-7 * day), now.plus_seconds(-day))
+        .await
+        .expect("purged");
+    assert!(purged >= 1, "the expired device counted");
+    let rows: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM remembered_devices ORDER BY id_hash")
+        .fetch_all(store.pool())
+        .await
+        .expect("read");
+    assert_eq!(
+        rows,
+        vec!["sha256:live".to_owned()],
+        "the expired row gone, the live one kept"
+    );
+    assert!(store.device_user("sha256:live", now).await.expect("read").is_some());
+}
+
+async fn a_forgotten_device_is_gone_and_audited(store: SqlStore) {
+    use sealpost_domain::ports::DeviceStore;
+    let (bob, _) = sender(&store, "bob@acme.example", 4_711_055).await;
+    let until = T0.plus_seconds(7 * 24 * 60 * 60);
+    store
+        .insert_device("sha256:device", bob.id, T0, until, event("device.remembered", "7"))
+        .await
+        .expect("remembered");
+    assert!(
+        store
+            .forget_device("sha256:device", event("device.forgotten", ""))
+            .await
+            .expect("forgotten")
+    );
+    assert!(store.device_user("sha256:device", T0).await.expect("read").is_none());
+    assert!(
+        !store
+            .forget_device("sha256:device", event("device.forgotten", ""))
+            .await
+            .expect("nothing left"),
+        "a second logout finds nothing"
+    );
+    let actions = recent_actions(&store, 5).await;
+    assert_eq!(
+        actions.iter().filter(|a| a.as_str() == "device.forgotten").count(),
+        1,
+        "audited once: {actions:?}"
     );
 }

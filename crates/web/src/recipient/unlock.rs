@@ -9,7 +9,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::PublicId;
+use sealpost_domain::services::messages::RetypeRefusal;
 use sealpost_domain::types::Password;
+use sealpost_i18n::Arg;
 use serde::Deserialize;
 
 use crate::auth::see_other;
@@ -46,6 +48,16 @@ pub(super) fn password_prompt(
     } else {
         StatusCode::OK
     };
+    prompt_with_status(status, visitor, id, part, error)
+}
+
+fn prompt_with_status(
+    status: StatusCode,
+    visitor: &Visitor,
+    id: &PublicId,
+    part: Option<u32>,
+    error: Option<FormError>,
+) -> Response {
     render_status(
         status,
         &UnlockPage {
@@ -86,12 +98,28 @@ pub(super) async fn unlock_message(
         .await
     {
         Ok(confirmed) => confirmed,
-        Err(error @ DomainError::Invalid { .. }) => {
+        Err(RetypeRefusal::Domain(error @ DomainError::Invalid { .. })) => {
             let error = form_error(&visitor.t, visitor.locale, error)?;
             return Ok(password_prompt(&visitor, &id, part, Some(error)));
         }
-        Err(DomainError::NotFound) => return Err(visitor.not_found()),
-        Err(error) => return Err(error).or_page(visitor.locale),
+        // The login form's own refusal, and its status.
+        Err(RetypeRefusal::Throttled(seconds)) => {
+            let error = FormError {
+                field: Some("password"),
+                message: visitor
+                    .t
+                    .get_with("login-throttled", &[("seconds", Arg::Number(seconds))]),
+            };
+            return Ok(prompt_with_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                &visitor,
+                &id,
+                part,
+                Some(error),
+            ));
+        }
+        Err(RetypeRefusal::Domain(DomainError::NotFound)) => return Err(visitor.not_found()),
+        Err(RetypeRefusal::Domain(error)) => return Err(error).or_page(visitor.locale),
     };
     match part {
         Some(part) => {

@@ -3,7 +3,7 @@
 //! does (Accounts, the account number, the tab) and creates a High profile by its
 //! labels; the recipient then finds that a remembered device ("Remember me on this
 //! device") opens a second Medium message without the password, and that the High
-//! one asks for the password at every opening.
+//! one asks for the password at every opening; logging out forgets the device.
 
 use anyhow::{Context as _, anyhow, ensure};
 
@@ -88,7 +88,7 @@ async fn security_levels_are_configured_and_met_click_by_click_in_each_language(
         let (first, second, high) = send_three(&app, language.name).await?;
         let recipient = driver.session().await?;
         let browser = in_language(&recipient, &app, language, "levels");
-        let outcome = recipient_meets_the_levels(&browser, words, &first, &second, &high).await;
+        let outcome = recipient_meets_the_levels(&app, &browser, words, &first, &second, &high).await;
         if outcome.is_err() {
             browser.screenshot("failure").await;
         }
@@ -153,9 +153,11 @@ fn shows(text: &str) -> String {
 }
 
 /// Bob, on his own device: logs in on the way to the first message with
-/// "Remember me on this device", logs out, and the second opens without the
-/// password; the High one asks for it, and asks again.
+/// "Remember me on this device"; once his session has run out, the second opens
+/// without the password; the High one asks for it, and asks again; logging out
+/// forgets the device.
 async fn recipient_meets_the_levels(
+    app: &TestApp,
     browser: &Browser<'_>,
     words: &ProfileWords,
     first: &str,
@@ -166,6 +168,8 @@ async fn recipient_meets_the_levels(
     browser.goto("/portal/login").await?;
     if let Some(switch) = l.switch {
         browser.click(&button(switch)).await?;
+        // The switched page, before going on (else the switch's answer may land last).
+        browser.find(&button(l.log_in)).await?;
     }
     browser.goto(&format!("/m/{first}")).await?;
     browser.fill(l.login_email, "bob@example.com").await?;
@@ -175,8 +179,9 @@ async fn recipient_meets_the_levels(
         .await?;
     browser.click(&button(l.log_in)).await?;
     browser.find(&shows(&format!("First medium {}", l.name))).await?;
-    browser.click(&button(l.log_out)).await?;
-    browser.find(&button(l.log_in)).await?;
+    // His session runs out (idle); the device stays remembered.
+    app.clock
+        .advance_seconds(sealpost_domain::services::SESSION_IDLE_SECONDS + 60);
 
     // The remembered device opens the second message: no login form, no password.
     browser.goto(&format!("/m/{second}")).await?;
@@ -201,5 +206,16 @@ async fn recipient_meets_the_levels(
     browser.goto(&format!("/m/{high}")).await?;
     browser.find(&prompt).await?;
     browser.screenshot("high").await;
+
+    // Logging out on the device forgets it: the next Medium message asks to log in.
+    browser.click(&button(l.log_out)).await?;
+    browser.find(&button(l.log_in)).await?;
+    browser.goto(&format!("/m/{second}")).await?;
+    browser.find(&button(l.log_in)).await?;
+    let main = browser.text("//main").await?;
+    ensure!(
+        !main.contains(&format!("Second medium {}", l.name)),
+        "a logged-out device opens nothing: {main}"
+    );
     Ok(())
 }

@@ -378,6 +378,12 @@ async fn high(app: TestApp) -> anyhow::Result<()> {
         forged.status,
         forged.text()
     );
+    // Nor may they guess the recipient's password there: a wrong one is a 404 too,
+    // not "wrong password" (nothing is checked, throttled or audited for them).
+    let guessed = eve
+        .submit("/portal", &unlock, &[("password", "Wrong-Guess-12345")])
+        .await?;
+    ensure!(guessed.status == 404, "{}: {}", guessed.status, guessed.text());
 
     // Opened once, asked again: nothing of the password is kept.
     let again = bob.get(&page).await?;
@@ -443,9 +449,11 @@ async fn medium(app: TestApp) -> anyhow::Result<()> {
         .await?;
     ensure!(logged.status == 303, "{}", logged.text());
     ensure!(device.get(&first_page).await?.shows("The first message"));
-    // Logged out (the session is gone), the device is still remembered.
-    ensure!(device.submit(&first_page, "/logout", &[]).await?.status == 303);
-    ensure!(device.get("/portal").await?.status == 303, "logged out");
+    // The session ran out (idle), the device is still remembered. (Logging out
+    // forgets it: `logging_out_on_a_remembered_device_forgets_it`.)
+    app.clock
+        .advance_seconds(sealpost_domain::services::SESSION_IDLE_SECONDS + 60);
+    ensure!(device.get("/portal").await?.status == 303, "session over");
     let opened = device.get(&format!("/m/{second}")).await?;
     ensure!(
         opened.status == 200 && opened.shows("The second message"),
@@ -456,7 +464,9 @@ async fn medium(app: TestApp) -> anyhow::Result<()> {
     // Another browser without the cookie is asked to log in.
     ensure!(app.client().get(&format!("/m/{second}")).await?.status == 303);
 
-    // A High profile's message is not opened by the device.
+    // A High profile's message is not opened by the device (Alice's session
+    // ran out too: she logs in again).
+    let alice = crate::helpers::logged_in(&app, "alice@example.com").await?;
     let board = alice
         .compose(
             &[
@@ -495,4 +505,121 @@ async fn board_id(app: &TestApp) -> anyhow::Result<String> {
         .and_then(|p| p.id)
         .ok_or(anyhow!("Board stored"))?
         .to_string())
+}
+
+on_both_databases!(
+    wrong_passwords_at_a_high_profiles_message_are_throttled_like_logins,
+    unlock_throttled
+);
+async fn unlock_throttled(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let tab = acme_profiles(&app).await?;
+    ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
+    let acme_account = app.first_account().await?;
+    let scope = app.scope("alice@example.com", acme_account.number).await?;
+    let board = app
+        .services
+        .envelope_profiles(&scope)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .into_iter()
+        .find(|p| p.name == "Board")
+        .and_then(|p| p.id)
+        .ok_or(anyhow!("Board stored"))?
+        .to_string();
+    let id = alice
+        .compose(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Minutes"),
+                ("body", "Strictly confidential minutes"),
+                ("profile", &board),
+            ],
+            &[("minutes.txt", "text/plain", b"the minutes, attached".to_vec())],
+        )
+        .await
+        .and_then(|answer| crate::helpers::sent_id(&answer))?;
+    let page = format!("/m/{id}");
+    let unlock = format!("{page}/unlock");
+    for _ in 0..5 {
+        let wrong = bob.submit(&page, &unlock, &[("password", "a guess")]).await?;
+        ensure!(wrong.status == 422, "{}", wrong.text());
+    }
+    // Now even the right password is refused, as the login form refuses, for the
+    // message and for its attachment.
+    let refused = bob
+        .submit(&page, &unlock, &[("password", crate::helpers::PASSWORD)])
+        .await?;
+    ensure!(
+        refused.status == 429 && refused.shows("Too many failed attempts") && !refused.shows("Strictly confidential"),
+        "{}: {}",
+        refused.status,
+        refused.text()
+    );
+    let file = bob
+        .submit(&page, &unlock, &[("password", crate::helpers::PASSWORD), ("part", "1")])
+        .await?;
+    ensure!(
+        file.status == 429 && !file.body.contains("the minutes, attached"),
+        "{}",
+        file.text()
+    );
+    // Once the wait has passed, the right password opens it.
+    app.clock.advance_seconds(2);
+    let right = bob
+        .submit(&page, &unlock, &[("password", crate::helpers::PASSWORD)])
+        .await?;
+    ensure!(
+        right.status == 200 && right.shows("Strictly confidential minutes"),
+        "{}: {}",
+        right.status,
+        right.text()
+    );
+    Ok(())
+}
+
+on_both_databases!(logging_out_on_a_remembered_device_forgets_it, logout_forgets);
+async fn logout_forgets(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _) = acme(&app).await?;
+    let tab = acme_profiles(&app).await?;
+    let week = partner_form("Default", &[("security", "medium"), ("remember_days", "7")]);
+    let saved = alice
+        .submit(&format!("{tab}/default"), &format!("{tab}/default"), &week)
+        .await?;
+    ensure!(saved.status == 303, "{}", saved.text());
+    let first = alice
+        .send_to("bob@example.com", "First", "The first message", &[])
+        .await?;
+    let second = alice
+        .send_to("bob@example.com", "Second", "The second message", &[])
+        .await?;
+    let device = app.client();
+    let first_page = format!("/m/{first}");
+    let login = format!("/portal/login?next=%2Fm%2F{first}");
+    device.get(&login).await?;
+    let logged = device
+        .submit(
+            &login,
+            "/portal/login",
+            &[
+                ("email", "bob@example.com"),
+                ("password", crate::helpers::PASSWORD),
+                ("next", first_page.as_str()),
+                ("remember", "on"),
+            ],
+        )
+        .await?;
+    ensure!(logged.status == 303, "{}", logged.text());
+    ensure!(device.get(&first_page).await?.shows("The first message"));
+
+    ensure!(device.submit(&first_page, "/logout", &[]).await?.status == 303);
+    // Logged out, the device opens nothing more: Bob is asked to log in.
+    let asked = device.get(&format!("/m/{second}")).await?;
+    ensure!(
+        asked.status == 303 && !asked.shows("The second message"),
+        "{}: {}",
+        asked.status,
+        asked.text()
+    );
+    Ok(())
 }

@@ -144,7 +144,7 @@ impl ReplyKind {
 pub use compose::{AttachmentUpload, ComposeRequest, Draft};
 pub use gateway::{GatewayAttachment, GatewayControls, GatewaySubmission};
 pub use manage::MessageSummary;
-pub use open::{AttachmentDownload, OpenFailure, OpenedMessage, PasswordConfirmed, Unavailable};
+pub use open::{AttachmentDownload, OpenFailure, OpenedMessage, PasswordConfirmed, RetypeRefusal, Unavailable};
 pub use reply::ReplyDraft;
 
 fn blob_key(id: &PublicId, part: u32) -> String {

@@ -56,6 +56,19 @@ pub enum OpenFailure {
     Domain(DomainError),
 }
 
+/// Why the password typed to open a High profile's message was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum RetypeRefusal {
+    /// Too many wrong passwords (from this client, or for this user from any):
+    /// try again after this many seconds; the password was not even checked.
+    #[error("throttled for {0} s")]
+    Throttled(i64),
+    /// A wrong password (`DomainError::Invalid` on `password`), an unknown
+    /// message, or the storage failing.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}
+
 /// Proof that the actor typed their password in this request, for opening a
 /// message of a High profile. Only [`Services::confirm_password_for_opening`]
 /// makes one, and it is not kept: the next opening asks again.
@@ -255,14 +268,27 @@ impl Services {
     /// Checks the password the actor typed to open a message of a High profile.
     /// A wrong one is refused as on the password form and audited in the
     /// message's account (`message.password_refused`); nothing is opened.
+    /// Wrong passwords are throttled as logins are (see [`RetypeRefusal::Throttled`]):
+    /// while throttled, the password is not checked and nothing is opened.
     pub async fn confirm_password_for_opening(
         &self,
         actor: &Actor,
         public_id: &PublicId,
         typed: &crate::types::Password,
         client: &str,
-    ) -> Result<PasswordConfirmed, DomainError> {
-        let message = self.store.message(public_id).await?;
+    ) -> Result<PasswordConfirmed, RetypeRefusal> {
+        // Only the sender and the recipients may try: anyone else learns nothing,
+        // spends no one's throttle and writes nothing into the account's trail.
+        let (message, recipients, _) = self.store.message_to_read(public_id).await?;
+        if message.sender_id != actor.id() && !recipients.iter().any(|r| r.email == actor.user.email) {
+            return Err(DomainError::NotFound.into());
+        }
+        let now = self.clock.now();
+        let throttle = crate::services::auth::RetypeThrottle::new(&actor.user, client);
+        let wait = throttle.wait(self.store.as_ref(), now).await?;
+        if wait > 0 {
+            return Err(RetypeRefusal::Throttled(wait));
+        }
         let credentials = self
             .store
             .credentials_by_email(&actor.user.email)
@@ -272,6 +298,7 @@ impl Services {
         let typed = typed.clone();
         let verdict = crate::services::auth::verify_off_executor(typed, stored).await?;
         if !verdict {
+            throttle.failed(self.store.as_ref(), now).await?;
             let event = self.event(
                 Some(actor),
                 Some(message.account_id),
@@ -280,8 +307,9 @@ impl Services {
                 Some(client),
             );
             self.store.record_audit(event).await?;
-            return Err(DomainError::invalid("password", ValidationError::CurrentPasswordWrong));
+            return Err(DomainError::invalid("password", ValidationError::CurrentPasswordWrong).into());
         }
+        throttle.succeeded(self.store.as_ref()).await?;
         Ok(PasswordConfirmed { user: actor.id() })
     }
 
