@@ -8,6 +8,7 @@
 
 use sealpost_domain::branding::Branding;
 use sealpost_domain::messages::PublicId;
+use sealpost_domain::types::AccountId;
 use sealpost_i18n::{Arg, Translator};
 
 use crate::AppState;
@@ -50,9 +51,20 @@ impl BrandView {
         Self::for_message(state, t, &id).await
     }
 
-    /// The branding of the account that sent message `id`.
+    /// The look of `account`, for a page whose message is already read (no
+    /// second look-up of the message).
+    pub async fn for_account(state: &AppState, t: &Translator, account: AccountId) -> Option<Self> {
+        Self::or_default(state.services.branding_of(account).await, t)
+    }
+
+    /// The look of the account that sent message `id` (the default for an unknown id).
     pub async fn for_message(state: &AppState, t: &Translator, id: &PublicId) -> Option<Self> {
-        match state.services.branding_for_message(id).await {
+        Self::or_default(state.services.branding_for_message(id).await, t)
+    }
+
+    /// The look read, or the default one (logged) when it could not be read.
+    fn or_default(read: Result<Branding, sealpost_domain::DomainError>, t: &Translator) -> Option<Self> {
+        match read {
             Ok(branding) => Self::of(&branding, t),
             Err(error) => {
                 tracing::warn!(%error, "the branding of a message's account could not be read; default look");

@@ -22,7 +22,7 @@ impl Services {
         self.branding_of(scope.account.id).await
     }
 
-    pub(crate) async fn branding_of(&self, account: AccountId) -> Result<Branding, DomainError> {
+    pub async fn branding_of(&self, account: AccountId) -> Result<Branding, DomainError> {
         let settings = self.settings_of(account).await?;
         let logo = self.store.account_logo(account).await?.map(Logo::from_stored);
         Ok(Branding {

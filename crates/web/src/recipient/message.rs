@@ -56,7 +56,7 @@ pub(super) async fn show_message(
                 {
                     Ok(Some(opened)) => {
                         let mut page = message_page(&visitor, &opened, None, false);
-                        page.page.brand = BrandView::for_message(&state, &visitor.t, &id).await;
+                        page.page.brand = BrandView::for_account(&state, &visitor.t, opened.message.account_id).await;
                         return Ok(render(&page));
                     }
                     Ok(None) => {}
@@ -117,7 +117,7 @@ pub(super) async fn show_opened(
     {
         Ok(opened) => {
             let mut page = message_page(visitor, &opened, posted, actor.shows_compose());
-            page.page.brand = BrandView::for_message(state, &visitor.t, id).await;
+            page.page.brand = BrandView::for_account(state, &visitor.t, opened.message.account_id).await;
             Ok(render(&page))
         }
         Err(OpenFailure::Unavailable(why)) => {
