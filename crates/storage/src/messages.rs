@@ -241,20 +241,11 @@ impl MessageStore for SqlStore {
 
     /// A sender's messages, newest first, before `before`.
     async fn sent_messages(&self, sender: UserId, before: Option<MessageId>, page: u32) -> StoreResult<Vec<Message>> {
-        self.watched(async {
-            let rows = sqlx::query(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} \
-                 WHERE m.sender_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
-            ))
-            .bind(sender.0)
-            .bind(before_bound(before))
-            .bind(limit(page))
-            .fetch_all(&self.pool)
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} WHERE m.sender_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
+        );
+        self.watched(message_page(self, &sql, |q| q.bind(sender.0), before, page))
             .await
-            .map_err(db_error)?;
-            messages_from_rows(&rows)
-        })
-        .await
     }
 
     /// The messages addressed (To or Cc) to `email`, newest first, before `before`.
@@ -264,20 +255,18 @@ impl MessageStore for SqlStore {
         before: Option<MessageId>,
         page: u32,
     ) -> StoreResult<Vec<Message>> {
-        self.watched(async {
-            let rows = sqlx::query(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM message_recipients r \
-                 JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = m.sender_id \
-                 WHERE r.email = $1 AND r.message_id < $2 ORDER BY r.message_id DESC LIMIT $3"
-            ))
-            .bind(email.as_str())
-            .bind(before_bound(before))
-            .bind(limit(page))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
-            messages_from_rows(&rows)
-        })
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM message_recipients r \
+             JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = m.sender_id \
+             WHERE r.email = $1 AND r.message_id < $2 ORDER BY r.message_id DESC LIMIT $3"
+        );
+        self.watched(message_page(
+            self,
+            &sql,
+            |q| q.bind(email.as_str().to_owned()),
+            before,
+            page,
+        ))
         .await
     }
 
@@ -288,20 +277,11 @@ impl MessageStore for SqlStore {
         before: Option<MessageId>,
         page: u32,
     ) -> StoreResult<Vec<Message>> {
-        self.watched(async {
-            let rows = sqlx::query(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} \
-                 WHERE m.account_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
-            ))
-            .bind(account.0)
-            .bind(before_bound(before))
-            .bind(limit(page))
-            .fetch_all(&self.pool)
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} WHERE m.account_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
+        );
+        self.watched(message_page(self, &sql, |q| q.bind(account.0), before, page))
             .await
-            .map_err(db_error)?;
-            messages_from_rows(&rows)
-        })
-        .await
     }
 
     /// Sets `opened_at` only where it is still empty: the statement's row count says
@@ -368,6 +348,24 @@ impl MessageStore for SqlStore {
         })
         .await
     }
+}
+
+/// A keyset page of a list: `sql` reads [`MESSAGE_COLUMNS`] with its key as `$1`
+/// (bound by `bind`), the bound as `$2` and the page size as `$3`.
+async fn message_page(
+    store: &SqlStore,
+    sql: &str,
+    bind: impl for<'q> FnOnce(crate::AnyQuery<'q>) -> crate::AnyQuery<'q>,
+    before: Option<MessageId>,
+    page: u32,
+) -> StoreResult<Vec<Message>> {
+    let rows = bind(sqlx::query(sql))
+        .bind(before_bound(before))
+        .bind(limit(page))
+        .fetch_all(&store.pool)
+        .await
+        .map_err(db_error)?;
+    messages_from_rows(&rows)
 }
 
 /// One message matching `condition` (on `m`), read on `conn`; `NotFound` if none.
