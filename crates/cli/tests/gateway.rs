@@ -31,24 +31,7 @@ fn acme_with_token(sealpost: &Sealpost) -> anyhow::Result<String> {
         Mailbox::Vouched,
     )?;
     let number = sealpost.create_account("Acme", "ann@acme.test")?;
-    let printed = sealpost.run(
-        &[
-            "token",
-            "create",
-            "--account",
-            &number,
-            "--name",
-            "relay",
-            "--scope",
-            "smtp_submission",
-        ],
-        None,
-    )?;
-    Ok(printed
-        .split_whitespace()
-        .find(|w| w.starts_with("sptk_") && w.len() > 20)
-        .context("no token printed")?
-        .to_owned())
+    sealpost.smtp_token(&number, "relay")
 }
 
 #[tokio::test]
