@@ -250,6 +250,9 @@ pub struct NewMessage {
     pub profile_id: Option<ProfileId>,
     /// The profile's security level, kept with the message.
     pub security: SecurityLevel,
+    /// One more audit event committed with the message: the SMTP gateway's
+    /// `gateway.submission`, so that its 250 waits for one synced write, not two.
+    pub also_audited: Option<crate::model::AuditEvent>,
 }
 
 /// A version of an account's key, wrapped under the master key.

@@ -126,9 +126,12 @@ impl Session<'_> {
             }
         };
         drop(raw);
-        let answer = match services.submit_from_gateway(&token, &parsed, self.peer.ip()).await {
+        // The "ok" audit event is committed with the message (one synced write).
+        let answer = match services
+            .submit_from_gateway(&token, &parsed, self.peer.ip(), size)
+            .await
+        {
             Ok(message) => {
-                let _ = audit("ok").await;
                 tracing::info!(token = %token.prefix(), message = %message.public_id, recipients = recipients.len(), size, "gateway message sealed and queued");
                 format!("250 2.0.0 OK: queued as {}\r\n", message.public_id)
             }

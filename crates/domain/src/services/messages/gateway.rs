@@ -188,11 +188,20 @@ impl Services {
         token: &AccountToken,
         submission: &GatewaySubmission,
         client: IpAddr,
+        size: usize,
     ) -> Result<Message, DomainError> {
         let sender = submission.sender.as_ref().ok_or(DomainError::Forbidden)?;
         let actor = self.gateway_sender(token, sender).await?;
         let account = self.store.account(token.account_id).await?;
         let mut draft = self.draft_from(&actor, account, None).await?;
+        draft.also_audited = Some(self.gateway_submission_event(
+            Some(token),
+            client,
+            Some(sender),
+            submission.recipients.len(),
+            size,
+            "ok",
+        ));
         for attachment in &submission.attachments {
             if let Err(error) = self.attach_whole(&mut draft, attachment).await {
                 self.discard_draft(draft).await;
@@ -222,6 +231,20 @@ impl Services {
         size: usize,
         outcome: &str,
     ) -> Result<(), DomainError> {
+        let event = self.gateway_submission_event(token, client, sender, recipients, size, outcome);
+        self.store.record_audit(event).await
+    }
+
+    /// The audit event of a submission (see [`Services::record_gateway_submission`]).
+    fn gateway_submission_event(
+        &self,
+        token: Option<&AccountToken>,
+        client: IpAddr,
+        sender: Option<&EmailAddress>,
+        recipients: usize,
+        size: usize,
+        outcome: &str,
+    ) -> crate::model::AuditEvent {
         let target = format!(
             "{} from={} rcpt={recipients} size={size}",
             token.map_or_else(|| "-".to_owned(), AccountToken::prefix),
@@ -235,7 +258,7 @@ impl Services {
             Some(&client.to_string()),
         );
         outcome.clone_into(&mut event.outcome);
-        self.store.record_audit(event).await
+        event
     }
 
     /// Streams one decoded attachment into the draft.
