@@ -221,6 +221,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         sealpost_i18n::in_every_language("group-account-administrators"),
         messaging,
     );
+    if !matches!(command, Command::Migrate) {
+        check_master_key(&services, &config).await?;
+    }
     let result = match command {
         // Handled above, before the store opens; listed so the match stays exhaustive.
         Command::Dkim(command) => dkim::run(&config, command),
@@ -395,6 +398,26 @@ fn explain(error: DomainError) -> anyhow::Error {
     }
 }
 
+/// Refuses to go on with a master key other than the one the database was set up
+/// with: keys made under it could never be opened by the other nodes, nor by this
+/// one once the right key is back.
+async fn check_master_key(services: &Services, config: &Config) -> anyhow::Result<()> {
+    use sealpost_domain::services::keys::MasterKeyCheck;
+    match services.check_master_key().await.map_err(explain)? {
+        MasterKeyCheck::Matches | MasterKeyCheck::Recorded => Ok(()),
+        MasterKeyCheck::Mismatch => anyhow::bail!(
+            "the master key ({}) is not the one the database {} was set up with; nothing was changed. \
+             Every node must use the same master key: restore the original key file or SEALPOST_MASTER_KEY",
+            if std::env::var_os("SEALPOST_MASTER_KEY").is_some() {
+                "SEALPOST_MASTER_KEY".to_owned()
+            } else {
+                config.messaging.master_key_file.display().to_string()
+            },
+            redact(&config.database_url)
+        ),
+    }
+}
+
 async fn serve(
     config: &Config,
     services: Services,
@@ -402,6 +425,14 @@ async fn serve(
     store: Arc<SqlStore>,
 ) -> anyhow::Result<()> {
     let store_is_sqlite = store.backend() == sealpost_storage::Backend::Sqlite;
+    // The port first: a first start whose port is taken must fail before it
+    // creates the operator, whose temporary password is shown only once.
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
+        format!(
+            "while binding {}; is another program using that port? Choose another with --listen",
+            config.listen
+        )
+    })?;
     if let Some((operator, password)) = services
         .bootstrap_operator(&config.operator_email)
         .await
@@ -476,12 +507,6 @@ async fn serve(
     let mut connections = config.connections;
     connections.max_connections =
         limits::connection_budget(limits::raise_open_file_limit(), connections.max_connections);
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
-        format!(
-            "while binding {}; is another program using that port? Choose another with --listen",
-            config.listen
-        )
-    })?;
     println!(
         "Sealpost is listening on {} (administration: {})",
         config.listen,
