@@ -71,6 +71,7 @@ struct FileConfig {
     shutdown_timeout_secs: Option<u64>,
     gateway: Option<crate::gateway::GatewayFile>,
     dkim: Vec<DkimKeyConfig>,
+    metrics_listen: Option<String>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -101,6 +102,7 @@ const KNOWN_KEYS: &[&str] = &[
     "shutdown_timeout_secs",
     "gateway",
     "dkim",
+    "metrics_listen",
 ];
 
 /// One `[[dkim]]` entry: mail whose `From` is at `domain` is signed with the PEM
@@ -180,6 +182,9 @@ pub struct Config {
     pub connections: ServerLimits,
     /// The SMTP gateway (`[gateway]`).
     pub gateway: crate::gateway::GatewaySettings,
+    /// Where Prometheus scrapes `/metrics` (`metrics_listen`; off when unset). A
+    /// listener of its own, so the public port and its load balancer never show it.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -239,6 +244,15 @@ impl Config {
             .unwrap_or_else(|| "admin@example.com".to_owned());
         let trust_forwarded_for = args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false);
         let connections = connection_limits(&file_rest)?;
+        let metrics_listen = match env("METRICS_LISTEN").or(file_rest.metrics_listen.clone()) {
+            None => None,
+            Some(raw) if raw.trim() == "off" => None,
+            Some(raw) => Some(raw.trim().parse().with_context(|| {
+                format!(
+                    "metrics_listen {raw:?} is not IP:PORT, e.g. 127.0.0.1:9464; set it in sealpost.toml or SEALPOST_METRICS_LISTEN"
+                )
+            })?),
+        };
         let gateway = crate::gateway::settings(file_rest.gateway.clone().unwrap_or_default(), &public_url)?;
         let messaging = messaging_settings(&data_dir, &public_url, file_rest)?;
         Ok(Self {
@@ -251,6 +265,7 @@ impl Config {
             messaging,
             connections,
             gateway,
+            metrics_listen,
         })
     }
 

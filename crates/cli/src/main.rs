@@ -23,6 +23,7 @@ mod gateway;
 mod lifecycle;
 mod limits;
 mod messaging;
+mod metrics;
 mod tokens;
 
 use std::io::Read as _;
@@ -433,6 +434,8 @@ async fn serve(
             config.listen
         )
     })?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let metrics_task = metrics::start(config.metrics_listen, services.clone(), stopped.clone()).await?;
     if let Some((operator, password)) = services
         .bootstrap_operator(&config.operator_email)
         .await
@@ -459,7 +462,6 @@ async fn serve(
             );
         }
     }
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     let wait_for_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
@@ -532,6 +534,9 @@ async fn serve(
     }
     let _ = worker_task.await;
     let _ = shredder.await;
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
     served
 }
 

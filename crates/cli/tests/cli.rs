@@ -640,3 +640,64 @@ async fn a_first_start_on_a_taken_port_fails_before_it_makes_the_operator() -> a
     assert!(printed.iter().any(|l| l.contains("Temporary password")), "{printed:?}");
     Ok(())
 }
+
+#[tokio::test]
+async fn prometheus_scrapes_requests_logins_and_the_outbox_on_the_metrics_listener_only() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let metrics_port = sealpost_testkit::free_port()?;
+    let server = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), dir.path())
+        .serve()
+        .arg("--operator-email")
+        .arg("ops@example.com")
+        .env("SEALPOST_METRICS_LISTEN", &format!("127.0.0.1:{metrics_port}"))
+        .start()
+        .await?;
+    let browser = Browser::new(&server.base)?;
+    let login_page = reqwest::get(format!("{}/admin/login", server.base)).await?;
+    assert_eq!(login_page.status().as_u16(), 200);
+    let probe = reqwest::get(format!("{}/wp-admin/secret-42", server.base)).await?;
+    assert_eq!(probe.status().as_u16(), 404);
+    let refused = browser
+        .log_in("/admin/login", "ops@example.com", "not-the-password")
+        .await?;
+    assert_ne!(refused.status().as_u16(), 303, "a wrong password does not log in");
+    // The public port does not show the figures.
+    let public = reqwest::get(format!("{}/metrics", server.base)).await?;
+    assert_eq!(public.status().as_u16(), 404);
+
+    let scraped = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics")).await?;
+    assert_eq!(scraped.status().as_u16(), 200);
+    assert!(
+        scraped
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain; version=0.0.4")),
+        "{:?}",
+        scraped.headers()
+    );
+    let text = scraped.text().await?;
+    let has = |line: &str| text.lines().any(|l| l == line);
+    assert!(
+        // Ours, and the login's own visit for its form's CSRF token.
+        has(r#"sealpost_http_requests_total{method="GET",route="/admin/login",status="200"} 2"#),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(r#"sealpost_http_requests_total{method="GET",route="unmatched",status="404"}"#)),
+        "{text}"
+    );
+    assert!(
+        !text.contains("secret-42"),
+        "a probed path never becomes a series: {text}"
+    );
+    assert!(has(r#"sealpost_logins_total{outcome="refused"} 1"#), "{text}");
+    assert!(has("sealpost_outbox_waiting 0"), "{text}");
+    assert!(
+        text.contains(r#"sealpost_http_request_duration_seconds_bucket{route="/admin/login",le="0.005"}"#),
+        "{text}"
+    );
+    drop(server);
+    Ok(())
+}
