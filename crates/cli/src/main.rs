@@ -183,13 +183,21 @@ enum OperatorCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     limits::private_files();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SEALPOST_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    // One JSON object a line, for a log collector; the fields are the same.
+    match std::env::var("SEALPOST_LOG_FORMAT").as_deref().map(str::trim) {
+        Ok("json") => logs.json().flatten_event(true).init(),
+        Ok("text" | "") | Err(_) => logs.init(),
+        Ok(other) => {
+            logs.init();
+            tracing::warn!(format = other, "SEALPOST_LOG_FORMAT is json or text; logging as text");
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

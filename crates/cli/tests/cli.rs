@@ -701,3 +701,31 @@ async fn prometheus_scrapes_requests_logins_and_the_outbox_on_the_metrics_listen
     drop(server);
     Ok(())
 }
+
+#[tokio::test]
+async fn logs_can_be_json_lines_for_a_collector() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), dir.path())
+        .serve()
+        .arg("--operator-email")
+        .arg("ops@example.com")
+        .env("SEALPOST_LOG_FORMAT", "json")
+        .log_level("info")
+        .start()
+        .await?;
+    let log = server.log_text();
+    drop(server);
+    let events: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("every log line is one JSON object:\n{log}"))?;
+    assert!(
+        events
+            .iter()
+            .any(|e| e["level"] == "INFO" && e["message"] == "serving" && e["listen"].is_string()),
+        "{log}"
+    );
+    Ok(())
+}
