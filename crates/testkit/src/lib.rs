@@ -22,6 +22,7 @@ pub mod binary;
 pub mod browser;
 pub mod disk;
 pub mod load;
+pub mod s3;
 pub mod smtp;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -30,6 +31,7 @@ use std::time::{Duration, Instant};
 pub use binary::{Mailbox, Sealpost, Server};
 pub use browser::{Answer, Attachment, Browser, compose, compose_form, csrf_of, hidden_field, page, text_of};
 pub use disk::{Tmpfs, healthy_again};
+pub use s3::S3Server;
 pub use smtp::{Mail, Received, SmtpSink};
 
 /// A port of 127.0.0.1 nobody listens on right now (another process may take it
