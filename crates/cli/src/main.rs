@@ -20,6 +20,7 @@
 mod config;
 mod dkim;
 mod gateway;
+mod housekeeping;
 mod lifecycle;
 mod limits;
 mod messaging;
@@ -476,38 +477,11 @@ async fn serve(
     // The outbox worker delivers what the web portal queues, and after a crash,
     // whatever was left: rows are claimed with a lease, so nothing is lost.
     let worker_task = tokio::spawn(worker.run(wait_for_stop(stopped.clone())));
-    let shredder = {
-        let services = services.clone();
-        let grace = config.messaging.key_destroy_grace_days.saturating_mul(24 * 60 * 60);
-        let mut stopped = stopped.clone();
-        tokio::spawn(async move {
-            loop {
-                match services.shred_expired(grace).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(destroyed = n, "destroyed the keys of expired messages"),
-                    Err(error) => tracing::warn!(?error, "could not destroy expired keys; will try again"),
-                }
-                match services.purge_stale_sessions().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(purged = n, "deleted expired sessions and old login-failure counters"),
-                    Err(error) => tracing::warn!(?error, "could not purge expired sessions; will try again"),
-                }
-                let discarded = services.purge_kept_drafts().await;
-                if discarded > 0 {
-                    tracing::info!(discarded, "discarded refused drafts nobody came back for");
-                }
-                match services.purge_stale_uploads(24 * 60 * 60).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(cleaned = n, "deleted the blobs of uploads that never became a message"),
-                    Err(error) => tracing::warn!(?error, "could not clean up abandoned uploads; will try again"),
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(std::time::Duration::from_secs(60 * 60)) => {}
-                    _ = stopped.wait_for(|stop| *stop) => return,
-                }
-            }
-        })
-    };
+    let shredder = tokio::spawn(housekeeping::run(
+        services.clone(),
+        config.messaging.key_destroy_grace_days.saturating_mul(24 * 60 * 60),
+        stopped.clone(),
+    ));
     let web_config = sealpost_web::WebConfig {
         secure_cookies: config.secure_cookies(),
         trust_forwarded_for: config.trust_forwarded_for,

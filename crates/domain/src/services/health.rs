@@ -53,4 +53,15 @@ impl Services {
             oldest_age_seconds: oldest.map_or(0, |at| self.clock.now().seconds_since(at).max(0)),
         })
     }
+
+    /// Whether `node` (a name unique to this process) does the housekeeping now:
+    /// it takes or renews a lease of `hold_seconds`, so among several nodes on one
+    /// database one does it, and another takes over once a dead holder's lease has
+    /// run out. Ask again at each round, well within `hold_seconds`.
+    pub async fn housekeeping_turn(&self, node: &str, hold_seconds: i64) -> Result<bool, DomainError> {
+        let now = self.clock.now();
+        self.store
+            .take_lease("housekeeping", node, now.plus_seconds(hold_seconds), now)
+            .await
+    }
 }
