@@ -7,7 +7,11 @@
 
 mod clients;
 mod hostile;
+mod profile_choice;
 mod refusals;
+mod relay;
+mod senders;
+mod shutdown;
 
 use std::sync::Arc;
 use std::time::Duration;
