@@ -5,6 +5,36 @@
 use anyhow::{Context as _, ensure};
 use sealpost_testkit::{Mailbox, Sealpost, SmtpSink, free_port};
 
+/// Acme with Ann (administrator) and an SMTP submission token made by `sealpost
+/// token create` with `extra` options: the account's number and the token.
+fn acme_with_token(sealpost: &Sealpost, extra: &[&str]) -> anyhow::Result<(String, String)> {
+    sealpost.add_user(
+        "ann@acme.test",
+        ("Ann", "Archer"),
+        "Long-enough-pass-1",
+        Mailbox::Vouched,
+    )?;
+    let number = sealpost.create_account("Acme", "ann@acme.test")?;
+    let mut args = vec![
+        "token",
+        "create",
+        "--account",
+        &number,
+        "--name",
+        "relay",
+        "--scope",
+        "smtp_submission",
+    ];
+    args.extend_from_slice(extra);
+    let printed = sealpost.run(&args, None)?;
+    let token = printed
+        .split_whitespace()
+        .find(|w| w.starts_with("sptk_") && w.len() > 20)
+        .context("no token printed")?
+        .to_owned();
+    Ok((number, token))
+}
+
 #[tokio::test]
 async fn serve_takes_mail_through_its_gateway_and_notifies_the_recipient() -> anyhow::Result<()> {
     let Some(sink) = SmtpSink::start()? else {
@@ -21,31 +51,7 @@ async fn serve_takes_mail_through_its_gateway_and_notifies_the_recipient() -> an
     }
     let dir = tempfile::tempdir()?;
     let sealpost = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), dir.path());
-    sealpost.add_user(
-        "ann@acme.test",
-        ("Ann", "Archer"),
-        "Long-enough-pass-1",
-        Mailbox::Vouched,
-    )?;
-    let number = sealpost.create_account("Acme", "ann@acme.test")?;
-    let printed = sealpost.run(
-        &[
-            "token",
-            "create",
-            "--account",
-            &number,
-            "--name",
-            "relay",
-            "--scope",
-            "smtp_submission",
-        ],
-        None,
-    )?;
-    let token = printed
-        .split_whitespace()
-        .find(|w| w.starts_with("sptk_") && w.len() > 20)
-        .context("no token printed")?
-        .to_owned();
+    let (_, token) = acme_with_token(&sealpost, &[])?;
     let gateway_port = free_port()?;
     let _server = sealpost
         .serve()
@@ -141,33 +147,8 @@ async fn sigterm_closes_idle_sessions_with_421_and_lets_a_data_in_progress_finis
     };
     let dir = tempfile::tempdir()?;
     let sealpost = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), dir.path());
-    sealpost.add_user(
-        "ann@acme.test",
-        ("Ann", "Archer"),
-        "Long-enough-pass-1",
-        Mailbox::Vouched,
-    )?;
-    let number = sealpost.create_account("Acme", "ann@acme.test")?;
     // A relaying token: untagged mail goes to the relay unchanged.
-    let printed = sealpost.run(
-        &[
-            "token",
-            "create",
-            "--account",
-            &number,
-            "--name",
-            "filter",
-            "--scope",
-            "smtp_submission",
-            "--relay-untagged",
-        ],
-        None,
-    )?;
-    let token = printed
-        .split_whitespace()
-        .find(|w| w.starts_with("sptk_") && w.len() > 20)
-        .context("no token printed")?
-        .to_owned();
+    let (number, token) = acme_with_token(&sealpost, &["--relay-untagged"])?;
     let listed = sealpost.run(&["token", "list", "--account", &number], None)?;
     ensure!(listed.contains("smtp_submission,relay-untagged"), "{listed}");
     let gateway_port = free_port()?;

@@ -278,7 +278,7 @@ pub fn check_subject_tag(raw: &str) -> Result<Option<String>, ValidationError> {
         return Ok(None);
     }
     let chars = tag.chars().count();
-    if chars < 2 || chars > MAX_SUBJECT_TAG_CHARS || tag.chars().any(char::is_control) {
+    if !(2..=MAX_SUBJECT_TAG_CHARS).contains(&chars) || tag.chars().any(char::is_control) {
         return Err(ValidationError::SubjectTagInvalid);
     }
     Ok(Some(tag.to_owned()))

@@ -121,7 +121,7 @@ struct GatewayRecord<'a> {
 #[derive(Debug, Clone)]
 pub enum GatewayOutcome {
     /// Sealed and committed with its recipients and notifications.
-    Sealed(Message),
+    Sealed(Box<Message>),
     /// Untagged under a token that relays such mail: nothing stored; the
     /// gateway hands the bytes as received to the outgoing relay.
     Relay,
@@ -215,6 +215,10 @@ impl Services {
             return Err(DomainError::invalid("from", ValidationError::NotAMember));
         }
         let account = self.store.account(token.account_id).await?;
+        if account.is_suspended() {
+            // Before anyone is admitted: a suspended account gains no member either.
+            return Err(ValidationError::AccountSuspended.into());
+        }
         let profiles = self.profiles_of(&account).await?;
         let ProfileChoice { profile, subject } = choose_profile(
             &profiles,
@@ -242,7 +246,7 @@ impl Services {
         }
         let request = gateway_request(submission, &profile, subject, self.clock.now())?;
         match self.send_draft(draft, &request, Some(&ip)).await {
-            Ok(message) => Ok(GatewayOutcome::Sealed(message)),
+            Ok(message) => Ok(GatewayOutcome::Sealed(Box::new(message))),
             Err((draft, error)) => {
                 self.discard_draft(draft).await;
                 Err(error)

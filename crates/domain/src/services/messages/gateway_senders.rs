@@ -92,6 +92,10 @@ impl Services {
             GatewaySender::Admissible(email) => email,
         };
         let account = token.account_id;
+        // Nobody becomes a member of an account that could not send their message.
+        if !self.settings_of(account).await?.allows(Feature::SecureCompose) {
+            return Err(ValidationError::FeatureSwitchedOff.into());
+        }
         let user = match self.store.user_by_email(&email).await? {
             Some(user) => user,
             None => {

@@ -9,19 +9,15 @@ use sealpost_domain::profiles::{ProfileRequest, SecurityLevel};
 use sealpost_mail::gateway::GatewayConfig;
 use tokio::process::Command;
 
-use super::{RawClient, acme_with_token, gateway, have, queued_id, stored_messages};
+use super::{RawClient, acme_with_token, alices_messages, gateway, have, queued_id, stored_messages};
 use crate::helpers::{TestApp, logged_in};
+use crate::profiles::partner_form;
 
 /// The message Alice sent with this public id, as stored.
 async fn alices_message(app: &TestApp, id: &str) -> anyhow::Result<Message> {
-    let alice = app.actor("alice@example.com").await?;
-    let sent = app
-        .services
-        .sent_messages(&alice, None)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
-    sent.into_iter()
-        .map(|s| s.message)
+    alices_messages(app)
+        .await?
+        .into_iter()
         .find(|m| m.public_id.to_hex() == id)
         .ok_or_else(|| anyhow!("no message {id}"))
 }
@@ -98,23 +94,8 @@ async fn subject_tags_and_the_profile_header_choose_the_profile_and_are_stripped
     let number = app.first_account().await?.number;
     let alice = logged_in(&app, "alice@example.com").await?;
     let tab = format!("/admin/accounts/{number}/profiles");
-    let legal = |tag: &'static str, name: &'static str| {
-        vec![
-            ("name", name),
-            ("security", "high"),
-            ("remember_days", "7"),
-            ("delivery_mode", ""),
-            ("allow_reply", "on"),
-            ("allow_forward", "on"),
-            ("expiry_days", "10"),
-            ("file_name", ""),
-            ("subject", ""),
-            ("help_url", ""),
-            ("contact", ""),
-            ("recipient_locale", "en"),
-            ("subject_tag", tag),
-        ]
-    };
+    // High, Reply and Forward on, Reply All off, expiry 10 days.
+    let legal = |tag: &'static str, name: &'static str| partner_form(name, &[("subject_tag", tag)]);
     let refused = alice.submit(&tab, &tab, &legal("x", "Legal")).await?;
     ensure!(refused.status == 422, "{}", refused.text());
     refused.assert_shows("Write the subject tag as 2 to 40 characters without line breaks");
@@ -149,7 +130,7 @@ async fn subject_tags_and_the_profile_header_choose_the_profile_and_are_stripped
         .args(["--from", "alice@example.com", "--to", "bob@example.com"])
         .args(["--auth", "PLAIN", "--auth-user", "relay", "--auth-password", &token])
         .args(["--header", "Subject: Contract [lEgAl] draft"])
-        .args(["--header", "X-Sealpost-Reply-All: no"])
+        .args(["--header", "X-Sealpost-Reply: no"])
         .args(["--body", "The contract is attached."])
         .output()
         .await?;
@@ -158,8 +139,11 @@ async fn subject_tags_and_the_profile_header_choose_the_profile_and_are_stripped
     let tagged = alices_message(&app, &queued_id(&printed)?).await?;
     ensure!(tagged.profile_id == legal_id, "Legal by its tag: {tagged:?}");
     ensure!(tagged.security == SecurityLevel::High);
-    ensure!(tagged.options.allow_forward, "the profile's default");
-    ensure!(!tagged.options.allow_reply_all, "the header over the profile's default");
+    ensure!(
+        tagged.options.allow_forward && !tagged.options.allow_reply_all,
+        "the profile's defaults"
+    );
+    ensure!(!tagged.options.allow_reply, "the header over the profile's default");
     let expires = tagged.expires_at.ok_or_else(|| anyhow!("the profile's expiry"))?;
     let days = (expires.0 - app.clock_now().0) / (24 * 3600 * 1000);
     ensure!((9..=10).contains(&days), "expires in the profile's 10 days ({days})");

@@ -11,7 +11,7 @@ use sealpost_mail::gateway::{Gateway, GatewayConfig};
 use sealpost_testkit::smtp::SmtpSink;
 use tokio::process::Command;
 
-use super::{RunningGateway, acme_with_token, have, stored_messages};
+use super::{RunningGateway, acme_with_token, have, stored_messages, token_with};
 use crate::helpers::TestApp;
 
 /// A gateway relaying through the sink on `port` (plain SMTP, as to a relay
@@ -31,20 +31,11 @@ async fn relaying_gateway(app: &TestApp, port: u16) -> anyhow::Result<RunningGat
 
 /// A token of Acme's that relays untagged mail.
 async fn relaying_token(app: &TestApp) -> anyhow::Result<String> {
-    let number = app.first_account().await?.number;
-    let scope = app.scope("alice@example.com", number).await?;
     let request = NewTokenRequest {
-        name: "Filter".to_owned(),
-        scopes: vec!["smtp_submission".to_owned()],
         relay_untagged: true,
         ..NewTokenRequest::default()
     };
-    let issued = app
-        .services
-        .create_account_token(&scope, &request)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
-    Ok(issued.secret)
+    token_with(app, app.first_account().await?.number, request).await
 }
 
 /// The message smtplib sends as is: 8-bit text, a line starting with a dot,

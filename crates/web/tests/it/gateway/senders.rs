@@ -275,3 +275,28 @@ async fn without_allowed_domains_only_members_send(app: TestApp) -> anyhow::Resu
     Ok(())
 }
 on_both_databases!(only_members_without_domains, without_allowed_domains_only_members_send);
+
+async fn an_account_that_may_not_send_admits_nobody(app: TestApp) -> anyhow::Result<()> {
+    use sealpost_domain::settings::Feature;
+    let (token, acme) = acme_allowing_its_domain(&app).await?;
+    let scope = app.scope("alice@example.com", acme).await?;
+    app.services
+        .change_account_settings(&scope, |s| s.set_feature(Feature::SecureCompose, false))
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let gw = gateway(&app, GatewayConfig::default(), None).await?;
+    let mut client = RawClient::connect(gw.port).await?;
+    ensure!(client.login(&token).await?.starts_with("235"));
+    let message = "From: dana@acme.example\r\nTo: bob@example.com\r\nSubject: [secure] Hi\r\n\r\nx\r\n";
+    let answer = client
+        .transaction("dana@acme.example", &["bob@example.com"], message)
+        .await?;
+    ensure!(
+        answer.starts_with("550 5.7.1") && answer.contains("Secure Compose"),
+        "{answer}"
+    );
+    ensure!(!user_exists(&app, "dana@acme.example").await?, "nobody was admitted");
+    ensure!(!acme_has_gateway_group(&app, acme).await?);
+    Ok(())
+}
+on_both_databases!(no_compose_no_admission, an_account_that_may_not_send_admits_nobody);
