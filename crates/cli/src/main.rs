@@ -486,7 +486,19 @@ async fn serve(
         secure_cookies: config.secure_cookies(),
         trust_forwarded_for: config.trust_forwarded_for,
     };
-    let gateway_tasks = gateway::start(&config.gateway, services.clone()).await?;
+    let relay = messaging::unsigned_transport(config, services.clock.clone())?;
+    let (gateway, gateway_tasks) = gateway::start(&config.gateway, services.clone(), relay).await?;
+    // At the signal the gateway stops accepting and lets a DATA in progress
+    // finish, beside the HTTP drain.
+    let gateway_stopped = {
+        let stopped = wait_for_stop(stopped.clone());
+        tokio::spawn(async move {
+            stopped.await;
+            if !gateway.shutdown(gateway::SHUTDOWN_GRACE).await {
+                tracing::warn!("SMTP sessions still open after the grace period were closed");
+            }
+        })
+    };
     let app = sealpost_web::router(services, web_config);
     let mut connections = config.connections;
     connections.max_connections =
@@ -511,6 +523,7 @@ async fn serve(
         .await
         .context("while serving HTTP");
     let _ = stop.send(true);
+    let _ = gateway_stopped.await;
     for task in gateway_tasks {
         task.abort();
     }

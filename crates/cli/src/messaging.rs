@@ -118,7 +118,9 @@ fn transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn T
     Ok(Arc::new(DkimSigning::new(inner, signers)))
 }
 
-fn unsigned_transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Transport>> {
+/// The configured transport as is (the SMTP gateway relays untagged mail
+/// through it unchanged: no DKIM signature added).
+pub fn unsigned_transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Transport>> {
     Ok(match &config.messaging.transport {
         MailTransportConfig::Directory(dir) => {
             std::fs::create_dir_all(dir)
