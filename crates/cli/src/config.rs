@@ -61,6 +61,10 @@ struct FileConfig {
     smtp_timeout_secs: Option<u64>,
     mail_workers: Option<usize>,
     blob_dir: Option<PathBuf>,
+    s3_bucket: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_prefix: Option<String>,
     max_attachment_mb: Option<u64>,
     max_envelope_mb: Option<u64>,
     delivery_mode: Option<String>,
@@ -71,6 +75,7 @@ struct FileConfig {
     shutdown_timeout_secs: Option<u64>,
     gateway: Option<crate::gateway::GatewayFile>,
     dkim: Vec<DkimKeyConfig>,
+    metrics_listen: Option<String>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -91,6 +96,10 @@ const KNOWN_KEYS: &[&str] = &[
     "smtp_timeout_secs",
     "mail_workers",
     "blob_dir",
+    "s3_bucket",
+    "s3_endpoint",
+    "s3_region",
+    "s3_prefix",
     "max_attachment_mb",
     "max_envelope_mb",
     "delivery_mode",
@@ -101,6 +110,7 @@ const KNOWN_KEYS: &[&str] = &[
     "shutdown_timeout_secs",
     "gateway",
     "dkim",
+    "metrics_listen",
 ];
 
 /// One `[[dkim]]` entry: mail whose `From` is at `domain` is signed with the PEM
@@ -139,6 +149,9 @@ pub struct MessagingSettings {
     /// How many deliveries run side by side (one hung relay conversation holds one).
     pub mail_workers: usize,
     pub blob_dir: PathBuf,
+    /// An S3-compatible bucket for the payloads instead of `blob_dir`: what several
+    /// nodes share. Credentials come from the environment (`AWS_ACCESS_KEY_ID`, …).
+    pub s3: Option<S3Settings>,
     pub max_attachment_bytes: u64,
     pub max_envelope_bytes: u64,
     pub delivery_mode: String,
@@ -146,6 +159,18 @@ pub struct MessagingSettings {
     pub key_destroy_grace_days: i64,
     /// DKIM keys by sending domain (none: mail leaves unsigned).
     pub dkim_keys: Vec<DkimKeyConfig>,
+}
+
+/// Where in an S3-compatible service the payloads live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// `None`: Amazon S3 itself; else the service's URL (MinIO, Ceph, Garage, …).
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// Folder inside the bucket (empty: its root), so that one bucket can serve
+    /// several installations.
+    pub prefix: String,
 }
 
 /// `SEALPOST_<NAME>` from the environment, if set and not empty.
@@ -180,6 +205,9 @@ pub struct Config {
     pub connections: ServerLimits,
     /// The SMTP gateway (`[gateway]`).
     pub gateway: crate::gateway::GatewaySettings,
+    /// Where Prometheus scrapes `/metrics` (`metrics_listen`; off when unset). A
+    /// listener of its own, so the public port and its load balancer never show it.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -239,6 +267,15 @@ impl Config {
             .unwrap_or_else(|| "admin@example.com".to_owned());
         let trust_forwarded_for = args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false);
         let connections = connection_limits(&file_rest)?;
+        let metrics_listen = match env("METRICS_LISTEN").or(file_rest.metrics_listen.clone()) {
+            None => None,
+            Some(raw) if raw.trim() == "off" => None,
+            Some(raw) => Some(raw.trim().parse().with_context(|| {
+                format!(
+                    "metrics_listen {raw:?} is not IP:PORT, e.g. 127.0.0.1:9464; set it in sealpost.toml or SEALPOST_METRICS_LISTEN"
+                )
+            })?),
+        };
         let gateway = crate::gateway::settings(file_rest.gateway.clone().unwrap_or_default(), &public_url)?;
         let messaging = messaging_settings(&data_dir, &public_url, file_rest)?;
         Ok(Self {
@@ -251,6 +288,7 @@ impl Config {
             messaging,
             connections,
             gateway,
+            metrics_listen,
         })
     }
 
@@ -263,6 +301,32 @@ impl Config {
     pub fn uses_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+fn s3_settings(file: &FileConfig) -> anyhow::Result<Option<S3Settings>> {
+    let Some(bucket) = env("S3_BUCKET").or(file.s3_bucket.clone()) else {
+        return Ok(None);
+    };
+    let endpoint = env("S3_ENDPOINT").or(file.s3_endpoint.clone());
+    if let Some(url) = &endpoint
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        bail!(
+            "s3_endpoint must start with https:// or http:// (got {url:?}); set it in sealpost.toml or SEALPOST_S3_ENDPOINT"
+        );
+    }
+    Ok(Some(S3Settings {
+        bucket,
+        endpoint,
+        region: env("S3_REGION")
+            .or(file.s3_region.clone())
+            .unwrap_or_else(|| "us-east-1".to_owned()),
+        prefix: env("S3_PREFIX")
+            .or(file.s3_prefix.clone())
+            .unwrap_or_default()
+            .trim_matches('/')
+            .to_owned(),
+    }))
 }
 
 /// The default sender: `sealpost@<host of the public URL>` when that host is a
@@ -284,6 +348,7 @@ fn default_mail_from(public_url: &str) -> String {
 }
 
 fn messaging_settings(data_dir: &Path, public_url: &str, file: FileConfig) -> anyhow::Result<MessagingSettings> {
+    let s3 = s3_settings(&file)?;
     let smtp_host = env("SMTP_HOST").or(file.smtp_host);
     let transport = match smtp_host {
         Some(host) => MailTransportConfig::Smtp {
@@ -330,6 +395,7 @@ fn messaging_settings(data_dir: &Path, public_url: &str, file: FileConfig) -> an
             Some(n) => n,
             None => sealpost_mail::worker::DEFAULT_LANES,
         },
+        s3,
         blob_dir: env("BLOB_DIR")
             .map(PathBuf::from)
             .or(file.blob_dir)

@@ -190,14 +190,23 @@ pub fn settings(file: GatewayFile, hostname_from: &str) -> anyhow::Result<Gatewa
     })
 }
 
-/// Binds the gateway's listeners and runs them in the background; the tasks
-/// end when the returned handles are aborted.
-pub async fn start(settings: &GatewaySettings, services: Services) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+/// How long a stopping gateway lets a DATA in progress finish.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Binds the gateway's listeners and runs them in the background, relaying
+/// untagged mail of relaying tokens through `relay` (the outgoing transport,
+/// unsigned). [`Gateway::shutdown`] stops them; the tasks also end when the
+/// returned handles are aborted.
+pub async fn start(
+    settings: &GatewaySettings,
+    services: Services,
+    relay: Arc<dyn sealpost_mail::Transport>,
+) -> anyhow::Result<(Arc<Gateway>, Vec<tokio::task::JoinHandle<()>>)> {
     let tls = match &settings.tls_files {
         Some((cert, key)) => Some(sealpost_mail::gateway::load_tls(cert, key)?),
         None => None,
     };
-    let gateway = Gateway::new(services, settings.config.clone(), tls);
+    let gateway = Gateway::relaying(services, settings.config.clone(), tls, Some(relay));
     let mut tasks = Vec::new();
     if let Some(listen) = settings.listen {
         match tokio::net::TcpListener::bind(listen).await {
@@ -225,5 +234,5 @@ pub async fn start(settings: &GatewaySettings, services: Services) -> anyhow::Re
         println!("The SMTP gateway is listening for implicit TLS on {listen}");
         tasks.push(tokio::spawn(Arc::clone(&gateway).serve(listener, true)));
     }
-    Ok(tasks)
+    Ok((gateway, tasks))
 }

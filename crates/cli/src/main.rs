@@ -20,9 +20,11 @@
 mod config;
 mod dkim;
 mod gateway;
+mod housekeeping;
 mod lifecycle;
 mod limits;
 mod messaging;
+mod metrics;
 mod tokens;
 
 use std::io::Read as _;
@@ -182,13 +184,21 @@ enum OperatorCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     limits::private_files();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SEALPOST_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    // One JSON object a line, for a log collector; the fields are the same.
+    match std::env::var("SEALPOST_LOG_FORMAT").as_deref().map(str::trim) {
+        Ok("json") => logs.json().flatten_event(true).init(),
+        Ok("text" | "") | Err(_) => logs.init(),
+        Ok(other) => {
+            logs.init();
+            tracing::warn!(format = other, "SEALPOST_LOG_FORMAT is json or text; logging as text");
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -221,6 +231,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         sealpost_i18n::in_every_language("group-account-administrators"),
         messaging,
     );
+    if !matches!(command, Command::Migrate) {
+        check_master_key(&services, &config).await?;
+    }
     let result = match command {
         // Handled above, before the store opens; listed so the match stays exhaustive.
         Command::Dkim(command) => dkim::run(&config, command),
@@ -395,6 +408,26 @@ fn explain(error: DomainError) -> anyhow::Error {
     }
 }
 
+/// Refuses to go on with a master key other than the one the database was set up
+/// with: keys made under it could never be opened by the other nodes, nor by this
+/// one once the right key is back.
+async fn check_master_key(services: &Services, config: &Config) -> anyhow::Result<()> {
+    use sealpost_domain::services::keys::MasterKeyCheck;
+    match services.check_master_key().await.map_err(explain)? {
+        MasterKeyCheck::Matches | MasterKeyCheck::Recorded => Ok(()),
+        MasterKeyCheck::Mismatch => anyhow::bail!(
+            "the master key ({}) is not the one the database {} was set up with; nothing was changed. \
+             Every node must use the same master key: restore the original key file or SEALPOST_MASTER_KEY",
+            if std::env::var_os("SEALPOST_MASTER_KEY").is_some() {
+                "SEALPOST_MASTER_KEY".to_owned()
+            } else {
+                config.messaging.master_key_file.display().to_string()
+            },
+            redact(&config.database_url)
+        ),
+    }
+}
+
 async fn serve(
     config: &Config,
     services: Services,
@@ -402,6 +435,16 @@ async fn serve(
     store: Arc<SqlStore>,
 ) -> anyhow::Result<()> {
     let store_is_sqlite = store.backend() == sealpost_storage::Backend::Sqlite;
+    // The port first: a first start whose port is taken must fail before it
+    // creates the operator, whose temporary password is shown only once.
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
+        format!(
+            "while binding {}; is another program using that port? Choose another with --listen",
+            config.listen
+        )
+    })?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let metrics_task = metrics::start(config.metrics_listen, services.clone(), stopped.clone()).await?;
     if let Some((operator, password)) = services
         .bootstrap_operator(&config.operator_email)
         .await
@@ -438,60 +481,38 @@ async fn serve(
             );
         }
     }
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     let wait_for_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
     // The outbox worker delivers what the web portal queues, and after a crash,
     // whatever was left: rows are claimed with a lease, so nothing is lost.
     let worker_task = tokio::spawn(worker.run(wait_for_stop(stopped.clone())));
-    let shredder = {
-        let services = services.clone();
-        let grace = config.messaging.key_destroy_grace_days.saturating_mul(24 * 60 * 60);
-        let mut stopped = stopped.clone();
-        tokio::spawn(async move {
-            loop {
-                match services.shred_expired(grace).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(destroyed = n, "destroyed the keys of expired messages"),
-                    Err(error) => tracing::warn!(?error, "could not destroy expired keys; will try again"),
-                }
-                match services.purge_stale_sessions().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(purged = n, "deleted expired sessions and old login-failure counters"),
-                    Err(error) => tracing::warn!(?error, "could not purge expired sessions; will try again"),
-                }
-                let discarded = services.purge_kept_drafts().await;
-                if discarded > 0 {
-                    tracing::info!(discarded, "discarded refused drafts nobody came back for");
-                }
-                match services.purge_stale_uploads(24 * 60 * 60).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(cleaned = n, "deleted the blobs of uploads that never became a message"),
-                    Err(error) => tracing::warn!(?error, "could not clean up abandoned uploads; will try again"),
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(std::time::Duration::from_secs(60 * 60)) => {}
-                    _ = stopped.wait_for(|stop| *stop) => return,
-                }
-            }
-        })
-    };
+    let shredder = tokio::spawn(housekeeping::run(
+        services.clone(),
+        config.messaging.key_destroy_grace_days.saturating_mul(24 * 60 * 60),
+        stopped.clone(),
+    ));
     let web_config = sealpost_web::WebConfig {
         secure_cookies: config.secure_cookies(),
         trust_forwarded_for: config.trust_forwarded_for,
     };
-    let gateway_tasks = gateway::start(&config.gateway, services.clone()).await?;
+    let relay = messaging::unsigned_transport(config, services.clock.clone())?;
+    let (gateway, gateway_tasks) = gateway::start(&config.gateway, services.clone(), relay).await?;
+    // At the signal the gateway stops accepting and lets a DATA in progress
+    // finish, beside the HTTP drain.
+    let gateway_stopped = {
+        let stopped = wait_for_stop(stopped.clone());
+        tokio::spawn(async move {
+            stopped.await;
+            if !gateway.shutdown(gateway::SHUTDOWN_GRACE).await {
+                tracing::warn!("SMTP sessions still open after the grace period were closed");
+            }
+        })
+    };
     let app = sealpost_web::router(services, web_config);
     let mut connections = config.connections;
     connections.max_connections =
         limits::connection_budget(limits::raise_open_file_limit(), connections.max_connections);
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
-        format!(
-            "while binding {}; is another program using that port? Choose another with --listen",
-            config.listen
-        )
-    })?;
     println!(
         "Sealpost is listening on {} (administration: {})",
         config.listen,
@@ -512,11 +533,15 @@ async fn serve(
         .await
         .context("while serving HTTP");
     let _ = stop.send(true);
+    let _ = gateway_stopped.await;
     for task in gateway_tasks {
         task.abort();
     }
     let _ = worker_task.await;
     let _ = shredder.await;
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
     served
 }
 

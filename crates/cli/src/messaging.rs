@@ -23,7 +23,11 @@ use sealpost_mail::{
 use sealpost_storage::{ObjectBlobStore, SqlStore};
 use secrecy::SecretString;
 
-use crate::config::{Config, MailTransportConfig};
+use object_store::aws::AmazonS3Builder;
+use object_store::prefix::PrefixStore;
+use object_store::{ClientOptions, ObjectStore, RetryConfig};
+
+use crate::config::{Config, MailTransportConfig, S3Settings};
 
 /// Reads the master key, creating the key file on first use.
 pub fn master_key(path: &Path) -> anyhow::Result<Key256> {
@@ -114,7 +118,9 @@ fn transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn T
     Ok(Arc::new(DkimSigning::new(inner, signers)))
 }
 
-fn unsigned_transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Transport>> {
+/// The configured transport as is (the SMTP gateway relays untagged mail
+/// through it unchanged: no DKIM signature added).
+pub fn unsigned_transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Transport>> {
     Ok(match &config.messaging.transport {
         MailTransportConfig::Directory(dir) => {
             std::fs::create_dir_all(dir)
@@ -171,9 +177,12 @@ pub fn build(
         &settings.mail_from,
     )?
     .with_lanes(settings.mail_workers);
-    let blobs = ObjectBlobStore::local(&settings.blob_dir)
-        .with_context(|| format!("while opening the blob folder {}", settings.blob_dir.display()))?
-        .reporting_to(&store);
+    let blobs = match &settings.s3 {
+        Some(s3) => bucket(s3)?,
+        None => ObjectBlobStore::local(&settings.blob_dir)
+            .with_context(|| format!("while opening the blob folder {}", settings.blob_dir.display()))?,
+    }
+    .reporting_to(&store);
     let messaging = Messaging {
         blobs: Arc::new(blobs),
         notifier,
@@ -188,6 +197,46 @@ pub fn build(
         outbox_waker: worker.waker(),
     };
     Ok((messaging, worker))
+}
+
+/// The payloads' store in an S3-compatible bucket, with the credentials of the
+/// environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, or
+/// the instance's role). Nothing is sent before the first message is sealed.
+fn bucket(s3: &S3Settings) -> anyhow::Result<ObjectBlobStore> {
+    // A few quick retries: a page waits on them, and /healthz must answer a load
+    // balancer within its timeout when the bucket is gone.
+    let retry = RetryConfig {
+        max_retries: 3,
+        retry_timeout: Duration::from_secs(20),
+        ..RetryConfig::default()
+    };
+    let mut builder = AmazonS3Builder::from_env()
+        .with_bucket_name(&s3.bucket)
+        .with_region(&s3.region)
+        .with_retry(retry)
+        .with_client_options(ClientOptions::new().with_connect_timeout(Duration::from_secs(5)));
+    if let Some(endpoint) = &s3.endpoint {
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"));
+    }
+    let bucket: Arc<dyn ObjectStore> = Arc::new(builder.build().with_context(|| {
+        format!(
+            "while setting up the bucket {} (check s3_bucket, s3_endpoint, s3_region and the AWS_* credentials)",
+            s3.bucket
+        )
+    })?);
+    tracing::info!(
+        bucket = s3.bucket,
+        endpoint = s3.endpoint.as_deref().unwrap_or("Amazon S3"),
+        prefix = s3.prefix,
+        "sealed payloads are kept in an S3 bucket"
+    );
+    Ok(if s3.prefix.is_empty() {
+        ObjectBlobStore::new(bucket)
+    } else {
+        ObjectBlobStore::new(Arc::new(PrefixStore::new(bucket, s3.prefix.as_str())))
+    })
 }
 
 /// The bare address of a `Name <address>` setting.

@@ -27,6 +27,10 @@ pub enum TokenCommand {
         /// several; none: anywhere.
         #[arg(long = "network")]
         networks: Vec<String>,
+        /// SMTP gateway: relay mail with no subject tag and no X-Sealpost-Profile
+        /// header unchanged to the outgoing relay instead of sealing it.
+        #[arg(long)]
+        relay_untagged: bool,
     },
     /// List the account's tokens (never their secrets).
     List {
@@ -67,6 +71,7 @@ pub async fn run(services: &Services, command: TokenCommand) -> anyhow::Result<(
             scopes,
             expires,
             networks,
+            relay_untagged,
         } => {
             let number = number(&account)?;
             let request = NewTokenRequest {
@@ -74,6 +79,7 @@ pub async fn run(services: &Services, command: TokenCommand) -> anyhow::Result<(
                 scopes,
                 expires_on: expires,
                 networks: networks.join(","),
+                relay_untagged,
             };
             let issued = services
                 .console_create_account_token(number, &request)
@@ -95,7 +101,10 @@ pub async fn run(services: &Services, command: TokenCommand) -> anyhow::Result<(
                 .map_err(refused(no_account(number)))?;
             println!("prefix\tname\tscopes\tstatus\texpires\tlast used\tcreated by");
             for token in tokens {
-                let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
+                let mut scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
+                if token.relay_untagged {
+                    scopes.push("relay-untagged");
+                }
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     token.prefix(),

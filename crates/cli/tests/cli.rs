@@ -524,3 +524,208 @@ async fn plaintext_never_reaches_disk_or_the_servers_log_even_at_trace_level() -
     );
     Ok(())
 }
+
+/// The installation's database, as an operator with `sqlite3` would open it.
+async fn database(data: &std::path::Path) -> anyhow::Result<sealpost_storage::SqlStore> {
+    let url = format!("sqlite://{}", data.join("sealpost.db").display());
+    sealpost_storage::SqlStore::connect(&url).await
+}
+
+/// The number of rows `sql` (a `SELECT COUNT(*) …`) counts in the installation's database.
+async fn count(data: &std::path::Path, sql: &str) -> anyhow::Result<i64> {
+    let store = database(data).await?;
+    let n = sqlx::query_scalar(sql).fetch_one(store.pool()).await?;
+    store.close().await;
+    Ok(n)
+}
+
+#[tokio::test]
+async fn a_node_with_another_master_key_refuses_to_start_and_writes_nothing() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path();
+    let sealpost = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), data);
+    sealpost.add_user(
+        "ann@example.com",
+        ("Ann", "Lee"),
+        "A-long-passphrase-1",
+        Mailbox::Vouched,
+    )?;
+    let number = sealpost.create_account("Acme", "ann@example.com")?;
+    // An account key wrapped under the installation's master key.
+    sealpost.run(&["keys", "rotate", "--account", &number], None)?;
+    let key_file = data.join("master.key");
+    let original = std::fs::read_to_string(&key_file)?;
+    std::fs::write(&key_file, sealpost_crypto::keys::Key256::generate()?.to_base64())?;
+
+    let refuses = async |what: &str| -> anyhow::Result<()> {
+        let create = sealpost.command(
+            &["account", "create", "--name", "Globex", "--admin", "ann@example.com"],
+            None,
+        )?;
+        assert_ne!(create.status.code(), Some(0), "{what}");
+        let said = text(&create.stderr);
+        assert!(
+            said.contains("is not the one the database")
+                && said.contains("master.key")
+                && said.contains("nothing was changed"),
+            "{what}: {said}"
+        );
+        let serve = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), data)
+            .serve()
+            .arg("--operator-email")
+            .arg("ops@example.com")
+            .start()
+            .await;
+        let log = serve.err().map(|e| format!("{e:#}")).unwrap_or_default();
+        assert!(
+            log.contains("is not the one the database"),
+            "{what}: serve started: {log}"
+        );
+        assert!(!log.contains("Temporary password"), "{what}: {log}");
+        assert_eq!(count(data, "SELECT COUNT(*) FROM accounts").await?, 1, "{what}");
+        assert_eq!(count(data, "SELECT COUNT(*) FROM account_keys").await?, 1, "{what}");
+        assert_eq!(
+            count(data, "SELECT COUNT(*) FROM users").await?,
+            1,
+            "{what}: no operator made"
+        );
+        Ok(())
+    };
+    refuses("the recorded check").await?;
+
+    // An installation from before the check: its newest account key proves the key.
+    let store = database(data).await?;
+    sqlx::query("DELETE FROM master_key_check")
+        .execute(store.pool())
+        .await?;
+    store.close().await;
+    refuses("an installation from before the check").await?;
+
+    std::fs::write(&key_file, original)?;
+    sealpost.create_account("Globex", "ann@example.com")?;
+    assert_eq!(
+        count(data, "SELECT COUNT(*) FROM master_key_check").await?,
+        1,
+        "recorded again"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_first_start_on_a_taken_port_fails_before_it_makes_the_operator() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let address = taken.local_addr()?.to_string();
+    let failed = sealpost(
+        dir.path(),
+        &["serve", "--listen", &address, "--operator-email", "ops@example.com"],
+        None,
+    )?;
+    assert_ne!(failed.status.code(), Some(0));
+    assert!(
+        text(&failed.stderr).contains("is another program using that port"),
+        "{}",
+        text(&failed.stderr)
+    );
+    assert!(
+        !text(&failed.stdout).contains("Temporary password"),
+        "{}",
+        text(&failed.stdout)
+    );
+    drop(taken);
+
+    // The password was never shown, so the next start still makes the operator and shows it.
+    let (server, _, printed) = start_serve(dir.path()).await?;
+    drop(server);
+    assert!(printed.iter().any(|l| l.contains("Temporary password")), "{printed:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn prometheus_scrapes_requests_logins_and_the_outbox_on_the_metrics_listener_only() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let metrics_port = sealpost_testkit::free_port()?;
+    let server = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), dir.path())
+        .serve()
+        .arg("--operator-email")
+        .arg("ops@example.com")
+        .env("SEALPOST_METRICS_LISTEN", &format!("127.0.0.1:{metrics_port}"))
+        .start()
+        .await?;
+    let browser = Browser::new(&server.base)?;
+    let login_page = reqwest::get(format!("{}/admin/login", server.base)).await?;
+    assert_eq!(login_page.status().as_u16(), 200);
+    let probe = reqwest::get(format!("{}/wp-admin/secret-42", server.base)).await?;
+    assert_eq!(probe.status().as_u16(), 404);
+    let refused = browser
+        .log_in("/admin/login", "ops@example.com", "not-the-password")
+        .await?;
+    assert_ne!(refused.status().as_u16(), 303, "a wrong password does not log in");
+    // The public port does not show the figures.
+    let public = reqwest::get(format!("{}/metrics", server.base)).await?;
+    assert_eq!(public.status().as_u16(), 404);
+
+    let scraped = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics")).await?;
+    assert_eq!(scraped.status().as_u16(), 200);
+    assert!(
+        scraped
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain; version=0.0.4")),
+        "{:?}",
+        scraped.headers()
+    );
+    let text = scraped.text().await?;
+    let has = |line: &str| text.lines().any(|l| l == line);
+    assert!(
+        // Ours, and the login's own visit for its form's CSRF token.
+        has(r#"sealpost_http_requests_total{method="GET",route="/admin/login",status="200"} 2"#),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(r#"sealpost_http_requests_total{method="GET",route="unmatched",status="404"}"#)),
+        "{text}"
+    );
+    assert!(
+        !text.contains("secret-42"),
+        "a probed path never becomes a series: {text}"
+    );
+    assert!(has(r#"sealpost_logins_total{outcome="refused"} 1"#), "{text}");
+    assert!(has("sealpost_outbox_waiting 0"), "{text}");
+    assert!(
+        text.contains(r#"sealpost_http_request_duration_seconds_bucket{route="/admin/login",le="0.005"}"#),
+        "{text}"
+    );
+    drop(server);
+    Ok(())
+}
+
+#[tokio::test]
+async fn logs_can_be_json_lines_for_a_collector() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), dir.path())
+        .serve()
+        .arg("--operator-email")
+        .arg("ops@example.com")
+        .env("SEALPOST_LOG_FORMAT", "json")
+        .log_level("info")
+        .start()
+        .await?;
+    let log = server.log_text();
+    drop(server);
+    let events: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("every log line is one JSON object:\n{log}"))?;
+    assert!(
+        events
+            .iter()
+            .any(|e| e["level"] == "INFO" && e["message"] == "serving" && e["listen"].is_string()),
+        "{log}"
+    );
+    Ok(())
+}

@@ -122,6 +122,10 @@ pub struct AccountToken {
     pub last_used_at: Option<Timestamp>,
     pub last_used_from: Option<String>,
     pub revoked_at: Option<Timestamp>,
+    /// SMTP gateway: mail with no subject tag and no `X-Sealpost-Profile` header
+    /// is relayed unchanged to the outgoing relay instead of being sealed, so
+    /// Sealpost can sit in the mail path as a filter.
+    pub relay_untagged: bool,
 }
 
 /// Whether a token works now.
@@ -178,6 +182,8 @@ pub struct NewAccountToken {
     pub expires_at: Option<Timestamp>,
     pub created_by: Option<UserId>,
     pub created_at: Timestamp,
+    /// See [`AccountToken::relay_untagged`].
+    pub relay_untagged: bool,
 }
 
 /// Splits a presented token into its public id, or `None` when it does not have

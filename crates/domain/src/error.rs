@@ -185,6 +185,12 @@ pub enum ValidationError {
     /// Envelope profiles: the help link is not an https URL.
     #[error("the help link is not an https address")]
     HelpUrlInvalid,
+    /// Envelope profiles: the subject tag is too short, too long or has control characters.
+    #[error("the subject tag is not allowed")]
+    SubjectTagInvalid,
+    /// Envelope profiles: another profile of the account has this subject tag.
+    #[error("the subject tag is taken")]
+    SubjectTagTaken,
     /// Envelope profiles: another profile of the account has this name.
     #[error("the profile name is taken")]
     ProfileNameTaken,
@@ -249,6 +255,8 @@ impl ValidationError {
             Self::DaysOutOfRange => "error-days-out-of-range",
             Self::FileNameInvalid => "error-file-name-invalid",
             Self::HelpUrlInvalid => "error-help-url-invalid",
+            Self::SubjectTagInvalid => "error-subject-tag-invalid",
+            Self::SubjectTagTaken => "error-subject-tag-taken",
             Self::ProfileNameTaken => "error-profile-name-taken",
             Self::DefaultProfileKept => "error-default-profile-kept",
             Self::UnknownProfile => "error-unknown-profile",
@@ -306,6 +314,8 @@ impl ValidationError {
         Self::DaysOutOfRange,
         Self::FileNameInvalid,
         Self::HelpUrlInvalid,
+        Self::SubjectTagInvalid,
+        Self::SubjectTagTaken,
         Self::ProfileNameTaken,
         Self::DefaultProfileKept,
         Self::UnknownProfile,

@@ -38,6 +38,8 @@ pub const MAX_FILE_NAME_CHARS: usize = 100;
 pub const MAX_SUBJECT_CHARS: usize = 200;
 /// The longest help link, in characters.
 pub const MAX_HELP_URL_CHARS: usize = 500;
+/// The longest subject tag, in characters.
+pub const MAX_SUBJECT_TAG_CHARS: usize = 40;
 /// The most days a device may be remembered (a year).
 pub const MAX_REMEMBER_DAYS: u32 = 365;
 /// The most days the default expiry may be (ten years).
@@ -117,6 +119,9 @@ pub struct EnvelopeProfile {
     /// The language of recipients who have chosen none yet.
     pub recipient_locale: Locale,
     pub updated_at: Option<Timestamp>,
+    /// The SMTP gateway's subject word choosing this profile (`[legal]`), any
+    /// case, unique in the account, stripped from the subject; `None`: no tag.
+    pub subject_tag: Option<String>,
 }
 
 impl EnvelopeProfile {
@@ -145,6 +150,7 @@ impl EnvelopeProfile {
             contact: None,
             recipient_locale: locale,
             updated_at: None,
+            subject_tag: None,
         }
     }
 }
@@ -168,6 +174,8 @@ pub struct ProfileRequest {
     pub help_url: String,
     pub contact: String,
     pub recipient_locale: String,
+    /// Empty: no tag.
+    pub subject_tag: String,
 }
 
 impl ProfileRequest {
@@ -192,6 +200,7 @@ impl ProfileRequest {
             help_url: profile.help_url.clone().unwrap_or_default(),
             contact: profile.contact.as_ref().map(ToString::to_string).unwrap_or_default(),
             recipient_locale: profile.recipient_locale.tag().to_owned(),
+            subject_tag: profile.subject_tag.clone().unwrap_or_default(),
         }
     }
 
@@ -256,8 +265,23 @@ impl ProfileRequest {
         profile.help_url = help_url;
         profile.contact = contact;
         profile.recipient_locale = recipient_locale;
+        profile.subject_tag = check_subject_tag(&self.subject_tag).map_err(|e| ("subject_tag", e))?;
         Ok(())
     }
+}
+
+/// A subject tag as typed: trimmed, empty is `None`; 2 to
+/// [`MAX_SUBJECT_TAG_CHARS`] characters, no control characters.
+pub fn check_subject_tag(raw: &str) -> Result<Option<String>, ValidationError> {
+    let tag = raw.trim();
+    if tag.is_empty() {
+        return Ok(None);
+    }
+    let chars = tag.chars().count();
+    if !(2..=MAX_SUBJECT_TAG_CHARS).contains(&chars) || tag.chars().any(char::is_control) {
+        return Err(ValidationError::SubjectTagInvalid);
+    }
+    Ok(Some(tag.to_owned()))
 }
 
 /// Whole days between `min` and `max`; empty is `None`.
@@ -371,7 +395,7 @@ mod tests {
     fn every_field_is_checked_and_named() {
         let mut profile = EnvelopeProfile::built_in(AccountId(1), None, Locale::En);
         type Spoil = fn(&mut ProfileRequest);
-        let cases: [(Spoil, &str); 8] = [
+        let cases: [(Spoil, &str); 10] = [
             (|r| r.name = " ".into(), "name"),
             (|r| r.security = "paranoid".into(), "security"),
             (|r| r.remember_days = "0".into(), "remember_days"),
@@ -380,6 +404,8 @@ mod tests {
             (|r| r.help_url = "javascript:alert(1)".into(), "help_url"),
             (|r| r.contact = "not an address".into(), "contact"),
             (|r| r.recipient_locale = "xx".into(), "recipient_locale"),
+            (|r| r.subject_tag = "x".into(), "subject_tag"),
+            (|r| r.subject_tag = "[a\tb]".into(), "subject_tag"),
         ];
         for (spoil, field) in cases {
             let mut typed = request();
@@ -393,5 +419,8 @@ mod tests {
         typed.security = "high".into();
         assert_eq!(typed.apply_to(&mut profile), Ok(()));
         assert_eq!(profile.security, SecurityLevel::High);
+        typed.subject_tag = "  [Legal]  ".into();
+        assert_eq!(typed.apply_to(&mut profile), Ok(()));
+        assert_eq!(profile.subject_tag.as_deref(), Some("[Legal]"));
     }
 }

@@ -1,5 +1,6 @@
 //! The domains an account may send from (its "allowed sender domains"): the SMTP
-//! gateway refuses a message whose sender address is in none of them.
+//! gateway takes mail from an address of one of them that is not a member of
+//! the account yet, and makes it a member (members send whatever their domain).
 //!
 //! Rules, so that an administrator can predict every answer:
 //! - a domain is written as people type it (`Example.COM`, `bücher.example`, a
@@ -12,7 +13,7 @@
 //!   labels after it);
 //! - at most [`SenderDomains::MAX`] entries, separated by commas, spaces or lines.
 //!
-//! No domains listed means the account has not restricted its senders.
+//! No domains listed means only members send.
 
 use crate::error::ValidationError;
 use crate::types::EmailAddress;
@@ -48,7 +49,7 @@ impl SenderDomains {
         &self.0
     }
 
-    /// Whether the list is empty (the account allows every sender).
+    /// Whether the list is empty (only members send).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

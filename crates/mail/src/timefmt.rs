@@ -16,6 +16,13 @@ pub(crate) fn compact_utc(at: Timestamp) -> String {
     utc(at).format(&format).unwrap_or_else(|_| "19700101T000000".to_owned())
 }
 
+/// `Thu, 03 Dec 2026 18:30:05 +0000`: RFC 5322 date-time, for `Received:`.
+pub(crate) fn rfc5322(at: Timestamp) -> String {
+    utc(at)
+        .format(&time::format_description::well_known::Rfc2822)
+        .unwrap_or_else(|_| "Thu, 01 Jan 1970 00:00:00 +0000".to_owned())
+}
+
 /// The instant as a [`SystemTime`], for the `Date:` header.
 pub(crate) fn system_time(at: Timestamp) -> SystemTime {
     u64::try_from(at.0)

@@ -62,6 +62,17 @@ pub trait Transport: Send + Sync {
     /// May be called again with the same bytes after a crash (at-least-once); the
     /// stable `Message-ID` inside lets receivers recognise the repetition.
     async fn send(&self, to: &EmailAddress, envelope_from: &str, raw: &[u8]) -> Result<(), SendError>;
+
+    /// Hands `raw` over for every one of `to` (the SMTP gateway relaying an
+    /// untagged message unchanged); `Ok` only once all were taken. By default
+    /// one [`Self::send`] per recipient; the SMTP relay overrides it with one
+    /// transaction, so a refused recipient leaves nothing sent to the others.
+    async fn relay(&self, to: &[EmailAddress], envelope_from: &str, raw: &[u8]) -> Result<(), SendError> {
+        for recipient in to {
+            self.send(recipient, envelope_from, raw).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The `Message-ID` of a raw message, without angle brackets, if it has one.

@@ -394,6 +394,7 @@ impl Inner {
                     "mail delivered"
                 );
                 self.store.outbox_sent(item.id, now).await?;
+                metrics::counter!("sealpost_mail_deliveries_total", "outcome" => "sent").increment(1);
                 let came_back = self.relay_failed.swap(false, Ordering::SeqCst);
                 if came_back || item.attempts > 1 {
                     self.bring_waiting_forward(now).await;
@@ -422,6 +423,7 @@ impl Inner {
                     error = detail,
                     "mail not delivered yet; will try again"
                 );
+                metrics::counter!("sealpost_mail_deliveries_total", "outcome" => "retry").increment(1);
                 self.store.outbox_retry(item.id, next, detail).await
             }
             Err(SendError::Permanent(detail)) => self.give_up(&item, &detail, &detail, now).await,
@@ -486,6 +488,7 @@ impl Inner {
             error,
             "mail could not be delivered; giving up"
         );
+        metrics::counter!("sealpost_mail_deliveries_total", "outcome" => "failed").increment(1);
         self.store.outbox_failed(item.id, error, reason, bounce).await
     }
 }

@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use crate::{DATABASE, SqlStore, audit, db_error, insert_error};
 
 const COLUMNS: &str = "t.id, t.account_id, t.public_id, t.secret_hash, t.name, t.scopes, t.networks, t.expires_at, \
-     t.created_by, u.email AS created_by_email, t.created_at, t.last_used_at, t.last_used_from, t.revoked_at";
+     t.created_by, u.email AS created_by_email, t.created_at, t.last_used_at, t.last_used_from, t.revoked_at, t.relay_untagged";
 
 const FROM: &str = "FROM account_tokens t LEFT JOIN users u ON u.id = t.created_by";
 
@@ -38,6 +38,7 @@ fn token_from_row(row: &AnyRow) -> Result<AccountToken, sqlx::Error> {
         last_used_at: row.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp),
         last_used_from: row.try_get("last_used_from")?,
         revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(Timestamp),
+        relay_untagged: row.try_get::<i64, _>("relay_untagged")? != 0,
     })
 }
 
@@ -112,7 +113,7 @@ async fn insert(store: &SqlStore, token: &NewAccountToken, audit: AuditEvent) ->
     let mut tx = store.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO account_tokens (account_id, public_id, secret_hash, name, scopes, networks, expires_at, \
-         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+         created_by, created_at, relay_untagged) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(token.account_id.0)
     .bind(&token.public_id)
@@ -123,6 +124,7 @@ async fn insert(store: &SqlStore, token: &NewAccountToken, audit: AuditEvent) ->
     .bind(token.expires_at.map(|t| t.0))
     .bind(token.created_by.map(|u| u.0))
     .bind(token.created_at.0)
+    .bind(i64::from(token.relay_untagged))
     .fetch_one(&mut *tx)
     .await
     .map_err(insert_error("public_id"))?;

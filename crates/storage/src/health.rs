@@ -129,4 +129,28 @@ impl HealthStore for SqlStore {
             None => Ok(()),
         }
     }
+
+    /// One upsert: a missing row is taken, an existing one only if it is the
+    /// holder's own or has run out; the row changed (1) means the lease is held.
+    async fn take_lease(&self, name: &str, holder: &str, until: Timestamp, now: Timestamp) -> StoreResult<bool> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let taken = sqlx::query(
+                "INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+                 WHERE leases.holder = excluded.holder OR leases.until < $4",
+            )
+            .bind(name)
+            .bind(holder)
+            .bind(until.0)
+            .bind(now.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
+            tx.commit().await.map_err(db_error)?;
+            Ok(taken == 1)
+        })
+        .await
+    }
 }

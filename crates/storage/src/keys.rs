@@ -30,18 +30,7 @@ impl KeyStore for SqlStore {
                 .bind(account.0),
             };
             let row = query.fetch_optional(&self.pool).await.map_err(db_error)?;
-            let Some(row) = row else {
-                return Ok(None);
-            };
-            let read = || -> Result<AccountKey, sqlx::Error> {
-                Ok(AccountKey {
-                    account_id: AccountId(row.try_get("account_id")?),
-                    version: row.try_get("version")?,
-                    wrapped: row.try_get("wrapped")?,
-                    created_at: Timestamp(row.try_get("created_at")?),
-                })
-            };
-            read().map(Some).map_err(db_error)
+            row.as_ref().map(account_key_from_row).transpose().map_err(db_error)
         })
         .await
     }
@@ -145,4 +134,60 @@ impl KeyStore for SqlStore {
         })
         .await
     }
+
+    /// The one recorded check, if any.
+    async fn master_key_check(&self) -> StoreResult<Option<Vec<u8>>> {
+        self.watched(async {
+            sqlx::query_scalar("SELECT wrapped FROM master_key_check WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    /// Inserts the check unless a row exists (two nodes starting at once: the first
+    /// wins, the other reads it back and is checked against it).
+    async fn keep_master_key_check(&self, wrapped: &[u8], at: Timestamp) -> StoreResult<Vec<u8>> {
+        self.watched(async {
+            sqlx::query(
+                "INSERT INTO master_key_check (id, wrapped, created_at) VALUES (1, $1, $2) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(wrapped.to_vec())
+            .bind(at.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+            sqlx::query_scalar("SELECT wrapped FROM master_key_check WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    /// The newest account key of all accounts.
+    async fn newest_account_key(&self) -> StoreResult<Option<AccountKey>> {
+        self.watched(async {
+            let row = sqlx::query(
+                "SELECT account_id, version, wrapped, created_at FROM account_keys \
+                 ORDER BY created_at DESC, account_id DESC, version DESC LIMIT 1",
+            )
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+            row.as_ref().map(account_key_from_row).transpose().map_err(db_error)
+        })
+        .await
+    }
+}
+
+fn account_key_from_row(row: &sqlx::any::AnyRow) -> Result<AccountKey, sqlx::Error> {
+    Ok(AccountKey {
+        account_id: AccountId(row.try_get("account_id")?),
+        version: row.try_get("version")?,
+        wrapped: row.try_get("wrapped")?,
+        created_at: Timestamp(row.try_get("created_at")?),
+    })
 }

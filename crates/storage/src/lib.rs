@@ -243,12 +243,17 @@ impl SqlStore {
             }
             Backend::Postgres => options.after_release(|conn, _meta| Box::pin(async move { Ok(reusable(conn)) })),
         };
-        let context = || {
-            format!(
+        let context = || match backend {
+            Backend::Sqlite => format!(
+                "while opening the SQLite database {}; check that its folder exists and this \
+                 user may write there, and that the URL ends with ?mode=rwc if the file is to be created",
+                redact(url)
+            ),
+            Backend::Postgres => format!(
                 "while connecting to the {backend} database at {}; check that it is \
                  reachable and the URL's user, password and database are right",
                 redact(url)
-            )
+            ),
         };
         // One plain connection first: a pool retries until its acquire timeout,
         // while a wrong URL should be reported at once.

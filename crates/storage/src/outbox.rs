@@ -218,6 +218,19 @@ impl OutboxStore for SqlStore {
         .await
     }
 
+    /// The creation time of the oldest row pending or being sent.
+    async fn outbox_oldest_waiting(&self) -> StoreResult<Option<Timestamp>> {
+        self.watched(async {
+            let oldest: Option<i64> =
+                sqlx::query_scalar("SELECT MIN(created_at) FROM outbox WHERE status IN ('pending', 'sending')")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db_error)?;
+            Ok(oldest.map(Timestamp))
+        })
+        .await
+    }
+
     /// Makes every pending row that waits for a later attempt due at `now`; returns how
     /// many. Rows being sent, sent or failed are left alone.
     async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64> {

@@ -14,7 +14,20 @@ use sqlx::any::AnyRow;
 use crate::{SqlStore, audit, db_error, insert_error};
 
 const COLUMNS: &str = "id, account_id, name, is_default, security_level, remember_days, delivery_mode, options, \
-     expiry_days, file_name, subject, help_url, contact, recipient_locale, updated_at";
+     expiry_days, file_name, subject, help_url, contact, recipient_locale, updated_at, subject_tag";
+
+/// A unique violation names the field the form shows it on: the subject tag's
+/// index, or the name.
+fn profile_conflict(error: sqlx::Error) -> DomainError {
+    let on_tag = match &error {
+        sqlx::Error::Database(e) => {
+            e.constraint() == Some("envelope_profiles_subject_tag")
+                || e.message().contains("envelope_profiles_subject_tag")
+        }
+        _ => false,
+    };
+    insert_error(if on_tag { "subject_tag" } else { "name" })(error)
+}
 
 fn profile_from_row(row: &AnyRow) -> Result<EnvelopeProfile, sqlx::Error> {
     let days = |column: &str| -> Result<Option<u32>, sqlx::Error> {
@@ -43,6 +56,7 @@ fn profile_from_row(row: &AnyRow) -> Result<EnvelopeProfile, sqlx::Error> {
             .map(EmailAddress::from_trusted),
         recipient_locale: Locale::from_tag(row.try_get("recipient_locale")?).unwrap_or_default(),
         updated_at: row.try_get::<Option<i64>, _>("updated_at")?.map(Timestamp),
+        subject_tag: row.try_get("subject_tag")?,
     })
 }
 
@@ -97,7 +111,8 @@ impl ProfileStore for SqlStore {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO envelope_profiles (account_id, name, is_default, security_level, remember_days, \
                  delivery_mode, options, expiry_days, file_name, subject, help_url, contact, recipient_locale, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                 updated_at, subject_tag) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+                 RETURNING id",
             )
             .bind(profile.account_id.0)
             .bind(&profile.name)
@@ -113,9 +128,10 @@ impl ProfileStore for SqlStore {
             .bind(profile.contact.as_ref().map(EmailAddress::as_str))
             .bind(profile.recipient_locale.tag())
             .bind(profile.updated_at.map(|t| t.0))
+            .bind(profile.subject_tag.as_deref())
             .fetch_one(&mut *tx)
             .await
-            .map_err(insert_error("name"))?;
+            .map_err(profile_conflict)?;
             audit::insert_event(&mut tx, &audit).await?;
             tx.commit().await.map_err(db_error)?;
             Ok(EnvelopeProfile {
@@ -135,7 +151,8 @@ impl ProfileStore for SqlStore {
             let done = sqlx::query(
                 "UPDATE envelope_profiles SET name = $3, security_level = $4, remember_days = $5, \
                  delivery_mode = $6, options = $7, expiry_days = $8, file_name = $9, subject = $10, help_url = $11, \
-                 contact = $12, recipient_locale = $13, updated_at = $14 WHERE id = $1 AND account_id = $2",
+                 contact = $12, recipient_locale = $13, updated_at = $14, subject_tag = $15 \
+                 WHERE id = $1 AND account_id = $2",
             )
             .bind(id.0)
             .bind(profile.account_id.0)
@@ -151,9 +168,10 @@ impl ProfileStore for SqlStore {
             .bind(profile.contact.as_ref().map(EmailAddress::as_str))
             .bind(profile.recipient_locale.tag())
             .bind(profile.updated_at.map(|t| t.0))
+            .bind(profile.subject_tag.as_deref())
             .execute(&mut *tx)
             .await
-            .map_err(insert_error("name"))?;
+            .map_err(profile_conflict)?;
             if done.rows_affected() == 0 {
                 return Err(DomainError::NotFound);
             }

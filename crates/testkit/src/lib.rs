@@ -28,6 +28,7 @@ pub mod browser;
 pub mod disk;
 pub mod load;
 pub mod postfix;
+pub mod s3;
 pub mod smtp;
 pub mod submit;
 
@@ -38,6 +39,7 @@ pub use binary::{Mailbox, Sealpost, Server};
 pub use browser::{Answer, Attachment, Browser, compose, compose_form, csrf_of, hidden_field, page, text_of};
 pub use disk::{Tmpfs, healthy_again};
 pub use postfix::{Postfix, Route};
+pub use s3::S3Server;
 pub use smtp::{Mail, Received, SmtpSink};
 pub use submit::{SmtpClient, message_of_size};
 

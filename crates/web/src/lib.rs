@@ -18,6 +18,7 @@ pub mod error;
 pub mod escape;
 pub mod flash;
 pub mod health;
+pub mod metrics;
 pub mod portal;
 pub mod proof;
 pub mod recipient;
@@ -64,12 +65,14 @@ pub fn router(services: Services, config: WebConfig) -> Router {
         .merge(proof::router())
         .nest("/admin", admin::router())
         .nest("/portal", portal::router())
+        .route_layer(axum::middleware::from_fn(metrics::note_route))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::pre_session,
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(axum::middleware::from_fn(metrics::count))
         .with_state(state)
 }
 

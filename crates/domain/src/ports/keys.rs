@@ -32,4 +32,14 @@ pub trait KeyStore: Send + Sync {
     /// Destroys the data keys of messages that expired before `cutoff` and still have
     /// one; returns their public ids (whose stored blobs can then be deleted).
     async fn shred_expired(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<PublicId>>;
+
+    /// The stored master-key check (a random key wrapped under the master key), if
+    /// one was recorded.
+    async fn master_key_check(&self) -> StoreResult<Option<Vec<u8>>>;
+    /// Records `wrapped` as the master-key check unless one is recorded already,
+    /// and returns the one recorded (another node's, if it came first).
+    async fn keep_master_key_check(&self, wrapped: &[u8], at: Timestamp) -> StoreResult<Vec<u8>>;
+    /// The most recently created account key of any account: what an installation
+    /// from before the check proves its master key with.
+    async fn newest_account_key(&self) -> StoreResult<Option<AccountKey>>;
 }

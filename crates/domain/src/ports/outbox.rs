@@ -30,6 +30,8 @@ pub trait OutboxStore: Send + Sync {
     async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64>;
     /// Rows not yet delivered or given up (pending or sending).
     async fn outbox_pending(&self) -> StoreResult<i64>;
+    /// When the oldest row not yet delivered or given up was queued, if any.
+    async fn outbox_oldest_waiting(&self) -> StoreResult<Option<Timestamp>>;
     /// Makes every pending row whose next attempt is later than `now` due at `now`
     /// (the relay is back, or the operator asked for everything to go); returns how
     /// many were waiting.

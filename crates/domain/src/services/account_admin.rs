@@ -180,7 +180,7 @@ impl Services {
 
 impl Services {
     /// Sets the account's allowed sender domains from what its administrator typed
-    /// (see [`crate::sender_domains`]); an empty list lifts the restriction. The
+    /// (see [`crate::sender_domains`]); an empty list admits nobody by domain. The
     /// change is audited as `account.sender_domains_set` with the new list.
     pub async fn set_sender_domains(&self, scope: &AccountScope, raw: &str) -> Result<SenderDomains, DomainError> {
         let domains = SenderDomains::parse(raw).map_err(|e| DomainError::invalid("sender_domains", e))?;
@@ -190,14 +190,15 @@ impl Services {
         Ok(domains)
     }
 
-    /// Whether `sender` may send through the account: its domain is one of the
-    /// account's allowed sender domains, or the account lists none. The SMTP
-    /// gateway asks this for every envelope sender and `From:` it accepts.
+    /// Whether `sender`'s domain is one of the account's allowed sender domains
+    /// (an account that lists none allows no one this way). The SMTP gateway
+    /// asks this of an envelope sender who is not a member: one allowed becomes
+    /// a member (`Services::gateway_sender`).
     pub async fn sender_domain_allowed(&self, account: AccountId, sender: &EmailAddress) -> Result<bool, DomainError> {
         let settings = self.settings_of(account).await?;
         Ok(settings
             .sender_domains
             .as_ref()
-            .is_none_or(|domains| domains.is_empty() || domains.allows(sender)))
+            .is_some_and(|domains| domains.allows(sender)))
     }
 }

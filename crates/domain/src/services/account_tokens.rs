@@ -27,6 +27,8 @@ pub struct NewTokenRequest {
     pub expires_on: String,
     /// Client networks separated by commas, spaces or lines; empty for anywhere.
     pub networks: String,
+    /// Relay untagged gateway mail unchanged (see [`AccountToken::relay_untagged`]).
+    pub relay_untagged: bool,
 }
 
 /// A token just created: the secret is shown this once and never stored.
@@ -198,8 +200,10 @@ impl Services {
                 expires_at,
                 created_by: acting.actor.map(Actor::id),
                 created_at: now,
+                relay_untagged: request.relay_untagged,
             };
-            let target = format!("{TOKEN_PREFIX}{} {name}", new.public_id);
+            let relay = if new.relay_untagged { " relay-untagged" } else { "" };
+            let target = format!("{TOKEN_PREFIX}{} {name}{relay}", new.public_id);
             let event = self.event(
                 acting.actor,
                 Some(acting.account.id),

@@ -136,9 +136,22 @@ fn dummy_hash() -> Option<&'static str> {
 }
 
 impl Services {
-    /// Checks an address and password and opens a session.
+    /// Checks an address and password and opens a session; counted by outcome in
+    /// `sealpost_logins_total` (success, refused, throttled, error).
     #[tracing::instrument(skip_all, fields(client = client))]
     pub async fn login(&self, email: &str, typed: &Password, client: &str) -> Result<OpenedSession, LoginError> {
+        let result = self.check_login(email, typed, client).await;
+        let outcome = match &result {
+            Ok(_) => "success",
+            Err(LoginError::InvalidCredentials) => "refused",
+            Err(LoginError::Throttled(_)) => "throttled",
+            Err(LoginError::Domain(_)) => "error",
+        };
+        metrics::counter!("sealpost_logins_total", "outcome" => outcome).increment(1);
+        result
+    }
+
+    async fn check_login(&self, email: &str, typed: &Password, client: &str) -> Result<OpenedSession, LoginError> {
         let now = self.clock.now();
         let email = EmailAddress::parse(email).map_err(|_| LoginError::InvalidCredentials)?;
         let pair_key = format!("pair:{}|{}", email, client);

@@ -56,7 +56,51 @@ pub struct NewDataKey {
     pub key_version: i64,
 }
 
+/// What [`Services::check_master_key`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MasterKeyCheck {
+    /// The database was set up with this master key.
+    Matches,
+    /// Nothing was recorded yet (a first start, or the first since the check
+    /// exists, whose account keys this master key opens): recorded now.
+    Recorded,
+    /// The database's keys are wrapped under another master key: this node must
+    /// not start, or it would write keys that no other node can open.
+    Mismatch,
+}
+
 impl Services {
+    /// Checks this node's master key against the one the database was set up with,
+    /// recording it on the first start. An installation from before the check
+    /// proves its key with its newest account key. Nothing else is written, so a
+    /// node with the wrong key can be stopped before it does any harm.
+    pub async fn check_master_key(&self) -> Result<MasterKeyCheck, DomainError> {
+        let master = &self.messaging().master_key;
+        let opens = |wrapped: &[u8]| keys::unwrap(master, wrapped).is_ok();
+        if let Some(check) = self.store.master_key_check().await? {
+            return Ok(if opens(&check) {
+                MasterKeyCheck::Matches
+            } else {
+                MasterKeyCheck::Mismatch
+            });
+        }
+        if let Some(key) = self.store.newest_account_key().await?
+            && !opens(&key.wrapped)
+        {
+            return Ok(MasterKeyCheck::Mismatch);
+        }
+        let proof = Key256::generate().map_err(DomainError::internal)?;
+        let wrapped = keys::wrap(master, &proof).map_err(DomainError::internal)?;
+        let kept = self.store.keep_master_key_check(&wrapped, self.clock.now()).await?;
+        Ok(if kept == wrapped {
+            MasterKeyCheck::Recorded
+        } else if opens(&kept) {
+            MasterKeyCheck::Matches
+        } else {
+            MasterKeyCheck::Mismatch
+        })
+    }
+
     /// The account's current key, created (version 1) on first use.
     async fn current_account_key(&self, account: AccountId) -> Result<(Key256, i64), DomainError> {
         let messaging = self.messaging();

@@ -13,7 +13,7 @@ pub mod branding;
 pub mod content;
 pub mod devices;
 pub mod groups;
-mod health;
+pub mod health;
 pub mod keys;
 pub mod messages;
 pub mod profiles;

@@ -32,6 +32,9 @@ impl ProfileRef {
 fn name_taken(error: DomainError) -> DomainError {
     match error {
         DomainError::Conflict { field: "name" } => DomainError::invalid("name", ValidationError::ProfileNameTaken),
+        DomainError::Conflict { field: "subject_tag" } => {
+            DomainError::invalid("subject_tag", ValidationError::SubjectTagTaken)
+        }
         other => other,
     }
 }
@@ -148,6 +151,7 @@ impl Services {
         request
             .apply_to(&mut profile)
             .map_err(|(field, error)| DomainError::invalid(field, error))?;
+        self.ensure_subject_tag_free(account, &profile).await?;
         profile.updated_at = Some(self.clock.now());
         let event = self.scoped_event(scope, "profile.created", &profile.name);
         self.store
@@ -168,6 +172,7 @@ impl Services {
         request
             .apply_to(&mut profile)
             .map_err(|(field, error)| DomainError::invalid(field, error))?;
+        self.ensure_subject_tag_free(&scope.account, &profile).await?;
         profile.updated_at = Some(self.clock.now());
         let event = self.scoped_event(scope, "profile.changed", &profile.name);
         if profile.id.is_some() {
@@ -182,6 +187,21 @@ impl Services {
                 .await
                 .map_err(name_taken)
         }
+    }
+
+    /// Refuses `profile`'s subject tag when another profile of the account has
+    /// it, in any case (the gateway could not tell them apart).
+    async fn ensure_subject_tag_free(&self, account: &Account, profile: &EnvelopeProfile) -> Result<(), DomainError> {
+        let Some(tag) = profile.subject_tag.as_deref().map(str::to_lowercase) else {
+            return Ok(());
+        };
+        let taken = self.profiles_of(account).await?.iter().any(|other| {
+            other.id != profile.id && other.subject_tag.as_deref().is_some_and(|t| t.to_lowercase() == tag)
+        });
+        if taken {
+            return Err(DomainError::invalid("subject_tag", ValidationError::SubjectTagTaken));
+        }
+        Ok(())
     }
 
     /// Deletes a named profile (audited `profile.deleted`); the default stays.

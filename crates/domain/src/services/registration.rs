@@ -240,7 +240,8 @@ impl Services {
     }
 
     /// "Forgot password": the same answer whoever the address belongs to; an
-    /// active user gets a single-use reset link (using it also proves the mailbox).
+    /// active user, or a pending member of an account, gets a single-use reset
+    /// link (using it also proves the mailbox and activates the user).
     pub async fn request_password_reset(
         &self,
         email: &str,
@@ -264,8 +265,14 @@ impl Services {
                 .notifier
                 .password_reset(&email, locale, &links.password_reset(raw))
         };
+        // A pending member (an address the SMTP gateway admitted through an allowed
+        // sender domain) has no password yet: the reset link is how they set one.
+        let pending_member = match &user {
+            Some(user) if user.status == UserStatus::Pending => !self.store.member_accounts(user.id).await?.is_empty(),
+            _ => false,
+        };
         match user {
-            Some(user) if user.status == UserStatus::Active => {
+            Some(user) if user.status == UserStatus::Active || pending_member => {
                 self.send_link(
                     &user,
                     TokenPurpose::PasswordReset,

@@ -30,3 +30,6 @@ token-revoke = { $name } widerrufen
 flash-token-revoked = Das Token wurde widerrufen. Es funktioniert nicht mehr.
 error-token-scope-required = Wählen Sie mindestens eine Berechtigung.
 error-network-malformed = Schreiben Sie jedes Client-Netz als Adresse oder Adresse/Präfix, zum Beispiel 192.0.2.0/24 (höchstens 20).
+token-relay-untagged = Mail ohne Kennzeichnung unverändert weiterleiten
+token-relay-untagged-hint = SMTP-Gateway: Eine Nachricht ohne Betreff-Kennzeichnung und ohne Kopfzeile X-Sealpost-Profile wird unverändert an das ausgehende Mail-Relay weitergegeben, statt versiegelt zu werden. Ohne diese Option wird sie mit dem Standardprofil versiegelt.
+token-relays-untagged = leitet Mail ohne Kennzeichnung weiter

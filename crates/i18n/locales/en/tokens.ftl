@@ -30,3 +30,6 @@ token-revoke = Revoke { $name }
 flash-token-revoked = The token has been revoked. It no longer works.
 error-token-scope-required = Choose at least one scope.
 error-network-malformed = Write each client network as an address or address/prefix, for example 192.0.2.0/24 (at most 20).
+token-relay-untagged = Relay untagged mail unchanged
+token-relay-untagged-hint = SMTP gateway: a message with no subject tag and no X-Sealpost-Profile header is passed on unchanged to the outgoing mail relay instead of being sealed. Without this, it is sealed with the default profile.
+token-relays-untagged = relays untagged mail

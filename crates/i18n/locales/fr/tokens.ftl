@@ -30,3 +30,6 @@ token-revoke = Révoquer { $name }
 flash-token-revoked = Le jeton a été révoqué. Il ne fonctionne plus.
 error-token-scope-required = Choisissez au moins une autorisation.
 error-network-malformed = Écrivez chaque réseau client comme une adresse ou adresse/préfixe, par exemple 192.0.2.0/24 (20 au plus).
+token-relay-untagged = Relayer tel quel le courrier sans étiquette
+token-relay-untagged-hint = Passerelle SMTP : un message sans étiquette dans l'objet et sans en-tête X-Sealpost-Profile est transmis tel quel au relais de courrier sortant au lieu d'être scellé. Sans cette option, il est scellé avec le profil par défaut.
+token-relays-untagged = relaie le courrier sans étiquette

@@ -4,11 +4,13 @@
 use std::io;
 
 use sealpost_domain::DomainError;
+use sealpost_domain::services::messages::GatewayOutcome;
 use tokio::io::BufReader;
 
 use super::Stream;
 use super::message::{ParseRefusal, submission};
 use super::session::{Line, Next, Session, reply};
+use sealpost_domain::services::messages::GatewaySubmission;
 
 /// Why a message read to its end is refused.
 enum Refused {
@@ -125,20 +127,20 @@ impl Session<'_> {
                 return Ok(Next::Continue);
             }
         };
-        drop(raw);
-        // The "ok" audit event is committed with the message (one synced write).
+        // A sealed message's "ok" audit event is committed with it (one synced write).
         let answer = match services
             .submit_from_gateway(&token, &parsed, self.peer.ip(), size)
             .await
         {
-            Ok(message) => {
+            Ok(GatewayOutcome::Relay) => self.relay_unchanged(&token, &sender, &recipients, &raw).await,
+            Ok(GatewayOutcome::Sealed(message)) => {
                 tracing::info!(token = %token.prefix(), message = %message.public_id, recipients = recipients.len(), size, "gateway message sealed and queued");
                 format!("250 2.0.0 OK: queued as {}\r\n", message.public_id)
             }
             Err(error) => {
                 let temporary = matches!(error, DomainError::Unavailable(_) | DomainError::Internal(_));
                 let _ = audit(if temporary { "failed" } else { "refused" }).await;
-                refusal(&error)
+                refusal(&error, &parsed)
             }
         };
         reply(reader, &answer).await?;
@@ -147,8 +149,18 @@ impl Session<'_> {
 }
 
 /// The reply for a message the domain did not take.
-fn refusal(error: &DomainError) -> String {
+fn refusal(error: &DomainError, parsed: &GatewaySubmission) -> String {
     match error {
+        DomainError::Invalid { field: "from", .. } => {
+            "550 5.7.1 The From header must name the envelope sender (MAIL FROM) and no one else\r\n".to_owned()
+        }
+        DomainError::Invalid { field: "profile", .. } => format!(
+            "550 5.7.1 This account has no envelope profile called \"{}\" (X-Sealpost-Profile); nothing was stored\r\n",
+            super::session::shown(parsed.controls.profile.as_deref().unwrap_or_default())
+                .chars()
+                .take(100)
+                .collect::<String>()
+        ),
         DomainError::Forbidden | DomainError::NotFound => {
             "550 5.7.1 The sender may not send secure mail for this account\r\n".to_owned()
         }

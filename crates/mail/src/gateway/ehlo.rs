@@ -20,6 +20,7 @@ impl Session<'_> {
         }
         self.reset();
         self.greeted = true;
+        self.helo = super::session::shown(host.trim()).chars().take(100).collect();
         let name = &self.gateway.config.hostname;
         if !extended {
             reply(reader, &format!("250 {name}\r\n")).await?;

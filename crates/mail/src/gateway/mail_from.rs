@@ -45,7 +45,7 @@ impl Session<'_> {
         };
         let services = &self.gateway.services;
         match services.gateway_sender(&token, &sender).await {
-            Ok(_) => {
+            Ok(_member_or_admissible) => {
                 self.sender = Some(sender);
                 reply(reader, "250 2.1.0 Sender OK\r\n").await?;
                 Ok(Next::Continue)

@@ -1,7 +1,9 @@
 //! Turning the DATA into what the domain seals: body (HTML or text), every
-//! attachment and inline image decoded, `To`/`Cc` for Bcc detection, the
-//! subject without its tag, and the `X-Sealpost-*` controls. Nothing else of the
-//! original headers is kept, so control headers never reach a recipient.
+//! attachment and inline image decoded, `To`/`Cc` for Bcc detection, `From`
+//! (it must be the envelope sender), the subject as written (the domain strips
+//! the tags when it chooses the profile), and the `X-Sealpost-*` controls.
+//! Nothing else of the original headers is kept, so control headers never
+//! reach a recipient.
 
 use mail_parser::{Address, MessageParser, MimeHeaders as _, PartType};
 use sealpost_domain::services::messages::{GatewayAttachment, GatewayControls, GatewaySubmission};
@@ -19,7 +21,8 @@ pub enum ParseRefusal {
 }
 
 /// The control headers the sender may set.
-const CONTROLS: [&str; 5] = [
+const CONTROLS: [&str; 6] = [
+    "X-Sealpost-Profile",
     "X-Sealpost-Reply",
     "X-Sealpost-Reply-All",
     "X-Sealpost-Forward",
@@ -88,7 +91,14 @@ pub fn submission(
         recipients,
         header_to: addresses(message.to()),
         header_cc: addresses(message.cc()),
-        subject: strip_tag(message.subject().unwrap_or_default(), &config.subject_tag),
+        header_from: message
+            .from()
+            .into_iter()
+            .flat_map(Address::iter)
+            .map(|addr| addr.address().unwrap_or_default().to_owned())
+            .collect(),
+        subject: message.subject().unwrap_or_default().to_owned(),
+        service_tag: config.subject_tag.clone(),
         body,
         html: is_html,
         attachments,
@@ -107,26 +117,6 @@ fn addresses(header: Option<&Address<'_>>) -> Vec<EmailAddress> {
         .collect()
 }
 
-/// `subject` without the first occurrence of `tag` (any case) and the spaces it
-/// leaves; control characters go too (a subject is one line).
-pub fn strip_tag(subject: &str, tag: &str) -> String {
-    let clean: String = subject.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    let tag = tag.trim();
-    let stripped = if tag.is_empty() {
-        clean
-    } else {
-        let lower = clean.to_lowercase();
-        match lower.find(&tag.to_lowercase()) {
-            // Lower-casing can change byte lengths; only cut where it did not.
-            Some(at) if lower.len() == clean.len() && clean.is_char_boundary(at + tag.len()) => {
-                format!("{} {}", &clean[..at], &clean[at + tag.len()..])
-            }
-            _ => clean,
-        }
-    };
-    stripped.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,14 +125,6 @@ mod tests {
         let sender = EmailAddress::parse("ann@acme.test").map_err(|_| ParseRefusal::Unparsable)?;
         let to = EmailAddress::parse("bob@example.org").map_err(|_| ParseRefusal::Unparsable)?;
         submission(raw.as_bytes(), &GatewayConfig::default(), sender, vec![to])
-    }
-
-    #[test]
-    fn the_tag_goes_and_the_subject_stays() {
-        assert_eq!(strip_tag("[SECURE] Contract  draft", "[secure]"), "Contract draft");
-        assert_eq!(strip_tag("Re: contract [secure]", "[secure]"), "Re: contract");
-        assert_eq!(strip_tag("No tag here", "[secure]"), "No tag here");
-        assert_eq!(strip_tag("Évian [secure] été", "[secure]"), "Évian été");
     }
 
     #[test]
@@ -156,7 +138,8 @@ mod tests {
             Content-Disposition: attachment; filename=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
             JVBERi0xLjQK\r\n--b1--\r\n";
         let parsed = parse(raw)?;
-        assert_eq!(parsed.subject, "Résumé");
+        assert_eq!(parsed.subject, "[secure] Résumé", "the domain strips tags");
+        assert_eq!(parsed.header_from.len(), 1);
         assert_eq!(parsed.body.trim_end(), "Grüße");
         assert!(!parsed.html);
         assert_eq!(parsed.controls.forward, Some(true));

@@ -11,7 +11,13 @@
 //! - `ehlo` (EHLO/HELO and what is advertised), `starttls`, `auth` (PLAIN and
 //!   LOGIN with an account token as the password), `mail_from`, `rcpt`, `data`;
 //! - [`message`]: the DATA, parsed with mail-parser into what the domain seals
-//!   ([`GatewaySubmission`](sealpost_domain::services::messages::GatewaySubmission)).
+//!   ([`GatewaySubmission`](sealpost_domain::services::messages::GatewaySubmission));
+//! - `relay`: an untagged message under a relaying token goes to the outgoing
+//!   relay unchanged (a `Received:` line added), answered once the relay took it.
+//!
+//! Shutdown ([`Gateway::shutdown`]): the listeners stop accepting, a session
+//! waiting for a command is told `421 4.3.2` and closed, a DATA in progress is
+//! read, committed and answered first; the sessions get a bounded time for it.
 //!
 //! "250" after DATA is answered only once the domain has committed the message,
 //! its recipients and their notifications; any failure before is a 4xx or 5xx
@@ -24,6 +30,7 @@ mod ehlo;
 mod mail_from;
 pub mod message;
 mod rcpt;
+mod relay;
 pub mod session;
 mod starttls;
 
@@ -34,9 +41,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sealpost_domain::services::Services;
+
+use crate::transport::Transport;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
@@ -92,32 +101,76 @@ impl Default for GatewayConfig {
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
-/// The gateway: services to seal with, limits, TLS, and the session cap.
+/// The gateway: services to seal with, limits, TLS, the session cap, and where
+/// untagged mail is relayed.
 pub struct Gateway {
     services: Services,
     config: GatewayConfig,
     tls: Option<TlsAcceptor>,
     sessions: Arc<Semaphore>,
+    /// The outgoing relay for untagged mail of relaying tokens (unsigned: the
+    /// bytes go as received); `None`: such mail gets a temporary refusal.
+    relay: Option<Arc<dyn Transport>>,
+    /// `true` once [`Gateway::shutdown`] began.
+    stopping: watch::Sender<bool>,
 }
 
 impl Gateway {
     /// A gateway sealing through `services`; `tls` enables STARTTLS (and the
     /// implicit-TLS listener).
     pub fn new(services: Services, config: GatewayConfig, tls: Option<Arc<ServerConfig>>) -> Arc<Self> {
+        Self::relaying(services, config, tls, None)
+    }
+
+    /// [`Self::new`], relaying untagged mail of relaying tokens through `relay`.
+    pub fn relaying(
+        services: Services,
+        config: GatewayConfig,
+        tls: Option<Arc<ServerConfig>>,
+        relay: Option<Arc<dyn Transport>>,
+    ) -> Arc<Self> {
         let sessions = Arc::new(Semaphore::new(config.max_sessions.max(1)));
         Arc::new(Self {
             services,
             config,
             tls: tls.map(TlsAcceptor::from),
             sessions,
+            relay,
+            stopping: watch::Sender::new(false),
         })
     }
 
-    /// Accepts connections until the task is dropped. `implicit_tls`: the
-    /// listener is the TLS port (465 style), the handshake comes first.
+    /// Stops the gateway: the listeners stop accepting, sessions waiting for a
+    /// command get `421 4.3.2` and are closed, a DATA in progress finishes
+    /// (its message read, committed and answered). Waits at most `grace` for
+    /// every session to end; `false` if some had not by then (the caller then
+    /// drops them: a client with no `250` sends again).
+    pub async fn shutdown(&self, grace: Duration) -> bool {
+        self.stopping.send_replace(true);
+        let all = u32::try_from(self.config.max_sessions.max(1)).unwrap_or(u32::MAX);
+        matches!(
+            tokio::time::timeout(grace, self.sessions.acquire_many(all)).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// Resolves once [`Self::shutdown`] began.
+    pub(crate) async fn stopping(&self) {
+        let mut stopping = self.stopping.subscribe();
+        // The sender lives as long as the gateway: an error cannot happen here.
+        let _ = stopping.wait_for(|stop| *stop).await;
+    }
+
+    /// Accepts connections until the task is dropped or the gateway shuts
+    /// down. `implicit_tls`: the listener is the TLS port (465 style), the
+    /// handshake comes first.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, implicit_tls: bool) {
         loop {
-            let (socket, peer) = match listener.accept().await {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                () = self.stopping() => return,
+            };
+            let (socket, peer) = match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors and the like: wait, never spin.

@@ -46,6 +46,8 @@ pub struct Session<'g> {
     pub(super) peer: SocketAddr,
     pub(super) tls: bool,
     pub(super) greeted: bool,
+    /// The name the client gave in EHLO/HELO (for a relayed message's `Received:`).
+    pub(super) helo: String,
     pub(super) token: Option<AccountToken>,
     /// `Some` between MAIL and the end of DATA (or RSET).
     pub(super) sender: Option<EmailAddress>,
@@ -63,6 +65,7 @@ impl<'g> Session<'g> {
             peer,
             tls,
             greeted: false,
+            helo: String::new(),
             token: None,
             sender: None,
             recipients: Vec::new(),
@@ -117,7 +120,15 @@ impl<'g> Session<'g> {
     /// Serves commands until the session ends or switches to TLS.
     async fn serve(&mut self, reader: &mut BufReader<Box<dyn Stream>>) -> io::Result<Next> {
         loop {
-            let line = self.read_line(reader).await?;
+            // Waiting for a command is where a shutdown interrupts a session; a
+            // DATA in progress is read and answered first (`data` reads its own lines).
+            let line = tokio::select! {
+                line = self.read_line(reader) => line?,
+                () = self.gateway.stopping() => {
+                    reply(reader, "421 4.3.2 Sealpost is shutting down, try again later\r\n").await?;
+                    return Ok(Next::Close);
+                }
+            };
             let next = match line {
                 Line::TooLong => self.error(reader, "500 5.5.6 Line too long\r\n").await?,
                 Line::BareNewline => {

@@ -340,10 +340,29 @@ fn classify(endpoint: &str, error: &lettre::transport::smtp::Error) -> SendError
 #[async_trait]
 impl Transport for SmtpRelay {
     async fn send(&self, to: &EmailAddress, envelope_from: &str, raw: &[u8]) -> Result<(), SendError> {
-        let recipient: Address = to
-            .as_str()
-            .parse()
-            .map_err(|e| SendError::Permanent(format!("{to} cannot be used as an SMTP recipient: {e}")))?;
+        self.transaction(std::slice::from_ref(to), envelope_from, raw).await
+    }
+
+    async fn relay(&self, to: &[EmailAddress], envelope_from: &str, raw: &[u8]) -> Result<(), SendError> {
+        // lettre ends DATA with CRLF "." CRLF itself: the last line's own CRLF is
+        // that first CRLF, so the relay receives exactly `raw`, no blank line added.
+        let content = raw.strip_suffix(b"\r\n").unwrap_or(raw);
+        self.transaction(to, envelope_from, content).await
+    }
+}
+
+impl SmtpRelay {
+    /// One SMTP transaction: MAIL, a RCPT per recipient (any refusal ends it
+    /// before DATA), DATA with `raw`.
+    async fn transaction(&self, to: &[EmailAddress], envelope_from: &str, raw: &[u8]) -> Result<(), SendError> {
+        let recipients = to
+            .iter()
+            .map(|to| {
+                to.as_str()
+                    .parse::<Address>()
+                    .map_err(|e| SendError::Permanent(format!("{to} cannot be used as an SMTP recipient: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let envelope_from = envelope_from.trim();
         let reverse_path = if envelope_from.is_empty() {
             None
@@ -354,14 +373,14 @@ impl Transport for SmtpRelay {
                 ))
             })?)
         };
-        let ascii_addresses = is_ascii(&recipient) && reverse_path.as_ref().is_none_or(is_ascii);
+        let ascii_addresses = recipients.iter().all(is_ascii) && reverse_path.as_ref().is_none_or(is_ascii);
 
         let mut conn = self.open().await?;
         let mut options = Vec::new();
         if !ascii_addresses {
             if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
                 return Err(SendError::Permanent(format!(
-                    "the relay {} cannot take the international address {to} (no SMTPUTF8)",
+                    "the relay {} cannot take an international address (no SMTPUTF8)",
                     self.endpoint
                 )));
             }
@@ -376,12 +395,14 @@ impl Transport for SmtpRelay {
             conn.command(Mail::new(reverse_path, options)),
         )
         .await?;
-        self.step(
-            "to RCPT TO",
-            self.timeout,
-            conn.command(Rcpt::new(recipient, Vec::new())),
-        )
-        .await?;
+        for recipient in recipients {
+            self.step(
+                "to RCPT TO",
+                self.timeout,
+                conn.command(Rcpt::new(recipient, Vec::new())),
+            )
+            .await?;
+        }
         self.step("to DATA", self.timeout, conn.command(Data)).await?;
         self.step(
             "after the message was sent",

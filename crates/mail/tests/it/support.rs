@@ -236,6 +236,15 @@ impl OutboxStore for FakeStore {
         Ok(i64::try_from(pending).unwrap_or(i64::MAX))
     }
 
+    async fn outbox_oldest_waiting(&self) -> StoreResult<Option<Timestamp>> {
+        let rows = self.lock();
+        Ok(rows
+            .iter()
+            .filter(|r| matches!(r.status, Status::Pending | Status::Sending))
+            .map(|r| r.created_at)
+            .min())
+    }
+
     async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64> {
         let mut rows = self.lock();
         let mut waiting = 0;

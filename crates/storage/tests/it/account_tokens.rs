@@ -26,6 +26,7 @@ fn new_token(account: AccountId, public_id: &str) -> NewAccountToken {
         expires_at: Some(Timestamp(T0.0 + 1_000)),
         created_by: None,
         created_at: T0,
+        relay_untagged: public_id == "Zz999999",
     }
 }
 
@@ -52,6 +53,9 @@ async fn tokens_are_kept_per_account_found_by_public_id_and_revoked_once_by_thei
         .expect("theirs");
     let listed = store.account_tokens(ours).await.expect("listed");
     assert_eq!(listed.len(), 1, "only the account's own tokens");
+    assert!(!listed[0].relay_untagged);
+    let relaying = store.account_tokens(theirs).await.expect("listed");
+    assert!(relaying[0].relay_untagged, "the relay option is kept");
     let (found, hash) = store
         .account_token_by_public_id("Ab-_1234")
         .await

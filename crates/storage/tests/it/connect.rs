@@ -54,6 +54,24 @@ async fn store_reports_the_backend_its_url_names() {
 }
 
 #[tokio::test]
+async fn a_sqlite_url_that_cannot_create_its_file_says_what_to_check_and_asks_for_no_password() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("sealpost.db").display());
+    let Err(error) = SqlStore::connect(&url).await else {
+        panic!("no file and no mode=rwc: the connection must be refused");
+    };
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("SQLite database") && message.contains("mode=rwc"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("password"),
+        "SQLite has no password to check: {message}"
+    );
+}
+
+#[tokio::test]
 async fn sqlite_store_creates_its_directory_and_runs_with_wal_full_sync_and_foreign_keys() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let file = dir.path().join("not").join("yet").join("sealpost.db");

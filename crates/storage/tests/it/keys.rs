@@ -15,7 +15,39 @@ on_both_backends!(
     account_keys_are_found_by_version_or_newest_and_a_taken_version_is_a_conflict,
     shredding_destroys_only_keys_of_messages_expired_before_the_cutoff,
     shredding_respects_its_limit_and_never_reports_a_message_twice,
+    the_first_master_key_check_recorded_is_the_one_every_node_reads,
 );
+
+async fn the_first_master_key_check_recorded_is_the_one_every_node_reads(store: SqlStore) {
+    assert_eq!(store.master_key_check().await.expect("query"), None);
+    assert!(store.newest_account_key().await.expect("query").is_none());
+    let first = store.keep_master_key_check(&[1, 2, 3], T0).await.expect("kept");
+    assert_eq!(first, [1, 2, 3]);
+    // A second node starting at the same time loses the race and reads the first.
+    let second = store
+        .keep_master_key_check(&[9, 9], T0.plus_seconds(1))
+        .await
+        .expect("kept");
+    assert_eq!(second, [1, 2, 3]);
+    assert_eq!(store.master_key_check().await.expect("query"), Some(vec![1, 2, 3]));
+
+    let acme = account(&store, 1_000_000, None).await;
+    let globex = account(&store, 1_000_001, None).await;
+    for (account, at) in [(acme.id, 5), (globex.id, 7), (acme.id, 6)] {
+        let version = if at == 6 { 2 } else { 1 };
+        store
+            .insert_account_key(&AccountKey {
+                account_id: account,
+                version,
+                wrapped: vec![u8::try_from(at).expect("small")],
+                created_at: T0.plus_seconds(at),
+            })
+            .await
+            .expect("stored");
+    }
+    let newest = store.newest_account_key().await.expect("query").expect("a key");
+    assert_eq!((newest.account_id, newest.wrapped), (globex.id, vec![7]));
+}
 
 async fn account_keys_are_found_by_version_or_newest_and_a_taken_version_is_a_conflict(store: SqlStore) {
     let acme = account(&store, 1_000_000, None).await;

@@ -20,6 +20,7 @@ mod branding;
 mod connect;
 mod faults;
 mod groups;
+mod health;
 mod keys;
 mod messages;
 mod opening;

@@ -115,11 +115,27 @@ async fn profiles_are_kept_per_account_with_one_default_and_changed_only_by_thei
     changed.delivery_mode = None;
     changed.subject = None;
     changed.expiry_days = None;
+    changed.subject_tag = Some("[Partners]".to_owned());
     store
         .update_envelope_profile(&changed, event("profile.changed", "Partners"))
         .await
         .expect("changed");
     assert_eq!(store.envelope_profile(ours, partners_id).await.expect("read"), changed);
+    // The subject tag is the account's once, in any case; another account may use it.
+    let mut same_tag = profile(ours, "Others", false);
+    same_tag.subject_tag = Some("[PARTNERS]".to_owned());
+    let taken = store
+        .insert_envelope_profile(&same_tag, event("profile.created", "Others"))
+        .await;
+    assert!(
+        matches!(taken, Err(DomainError::Conflict { field: "subject_tag" })),
+        "{taken:?}"
+    );
+    same_tag.account_id = theirs;
+    store
+        .insert_envelope_profile(&same_tag, event("profile.created", "Others"))
+        .await
+        .expect("another account's tag");
 
     store
         .make_default_envelope_profile(ours, partners_id, event("profile.default_set", "Partners"))
@@ -135,14 +151,14 @@ async fn profiles_are_kept_per_account_with_one_default_and_changed_only_by_thei
         .expect("the former default is a named profile now");
     assert_eq!(store.envelope_profiles(ours).await.expect("listed").len(), 1);
     let theirs_listed = store.envelope_profiles(theirs).await.expect("listed");
-    assert!(theirs_listed.len() == 1 && theirs_listed[0].name == "Partners" && theirs_listed[0].is_default);
+    assert!(theirs_listed.len() == 2 && theirs_listed[0].name == "Partners" && theirs_listed[0].is_default);
     assert_eq!(
         recent_actions(&store, 5).await,
         [
             "profile.deleted",
             "profile.default_set",
-            "profile.changed",
             "profile.created",
+            "profile.changed",
             "profile.created"
         ]
     );

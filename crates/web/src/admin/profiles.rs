@@ -103,6 +103,7 @@ fn request_from(pairs: Vec<(String, String)>) -> ProfileRequest {
             "help_url" => request.help_url = value,
             "contact" => request.contact = value,
             "recipient_locale" => request.recipient_locale = value,
+            "subject_tag" => request.subject_tag = value,
             _ => {}
         }
     }

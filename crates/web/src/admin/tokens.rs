@@ -79,6 +79,8 @@ pub struct TokenForm {
     pub scopes: Vec<String>,
     pub expires_on: String,
     pub networks: String,
+    /// The "relay untagged mail unchanged" box.
+    pub relay_untagged: bool,
 }
 
 impl TokenForm {
@@ -91,6 +93,7 @@ impl TokenForm {
                 "scopes" => form.scopes.push(value),
                 "expires_on" => form.expires_on = value,
                 "networks" => form.networks = value,
+                "relay_untagged" => form.relay_untagged = true,
                 _ => {}
             }
         }
@@ -110,6 +113,7 @@ fn row(admin: &Admin, token: &AccountToken, now: Timestamp) -> TokenRow {
             .scopes
             .iter()
             .map(|s| t.get(&format!("token-scope-{}", s.as_str())))
+            .chain(token.relay_untagged.then(|| t.get("token-relays-untagged")))
             .collect::<Vec<_>>()
             .join(", "),
         creator: token
@@ -175,6 +179,7 @@ pub async fn create_token(
         scopes: form.scopes.clone(),
         expires_on: form.expires_on.clone(),
         networks: form.networks.clone(),
+        relay_untagged: form.relay_untagged,
     };
     match state.services.create_account_token(&scope, &request).await {
         Ok(issued) => {

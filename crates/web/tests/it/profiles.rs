@@ -19,7 +19,7 @@ async fn acme_profiles(app: &TestApp) -> anyhow::Result<String> {
 
 /// A complete profile form: `name` with a High level, German recipients, a
 /// custom file name, subject, help link and contact; `more` replaces fields.
-fn partner_form<'a>(name: &'a str, more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub fn partner_form<'a>(name: &'a str, more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut fields = vec![
         ("name", name),
         ("security", "high"),

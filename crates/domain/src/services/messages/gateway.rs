@@ -6,16 +6,24 @@
 //!
 //! - who may submit: a live account token of scope `smtp_submission`, from one
 //!   of its networks ([`Services::authenticate_gateway`]), throttled like logins;
-//! - who may be the sender: a member of the token's account
-//!   ([`Services::gateway_sender`]; allowed sender domains extend it there);
-//! - what the sender may choose: `X-Sealpost-*` controls ([`GatewayControls`]),
-//!   never beyond the account's Features (`AccountSettings::clamp`, at sending);
+//! - who may be the sender: a member of the token's account, or an address of
+//!   one of its allowed sender domains, who becomes a member
+//!   ([`Services::gateway_sender`], `gateway_senders`); a `From:` header naming
+//!   anyone else is refused;
+//! - which profile: `X-Sealpost-Profile` or a subject tag (`gateway_profile`);
+//!   untagged mail is relayed unchanged when the token says so
+//!   ([`GatewayOutcome::Relay`]), else sealed with the default profile;
+//! - what the sender may choose: `X-Sealpost-*` controls ([`GatewayControls`])
+//!   over the profile's defaults, never beyond the account's Features
+//!   (`AccountSettings::clamp`, at sending);
 //! - who learns of whom: envelope recipients absent from `To`/`Cc` are Bcc,
 //!   stored as such and never shown to the others.
 
 use std::net::IpAddr;
 
 use super::compose::ComposeRequest;
+use super::gateway_profile::{ProfileChoice, choose_profile};
+use super::gateway_senders::from_header_matches;
 use super::*;
 use crate::account_tokens::{AccountToken, TokenScope, public_id_of};
 use crate::services::auth::{LoginError, throttle_wait};
@@ -36,6 +44,8 @@ pub struct GatewayAttachment {
 /// What the sender chose with `X-Sealpost-*` headers; `None`: the default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GatewayControls {
+    /// `X-Sealpost-Profile`: the name of one of the account's envelope profiles.
+    pub profile: Option<String>,
     pub reply: Option<bool>,
     pub reply_all: Option<bool>,
     pub forward: Option<bool>,
@@ -59,26 +69,30 @@ impl GatewayControls {
             "x-sealpost-forward" => self.forward = flag(),
             "x-sealpost-read-receipt" => self.read_receipt = flag(),
             "x-sealpost-expires" => self.expires = Some(value.trim().to_owned()),
+            "x-sealpost-profile" => self.profile = Some(value.trim().to_owned()),
             _ => return false,
         }
         true
     }
 
-    /// The options asked for, over the gateway's defaults (reply and reply all
-    /// on, forward and read receipt off, as the compose form starts).
-    fn options(&self) -> MessageOptions {
+    /// The options asked for, over the profile's `defaults` (as the compose
+    /// form starts from them).
+    fn options(&self, defaults: MessageOptions) -> MessageOptions {
         MessageOptions {
-            allow_reply: self.reply.unwrap_or(true),
-            allow_reply_all: self.reply_all.unwrap_or(true),
-            allow_forward: self.forward.unwrap_or(false),
-            read_receipt: self.read_receipt.unwrap_or(false),
+            allow_reply: self.reply.unwrap_or(defaults.allow_reply),
+            allow_reply_all: self.reply_all.unwrap_or(defaults.allow_reply_all),
+            allow_forward: self.forward.unwrap_or(defaults.allow_forward),
+            read_receipt: self.read_receipt.unwrap_or(defaults.read_receipt),
         }
     }
 
-    /// The expiry as the compose form's date field: `+N` counts days from `now`.
-    fn expires_on(&self, now: Timestamp) -> Result<String, ValidationError> {
+    /// The expiry as the compose form's date field: `+N` counts days from `now`;
+    /// without the header, the profile's `default_days` (if any).
+    fn expires_on(&self, now: Timestamp, default_days: Option<u32>) -> Result<String, ValidationError> {
         let Some(raw) = self.expires.as_deref() else {
-            return Ok(String::new());
+            return Ok(default_days.map_or_else(String::new, |days| {
+                expiry_field(Some(now.plus_seconds(i64::from(days) * 24 * 60 * 60)))
+            }));
         };
         let Some(days) = raw.strip_prefix('+') else {
             return Ok(raw.to_owned());
@@ -93,6 +107,26 @@ impl GatewayControls {
     }
 }
 
+/// The fields every gateway audit event has.
+#[derive(Clone, Copy)]
+struct GatewayRecord<'a> {
+    token: Option<&'a AccountToken>,
+    client: IpAddr,
+    sender: Option<&'a EmailAddress>,
+    recipients: usize,
+    size: usize,
+}
+
+/// What became of a submission the domain took.
+#[derive(Debug, Clone)]
+pub enum GatewayOutcome {
+    /// Sealed and committed with its recipients and notifications.
+    Sealed(Box<Message>),
+    /// Untagged under a token that relays such mail: nothing stored; the
+    /// gateway hands the bytes as received to the outgoing relay.
+    Relay,
+}
+
 /// A message as the gateway received it: the envelope and the parsed content.
 #[derive(Debug, Clone, Default)]
 pub struct GatewaySubmission {
@@ -103,8 +137,13 @@ pub struct GatewaySubmission {
     /// The `To` and `Cc` headers: an envelope recipient in neither is Bcc.
     pub header_to: Vec<EmailAddress>,
     pub header_cc: Vec<EmailAddress>,
-    /// Without the subject tag.
+    /// The `From` header's addresses as written: each must be the envelope sender.
+    pub header_from: Vec<String>,
+    /// As written, tags included (they are removed when the profile is chosen).
     pub subject: String,
+    /// The service-wide subject tag (`[gateway] subject_tag`): the account's
+    /// default profile.
+    pub service_tag: String,
     pub body: String,
     /// Whether `body` is HTML (sanitized when shown).
     pub html: bool,
@@ -154,34 +193,16 @@ impl Services {
         }
     }
 
-    /// The sender `MAIL FROM` names, as an actor of the token's account: a member
-    /// of the account who may log in. Anyone else is `Forbidden`.
-    ///
-    /// This is the one place that decides who may send through the gateway: the
-    /// account's allowed sender domains (an account setting, being built) extend
-    /// it here, making an unknown address of such a domain a member.
-    pub async fn gateway_sender(&self, token: &AccountToken, sender: &EmailAddress) -> Result<Actor, DomainError> {
-        let Some(user) = self.store.user_by_email(sender).await? else {
-            return Err(DomainError::Forbidden);
-        };
-        if user.status == crate::model::UserStatus::Locked {
-            return Err(DomainError::Forbidden);
-        }
-        let member = self
-            .store
-            .member_accounts(user.id)
-            .await?
-            .iter()
-            .any(|a| a.id == token.account_id);
-        if !member {
-            return Err(DomainError::Forbidden);
-        }
-        Ok(Actor::acting(user))
-    }
-
     /// Seals `submission` as one secure message of the token's account and
-    /// commits it with its recipients and notifications; only then `Ok`. On any
-    /// error nothing of it stays (the draft's blobs are deleted).
+    /// commits it with its recipients and notifications; only then
+    /// `Ok(Sealed)`. On any error nothing of the message stays (the draft's
+    /// blobs are deleted). An untagged message under a relaying token is
+    /// `Ok(Relay)`: nothing is stored, the caller relays it.
+    ///
+    /// Refusals: `Forbidden` (the sender may not send), `Invalid` on field
+    /// `from` (the `From:` header names someone other than the envelope
+    /// sender), `Invalid` on field `profile` (`X-Sealpost-Profile` names no
+    /// profile of the account).
     #[tracing::instrument(skip_all, fields(token = %token.prefix()))]
     pub async fn submit_from_gateway(
         &self,
@@ -189,29 +210,53 @@ impl Services {
         submission: &GatewaySubmission,
         client: IpAddr,
         size: usize,
-    ) -> Result<Message, DomainError> {
+    ) -> Result<GatewayOutcome, DomainError> {
         let sender = submission.sender.as_ref().ok_or(DomainError::Forbidden)?;
-        let actor = self.gateway_sender(token, sender).await?;
+        if !from_header_matches(&submission.header_from, sender) {
+            return Err(DomainError::invalid("from", ValidationError::NotAMember));
+        }
         let account = self.store.account(token.account_id).await?;
-        let mut draft = self.draft_from(&actor, account, None).await?;
-        draft.also_audited = Some(self.gateway_submission_event(
-            Some(token),
+        if account.is_suspended() {
+            // Before anyone is admitted: a suspended account gains no member either.
+            return Err(ValidationError::AccountSuspended.into());
+        }
+        let profiles = self.profiles_of(&account).await?;
+        let ProfileChoice { profile, subject } = choose_profile(
+            &profiles,
+            &submission.subject,
+            submission.controls.profile.as_deref(),
+            &submission.service_tag,
+        )
+        .map_err(|_| DomainError::invalid("profile", ValidationError::UnknownProfile))?;
+        let profile = match profile {
+            Some(profile) => profile,
+            None if token.relay_untagged => return Ok(GatewayOutcome::Relay),
+            None => profiles
+                .into_iter()
+                .find(|p| p.is_default)
+                .ok_or(DomainError::invalid("profile", ValidationError::UnknownProfile))?,
+        };
+        let ip = client.to_string();
+        let actor = self.admit_gateway_sender(token, sender, &ip).await?;
+        let mut draft = self.draft_from(&actor, account, profile.id).await?;
+        // The "ok" audit event is committed with the message: one synced write before 250.
+        let what = GatewayRecord {
+            token: Some(token),
             client,
-            Some(sender),
-            submission.recipients.len(),
+            sender: Some(sender),
+            recipients: submission.recipients.len(),
             size,
-            "ok",
-        ));
+        };
+        draft.also_audited = Some(self.gateway_event("gateway.submission", &what, "ok"));
         for attachment in &submission.attachments {
             if let Err(error) = self.attach_whole(&mut draft, attachment).await {
                 self.discard_draft(draft).await;
                 return Err(error);
             }
         }
-        let request = gateway_request(submission, self.clock.now())?;
-        let ip = client.to_string();
+        let request = gateway_request(submission, &profile, subject, self.clock.now())?;
         match self.send_draft(draft, &request, Some(&ip)).await {
-            Ok(message) => Ok(message),
+            Ok(message) => Ok(GatewayOutcome::Sealed(Box::new(message))),
             Err((draft, error)) => {
                 self.discard_draft(draft).await;
                 Err(error)
@@ -231,20 +276,52 @@ impl Services {
         size: usize,
         outcome: &str,
     ) -> Result<(), DomainError> {
-        let event = self.gateway_submission_event(token, client, sender, recipients, size, outcome);
-        self.store.record_audit(event).await
+        let what = GatewayRecord {
+            token,
+            client,
+            sender,
+            recipients,
+            size,
+        };
+        self.record_gateway("gateway.submission", &what, outcome).await
     }
 
-    /// The audit event of a submission (see [`Services::record_gateway_submission`]).
-    fn gateway_submission_event(
+    /// Records an untagged message relayed unchanged (`outcome`: `ok`, or
+    /// `failed` when the relay did not take it), as `gateway.relayed` with the
+    /// same fields as a submission, never subject or content.
+    pub async fn record_gateway_relayed(
         &self,
-        token: Option<&AccountToken>,
+        token: &AccountToken,
         client: IpAddr,
-        sender: Option<&EmailAddress>,
+        sender: &EmailAddress,
         recipients: usize,
         size: usize,
         outcome: &str,
-    ) -> crate::model::AuditEvent {
+    ) -> Result<(), DomainError> {
+        let what = GatewayRecord {
+            token: Some(token),
+            client,
+            sender: Some(sender),
+            recipients,
+            size,
+        };
+        self.record_gateway("gateway.relayed", &what, outcome).await
+    }
+
+    async fn record_gateway(&self, action: &str, what: &GatewayRecord<'_>, outcome: &str) -> Result<(), DomainError> {
+        let event = self.gateway_event(action, what, outcome);
+        self.store.record_audit(event).await
+    }
+
+    /// The audit event of a gateway submission or relay (see [`GatewayRecord`]).
+    fn gateway_event(&self, action: &str, what: &GatewayRecord<'_>, outcome: &str) -> crate::model::AuditEvent {
+        let GatewayRecord {
+            token,
+            client,
+            sender,
+            recipients,
+            size,
+        } = *what;
         let target = format!(
             "{} from={} rcpt={recipients} size={size}",
             token.map_or_else(|| "-".to_owned(), AccountToken::prefix),
@@ -253,7 +330,7 @@ impl Services {
         let mut event = self.event(
             None,
             token.map(|t| t.account_id),
-            "gateway.submission",
+            action,
             &target,
             Some(&client.to_string()),
         );
@@ -276,9 +353,15 @@ impl Services {
     }
 }
 
-/// The compose request a submission amounts to: its envelope recipients as To,
-/// Cc (as the headers place them) and Bcc (the rest).
-fn gateway_request(submission: &GatewaySubmission, now: Timestamp) -> Result<ComposeRequest, DomainError> {
+/// The compose request a submission amounts to under `profile`: its envelope
+/// recipients as To, Cc (as the headers place them) and Bcc (the rest), the
+/// `subject` without tags, the options over the profile's defaults.
+fn gateway_request(
+    submission: &GatewaySubmission,
+    profile: &EnvelopeProfile,
+    subject: String,
+    now: Timestamp,
+) -> Result<ComposeRequest, DomainError> {
     let (mut to, mut cc, mut bcc) = (Vec::new(), Vec::new(), Vec::new());
     for address in &submission.recipients {
         let list = if submission.header_to.contains(address) {
@@ -292,15 +375,15 @@ fn gateway_request(submission: &GatewaySubmission, now: Timestamp) -> Result<Com
     }
     let expires_on = submission
         .controls
-        .expires_on(now)
+        .expires_on(now, profile.expiry_days)
         .map_err(|e| DomainError::invalid("expires_on", e))?;
     Ok(ComposeRequest {
         to: to.join(", "),
         cc: cc.join(", "),
         bcc: bcc.join(", "),
-        subject: submission.subject.clone(),
+        subject,
         body: submission.body.clone(),
-        options: submission.controls.options(),
+        options: submission.controls.options(profile.options),
         expires_on,
         html: submission.html,
     })
@@ -322,7 +405,8 @@ mod tests {
             header_cc: vec![address("b@x.org")],
             ..GatewaySubmission::default()
         };
-        let request = gateway_request(&submission, Timestamp(0))?;
+        let profile = EnvelopeProfile::built_in(crate::types::AccountId(1), None, crate::types::Locale::En);
+        let request = gateway_request(&submission, &profile, String::new(), Timestamp(0))?;
         assert_eq!(request.to, "a@x.org");
         assert_eq!(request.cc, "b@x.org");
         assert_eq!(request.bcc, "hidden@x.org");
@@ -336,12 +420,26 @@ mod tests {
         assert!(controls.read_header("x-sealpost-reply", "no"));
         assert!(controls.read_header("X-Sealpost-Expires", "+2"));
         assert!(!controls.read_header("X-Mailer", "whatever"));
-        let options = controls.options();
-        assert!(options.allow_forward && !options.allow_reply && options.allow_reply_all);
-        assert_eq!(controls.expires_on(Timestamp(0)), Ok("1970-01-03".to_owned()));
+        assert!(controls.read_header("X-SEALPOST-PROFILE", " Legal "));
+        assert_eq!(controls.profile.as_deref(), Some("Legal"));
+        let defaults = MessageOptions {
+            allow_reply: true,
+            allow_reply_all: false,
+            allow_forward: false,
+            read_receipt: true,
+        };
+        let options = controls.options(defaults);
+        assert!(options.allow_forward && !options.allow_reply && !options.allow_reply_all && options.read_receipt);
+        assert_eq!(controls.expires_on(Timestamp(0), None), Ok("1970-01-03".to_owned()));
         controls.expires = Some("+0".to_owned());
-        assert_eq!(controls.expires_on(Timestamp(0)), Err(ValidationError::ExpiryMalformed));
+        assert_eq!(
+            controls.expires_on(Timestamp(0), None),
+            Err(ValidationError::ExpiryMalformed)
+        );
         controls.expires = Some("2031-02-03".to_owned());
-        assert_eq!(controls.expires_on(Timestamp(0)), Ok("2031-02-03".to_owned()));
+        assert_eq!(controls.expires_on(Timestamp(0), None), Ok("2031-02-03".to_owned()));
+        controls.expires = None;
+        assert_eq!(controls.expires_on(Timestamp(0), Some(7)), Ok("1970-01-08".to_owned()));
+        assert_eq!(controls.expires_on(Timestamp(0), None), Ok(String::new()));
     }
 }

@@ -5,7 +5,9 @@
 //! - `manage`: the sender's, recipient's and administrators' lists, lock, expiry,
 //!   and shredding expired messages' keys;
 //! - `kept`: refused drafts kept for their corrected form;
-//! - `gateway`: messages the SMTP gateway hands over, sent as drafts are.
+//! - `gateway`: messages the SMTP gateway hands over, sent as drafts are;
+//!   `gateway_senders` (who may author them), `gateway_profile` (the profile a
+//!   header or subject tag chooses).
 //!
 //! The recipient's way in (registration, activation, password reset, mailbox
 //! proof) is in [`super::registration`].
@@ -39,6 +41,8 @@ use crate::types::{AccountNumber, EmailAddress, Timestamp, has_stray_control_cha
 
 mod compose;
 mod gateway;
+mod gateway_profile;
+mod gateway_senders;
 mod kept;
 mod manage;
 mod open;
@@ -142,7 +146,9 @@ impl ReplyKind {
 }
 
 pub use compose::{AttachmentUpload, ComposeRequest, Draft};
-pub use gateway::{GatewayAttachment, GatewayControls, GatewaySubmission};
+pub use gateway::{GatewayAttachment, GatewayControls, GatewayOutcome, GatewaySubmission};
+pub use gateway_profile::find_tag;
+pub use gateway_senders::{GATEWAY_SENDERS_GROUP, GatewaySender, from_header_matches};
 pub use manage::MessageSummary;
 pub use open::{AttachmentDownload, OpenFailure, OpenedMessage, PasswordConfirmed, RetypeRefusal, Unavailable};
 pub use reply::ReplyDraft;

@@ -9,7 +9,11 @@
 mod clients;
 mod hostile;
 mod postfix;
+mod profile_choice;
 mod refusals;
+mod relay;
+mod senders;
+mod shutdown;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,12 +69,29 @@ pub async fn token_for(
     number: sealpost_domain::types::AccountNumber,
     networks: &str,
 ) -> anyhow::Result<String> {
+    token_with(
+        app,
+        number,
+        NewTokenRequest {
+            networks: networks.to_owned(),
+            ..NewTokenRequest::default()
+        },
+    )
+    .await
+}
+
+/// A new SMTP submission token of the account `number`, created by Alice, with
+/// `request`'s networks and options.
+pub async fn token_with(
+    app: &TestApp,
+    number: sealpost_domain::types::AccountNumber,
+    request: NewTokenRequest,
+) -> anyhow::Result<String> {
     let scope = app.scope("alice@example.com", number).await?;
     let request = NewTokenRequest {
         name: "Mail server".to_owned(),
         scopes: vec!["smtp_submission".to_owned()],
-        networks: networks.to_owned(),
-        ..NewTokenRequest::default()
+        ..request
     };
     let issued = app
         .services
@@ -203,11 +224,16 @@ pub async fn bob_reads(app: &TestApp, id: &str) -> anyhow::Result<crate::helpers
 
 /// How many messages the account has stored (the sender's count of Acme).
 pub async fn stored_messages(app: &TestApp) -> anyhow::Result<usize> {
+    Ok(alices_messages(app).await?.len())
+}
+
+/// The messages Alice sent, newest first, as stored.
+pub async fn alices_messages(app: &TestApp) -> anyhow::Result<Vec<sealpost_domain::messages::Message>> {
     let alice = app.actor("alice@example.com").await?;
     let sent = app
         .services
         .sent_messages(&alice, None)
         .await
         .map_err(|e| anyhow!("{e:?}"))?;
-    Ok(sent.len())
+    Ok(sent.into_iter().map(|s| s.message).collect())
 }
