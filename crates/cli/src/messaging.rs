@@ -170,7 +170,10 @@ pub fn build(
         notifier.clone(),
         &settings.mail_from,
     )?
-    .with_lanes(settings.mail_workers);
+    .with_lanes(settings.mail_workers)
+    .with_mail_seal(Arc::new(
+        sealpost_domain::sealed_mail::MailSeal::from_master(&master_key).context("while deriving the outbox key")?,
+    ));
     let blobs = ObjectBlobStore::local(&settings.blob_dir)
         .with_context(|| format!("while opening the blob folder {}", settings.blob_dir.display()))?
         .reporting_to(&store);

@@ -54,6 +54,8 @@ pub struct TestApp {
     pub store: Arc<SqlStore>,
     /// The outbox worker, run on demand by [`TestApp::deliver`].
     pub worker: Arc<sealpost_mail::OutboxWorker>,
+    /// Opens the outbox rows stored sealed (a worker built later needs it).
+    pub mail_seal: Arc<sealpost_domain::sealed_mail::MailSeal>,
     /// Where delivered mail lands as `.eml` files.
     pub mail_dir: std::path::PathBuf,
     server: tokio::task::JoinHandle<()>,
@@ -134,17 +136,22 @@ impl TestApp {
         )?);
         let mail_dir = dir.path().join("mail");
         let transport = Arc::new(sealpost_mail::MailDir::new(mail_dir.clone(), clock_port.clone()));
-        let worker = Arc::new(sealpost_mail::OutboxWorker::new(
-            store.clone(),
-            transport,
-            clock_port.clone(),
-            notifier.clone(),
-            &config.from_address,
-        )?);
+        let master_key = Arc::new(Key256::generate()?);
+        let mail_seal = Arc::new(sealpost_domain::sealed_mail::MailSeal::from_master(&master_key)?);
+        let worker = Arc::new(
+            sealpost_mail::OutboxWorker::new(
+                store.clone(),
+                transport,
+                clock_port.clone(),
+                notifier.clone(),
+                &config.from_address,
+            )?
+            .with_mail_seal(mail_seal.clone()),
+        );
         let messaging = Messaging {
             blobs: Arc::new(ObjectBlobStore::local(dir.path().join("blobs"))?.reporting_to(&store)),
             notifier,
-            master_key: Arc::new(Key256::generate()?),
+            master_key,
             config,
             outbox_waker: worker.waker(),
         };
@@ -164,6 +171,7 @@ impl TestApp {
             clock,
             store,
             worker,
+            mail_seal,
             mail_dir,
             server,
             dir,
@@ -190,13 +198,16 @@ impl TestApp {
         relay.tls = sealpost_mail::TlsMode::None;
         relay.timeout = std::time::Duration::from_secs(10);
         relay.hello_name = Some("sealpost.test".to_owned());
-        app.worker = Arc::new(sealpost_mail::OutboxWorker::new(
-            app.store.clone(),
-            Arc::new(sealpost_mail::SmtpRelay::new(relay)?),
-            clock,
-            notifier,
-            from,
-        )?);
+        app.worker = Arc::new(
+            sealpost_mail::OutboxWorker::new(
+                app.store.clone(),
+                Arc::new(sealpost_mail::SmtpRelay::new(relay)?),
+                clock,
+                notifier,
+                from,
+            )?
+            .with_mail_seal(app.mail_seal.clone()),
+        );
         Ok(Some(app))
     }
 

@@ -5,7 +5,8 @@
 //! - `manage`: the sender's, recipient's and administrators' lists, lock, expiry,
 //!   and shredding expired messages' keys;
 //! - `kept`: refused drafts kept for their corrected form;
-//! - `gateway`: messages the SMTP gateway hands over, sent as drafts are.
+//! - `gateway`: messages the SMTP gateway hands over, sent as drafts are;
+//! - `secret`: No Password Required, opening by a recipient's secret.
 //!
 //! The recipient's way in (registration, activation, password reset, mailbox
 //! proof) is in [`super::registration`].
@@ -43,6 +44,7 @@ mod kept;
 mod manage;
 mod open;
 mod reply;
+mod secret;
 pub use kept::DRAFT_KEEP_SECONDS;
 pub(crate) use kept::KeptDrafts;
 
@@ -146,6 +148,7 @@ pub use gateway::{GatewayAttachment, GatewayControls, GatewaySubmission};
 pub use manage::MessageSummary;
 pub use open::{AttachmentDownload, OpenFailure, OpenedMessage, PasswordConfirmed, RetypeRefusal, Unavailable};
 pub use reply::ReplyDraft;
+pub use secret::{GRANT_SECONDS, SecretOpening, SecretRefusal};
 
 fn blob_key(id: &PublicId, part: u32) -> String {
     format!("{}/{part}", id.to_hex())
