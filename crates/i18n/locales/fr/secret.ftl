@@ -6,3 +6,5 @@ secret-answers-need-login = Vous avez ouvert ce message sans compte. Pour y rép
 secret-refused-title = Cette enveloppe n'ouvre pas ce message
 secret-refused = L'enveloppe ou le lien utilisé n'ouvre pas ce message : il a été modifié en route, ou il appartient à un autre message ou à un autre destinataire. Ouvrez l'enveloppe ou le lien tel que vous l'avez reçu.
 secret-throttled = Trop de tentatives avec des enveloppes ou des liens qui n'ouvrent pas ce message. Réessayez dans { $seconds } secondes.
+audit-action-message-opened-with-secret = Message ouvert avec le secret de son enveloppe ou de son lien
+audit-action-message-secret-refused = Enveloppe ou lien refusé : il n'ouvre pas ce message

@@ -601,7 +601,7 @@ impl Client {
 
     /// Clicks the envelope's "Open Online": posts the hidden fields of its form.
     pub async fn open_envelope(&self, envelope_html: &str) -> anyhow::Result<Answer> {
-        let fields: Vec<(&str, String)> = ["id", "recipient", "lang", "payload"]
+        let fields: Vec<(&str, String)> = ["id", "recipient", "lang", "payload", "secret"]
             .into_iter()
             .filter_map(|name| hidden_field(envelope_html, name).map(|value| (name, value)))
             .collect();

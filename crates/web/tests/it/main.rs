@@ -47,6 +47,7 @@ mod messages;
 mod net;
 mod procedure;
 mod profiles;
+mod secret;
 mod tokens;
 mod webdriver;
 mod who_reads;
