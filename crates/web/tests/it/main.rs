@@ -33,6 +33,7 @@ mod browser_accounts;
 mod browser_images;
 mod browser_messages;
 mod browser_profiles;
+mod browser_secret;
 mod browser_tabs;
 mod compose_features;
 mod delivery;
