@@ -6,7 +6,7 @@
 //! without registration, while the same envelope with a tampered secret shows
 //! the refusal and nothing of the message.
 
-use anyhow::{Context as _, anyhow, ensure};
+use anyhow::{Context as _, ensure};
 
 use crate::browser::{Browser, ENGLISH, FRENCH, GERMAN, Language};
 use crate::browser_profiles::{PROFILE_WORDS, ProfileWords};
@@ -121,18 +121,7 @@ async fn envelopes(
     dir: &std::path::Path,
 ) -> anyhow::Result<(std::path::PathBuf, std::path::PathBuf)> {
     let alice = logged_in(app, "alice@example.com").await?;
-    let account = app.first_account().await?;
-    let scope = app.scope("alice@example.com", account.number).await?;
-    let profile = app
-        .services
-        .envelope_profiles(&scope)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?
-        .into_iter()
-        .find(|p| p.name == format!("Open {}", language.name))
-        .and_then(|p| p.id)
-        .ok_or(anyhow!("the profile made by clicks is stored"))?
-        .to_string();
+    let profile = app.profile_id(&format!("Open {}", language.name)).await?;
     let to = format!("nora-{}@outside.example", language.tag);
     let body = format!("Open without a password {}", language.name);
     let fields = [

@@ -346,6 +346,23 @@ impl TestApp {
             .replace("&amp;", "&"))
     }
 
+    /// The id of the first account's envelope profile named `name` (Alice, its
+    /// administrator, reads them), as Compose's `profile` field sends it.
+    pub async fn profile_id(&self, name: &str) -> anyhow::Result<String> {
+        let account = self.first_account().await?;
+        let scope = self.scope("alice@example.com", account.number).await?;
+        let profiles = self
+            .services
+            .envelope_profiles(&scope)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?;
+        let profile = profiles
+            .iter()
+            .find(|p| p.name == name)
+            .with_context(|| format!("no profile {name}"))?;
+        Ok(profile.id.with_context(|| format!("{name} is not stored"))?.to_string())
+    }
+
     /// The actor of the user with this address, as the CLI acts for a person.
     pub async fn actor(&self, email: &str) -> anyhow::Result<Actor> {
         let user = self.user(email).await?;

@@ -29,15 +29,18 @@ async fn open_profile(app: &TestApp, alice: &Client) -> anyhow::Result<String> {
     ];
     let created = alice.submit(&tab, &tab, &fields).await?;
     ensure!(created.status == 303, "{}", created.text());
-    let scope = app.scope("alice@example.com", account.number).await?;
-    let profiles = app
-        .services
-        .envelope_profiles(&scope)
+    let id = app.profile_id("Open").await?;
+    let stored = app
+        .store_port()
+        .envelope_profiles(account.id)
         .await
         .map_err(|e| anyhow!("{e:?}"))?;
-    let open = profiles.iter().find(|p| p.name == "Open").context("stored")?;
-    ensure!(open.security == sealpost_domain::profiles::SecurityLevel::NoPasswordRequired);
-    Ok(open.id.context("an id")?.to_string())
+    ensure!(
+        stored
+            .iter()
+            .any(|p| p.name == "Open" && p.security == sealpost_domain::profiles::SecurityLevel::NoPasswordRequired)
+    );
+    Ok(id)
 }
 
 /// The envelope file mailed to `to` about `subject`, and its secret.
