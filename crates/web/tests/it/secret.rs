@@ -3,7 +3,7 @@
 //! attachment fetched without the grant. Then what the recipient sees: the
 //! envelope and the link open the message without registration, the attachment
 //! downloads, the view is recorded as that recipient; and the secret is nowhere
-//! in the database file, the audit trail or the outbox.
+//! in the database file, the audit trail, the outbox or the log.
 
 use anyhow::{Context as _, anyhow, ensure};
 use sealpost_domain::messages::PublicId;
@@ -69,6 +69,7 @@ on_both_databases!(
     opening
 );
 async fn opening(app: TestApp) -> anyhow::Result<()> {
+    let (log, _capturing) = crate::faults::Captured::start();
     let (alice, _) = acme(&app).await?;
     let profile = open_profile(&app, &alice).await?;
     let first = alice
@@ -266,6 +267,17 @@ async fn opening(app: TestApp) -> anyhow::Result<()> {
             "a secret in the audit trail"
         );
     }
+    let lines = log.lines();
+    ensure!(
+        lines.iter().any(|l| l.contains("mail delivered")),
+        "the log was captured"
+    );
+    for secret in [&nora_secret, &otto_secret, &nora_second_secret] {
+        ensure!(
+            !lines.iter().any(|l| l.contains(secret.as_str())),
+            "a secret in the log"
+        );
+    }
     secrets_rest_nowhere(&app, &[&nora_secret, &otto_secret, &nora_second_secret]).await
 }
 
@@ -345,6 +357,81 @@ async fn throttled(app: TestApp) -> anyhow::Result<()> {
         opened.status == 200 && opened.shows("Guarded body"),
         "{}",
         opened.text()
+    );
+    Ok(())
+}
+
+on_both_databases!(
+    an_envelope_only_no_password_message_opens_with_its_attachment_from_the_envelope_alone,
+    envelope_only
+);
+async fn envelope_only(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _) = acme(&app).await?;
+    let account = app.first_account().await?;
+    let tab = format!("/admin/accounts/{}/profiles", account.number);
+    let fields = [
+        ("name", "Sealed"),
+        ("security", "no_password"),
+        ("delivery_mode", "envelope"),
+        ("allow_reply", "on"),
+        ("recipient_locale", "en"),
+    ];
+    ensure!(alice.submit(&tab, &tab, &fields).await?.status == 303);
+    let profile = app.profile_id("Sealed").await?;
+    let id = alice
+        .send(
+            &[
+                ("to", "nora@outside.example"),
+                ("subject", "Only in the envelope"),
+                ("body", "Kept nowhere else"),
+                ("profile", &profile),
+            ],
+            &[("figures.txt", "text/plain", ATTACHED.to_vec())],
+        )
+        .await?;
+    app.deliver().await?;
+    let (envelope, secret) = envelope_of(&app, "nora@outside.example", "")?;
+    ensure!(
+        hidden_field(&envelope, "payload").is_some(),
+        "the envelope carries the payload"
+    );
+    // The link alone cannot open it: the service keeps no copy.
+    let link = app.client();
+    let opened = link
+        .post_raw("/envelope/open", &[("id", id.as_str()), ("secret", secret.as_str())])
+        .await?;
+    ensure!(!opened.body.contains("Kept nowhere else"), "{}", opened.text());
+
+    let nora = app.client();
+    let page = nora.open_envelope(&envelope).await?;
+    ensure!(page.status == 200 && page.shows("Kept nowhere else"), "{}", page.text());
+    // The attachment button posts the payload again, with the page's token and the grant.
+    let payload = hidden_field(&page.body, "payload").context("the page keeps the payload")?;
+    let csrf = page.csrf().context("a token")?;
+    let download = nora
+        .post_raw(
+            &format!("/m/{id}/attachments/1"),
+            &[("csrf", csrf.as_str()), ("payload", payload.as_str())],
+        )
+        .await?;
+    ensure!(
+        download.status == 200 && download.body.as_bytes() == ATTACHED,
+        "{}",
+        download.status
+    );
+    // Without the grant, the same post is sent to the login.
+    let stranger = app.client();
+    stranger.get("/portal/login").await?;
+    let refused = stranger
+        .post_raw(
+            &format!("/m/{id}/attachments/1"),
+            &[("csrf", csrf.as_str()), ("payload", payload.as_str())],
+        )
+        .await?;
+    ensure!(
+        refused.status != 200 && !refused.body.contains("attached words"),
+        "{}",
+        refused.status
     );
     Ok(())
 }
