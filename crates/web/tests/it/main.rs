@@ -37,6 +37,7 @@ mod browser_secret;
 mod browser_tabs;
 mod compose_features;
 mod delivery;
+mod devices;
 mod faults;
 mod features;
 mod gateway;
