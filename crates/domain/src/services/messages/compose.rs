@@ -565,24 +565,14 @@ impl Services {
         let register_next = Links::message_path(&draft.public_id);
         let branding = self.branding_of(draft.account.id).await?;
         let profile = &draft.profile;
-        let no_password = profile.security == crate::profiles::SecurityLevel::NoPasswordRequired;
-        let mail_seal = if no_password {
-            Some(crate::sealed_mail::MailSeal::from_master(&messaging.master_key)?)
-        } else {
-            None
-        };
-        let mut secrets = Vec::new();
+        let mut secrets = super::secret::Secrets::for_level(profile.security, &messaging.master_key)?;
         let mut outbox = Vec::with_capacity(recipients.len());
         for (address, _) in &recipients {
             // No Password Required: each recipient's own secret, in their mail only.
-            let issued = if no_password {
-                Some(super::secret::issue_secret(&draft.public_id, address, &draft.key.dek)?)
-            } else {
-                None
-            };
-            let secret_url = issued
+            let secret = secrets.issue(&draft.public_id, address, &draft.key.dek)?;
+            let secret_url = secret
                 .as_ref()
-                .map(|issued| links.message_with_secret(&draft.public_id, &issued.encoded));
+                .map(|secret| links.message_with_secret(&draft.public_id, secret));
             let locale = match self.store.user_by_email(address).await? {
                 Some(user) => user.locale.unwrap_or(draft.profile.recipient_locale),
                 None => draft.profile.recipient_locale,
@@ -596,7 +586,7 @@ impl Services {
                 sent_at: now,
                 public_id: draft.public_id,
                 open_url: secret_url.as_deref().unwrap_or(&open_url),
-                secret: issued.as_ref().map(|issued| issued.encoded.as_str()),
+                secret: secret.as_deref(),
                 envelope_action: &envelope_action,
                 register_action: &register_action,
                 register_next: &register_next,
@@ -609,10 +599,7 @@ impl Services {
                 contact: profile.contact.as_ref(),
             };
             let mut mail = messaging.notifier.secure_message(&notice)?;
-            if let Some(seal) = &mail_seal {
-                mail.raw = seal.seal(&mail.raw)?;
-            }
-            secrets.extend(issued.map(|issued| issued.stored));
+            secrets.seal(&mut mail)?;
             outbox.push(NewOutboxItem {
                 kind: MailKind::Notification,
                 to: address.clone(),
@@ -642,7 +629,7 @@ impl Services {
             recipients,
             profile_id: profile.id,
             security: profile.security,
-            secrets,
+            secrets: secrets.into_stored(),
         };
         let action = match draft.reply_kind() {
             None => "message.sent",

@@ -1,7 +1,7 @@
 //! No Password Required: a message opened by the per-recipient secret its
 //! envelope or link carries, without registration or login.
 //!
-//! Sealing ([`issue_secret`]) gives each recipient 256 random bits; the service
+//! Sealing ([`Secrets`]) gives each recipient 256 random bits; the service
 //! keeps their verifier and the data key wrapped under a key derived from them
 //! (`sealpost_crypto::secret`), never the secret. Opening
 //! ([`Services::open_with_secret`]) finds the recipient by the verifier, unwraps
@@ -16,7 +16,9 @@
 use sealpost_crypto::secret::{RecipientSecret, derive_key};
 
 use super::*;
-use crate::messages::StoredRecipientSecret;
+use crate::messages::{RenderedMail, StoredRecipientSecret};
+use crate::profiles::SecurityLevel;
+use crate::sealed_mail::MailSeal;
 use crate::services::auth::RetypeThrottle;
 
 /// How long a download grant lasts after the opening that issued it.
@@ -68,31 +70,62 @@ pub struct SecretOpening {
     pub grant: String,
 }
 
-/// A secret issued to one recipient while sealing: `encoded` goes into their
-/// envelope and link only, `stored` into the database.
-pub(super) struct IssuedSecret {
-    pub encoded: String,
-    pub stored: StoredRecipientSecret,
+/// The secrets of a message being sealed: for a No Password Required one, a
+/// fresh secret per recipient (its encoded form goes into their mail only, what
+/// is stored into the database) and its notifications sealed for the outbox.
+pub(super) struct Secrets {
+    /// `None` at any other level: nothing is issued or sealed.
+    seal: Option<MailSeal>,
+    stored: Vec<StoredRecipientSecret>,
 }
 
-/// A fresh secret for `recipient` of `public_id`, with the data key `dek` wrapped under it.
-pub(super) fn issue_secret(
-    public_id: &PublicId,
-    recipient: &EmailAddress,
-    dek: &Key256,
-) -> Result<IssuedSecret, DomainError> {
-    let secret = RecipientSecret::generate().map_err(DomainError::internal)?;
-    let stored = StoredRecipientSecret {
-        email: recipient.clone(),
-        verifier: secret.verifier(&public_id.0).map_err(DomainError::internal)?.to_vec(),
-        wrapped_dek: secret
-            .wrap(&public_id.0, recipient.as_str(), dek)
-            .map_err(DomainError::internal)?,
-    };
-    Ok(IssuedSecret {
-        encoded: secret.encode(),
-        stored,
-    })
+impl Secrets {
+    /// The secrets a message of `level` gets.
+    pub(super) fn for_level(level: SecurityLevel, master: &Key256) -> Result<Self, DomainError> {
+        let seal = match level {
+            SecurityLevel::NoPasswordRequired => Some(MailSeal::from_master(master)?),
+            _ => None,
+        };
+        Ok(Self {
+            seal,
+            stored: Vec::new(),
+        })
+    }
+
+    /// A fresh secret for `recipient` of `public_id`, with the data key `dek`
+    /// wrapped under it; its encoded form (`None` at other levels).
+    pub(super) fn issue(
+        &mut self,
+        public_id: &PublicId,
+        recipient: &EmailAddress,
+        dek: &Key256,
+    ) -> Result<Option<String>, DomainError> {
+        if self.seal.is_none() {
+            return Ok(None);
+        }
+        let secret = RecipientSecret::generate().map_err(DomainError::internal)?;
+        self.stored.push(StoredRecipientSecret {
+            email: recipient.clone(),
+            verifier: secret.verifier(&public_id.0).map_err(DomainError::internal)?.to_vec(),
+            wrapped_dek: secret
+                .wrap(&public_id.0, recipient.as_str(), dek)
+                .map_err(DomainError::internal)?,
+        });
+        Ok(Some(secret.encode()))
+    }
+
+    /// Seals a notification carrying a secret for its rest in the outbox.
+    pub(super) fn seal(&self, mail: &mut RenderedMail) -> Result<(), DomainError> {
+        if let Some(seal) = &self.seal {
+            mail.raw = seal.seal(&mail.raw)?;
+        }
+        Ok(())
+    }
+
+    /// What the database keeps of the secrets issued.
+    pub(super) fn into_stored(self) -> Vec<StoredRecipientSecret> {
+        self.stored
+    }
 }
 
 impl Services {
