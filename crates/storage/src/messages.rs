@@ -159,6 +159,18 @@ impl MessageStore for SqlStore {
                 .await
                 .map_err(insert_error("recipient"))?;
             }
+            for secret in &message.secrets {
+                sqlx::query(
+                    "INSERT INTO recipient_secrets (message_id, email, verifier, wrapped_dek) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(secret.email.as_str())
+                .bind(secret.verifier.clone())
+                .bind(secret.wrapped_dek.clone())
+                .execute(&mut *tx)
+                .await
+                .map_err(insert_error("recipient"))?;
+            }
             for mut item in notifications {
                 item.message = Some(MessageId(id));
                 outbox::insert_item(&mut tx, &item).await?;
