@@ -72,5 +72,47 @@ async fn chosen_account(app: TestApp) -> anyhow::Result<()> {
         "{}",
         unknown.text()
     );
+    // Another organisation's number, typed by hand, shows nothing of it: its
+    // profiles are not offered and a message cannot leave from it.
+    let ivan = app.add_user("ivan@initech.example", false).await?;
+    let initech = app.add_account("Initech", Some(ivan.email.as_str())).await?;
+    let ivan_client = crate::helpers::logged_in(&app, "ivan@initech.example").await?;
+    let tab = format!("/admin/accounts/{}/profiles", initech.number);
+    let fields = [
+        ("name", "Initech merger"),
+        ("security", "high"),
+        ("recipient_locale", "en"),
+    ];
+    ensure!(ivan_client.submit(&tab, &tab, &fields).await?.status == 303);
+    let foreign = alice
+        .get(&format!("/portal/compose?account={}", initech.number))
+        .await?;
+    ensure!(
+        foreign.status == 200 && !foreign.shows("Initech merger") && !foreign.shows("Initech"),
+        "{}",
+        foreign.text()
+    );
+    let forged = alice
+        .compose(
+            &[
+                ("account", &initech.number.to_string()),
+                ("to", "bob@example.com"),
+                ("subject", "From Initech?"),
+                ("body", "Forged"),
+            ],
+            &[],
+        )
+        .await?;
+    if let Some(id) = forged.sent_id() {
+        let stored = app
+            .store_port()
+            .message(&PublicId::parse(id).context("id")?)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?;
+        ensure!(
+            stored.account_id != initech.id,
+            "a message left from an account its sender is not in"
+        );
+    }
     Ok(())
 }
