@@ -379,17 +379,6 @@ async fn fetch_message(
     message_from_row(&row).map_err(db_error)
 }
 
-/// `NotFound` unless the message exists.
-pub(crate) async fn ensure_message_exists(conn: &mut AnyConnection, message: MessageId) -> StoreResult<()> {
-    sqlx::query("SELECT 1 FROM messages WHERE id = $1")
-        .bind(message.0)
-        .fetch_optional(conn)
-        .await
-        .map_err(db_error)?
-        .ok_or(DomainError::NotFound)?;
-    Ok(())
-}
-
 /// Runs `UPDATE messages … WHERE id = $1` and the audit event together; `NotFound`
 /// (and nothing written) when no message has the id.
 async fn update_message(
