@@ -259,11 +259,11 @@ impl Services {
             self.record_view(Some(actor), &actor.user.email, &opened, client)
                 .await?;
             // Answers the account has switched off since (or all of them, while it is
-            // suspended) are not offered; the server refuses them anyway.
-            let account = opened.message.account_id;
-            let settings = self.settings_of(account).await?;
-            opened.message.options = settings.clamp(opened.message.options);
-            if self.ensure_account_may_send(account).await.is_err() {
+            // suspended) are not offered; the server refuses them anyway (on fresh
+            // reads), so the look kept for a few seconds is enough here.
+            let look = self.account_look(opened.message.account_id).await?;
+            opened.message.options = look.settings.clamp(opened.message.options);
+            if !look.may_send {
                 let options = &mut opened.message.options;
                 options.allow_reply = false;
                 options.allow_reply_all = false;
