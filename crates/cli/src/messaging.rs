@@ -176,7 +176,10 @@ pub fn build(
         notifier.clone(),
         &settings.mail_from,
     )?
-    .with_lanes(settings.mail_workers);
+    .with_lanes(settings.mail_workers)
+    .with_mail_seal(Arc::new(
+        sealpost_domain::sealed_mail::MailSeal::from_master(&master_key).context("while deriving the outbox key")?,
+    ));
     let blobs = match &settings.s3 {
         Some(s3) => bucket(s3)?,
         None => ObjectBlobStore::local(&settings.blob_dir)

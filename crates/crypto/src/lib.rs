@@ -9,12 +9,16 @@
 //! - [`envelope`]: the sealed-payload format, AES-256-GCM in fixed-size segments
 //!   (the STREAM construction), sealed and opened in bounded memory; the byte
 //!   layout and test vectors are in `docs/ENVELOPE-FORMAT.md`.
+//! - [`secret`]: per-recipient secrets of the No Password Required level (the
+//!   data key wrapped under a key derived from each) and purpose keys derived
+//!   from the master key.
 //!
 //! All symmetric primitives come from aws-lc-rs, the provider rustls uses here.
 
 pub mod envelope;
 pub mod keys;
 pub mod password;
+pub mod secret;
 pub mod token;
 
 /// The operating system's random source failed; nothing secret can be made.

@@ -16,6 +16,7 @@
 //! - [`links`]: [`links::Links`], every web address handed out in mail or printed,
 //!   built once from the public URL.
 //! - [`redirect`]: which `next` targets a redirect may follow (this site's paths only).
+//! - [`sealed_mail`]: outbox mail that carries a recipient's secret, sealed at rest.
 //!
 //! Nothing here performs I/O except through a port.
 
@@ -29,6 +30,7 @@ pub mod policy;
 pub mod ports;
 pub mod profiles;
 pub mod redirect;
+pub mod sealed_mail;
 pub mod sender_domains;
 pub mod services;
 pub mod settings;

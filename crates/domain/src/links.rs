@@ -50,6 +50,12 @@ impl Links {
         format!("{}{}", self.base, Self::message_path(id))
     }
 
+    /// A No Password Required message's link for the recipient whose secret is
+    /// `secret` (the page answers with no referrer and no caching).
+    pub fn message_with_secret(&self, id: &PublicId, secret: &str) -> String {
+        format!("{}{}/k/{secret}", self.base, Self::message_path(id))
+    }
+
     /// Where the Registered Envelope's "Open Online" button posts its payload.
     pub fn envelope_open(&self) -> String {
         format!("{}/envelope/open", self.base)

@@ -253,6 +253,20 @@ pub struct NewMessage {
     /// One more audit event committed with the message: the SMTP gateway's
     /// `gateway.submission`, so that its 250 waits for one synced write, not two.
     pub also_audited: Option<crate::model::AuditEvent>,
+    /// No Password Required: per recipient, what the service keeps of their
+    /// secret (stored with the message, in its transaction); empty otherwise.
+    pub secrets: Vec<StoredRecipientSecret>,
+}
+
+/// What the service keeps of one recipient's secret (No Password Required, see
+/// `sealpost_crypto::secret`): never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecipientSecret {
+    pub email: EmailAddress,
+    /// Recognises the secret: HKDF of it with the message id.
+    pub verifier: Vec<u8>,
+    /// The message's data key wrapped under a key derived from the secret.
+    pub wrapped_dek: Vec<u8>,
 }
 
 /// A version of an account's key, wrapped under the master key.
@@ -460,4 +474,7 @@ pub struct SecureMessageNotice<'a> {
     pub help_url: Option<&'a str>,
     /// An address the envelope names for questions, from the profile.
     pub contact: Option<&'a EmailAddress>,
+    /// No Password Required: this recipient's secret, which the envelope's
+    /// "Open Online" posts (`open_url` carries it too). Never logged or stored.
+    pub secret: Option<&'a str>,
 }

@@ -64,10 +64,8 @@ pub enum SecurityLevel {
 impl SecurityLevel {
     /// Every level.
     pub const ALL: [Self; 3] = [Self::High, Self::Medium, Self::NoPasswordRequired];
-    /// The levels a profile may be given today, in the order the tab offers them.
-    /// No Password Required (the per-recipient secret in the envelope or link) is
-    /// not built yet: it is refused rather than silently behaving as Medium.
-    pub const OFFERED: [Self; 2] = [Self::High, Self::Medium];
+    /// The levels a profile may be given, in the order the tab offers them.
+    pub const OFFERED: [Self; 3] = [Self::High, Self::Medium, Self::NoPasswordRequired];
 
     /// The stored and form value.
     pub fn as_str(self) -> &'static str {

@@ -162,6 +162,9 @@ account_settings! {
     secure_forward: bool = "secure_forward",
     /// Whether its senders may ask for read receipts.
     read_receipts: bool = "read_receipts",
+    /// Whether recipients may have a device remembered (the Medium level's
+    /// "Remember me on this device"), and remembered devices open its messages.
+    remember_devices: bool = "remember_devices",
     /// The domains its senders' addresses may have (the SMTP gateway checks them).
     sender_domains: SenderDomains = "sender_domains",
     /// The organisation's name as recipients see it (Images tab).
@@ -178,16 +181,19 @@ pub enum Feature {
     SecureReplyAll,
     SecureForward,
     ReadReceipts,
+    /// The Medium level's "Remember me on this device".
+    RememberDevices,
 }
 
 impl Feature {
     /// Every switch, in the order the Features tab lists them.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::SecureCompose,
         Self::SecureReply,
         Self::SecureReplyAll,
         Self::SecureForward,
         Self::ReadReceipts,
+        Self::RememberDevices,
     ];
 
     /// Its form field and stored setting name.
@@ -198,6 +204,7 @@ impl Feature {
             Self::SecureReplyAll => "secure_reply_all",
             Self::SecureForward => "secure_forward",
             Self::ReadReceipts => "read_receipts",
+            Self::RememberDevices => "remember_devices",
         }
     }
 }
@@ -210,6 +217,7 @@ impl AccountSettings {
             Feature::SecureReplyAll => &mut self.secure_reply_all,
             Feature::SecureForward => &mut self.secure_forward,
             Feature::ReadReceipts => &mut self.read_receipts,
+            Feature::RememberDevices => &mut self.remember_devices,
         }
     }
 

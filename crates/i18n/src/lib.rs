@@ -29,7 +29,7 @@ fluent_templates::static_loader! {
 /// envelope; `messages`: composing and reading secure messages; `net`:
 /// connections and envelopes refused; `delivery`: failed deliveries; `disk`: a
 /// full disk and lost files).
-pub const SOURCES: [(Locale, &str, &str); 36] = [
+pub const SOURCES: [(Locale, &str, &str); 39] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -66,6 +66,9 @@ pub const SOURCES: [(Locale, &str, &str); 36] = [
     (Locale::En, "gateway", include_str!("../locales/en/gateway.ftl")),
     (Locale::De, "gateway", include_str!("../locales/de/gateway.ftl")),
     (Locale::Fr, "gateway", include_str!("../locales/fr/gateway.ftl")),
+    (Locale::En, "secret", include_str!("../locales/en/secret.ftl")),
+    (Locale::De, "secret", include_str!("../locales/de/secret.ftl")),
+    (Locale::Fr, "secret", include_str!("../locales/fr/secret.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

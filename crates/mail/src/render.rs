@@ -303,6 +303,9 @@ struct EnvelopeHtml<'a> {
     id: String,
     /// The sealed payload, standard base64, when the delivery mode attaches it.
     payload: Option<String>,
+    /// No Password Required: the recipient's secret, posted by "Open Online"
+    /// (no registration is offered then).
+    secret: Option<&'a str>,
     /// Where first-time recipients register (a GET form beside "Open Online").
     register_action: &'a str,
     /// Where registering returns to: the message's page.
@@ -362,6 +365,7 @@ impl Notifier for MailNotifier {
             payload: notice
                 .payload
                 .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)),
+            secret: notice.secret,
             register_action: notice.register_action,
             register_next: notice.register_next,
             register_hint: t.get("mail-envelope-register-hint"),

@@ -45,6 +45,7 @@ use lettre::message::Mailbox;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::{MailKind, NewOutboxItem, OutboxItem};
 use sealpost_domain::ports::{Clock, Notifier, OutboxStore};
+use sealpost_domain::sealed_mail::{self, MailSeal};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
@@ -128,6 +129,8 @@ struct Inner {
     /// Set when a delivery found the relay unavailable; the next success brings the
     /// waiting rows forward.
     relay_failed: AtomicBool,
+    /// Opens rows stored sealed (mail carrying a recipient's secret).
+    seal: Option<Arc<MailSeal>>,
 }
 
 impl std::fmt::Debug for OutboxWorker {
@@ -171,6 +174,7 @@ impl OutboxWorker {
                 envelope_from,
                 wake: Arc::new(Notify::new()),
                 relay_failed: AtomicBool::new(false),
+                seal: None,
             }),
             lanes: DEFAULT_LANES,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
@@ -182,6 +186,17 @@ impl OutboxWorker {
     #[must_use]
     pub fn with_lanes(mut self, lanes: usize) -> Self {
         self.lanes = lanes.max(1);
+        self
+    }
+
+    /// Opens the rows stored sealed (`sealpost_domain::sealed_mail`) with `seal`
+    /// (the installation's, from its master key) before sending them. Without it
+    /// such a row waits, retried, with the reason logged.
+    #[must_use]
+    pub fn with_mail_seal(mut self, seal: Arc<MailSeal>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.seal = Some(seal);
+        }
         self
     }
 
@@ -370,17 +385,28 @@ impl Inner {
 
     /// Sends one row (within [`DELIVERY_LIMIT`]) and records what happened.
     async fn deliver(&self, item: OutboxItem) -> Result<(), DomainError> {
-        let result = tokio::time::timeout(
-            DELIVERY_LIMIT,
-            self.transport.send(&item.to, &self.envelope_from, &item.raw),
-        )
-        .await
-        .unwrap_or_else(|_| {
-            Err(SendError::Unavailable(format!(
-                "the delivery did not finish within {} s",
-                DELIVERY_LIMIT.as_secs()
-            )))
-        });
+        let raw = match (&self.seal, sealed_mail::is_sealed(&item.raw)) {
+            (_, false) => Ok(std::borrow::Cow::Borrowed(item.raw.as_slice())),
+            (Some(seal), true) => seal.open(&item.raw).map_err(|e| e.to_string()),
+            (None, true) => Err("no key to open it is configured".to_owned()),
+        };
+        let result = match &raw {
+            Ok(raw) => tokio::time::timeout(DELIVERY_LIMIT, self.transport.send(&item.to, &self.envelope_from, raw))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(SendError::Unavailable(format!(
+                        "the delivery did not finish within {} s",
+                        DELIVERY_LIMIT.as_secs()
+                    )))
+                }),
+            Err(why) => {
+                tracing::error!(outbox_id = item.id, reason = %why, "a sealed outbox row could not be opened; it waits");
+                Err(SendError::Transient(format!(
+                    "the stored mail could not be opened: {why}"
+                )))
+            }
+        };
+        drop(raw);
         let now = self.clock.now();
         let kind = item.kind.as_str();
         match result {

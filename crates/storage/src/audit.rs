@@ -32,6 +32,48 @@ pub(crate) async fn insert_event(conn: &mut AnyConnection, event: &AuditEvent) -
     Ok(())
 }
 
+/// Appends `events` with one statement (none when there are none), on `conn`
+/// as [`insert_event`] does.
+pub(crate) async fn insert_events<'e>(
+    conn: &mut AnyConnection,
+    events: impl ExactSizeIterator<Item = &'e AuditEvent>,
+) -> StoreResult<()> {
+    if events.len() == 0 {
+        return Ok(());
+    }
+    let rows = (0..events.len())
+        .map(|i| {
+            let n = i * 7;
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql =
+        format!("INSERT INTO audit_events (at, actor_user_id, account_id, action, target, ip, outcome) VALUES {rows}");
+    let mut query = sqlx::query(&sql);
+    for event in events {
+        query = query
+            .bind(event.at.0)
+            .bind(event.actor.map(|a| a.0))
+            .bind(event.account_id.map(|a| a.0))
+            .bind(&event.action)
+            .bind(&event.target)
+            .bind(event.ip.as_deref())
+            .bind(&event.outcome);
+    }
+    query.execute(conn).await.map_err(db_error)?;
+    Ok(())
+}
+
 #[async_trait]
 impl AuditStore for SqlStore {
     /// Records an event that is not part of another change.

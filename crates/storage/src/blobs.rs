@@ -243,6 +243,17 @@ impl BlobStore for ObjectBlobStore {
     // perf: one blocking read of the whole file instead of one per 8 KiB chunk.
     async fn read_all(&self, key: &str) -> Result<Vec<u8>, DomainError> {
         let path = validate_key(key)?;
+        if let Some(root) = &self.local_root {
+            // A local file in one hand-off to a blocking thread; object_store takes
+            // two (open, then read), and every opened message reads its content here.
+            let file = root.join(path.as_ref());
+            return match tokio::task::spawn_blocking(move || std::fs::read(file)).await {
+                Ok(Ok(bytes)) => Ok(bytes),
+                Ok(Err(error)) if error.kind() == std::io::ErrorKind::NotFound => Err(DomainError::NotFound),
+                Ok(Err(error)) => Err(DomainError::internal(error)),
+                Err(error) => Err(DomainError::internal(error)),
+            };
+        }
         let found = self.store.get(&path).await.map_err(blob_error)?;
         Ok(found.bytes().await.map_err(blob_error)?.into())
     }

@@ -52,6 +52,7 @@ mod keys;
 mod messages;
 mod outbox;
 mod profiles;
+mod secrets;
 mod sessions;
 mod settings;
 mod tokens;

@@ -26,7 +26,7 @@ use sealpost_domain::messages::{MessageId, NewOutboxItem};
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::StoreResult;
 use sealpost_domain::types::{EmailAddress, Timestamp};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row as _};
 use tokio::sync::oneshot;
 
 use crate::{SqlStore, audit, db_error, outbox};
@@ -104,7 +104,11 @@ pub(crate) async fn record(store: &SqlStore, view: View) -> StoreResult<bool> {
 /// Writes `batch` in one transaction; should that fail, each view on its own.
 async fn write_batch(store: &SqlStore, batch: Vec<Pending>) {
     if batch.len() > 1 {
-        match write_together(store, &batch).await {
+        let written = {
+            let views: Vec<&View> = batch.iter().map(|p| &p.view).collect();
+            write_views(store, &views).await
+        };
+        match written {
             Ok(firsts) => {
                 for (pending, first) in batch.into_iter().zip(firsts) {
                     let _ = pending.done.send(Ok(first));
@@ -117,35 +121,100 @@ async fn write_batch(store: &SqlStore, batch: Vec<Pending>) {
         }
     }
     for pending in batch {
-        let outcome = write_alone(store, &pending.view).await;
-        let _ = pending.done.send(outcome);
+        let outcome = write_views(store, &[&pending.view]).await;
+        let _ = pending
+            .done
+            .send(outcome.map(|firsts| firsts.first().copied().unwrap_or(false)));
     }
 }
 
-async fn write_together(store: &SqlStore, batch: &[Pending]) -> StoreResult<Vec<bool>> {
+/// Writes `views` in one transaction, in a fixed number of statements whatever
+/// their number: which of them may be first openings and that their messages
+/// exist (one read), the first openings themselves (each its own
+/// guarded update, with its receipt: rare), and every audit event (one insert
+/// per [`EVENTS_PER_INSERT`]). Each statement is a round trip to the database
+/// (on SQLite, a hand-off to its connection's thread and back), so a batch costs
+/// about as much as one view did alone.
+async fn write_views(store: &SqlStore, views: &[&View]) -> StoreResult<Vec<bool>> {
+    let mut messages: Vec<MessageId> = views.iter().map(|v| v.message).collect();
+    messages.sort_unstable_by_key(|m| m.0);
+    messages.dedup();
+    let mut emails: Vec<&str> = views.iter().map(|v| v.email.as_str()).collect();
+    emails.sort_unstable();
+    emails.dedup();
     let mut tx = store.begin_write().await?;
-    let mut firsts = Vec::with_capacity(batch.len());
-    // Views of one message come together: check that it exists once per batch.
-    let mut known = Vec::new();
-    for pending in batch {
-        firsts.push(write_view(&mut tx, &pending.view, &mut known).await?);
+    let unopened = unopened(&mut tx, &messages, &emails).await?;
+    let mut firsts = Vec::with_capacity(views.len());
+    for view in views {
+        let candidate = unopened
+            .iter()
+            .any(|(m, e)| *m == view.message && e == view.email.as_str());
+        firsts.push(candidate && open_first(&mut tx, view).await?);
+    }
+    for chunk in views.chunks(EVENTS_PER_INSERT) {
+        audit::insert_events(&mut tx, chunk.iter().map(|v| &v.event)).await?;
     }
     tx.commit().await.map_err(db_error)?;
     Ok(firsts)
 }
 
-async fn write_alone(store: &SqlStore, view: &View) -> StoreResult<bool> {
-    let mut tx = store.begin_write().await?;
-    let first = write_view(&mut tx, view, &mut Vec::new()).await?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(first)
+/// The most audit events one `INSERT` carries (seven parameters each, well
+/// under both databases' limits).
+const EVENTS_PER_INSERT: usize = 64;
+
+/// `$first, $first+1, …` for `count` parameters.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// The statements of one view: the opening (only the first one counts) with its
-/// receipt, or else the check that the message still exists; then the audit
-/// event. `NotFound` when the message is gone. `known` holds the messages this
-/// transaction has already found.
-async fn write_view(conn: &mut AnyConnection, view: &View, known: &mut Vec<MessageId>) -> StoreResult<bool> {
+/// Which recipients of `messages` among `emails` (each distinct) have not
+/// opened them yet, in the same read that checks every message still exists
+/// (`NotFound` otherwise). Only those recipients' views can be first openings;
+/// the guarded update in [`open_first`] decides, so an opening committed
+/// meanwhile elsewhere (no row is locked here) still counts once.
+async fn unopened(
+    conn: &mut AnyConnection,
+    messages: &[MessageId],
+    emails: &[&str],
+) -> StoreResult<Vec<(MessageId, String)>> {
+    let sql = format!(
+        "SELECT m.id AS message_id, r.email AS email FROM messages m \
+         LEFT JOIN message_recipients r ON r.message_id = m.id AND r.opened_at IS NULL AND r.email IN ({}) \
+         WHERE m.id IN ({})",
+        placeholders(1, emails.len()),
+        placeholders(emails.len() + 1, messages.len()),
+    );
+    let mut query = sqlx::query(&sql);
+    for email in emails {
+        query = query.bind(*email);
+    }
+    for message in messages {
+        query = query.bind(message.0);
+    }
+    let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
+    let mut found = Vec::with_capacity(messages.len());
+    let mut unopened = Vec::new();
+    for row in &rows {
+        let message = MessageId(row.try_get("message_id").map_err(db_error)?);
+        if !found.contains(&message) {
+            found.push(message);
+        }
+        if let Some(email) = row.try_get::<Option<String>, _>("email").map_err(db_error)? {
+            unopened.push((message, email));
+        }
+    }
+    if found.len() != messages.len() {
+        return Err(DomainError::NotFound);
+    }
+    Ok(unopened)
+}
+
+/// The opening of a view that may be the recipient's first: only the first
+/// one sets `opened_at` (and queues the receipt); true if it was.
+async fn open_first(conn: &mut AnyConnection, view: &View) -> StoreResult<bool> {
     let opened = sqlx::query(
         "UPDATE message_recipients SET opened_at = $3 \
          WHERE message_id = $1 AND email = $2 AND opened_at IS NULL",
@@ -157,16 +226,8 @@ async fn write_view(conn: &mut AnyConnection, view: &View, known: &mut Vec<Messa
     .await
     .map_err(db_error)?;
     let first = opened.rows_affected() > 0;
-    if first {
-        if let Some(receipt) = &view.receipt {
-            outbox::insert_item(conn, receipt).await?;
-        }
-    } else if !known.contains(&view.message) {
-        crate::messages::ensure_message_exists(conn, view.message).await?;
+    if first && let Some(receipt) = &view.receipt {
+        outbox::insert_item(conn, receipt).await?;
     }
-    if !known.contains(&view.message) {
-        known.push(view.message);
-    }
-    audit::insert_event(conn, &view.event).await?;
     Ok(first)
 }

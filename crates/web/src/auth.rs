@@ -73,18 +73,35 @@ fn home_for(area: Area) -> &'static str {
     }
 }
 
-fn login_page(visitor: &Visitor, area: Area, email: String, next: String, error: Option<String>) -> LoginPage {
+async fn login_page(
+    state: &AppState,
+    visitor: &Visitor,
+    area: Area,
+    email: String,
+    next: String,
+    error: Option<String>,
+) -> LoginPage {
     let (title, action) = match area {
         Area::Admin => (visitor.t.get("login-title-admin"), "/admin/login"),
         _ => (visitor.t.get("login-title-portal"), "/portal/login"),
     };
-    LoginPage {
+    let remembering_off = match next
+        .strip_prefix("/m/")
+        .and_then(sealpost_domain::messages::PublicId::parse)
+    {
+        Some(message) => state.services.remembering_switched_off(&message).await.unwrap_or(false),
+        None => false,
+    };
+    let mut page = LoginPage {
         page: visitor.page(area, title),
         action,
         email,
         next,
         error,
-    }
+        remembering_off,
+    };
+    page.page.brand = BrandView::for_next(state, &visitor.t, &page.next).await;
+    page
 }
 
 async fn login_form(state: &AppState, visitor: &Visitor, area: Area, query: LoginQuery) -> Response {
@@ -98,11 +115,7 @@ async fn login_form(state: &AppState, visitor: &Visitor, area: Area, query: Logi
             see_other(to, &[])
         }
         Some(_) => see_other("/password", &[]),
-        None => {
-            let mut page = login_page(visitor, area, query.email, query.next, None);
-            page.page.brand = BrandView::for_next(state, &visitor.t, &page.next).await;
-            render(&page)
-        }
+        None => render(&login_page(state, visitor, area, query.email, query.next, None).await),
     }
 }
 
@@ -195,8 +208,7 @@ async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm)
             } else {
                 StatusCode::UNAUTHORIZED
             };
-            let mut page = login_page(visitor, area, form.email, form.next, Some(message));
-            page.page.brand = BrandView::for_next(state, &visitor.t, &page.next).await;
+            let page = login_page(state, visitor, area, form.email, form.next, Some(message)).await;
             render_status(status, &page)
         }
     }

@@ -54,7 +54,10 @@ impl BrandView {
     /// The look of `account`, for a page whose message is already read (no
     /// second look-up of the message).
     pub async fn for_account(state: &AppState, t: &Translator, account: AccountId) -> Option<Self> {
-        Self::or_default(state.services.branding_of(account).await, t)
+        match state.services.account_look(account).await {
+            Ok(look) => Self::of(&look.branding, t),
+            Err(error) => Self::or_default(Err(error), t),
+        }
     }
 
     /// The look of the account that sent message `id` (the default for an unknown id).

@@ -2,7 +2,7 @@
 //!
 //! - [`headers`]: a strict Content-Security-Policy (no scripts at all, styles and
 //!   images from this origin only, forms post only here, no framing), nosniff,
-//!   `Referrer-Policy: same-origin`, `no-store` on pages, and over HTTPS
+//!   `Referrer-Policy: same-origin` (unless the page chose `no-referrer`), `no-store` on pages, and over HTTPS
 //!   `Strict-Transport-Security` (browsers never try plain HTTP again).
 //! - [`pre_session`]: gives visitors who are not logged in a random CSRF token in
 //!   the `sp_pre` cookie, so the login form and the language switch are protected
@@ -35,7 +35,10 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    // A page whose address carries a secret says `no-referrer` itself.
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

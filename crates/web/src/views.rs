@@ -157,12 +157,15 @@ pub struct LoginPage {
     /// Where to continue after logging in.
     pub next: String,
     pub error: Option<String>,
+    /// The account of the message `next` names has switched remembered devices off.
+    pub remembering_off: bool,
 }
 
 impl LoginPage {
-    /// Whether to offer "Remember me on this device": on the way to a message.
+    /// Whether to offer "Remember me on this device": on the way to a message
+    /// whose account allows it.
     pub fn offers_remembering(&self) -> bool {
-        self.next.starts_with("/m/")
+        self.next.starts_with("/m/") && !self.remembering_off
     }
 }
 

@@ -40,6 +40,7 @@ mod messages;
 mod notifier;
 mod outbox;
 mod profiles;
+mod secrets;
 mod sessions;
 mod settings;
 mod tokens;
@@ -60,6 +61,7 @@ pub use messages::MessageStore;
 pub use notifier::Notifier;
 pub use outbox::OutboxStore;
 pub use profiles::ProfileStore;
+pub use secrets::SecretStore;
 pub use sessions::SessionStore;
 pub use settings::SettingsStore;
 pub use tokens::TokenStore;
@@ -97,6 +99,7 @@ composite_store!(
     KeyStore,
     UploadStore,
     MessageStore,
+    SecretStore,
     OutboxStore,
     TokenStore,
 );

@@ -72,7 +72,9 @@ impl Services {
             (None, "account.resumed")
         };
         let event = self.event(actor, Some(account.id), action, &account.number.to_string(), ip);
-        self.store.set_account_suspended(account.id, since, event).await
+        let written = self.store.set_account_suspended(account.id, since, event).await;
+        self.forget_account_look(account.id);
+        written
     }
 
     /// Deletes the scope's account (operators only) once `typed` is its number: its
@@ -115,7 +117,9 @@ impl Services {
             &format!("{} {}", account.number, account.name),
             ip,
         );
-        let shredded = self.store.delete_account(account.id, self.clock.now(), event).await?;
+        let deleted = self.store.delete_account(account.id, self.clock.now(), event).await;
+        self.forget_account_look(account.id);
+        let shredded = deleted?;
         let blobs = &self.messaging().blobs;
         for id in &shredded {
             // The keys are gone already, so a blob left behind opens for nobody; the

@@ -90,17 +90,39 @@ async fn keys_wait(sessions: &dyn SessionStore, keys: &[(&str, i64)], now: Times
 /// The throttle on a logged-in user retyping their password (to open a High
 /// profile's message): counted per (address, client) — the very counter of the
 /// login form, since the same password is being guessed — and per user from any
-/// client.
+/// client. [`Self::for_secret`] counts the secrets presented for a No Password
+/// Required message the same way.
 pub(crate) struct RetypeThrottle {
     pair_key: String,
-    user_key: String,
+    pair_free: i64,
+    other_key: String,
+    other_free: i64,
+    /// Whether success clears the second counter too (not a client's: one right
+    /// secret must not wipe out a client's failed logins and guesses).
+    clears_other: bool,
 }
 
 impl RetypeThrottle {
     pub(crate) fn new(user: &User, client: &str) -> Self {
         Self {
             pair_key: format!("pair:{}|{}", user.email, client),
-            user_key: format!("user:{}", user.id),
+            pair_free: PAIR_FREE_FAILURES,
+            other_key: format!("user:{}", user.id),
+            other_free: USER_FREE_FAILURES,
+            clears_other: true,
+        }
+    }
+
+    /// Secrets presented for the message `public_id` (hex): counted per
+    /// (message, client) like an address's logins, and against the client's own
+    /// login counter.
+    pub(crate) fn for_secret(public_id: &str, client: &str) -> Self {
+        Self {
+            pair_key: format!("secret:{public_id}|{client}"),
+            pair_free: PAIR_FREE_FAILURES,
+            other_key: format!("client:{client}"),
+            other_free: CLIENT_FREE_FAILURES,
+            clears_other: false,
         }
     }
 
@@ -108,10 +130,7 @@ impl RetypeThrottle {
     pub(crate) async fn wait(&self, sessions: &dyn SessionStore, now: Timestamp) -> Result<i64, DomainError> {
         keys_wait(
             sessions,
-            &[
-                (&self.pair_key, PAIR_FREE_FAILURES),
-                (&self.user_key, USER_FREE_FAILURES),
-            ],
+            &[(&self.pair_key, self.pair_free), (&self.other_key, self.other_free)],
             now,
         )
         .await
@@ -120,13 +139,16 @@ impl RetypeThrottle {
     /// Counts a wrong password against both counters.
     pub(crate) async fn failed(&self, sessions: &dyn SessionStore, now: Timestamp) -> Result<(), DomainError> {
         sessions.throttle_failure(&self.pair_key, now).await?;
-        sessions.throttle_failure(&self.user_key, now).await
+        sessions.throttle_failure(&self.other_key, now).await
     }
 
-    /// The right password: whoever typed it knows it, so both counters start over.
+    /// The right password: whoever typed it knows it, so the counters start over.
     pub(crate) async fn succeeded(&self, sessions: &dyn SessionStore) -> Result<(), DomainError> {
         sessions.throttle_clear(&self.pair_key).await?;
-        sessions.throttle_clear(&self.user_key).await
+        if self.clears_other {
+            sessions.throttle_clear(&self.other_key).await?;
+        }
+        Ok(())
     }
 }
 

@@ -33,11 +33,11 @@ impl Services {
     }
 
     /// The branding of the account that sent message `public_id`, for the pages a
-    /// recipient reaches from its mail (login, registration, the message). The
-    /// default look for an id that names no message: the page tells nothing more.
+    /// recipient reaches from its mail (login, registration, the message), as
+    /// [`Services::account_look`] keeps it. The default look for an id that names no message: the page tells nothing more.
     pub async fn branding_for_message(&self, public_id: &PublicId) -> Result<Branding, DomainError> {
         match self.store.message(public_id).await {
-            Ok(message) => self.branding_of(message.account_id).await,
+            Ok(message) => Ok(self.account_look(message.account_id).await?.branding.clone()),
             Err(DomainError::NotFound) => Ok(Branding::default()),
             Err(other) => Err(other),
         }
@@ -60,9 +60,12 @@ impl Services {
         if let Some(logo) = new_logo {
             let target = format!("{} bytes PNG", logo.png().len());
             let event = self.scoped_event(scope, "account.logo_set", &target);
-            self.store
+            let written = self
+                .store
                 .set_account_logo(scope.account.id, Some(logo.png().to_vec()), self.clock.now(), event)
-                .await?;
+                .await;
+            self.forget_account_look(scope.account.id);
+            written?;
         }
         Ok(())
     }
@@ -77,9 +80,12 @@ impl Services {
         .await?;
         if self.store.account_logo(scope.account.id).await?.is_some() {
             let event = self.scoped_event(scope, "account.logo_removed", "");
-            self.store
+            let written = self
+                .store
                 .set_account_logo(scope.account.id, None, self.clock.now(), event)
-                .await?;
+                .await;
+            self.forget_account_look(scope.account.id);
+            written?;
         }
         Ok(())
     }

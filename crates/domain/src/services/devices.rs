@@ -8,7 +8,10 @@
 //! always ask for the password, and changing the password or locking the user
 //! ends every remembered device with the sessions. Logging out on the device
 //! forgets it (someone logging out of a shared computer means to leave nothing
-//! behind), and housekeeping deletes devices past their days.
+//! behind), and housekeeping deletes devices past their days. An account may
+//! switch remembering off (Features, "Remember devices"): then no device is
+//! remembered for its messages, whatever a form says, and devices remembered
+//! before open none of them until it is on again.
 
 use sealpost_crypto::token;
 
@@ -20,6 +23,7 @@ use crate::messages::{Message, PublicId};
 use crate::model::{SessionKind, UserStatus};
 use crate::policy::Actor;
 use crate::profiles::{DEFAULT_REMEMBER_DAYS, SecurityLevel};
+use crate::settings::Feature;
 
 /// Seconds in a day.
 const DAY: i64 = 24 * 60 * 60;
@@ -34,9 +38,17 @@ pub struct RememberedDevice {
 
 impl Services {
     /// How many days a device is remembered for `message`: its profile's, when it
-    /// is Medium; `None` for High and No Password Required.
+    /// is Medium and its account has remembered devices on (the Features tab);
+    /// `None` for High and No Password Required, or while the switch is off.
     async fn remember_days(&self, message: &Message) -> Result<Option<u32>, DomainError> {
         if message.security != SecurityLevel::Medium {
+            return Ok(None);
+        }
+        if !self
+            .settings_of(message.account_id)
+            .await?
+            .allows(Feature::RememberDevices)
+        {
             return Ok(None);
         }
         let days = match message.profile_id {
@@ -49,6 +61,20 @@ impl Services {
             None => DEFAULT_REMEMBER_DAYS,
         };
         Ok(Some(days))
+    }
+
+    /// Whether the account of the message `next` has switched remembered devices
+    /// off, so the login on the way to it does not offer "Remember me on this
+    /// device" (an unknown message: `false`, the login page looks as for any).
+    pub async fn remembering_switched_off(&self, next: &PublicId) -> Result<bool, DomainError> {
+        match self.store.message(next).await {
+            Ok(message) => Ok(!self
+                .settings_of(message.account_id)
+                .await?
+                .allows(Feature::RememberDevices)),
+            Err(DomainError::NotFound) => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 
     /// Remembers the device of a login (a full session) that ticked "Remember me on this device" on the way to the message `next` (audited `device.remembered`).

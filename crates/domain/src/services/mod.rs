@@ -6,6 +6,7 @@
 //! forgotten password, proof of mailboxes).
 
 pub mod account_admin;
+pub mod account_looks;
 pub mod account_tokens;
 pub mod accounts;
 pub mod auth;
@@ -52,6 +53,8 @@ pub struct Services {
     kept_drafts: Arc<messages::KeptDrafts>,
     /// Account keys unwrapped in the last minute (memory only).
     account_keys: Arc<keys::AccountKeys>,
+    /// What recipients' pages show of each account, read in the last seconds.
+    account_looks: Arc<account_looks::AccountLooks>,
 }
 
 impl Services {
@@ -70,6 +73,7 @@ impl Services {
             messaging: Arc::new(messaging),
             kept_drafts: Arc::default(),
             account_keys: Arc::default(),
+            account_looks: Arc::default(),
         }
     }
 

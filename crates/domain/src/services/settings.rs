@@ -39,7 +39,9 @@ impl Services {
                     (change, event)
                 })
                 .collect();
-            self.store.change_account_settings(scope.account.id, writes).await?;
+            let written = self.store.change_account_settings(scope.account.id, writes).await;
+            self.forget_account_look(scope.account.id);
+            written?;
         }
         Ok(after)
     }

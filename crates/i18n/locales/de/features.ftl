@@ -13,3 +13,5 @@ feature-read_receipts = Lesebestätigungen
 feature-read_receipts-hint = Absender erfahren, wann ein Empfänger ihre Nachricht zum ersten Mal öffnet.
 flash-features-saved = Die Funktionen wurden gespeichert.
 error-feature-switched-off = Ihre Organisation hat diese Funktion für ihre sicheren Nachrichten ausgeschaltet.
+feature-remember_devices = Geräte merken
+feature-remember_devices-hint = Stufe „Mittel“: Empfänger können „Auf diesem Gerät merken“ ankreuzen und spätere Nachrichten dort ohne Kennwort öffnen. Ausgeschaltet wird kein Gerät gemerkt, und früher gemerkte Geräte öffnen nichts.

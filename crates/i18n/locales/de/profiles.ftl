@@ -66,3 +66,5 @@ audit-action-message-password-refused = Falsches Kennwort beim Öffnen einer Nac
 remember-device = Auf diesem Gerät merken
 remember-device-hint = Nur auf einem Gerät, das niemand sonst benutzt. Nachrichten, die der Absender mit der Stufe „Mittel“ schützt, öffnen sich hier dann ohne Kennwort, so viele Tage, wie die Organisation des Absenders erlaubt.
 audit-action-device-remembered = Gerät gemerkt
+compose-account-choose = Dieses Konto verwenden
+compose-account-choose-hint = Seine Umschlagprofile und Optionen werden unten angeboten.

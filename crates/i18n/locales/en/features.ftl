@@ -13,3 +13,5 @@ feature-read_receipts = Read receipts
 feature-read_receipts-hint = Senders learn when a recipient first opens their message.
 flash-features-saved = The features have been saved.
 error-feature-switched-off = Your organisation has switched this off for its secure messages.
+feature-remember_devices = Remember devices
+feature-remember_devices-hint = Medium level: recipients may tick "Remember me on this device" and then open later messages there without their password. Switched off, no device is remembered and devices remembered before open nothing.

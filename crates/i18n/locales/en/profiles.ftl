@@ -66,3 +66,5 @@ audit-action-message-password-refused = Wrong password when opening a message
 remember-device = Remember me on this device
 remember-device-hint = Only on a device nobody else uses. Messages your sender protects with the Medium level then open here without your password, for as many days as the sender's organisation allows.
 audit-action-device-remembered = Device remembered
+compose-account-choose = Use this account
+compose-account-choose-hint = Its envelope profiles and options are offered below.

@@ -13,3 +13,5 @@ feature-read_receipts = Accusés de lecture
 feature-read_receipts-hint = Les expéditeurs apprennent quand un destinataire ouvre leur message pour la première fois.
 flash-features-saved = Les fonctionnalités ont été enregistrées.
 error-feature-switched-off = Votre organisation a désactivé cette fonction pour ses messages sécurisés.
+feature-remember_devices = Mémorisation des appareils
+feature-remember_devices-hint = Niveau « Moyen » : les destinataires peuvent cocher « Se souvenir de moi sur cet appareil » et y ouvrir ensuite les messages sans mot de passe. Désactivée, aucun appareil n'est mémorisé et ceux mémorisés auparavant n'ouvrent plus rien.

@@ -66,3 +66,5 @@ audit-action-message-password-refused = Mot de passe erroné à l'ouverture d'un
 remember-device = Se souvenir de moi sur cet appareil
 remember-device-hint = Uniquement sur un appareil que personne d'autre n'utilise. Les messages que l'expéditeur protège par le niveau « Moyen » s'ouvrent alors ici sans mot de passe, pendant le nombre de jours qu'autorise l'organisation de l'expéditeur.
 audit-action-device-remembered = Appareil mémorisé
+compose-account-choose = Utiliser ce compte
+compose-account-choose-hint = Ses profils d'enveloppe et ses options sont proposés ci-dessous.

@@ -53,6 +53,7 @@ fn a_branded_notification_names_the_organisation_and_carries_its_logo_inline() -
         subject: None,
         help_url: None,
         contact: None,
+        secret: None,
     })?;
     let parsed = MessageParser::default().parse(&mail.raw).context("parsable")?;
     let html = parsed.body_html(0).context("an HTML part")?;

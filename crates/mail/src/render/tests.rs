@@ -60,6 +60,7 @@ fn notice<'a>(people: &'a People, locale: Locale, payload: Option<&'a [u8]>) -> 
         subject: None,
         help_url: None,
         contact: None,
+        secret: None,
         locale,
         from: "secure@corp.example",
         sender_name: "Alice Example",

@@ -81,6 +81,7 @@ fn notification() -> Result<RenderedMail> {
         subject: None,
         help_url: None,
         contact: None,
+        secret: None,
         locale: Locale::Fr,
         from: "secure@corp.example",
         sender_name: "Alice Exemple",

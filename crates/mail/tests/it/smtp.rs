@@ -38,6 +38,7 @@ async fn relay_delivers_a_notification_byte_for_byte() -> Result<()> {
         subject: None,
         help_url: None,
         contact: None,
+        secret: None,
         locale: Locale::De,
         from: "secure@corp.example",
         sender_name: "Alice Example",

@@ -87,6 +87,7 @@ pub(crate) fn queue_notification(
         subject: None,
         help_url: None,
         contact: None,
+        secret: None,
         locale: Locale::En,
         from: "secure@corp.example",
         sender_name: "Alice Example",

@@ -27,6 +27,7 @@ mod opening;
 mod outbox;
 mod performance;
 mod profiles;
+mod secrets;
 mod sessions;
 mod tokens;
 mod uploads;

@@ -71,6 +71,7 @@ pub fn new_message(account: AccountId, sender: UserId, id: u8, to: &[&str], cc: 
         recipients,
         profile_id: None,
         security: sealpost_domain::profiles::SecurityLevel::Medium,
+        secrets: Vec::new(),
     }
 }
 

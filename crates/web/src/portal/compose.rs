@@ -185,6 +185,9 @@ pub struct ComposeQuery {
     kind: String,
     /// An envelope profile whose defaults prefill the options.
     profile: String,
+    /// The account to send from (its number), for a sender in several: its
+    /// profiles are offered.
+    account: String,
 }
 
 /// `GET /portal/compose` (with `?reply=ID&kind=reply|reply_all|forward` for answers).
@@ -219,7 +222,12 @@ pub async fn compose_form(
             .sending_accounts(&signed.actor)
             .await
             .or_page(signed.visitor.locale)?;
-        if let Some(account) = accounts.first() {
+        let chosen = accounts
+            .iter()
+            .find(|a| a.number.to_string() == query.account.trim())
+            .or(accounts.first());
+        if let Some(account) = chosen {
+            form.account = account.number.to_string();
             // The profile's defaults prefill the options (the account's Features
             // still clamp them when the message is sent).
             form.profile = query.profile.clone();

@@ -2,17 +2,18 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use sealpost_domain::services::messages::{OpenFailure, PasswordConfirmed};
+use sealpost_domain::services::messages::{AttachmentDownload, OpenFailure, PasswordConfirmed};
 use serde::Deserialize;
 
 use crate::auth::see_other;
 use crate::context::{CsrfForm, Visitor};
 use crate::error::WebError;
-use crate::{AppState, url_encode};
+use crate::{AppState, cookies, url_encode};
 
 use super::message::unavailable_response;
 use super::unlock::password_prompt;
@@ -25,8 +26,18 @@ pub(super) async fn stream_attachment(
     part: &str,
     posted: Option<&[u8]>,
     confirmed: Option<&PasswordConfirmed>,
+    grant: Option<&str>,
 ) -> Result<Response, WebError> {
     let Some(actor) = signed_actor(visitor) else {
+        // No Password Required: the grant the opening left in a cookie.
+        if let Some(grant) = grant {
+            let id = parse_id(visitor, id)?;
+            let part: u32 = part.parse().map_err(|_| visitor.not_found())?;
+            return match super::secret::granted_download(state, visitor, &id, grant, part, posted).await? {
+                Ok(download) => Ok(attachment_response(download)),
+                Err(refused) => Ok(refused),
+            };
+        }
         return Ok(see_other(
             &format!("/portal/login?next={}", url_encode(&format!("/m/{id}"))),
             &[],
@@ -47,6 +58,11 @@ pub(super) async fn stream_attachment(
         Err(OpenFailure::PasswordRequired) => return Ok(password_prompt(visitor, &id, Some(part), None)),
         Err(OpenFailure::Domain(e)) => return Err(WebError::from_domain(visitor.locale, e)),
     };
+    Ok(attachment_response(download))
+}
+
+/// The verified attachment, streamed as it opens.
+fn attachment_response(download: AttachmentDownload) -> Response {
     let meta = download.meta.clone();
     let stream = futures_util::stream::unfold(Some(download), |state| async move {
         let mut download = state?;
@@ -74,7 +90,7 @@ pub(super) async fn stream_attachment(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    response
 }
 
 /// A quoted-string-safe ASCII version of a file name.
@@ -93,9 +109,11 @@ fn ascii_fallback(name: &str) -> String {
 pub(super) async fn download_attachment(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: HeaderMap,
     Path((id, part)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    stream_attachment(&state, &visitor, &id, &part, None, None).await
+    let grant = cookies::grant(&headers, state.config.secure_cookies);
+    stream_attachment(&state, &visitor, &id, &part, None, None, grant).await
 }
 
 #[derive(Deserialize, Default)]
@@ -107,11 +125,13 @@ pub(super) struct PostedPayload {
 pub(super) async fn download_posted_attachment(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: HeaderMap,
     Path((id, part)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<PostedPayload>,
 ) -> Result<Response, WebError> {
     let payload = STANDARD.decode(form.payload.trim()).map_err(|_| visitor.not_found())?;
-    stream_attachment(&state, &visitor, &id, &part, Some(&payload), None).await
+    let grant = cookies::grant(&headers, state.config.secure_cookies);
+    stream_attachment(&state, &visitor, &id, &part, Some(&payload), None, grant).await
 }
 
 #[cfg(test)]

@@ -28,6 +28,8 @@ struct EnvelopeForm {
     step: String,
     /// The envelope's language, so the pages that follow speak it too.
     lang: String,
+    /// No Password Required: the recipient's secret (see [`super::secret`]).
+    secret: String,
 }
 
 /// How many bytes an envelope post may have: the configured envelope size,
@@ -108,6 +110,14 @@ pub(super) async fn open_envelope(
     };
     let form: EnvelopeForm = serde_urlencoded::from_bytes(&bytes).map_err(|_| visitor.not_found())?;
     drop(bytes);
+    if !form.secret.is_empty() {
+        let payload = mode
+            .filter(|m| !m.stores_payload())
+            .and_then(|_| STANDARD.decode(form.payload.trim()).ok())
+            .filter(|p| !p.is_empty());
+        return super::secret::open_by_secret(&state, &visitor, &id, &form.secret, payload.as_deref(), &form.lang)
+            .await;
+    }
     if mode.is_some_and(|m| !m.stores_payload())
         && let Some(payload) = STANDARD.decode(form.payload.trim()).ok().filter(|p| !p.is_empty())
     {

@@ -129,7 +129,12 @@ pub(super) async fn show_opened(
     }
 }
 
-fn message_page(visitor: &Visitor, opened: &OpenedMessage, posted: Option<&[u8]>, can_compose: bool) -> MessagePage {
+pub(super) fn message_page(
+    visitor: &Visitor,
+    opened: &OpenedMessage,
+    posted: Option<&[u8]>,
+    can_compose: bool,
+) -> MessagePage {
     let list = |kind: RecipientKind| {
         opened
             .recipients

@@ -6,6 +6,7 @@
 //! | `POST /envelope/open` | the envelope's button (the one cross-site POST accepted: it grants nothing) |
 //! | `GET /m/{id}` | the message, or login / registration for who is not logged in |
 //! | `GET/POST /m/{id}/attachments/{part}` | an attachment (POST re-sends an envelope's payload) |
+//! | `GET /m/{id}/k/{secret}` | a No Password Required message's link: one button posting the secret (`secret`) |
 //! | `POST /m/{id}/unlock` | the password a High profile's message asks for at every opening (`unlock`) |
 //! | `GET/POST /register` | a recipient registers |
 //! | `GET/POST /activate` | the activation link (GET shows a button, so link scanners spend nothing) |
@@ -20,6 +21,7 @@ mod envelope;
 mod message;
 mod register;
 mod reset;
+mod secret;
 mod unlock;
 
 use axum::Router;
@@ -60,6 +62,7 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(ENVELOPE_POST_LIMIT)),
         )
         .route("/m/{id}/unlock", post(unlock_message))
+        .route("/m/{id}/k/{secret}", get(self::secret::secret_link))
         .route("/register", get(register_form).post(register))
         .route("/activate", get(activation_form).post(activate))
         .route("/password/forgot", get(forgot_form).post(forgot))

@@ -130,6 +130,7 @@ pub(super) async fn unlock_message(
                 &part.to_string(),
                 None,
                 Some(&confirmed),
+                None,
             )
             .await
         }

@@ -13,19 +13,19 @@ use crate::helpers::{PASSWORD, TestApp, logged_in, sent_id};
 use crate::webdriver::{button, flash, label, literal};
 
 /// The tab's and the recipient's words in one language (GLOSSARY rows where it has them).
-struct ProfileWords {
-    tab: &'static str,
-    profile_name: &'static str,
+pub(crate) struct ProfileWords {
+    pub(crate) tab: &'static str,
+    pub(crate) profile_name: &'static str,
     high: &'static str,
-    create: &'static str,
+    pub(crate) create: &'static str,
     /// With `{name}`.
-    created: &'static str,
+    pub(crate) created: &'static str,
     remember: &'static str,
     unlock_title: &'static str,
     open: &'static str,
 }
 
-const PROFILE_WORDS: [(&Language, ProfileWords); 3] = [
+pub(crate) const PROFILE_WORDS: [(&Language, ProfileWords); 3] = [
     (
         &ENGLISH,
         ProfileWords {

@@ -18,7 +18,7 @@ use crate::helpers::{Client, Db, PASSWORD, TestApp, acme, logged_in, sent_id};
 /// Log lines written while a test runs (the test's runtime has one thread, so
 /// the server's tasks log here too).
 #[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Captured {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -43,7 +43,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 
 impl Captured {
     /// Captures this thread's log lines until the guard is dropped.
-    fn start() -> (Self, tracing::subscriber::DefaultGuard) {
+    pub(crate) fn start() -> (Self, tracing::subscriber::DefaultGuard) {
         let captured = Self::default();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(captured.clone())
@@ -53,7 +53,7 @@ impl Captured {
         (captured, tracing::subscriber::set_default(subscriber))
     }
 
-    fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
         String::from_utf8_lossy(&bytes).lines().map(str::to_owned).collect()
     }

@@ -5,7 +5,7 @@
 
 use anyhow::{Context as _, ensure};
 
-use crate::helpers::{Client, PASSWORD, TestApp, logged_in_with, sent_id};
+use crate::helpers::{Client, PASSWORD, TestApp, acme, logged_in, logged_in_with, sent_id};
 
 /// The tab's name and its four glossary switches, in one language.
 const LABELS: [(&str, [&str; 5]); 3] = [
@@ -71,6 +71,7 @@ fn ticked_but(off: &[&'static str]) -> Vec<(&'static str, &'static str)> {
         "secure_reply_all",
         "secure_forward",
         "read_receipts",
+        "remember_devices",
     ]
     .into_iter()
     .filter(|name| !off.contains(name))
@@ -100,7 +101,7 @@ async fn features(app: TestApp) -> anyhow::Result<()> {
         }
         assert_eq!(
             page.body.matches(" checked>").count(),
-            5,
+            sealpost_domain::settings::Feature::ALL.len(),
             "{lang}: every switch starts on"
         );
     }
@@ -217,5 +218,91 @@ async fn features(app: TestApp) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e:?}"))
         .context("settings")?;
     assert!(stored.is_empty(), "on is the default, stored as nothing: {stored:?}");
+    Ok(())
+}
+
+/// Bob logs in on `client` on the way to message `id`, ticking (or forging)
+/// "Remember me on this device": the login form he was shown.
+async fn remember_on_the_way_to(client: &Client, id: &str) -> anyhow::Result<crate::helpers::Answer> {
+    let login = format!("/portal/login?next=%2Fm%2F{id}");
+    let next = format!("/m/{id}");
+    let form = client.get(&login).await?;
+    let fields = [
+        ("email", "bob@example.com"),
+        ("password", PASSWORD),
+        ("next", next.as_str()),
+        ("remember", "on"),
+    ];
+    let answer = client.submit(&login, "/portal/login", &fields).await?;
+    ensure!(answer.status == 303, "{}", answer.text());
+    Ok(form)
+}
+
+on_both_databases!(
+    switched_off_remembering_offers_no_checkbox_remembers_no_forged_device_and_suspends_old_ones,
+    devices
+);
+async fn devices(app: TestApp) -> anyhow::Result<()> {
+    let (alice, _) = acme(&app).await?;
+    // The built-in default profile is Medium.
+    let first = alice
+        .send_to("bob@example.com", "First", "The first message", &[])
+        .await?;
+    let second = alice
+        .send_to("bob@example.com", "Second", "The second message", &[])
+        .await?;
+    let third = alice
+        .send_to("bob@example.com", "Third", "The third message", &[])
+        .await?;
+    // While the switch is on, Bob's device is remembered.
+    let device = app.client();
+    let form = remember_on_the_way_to(&device, &first).await?;
+    ensure!(form.shows("Remember me on this device"), "{}", form.text());
+
+    let number = app.first_account().await?.number.to_string();
+    let features = open_features_tab(&alice, &number, "Features").await?;
+    let tab = alice.get(&features).await?;
+    ensure!(tab.shows("Remember devices"), "{}", tab.text());
+    let saved = alice
+        .submit(&features, &features, &ticked_but(&["remember_devices"]))
+        .await?;
+    ensure!(saved.status == 303, "{}", saved.text());
+
+    // Off: the login offers no checkbox, and a forged `remember` remembers nothing.
+    let forger = app.client();
+    let form = remember_on_the_way_to(&forger, &second).await?;
+    ensure!(!form.shows("Remember me on this device"), "{}", form.text());
+    app.clock
+        .advance_seconds(sealpost_domain::services::SESSION_IDLE_SECONDS + 60);
+    // Every session ran out; the device remembered before opens nothing now.
+    let asked = device.get(&format!("/m/{third}")).await?;
+    ensure!(
+        asked.status == 303 && !asked.body.contains("The third message"),
+        "{}",
+        asked.text()
+    );
+    ensure!(forger.get(&format!("/m/{third}")).await?.status == 303);
+
+    // Switched on again: the old device opens again; the forged login left none.
+    let alice = logged_in(&app, "alice@example.com").await?;
+    ensure!(alice.submit(&features, &features, &ticked_but(&[])).await?.status == 303);
+    let opened = device.get(&format!("/m/{third}")).await?;
+    ensure!(
+        opened.status == 200 && opened.shows("The third message"),
+        "{}",
+        opened.text()
+    );
+    let nothing = forger.get(&format!("/m/{third}")).await?;
+    ensure!(nothing.status == 303, "the forged remember field remembered a device");
+    let account = app.first_account().await?;
+    let remembered = app
+        .store_port()
+        .list_audit(Some(account.id), 200)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .into_iter()
+        .filter(|e| e.action == "device.remembered")
+        .count();
+    ensure!(remembered == 1, "{remembered} devices remembered");
     Ok(())
 }

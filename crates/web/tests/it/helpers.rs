@@ -54,6 +54,8 @@ pub struct TestApp {
     pub store: Arc<SqlStore>,
     /// The outbox worker, run on demand by [`TestApp::deliver`].
     pub worker: Arc<sealpost_mail::OutboxWorker>,
+    /// Opens the outbox rows stored sealed (a worker built later needs it).
+    pub mail_seal: Arc<sealpost_domain::sealed_mail::MailSeal>,
     /// Where delivered mail lands as `.eml` files.
     pub mail_dir: std::path::PathBuf,
     server: tokio::task::JoinHandle<()>,
@@ -134,17 +136,22 @@ impl TestApp {
         )?);
         let mail_dir = dir.path().join("mail");
         let transport = Arc::new(sealpost_mail::MailDir::new(mail_dir.clone(), clock_port.clone()));
-        let worker = Arc::new(sealpost_mail::OutboxWorker::new(
-            store.clone(),
-            transport,
-            clock_port.clone(),
-            notifier.clone(),
-            &config.from_address,
-        )?);
+        let master_key = Arc::new(Key256::generate()?);
+        let mail_seal = Arc::new(sealpost_domain::sealed_mail::MailSeal::from_master(&master_key)?);
+        let worker = Arc::new(
+            sealpost_mail::OutboxWorker::new(
+                store.clone(),
+                transport,
+                clock_port.clone(),
+                notifier.clone(),
+                &config.from_address,
+            )?
+            .with_mail_seal(mail_seal.clone()),
+        );
         let messaging = Messaging {
             blobs: Arc::new(ObjectBlobStore::local(dir.path().join("blobs"))?.reporting_to(&store)),
             notifier,
-            master_key: Arc::new(Key256::generate()?),
+            master_key,
             config,
             outbox_waker: worker.waker(),
         };
@@ -164,6 +171,7 @@ impl TestApp {
             clock,
             store,
             worker,
+            mail_seal,
             mail_dir,
             server,
             dir,
@@ -190,13 +198,16 @@ impl TestApp {
         relay.tls = sealpost_mail::TlsMode::None;
         relay.timeout = std::time::Duration::from_secs(10);
         relay.hello_name = Some("sealpost.test".to_owned());
-        app.worker = Arc::new(sealpost_mail::OutboxWorker::new(
-            app.store.clone(),
-            Arc::new(sealpost_mail::SmtpRelay::new(relay)?),
-            clock,
-            notifier,
-            from,
-        )?);
+        app.worker = Arc::new(
+            sealpost_mail::OutboxWorker::new(
+                app.store.clone(),
+                Arc::new(sealpost_mail::SmtpRelay::new(relay)?),
+                clock,
+                notifier,
+                from,
+            )?
+            .with_mail_seal(app.mail_seal.clone()),
+        );
         Ok(Some(app))
     }
 
@@ -333,6 +344,23 @@ impl TestApp {
             .strip_prefix(&self.base)
             .context("same site")?
             .replace("&amp;", "&"))
+    }
+
+    /// The id of the first account's envelope profile named `name` (Alice, its
+    /// administrator, reads them), as Compose's `profile` field sends it.
+    pub async fn profile_id(&self, name: &str) -> anyhow::Result<String> {
+        let account = self.first_account().await?;
+        let scope = self.scope("alice@example.com", account.number).await?;
+        let profiles = self
+            .services
+            .envelope_profiles(&scope)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?;
+        let profile = profiles
+            .iter()
+            .find(|p| p.name == name)
+            .with_context(|| format!("no profile {name}"))?;
+        Ok(profile.id.with_context(|| format!("{name} is not stored"))?.to_string())
     }
 
     /// The actor of the user with this address, as the CLI acts for a person.
@@ -590,7 +618,7 @@ impl Client {
 
     /// Clicks the envelope's "Open Online": posts the hidden fields of its form.
     pub async fn open_envelope(&self, envelope_html: &str) -> anyhow::Result<Answer> {
-        let fields: Vec<(&str, String)> = ["id", "recipient", "lang", "payload"]
+        let fields: Vec<(&str, String)> = ["id", "recipient", "lang", "payload", "secret"]
             .into_iter()
             .filter_map(|name| hidden_field(envelope_html, name).map(|value| (name, value)))
             .collect();

@@ -568,8 +568,14 @@ impl Services {
         let register_next = Links::message_path(&draft.public_id);
         let branding = self.branding_of(draft.account.id).await?;
         let profile = &draft.profile;
+        let mut secrets = super::secret::Secrets::for_level(profile.security, &messaging.master_key)?;
         let mut outbox = Vec::with_capacity(recipients.len());
         for (address, _) in &recipients {
+            // No Password Required: each recipient's own secret, in their mail only.
+            let secret = secrets.issue(&draft.public_id, address, &draft.key.dek)?;
+            let secret_url = secret
+                .as_ref()
+                .map(|secret| links.message_with_secret(&draft.public_id, secret));
             let locale = match self.store.user_by_email(address).await? {
                 Some(user) => user.locale.unwrap_or(draft.profile.recipient_locale),
                 None => draft.profile.recipient_locale,
@@ -582,7 +588,8 @@ impl Services {
                 recipient: address,
                 sent_at: now,
                 public_id: draft.public_id,
-                open_url: &open_url,
+                open_url: secret_url.as_deref().unwrap_or(&open_url),
+                secret: secret.as_deref(),
                 envelope_action: &envelope_action,
                 register_action: &register_action,
                 register_next: &register_next,
@@ -594,10 +601,12 @@ impl Services {
                 help_url: profile.help_url.as_deref(),
                 contact: profile.contact.as_ref(),
             };
+            let mut mail = messaging.notifier.secure_message(&notice)?;
+            secrets.seal(&mut mail)?;
             outbox.push(NewOutboxItem {
                 kind: MailKind::Notification,
                 to: address.clone(),
-                mail: messaging.notifier.secure_message(&notice)?,
+                mail,
                 message: None,
                 bounce_to: Some((
                     sender.email.clone(),
@@ -624,6 +633,7 @@ impl Services {
             profile_id: profile.id,
             security: profile.security,
             also_audited: draft.also_audited.clone(),
+            secrets: secrets.into_stored(),
         };
         let action = match draft.reply_kind() {
             None => "message.sent",

@@ -8,6 +8,7 @@
 //! - `gateway`: messages the SMTP gateway hands over, sent as drafts are;
 //!   `gateway_senders` (who may author them), `gateway_profile` (the profile a
 //!   header or subject tag chooses).
+//! - `secret`: No Password Required, opening by a recipient's secret.
 //!
 //! The recipient's way in (registration, activation, password reset, mailbox
 //! proof) is in [`super::registration`].
@@ -47,6 +48,7 @@ mod kept;
 mod manage;
 mod open;
 mod reply;
+mod secret;
 pub use kept::DRAFT_KEEP_SECONDS;
 pub(crate) use kept::KeptDrafts;
 
@@ -152,6 +154,7 @@ pub use gateway_senders::{GATEWAY_SENDERS_GROUP, GatewaySender, from_header_matc
 pub use manage::MessageSummary;
 pub use open::{AttachmentDownload, OpenFailure, OpenedMessage, PasswordConfirmed, RetypeRefusal, Unavailable};
 pub use reply::ReplyDraft;
+pub use secret::{GRANT_SECONDS, SecretOpening, SecretRefusal};
 
 fn blob_key(id: &PublicId, part: u32) -> String {
     format!("{}/{part}", id.to_hex())

@@ -202,6 +202,13 @@ impl Services {
                 email: actor.user.email.clone(),
             }));
         }
+        self.availability(message, is_sender)?;
+        Ok(is_sender)
+    }
+
+    /// Whether `message` can be shown now: not expired nor its key destroyed, and
+    /// (to anyone but its sender) not locked.
+    pub(super) fn availability(&self, message: &Message, is_sender: bool) -> Result<(), OpenFailure> {
         let now = self.clock.now();
         if message.wrapped_dek.is_none() || message.expired(now) {
             let at = message.expires_at.unwrap_or(now);
@@ -216,7 +223,7 @@ impl Services {
                 sender: message.sender_email.clone(),
             }));
         }
-        Ok(is_sender)
+        Ok(())
     }
 
     /// Opens a message for its sender or one of its recipients. `posted` is the
@@ -249,13 +256,14 @@ impl Services {
         let confirmed = confirmed.is_some_and(|c| c.user == actor.id());
         let (mut opened, _key) = self.read_message_as(actor, public_id, posted, confirmed).await?;
         if !opened.viewer_is_sender {
-            self.record_view(actor, &opened, client).await?;
+            self.record_view(Some(actor), &actor.user.email, &opened, client)
+                .await?;
             // Answers the account has switched off since (or all of them, while it is
-            // suspended) are not offered; the server refuses them anyway.
-            let account = opened.message.account_id;
-            let settings = self.settings_of(account).await?;
-            opened.message.options = settings.clamp(opened.message.options);
-            if self.ensure_account_may_send(account).await.is_err() {
+            // suspended) are not offered; the server refuses them anyway (on fresh
+            // reads), so the look kept for a few seconds is enough here.
+            let look = self.account_look(opened.message.account_id).await?;
+            opened.message.options = look.settings.clamp(opened.message.options);
+            if !look.may_send {
                 let options = &mut opened.message.options;
                 options.allow_reply = false;
                 options.allow_reply_all = false;
@@ -345,11 +353,33 @@ impl Services {
                 sender: message.sender_email.clone(),
             })
         })?;
+        let content = self.unseal_content(&message, &dek, posted).await?;
+        Ok((
+            OpenedMessage {
+                message,
+                content,
+                recipients,
+                sender,
+                viewer_is_sender,
+            },
+            dek,
+        ))
+    }
+
+    /// The content part of `message` opened under its data key: from the blob
+    /// store, or from the `posted` envelope when the service keeps no copy.
+    pub(super) async fn unseal_content(
+        &self,
+        message: &Message,
+        dek: &Key256,
+        posted: Option<&[u8]>,
+    ) -> Result<Content, OpenFailure> {
+        let public_id = &message.public_id;
         let sealed = if message.mode.stores_payload() {
             match self.read_blob(&blob_key(public_id, 0)).await {
                 Ok(sealed) => sealed,
                 Err(DomainError::NotFound) => {
-                    return Err(damaged(&message, "its content part is missing from the blob store"));
+                    return Err(damaged(message, "its content part is missing from the blob store"));
                 }
                 Err(error) => return Err(error.into()),
             }
@@ -364,7 +394,7 @@ impl Services {
                 }
             }
         };
-        let plain = match envelope::open(&dek, &context(message.account_id.0, public_id, 0), &sealed) {
+        let plain = match envelope::open(dek, &context(message.account_id.0, public_id, 0), &sealed) {
             Ok(plain) => plain,
             Err(e) if !message.mode.stores_payload() => {
                 tracing::warn!(message = %public_id, error = %e, "a posted envelope did not open: damaged, or another message's");
@@ -372,28 +402,19 @@ impl Services {
                     sender: message.sender_email.clone(),
                 }));
             }
-            Err(error) => return Err(damaged(&message, &format!("its content part does not open: {error}"))),
+            Err(error) => return Err(damaged(message, &format!("its content part does not open: {error}"))),
         };
-        let Some(content) = Content::decode(&plain) else {
-            return Err(damaged(&message, "its content part opens but does not decode"));
-        };
-        Ok((
-            OpenedMessage {
-                message,
-                content,
-                recipients,
-                sender,
-                viewer_is_sender,
-            },
-            dek,
-        ))
+        Content::decode(&plain).ok_or_else(|| damaged(message, "its content part opens but does not decode"))
     }
 
-    /// Records a recipient's view of `opened` (the audit event and the opening),
-    /// with the read receipt on the first one when the sender asked for it.
-    async fn record_view(
+    /// Records the view of `opened` by its recipient `viewer` (the audit event and
+    /// the opening), with the read receipt on the first one when the sender asked
+    /// for it. `actor`: the viewer's user, `None` for a view by secret (No Password
+    /// Required), which is audited as `message.opened_with_secret`.
+    pub(super) async fn record_view(
         &self,
-        actor: &Actor,
+        actor: Option<&Actor>,
+        viewer: &EmailAddress,
         opened: &OpenedMessage,
         client: Option<&str>,
     ) -> Result<(), DomainError> {
@@ -404,7 +425,7 @@ impl Services {
         let first_view = opened
             .recipients
             .iter()
-            .any(|r| r.email == actor.user.email && r.opened_at.is_none());
+            .any(|r| r.email == *viewer && r.opened_at.is_none());
         // A receipt asked for before the account switched read receipts off is not sent.
         let receipt = if message.options.read_receipt
             && first_view
@@ -419,13 +440,9 @@ impl Services {
             Some(NewOutboxItem {
                 kind: MailKind::ReadReceipt,
                 to: sender.email.clone(),
-                mail: messaging.notifier.read_receipt(
-                    &sender.email,
-                    locale,
-                    &actor.user.email,
-                    message.created_at,
-                    &link,
-                )?,
+                mail: messaging
+                    .notifier
+                    .read_receipt(&sender.email, locale, viewer, message.created_at, &link)?,
                 message: Some(message.id),
                 bounce_to: None,
                 created_at: self.clock.now(),
@@ -433,16 +450,25 @@ impl Services {
         } else {
             None
         };
-        let event = self.event(
-            Some(actor),
-            Some(message.account_id),
-            "message.opened",
-            &public_id.to_hex(),
-            client,
-        );
+        let event = match actor {
+            Some(actor) => self.event(
+                Some(actor),
+                Some(message.account_id),
+                "message.opened",
+                &public_id.to_hex(),
+                client,
+            ),
+            None => self.event(
+                None,
+                Some(message.account_id),
+                "message.opened_with_secret",
+                &format!("{} {viewer}", public_id.to_hex()),
+                client,
+            ),
+        };
         let first = self
             .store
-            .mark_opened(message.id, &actor.user.email, self.clock.now(), receipt, event)
+            .mark_opened(message.id, viewer, self.clock.now(), receipt, event)
             .await?;
         if first && message.options.read_receipt {
             self.wake_outbox();
@@ -476,6 +502,19 @@ impl Services {
         let confirmed = confirmed.is_some_and(|c| c.user == actor.id());
         // Part of a view already recorded: no second record, no second unwrap.
         let (opened, dek) = self.read_message_as(actor, public_id, posted, confirmed).await?;
+        self.download_part(&opened, dek, part, posted).await
+    }
+
+    /// Attachment `part` of a message already opened under `dek`, verified whole
+    /// before the first byte is handed out.
+    pub(super) async fn download_part(
+        &self,
+        opened: &OpenedMessage,
+        dek: Key256,
+        part: u32,
+        posted: Option<&[u8]>,
+    ) -> Result<AttachmentDownload, OpenFailure> {
+        let public_id = &opened.message.public_id;
         let meta = opened
             .content
             .attachments
