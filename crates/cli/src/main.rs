@@ -470,6 +470,16 @@ async fn serve(
                 "handed back mail that a previous run had claimed but not confirmed"
             );
         }
+        // Likewise the uploads a previous run noted: nobody writes them any more
+        // (a message cut by a crash before its commit), so their blobs go now,
+        // before anything listens, instead of a day later.
+        let cleaned = services.purge_stale_uploads(0).await.map_err(explain)?;
+        if cleaned > 0 {
+            tracing::info!(
+                cleaned,
+                "deleted the blobs of messages a previous run had begun but not stored"
+            );
+        }
     }
     let wait_for_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;

@@ -250,6 +250,9 @@ pub struct NewMessage {
     pub profile_id: Option<ProfileId>,
     /// The profile's security level, kept with the message.
     pub security: SecurityLevel,
+    /// One more audit event committed with the message: the SMTP gateway's
+    /// `gateway.submission`, so that its 250 waits for one synced write, not two.
+    pub also_audited: Option<crate::model::AuditEvent>,
     /// No Password Required: per recipient, what the service keeps of their
     /// secret (stored with the message, in its transaction); empty otherwise.
     pub secrets: Vec<StoredRecipientSecret>,

@@ -157,8 +157,10 @@ fn remove_staging_files(folder: &std::path::Path, name_prefix: &str) -> std::io:
             }
         }
     }
-    if removed_any {
-        // Only when empty; a folder still holding other blobs stays.
+    // Only when empty; a folder still holding other blobs stays. A whole folder
+    // being deleted (`name_prefix` empty) goes even if it held nothing: a process
+    // killed between creating it and writing its first file left it so.
+    if removed_any || name_prefix.is_empty() {
         let _ = std::fs::remove_dir(folder);
     }
     Ok(())

@@ -174,12 +174,13 @@ impl MessageStore for SqlStore {
     /// unknown account or sender. Any error leaves nothing behind.
     async fn insert_message(
         &self,
-        message: NewMessage,
+        mut message: NewMessage,
         notifications: Vec<NewOutboxItem>,
         mut event: AuditEvent,
     ) -> StoreResult<Message> {
         self.watched(async {
             event.account_id = event.account_id.or(Some(message.account_id));
+            let also_audited = message.also_audited.take();
             let mut tx = self.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO messages (public_id, account_id, sender_id, created_at, expires_at, options, \
@@ -238,6 +239,9 @@ impl MessageStore for SqlStore {
                 outbox::insert_item(&mut tx, &item).await?;
             }
             audit::insert_event(&mut tx, &event).await?;
+            if let Some(also) = &also_audited {
+                audit::insert_event(&mut tx, also).await?;
+            }
             let stored = fetch_message(&mut tx, "m.id = $1", |q| q.bind(id)).await?;
             tx.commit().await.map_err(db_error)?;
             Ok(stored)

@@ -107,6 +107,29 @@ impl Sealpost {
         Ok(printed.trim().to_owned())
     }
 
+    /// `sealpost token create` for the account `number` with scope `smtp_submission`;
+    /// returns the secret it printed (shown once).
+    pub fn smtp_token(&self, number: &str, name: &str) -> Result<String> {
+        let printed = self.run(
+            &[
+                "token",
+                "create",
+                "--account",
+                number,
+                "--name",
+                name,
+                "--scope",
+                "smtp_submission",
+            ],
+            None,
+        )?;
+        Ok(printed
+            .split_whitespace()
+            .find(|w| w.starts_with("sptk_") && w.len() > 20)
+            .context("sealpost token create printed no token")?
+            .to_owned())
+    }
+
     /// `sealpost serve`, set up by the returned builder before it starts.
     pub fn serve(&self) -> Serve {
         Serve {

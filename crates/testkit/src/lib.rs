@@ -12,7 +12,12 @@
 //! - [`disk`]: a small tmpfs to fill, for the full-disk tests, and waiting for
 //!   `/healthz` to recover once it is emptied;
 //! - [`load`]: `wrk` against a URL with many sessions' cookies, and nginx serving
-//!   the same bytes from a file, for benchmarks that compare with it.
+//!   the same bytes from a file, for benchmarks that compare with it;
+//! - [`postfix`]: Debian's Postfix in an instance of the test's own, as the
+//!   organisation's mail server relaying to the gateway, or as the yardstick of
+//!   the gateway benchmark;
+//! - [`submit`]: a blocking SMTP client that authenticates with an account token
+//!   and sends one message after another, knowing which got its 250.
 //!
 //! The binary's path comes from the caller (`env!("CARGO_BIN_EXE_sealpost")` exists
 //! only in the CLI crate's tests and benchmarks), so this crate depends on no
@@ -22,8 +27,10 @@ pub mod binary;
 pub mod browser;
 pub mod disk;
 pub mod load;
+pub mod postfix;
 pub mod s3;
 pub mod smtp;
+pub mod submit;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -31,8 +38,10 @@ use std::time::{Duration, Instant};
 pub use binary::{Mailbox, Sealpost, Server};
 pub use browser::{Answer, Attachment, Browser, compose, compose_form, csrf_of, hidden_field, page, text_of};
 pub use disk::{Tmpfs, healthy_again};
+pub use postfix::{Postfix, Route};
 pub use s3::S3Server;
 pub use smtp::{Mail, Received, SmtpSink};
+pub use submit::{SmtpClient, message_of_size};
 
 /// A port of 127.0.0.1 nobody listens on right now (another process may take it
 /// before the caller binds it: starters retry).

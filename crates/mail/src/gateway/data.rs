@@ -127,10 +127,13 @@ impl Session<'_> {
                 return Ok(Next::Continue);
             }
         };
-        let answer = match services.submit_from_gateway(&token, &parsed, self.peer.ip()).await {
+        // A sealed message's "ok" audit event is committed with it (one synced write).
+        let answer = match services
+            .submit_from_gateway(&token, &parsed, self.peer.ip(), size)
+            .await
+        {
             Ok(GatewayOutcome::Relay) => self.relay_unchanged(&token, &sender, &recipients, &raw).await,
             Ok(GatewayOutcome::Sealed(message)) => {
-                let _ = audit("ok").await;
                 tracing::info!(token = %token.prefix(), message = %message.public_id, recipients = recipients.len(), size, "gateway message sealed and queued");
                 format!("250 2.0.0 OK: queued as {}\r\n", message.public_id)
             }

@@ -67,6 +67,7 @@ pub fn new_message(account: AccountId, sender: UserId, id: u8, to: &[&str], cc: 
         part_count: 2,
         payload_len: 4096,
         in_reply_to: None,
+        also_audited: None,
         recipients,
         profile_id: None,
         security: sealpost_domain::profiles::SecurityLevel::Medium,

@@ -27,6 +27,8 @@ pub struct Draft {
     /// The envelope profile the message is sent with: its delivery mode, security
     /// level, file name, subject line, help link, contact and recipients' language.
     pub(super) profile: EnvelopeProfile,
+    /// An audit event to commit with the message (the gateway's submission).
+    pub(super) also_audited: Option<crate::model::AuditEvent>,
 }
 
 impl Draft {
@@ -234,6 +236,7 @@ impl Services {
             upload_noted: false,
             forwarded: None,
             profile,
+            also_audited: None,
         })
     }
 
@@ -629,6 +632,7 @@ impl Services {
             recipients,
             profile_id: profile.id,
             security: profile.security,
+            also_audited: draft.also_audited.clone(),
             secrets: secrets.into_stored(),
         };
         let action = match draft.reply_kind() {

@@ -209,6 +209,7 @@ impl Services {
         token: &AccountToken,
         submission: &GatewaySubmission,
         client: IpAddr,
+        size: usize,
     ) -> Result<GatewayOutcome, DomainError> {
         let sender = submission.sender.as_ref().ok_or(DomainError::Forbidden)?;
         if !from_header_matches(&submission.header_from, sender) {
@@ -238,6 +239,15 @@ impl Services {
         let ip = client.to_string();
         let actor = self.admit_gateway_sender(token, sender, &ip).await?;
         let mut draft = self.draft_from(&actor, account, profile.id).await?;
+        // The "ok" audit event is committed with the message: one synced write before 250.
+        let what = GatewayRecord {
+            token: Some(token),
+            client,
+            sender: Some(sender),
+            recipients: submission.recipients.len(),
+            size,
+        };
+        draft.also_audited = Some(self.gateway_event("gateway.submission", &what, "ok"));
         for attachment in &submission.attachments {
             if let Err(error) = self.attach_whole(&mut draft, attachment).await {
                 self.discard_draft(draft).await;
@@ -299,6 +309,12 @@ impl Services {
     }
 
     async fn record_gateway(&self, action: &str, what: &GatewayRecord<'_>, outcome: &str) -> Result<(), DomainError> {
+        let event = self.gateway_event(action, what, outcome);
+        self.store.record_audit(event).await
+    }
+
+    /// The audit event of a gateway submission or relay (see [`GatewayRecord`]).
+    fn gateway_event(&self, action: &str, what: &GatewayRecord<'_>, outcome: &str) -> crate::model::AuditEvent {
         let GatewayRecord {
             token,
             client,
@@ -319,7 +335,7 @@ impl Services {
             Some(&client.to_string()),
         );
         outcome.clone_into(&mut event.outcome);
-        self.store.record_audit(event).await
+        event
     }
 
     /// Streams one decoded attachment into the draft.

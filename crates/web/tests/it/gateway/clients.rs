@@ -163,7 +163,7 @@ on_both_databases!(
 
 /// A self-signed certificate for `localhost` made with the openssl CLI:
 /// (certificate PEM, server config).
-fn test_certificate(
+pub(super) fn test_certificate(
     dir: &std::path::Path,
 ) -> anyhow::Result<Option<(Vec<u8>, std::sync::Arc<tokio_rustls::rustls::ServerConfig>)>> {
     if !have("openssl", "STARTTLS tests") {

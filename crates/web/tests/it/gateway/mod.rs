@@ -1,4 +1,5 @@
-//! The SMTP gateway driven by real clients (swaks, Python's smtplib, lettre) and
+//! The SMTP gateway driven by real clients (swaks, Python's smtplib, lettre,
+//! Postfix relaying as an organisation's mail server) and
 //! by hand-written hostile sessions, in front of a real server on both
 //! databases; the recipient then opens what was submitted over HTTP.
 //!
@@ -7,6 +8,7 @@
 
 mod clients;
 mod hostile;
+mod postfix;
 mod profile_choice;
 mod refusals;
 mod relay;

@@ -1,0 +1,176 @@
+//! Benchmark of the SMTP gateway against Postfix, in the same run: messages per
+//! second accepted with 250 by the real `sealpost serve` (release build, SQLite,
+//! mail to a folder, the outbox worker delivering meanwhile) and by a real
+//! Postfix instance of the benchmark's own that accepts into its queue and
+//! delivers nothing (hold), and their ratio. Prints figures; asserts only that
+//! every message got its 250 and that Postfix held them all.
+//!
+//! The load is the issue's: 10 KB messages over 20 parallel sessions, one message
+//! per connection (as Postfix's `smtp-source -s 20 -l 10240 -m N` sends them).
+//! `smtp-source` does not authenticate and the gateway takes no mail without AUTH
+//! (it has no trusted-network mode), so both sides are driven by the benchmark's
+//! own client (`sealpost_testkit::SmtpClient`, one thread per session): connect,
+//! EHLO, AUTH PLAIN with the account token (the gateway only), MAIL, RCPT, DATA,
+//! QUIT. `smtp-source` itself is run against Postfix too, to show that the
+//! benchmark's client is not what limits Postfix.
+//!
+//! Each message is sealed, stored with its recipient and notification in one
+//! transaction synced to disk, and answered 250 only then; Postfix syncs its
+//! queue file before its 250 likewise.
+//!
+//! Run: `cargo bench -p sealpost-cli --bench gateway` (as root, Postfix
+//! installed; `SEALPOST_BENCH_MESSAGES=N` changes the count, 2000 by default;
+//! `SEALPOST_BENCH_PERF=/tmp/perf.data` records the server with `perf record -g`
+//! during the gateway run).
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail, ensure};
+use sealpost_testkit::postfix::{Postfix, Route};
+use sealpost_testkit::{Mailbox, Sealpost, SmtpClient, free_port, message_of_size};
+
+const SESSIONS: usize = 20;
+const MESSAGE_BYTES: usize = 10 * 1024;
+const SENDER: &str = "ann@bench.example";
+const RECIPIENT: &str = "dana@recipient.example";
+/// Messages sent before the clock starts, on each side.
+const WARM_UP: usize = 40;
+
+/// Sends `count` messages over [`SESSIONS`] parallel sessions, one message per
+/// connection, authenticating with `token` when given; returns the time taken.
+fn load(port: u16, token: Option<&str>, count: usize) -> anyhow::Result<Duration> {
+    let message = message_of_size(SENDER, RECIPIENT, "Benchmark", MESSAGE_BYTES);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let sessions: Vec<_> = (0..SESSIONS)
+            .map(|session| {
+                let message = &message;
+                // The first sessions take one more when `count` does not divide.
+                let share = count / SESSIONS + usize::from(session < count % SESSIONS);
+                scope.spawn(move || -> anyhow::Result<()> {
+                    for _ in 0..share {
+                        let mut client = SmtpClient::connect(port)?;
+                        if let Some(token) = token {
+                            client.login(token)?;
+                        }
+                        let answer = client.send(SENDER, &[RECIPIENT], message)?;
+                        ensure!(answer.starts_with("250"), "a message was refused: {answer}");
+                        client.quit();
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for session in sessions {
+            match session.join() {
+                Ok(result) => result?,
+                Err(_) => bail!("a client thread panicked"),
+            }
+        }
+        Ok(())
+    })?;
+    Ok(started.elapsed())
+}
+
+fn rate(count: usize, took: Duration) -> f64 {
+    count as f64 / took.as_secs_f64()
+}
+
+/// `perf record -g` on `pid` until the returned child is interrupted.
+fn perf_record(pid: u32, output: &str) -> anyhow::Result<Child> {
+    Command::new("perf")
+        .args(["record", "-g", "-o", output, "-p", &pid.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("while starting perf (apt-get install linux-perf)")
+}
+
+/// `smtp-source` against 127.0.0.1:`port`: the same load from Postfix's own
+/// load generator; returns the time taken.
+fn smtp_source(port: u16, count: usize) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let output = Command::new("/usr/sbin/smtp-source")
+        .args(["-s", &SESSIONS.to_string(), "-l", &MESSAGE_BYTES.to_string()])
+        .args(["-m", &count.to_string(), "-f", SENDER, "-t", RECIPIENT])
+        .arg(format!("127.0.0.1:{port}"))
+        .output()
+        .context("while running /usr/sbin/smtp-source")?;
+    let took = started.elapsed();
+    ensure!(
+        output.status.success(),
+        "smtp-source failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(took)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let count: usize = std::env::var("SEALPOST_BENCH_MESSAGES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2000);
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let sealpost = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), &data);
+    sealpost.add_user(SENDER, ("Ann", "Bench"), "Bench-Passphrase-42", Mailbox::Vouched)?;
+    let number = sealpost.create_account("Bench Corp", SENDER)?;
+    let token = sealpost.smtp_token(&number, "bench")?;
+    let gateway_port = free_port()?;
+    let server = sealpost
+        .serve()
+        .env("SEALPOST_GATEWAY_LISTEN", &format!("127.0.0.1:{gateway_port}"))
+        .log_file(&dir.path().join("serve.log"))
+        .start()
+        .await?;
+
+    // The gateway.
+    load(gateway_port, Some(&token), WARM_UP)?;
+    let perf = match std::env::var("SEALPOST_BENCH_PERF") {
+        Ok(output) => Some(perf_record(server.pid(), &output)?),
+        Err(_) => None,
+    };
+    let gateway = tokio::task::block_in_place(|| load(gateway_port, Some(&token), count))?;
+    if let Some(perf) = perf {
+        Command::new("kill").args(["-INT", &perf.id().to_string()]).status()?;
+        perf.wait_with_output()?;
+    }
+    drop(server);
+    let gateway_rate = rate(count, gateway);
+    println!(
+        "gateway: {count} messages of {MESSAGE_BYTES} B over {SESSIONS} sessions (AUTH each) in {:.2} s: \
+         {gateway_rate:.0} msg/s",
+        gateway.as_secs_f64()
+    );
+
+    // Postfix, holding what it accepts.
+    let Some(postfix) = Postfix::start(&Route::Hold)? else {
+        println!("Postfix side NOT measured: Postfix cannot run here");
+        return Ok(());
+    };
+    load(postfix.port, None, WARM_UP)?;
+    let postfix_time = load(postfix.port, None, count)?;
+    let postfix_rate = rate(count, postfix_time);
+    let source_time = smtp_source(postfix.port, count)?;
+    let source_rate = rate(count, source_time);
+    let held = postfix.held();
+    ensure!(
+        held == WARM_UP + 2 * count,
+        "Postfix holds {held} messages, {} were sent",
+        WARM_UP + 2 * count
+    );
+    println!(
+        "postfix: {count} messages, same client, in {:.2} s: {postfix_rate:.0} msg/s; with smtp-source -s {SESSIONS} \
+         -l {MESSAGE_BYTES} -m {count}: {:.2} s, {source_rate:.0} msg/s",
+        postfix_time.as_secs_f64(),
+        source_time.as_secs_f64()
+    );
+    println!(
+        "ratio gateway/postfix: {:.2}x (same client), {:.2}x (against smtp-source)",
+        gateway_rate / postfix_rate,
+        gateway_rate / source_rate
+    );
+    Ok(())
+}
