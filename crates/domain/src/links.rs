@@ -45,9 +45,16 @@ impl Links {
         format!("/m/{}", id.to_hex())
     }
 
-    /// A message's page, the notification's "Open Online" link.
+    /// A message's page.
     pub fn message(&self, id: &PublicId) -> String {
         format!("{}{}", self.base, Self::message_path(id))
+    }
+
+    /// The notification's "Open Online" link for `recipient`: the message's page,
+    /// which offers a recipient without an account the registration form for their
+    /// address (and everyone else the login form), as the envelope's button does.
+    pub fn message_for(&self, id: &PublicId, recipient: &str) -> String {
+        format!("{}?r={}", self.message(id), percent_encode(recipient))
     }
 
     /// A No Password Required message's link for the recipient whose secret is

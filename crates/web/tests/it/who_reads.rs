@@ -483,7 +483,12 @@ async fn outside_forwards(app: TestApp) -> anyhow::Result<()> {
     app.add_user("carol@x.example", false).await?;
     let carol = logged_in_with(&app, "carol@x.example", PASSWORD).await?;
     let id = notice.link(&format!("{}/m/", app.base))?;
-    let id = id.rsplit('/').next().context("id")?.to_owned();
+    let id = id
+        .split('?')
+        .next()
+        .and_then(|path| path.rsplit('/').next())
+        .context("id")?
+        .to_owned();
     let page = carol.get(&format!("/m/{id}")).await?;
     assert!(
         page.shows("Fwd: Quarterly report")

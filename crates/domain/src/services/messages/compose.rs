@@ -562,7 +562,6 @@ impl Services {
             None => format!("\"{display} (Sealpost)\" <{}>", messaging.config.from_address),
         };
         let links = &messaging.config.links;
-        let open_url = links.message(&draft.public_id);
         let envelope_action = links.envelope_open();
         let register_action = links.register();
         let register_next = Links::message_path(&draft.public_id);
@@ -573,9 +572,10 @@ impl Services {
         for (address, _) in &recipients {
             // No Password Required: each recipient's own secret, in their mail only.
             let secret = secrets.issue(&draft.public_id, address, &draft.key.dek)?;
-            let secret_url = secret
-                .as_ref()
-                .map(|secret| links.message_with_secret(&draft.public_id, secret));
+            let open_url = match &secret {
+                Some(secret) => links.message_with_secret(&draft.public_id, secret),
+                None => links.message_for(&draft.public_id, address.as_str()),
+            };
             let locale = match self.store.user_by_email(address).await? {
                 Some(user) => user.locale.unwrap_or(draft.profile.recipient_locale),
                 None => draft.profile.recipient_locale,
@@ -588,7 +588,7 @@ impl Services {
                 recipient: address,
                 sent_at: now,
                 public_id: draft.public_id,
-                open_url: secret_url.as_deref().unwrap_or(&open_url),
+                open_url: &open_url,
                 secret: secret.as_deref(),
                 envelope_action: &envelope_action,
                 register_action: &register_action,

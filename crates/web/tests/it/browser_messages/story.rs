@@ -112,7 +112,7 @@ impl Story<'_> {
             "the notification never carries the subject"
         );
         ensure!(
-            mail.link(&format!("{}/m/", self.app.base))? == format!("{}/m/{id}", self.app.base),
+            mail.link(&format!("{}/m/", self.app.base))? == format!("{}/m/{id}?r=dana%40example.com", self.app.base),
             "the notification links to the message"
         );
         let (name, bytes) = mail

@@ -184,7 +184,7 @@ async fn postfix_relays_through_the_gateway_and_the_recipient_sees_the_files(db:
     );
     let notification = app.mail_to(DANA, "")?;
     ensure!(
-        notification.link(&format!("{}/m/", app.base))? == format!("{}/m/{id}", app.base),
+        notification.link(&format!("{}/m/", app.base))? == format!("{}/m/{id}?r=dana%40example.org", app.base),
         "the notification links to the message"
     );
     let (name, envelope) = notification.envelope()?;

@@ -52,7 +52,7 @@ async fn send_and_open(app: TestApp) -> anyhow::Result<()> {
         "the notification never carries the subject"
     );
     let link = mail.link(&format!("{}/m/", app.base))?;
-    assert_eq!(link, format!("{}/m/{id}", app.base));
+    assert_eq!(link, format!("{}/m/{id}?r=bob%40example.com", app.base));
     let (name, envelope) = mail.envelope()?;
     assert!(name.len() == "securedoc_20261121T183000.html".len(), "{name}");
     assert!(envelope.contains("Open Online") && !envelope.contains("<script"));

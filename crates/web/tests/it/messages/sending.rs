@@ -472,7 +472,7 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
     assert!(mail.envelope().is_err(), "link only attaches no envelope");
     assert_eq!(
         mail.link(&format!("{}/m/", app.base))?,
-        format!("{}/m/{linked}", app.base)
+        format!("{}/m/{linked}?r=bob%40example.com", app.base)
     );
     assert!(bob.get(&format!("/m/{linked}")).await?.shows("Travels by link"));
     assert!(blobs_of(&linked), "the payload is stored");
