@@ -2,10 +2,9 @@
 //! signs outgoing mail from D, writes it readable by this user only, and prints the
 //! DNS TXT record to publish and the configuration lines that put it to use.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::{Subcommand, ValueEnum};
 use sealpost_mail::transport::dkim::{Algorithm, generate};
 
@@ -96,20 +95,5 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
             path.display()
         );
     }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("while creating the folder {}", parent.display()))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("while creating the key file {}", path.display()))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("while writing the key file {}", path.display()))
+    crate::limits::create_private_file(path, bytes, "the key file")
 }

@@ -2,7 +2,8 @@
 //! and as many open files as it is allowed.
 //!
 //! - [`private_files`]: everything Sealpost creates (data folder, database, blobs,
-//!   `.eml` files, the master key) is readable by its own user only (umask 077).
+//!   `.eml` files, the master key) is readable by its own user only (umask 077);
+//!   [`create_private_file`] makes a key file 0600 whatever the umask.
 //! - [`raise_open_file_limit`]: every connection costs a file descriptor, so the
 //!   soft `RLIMIT_NOFILE` (often 1,024) is raised to the hard limit at start.
 //! - [`connection_budget`]: how many connections fit in what that limit leaves
@@ -22,6 +23,32 @@ const RESERVED_FILES: u64 = 256;
 /// New files and folders get no permissions for group and others.
 pub fn private_files() {
     umask(Mode::from_bits_truncate(0o077));
+}
+
+/// Creates `path` (and its folder), readable and writable by its owner only, with
+/// `bytes` synced to disk; never replaces an existing file. `what` names it in
+/// errors ("the master key file").
+pub fn create_private_file(path: &std::path::Path, bytes: &[u8], what: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+
+    use anyhow::Context as _;
+
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("while creating the folder {}", parent.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("while creating {what} {}", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("while writing {what} {}", path.display()))
 }
 
 /// Raises the soft open-file limit to the hard one; returns the limit now in force

@@ -6,7 +6,6 @@
 //! mode 0600 on first start. Without it no message can ever be opened again: back
 //! it up apart from the database.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,21 +47,7 @@ pub fn master_key(path: &Path) -> anyhow::Result<Key256> {
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let key = Key256::generate().context("while generating the master key")?;
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).with_context(|| format!("while creating {}", parent.display()))?;
-            }
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                options.mode(0o600);
-            }
-            let mut file = options
-                .open(path)
-                .with_context(|| format!("while creating the master key file {}", path.display()))?;
-            file.write_all(key.to_base64().as_bytes())?;
-            file.sync_all()?;
+            crate::limits::create_private_file(path, key.to_base64().as_bytes(), "the master key file")?;
             eprintln!(
                 "Created the master key at {}. Back it up apart from the database: without it no message can be opened.",
                 path.display()
