@@ -12,7 +12,7 @@ use sealpost_domain::model::{Account, AuditEvent};
 use sealpost_domain::ports::{AccountAdminStore, AccountPage, AccountQuery, AccountSort, StoreResult};
 use sealpost_domain::types::{AccountId, AccountName, AccountNumber, GroupName, Timestamp};
 
-use crate::accounts::{ACCOUNT_COLUMNS, account_from_row, fetch_accounts, update_account};
+use crate::accounts::{ACCOUNT_COLUMNS, fetch_accounts, one_account, update_account};
 use crate::messages::public_id_from_row;
 use crate::{SqlStore, audit, db_error, limit};
 
@@ -112,17 +112,8 @@ impl AccountAdminStore for SqlStore {
     }
 
     async fn deleted_account(&self, number: AccountNumber) -> StoreResult<Account> {
-        self.watched(async {
-            let row = sqlx::query(&format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = $1 AND a.deleted_at IS NOT NULL"
-            ))
-            .bind(number.0)
-            .fetch_one(&self.pool)
+        self.watched(async { one_account(self, "a.number = $1 AND a.deleted_at IS NOT NULL", number.0).await })
             .await
-            .map_err(db_error)?;
-            account_from_row(&row).map_err(db_error)
-        })
-        .await
     }
 
     /// The filter is built once and bound twice (the count and the page); the page

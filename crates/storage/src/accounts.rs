@@ -21,6 +21,28 @@ use crate::{AnyQuery, SqlStore, audit, db_error, groups, insert_error, outbox};
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, \
      a.pending_sending_address, a.suspended_at, a.deleted_at";
 
+/// The one account `condition` (on `accounts a`, with `$1` bound to `value`)
+/// selects; `NotFound` when none does.
+pub(crate) async fn one_account(store: &SqlStore, condition: &str, value: i64) -> StoreResult<Account> {
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE {condition}"))
+        .bind(value)
+        .fetch_one(&store.pool)
+        .await
+        .map_err(db_error)?;
+    account_from_row(&row).map_err(db_error)
+}
+
+/// `NotFound` unless an account has this id, read inside the write `tx` so that
+/// what follows is written for an account that exists.
+pub(crate) async fn ensure_account(tx: &mut crate::WriteTx, account: AccountId) -> StoreResult<()> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
+        .bind(account.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    exists.map(|_| ()).ok_or(DomainError::NotFound)
+}
+
 /// Builds an [`Account`] from a row holding [`ACCOUNT_COLUMNS`]; an unknown stored
 /// language reads as the default one.
 pub(crate) fn account_from_row(row: &AnyRow) -> Result<Account, sqlx::Error> {
@@ -216,30 +238,13 @@ impl AccountStore for SqlStore {
 
     /// `NotFound` when no account has this id.
     async fn account(&self, id: AccountId) -> StoreResult<Account> {
-        self.watched(async {
-            let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"))
-                .bind(id.0)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_error)?;
-            account_from_row(&row).map_err(db_error)
-        })
-        .await
+        self.watched(async { one_account(self, "a.id = $1", id.0).await }).await
     }
 
     /// `NotFound` when no account has this number.
     async fn account_by_number(&self, number: AccountNumber) -> StoreResult<Account> {
-        self.watched(async {
-            let row = sqlx::query(&format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = $1 AND a.deleted_at IS NULL"
-            ))
-            .bind(number.0)
-            .fetch_one(&self.pool)
+        self.watched(async { one_account(self, "a.number = $1 AND a.deleted_at IS NULL", number.0).await })
             .await
-            .map_err(db_error)?;
-            account_from_row(&row).map_err(db_error)
-        })
-        .await
     }
 
     /// Every account, by number.

@@ -1,12 +1,11 @@
 //! Account logos, a row each (see `sealpost_domain::branding`).
 
 use async_trait::async_trait;
-use sealpost_domain::DomainError;
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::{BrandingStore, StoreResult};
 use sealpost_domain::types::{AccountId, Timestamp};
 
-use crate::{SqlStore, audit, db_error};
+use crate::{SqlStore, accounts, audit, db_error};
 
 #[async_trait]
 impl BrandingStore for SqlStore {
@@ -30,14 +29,7 @@ impl BrandingStore for SqlStore {
     ) -> StoreResult<()> {
         self.watched(async {
             let mut tx = self.begin_write().await?;
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
-                .bind(account.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            if exists.is_none() {
-                return Err(DomainError::NotFound);
-            }
+            accounts::ensure_account(&mut tx, account).await?;
             let query = match png {
                 Some(png) => sqlx::query(
                     "INSERT INTO account_logos (account_id, png, updated_at) VALUES ($1, $2, $3) \

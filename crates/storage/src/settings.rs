@@ -1,14 +1,13 @@
 //! Per-account settings, a row each (see `sealpost_domain::settings`).
 
 use async_trait::async_trait;
-use sealpost_domain::DomainError;
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::{SettingsStore, StoreResult};
 use sealpost_domain::settings::SettingChange;
 use sealpost_domain::types::AccountId;
 use sqlx::Row;
 
-use crate::{SqlStore, audit, db_error};
+use crate::{SqlStore, accounts, audit, db_error};
 
 #[async_trait]
 impl SettingsStore for SqlStore {
@@ -36,14 +35,7 @@ impl SettingsStore for SqlStore {
     ) -> StoreResult<()> {
         self.watched(async {
             let mut tx = self.begin_write().await?;
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
-                .bind(account.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            if exists.is_none() {
-                return Err(DomainError::NotFound);
-            }
+            accounts::ensure_account(&mut tx, account).await?;
             for (change, event) in &changes {
                 let query = match &change.value {
                     Some(value) => sqlx::query(

@@ -135,16 +135,7 @@ async fn suspend(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(opened.status, 200, "{}", opened.text());
     assert!(opened.shows("Sent before the suspension."));
     let reply = bob
-        .compose(
-            &[
-                ("reply", id.as_str()),
-                ("kind", "reply"),
-                ("to", "alice@example.com"),
-                ("subject", "Re: Before"),
-                ("body", "An answer."),
-            ],
-            &[],
-        )
+        .answer_message(id.as_str(), "reply", "alice@example.com", "Re: Before", "An answer.")
         .await?;
     assert_eq!(reply.status, 422, "{}", reply.text());
     assert!(reply.shows(SUSPENDED), "{}", reply.text());

@@ -5,7 +5,7 @@
 //! device") opens a second Medium message without the password, and that the High
 //! one asks for the password at every opening; logging out forgets the device.
 
-use anyhow::{Context as _, anyhow, ensure};
+use anyhow::{Context as _, ensure};
 
 use crate::browser::{Browser, ENGLISH, FRENCH, GERMAN, Language};
 use crate::browser_tabs::{acme_and_a_browser, in_language, open_tab};
@@ -126,17 +126,9 @@ async fn send_three(app: &TestApp, language: &str) -> anyhow::Result<(String, St
         .send_to("bob@example.com", "Second", &format!("Second medium {language}"), &[])
         .await?;
     let account = app.first_account().await?;
-    let scope = app.scope("alice@example.com", account.number).await?;
     let board = app
-        .services
-        .envelope_profiles(&scope)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?
-        .into_iter()
-        .find(|p| p.name == format!("Board {language}"))
-        .and_then(|p| p.id)
-        .ok_or(anyhow!("the profile made by clicks is stored"))?
-        .to_string();
+        .account_profile_id("alice@example.com", account.number, &format!("Board {language}"))
+        .await?;
     let fields = [
         ("to", "bob@example.com"),
         ("subject", "Board"),

@@ -40,23 +40,16 @@ async fn chosen_account(app: TestApp) -> anyhow::Result<()> {
             .contains(&format!(r#"name="account" value="{}""#, globex.number)),
         "the form sends from Globex"
     );
-    let scope = app.scope("alice@example.com", globex.number).await?;
     let board = app
-        .services
-        .envelope_profiles(&scope)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?
-        .into_iter()
-        .find(|p| p.name == "Globex board")
-        .and_then(|p| p.id)
-        .context("stored")?;
+        .account_profile_id("alice@example.com", globex.number, "Globex board")
+        .await?;
     let number = globex.number.to_string();
     let id = alice
         .send_to(
             "bob@example.com",
             "From Globex",
             "Board matters",
-            &[("account", number.as_str()), ("profile", board.to_string().as_str())],
+            &[("account", number.as_str()), ("profile", board.as_str())],
         )
         .await?;
     let stored = app
@@ -64,7 +57,7 @@ async fn chosen_account(app: TestApp) -> anyhow::Result<()> {
         .message(&PublicId::parse(&id).context("id")?)
         .await
         .map_err(|e| anyhow!("{e:?}"))?;
-    ensure!(stored.account_id == globex.id && stored.profile_id == Some(board));
+    ensure!(stored.account_id == globex.id && stored.profile_id.map(|p| p.to_string()) == Some(board));
     // An unknown number falls back to the first account, offering its profiles.
     let unknown = alice.get("/portal/compose?account=1").await?;
     ensure!(

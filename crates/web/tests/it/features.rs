@@ -5,7 +5,7 @@
 
 use anyhow::{Context as _, ensure};
 
-use crate::helpers::{Client, PASSWORD, TestApp, acme, logged_in, logged_in_with, sent_id};
+use crate::helpers::{Client, PASSWORD, TestApp, acme, logged_in, logged_in_with, open_account_tab, sent_id};
 
 /// The tab's name and its four glossary switches, in one language.
 const LABELS: [(&str, [&str; 5]); 3] = [
@@ -43,26 +43,6 @@ const LABELS: [(&str, [&str; 5]); 3] = [
 
 const SWITCHED_OFF: &str = "Your organisation has switched this off for its secure messages.";
 
-/// Follows the seed procedure to the Features tab: the Accounts list, the
-/// account's number, then the tab's link. Returns the tab's path.
-async fn open_features_tab(admin: &Client, number: &str, tab_label: &str) -> anyhow::Result<String> {
-    let accounts = admin.get("/admin/accounts").await?;
-    let details = format!("/admin/accounts/{number}");
-    ensure!(
-        accounts.body.contains(&format!("href=\"{details}\">{number}</a>")),
-        "the Accounts list links the number: {}",
-        accounts.text()
-    );
-    let page = admin.get(&details).await?;
-    let features = format!("{details}/features");
-    ensure!(
-        page.body.contains(&format!("<a href=\"{features}\">{tab_label}</a>")),
-        "the account page has the {tab_label} tab: {}",
-        page.text()
-    );
-    Ok(features)
-}
-
 /// The switches as the Features form would send them, all ticked but `off`.
 fn ticked_but(off: &[&'static str]) -> Vec<(&'static str, &'static str)> {
     [
@@ -94,7 +74,7 @@ async fn features(app: TestApp) -> anyhow::Result<()> {
     for (lang, [tab, compose, reply, reply_all, forward]) in LABELS {
         let switched = alice.submit("/portal", "/language", &[("lang", lang)]).await?;
         ensure!(switched.status == 303, "{lang}: {}", switched.text());
-        let path = open_features_tab(&alice, &number, tab).await?;
+        let path = open_account_tab(&alice, &number, "features", tab).await?;
         let page = alice.get(&path).await?;
         for label in [compose, reply, reply_all, forward] {
             assert!(page.shows(label), "{lang}: {label} missing: {}", page.text());
@@ -142,15 +122,12 @@ async fn features(app: TestApp) -> anyhow::Result<()> {
     let form = bob.get(&format!("/portal/compose?reply={id}&kind=forward")).await?;
     assert!(form.shows(SWITCHED_OFF), "{} {}", form.status, form.text());
     let forged = bob
-        .compose(
-            &[
-                ("reply", id.as_str()),
-                ("kind", "forward"),
-                ("to", "eve@example.net"),
-                ("subject", "Fwd: Quarterly figures"),
-                ("body", "Have a look."),
-            ],
-            &[],
+        .answer_message(
+            id.as_str(),
+            "forward",
+            "eve@example.net",
+            "Fwd: Quarterly figures",
+            "Have a look.",
         )
         .await?;
     assert_eq!(forged.status, 422, "{}", forged.text());
@@ -163,15 +140,12 @@ async fn features(app: TestApp) -> anyhow::Result<()> {
 
     // Reply is still on.
     let replied = bob
-        .compose(
-            &[
-                ("reply", id.as_str()),
-                ("kind", "reply"),
-                ("to", "alice@example.com"),
-                ("subject", "Re: Quarterly figures"),
-                ("body", "Thanks."),
-            ],
-            &[],
+        .answer_message(
+            id.as_str(),
+            "reply",
+            "alice@example.com",
+            "Re: Quarterly figures",
+            "Thanks.",
         )
         .await?;
     assert_eq!(replied.status, 303, "{}", replied.text());
@@ -260,7 +234,7 @@ async fn devices(app: TestApp) -> anyhow::Result<()> {
     ensure!(form.shows("Remember me on this device"), "{}", form.text());
 
     let number = app.first_account().await?.number.to_string();
-    let features = open_features_tab(&alice, &number, "Features").await?;
+    let features = open_account_tab(&alice, &number, "features", "Features").await?;
     let tab = alice.get(&features).await?;
     ensure!(tab.shows("Remember devices"), "{}", tab.text());
     let saved = alice

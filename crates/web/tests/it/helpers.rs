@@ -350,7 +350,12 @@ impl TestApp {
     /// administrator, reads them), as Compose's `profile` field sends it.
     pub async fn profile_id(&self, name: &str) -> anyhow::Result<String> {
         let account = self.first_account().await?;
-        let scope = self.scope("alice@example.com", account.number).await?;
+        self.account_profile_id("alice@example.com", account.number, name).await
+    }
+
+    /// The id of the envelope profile `name` of account `number`, as `admin` reads it.
+    pub async fn account_profile_id(&self, admin: &str, number: AccountNumber, name: &str) -> anyhow::Result<String> {
+        let scope = self.scope(admin, number).await?;
         let profiles = self
             .services
             .envelope_profiles(&scope)
@@ -584,6 +589,26 @@ impl Client {
         sent_id(&self.compose(fields, files).await?)
     }
 
+    /// Answers message `original` (`kind`: "reply", "reply_all" or "forward")
+    /// with `body` about `subject` to `to`, as the compose form posts it.
+    pub async fn answer_message(
+        &self,
+        original: &str,
+        kind: &str,
+        to: &str,
+        subject: &str,
+        body: &str,
+    ) -> anyhow::Result<Answer> {
+        let fields = [
+            ("reply", original),
+            ("kind", kind),
+            ("to", to),
+            ("subject", subject),
+            ("body", body),
+        ];
+        self.compose(&fields, &[]).await
+    }
+
     /// Sends `body` about `subject` to `to`, with `more` compose fields and no
     /// files: the id of the message sent.
     pub async fn send_to(&self, to: &str, subject: &str, body: &str, more: &[(&str, &str)]) -> anyhow::Result<String> {
@@ -686,6 +711,27 @@ pub async fn alice_logs_in(
 
 /// The id of the message a compose answer redirected to; an error with the page's
 /// text when the form was refused.
+/// Follows the seed procedure to an account's tab: the Accounts list, the
+/// account's number, then the tab's link labelled `tab_label`. Returns the
+/// tab's path (`/admin/accounts/{number}/{slug}`).
+pub async fn open_account_tab(admin: &Client, number: &str, slug: &str, tab_label: &str) -> anyhow::Result<String> {
+    let accounts = admin.get("/admin/accounts").await?;
+    let details = format!("/admin/accounts/{number}");
+    anyhow::ensure!(
+        accounts.body.contains(&format!("href=\"{details}\">{number}</a>")),
+        "the Accounts list links the number: {}",
+        accounts.text()
+    );
+    let page = admin.get(&details).await?;
+    let tab = format!("{details}/{slug}");
+    anyhow::ensure!(
+        page.body.contains(&format!("<a href=\"{tab}\">{tab_label}</a>")),
+        "the account page has the {tab_label} tab: {}",
+        page.text()
+    );
+    Ok(tab)
+}
+
 pub fn sent_id(answer: &Answer) -> anyhow::Result<String> {
     anyhow::ensure!(answer.status == 303, "compose refused: {}", answer.text());
     answer

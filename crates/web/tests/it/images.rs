@@ -8,7 +8,7 @@ use std::io::Cursor;
 use anyhow::{Context as _, anyhow, ensure};
 use image::{ImageFormat, Rgba, RgbaImage};
 
-use crate::helpers::{Client, PASSWORD, TestApp, logged_in_with, sent_id};
+use crate::helpers::{PASSWORD, TestApp, logged_in_with, open_account_tab, sent_id};
 
 /// A `width`×`height` PNG: a dark blue field with a lighter stripe.
 pub fn png(width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
@@ -44,26 +44,6 @@ fn encode(width: u32, height: u32, format: ImageFormat) -> anyhow::Result<Vec<u8
     Ok(out)
 }
 
-/// Follows the seed procedure to the Images tab: the Accounts list, the
-/// account's number, then the tab's link. Returns the tab's path.
-pub async fn open_images_tab(admin: &Client, number: &str, tab_label: &str) -> anyhow::Result<String> {
-    let accounts = admin.get("/admin/accounts").await?;
-    let details = format!("/admin/accounts/{number}");
-    ensure!(
-        accounts.body.contains(&format!("href=\"{details}\">{number}</a>")),
-        "the Accounts list links the number: {}",
-        accounts.text()
-    );
-    let page = admin.get(&details).await?;
-    let images = format!("{details}/images");
-    ensure!(
-        page.body.contains(&format!("<a href=\"{images}\">{tab_label}</a>")),
-        "the account page has the {tab_label} tab: {}",
-        page.text()
-    );
-    Ok(images)
-}
-
 /// The logo inside the stored branding of `number`'s account, if any.
 pub async fn stored_logo(app: &TestApp, number: &str) -> anyhow::Result<Option<Vec<u8>>> {
     let number = sealpost_domain::types::AccountNumber::parse(number).ok_or(anyhow!("number"))?;
@@ -84,7 +64,7 @@ async fn images_tab(app: TestApp) -> anyhow::Result<()> {
     let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
     let number = account.number.to_string();
     let alice = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
-    let tab = open_images_tab(&alice, &number, "Images").await?;
+    let tab = open_account_tab(&alice, &number, "images", "Images").await?;
     let first = alice.get(&tab).await?;
     first.assert_shows("Sealpost's default look");
 

@@ -7,7 +7,7 @@ use anyhow::{anyhow, ensure};
 use sealpost_domain::messages::PublicId;
 use sealpost_domain::profiles::SecurityLevel;
 
-use crate::helpers::{TestApp, acme, hidden_field};
+use crate::helpers::{Client, TestApp, acme, hidden_field};
 
 /// The BCE Config tab of Acme Corp.
 async fn acme_profiles(app: &TestApp) -> anyhow::Result<String> {
@@ -102,17 +102,7 @@ async fn tab(app: TestApp) -> anyhow::Result<()> {
 
     // The default cannot be deleted; a named one can become the default.
     let acme = app.first_account().await?;
-    let scope = app.scope("alice@example.com", acme.number).await?;
-    let profiles = app
-        .services
-        .envelope_profiles(&scope)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
-    let partners = profiles
-        .iter()
-        .find(|p| p.name == "Partners")
-        .and_then(|p| p.id)
-        .ok_or(anyhow!("Partners stored"))?;
+    let partners = app.profile_id("Partners").await?;
     let forged = alice.submit(&tab, &format!("{tab}/default/delete"), &[]).await?;
     ensure!(
         forged.status == 422 && forged.shows("The default profile cannot be deleted."),
@@ -148,15 +138,7 @@ async fn tab(app: TestApp) -> anyhow::Result<()> {
     // A second named profile is deleted.
     let second = alice.submit(&tab, &tab, &partner_form("Old", &[])).await?;
     ensure!(second.status == 303, "{}", second.text());
-    let old = app
-        .services
-        .envelope_profiles(&scope)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?
-        .into_iter()
-        .find(|p| p.name == "Old")
-        .and_then(|p| p.id)
-        .ok_or(anyhow!("Old stored"))?;
+    let old = app.profile_id("Old").await?;
     let deleted = alice.submit(&tab, &format!("{tab}/{old}/delete"), &[]).await?;
     ensure!(deleted.status == 303, "{}", deleted.text());
     let page = alice.get(&tab).await?;
@@ -189,18 +171,7 @@ async fn senders(app: TestApp) -> anyhow::Result<()> {
     );
 
     ensure!(alice.submit(&tab, &tab, &partner_form("Partners", &[])).await?.status == 303);
-    let acme_account = app.first_account().await?;
-    let scope = app.scope("alice@example.com", acme_account.number).await?;
-    let partners = app
-        .services
-        .envelope_profiles(&scope)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?
-        .into_iter()
-        .find(|p| p.name == "Partners")
-        .and_then(|p| p.id)
-        .ok_or(anyhow!("Partners stored"))?
-        .to_string();
+    let partners = app.profile_id("Partners").await?;
 
     // Two profiles: Compose offers them; a chosen profile's defaults prefill the options.
     let compose = alice.get("/portal/compose").await?;
@@ -300,31 +271,7 @@ on_both_databases!(a_high_profiles_message_asks_for_the_password_at_every_openin
 async fn high(app: TestApp) -> anyhow::Result<()> {
     let (alice, bob) = acme(&app).await?;
     let tab = acme_profiles(&app).await?;
-    ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
-    let acme_account = app.first_account().await?;
-    let scope = app.scope("alice@example.com", acme_account.number).await?;
-    let board = app
-        .services
-        .envelope_profiles(&scope)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?
-        .into_iter()
-        .find(|p| p.name == "Board")
-        .and_then(|p| p.id)
-        .ok_or(anyhow!("Board stored"))?
-        .to_string();
-    let id = alice
-        .compose(
-            &[
-                ("to", "bob@example.com"),
-                ("subject", "Minutes"),
-                ("body", "Strictly confidential minutes"),
-                ("profile", &board),
-            ],
-            &[("minutes.txt", "text/plain", b"the minutes, attached".to_vec())],
-        )
-        .await
-        .and_then(|answer| crate::helpers::sent_id(&answer))?;
+    let id = board_minutes(&app, &alice, &tab).await?;
     let page = format!("/m/{id}");
 
     // Bob's live session is not enough: the page asks for his password.
@@ -396,9 +343,7 @@ async fn high(app: TestApp) -> anyhow::Result<()> {
         .await?;
     ensure!(bob.get(&format!("/m/{medium}")).await?.shows("Medium is enough"));
 
-    let audit = alice
-        .get(&format!("/admin/accounts/{}/audit", acme_account.number))
-        .await?;
+    let audit = alice.get(&tab.replace("/profiles", "/audit")).await?;
     ensure!(audit.shows("Wrong password when opening a message"), "{}", audit.text());
     Ok(())
 }
@@ -491,44 +436,13 @@ async fn medium(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The id of Acme's "Board" profile.
-async fn board_id(app: &TestApp) -> anyhow::Result<String> {
-    let acme_account = app.first_account().await?;
-    let scope = app.scope("alice@example.com", acme_account.number).await?;
-    Ok(app
-        .services
-        .envelope_profiles(&scope)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?
-        .into_iter()
-        .find(|p| p.name == "Board")
-        .and_then(|p| p.id)
-        .ok_or(anyhow!("Board stored"))?
-        .to_string())
-}
-
-on_both_databases!(
-    wrong_passwords_at_a_high_profiles_message_are_throttled_like_logins,
-    unlock_throttled
-);
-async fn unlock_throttled(app: TestApp) -> anyhow::Result<()> {
-    let (alice, bob) = acme(&app).await?;
-    let tab = acme_profiles(&app).await?;
-    ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
-    let acme_account = app.first_account().await?;
-    let scope = app.scope("alice@example.com", acme_account.number).await?;
-    let board = app
-        .services
-        .envelope_profiles(&scope)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?
-        .into_iter()
-        .find(|p| p.name == "Board")
-        .and_then(|p| p.id)
-        .ok_or(anyhow!("Board stored"))?
-        .to_string();
-    let id = alice
-        .compose(
+/// Alice makes a High profile "Board" and sends Bob its minutes with an
+/// attachment; the message's id.
+async fn board_minutes(app: &TestApp, alice: &Client, tab: &str) -> anyhow::Result<String> {
+    ensure!(alice.submit(tab, tab, &partner_form("Board", &[])).await?.status == 303);
+    let board = board_id(app).await?;
+    alice
+        .send(
             &[
                 ("to", "bob@example.com"),
                 ("subject", "Minutes"),
@@ -538,7 +452,21 @@ async fn unlock_throttled(app: TestApp) -> anyhow::Result<()> {
             &[("minutes.txt", "text/plain", b"the minutes, attached".to_vec())],
         )
         .await
-        .and_then(|answer| crate::helpers::sent_id(&answer))?;
+}
+
+/// The id of Acme's "Board" profile.
+async fn board_id(app: &TestApp) -> anyhow::Result<String> {
+    app.profile_id("Board").await
+}
+
+on_both_databases!(
+    wrong_passwords_at_a_high_profiles_message_are_throttled_like_logins,
+    unlock_throttled
+);
+async fn unlock_throttled(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let tab = acme_profiles(&app).await?;
+    let id = board_minutes(&app, &alice, &tab).await?;
     let page = format!("/m/{id}");
     let unlock = format!("{page}/unlock");
     for _ in 0..5 {
