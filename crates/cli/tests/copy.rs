@@ -230,6 +230,7 @@ async fn a_populated_sqlite_installation_moves_to_postgres_and_a_bucket_and_back
     // The grown installation: another data folder (nothing local to fall back on),
     // the same master key, PostgreSQL and the bucket.
     let grown = dir.path().join("grown");
+    std::fs::create_dir_all(&grown)?;
     let mut env = bucket.clone();
     env.push(("SEALPOST_DATABASE_URL".to_owned(), pg.clone()));
     env.push((
