@@ -338,3 +338,43 @@ async fn wait_for(mut done: impl FnMut() -> anyhow::Result<bool>) -> anyhow::Res
     }
     anyhow::bail!("not within 15 s")
 }
+
+#[tokio::test]
+async fn a_source_behind_the_latest_migration_is_refused_and_nothing_is_written() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("old");
+    let none: Vec<(String, String)> = Vec::new();
+    ensure!(sealpost(&data, &none, &["migrate"])?.status.success());
+    // As if an older sealpost had migrated it: the newest migration not applied.
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(data.join("sealpost.db"));
+    let mut db = sqlx::SqliteConnection::connect_with(&options).await?;
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+        .execute(&mut db)
+        .await?;
+    db.close().await?;
+    let (pg, admin) = new_database("behind").await?;
+    let refused = sealpost(&data, &none, &["copy", "database", "--to", &pg])?;
+    ensure!(
+        !refused.status.success()
+            && said(&refused).contains("sealpost migrate")
+            && said(&refused).contains("nothing was copied"),
+        "{}",
+        said(&refused)
+    );
+    let tables = pg_count(
+        &pg,
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+    )
+    .await?;
+    ensure!(tables == 0, "the target was not touched ({tables} tables)");
+    // Two files of the same kind: the database's own tools copy those.
+    let other = format!("sqlite://{}?mode=rwc", dir.path().join("other.db").display());
+    let same = sealpost(&data, &none, &["copy", "database", "--to", &other])?;
+    ensure!(
+        !same.status.success() && said(&same).contains("between SQLite and PostgreSQL"),
+        "{}",
+        said(&same)
+    );
+    drop_database(&admin, &pg).await?;
+    Ok(())
+}
