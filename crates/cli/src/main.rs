@@ -11,6 +11,8 @@
 //! sealpost outbox flush [--all]       deliver queued email that is due (--all: every waiting one) now
 //! sealpost messages shred-expired     destroy the keys of long-expired messages
 //! sealpost keys rotate --account N    new account key version; re-wrap message keys
+//! sealpost copy database --to URL [--from URL] [--resume]   SQLite <-> PostgreSQL, verified
+//! sealpost copy blobs --to-bucket|--to-folder [--resume]    payload folder <-> bucket, verified
 //! ```
 //!
 //! Every command honours `--data-dir`, `--database-url` and the `SEALPOST_*`
@@ -18,6 +20,7 @@
 //! usage errors exit with status 2.
 
 mod config;
+mod copy;
 mod dkim;
 mod gateway;
 mod housekeeping;
@@ -83,6 +86,10 @@ enum Command {
     /// DKIM keys that sign outgoing mail.
     #[command(subcommand)]
     Dkim(dkim::DkimCommand),
+    /// Copy the installation between SQLite and PostgreSQL, and the payloads
+    /// between the local folder and a bucket (resumable, verified).
+    #[command(subcommand)]
+    Copy(copy::CopyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,6 +227,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = match cli.command {
         // Needs no database: a key can be made before the service is installed.
         Command::Dkim(command) => return dkim::run(&config, command),
+        // Opens its own two databases (or stores), none of them as `serve` does.
+        Command::Copy(command) => return copy::run(&config, command).await,
         other => other,
     };
     let store = open_store(&config).await?;
@@ -237,6 +246,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let result = match command {
         // Handled above, before the store opens; listed so the match stays exhaustive.
         Command::Dkim(command) => dkim::run(&config, command),
+        Command::Copy(command) => copy::run(&config, command).await,
         Command::Serve => serve(&config, services, worker, store.clone()).await,
         Command::Outbox(OutboxCommand::Flush { all }) => {
             if all {

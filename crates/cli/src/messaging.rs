@@ -191,6 +191,19 @@ pub fn build(
 /// environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, or
 /// the instance's role). Nothing is sent before the first message is sealed.
 fn bucket(s3: &S3Settings) -> anyhow::Result<ObjectBlobStore> {
+    let store = bucket_store(s3)?;
+    tracing::info!(
+        bucket = s3.bucket,
+        endpoint = s3.endpoint.as_deref().unwrap_or("Amazon S3"),
+        prefix = s3.prefix,
+        "sealed payloads are kept in an S3 bucket"
+    );
+    Ok(ObjectBlobStore::new(store))
+}
+
+/// The configured bucket as an object store, its prefix applied: what
+/// [`bucket`] seals into and `sealpost copy blobs` copies to and from.
+pub fn bucket_store(s3: &S3Settings) -> anyhow::Result<Arc<dyn ObjectStore>> {
     // A few quick retries: a page waits on them, and /healthz must answer a load
     // balancer within its timeout when the bucket is gone.
     let retry = RetryConfig {
@@ -214,16 +227,10 @@ fn bucket(s3: &S3Settings) -> anyhow::Result<ObjectBlobStore> {
             s3.bucket
         )
     })?);
-    tracing::info!(
-        bucket = s3.bucket,
-        endpoint = s3.endpoint.as_deref().unwrap_or("Amazon S3"),
-        prefix = s3.prefix,
-        "sealed payloads are kept in an S3 bucket"
-    );
     Ok(if s3.prefix.is_empty() {
-        ObjectBlobStore::new(bucket)
+        bucket
     } else {
-        ObjectBlobStore::new(Arc::new(PrefixStore::new(bucket, s3.prefix.as_str())))
+        Arc::new(PrefixStore::new(bucket, s3.prefix.as_str()))
     })
 }
 

@@ -23,6 +23,8 @@
 //!   queue and its leases) and [`tokens`] (`TokenStore`: registration, one-time
 //!   tokens);
 //! - [`blobs`]: [`ObjectBlobStore`], sealed parts in a directory or an S3 bucket;
+//! - [`copy`]: `sealpost copy database`, every table copied between SQLite and
+//!   PostgreSQL and verified;
 //! - `migrations/{sqlite,postgres}`: one folder per backend with the same file
 //!   names, embedded at build time.
 //!
@@ -45,6 +47,7 @@ mod accounts;
 mod audit;
 pub mod blobs;
 mod branding;
+pub mod copy;
 mod devices;
 mod groups;
 mod health;
