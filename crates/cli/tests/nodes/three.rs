@@ -134,7 +134,7 @@ async fn three_nodes_serve_any_request_and_lose_no_mail_when_one_dies() -> Resul
     let members_path = groups
         .body
         .split("href=\"")
-        .filter_map(|rest| rest.split_once('"').map(|(href, after)| (href, after)))
+        .filter_map(|rest| rest.split_once('"'))
         .find(|(_, after)| after.starts_with(" title=\"Members of Account Administrators\""))
         .map(|(href, _)| href.to_owned())
         .with_context(|| format!("no members link: {}", groups.text()))?;

@@ -361,6 +361,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[expect(clippy::expect_used, reason = "a test fails by panicking")]
     fn a_kept_state_reads_back_as_written_and_nothing_else_does() {
         let state = KeptState {
             attachments: vec![AttachmentMeta {
