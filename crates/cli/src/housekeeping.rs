@@ -4,8 +4,8 @@
 //! Several nodes may share one database: the shared work is done by the node that
 //! holds the `housekeeping` lease (taken for two rounds, renewed at each), so it
 //! runs on one node at a time, and another takes over within two hours of a
-//! holder's death. Refused drafts live in each node's memory: every node forgets
-//! its own.
+//! holder's death. Refused drafts live in the database too (any node takes them
+//! back), so the holder forgets them with the rest.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -30,10 +30,6 @@ pub async fn run(services: Services, key_destroy_grace_seconds: i64, mut stopped
                 "could not tell which node does the housekeeping; will try again"
             ),
         }
-        let discarded = services.purge_kept_drafts().await;
-        if discarded > 0 {
-            tracing::info!(discarded, "discarded refused drafts nobody came back for");
-        }
         tokio::select! {
             _ = tokio::time::sleep(ROUND) => {}
             _ = stopped.wait_for(|stop| *stop) => return,
@@ -52,6 +48,11 @@ async fn shared_round(services: &Services, key_destroy_grace_seconds: i64) {
         Ok(0) => {}
         Ok(n) => tracing::info!(purged = n, "deleted expired sessions and old login-failure counters"),
         Err(error) => tracing::warn!(?error, "could not purge expired sessions; will try again"),
+    }
+    match services.purge_kept_drafts().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(discarded = n, "discarded refused drafts nobody came back for"),
+        Err(error) => tracing::warn!(?error, "could not discard expired refused drafts; will try again"),
     }
     match services.purge_stale_uploads(24 * 60 * 60).await {
         Ok(0) => {}

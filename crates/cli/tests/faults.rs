@@ -4,9 +4,11 @@
 //!   half-written staging file in the blob folder; once the upload is a day old the
 //!   clean-up of abandoned uploads deletes it, and the folder holds nothing left over;
 //! - a refused compose form whose files were kept, corrected and sent after a
-//!   restart, is refused (422, everything typed kept) with the plain request to
-//!   attach the files again: the kept files lived in the old process, and a message
-//!   must never leave without what its sender chose.
+//!   restart, leaves with them: kept drafts live in the database and the blob
+//!   store (the restart's clean-up of abandoned uploads leaves them alone); the
+//!   same corrected form sent again is refused (422, everything typed kept) with
+//!   the plain request to attach the files again, since a message must never
+//!   leave without what its sender chose.
 //!
 //! Mail goes to the `.eml` folder (no relay is configured), so no SMTP server is
 //! needed.
@@ -226,7 +228,7 @@ async fn send_contract(client: &reqwest::Client, base: &str, to: &str) -> Result
 }
 
 #[tokio::test]
-async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_sent() -> Result<()> {
+async fn kept_files_survive_a_restart_and_a_spent_draft_refuses_the_form_again() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let data = installation(dir.path())?;
     let server = serve(&data).await?;
@@ -261,7 +263,47 @@ async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_s
         .send()
         .await?;
     let status = corrected.status().as_u16();
-    let page = corrected.text().await?;
+    let location = corrected
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    ensure!(
+        status == 303,
+        "the kept file survives the restart and leaves with the corrected form, not {status}: {}",
+        text_of(&corrected.text().await?)
+    );
+    let id = location.rsplit('/').next().unwrap_or_default();
+    let message = client
+        .get(format!("{}/m/{id}", server.base))
+        .send()
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        text_of(&message).contains("contract.txt"),
+        "the message carries the kept file: {}",
+        text_of(&message)
+    );
+    let file = client
+        .get(format!("{}/m/{id}/attachments/1", server.base))
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    ensure!(file.as_ref() == b"the signed contract", "the kept file arrives whole");
+    ensure!(count(&data, "messages").await? == 1, "sent once");
+
+    // The draft is spent: the same form sent again is refused, never sent bare.
+    let csrf = compose_csrf(&client, &server.base).await?;
+    let again = client
+        .post(format!("{}/portal/compose", server.base))
+        .multipart(compose_form(&csrf, &fields, &[])?)
+        .send()
+        .await?;
+    let status = again.status().as_u16();
+    let page = again.text().await?;
     let text = text_of(&page);
     ensure!(
         status == 422,
@@ -276,10 +318,7 @@ async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_s
         page.contains("value=\"bob@faults.example\"") && page.contains("value=\"Contract\""),
         "everything typed is kept"
     );
-    ensure!(
-        count(&data, "messages").await? == 0 && count(&data, "outbox").await? == 0,
-        "nothing was sent"
-    );
+    ensure!(count(&data, "messages").await? == 1, "nothing more was sent");
 
     // The same refusal in German.
     let csrf = compose_csrf(&client, &server.base).await?;
@@ -299,7 +338,7 @@ async fn kept_files_lost_in_a_restart_refuse_the_corrected_form_and_nothing_is_s
     // Attached again, the message leaves with its file.
     let sent = send_contract(&client, &server.base, "bob@faults.example").await?;
     ensure!(sent.status().as_u16() == 303, "sent once the file is attached again");
-    ensure!(count(&data, "messages").await? == 1);
+    ensure!(count(&data, "messages").await? == 2);
     server.kill()?;
     Ok(())
 }

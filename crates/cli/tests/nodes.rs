@@ -1,5 +1,16 @@
 //! Growing past one machine: the sealed payloads in an S3-compatible bucket (a real
-//! one, moto's server) instead of the local folder.
+//! one, moto's server) instead of the local folder; then three nodes on one
+//! PostgreSQL database and one bucket behind nginx balancing round robin, where
+//! any request may reach any node and one node dies mid-burst.
+//!
+//! Needs moto's server (`SEALPOST_SKIP_S3=1` skips), python3 with aiosmtpd
+//! (`SEALPOST_SKIP_SMTP=1` skips), PostgreSQL (`SEALPOST_TEST_POSTGRES_URL`; skipped
+//! with a note when none answers unless `SEALPOST_REQUIRE_POSTGRES=1`) and nginx.
+
+#[path = "nodes/cluster.rs"]
+mod cluster;
+#[path = "nodes/three.rs"]
+mod three;
 
 use anyhow::Context as _;
 use sealpost_testkit::{Attachment, Browser, Mailbox, S3Server, Sealpost, compose};

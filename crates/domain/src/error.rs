@@ -156,9 +156,9 @@ pub enum ValidationError {
     LockReasonRequired,
     #[error("the link is invalid or expired")]
     LinkInvalid,
-    /// The form asks to keep files of a refused draft that this process no longer
-    /// holds (a restart, another node, or the hour passed): sending without them
-    /// would leave out what the sender chose.
+    /// The form asks to keep files of a refused draft that is gone (taken back by
+    /// an earlier form, or the hour passed): sending without them would leave out
+    /// what the sender chose.
     #[error("the kept attachments are no longer available")]
     KeptAttachmentsLost,
     /// An operator suspended the account: it sends no new messages.

@@ -18,7 +18,8 @@
 //!   (`GroupStore`), [`sessions`] (`SessionStore`, with login throttling), [`audit`]
 //!   (`AuditStore`), [`health`] (`HealthStore`, and the `WriteHealth` every method
 //!   reports to), [`keys`] (`KeyStore`: account keys, rotation, shredding),
-//!   [`uploads`] (`UploadStore`), [`messages`] (`MessageStore`: messages,
+//!   [`uploads`] (`UploadStore`), [`kept_drafts`] (`KeptDraftStore`: refused drafts
+//!   any node takes back, once), [`messages`] (`MessageStore`: messages,
 //!   recipients, opening, locking, expiry), [`outbox`] (`OutboxStore`: the mail
 //!   queue and its leases) and [`tokens`] (`TokenStore`: registration, one-time
 //!   tokens);
@@ -51,6 +52,7 @@ pub mod copy;
 mod devices;
 mod groups;
 mod health;
+mod kept_drafts;
 mod keys;
 mod messages;
 mod outbox;

@@ -44,14 +44,18 @@ impl UploadStore for SqlStore {
         .await
     }
 
-    /// Uploads begun before `before`, oldest first.
+    /// Uploads begun before `before`, oldest first; those of kept drafts wait for
+    /// the draft (taken back or purged with it).
     async fn stale_uploads(&self, before: Timestamp) -> StoreResult<Vec<PublicId>> {
         self.watched(async {
-            let rows = sqlx::query("SELECT public_id FROM pending_uploads WHERE started_at < $1 ORDER BY started_at")
-                .bind(before.0)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+            let rows = sqlx::query(
+                "SELECT public_id FROM pending_uploads p WHERE started_at < $1 \
+                 AND NOT EXISTS (SELECT 1 FROM kept_drafts k WHERE k.public_id = p.public_id) ORDER BY started_at",
+            )
+            .bind(before.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
             rows.iter()
                 .map(|row| {
                     let bytes: Vec<u8> = row.try_get("public_id").map_err(db_error)?;

@@ -1,7 +1,8 @@
-//! Load from outside the process, for benchmarks: `wrk` against a URL (rotating
-//! the cookies of many sessions through a small Lua script), and nginx serving
-//! the same bytes from a file, so a figure comes with the machine's own yardstick
-//! measured in the same run.
+//! Load from outside the process, for benchmarks and the multi-node test: `wrk`
+//! against a URL (rotating the cookies of many sessions through a small Lua
+//! script), nginx serving the same bytes from a file, so a figure comes with the
+//! machine's own yardstick measured in the same run, and nginx as the load
+//! balancer in front of several nodes ([`Nginx::balance`]).
 //!
 //! Both tools come from Debian's packages (`nginx-light` or `nginx`, `wrk`); when one
 //! is missing, [`tools`] says which, and the caller falls back to what it measured
@@ -34,11 +35,13 @@ pub fn tools() -> std::result::Result<(), String> {
     }
 }
 
-/// An nginx serving one file on a free port of 127.0.0.1, from a prefix folder of
-/// its own (config, error log, pid, temp folders); stopped when dropped.
+/// An nginx serving one file on a free port of 127.0.0.1, or balancing between
+/// nodes, from a prefix folder of its own (config, error log, pid, temp
+/// folders); stopped when dropped.
 pub struct Nginx {
     child: Child,
-    /// `http://127.0.0.1:<port>/<file>`: the served bytes.
+    /// `http://127.0.0.1:<port>/<file>`: the served bytes ([`Nginx::serve`]), or
+    /// `http://127.0.0.1:<port>` ([`Nginx::balance`]).
     pub url: String,
     prefix: PathBuf,
 }
@@ -51,18 +54,55 @@ impl Nginx {
         std::fs::create_dir_all(&www)?;
         std::fs::write(www.join(name), bytes)?;
         let port = crate::free_port()?;
+        let p = prefix.display();
+        let http = format!(
+            "  sendfile on;\n  tcp_nopush on;\n  types {{ }}\n  default_type \"{content_type}\";\n\
+             \x20 server {{ listen 127.0.0.1:{port}; root {p}/www; }}\n"
+        );
+        Self::start(prefix, port, "auto", &http, format!("http://127.0.0.1:{port}/{name}"))
+    }
+
+    /// A round-robin load balancer on 127.0.0.1:`port` in front of the servers on
+    /// 127.0.0.1:`upstreams`, as `docs/DEPLOYMENT.md` sets one up: the client's
+    /// address in `X-Forwarded-For`, kept-alive connections to the nodes, and a
+    /// request that could not reach a node (refused, reset before an answer, 502,
+    /// 503) passed to the next one (never a non-idempotent request a node may have
+    /// begun). Every answer names the node(s) that served it in `X-Upstream`
+    /// (nginx's `$upstream_addr`, e.g. `127.0.0.1:4001, 127.0.0.1:4002` after a
+    /// retry). `workers` is nginx's `worker_processes`; the round-robin turn is
+    /// shared by all of them.
+    pub fn balance(prefix: &Path, port: u16, upstreams: &[u16], workers: &str) -> Result<Self> {
+        let servers: String = upstreams
+            .iter()
+            .map(|p| format!("    server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n"))
+            .collect();
+        let http = format!(
+            "  upstream sealpost_nodes {{\n    zone sealpost_nodes 64k;\n{servers}    keepalive 64;\n  }}\n\
+             \x20 server {{\n    listen 127.0.0.1:{port};\n    client_max_body_size 200m;\n\
+             \x20   location / {{\n      proxy_pass http://sealpost_nodes;\n      proxy_http_version 1.1;\n\
+             \x20     proxy_set_header Connection \"\";\n      proxy_set_header Host $http_host;\n\
+             \x20     proxy_set_header X-Forwarded-For $remote_addr;\n      proxy_connect_timeout 2s;\n\
+             \x20     proxy_next_upstream error timeout http_502 http_503;\n\
+             \x20     proxy_request_buffering on;\n      proxy_buffering on;\n\
+             \x20     add_header X-Upstream $upstream_addr always;\n    }}\n  }}\n"
+        );
+        Self::start(prefix, port, workers, &http, format!("http://127.0.0.1:{port}"))
+    }
+
+    /// Writes the configuration (with `http` inside its `http` block) and starts
+    /// nginx on it, waiting until `port` accepts connections.
+    fn start(prefix: &Path, port: u16, workers: &str, http: &str, url: String) -> Result<Self> {
+        std::fs::create_dir_all(prefix)?;
         // Workers would otherwise switch to `nobody`, who cannot read a private
         // temporary folder; as any other user the directive is ignored.
         let user = if running_as_root() { "user root;" } else { "" };
         let p = prefix.display();
         let config = format!(
-            "{user}\ndaemon off;\nworker_processes auto;\npid {p}/nginx.pid;\nerror_log {p}/error.log warn;\n\
+            "{user}\ndaemon off;\nworker_processes {workers};\npid {p}/nginx.pid;\nerror_log {p}/error.log warn;\n\
              events {{ worker_connections 1024; }}\n\
-             http {{\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n  keepalive_requests 1000000;\n\
+             http {{\n  access_log off;\n  keepalive_requests 1000000;\n\
              \x20 client_body_temp_path {p}/client;\n  proxy_temp_path {p}/proxy;\n  fastcgi_temp_path {p}/fastcgi;\n\
-             \x20 uwsgi_temp_path {p}/uwsgi;\n  scgi_temp_path {p}/scgi;\n\
-             \x20 types {{ }}\n  default_type \"{content_type}\";\n\
-             \x20 server {{ listen 127.0.0.1:{port}; root {p}/www; }}\n}}\n"
+             \x20 uwsgi_temp_path {p}/uwsgi;\n  scgi_temp_path {p}/scgi;\n{http}}}\n"
         );
         let conf = prefix.join("nginx.conf");
         std::fs::write(&conf, config)?;
@@ -80,7 +120,7 @@ impl Nginx {
             .with_context(|| format!("while starting {NGINX}"))?;
         let mut nginx = Self {
             child,
-            url: format!("http://127.0.0.1:{port}/{name}"),
+            url,
             prefix: prefix.to_owned(),
         };
         if !crate::listening(port, Duration::from_secs(10)) {

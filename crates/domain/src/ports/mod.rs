@@ -7,7 +7,7 @@
 //!   (envelope profiles), [`DeviceStore`] (remembered devices), [`AccountTokenStore`]
 //!   (tokens for machines), [`AccountAdminStore`] (rename, suspend, delete, the
 //!   Accounts list), [`BrandingStore`] (logos), [`GroupStore`],
-//!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`],
+//!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`], [`KeptDraftStore`] (refused drafts),
 //!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
 //!   one-time tokens). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
 //! - [`BlobStore`] (with [`BlobWriter`], [`BlobReader`]): sealed payload parts.
@@ -35,6 +35,7 @@ mod branding;
 mod devices;
 mod groups;
 mod health;
+mod kept_drafts;
 mod keys;
 mod messages;
 mod notifier;
@@ -56,6 +57,7 @@ pub use branding::BrandingStore;
 pub use devices::DeviceStore;
 pub use groups::GroupStore;
 pub use health::HealthStore;
+pub use kept_drafts::{KeptDraftRecord, KeptDraftStore};
 pub use keys::KeyStore;
 pub use messages::MessageStore;
 pub use notifier::Notifier;
@@ -98,6 +100,7 @@ composite_store!(
     HealthStore,
     KeyStore,
     UploadStore,
+    KeptDraftStore,
     MessageStore,
     SecretStore,
     OutboxStore,

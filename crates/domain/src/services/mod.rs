@@ -49,8 +49,6 @@ pub struct Services {
     reserved_group_names: Arc<Vec<String>>,
     /// Secure messaging: blobs, mail, the master key and their settings.
     messaging: Arc<messages::Messaging>,
-    /// Refused drafts waiting for their corrected form.
-    kept_drafts: Arc<messages::KeptDrafts>,
     /// Account keys unwrapped in the last minute (memory only).
     account_keys: Arc<keys::AccountKeys>,
     /// What recipients' pages show of each account, read in the last seconds.
@@ -71,7 +69,6 @@ impl Services {
             clock,
             reserved_group_names: Arc::new(reserved_group_names),
             messaging: Arc::new(messaging),
-            kept_drafts: Arc::default(),
             account_keys: Arc::default(),
             account_looks: Arc::default(),
         }

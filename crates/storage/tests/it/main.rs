@@ -21,6 +21,7 @@ mod connect;
 mod faults;
 mod groups;
 mod health;
+mod kept_drafts;
 mod keys;
 mod messages;
 mod opening;

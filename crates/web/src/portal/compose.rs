@@ -300,7 +300,7 @@ pub async fn send(
     // Kept attachments offered back, until the form says which to keep.
     let mut offered: Vec<u32> = Vec::new();
     let mut budget = MAX_TEXT_TOTAL;
-    // The form names a kept draft this process no longer holds (a restart).
+    // The form names a kept draft that is gone (taken already, or expired).
     let mut kept_lost = false;
     let outcome: Result<(), Stop> = async {
         while let Some(field) = multipart.next_field().await.map_err(|_| Stop::Broken)? {

@@ -290,7 +290,7 @@ impl Services {
 
     /// Tells the store, once, that `draft` is about to write blobs, so that they
     /// are found and deleted should the draft never become a message.
-    async fn note_upload(&self, draft: &mut Draft) -> Result<(), DomainError> {
+    pub(super) async fn note_upload(&self, draft: &mut Draft) -> Result<(), DomainError> {
         if !draft.upload_noted {
             self.store.begin_upload(&draft.public_id, self.clock.now()).await?;
             draft.upload_noted = true;
@@ -300,7 +300,7 @@ impl Services {
 
     /// Deletes the blobs of an upload that will not become a message, then the
     /// note of it (kept if the blobs could not be deleted, to try again later).
-    async fn forget_upload(&self, public_id: &PublicId) -> bool {
+    pub(super) async fn forget_upload(&self, public_id: &PublicId) -> bool {
         let messaging = self.messaging();
         if let Err(error) = messaging.blobs.delete_prefix(&format!("{}/", public_id.to_hex())).await {
             tracing::warn!(%error, "could not delete a discarded draft's blobs; will try again");

@@ -50,7 +50,6 @@ mod open;
 mod reply;
 mod secret;
 pub use kept::DRAFT_KEEP_SECONDS;
-pub(crate) use kept::KeptDrafts;
 
 /// The most recipients one message may have (To and Cc together).
 pub const MAX_RECIPIENTS: usize = 100;

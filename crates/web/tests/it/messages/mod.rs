@@ -8,6 +8,7 @@
 //! limits, what is stored where, key rotation, delivery modes). What they share is
 //! here and in `crate::helpers`.
 
+mod kept;
 mod reading;
 mod registration;
 mod sending;

@@ -206,7 +206,7 @@ async fn kept_attachments(app: TestApp) -> anyhow::Result<()> {
     assert_eq!((late.status, files()), (422, before + 1), "kept, with its file");
     app.clock
         .advance_seconds(sealpost_domain::services::messages::DRAFT_KEEP_SECONDS + 1);
-    assert_eq!(app.services.purge_kept_drafts().await, 1);
+    assert_eq!(app.services.purge_kept_drafts().await.map_err(|e| anyhow!("{e:?}"))?, 1);
     assert_eq!(files(), before, "its file is deleted");
     Ok(())
 }

@@ -1,0 +1,138 @@
+//! Refused drafts kept in the database (any node takes them back): what they
+//! store holds no plaintext, and an envelope-only draft's sealed parts wait in
+//! the blob store only while it is kept.
+
+use anyhow::{Context as _, ensure};
+
+use crate::helpers::{TestApp, acme, hidden_field};
+
+/// Fails if `marker` is in any file below the app's data folder (database, blobs,
+/// mail); returns how many files were read.
+fn scan_for(app: &TestApp, marker: &str) -> anyhow::Result<usize> {
+    let mut scanned = 0;
+    let mut stack = vec![app.dir.path().to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path)?.filter_map(|e| e.ok().map(|e| e.path())));
+        } else {
+            let bytes = std::fs::read(&path)?;
+            scanned += 1;
+            let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
+            ensure!(!found, "plaintext marker found in {}", path.display());
+        }
+    }
+    Ok(scanned)
+}
+
+fn marker() -> anyhow::Result<String> {
+    Ok(format!(
+        "KEPT{}",
+        sealpost_crypto::token::random_token(12)?.replace(['-', '_'], "x")
+    ))
+}
+
+#[tokio::test]
+async fn a_kept_draft_stores_its_file_name_and_contents_sealed() -> anyhow::Result<()> {
+    let Some(app) = TestApp::spawn(crate::helpers::Db::Sqlite).await? else {
+        return Ok(());
+    };
+    let (alice, bob) = acme(&app).await?;
+    let marker = marker()?;
+    let name = format!("{marker}.txt");
+    let refused = alice
+        .compose(
+            &[("to", "bob@"), ("subject", "Kept"), ("body", "x")],
+            &[(&name, "text/plain", format!("contents {marker}").into_bytes())],
+        )
+        .await?;
+    ensure!(refused.status == 422 && refused.shows(&name), "{}", refused.text());
+    let token = hidden_field(&refused.body, "draft").context("the kept draft's token")?;
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kept_drafts")
+        .fetch_one(app.store.pool())
+        .await?;
+    ensure!(stored == 1, "the draft waits in the database ({stored} rows)");
+    // Neither the name nor the contents (nor the token) are readable on disk.
+    ensure!(scan_for(&app, &marker)? >= 2, "the database and the blob were scanned");
+    ensure!(scan_for(&app, &token).is_ok(), "the token is stored only as its hash");
+
+    let id = alice
+        .send(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Kept"),
+                ("body", "x"),
+                ("draft", &token),
+                ("keep", "1"),
+            ],
+            &[],
+        )
+        .await?;
+    let page = bob.get(&format!("/m/{id}")).await?;
+    ensure!(page.shows(&name), "{}", page.text());
+    ensure!(
+        bob.bytes(&format!("/m/{id}/attachments/1")).await? == (200, format!("contents {marker}").into_bytes()),
+        "the kept file arrives whole"
+    );
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kept_drafts")
+        .fetch_one(app.store.pool())
+        .await?;
+    ensure!(left == 0, "taken back, the draft leaves the database");
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_envelope_only_draft_leaves_nothing_in_the_blob_store_once_sent() -> anyhow::Result<()> {
+    use sealpost_domain::messages::DeliveryMode;
+    let Some(app) =
+        TestApp::spawn_with(crate::helpers::Db::Sqlite, |c| c.delivery_mode = DeliveryMode::Envelope).await?
+    else {
+        return Ok(());
+    };
+    let (alice, bob) = acme(&app).await?;
+    let blobs = || {
+        std::fs::read_dir(app.dir.path().join("blobs"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let refused = alice
+        .compose(
+            &[("to", "bob@"), ("subject", "Envelope"), ("body", "Carried in the mail")],
+            &[("note.txt", "text/plain", b"inside".to_vec())],
+        )
+        .await?;
+    ensure!(refused.status == 422, "{}", refused.text());
+    let token = hidden_field(&refused.body, "draft").context("the kept draft's token")?;
+    ensure!(blobs() == 1, "while kept, the sealed file waits in the blob store");
+    let id = alice
+        .send(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Envelope"),
+                ("body", "Carried in the mail"),
+                ("draft", &token),
+                ("keep", "1"),
+            ],
+            &[],
+        )
+        .await?;
+    ensure!(blobs() == 0, "sent, the service keeps only keys again");
+    app.deliver().await?;
+    let (_, envelope) = app.mail_to("bob@example.com", "Secure message from")?.envelope()?;
+    let payload = hidden_field(&envelope, "payload").context("payload")?;
+    let opened = bob
+        .post_raw(
+            "/envelope/open",
+            &[("id", &id), ("recipient", "bob@example.com"), ("payload", &payload)],
+        )
+        .await?;
+    ensure!(opened.status == 200 && opened.shows("note.txt"), "{}", opened.text());
+    let csrf = opened.csrf().context("csrf")?;
+    let download = bob
+        .post_raw(
+            &format!("/m/{id}/attachments/1"),
+            &[("csrf", &csrf), ("payload", &payload)],
+        )
+        .await?;
+    ensure!(download.body == "inside", "the kept file travels in the envelope");
+    Ok(())
+}
