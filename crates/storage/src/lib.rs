@@ -53,6 +53,7 @@ mod messages;
 mod outbox;
 mod profiles;
 mod secrets;
+mod sends;
 mod sessions;
 mod settings;
 mod tokens;
@@ -154,6 +155,8 @@ pub struct SqlStore {
     health: Arc<WriteHealth>,
     /// Page views waiting to be recorded together (group commit, [`views`]).
     views: Arc<views::ViewQueue>,
+    /// New messages waiting to be stored together (group commit, [`sends`]).
+    sends: Arc<sends::SendQueue>,
 }
 
 /// A write transaction; on SQLite it also holds the writer's turn until it ends.
@@ -267,6 +270,7 @@ impl SqlStore {
             writer: Arc::new(tokio::sync::Mutex::new(())),
             health: Arc::default(),
             views: Arc::default(),
+            sends: Arc::default(),
         })
     }
 
