@@ -503,7 +503,7 @@ async fn sigterm_closes_idle_sessions_with_421_and_lets_a_data_in_progress_finis
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_gateway_sessions_and_each_message_by_outcome_and_reason() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let sealpost = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), dir.path());
