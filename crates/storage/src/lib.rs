@@ -57,6 +57,7 @@ mod sessions;
 mod settings;
 mod tokens;
 mod uploads;
+mod user_admin;
 mod users;
 mod views;
 

@@ -285,6 +285,10 @@ pub struct UsersPage {
     pub page: Page,
     pub users: Vec<User>,
     pub query: String,
+    /// The status filter as its stored value; empty: any.
+    pub status: String,
+    /// How many users match, on every page.
+    pub total: i64,
     pub next_after: Option<String>,
 }
 

@@ -15,7 +15,11 @@ mod lifecycle;
 mod messages;
 mod profiles;
 mod tokens;
+mod user_account;
+mod user_page;
 mod users;
+
+pub use user_page::lock_notice_text;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, RawPathParams};
@@ -101,6 +105,29 @@ pub fn router() -> Router<AppState> {
         .route("/accounts/{number}/messages/{id}/expiry", post(messages::set_expiry))
         .route("/users", get(users::list_users).post(users::create_user))
         .route("/users/new", get(users::new_user))
+        .route("/users/{user}", get(user_page::show_user))
+        .route("/users/{user}/names", post(user_page::save_names))
+        .route("/users/{user}/reset", post(user_page::send_reset))
+        .route("/users/{user}/activation", post(user_page::resend_activation))
+        .route("/users/{user}/require-password", post(user_page::require_password))
+        .route(
+            "/users/{user}/lock",
+            get(user_page::confirm_lock).post(user_page::lock_user),
+        )
+        .route("/users/{user}/unlock", post(user_page::unlock_user))
+        .route(
+            "/users/{user}/delete",
+            get(user_page::confirm_delete).post(user_page::delete_user),
+        )
+        .route(
+            "/accounts/{number}/users/{user}/lock",
+            get(user_account::confirm_lock).post(user_account::lock),
+        )
+        .route("/accounts/{number}/users/{user}/unlock", post(user_account::unlock))
+        .route(
+            "/accounts/{number}/users/{user}/remove",
+            get(user_account::confirm_remove).post(user_account::remove),
+        )
 }
 
 /// The frame of an administration page.

@@ -3,6 +3,7 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use sealpost_domain::model::{UserStatus, UserStatusFilter};
 use sealpost_domain::services::users::CreateUserRequest;
 use serde::Deserialize;
 
@@ -19,24 +20,40 @@ use crate::views::{FormError, NewUserPage, UsersPage, render, render_status};
 pub struct UsersQuery {
     #[serde(default)]
     q: String,
+    /// `pending`, `active`, `locked`; anything else: any status.
+    #[serde(default)]
+    status: String,
     after: Option<String>,
 }
 
-/// `GET /admin/users`: the users the visitor may see, searchable by address prefix.
+/// `GET /admin/users`: the users the visitor may see, searchable by a prefix of
+/// the address or a name, filtered by status, a page at a time with the total.
 pub async fn list_users(
     State(state): State<AppState>,
     admin: Admin,
     Query(query): Query<UsersQuery>,
 ) -> Result<Response, WebError> {
+    let status = match query.status.as_str() {
+        "pending" => UserStatusFilter::Only(UserStatus::Pending),
+        "active" => UserStatusFilter::Only(UserStatus::Active),
+        "locked" => UserStatusFilter::Only(UserStatus::Locked),
+        _ => UserStatusFilter::Any,
+    };
     let page = state
         .services
-        .list_users(&admin.actor, Some(&query.q), query.after.as_deref())
+        .list_users(&admin.actor, Some(&query.q), status, query.after.as_deref())
         .await
         .or_page(admin.visitor.locale)?;
+    let status = match status {
+        UserStatusFilter::Any => String::new(),
+        UserStatusFilter::Only(s) => s.as_str().to_owned(),
+    };
     Ok(render(&UsersPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("users-title")),
         users: page.users,
         query: query.q,
+        status,
+        total: i64::try_from(page.total).unwrap_or(i64::MAX),
         next_after: page.next_after,
     }))
 }
