@@ -52,5 +52,6 @@ mod procedure;
 mod profiles;
 mod secret;
 mod tokens;
+mod users;
 mod webdriver;
 mod who_reads;
