@@ -219,7 +219,8 @@ pub struct UserPage {
     pub users: Vec<User>,
     /// The address to continue after, when there is a next page.
     pub next_after: Option<String>,
-    /// How many users match the query, on every page.
+    /// How many users match the query, on every page; counted up to
+    /// `services::users::USERS_COUNTED_UP_TO` + 1 (more: "more than").
     pub total: u64,
 }
 

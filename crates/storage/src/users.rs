@@ -6,7 +6,8 @@
 //! and searches a prefix as a range (`email >= prefix AND email < prefix+1`, and
 //! the same on `lower(first_name)` and `lower(last_name)`, indexed by 0021), so a
 //! page costs the same on the first screen and the thousandth, with any number of
-//! users; its total is a `COUNT(*)` over the same conditions.
+//! users; its total is a `COUNT(*)` over the same conditions, counted up to
+//! [`USERS_COUNTED_UP_TO`] + 1 rows.
 
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
@@ -14,6 +15,7 @@ use sealpost_domain::model::{
     AuditEvent, Credentials, NewUser, User, UserPage, UserQuery, UserStatus, UserStatusFilter, UserVisibility,
 };
 use sealpost_domain::ports::{StoreResult, UserStore};
+use sealpost_domain::services::users::USERS_COUNTED_UP_TO;
 use sealpost_domain::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -332,7 +334,31 @@ fn users_sql(query: &UserQuery, groups: &[i64], count: bool) -> (Args, String) {
     let sql = match &query.visibility {
         UserVisibility::All => {
             if count {
-                format!("SELECT COUNT(*) FROM users u WHERE 1 = 1{}", filter.on("u"))
+                format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 AS one FROM users u WHERE 1 = 1{} LIMIT {}) AS counted",
+                    filter.on("u"),
+                    COUNTED_UP_TO + 1
+                )
+            } else if filter.from.is_some() {
+                // One index range per column (address, first name, last name), each
+                // cut to a page in address order, merged: an `OR` of the three
+                // would walk the whole address index.
+                let branches: Vec<String> = filter
+                    .ranges("u")
+                    .iter()
+                    .enumerate()
+                    .map(|(i, range)| {
+                        format!(
+                            "SELECT id FROM (SELECT u.id FROM users u WHERE {range}{}{}) AS s{i}",
+                            filter.base("u"),
+                            page("u.email")
+                        )
+                    })
+                    .collect();
+                format!(
+                    "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ({}) ORDER BY u.email LIMIT {fetch}",
+                    branches.join(" UNION ")
+                )
             } else {
                 format!(
                     "SELECT {USER_COLUMNS} FROM users u WHERE 1 = 1{}{}",
@@ -356,33 +382,41 @@ fn users_sql(query: &UserQuery, groups: &[i64], count: bool) -> (Args, String) {
                     page("c.email")
                 ),
                 format!(
-                    "SELECT id FROM (SELECT c.id FROM (SELECT DISTINCT mr.email FROM message_recipients mr \
-                     JOIN messages m ON m.id = mr.message_id WHERE m.account_id IN ({accounts})) r \
-                     JOIN users c ON c.email = r.email WHERE 1 = 1{}{}) AS received",
+                    "SELECT id FROM (SELECT c.id FROM users c WHERE c.email IN (SELECT mr.email \
+                     FROM messages m JOIN message_recipients mr ON mr.message_id = m.id \
+                     WHERE m.account_id IN ({accounts})){}{}) AS received",
                     filter.on("c"),
                     page("c.email")
                 ),
             ];
+            // Deleted users are in no group: only a status or a search needs the user.
+            let (join, on) = if filter.status.is_some() || filter.from.is_some() {
+                (" JOIN users c ON c.id = gm.user_id", filter.on("c"))
+            } else {
+                ("", String::new())
+            };
             if count || groups.len() > MAX_GROUP_RANGES {
                 ranges.push(format!(
-                    "SELECT user_id FROM (SELECT gm.user_id FROM group_members gm JOIN groups g ON g.id = gm.group_id \
-                     JOIN users c ON c.id = gm.user_id WHERE g.account_id IN ({accounts}){}{}) AS members",
-                    filter.on("c"),
+                    "SELECT user_id FROM (SELECT gm.user_id FROM group_members gm JOIN groups g ON g.id = gm.group_id\
+                     {join} WHERE g.account_id IN ({accounts}){on}{}) AS members",
                     page("gm.user_email")
                 ));
             } else {
                 for (i, group) in groups.iter().enumerate() {
                     let group = args.push(Arg::Int(*group));
                     ranges.push(format!(
-                        "SELECT user_id FROM (SELECT gm.user_id FROM group_members gm \
-                         JOIN users c ON c.id = gm.user_id WHERE gm.group_id = {group}{}{}) AS g{i}",
-                        filter.on("c"),
+                        "SELECT user_id FROM (SELECT gm.user_id FROM group_members gm{join} \
+                         WHERE gm.group_id = {group}{on}{}) AS g{i}",
                         page("gm.user_email")
                     ));
                 }
             }
             if count {
-                format!("SELECT COUNT(*) FROM ({}) AS visible", ranges.join(" UNION "))
+                format!(
+                    "SELECT COUNT(*) FROM (SELECT id FROM ({}) AS visible LIMIT {}) AS counted",
+                    ranges.join(" UNION "),
+                    COUNTED_UP_TO + 1
+                )
             } else {
                 format!(
                     "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ({}) ORDER BY u.email LIMIT {fetch}",
@@ -511,25 +545,39 @@ impl UserFilter {
         }
     }
 
-    /// `AND u.deleted_at IS NULL AND u.status = $s AND (address, first or last
-    /// name in the prefix's range)`: ranges the indexes on each answer directly
-    /// (unlike `LIKE`); names compare case-folded (ASCII, as `lower` does on both).
-    fn on(&self, alias: &str) -> String {
+    /// `AND u.deleted_at IS NULL AND u.status = $s`, as far as asked.
+    fn base(&self, alias: &str) -> String {
         let mut sql = format!(" AND {alias}.deleted_at IS NULL");
         if let Some(status) = &self.status {
             sql.push_str(&format!(" AND {alias}.status = {status}"));
         }
-        if let Some(from) = &self.from {
-            let range = |column: String| match &self.until {
-                Some(until) => format!("({column} >= {from} AND {column} < {until})"),
-                None => format!("{column} >= {from}"),
-            };
-            sql.push_str(&format!(
-                " AND ({} OR {} OR {})",
-                range(format!("{alias}.email")),
-                range(format!("lower({alias}.first_name)")),
-                range(format!("lower({alias}.last_name)"))
-            ));
+        sql
+    }
+
+    /// The prefix's range on the address, the first and the last name (none
+    /// without a search): ranges the indexes on each answer directly (unlike
+    /// `LIKE`); names compare case-folded (ASCII, as `lower` does on both).
+    fn ranges(&self, alias: &str) -> Vec<String> {
+        let Some(from) = &self.from else {
+            return Vec::new();
+        };
+        let range = |column: String| match &self.until {
+            Some(until) => format!("({column} >= {from} AND {column} < {until})"),
+            None => format!("{column} >= {from}"),
+        };
+        vec![
+            range(format!("{alias}.email")),
+            range(format!("lower({alias}.first_name)")),
+            range(format!("lower({alias}.last_name)")),
+        ]
+    }
+
+    /// [`Self::base`] and, with a search, any of [`Self::ranges`].
+    fn on(&self, alias: &str) -> String {
+        let mut sql = self.base(alias);
+        let ranges = self.ranges(alias);
+        if !ranges.is_empty() {
+            sql.push_str(&format!(" AND ({})", ranges.join(" OR ")));
         }
         sql
     }
@@ -542,6 +590,10 @@ impl UserFilter {
         }
     }
 }
+
+/// The Users list counts its matches up to one more than this: past it the page
+/// says "more than" (an exact count of 100,000 rows costs a scan of them all).
+const COUNTED_UP_TO: u64 = USERS_COUNTED_UP_TO;
 
 /// Past this many groups, an administrator's users list walks the address index and
 /// filters instead of merging one index range per group (SQLite allows at most 500

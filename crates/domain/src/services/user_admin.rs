@@ -302,3 +302,21 @@ impl Services {
         self.store.lock_notice(id).await
     }
 }
+
+impl Services {
+    /// The group `group` of the scope's account and its member `user`, for the
+    /// confirmation of a removal; `NotFound` when either is not there.
+    pub async fn group_member(
+        &self,
+        scope: &AccountScope,
+        group: crate::types::GroupId,
+        user: UserId,
+    ) -> Result<(crate::model::Group, crate::model::User), DomainError> {
+        let group = self.store.group(scope.account.id, group).await?;
+        let detail = self.store.user_detail(user).await?.ok_or(DomainError::NotFound)?;
+        if !detail.groups.iter().any(|g| g.group_id == group.id) {
+            return Err(DomainError::NotFound);
+        }
+        Ok((group, detail.user))
+    }
+}

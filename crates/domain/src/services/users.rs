@@ -17,6 +17,9 @@ pub fn temporary_password() -> Result<String, DomainError> {
 
 /// Users shown per page of the Users list.
 pub const USERS_PER_PAGE: u32 = 50;
+/// The Users list's total is exact up to this many; past it the store answers one
+/// more and the page says "more than" this.
+pub const USERS_COUNTED_UP_TO: u64 = 1_000;
 
 /// What the Add User form (and `sealpost user add`) asks for.
 #[derive(Debug, Clone, Default)]

@@ -6,6 +6,7 @@ users-total = { $count ->
     [one] { $count } Benutzer gefunden.
    *[other] { $count } Benutzer gefunden.
 }
+users-total-more = Mehr als { $count } Benutzer gefunden.
 users-col-actions = Aktionen
 users-open = Öffnen
 user-title = Benutzer { $email }

@@ -6,6 +6,7 @@ users-total = { $count ->
     [one] { $count } user found.
    *[other] { $count } users found.
 }
+users-total-more = More than { $count } users found.
 users-col-actions = Actions
 users-open = Open
 user-title = User { $email }

@@ -6,6 +6,7 @@ users-total = { $count ->
     [one] { $count } utilisateur trouvé.
    *[other] { $count } utilisateurs trouvés.
 }
+users-total-more = Plus de { $count } utilisateurs trouvés.
 users-col-actions = Actions
 users-open = Ouvrir
 user-title = Utilisateur { $email }

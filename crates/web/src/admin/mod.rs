@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod confirm;
 mod features;
 mod groups;
 mod images;
@@ -59,11 +60,14 @@ pub fn router() -> Router<AppState> {
             get(groups::list_groups).post(groups::create_group),
         )
         .route("/accounts/{number}/groups/{group}", get(groups::show_group))
-        .route("/accounts/{number}/groups/{group}/delete", post(groups::delete_group))
+        .route(
+            "/accounts/{number}/groups/{group}/delete",
+            get(confirm::confirm_delete_group).post(groups::delete_group),
+        )
         .route("/accounts/{number}/groups/{group}/members", post(groups::add_member))
         .route(
             "/accounts/{number}/groups/{group}/members/{user}/remove",
-            post(groups::remove_member),
+            get(confirm::confirm_remove_member).post(groups::remove_member),
         )
         .route(
             "/accounts/{number}/tokens",

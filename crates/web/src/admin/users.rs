@@ -4,7 +4,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use sealpost_domain::model::{UserStatus, UserStatusFilter};
-use sealpost_domain::services::users::CreateUserRequest;
+use sealpost_domain::services::users::{CreateUserRequest, USERS_COUNTED_UP_TO};
+use sealpost_i18n::Arg;
 use serde::Deserialize;
 
 use super::{admin_page, form_error};
@@ -53,7 +54,20 @@ pub async fn list_users(
         users: page.users,
         query: query.q,
         status,
-        total: i64::try_from(page.total).unwrap_or(i64::MAX),
+        total: if page.total > USERS_COUNTED_UP_TO {
+            admin.visitor.t.get_with(
+                "users-total-more",
+                &[(
+                    "count",
+                    Arg::Number(i64::try_from(USERS_COUNTED_UP_TO).unwrap_or(i64::MAX)),
+                )],
+            )
+        } else {
+            admin.visitor.t.get_with(
+                "users-total",
+                &[("count", Arg::Number(i64::try_from(page.total).unwrap_or(i64::MAX)))],
+            )
+        },
         next_after: page.next_after,
     }))
 }
@@ -69,9 +83,21 @@ fn new_user_page(admin: &Admin, form: &CreateUserForm, error: Option<FormError>)
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewUserQuery {
+    /// The address to prefill (the group form's "Add User …" link after
+    /// "Cannot add a non-existent user.").
+    username: String,
+}
+
 /// `GET /admin/users/new`: the Add User form.
-pub async fn new_user(admin: Admin) -> Response {
-    render(&new_user_page(&admin, &CreateUserForm::default(), None))
+pub async fn new_user(admin: Admin, Query(query): Query<NewUserQuery>) -> Response {
+    let form = CreateUserForm {
+        username: query.username,
+        ..CreateUserForm::default()
+    };
+    render(&new_user_page(&admin, &form, None))
 }
 
 #[derive(Deserialize, Default)]

@@ -35,6 +35,7 @@ mod browser_messages;
 mod browser_profiles;
 mod browser_secret;
 mod browser_tabs;
+mod browser_users;
 mod compose_accounts;
 mod compose_features;
 mod delivery;

@@ -463,3 +463,78 @@ async fn users_list(app: TestApp) -> anyhow::Result<()> {
     assert!(german.text().contains("3 Benutzer gefunden."), "{}", german.text());
     Ok(())
 }
+
+on_both_databases!(
+    deleting_a_group_and_removing_a_member_ask_first_and_an_unknown_member_links_to_add_user,
+    group_confirmations
+);
+async fn group_confirmations(app: TestApp) -> anyhow::Result<()> {
+    let world = tenants(&app).await?;
+    let groups = format!("/admin/accounts/{}/groups", world.one);
+    let account = app
+        .account(sealpost_domain::types::AccountNumber::parse(&world.one).context("number")?)
+        .await?;
+    let staff = app
+        .store_port()
+        .list_groups(account.id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|g| g.name == "Staff")
+        .context("Staff")?;
+    let group = format!("{groups}/{}", staff.id);
+    let listed = world.ann.get(&groups).await?;
+    assert!(
+        listed.body.contains(&format!("href=\"{group}/delete\"")),
+        "a link, not a button"
+    );
+    let asked = world.ann.get(&format!("{group}/delete")).await?;
+    assert_eq!(asked.status, 200);
+    assert!(asked.text().contains("Delete group Staff"), "{}", asked.text());
+    let remove = format!("{group}/members/{}/remove", world.max);
+    let members = world.ann.get(&group).await?;
+    assert!(members.body.contains(&format!("href=\"{remove}\"")));
+    let asked = world.ann.get(&remove).await?;
+    assert_eq!(asked.status, 200);
+    assert!(
+        asked.text().contains("Remove max@one.example from the group"),
+        "{}",
+        asked.text()
+    );
+    // Asking changed nothing; another account's administrator is not even asked.
+    assert_eq!(world.tim.status(&format!("{group}/delete")).await?, 404);
+    assert_eq!(world.tim.status(&remove).await?, 404);
+    assert_eq!(
+        app.store_port()
+            .group(account.id, staff.id)
+            .await
+            .map_err(err)?
+            .member_count,
+        1
+    );
+    assert_eq!(world.ann.submit(&remove, &remove, &[]).await?.status, 303);
+    assert_eq!(
+        app.store_port()
+            .group(account.id, staff.id)
+            .await
+            .map_err(err)?
+            .member_count,
+        0
+    );
+
+    let refused = world
+        .ann
+        .submit(
+            &group,
+            &format!("{group}/members"),
+            &[("user_id", "nobody@one.example")],
+        )
+        .await?;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("Cannot add a non-existent user."));
+    let link = "/admin/users/new?username=nobody%40one.example";
+    assert!(refused.body.contains(link), "{}", refused.body);
+    let form = world.ann.get(link).await?;
+    assert!(form.body.contains("value=\"nobody@one.example\""), "prefilled");
+    Ok(())
+}
