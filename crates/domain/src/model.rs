@@ -219,6 +219,9 @@ pub struct UserPage {
     pub users: Vec<User>,
     /// The address to continue after, when there is a next page.
     pub next_after: Option<String>,
+    /// How many users match the query, on every page; counted up to
+    /// `services::users::USERS_COUNTED_UP_TO` + 1 (more: "more than").
+    pub total: u64,
 }
 
 /// Who may appear in a users list.
@@ -226,7 +229,8 @@ pub struct UserPage {
 pub enum UserVisibility {
     /// Operators see everyone.
     All,
-    /// Account administrators see the members of these accounts and the users they created.
+    /// Account administrators see the members of these accounts, the recipients of
+    /// their messages and the users they created.
     Administrator { accounts: Vec<AccountId>, creator: UserId },
 }
 
@@ -234,9 +238,67 @@ pub enum UserVisibility {
 #[derive(Debug, Clone)]
 pub struct UserQuery {
     pub visibility: UserVisibility,
-    /// Lower-case address prefix typed into the search box.
+    /// Lower-case prefix typed into the search box: of the address, the first
+    /// name or the last name (names compared ASCII-case-folded).
     pub prefix: Option<String>,
+    pub status: UserStatusFilter,
     /// Continue after this address (keyset pagination).
     pub after: Option<String>,
     pub limit: u32,
+}
+
+/// A group the user is in, with its account, for the user page.
+#[derive(Debug, Clone)]
+pub struct UserGroup {
+    pub account_id: AccountId,
+    pub account_number: AccountNumber,
+    pub account_name: String,
+    pub group_id: GroupId,
+    /// The stored name (the built-in group's is a key shown translated).
+    pub group_name: String,
+    pub builtin: bool,
+}
+
+/// A lock an account's administrator set: the user may neither send from nor read
+/// that account's messages while it holds.
+#[derive(Debug, Clone)]
+pub struct AccountUserLock {
+    pub account_id: AccountId,
+    pub account_number: AccountNumber,
+    pub account_name: String,
+    pub reason: String,
+    pub locked_by: Option<EmailAddress>,
+    pub locked_at: Timestamp,
+}
+
+/// Everything the user page shows about one user.
+#[derive(Debug, Clone)]
+pub struct UserDetail {
+    pub user: User,
+    /// Why an operator locked the user (shown to them at login), and who did.
+    pub locked_reason: Option<String>,
+    pub locked_by: Option<EmailAddress>,
+    pub locked_at: Option<Timestamp>,
+    /// The client address of the last login.
+    pub last_login_ip: Option<String>,
+    /// The address of whoever created the user (`None`: the command line, a
+    /// registration, or a creator since deleted).
+    pub created_by: Option<EmailAddress>,
+    pub groups: Vec<UserGroup>,
+    pub account_locks: Vec<AccountUserLock>,
+}
+
+/// What a locked user is told at login: the reason and whom to contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockNotice {
+    pub reason: String,
+    /// The address of whoever locked the user.
+    pub contact: Option<EmailAddress>,
+}
+
+/// Narrows the Users list to one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatusFilter {
+    Any,
+    Only(UserStatus),
 }

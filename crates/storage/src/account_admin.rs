@@ -27,6 +27,7 @@ const DELETED_WITH_THE_ACCOUNT: &[&str] = &[
     "DELETE FROM account_logos WHERE account_id = $1",
     "DELETE FROM envelope_profiles WHERE account_id = $1",
     "DELETE FROM account_keys WHERE account_id = $1",
+    "DELETE FROM account_user_locks WHERE account_id = $1",
 ];
 
 #[async_trait]

@@ -271,13 +271,16 @@ impl AccountStore for SqlStore {
         .await
     }
 
-    /// The accounts in any of whose groups `user` is a member, by number.
+    /// The accounts in any of whose groups `user` is a member (and that did not
+    /// lock them out), by number.
     async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
         self.watched(async {
             let sql = format!(
                 "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.deleted_at IS NULL AND EXISTS (\
                  SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
-                 WHERE gm.user_id = $1 AND g.account_id = a.id) ORDER BY a.number"
+                 WHERE gm.user_id = $1 AND g.account_id = a.id) \
+                 AND NOT EXISTS (SELECT 1 FROM account_user_locks l WHERE l.account_id = a.id AND l.user_id = $1) \
+                 ORDER BY a.number"
             );
             fetch_accounts(self, sqlx::query(&sql).bind(user.0)).await
         })

@@ -63,6 +63,7 @@ mod sessions;
 mod settings;
 mod tokens;
 mod uploads;
+mod user_admin;
 mod users;
 mod views;
 

@@ -3,13 +3,19 @@
 //! Addresses arrive lower-cased (the domain's `EmailAddress` guarantees it), so the
 //! plain UNIQUE index on `users.email` is a case-insensitive uniqueness rule and
 //! serves both the look-ups and the list. The list pages by keyset (`email > after`)
-//! and searches a prefix as a range (`email >= prefix AND email < prefix+1`), so a
-//! page costs the same on the first screen and the thousandth, with any number of users.
+//! and searches a prefix as a range (`email >= prefix AND email < prefix+1`, and
+//! the same on `lower(first_name)` and `lower(last_name)`, indexed by 0021), so a
+//! page costs the same on the first screen and the thousandth, with any number of
+//! users; its total is a `COUNT(*)` over the same conditions, counted up to
+//! [`USERS_COUNTED_UP_TO`] + 1 rows.
 
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
-use sealpost_domain::model::{AuditEvent, Credentials, NewUser, User, UserPage, UserQuery, UserStatus, UserVisibility};
+use sealpost_domain::model::{
+    AuditEvent, Credentials, NewUser, User, UserPage, UserQuery, UserStatus, UserStatusFilter, UserVisibility,
+};
 use sealpost_domain::ports::{StoreResult, UserStore};
+use sealpost_domain::services::users::USERS_COUNTED_UP_TO;
 use sealpost_domain::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -271,58 +277,24 @@ impl UserStore for SqlStore {
     }
 
     /// A page of users in address order, fetching one row more than asked to learn
-    /// whether a next page exists.
+    /// whether a next page exists, and how many match in all.
     ///
-    /// Operators walk the `users.email` index. Administrators see members of any group of
-    /// their accounts and the users they created: the page is merged from the first
-    /// `limit + 1` addresses of each group (index `group_members (group_id, user_email)`)
-    /// and of their created users (index `users (created_by, email)`), so it costs the
-    /// same whether their accounts hold ten users or all of them.
+    /// Operators walk the `users.email` index (or `users_by_status` when filtered).
+    /// Administrators see members of any group of their accounts, the recipients of
+    /// their messages and the users they created: the page is merged from the first
+    /// `limit + 1` addresses of each group (index `group_members (group_id,
+    /// user_email)`), of their created users (index `users (created_by, email)`) and
+    /// of their accounts' recipients, so it costs the same whether their accounts hold
+    /// ten users or all of them. Deleted users are never listed.
     async fn list_users(&self, query: &UserQuery) -> StoreResult<UserPage> {
         self.watched(async {
-            let mut args = Args::default();
-            let fetch = args.push(Arg::Int(limit(query.limit) + 1));
-            let range = AddressRange::new(query, &mut args);
-            let sql = match &query.visibility {
-                UserVisibility::All => format!(
-                    "SELECT {USER_COLUMNS} FROM users u WHERE 1 = 1{} ORDER BY u.email LIMIT {fetch}",
-                    range.on("u.email")
-                ),
-                UserVisibility::Administrator { accounts, creator } => {
-                    let creator = args.push(Arg::Int(creator.0));
-                    let groups = account_groups(self, accounts).await?;
-                    if groups.len() <= MAX_GROUP_RANGES {
-                        let mut ranges = vec![format!(
-                            "SELECT id FROM (SELECT c.id FROM users c WHERE c.created_by = {creator}{} \
-                             ORDER BY c.email LIMIT {fetch}) AS created",
-                            range.on("c.email")
-                        )];
-                        for (i, group) in groups.into_iter().enumerate() {
-                            let group = args.push(Arg::Int(group));
-                            ranges.push(format!(
-                                "SELECT user_id FROM (SELECT gm.user_id FROM group_members gm \
-                                 WHERE gm.group_id = {group}{} ORDER BY gm.user_email LIMIT {fetch}) AS g{i}",
-                                range.on("gm.user_email")
-                            ));
-                        }
-                        format!(
-                            "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ({}) \
-                             ORDER BY u.email LIMIT {fetch}",
-                            ranges.join(" UNION ")
-                        )
-                    } else {
-                        let accounts: Vec<String> = accounts.iter().map(|a| args.push(Arg::Int(a.0))).collect();
-                        format!(
-                            "SELECT {USER_COLUMNS} FROM users u WHERE (u.created_by = {creator} \
-                             OR EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
-                             WHERE gm.user_id = u.id AND g.account_id IN ({}))){} \
-                             ORDER BY u.email LIMIT {fetch}",
-                            accounts.join(", "),
-                            range.on("u.email")
-                        )
-                    }
-                }
+            let groups = match &query.visibility {
+                UserVisibility::All => Vec::new(),
+                UserVisibility::Administrator { accounts, .. } => account_groups(self, accounts).await?,
             };
+            let (count_args, count_sql) = users_sql(query, &groups, true);
+            let total = count_args.count(self, &count_sql).await?;
+            let (args, sql) = users_sql(query, &groups, false);
             let mut users = args.fetch_users(self, &sql).await?;
             let wanted = usize::try_from(query.limit).unwrap_or(usize::MAX);
             let next_after = if users.len() > wanted {
@@ -331,10 +303,129 @@ impl UserStore for SqlStore {
             } else {
                 None
             };
-            Ok(UserPage { users, next_after })
+            Ok(UserPage {
+                users,
+                next_after,
+                total: u64::try_from(total).unwrap_or(0),
+            })
         })
         .await
     }
+}
+
+/// The users list's page query (`count` false: one page, `limit + 1` rows, after
+/// the keyset) or its total (`count` true), with exactly the arguments it names.
+fn users_sql(query: &UserQuery, groups: &[i64], count: bool) -> (Args, String) {
+    let mut args = Args::default();
+    let fetch = if count {
+        String::new()
+    } else {
+        args.push(Arg::Int(limit(query.limit) + 1))
+    };
+    let filter = UserFilter::new(query, !count, &mut args);
+    // Ordered and limited for a page; neither for a count.
+    let page = |column: &str| {
+        if count {
+            String::new()
+        } else {
+            format!("{} ORDER BY {column} LIMIT {fetch}", filter.after_column(column))
+        }
+    };
+    let sql = match &query.visibility {
+        UserVisibility::All => {
+            if count {
+                format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 AS one FROM users u WHERE 1 = 1{} LIMIT {}) AS counted",
+                    filter.on("u"),
+                    COUNTED_UP_TO + 1
+                )
+            } else if filter.from.is_some() {
+                // One index range per column (address, first name, last name), each
+                // cut to a page in address order, merged: an `OR` of the three
+                // would walk the whole address index.
+                let branches: Vec<String> = filter
+                    .ranges("u")
+                    .iter()
+                    .enumerate()
+                    .map(|(i, range)| {
+                        format!(
+                            "SELECT id FROM (SELECT u.id FROM users u WHERE {range}{}{}) AS s{i}",
+                            filter.base("u"),
+                            page("u.email")
+                        )
+                    })
+                    .collect();
+                format!(
+                    "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ({}) ORDER BY u.email LIMIT {fetch}",
+                    branches.join(" UNION ")
+                )
+            } else {
+                format!(
+                    "SELECT {USER_COLUMNS} FROM users u WHERE 1 = 1{}{}",
+                    filter.on("u"),
+                    page("u.email")
+                )
+            }
+        }
+        UserVisibility::Administrator { accounts, creator } => {
+            let creator = args.push(Arg::Int(creator.0));
+            let accounts: Vec<String> = accounts.iter().map(|a| args.push(Arg::Int(a.0))).collect();
+            let accounts = if accounts.is_empty() {
+                "NULL".to_owned()
+            } else {
+                accounts.join(", ")
+            };
+            let mut ranges = vec![
+                format!(
+                    "SELECT id FROM (SELECT c.id FROM users c WHERE c.created_by = {creator}{}{}) AS created",
+                    filter.on("c"),
+                    page("c.email")
+                ),
+                format!(
+                    "SELECT id FROM (SELECT c.id FROM users c WHERE c.email IN (SELECT mr.email \
+                     FROM messages m JOIN message_recipients mr ON mr.message_id = m.id \
+                     WHERE m.account_id IN ({accounts})){}{}) AS received",
+                    filter.on("c"),
+                    page("c.email")
+                ),
+            ];
+            // Deleted users are in no group: only a status or a search needs the user.
+            let (join, on) = if filter.status.is_some() || filter.from.is_some() {
+                (" JOIN users c ON c.id = gm.user_id", filter.on("c"))
+            } else {
+                ("", String::new())
+            };
+            if count || groups.len() > MAX_GROUP_RANGES {
+                ranges.push(format!(
+                    "SELECT user_id FROM (SELECT gm.user_id FROM group_members gm JOIN groups g ON g.id = gm.group_id\
+                     {join} WHERE g.account_id IN ({accounts}){on}{}) AS members",
+                    page("gm.user_email")
+                ));
+            } else {
+                for (i, group) in groups.iter().enumerate() {
+                    let group = args.push(Arg::Int(*group));
+                    ranges.push(format!(
+                        "SELECT user_id FROM (SELECT gm.user_id FROM group_members gm{join} \
+                         WHERE gm.group_id = {group}{on}{}) AS g{i}",
+                        page("gm.user_email")
+                    ));
+                }
+            }
+            if count {
+                format!(
+                    "SELECT COUNT(*) FROM (SELECT id FROM ({}) AS visible LIMIT {}) AS counted",
+                    ranges.join(" UNION "),
+                    COUNTED_UP_TO + 1
+                )
+            } else {
+                format!(
+                    "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ({}) ORDER BY u.email LIMIT {fetch}",
+                    ranges.join(" UNION ")
+                )
+            }
+        }
+    };
+    (args, sql)
 }
 
 /// Runs one `UPDATE … WHERE id = $1` and answers `NotFound` when no user has the id.
@@ -372,20 +463,38 @@ impl Args {
         format!("${}", self.0.len())
     }
 
-    /// Runs `sql` with these arguments and reads the users it selects.
-    async fn fetch_users(self, store: &SqlStore, sql: &str) -> StoreResult<Vec<User>> {
-        let mut query = sqlx::query(sql);
-        for arg in self.0 {
+    /// Binds these arguments to `query`, each placeholder once.
+    fn bind<'q>(&'q self, mut query: AnyQuery<'q>) -> AnyQuery<'q> {
+        for arg in &self.0 {
             query = match arg {
-                Arg::Text(text) => query.bind(text),
-                Arg::Int(int) => query.bind(int),
+                Arg::Text(text) => query.bind(text.as_str()),
+                Arg::Int(int) => query.bind(*int),
             };
         }
-        let rows = query.fetch_all(&store.pool).await.map_err(db_error)?;
+        query
+    }
+
+    /// Runs `sql` with these arguments and reads the users it selects.
+    async fn fetch_users(&self, store: &SqlStore, sql: &str) -> StoreResult<Vec<User>> {
+        let rows = self
+            .bind(sqlx::query(sql))
+            .fetch_all(&store.pool)
+            .await
+            .map_err(db_error)?;
         rows.iter()
             .map(user_from_row)
             .collect::<Result<_, _>>()
             .map_err(db_error)
+    }
+
+    /// Runs the `COUNT(*)` query `sql` with these arguments.
+    async fn count(&self, store: &SqlStore, sql: &str) -> StoreResult<i64> {
+        let row = self
+            .bind(sqlx::query(sql))
+            .fetch_one(&store.pool)
+            .await
+            .map_err(db_error)?;
+        row.try_get::<i64, _>(0).map_err(db_error)
     }
 }
 
@@ -407,35 +516,84 @@ pub(crate) fn prefix_upper_bound(prefix: &str) -> Option<String> {
     None
 }
 
-/// The address conditions of a users query (continue after, prefix), written once as
-/// placeholders and applied to whichever column holds the address.
-struct AddressRange {
+/// The conditions of a users query (not deleted, status, search; continue after),
+/// written once as placeholders and applied to whichever table alias holds the user.
+struct UserFilter {
+    status: Option<String>,
     after: Option<String>,
     from: Option<String>,
     until: Option<String>,
 }
 
-impl AddressRange {
-    fn new(query: &UserQuery, args: &mut Args) -> Self {
-        let after = query.after.clone().map(|a| args.push(Arg::Text(a)));
+impl UserFilter {
+    /// `keyset`: whether the query continues after `query.after` (a page does, a
+    /// count does not).
+    fn new(query: &UserQuery, keyset: bool, args: &mut Args) -> Self {
+        let status = match query.status {
+            UserStatusFilter::Any => None,
+            UserStatusFilter::Only(status) => Some(args.push(Arg::Text(status.as_str().to_owned()))),
+        };
+        let after = query.after.clone().filter(|_| keyset).map(|a| args.push(Arg::Text(a)));
         let prefix = query.prefix.as_deref().filter(|p| !p.is_empty());
         let from = prefix.map(|p| args.push(Arg::Text(p.to_owned())));
         let until = prefix.and_then(prefix_upper_bound).map(|u| args.push(Arg::Text(u)));
-        Self { after, from, until }
+        Self {
+            status,
+            after,
+            from,
+            until,
+        }
     }
 
-    /// `AND column > $after AND column >= $prefix AND column < $upper`, as far as given:
-    /// ranges an index on `column` answers directly (unlike `LIKE`).
-    fn on(&self, column: &str) -> String {
-        let mut sql = String::new();
-        for (op, placeholder) in [(">", &self.after), (">=", &self.from), ("<", &self.until)] {
-            if let Some(placeholder) = placeholder {
-                sql.push_str(&format!(" AND {column} {op} {placeholder}"));
-            }
+    /// `AND u.deleted_at IS NULL AND u.status = $s`, as far as asked.
+    fn base(&self, alias: &str) -> String {
+        let mut sql = format!(" AND {alias}.deleted_at IS NULL");
+        if let Some(status) = &self.status {
+            sql.push_str(&format!(" AND {alias}.status = {status}"));
         }
         sql
     }
+
+    /// The prefix's range on the address, the first and the last name (none
+    /// without a search): ranges the indexes on each answer directly (unlike
+    /// `LIKE`); names compare case-folded (ASCII, as `lower` does on both).
+    fn ranges(&self, alias: &str) -> Vec<String> {
+        let Some(from) = &self.from else {
+            return Vec::new();
+        };
+        let range = |column: String| match &self.until {
+            Some(until) => format!("({column} >= {from} AND {column} < {until})"),
+            None => format!("{column} >= {from}"),
+        };
+        vec![
+            range(format!("{alias}.email")),
+            range(format!("lower({alias}.first_name)")),
+            range(format!("lower({alias}.last_name)")),
+        ]
+    }
+
+    /// [`Self::base`] and, with a search, any of [`Self::ranges`].
+    fn on(&self, alias: &str) -> String {
+        let mut sql = self.base(alias);
+        let ranges = self.ranges(alias);
+        if !ranges.is_empty() {
+            sql.push_str(&format!(" AND ({})", ranges.join(" OR ")));
+        }
+        sql
+    }
+
+    /// `AND column > $after` (keyset pagination), when continuing.
+    fn after_column(&self, column: &str) -> String {
+        match &self.after {
+            Some(after) => format!(" AND {column} > {after}"),
+            None => String::new(),
+        }
+    }
 }
+
+/// The Users list counts its matches up to one more than this: past it the page
+/// says "more than" (an exact count of 100,000 rows costs a scan of them all).
+const COUNTED_UP_TO: u64 = USERS_COUNTED_UP_TO;
 
 /// Past this many groups, an administrator's users list walks the address index and
 /// filters instead of merging one index range per group (SQLite allows at most 500

@@ -196,6 +196,7 @@ async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm)
         Err(error) => {
             let message = match error {
                 LoginError::InvalidCredentials => visitor.t.get("login-invalid"),
+                LoginError::Locked(ref notice) => crate::admin::lock_notice_text(visitor, notice),
                 LoginError::Throttled(seconds) => visitor
                     .t
                     .get_with("login-throttled", &[("seconds", Arg::Number(seconds))]),
@@ -205,6 +206,8 @@ async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm)
             };
             let status = if matches!(error, LoginError::Throttled(_)) {
                 StatusCode::TOO_MANY_REQUESTS
+            } else if matches!(error, LoginError::Locked(_)) {
+                StatusCode::FORBIDDEN
             } else {
                 StatusCode::UNAUTHORIZED
             };

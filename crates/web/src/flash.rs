@@ -39,6 +39,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-message-locked", &[]),
     ("flash-message-unlocked", &[]),
     ("flash-message-expiry", &[]),
+    ("flash-user-saved", &["email"]),
+    ("flash-user-reset-sent", &["email"]),
+    ("flash-user-activation-sent", &["email"]),
+    ("flash-user-password-required", &["email"]),
+    ("flash-user-locked", &["email"]),
+    ("flash-user-unlocked", &["email"]),
+    ("flash-user-account-locked", &["email", "number"]),
+    ("flash-user-account-unlocked", &["email", "number"]),
+    ("flash-user-removed", &["email", "number"]),
+    ("flash-user-deleted", &["email"]),
 ];
 
 /// A confirmation to show on the next page.

@@ -285,6 +285,10 @@ pub struct UsersPage {
     pub page: Page,
     pub users: Vec<User>,
     pub query: String,
+    /// The status filter as its stored value; empty: any.
+    pub status: String,
+    /// How many users match ("1 user found.", "More than 1000 users found."), on every page.
+    pub total: String,
     pub next_after: Option<String>,
 }
 

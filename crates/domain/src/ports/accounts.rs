@@ -56,7 +56,8 @@ pub trait AccountStore: Send + Sync {
     async fn list_accounts(&self) -> StoreResult<Vec<Account>>;
     /// The accounts whose Account Administrators group holds `user`, by number.
     async fn administered_accounts(&self, user: UserId) -> StoreResult<Vec<Account>>;
-    /// The accounts in any of whose groups `user` is a member, by number.
+    /// The accounts in any of whose groups `user` is a member (and that did not
+    /// lock them out: `account_user_locks`), by number.
     async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>>;
     /// Whether `user` is in the account's Account Administrators group.
     async fn is_account_admin(&self, account: AccountId, user: UserId) -> StoreResult<bool>;

@@ -8,6 +8,7 @@
 //!   (tokens for machines), [`AccountAdminStore`] (rename, suspend, delete, the
 //!   Accounts list), [`BrandingStore`] (logos), [`GroupStore`],
 //!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`], [`KeptDraftStore`] (refused drafts),
+//!   [`UserAdminStore`] (the user page's actions),
 //!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
 //!   one-time tokens). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
 //! - [`BlobStore`] (with [`BlobWriter`], [`BlobReader`]): sealed payload parts.
@@ -46,6 +47,7 @@ mod sessions;
 mod settings;
 mod tokens;
 mod uploads;
+mod user_admin;
 mod users;
 
 pub use account_admin::{AccountAdminStore, AccountPage, AccountQuery, AccountSort};
@@ -68,6 +70,7 @@ pub use sessions::SessionStore;
 pub use settings::SettingsStore;
 pub use tokens::TokenStore;
 pub use uploads::UploadStore;
+pub use user_admin::UserAdminStore;
 pub use users::UserStore;
 
 /// Result of every port call.
@@ -87,6 +90,7 @@ macro_rules! composite_store {
 
 composite_store!(
     UserStore,
+    UserAdminStore,
     AccountStore,
     GroupStore,
     SessionStore,

@@ -41,6 +41,10 @@ pub enum LoginError {
     /// Too many failures from this client; try again after this many seconds.
     #[error("throttled for {0} s")]
     Throttled(i64),
+    /// The right password of a user an operator locked: the reason and whom to
+    /// contact (only the password's holder learns it).
+    #[error("locked")]
+    Locked(crate::model::LockNotice),
     #[error(transparent)]
     Domain(#[from] DomainError),
 }
@@ -167,6 +171,7 @@ impl Services {
             Ok(_) => "success",
             Err(LoginError::InvalidCredentials) => "refused",
             Err(LoginError::Throttled(_)) => "throttled",
+            Err(LoginError::Locked(_)) => "locked",
             Err(LoginError::Domain(_)) => "error",
         };
         metrics::counter!("sealpost_logins_total", "outcome" => outcome).increment(1);
@@ -212,6 +217,15 @@ impl Services {
                 }),
                 Verification::Match | Verification::MatchNeedsRehash,
             ) if user.status == UserStatus::Active => (user, hash),
+            (Some(Credentials { user, .. }), Verification::Match | Verification::MatchNeedsRehash)
+                if user.status == UserStatus::Locked
+                    && let Some(notice) = self.lock_notice(user.id).await? =>
+            {
+                let mut event = self.event(None, None, "session.login", email.as_str(), Some(client));
+                event.outcome = "refused: locked".to_owned();
+                self.store.record_audit(event).await?;
+                return Err(LoginError::Locked(notice));
+            }
             _ => {
                 self.store.throttle_failure(&pair_key, now).await?;
                 self.store.throttle_failure(&client_key, now).await?;
@@ -233,7 +247,7 @@ impl Services {
             }
         }
         self.store.throttle_clear(&pair_key).await?;
-        self.store.record_login(user.id, now).await?;
+        self.store.record_login_from(user.id, now, client).await?;
         let actor = Actor::acting(user.clone());
         self.store
             .record_audit(self.event(Some(&actor), None, "session.login", email.as_str(), Some(client)))

@@ -20,6 +20,7 @@ pub mod messages;
 pub mod profiles;
 pub mod registration;
 mod settings;
+pub mod user_admin;
 pub mod users;
 
 use std::num::NonZeroUsize;

@@ -498,6 +498,39 @@ impl Services {
         client: Option<&str>,
         render: impl FnOnce(&str) -> Result<crate::messages::RenderedMail, DomainError>,
     ) -> Result<(), DomainError> {
+        self.send_link_with(None, user, purpose, session, lifetime, action, client, render)
+            .await
+    }
+
+    /// [`Self::send_link`] on behalf of an administrator, who is the audit event's
+    /// actor (the user page's "Send password reset link").
+    #[expect(clippy::too_many_arguments, reason = "each is one independent part of the link")]
+    pub(crate) async fn send_link_by(
+        &self,
+        actor: Option<&Actor>,
+        user: &User,
+        purpose: TokenPurpose,
+        lifetime: i64,
+        action: &str,
+        client: Option<&str>,
+        render: impl FnOnce(&str) -> Result<crate::messages::RenderedMail, DomainError>,
+    ) -> Result<(), DomainError> {
+        self.send_link_with(actor, user, purpose, None, lifetime, action, client, render)
+            .await
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "each is one independent part of the link")]
+    async fn send_link_with(
+        &self,
+        actor: Option<&Actor>,
+        user: &User,
+        purpose: TokenPurpose,
+        session: Option<&str>,
+        lifetime: i64,
+        action: &str,
+        client: Option<&str>,
+        render: impl FnOnce(&str) -> Result<crate::messages::RenderedMail, DomainError>,
+    ) -> Result<(), DomainError> {
         let (raw, token_hash, expires_at) = self.new_link_token(lifetime)?;
         let now = self.clock.now();
         let kind = match purpose {
@@ -516,7 +549,7 @@ impl Services {
                 created_at: now,
             },
         };
-        let event = self.event(None, None, action, user.email.as_str(), client);
+        let event = self.event(actor, None, action, user.email.as_str(), client);
         self.store.insert_token(user.id, purpose, session, &link, event).await?;
         self.wake_outbox();
         Ok(())

@@ -6,7 +6,7 @@ use sealpost_crypto::token;
 use super::Services;
 use super::auth::hash_password;
 use crate::error::{DomainError, ValidationError};
-use crate::model::{NewUser, User, UserPage, UserQuery, UserStatus, UserVisibility};
+use crate::model::{NewUser, User, UserPage, UserQuery, UserStatus, UserStatusFilter, UserVisibility};
 use crate::policy::Actor;
 use crate::types::{EmailAddress, Locale, Password, PersonName};
 
@@ -17,6 +17,9 @@ pub fn temporary_password() -> Result<String, DomainError> {
 
 /// Users shown per page of the Users list.
 pub const USERS_PER_PAGE: u32 = 50;
+/// The Users list's total is exact up to this many; past it the store answers one
+/// more and the page says "more than" this.
+pub const USERS_COUNTED_UP_TO: u64 = 1_000;
 
 /// What the Add User form (and `sealpost user add`) asks for.
 #[derive(Debug, Clone, Default)]
@@ -96,11 +99,13 @@ impl Services {
         Ok(user)
     }
 
-    /// A page of the users `actor` may see, optionally narrowed to an address prefix.
+    /// A page of the users `actor` may see, optionally narrowed to a prefix of the
+    /// address, first or last name, and to one status; with the total.
     pub async fn list_users(
         &self,
         actor: &Actor,
         prefix: Option<&str>,
+        status: UserStatusFilter,
         after: Option<&str>,
     ) -> Result<UserPage, DomainError> {
         let visibility = if actor.is_operator() {
@@ -125,12 +130,14 @@ impl Services {
             return Ok(UserPage {
                 users: Vec::new(),
                 next_after: None,
+                total: 0,
             });
         }
         let prefix = prefix.map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty());
         let query = UserQuery {
             visibility,
             prefix,
+            status,
             after: after.map(str::to_owned),
             limit: USERS_PER_PAGE,
         };

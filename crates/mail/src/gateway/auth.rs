@@ -84,7 +84,7 @@ impl Session<'_> {
                 reply(reader, "235 2.7.0 Authentication successful\r\n").await?;
                 Ok(Next::Continue)
             }
-            Err(LoginError::InvalidCredentials) => {
+            Err(LoginError::InvalidCredentials | LoginError::Locked(_)) => {
                 super::metrics::auth("refused");
                 self.auth_failures += 1;
                 if self.auth_failures >= MAX_AUTH_FAILURES {

@@ -84,6 +84,7 @@ async fn users_and_members_pages_stay_fast_with_a_hundred_thousand_users(store: 
     let query = |visibility: UserVisibility, prefix: Option<&str>, after: Option<&str>| UserQuery {
         visibility,
         prefix: prefix.map(str::to_owned),
+        status: sealpost_domain::model::UserStatusFilter::Any,
         after: after.map(str::to_owned),
         limit: 50,
     };

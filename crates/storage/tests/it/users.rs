@@ -235,6 +235,7 @@ async fn operator_flag_follows_grants_and_revocations(store: SqlStore) {
         .list_users(&UserQuery {
             visibility: UserVisibility::All,
             prefix: None,
+            status: sealpost_domain::model::UserStatusFilter::Any,
             after: None,
             limit: 10,
         })
@@ -283,6 +284,7 @@ fn everyone(prefix: Option<&str>, after: Option<&str>, limit: u32) -> UserQuery 
     UserQuery {
         visibility: UserVisibility::All,
         prefix: prefix.map(str::to_owned),
+        status: sealpost_domain::model::UserStatusFilter::Any,
         after: after.map(str::to_owned),
         limit,
     }
@@ -421,6 +423,7 @@ async fn administrators_see_members_of_their_accounts_and_users_they_created(sto
             creator: admin.id,
         },
         prefix: None,
+        status: sealpost_domain::model::UserStatusFilter::Any,
         after: None,
         limit,
     };
@@ -498,6 +501,7 @@ async fn administrators_of_very_many_groups_see_the_same_users(store: SqlStore) 
             creator: admin.id,
         },
         prefix: None,
+        status: sealpost_domain::model::UserStatusFilter::Any,
         after: None,
         limit: 3,
     };

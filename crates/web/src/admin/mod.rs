@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod confirm;
 mod features;
 mod groups;
 mod images;
@@ -15,7 +16,11 @@ mod lifecycle;
 mod messages;
 mod profiles;
 mod tokens;
+mod user_account;
+mod user_page;
 mod users;
+
+pub use user_page::lock_notice_text;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, RawPathParams};
@@ -55,11 +60,14 @@ pub fn router() -> Router<AppState> {
             get(groups::list_groups).post(groups::create_group),
         )
         .route("/accounts/{number}/groups/{group}", get(groups::show_group))
-        .route("/accounts/{number}/groups/{group}/delete", post(groups::delete_group))
+        .route(
+            "/accounts/{number}/groups/{group}/delete",
+            get(confirm::confirm_delete_group).post(groups::delete_group),
+        )
         .route("/accounts/{number}/groups/{group}/members", post(groups::add_member))
         .route(
             "/accounts/{number}/groups/{group}/members/{user}/remove",
-            post(groups::remove_member),
+            get(confirm::confirm_remove_member).post(groups::remove_member),
         )
         .route(
             "/accounts/{number}/tokens",
@@ -101,6 +109,29 @@ pub fn router() -> Router<AppState> {
         .route("/accounts/{number}/messages/{id}/expiry", post(messages::set_expiry))
         .route("/users", get(users::list_users).post(users::create_user))
         .route("/users/new", get(users::new_user))
+        .route("/users/{user}", get(user_page::show_user))
+        .route("/users/{user}/names", post(user_page::save_names))
+        .route("/users/{user}/reset", post(user_page::send_reset))
+        .route("/users/{user}/activation", post(user_page::resend_activation))
+        .route("/users/{user}/require-password", post(user_page::require_password))
+        .route(
+            "/users/{user}/lock",
+            get(user_page::confirm_lock).post(user_page::lock_user),
+        )
+        .route("/users/{user}/unlock", post(user_page::unlock_user))
+        .route(
+            "/users/{user}/delete",
+            get(user_page::confirm_delete).post(user_page::delete_user),
+        )
+        .route(
+            "/accounts/{number}/users/{user}/lock",
+            get(user_account::confirm_lock).post(user_account::lock),
+        )
+        .route("/accounts/{number}/users/{user}/unlock", post(user_account::unlock))
+        .route(
+            "/accounts/{number}/users/{user}/remove",
+            get(user_account::confirm_remove).post(user_account::remove),
+        )
 }
 
 /// The frame of an administration page.

@@ -3,7 +3,9 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use sealpost_domain::services::users::CreateUserRequest;
+use sealpost_domain::model::{UserStatus, UserStatusFilter};
+use sealpost_domain::services::users::{CreateUserRequest, USERS_COUNTED_UP_TO};
+use sealpost_i18n::Arg;
 use serde::Deserialize;
 
 use super::{admin_page, form_error};
@@ -19,24 +21,53 @@ use crate::views::{FormError, NewUserPage, UsersPage, render, render_status};
 pub struct UsersQuery {
     #[serde(default)]
     q: String,
+    /// `pending`, `active`, `locked`; anything else: any status.
+    #[serde(default)]
+    status: String,
     after: Option<String>,
 }
 
-/// `GET /admin/users`: the users the visitor may see, searchable by address prefix.
+/// `GET /admin/users`: the users the visitor may see, searchable by a prefix of
+/// the address or a name, filtered by status, a page at a time with the total.
 pub async fn list_users(
     State(state): State<AppState>,
     admin: Admin,
     Query(query): Query<UsersQuery>,
 ) -> Result<Response, WebError> {
+    let status = match query.status.as_str() {
+        "pending" => UserStatusFilter::Only(UserStatus::Pending),
+        "active" => UserStatusFilter::Only(UserStatus::Active),
+        "locked" => UserStatusFilter::Only(UserStatus::Locked),
+        _ => UserStatusFilter::Any,
+    };
     let page = state
         .services
-        .list_users(&admin.actor, Some(&query.q), query.after.as_deref())
+        .list_users(&admin.actor, Some(&query.q), status, query.after.as_deref())
         .await
         .or_page(admin.visitor.locale)?;
+    let status = match status {
+        UserStatusFilter::Any => String::new(),
+        UserStatusFilter::Only(s) => s.as_str().to_owned(),
+    };
     Ok(render(&UsersPage {
         page: admin_page(&admin.visitor, admin.visitor.t.get("users-title")),
         users: page.users,
         query: query.q,
+        status,
+        total: if page.total > USERS_COUNTED_UP_TO {
+            admin.visitor.t.get_with(
+                "users-total-more",
+                &[(
+                    "count",
+                    Arg::Number(i64::try_from(USERS_COUNTED_UP_TO).unwrap_or(i64::MAX)),
+                )],
+            )
+        } else {
+            admin.visitor.t.get_with(
+                "users-total",
+                &[("count", Arg::Number(i64::try_from(page.total).unwrap_or(i64::MAX)))],
+            )
+        },
         next_after: page.next_after,
     }))
 }
@@ -52,9 +83,21 @@ fn new_user_page(admin: &Admin, form: &CreateUserForm, error: Option<FormError>)
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewUserQuery {
+    /// The address to prefill (the group form's "Add User …" link after
+    /// "Cannot add a non-existent user.").
+    username: String,
+}
+
 /// `GET /admin/users/new`: the Add User form.
-pub async fn new_user(admin: Admin) -> Response {
-    render(&new_user_page(&admin, &CreateUserForm::default(), None))
+pub async fn new_user(admin: Admin, Query(query): Query<NewUserQuery>) -> Response {
+    let form = CreateUserForm {
+        username: query.username,
+        ..CreateUserForm::default()
+    };
+    render(&new_user_page(&admin, &form, None))
 }
 
 #[derive(Deserialize, Default)]

@@ -344,6 +344,8 @@ impl Services {
     ) -> Result<(OpenedMessage, Key256), OpenFailure> {
         let (message, recipients, sender) = self.store.message_to_read(public_id).await?;
         let viewer_is_sender = self.access(actor, &message, &recipients)?;
+        // An account administrator's lock: none of the account's messages open.
+        self.ensure_not_locked_in(message.account_id, actor.id()).await?;
         if !viewer_is_sender && message.security == SecurityLevel::High && !confirmed {
             return Err(OpenFailure::PasswordRequired);
         }

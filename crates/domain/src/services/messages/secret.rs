@@ -169,6 +169,11 @@ impl Services {
             return Err(SecretRefusal::Wrong);
         };
         throttle.succeeded(self.store.as_ref()).await?;
+        // A recipient the sending account locked out reads none of its messages,
+        // by secret no more than by session.
+        if let Some(user) = self.store.user_by_email(&recipient).await? {
+            self.ensure_not_locked_in(message.account_id, user.id).await?;
+        }
         self.availability(&message, false)?;
         let content = self.unseal_content(&message, &dek, posted).await?;
         let mut opened = OpenedMessage {
