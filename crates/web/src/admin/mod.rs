@@ -15,6 +15,7 @@ mod lifecycle;
 mod messages;
 mod profiles;
 mod tokens;
+mod two_step;
 mod users;
 
 use axum::Router;
@@ -93,6 +94,7 @@ pub fn router() -> Router<AppState> {
             "/accounts/{number}/features",
             get(features::show_features).post(features::save_features),
         )
+        .route("/accounts/{number}/two-step", post(two_step::save_requirement))
         .route("/accounts/{number}/audit", get(audit::show_audit))
         .route("/accounts/{number}/messages", get(messages::list_messages))
         .route("/accounts/{number}/messages/{id}", get(messages::show_message))
