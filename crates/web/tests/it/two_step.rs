@@ -237,7 +237,7 @@ async fn required(app: TestApp) -> anyhow::Result<()> {
         .await?;
     ensure!(saved.status == 303, "saved: {}", saved.status);
     let page = alice.get(&features).await?;
-    ensure!(page.body.contains("value=\"members\" checked"), "the choice shows");
+    ensure!(page.body.contains("checked value=\"members\""), "the choice shows");
 
     app.add_user("carol@example.com", false).await?;
     let scope = app.scope("alice@example.com", account.number).await?;
