@@ -76,9 +76,11 @@ struct FileConfig {
     gateway: Option<crate::gateway::GatewayFile>,
     dkim: Vec<DkimKeyConfig>,
     metrics_listen: Option<String>,
+    require_two_step_for_operators: Option<bool>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
+    "require_two_step_for_operators",
     "data_dir",
     "database_url",
     "listen",
@@ -208,6 +210,9 @@ pub struct Config {
     /// Where Prometheus scrapes `/metrics` (`metrics_listen`; off when unset). A
     /// listener of its own, so the public port and its load balancer never show it.
     pub metrics_listen: Option<SocketAddr>,
+    /// Every operator must use two-step verification (`require_two_step_for_operators`,
+    /// `SEALPOST_REQUIRE_TWO_STEP_FOR_OPERATORS`): one without it sets it up at login.
+    pub require_two_step_for_operators: bool,
 }
 
 impl Config {
@@ -267,6 +272,9 @@ impl Config {
             .unwrap_or_else(|| "admin@example.com".to_owned());
         let trust_forwarded_for = args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(false);
         let connections = connection_limits(&file_rest)?;
+        let require_two_step_for_operators = env_parse("REQUIRE_TWO_STEP_FOR_OPERATORS")?
+            .or(file_rest.require_two_step_for_operators)
+            .unwrap_or(false);
         let metrics_listen = match env("METRICS_LISTEN").or(file_rest.metrics_listen.clone()) {
             None => None,
             Some(raw) if raw.trim() == "off" => None,
@@ -285,6 +293,7 @@ impl Config {
             public_url,
             operator_email,
             trust_forwarded_for,
+            require_two_step_for_operators,
             messaging,
             connections,
             gateway,

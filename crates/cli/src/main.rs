@@ -239,7 +239,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         clock,
         sealpost_i18n::in_every_language("group-account-administrators"),
         messaging,
-    );
+    )
+    .require_two_step_for_operators(config.require_two_step_for_operators);
     if !matches!(command, Command::Migrate) {
         check_master_key(&services, &config).await?;
     }

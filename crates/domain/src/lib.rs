@@ -16,6 +16,7 @@
 //! - [`links`]: [`links::Links`], every web address handed out in mail or printed,
 //!   built once from the public URL.
 //! - [`redirect`]: which `next` targets a redirect may follow (this site's paths only).
+//! - [`two_step`]: second factors (TOTP, recovery codes) and logins waiting for one.
 //! - [`sealed_mail`]: outbox mail that carries a recipient's secret, sealed at rest.
 //!
 //! Nothing here performs I/O except through a port.
@@ -34,6 +35,7 @@ pub mod sealed_mail;
 pub mod sender_domains;
 pub mod services;
 pub mod settings;
+pub mod two_step;
 pub mod types;
 
 pub use error::{DomainError, ValidationError};

@@ -17,6 +17,7 @@
 use crate::branding::{BrandColour, DisplayName};
 use crate::messages::{DeliveryMode, MessageOptions};
 use crate::sender_domains::SenderDomains;
+use crate::two_step::TwoStepRequirement;
 
 /// How a setting's value is written to and read from its stored text.
 pub trait SettingValue: Sized {
@@ -171,6 +172,8 @@ account_settings! {
     brand_name: DisplayName = "brand_name",
     /// The colour of the band recipients see (Images tab); white text passes WCAG AA.
     brand_colour: BrandColour = "brand_colour",
+    /// Who must use two-step verification (unset: nobody is made to).
+    two_step_required: TwoStepRequirement = "two_step_required",
 }
 
 /// A per-account switch (the Features tab). Every one is on until switched off.

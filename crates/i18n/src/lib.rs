@@ -29,7 +29,7 @@ fluent_templates::static_loader! {
 /// envelope; `messages`: composing and reading secure messages; `net`:
 /// connections and envelopes refused; `delivery`: failed deliveries; `disk`: a
 /// full disk and lost files).
-pub const SOURCES: [(Locale, &str, &str); 42] = [
+pub const SOURCES: [(Locale, &str, &str); 45] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -72,6 +72,9 @@ pub const SOURCES: [(Locale, &str, &str); 42] = [
     (Locale::En, "users", include_str!("../locales/en/users.ftl")),
     (Locale::De, "users", include_str!("../locales/de/users.ftl")),
     (Locale::Fr, "users", include_str!("../locales/fr/users.ftl")),
+    (Locale::En, "twostep", include_str!("../locales/en/twostep.ftl")),
+    (Locale::De, "twostep", include_str!("../locales/de/twostep.ftl")),
+    (Locale::Fr, "twostep", include_str!("../locales/fr/twostep.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

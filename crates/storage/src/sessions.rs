@@ -123,7 +123,15 @@ impl SessionStore for SqlStore {
                 .execute(&self.pool)
                 .await
                 .map_err(db_error)?;
-            Ok(sessions.rows_affected() + throttles.rows_affected() + devices.rows_affected())
+            let challenges = sqlx::query("DELETE FROM two_step_challenges WHERE expires_at <= $1")
+                .bind(now.0)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+            Ok(sessions.rows_affected()
+                + throttles.rows_affected()
+                + devices.rows_affected()
+                + challenges.rows_affected())
         })
         .await
     }

@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sealpost_domain::model::SessionKind;
-use sealpost_domain::services::auth::LoginError;
+use sealpost_domain::services::auth::{LoginError, LoginOutcome};
 use sealpost_domain::types::{Locale, Password};
 use sealpost_i18n::Arg;
 use serde::Deserialize;
@@ -159,7 +159,8 @@ pub struct LoginQuery {
 async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm) -> Response {
     let password = Password::new(&form.password);
     match state.services.login(&form.email, &password, &visitor.client).await {
-        Ok(opened) => {
+        Ok(LoginOutcome::SecondStep(pending)) => crate::two_step::to_second_step(state, &pending, &form.next),
+        Ok(LoginOutcome::Session(opened)) => {
             let secure = state.config.secure_cookies;
             let to = if opened.session.kind == SessionKind::PasswordChangeOnly {
                 "/password"

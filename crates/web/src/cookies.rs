@@ -6,6 +6,7 @@
 //! | `sp_pre` | the CSRF token of forms shown before login | browser session |
 //! | `sp_lang` | the language chosen with the switch | one year |
 //! | `sp_flash` | a one-shot confirmation shown after a redirect | until shown |
+//! | `sp_2step` | a login waiting for its second step (the challenge token, stored hashed; not a session) | 10 minutes |
 //! | `sp_device` | a remembered device ("Remember me on this device", stored hashed) | the envelope profile's days |
 //!
 //! | `sp_grant` | a No Password Required message's download grant (sealed, see `services::messages::secret`) | an hour, `Path=/m/{id}/` |
@@ -26,6 +27,7 @@ pub const LANGUAGE: &str = "sp_lang";
 pub const FLASH: &str = "sp_flash";
 pub const DEVICE: &str = "sp_device";
 pub const GRANT: &str = "sp_grant";
+pub const TWO_STEP: &str = "sp_2step";
 
 /// The wire name of [`GRANT`]: `__Secure-` over HTTPS.
 fn grant_name(secure: bool) -> &'static str {

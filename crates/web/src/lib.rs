@@ -23,7 +23,9 @@ pub mod portal;
 pub mod proof;
 pub mod recipient;
 pub mod security;
+pub mod security_page;
 pub mod server;
+pub mod two_step;
 pub mod views;
 
 use std::sync::Arc;
@@ -63,6 +65,8 @@ pub fn router(services: Services, config: WebConfig) -> Router {
         .merge(auth::router())
         .merge(recipient::router())
         .merge(proof::router())
+        .merge(two_step::router())
+        .merge(security_page::router())
         .nest("/admin", admin::router())
         .nest("/portal", portal::router())
         .route_layer(axum::middleware::from_fn(metrics::note_route))

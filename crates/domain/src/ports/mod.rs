@@ -10,7 +10,8 @@
 //!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`], [`KeptDraftStore`] (refused drafts),
 //!   [`UserAdminStore`] (the user page's actions),
 //!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
-//!   one-time tokens). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
+//!   one-time tokens), [`TwoStepStore`] (TOTP, recovery codes, logins waiting for
+//!   their second step) and [`SecurityStore`] (a user's sessions and devices). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
 //! - [`BlobStore`] (with [`BlobWriter`], [`BlobReader`]): sealed payload parts.
 //! - [`Notifier`]: renders the emails, implemented by `sealpost-mail`.
 //! - [`Clock`]: where "now" comes from.
@@ -43,9 +44,11 @@ mod notifier;
 mod outbox;
 mod profiles;
 mod secrets;
+mod security;
 mod sessions;
 mod settings;
 mod tokens;
+mod two_step;
 mod uploads;
 mod user_admin;
 mod users;
@@ -66,9 +69,11 @@ pub use notifier::Notifier;
 pub use outbox::OutboxStore;
 pub use profiles::ProfileStore;
 pub use secrets::SecretStore;
+pub use security::SecurityStore;
 pub use sessions::SessionStore;
 pub use settings::SettingsStore;
 pub use tokens::TokenStore;
+pub use two_step::TwoStepStore;
 pub use uploads::UploadStore;
 pub use user_admin::UserAdminStore;
 pub use users::UserStore;
@@ -109,6 +114,8 @@ composite_store!(
     SecretStore,
     OutboxStore,
     TokenStore,
+    TwoStepStore,
+    SecurityStore,
 );
 
 /// Where "now" comes from, so tests can move time.

@@ -49,6 +49,14 @@ pub enum LoginError {
     Domain(#[from] DomainError),
 }
 
+/// What a right password leads to: a session, or the second step first
+/// ([`super::two_step::login`]).
+#[derive(Debug)]
+pub enum LoginOutcome {
+    Session(Box<OpenedSession>),
+    SecondStep(super::two_step::login::PendingLogin),
+}
+
 /// A session just opened: the raw token goes into the cookie and nowhere else.
 #[derive(Debug)]
 pub struct OpenedSession {
@@ -165,10 +173,12 @@ impl Services {
     /// Checks an address and password and opens a session; counted by outcome in
     /// `sealpost_logins_total` (success, refused, throttled, error).
     #[tracing::instrument(skip_all, fields(client = client))]
-    pub async fn login(&self, email: &str, typed: &Password, client: &str) -> Result<OpenedSession, LoginError> {
+    /// A password that is right but owes a second step counts as `second_step`.
+    pub async fn login(&self, email: &str, typed: &Password, client: &str) -> Result<LoginOutcome, LoginError> {
         let result = self.check_login(email, typed, client).await;
         let outcome = match &result {
-            Ok(_) => "success",
+            Ok(LoginOutcome::Session(_)) => "success",
+            Ok(LoginOutcome::SecondStep(_)) => "second_step",
             Err(LoginError::InvalidCredentials) => "refused",
             Err(LoginError::Throttled(_)) => "throttled",
             Err(LoginError::Locked(_)) => "locked",
@@ -178,7 +188,7 @@ impl Services {
         result
     }
 
-    async fn check_login(&self, email: &str, typed: &Password, client: &str) -> Result<OpenedSession, LoginError> {
+    async fn check_login(&self, email: &str, typed: &Password, client: &str) -> Result<LoginOutcome, LoginError> {
         let now = self.clock.now();
         let email = EmailAddress::parse(email).map_err(|_| LoginError::InvalidCredentials)?;
         let pair_key = format!("pair:{}|{}", email, client);
@@ -247,6 +257,10 @@ impl Services {
             }
         }
         self.store.throttle_clear(&pair_key).await?;
+        if let Some(purpose) = self.second_step_due(&user).await? {
+            let pending = self.open_challenge(&user, purpose, &checked_hash).await?;
+            return Ok(LoginOutcome::SecondStep(pending));
+        }
         self.store.record_login_from(user.id, now, client).await?;
         let actor = Actor::acting(user.clone());
         self.store
@@ -261,7 +275,10 @@ impl Services {
         // Only if the password is still the one just checked: a login that raced a
         // password change (which ended every session) must not outlive it.
         match self.store.insert_login_session(&opened.session, &checked_hash).await {
-            Ok(()) => Ok(opened),
+            Ok(()) => {
+                self.store.note_session_client(&opened.session.id_hash, client).await?;
+                Ok(LoginOutcome::Session(Box::new(opened)))
+            }
             Err(DomainError::NotFound) => Err(LoginError::InvalidCredentials),
             Err(e) => Err(e.into()),
         }
@@ -274,7 +291,7 @@ impl Services {
     }
 
     /// A fresh session for `user`, not yet stored.
-    fn new_session(&self, user: User, kind: SessionKind) -> Result<OpenedSession, DomainError> {
+    pub(crate) fn new_session(&self, user: User, kind: SessionKind) -> Result<OpenedSession, DomainError> {
         let now = self.clock.now();
         let raw = token::random_token(32).map_err(DomainError::internal)?;
         let session = Session {

@@ -2,8 +2,9 @@
 //!
 //! One [`Services`] value is shared by the web portal and the CLI. Each file holds
 //! one area: [`auth`] (logging in, sessions, passwords), [`accounts`], [`groups`],
-//! [`users`], [`messages`], and [`registration`] (the recipient's way in, the
-//! forgotten password, proof of mailboxes).
+//! [`users`], [`messages`], [`registration`] (the recipient's way in, the
+//! forgotten password, proof of mailboxes), [`two_step`] (second factors and the
+//! login's second step) and [`security`] (a user's sessions and devices).
 
 pub mod account_admin;
 pub mod account_looks;
@@ -19,8 +20,10 @@ pub mod keys;
 pub mod messages;
 pub mod profiles;
 pub mod registration;
+pub mod security;
 mod settings;
 pub mod user_admin;
+pub mod two_step;
 pub mod users;
 
 use std::num::NonZeroUsize;
@@ -54,6 +57,8 @@ pub struct Services {
     account_keys: Arc<keys::AccountKeys>,
     /// What recipients' pages show of each account, read in the last seconds.
     account_looks: Arc<account_looks::AccountLooks>,
+    /// Whether every operator must use two-step verification.
+    operators_two_step: bool,
 }
 
 impl Services {
@@ -72,6 +77,7 @@ impl Services {
             messaging: Arc::new(messaging),
             account_keys: Arc::default(),
             account_looks: Arc::default(),
+            operators_two_step: false,
         }
     }
 

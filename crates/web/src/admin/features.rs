@@ -31,6 +31,8 @@ pub struct FeaturesPage {
     pub account: Account,
     pub tab: AccountTab,
     pub switches: Vec<Switch>,
+    /// The two-step requirement's choices: (value, label, chosen).
+    pub two_step: Vec<(&'static str, String, bool)>,
 }
 
 /// `GET /admin/accounts/{number}/features`.
@@ -53,11 +55,17 @@ pub async fn show_features(
             on: settings.allows(feature),
         })
         .collect();
+    let chosen = settings.two_step_required.map_or("", |r| r.as_str());
+    let two_step = super::two_step::CHOICES
+        .into_iter()
+        .map(|(value, label)| (value, t.get(label), value == chosen))
+        .collect();
     Ok(render(&FeaturesPage {
         page: admin_page(&admin.visitor, t.get("tab-features")),
         account: scope.into_account(),
         tab: AccountTab::Features,
         switches,
+        two_step,
     }))
 }
 

@@ -18,6 +18,7 @@ mod profiles;
 mod tokens;
 mod user_account;
 mod user_page;
+mod two_step;
 mod users;
 
 pub use user_page::lock_notice_text;
@@ -101,6 +102,7 @@ pub fn router() -> Router<AppState> {
             "/accounts/{number}/features",
             get(features::show_features).post(features::save_features),
         )
+        .route("/accounts/{number}/two-step", post(two_step::save_requirement))
         .route("/accounts/{number}/audit", get(audit::show_audit))
         .route("/accounts/{number}/messages", get(messages::list_messages))
         .route("/accounts/{number}/messages/{id}", get(messages::show_message))

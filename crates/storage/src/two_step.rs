@@ -1,0 +1,254 @@
+//! Two-step verification: TOTP secrets (sealed by the domain), recovery codes
+//! (hashed) and logins waiting for their second step (hashed cookie value).
+//! Using a code is one guarded `UPDATE` each, so two requests racing with the same
+//! code cannot both succeed.
+
+use async_trait::async_trait;
+use sealpost_domain::error::DomainError;
+use sealpost_domain::model::AuditEvent;
+use sealpost_domain::ports::{StoreResult, TwoStepStore};
+use sealpost_domain::two_step::{Challenge, ChallengePurpose, TotpRecord};
+use sealpost_domain::types::{Timestamp, UserId};
+use sqlx::Row;
+
+use crate::{SqlStore, WriteTx, audit, db_error, insert_error};
+
+/// Replaces every recovery code of `user` inside `tx`.
+async fn put_recovery_codes(tx: &mut WriteTx, user: UserId, hashes: &[String]) -> StoreResult<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    for hash in hashes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(user.0)
+            .bind(hash)
+            .execute(&mut **tx)
+            .await
+            .map_err(insert_error("recovery_code"))?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl TwoStepStore for SqlStore {
+    async fn totp(&self, user: UserId) -> StoreResult<Option<TotpRecord>> {
+        self.watched(async {
+            let row = sqlx::query("SELECT sealed, enabled_at FROM totp_secrets WHERE user_id = $1")
+                .bind(user.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+            row.map(|row| {
+                Ok(TotpRecord {
+                    sealed: row.try_get("sealed").map_err(db_error)?,
+                    enabled_at: row
+                        .try_get::<Option<i64>, _>("enabled_at")
+                        .map_err(db_error)?
+                        .map(Timestamp),
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn two_step_enabled(&self, user: UserId) -> StoreResult<bool> {
+        self.watched(async {
+            let row = sqlx::query("SELECT 1 FROM totp_secrets WHERE user_id = $1 AND enabled_at IS NOT NULL")
+                .bind(user.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+            Ok(row.is_some())
+        })
+        .await
+    }
+
+    async fn start_totp(&self, user: UserId, sealed: &[u8], at: Timestamp) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let enabled = sqlx::query("SELECT 1 FROM totp_secrets WHERE user_id = $1 AND enabled_at IS NOT NULL")
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            if enabled.is_some() {
+                return Err(DomainError::Conflict { field: "totp" });
+            }
+            sqlx::query("DELETE FROM totp_secrets WHERE user_id = $1")
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            sqlx::query("INSERT INTO totp_secrets (user_id, sealed, created_at) VALUES ($1, $2, $3)")
+                .bind(user.0)
+                .bind(sealed.to_vec())
+                .bind(at.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(insert_error("totp"))?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    async fn enable_totp(
+        &self,
+        user: UserId,
+        step: i64,
+        at: Timestamp,
+        recovery_hashes: &[String],
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE totp_secrets SET enabled_at = $2, last_step = $3 WHERE user_id = $1 AND enabled_at IS NULL",
+            )
+            .bind(user.0)
+            .bind(at.0)
+            .bind(step)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if done.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            put_recovery_codes(&mut tx, user, recovery_hashes).await?;
+            audit::insert_event(&mut tx, &audit).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    async fn disable_totp(&self, user: UserId, audit: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            for sql in [
+                "DELETE FROM totp_secrets WHERE user_id = $1",
+                "DELETE FROM recovery_codes WHERE user_id = $1",
+            ] {
+                sqlx::query(sql)
+                    .bind(user.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            }
+            audit::insert_event(&mut tx, &audit).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    async fn use_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
+        self.watched(async {
+            let done = sqlx::query(
+                "UPDATE totp_secrets SET last_step = $2 WHERE user_id = $1 AND enabled_at IS NOT NULL \
+                 AND (last_step IS NULL OR last_step < $2)",
+            )
+            .bind(user.0)
+            .bind(step)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+            Ok(done.rows_affected() == 1)
+        })
+        .await
+    }
+
+    async fn use_recovery_code(&self, user: UserId, code_hash: &str, at: Timestamp) -> StoreResult<bool> {
+        self.watched(async {
+            let done = sqlx::query(
+                "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+            )
+            .bind(user.0)
+            .bind(code_hash)
+            .bind(at.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+            Ok(done.rows_affected() == 1)
+        })
+        .await
+    }
+
+    async fn replace_recovery_codes(&self, user: UserId, hashes: &[String], audit: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            put_recovery_codes(&mut tx, user, hashes).await?;
+            audit::insert_event(&mut tx, &audit).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    async fn recovery_codes_left(&self, user: UserId) -> StoreResult<i64> {
+        self.watched(async {
+            let row = sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+                .bind(user.0)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)?;
+            row.try_get::<i64, _>("n").map_err(db_error)
+        })
+        .await
+    }
+
+    async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()> {
+        self.watched(async {
+            sqlx::query(
+                "INSERT INTO two_step_challenges (id_hash, user_id, purpose, password_hash, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&challenge.id_hash)
+            .bind(challenge.user_id.0)
+            .bind(challenge.purpose.as_str())
+            .bind(&challenge.password_hash)
+            .bind(challenge.expires_at.0)
+            .execute(&self.pool)
+            .await
+            .map_err(insert_error("challenge"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn challenge(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Challenge>> {
+        self.watched(async {
+            let row = sqlx::query(
+                "SELECT id_hash, user_id, purpose, password_hash, expires_at FROM two_step_challenges \
+                 WHERE id_hash = $1 AND expires_at > $2",
+            )
+            .bind(id_hash)
+            .bind(now.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+            row.map(|row| {
+                Ok(Challenge {
+                    id_hash: row.try_get("id_hash").map_err(db_error)?,
+                    user_id: UserId(row.try_get("user_id").map_err(db_error)?),
+                    purpose: ChallengePurpose::from_stored(&row.try_get::<String, _>("purpose").map_err(db_error)?),
+                    password_hash: row.try_get("password_hash").map_err(db_error)?,
+                    expires_at: Timestamp(row.try_get("expires_at").map_err(db_error)?),
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn take_challenge(&self, id_hash: &str) -> StoreResult<bool> {
+        self.watched(async {
+            let done = sqlx::query("DELETE FROM two_step_challenges WHERE id_hash = $1")
+                .bind(id_hash)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+            Ok(done.rows_affected() == 1)
+        })
+        .await
+    }
+}
