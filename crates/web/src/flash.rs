@@ -39,6 +39,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-message-locked", &[]),
     ("flash-message-unlocked", &[]),
     ("flash-message-expiry", &[]),
+    ("flash-me-saved", &[]),
+    ("flash-me-saved-password", &[]),
 ];
 
 /// A confirmation to show on the next page.

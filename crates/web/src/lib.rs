@@ -18,6 +18,7 @@ pub mod error;
 pub mod escape;
 pub mod flash;
 pub mod health;
+pub mod me;
 pub mod metrics;
 pub mod portal;
 pub mod proof;
@@ -63,6 +64,7 @@ pub fn router(services: Services, config: WebConfig) -> Router {
         .merge(auth::router())
         .merge(recipient::router())
         .merge(proof::router())
+        .merge(me::router())
         .nest("/admin", admin::router())
         .nest("/portal", portal::router())
         .route_layer(axum::middleware::from_fn(metrics::note_route))

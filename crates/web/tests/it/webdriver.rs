@@ -264,6 +264,12 @@ impl ChromeDriver {
     /// A new headless Chromium session whose language (user interface and
     /// `Accept-Language`) is `language`, e.g. `fr-FR`.
     pub async fn session_in(&self, language: &str) -> anyhow::Result<Client> {
+        self.session_sized(language, (1280, 900)).await
+    }
+
+    /// A session like [`ChromeDriver::session_in`] on a screen of `width` x `height`
+    /// CSS pixels (a phone: 390 x 844).
+    pub async fn session_sized(&self, language: &str, (width, height): (u32, u32)) -> anyhow::Result<Client> {
         let profile = tempfile::tempdir()?;
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -282,7 +288,7 @@ impl ChromeDriver {
                     "--disable-quic",
                     format!("--lang={language}"),
                     format!("--accept-lang={language}"),
-                    "--window-size=1280,900",
+                    format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
                 "prefs": { "intl": { "accept_languages": language } },
