@@ -701,7 +701,8 @@ fn notification_and_receipt_dates_read_in_the_recipients_language_and_time_zone(
     let paris = sealpost_domain::types::TimeZoneName::parse("Europe/Paris")?;
     let mut german = notice(&people, Locale::De, Some(PAYLOAD));
     german.time_zone = Some(&berlin);
-    let message = parse(&notifier()?.secure_message(&german)?)?;
+    let mail = notifier()?.secure_message(&german)?;
+    let message = parse(&mail)?;
     let text = message.body_text(0).context("no text part")?;
     // 09:07 UTC is 10:07 in Berlin in November.
     assert!(text.contains("20. November 2026 um 10:07 CET"), "{text}");
@@ -709,8 +710,8 @@ fn notification_and_receipt_dates_read_in_the_recipients_language_and_time_zone(
     let to = address("alice@corp.example")?;
     let reader = address("bob@client.example")?;
     let receipt = notifier()?.read_receipt(&to, Locale::Fr, Some(&paris), &reader, SENT_AT, "https://x.example/")?;
-    let receipt = parse(&receipt)?;
-    let text = receipt.body_text(0).context("no text part")?;
+    let parsed = parse(&receipt)?;
+    let text = parsed.body_text(0).context("no text part")?;
     assert!(text.contains("le 20 novembre 2026 à 10:07 CET"), "{text}");
     Ok(())
 }
