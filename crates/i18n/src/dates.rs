@@ -203,6 +203,7 @@ pub fn all_time_zones() -> &'static [(String, Vec<String>)] {
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::expect_used, reason = "tests")]
     use super::*;
 
     /// 2026-12-03 21:49:30 UTC.

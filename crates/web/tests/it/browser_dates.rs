@@ -208,6 +208,10 @@ async fn phone_pages(client: &Client, app: &TestApp, id: &str, envelope: &std::p
         ("me", "/me"),
     ] {
         browser.goto(path).await?;
+        if step == "reply" {
+            // The reply form itself, not a refusal.
+            browser.find("//textarea[@name='body']").await?;
+        }
         fits(&browser, step, true).await?;
     }
     Ok(())
