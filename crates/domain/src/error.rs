@@ -113,6 +113,8 @@ pub enum ValidationError {
     AccountNameTooLong,
     #[error("unknown language")]
     UnknownLocale,
+    #[error("unknown time zone")]
+    UnknownTimeZone,
     #[error("unknown delivery mode")]
     UnknownDeliveryMode,
     #[error("the text contains control characters")]
@@ -226,6 +228,7 @@ impl ValidationError {
             Self::GroupNameTaken => "error-group-name-taken",
             Self::AccountNameTooLong => "error-account-name-too-long",
             Self::UnknownLocale => "error-unknown-locale",
+            Self::UnknownTimeZone => "error-unknown-time-zone",
             Self::UnknownDeliveryMode => "error-unknown-delivery-mode",
             Self::ControlCharacters => "error-control-characters",
             Self::NoRecipients => "error-no-recipients",
@@ -285,6 +288,7 @@ impl ValidationError {
         Self::GroupNameTaken,
         Self::AccountNameTooLong,
         Self::UnknownLocale,
+        Self::UnknownTimeZone,
         Self::UnknownDeliveryMode,
         Self::ControlCharacters,
         Self::NoRecipients,

@@ -457,6 +457,9 @@ impl TokenPurpose {
 #[derive(Debug, Clone)]
 pub struct SecureMessageNotice<'a> {
     pub locale: Locale,
+    /// The recipient's time zone for the dates the mail writes, when they have an
+    /// account and chose one; `None`: UTC, named as such.
+    pub time_zone: Option<&'a crate::types::TimeZoneName>,
     /// `From:` of the notification: the account's sending address.
     pub from: &'a str,
     pub sender_name: &'a str,

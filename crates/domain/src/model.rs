@@ -1,6 +1,6 @@
 //! The records services hand out. Plain data: no behaviour beyond small helpers.
 
-use crate::types::{AccountId, AccountNumber, EmailAddress, GroupId, Locale, Timestamp, UserId};
+use crate::types::{AccountId, AccountNumber, EmailAddress, GroupId, Locale, TimeZoneName, Timestamp, UserId};
 
 /// Where a user stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,8 @@ pub struct User {
     pub must_change_password: bool,
     /// The user's own language setting; `None` follows the browser.
     pub locale: Option<Locale>,
+    /// The time zone the user reads dates in; `None`: UTC.
+    pub time_zone: Option<TimeZoneName>,
     /// Operators run the service and manage every account.
     pub operator: bool,
     pub created_at: Timestamp,
@@ -87,6 +89,17 @@ pub struct Credentials {
     pub user: User,
     /// PHC string (argon2id); `None` for users who never set a password.
     pub password_hash: Option<String>,
+}
+
+/// What a user may change about themself on their own page (`/me`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnProfile {
+    pub first_name: String,
+    pub last_name: String,
+    /// `None`: follow the browser.
+    pub locale: Option<Locale>,
+    /// `None`: UTC.
+    pub time_zone: Option<TimeZoneName>,
 }
 
 /// What a new user is made of.

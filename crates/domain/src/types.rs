@@ -282,6 +282,52 @@ impl Timestamp {
     }
 }
 
+/// A time zone of the IANA database (`Europe/Berlin`), as a user chooses it for the
+/// dates they read. Only names the bundled database knows are accepted, so every
+/// stored name can be turned into rules for its offsets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TimeZoneName(String);
+
+impl TimeZoneName {
+    /// The name for "no time zone chosen": dates in UTC.
+    pub const UTC: &'static str = "UTC";
+
+    /// `name` if the time zone database knows it (exact spelling, as the select offers it).
+    pub fn parse(name: &str) -> Result<Self, ValidationError> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 64 || jiff::tz::db().get(name).is_err() {
+            return Err(ValidationError::UnknownTimeZone);
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    /// A stored name; one the database no longer knows reads as `None` (UTC).
+    pub fn from_stored(name: Option<&str>) -> Option<Self> {
+        name.and_then(|n| Self::parse(n).ok())
+    }
+
+    /// UTC, for readers whose time zone is unknown.
+    pub fn utc() -> Self {
+        Self(Self::UTC.to_owned())
+    }
+
+    /// The IANA name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The zone's rules (UTC should the database have lost the name).
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::db().get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+impl fmt::Display for TimeZoneName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A password someone typed, kept secret in memory and never logged.
 #[derive(Clone)]
 pub struct Password(SecretString);

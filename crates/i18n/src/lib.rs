@@ -16,6 +16,9 @@ use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader as _};
 use sealpost_domain::types::Locale;
 
+pub mod dates;
+pub use dates::DateFormatter;
+
 fluent_templates::static_loader! {
     static LOCALES = {
         locales: "./locales",
@@ -28,8 +31,8 @@ fluent_templates::static_loader! {
 /// file per area (`main`: portal and administration; `mail`: emails and the
 /// envelope; `messages`: composing and reading secure messages; `net`:
 /// connections and envelopes refused; `delivery`: failed deliveries; `disk`: a
-/// full disk and lost files).
-pub const SOURCES: [(Locale, &str, &str); 45] = [
+/// full disk and lost files; `me`: the self page and time zones).
+pub const SOURCES: [(Locale, &str, &str); 48] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -75,6 +78,9 @@ pub const SOURCES: [(Locale, &str, &str); 45] = [
     (Locale::En, "twostep", include_str!("../locales/en/twostep.ftl")),
     (Locale::De, "twostep", include_str!("../locales/de/twostep.ftl")),
     (Locale::Fr, "twostep", include_str!("../locales/fr/twostep.ftl")),
+    (Locale::En, "me", include_str!("../locales/en/me.ftl")),
+    (Locale::De, "me", include_str!("../locales/de/me.ftl")),
+    (Locale::Fr, "me", include_str!("../locales/fr/me.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

@@ -28,8 +28,8 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::{LinkMail, RenderedMail, SecureMessageNotice};
 use sealpost_domain::ports::{Clock, Notifier};
-use sealpost_domain::types::{EmailAddress, Locale, Timestamp};
-use sealpost_i18n::{Arg, Translator};
+use sealpost_domain::types::{EmailAddress, Locale, TimeZoneName, Timestamp};
+use sealpost_i18n::{Arg, DateFormatter, Translator};
 
 use crate::error::MailError;
 use crate::timefmt;
@@ -332,7 +332,7 @@ impl Notifier for MailNotifier {
         let recipient = notice.recipient.as_str();
         let service = self.service.as_str();
         let file_name = sealpost_domain::profiles::render_file_name(notice.file_name, notice.sent_at);
-        let date = notice.sent_at.display_utc();
+        let date = DateFormatter::new(notice.locale, notice.time_zone).date_time_with_zone(notice.sent_at);
         let open_online = t.get("mail-open-online");
 
         let branding = notice.branding;
@@ -495,12 +495,13 @@ impl Notifier for MailNotifier {
         &self,
         to: &EmailAddress,
         locale: Locale,
+        time_zone: Option<&TimeZoneName>,
         reader: &EmailAddress,
         sent_at: Timestamp,
         link: &str,
     ) -> Result<RenderedMail, DomainError> {
         let t = Translator::new(locale);
-        let date = sent_at.display_utc();
+        let date = DateFormatter::new(locale, time_zone).date_time_with_zone(sent_at);
         let view = MailView {
             lang: locale.tag(),
             service: &self.service,

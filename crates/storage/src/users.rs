@@ -12,11 +12,12 @@
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
 use sealpost_domain::model::{
-    AuditEvent, Credentials, NewUser, User, UserPage, UserQuery, UserStatus, UserStatusFilter, UserVisibility,
+    AuditEvent, Credentials, NewUser, OwnProfile, User, UserPage, UserQuery, UserStatus, UserStatusFilter,
+    UserVisibility,
 };
 use sealpost_domain::ports::{StoreResult, UserStore};
 use sealpost_domain::services::users::USERS_COUNTED_UP_TO;
-use sealpost_domain::types::{AccountId, EmailAddress, Locale, Timestamp, UserId};
+use sealpost_domain::types::{AccountId, EmailAddress, Locale, TimeZoneName, Timestamp, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -25,7 +26,7 @@ use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, insert_error, limit};
 /// The columns [`user_from_row`] reads, for any query that aliases `users` as `u`.
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name, u.status, \
      u.must_change_password, u.locale, u.created_at, u.created_by, u.last_login_at, \
-     u.mailbox_verified_at, EXISTS (SELECT 1 FROM operators o WHERE o.user_id = u.id) AS is_operator";
+     u.mailbox_verified_at, u.time_zone, EXISTS (SELECT 1 FROM operators o WHERE o.user_id = u.id) AS is_operator";
 
 /// [`USER_COLUMNS`] named apart (`sender_…`), for a query that also reads another
 /// table's `id`, `email` or `created_at`; read with [`sender_from_row`].
@@ -34,6 +35,7 @@ pub(crate) const SENDER_COLUMNS: &str = "u.id AS sender_id_, u.email AS sender_e
      u.must_change_password AS sender_must_change_password_, u.locale AS sender_locale_, \
      u.created_at AS sender_created_at_, u.created_by AS sender_created_by_, \
      u.last_login_at AS sender_last_login_at_, u.mailbox_verified_at AS sender_mailbox_verified_at_, \
+     u.time_zone AS sender_time_zone_, \
      EXISTS (SELECT 1 FROM operators o WHERE o.user_id = u.id) AS sender_is_operator_";
 
 /// Builds a [`User`] from a row holding [`USER_COLUMNS`].
@@ -62,6 +64,7 @@ fn read_user(
             .try_get::<Option<String>, _>(&*column("locale"))?
             .as_deref()
             .and_then(Locale::from_tag),
+        time_zone: TimeZoneName::from_stored(row.try_get::<Option<String>, _>(&*column("time_zone"))?.as_deref()),
         operator: get_bool(row, &column("is_operator"))?,
         created_at: Timestamp(row.try_get(&*column("created_at"))?),
         created_by: row.try_get::<Option<i64>, _>(&*column("created_by"))?.map(UserId),
@@ -108,6 +111,7 @@ impl UserStore for SqlStore {
                 status: user.status,
                 must_change_password: user.must_change_password,
                 locale: user.locale,
+                time_zone: None,
                 operator: false,
                 created_at: user.created_at,
                 created_by: user.created_by,
@@ -236,6 +240,30 @@ impl UserStore for SqlStore {
                 q.bind(locale.map(Locale::tag))
             })
             .await
+        })
+        .await
+    }
+
+    /// Saves the names, language and time zone and the audit event in one transaction.
+    async fn set_own_profile(&self, id: UserId, profile: &OwnProfile, event: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let updated = sqlx::query(
+                "UPDATE users SET first_name = $2, last_name = $3, locale = $4, time_zone = $5 WHERE id = $1",
+            )
+            .bind(id.0)
+            .bind(&profile.first_name)
+            .bind(&profile.last_name)
+            .bind(profile.locale.map(Locale::tag))
+            .bind(profile.time_zone.as_ref().map(|z| z.as_str().to_owned()))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if updated.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            audit::insert_event(&mut tx, &event).await?;
+            tx.commit().await.map_err(db_error)
         })
         .await
     }

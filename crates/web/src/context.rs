@@ -18,7 +18,7 @@ use sealpost_crypto::token;
 use sealpost_domain::model::{Session, SessionKind};
 use sealpost_domain::policy::Actor;
 use sealpost_domain::types::Locale;
-use sealpost_i18n::{Translator, negotiate};
+use sealpost_i18n::{DateFormatter, Translator, negotiate};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -43,6 +43,9 @@ pub struct Visitor {
     pub session: Option<(Session, Actor)>,
     pub locale: Locale,
     pub t: Translator,
+    /// Writes dates in the visitor's language and time zone (UTC unless a signed-in
+    /// user chose one on `/me`).
+    pub dates: DateFormatter,
     /// The token this visitor's forms carry.
     pub csrf: String,
     /// The client's address (for throttling and the audit trail).
@@ -59,6 +62,7 @@ impl Visitor {
     pub fn page(&self, area: Area, title: String) -> Page {
         Page {
             t: self.t.clone(),
+            dates: self.dates.clone(),
             lang: self.locale.tag(),
             title,
             csrf: self.csrf.clone(),
@@ -81,6 +85,7 @@ impl Visitor {
     pub fn speaking(mut self, locale: Locale) -> Self {
         self.locale = locale;
         self.t = Translator::new(locale);
+        self.dates = DateFormatter::new(locale, Some(self.dates.time_zone()));
         self
     }
 
@@ -129,10 +134,12 @@ impl FromRequestParts<AppState> for Visitor {
             }
         };
         let client = client_address(parts, state.config.trust_forwarded_for);
+        let dates = DateFormatter::new(locale, session.as_ref().and_then(|(_, a)| a.user().time_zone.as_ref()));
         let visitor = Visitor {
             session,
             locale,
             t: Translator::new(locale),
+            dates,
             csrf,
             client,
             path: original_uri(parts)

@@ -49,6 +49,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-user-account-unlocked", &["email", "number"]),
     ("flash-user-removed", &["email", "number"]),
     ("flash-user-deleted", &["email"]),
+    ("flash-me-saved", &[]),
+    ("flash-me-saved-password", &[]),
 ];
 
 /// A confirmation to show on the next page.

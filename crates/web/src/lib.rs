@@ -18,6 +18,7 @@ pub mod error;
 pub mod escape;
 pub mod flash;
 pub mod health;
+pub mod me;
 pub mod metrics;
 pub mod portal;
 pub mod proof;
@@ -67,6 +68,7 @@ pub fn router(services: Services, config: WebConfig) -> Router {
         .merge(proof::router())
         .merge(two_step::router())
         .merge(security_page::router())
+        .merge(me::router())
         .nest("/admin", admin::router())
         .nest("/portal", portal::router())
         .route_layer(axum::middleware::from_fn(metrics::note_route))

@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use sealpost_domain::model::{Account, Group, Member, User, UserStatus};
 use sealpost_domain::services::content::AttachmentMeta;
-use sealpost_domain::types::{GroupName, Locale};
-use sealpost_i18n::{Arg, Translator};
+use sealpost_domain::types::{GroupName, Locale, Timestamp};
+use sealpost_i18n::{Arg, DateFormatter, Translator};
 
 /// Which part of the site a page belongs to (decides the navigation shown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub enum Area {
 #[derive(Debug, Clone)]
 pub struct Page {
     pub t: Translator,
+    /// The reader's language and time zone for dates ([`Page::when`]).
+    pub dates: DateFormatter,
     pub lang: &'static str,
     pub title: String,
     pub csrf: String,
@@ -48,6 +50,16 @@ impl Page {
     /// A message.
     pub fn t(&self, id: &str) -> String {
         self.t.get(id)
+    }
+
+    /// An instant as the reader reads it: "3. Dezember 2026 um 22:49".
+    pub fn when(&self, at: &Timestamp) -> String {
+        self.dates.date_time(*at)
+    }
+
+    /// The day of an instant as the reader reads it: "3. Dezember 2026".
+    pub fn day(&self, at: &Timestamp) -> String {
+        self.dates.date(*at)
     }
 
     /// A message with one text argument.
@@ -336,14 +348,14 @@ pub struct RecipientRow {
 }
 
 impl MessageRow {
-    /// A list row from a summary.
-    pub fn from_summary(summary: &sealpost_domain::services::messages::MessageSummary) -> Self {
+    /// A list row from a summary, its dates as `dates` writes them.
+    pub fn from_summary(summary: &sealpost_domain::services::messages::MessageSummary, dates: &DateFormatter) -> Self {
         let m = &summary.message;
         Self {
             id: m.public_id.to_hex(),
             subject: summary.subject.clone(),
             sender: m.sender_email.to_string(),
-            sent: m.created_at.display_utc(),
+            sent: dates.date_time(m.created_at),
             recipients: summary
                 .recipients
                 .iter()
@@ -351,11 +363,11 @@ impl MessageRow {
                     email: r.email.to_string(),
                     cc: r.kind == sealpost_domain::messages::RecipientKind::Cc,
                     bcc: r.kind == sealpost_domain::messages::RecipientKind::Bcc,
-                    opened: r.opened_at.map(|t| t.display_utc()),
+                    opened: r.opened_at.map(|t| dates.date_time(t)),
                     failed: r.delivery_error.clone(),
                 })
                 .collect(),
-            expires: m.expires_at.map(|t| t.display_utc()),
+            expires: m.expires_at.map(|t| dates.date_time(t)),
             locked: m.locked_at.is_some(),
             destroyed: m.wrapped_dek.is_none(),
         }
@@ -603,4 +615,28 @@ pub struct AuditPage {
     pub account: Account,
     pub tab: AccountTab,
     pub rows: Vec<AuditRow>,
+}
+
+/// `/me`: the signed-in user's own settings, as stored or as just typed.
+#[derive(Template)]
+#[template(path = "me.html")]
+pub struct MePage {
+    pub page: Page,
+    /// The address: shown, never edited here.
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// (tag, native name, chosen).
+    pub languages: Vec<(&'static str, &'static str, bool)>,
+    /// "Follow the browser" is chosen.
+    pub browser_language: bool,
+    /// UTC is chosen (or nothing).
+    pub utc: bool,
+    /// The short list offered first: (IANA name, chosen).
+    pub common_zones: Vec<(String, bool)>,
+    /// Every zone by region: (region, [(IANA name, chosen)]).
+    pub zone_groups: Vec<(String, Vec<(String, bool)>)>,
+    /// The present moment, shown as an example of how dates will read.
+    pub now: Timestamp,
+    pub error: Option<FormError>,
 }

@@ -3,7 +3,7 @@
 
 use crate::error::DomainError;
 use crate::messages::{LinkMail, RenderedMail, SecureMessageNotice};
-use crate::types::{EmailAddress, Locale, Timestamp};
+use crate::types::{EmailAddress, Locale, TimeZoneName, Timestamp};
 
 /// Renders the emails Sealpost sends, in the recipient's language.
 pub trait Notifier: Send + Sync {
@@ -32,6 +32,7 @@ pub trait Notifier: Send + Sync {
         &self,
         to: &EmailAddress,
         locale: Locale,
+        time_zone: Option<&TimeZoneName>,
         reader: &EmailAddress,
         sent_at: Timestamp,
         link: &str,

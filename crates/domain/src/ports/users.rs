@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
-use crate::model::{AuditEvent, Credentials, NewUser, User, UserPage, UserQuery};
+use crate::model::{AuditEvent, Credentials, NewUser, OwnProfile, User, UserPage, UserQuery};
 use crate::types::{EmailAddress, Locale, Timestamp, UserId};
 
 /// The people known to the service, their passwords and their rights.
@@ -30,6 +30,8 @@ pub trait UserStore: Send + Sync {
     async fn record_login(&self, id: UserId, at: Timestamp) -> StoreResult<()>;
     /// Sets (or clears) the user's own language.
     async fn set_user_locale(&self, id: UserId, locale: Option<Locale>) -> StoreResult<()>;
+    /// Saves the user's own names, language and time zone, with its audit event.
+    async fn set_own_profile(&self, id: UserId, profile: &OwnProfile, audit: AuditEvent) -> StoreResult<()>;
     /// Grants or revokes operator rights.
     async fn set_operator(&self, id: UserId, operator: bool, audit: AuditEvent) -> StoreResult<()>;
     /// How many users exist at all (first start creates the operator when zero).

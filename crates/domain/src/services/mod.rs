@@ -17,6 +17,7 @@ pub mod devices;
 pub mod groups;
 pub mod health;
 pub mod keys;
+pub mod me;
 pub mod messages;
 pub mod profiles;
 pub mod registration;

@@ -44,7 +44,7 @@ password-forced-intro = Ihr Kennwort wurde von einem Administrator festgelegt un
 password-current = Aktuelles Kennwort
 password-new = Neues Kennwort
 password-confirm = Kennwort bestätigen
-password-policy = Mindestens 10 Zeichen. Vermeiden Sie gängige Kennwörter und Ihre E-Mail-Adresse.
+password-policy = Mindestens 10 Zeichen. Kein gängiges Kennwort und weder Ihre E-Mail-Adresse noch deren Teil vor dem @ (bei alice@example.com: alice).
 password-submit = Kennwort speichern
 
 ## Accounts
@@ -177,7 +177,7 @@ error-group-name-reserved = Dieser Name ist der eingebauten Administratorengrupp
 error-password-too-short = Das Kennwort muss mindestens 10 Zeichen lang sein.
 error-password-too-long = Das Kennwort darf höchstens 128 Zeichen lang sein.
 error-password-too-common = Dieses Kennwort ist zu gängig. Wählen Sie eines, das schwerer zu erraten ist.
-error-password-contains-username = Das Kennwort darf den Benutzernamen nicht enthalten.
+error-password-contains-username = Das Kennwort darf weder Ihre E-Mail-Adresse noch deren Teil vor dem @ (Ihren Benutzernamen) enthalten.
 error-password-mismatch = Die Kennwörter stimmen nicht überein.
 error-password-unchanged = Das neue Kennwort muss sich vom aktuellen unterscheiden.
 error-current-password-wrong = Das aktuelle Kennwort ist nicht korrekt.

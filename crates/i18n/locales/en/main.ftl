@@ -44,7 +44,7 @@ password-forced-intro = Your password was set by an administrator and has expire
 password-current = Current password
 password-new = New password
 password-confirm = Confirm Password
-password-policy = At least 10 characters. Avoid common passwords and your email address.
+password-policy = At least 10 characters. Not a common password, and not your email address nor the part of it before the @ (for alice@example.com: alice).
 password-submit = Save password
 
 ## Accounts
@@ -177,7 +177,7 @@ error-group-name-reserved = This name is reserved for the built-in administrator
 error-password-too-short = The password must be at least 10 characters long.
 error-password-too-long = The password can be at most 128 characters long.
 error-password-too-common = This password is too common. Choose one that is harder to guess.
-error-password-contains-username = The password must not contain the username.
+error-password-contains-username = The password must not contain your email address nor the part of it before the @ (your username).
 error-password-mismatch = The passwords do not match.
 error-password-unchanged = The new password must be different from the current one.
 error-current-password-wrong = The current password is not correct.

@@ -44,7 +44,7 @@ password-forced-intro = Votre mot de passe a été défini par un administrateur
 password-current = Mot de passe actuel
 password-new = Nouveau mot de passe
 password-confirm = Confirmation du mot de passe
-password-policy = Au moins 10 caractères. Évitez les mots de passe courants et votre adresse e-mail.
+password-policy = Au moins 10 caractères. Pas de mot de passe courant, ni votre adresse e-mail ni sa partie avant le @ (pour alice@example.com : alice).
 password-submit = Enregistrer le mot de passe
 
 ## Accounts
@@ -177,7 +177,7 @@ error-group-name-reserved = Ce nom est réservé au groupe d'administrateurs int
 error-password-too-short = Le mot de passe doit comporter au moins 10 caractères.
 error-password-too-long = Le mot de passe peut comporter au plus 128 caractères.
 error-password-too-common = Ce mot de passe est trop courant. Choisissez-en un plus difficile à deviner.
-error-password-contains-username = Le mot de passe ne doit pas contenir le nom d'utilisateur.
+error-password-contains-username = Le mot de passe ne doit contenir ni votre adresse e-mail ni sa partie avant le @ (votre nom d'utilisateur).
 error-password-mismatch = Les mots de passe ne correspondent pas.
 error-password-unchanged = Le nouveau mot de passe doit être différent de l'actuel.
 error-current-password-wrong = Le mot de passe actuel est incorrect.

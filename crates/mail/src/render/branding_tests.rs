@@ -36,6 +36,7 @@ fn a_branded_notification_names_the_organisation_and_carries_its_logo_inline() -
     )?;
     let mail = notifier.secure_message(&SecureMessageNotice {
         locale: Locale::De,
+        time_zone: None,
         from: "secure@corp.example",
         sender_name: "Alice Example",
         sender_email: &sender,

@@ -62,6 +62,7 @@ fn notice<'a>(people: &'a People, locale: Locale, payload: Option<&'a [u8]>) -> 
         contact: None,
         secret: None,
         locale,
+        time_zone: None,
         from: "secure@corp.example",
         sender_name: "Alice Example",
         sender_email: &people.sender,
@@ -259,7 +260,7 @@ fn notification_says_who_sent_what_and_how_to_open_it() -> Result<()> {
         assert!(body.contains("Open Online"));
         assert!(body.contains(OPEN_URL));
         assert!(body.contains("securedoc_20261120T090703.html"));
-        assert!(body.contains("2026-11-20 09:07 UTC"));
+        assert!(body.contains("November 20, 2026 at 9:07\u{202f}AM UTC"), "{body}");
     }
     assert!(html.contains(&format!("href=\"{OPEN_URL}\"")));
     for markup in ["<p", "<a ", "<br", "</", "&#"] {
@@ -292,7 +293,7 @@ fn envelope_is_one_self_contained_page_whose_button_posts_the_sealed_payload() -
     assert!(html.contains("<button type=\"submit\">Open Online</button>"));
     assert!(html.contains("Alice Example"));
     assert!(html.contains("alice@corp.example"));
-    assert!(html.contains("2026-11-20 09:07 UTC"));
+    assert!(html.contains("November 20, 2026 at 9:07\u{202f}AM UTC"));
     assert!(html.contains("Registered Envelope"));
     assert_eq!(
         attribute_values(html, "name"),
@@ -559,26 +560,26 @@ fn read_receipt_names_the_reader_and_the_sending_time() -> Result<()> {
             Locale::En,
             Expected {
                 subject: "bob@client.example opened your secure message",
-                phrases: &["2026-11-20 09:07 UTC", "View the message"],
+                phrases: &["November 20, 2026 at 9:07\u{202f}AM UTC", "View the message"],
             },
         ),
         (
             Locale::De,
             Expected {
                 subject: "bob@client.example hat Ihre sichere Nachricht geöffnet",
-                phrases: &["am 2026-11-20 09:07 UTC", "Nachricht anzeigen"],
+                phrases: &["am 20. November 2026 um 09:07 UTC", "Nachricht anzeigen"],
             },
         ),
         (
             Locale::Fr,
             Expected {
                 subject: "bob@client.example a ouvert votre message sécurisé",
-                phrases: &["le 2026-11-20 09:07 UTC", "Voir le message"],
+                phrases: &["le 20 novembre 2026 à 09:07 UTC", "Voir le message"],
             },
         ),
     ];
     for (locale, expected) in cases {
-        let mail = notifier.read_receipt(&to, locale, &reader, SENT_AT, link)?;
+        let mail = notifier.read_receipt(&to, locale, None, &reader, SENT_AT, link)?;
         check_system_mail(&mail, locale, &expected, Some((link, link)))?;
     }
     Ok(())
@@ -690,5 +691,27 @@ fn a_large_sealed_payload_travels_intact_in_the_envelope() -> Result<()> {
     let encoded = values.iter().max_by_key(|v| v.len()).context("no payload value")?;
     let decoded = base64::engine::general_purpose::STANDARD.decode(encoded)?;
     assert!(decoded == payload, "the payload changed on the way");
+    Ok(())
+}
+
+#[test]
+fn notification_and_receipt_dates_read_in_the_recipients_language_and_time_zone() -> Result<()> {
+    let people = people()?;
+    let berlin = sealpost_domain::types::TimeZoneName::parse("Europe/Berlin")?;
+    let paris = sealpost_domain::types::TimeZoneName::parse("Europe/Paris")?;
+    let mut german = notice(&people, Locale::De, Some(PAYLOAD));
+    german.time_zone = Some(&berlin);
+    let mail = notifier()?.secure_message(&german)?;
+    let message = parse(&mail)?;
+    let text = message.body_text(0).context("no text part")?;
+    // 09:07 UTC is 10:07 in Berlin in November.
+    assert!(text.contains("20. November 2026 um 10:07 CET"), "{text}");
+    assert!(!text.contains("2026-11-20"), "{text}");
+    let to = address("alice@corp.example")?;
+    let reader = address("bob@client.example")?;
+    let receipt = notifier()?.read_receipt(&to, Locale::Fr, Some(&paris), &reader, SENT_AT, "https://x.example/")?;
+    let parsed = parse(&receipt)?;
+    let text = parsed.body_text(0).context("no text part")?;
+    assert!(text.contains("le 20 novembre 2026 à 10:07 CET"), "{text}");
     Ok(())
 }

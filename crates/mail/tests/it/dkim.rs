@@ -83,6 +83,7 @@ fn notification() -> Result<RenderedMail> {
         contact: None,
         secret: None,
         locale: Locale::Fr,
+        time_zone: None,
         from: "secure@corp.example",
         sender_name: "Alice Exemple",
         sender_email: &sender,

@@ -40,6 +40,7 @@ async fn relay_delivers_a_notification_byte_for_byte() -> Result<()> {
         contact: None,
         secret: None,
         locale: Locale::De,
+        time_zone: None,
         from: "secure@corp.example",
         sender_name: "Alice Example",
         sender_email: &sender,

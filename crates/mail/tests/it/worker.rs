@@ -89,6 +89,7 @@ pub(crate) fn queue_notification(
         contact: None,
         secret: None,
         locale: Locale::En,
+        time_zone: None,
         from: "secure@corp.example",
         sender_name: "Alice Example",
         sender_email: &sender,

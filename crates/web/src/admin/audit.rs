@@ -41,7 +41,7 @@ pub async fn show_audit(
         let key = format!("audit-action-{}", event.action.replace(['.', '_'], "-"));
         let what = if t.has(&key) { t.get(&key) } else { event.action.clone() };
         rows.push(AuditRow {
-            when: event.at.display_utc(),
+            when: admin.visitor.dates.date_time(event.at),
             who,
             what,
             target: event.target,

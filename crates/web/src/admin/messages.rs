@@ -39,7 +39,10 @@ pub async fn list_messages(
         page: admin_page(&admin.visitor, admin.visitor.t.get("tab-messages")),
         account: scope.into_account(),
         tab: AccountTab::Messages,
-        rows: summaries.iter().map(MessageRow::from_summary).collect(),
+        rows: summaries
+            .iter()
+            .map(|s| MessageRow::from_summary(s, &admin.visitor.dates))
+            .collect(),
         next_before,
     }))
 }

@@ -103,7 +103,7 @@ impl TokenForm {
 
 fn row(admin: &Admin, token: &AccountToken, now: Timestamp) -> TokenRow {
     let t = &admin.visitor.t;
-    let when = |at: Option<Timestamp>| at.map(Timestamp::display_utc);
+    let when = |at: Option<Timestamp>| at.map(|at| admin.visitor.dates.date_time(at));
     let status = token.status(now);
     TokenRow {
         id: token.id,
@@ -120,7 +120,7 @@ fn row(admin: &Admin, token: &AccountToken, now: Timestamp) -> TokenRow {
             .created_by_email
             .as_ref()
             .map_or_else(|| t.get("token-creator-console"), ToString::to_string),
-        created: token.created_at.display_utc(),
+        created: admin.visitor.dates.date_time(token.created_at),
         last_used: match (when(token.last_used_at), &token.last_used_from) {
             (Some(at), Some(from)) => format!("{at} ({from})"),
             (Some(at), None) => at,

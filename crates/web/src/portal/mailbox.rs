@@ -54,7 +54,10 @@ async fn mailbox(
         proof_needed: which == "inbox" && !signed.actor.user().mailbox_proven(),
         which,
         next_before: next_before(&summaries),
-        rows: summaries.iter().map(MessageRow::from_summary).collect(),
+        rows: summaries
+            .iter()
+            .map(|s| MessageRow::from_summary(s, &signed.visitor.dates))
+            .collect(),
     }))
 }
 
@@ -87,7 +90,7 @@ pub(crate) fn tracking_page(
 ) -> TrackingPage {
     TrackingPage {
         page,
-        row: MessageRow::from_summary(summary),
+        row: MessageRow::from_summary(summary, &visitor.dates),
         base,
         lock_reason: summary.message.lock_reason.clone().unwrap_or_default(),
         expires_on: expiry_field(summary.message.expires_at),

@@ -154,7 +154,7 @@ pub(super) fn message_page(
         sender_email: opened.sender.email.to_string(),
         to: list(RecipientKind::To),
         cc: list(RecipientKind::Cc),
-        sent: opened.message.created_at.display_utc(),
+        sent: visitor.dates.date_time(opened.message.created_at),
         body: crate::escape::EscapedText::new(&opened.content.body),
         html_body: (opened.content.format == sealpost_domain::services::content::BodyFormat::Html)
             .then(|| crate::views::sanitize_html(&opened.content.body)),
@@ -218,7 +218,7 @@ pub(super) fn unavailable_response(
             t.get("unavailable-expired-title"),
             t.get_with(
                 "unavailable-expired",
-                &[("date", sealpost_i18n::Arg::Text(&at.display_utc()))],
+                &[("date", sealpost_i18n::Arg::Text(&visitor.dates.date_time(at)))],
             ),
             None,
             sender,

@@ -264,6 +264,14 @@ impl ChromeDriver {
     /// A new headless Chromium session whose language (user interface and
     /// `Accept-Language`) is `language`, e.g. `fr-FR`.
     pub async fn session_in(&self, language: &str) -> anyhow::Result<Client> {
+        self.session_sized(language, None).await
+    }
+
+    /// A session like [`ChromeDriver::session_in`] on a phone's screen of `width` x
+    /// `height` CSS pixels (390 x 844), through Chromium's device emulation (a
+    /// headless window is never narrower than 500 px); `None`: a desktop window.
+    pub async fn session_sized(&self, language: &str, phone: Option<(u32, u32)>) -> anyhow::Result<Client> {
+        let (width, height) = phone.unwrap_or((1280, 900));
         let profile = tempfile::tempdir()?;
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -282,12 +290,22 @@ impl ChromeDriver {
                     "--disable-quic",
                     format!("--lang={language}"),
                     format!("--accept-lang={language}"),
-                    "--window-size=1280,900",
+                    format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
                 "prefs": { "intl": { "accept_languages": language } },
             }),
         );
+        if phone.is_some()
+            && let Some(options) = capabilities
+                .get_mut("goog:chromeOptions")
+                .and_then(|o| o.as_object_mut())
+        {
+            options.insert(
+                "mobileEmulation".to_owned(),
+                serde_json::json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 3.0, "touch": true } }),
+            );
+        }
         self.profiles
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -653,12 +653,14 @@ impl Services {
                 Some(secret) => links.message_with_secret(&draft.public_id, secret),
                 None => links.message_for(&draft.public_id, address.as_str()),
             };
-            let locale = match self.store.user_by_email(address).await? {
-                Some(user) => user.locale.unwrap_or(draft.profile.recipient_locale),
-                None => draft.profile.recipient_locale,
-            };
+            let known = self.store.user_by_email(address).await?;
+            let locale = known
+                .as_ref()
+                .and_then(|user| user.locale)
+                .unwrap_or(draft.profile.recipient_locale);
             let notice = SecureMessageNotice {
                 locale,
+                time_zone: known.as_ref().and_then(|user| user.time_zone.as_ref()),
                 from: &from,
                 sender_name: &sender_name,
                 sender_email: &sender.email,

@@ -448,9 +448,14 @@ impl Services {
             Some(NewOutboxItem {
                 kind: MailKind::ReadReceipt,
                 to: sender.email.clone(),
-                mail: messaging
-                    .notifier
-                    .read_receipt(&sender.email, locale, viewer, message.created_at, &link)?,
+                mail: messaging.notifier.read_receipt(
+                    &sender.email,
+                    locale,
+                    sender.time_zone.as_ref(),
+                    viewer,
+                    message.created_at,
+                    &link,
+                )?,
                 message: Some(message.id),
                 bounce_to: None,
                 created_at: self.clock.now(),

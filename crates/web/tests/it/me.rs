@@ -1,0 +1,199 @@
+//! The self page `/me`: a signed-in user changes their own names, language, time
+//! zone and password; nobody else's, and nothing without a session or a token.
+
+use anyhow::ensure;
+
+use crate::helpers::{Answer, PASSWORD, TestApp, logged_in};
+
+/// 2026-12-03 21:49:30 UTC: 22:49 in Berlin.
+const AT: i64 = 1_796_334_570_000;
+
+async fn at_fixed_time(app: &TestApp) {
+    let now = app.clock_now();
+    app.clock
+        .advance_seconds(sealpost_domain::types::Timestamp(AT).seconds_since(now));
+}
+
+fn profile<'a>(first: &'a str, last: &'a str, locale: &'a str, zone: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("first_name", first),
+        ("last_name", last),
+        ("locale", locale),
+        ("time_zone", zone),
+    ]
+}
+
+on_both_databases!(names_language_and_time_zone_are_saved_and_shown, saved_and_shown);
+async fn saved_and_shown(app: TestApp) -> anyhow::Result<()> {
+    at_fixed_time(&app).await;
+    app.add_user("bob@example.com", false).await?;
+    let bob = logged_in(&app, "bob@example.com").await?;
+    let page = bob.get("/me").await?;
+    ensure!(page.status == 200, "{}", page.text());
+    ensure!(
+        page.shows("bob@example.com") && page.shows("Security"),
+        "{}",
+        page.text()
+    );
+    ensure!(page.body.contains("href=\"/me/security\""), "no link to /me/security");
+
+    let saved = bob
+        .submit("/me", "/me", &profile("Robert", "Builder", "de", "Europe/Berlin"))
+        .await?;
+    ensure!(
+        saved.status == 303 && saved.location.as_deref() == Some("/me"),
+        "{} {}",
+        saved.status,
+        saved.text()
+    );
+    let page = bob.get("/me").await?;
+    page.assert_shows("Ihre Einstellungen wurden gespeichert.");
+    ensure!(page.body.contains("value=\"Robert\"") && page.body.contains("value=\"Builder\""));
+    ensure!(
+        page.body.contains("<option value=\"Europe/Berlin\" selected>"),
+        "zone not chosen"
+    );
+    page.assert_shows("3. Dezember 2026 um 22:49");
+    let user = app.user("bob@example.com").await?;
+    ensure!(user.first_name == "Robert" && user.last_name == "Builder");
+    ensure!(user.locale == Some(sealpost_domain::types::Locale::De));
+    ensure!(user.time_zone.as_ref().map(|z| z.as_str()) == Some("Europe/Berlin"));
+    // The header links the page.
+    ensure!(page.body.contains("<a class=\"who\" href=\"/me\""), "no header link");
+    Ok(())
+}
+
+on_both_databases!(
+    a_wrong_current_password_is_refused_and_keeps_the_typed_names,
+    wrong_current
+);
+async fn wrong_current(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("bob@example.com", false).await?;
+    let bob = logged_in(&app, "bob@example.com").await?;
+    bob.submit("/me", "/me", &profile("Test", "bob", "fr", "")).await?;
+    let mut fields = profile("Roberto", "Constructeur", "fr", "Europe/Paris");
+    fields.extend([
+        ("current_password", "Not-The-Password-1"),
+        ("new_password", "A-Brand-New-Secret-7"),
+        ("confirm_password", "A-Brand-New-Secret-7"),
+    ]);
+    let refused = bob.submit("/me", "/me", &fields).await?;
+    ensure!(refused.status == 422, "{} {}", refused.status, refused.text());
+    refused.assert_shows("Le mot de passe actuel est incorrect.");
+    ensure!(refused.body.contains("value=\"Roberto\"") && refused.body.contains("value=\"Constructeur\""));
+    ensure!(refused.body.contains("<option value=\"Europe/Paris\" selected>"));
+    ensure!(!refused.body.contains("Not-The-Password-1") && !refused.body.contains("A-Brand-New-Secret-7"));
+    // Nothing was saved: neither the names nor the password.
+    let user = app.user("bob@example.com").await?;
+    ensure!(user.first_name == "Test" && user.time_zone.is_none(), "{user:?}");
+    ensure!(app.client().login("bob@example.com", PASSWORD).await?.status == 303);
+    ensure!(
+        app.client()
+            .login("bob@example.com", "A-Brand-New-Secret-7")
+            .await?
+            .status
+            != 303
+    );
+
+    // The right one changes it, and the names with it.
+    fields[4].1 = PASSWORD;
+    let saved = bob.submit("/me", "/me", &fields).await?;
+    ensure!(saved.status == 303, "{}", saved.text());
+    ensure!(
+        app.client()
+            .login("bob@example.com", "A-Brand-New-Secret-7")
+            .await?
+            .status
+            == 303
+    );
+    ensure!(app.user("bob@example.com").await?.first_name == "Roberto");
+    // The session the change handed out keeps working.
+    bob.get("/me")
+        .await?
+        .assert_shows("Vos paramètres et votre nouveau mot de passe ont été enregistrés.");
+    Ok(())
+}
+
+on_both_databases!(the_password_rule_says_what_it_compares_against, rule_words);
+async fn rule_words(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("robert@example.com", false).await?;
+    let bob = logged_in(&app, "robert@example.com").await?;
+    let mut fields = profile("Test", "robert", "", "");
+    fields.extend([
+        ("current_password", PASSWORD),
+        ("new_password", "robert-is-great-2026"),
+        ("confirm_password", "robert-is-great-2026"),
+    ]);
+    let refused = bob.submit("/me", "/me", &fields).await?;
+    ensure!(refused.status == 422, "{}", refused.text());
+    refused.assert_shows(
+        "The password must not contain your email address nor the part of it before the @ (your username).",
+    );
+    refused.assert_shows("not your email address nor the part of it before the @");
+    Ok(())
+}
+
+on_both_databases!(an_unknown_time_zone_or_empty_name_is_refused_in_words, refusals);
+async fn refusals(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("bob@example.com", false).await?;
+    let bob = logged_in(&app, "bob@example.com").await?;
+    let refused = bob
+        .submit("/me", "/me", &profile("Bob", "B", "de", "Mars/Olympus"))
+        .await?;
+    ensure!(refused.status == 422);
+    // Nothing was saved, the language neither: the refusal speaks the page's language.
+    refused.assert_shows("This time zone is not known. Choose one from the list.");
+    ensure!(refused.body.contains("value=\"Bob\""));
+    let refused = bob.submit("/me", "/me", &profile("", "B", "en", "UTC")).await?;
+    ensure!(refused.status == 422);
+    ensure!(app.user("bob@example.com").await?.first_name == "Test");
+    Ok(())
+}
+
+on_both_databases!(no_token_no_session_and_no_one_else_changes_anything, hostile);
+async fn hostile(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("alice@example.com", false).await?;
+    app.add_user("bob@example.com", false).await?;
+    app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    let bob = logged_in(&app, "bob@example.com").await?;
+    let alice = logged_in(&app, "alice@example.com").await?;
+    let fields = profile("Mallory", "Evil", "fr", "Asia/Tokyo");
+
+    // A forged form (no or a wrong token) is refused.
+    let forged: Answer = bob.post_raw("/me", &fields).await?;
+    ensure!(forged.status == 403, "{}", forged.status);
+    let mut wrong = fields.clone();
+    wrong.push(("csrf", "not-the-token"));
+    ensure!(bob.post_raw("/me", &wrong).await?.status == 403);
+
+    // Anonymous: sent to log in, with a token of its own too.
+    let anonymous = app.client();
+    let answer = anonymous.post_raw("/me", &fields).await?;
+    ensure!(matches!(answer.status, 303 | 403), "{}", answer.status);
+    let answer = anonymous.submit("/portal/login", "/me", &fields).await?;
+    ensure!(
+        answer.status == 303 && answer.location.as_deref() == Some("/portal/login"),
+        "{} {:?}",
+        answer.status,
+        answer.location
+    );
+
+    // An administrator (Alice administers an account) saves her own page: only her
+    // own row changes; no URL names another user.
+    let saved = alice.submit("/me", "/me", &fields).await?;
+    ensure!(saved.status == 303);
+    for path in ["/me/2", "/me/bob@example.com"] {
+        ensure!(alice.get(path).await?.status == 404, "{path}");
+    }
+    let own = alice.get("/me?user=bob@example.com").await?;
+    ensure!(own.body.contains("value=\"Mallory\"") && !own.body.contains("value=\"bob\""));
+    let bob_now = app.user("bob@example.com").await?;
+    ensure!(
+        bob_now.first_name == "Test" && bob_now.locale.is_none() && bob_now.time_zone.is_none(),
+        "{bob_now:?}"
+    );
+    ensure!(bob.get("/me").await?.body.contains("value=\"Test\""));
+    let alice_now = app.user("alice@example.com").await?;
+    ensure!(alice_now.first_name == "Mallory", "{alice_now:?}");
+    Ok(())
+}
