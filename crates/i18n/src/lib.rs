@@ -29,7 +29,7 @@ fluent_templates::static_loader! {
 /// envelope; `messages`: composing and reading secure messages; `net`:
 /// connections and envelopes refused; `delivery`: failed deliveries; `disk`: a
 /// full disk and lost files).
-pub const SOURCES: [(Locale, &str, &str); 39] = [
+pub const SOURCES: [(Locale, &str, &str); 42] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -69,6 +69,9 @@ pub const SOURCES: [(Locale, &str, &str); 39] = [
     (Locale::En, "secret", include_str!("../locales/en/secret.ftl")),
     (Locale::De, "secret", include_str!("../locales/de/secret.ftl")),
     (Locale::Fr, "secret", include_str!("../locales/fr/secret.ftl")),
+    (Locale::En, "lists", include_str!("../locales/en/lists.ftl")),
+    (Locale::De, "lists", include_str!("../locales/de/lists.ftl")),
+    (Locale::Fr, "lists", include_str!("../locales/fr/lists.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

@@ -581,22 +581,3 @@ pub fn sanitize_html(html: &str) -> String {
         .clean(html)
         .to_string()
 }
-
-/// One line of the Audit tab.
-pub struct AuditRow {
-    pub when: String,
-    pub who: String,
-    pub what: String,
-    pub target: String,
-    pub from: String,
-    pub refused: bool,
-}
-
-#[derive(Template)]
-#[template(path = "admin/audit.html")]
-pub struct AuditPage {
-    pub page: Page,
-    pub account: Account,
-    pub tab: AccountTab,
-    pub rows: Vec<AuditRow>,
-}

@@ -94,6 +94,7 @@ pub fn router() -> Router<AppState> {
             get(features::show_features).post(features::save_features),
         )
         .route("/accounts/{number}/audit", get(audit::show_audit))
+        .route("/accounts/{number}/audit/export", get(audit::export_audit))
         .route("/accounts/{number}/messages", get(messages::list_messages))
         .route("/accounts/{number}/messages/{id}", get(messages::show_message))
         .route("/accounts/{number}/messages/{id}/lock", post(messages::lock))
