@@ -58,10 +58,17 @@ async fn seed(store: &SqlStore) -> anyhow::Result<()> {
     } else {
         format!("(WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {EVENTS}) SELECT x FROM c)")
     };
-    sqlx::query(&seed_sql(&series)).execute(pool).await.context("the events")?;
-    sqlx::query(if postgres { "VACUUM ANALYZE audit_events" } else { "ANALYZE" })
+    sqlx::query(&seed_sql(&series))
         .execute(pool)
-        .await?;
+        .await
+        .context("the events")?;
+    sqlx::query(if postgres {
+        "VACUUM ANALYZE audit_events"
+    } else {
+        "ANALYZE"
+    })
+    .execute(pool)
+    .await?;
     println!("  seeded {EVENTS} events in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -85,7 +92,10 @@ async fn deep_cursor(store: &SqlStore, query: &AuditQuery) -> anyhow::Result<Aud
 }
 
 async fn measure(store: &SqlStore, name: &str, query: AuditQuery) -> anyhow::Result<()> {
-    for (page_name, page) in [("first", AuditPageAt::First), ("deep", deep_cursor(store, &query).await?)] {
+    for (page_name, page) in [
+        ("first", AuditPageAt::First),
+        ("deep", deep_cursor(store, &query).await?),
+    ] {
         let mut q = query.clone();
         q.page = page;
         let mut times = Vec::with_capacity(RUNS);
@@ -175,7 +185,9 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     };
     let name = format!("sealpost_bench_audit_{}", std::process::id());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(admin.pool())
+        .await?;
     let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
     let outcome = async {
         let store = SqlStore::connect(&format!("{base}/{name}")).await?;

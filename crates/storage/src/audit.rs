@@ -218,7 +218,10 @@ impl SqlStore {
 fn entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
     let at = Timestamp(row.try_get("at")?);
     Ok(AuditEntry {
-        position: AuditPosition { at, id: row.try_get("id")? },
+        position: AuditPosition {
+            at,
+            id: row.try_get("id")?,
+        },
         event: AuditEvent {
             at,
             actor: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),

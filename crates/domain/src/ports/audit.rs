@@ -80,10 +80,7 @@ impl AuditKind {
 
     /// The kind named in a URL; anything unknown (or nothing) is the default.
     pub fn parse(raw: &str) -> Self {
-        Self::EVERY
-            .into_iter()
-            .find(|k| k.as_str() == raw)
-            .unwrap_or_default()
+        Self::EVERY.into_iter().find(|k| k.as_str() == raw).unwrap_or_default()
     }
 
     /// The action prefix (`group.`) of an area kind; `None` for the others.

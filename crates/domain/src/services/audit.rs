@@ -22,7 +22,9 @@ pub fn day_start(raw: &str) -> Option<Timestamp> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(raw.trim(), &format).ok()?;
     let start = date.midnight().assume_utc();
-    i64::try_from(start.unix_timestamp_nanos() / 1_000_000).ok().map(Timestamp)
+    i64::try_from(start.unix_timestamp_nanos() / 1_000_000)
+        .ok()
+        .map(Timestamp)
 }
 
 /// The instant a day typed as `YYYY-MM-DD` ends (the next day's start, exclusive).
@@ -42,7 +44,11 @@ pub fn iso_utc(at: Timestamp) -> String {
 impl Services {
     /// One page of the scope's account's events matching `query`, with the total.
     /// The scope is the only account read: a filter cannot reach another's events.
-    pub async fn audit_listing(&self, scope: &AccountScope, mut query: AuditQuery) -> Result<AuditListing, DomainError> {
+    pub async fn audit_listing(
+        &self,
+        scope: &AccountScope,
+        mut query: AuditQuery,
+    ) -> Result<AuditListing, DomainError> {
         query.who = clean_who(&query.who);
         query.limit = query.limit.clamp(1, AUDIT_PAGE_ROWS);
         self.store.search_audit(scope.account.id, &query).await
@@ -78,7 +84,11 @@ impl Services {
 /// What no address holds (control characters: PostgreSQL refuses a NUL in text)
 /// cannot match; a search is at most as long as an address.
 fn clean_who(who: &str) -> String {
-    who.trim().chars().filter(|c| !c.is_control()).take(WHO_MAX_CHARS).collect()
+    who.trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(WHO_MAX_CHARS)
+        .collect()
 }
 
 #[cfg(test)]

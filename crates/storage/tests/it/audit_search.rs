@@ -22,7 +22,14 @@ fn at(minutes: i64) -> Timestamp {
     Timestamp(T0.0 + minutes * MINUTE)
 }
 
-async fn record(store: &SqlStore, account: AccountId, actor: Option<UserId>, action: &str, target: &str, when: Timestamp) {
+async fn record(
+    store: &SqlStore,
+    account: AccountId,
+    actor: Option<UserId>,
+    action: &str,
+    target: &str,
+    when: Timestamp,
+) {
     store
         .record_audit(AuditEvent {
             at: when,
@@ -47,7 +54,10 @@ fn query(kind: AuditKind) -> AuditQuery {
 
 async fn targets(store: &SqlStore, account: AccountId, query: &AuditQuery) -> (Vec<String>, u64) {
     let listing = store.search_audit(account, query).await.expect("searched");
-    (listing.entries.into_iter().map(|e| e.event.target).collect(), listing.total)
+    (
+        listing.entries.into_iter().map(|e| e.event.target).collect(),
+        listing.total,
+    )
 }
 
 async fn audit_search_hides_views_by_default_and_filters_by_kind(store: SqlStore) {
@@ -78,7 +88,15 @@ async fn audit_search_filters_by_who_and_date_range(store: SqlStore) {
     let bob = user(&store, "bob@example.com").await;
     record(&store, acme.id, Some(alice.id), "group.created", "a-early", at(10)).await;
     record(&store, acme.id, Some(bob.id), "group.created", "b-mid", at(24 * 60)).await;
-    record(&store, acme.id, Some(alice.id), "group.deleted", "a-late", at(3 * 24 * 60)).await;
+    record(
+        &store,
+        acme.id,
+        Some(alice.id),
+        "group.deleted",
+        "a-late",
+        at(3 * 24 * 60),
+    )
+    .await;
     // The service acting (no user) matches no address.
     record(&store, acme.id, None, "group.deleted", "nobody", at(3 * 24 * 60 + 1)).await;
 
@@ -161,5 +179,8 @@ async fn audit_search_never_reads_another_accounts_events_whatever_the_filter(st
             assert_eq!(total as usize, rows.len());
         }
     }
-    assert_eq!(targets(&store, AccountId(987_654), &query(AuditKind::All)).await, (vec![], 0));
+    assert_eq!(
+        targets(&store, AccountId(987_654), &query(AuditKind::All)).await,
+        (vec![], 0)
+    );
 }

@@ -48,7 +48,8 @@ impl AuditForm {
     fn query(&self) -> (AuditQuery, bool) {
         let from = day_start(&self.from);
         let until = day_end(&self.to);
-        let bad_date = (from.is_none() && !self.from.trim().is_empty()) || (until.is_none() && !self.to.trim().is_empty());
+        let bad_date =
+            (from.is_none() && !self.from.trim().is_empty()) || (until.is_none() && !self.to.trim().is_empty());
         let page = match (position(&self.older), position(&self.newer)) {
             (Some(p), _) => AuditPageAt::OlderThan(p),
             (None, Some(p)) => AuditPageAt::NewerThan(p),
@@ -313,7 +314,10 @@ mod tests {
     #[test]
     fn csv_cells_are_quoted_and_formulas_neutralised() {
         let mut out = String::new();
-        csv_line(&mut out, &["=1+2", "+x", "-y", "@SUM(A1)", "say \"hi\"", "plain", "\tTab"]);
+        csv_line(
+            &mut out,
+            &["=1+2", "+x", "-y", "@SUM(A1)", "say \"hi\"", "plain", "\tTab"],
+        );
         assert_eq!(
             out,
             "\"'=1+2\",\"'+x\",\"'-y\",\"'@SUM(A1)\",\"say \"\"hi\"\"\",\"plain\",\"'\tTab\"\r\n"
@@ -324,7 +328,10 @@ mod tests {
     fn a_page_cursor_reads_back_and_nonsense_is_the_first_page() {
         assert_eq!(
             position("1795219200000.42"),
-            Some(AuditPosition { at: Timestamp(1_795_219_200_000), id: 42 })
+            Some(AuditPosition {
+                at: Timestamp(1_795_219_200_000),
+                id: 42
+            })
         );
         assert_eq!(position("x.1"), None);
         assert_eq!(position(""), None);
