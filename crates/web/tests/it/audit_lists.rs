@@ -10,7 +10,14 @@ use sealpost_domain::types::{AccountId, Timestamp, UserId};
 
 use crate::helpers::{TestApp, logged_in};
 
-async fn record(app: &TestApp, account: AccountId, actor: Option<UserId>, action: &str, target: &str, at: Timestamp) {
+async fn record(
+    app: &TestApp,
+    account: AccountId,
+    actor: Option<UserId>,
+    action: &str,
+    target: &str,
+    at: Timestamp,
+) -> anyhow::Result<()> {
     app.store
         .record_audit(AuditEvent {
             at,
@@ -22,7 +29,7 @@ async fn record(app: &TestApp, account: AccountId, actor: Option<UserId>, action
             outcome: "ok".to_owned(),
         })
         .await
-        .expect("recorded");
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
 }
 
 /// The `href` of the link whose text is `text`, unescaped.
@@ -49,7 +56,7 @@ async fn filters_and_pages(app: TestApp) -> anyhow::Result<()> {
             &format!("change-{i:02}"),
             Timestamp(now.0 + i * 1000),
         )
-        .await;
+        .await?;
     }
     for i in 0..30 {
         record(
@@ -60,7 +67,7 @@ async fn filters_and_pages(app: TestApp) -> anyhow::Result<()> {
             &format!("view-{i:02}"),
             Timestamp(now.0 + i * 1000 + 1),
         )
-        .await;
+        .await?;
     }
     record(
         &app,
@@ -70,13 +77,19 @@ async fn filters_and_pages(app: TestApp) -> anyhow::Result<()> {
         "=HYPERLINK(\"http://evil.example\")",
         Timestamp(now.0 + 70_000),
     )
-    .await;
+    .await?;
     let client = logged_in(&app, "alice@example.com").await?;
     let tab = format!("/admin/accounts/{}/audit", acme.number);
 
     // The default hides the views: the 61 changes and whatever the account's
     // creation recorded.
-    let changes = app.store.list_audit(Some(acme.id), 1000).await.expect("trail").len() - 30;
+    let changes = app
+        .store
+        .list_audit(Some(acme.id), 1000)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .len()
+        - 30;
     let first = client.get(&tab).await?;
     ensure!(first.status == 200, "{}", first.text());
     first.assert_shows(&format!("{changes} events match."));
@@ -158,10 +171,15 @@ async fn isolation(app: TestApp) -> anyhow::Result<()> {
     let one = app.add_account("One", Some("alice@example.com")).await?;
     let two = app.add_account("Two", Some("mallory@example.com")).await?;
     let now = app.clock_now();
-    record(&app, one.id, Some(alice.id), "group.created", "one-secret-group", now).await;
-    record(&app, one.id, Some(alice.id), "message.opened", "one-secret-view", now).await;
+    record(&app, one.id, Some(alice.id), "group.created", "one-secret-group", now).await?;
+    record(&app, one.id, Some(alice.id), "message.opened", "one-secret-view", now).await?;
     let mallory = logged_in(&app, "mallory@example.com").await?;
-    let before = app.store.list_audit(None, 1000).await.expect("trail").len();
+    let before = app
+        .store
+        .list_audit(None, 1000)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .len();
     let one_tab = format!("/admin/accounts/{}/audit", one.number);
     for path in [
         one_tab.clone(),
@@ -198,7 +216,12 @@ async fn isolation(app: TestApp) -> anyhow::Result<()> {
         ensure!(!body.contains("one-secret"), "{path} leaked");
     }
     ensure!(
-        app.store.list_audit(None, 1000).await.expect("trail").len() == before,
+        app.store
+            .list_audit(None, 1000)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?
+            .len()
+            == before,
         "reading wrote nothing to the trail"
     );
     Ok(())

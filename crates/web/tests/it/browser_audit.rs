@@ -35,7 +35,7 @@ async fn the_audit_tab_is_filtered_and_paged_in_a_browser() -> anyhow::Result<()
                 outcome: "ok".to_owned(),
             })
             .await
-            .expect("recorded");
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }
     let number = account.number.to_string();
 
