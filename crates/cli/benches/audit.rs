@@ -47,7 +47,7 @@ async fn seed(store: &SqlStore) -> anyhow::Result<()> {
     for i in 1..=1000 {
         sqlx::query(&format!(
             "INSERT INTO users (email, first_name, last_name, status, must_change_password, created_at) \
-             VALUES ('user{i}@bench.example', 'B', 'U', 'active', 0, {T0})"
+             VALUES ('user{i}@bench.example', 'B', 'U', 'active', FALSE, {T0})"
         ))
         .execute(pool)
         .await
