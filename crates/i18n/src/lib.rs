@@ -32,7 +32,7 @@ fluent_templates::static_loader! {
 /// envelope; `messages`: composing and reading secure messages; `net`:
 /// connections and envelopes refused; `delivery`: failed deliveries; `disk`: a
 /// full disk and lost files; `me`: the self page and time zones).
-pub const SOURCES: [(Locale, &str, &str); 48] = [
+pub const SOURCES: [(Locale, &str, &str); 51] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -81,6 +81,9 @@ pub const SOURCES: [(Locale, &str, &str); 48] = [
     (Locale::En, "me", include_str!("../locales/en/me.ftl")),
     (Locale::De, "me", include_str!("../locales/de/me.ftl")),
     (Locale::Fr, "me", include_str!("../locales/fr/me.ftl")),
+    (Locale::En, "lists", include_str!("../locales/en/lists.ftl")),
+    (Locale::De, "lists", include_str!("../locales/de/lists.ftl")),
+    (Locale::Fr, "lists", include_str!("../locales/fr/lists.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

@@ -598,25 +598,6 @@ pub fn sanitize_html(html: &str) -> String {
         .to_string()
 }
 
-/// One line of the Audit tab.
-pub struct AuditRow {
-    pub when: String,
-    pub who: String,
-    pub what: String,
-    pub target: String,
-    pub from: String,
-    pub refused: bool,
-}
-
-#[derive(Template)]
-#[template(path = "admin/audit.html")]
-pub struct AuditPage {
-    pub page: Page,
-    pub account: Account,
-    pub tab: AccountTab,
-    pub rows: Vec<AuditRow>,
-}
-
 /// `/me`: the signed-in user's own settings, as stored or as just typed.
 #[derive(Template)]
 #[template(path = "me.html")]

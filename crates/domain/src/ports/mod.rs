@@ -56,7 +56,9 @@ mod users;
 pub use account_admin::{AccountAdminStore, AccountPage, AccountQuery, AccountSort};
 pub use account_tokens::AccountTokenStore;
 pub use accounts::AccountStore;
-pub use audit::AuditStore;
+pub use audit::{
+    AuditEntry, AuditKind, AuditListing, AuditPageAt, AuditPosition, AuditQuery, AuditStore, VIEW_ACTIONS,
+};
 pub use blobs::{BlobReader, BlobStore, BlobWriter};
 pub use branding::BrandingStore;
 pub use devices::DeviceStore;

@@ -10,6 +10,7 @@ pub mod account_admin;
 pub mod account_looks;
 pub mod account_tokens;
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod branding;
 pub mod content;

@@ -15,6 +15,7 @@ mod account_admin;
 mod account_tokens;
 mod accounts;
 mod audit;
+mod audit_search;
 mod blobs;
 mod branding;
 mod connect;

@@ -104,6 +104,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/accounts/{number}/two-step", post(two_step::save_requirement))
         .route("/accounts/{number}/audit", get(audit::show_audit))
+        .route("/accounts/{number}/audit/export", get(audit::export_audit))
         .route("/accounts/{number}/messages", get(messages::list_messages))
         .route("/accounts/{number}/messages/{id}", get(messages::show_message))
         .route("/accounts/{number}/messages/{id}/lock", post(messages::lock))

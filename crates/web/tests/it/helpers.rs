@@ -450,6 +450,24 @@ impl Client {
         Self::answer(self.http.get(format!("{}{path}", self.base)).send().await?).await
     }
 
+    /// GET `path`: the status, the named response headers (empty when absent) and the body.
+    pub async fn get_with_headers(&self, path: &str, names: &[&str]) -> anyhow::Result<(u16, Vec<String>, String)> {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await?;
+        let status = response.status().as_u16();
+        let headers = names
+            .iter()
+            .map(|name| {
+                response
+                    .headers()
+                    .get(*name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        Ok((status, headers, response.text().await?))
+    }
+
     /// The status a GET of `path` answers.
     pub async fn status(&self, path: &str) -> anyhow::Result<u16> {
         Ok(self.get(path).await?.status)

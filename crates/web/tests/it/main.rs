@@ -27,9 +27,11 @@ macro_rules! on_both_databases {
 }
 
 mod accounts;
+mod audit_lists;
 mod authz;
 mod browser;
 mod browser_accounts;
+mod browser_audit;
 mod browser_dates;
 mod browser_images;
 mod browser_messages;
