@@ -87,8 +87,8 @@ async fn security_page(
         .sessions
         .into_iter()
         .map(|(s, this)| SessionRow {
-            created: s.created_at.display_utc(),
-            last_seen: s.last_seen_at.display_utc(),
+            created: signed.visitor.dates.date_time(s.created_at),
+            last_seen: signed.visitor.dates.date_time(s.last_seen_at),
             client: s.client.unwrap_or_else(|| t.get("security-unknown-client")),
             this,
         })
@@ -97,11 +97,11 @@ async fn security_page(
         .devices
         .into_iter()
         .map(|d| DeviceRow {
-            created: d.created_at.display_utc(),
-            until: d.expires_at.display_utc(),
+            created: signed.visitor.dates.date_time(d.created_at),
+            until: signed.visitor.dates.date_time(d.expires_at),
             last_used: d
                 .last_used_at
-                .map_or_else(|| t.get("security-never-used"), |at| at.display_utc()),
+                .map_or_else(|| t.get("security-never-used"), |at| signed.visitor.dates.date_time(at)),
         })
         .collect();
     Ok(render_status(

@@ -24,8 +24,8 @@ pub mod profiles;
 pub mod registration;
 pub mod security;
 mod settings;
-pub mod user_admin;
 pub mod two_step;
+pub mod user_admin;
 pub mod users;
 
 use std::num::NonZeroUsize;

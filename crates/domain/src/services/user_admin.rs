@@ -37,6 +37,8 @@ pub struct UserView {
     pub may_delete: bool,
     /// Edit names, reset link, activation link, new password at next login.
     pub may_manage: bool,
+    /// Two-step verification (TOTP) is on for the user.
+    pub two_step: bool,
 }
 
 /// What an administrator did to a user, for the flash message and the audit trail.
@@ -112,7 +114,9 @@ impl Services {
         let locked_in = detail.account_locks.iter().map(|l| l.account_id).collect();
         let myself = detail.user.id == actor.id();
         let may_manage = !myself && (actor.is_operator() || !detail.user.operator);
+        let two_step = self.store.two_step_enabled(detail.user.id).await?;
         Ok(UserView {
+            two_step,
             may_lock_globally: actor.is_operator() && !myself,
             may_delete: actor.is_operator() && !myself,
             may_manage,

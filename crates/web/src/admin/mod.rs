@@ -16,9 +16,9 @@ mod lifecycle;
 mod messages;
 mod profiles;
 mod tokens;
+mod two_step;
 mod user_account;
 mod user_page;
-mod two_step;
 mod users;
 
 pub use user_page::lock_notice_text;

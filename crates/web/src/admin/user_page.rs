@@ -123,26 +123,30 @@ pub(super) fn user_page(
     let page = admin_page(visitor, text("user-title", &[("email", &email)]));
     let status = page.status(user);
     let mailbox = match user.mailbox_verified_at {
-        Some(at) => text("user-mailbox-proven", &[("date", &at.display_utc())]),
+        Some(at) => text("user-mailbox-proven", &[("date", &visitor.dates.date_time(at))]),
         None => t.get("user-mailbox-unproven"),
     };
     let last_login = match user.last_login_at {
         Some(at) => text(
             "user-last-login-at",
             &[
-                ("date", &at.display_utc()),
+                ("date", &visitor.dates.date_time(at)),
                 ("ip", view.detail.last_login_ip.as_deref().unwrap_or("-")),
             ],
         ),
         None => t.get("user-last-login-never"),
     };
-    let created_at = user.created_at.display_utc();
+    let created_at = visitor.dates.date_time(user.created_at);
     let created = match &view.detail.created_by {
         Some(by) => text("user-created-by", &[("date", &created_at), ("email", by.as_str())]),
         None => created_at,
     };
     let lock_line = view.detail.locked_reason.as_ref().map(|reason| {
-        let date = view.detail.locked_at.map(|a| a.display_utc()).unwrap_or_default();
+        let date = view
+            .detail
+            .locked_at
+            .map(|a| visitor.dates.date_time(a))
+            .unwrap_or_default();
         match &view.detail.locked_by {
             Some(by) => text(
                 "user-locked-because",
@@ -161,7 +165,7 @@ pub(super) fn user_page(
                 &[
                     ("account", &lock.account_number.to_string()),
                     ("email", lock.locked_by.as_ref().map_or("-", |e| e.as_str())),
-                    ("date", &lock.locked_at.display_utc()),
+                    ("date", &visitor.dates.date_time(lock.locked_at)),
                     ("reason", &lock.reason),
                 ],
             )
@@ -202,7 +206,7 @@ pub(super) fn user_page(
         email,
         status,
         mailbox,
-        two_step: false,
+        two_step: view.two_step,
         last_login,
         created,
         lock_line,
