@@ -173,27 +173,14 @@ impl SessionStore for SqlStore {
     }
 
     /// Forgets the failures under `key`.
-    /// Most clears find nothing (a client that never failed: a mail server
-    /// authenticating for each message): a read answers that without writing.
-    /// Otherwise the delete takes the writer's turn like every write, rather than
-    /// waiting for SQLite's lock in its busy handler.
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
         self.watched(async {
-            let noted = sqlx::query("SELECT 1 FROM login_throttle WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
-            if noted.is_none() {
-                return Ok(());
-            }
-            let mut tx = self.begin_write().await?;
             sqlx::query("DELETE FROM login_throttle WHERE key = $1")
                 .bind(key)
-                .execute(&mut *tx)
+                .execute(&self.pool)
                 .await
                 .map_err(db_error)?;
-            tx.commit().await.map_err(db_error)
+            Ok(())
         })
         .await
     }
