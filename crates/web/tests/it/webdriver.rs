@@ -95,6 +95,14 @@ impl Browser<'_> {
 
     /// The visible text of the element at `xpath`, whitespace folded.
     pub async fn text(&self, xpath: &str) -> anyhow::Result<String> {
+        // The page may be replaced between finding the element and reading it
+        // (a click's navigation ending): find it again on the new page.
+        for _ in 0..STALE_RETRIES {
+            match self.find(xpath).await?.text().await {
+                Err(e) if is_stale(&e) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                read => return Ok(fold(&read?)),
+            }
+        }
         Ok(fold(&self.find(xpath).await?.text().await?))
     }
 
@@ -110,11 +118,17 @@ impl Browser<'_> {
 
     /// The form field labelled `text`: the label's `for` names it.
     pub async fn field(&self, text: &str) -> anyhow::Result<Element> {
-        let label = self.find(&label(text)).await?;
-        let id = label
-            .attr("for")
-            .await?
-            .with_context(|| format!("the label {text:?} names no field (no for=)"))?;
+        let mut tries = 0;
+        let id = loop {
+            match self.find(&label(text)).await?.attr("for").await {
+                Err(e) if is_stale(&e) && tries < STALE_RETRIES => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                read => break read?,
+            }
+        }
+        .with_context(|| format!("the label {text:?} names no field (no for=)"))?;
         self.client
             .find(Locator::Id(&id))
             .await
@@ -336,4 +350,12 @@ fn missing(what: &str) -> anyhow::Result<Option<ChromeDriver>> {
          `apt-get install chromium chromium-driver` (or point SEALPOST_CHROMIUM and \
          SEALPOST_CHROMEDRIVER at them), or set SEALPOST_SKIP_BROWSER=1 to skip these tests."
     )
+}
+
+/// How often a read of an element replaced by a navigation is tried again.
+const STALE_RETRIES: usize = 20;
+
+/// Whether WebDriver answered that the element belongs to a page no longer shown.
+fn is_stale(error: &fantoccini::error::CmdError) -> bool {
+    error.to_string().contains("stale element")
 }
