@@ -186,6 +186,9 @@ async fn lock_and_expiry(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert!(past.shows("The expiration date must be in the future."));
     let tomorrow = sealpost_domain::services::messages::expiry_field(Some(app.clock_now().plus_seconds(24 * 3600)));
+    // The page writes that day as Bob reads dates (English, UTC).
+    let tomorrow_as_read = sealpost_i18n::DateFormatter::new(sealpost_domain::types::Locale::En, None)
+        .date(app.clock_now().plus_seconds(24 * 3600));
     assert_eq!(
         alice
             .submit(&base, &format!("{base}/expiry"), &[("expires_on", &tomorrow)])
@@ -199,7 +202,11 @@ async fn lock_and_expiry(app: TestApp) -> anyhow::Result<()> {
     let expired = bob.get(&format!("/m/{id}")).await?;
     assert_eq!(expired.status, 410);
     assert!(
-        expired.shows("This message has expired") && expired.shows(&tomorrow) && expired.shows("alice@example.com")
+        expired.shows("This message has expired")
+            && expired.shows(&tomorrow_as_read)
+            && expired.shows("alice@example.com"),
+        "{}",
+        expired.text()
     );
 
     // Destroying the key makes every copy unreadable, even with the envelope in hand.
