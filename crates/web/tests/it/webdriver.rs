@@ -76,12 +76,26 @@ impl Browser<'_> {
     }
 
     /// Clicks the element at `xpath`, looking again if the page changed under it.
+    /// A click that leaves the page (a submit button, a link elsewhere) returns once
+    /// the next page has replaced it, so what is looked for next is never read from
+    /// the page left behind (a flash or a box of the same name was found there, and
+    /// the session closed before the form's POST had arrived).
     pub async fn click(&self, xpath: &str) -> anyhow::Result<()> {
         let deadline = Instant::now() + WAIT;
         loop {
             let element = self.find(xpath).await?;
+            let leaves = leaves_the_page(&element).await;
+            let page = match leaves {
+                true => self.client.find(Locator::XPath("/html")).await.ok(),
+                false => None,
+            };
             match element.click().await {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    if let Some(page) = page {
+                        self.wait_until_replaced(&page).await;
+                    }
+                    return Ok(());
+                }
                 Err(error)
                     if (error.is_stale_element_reference() || error.is_element_not_interactable())
                         && Instant::now() < deadline =>
@@ -89,6 +103,19 @@ impl Browser<'_> {
                     tokio::time::sleep(POLL).await;
                 }
                 Err(error) => return Err(anyhow!(error).context(format!("clicking {xpath}"))),
+            }
+        }
+    }
+
+    /// Waits until `page` (the `<html>` of the page left) is gone. A submission the
+    /// browser itself refuses (a required field left empty) never leaves: after
+    /// [`WAIT`] the test goes on and fails on what it looks for next.
+    async fn wait_until_replaced(&self, page: &Element) {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            match page.tag_name().await {
+                Err(e) if is_stale(&e) => return,
+                _ => tokio::time::sleep(POLL).await,
             }
         }
     }
@@ -354,6 +381,21 @@ fn missing(what: &str) -> anyhow::Result<Option<ChromeDriver>> {
 
 /// How often a read of an element replaced by a navigation is tried again.
 const STALE_RETRIES: usize = 20;
+
+/// Whether clicking `element` loads another page: a submit button, or a link to
+/// another address (not `#` within the page, not a download).
+async fn leaves_the_page(element: &Element) -> bool {
+    let attr = |name: &'static str| async move { element.attr(name).await.ok().flatten() };
+    match element.tag_name().await.ok().as_deref() {
+        Some("button") => attr("type").await.is_none_or(|t| t.eq_ignore_ascii_case("submit")),
+        Some("input") => attr("type").await.is_some_and(|t| t.eq_ignore_ascii_case("submit")),
+        Some("a") => {
+            attr("download").await.is_none()
+                && attr("href").await.is_some_and(|href| !href.starts_with('#') && !href.ends_with(".csv") && !href.contains("/export"))
+        }
+        _ => false,
+    }
+}
 
 /// Whether WebDriver answered that the element belongs to a page no longer shown.
 fn is_stale(error: &fantoccini::error::CmdError) -> bool {
