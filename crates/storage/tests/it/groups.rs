@@ -8,7 +8,7 @@ use sealpost_domain::types::{AccountId, GroupId, GroupName, Timestamp};
 use sealpost_storage::SqlStore;
 
 use crate::accounts::account;
-use crate::support::{T0, event, on_both_backends, recent_actions, user};
+use crate::support::{T0, event, on_both_backends, recent_actions, targets_of, user};
 
 on_both_backends!(
     groups_are_listed_builtin_first_then_by_name_with_member_counts,
@@ -187,14 +187,7 @@ async fn adding_a_member_twice_is_a_conflict_on_member(store: SqlStore) {
         "{again:?}"
     );
     assert_eq!(store.group(acme.id, staff.id).await.expect("found").member_count, 1);
-    let targets: Vec<String> = store
-        .list_audit(None, 10)
-        .await
-        .expect("trail")
-        .into_iter()
-        .filter(|e| e.action == "group.member_added")
-        .map(|e| e.target)
-        .collect();
+    let targets = targets_of(&store, "group.member_added").await;
     assert_eq!(targets, ["1"], "the refused addition wrote no event");
 }
 
@@ -246,14 +239,7 @@ async fn last_administrator_cannot_be_removed_and_stays_a_member(store: SqlStore
     let members = store.list_members(admins.id, None, 10).await.expect("listed");
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].user.id, second.id);
-    let removed: Vec<String> = store
-        .list_audit(None, 10)
-        .await
-        .expect("trail")
-        .into_iter()
-        .filter(|e| e.action == "group.member_removed")
-        .map(|e| e.target)
-        .collect();
+    let removed = targets_of(&store, "group.member_removed").await;
     assert_eq!(removed, ["first"], "the refusal wrote no removal event");
 }
 

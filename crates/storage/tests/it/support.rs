@@ -214,6 +214,18 @@ pub fn event(action: &str, target: &str) -> AuditEvent {
 }
 
 /// The actions of the newest `n` events of the whole service, newest first.
+/// The targets of the last ten audit events of `action`, newest first.
+pub async fn targets_of(store: &SqlStore, action: &str) -> Vec<String> {
+    store
+        .list_audit(None, 10)
+        .await
+        .expect("the audit trail is readable")
+        .into_iter()
+        .filter(|e| e.action == action)
+        .map(|e| e.target)
+        .collect()
+}
+
 pub async fn recent_actions(store: &SqlStore, n: u32) -> Vec<String> {
     store
         .list_audit(None, n)

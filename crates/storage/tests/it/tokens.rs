@@ -52,6 +52,25 @@ async fn issue(
         .expect("stored");
 }
 
+/// [`issue`] to bob@example.org, mailed as the purpose's kind of mail.
+async fn issue_to_bob(store: &SqlStore, bob: UserId, purpose: TokenPurpose, hash: &str, expires: Timestamp) {
+    let kind = match purpose {
+        TokenPurpose::Activation => MailKind::Activation,
+        TokenPurpose::PasswordReset => MailKind::PasswordReset,
+    };
+    issue(store, bob, purpose, hash, expires, (kind, "bob@example.org"), "bob").await;
+}
+
+/// Uses the token `hash` of `purpose` outside any session at `at`: whose it was.
+async fn consume(store: &SqlStore, hash: &str, purpose: TokenPurpose, at: Timestamp) -> Option<UserId> {
+    store.consume_token(hash, purpose, None, at).await.expect("query")
+}
+
+/// Whose live token `hash` of `purpose` is at `at`, without using it.
+async fn look(store: &SqlStore, hash: &str, purpose: TokenPurpose, at: Timestamp) -> Option<UserId> {
+    store.token_user(hash, purpose, at).await.expect("query")
+}
+
 fn link(hash: &str, expires_at: Timestamp, mail: NewOutboxItem) -> Confirmation {
     Confirmation {
         token_hash: hash.to_owned(),
@@ -334,10 +353,7 @@ async fn a_new_password_ends_every_other_reset_link(store: SqlStore) {
             .expect("stored");
     }
     assert_eq!(
-        store
-            .consume_token("sha256:r1", TokenPurpose::PasswordReset, None, T0)
-            .await
-            .expect("query"),
+        consume(&store, "sha256:r1", TokenPurpose::PasswordReset, T0).await,
         Some(bob.id)
     );
     store
@@ -345,10 +361,7 @@ async fn a_new_password_ends_every_other_reset_link(store: SqlStore) {
         .await
         .expect("set");
     assert_eq!(
-        store
-            .token_user("sha256:r2", TokenPurpose::PasswordReset, T0)
-            .await
-            .expect("query"),
+        look(&store, "sha256:r2", TokenPurpose::PasswordReset, T0).await,
         None,
         "the second link died with the reset by the first"
     );
@@ -356,146 +369,85 @@ async fn a_new_password_ends_every_other_reset_link(store: SqlStore) {
 async fn token_is_stored_with_its_mail_and_works_once(store: SqlStore) {
     let bob = user(&store, "bob@example.org").await;
     let expires = T0.plus_seconds(3600);
-    issue(
-        &store,
-        bob.id,
-        TokenPurpose::PasswordReset,
-        "sha256:abc",
-        expires,
-        (MailKind::PasswordReset, "bob@example.org"),
-        "bob",
-    )
-    .await;
+    issue_to_bob(&store, bob.id, TokenPurpose::PasswordReset, "sha256:abc", expires).await;
     let queued = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].kind, MailKind::PasswordReset);
 
     let now = T0.plus_seconds(60);
-    let used = store
-        .consume_token("sha256:abc", TokenPurpose::PasswordReset, None, now)
-        .await
-        .expect("query");
+    let used = consume(&store, "sha256:abc", TokenPurpose::PasswordReset, now).await;
     assert_eq!(used, Some(bob.id));
-    let twice = store
-        .consume_token("sha256:abc", TokenPurpose::PasswordReset, None, now)
-        .await
-        .expect("query");
+    let twice = consume(&store, "sha256:abc", TokenPurpose::PasswordReset, now).await;
     assert_eq!(twice, None, "a token works once");
     assert_eq!(
-        store
-            .token_user("sha256:abc", TokenPurpose::PasswordReset, now)
-            .await
-            .expect("query"),
+        look(&store, "sha256:abc", TokenPurpose::PasswordReset, now).await,
         None,
         "a used token is not live"
     );
     assert_eq!(
-        store
-            .consume_token("sha256:unknown", TokenPurpose::PasswordReset, None, now)
-            .await
-            .expect("query"),
+        consume(&store, "sha256:unknown", TokenPurpose::PasswordReset, now).await,
         None
     );
 }
 
 async fn token_for_another_purpose_is_refused(store: SqlStore) {
     let bob = user(&store, "bob@example.org").await;
-    issue(
+    issue_to_bob(
         &store,
         bob.id,
         TokenPurpose::Activation,
         "sha256:act",
         T0.plus_seconds(3600),
-        (MailKind::Activation, "bob@example.org"),
-        "bob",
     )
     .await;
-    let wrong = store
-        .consume_token("sha256:act", TokenPurpose::PasswordReset, None, T0)
-        .await
-        .expect("query");
+    let wrong = consume(&store, "sha256:act", TokenPurpose::PasswordReset, T0).await;
     assert_eq!(wrong, None);
-    let right = store
-        .consume_token("sha256:act", TokenPurpose::Activation, None, T0)
-        .await
-        .expect("query");
+    let right = consume(&store, "sha256:act", TokenPurpose::Activation, T0).await;
     assert_eq!(right, Some(bob.id), "the refusal did not use the token up");
 }
 
 async fn expired_token_is_refused(store: SqlStore) {
     let bob = user(&store, "bob@example.org").await;
     let expires = T0.plus_seconds(3600);
-    issue(
-        &store,
-        bob.id,
-        TokenPurpose::Activation,
-        "sha256:old",
-        expires,
-        (MailKind::Activation, "bob@example.org"),
-        "bob",
-    )
-    .await;
+    issue_to_bob(&store, bob.id, TokenPurpose::Activation, "sha256:old", expires).await;
     for at in [expires, expires.plus_seconds(1)] {
+        assert_eq!(look(&store, "sha256:old", TokenPurpose::Activation, at).await, None);
         assert_eq!(
-            store
-                .token_user("sha256:old", TokenPurpose::Activation, at)
-                .await
-                .expect("query"),
-            None
-        );
-        assert_eq!(
-            store
-                .consume_token("sha256:old", TokenPurpose::Activation, None, at)
-                .await
-                .expect("query"),
+            consume(&store, "sha256:old", TokenPurpose::Activation, at).await,
             None,
             "a token is over at its expiry instant"
         );
     }
     let just_before = Timestamp(expires.0 - 1);
     assert_eq!(
-        store
-            .consume_token("sha256:old", TokenPurpose::Activation, None, just_before)
-            .await
-            .expect("query"),
+        consume(&store, "sha256:old", TokenPurpose::Activation, just_before).await,
         Some(bob.id)
     );
 }
 
 async fn token_user_looks_without_using_the_token_up(store: SqlStore) {
     let bob = user(&store, "bob@example.org").await;
-    issue(
+    issue_to_bob(
         &store,
         bob.id,
         TokenPurpose::PasswordReset,
         "sha256:look",
         T0.plus_seconds(3600),
-        (MailKind::PasswordReset, "bob@example.org"),
-        "bob",
     )
     .await;
     for _ in 0..2 {
         assert_eq!(
-            store
-                .token_user("sha256:look", TokenPurpose::PasswordReset, T0)
-                .await
-                .expect("query"),
+            look(&store, "sha256:look", TokenPurpose::PasswordReset, T0).await,
             Some(bob.id)
         );
     }
     assert_eq!(
-        store
-            .token_user("sha256:look", TokenPurpose::Activation, T0)
-            .await
-            .expect("query"),
+        look(&store, "sha256:look", TokenPurpose::Activation, T0).await,
         None,
         "another purpose"
     );
     assert_eq!(
-        store
-            .consume_token("sha256:look", TokenPurpose::PasswordReset, None, T0)
-            .await
-            .expect("query"),
+        consume(&store, "sha256:look", TokenPurpose::PasswordReset, T0).await,
         Some(bob.id)
     );
 }
@@ -536,16 +488,7 @@ async fn simultaneous_uses_of_one_token_succeed_once(store: SqlStore) {
 async fn duplicate_or_orphan_token_is_refused_and_mails_nothing(store: SqlStore) {
     let bob = user(&store, "bob@example.org").await;
     let expires = T0.plus_seconds(3600);
-    issue(
-        &store,
-        bob.id,
-        TokenPurpose::Activation,
-        "sha256:dup",
-        expires,
-        (MailKind::Activation, "bob@example.org"),
-        "bob",
-    )
-    .await;
+    issue_to_bob(&store, bob.id, TokenPurpose::Activation, "sha256:dup", expires).await;
     let duplicate = store
         .insert_token(
             bob.id,

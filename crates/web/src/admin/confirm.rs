@@ -1,17 +1,98 @@
-//! Confirmation steps of the destructive group actions: deleting a group and
-//! removing a member each first show a page of their own (a GET with labelled
-//! buttons, no script) whose button posts to the action's existing route.
+//! Confirmation steps: an action that takes something away (deleting a group,
+//! removing a member, locking or deleting a user) first shows a page of its own
+//! (a GET with labelled buttons, no script) whose button posts to the action's
+//! route. The page for the group actions are here; the user pages build theirs
+//! with [`ConfirmPage::about_user`].
 
+use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
+use sealpost_domain::DomainError;
+use sealpost_domain::types::UserId;
 use sealpost_i18n::Arg;
 
-use super::user_page::ConfirmPage;
-use super::{AccountAdmin, parse_group, parse_user};
+use super::{AccountAdmin, admin_page, form_error, parse_group, parse_user};
 use crate::AppState;
+use crate::context::Visitor;
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
-use crate::views::{group_label, render};
+use crate::views::{Area, FormError, Page, group_label, render, render_status};
+
+/// A confirmation step: what will happen, an optional reason, the button.
+#[derive(Template)]
+#[template(path = "admin/confirm.html")]
+pub struct ConfirmPage {
+    pub page: Page,
+    pub question: String,
+    pub action: String,
+    pub button: String,
+    /// `Some`: the form asks for a reason (as typed after a refusal).
+    pub reason: Option<String>,
+    pub cancel: String,
+    pub error: Option<FormError>,
+}
+
+impl ConfirmPage {
+    /// A confirmation of `action` (a path) titled `title`, asking `question`.
+    pub fn new(visitor: &Visitor, title: String, question: String, action: String, button: String) -> Self {
+        Self {
+            page: admin_page(visitor, title),
+            question,
+            action,
+            button,
+            reason: None,
+            cancel: String::new(),
+            error: None,
+        }
+    }
+
+    /// A confirmation about `user`, titled and asked by the catalogue's
+    /// `{key}-title` and `{key}-question` with `args`; `action` is a path, or a
+    /// word after the user page's path; cancelling goes back to the user page.
+    pub fn about_user(
+        visitor: &Visitor,
+        key: &str,
+        args: &[(&'static str, Arg<'_>)],
+        action: &str,
+        button: String,
+        user: UserId,
+    ) -> Self {
+        let user_page = format!("/admin/users/{}", user.0);
+        let action = match action.starts_with('/') {
+            true => action.to_owned(),
+            false => format!("{user_page}/{action}"),
+        };
+        let (title, question) = (format!("{key}-title"), format!("{key}-question"));
+        let mut page = Self::new(
+            visitor,
+            visitor.t.get_with(&title, args),
+            visitor.t.get_with(&question, args),
+            action,
+            button,
+        );
+        page.cancel = user_page;
+        page
+    }
+}
+
+/// The answer to a confirmation's form: `done()` when `outcome` is done, the
+/// confirmation `again` (422, what was typed kept) when the input was refused.
+pub(super) fn confirmed(
+    visitor: &Visitor,
+    outcome: Result<(), DomainError>,
+    done: impl FnOnce() -> Response,
+    again: impl FnOnce(FormError) -> ConfirmPage,
+) -> Result<Response, WebError> {
+    match outcome {
+        Ok(()) => Ok(done()),
+        Err(error @ DomainError::Invalid { .. }) => {
+            let error = form_error(visitor, error)?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &again(error)))
+        }
+        Err(error) => Err(WebError::from_domain(visitor.locale, error)),
+    }
+}
 
 /// `GET /admin/accounts/{number}/groups/{group}/delete`.
 pub async fn confirm_delete_group(

@@ -305,6 +305,21 @@ pub async fn save_profile(
     }
 }
 
+/// The profile the path names and its name (for the confirmation), or 404.
+async fn named_profile(
+    state: &AppState,
+    admin: &Admin,
+    scope: &AccountScope,
+    profile: &str,
+) -> Result<(ProfileRef, String), WebError> {
+    let which = which(admin, profile)?;
+    match state.services.envelope_profile(scope, which).await {
+        Ok(found) => Ok((which, found.name)),
+        Err(DomainError::NotFound) => Err(admin.visitor.not_found()),
+        Err(error) => Err(error).or_page(admin.visitor.locale),
+    }
+}
+
 /// `POST /admin/accounts/{number}/profiles/{profile}/delete`: the default stays
 /// (the tab again, 422, saying why).
 pub async fn delete_profile(
@@ -313,12 +328,7 @@ pub async fn delete_profile(
     Path((_, profile)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    let which = which(&admin, &profile)?;
-    let name = match state.services.envelope_profile(&scope, which).await {
-        Ok(found) => found.name,
-        Err(DomainError::NotFound) => return Err(admin.visitor.not_found()),
-        Err(error) => return Err(error).or_page(admin.visitor.locale),
-    };
+    let (which, name) = named_profile(&state, &admin, &scope, &profile).await?;
     match state.services.delete_envelope_profile(&scope, which).await {
         Ok(()) => Ok(see_other_with_flash(
             &state,
@@ -341,12 +351,7 @@ pub async fn make_default(
     Path((_, profile)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    let which = which(&admin, &profile)?;
-    let name = match state.services.envelope_profile(&scope, which).await {
-        Ok(found) => found.name,
-        Err(DomainError::NotFound) => return Err(admin.visitor.not_found()),
-        Err(error) => return Err(error).or_page(admin.visitor.locale),
-    };
+    let (which, name) = named_profile(&state, &admin, &scope, &profile).await?;
     match state.services.make_default_envelope_profile(&scope, which).await {
         Ok(()) => Ok(see_other_with_flash(
             &state,

@@ -5,22 +5,21 @@
 //! account answers 404.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
-use sealpost_domain::DomainError;
 use sealpost_domain::model::UserDetail;
 use sealpost_i18n::Arg;
 
+use super::confirm::{ConfirmPage, confirmed};
 use super::lifecycle::Empty;
-use super::user_page::{ConfirmPage, LockForm};
-use super::{AccountAdmin, form_error, parse_user};
+use super::user_page::LockForm;
+use super::{AccountAdmin, parse_user};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::CsrfForm;
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::views::{FormError, render, render_status};
+use crate::views::{FormError, render};
 
 /// The user of the path, if they belong to the scope's account.
 async fn detail(state: &AppState, account_admin: &AccountAdmin, raw: &str) -> Result<UserDetail, WebError> {
@@ -33,23 +32,40 @@ async fn detail(state: &AppState, account_admin: &AccountAdmin, raw: &str) -> Re
         .or_page(visitor.locale)
 }
 
-fn lock_page(account_admin: &AccountAdmin, user: &UserDetail, reason: String, error: Option<FormError>) -> ConfirmPage {
-    let visitor = &account_admin.admin.visitor;
-    let email = user.user.email.as_str();
-    let args = [
-        ("email", Arg::Text(email)),
+/// The email and account a confirmation about `user` names.
+fn args<'a>(account_admin: &'a AccountAdmin, user: &'a UserDetail) -> [(&'static str, Arg<'a>); 2] {
+    [
+        ("email", Arg::Text(user.user.email.as_str())),
         ("account", Arg::Text(&account_admin.number)),
-    ];
-    let mut page = ConfirmPage::new(
-        visitor,
-        visitor.t.get_with("user-account-lock-title", &args),
-        visitor.t.get_with("user-account-lock-question", &args),
-        format!("/admin/accounts/{}/users/{}/lock", account_admin.number, user.user.id.0),
-        visitor.t.get_with("user-lock-in-account", &args[1..]),
+    ]
+}
+
+/// A confirmation posting to `/admin/accounts/{number}/users/{user}/{action}`.
+fn confirm_page(
+    account_admin: &AccountAdmin,
+    user: &UserDetail,
+    key: &str,
+    action: &str,
+    button: String,
+) -> ConfirmPage {
+    let action = format!(
+        "/admin/accounts/{}/users/{}/{action}",
+        account_admin.number, user.user.id.0
     );
+    let visitor = &account_admin.admin.visitor;
+    ConfirmPage::about_user(visitor, key, &args(account_admin, user), &action, button, user.user.id)
+}
+
+fn lock_page(account_admin: &AccountAdmin, user: &UserDetail, reason: String, error: Option<FormError>) -> ConfirmPage {
+    let args = args(account_admin, user);
+    let button = account_admin
+        .admin
+        .visitor
+        .t
+        .get_with("user-lock-in-account", &args[1..]);
+    let mut page = confirm_page(account_admin, user, "user-account-lock", "lock", button);
     page.reason = Some(reason);
     page.error = error;
-    page.cancel = format!("/admin/users/{}", user.user.id.0);
     page
 }
 
@@ -79,19 +95,16 @@ pub async fn lock(
     CsrfForm(form): CsrfForm<LockForm>,
 ) -> Result<Response, WebError> {
     let user = detail(&state, &account_admin, &user).await?;
-    match state
+    let outcome = state
         .services
         .lock_in_account(&account_admin.scope, user.user.id, &form.reason)
-        .await
-    {
-        Ok(()) => Ok(back(&state, &account_admin, &user, "flash-user-account-locked")),
-        Err(error @ DomainError::Invalid { .. }) => {
-            let error = form_error(&account_admin.admin.visitor, error)?;
-            let page = lock_page(&account_admin, &user, form.reason, Some(error));
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-        Err(error) => Err(WebError::from_domain(account_admin.admin.visitor.locale, error)),
-    }
+        .await;
+    confirmed(
+        &account_admin.admin.visitor,
+        outcome,
+        || back(&state, &account_admin, &user, "flash-user-account-locked"),
+        |error| lock_page(&account_admin, &user, form.reason, Some(error)),
+    )
 }
 
 /// `POST /admin/accounts/{number}/users/{user}/unlock`.
@@ -117,23 +130,14 @@ pub async fn confirm_remove(
     Path((_, user)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let user = detail(&state, &account_admin, &user).await?;
-    let visitor = &account_admin.admin.visitor;
-    let args = [
-        ("email", Arg::Text(user.user.email.as_str())),
-        ("account", Arg::Text(&account_admin.number)),
-    ];
-    let mut page = ConfirmPage::new(
-        visitor,
-        visitor.t.get_with("user-remove-title", &args),
-        visitor.t.get_with("user-remove-question", &args),
-        format!(
-            "/admin/accounts/{}/users/{}/remove",
-            account_admin.number, user.user.id.0
-        ),
-        visitor.t.get("user-remove-button"),
-    );
-    page.cancel = format!("/admin/users/{}", user.user.id.0);
-    Ok(render(&page))
+    let button = account_admin.admin.visitor.t.get("user-remove-button");
+    Ok(render(&confirm_page(
+        &account_admin,
+        &user,
+        "user-remove",
+        "remove",
+        button,
+    )))
 }
 
 /// `POST /admin/accounts/{number}/users/{user}/remove`.

@@ -10,13 +10,13 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use sealpost_domain::DomainError;
 use sealpost_domain::model::LockNotice;
 use sealpost_domain::services::user_admin::{UserAction, UserView};
 use sealpost_domain::types::UserId;
 use sealpost_i18n::Arg;
 use serde::Deserialize;
 
+use super::confirm::{ConfirmPage, confirmed};
 use super::lifecycle::Empty;
 use super::{admin_page, form_error, parse_user};
 use crate::AppState;
@@ -42,8 +42,7 @@ pub struct UserPage {
     pub email: String,
     pub status: String,
     pub mailbox: String,
-    /// Two-step verification: "off" until the sign-in engineer's column exists;
-    /// set this from it then.
+    /// Two-step verification on or off, as the two-step port tells.
     pub two_step: bool,
     pub last_login: String,
     pub created: String,
@@ -60,35 +59,6 @@ pub struct UserPage {
     pub first_name: String,
     pub last_name: String,
     pub error: Option<FormError>,
-}
-
-/// A confirmation step: what will happen, an optional reason, the button.
-#[derive(Template)]
-#[template(path = "admin/confirm.html")]
-pub struct ConfirmPage {
-    pub page: Page,
-    pub question: String,
-    pub action: String,
-    pub button: String,
-    /// `Some`: the form asks for a reason (as typed after a refusal).
-    pub reason: Option<String>,
-    pub cancel: String,
-    pub error: Option<FormError>,
-}
-
-impl ConfirmPage {
-    /// A confirmation of `action` (a path) titled `title`, asking `question`.
-    pub fn new(visitor: &Visitor, title: String, question: String, action: String, button: String) -> Self {
-        Self {
-            page: admin_page(visitor, title),
-            question,
-            action,
-            button,
-            reason: None,
-            cancel: String::new(),
-            error: None,
-        }
-    }
 }
 
 /// What a locked user reads on the login form: the reason and whom to contact.
@@ -354,18 +324,12 @@ pub async fn require_password(
 }
 
 fn lock_page(admin: &Admin, view: &UserView, reason: String, error: Option<FormError>) -> ConfirmPage {
-    let t = &admin.visitor.t;
-    let email = view.detail.user.email.as_str();
-    let mut page = ConfirmPage::new(
-        &admin.visitor,
-        t.get_with("user-lock-title", &[("email", Arg::Text(email))]),
-        t.get_with("user-lock-question", &[("email", Arg::Text(email))]),
-        format!("/admin/users/{}/lock", view.detail.user.id.0),
-        t.get("user-lock"),
-    );
+    let user = &view.detail.user;
+    let args = [("email", Arg::Text(user.email.as_str()))];
+    let button = admin.visitor.t.get("user-lock");
+    let mut page = ConfirmPage::about_user(&admin.visitor, "user-lock", &args, "lock", button, user.id);
     page.reason = Some(reason);
     page.error = error;
-    page.cancel = format!("/admin/users/{}", view.detail.user.id.0);
     page
 }
 
@@ -397,19 +361,16 @@ pub async fn lock_user(
     CsrfForm(form): CsrfForm<LockForm>,
 ) -> Result<Response, WebError> {
     let (id, view) = view_of(&state, &admin, &user).await?;
-    match state
+    let outcome = state
         .services
         .lock_user(&admin.actor, id, &form.reason, Some(&admin.visitor.client))
-        .await
-    {
-        Ok(()) => Ok(done(&state, id, "flash-user-locked", view.detail.user.email.as_str())),
-        Err(error @ DomainError::Invalid { .. }) => {
-            let error = form_error(&admin.visitor, error)?;
-            let page = lock_page(&admin, &view, form.reason, Some(error));
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-        Err(error) => Err(WebError::from_domain(admin.visitor.locale, error)),
-    }
+        .await;
+    confirmed(
+        &admin.visitor,
+        outcome,
+        || done(&state, id, "flash-user-locked", view.detail.user.email.as_str()),
+        |error| lock_page(&admin, &view, form.reason, Some(error)),
+    )
 }
 
 /// `POST /admin/users/{user}/unlock` (operators).
@@ -438,17 +399,17 @@ pub async fn confirm_delete(
     if !view.may_delete {
         return Err(WebError::Forbidden(admin.visitor.locale));
     }
-    let t = &admin.visitor.t;
-    let email = view.detail.user.email.as_str();
-    let mut page = ConfirmPage::new(
+    let user = &view.detail.user;
+    let args = [("email", Arg::Text(user.email.as_str()))];
+    let button = admin.visitor.t.get("user-delete-button");
+    Ok(render(&ConfirmPage::about_user(
         &admin.visitor,
-        t.get_with("user-delete-title", &[("email", Arg::Text(email))]),
-        t.get_with("user-delete-question", &[("email", Arg::Text(email))]),
-        format!("/admin/users/{}/delete", view.detail.user.id.0),
-        t.get("user-delete-button"),
-    );
-    page.cancel = format!("/admin/users/{}", view.detail.user.id.0);
-    Ok(render(&page))
+        "user-delete",
+        &args,
+        "delete",
+        button,
+        user.id,
+    )))
 }
 
 /// `POST /admin/users/{user}/delete` (operators): back to the Users list.

@@ -391,7 +391,9 @@ async fn leaves_the_page(element: &Element) -> bool {
         Some("input") => attr("type").await.is_some_and(|t| t.eq_ignore_ascii_case("submit")),
         Some("a") => {
             attr("download").await.is_none()
-                && attr("href").await.is_some_and(|href| !href.starts_with('#') && !href.ends_with(".csv") && !href.contains("/export"))
+                && attr("href")
+                    .await
+                    .is_some_and(|href| !href.starts_with('#') && !href.ends_with(".csv") && !href.contains("/export"))
         }
         _ => false,
     }
