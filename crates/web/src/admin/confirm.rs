@@ -1,7 +1,7 @@
 //! Confirmation steps: an action that takes something away (deleting a group,
 //! removing a member, locking or deleting a user) first shows a page of its own
 //! (a GET with labelled buttons, no script) whose button posts to the action's
-//! route. The page for the group actions are here; the user pages build theirs
+//! route. The group actions' pages are built here; the user pages build theirs
 //! with [`ConfirmPage::about_user`].
 
 use askama::Template;

@@ -84,8 +84,7 @@ impl Browser<'_> {
         let deadline = Instant::now() + WAIT;
         loop {
             let element = self.find(xpath).await?;
-            let leaves = leaves_the_page(&element).await;
-            let page = match leaves {
+            let page = match leaves_the_page(&element).await {
                 true => self.client.find(Locator::XPath("/html")).await.ok(),
                 false => None,
             };
