@@ -100,4 +100,18 @@ fn describe() {
         "sealpost_logins_total",
         "Logins by outcome: success, refused, throttled, error"
     );
+    metrics::describe_gauge!("sealpost_gateway_sessions_open", "SMTP gateway sessions open now");
+    metrics::describe_counter!("sealpost_gateway_sessions_total", "SMTP gateway sessions started");
+    metrics::describe_counter!(
+        "sealpost_gateway_sessions_refused_total",
+        "SMTP gateway connections turned away before a session, by reason (busy: at the connection cap)"
+    );
+    metrics::describe_counter!(
+        "sealpost_gateway_messages_total",
+        "Messages the SMTP gateway read to their end, by outcome (accepted, relayed, refused, failed) and reason"
+    );
+    metrics::describe_counter!(
+        "sealpost_gateway_auth_total",
+        "SMTP gateway AUTH attempts by outcome: ok, refused, throttled, error"
+    );
 }

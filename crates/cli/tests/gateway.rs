@@ -502,3 +502,62 @@ async fn sigterm_closes_idle_sessions_with_421_and_lets_a_data_in_progress_finis
     ensure!(status.success(), "serve exited with {status}:\n{}", server.log_text());
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_gateway_sessions_and_each_message_by_outcome_and_reason() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let sealpost = Sealpost::new(env!("CARGO_BIN_EXE_sealpost"), dir.path());
+    let (_, token) = acme_with_token(&sealpost, &[])?;
+    let (gateway_port, metrics_port) = (free_port()?, free_port()?);
+    let _server = sealpost
+        .serve()
+        .env("SEALPOST_GATEWAY_LISTEN", &format!("127.0.0.1:{gateway_port}"))
+        .env("SEALPOST_METRICS_LISTEN", &format!("127.0.0.1:{metrics_port}"))
+        .start()
+        .await?;
+    tokio::task::block_in_place(|| -> anyhow::Result<()> {
+        let mut client = SmtpClient::connect(gateway_port)?;
+        client.login(&token)?;
+        let good = message_of_size("ann@acme.test", "dana@example.org", "Counted", 2_000);
+        let answer = client.send("ann@acme.test", &["dana@example.org"], &good)?;
+        ensure!(answer.starts_with("250"), "{answer}");
+        // From: names someone else than MAIL FROM: refused, and counted so.
+        let forged = message_of_size("mallory@acme.test", "dana@example.org", "Forged", 2_000);
+        let answer = client.send("ann@acme.test", &["dana@example.org"], &forged)?;
+        ensure!(answer.starts_with("550 5.7.1 The From header"), "{answer}");
+        client.quit();
+        let mut stranger = SmtpClient::connect(gateway_port)?;
+        ensure!(stranger.login("sptk_not_a_token").is_err(), "a wrong token is refused");
+        stranger.quit();
+        Ok(())
+    })?;
+
+    let scrape = || async {
+        let text = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+            .await?
+            .text()
+            .await?;
+        Ok::<_, anyhow::Error>(text)
+    };
+    // The sessions' ends are counted once the server has seen the QUITs.
+    let mut text = scrape().await?;
+    for _ in 0..100 {
+        if text.lines().any(|l| l == "sealpost_gateway_sessions_open 0") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        text = scrape().await?;
+    }
+    let has = |line: &str| text.lines().any(|l| l == line);
+    for line in [
+        "sealpost_gateway_sessions_open 0",
+        "sealpost_gateway_sessions_total 2",
+        r#"sealpost_gateway_messages_total{outcome="accepted",reason="-"} 1"#,
+        r#"sealpost_gateway_messages_total{outcome="refused",reason="from_mismatch"} 1"#,
+        r#"sealpost_gateway_auth_total{outcome="ok"} 1"#,
+        r#"sealpost_gateway_auth_total{outcome="refused"} 1"#,
+    ] {
+        ensure!(has(line), "missing {line:?} in:\n{text}");
+    }
+    Ok(())
+}

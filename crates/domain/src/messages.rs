@@ -203,7 +203,19 @@ pub struct Message {
     pub profile_id: Option<ProfileId>,
     /// What its recipients must show to open it, recorded when it was sent.
     pub security: SecurityLevel,
+    /// The sealed parts (content and attachments, packed as
+    /// `services::content::pack_parts` packs them) when the message's row keeps
+    /// them (a small message, see [`INLINE_PARTS_MAX`]) rather than the blob store.
+    /// Read only where the content is opened (`MessageStore::message_to_read`);
+    /// `None` in lists, which never open content.
+    pub sealed_parts: Option<Vec<u8>>,
 }
+
+/// The most bytes of sealed parts, packed, that a message's row keeps instead of
+/// the blob store: such a message commits in one synced write, with no blob file,
+/// folder or upload note to sync before it (the SMTP gateway's throughput rests on
+/// this). Larger messages keep their parts as blobs, so rows stay small.
+pub const INLINE_PARTS_MAX: usize = 64 * 1024;
 
 impl Message {
     /// Whether the message has expired at `now`.
@@ -256,6 +268,9 @@ pub struct NewMessage {
     /// No Password Required: per recipient, what the service keeps of their
     /// secret (stored with the message, in its transaction); empty otherwise.
     pub secrets: Vec<StoredRecipientSecret>,
+    /// The sealed parts, packed, kept in the row (at most [`INLINE_PARTS_MAX`]
+    /// bytes); `None` when they are blobs or travel only in the envelope.
+    pub sealed_parts: Option<Vec<u8>>,
 }
 
 /// What the service keeps of one recipient's secret (No Password Required, see

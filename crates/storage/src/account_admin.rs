@@ -88,11 +88,13 @@ impl AccountAdminStore for SqlStore {
             if done.rows_affected() == 0 {
                 return Err(DomainError::NotFound);
             }
-            let rows = sqlx::query("UPDATE messages SET wrapped_dek = NULL WHERE account_id = $1 RETURNING public_id")
-                .bind(account.0)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_error)?;
+            let rows = sqlx::query(
+                "UPDATE messages SET wrapped_dek = NULL, sealed_parts = NULL WHERE account_id = $1 RETURNING public_id",
+            )
+            .bind(account.0)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_error)?;
             let shredded = rows
                 .iter()
                 .map(|row| public_id_from_row(row, "public_id"))

@@ -114,7 +114,7 @@ impl KeyStore for SqlStore {
         self.watched(async {
             let mut tx = self.begin_write().await?;
             let rows = sqlx::query(&format!(
-                "UPDATE messages SET wrapped_dek = NULL WHERE wrapped_dek IS NOT NULL AND id IN (\
+                "UPDATE messages SET wrapped_dek = NULL, sealed_parts = NULL WHERE wrapped_dek IS NOT NULL AND id IN (\
                  SELECT id FROM messages WHERE expires_at < $1 AND wrapped_dek IS NOT NULL \
                  ORDER BY expires_at, id LIMIT $2{}) RETURNING public_id",
                 self.skip_locked()

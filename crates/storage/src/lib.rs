@@ -59,6 +59,7 @@ mod outbox;
 mod profiles;
 mod secrets;
 mod security;
+mod sends;
 mod sessions;
 mod settings;
 mod tokens;
@@ -162,6 +163,8 @@ pub struct SqlStore {
     health: Arc<WriteHealth>,
     /// Page views waiting to be recorded together (group commit, [`views`]).
     views: Arc<views::ViewQueue>,
+    /// New messages waiting to be stored together (group commit, [`sends`]).
+    sends: Arc<sends::SendQueue>,
 }
 
 /// A write transaction; on SQLite it also holds the writer's turn until it ends.
@@ -275,6 +278,7 @@ impl SqlStore {
             writer: Arc::new(tokio::sync::Mutex::new(())),
             health: Arc::default(),
             views: Arc::default(),
+            sends: Arc::default(),
         })
     }
 

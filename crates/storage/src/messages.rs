@@ -24,7 +24,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::users::{SENDER_COLUMNS, sender_from_row};
-use crate::{SqlStore, audit, db_error, insert_error, limit, outbox};
+use crate::{SqlStore, audit, db_error, limit};
 
 /// The columns [`message_from_row`] reads, for queries that alias `messages` as `m`
 /// and join the sender as `u` (`JOIN users u ON u.id = m.sender_id`).
@@ -145,6 +145,7 @@ fn message_from_row(row: &AnyRow) -> Result<Message, sqlx::Error> {
         in_reply_to: row.try_get::<Option<i64>, _>("in_reply_to")?.map(MessageId),
         profile_id: row.try_get::<Option<i64>, _>("profile_id")?.map(ProfileId),
         security: SecurityLevel::from_stored(row.try_get::<Option<String>, _>("security_level")?.as_deref()),
+        sealed_parts: None,
     })
 }
 
@@ -164,7 +165,8 @@ fn before_bound(before: Option<MessageId>) -> i64 {
 #[async_trait]
 impl MessageStore for SqlStore {
     /// The message row, its recipients (numbered in the order given), every outbox row
-    /// and the audit event, in one transaction.
+    /// and the audit events, in one transaction, which messages sent at the same time
+    /// share (group commit, [`crate::sends`]): one sync for all of them.
     ///
     /// The outbox rows given here belong to the new message, whose id the caller cannot
     /// know yet: each is stored with `message_id` set to it, whatever `message` says.
@@ -174,79 +176,17 @@ impl MessageStore for SqlStore {
     /// unknown account or sender. Any error leaves nothing behind.
     async fn insert_message(
         &self,
-        mut message: NewMessage,
+        message: NewMessage,
         notifications: Vec<NewOutboxItem>,
         mut event: AuditEvent,
     ) -> StoreResult<Message> {
-        self.watched(async {
-            event.account_id = event.account_id.or(Some(message.account_id));
-            let also_audited = message.also_audited.take();
-            let mut tx = self.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO messages (public_id, account_id, sender_id, created_at, expires_at, options, \
-                 mode, wrapped_dek, key_version, sealed_subject, part_count, payload_len, in_reply_to, profile_id, \
-                 security_level) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-            )
-            .bind(message.public_id.0.to_vec())
-            .bind(message.account_id.0)
-            .bind(message.sender_id.0)
-            .bind(message.created_at.0)
-            .bind(message.expires_at.map(|t| t.0))
-            .bind(message.options.to_bits())
-            .bind(message.mode.as_str())
-            .bind(message.wrapped_dek)
-            .bind(message.key_version)
-            .bind(message.sealed_subject)
-            .bind(message.part_count)
-            .bind(message.payload_len)
-            .bind(message.in_reply_to.map(|m| m.0))
-            .bind(message.profile_id.map(|p| p.0))
-            .bind(message.security.as_str())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(insert_error("public_id"))?;
-            sqlx::query("DELETE FROM pending_uploads WHERE public_id = $1")
-                .bind(message.public_id.0.to_vec())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            for (position, (email, kind)) in (0_i64..).zip(&message.recipients) {
-                sqlx::query(
-                    "INSERT INTO message_recipients (message_id, position, email, kind) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(id)
-                .bind(position)
-                .bind(email.as_str())
-                .bind(kind.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(insert_error("recipient"))?;
-            }
-            for secret in &message.secrets {
-                sqlx::query(
-                    "INSERT INTO recipient_secrets (message_id, email, verifier, wrapped_dek) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(id)
-                .bind(secret.email.as_str())
-                .bind(secret.verifier.clone())
-                .bind(secret.wrapped_dek.clone())
-                .execute(&mut *tx)
-                .await
-                .map_err(insert_error("recipient"))?;
-            }
-            for mut item in notifications {
-                item.message = Some(MessageId(id));
-                outbox::insert_item(&mut tx, &item).await?;
-            }
-            audit::insert_event(&mut tx, &event).await?;
-            if let Some(also) = &also_audited {
-                audit::insert_event(&mut tx, also).await?;
-            }
-            let stored = fetch_message(&mut tx, "m.id = $1", |q| q.bind(id)).await?;
-            tx.commit().await.map_err(db_error)?;
-            Ok(stored)
-        })
-        .await
+        event.account_id = event.account_id.or(Some(message.account_id));
+        let send = crate::sends::Send {
+            message,
+            notifications,
+            event,
+        };
+        self.watched(crate::sends::store(self, send)).await
     }
 
     /// `NotFound` when no message has this public id.
@@ -267,7 +207,8 @@ impl MessageStore for SqlStore {
         .await
     }
 
-    /// One query, one row: the message joined with its sender, its recipients
+    /// One query, one row: the message (with its content part when the row keeps
+    /// it) joined with its sender, its recipients
     /// folded into one column ([`RECIPIENT_LIST`]) in [`RECIPIENT_ORDER`]. A row
     /// per recipient would repeat the message's columns for each, and every value
     /// of a row is copied and converted: for a message to 30 people that was most
@@ -277,7 +218,7 @@ impl MessageStore for SqlStore {
     async fn message_to_read(&self, public_id: &PublicId) -> StoreResult<(Message, Vec<Recipient>, User)> {
         self.watched(async {
             let row = sqlx::query(&format!(
-                "SELECT {MESSAGE_COLUMNS}, {SENDER_COLUMNS}, \
+                "SELECT {MESSAGE_COLUMNS}, {SENDER_COLUMNS}, m.sealed_parts, \
                  (SELECT string_agg({RECIPIENT_LIST}, ' ' ORDER BY {RECIPIENT_ORDER}) \
                   FROM message_recipients r WHERE r.message_id = m.id) AS recipient_list \
                  FROM {MESSAGES_WITH_SENDER} WHERE m.public_id = $1"
@@ -289,7 +230,9 @@ impl MessageStore for SqlStore {
             .ok_or(DomainError::NotFound)?;
             let read = || {
                 let list: Option<String> = row.try_get("recipient_list")?;
-                Ok::<_, sqlx::Error>((message_from_row(&row)?, sender_from_row(&row)?, list))
+                let mut message = message_from_row(&row)?;
+                message.sealed_parts = row.try_get("sealed_parts")?;
+                Ok::<_, sqlx::Error>((message, sender_from_row(&row)?, list))
             };
             let (message, sender, list) = read().map_err(db_error)?;
             let recipients = match list.as_deref().map_or(Some(Vec::new()), recipients_from_list) {
@@ -450,7 +393,7 @@ async fn message_page(
 }
 
 /// One message matching `condition` (on `m`), read on `conn`; `NotFound` if none.
-async fn fetch_message(
+pub(crate) async fn fetch_message(
     conn: &mut AnyConnection,
     condition: &str,
     bind: impl for<'q> FnOnce(crate::AnyQuery<'q>) -> crate::AnyQuery<'q>,

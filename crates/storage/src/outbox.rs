@@ -28,6 +28,16 @@ use crate::{DATABASE, DELIVERY_RECORD_PATIENCE, SqlStore, db_error, limit};
 
 /// Queues one email on `conn`, due at once (`next_attempt_at = created_at`).
 pub(crate) async fn insert_item(conn: &mut AnyConnection, item: &NewOutboxItem) -> StoreResult<()> {
+    insert_item_of(conn, item, item.message).await
+}
+
+/// [`insert_item`] for the message `message`, whatever `item` says (a new
+/// message's notification, whose id was not known when it was made).
+pub(crate) async fn insert_item_of(
+    conn: &mut AnyConnection,
+    item: &NewOutboxItem,
+    message: Option<MessageId>,
+) -> StoreResult<()> {
     let (bounce_to, bounce_locale) = match &item.bounce_to {
         Some((to, locale)) => (Some(to.as_str()), Some(locale.tag())),
         None => (None, None),
@@ -40,8 +50,8 @@ pub(crate) async fn insert_item(conn: &mut AnyConnection, item: &NewOutboxItem) 
     .bind(item.kind.as_str())
     .bind(item.to.as_str())
     .bind(&item.mail.message_id)
-    .bind(item.mail.raw.clone())
-    .bind(item.message.map(|m| m.0))
+    .bind(&item.mail.raw)
+    .bind(message.map(|m| m.0))
     .bind(bounce_to)
     .bind(bounce_locale)
     .bind(item.created_at.0)

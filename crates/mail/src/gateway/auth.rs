@@ -80,10 +80,12 @@ impl Session<'_> {
             Ok(token) => {
                 tracing::info!(token = %token.prefix(), peer = %self.peer, "gateway client authenticated");
                 self.token = Some(token);
+                super::metrics::auth("ok");
                 reply(reader, "235 2.7.0 Authentication successful\r\n").await?;
                 Ok(Next::Continue)
             }
             Err(LoginError::InvalidCredentials | LoginError::Locked(_)) => {
+                super::metrics::auth("refused");
                 self.auth_failures += 1;
                 if self.auth_failures >= MAX_AUTH_FAILURES {
                     reply(reader, "421 4.7.0 Too many failed authentications, closing\r\n").await?;
@@ -93,6 +95,7 @@ impl Session<'_> {
                     .await
             }
             Err(LoginError::Throttled(seconds)) => {
+                super::metrics::auth("throttled");
                 reply(
                     reader,
                     &format!("454 4.7.0 Too many failed authentications, try again in {seconds} s\r\n"),
@@ -102,6 +105,7 @@ impl Session<'_> {
             }
             Err(LoginError::Domain(error)) => {
                 tracing::warn!(?error, "the gateway could not check a token");
+                super::metrics::auth("error");
                 reply(reader, "454 4.7.0 Temporary authentication failure\r\n").await?;
                 Ok(Next::Continue)
             }

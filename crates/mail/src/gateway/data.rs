@@ -7,9 +7,9 @@ use sealpost_domain::DomainError;
 use sealpost_domain::services::messages::GatewayOutcome;
 use tokio::io::BufReader;
 
-use super::Stream;
 use super::message::{ParseRefusal, submission};
 use super::session::{Line, Next, Session, reply};
+use super::{Stream, metrics};
 use sealpost_domain::services::messages::GatewaySubmission;
 
 /// Why a message read to its end is refused.
@@ -95,6 +95,14 @@ impl Session<'_> {
         };
         if let Some(why) = refused {
             let _ = audit("refused").await;
+            metrics::message(
+                "refused",
+                match why {
+                    Refused::TooLarge => "too_large",
+                    Refused::LineTooLong => "line_too_long",
+                    Refused::HeaderTooLarge => "header_too_large",
+                },
+            );
             let answer = match why {
                 Refused::TooLarge => format!(
                     "552 5.3.4 Message size exceeds the limit of {} bytes\r\n",
@@ -116,6 +124,13 @@ impl Session<'_> {
             Ok(parsed) => parsed,
             Err(why) => {
                 let _ = audit("refused").await;
+                metrics::message(
+                    "refused",
+                    match why {
+                        ParseRefusal::Unparsable => "unparsable",
+                        ParseRefusal::TooManyParts => "too_many_parts",
+                    },
+                );
                 let answer = match why {
                     ParseRefusal::Unparsable => "554 5.6.0 The message could not be parsed\r\n".to_owned(),
                     ParseRefusal::TooManyParts => format!(
@@ -132,15 +147,26 @@ impl Session<'_> {
             .submit_from_gateway(&token, &parsed, self.peer.ip(), size)
             .await
         {
-            Ok(GatewayOutcome::Relay) => self.relay_unchanged(&token, &sender, &recipients, &raw).await,
+            Ok(GatewayOutcome::Relay) => {
+                let answer = self.relay_unchanged(&token, &sender, &recipients, &raw).await;
+                match answer.as_bytes().first() {
+                    Some(b'2') => metrics::message("relayed", "-"),
+                    Some(b'4') => metrics::message("failed", "relay"),
+                    _ => metrics::message("refused", "relay"),
+                }
+                answer
+            }
             Ok(GatewayOutcome::Sealed(message)) => {
+                metrics::message("accepted", "-");
                 tracing::info!(token = %token.prefix(), message = %message.public_id, recipients = recipients.len(), size, "gateway message sealed and queued");
                 format!("250 2.0.0 OK: queued as {}\r\n", message.public_id)
             }
             Err(error) => {
                 let temporary = matches!(error, DomainError::Unavailable(_) | DomainError::Internal(_));
                 let _ = audit(if temporary { "failed" } else { "refused" }).await;
-                refusal(&error, &parsed)
+                let (reason, answer) = refusal(&error, &parsed);
+                metrics::message(if temporary { "failed" } else { "refused" }, reason);
+                answer
             }
         };
         reply(reader, &answer).await?;
@@ -148,39 +174,54 @@ impl Session<'_> {
     }
 }
 
-/// The reply for a message the domain did not take.
-fn refusal(error: &DomainError, parsed: &GatewaySubmission) -> String {
+/// The reply for a message the domain did not take, with the reason as counted
+/// in `/metrics`.
+fn refusal(error: &DomainError, parsed: &GatewaySubmission) -> (&'static str, String) {
     match error {
-        DomainError::Invalid { field: "from", .. } => {
-            "550 5.7.1 The From header must name the envelope sender (MAIL FROM) and no one else\r\n".to_owned()
-        }
-        DomainError::Invalid { field: "profile", .. } => format!(
-            "550 5.7.1 This account has no envelope profile called \"{}\" (X-Sealpost-Profile); nothing was stored\r\n",
-            super::session::shown(parsed.controls.profile.as_deref().unwrap_or_default())
-                .chars()
-                .take(100)
-                .collect::<String>()
+        DomainError::Invalid { field: "from", .. } => (
+            "from_mismatch",
+            "550 5.7.1 The From header must name the envelope sender (MAIL FROM) and no one else\r\n".to_owned(),
         ),
-        DomainError::Forbidden | DomainError::NotFound => {
-            "550 5.7.1 The sender may not send secure mail for this account\r\n".to_owned()
-        }
-        DomainError::Unavailable(_) => "452 4.3.1 Storage is full for now, try again later\r\n".to_owned(),
+        DomainError::Invalid { field: "profile", .. } => (
+            "unknown_profile",
+            format!(
+                "550 5.7.1 This account has no envelope profile called \"{}\" (X-Sealpost-Profile); nothing was stored\r\n",
+                super::session::shown(parsed.controls.profile.as_deref().unwrap_or_default())
+                    .chars()
+                    .take(100)
+                    .collect::<String>()
+            ),
+        ),
+        DomainError::Forbidden | DomainError::NotFound => (
+            "sender_forbidden",
+            "550 5.7.1 The sender may not send secure mail for this account\r\n".to_owned(),
+        ),
+        DomainError::Unavailable(_) => (
+            "storage_full",
+            "452 4.3.1 Storage is full for now, try again later\r\n".to_owned(),
+        ),
         DomainError::Internal(source) => {
             tracing::error!(error = %source, "the gateway could not store a message");
-            "451 4.3.0 Temporary failure, try again later\r\n".to_owned()
+            (
+                "internal",
+                "451 4.3.0 Temporary failure, try again later\r\n".to_owned(),
+            )
         }
         other => match other.validation() {
-            Some(sealpost_domain::error::ValidationError::AttachmentsTooLarge) => {
-                "552 5.3.4 The attachments are larger than this service accepts\r\n".to_owned()
-            }
-            Some(sealpost_domain::error::ValidationError::AccountSuspended) => {
-                "550 5.7.1 This account is suspended: it sends no new secure messages\r\n".to_owned()
-            }
-            Some(sealpost_domain::error::ValidationError::FeatureSwitchedOff) => {
-                "550 5.7.1 Secure Compose is switched off for this account\r\n".to_owned()
-            }
-            Some(why) => format!("554 5.6.0 Message refused: {why}\r\n"),
-            None => "554 5.6.0 Message refused\r\n".to_owned(),
+            Some(sealpost_domain::error::ValidationError::AttachmentsTooLarge) => (
+                "attachments_too_large",
+                "552 5.3.4 The attachments are larger than this service accepts\r\n".to_owned(),
+            ),
+            Some(sealpost_domain::error::ValidationError::AccountSuspended) => (
+                "suspended",
+                "550 5.7.1 This account is suspended: it sends no new secure messages\r\n".to_owned(),
+            ),
+            Some(sealpost_domain::error::ValidationError::FeatureSwitchedOff) => (
+                "feature_off",
+                "550 5.7.1 Secure Compose is switched off for this account\r\n".to_owned(),
+            ),
+            Some(why) => ("invalid", format!("554 5.6.0 Message refused: {why}\r\n")),
+            None => ("other", "554 5.6.0 Message refused\r\n".to_owned()),
         },
     }
 }

@@ -29,6 +29,7 @@ mod data;
 mod ehlo;
 mod mail_from;
 pub mod message;
+mod metrics;
 mod rcpt;
 mod relay;
 pub mod session;
@@ -189,9 +190,11 @@ impl Gateway {
     async fn handle(self: Arc<Self>, socket: tokio::net::TcpStream, peer: SocketAddr, implicit_tls: bool) {
         let _ = socket.set_nodelay(true);
         let Ok(permit) = Arc::clone(&self.sessions).try_acquire_owned() else {
+            metrics::session_refused("busy");
             session::refuse_busy(socket).await;
             return;
         };
+        let _open = metrics::OpenSession::start();
         let stream: Box<dyn Stream> = if implicit_tls {
             let Some(acceptor) = &self.tls else { return };
             match tokio::time::timeout(self.config.idle_timeout, acceptor.accept(socket)).await {

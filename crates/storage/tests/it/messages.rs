@@ -23,6 +23,7 @@ on_both_backends!(
     message_from_an_unknown_sender_is_not_found,
     recipients_come_to_before_cc_in_the_order_given,
     a_message_to_read_comes_with_its_recipients_in_order_and_its_sender,
+    a_content_part_kept_in_the_row_reads_back_byte_for_byte_only_where_it_is_opened,
     sent_messages_are_listed_newest_first_in_keyset_pages,
     received_messages_are_those_addressed_to_the_reader_newest_first,
     account_messages_show_every_sender_of_that_account_only,
@@ -72,6 +73,7 @@ pub fn new_message(account: AccountId, sender: UserId, id: u8, to: &[&str], cc: 
         profile_id: None,
         security: sealpost_domain::profiles::SecurityLevel::Medium,
         secrets: Vec::new(),
+        sealed_parts: None,
     }
 }
 
@@ -321,6 +323,25 @@ async fn a_message_to_read_comes_with_its_recipients_in_order_and_its_sender(sto
     assert_eq!(listed, ["adam@example.org", "zoe@example.org"]);
     let unknown = store.message_to_read(&public_id(9)).await;
     assert!(matches!(unknown, Err(DomainError::NotFound)), "{unknown:?}");
+}
+
+async fn a_content_part_kept_in_the_row_reads_back_byte_for_byte_only_where_it_is_opened(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    // Bytes that a text column would mangle, as sealed bytes are.
+    let sealed: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    let mut inline = new_message(acme.id, alice.id, 1, &["bob@example.org"], &[]);
+    inline.sealed_parts = Some(sealed.clone());
+    send(&store, inline).await;
+    send(&store, new_message(acme.id, alice.id, 2, &["bob@example.org"], &[])).await;
+
+    let (read, _, _) = store.message_to_read(&public_id(1)).await.expect("read");
+    assert_eq!(read.sealed_parts.as_deref(), Some(sealed.as_slice()));
+    let (blob_kept, _, _) = store.message_to_read(&public_id(2)).await.expect("read");
+    assert_eq!(blob_kept.sealed_parts, None);
+    // Lists never open content: they do not carry it.
+    let listed = store.sent_messages(alice.id, None, 10).await.expect("list");
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|m| m.sealed_parts.is_none()));
 }
 
 async fn sent_messages_are_listed_newest_first_in_keyset_pages(store: SqlStore) {

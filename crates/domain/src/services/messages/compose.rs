@@ -11,7 +11,8 @@ pub struct Draft {
     pub(super) key: NewDataKey,
     pub(super) mode: DeliveryMode,
     pub(super) attachments: Vec<AttachmentMeta>,
-    /// Sealed attachment parts kept in memory (envelope mode only).
+    /// Sealed attachment parts kept in memory: in envelope mode all of them;
+    /// otherwise while the message may still fit in its row ([`INLINE_PARTS_MAX`]).
     pub(super) in_memory: Vec<(u32, Vec<u8>)>,
     pub(super) sealed_len: u64,
     pub(super) plain_len: u64,
@@ -55,13 +56,34 @@ pub struct AttachmentUpload {
     sealer: Option<Sealer>,
     writer: Option<Box<dyn BlobWriter>>,
     memory: Option<Vec<u8>>,
+    /// Where the part goes should it outgrow the room left in the message's row
+    /// (a message whose parts go to the blob store); `None` in envelope mode.
+    spill: Option<Spill>,
     sealed_len: u64,
     limit: u64,
+}
+
+/// How an attachment kept in memory moves to the blob store once the message no
+/// longer fits in its row: the upload is noted first (so that a crash leaves no
+/// blob nobody knows of), then what was kept is written and the rest follows.
+struct Spill {
+    blobs: Arc<dyn BlobStore>,
+    store: Arc<dyn crate::ports::Store>,
+    public_id: PublicId,
+    key: String,
+    now: Timestamp,
+    /// Sealed bytes this part may still hold in memory.
+    room: u64,
+    /// Whether the draft's upload is noted (before, or by this spill).
+    noted: bool,
 }
 
 impl AttachmentUpload {
     async fn emit(&mut self, sealed: Vec<u8>) -> Result<(), DomainError> {
         self.sealed_len += sealed.len() as u64;
+        if self.memory.is_some() && self.spill.as_ref().is_some_and(|s| self.sealed_len > s.room) {
+            self.spill_to_blob().await?;
+        }
         if let Some(writer) = self.writer.as_mut() {
             if !sealed.is_empty() {
                 writer.write(sealed).await?;
@@ -69,6 +91,26 @@ impl AttachmentUpload {
         } else if let Some(memory) = self.memory.as_mut() {
             memory.extend_from_slice(&sealed);
         }
+        Ok(())
+    }
+
+    /// Moves the part kept in memory to the blob store; the rest follows it there.
+    async fn spill_to_blob(&mut self) -> Result<(), DomainError> {
+        let (Some(spill), Some(kept)) = (self.spill.as_mut(), self.memory.take()) else {
+            return Ok(());
+        };
+        if !spill.noted {
+            spill.store.begin_upload(&spill.public_id, spill.now).await?;
+            spill.noted = true;
+        }
+        let mut writer = spill.blobs.writer(&spill.key).await?;
+        if !kept.is_empty()
+            && let Err(error) = writer.write(kept).await
+        {
+            writer.abort().await;
+            return Err(error);
+        }
+        self.writer = Some(writer);
         Ok(())
     }
 
@@ -97,13 +139,17 @@ impl AttachmentUpload {
         if let Some(memory) = self.memory.take() {
             draft.in_memory.push((self.meta.part, memory));
         }
+        if let Some(spill) = &self.spill {
+            draft.upload_noted |= spill.noted;
+        }
         draft.sealed_len += self.sealed_len;
         draft.plain_len += self.meta.size;
         draft.attachments.push(self.meta);
         Ok(())
     }
 
-    /// Drops a half-uploaded attachment.
+    /// Drops a half-uploaded attachment. An upload it noted stays noted until the
+    /// draft is discarded, which deletes what it wrote.
     pub async fn abort(mut self) {
         if let Some(writer) = self.writer.take() {
             writer.abort().await;
@@ -267,15 +313,24 @@ impl Services {
             },
             sealer: Some(sealer),
             writer: None,
-            memory: None,
+            memory: Some(Vec::new()),
+            spill: None,
             sealed_len: 0,
             limit: messaging.config.max_attachment_bytes.saturating_sub(draft.plain_len),
         };
         if draft.mode.stores_payload() {
-            self.note_upload(draft).await?;
-            upload.writer = Some(messaging.blobs.writer(&blob_key(&draft.public_id, part)).await?);
-        } else {
-            upload.memory = Some(Vec::new());
+            // Kept in memory while the message may still fit in its row (its
+            // content needs room too, so half of it at most goes to attachments).
+            let kept: u64 = draft.in_memory.iter().map(|(_, bytes)| bytes.len() as u64).sum();
+            upload.spill = Some(Spill {
+                blobs: Arc::clone(&messaging.blobs),
+                store: Arc::clone(&self.store),
+                public_id: draft.public_id,
+                key: blob_key(&draft.public_id, part),
+                now: self.clock.now(),
+                room: (INLINE_PARTS_MAX as u64 / 2).saturating_sub(kept),
+                noted: draft.upload_noted,
+            });
         }
         upload.emit(header).await?;
         Ok(upload)
@@ -342,11 +397,6 @@ impl Services {
         request: &ComposeRequest,
         client: Option<&str>,
     ) -> Result<Message, (Draft, DomainError)> {
-        if draft.mode.stores_payload()
-            && let Err(error) = self.note_upload(&mut draft).await
-        {
-            return Err((draft, error));
-        }
         let checked = async {
             let (recipients, expires_at) = self.validate(&draft, request)?;
             let options = self.allowed_options(&draft, request.options).await?;
@@ -360,7 +410,7 @@ impl Services {
         }
         .await;
         match checked {
-            Ok(checked) => match self.seal_and_store(&draft, request, checked, client).await {
+            Ok(checked) => match self.seal_and_store(&mut draft, request, checked, client).await {
                 Ok(message) => Ok(message),
                 Err(error) => Err((draft, error)),
             },
@@ -469,7 +519,7 @@ impl Services {
 
     async fn seal_and_store(
         &self,
-        draft: &Draft,
+        draft: &mut Draft,
         request: &ComposeRequest,
         checked: Checked,
         client: Option<&str>,
@@ -525,22 +575,49 @@ impl Services {
             content.subject.as_bytes(),
         )
         .map_err(DomainError::internal)?;
-        if draft.mode.stores_payload() {
-            let mut writer = messaging.blobs.writer(&blob_key(&draft.public_id, 0)).await?;
-            writer.write(sealed_content.clone()).await?;
-            writer.finish().await?;
-        }
         let payload_len = draft.sealed_len + sealed_content.len() as u64;
-        let payload = if draft.mode.attaches_payload() && payload_len <= messaging.config.max_envelope_payload {
-            let mut parts = vec![(0u32, sealed_content)];
-            if draft.mode.stores_payload() {
-                for meta in &draft.attachments {
-                    parts.push((meta.part, self.read_blob(&blob_key(&draft.public_id, meta.part)).await?));
-                }
-            } else {
-                parts.extend(draft.in_memory.iter().cloned());
+        // A small message keeps every part in its row, committed with it: no blob
+        // to write and sync, nor an upload to note (and sync) before it. It fits
+        // when no attachment had to go to the blob store already and the packed
+        // parts stay within `INLINE_PARTS_MAX`.
+        let all_in_memory = draft
+            .attachments
+            .iter()
+            .all(|meta| draft.in_memory.iter().any(|(part, _)| *part == meta.part));
+        let whole = draft.mode.stores_payload() && all_in_memory;
+        let mut parts = vec![(0u32, sealed_content)];
+        if whole {
+            parts.extend(draft.in_memory.iter().cloned());
+        }
+        let inline_parts = whole
+            .then(|| pack_parts(&parts))
+            .filter(|packed| packed.len() <= INLINE_PARTS_MAX);
+        if draft.mode.stores_payload() && inline_parts.is_none() {
+            // Blobs then: the content and every part still in memory, the upload
+            // noted first.
+            self.note_upload(draft).await?;
+            for (part, bytes) in parts.iter().take(1).chain(&draft.in_memory) {
+                let mut writer = messaging.blobs.writer(&blob_key(&draft.public_id, *part)).await?;
+                writer.write(bytes.clone()).await?;
+                writer.finish().await?;
             }
-            Some(pack_parts(&parts))
+        }
+        let payload = if draft.mode.attaches_payload() && payload_len <= messaging.config.max_envelope_payload {
+            Some(match inline_parts.as_ref() {
+                Some(packed) => packed.clone(),
+                None => {
+                    if !whole {
+                        for meta in &draft.attachments {
+                            let bytes = match draft.in_memory.iter().find(|(part, _)| *part == meta.part) {
+                                Some((_, bytes)) => bytes.clone(),
+                                None => self.read_blob(&blob_key(&draft.public_id, meta.part)).await?,
+                            };
+                            parts.push((meta.part, bytes));
+                        }
+                    }
+                    pack_parts(&parts)
+                }
+            })
         } else {
             None
         };
@@ -636,6 +713,7 @@ impl Services {
             security: profile.security,
             also_audited: draft.also_audited.clone(),
             secrets: secrets.into_stored(),
+            sealed_parts: inline_parts,
         };
         let action = match draft.reply_kind() {
             None => "message.sent",

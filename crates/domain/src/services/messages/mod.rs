@@ -30,8 +30,8 @@ use super::keys::NewDataKey;
 use crate::error::{DomainError, ValidationError};
 use crate::links::Links;
 use crate::messages::{
-    DeliveryMode, MailKind, Message, MessageOptions, NewMessage, NewOutboxItem, PublicId, Recipient, RecipientKind,
-    SecureMessageNotice,
+    DeliveryMode, INLINE_PARTS_MAX, MailKind, Message, MessageOptions, NewMessage, NewOutboxItem, PublicId, Recipient,
+    RecipientKind, SecureMessageNotice,
 };
 use crate::model::{Account, User};
 use crate::policy::Actor;

@@ -368,8 +368,9 @@ impl Services {
         ))
     }
 
-    /// The content part of `message` opened under its data key: from the blob
-    /// store, or from the `posted` envelope when the service keeps no copy.
+    /// The content part of `message` opened under its data key: from its row (a
+    /// small message), the blob store, or the `posted` envelope when the service
+    /// keeps no copy.
     pub(super) async fn unseal_content(
         &self,
         message: &Message,
@@ -377,7 +378,12 @@ impl Services {
         posted: Option<&[u8]>,
     ) -> Result<Content, OpenFailure> {
         let public_id = &message.public_id;
-        let sealed = if message.mode.stores_payload() {
+        let sealed = if let Some(row) = &message.sealed_parts {
+            match row_part(row, 0) {
+                Some(sealed) => sealed,
+                None => return Err(damaged(message, "its content part is missing from its row")),
+            }
+        } else if message.mode.stores_payload() {
             match self.read_blob(&blob_key(public_id, 0)).await {
                 Ok(sealed) => sealed,
                 Err(DomainError::NotFound) => {
@@ -531,6 +537,20 @@ impl Services {
             .ok_or(DomainError::NotFound)?;
         let ctx = context(opened.message.account_id.0, public_id, part);
         let messaging = self.messaging();
+        if let Some(row) = &opened.message.sealed_parts {
+            // A small message: its parts are in its row, read with it.
+            let opens = row_part(row, part).and_then(|sealed| envelope::open(&dek, &ctx, &sealed).ok());
+            return match opens {
+                Some(plain) => Ok(AttachmentDownload {
+                    meta,
+                    source: Source::Plain(Some(plain)),
+                }),
+                None => Err(damaged(
+                    &opened.message,
+                    &format!("attachment part {part} in its row is missing or does not open"),
+                )),
+            };
+        }
         if !opened.message.mode.stores_payload() {
             let parts = posted.and_then(unpack_parts).unwrap_or_default();
             let sealed = parts
@@ -588,4 +608,13 @@ impl Services {
             },
         })
     }
+}
+
+/// Sealed part `part` of the parts a message's row keeps (packed by
+/// `pack_parts`); `None` if they do not unpack or lack it.
+fn row_part(row: &[u8], part: u32) -> Option<Vec<u8>> {
+    unpack_parts(row)?
+        .into_iter()
+        .find(|(p, _)| *p == part)
+        .map(|(_, bytes)| bytes)
 }

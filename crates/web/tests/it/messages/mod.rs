@@ -58,3 +58,22 @@ fn count_files(dir: &std::path::Path) -> usize {
         })
         .unwrap_or(0)
 }
+
+/// Where the service keeps message `id`'s sealed parts: `Some(true)` in its row
+/// (a small message), `Some(false)` as blobs, `None` nowhere (envelope only).
+async fn parts_kept(app: &TestApp, id: &str) -> anyhow::Result<Option<bool>> {
+    use sealpost_domain::ports::MessageStore as _;
+    let public_id = sealpost_domain::messages::PublicId::parse(id).ok_or_else(|| anyhow!("not a public id: {id}"))?;
+    let (message, _, _) = app
+        .store
+        .message_to_read(&public_id)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let in_blobs = app.dir.path().join("blobs").join(id).exists();
+    Ok(match (message.sealed_parts.is_some(), in_blobs) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        (false, false) => None,
+        (true, true) => anyhow::bail!("message {id} has its parts both in its row and as blobs"),
+    })
+}

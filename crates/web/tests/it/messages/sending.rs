@@ -6,7 +6,7 @@ use anyhow::{Context as _, anyhow, ensure};
 
 use crate::helpers::{TestApp, acme, hidden_field, logged_in};
 
-use super::{acme_details, acme_member, count_files};
+use super::{acme_details, acme_member, count_files, parts_kept};
 
 on_both_databases!(refused_compose_forms_keep_what_was_typed, compose_refusals);
 async fn compose_refusals(app: TestApp) -> anyhow::Result<()> {
@@ -168,15 +168,10 @@ async fn kept_attachments(app: TestApp) -> anyhow::Result<()> {
         bob.bytes(&format!("/m/{id}/attachments/2")).await?,
         (200, b"more".to_vec())
     );
-    let mut stored: Vec<String> = std::fs::read_dir(app.dir.path().join("blobs").join(&id))?
-        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
-        .collect::<Result<_, _>>()?;
-    stored.sort();
-    assert_eq!(
-        stored,
-        ["0", "1", "2"],
-        "content and two attachments, nothing left over"
-    );
+    // A message this small keeps its parts in its row: no blob of it, nor of
+    // draft.txt, stayed.
+    assert_eq!(parts_kept(&app, &id).await?, Some(true));
+    assert_eq!(count_files(&app.dir.path().join("blobs")), 0, "no blob left over");
 
     // The token is spent: the same form sent again is refused, not sent without files.
     let again = alice
@@ -194,13 +189,14 @@ async fn kept_attachments(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(again.status, 422);
     assert!(again.shows("attach them again"), "{}", again.text());
 
-    // A draft nobody comes back for is discarded after an hour, files and all.
+    // A draft nobody comes back for is discarded after an hour, files and all
+    // (one large enough for the blob store).
     let files = || count_files(&app.dir.path().join("blobs"));
     let before = files();
     let late = alice
         .compose(
             &[("to", "bob@"), ("subject", "Later"), ("body", "x")],
-            &[("late.txt", "text/plain", b"late".to_vec())],
+            &[("late.txt", "text/plain", vec![b'l'; 100_000])],
         )
         .await?;
     assert_eq!((late.status, files()), (422, before + 1), "kept, with its file");
@@ -208,6 +204,65 @@ async fn kept_attachments(app: TestApp) -> anyhow::Result<()> {
         .advance_seconds(sealpost_domain::services::messages::DRAFT_KEEP_SECONDS + 1);
     assert_eq!(app.services.purge_kept_drafts().await.map_err(|e| anyhow!("{e:?}"))?, 1);
     assert_eq!(files(), before, "its file is deleted");
+    Ok(())
+}
+
+on_both_databases!(
+    a_small_message_keeps_its_parts_in_its_row_and_a_large_one_as_blobs_both_opening_whole,
+    parts_in_row_or_blobs
+);
+async fn parts_in_row_or_blobs(app: TestApp) -> anyhow::Result<()> {
+    let (alice, bob) = acme(&app).await?;
+    let small = alice
+        .send(
+            &[("to", "bob@example.com"), ("subject", "Small"), ("body", "Row")],
+            &[("a.txt", "text/plain", b"in the row".to_vec())],
+        )
+        .await?;
+    // The small file first (kept in memory), then one that outgrows the row: the
+    // first follows the second to the blob store when the message is sent.
+    let large_bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let large = alice
+        .send(
+            &[("to", "bob@example.com"), ("subject", "Large"), ("body", "Blobs")],
+            &[
+                ("b.txt", "text/plain", b"small first".to_vec()),
+                ("c.bin", "application/octet-stream", large_bytes.clone()),
+            ],
+        )
+        .await?;
+    assert_eq!(parts_kept(&app, &small).await?, Some(true));
+    assert_eq!(parts_kept(&app, &large).await?, Some(false));
+    let mut blobs: Vec<String> = std::fs::read_dir(app.dir.path().join("blobs").join(&large))?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    blobs.sort();
+    assert_eq!(blobs, ["0", "1", "2"], "content and both attachments");
+
+    assert!(bob.get(&format!("/m/{small}")).await?.shows("Row"));
+    assert_eq!(
+        bob.bytes(&format!("/m/{small}/attachments/1")).await?,
+        (200, b"in the row".to_vec())
+    );
+    assert!(bob.get(&format!("/m/{large}")).await?.shows("Blobs"));
+    assert_eq!(
+        bob.bytes(&format!("/m/{large}/attachments/1")).await?,
+        (200, b"small first".to_vec())
+    );
+    assert_eq!(
+        bob.bytes(&format!("/m/{large}/attachments/2")).await?,
+        (200, large_bytes)
+    );
+    // Nothing of either is left noted as an upload in progress.
+    let day = 24 * 60 * 60;
+    app.clock.advance_seconds(day + 1);
+    assert_eq!(
+        app.services
+            .purge_stale_uploads(day)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?,
+        0
+    );
     Ok(())
 }
 
@@ -223,8 +278,8 @@ async fn abandoned_upload(app: TestApp) -> anyhow::Result<()> {
     let files = || count_files(&app.dir.path().join("blobs"));
     let before = files();
 
-    // The process stops mid-way: an attachment is stored, and neither a message
-    // nor a discard follows.
+    // The process stops mid-way: an attachment too large for the message's row
+    // is stored, and neither a message nor a discard follows.
     let actor = app.actor("alice@example.com").await?;
     let mut draft = app
         .services
@@ -236,7 +291,7 @@ async fn abandoned_upload(app: TestApp) -> anyhow::Result<()> {
         .add_attachment(&mut draft, "lost.txt", "text/plain")
         .await
         .map_err(|e| anyhow!("{e:?}"))?;
-    upload.push(b"lost").await.map_err(|e| anyhow!("{e:?}"))?;
+    upload.push(&[b'l'; 100_000]).await.map_err(|e| anyhow!("{e:?}"))?;
     upload.finish(&mut draft).await.map_err(|e| anyhow!("{e:?}"))?;
     drop(draft);
     assert_eq!(files(), before + 1);
@@ -459,7 +514,6 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
             alice.get(details).await
         }
     };
-    let blobs_of = |id: &str| app.dir.path().join("blobs").join(id).exists();
 
     // Link only: the notification carries the link and no envelope.
     let page = choose("link").await?;
@@ -475,7 +529,7 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
         format!("{}/m/{linked}?r=bob%40example.com", app.base)
     );
     assert!(bob.get(&format!("/m/{linked}")).await?.shows("Travels by link"));
-    assert!(blobs_of(&linked), "the payload is stored");
+    assert_eq!(parts_kept(&app, &linked).await?, Some(true), "the payload is stored");
 
     // Envelope only: the payload travels in the attachment and nowhere else.
     choose("envelope").await?;
@@ -488,7 +542,11 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
         hidden_field(&envelope, "payload").is_some(),
         "the envelope carries the payload"
     );
-    assert!(!blobs_of(&enveloped), "the service keeps only the key");
+    assert_eq!(
+        parts_kept(&app, &enveloped).await?,
+        None,
+        "the service keeps only the key"
+    );
 
     // Empty is the service's default again (stored and attached).
     let page = choose("").await?;
@@ -498,7 +556,12 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
         .await?;
     app.deliver().await?;
     let (_, envelope) = app.mail_to("dave@example.org", "Secure message from")?.envelope()?;
-    assert!(hidden_field(&envelope, "payload").is_some() && blobs_of(&stored));
+    assert!(hidden_field(&envelope, "payload").is_some());
+    assert_eq!(
+        parts_kept(&app, &stored).await?,
+        Some(true),
+        "the payload is stored too"
+    );
 
     let audit = alice.get(&format!("{details}/audit")).await?;
     assert!(audit.shows("Envelope profile changed"), "{}", audit.text());
