@@ -196,7 +196,11 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("SEALPOST_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // A log line that cannot be written (stderr to a file on a full disk)
+        // is dropped: the subscriber's own report of it would panic on the
+        // same full disk and close the connection instead of answering 503.
+        .log_internal_errors(false);
     // One JSON object a line, for a log collector; the fields are the same.
     match std::env::var("SEALPOST_LOG_FORMAT").as_deref().map(str::trim) {
         Ok("json") => logs.json().flatten_event(true).init(),
