@@ -7,6 +7,7 @@ use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::{
     AuditEntry, AuditKind, AuditListing, AuditPageAt, AuditPosition, AuditQuery, AuditStore, StoreResult, VIEW_ACTIONS,
 };
+use sealpost_domain::services::audit::AUDIT_COUNTED_UP_TO;
 use sealpost_domain::types::{AccountId, Timestamp, UserId};
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -123,12 +124,18 @@ impl AuditStore for SqlStore {
 
     /// A page of the Audit tab: the filter's `WHERE` over the `(account_id, at, id)`
     /// index (migration 0024), walked from a cursor rather than an offset, so a deep
-    /// page reads as few rows as the first; then the total and whether the other
+    /// page reads as few rows as the first; then the total, counted up to
+    /// [`AUDIT_COUNTED_UP_TO`] + 1 rows (an exact count of a broad filter reads every
+    /// matching event: hundreds of milliseconds at a million), and whether the other
     /// direction has rows (one probe each).
     async fn search_audit(&self, account: AccountId, query: &AuditQuery) -> StoreResult<AuditListing> {
         self.watched(async {
             let filter = AuditFilter::of(account, query);
-            let count_sql = format!("SELECT COUNT(*) FROM audit_events e WHERE {}", filter.sql);
+            let count_sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 AS one FROM audit_events e WHERE {} LIMIT {}) AS counted",
+                filter.sql,
+                AUDIT_COUNTED_UP_TO + 1
+            );
             let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
             for param in &filter.params {
                 count = match param {
