@@ -616,10 +616,10 @@ mod tests {
         );
         let short = load("outbox_lease_secs = 59\n").map(|_| ()).map_err(|e| e.to_string());
         assert!(
-            short
-                .as_ref()
-                .is_err_and(|e| e.starts_with("outbox_lease_secs must be at least 60 seconds (got 59)")
-                    && e.contains("SEALPOST_OUTBOX_LEASE_SECS")),
+            short.as_ref().is_err_and(
+                |e| e.starts_with("outbox_lease_secs must be at least 60 seconds (got 59)")
+                    && e.contains("SEALPOST_OUTBOX_LEASE_SECS")
+            ),
             "{short:?}"
         );
         Ok(())

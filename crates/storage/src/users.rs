@@ -6,9 +6,8 @@
 //! and searches a prefix as a range (`email >= prefix AND email < prefix+1`, and
 //! the same on `lower(first_name)` and `lower(last_name)`, indexed by 0030 over the
 //! users not deleted, with address and status, so the range is read from the index
-//! alone), so a
-//! page costs the same on the first screen and the thousandth, with any number of
-//! users; its total is a `COUNT(*)` over the same conditions, counted up to
+//! alone), so a page costs the same on the first screen and the thousandth, with
+//! any number of users; its total is a `COUNT(*)` over the same conditions, counted up to
 //! [`USERS_COUNTED_UP_TO`] + 1 rows.
 
 use async_trait::async_trait;

@@ -349,7 +349,11 @@ async fn a_configured_lease_brings_a_lost_delivery_back_after_that_long() -> Res
     clock.advance_seconds(1);
     assert_eq!(worker.run_once().await?, 1, "120 s: the lease ran out");
     assert_eq!(store.row(id)?.status, Status::Sent);
-    ensure!(sink.received()?.len() == 2, "{} messages arrived", sink.received()?.len());
+    ensure!(
+        sink.received()?.len() == 2,
+        "{} messages arrived",
+        sink.received()?.len()
+    );
     Ok(())
 }
 

@@ -207,7 +207,10 @@ async fn audit_search_counts_up_to_its_cap_and_pages_to_the_oldest_event_past_it
     let first = store.search_audit(acme.id, &q).await.expect("first");
     assert_eq!(first.total, AUDIT_COUNTED_UP_TO + 1, "counted up to one past the cap");
     assert_eq!(first.entries[0].event.target, "e1500");
-    let groups = store.search_audit(acme.id, &query(AuditKind::Group)).await.expect("groups");
+    let groups = store
+        .search_audit(acme.id, &query(AuditKind::Group))
+        .await
+        .expect("groups");
     assert_eq!(groups.total, 500, "under the cap the count is exact");
 
     // Paging on from the cursor reaches the oldest event, the account's creation.

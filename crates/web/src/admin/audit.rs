@@ -198,7 +198,10 @@ pub async fn show_audit(
     let total = if listing.total > AUDIT_COUNTED_UP_TO {
         t.get_with(
             "lists-audit-total-more",
-            &[("count", Arg::Number(i64::try_from(AUDIT_COUNTED_UP_TO).unwrap_or(i64::MAX)))],
+            &[(
+                "count",
+                Arg::Number(i64::try_from(AUDIT_COUNTED_UP_TO).unwrap_or(i64::MAX)),
+            )],
         )
     } else {
         t.get_with(
