@@ -60,6 +60,7 @@ struct FileConfig {
     smtp_password: Option<String>,
     smtp_timeout_secs: Option<u64>,
     mail_workers: Option<usize>,
+    outbox_lease_secs: Option<u64>,
     blob_dir: Option<PathBuf>,
     s3_bucket: Option<String>,
     s3_endpoint: Option<String>,
@@ -97,6 +98,7 @@ const KNOWN_KEYS: &[&str] = &[
     "smtp_password",
     "smtp_timeout_secs",
     "mail_workers",
+    "outbox_lease_secs",
     "blob_dir",
     "s3_bucket",
     "s3_endpoint",
@@ -150,6 +152,10 @@ pub struct MessagingSettings {
     pub transport: MailTransportConfig,
     /// How many deliveries run side by side (one hung relay conversation holds one).
     pub mail_workers: usize,
+    /// How long a claimed outbox row stays reserved for its lane (`outbox_lease_secs`,
+    /// at least [`sealpost_mail::worker::MIN_LEASE`]): how long the mail of a node
+    /// that died waits, and, less half a minute, how long one delivery may take.
+    pub outbox_lease: Duration,
     pub blob_dir: PathBuf,
     /// An S3-compatible bucket for the payloads instead of `blob_dir`: what several
     /// nodes share. Credentials come from the environment (`AWS_ACCESS_KEY_ID`, …).
@@ -404,6 +410,7 @@ fn messaging_settings(data_dir: &Path, public_url: &str, file: FileConfig) -> an
             Some(n) => n,
             None => sealpost_mail::worker::DEFAULT_LANES,
         },
+        outbox_lease: outbox_lease(env_parse("OUTBOX_LEASE_SECS")?.or(file.outbox_lease_secs))?,
         s3,
         blob_dir: env("BLOB_DIR")
             .map(PathBuf::from)
@@ -423,6 +430,23 @@ fn messaging_settings(data_dir: &Path, public_url: &str, file: FileConfig) -> an
             .unwrap_or(30),
         dkim_keys,
     })
+}
+
+/// The outbox lease from `outbox_lease_secs` (or `SEALPOST_OUTBOX_LEASE_SECS`):
+/// [`sealpost_mail::worker::DEFAULT_LEASE`] unless set; shorter than
+/// [`sealpost_mail::worker::MIN_LEASE`] is refused, as it would leave a delivery no
+/// time (it may take the lease less half a minute).
+fn outbox_lease(secs: Option<u64>) -> anyhow::Result<Duration> {
+    let min = sealpost_mail::worker::MIN_LEASE.as_secs();
+    match secs {
+        None => Ok(sealpost_mail::worker::DEFAULT_LEASE),
+        Some(secs) if secs < min => bail!(
+            "outbox_lease_secs must be at least {min} seconds (got {secs}): a delivery may take the lease less 30 seconds; \
+             set it in sealpost.toml or SEALPOST_OUTBOX_LEASE_SECS (default {})",
+            sealpost_mail::worker::DEFAULT_LEASE.as_secs()
+        ),
+        Some(secs) => Ok(Duration::from_secs(secs)),
+    }
 }
 
 /// `SEALPOST_DKIM_KEYS`: `domain:selector:key_file`, several separated by commas;
@@ -568,6 +592,36 @@ mod tests {
         });
         assert!(bad.is_err_and(|e| e.to_string().contains("SEALPOST_LISTEN")));
         std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+
+    #[test]
+    fn the_outbox_lease_comes_from_the_file_and_refuses_less_than_a_minute() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let load = |toml: &str| -> anyhow::Result<Config> {
+            std::fs::write(dir.path().join("sealpost.toml"), toml)?;
+            Config::load(&GlobalArgs {
+                data_dir: Some(dir.path().to_owned()),
+                ..GlobalArgs::default()
+            })
+        };
+        assert_eq!(load("")?.messaging.outbox_lease, Duration::from_secs(300));
+        assert_eq!(
+            load("outbox_lease_secs = 90\n")?.messaging.outbox_lease,
+            Duration::from_secs(90)
+        );
+        assert_eq!(
+            load("outbox_lease_secs = 60\n")?.messaging.outbox_lease,
+            Duration::from_secs(60)
+        );
+        let short = load("outbox_lease_secs = 59\n").map(|_| ()).map_err(|e| e.to_string());
+        assert!(
+            short.as_ref().is_err_and(
+                |e| e.starts_with("outbox_lease_secs must be at least 60 seconds (got 59)")
+                    && e.contains("SEALPOST_OUTBOX_LEASE_SECS")
+            ),
+            "{short:?}"
+        );
         Ok(())
     }
 

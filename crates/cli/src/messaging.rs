@@ -162,6 +162,7 @@ pub fn build(
         &settings.mail_from,
     )?
     .with_lanes(settings.mail_workers)
+    .with_lease(settings.outbox_lease)
     .with_mail_seal(Arc::new(
         sealpost_domain::sealed_mail::MailSeal::from_master(&master_key).context("while deriving the outbox key")?,
     ));

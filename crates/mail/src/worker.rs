@@ -1,7 +1,8 @@
 //! The outbox worker: delivers what the outbox holds, at least once.
 //!
 //! **Lanes.** A worker runs [`DEFAULT_LANES`] (configurable) deliveries side by side.
-//! Each lane claims one due row at a time with a lease of [`LEASE`] (so several
+//! Each lane claims one due row at a time with a lease ([`DEFAULT_LEASE`], or
+//! `outbox_lease_secs` through [`OutboxWorker::with_lease`]; so several
 //! lanes and workers, on one node or many, never send the same row at the same
 //! time), sends it through the [`Transport`], and records the outcome in the same
 //! store:
@@ -14,8 +15,8 @@
 //!   the sender in their language when the row is a recipient's notification (never
 //!   for a bounce, so bounces cannot loop).
 //!
-//! **Nothing waits for ever.** Every delivery is bounded by [`DELIVERY_LIMIT`] (the
-//! SMTP transport also bounds each step of its session), shorter than the lease, so
+//! **Nothing waits for ever.** Every delivery is bounded by the lease less
+//! [`DELIVERY_MARGIN`] (the SMTP transport also bounds each step of its session), so
 //! a relay that accepts connections and never answers costs one lane that long, the
 //! other lanes keep delivering, and the row is retried like any temporary failure.
 //! On shutdown no lane starts another delivery, and those in flight get
@@ -54,13 +55,19 @@ use crate::transport::{SendError, Transport};
 
 /// How many deliveries run side by side unless configured otherwise.
 pub const DEFAULT_LANES: usize = 4;
-/// How long a claimed row stays reserved for its lane. Longer than
-/// [`DELIVERY_LIMIT`], so a row is never sent by two lanes at once; after a crash
+/// How long a claimed row stays reserved for its lane unless configured otherwise
+/// (`outbox_lease_secs`). Longer than a delivery may take (the lease less
+/// [`DELIVERY_MARGIN`]), so a row is never sent by two lanes at once; after a crash
 /// on PostgreSQL, this is how long the rows the crashed worker held wait.
-pub const LEASE: Duration = Duration::from_secs(5 * 60);
-/// The longest one delivery may take, whatever the transport does: then it is a
-/// temporary failure and the row is retried. Half a minute less than [`LEASE`].
-pub const DELIVERY_LIMIT: Duration = Duration::from_secs(5 * 60 - 30);
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(5 * 60);
+/// The shortest lease a worker takes ([`OutboxWorker::with_lease`] raises a shorter
+/// one to it; the configuration refuses one): half a minute for the delivery and
+/// half a minute for recording it.
+pub const MIN_LEASE: Duration = Duration::from_secs(60);
+/// How much shorter than the lease one delivery must be, whatever the transport
+/// does: past the lease less this, it is a temporary failure and the row is
+/// retried, with time left to record that before the lease runs out.
+pub const DELIVERY_MARGIN: Duration = Duration::from_secs(30);
 /// Transient failures of a row older than this are treated as permanent.
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(4 * 24 * 60 * 60);
 /// How often an idle worker looks for due rows when nobody pokes its
@@ -131,6 +138,9 @@ struct Inner {
     relay_failed: AtomicBool,
     /// Opens rows stored sealed (mail carrying a recipient's secret).
     seal: Option<Arc<MailSeal>>,
+    /// How long a claimed row stays reserved for its lane; a delivery may take this
+    /// less [`DELIVERY_MARGIN`].
+    lease: Duration,
 }
 
 impl std::fmt::Debug for OutboxWorker {
@@ -175,6 +185,7 @@ impl OutboxWorker {
                 wake: Arc::new(Notify::new()),
                 relay_failed: AtomicBool::new(false),
                 seal: None,
+                lease: DEFAULT_LEASE,
             }),
             lanes: DEFAULT_LANES,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
@@ -200,6 +211,23 @@ impl OutboxWorker {
         self
     }
 
+    /// Reserves each claimed row for `lease` (at least [`MIN_LEASE`]) instead of
+    /// [`DEFAULT_LEASE`]: how long the rows of a worker that died wait before
+    /// another takes them, and, less [`DELIVERY_MARGIN`], how long one delivery may
+    /// take.
+    #[must_use]
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.lease = lease.max(MIN_LEASE);
+        }
+        self
+    }
+
+    /// The lease each claimed row gets.
+    pub fn lease(&self) -> Duration {
+        self.inner.lease
+    }
+
     /// How long deliveries in flight may take to finish once shutdown is asked for.
     #[must_use]
     pub fn with_shutdown_grace(mut self, grace: Duration) -> Self {
@@ -221,7 +249,7 @@ impl OutboxWorker {
 
     /// Delivers everything due now (including bounces queued along the way) on all
     /// lanes and returns how many rows were attempted. For tests and `sealpost
-    /// outbox flush`. Returns within [`DELIVERY_LIMIT`] of the last claim, however
+    /// outbox flush`. Returns within the lease less [`DELIVERY_MARGIN`] of the last claim, however
     /// the relay behaves.
     ///
     /// A store error while recording an outcome does not stop the others; the first
@@ -360,7 +388,7 @@ impl Inner {
         let now = self.clock.now();
         let Some(item) = self
             .store
-            .claim_outbox(now, now.plus_seconds(seconds(LEASE)), 1)
+            .claim_outbox(now, now.plus_seconds(seconds(self.lease)), 1)
             .await?
             .into_iter()
             .next()
@@ -383,20 +411,22 @@ impl Inner {
         Ok(Next::Delivered)
     }
 
-    /// Sends one row (within [`DELIVERY_LIMIT`]) and records what happened.
+    /// Sends one row (within the lease less [`DELIVERY_MARGIN`]) and records what
+    /// happened.
     async fn deliver(&self, item: OutboxItem) -> Result<(), DomainError> {
+        let limit = self.lease.saturating_sub(DELIVERY_MARGIN);
         let raw = match (&self.seal, sealed_mail::is_sealed(&item.raw)) {
             (_, false) => Ok(std::borrow::Cow::Borrowed(item.raw.as_slice())),
             (Some(seal), true) => seal.open(&item.raw).map_err(|e| e.to_string()),
             (None, true) => Err("no key to open it is configured".to_owned()),
         };
         let result = match &raw {
-            Ok(raw) => tokio::time::timeout(DELIVERY_LIMIT, self.transport.send(&item.to, &self.envelope_from, raw))
+            Ok(raw) => tokio::time::timeout(limit, self.transport.send(&item.to, &self.envelope_from, raw))
                 .await
                 .unwrap_or_else(|_| {
                     Err(SendError::Unavailable(format!(
                         "the delivery did not finish within {} s",
-                        DELIVERY_LIMIT.as_secs()
+                        limit.as_secs()
                     )))
                 }),
             Err(why) => {

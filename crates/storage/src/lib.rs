@@ -105,8 +105,11 @@ const SQLITE_PRAGMAS: [&str; 4] = [
 ];
 
 /// How long the record of a delivered mail waits for space on a full disk before
-/// giving up (the mail is then sent again after its lease): less than the outbox
-/// worker's two-minute lease, so no other worker claims the row meanwhile.
+/// giving up (the mail is then sent again after its lease): well inside the outbox
+/// worker's default five-minute lease, so no other worker claims the row meanwhile
+/// (with a lease configured near its one-minute minimum, a delivery that used all
+/// its time and then waited this long may outlive its lease: the mail may then leave
+/// twice, with the same `Message-ID`).
 pub const DELIVERY_RECORD_PATIENCE: Duration = Duration::from_secs(60);
 
 /// The database, as named in the log lines of [`WriteHealth`].

@@ -4,9 +4,10 @@
 //! plain UNIQUE index on `users.email` is a case-insensitive uniqueness rule and
 //! serves both the look-ups and the list. The list pages by keyset (`email > after`)
 //! and searches a prefix as a range (`email >= prefix AND email < prefix+1`, and
-//! the same on `lower(first_name)` and `lower(last_name)`, indexed by 0021), so a
-//! page costs the same on the first screen and the thousandth, with any number of
-//! users; its total is a `COUNT(*)` over the same conditions, counted up to
+//! the same on `lower(first_name)` and `lower(last_name)`, indexed by 0030 over the
+//! users not deleted, with address and status, so the range is read from the index
+//! alone), so a page costs the same on the first screen and the thousandth, with
+//! any number of users; its total is a `COUNT(*)` over the same conditions, counted up to
 //! [`USERS_COUNTED_UP_TO`] + 1 rows.
 
 use async_trait::async_trait;
@@ -376,11 +377,26 @@ fn users_sql(query: &UserQuery, groups: &[i64], count: bool) -> (Args, String) {
                     .iter()
                     .enumerate()
                     .map(|(i, range)| {
-                        format!(
-                            "SELECT id FROM (SELECT u.id FROM users u WHERE {range}{}{}) AS s{i}",
-                            filter.base("u"),
-                            page("u.email")
-                        )
+                        if i == 0 {
+                            // The address: its range is already in address order.
+                            format!(
+                                "SELECT id FROM (SELECT u.id FROM users u WHERE {range}{}{}) AS s{i}",
+                                filter.base("u"),
+                                page("u.email")
+                            )
+                        } else {
+                            // A name: its range read from its index (0030, which
+                            // holds address, status and id), then sorted. The inner
+                            // LIMIT keeps PostgreSQL's generic plan of this prepared
+                            // statement from walking the address index instead,
+                            // which reads every user when no name matches.
+                            format!(
+                                "SELECT id FROM (SELECT f.id FROM (SELECT u.id, u.email FROM users u \
+                                 WHERE {range}{}{} LIMIT {NAME_RANGE_FENCE}) AS f ORDER BY f.email LIMIT {fetch}) AS s{i}",
+                                filter.base("u"),
+                                filter.after_column("u.email"),
+                            )
+                        }
                     })
                     .collect();
                 format!(
@@ -622,6 +638,10 @@ impl UserFilter {
 /// The Users list counts its matches up to one more than this: past it the page
 /// says "more than" (an exact count of 100,000 rows costs a scan of them all).
 const COUNTED_UP_TO: u64 = USERS_COUNTED_UP_TO;
+
+/// A LIMIT no range reaches, which only fences a subquery off from the ORDER BY
+/// around it (see the name branches of [`users_sql`]).
+const NAME_RANGE_FENCE: i64 = 1_000_000_000_000;
 
 /// Past this many groups, an administrator's users list walks the address index and
 /// filters instead of merging one index range per group (SQLite allows at most 500

@@ -357,3 +357,36 @@ async fn accounts_are_suspended_resumed_and_deleted_from_the_console() -> anyhow
     store.close().await;
     Ok(())
 }
+
+/// `SEALPOST_OUTBOX_LEASE_SECS` below a minute stops any command with a message
+/// naming the setting; a minute or more is taken.
+#[test]
+fn an_outbox_lease_under_a_minute_is_refused_with_the_setting_named() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let run = |lease: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sealpost"))
+            .arg("migrate")
+            .env("SEALPOST_DATA_DIR", dir.path())
+            .env("SEALPOST_LOG", "warn")
+            .env("SEALPOST_OUTBOX_LEASE_SECS", lease)
+            .output()
+            .context("sealpost migrate")
+    };
+    let short = run("30")?;
+    assert_eq!(short.status.code(), Some(1), "{}", text(&short.stderr));
+    assert!(
+        text(&short.stderr).contains("outbox_lease_secs must be at least 60 seconds (got 30)"),
+        "{}",
+        text(&short.stderr)
+    );
+    let garbled = run("soon")?;
+    assert_eq!(garbled.status.code(), Some(1));
+    assert!(
+        text(&garbled.stderr).contains("SEALPOST_OUTBOX_LEASE_SECS=\"soon\" is not a valid value"),
+        "{}",
+        text(&garbled.stderr)
+    );
+    let minute = run("60")?;
+    assert_eq!(minute.status.code(), Some(0), "{}", text(&minute.stderr));
+    Ok(())
+}

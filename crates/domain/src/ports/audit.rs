@@ -143,10 +143,12 @@ pub struct AuditEntry {
     pub who: Option<String>,
 }
 
-/// One page of filtered events, newest first, with how many match in all.
+/// One page of filtered events, newest first, with how many match (up to a cap).
 #[derive(Debug, Clone, Default)]
 pub struct AuditListing {
     pub entries: Vec<AuditEntry>,
+    /// How many events match, counted up to
+    /// `services::audit::AUDIT_COUNTED_UP_TO` + 1 (more: "more than").
     pub total: u64,
     /// The cursor for the newer page, when there are newer matching events.
     pub newer: Option<AuditPosition>,

@@ -1,5 +1,5 @@
 //! The Audit tab's reading of an account's trail: filtered, paged from a cursor,
-//! counted, and exported whole (up to [`EXPORT_MAX_ROWS`]) with the same filter.
+//! counted (up to [`AUDIT_COUNTED_UP_TO`], then "more than"), and exported whole (up to [`EXPORT_MAX_ROWS`]) with the same filter.
 
 use super::Services;
 use crate::error::DomainError;
@@ -9,6 +9,10 @@ use crate::types::Timestamp;
 
 /// Events on one page of the Audit tab.
 pub const AUDIT_PAGE_ROWS: u32 = 50;
+/// The Audit tab counts the events a filter matches up to one more than this; past
+/// it the page says "More than 1000 events match." (an exact count of a broad
+/// filter over a million events reads them all, where a page reads 51).
+pub const AUDIT_COUNTED_UP_TO: u64 = 1_000;
 /// The most events one CSV export holds (the export says so when it stops there).
 pub const EXPORT_MAX_ROWS: usize = 100_000;
 /// Events read per round while exporting.

@@ -23,6 +23,7 @@ lists-audit-total = { $count ->
     [one] 1 Ereignis gefunden.
    *[other] { $count } Ereignisse gefunden.
 }
+lists-audit-total-more = Mehr als { $count } Ereignisse gefunden.
 lists-audit-none-match = Kein Ereignis entspricht diesem Filter.
 lists-export-csv = Als CSV herunterladen
 lists-pages = Seiten

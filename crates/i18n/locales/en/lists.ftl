@@ -23,6 +23,7 @@ lists-audit-total = { $count ->
     [one] 1 event matches.
    *[other] { $count } events match.
 }
+lists-audit-total-more = More than { $count } events match.
 lists-audit-none-match = No event matches this filter.
 lists-export-csv = Download as CSV
 lists-pages = Pages

@@ -23,6 +23,7 @@ lists-audit-total = { $count ->
     [one] 1 événement correspond.
    *[other] { $count } événements correspondent.
 }
+lists-audit-total-more = Plus de { $count } événements correspondent.
 lists-audit-none-match = Aucun événement ne correspond à ce filtre.
 lists-export-csv = Télécharger en CSV
 lists-pages = Pages

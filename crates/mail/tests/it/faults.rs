@@ -271,7 +271,7 @@ async fn one_hung_delivery_does_not_hold_the_others_and_shutdown_does_not_wait_f
     // Its lease brings the row back.
     let row = store.row(stuck)?;
     assert_eq!((row.status, row.attempts), (Status::Sending, 1));
-    let lease = sealpost_mail::worker::LEASE.as_secs().try_into()?;
+    let lease = sealpost_mail::worker::DEFAULT_LEASE.as_secs().try_into()?;
     clock.advance_seconds(lease);
     let claimed = sealpost_domain::ports::OutboxStore::claim_outbox(
         store.as_ref(),

@@ -315,7 +315,7 @@ async fn a_crash_after_sending_resends_the_same_bytes_once_the_lease_runs_out() 
     assert_eq!(s.store.row(id)?.status, Status::Sending);
     assert_eq!(s.worker.run_once().await?, 0, "the lease keeps others off the row");
     s.clock
-        .advance_seconds(sealpost_mail::worker::LEASE.as_secs().try_into()?);
+        .advance_seconds(sealpost_mail::worker::DEFAULT_LEASE.as_secs().try_into()?);
     assert_eq!(s.worker.run_once().await?, 1);
     assert_eq!(s.store.row(id)?.status, Status::Sent);
 
@@ -323,6 +323,46 @@ async fn a_crash_after_sending_resends_the_same_bytes_once_the_lease_runs_out() 
     ensure!(received.len() == 2, "{} messages arrived", received.len());
     assert_eq!(received[0].raw, received[1].raw, "the same bytes both times");
     assert_eq!(received[0].message_id(), Some(s.store.row(id)?.item.message_id_header));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_configured_lease_brings_a_lost_delivery_back_after_that_long() -> Result<()> {
+    let Some((sink, s)) = relaying_to_a_sink()? else {
+        return Ok(());
+    };
+    let Setup {
+        store,
+        clock,
+        notifier,
+        worker,
+    } = s;
+    let worker = worker.with_lease(Duration::from_secs(120));
+    assert_eq!(worker.lease(), Duration::from_secs(120));
+    let id = queue_notification(&store, &notifier, &clock, "bob@client.example", None)?;
+    store.fail_next_outbox_sent();
+
+    assert!(worker.run_once().await.is_err(), "the lost outcome is reported");
+    assert_eq!(store.row(id)?.status, Status::Sending);
+    clock.advance_seconds(119);
+    assert_eq!(worker.run_once().await?, 0, "119 s: still leased");
+    clock.advance_seconds(1);
+    assert_eq!(worker.run_once().await?, 1, "120 s: the lease ran out");
+    assert_eq!(store.row(id)?.status, Status::Sent);
+    ensure!(
+        sink.received()?.len() == 2,
+        "{} messages arrived",
+        sink.received()?.len()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_lease_under_a_minute_is_raised_to_one() -> Result<()> {
+    let s = setup(Arc::new(MailDir::new(std::env::temp_dir(), clock())))?;
+    assert_eq!(s.worker.lease(), sealpost_mail::worker::DEFAULT_LEASE);
+    let worker = s.worker.with_lease(Duration::from_secs(5));
+    assert_eq!(worker.lease(), sealpost_mail::worker::MIN_LEASE);
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 //! The Audit tab's query: filters by kind, actor and dates, cursor pages both ways,
-//! the total, and never another account's events.
+//! the total (counted up to a cap), and never another account's events.
 
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::{AuditKind, AuditListing, AuditPageAt, AuditQuery, AuditStore};
@@ -14,6 +14,7 @@ on_both_backends!(
     audit_search_filters_by_who_and_date_range,
     audit_search_pages_older_and_newer_from_a_cursor_with_the_total,
     audit_search_never_reads_another_accounts_events_whatever_the_filter,
+    audit_search_counts_up_to_its_cap_and_pages_to_the_oldest_event_past_it,
 );
 
 const MINUTE: i64 = 60_000;
@@ -182,5 +183,78 @@ async fn audit_search_never_reads_another_accounts_events_whatever_the_filter(st
     assert_eq!(
         targets(&store, AccountId(987_654), &query(AuditKind::All)).await,
         (vec![], 0)
+    );
+}
+
+async fn audit_search_counts_up_to_its_cap_and_pages_to_the_oldest_event_past_it(store: SqlStore) {
+    use sealpost_domain::services::audit::AUDIT_COUNTED_UP_TO;
+    let acme = account(&store, 1_000_005, None).await;
+    // 1,500 events in one statement, one a second: every third a login, the
+    // others group events (1,000: the cap).
+    sqlx::query(&format!(
+        "INSERT INTO audit_events (at, actor_user_id, account_id, action, target, ip, outcome) \
+         WITH RECURSIVE seq (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 1500) \
+         SELECT {} + n * 1000, NULL, {}, \
+                CASE WHEN n % 3 = 0 THEN 'session.login' ELSE 'group.created' END, 'e' || n, NULL, 'ok' \
+         FROM seq",
+        at(10).0,
+        acme.id.0
+    ))
+    .execute(store.pool())
+    .await
+    .expect("seeded");
+
+    let mut q = query(AuditKind::All);
+    let first = store.search_audit(acme.id, &q).await.expect("first");
+    assert_eq!(first.total, AUDIT_COUNTED_UP_TO + 1, "counted up to one past the cap");
+    assert_eq!(first.entries[0].event.target, "e1500");
+    let logins = store
+        .search_audit(acme.id, &query(AuditKind::Session))
+        .await
+        .expect("logins");
+    assert_eq!(logins.total, 500, "under the cap the count is exact");
+    assert_eq!(logins.entries[0].event.target, "e1500");
+
+    // Past the cap an area's page is found walking the time order: the same rows.
+    sqlx::query(&format!(
+        "INSERT INTO audit_events (at, actor_user_id, account_id, action, target, ip, outcome) \
+         VALUES ({}, NULL, {}, 'group.deleted', 'e1501', NULL, 'ok')",
+        at(10).0 + 1501 * 1000,
+        acme.id.0
+    ))
+    .execute(store.pool())
+    .await
+    .expect("one more group event");
+    let mut groups = query(AuditKind::Group);
+    let group_page = store.search_audit(acme.id, &groups).await.expect("groups");
+    assert_eq!(group_page.total, AUDIT_COUNTED_UP_TO + 1);
+    assert_eq!(
+        group_page
+            .entries
+            .iter()
+            .take(3)
+            .map(|e| e.event.target.as_str())
+            .collect::<Vec<_>>(),
+        ["e1501", "e1499", "e1498"],
+        "group events only, newest first"
+    );
+    groups.page = AuditPageAt::OlderThan(group_page.older.expect("older groups"));
+    let second = store.search_audit(acme.id, &groups).await.expect("older groups");
+    assert_eq!(second.entries[0].event.target, "e1426");
+    assert!(second.newer.is_some());
+
+    // Paging on from the cursor reaches the oldest event, the account's creation.
+    let mut pages = 1;
+    let mut last = first;
+    while let Some(older) = last.older {
+        q.page = AuditPageAt::OlderThan(older);
+        last = store.search_audit(acme.id, &q).await.expect("older");
+        assert_eq!(last.total, AUDIT_COUNTED_UP_TO + 1, "the same total on every page");
+        pages += 1;
+    }
+    assert_eq!(pages, 31, "1,502 events, 50 a page");
+    assert_eq!(
+        last.entries.iter().map(|e| e.event.target.as_str()).collect::<Vec<_>>(),
+        ["1000005"]
     );
 }

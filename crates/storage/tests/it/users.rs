@@ -19,6 +19,7 @@ on_both_backends!(
     login_time_and_language_are_remembered,
     users_list_pages_by_address_and_says_where_to_continue,
     users_list_prefix_search_finds_only_addresses_starting_with_it,
+    users_list_search_finds_names_by_prefix_whatever_the_case_and_never_deleted_users,
     administrators_see_members_of_their_accounts_and_users_they_created,
     administrators_of_very_many_groups_see_the_same_users,
 );
@@ -519,4 +520,58 @@ async fn administrators_of_very_many_groups_see_the_same_users(store: SqlStore) 
     query.prefix = Some("b".to_owned());
     let searched = store.list_users(&query).await.expect("listed");
     assert_eq!(addresses(&searched), ["bea@example.com"]);
+}
+
+async fn users_list_search_finds_names_by_prefix_whatever_the_case_and_never_deleted_users(store: SqlStore) {
+    use sealpost_domain::model::UserStatusFilter;
+    use sealpost_domain::ports::UserAdminStore as _;
+    for (address, first, last, status) in [
+        ("zed@example.com", "Marta", "Keller", UserStatus::Active),
+        ("amy@example.com", "Amy", "MARTIN", UserStatus::Locked),
+        ("bo@example.com", "Bo", "Lamartine", UserStatus::Active),
+        ("cy@example.com", "Cy", "Martens", UserStatus::Active),
+        ("gone@example.com", "Mart", "Gone", UserStatus::Active),
+    ] {
+        let mut new = new_user(address);
+        new.first_name = first.to_owned();
+        new.last_name = last.to_owned();
+        new.status = status;
+        store.insert_user(new, None).await.expect("inserted");
+    }
+    let gone = store
+        .user_by_email(&email("gone@example.com"))
+        .await
+        .expect("read")
+        .expect("there");
+    store
+        .delete_user(gone.id, T0, event("user.deleted", "gone@example.com"))
+        .await
+        .expect("deleted");
+
+    // A prefix of the first or the last name, any case; in address order; a part
+    // inside a name (Lamartine) is not a prefix.
+    let page = store
+        .list_users(&everyone(Some("mar"), None, 10))
+        .await
+        .expect("searched");
+    assert_eq!(
+        addresses(&page),
+        ["amy@example.com", "cy@example.com", "zed@example.com"]
+    );
+    assert_eq!(page.total, 3, "the deleted Mart is neither listed nor counted");
+    let first = store
+        .list_users(&everyone(Some("mar"), None, 2))
+        .await
+        .expect("first page");
+    let next = store
+        .list_users(&everyone(Some("mar"), first.next_after.as_deref(), 2))
+        .await
+        .expect("next page");
+    assert_eq!(addresses(&next), ["zed@example.com"]);
+    assert_eq!(next.total, 3);
+
+    let mut locked = everyone(Some("mar"), None, 10);
+    locked.status = UserStatusFilter::Only(UserStatus::Locked);
+    let page = store.list_users(&locked).await.expect("locked");
+    assert_eq!((addresses(&page), page.total), (vec!["amy@example.com"], 1));
 }

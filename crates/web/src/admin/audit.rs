@@ -1,7 +1,7 @@
 //! The account's Audit tab: administrative changes and message accesses, with who,
 //! what, when and from where, filtered by who, what (the kind of event: message
 //! views hidden unless asked) and a date range, a page at a time from a cursor, with
-//! the total; and the same filter exported as CSV. Every filter is a GET field, so
+//! the total (counted up to a cap, then "more than"); and the same filter exported as CSV. Every filter is a GET field, so
 //! a filtered page is a link. Read-only; events are written by the services in the
 //! same transaction as the change they record.
 
@@ -12,7 +12,7 @@ use axum::response::{IntoResponse as _, Response};
 use sealpost_domain::model::Account;
 use sealpost_domain::policy::AccountScope;
 use sealpost_domain::ports::{AuditEntry, AuditKind, AuditPageAt, AuditPosition, AuditQuery};
-use sealpost_domain::services::audit::{AUDIT_PAGE_ROWS, day_end, day_start, iso_utc};
+use sealpost_domain::services::audit::{AUDIT_COUNTED_UP_TO, AUDIT_PAGE_ROWS, day_end, day_start, iso_utc};
 use sealpost_domain::types::{AccountNumber, Timestamp};
 use sealpost_i18n::{Arg, Translator};
 use serde::Deserialize;
@@ -118,7 +118,7 @@ pub struct AuditPage {
     pub from: String,
     pub to: String,
     pub kinds: Vec<KindOption>,
-    /// "N events match."
+    /// "N events match." or, past the count's cap, "More than 1000 events match."
     pub total: String,
     /// A typed date was not a day and was left out.
     pub bad_date: bool,
@@ -195,10 +195,20 @@ pub async fn show_audit(
             selected: k == kind,
         })
         .collect();
-    let total = t.get_with(
-        "lists-audit-total",
-        &[("count", Arg::Number(i64::try_from(listing.total).unwrap_or(i64::MAX)))],
-    );
+    let total = if listing.total > AUDIT_COUNTED_UP_TO {
+        t.get_with(
+            "lists-audit-total-more",
+            &[(
+                "count",
+                Arg::Number(i64::try_from(AUDIT_COUNTED_UP_TO).unwrap_or(i64::MAX)),
+            )],
+        )
+    } else {
+        t.get_with(
+            "lists-audit-total",
+            &[("count", Arg::Number(i64::try_from(listing.total).unwrap_or(i64::MAX)))],
+        )
+    };
     Ok(render(&AuditPage {
         page: admin_page(&admin.visitor, t.get("tab-audit")),
         tab: AccountTab::Audit,

@@ -226,3 +226,38 @@ async fn isolation(app: TestApp) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+// A busy account: past 1,000 matching events the tab says "more than" instead of
+// counting them all, in each language, and an exact count under it.
+on_both_databases!(a_busy_audit_trail_says_more_than_1000_events_match, busy_trail);
+async fn busy_trail(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("alice@example.com", false).await?;
+    let acme = app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    sqlx::query(&format!(
+        "INSERT INTO audit_events (at, actor_user_id, account_id, action, target, ip, outcome) \
+         WITH RECURSIVE seq (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 1200) \
+         SELECT {} + n, NULL, {}, CASE WHEN n <= 7 THEN 'token.created' ELSE 'session.login' END, \
+                'busy-' || n, NULL, 'ok' FROM seq",
+        app.clock_now().0,
+        acme.id.0
+    ))
+    .execute(app.store.pool())
+    .await?;
+    let client = logged_in(&app, "alice@example.com").await?;
+    let tab = format!("/admin/accounts/{}/audit", acme.number);
+    let busy = client.get(&tab).await?;
+    ensure!(busy.status == 200, "{}", busy.text());
+    busy.assert_shows("More than 1000 events match.");
+    ensure!(busy.shows("busy-1200"), "the newest first: {}", busy.text());
+    client
+        .get(&format!("{tab}?kind=token"))
+        .await?
+        .assert_shows("7 events match.");
+    for (lang, text) in [
+        ("de", "Mehr als 1000 Ereignisse gefunden."),
+        ("fr", "Plus de 1000 événements correspondent."),
+    ] {
+        client.get_in(&tab, lang).await?.assert_shows(text);
+    }
+    Ok(())
+}
