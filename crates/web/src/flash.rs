@@ -51,6 +51,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-user-deleted", &["email"]),
     ("flash-me-saved", &[]),
     ("flash-me-saved-password", &[]),
+    ("two-step-turned-off", &[]),
+    ("two-step-expired", &[]),
+    ("security-logged-out-everywhere", &[]),
+    ("passkey-added", &["name"]),
+    ("passkey-removed", &["name"]),
 ];
 
 /// A confirmation to show on the next page.

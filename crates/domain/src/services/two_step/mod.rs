@@ -102,13 +102,14 @@ impl Services {
         Ok(false)
     }
 
-    /// What a login still owes after a right password: a code when TOTP is on,
+    /// What a login still owes after a right password: a code (or a passkey) when
+    /// TOTP is on or the user has a passkey,
     /// setting it up when required, nothing otherwise.
     pub(crate) async fn second_step_due(
         &self,
         user: &crate::model::User,
     ) -> Result<Option<ChallengePurpose>, DomainError> {
-        if self.store.two_step_enabled(user.id).await? {
+        if self.store.two_step_enabled(user.id).await? || self.store.has_passkey(user.id).await? {
             return Ok(Some(ChallengePurpose::Verify));
         }
         if self.two_step_required(user).await? {
