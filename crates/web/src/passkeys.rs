@@ -30,7 +30,7 @@ use sealpost_i18n::Arg;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{see_other, see_other_with_flash};
+use crate::auth::see_other_with_flash;
 use crate::context::{CsrfForm, Signed, Visitor};
 use crate::error::WebError;
 use crate::flash::Flash;

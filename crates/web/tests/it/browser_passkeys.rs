@@ -112,8 +112,7 @@ async fn a_passkey_registers_and_logs_in_in_each_language() -> anyhow::Result<()
         let closed = client.close().await;
         outcome.with_context(|| format!("passkeys in {} failed", language.name))?;
         closed.context("closing the WebDriver session")?;
-        let user = app.user(&email).await?;
-        let actor = sealpost_domain::policy::Actor::acting(user);
+        let actor = app.actor(&email).await?;
         let keys = app.services.passkeys_of(&actor).await.map_err(|e| anyhow!("{e:?}"))?;
         ensure!(keys.len() == 1, "one passkey stored: {keys:?}");
         ensure!(keys[0].last_used_at.is_some(), "the login used it");
