@@ -51,7 +51,11 @@ impl CeremonyKind {
 
     /// Reads the stored value.
     pub fn from_stored(value: &str) -> Self {
-        if value == "register" { Self::Register } else { Self::Login }
+        if value == "register" {
+            Self::Register
+        } else {
+            Self::Login
+        }
     }
 }
 

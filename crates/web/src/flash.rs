@@ -155,7 +155,10 @@ mod tests {
             }
         }
         let mut files = Vec::new();
-        sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
         let mut seen = 0;
         for file in &files {
             for rest in file.split("Flash::new(\"").skip(1) {

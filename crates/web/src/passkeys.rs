@@ -154,11 +154,18 @@ async fn begin_registration(
     signed: Signed,
     CsrfForm(form): CsrfForm<NameForm>,
 ) -> Result<Response, WebError> {
-    match state.services.begin_passkey_registration(&signed.actor, &form.name).await {
+    match state
+        .services
+        .begin_passkey_registration(&signed.actor, &form.name)
+        .await
+    {
         Ok(CeremonyStart { token, options }) => {
             let t = &signed.visitor.t;
+            let mut page = portal_page(&signed, t.get("passkeys-register-title"));
+            // The language switch returns to a page it can GET.
+            page.back = "/me/security".to_owned();
             let page = PasskeyRegisterPage {
-                page: portal_page(&signed, t.get("passkeys-register-title")),
+                page,
                 name: form.name.trim().to_owned(),
                 ceremony: token,
                 options,
@@ -258,8 +265,10 @@ async fn login_page(
     };
     match state.services.begin_passkey_login(raw).await {
         Ok(CeremonyStart { token, options }) => {
+            let mut page = visitor.page(Area::Public, visitor.t.get("passkeys-login-title"));
+            page.back = "/login/two-step".to_owned();
             let page = PasskeyLoginPage {
-                page: visitor.page(Area::Public, visitor.t.get("passkeys-login-title")),
+                page,
                 next,
                 ceremony: token,
                 options,

@@ -17,8 +17,8 @@ use webauthn_rs::prelude::{
 
 use super::Services;
 use super::auth::RetypeThrottle;
-use super::two_step::login::SecondStepDone;
 use super::two_step::TwoStepError;
+use super::two_step::login::SecondStepDone;
 use crate::error::DomainError;
 use crate::model::User;
 use crate::passkeys::{

@@ -20,15 +20,30 @@ async fn a_passkey_is_stored_listed_and_removed_by_its_owner_only(store: SqlStor
     let bob = user(&store, "bob@example.com").await;
     assert!(!store.has_passkey(alice.id).await.expect("query"));
     let id = store
-        .add_passkey(alice.id, "Laptop", "{\"cred\":1}", T0, event("user.passkey_added", "alice"))
+        .add_passkey(
+            alice.id,
+            "Laptop",
+            "{\"cred\":1}",
+            T0,
+            event("user.passkey_added", "alice"),
+        )
         .await
         .expect("added");
     store
-        .add_passkey(alice.id, "Phone", "{\"cred\":2}", T0.plus_seconds(1), event("user.passkey_added", "alice"))
+        .add_passkey(
+            alice.id,
+            "Phone",
+            "{\"cred\":2}",
+            T0.plus_seconds(1),
+            event("user.passkey_added", "alice"),
+        )
         .await
         .expect("added");
     let keys = store.passkeys(alice.id).await.expect("listed");
-    assert_eq!(keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["Laptop", "Phone"]);
+    assert_eq!(
+        keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+        ["Laptop", "Phone"]
+    );
     assert_eq!(keys[0].id, id);
     assert_eq!(keys[0].credential, "{\"cred\":1}");
     assert_eq!(keys[0].created_at, T0);
@@ -48,7 +63,11 @@ async fn a_passkey_is_stored_listed_and_removed_by_its_owner_only(store: SqlStor
         .remove_passkey(bob.id, id, event("user.passkey_removed", "bob"))
         .await;
     assert!(matches!(refused, Err(DomainError::NotFound)), "{refused:?}");
-    assert_eq!(store.passkeys(alice.id).await.expect("listed").len(), 2, "Bob removed nothing");
+    assert_eq!(
+        store.passkeys(alice.id).await.expect("listed").len(),
+        2,
+        "Bob removed nothing"
+    );
     store
         .remove_passkey(alice.id, id, event("user.passkey_removed", "alice"))
         .await

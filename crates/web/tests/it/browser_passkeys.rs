@@ -139,7 +139,10 @@ async fn register_and_log_in(browser: &Browser<'_>, email: &str, words: &Words) 
     let path = browser.path().await?;
     ensure!(path == "/me/security", "back on the security page, at {path}");
     browser
-        .find(&format!("//table[@id='passkeys']//td[normalize-space()={}]", literal("Laptop")))
+        .find(&format!(
+            "//table[@id='passkeys']//td[normalize-space()={}]",
+            literal("Laptop")
+        ))
         .await?;
     browser.screenshot("listed").await;
     browser.click(&button(l.log_out)).await?;

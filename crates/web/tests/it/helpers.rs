@@ -507,7 +507,12 @@ impl Client {
         fields: &[(&str, &str)],
         names: &[&str],
     ) -> anyhow::Result<(Answer, Vec<String>)> {
-        let response = self.http.post(format!("{}{path}", self.base)).form(fields).send().await?;
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await?;
         let headers = names
             .iter()
             .map(|name| {

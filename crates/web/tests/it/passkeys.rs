@@ -87,7 +87,12 @@ async fn sign_in(app: &TestApp, client: &Client, key: &mut SoftKey) -> anyhow::R
     let done = client
         .post_raw(
             "/login/two-step/passkey/finish",
-            &[("csrf", &csrf), ("next", ""), ("ceremony", &ceremony), ("credential", &answer)],
+            &[
+                ("csrf", &csrf),
+                ("next", ""),
+                ("ceremony", &ceremony),
+                ("credential", &answer),
+            ],
         )
         .await?;
     Ok((format!("{ceremony}\n{answer}"), done))
@@ -106,10 +111,19 @@ async fn password_step(app: &TestApp, email: &str) -> anyhow::Result<Client> {
 
 async fn passkey_count(app: &TestApp, email: &str) -> anyhow::Result<usize> {
     let actor = app.actor(email).await?;
-    Ok(app.services.passkeys_of(&actor).await.map_err(|e| anyhow!("{e:?}"))?.len())
+    Ok(app
+        .services
+        .passkeys_of(&actor)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?
+        .len())
 }
 
-on_both_databases!(a_passkey_is_added_and_logs_in_and_its_answers_work_once, added_and_used, given_db);
+on_both_databases!(
+    a_passkey_is_added_and_logs_in_and_its_answers_work_once,
+    added_and_used,
+    given_db
+);
 async fn added_and_used(db: Db) -> anyhow::Result<()> {
     with_passkeys(db, |app| async move {
         let (alice, _bob) = acme(&app).await?;
@@ -129,11 +143,17 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
         security.assert_shows("The passkey “Laptop” was added.");
         security.assert_shows("Laptop");
         ensure!(passkey_count(&app, "alice@example.com").await? == 1);
+        let alice_id = app.user("alice@example.com").await?.id;
+        ensure!(
+            app.services
+                .two_step_enabled(alice_id)
+                .await
+                .map_err(|e| anyhow!("{e:?}"))?,
+            "a passkey counts as two-step verification on"
+        );
 
         // The script itself, and the pages around it stay script-free.
-        let (status, headers, script) = alice
-            .get_with_headers("/static/passkey.js", &["content-type"])
-            .await?;
+        let (status, headers, script) = alice.get_with_headers("/static/passkey.js", &["content-type"]).await?;
         ensure!(status == 200 && headers[0].starts_with("text/javascript") && script.contains("navigator.credentials"));
         for path in ["/portal", "/me", "/portal/login"] {
             let (_, headers, _) = alice.get_with_headers(path, &["content-security-policy"]).await?;
@@ -142,7 +162,10 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
 
         // The password, then the passkey (no TOTP: the passkey alone is the second factor).
         let first = password_step(&app, "alice@example.com").await?;
-        ensure!(first.status("/portal").await? != 200, "the password alone opens nothing");
+        ensure!(
+            first.status("/portal").await? != 200,
+            "the password alone opens nothing"
+        );
         let code_page = first.get("/login/two-step").await?;
         let (_, headers, _) = first
             .get_with_headers("/login/two-step", &["content-security-policy"])
@@ -150,7 +173,12 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
         ensure!(!headers[0].contains("script-src"), "the code page runs no script");
         ensure!(code_page.status == 200);
         let (used, done) = sign_in(&app, &first, &mut key).await?;
-        ensure!(done.status == 303, "the passkey logs in: {} {}", done.status, done.text());
+        ensure!(
+            done.status == 303,
+            "the passkey logs in: {} {}",
+            done.status,
+            done.text()
+        );
         ensure!(first.status("/portal").await? == 200, "now logged in");
         let actor = app.actor("alice@example.com").await?;
         let keys = app.services.passkeys_of(&actor).await.map_err(|e| anyhow!("{e:?}"))?;
@@ -163,7 +191,12 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
         let replay = second
             .post_raw(
                 "/login/two-step/passkey/finish",
-                &[("csrf", &csrf), ("next", ""), ("ceremony", ceremony), ("credential", answer)],
+                &[
+                    ("csrf", &csrf),
+                    ("next", ""),
+                    ("ceremony", ceremony),
+                    ("credential", answer),
+                ],
             )
             .await?;
         ensure!(replay.status == 400, "a replayed answer is refused: {}", replay.status);
@@ -190,7 +223,10 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
             )
             .await?;
         ensure!(refused.status == 400, "a stale answer is refused: {}", refused.status);
-        ensure!(second.status("/portal").await? != 200, "the stale answer opened nothing");
+        ensure!(
+            second.status("/portal").await? != 200,
+            "the stale answer opened nothing"
+        );
 
         // A replayed registration adds nothing.
         let mut other = SoftKey::new()?;
@@ -209,19 +245,24 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
         let first_time = alice.post_raw("/me/security/passkeys/finish", &fields).await?;
         ensure!(first_time.status == 303, "{}", first_time.text());
         let again = alice.post_raw("/me/security/passkeys/finish", &fields).await?;
-        ensure!(again.status == 400, "a replayed registration is refused: {}", again.status);
-        again.assert_shows("This took too long or was done already. Please start again.");
         ensure!(
-            again.body.contains("value=\"Phone\""),
-            "the form keeps the name typed"
+            again.status == 400,
+            "a replayed registration is refused: {}",
+            again.status
         );
+        again.assert_shows("This took too long or was done already. Please start again.");
+        ensure!(again.body.contains("value=\"Phone\""), "the form keeps the name typed");
         ensure!(passkey_count(&app, "alice@example.com").await? == 2);
         Ok(())
     })
     .await
 }
 
-on_both_databases!(wrong_passkey_answers_are_throttled_like_wrong_codes, throttled, given_db);
+on_both_databases!(
+    wrong_passkey_answers_are_throttled_like_wrong_codes,
+    throttled,
+    given_db
+);
 async fn throttled(db: Db) -> anyhow::Result<()> {
     with_passkeys(db, |app| async move {
         let (alice, _bob) = acme(&app).await?;
@@ -270,7 +311,11 @@ async fn throttled(db: Db) -> anyhow::Result<()> {
     .await
 }
 
-on_both_databases!(another_user_cannot_remove_my_passkey_and_every_form_needs_its_token, isolation, given_db);
+on_both_databases!(
+    another_user_cannot_remove_my_passkey_and_every_form_needs_its_token,
+    isolation,
+    given_db
+);
 async fn isolation(db: Db) -> anyhow::Result<()> {
     with_passkeys(db, |app| async move {
         let (alice, bob) = acme(&app).await?;
@@ -282,7 +327,11 @@ async fn isolation(db: Db) -> anyhow::Result<()> {
         // Bob, with his own valid token, on Alice's passkey: not found, still there.
         let path = format!("/me/security/passkeys/{id}/remove");
         let bobs = bob.submit("/me/security", &path, &[]).await?;
-        ensure!(bobs.status == 404, "another user's passkey is not found: {}", bobs.status);
+        ensure!(
+            bobs.status == 404,
+            "another user's passkey is not found: {}",
+            bobs.status
+        );
         ensure!(passkey_count(&app, "alice@example.com").await? == 1, "still there");
 
         // No token, or a wrong one: refused, nothing changes.
@@ -315,7 +364,10 @@ async fn isolation(db: Db) -> anyhow::Result<()> {
         // Alice removes her own: gone, audited.
         let removed = alice.submit("/me/security", &path, &[]).await?;
         ensure!(removed.status == 303, "{}", removed.status);
-        alice.get("/me/security").await?.assert_shows("The passkey “Laptop” was removed.");
+        alice
+            .get("/me/security")
+            .await?
+            .assert_shows("The passkey “Laptop” was removed.");
         ensure!(passkey_count(&app, "alice@example.com").await? == 0);
         let audited: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'user.passkey_removed'")
@@ -324,7 +376,11 @@ async fn isolation(db: Db) -> anyhow::Result<()> {
         ensure!(audited == 1, "the removal is audited");
         // Without a passkey (and without TOTP) the password alone logs in again.
         let answer = app.client().login("alice@example.com", PASSWORD).await?;
-        ensure!(answer.location.as_deref() != Some("/login/two-step"), "{:?}", answer.location);
+        ensure!(
+            answer.location.as_deref() != Some("/login/two-step"),
+            "{:?}",
+            answer.location
+        );
         Ok(())
     })
     .await

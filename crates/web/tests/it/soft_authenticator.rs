@@ -62,7 +62,10 @@ pub fn attribute(page: &str, name: &str) -> anyhow::Result<String> {
 /// The value of the form field `name` on a page.
 pub fn field(page: &str, name: &str) -> anyhow::Result<String> {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).with_context(|| format!("no field {name} on the page"))? + marker.len();
+    let start = page
+        .find(&marker)
+        .with_context(|| format!("no field {name} on the page"))?
+        + marker.len();
     let end = page[start..].find('"').context("unterminated value")?;
     Ok(unescape(&page[start..start + end]))
 }

@@ -78,9 +78,10 @@ impl Services {
         TotpSeal::from_master(&self.messaging.master_key)
     }
 
-    /// Whether the user has TOTP turned on (for the users list's "two-step on/off").
+    /// Whether the user has a second factor: TOTP turned on, or a passkey (for the
+    /// user page's "two-step on/off").
     pub async fn two_step_enabled(&self, user: UserId) -> Result<bool, DomainError> {
-        self.store.two_step_enabled(user).await
+        Ok(self.store.two_step_enabled(user).await? || self.store.has_passkey(user).await?)
     }
 
     /// Whether an account, or the service for operators, requires `user` to use a
