@@ -52,6 +52,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-me-saved", &[]),
     ("flash-me-saved-password", &[]),
     ("two-step-turned-off", &[]),
+    ("two-step-requirement-saved", &[]),
     ("two-step-expired", &[]),
     ("security-logged-out-everywhere", &[]),
     ("passkey-added", &["name"]),
