@@ -32,11 +32,12 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{CsrfForm, Signed, Visitor};
+use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::portal::portal_page;
 use crate::security_page::{PasskeyForm, security_page_with};
-use crate::two_step::{CodePage, challenge_cookie, signed_in, start_again};
+use crate::two_step::{challenge_cookie, code_page, signed_in, start_again};
 use crate::views::{Area, Page, render_status};
 
 /// The passkeys' routes.
@@ -280,20 +281,22 @@ async fn login_page(
         Err(PasskeyError::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
         Err(other) => {
             let (status, message) = refusal(visitor, &other);
-            Ok(code_page_refused(visitor, next, false, status, message))
+            code_page_refused(state, visitor, raw, next, status, message).await
         }
     }
 }
 
 /// The code form with `message` (the passkey cannot be used now).
-fn code_page_refused(visitor: &Visitor, next: String, passkey: bool, status: StatusCode, message: String) -> Response {
-    let page = CodePage {
-        page: visitor.page(Area::Public, visitor.t.get("two-step-title")),
-        next,
-        error: Some(message),
-        passkey,
-    };
-    render_status(status, &page)
+async fn code_page_refused(
+    state: &AppState,
+    visitor: &Visitor,
+    raw: &str,
+    next: String,
+    status: StatusCode,
+    message: String,
+) -> Result<Response, WebError> {
+    let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
+    Ok(render_status(status, &code_page(visitor, next, Some(message), offer)))
 }
 
 async fn begin_login(
@@ -327,7 +330,7 @@ async fn finish_login(
         Err(PasskeyError::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
         Err(error @ PasskeyError::Throttled(_)) => {
             let (status, message) = refusal(&visitor, &error);
-            Ok(code_page_refused(&visitor, form.next, true, status, message))
+            code_page_refused(&state, &visitor, raw, form.next, status, message).await
         }
         Err(error) => {
             let refused = refusal(&visitor, &error);

@@ -22,6 +22,7 @@ use axum::response::Response;
 use axum::routing::get;
 use base64::Engine as _;
 use sealpost_domain::model::SessionKind;
+use sealpost_domain::services::passkeys::SecondStepOffer;
 use sealpost_domain::services::two_step::login::{PendingLogin, SecondStepDone};
 use sealpost_domain::services::two_step::{Enrolment, TwoStepError};
 use sealpost_domain::two_step::{CHALLENGE_SECONDS, ChallengePurpose};
@@ -50,8 +51,9 @@ pub struct CodePage {
     pub page: Page,
     pub next: String,
     pub error: Option<String>,
-    /// Whether to offer "Use a passkey" (the user has one).
-    pub passkey: bool,
+    /// Whether to offer "Use a passkey" (the user has one) and the code form (TOTP
+    /// on, or recovery codes left).
+    pub offer: SecondStepOffer,
 }
 
 /// Setting up the authenticator app: the QR code, the secret, the first code.
@@ -162,12 +164,12 @@ pub(crate) fn challenge_cookie<'a>(state: &AppState, headers: &'a HeaderMap) -> 
     cookies::get(headers, cookies::TWO_STEP, state.config.secure_cookies).filter(|v| !v.is_empty())
 }
 
-fn code_page(visitor: &Visitor, next: String, error: Option<String>, passkey: bool) -> CodePage {
+pub(crate) fn code_page(visitor: &Visitor, next: String, error: Option<String>, offer: SecondStepOffer) -> CodePage {
     CodePage {
         page: visitor.page(Area::Public, visitor.t.get("two-step-title")),
         next,
         error,
-        passkey,
+        offer,
     }
 }
 
@@ -186,8 +188,8 @@ async fn code_form(
             Ok(see_other("/login/two-step/enrol", &[]))
         }
         Some(_) => {
-            let passkey = state.services.login_offers_passkey(raw).await.or_page(visitor.locale)?;
-            Ok(render(&code_page(&visitor, query.next, None, passkey)))
+            let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
+            Ok(render(&code_page(&visitor, query.next, None, offer)))
         }
     }
 }
@@ -269,10 +271,10 @@ async fn submit_code(
                 *response.status_mut() = status;
                 return Ok(response);
             }
-            let passkey = state.services.login_offers_passkey(raw).await.or_page(visitor.locale)?;
+            let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
             Ok(render_status(
                 status,
-                &code_page(&visitor, form.next, Some(message), passkey),
+                &code_page(&visitor, form.next, Some(message), offer),
             ))
         }
     }

@@ -64,6 +64,15 @@ impl From<TwoStepError> for PasskeyError {
     }
 }
 
+/// The ways the login's second step offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecondStepOffer {
+    /// "Use a passkey": the user has one.
+    pub passkey: bool,
+    /// The code form: the user has TOTP on or recovery codes left.
+    pub code: bool,
+}
+
 /// A ceremony's first half, for the page that runs the browser's part.
 #[derive(Debug)]
 pub struct CeremonyStart {
@@ -98,13 +107,18 @@ impl Services {
         self.store.passkeys(actor.id()).await
     }
 
-    /// Whether the user behind a waiting login has a passkey to offer.
-    pub async fn login_offers_passkey(&self, raw: &str) -> Result<bool, DomainError> {
+    /// What the second step of the waiting login behind `raw` can offer: a passkey
+    /// when the user has one, the code form when they have TOTP or recovery codes.
+    pub async fn second_step_offer(&self, raw: &str) -> Result<SecondStepOffer, DomainError> {
         match self.pending_login(raw).await? {
-            Some((challenge, user)) if challenge.purpose == ChallengePurpose::Verify => {
-                self.store.has_passkey(user.id).await
-            }
-            _ => Ok(false),
+            Some((challenge, user)) if challenge.purpose == ChallengePurpose::Verify => Ok(SecondStepOffer {
+                passkey: self.store.has_passkey(user.id).await?,
+                code: self.store.two_step_enabled(user.id).await? || self.store.recovery_codes_left(user.id).await? > 0,
+            }),
+            _ => Ok(SecondStepOffer {
+                passkey: false,
+                code: true,
+            }),
         }
     }
 

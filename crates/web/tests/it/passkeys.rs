@@ -172,6 +172,10 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
             .await?;
         ensure!(!headers[0].contains("script-src"), "the code page runs no script");
         ensure!(code_page.status == 200);
+        ensure!(
+            !code_page.body.contains("name=\"code\""),
+            "no code form for a user without TOTP or recovery codes"
+        );
         let (used, done) = sign_in(&app, &first, &mut key).await?;
         ensure!(
             done.status == 303,
