@@ -15,6 +15,8 @@ use crate::types::{Timestamp, UserId};
 
 /// How long a browser has between a ceremony's options and its answer.
 pub const CEREMONY_SECONDS: i64 = 5 * 60;
+/// The most passkeys one user may have (a bound on what one user stores).
+pub const MAX_PER_USER: usize = 20;
 /// The longest name a passkey may have.
 pub const NAME_MAX_CHARS: usize = 60;
 

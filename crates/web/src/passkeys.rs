@@ -139,6 +139,7 @@ fn refusal(visitor: &Visitor, error: &PasskeyError) -> (StatusCode, String) {
     match error {
         PasskeyError::Unavailable(e) => (StatusCode::CONFLICT, unavailable_message(visitor, e)),
         PasskeyError::BadName => (StatusCode::UNPROCESSABLE_ENTITY, t.get("passkeys-bad-name")),
+        PasskeyError::TooMany => (StatusCode::CONFLICT, t.get("passkeys-too-many")),
         PasskeyError::CeremonyExpired | PasskeyError::LoginExpired => {
             (StatusCode::BAD_REQUEST, t.get("passkeys-ceremony-expired"))
         }

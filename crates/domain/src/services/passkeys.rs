@@ -22,7 +22,8 @@ use super::two_step::login::SecondStepDone;
 use crate::error::DomainError;
 use crate::model::User;
 use crate::passkeys::{
-    CEREMONY_SECONDS, Ceremony, CeremonyKind, PasskeyRecord, PasskeysUnavailable, clean_name, relying_party,
+    CEREMONY_SECONDS, Ceremony, CeremonyKind, MAX_PER_USER, PasskeyRecord, PasskeysUnavailable, clean_name,
+    relying_party,
 };
 use crate::policy::Actor;
 use crate::two_step::ChallengePurpose;
@@ -37,6 +38,9 @@ pub enum PasskeyError {
     /// The name is empty or too long.
     #[error("the passkey's name is empty or too long")]
     BadName,
+    /// The user has [`MAX_PER_USER`] passkeys already.
+    #[error("too many passkeys")]
+    TooMany,
     /// The browser's answer does not verify (wrong key, another site's, garbage).
     #[error("the passkey was refused")]
     Refused,
@@ -168,7 +172,11 @@ impl Services {
         let rp = self.relying_party()?;
         clean_name(name).ok_or(PasskeyError::BadName)?;
         let user = actor.user();
-        let existing = Self::stored_passkeys(&self.store.passkeys(user.id).await?);
+        let records = self.store.passkeys(user.id).await?;
+        if records.len() >= MAX_PER_USER {
+            return Err(PasskeyError::TooMany);
+        }
+        let existing = Self::stored_passkeys(&records);
         let exclude = (!existing.is_empty()).then(|| existing.iter().map(|(_, p)| p.cred_id().clone()).collect());
         let display = format!("{} {}", user.first_name, user.last_name);
         let display = if display.trim().is_empty() {

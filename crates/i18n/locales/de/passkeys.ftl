@@ -14,6 +14,7 @@ passkeys-add-hint = Zum Beispiel „Laptop“ oder „Sicherheitsschlüssel“, 
 passkeys-add = Passkey hinzufügen
 passkeys-unavailable = Passkeys sind hier nicht möglich: Sealpost wird unter { $url } erreicht, einer IP-Adresse, und Browser bieten Passkeys nur für einen Hostnamen an. Der Betreiber kann als öffentliche URL einen Namen eintragen (public_url).
 passkeys-bad-name = Geben Sie dem Passkey einen Namen mit höchstens 60 Zeichen.
+passkeys-too-many = Sie haben 20 Passkeys, die Höchstzahl für einen Benutzer. Entfernen Sie einen, bevor Sie einen weiteren hinzufügen.
 passkeys-register-title = Passkey hinzufügen
 passkeys-register-intro = Ihr Browser fordert Sie nun auf, den Passkey „{ $name }“ zu erstellen. Folgen Sie seinen Schritten: Bildschirmsperre, Fingerabdruck, Gesicht oder Sicherheitsschlüssel.
 passkeys-register-go = Passkey erstellen

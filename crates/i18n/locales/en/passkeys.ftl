@@ -14,6 +14,7 @@ passkeys-add-hint = For example “Laptop” or “Security key”, so you can t
 passkeys-add = Add a passkey
 passkeys-unavailable = Passkeys cannot be used here: Sealpost is reached at { $url }, an IP address, and browsers offer passkeys only for a host name. The operator can set the public URL to a name (public_url).
 passkeys-bad-name = Give the passkey a name of at most 60 characters.
+passkeys-too-many = You have 20 passkeys, the most one user may have. Remove one before adding another.
 passkeys-register-title = Add a passkey
 passkeys-register-intro = Your browser will now ask you to create the passkey “{ $name }”. Follow its steps: your screen lock, fingerprint, face or security key.
 passkeys-register-go = Create the passkey

@@ -14,6 +14,7 @@ passkeys-add-hint = Par exemple « Portable » ou « Clé de sécurité », pour
 passkeys-add = Ajouter une clé d'accès
 passkeys-unavailable = Les clés d'accès ne sont pas possibles ici : Sealpost est joint à l'adresse { $url }, une adresse IP, et les navigateurs ne proposent de clés d'accès que pour un nom d'hôte. L'exploitant peut donner un nom comme URL publique (public_url).
 passkeys-bad-name = Donnez à la clé d'accès un nom de 60 caractères au plus.
+passkeys-too-many = Vous avez 20 clés d'accès, le maximum pour un utilisateur. Supprimez-en une avant d'en ajouter une autre.
 passkeys-register-title = Ajouter une clé d'accès
 passkeys-register-intro = Votre navigateur va vous demander de créer la clé d'accès « { $name } ». Suivez ses étapes : verrouillage d'écran, empreinte digitale, visage ou clé de sécurité.
 passkeys-register-go = Créer la clé d'accès

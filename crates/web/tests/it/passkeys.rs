@@ -109,6 +109,19 @@ async fn password_step(app: &TestApp, email: &str) -> anyhow::Result<Client> {
     Ok(client)
 }
 
+/// An audit event for passkeys stored directly (fixtures).
+fn event(app: &TestApp, action: &str) -> sealpost_domain::model::AuditEvent {
+    sealpost_domain::model::AuditEvent {
+        at: app.clock_now(),
+        actor: None,
+        account_id: None,
+        action: action.to_owned(),
+        target: "alice@example.com".to_owned(),
+        ip: None,
+        outcome: "ok".to_owned(),
+    }
+}
+
 async fn passkey_count(app: &TestApp, email: &str) -> anyhow::Result<usize> {
     let actor = app.actor(email).await?;
     Ok(app
@@ -364,6 +377,44 @@ async fn isolation(db: Db) -> anyhow::Result<()> {
         ensure!(refused.status == 422, "{}", refused.status);
         refused.assert_shows("Give the passkey a name of at most 60 characters.");
         ensure!(refused.body.contains(&long));
+
+        // At most 20 passkeys each.
+        let alice_id = app.user("alice@example.com").await?.id;
+        for n in 0..19 {
+            sealpost_domain::ports::PasskeyStore::add_passkey(
+                app.store.as_ref(),
+                alice_id,
+                &format!("Key {n}"),
+                "{}",
+                app.clock_now(),
+                event(&app, "user.passkey_added"),
+            )
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?;
+        }
+        let full = alice
+            .submit("/me/security", "/me/security/passkeys", &[("name", "One more")])
+            .await?;
+        ensure!(full.status == 409, "the 21st is refused: {}", full.status);
+        full.assert_shows("You have 20 passkeys, the most one user may have.");
+        ensure!(passkey_count(&app, "alice@example.com").await? == 20);
+        for key in app
+            .services
+            .passkeys_of(&app.actor("alice@example.com").await?)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?
+        {
+            if key.name.starts_with("Key ") {
+                sealpost_domain::ports::PasskeyStore::remove_passkey(
+                    app.store.as_ref(),
+                    alice_id,
+                    key.id,
+                    event(&app, "test.cleanup"),
+                )
+                .await
+                .map_err(|e| anyhow!("{e:?}"))?;
+            }
+        }
 
         // Alice removes her own: gone, audited.
         let removed = alice.submit("/me/security", &path, &[]).await?;
