@@ -252,7 +252,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         // Handled above, before the store opens; listed so the match stays exhaustive.
         Command::Dkim(command) => dkim::run(&config, command),
         Command::Copy(command) => copy::run(&config, command).await,
-        Command::Serve => serve(&config, services, worker, store.clone()).await,
+        Command::Serve => {
+            if let Err(unavailable) = services.passkeys_available() {
+                tracing::warn!(
+                    public_url = %config.public_url,
+                    "{unavailable}: users cannot add passkeys (their security page says so); set public_url to the host name people use"
+                );
+            }
+            serve(&config, services, worker, store.clone()).await
+        }
         Command::Outbox(OutboxCommand::Flush { all }) => {
             if all {
                 let waiting = worker.bring_forward().await.map_err(explain)?;

@@ -17,6 +17,7 @@
 //!   built once from the public URL.
 //! - [`redirect`]: which `next` targets a redirect may follow (this site's paths only).
 //! - [`two_step`]: second factors (TOTP, recovery codes) and logins waiting for one.
+//! - [`passkeys`]: passkeys (WebAuthn), the other kind of second factor, and their ceremonies.
 //! - [`sealed_mail`]: outbox mail that carries a recipient's secret, sealed at rest.
 //!
 //! Nothing here performs I/O except through a port.
@@ -27,6 +28,7 @@ pub mod error;
 pub mod links;
 pub mod messages;
 pub mod model;
+pub mod passkeys;
 pub mod policy;
 pub mod ports;
 pub mod profiles;

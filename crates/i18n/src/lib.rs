@@ -32,7 +32,7 @@ fluent_templates::static_loader! {
 /// envelope; `messages`: composing and reading secure messages; `net`:
 /// connections and envelopes refused; `delivery`: failed deliveries; `disk`: a
 /// full disk and lost files; `me`: the self page and time zones).
-pub const SOURCES: [(Locale, &str, &str); 51] = [
+pub const SOURCES: [(Locale, &str, &str); 54] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -78,6 +78,9 @@ pub const SOURCES: [(Locale, &str, &str); 51] = [
     (Locale::En, "twostep", include_str!("../locales/en/twostep.ftl")),
     (Locale::De, "twostep", include_str!("../locales/de/twostep.ftl")),
     (Locale::Fr, "twostep", include_str!("../locales/fr/twostep.ftl")),
+    (Locale::En, "passkeys", include_str!("../locales/en/passkeys.ftl")),
+    (Locale::De, "passkeys", include_str!("../locales/de/passkeys.ftl")),
+    (Locale::Fr, "passkeys", include_str!("../locales/fr/passkeys.ftl")),
     (Locale::En, "me", include_str!("../locales/en/me.ftl")),
     (Locale::De, "me", include_str!("../locales/de/me.ftl")),
     (Locale::Fr, "me", include_str!("../locales/fr/me.ftl")),

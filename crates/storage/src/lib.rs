@@ -56,6 +56,7 @@ mod kept_drafts;
 mod keys;
 mod messages;
 mod outbox;
+mod passkeys;
 mod profiles;
 mod secrets;
 mod security;

@@ -128,10 +128,16 @@ impl SessionStore for SqlStore {
                 .execute(&self.pool)
                 .await
                 .map_err(db_error)?;
+            let ceremonies = sqlx::query("DELETE FROM passkey_ceremonies WHERE expires_at <= $1")
+                .bind(now.0)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
             Ok(sessions.rows_affected()
                 + throttles.rows_affected()
                 + devices.rows_affected()
-                + challenges.rows_affected())
+                + challenges.rows_affected()
+                + ceremonies.rows_affected())
         })
         .await
     }

@@ -20,6 +20,7 @@ pub mod flash;
 pub mod health;
 pub mod me;
 pub mod metrics;
+pub mod passkeys;
 pub mod portal;
 pub mod proof;
 pub mod recipient;
@@ -68,6 +69,7 @@ pub fn router(services: Services, config: WebConfig) -> Router {
         .merge(proof::router())
         .merge(two_step::router())
         .merge(security_page::router())
+        .merge(passkeys::router())
         .merge(me::router())
         .nest("/admin", admin::router())
         .nest("/portal", portal::router())

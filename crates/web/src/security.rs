@@ -1,6 +1,7 @@
 //! Middlewares every response passes through.
 //!
-//! - [`headers`]: a strict Content-Security-Policy (no scripts at all, styles and
+//! - [`headers`]: a strict Content-Security-Policy (no scripts at all but on the two
+//!   passkey pages, which may load `/static/passkey.js`; styles and
 //!   images from this origin only, forms post only here, no framing), nosniff,
 //!   `Referrer-Policy: same-origin` (unless the page chose `no-referrer`), `no-store` on pages, and over HTTPS
 //!   `Strict-Transport-Security` (browsers never try plain HTTP again).
@@ -25,6 +26,10 @@ use crate::{AppState, cookies};
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
+/// The policy of the two passkey pages ([`crate::passkeys::PasskeyScript`]): the
+/// same, plus scripts from this origin (`/static/passkey.js`).
+const CSP_PASSKEY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                           form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// How long browsers remember to use HTTPS only (one year).
 const HSTS: &str = "max-age=31536000";
@@ -32,8 +37,13 @@ const HSTS: &str = "max-age=31536000";
 /// Adds the security headers.
 pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
+    let csp = if response.extensions().get::<crate::passkeys::PasskeyScript>().is_some() {
+        CSP_PASSKEY
+    } else {
+        CSP
+    };
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // A page whose address carries a secret says `no-referrer` itself.
     if !headers.contains_key(header::REFERRER_POLICY) {

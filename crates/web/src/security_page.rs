@@ -7,6 +7,9 @@
 //! | `POST /me/security/totp/off` | turn it off (password again) |
 //! | `POST /me/security/recovery-codes` | ten new recovery codes (password again) |
 //! | `POST /me/security/logout-everywhere` | end every other session, forget every device |
+//!
+//! The passkeys' routes (adding one, removing one) are in [`crate::passkeys`]; this
+//! page lists them and holds the form that starts adding one.
 
 use askama::Template;
 use axum::Router;
@@ -48,6 +51,22 @@ pub struct SessionRow {
     pub this: bool,
 }
 
+/// A passkey as listed.
+pub struct PasskeyRow {
+    pub id: i64,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+}
+
+/// The passkey part of the page: the "Add a passkey" form as typed, and why it
+/// was refused.
+#[derive(Default)]
+pub struct PasskeyForm {
+    pub name: String,
+    pub error: Option<String>,
+}
+
 /// A remembered device as listed.
 pub struct DeviceRow {
     pub created: String,
@@ -64,12 +83,27 @@ pub struct SecurityPage {
     pub devices: Vec<DeviceRow>,
     /// A refused password on the turn-off or recovery-codes form.
     pub error: Option<String>,
+    pub passkeys: Vec<PasskeyRow>,
+    /// Why passkeys cannot be added here (the public URL is an IP address).
+    pub passkeys_unavailable: Option<String>,
+    pub passkey_form: PasskeyForm,
 }
 
 async fn security_page(
     state: &AppState,
     signed: &Signed,
     error: Option<String>,
+    status_code: StatusCode,
+) -> Result<Response, WebError> {
+    security_page_with(state, signed, error, PasskeyForm::default(), status_code).await
+}
+
+/// The security page with the passkey form as typed (and refused).
+pub(crate) async fn security_page_with(
+    state: &AppState,
+    signed: &Signed,
+    error: Option<String>,
+    passkey_form: PasskeyForm,
     status_code: StatusCode,
 ) -> Result<Response, WebError> {
     let locale = signed.visitor.locale;
@@ -104,6 +138,26 @@ async fn security_page(
                 .map_or_else(|| t.get("security-never-used"), |at| signed.visitor.dates.date_time(at)),
         })
         .collect();
+    let passkeys = state
+        .services
+        .passkeys_of(&signed.actor)
+        .await
+        .or_page(locale)?
+        .into_iter()
+        .map(|p| PasskeyRow {
+            id: p.id,
+            name: p.name,
+            created: signed.visitor.dates.date_time(p.created_at),
+            last_used: p
+                .last_used_at
+                .map_or_else(|| t.get("security-never-used"), |at| signed.visitor.dates.date_time(at)),
+        })
+        .collect();
+    let passkeys_unavailable = state
+        .services
+        .passkeys_available()
+        .err()
+        .map(|e| crate::passkeys::unavailable_message(&signed.visitor, &e));
     Ok(render_status(
         status_code,
         &SecurityPage {
@@ -112,6 +166,9 @@ async fn security_page(
             sessions,
             devices,
             error,
+            passkeys,
+            passkeys_unavailable,
+            passkey_form,
         },
     ))
 }

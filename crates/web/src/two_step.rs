@@ -5,6 +5,9 @@
 //! | `GET/POST /login/two-step` | the code from the authenticator app, or a recovery code |
 //! | `GET/POST /login/two-step/enrol` | a member whose account requires it sets it up first |
 //!
+//! A user with a passkey is offered "Use a passkey" on the code form; that way is
+//! in [`crate::passkeys`].
+//!
 //! A right password that owes a second step sets the `sp_2step` cookie (the raw
 //! challenge token; it is not a session, so every other page treats its holder as
 //! not logged in) and comes here. The right code opens the session and clears the
@@ -19,6 +22,7 @@ use axum::response::Response;
 use axum::routing::get;
 use base64::Engine as _;
 use sealpost_domain::model::SessionKind;
+use sealpost_domain::services::passkeys::SecondStepOffer;
 use sealpost_domain::services::two_step::login::{PendingLogin, SecondStepDone};
 use sealpost_domain::services::two_step::{Enrolment, TwoStepError};
 use sealpost_domain::two_step::{CHALLENGE_SECONDS, ChallengePurpose};
@@ -47,6 +51,9 @@ pub struct CodePage {
     pub page: Page,
     pub next: String,
     pub error: Option<String>,
+    /// Whether to offer "Use a passkey" (the user has one) and the code form (TOTP
+    /// on, or recovery codes left).
+    pub offer: SecondStepOffer,
 }
 
 /// Setting up the authenticator app: the QR code, the secret, the first code.
@@ -137,7 +144,7 @@ pub fn to_second_step(state: &AppState, pending: &PendingLogin, next: &str) -> R
 }
 
 /// Back to the login form, saying the login must start again.
-fn start_again(state: &AppState) -> Response {
+pub(crate) fn start_again(state: &AppState) -> Response {
     let secure = state.config.secure_cookies;
     see_other(
         "/portal/login",
@@ -153,15 +160,16 @@ fn start_again(state: &AppState) -> Response {
     )
 }
 
-fn challenge_cookie<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<&'a str> {
+pub(crate) fn challenge_cookie<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<&'a str> {
     cookies::get(headers, cookies::TWO_STEP, state.config.secure_cookies).filter(|v| !v.is_empty())
 }
 
-fn code_page(visitor: &Visitor, next: String, error: Option<String>) -> CodePage {
+pub(crate) fn code_page(visitor: &Visitor, next: String, error: Option<String>, offer: SecondStepOffer) -> CodePage {
     CodePage {
         page: visitor.page(Area::Public, visitor.t.get("two-step-title")),
         next,
         error,
+        offer,
     }
 }
 
@@ -179,7 +187,10 @@ async fn code_form(
         Some((challenge, _)) if challenge.purpose == ChallengePurpose::Enrol => {
             Ok(see_other("/login/two-step/enrol", &[]))
         }
-        Some(_) => Ok(render(&code_page(&visitor, query.next, None))),
+        Some(_) => {
+            let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
+            Ok(render(&code_page(&visitor, query.next, None, offer)))
+        }
     }
 }
 
@@ -260,14 +271,18 @@ async fn submit_code(
                 *response.status_mut() = status;
                 return Ok(response);
             }
-            Ok(render_status(status, &code_page(&visitor, form.next, Some(message))))
+            let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
+            Ok(render_status(
+                status,
+                &code_page(&visitor, form.next, Some(message), offer),
+            ))
         }
     }
 }
 
 /// The session is open: its cookie, the challenge's gone; then the recovery codes
 /// (after an enrolment) or where the login was going.
-fn signed_in(state: &AppState, visitor: &Visitor, done: SecondStepDone, next: &str) -> Response {
+pub(crate) fn signed_in(state: &AppState, visitor: &Visitor, done: SecondStepDone, next: &str) -> Response {
     let secure = state.config.secure_cookies;
     let to = if done.opened.session.kind == SessionKind::PasswordChangeOnly {
         "/password"

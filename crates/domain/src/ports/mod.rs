@@ -11,7 +11,7 @@
 //!   [`UserAdminStore`] (the user page's actions),
 //!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
 //!   one-time tokens), [`TwoStepStore`] (TOTP, recovery codes, logins waiting for
-//!   their second step) and [`SecurityStore`] (a user's sessions and devices). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
+//!   their second step), [`PasskeyStore`] (passkeys and their ceremonies) and [`SecurityStore`] (a user's sessions and devices). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
 //! - [`BlobStore`] (with [`BlobWriter`], [`BlobReader`]): sealed payload parts.
 //! - [`Notifier`]: renders the emails, implemented by `sealpost-mail`.
 //! - [`Clock`]: where "now" comes from.
@@ -42,6 +42,7 @@ mod keys;
 mod messages;
 mod notifier;
 mod outbox;
+mod passkeys;
 mod profiles;
 mod secrets;
 mod security;
@@ -69,6 +70,7 @@ pub use keys::KeyStore;
 pub use messages::MessageStore;
 pub use notifier::Notifier;
 pub use outbox::OutboxStore;
+pub use passkeys::PasskeyStore;
 pub use profiles::ProfileStore;
 pub use secrets::SecretStore;
 pub use security::SecurityStore;
@@ -117,6 +119,7 @@ composite_store!(
     OutboxStore,
     TokenStore,
     TwoStepStore,
+    PasskeyStore,
     SecurityStore,
 );
 

@@ -27,7 +27,8 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
     /// Deletes sessions that expired (idle) before `now` or were created before
     /// `oldest_allowed` (absolute limit), and login-failure counters last touched
-    /// before `throttle_before`, and remembered devices expired at `now`.
+    /// before `throttle_before`, and remembered devices, waiting logins and passkey
+    /// ceremonies expired at `now`.
     /// Returns how many rows went.
     async fn purge_stale(
         &self,

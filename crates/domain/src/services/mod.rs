@@ -4,7 +4,7 @@
 //! one area: [`auth`] (logging in, sessions, passwords), [`accounts`], [`groups`],
 //! [`users`], [`messages`], [`registration`] (the recipient's way in, the
 //! forgotten password, proof of mailboxes), [`two_step`] (second factors and the
-//! login's second step) and [`security`] (a user's sessions and devices).
+//! login's second step), [`passkeys`] (the other kind of second factor) and [`security`] (a user's sessions and devices).
 
 pub mod account_admin;
 pub mod account_looks;
@@ -20,6 +20,7 @@ pub mod health;
 pub mod keys;
 pub mod me;
 pub mod messages;
+pub mod passkeys;
 pub mod profiles;
 pub mod registration;
 pub mod security;

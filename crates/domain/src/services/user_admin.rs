@@ -114,7 +114,9 @@ impl Services {
         let locked_in = detail.account_locks.iter().map(|l| l.account_id).collect();
         let myself = detail.user.id == actor.id();
         let may_manage = !myself && (actor.is_operator() || !detail.user.operator);
-        let two_step = self.store.two_step_enabled(detail.user.id).await?;
+        // A passkey is a second factor too.
+        let two_step =
+            self.store.two_step_enabled(detail.user.id).await? || self.store.has_passkey(detail.user.id).await?;
         Ok(UserView {
             two_step,
             may_lock_globally: actor.is_operator() && !myself,

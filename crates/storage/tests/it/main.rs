@@ -27,6 +27,7 @@ mod keys;
 mod messages;
 mod opening;
 mod outbox;
+mod passkeys;
 mod performance;
 mod profiles;
 mod secrets;

@@ -499,6 +499,34 @@ impl Client {
         Self::answer(request.send().await?).await
     }
 
+    /// POST a form to `path`: the answer and the named response headers (empty
+    /// when absent).
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        names: &[&str],
+    ) -> anyhow::Result<(Answer, Vec<String>)> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await?;
+        let headers = names
+            .iter()
+            .map(|name| {
+                response
+                    .headers()
+                    .get(*name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        Ok((Self::answer(response).await?, headers))
+    }
+
     /// POST a form to `path` exactly as given (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> anyhow::Result<Answer> {
         self.post_with(path, fields, &[]).await

@@ -296,6 +296,12 @@ impl ChromeDriver {
         }
     }
 
+    /// Where this ChromeDriver listens (for WebDriver commands fantoccini lacks,
+    /// such as the virtual authenticators of WebAuthn).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A new headless Chromium session whose user speaks American English.
     pub async fn session(&self) -> anyhow::Result<Client> {
         self.session_in("en-US").await

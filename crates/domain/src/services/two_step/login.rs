@@ -8,7 +8,8 @@
 //! provided the password is still the one checked. Wrong codes count on the
 //! login's own throttle: the (address, client) counter and the user's from any
 //! client. A TOTP code is accepted once: its time step is stored and no code of
-//! that step or an earlier one is taken again.
+//! that step or an earlier one is taken again. A passkey may answer instead
+//! (`services::passkeys`); it ends the same way ([`Services::finish_second_step`]).
 
 use sealpost_crypto::token;
 
@@ -112,6 +113,20 @@ impl Services {
                 Vec::new()
             }
         };
+        self.finish_second_step(&challenge, &user, recovery_codes, client).await
+    }
+
+    /// The second factor was right: takes the challenge (once) and opens the
+    /// session the password would have opened, if the password is still the one
+    /// checked.
+    pub(crate) async fn finish_second_step(
+        &self,
+        challenge: &Challenge,
+        user: &User,
+        recovery_codes: Vec<String>,
+        client: &str,
+    ) -> Result<SecondStepDone, TwoStepError> {
+        let now = self.clock.now();
         if !self.store.take_challenge(&challenge.id_hash).await? {
             return Err(TwoStepError::Expired);
         }
@@ -133,7 +148,7 @@ impl Services {
         self.store.note_session_client(&opened.session.id_hash, client).await?;
         self.store.record_login_from(user.id, now, client).await?;
         self.store
-            .record_audit(self.user_event(&user, "session.second_step", Some(client)))
+            .record_audit(self.user_event(user, "session.second_step", Some(client)))
             .await?;
         let administrator = user.operator || !self.store.administered_accounts(user.id).await?.is_empty();
         Ok(SecondStepDone {

@@ -78,9 +78,10 @@ impl Services {
         TotpSeal::from_master(&self.messaging.master_key)
     }
 
-    /// Whether the user has TOTP turned on (for the users list's "two-step on/off").
+    /// Whether the user has a second factor: TOTP turned on, or a passkey (for the
+    /// user page's "two-step on/off").
     pub async fn two_step_enabled(&self, user: UserId) -> Result<bool, DomainError> {
-        self.store.two_step_enabled(user).await
+        Ok(self.store.two_step_enabled(user).await? || self.store.has_passkey(user).await?)
     }
 
     /// Whether an account, or the service for operators, requires `user` to use a
@@ -102,13 +103,14 @@ impl Services {
         Ok(false)
     }
 
-    /// What a login still owes after a right password: a code when TOTP is on,
+    /// What a login still owes after a right password: a code (or a passkey) when
+    /// TOTP is on or the user has a passkey,
     /// setting it up when required, nothing otherwise.
     pub(crate) async fn second_step_due(
         &self,
         user: &crate::model::User,
     ) -> Result<Option<ChallengePurpose>, DomainError> {
-        if self.store.two_step_enabled(user.id).await? {
+        if self.store.two_step_enabled(user.id).await? || self.store.has_passkey(user.id).await? {
             return Ok(Some(ChallengePurpose::Verify));
         }
         if self.two_step_required(user).await? {

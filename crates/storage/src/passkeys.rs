@@ -1,0 +1,162 @@
+//! Passkeys (their credentials as JSON, nothing secret) and the ceremonies
+//! between their two requests. Taking a ceremony is one `DELETE … RETURNING`, so
+//! two requests racing with the same answer cannot both get it.
+
+use async_trait::async_trait;
+use sealpost_domain::error::DomainError;
+use sealpost_domain::model::AuditEvent;
+use sealpost_domain::passkeys::{Ceremony, CeremonyKind, PasskeyRecord};
+use sealpost_domain::ports::{PasskeyStore, StoreResult};
+use sealpost_domain::types::{Timestamp, UserId};
+use sqlx::Row;
+
+use crate::{SqlStore, audit, db_error, insert_error};
+
+#[async_trait]
+impl PasskeyStore for SqlStore {
+    async fn passkeys(&self, user: UserId) -> StoreResult<Vec<PasskeyRecord>> {
+        self.watched(async {
+            let rows = sqlx::query(
+                "SELECT id, name, credential, created_at, last_used_at FROM passkeys \
+                 WHERE user_id = $1 ORDER BY created_at, id",
+            )
+            .bind(user.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            rows.into_iter()
+                .map(|row| {
+                    Ok(PasskeyRecord {
+                        id: row.try_get("id").map_err(db_error)?,
+                        user_id: user,
+                        name: row.try_get("name").map_err(db_error)?,
+                        credential: row.try_get("credential").map_err(db_error)?,
+                        created_at: Timestamp(row.try_get("created_at").map_err(db_error)?),
+                        last_used_at: row
+                            .try_get::<Option<i64>, _>("last_used_at")
+                            .map_err(db_error)?
+                            .map(Timestamp),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn has_passkey(&self, user: UserId) -> StoreResult<bool> {
+        self.watched(async {
+            let row = sqlx::query("SELECT 1 FROM passkeys WHERE user_id = $1 LIMIT 1")
+                .bind(user.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+            Ok(row.is_some())
+        })
+        .await
+    }
+
+    async fn add_passkey(
+        &self,
+        user: UserId,
+        name: &str,
+        credential: &str,
+        at: Timestamp,
+        audit: AuditEvent,
+    ) -> StoreResult<i64> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO passkeys (user_id, name, credential, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(user.0)
+            .bind(name)
+            .bind(credential)
+            .bind(at.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(insert_error("passkey"))?;
+            audit::insert_event(&mut tx, &audit).await?;
+            tx.commit().await.map_err(db_error)?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn remove_passkey(&self, user: UserId, id: i64, audit: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            if done.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            audit::insert_event(&mut tx, &audit).await?;
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
+    async fn passkey_used(&self, user: UserId, id: i64, credential: &str, at: Timestamp) -> StoreResult<()> {
+        self.watched(async {
+            sqlx::query("UPDATE passkeys SET credential = $3, last_used_at = $4 WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user.0)
+                .bind(credential)
+                .bind(at.0)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn insert_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()> {
+        self.watched(async {
+            sqlx::query(
+                "INSERT INTO passkey_ceremonies (id_hash, user_id, kind, state, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&ceremony.id_hash)
+            .bind(ceremony.user_id.0)
+            .bind(ceremony.kind.as_str())
+            .bind(&ceremony.state)
+            .bind(ceremony.expires_at.0)
+            .execute(&self.pool)
+            .await
+            .map_err(insert_error("ceremony"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn take_ceremony(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<Ceremony>> {
+        self.watched(async {
+            let row = sqlx::query(
+                "DELETE FROM passkey_ceremonies WHERE id_hash = $1 RETURNING user_id, kind, state, expires_at",
+            )
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let expires_at = Timestamp(row.try_get("expires_at").map_err(db_error)?);
+            if expires_at <= now {
+                return Ok(None);
+            }
+            Ok(Some(Ceremony {
+                id_hash: id_hash.to_owned(),
+                user_id: UserId(row.try_get("user_id").map_err(db_error)?),
+                kind: CeremonyKind::from_stored(&row.try_get::<String, _>("kind").map_err(db_error)?),
+                state: row.try_get("state").map_err(db_error)?,
+                expires_at,
+            }))
+        })
+        .await
+    }
+}

@@ -1,0 +1,143 @@
+//! Passkeys and their ceremonies: stored with their audit event, listed per user,
+//! removed only by their owner, the used credential written back; a ceremony is
+//! taken once and not after its expiry, and purging removes expired ones.
+
+use sealpost_domain::error::DomainError;
+use sealpost_domain::passkeys::{Ceremony, CeremonyKind};
+use sealpost_domain::ports::{AuditStore, PasskeyStore, SessionStore};
+use sealpost_domain::types::UserId;
+use sealpost_storage::SqlStore;
+
+use crate::support::{T0, event, on_both_backends, user};
+
+on_both_backends!(
+    a_passkey_is_stored_listed_and_removed_by_its_owner_only,
+    a_ceremony_is_taken_once_and_never_after_it_expired,
+);
+
+async fn a_passkey_is_stored_listed_and_removed_by_its_owner_only(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    let bob = user(&store, "bob@example.com").await;
+    assert!(!store.has_passkey(alice.id).await.expect("query"));
+    let id = store
+        .add_passkey(
+            alice.id,
+            "Laptop",
+            "{\"cred\":1}",
+            T0,
+            event("user.passkey_added", "alice"),
+        )
+        .await
+        .expect("added");
+    store
+        .add_passkey(
+            alice.id,
+            "Phone",
+            "{\"cred\":2}",
+            T0.plus_seconds(1),
+            event("user.passkey_added", "alice"),
+        )
+        .await
+        .expect("added");
+    let keys = store.passkeys(alice.id).await.expect("listed");
+    assert_eq!(
+        keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+        ["Laptop", "Phone"]
+    );
+    assert_eq!(keys[0].id, id);
+    assert_eq!(keys[0].credential, "{\"cred\":1}");
+    assert_eq!(keys[0].created_at, T0);
+    assert_eq!(keys[0].last_used_at, None);
+    assert!(store.has_passkey(alice.id).await.expect("query"));
+    assert!(store.passkeys(bob.id).await.expect("listed").is_empty());
+
+    store
+        .passkey_used(alice.id, id, "{\"cred\":3}", T0.plus_seconds(60))
+        .await
+        .expect("used");
+    let keys = store.passkeys(alice.id).await.expect("listed");
+    assert_eq!(keys[0].credential, "{\"cred\":3}");
+    assert_eq!(keys[0].last_used_at, Some(T0.plus_seconds(60)));
+
+    let refused = store
+        .remove_passkey(bob.id, id, event("user.passkey_removed", "bob"))
+        .await;
+    assert!(matches!(refused, Err(DomainError::NotFound)), "{refused:?}");
+    assert_eq!(
+        store.passkeys(alice.id).await.expect("listed").len(),
+        2,
+        "Bob removed nothing"
+    );
+    store
+        .remove_passkey(alice.id, id, event("user.passkey_removed", "alice"))
+        .await
+        .expect("removed");
+    assert_eq!(store.passkeys(alice.id).await.expect("listed").len(), 1);
+    let actions: Vec<String> = store
+        .list_audit(None, 10)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| *a == "user.passkey_removed").count(),
+        1,
+        "only the removal that happened is audited: {actions:?}"
+    );
+    assert_eq!(actions.iter().filter(|a| *a == "user.passkey_added").count(), 2);
+}
+
+fn ceremony(user: UserId, id_hash: &str, kind: CeremonyKind) -> Ceremony {
+    Ceremony {
+        id_hash: id_hash.to_owned(),
+        user_id: user,
+        kind,
+        state: "{\"challenge\":\"abc\"}".to_owned(),
+        expires_at: T0.plus_seconds(300),
+    }
+}
+
+async fn a_ceremony_is_taken_once_and_never_after_it_expired(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    store
+        .insert_ceremony(&ceremony(alice.id, "c1", CeremonyKind::Register))
+        .await
+        .expect("stored");
+    store
+        .insert_ceremony(&ceremony(alice.id, "c2", CeremonyKind::Login))
+        .await
+        .expect("stored");
+    store
+        .insert_ceremony(&ceremony(alice.id, "c3", CeremonyKind::Login))
+        .await
+        .expect("stored");
+
+    let taken = store.take_ceremony("c1", T0).await.expect("query").expect("there");
+    assert_eq!(taken.user_id, alice.id);
+    assert_eq!(taken.kind, CeremonyKind::Register);
+    assert_eq!(taken.state, "{\"challenge\":\"abc\"}");
+    assert!(store.take_ceremony("c1", T0).await.expect("query").is_none(), "once");
+
+    let login = store.take_ceremony("c2", T0).await.expect("query").expect("there");
+    assert_eq!(login.kind, CeremonyKind::Login);
+    assert!(
+        store
+            .take_ceremony("c3", T0.plus_seconds(300))
+            .await
+            .expect("query")
+            .is_none(),
+        "expired at its expiry instant"
+    );
+
+    store
+        .insert_ceremony(&ceremony(alice.id, "c4", CeremonyKind::Login))
+        .await
+        .expect("stored");
+    let purged = store
+        .purge_stale(T0.plus_seconds(301), T0.plus_seconds(-1), T0)
+        .await
+        .expect("purged");
+    assert!(purged >= 1, "the expired ceremony is purged");
+    assert!(store.take_ceremony("c4", T0).await.expect("query").is_none());
+}

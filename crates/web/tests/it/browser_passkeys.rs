@@ -1,0 +1,165 @@
+//! Passkeys in a real browser, in English, German and French, with ChromeDriver's
+//! virtual authenticator (WebDriver's WebAuthn extension) standing in for the
+//! device: a member adds a passkey on the security page (the one page but the
+//! login's passkey page that runs a script), logs out, and logs in with the
+//! password and then the passkey. The service is reached at `localhost` (browsers
+//! allow passkeys over plain HTTP there, never for an IP address).
+
+use anyhow::{Context as _, anyhow, ensure};
+use fantoccini::Client;
+
+use crate::browser::{Browser, ENGLISH, FRENCH, GERMAN, Language};
+use crate::helpers::{Db, PASSWORD};
+use crate::passkeys::passkey_app;
+use crate::webdriver::{self, ChromeDriver, button, flash, literal};
+
+/// The words on the way, in one language.
+struct Words {
+    name_field: &'static str,
+    add: &'static str,
+    create: &'static str,
+    added: &'static str,
+    use_passkey: &'static str,
+    use_mine: &'static str,
+}
+
+const WORDS: [(&Language, Words); 3] = [
+    (
+        &ENGLISH,
+        Words {
+            name_field: "Name of the new passkey",
+            add: "Add a passkey",
+            create: "Create the passkey",
+            added: "The passkey “Laptop” was added.",
+            use_passkey: "Use a passkey",
+            use_mine: "Use my passkey",
+        },
+    ),
+    (
+        &GERMAN,
+        Words {
+            name_field: "Name des neuen Passkeys",
+            add: "Passkey hinzufügen",
+            create: "Passkey erstellen",
+            added: "Der Passkey „Laptop“ wurde hinzugefügt.",
+            use_passkey: "Passkey verwenden",
+            use_mine: "Meinen Passkey verwenden",
+        },
+    ),
+    (
+        &FRENCH,
+        Words {
+            name_field: "Nom de la nouvelle clé d'accès",
+            add: "Ajouter une clé d'accès",
+            create: "Créer la clé d'accès",
+            added: "La clé d'accès « Laptop » a été ajoutée.",
+            use_passkey: "Utiliser une clé d'accès",
+            use_mine: "Utiliser ma clé d'accès",
+        },
+    ),
+];
+
+/// Gives the WebDriver session `client` a platform authenticator that holds
+/// passkeys and verifies its user without asking (WebDriver's WebAuthn extension).
+async fn add_virtual_authenticator(driver: &ChromeDriver, client: &Client) -> anyhow::Result<()> {
+    let session = client.session_id().await?.context("a WebDriver session id")?;
+    let body = serde_json::json!({
+        "protocol": "ctap2",
+        "transport": "internal",
+        "hasResidentKey": true,
+        "hasUserVerification": true,
+        "isUserVerified": true,
+    });
+    let answer = reqwest::Client::new()
+        .post(format!("{}/session/{session}/webauthn/authenticator", driver.url()))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await?;
+    let status = answer.status();
+    let text = answer.text().await?;
+    ensure!(status.is_success(), "adding a virtual authenticator: {status} {text}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_passkey_registers_and_logs_in_in_each_language() -> anyhow::Result<()> {
+    let Some(app) = passkey_app(Db::Sqlite).await? else {
+        return Ok(());
+    };
+    let Some(driver) = ChromeDriver::start().await? else {
+        return Ok(());
+    };
+    // The browser goes where the public URL says: localhost, not 127.0.0.1.
+    let base = app.base.replace("127.0.0.1", "localhost");
+    for (language, words) in &WORDS {
+        let email = format!("pia-{}@example.com", language.name);
+        app.add_user(&email, false).await?;
+        let client = driver.session().await?;
+        add_virtual_authenticator(&driver, &client).await?;
+        let browser = Browser {
+            web: webdriver::Browser {
+                client: &client,
+                base: &base,
+                shots: format!("passkeys-{}", language.name),
+            },
+            language,
+        };
+        let outcome = register_and_log_in(&browser, &email, words).await;
+        if outcome.is_err() {
+            browser.screenshot("failure").await;
+        }
+        let closed = client.close().await;
+        outcome.with_context(|| format!("passkeys in {} failed", language.name))?;
+        closed.context("closing the WebDriver session")?;
+        let actor = app.actor(&email).await?;
+        let keys = app.services.passkeys_of(&actor).await.map_err(|e| anyhow!("{e:?}"))?;
+        ensure!(keys.len() == 1, "one passkey stored: {keys:?}");
+        ensure!(keys[0].last_used_at.is_some(), "the login used it");
+    }
+    drop(driver);
+    Ok(())
+}
+
+async fn register_and_log_in(browser: &Browser<'_>, email: &str, words: &Words) -> anyhow::Result<()> {
+    let l = browser.language;
+    browser.goto("/portal/login").await?;
+    if let Some(switch) = l.switch {
+        browser.click(&button(switch)).await?;
+    }
+    browser.log_in(email, PASSWORD).await?;
+    browser.find(&button(l.log_out)).await?;
+    browser.goto("/me/security").await?;
+    browser.fill(words.name_field, "Laptop").await?;
+    browser.click(&button(words.add)).await?;
+    browser.find(&button(words.create)).await?;
+    browser.screenshot("register").await;
+    browser.click(&button(words.create)).await?;
+    browser.find(&flash(words.added)).await?;
+    let path = browser.path().await?;
+    ensure!(path == "/me/security", "back on the security page, at {path}");
+    browser
+        .find(&format!(
+            "//table[@id='passkeys']//td[normalize-space()={}]",
+            literal("Laptop")
+        ))
+        .await?;
+    browser.screenshot("listed").await;
+    browser.click(&button(l.log_out)).await?;
+    browser.find(&button(l.log_in)).await?;
+
+    // The password, then the passkey.
+    browser.goto("/portal/login").await?;
+    browser.log_in(email, PASSWORD).await?;
+    browser.find(&button(words.use_passkey)).await?;
+    let path = browser.path().await?;
+    ensure!(path == "/login/two-step", "the second step is asked for, at {path}");
+    browser.click(&button(words.use_passkey)).await?;
+    browser.find(&button(words.use_mine)).await?;
+    browser.screenshot("login").await;
+    browser.click(&button(words.use_mine)).await?;
+    browser.find(&button(l.log_out)).await?;
+    let path = browser.path().await?;
+    ensure!(path == "/portal", "logged in with the passkey, at {path}");
+    Ok(())
+}
