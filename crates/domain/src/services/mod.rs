@@ -22,6 +22,7 @@ pub mod me;
 pub mod messages;
 pub mod profiles;
 pub mod registration;
+pub mod reports;
 pub mod security;
 mod settings;
 pub mod two_step;

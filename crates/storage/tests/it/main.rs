@@ -29,6 +29,7 @@ mod opening;
 mod outbox;
 mod performance;
 mod profiles;
+mod reports;
 mod secrets;
 mod sessions;
 mod tokens;
