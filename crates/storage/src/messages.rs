@@ -222,6 +222,7 @@ impl MessageStore for SqlStore {
                 .await
                 .map_err(insert_error("recipient"))?;
             }
+            crate::reports::count_sent(&mut tx, message.account_id, message.created_at).await?;
             for secret in &message.secrets {
                 sqlx::query(
                     "INSERT INTO recipient_secrets (message_id, email, verifier, wrapped_dek) VALUES ($1, $2, $3, $4)",

@@ -1,15 +1,19 @@
-//! `ReportStore`: an account's monthly counts, read in two statements whatever the
-//! number of months: the account's messages of the range (by the
-//! `messages_account_created` index, migration 0031) with their recipients, and the
-//! registrations and activations of people the account had written to.
+//! `ReportStore`: an account's monthly counts, and their upkeep.
 //!
-//! Months are bucketed by a `CASE` over the months' first instants (computed here,
-//! UTC), which reads the same on both backends and costs a comparison or two a row.
+//! Messages sent, recipients notified and messages opened are counted as they
+//! happen into `report_months` (migration 0031), one row per account and month of
+//! sending, by [`count_sent`] and [`count_on_message`], called in the transaction
+//! of the write they count; a year's report reads at most twelve rows. The
+//! registrations and activations of people the account had written to are read
+//! from the audit trail (by the `audit_events_account_action` index), bucketed by
+//! a `CASE` over the months' first instants (computed here, UTC), which reads the
+//! same on both backends.
 
 use async_trait::async_trait;
+use sealpost_domain::messages::MessageId;
 use sealpost_domain::ports::{MonthCounts, ReportStore, StoreResult, YearMonth};
 use sealpost_domain::types::{AccountId, Timestamp};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::{SqlStore, db_error};
 
@@ -54,6 +58,60 @@ fn count(row: &sqlx::any::AnyRow, column: &str) -> Result<u64, sqlx::Error> {
     Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0))
 }
 
+/// The `YYYYMM` number of the month `at` falls in (UTC).
+fn month_number(at: Timestamp) -> i64 {
+    let month = YearMonth::of(at);
+    i64::from(month.year) * 100 + i64::from(month.month)
+}
+
+/// Adds to the counts of `account`'s month of `sent_at`.
+async fn add(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    sent_at: Timestamp,
+    (sent, notified, opened): (i64, i64, i64),
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO report_months (account_id, month, sent, notified, opened) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (account_id, month) DO UPDATE SET sent = report_months.sent + excluded.sent, \
+         notified = report_months.notified + excluded.notified, opened = report_months.opened + excluded.opened",
+    )
+    .bind(account.0)
+    .bind(month_number(sent_at))
+    .bind(sent)
+    .bind(notified)
+    .bind(opened)
+    .execute(conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Counts a message sent by `account` at `sent_at`, on the connection (the
+/// transaction) that stores it.
+pub(crate) async fn count_sent(conn: &mut AnyConnection, account: AccountId, sent_at: Timestamp) -> StoreResult<()> {
+    add(conn, account, sent_at, (1, 0, 0)).await
+}
+
+/// Counts `notified` recipients notified and `opened` first openings of
+/// `message`, in the month it was sent, on the connection of the change.
+pub(crate) async fn count_on_message(
+    conn: &mut AnyConnection,
+    message: MessageId,
+    notified: i64,
+    opened: i64,
+) -> StoreResult<()> {
+    let row = sqlx::query("SELECT account_id, created_at FROM messages WHERE id = $1")
+        .bind(message.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    let Some(row) = row else { return Ok(()) };
+    let account = AccountId(row.try_get("account_id").map_err(db_error)?);
+    let sent_at = Timestamp(row.try_get("created_at").map_err(db_error)?);
+    add(conn, account, sent_at, (0, notified, opened)).await
+}
+
 #[async_trait]
 impl ReportStore for SqlStore {
     async fn monthly_counts(
@@ -64,26 +122,19 @@ impl ReportStore for SqlStore {
     ) -> StoreResult<Vec<(YearMonth, MonthCounts)>> {
         self.watched(async {
             let mut months: Vec<(YearMonth, MonthCounts)> = Vec::new();
-            let sent_sql = format!(
-                "SELECT {} AS month, COUNT(*) AS sent, \
-                 CAST(SUM((SELECT COUNT(*) FROM message_recipients r \
-                           WHERE r.message_id = m.id AND r.notified_at IS NOT NULL)) AS BIGINT) AS notified, \
-                 CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM message_recipients r \
-                           WHERE r.message_id = m.id AND r.opened_at IS NOT NULL) THEN 1 ELSE 0 END) AS BIGINT) AS opened \
-                 FROM messages m WHERE m.account_id = $1 AND m.created_at >= $2 AND m.created_at < $3 \
-                 GROUP BY month",
-                month_bucket("m.created_at", from, until)
-            );
-            let rows = sqlx::query(&sent_sql)
-                .bind(account.0)
-                .bind(from.0)
-                .bind(until.0)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+            let rows = sqlx::query(
+                "SELECT month, sent, notified, opened FROM report_months \
+                 WHERE account_id = $1 AND month >= $2 AND month <= $3",
+            )
+            .bind(account.0)
+            .bind(month_number(from))
+            .bind(month_number(Timestamp(until.0 - 1)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
             for row in &rows {
-                let number: Option<i64> = row.try_get("month").map_err(db_error)?;
-                if let Some(counts) = number.and_then(|n| entry(&mut months, n)) {
+                let number: i64 = row.try_get("month").map_err(db_error)?;
+                if let Some(counts) = entry(&mut months, number) {
                     counts.sent = count(row, "sent").map_err(db_error)?;
                     counts.notified = count(row, "notified").map_err(db_error)?;
                     counts.opened = count(row, "opened").map_err(db_error)?;
