@@ -136,6 +136,29 @@ async fn seed(store: &SqlStore) -> anyhow::Result<()> {
     .execute(pool)
     .await
     .context("the monthly counts")?;
+    let month_at = month.replace("m.created_at", "a.at");
+    sqlx::query(&format!(
+        "INSERT INTO report_people (account_id, month, kind, email) \
+         SELECT DISTINCT m.account_id, {month_at}, \
+                CASE a.action WHEN 'user.registered' THEN 'registered' ELSE 'activated' END, a.target \
+         FROM audit_events a JOIN message_recipients r ON r.email = a.target \
+         JOIN messages m ON m.id = r.message_id AND m.created_at <= a.at \
+         WHERE a.account_id IS NULL AND a.action IN ('user.registered', 'user.activated') AND a.outcome = 'ok'"
+    ))
+    .execute(pool)
+    .await
+    .context("the people")?;
+    sqlx::query(
+        "INSERT INTO report_months (account_id, month, registrations, activations) \
+         SELECT account_id, month, SUM(CASE WHEN kind = 'registered' THEN 1 ELSE 0 END), \
+                SUM(CASE WHEN kind = 'activated' THEN 1 ELSE 0 END) \
+         FROM report_people WHERE 1 = 1 GROUP BY account_id, month \
+         ON CONFLICT (account_id, month) DO UPDATE \
+         SET registrations = excluded.registrations, activations = excluded.activations",
+    )
+    .execute(pool)
+    .await
+    .context("the people's counts")?;
     sqlx::query("ANALYZE").execute(pool).await?;
     println!("  seeded in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
