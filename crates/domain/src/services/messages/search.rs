@@ -31,9 +31,9 @@ pub struct MessageListing {
 /// without control characters (PostgreSQL refuses a NUL), at most
 /// [`FILTER_MAX_CHARS`].
 pub fn clean_filter_text(raw: &str) -> String {
-    raw.trim()
+    let kept: String = raw.chars().filter(|c| !c.is_control()).collect();
+    kept.trim()
         .chars()
-        .filter(|c| !c.is_control())
         .take(FILTER_MAX_CHARS)
         .collect::<String>()
         .to_lowercase()
