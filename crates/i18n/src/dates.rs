@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use icu_calendar::{Date, Gregorian};
 use icu_datetime::FixedCalendarDateTimeFormatter;
-use icu_datetime::fieldsets::{YMD, YMDT};
+use icu_datetime::fieldsets::{M, YM, YMD, YMDT};
 use icu_datetime::input::{DateTime, Time};
 use icu_locale_core::{Locale as IcuLocale, locale};
 use jiff::tz::TimeZone;
@@ -34,6 +34,8 @@ pub struct DateFormatter {
 struct Formatters {
     date_time: FixedCalendarDateTimeFormatter<Gregorian, YMDT>,
     date: FixedCalendarDateTimeFormatter<Gregorian, YMD>,
+    month: FixedCalendarDateTimeFormatter<Gregorian, YM>,
+    month_short: FixedCalendarDateTimeFormatter<Gregorian, M>,
 }
 
 impl DateFormatter {
@@ -73,6 +75,21 @@ impl DateFormatter {
         self.civil(at)
             .map(|(date, _)| with_formatters(self.locale, |f| f.date.format(&date).to_string()))
             .unwrap_or_default()
+    }
+
+    /// A month of a year, as a heading or table row reads it: "Dezember 2026",
+    /// "décembre 2026", "December 2026". `None` for a month that is not 1 to 12.
+    pub fn month(&self, year: i32, month: u8) -> Option<String> {
+        let date = Date::try_new_gregorian(year, month, 1).ok()?;
+        Some(with_formatters(self.locale, |f| f.month.format(&date).to_string()))
+    }
+
+    /// A month's short name, for a chart's axis: "Dez.", "déc.", "Dec".
+    pub fn month_short(&self, year: i32, month: u8) -> Option<String> {
+        let date = Date::try_new_gregorian(year, month, 1).ok()?;
+        Some(with_formatters(self.locale, |f| {
+            f.month_short.format(&date).to_string()
+        }))
     }
 
     /// [`Self::date_time`] followed by the zone's abbreviation ("… 22:49 CET"), for
@@ -135,6 +152,10 @@ fn build(locale: Locale) -> Formatters {
             .expect("compiled date-time data for en, de and fr"),
         date: FixedCalendarDateTimeFormatter::try_new(prefs, YMD::long())
             .expect("compiled date data for en, de and fr"),
+        month: FixedCalendarDateTimeFormatter::try_new(prefs, YM::long())
+            .expect("compiled month data for en, de and fr"),
+        month_short: FixedCalendarDateTimeFormatter::try_new(prefs, M::medium())
+            .expect("compiled month data for en, de and fr"),
     }
 }
 
@@ -223,6 +244,20 @@ mod tests {
         assert_eq!(fr.date_time(AT), "3 décembre 2026 à 22:49");
         let en = DateFormatter::new(Locale::En, Some(&zone("America/New_York")));
         assert_eq!(en.date_time(AT), "December 3, 2026 at 4:49\u{202f}PM");
+    }
+
+    #[test]
+    fn months_are_named_by_icu_in_each_language() {
+        let de = DateFormatter::new(Locale::De, None);
+        assert_eq!(de.month(2026, 12).as_deref(), Some("Dezember 2026"));
+        assert_eq!(de.month(2026, 3).as_deref(), Some("März 2026"));
+        let fr = DateFormatter::new(Locale::Fr, None);
+        assert_eq!(fr.month(2026, 2).as_deref(), Some("février 2026"));
+        let en = DateFormatter::new(Locale::En, None);
+        assert_eq!(en.month(2026, 5).as_deref(), Some("May 2026"));
+        assert_eq!(en.month_short(2026, 12).as_deref(), Some("Dec"));
+        assert_eq!(de.month(2026, 13), None);
+        assert_eq!(de.month_short(2026, 0), None);
     }
 
     #[test]

@@ -32,7 +32,7 @@ fluent_templates::static_loader! {
 /// envelope; `messages`: composing and reading secure messages; `net`:
 /// connections and envelopes refused; `delivery`: failed deliveries; `disk`: a
 /// full disk and lost files; `me`: the self page and time zones).
-pub const SOURCES: [(Locale, &str, &str); 54] = [
+pub const SOURCES: [(Locale, &str, &str); 57] = [
     (Locale::En, "main", include_str!("../locales/en/main.ftl")),
     (Locale::De, "main", include_str!("../locales/de/main.ftl")),
     (Locale::Fr, "main", include_str!("../locales/fr/main.ftl")),
@@ -87,6 +87,9 @@ pub const SOURCES: [(Locale, &str, &str); 54] = [
     (Locale::En, "lists", include_str!("../locales/en/lists.ftl")),
     (Locale::De, "lists", include_str!("../locales/de/lists.ftl")),
     (Locale::Fr, "lists", include_str!("../locales/fr/lists.ftl")),
+    (Locale::En, "reports", include_str!("../locales/en/reports.ftl")),
+    (Locale::De, "reports", include_str!("../locales/de/reports.ftl")),
+    (Locale::Fr, "reports", include_str!("../locales/fr/reports.ftl")),
 ];
 
 fn language_id(locale: Locale) -> LanguageIdentifier {

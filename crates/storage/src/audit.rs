@@ -30,10 +30,10 @@ pub(crate) async fn insert_event(conn: &mut AnyConnection, event: &AuditEvent) -
     .bind(&event.target)
     .bind(event.ip.as_deref())
     .bind(&event.outcome)
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(db_error)?;
-    Ok(())
+    crate::reports::count_person(conn, event).await
 }
 
 /// Appends `events` with one statement (none when there are none), on `conn`
@@ -42,7 +42,8 @@ pub(crate) async fn insert_events<'e>(
     conn: &mut AnyConnection,
     events: impl ExactSizeIterator<Item = &'e AuditEvent>,
 ) -> StoreResult<()> {
-    if events.len() == 0 {
+    let events: Vec<&AuditEvent> = events.collect();
+    if events.is_empty() {
         return Ok(());
     }
     let rows = (0..events.len())
@@ -64,7 +65,7 @@ pub(crate) async fn insert_events<'e>(
     let sql =
         format!("INSERT INTO audit_events (at, actor_user_id, account_id, action, target, ip, outcome) VALUES {rows}");
     let mut query = sqlx::query(&sql);
-    for event in events {
+    for event in &events {
         query = query
             .bind(event.at.0)
             .bind(event.actor.map(|a| a.0))
@@ -74,7 +75,10 @@ pub(crate) async fn insert_events<'e>(
             .bind(event.ip.as_deref())
             .bind(&event.outcome);
     }
-    query.execute(conn).await.map_err(db_error)?;
+    query.execute(&mut *conn).await.map_err(db_error)?;
+    for event in events {
+        crate::reports::count_person(conn, event).await?;
+    }
     Ok(())
 }
 

@@ -16,11 +16,11 @@
 //!   [`users`] (`UserStore`), [`accounts`] (`AccountStore`), [`settings`]
 //!   (`SettingsStore`: per-account settings, a row each), [`groups`]
 //!   (`GroupStore`), [`sessions`] (`SessionStore`, with login throttling), [`audit`]
-//!   (`AuditStore`), [`health`] (`HealthStore`, and the `WriteHealth` every method
+//!   (`AuditStore`), [`reports`] (`ReportStore`: monthly counts), [`health`] (`HealthStore`, and the `WriteHealth` every method
 //!   reports to), [`keys`] (`KeyStore`: account keys, rotation, shredding),
 //!   [`uploads`] (`UploadStore`), [`kept_drafts`] (`KeptDraftStore`: refused drafts
 //!   any node takes back, once), [`messages`] (`MessageStore`: messages,
-//!   recipients, opening, locking, expiry), [`outbox`] (`OutboxStore`: the mail
+//!   recipients, opening, locking, expiry), [`message_search`] (`MessageSearchStore`), [`outbox`] (`OutboxStore`: the mail
 //!   queue and its leases) and [`tokens`] (`TokenStore`: registration, one-time
 //!   tokens);
 //! - [`blobs`]: [`ObjectBlobStore`], sealed parts in a directory or an S3 bucket;
@@ -54,10 +54,12 @@ mod groups;
 mod health;
 mod kept_drafts;
 mod keys;
+mod message_search;
 mod messages;
 mod outbox;
 mod passkeys;
 mod profiles;
+mod reports;
 mod secrets;
 mod security;
 mod sends;

@@ -28,12 +28,12 @@ use crate::{SqlStore, audit, db_error, limit};
 
 /// The columns [`message_from_row`] reads, for queries that alias `messages` as `m`
 /// and join the sender as `u` (`JOIN users u ON u.id = m.sender_id`).
-const MESSAGE_COLUMNS: &str = "m.id, m.public_id, m.account_id, m.sender_id, u.email AS sender_email, \
+pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.public_id, m.account_id, m.sender_id, u.email AS sender_email, \
      m.created_at, m.expires_at, m.locked_at, m.lock_reason, m.options, m.mode, m.wrapped_dek, \
      m.key_version, m.sealed_subject, m.part_count, m.payload_len, m.in_reply_to, m.profile_id, m.security_level";
 
 /// `messages m` with its sender, for every query that reads [`MESSAGE_COLUMNS`].
-const MESSAGES_WITH_SENDER: &str = "messages m JOIN users u ON u.id = m.sender_id";
+pub(crate) const MESSAGES_WITH_SENDER: &str = "messages m JOIN users u ON u.id = m.sender_id";
 
 /// To before Cc, each in the order the sender gave them (`message_recipients r`).
 const RECIPIENT_ORDER: &str = "CASE r.kind WHEN 'to' THEN 0 ELSE 1 END, r.position";
@@ -150,7 +150,7 @@ fn message_from_row(row: &AnyRow) -> Result<Message, sqlx::Error> {
 }
 
 /// Maps rows holding [`MESSAGE_COLUMNS`] to messages.
-fn messages_from_rows(rows: &[AnyRow]) -> StoreResult<Vec<Message>> {
+pub(crate) fn messages_from_rows(rows: &[AnyRow]) -> StoreResult<Vec<Message>> {
     rows.iter()
         .map(message_from_row)
         .collect::<Result<_, _>>()

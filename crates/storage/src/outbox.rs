@@ -316,7 +316,7 @@ async fn record_sent(store: &SqlStore, id: i64, at: Timestamp) -> StoreResult<()
     let message: Option<i64> = row.try_get("message_id").map_err(db_error)?;
     if let (MailKind::Notification, Some(message)) = (kind, message) {
         let to: String = row.try_get("to_email").map_err(db_error)?;
-        sqlx::query(
+        let notified = sqlx::query(
             "UPDATE message_recipients SET notified_at = $3 \
              WHERE message_id = $1 AND email = $2 AND notified_at IS NULL",
         )
@@ -326,6 +326,9 @@ async fn record_sent(store: &SqlStore, id: i64, at: Timestamp) -> StoreResult<()
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        if notified.rows_affected() > 0 {
+            crate::reports::count_on_message(&mut tx, MessageId(message), 1, 0).await?;
+        }
     }
     tx.commit().await.map_err(db_error)
 }

@@ -179,6 +179,7 @@ async fn insert_one(conn: &mut AnyConnection, send: &Send) -> StoreResult<Messag
             .await
             .map_err(insert_error("recipient"))?;
     }
+    crate::reports::count_sent(conn, message.account_id, message.created_at).await?;
     for secret in &message.secrets {
         sqlx::query("INSERT INTO recipient_secrets (message_id, email, verifier, wrapped_dek) VALUES ($1, $2, $3, $4)")
             .bind(id)

@@ -226,6 +226,19 @@ async fn open_first(conn: &mut AnyConnection, view: &View) -> StoreResult<bool> 
     .await
     .map_err(db_error)?;
     let first = opened.rows_affected() > 0;
+    if first {
+        // The message's first opening by anyone counts it as opened (Reports tab).
+        let opened_by: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM message_recipients WHERE message_id = $1 AND opened_at IS NOT NULL",
+        )
+        .bind(view.message.0)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        if opened_by == 1 {
+            crate::reports::count_on_message(conn, view.message, 0, 1).await?;
+        }
+    }
     if first && let Some(receipt) = &view.receipt {
         outbox::insert_item(conn, receipt).await?;
     }

@@ -223,6 +223,7 @@ pub enum AccountTab {
     Images,
     Features,
     Messages,
+    Reports,
     Audit,
 }
 
@@ -454,7 +455,14 @@ pub struct MailboxPage {
     /// they do: it offers the proof link instead.
     pub proof_needed: bool,
     pub rows: Vec<MessageRow>,
-    pub next_before: Option<String>,
+    /// The search as typed.
+    pub q: String,
+    /// "N messages match." (searching) or how many there are.
+    pub total: String,
+    /// Said when the search read only the newest messages.
+    pub cut: Option<String>,
+    /// The next (older) page, with the search.
+    pub older: Option<String>,
 }
 
 #[derive(Template)]
@@ -468,6 +476,9 @@ pub struct TrackingPage {
     pub expires_on: String,
     pub back: (String, String),
     pub error: Option<FormError>,
+    /// Locking goes through a confirmation step (`GET {base}/lock`) that asks
+    /// for the reason, rather than the form on this page.
+    pub confirm_lock: bool,
 }
 
 /// An attachment as the message page (or a refused compose form) lists it.
@@ -574,16 +585,6 @@ pub fn human_size(bytes: u64) -> String {
     } else {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
     }
-}
-
-#[derive(Template)]
-#[template(path = "admin/messages.html")]
-pub struct AccountMessagesPage {
-    pub page: Page,
-    pub account: Account,
-    pub tab: AccountTab,
-    pub rows: Vec<MessageRow>,
-    pub next_before: Option<String>,
 }
 
 /// An HTML body made safe to show: ammonia keeps a conservative set of tags and

@@ -7,9 +7,9 @@
 //!   (envelope profiles), [`DeviceStore`] (remembered devices), [`AccountTokenStore`]
 //!   (tokens for machines), [`AccountAdminStore`] (rename, suspend, delete, the
 //!   Accounts list), [`BrandingStore`] (logos), [`GroupStore`],
-//!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`HealthStore`], [`KeyStore`], [`UploadStore`], [`KeptDraftStore`] (refused drafts),
+//!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`ReportStore`] (monthly counts), [`HealthStore`], [`KeyStore`], [`UploadStore`], [`KeptDraftStore`] (refused drafts),
 //!   [`UserAdminStore`] (the user page's actions),
-//!   [`MessageStore`], [`OutboxStore`] and [`TokenStore`] (registrations and
+//!   [`MessageStore`], [`MessageSearchStore`] (the message lists' filters), [`OutboxStore`] and [`TokenStore`] (registrations and
 //!   one-time tokens), [`TwoStepStore`] (TOTP, recovery codes, logins waiting for
 //!   their second step), [`PasskeyStore`] (passkeys and their ceremonies) and [`SecurityStore`] (a user's sessions and devices). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
 //! - [`BlobStore`] (with [`BlobWriter`], [`BlobReader`]): sealed payload parts.
@@ -39,11 +39,13 @@ mod groups;
 mod health;
 mod kept_drafts;
 mod keys;
+mod message_search;
 mod messages;
 mod notifier;
 mod outbox;
 mod passkeys;
 mod profiles;
+mod reports;
 mod secrets;
 mod security;
 mod sessions;
@@ -67,11 +69,13 @@ pub use groups::GroupStore;
 pub use health::HealthStore;
 pub use kept_drafts::{KeptDraftRecord, KeptDraftStore};
 pub use keys::KeyStore;
+pub use message_search::{MessageFilter, MessageOwner, MessagePage, MessageSearchStore, MessageState};
 pub use messages::MessageStore;
 pub use notifier::Notifier;
 pub use outbox::OutboxStore;
 pub use passkeys::PasskeyStore;
 pub use profiles::ProfileStore;
+pub use reports::{MonthCounts, ReportStore, YearMonth};
 pub use secrets::SecretStore;
 pub use security::SecurityStore;
 pub use sessions::SessionStore;
@@ -110,11 +114,13 @@ composite_store!(
     AccountAdminStore,
     BrandingStore,
     AuditStore,
+    ReportStore,
     HealthStore,
     KeyStore,
     UploadStore,
     KeptDraftStore,
     MessageStore,
+    MessageSearchStore,
     SecretStore,
     OutboxStore,
     TokenStore,

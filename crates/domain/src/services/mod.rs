@@ -23,6 +23,7 @@ pub mod messages;
 pub mod passkeys;
 pub mod profiles;
 pub mod registration;
+pub mod reports;
 pub mod security;
 mod settings;
 pub mod two_step;

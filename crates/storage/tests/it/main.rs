@@ -30,6 +30,7 @@ mod outbox;
 mod passkeys;
 mod performance;
 mod profiles;
+mod reports;
 mod secrets;
 mod sessions;
 mod tokens;

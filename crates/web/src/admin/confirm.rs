@@ -2,7 +2,8 @@
 //! removing a member, locking or deleting a user) first shows a page of its own
 //! (a GET with labelled buttons, no script) whose button posts to the action's
 //! route. The group actions' pages are built here; the user pages build theirs
-//! with [`ConfirmPage::about_user`].
+//! with [`ConfirmPage::about_user`], the Messages tab its lock with
+//! [`ConfirmPage::asking_reason`].
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -29,6 +30,8 @@ pub struct ConfirmPage {
     pub button: String,
     /// `Some`: the form asks for a reason (as typed after a refusal).
     pub reason: Option<String>,
+    /// The catalogue key of the reason's label (a user's lock, a message's lock).
+    pub reason_label: &'static str,
     pub cancel: String,
     pub error: Option<FormError>,
 }
@@ -42,6 +45,7 @@ impl ConfirmPage {
             action,
             button,
             reason: None,
+            reason_label: "user-lock-reason",
             cancel: String::new(),
             error: None,
         }
@@ -73,6 +77,17 @@ impl ConfirmPage {
         );
         page.cancel = user_page;
         page
+    }
+}
+
+impl ConfirmPage {
+    /// The same step asking for a reason labelled by `label` (a catalogue key),
+    /// showing `typed` (what was typed, after a refusal) and `error`.
+    pub fn asking_reason(mut self, label: &'static str, typed: String, error: Option<FormError>) -> Self {
+        self.reason = Some(typed);
+        self.reason_label = label;
+        self.error = error;
+        self
     }
 }
 

@@ -15,6 +15,8 @@ mod images;
 mod lifecycle;
 mod messages;
 mod profiles;
+mod report_chart;
+mod reports;
 mod tokens;
 mod two_step;
 mod user_account;
@@ -105,9 +107,14 @@ pub fn router() -> Router<AppState> {
         .route("/accounts/{number}/two-step", post(two_step::save_requirement))
         .route("/accounts/{number}/audit", get(audit::show_audit))
         .route("/accounts/{number}/audit/export", get(audit::export_audit))
+        .route("/accounts/{number}/reports", get(reports::show_reports))
+        .route("/accounts/{number}/reports/export", get(reports::export_reports))
         .route("/accounts/{number}/messages", get(messages::list_messages))
         .route("/accounts/{number}/messages/{id}", get(messages::show_message))
-        .route("/accounts/{number}/messages/{id}/lock", post(messages::lock))
+        .route(
+            "/accounts/{number}/messages/{id}/lock",
+            get(messages::confirm_lock).post(messages::lock),
+        )
         .route("/accounts/{number}/messages/{id}/unlock", post(messages::unlock))
         .route("/accounts/{number}/messages/{id}/expiry", post(messages::set_expiry))
         .route("/users", get(users::list_users).post(users::create_user))

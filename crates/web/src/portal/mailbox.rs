@@ -1,13 +1,17 @@
-//! Inbox, sent messages, and the sender's control of a sent message (lock with a
+//! Inbox and sent messages (searched by subject, sender or recipient, a page at a
+//! time with the total), and the sender's control of a sent message (lock with a
 //! reason, unlock, set/extend/remove the expiration). Administrators reach the same
 //! controls from the account's Messages tab (`admin::messages`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use sealpost_domain::messages::{MessageId, PublicId};
 use sealpost_domain::policy::Actor;
-use sealpost_domain::services::messages::{MESSAGES_PER_PAGE, MessageSummary, expiry_field};
+use sealpost_domain::services::messages::{
+    FILTER_MAX_CHARS, MessageSummary, SUBJECT_SEARCH_MAX, clean_filter_text, expiry_field,
+};
+use sealpost_i18n::Arg;
 use serde::Deserialize;
 
 use super::portal_page;
@@ -19,45 +23,72 @@ use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{FormError, MailboxPage, MessageRow, Page, TrackingPage, render, render_status};
 
+/// The search and page as the URL carries them.
 #[derive(Deserialize, Default)]
-pub struct PageQuery {
-    before: Option<i64>,
+pub struct MailboxQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    before: String,
 }
 
-/// The `before` of the next page, when this page is full.
-pub(crate) fn next_before(summaries: &[MessageSummary]) -> Option<String> {
-    (summaries.len() == usize::try_from(MESSAGES_PER_PAGE).unwrap_or(usize::MAX))
-        .then(|| summaries.last().map(|s| s.message.id.0.to_string()))
-        .flatten()
+/// The query as sent; one that is not such a query is the whole mailbox.
+fn mailbox_query(raw: Option<String>) -> MailboxQuery {
+    raw.and_then(|q| serde_urlencoded::from_str(&q).ok())
+        .unwrap_or_default()
 }
 
-/// Inbox or Sent: the same list, from either side.
+/// Inbox or Sent: the same list, from either side, searched by `?q=` (subject,
+/// sender, recipient), 50 a page with the total.
 async fn mailbox(
     state: &AppState,
     signed: &Signed,
     which: &'static str,
-    before: Option<i64>,
+    query: MailboxQuery,
 ) -> Result<Response, WebError> {
-    let (actor, before) = (&signed.actor, before.map(MessageId));
-    let summaries = if which == "inbox" {
-        state.services.received_messages(actor, before).await
-    } else {
-        state.services.sent_messages(actor, before).await
-    }
-    .or_page(signed.visitor.locale)?;
-    let title = signed
-        .visitor
-        .t
-        .get(if which == "inbox" { "nav-inbox" } else { "nav-sent" });
+    let before = query.before.trim().parse::<i64>().ok().map(MessageId);
+    let listing = state
+        .services
+        .search_mailbox(&signed.actor, which == "sent", &query.q, before)
+        .await
+        .or_page(signed.visitor.locale)?;
+    let t = &signed.visitor.t;
+    let title = t.get(if which == "inbox" { "nav-inbox" } else { "nav-sent" });
+    let q = clean_filter_text(&query.q);
+    let older = listing.next_before.map(|id| {
+        let mut pairs = vec![("before", id.0.to_string())];
+        if !q.is_empty() {
+            pairs.insert(0, ("q", q.clone()));
+        }
+        format!(
+            "/portal/{which}?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    });
     Ok(render(&MailboxPage {
         page: portal_page(signed, title),
         proof_needed: which == "inbox" && !signed.actor.user().mailbox_proven(),
         which,
-        next_before: next_before(&summaries),
-        rows: summaries
+        rows: listing
+            .summaries
             .iter()
             .map(|s| MessageRow::from_summary(s, &signed.visitor.dates))
             .collect(),
+        total: t.get_with(
+            "messages-total",
+            &[("count", Arg::Number(i64::try_from(listing.total).unwrap_or(i64::MAX)))],
+        ),
+        cut: listing.cut.then(|| {
+            t.get_with(
+                "mailbox-search-cut",
+                &[(
+                    "max",
+                    Arg::Number(i64::try_from(SUBJECT_SEARCH_MAX).unwrap_or(i64::MAX)),
+                )],
+            )
+        }),
+        q: query.q.trim().chars().take(FILTER_MAX_CHARS).collect(),
+        older,
     }))
 }
 
@@ -65,18 +96,18 @@ async fn mailbox(
 pub async fn inbox(
     State(state): State<AppState>,
     signed: Signed,
-    Query(query): Query<PageQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    mailbox(&state, &signed, "inbox", query.before).await
+    mailbox(&state, &signed, "inbox", mailbox_query(query)).await
 }
 
 /// `GET /portal/sent`.
 pub async fn sent(
     State(state): State<AppState>,
     signed: Signed,
-    Query(query): Query<PageQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    mailbox(&state, &signed, "sent", query.before).await
+    mailbox(&state, &signed, "sent", mailbox_query(query)).await
 }
 
 /// The tracking page of a message for whoever manages it.
@@ -99,6 +130,7 @@ pub(crate) fn tracking_page(
             field: e.field,
             message: e.message,
         }),
+        confirm_lock: false,
     }
     .with_title(visitor)
 }

@@ -72,7 +72,11 @@ impl Services {
         })
     }
 
-    async fn summaries(&self, messages: Vec<Message>, with_subject: bool) -> Result<Vec<MessageSummary>, DomainError> {
+    pub(super) async fn summaries(
+        &self,
+        messages: Vec<Message>,
+        with_subject: bool,
+    ) -> Result<Vec<MessageSummary>, DomainError> {
         let mut out = Vec::with_capacity(messages.len());
         for message in messages {
             let recipients = self.store.recipients(message.id).await?;
@@ -91,7 +95,7 @@ impl Services {
     }
 
     /// The subject of a message whose key still exists.
-    async fn subject(&self, message: &Message) -> Result<Option<String>, DomainError> {
+    pub(super) async fn subject(&self, message: &Message) -> Result<Option<String>, DomainError> {
         let Some(dek) = self.data_key(message).await? else {
             return Ok(None);
         };

@@ -8,6 +8,7 @@
 //! - `gateway`: messages the SMTP gateway hands over, sent as drafts are;
 //!   `gateway_senders` (who may author them), `gateway_profile` (the profile a
 //!   header or subject tag chooses).
+//! - `search`: the filtered lists (the Messages tab, the mailboxes' search);
 //! - `secret`: No Password Required, opening by a recipient's secret.
 //!
 //! The recipient's way in (registration, activation, password reset, mailbox
@@ -48,6 +49,7 @@ mod kept;
 mod manage;
 mod open;
 mod reply;
+mod search;
 mod secret;
 pub use kept::DRAFT_KEEP_SECONDS;
 
@@ -153,6 +155,7 @@ pub use gateway_senders::{GATEWAY_SENDERS_GROUP, GatewaySender, from_header_matc
 pub use manage::MessageSummary;
 pub use open::{AttachmentDownload, OpenFailure, OpenedMessage, PasswordConfirmed, RetypeRefusal, Unavailable};
 pub use reply::ReplyDraft;
+pub use search::{FILTER_MAX_CHARS, MessageListing, SUBJECT_SEARCH_MAX, clean_filter_text};
 pub use secret::{GRANT_SECONDS, SecretOpening, SecretRefusal};
 
 fn blob_key(id: &PublicId, part: u32) -> String {
