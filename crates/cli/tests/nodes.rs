@@ -34,7 +34,8 @@ async fn sealed_payloads_live_in_the_bucket_and_open_from_it() -> anyhow::Result
     }
     let server = serve.start().await?;
 
-    let attachment = b"%PDF-1.7 quarterly figures \x00\x01\x02".to_vec();
+    // Over 64 KiB, so that the parts are blobs (a smaller message keeps them in its row).
+    let attachment = b"%PDF-1.7 quarterly figures \x00\x01\x02".repeat(4_000);
     let sender = Browser::portal(&server.base, "sender@example.com", password)
         .await?
         .http;
