@@ -156,6 +156,8 @@ pub enum ValidationError {
     FeatureSwitchedOff,
     #[error("a lock reason is required")]
     LockReasonRequired,
+    #[error("a lock reason is too long")]
+    LockReasonTooLong,
     #[error("the link is invalid or expired")]
     LinkInvalid,
     /// The form asks to keep files of a refused draft that is gone (taken back by
@@ -248,6 +250,7 @@ impl ValidationError {
             Self::TokenScopeRequired => "error-token-scope-required",
             Self::NetworkMalformed => "error-network-malformed",
             Self::LockReasonRequired => "error-lock-reason-required",
+            Self::LockReasonTooLong => "error-lock-reason-too-long",
             Self::LinkInvalid => "error-link-invalid",
             Self::KeptAttachmentsLost => "error-kept-attachments-lost",
             Self::AccountSuspended => "error-account-suspended",
@@ -308,6 +311,7 @@ impl ValidationError {
         Self::TokenScopeRequired,
         Self::NetworkMalformed,
         Self::LockReasonRequired,
+        Self::LockReasonTooLong,
         Self::LinkInvalid,
         Self::KeptAttachmentsLost,
         Self::AccountSuspended,

@@ -475,10 +475,9 @@ pub struct TrackingPage {
     pub lock_reason: String,
     pub expires_on: String,
     pub back: (String, String),
-    pub error: Option<FormError>,
     /// Locking goes through a confirmation step (`GET {base}/lock`) that asks
-    /// for the reason, rather than the form on this page.
-    pub confirm_lock: bool,
+    /// for the reason.
+    pub error: Option<FormError>,
 }
 
 /// An attachment as the message page (or a refused compose form) lists it.

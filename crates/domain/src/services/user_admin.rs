@@ -50,16 +50,17 @@ pub enum UserAction {
 }
 
 /// Checks a lock reason: trimmed, required, at most [`LOCK_REASON_MAX`]
-/// characters, no control characters but line breaks.
+/// characters, no control characters but line breaks and tabs (a user's lock
+/// and a message's).
 pub fn parse_lock_reason(reason: &str) -> Result<String, DomainError> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(DomainError::invalid("reason", ValidationError::LockReasonRequired));
     }
     if reason.chars().count() > LOCK_REASON_MAX {
-        return Err(DomainError::invalid("reason", ValidationError::NameTooLong));
+        return Err(DomainError::invalid("reason", ValidationError::LockReasonTooLong));
     }
-    if reason.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+    if crate::types::has_stray_control_characters(reason) {
         return Err(DomainError::invalid("reason", ValidationError::ControlCharacters));
     }
     Ok(reason.to_owned())

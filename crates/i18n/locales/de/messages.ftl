@@ -51,7 +51,6 @@ tracking-opened = Geöffnet
 tracking-not-opened = Noch nicht geöffnet
 tracking-control = Steuerung
 tracking-lock-reason = Grund, den Empfänger sehen
-tracking-lock = Sperren
 tracking-unlock = Entsperren
 tracking-set-expiry = Ablauf festlegen
 tracking-expiry-hint = Leer lassen, um den Ablauf aufzuheben.
@@ -104,6 +103,7 @@ error-expiry-in-past = Das Ablaufdatum muss in der Zukunft liegen.
 error-not-a-member = Sie sind in keinem Konto Mitglied und können daher keine verschlüsselten Nachrichten senden. Bitten Sie einen Kontoadministrator, Sie einer Gruppe hinzuzufügen.
 error-not-allowed-by-message = Der Absender dieser Nachricht erlaubt das nicht.
 error-lock-reason-required = Geben Sie einen Grund an: Die Empfänger sehen ihn.
+error-lock-reason-too-long = Der Grund darf höchstens 500 Zeichen lang sein.
 error-link-invalid = Dieser Link ist ungültig, wurde bereits verwendet oder ist abgelaufen.
 
 ## Who may read what: mailbox proof, sending-address confirmation.

@@ -51,7 +51,6 @@ tracking-opened = Opened
 tracking-not-opened = Not opened yet
 tracking-control = Control
 tracking-lock-reason = Reason shown to recipients
-tracking-lock = Lock
 tracking-unlock = Unlock
 tracking-set-expiry = Set expiration
 tracking-expiry-hint = Leave empty to remove the expiration.
@@ -104,6 +103,7 @@ error-expiry-in-past = The expiration date must be in the future.
 error-not-a-member = You are not a member of any account, so you cannot send secure messages. Ask an account administrator to add you to a group.
 error-not-allowed-by-message = The sender of this message does not allow this.
 error-lock-reason-required = Give a reason: recipients will see it.
+error-lock-reason-too-long = The reason can be at most 500 characters long.
 error-link-invalid = This link is invalid, was already used, or has expired.
 
 ## Who may read what: mailbox proof, sending-address confirmation.

@@ -51,7 +51,6 @@ tracking-opened = Ouvert le
 tracking-not-opened = Pas encore ouvert
 tracking-control = Contrôle
 tracking-lock-reason = Motif affiché aux destinataires
-tracking-lock = Verrouiller
 tracking-unlock = Déverrouiller
 tracking-set-expiry = Définir l'expiration
 tracking-expiry-hint = Laissez vide pour supprimer l'expiration.
@@ -104,6 +103,7 @@ error-expiry-in-past = La date d'expiration doit être dans le futur.
 error-not-a-member = Vous n'êtes membre d'aucun compte et ne pouvez donc pas envoyer de messages sécurisés. Demandez à un administrateur de compte de vous ajouter à un groupe.
 error-not-allowed-by-message = L'expéditeur de ce message ne l'autorise pas.
 error-lock-reason-required = Indiquez un motif : les destinataires le verront.
+error-lock-reason-too-long = Le motif peut comporter au plus 500 caractères.
 error-link-invalid = Ce lien n'est pas valide, a déjà été utilisé ou a expiré.
 
 ## Who may read what: mailbox proof, sending-address confirmation.

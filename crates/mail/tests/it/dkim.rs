@@ -199,20 +199,23 @@ async fn the_smtp_server_receives_a_signature_that_verifies() -> Result<()> {
     );
     let results = verify(raw, &key.record_name, &key.record_value).await?;
     assert_eq!(results, [DkimResult::Pass]);
-    outside_verifier(raw, &key.record_name, &key.record_value)?;
-    let mut changed = raw.clone();
-    let at = changed.len() - 3;
-    changed[at] ^= 0x01;
-    ensure!(
-        outside_verifier(&changed, &key.record_name, &key.record_value).is_err(),
-        "dkimpy accepted a changed body"
-    );
+    if let Some(verified) = outside_verifier(raw, &key.record_name, &key.record_value)? {
+        ensure!(verified, "dkimpy did not verify the signature");
+        let mut changed = raw.clone();
+        let at = changed.len() - 3;
+        changed[at] ^= 0x01;
+        ensure!(
+            outside_verifier(&changed, &key.record_name, &key.record_value)? == Some(false),
+            "dkimpy accepted a changed body"
+        );
+    }
     Ok(())
 }
 
 /// A verifier written by other people: Python's dkimpy (`pip install dkimpy`), fed the
-/// record instead of DNS. Where it is not installed, says so and passes.
-fn outside_verifier(raw: &[u8], name: &str, value: &str) -> Result<()> {
+/// record instead of DNS: whether it verifies, or `None` (said) where it is not
+/// installed.
+fn outside_verifier(raw: &[u8], name: &str, value: &str) -> Result<Option<bool>> {
     use std::io::Write as _;
     const SCRIPT: &str = "import os, sys\n\
 try:\n    import dkim\nexcept ImportError:\n    sys.exit(77)\n\
@@ -229,11 +232,12 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=dns) else 1)\n";
         .context("python3 is needed for the outside verifier")?;
     child.stdin.take().context("no stdin")?.write_all(raw)?;
     match child.wait()?.code() {
-        Some(0) => Ok(()),
+        Some(0) => Ok(Some(true)),
+        Some(1) => Ok(Some(false)),
         Some(77) => {
             eprintln!("dkimpy is not installed (pip install dkimpy): the outside verification was skipped");
-            Ok(())
+            Ok(None)
         }
-        other => anyhow::bail!("dkimpy did not verify the signature (exit {other:?})"),
+        other => anyhow::bail!("dkimpy failed (exit {other:?})"),
     }
 }

@@ -3,7 +3,8 @@
 //! (a GET with labelled buttons, no script) whose button posts to the action's
 //! route. The group actions' pages are built here; the user pages build theirs
 //! with [`ConfirmPage::about_user`], the Messages tab its lock with
-//! [`ConfirmPage::asking_reason`].
+//! [`ConfirmPage::asking_reason`], and the sender's portal the same lock on its
+//! own frame ([`ConfirmPage::on`]).
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -39,8 +40,13 @@ pub struct ConfirmPage {
 impl ConfirmPage {
     /// A confirmation of `action` (a path) titled `title`, asking `question`.
     pub fn new(visitor: &Visitor, title: String, question: String, action: String, button: String) -> Self {
+        Self::on(admin_page(visitor, title), question, action, button)
+    }
+
+    /// The same step on `page`, a frame of another area (the sender's portal).
+    pub fn on(page: Page, question: String, action: String, button: String) -> Self {
         Self {
-            page: admin_page(visitor, title),
+            page,
             question,
             action,
             button,

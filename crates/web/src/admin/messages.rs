@@ -16,7 +16,6 @@ use sealpost_domain::services::messages::FILTER_MAX_CHARS;
 use sealpost_i18n::Arg;
 use serde::Deserialize;
 
-use super::confirm::ConfirmPage;
 use super::{AccountAdmin, admin_page, scope};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
@@ -24,7 +23,9 @@ use crate::context::{Admin, CsrfForm};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::portal::mailbox::{Control, ExpiryForm, LockForm, NoFields, apply, tracking_page};
+use crate::portal::mailbox::{
+    Control, ExpiryForm, LockForm, NoFields, apply, lock_confirmation, lock_with_reason, tracking_page,
+};
 use crate::views::{AccountTab, Area, MessageRow, Page, render, render_status};
 
 /// The filter and page as the URL carries them (all optional).
@@ -224,8 +225,7 @@ async fn message_page(
         admin.visitor.t.get("tab-messages"),
     );
     let page = admin_page(&admin.visitor, String::new());
-    let mut tracking = tracking_page(&admin.visitor, page, &summary, base, back, error);
-    tracking.confirm_lock = true;
+    let tracking = tracking_page(&admin.visitor, page, &summary, base, back, error);
     Ok((id, tracking))
 }
 
@@ -260,34 +260,6 @@ async fn control(
     }
 }
 
-/// The lock's confirmation step: who sent the message when, to whom it will
-/// stop opening, the reason to show them, and a labelled button.
-fn lock_confirmation(
-    admin: &Admin,
-    number: &str,
-    public_id: &PublicId,
-    tracking: &crate::views::TrackingPage,
-    typed: String,
-    error: Option<crate::views::FormError>,
-) -> ConfirmPage {
-    let t = &admin.visitor.t;
-    let args = [
-        ("sender", Arg::Text(&tracking.row.sender)),
-        ("date", Arg::Text(&tracking.row.sent)),
-    ];
-    let base = format!("/admin/accounts/{number}/messages/{public_id}");
-    let mut page = ConfirmPage::new(
-        &admin.visitor,
-        t.get("messages-lock-title"),
-        t.get_with("messages-lock-question", &args),
-        format!("{base}/lock"),
-        t.get("messages-lock-confirm"),
-    )
-    .asking_reason("tracking-lock-reason", typed, error);
-    page.cancel = base;
-    page
-}
-
 /// `GET …/messages/{id}/lock`: the confirmation step (404 for another
 /// account's message, as the message itself).
 pub async fn confirm_lock(
@@ -295,12 +267,10 @@ pub async fn confirm_lock(
     admin: Admin,
     Path((number, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let (public_id, tracking) = message_page(&state, &admin, &number, &id, None).await?;
+    let (_, tracking) = message_page(&state, &admin, &number, &id, None).await?;
     Ok(render(&lock_confirmation(
-        &admin,
-        &number,
-        &public_id,
-        &tracking,
+        &admin.visitor,
+        tracking,
         String::new(),
         None,
     )))
@@ -315,26 +285,7 @@ pub async fn lock(
     CsrfForm(form): CsrfForm<LockForm>,
 ) -> Result<Response, WebError> {
     let (public_id, tracking) = message_page(&state, &admin, &number, &id, None).await?;
-    let typed = form.reason.clone();
-    match apply(
-        &state,
-        &admin.actor,
-        &admin.visitor,
-        &public_id,
-        Control::Lock(form.reason),
-    )
-    .await?
-    {
-        None => Ok(see_other_with_flash(
-            &state,
-            &format!("/admin/accounts/{number}/messages/{public_id}"),
-            &Flash::new("flash-message-locked", &[]),
-        )),
-        Some(error) => Ok(render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &lock_confirmation(&admin, &number, &public_id, &tracking, typed, Some(error)),
-        )),
-    }
+    lock_with_reason(&state, &admin.actor, &admin.visitor, tracking, &public_id, form.reason).await
 }
 
 /// `POST …/messages/{id}/unlock`.

@@ -8,7 +8,7 @@
 
 mod accounts;
 mod audit;
-mod confirm;
+pub(crate) mod confirm;
 mod features;
 mod groups;
 mod images;

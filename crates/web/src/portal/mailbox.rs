@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::portal_page;
 use crate::AppState;
+use crate::admin::confirm::ConfirmPage;
 use crate::auth::see_other_with_flash;
 use crate::context::{CsrfForm, Signed, Visitor};
 use crate::error::OrErrorPage as _;
@@ -130,7 +131,6 @@ pub(crate) fn tracking_page(
             field: e.field,
             message: e.message,
         }),
-        confirm_lock: false,
     }
     .with_title(visitor)
 }
@@ -264,6 +264,75 @@ async fn control(
     }
 }
 
+/// A message lock's confirmation step on the tracking page's frame (the
+/// sender's portal or the account's Messages tab): who sent the message when,
+/// that it stops opening for every recipient, the reason to show them (as typed
+/// after a refusal) and a labelled button; cancelling goes back to the message.
+pub(crate) fn lock_confirmation(
+    visitor: &Visitor,
+    tracking: TrackingPage,
+    typed: String,
+    error: Option<FormError>,
+) -> ConfirmPage {
+    let t = &visitor.t;
+    let args = [
+        ("sender", Arg::Text(&tracking.row.sender)),
+        ("date", Arg::Text(&tracking.row.sent)),
+    ];
+    let question = t.get_with("messages-lock-question", &args);
+    let mut page = tracking.page;
+    page.title = t.get("messages-lock-title");
+    let action = format!("{}/lock", tracking.base);
+    let mut confirm = ConfirmPage::on(page, question, action, t.get("messages-lock-confirm")).asking_reason(
+        "tracking-lock-reason",
+        typed,
+        error,
+    );
+    confirm.cancel = tracking.base;
+    confirm
+}
+
+/// Locks the message of `tracking` with `reason`: back to the message with a
+/// flash, or the confirmation again (422) with what was typed and why not.
+pub(crate) async fn lock_with_reason(
+    state: &AppState,
+    actor: &Actor,
+    visitor: &Visitor,
+    tracking: TrackingPage,
+    id: &PublicId,
+    reason: String,
+) -> Result<Response, WebError> {
+    let typed = reason.clone();
+    match apply(state, actor, visitor, id, Control::Lock(reason)).await? {
+        None => Ok(see_other_with_flash(
+            state,
+            &tracking.base,
+            &Flash::new("flash-message-locked", &[]),
+        )),
+        Some(error) => Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &lock_confirmation(visitor, tracking, typed, Some(error)),
+        )),
+    }
+}
+
+/// `GET /portal/sent/{id}/lock`: the lock's confirmation step (404 for a
+/// message the visitor did not send, as the message itself).
+pub async fn confirm_lock(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&signed.visitor, &id)?;
+    let tracking = sender_page(&state, &signed, &id, None).await?;
+    Ok(render(&lock_confirmation(
+        &signed.visitor,
+        tracking,
+        String::new(),
+        None,
+    )))
+}
+
 /// `POST /portal/sent/{id}/lock`.
 pub async fn lock(
     State(state): State<AppState>,
@@ -271,7 +340,9 @@ pub async fn lock(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<LockForm>,
 ) -> Result<Response, WebError> {
-    control(state, signed, id, Control::Lock(form.reason), "flash-message-locked").await
+    let id = parse_id(&signed.visitor, &id)?;
+    let tracking = sender_page(&state, &signed, &id, None).await?;
+    lock_with_reason(&state, &signed.actor, &signed.visitor, tracking, &id, form.reason).await
 }
 
 /// `POST /portal/sent/{id}/unlock`.

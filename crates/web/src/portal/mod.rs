@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/inbox", get(mailbox::inbox))
         .route("/sent", get(mailbox::sent))
         .route("/sent/{id}", get(mailbox::show_sent))
-        .route("/sent/{id}/lock", post(mailbox::lock))
+        .route("/sent/{id}/lock", get(mailbox::confirm_lock).post(mailbox::lock))
         .route("/sent/{id}/unlock", post(mailbox::unlock))
         .route("/sent/{id}/expiry", post(mailbox::set_expiry))
 }

@@ -1,6 +1,7 @@
 //! Lists and control: sent, received and account messages, lock, expiry, shredding.
 
 use super::*;
+use crate::services::user_admin::parse_lock_reason;
 
 /// A message as its sender, a recipient or an administrator sees it in a list.
 #[derive(Debug, Clone)]
@@ -131,19 +132,7 @@ impl Services {
     ) -> Result<Message, DomainError> {
         let summary = self.managed_message(actor, public_id).await?;
         let lock = match reason {
-            Some(reason) => {
-                let reason = reason.trim();
-                if reason.is_empty() {
-                    return Err(DomainError::invalid("reason", ValidationError::LockReasonRequired));
-                }
-                if reason.chars().count() > 500 {
-                    return Err(DomainError::invalid("reason", ValidationError::NameTooLong));
-                }
-                if has_stray_control_characters(reason) {
-                    return Err(DomainError::invalid("reason", ValidationError::ControlCharacters));
-                }
-                Some((self.clock.now(), reason.to_owned()))
-            }
+            Some(reason) => Some((self.clock.now(), parse_lock_reason(reason)?)),
             None => None,
         };
         let action = if lock.is_some() {

@@ -39,7 +39,7 @@ use crate::policy::Actor;
 use crate::ports::{BlobReader, BlobStore, BlobWriter, Notifier};
 use crate::profiles::{EnvelopeProfile, ProfileId};
 use crate::settings::{AccountSettings, Feature};
-use crate::types::{AccountNumber, EmailAddress, Timestamp, has_stray_control_characters};
+use crate::types::{AccountNumber, EmailAddress, Timestamp};
 
 mod compose;
 mod gateway;

@@ -57,7 +57,9 @@ mod alice {
     pub const INBOX: &str = "Inbox";
     pub const SENT_NAV: &str = "Sent";
     pub const LOCK_REASON: &str = "Reason shown to recipients";
-    pub const LOCK: &str = "Lock";
+    pub const LOCK_START: &str = "Lock message…";
+    pub const LOCK_TITLE: &str = "Lock this message?";
+    pub const LOCK: &str = "Lock message";
     pub const LOCKED: &str = "The message is locked.";
     pub const ACCOUNTS: &str = "Accounts";
     pub const GROUPS: &str = "Groups";

@@ -276,7 +276,8 @@ impl Story<'_> {
         Ok(())
     }
 
-    /// Step 6: Alice locks the message with a reason; Dana, reloading, reads why and
+    /// Step 6: Alice locks the message with a reason, through its confirmation
+    /// step; Dana, reloading, reads why and
     /// whom to ask.
     async fn alice_locks_and_dana_is_told_why(&self) -> anyhow::Result<()> {
         let (l, dana, alice) = (self.language, &self.dana, &self.alice);
@@ -290,6 +291,8 @@ impl Story<'_> {
             opened != alice::NOT_OPENED && !opened.is_empty(),
             "the tracking page should show when Dana opened it, shows {opened:?}"
         );
+        alice.click(&button(alice::LOCK_START)).await?;
+        alice.find(&title(alice::LOCK_TITLE)).await?;
         alice.fill(alice::LOCK_REASON, LOCK_REASON).await?;
         alice.click(&button(alice::LOCK)).await?;
         alice.find(&flash(alice::LOCKED)).await?;

@@ -157,8 +157,62 @@ async fn lock_and_expiry(app: TestApp) -> anyhow::Result<()> {
     let id = alice.send_to("bob@example.com", "Offer", "Our offer", &[]).await?;
     let base = format!("/portal/sent/{id}");
 
-    let no_reason = alice.submit(&base, &format!("{base}/lock"), &[("reason", " ")]).await?;
-    assert!(no_reason.shows("Give a reason: recipients will see it."));
+    // The sender locks through a confirmation step with a labelled reason, as an
+    // administrator does; nobody else reaches it, and a refused reason is kept.
+    let tracking = alice.get(&base).await?;
+    assert!(
+        tracking
+            .body
+            .contains(&format!("<form method=\"get\" action=\"{base}/lock\"")),
+        "{}",
+        tracking.body
+    );
+    let confirm = alice.get(&format!("{base}/lock")).await?;
+    assert_eq!(confirm.status, 200, "{}", confirm.text());
+    assert!(confirm.shows("Lock this message?") && confirm.shows("alice@example.com"));
+    assert!(
+        confirm
+            .body
+            .contains("<label for=\"reason\">Reason shown to recipients</label>")
+    );
+    assert!(
+        confirm.body.contains(&format!("<a href=\"{base}\">")),
+        "cancel goes back"
+    );
+    app.add_user("mallory@example.com", false).await?;
+    let mallory = logged_in(&app, "mallory@example.com").await?;
+    for stranger in [&bob, &mallory] {
+        assert_eq!(stranger.status(&format!("{base}/lock")).await?, 404);
+        let forged = stranger
+            .submit("/portal", &format!("{base}/lock"), &[("reason", "Hijacked")])
+            .await?;
+        assert_eq!(forged.status, 404, "{}", forged.text());
+    }
+    assert!(bob.get(&format!("/m/{id}")).await?.shows("Our offer"), "not locked");
+
+    let no_reason = alice
+        .submit(&format!("{base}/lock"), &format!("{base}/lock"), &[("reason", " ")])
+        .await?;
+    assert_eq!(no_reason.status, 422);
+    assert!(no_reason.shows("Give a reason: recipients will see it.") && no_reason.shows("Lock this message?"));
+    let too_long = "x".repeat(501);
+    let kept = alice
+        .submit(
+            &format!("{base}/lock"),
+            &format!("{base}/lock"),
+            &[("reason", &too_long)],
+        )
+        .await?;
+    assert_eq!(kept.status, 422);
+    assert!(
+        kept.shows("The reason can be at most 500 characters long."),
+        "{}",
+        kept.text()
+    );
+    assert!(
+        kept.body.contains(&format!(">{too_long}</textarea>")),
+        "what was typed is kept"
+    );
     assert_eq!(
         alice
             .submit(
@@ -170,6 +224,8 @@ async fn lock_and_expiry(app: TestApp) -> anyhow::Result<()> {
             .status,
         303
     );
+    let tracking = alice.get(&base).await?;
+    assert!(tracking.shows("The message is locked.") && tracking.shows("Sent to the wrong person"));
     let locked = bob.get(&format!("/m/{id}")).await?;
     assert_eq!(locked.status, 410, "{:?} {}", locked.location, locked.text());
     assert!(
