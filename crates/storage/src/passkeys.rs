@@ -10,6 +10,10 @@ use sealpost_domain::ports::{PasskeyStore, StoreResult};
 use sealpost_domain::types::{Timestamp, UserId};
 use sqlx::Row;
 
+/// How many ceremonies of one kind a user may have under way at once (a few tabs);
+/// starting another drops the oldest.
+const CEREMONIES_KEPT: u32 = 5;
+
 use crate::{SqlStore, audit, db_error, insert_error};
 
 #[async_trait]
@@ -117,6 +121,19 @@ impl PasskeyStore for SqlStore {
 
     async fn insert_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()> {
         self.watched(async {
+            let mut tx = self.begin_write().await?;
+            // The user's ceremonies of this kind beyond the newest few go first, so
+            // starting ceremonies over and over keeps a bounded number of rows.
+            sqlx::query(
+                "DELETE FROM passkey_ceremonies WHERE id_hash IN (SELECT id_hash FROM passkey_ceremonies \
+                 WHERE user_id = $1 AND kind = $2 ORDER BY expires_at DESC, id_hash LIMIT 1000000 OFFSET $3)",
+            )
+            .bind(ceremony.user_id.0)
+            .bind(ceremony.kind.as_str())
+            .bind(i64::from(CEREMONIES_KEPT - 1))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
             sqlx::query(
                 "INSERT INTO passkey_ceremonies (id_hash, user_id, kind, state, expires_at) VALUES ($1, $2, $3, $4, $5)",
             )
@@ -125,10 +142,10 @@ impl PasskeyStore for SqlStore {
             .bind(ceremony.kind.as_str())
             .bind(&ceremony.state)
             .bind(ceremony.expires_at.0)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(insert_error("ceremony"))?;
-            Ok(())
+            tx.commit().await.map_err(db_error)
         })
         .await
     }

@@ -29,7 +29,8 @@ pub trait PasskeyStore: Send + Sync {
     async fn remove_passkey(&self, user: UserId, id: i64, audit: AuditEvent) -> StoreResult<()>;
     /// Stores a used passkey's updated credential (its counter) and when it was used.
     async fn passkey_used(&self, user: UserId, id: i64, credential: &str, at: Timestamp) -> StoreResult<()>;
-    /// Stores a ceremony between its two requests.
+    /// Stores a ceremony between its two requests; the user's oldest of that kind
+    /// beyond a few (five) go, so ceremonies started over and over stay bounded.
     async fn insert_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()>;
     /// Removes the ceremony with this id hash and returns it, unless it expired at
     /// `now`: only one call gets it (a ceremony is answered once).

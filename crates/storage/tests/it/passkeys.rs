@@ -13,6 +13,7 @@ use crate::support::{T0, event, on_both_backends, user};
 on_both_backends!(
     a_passkey_is_stored_listed_and_removed_by_its_owner_only,
     a_ceremony_is_taken_once_and_never_after_it_expired,
+    starting_ceremonies_over_and_over_keeps_a_few_per_user_and_kind,
 );
 
 async fn a_passkey_is_stored_listed_and_removed_by_its_owner_only(store: SqlStore) {
@@ -140,4 +141,50 @@ async fn a_ceremony_is_taken_once_and_never_after_it_expired(store: SqlStore) {
         .expect("purged");
     assert!(purged >= 1, "the expired ceremony is purged");
     assert!(store.take_ceremony("c4", T0).await.expect("query").is_none());
+}
+
+async fn starting_ceremonies_over_and_over_keeps_a_few_per_user_and_kind(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    let bob = user(&store, "bob@example.com").await;
+    store
+        .insert_ceremony(&ceremony(bob.id, "bob", CeremonyKind::Login))
+        .await
+        .expect("stored");
+    store
+        .insert_ceremony(&ceremony(alice.id, "alice-register", CeremonyKind::Register))
+        .await
+        .expect("stored");
+    for n in 0..200 {
+        let mut started = ceremony(alice.id, &format!("login-{n:03}"), CeremonyKind::Login);
+        started.expires_at = T0.plus_seconds(300 + n);
+        store.insert_ceremony(&started).await.expect("stored");
+    }
+    let mut kept = Vec::new();
+    for n in 0..200 {
+        if store
+            .take_ceremony(&format!("login-{n:03}"), T0)
+            .await
+            .expect("query")
+            .is_some()
+        {
+            kept.push(n);
+        }
+    }
+    assert_eq!(
+        kept,
+        [195, 196, 197, 198, 199],
+        "the newest five, the last one among them"
+    );
+    assert!(
+        store.take_ceremony("bob", T0).await.expect("query").is_some(),
+        "another user's stays"
+    );
+    assert!(
+        store
+            .take_ceremony("alice-register", T0)
+            .await
+            .expect("query")
+            .is_some(),
+        "another kind stays"
+    );
 }
