@@ -177,7 +177,9 @@ async fn delete(app: TestApp) -> anyhow::Result<()> {
                     ("subject", "Secret"),
                     ("body", "The recipe."),
                 ],
-                &[("recipe.txt", "text/plain", b"flour, water, salt".to_vec())],
+                // Over 64 KiB, so that its parts are blobs (a smaller message keeps
+                // them in its row, which the deletion clears with its key).
+                &[("recipe.txt", "text/plain", b"flour, water, salt\n".repeat(5_000))],
             )
             .await?,
     )?;

@@ -60,6 +60,8 @@ impl Captured {
 }
 
 /// Sends a message with one attachment from Alice to Bob; returns its public id.
+/// Sends a message whose attachment is over 64 KiB, so that its parts are blobs
+/// in the data folder (a smaller message keeps them in its row).
 async fn send(alice: &Client, subject: &str) -> anyhow::Result<String> {
     alice
         .send(
@@ -68,7 +70,7 @@ async fn send(alice: &Client, subject: &str) -> anyhow::Result<String> {
                 ("subject", subject),
                 ("body", "See attached."),
             ],
-            &[("report.txt", "text/plain", b"quarterly figures".to_vec())],
+            &[("report.txt", "text/plain", b"quarterly figures\n".repeat(5_000))],
         )
         .await
 }

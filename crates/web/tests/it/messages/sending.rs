@@ -168,10 +168,19 @@ async fn kept_attachments(app: TestApp) -> anyhow::Result<()> {
         bob.bytes(&format!("/m/{id}/attachments/2")).await?,
         (200, b"more".to_vec())
     );
-    // A message this small keeps its parts in its row: no blob of it, nor of
-    // draft.txt, stayed.
-    assert_eq!(parts_kept(&app, &id).await?, Some(true));
-    assert_eq!(count_files(&app.dir.path().join("blobs")), 0, "no blob left over");
+    // A message sent with kept files keeps its parts as blobs, where the kept
+    // files already were, however small: content and two attachments, nothing of
+    // draft.txt left over.
+    assert_eq!(parts_kept(&app, &id).await?, Some(false));
+    let mut stored: Vec<String> = std::fs::read_dir(app.dir.path().join("blobs").join(&id))?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    stored.sort();
+    assert_eq!(
+        stored,
+        ["0", "1", "2"],
+        "content and two attachments, nothing left over"
+    );
 
     // The token is spent: the same form sent again is refused, not sent without files.
     let again = alice
