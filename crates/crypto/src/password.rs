@@ -211,7 +211,7 @@ mod tests {
     }
 
     /// However many hashes run at once, at most one buffer per core is kept
-    /// afterwards, each of today's size.
+    /// afterwards, none larger than today's size.
     #[test]
     fn kept_working_memory_is_bounded_by_the_cores() -> Result<(), Box<dyn std::error::Error>> {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
@@ -223,7 +223,9 @@ mod tests {
         }
         let kept = SPARE_MEMORY.lock().map_err(|e| e.to_string())?;
         assert!(kept.len() <= cores, "{} buffers kept for {cores} cores", kept.len());
-        assert!(kept.iter().all(|m| m.len() == MEMORY_KIB as usize));
+        // At most today's size each: another test's weaker hash may have left a
+        // smaller buffer, which a later hash grows.
+        assert!(kept.iter().all(|m| m.len() <= MEMORY_KIB as usize));
         Ok(())
     }
 
