@@ -533,7 +533,9 @@ impl Services {
         let envelope_action = links.envelope_open();
         let register_action = links.register();
         let register_next = Links::message_path(&draft.public_id);
-        let branding = self.branding_of(draft.account.id).await?;
+        // What the notification shows of the account, as its recipients' pages show
+        // it (kept a few seconds; a change through the services shows at once).
+        let branding = self.account_look(draft.account.id).await?.branding.clone();
         let profile = &draft.profile;
         let mut secrets = super::secret::Secrets::for_level(profile.security, &messaging.master_key)?;
         let mut outbox = Vec::with_capacity(recipients.len());
