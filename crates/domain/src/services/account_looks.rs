@@ -11,7 +11,8 @@
 //! the database without telling this one: its change shows here within
 //! [`ACCOUNT_LOOK_SECONDS`].
 //!
-//! Only what recipients are *shown* comes from here. Every decision that
+//! Only what recipients are *shown* comes from here (their pages, and the
+//! branding of the notification a new message sends them). Every decision that
 //! matters is taken on fresh reads: sending (compose, answers, the gateway) asks
 //! [`Services::ensure_account_may_send`] and clamps with freshly read settings,
 //! a read receipt is decided on fresh settings, administrators' tabs read the
