@@ -157,8 +157,20 @@ impl Services {
         reply: Option<(Message, ReplyKind)>,
         profile: Option<ProfileId>,
     ) -> Result<Draft, DomainError> {
-        let messaging = self.messaging();
         let profile = self.sending_profile_with(&account, Some(settings), profile).await?;
+        self.draft_with_profile(actor, account, reply, profile).await
+    }
+
+    /// A new draft from `account` under `profile`, one of the account's that the
+    /// caller has just read (the gateway, which chose it by tag or header).
+    pub(super) async fn draft_with_profile(
+        &self,
+        actor: &Actor,
+        account: Account,
+        reply: Option<(Message, ReplyKind)>,
+        profile: EnvelopeProfile,
+    ) -> Result<Draft, DomainError> {
+        let messaging = self.messaging();
         let random = Key256::generate().map_err(DomainError::internal)?;
         let mut id = [0u8; 16];
         id.copy_from_slice(&random.expose()[..16]);

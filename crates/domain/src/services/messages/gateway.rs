@@ -220,7 +220,10 @@ impl Services {
             // Before anyone is admitted: a suspended account gains no member either.
             return Err(ValidationError::AccountSuspended.into());
         }
-        let profiles = self.profiles_of(&account).await?;
+        // Read once for this submission: the profiles (whose built-in default takes
+        // its delivery mode from them) and whether the account composes at all.
+        let settings = self.settings_of(account.id).await?;
+        let profiles = self.profiles_with(&account, Some(&settings)).await?;
         let ProfileChoice { profile, subject } = choose_profile(
             &profiles,
             &submission.subject,
@@ -238,7 +241,10 @@ impl Services {
         };
         let ip = client.to_string();
         let actor = self.admit_gateway_sender(token, sender, &ip).await?;
-        let mut draft = self.draft_from(&actor, account, profile.id).await?;
+        if !settings.allows(Feature::SecureCompose) {
+            return Err(ValidationError::FeatureSwitchedOff.into());
+        }
+        let mut draft = self.draft_with_profile(&actor, account, None, profile.clone()).await?;
         // The "ok" audit event is committed with the message: one synced write before 250.
         let what = GatewayRecord {
             token: Some(token),
