@@ -10,11 +10,11 @@ use sealpost_domain::ports::{PasskeyStore, StoreResult};
 use sealpost_domain::types::{Timestamp, UserId};
 use sqlx::Row;
 
+use crate::{SqlStore, audit, db_error, insert_error};
+
 /// How many ceremonies of one kind a user may have under way at once (a few tabs);
 /// starting another drops the oldest.
 const CEREMONIES_KEPT: u32 = 5;
-
-use crate::{SqlStore, audit, db_error, insert_error};
 
 #[async_trait]
 impl PasskeyStore for SqlStore {

@@ -470,13 +470,13 @@ pub struct MailboxPage {
 pub struct TrackingPage {
     pub page: Page,
     pub row: MessageRow,
-    /// Where the lock, unlock and expiry forms post.
+    /// Where the unlock and expiry forms post; locking first shows its
+    /// confirmation step, `GET {base}/lock`, which asks for the reason.
     pub base: String,
+    /// The reason a locked message shows its recipients.
     pub lock_reason: String,
     pub expires_on: String,
     pub back: (String, String),
-    /// Locking goes through a confirmation step (`GET {base}/lock`) that asks
-    /// for the reason.
     pub error: Option<FormError>,
 }
 
