@@ -36,6 +36,10 @@ pub(crate) async fn insert_event(conn: &mut AnyConnection, event: &AuditEvent) -
     crate::reports::count_person(conn, event).await
 }
 
+/// The most audit events one `INSERT` carries (seven parameters each, well
+/// under both databases' limits): callers with more split them.
+pub(crate) const EVENTS_PER_INSERT: usize = 64;
+
 /// Appends `events` with one statement (none when there are none), on `conn`
 /// as [`insert_event`] does.
 pub(crate) async fn insert_events<'e>(

@@ -50,6 +50,7 @@ pub mod blobs;
 mod branding;
 pub mod copy;
 mod devices;
+mod group_commit;
 mod groups;
 mod health;
 mod kept_drafts;
@@ -171,6 +172,8 @@ pub struct SqlStore {
     views: Arc<views::ViewQueue>,
     /// New messages waiting to be stored together (group commit, [`sends`]).
     sends: Arc<sends::SendQueue>,
+    /// Delivered emails waiting to be recorded together (group commit, [`outbox`]).
+    sent: Arc<outbox::SentQueue>,
 }
 
 /// A write transaction; on SQLite it also holds the writer's turn until it ends.
@@ -283,8 +286,9 @@ impl SqlStore {
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             health: Arc::default(),
-            views: Arc::default(),
-            sends: Arc::default(),
+            views: Arc::new(views::queue()),
+            sends: Arc::new(sends::queue()),
+            sent: Arc::new(outbox::sent_queue()),
         })
     }
 
@@ -477,6 +481,21 @@ pub(crate) fn insert_error(field: &'static str) -> impl FnOnce(sqlx::Error) -> D
         sqlx::Error::Database(e) if e.is_foreign_key_violation() => DomainError::NotFound,
         _ => db_error(error),
     }
+}
+
+/// `$first, …` for `rows` rows of `width` parameters each: `($1, $2), ($3, $4)`
+/// for width 2, `$1, $2` for width 1.
+pub(crate) fn placeholders(first: usize, width: usize, rows: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let params = (0..width)
+                .map(|col| format!("${}", first + row * width + col))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if width == 1 { params } else { format!("({params})") }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads a boolean the way both backends return it: PostgreSQL sends `BOOLEAN`,

@@ -24,6 +24,7 @@ use sealpost_domain::types::{EmailAddress, Locale, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::group_commit::GroupCommit;
 use crate::{DATABASE, DELIVERY_RECORD_PATIENCE, SqlStore, db_error, limit};
 
 /// Queues one email on `conn`, due at once (`next_attempt_at = created_at`).
@@ -38,26 +39,50 @@ pub(crate) async fn insert_item_of(
     item: &NewOutboxItem,
     message: Option<MessageId>,
 ) -> StoreResult<()> {
-    let (bounce_to, bounce_locale) = match &item.bounce_to {
-        Some((to, locale)) => (Some(to.as_str()), Some(locale.tag())),
-        None => (None, None),
-    };
-    sqlx::query(
-        "INSERT INTO outbox (kind, to_email, message_id_header, raw, message_id, bounce_to, \
-         bounce_locale, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
-    )
-    .bind(item.kind.as_str())
-    .bind(item.to.as_str())
-    .bind(&item.mail.message_id)
-    .bind(&item.mail.raw)
-    .bind(message.map(|m| m.0))
-    .bind(bounce_to)
-    .bind(bounce_locale)
-    .bind(item.created_at.0)
-    .execute(conn)
-    .await
-    .map_err(db_error)?;
+    insert_items_of(conn, &[(item, message)]).await
+}
+
+/// Rows one `INSERT` of [`insert_items_of`] carries at the most (each row holds a
+/// whole rendered email).
+const ITEMS_PER_INSERT: usize = 64;
+
+/// Queues several emails on `conn` as [`insert_item_of`] does, each with the
+/// message it is about, in one statement per [`ITEMS_PER_INSERT`].
+pub(crate) async fn insert_items_of(
+    conn: &mut AnyConnection,
+    items: &[(&NewOutboxItem, Option<MessageId>)],
+) -> StoreResult<()> {
+    for chunk in items.chunks(ITEMS_PER_INSERT) {
+        // Eight parameters a row, the last (the time it was queued) used twice.
+        let rows = (0..chunk.len())
+            .map(|row| {
+                let p: Vec<String> = (1..=8).map(|col| format!("${}", row * 8 + col)).collect();
+                format!("({}, 'pending', 0, {}, {})", p[..7].join(", "), p[7], p[7])
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO outbox (kind, to_email, message_id_header, raw, message_id, bounce_to, \
+             bounce_locale, status, attempts, next_attempt_at, created_at) VALUES {rows}"
+        );
+        let mut query = sqlx::query(&sql);
+        for (item, message) in chunk {
+            let (bounce_to, bounce_locale) = match &item.bounce_to {
+                Some((to, locale)) => (Some(to.as_str()), Some(locale.tag())),
+                None => (None, None),
+            };
+            query = query
+                .bind(item.kind.as_str())
+                .bind(item.to.as_str())
+                .bind(&item.mail.message_id)
+                .bind(&item.mail.raw)
+                .bind(message.map(|m| m.0))
+                .bind(bounce_to)
+                .bind(bounce_locale)
+                .bind(item.created_at.0);
+        }
+        query.execute(&mut *conn).await.map_err(db_error)?;
+    }
     Ok(())
 }
 
@@ -70,7 +95,7 @@ impl OutboxStore for SqlStore {
         let started = Instant::now();
         let mut pause = Duration::from_millis(50);
         loop {
-            match record_sent(self, id, at).await {
+            match self.sent.submit(self, (id, at)).await {
                 Err(DomainError::Unavailable(reason)) if started.elapsed() < DELIVERY_RECORD_PATIENCE => {
                     self.health.refused(DATABASE, reason.as_ref());
                     tokio::time::sleep(pause).await;
@@ -310,39 +335,55 @@ async fn ensure_item_exists(conn: &mut AnyConnection, id: i64) -> StoreResult<()
     Ok(())
 }
 
-/// Marks the row delivered and, for a notification, its recipient notified. A row
-/// already marked sent keeps its first delivery time; `NotFound` for an unknown id.
-async fn record_sent(store: &SqlStore, id: i64, at: Timestamp) -> StoreResult<()> {
+/// Delivered emails waiting to be recorded together ([`crate::group_commit`]):
+/// under load, each outbox lane's delivery would otherwise be a commit of its own.
+pub(crate) type SentQueue = GroupCommit<(i64, Timestamp), ()>;
+
+/// A new [`SentQueue`].
+pub(crate) fn sent_queue() -> SentQueue {
+    GroupCommit::new("delivered emails", |store, sent| Box::pin(record_sent(store, sent)))
+}
+
+/// Marks each row delivered (`(id, at)`) and, for a notification, its recipient
+/// notified, counted once per message and month for the Reports tab. A row already
+/// marked sent keeps its first delivery time; `NotFound` for an unknown id.
+async fn record_sent(store: &SqlStore, sent: &[&(i64, Timestamp)]) -> StoreResult<Vec<()>> {
     let mut tx = store.begin_write().await?;
-    let row = sqlx::query(
-        "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL \
-         WHERE id = $1 AND status <> 'sent' RETURNING kind, message_id, to_email",
-    )
-    .bind(id)
-    .bind(at.0)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    let Some(row) = row else {
-        return ensure_item_exists(&mut tx, id).await;
-    };
-    let kind = MailKind::from_stored(row.try_get("kind").map_err(db_error)?);
-    let message: Option<i64> = row.try_get("message_id").map_err(db_error)?;
-    if let (MailKind::Notification, Some(message)) = (kind, message) {
-        let to: String = row.try_get("to_email").map_err(db_error)?;
-        let notified = sqlx::query(
-            "UPDATE message_recipients SET notified_at = $3 \
-             WHERE message_id = $1 AND email = $2 AND notified_at IS NULL",
+    let mut notified = Vec::new();
+    for &&(id, at) in sent {
+        let row = sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL \
+             WHERE id = $1 AND status <> 'sent' RETURNING kind, message_id, to_email",
         )
-        .bind(message)
-        .bind(to)
+        .bind(id)
         .bind(at.0)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db_error)?;
-        if notified.rows_affected() > 0 {
-            crate::reports::count_on_message(&mut tx, MessageId(message), 1, 0).await?;
+        let Some(row) = row else {
+            ensure_item_exists(&mut tx, id).await?;
+            continue;
+        };
+        let kind = MailKind::from_stored(row.try_get("kind").map_err(db_error)?);
+        let message: Option<i64> = row.try_get("message_id").map_err(db_error)?;
+        if let (MailKind::Notification, Some(message)) = (kind, message) {
+            let to: String = row.try_get("to_email").map_err(db_error)?;
+            let done = sqlx::query(
+                "UPDATE message_recipients SET notified_at = $3 \
+                 WHERE message_id = $1 AND email = $2 AND notified_at IS NULL",
+            )
+            .bind(message)
+            .bind(to)
+            .bind(at.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if done.rows_affected() > 0 {
+                notified.push(MessageId(message));
+            }
         }
     }
-    tx.commit().await.map_err(db_error)
+    crate::reports::count_notified(&mut tx, &notified).await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(vec![(); sent.len()])
 }

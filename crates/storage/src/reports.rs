@@ -3,7 +3,7 @@
 //! Everything a report shows is counted as it happens into `report_months`
 //! (migration 0031), one row per account and month, in the transaction of the
 //! write it counts: messages sent, recipients notified and messages opened in the
-//! month of sending ([`count_sent`], [`count_on_message`]); registrations and
+//! month of sending ([`count_sent`], [`count_notified`], [`count_on_message`]); registrations and
 //! activations of people the account had written to, once per person and month
 //! ([`count_person`], called with every audit event written, noting the people
 //! in `report_people`). A year's report reads at most twelve rows.
@@ -106,10 +106,28 @@ pub(crate) async fn count_person(conn: &mut AnyConnection, event: &AuditEvent) -
     Ok(())
 }
 
-/// Counts a message sent by `account` at `sent_at`, on the connection (the
-/// transaction) that stores it.
-pub(crate) async fn count_sent(conn: &mut AnyConnection, account: AccountId, sent_at: Timestamp) -> StoreResult<()> {
-    add(conn, account, sent_at, [1, 0, 0, 0, 0]).await
+/// Counts messages sent, each `(account, sent_at)`, on the connection (the
+/// transaction) that stores them: one addition per account and month.
+pub(crate) async fn count_sent(conn: &mut AnyConnection, sent: &[(AccountId, Timestamp)]) -> StoreResult<()> {
+    let mut months = Tallies::new();
+    for &(account, sent_at) in sent {
+        tally(&mut months, (account, month_number(sent_at)), sent_at, 1);
+    }
+    for ((account, _), (sent_at, count)) in months {
+        add(conn, account, sent_at, [count, 0, 0, 0, 0]).await?;
+    }
+    Ok(())
+}
+
+/// Counts per (account, month number): a time in that month, and the count.
+type Tallies = Vec<((AccountId, i64), (Timestamp, i64))>;
+
+/// Adds `count` to `key`'s tally (`at`: a time in its month).
+fn tally(months: &mut Tallies, key: (AccountId, i64), at: Timestamp, count: i64) {
+    match months.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, (_, total))) => *total += count,
+        None => months.push((key, (at, count))),
+    }
 }
 
 /// Counts `notified` recipients notified and `opened` first openings of
@@ -129,6 +147,40 @@ pub(crate) async fn count_on_message(
     let account = AccountId(row.try_get("account_id").map_err(db_error)?);
     let sent_at = Timestamp(row.try_get("created_at").map_err(db_error)?);
     add(conn, account, sent_at, [0, notified, opened, 0, 0]).await
+}
+
+/// Counts one recipient notified for each entry of `messages` (a message may
+/// stand there more than once), in the month each was sent: one read for all of
+/// them and one addition per account and month.
+pub(crate) async fn count_notified(conn: &mut AnyConnection, messages: &[MessageId]) -> StoreResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let mut distinct: Vec<i64> = messages.iter().map(|m| m.0).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let sql = format!(
+        "SELECT id, account_id, created_at FROM messages WHERE id IN ({})",
+        crate::placeholders(1, 1, distinct.len())
+    );
+    let rows = distinct
+        .iter()
+        .fold(sqlx::query(&sql), |query, id| query.bind(*id))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    let mut months = Tallies::new();
+    for row in &rows {
+        let id: i64 = row.try_get("id").map_err(db_error)?;
+        let account = AccountId(row.try_get("account_id").map_err(db_error)?);
+        let sent_at = Timestamp(row.try_get("created_at").map_err(db_error)?);
+        let recipients = i64::try_from(messages.iter().filter(|m| m.0 == id).count()).unwrap_or(i64::MAX);
+        tally(&mut months, (account, month_number(sent_at)), sent_at, recipients);
+    }
+    for ((account, _), (sent_at, notified)) in months {
+        add(conn, account, sent_at, [0, notified, 0, 0, 0]).await?;
+    }
+    Ok(())
 }
 
 #[async_trait]

@@ -1,35 +1,17 @@
-//! Group commit of new messages: many messages, one transaction, one sync.
-//!
-//! Each message sent (from the portal, or by the SMTP gateway, whose `250` waits for
-//! it) must be durable before it is answered: the message row, its recipients, its
-//! notifications and its audit events commit together. With one durable commit per
-//! message, the single SQLite writer spends its time waiting for the disk (an
-//! `fsync` per commit) while the other sessions queue behind it. Here a message
-//! joins a queue; whoever gets the turn next takes every message queued by then
-//! and writes them in one transaction, then tells each sender how it went. While
-//! that batch commits, the next one gathers, so under load a batch holds about as
-//! many messages as there are sessions waiting, and alone a message commits at
-//! once, as before. This is the pattern of [`crate::views`].
-//!
-//! A batch either commits whole, or (any message failing in it, say a public id
-//! taken, or the commit itself failing) is rolled back and each of its messages is
-//! written again in a transaction of its own, so each gets its own answer and none
-//! is refused for another's fault.
-//!
-//! A batch is written by a task of its own, so a session that goes away neither
-//! abandons the messages queued with it nor leaves its own half done: its message
-//! is committed whole or not at all, like any transaction.
-
-use std::sync::{Arc, Mutex, PoisonError};
+//! Group commit of new messages ([`crate::group_commit`]): each message sent
+//! (from the portal, or by the SMTP gateway, whose `250` waits for it) must be
+//! durable before it is answered, the message row, its recipients, its
+//! notifications and its audit events together; messages queued together are
+//! written in one transaction.
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{Message, MessageId, NewMessage, NewOutboxItem};
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::StoreResult;
 use sqlx::AnyConnection;
-use tokio::sync::oneshot;
 
-use crate::messages::fetch_message;
+use crate::group_commit::GroupCommit;
+use crate::messages::{MESSAGE_COLUMNS, MESSAGES_WITH_SENDER, messages_from_rows};
 use crate::{SqlStore, audit, db_error, insert_error, outbox};
 
 /// One message to store with what commits with it.
@@ -39,105 +21,88 @@ pub(crate) struct Send {
     pub event: AuditEvent,
 }
 
-/// A queued message and where its outcome goes.
-struct Pending {
-    send: Send,
-    done: oneshot::Sender<StoreResult<Message>>,
-}
+/// The queue of messages waiting to be stored together.
+pub(crate) type SendQueue = GroupCommit<Send, Message>;
 
-/// The queue of messages waiting for the next batch, and the turn to write one.
-#[derive(Default)]
-pub(crate) struct SendQueue {
-    queued: Mutex<Vec<Pending>>,
-    turn: Arc<tokio::sync::Mutex<()>>,
-}
-
-/// Shows nothing of the queued messages.
-impl std::fmt::Debug for SendQueue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SendQueue")
-    }
-}
-
-impl SendQueue {
-    fn push(&self, pending: Pending) {
-        self.queued.lock().unwrap_or_else(PoisonError::into_inner).push(pending);
-    }
-
-    fn take(&self) -> Vec<Pending> {
-        std::mem::take(&mut *self.queued.lock().unwrap_or_else(PoisonError::into_inner))
-    }
+/// A new [`SendQueue`].
+pub(crate) fn queue() -> SendQueue {
+    GroupCommit::new("messages", |store, sends| Box::pin(write_sends(store, sends)))
 }
 
 /// Stores `send` durably, in a batch with the messages queued beside it.
 pub(crate) async fn store(store: &SqlStore, send: Send) -> StoreResult<Message> {
-    let (done, outcome) = oneshot::channel();
-    store.sends.push(Pending { send, done });
-    let store = store.clone();
-    tokio::spawn(async move {
-        let turn = Arc::clone(&store.sends.turn).lock_owned().await;
-        // Empty when the batch before took this message along.
-        let batch = store.sends.take();
-        if !batch.is_empty() {
-            write_batch(&store, batch).await;
-        }
-        drop(turn);
-    });
-    outcome.await.map_err(|_| {
-        DomainError::internal(std::io::Error::other(
-            "the batch storing a message ended without an answer",
-        ))
-    })?
+    store.sends.submit(store, send).await
 }
 
-/// Writes `batch` in one transaction; should that fail, each message on its own.
-async fn write_batch(store: &SqlStore, batch: Vec<Pending>) {
-    if batch.len() > 1 {
-        let written = {
-            let sends: Vec<&Send> = batch.iter().map(|p| &p.send).collect();
-            write_sends(store, &sends).await
-        };
-        match written {
-            Ok(stored) => {
-                for (pending, message) in batch.into_iter().zip(stored) {
-                    let _ = pending.done.send(Ok(message));
-                }
-                return;
-            }
-            Err(error) => {
-                tracing::debug!(messages = batch.len(), %error, "a batch of messages failed; writing each alone");
-            }
-        }
-    }
-    for pending in batch {
-        let outcome = write_sends(store, &[&pending.send]).await;
-        let _ = pending.done.send(outcome.and_then(|mut stored| {
-            stored
-                .pop()
-                .ok_or_else(|| DomainError::internal(std::io::Error::other("a stored message was not read back")))
-        }));
-    }
-}
+/// Rows one multi-row `INSERT` carries at the most (at most eight parameters a
+/// row, well under both databases' limits).
+const ROWS_PER_INSERT: usize = 500;
 
-/// Writes `sends` in one transaction and reads each stored message back.
+/// Writes `sends` in one transaction and reads each stored message back, in as
+/// few statements as the rows allow: each statement is a round trip (on SQLite a
+/// hand-off to its connection's thread and back), and the batch holds the single
+/// writer's turn the while. Per message: its row (for its id); per batch: the
+/// end of the upload notes, the recipients, the notifications, the audit events,
+/// the Reports tab's counts and the read-back; secrets (No Password Required)
+/// one each.
 async fn write_sends(store: &SqlStore, sends: &[&Send]) -> StoreResult<Vec<Message>> {
     let mut tx = store.begin_write().await?;
-    let mut stored = Vec::with_capacity(sends.len());
+    let mut ids = Vec::with_capacity(sends.len());
     for send in sends {
-        stored.push(insert_one(&mut tx, send).await?);
+        ids.push(insert_row(&mut tx, &send.message).await?);
     }
+    // Only a message whose parts went to the blob store noted an upload.
+    let public_ids: Vec<Vec<u8>> = sends.iter().map(|s| s.message.public_id.0.to_vec()).collect();
+    let sql = format!(
+        "DELETE FROM pending_uploads WHERE public_id IN ({})",
+        crate::placeholders(1, 1, public_ids.len())
+    );
+    public_ids
+        .iter()
+        .fold(sqlx::query(&sql), |query, id| query.bind(id.as_slice()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    insert_recipients(&mut tx, sends, &ids).await?;
+    for (send, id) in sends.iter().zip(&ids) {
+        for secret in &send.message.secrets {
+            sqlx::query(
+                "INSERT INTO recipient_secrets (message_id, email, verifier, wrapped_dek) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id.0)
+            .bind(secret.email.as_str())
+            .bind(&secret.verifier)
+            .bind(&secret.wrapped_dek)
+            .execute(&mut *tx)
+            .await
+            .map_err(insert_error("recipient"))?;
+        }
+    }
+    let notifications: Vec<_> = sends
+        .iter()
+        .zip(&ids)
+        .flat_map(|(send, id)| send.notifications.iter().map(move |item| (item, Some(*id))))
+        .collect();
+    outbox::insert_items_of(&mut tx, &notifications).await?;
+    let sent: Vec<_> = sends
+        .iter()
+        .map(|s| (s.message.account_id, s.message.created_at))
+        .collect();
+    crate::reports::count_sent(&mut tx, &sent).await?;
+    let events: Vec<&AuditEvent> = sends
+        .iter()
+        .flat_map(|s| std::iter::once(&s.event).chain(s.message.also_audited.as_ref()))
+        .collect();
+    for chunk in events.chunks(audit::EVENTS_PER_INSERT) {
+        audit::insert_events(&mut tx, chunk.iter().copied()).await?;
+    }
+    let stored = read_back(&mut tx, &ids).await?;
     tx.commit().await.map_err(db_error)?;
     Ok(stored)
 }
 
-/// The statements of one message: its row, the end of its upload note, its
-/// recipients, secrets, notifications and audit events; then the row read back.
-async fn insert_one(conn: &mut AnyConnection, send: &Send) -> StoreResult<Message> {
-    let Send {
-        message,
-        notifications,
-        event,
-    } = send;
+/// The message's row; its id.
+async fn insert_row(conn: &mut AnyConnection, message: &NewMessage) -> StoreResult<MessageId> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (public_id, account_id, sender_id, created_at, expires_at, options, \
          mode, wrapped_dek, key_version, sealed_subject, part_count, payload_len, in_reply_to, profile_id, \
@@ -163,38 +128,54 @@ async fn insert_one(conn: &mut AnyConnection, send: &Send) -> StoreResult<Messag
     .fetch_one(&mut *conn)
     .await
     .map_err(insert_error("public_id"))?;
-    // Only a message whose parts went to the blob store noted an upload.
-    sqlx::query("DELETE FROM pending_uploads WHERE public_id = $1")
-        .bind(message.public_id.0.to_vec())
-        .execute(&mut *conn)
+    Ok(MessageId(id))
+}
+
+/// Every recipient of every message (`ids[i]` is `sends[i]`'s), in their order.
+async fn insert_recipients(conn: &mut AnyConnection, sends: &[&Send], ids: &[MessageId]) -> StoreResult<()> {
+    let rows: Vec<(MessageId, i64, &str, &str)> = sends
+        .iter()
+        .zip(ids)
+        .flat_map(|(send, id)| {
+            (0_i64..)
+                .zip(&send.message.recipients)
+                .map(move |(position, (email, kind))| (*id, position, email.as_str(), kind.as_str()))
+        })
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO message_recipients (message_id, position, email, kind) VALUES {}",
+            crate::placeholders(1, 4, chunk.len())
+        );
+        chunk
+            .iter()
+            .fold(sqlx::query(&sql), |query, (id, position, email, kind)| {
+                query.bind(id.0).bind(*position).bind(*email).bind(*kind)
+            })
+            .execute(&mut *conn)
+            .await
+            .map_err(insert_error("recipient"))?;
+    }
+    Ok(())
+}
+
+/// The stored messages `ids`, in that order, read in one statement.
+async fn read_back(conn: &mut AnyConnection, ids: &[MessageId]) -> StoreResult<Vec<Message>> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} WHERE m.id IN ({})",
+        crate::placeholders(1, 1, ids.len())
+    );
+    let rows = ids
+        .iter()
+        .fold(sqlx::query(&sql), |query, id| query.bind(id.0))
+        .fetch_all(&mut *conn)
         .await
         .map_err(db_error)?;
-    for (position, (email, kind)) in (0_i64..).zip(&message.recipients) {
-        sqlx::query("INSERT INTO message_recipients (message_id, position, email, kind) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(position)
-            .bind(email.as_str())
-            .bind(kind.as_str())
-            .execute(&mut *conn)
-            .await
-            .map_err(insert_error("recipient"))?;
-    }
-    crate::reports::count_sent(conn, message.account_id, message.created_at).await?;
-    for secret in &message.secrets {
-        sqlx::query("INSERT INTO recipient_secrets (message_id, email, verifier, wrapped_dek) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(secret.email.as_str())
-            .bind(&secret.verifier)
-            .bind(&secret.wrapped_dek)
-            .execute(&mut *conn)
-            .await
-            .map_err(insert_error("recipient"))?;
-    }
-    for item in notifications {
-        outbox::insert_item_of(conn, item, Some(MessageId(id))).await?;
-    }
-    let mut events = vec![event];
-    events.extend(message.also_audited.as_ref());
-    audit::insert_events(conn, events.into_iter()).await?;
-    fetch_message(conn, "m.id = $1", |q| q.bind(id)).await
+    let mut found = messages_from_rows(&rows)?;
+    ids.iter()
+        .map(|id| {
+            let at = found.iter().position(|m| m.id == *id).ok_or(DomainError::NotFound)?;
+            Ok(found.swap_remove(at))
+        })
+        .collect()
 }

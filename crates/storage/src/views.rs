@@ -1,25 +1,8 @@
-//! Group commit of recorded views: many page views, one transaction, one sync.
-//!
-//! Every view of a message by a recipient writes an access record (its audit
-//! event, and the opening on the first view) that must be durable before the page
-//! is answered. With one durable commit per view, the single SQLite writer spends
-//! its time waiting for the disk (an `fsync` per commit), and views queue behind
-//! it. Here a view joins a queue; whoever gets the turn next takes every view
-//! queued by then and writes them in one transaction, then tells each view's
-//! request how it went. While that batch commits, the next one gathers, so under
-//! load a batch holds about as many views as there are requests in flight, and
-//! alone a view commits at once, as before.
-//!
-//! A batch either commits whole, or (any view failing in it, say of a message
-//! deleted meanwhile, or the commit itself failing) is rolled back and each of its
-//! views is written again in a transaction of its own, so each gets its own
-//! answer and no view is lost for another's fault.
-//!
-//! A batch is written by a task of its own, so a request that goes away (the
-//! client closed the connection) neither abandons the views queued with it nor
-//! leaves its own unrecorded.
-
-use std::sync::{Arc, Mutex};
+//! Group commit of recorded views ([`crate::group_commit`]): every view of a
+//! message by a recipient writes an access record (its audit event, and the
+//! opening on the first view) that must be durable before the page is answered;
+//! views queued together are written in one transaction, in a fixed number of
+//! statements whatever their number ([`write_views`]).
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{MessageId, NewOutboxItem};
@@ -27,8 +10,8 @@ use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::StoreResult;
 use sealpost_domain::types::{EmailAddress, Timestamp};
 use sqlx::{AnyConnection, Row as _};
-use tokio::sync::oneshot;
 
+use crate::group_commit::GroupCommit;
 use crate::{SqlStore, audit, db_error, outbox};
 
 /// One recipient's view of a message, as recorded.
@@ -41,98 +24,25 @@ pub(crate) struct View {
     pub event: AuditEvent,
 }
 
-/// A queued view and where its outcome goes (whether it was the first view).
-struct Pending {
-    view: View,
-    done: oneshot::Sender<StoreResult<bool>>,
-}
+/// The queue of views waiting to be recorded together.
+pub(crate) type ViewQueue = GroupCommit<View, bool>;
 
-/// The queue of views waiting for the next batch, and the turn to write one.
-#[derive(Debug, Default)]
-pub(crate) struct ViewQueue {
-    queued: Mutex<Vec<PendingSlot>>,
-    turn: Arc<tokio::sync::Mutex<()>>,
-}
-
-/// [`Pending`] behind a `Debug` that shows nothing of the view.
-struct PendingSlot(Pending);
-
-impl std::fmt::Debug for PendingSlot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PendingSlot")
-    }
-}
-
-impl ViewQueue {
-    fn push(&self, pending: Pending) {
-        self.queued
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(PendingSlot(pending));
-    }
-
-    fn take(&self) -> Vec<Pending> {
-        std::mem::take(&mut *self.queued.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
-            .into_iter()
-            .map(|slot| slot.0)
-            .collect()
-    }
+/// A new [`ViewQueue`].
+pub(crate) fn queue() -> ViewQueue {
+    GroupCommit::new("views", |store, views| Box::pin(write_views(store, views)))
 }
 
 /// Records `view` durably, in a batch with the views queued beside it; true if
 /// it was the recipient's first (the opening and any receipt were written).
 pub(crate) async fn record(store: &SqlStore, view: View) -> StoreResult<bool> {
-    let (done, outcome) = oneshot::channel();
-    store.views.push(Pending { view, done });
-    let store = store.clone();
-    tokio::spawn(async move {
-        let turn = Arc::clone(&store.views.turn).lock_owned().await;
-        // Empty when the batch before took this view along.
-        let batch = store.views.take();
-        if !batch.is_empty() {
-            write_batch(&store, batch).await;
-        }
-        drop(turn);
-    });
-    outcome.await.map_err(|_| {
-        DomainError::internal(std::io::Error::other(
-            "the batch recording a view ended without an answer",
-        ))
-    })?
-}
-
-/// Writes `batch` in one transaction; should that fail, each view on its own.
-async fn write_batch(store: &SqlStore, batch: Vec<Pending>) {
-    if batch.len() > 1 {
-        let written = {
-            let views: Vec<&View> = batch.iter().map(|p| &p.view).collect();
-            write_views(store, &views).await
-        };
-        match written {
-            Ok(firsts) => {
-                for (pending, first) in batch.into_iter().zip(firsts) {
-                    let _ = pending.done.send(Ok(first));
-                }
-                return;
-            }
-            Err(error) => {
-                tracing::debug!(views = batch.len(), %error, "a batch of views failed; writing each alone");
-            }
-        }
-    }
-    for pending in batch {
-        let outcome = write_views(store, &[&pending.view]).await;
-        let _ = pending
-            .done
-            .send(outcome.map(|firsts| firsts.first().copied().unwrap_or(false)));
-    }
+    store.views.submit(store, view).await
 }
 
 /// Writes `views` in one transaction, in a fixed number of statements whatever
 /// their number: which of them may be first openings and that their messages
 /// exist (one read), the first openings themselves (each its own
 /// guarded update, with its receipt: rare), and every audit event (one insert
-/// per [`EVENTS_PER_INSERT`]). Each statement is a round trip to the database
+/// per [`audit::EVENTS_PER_INSERT`]). Each statement is a round trip to the database
 /// (on SQLite, a hand-off to its connection's thread and back), so a batch costs
 /// about as much as one view did alone.
 async fn write_views(store: &SqlStore, views: &[&View]) -> StoreResult<Vec<bool>> {
@@ -151,23 +61,11 @@ async fn write_views(store: &SqlStore, views: &[&View]) -> StoreResult<Vec<bool>
             .any(|(m, e)| *m == view.message && e == view.email.as_str());
         firsts.push(candidate && open_first(&mut tx, view).await?);
     }
-    for chunk in views.chunks(EVENTS_PER_INSERT) {
+    for chunk in views.chunks(audit::EVENTS_PER_INSERT) {
         audit::insert_events(&mut tx, chunk.iter().map(|v| &v.event)).await?;
     }
     tx.commit().await.map_err(db_error)?;
     Ok(firsts)
-}
-
-/// The most audit events one `INSERT` carries (seven parameters each, well
-/// under both databases' limits).
-const EVENTS_PER_INSERT: usize = 64;
-
-/// `$first, $first+1, …` for `count` parameters.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Which recipients of `messages` among `emails` (each distinct) have not
@@ -184,8 +82,8 @@ async fn unopened(
         "SELECT m.id AS message_id, r.email AS email FROM messages m \
          LEFT JOIN message_recipients r ON r.message_id = m.id AND r.opened_at IS NULL AND r.email IN ({}) \
          WHERE m.id IN ({})",
-        placeholders(1, emails.len()),
-        placeholders(emails.len() + 1, messages.len()),
+        crate::placeholders(1, 1, emails.len()),
+        crate::placeholders(emails.len() + 1, 1, messages.len()),
     );
     let mut query = sqlx::query(&sql);
     for email in emails {

@@ -85,6 +85,36 @@ pub(super) async fn throttle_wait(
     keys_wait(sessions, &[pair, client], now).await
 }
 
+/// What the throttle says before an attempt: how long it must still wait (0: it
+/// may go on), and whether the pair has failures noted (only then does a success
+/// have a counter to clear).
+pub(super) struct ThrottleCheck {
+    pub wait: i64,
+    pub pair_noted: bool,
+}
+
+/// [`throttle_wait`], also saying whether the pair has failures noted.
+pub(super) async fn throttle_check(
+    sessions: &dyn SessionStore,
+    (pair, pair_free): (&str, i64),
+    client: (&str, i64),
+    now: Timestamp,
+) -> Result<ThrottleCheck, DomainError> {
+    let noted = sessions.throttle_state(pair).await?;
+    let pair_wait = noted.map_or(0, |(failures, last)| {
+        wait_seconds(failures, pair_free) - now.seconds_since(last)
+    });
+    let wait = if pair_wait > 0 {
+        pair_wait
+    } else {
+        keys_wait(sessions, &[client], now).await?
+    };
+    Ok(ThrottleCheck {
+        wait,
+        pair_noted: noted.is_some(),
+    })
+}
+
 /// The longest wait any of `keys` (each with its free failures) still asks; 0
 /// when none does.
 async fn keys_wait(sessions: &dyn SessionStore, keys: &[(&str, i64)], now: Timestamp) -> Result<i64, DomainError> {

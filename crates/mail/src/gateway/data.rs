@@ -81,6 +81,7 @@ impl Session<'_> {
             }
         }
         let recipients = std::mem::take(&mut self.recipients);
+        let sender_found = self.sender_found.take();
         self.reset();
         let services = &self.gateway.services;
         let audit = |outcome: &'static str| {
@@ -121,7 +122,7 @@ impl Session<'_> {
             return Ok(Next::Continue);
         }
         let parsed = match submission(&raw, config, sender.clone(), recipients.clone()) {
-            Ok(parsed) => parsed,
+            Ok(parsed) => GatewaySubmission { sender_found, ..parsed },
             Err(why) => {
                 let _ = audit("refused").await;
                 metrics::message(

@@ -45,8 +45,9 @@ impl Session<'_> {
         };
         let services = &self.gateway.services;
         match services.gateway_sender(&token, &sender).await {
-            Ok(_member_or_admissible) => {
+            Ok(found) => {
                 self.sender = Some(sender);
+                self.sender_found = Some(found);
                 reply(reader, "250 2.1.0 Sender OK\r\n").await?;
                 Ok(Next::Continue)
             }

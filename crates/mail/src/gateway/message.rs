@@ -88,6 +88,8 @@ pub fn submission(
         .collect();
     Ok(GatewaySubmission {
         sender: Some(sender),
+        // The session adds what it found at MAIL FROM.
+        sender_found: None,
         recipients,
         header_to: addresses(message.to()),
         header_cc: addresses(message.cc()),

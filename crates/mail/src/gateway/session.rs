@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use sealpost_domain::account_tokens::AccountToken;
+use sealpost_domain::services::messages::GatewaySender;
 use sealpost_domain::types::EmailAddress;
 use smtp_proto::{Error as ProtoError, Request};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
@@ -51,6 +52,9 @@ pub struct Session<'g> {
     pub(super) token: Option<AccountToken>,
     /// `Some` between MAIL and the end of DATA (or RSET).
     pub(super) sender: Option<EmailAddress>,
+    /// Who MAIL FROM found the sender to be for the token's account: the message
+    /// is sealed on that finding (as Postfix judges a sender at MAIL FROM).
+    pub(super) sender_found: Option<GatewaySender>,
     pub(super) recipients: Vec<EmailAddress>,
     pub(super) auth_failures: u32,
     errors: u32,
@@ -68,6 +72,7 @@ impl<'g> Session<'g> {
             helo: String::new(),
             token: None,
             sender: None,
+            sender_found: None,
             recipients: Vec::new(),
             auth_failures: 0,
             errors: 0,
@@ -219,6 +224,7 @@ impl<'g> Session<'g> {
     /// Forgets the transaction in progress (MAIL, RCPT), keeps the login.
     pub(super) fn reset(&mut self) {
         self.sender = None;
+        self.sender_found = None;
         self.recipients.clear();
     }
 

@@ -20,6 +20,7 @@ mod blobs;
 mod branding;
 mod connect;
 mod faults;
+mod group_commit;
 mod groups;
 mod health;
 mod kept_drafts;

@@ -35,6 +35,10 @@ pub struct Draft {
     pub(super) profile: EnvelopeProfile,
     /// An audit event to commit with the message (the gateway's submission).
     pub(super) also_audited: Option<crate::model::AuditEvent>,
+    /// The account's settings as read for this very sending, the account found
+    /// able to send (the gateway reads both as the message arrives, moments
+    /// before); `None`: both are read at sending.
+    pub(super) settings_now: Option<AccountSettings>,
 }
 
 impl Draft {
@@ -192,6 +196,7 @@ impl Services {
             forwarded: None,
             profile,
             also_audited: None,
+            settings_now: None,
         })
     }
 
@@ -326,8 +331,13 @@ impl Services {
     /// now, at sending, so a form or a forged post from before the switch changes
     /// nothing; and returns `options` without what the account does not allow.
     async fn allowed_options(&self, draft: &Draft, options: MessageOptions) -> Result<MessageOptions, DomainError> {
-        self.ensure_account_may_send(draft.account.id).await?;
-        let settings = self.settings_of(draft.account.id).await?;
+        let settings = match &draft.settings_now {
+            Some(settings) => std::borrow::Cow::Borrowed(settings),
+            None => {
+                self.ensure_account_may_send(draft.account.id).await?;
+                std::borrow::Cow::Owned(self.settings_of(draft.account.id).await?)
+            }
+        };
         let feature = draft
             .reply
             .as_ref()

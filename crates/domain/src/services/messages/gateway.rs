@@ -26,7 +26,7 @@ use super::gateway_profile::{ProfileChoice, choose_profile};
 use super::gateway_senders::from_header_matches;
 use super::*;
 use crate::account_tokens::{AccountToken, TokenScope, public_id_of};
-use crate::services::auth::{LoginError, throttle_wait};
+use crate::services::auth::{LoginError, throttle_check};
 
 /// Failed AUTH attempts per (token, client) before the client waits.
 const TOKEN_FREE_FAILURES: i64 = 5;
@@ -132,6 +132,9 @@ pub enum GatewayOutcome {
 pub struct GatewaySubmission {
     /// `MAIL FROM`: the author, who must be allowed to send for the account.
     pub sender: Option<EmailAddress>,
+    /// Who [`Services::gateway_sender`] found `sender` to be at `MAIL FROM`, moments
+    /// before; `None`: it is looked up now.
+    pub sender_found: Option<GatewaySender>,
     /// `RCPT TO`, in order: everyone who gets the message.
     pub recipients: Vec<EmailAddress>,
     /// The `To` and `Cc` headers: an envelope recipient in neither is Bcc.
@@ -162,22 +165,25 @@ impl Services {
         let public_id = public_id_of(presented).unwrap_or("-");
         let pair_key = format!("smtp:{public_id}|{client}");
         let client_key = format!("smtp-client:{client}");
-        let wait = throttle_wait(
+        let throttle = throttle_check(
             self.store.as_ref(),
             (&pair_key, TOKEN_FREE_FAILURES),
             (&client_key, CLIENT_FREE_FAILURES),
             now,
         )
         .await?;
-        if wait > 0 {
-            return Err(LoginError::Throttled(wait));
+        if throttle.wait > 0 {
+            return Err(LoginError::Throttled(throttle.wait));
         }
         match self
             .authenticate_account_token(presented, TokenScope::SmtpSubmission, client)
             .await
         {
             Ok(token) => {
-                self.store.throttle_clear(&pair_key).await?;
+                // A mail server authenticates on every connection: clear only what is there.
+                if throttle.pair_noted {
+                    self.store.throttle_clear(&pair_key).await?;
+                }
                 Ok(token)
             }
             Err(DomainError::Forbidden) => {
@@ -216,6 +222,9 @@ impl Services {
             return Err(DomainError::invalid("from", ValidationError::NotAMember));
         }
         let account = self.store.account(token.account_id).await?;
+        if account.deleted_at.is_some() {
+            return Err(DomainError::NotFound);
+        }
         if account.is_suspended() {
             // Before anyone is admitted: a suspended account gains no member either.
             return Err(ValidationError::AccountSuspended.into());
@@ -240,7 +249,9 @@ impl Services {
                 .ok_or(DomainError::invalid("profile", ValidationError::UnknownProfile))?,
         };
         let ip = client.to_string();
-        let actor = self.admit_gateway_sender(token, sender, &ip).await?;
+        let actor = self
+            .admit_gateway_sender(token, sender, submission.sender_found.clone(), &ip)
+            .await?;
         if !settings.allows(Feature::SecureCompose) {
             return Err(ValidationError::FeatureSwitchedOff.into());
         }
@@ -254,6 +265,8 @@ impl Services {
             size,
         };
         draft.also_audited = Some(self.gateway_event("gateway.submission", &what, "ok"));
+        // Read just now, with the account found able to send: not again at sending.
+        draft.settings_now = Some(settings);
         for attachment in &submission.attachments {
             if let Err(error) = self.attach_whole(&mut draft, attachment).await {
                 self.discard_draft(draft).await;

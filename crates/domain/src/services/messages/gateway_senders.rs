@@ -35,6 +35,16 @@ pub enum GatewaySender {
     Admissible(EmailAddress),
 }
 
+impl GatewaySender {
+    /// The sender's address.
+    pub fn address(&self) -> &EmailAddress {
+        match self {
+            Self::Member(actor) => &actor.user().email,
+            Self::Admissible(email) => email,
+        }
+    }
+}
+
 /// Whether every address of the `From:` header (as written) is the envelope
 /// sender; one that is not an address does not match. An absent `From:`
 /// passes: the envelope sender is the author.
@@ -80,14 +90,20 @@ impl Services {
     /// new (`user.created_by_gateway`), added to [`GATEWAY_SENDERS_GROUP`]
     /// (`group.member_added`). Each step is its own audited transaction; a
     /// message that then fails leaves the membership, which the next attempt
-    /// would make anyway.
+    /// would make anyway. `found`: what [`Self::gateway_sender`] said of `sender`
+    /// at `MAIL FROM` (`None`: it is asked now).
     pub(super) async fn admit_gateway_sender(
         &self,
         token: &AccountToken,
         sender: &EmailAddress,
+        found: Option<GatewaySender>,
         client: &str,
     ) -> Result<Actor, DomainError> {
-        let email = match self.gateway_sender(token, sender).await? {
+        let found = match found {
+            Some(found) if found.address() == sender => found,
+            _ => self.gateway_sender(token, sender).await?,
+        };
+        let email = match found {
             GatewaySender::Member(actor) => return Ok(actor),
             GatewaySender::Admissible(email) => email,
         };

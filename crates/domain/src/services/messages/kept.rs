@@ -323,6 +323,7 @@ impl Services {
             forwarded: state.forwarded,
             profile,
             also_audited: None,
+            settings_now: None,
         })
     }
 
