@@ -174,6 +174,9 @@ pub struct SqlStore {
     sends: Arc<sends::SendQueue>,
     /// Delivered emails waiting to be recorded together (group commit, [`outbox`]).
     sent: Arc<outbox::SentQueue>,
+    /// Whether the last outbox claim found mail: then the next claims skip the read
+    /// that spares an empty claim the write lock.
+    outbox_busy: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A write transaction; on SQLite it also holds the writer's turn until it ends.
@@ -289,6 +292,7 @@ impl SqlStore {
             views: Arc::new(views::queue()),
             sends: Arc::new(sends::queue()),
             sent: Arc::new(outbox::sent_queue()),
+            outbox_busy: Arc::default(),
         })
     }
 

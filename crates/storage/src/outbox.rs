@@ -14,6 +14,7 @@
 //! concurrent claims take disjoint rows without waiting; on SQLite the claim runs in
 //! a `BEGIN IMMEDIATE` transaction, and writers take turns.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -145,16 +146,19 @@ impl OutboxStore for SqlStore {
             // A read first: the lanes look far more often than there is mail due
             // (each new message wakes one, each claim wakes another), and an empty
             // claim would still take the write lock from the messages being stored.
-            let due: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $1) \
-                 OR (status = 'sending' AND lease_until <= $1) LIMIT 1",
-            )
-            .bind(now.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
-            if due.is_none() {
-                return Ok(Vec::new());
+            // While claims find mail (a backlog being worked off), the read is skipped.
+            if !self.outbox_busy.load(Ordering::Relaxed) {
+                let due: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $1) \
+                     OR (status = 'sending' AND lease_until <= $1) LIMIT 1",
+                )
+                .bind(now.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+                if due.is_none() {
+                    return Ok(Vec::new());
+                }
             }
             let mut tx = self.begin_write().await?;
             let rows = sqlx::query(&format!(
@@ -178,6 +182,7 @@ impl OutboxStore for SqlStore {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db_error)?;
             tx.commit().await.map_err(db_error)?;
+            self.outbox_busy.store(!items.is_empty(), Ordering::Relaxed);
             // RETURNING promises no order.
             items.sort_by_key(|item| item.id);
             Ok(items)

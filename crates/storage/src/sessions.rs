@@ -160,6 +160,32 @@ impl SessionStore for SqlStore {
         .await
     }
 
+    async fn throttle_states(&self, keys: &[&str]) -> StoreResult<Vec<Option<(i64, Timestamp)>>> {
+        self.watched(async {
+            let sql = format!(
+                "SELECT key, failures, last_failure_at FROM login_throttle WHERE key IN ({})",
+                crate::placeholders(1, 1, keys.len())
+            );
+            let rows = keys
+                .iter()
+                .fold(sqlx::query(&sql), |query, key| query.bind(*key))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+            let mut states = vec![None; keys.len()];
+            for row in &rows {
+                let key: String = row.try_get("key").map_err(db_error)?;
+                let failures: i64 = row.try_get("failures").map_err(db_error)?;
+                let last: i64 = row.try_get("last_failure_at").map_err(db_error)?;
+                for (state, _) in states.iter_mut().zip(keys).filter(|(_, k)| **k == key) {
+                    *state = Some((failures, Timestamp(last)));
+                }
+            }
+            Ok(states)
+        })
+        .await
+    }
+
     /// One more failure under `key`, in one atomic statement.
     async fn throttle_failure(&self, key: &str, at: Timestamp) -> StoreResult<()> {
         self.watched(async {

@@ -40,6 +40,15 @@ pub trait SessionStore: Send + Sync {
     // --- login throttling ------------------------------------------------------------
     /// Failures recorded under `key` and when the last one happened.
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<(i64, Timestamp)>>;
+    /// [`Self::throttle_state`] of each of `keys`, in their order: a store answers
+    /// in one read (a login, an SMTP `AUTH`, asks two keys each time).
+    async fn throttle_states(&self, keys: &[&str]) -> StoreResult<Vec<Option<(i64, Timestamp)>>> {
+        let mut states = Vec::with_capacity(keys.len());
+        for key in keys {
+            states.push(self.throttle_state(key).await?);
+        }
+        Ok(states)
+    }
     /// Records one more failure under `key`.
     async fn throttle_failure(&self, key: &str, at: Timestamp) -> StoreResult<()>;
     /// Forgets the failures under `key` (after a success).

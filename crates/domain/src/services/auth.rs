@@ -96,37 +96,34 @@ pub(super) struct ThrottleCheck {
 /// [`throttle_wait`], also saying whether the pair has failures noted.
 pub(super) async fn throttle_check(
     sessions: &dyn SessionStore,
-    (pair, pair_free): (&str, i64),
+    pair: (&str, i64),
     client: (&str, i64),
     now: Timestamp,
 ) -> Result<ThrottleCheck, DomainError> {
-    let noted = sessions.throttle_state(pair).await?;
-    let pair_wait = noted.map_or(0, |(failures, last)| {
-        wait_seconds(failures, pair_free) - now.seconds_since(last)
-    });
-    let wait = if pair_wait > 0 {
-        pair_wait
-    } else {
-        keys_wait(sessions, &[client], now).await?
-    };
+    let states = sessions.throttle_states(&[pair.0, client.0]).await?;
     Ok(ThrottleCheck {
-        wait,
-        pair_noted: noted.is_some(),
+        wait: first_wait(&[pair, client], &states, now),
+        pair_noted: states.first().is_some_and(Option::is_some),
     })
 }
 
-/// The longest wait any of `keys` (each with its free failures) still asks; 0
-/// when none does.
+/// The wait the first of `keys` (each with its free failures) that asks one
+/// still asks; 0 when none does.
 async fn keys_wait(sessions: &dyn SessionStore, keys: &[(&str, i64)], now: Timestamp) -> Result<i64, DomainError> {
-    for &(key, free) in keys {
-        if let Some((failures, last)) = sessions.throttle_state(key).await? {
-            let wait = wait_seconds(failures, free) - now.seconds_since(last);
-            if wait > 0 {
-                return Ok(wait);
-            }
-        }
-    }
-    Ok(0)
+    let names: Vec<&str> = keys.iter().map(|&(key, _)| key).collect();
+    let states = sessions.throttle_states(&names).await?;
+    Ok(first_wait(keys, &states, now))
+}
+
+/// [`keys_wait`] on the states read (`states[i]`: failures and last failure of `keys[i]`).
+fn first_wait(keys: &[(&str, i64)], states: &[Option<(i64, Timestamp)>], now: Timestamp) -> i64 {
+    keys.iter()
+        .zip(states)
+        .filter_map(|(&(_, free), state)| {
+            state.map(|(failures, last)| wait_seconds(failures, free) - now.seconds_since(last))
+        })
+        .find(|&wait| wait > 0)
+        .unwrap_or(0)
 }
 
 /// The throttle on a logged-in user retyping their password (to open a High

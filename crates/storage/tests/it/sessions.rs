@@ -17,6 +17,7 @@ on_both_backends!(
     session_for_an_unknown_user_is_refused,
     a_login_session_is_stored_only_while_the_checked_password_stands,
     throttle_counts_failures_per_key_until_cleared,
+    throttle_states_read_several_keys_at_once_in_their_order,
     purging_removes_dead_sessions_and_old_counters_only,
     a_session_is_read_with_its_users_roles,
 );
@@ -193,6 +194,27 @@ async fn throttle_counts_failures_per_key_until_cleared(store: SqlStore) {
         Some((1, T0.plus_seconds(9))),
         "counting starts over after a clear"
     );
+}
+
+/// What a login or an SMTP `AUTH` reads before it goes on: each key's count in
+/// the order asked, `None` for a key with no failures, a key asked twice answered
+/// twice.
+async fn throttle_states_read_several_keys_at_once_in_their_order(store: SqlStore) {
+    store.throttle_failure("client:192.0.2.1", T0).await.expect("counted");
+    store.throttle_failure("pair:a|192.0.2.1", T0).await.expect("counted");
+    store
+        .throttle_failure("pair:a|192.0.2.1", T0.plus_seconds(4))
+        .await
+        .expect("counted");
+    let states = store
+        .throttle_states(&["pair:a|192.0.2.1", "nobody", "client:192.0.2.1", "pair:a|192.0.2.1"])
+        .await
+        .expect("query");
+    assert_eq!(
+        states,
+        [Some((2, T0.plus_seconds(4))), None, Some((1, T0)), Some((2, T0.plus_seconds(4)))]
+    );
+    assert_eq!(store.throttle_states(&["nobody"]).await.expect("query"), [None]);
 }
 
 async fn purging_removes_dead_sessions_and_old_counters_only(store: SqlStore) {
