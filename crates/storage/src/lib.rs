@@ -174,6 +174,8 @@ pub struct SqlStore {
     sends: Arc<sends::SendQueue>,
     /// Delivered emails waiting to be recorded together (group commit, [`outbox`]).
     sent: Arc<outbox::SentQueue>,
+    /// Outbox lanes' claims waiting to be made together (group commit, [`outbox`]).
+    claims: Arc<outbox::ClaimQueue>,
     /// Whether the last outbox claim found mail: then the next claims skip the read
     /// that spares an empty claim the write lock.
     outbox_busy: Arc<std::sync::atomic::AtomicBool>,
@@ -292,6 +294,7 @@ impl SqlStore {
             views: Arc::new(views::queue()),
             sends: Arc::new(sends::queue()),
             sent: Arc::new(outbox::sent_queue()),
+            claims: Arc::new(outbox::claim_queue()),
             outbox_busy: Arc::default(),
         })
     }

@@ -143,49 +143,16 @@ impl OutboxStore for SqlStore {
     /// until `lease_until`, with one more attempt counted, in one statement.
     async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, page: u32) -> StoreResult<Vec<OutboxItem>> {
         self.watched(async {
-            // A read first: the lanes look far more often than there is mail due
-            // (each new message wakes one, each claim wakes another), and an empty
-            // claim would still take the write lock from the messages being stored.
-            // While claims find mail (a backlog being worked off), the read is skipped.
-            if !self.outbox_busy.load(Ordering::Relaxed) {
-                let due: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $1) \
-                     OR (status = 'sending' AND lease_until <= $1) LIMIT 1",
-                )
-                .bind(now.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
-                if due.is_none() {
-                    return Ok(Vec::new());
-                }
+            if page == 1 {
+                // A lane's claim: made together with the other lanes' (one write).
+                return Ok(self
+                    .claims
+                    .submit(self, (now, lease_until))
+                    .await?
+                    .into_iter()
+                    .collect());
             }
-            let mut tx = self.begin_write().await?;
-            let rows = sqlx::query(&format!(
-                "UPDATE outbox SET status = 'sending', lease_until = $2, attempts = attempts + 1 \
-                 WHERE id IN (SELECT id FROM outbox \
-                 WHERE (status = 'pending' AND next_attempt_at <= $1) \
-                 OR (status = 'sending' AND lease_until <= $1) \
-                 ORDER BY id LIMIT $3{}) \
-                 RETURNING {ITEM_COLUMNS}",
-                self.skip_locked()
-            ))
-            .bind(now.0)
-            .bind(lease_until.0)
-            .bind(limit(page))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            let mut items = rows
-                .iter()
-                .map(item_from_row)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db_error)?;
-            tx.commit().await.map_err(db_error)?;
-            self.outbox_busy.store(!items.is_empty(), Ordering::Relaxed);
-            // RETURNING promises no order.
-            items.sort_by_key(|item| item.id);
-            Ok(items)
+            claim_rows(self, now, lease_until, page).await
         })
         .await
     }
@@ -338,6 +305,79 @@ async fn ensure_item_exists(conn: &mut AnyConnection, id: i64) -> StoreResult<()
         .map_err(db_error)?
         .ok_or(DomainError::NotFound)?;
     Ok(())
+}
+
+/// Outbox lanes' claims of one row each, made together ([`crate::group_commit`]):
+/// under load every lane claims again as soon as it has delivered, each claim a
+/// write of its own otherwise.
+pub(crate) type ClaimQueue = GroupCommit<(Timestamp, Timestamp), Option<OutboxItem>>;
+
+/// A new [`ClaimQueue`].
+pub(crate) fn claim_queue() -> ClaimQueue {
+    GroupCommit::new("outbox claims", |store, claims| Box::pin(claim_together(store, claims)))
+}
+
+/// One row for each claim `(now, lease_until)` while there are rows due, as of
+/// the earliest `now` and leased until the earliest `lease_until` (a lane's lease
+/// is never longer than it asked).
+async fn claim_together(store: &SqlStore, claims: &[&(Timestamp, Timestamp)]) -> StoreResult<Vec<Option<OutboxItem>>> {
+    let now = claims.iter().map(|claim| claim.0).min().unwrap_or(Timestamp(0));
+    let lease_until = claims.iter().map(|claim| claim.1).min().unwrap_or(now);
+    let page = u32::try_from(claims.len()).unwrap_or(u32::MAX);
+    let mut items = claim_rows(store, now, lease_until, page).await?.into_iter();
+    Ok(claims.iter().map(|_| items.next()).collect())
+}
+
+/// Claims up to `page` due rows, oldest first (see [`OutboxStore::claim_outbox`]).
+async fn claim_rows(
+    store: &SqlStore,
+    now: Timestamp,
+    lease_until: Timestamp,
+    page: u32,
+) -> StoreResult<Vec<OutboxItem>> {
+    // A read first: the lanes look far more often than there is mail due (each new
+    // message wakes one, each claim wakes another), and an empty claim would still
+    // take the write lock from the messages being stored. While claims find mail (a
+    // backlog being worked off), the read is skipped.
+    if !store.outbox_busy.load(Ordering::Relaxed) {
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $1) \
+             OR (status = 'sending' AND lease_until <= $1) LIMIT 1",
+        )
+        .bind(now.0)
+        .fetch_optional(&store.pool)
+        .await
+        .map_err(db_error)?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
+    }
+    let mut tx = store.begin_write().await?;
+    let rows = sqlx::query(&format!(
+        "UPDATE outbox SET status = 'sending', lease_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox \
+         WHERE (status = 'pending' AND next_attempt_at <= $1) \
+         OR (status = 'sending' AND lease_until <= $1) \
+         ORDER BY id LIMIT $3{}) \
+         RETURNING {ITEM_COLUMNS}",
+        store.skip_locked()
+    ))
+    .bind(now.0)
+    .bind(lease_until.0)
+    .bind(limit(page))
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let mut items = rows
+        .iter()
+        .map(item_from_row)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    store.outbox_busy.store(!items.is_empty(), Ordering::Relaxed);
+    // RETURNING promises no order.
+    items.sort_by_key(|item| item.id);
+    Ok(items)
 }
 
 /// Delivered emails waiting to be recorded together ([`crate::group_commit`]):

@@ -1,5 +1,6 @@
 //! Writes made at once and committed together (group commit): messages stored by
-//! many senders at the same moment, and deliveries recorded by many outbox lanes.
+//! many senders at the same moment, and rows claimed and deliveries recorded by
+//! many outbox lanes.
 //! Each caller gets its own answer (one failing does not fail the others), and
 //! everything each write carries is there, counted once, in the Reports tab too.
 
@@ -15,6 +16,7 @@ use crate::support::{T0, event, on_both_backends, recent_actions};
 on_both_backends!(
     messages_stored_at_once_each_get_their_own_row_recipients_and_notifications,
     deliveries_recorded_at_once_each_mark_their_row_and_count_once,
+    lanes_claiming_at_once_each_get_a_row_of_their_own_while_rows_are_due,
 );
 
 /// Twelve messages at once (one with a public id already taken): eleven stored,
@@ -136,4 +138,53 @@ async fn deliveries_recorded_at_once_each_mark_their_row_and_count_once(store: S
         .expect("counted");
     let notified: u64 = counts.iter().map(|(_, c)| c.notified).sum();
     assert_eq!(notified, 6, "each recipient notified counts once: {counts:?}");
+}
+
+/// Five lanes claim one row each at the same moment with three rows due: three
+/// get a row each, no row twice, two get nothing; every row is leased, and the
+/// next claims find nothing until the lease runs out.
+async fn lanes_claiming_at_once_each_get_a_row_of_their_own_while_rows_are_due(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    send(
+        &store,
+        new_message(
+            acme.id,
+            alice.id,
+            1,
+            &["a@example.org", "b@example.org", "c@example.org"],
+            &[],
+        ),
+    )
+    .await;
+    let lease_until = T0.plus_seconds(60);
+
+    let claims = join_all((0..5).map(|_| {
+        let store = store.clone();
+        async move { store.claim_outbox(T0, lease_until, 1).await }
+    }))
+    .await;
+
+    let mut claimed: Vec<String> = Vec::new();
+    for claim in claims {
+        let items = claim.expect("claimed");
+        assert!(items.len() <= 1, "a lane asked for one row: {items:?}");
+        claimed.extend(items.into_iter().map(|item| item.to.to_string()));
+    }
+    claimed.sort();
+    assert_eq!(claimed, ["a@example.org", "b@example.org", "c@example.org"]);
+    assert!(
+        store
+            .claim_outbox(T0.plus_seconds(59), lease_until, 1)
+            .await
+            .expect("claimed")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .claim_outbox(lease_until, lease_until.plus_seconds(60), 10)
+            .await
+            .expect("claimed")
+            .len(),
+        3
+    );
 }

@@ -212,7 +212,12 @@ async fn throttle_states_read_several_keys_at_once_in_their_order(store: SqlStor
         .expect("query");
     assert_eq!(
         states,
-        [Some((2, T0.plus_seconds(4))), None, Some((1, T0)), Some((2, T0.plus_seconds(4)))]
+        [
+            Some((2, T0.plus_seconds(4))),
+            None,
+            Some((1, T0)),
+            Some((2, T0.plus_seconds(4)))
+        ]
     );
     assert_eq!(store.throttle_states(&["nobody"]).await.expect("query"), [None]);
 }
