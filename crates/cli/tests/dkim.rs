@@ -2,15 +2,13 @@
 //! the key it made: the mail the SMTP server receives verifies against the record the
 //! command printed (mail-auth's verifier, fed that record instead of DNS).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, ensure};
+use mail_auth::DkimResult;
 use mail_auth::common::parse::TxtRecordParser as _;
-use mail_auth::common::resolver::ToFqdn as _;
 use mail_auth::common::verify::DomainKey;
-use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator, Parameters, ResolverCache, Txt};
+use sealpost_testkit::dkim::verify;
 use sealpost_testkit::{Browser, Mailbox, Sealpost, SmtpSink};
 
 fn sealpost(data: &std::path::Path) -> Sealpost {
@@ -27,48 +25,6 @@ fn printed_record(stdout: &str) -> anyhow::Result<(String, String)> {
             .with_context(|| format!("no {prefix:?} line in {stdout}"))
     };
     Ok((line("name: ")?, line("value: ")?))
-}
-
-#[derive(Default)]
-struct Records(Mutex<HashMap<Box<str>, Txt>>);
-
-impl ResolverCache<Box<str>, Txt> for Records {
-    fn get<Q>(&self, name: &Q) -> Option<Txt>
-    where
-        Box<str>: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
-    {
-        self.0.lock().ok()?.get(name).cloned()
-    }
-
-    fn remove<Q>(&self, name: &Q) -> Option<Txt>
-    where
-        Box<str>: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
-    {
-        self.0.lock().ok()?.remove(name)
-    }
-
-    fn insert(&self, key: Box<str>, value: Txt, _valid_until: std::time::Instant) {
-        if let Ok(mut map) = self.0.lock() {
-            map.insert(key, value);
-        }
-    }
-}
-
-async fn verify(raw: &[u8], name: &str, value: &str) -> anyhow::Result<Vec<DkimResult>> {
-    let records = Records::default();
-    let record = DomainKey::parse(value.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    records.insert(
-        name.to_fqdn().into_owned().into_boxed_str(),
-        Txt::from(record),
-        Instant::now() + Duration::from_secs(3600),
-    );
-    let message = AuthenticatedMessage::parse(raw).context("mail-auth cannot parse the message")?;
-    let outputs = MessageAuthenticator::new_cloudflare()?
-        .verify_dkim(Parameters::new(&message).with_txt_cache(&records))
-        .await;
-    Ok(outputs.iter().map(|o| o.result().clone()).collect())
 }
 
 #[test]

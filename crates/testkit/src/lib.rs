@@ -26,6 +26,7 @@
 pub mod binary;
 pub mod browser;
 pub mod disk;
+pub mod dkim;
 pub mod load;
 pub mod postfix;
 pub mod s3;

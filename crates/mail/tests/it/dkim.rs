@@ -1,14 +1,11 @@
 //! DKIM: mail signed with a key from `generate` (what `sealpost dkim create` prints)
 //! verifies with mail-auth's verifier, fed the printed DNS record instead of DNS.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, ensure};
-use mail_auth::common::parse::TxtRecordParser as _;
-use mail_auth::common::resolver::ToFqdn as _;
-use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator, Parameters, ResolverCache, Txt};
+use mail_auth::DkimResult;
 use sealpost_domain::branding::Branding;
 use sealpost_domain::messages::{PublicId, RenderedMail, SecureMessageNotice};
 use sealpost_domain::ports::Notifier as _;
@@ -17,6 +14,8 @@ use sealpost_mail::transport::dkim::{Algorithm, generate, sign};
 use sealpost_mail::transport::header_value;
 use sealpost_mail::{DkimSigning, DomainSigner, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
 
+use sealpost_testkit::dkim::verify;
+
 use crate::support::{SmtpSink, address, clock, notifier};
 
 static NO_BRANDING: Branding = Branding {
@@ -24,52 +23,6 @@ static NO_BRANDING: Branding = Branding {
     colour: None,
     logo: None,
 };
-
-/// The DNS, as far as the verifier is concerned: the one record the CLI printed.
-#[derive(Default)]
-struct Records(Mutex<HashMap<Box<str>, Txt>>);
-
-impl ResolverCache<Box<str>, Txt> for Records {
-    fn get<Q>(&self, name: &Q) -> Option<Txt>
-    where
-        Box<str>: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
-    {
-        self.0.lock().ok()?.get(name).cloned()
-    }
-
-    fn remove<Q>(&self, name: &Q) -> Option<Txt>
-    where
-        Box<str>: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
-    {
-        self.0.lock().ok()?.remove(name)
-    }
-
-    fn insert(&self, key: Box<str>, value: Txt, _valid_until: std::time::Instant) {
-        if let Ok(mut map) = self.0.lock() {
-            map.insert(key, value);
-        }
-    }
-}
-
-/// mail-auth's verdict on every DKIM-Signature of `raw`, with `name` → `value` as the DNS.
-async fn verify(raw: &[u8], name: &str, value: &str) -> Result<Vec<DkimResult>> {
-    let records = Records::default();
-    let record = mail_auth::common::verify::DomainKey::parse(value.as_bytes())
-        .map_err(|e| anyhow::anyhow!("the printed record does not parse: {e}"))?;
-    records.insert(
-        name.to_fqdn().into_owned().into_boxed_str(),
-        Txt::from(record),
-        std::time::Instant::now() + Duration::from_secs(3600),
-    );
-    let authenticator = MessageAuthenticator::new_cloudflare()?;
-    let message = AuthenticatedMessage::parse(raw).context("mail-auth cannot parse the message")?;
-    let outputs = authenticator
-        .verify_dkim(Parameters::new(&message).with_txt_cache(&records))
-        .await;
-    Ok(outputs.iter().map(|o| o.result().clone()).collect())
-}
 
 fn notification() -> Result<RenderedMail> {
     let sender = address("alice@corp.example")?;
