@@ -212,35 +212,5 @@ async fn run(label: &str, store: &SqlStore) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-    let store = SqlStore::connect(&url).await?;
-    store.migrate().await?;
-    run("SQLite", &store).await?;
-    store.close().await;
-
-    let admin_url = std::env::var("SEALPOST_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let Ok(admin) = SqlStore::connect(&admin_url).await else {
-        println!("PostgreSQL: not reachable at {admin_url}, skipped");
-        return Ok(());
-    };
-    let name = format!("sealpost_bench_reports_{}", std::process::id());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(admin.pool())
-        .await?;
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-    let outcome = async {
-        let store = SqlStore::connect(&format!("{base}/{name}")).await?;
-        store.migrate().await?;
-        let outcome = run("PostgreSQL", &store).await;
-        store.close().await;
-        outcome
-    }
-    .await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(admin.pool())
-        .await?;
-    admin.close().await;
-    outcome
+    sealpost_storage::scratch::on_both_backends("reports", async |label, store| run(label, &store).await).await
 }

@@ -61,6 +61,7 @@ mod outbox;
 mod passkeys;
 mod profiles;
 mod reports;
+pub mod scratch;
 mod secrets;
 mod security;
 mod sends;
