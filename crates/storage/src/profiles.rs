@@ -60,6 +60,42 @@ fn profile_from_row(row: &AnyRow) -> Result<EnvelopeProfile, sqlx::Error> {
     })
 }
 
+/// Something that takes bind parameters: a query or a scalar query.
+trait Bind<'q>: Sized {
+    fn bind_value<T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>>(self, value: T) -> Self;
+}
+
+impl<'q> Bind<'q> for crate::AnyQuery<'q> {
+    fn bind_value<T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q, O> Bind<'q> for sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    fn bind_value<T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
+/// Binds `$3` to `$15` of an insert or update of `profile`: everything an
+/// administrator edits, from its name to its subject tag, in that order.
+fn bind_fields<'q, Q: Bind<'q>>(query: Q, profile: &'q EnvelopeProfile) -> Q {
+    query
+        .bind_value(profile.name.as_str())
+        .bind_value(profile.security.as_str())
+        .bind_value(i64::from(profile.remember_days))
+        .bind_value(profile.delivery_mode.map(DeliveryMode::as_str))
+        .bind_value(profile.options.to_bits())
+        .bind_value(profile.expiry_days.map(i64::from))
+        .bind_value(profile.file_name.as_str())
+        .bind_value(profile.subject.as_deref())
+        .bind_value(profile.help_url.as_deref())
+        .bind_value(profile.contact.as_ref().map(EmailAddress::as_str))
+        .bind_value(profile.recipient_locale.tag())
+        .bind_value(profile.updated_at.map(|t| t.0))
+        .bind_value(profile.subject_tag.as_deref())
+}
+
 #[async_trait]
 impl ProfileStore for SqlStore {
     async fn envelope_profiles(&self, account: AccountId) -> StoreResult<Vec<EnvelopeProfile>> {
@@ -108,30 +144,18 @@ impl ProfileStore for SqlStore {
                     .await
                     .map_err(db_error)?;
             }
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO envelope_profiles (account_id, name, is_default, security_level, remember_days, \
+            let insert = sqlx::query_scalar(
+                "INSERT INTO envelope_profiles (account_id, is_default, name, security_level, remember_days, \
                  delivery_mode, options, expiry_days, file_name, subject, help_url, contact, recipient_locale, \
                  updated_at, subject_tag) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
                  RETURNING id",
             )
             .bind(profile.account_id.0)
-            .bind(&profile.name)
-            .bind(i64::from(profile.is_default))
-            .bind(profile.security.as_str())
-            .bind(i64::from(profile.remember_days))
-            .bind(profile.delivery_mode.map(DeliveryMode::as_str))
-            .bind(profile.options.to_bits())
-            .bind(profile.expiry_days.map(i64::from))
-            .bind(&profile.file_name)
-            .bind(profile.subject.as_deref())
-            .bind(profile.help_url.as_deref())
-            .bind(profile.contact.as_ref().map(EmailAddress::as_str))
-            .bind(profile.recipient_locale.tag())
-            .bind(profile.updated_at.map(|t| t.0))
-            .bind(profile.subject_tag.as_deref())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(profile_conflict)?;
+            .bind(i64::from(profile.is_default));
+            let id: i64 = bind_fields(insert, profile)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(profile_conflict)?;
             audit::insert_event(&mut tx, &audit).await?;
             tx.commit().await.map_err(db_error)?;
             Ok(EnvelopeProfile {
@@ -148,30 +172,18 @@ impl ProfileStore for SqlStore {
         };
         self.watched(async {
             let mut tx = self.begin_write().await?;
-            let done = sqlx::query(
+            let update = sqlx::query(
                 "UPDATE envelope_profiles SET name = $3, security_level = $4, remember_days = $5, \
                  delivery_mode = $6, options = $7, expiry_days = $8, file_name = $9, subject = $10, help_url = $11, \
                  contact = $12, recipient_locale = $13, updated_at = $14, subject_tag = $15 \
                  WHERE id = $1 AND account_id = $2",
             )
             .bind(id.0)
-            .bind(profile.account_id.0)
-            .bind(&profile.name)
-            .bind(profile.security.as_str())
-            .bind(i64::from(profile.remember_days))
-            .bind(profile.delivery_mode.map(DeliveryMode::as_str))
-            .bind(profile.options.to_bits())
-            .bind(profile.expiry_days.map(i64::from))
-            .bind(&profile.file_name)
-            .bind(profile.subject.as_deref())
-            .bind(profile.help_url.as_deref())
-            .bind(profile.contact.as_ref().map(EmailAddress::as_str))
-            .bind(profile.recipient_locale.tag())
-            .bind(profile.updated_at.map(|t| t.0))
-            .bind(profile.subject_tag.as_deref())
-            .execute(&mut *tx)
-            .await
-            .map_err(profile_conflict)?;
+            .bind(profile.account_id.0);
+            let done = bind_fields(update, profile)
+                .execute(&mut *tx)
+                .await
+                .map_err(profile_conflict)?;
             if done.rows_affected() == 0 {
                 return Err(DomainError::NotFound);
             }
