@@ -73,18 +73,6 @@ fn wait_seconds(failures: i64, free: i64) -> i64 {
     2_i64.pow(exponent).min(MAX_WAIT_SECONDS)
 }
 
-/// Seconds a login must still wait: the pair (address, client) waits past
-/// [`PAIR_FREE_FAILURES`] failures, the client alone past [`CLIENT_FREE_FAILURES`];
-/// 0 when it may try now.
-pub(super) async fn throttle_wait(
-    sessions: &dyn SessionStore,
-    pair: (&str, i64),
-    client: (&str, i64),
-    now: Timestamp,
-) -> Result<i64, DomainError> {
-    keys_wait(sessions, &[pair, client], now).await
-}
-
 /// What the throttle says before an attempt: how long it must still wait (0: it
 /// may go on), and whether the pair has failures noted (only then does a success
 /// have a counter to clear).
@@ -93,7 +81,9 @@ pub(super) struct ThrottleCheck {
     pub pair_noted: bool,
 }
 
-/// [`throttle_wait`], also saying whether the pair has failures noted.
+/// How long a login (or an SMTP `AUTH`) must still wait: the pair (address or
+/// token, client) waits past its free failures, the client alone past its own;
+/// and whether the pair has failures noted.
 pub(super) async fn throttle_check(
     sessions: &dyn SessionStore,
     pair: (&str, i64),
@@ -220,15 +210,15 @@ impl Services {
         let email = EmailAddress::parse(email).map_err(|_| LoginError::InvalidCredentials)?;
         let pair_key = format!("pair:{}|{}", email, client);
         let client_key = format!("client:{client}");
-        let wait = throttle_wait(
+        let throttle = throttle_check(
             self.store.as_ref(),
             (&pair_key, PAIR_FREE_FAILURES),
             (&client_key, CLIENT_FREE_FAILURES),
             now,
         )
         .await?;
-        if wait > 0 {
-            return Err(LoginError::Throttled(wait));
+        if throttle.wait > 0 {
+            return Err(LoginError::Throttled(throttle.wait));
         }
 
         let credentials = self.store.credentials_by_email(&email).await?;
@@ -283,7 +273,9 @@ impl Services {
                 }
             }
         }
-        self.store.throttle_clear(&pair_key).await?;
+        if throttle.pair_noted {
+            self.store.throttle_clear(&pair_key).await?;
+        }
         if let Some(purpose) = self.second_step_due(&user).await? {
             let pending = self.open_challenge(&user, purpose, &checked_hash).await?;
             return Ok(LoginOutcome::SecondStep(pending));
@@ -477,6 +469,18 @@ mod tests {
     use super::*;
     use crate::model::Roles;
     use crate::ports::StoreResult;
+
+    /// Seconds a login must still wait: the pair (address, client) waits past
+    /// [`PAIR_FREE_FAILURES`] failures, the client alone past [`CLIENT_FREE_FAILURES`];
+    /// 0 when it may try now.
+    async fn throttle_wait(
+        sessions: &dyn SessionStore,
+        pair: (&str, i64),
+        client: (&str, i64),
+        now: Timestamp,
+    ) -> Result<i64, DomainError> {
+        Ok(throttle_check(sessions, pair, client, now).await?.wait)
+    }
 
     /// The login throttle in memory: failure counters only, no sessions.
     #[derive(Default)]
