@@ -1,12 +1,14 @@
 //! Per-account settings, a row each (see `sealpost_domain::settings`).
 
 use async_trait::async_trait;
-use sealpost_domain::model::AuditEvent;
+use sealpost_domain::error::DomainError;
+use sealpost_domain::model::{Account, AuditEvent};
 use sealpost_domain::ports::{SettingsStore, StoreResult};
 use sealpost_domain::settings::SettingChange;
 use sealpost_domain::types::AccountId;
 use sqlx::Row;
 
+use crate::accounts::{ACCOUNT_COLUMNS, account_from_row};
 use crate::{SqlStore, accounts, audit, db_error};
 
 #[async_trait]
@@ -22,6 +24,32 @@ impl SettingsStore for SqlStore {
                 .map(|row| Ok((row.try_get("name")?, row.try_get("value")?)))
                 .collect::<Result<_, sqlx::Error>>()
                 .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn account_with_settings(&self, account: AccountId) -> StoreResult<(Account, Vec<(String, String)>)> {
+        self.watched(async {
+            let sql = format!(
+                "SELECT {ACCOUNT_COLUMNS}, s.name AS setting_name, s.value AS setting_value FROM accounts a \
+                 LEFT JOIN account_settings s ON s.account_id = a.id WHERE a.id = $1 ORDER BY s.name"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(account.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+            let first = rows.first().ok_or(DomainError::NotFound)?;
+            let found = account_from_row(first).map_err(db_error)?;
+            let mut settings = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let name: Option<String> = row.try_get("setting_name").map_err(db_error)?;
+                let value: Option<String> = row.try_get("setting_value").map_err(db_error)?;
+                if let (Some(name), Some(value)) = (name, value) {
+                    settings.push((name, value));
+                }
+            }
+            Ok((found, settings))
         })
         .await
     }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
-use crate::model::AuditEvent;
+use crate::model::{Account, AuditEvent};
 use crate::settings::SettingChange;
 use crate::types::AccountId;
 
@@ -12,6 +12,9 @@ use crate::types::AccountId;
 pub trait SettingsStore: Send + Sync {
     /// The account's set settings as stored `(name, value)` rows.
     async fn account_settings(&self, account: AccountId) -> StoreResult<Vec<(String, String)>>;
+    /// The account and its set settings, in one read (sending asks both, on every
+    /// message). `NotFound` when no account has this id.
+    async fn account_with_settings(&self, account: AccountId) -> StoreResult<(Account, Vec<(String, String)>)>;
     /// Writes each change (a `None` value deletes the row) with its audit event,
     /// all in one transaction. `NotFound`, and nothing written, when no account
     /// has this id.

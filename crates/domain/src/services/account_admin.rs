@@ -3,7 +3,8 @@
 //! at a time, and the check every path that starts or sends a message makes.
 //!
 //! A suspended account sends nothing new (portal compose, replies and forwards to
-//! its messages, and the SMTP gateway through [`Services::ensure_account_may_send`]);
+//! its messages, and the SMTP gateway through [`Services::ensure_account_may_send`]
+//! or, where the settings are needed too, `account_for_sending`);
 //! its recipients still open what they have. A deleted account keeps only its row
 //! and its audit trail: its messages' keys are destroyed and their blobs deleted.
 //! Its allowed sender domains ([`Services::sender_domain_allowed`]) are the other
@@ -14,6 +15,7 @@ use crate::model::Account;
 use crate::policy::{AccountScope, Actor};
 use crate::ports::{AccountPage, AccountQuery};
 use crate::sender_domains::SenderDomains;
+use crate::settings::AccountSettings;
 use crate::types::{AccountId, AccountName, AccountNumber, EmailAddress};
 
 use super::Services;
@@ -171,15 +173,30 @@ impl Services {
     /// suspended (and `NotFound` for one deleted). Every path that starts or sends
     /// a message calls it: compose, replies and forwards, and the SMTP gateway.
     pub async fn ensure_account_may_send(&self, account: AccountId) -> Result<(), DomainError> {
-        let account = self.store.account(account).await?;
-        if account.deleted_at.is_some() {
-            return Err(DomainError::NotFound);
-        }
-        if account.is_suspended() {
-            return Err(ValidationError::AccountSuspended.into());
-        }
-        Ok(())
+        may_send(&self.store.account(account).await?)
     }
+
+    /// The account, refused as [`Self::ensure_account_may_send`] refuses it, and its
+    /// settings as they are now: what sending a message needs, in one read.
+    pub(crate) async fn account_for_sending(
+        &self,
+        account: AccountId,
+    ) -> Result<(Account, AccountSettings), DomainError> {
+        let (account, rows) = self.store.account_with_settings(account).await?;
+        may_send(&account)?;
+        Ok((account, AccountSettings::from_rows(&rows)))
+    }
+}
+
+/// `NotFound` for a deleted account, a reason to show for a suspended one.
+fn may_send(account: &Account) -> Result<(), DomainError> {
+    if account.deleted_at.is_some() {
+        return Err(DomainError::NotFound);
+    }
+    if account.is_suspended() {
+        return Err(ValidationError::AccountSuspended.into());
+    }
+    Ok(())
 }
 
 impl Services {

@@ -22,6 +22,7 @@ on_both_backends!(
     sending_address_and_delivery_mode_are_kept_and_cleared_with_their_events,
     a_sending_address_takes_effect_only_through_its_link,
     one_accounts_settings_never_touch_anothers,
+    an_account_reads_with_its_own_settings_in_one_go,
     account_is_found_by_id,
 );
 
@@ -275,6 +276,39 @@ async fn one_accounts_settings_never_touch_anothers(store: SqlStore) {
     );
     let rows = store.account_settings(theirs.id).await.expect("read");
     assert_eq!(rows, [("delivery_mode".to_owned(), "link".to_owned())]);
+}
+
+/// What sending reads: the account and its settings, as the two reads answer
+/// them apart; an account without settings comes with none; an unknown one is
+/// `NotFound`.
+async fn an_account_reads_with_its_own_settings_in_one_go(store: SqlStore) {
+    let ours = account(&store, 4_711_040, None).await;
+    let theirs = account(&store, 4_711_041, None).await;
+    let bare = account(&store, 4_711_042, None).await;
+    set_delivery_mode(&store, ours.id, Some(DeliveryMode::Envelope))
+        .await
+        .expect("set");
+    let brand = SettingChange {
+        name: "brand_name",
+        value: Some("Acme".to_owned()),
+    };
+    store
+        .change_account_settings(ours.id, vec![(brand, event("account.brand_name_set", "Acme"))])
+        .await
+        .expect("set");
+    set_delivery_mode(&store, theirs.id, Some(DeliveryMode::Link))
+        .await
+        .expect("set");
+
+    let (found, rows) = store.account_with_settings(ours.id).await.expect("read");
+    assert_eq!(found.number, ours.number);
+    assert_eq!(found.name, ours.name);
+    assert_eq!(rows, store.account_settings(ours.id).await.expect("read"));
+    assert_eq!(rows.len(), 2, "only its own two settings: {rows:?}");
+    let (found, rows) = store.account_with_settings(bare.id).await.expect("read");
+    assert_eq!((found.id, rows), (bare.id, Vec::new()));
+    let missing = store.account_with_settings(AccountId(999_999)).await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
 }
 
 /// Requests `address` with a link whose token hash is `hash`, and uses the link.

@@ -333,10 +333,7 @@ impl Services {
     async fn allowed_options(&self, draft: &Draft, options: MessageOptions) -> Result<MessageOptions, DomainError> {
         let settings = match &draft.settings_now {
             Some(settings) => std::borrow::Cow::Borrowed(settings),
-            None => {
-                self.ensure_account_may_send(draft.account.id).await?;
-                std::borrow::Cow::Owned(self.settings_of(draft.account.id).await?)
-            }
+            None => std::borrow::Cow::Owned(self.account_for_sending(draft.account.id).await?.1),
         };
         let feature = draft
             .reply

@@ -221,17 +221,10 @@ impl Services {
         if !from_header_matches(&submission.header_from, sender) {
             return Err(DomainError::invalid("from", ValidationError::NotAMember));
         }
-        let account = self.store.account(token.account_id).await?;
-        if account.deleted_at.is_some() {
-            return Err(DomainError::NotFound);
-        }
-        if account.is_suspended() {
-            // Before anyone is admitted: a suspended account gains no member either.
-            return Err(ValidationError::AccountSuspended.into());
-        }
-        // Read once for this submission: the profiles (whose built-in default takes
-        // its delivery mode from them) and whether the account composes at all.
-        let settings = self.settings_of(account.id).await?;
+        // Read once for this submission, before anyone is admitted (a suspended
+        // account gains no member either): the account, whether it composes at all,
+        // and the profiles (whose built-in default takes its delivery mode from them).
+        let (account, settings) = self.account_for_sending(token.account_id).await?;
         let profiles = self.profiles_with(&account, Some(&settings)).await?;
         let ProfileChoice { profile, subject } = choose_profile(
             &profiles,
