@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::Confirmation;
-use sealpost_domain::model::{Account, AuditEvent};
+use sealpost_domain::model::{Account, AuditEvent, User};
 use sealpost_domain::ports::{AccountStore, StoreResult};
 use sealpost_domain::types::{
     AccountId, AccountName, AccountNumber, EmailAddress, GroupId, GroupName, Locale, Timestamp, UserId,
@@ -15,7 +15,8 @@ use sealpost_domain::types::{
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{AnyQuery, SqlStore, audit, db_error, groups, insert_error, outbox};
+use crate::users::{USER_COLUMNS, user_from_row};
+use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, groups, insert_error, outbox};
 
 /// The columns [`account_from_row`] reads, for queries that alias `accounts` as `a`.
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, \
@@ -283,6 +284,28 @@ impl AccountStore for SqlStore {
                  ORDER BY a.number"
             );
             fetch_accounts(self, sqlx::query(&sql).bind(user.0)).await
+        })
+        .await
+    }
+
+    async fn member_by_email(&self, account: AccountId, email: &EmailAddress) -> StoreResult<Option<(User, bool)>> {
+        self.watched(async {
+            let sql = format!(
+                "SELECT {USER_COLUMNS}, EXISTS (SELECT 1 FROM accounts a \
+                 JOIN groups g ON g.account_id = a.id JOIN group_members gm ON gm.group_id = g.id \
+                 WHERE a.id = $2 AND a.deleted_at IS NULL AND gm.user_id = u.id \
+                 AND NOT EXISTS (SELECT 1 FROM account_user_locks l WHERE l.account_id = a.id AND l.user_id = u.id)) \
+                 AS member FROM users u WHERE u.email = $1"
+            );
+            let row = sqlx::query(&sql)
+                .bind(email.as_str())
+                .bind(account.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+            row.map(|row| Ok((user_from_row(&row)?, get_bool(&row, "member")?)))
+                .transpose()
+                .map_err(db_error)
         })
         .await
     }

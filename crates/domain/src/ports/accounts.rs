@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::StoreResult;
 use crate::messages::Confirmation;
-use crate::model::{Account, AuditEvent};
+use crate::model::{Account, AuditEvent, User};
 use crate::types::{AccountId, AccountName, AccountNumber, EmailAddress, Locale, Timestamp, UserId};
 
 /// Accounts, their settings and who administers or belongs to them.
@@ -59,6 +59,10 @@ pub trait AccountStore: Send + Sync {
     /// The accounts in any of whose groups `user` is a member (and that did not
     /// lock them out: `account_user_locks`), by number.
     async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>>;
+    /// The user with this address, if any, and whether they are a member of
+    /// `account` as [`Self::member_accounts`] counts it, in one read (the SMTP
+    /// gateway asks at every `MAIL FROM`).
+    async fn member_by_email(&self, account: AccountId, email: &EmailAddress) -> StoreResult<Option<(User, bool)>>;
     /// Whether `user` is in the account's Account Administrators group.
     async fn is_account_admin(&self, account: AccountId, user: UserId) -> StoreResult<bool>;
     /// The account a message belongs to (replies are sent from the original's

@@ -3,7 +3,8 @@
 
 use sealpost_domain::error::{DomainError, ValidationError};
 use sealpost_domain::model::Group;
-use sealpost_domain::ports::{AccountStore, GroupStore};
+use sealpost_domain::ports::{AccountAdminStore, AccountStore, GroupStore, UserAdminStore};
+use sealpost_domain::types::EmailAddress;
 use sealpost_domain::types::{AccountId, GroupId, GroupName, Timestamp};
 use sealpost_storage::SqlStore;
 
@@ -15,6 +16,7 @@ on_both_backends!(
     another_accounts_group_is_not_found,
     taken_group_name_is_a_conflict_on_group_name_within_one_account,
     deleting_a_group_removes_its_memberships,
+    membership_by_address_is_that_of_the_accounts_list,
     builtin_group_cannot_be_deleted,
     adding_a_member_twice_is_a_conflict_on_member,
     adding_an_unknown_user_or_to_an_unknown_group_is_not_found,
@@ -155,6 +157,73 @@ async fn deleting_a_group_removes_its_memberships(store: SqlStore) {
     let recreated = group(&store, acme.id, "Temp").await;
     assert_eq!(recreated.member_count, 0);
     assert_eq!(recent_actions(&store, 2).await, ["group.created", "group.deleted"]);
+}
+
+/// What the SMTP gateway asks at `MAIL FROM`: the user by address and whether they
+/// are a member of the token's account, as the accounts list a user belongs to
+/// says it: a member of any of its groups, not locked out of it, the account not
+/// deleted; a member of another account only is not.
+async fn membership_by_address_is_that_of_the_accounts_list(store: SqlStore) {
+    let acme = account(&store, 1_000_000, None).await;
+    let other = account(&store, 1_000_001, None).await;
+    let alice = user(&store, "alice@example.com").await;
+    let bob = user(&store, "bob@example.com").await;
+    let staff = group(&store, acme.id, "Staff").await;
+    let theirs = group(&store, other.id, "Staff").await;
+    store
+        .add_member(staff.id, alice.id, None, T0, event("add", "x"))
+        .await
+        .expect("added");
+    store
+        .add_member(theirs.id, bob.id, None, T0, event("add", "x"))
+        .await
+        .expect("added");
+    let asked = |address: &str| {
+        let store = store.clone();
+        let address = EmailAddress::parse(address).expect("address");
+        async move {
+            store
+                .member_by_email(acme.id, &address)
+                .await
+                .expect("asked")
+                .map(|(user, member)| (user.email.to_string(), member))
+        }
+    };
+    assert_eq!(
+        asked("alice@example.com").await,
+        Some(("alice@example.com".to_owned(), true))
+    );
+    assert_eq!(
+        asked("bob@example.com").await,
+        Some(("bob@example.com".to_owned(), false))
+    );
+    assert_eq!(asked("nobody@example.com").await, None);
+
+    store
+        .lock_in_account(acme.id, alice.id, "left", bob.id, event("user.account_locked", "x"))
+        .await
+        .expect("locked out");
+    assert_eq!(
+        asked("alice@example.com").await,
+        Some(("alice@example.com".to_owned(), false))
+    );
+    assert!(store.member_accounts(alice.id).await.expect("asked").is_empty());
+    store
+        .unlock_in_account(acme.id, alice.id, event("user.account_unlocked", "x"))
+        .await
+        .expect("unlocked");
+    assert_eq!(
+        asked("alice@example.com").await,
+        Some(("alice@example.com".to_owned(), true))
+    );
+    store
+        .delete_account(acme.id, T0, event("account.deleted", "x"))
+        .await
+        .expect("deleted");
+    assert_eq!(
+        asked("alice@example.com").await,
+        Some(("alice@example.com".to_owned(), false))
+    );
 }
 
 async fn builtin_group_cannot_be_deleted(store: SqlStore) {

@@ -63,17 +63,10 @@ impl Services {
         token: &AccountToken,
         sender: &EmailAddress,
     ) -> Result<GatewaySender, DomainError> {
-        let user = self.store.user_by_email(sender).await?;
-        if let Some(user) = user {
+        if let Some((user, member)) = self.store.member_by_email(token.account_id, sender).await? {
             if user.status == UserStatus::Locked {
                 return Err(DomainError::Forbidden);
             }
-            let member = self
-                .store
-                .member_accounts(user.id)
-                .await?
-                .iter()
-                .any(|a| a.id == token.account_id);
             if member {
                 return Ok(GatewaySender::Member(Actor::acting(user)));
             }
