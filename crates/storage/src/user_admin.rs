@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use sealpost_domain::error::{DomainError, ValidationError};
 use sealpost_domain::model::{AccountUserLock, AuditEvent, LockNotice, UserDetail, UserGroup};
-use sealpost_domain::ports::{StoreResult, UserAdminStore};
+use sealpost_domain::ports::{AccountMemberStore, StoreResult, UserAdminStore};
 use sealpost_domain::types::{AccountId, AccountNumber, EmailAddress, GroupId, Timestamp, UserId};
 use sqlx::Row;
 
@@ -134,23 +134,6 @@ impl UserAdminStore for SqlStore {
         .await
     }
 
-    async fn user_in_account(&self, user: UserId, account: AccountId) -> StoreResult<bool> {
-        self.watched(async {
-            let sql = format!(
-                "SELECT 1 FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL AND ({})",
-                IN_ACCOUNT.replace("{account}", "$2")
-            );
-            let row = sqlx::query(&sql)
-                .bind(user.0)
-                .bind(account.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
-            Ok(row.is_some())
-        })
-        .await
-    }
-
     async fn record_login_from(&self, id: UserId, at: Timestamp, ip: &str) -> StoreResult<()> {
         self.watched(async {
             let done = sqlx::query("UPDATE users SET last_login_at = $2, last_login_ip = $3 WHERE id = $1")
@@ -264,6 +247,55 @@ impl UserAdminStore for SqlStore {
         .await
     }
 
+    async fn delete_user(&self, id: UserId, at: Timestamp, event: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE users SET deleted_at = $2, status = 'locked', password_hash = NULL, \
+                 locked_reason = NULL, locked_by = NULL, locked_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+            )
+            .bind(id.0)
+            .bind(at.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if done.rows_affected() == 0 {
+                return Err(DomainError::NotFound);
+            }
+            end_ways_in(&mut tx, id).await?;
+            for sql in [
+                "DELETE FROM group_members WHERE user_id = $1",
+                "DELETE FROM account_user_locks WHERE user_id = $1",
+                "DELETE FROM operators WHERE user_id = $1",
+                "DELETE FROM registrations WHERE user_id = $1",
+            ] {
+                sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
+            }
+            finish(tx, 1, &event).await
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl AccountMemberStore for SqlStore {
+    async fn user_in_account(&self, user: UserId, account: AccountId) -> StoreResult<bool> {
+        self.watched(async {
+            let sql = format!(
+                "SELECT 1 FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL AND ({})",
+                IN_ACCOUNT.replace("{account}", "$2")
+            );
+            let row = sqlx::query(&sql)
+                .bind(user.0)
+                .bind(account.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+            Ok(row.is_some())
+        })
+        .await
+    }
+
     async fn lock_in_account(
         &self,
         account: AccountId,
@@ -345,35 +377,6 @@ impl UserAdminStore for SqlStore {
             if admins_left == 0 {
                 tx.rollback().await.map_err(db_error)?;
                 return Err(ValidationError::LastAdministrator.into());
-            }
-            finish(tx, 1, &event).await
-        })
-        .await
-    }
-
-    async fn delete_user(&self, id: UserId, at: Timestamp, event: AuditEvent) -> StoreResult<()> {
-        self.watched(async {
-            let mut tx = self.begin_write().await?;
-            let done = sqlx::query(
-                "UPDATE users SET deleted_at = $2, status = 'locked', password_hash = NULL, \
-                 locked_reason = NULL, locked_by = NULL, locked_at = $2 WHERE id = $1 AND deleted_at IS NULL",
-            )
-            .bind(id.0)
-            .bind(at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            if done.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
-            end_ways_in(&mut tx, id).await?;
-            for sql in [
-                "DELETE FROM group_members WHERE user_id = $1",
-                "DELETE FROM account_user_locks WHERE user_id = $1",
-                "DELETE FROM operators WHERE user_id = $1",
-                "DELETE FROM registrations WHERE user_id = $1",
-            ] {
-                sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
             }
             finish(tx, 1, &event).await
         })

@@ -8,7 +8,8 @@
 //!   (tokens for machines), [`AccountAdminStore`] (rename, suspend, delete, the
 //!   Accounts list), [`BrandingStore`] (logos), [`GroupStore`],
 //!   [`SessionStore`] (with the login throttle), [`AuditStore`], [`ReportStore`] (monthly counts), [`HealthStore`], [`KeyStore`], [`UploadStore`], [`KeptDraftStore`] (refused drafts),
-//!   [`UserAdminStore`] (the user page's actions),
+//!   [`UserAdminStore`] (the user page's actions), [`AccountMemberStore`] (a user's
+//!   standing in one account: member, locked out, removed),
 //!   [`MessageStore`], [`MessageSearchStore`] (the message lists' filters), [`OutboxStore`] and [`TokenStore`] (registrations and
 //!   one-time tokens), [`TwoStepStore`] (TOTP, recovery codes, logins waiting for
 //!   their second step), [`PasskeyStore`] (passkeys and their ceremonies) and [`SecurityStore`] (a user's sessions and devices). [`Store`] is all of them at once, for [`Services`](crate::services::Services).
@@ -29,6 +30,7 @@ use crate::error::DomainError;
 use crate::types::Timestamp;
 
 mod account_admin;
+mod account_members;
 mod account_tokens;
 mod accounts;
 mod audit;
@@ -57,6 +59,7 @@ mod user_admin;
 mod users;
 
 pub use account_admin::{AccountAdminStore, AccountPage, AccountQuery, AccountSort};
+pub use account_members::AccountMemberStore;
 pub use account_tokens::AccountTokenStore;
 pub use accounts::AccountStore;
 pub use audit::{
@@ -104,6 +107,7 @@ macro_rules! composite_store {
 composite_store!(
     UserStore,
     UserAdminStore,
+    AccountMemberStore,
     AccountStore,
     GroupStore,
     SessionStore,

@@ -3,7 +3,7 @@
 
 use sealpost_domain::error::{DomainError, ValidationError};
 use sealpost_domain::model::Group;
-use sealpost_domain::ports::{AccountAdminStore, AccountStore, GroupStore, UserAdminStore};
+use sealpost_domain::ports::{AccountAdminStore, AccountMemberStore, AccountStore, GroupStore};
 use sealpost_domain::types::EmailAddress;
 use sealpost_domain::types::{AccountId, GroupId, GroupName, Timestamp};
 use sealpost_storage::SqlStore;
