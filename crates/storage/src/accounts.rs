@@ -22,6 +22,14 @@ use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, groups, insert_error,
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, \
      a.pending_sending_address, a.suspended_at, a.deleted_at";
 
+/// Whether `{user}` is a member of the account `a`: in one of its groups, not
+/// locked out of it, the account not deleted (what [`AccountStore::member_accounts`]
+/// and [`AccountStore::member_by_email`] both mean by a member).
+const MEMBER: &str = "a.deleted_at IS NULL \
+     AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+     WHERE gm.user_id = {user} AND g.account_id = a.id) \
+     AND NOT EXISTS (SELECT 1 FROM account_user_locks l WHERE l.account_id = a.id AND l.user_id = {user})";
+
 /// The one account `condition` (on `accounts a`, with `$1` bound to `value`)
 /// selects; `NotFound` when none does.
 pub(crate) async fn one_account(store: &SqlStore, condition: &str, value: i64) -> StoreResult<Account> {
@@ -277,11 +285,8 @@ impl AccountStore for SqlStore {
     async fn member_accounts(&self, user: UserId) -> StoreResult<Vec<Account>> {
         self.watched(async {
             let sql = format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.deleted_at IS NULL AND EXISTS (\
-                 SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
-                 WHERE gm.user_id = $1 AND g.account_id = a.id) \
-                 AND NOT EXISTS (SELECT 1 FROM account_user_locks l WHERE l.account_id = a.id AND l.user_id = $1) \
-                 ORDER BY a.number"
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE {} ORDER BY a.number",
+                MEMBER.replace("{user}", "$1")
             );
             fetch_accounts(self, sqlx::query(&sql).bind(user.0)).await
         })
@@ -291,11 +296,9 @@ impl AccountStore for SqlStore {
     async fn member_by_email(&self, account: AccountId, email: &EmailAddress) -> StoreResult<Option<(User, bool)>> {
         self.watched(async {
             let sql = format!(
-                "SELECT {USER_COLUMNS}, EXISTS (SELECT 1 FROM accounts a \
-                 JOIN groups g ON g.account_id = a.id JOIN group_members gm ON gm.group_id = g.id \
-                 WHERE a.id = $2 AND a.deleted_at IS NULL AND gm.user_id = u.id \
-                 AND NOT EXISTS (SELECT 1 FROM account_user_locks l WHERE l.account_id = a.id AND l.user_id = u.id)) \
-                 AS member FROM users u WHERE u.email = $1"
+                "SELECT {USER_COLUMNS}, EXISTS (SELECT 1 FROM accounts a WHERE a.id = $2 AND {}) AS member \
+                 FROM users u WHERE u.email = $1",
+                MEMBER.replace("{user}", "u.id")
             );
             let row = sqlx::query(&sql)
                 .bind(email.as_str())

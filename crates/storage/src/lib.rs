@@ -423,10 +423,11 @@ fn redact(url: &str) -> String {
 
 /// How many SQLite connections the pool keeps: four per core, at least eight, so
 /// that the writer's turn (and a batch it is writing) never leaves the readers
-/// waiting for a connection. Measured on two cores with the gateway and page-view
-/// benchmarks: 2 starve the readers (gateway 625 msg/s), 4 did well (1,002), 8
-/// best (929–1,149, and the page view's p99 15.6 ms instead of 19.8), 16 worse
-/// again (806: every connection is a thread that statements wake).
+/// waiting for a connection. Measured on two cores with the gateway benchmark
+/// (its ratio to Postfix in the same run): 2 starve the readers (0.63×), 4 0.75×,
+/// 8 0.93× and 1.02×, 16 0.89× with the gateway's own rate down again (every
+/// connection is a thread that statements wake); the page view's p99 went from
+/// 19.8 ms (4) to 15.6 ms (8).
 fn sqlite_connections() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
     u32::try_from(cores * 4).unwrap_or(u32::MAX).clamp(8, 32)

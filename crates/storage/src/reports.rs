@@ -3,7 +3,7 @@
 //! Everything a report shows is counted as it happens into `report_months`
 //! (migration 0031), one row per account and month, in the transaction of the
 //! write it counts: messages sent, recipients notified and messages opened in the
-//! month of sending ([`count_sent`], [`count_notified`], [`count_on_message`]); registrations and
+//! month of sending ([`count_sent`], [`count_notified`], [`count_opened`]); registrations and
 //! activations of people the account had written to, once per person and month
 //! ([`count_person`], called with every audit event written, noting the people
 //! in `report_people`). A year's report reads at most twelve rows.
@@ -130,14 +130,9 @@ fn tally(months: &mut Tallies, key: (AccountId, i64), at: Timestamp, count: i64)
     }
 }
 
-/// Counts `notified` recipients notified and `opened` first openings of
-/// `message`, in the month it was sent, on the connection of the change.
-pub(crate) async fn count_on_message(
-    conn: &mut AnyConnection,
-    message: MessageId,
-    notified: i64,
-    opened: i64,
-) -> StoreResult<()> {
+/// Counts `message` opened (its first opening by anyone), in the month it was
+/// sent, on the connection of the change.
+pub(crate) async fn count_opened(conn: &mut AnyConnection, message: MessageId) -> StoreResult<()> {
     let row = sqlx::query("SELECT account_id, created_at FROM messages WHERE id = $1")
         .bind(message.0)
         .fetch_optional(&mut *conn)
@@ -146,7 +141,7 @@ pub(crate) async fn count_on_message(
     let Some(row) = row else { return Ok(()) };
     let account = AccountId(row.try_get("account_id").map_err(db_error)?);
     let sent_at = Timestamp(row.try_get("created_at").map_err(db_error)?);
-    add(conn, account, sent_at, [0, notified, opened, 0, 0]).await
+    add(conn, account, sent_at, [0, 0, 1, 0, 0]).await
 }
 
 /// Counts one recipient notified for each entry of `messages` (a message may

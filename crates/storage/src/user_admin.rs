@@ -114,11 +114,10 @@ impl UserAdminStore for SqlStore {
 
     async fn user_visible_in(&self, user: UserId, accounts: &[AccountId], creator: UserId) -> StoreResult<bool> {
         self.watched(async {
-            let placeholders: Vec<String> = (0..accounts.len()).map(|i| format!("${}", i + 3)).collect();
-            let list = if placeholders.is_empty() {
+            let list = if accounts.is_empty() {
                 "NULL".to_owned()
             } else {
-                placeholders.join(", ")
+                crate::placeholders(3, 1, accounts.len())
             };
             let sql = format!(
                 "SELECT 1 FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL AND (u.created_by = $2 OR {})",

@@ -653,10 +653,9 @@ async fn account_groups(store: &SqlStore, accounts: &[AccountId]) -> StoreResult
     if accounts.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=accounts.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT id FROM groups WHERE account_id IN ({}) ORDER BY id",
-        placeholders.join(", ")
+        crate::placeholders(1, 1, accounts.len())
     );
     let mut query = sqlx::query_scalar(&sql);
     for account in accounts {

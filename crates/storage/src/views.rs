@@ -134,7 +134,7 @@ async fn open_first(conn: &mut AnyConnection, view: &View) -> StoreResult<bool> 
         .await
         .map_err(db_error)?;
         if opened_by == 1 {
-            crate::reports::count_on_message(conn, view.message, 0, 1).await?;
+            crate::reports::count_opened(conn, view.message).await?;
         }
     }
     if first && let Some(receipt) = &view.receipt {

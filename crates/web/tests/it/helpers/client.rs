@@ -37,17 +37,7 @@ impl Client {
     pub async fn get_with_headers(&self, path: &str, names: &[&str]) -> anyhow::Result<(u16, Vec<String>, String)> {
         let response = self.http.get(format!("{}{path}", self.base)).send().await?;
         let status = response.status().as_u16();
-        let headers = names
-            .iter()
-            .map(|name| {
-                response
-                    .headers()
-                    .get(*name)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect();
+        let headers = header_values(&response, names);
         Ok((status, headers, response.text().await?))
     }
 
@@ -96,17 +86,7 @@ impl Client {
             .form(fields)
             .send()
             .await?;
-        let headers = names
-            .iter()
-            .map(|name| {
-                response
-                    .headers()
-                    .get(*name)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect();
+        let headers = header_values(&response, names);
         Ok((Self::answer(response).await?, headers))
     }
 
@@ -295,4 +275,19 @@ impl Client {
         )
         .await
     }
+}
+
+/// The values of the response headers `names`, in order (empty when absent).
+fn header_values(response: &reqwest::Response, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|name| {
+            response
+                .headers()
+                .get(*name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
 }
