@@ -6,7 +6,6 @@
 //! groups with their members, settings, tokens and waiting notifications.
 
 use async_trait::async_trait;
-use sealpost_domain::DomainError;
 use sealpost_domain::messages::PublicId;
 use sealpost_domain::model::{Account, AuditEvent};
 use sealpost_domain::ports::{AccountAdminStore, AccountPage, AccountQuery, AccountSort, StoreResult};
@@ -14,7 +13,9 @@ use sealpost_domain::types::{AccountId, AccountName, AccountNumber, GroupName, T
 
 use crate::accounts::{ACCOUNT_COLUMNS, fetch_accounts, one_account, update_account};
 use crate::messages::public_id_from_row;
-use crate::{SqlStore, audit, db_error, limit};
+use crate::params::{Params, containing};
+use crate::statements::{Fetch, Run};
+use crate::{SqlStore, audit, db_error, limit, touched};
 
 /// What a deletion removes outright, in order (members before their groups, waiting
 /// notifications before nothing refers to the messages' keys any more).
@@ -60,14 +61,10 @@ impl AccountAdminStore for SqlStore {
                     .bind(account.0)
                     .bind(since.map(|t| t.0))
                     .bind(status)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-            if done.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
-            audit::insert_event(&mut tx, &event).await?;
-            tx.commit().await.map_err(db_error)
+                    .run(&mut *tx)
+                    .await?;
+            touched(&done)?;
+            tx.commit_audited(&event).await
         })
         .await
     }
@@ -82,30 +79,22 @@ impl AccountAdminStore for SqlStore {
             )
             .bind(account.0)
             .bind(at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            if done.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
+            .run(&mut *tx)
+            .await?;
+            touched(&done)?;
             let rows = sqlx::query(
                 "UPDATE messages SET wrapped_dek = NULL, sealed_parts = NULL WHERE account_id = $1 RETURNING public_id",
             )
             .bind(account.0)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .all(&mut *tx)
+            .await?;
             let shredded = rows
                 .iter()
                 .map(|row| public_id_from_row(row, "public_id"))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db_error)?;
             for sql in DELETED_WITH_THE_ACCOUNT {
-                sqlx::query(sql)
-                    .bind(account.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                sqlx::query(sql).bind(account.0).run(&mut *tx).await?;
             }
             audit::insert_event(&mut tx, &event).await?;
             tx.commit().await.map_err(db_error)?;
@@ -127,10 +116,10 @@ impl AccountAdminStore for SqlStore {
             let filter = Filter::of(query);
             let count_sql = format!("SELECT COUNT(*) FROM accounts a WHERE {}", filter.sql);
             let total: i64 = filter
+                .params
                 .bind(sqlx::query_scalar(&count_sql))
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .one(&self.pool)
+                .await?;
             let order = match query.sort {
                 AccountSort::Name => "lower(a.name), a.number",
                 AccountSort::Number => "a.number",
@@ -143,7 +132,8 @@ impl AccountAdminStore for SqlStore {
                 n + 2
             );
             let page = filter
-                .bind_query(sqlx::query(&page_sql))
+                .params
+                .bind(sqlx::query(&page_sql))
                 .bind(limit(query.limit))
                 .bind(i64::from(query.offset));
             let accounts = fetch_accounts(self, page).await?;
@@ -156,82 +146,37 @@ impl AccountAdminStore for SqlStore {
     }
 }
 
-/// A bound parameter of the list's filter.
-enum Param {
-    Int(i64),
-    Text(String),
-}
-
 /// The `WHERE` of the Accounts list and its parameters (`$1`, `$2`, … in order).
 struct Filter {
     sql: String,
-    params: Vec<Param>,
+    params: Params,
 }
 
 impl Filter {
     fn of(query: &AccountQuery) -> Self {
         let mut sql = String::from("a.deleted_at IS NULL");
-        let mut params = Vec::new();
+        let mut params = Params::default();
         if let Some(user) = query.administered_by {
-            params.push(Param::Int(user.0));
-            params.push(Param::Text(GroupName::ACCOUNT_ADMINISTRATORS.to_owned()));
+            let user = params.int(user.0);
+            let group = params.text(GroupName::ACCOUNT_ADMINISTRATORS);
             sql.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
-                 WHERE gm.user_id = ${} AND g.account_id = a.id AND g.builtin AND g.name = ${})",
-                params.len() - 1,
-                params.len()
+                 WHERE gm.user_id = {user} AND g.account_id = a.id AND g.builtin AND g.name = {group})"
             ));
         }
         let search = query.search.trim();
         if !search.is_empty() {
             // `lower` folds ASCII only on both backends (SQLite; PostgreSQL's "C" collation).
-            params.push(Param::Text(format!("%{}%", like_escaped(&search.to_ascii_lowercase()))));
-            let name = params.len();
+            let name = params.text(containing(&search.to_ascii_lowercase()));
             if search.bytes().all(|b| b.is_ascii_digit()) {
-                params.push(Param::Text(format!("{search}%")));
+                let number = params.text(format!("{search}%"));
                 sql.push_str(&format!(
-                    " AND (lower(a.name) LIKE ${name} ESCAPE '!' OR CAST(a.number AS TEXT) LIKE ${})",
-                    params.len()
+                    " AND (lower(a.name) LIKE {name} ESCAPE '!' OR CAST(a.number AS TEXT) LIKE {number})"
                 ));
             } else {
-                sql.push_str(&format!(" AND lower(a.name) LIKE ${name} ESCAPE '!'"));
+                sql.push_str(&format!(" AND lower(a.name) LIKE {name} ESCAPE '!'"));
             }
         }
         Self { sql, params }
     }
-
-    fn bind<'q>(
-        &'q self,
-        mut query: sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments<'q>> {
-        for param in &self.params {
-            query = match param {
-                Param::Int(v) => query.bind(*v),
-                Param::Text(v) => query.bind(v.as_str()),
-            };
-        }
-        query
-    }
-
-    fn bind_query<'q>(&'q self, mut query: crate::AnyQuery<'q>) -> crate::AnyQuery<'q> {
-        for param in &self.params {
-            query = match param {
-                Param::Int(v) => query.bind(*v),
-                Param::Text(v) => query.bind(v.as_str()),
-            };
-        }
-        query
-    }
-}
-
-/// `text` with LIKE's wildcards (and the escape character `!`) taken literally.
-fn like_escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '!') {
-            out.push('!');
-        }
-        out.push(c);
-    }
-    out
 }

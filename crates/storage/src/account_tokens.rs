@@ -1,7 +1,6 @@
 //! Account tokens, a row each; the secret only as its hash.
 
 use async_trait::async_trait;
-use sealpost_domain::DomainError;
 use sealpost_domain::account_tokens::{AccountToken, Network, NewAccountToken, TokenScope};
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::{AccountTokenStore, StoreResult};
@@ -9,7 +8,8 @@ use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{DATABASE, SqlStore, audit, db_error, insert_error};
+use crate::statements::{Fetch, Run};
+use crate::{DATABASE, SqlStore, audit, db_error, insert_error, touched};
 
 const COLUMNS: &str = "t.id, t.account_id, t.public_id, t.secret_hash, t.name, t.scopes, t.networks, t.expires_at, \
      t.created_by, u.email AS created_by_email, t.created_at, t.last_used_at, t.last_used_from, t.revoked_at, t.relay_untagged";
@@ -57,9 +57,8 @@ impl AccountTokenStore for SqlStore {
             "SELECT {COLUMNS} {FROM} WHERE t.account_id = $1 ORDER BY t.created_at DESC, t.id DESC"
         ))
         .bind(account.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error);
+        .all(&self.pool)
+        .await;
         let tokens = rows.and_then(|rows| {
             rows.iter()
                 .map(token_from_row)
@@ -72,9 +71,8 @@ impl AccountTokenStore for SqlStore {
     async fn account_token_by_public_id(&self, public_id: &str) -> StoreResult<Option<(AccountToken, String)>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} {FROM} WHERE t.public_id = $1"))
             .bind(public_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error);
+            .optional(&self.pool)
+            .await;
         let found = row.and_then(|row| {
             row.map(|row| Ok((token_from_row(&row)?, row.try_get("secret_hash")?)))
                 .transpose()
@@ -100,9 +98,8 @@ impl AccountTokenStore for SqlStore {
                 .bind(id)
                 .bind(at.0)
                 .bind(from)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .run(&mut *tx)
+                .await?;
             tx.commit().await.map_err(db_error)
         };
         self.health.watch(DATABASE, done.await)
@@ -131,9 +128,8 @@ async fn insert(store: &SqlStore, token: &NewAccountToken, audit: AuditEvent) ->
     audit::insert_event(&mut tx, &audit).await?;
     let row = sqlx::query(&format!("SELECT {COLUMNS} {FROM} WHERE t.id = $1"))
         .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .one(&mut *tx)
+        .await?;
     let stored = token_from_row(&row).map_err(db_error)?;
     tx.commit().await.map_err(db_error)?;
     Ok(stored)
@@ -147,12 +143,8 @@ async fn revoke(store: &SqlStore, account: AccountId, id: i64, at: Timestamp, au
     .bind(id)
     .bind(account.0)
     .bind(at.0)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    if done.rows_affected() == 0 {
-        return Err(DomainError::NotFound);
-    }
-    audit::insert_event(&mut tx, &audit).await?;
-    tx.commit().await.map_err(db_error)
+    .run(&mut *tx)
+    .await?;
+    touched(&done)?;
+    tx.commit_audited(&audit).await
 }

@@ -15,8 +15,9 @@ use sealpost_domain::types::{
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::statements::{Fetch, Run};
 use crate::users::{USER_COLUMNS, user_from_row};
-use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, groups, insert_error, outbox};
+use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, groups, insert_error, outbox, touched};
 
 /// The columns [`account_from_row`] reads, for queries that alias `accounts` as `a`.
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.number, a.name, a.default_locale, a.created_at, a.sending_address, \
@@ -35,9 +36,8 @@ const MEMBER: &str = "a.deleted_at IS NULL \
 pub(crate) async fn one_account(store: &SqlStore, condition: &str, value: i64) -> StoreResult<Account> {
     let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE {condition}"))
         .bind(value)
-        .fetch_one(&store.pool)
-        .await
-        .map_err(db_error)?;
+        .one(&store.pool)
+        .await?;
     account_from_row(&row).map_err(db_error)
 }
 
@@ -46,9 +46,8 @@ pub(crate) async fn one_account(store: &SqlStore, condition: &str, value: i64) -
 pub(crate) async fn ensure_account(tx: &mut crate::WriteTx, account: AccountId) -> StoreResult<()> {
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
         .bind(account.0)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_error)?;
+        .optional(&mut **tx)
+        .await?;
     exists.map(|_| ()).ok_or(DomainError::NotFound)
 }
 
@@ -170,15 +169,11 @@ impl AccountStore for SqlStore {
             .bind(address.as_str())
             .bind(&confirmation.token_hash)
             .bind(confirmation.expires_at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            if updated.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
+            .run(&mut *tx)
+            .await?;
+            touched(&updated)?;
             outbox::insert_item(&mut tx, &confirmation.mail).await?;
-            audit::insert_event(&mut tx, &event).await?;
-            tx.commit().await.map_err(db_error)
+            tx.commit_audited(&event).await
         })
         .await
     }
@@ -197,9 +192,8 @@ impl AccountStore for SqlStore {
             )
             .bind(token_hash)
             .bind(now.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
             row.map(|row| {
                 Ok((
                     AccountId(row.try_get("id")?),
@@ -232,9 +226,8 @@ impl AccountStore for SqlStore {
             .bind(account.0)
             .bind(token_hash)
             .bind(now.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .run(&mut *tx)
+            .await?;
             if updated.rows_affected() == 0 {
                 return Ok(false);
             }
@@ -303,9 +296,8 @@ impl AccountStore for SqlStore {
             let row = sqlx::query(&sql)
                 .bind(email.as_str())
                 .bind(account.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .optional(&self.pool)
+                .await?;
             row.map(|row| Ok((user_from_row(&row)?, get_bool(&row, "member")?)))
                 .transpose()
                 .map_err(db_error)
@@ -323,9 +315,8 @@ impl AccountStore for SqlStore {
             .bind(user.0)
             .bind(account.0)
             .bind(GroupName::ACCOUNT_ADMINISTRATORS)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
             Ok(row.is_some())
         })
         .await
@@ -342,22 +333,14 @@ pub(crate) async fn update_account(
     event: AuditEvent,
 ) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
-    let done = sqlx::query(sql)
-        .bind(account.0)
-        .bind(value)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    if done.rows_affected() == 0 {
-        return Err(DomainError::NotFound);
-    }
-    audit::insert_event(&mut tx, &event).await?;
-    tx.commit().await.map_err(db_error)
+    let done = sqlx::query(sql).bind(account.0).bind(value).run(&mut *tx).await?;
+    touched(&done)?;
+    tx.commit_audited(&event).await
 }
 
 /// Reads every row of an account query.
 pub(crate) async fn fetch_accounts(store: &SqlStore, query: AnyQuery<'_>) -> StoreResult<Vec<Account>> {
-    let rows = query.fetch_all(&store.pool).await.map_err(db_error)?;
+    let rows = query.all(&store.pool).await?;
     rows.iter()
         .map(account_from_row)
         .collect::<Result<_, _>>()

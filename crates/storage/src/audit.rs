@@ -13,27 +13,15 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{AnyQuery, SqlStore, db_error, limit};
+use crate::params::{Params, containing};
+use crate::statements::{Fetch, Run};
+use crate::{SqlStore, db_error, limit};
 
 /// Appends `event` on `conn`, typically a transaction that also makes the change the
 /// event records, so the trail never claims a change that did not happen or misses
 /// one that did.
 pub(crate) async fn insert_event(conn: &mut AnyConnection, event: &AuditEvent) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_events (at, actor_user_id, account_id, action, target, ip, outcome) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(event.at.0)
-    .bind(event.actor.map(|a| a.0))
-    .bind(event.account_id.map(|a| a.0))
-    .bind(&event.action)
-    .bind(&event.target)
-    .bind(event.ip.as_deref())
-    .bind(&event.outcome)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
-    crate::reports::count_person(conn, event).await
+    insert_events(conn, std::iter::once(event)).await
 }
 
 /// The most audit events one `INSERT` carries (seven parameters each, well
@@ -50,22 +38,7 @@ pub(crate) async fn insert_events<'e>(
     if events.is_empty() {
         return Ok(());
     }
-    let rows = (0..events.len())
-        .map(|i| {
-            let n = i * 7;
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6,
-                n + 7
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let rows = crate::placeholders(1, 7, events.len());
     let sql =
         format!("INSERT INTO audit_events (at, actor_user_id, account_id, action, target, ip, outcome) VALUES {rows}");
     let mut query = sqlx::query(&sql);
@@ -79,7 +52,7 @@ pub(crate) async fn insert_events<'e>(
             .bind(event.ip.as_deref())
             .bind(&event.outcome);
     }
-    query.execute(&mut *conn).await.map_err(db_error)?;
+    query.run(&mut *conn).await?;
     for event in events {
         crate::reports::count_person(conn, event).await?;
     }
@@ -111,7 +84,7 @@ impl AuditStore for SqlStore {
             if let Some(account) = account {
                 query = query.bind(account.0);
             }
-            let rows = query.bind(limit(page)).fetch_all(&self.pool).await.map_err(db_error)?;
+            let rows = query.bind(limit(page)).all(&self.pool).await?;
             rows.iter()
                 .map(|row| {
                     Ok(AuditEvent {
@@ -144,14 +117,11 @@ impl AuditStore for SqlStore {
                 filter.sql,
                 AUDIT_COUNTED_UP_TO + 1
             );
-            let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-            for param in &filter.params {
-                count = match param {
-                    Param::Int(v) => count.bind(*v),
-                    Param::Text(v) => count.bind(v.as_str()),
-                };
-            }
-            let total = count.fetch_one(&self.pool).await.map_err(db_error)?;
+            let total = filter
+                .params
+                .bind(sqlx::query_scalar::<_, i64>(&count_sql))
+                .one(&self.pool)
+                .await?;
             // Past the cap, an area's events are common: walking the time index and
             // skipping the others finds a page sooner than sorting them all.
             let dense = u64::try_from(total).unwrap_or(0) > AUDIT_COUNTED_UP_TO;
@@ -183,15 +153,11 @@ impl AuditStore for SqlStore {
                  u.email AS who FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id \
                  WHERE e.id IN ({ids}) ORDER BY e.at {order}, e.id {order}"
             );
-            let mut page = filter.bind(sqlx::query(&sql));
+            let mut page = filter.params.bind(sqlx::query(&sql));
             if let Some((p, _)) = cursor {
                 page = page.bind(p.at.0).bind(p.id);
             }
-            let rows = page
-                .bind(limit(wanted) + 1)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+            let rows = page.bind(limit(wanted) + 1).all(&self.pool).await?;
             let mut entries = rows
                 .iter()
                 .map(entry)
@@ -232,12 +198,12 @@ impl SqlStore {
             n + 2
         );
         let found = filter
+            .params
             .bind(sqlx::query(&sql))
             .bind(edge.position.at.0)
             .bind(edge.position.id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
         Ok(found.is_some())
     }
 }
@@ -262,16 +228,10 @@ fn entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
     })
 }
 
-/// A bound parameter of the Audit filter.
-enum Param {
-    Int(i64),
-    Text(String),
-}
-
 /// The `WHERE` of the Audit tab (without its cursor) and its parameters, `$1` on.
 struct AuditFilter {
     sql: String,
-    params: Vec<Param>,
+    params: Params,
 }
 
 impl AuditFilter {
@@ -279,8 +239,8 @@ impl AuditFilter {
     /// (`substr`), leaving the `(account_id, at, id)` index to walk in page order,
     /// for areas with many events; else as a range of the action index.
     fn of(account: AccountId, query: &AuditQuery, in_time_order: bool) -> Self {
-        let mut sql = String::from("e.account_id = $1");
-        let mut params = vec![Param::Int(account.0)];
+        let mut params = Params::default();
+        let mut sql = format!("e.account_id = {}", params.int(account.0));
         // The view actions are constants of ours, never input: written as literals.
         let views = VIEW_ACTIONS.map(|a| format!("'{a}'")).join(", ");
         match query.kind {
@@ -291,20 +251,17 @@ impl AuditFilter {
                 if let Some(area) = kind.area()
                     && in_time_order
                 {
-                    params.push(Param::Text(area.to_owned()));
-                    sql.push_str(&format!(" AND substr(e.action, 1, {}) = ${}", area.len(), params.len()));
+                    let p = params.text(area);
+                    sql.push_str(&format!(" AND substr(e.action, 1, {}) = {p}", area.len()));
                 } else if let Some(area) = kind.area() {
                     // `group.` ≤ action < `group/` (the byte after `.`): a range of the
                     // (account_id, action, at) index on both backends (text compares
                     // byte-wise); the LIKE keeps it exact whatever the collation.
-                    params.push(Param::Text(area.to_owned()));
-                    params.push(Param::Text(format!("{}/", area.trim_end_matches('.'))));
-                    params.push(Param::Text(format!("{area}%")));
-                    let n = params.len();
+                    let first = params.text(area);
+                    let beyond = params.text(format!("{}/", area.trim_end_matches('.')));
+                    let like = params.text(format!("{area}%"));
                     sql.push_str(&format!(
-                        " AND e.action >= ${} AND e.action < ${} AND e.action LIKE ${n}",
-                        n - 2,
-                        n - 1
+                        " AND e.action >= {first} AND e.action < {beyond} AND e.action LIKE {like}"
                     ));
                 }
                 if kind == AuditKind::Message {
@@ -314,42 +271,17 @@ impl AuditFilter {
         }
         let who = query.who.trim();
         if !who.is_empty() {
-            params.push(Param::Text(format!("%{}%", like_escaped(&who.to_ascii_lowercase()))));
+            let p = params.text(containing(&who.to_ascii_lowercase()));
             sql.push_str(&format!(
-                " AND e.actor_user_id IN (SELECT id FROM users WHERE email LIKE ${} ESCAPE '!')",
-                params.len()
+                " AND e.actor_user_id IN (SELECT id FROM users WHERE email LIKE {p} ESCAPE '!')"
             ));
         }
         if let Some(from) = query.from {
-            params.push(Param::Int(from.0));
-            sql.push_str(&format!(" AND e.at >= ${}", params.len()));
+            sql.push_str(&format!(" AND e.at >= {}", params.int(from.0)));
         }
         if let Some(until) = query.until {
-            params.push(Param::Int(until.0));
-            sql.push_str(&format!(" AND e.at < ${}", params.len()));
+            sql.push_str(&format!(" AND e.at < {}", params.int(until.0)));
         }
         Self { sql, params }
     }
-
-    fn bind<'q>(&'q self, mut query: AnyQuery<'q>) -> AnyQuery<'q> {
-        for param in &self.params {
-            query = match param {
-                Param::Int(v) => query.bind(*v),
-                Param::Text(v) => query.bind(v.as_str()),
-            };
-        }
-        query
-    }
-}
-
-/// `text` with LIKE's wildcards (and the escape character `!`) taken literally.
-fn like_escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '!') {
-            out.push('!');
-        }
-        out.push(c);
-    }
-    out
 }

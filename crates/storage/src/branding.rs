@@ -5,7 +5,8 @@ use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::{BrandingStore, StoreResult};
 use sealpost_domain::types::{AccountId, Timestamp};
 
-use crate::{SqlStore, accounts, audit, db_error};
+use crate::statements::{Fetch, Run};
+use crate::{SqlStore, accounts};
 
 #[async_trait]
 impl BrandingStore for SqlStore {
@@ -13,9 +14,8 @@ impl BrandingStore for SqlStore {
         self.watched(async {
             sqlx::query_scalar("SELECT png FROM account_logos WHERE account_id = $1")
                 .bind(account.0)
-                .fetch_optional(&self.pool)
+                .optional(&self.pool)
                 .await
-                .map_err(db_error)
         })
         .await
     }
@@ -40,9 +40,8 @@ impl BrandingStore for SqlStore {
                 .bind(at.0),
                 None => sqlx::query("DELETE FROM account_logos WHERE account_id = $1").bind(account.0),
             };
-            query.execute(&mut *tx).await.map_err(db_error)?;
-            audit::insert_event(&mut tx, &event).await?;
-            tx.commit().await.map_err(db_error)
+            query.run(&mut *tx).await?;
+            tx.commit_audited(&event).await
         })
         .await
     }

@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use sealpost_domain::model::{AuditEvent, User};
 use sealpost_domain::ports::{DeviceStore, StoreResult};
 use sealpost_domain::types::{Timestamp, UserId};
-use sqlx::Row;
 
+use crate::columns::Columns;
+use crate::statements::{Fetch, Run};
 use crate::users::{USER_COLUMNS, user_from_row};
 use crate::{SqlStore, audit, db_error, insert_error};
 
@@ -31,8 +32,7 @@ impl DeviceStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(insert_error("device"))?;
-            audit::insert_event(&mut tx, &audit).await?;
-            tx.commit().await.map_err(db_error)
+            tx.commit_audited(&audit).await
         })
         .await
     }
@@ -45,21 +45,19 @@ impl DeviceStore for SqlStore {
             ))
             .bind(id_hash)
             .bind(now.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
             let Some(row) = row else {
                 return Ok(None);
             };
             let user = user_from_row(&row).map_err(db_error)?;
-            let at = Timestamp(row.try_get("remembered_at").map_err(db_error)?);
+            let at = row.at("remembered_at")?;
             let mut tx = self.begin_write().await?;
             sqlx::query("UPDATE remembered_devices SET last_used_at = $2 WHERE id_hash = $1")
                 .bind(id_hash)
                 .bind(now.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .run(&mut *tx)
+                .await?;
             tx.commit().await.map_err(db_error)?;
             Ok(Some((user, at)))
         })
@@ -71,9 +69,8 @@ impl DeviceStore for SqlStore {
             let mut tx = self.begin_write().await?;
             let gone = sqlx::query("DELETE FROM remembered_devices WHERE id_hash = $1")
                 .bind(id_hash)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?
+                .run(&mut *tx)
+                .await?
                 .rows_affected();
             if gone > 0 {
                 audit::insert_event(&mut tx, &audit).await?;

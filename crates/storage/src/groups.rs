@@ -13,8 +13,10 @@ use sealpost_domain::types::{AccountId, GroupId, GroupName, Timestamp, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::columns::Columns;
+use crate::statements::{Fetch, Run};
 use crate::users::{USER_COLUMNS, user_from_row};
-use crate::{SqlStore, audit, db_error, get_bool, insert_error, limit};
+use crate::{SqlStore, audit, db_error, get_bool, insert_error, limit, touched};
 
 /// The columns [`group_from_row`] reads, for queries that alias `groups` as `g`.
 const GROUP_COLUMNS: &str = "g.id, g.account_id, g.name, g.builtin, g.created_at, \
@@ -42,9 +44,8 @@ impl GroupStore for SqlStore {
                  ORDER BY g.builtin DESC, LOWER(g.name), g.name"
             ))
             .bind(account.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .all(&self.pool)
+            .await?;
             rows.iter()
                 .map(group_from_row)
                 .collect::<Result<_, _>>()
@@ -61,9 +62,8 @@ impl GroupStore for SqlStore {
             ))
             .bind(id.0)
             .bind(account.0)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .one(&self.pool)
+            .await?;
             group_from_row(&row).map_err(db_error)
         })
         .await
@@ -78,9 +78,8 @@ impl GroupStore for SqlStore {
             ))
             .bind(account.0)
             .bind(GroupName::ACCOUNT_ADMINISTRATORS)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .one(&self.pool)
+            .await?;
             group_from_row(&row).map_err(db_error)
         })
         .await
@@ -129,20 +128,17 @@ impl GroupStore for SqlStore {
             let row = sqlx::query("SELECT builtin FROM groups WHERE id = $1 AND account_id = $2")
                 .bind(id.0)
                 .bind(account.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error)?
+                .optional(&mut *tx)
+                .await?
                 .ok_or(DomainError::NotFound)?;
-            if get_bool(&row, "builtin").map_err(db_error)? {
+            if row.flag("builtin")? {
                 return Err(ValidationError::BuiltinGroup.into());
             }
             sqlx::query("DELETE FROM groups WHERE id = $1")
                 .bind(id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            audit::insert_event(&mut tx, &event).await?;
-            tx.commit().await.map_err(db_error)
+                .run(&mut *tx)
+                .await?;
+            tx.commit_audited(&event).await
         })
         .await
     }
@@ -160,9 +156,8 @@ impl GroupStore for SqlStore {
                 .bind(group.0)
                 .bind(after.unwrap_or(""))
                 .bind(limit(page))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .all(&self.pool)
+                .await?;
             rows.iter()
                 .map(|row| {
                     Ok(Member {
@@ -189,8 +184,7 @@ impl GroupStore for SqlStore {
         self.watched(async {
             let mut tx = self.begin_write().await?;
             insert_member(&mut tx, group, user, added_by, at).await?;
-            audit::insert_event(&mut tx, &event).await?;
-            tx.commit().await.map_err(db_error)
+            tx.commit_audited(&event).await
         })
         .await
     }
@@ -205,33 +199,27 @@ impl GroupStore for SqlStore {
                 self.for_update()
             ))
             .bind(group.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?
+            .optional(&mut *tx)
+            .await?
             .ok_or(DomainError::NotFound)?;
-            let builtin = get_bool(&row, "builtin").map_err(db_error)?;
+            let builtin = row.flag("builtin")?;
             let removed = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
                 .bind(group.0)
                 .bind(user.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            if removed.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
+                .run(&mut *tx)
+                .await?;
+            touched(&removed)?;
             if builtin {
                 let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE group_id = $1")
                     .bind(group.0)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                    .one(&mut *tx)
+                    .await?;
                 if left == 0 {
                     tx.rollback().await.map_err(db_error)?;
                     return Err(ValidationError::LastAdministrator.into());
                 }
             }
-            audit::insert_event(&mut tx, &event).await?;
-            tx.commit().await.map_err(db_error)
+            tx.commit_audited(&event).await
         })
         .await
     }
@@ -258,8 +246,6 @@ pub(crate) async fn insert_member(
     .execute(conn)
     .await
     .map_err(insert_error("member"))?;
-    if inserted.rows_affected() == 0 {
-        return Err(DomainError::NotFound);
-    }
+    touched(&inserted)?;
     Ok(())
 }

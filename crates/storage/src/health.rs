@@ -11,6 +11,7 @@ use sealpost_domain::error::DomainError;
 use sealpost_domain::ports::{HealthStore, StoreResult};
 use sealpost_domain::types::Timestamp;
 
+use crate::statements::Run;
 use crate::{DATABASE, SqlStore, db_error};
 
 /// How long writes must go through without a refusal before a full storage counts
@@ -118,9 +119,8 @@ impl HealthStore for SqlStore {
                  ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at",
             )
             .bind(at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .run(&mut *tx)
+            .await?;
             tx.commit().await.map_err(db_error)
         };
         self.health.watch(DATABASE, probe.await)?;
@@ -144,9 +144,8 @@ impl HealthStore for SqlStore {
             .bind(holder)
             .bind(until.0)
             .bind(now.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?
+            .run(&mut *tx)
+            .await?
             .rows_affected();
             tx.commit().await.map_err(db_error)?;
             Ok(taken == 1)

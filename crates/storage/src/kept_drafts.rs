@@ -10,6 +10,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::messages::public_id_from_row;
+use crate::statements::{Fetch, Run};
 use crate::{SqlStore, db_error};
 
 fn kept_from_row(row: &AnyRow) -> Result<KeptDraftRecord, sqlx::Error> {
@@ -34,9 +35,8 @@ impl KeptDraftStore for SqlStore {
                 sqlx::query("DELETE FROM kept_drafts WHERE sender_id = $1 OR kept_at < $2 RETURNING public_id")
                     .bind(draft.sender_id.0)
                     .bind(expired_before.0)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db_error)?
+                    .all(&mut *tx)
+                    .await?
                     .iter()
                     .map(|row| public_id_from_row(row, "public_id"))
                     .collect::<Result<Vec<_>, _>>()
@@ -53,9 +53,8 @@ impl KeptDraftStore for SqlStore {
             .bind(draft.wrapped_dek)
             .bind(draft.sealed)
             .bind(draft.kept_at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .run(&mut *tx)
+            .await?;
             tx.commit().await.map_err(db_error)?;
             Ok(removed)
         })
@@ -71,9 +70,8 @@ impl KeptDraftStore for SqlStore {
             )
             .bind(token_hash)
             .bind(sender.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .optional(&mut *tx)
+            .await?;
             let kept = row.as_ref().map(kept_from_row).transpose().map_err(db_error)?;
             tx.commit().await.map_err(db_error)?;
             Ok(kept)
@@ -86,9 +84,8 @@ impl KeptDraftStore for SqlStore {
             let mut tx = self.begin_write().await?;
             let removed = sqlx::query("DELETE FROM kept_drafts WHERE kept_at < $1 RETURNING public_id")
                 .bind(before.0)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_error)?
+                .all(&mut *tx)
+                .await?
                 .iter()
                 .map(|row| public_id_from_row(row, "public_id"))
                 .collect::<Result<Vec<_>, _>>()

@@ -9,6 +9,7 @@ use sealpost_domain::types::{AccountId, Timestamp};
 use sqlx::Row;
 
 use crate::messages::public_id_from_row;
+use crate::statements::{Fetch, Run};
 use crate::{SqlStore, db_error, insert_error, limit};
 
 #[async_trait]
@@ -29,7 +30,7 @@ impl KeyStore for SqlStore {
                 )
                 .bind(account.0),
             };
-            let row = query.fetch_optional(&self.pool).await.map_err(db_error)?;
+            let row = query.optional(&self.pool).await?;
             row.as_ref().map(account_key_from_row).transpose().map_err(db_error)
         })
         .await
@@ -63,9 +64,8 @@ impl KeyStore for SqlStore {
             .bind(account.0)
             .bind(current)
             .bind(limit(page))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .all(&self.pool)
+            .await?;
             rows.iter()
                 .map(|row| {
                     Ok(WrappedDataKey {
@@ -97,9 +97,8 @@ impl KeyStore for SqlStore {
             .bind(from_version)
             .bind(to_version)
             .bind(wrapped.to_vec())
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .run(&self.pool)
+            .await?;
             Ok(done.rows_affected() == 1)
         })
         .await
@@ -121,9 +120,8 @@ impl KeyStore for SqlStore {
             ))
             .bind(cutoff.0)
             .bind(limit(page))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .all(&mut *tx)
+            .await?;
             let shredded = rows
                 .iter()
                 .map(|row| public_id_from_row(row, "public_id"))
@@ -139,9 +137,8 @@ impl KeyStore for SqlStore {
     async fn master_key_check(&self) -> StoreResult<Option<Vec<u8>>> {
         self.watched(async {
             sqlx::query_scalar("SELECT wrapped FROM master_key_check WHERE id = 1")
-                .fetch_optional(&self.pool)
+                .optional(&self.pool)
                 .await
-                .map_err(db_error)
         })
         .await
     }
@@ -156,13 +153,11 @@ impl KeyStore for SqlStore {
             )
             .bind(wrapped.to_vec())
             .bind(at.0)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .run(&self.pool)
+            .await?;
             sqlx::query_scalar("SELECT wrapped FROM master_key_check WHERE id = 1")
-                .fetch_one(&self.pool)
+                .one(&self.pool)
                 .await
-                .map_err(db_error)
         })
         .await
     }
@@ -174,9 +169,8 @@ impl KeyStore for SqlStore {
                 "SELECT account_id, version, wrapped, created_at FROM account_keys \
                  ORDER BY created_at DESC, account_id DESC, version DESC LIMIT 1",
             )
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
             row.as_ref().map(account_key_from_row).transpose().map_err(db_error)
         })
         .await

@@ -48,6 +48,7 @@ mod accounts;
 mod audit;
 pub mod blobs;
 mod branding;
+mod columns;
 pub mod copy;
 mod devices;
 mod group_commit;
@@ -58,6 +59,7 @@ mod keys;
 mod message_search;
 mod messages;
 mod outbox;
+mod params;
 mod passkeys;
 mod profiles;
 mod reports;
@@ -67,6 +69,7 @@ mod security;
 mod sends;
 mod sessions;
 mod settings;
+mod statements;
 mod tokens;
 mod two_step;
 mod uploads;
@@ -85,6 +88,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use sealpost_domain::error::DomainError;
+use sealpost_domain::model::AuditEvent;
 #[cfg(doc)]
 use sealpost_domain::ports::Store;
 use sealpost_domain::ports::StoreResult;
@@ -202,6 +206,13 @@ impl WriteTx {
             health.accepted();
         }
         committed
+    }
+
+    /// Records `event` in the audit log, then commits: a change and its record
+    /// land together or not at all.
+    pub(crate) async fn commit_audited(mut self, event: &AuditEvent) -> StoreResult<()> {
+        audit::insert_event(&mut self, event).await?;
+        self.commit().await.map_err(db_error)
     }
 
     /// Rolls back, then gives the writer's turn to the next in line.
@@ -516,6 +527,15 @@ pub(crate) fn get_bool(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> 
     match row.try_get::<bool, _>(column) {
         Ok(value) => Ok(value),
         Err(_) => Ok(row.try_get::<i64, _>(column)? != 0),
+    }
+}
+
+/// `NotFound` when a statement touched no row (an unknown or already removed id).
+pub(crate) fn touched(done: &sqlx::any::AnyQueryResult) -> StoreResult<()> {
+    if done.rows_affected() == 0 {
+        Err(DomainError::NotFound)
+    } else {
+        Ok(())
     }
 }
 

@@ -4,111 +4,77 @@
 //!
 //! An account's list reads the `messages_account` index; Sent reads
 //! `messages_sender`; Inbox starts from `message_recipients_email`. Address parts
-//! match with `LIKE` after escaping `%`, `_` and `\`.
+//! match with `LIKE` after escaping `%`, `_` and `!`.
 
 use async_trait::async_trait;
 use sealpost_domain::messages::MessageId;
 use sealpost_domain::ports::{MessageFilter, MessageOwner, MessagePage, MessageSearchStore, MessageState, StoreResult};
 
 use crate::messages::{MESSAGE_COLUMNS, MESSAGES_WITH_SENDER, messages_from_rows};
-use crate::{AnyQuery, SqlStore, db_error, limit};
-
-/// A bound value of the filter.
-enum Param {
-    Int(i64),
-    Text(String),
-}
-
-/// `%part%` for `LIKE … ESCAPE '\'`, the part's own wildcards taken literally.
-fn contains(part: &str) -> String {
-    let mut pattern = String::with_capacity(part.len() + 2);
-    pattern.push('%');
-    for c in part.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-/// Adds a parameter; its placeholder.
-fn next(params: &mut Vec<Param>, param: Param) -> String {
-    params.push(param);
-    format!("${}", params.len())
-}
+use crate::params::{Params, containing};
+use crate::statements::Fetch;
+use crate::{SqlStore, limit};
 
 /// The `WHERE` of a search over `messages m` (joined to its sender `u`).
-fn conditions(owner: &MessageOwner, filter: &MessageFilter) -> (String, Vec<Param>) {
+fn conditions(owner: &MessageOwner, filter: &MessageFilter) -> (String, Params) {
     let mut sql: Vec<String> = Vec::new();
-    let mut params: Vec<Param> = Vec::new();
+    let mut params = Params::default();
     match owner {
         MessageOwner::Account(account) => {
-            let p = next(&mut params, Param::Int(account.0));
+            let p = params.int(account.0);
             sql.push(format!("m.account_id = {p}"));
         }
         MessageOwner::Sender(user) => {
-            let p = next(&mut params, Param::Int(user.0));
+            let p = params.int(user.0);
             sql.push(format!("m.sender_id = {p}"));
         }
         MessageOwner::Recipient(email) => {
-            let p = next(&mut params, Param::Text(email.as_str().to_owned()));
+            let p = params.text(email.as_str());
             sql.push(format!(
                 "EXISTS (SELECT 1 FROM message_recipients o WHERE o.message_id = m.id AND o.email = {p})"
             ));
         }
     }
     if !filter.sender.is_empty() {
-        let p = next(&mut params, Param::Text(contains(&filter.sender)));
-        sql.push(format!("u.email LIKE {p} ESCAPE '\\'"));
+        let p = params.text(containing(&filter.sender));
+        sql.push(format!("u.email LIKE {p} ESCAPE '!'"));
     }
     if !filter.recipient.is_empty() {
-        let p = next(&mut params, Param::Text(contains(&filter.recipient)));
+        let p = params.text(containing(&filter.recipient));
         sql.push(format!(
-            "EXISTS (SELECT 1 FROM message_recipients f WHERE f.message_id = m.id AND f.email LIKE {p} ESCAPE '\\')"
+            "EXISTS (SELECT 1 FROM message_recipients f WHERE f.message_id = m.id AND f.email LIKE {p} ESCAPE '!')"
         ));
     }
     if !filter.party.is_empty() {
-        let p = next(&mut params, Param::Text(contains(&filter.party)));
+        let p = params.text(containing(&filter.party));
         sql.push(format!(
-            "(u.email LIKE {p} ESCAPE '\\' OR EXISTS (SELECT 1 FROM message_recipients f \
-             WHERE f.message_id = m.id AND f.email LIKE {p} ESCAPE '\\'))"
+            "(u.email LIKE {p} ESCAPE '!' OR EXISTS (SELECT 1 FROM message_recipients f \
+             WHERE f.message_id = m.id AND f.email LIKE {p} ESCAPE '!'))"
         ));
     }
     if let Some(from) = filter.from {
-        let p = next(&mut params, Param::Int(from.0));
+        let p = params.int(from.0);
         sql.push(format!("m.created_at >= {p}"));
     }
     if let Some(until) = filter.until {
-        let p = next(&mut params, Param::Int(until.0));
+        let p = params.int(until.0);
         sql.push(format!("m.created_at < {p}"));
     }
     match filter.state {
         MessageState::Any => {}
         MessageState::Locked => sql.push("m.locked_at IS NOT NULL".to_owned()),
         MessageState::Open => {
-            let p = next(&mut params, Param::Int(filter.now.0));
+            let p = params.int(filter.now.0);
             sql.push(format!(
                 "m.locked_at IS NULL AND m.wrapped_dek IS NOT NULL AND (m.expires_at IS NULL OR m.expires_at > {p})"
             ));
         }
         MessageState::Expired => {
-            let p = next(&mut params, Param::Int(filter.now.0));
+            let p = params.int(filter.now.0);
             sql.push(format!("(m.wrapped_dek IS NULL OR m.expires_at <= {p})"));
         }
     }
     (sql.join(" AND "), params)
-}
-
-fn bind<'q>(mut query: AnyQuery<'q>, params: &'q [Param]) -> AnyQuery<'q> {
-    for param in params {
-        query = match param {
-            Param::Int(v) => query.bind(*v),
-            Param::Text(v) => query.bind(v.as_str()),
-        };
-    }
-    query
 }
 
 #[async_trait]
@@ -123,14 +89,10 @@ impl MessageSearchStore for SqlStore {
         self.watched(async {
             let (filter_sql, params) = conditions(owner, filter);
             let count_sql = format!("SELECT COUNT(*) FROM {MESSAGES_WITH_SENDER} WHERE {filter_sql}");
-            let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-            for param in &params {
-                count = match param {
-                    Param::Int(v) => count.bind(*v),
-                    Param::Text(v) => count.bind(v.as_str()),
-                };
-            }
-            let total = count.fetch_one(&self.pool).await.map_err(db_error)?;
+            let total = params
+                .bind(sqlx::query_scalar::<_, i64>(&count_sql))
+                .one(&self.pool)
+                .await?;
             let n = params.len();
             let sql = format!(
                 "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} WHERE {filter_sql} AND m.id < ${} \
@@ -139,12 +101,12 @@ impl MessageSearchStore for SqlStore {
                 n + 2
             );
             let wanted = page.max(1);
-            let rows = bind(sqlx::query(&sql), &params)
+            let rows = params
+                .bind(sqlx::query(&sql))
                 .bind(before.map_or(i64::MAX, |id| id.0))
                 .bind(limit(wanted) + 1)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .all(&self.pool)
+                .await?;
             let mut messages = messages_from_rows(&rows)?;
             let more = messages.len() > wanted as usize;
             messages.truncate(wanted as usize);
@@ -155,16 +117,5 @@ impl MessageSearchStore for SqlStore {
             })
         })
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcards_typed_are_taken_literally() {
-        assert_eq!(contains("a_b%c\\d"), "%a\\_b\\%c\\\\d%");
-        assert_eq!(contains(""), "%%");
     }
 }

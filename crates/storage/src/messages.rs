@@ -23,8 +23,9 @@ use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::statements::{Fetch, Run};
 use crate::users::{SENDER_COLUMNS, sender_from_row};
-use crate::{SqlStore, audit, db_error, limit};
+use crate::{SqlStore, db_error, limit, touched};
 
 /// The columns [`message_from_row`] reads, for queries that alias `messages` as `m`
 /// and join the sender as `u` (`JOIN users u ON u.id = m.sender_id`).
@@ -224,9 +225,8 @@ impl MessageStore for SqlStore {
                  FROM {MESSAGES_WITH_SENDER} WHERE m.public_id = $1"
             ))
             .bind(public_id.0.to_vec())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?
+            .optional(&self.pool)
+            .await?
             .ok_or(DomainError::NotFound)?;
             let read = || {
                 let list: Option<String> = row.try_get("recipient_list")?;
@@ -252,9 +252,8 @@ impl MessageStore for SqlStore {
                  WHERE message_id = $1 ORDER BY {RECIPIENT_ORDER}"
             ))
             .bind(message.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .all(&self.pool)
+            .await?;
             rows.iter()
                 .map(|row| recipient_from_row(row, ""))
                 .collect::<Result<_, sqlx::Error>>()
@@ -386,9 +385,8 @@ async fn message_page(
     let rows = bind(sqlx::query(sql))
         .bind(before_bound(before))
         .bind(limit(page))
-        .fetch_all(&store.pool)
-        .await
-        .map_err(db_error)?;
+        .all(&store.pool)
+        .await?;
     messages_from_rows(&rows)
 }
 
@@ -399,7 +397,7 @@ pub(crate) async fn fetch_message(
     bind: impl for<'q> FnOnce(crate::AnyQuery<'q>) -> crate::AnyQuery<'q>,
 ) -> StoreResult<Message> {
     let sql = format!("SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} WHERE {condition}");
-    let row = bind(sqlx::query(&sql)).fetch_one(conn).await.map_err(db_error)?;
+    let row = bind(sqlx::query(&sql)).one(conn).await?;
     message_from_row(&row).map_err(db_error)
 }
 
@@ -413,15 +411,9 @@ async fn update_message(
     event: &AuditEvent,
 ) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
-    let updated = bind(sqlx::query(sql).bind(message.0))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    if updated.rows_affected() == 0 {
-        return Err(DomainError::NotFound);
-    }
-    audit::insert_event(&mut tx, event).await?;
-    tx.commit().await.map_err(db_error)
+    let updated = bind(sqlx::query(sql).bind(message.0)).run(&mut *tx).await?;
+    touched(&updated)?;
+    tx.commit_audited(event).await
 }
 
 #[cfg(test)]

@@ -25,7 +25,9 @@ use sealpost_domain::types::{EmailAddress, Locale, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::columns::Columns;
 use crate::group_commit::GroupCommit;
+use crate::statements::{Fetch, Run};
 use crate::{DATABASE, DELIVERY_RECORD_PATIENCE, SqlStore, db_error, limit};
 
 /// Queues one email on `conn`, due at once (`next_attempt_at = created_at`).
@@ -82,7 +84,7 @@ pub(crate) async fn insert_items_of(
                 .bind(bounce_locale)
                 .bind(item.created_at.0);
         }
-        query.execute(&mut *conn).await.map_err(db_error)?;
+        query.run(&mut *conn).await?;
     }
     Ok(())
 }
@@ -130,9 +132,8 @@ impl OutboxStore for SqlStore {
                  attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE status = 'sending'",
             )
             .bind(now.0)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .run(&self.pool)
+            .await?;
             Ok(done.rows_affected())
         })
         .await
@@ -171,9 +172,8 @@ impl OutboxStore for SqlStore {
             .bind(id)
             .bind(next_attempt_at.0)
             .bind(error)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .run(&mut *tx)
+            .await?;
             if updated.rows_affected() == 0 {
                 return ensure_item_exists(&mut tx, id).await;
             }
@@ -202,23 +202,21 @@ impl OutboxStore for SqlStore {
             )
             .bind(id)
             .bind(error)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .optional(&mut *tx)
+            .await?;
             let Some(row) = row else {
                 return ensure_item_exists(&mut tx, id).await;
             };
-            let kind = MailKind::from_stored(row.try_get("kind").map_err(db_error)?);
-            let message: Option<i64> = row.try_get("message_id").map_err(db_error)?;
+            let kind = MailKind::from_stored(row.col("kind")?);
+            let message: Option<i64> = row.col("message_id")?;
             if let (MailKind::Notification, Some(message)) = (kind, message) {
-                let to: String = row.try_get("to_email").map_err(db_error)?;
+                let to: String = row.col("to_email")?;
                 sqlx::query("UPDATE message_recipients SET delivery_error = $3 WHERE message_id = $1 AND email = $2")
                     .bind(message)
                     .bind(to)
                     .bind(reason)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                    .run(&mut *tx)
+                    .await?;
             }
             if let Some(bounce) = &bounce {
                 insert_item(&mut tx, bounce).await?;
@@ -232,9 +230,8 @@ impl OutboxStore for SqlStore {
     async fn outbox_pending(&self) -> StoreResult<i64> {
         self.watched(async {
             sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
-                .fetch_one(&self.pool)
+                .one(&self.pool)
                 .await
-                .map_err(db_error)
         })
         .await
     }
@@ -244,9 +241,8 @@ impl OutboxStore for SqlStore {
         self.watched(async {
             let oldest: Option<i64> =
                 sqlx::query_scalar("SELECT MIN(created_at) FROM outbox WHERE status IN ('pending', 'sending')")
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(db_error)?;
+                    .one(&self.pool)
+                    .await?;
             Ok(oldest.map(Timestamp))
         })
         .await
@@ -260,9 +256,8 @@ impl OutboxStore for SqlStore {
             let done =
                 sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE status = 'pending' AND next_attempt_at > $1")
                     .bind(now.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                    .run(&mut *tx)
+                    .await?;
             tx.commit().await.map_err(db_error)?;
             Ok(done.rows_affected())
         })
@@ -300,9 +295,8 @@ fn item_from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
 async fn ensure_item_exists(conn: &mut AnyConnection, id: i64) -> StoreResult<()> {
     sqlx::query("SELECT 1 FROM outbox WHERE id = $1")
         .bind(id)
-        .fetch_optional(conn)
-        .await
-        .map_err(db_error)?
+        .optional(conn)
+        .await?
         .ok_or(DomainError::NotFound)?;
     Ok(())
 }
@@ -345,9 +339,8 @@ async fn claim_rows(
              OR (status = 'sending' AND lease_until <= $1) LIMIT 1",
         )
         .bind(now.0)
-        .fetch_optional(&store.pool)
-        .await
-        .map_err(db_error)?;
+        .optional(&store.pool)
+        .await?;
         if due.is_none() {
             return Ok(Vec::new());
         }
@@ -365,9 +358,8 @@ async fn claim_rows(
     .bind(now.0)
     .bind(lease_until.0)
     .bind(limit(page))
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db_error)?;
+    .all(&mut *tx)
+    .await?;
     let mut items = rows
         .iter()
         .map(item_from_row)
@@ -402,17 +394,16 @@ async fn record_sent(store: &SqlStore, sent: &[&(i64, Timestamp)]) -> StoreResul
         )
         .bind(id)
         .bind(at.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .optional(&mut *tx)
+        .await?;
         let Some(row) = row else {
             ensure_item_exists(&mut tx, id).await?;
             continue;
         };
-        let kind = MailKind::from_stored(row.try_get("kind").map_err(db_error)?);
-        let message: Option<i64> = row.try_get("message_id").map_err(db_error)?;
+        let kind = MailKind::from_stored(row.col("kind")?);
+        let message: Option<i64> = row.col("message_id")?;
         if let (MailKind::Notification, Some(message)) = (kind, message) {
-            let to: String = row.try_get("to_email").map_err(db_error)?;
+            let to: String = row.col("to_email")?;
             let done = sqlx::query(
                 "UPDATE message_recipients SET notified_at = $3 \
                  WHERE message_id = $1 AND email = $2 AND notified_at IS NULL",
@@ -420,9 +411,8 @@ async fn record_sent(store: &SqlStore, sent: &[&(i64, Timestamp)]) -> StoreResul
             .bind(message)
             .bind(to)
             .bind(at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .run(&mut *tx)
+            .await?;
             if done.rows_affected() > 0 {
                 notified.push(MessageId(message));
             }

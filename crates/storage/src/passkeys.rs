@@ -3,14 +3,14 @@
 //! two requests racing with the same answer cannot both get it.
 
 use async_trait::async_trait;
-use sealpost_domain::error::DomainError;
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::passkeys::{Ceremony, CeremonyKind, PasskeyRecord};
 use sealpost_domain::ports::{PasskeyStore, StoreResult};
 use sealpost_domain::types::{Timestamp, UserId};
-use sqlx::Row;
 
-use crate::{SqlStore, audit, db_error, insert_error};
+use crate::columns::Columns;
+use crate::statements::{Fetch, Run};
+use crate::{SqlStore, audit, db_error, insert_error, touched};
 
 /// How many ceremonies of one kind a user may have under way at once (a few tabs);
 /// starting another drops the oldest.
@@ -25,21 +25,17 @@ impl PasskeyStore for SqlStore {
                  WHERE user_id = $1 ORDER BY created_at, id",
             )
             .bind(user.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .all(&self.pool)
+            .await?;
             rows.into_iter()
                 .map(|row| {
                     Ok(PasskeyRecord {
-                        id: row.try_get("id").map_err(db_error)?,
+                        id: row.col("id")?,
                         user_id: user,
-                        name: row.try_get("name").map_err(db_error)?,
-                        credential: row.try_get("credential").map_err(db_error)?,
-                        created_at: Timestamp(row.try_get("created_at").map_err(db_error)?),
-                        last_used_at: row
-                            .try_get::<Option<i64>, _>("last_used_at")
-                            .map_err(db_error)?
-                            .map(Timestamp),
+                        name: row.col("name")?,
+                        credential: row.col("credential")?,
+                        created_at: row.at("created_at")?,
+                        last_used_at: row.at_opt("last_used_at")?,
                     })
                 })
                 .collect()
@@ -51,9 +47,8 @@ impl PasskeyStore for SqlStore {
         self.watched(async {
             let row = sqlx::query("SELECT 1 FROM passkeys WHERE user_id = $1 LIMIT 1")
                 .bind(user.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .optional(&self.pool)
+                .await?;
             Ok(row.is_some())
         })
         .await
@@ -92,14 +87,10 @@ impl PasskeyStore for SqlStore {
             let done = sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
                 .bind(id)
                 .bind(user.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            if done.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
-            audit::insert_event(&mut tx, &audit).await?;
-            tx.commit().await.map_err(db_error)
+                .run(&mut *tx)
+                .await?;
+            touched(&done)?;
+            tx.commit_audited(&audit).await
         })
         .await
     }
@@ -111,9 +102,8 @@ impl PasskeyStore for SqlStore {
                 .bind(user.0)
                 .bind(credential)
                 .bind(at.0)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .run(&self.pool)
+                .await?;
             Ok(())
         })
         .await
@@ -131,9 +121,8 @@ impl PasskeyStore for SqlStore {
             .bind(ceremony.user_id.0)
             .bind(ceremony.kind.as_str())
             .bind(i64::from(CEREMONIES_KEPT - 1))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .run(&mut *tx)
+            .await?;
             sqlx::query(
                 "INSERT INTO passkey_ceremonies (id_hash, user_id, kind, state, expires_at) VALUES ($1, $2, $3, $4, $5)",
             )
@@ -156,21 +145,20 @@ impl PasskeyStore for SqlStore {
                 "DELETE FROM passkey_ceremonies WHERE id_hash = $1 RETURNING user_id, kind, state, expires_at",
             )
             .bind(id_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
             let Some(row) = row else {
                 return Ok(None);
             };
-            let expires_at = Timestamp(row.try_get("expires_at").map_err(db_error)?);
+            let expires_at = row.at("expires_at")?;
             if expires_at <= now {
                 return Ok(None);
             }
             Ok(Some(Ceremony {
                 id_hash: id_hash.to_owned(),
-                user_id: UserId(row.try_get("user_id").map_err(db_error)?),
-                kind: CeremonyKind::from_stored(&row.try_get::<String, _>("kind").map_err(db_error)?),
-                state: row.try_get("state").map_err(db_error)?,
+                user_id: UserId(row.col("user_id")?),
+                kind: CeremonyKind::from_stored(&row.col::<String>("kind")?),
+                state: row.col("state")?,
                 expires_at,
             }))
         })

@@ -11,7 +11,8 @@ use sealpost_domain::types::{AccountId, EmailAddress, Locale, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{SqlStore, audit, db_error, insert_error};
+use crate::statements::{Fetch, Run};
+use crate::{SqlStore, audit, db_error, insert_error, touched};
 
 const COLUMNS: &str = "id, account_id, name, is_default, security_level, remember_days, delivery_mode, options, \
      expiry_days, file_name, subject, help_url, contact, recipient_locale, updated_at, subject_tag";
@@ -104,9 +105,8 @@ impl ProfileStore for SqlStore {
                 "SELECT {COLUMNS} FROM envelope_profiles WHERE account_id = $1 ORDER BY is_default DESC, name, id"
             ))
             .bind(account.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .all(&self.pool)
+            .await?;
             rows.iter()
                 .map(profile_from_row)
                 .collect::<Result<_, _>>()
@@ -122,9 +122,8 @@ impl ProfileStore for SqlStore {
             ))
             .bind(id.0)
             .bind(account.0)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .one(&self.pool)
+            .await?;
             profile_from_row(&row).map_err(db_error)
         })
         .await
@@ -140,9 +139,8 @@ impl ProfileStore for SqlStore {
             if profile.is_default {
                 sqlx::query("UPDATE envelope_profiles SET is_default = 0 WHERE account_id = $1")
                     .bind(profile.account_id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                    .run(&mut *tx)
+                    .await?;
             }
             let insert = sqlx::query_scalar(
                 "INSERT INTO envelope_profiles (account_id, is_default, name, security_level, remember_days, \
@@ -184,11 +182,8 @@ impl ProfileStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(profile_conflict)?;
-            if done.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
-            audit::insert_event(&mut tx, &audit).await?;
-            tx.commit().await.map_err(db_error)
+            touched(&done)?;
+            tx.commit_audited(&audit).await
         })
         .await
     }
@@ -200,14 +195,10 @@ impl ProfileStore for SqlStore {
                 sqlx::query("DELETE FROM envelope_profiles WHERE id = $1 AND account_id = $2 AND is_default = 0")
                     .bind(id.0)
                     .bind(account.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-            if done.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
-            audit::insert_event(&mut tx, &audit).await?;
-            tx.commit().await.map_err(db_error)
+                    .run(&mut *tx)
+                    .await?;
+            touched(&done)?;
+            tx.commit_audited(&audit).await
         })
         .await
     }
@@ -224,25 +215,21 @@ impl ProfileStore for SqlStore {
                 sqlx::query_scalar("SELECT id FROM envelope_profiles WHERE id = $1 AND account_id = $2")
                     .bind(id.0)
                     .bind(account.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                    .optional(&mut *tx)
+                    .await?;
             if exists.is_none() {
                 return Err(DomainError::NotFound);
             }
             sqlx::query("UPDATE envelope_profiles SET is_default = 0 WHERE account_id = $1")
                 .bind(account.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .run(&mut *tx)
+                .await?;
             sqlx::query("UPDATE envelope_profiles SET is_default = 1 WHERE id = $1 AND account_id = $2")
                 .bind(id.0)
                 .bind(account.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            audit::insert_event(&mut tx, &audit).await?;
-            tx.commit().await.map_err(db_error)
+                .run(&mut *tx)
+                .await?;
+            tx.commit_audited(&audit).await
         })
         .await
     }

@@ -15,6 +15,8 @@ use sealpost_domain::ports::{MonthCounts, ReportStore, StoreResult, YearMonth};
 use sealpost_domain::types::{AccountId, Timestamp};
 use sqlx::{AnyConnection, Row};
 
+use crate::columns::Columns;
+use crate::statements::{Fetch, Run};
 use crate::{SqlStore, db_error};
 
 /// The audit actions counted as a registration and as an activation.
@@ -63,9 +65,8 @@ async fn add(conn: &mut AnyConnection, account: AccountId, at: Timestamp, counts
     .bind(opened)
     .bind(registrations)
     .bind(activations)
-    .execute(conn)
-    .await
-    .map_err(db_error)?;
+    .run(conn)
+    .await?;
     Ok(())
 }
 
@@ -92,9 +93,8 @@ pub(crate) async fn count_person(conn: &mut AnyConnection, event: &AuditEvent) -
     .bind(kind)
     .bind(event.target.as_str())
     .bind(event.at.0)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .all(&mut *conn)
+    .await?;
     let counts = if kind == "registered" {
         [0, 0, 0, 1, 0]
     } else {
@@ -135,12 +135,11 @@ fn tally(months: &mut Tallies, key: (AccountId, i64), at: Timestamp, count: i64)
 pub(crate) async fn count_opened(conn: &mut AnyConnection, message: MessageId) -> StoreResult<()> {
     let row = sqlx::query("SELECT account_id, created_at FROM messages WHERE id = $1")
         .bind(message.0)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_error)?;
+        .optional(&mut *conn)
+        .await?;
     let Some(row) = row else { return Ok(()) };
-    let account = AccountId(row.try_get("account_id").map_err(db_error)?);
-    let sent_at = Timestamp(row.try_get("created_at").map_err(db_error)?);
+    let account = AccountId(row.col("account_id")?);
+    let sent_at = row.at("created_at")?;
     add(conn, account, sent_at, [0, 0, 1, 0, 0]).await
 }
 
@@ -161,14 +160,13 @@ pub(crate) async fn count_notified(conn: &mut AnyConnection, messages: &[Message
     let rows = distinct
         .iter()
         .fold(sqlx::query(&sql), |query, id| query.bind(*id))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db_error)?;
+        .all(&mut *conn)
+        .await?;
     let mut months = Tallies::new();
     for row in &rows {
-        let id: i64 = row.try_get("id").map_err(db_error)?;
-        let account = AccountId(row.try_get("account_id").map_err(db_error)?);
-        let sent_at = Timestamp(row.try_get("created_at").map_err(db_error)?);
+        let id: i64 = row.col("id")?;
+        let account = AccountId(row.col("account_id")?);
+        let sent_at = row.at("created_at")?;
         let recipients = i64::try_from(messages.iter().filter(|m| m.0 == id).count()).unwrap_or(i64::MAX);
         tally(&mut months, (account, month_number(sent_at)), sent_at, recipients);
     }
@@ -195,11 +193,10 @@ impl ReportStore for SqlStore {
             .bind(account.0)
             .bind(month_number(from))
             .bind(month_number(Timestamp(until.0 - 1)))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .all(&self.pool)
+            .await?;
             for row in &rows {
-                let number: i64 = row.try_get("month").map_err(db_error)?;
+                let number: i64 = row.col("month")?;
                 if let Some(counts) = entry(&mut months, number) {
                     counts.sent = count(row, "sent").map_err(db_error)?;
                     counts.notified = count(row, "notified").map_err(db_error)?;

@@ -5,9 +5,10 @@ use async_trait::async_trait;
 use sealpost_domain::messages::{MessageId, StoredRecipientSecret};
 use sealpost_domain::ports::{SecretStore, StoreResult};
 use sealpost_domain::types::EmailAddress;
-use sqlx::Row;
 
-use crate::{SqlStore, db_error};
+use crate::SqlStore;
+use crate::columns::Columns;
+use crate::statements::Fetch;
 
 #[async_trait]
 impl SecretStore for SqlStore {
@@ -22,17 +23,16 @@ impl SecretStore for SqlStore {
             )
             .bind(message.0)
             .bind(verifier.to_vec())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
             let Some(row) = row else {
                 return Ok(None);
             };
-            let email: String = row.try_get("email").map_err(db_error)?;
+            let email: String = row.col("email")?;
             Ok(Some(StoredRecipientSecret {
                 email: EmailAddress::from_trusted(email),
-                verifier: row.try_get("verifier").map_err(db_error)?,
-                wrapped_dek: row.try_get("wrapped_dek").map_err(db_error)?,
+                verifier: row.col("verifier")?,
+                wrapped_dek: row.col("wrapped_dek")?,
             }))
         })
         .await

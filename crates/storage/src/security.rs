@@ -8,6 +8,7 @@ use sealpost_domain::two_step::{DeviceSummary, SessionSummary};
 use sealpost_domain::types::{Timestamp, UserId};
 use sqlx::Row;
 
+use crate::statements::{Fetch, Run};
 use crate::{SqlStore, audit, db_error};
 
 #[async_trait]
@@ -17,9 +18,8 @@ impl SecurityStore for SqlStore {
             sqlx::query("UPDATE sessions SET client = $2 WHERE id_hash = $1")
                 .bind(id_hash)
                 .bind(client)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .run(&self.pool)
+                .await?;
             Ok(())
         })
         .await
@@ -33,9 +33,8 @@ impl SecurityStore for SqlStore {
             )
             .bind(user.0)
             .bind(now.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .all(&self.pool)
+            .await?;
             rows.iter()
                 .map(|row| {
                     Ok(SessionSummary {
@@ -59,9 +58,8 @@ impl SecurityStore for SqlStore {
             )
             .bind(user.0)
             .bind(now.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .all(&self.pool)
+            .await?;
             rows.iter()
                 .map(|row| {
                     Ok(DeviceSummary {
@@ -82,14 +80,12 @@ impl SecurityStore for SqlStore {
             let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
                 .bind(user.0)
                 .bind(keep)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .run(&mut *tx)
+                .await?;
             let devices = sqlx::query("DELETE FROM remembered_devices WHERE user_id = $1")
                 .bind(user.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .run(&mut *tx)
+                .await?;
             audit::insert_event(&mut tx, &audit).await?;
             tx.commit().await.map_err(db_error)?;
             Ok(sessions.rows_affected() + devices.rows_affected())

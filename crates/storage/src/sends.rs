@@ -12,6 +12,7 @@ use sqlx::AnyConnection;
 
 use crate::group_commit::GroupCommit;
 use crate::messages::{MESSAGE_COLUMNS, MESSAGES_WITH_SENDER, messages_from_rows};
+use crate::statements::{Fetch, Run};
 use crate::{SqlStore, audit, db_error, insert_error, outbox};
 
 /// One message to store with what commits with it.
@@ -60,9 +61,8 @@ async fn write_sends(store: &SqlStore, sends: &[&Send]) -> StoreResult<Vec<Messa
     public_ids
         .iter()
         .fold(sqlx::query(&sql), |query, id| query.bind(id.as_slice()))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        .run(&mut *tx)
+        .await?;
     insert_recipients(&mut tx, sends, &ids).await?;
     for (send, id) in sends.iter().zip(&ids) {
         for secret in &send.message.secrets {
@@ -168,9 +168,8 @@ async fn read_back(conn: &mut AnyConnection, ids: &[MessageId]) -> StoreResult<V
     let rows = ids
         .iter()
         .fold(sqlx::query(&sql), |query, id| query.bind(id.0))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db_error)?;
+        .all(&mut *conn)
+        .await?;
     let mut found = messages_from_rows(&rows)?;
     ids.iter()
         .map(|id| {

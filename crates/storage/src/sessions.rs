@@ -6,7 +6,6 @@
 //! counter per key, bumped with a single upsert so concurrent failures all count.
 
 use async_trait::async_trait;
-use sealpost_domain::error::DomainError;
 use sealpost_domain::model::{Roles, Session, SessionKind, User};
 use sealpost_domain::ports::{SessionStore, StoreResult};
 use sealpost_domain::types::GroupName;
@@ -14,8 +13,10 @@ use sealpost_domain::types::{Timestamp, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::columns::Columns;
+use crate::statements::{Fetch, Run};
 use crate::users::{USER_COLUMNS, user_from_row};
-use crate::{AnyQuery, SqlStore, db_error, get_bool, insert_error};
+use crate::{AnyQuery, SqlStore, db_error, get_bool, insert_error, touched};
 
 #[async_trait]
 impl SessionStore for SqlStore {
@@ -52,9 +53,7 @@ impl SessionStore for SqlStore {
             .execute(&self.pool)
             .await
             .map_err(insert_error("session"))?;
-            if result.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
+            touched(&result)?;
             Ok(())
         })
         .await
@@ -77,9 +76,8 @@ impl SessionStore for SqlStore {
                 .bind(id_hash)
                 .bind(now.0)
                 .bind(expires_at.0)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .run(&self.pool)
+                .await?;
             Ok(())
         })
         .await
@@ -90,9 +88,8 @@ impl SessionStore for SqlStore {
         self.watched(async {
             sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
                 .bind(id_hash)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .run(&self.pool)
+                .await?;
             Ok(())
         })
         .await
@@ -110,29 +107,24 @@ impl SessionStore for SqlStore {
             let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR created_at < $2")
                 .bind(now.0)
                 .bind(oldest_allowed.0)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .run(&self.pool)
+                .await?;
             let throttles = sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1")
                 .bind(throttle_before.0)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .run(&self.pool)
+                .await?;
             let devices = sqlx::query("DELETE FROM remembered_devices WHERE expires_at <= $1")
                 .bind(now.0)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .run(&self.pool)
+                .await?;
             let challenges = sqlx::query("DELETE FROM two_step_challenges WHERE expires_at <= $1")
                 .bind(now.0)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .run(&self.pool)
+                .await?;
             let ceremonies = sqlx::query("DELETE FROM passkey_ceremonies WHERE expires_at <= $1")
                 .bind(now.0)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .run(&self.pool)
+                .await?;
             Ok(sessions.rows_affected()
                 + throttles.rows_affected()
                 + devices.rows_affected()
@@ -147,14 +139,13 @@ impl SessionStore for SqlStore {
         self.watched(async {
             let row = sqlx::query("SELECT failures, last_failure_at FROM login_throttle WHERE key = $1")
                 .bind(key)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .optional(&self.pool)
+                .await?;
             let Some(row) = row else {
                 return Ok(None);
             };
-            let failures: i64 = row.try_get("failures").map_err(db_error)?;
-            let last: i64 = row.try_get("last_failure_at").map_err(db_error)?;
+            let failures: i64 = row.col("failures")?;
+            let last: i64 = row.col("last_failure_at")?;
             Ok(Some((failures, Timestamp(last))))
         })
         .await
@@ -169,14 +160,13 @@ impl SessionStore for SqlStore {
             let rows = keys
                 .iter()
                 .fold(sqlx::query(&sql), |query, key| query.bind(*key))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .all(&self.pool)
+                .await?;
             let mut states = vec![None; keys.len()];
             for row in &rows {
-                let key: String = row.try_get("key").map_err(db_error)?;
-                let failures: i64 = row.try_get("failures").map_err(db_error)?;
-                let last: i64 = row.try_get("last_failure_at").map_err(db_error)?;
+                let key: String = row.col("key")?;
+                let failures: i64 = row.col("failures")?;
+                let last: i64 = row.col("last_failure_at")?;
                 for (state, _) in states.iter_mut().zip(keys).filter(|(_, k)| **k == key) {
                     *state = Some((failures, Timestamp(last)));
                 }
@@ -196,9 +186,8 @@ impl SessionStore for SqlStore {
             )
             .bind(key)
             .bind(at.0)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .run(&self.pool)
+            .await?;
             Ok(())
         })
         .await
@@ -213,18 +202,16 @@ impl SessionStore for SqlStore {
         self.watched(async {
             let noted = sqlx::query("SELECT 1 FROM login_throttle WHERE key = $1")
                 .bind(key)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .optional(&self.pool)
+                .await?;
             if noted.is_none() {
                 return Ok(());
             }
             let mut tx = self.begin_write().await?;
             sqlx::query("DELETE FROM login_throttle WHERE key = $1")
                 .bind(key)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .run(&mut *tx)
+                .await?;
             tx.commit().await.map_err(db_error)
         })
         .await
@@ -251,9 +238,8 @@ pub(crate) async fn session(store: &SqlStore, id_hash: &str, now: Timestamp) -> 
     ))
     .bind(id_hash)
     .bind(now.0)
-    .fetch_optional(&store.pool)
-    .await
-    .map_err(db_error)?;
+    .optional(&store.pool)
+    .await?;
     row.as_ref().map(session_from_row).transpose().map_err(db_error)
 }
 
@@ -293,9 +279,8 @@ pub(crate) async fn session_with_user(
     .bind(id_hash)
     .bind(now.0)
     .bind(GroupName::ACCOUNT_ADMINISTRATORS)
-    .fetch_optional(&store.pool)
-    .await
-    .map_err(db_error)?;
+    .optional(&store.pool)
+    .await?;
     let read = |row: &AnyRow| {
         let roles = Roles {
             member: get_bool(row, "is_member")?,

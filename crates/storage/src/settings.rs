@@ -9,6 +9,8 @@ use sealpost_domain::types::AccountId;
 use sqlx::Row;
 
 use crate::accounts::{ACCOUNT_COLUMNS, account_from_row};
+use crate::columns::Columns;
+use crate::statements::{Fetch, Run};
 use crate::{SqlStore, accounts, audit, db_error};
 
 #[async_trait]
@@ -17,9 +19,8 @@ impl SettingsStore for SqlStore {
         self.watched(async {
             let rows = sqlx::query("SELECT name, value FROM account_settings WHERE account_id = $1 ORDER BY name")
                 .bind(account.0)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .all(&self.pool)
+                .await?;
             rows.iter()
                 .map(|row| Ok((row.try_get("name")?, row.try_get("value")?)))
                 .collect::<Result<_, sqlx::Error>>()
@@ -34,17 +35,13 @@ impl SettingsStore for SqlStore {
                 "SELECT {ACCOUNT_COLUMNS}, s.name AS setting_name, s.value AS setting_value FROM accounts a \
                  LEFT JOIN account_settings s ON s.account_id = a.id WHERE a.id = $1 ORDER BY s.name"
             );
-            let rows = sqlx::query(&sql)
-                .bind(account.0)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
+            let rows = sqlx::query(&sql).bind(account.0).all(&self.pool).await?;
             let first = rows.first().ok_or(DomainError::NotFound)?;
             let found = account_from_row(first).map_err(db_error)?;
             let mut settings = Vec::with_capacity(rows.len());
             for row in &rows {
-                let name: Option<String> = row.try_get("setting_name").map_err(db_error)?;
-                let value: Option<String> = row.try_get("setting_value").map_err(db_error)?;
+                let name: Option<String> = row.col("setting_name")?;
+                let value: Option<String> = row.col("setting_value")?;
                 if let (Some(name), Some(value)) = (name, value) {
                     settings.push((name, value));
                 }
@@ -77,7 +74,7 @@ impl SettingsStore for SqlStore {
                         .bind(account.0)
                         .bind(change.name),
                 };
-                query.execute(&mut *tx).await.map_err(db_error)?;
+                query.run(&mut *tx).await?;
                 audit::insert_event(&mut tx, event).await?;
             }
             tx.commit().await.map_err(db_error)

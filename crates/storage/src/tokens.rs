@@ -17,6 +17,8 @@ use sealpost_domain::ports::{StoreResult, TokenStore};
 use sealpost_domain::types::{EmailAddress, Locale, Timestamp, UserId};
 use sqlx::Row;
 
+use crate::columns::Columns;
+use crate::statements::{Fetch, Run};
 use crate::users::{USER_COLUMNS, user_from_row};
 use crate::{SqlStore, audit, db_error, insert_error, outbox};
 
@@ -53,9 +55,8 @@ impl TokenStore for SqlStore {
             .map_err(insert_error("email"))?;
             let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1"))
                 .bind(email.as_str())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .one(&mut *tx)
+                .await?;
             let user = user_from_row(&row).map_err(db_error)?;
             if user.status == UserStatus::Locked || user.mailbox_proven() {
                 return Err(DomainError::Conflict { field: "email" });
@@ -90,9 +91,8 @@ impl TokenStore for SqlStore {
                 sqlx::query_scalar("SELECT user_id FROM registrations WHERE token_hash = $1 AND expires_at > $2")
                     .bind(token_hash)
                     .bind(now.0)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(db_error)?;
+                    .optional(&self.pool)
+                    .await?;
             Ok(user.map(UserId))
         })
         .await
@@ -117,16 +117,15 @@ impl TokenStore for SqlStore {
             .bind(token_hash)
             .bind(user.0)
             .bind(now.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .optional(&mut *tx)
+            .await?;
             let Some(row) = row else {
                 return Ok(false);
             };
-            let first: String = row.try_get("first_name").map_err(db_error)?;
-            let last: String = row.try_get("last_name").map_err(db_error)?;
-            let hash: String = row.try_get("password_hash").map_err(db_error)?;
-            let locale: Option<String> = row.try_get("locale").map_err(db_error)?;
+            let first: String = row.col("first_name")?;
+            let last: String = row.col("last_name")?;
+            let hash: String = row.col("password_hash")?;
+            let locale: Option<String> = row.col("locale")?;
             let updated = sqlx::query(
                 "UPDATE users SET first_name = $2, last_name = $3, password_hash = $4, locale = $5, \
                  status = $6, must_change_password = $7, mailbox_verified_at = $8 WHERE id = $1 AND status <> $9",
@@ -140,9 +139,8 @@ impl TokenStore for SqlStore {
             .bind(false)
             .bind(now.0)
             .bind(UserStatus::Locked.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .run(&mut *tx)
+            .await?;
             if updated.rows_affected() == 0 {
                 return Err(DomainError::Forbidden);
             }
@@ -152,11 +150,7 @@ impl TokenStore for SqlStore {
                 "DELETE FROM remembered_devices WHERE user_id = $1",
                 "DELETE FROM one_time_tokens WHERE user_id = $1 AND used_at IS NULL",
             ] {
-                sqlx::query(sql)
-                    .bind(user.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                sqlx::query(sql).bind(user.0).run(&mut *tx).await?;
             }
             audit::insert_event(&mut tx, &event).await?;
             tx.commit().await.map_err(db_error)?;
@@ -193,8 +187,7 @@ impl TokenStore for SqlStore {
             .await
             .map_err(insert_error("token"))?;
             outbox::insert_item(&mut tx, &link.mail).await?;
-            audit::insert_event(&mut tx, &event).await?;
-            tx.commit().await.map_err(db_error)
+            tx.commit_audited(&event).await
         })
         .await
     }
@@ -223,9 +216,8 @@ impl TokenStore for SqlStore {
             .bind(purpose.as_str())
             .bind(now.0)
             .bind(session)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .optional(&mut *tx)
+            .await?;
             let user = row
                 .map(|row| row.try_get::<i64, _>("user_id").map(UserId))
                 .transpose()
@@ -234,9 +226,8 @@ impl TokenStore for SqlStore {
                 sqlx::query("UPDATE users SET mailbox_verified_at = $2 WHERE id = $1 AND mailbox_verified_at IS NULL")
                     .bind(user.0)
                     .bind(now.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                    .run(&mut *tx)
+                    .await?;
             }
             tx.commit().await.map_err(db_error)?;
             Ok(user)
@@ -255,9 +246,8 @@ impl TokenStore for SqlStore {
             .bind(hash)
             .bind(purpose.as_str())
             .bind(now.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
             Ok(user.map(UserId))
         })
         .await

@@ -9,17 +9,17 @@ use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::{StoreResult, TwoStepStore};
 use sealpost_domain::two_step::{Challenge, ChallengePurpose, TotpRecord};
 use sealpost_domain::types::{Timestamp, UserId};
-use sqlx::Row;
 
-use crate::{SqlStore, WriteTx, audit, db_error, insert_error};
+use crate::columns::Columns;
+use crate::statements::{Fetch, Run};
+use crate::{SqlStore, WriteTx, db_error, insert_error, touched};
 
 /// Replaces every recovery code of `user` inside `tx`.
 async fn put_recovery_codes(tx: &mut WriteTx, user: UserId, hashes: &[String]) -> StoreResult<()> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user.0)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_error)?;
+        .run(&mut **tx)
+        .await?;
     for hash in hashes {
         sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
             .bind(user.0)
@@ -37,16 +37,12 @@ impl TwoStepStore for SqlStore {
         self.watched(async {
             let row = sqlx::query("SELECT sealed, enabled_at FROM totp_secrets WHERE user_id = $1")
                 .bind(user.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .optional(&self.pool)
+                .await?;
             row.map(|row| {
                 Ok(TotpRecord {
-                    sealed: row.try_get("sealed").map_err(db_error)?,
-                    enabled_at: row
-                        .try_get::<Option<i64>, _>("enabled_at")
-                        .map_err(db_error)?
-                        .map(Timestamp),
+                    sealed: row.col("sealed")?,
+                    enabled_at: row.at_opt("enabled_at")?,
                 })
             })
             .transpose()
@@ -58,9 +54,8 @@ impl TwoStepStore for SqlStore {
         self.watched(async {
             let row = sqlx::query("SELECT 1 FROM totp_secrets WHERE user_id = $1 AND enabled_at IS NOT NULL")
                 .bind(user.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .optional(&self.pool)
+                .await?;
             Ok(row.is_some())
         })
         .await
@@ -71,17 +66,15 @@ impl TwoStepStore for SqlStore {
             let mut tx = self.begin_write().await?;
             let enabled = sqlx::query("SELECT 1 FROM totp_secrets WHERE user_id = $1 AND enabled_at IS NOT NULL")
                 .bind(user.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .optional(&mut *tx)
+                .await?;
             if enabled.is_some() {
                 return Err(DomainError::Conflict { field: "totp" });
             }
             sqlx::query("DELETE FROM totp_secrets WHERE user_id = $1")
                 .bind(user.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .run(&mut *tx)
+                .await?;
             sqlx::query("INSERT INTO totp_secrets (user_id, sealed, created_at) VALUES ($1, $2, $3)")
                 .bind(user.0)
                 .bind(sealed.to_vec())
@@ -110,15 +103,11 @@ impl TwoStepStore for SqlStore {
             .bind(user.0)
             .bind(at.0)
             .bind(step)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            if done.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
+            .run(&mut *tx)
+            .await?;
+            touched(&done)?;
             put_recovery_codes(&mut tx, user, recovery_hashes).await?;
-            audit::insert_event(&mut tx, &audit).await?;
-            tx.commit().await.map_err(db_error)
+            tx.commit_audited(&audit).await
         })
         .await
     }
@@ -130,14 +119,9 @@ impl TwoStepStore for SqlStore {
                 "DELETE FROM totp_secrets WHERE user_id = $1",
                 "DELETE FROM recovery_codes WHERE user_id = $1",
             ] {
-                sqlx::query(sql)
-                    .bind(user.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                sqlx::query(sql).bind(user.0).run(&mut *tx).await?;
             }
-            audit::insert_event(&mut tx, &audit).await?;
-            tx.commit().await.map_err(db_error)
+            tx.commit_audited(&audit).await
         })
         .await
     }
@@ -150,9 +134,8 @@ impl TwoStepStore for SqlStore {
             )
             .bind(user.0)
             .bind(step)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .run(&self.pool)
+            .await?;
             Ok(done.rows_affected() == 1)
         })
         .await
@@ -166,9 +149,8 @@ impl TwoStepStore for SqlStore {
             .bind(user.0)
             .bind(code_hash)
             .bind(at.0)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .run(&self.pool)
+            .await?;
             Ok(done.rows_affected() == 1)
         })
         .await
@@ -178,8 +160,7 @@ impl TwoStepStore for SqlStore {
         self.watched(async {
             let mut tx = self.begin_write().await?;
             put_recovery_codes(&mut tx, user, hashes).await?;
-            audit::insert_event(&mut tx, &audit).await?;
-            tx.commit().await.map_err(db_error)
+            tx.commit_audited(&audit).await
         })
         .await
     }
@@ -188,10 +169,9 @@ impl TwoStepStore for SqlStore {
         self.watched(async {
             let row = sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
                 .bind(user.0)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_error)?;
-            row.try_get::<i64, _>("n").map_err(db_error)
+                .one(&self.pool)
+                .await?;
+            row.col::<i64>("n")
         })
         .await
     }
@@ -223,16 +203,15 @@ impl TwoStepStore for SqlStore {
             )
             .bind(id_hash)
             .bind(now.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
             row.map(|row| {
                 Ok(Challenge {
-                    id_hash: row.try_get("id_hash").map_err(db_error)?,
-                    user_id: UserId(row.try_get("user_id").map_err(db_error)?),
-                    purpose: ChallengePurpose::from_stored(&row.try_get::<String, _>("purpose").map_err(db_error)?),
-                    password_hash: row.try_get("password_hash").map_err(db_error)?,
-                    expires_at: Timestamp(row.try_get("expires_at").map_err(db_error)?),
+                    id_hash: row.col("id_hash")?,
+                    user_id: UserId(row.col("user_id")?),
+                    purpose: ChallengePurpose::from_stored(&row.col::<String>("purpose")?),
+                    password_hash: row.col("password_hash")?,
+                    expires_at: row.at("expires_at")?,
                 })
             })
             .transpose()
@@ -244,9 +223,8 @@ impl TwoStepStore for SqlStore {
         self.watched(async {
             let done = sqlx::query("DELETE FROM two_step_challenges WHERE id_hash = $1")
                 .bind(id_hash)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .run(&self.pool)
+                .await?;
             Ok(done.rows_affected() == 1)
         })
         .await

@@ -7,8 +7,9 @@ use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::PublicId;
 use sealpost_domain::ports::{StoreResult, UploadStore};
 use sealpost_domain::types::Timestamp;
-use sqlx::Row;
 
+use crate::columns::Columns;
+use crate::statements::{Fetch, Run};
 use crate::{SqlStore, db_error};
 
 #[async_trait]
@@ -22,9 +23,8 @@ impl UploadStore for SqlStore {
             )
             .bind(public_id.0.to_vec())
             .bind(at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .run(&mut *tx)
+            .await?;
             tx.commit().await.map_err(db_error)
         })
         .await
@@ -36,9 +36,8 @@ impl UploadStore for SqlStore {
             let mut tx = self.begin_write().await?;
             sqlx::query("DELETE FROM pending_uploads WHERE public_id = $1")
                 .bind(public_id.0.to_vec())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .run(&mut *tx)
+                .await?;
             tx.commit().await.map_err(db_error)
         })
         .await
@@ -53,12 +52,11 @@ impl UploadStore for SqlStore {
                  AND NOT EXISTS (SELECT 1 FROM kept_drafts k WHERE k.public_id = p.public_id) ORDER BY started_at",
             )
             .bind(before.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .all(&self.pool)
+            .await?;
             rows.iter()
                 .map(|row| {
-                    let bytes: Vec<u8> = row.try_get("public_id").map_err(db_error)?;
+                    let bytes: Vec<u8> = row.col("public_id")?;
                     let id: [u8; 16] = bytes.try_into().map_err(|_| {
                         DomainError::internal(std::io::Error::other("a stored public id is not 16 bytes"))
                     })?;

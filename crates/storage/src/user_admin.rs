@@ -11,8 +11,10 @@ use sealpost_domain::ports::{AccountMemberStore, StoreResult, UserAdminStore};
 use sealpost_domain::types::{AccountId, AccountNumber, EmailAddress, GroupId, Timestamp, UserId};
 use sqlx::Row;
 
+use crate::columns::Columns;
+use crate::statements::{Fetch, Run};
 use crate::users::{USER_COLUMNS, user_from_row};
-use crate::{SqlStore, WriteTx, audit, db_error, get_bool};
+use crate::{SqlStore, WriteTx, db_error, touched};
 
 /// What ends when a user is locked everywhere or deleted: their ways in.
 const WAYS_IN: &[&str] = &[
@@ -40,9 +42,8 @@ impl UserAdminStore for SqlStore {
                  WHERE u.id = $1 AND u.deleted_at IS NULL"
             ))
             .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
             let Some(row) = row else {
                 return Ok(None);
             };
@@ -53,13 +54,10 @@ impl UserAdminStore for SqlStore {
             };
             let mut detail = UserDetail {
                 user: user_from_row(&row).map_err(db_error)?,
-                locked_reason: row.try_get("locked_reason").map_err(db_error)?,
+                locked_reason: row.col("locked_reason")?,
                 locked_by: email("locked_by_email").map_err(db_error)?,
-                locked_at: row
-                    .try_get::<Option<i64>, _>("locked_at")
-                    .map_err(db_error)?
-                    .map(Timestamp),
-                last_login_ip: row.try_get("last_login_ip").map_err(db_error)?,
+                locked_at: row.at_opt("locked_at")?,
+                last_login_ip: row.col("last_login_ip")?,
                 created_by: email("created_by_email").map_err(db_error)?,
                 groups: Vec::new(),
                 account_locks: Vec::new(),
@@ -71,17 +69,16 @@ impl UserAdminStore for SqlStore {
                  WHERE gm.user_id = $1 AND a.deleted_at IS NULL ORDER BY a.number, g.builtin DESC, g.name",
             )
             .bind(id.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .all(&self.pool)
+            .await?;
             for row in &groups {
                 detail.groups.push(UserGroup {
-                    account_id: AccountId(row.try_get("account_id").map_err(db_error)?),
-                    account_number: AccountNumber(row.try_get("number").map_err(db_error)?),
-                    account_name: row.try_get("account_name").map_err(db_error)?,
-                    group_id: GroupId(row.try_get("group_id").map_err(db_error)?),
-                    group_name: row.try_get("group_name").map_err(db_error)?,
-                    builtin: get_bool(row, "builtin").map_err(db_error)?,
+                    account_id: AccountId(row.col("account_id")?),
+                    account_number: AccountNumber(row.col("number")?),
+                    account_name: row.col("account_name")?,
+                    group_id: GroupId(row.col("group_id")?),
+                    group_name: row.col("group_name")?,
+                    builtin: row.flag("builtin")?,
                 });
             }
             let locks = sqlx::query(
@@ -91,19 +88,17 @@ impl UserAdminStore for SqlStore {
                  WHERE l.user_id = $1 AND a.deleted_at IS NULL ORDER BY a.number",
             )
             .bind(id.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .all(&self.pool)
+            .await?;
             for row in &locks {
                 detail.account_locks.push(AccountUserLock {
-                    account_id: AccountId(row.try_get("account_id").map_err(db_error)?),
-                    account_number: AccountNumber(row.try_get("number").map_err(db_error)?),
-                    account_name: row.try_get("account_name").map_err(db_error)?,
-                    reason: row.try_get("reason").map_err(db_error)?,
-                    locked_at: Timestamp(row.try_get("locked_at").map_err(db_error)?),
+                    account_id: AccountId(row.col("account_id")?),
+                    account_number: AccountNumber(row.col("number")?),
+                    account_name: row.col("account_name")?,
+                    reason: row.col("reason")?,
+                    locked_at: row.at("locked_at")?,
                     locked_by: row
-                        .try_get::<Option<String>, _>("locked_by_email")
-                        .map_err(db_error)?
+                        .col::<Option<String>>("locked_by_email")?
                         .map(EmailAddress::from_trusted),
                 });
             }
@@ -127,7 +122,7 @@ impl UserAdminStore for SqlStore {
             for account in accounts {
                 query = query.bind(account.0);
             }
-            let row = query.fetch_optional(&self.pool).await.map_err(db_error)?;
+            let row = query.optional(&self.pool).await?;
             Ok(row.is_some())
         })
         .await
@@ -139,12 +134,9 @@ impl UserAdminStore for SqlStore {
                 .bind(id.0)
                 .bind(at.0)
                 .bind(ip)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
-            if done.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
+                .run(&self.pool)
+                .await?;
+            touched(&done)?;
             Ok(())
         })
         .await
@@ -159,18 +151,14 @@ impl UserAdminStore for SqlStore {
                  AND u.locked_reason IS NOT NULL",
             )
             .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
             let Some(row) = row else {
                 return Ok(None);
             };
             Ok(Some(LockNotice {
-                reason: row.try_get("locked_reason").map_err(db_error)?,
-                contact: row
-                    .try_get::<Option<String>, _>("contact")
-                    .map_err(db_error)?
-                    .map(EmailAddress::from_trusted),
+                reason: row.col("locked_reason")?,
+                contact: row.col::<Option<String>>("contact")?.map(EmailAddress::from_trusted),
             }))
         })
         .await
@@ -184,9 +172,8 @@ impl UserAdminStore for SqlStore {
                     .bind(id.0)
                     .bind(first)
                     .bind(last)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                    .run(&mut *tx)
+                    .await?;
             finish(tx, done.rows_affected(), &event).await
         })
         .await
@@ -203,12 +190,9 @@ impl UserAdminStore for SqlStore {
             .bind(reason)
             .bind(by.0)
             .bind(event.at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            if done.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
+            .run(&mut *tx)
+            .await?;
+            touched(&done)?;
             end_ways_in(&mut tx, id).await?;
             finish(tx, 1, &event).await
         })
@@ -224,9 +208,8 @@ impl UserAdminStore for SqlStore {
                  WHERE id = $1 AND status = 'locked' AND deleted_at IS NULL",
             )
             .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .run(&mut *tx)
+            .await?;
             finish(tx, done.rows_affected(), &event).await
         })
         .await
@@ -238,9 +221,8 @@ impl UserAdminStore for SqlStore {
             let done = sqlx::query("UPDATE users SET must_change_password = $2 WHERE id = $1 AND deleted_at IS NULL")
                 .bind(id.0)
                 .bind(true)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .run(&mut *tx)
+                .await?;
             finish(tx, done.rows_affected(), &event).await
         })
         .await
@@ -255,12 +237,9 @@ impl UserAdminStore for SqlStore {
             )
             .bind(id.0)
             .bind(at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            if done.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
+            .run(&mut *tx)
+            .await?;
+            touched(&done)?;
             end_ways_in(&mut tx, id).await?;
             for sql in [
                 "DELETE FROM group_members WHERE user_id = $1",
@@ -268,7 +247,7 @@ impl UserAdminStore for SqlStore {
                 "DELETE FROM operators WHERE user_id = $1",
                 "DELETE FROM registrations WHERE user_id = $1",
             ] {
-                sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
+                sqlx::query(sql).bind(id.0).run(&mut *tx).await?;
             }
             finish(tx, 1, &event).await
         })
@@ -287,9 +266,8 @@ impl AccountMemberStore for SqlStore {
             let row = sqlx::query(&sql)
                 .bind(user.0)
                 .bind(account.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .optional(&self.pool)
+                .await?;
             Ok(row.is_some())
         })
         .await
@@ -315,9 +293,8 @@ impl AccountMemberStore for SqlStore {
             .bind(reason)
             .bind(by.0)
             .bind(event.at.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .run(&mut *tx)
+            .await?;
             finish(tx, 1, &event).await
         })
         .await
@@ -329,9 +306,8 @@ impl AccountMemberStore for SqlStore {
             let done = sqlx::query("DELETE FROM account_user_locks WHERE account_id = $1 AND user_id = $2")
                 .bind(account.0)
                 .bind(user.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .run(&mut *tx)
+                .await?;
             finish(tx, done.rows_affected(), &event).await
         })
         .await
@@ -342,9 +318,8 @@ impl AccountMemberStore for SqlStore {
             let row = sqlx::query("SELECT 1 FROM account_user_locks WHERE account_id = $1 AND user_id = $2")
                 .bind(account.0)
                 .bind(user.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .optional(&self.pool)
+                .await?;
             Ok(row.is_some())
         })
         .await
@@ -359,20 +334,16 @@ impl AccountMemberStore for SqlStore {
             )
             .bind(user.0)
             .bind(account.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            if removed.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
+            .run(&mut *tx)
+            .await?;
+            touched(&removed)?;
             let admins_left: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM group_members gm JOIN groups g ON g.id = gm.group_id \
                  WHERE g.account_id = $1 AND g.builtin",
             )
             .bind(account.0)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
+            .one(&mut *tx)
+            .await?;
             if admins_left == 0 {
                 tx.rollback().await.map_err(db_error)?;
                 return Err(ValidationError::LastAdministrator.into());
@@ -386,16 +357,15 @@ impl AccountMemberStore for SqlStore {
 /// Ends every session, remembered device and unused link of the user.
 async fn end_ways_in(tx: &mut WriteTx, id: UserId) -> StoreResult<()> {
     for sql in WAYS_IN {
-        sqlx::query(sql).bind(id.0).execute(&mut **tx).await.map_err(db_error)?;
+        sqlx::query(sql).bind(id.0).run(&mut **tx).await?;
     }
     Ok(())
 }
 
 /// `NotFound` (and nothing written) when no row changed; else the event, committed.
-async fn finish(mut tx: WriteTx, changed: u64, event: &AuditEvent) -> StoreResult<()> {
+async fn finish(tx: WriteTx, changed: u64, event: &AuditEvent) -> StoreResult<()> {
     if changed == 0 {
         return Err(DomainError::NotFound);
     }
-    audit::insert_event(&mut tx, event).await?;
-    tx.commit().await.map_err(db_error)
+    tx.commit_audited(event).await
 }

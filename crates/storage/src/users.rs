@@ -22,7 +22,9 @@ use sealpost_domain::types::{AccountId, EmailAddress, Locale, TimeZoneName, Time
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, insert_error, limit};
+use crate::columns::Columns;
+use crate::statements::{Fetch, Run};
+use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, insert_error, limit, touched};
 
 /// The columns [`user_from_row`] reads, for any query that aliases `users` as `u`.
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name, u.status, \
@@ -128,9 +130,8 @@ impl UserStore for SqlStore {
         self.watched(async {
             let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
                 .bind(id.0)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .one(&self.pool)
+                .await?;
             user_from_row(&row).map_err(db_error)
         })
         .await
@@ -141,9 +142,8 @@ impl UserStore for SqlStore {
         self.watched(async {
             let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1"))
                 .bind(email.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
+                .optional(&self.pool)
+                .await?;
             row.as_ref().map(user_from_row).transpose().map_err(db_error)
         })
         .await
@@ -156,15 +156,14 @@ impl UserStore for SqlStore {
                 "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1"
             ))
             .bind(email.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+            .optional(&self.pool)
+            .await?;
             let Some(row) = row else {
                 return Ok(None);
             };
             Ok(Some(Credentials {
                 user: user_from_row(&row).map_err(db_error)?,
-                password_hash: row.try_get("password_hash").map_err(db_error)?,
+                password_hash: row.col("password_hash")?,
             }))
         })
         .await
@@ -182,28 +181,23 @@ impl UserStore for SqlStore {
             .bind(id.0)
             .bind(hash)
             .bind(must_change)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            if updated.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
+            .run(&mut *tx)
+            .await?;
+            touched(&updated)?;
             for sql in [
                 "DELETE FROM sessions WHERE user_id = $1",
                 "DELETE FROM remembered_devices WHERE user_id = $1",
             ] {
-                sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
+                sqlx::query(sql).bind(id.0).run(&mut *tx).await?;
             }
             // A reset link mailed before this change must not set yet another password.
             sqlx::query(
                 "DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset' AND used_at IS NULL",
             )
             .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            audit::insert_event(&mut tx, &event).await?;
-            tx.commit().await.map_err(db_error)
+            .run(&mut *tx)
+            .await?;
+            tx.commit_audited(&event).await
         })
         .await
     }
@@ -257,14 +251,10 @@ impl UserStore for SqlStore {
             .bind(&profile.last_name)
             .bind(profile.locale.map(Locale::tag))
             .bind(profile.time_zone.as_ref().map(|z| z.as_str().to_owned()))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            if updated.rows_affected() == 0 {
-                return Err(DomainError::NotFound);
-            }
-            audit::insert_event(&mut tx, &event).await?;
-            tx.commit().await.map_err(db_error)
+            .run(&mut *tx)
+            .await?;
+            touched(&updated)?;
+            tx.commit_audited(&event).await
         })
         .await
     }
@@ -276,9 +266,8 @@ impl UserStore for SqlStore {
             let mut tx = self.begin_write().await?;
             let exists = sqlx::query("SELECT 1 FROM users WHERE id = $1")
                 .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                .optional(&mut *tx)
+                .await?;
             if exists.is_none() {
                 return Err(DomainError::NotFound);
             }
@@ -287,22 +276,16 @@ impl UserStore for SqlStore {
             } else {
                 "DELETE FROM operators WHERE user_id = $1"
             };
-            sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db_error)?;
-            audit::insert_event(&mut tx, &event).await?;
-            tx.commit().await.map_err(db_error)
+            sqlx::query(sql).bind(id.0).run(&mut *tx).await?;
+            tx.commit_audited(&event).await
         })
         .await
     }
 
     /// Every user, operators included.
     async fn count_users(&self) -> StoreResult<i64> {
-        self.watched(async {
-            sqlx::query_scalar("SELECT COUNT(*) FROM users")
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_error)
-        })
-        .await
+        self.watched(async { sqlx::query_scalar("SELECT COUNT(*) FROM users").one(&self.pool).await })
+            .await
     }
 
     /// A page of users in address order, fetching one row more than asked to learn
@@ -479,13 +462,8 @@ async fn update_user(
     id: UserId,
     bind: impl for<'q> FnOnce(AnyQuery<'q>) -> AnyQuery<'q>,
 ) -> StoreResult<()> {
-    let result = bind(sqlx::query(sql).bind(id.0))
-        .execute(&store.pool)
-        .await
-        .map_err(db_error)?;
-    if result.rows_affected() == 0 {
-        return Err(DomainError::NotFound);
-    }
+    let result = bind(sqlx::query(sql).bind(id.0)).run(&store.pool).await?;
+    touched(&result)?;
     Ok(())
 }
 
@@ -520,11 +498,7 @@ impl Args {
 
     /// Runs `sql` with these arguments and reads the users it selects.
     async fn fetch_users(&self, store: &SqlStore, sql: &str) -> StoreResult<Vec<User>> {
-        let rows = self
-            .bind(sqlx::query(sql))
-            .fetch_all(&store.pool)
-            .await
-            .map_err(db_error)?;
+        let rows = self.bind(sqlx::query(sql)).all(&store.pool).await?;
         rows.iter()
             .map(user_from_row)
             .collect::<Result<_, _>>()
@@ -533,11 +507,7 @@ impl Args {
 
     /// Runs the `COUNT(*)` query `sql` with these arguments.
     async fn count(&self, store: &SqlStore, sql: &str) -> StoreResult<i64> {
-        let row = self
-            .bind(sqlx::query(sql))
-            .fetch_one(&store.pool)
-            .await
-            .map_err(db_error)?;
+        let row = self.bind(sqlx::query(sql)).one(&store.pool).await?;
         row.try_get::<i64, _>(0).map_err(db_error)
     }
 }
@@ -661,5 +631,5 @@ async fn account_groups(store: &SqlStore, accounts: &[AccountId]) -> StoreResult
     for account in accounts {
         query = query.bind(account.0);
     }
-    query.fetch_all(&store.pool).await.map_err(db_error)
+    query.all(&store.pool).await
 }

@@ -9,9 +9,11 @@ use sealpost_domain::messages::{MessageId, NewOutboxItem};
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::StoreResult;
 use sealpost_domain::types::{EmailAddress, Timestamp};
-use sqlx::{AnyConnection, Row as _};
+use sqlx::AnyConnection;
 
+use crate::columns::Columns;
 use crate::group_commit::GroupCommit;
+use crate::statements::{Fetch, Run};
 use crate::{SqlStore, audit, db_error, outbox};
 
 /// One recipient's view of a message, as recorded.
@@ -92,15 +94,15 @@ async fn unopened(
     for message in messages {
         query = query.bind(message.0);
     }
-    let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
+    let rows = query.all(&mut *conn).await?;
     let mut found = Vec::with_capacity(messages.len());
     let mut unopened = Vec::new();
     for row in &rows {
-        let message = MessageId(row.try_get("message_id").map_err(db_error)?);
+        let message = MessageId(row.col("message_id")?);
         if !found.contains(&message) {
             found.push(message);
         }
-        if let Some(email) = row.try_get::<Option<String>, _>("email").map_err(db_error)? {
+        if let Some(email) = row.col::<Option<String>>("email")? {
             unopened.push((message, email));
         }
     }
@@ -120,9 +122,8 @@ async fn open_first(conn: &mut AnyConnection, view: &View) -> StoreResult<bool> 
     .bind(view.message.0)
     .bind(view.email.as_str())
     .bind(view.at.0)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    .run(&mut *conn)
+    .await?;
     let first = opened.rows_affected() > 0;
     if first {
         // The message's first opening by anyone counts it as opened (Reports tab).
@@ -130,9 +131,8 @@ async fn open_first(conn: &mut AnyConnection, view: &View) -> StoreResult<bool> 
             "SELECT COUNT(*) FROM message_recipients WHERE message_id = $1 AND opened_at IS NOT NULL",
         )
         .bind(view.message.0)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db_error)?;
+        .one(&mut *conn)
+        .await?;
         if opened_by == 1 {
             crate::reports::count_opened(conn, view.message).await?;
         }

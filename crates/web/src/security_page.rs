@@ -89,6 +89,18 @@ pub struct SecurityPage {
     pub passkey_form: PasskeyForm,
 }
 
+/// A refused change to the two-step settings: the security page again with why,
+/// or the error page when the store failed.
+async fn refused(state: &AppState, signed: &Signed, error: TwoStepError) -> Result<Response, WebError> {
+    match error {
+        TwoStepError::Domain(e) => Err(WebError::from_domain(signed.visitor.locale, e)),
+        error => {
+            let (status, message) = refusal(&signed.visitor, &error);
+            security_page(state, signed, Some(message), status).await
+        }
+    }
+}
+
 async fn security_page(
     state: &AppState,
     signed: &Signed,
@@ -271,11 +283,7 @@ async fn turn_off(
             "/me/security",
             &Flash::new("two-step-turned-off", &[]),
         )),
-        Err(TwoStepError::Domain(e)) => Err(WebError::from_domain(signed.visitor.locale, e)),
-        Err(error) => {
-            let (status, message) = refusal(&signed.visitor, &error);
-            security_page(&state, &signed, Some(message), status).await
-        }
+        Err(error) => refused(&state, &signed, error).await,
     }
 }
 
@@ -295,11 +303,7 @@ async fn recovery_codes(
             codes,
             continue_to: "/me/security".to_owned(),
         })),
-        Err(TwoStepError::Domain(e)) => Err(WebError::from_domain(signed.visitor.locale, e)),
-        Err(error) => {
-            let (status, message) = refusal(&signed.visitor, &error);
-            security_page(&state, &signed, Some(message), status).await
-        }
+        Err(error) => refused(&state, &signed, error).await,
     }
 }
 

@@ -156,51 +156,23 @@ fn tokens_are_created_listed_and_revoked_from_the_console() -> anyhow::Result<()
         let out = sealpost(data, args, None)?;
         Ok((out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr)))
     };
+    let run_line = |line: &str| run(&line.split_whitespace().collect::<Vec<_>>());
     let (code, number, _) = run(&["account", "create", "--name", "Acme"])?;
     assert_eq!(code, 0);
     let number = number.trim().to_owned();
 
-    let (code, _, err) = run(&[
-        "token",
-        "create",
-        "--account",
-        &number,
-        "--name",
-        "MX",
-        "--scope",
-        "fax",
-    ])?;
+    let (code, _, err) = run_line(&format!("token create --account {number} --name MX --scope fax"))?;
     assert_ne!(code, 0);
     assert!(err.contains("Choose at least one scope."), "{err}");
-    let (code, _, err) = run(&[
-        "token",
-        "create",
-        "--account",
-        &number,
-        "--name",
-        "MX",
-        "--scope",
-        "smtp_submission",
-        "--network",
-        "10.0.0.1/8",
-    ])?;
+    let (code, _, err) = run_line(&format!(
+        "token create --account {number} --name MX --scope smtp_submission --network 10.0.0.1/8"
+    ))?;
     assert_ne!(code, 0);
     assert!(err.contains("networks: Write each client network"), "{err}");
 
-    let (code, secret, err) = run(&[
-        "token",
-        "create",
-        "--account",
-        &number,
-        "--name",
-        "MX",
-        "--scope",
-        "smtp_submission",
-        "--network",
-        "192.0.2.0/24",
-        "--expires",
-        "2099-12-31",
-    ])?;
+    let (code, secret, err) = run_line(&format!(
+        "token create --account {number} --name MX --scope smtp_submission --network 192.0.2.0/24 --expires 2099-12-31"
+    ))?;
     assert_eq!(code, 0, "{err}");
     let secret = secret.trim().to_owned();
     assert!(secret.starts_with("sptk_") && secret.len() == 46, "{secret}");

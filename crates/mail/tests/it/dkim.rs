@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, ensure};
 use mail_auth::DkimResult;
-use sealpost_domain::branding::Branding;
-use sealpost_domain::messages::{PublicId, RenderedMail, SecureMessageNotice};
-use sealpost_domain::ports::Notifier as _;
+use sealpost_domain::messages::RenderedMail;
 use sealpost_domain::types::Locale;
 use sealpost_mail::transport::dkim::{Algorithm, generate, sign};
 use sealpost_mail::transport::header_value;
@@ -16,39 +14,17 @@ use sealpost_mail::{DkimSigning, DomainSigner, SmtpRelay, SmtpRelayConfig, TlsMo
 
 use sealpost_testkit::dkim::verify;
 
-use crate::support::{SmtpSink, address, clock, notifier};
-
-static NO_BRANDING: Branding = Branding {
-    display_name: None,
-    colour: None,
-    logo: None,
-};
+use crate::support::{SmtpSink, address, alices_notification, clock, notifier};
 
 fn notification() -> Result<RenderedMail> {
-    let sender = address("alice@corp.example")?;
-    let recipient = address("bob@client.example")?;
-    Ok(notifier(clock())?.secure_message(&SecureMessageNotice {
-        attach_envelope: true,
-        branding: &NO_BRANDING,
-        file_name: sealpost_domain::profiles::DEFAULT_FILE_NAME,
-        subject: None,
-        help_url: None,
-        contact: None,
-        secret: None,
-        locale: Locale::Fr,
-        time_zone: None,
-        from: "secure@corp.example",
-        sender_name: "Alice Exemple",
-        sender_email: &sender,
-        recipient: &recipient,
-        sent_at: crate::support::START,
-        public_id: PublicId([9; 16]),
-        open_url: "https://sealpost.example.com/m/09",
-        envelope_action: "https://sealpost.example.com/envelope/open",
-        register_action: "https://sealpost.example.com/register",
-        register_next: "/m/09",
-        payload: Some(&[1, 2, 3, 250, 251, 252]),
-    })?)
+    alices_notification(
+        &*notifier(clock())?,
+        &address("bob@client.example")?,
+        Locale::Fr,
+        9,
+        crate::support::START,
+        Some(&[1, 2, 3, 250, 251, 252]),
+    )
 }
 
 /// The domain of the rendered mail's `From`, the one a key must be made for.

@@ -3,19 +3,10 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, ensure};
-use sealpost_domain::branding::Branding;
-use sealpost_domain::messages::{PublicId, SecureMessageNotice};
-use sealpost_domain::ports::Notifier as _;
 use sealpost_domain::types::Locale;
 use sealpost_mail::{SendError, SmtpRelay, SmtpRelayConfig, TlsMode, Transport as _};
 
-static NO_BRANDING: Branding = Branding {
-    display_name: None,
-    colour: None,
-    logo: None,
-};
-
-use crate::support::{SmtpSink, address, clock, free_port, notifier, without_final_crlf};
+use crate::support::{SmtpSink, address, alices_notification, clock, free_port, notifier, without_final_crlf};
 
 fn relay(port: u16, tls: TlsMode) -> Result<SmtpRelay> {
     let mut config = SmtpRelayConfig::new("127.0.0.1");
@@ -29,30 +20,15 @@ fn relay(port: u16, tls: TlsMode) -> Result<SmtpRelay> {
 #[tokio::test]
 async fn relay_delivers_a_notification_byte_for_byte() -> Result<()> {
     let Some(sink) = SmtpSink::start()? else { return Ok(()) };
-    let sender = address("alice@corp.example")?;
     let recipient = address("bob@client.example")?;
-    let mail = notifier(clock())?.secure_message(&SecureMessageNotice {
-        attach_envelope: true,
-        branding: &NO_BRANDING,
-        file_name: sealpost_domain::profiles::DEFAULT_FILE_NAME,
-        subject: None,
-        help_url: None,
-        contact: None,
-        secret: None,
-        locale: Locale::De,
-        time_zone: None,
-        from: "secure@corp.example",
-        sender_name: "Alice Example",
-        sender_email: &sender,
-        recipient: &recipient,
-        sent_at: crate::support::START,
-        public_id: PublicId([7; 16]),
-        open_url: "https://sealpost.example.com/m/07",
-        envelope_action: "https://sealpost.example.com/envelope/open",
-        register_action: "https://sealpost.example.com/register",
-        register_next: "/m/07",
-        payload: Some(&[1, 2, 3, 250, 251, 252]),
-    })?;
+    let mail = alices_notification(
+        &*notifier(clock())?,
+        &recipient,
+        Locale::De,
+        7,
+        crate::support::START,
+        Some(&[1, 2, 3, 250, 251, 252]),
+    )?;
 
     relay(sink.port, TlsMode::None)?
         .send(&recipient, "sealpost@mail.example.com", &mail.raw)

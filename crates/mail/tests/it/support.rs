@@ -7,9 +7,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use anyhow::{Context as _, Result};
 use async_trait::async_trait;
 use sealpost_domain::DomainError;
-use sealpost_domain::messages::{NewOutboxItem, OutboxItem};
+use sealpost_domain::branding::Branding;
+use sealpost_domain::messages::{NewOutboxItem, OutboxItem, PublicId, RenderedMail, SecureMessageNotice};
+use sealpost_domain::ports::Notifier as _;
 use sealpost_domain::ports::{FakeClock, OutboxStore, StoreResult};
-use sealpost_domain::types::{EmailAddress, Timestamp};
+use sealpost_domain::types::{EmailAddress, Locale, Timestamp};
 use sealpost_mail::MailNotifier;
 
 /// 2026-11-21 18:30:05.250 UTC: where every fake clock starts.
@@ -32,6 +34,48 @@ pub fn notifier(clock: Arc<FakeClock>) -> Result<Arc<MailNotifier>> {
         "sealpost@mail.example.com",
         clock,
     )?))
+}
+
+/// Alice's notification of message `[id; 16]` to `recipient` in `locale`, rendered
+/// by `notifier`; the envelope carries `payload` when there is one.
+pub fn alices_notification(
+    notifier: &MailNotifier,
+    recipient: &EmailAddress,
+    locale: Locale,
+    id: u8,
+    sent_at: Timestamp,
+    payload: Option<&[u8]>,
+) -> Result<RenderedMail> {
+    static NO_BRANDING: Branding = Branding {
+        display_name: None,
+        colour: None,
+        logo: None,
+    };
+    let sender = address("alice@corp.example")?;
+    let open_url = format!("https://sealpost.example.com/m/{id:02x}");
+    let register_next = format!("/m/{id:02x}");
+    Ok(notifier.secure_message(&SecureMessageNotice {
+        attach_envelope: true,
+        branding: &NO_BRANDING,
+        file_name: sealpost_domain::profiles::DEFAULT_FILE_NAME,
+        subject: None,
+        help_url: None,
+        contact: None,
+        secret: None,
+        locale,
+        time_zone: None,
+        from: "secure@corp.example",
+        sender_name: "Alice Example",
+        sender_email: &sender,
+        recipient,
+        sent_at,
+        public_id: PublicId([id; 16]),
+        open_url: &open_url,
+        envelope_action: "https://sealpost.example.com/envelope/open",
+        register_action: "https://sealpost.example.com/register",
+        register_next: &register_next,
+        payload,
+    })?)
 }
 
 // --- the SMTP server ------------------------------------------------------------------

@@ -6,19 +6,14 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, ensure};
 use mail_parser::MessageParser;
-use sealpost_domain::branding::Branding;
-use sealpost_domain::messages::{MailKind, MessageId, NewOutboxItem, PublicId, SecureMessageNotice};
+use sealpost_domain::messages::{MailKind, MessageId, NewOutboxItem};
 use sealpost_domain::ports::{Clock as _, FakeClock, Notifier as _};
 use sealpost_domain::types::{Locale, Timestamp};
 use sealpost_mail::{MailDir, MailNotifier, OutboxWorker, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
 
-static NO_BRANDING: Branding = Branding {
-    display_name: None,
-    colour: None,
-    logo: None,
+use crate::support::{
+    FakeStore, Received, SmtpSink, Status, address, alices_notification, clock, notifier, without_final_crlf,
 };
-
-use crate::support::{FakeStore, Received, SmtpSink, Status, address, clock, notifier, without_final_crlf};
 
 const FOUR_DAYS: i64 = 4 * 24 * 60 * 60;
 
@@ -78,30 +73,8 @@ pub(crate) fn queue_notification(
     to: &str,
     bounce_to: Option<(&str, Locale)>,
 ) -> Result<i64> {
-    let sender = address("alice@corp.example")?;
     let recipient = address(to)?;
-    let mail = notifier.secure_message(&SecureMessageNotice {
-        attach_envelope: true,
-        branding: &NO_BRANDING,
-        file_name: sealpost_domain::profiles::DEFAULT_FILE_NAME,
-        subject: None,
-        help_url: None,
-        contact: None,
-        secret: None,
-        locale: Locale::En,
-        time_zone: None,
-        from: "secure@corp.example",
-        sender_name: "Alice Example",
-        sender_email: &sender,
-        recipient: &recipient,
-        sent_at: clock.now(),
-        public_id: PublicId([9; 16]),
-        open_url: "https://sealpost.example.com/m/09",
-        envelope_action: "https://sealpost.example.com/envelope/open",
-        register_action: "https://sealpost.example.com/register",
-        register_next: "/m/09",
-        payload: None,
-    })?;
+    let mail = alices_notification(notifier, &recipient, Locale::En, 9, clock.now(), None)?;
     let bounce_to = match bounce_to {
         Some((address_text, locale)) => Some((address(address_text)?, locale)),
         None => None,

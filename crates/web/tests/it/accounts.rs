@@ -6,7 +6,7 @@
 use anyhow::{Context as _, anyhow, ensure};
 use sealpost_domain::types::AccountNumber;
 
-use crate::helpers::{Client, TestApp, hidden_field, logged_in, sent_id};
+use crate::helpers::{Client, TestApp, logged_in, sent_id};
 
 const SUSPENDED: &str = "This account is suspended: no new secure messages can be sent from it for now.";
 
@@ -227,13 +227,7 @@ async fn delete(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(opened.status, 410, "{}", opened.text());
     assert!(!opened.shows("The recipe."));
     let (_, envelope) = app.mail_to("bob@example.com", "Secure message from")?.envelope()?;
-    let payload = hidden_field(&envelope, "payload").context("payload")?;
-    let posted = bob
-        .post_raw(
-            "/envelope/open",
-            &[("id", &id), ("recipient", "bob@example.com"), ("payload", &payload)],
-        )
-        .await?;
+    let posted = bob.open_envelope(&envelope).await?;
     let after = bob.get(posted.location.as_deref().unwrap_or("/")).await?;
     assert!(!after.shows("The recipe."), "{}", after.text());
 

@@ -306,6 +306,24 @@ impl TestApp {
             .ok_or_else(|| anyhow!("no mail to {to} about {subject:?}"))
     }
 
+    /// Fails if `text` stands in any file below the app's data folder (database,
+    /// blobs, mail): the plaintext canary. Returns how many files were read.
+    pub fn scan_for_plaintext(&self, text: &str) -> anyhow::Result<usize> {
+        let mut scanned = 0;
+        let mut stack = vec![self.dir.path().to_path_buf()];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                stack.extend(std::fs::read_dir(&path)?.filter_map(|e| e.ok().map(|e| e.path())));
+            } else {
+                let bytes = std::fs::read(&path)?;
+                scanned += 1;
+                let found = bytes.windows(text.len()).any(|w| w == text.as_bytes());
+                anyhow::ensure!(!found, "plaintext marker found in {}", path.display());
+            }
+        }
+        Ok(scanned)
+    }
+
     /// The storage port, for asserting what was stored.
     pub fn store_port(&self) -> &dyn sealpost_domain::ports::Store {
         self.store.as_ref()

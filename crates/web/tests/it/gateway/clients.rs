@@ -301,18 +301,7 @@ async fn gateway_plaintext_never_reaches_the_database_blobs_outbox_or_mail() -> 
         "the marker is really in the message"
     );
     ensure!(page.shows(&format!("Body {marker}")));
-    let mut scanned = 0;
-    let mut stack = vec![app.dir.path().to_path_buf()];
-    while let Some(path) = stack.pop() {
-        if path.is_dir() {
-            stack.extend(std::fs::read_dir(&path)?.filter_map(|e| e.ok().map(|e| e.path())));
-        } else {
-            let bytes = std::fs::read(&path)?;
-            scanned += 1;
-            let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
-            ensure!(!found, "plaintext marker found in {}", path.display());
-        }
-    }
+    let scanned = app.scan_for_plaintext(&marker)?;
     ensure!(scanned >= 4, "database, blobs and mail were scanned ({scanned} files)");
     Ok(())
 }

@@ -18,7 +18,7 @@ mod shutdown;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, anyhow, bail, ensure};
 use sealpost_domain::services::account_tokens::NewTokenRequest;
 use sealpost_mail::gateway::{Gateway, GatewayConfig};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
@@ -171,6 +171,13 @@ impl RawClient {
     pub async fn command(&mut self, line: &str) -> anyhow::Result<String> {
         self.send(format!("{line}\r\n").as_bytes()).await?;
         self.reply().await
+    }
+
+    /// Sends a command line; fails unless the reply starts with `code`.
+    pub async fn expect(&mut self, line: &str, code: &str) -> anyhow::Result<String> {
+        let reply = self.command(line).await?;
+        ensure!(reply.starts_with(code), "{line:?} was answered {reply:?}, not {code}");
+        Ok(reply)
     }
 
     /// EHLO and AUTH PLAIN with `token`; returns the AUTH reply.

@@ -21,9 +21,9 @@ async fn shutdown_answers_idle_sessions_421_and_lets_a_data_in_progress_finish(a
     ensure!(idle.login(&token).await?.starts_with("235"));
     let mut busy = RawClient::connect(port).await?;
     ensure!(busy.login(&token).await?.starts_with("235"));
-    ensure!(busy.command("MAIL FROM:<alice@example.com>").await?.starts_with("250"));
-    ensure!(busy.command("RCPT TO:<bob@example.com>").await?.starts_with("250"));
-    ensure!(busy.command("DATA").await?.starts_with("354"));
+    busy.expect("MAIL FROM:<alice@example.com>", "250").await?;
+    busy.expect("RCPT TO:<bob@example.com>", "250").await?;
+    busy.expect("DATA", "354").await?;
     let message = simple_message("[secure] Sent while stopping", "The first half,\r\nand the second.");
     let (first, second) = message.split_at(message.len() / 2);
     busy.send(first.as_bytes()).await?;

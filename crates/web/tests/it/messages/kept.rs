@@ -6,24 +6,6 @@ use anyhow::{Context as _, ensure};
 
 use crate::helpers::{TestApp, acme, hidden_field};
 
-/// Fails if `marker` is in any file below the app's data folder (database, blobs,
-/// mail); returns how many files were read.
-fn scan_for(app: &TestApp, marker: &str) -> anyhow::Result<usize> {
-    let mut scanned = 0;
-    let mut stack = vec![app.dir.path().to_path_buf()];
-    while let Some(path) = stack.pop() {
-        if path.is_dir() {
-            stack.extend(std::fs::read_dir(&path)?.filter_map(|e| e.ok().map(|e| e.path())));
-        } else {
-            let bytes = std::fs::read(&path)?;
-            scanned += 1;
-            let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
-            ensure!(!found, "plaintext marker found in {}", path.display());
-        }
-    }
-    Ok(scanned)
-}
-
 fn marker() -> anyhow::Result<String> {
     Ok(format!(
         "KEPT{}",
@@ -52,8 +34,14 @@ async fn a_kept_draft_stores_its_file_name_and_contents_sealed() -> anyhow::Resu
         .await?;
     ensure!(stored == 1, "the draft waits in the database ({stored} rows)");
     // Neither the name nor the contents (nor the token) are readable on disk.
-    ensure!(scan_for(&app, &marker)? >= 2, "the database and the blob were scanned");
-    ensure!(scan_for(&app, &token).is_ok(), "the token is stored only as its hash");
+    ensure!(
+        app.scan_for_plaintext(&marker)? >= 2,
+        "the database and the blob were scanned"
+    );
+    ensure!(
+        app.scan_for_plaintext(&token).is_ok(),
+        "the token is stored only as its hash"
+    );
 
     let id = alice
         .send(
@@ -119,12 +107,7 @@ async fn an_envelope_only_draft_leaves_nothing_in_the_blob_store_once_sent() -> 
     app.deliver().await?;
     let (_, envelope) = app.mail_to("bob@example.com", "Secure message from")?.envelope()?;
     let payload = hidden_field(&envelope, "payload").context("payload")?;
-    let opened = bob
-        .post_raw(
-            "/envelope/open",
-            &[("id", &id), ("recipient", "bob@example.com"), ("payload", &payload)],
-        )
-        .await?;
+    let opened = bob.open_envelope(&envelope).await?;
     ensure!(opened.status == 200 && opened.shows("note.txt"), "{}", opened.text());
     let csrf = opened.csrf().context("csrf")?;
     let download = bob

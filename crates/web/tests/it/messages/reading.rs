@@ -269,13 +269,7 @@ async fn lock_and_expiry(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(app.services.shred_expired(0).await.map_err(|e| anyhow!("{e:?}"))?, 1);
     app.deliver().await?;
     let (_, envelope) = app.mail_to("bob@example.com", "Secure message from")?.envelope()?;
-    let payload = hidden_field(&envelope, "payload").context("payload")?;
-    let posted = bob
-        .post_raw(
-            "/envelope/open",
-            &[("id", &id), ("recipient", "bob@example.com"), ("payload", &payload)],
-        )
-        .await?;
+    let posted = bob.open_envelope(&envelope).await?;
     let after = bob.get(posted.location.as_deref().unwrap_or("/")).await?;
     assert!(after.shows("This message has expired") && !after.shows("Our offer"));
     assert!(alice.get(&base).await?.shows("Expired, key destroyed"));
