@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
-use sealpost_domain::model::{Account, AuditEvent};
-use sealpost_domain::ports::{SettingsStore, StoreResult};
+use sealpost_domain::messages::AccountKey;
+use sealpost_domain::model::AuditEvent;
+use sealpost_domain::ports::{SendingAccount, SettingsStore, StoreResult};
 use sealpost_domain::settings::SettingChange;
 use sealpost_domain::types::AccountId;
 use sqlx::Row;
@@ -29,15 +30,28 @@ impl SettingsStore for SqlStore {
         .await
     }
 
-    async fn account_with_settings(&self, account: AccountId) -> StoreResult<(Account, Vec<(String, String)>)> {
+    async fn account_with_settings(&self, account: AccountId) -> StoreResult<SendingAccount> {
         self.watched(async {
             let sql = format!(
-                "SELECT {ACCOUNT_COLUMNS}, s.name AS setting_name, s.value AS setting_value FROM accounts a \
+                "SELECT {ACCOUNT_COLUMNS}, s.name AS setting_name, s.value AS setting_value, \
+                 k.version AS key_version, k.wrapped AS key_wrapped, k.created_at AS key_created_at \
+                 FROM accounts a \
+                 LEFT JOIN account_keys k ON k.account_id = a.id \
+                 AND k.version = (SELECT MAX(version) FROM account_keys WHERE account_id = a.id) \
                  LEFT JOIN account_settings s ON s.account_id = a.id WHERE a.id = $1 ORDER BY s.name"
             );
             let rows = sqlx::query(&sql).bind(account.0).all(&self.pool).await?;
             let first = rows.first().ok_or(DomainError::NotFound)?;
             let found = account_from_row(first).map_err(db_error)?;
+            let current_key = match first.col::<Option<i64>>("key_version")? {
+                Some(version) => Some(AccountKey {
+                    account_id: found.id,
+                    version,
+                    wrapped: first.col("key_wrapped")?,
+                    created_at: first.at("key_created_at")?,
+                }),
+                None => None,
+            };
             let mut settings = Vec::with_capacity(rows.len());
             for row in &rows {
                 let name: Option<String> = row.col("setting_name")?;
@@ -46,7 +60,11 @@ impl SettingsStore for SqlStore {
                     settings.push((name, value));
                 }
             }
-            Ok((found, settings))
+            Ok(SendingAccount {
+                account: found,
+                settings,
+                current_key,
+            })
         })
         .await
     }

@@ -82,7 +82,7 @@ pub use reports::{MonthCounts, ReportStore, YearMonth};
 pub use secrets::SecretStore;
 pub use security::SecurityStore;
 pub use sessions::SessionStore;
-pub use settings::SettingsStore;
+pub use settings::{SendingAccount, SettingsStore};
 pub use tokens::TokenStore;
 pub use two_step::TwoStepStore;
 pub use uploads::UploadStore;

@@ -176,15 +176,20 @@ impl Services {
         may_send(&self.store.account(account).await?)
     }
 
-    /// The account, refused as [`Self::ensure_account_may_send`] refuses it, and its
-    /// settings as they are now: what sending a message needs, in one read.
+    /// The account, refused as [`Self::ensure_account_may_send`] refuses it, its
+    /// settings as they are now and its current key (`None` before its first
+    /// message): what sending a message needs, in one read.
     pub(crate) async fn account_for_sending(
         &self,
         account: AccountId,
-    ) -> Result<(Account, AccountSettings), DomainError> {
-        let (account, rows) = self.store.account_with_settings(account).await?;
-        may_send(&account)?;
-        Ok((account, AccountSettings::from_rows(&rows)))
+    ) -> Result<(Account, AccountSettings, Option<crate::messages::AccountKey>), DomainError> {
+        let found = self.store.account_with_settings(account).await?;
+        may_send(&found.account)?;
+        Ok((
+            found.account,
+            AccountSettings::from_rows(&found.settings),
+            found.current_key,
+        ))
     }
 }
 

@@ -127,13 +127,26 @@ impl Services {
                 }
             }
         };
-        let key = keys::unwrap(&messaging.master_key, &stored.wrapped).map_err(DomainError::internal)?;
+        self.opened(&stored)
+    }
+
+    /// A stored account key unwrapped under the master key, with its version.
+    fn opened(&self, stored: &AccountKey) -> Result<(Key256, i64), DomainError> {
+        let key = keys::unwrap(&self.messaging().master_key, &stored.wrapped).map_err(DomainError::internal)?;
         Ok((key, stored.version))
     }
 
-    /// A new message's data key, wrapped under the account's current key.
-    pub(crate) async fn new_data_key(&self, account: AccountId) -> Result<NewDataKey, DomainError> {
-        let (account_key, key_version) = self.current_account_key(account).await?;
+    /// A new message's data key, wrapped under the account's current key: `known`
+    /// when the caller has just read it (with the account), else read here.
+    pub(crate) async fn new_data_key(
+        &self,
+        account: AccountId,
+        known: Option<AccountKey>,
+    ) -> Result<NewDataKey, DomainError> {
+        let (account_key, key_version) = match known {
+            Some(stored) if stored.account_id == account => self.opened(&stored)?,
+            _ => self.current_account_key(account).await?,
+        };
         let dek = Key256::generate().map_err(DomainError::internal)?;
         let wrapped = keys::wrap(&account_key, &dek).map_err(DomainError::internal)?;
         Ok(NewDataKey {

@@ -1,9 +1,9 @@
 //! Accounts: creation with the built-in group, look-ups, and who administers what.
 
 use sealpost_domain::error::DomainError;
-use sealpost_domain::messages::{Confirmation, DeliveryMode, MailKind};
+use sealpost_domain::messages::{AccountKey, Confirmation, DeliveryMode, MailKind};
 use sealpost_domain::model::Account;
-use sealpost_domain::ports::{AccountStore, AuditStore, GroupStore, SettingsStore, StoreResult};
+use sealpost_domain::ports::{AccountStore, AuditStore, GroupStore, KeyStore, SettingsStore, StoreResult};
 use sealpost_domain::settings::{AccountSettings, SettingChange};
 use sealpost_domain::types::{AccountId, AccountName, AccountNumber, EmailAddress, GroupName, Locale, UserId};
 use sealpost_storage::SqlStore;
@@ -279,8 +279,8 @@ async fn one_accounts_settings_never_touch_anothers(store: SqlStore) {
 }
 
 /// What sending reads: the account and its settings, as the two reads answer
-/// them apart; an account without settings comes with none; an unknown one is
-/// `NotFound`.
+/// them apart, and its newest key; an account without settings or keys comes with
+/// none; an unknown one is `NotFound`.
 async fn an_account_reads_with_its_own_settings_in_one_go(store: SqlStore) {
     let ours = account(&store, 4_711_040, None).await;
     let theirs = account(&store, 4_711_041, None).await;
@@ -300,13 +300,33 @@ async fn an_account_reads_with_its_own_settings_in_one_go(store: SqlStore) {
         .await
         .expect("set");
 
-    let (found, rows) = store.account_with_settings(ours.id).await.expect("read");
-    assert_eq!(found.number, ours.number);
-    assert_eq!(found.name, ours.name);
+    for (account, version) in [(ours.id, 1), (theirs.id, 1), (ours.id, 2), (theirs.id, 3)] {
+        store
+            .insert_account_key(&AccountKey {
+                account_id: account,
+                version,
+                wrapped: vec![u8::try_from(version).expect("small"); 4],
+                created_at: T0.plus_seconds(version),
+            })
+            .await
+            .expect("stored");
+    }
+
+    let found = store.account_with_settings(ours.id).await.expect("read");
+    assert_eq!(found.account.number, ours.number);
+    assert_eq!(found.account.name, ours.name);
+    let rows = found.settings;
     assert_eq!(rows, store.account_settings(ours.id).await.expect("read"));
     assert_eq!(rows.len(), 2, "only its own two settings: {rows:?}");
-    let (found, rows) = store.account_with_settings(bare.id).await.expect("read");
-    assert_eq!((found.id, rows), (bare.id, Vec::new()));
+    let key = found.current_key.expect("its newest key");
+    assert_eq!(
+        (key.account_id, key.version, key.wrapped, key.created_at),
+        (ours.id, 2, vec![2; 4], T0.plus_seconds(2)),
+        "its own newest key, not the other account's"
+    );
+    let found = store.account_with_settings(bare.id).await.expect("read");
+    assert_eq!((found.account.id, found.settings), (bare.id, Vec::new()));
+    assert!(found.current_key.is_none(), "no key before its first message");
     let missing = store.account_with_settings(AccountId(999_999)).await;
     assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
 }

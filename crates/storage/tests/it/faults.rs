@@ -68,20 +68,27 @@ async fn a_transaction_the_database_ended_itself_leaves_later_writes_working(sto
     assert_eq!(store.count_users().await.expect("counted"), 20);
 }
 
-#[tokio::test]
-async fn sqlite_on_a_full_disk_refuses_writes_as_unavailable_and_recovers_once_space_is_freed() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let Some(disk) = Tmpfs::mount(
-        &dir.path().join("disk"),
+/// A migrated SQLite store on a 2 MB tmpfs below `dir`; `None` (the test is
+/// skipped, saying so) where no tmpfs can be mounted.
+async fn store_on_a_small_disk(dir: &std::path::Path) -> Option<(Tmpfs, SqlStore)> {
+    let disk = Tmpfs::mount(
+        &dir.join("disk"),
         "2m",
         "The failpoint test still covers the connection pool.",
     )
-    .expect("the mount point is created") else {
-        return;
-    };
+    .expect("the mount point is created")?;
     let url = format!("sqlite://{}?mode=rwc", disk.path.join("sealpost.db").display());
     let store = SqlStore::connect(&url).await.expect("SQLite connects");
     store.migrate().await.expect("SQLite migrates");
+    Some((disk, store))
+}
+
+#[tokio::test]
+async fn sqlite_on_a_full_disk_refuses_writes_as_unavailable_and_recovers_once_space_is_freed() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let Some((disk, store)) = store_on_a_small_disk(dir.path()).await else {
+        return;
+    };
     user(&store, "before@example.com").await;
 
     let filler = disk.fill().expect("the filler stops on ENOSPC");
@@ -147,17 +154,9 @@ async fn until_writes_fail(store: &SqlStore) {
 #[tokio::test]
 async fn sqlite_a_delivery_recorded_on_a_full_disk_is_recorded_once_space_returns_and_not_sent_again() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let Some(disk) = Tmpfs::mount(
-        &dir.path().join("disk"),
-        "2m",
-        "The failpoint test still covers the connection pool.",
-    )
-    .expect("the mount point is created") else {
+    let Some((disk, store)) = store_on_a_small_disk(dir.path()).await else {
         return;
     };
-    let url = format!("sqlite://{}?mode=rwc", disk.path.join("sealpost.db").display());
-    let store = SqlStore::connect(&url).await.expect("SQLite connects");
-    store.migrate().await.expect("SQLite migrates");
     store
         .enqueue(vec![mail(MailKind::Activation, "bob@example.org", None)])
         .await

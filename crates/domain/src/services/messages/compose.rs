@@ -162,23 +162,25 @@ impl Services {
         profile: Option<ProfileId>,
     ) -> Result<Draft, DomainError> {
         let profile = self.sending_profile_with(&account, Some(settings), profile).await?;
-        self.draft_with_profile(actor, account, reply, profile).await
+        self.draft_with_profile(actor, account, reply, profile, None).await
     }
 
     /// A new draft from `account` under `profile`, one of the account's that the
-    /// caller has just read (the gateway, which chose it by tag or header).
+    /// caller has just read (the gateway, which chose it by tag or header), as it
+    /// may have read the account's `current_key` (else it is read here).
     pub(super) async fn draft_with_profile(
         &self,
         actor: &Actor,
         account: Account,
         reply: Option<(Message, ReplyKind)>,
         profile: EnvelopeProfile,
+        current_key: Option<crate::messages::AccountKey>,
     ) -> Result<Draft, DomainError> {
         let messaging = self.messaging();
         let random = Key256::generate().map_err(DomainError::internal)?;
         let mut id = [0u8; 16];
         id.copy_from_slice(&random.expose()[..16]);
-        let key = self.new_data_key(account.id).await?;
+        let key = self.new_data_key(account.id, current_key).await?;
         let mode = profile.delivery_mode.unwrap_or(messaging.config.delivery_mode);
         Ok(Draft {
             public_id: PublicId(id),

@@ -224,7 +224,7 @@ impl Services {
         // Read once for this submission, before anyone is admitted (a suspended
         // account gains no member either): the account, whether it composes at all,
         // and the profiles (whose built-in default takes its delivery mode from them).
-        let (account, settings) = self.account_for_sending(token.account_id).await?;
+        let (account, settings, current_key) = self.account_for_sending(token.account_id).await?;
         let profiles = self.profiles_with(&account, Some(&settings)).await?;
         let ProfileChoice { profile, subject } = choose_profile(
             &profiles,
@@ -248,7 +248,9 @@ impl Services {
         if !settings.allows(Feature::SecureCompose) {
             return Err(ValidationError::FeatureSwitchedOff.into());
         }
-        let mut draft = self.draft_with_profile(&actor, account, None, profile.clone()).await?;
+        let mut draft = self
+            .draft_with_profile(&actor, account, None, profile.clone(), current_key)
+            .await?;
         // The "ok" audit event is committed with the message: one synced write before 250.
         let what = GatewayRecord {
             token: Some(token),
