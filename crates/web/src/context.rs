@@ -250,6 +250,18 @@ struct CsrfField {
 /// A url-encoded form whose `csrf` field matched the visitor's token.
 pub struct CsrfForm<T>(pub T);
 
+/// A form with nothing but its CSRF token (a button).
+#[derive(serde::Deserialize, Default)]
+pub struct NoFields {}
+
+/// A form or query with nothing but where to go next (`next`, checked by
+/// `safe_next` before use).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct NextForm {
+    pub next: String,
+}
+
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = WebError;
 

@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod auth;
 pub mod brand;
+pub mod confirm;
 pub mod context;
 pub mod cookies;
 pub mod error;

@@ -32,6 +32,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{CsrfForm, Signed, Visitor};
+use crate::context::{NextForm, NoFields};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
@@ -77,6 +78,9 @@ pub struct PasskeyLoginPage {
     /// `navigator.credentials.get` options (JSON, escaped into an attribute).
     pub options: String,
     pub error: Option<String>,
+    /// "Use a code instead": only for a user who has a code to enter (TOTP or
+    /// recovery codes left); for anyone else the code page offers nothing more.
+    pub code: bool,
 }
 
 /// The sentence for a public URL that cannot carry passkeys.
@@ -211,15 +215,11 @@ async fn finish_registration(
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Empty {}
-
 async fn remove_passkey(
     State(state): State<AppState>,
     signed: Signed,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     let Ok(id) = id.parse::<i64>() else {
         return Err(signed.visitor.not_found());
@@ -237,12 +237,6 @@ async fn remove_passkey(
         Err(DomainError::NotFound) => Err(signed.visitor.not_found()),
         Err(e) => Err(WebError::from_domain(signed.visitor.locale, e)),
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct NextForm {
-    next: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -267,6 +261,7 @@ async fn login_page(
     };
     match state.services.begin_passkey_login(raw).await {
         Ok(CeremonyStart { token, options }) => {
+            let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
             let mut page = visitor.page(Area::Public, visitor.t.get("passkeys-login-title"));
             page.back = "/login/two-step".to_owned();
             let page = PasskeyLoginPage {
@@ -275,6 +270,7 @@ async fn login_page(
                 ceremony: token,
                 options,
                 error,
+                code: offer.code,
             };
             Ok(with_script(status, &page))
         }

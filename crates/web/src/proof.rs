@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::see_other;
+use crate::context::NextForm;
 use crate::context::{CsrfForm, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
@@ -30,12 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/verify/request", post(request_proof))
         .route("/verify", get(proof_form).post(prove))
         .route("/confirm-sender", get(sender_form).post(confirm_sender))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct NextForm {
-    next: String,
 }
 
 #[derive(Deserialize, Default)]

@@ -24,6 +24,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::see_other_with_flash;
+use crate::context::NoFields;
 use crate::context::{CsrfForm, Signed};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
@@ -189,14 +190,10 @@ async fn show_security(State(state): State<AppState>, signed: Signed) -> Result<
     security_page(&state, &signed, None, StatusCode::OK).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Empty {}
-
 async fn start_totp(
     State(state): State<AppState>,
     signed: Signed,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     match state.services.begin_totp(&signed.actor).await {
         // On already: nothing to set up.
@@ -310,7 +307,7 @@ async fn recovery_codes(
 async fn logout_everywhere(
     State(state): State<AppState>,
     signed: Signed,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     let Some((session, _)) = &signed.visitor.session else {
         return Err(WebError::Redirect("/portal/login".to_owned()));

@@ -30,6 +30,7 @@ use sealpost_i18n::Arg;
 use serde::Deserialize;
 
 use crate::auth::see_other;
+use crate::context::NextForm;
 use crate::context::{CsrfForm, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
@@ -106,13 +107,6 @@ impl QrView {
     }
 }
 
-/// `?next=` on the second step's pages.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct NextQuery {
-    next: String,
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct CodeForm {
@@ -177,7 +171,7 @@ async fn code_form(
     State(state): State<AppState>,
     visitor: Visitor,
     headers: HeaderMap,
-    Query(query): Query<NextQuery>,
+    Query(query): Query<NextForm>,
 ) -> Result<Response, WebError> {
     let Some(raw) = challenge_cookie(&state, &headers) else {
         return Ok(start_again(&state));
@@ -225,7 +219,7 @@ async fn enrol_form(
     State(state): State<AppState>,
     visitor: Visitor,
     headers: HeaderMap,
-    Query(query): Query<NextQuery>,
+    Query(query): Query<NextForm>,
 ) -> Result<Response, WebError> {
     let Some(raw) = challenge_cookie(&state, &headers) else {
         return Ok(start_again(&state));

@@ -82,11 +82,7 @@ impl Page {
 
     /// The label of a group: the built-in group is shown in the page's language.
     pub fn group_label(&self, group: &Group) -> String {
-        if group.builtin {
-            group_label(&self.t, &group.name)
-        } else {
-            group.name.clone()
-        }
+        group_shown(&self.t, group)
     }
 
     /// A user's status in words.
@@ -113,6 +109,15 @@ pub fn group_label(t: &Translator, stored: &str) -> String {
         t.get("group-account-administrators")
     } else {
         stored.to_owned()
+    }
+}
+
+/// A group's name as shown: the built-in group's in the reader's language.
+pub fn group_shown(t: &Translator, group: &Group) -> String {
+    if group.builtin {
+        group_label(t, &group.name)
+    } else {
+        group.name.clone()
     }
 }
 

@@ -1,12 +1,8 @@
-//! Confirmation steps: an action that takes something away (deleting a group,
-//! removing a member, locking or deleting a user) first shows a page of its own
-//! (a GET with labelled buttons, no script) whose button posts to the action's
-//! route. The group actions' pages are built here; the user pages build theirs
-//! with [`ConfirmPage::about_user`], the Messages tab its lock with
-//! [`ConfirmPage::asking_reason`], and the sender's portal the same lock on its
-//! own frame ([`ConfirmPage::on`]).
+//! The administration's confirmation steps ([`ConfirmPage`]): the group actions'
+//! pages are built here; the user pages build theirs with
+//! [`ConfirmPage::about_user`], the Messages tab its lock with
+//! [`ConfirmPage::asking_reason`].
 
-use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -16,45 +12,17 @@ use sealpost_i18n::Arg;
 
 use super::{AccountAdmin, admin_page, form_error, parse_group, parse_user};
 use crate::AppState;
+use crate::confirm::ConfirmPage;
 use crate::context::Visitor;
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
-use crate::views::{Area, FormError, Page, group_label, render, render_status};
+use crate::views::{FormError, group_shown, render, render_status};
 
-/// A confirmation step: what will happen, an optional reason, the button.
-#[derive(Template)]
-#[template(path = "admin/confirm.html")]
-pub struct ConfirmPage {
-    pub page: Page,
-    pub question: String,
-    pub action: String,
-    pub button: String,
-    /// `Some`: the form asks for a reason (as typed after a refusal).
-    pub reason: Option<String>,
-    /// The catalogue key of the reason's label (a user's lock, a message's lock).
-    pub reason_label: &'static str,
-    pub cancel: String,
-    pub error: Option<FormError>,
-}
-
+/// The administration's confirmation steps, on its frame.
 impl ConfirmPage {
     /// A confirmation of `action` (a path) titled `title`, asking `question`.
     pub fn new(visitor: &Visitor, title: String, question: String, action: String, button: String) -> Self {
         Self::on(admin_page(visitor, title), question, action, button)
-    }
-
-    /// The same step on `page`, a frame of another area (the sender's portal).
-    pub fn on(page: Page, question: String, action: String, button: String) -> Self {
-        Self {
-            page,
-            question,
-            action,
-            button,
-            reason: None,
-            reason_label: "user-lock-reason",
-            cancel: String::new(),
-            error: None,
-        }
     }
 
     /// A confirmation about `user`, titled and asked by the catalogue's
@@ -86,17 +54,6 @@ impl ConfirmPage {
     }
 }
 
-impl ConfirmPage {
-    /// The same step asking for a reason labelled by `label` (a catalogue key),
-    /// showing `typed` (what was typed, after a refusal) and `error`.
-    pub fn asking_reason(mut self, label: &'static str, typed: String, error: Option<FormError>) -> Self {
-        self.reason = Some(typed);
-        self.reason_label = label;
-        self.error = error;
-        self
-    }
-}
-
 /// The answer to a confirmation's form: `done()` when `outcome` is done, the
 /// confirmation `again` (422, what was typed kept) when the input was refused.
 pub(super) fn confirmed(
@@ -124,11 +81,7 @@ pub async fn confirm_delete_group(
     let id = parse_group(&admin.visitor, &group)?;
     let group = state.services.group(&scope, id).await.or_page(admin.visitor.locale)?;
     let t = &admin.visitor.t;
-    let name = if group.builtin {
-        group_label(t, &group.name)
-    } else {
-        group.name.clone()
-    };
+    let name = group_shown(t, &group);
     let args = [("group", Arg::Text(&name))];
     let path = format!("/admin/accounts/{number}/groups/{}", group.id);
     let mut page = ConfirmPage::new(
@@ -156,11 +109,7 @@ pub async fn confirm_remove_member(
         .await
         .or_page(admin.visitor.locale)?;
     let t = &admin.visitor.t;
-    let name = if group.builtin {
-        group_label(t, &group.name)
-    } else {
-        group.name.clone()
-    };
+    let name = group_shown(t, &group);
     let args = [("email", Arg::Text(member.email.as_str())), ("group", Arg::Text(&name))];
     let path = format!("/admin/accounts/{number}/groups/{}", group.id);
     let mut page = ConfirmPage::new(

@@ -10,11 +10,12 @@ use serde::Deserialize;
 use super::{AccountAdmin, admin_page, form_error, parse_group, parse_user};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
+use crate::context::NoFields;
 use crate::context::{Admin, CsrfForm};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::views::{AccountTab, FormError, GroupsPage, MembersPage, group_label, render, render_status};
+use crate::views::{AccountTab, FormError, GroupsPage, MembersPage, group_shown, render, render_status};
 
 async fn groups_page(
     state: &AppState,
@@ -98,10 +99,6 @@ pub async fn delete_group(
     }
 }
 
-/// A form with nothing but its CSRF token.
-#[derive(Deserialize)]
-pub struct NoFields {}
-
 #[derive(Deserialize)]
 pub struct MembersQuery {
     after: Option<String>,
@@ -128,11 +125,7 @@ async fn members_page(
     } else {
         None
     };
-    let label = if group.builtin {
-        group_label(&admin.visitor.t, &group.name)
-    } else {
-        group.name.clone()
-    };
+    let label = group_shown(&admin.visitor.t, &group);
     Ok(MembersPage {
         page: admin_page(&admin.visitor, label.clone()),
         account: scope.into_account(),

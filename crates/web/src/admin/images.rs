@@ -23,11 +23,11 @@ use sealpost_domain::policy::AccountScope;
 use sealpost_domain::services::branding::BrandingChange;
 use sealpost_i18n::Arg;
 
-use super::groups::NoFields;
 use super::{AccountAdmin, admin_page};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::brand::BrandView;
+use crate::context::NoFields;
 use crate::context::{Admin, CsrfForm};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::{AccountAdmin, admin_page, form_error};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
+use crate::context::NoFields;
 use crate::context::{Admin, CsrfForm};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
@@ -44,7 +45,7 @@ fn delete_page(admin: &Admin, account: Account, typed: String, error: Option<For
 pub async fn suspend_account(
     State(state): State<AppState>,
     account_admin: AccountAdmin,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     set_suspended(&state, account_admin, true).await
 }
@@ -53,7 +54,7 @@ pub async fn suspend_account(
 pub async fn resume_account(
     State(state): State<AppState>,
     account_admin: AccountAdmin,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     set_suspended(&state, account_admin, false).await
 }
@@ -79,10 +80,6 @@ async fn set_suspended(
         &Flash::new(key, &[&number]),
     ))
 }
-
-/// A form with nothing but its CSRF token.
-#[derive(Deserialize, Default)]
-pub struct Empty {}
 
 /// `GET /admin/accounts/{number}/delete`: what deleting does, and the number to type.
 pub async fn confirm_delete(AccountAdmin { admin, scope, .. }: AccountAdmin) -> Result<Response, WebError> {

@@ -19,12 +19,13 @@ use serde::Deserialize;
 use super::{AccountAdmin, admin_page, scope};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
+use crate::context::NoFields;
 use crate::context::{Admin, CsrfForm};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::portal::mailbox::{
-    Control, ExpiryForm, LockForm, NoFields, apply, lock_confirmation, lock_with_reason, tracking_page,
+    Control, ExpiryForm, LockForm, apply, lock_confirmation, lock_with_reason, tracking_page,
 };
 use crate::views::{AccountTab, Area, MessageRow, Page, render, render_status};
 

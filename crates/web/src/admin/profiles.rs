@@ -17,10 +17,10 @@ use sealpost_domain::services::profiles::ProfileRef;
 use sealpost_domain::types::Locale;
 use sealpost_i18n::Arg;
 
-use super::groups::NoFields;
 use super::{AccountAdmin, admin_page, form_error};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
+use crate::context::NoFields;
 use crate::context::{Admin, CsrfForm};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;

@@ -13,10 +13,10 @@ use sealpost_domain::policy::AccountScope;
 use sealpost_domain::services::account_tokens::NewTokenRequest;
 use sealpost_domain::types::Timestamp;
 
-use super::groups::NoFields;
 use super::{AccountAdmin, admin_page, form_error};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
+use crate::context::NoFields;
 use crate::context::{Admin, CsrfForm};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;

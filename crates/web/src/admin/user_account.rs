@@ -9,13 +9,14 @@ use axum::response::Response;
 use sealpost_domain::model::UserDetail;
 use sealpost_i18n::Arg;
 
-use super::confirm::{ConfirmPage, confirmed};
-use super::lifecycle::Empty;
+use super::confirm::confirmed;
 use super::user_page::LockForm;
 use super::{AccountAdmin, parse_user};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
+use crate::confirm::ConfirmPage;
 use crate::context::CsrfForm;
+use crate::context::NoFields;
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
@@ -112,7 +113,7 @@ pub async fn unlock(
     State(state): State<AppState>,
     account_admin: AccountAdmin,
     Path((_, user)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     let user = detail(&state, &account_admin, &user).await?;
     state
@@ -145,7 +146,7 @@ pub async fn remove(
     State(state): State<AppState>,
     account_admin: AccountAdmin,
     Path((_, user)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     let user = detail(&state, &account_admin, &user).await?;
     state

@@ -16,11 +16,12 @@ use sealpost_domain::types::UserId;
 use sealpost_i18n::Arg;
 use serde::Deserialize;
 
-use super::confirm::{ConfirmPage, confirmed};
-use super::lifecycle::Empty;
+use super::confirm::confirmed;
 use super::{admin_page, form_error, parse_user};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
+use crate::confirm::ConfirmPage;
+use crate::context::NoFields;
 use crate::context::{Admin, CsrfForm, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
@@ -283,7 +284,7 @@ pub async fn send_reset(
     State(state): State<AppState>,
     admin: Admin,
     Path(user): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     act(&state, &admin, &user, UserAction::SendReset, "flash-user-reset-sent").await
 }
@@ -294,7 +295,7 @@ pub async fn resend_activation(
     State(state): State<AppState>,
     admin: Admin,
     Path(user): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     act(
         &state,
@@ -311,7 +312,7 @@ pub async fn require_password(
     State(state): State<AppState>,
     admin: Admin,
     Path(user): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     act(
         &state,
@@ -378,7 +379,7 @@ pub async fn unlock_user(
     State(state): State<AppState>,
     admin: Admin,
     Path(user): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     let (id, view) = view_of(&state, &admin, &user).await?;
     state
@@ -417,7 +418,7 @@ pub async fn delete_user(
     State(state): State<AppState>,
     admin: Admin,
     Path(user): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
     let (id, view) = view_of(&state, &admin, &user).await?;
     state

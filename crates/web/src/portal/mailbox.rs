@@ -16,8 +16,9 @@ use serde::Deserialize;
 
 use super::portal_page;
 use crate::AppState;
-use crate::admin::confirm::ConfirmPage;
 use crate::auth::see_other_with_flash;
+use crate::confirm::ConfirmPage;
+use crate::context::NoFields;
 use crate::context::{CsrfForm, Signed, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
@@ -195,10 +196,6 @@ pub struct LockForm {
 pub struct ExpiryForm {
     pub(crate) expires_on: String,
 }
-
-/// A form with nothing but its CSRF token.
-#[derive(Deserialize, Default)]
-pub struct NoFields {}
 
 /// A control action's outcome for the page at `back_to`.
 pub(crate) enum Control {

@@ -226,6 +226,10 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
         let start = second
             .post_raw("/login/two-step/passkey", &[("csrf", &csrf), ("next", "")])
             .await?;
+        ensure!(
+            !start.shows("Use a code instead"),
+            "no code to fall back on, so no link to a page without a code form"
+        );
         let late = key.sign_in(&options_of(&start.body)?, &origin(&app))?;
         app.clock.advance_seconds(6 * 60);
         let refused = second
@@ -244,6 +248,17 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
             second.status("/portal").await? != 200,
             "the stale answer opened nothing"
         );
+
+        // With an authenticator app as well, the passkey page offers the code form.
+        crate::two_step::enrol(&app, &alice).await?;
+        let third = password_step(&app, "alice@example.com").await?;
+        let code_page = third.get("/login/two-step").await?;
+        ensure!(code_page.body.contains("name=\"code\""), "now a code form too");
+        let csrf = code_page.csrf().context("csrf")?;
+        let start = third
+            .post_raw("/login/two-step/passkey", &[("csrf", &csrf), ("next", "")])
+            .await?;
+        start.assert_shows("Use a code instead");
 
         // A replayed registration adds nothing.
         let mut other = SoftKey::new()?;
