@@ -95,6 +95,21 @@ impl PasskeyStore for SqlStore {
         .await
     }
 
+    async fn rename_passkey(&self, user: UserId, id: i64, name: &str, audit: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query("UPDATE passkeys SET name = $3 WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user.0)
+                .bind(name)
+                .run(&mut *tx)
+                .await?;
+            touched(&done)?;
+            tx.commit_audited(&audit).await
+        })
+        .await
+    }
+
     async fn passkey_used(&self, user: UserId, id: i64, credential: &str, at: Timestamp) -> StoreResult<()> {
         self.watched(async {
             sqlx::query("UPDATE passkeys SET credential = $3, last_used_at = $4 WHERE id = $1 AND user_id = $2")

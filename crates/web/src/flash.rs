@@ -57,6 +57,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("security-logged-out-everywhere", &[]),
     ("passkey-added", &["name"]),
     ("passkey-removed", &["name"]),
+    ("passkey-renamed", &["name"]),
 ];
 
 /// A confirmation to show on the next page.

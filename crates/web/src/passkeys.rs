@@ -31,8 +31,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::see_other_with_flash;
-use crate::context::{CsrfForm, Signed, Visitor};
-use crate::context::{NextForm, NoFields};
+use crate::context::{CsrfForm, NextForm, NoFields, Signed, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
@@ -46,6 +45,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me/security/passkeys", post(begin_registration))
         .route("/me/security/passkeys/finish", post(finish_registration))
+        .route("/me/security/passkeys/{id}/rename", post(rename_passkey))
         .route("/me/security/passkeys/{id}/remove", post(remove_passkey))
         .route("/login/two-step/passkey", post(begin_login))
         .route("/login/two-step/passkey/finish", post(finish_login))
@@ -133,6 +133,7 @@ async fn refused_on_security_page(
     let form = PasskeyForm {
         name,
         error: Some(message),
+        rename: None,
     };
     security_page_with(state, signed, None, form, status).await
 }
@@ -211,6 +212,40 @@ async fn finish_registration(
         Err(error) => {
             let (status, message) = refusal(&signed.visitor, &error);
             refused_on_security_page(&state, &signed, form.name, message, status).await
+        }
+    }
+}
+
+/// `POST /me/security/passkeys/{id}/rename`: one of the user's own passkeys gets
+/// the typed name; a refused one keeps what was typed in its row.
+async fn rename_passkey(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<NameForm>,
+) -> Result<Response, WebError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Err(signed.visitor.not_found());
+    };
+    match state
+        .services
+        .rename_passkey(&signed.actor, id, &form.name, &signed.visitor.client)
+        .await
+    {
+        Ok(name) => Ok(see_other_with_flash(
+            &state,
+            "/me/security",
+            &Flash::new("passkey-renamed", &[&name]),
+        )),
+        Err(PasskeyError::Domain(DomainError::NotFound)) => Err(signed.visitor.not_found()),
+        Err(PasskeyError::Domain(e)) => Err(WebError::from_domain(signed.visitor.locale, e)),
+        Err(error) => {
+            let (status, message) = refusal(&signed.visitor, &error);
+            let form = PasskeyForm {
+                rename: Some((id, form.name, message)),
+                ..PasskeyForm::default()
+            };
+            security_page_with(&state, &signed, None, form, status).await
         }
     }
 }

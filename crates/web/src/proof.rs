@@ -19,8 +19,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::see_other;
-use crate::context::NextForm;
-use crate::context::{CsrfForm, Visitor};
+use crate::context::{CsrfForm, NextForm, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::views::{Area, NoticeForm, NoticePage, render_status};

@@ -24,8 +24,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::see_other_with_flash;
-use crate::context::NoFields;
-use crate::context::{CsrfForm, Signed};
+use crate::context::{CsrfForm, NoFields, Signed};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
@@ -52,20 +51,26 @@ pub struct SessionRow {
     pub this: bool,
 }
 
-/// A passkey as listed.
+/// A passkey as listed, with its rename form.
 pub struct PasskeyRow {
     pub id: i64,
     pub name: String,
     pub created: String,
     pub last_used: String,
+    /// The rename field's value: the name, or what was typed and refused.
+    pub new_name: String,
+    /// Why the rename was refused.
+    pub rename_error: Option<String>,
 }
 
 /// The passkey part of the page: the "Add a passkey" form as typed, and why it
-/// was refused.
+/// was refused; or a refused rename of one passkey.
 #[derive(Default)]
 pub struct PasskeyForm {
     pub name: String,
     pub error: Option<String>,
+    /// The passkey whose rename was refused, what was typed and why.
+    pub rename: Option<(i64, String, String)>,
 }
 
 /// A remembered device as listed.
@@ -157,13 +162,18 @@ pub(crate) async fn security_page_with(
         .await
         .or_page(locale)?
         .into_iter()
-        .map(|p| PasskeyRow {
-            id: p.id,
-            name: p.name,
-            created: signed.visitor.dates.date_time(p.created_at),
-            last_used: p
-                .last_used_at
-                .map_or_else(|| t.get("security-never-used"), |at| signed.visitor.dates.date_time(at)),
+        .map(|p| {
+            let refused = passkey_form.rename.as_ref().filter(|(id, _, _)| *id == p.id);
+            PasskeyRow {
+                id: p.id,
+                new_name: refused.map_or_else(|| p.name.clone(), |(_, typed, _)| typed.clone()),
+                rename_error: refused.map(|(_, _, message)| message.clone()),
+                name: p.name,
+                created: signed.visitor.dates.date_time(p.created_at),
+                last_used: p
+                    .last_used_at
+                    .map_or_else(|| t.get("security-never-used"), |at| signed.visitor.dates.date_time(at)),
+            }
         })
         .collect();
     let passkeys_unavailable = state

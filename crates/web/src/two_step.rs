@@ -30,8 +30,7 @@ use sealpost_i18n::Arg;
 use serde::Deserialize;
 
 use crate::auth::see_other;
-use crate::context::NextForm;
-use crate::context::{CsrfForm, Visitor};
+use crate::context::{CsrfForm, NextForm, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;

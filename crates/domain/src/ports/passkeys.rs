@@ -27,6 +27,9 @@ pub trait PasskeyStore: Send + Sync {
     /// Removes the user's passkey `id`, with `audit`; `NotFound` when the user has
     /// no passkey of that id (another user's key is not theirs to remove).
     async fn remove_passkey(&self, user: UserId, id: i64, audit: AuditEvent) -> StoreResult<()>;
+    /// Renames the user's passkey `id`, with `audit`; `NotFound` when the user has
+    /// no passkey of that id.
+    async fn rename_passkey(&self, user: UserId, id: i64, name: &str, audit: AuditEvent) -> StoreResult<()>;
     /// Stores a used passkey's updated credential (its counter) and when it was used.
     async fn passkey_used(&self, user: UserId, id: i64, credential: &str, at: Timestamp) -> StoreResult<()>;
     /// Stores a ceremony between its two requests; the user's oldest of that kind

@@ -220,17 +220,40 @@ impl Services {
         Ok(name)
     }
 
-    /// Removes one of the actor's own passkeys (audited); `NotFound` for anyone
-    /// else's. Returns its name.
-    pub async fn remove_passkey(&self, actor: &Actor, id: i64, client: &str) -> Result<String, DomainError> {
-        let name = self
+    /// The name of the actor's own passkey `id`; `NotFound` for anyone else's.
+    async fn own_passkey_name(&self, actor: &Actor, id: i64) -> Result<String, DomainError> {
+        Ok(self
             .store
             .passkeys(actor.id())
             .await?
             .into_iter()
             .find(|p| p.id == id)
             .ok_or(DomainError::NotFound)?
-            .name;
+            .name)
+    }
+
+    /// Renames one of the actor's own passkeys (audited, with both names);
+    /// `NotFound` for anyone else's, `BadName` as when adding one. Returns the
+    /// new name.
+    pub async fn rename_passkey(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: &str,
+        client: &str,
+    ) -> Result<String, PasskeyError> {
+        let name = clean_name(name).ok_or(PasskeyError::BadName)?;
+        let old = self.own_passkey_name(actor, id).await?;
+        let mut event = self.user_event(actor.user(), "user.passkey_renamed", Some(client));
+        event.target = format!("{} ({old} → {name})", actor.user().email.as_str());
+        self.store.rename_passkey(actor.id(), id, &name, event).await?;
+        Ok(name)
+    }
+
+    /// Removes one of the actor's own passkeys (audited); `NotFound` for anyone
+    /// else's. Returns its name.
+    pub async fn remove_passkey(&self, actor: &Actor, id: i64, client: &str) -> Result<String, DomainError> {
+        let name = self.own_passkey_name(actor, id).await?;
         let mut event = self.user_event(actor.user(), "user.passkey_removed", Some(client));
         event.target = format!("{} ({name})", actor.user().email.as_str());
         self.store.remove_passkey(actor.id(), id, event).await?;

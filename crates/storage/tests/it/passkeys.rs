@@ -1,5 +1,5 @@
 //! Passkeys and their ceremonies: stored with their audit event, listed per user,
-//! removed only by their owner, the used credential written back; a ceremony is
+//! renamed and removed only by their owner, the used credential written back; a ceremony is
 //! taken once and not after its expiry, and purging removes expired ones.
 
 use sealpost_domain::error::DomainError;
@@ -13,6 +13,7 @@ use crate::support::{T0, event, on_both_backends, user};
 on_both_backends!(
     a_passkey_is_stored_listed_and_removed_by_its_owner_only,
     a_ceremony_is_taken_once_and_never_after_it_expired,
+    a_passkey_is_renamed_by_its_owner_only,
     starting_ceremonies_over_and_over_keeps_a_few_per_user_and_kind,
 );
 
@@ -87,6 +88,37 @@ async fn a_passkey_is_stored_listed_and_removed_by_its_owner_only(store: SqlStor
         "only the removal that happened is audited: {actions:?}"
     );
     assert_eq!(actions.iter().filter(|a| *a == "user.passkey_added").count(), 2);
+}
+
+async fn a_passkey_is_renamed_by_its_owner_only(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    let bob = user(&store, "bob@example.com").await;
+    let id = store
+        .add_passkey(alice.id, "Laptop", "{}", T0, event("user.passkey_added", "alice"))
+        .await
+        .expect("added");
+    let refused = store
+        .rename_passkey(bob.id, id, "Taken", event("user.passkey_renamed", "bob"))
+        .await;
+    assert!(matches!(refused, Err(DomainError::NotFound)), "{refused:?}");
+    let missing = store
+        .rename_passkey(alice.id, id + 1000, "Nothing", event("user.passkey_renamed", "alice"))
+        .await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
+    store
+        .rename_passkey(alice.id, id, "Work laptop", event("user.passkey_renamed", "alice"))
+        .await
+        .expect("renamed");
+    let keys = store.passkeys(alice.id).await.expect("listed");
+    assert_eq!((keys[0].id, keys[0].name.as_str()), (id, "Work laptop"));
+    let renames = store
+        .list_audit(None, 10)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == "user.passkey_renamed")
+        .count();
+    assert_eq!(renames, 1, "only the rename that happened is audited");
 }
 
 fn ceremony(user: UserId, id_hash: &str, kind: CeremonyKind) -> Ceremony {

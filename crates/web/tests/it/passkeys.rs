@@ -456,6 +456,82 @@ async fn isolation(db: Db) -> anyhow::Result<()> {
     .await
 }
 
+on_both_databases!(
+    a_passkey_is_renamed_by_its_owner_only_and_a_refused_name_keeps_what_was_typed,
+    renamed,
+    given_db
+);
+async fn renamed(db: Db) -> anyhow::Result<()> {
+    with_passkeys(db, |app| async move {
+        let (alice, bob) = acme(&app).await?;
+        let mut key = SoftKey::new()?;
+        ensure!(add_passkey(&app, &alice, &mut key, "Laptop").await?.status == 303);
+        let actor = app.actor("alice@example.com").await?;
+        let names = || async {
+            let keys = app.services.passkeys_of(&actor).await.map_err(|e| anyhow!("{e:?}"))?;
+            anyhow::Ok(keys.into_iter().map(|p| (p.id, p.name)).collect::<Vec<_>>())
+        };
+        let id = names().await?[0].0;
+        let path = format!("/me/security/passkeys/{id}/rename");
+        let page = alice.get("/me/security").await?;
+        ensure!(
+            page.body.contains("aria-label=\"Rename the passkey Laptop\""),
+            "each passkey has its rename button"
+        );
+
+        // Bob, with his own valid token, on Alice's passkey: not found, not renamed.
+        let bobs = bob.submit("/me/security", &path, &[("name", "Taken over")]).await?;
+        ensure!(
+            bobs.status == 404,
+            "another user's passkey is not found: {}",
+            bobs.status
+        );
+        // No token, or a wrong one: refused.
+        for csrf in ["", "forged"] {
+            let answer = alice.post_raw(&path, &[("csrf", csrf), ("name", "Evil")]).await?;
+            ensure!(answer.status == 403, "rename without its token: {}", answer.status);
+        }
+        ensure!(names().await? == [(id, "Laptop".to_owned())], "nothing was renamed");
+
+        // A name too long is refused in that passkey's row, keeping what was typed.
+        let long = "W".repeat(61);
+        let refused = alice.submit("/me/security", &path, &[("name", &long)]).await?;
+        ensure!(refused.status == 422, "{}", refused.status);
+        refused.assert_shows("Give the passkey a name of at most 60 characters.");
+        ensure!(
+            refused.body.contains(&format!("value=\"{long}\"")),
+            "the typed name is kept"
+        );
+        ensure!(names().await? == [(id, "Laptop".to_owned())]);
+
+        // Alice renames it: listed under the new name, audited with both names.
+        let done = alice
+            .submit("/me/security", &path, &[("name", "  Work laptop ")])
+            .await?;
+        ensure!(done.status == 303, "{} {}", done.status, done.text());
+        alice
+            .get("/me/security")
+            .await?
+            .assert_shows("The passkey is now called “Work laptop”.");
+        ensure!(names().await? == [(id, "Work laptop".to_owned())]);
+        let targets: Vec<String> =
+            sqlx::query_scalar("SELECT target FROM audit_events WHERE action = 'user.passkey_renamed'")
+                .fetch_all(app.store.pool())
+                .await?;
+        ensure!(
+            targets == ["alice@example.com (Laptop → Work laptop)"],
+            "one audit event, with both names: {targets:?}"
+        );
+
+        // Renamed, it still logs in.
+        let client = password_step(&app, "alice@example.com").await?;
+        let (_, signed_in) = sign_in(&app, &client, &mut key).await?;
+        ensure!(signed_in.status == 303, "{}", signed_in.status);
+        Ok(())
+    })
+    .await
+}
+
 on_both_databases!(an_ip_address_as_public_url_says_passkeys_cannot_be_used, unavailable);
 async fn unavailable(app: TestApp) -> anyhow::Result<()> {
     let (alice, _bob) = acme(&app).await?;
