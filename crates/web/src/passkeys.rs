@@ -1,10 +1,11 @@
-//! Passkeys: adding and removing them on `/me/security`, using one at the login's
+//! Passkeys: adding, renaming and removing them on `/me/security`, using one at the login's
 //! second step, and the one script Sealpost serves.
 //!
 //! | route | what |
 //! |---|---|
 //! | `POST /me/security/passkeys` | begin adding a passkey (name): the page that asks the browser |
 //! | `POST /me/security/passkeys/finish` | the browser's new credential: the passkey is added |
+//! | `POST /me/security/passkeys/{id}/rename` | rename one of one's own passkeys (name; audited) |
 //! | `POST /me/security/passkeys/{id}/remove` | remove one of one's own passkeys (audited) |
 //! | `POST /login/two-step/passkey` | begin the second step with a passkey: the page that asks the browser |
 //! | `POST /login/two-step/passkey/finish` | the browser's signature: the session opens |
