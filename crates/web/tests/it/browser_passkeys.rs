@@ -1,8 +1,8 @@
 //! Passkeys in a real browser, in English, German and French, with ChromeDriver's
 //! virtual authenticator (WebDriver's WebAuthn extension) standing in for the
 //! device: a member adds a passkey on the security page (the one page but the
-//! login's passkey page that runs a script), logs out, and logs in with the
-//! password and then the passkey. The service is reached at `localhost` (browsers
+//! login's passkey page that runs a script), renames it, logs out, and logs in
+//! with the password and then the passkey. The service is reached at `localhost` (browsers
 //! allow passkeys over plain HTTP there, never for an IP address).
 
 use anyhow::{Context as _, anyhow, ensure};
@@ -21,6 +21,9 @@ struct Words {
     added: &'static str,
     use_passkey: &'static str,
     use_mine: &'static str,
+    rename_field: &'static str,
+    rename: &'static str,
+    renamed: &'static str,
 }
 
 const WORDS: [(&Language, Words); 3] = [
@@ -33,6 +36,9 @@ const WORDS: [(&Language, Words); 3] = [
             added: "The passkey “Laptop” was added.",
             use_passkey: "Use a passkey",
             use_mine: "Use my passkey",
+            rename_field: "New name of the passkey Laptop",
+            rename: "Rename",
+            renamed: "The passkey is now called “Work laptop”.",
         },
     ),
     (
@@ -44,6 +50,9 @@ const WORDS: [(&Language, Words); 3] = [
             added: "Der Passkey „Laptop“ wurde hinzugefügt.",
             use_passkey: "Passkey verwenden",
             use_mine: "Meinen Passkey verwenden",
+            rename_field: "Neuer Name des Passkeys Laptop",
+            rename: "Umbenennen",
+            renamed: "Der Passkey heißt jetzt „Work laptop“.",
         },
     ),
     (
@@ -55,6 +64,9 @@ const WORDS: [(&Language, Words); 3] = [
             added: "La clé d'accès « Laptop » a été ajoutée.",
             use_passkey: "Utiliser une clé d'accès",
             use_mine: "Utiliser ma clé d'accès",
+            rename_field: "Nouveau nom de la clé d'accès Laptop",
+            rename: "Renommer",
+            renamed: "La clé d'accès s'appelle désormais « Work laptop ».",
         },
     ),
 ];
@@ -145,6 +157,15 @@ async fn register_and_log_in(browser: &Browser<'_>, email: &str, words: &Words) 
         ))
         .await?;
     browser.screenshot("listed").await;
+    browser.fill(words.rename_field, "Work laptop").await?;
+    browser.click(&button(words.rename)).await?;
+    browser.find(&flash(words.renamed)).await?;
+    browser
+        .find(&format!(
+            "//table[@id='passkeys']//td[normalize-space()={}]",
+            literal("Work laptop")
+        ))
+        .await?;
     browser.click(&button(l.log_out)).await?;
     browser.find(&button(l.log_in)).await?;
 
