@@ -242,8 +242,10 @@ impl Services {
         name: &str,
         client: &str,
     ) -> Result<String, PasskeyError> {
-        let name = clean_name(name).ok_or(PasskeyError::BadName)?;
+        // Another user's id is not found whatever the name, so a refused name always
+        // stands in a row of the actor's own.
         let old = self.own_passkey_name(actor, id).await?;
+        let name = clean_name(name).ok_or(PasskeyError::BadName)?;
         let mut event = self.user_event(actor.user(), "user.passkey_renamed", Some(client));
         event.target = format!("{} ({old} → {name})", actor.user().email.as_str());
         self.store.rename_passkey(actor.id(), id, &name, event).await?;

@@ -491,6 +491,16 @@ async fn renamed(db: Db) -> anyhow::Result<()> {
             let answer = alice.post_raw(&path, &[("csrf", csrf), ("name", "Evil")]).await?;
             ensure!(answer.status == 403, "rename without its token: {}", answer.status);
         }
+        // Nor an anonymous client.
+        let anonymous = app
+            .client()
+            .post_raw(&path, &[("csrf", "guessed"), ("name", "Anonymous")])
+            .await?;
+        ensure!(
+            matches!(anonymous.status, 303 | 403),
+            "anonymous rename: {}",
+            anonymous.status
+        );
         ensure!(names().await? == [(id, "Laptop".to_owned())], "nothing was renamed");
 
         // A name too long is refused in that passkey's row, keeping what was typed.
@@ -521,6 +531,15 @@ async fn renamed(db: Db) -> anyhow::Result<()> {
         ensure!(
             targets == ["alice@example.com (Laptop → Work laptop)"],
             "one audit event, with both names: {targets:?}"
+        );
+
+        // Markup in a name is shown as text.
+        let marked = alice.submit("/me/security", &path, &[("name", "<b>Key</b>")]).await?;
+        ensure!(marked.status == 303, "{}", marked.status);
+        let page = alice.get("/me/security").await?;
+        ensure!(
+            page.shows("<b>Key</b>") && !page.body.contains("<b>Key</b>"),
+            "the name is shown as typed, escaped in the HTML"
         );
 
         // Renamed, it still logs in.
