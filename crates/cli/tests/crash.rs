@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail, ensure};
 use sealpost_testkit::smtp::SinkOptions;
-use sealpost_testkit::{Browser, Mailbox, Received, Sealpost, Server, SmtpSink, free_port};
+use sealpost_testkit::{Browser, ClosedPort, Mailbox, Received, Sealpost, Server, SmtpSink};
 use sqlx::Connection as _;
 
 use support::{execute, open_db, scalar};
@@ -465,9 +465,11 @@ async fn when_the_relay_answers_again_the_waiting_mail_follows_the_next_delivery
     let data = dir.path().join("data");
     sender(&data, ("Outage", "Sender"), "Outage Corp")?;
 
-    // The relay is down: nothing listens on its port. Every notification fails
-    // once and waits for its retry a minute later.
-    let relay_port = free_port()?;
+    // The relay is down: nothing listens on its port (held, so that no other
+    // test's socket takes it meanwhile). Every notification fails once and waits
+    // for its retry a minute later.
+    let closed = ClosedPort::hold()?;
+    let relay_port = closed.port()?;
     let server = serve(&data, relay_port, &[]).await?;
     let client = Browser::portal(&server.base, SENDER, PASSWORD).await?.http;
     let mut expected = BTreeSet::new();
@@ -496,7 +498,7 @@ async fn when_the_relay_answers_again_the_waiting_mail_follows_the_next_delivery
 
     // The relay answers again, and the next message is sent: everything that
     // waited follows it, long before the minute of its retry is over.
-    let Some(sink) = sink(Some(relay_port))? else {
+    let Some(sink) = sink(Some(closed.open()?))? else {
         return Ok(());
     };
     let back = Instant::now();

@@ -50,6 +50,32 @@ pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// A port of 127.0.0.1 held closed: bound but not listening, so connections to it
+/// are refused (a relay that is down) and no other socket can take it meanwhile,
+/// as one could a [`free_port`] during a long outage. [`ClosedPort::open`] lets
+/// it go for the server that answers again to bind.
+pub struct ClosedPort {
+    socket: tokio::net::TcpSocket,
+}
+
+impl ClosedPort {
+    pub fn hold() -> anyhow::Result<Self> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        Ok(Self { socket })
+    }
+
+    /// The port.
+    pub fn port(&self) -> anyhow::Result<u16> {
+        Ok(self.socket.local_addr()?.port())
+    }
+
+    /// Releases the port for a server to bind now; its number.
+    pub fn open(self) -> anyhow::Result<u16> {
+        self.port()
+    }
+}
+
 /// Whether something accepts connections on 127.0.0.1:`port` within `limit`.
 pub fn listening(port: u16, limit: Duration) -> bool {
     let started = Instant::now();

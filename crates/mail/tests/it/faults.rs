@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::support::{SmtpSink, Status, free_port};
+use crate::support::{ClosedPort, SmtpSink, Status};
 use crate::worker::{Setup, relay_on, relay_to, setup};
 
 /// Bounds the test's own waiting, so a worker that hangs fails the test instead of
@@ -315,10 +315,10 @@ async fn outage(s: &Setup, count: usize) -> Result<Vec<i64>> {
 /// The relay is down while `count` notifications fail (their ids), then answers
 /// again; `None` where no SMTP sink can run.
 async fn relay_back_after_outage(count: usize) -> Result<Option<(Setup, Vec<i64>, SmtpSink)>> {
-    let port = free_port()?;
-    let s = setup(relay_on(port, Duration::from_secs(10))?)?;
+    let closed = ClosedPort::hold()?;
+    let s = setup(relay_on(closed.port()?, Duration::from_secs(10))?)?;
     let waiting = outage(&s, count).await?;
-    Ok(SmtpSink::start_on(Some(port))?.map(|sink| (s, waiting, sink)))
+    Ok(SmtpSink::start_on(Some(closed.open()?))?.map(|sink| (s, waiting, sink)))
 }
 
 #[tokio::test]
@@ -350,7 +350,8 @@ async fn when_the_relay_answers_again_the_waiting_mail_follows_the_first_deliver
 
 #[tokio::test]
 async fn after_a_restart_the_first_retry_that_succeeds_brings_the_waiting_mail_along() -> Result<()> {
-    let port = free_port()?;
+    let closed = ClosedPort::hold()?;
+    let port = closed.port()?;
     let relay = || relay_on(port, Duration::from_secs(10));
     let s = setup(relay()?)?;
     let waiting = outage(&s, 4).await?;
@@ -361,7 +362,7 @@ async fn after_a_restart_the_first_retry_that_succeeds_brings_the_waiting_mail_a
 
     // The service restarts (a new worker knows nothing of the outage); the relay
     // answers again; a minute later the early retry is due, and only it.
-    let Some(sink) = SmtpSink::start_on(Some(port))? else {
+    let Some(sink) = SmtpSink::start_on(Some(closed.open()?))? else {
         return Ok(());
     };
     let restarted = sealpost_mail::OutboxWorker::new(

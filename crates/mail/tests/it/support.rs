@@ -80,7 +80,7 @@ pub fn alices_notification(
 
 // --- the SMTP server ------------------------------------------------------------------
 
-pub use sealpost_testkit::{Received, SmtpSink, free_port};
+pub use sealpost_testkit::{ClosedPort, Received, SmtpSink, free_port};
 
 /// The message less trailing line ends: the SMTP client ends DATA with an empty
 /// line of its own, and servers differ in what they keep of it.
