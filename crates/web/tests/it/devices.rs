@@ -4,7 +4,7 @@
 
 use anyhow::{Context as _, ensure};
 
-use crate::helpers::{PASSWORD, TestApp, acme, hidden_field};
+use crate::helpers::{TestApp, acme, hidden_field, remember_on_the_way_to};
 
 on_both_databases!(
     a_medium_envelope_opens_online_on_a_remembered_device_without_the_password,
@@ -17,16 +17,7 @@ async fn envelope_on_device(app: TestApp) -> anyhow::Result<()> {
         .send_to("bob@example.com", "First", "The first message", &[])
         .await?;
     let device = app.client();
-    let login = format!("/portal/login?next=%2Fm%2F{first}");
-    let next = format!("/m/{first}");
-    device.get(&login).await?;
-    let fields = [
-        ("email", "bob@example.com"),
-        ("password", PASSWORD),
-        ("next", next.as_str()),
-        ("remember", "on"),
-    ];
-    ensure!(device.submit(&login, "/portal/login", &fields).await?.status == 303);
+    remember_on_the_way_to(&device, &first).await?;
     app.clock
         .advance_seconds(sealpost_domain::services::SESSION_IDLE_SECONDS + 60);
 

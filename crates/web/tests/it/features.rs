@@ -5,7 +5,10 @@
 
 use anyhow::{Context as _, ensure};
 
-use crate::helpers::{Client, PASSWORD, TestApp, acme, logged_in, logged_in_with, open_account_tab, sent_id};
+use crate::helpers::{
+    PASSWORD, TestApp, acme, logged_in, logged_in_with, open_account_tab, remember_on_the_way_to, send_each_to_bob,
+    sent_id,
+};
 
 /// The tab's name and its four glossary switches, in one language.
 const LABELS: [(&str, [&str; 5]); 3] = [
@@ -195,23 +198,6 @@ async fn features(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Bob logs in on `client` on the way to message `id`, ticking (or forging)
-/// "Remember me on this device": the login form he was shown.
-async fn remember_on_the_way_to(client: &Client, id: &str) -> anyhow::Result<crate::helpers::Answer> {
-    let login = format!("/portal/login?next=%2Fm%2F{id}");
-    let next = format!("/m/{id}");
-    let form = client.get(&login).await?;
-    let fields = [
-        ("email", "bob@example.com"),
-        ("password", PASSWORD),
-        ("next", next.as_str()),
-        ("remember", "on"),
-    ];
-    let answer = client.submit(&login, "/portal/login", &fields).await?;
-    ensure!(answer.status == 303, "{}", answer.text());
-    Ok(form)
-}
-
 on_both_databases!(
     switched_off_remembering_offers_no_checkbox_remembers_no_forged_device_and_suspends_old_ones,
     devices
@@ -219,15 +205,15 @@ on_both_databases!(
 async fn devices(app: TestApp) -> anyhow::Result<()> {
     let (alice, _) = acme(&app).await?;
     // The built-in default profile is Medium.
-    let first = alice
-        .send_to("bob@example.com", "First", "The first message", &[])
-        .await?;
-    let second = alice
-        .send_to("bob@example.com", "Second", "The second message", &[])
-        .await?;
-    let third = alice
-        .send_to("bob@example.com", "Third", "The third message", &[])
-        .await?;
+    let [first, second, third] = send_each_to_bob(
+        &alice,
+        [
+            ("First", "The first message"),
+            ("Second", "The second message"),
+            ("Third", "The third message"),
+        ],
+    )
+    .await?;
     // While the switch is on, Bob's device is remembered.
     let device = app.client();
     let form = remember_on_the_way_to(&device, &first).await?;

@@ -458,6 +458,36 @@ pub async fn logged_in(app: &TestApp, email: &str) -> anyhow::Result<Client> {
     logged_in_with(app, email, PASSWORD).await
 }
 
+/// `sender` sends Bob one message per (subject, body) of `messages`, in order:
+/// their ids.
+pub async fn send_each_to_bob<const N: usize>(
+    sender: &Client,
+    messages: [(&str, &str); N],
+) -> anyhow::Result<[String; N]> {
+    let mut ids = Vec::with_capacity(N);
+    for (subject, body) in messages {
+        ids.push(sender.send_to("bob@example.com", subject, body, &[]).await?);
+    }
+    ids.try_into().map_err(|_| anyhow!("{N} messages sent"))
+}
+
+/// Bob logs in on `client` on the way to message `id`, ticking (or forging)
+/// "Remember me on this device", and is let in (303): the login form he was shown.
+pub async fn remember_on_the_way_to(client: &Client, id: &str) -> anyhow::Result<Answer> {
+    let login = format!("/portal/login?next=%2Fm%2F{id}");
+    let next = format!("/m/{id}");
+    let form = client.get(&login).await?;
+    let fields = [
+        ("email", "bob@example.com"),
+        ("password", PASSWORD),
+        ("next", next.as_str()),
+        ("remember", "on"),
+    ];
+    let answer = client.submit(&login, "/portal/login", &fields).await?;
+    anyhow::ensure!(answer.status == 303, "{}", answer.text());
+    Ok(form)
+}
+
 /// Alice (administrator of Acme Corp, so a member who may send) and Bob
 /// (registered, in no account), both logged in.
 pub async fn acme(app: &TestApp) -> anyhow::Result<(Client, Client)> {

@@ -7,14 +7,14 @@ use anyhow::{anyhow, ensure};
 use sealpost_domain::messages::PublicId;
 use sealpost_domain::profiles::SecurityLevel;
 
-use crate::helpers::{Client, TestApp, acme, hidden_field};
+use crate::helpers::{Client, TestApp, acme, hidden_field, remember_on_the_way_to, send_each_to_bob};
 
-/// The BCE Config tab of Acme Corp.
-async fn acme_profiles(app: &TestApp) -> anyhow::Result<String> {
-    Ok(format!(
-        "/admin/accounts/{}/profiles",
-        app.first_account().await?.number
-    ))
+/// Alice and Bob of [`acme`], logged in, and the path of Acme Corp's BCE Config
+/// tab.
+async fn acme_profiles(app: &TestApp) -> anyhow::Result<(Client, Client, String)> {
+    let (alice, bob) = acme(app).await?;
+    let tab = format!("/admin/accounts/{}/profiles", app.first_account().await?.number);
+    Ok((alice, bob, tab))
 }
 
 /// A complete profile form: `name` with a High level, German recipients, a
@@ -43,8 +43,7 @@ pub fn partner_form<'a>(name: &'a str, more: &[(&'a str, &'a str)]) -> Vec<(&'a 
 
 on_both_databases!(bce_config_creates_edits_deletes_and_chooses_the_default_profile, tab);
 async fn tab(app: TestApp) -> anyhow::Result<()> {
-    let (alice, _) = acme(&app).await?;
-    let tab = acme_profiles(&app).await?;
+    let (alice, _, tab) = acme_profiles(&app).await?;
     let page = alice.get(&tab).await?;
     ensure!(page.status == 200, "{}", page.text());
     ensure!(
@@ -159,8 +158,7 @@ async fn tab(app: TestApp) -> anyhow::Result<()> {
 
 on_both_databases!(senders_messages_obey_the_profile_they_choose, senders);
 async fn senders(app: TestApp) -> anyhow::Result<()> {
-    let (alice, _) = acme(&app).await?;
-    let tab = acme_profiles(&app).await?;
+    let (alice, _, tab) = acme_profiles(&app).await?;
 
     // One profile: Compose offers no choice, and the options are as always.
     let compose = alice.get("/portal/compose").await?;
@@ -269,8 +267,7 @@ async fn senders(app: TestApp) -> anyhow::Result<()> {
 
 on_both_databases!(a_high_profiles_message_asks_for_the_password_at_every_opening, high);
 async fn high(app: TestApp) -> anyhow::Result<()> {
-    let (alice, bob) = acme(&app).await?;
-    let tab = acme_profiles(&app).await?;
+    let (alice, bob, tab) = acme_profiles(&app).await?;
     let id = board_minutes(&app, &alice, &tab).await?;
     let page = format!("/m/{id}");
 
@@ -348,51 +345,39 @@ async fn high(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Alice makes the Default profile (tab `tab`) Medium, remembering devices for a
+/// week.
+async fn remember_devices_for_a_week(alice: &Client, tab: &str) -> anyhow::Result<()> {
+    let week = partner_form("Default", &[("security", "medium"), ("remember_days", "7")]);
+    let saved = alice
+        .submit(&format!("{tab}/default"), &format!("{tab}/default"), &week)
+        .await?;
+    ensure!(saved.status == 303, "{}", saved.text());
+    Ok(())
+}
+
 on_both_databases!(
     a_remembered_device_opens_a_medium_profiles_next_message_without_the_password,
     medium
 );
 async fn medium(app: TestApp) -> anyhow::Result<()> {
-    let (alice, _) = acme(&app).await?;
-    let tab = acme_profiles(&app).await?;
+    let (alice, _, tab) = acme_profiles(&app).await?;
     // Medium for a week (the default profile); a High one beside it.
-    let week = partner_form("Default", &[("security", "medium"), ("remember_days", "7")]);
-    ensure!(
-        alice
-            .submit(&format!("{tab}/default"), &format!("{tab}/default"), &week)
-            .await?
-            .status
-            == 303
-    );
+    remember_devices_for_a_week(&alice, &tab).await?;
     ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
-    let first = alice
-        .send_to("bob@example.com", "First", "The first message", &[])
-        .await?;
-    let second = alice
-        .send_to("bob@example.com", "Second", "The second message", &[])
-        .await?;
+    let [first, second] = send_each_to_bob(
+        &alice,
+        [("First", "The first message"), ("Second", "The second message")],
+    )
+    .await?;
 
     // Bob, on a device of his own that keeps cookies, not logged in.
     let device = app.client();
     let first_page = format!("/m/{first}");
     let asked = device.get(&first_page).await?;
     ensure!(asked.status == 303, "not logged in: {}", asked.status);
-    let login = format!("/portal/login?next=%2Fm%2F{first}");
-    let form = device.get(&login).await?;
+    let form = remember_on_the_way_to(&device, &first).await?;
     ensure!(form.shows("Remember me on this device"), "{}", form.text());
-    let logged = device
-        .submit(
-            &login,
-            "/portal/login",
-            &[
-                ("email", "bob@example.com"),
-                ("password", crate::helpers::PASSWORD),
-                ("next", first_page.as_str()),
-                ("remember", "on"),
-            ],
-        )
-        .await?;
-    ensure!(logged.status == 303, "{}", logged.text());
     ensure!(device.get(&first_page).await?.shows("The first message"));
     // The session ran out (idle), the device is still remembered. (Logging out
     // forgets it: `logging_out_on_a_remembered_device_forgets_it`.)
@@ -464,8 +449,7 @@ on_both_databases!(
     unlock_throttled
 );
 async fn unlock_throttled(app: TestApp) -> anyhow::Result<()> {
-    let (alice, bob) = acme(&app).await?;
-    let tab = acme_profiles(&app).await?;
+    let (alice, bob, tab) = acme_profiles(&app).await?;
     let id = board_minutes(&app, &alice, &tab).await?;
     let page = format!("/m/{id}");
     let unlock = format!("{page}/unlock");
@@ -508,36 +492,16 @@ async fn unlock_throttled(app: TestApp) -> anyhow::Result<()> {
 
 on_both_databases!(logging_out_on_a_remembered_device_forgets_it, logout_forgets);
 async fn logout_forgets(app: TestApp) -> anyhow::Result<()> {
-    let (alice, _) = acme(&app).await?;
-    let tab = acme_profiles(&app).await?;
-    let week = partner_form("Default", &[("security", "medium"), ("remember_days", "7")]);
-    let saved = alice
-        .submit(&format!("{tab}/default"), &format!("{tab}/default"), &week)
-        .await?;
-    ensure!(saved.status == 303, "{}", saved.text());
-    let first = alice
-        .send_to("bob@example.com", "First", "The first message", &[])
-        .await?;
-    let second = alice
-        .send_to("bob@example.com", "Second", "The second message", &[])
-        .await?;
+    let (alice, _, tab) = acme_profiles(&app).await?;
+    remember_devices_for_a_week(&alice, &tab).await?;
+    let [first, second] = send_each_to_bob(
+        &alice,
+        [("First", "The first message"), ("Second", "The second message")],
+    )
+    .await?;
     let device = app.client();
     let first_page = format!("/m/{first}");
-    let login = format!("/portal/login?next=%2Fm%2F{first}");
-    device.get(&login).await?;
-    let logged = device
-        .submit(
-            &login,
-            "/portal/login",
-            &[
-                ("email", "bob@example.com"),
-                ("password", crate::helpers::PASSWORD),
-                ("next", first_page.as_str()),
-                ("remember", "on"),
-            ],
-        )
-        .await?;
-    ensure!(logged.status == 303, "{}", logged.text());
+    remember_on_the_way_to(&device, &first).await?;
     ensure!(device.get(&first_page).await?.shows("The first message"));
 
     ensure!(device.submit(&first_page, "/logout", &[]).await?.status == 303);
