@@ -8,7 +8,7 @@
 //! looked for and `SEALPOST_SKIP_BROWSER`. Screenshots for humans land in
 //! `target/browser-screenshots/`.
 
-use anyhow::{Context as _, anyhow, ensure};
+use anyhow::{anyhow, ensure};
 use fantoccini::elements::Element;
 
 use crate::helpers::{Db, PASSWORD, TestApp};
@@ -230,12 +230,9 @@ async fn seed_procedure_in_a_browser(app: TestApp, language: &Language) -> anyho
     };
     let _ = std::fs::remove_file(screenshot_dir().join(format!("{}-failure.png", language.name)));
     let outcome = procedure(&browser, &account.number.to_string()).await;
-    if outcome.is_err() {
-        browser.screenshot("failure").await;
-    }
-    let closed = client.close().await;
-    outcome.with_context(|| format!("the seed procedure in {} failed", language.name))?;
-    closed.context("closing the WebDriver session")?;
+    browser
+        .finish(outcome, format!("the seed procedure in {} failed", language.name))
+        .await?;
 
     // 9. What the clicks stored: all three administer the account.
     let store = app.store_port();
@@ -423,6 +420,16 @@ impl Browser<'_> {
             label(self.language.force_expiration)
         ))
         .await
+    }
+
+    /// Opens `path` (a login page), switches it to this browser's language where
+    /// the page does not speak it already, and logs in as `email`.
+    pub(crate) async fn log_in_at(&self, path: &str, email: &str, password: &str) -> anyhow::Result<()> {
+        self.goto(path).await?;
+        if let Some(switch) = self.language.switch {
+            self.click(&button(switch)).await?;
+        }
+        self.log_in(email, password).await
     }
 
     pub(crate) async fn log_in(&self, email: &str, password: &str) -> anyhow::Result<()> {

@@ -6,8 +6,9 @@
 use anyhow::{Context as _, ensure};
 
 use crate::browser::{Browser, ENGLISH, FRENCH, GERMAN, Language};
-use crate::helpers::{Db, PASSWORD, TestApp};
-use crate::webdriver::{self, ChromeDriver, button, flash, label, link, nav_link};
+use crate::browser_tabs::{acme_and_a_browser, in_language};
+use crate::helpers::PASSWORD;
+use crate::webdriver::{button, flash, label, link, nav_link};
 
 /// The words a person reads on the way, in one language.
 struct Words {
@@ -62,16 +63,11 @@ const WORDS: [(&Language, Words); 3] = [
 
 #[tokio::test]
 async fn an_account_is_found_renamed_and_its_compose_form_obeys_features_in_each_language() -> anyhow::Result<()> {
-    let Some(app) = TestApp::spawn(Db::Sqlite).await? else {
-        return Ok(());
-    };
-    let Some(driver) = ChromeDriver::start().await? else {
+    let Some((app, driver, account)) = acme_and_a_browser().await? else {
         return Ok(());
     };
     // Alice is an operator (the seed's customer support) and Acme's administrator.
-    app.add_user("alice@example.com", false).await?;
     app.make_operator("alice@example.com").await?;
-    let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
     // Other accounts, so the search has something to pass over.
     for name in ["Globex", "Initech"] {
         app.add_account(name, None).await?;
@@ -85,22 +81,12 @@ async fn an_account_is_found_renamed_and_its_compose_form_obeys_features_in_each
     let mut last = String::new();
     for (language, words) in &WORDS {
         let client = driver.session().await?;
-        let browser = Browser {
-            web: webdriver::Browser {
-                client: &client,
-                base: &app.base,
-                shots: format!("accounts-{}", language.name),
-            },
-            language,
-        };
+        let browser = in_language(&client, &app, language, "accounts");
         let new_name = format!("Acme {}", language.name.to_uppercase());
         let outcome = rename_and_compose(&browser, &number, &new_name, words).await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = client.close().await;
-        outcome.with_context(|| format!("managing the account in {} failed", language.name))?;
-        closed.context("closing the WebDriver session")?;
+        browser
+            .finish(outcome, format!("managing the account in {} failed", language.name))
+            .await?;
         last = new_name;
     }
     ensure!(
@@ -115,11 +101,7 @@ async fn an_account_is_found_renamed_and_its_compose_form_obeys_features_in_each
 /// confirmation and the new heading; then Compose with Forward disabled.
 async fn rename_and_compose(browser: &Browser<'_>, number: &str, new_name: &str, words: &Words) -> anyhow::Result<()> {
     let l = browser.language;
-    browser.goto("/admin/login").await?;
-    if let Some(switch) = l.switch {
-        browser.click(&button(switch)).await?;
-    }
-    browser.log_in("alice@example.com", PASSWORD).await?;
+    browser.log_in_at("/admin/login", "alice@example.com", PASSWORD).await?;
     browser.click(&nav_link(l.nav_accounts)).await?;
     browser.fill(words.search, number).await?;
     browser.click(&button(words.search_button)).await?;

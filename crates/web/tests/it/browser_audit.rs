@@ -2,7 +2,7 @@
 //! with the form (no script: a GET form, the filter in the URL) and paged, in
 //! English; the German labels of the same form.
 
-use anyhow::{Context as _, ensure};
+use anyhow::ensure;
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::AuditStore as _;
 use sealpost_domain::types::Timestamp;
@@ -78,12 +78,7 @@ async fn the_audit_tab_is_filtered_and_paged_in_a_browser() -> anyhow::Result<()
         anyhow::Ok(())
     }
     .await;
-    if outcome.is_err() {
-        browser.screenshot("failure").await;
-    }
-    let closed = client.close().await;
-    outcome.context("the Audit tab in English")?;
-    closed.context("closing the WebDriver session")?;
+    browser.finish(outcome, "the Audit tab in English").await?;
 
     let client = driver.session().await?;
     let browser = in_language(&client, &app, &GERMAN, "audit");
@@ -101,12 +96,7 @@ async fn the_audit_tab_is_filtered_and_paged_in_a_browser() -> anyhow::Result<()
         anyhow::Ok(())
     }
     .await;
-    if outcome.is_err() {
-        browser.screenshot("failure").await;
-    }
-    let closed = client.close().await;
-    outcome.context("the Audit tab in German")?;
-    closed.context("closing the WebDriver session")?;
+    browser.finish(outcome, "the Audit tab in German").await?;
     drop(driver);
     Ok(())
 }

@@ -8,7 +8,7 @@ use anyhow::{Context as _, anyhow, ensure};
 
 use crate::browser::{ENGLISH, FRENCH, GERMAN, Language};
 use crate::browser_tabs::{acme_and_a_browser, in_language, open_tab};
-use crate::helpers::{PASSWORD, logged_in_with, sent_id};
+use crate::helpers::{PASSWORD, logged_in_with};
 use crate::webdriver::{button, flash};
 
 /// The Images tab's words in one language.
@@ -122,25 +122,15 @@ async fn the_images_tab_is_used_click_by_click_in_each_language_and_the_envelope
             Ok(())
         }
         .await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = client.close().await;
-        outcome.with_context(|| format!("the Images tab in {} failed", language.name))?;
-        closed.context("closing the WebDriver session")?;
+        browser
+            .finish(outcome, format!("the Images tab in {} failed", language.name))
+            .await?;
     }
 
     // The next message's Registered Envelope, opened from disk.
     app.add_user("bob@example.com", false).await?;
     let alice = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
-    sent_id(
-        &alice
-            .compose(
-                &[("to", "bob@example.com"), ("subject", "Statement"), ("body", "Hello.")],
-                &[],
-            )
-            .await?,
-    )?;
+    alice.send_to("bob@example.com", "Statement", "Hello.", &[]).await?;
     app.deliver().await?;
     let mail = app.mail_to("bob@example.com", "")?;
     let (file_name, bytes) = mail

@@ -118,12 +118,9 @@ async fn a_passkey_registers_and_logs_in_in_each_language() -> anyhow::Result<()
             language,
         };
         let outcome = register_and_log_in(&browser, &email, words).await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = client.close().await;
-        outcome.with_context(|| format!("passkeys in {} failed", language.name))?;
-        closed.context("closing the WebDriver session")?;
+        browser
+            .finish(outcome, format!("passkeys in {} failed", language.name))
+            .await?;
         let actor = app.actor(&email).await?;
         let keys = app.services.passkeys_of(&actor).await.map_err(|e| anyhow!("{e:?}"))?;
         ensure!(keys.len() == 1, "one passkey stored: {keys:?}");
@@ -135,11 +132,7 @@ async fn a_passkey_registers_and_logs_in_in_each_language() -> anyhow::Result<()
 
 async fn register_and_log_in(browser: &Browser<'_>, email: &str, words: &Words) -> anyhow::Result<()> {
     let l = browser.language;
-    browser.goto("/portal/login").await?;
-    if let Some(switch) = l.switch {
-        browser.click(&button(switch)).await?;
-    }
-    browser.log_in(email, PASSWORD).await?;
+    browser.log_in_at("/portal/login", email, PASSWORD).await?;
     browser.find(&button(l.log_out)).await?;
     browser.goto("/me/security").await?;
     browser.fill(words.name_field, "Laptop").await?;

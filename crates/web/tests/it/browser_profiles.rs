@@ -5,11 +5,11 @@
 //! device") opens a second Medium message without the password, and that the High
 //! one asks for the password at every opening; logging out forgets the device.
 
-use anyhow::{Context as _, ensure};
+use anyhow::ensure;
 
 use crate::browser::{Browser, ENGLISH, FRENCH, GERMAN, Language};
 use crate::browser_tabs::{acme_and_a_browser, in_language, open_tab};
-use crate::helpers::{PASSWORD, TestApp, logged_in, sent_id};
+use crate::helpers::{PASSWORD, TestApp, logged_in};
 use crate::webdriver::{button, flash, label, literal};
 
 /// The tab's and the recipient's words in one language (GLOSSARY rows where it has them).
@@ -78,23 +78,17 @@ async fn security_levels_are_configured_and_met_click_by_click_in_each_language(
         let admin = driver.session().await?;
         let browser = in_language(&admin, &app, language, "profiles");
         let outcome = high_profile_by_clicks(&browser, &number, words).await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = admin.close().await;
-        outcome.with_context(|| format!("the BCE Config tab in {} failed", language.name))?;
-        closed.context("closing the WebDriver session")?;
+        browser
+            .finish(outcome, format!("the BCE Config tab in {} failed", language.name))
+            .await?;
 
         let (first, second, high) = send_three(&app, language.name).await?;
         let recipient = driver.session().await?;
         let browser = in_language(&recipient, &app, language, "levels");
         let outcome = recipient_meets_the_levels(&app, &browser, words, &first, &second, &high).await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = recipient.close().await;
-        outcome.with_context(|| format!("the security levels in {} failed", language.name))?;
-        closed.context("closing the WebDriver session")?;
+        browser
+            .finish(outcome, format!("the security levels in {} failed", language.name))
+            .await?;
     }
     drop(driver);
     Ok(())
@@ -135,7 +129,7 @@ async fn send_three(app: &TestApp, language: &str) -> anyhow::Result<(String, St
         ("body", "Board only"),
         ("profile", board.as_str()),
     ];
-    let high = sent_id(&alice.compose(&fields, &[]).await?)?;
+    let high = alice.send(&fields, &[]).await?;
     Ok((first, second, high))
 }
 

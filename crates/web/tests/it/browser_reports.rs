@@ -99,12 +99,9 @@ async fn the_reports_tab_names_the_months_in_the_readers_language() -> anyhow::R
             anyhow::Ok(())
         }
         .await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = client.close().await;
-        outcome.with_context(|| format!("the Reports tab in {}", words.language.name))?;
-        closed.context("closing the WebDriver session")?;
+        browser
+            .finish(outcome, format!("the Reports tab in {}", words.language.name))
+            .await?;
     }
     drop(driver);
     Ok(())

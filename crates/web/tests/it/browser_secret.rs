@@ -11,7 +11,7 @@ use anyhow::{Context as _, ensure};
 use crate::browser::{Browser, ENGLISH, FRENCH, GERMAN, Language};
 use crate::browser_profiles::{PROFILE_WORDS, ProfileWords};
 use crate::browser_tabs::{acme_and_a_browser, in_language, open_tab};
-use crate::helpers::{TestApp, hidden_field, logged_in, sent_id};
+use crate::helpers::{TestApp, hidden_field, logged_in};
 use crate::webdriver::{button, flash, label, literal};
 
 /// What this test reads in one language.
@@ -65,23 +65,20 @@ async fn a_no_password_profile_opens_its_envelope_from_disk_without_registration
         let admin = driver.session().await?;
         let browser = in_language(&admin, &app, language, "no-password");
         let outcome = no_password_profile_by_clicks(&browser, &number, profile, words).await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = admin.close().await;
-        outcome.with_context(|| format!("the No Password Required profile in {} failed", language.name))?;
-        closed.context("closing the WebDriver session")?;
+        browser
+            .finish(
+                outcome,
+                format!("the No Password Required profile in {} failed", language.name),
+            )
+            .await?;
 
         let (good, bad) = envelopes(&app, language, files.path()).await?;
         let recipient = driver.session().await?;
         let browser = in_language(&recipient, &app, language, "no-password-envelope");
         let outcome = envelope_opens_from_disk(&browser, language, words, &good, &bad).await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = recipient.close().await;
-        outcome.with_context(|| format!("the envelope from disk in {} failed", language.name))?;
-        closed.context("closing the WebDriver session")?;
+        browser
+            .finish(outcome, format!("the envelope from disk in {} failed", language.name))
+            .await?;
     }
     drop(driver);
     Ok(())
@@ -130,7 +127,7 @@ async fn envelopes(
         ("body", body.as_str()),
         ("profile", profile.as_str()),
     ];
-    sent_id(&alice.compose(&fields, &[]).await?)?;
+    alice.send(&fields, &[]).await?;
     app.deliver().await?;
     let (name, html) = app.mail_to(&to, "")?.envelope()?;
     let secret = hidden_field(&html, "secret").context("the envelope carries a secret")?;

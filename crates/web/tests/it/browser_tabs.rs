@@ -2,7 +2,7 @@
 //! in English, German and French: reached as the procedure reaches a tab (Accounts,
 //! the account number, the tab) and used by the labels a person reads.
 
-use anyhow::{Context as _, anyhow, ensure};
+use anyhow::{anyhow, ensure};
 
 use crate::browser::{Browser, ENGLISH, FRENCH, GERMAN, Language};
 use sealpost_domain::model::Account;
@@ -65,12 +65,9 @@ async fn the_features_tab_is_reached_and_used_click_by_click_in_each_language() 
         let client = driver.session().await?;
         let browser = in_language(&client, &app, language, "features");
         let outcome = features_by_clicks(&browser, &number, words).await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = client.close().await;
-        outcome.with_context(|| format!("the Features tab in {} failed", language.name))?;
-        closed.context("closing the WebDriver session")?;
+        browser
+            .finish(outcome, format!("the Features tab in {} failed", language.name))
+            .await?;
     }
     // The last language switched Secure Forward off; it is stored as such.
     let settings = app
@@ -118,11 +115,7 @@ async fn features_by_clicks(browser: &Browser<'_>, number: &str, words: &Feature
 /// Log in at /admin (in the page's language), Accounts, the account number, the tab.
 pub(crate) async fn open_tab(browser: &Browser<'_>, number: &str, tab: &str) -> anyhow::Result<()> {
     let l = browser.language;
-    browser.goto("/admin/login").await?;
-    if let Some(switch) = l.switch {
-        browser.click(&button(switch)).await?;
-    }
-    browser.log_in("alice@example.com", PASSWORD).await?;
+    browser.log_in_at("/admin/login", "alice@example.com", PASSWORD).await?;
     browser.click(&nav_link(l.nav_accounts)).await?;
     browser.click(&link(number)).await?;
     browser
@@ -195,12 +188,11 @@ async fn a_token_is_created_and_revoked_click_by_click_in_each_language() -> any
         let client = driver.session().await?;
         let browser = in_language(&client, &app, language, "tokens");
         let outcome = token_by_clicks(&browser, &number, words).await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = client.close().await;
-        secrets.push(outcome.with_context(|| format!("the Tokens tab in {} failed", language.name))?);
-        closed.context("closing the WebDriver session")?;
+        secrets.push(
+            browser
+                .finish(outcome, format!("the Tokens tab in {} failed", language.name))
+                .await?,
+        );
     }
     // What the clicks did: three tokens, each revoked; no secret stored.
     let tokens = app

@@ -9,9 +9,10 @@ use anyhow::{Context as _, anyhow, ensure};
 use sealpost_domain::two_step::TwoStepRequirement;
 
 use crate::browser::{Browser, ENGLISH, FRENCH, GERMAN, Language};
-use crate::helpers::{Db, PASSWORD, TestApp};
+use crate::browser_tabs::{acme_and_a_browser, in_language};
+use crate::helpers::{PASSWORD, TestApp};
 use crate::two_step::code;
-use crate::webdriver::{self, ChromeDriver, alert, button, label, link};
+use crate::webdriver::{self, alert, button, label, link};
 
 /// The words on the way, in one language.
 struct Words {
@@ -66,33 +67,18 @@ const WORDS: [(&Language, Words); 3] = [
 #[tokio::test]
 async fn a_member_turns_on_two_step_and_logs_in_with_a_code_and_a_recovery_code_in_each_language() -> anyhow::Result<()>
 {
-    let Some(app) = TestApp::spawn(Db::Sqlite).await? else {
+    let Some((app, driver, _)) = acme_and_a_browser().await? else {
         return Ok(());
     };
-    let Some(driver) = ChromeDriver::start().await? else {
-        return Ok(());
-    };
-    app.add_user("alice@example.com", false).await?;
-    app.add_account("Acme Corp", Some("alice@example.com")).await?;
     for (language, words) in &WORDS {
         let email = format!("dana-{}@example.com", language.name);
         app.add_user(&email, false).await?;
         let client = driver.session().await?;
-        let browser = Browser {
-            web: webdriver::Browser {
-                client: &client,
-                base: &app.base,
-                shots: format!("two-step-{}", language.name),
-            },
-            language,
-        };
+        let browser = in_language(&client, &app, language, "two-step");
         let outcome = enrol_and_log_in(&app, &browser, &email, words).await;
-        if outcome.is_err() {
-            browser.screenshot("failure").await;
-        }
-        let closed = client.close().await;
-        outcome.with_context(|| format!("two-step verification in {} failed", language.name))?;
-        closed.context("closing the WebDriver session")?;
+        browser
+            .finish(outcome, format!("two-step verification in {} failed", language.name))
+            .await?;
         let user = app.user(&email).await?;
         ensure!(
             app.services
@@ -125,12 +111,7 @@ async fn a_member_turns_on_two_step_and_logs_in_with_a_code_and_a_recovery_code_
         language: &ENGLISH,
     };
     let outcome = required_enrolment(&app, &browser, &WORDS[0].1).await;
-    if outcome.is_err() {
-        browser.screenshot("failure").await;
-    }
-    let closed = client.close().await;
-    outcome.context("the required enrolment failed")?;
-    closed.context("closing the WebDriver session")?;
+    browser.finish(outcome, "the required enrolment failed").await?;
     drop(driver);
     Ok(())
 }
@@ -175,11 +156,7 @@ async fn log_out(browser: &Browser<'_>) -> anyhow::Result<()> {
 
 async fn enrol_and_log_in(app: &TestApp, browser: &Browser<'_>, email: &str, words: &Words) -> anyhow::Result<()> {
     let l = browser.language;
-    browser.goto("/portal/login").await?;
-    if let Some(switch) = l.switch {
-        browser.click(&button(switch)).await?;
-    }
-    browser.log_in(email, PASSWORD).await?;
+    browser.log_in_at("/portal/login", email, PASSWORD).await?;
     browser.find(&button(l.log_out)).await?;
     browser.goto("/me/security").await?;
     browser.click(&button(words.set_up)).await?;

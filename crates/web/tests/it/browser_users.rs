@@ -120,14 +120,6 @@ async fn an_operator_locks_unlocks_and_resets_a_user_who_sees_the_reason_in_each
     Ok(())
 }
 
-async fn log_in_at(browser: &Browser<'_>, path: &str, email: &str, password: &str) -> anyhow::Result<()> {
-    browser.goto(path).await?;
-    if let Some(switch) = browser.language.switch {
-        browser.click(&button(switch)).await?;
-    }
-    browser.log_in(email, password).await
-}
-
 async fn lock_unlock_reset(
     app: &TestApp,
     operator: &Browser<'_>,
@@ -136,7 +128,7 @@ async fn lock_unlock_reset(
     words: &Words,
 ) -> anyhow::Result<()> {
     let l = operator.language;
-    log_in_at(operator, "/admin/login", "olga@example.com", PASSWORD).await?;
+    operator.log_in_at("/admin/login", "olga@example.com", PASSWORD).await?;
     operator.click(&nav_link(l.nav_users)).await?;
     operator.fill(words.search, email).await?;
     operator.click(&button(words.search_button)).await?;
@@ -148,7 +140,7 @@ async fn lock_unlock_reset(
     operator.find(&flash(&words.locked.replace("{email}", email))).await?;
     operator.screenshot("locked").await;
 
-    log_in_at(user, "/portal/login", email, PASSWORD).await?;
+    user.log_in_at("/portal/login", email, PASSWORD).await?;
     let said = user.text(&alert_starting(words.locked_at_login)).await?;
     anyhow::ensure!(
         said.contains(&reason) && said.contains("olga@example.com"),
@@ -171,7 +163,7 @@ async fn lock_unlock_reset(
     user.click(&button(l.save_password)).await?;
     // The reset logs the user in; log out and in again with the new password.
     user.click(&button(l.log_out)).await?;
-    log_in_at(user, "/portal/login", email, NEW_PASSWORD).await?;
+    user.log_in_at("/portal/login", email, NEW_PASSWORD).await?;
     user.find(&button(l.log_out)).await?;
     let path = user.path().await?;
     anyhow::ensure!(

@@ -174,6 +174,55 @@ impl Browser<'_> {
         Ok(self.field(text).await?.prop("value").await?.unwrap_or_default())
     }
 
+    /// Where the link of the attachment named `name`, on the message page shown,
+    /// points (waiting for it to appear).
+    pub async fn attachment_url(&self, name: &str) -> anyhow::Result<String> {
+        let xpath = format!(
+            "//ul[contains(@class,'attachments')]/li/a[normalize-space()={}]",
+            literal(name)
+        );
+        self.find(&xpath)
+            .await?
+            .prop("href")
+            .await?
+            .with_context(|| format!("the attachment {name} has no link"))
+    }
+
+    /// GET `url` over plain HTTP with this browser's session cookie, redirects not
+    /// followed: how a test reads a download, which headless Chromium keeps to itself.
+    pub async fn get_with_session(&self, url: &str) -> anyhow::Result<reqwest::Response> {
+        let session = self
+            .client
+            .get_all_cookies()
+            .await?
+            .into_iter()
+            .find(|c| c.name() == "sp_session")
+            .context("the browser holds no session cookie")?;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let request = http
+            .get(url)
+            .header("cookie", format!("sp_session={}", session.value()));
+        Ok(request.send().await?)
+    }
+
+    /// Ends this session after a test's steps: a `failure` screenshot when `outcome`
+    /// failed, then the session closed. The steps' error (with `what` said about
+    /// it) comes first, then a failure to close.
+    pub async fn finish<T, C>(&self, outcome: anyhow::Result<T>, what: C) -> anyhow::Result<T>
+    where
+        C: std::fmt::Display + Send + Sync + 'static,
+    {
+        if outcome.is_err() {
+            self.screenshot("failure").await;
+        }
+        let closed = self.client.clone().close().await;
+        let value = outcome.context(what)?;
+        closed.context("closing the WebDriver session")?;
+        Ok(value)
+    }
+
     /// Saves a PNG of the page for humans; failing to is not the test's failure.
     pub async fn screenshot(&self, step: &str) {
         let Ok(png) = self.client.screenshot().await else {

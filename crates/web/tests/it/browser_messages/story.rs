@@ -187,36 +187,19 @@ impl Story<'_> {
         ensure!(body == BODY, "the message reads {body:?}");
         dana.find(&format!("//h2[normalize-space()={}]", literal(l.attachments)))
             .await?;
-        let download = dana
-            .find(&format!(
-                "//ul[contains(@class,'attachments')]/li/a[normalize-space()={}]",
-                literal(ATTACHMENT)
-            ))
-            .await?;
+        let url = dana.attachment_url(ATTACHMENT).await?;
         dana.screenshot("message").await;
 
         // Headless downloads are awkward: fetch the link with Dana's session cookie.
-        let url = download.prop("href").await?.context("the attachment has no link")?;
-        let session = dana
-            .client
-            .get_all_cookies()
-            .await?
-            .into_iter()
-            .find(|c| c.name() == "sp_session")
-            .context("Dana's browser holds no session cookie")?;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        let response = http
-            .get(&url)
-            .header("cookie", format!("sp_session={}", session.value()))
-            .send()
-            .await?;
+        let response = dana.get_with_session(&url).await?;
         ensure!(response.status() == 200, "the download answered {}", response.status());
         ensure!(
             response.bytes().await?.as_ref() == attachment,
             "the attachment comes back byte for byte"
         );
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
         let anonymous = http.get(&url).send().await?;
         ensure!(
             anonymous.status() == 303,

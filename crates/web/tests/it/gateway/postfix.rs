@@ -254,32 +254,9 @@ async fn dana_registers_and_reads(app: &TestApp, dana: &Browser<'_>, link: &str)
     );
 
     // Each download is the file Alice attached, byte for byte.
-    let cookie = dana
-        .client
-        .get_all_cookies()
-        .await?
-        .into_iter()
-        .find(|c| c.name() == "sp_session")
-        .context("Dana's browser holds no session cookie")?;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
     for (name, _, bytes, _) in files() {
-        let link = dana
-            .find(&format!(
-                "//ul[contains(@class,'attachments')]/li/a[normalize-space()={}]",
-                literal(name)
-            ))
-            .await?;
-        let url = link
-            .prop("href")
-            .await?
-            .with_context(|| format!("{name} has no link"))?;
-        let response = http
-            .get(&url)
-            .header("cookie", format!("sp_session={}", cookie.value()))
-            .send()
-            .await?;
+        let url = dana.attachment_url(name).await?;
+        let response = dana.get_with_session(&url).await?;
         ensure!(response.status() == 200, "{name} answered {}", response.status());
         let got = response.bytes().await?;
         ensure!(
