@@ -6,7 +6,7 @@
 use anyhow::{Context as _, anyhow, ensure};
 use sealpost_domain::types::AccountNumber;
 
-use crate::helpers::{Client, TestApp, logged_in, sent_id};
+use crate::helpers::{Client, TestApp, logged_in};
 
 const SUSPENDED: &str = "This account is suspended: no new secure messages can be sent from it for now.";
 
@@ -79,19 +79,14 @@ on_both_databases!(
 );
 async fn suspend(app: TestApp) -> anyhow::Result<()> {
     let (number, alice, bob, olga) = acme_with_operator(&app).await?;
-    let id = sent_id(
-        &alice
-            .compose(
-                &[
-                    ("to", "bob@example.com"),
-                    ("subject", "Before"),
-                    ("body", "Sent before the suspension."),
-                    ("allow_reply", "on"),
-                ],
-                &[],
-            )
-            .await?,
-    )?;
+    let id = alice
+        .send_to(
+            "bob@example.com",
+            "Before",
+            "Sent before the suspension.",
+            &[("allow_reply", "on")],
+        )
+        .await?;
     app.deliver().await?;
 
     // An administrator may not suspend: 403, and nothing changes.
@@ -146,14 +141,7 @@ async fn suspend(app: TestApp) -> anyhow::Result<()> {
     let resumed = olga.submit(&details, &format!("{details}/resume"), &[]).await?;
     assert_eq!(resumed.status, 303);
     assert!(olga.get(&details).await?.shows("can send messages again"));
-    sent_id(
-        &alice
-            .compose(
-                &[("to", "bob@example.com"), ("subject", "After"), ("body", "Back.")],
-                &[],
-            )
-            .await?,
-    )?;
+    alice.send_to("bob@example.com", "After", "Back.", &[]).await?;
     let audit = olga.get(&format!("{details}/audit")).await?;
     assert!(
         audit.shows("Account suspended") && audit.shows("Account resumed"),
@@ -169,20 +157,18 @@ on_both_databases!(
 );
 async fn delete(app: TestApp) -> anyhow::Result<()> {
     let (number, alice, bob, olga) = acme_with_operator(&app).await?;
-    let id = sent_id(
-        &alice
-            .compose(
-                &[
-                    ("to", "bob@example.com"),
-                    ("subject", "Secret"),
-                    ("body", "The recipe."),
-                ],
-                // Over 64 KiB, so that its parts are blobs (a smaller message keeps
-                // them in its row, which the deletion clears with its key).
-                &[("recipe.txt", "text/plain", b"flour, water, salt\n".repeat(5_000))],
-            )
-            .await?,
-    )?;
+    let id = alice
+        .send(
+            &[
+                ("to", "bob@example.com"),
+                ("subject", "Secret"),
+                ("body", "The recipe."),
+            ],
+            // Over 64 KiB, so that its parts are blobs (a smaller message keeps
+            // them in its row, which the deletion clears with its key).
+            &[("recipe.txt", "text/plain", b"flour, water, salt\n".repeat(5_000))],
+        )
+        .await?;
     app.deliver().await?;
     let blobs = app.dir.path().join("blobs").join(&id);
     ensure!(blobs.exists(), "the message's blobs are stored at {}", blobs.display());

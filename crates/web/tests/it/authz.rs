@@ -4,7 +4,7 @@
 
 use anyhow::anyhow;
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, logged_in};
 
 /// Every administration route of one account, as (method, path).
 fn account_routes(number: &str, group: &str, user: &str) -> Vec<(&'static str, String)> {
@@ -169,8 +169,7 @@ on_both_databases!(
 );
 async fn cross_account(app: TestApp) -> anyhow::Result<()> {
     let world = world(app).await?;
-    let alice = world.app.client();
-    assert_eq!(alice.login("alice@a.example", PASSWORD).await?.status, 303);
+    let alice = logged_in(&world.app, "alice@a.example").await?;
     let own_groups = format!("/admin/accounts/{}/groups", world.a_number);
     let fields = [
         ("group_name", "Intruders"),
@@ -276,8 +275,7 @@ async fn outsiders(app: TestApp) -> anyhow::Result<()> {
     }
 
     // A plain member of A.
-    let member = world.app.client();
-    assert_eq!(member.login("member@a.example", PASSWORD).await?.status, 303);
+    let member = logged_in(&world.app, "member@a.example").await?;
     for path in [
         "/admin/accounts",
         "/admin/users",
@@ -304,8 +302,7 @@ async fn outsiders(app: TestApp) -> anyhow::Result<()> {
         .add_member(&scope, admin_group.id, "second@a.example")
         .await
         .map_err(err)?;
-    let second = app.client();
-    assert_eq!(second.login("second@a.example", PASSWORD).await?.status, 303);
+    let second = logged_in(app, "second@a.example").await?;
     assert_eq!(
         second
             .status(&format!("/admin/accounts/{}/groups", world.a_number))
@@ -353,8 +350,7 @@ on_both_databases!(
 );
 async fn operators_only(app: TestApp) -> anyhow::Result<()> {
     let world = world(app).await?;
-    let alice = world.app.client();
-    assert_eq!(alice.login("alice@a.example", PASSWORD).await?.status, 303);
+    let alice = logged_in(&world.app, "alice@a.example").await?;
     let details = format!("/admin/accounts/{}", world.a_number);
     for action in ["suspend", "resume", "delete"] {
         let path = format!("{details}/{action}");
@@ -377,8 +373,7 @@ async fn operators_only(app: TestApp) -> anyhow::Result<()> {
 on_both_databases!(forms_without_the_sessions_csrf_token_are_refused, csrf);
 async fn csrf(app: TestApp) -> anyhow::Result<()> {
     let world = world(app).await?;
-    let alice = world.app.client();
-    assert_eq!(alice.login("alice@a.example", PASSWORD).await?.status, 303);
+    let alice = logged_in(&world.app, "alice@a.example").await?;
     let groups = format!("/admin/accounts/{}/groups", world.a_number);
     let missing = alice.post_raw(&groups, &[("group_name", "NoToken")]).await?;
     assert_eq!(missing.status, 403);
@@ -388,8 +383,7 @@ async fn csrf(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_eq!(wrong.status, 403);
     // Another session's token is no good either.
-    let boris = world.app.client();
-    assert_eq!(boris.login("boris@b.example", PASSWORD).await?.status, 303);
+    let boris = logged_in(&world.app, "boris@b.example").await?;
     let foreign = boris.get("/admin/accounts").await?.csrf().ok_or(anyhow!("token"))?;
     assert_eq!(
         alice

@@ -5,7 +5,7 @@
 
 use anyhow::ensure;
 
-use crate::helpers::{TestApp, acme, sent_id};
+use crate::helpers::{TestApp, acme};
 
 const SWITCHED_OFF: &str = "Your organisation has switched this off for its secure messages.";
 const FORWARD_LINK: &str = "kind=forward";
@@ -24,7 +24,7 @@ async fn compose_obeys_features(app: TestApp) -> anyhow::Result<()> {
         ("allow_reply", "on"),
         ("allow_forward", "on"),
     ];
-    let old = sent_id(&alice.compose(&everything, &[]).await?)?;
+    let old = alice.send(&everything, &[]).await?;
     let page = bob.get(&format!("/m/{old}")).await?;
     ensure!(page.body.contains(FORWARD_LINK), "Forward is offered at first");
     let form = alice.get("/portal/compose").await?;
@@ -64,7 +64,7 @@ async fn compose_obeys_features(app: TestApp) -> anyhow::Result<()> {
     assert!(page.body.contains("kind=reply"), "Reply is still offered");
 
     // A forged tick is clamped: the message goes out without Forward.
-    let forged = sent_id(&alice.compose(&everything, &[]).await?)?;
+    let forged = alice.send(&everything, &[]).await?;
     let page = bob.get(&format!("/m/{forged}")).await?;
     assert!(
         page.shows("Q3.") && !page.body.contains(FORWARD_LINK),

@@ -5,10 +5,7 @@
 
 use anyhow::{Context as _, ensure};
 
-use crate::helpers::{
-    PASSWORD, TestApp, acme, logged_in, logged_in_with, open_account_tab, remember_on_the_way_to, send_each_to_bob,
-    sent_id,
-};
+use crate::helpers::{TestApp, acme, logged_in, open_account_tab, remember_on_the_way_to, send_each_to_bob, sent_id};
 
 /// The tab's name and its four glossary switches, in one language.
 const LABELS: [(&str, [&str; 5]); 3] = [
@@ -67,12 +64,9 @@ on_both_databases!(
     features
 );
 async fn features(app: TestApp) -> anyhow::Result<()> {
-    app.add_user("alice@example.com", false).await?;
-    app.add_user("bob@example.com", false).await?;
-    let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
+    let (alice, bob) = acme(&app).await?;
+    let account = app.first_account().await?;
     let number = account.number.to_string();
-    let alice = logged_in_with(&app, "alice@example.com", PASSWORD).await?;
-    let bob = logged_in_with(&app, "bob@example.com", PASSWORD).await?;
 
     for (lang, [tab, compose, reply, reply_all, forward]) in LABELS {
         let switched = alice.submit("/portal", "/language", &[("lang", lang)]).await?;
@@ -254,12 +248,9 @@ async fn devices(app: TestApp) -> anyhow::Result<()> {
     );
     let nothing = forger.get(&format!("/m/{third}")).await?;
     ensure!(nothing.status == 303, "the forged remember field remembered a device");
-    let account = app.first_account().await?;
     let remembered = app
-        .store_port()
-        .list_audit(Some(account.id), 200)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .first_account_audit()
+        .await?
         .into_iter()
         .filter(|e| e.action == "device.remembered")
         .count();

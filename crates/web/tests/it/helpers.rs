@@ -239,6 +239,12 @@ impl TestApp {
             .map_err(|e| anyhow!("{e:?}"))
     }
 
+    /// The status the administration login form answers a fresh client logging in
+    /// as `email` with `password` (303 when let in).
+    pub async fn login_status(&self, email: &str, password: &str) -> anyhow::Result<u16> {
+        Ok(self.client().login(email, password).await?.status)
+    }
+
     /// Makes an existing user an operator.
     pub async fn make_operator(&self, email: &str) -> anyhow::Result<User> {
         self.services.grant_operator(email).await.map_err(|e| anyhow!("{e:?}"))
@@ -338,6 +344,15 @@ impl TestApp {
             .into_iter()
             .next()
             .context("no account")
+    }
+
+    /// The first account's latest 200 audit events, newest first.
+    pub async fn first_account_audit(&self) -> anyhow::Result<Vec<sealpost_domain::model::AuditEvent>> {
+        let account = self.first_account().await?;
+        self.store_port()
+            .list_audit(Some(account.id), 200)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))
     }
 
     /// The stored user with this address.

@@ -6,7 +6,7 @@
 
 use anyhow::{Context as _, ensure};
 
-use crate::helpers::{Answer, Client, PASSWORD, TestApp, alice_logs_in};
+use crate::helpers::{Answer, Client, PASSWORD, TestApp, alice_logs_in, logged_in};
 
 /// Values a careless or hostile client sends; every field of a form gets each.
 fn hostile_values() -> Vec<String> {
@@ -145,8 +145,7 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
     app.make_operator("alice@example.com").await?;
     app.add_user("bob@example.com", false).await?;
     let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
-    let alice = app.client();
-    ensure!(alice.login("alice@example.com", PASSWORD).await?.status == 303);
+    let alice = logged_in(&app, "alice@example.com").await?;
     let sent = alice
         .compose(
             &[
@@ -179,8 +178,7 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
     let mut submitted = 0;
     // Bob replies (first: the attacks below lock the message): the reply form
     // carries the original's id and kind in hidden fields.
-    let bob = app.client();
-    ensure!(bob.login("bob@example.com", PASSWORD).await?.status == 303);
+    let bob = logged_in(&app, "bob@example.com").await?;
     submitted += attack_forms(&bob, &format!("/portal/compose?reply={id}&kind=reply"), &mut failures).await?;
 
     for page in [
@@ -477,8 +475,7 @@ async fn hostile_images(app: TestApp) -> anyhow::Result<()> {
     app.add_user("alice@example.com", false).await?;
     let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
     let number = account.number.to_string();
-    let alice = app.client();
-    ensure!(alice.login("alice@example.com", PASSWORD).await?.status == 303);
+    let alice = logged_in(&app, "alice@example.com").await?;
     let tab = format!("/admin/accounts/{number}/images");
     let name = [
         ("display_name", "Acme Kept Name"),

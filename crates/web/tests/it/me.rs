@@ -3,7 +3,7 @@
 
 use anyhow::ensure;
 
-use crate::helpers::{Answer, PASSWORD, TestApp, logged_in};
+use crate::helpers::{Answer, PASSWORD, TestApp, acme, logged_in};
 
 /// 2026-12-03 21:49:30 UTC: 22:49 in Berlin.
 const AT: i64 = 1_796_334_570_000;
@@ -86,26 +86,14 @@ async fn wrong_current(app: TestApp) -> anyhow::Result<()> {
     // Nothing was saved: neither the names nor the password.
     let user = app.user("bob@example.com").await?;
     ensure!(user.first_name == "Test" && user.time_zone.is_none(), "{user:?}");
-    ensure!(app.client().login("bob@example.com", PASSWORD).await?.status == 303);
-    ensure!(
-        app.client()
-            .login("bob@example.com", "A-Brand-New-Secret-7")
-            .await?
-            .status
-            != 303
-    );
+    ensure!(app.login_status("bob@example.com", PASSWORD).await? == 303);
+    ensure!(app.login_status("bob@example.com", "A-Brand-New-Secret-7").await? != 303);
 
     // The right one changes it, and the names with it.
     fields[4].1 = PASSWORD;
     let saved = bob.submit("/me", "/me", &fields).await?;
     ensure!(saved.status == 303, "{}", saved.text());
-    ensure!(
-        app.client()
-            .login("bob@example.com", "A-Brand-New-Secret-7")
-            .await?
-            .status
-            == 303
-    );
+    ensure!(app.login_status("bob@example.com", "A-Brand-New-Secret-7").await? == 303);
     ensure!(app.user("bob@example.com").await?.first_name == "Roberto");
     // The session the change handed out keeps working.
     bob.get("/me")
@@ -152,11 +140,7 @@ async fn refusals(app: TestApp) -> anyhow::Result<()> {
 
 on_both_databases!(no_token_no_session_and_no_one_else_changes_anything, hostile);
 async fn hostile(app: TestApp) -> anyhow::Result<()> {
-    app.add_user("alice@example.com", false).await?;
-    app.add_user("bob@example.com", false).await?;
-    app.add_account("Acme Corp", Some("alice@example.com")).await?;
-    let bob = logged_in(&app, "bob@example.com").await?;
-    let alice = logged_in(&app, "alice@example.com").await?;
+    let (alice, bob) = acme(&app).await?;
     let fields = profile("Mallory", "Evil", "fr", "Asia/Tokyo");
 
     // A forged form (no or a wrong token) is refused.

@@ -5,7 +5,7 @@
 use anyhow::{Context as _, ensure};
 use sealpost_web::WebConfig;
 
-use crate::helpers::{Client, Db, PASSWORD, TestApp, alice_logs_in, hidden_field};
+use crate::helpers::{Client, Db, PASSWORD, TestApp, acme, alice_logs_in, hidden_field, logged_in};
 
 /// `next` and `back` values that browsers resolve to another site unless the
 /// server resolves them as a browser would (the URL standard drops tabs and
@@ -151,18 +151,15 @@ on_both_databases!(a_stale_session_cookie_does_not_block_logging_in_again, stale
 async fn stale_session(app: TestApp) -> anyhow::Result<()> {
     app.add_user("alice@example.com", false).await?;
     // The session ends after 8 hours.
-    let alice = app.client();
-    ensure!(alice.login("alice@example.com", PASSWORD).await?.status == 303);
+    let alice = logged_in(&app, "alice@example.com").await?;
     app.clock.advance_seconds(9 * 60 * 60);
     let expired = alice.get("/portal").await?;
     ensure!(expired.status == 303, "the expired session is over");
     forms_still_work(&alice, "alice@example.com", PASSWORD).await?;
 
     // A password change on another device ends this one's session.
-    let laptop = app.client();
-    ensure!(laptop.login("alice@example.com", PASSWORD).await?.status == 303);
-    let phone = app.client();
-    ensure!(phone.login("alice@example.com", PASSWORD).await?.status == 303);
+    let laptop = logged_in(&app, "alice@example.com").await?;
+    let phone = logged_in(&app, "alice@example.com").await?;
     let new_password = "Another-Horse-Staple-9";
     let changed = phone.change_password(PASSWORD, new_password).await?;
     ensure!(changed.status == 303, "password change answered {}", changed.status);
@@ -349,13 +346,7 @@ async fn a_tampered_or_replayed_envelope_is_explained_without_a_server_error() -
     let Some(app) = TestApp::spawn_with(Db::Sqlite, |c| c.delivery_mode = DeliveryMode::Envelope).await? else {
         return Ok(());
     };
-    app.add_user("alice@example.com", false).await?;
-    app.add_user("bob@example.com", false).await?;
-    app.add_account("Acme Corp", Some("alice@example.com")).await?;
-    let alice = app.client();
-    ensure!(alice.login("alice@example.com", PASSWORD).await?.status == 303);
-    let bob = app.client();
-    ensure!(bob.login("bob@example.com", PASSWORD).await?.status == 303);
+    let (alice, bob) = acme(&app).await?;
     let mut ids = Vec::new();
     for subject in ["First", "Second"] {
         let sent = alice

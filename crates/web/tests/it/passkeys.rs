@@ -8,6 +8,7 @@
 
 use anyhow::{Context as _, anyhow, ensure};
 use sealpost_domain::links::Links;
+use sealpost_domain::passkeys::PasskeyRecord;
 
 use crate::helpers::{Answer, Client, Db, PASSWORD, TestApp, acme};
 use crate::soft_authenticator::{SoftKey, field, options_of};
@@ -122,14 +123,24 @@ fn event(app: &TestApp, action: &str) -> sealpost_domain::model::AuditEvent {
     }
 }
 
-async fn passkey_count(app: &TestApp, email: &str) -> anyhow::Result<usize> {
+/// The passkeys of `email`, as the service lists them.
+async fn passkeys_of(app: &TestApp, email: &str) -> anyhow::Result<Vec<PasskeyRecord>> {
     let actor = app.actor(email).await?;
-    Ok(app
-        .services
-        .passkeys_of(&actor)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?
-        .len())
+    app.services.passkeys_of(&actor).await.map_err(|e| anyhow!("{e:?}"))
+}
+
+async fn passkey_count(app: &TestApp, email: &str) -> anyhow::Result<usize> {
+    Ok(passkeys_of(app, email).await?.len())
+}
+
+/// Alice and Bob of [`acme`], Alice with the passkey "Laptop" added: their
+/// clients and the software authenticator holding her passkey.
+async fn alice_with_a_laptop_passkey(app: &TestApp) -> anyhow::Result<(Client, Client, SoftKey)> {
+    let (alice, bob) = acme(app).await?;
+    let mut key = SoftKey::new()?;
+    let added = add_passkey(app, &alice, &mut key, "Laptop").await?;
+    ensure!(added.status == 303, "Laptop added: {} {}", added.status, added.text());
+    Ok((alice, bob, key))
 }
 
 on_both_databases!(
@@ -197,8 +208,7 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
             done.text()
         );
         ensure!(first.status("/portal").await? == 200, "now logged in");
-        let actor = app.actor("alice@example.com").await?;
-        let keys = app.services.passkeys_of(&actor).await.map_err(|e| anyhow!("{e:?}"))?;
+        let keys = passkeys_of(&app, "alice@example.com").await?;
         ensure!(keys[0].last_used_at.is_some(), "the use is noted");
 
         // Replayed: the same signed answer for the same ceremony, at a new login.
@@ -297,9 +307,7 @@ on_both_databases!(
 );
 async fn throttled(db: Db) -> anyhow::Result<()> {
     with_passkeys(db, |app| async move {
-        let (alice, _bob) = acme(&app).await?;
-        let mut key = SoftKey::new()?;
-        ensure!(add_passkey(&app, &alice, &mut key, "Laptop").await?.status == 303);
+        let (_alice, _bob, mut key) = alice_with_a_laptop_passkey(&app).await?;
         let client = password_step(&app, "alice@example.com").await?;
         let mut stranger = SoftKey::new()?;
         let mut last = None;
@@ -350,11 +358,8 @@ on_both_databases!(
 );
 async fn isolation(db: Db) -> anyhow::Result<()> {
     with_passkeys(db, |app| async move {
-        let (alice, bob) = acme(&app).await?;
-        let mut key = SoftKey::new()?;
-        ensure!(add_passkey(&app, &alice, &mut key, "Laptop").await?.status == 303);
-        let actor = app.actor("alice@example.com").await?;
-        let id = app.services.passkeys_of(&actor).await.map_err(|e| anyhow!("{e:?}"))?[0].id;
+        let (alice, bob, _key) = alice_with_a_laptop_passkey(&app).await?;
+        let id = passkeys_of(&app, "alice@example.com").await?[0].id;
 
         // Bob, with his own valid token, on Alice's passkey: not found, still there.
         let path = format!("/me/security/passkeys/{id}/remove");
@@ -413,12 +418,7 @@ async fn isolation(db: Db) -> anyhow::Result<()> {
         ensure!(full.status == 409, "the 21st is refused: {}", full.status);
         full.assert_shows("You have 20 passkeys, the most one user may have.");
         ensure!(passkey_count(&app, "alice@example.com").await? == 20);
-        for key in app
-            .services
-            .passkeys_of(&app.actor("alice@example.com").await?)
-            .await
-            .map_err(|e| anyhow!("{e:?}"))?
-        {
+        for key in passkeys_of(&app, "alice@example.com").await? {
             if key.name.starts_with("Key ") {
                 sealpost_domain::ports::PasskeyStore::remove_passkey(
                     app.store.as_ref(),
@@ -463,12 +463,9 @@ on_both_databases!(
 );
 async fn renamed(db: Db) -> anyhow::Result<()> {
     with_passkeys(db, |app| async move {
-        let (alice, bob) = acme(&app).await?;
-        let mut key = SoftKey::new()?;
-        ensure!(add_passkey(&app, &alice, &mut key, "Laptop").await?.status == 303);
-        let actor = app.actor("alice@example.com").await?;
+        let (alice, bob, mut key) = alice_with_a_laptop_passkey(&app).await?;
         let names = || async {
-            let keys = app.services.passkeys_of(&actor).await.map_err(|e| anyhow!("{e:?}"))?;
+            let keys = passkeys_of(&app, "alice@example.com").await?;
             anyhow::Ok(keys.into_iter().map(|p| (p.id, p.name)).collect::<Vec<_>>())
         };
         let id = names().await?[0].0;

@@ -422,7 +422,7 @@ async fn sessions_end(app: TestApp) -> anyhow::Result<()> {
     );
     expect_redirect(&phone.get("/admin/accounts").await?, "/admin/login");
     assert_eq!(
-        app.client().login("alice@example.com", PASSWORD).await?.status,
+        app.login_status("alice@example.com", PASSWORD).await?,
         401,
         "the old password is gone"
     );

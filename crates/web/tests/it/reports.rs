@@ -8,20 +8,7 @@ use sealpost_domain::ports::YearMonth;
 use sealpost_domain::types::Locale;
 use sealpost_i18n::DateFormatter;
 
-use crate::helpers::{Client, TestApp, acme, hidden_field, logged_in, open_account_tab};
-
-async fn use_link(client: &Client, path: &str, action: &str) -> anyhow::Result<()> {
-    let button = client.get(path).await?;
-    let fields: Vec<(&str, String)> = ["token", "next"]
-        .into_iter()
-        .filter_map(|name| hidden_field(&button.body, name).map(|value| (name, value)))
-        .collect();
-    ensure!(!fields.is_empty(), "no link form on {path}: {}", button.text());
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let used = client.submit(path, action, &pairs).await?;
-    ensure!(used.status == 303, "{}", used.text());
-    Ok(())
-}
+use crate::helpers::{Client, TestApp, acme, logged_in, open_account_tab};
 
 /// The table row of `month` with its five figures, as the page writes it.
 fn row(month: &str, figures: [u64; 5]) -> String {
@@ -65,7 +52,8 @@ async fn a_month_of_acme(app: &TestApp) -> anyhow::Result<(Client, String)> {
         "Confirm your email address",
         "/activate?token=",
     )?;
-    use_link(&carol, &activation, "/activate").await?;
+    let used = carol.use_link(&activation, "/activate").await?;
+    ensure!(used.status == 303, "{}", used.text());
     let number = app.first_account().await?.number.to_string();
     Ok((alice, number))
 }

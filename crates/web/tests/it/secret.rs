@@ -245,15 +245,11 @@ async fn opening(app: TestApp) -> anyhow::Result<()> {
     );
 
     // The audit trail has both, without any secret.
-    let account = app.first_account().await?;
-    let events = app
-        .store_port()
-        .list_audit(Some(account.id), 200)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
+    let events = app.first_account_audit().await?;
     let count = |action: &str| events.iter().filter(|e| e.action == action).count();
     ensure!(count("message.secret_refused") == 3, "{events:?}");
     ensure!(count("message.opened_with_secret") == 2, "{events:?}");
+    let account = app.first_account().await?;
     let audit = alice.get(&format!("/admin/accounts/{}/audit", account.number)).await?;
     ensure!(
         audit.shows("Envelope or link refused: it does not open this message"),

@@ -98,8 +98,7 @@ async fn lock_and_unlock(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_eq!(unlocked.status, 303);
     assert_eq!(app.user("rita@example.com").await?.status, UserStatus::Active);
-    let back = app.client();
-    assert_eq!(back.login("rita@example.com", PASSWORD).await?.status, 303);
+    logged_in(&app, "rita@example.com").await?;
     let page = operator.get(&format!("/admin/users/{}", rita.id)).await?;
     assert!(
         page.text().contains("127.0.0.1"),
@@ -137,19 +136,7 @@ async fn reset_link(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(sent.status, 303, "{}", sent.text());
     app.deliver().await?;
     let link = app.link_path("bob@example.com", "Reset your", "/password/reset?token=")?;
-    let token = link.split("token=").nth(1).context("token")?.to_owned();
-    let bob_client = app.client();
-    let set = bob_client
-        .submit(
-            &link,
-            "/password/reset",
-            &[
-                ("token", token.as_str()),
-                ("new_password", NEW_PASSWORD),
-                ("confirm_password", NEW_PASSWORD),
-            ],
-        )
-        .await?;
+    let set = app.client().reset_password(&link, NEW_PASSWORD).await?;
     assert_eq!(set.status, 303, "{}", set.text());
     logged_in_with(&app, "bob@example.com", NEW_PASSWORD).await?;
     let events = user_events(&app).await?;
@@ -197,6 +184,16 @@ async fn tenants(app: &TestApp) -> anyhow::Result<Tenants> {
         max: max.id.0,
         rob: rob.id.0,
     })
+}
+
+/// Asserts Max is as [`tenants`] made him: active, still named "Test", and his
+/// session `max_session` still open.
+async fn max_is_untouched(app: &TestApp, max_session: &Client) -> anyhow::Result<()> {
+    let max = app.user("max@one.example").await?;
+    assert_eq!(max.status, UserStatus::Active);
+    assert_eq!(max.first_name, "Test");
+    assert_eq!(max_session.status("/portal").await?, 200, "Max's session lives");
+    Ok(())
 }
 
 /// Every route of the user page that takes a user: (method, path).
@@ -266,12 +263,9 @@ async fn tenant_isolation(app: TestApp) -> anyhow::Result<()> {
     );
 
     // Nothing changed: status, names, sessions, mails, audit.
-    let max = app.user("max@one.example").await?;
-    assert_eq!(max.status, UserStatus::Active);
-    assert_eq!(max.first_name, "Test");
-    assert!(!max.must_change_password);
+    max_is_untouched(&app, &max_session).await?;
+    assert!(!app.user("max@one.example").await?.must_change_password);
     assert_eq!(app.user("rob@outside.example").await?.status, UserStatus::Active);
-    assert_eq!(max_session.status("/portal").await?, 200, "Max's session lives");
     app.deliver().await?;
     assert_eq!(app.mails()?.len(), mails_before, "no mail was sent");
     assert_eq!(user_events(&app).await?, events_before, "nothing was audited");
@@ -308,10 +302,7 @@ async fn csrf_and_anonymous(app: TestApp) -> anyhow::Result<()> {
             assert_eq!(answer.location.as_deref(), Some("/admin/login"));
         }
     }
-    let max = app.user("max@one.example").await?;
-    assert_eq!(max.status, UserStatus::Active);
-    assert_eq!(max.first_name, "Test");
-    assert_eq!(max_session.status("/portal").await?, 200);
+    max_is_untouched(&app, &max_session).await?;
     assert!(user_events(&app).await?.is_empty());
     Ok(())
 }
@@ -423,7 +414,7 @@ async fn delete_user(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(deleted.status, 303);
     assert_eq!(operator.status(&format!("/admin/users/{}", ann.id)).await?, 404);
     assert_ne!(world.ann.status("/portal").await?, 200, "her session ended");
-    assert_eq!(app.client().login("ann@one.example", PASSWORD).await?.status, 401);
+    assert_eq!(app.login_status("ann@one.example", PASSWORD).await?, 401);
     let listed = operator.get("/admin/users?q=ann").await?;
     assert!(!listed.body.contains(">ann@one.example</a>"), "{}", listed.text());
     let rex = logged_in(&app, "rex@outside.example").await?;

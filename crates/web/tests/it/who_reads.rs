@@ -3,22 +3,9 @@
 //! pending address, strangers asking who exists, an account sending as an address
 //! it does not read. Each test shows the attack as the user would see it.
 
-use anyhow::{Context as _, ensure};
+use anyhow::Context as _;
 
-use crate::helpers::{Answer, Client, PASSWORD, TestApp, hidden_field, logged_in_with, sent_id};
-
-/// Follows a mailed link as a person would: the GET shows a button (so link
-/// scanners spend nothing), the button posts the page's hidden fields to `action`.
-async fn use_link(client: &Client, path: &str, action: &str) -> anyhow::Result<Answer> {
-    let button = client.get(path).await?;
-    let fields: Vec<(&str, String)> = ["token", "next"]
-        .into_iter()
-        .filter_map(|name| hidden_field(&button.body, name).map(|value| (name, value)))
-        .collect();
-    ensure!(!fields.is_empty(), "no link form on {path}: {}", button.text());
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    client.submit(path, action, &pairs).await
-}
+use crate::helpers::{Answer, Client, PASSWORD, TestApp, logged_in_with, sent_id};
 
 /// Account One (Alice) writes to Dana, who has no account here yet. Account Two's
 /// administrator is Tom. Returns Alice's and Tom's clients and the message id.
@@ -102,7 +89,7 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
     // The real Dana clicks it in her own browser: it proves nothing for Tom's
     // session, and tells her what to do.
     let real_dana = app.client();
-    let elsewhere = use_link(&real_dana, &proof, "/verify").await?;
+    let elsewhere = real_dana.use_link(&proof, "/verify").await?;
     assert_eq!(elsewhere.status, 403);
     assert!(elsewhere.shows("This link works only in the browser that asked for it"));
     let still = as_dana.get(&format!("/m/{id}")).await?;
@@ -132,7 +119,7 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
     assert!(registered.shows("Check your mailbox"), "{}", registered.text());
     app.deliver().await?;
     let activation = app.link_path("dana@partner.example", "Confirm your email address", "/activate?token=")?;
-    let activated = use_link(&real_dana, &activation, "/activate").await?;
+    let activated = real_dana.use_link(&activation, "/activate").await?;
     assert_eq!(activated.status, 303);
     let read = real_dana.get(&format!("/m/{id}")).await?;
     assert!(read.shows("the price is 42"), "{}", read.text());
@@ -143,10 +130,7 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
         "Tom's session ended with the password"
     );
     assert_eq!(
-        app.client()
-            .login("dana@partner.example", "Toms-Chosen-Secret-1")
-            .await?
-            .status,
+        app.login_status("dana@partner.example", "Toms-Chosen-Secret-1").await?,
         401,
         "Tom's password is gone"
     );
@@ -179,8 +163,7 @@ async fn colleague_proves_mailbox(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(created.status, 303, "{}", created.text());
     let id = alice.send_to("erin@one.example", "Payroll", "Salary list", &[]).await?;
 
-    let erin = app.client();
-    assert_eq!(erin.login("erin@one.example", "Temporary-Secret-1").await?.status, 303);
+    let erin = logged_in_with(&app, "erin@one.example", "Temporary-Secret-1").await?;
     let changed = erin.change_password("Temporary-Secret-1", "Colleague-Secret-5").await?;
     assert_eq!(changed.status, 303, "{}", changed.text());
     let first = erin.get(&format!("/m/{id}")).await?;
@@ -189,7 +172,7 @@ async fn colleague_proves_mailbox(app: TestApp) -> anyhow::Result<()> {
         .await?;
     app.deliver().await?;
     let proof = app.link_path("erin@one.example", "Confirm that", "/verify?token=")?;
-    let proven = use_link(&erin, &proof, "/verify").await?;
+    let proven = erin.use_link(&proof, "/verify").await?;
     assert_eq!(proven.location.as_deref(), Some(format!("/m/{id}").as_str()));
     assert!(erin.get(&format!("/m/{id}")).await?.shows("Salary list"));
     assert!(erin.get("/portal/inbox").await?.shows("Payroll"));
@@ -241,36 +224,21 @@ async fn registration_takeover(app: TestApp) -> anyhow::Result<()> {
         .find(|l| *l != bobs_link)
         .context("Eve's link")?;
 
-    let activated = use_link(&bob, &bobs_link, "/activate").await?;
+    let activated = bob.use_link(&bobs_link, "/activate").await?;
     assert_eq!(activated.status, 303, "{}", activated.text());
     assert!(bob.get(&format!("/m/{id}")).await?.shows("For Bob only"));
     assert_eq!(
-        app.client()
-            .login("bob@partner.example", "Eves-Attack-Secret-4")
-            .await?
-            .status,
+        app.login_status("bob@partner.example", "Eves-Attack-Secret-4").await?,
         401,
         "Eve's password was never activated"
     );
-    assert_eq!(
-        app.client()
-            .login("bob@partner.example", "Bobs-Own-Secret-3")
-            .await?
-            .status,
-        303
-    );
+    assert_eq!(app.login_status("bob@partner.example", "Bobs-Own-Secret-3").await?, 303);
 
     // Eve's link (it went to Bob's mailbox) is dead now.
     let late = app.client();
-    let refused = use_link(&late, &eves_link, "/activate").await?;
+    let refused = late.use_link(&eves_link, "/activate").await?;
     assert_eq!(refused.status, 410);
-    assert_eq!(
-        app.client()
-            .login("bob@partner.example", "Bobs-Own-Secret-3")
-            .await?
-            .status,
-        303
-    );
+    assert_eq!(app.login_status("bob@partner.example", "Bobs-Own-Secret-3").await?, 303);
     Ok(())
 }
 

@@ -95,12 +95,16 @@ impl Client {
         self.post_with(path, fields, &[]).await
     }
 
+    /// The CSRF token of the form on the page at `form_page`, as this client sees it.
+    async fn csrf_of(&self, form_page: &str) -> anyhow::Result<String> {
+        let page = self.get(form_page).await?;
+        page.csrf()
+            .ok_or_else(|| anyhow!("no CSRF token on {form_page} (status {})", page.status))
+    }
+
     /// POST a form to `path` with the CSRF token of the page at `form_page`.
     pub async fn submit(&self, form_page: &str, path: &str, fields: &[(&str, &str)]) -> anyhow::Result<Answer> {
-        let page = self.get(form_page).await?;
-        let csrf = page
-            .csrf()
-            .ok_or_else(|| anyhow!("no CSRF token on {form_page} (status {})", page.status))?;
+        let csrf = self.csrf_of(form_page).await?;
         let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(path, &all).await
@@ -122,12 +126,22 @@ impl Client {
             .await
     }
 
+    /// Sets `new` (typed twice) as the password through the reset link at `path`,
+    /// with the token its page's form carries.
+    pub async fn reset_password(&self, path: &str, new: &str) -> anyhow::Result<Answer> {
+        let form = self.get(path).await?;
+        let token = hidden_field(&form.body, "token").ok_or_else(|| anyhow!("no reset token on {path}"))?;
+        let fields = [
+            ("token", token.as_str()),
+            ("new_password", new),
+            ("confirm_password", new),
+        ];
+        self.submit(path, "/password/reset", &fields).await
+    }
+
     /// Submits the compose form (multipart) with the CSRF token of the compose page.
     pub async fn compose(&self, fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> anyhow::Result<Answer> {
-        let page = self.get("/portal/compose").await?;
-        let csrf = page
-            .csrf()
-            .ok_or_else(|| anyhow!("no CSRF token on the compose page (status {})", page.status))?;
+        let csrf = self.csrf_of("/portal/compose").await?;
         let files = files
             .iter()
             .map(|(name, content_type, bytes)| sealpost_testkit::Attachment {
@@ -137,14 +151,7 @@ impl Client {
             })
             .collect();
         let form = sealpost_testkit::compose_form(&csrf, fields, files)?;
-        Self::answer(
-            self.http
-                .post(format!("{}/portal/compose", self.base))
-                .multipart(form)
-                .send()
-                .await?,
-        )
-        .await
+        self.post_multipart("/portal/compose", form).await
     }
 
     /// Submits a multipart form to `path` as a browser does: the CSRF token of
@@ -157,10 +164,7 @@ impl Client {
         fields: &[(&str, &str)],
         files: &[(&str, &str, &str, Vec<u8>)],
     ) -> anyhow::Result<Answer> {
-        let page = self.get(form_page).await?;
-        let csrf = page
-            .csrf()
-            .ok_or_else(|| anyhow!("no CSRF token on {form_page} (status {})", page.status))?;
+        let csrf = self.csrf_of(form_page).await?;
         self.upload_with_token(&csrf, path, fields, files).await
     }
 
@@ -182,14 +186,13 @@ impl Client {
                 .mime_str(content_type)?;
             form = form.part((*field).to_owned(), part);
         }
-        Self::answer(
-            self.http
-                .post(format!("{}{path}", self.base))
-                .multipart(form)
-                .send()
-                .await?,
-        )
-        .await
+        self.post_multipart(path, form).await
+    }
+
+    /// POST the multipart `form` to `path` exactly as built.
+    async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> anyhow::Result<Answer> {
+        let request = self.http.post(format!("{}{path}", self.base)).multipart(form);
+        Self::answer(request.send().await?).await
     }
 
     /// Composes and sends: the id of the message sent, or an error with the page's
@@ -252,12 +255,20 @@ impl Client {
 
     /// Clicks the envelope's "Open Online": posts the hidden fields of its form.
     pub async fn open_envelope(&self, envelope_html: &str) -> anyhow::Result<Answer> {
-        let fields: Vec<(&str, String)> = ["id", "recipient", "lang", "payload", "secret"]
-            .into_iter()
-            .filter_map(|name| hidden_field(envelope_html, name).map(|value| (name, value)))
-            .collect();
+        let fields = hidden_fields(envelope_html, &["id", "recipient", "lang", "payload", "secret"]);
         let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         self.post_raw("/envelope/open", &pairs).await
+    }
+
+    /// Follows a mailed link at `path` as a person would: the GET shows a button (so
+    /// link scanners spend nothing), the button posts the page's hidden fields to
+    /// `action`.
+    pub async fn use_link(&self, path: &str, action: &str) -> anyhow::Result<Answer> {
+        let button = self.get(path).await?;
+        let fields = hidden_fields(&button.body, &["token", "next"]);
+        anyhow::ensure!(!fields.is_empty(), "no link form on {path}: {}", button.text());
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.submit(path, action, &pairs).await
     }
 
     /// GET a URL and return the raw bytes with the status.
@@ -275,6 +286,14 @@ impl Client {
         )
         .await
     }
+}
+
+/// The hidden fields of `html` among `names` that it has, with their values.
+fn hidden_fields<'a>(html: &str, names: &[&'a str]) -> Vec<(&'a str, String)> {
+    names
+        .iter()
+        .filter_map(|name| hidden_field(html, name).map(|value| (*name, value)))
+        .collect()
 }
 
 /// The values of the response headers `names`, in order (empty when absent).

@@ -44,16 +44,7 @@ async fn a_kept_draft_stores_its_file_name_and_contents_sealed() -> anyhow::Resu
     );
 
     let id = alice
-        .send(
-            &[
-                ("to", "bob@example.com"),
-                ("subject", "Kept"),
-                ("body", "x"),
-                ("draft", &token),
-                ("keep", "1"),
-            ],
-            &[],
-        )
+        .send_to("bob@example.com", "Kept", "x", &[("draft", &token), ("keep", "1")])
         .await?;
     let page = bob.get(&format!("/m/{id}")).await?;
     ensure!(page.shows(&name), "{}", page.text());
@@ -92,15 +83,11 @@ async fn an_envelope_only_draft_leaves_nothing_in_the_blob_store_once_sent() -> 
     let token = hidden_field(&refused.body, "draft").context("the kept draft's token")?;
     ensure!(blobs() == 1, "while kept, the sealed file waits in the blob store");
     let id = alice
-        .send(
-            &[
-                ("to", "bob@example.com"),
-                ("subject", "Envelope"),
-                ("body", "Carried in the mail"),
-                ("draft", &token),
-                ("keep", "1"),
-            ],
-            &[],
+        .send_to(
+            "bob@example.com",
+            "Envelope",
+            "Carried in the mail",
+            &[("draft", &token), ("keep", "1")],
         )
         .await?;
     ensure!(blobs() == 0, "sent, the service keeps only keys again");

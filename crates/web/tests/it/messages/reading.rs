@@ -368,12 +368,7 @@ async fn one_record_per_view(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     let views = || async {
-        let account = app.first_account().await?;
-        let events = app
-            .store_port()
-            .list_audit(Some(account.id), 200)
-            .await
-            .map_err(|e| anyhow!("{e:?}"))?;
+        let events = app.first_account_audit().await?;
         anyhow::Ok(
             events
                 .iter()

@@ -53,10 +53,7 @@ async fn register_through_envelope(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert!(registered.shows("Check your mailbox"), "{}", registered.text());
     assert_eq!(
-        app.client()
-            .login("carol@example.com", "Danvers-Secret-1")
-            .await?
-            .status,
+        app.login_status("carol@example.com", "Danvers-Secret-1").await?,
         401,
         "not active before the mailbox is proven"
     );
@@ -136,46 +133,17 @@ async fn password_reset(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(mails.len(), 1, "only the real user gets mail");
     let link = mails[0].link(&format!("{}/password/reset?token=", app.base))?;
     let path = link.strip_prefix(&app.base).context("same site")?.to_owned();
-    let form = visitor.get(&path).await?;
-    let token = hidden_field(&form.body, "token").context("token")?;
-
-    let weak = visitor
-        .submit(
-            &path,
-            "/password/reset",
-            &[
-                ("token", &token),
-                ("new_password", "short"),
-                ("confirm_password", "short"),
-            ],
-        )
-        .await?;
+    let weak = visitor.reset_password(&path, "short").await?;
     weak.assert_shows("The password must be at least 10 characters long.");
-    let done = visitor
-        .submit(
-            &path,
-            "/password/reset",
-            &[
-                ("token", &token),
-                ("new_password", "Brand-New-Secret-9"),
-                ("confirm_password", "Brand-New-Secret-9"),
-            ],
-        )
-        .await?;
+    let done = visitor.reset_password(&path, "Brand-New-Secret-9").await?;
     assert_eq!(
         done.location.as_deref(),
         Some("/portal"),
         "a refused password left the link working"
     );
     assert!(visitor.get("/portal").await?.shows("Your new password is set."));
-    assert_eq!(
-        app.client()
-            .login("bob@example.com", "Brand-New-Secret-9")
-            .await?
-            .status,
-        303
-    );
-    assert_eq!(app.client().login("bob@example.com", PASSWORD).await?.status, 401);
+    assert_eq!(app.login_status("bob@example.com", "Brand-New-Secret-9").await?, 303);
+    assert_eq!(app.login_status("bob@example.com", PASSWORD).await?, 401);
     let reused = app.client().get(&path).await?;
     assert_eq!(reused.status, 410);
     assert!(reused.shows("This link is invalid, was already used, or has expired."));
@@ -205,13 +173,7 @@ async fn registration_by_invitation(app: TestApp) -> anyhow::Result<()> {
     assert!(answer.shows("Check your mailbox"), "{}", answer.text());
     app.deliver().await?;
     assert!(app.mails()?.is_empty(), "nothing is mailed to a stranger's address");
-    assert_eq!(
-        app.client()
-            .login("eve@example.com", "Long-Enough-Pass-1")
-            .await?
-            .status,
-        401
-    );
+    assert_eq!(app.login_status("eve@example.com", "Long-Enough-Pass-1").await?, 401);
     Ok(())
 }
 
