@@ -6,7 +6,7 @@ use tokio::process::Command;
 use anyhow::{anyhow, ensure};
 use sealpost_mail::gateway::GatewayConfig;
 
-use super::{acme_with_token, bob_reads, gateway, have, queued_id};
+use super::{acme_and_gateway, acme_with_token, bob_reads, gateway, have, queued_id};
 use crate::helpers::{TestApp, logged_in};
 
 /// Bytes no charset conversion leaves alone: every byte value, twice.
@@ -18,8 +18,7 @@ async fn swaks_submission_is_sealed_and_opened_byte_exact(app: TestApp) -> anyho
     if !have("swaks", "swaks_submission_is_sealed_and_opened_byte_exact") {
         return Ok(());
     }
-    let token = acme_with_token(&app, "").await?;
-    let gw = gateway(&app, GatewayConfig::default(), None).await?;
+    let (token, gw) = acme_and_gateway(&app).await?;
     let file = app.dir.path().join("figures.bin");
     std::fs::write(&file, binary_attachment())?;
     let output = Command::new("swaks")
@@ -112,8 +111,7 @@ async fn smtplib_html_inline_images_and_charsets_arrive_intact(app: TestApp) -> 
     if !have("python3", "smtplib_html_inline_images_and_charsets_arrive_intact") {
         return Ok(());
     }
-    let token = acme_with_token(&app, "").await?;
-    let gw = gateway(&app, GatewayConfig::default(), None).await?;
+    let (token, gw) = acme_and_gateway(&app).await?;
     let image: Vec<u8> = b"\x89PNG\r\n\x1a\n".iter().copied().chain(0..200u8).collect();
     let image_path = app.dir.path().join("logo.png");
     std::fs::write(&image_path, &image)?;
@@ -277,8 +275,7 @@ async fn gateway_plaintext_never_reaches_the_database_blobs_outbox_or_mail() -> 
     let Some(app) = TestApp::spawn(crate::helpers::Db::Sqlite).await? else {
         return Ok(());
     };
-    let token = acme_with_token(&app, "").await?;
-    let gw = gateway(&app, GatewayConfig::default(), None).await?;
+    let (token, gw) = acme_and_gateway(&app).await?;
     let marker = format!(
         "MARKER{}",
         sealpost_crypto::token::random_token(12)?.replace(['-', '_'], "x")
@@ -289,8 +286,7 @@ async fn gateway_plaintext_never_reaches_the_database_blobs_outbox_or_mail() -> 
          --m\r\nContent-Type: text/plain; name=\"{marker}.txt\"\r\nContent-Disposition: attachment; filename=\"{marker}.txt\"\r\n\r\n\
          attachment {marker}\r\n--m--\r\n"
     );
-    let mut client = super::RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let mut client = super::RawClient::logged_in(gw.port, &token).await?;
     let answer = client
         .transaction("alice@example.com", &["bob@example.com"], &message)
         .await?;

@@ -5,7 +5,9 @@
 use anyhow::ensure;
 use sealpost_mail::gateway::GatewayConfig;
 
-use super::{RawClient, acme_with_token, bob_reads, gateway, queued_id, simple_message, stored_messages};
+use super::{
+    RawClient, acme_and_gateway, acme_with_token, bob_reads, gateway, queued_id, simple_message, stored_messages,
+};
 use crate::helpers::TestApp;
 
 /// After each abuse a fresh, well-behaved session still gets its message through.
@@ -27,11 +29,9 @@ async fn still_serving(port: u16, token: &str) -> anyhow::Result<()> {
 }
 
 async fn smuggling_sequences_end_the_session_and_store_nothing(app: TestApp) -> anyhow::Result<()> {
-    let token = acme_with_token(&app, "").await?;
-    let gw = gateway(&app, GatewayConfig::default(), None).await?;
+    let (token, gw) = acme_and_gateway(&app).await?;
     for smuggled in ["\n.\n", "\r.\n", "\n.\r\n", "\r\n.\r"] {
-        let mut client = RawClient::connect(gw.port).await?;
-        ensure!(client.login(&token).await?.starts_with("235"));
+        let mut client = RawClient::logged_in(gw.port, &token).await?;
         client.expect("MAIL FROM:<alice@example.com>", "250").await?;
         client.expect("RCPT TO:<bob@example.com>", "250").await?;
         client.expect("DATA", "354").await?;
@@ -53,8 +53,7 @@ async fn smuggling_sequences_end_the_session_and_store_nothing(app: TestApp) -> 
 on_both_databases!(smuggling, smuggling_sequences_end_the_session_and_store_nothing);
 
 async fn long_lines_nul_bytes_and_out_of_order_commands_get_the_right_codes(app: TestApp) -> anyhow::Result<()> {
-    let token = acme_with_token(&app, "").await?;
-    let gw = gateway(&app, GatewayConfig::default(), None).await?;
+    let (token, gw) = acme_and_gateway(&app).await?;
     let mut client = RawClient::connect(gw.port).await?;
     // Out of order.
     ensure!(
@@ -84,14 +83,12 @@ async fn long_lines_nul_bytes_and_out_of_order_commands_get_the_right_codes(app:
     ensure!(client.command("NOOP").await?.starts_with("250"), "the session goes on");
     drop(client);
 
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     // Injection in addresses.
     client.expect("MAIL FROM:<alice@example.com>", "250").await?;
     let injected = client.command("RCPT TO:<bob@example.com>\rBcc: x@evil.example").await?;
     ensure!(injected.starts_with("500 5.5.2"), "a CR inside an address: {injected}");
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     client.expect("MAIL FROM:<alice@example.com>", "250").await?;
     let answer = client.command("RCPT TO:<bob@example.com%0d%0aBcc:x@evil>").await?;
     ensure!(answer.starts_with("5"), "a malformed address is refused: {answer}");
@@ -131,8 +128,7 @@ async fn broken_base64_mime_bombs_and_too_many_recipients_are_handled(app: TestA
         ..GatewayConfig::default()
     };
     let gw = gateway(&app, config, None).await?;
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     // Broken base64: sealed as whatever the lenient decoder makes of it, no panic.
     let broken = "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: Broken\r\nMIME-Version: 1.0\r\n\
         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\ntext\r\n\
@@ -182,8 +178,7 @@ async fn broken_base64_mime_bombs_and_too_many_recipients_are_handled(app: TestA
 on_both_databases!(bombs, broken_base64_mime_bombs_and_too_many_recipients_are_handled);
 
 async fn pipelined_commands_are_answered_in_order(app: TestApp) -> anyhow::Result<()> {
-    let token = acme_with_token(&app, "").await?;
-    let gw = gateway(&app, GatewayConfig::default(), None).await?;
+    let (token, gw) = acme_and_gateway(&app).await?;
     let mut client = RawClient::connect(gw.port).await?;
     let ehlo = client.command("EHLO client.test").await?;
     for extension in [

@@ -63,6 +63,14 @@ pub async fn acme_with_token(app: &TestApp, networks: &str) -> anyhow::Result<St
     token_for(app, account.number, networks).await
 }
 
+/// [`acme_with_token`] (the token for any network) and a gateway with the default
+/// settings: the token's secret and the running gateway.
+pub async fn acme_and_gateway(app: &TestApp) -> anyhow::Result<(String, RunningGateway)> {
+    let token = acme_with_token(app, "").await?;
+    let gw = gateway(app, GatewayConfig::default(), None).await?;
+    Ok((token, gw))
+}
+
 /// A new SMTP submission token of the account `number`, created by Alice.
 pub async fn token_for(
     app: &TestApp,
@@ -139,6 +147,14 @@ impl RawClient {
         if !greeting.starts_with("220 ") {
             bail!("greeting was {greeting:?}");
         }
+        Ok(client)
+    }
+
+    /// Connects and logs in with `token`, which must be accepted (235).
+    pub async fn logged_in(port: u16, token: &str) -> anyhow::Result<Self> {
+        let mut client = Self::connect(port).await?;
+        let auth = client.login(token).await?;
+        ensure!(auth.starts_with("235"), "AUTH answered {auth:?}");
         Ok(client)
     }
 
@@ -227,6 +243,23 @@ pub async fn bob_reads(app: &TestApp, id: &str) -> anyhow::Result<crate::helpers
     app.deliver().await?;
     let bob = logged_in(app, "bob@example.com").await?;
     bob.get(&format!("/m/{id}")).await
+}
+
+/// The first account's latest 200 audit events as Alice, its administrator, reads
+/// them: (action, target, outcome), newest first.
+pub async fn audit_actions(app: &TestApp) -> anyhow::Result<Vec<(String, String, String)>> {
+    let scope = app
+        .scope("alice@example.com", app.first_account().await?.number)
+        .await?;
+    let events = app
+        .services
+        .account_audit(&scope, 200)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    Ok(events
+        .into_iter()
+        .map(|(e, _)| (e.action, e.target, e.outcome))
+        .collect())
 }
 
 /// How many messages the account has stored (the sender's count of Acme).

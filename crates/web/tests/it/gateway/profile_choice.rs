@@ -46,8 +46,7 @@ async fn an_unknown_or_another_accounts_profile_name_is_refused_and_nothing_is_s
         ("Nope", "[secure] Nobody's profile"),
         ("Default\u{7f}", "[secure] Control character"),
     ] {
-        let mut client = RawClient::connect(gw.port).await?;
-        ensure!(client.login(&token).await?.starts_with("235"));
+        let mut client = RawClient::logged_in(gw.port, &token).await?;
         let message = format!(
             "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: {subject}\r\nX-Sealpost-Profile: {header}\r\n\r\nBODYCANARY\r\n"
         );
@@ -63,8 +62,7 @@ async fn an_unknown_or_another_accounts_profile_name_is_refused_and_nothing_is_s
         ensure!(client.command("NOOP").await?.starts_with("250"), "the session goes on");
     }
     // Beta's tag means nothing at Acme: the message gets Acme's default.
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     ensure!(stored_messages(&app).await? == 0, "nothing was stored");
     ensure!(app.deliver().await? == 0, "nothing was sent");
     let message = "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: [secret] Not Beta's\r\n\r\nx\r\n";
@@ -157,8 +155,7 @@ async fn subject_tags_and_the_profile_header_choose_the_profile_and_are_stripped
     );
 
     // The header chooses by name, any case; no tag needed.
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     let by_header = "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: Plain words\r\n\
         X-Sealpost-Profile: LEGAL\r\nX-Sealpost-Forward: no\r\n\r\nHello\r\n";
     let answer = client

@@ -5,23 +5,11 @@
 use anyhow::{anyhow, ensure};
 use sealpost_mail::gateway::GatewayConfig;
 
-use super::{RawClient, acme_with_token, bob_reads, gateway, queued_id, simple_message, stored_messages};
+use super::{
+    RawClient, acme_and_gateway, acme_with_token, alices_messages, audit_actions, bob_reads, gateway, queued_id,
+    simple_message, stored_messages,
+};
 use crate::helpers::TestApp;
-
-async fn audit_actions(app: &TestApp) -> anyhow::Result<Vec<(String, String, String)>> {
-    let scope = app
-        .scope("alice@example.com", app.first_account().await?.number)
-        .await?;
-    let events = app
-        .services
-        .account_audit(&scope, 200)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
-    Ok(events
-        .into_iter()
-        .map(|(e, _)| (e.action, e.target, e.outcome))
-        .collect())
-}
 
 /// `token` with its last character changed (never to itself).
 fn wrong_secret(token: &str) -> String {
@@ -71,10 +59,8 @@ async fn wrong_revoked_and_out_of_network_tokens_are_refused(app: TestApp) -> an
 on_both_databases!(bad_tokens, wrong_revoked_and_out_of_network_tokens_are_refused);
 
 async fn senders_outside_the_account_get_550_and_the_refusal_is_audited(app: TestApp) -> anyhow::Result<()> {
-    let token = acme_with_token(&app, "").await?;
-    let gw = gateway(&app, GatewayConfig::default(), None).await?;
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let (token, gw) = acme_and_gateway(&app).await?;
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     for stranger in ["bob@example.com", "nobody@elsewhere.example"] {
         let answer = client.command(&format!("MAIL FROM:<{stranger}>")).await?;
         ensure!(answer.starts_with("550 5.7.1"), "{stranger} is refused: {answer}");
@@ -115,8 +101,7 @@ on_both_databases!(
 );
 
 async fn guessing_tokens_is_throttled_while_the_server_keeps_serving(app: TestApp) -> anyhow::Result<()> {
-    let token = acme_with_token(&app, "").await?;
-    let gw = gateway(&app, GatewayConfig::default(), None).await?;
+    let (token, gw) = acme_and_gateway(&app).await?;
     let wrong = wrong_secret(&token);
     let mut throttled = false;
     for _ in 0..8 {
@@ -153,21 +138,15 @@ async fn control_headers_never_exceed_the_accounts_features(app: TestApp) -> any
         .await
         .map_err(|e| anyhow!("{e:?}"))?;
     let gw = gateway(&app, GatewayConfig::default(), None).await?;
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     let message = "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: [secure] Options\r\n\
         X-Sealpost-Forward: yes\r\nX-Sealpost-Reply: no\r\nX-Sealpost-Expires: +3\r\n\r\nHello\r\n";
     let answer = client
         .transaction("alice@example.com", &["bob@example.com"], message)
         .await?;
     let id = queued_id(&answer)?;
-    let alice = app.actor("alice@example.com").await?;
-    let sent = app
-        .services
-        .sent_messages(&alice, None)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
-    let message = &sent.first().ok_or_else(|| anyhow!("nothing sent"))?.message;
+    let sent = alices_messages(&app).await?;
+    let message = sent.first().ok_or_else(|| anyhow!("nothing sent"))?;
     ensure!(message.public_id.to_hex() == id);
     ensure!(!message.options.allow_forward, "Forward is switched off for Acme");
     ensure!(!message.options.allow_reply, "X-Sealpost-Reply: no");
@@ -190,8 +169,7 @@ async fn a_suspended_account_or_one_without_secure_compose_takes_no_gateway_mail
     let operator = app.scope("ops@example.com", number).await?;
     let gw = gateway(&app, GatewayConfig::default(), None).await?;
     let send = || async {
-        let mut client = RawClient::connect(gw.port).await?;
-        ensure!(client.login(&token).await?.starts_with("235"));
+        let mut client = RawClient::logged_in(gw.port, &token).await?;
         client
             .transaction(
                 "alice@example.com",

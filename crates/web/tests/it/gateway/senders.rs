@@ -3,15 +3,14 @@
 //! sends, becomes a member without a password, and later sets one through
 //! "Forgot password?" to see and lock what it sent.
 
-use anyhow::{Context as _, anyhow, ensure};
+use anyhow::{anyhow, ensure};
 use sealpost_domain::model::UserStatus;
 use sealpost_domain::services::messages::GATEWAY_SENDERS_GROUP;
 use sealpost_domain::types::AccountNumber;
 use sealpost_mail::gateway::GatewayConfig;
-use sealpost_testkit::browser::hidden_field;
 use tokio::process::Command;
 
-use super::{RawClient, acme_with_token, gateway, have, queued_id, simple_message, stored_messages};
+use super::{RawClient, acme_and_gateway, acme_with_token, gateway, have, queued_id, simple_message, stored_messages};
 use crate::helpers::{TestApp, logged_in};
 
 /// Acme (its token and number returned) allowing `acme.example` and its
@@ -76,8 +75,7 @@ async fn look_alike_senders_are_refused_and_leave_no_user_group_or_message(app: 
         .map_err(|e| anyhow!("{e:?}"))?;
     let gw = gateway(&app, GatewayConfig::default(), None).await?;
     // Each refusal counts toward the session's error limit: a session per kind.
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     for stranger in [
         "mallory@evil-acme.example",
         "mallory@acme.example.evil",
@@ -91,8 +89,7 @@ async fn look_alike_senders_are_refused_and_leave_no_user_group_or_message(app: 
         let answer = client.command(&format!("MAIL FROM:<{stranger}>")).await?;
         ensure!(answer.starts_with("550 5.7.1"), "{stranger} is refused: {answer}");
     }
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     // A Cyrillic "а" in place of the Latin "a": another domain (or no address at all).
     let answer = client.command("MAIL FROM:<mallory@аcme.example> SMTPUTF8").await?;
     ensure!(
@@ -112,8 +109,7 @@ async fn look_alike_senders_are_refused_and_leave_no_user_group_or_message(app: 
         );
     }
     // The envelope sender may send, but the From: header names someone else.
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     let forged =
         "From: CEO <ceo@acme.example>\r\nTo: bob@example.com\r\nSubject: [secure] Wire the money\r\n\r\nNow.\r\n";
     let answer = client
@@ -223,19 +219,7 @@ async fn an_address_of_an_allowed_domain_becomes_a_member_then_sets_a_password_a
     visitor.forgot_password("dana@acme.example").await?;
     app.deliver().await?;
     let path = app.link_path("dana@acme.example", "Reset your", "/password/reset?token=")?;
-    let form = visitor.get(&path).await?;
-    let reset_token = hidden_field(&form.body, "token").context("token")?;
-    let done = visitor
-        .submit(
-            &path,
-            "/password/reset",
-            &[
-                ("token", &reset_token),
-                ("new_password", "Blue-Harbour-Lights-7"),
-                ("confirm_password", "Blue-Harbour-Lights-7"),
-            ],
-        )
-        .await?;
+    let done = visitor.reset_password(&path, "Blue-Harbour-Lights-7").await?;
     ensure!(done.status == 303, "{}", done.text());
     let sent = visitor.get("/portal/sent").await?;
     sent.assert_shows("Welcome pack");
@@ -259,10 +243,8 @@ on_both_databases!(
 );
 
 async fn without_allowed_domains_only_members_send(app: TestApp) -> anyhow::Result<()> {
-    let token = acme_with_token(&app, "").await?;
-    let gw = gateway(&app, GatewayConfig::default(), None).await?;
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let (token, gw) = acme_and_gateway(&app).await?;
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     let answer = client
         .transaction(
             "dana@acme.example",
@@ -285,8 +267,7 @@ async fn an_account_that_may_not_send_admits_nobody(app: TestApp) -> anyhow::Res
         .await
         .map_err(|e| anyhow!("{e:?}"))?;
     let gw = gateway(&app, GatewayConfig::default(), None).await?;
-    let mut client = RawClient::connect(gw.port).await?;
-    ensure!(client.login(&token).await?.starts_with("235"));
+    let mut client = RawClient::logged_in(gw.port, &token).await?;
     let message = "From: dana@acme.example\r\nTo: bob@example.com\r\nSubject: [secure] Hi\r\n\r\nx\r\n";
     let answer = client
         .transaction("dana@acme.example", &["bob@example.com"], message)

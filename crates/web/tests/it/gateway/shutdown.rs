@@ -17,10 +17,8 @@ async fn shutdown_answers_idle_sessions_421_and_lets_a_data_in_progress_finish(a
     let gateway = Gateway::new(app.services.clone(), GatewayConfig::default(), None);
     let serving = tokio::spawn(std::sync::Arc::clone(&gateway).serve(listener, false));
 
-    let mut idle = RawClient::connect(port).await?;
-    ensure!(idle.login(&token).await?.starts_with("235"));
-    let mut busy = RawClient::connect(port).await?;
-    ensure!(busy.login(&token).await?.starts_with("235"));
+    let mut idle = RawClient::logged_in(port, &token).await?;
+    let mut busy = RawClient::logged_in(port, &token).await?;
     busy.expect("MAIL FROM:<alice@example.com>", "250").await?;
     busy.expect("RCPT TO:<bob@example.com>", "250").await?;
     busy.expect("DATA", "354").await?;
