@@ -7,7 +7,7 @@ use anyhow::{anyhow, ensure};
 use sealpost_domain::messages::PublicId;
 use sealpost_domain::profiles::SecurityLevel;
 
-use crate::helpers::{Client, TestApp, acme, hidden_field, remember_on_the_way_to, send_each_to_bob};
+use crate::helpers::{Answer, Client, TestApp, acme, hidden_field, remember_on_the_way_to, send_each_to_bob};
 
 /// Alice and Bob of [`acme`], logged in, and the path of Acme Corp's BCE Config
 /// tab.
@@ -356,29 +356,64 @@ async fn remember_devices_for_a_week(alice: &Client, tab: &str) -> anyhow::Resul
     Ok(())
 }
 
-on_both_databases!(
-    a_remembered_device_opens_a_medium_profiles_next_message_without_the_password,
-    medium
-);
-async fn medium(app: TestApp) -> anyhow::Result<()> {
-    let (alice, _, tab) = acme_profiles(&app).await?;
-    // Medium for a week (the default profile); a High one beside it.
+/// Bob's device after [`bob_remembers_a_device`].
+struct RememberedDevice {
+    /// Alice's client, and the BCE Config tab she administers.
+    alice: Client,
+    tab: String,
+    /// Bob's own client that keeps cookies, logged in and remembered.
+    device: Client,
+    /// The ids of the messages "First" (read on the device) and "Second".
+    first: String,
+    second: String,
+    /// The login form Bob was shown on the way to the first message.
+    login_form: Answer,
+}
+
+/// Alice makes the Default profile Medium for a week and sends Bob "First" and
+/// "Second"; Bob opens the first on a device of his own that keeps cookies, is
+/// asked to log in, logs in ticking "Remember me on this device" and reads it.
+async fn bob_remembers_a_device(app: &TestApp) -> anyhow::Result<RememberedDevice> {
+    let (alice, _, tab) = acme_profiles(app).await?;
     remember_devices_for_a_week(&alice, &tab).await?;
-    ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
     let [first, second] = send_each_to_bob(
         &alice,
         [("First", "The first message"), ("Second", "The second message")],
     )
     .await?;
-
-    // Bob, on a device of his own that keeps cookies, not logged in.
     let device = app.client();
     let first_page = format!("/m/{first}");
     let asked = device.get(&first_page).await?;
     ensure!(asked.status == 303, "not logged in: {}", asked.status);
-    let form = remember_on_the_way_to(&device, &first).await?;
-    ensure!(form.shows("Remember me on this device"), "{}", form.text());
+    let login_form = remember_on_the_way_to(&device, &first).await?;
     ensure!(device.get(&first_page).await?.shows("The first message"));
+    Ok(RememberedDevice {
+        alice,
+        tab,
+        device,
+        first,
+        second,
+        login_form,
+    })
+}
+
+on_both_databases!(
+    a_remembered_device_opens_a_medium_profiles_next_message_without_the_password,
+    medium
+);
+async fn medium(app: TestApp) -> anyhow::Result<()> {
+    // Medium for a week (the default profile), Bob's device remembered.
+    let RememberedDevice {
+        alice,
+        tab,
+        device,
+        second,
+        login_form,
+        ..
+    } = bob_remembers_a_device(&app).await?;
+    ensure!(login_form.shows("Remember me on this device"), "{}", login_form.text());
+    // A High profile beside the default.
+    ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
     // The session ran out (idle), the device is still remembered. (Logging out
     // forgets it: `logging_out_on_a_remembered_device_forgets_it`.)
     app.clock
@@ -398,17 +433,13 @@ async fn medium(app: TestApp) -> anyhow::Result<()> {
     // ran out too: she logs in again).
     let alice = crate::helpers::logged_in(&app, "alice@example.com").await?;
     let board = alice
-        .compose(
-            &[
-                ("to", "bob@example.com"),
-                ("subject", "Board"),
-                ("body", "Board only"),
-                ("profile", &board_id(&app).await?),
-            ],
-            &[],
+        .send_to(
+            "bob@example.com",
+            "Board",
+            "Board only",
+            &[("profile", &board_id(&app).await?)],
         )
-        .await
-        .and_then(|answer| crate::helpers::sent_id(&answer))?;
+        .await?;
     let high = device.get(&format!("/m/{board}")).await?;
     ensure!(high.status == 303 && !high.shows("Board only"), "{}", high.text());
 
@@ -492,18 +523,10 @@ async fn unlock_throttled(app: TestApp) -> anyhow::Result<()> {
 
 on_both_databases!(logging_out_on_a_remembered_device_forgets_it, logout_forgets);
 async fn logout_forgets(app: TestApp) -> anyhow::Result<()> {
-    let (alice, _, tab) = acme_profiles(&app).await?;
-    remember_devices_for_a_week(&alice, &tab).await?;
-    let [first, second] = send_each_to_bob(
-        &alice,
-        [("First", "The first message"), ("Second", "The second message")],
-    )
-    .await?;
-    let device = app.client();
+    let RememberedDevice {
+        device, first, second, ..
+    } = bob_remembers_a_device(&app).await?;
     let first_page = format!("/m/{first}");
-    remember_on_the_way_to(&device, &first).await?;
-    ensure!(device.get(&first_page).await?.shows("The first message"));
-
     ensure!(device.submit(&first_page, "/logout", &[]).await?.status == 303);
     // Logged out, the device opens nothing more: Bob is asked to log in.
     let asked = device.get(&format!("/m/{second}")).await?;

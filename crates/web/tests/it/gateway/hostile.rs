@@ -12,8 +12,7 @@ use crate::helpers::TestApp;
 
 /// After each abuse a fresh, well-behaved session still gets its message through.
 async fn still_serving(port: u16, token: &str) -> anyhow::Result<()> {
-    let mut client = RawClient::connect(port).await?;
-    ensure!(client.login(token).await?.starts_with("235"));
+    let mut client = RawClient::logged_in(port, token).await?;
     let answer = client
         .transaction(
             "alice@example.com",
