@@ -76,7 +76,8 @@ async fn filters_and_locks(app: TestApp) -> anyhow::Result<()> {
         "{}",
         page.body
     );
-    let confirm = alice.get(&format!("{message}/lock")).await?;
+    let lock = format!("{message}/lock");
+    let confirm = alice.get(&lock).await?;
     ensure!(confirm.status == 200, "{}", confirm.text());
     confirm.assert_shows("Lock this message?");
     confirm.assert_shows("alice@example.com");
@@ -91,30 +92,16 @@ async fn filters_and_locks(app: TestApp) -> anyhow::Result<()> {
             .contains("<button type=\"submit\" class=\"danger\">Lock message</button>")
     );
     ensure!(!confirm.body.contains("<script"));
-    let empty = alice
-        .submit(
-            &format!("{message}/lock"),
-            &format!("{message}/lock"),
-            &[("reason", "  ")],
-        )
-        .await?;
+    let empty = alice.submit(&lock, &lock, &[("reason", "  ")]).await?;
     ensure!(empty.status == 422, "{}", empty.status);
     confirm.assert_shows("Lock this message?");
-    let forged = alice
-        .post_raw(&format!("{message}/lock"), &[("reason", "forged")])
-        .await?;
+    let forged = alice.post_raw(&lock, &[("reason", "forged")]).await?;
     ensure!(forged.status != 303, "no CSRF token, no lock");
     alice
         .get(&format!("{tab}?state=locked"))
         .await?
         .assert_shows("0 messages match.");
-    let locked = alice
-        .submit(
-            &format!("{message}/lock"),
-            &format!("{message}/lock"),
-            &[("reason", "Sent by mistake")],
-        )
-        .await?;
+    let locked = alice.submit(&lock, &lock, &[("reason", "Sent by mistake")]).await?;
     ensure!(locked.status == 303, "{}", locked.text());
     alice.get(&message).await?.assert_shows("The message is locked.");
     alice

@@ -314,25 +314,20 @@ async fn over_https_cookies_are_host_only_and_browsers_are_told_to_stay_on_https
                 login.status()
             );
             let session = set_cookie(&login, "__Host-sp_session").context("session cookie")?;
-            let home = client
-                .get(format!("{}/portal", app.base))
-                .header("cookie", &session)
-                .send()
-                .await?;
-            ensure!(
-                home.status().as_u16() == 200,
-                "the portal with the session answered {}",
-                home.status()
-            );
+            let portal_with = async |cookie: &str| -> anyhow::Result<u16> {
+                let home = client
+                    .get(format!("{}/portal", app.base))
+                    .header("cookie", cookie)
+                    .send()
+                    .await?;
+                Ok(home.status().as_u16())
+            };
+            let home = portal_with(&session).await?;
+            ensure!(home == 200, "the portal with the session answered {home}");
             // An unprefixed cookie (set by a sibling site) is not a session here.
             let planted = session.replacen("__Host-", "", 1);
-            let home = client
-                .get(format!("{}/portal", app.base))
-                .header("cookie", &planted)
-                .send()
-                .await?;
             ensure!(
-                home.status().as_u16() == 303,
+                portal_with(&planted).await? == 303,
                 "an unprefixed session cookie was accepted"
             );
         }

@@ -401,16 +401,11 @@ async fn delete_user(app: TestApp) -> anyhow::Result<()> {
             .status,
         403
     );
-    let asked = operator.get(&format!("/admin/users/{}/delete", ann.id)).await?;
+    let delete_ann = format!("/admin/users/{}/delete", ann.id);
+    let asked = operator.get(&delete_ann).await?;
     assert_eq!(asked.status, 200);
     assert!(asked.body.contains("Delete User"));
-    let deleted = operator
-        .submit(
-            &format!("/admin/users/{}/delete", ann.id),
-            &format!("/admin/users/{}/delete", ann.id),
-            &[],
-        )
-        .await?;
+    let deleted = operator.submit(&delete_ann, &delete_ann, &[]).await?;
     assert_eq!(deleted.status, 303);
     assert_eq!(operator.status(&format!("/admin/users/{}", ann.id)).await?, 404);
     assert_ne!(world.ann.status("/portal").await?, 200, "her session ended");

@@ -41,6 +41,21 @@ impl Client {
         Ok((status, headers, response.text().await?))
     }
 
+    /// GET `path` as a CSV download: fails unless it answers 200 with UTF-8 CSV as
+    /// an attachment named `file_name`; the CSV's text.
+    pub async fn csv_download(&self, path: &str, file_name: &str) -> anyhow::Result<String> {
+        let (status, headers, csv) = self
+            .get_with_headers(path, &["content-type", "content-disposition"])
+            .await?;
+        anyhow::ensure!(status == 200, "GET {path} answered {status}");
+        anyhow::ensure!(headers[0] == "text/csv; charset=utf-8", "{headers:?}");
+        anyhow::ensure!(
+            headers[1] == format!("attachment; filename=\"{file_name}\""),
+            "{headers:?}"
+        );
+        Ok(csv)
+    }
+
     /// The status a GET of `path` answers.
     pub async fn status(&self, path: &str) -> anyhow::Result<u16> {
         Ok(self.get(path).await?.status)

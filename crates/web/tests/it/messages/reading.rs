@@ -167,7 +167,8 @@ async fn lock_and_expiry(app: TestApp) -> anyhow::Result<()> {
         "{}",
         tracking.body
     );
-    let confirm = alice.get(&format!("{base}/lock")).await?;
+    let lock = format!("{base}/lock");
+    let confirm = alice.get(&lock).await?;
     assert_eq!(confirm.status, 200, "{}", confirm.text());
     assert!(confirm.shows("Lock this message?") && confirm.shows("alice@example.com"));
     assert!(
@@ -182,27 +183,17 @@ async fn lock_and_expiry(app: TestApp) -> anyhow::Result<()> {
     app.add_user("mallory@example.com", false).await?;
     let mallory = logged_in(&app, "mallory@example.com").await?;
     for stranger in [&bob, &mallory] {
-        assert_eq!(stranger.status(&format!("{base}/lock")).await?, 404);
-        let forged = stranger
-            .submit("/portal", &format!("{base}/lock"), &[("reason", "Hijacked")])
-            .await?;
+        assert_eq!(stranger.status(&lock).await?, 404);
+        let forged = stranger.submit("/portal", &lock, &[("reason", "Hijacked")]).await?;
         assert_eq!(forged.status, 404, "{}", forged.text());
     }
     assert!(bob.get(&format!("/m/{id}")).await?.shows("Our offer"), "not locked");
 
-    let no_reason = alice
-        .submit(&format!("{base}/lock"), &format!("{base}/lock"), &[("reason", " ")])
-        .await?;
+    let no_reason = alice.submit(&lock, &lock, &[("reason", " ")]).await?;
     assert_eq!(no_reason.status, 422);
     assert!(no_reason.shows("Give a reason: recipients will see it.") && no_reason.shows("Lock this message?"));
     let too_long = "x".repeat(501);
-    let kept = alice
-        .submit(
-            &format!("{base}/lock"),
-            &format!("{base}/lock"),
-            &[("reason", &too_long)],
-        )
-        .await?;
+    let kept = alice.submit(&lock, &lock, &[("reason", &too_long)]).await?;
     assert_eq!(kept.status, 422);
     assert!(
         kept.shows("The reason can be at most 500 characters long."),
@@ -215,11 +206,7 @@ async fn lock_and_expiry(app: TestApp) -> anyhow::Result<()> {
     );
     assert_eq!(
         alice
-            .submit(
-                &base,
-                &format!("{base}/lock"),
-                &[("reason", "Sent to the wrong person")]
-            )
+            .submit(&base, &lock, &[("reason", "Sent to the wrong person")])
             .await?
             .status,
         303
@@ -461,21 +448,14 @@ async fn sending_address(app: TestApp) -> anyhow::Result<()> {
     let details = acme_details(&app).await?;
     let page = alice.get(&details).await?;
     page.assert_shows("Not set: notifications come from sealpost@example.com with the account's name.");
+    let form = format!("{details}/sending-address");
     let bad = alice
-        .submit(
-            &details,
-            &format!("{details}/sending-address"),
-            &[("sending_address", "secure@acme")],
-        )
+        .submit(&details, &form, &[("sending_address", "secure@acme")])
         .await?;
     assert_eq!(bad.status, 422);
     assert!(bad.shows("Enter a valid email address") && bad.body.contains("value=\"secure@acme\""));
     let saved = alice
-        .submit(
-            &details,
-            &format!("{details}/sending-address"),
-            &[("sending_address", "Secure@Acme.example")],
-        )
+        .submit(&details, &form, &[("sending_address", "Secure@Acme.example")])
         .await?;
     assert_eq!(saved.status, 303);
     let waiting = alice.get(&details).await?;
