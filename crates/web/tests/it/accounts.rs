@@ -61,15 +61,12 @@ async fn rename(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_eq!(renamed.status, 303, "{}", renamed.text());
     let page = alice.get(&details).await?;
-    assert!(page.shows("The account is now called Acme Holding."), "{}", page.text());
+    page.assert_shows("The account is now called Acme Holding.");
     assert!(page.shows(&format!("Account {number} · Acme Holding")));
     assert!(alice.get("/admin/accounts").await?.shows("Acme Holding"));
     let audit = alice.get(&format!("{details}/audit")).await?;
-    assert!(
-        audit.shows("Account renamed") && audit.shows("Acme Holding"),
-        "{}",
-        audit.text()
-    );
+    audit.assert_shows("Account renamed");
+    audit.assert_shows("Acme Holding");
     Ok(())
 }
 
@@ -98,16 +95,9 @@ async fn suspend(app: TestApp) -> anyhow::Result<()> {
     let suspended = olga.submit(&details, &format!("{details}/suspend"), &[]).await?;
     assert_eq!(suspended.status, 303, "{}", suspended.text());
     let page = olga.get(&details).await?;
-    assert!(
-        page.shows(&format!("Account {number} is suspended: it sends no new messages.")),
-        "{}",
-        page.text()
-    );
-    assert!(
-        page.shows("Suspended since") && page.shows("Resume account"),
-        "{}",
-        page.text()
-    );
+    page.assert_shows(&format!("Account {number} is suspended: it sends no new messages."));
+    page.assert_shows("Suspended since");
+    page.assert_shows("Resume account");
     let list = olga.get(&format!("/admin/accounts?q={number}")).await?;
     assert!(list.shows("Suspended"), "the list shows the state: {}", list.text());
 
@@ -120,11 +110,8 @@ async fn suspend(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(refused.status, 422, "{}", refused.text());
-    assert!(
-        refused.shows(SUSPENDED) && refused.shows("Kept text."),
-        "{}",
-        refused.text()
-    );
+    refused.assert_shows(SUSPENDED);
+    refused.assert_shows("Kept text.");
     // The recipient still opens the message, but cannot answer it.
     let opened = bob.get(&format!("/m/{id}")).await?;
     assert_eq!(opened.status, 200, "{}", opened.text());
@@ -133,7 +120,7 @@ async fn suspend(app: TestApp) -> anyhow::Result<()> {
         .answer_message(id.as_str(), "reply", "alice@example.com", "Re: Before", "An answer.")
         .await?;
     assert_eq!(reply.status, 422, "{}", reply.text());
-    assert!(reply.shows(SUSPENDED), "{}", reply.text());
+    reply.assert_shows(SUSPENDED);
     app.deliver().await?;
     assert_eq!(app.mails()?.len(), before, "nothing was sent while suspended");
 
@@ -143,11 +130,8 @@ async fn suspend(app: TestApp) -> anyhow::Result<()> {
     assert!(olga.get(&details).await?.shows("can send messages again"));
     alice.send_to("bob@example.com", "After", "Back.", &[]).await?;
     let audit = olga.get(&format!("{details}/audit")).await?;
-    assert!(
-        audit.shows("Account suspended") && audit.shows("Account resumed"),
-        "{}",
-        audit.text()
-    );
+    audit.assert_shows("Account suspended");
+    audit.assert_shows("Account resumed");
     Ok(())
 }
 
@@ -182,7 +166,7 @@ async fn delete(app: TestApp) -> anyhow::Result<()> {
 
     let page = olga.get(&confirm).await?;
     assert_eq!(page.status, 200);
-    assert!(page.shows("Type the account number to confirm"), "{}", page.text());
+    page.assert_shows("Type the account number to confirm");
     let wrong = olga
         .submit(&confirm, &confirm, &[("confirm_number", "1234567")])
         .await?;
@@ -195,7 +179,7 @@ async fn delete(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(deleted.status, 303, "{}", deleted.text());
     assert_eq!(deleted.location.as_deref(), Some("/admin/accounts"));
     let list = olga.get("/admin/accounts").await?;
-    assert!(list.shows(&format!("Account {number} was deleted.")), "{}", list.text());
+    list.assert_shows(&format!("Account {number} was deleted."));
     assert!(
         !list.body.contains(&format!("href=\"{details}\"")),
         "gone from the list"
@@ -225,11 +209,9 @@ async fn delete(app: TestApp) -> anyhow::Result<()> {
     assert!(store.account_tokens(account.id).await.map_err(err)?.is_empty());
     let audit = olga.get(&format!("{details}/audit")).await?;
     assert_eq!(audit.status, 200, "{}", audit.text());
-    assert!(
-        audit.shows("This account was deleted on") && audit.shows("Account deleted") && audit.shows("Account created"),
-        "{}",
-        audit.text()
-    );
+    audit.assert_shows("This account was deleted on");
+    audit.assert_shows("Account deleted");
+    audit.assert_shows("Account created");
     assert_eq!(alice.status(&format!("{details}/audit")).await?, 403);
     assert_eq!(
         olga.submit("/admin/accounts", &confirm, &[("confirm_number", &number)])
@@ -261,7 +243,7 @@ async fn list(app: TestApp) -> anyhow::Result<()> {
     let new_account = first.body.find("Create account").context("the New account form")?;
     let table = first.body.find("<table").context("the list")?;
     assert!(new_account < table, "New account sits above the list");
-    assert!(first.shows("Showing 1–50 of 121 accounts."), "{}", first.text());
+    first.assert_shows("Showing 1–50 of 121 accounts.");
     assert!(first.shows("Customer 000") && first.shows("Customer 049") && !first.shows("Customer 050"));
     let next = sealpost_testkit::browser::text_of(
         first
@@ -274,12 +256,12 @@ async fn list(app: TestApp) -> anyhow::Result<()> {
     )
     .replace("&amp;", "&");
     let third = olga.get(&next.replace("page=2", "page=3")).await?;
-    assert!(third.shows("Showing 101–121 of 121 accounts."), "{}", third.text());
+    third.assert_shows("Showing 101–121 of 121 accounts.");
     assert!(third.shows("Customer 119") && third.shows("Zürich Bank & Co"));
     assert!(!third.body.contains("rel=\"next\""), "no page after the last");
 
     let found = olga.get("/admin/accounts?q=zürich").await?;
-    assert!(found.shows("Showing the only account."), "{}", found.text());
+    found.assert_shows("Showing the only account.");
     assert!(
         found
             .body
@@ -290,7 +272,7 @@ async fn list(app: TestApp) -> anyhow::Result<()> {
         "the search stays in its field"
     );
     let by_number = olga.get(&format!("/admin/accounts?q={}", numbers[7])).await?;
-    assert!(by_number.shows("Customer 007"), "{}", by_number.text());
+    by_number.assert_shows("Customer 007");
     let nothing = olga.get("/admin/accounts?q=%25").await?;
     assert!(
         nothing.shows("No account matches"),
@@ -371,7 +353,7 @@ async fn sender_domains(app: TestApp) -> anyhow::Result<()> {
     ensure!(!allowed("alice@sub.example.com").await?);
     ensure!(!allowed("mallory@example.net").await?);
     let audit = alice.get(&format!("{details}/audit")).await?;
-    assert!(audit.shows("Allowed sender domains changed"), "{}", audit.text());
+    audit.assert_shows("Allowed sender domains changed");
 
     let cleared = alice.submit(&details, &form, &[("sender_domains", "")]).await?;
     assert_eq!(cleared.status, 303);

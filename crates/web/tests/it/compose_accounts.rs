@@ -27,7 +27,7 @@ async fn chosen_account(app: TestApp) -> anyhow::Result<()> {
         ensure!(created.status == 303, "{}", created.text());
     }
     let first = alice.get("/portal/compose").await?;
-    ensure!(first.shows("Use this account"), "{}", first.text());
+    first.assert_shows("Use this account");
     let globex_page = alice.get(&format!("/portal/compose?account={}", globex.number)).await?;
     ensure!(
         globex_page.shows("Globex board") && !globex_page.shows("Acme partners"),

@@ -105,13 +105,9 @@ async fn damaged_payload(app: TestApp) -> anyhow::Result<()> {
     for attempt in 1..=2 {
         let answer = bob.get(&format!("/m/{id}/attachments/1")).await?;
         assert_eq!(answer.status, 410, "{}", answer.text());
-        assert!(
-            answer.shows(gone)
-                && answer.shows("Please ask the sender to send it again.")
-                && answer.shows("alice@example.com"),
-            "{}",
-            answer.text()
-        );
+        answer.assert_shows(gone);
+        answer.assert_shows("Please ask the sender to send it again.");
+        answer.assert_shows("alice@example.com");
         assert_eq!(
             logged("attachment part 1"),
             attempt,
@@ -127,7 +123,7 @@ async fn damaged_payload(app: TestApp) -> anyhow::Result<()> {
     std::fs::write(&content, &bytes)?;
     let answer = bob.get(&format!("/m/{id}")).await?;
     assert_eq!(answer.status, 410, "{}", answer.text());
-    assert!(answer.shows(gone), "{}", answer.text());
+    answer.assert_shows(gone);
     assert_eq!(logged("content part does not open"), 1);
     let german = bob.get_in(&format!("/m/{id}"), "de").await?;
     assert!(
@@ -209,11 +205,8 @@ async fn a_full_disk_says_so_plainly_keeps_reads_working_and_writes_resume_once_
             )
             .await?;
         assert_eq!(answer.status, 503, "{}", answer.text());
-        assert!(
-            answer.shows(full) && answer.shows("try again in a few minutes"),
-            "{}",
-            answer.text()
-        );
+        answer.assert_shows(full);
+        answer.assert_shows("try again in a few minutes");
     }
     let opening = bob.get(&format!("/m/{before}")).await?;
     assert!(

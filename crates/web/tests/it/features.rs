@@ -107,7 +107,7 @@ async fn features(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_eq!(saved.status, 303, "{}", saved.text());
     let page = alice.get(&features).await?;
-    assert!(page.shows("The features have been saved."), "{}", page.text());
+    page.assert_shows("The features have been saved.");
     assert!(
         page.body
             .contains(r#"name="secure_forward" value="on" aria-describedby="secure_forward-hint">"#),
@@ -128,7 +128,7 @@ async fn features(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(forged.status, 422, "{}", forged.text());
-    assert!(forged.shows(SWITCHED_OFF), "{}", forged.text());
+    forged.assert_shows(SWITCHED_OFF);
     app.deliver().await?;
     assert!(
         app.mails()?.iter().all(|m| !m.to.contains("eve@example.net")),
@@ -163,7 +163,7 @@ async fn features(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(refused.status, 422, "{}", refused.text());
-    assert!(refused.shows(SWITCHED_OFF), "{}", refused.text());
+    refused.assert_shows(SWITCHED_OFF);
     assert!(
         refused.shows("Not allowed."),
         "what was typed is kept: {}",
@@ -211,12 +211,12 @@ async fn devices(app: TestApp) -> anyhow::Result<()> {
     // While the switch is on, Bob's device is remembered.
     let device = app.client();
     let form = remember_on_the_way_to(&device, &first).await?;
-    ensure!(form.shows("Remember me on this device"), "{}", form.text());
+    form.assert_shows("Remember me on this device");
 
     let number = app.first_account().await?.number.to_string();
     let features = open_account_tab(&alice, &number, "features", "Features").await?;
     let tab = alice.get(&features).await?;
-    ensure!(tab.shows("Remember devices"), "{}", tab.text());
+    tab.assert_shows("Remember devices");
     let saved = alice
         .submit(&features, &features, &ticked_but(&["remember_devices"]))
         .await?;

@@ -30,11 +30,8 @@ async fn saved_and_shown(app: TestApp) -> anyhow::Result<()> {
     let bob = logged_in(&app, "bob@example.com").await?;
     let page = bob.get("/me").await?;
     ensure!(page.status == 200, "{}", page.text());
-    ensure!(
-        page.shows("bob@example.com") && page.shows("Security"),
-        "{}",
-        page.text()
-    );
+    page.assert_shows("bob@example.com");
+    page.assert_shows("Security");
     ensure!(page.body.contains("href=\"/me/security\""), "no link to /me/security");
 
     let saved = bob

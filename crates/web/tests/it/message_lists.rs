@@ -201,11 +201,8 @@ async fn mailbox_search(app: TestApp) -> anyhow::Result<()> {
     sent.assert_shows("52 messages match.");
     let next = href_of(&sent.body, "Next page").ok_or_else(|| anyhow::anyhow!("no next page"))?;
     let second = alice.get(&next).await?;
-    ensure!(
-        second.shows("Quarterly report") && second.shows("Lunch"),
-        "{}",
-        second.text()
-    );
+    second.assert_shows("Quarterly report");
+    second.assert_shows("Lunch");
     ensure!(!second.shows("Batch 49"));
     let batch = alice.get("/portal/sent?q=batch").await?;
     batch.assert_shows("50 messages match.");

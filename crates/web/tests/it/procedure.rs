@@ -58,7 +58,7 @@ async fn seed_procedure(app: TestApp) -> anyhow::Result<()> {
     let groups_path = format!("/admin/accounts/{number}/groups");
     let groups = alice.get(&groups_path).await?;
     assert!(groups.shows("Group Name*") && groups.shows("Add Group"));
-    assert!(groups.shows("Name Actions"), "{}", groups.text());
+    groups.assert_shows("Name Actions");
     assert!(groups.shows("Account Administrators (1 member)"));
     assert!(groups.shows("Showing 1 group(s). Back to Accounts List"));
     let members_path = format!("/admin/accounts/{number}/groups/{group}");
@@ -469,11 +469,8 @@ async fn operators(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_eq!(created.status, 303);
     let details = ops.get(created.location.as_deref().context("location")?).await?;
-    assert!(
-        details.shows("(Beta GmbH) created.") && details.shows("dana@example.com"),
-        "{}",
-        details.text()
-    );
+    details.assert_shows("(Beta GmbH) created.");
+    details.assert_shows("dana@example.com");
 
     // Dana administers Beta only, and may not create accounts.
     let dana = logged_in_with(&app, "dana@example.com", PASSWORD).await?;
@@ -529,10 +526,8 @@ async fn audit_tab(app: TestApp) -> anyhow::Result<()> {
     let german = alice
         .get_in(&format!("/admin/accounts/{}/audit", account.number), "de")
         .await?;
-    assert!(
-        german.shows("Protokoll") && german.shows("Mitglied hinzugefügt") && german.shows("(abgelehnt)"),
-        "{}",
-        german.text()
-    );
+    german.assert_shows("Protokoll");
+    german.assert_shows("Mitglied hinzugefügt");
+    german.assert_shows("(abgelehnt)");
     Ok(())
 }

@@ -46,18 +46,15 @@ async fn tab(app: TestApp) -> anyhow::Result<()> {
     let (alice, _, tab) = acme_profiles(&app).await?;
     let page = alice.get(&tab).await?;
     ensure!(page.status == 200, "{}", page.text());
-    ensure!(
-        page.shows("BCE Config") && page.shows("Default (default)"),
-        "{}",
-        page.text()
-    );
+    page.assert_shows("BCE Config");
+    page.assert_shows("Default (default)");
     ensure!(page.shows("Medium"), "the built-in default is Medium: {}", page.text());
 
     // A refusal names the problem and keeps everything typed.
     let bad = partner_form("Partners", &[("file_name", "../evil.exe")]);
     let refused = alice.submit(&tab, &tab, &bad).await?;
     ensure!(refused.status == 422, "{}", refused.text());
-    ensure!(refused.shows("must end in .html"), "{}", refused.text());
+    refused.assert_shows("must end in .html");
     for kept in [
         r#"value="Partners""#,
         r#"value="../evil.exe""#,
@@ -88,8 +85,9 @@ async fn tab(app: TestApp) -> anyhow::Result<()> {
     let created = alice.submit(&tab, &tab, &partner_form("Partners", &[])).await?;
     ensure!(created.status == 303, "{}", created.text());
     let page = alice.get(&tab).await?;
-    ensure!(page.shows("The profile Partners has been created."), "{}", page.text());
-    ensure!(page.shows("High") && page.shows("Deutsch"), "{}", page.text());
+    page.assert_shows("The profile Partners has been created.");
+    page.assert_shows("High");
+    page.assert_shows("Deutsch");
     let taken = alice
         .submit(&tab, &tab, &partner_form("partners ", &[("name", "Partners")]))
         .await?;
@@ -111,11 +109,8 @@ async fn tab(app: TestApp) -> anyhow::Result<()> {
     let made = alice.submit(&tab, &format!("{tab}/{partners}/default"), &[]).await?;
     ensure!(made.status == 303, "{}", made.text());
     let page = alice.get(&tab).await?;
-    ensure!(
-        page.shows("Partners is now the default profile.") && page.shows("Partners (default)"),
-        "{}",
-        page.text()
-    );
+    page.assert_shows("Partners is now the default profile.");
+    page.assert_shows("Partners (default)");
     ensure!(!page.shows("Default (default)"), "one default: {}", page.text());
 
     // Editing keeps the values typed on refusal, then saves.
@@ -173,11 +168,8 @@ async fn senders(app: TestApp) -> anyhow::Result<()> {
 
     // Two profiles: Compose offers them; a chosen profile's defaults prefill the options.
     let compose = alice.get("/portal/compose").await?;
-    ensure!(
-        compose.shows("Envelope profile") && compose.shows("Partners"),
-        "{}",
-        compose.text()
-    );
+    compose.assert_shows("Envelope profile");
+    compose.assert_shows("Partners");
     let prefilled = alice.get(&format!("/portal/compose?profile={partners}")).await?;
     ensure!(
         prefilled.body.contains(r#"name="allow_forward" value="on" checked"#)
@@ -341,7 +333,7 @@ async fn high(app: TestApp) -> anyhow::Result<()> {
     ensure!(bob.get(&format!("/m/{medium}")).await?.shows("Medium is enough"));
 
     let audit = alice.get(&tab.replace("/profiles", "/audit")).await?;
-    ensure!(audit.shows("Wrong password when opening a message"), "{}", audit.text());
+    audit.assert_shows("Wrong password when opening a message");
     Ok(())
 }
 
@@ -411,7 +403,7 @@ async fn medium(app: TestApp) -> anyhow::Result<()> {
         login_form,
         ..
     } = bob_remembers_a_device(&app).await?;
-    ensure!(login_form.shows("Remember me on this device"), "{}", login_form.text());
+    login_form.assert_shows("Remember me on this device");
     // A High profile beside the default.
     ensure!(alice.submit(&tab, &tab, &partner_form("Board", &[])).await?.status == 303);
     // The session ran out (idle), the device is still remembered. (Logging out

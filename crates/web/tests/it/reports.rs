@@ -28,7 +28,7 @@ async fn a_month_of_acme(app: &TestApp) -> anyhow::Result<(Client, String)> {
         .await?;
     app.deliver().await?;
     let read = bob.get(&format!("/m/{first}")).await?;
-    ensure!(read.shows("the offer"), "{}", read.text());
+    read.assert_shows("the offer");
 
     let carol = app.client();
     let (_, envelope) = app
@@ -45,7 +45,7 @@ async fn a_month_of_acme(app: &TestApp) -> anyhow::Result<(Client, String)> {
             "",
         )
         .await?;
-    ensure!(registered.shows("Check your mailbox"), "{}", registered.text());
+    registered.assert_shows("Check your mailbox");
     app.deliver().await?;
     let activation = app.link_path(
         "carol@partner.example",

@@ -128,7 +128,7 @@ async fn opening(app: TestApp) -> anyhow::Result<()> {
         .open_envelope(&with_secret(&nora_first, &nora_secret, &tampered(&nora_secret)))
         .await?;
     ensure!(refused.status == 403, "{}: {}", refused.status, refused.text());
-    ensure!(refused.shows("does not open this message"), "{}", refused.text());
+    refused.assert_shows("does not open this message");
     for hidden in ["Quarterly figures", "The numbers nobody else may read", "figures.txt"] {
         ensure!(!refused.body.contains(hidden), "{hidden} shown to a wrong secret");
     }
@@ -175,12 +175,9 @@ async fn opening(app: TestApp) -> anyhow::Result<()> {
     let nora = app.client();
     let page = nora.open_envelope(&nora_first).await?;
     ensure!(page.status == 200, "{}: {}", page.status, page.text());
-    ensure!(
-        page.shows("Quarterly figures") && page.shows("The numbers nobody else may read"),
-        "{}",
-        page.text()
-    );
-    ensure!(page.shows("To reply or forward it securely, log in"), "{}", page.text());
+    page.assert_shows("Quarterly figures");
+    page.assert_shows("The numbers nobody else may read");
+    page.assert_shows("To reply or forward it securely, log in");
     ensure!(!page.body.contains("kind=reply"), "answers need a login: {}", page.body);
     let (status, bytes) = nora.bytes(&format!("/m/{first}/attachments/1")).await?;
     ensure!(status == 200 && bytes == ATTACHED, "{status}");
@@ -251,11 +248,7 @@ async fn opening(app: TestApp) -> anyhow::Result<()> {
     ensure!(count("message.opened_with_secret") == 2, "{events:?}");
     let account = app.first_account().await?;
     let audit = alice.get(&format!("/admin/accounts/{}/audit", account.number)).await?;
-    ensure!(
-        audit.shows("Envelope or link refused: it does not open this message"),
-        "{}",
-        audit.text()
-    );
+    audit.assert_shows("Envelope or link refused: it does not open this message");
     for secret in [&nora_secret, &otto_secret, &nora_second_secret] {
         ensure!(!audit.body.contains(secret.as_str()), "a secret in the audit page");
         ensure!(

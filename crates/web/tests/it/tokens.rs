@@ -60,7 +60,7 @@ async fn tokens(app: TestApp) -> anyhow::Result<()> {
         .submit(&tab, &tab, &[("name", "Mail server"), ("networks", "192.0.2.0/24")])
         .await?;
     assert_eq!(no_scope.status, 422);
-    assert!(no_scope.shows("Choose at least one scope."), "{}", no_scope.text());
+    no_scope.assert_shows("Choose at least one scope.");
     assert!(no_scope.body.contains(r#"value="Mail server""#) && no_scope.body.contains(r#"value="192.0.2.0/24""#));
     let bad_network = alice
         .submit(
@@ -74,7 +74,7 @@ async fn tokens(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(bad_network.status, 422);
-    assert!(bad_network.shows("Write each client network"), "{}", bad_network.text());
+    bad_network.assert_shows("Write each client network");
     let past = alice
         .submit(
             &tab,
@@ -101,16 +101,14 @@ async fn tokens(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(created.status, 200, "{}", created.text());
-    assert!(created.shows("it is shown only this once"), "{}", created.text());
+    created.assert_shows("it is shown only this once");
     let secret = shown_secret(&created.body).context("the secret is shown")?;
     let prefix = secret.get(..13).context("a prefix")?.to_owned();
     let again = alice.get(&tab).await?;
     assert!(!again.body.contains(&secret), "the secret is never shown again");
-    assert!(
-        again.shows(&prefix) && again.shows("never") && again.shows("Active"),
-        "{}",
-        again.text()
-    );
+    again.assert_shows(&prefix);
+    again.assert_shows("never");
+    again.assert_shows("Active");
 
     // It authenticates as its scope and networks say, and notes its use.
     let services = &app.services;
@@ -158,12 +156,8 @@ async fn tokens(app: TestApp) -> anyhow::Result<()> {
     let revoked = alice.submit(&tab, &format!("{tab}/{id}/revoke"), &[]).await?;
     assert_eq!(revoked.status, 303, "{}", revoked.text());
     let page = alice.get(&tab).await?;
-    assert!(
-        page.shows("The token has been revoked. It no longer works."),
-        "{}",
-        page.text()
-    );
-    assert!(page.shows("Revoked"), "{}", page.text());
+    page.assert_shows("The token has been revoked. It no longer works.");
+    page.assert_shows("Revoked");
     let after = services
         .authenticate_account_token(&secret, smtp, ip("192.0.2.44")?)
         .await;

@@ -116,13 +116,13 @@ async fn planted_recipient(app: TestApp) -> anyhow::Result<()> {
             &format!("/m/{id}"),
         )
         .await?;
-    assert!(registered.shows("Check your mailbox"), "{}", registered.text());
+    registered.assert_shows("Check your mailbox");
     app.deliver().await?;
     let activation = app.link_path("dana@partner.example", "Confirm your email address", "/activate?token=")?;
     let activated = real_dana.use_link(&activation, "/activate").await?;
     assert_eq!(activated.status, 303);
     let read = real_dana.get(&format!("/m/{id}")).await?;
-    assert!(read.shows("the price is 42"), "{}", read.text());
+    read.assert_shows("the price is 42");
 
     let tom_again = as_dana.get(&format!("/m/{id}")).await?;
     assert!(

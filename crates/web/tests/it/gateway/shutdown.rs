@@ -58,11 +58,8 @@ async fn shutdown_answers_idle_sessions_421_and_lets_a_data_in_progress_finish(a
     }
     ensure!(stored_messages(&app).await? == 1);
     let page = bob_reads(&app, &id).await?;
-    ensure!(
-        page.shows("Sent while stopping") && page.shows("and the second."),
-        "{}",
-        page.text()
-    );
+    page.assert_shows("Sent while stopping");
+    page.assert_shows("and the second.");
     Ok(())
 }
 on_both_databases!(

@@ -47,7 +47,7 @@ async fn a_kept_draft_stores_its_file_name_and_contents_sealed() -> anyhow::Resu
         .send_to("bob@example.com", "Kept", "x", &[("draft", &token), ("keep", "1")])
         .await?;
     let page = bob.get(&format!("/m/{id}")).await?;
-    ensure!(page.shows(&name), "{}", page.text());
+    page.assert_shows(&name);
     ensure!(
         bob.bytes(&format!("/m/{id}/attachments/1")).await? == (200, format!("contents {marker}").into_bytes()),
         "the kept file arrives whole"

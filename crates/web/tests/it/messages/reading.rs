@@ -129,7 +129,7 @@ async fn replies(app: TestApp) -> anyhow::Result<()> {
     );
     let forward = bob.get(&format!("/portal/compose?reply={id}&kind=forward")).await?;
     assert_eq!(forward.status, 422, "forwarding was not allowed: {}", forward.text());
-    assert!(forward.shows("This cannot be done"), "{}", forward.text());
+    forward.assert_shows("This cannot be done");
     bob.send(
         &[
             ("reply", &id),
@@ -195,11 +195,7 @@ async fn lock_and_expiry(app: TestApp) -> anyhow::Result<()> {
     let too_long = "x".repeat(501);
     let kept = alice.submit(&lock, &lock, &[("reason", &too_long)]).await?;
     assert_eq!(kept.status, 422);
-    assert!(
-        kept.shows("The reason can be at most 500 characters long."),
-        "{}",
-        kept.text()
-    );
+    kept.assert_shows("The reason can be at most 500 characters long.");
     assert!(
         kept.body.contains(&format!(">{too_long}</textarea>")),
         "what was typed is kept"
@@ -244,13 +240,9 @@ async fn lock_and_expiry(app: TestApp) -> anyhow::Result<()> {
     let alice = logged_in(&app, "alice@example.com").await?;
     let expired = bob.get(&format!("/m/{id}")).await?;
     assert_eq!(expired.status, 410);
-    assert!(
-        expired.shows("This message has expired")
-            && expired.shows(&tomorrow_as_read)
-            && expired.shows("alice@example.com"),
-        "{}",
-        expired.text()
-    );
+    expired.assert_shows("This message has expired");
+    expired.assert_shows(&tomorrow_as_read);
+    expired.assert_shows("alice@example.com");
 
     // Destroying the key makes every copy unreadable, even with the envelope in hand.
     assert_eq!(app.services.shred_expired(0).await.map_err(|e| anyhow!("{e:?}"))?, 1);
@@ -459,12 +451,8 @@ async fn sending_address(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_eq!(saved.status, 303);
     let waiting = alice.get(&details).await?;
-    assert!(
-        waiting.shows("A confirmation link was sent to secure@acme.example.")
-            && waiting.shows("Waiting for confirmation: secure@acme.example."),
-        "{}",
-        waiting.text()
-    );
+    waiting.assert_shows("A confirmation link was sent to secure@acme.example.");
+    waiting.assert_shows("Waiting for confirmation: secure@acme.example.");
 
     // Not in effect before the address confirms: nobody sends as an address
     // they do not read.

@@ -51,7 +51,7 @@ async fn register_through_envelope(app: TestApp) -> anyhow::Result<()> {
             &format!("/m/{id}"),
         )
         .await?;
-    assert!(registered.shows("Check your mailbox"), "{}", registered.text());
+    registered.assert_shows("Check your mailbox");
     assert_eq!(
         app.login_status("carol@example.com", "Danvers-Secret-1").await?,
         401,
@@ -170,7 +170,7 @@ async fn registration_by_invitation(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(answer.status, 200);
-    assert!(answer.shows("Check your mailbox"), "{}", answer.text());
+    answer.assert_shows("Check your mailbox");
     app.deliver().await?;
     assert!(app.mails()?.is_empty(), "nothing is mailed to a stranger's address");
     assert_eq!(app.login_status("eve@example.com", "Long-Enough-Pass-1").await?, 401);
@@ -223,11 +223,8 @@ async fn german_account(app: TestApp) -> anyhow::Result<()> {
     let register = dana
         .get_in(opened.location.as_deref().context("location")?, "en-US,en")
         .await?;
-    assert!(
-        register.shows("Registrieren") && register.shows("Vorname"),
-        "{}",
-        register.text()
-    );
+    register.assert_shows("Registrieren");
+    register.assert_shows("Vorname");
 
     // Bob opens: the receipt reaches Alice in the account's language.
     assert!(bob.get(&format!("/m/{id}")).await?.shows("Bitte prüfen"));

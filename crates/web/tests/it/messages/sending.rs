@@ -196,7 +196,7 @@ async fn kept_attachments(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(again.status, 422);
-    assert!(again.shows("attach them again"), "{}", again.text());
+    again.assert_shows("attach them again");
 
     // A draft nobody comes back for is discarded after an hour, files and all
     // (one large enough for the blob store).
@@ -471,11 +471,8 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
     // The delivery mode is the default envelope profile's (BCE Config); Details shows it.
     let action = format!("{details}/profiles/default");
     let page = alice.get(&details).await?;
-    assert!(
-        page.shows("Service default: Stored and attached") && page.shows("Set in BCE Config"),
-        "{}",
-        page.text()
-    );
+    page.assert_shows("Service default: Stored and attached");
+    page.assert_shows("Set in BCE Config");
     assert!(
         !page.body.contains(r#"name="delivery_mode""#),
         "no mode form on Details"
@@ -501,21 +498,21 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
     };
     let refused = alice.submit(&action, &action, &fields("pigeon")).await?;
     assert_eq!(refused.status, 422);
-    assert!(refused.shows("Choose one of the delivery modes."), "{}", refused.text());
+    refused.assert_shows("Choose one of the delivery modes.");
     let choose = |mode: &'static str| {
         let (alice, details, action, fields) = (&alice, &details, &action, &fields);
         async move {
             let saved = alice.submit(action, action, &fields(mode)).await?;
             ensure!(saved.status == 303, "{mode}: {}", saved.text());
             let tab = alice.get(&format!("{details}/profiles")).await?;
-            ensure!(tab.shows("The profile Default has been saved."), "{}", tab.text());
+            tab.assert_shows("The profile Default has been saved.");
             alice.get(details).await
         }
     };
 
     // Link only: the notification carries the link and no envelope.
     let page = choose("link").await?;
-    assert!(page.shows("Link only"), "{}", page.text());
+    page.assert_shows("Link only");
     let linked = alice
         .send_to("bob@example.com", "By link", "Travels by link", &[])
         .await?;
@@ -548,7 +545,7 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
 
     // Empty is the service's default again (stored and attached).
     let page = choose("").await?;
-    assert!(page.shows("Service default: Stored and attached"), "{}", page.text());
+    page.assert_shows("Service default: Stored and attached");
     let stored = alice
         .send_to("dave@example.org", "Both", "Travels both ways", &[])
         .await?;
@@ -562,6 +559,6 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
     );
 
     let audit = alice.get(&format!("{details}/audit")).await?;
-    assert!(audit.shows("Envelope profile changed"), "{}", audit.text());
+    audit.assert_shows("Envelope profile changed");
     Ok(())
 }
