@@ -13,13 +13,7 @@ use crate::helpers::TestApp;
 /// After each abuse a fresh, well-behaved session still gets its message through.
 async fn still_serving(port: u16, token: &str) -> anyhow::Result<()> {
     let mut client = RawClient::logged_in(port, token).await?;
-    let answer = client
-        .transaction(
-            "alice@example.com",
-            &["bob@example.com"],
-            &simple_message("Fine", "fine"),
-        )
-        .await?;
+    let answer = client.send_simple("alice@example.com", "Fine", "fine").await?;
     ensure!(
         answer.starts_with("250 2.0.0"),
         "a normal message after the abuse: {answer}"

@@ -207,6 +207,13 @@ impl RawClient {
         self.command(&format!("AUTH PLAIN {plain}")).await
     }
 
+    /// A [`RawClient::transaction`] from `from` to Bob of the [`simple_message`]
+    /// `subject` and `body`: the final reply.
+    pub async fn send_simple(&mut self, from: &str, subject: &str, body: &str) -> anyhow::Result<String> {
+        self.transaction(from, &["bob@example.com"], &simple_message(subject, body))
+            .await
+    }
+
     /// A whole transaction after login: MAIL, RCPT each, DATA, the message
     /// (already CRLF-framed and dot-stuffed) and the final dot. Returns the
     /// final reply.

@@ -7,7 +7,7 @@ use sealpost_mail::gateway::GatewayConfig;
 
 use super::{
     RawClient, acme_and_gateway, acme_with_token, alices_messages, audit_actions, bob_reads, gateway, queued_id,
-    simple_message, stored_messages,
+    stored_messages,
 };
 use crate::helpers::TestApp;
 
@@ -67,11 +67,7 @@ async fn senders_outside_the_account_get_550_and_the_refusal_is_audited(app: Tes
         ensure!(answer.contains(stranger), "the refusal names the sender: {answer}");
     }
     let answer = client
-        .transaction(
-            "alice@example.com",
-            &["bob@example.com"],
-            &simple_message("[secure] Audit canary SUBJECTCANARY", "BODYCANARY"),
-        )
+        .send_simple("alice@example.com", "[secure] Audit canary SUBJECTCANARY", "BODYCANARY")
         .await?;
     ensure!(answer.starts_with("250 2.0.0"), "Alice may send: {answer}");
     let audit = audit_actions(&app).await?;
@@ -170,13 +166,7 @@ async fn a_suspended_account_or_one_without_secure_compose_takes_no_gateway_mail
     let gw = gateway(&app, GatewayConfig::default(), None).await?;
     let send = || async {
         let mut client = RawClient::logged_in(gw.port, &token).await?;
-        client
-            .transaction(
-                "alice@example.com",
-                &["bob@example.com"],
-                &simple_message("[secure] Hi", "Hello"),
-            )
-            .await
+        client.send_simple("alice@example.com", "[secure] Hi", "Hello").await
     };
     app.services
         .set_account_suspended(&operator, true)
