@@ -12,13 +12,21 @@ use crate::helpers::{Client, TestApp, acme, hidden_field};
 
 const ATTACHED: &[u8] = b"attached words, sealed";
 
+/// Alice adds the envelope profile `name` with `fields` on the first account's BCE
+/// Config tab: its id.
+async fn add_profile(app: &TestApp, alice: &Client, name: &str, fields: &[(&str, &str)]) -> anyhow::Result<String> {
+    let tab = format!("/admin/accounts/{}/profiles", app.first_account().await?.number);
+    let mut all = vec![("name", name)];
+    all.extend_from_slice(fields);
+    let created = alice.submit(&tab, &tab, &all).await?;
+    ensure!(created.status == 303, "{}", created.text());
+    app.profile_id(name).await
+}
+
 /// Alice's account gets a No Password Required profile ("Open", stored copies);
 /// its id.
 async fn open_profile(app: &TestApp, alice: &Client) -> anyhow::Result<String> {
-    let account = app.first_account().await?;
-    let tab = format!("/admin/accounts/{}/profiles", account.number);
     let fields = [
-        ("name", "Open"),
         ("security", "no_password"),
         ("remember_days", ""),
         ("delivery_mode", ""),
@@ -27,9 +35,8 @@ async fn open_profile(app: &TestApp, alice: &Client) -> anyhow::Result<String> {
         ("file_name", ""),
         ("recipient_locale", "en"),
     ];
-    let created = alice.submit(&tab, &tab, &fields).await?;
-    ensure!(created.status == 303, "{}", created.text());
-    let id = app.profile_id("Open").await?;
+    let id = add_profile(app, alice, "Open", &fields).await?;
+    let account = app.first_account().await?;
     let stored = app
         .store_port()
         .envelope_profiles(account.id)
@@ -356,17 +363,13 @@ on_both_databases!(
 );
 async fn envelope_only(app: TestApp) -> anyhow::Result<()> {
     let (alice, _) = acme(&app).await?;
-    let account = app.first_account().await?;
-    let tab = format!("/admin/accounts/{}/profiles", account.number);
     let fields = [
-        ("name", "Sealed"),
         ("security", "no_password"),
         ("delivery_mode", "envelope"),
         ("allow_reply", "on"),
         ("recipient_locale", "en"),
     ];
-    ensure!(alice.submit(&tab, &tab, &fields).await?.status == 303);
-    let profile = app.profile_id("Sealed").await?;
+    let profile = add_profile(&app, &alice, "Sealed", &fields).await?;
     let id = alice
         .send(
             &[
