@@ -151,17 +151,10 @@ impl SoftKey {
         cbor_text(&mut attestation, "authData")?;
         cbor_bytes(&mut attestation, &auth_data)?;
         let client = client_data("webauthn.create", options, origin)?;
-        Ok(serde_json::json!({
-            "id": b64(&self.cred_id),
-            "rawId": b64(&self.cred_id),
-            "type": "public-key",
-            "response": {
-                "attestationObject": b64(&attestation),
-                "clientDataJSON": b64(&client),
-            },
-            "extensions": {},
-        })
-        .to_string())
+        Ok(self.credential(serde_json::json!({
+            "attestationObject": b64(&attestation),
+            "clientDataJSON": b64(&client),
+        })))
     }
 
     /// The answer to `navigator.credentials.get` with `options`, from `origin`.
@@ -175,18 +168,24 @@ impl SoftKey {
         let signature = EcdsaSig::sign(&sha256(&signed), &self.key)
             .map_err(|e| anyhow!("signing: {e}"))?
             .to_der()?;
-        Ok(serde_json::json!({
+        Ok(self.credential(serde_json::json!({
+            "authenticatorData": b64(&auth_data),
+            "clientDataJSON": b64(&client),
+            "signature": b64(&signature),
+            "userHandle": self.user_handle,
+        })))
+    }
+
+    /// This key's credential carrying `response`, as the page's script posts it
+    /// (the JSON of a `PublicKeyCredential`).
+    fn credential(&self, response: serde_json::Value) -> String {
+        serde_json::json!({
             "id": b64(&self.cred_id),
             "rawId": b64(&self.cred_id),
             "type": "public-key",
-            "response": {
-                "authenticatorData": b64(&auth_data),
-                "clientDataJSON": b64(&client),
-                "signature": b64(&signature),
-                "userHandle": self.user_handle,
-            },
+            "response": response,
             "extensions": {},
         })
-        .to_string())
+        .to_string()
     }
 }
