@@ -12,7 +12,7 @@ use sealpost_domain::ports::{MessageStore, OutboxStore};
 use sealpost_domain::types::{Locale, Timestamp};
 use sealpost_storage::{Backend, SqlStore};
 
-use crate::messages::{count_rows, mail, new_message, notification, sender};
+use crate::messages::{count_rows, mail, new_message, send, sender};
 use crate::support::{T0, email, on_both_backends, run};
 
 on_both_backends!(
@@ -263,14 +263,7 @@ async fn claim_passes_over_a_row_another_worker_holds_without_waiting(store: Sql
 
 async fn failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it(store: SqlStore) {
     let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    let stored = store
-        .insert_message(
-            new_message(acme.id, alice.id, 1, &["nobody@example.org"], &[]),
-            vec![notification("nobody@example.org")],
-            crate::support::event("message.sent", "1"),
-        )
-        .await
-        .expect("stored");
+    let stored = send(&store, new_message(acme.id, alice.id, 1, &["nobody@example.org"], &[])).await;
     let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
     assert_eq!(claimed.len(), 1);
     let mut bounce = mail(MailKind::Bounce, "alice@example.com", Some(stored.id));
@@ -403,14 +396,11 @@ async fn late_report_from_a_worker_whose_lease_ran_out_does_not_resend_delivered
 
 async fn delivering_a_notification_marks_its_recipient_notified(store: SqlStore) {
     let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    let stored = store
-        .insert_message(
-            new_message(acme.id, alice.id, 1, &["bob@example.org"], &["carol@example.net"]),
-            vec![notification("bob@example.org"), notification("carol@example.net")],
-            crate::support::event("message.sent", "1"),
-        )
-        .await
-        .expect("stored");
+    let stored = send(
+        &store,
+        new_message(acme.id, alice.id, 1, &["bob@example.org"], &["carol@example.net"]),
+    )
+    .await;
     let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
     let to_bob = claimed
         .iter()
@@ -525,14 +515,11 @@ async fn bringing_forward_makes_waiting_rows_due_now_and_leaves_the_others_alone
 
 async fn a_failed_notification_tells_its_recipient_row_why_and_the_others_stay_clear(store: SqlStore) {
     let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    let stored = store
-        .insert_message(
-            new_message(acme.id, alice.id, 1, &["nobody@example.org"], &["carol@example.net"]),
-            vec![notification("nobody@example.org"), notification("carol@example.net")],
-            crate::support::event("message.sent", "1"),
-        )
-        .await
-        .expect("stored");
+    let stored = send(
+        &store,
+        new_message(acme.id, alice.id, 1, &["nobody@example.org"], &["carol@example.net"]),
+    )
+    .await;
     let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
     let to = |address: &str| {
         claimed
