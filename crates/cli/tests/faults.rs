@@ -215,16 +215,25 @@ fn compose_form(csrf: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) ->
     sealpost_testkit::compose_form(csrf, fields, files)
 }
 
-/// Alice's contract, with its file attached, composed to `to` on a fresh form.
-async fn send_contract(client: &reqwest::Client, base: &str, to: &str) -> Result<reqwest::Response> {
+/// The compose form with `fields` and `files` posted on a fresh form (with its
+/// own CSRF token), ready to send; the caller may add headers first.
+async fn compose_request(
+    client: &reqwest::Client,
+    base: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> Result<reqwest::RequestBuilder> {
     let csrf = compose_csrf(client, base).await?;
-    let fields = [("to", to), ("subject", "Contract"), ("body", "Signed copy attached.")];
-    let form = compose_form(&csrf, &fields, &[("contract.txt", b"the signed contract")])?;
     Ok(client
         .post(format!("{base}/portal/compose"))
-        .multipart(form)
-        .send()
-        .await?)
+        .multipart(compose_form(&csrf, fields, files)?))
+}
+
+/// Alice's contract, with its file attached, composed to `to` on a fresh form.
+async fn send_contract(client: &reqwest::Client, base: &str, to: &str) -> Result<reqwest::Response> {
+    let fields = [("to", to), ("subject", "Contract"), ("body", "Signed copy attached.")];
+    let files: &[(&str, &[u8])] = &[("contract.txt", b"the signed contract")];
+    Ok(compose_request(client, base, &fields, files).await?.send().await?)
 }
 
 #[tokio::test]
@@ -249,7 +258,6 @@ async fn kept_files_survive_a_restart_and_a_spent_draft_refuses_the_form_again()
     server.kill()?;
     let server = serve(&data).await?;
     let (client, _) = log_in(&server.base).await?;
-    let csrf = compose_csrf(&client, &server.base).await?;
     let fields = [
         ("to", "bob@faults.example"),
         ("subject", "Contract"),
@@ -257,9 +265,8 @@ async fn kept_files_survive_a_restart_and_a_spent_draft_refuses_the_form_again()
         ("draft", token.as_str()),
         ("keep", "1"),
     ];
-    let corrected = client
-        .post(format!("{}/portal/compose", server.base))
-        .multipart(compose_form(&csrf, &fields, &[])?)
+    let corrected = compose_request(&client, &server.base, &fields, &[])
+        .await?
         .send()
         .await?;
     let status = corrected.status().as_u16();
@@ -275,12 +282,7 @@ async fn kept_files_survive_a_restart_and_a_spent_draft_refuses_the_form_again()
         text_of(&corrected.text().await?)
     );
     let id = location.rsplit('/').next().unwrap_or_default();
-    let message = client
-        .get(format!("{}/m/{id}", server.base))
-        .send()
-        .await?
-        .text()
-        .await?;
+    let message = sealpost_testkit::page(&client, &format!("{}/m/{id}", server.base)).await?;
     ensure!(
         text_of(&message).contains("contract.txt"),
         "the message carries the kept file: {}",
@@ -296,10 +298,8 @@ async fn kept_files_survive_a_restart_and_a_spent_draft_refuses_the_form_again()
     ensure!(count(&data, "messages").await? == 1, "sent once");
 
     // The draft is spent: the same form sent again is refused, never sent bare.
-    let csrf = compose_csrf(&client, &server.base).await?;
-    let again = client
-        .post(format!("{}/portal/compose", server.base))
-        .multipart(compose_form(&csrf, &fields, &[])?)
+    let again = compose_request(&client, &server.base, &fields, &[])
+        .await?
         .send()
         .await?;
     let status = again.status().as_u16();
@@ -321,11 +321,9 @@ async fn kept_files_survive_a_restart_and_a_spent_draft_refuses_the_form_again()
     ensure!(count(&data, "messages").await? == 1, "nothing more was sent");
 
     // The same refusal in German.
-    let csrf = compose_csrf(&client, &server.base).await?;
-    let german = client
-        .post(format!("{}/portal/compose", server.base))
+    let german = compose_request(&client, &server.base, &fields, &[])
+        .await?
         .header("accept-language", "de")
-        .multipart(compose_form(&csrf, &fields, &[])?)
         .send()
         .await?;
     ensure!(german.status().as_u16() == 422);
@@ -363,16 +361,9 @@ fn plain(text: &str) -> String {
 
 /// One compose through the portal; the status and the page's text.
 async fn try_compose(client: &reqwest::Client, base: &str, to: &str) -> Result<(u16, String)> {
-    let csrf = compose_csrf(client, base).await?;
-    let answer = client
-        .post(format!("{base}/portal/compose"))
-        .multipart(compose_form(
-            &csrf,
-            &[("to", to), ("subject", "Disk"), ("body", "Sent around a full disk.")],
-            &[("note.txt", b"a small attachment")],
-        )?)
-        .send()
-        .await?;
+    let fields = [("to", to), ("subject", "Disk"), ("body", "Sent around a full disk.")];
+    let files: &[(&str, &[u8])] = &[("note.txt", b"a small attachment")];
+    let answer = compose_request(client, base, &fields, files).await?.send().await?;
     let status = answer.status().as_u16();
     Ok((status, text_of(&answer.text().await?)))
 }

@@ -89,12 +89,7 @@ async fn sealed_payloads_live_in_the_bucket_and_open_from_it() -> anyhow::Result
     let reader = Browser::portal(&server.base, "reader@example.com", password)
         .await?
         .http;
-    let page = reader
-        .get(format!("{}/m/{id}", server.base))
-        .send()
-        .await?
-        .text()
-        .await?;
+    let page = sealpost_testkit::page(&reader, &format!("{}/m/{id}", server.base)).await?;
     assert!(page.contains("Attached.") && page.contains("figures.pdf"), "{page}");
     let downloaded = reader
         .get(format!("{}/m/{id}/attachments/1", server.base))

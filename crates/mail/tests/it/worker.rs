@@ -113,6 +113,15 @@ fn text_body(received: &Received) -> Result<String> {
     Ok(message.body_text(0).unwrap_or_default().into_owned())
 }
 
+/// The one mail the sink received, which must be the bounce to
+/// alice@corp.example: its subject and its text body.
+fn the_only_bounce_to_alice(sink: &SmtpSink) -> Result<(String, String)> {
+    let received = sink.received()?;
+    ensure!(received.len() == 1, "{} messages arrived", received.len());
+    assert_eq!(received[0].rcpt_tos, ["alice@corp.example"]);
+    Ok((subject(&received[0])?, text_body(&received[0])?))
+}
+
 #[tokio::test]
 async fn a_delivered_notification_is_marked_sent_and_arrives_unchanged() -> Result<()> {
     let Some((sink, s)) = relaying_to_a_sink()? else {
@@ -195,14 +204,9 @@ async fn temporary_refusals_are_retried_later_and_later_then_bounced_after_four_
     assert!(bounce.bounce_to.is_none(), "a bounce is never bounced");
     assert_eq!(bounce.status, Status::Sent);
 
-    let received = sink.received()?;
-    ensure!(received.len() == 1, "{} messages arrived", received.len());
-    assert_eq!(received[0].rcpt_tos, ["alice@corp.example"]);
-    assert_eq!(
-        subject(&received[0])?,
-        "Unzustellbar: sichere Nachricht an tempfail@client.example"
-    );
-    assert!(text_body(&received[0])?.contains("451 4.3.0"));
+    let (subject, body) = the_only_bounce_to_alice(&sink)?;
+    assert_eq!(subject, "Unzustellbar: sichere Nachricht an tempfail@client.example");
+    assert!(body.contains("451 4.3.0"));
     Ok(())
 }
 
@@ -218,14 +222,11 @@ async fn a_permanent_refusal_fails_at_once_and_bounces_to_the_sender_in_their_la
     let row = s.store.row(id)?;
     assert_eq!((row.status, row.attempts), (Status::Failed, 1));
     assert!(row.last_error.as_deref().is_some_and(|e| e.contains("550")), "{row:?}");
-    let received = sink.received()?;
-    ensure!(received.len() == 1, "{} messages arrived", received.len());
-    assert_eq!(received[0].rcpt_tos, ["alice@corp.example"]);
+    let (subject, body) = the_only_bounce_to_alice(&sink)?;
     assert_eq!(
-        subject(&received[0])?,
+        subject,
         "Non distribuable : message sécurisé pour reject@client.example"
     );
-    let body = text_body(&received[0])?;
     assert!(body.contains("550 5.1.1") && body.contains("no such user"), "{body}");
     Ok(())
 }

@@ -202,33 +202,19 @@ async fn the_accounts_list_searches_name_and_number_sorts_and_pages_with_a_total
         by_number.accounts.iter().map(|a| a.number).collect::<Vec<_>>(),
         [AccountNumber(1_000_010), AccountNumber(1_000_030)]
     );
-    let alpha = store
-        .search_accounts(&page("ALPHA", AccountSort::Name, 0, 10))
-        .await
-        .expect("alpha");
-    assert_eq!(names(&alpha), ["Alpha 100%", "alpha Two"]);
+    // The names a search finds on its first page.
+    let found = |search: &'static str, sort| {
+        let query = page(search, sort, 0, 10);
+        let store = &store;
+        async move { names(&store.search_accounts(&query).await.expect(search)) }
+    };
+    assert_eq!(found("ALPHA", AccountSort::Name).await, ["Alpha 100%", "alpha Two"]);
     // LIKE's wildcards are taken literally.
-    let percent = store
-        .search_accounts(&page("0%", AccountSort::Name, 0, 10))
-        .await
-        .expect("%");
-    assert_eq!(names(&percent), ["Alpha 100%"]);
-    let underscore = store
-        .search_accounts(&page("a_w", AccountSort::Name, 0, 10))
-        .await
-        .expect("_");
-    assert_eq!(names(&underscore), ["beta_works"]);
+    assert_eq!(found("0%", AccountSort::Name).await, ["Alpha 100%"]);
+    assert_eq!(found("a_w", AccountSort::Name).await, ["beta_works"]);
     // Digits match the start of the number (or the name).
-    let digits = store
-        .search_accounts(&page("1000", AccountSort::Number, 0, 10))
-        .await
-        .expect("digits");
-    assert_eq!(names(&digits), ["Alpha 100%", "Gamma"]);
-    let exact = store
-        .search_accounts(&page("4000040", AccountSort::Name, 0, 10))
-        .await
-        .expect("exact");
-    assert_eq!(names(&exact), ["alpha Two"]);
+    assert_eq!(found("1000", AccountSort::Number).await, ["Alpha 100%", "Gamma"]);
+    assert_eq!(found("4000040", AccountSort::Name).await, ["alpha Two"]);
     let none = store
         .search_accounts(&page("nothing", AccountSort::Name, 0, 10))
         .await

@@ -5,9 +5,12 @@ use sealpost_domain::messages::{AccountKey, Confirmation, DeliveryMode, MailKind
 use sealpost_domain::model::Account;
 use sealpost_domain::ports::{AccountStore, AuditStore, GroupStore, KeyStore, SettingsStore, StoreResult};
 use sealpost_domain::settings::{AccountSettings, SettingChange};
-use sealpost_domain::types::{AccountId, AccountName, AccountNumber, EmailAddress, GroupName, Locale, UserId};
+use sealpost_domain::types::{
+    AccountId, AccountName, AccountNumber, EmailAddress, GroupName, Locale, Timestamp, UserId,
+};
 use sealpost_storage::SqlStore;
 
+use crate::groups::{add_to_group, group};
 use crate::messages::count_rows;
 use crate::support::{T0, event, on_both_backends, recent_actions, user};
 
@@ -38,6 +41,11 @@ pub async fn account(store: &SqlStore, number: i64, admin: Option<UserId>) -> Ac
         )
         .await
         .expect("the account is created")
+}
+
+/// The numbers of `accounts`, in their order.
+fn numbers(accounts: &[Account]) -> Vec<i64> {
+    accounts.iter().map(|a| a.number.0).collect()
 }
 
 async fn creating_an_account_with_an_admin_creates_the_builtin_group_holding_them(store: SqlStore) {
@@ -136,14 +144,10 @@ async fn accounts_are_listed_by_number(store: SqlStore) {
     for number in [3_000_000, 1_000_000, 2_000_000] {
         account(&store, number, None).await;
     }
-    let numbers: Vec<i64> = store
-        .list_accounts()
-        .await
-        .expect("listed")
-        .iter()
-        .map(|a| a.number.0)
-        .collect();
-    assert_eq!(numbers, [1_000_000, 2_000_000, 3_000_000]);
+    assert_eq!(
+        numbers(&store.list_accounts().await.expect("listed")),
+        [1_000_000, 2_000_000, 3_000_000]
+    );
 }
 
 async fn administration_and_membership_follow_the_groups(store: SqlStore) {
@@ -153,19 +157,8 @@ async fn administration_and_membership_follow_the_groups(store: SqlStore) {
     let member_of = account(&store, 2_000_000, Some(other.id)).await;
     let admin_of = account(&store, 3_000_000, Some(user_a.id)).await;
     let unrelated = account(&store, 1_000_000, Some(other.id)).await;
-    let staff = store
-        .create_group(
-            member_of.id,
-            &GroupName::parse("Staff", &[]).expect("name"),
-            T0,
-            event("group.created", "staff"),
-        )
-        .await
-        .expect("group");
-    store
-        .add_member(staff.id, user_a.id, None, T0, event("add", "a"))
-        .await
-        .expect("added");
+    let staff = group(&store, member_of.id, "Staff").await;
+    add_to_group(&store, staff.id, user_a.id).await;
 
     assert!(store.is_account_admin(admin_of.id, user_a.id).await.expect("asked"));
     assert!(
@@ -174,30 +167,18 @@ async fn administration_and_membership_follow_the_groups(store: SqlStore) {
     );
     assert!(!store.is_account_admin(unrelated.id, user_a.id).await.expect("asked"));
 
-    let administered: Vec<i64> = store
-        .administered_accounts(user_a.id)
-        .await
-        .expect("asked")
-        .iter()
-        .map(|a| a.number.0)
-        .collect();
-    assert_eq!(administered, [3_000_000]);
-    let member: Vec<i64> = store
-        .member_accounts(user_a.id)
-        .await
-        .expect("asked")
-        .iter()
-        .map(|a| a.number.0)
-        .collect();
-    assert_eq!(member, [2_000_000, 3_000_000]);
-    let others: Vec<i64> = store
-        .administered_accounts(other.id)
-        .await
-        .expect("asked")
-        .iter()
-        .map(|a| a.number.0)
-        .collect();
-    assert_eq!(others, [1_000_000, 2_000_000]);
+    assert_eq!(
+        numbers(&store.administered_accounts(user_a.id).await.expect("asked")),
+        [3_000_000]
+    );
+    assert_eq!(
+        numbers(&store.member_accounts(user_a.id).await.expect("asked")),
+        [2_000_000, 3_000_000]
+    );
+    assert_eq!(
+        numbers(&store.administered_accounts(other.id).await.expect("asked")),
+        [1_000_000, 2_000_000]
+    );
 }
 
 /// Sets (or, with `None`, clears) an account's delivery mode through the settings
@@ -331,8 +312,9 @@ async fn an_account_reads_with_its_own_settings_in_one_go(store: SqlStore) {
     assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
 }
 
-/// Requests `address` with a link whose token hash is `hash`, and uses the link.
-async fn confirm_sending_address(store: &SqlStore, account: AccountId, address: &EmailAddress, hash: &str) {
+/// Asks for `address` to become `account`'s sending address, mailing it a link
+/// whose token hash is `hash`.
+async fn request_sending_link(store: &SqlStore, account: AccountId, address: &EmailAddress, hash: &str) {
     store
         .request_sending_address(
             account,
@@ -342,16 +324,21 @@ async fn confirm_sending_address(store: &SqlStore, account: AccountId, address: 
         )
         .await
         .expect("requested");
-    let confirmed = store
-        .confirm_sending_address(
-            account,
-            hash,
-            T0,
-            event("account.sending_address_set", address.as_str()),
-        )
+}
+
+/// Uses `account`'s sending-address link whose token hash is `hash` at `at`;
+/// whether it set the address.
+async fn use_sending_link(store: &SqlStore, account: AccountId, hash: &str, at: Timestamp) -> bool {
+    store
+        .confirm_sending_address(account, hash, at, event("account.sending_address_set", hash))
         .await
-        .expect("query");
-    assert!(confirmed);
+        .expect("query")
+}
+
+/// Requests `address` with a link whose token hash is `hash`, and uses the link.
+async fn confirm_sending_address(store: &SqlStore, account: AccountId, address: &EmailAddress, hash: &str) {
+    request_sending_link(store, account, address, hash).await;
+    assert!(use_sending_link(store, account, hash, T0).await);
 }
 
 fn sending_link(hash: &str, to: &str) -> Confirmation {
@@ -369,15 +356,7 @@ async fn a_sending_address_takes_effect_only_through_its_link(store: SqlStore) {
     let created = account(&store, 4_711_021, None).await;
     let reread = || async { store.account_by_number(AccountNumber(4_711_021)).await.expect("found") };
     let payments = EmailAddress::parse("payments@other-bank.example").expect("address");
-    store
-        .request_sending_address(
-            created.id,
-            &payments,
-            &sending_link("sha256:payments", payments.as_str()),
-            event("account.sending_address_requested", "payments"),
-        )
-        .await
-        .expect("requested");
+    request_sending_link(&store, created.id, &payments, "sha256:payments").await;
     let now = reread().await;
     assert_eq!(now.sending_address, None, "not in effect before the link is used");
     assert_eq!(now.pending_sending_address.as_ref(), Some(&payments));
@@ -392,66 +371,23 @@ async fn a_sending_address_takes_effect_only_through_its_link(store: SqlStore) {
     );
 
     let secure = EmailAddress::parse("secure@acme.example").expect("address");
-    store
-        .request_sending_address(
-            created.id,
-            &secure,
-            &sending_link("sha256:secure", secure.as_str()),
-            event("account.sending_address_requested", "secure"),
-        )
-        .await
-        .expect("requested again");
-    let stale = store
-        .confirm_sending_address(
-            created.id,
-            "sha256:payments",
-            T0,
-            event("account.sending_address_set", "x"),
-        )
-        .await
-        .expect("query");
+    request_sending_link(&store, created.id, &secure, "sha256:secure").await;
+    let stale = use_sending_link(&store, created.id, "sha256:payments", T0).await;
     assert!(!stale, "the older link was replaced");
-    let expired = store
-        .confirm_sending_address(
-            created.id,
-            "sha256:secure",
-            T0.plus_seconds(48 * 3600),
-            event("account.sending_address_set", "x"),
-        )
-        .await
-        .expect("query");
+    let expired = use_sending_link(&store, created.id, "sha256:secure", T0.plus_seconds(48 * 3600)).await;
     assert!(!expired, "an expired link does nothing");
     assert_eq!(reread().await.sending_address, None);
 
     let other = account(&store, 4_711_022, None).await;
-    let foreign = store
-        .confirm_sending_address(other.id, "sha256:secure", T0, event("account.sending_address_set", "x"))
-        .await
-        .expect("query");
+    let foreign = use_sending_link(&store, other.id, "sha256:secure", T0).await;
     assert!(!foreign, "a link belongs to its account");
 
-    let used = store
-        .confirm_sending_address(
-            created.id,
-            "sha256:secure",
-            T0,
-            event("account.sending_address_set", "s"),
-        )
-        .await
-        .expect("query");
+    let used = use_sending_link(&store, created.id, "sha256:secure", T0).await;
     assert!(used);
     let now = reread().await;
     assert_eq!(now.sending_address.as_ref(), Some(&secure));
     assert_eq!(now.pending_sending_address, None);
-    let twice = store
-        .confirm_sending_address(
-            created.id,
-            "sha256:secure",
-            T0,
-            event("account.sending_address_set", "s"),
-        )
-        .await
-        .expect("query");
+    let twice = use_sending_link(&store, created.id, "sha256:secure", T0).await;
     assert!(!twice, "a link works once");
 
     store

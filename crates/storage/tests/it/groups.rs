@@ -5,7 +5,7 @@ use sealpost_domain::error::{DomainError, ValidationError};
 use sealpost_domain::model::Group;
 use sealpost_domain::ports::{AccountAdminStore, AccountMemberStore, AccountStore, GroupStore};
 use sealpost_domain::types::EmailAddress;
-use sealpost_domain::types::{AccountId, GroupId, GroupName, Timestamp};
+use sealpost_domain::types::{AccountId, GroupId, GroupName, Timestamp, UserId};
 use sealpost_storage::SqlStore;
 
 use crate::accounts::account;
@@ -28,6 +28,7 @@ on_both_backends!(
     member_list_follows_a_changed_address,
 );
 
+/// Creates a custom group `name` in `account` at [`T0`].
 pub async fn group(store: &SqlStore, account: AccountId, name: &str) -> Group {
     store
         .create_group(
@@ -40,6 +41,15 @@ pub async fn group(store: &SqlStore, account: AccountId, name: &str) -> Group {
         .expect("the group is created")
 }
 
+/// Adds `user` to `group` at [`T0`], added by nobody: for tests in which who
+/// added the member, and when, is not what they test.
+pub async fn add_to_group(store: &SqlStore, group: GroupId, user: UserId) {
+    store
+        .add_member(group, user, None, T0, event("add", "x"))
+        .await
+        .expect("added");
+}
+
 async fn groups_are_listed_builtin_first_then_by_name_with_member_counts(store: SqlStore) {
     let admin = user(&store, "admin@example.com").await;
     let bob = user(&store, "bob@example.com").await;
@@ -48,10 +58,7 @@ async fn groups_are_listed_builtin_first_then_by_name_with_member_counts(store: 
     group(&store, acme.id, "gamma").await;
     let alpha = group(&store, acme.id, "Alpha").await;
     for (g, u) in [(beta.id, admin.id), (beta.id, bob.id), (alpha.id, bob.id)] {
-        store
-            .add_member(g, u, None, T0, event("add", "x"))
-            .await
-            .expect("added");
+        add_to_group(&store, g, u).await;
     }
     let listed: Vec<(String, bool, i64)> = store
         .list_groups(acme.id)
@@ -134,10 +141,7 @@ async fn deleting_a_group_removes_its_memberships(store: SqlStore) {
     let bob = user(&store, "bob@example.com").await;
     let temp = group(&store, acme.id, "Temp").await;
     for u in [alice.id, bob.id] {
-        store
-            .add_member(temp.id, u, None, T0, event("add", "x"))
-            .await
-            .expect("added");
+        add_to_group(&store, temp.id, u).await;
     }
     assert_eq!(store.member_accounts(alice.id).await.expect("asked").len(), 1);
 
@@ -170,14 +174,8 @@ async fn membership_by_address_is_that_of_the_accounts_list(store: SqlStore) {
     let bob = user(&store, "bob@example.com").await;
     let staff = group(&store, acme.id, "Staff").await;
     let theirs = group(&store, other.id, "Staff").await;
-    store
-        .add_member(staff.id, alice.id, None, T0, event("add", "x"))
-        .await
-        .expect("added");
-    store
-        .add_member(theirs.id, bob.id, None, T0, event("add", "x"))
-        .await
-        .expect("added");
+    add_to_group(&store, staff.id, alice.id).await;
+    add_to_group(&store, theirs.id, bob.id).await;
     let asked = |address: &str| {
         let store = store.clone();
         let address = EmailAddress::parse(address).expect("address");
@@ -285,10 +283,7 @@ async fn last_administrator_cannot_be_removed_and_stays_a_member(store: SqlStore
     let second = user(&store, "second@example.com").await;
     let acme = account(&store, 1_000_000, Some(first.id)).await;
     let admins = store.admin_group(acme.id).await.expect("group");
-    store
-        .add_member(admins.id, second.id, None, T0, event("add", "second"))
-        .await
-        .expect("added");
+    add_to_group(&store, admins.id, second.id).await;
 
     store
         .remove_member(admins.id, first.id, event("group.member_removed", "first"))
@@ -317,10 +312,7 @@ async fn concurrent_removals_of_the_last_two_administrators_leave_one(store: Sql
     let second = user(&store, "second@example.com").await;
     let acme = account(&store, 1_000_000, Some(first.id)).await;
     let admins = store.admin_group(acme.id).await.expect("group");
-    store
-        .add_member(admins.id, second.id, None, T0, event("add", "second"))
-        .await
-        .expect("added");
+    add_to_group(&store, admins.id, second.id).await;
 
     let (a, b) = (store.clone(), store.clone());
     let remove_first = tokio::spawn(async move {
@@ -348,10 +340,7 @@ async fn last_member_of_a_custom_group_can_be_removed(store: SqlStore) {
     let acme = account(&store, 1_000_000, None).await;
     let alice = user(&store, "alice@example.com").await;
     let staff = group(&store, acme.id, "Staff").await;
-    store
-        .add_member(staff.id, alice.id, None, T0, event("add", "a"))
-        .await
-        .expect("added");
+    add_to_group(&store, staff.id, alice.id).await;
     store
         .remove_member(staff.id, alice.id, event("group.member_removed", "a"))
         .await
@@ -423,10 +412,7 @@ async fn member_list_follows_a_changed_address(store: SqlStore) {
     let staff = group(&store, acme.id, "Staff").await;
     for name in ["amy", "ben", "cat"] {
         let member = user(&store, &format!("{name}@example.com")).await;
-        store
-            .add_member(staff.id, member.id, None, T0, event("add", name))
-            .await
-            .expect("added");
+        add_to_group(&store, staff.id, member.id).await;
     }
     sqlx::query("UPDATE users SET email = $1 WHERE email = $2")
         .bind("zed@example.com")

@@ -27,6 +27,11 @@ on_both_backends!(a_kept_draft_is_taken_back_once_by_its_sender_only,);
 async fn a_kept_draft_is_taken_back_once_by_its_sender_only(store: SqlStore) {
     let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
     let bob = user(&store, "bob@example.com").await;
+    // What `user` takes back with the token whose hash is `token_hash`, if anything.
+    let take = |token_hash: &'static str, user: UserId| {
+        let store = &store;
+        async move { store.take_kept_draft(token_hash, user).await.expect("asked") }
+    };
     store.begin_upload(&public_id(1), T0).await.expect("noted");
     let removed = store
         .keep_draft(kept("one", 1, alice.id, acme.id, T0), T0.plus_seconds(-3600))
@@ -42,18 +47,10 @@ async fn a_kept_draft_is_taken_back_once_by_its_sender_only(store: SqlStore) {
         "a kept draft's upload waits for the draft"
     );
     assert!(
-        store
-            .take_kept_draft("sha256:one", bob.id)
-            .await
-            .expect("asked")
-            .is_none(),
+        take("sha256:one", bob.id).await.is_none(),
         "another user's token finds nothing"
     );
-    let taken = store
-        .take_kept_draft("sha256:one", alice.id)
-        .await
-        .expect("asked")
-        .expect("found");
+    let taken = take("sha256:one", alice.id).await.expect("found");
     assert_eq!(
         (
             taken.public_id,
@@ -65,14 +62,7 @@ async fn a_kept_draft_is_taken_back_once_by_its_sender_only(store: SqlStore) {
         ),
         (public_id(1), acme.id, 1, vec![7; 40], vec![9; 64], T0)
     );
-    assert!(
-        store
-            .take_kept_draft("sha256:one", alice.id)
-            .await
-            .expect("asked")
-            .is_none(),
-        "taken back once"
-    );
+    assert!(take("sha256:one", alice.id).await.is_none(), "taken back once");
     assert_eq!(
         store.stale_uploads(T0.plus_seconds(86_400)).await.expect("listed"),
         [public_id(1)],
@@ -101,11 +91,5 @@ async fn a_kept_draft_is_taken_back_once_by_its_sender_only(store: SqlStore) {
         [public_id(4)],
         "only what was kept before the cutoff"
     );
-    assert!(
-        store
-            .take_kept_draft("sha256:three", alice.id)
-            .await
-            .expect("asked")
-            .is_some()
-    );
+    assert!(take("sha256:three", alice.id).await.is_some());
 }

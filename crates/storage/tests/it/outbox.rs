@@ -12,7 +12,7 @@ use sealpost_domain::ports::{MessageStore, OutboxStore};
 use sealpost_domain::types::{Locale, Timestamp};
 use sealpost_storage::{Backend, SqlStore};
 
-use crate::messages::{count_rows, mail, new_message, notification, sender};
+use crate::messages::{count_rows, mail, new_message, send, sender};
 use crate::support::{T0, email, on_both_backends, run};
 
 on_both_backends!(
@@ -32,6 +32,15 @@ on_both_backends!(
     bringing_forward_makes_waiting_rows_due_now_and_leaves_the_others_alone,
     a_failed_notification_tells_its_recipient_row_why_and_the_others_stay_clear,
 );
+
+/// What one worker claims at `now`: up to ten due rows, each leased for a
+/// minute (`now` + 60 s).
+async fn claim_at(store: &SqlStore, now: Timestamp) -> Vec<OutboxItem> {
+    store
+        .claim_outbox(now, now.plus_seconds(60), 10)
+        .await
+        .expect("claimed")
+}
 
 /// The Postgres-only proof that a claim skips locked rows instead of waiting.
 #[tokio::test]
@@ -94,10 +103,7 @@ async fn enqueued_mail_is_claimed_oldest_first_up_to_the_limit_with_its_content(
     assert_eq!(first.created_at, T0);
     assert_eq!(claimed[1].bounce_to, None);
 
-    let rest = store
-        .claim_outbox(now, now.plus_seconds(60), 10)
-        .await
-        .expect("claimed");
+    let rest = claim_at(&store, now).await;
     assert_eq!(recipients_of(&rest), ["dave@example.org"]);
 }
 
@@ -109,11 +115,7 @@ async fn claimed_rows_are_not_claimed_again_while_their_lease_runs(store: SqlSto
     assert!(store.claim_outbox(now, lease, 10).await.expect("claimed").is_empty());
     let almost = Timestamp(lease.0 - 1);
     assert!(
-        store
-            .claim_outbox(almost, almost.plus_seconds(60), 10)
-            .await
-            .expect("claimed")
-            .is_empty(),
+        claim_at(&store, almost).await.is_empty(),
         "the lease holds until its last millisecond"
     );
 }
@@ -124,10 +126,7 @@ async fn row_whose_lease_ran_out_is_claimed_again_with_one_more_attempt(store: S
     let first = store.claim_outbox(T0, lease, 10).await.expect("claimed");
     assert_eq!(first[0].attempts, 1);
     // The worker crashed: nobody reports back. At the end of the lease the row is due.
-    let again = store
-        .claim_outbox(lease, lease.plus_seconds(60), 10)
-        .await
-        .expect("claimed");
+    let again = claim_at(&store, lease).await;
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].id, first[0].id);
     assert_eq!(again[0].attempts, 2);
@@ -143,13 +142,7 @@ async fn mail_is_not_claimed_before_its_time(store: SqlStore) {
         .enqueue(vec![item("later@example.org", T0.plus_seconds(30))])
         .await
         .expect("queued");
-    assert!(
-        store
-            .claim_outbox(T0, T0.plus_seconds(60), 10)
-            .await
-            .expect("claimed")
-            .is_empty()
-    );
+    assert!(claim_at(&store, T0).await.is_empty());
     let due = store
         .claim_outbox(T0.plus_seconds(30), T0.plus_seconds(90), 10)
         .await
@@ -159,7 +152,7 @@ async fn mail_is_not_claimed_before_its_time(store: SqlStore) {
 
 async fn retried_row_waits_for_its_next_attempt_and_keeps_the_error(store: SqlStore) {
     queue(&store, 1).await;
-    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let claimed = claim_at(&store, T0).await;
     let id = claimed[0].id;
     let next = T0.plus_seconds(300);
     store
@@ -176,17 +169,10 @@ async fn retried_row_waits_for_its_next_attempt_and_keeps_the_error(store: SqlSt
 
     let early = Timestamp(next.0 - 1);
     assert!(
-        store
-            .claim_outbox(early, early.plus_seconds(60), 10)
-            .await
-            .expect("claimed")
-            .is_empty(),
+        claim_at(&store, early).await.is_empty(),
         "not before the next attempt, although the first lease ran out"
     );
-    let again = store
-        .claim_outbox(next, next.plus_seconds(60), 10)
-        .await
-        .expect("claimed");
+    let again = claim_at(&store, next).await;
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].attempts, 2);
 
@@ -254,24 +240,14 @@ async fn claim_passes_over_a_row_another_worker_holds_without_waiting(store: Sql
     let claimed: Vec<i64> = claimed.iter().map(|i| i.id).collect();
     assert_eq!(claimed, ids[1..]);
     other.rollback().await.expect("released");
-    let rest = store
-        .claim_outbox(now, now.plus_seconds(60), 10)
-        .await
-        .expect("claimed");
+    let rest = claim_at(&store, now).await;
     assert_eq!(rest.iter().map(|i| i.id).collect::<Vec<_>>(), ids[..1]);
 }
 
 async fn failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it(store: SqlStore) {
     let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    let stored = store
-        .insert_message(
-            new_message(acme.id, alice.id, 1, &["nobody@example.org"], &[]),
-            vec![notification("nobody@example.org")],
-            crate::support::event("message.sent", "1"),
-        )
-        .await
-        .expect("stored");
-    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let stored = send(&store, new_message(acme.id, alice.id, 1, &["nobody@example.org"], &[])).await;
+    let claimed = claim_at(&store, T0).await;
     assert_eq!(claimed.len(), 1);
     let mut bounce = mail(MailKind::Bounce, "alice@example.com", Some(stored.id));
     bounce.created_at = T0.plus_seconds(5);
@@ -291,10 +267,7 @@ async fn failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it(stor
         "only the bounce is left"
     );
     let later = T0.plus_seconds(3600);
-    let next = store
-        .claim_outbox(later, later.plus_seconds(60), 10)
-        .await
-        .expect("claimed");
+    let next = claim_at(&store, later).await;
     assert_eq!(next.len(), 1, "the failed row stays failed: {next:?}");
     assert_eq!(next[0].kind, MailKind::Bounce);
     assert_eq!(next[0].to.as_str(), "alice@example.com");
@@ -314,10 +287,7 @@ async fn failed_row_is_never_claimed_again_and_its_bounce_is_queued_with_it(stor
 
     let without_bounce = {
         queue(&store, 1).await;
-        store
-            .claim_outbox(later, later.plus_seconds(60), 10)
-            .await
-            .expect("claimed")
+        claim_at(&store, later).await
     };
     store
         .outbox_failed(without_bounce[0].id, "550 rejected", "550 rejected", None)
@@ -346,7 +316,7 @@ async fn failing_an_unknown_row_queues_no_bounce(store: SqlStore) {
 
 async fn late_report_from_a_worker_whose_lease_ran_out_does_not_resend_delivered_mail(store: SqlStore) {
     queue(&store, 1).await;
-    let slow = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let slow = claim_at(&store, T0).await;
     let lease_over = T0.plus_seconds(60);
     let fast = store
         .claim_outbox(lease_over, lease_over.plus_seconds(60), 10)
@@ -403,15 +373,12 @@ async fn late_report_from_a_worker_whose_lease_ran_out_does_not_resend_delivered
 
 async fn delivering_a_notification_marks_its_recipient_notified(store: SqlStore) {
     let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    let stored = store
-        .insert_message(
-            new_message(acme.id, alice.id, 1, &["bob@example.org"], &["carol@example.net"]),
-            vec![notification("bob@example.org"), notification("carol@example.net")],
-            crate::support::event("message.sent", "1"),
-        )
-        .await
-        .expect("stored");
-    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let stored = send(
+        &store,
+        new_message(acme.id, alice.id, 1, &["bob@example.org"], &["carol@example.net"]),
+    )
+    .await;
+    let claimed = claim_at(&store, T0).await;
     let to_bob = claimed
         .iter()
         .find(|i| i.to.as_str() == "bob@example.org")
@@ -440,7 +407,7 @@ async fn delivering_other_mail_of_a_message_leaves_recipients_unnotified(store: 
         .enqueue(vec![mail(MailKind::ReadReceipt, "bob@example.org", Some(stored.id))])
         .await
         .expect("queued");
-    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let claimed = claim_at(&store, T0).await;
     store.outbox_sent(claimed[0].id, T0).await.expect("sent");
     assert_eq!(
         store.recipients(stored.id).await.expect("recipients")[0].notified_at,
@@ -479,10 +446,7 @@ async fn enqueueing_nothing_is_harmless(store: SqlStore) {
 async fn bringing_forward_makes_waiting_rows_due_now_and_leaves_the_others_alone(store: SqlStore) {
     queue(&store, 4).await;
     let now = T0.plus_seconds(10);
-    let claimed = store
-        .claim_outbox(now, now.plus_seconds(60), 10)
-        .await
-        .expect("claimed");
+    let claimed = claim_at(&store, now).await;
     let ids: Vec<i64> = claimed.iter().map(|i| i.id).collect();
     // Two wait for hours, one is being sent, one was delivered.
     store
@@ -495,21 +459,11 @@ async fn bringing_forward_makes_waiting_rows_due_now_and_leaves_the_others_alone
         .expect("rescheduled");
     store.outbox_sent(ids[3], now).await.expect("sent");
     let later = now.plus_seconds(30);
-    assert!(
-        store
-            .claim_outbox(later, later.plus_seconds(60), 10)
-            .await
-            .expect("claimed")
-            .is_empty(),
-        "nothing is due by itself"
-    );
+    assert!(claim_at(&store, later).await.is_empty(), "nothing is due by itself");
 
     assert_eq!(store.outbox_bring_forward(later).await.expect("brought forward"), 2);
 
-    let due = store
-        .claim_outbox(later, later.plus_seconds(60), 10)
-        .await
-        .expect("claimed");
+    let due = claim_at(&store, later).await;
     assert_eq!(due.iter().map(|i| i.id).collect::<Vec<_>>(), ids[..2]);
     let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM outbox ORDER BY id")
         .fetch_all(store.pool())
@@ -525,15 +479,12 @@ async fn bringing_forward_makes_waiting_rows_due_now_and_leaves_the_others_alone
 
 async fn a_failed_notification_tells_its_recipient_row_why_and_the_others_stay_clear(store: SqlStore) {
     let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
-    let stored = store
-        .insert_message(
-            new_message(acme.id, alice.id, 1, &["nobody@example.org"], &["carol@example.net"]),
-            vec![notification("nobody@example.org"), notification("carol@example.net")],
-            crate::support::event("message.sent", "1"),
-        )
-        .await
-        .expect("stored");
-    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let stored = send(
+        &store,
+        new_message(acme.id, alice.id, 1, &["nobody@example.org"], &["carol@example.net"]),
+    )
+    .await;
+    let claimed = claim_at(&store, T0).await;
     let to = |address: &str| {
         claimed
             .iter()

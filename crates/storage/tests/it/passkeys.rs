@@ -131,20 +131,19 @@ fn ceremony(user: UserId, id_hash: &str, kind: CeremonyKind) -> Ceremony {
     }
 }
 
+/// Stores a [`ceremony`] of `user`; the test fails if the store refuses it.
+async fn store_ceremony(store: &SqlStore, user: UserId, id_hash: &str, kind: CeremonyKind) {
+    store
+        .insert_ceremony(&ceremony(user, id_hash, kind))
+        .await
+        .expect("stored");
+}
+
 async fn a_ceremony_is_taken_once_and_never_after_it_expired(store: SqlStore) {
     let alice = user(&store, "alice@example.com").await;
-    store
-        .insert_ceremony(&ceremony(alice.id, "c1", CeremonyKind::Register))
-        .await
-        .expect("stored");
-    store
-        .insert_ceremony(&ceremony(alice.id, "c2", CeremonyKind::Login))
-        .await
-        .expect("stored");
-    store
-        .insert_ceremony(&ceremony(alice.id, "c3", CeremonyKind::Login))
-        .await
-        .expect("stored");
+    store_ceremony(&store, alice.id, "c1", CeremonyKind::Register).await;
+    store_ceremony(&store, alice.id, "c2", CeremonyKind::Login).await;
+    store_ceremony(&store, alice.id, "c3", CeremonyKind::Login).await;
 
     let taken = store.take_ceremony("c1", T0).await.expect("query").expect("there");
     assert_eq!(taken.user_id, alice.id);
@@ -163,10 +162,7 @@ async fn a_ceremony_is_taken_once_and_never_after_it_expired(store: SqlStore) {
         "expired at its expiry instant"
     );
 
-    store
-        .insert_ceremony(&ceremony(alice.id, "c4", CeremonyKind::Login))
-        .await
-        .expect("stored");
+    store_ceremony(&store, alice.id, "c4", CeremonyKind::Login).await;
     let purged = store
         .purge_stale(T0.plus_seconds(301), T0.plus_seconds(-1), T0)
         .await
@@ -178,14 +174,8 @@ async fn a_ceremony_is_taken_once_and_never_after_it_expired(store: SqlStore) {
 async fn starting_ceremonies_over_and_over_keeps_a_few_per_user_and_kind(store: SqlStore) {
     let alice = user(&store, "alice@example.com").await;
     let bob = user(&store, "bob@example.com").await;
-    store
-        .insert_ceremony(&ceremony(bob.id, "bob", CeremonyKind::Login))
-        .await
-        .expect("stored");
-    store
-        .insert_ceremony(&ceremony(alice.id, "alice-register", CeremonyKind::Register))
-        .await
-        .expect("stored");
+    store_ceremony(&store, bob.id, "bob", CeremonyKind::Login).await;
+    store_ceremony(&store, alice.id, "alice-register", CeremonyKind::Register).await;
     for n in 0..200 {
         let mut started = ceremony(alice.id, &format!("login-{n:03}"), CeremonyKind::Login);
         started.expires_at = T0.plus_seconds(300 + n);

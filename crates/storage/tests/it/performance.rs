@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use sealpost_domain::model::{UserQuery, UserVisibility};
 use sealpost_domain::ports::{GroupStore, UserStore};
-use sealpost_domain::types::GroupName;
 use sealpost_storage::{Backend, SqlStore};
 
 use crate::accounts::account;
-use crate::support::{T0, event, on_both_backends, user};
+use crate::groups::group;
+use crate::support::{T0, on_both_backends, user};
 
 on_both_backends!(users_and_members_pages_are_right_at_a_hundred_thousand_users);
 
@@ -42,15 +42,7 @@ async fn users_and_members_pages_are_right_at_a_hundred_thousand_users(store: Sq
     let admin = user(&store, "admin@example.com").await;
     let acme = account(&store, 1_000_000, Some(admin.id)).await;
     let small = account(&store, 2_000_000, Some(admin.id)).await;
-    let big = store
-        .create_group(
-            acme.id,
-            &GroupName::parse("Everyone", &[]).expect("name"),
-            T0,
-            event("group.created", "Everyone"),
-        )
-        .await
-        .expect("group");
+    let big = group(&store, acme.id, "Everyone").await;
 
     sqlx::query(
         "INSERT INTO users (email, first_name, last_name, status, must_change_password, created_at) \

@@ -95,56 +95,23 @@ async fn months_count_each_accounts_messages_and_the_people_it_wrote_to(store: S
     let hour = 3600;
     // Carol registers twice (one person), Erin once; a refused attempt, a stranger
     // and Dave before anyone wrote to him count for nobody.
-    person(
-        &store,
-        "user.registered",
-        "carol@x.example",
-        T0.plus_seconds(hour),
-        "ok",
-    )
-    .await;
-    person(
-        &store,
-        "user.registered",
-        "carol@x.example",
-        T0.plus_seconds(2 * hour),
-        "ok",
-    )
-    .await;
-    person(
-        &store,
-        "user.registered",
-        "carol@x.example",
-        T0.plus_seconds(2 * hour),
-        "rate_limited",
-    )
-    .await;
-    person(&store, "user.registered", "erin@x.example", T0.plus_seconds(hour), "ok").await;
-    person(
-        &store,
-        "user.registered",
-        "frank@x.example",
-        T0.plus_seconds(hour),
-        "ok",
-    )
-    .await;
-    person(
-        &store,
-        "user.registered",
-        "dave@x.example",
-        T0.plus_seconds(-hour),
-        "ok",
-    )
-    .await;
-    // Carol activates in December.
-    person(
-        &store,
-        "user.activated",
-        "carol@x.example",
-        DECEMBER.plus_seconds(hour),
-        "ok",
-    )
-    .await;
+    for (action, who, at, outcome) in [
+        ("user.registered", "carol@x.example", T0.plus_seconds(hour), "ok"),
+        ("user.registered", "carol@x.example", T0.plus_seconds(2 * hour), "ok"),
+        (
+            "user.registered",
+            "carol@x.example",
+            T0.plus_seconds(2 * hour),
+            "rate_limited",
+        ),
+        ("user.registered", "erin@x.example", T0.plus_seconds(hour), "ok"),
+        ("user.registered", "frank@x.example", T0.plus_seconds(hour), "ok"),
+        ("user.registered", "dave@x.example", T0.plus_seconds(-hour), "ok"),
+        // Carol activates in December.
+        ("user.activated", "carol@x.example", DECEMBER.plus_seconds(hour), "ok"),
+    ] {
+        person(&store, action, who, at, outcome).await;
+    }
 
     let november = MonthCounts {
         sent: 1,

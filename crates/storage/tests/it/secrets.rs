@@ -74,32 +74,21 @@ async fn secrets_are_destroyed_with_the_data_key_on_expiry_and_account_deletion(
 
     store.shred_expired(T0.plus_seconds(60), 100).await.expect("shredded");
     let verifier = |n: u8| stored("x@x.example", n).verifier;
-    assert_eq!(
-        store.recipient_secret(expiring.id, &verifier(1)).await.expect("read"),
-        None
-    );
-    assert!(
-        store
-            .recipient_secret(lasting.id, &verifier(2))
-            .await
-            .expect("read")
-            .is_some()
-    );
+    // The secret the message keeps for the recipient of verifier `n`, if any.
+    let secret = |message, n: u8| {
+        let store = &store;
+        async move { store.recipient_secret(message, &verifier(n)).await.expect("read") }
+    };
+    assert_eq!(secret(expiring.id, 1).await, None);
+    assert!(secret(lasting.id, 2).await.is_some());
 
     store
         .delete_account(acme.id, T0.plus_seconds(60), event("account.deleted", "1000000"))
         .await
         .expect("deleted");
-    assert_eq!(
-        store.recipient_secret(lasting.id, &verifier(2)).await.expect("read"),
-        None
-    );
+    assert_eq!(secret(lasting.id, 2).await, None);
     assert!(
-        store
-            .recipient_secret(elsewhere.id, &verifier(3))
-            .await
-            .expect("read")
-            .is_some(),
+        secret(elsewhere.id, 3).await.is_some(),
         "another account's message keeps its secrets"
     );
     assert_eq!(count_rows(&store, "recipient_secrets").await, 1);

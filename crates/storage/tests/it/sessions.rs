@@ -2,13 +2,13 @@
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::model::{AuditEvent, Roles, Session, SessionKind};
-use sealpost_domain::ports::{GroupStore, SessionStore, UserStore};
+use sealpost_domain::ports::{SessionStore, UserStore};
 use sealpost_domain::types::{Timestamp, UserId};
 use sealpost_storage::SqlStore;
 
 use crate::accounts::account;
-use crate::groups::group;
-use crate::support::{T0, event, on_both_backends, user};
+use crate::groups::{add_to_group, group};
+use crate::support::{T0, on_both_backends, user};
 
 on_both_backends!(
     stored_session_is_returned_until_it_expires,
@@ -34,12 +34,17 @@ fn session(user: UserId, id_hash: &str, kind: SessionKind) -> Session {
     }
 }
 
-async fn stored_session_is_returned_until_it_expires(store: SqlStore) {
-    let alice = user(&store, "alice@example.com").await;
+/// Stores a [`session`] of `user`; the test fails if the store refuses it.
+async fn store_session(store: &SqlStore, user: UserId, id_hash: &str, kind: SessionKind) {
     store
-        .insert_session(&session(alice.id, "h1", SessionKind::PasswordChangeOnly))
+        .insert_session(&session(user, id_hash, kind))
         .await
         .expect("stored");
+}
+
+async fn stored_session_is_returned_until_it_expires(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    store_session(&store, alice.id, "h1", SessionKind::PasswordChangeOnly).await;
 
     let found = store.session("h1", T0).await.expect("query").expect("live");
     assert_eq!(found.id_hash, "h1");
@@ -65,10 +70,7 @@ async fn stored_session_is_returned_until_it_expires(store: SqlStore) {
 
 async fn touching_a_session_moves_its_expiry_forward(store: SqlStore) {
     let alice = user(&store, "alice@example.com").await;
-    store
-        .insert_session(&session(alice.id, "h1", SessionKind::Full))
-        .await
-        .expect("stored");
+    store_session(&store, alice.id, "h1", SessionKind::Full).await;
     let later = T0.plus_seconds(300);
     store
         .touch_session("h1", later, later.plus_seconds(600))
@@ -93,10 +95,7 @@ async fn touching_a_session_moves_its_expiry_forward(store: SqlStore) {
 async fn deleted_session_is_gone_and_deleting_twice_is_harmless(store: SqlStore) {
     let alice = user(&store, "alice@example.com").await;
     for id in ["h1", "h2"] {
-        store
-            .insert_session(&session(alice.id, id, SessionKind::Full))
-            .await
-            .expect("stored");
+        store_session(&store, alice.id, id, SessionKind::Full).await;
     }
     store.delete_session("h1").await.expect("deleted");
     store.delete_session("h1").await.expect("deleted again");
@@ -224,10 +223,7 @@ async fn throttle_states_read_several_keys_at_once_in_their_order(store: SqlStor
 
 async fn purging_removes_dead_sessions_and_old_counters_only(store: SqlStore) {
     let alice = user(&store, "alice@example.com").await;
-    store
-        .insert_session(&session(alice.id, "live", SessionKind::Full))
-        .await
-        .expect("stored");
+    store_session(&store, alice.id, "live", SessionKind::Full).await;
     let mut idle = session(alice.id, "idle", SessionKind::Full);
     idle.expires_at = T0.plus_seconds(10);
     store.insert_session(&idle).await.expect("stored");
@@ -263,15 +259,9 @@ async fn a_session_is_read_with_its_users_roles(store: SqlStore) {
     let outsider = user(&store, "outsider@example.com").await;
     let acme = account(&store, 4_711_000, Some(admin.id)).await;
     let finance = group(&store, acme.id, "Finance").await;
-    store
-        .add_member(finance.id, member.id, None, T0, event("group.member_added", "member"))
-        .await
-        .expect("added");
+    add_to_group(&store, finance.id, member.id).await;
     for (who, hash) in [(&admin, "h-admin"), (&member, "h-member"), (&outsider, "h-outsider")] {
-        store
-            .insert_session(&session(who.id, hash, SessionKind::Full))
-            .await
-            .expect("stored");
+        store_session(&store, who.id, hash, SessionKind::Full).await;
     }
     let roles = |hash: &'static str| {
         let store = store.clone();

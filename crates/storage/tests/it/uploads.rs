@@ -1,11 +1,11 @@
 //! Uploads in progress: noted before the first blob, forgotten when their message
 //! is stored or their draft discarded, and listed once stale.
 
-use sealpost_domain::ports::{MessageStore, UploadStore};
+use sealpost_domain::ports::UploadStore;
 use sealpost_storage::SqlStore;
 
-use crate::messages::{new_message, notification, public_id, sender};
-use crate::support::{T0, event, on_both_backends};
+use crate::messages::{new_message, public_id, send, sender};
+use crate::support::{T0, on_both_backends};
 
 on_both_backends!(uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten,);
 
@@ -28,14 +28,7 @@ async fn uploads_are_noted_until_their_message_is_stored_or_they_are_forgotten(s
     );
 
     // Storing the message ends its upload in the same transaction.
-    store
-        .insert_message(
-            new_message(acme.id, alice.id, 2, &["bob@example.org"], &[]),
-            vec![notification("bob@example.org")],
-            event("message.sent", "02"),
-        )
-        .await
-        .expect("stored");
+    send(&store, new_message(acme.id, alice.id, 2, &["bob@example.org"], &[])).await;
     store.end_upload(&public_id(3)).await.expect("forgotten");
     store
         .end_upload(&public_id(3))

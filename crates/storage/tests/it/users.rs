@@ -2,10 +2,12 @@
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::model::{Session, SessionKind, UserQuery, UserStatus, UserVisibility};
-use sealpost_domain::ports::{AccountStore, GroupStore, SessionStore, UserStore};
-use sealpost_domain::types::{AccountName, AccountNumber, GroupName, Locale, Timestamp, UserId};
+use sealpost_domain::ports::{GroupStore, SessionStore, UserStore};
+use sealpost_domain::types::{Locale, Timestamp, UserId};
 use sealpost_storage::SqlStore;
 
+use crate::accounts::account;
+use crate::groups::{add_to_group, group};
 use crate::support::{T0, email, event, new_user, on_both_backends, recent_actions, user, user_created_by};
 
 on_both_backends!(
@@ -369,35 +371,9 @@ async fn users_list_prefix_search_finds_only_addresses_starting_with_it(store: S
 
 async fn administrators_see_members_of_their_accounts_and_users_they_created(store: SqlStore) {
     let admin = user(&store, "admin@example.com").await;
-    let own = store
-        .create_account(
-            AccountNumber(1_000_001),
-            &AccountName::parse("Own").expect("name"),
-            Locale::En,
-            Some(admin.id),
-            event("account.created", "own"),
-        )
-        .await
-        .expect("account");
-    let foreign = store
-        .create_account(
-            AccountNumber(1_000_002),
-            &AccountName::parse("Foreign").expect("name"),
-            Locale::En,
-            None,
-            event("account.created", "foreign"),
-        )
-        .await
-        .expect("account");
-    let finance = store
-        .create_group(
-            own.id,
-            &GroupName::parse("Finance", &[]).expect("name"),
-            T0,
-            event("group.created", "finance"),
-        )
-        .await
-        .expect("group");
+    let own = account(&store, 1_000_001, Some(admin.id)).await;
+    let foreign = account(&store, 1_000_002, None).await;
+    let finance = group(&store, own.id, "Finance").await;
     let foreign_admins = store.admin_group(foreign.id).await.expect("group");
 
     let member = user(&store, "member@example.com").await;
@@ -408,15 +384,9 @@ async fn administrators_see_members_of_their_accounts_and_users_they_created(sto
         .add_member(finance.id, member.id, Some(admin.id), T0, event("add", "m"))
         .await
         .expect("added");
-    store
-        .add_member(foreign_admins.id, outsider.id, None, T0, event("add", "o"))
-        .await
-        .expect("added");
+    add_to_group(&store, foreign_admins.id, outsider.id).await;
     // In two groups of the account, listed once.
-    store
-        .add_member(finance.id, admin.id, None, T0, event("add", "a"))
-        .await
-        .expect("added");
+    add_to_group(&store, finance.id, admin.id).await;
 
     let visible_to = |accounts: Vec<_>, limit| UserQuery {
         visibility: UserVisibility::Administrator {
@@ -463,35 +433,17 @@ async fn administrators_see_members_of_their_accounts_and_users_they_created(sto
 
 async fn administrators_of_very_many_groups_see_the_same_users(store: SqlStore) {
     let admin = user(&store, "admin@example.com").await;
-    let acme = store
-        .create_account(
-            AccountNumber(1_000_001),
-            &AccountName::parse("Acme").expect("name"),
-            Locale::En,
-            Some(admin.id),
-            event("account.created", "acme"),
-        )
-        .await
-        .expect("account");
+    let acme = account(&store, 1_000_001, Some(admin.id)).await;
     // More groups than the store merges one by one (it then filters the address
     // index instead); the answer must not change.
     let mut last = None;
     for i in 0..110 {
-        let name = GroupName::parse(&format!("Team {i:03}"), &[]).expect("name");
-        last = Some(
-            store
-                .create_group(acme.id, &name, T0, event("group.created", "team"))
-                .await
-                .expect("group"),
-        );
+        last = Some(group(&store, acme.id, &format!("Team {i:03}")).await);
     }
     let last = last.expect("groups were created");
     for address in ["zoe@example.com", "bea@example.com"] {
         let member = user(&store, address).await;
-        store
-            .add_member(last.id, member.id, None, T0, event("add", address))
-            .await
-            .expect("added");
+        add_to_group(&store, last.id, member.id).await;
     }
     user_created_by(&store, "made@example.com", admin.id).await;
     user(&store, "stranger@example.com").await;
