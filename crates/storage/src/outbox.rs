@@ -50,11 +50,15 @@ pub(crate) async fn insert_item_of(
 const ITEMS_PER_INSERT: usize = 64;
 
 /// Queues several emails on `conn` as [`insert_item_of`] does, each with the
-/// message it is about, in one statement per [`ITEMS_PER_INSERT`].
+/// message it is about, in one statement per [`ITEMS_PER_INSERT`]. On SQLite the
+/// emails go to `outbox_mail` in a second statement (and `outbox.raw` stays
+/// empty), so that claiming a row and recording its delivery do not write the
+/// email again (migration 0032); PostgreSQL keeps them in `outbox.raw`.
 pub(crate) async fn insert_items_of(
     conn: &mut AnyConnection,
     items: &[(&NewOutboxItem, Option<MessageId>)],
 ) -> StoreResult<()> {
+    let apart = conn.backend_name() == SQLITE;
     for chunk in items.chunks(ITEMS_PER_INSERT) {
         // Eight parameters a row, the last (the time it was queued) used twice.
         let rows = (0..chunk.len())
@@ -66,7 +70,8 @@ pub(crate) async fn insert_items_of(
             .join(", ");
         let sql = format!(
             "INSERT INTO outbox (kind, to_email, message_id_header, raw, message_id, bounce_to, \
-             bounce_locale, status, attempts, next_attempt_at, created_at) VALUES {rows}"
+             bounce_locale, status, attempts, next_attempt_at, created_at) VALUES {rows} \
+             RETURNING id, message_id_header"
         );
         let mut query = sqlx::query(&sql);
         for (item, message) in chunk {
@@ -78,14 +83,58 @@ pub(crate) async fn insert_items_of(
                 .bind(item.kind.as_str())
                 .bind(item.to.as_str())
                 .bind(&item.mail.message_id)
-                .bind(&item.mail.raw)
+                .bind(if apart { &[][..] } else { item.mail.raw.as_slice() })
                 .bind(message.map(|m| m.0))
                 .bind(bounce_to)
                 .bind(bounce_locale)
                 .bind(item.created_at.0);
         }
-        query.run(&mut *conn).await?;
+        let inserted = query.all(&mut *conn).await?;
+        if apart {
+            insert_mail(conn, chunk, &inserted).await?;
+        }
     }
+    Ok(())
+}
+
+/// The backend name `AnyConnection` gives SQLite.
+const SQLITE: &str = "SQLite";
+
+/// Writes the emails of `chunk` to `outbox_mail`, each under the id its outbox
+/// row got (`inserted`: the rows `RETURNING id, message_id_header` gave, in no
+/// promised order, matched by `Message-ID`: 128 random bits, one per rendered email).
+async fn insert_mail(
+    conn: &mut AnyConnection,
+    chunk: &[(&NewOutboxItem, Option<MessageId>)],
+    inserted: &[AnyRow],
+) -> StoreResult<()> {
+    let mut returned = Vec::with_capacity(inserted.len());
+    for row in inserted {
+        returned.push((row.col::<i64>("id")?, row.col::<String>("message_id_header")?));
+    }
+    // Ids ascend in the order of the rows inserted: should two emails share a
+    // Message-ID after all, each still gets an id of its own.
+    returned.sort_unstable();
+    let mut ids: std::collections::HashMap<String, std::collections::VecDeque<i64>> =
+        std::collections::HashMap::with_capacity(returned.len());
+    for (id, header) in returned {
+        ids.entry(header).or_default().push_back(id);
+    }
+    let sql = format!(
+        "INSERT INTO outbox_mail (outbox_id, raw) VALUES {}",
+        crate::placeholders(1, 2, chunk.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for (item, _) in chunk {
+        let id = ids
+            .get_mut(&item.mail.message_id)
+            .and_then(|ids| ids.pop_front())
+            .ok_or_else(|| {
+                DomainError::internal(std::io::Error::other("an outbox row was not returned by its insert"))
+            })?;
+        query = query.bind(id).bind(&item.mail.raw);
+    }
+    query.run(conn).await?;
     Ok(())
 }
 
@@ -267,9 +316,10 @@ impl OutboxStore for SqlStore {
 
 /// The columns [`item_from_row`] reads.
 const ITEM_COLUMNS: &str =
-    "id, kind, to_email, message_id_header, raw, message_id, bounce_to, bounce_locale, attempts, created_at";
+    "id, kind, to_email, message_id_header, message_id, bounce_to, bounce_locale, attempts, created_at";
 
-/// Builds an [`OutboxItem`] from a row holding [`ITEM_COLUMNS`].
+/// Builds an [`OutboxItem`] from a row holding [`ITEM_COLUMNS`], its email still
+/// empty ([`with_mail`] reads it).
 fn item_from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
     let bounce_to = row
         .try_get::<Option<String>, _>("bounce_to")?
@@ -280,7 +330,7 @@ fn item_from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
         kind: MailKind::from_stored(row.try_get("kind")?),
         to: EmailAddress::from_trusted(row.try_get("to_email")?),
         message_id_header: row.try_get("message_id_header")?,
-        raw: row.try_get("raw")?,
+        raw: Vec::new(),
         message: row.try_get::<Option<i64>, _>("message_id")?.map(MessageId),
         bounce_to: bounce_to.map(|to| {
             let locale = bounce_locale.as_deref().and_then(Locale::from_tag).unwrap_or_default();
@@ -367,9 +417,43 @@ async fn claim_rows(
         .map_err(db_error)?;
     tx.commit().await.map_err(db_error)?;
     store.outbox_busy.store(!items.is_empty(), Ordering::Relaxed);
+    // The bytes after the commit, so the writer's turn is not held for them.
+    with_mail(store, &mut items).await?;
     // RETURNING promises no order.
     items.sort_by_key(|item| item.id);
     Ok(items)
+}
+
+/// Fills in each claimed item's email: from `outbox_mail` (SQLite), else from
+/// `outbox.raw` (PostgreSQL, and rows copied from it). An item whose row went
+/// meanwhile (its account deleted just after the claim) is dropped: there is
+/// nothing left to send.
+async fn with_mail(store: &SqlStore, items: &mut Vec<OutboxItem>) -> StoreResult<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT o.id, COALESCE(m.raw, o.raw) AS raw FROM outbox o \
+         LEFT JOIN outbox_mail m ON m.outbox_id = o.id WHERE o.id IN ({})",
+        crate::placeholders(1, 1, items.len())
+    );
+    let rows = items
+        .iter()
+        .fold(sqlx::query(&sql), |query, item| query.bind(item.id))
+        .all(&store.pool)
+        .await?;
+    let mut raws = std::collections::HashMap::with_capacity(rows.len());
+    for row in &rows {
+        raws.insert(row.col::<i64>("id")?, row.col::<Vec<u8>>("raw")?);
+    }
+    items.retain_mut(|item| match raws.remove(&item.id) {
+        Some(raw) => {
+            item.raw = raw;
+            true
+        }
+        None => false,
+    });
+    Ok(())
 }
 
 /// Delivered emails waiting to be recorded together ([`crate::group_commit`]):

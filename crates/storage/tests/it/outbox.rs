@@ -31,7 +31,16 @@ on_both_backends!(
     enqueueing_nothing_is_harmless,
     bringing_forward_makes_waiting_rows_due_now_and_leaves_the_others_alone,
     a_failed_notification_tells_its_recipient_row_why_and_the_others_stay_clear,
+    mail_whose_bytes_are_in_the_outbox_row_is_claimed_with_them,
+    two_emails_sharing_a_message_id_each_keep_their_bytes,
 );
+
+/// On SQLite an updated row is written again whole: the outbox row holds no copy
+/// of the email, so a claim and a delivery record write a few bytes, not the email.
+#[tokio::test]
+async fn on_sqlite_the_email_rests_beside_its_outbox_row_through_claim_and_delivery() {
+    run(Backend::Sqlite, email_rests_beside_its_outbox_row).await;
+}
 
 /// What one worker claims at `now`: up to ten due rows, each leased for a
 /// minute (`now` + 60 s).
@@ -518,4 +527,60 @@ async fn a_failed_notification_tells_its_recipient_row_why_and_the_others_stay_c
         errors,
         [("nobody@example.org", Some(reason)), ("carol@example.net", None)]
     );
+}
+
+/// A row queued with its email in `outbox.raw` (on PostgreSQL, copied from it, or
+/// queued by the release before `outbox_mail`) is claimed with that email.
+async fn mail_whose_bytes_are_in_the_outbox_row_is_claimed_with_them(store: SqlStore) {
+    sqlx::query(
+        "INSERT INTO outbox (kind, to_email, message_id_header, raw, status, attempts, next_attempt_at, \
+         created_at) VALUES ('activation', 'old@example.org', 'old@sealpost.test', $1, 'pending', 0, $2, $2)",
+    )
+    .bind(b"From: old\r\n\r\nqueued before".as_slice())
+    .bind(T0.0)
+    .execute(store.pool())
+    .await
+    .expect("queued the old way");
+    let claimed = claim_at(&store, T0.plus_seconds(1)).await;
+    assert_eq!(recipients_of(&claimed), ["old@example.org"]);
+    assert_eq!(claimed[0].raw, b"From: old\r\n\r\nqueued before");
+}
+
+/// Message-IDs are random, but should two emails queued together share one, each
+/// is still claimed with its own bytes.
+async fn two_emails_sharing_a_message_id_each_keep_their_bytes(store: SqlStore) {
+    let (mut first, mut second) = (item("same@example.org", T0), item("same@example.org", T0));
+    first.mail.raw = b"first".to_vec();
+    second.mail.raw = b"second".to_vec();
+    assert_eq!(first.mail.message_id, second.mail.message_id);
+    store.enqueue(vec![first, second]).await.expect("queued");
+    let claimed = claim_at(&store, T0.plus_seconds(1)).await;
+    let raws: Vec<&[u8]> = claimed.iter().map(|item| item.raw.as_slice()).collect();
+    assert_eq!(raws, [b"first".as_slice(), b"second".as_slice()]);
+}
+
+async fn email_rests_beside_its_outbox_row(store: SqlStore) {
+    let mut queued = item("bob@example.org", T0);
+    queued.mail.raw = vec![b'm'; 30_000];
+    store.enqueue(vec![queued]).await.expect("queued");
+    let in_row = || async {
+        sqlx::query_scalar::<_, i64>("SELECT length(raw) FROM outbox")
+            .fetch_one(store.pool())
+            .await
+            .expect("read the row")
+    };
+    assert_eq!(in_row().await, 0, "the outbox row holds no copy of the email");
+    let claimed = claim_at(&store, T0.plus_seconds(1)).await;
+    assert_eq!(claimed[0].raw.len(), 30_000, "claimed with its email");
+    store
+        .outbox_sent(claimed[0].id, T0.plus_seconds(2))
+        .await
+        .expect("sent");
+    assert_eq!(in_row().await, 0);
+    let beside: i64 = sqlx::query_scalar("SELECT length(raw) FROM outbox_mail WHERE outbox_id = $1")
+        .bind(claimed[0].id)
+        .fetch_one(store.pool())
+        .await
+        .expect("read outbox_mail");
+    assert_eq!(beside, 30_000);
 }
