@@ -144,6 +144,15 @@ impl Backend {
         }
     }
 
+    /// The database `conn` talks to.
+    pub(crate) fn of(conn: &AnyConnection) -> Self {
+        if conn.backend_name() == "SQLite" {
+            Self::Sqlite
+        } else {
+            Self::Postgres
+        }
+    }
+
     /// The migrations written for this backend.
     fn migrator(self) -> &'static Migrator {
         match self {

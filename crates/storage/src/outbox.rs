@@ -28,7 +28,7 @@ use sqlx::{AnyConnection, Row};
 use crate::columns::Columns;
 use crate::group_commit::GroupCommit;
 use crate::statements::{Fetch, Run};
-use crate::{DATABASE, DELIVERY_RECORD_PATIENCE, SqlStore, db_error, limit};
+use crate::{Backend, DATABASE, DELIVERY_RECORD_PATIENCE, SqlStore, db_error, limit};
 
 /// Queues one email on `conn`, due at once (`next_attempt_at = created_at`).
 pub(crate) async fn insert_item(conn: &mut AnyConnection, item: &NewOutboxItem) -> StoreResult<()> {
@@ -58,7 +58,8 @@ pub(crate) async fn insert_items_of(
     conn: &mut AnyConnection,
     items: &[(&NewOutboxItem, Option<MessageId>)],
 ) -> StoreResult<()> {
-    let apart = conn.backend_name() == SQLITE;
+    let apart = Backend::of(conn) == Backend::Sqlite;
+    let returning = if apart { " RETURNING id, message_id_header" } else { "" };
     for chunk in items.chunks(ITEMS_PER_INSERT) {
         // Eight parameters a row, the last (the time it was queued) used twice.
         let rows = (0..chunk.len())
@@ -70,8 +71,7 @@ pub(crate) async fn insert_items_of(
             .join(", ");
         let sql = format!(
             "INSERT INTO outbox (kind, to_email, message_id_header, raw, message_id, bounce_to, \
-             bounce_locale, status, attempts, next_attempt_at, created_at) VALUES {rows} \
-             RETURNING id, message_id_header"
+             bounce_locale, status, attempts, next_attempt_at, created_at) VALUES {rows}{returning}"
         );
         let mut query = sqlx::query(&sql);
         for (item, message) in chunk {
@@ -89,16 +89,15 @@ pub(crate) async fn insert_items_of(
                 .bind(bounce_locale)
                 .bind(item.created_at.0);
         }
-        let inserted = query.all(&mut *conn).await?;
         if apart {
+            let inserted = query.all(&mut *conn).await?;
             insert_mail(conn, chunk, &inserted).await?;
+        } else {
+            query.run(&mut *conn).await?;
         }
     }
     Ok(())
 }
-
-/// The backend name `AnyConnection` gives SQLite.
-const SQLITE: &str = "SQLite";
 
 /// Writes the emails of `chunk` to `outbox_mail`, each under the id its outbox
 /// row got (`inserted`: the rows `RETURNING id, message_id_header` gave, in no
@@ -314,12 +313,13 @@ impl OutboxStore for SqlStore {
     }
 }
 
-/// The columns [`item_from_row`] reads.
-const ITEM_COLUMNS: &str =
-    "id, kind, to_email, message_id_header, message_id, bounce_to, bounce_locale, attempts, created_at";
+/// The columns [`item_from_row`] reads, of an `outbox` row: its email from
+/// `outbox_mail` (SQLite), else from `outbox.raw` (PostgreSQL, and rows copied from it).
+const ITEM_COLUMNS: &str = "id, kind, to_email, message_id_header, \
+     COALESCE((SELECT m.raw FROM outbox_mail m WHERE m.outbox_id = outbox.id), raw) AS raw, \
+     message_id, bounce_to, bounce_locale, attempts, created_at";
 
-/// Builds an [`OutboxItem`] from a row holding [`ITEM_COLUMNS`], its email still
-/// empty ([`with_mail`] reads it).
+/// Builds an [`OutboxItem`] from a row holding [`ITEM_COLUMNS`].
 fn item_from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
     let bounce_to = row
         .try_get::<Option<String>, _>("bounce_to")?
@@ -330,7 +330,7 @@ fn item_from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
         kind: MailKind::from_stored(row.try_get("kind")?),
         to: EmailAddress::from_trusted(row.try_get("to_email")?),
         message_id_header: row.try_get("message_id_header")?,
-        raw: Vec::new(),
+        raw: row.try_get("raw")?,
         message: row.try_get::<Option<i64>, _>("message_id")?.map(MessageId),
         bounce_to: bounce_to.map(|to| {
             let locale = bounce_locale.as_deref().and_then(Locale::from_tag).unwrap_or_default();
@@ -417,43 +417,9 @@ async fn claim_rows(
         .map_err(db_error)?;
     tx.commit().await.map_err(db_error)?;
     store.outbox_busy.store(!items.is_empty(), Ordering::Relaxed);
-    // The bytes after the commit, so the writer's turn is not held for them.
-    with_mail(store, &mut items).await?;
     // RETURNING promises no order.
     items.sort_by_key(|item| item.id);
     Ok(items)
-}
-
-/// Fills in each claimed item's email: from `outbox_mail` (SQLite), else from
-/// `outbox.raw` (PostgreSQL, and rows copied from it). An item whose row went
-/// meanwhile (its account deleted just after the claim) is dropped: there is
-/// nothing left to send.
-async fn with_mail(store: &SqlStore, items: &mut Vec<OutboxItem>) -> StoreResult<()> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let sql = format!(
-        "SELECT o.id, COALESCE(m.raw, o.raw) AS raw FROM outbox o \
-         LEFT JOIN outbox_mail m ON m.outbox_id = o.id WHERE o.id IN ({})",
-        crate::placeholders(1, 1, items.len())
-    );
-    let rows = items
-        .iter()
-        .fold(sqlx::query(&sql), |query, item| query.bind(item.id))
-        .all(&store.pool)
-        .await?;
-    let mut raws = std::collections::HashMap::with_capacity(rows.len());
-    for row in &rows {
-        raws.insert(row.col::<i64>("id")?, row.col::<Vec<u8>>("raw")?);
-    }
-    items.retain_mut(|item| match raws.remove(&item.id) {
-        Some(raw) => {
-            item.raw = raw;
-            true
-        }
-        None => false,
-    });
-    Ok(())
 }
 
 /// Delivered emails waiting to be recorded together ([`crate::group_commit`]):
