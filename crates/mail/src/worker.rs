@@ -15,11 +15,16 @@
 //!   the sender in their language when the row is a recipient's notification (never
 //!   for a bounce, so bounces cannot loop).
 //!
+//! A lane that delivered claims its next row in the same write as the record
+//! ([`OutboxStore::outbox_sent_then_claim`]): a busy lane commits once per email,
+//! not twice, and the lanes' records are made together besides.
+//!
 //! **Nothing waits for ever.** Every delivery is bounded by the lease less
 //! [`DELIVERY_MARGIN`] (the SMTP transport also bounds each step of its session), so
 //! a relay that accepts connections and never answers costs one lane that long, the
 //! other lanes keep delivering, and the row is retried like any temporary failure.
-//! On shutdown no lane starts another delivery, and those in flight get
+//! On shutdown no lane starts another delivery (a row claimed with the last
+//! record is handed back, due at once), and those in flight get
 //! [`DEFAULT_SHUTDOWN_GRACE`] to finish; then they are dropped (the connection
 //! closes) and their rows come back when their lease runs out (on SQLite at the
 //! next start).
@@ -263,8 +268,14 @@ impl OutboxWorker {
             let (claims, attempted) = (Arc::clone(&claims), Arc::clone(&attempted));
             lanes.spawn(async move {
                 let mut first_error = None;
-                while claims.fetch_add(1, Ordering::SeqCst) < MAX_CLAIMS {
-                    match inner.deliver_next().await {
+                let mut held = None;
+                loop {
+                    // Past the cap, a row already claimed is still delivered.
+                    let more = claims.fetch_add(1, Ordering::SeqCst) < MAX_CLAIMS;
+                    if !more && held.is_none() {
+                        break;
+                    }
+                    match inner.deliver_next(&mut held, more).await {
                         Ok(Next::Idle) => break,
                         Ok(Next::Delivered) => {
                             attempted.fetch_add(1, Ordering::SeqCst);
@@ -348,11 +359,14 @@ impl Inner {
     /// One lane of [`OutboxWorker::run`]: delivers while there is something due,
     /// then waits for a poke (and, for the `polling` lane, at most [`IDLE_POLL`]).
     async fn lane(self: Arc<Self>, polling: bool, mut stopped: watch::Receiver<bool>) {
+        // The row claimed together with the last delivery's record, if any.
+        let mut held = None;
         loop {
             if *stopped.borrow() {
+                self.hand_back(held.take()).await;
                 return;
             }
-            match self.deliver_next().await {
+            match self.deliver_next(&mut held, true).await {
                 Ok(Next::Delivered) => continue,
                 // The store took the claim but not the outcome (a full disk, say):
                 // pause before claiming more mail that would be sent again too.
@@ -381,39 +395,69 @@ impl Inner {
         }
     }
 
-    /// Claims one due row and delivers it. An error is the claim's; a store error
-    /// while recording the outcome is logged and handed back in
-    /// [`Next::Unrecorded`] (the row is sent again after its lease).
-    async fn deliver_next(&self) -> Result<Next, DomainError> {
-        let now = self.clock.now();
-        let Some(item) = self
-            .store
-            .claim_outbox(now, now.plus_seconds(seconds(self.lease)), 1)
-            .await?
-            .into_iter()
-            .next()
-        else {
-            return Ok(Next::Idle);
+    /// Delivers the row `held` (claimed with the last delivery's record), else
+    /// claims one due row and delivers it; when `more` and the delivery succeeds,
+    /// the next due row is claimed in the same write as its record and left in
+    /// `held`. An error is the claim's; a store error while recording the outcome
+    /// is logged and handed back in [`Next::Unrecorded`] (the row is sent again
+    /// after its lease).
+    async fn deliver_next(&self, held: &mut Option<OutboxItem>, more: bool) -> Result<Next, DomainError> {
+        let item = match held.take() {
+            Some(item) => item,
+            None => {
+                let now = self.clock.now();
+                let claimed = self
+                    .store
+                    .claim_outbox(now, now.plus_seconds(seconds(self.lease)), 1)
+                    .await?;
+                let Some(item) = claimed.into_iter().next() else {
+                    return Ok(Next::Idle);
+                };
+                item
+            }
         };
         // There may be more: let an idle lane look while this one is busy.
         self.wake.notify_one();
         let (id, message_id) = (item.id, item.message_id_header.clone());
-        if let Err(error) = self.deliver(item).await {
-            tracing::error!(
-                outbox_id = id,
-                message_id,
-                error = %error,
-                detail = ?error,
-                "could not record the outcome of a delivery; the row is sent again after its lease"
-            );
-            return Ok(Next::Unrecorded(error));
+        match self.deliver(item, more).await {
+            Ok(next) => {
+                *held = next;
+                Ok(Next::Delivered)
+            }
+            Err(error) => {
+                tracing::error!(
+                    outbox_id = id,
+                    message_id,
+                    error = %error,
+                    detail = ?error,
+                    "could not record the outcome of a delivery; the row is sent again after its lease"
+                );
+                Ok(Next::Unrecorded(error))
+            }
         }
-        Ok(Next::Delivered)
+    }
+
+    /// Puts a row claimed for the next delivery back in the queue, due now, when
+    /// the lane stops before sending it (else it would wait for its lease).
+    async fn hand_back(&self, held: Option<OutboxItem>) {
+        let Some(item) = held else { return };
+        if let Err(error) = self
+            .store
+            .outbox_retry(item.id, self.clock.now(), "not sent yet: the outbox worker stopped")
+            .await
+        {
+            tracing::warn!(
+                outbox_id = item.id,
+                error = %error,
+                "could not hand back a claimed row on shutdown; it is sent once its lease runs out"
+            );
+        }
     }
 
     /// Sends one row (within the lease less [`DELIVERY_MARGIN`]) and records what
-    /// happened.
-    async fn deliver(&self, item: OutboxItem) -> Result<(), DomainError> {
+    /// happened; when it was delivered and `more`, claims the next due row with
+    /// the record and returns it.
+    async fn deliver(&self, item: OutboxItem, more: bool) -> Result<Option<OutboxItem>, DomainError> {
         let limit = self.lease.saturating_sub(DELIVERY_MARGIN);
         let raw = match (&self.seal, sealed_mail::is_sealed(&item.raw)) {
             (_, false) => Ok(std::borrow::Cow::Borrowed(item.raw.as_slice())),
@@ -449,13 +493,21 @@ impl Inner {
                     attempts = item.attempts,
                     "mail delivered"
                 );
-                self.store.outbox_sent(item.id, now).await?;
+                let next = if more {
+                    let lease_until = now.plus_seconds(seconds(self.lease));
+                    self.store
+                        .outbox_sent_then_claim(item.id, now, (now, lease_until))
+                        .await?
+                } else {
+                    self.store.outbox_sent(item.id, now).await?;
+                    None
+                };
                 metrics::counter!("sealpost_mail_deliveries_total", "outcome" => "sent").increment(1);
                 let came_back = self.relay_failed.swap(false, Ordering::SeqCst);
                 if came_back || item.attempts > 1 {
                     self.bring_waiting_forward(now).await;
                 }
-                Ok(())
+                Ok(next)
             }
             Err(error @ (SendError::Transient(_) | SendError::Unavailable(_))) => {
                 if matches!(error, SendError::Unavailable(_)) {
@@ -466,7 +518,7 @@ impl Inner {
                 if age >= seconds(GIVE_UP_AFTER) {
                     let days = age / 86_400;
                     let error = format!("gave up after {days} days of temporary failures; last: {detail}");
-                    return self.give_up(&item, &error, detail, now).await;
+                    return self.give_up(&item, &error, detail, now).await.map(|()| None);
                 }
                 let next = now.plus_seconds(seconds(retry_delay(item.attempts.saturating_sub(1))));
                 tracing::warn!(
@@ -480,9 +532,9 @@ impl Inner {
                     "mail not delivered yet; will try again"
                 );
                 metrics::counter!("sealpost_mail_deliveries_total", "outcome" => "retry").increment(1);
-                self.store.outbox_retry(item.id, next, detail).await
+                self.store.outbox_retry(item.id, next, detail).await.map(|()| None)
             }
-            Err(SendError::Permanent(detail)) => self.give_up(&item, &detail, &detail, now).await,
+            Err(SendError::Permanent(detail)) => self.give_up(&item, &detail, &detail, now).await.map(|()| None),
         }
     }
 

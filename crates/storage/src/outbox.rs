@@ -143,18 +143,24 @@ impl OutboxStore for SqlStore {
     /// (or at the next start): on a full disk the record waits for space, for at
     /// most [`DELIVERY_RECORD_PATIENCE`], well inside the worker's lease.
     async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()> {
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(50);
-        loop {
-            match self.sent.submit(self, (id, at)).await {
-                Err(DomainError::Unavailable(reason)) if started.elapsed() < DELIVERY_RECORD_PATIENCE => {
-                    self.health.refused(DATABASE, reason.as_ref());
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_millis(250));
-                }
-                recorded => return self.health.watch(DATABASE, recorded),
-            }
-        }
+        self.record_delivery(Delivered { id, at, next: None }).await.map(drop)
+    }
+
+    /// The record and the claim are one write, made together with the other
+    /// lanes' records ([`SentQueue`]); the record waits for disk space as
+    /// [`Self::outbox_sent`]'s does.
+    async fn outbox_sent_then_claim(
+        &self,
+        id: i64,
+        at: Timestamp,
+        next: (Timestamp, Timestamp),
+    ) -> StoreResult<Option<OutboxItem>> {
+        self.record_delivery(Delivered {
+            id,
+            at,
+            next: Some(next),
+        })
+        .await
     }
 
     /// Queues emails not tied to another change, all or none.
@@ -365,11 +371,20 @@ pub(crate) fn claim_queue() -> ClaimQueue {
 /// the earliest `now` and leased until the earliest `lease_until` (a lane's lease
 /// is never longer than it asked).
 async fn claim_together(store: &SqlStore, claims: &[&(Timestamp, Timestamp)]) -> StoreResult<Vec<Option<OutboxItem>>> {
-    let now = claims.iter().map(|claim| claim.0).min().unwrap_or(Timestamp(0));
-    let lease_until = claims.iter().map(|claim| claim.1).min().unwrap_or(now);
-    let page = u32::try_from(claims.len()).unwrap_or(u32::MAX);
+    let claims: Vec<(Timestamp, Timestamp)> = claims.iter().map(|&&claim| claim).collect();
+    let Some((now, lease_until, page)) = earliest(&claims) else {
+        return Ok(Vec::new());
+    };
     let mut items = claim_rows(store, now, lease_until, page).await?.into_iter();
     Ok(claims.iter().map(|_| items.next()).collect())
+}
+
+/// The claim that serves all `claims` (`(now, lease_until)` each) at once: as of
+/// the earliest `now`, leased until the earliest `lease_until`, one row each.
+fn earliest(claims: &[(Timestamp, Timestamp)]) -> Option<(Timestamp, Timestamp, u32)> {
+    let now = claims.iter().map(|claim| claim.0).min()?;
+    let lease_until = claims.iter().map(|claim| claim.1).min()?;
+    Some((now, lease_until, u32::try_from(claims.len()).unwrap_or(u32::MAX)))
 }
 
 /// Claims up to `page` due rows, oldest first (see [`OutboxStore::claim_outbox`]).
@@ -396,6 +411,20 @@ async fn claim_rows(
         }
     }
     let mut tx = store.begin_write().await?;
+    let items = claim_in(store, &mut tx, now, lease_until, page).await?;
+    tx.commit().await.map_err(db_error)?;
+    store.outbox_busy.store(!items.is_empty(), Ordering::Relaxed);
+    Ok(items)
+}
+
+/// Claims up to `page` due rows, oldest first, in the transaction `tx`.
+async fn claim_in(
+    store: &SqlStore,
+    tx: &mut AnyConnection,
+    now: Timestamp,
+    lease_until: Timestamp,
+    page: u32,
+) -> StoreResult<Vec<OutboxItem>> {
     let rows = sqlx::query(&format!(
         "UPDATE outbox SET status = 'sending', lease_until = $2, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox \
@@ -415,29 +444,60 @@ async fn claim_rows(
         .map(item_from_row)
         .collect::<Result<Vec<_>, _>>()
         .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
-    store.outbox_busy.store(!items.is_empty(), Ordering::Relaxed);
     // RETURNING promises no order.
     items.sort_by_key(|item| item.id);
     Ok(items)
 }
 
-/// Delivered emails waiting to be recorded together ([`crate::group_commit`]):
-/// under load, each outbox lane's delivery would otherwise be a commit of its own.
-pub(crate) type SentQueue = GroupCommit<(i64, Timestamp), ()>;
+/// A delivered email to record: its row, when it was delivered, and, when its
+/// lane wants its next mail in the same write, that claim's `(now, lease_until)`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Delivered {
+    id: i64,
+    at: Timestamp,
+    next: Option<(Timestamp, Timestamp)>,
+}
+
+/// Delivered emails waiting to be recorded together ([`crate::group_commit`]),
+/// with the next rows their lanes claim: under load, each outbox lane's delivery
+/// would otherwise be a commit of its own, and its next claim another.
+pub(crate) type SentQueue = GroupCommit<Delivered, Option<OutboxItem>>;
+
+impl SqlStore {
+    /// Records `delivered` through the [`SentQueue`]. A delivered mail whose record
+    /// is lost goes out again when its lease runs out (or at the next start): on a
+    /// full disk the record waits for space, for at most
+    /// [`DELIVERY_RECORD_PATIENCE`], well inside the worker's lease.
+    async fn record_delivery(&self, delivered: Delivered) -> StoreResult<Option<OutboxItem>> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self.sent.submit(self, delivered).await {
+                Err(DomainError::Unavailable(reason)) if started.elapsed() < DELIVERY_RECORD_PATIENCE => {
+                    self.health.refused(DATABASE, reason.as_ref());
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                recorded => return self.health.watch(DATABASE, recorded),
+            }
+        }
+    }
+}
 
 /// A new [`SentQueue`].
 pub(crate) fn sent_queue() -> SentQueue {
     GroupCommit::new("delivered emails", |store, sent| Box::pin(record_sent(store, sent)))
 }
 
-/// Marks each row delivered (`(id, at)`) and, for a notification, its recipient
-/// notified, counted once per message and month for the Reports tab. A row already
-/// marked sent keeps its first delivery time; `NotFound` for an unknown id.
-async fn record_sent(store: &SqlStore, sent: &[&(i64, Timestamp)]) -> StoreResult<Vec<()>> {
+/// Marks each row delivered and, for a notification, its recipient notified,
+/// counted once per message and month for the Reports tab; then claims one due row
+/// for each record that asks for its next (as the lanes' claims are made together,
+/// [`claim_together`]). A row already marked sent keeps its first delivery time;
+/// `NotFound` for an unknown id.
+async fn record_sent(store: &SqlStore, sent: &[&Delivered]) -> StoreResult<Vec<Option<OutboxItem>>> {
     let mut tx = store.begin_write().await?;
     let mut notified = Vec::new();
-    for &&(id, at) in sent {
+    for &&Delivered { id, at, .. } in sent {
         let row = sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL \
              WHERE id = $1 AND status <> 'sent' RETURNING kind, message_id, to_email",
@@ -469,6 +529,18 @@ async fn record_sent(store: &SqlStore, sent: &[&(i64, Timestamp)]) -> StoreResul
         }
     }
     crate::reports::count_notified(&mut tx, &notified).await?;
+    let claims: Vec<(Timestamp, Timestamp)> = sent.iter().filter_map(|delivered| delivered.next).collect();
+    let claimed = match earliest(&claims) {
+        Some((now, lease_until, page)) => claim_in(store, &mut tx, now, lease_until, page).await?,
+        None => Vec::new(),
+    };
     tx.commit().await.map_err(db_error)?;
-    Ok(vec![(); sent.len()])
+    if !claims.is_empty() {
+        store.outbox_busy.store(!claimed.is_empty(), Ordering::Relaxed);
+    }
+    let mut claimed = claimed.into_iter();
+    Ok(sent
+        .iter()
+        .map(|delivered| delivered.next.and_then(|_| claimed.next()))
+        .collect())
 }

@@ -18,6 +18,20 @@ pub trait OutboxStore: Send + Sync {
     async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>>;
     /// Marks a row delivered (and the recipient notified, for notifications).
     async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+    /// Marks a row delivered, as [`Self::outbox_sent`], and claims the next due
+    /// row with `next` (`(now, lease_until)`), as [`Self::claim_outbox`] with a
+    /// limit of one, in the same write where the store can: a busy lane records
+    /// each delivery and takes its next mail with one commit instead of two. The
+    /// default does one after the other. Nothing is claimed when the record fails.
+    async fn outbox_sent_then_claim(
+        &self,
+        id: i64,
+        at: Timestamp,
+        next: (Timestamp, Timestamp),
+    ) -> StoreResult<Option<OutboxItem>> {
+        self.outbox_sent(id, at).await?;
+        Ok(self.claim_outbox(next.0, next.1, 1).await?.into_iter().next())
+    }
     /// Schedules another attempt.
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()>;
     /// Gives up on a row, queueing `bounce` (to the sender) in the same transaction.

@@ -33,6 +33,8 @@ on_both_backends!(
     a_failed_notification_tells_its_recipient_row_why_and_the_others_stay_clear,
     mail_whose_bytes_are_in_the_outbox_row_is_claimed_with_them,
     two_emails_sharing_a_message_id_each_keep_their_bytes,
+    a_delivery_record_claims_the_next_due_row_in_the_same_write,
+    lanes_recording_together_each_get_a_row_of_their_own_while_rows_last,
 );
 
 /// On SQLite an updated row is written again whole: the outbox row holds no copy
@@ -445,6 +447,90 @@ async fn pending_count_covers_pending_and_sending_rows_only(store: SqlStore) {
         .await
         .expect("retried");
     assert_eq!(store.outbox_pending().await.expect("counted"), 2);
+}
+
+/// The status and lease of row `id`.
+async fn status_of(store: &SqlStore, id: i64) -> (String, Option<i64>) {
+    sqlx::query_as("SELECT status, lease_until FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_one(store.pool())
+        .await
+        .expect("read")
+}
+
+async fn a_delivery_record_claims_the_next_due_row_in_the_same_write(store: SqlStore) {
+    queue(&store, 3).await;
+    let now = T0.plus_seconds(10);
+    let lease = now.plus_seconds(60);
+    let first = store.claim_outbox(now, lease, 1).await.expect("claimed");
+    assert_eq!(recipients_of(&first), ["user0@example.org"]);
+
+    let next = store
+        .outbox_sent_then_claim(first[0].id, now, (now, lease))
+        .await
+        .expect("recorded")
+        .expect("the next due row");
+    assert_eq!(next.to.as_str(), "user1@example.org", "oldest first");
+    assert_eq!(next.attempts, 1, "claiming counts an attempt");
+    assert_eq!(next.message_id_header, "activation.user1@example.org@sealpost.test");
+    assert_eq!(status_of(&store, first[0].id).await, ("sent".to_owned(), None));
+    assert_eq!(status_of(&store, next.id).await, ("sending".to_owned(), Some(lease.0)));
+    let third = claim_at(&store, now).await;
+    assert_eq!(
+        recipients_of(&third),
+        ["user2@example.org"],
+        "the row claimed with the record is leased to its lane"
+    );
+    store.outbox_sent(third[0].id, now).await.expect("sent");
+
+    // Nothing due: the record is made, nothing is claimed.
+    store
+        .enqueue(vec![item("later@example.org", now.plus_seconds(100))])
+        .await
+        .expect("queued");
+    let none = store
+        .outbox_sent_then_claim(next.id, now, (now, lease))
+        .await
+        .expect("recorded");
+    assert!(none.is_none(), "{none:?}");
+    assert_eq!(status_of(&store, next.id).await.0, "sent");
+
+    // An unknown row: refused, and nothing claimed with it.
+    let due = now.plus_seconds(200);
+    let missing = store
+        .outbox_sent_then_claim(9999, due, (due, due.plus_seconds(60)))
+        .await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
+    assert_eq!(
+        recipients_of(&claim_at(&store, due).await),
+        ["later@example.org"],
+        "the failed record claimed nothing"
+    );
+}
+
+async fn lanes_recording_together_each_get_a_row_of_their_own_while_rows_last(store: SqlStore) {
+    queue(&store, 5).await;
+    let now = T0.plus_seconds(10);
+    let lease = now.plus_seconds(60);
+    let delivered = store.claim_outbox(now, lease, 3).await.expect("claimed");
+    let [a, b, c] = [0, 1, 2].map(|i| delivered[i].id);
+    let record = |id| store.outbox_sent_then_claim(id, now, (now, lease));
+    let (a, b, c) = tokio::join!(record(a), record(b), record(c));
+    let next: Vec<OutboxItem> = [a, b, c]
+        .into_iter()
+        .filter_map(|recorded| recorded.expect("recorded"))
+        .collect();
+    let mut to: Vec<String> = recipients_of(&next);
+    to.sort();
+    assert_eq!(
+        to,
+        ["user3@example.org", "user4@example.org"],
+        "two rows were left for three lanes: one each, none twice"
+    );
+    for row in &delivered {
+        assert_eq!(status_of(&store, row.id).await.0, "sent");
+    }
+    assert!(claim_at(&store, now).await.is_empty(), "both are leased");
 }
 
 async fn enqueueing_nothing_is_harmless(store: SqlStore) {
