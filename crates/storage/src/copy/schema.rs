@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context as _, bail};
-use sqlx::{PgPool, Row as _, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 
 /// The bookkeeping table of an unfinished copy, kept in the target until the copy
 /// is verified (see [`super::MARKER`]). Never copied.
@@ -226,37 +226,6 @@ fn dependency_order(depends: &BTreeMap<String, BTreeSet<String>>) -> anyhow::Res
         }
     }
     Ok(ordered)
-}
-
-/// Row counts of the tables that hold rows, for the refusal to write into a
-/// database that is in use.
-pub async fn rows_present_sqlite(lite: &SqlitePool) -> anyhow::Result<Vec<(String, i64)>> {
-    let mut present = Vec::new();
-    for name in sqlite_tables(lite).await? {
-        let count: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {}", quoted(&name)))
-            .fetch_one(lite)
-            .await?
-            .try_get(0)?;
-        if count > 0 {
-            present.push((name, count));
-        }
-    }
-    Ok(present)
-}
-
-/// As [`rows_present_sqlite`], on PostgreSQL.
-pub async fn rows_present_postgres(pg: &PgPool) -> anyhow::Result<Vec<(String, i64)>> {
-    let mut present = Vec::new();
-    for name in postgres_tables(pg).await? {
-        let count: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {}", quoted(&name)))
-            .fetch_one(pg)
-            .await?
-            .try_get(0)?;
-        if count > 0 {
-            present.push((name, count));
-        }
-    }
-    Ok(present)
 }
 
 #[cfg(test)]
