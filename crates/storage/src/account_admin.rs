@@ -12,7 +12,7 @@ use sealpost_domain::ports::{AccountAdminStore, AccountPage, AccountQuery, Accou
 use sealpost_domain::types::{AccountId, AccountName, AccountNumber, GroupName, Timestamp};
 
 use crate::accounts::{ACCOUNT_COLUMNS, fetch_accounts, one_account, update_account};
-use crate::messages::public_id_from_row;
+use crate::messages::public_ids;
 use crate::params::{Params, containing};
 use crate::statements::{Fetch, Run};
 use crate::{SqlStore, audit, db_error, limit, touched};
@@ -88,11 +88,7 @@ impl AccountAdminStore for SqlStore {
             .bind(account.0)
             .all(&mut *tx)
             .await?;
-            let shredded = rows
-                .iter()
-                .map(|row| public_id_from_row(row, "public_id"))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db_error)?;
+            let shredded = public_ids(&rows)?;
             for sql in DELETED_WITH_THE_ACCOUNT {
                 sqlx::query(sql).bind(account.0).run(&mut *tx).await?;
             }

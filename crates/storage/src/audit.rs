@@ -13,6 +13,7 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::columns::from_rows;
 use crate::params::{Params, containing};
 use crate::statements::{Fetch, Run};
 use crate::{SqlStore, db_error, limit};
@@ -85,20 +86,7 @@ impl AuditStore for SqlStore {
                 query = query.bind(account.0);
             }
             let rows = query.bind(limit(page)).all(&self.pool).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(AuditEvent {
-                        at: Timestamp(row.try_get("at")?),
-                        actor: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),
-                        account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
-                        action: row.try_get("action")?,
-                        target: row.try_get("target")?,
-                        ip: row.try_get("ip")?,
-                        outcome: row.try_get("outcome")?,
-                    })
-                })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(db_error)
+            from_rows(&rows, event_from_row)
         })
         .await
     }
@@ -158,11 +146,7 @@ impl AuditStore for SqlStore {
                 page = page.bind(p.at.0).bind(p.id);
             }
             let rows = page.bind(limit(wanted) + 1).all(&self.pool).await?;
-            let mut entries = rows
-                .iter()
-                .map(entry)
-                .collect::<Result<Vec<_>, sqlx::Error>>()
-                .map_err(db_error)?;
+            let mut entries = from_rows(&rows, entry)?;
             let more = entries.len() > wanted as usize;
             entries.truncate(wanted as usize);
             if !newest_first {
@@ -208,22 +192,28 @@ impl SqlStore {
     }
 }
 
+/// An event from a row holding the columns of `audit_events` (`at` through `outcome`).
+fn event_from_row(row: &AnyRow) -> Result<AuditEvent, sqlx::Error> {
+    Ok(AuditEvent {
+        at: Timestamp(row.try_get("at")?),
+        actor: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),
+        account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
+        action: row.try_get("action")?,
+        target: row.try_get("target")?,
+        ip: row.try_get("ip")?,
+        outcome: row.try_get("outcome")?,
+    })
+}
+
+/// An Audit tab entry: the event, its place in the trail and who acted.
 fn entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
-    let at = Timestamp(row.try_get("at")?);
+    let event = event_from_row(row)?;
     Ok(AuditEntry {
         position: AuditPosition {
-            at,
+            at: event.at,
             id: row.try_get("id")?,
         },
-        event: AuditEvent {
-            at,
-            actor: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),
-            account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
-            action: row.try_get("action")?,
-            target: row.try_get("target")?,
-            ip: row.try_get("ip")?,
-            outcome: row.try_get("outcome")?,
-        },
+        event,
         who: row.try_get("who")?,
     })
 }
