@@ -458,6 +458,25 @@ pub(crate) async fn verify_off_executor(typed: Password, stored: String) -> Resu
     Ok(blocking(move || password::verify(typed.expose(), &stored)).await? != Verification::Mismatch)
 }
 
+/// [`Password::new_checked`] for a form whose password field is `field`: a
+/// mismatch is the error of its `confirm_password` field, any other problem that
+/// of `field`.
+pub(crate) fn new_password(
+    field: &'static str,
+    typed: &str,
+    confirmation: &str,
+    username: &EmailAddress,
+) -> Result<Password, DomainError> {
+    Password::new_checked(typed, confirmation, username).map_err(|e| {
+        let field = if e == ValidationError::PasswordMismatch {
+            "confirm_password"
+        } else {
+            field
+        };
+        DomainError::invalid(field, e)
+    })
+}
+
 /// Hashes a password off the executor (for creating users).
 pub(crate) async fn hash_password(password: &Password) -> Result<String, DomainError> {
     let owned = password.clone();

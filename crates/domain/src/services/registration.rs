@@ -21,8 +21,8 @@ use crate::error::{DomainError, ValidationError};
 use crate::messages::{Confirmation, LinkMail, MailKind, NewOutboxItem, PublicId, RegistrationAttempt, TokenPurpose};
 use crate::model::{AuditEvent, SessionKind, User, UserStatus};
 use crate::policy::Actor;
-use crate::services::auth::{OpenedSession, hash_password};
-use crate::types::{EmailAddress, Locale, Password, PersonName, Timestamp};
+use crate::services::auth::{OpenedSession, hash_password, new_password};
+use crate::types::{EmailAddress, Locale, PersonName, Timestamp};
 
 /// How long a mailbox-proof link lives.
 pub const PROOF_SECONDS: i64 = 60 * 60;
@@ -94,16 +94,7 @@ impl Services {
         let email = EmailAddress::parse(&request.email).map_err(|e| DomainError::invalid("email", e))?;
         let first = PersonName::parse(&request.first_name).map_err(|e| DomainError::invalid("first_name", e))?;
         let last = PersonName::parse(&request.last_name).map_err(|e| DomainError::invalid("last_name", e))?;
-        let password = Password::new_checked(&request.password, &request.confirm_password, &email).map_err(|e| {
-            DomainError::invalid(
-                if e == ValidationError::PasswordMismatch {
-                    "confirm_password"
-                } else {
-                    "password"
-                },
-                e,
-            )
-        })?;
+        let password = new_password("password", &request.password, &request.confirm_password, &email)?;
         // The same work for every address from here on.
         let password_hash = hash_password(&password).await?;
         let messaging = self.messaging();
@@ -324,16 +315,7 @@ impl Services {
             .await?
             .ok_or(DomainError::invalid("token", ValidationError::LinkInvalid))?;
         let user = self.store.user_by_id(user_id).await?;
-        let password = Password::new_checked(new, confirmation, &user.email).map_err(|e| {
-            DomainError::invalid(
-                if e == ValidationError::PasswordMismatch {
-                    "confirm_password"
-                } else {
-                    "new_password"
-                },
-                e,
-            )
-        })?;
+        let password = new_password("new_password", new, confirmation, &user.email)?;
         let new_hash = hash_password(&password).await?;
         let used = self
             .store

@@ -4,11 +4,11 @@
 use sealpost_crypto::token;
 
 use super::Services;
-use super::auth::hash_password;
+use super::auth::{hash_password, new_password};
 use crate::error::{DomainError, ValidationError};
 use crate::model::{NewUser, User, UserPage, UserQuery, UserStatus, UserStatusFilter, UserVisibility};
 use crate::policy::Actor;
-use crate::types::{EmailAddress, Locale, Password, PersonName};
+use crate::types::{EmailAddress, Locale, PersonName};
 
 /// A readable random temporary password (for `sealpost user add` without one).
 pub fn temporary_password() -> Result<String, DomainError> {
@@ -60,14 +60,7 @@ impl Services {
         let email = EmailAddress::parse(&request.username).map_err(|e| DomainError::invalid("username", e))?;
         let first_name = PersonName::parse(&request.first_name).map_err(|e| DomainError::invalid("first_name", e))?;
         let last_name = PersonName::parse(&request.last_name).map_err(|e| DomainError::invalid("last_name", e))?;
-        let password = Password::new_checked(&request.password, &request.confirm_password, &email).map_err(|e| {
-            let field = if e == ValidationError::PasswordMismatch {
-                "confirm_password"
-            } else {
-                "password"
-            };
-            DomainError::invalid(field, e)
-        })?;
+        let password = new_password("password", &request.password, &request.confirm_password, &email)?;
         if self.store.user_by_email(&email).await?.is_some() {
             return Err(DomainError::invalid("username", ValidationError::UsernameTaken));
         }
