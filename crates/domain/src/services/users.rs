@@ -137,15 +137,20 @@ impl Services {
         self.store.list_users(&query).await
     }
 
-    /// Grants operator rights to an existing user (command line).
-    pub async fn grant_operator(&self, email: &str) -> Result<User, DomainError> {
-        let email = EmailAddress::parse(email).map_err(|e| DomainError::invalid("email", e))?;
-        let user = self
-            .store
+    /// The user whose address `typed` is, typed into the form field `field`: a
+    /// malformed address or one nobody has is that field's validation error.
+    pub(crate) async fn existing_user(&self, field: &'static str, typed: &str) -> Result<User, DomainError> {
+        let email = EmailAddress::parse(typed).map_err(|e| DomainError::invalid(field, e))?;
+        self.store
             .user_by_email(&email)
             .await?
-            .ok_or(DomainError::invalid("email", ValidationError::NonExistentUser))?;
-        let event = self.event(None, None, "operator.granted", email.as_str(), None);
+            .ok_or(DomainError::invalid(field, ValidationError::NonExistentUser))
+    }
+
+    /// Grants operator rights to an existing user (command line).
+    pub async fn grant_operator(&self, email: &str) -> Result<User, DomainError> {
+        let user = self.existing_user("email", email).await?;
+        let event = self.event(None, None, "operator.granted", user.email.as_str(), None);
         self.store.set_operator(user.id, true, event).await?;
         self.store.user_by_id(user.id).await
     }
