@@ -120,7 +120,6 @@ impl AuditStore for SqlStore {
             };
 
             let wanted = query.limit.max(1);
-            let n = filter.params.len();
             let (cursor, order, newest_first) = match query.page {
                 AuditPageAt::First => (None, "DESC", true),
                 AuditPageAt::OlderThan(p) => (Some((p, "<")), "DESC", true),
@@ -129,23 +128,20 @@ impl AuditStore for SqlStore {
             // The page's ids first, from the index alone (an area's range of actions
             // is sorted there: at a million events, reading each of its 60,000 rows
             // before sorting took 200 ms), then those rows.
+            let mut params = filter.params.clone();
             let mut ids = format!("SELECT e.id FROM audit_events e WHERE {}", filter.sql);
-            let mut next = n;
-            if let Some((_, op)) = cursor {
-                ids.push_str(&format!(" AND (e.at, e.id) {op} (${}, ${})", next + 1, next + 2));
-                next += 2;
+            if let Some((p, op)) = cursor {
+                let (at, id) = (params.int(p.at.0), params.int(p.id));
+                ids.push_str(&format!(" AND (e.at, e.id) {op} ({at}, {id})"));
             }
-            ids.push_str(&format!(" ORDER BY e.at {order}, e.id {order} LIMIT ${}", next + 1));
+            let limit_at = params.int(limit(wanted) + 1);
+            ids.push_str(&format!(" ORDER BY e.at {order}, e.id {order} LIMIT {limit_at}"));
             let sql = format!(
                 "SELECT e.id, e.at, e.actor_user_id, e.account_id, e.action, e.target, e.ip, e.outcome, \
                  u.email AS who FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id \
                  WHERE e.id IN ({ids}) ORDER BY e.at {order}, e.id {order}"
             );
-            let mut page = filter.params.bind(sqlx::query(&sql));
-            if let Some((p, _)) = cursor {
-                page = page.bind(p.at.0).bind(p.id);
-            }
-            let rows = page.bind(limit(wanted) + 1).all(&self.pool).await?;
+            let rows = params.bind(sqlx::query(&sql)).all(&self.pool).await?;
             let mut entries = from_rows(&rows, entry)?;
             let more = entries.len() > wanted as usize;
             entries.truncate(wanted as usize);
@@ -174,20 +170,13 @@ impl SqlStore {
     /// Whether an event matching `filter` lies beyond `edge` (`>`: newer, `<`: older).
     async fn beyond(&self, filter: &AuditFilter, edge: Option<&AuditEntry>, op: &str) -> StoreResult<bool> {
         let Some(edge) = edge else { return Ok(false) };
-        let n = filter.params.len();
+        let mut params = filter.params.clone();
+        let (at, id) = (params.int(edge.position.at.0), params.int(edge.position.id));
         let sql = format!(
-            "SELECT e.id FROM audit_events e WHERE {} AND (e.at, e.id) {op} (${}, ${}) LIMIT 1",
-            filter.sql,
-            n + 1,
-            n + 2
+            "SELECT e.id FROM audit_events e WHERE {} AND (e.at, e.id) {op} ({at}, {id}) LIMIT 1",
+            filter.sql
         );
-        let found = filter
-            .params
-            .bind(sqlx::query(&sql))
-            .bind(edge.position.at.0)
-            .bind(edge.position.id)
-            .optional(&self.pool)
-            .await?;
+        let found = params.bind(sqlx::query(&sql)).optional(&self.pool).await?;
         Ok(found.is_some())
     }
 }
