@@ -78,6 +78,14 @@ pub fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Of a catalogue's table names, those the copy handles (bookkeeping left out),
+/// sorted.
+fn copied(mut names: Vec<String>) -> Vec<String> {
+    names.retain(|n| !SKIPPED.contains(&n.as_str()));
+    names.sort();
+    names
+}
+
 /// The tables SQLite's catalogue lists, bookkeeping left out.
 pub async fn sqlite_tables(lite: &SqlitePool) -> anyhow::Result<Vec<String>> {
     let names: Vec<String> = sqlx::query_scalar(
@@ -86,9 +94,7 @@ pub async fn sqlite_tables(lite: &SqlitePool) -> anyhow::Result<Vec<String>> {
     .fetch_all(lite)
     .await
     .context("while listing the SQLite database's tables")?;
-    let mut names: Vec<String> = names.into_iter().filter(|n| !SKIPPED.contains(&n.as_str())).collect();
-    names.sort();
-    Ok(names)
+    Ok(copied(names))
 }
 
 /// The tables of PostgreSQL's current schema, bookkeeping left out.
@@ -100,9 +106,7 @@ pub async fn postgres_tables(pg: &PgPool) -> anyhow::Result<Vec<String>> {
     .fetch_all(pg)
     .await
     .context("while listing the PostgreSQL database's tables")?;
-    let mut names: Vec<String> = names.into_iter().filter(|n| !SKIPPED.contains(&n.as_str())).collect();
-    names.sort();
-    Ok(names)
+    Ok(copied(names))
 }
 
 /// Reads both catalogues and returns the tables in dependency order. Refuses when
