@@ -12,7 +12,7 @@ use sealpost_domain::ports::{AccountAdminStore, AccountPage, AccountQuery, Accou
 use sealpost_domain::types::{AccountId, AccountName, AccountNumber, GroupName, Timestamp};
 
 use crate::accounts::{ACCOUNT_COLUMNS, fetch_accounts, one_account, update_account};
-use crate::messages::public_id_from_row;
+use crate::messages::public_ids;
 use crate::params::{Params, containing};
 use crate::statements::{Fetch, Run};
 use crate::{SqlStore, audit, db_error, limit, touched};
@@ -88,11 +88,7 @@ impl AccountAdminStore for SqlStore {
             .bind(account.0)
             .all(&mut *tx)
             .await?;
-            let shredded = rows
-                .iter()
-                .map(|row| public_id_from_row(row, "public_id"))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db_error)?;
+            let shredded = public_ids(&rows)?;
             for sql in DELETED_WITH_THE_ACCOUNT {
                 sqlx::query(sql).bind(account.0).run(&mut *tx).await?;
             }
@@ -113,7 +109,7 @@ impl AccountAdminStore for SqlStore {
     /// after `limit` rows past `offset`.
     async fn search_accounts(&self, query: &AccountQuery) -> StoreResult<AccountPage> {
         self.watched(async {
-            let filter = Filter::of(query);
+            let mut filter = Filter::of(query);
             let count_sql = format!("SELECT COUNT(*) FROM accounts a WHERE {}", filter.sql);
             let total: i64 = filter
                 .params
@@ -124,19 +120,13 @@ impl AccountAdminStore for SqlStore {
                 AccountSort::Name => "lower(a.name), a.number",
                 AccountSort::Number => "a.number",
             };
-            let n = filter.params.len();
+            let limit_at = filter.params.int(limit(query.limit));
+            let offset_at = filter.params.int(i64::from(query.offset));
             let page_sql = format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE {} ORDER BY {order} LIMIT ${} OFFSET ${}",
-                filter.sql,
-                n + 1,
-                n + 2
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE {} ORDER BY {order} LIMIT {limit_at} OFFSET {offset_at}",
+                filter.sql
             );
-            let page = filter
-                .params
-                .bind(sqlx::query(&page_sql))
-                .bind(limit(query.limit))
-                .bind(i64::from(query.offset));
-            let accounts = fetch_accounts(self, page).await?;
+            let accounts = fetch_accounts(self, filter.params.bind(sqlx::query(&page_sql))).await?;
             Ok(AccountPage {
                 accounts,
                 total: u64::try_from(total).unwrap_or(0),

@@ -8,6 +8,7 @@ use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::columns::from_rows;
 use crate::statements::{Fetch, Run};
 use crate::{DATABASE, SqlStore, audit, db_error, insert_error, touched};
 
@@ -59,12 +60,7 @@ impl AccountTokenStore for SqlStore {
         .bind(account.0)
         .all(&self.pool)
         .await;
-        let tokens = rows.and_then(|rows| {
-            rows.iter()
-                .map(token_from_row)
-                .collect::<Result<_, _>>()
-                .map_err(db_error)
-        });
+        let tokens = rows.and_then(|rows| from_rows(&rows, token_from_row));
         self.health.watch(DATABASE, tokens)
     }
 

@@ -15,6 +15,7 @@ use sealpost_domain::types::{
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::columns::from_rows;
 use crate::statements::{Fetch, Run};
 use crate::users::{USER_COLUMNS, user_from_row};
 use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, groups, insert_error, outbox, touched};
@@ -341,8 +342,5 @@ pub(crate) async fn update_account(
 /// Reads every row of an account query.
 pub(crate) async fn fetch_accounts(store: &SqlStore, query: AnyQuery<'_>) -> StoreResult<Vec<Account>> {
     let rows = query.all(&store.pool).await?;
-    rows.iter()
-        .map(account_from_row)
-        .collect::<Result<_, _>>()
-        .map_err(db_error)
+    from_rows(&rows, account_from_row)
 }

@@ -13,6 +13,7 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::columns::from_rows;
 use crate::params::{Params, containing};
 use crate::statements::{Fetch, Run};
 use crate::{SqlStore, db_error, limit};
@@ -85,20 +86,7 @@ impl AuditStore for SqlStore {
                 query = query.bind(account.0);
             }
             let rows = query.bind(limit(page)).all(&self.pool).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(AuditEvent {
-                        at: Timestamp(row.try_get("at")?),
-                        actor: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),
-                        account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
-                        action: row.try_get("action")?,
-                        target: row.try_get("target")?,
-                        ip: row.try_get("ip")?,
-                        outcome: row.try_get("outcome")?,
-                    })
-                })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(db_error)
+            from_rows(&rows, event_from_row)
         })
         .await
     }
@@ -132,7 +120,6 @@ impl AuditStore for SqlStore {
             };
 
             let wanted = query.limit.max(1);
-            let n = filter.params.len();
             let (cursor, order, newest_first) = match query.page {
                 AuditPageAt::First => (None, "DESC", true),
                 AuditPageAt::OlderThan(p) => (Some((p, "<")), "DESC", true),
@@ -141,28 +128,21 @@ impl AuditStore for SqlStore {
             // The page's ids first, from the index alone (an area's range of actions
             // is sorted there: at a million events, reading each of its 60,000 rows
             // before sorting took 200 ms), then those rows.
+            let mut params = filter.params.clone();
             let mut ids = format!("SELECT e.id FROM audit_events e WHERE {}", filter.sql);
-            let mut next = n;
-            if let Some((_, op)) = cursor {
-                ids.push_str(&format!(" AND (e.at, e.id) {op} (${}, ${})", next + 1, next + 2));
-                next += 2;
+            if let Some((p, op)) = cursor {
+                let (at, id) = (params.int(p.at.0), params.int(p.id));
+                ids.push_str(&format!(" AND (e.at, e.id) {op} ({at}, {id})"));
             }
-            ids.push_str(&format!(" ORDER BY e.at {order}, e.id {order} LIMIT ${}", next + 1));
+            let limit_at = params.int(limit(wanted) + 1);
+            ids.push_str(&format!(" ORDER BY e.at {order}, e.id {order} LIMIT {limit_at}"));
             let sql = format!(
                 "SELECT e.id, e.at, e.actor_user_id, e.account_id, e.action, e.target, e.ip, e.outcome, \
                  u.email AS who FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id \
                  WHERE e.id IN ({ids}) ORDER BY e.at {order}, e.id {order}"
             );
-            let mut page = filter.params.bind(sqlx::query(&sql));
-            if let Some((p, _)) = cursor {
-                page = page.bind(p.at.0).bind(p.id);
-            }
-            let rows = page.bind(limit(wanted) + 1).all(&self.pool).await?;
-            let mut entries = rows
-                .iter()
-                .map(entry)
-                .collect::<Result<Vec<_>, sqlx::Error>>()
-                .map_err(db_error)?;
+            let rows = params.bind(sqlx::query(&sql)).all(&self.pool).await?;
+            let mut entries = from_rows(&rows, entry)?;
             let more = entries.len() > wanted as usize;
             entries.truncate(wanted as usize);
             if !newest_first {
@@ -190,40 +170,39 @@ impl SqlStore {
     /// Whether an event matching `filter` lies beyond `edge` (`>`: newer, `<`: older).
     async fn beyond(&self, filter: &AuditFilter, edge: Option<&AuditEntry>, op: &str) -> StoreResult<bool> {
         let Some(edge) = edge else { return Ok(false) };
-        let n = filter.params.len();
+        let mut params = filter.params.clone();
+        let (at, id) = (params.int(edge.position.at.0), params.int(edge.position.id));
         let sql = format!(
-            "SELECT e.id FROM audit_events e WHERE {} AND (e.at, e.id) {op} (${}, ${}) LIMIT 1",
-            filter.sql,
-            n + 1,
-            n + 2
+            "SELECT e.id FROM audit_events e WHERE {} AND (e.at, e.id) {op} ({at}, {id}) LIMIT 1",
+            filter.sql
         );
-        let found = filter
-            .params
-            .bind(sqlx::query(&sql))
-            .bind(edge.position.at.0)
-            .bind(edge.position.id)
-            .optional(&self.pool)
-            .await?;
+        let found = params.bind(sqlx::query(&sql)).optional(&self.pool).await?;
         Ok(found.is_some())
     }
 }
 
+/// An event from a row holding the columns of `audit_events` (`at` through `outcome`).
+fn event_from_row(row: &AnyRow) -> Result<AuditEvent, sqlx::Error> {
+    Ok(AuditEvent {
+        at: Timestamp(row.try_get("at")?),
+        actor: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),
+        account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
+        action: row.try_get("action")?,
+        target: row.try_get("target")?,
+        ip: row.try_get("ip")?,
+        outcome: row.try_get("outcome")?,
+    })
+}
+
+/// An Audit tab entry: the event, its place in the trail and who acted.
 fn entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
-    let at = Timestamp(row.try_get("at")?);
+    let event = event_from_row(row)?;
     Ok(AuditEntry {
         position: AuditPosition {
-            at,
+            at: event.at,
             id: row.try_get("id")?,
         },
-        event: AuditEvent {
-            at,
-            actor: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),
-            account_id: row.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
-            action: row.try_get("action")?,
-            target: row.try_get("target")?,
-            ip: row.try_get("ip")?,
-            outcome: row.try_get("outcome")?,
-        },
+        event,
         who: row.try_get("who")?,
     })
 }

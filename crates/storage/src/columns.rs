@@ -2,7 +2,8 @@
 //!
 //! Every per-area file reads rows through [`Columns`] rather than
 //! `try_get(..).map_err(db_error)` and `Timestamp(..)` by hand, so that a column's
-//! decoding (times as Unix seconds, booleans as SQLite's 0 or 1) is written once.
+//! decoding (times as Unix seconds, booleans as SQLite's 0 or 1) is written once;
+//! a query of many rows reads them through [`from_rows`].
 
 use sealpost_domain::ports::StoreResult;
 use sealpost_domain::types::Timestamp;
@@ -10,6 +11,15 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Decode, Row, Type};
 
 use crate::{db_error, get_bool};
+
+/// Every one of `rows` read by `read` (a `…_from_row` function), with the store's
+/// error: what a query of many rows answers.
+pub(crate) fn from_rows<T>(
+    rows: &[AnyRow],
+    read: impl FnMut(&AnyRow) -> Result<T, sqlx::Error>,
+) -> StoreResult<Vec<T>> {
+    rows.iter().map(read).collect::<Result<_, _>>().map_err(db_error)
+}
 
 pub(crate) trait Columns {
     /// The column `name` decoded as `T`.

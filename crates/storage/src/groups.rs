@@ -13,7 +13,7 @@ use sealpost_domain::types::{AccountId, GroupId, GroupName, Timestamp, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::columns::Columns;
+use crate::columns::{Columns, from_rows};
 use crate::statements::{Fetch, Run};
 use crate::users::{USER_COLUMNS, user_from_row};
 use crate::{SqlStore, audit, db_error, get_bool, insert_error, limit, touched};
@@ -46,10 +46,7 @@ impl GroupStore for SqlStore {
             .bind(account.0)
             .all(&self.pool)
             .await?;
-            rows.iter()
-                .map(group_from_row)
-                .collect::<Result<_, _>>()
-                .map_err(db_error)
+            from_rows(&rows, group_from_row)
         })
         .await
     }
@@ -158,16 +155,13 @@ impl GroupStore for SqlStore {
                 .bind(limit(page))
                 .all(&self.pool)
                 .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(Member {
-                        user: user_from_row(row)?,
-                        added_at: Timestamp(row.try_get("added_at")?),
-                        added_by: row.try_get::<Option<i64>, _>("added_by")?.map(UserId),
-                    })
+            from_rows(&rows, |row| {
+                Ok(Member {
+                    user: user_from_row(row)?,
+                    added_at: Timestamp(row.try_get("added_at")?),
+                    added_by: row.try_get::<Option<i64>, _>("added_by")?.map(UserId),
                 })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(db_error)
+            })
         })
         .await
     }

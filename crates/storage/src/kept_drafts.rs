@@ -9,7 +9,7 @@ use sealpost_domain::types::{AccountId, Timestamp, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::messages::public_id_from_row;
+use crate::messages::{public_id_from_row, public_ids};
 use crate::statements::{Fetch, Run};
 use crate::{SqlStore, db_error};
 
@@ -31,16 +31,12 @@ impl KeptDraftStore for SqlStore {
     async fn keep_draft(&self, draft: KeptDraftRecord, expired_before: Timestamp) -> StoreResult<Vec<PublicId>> {
         self.watched(async {
             let mut tx = self.begin_write().await?;
-            let removed =
-                sqlx::query("DELETE FROM kept_drafts WHERE sender_id = $1 OR kept_at < $2 RETURNING public_id")
-                    .bind(draft.sender_id.0)
-                    .bind(expired_before.0)
-                    .all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|row| public_id_from_row(row, "public_id"))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(db_error)?;
+            let rows = sqlx::query("DELETE FROM kept_drafts WHERE sender_id = $1 OR kept_at < $2 RETURNING public_id")
+                .bind(draft.sender_id.0)
+                .bind(expired_before.0)
+                .all(&mut *tx)
+                .await?;
+            let removed = public_ids(&rows)?;
             sqlx::query(
                 "INSERT INTO kept_drafts (token_hash, public_id, sender_id, account_id, key_version, wrapped_dek, \
                  sealed, kept_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -82,14 +78,11 @@ impl KeptDraftStore for SqlStore {
     async fn purge_kept_drafts(&self, before: Timestamp) -> StoreResult<Vec<PublicId>> {
         self.watched(async {
             let mut tx = self.begin_write().await?;
-            let removed = sqlx::query("DELETE FROM kept_drafts WHERE kept_at < $1 RETURNING public_id")
+            let rows = sqlx::query("DELETE FROM kept_drafts WHERE kept_at < $1 RETURNING public_id")
                 .bind(before.0)
                 .all(&mut *tx)
-                .await?
-                .iter()
-                .map(|row| public_id_from_row(row, "public_id"))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db_error)?;
+                .await?;
+            let removed = public_ids(&rows)?;
             tx.commit().await.map_err(db_error)?;
             Ok(removed)
         })

@@ -8,7 +8,8 @@ use sealpost_domain::ports::{KeyStore, StoreResult};
 use sealpost_domain::types::{AccountId, Timestamp};
 use sqlx::Row;
 
-use crate::messages::public_id_from_row;
+use crate::columns::from_rows;
+use crate::messages::public_ids;
 use crate::statements::{Fetch, Run};
 use crate::{SqlStore, db_error, insert_error, limit};
 
@@ -66,16 +67,13 @@ impl KeyStore for SqlStore {
             .bind(limit(page))
             .all(&self.pool)
             .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(WrappedDataKey {
-                        message: MessageId(row.try_get("id")?),
-                        key_version: row.try_get("key_version")?,
-                        wrapped: row.try_get("wrapped_dek")?,
-                    })
+            from_rows(&rows, |row| {
+                Ok(WrappedDataKey {
+                    message: MessageId(row.try_get("id")?),
+                    key_version: row.try_get("key_version")?,
+                    wrapped: row.try_get("wrapped_dek")?,
                 })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(db_error)
+            })
         })
         .await
     }
@@ -122,11 +120,7 @@ impl KeyStore for SqlStore {
             .bind(limit(page))
             .all(&mut *tx)
             .await?;
-            let shredded = rows
-                .iter()
-                .map(|row| public_id_from_row(row, "public_id"))
-                .collect::<Result<_, _>>()
-                .map_err(db_error)?;
+            let shredded = public_ids(&rows)?;
             tx.commit().await.map_err(db_error)?;
             Ok(shredded)
         })

@@ -87,26 +87,20 @@ impl MessageSearchStore for SqlStore {
         page: u32,
     ) -> StoreResult<MessagePage> {
         self.watched(async {
-            let (filter_sql, params) = conditions(owner, filter);
+            let (filter_sql, mut params) = conditions(owner, filter);
             let count_sql = format!("SELECT COUNT(*) FROM {MESSAGES_WITH_SENDER} WHERE {filter_sql}");
             let total = params
                 .bind(sqlx::query_scalar::<_, i64>(&count_sql))
                 .one(&self.pool)
                 .await?;
-            let n = params.len();
-            let sql = format!(
-                "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} WHERE {filter_sql} AND m.id < ${} \
-                 ORDER BY m.id DESC LIMIT ${}",
-                n + 1,
-                n + 2
-            );
             let wanted = page.max(1);
-            let rows = params
-                .bind(sqlx::query(&sql))
-                .bind(before.map_or(i64::MAX, |id| id.0))
-                .bind(limit(wanted) + 1)
-                .all(&self.pool)
-                .await?;
+            let before_at = params.int(before.map_or(i64::MAX, |id| id.0));
+            let limit_at = params.int(limit(wanted) + 1);
+            let sql = format!(
+                "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES_WITH_SENDER} WHERE {filter_sql} AND m.id < {before_at} \
+                 ORDER BY m.id DESC LIMIT {limit_at}"
+            );
+            let rows = params.bind(sqlx::query(&sql)).all(&self.pool).await?;
             let mut messages = messages_from_rows(&rows)?;
             let more = messages.len() > wanted as usize;
             messages.truncate(wanted as usize);

@@ -23,6 +23,7 @@ use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::columns::from_rows;
 use crate::statements::{Fetch, Run};
 use crate::users::{SENDER_COLUMNS, sender_from_row};
 use crate::{SqlStore, db_error, limit, touched};
@@ -124,6 +125,12 @@ pub(crate) fn public_id_from_row(row: &AnyRow, column: &str) -> Result<PublicId,
     Ok(PublicId(array))
 }
 
+/// The `public_id` column of each row: the messages a purge, shred or deletion
+/// (`… RETURNING public_id`) reached, whose blobs the caller deletes next.
+pub(crate) fn public_ids(rows: &[AnyRow]) -> StoreResult<Vec<PublicId>> {
+    from_rows(rows, |row| public_id_from_row(row, "public_id"))
+}
+
 /// Builds a [`Message`] from a row holding [`MESSAGE_COLUMNS`].
 fn message_from_row(row: &AnyRow) -> Result<Message, sqlx::Error> {
     Ok(Message {
@@ -152,10 +159,7 @@ fn message_from_row(row: &AnyRow) -> Result<Message, sqlx::Error> {
 
 /// Maps rows holding [`MESSAGE_COLUMNS`] to messages.
 pub(crate) fn messages_from_rows(rows: &[AnyRow]) -> StoreResult<Vec<Message>> {
-    rows.iter()
-        .map(message_from_row)
-        .collect::<Result<_, _>>()
-        .map_err(db_error)
+    from_rows(rows, message_from_row)
 }
 
 /// The keyset bound of a list: before `before`, or from the newest message.
@@ -254,10 +258,7 @@ impl MessageStore for SqlStore {
             .bind(message.0)
             .all(&self.pool)
             .await?;
-            rows.iter()
-                .map(|row| recipient_from_row(row, ""))
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(db_error)
+            from_rows(&rows, |row| recipient_from_row(row, ""))
         })
         .await
     }

@@ -9,13 +9,14 @@ use sqlx::query::QueryScalar;
 use crate::AnyQuery;
 
 /// One bound value.
+#[derive(Clone)]
 enum Param {
     Int(i64),
     Text(String),
 }
 
 /// The values of a filter, in placeholder order.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Params(Vec<Param>);
 
 impl Params {
@@ -37,7 +38,7 @@ impl Params {
     }
 
     fn last(&self) -> String {
-        format!("${}", self.0.len())
+        format!("${}", self.len())
     }
 
     /// `query` with every value bound, in order.

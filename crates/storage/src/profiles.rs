@@ -11,6 +11,7 @@ use sealpost_domain::types::{AccountId, EmailAddress, Locale, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::columns::from_rows;
 use crate::statements::{Fetch, Run};
 use crate::{SqlStore, audit, db_error, insert_error, touched};
 
@@ -107,10 +108,7 @@ impl ProfileStore for SqlStore {
             .bind(account.0)
             .all(&self.pool)
             .await?;
-            rows.iter()
-                .map(profile_from_row)
-                .collect::<Result<_, _>>()
-                .map_err(db_error)
+            from_rows(&rows, profile_from_row)
         })
         .await
     }

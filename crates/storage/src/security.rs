@@ -8,6 +8,7 @@ use sealpost_domain::two_step::{DeviceSummary, SessionSummary};
 use sealpost_domain::types::{Timestamp, UserId};
 use sqlx::Row;
 
+use crate::columns::from_rows;
 use crate::statements::{Fetch, Run};
 use crate::{SqlStore, audit, db_error};
 
@@ -35,17 +36,14 @@ impl SecurityStore for SqlStore {
             .bind(now.0)
             .all(&self.pool)
             .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(SessionSummary {
-                        id_hash: row.try_get("id_hash")?,
-                        created_at: Timestamp(row.try_get("created_at")?),
-                        last_seen_at: Timestamp(row.try_get("last_seen_at")?),
-                        client: row.try_get("client")?,
-                    })
+            from_rows(&rows, |row| {
+                Ok(SessionSummary {
+                    id_hash: row.try_get("id_hash")?,
+                    created_at: Timestamp(row.try_get("created_at")?),
+                    last_seen_at: Timestamp(row.try_get("last_seen_at")?),
+                    client: row.try_get("client")?,
                 })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(db_error)
+            })
         })
         .await
     }
@@ -60,16 +58,13 @@ impl SecurityStore for SqlStore {
             .bind(now.0)
             .all(&self.pool)
             .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(DeviceSummary {
-                        created_at: Timestamp(row.try_get("created_at")?),
-                        expires_at: Timestamp(row.try_get("expires_at")?),
-                        last_used_at: row.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp),
-                    })
+            from_rows(&rows, |row| {
+                Ok(DeviceSummary {
+                    created_at: Timestamp(row.try_get("created_at")?),
+                    expires_at: Timestamp(row.try_get("expires_at")?),
+                    last_used_at: row.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp),
                 })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(db_error)
+            })
         })
         .await
     }

@@ -10,7 +10,7 @@ use sealpost_domain::types::AccountId;
 use sqlx::Row;
 
 use crate::accounts::{ACCOUNT_COLUMNS, account_from_row};
-use crate::columns::Columns;
+use crate::columns::{Columns, from_rows};
 use crate::statements::{Fetch, Run};
 use crate::{SqlStore, accounts, audit, db_error};
 
@@ -22,10 +22,7 @@ impl SettingsStore for SqlStore {
                 .bind(account.0)
                 .all(&self.pool)
                 .await?;
-            rows.iter()
-                .map(|row| Ok((row.try_get("name")?, row.try_get("value")?)))
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(db_error)
+            from_rows(&rows, |row| Ok((row.try_get("name")?, row.try_get("value")?)))
         })
         .await
     }

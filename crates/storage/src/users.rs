@@ -22,7 +22,7 @@ use sealpost_domain::types::{AccountId, EmailAddress, Locale, TimeZoneName, Time
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::columns::Columns;
+use crate::columns::{Columns, from_rows};
 use crate::statements::{Fetch, Run};
 use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, insert_error, limit, touched};
 
@@ -499,10 +499,7 @@ impl Args {
     /// Runs `sql` with these arguments and reads the users it selects.
     async fn fetch_users(&self, store: &SqlStore, sql: &str) -> StoreResult<Vec<User>> {
         let rows = self.bind(sqlx::query(sql)).all(&store.pool).await?;
-        rows.iter()
-            .map(user_from_row)
-            .collect::<Result<_, _>>()
-            .map_err(db_error)
+        from_rows(&rows, user_from_row)
     }
 
     /// Runs the `COUNT(*)` query `sql` with these arguments.

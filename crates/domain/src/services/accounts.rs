@@ -4,7 +4,7 @@
 use sealpost_crypto::token;
 
 use super::Services;
-use crate::error::{DomainError, ValidationError};
+use crate::error::DomainError;
 use crate::messages::{Confirmation, LinkMail, MailKind, NewOutboxItem};
 use crate::model::{Account, AuditEvent, Member};
 use crate::policy::{AccountScope, Actor};
@@ -66,15 +66,7 @@ impl Services {
         let name = AccountName::parse(name).map_err(|e| DomainError::invalid("name", e))?;
         let admin = match admin.map(str::trim).filter(|a| !a.is_empty()) {
             None => None,
-            Some(raw) => {
-                let email = EmailAddress::parse(raw).map_err(|e| DomainError::invalid("admin", e))?;
-                let user = self
-                    .store
-                    .user_by_email(&email)
-                    .await?
-                    .ok_or(DomainError::invalid("admin", ValidationError::NonExistentUser))?;
-                Some(user.id)
-            }
+            Some(raw) => Some(self.existing_user("admin", raw).await?.id),
         };
         for _ in 0..8 {
             let number = AccountNumber(

@@ -84,7 +84,7 @@ pub(super) struct ThrottleCheck {
 /// How long a login (or an SMTP `AUTH`) must still wait: the pair (address or
 /// token, client) waits past its free failures, the client alone past its own;
 /// and whether the pair has failures noted.
-pub(super) async fn throttle_check(
+async fn throttle_check(
     sessions: &dyn SessionStore,
     pair: (&str, i64),
     client: (&str, i64),
@@ -95,6 +95,21 @@ pub(super) async fn throttle_check(
         wait: first_wait(&[pair, client], &states, now),
         pair_noted: states.first().is_some_and(Option::is_some),
     })
+}
+
+/// [`throttle_check`], refusing with [`LoginError::Throttled`] while a wait is owed:
+/// a throttled attempt is turned away before its credentials are looked at.
+pub(super) async fn throttle_admit(
+    sessions: &dyn SessionStore,
+    pair: (&str, i64),
+    client: (&str, i64),
+    now: Timestamp,
+) -> Result<ThrottleCheck, LoginError> {
+    let throttle = throttle_check(sessions, pair, client, now).await?;
+    if throttle.wait > 0 {
+        return Err(LoginError::Throttled(throttle.wait));
+    }
+    Ok(throttle)
 }
 
 /// The wait the first of `keys` (each with its free failures) that asks one
@@ -210,16 +225,13 @@ impl Services {
         let email = EmailAddress::parse(email).map_err(|_| LoginError::InvalidCredentials)?;
         let pair_key = format!("pair:{}|{}", email, client);
         let client_key = format!("client:{client}");
-        let throttle = throttle_check(
+        let throttle = throttle_admit(
             self.store.as_ref(),
             (&pair_key, PAIR_FREE_FAILURES),
             (&client_key, CLIENT_FREE_FAILURES),
             now,
         )
         .await?;
-        if throttle.wait > 0 {
-            return Err(LoginError::Throttled(throttle.wait));
-        }
 
         let credentials = self.store.credentials_by_email(&email).await?;
         let typed_owned = typed.clone();
@@ -446,6 +458,25 @@ pub(crate) async fn verify_off_executor(typed: Password, stored: String) -> Resu
     Ok(blocking(move || password::verify(typed.expose(), &stored)).await? != Verification::Mismatch)
 }
 
+/// [`Password::new_checked`] for a form whose password field is `field`: a
+/// mismatch is the error of its `confirm_password` field, any other problem that
+/// of `field`.
+pub(crate) fn new_password(
+    field: &'static str,
+    typed: &str,
+    confirmation: &str,
+    username: &EmailAddress,
+) -> Result<Password, DomainError> {
+    Password::new_checked(typed, confirmation, username).map_err(|e| {
+        let field = if e == ValidationError::PasswordMismatch {
+            "confirm_password"
+        } else {
+            field
+        };
+        DomainError::invalid(field, e)
+    })
+}
+
 /// Hashes a password off the executor (for creating users).
 pub(crate) async fn hash_password(password: &Password) -> Result<String, DomainError> {
     let owned = password.clone();
@@ -475,11 +506,18 @@ mod tests {
     /// 0 when it may try now.
     async fn throttle_wait(
         sessions: &dyn SessionStore,
-        pair: (&str, i64),
-        client: (&str, i64),
+        pair: &str,
+        client: &str,
         now: Timestamp,
     ) -> Result<i64, DomainError> {
-        Ok(throttle_check(sessions, pair, client, now).await?.wait)
+        let check = throttle_check(
+            sessions,
+            (pair, PAIR_FREE_FAILURES),
+            (client, CLIENT_FREE_FAILURES),
+            now,
+        )
+        .await?;
+        Ok(check.wait)
     }
 
     /// The login throttle in memory: failure counters only, no sessions.
@@ -545,26 +583,14 @@ mod tests {
             throttle.throttle_failure("pair:ann@example.com|guesser", now).await?;
             throttle.throttle_failure("client:guesser", now).await?;
         }
-        let guesser = throttle_wait(
-            &throttle,
-            ("pair:ann@example.com|guesser", PAIR_FREE_FAILURES),
-            ("client:guesser", CLIENT_FREE_FAILURES),
-            now,
-        )
-        .await?;
+        let guesser = throttle_wait(&throttle, "pair:ann@example.com|guesser", "client:guesser", now).await?;
         assert_eq!(guesser, 1, "the guessing client waits for Ann's address");
-        let ann = throttle_wait(
-            &throttle,
-            ("pair:ann@example.com|ann", PAIR_FREE_FAILURES),
-            ("client:ann", CLIENT_FREE_FAILURES),
-            now,
-        )
-        .await?;
+        let ann = throttle_wait(&throttle, "pair:ann@example.com|ann", "client:ann", now).await?;
         assert_eq!(ann, 0, "Ann on her own client is not held up");
         let later = throttle_wait(
             &throttle,
-            ("pair:ann@example.com|guesser", PAIR_FREE_FAILURES),
-            ("client:guesser", CLIENT_FREE_FAILURES),
+            "pair:ann@example.com|guesser",
+            "client:guesser",
             now.plus_seconds(1),
         )
         .await?;
@@ -573,22 +599,10 @@ mod tests {
         for _ in PAIR_FREE_FAILURES..CLIENT_FREE_FAILURES {
             throttle.throttle_failure("client:guesser", now).await?;
         }
-        let other = throttle_wait(
-            &throttle,
-            ("pair:bob@example.com|guesser", PAIR_FREE_FAILURES),
-            ("client:guesser", CLIENT_FREE_FAILURES),
-            now,
-        )
-        .await?;
+        let other = throttle_wait(&throttle, "pair:bob@example.com|guesser", "client:guesser", now).await?;
         assert_eq!(other, 1, "past fifty failures the client waits for any address");
         throttle.throttle_clear("pair:ann@example.com|guesser").await?;
-        let cleared = throttle_wait(
-            &throttle,
-            ("pair:ann@example.com|guesser", PAIR_FREE_FAILURES),
-            ("client:ann", CLIENT_FREE_FAILURES),
-            now,
-        )
-        .await?;
+        let cleared = throttle_wait(&throttle, "pair:ann@example.com|guesser", "client:ann", now).await?;
         assert_eq!(cleared, 0, "a success clears the pair's counter");
         Ok(())
     }

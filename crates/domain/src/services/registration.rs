@@ -21,8 +21,8 @@ use crate::error::{DomainError, ValidationError};
 use crate::messages::{Confirmation, LinkMail, MailKind, NewOutboxItem, PublicId, RegistrationAttempt, TokenPurpose};
 use crate::model::{AuditEvent, SessionKind, User, UserStatus};
 use crate::policy::Actor;
-use crate::services::auth::{OpenedSession, hash_password};
-use crate::types::{EmailAddress, Locale, Password, PersonName, Timestamp};
+use crate::services::auth::{OpenedSession, hash_password, new_password};
+use crate::types::{EmailAddress, Locale, PersonName, Timestamp};
 
 /// How long a mailbox-proof link lives.
 pub const PROOF_SECONDS: i64 = 60 * 60;
@@ -82,6 +82,20 @@ impl Withheld {
     }
 }
 
+/// A one-time link to mail, for [`Services::send_link`].
+pub(crate) struct LinkToSend<'a> {
+    /// Whose it is: the mail goes to their address.
+    pub(crate) user: &'a User,
+    /// What using it does.
+    pub(crate) purpose: TokenPurpose,
+    /// The session (its id hash) it only works in; `None`: any.
+    pub(crate) session: Option<&'a str>,
+    /// How many seconds it works.
+    pub(crate) lifetime: i64,
+    /// The audit event's action, such as `user.password_reset_requested`.
+    pub(crate) action: &'a str,
+}
+
 impl Services {
     /// Registers a recipient. Form mistakes (names, password) are refused with
     /// their message; otherwise the answer is the same whoever the address
@@ -94,16 +108,7 @@ impl Services {
         let email = EmailAddress::parse(&request.email).map_err(|e| DomainError::invalid("email", e))?;
         let first = PersonName::parse(&request.first_name).map_err(|e| DomainError::invalid("first_name", e))?;
         let last = PersonName::parse(&request.last_name).map_err(|e| DomainError::invalid("last_name", e))?;
-        let password = Password::new_checked(&request.password, &request.confirm_password, &email).map_err(|e| {
-            DomainError::invalid(
-                if e == ValidationError::PasswordMismatch {
-                    "confirm_password"
-                } else {
-                    "password"
-                },
-                e,
-            )
-        })?;
+        let password = new_password("password", &request.password, &request.confirm_password, &email)?;
         // The same work for every address from here on.
         let password_hash = hash_password(&password).await?;
         let messaging = self.messaging();
@@ -177,23 +182,22 @@ impl Services {
         let messaging = self.messaging();
         let locale = user.locale.unwrap_or(locale);
         let links = &messaging.config.links;
-        self.send_link(
+        let link = LinkToSend {
             user,
-            TokenPurpose::PasswordReset,
-            None,
-            RESET_SECONDS,
-            "user.registration_known",
-            client,
-            |raw| {
-                messaging.notifier.link_mail(
-                    LinkMail::AlreadyRegistered,
-                    &user.email,
-                    locale,
-                    &links.password_reset(raw),
-                    None,
-                )
-            },
-        )
+            purpose: TokenPurpose::PasswordReset,
+            session: None,
+            lifetime: RESET_SECONDS,
+            action: "user.registration_known",
+        };
+        self.send_link(link, None, client, |raw| {
+            messaging.notifier.link_mail(
+                LinkMail::AlreadyRegistered,
+                &user.email,
+                locale,
+                &links.password_reset(raw),
+                None,
+            )
+        })
         .await
     }
 
@@ -273,16 +277,14 @@ impl Services {
         };
         match user {
             Some(user) if user.status == UserStatus::Active || pending_member => {
-                self.send_link(
-                    &user,
-                    TokenPurpose::PasswordReset,
-                    None,
-                    RESET_SECONDS,
-                    "user.password_reset_requested",
-                    client,
-                    render,
-                )
-                .await
+                let link = LinkToSend {
+                    user: &user,
+                    purpose: TokenPurpose::PasswordReset,
+                    session: None,
+                    lifetime: RESET_SECONDS,
+                    action: "user.password_reset_requested",
+                };
+                self.send_link(link, None, client, render).await
             }
             _ => {
                 // Render it all the same: the answer takes as long as for a user.
@@ -324,16 +326,7 @@ impl Services {
             .await?
             .ok_or(DomainError::invalid("token", ValidationError::LinkInvalid))?;
         let user = self.store.user_by_id(user_id).await?;
-        let password = Password::new_checked(new, confirmation, &user.email).map_err(|e| {
-            DomainError::invalid(
-                if e == ValidationError::PasswordMismatch {
-                    "confirm_password"
-                } else {
-                    "new_password"
-                },
-                e,
-            )
-        })?;
+        let password = new_password("new_password", new, confirmation, &user.email)?;
         let new_hash = hash_password(&password).await?;
         let used = self
             .store
@@ -377,23 +370,22 @@ impl Services {
         let messaging = self.messaging();
         let links = &messaging.config.links;
         let locale = user.locale.unwrap_or(locale);
-        self.send_link(
+        let link = LinkToSend {
             user,
-            TokenPurpose::Activation,
-            Some(session),
-            PROOF_SECONDS,
-            "user.mailbox_proof_requested",
-            client,
-            |raw| {
-                messaging.notifier.link_mail(
-                    LinkMail::MailboxProof,
-                    &user.email,
-                    locale,
-                    &links.mailbox_proof(raw, next),
-                    None,
-                )
-            },
-        )
+            purpose: TokenPurpose::Activation,
+            session: Some(session),
+            lifetime: PROOF_SECONDS,
+            action: "user.mailbox_proof_requested",
+        };
+        self.send_link(link, None, client, |raw| {
+            messaging.notifier.link_mail(
+                LinkMail::MailboxProof,
+                &user.email,
+                locale,
+                &links.mailbox_proof(raw, next),
+                None,
+            )
+        })
         .await?;
         Ok(true)
     }
@@ -483,54 +475,26 @@ impl Services {
         self.store.record_audit(event).await
     }
 
-    /// Issues a one-time link for `user`: a random token whose hash is stored with
-    /// `purpose` for `lifetime` seconds (bound to `session` when given), together
-    /// with the email `render` makes around the raw token and the audit event
-    /// `action`, in one transaction; then wakes the outbox.
-    #[expect(clippy::too_many_arguments, reason = "each is one independent part of the link")]
+    /// Issues the one-time link `link`: a random token whose hash is stored with its
+    /// purpose for its lifetime (bound to its session when given), together with
+    /// the email `render` makes around the raw token and the audit event of its
+    /// action, in one transaction; then wakes the outbox. `actor` is the audit
+    /// event's actor: an administrator who sent it (the user page's "Send password
+    /// reset link"), `None` when the user asked for it.
     pub(crate) async fn send_link(
         &self,
-        user: &User,
-        purpose: TokenPurpose,
-        session: Option<&str>,
-        lifetime: i64,
-        action: &str,
-        client: Option<&str>,
-        render: impl FnOnce(&str) -> Result<crate::messages::RenderedMail, DomainError>,
-    ) -> Result<(), DomainError> {
-        self.send_link_with(None, user, purpose, session, lifetime, action, client, render)
-            .await
-    }
-
-    /// [`Self::send_link`] on behalf of an administrator, who is the audit event's
-    /// actor (the user page's "Send password reset link").
-    #[expect(clippy::too_many_arguments, reason = "each is one independent part of the link")]
-    pub(crate) async fn send_link_by(
-        &self,
+        link: LinkToSend<'_>,
         actor: Option<&Actor>,
-        user: &User,
-        purpose: TokenPurpose,
-        lifetime: i64,
-        action: &str,
         client: Option<&str>,
         render: impl FnOnce(&str) -> Result<crate::messages::RenderedMail, DomainError>,
     ) -> Result<(), DomainError> {
-        self.send_link_with(actor, user, purpose, None, lifetime, action, client, render)
-            .await
-    }
-
-    #[expect(clippy::too_many_arguments, reason = "each is one independent part of the link")]
-    async fn send_link_with(
-        &self,
-        actor: Option<&Actor>,
-        user: &User,
-        purpose: TokenPurpose,
-        session: Option<&str>,
-        lifetime: i64,
-        action: &str,
-        client: Option<&str>,
-        render: impl FnOnce(&str) -> Result<crate::messages::RenderedMail, DomainError>,
-    ) -> Result<(), DomainError> {
+        let LinkToSend {
+            user,
+            purpose,
+            session,
+            lifetime,
+            action,
+        } = link;
         let (raw, token_hash, expires_at) = self.new_link_token(lifetime)?;
         let now = self.clock.now();
         let kind = match purpose {

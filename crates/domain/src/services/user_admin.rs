@@ -14,6 +14,7 @@
 
 use super::Services;
 use super::messages::RESET_SECONDS;
+use super::registration::LinkToSend;
 use crate::error::{DomainError, ValidationError};
 use crate::messages::{LinkMail, TokenPurpose};
 use crate::model::{Account, LockNotice, UserDetail, UserStatus};
@@ -195,19 +196,18 @@ impl Services {
                 } else {
                     "user.password_reset_sent"
                 };
-                self.send_link_by(
-                    Some(actor),
+                let link = LinkToSend {
                     user,
-                    TokenPurpose::PasswordReset,
-                    RESET_SECONDS,
-                    audit,
-                    ip,
-                    |raw| {
-                        messaging
-                            .notifier
-                            .link_mail(kind, &user.email, locale, &links.password_reset(raw), None)
-                    },
-                )
+                    purpose: TokenPurpose::PasswordReset,
+                    session: None,
+                    lifetime: RESET_SECONDS,
+                    action: audit,
+                };
+                self.send_link(link, Some(actor), ip, |raw| {
+                    messaging
+                        .notifier
+                        .link_mail(kind, &user.email, locale, &links.password_reset(raw), None)
+                })
                 .await
             }
         }

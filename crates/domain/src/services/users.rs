@@ -4,11 +4,11 @@
 use sealpost_crypto::token;
 
 use super::Services;
-use super::auth::hash_password;
+use super::auth::{hash_password, new_password};
 use crate::error::{DomainError, ValidationError};
 use crate::model::{NewUser, User, UserPage, UserQuery, UserStatus, UserStatusFilter, UserVisibility};
 use crate::policy::Actor;
-use crate::types::{EmailAddress, Locale, Password, PersonName};
+use crate::types::{EmailAddress, Locale, PersonName};
 
 /// A readable random temporary password (for `sealpost user add` without one).
 pub fn temporary_password() -> Result<String, DomainError> {
@@ -60,14 +60,7 @@ impl Services {
         let email = EmailAddress::parse(&request.username).map_err(|e| DomainError::invalid("username", e))?;
         let first_name = PersonName::parse(&request.first_name).map_err(|e| DomainError::invalid("first_name", e))?;
         let last_name = PersonName::parse(&request.last_name).map_err(|e| DomainError::invalid("last_name", e))?;
-        let password = Password::new_checked(&request.password, &request.confirm_password, &email).map_err(|e| {
-            let field = if e == ValidationError::PasswordMismatch {
-                "confirm_password"
-            } else {
-                "password"
-            };
-            DomainError::invalid(field, e)
-        })?;
+        let password = new_password("password", &request.password, &request.confirm_password, &email)?;
         if self.store.user_by_email(&email).await?.is_some() {
             return Err(DomainError::invalid("username", ValidationError::UsernameTaken));
         }
@@ -144,15 +137,20 @@ impl Services {
         self.store.list_users(&query).await
     }
 
-    /// Grants operator rights to an existing user (command line).
-    pub async fn grant_operator(&self, email: &str) -> Result<User, DomainError> {
-        let email = EmailAddress::parse(email).map_err(|e| DomainError::invalid("email", e))?;
-        let user = self
-            .store
+    /// The user whose address `typed` is, typed into the form field `field`: a
+    /// malformed address or one nobody has is that field's validation error.
+    pub(crate) async fn existing_user(&self, field: &'static str, typed: &str) -> Result<User, DomainError> {
+        let email = EmailAddress::parse(typed).map_err(|e| DomainError::invalid(field, e))?;
+        self.store
             .user_by_email(&email)
             .await?
-            .ok_or(DomainError::invalid("email", ValidationError::NonExistentUser))?;
-        let event = self.event(None, None, "operator.granted", email.as_str(), None);
+            .ok_or(DomainError::invalid(field, ValidationError::NonExistentUser))
+    }
+
+    /// Grants operator rights to an existing user (command line).
+    pub async fn grant_operator(&self, email: &str) -> Result<User, DomainError> {
+        let user = self.existing_user("email", email).await?;
+        let event = self.event(None, None, "operator.granted", user.email.as_str(), None);
         self.store.set_operator(user.id, true, event).await?;
         self.store.user_by_id(user.id).await
     }

@@ -131,11 +131,25 @@ async fn applied(side: &Side) -> anyhow::Result<Vec<i64>> {
     Ok(versions)
 }
 
+/// Row counts of the tables that hold rows, for the refusal to write into a
+/// database that is in use.
 async fn rows_present(side: &Side) -> anyhow::Result<Vec<(String, i64)>> {
-    match side {
-        Side::Sqlite(pool) => schema::rows_present_sqlite(pool).await,
-        Side::Postgres(pool) => schema::rows_present_postgres(pool).await,
+    let names = match side {
+        Side::Sqlite(pool) => schema::sqlite_tables(pool).await?,
+        Side::Postgres(pool) => schema::postgres_tables(pool).await?,
+    };
+    let mut present = Vec::new();
+    for name in names {
+        let sql = format!("SELECT COUNT(*) FROM {}", quoted(&name));
+        let count: i64 = match side {
+            Side::Sqlite(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await?,
+            Side::Postgres(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await?,
+        };
+        if count > 0 {
+            present.push((name, count));
+        }
     }
+    Ok(present)
 }
 
 /// The source named in the target's marker, when there is one.

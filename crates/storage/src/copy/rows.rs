@@ -85,44 +85,46 @@ impl Fingerprint {
     }
 }
 
-fn read_sqlite(row: &SqliteRow, table: &Table) -> anyhow::Result<Vec<Value>> {
+/// A row's values in `table`'s column order, each read by `read` from its index
+/// and kind (`None`: NULL); `from` names the database in the error.
+fn read_row(
+    table: &Table,
+    from: &str,
+    read: impl Fn(usize, Kind) -> Result<Option<Value>, sqlx::Error>,
+) -> anyhow::Result<Vec<Value>> {
     table
         .columns
         .iter()
         .enumerate()
-        .map(|(at, column)| {
-            let value = match column.kind {
-                Kind::I64 | Kind::I32 | Kind::I16 | Kind::Bool => row.try_get::<Option<i64>, _>(at)?.map(Value::Int),
-                Kind::Text => row.try_get::<Option<String>, _>(at)?.map(Value::Text),
-                Kind::Bytes => row.try_get::<Option<Vec<u8>>, _>(at)?.map(Value::Bytes),
-                Kind::F64 | Kind::F32 => row.try_get::<Option<f64>, _>(at)?.map(Value::Float),
-            };
-            Ok(value.unwrap_or(Value::Null))
-        })
+        .map(|(at, column)| Ok(read(at, column.kind)?.unwrap_or(Value::Null)))
         .collect::<Result<_, sqlx::Error>>()
-        .with_context(|| format!("while reading a row of {} from SQLite", table.name))
+        .with_context(|| format!("while reading a row of {} from {from}", table.name))
+}
+
+fn read_sqlite(row: &SqliteRow, table: &Table) -> anyhow::Result<Vec<Value>> {
+    read_row(table, "SQLite", |at, kind| {
+        Ok(match kind {
+            Kind::I64 | Kind::I32 | Kind::I16 | Kind::Bool => row.try_get::<Option<i64>, _>(at)?.map(Value::Int),
+            Kind::Text => row.try_get::<Option<String>, _>(at)?.map(Value::Text),
+            Kind::Bytes => row.try_get::<Option<Vec<u8>>, _>(at)?.map(Value::Bytes),
+            Kind::F64 | Kind::F32 => row.try_get::<Option<f64>, _>(at)?.map(Value::Float),
+        })
+    })
 }
 
 fn read_postgres(row: &PgRow, table: &Table) -> anyhow::Result<Vec<Value>> {
-    table
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(at, column)| {
-            let value = match column.kind {
-                Kind::I64 => row.try_get::<Option<i64>, _>(at)?.map(Value::Int),
-                Kind::I32 => row.try_get::<Option<i32>, _>(at)?.map(|v| Value::Int(v.into())),
-                Kind::I16 => row.try_get::<Option<i16>, _>(at)?.map(|v| Value::Int(v.into())),
-                Kind::Bool => row.try_get::<Option<bool>, _>(at)?.map(|v| Value::Int(v.into())),
-                Kind::Text => row.try_get::<Option<String>, _>(at)?.map(Value::Text),
-                Kind::Bytes => row.try_get::<Option<Vec<u8>>, _>(at)?.map(Value::Bytes),
-                Kind::F64 => row.try_get::<Option<f64>, _>(at)?.map(Value::Float),
-                Kind::F32 => row.try_get::<Option<f32>, _>(at)?.map(|v| Value::Float(v.into())),
-            };
-            Ok(value.unwrap_or(Value::Null))
+    read_row(table, "PostgreSQL", |at, kind| {
+        Ok(match kind {
+            Kind::I64 => row.try_get::<Option<i64>, _>(at)?.map(Value::Int),
+            Kind::I32 => row.try_get::<Option<i32>, _>(at)?.map(|v| Value::Int(v.into())),
+            Kind::I16 => row.try_get::<Option<i16>, _>(at)?.map(|v| Value::Int(v.into())),
+            Kind::Bool => row.try_get::<Option<bool>, _>(at)?.map(|v| Value::Int(v.into())),
+            Kind::Text => row.try_get::<Option<String>, _>(at)?.map(Value::Text),
+            Kind::Bytes => row.try_get::<Option<Vec<u8>>, _>(at)?.map(Value::Bytes),
+            Kind::F64 => row.try_get::<Option<f64>, _>(at)?.map(Value::Float),
+            Kind::F32 => row.try_get::<Option<f32>, _>(at)?.map(|v| Value::Float(v.into())),
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .with_context(|| format!("while reading a row of {} from PostgreSQL", table.name))
+    })
 }
 
 fn bind_sqlite<'q>(

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context as _, bail};
-use sqlx::{PgPool, Row as _, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 
 /// The bookkeeping table of an unfinished copy, kept in the target until the copy
 /// is verified (see [`super::MARKER`]). Never copied.
@@ -78,6 +78,14 @@ pub fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Of a catalogue's table names, those the copy handles (bookkeeping left out),
+/// sorted.
+fn copied(mut names: Vec<String>) -> Vec<String> {
+    names.retain(|n| !SKIPPED.contains(&n.as_str()));
+    names.sort();
+    names
+}
+
 /// The tables SQLite's catalogue lists, bookkeeping left out.
 pub async fn sqlite_tables(lite: &SqlitePool) -> anyhow::Result<Vec<String>> {
     let names: Vec<String> = sqlx::query_scalar(
@@ -86,9 +94,7 @@ pub async fn sqlite_tables(lite: &SqlitePool) -> anyhow::Result<Vec<String>> {
     .fetch_all(lite)
     .await
     .context("while listing the SQLite database's tables")?;
-    let mut names: Vec<String> = names.into_iter().filter(|n| !SKIPPED.contains(&n.as_str())).collect();
-    names.sort();
-    Ok(names)
+    Ok(copied(names))
 }
 
 /// The tables of PostgreSQL's current schema, bookkeeping left out.
@@ -100,9 +106,7 @@ pub async fn postgres_tables(pg: &PgPool) -> anyhow::Result<Vec<String>> {
     .fetch_all(pg)
     .await
     .context("while listing the PostgreSQL database's tables")?;
-    let mut names: Vec<String> = names.into_iter().filter(|n| !SKIPPED.contains(&n.as_str())).collect();
-    names.sort();
-    Ok(names)
+    Ok(copied(names))
 }
 
 /// Reads both catalogues and returns the tables in dependency order. Refuses when
@@ -226,37 +230,6 @@ fn dependency_order(depends: &BTreeMap<String, BTreeSet<String>>) -> anyhow::Res
         }
     }
     Ok(ordered)
-}
-
-/// Row counts of the tables that hold rows, for the refusal to write into a
-/// database that is in use.
-pub async fn rows_present_sqlite(lite: &SqlitePool) -> anyhow::Result<Vec<(String, i64)>> {
-    let mut present = Vec::new();
-    for name in sqlite_tables(lite).await? {
-        let count: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {}", quoted(&name)))
-            .fetch_one(lite)
-            .await?
-            .try_get(0)?;
-        if count > 0 {
-            present.push((name, count));
-        }
-    }
-    Ok(present)
-}
-
-/// As [`rows_present_sqlite`], on PostgreSQL.
-pub async fn rows_present_postgres(pg: &PgPool) -> anyhow::Result<Vec<(String, i64)>> {
-    let mut present = Vec::new();
-    for name in postgres_tables(pg).await? {
-        let count: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {}", quoted(&name)))
-            .fetch_one(pg)
-            .await?
-            .try_get(0)?;
-        if count > 0 {
-            present.push((name, count));
-        }
-    }
-    Ok(present)
 }
 
 #[cfg(test)]

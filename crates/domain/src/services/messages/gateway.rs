@@ -26,7 +26,7 @@ use super::gateway_profile::{ProfileChoice, choose_profile};
 use super::gateway_senders::from_header_matches;
 use super::*;
 use crate::account_tokens::{AccountToken, TokenScope, public_id_of};
-use crate::services::auth::{LoginError, throttle_check};
+use crate::services::auth::{LoginError, throttle_admit};
 
 /// Failed AUTH attempts per (token, client) before the client waits.
 const TOKEN_FREE_FAILURES: i64 = 5;
@@ -165,16 +165,13 @@ impl Services {
         let public_id = public_id_of(presented).unwrap_or("-");
         let pair_key = format!("smtp:{public_id}|{client}");
         let client_key = format!("smtp-client:{client}");
-        let throttle = throttle_check(
+        let throttle = throttle_admit(
             self.store.as_ref(),
             (&pair_key, TOKEN_FREE_FAILURES),
             (&client_key, CLIENT_FREE_FAILURES),
             now,
         )
         .await?;
-        if throttle.wait > 0 {
-            return Err(LoginError::Throttled(throttle.wait));
-        }
         match self
             .authenticate_account_token(presented, TokenScope::SmtpSubmission, client)
             .await
