@@ -8,8 +8,8 @@ use anyhow::{Context as _, Result, ensure};
 use mail_parser::MessageParser;
 use sealpost_domain::messages::{MailKind, MessageId, NewOutboxItem};
 use sealpost_domain::ports::{Clock as _, FakeClock, Notifier as _};
-use sealpost_domain::types::{Locale, Timestamp};
-use sealpost_mail::{MailDir, MailNotifier, OutboxWorker, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
+use sealpost_domain::types::{EmailAddress, Locale, Timestamp};
+use sealpost_mail::{MailDir, MailNotifier, OutboxWorker, SendError, SmtpRelay, SmtpRelayConfig, TlsMode, Transport};
 
 use crate::support::{
     FakeStore, Received, SmtpSink, Status, address, alices_notification, clock, notifier, without_final_crlf,
@@ -396,6 +396,73 @@ async fn the_running_worker_delivers_when_poked_and_stops_on_shutdown() -> Resul
     let _ = stop.send(());
     let finished = tokio::time::timeout(Duration::from_secs(5), running).await;
     ensure!(finished.is_ok(), "the worker did not stop on shutdown");
+    Ok(())
+}
+
+/// A relay that holds each email until the test opens the gate, and says when
+/// one has arrived.
+#[derive(Default)]
+struct Gate {
+    arrived: tokio::sync::Notify,
+    open: tokio::sync::Notify,
+    taken: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl Transport for Gate {
+    async fn send(&self, to: &EmailAddress, _envelope_from: &str, _raw: &[u8]) -> Result<(), SendError> {
+        self.arrived.notify_one();
+        self.open.notified().await;
+        self.taken
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(to.to_string());
+        Ok(())
+    }
+}
+
+/// A lane claims its next row with the record of its last delivery; stopped
+/// before sending it, it hands that row back, due at once, instead of leaving it
+/// leased until the lease runs out.
+#[tokio::test]
+async fn a_row_claimed_with_the_last_record_is_handed_back_on_shutdown() -> Result<()> {
+    let gate = Arc::new(Gate::default());
+    let s = setup(gate.clone())?;
+    let (store, clock, notifier) = (s.store, s.clock, s.notifier);
+    let worker = s.worker.with_lanes(1);
+    let first = queue_notification(&store, &notifier, &clock, "bob@client.example", None)?;
+    let second = queue_notification(&store, &notifier, &clock, "carol@client.example", None)?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.run(async move {
+        let _ = stopped.await;
+    }));
+
+    tokio::time::timeout(Duration::from_secs(10), gate.arrived.notified())
+        .await
+        .context("the first email never reached the relay")?;
+    let _ = stop.send(());
+    // Shutdown is asked for while the first email is with the relay; then it
+    // takes it, and its record claims the second.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    gate.open.notify_one();
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .context("the worker did not stop")??;
+
+    assert_eq!(store.row(first)?.status, Status::Sent);
+    let handed_back = store.row(second)?;
+    assert_eq!(handed_back.status, Status::Pending, "not left leased");
+    assert_eq!(handed_back.lease_until, None);
+    assert_eq!(handed_back.next_attempt_at, clock.now(), "due at once");
+    assert_eq!(
+        handed_back.last_error.as_deref(),
+        Some("not sent yet: the outbox worker stopped")
+    );
+    assert_eq!(
+        *gate.taken.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        ["bob@client.example"],
+        "the second email was not sent"
+    );
     Ok(())
 }
 
