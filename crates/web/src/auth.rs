@@ -54,15 +54,7 @@ pub fn see_other(to: &str, set_cookies: &[String]) -> Response {
 
 /// A 303 redirect that leaves a flash message for the next page.
 pub fn see_other_with_flash(state: &AppState, to: &str, flash: &Flash) -> Response {
-    see_other(
-        to,
-        &[cookies::set(
-            cookies::FLASH,
-            &flash.encode(),
-            None,
-            state.config.secure_cookies,
-        )],
-    )
+    see_other(to, &[flash.cookie(state.config.secure_cookies)])
 }
 
 fn home_for(area: Area) -> &'static str {
@@ -273,12 +265,7 @@ async fn logout(
         &[
             cookies::clear(cookies::SESSION, secure),
             cookies::clear(cookies::DEVICE, secure),
-            cookies::set(
-                cookies::FLASH,
-                &Flash::new("flash-logged-out", &[]).encode(),
-                None,
-                secure,
-            ),
+            Flash::new("flash-logged-out", &[]).cookie(secure),
         ],
     )
 }
@@ -339,12 +326,7 @@ async fn change_password(
                 if admin { "/admin/accounts" } else { "/portal" },
                 &[
                     cookies::set(cookies::SESSION, &opened.token, None, secure),
-                    cookies::set(
-                        cookies::FLASH,
-                        &Flash::new("flash-password-changed", &[]).encode(),
-                        None,
-                        secure,
-                    ),
+                    Flash::new("flash-password-changed", &[]).cookie(secure),
                 ],
             ))
         }

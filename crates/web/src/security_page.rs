@@ -334,12 +334,7 @@ async fn logout_everywhere(
         "/me/security",
         &[
             crate::cookies::clear(crate::cookies::DEVICE, secure),
-            crate::cookies::set(
-                crate::cookies::FLASH,
-                &Flash::new("security-logged-out-everywhere", &[]).encode(),
-                None,
-                secure,
-            ),
+            Flash::new("security-logged-out-everywhere", &[]).cookie(secure),
         ],
     ))
 }

@@ -143,12 +143,7 @@ pub(crate) fn start_again(state: &AppState) -> Response {
         "/portal/login",
         &[
             cookies::clear(cookies::TWO_STEP, secure),
-            cookies::set(
-                cookies::FLASH,
-                &Flash::new("two-step-expired", &[]).encode(),
-                None,
-                secure,
-            ),
+            Flash::new("two-step-expired", &[]).cookie(secure),
         ],
     )
 }
