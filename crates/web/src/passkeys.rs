@@ -21,8 +21,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse as _, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use sealpost_domain::DomainError;
 use sealpost_domain::passkeys::PasskeysUnavailable;
@@ -98,15 +98,7 @@ fn with_script(status: StatusCode, page: &impl Template) -> Response {
 }
 
 async fn script() -> Response {
-    let mut response = include_str!("../static/passkey.js").into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
-    response
+    crate::static_asset(include_str!("../static/passkey.js"), "text/javascript; charset=utf-8")
 }
 
 #[derive(Deserialize, Default)]
