@@ -40,16 +40,20 @@ pub fn router() -> Router<AppState> {
 /// A 303 redirect carrying cookies.
 pub fn see_other(to: &str, set_cookies: &[String]) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
-    let headers = response.headers_mut();
     if let Ok(location) = HeaderValue::from_str(to) {
-        headers.insert(header::LOCATION, location);
+        response.headers_mut().insert(header::LOCATION, location);
     }
-    for cookie in set_cookies {
+    with_cookies(&mut response, set_cookies);
+    response
+}
+
+/// Adds `Set-Cookie` headers to a response.
+pub fn with_cookies(response: &mut Response, set: &[String]) {
+    for cookie in set {
         if let Ok(value) = HeaderValue::from_str(cookie) {
-            headers.append(header::SET_COOKIE, value);
+            response.headers_mut().append(header::SET_COOKIE, value);
         }
     }
-    response
 }
 
 /// A 303 redirect that leaves a flash message for the next page.
