@@ -40,29 +40,25 @@ pub fn router() -> Router<AppState> {
 /// A 303 redirect carrying cookies.
 pub fn see_other(to: &str, set_cookies: &[String]) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
-    let headers = response.headers_mut();
     if let Ok(location) = HeaderValue::from_str(to) {
-        headers.insert(header::LOCATION, location);
+        response.headers_mut().insert(header::LOCATION, location);
     }
-    for cookie in set_cookies {
+    with_cookies(&mut response, set_cookies);
+    response
+}
+
+/// Adds `Set-Cookie` headers to a response.
+pub fn with_cookies(response: &mut Response, set: &[String]) {
+    for cookie in set {
         if let Ok(value) = HeaderValue::from_str(cookie) {
-            headers.append(header::SET_COOKIE, value);
+            response.headers_mut().append(header::SET_COOKIE, value);
         }
     }
-    response
 }
 
 /// A 303 redirect that leaves a flash message for the next page.
 pub fn see_other_with_flash(state: &AppState, to: &str, flash: &Flash) -> Response {
-    see_other(
-        to,
-        &[cookies::set(
-            cookies::FLASH,
-            &flash.encode(),
-            None,
-            state.config.secure_cookies,
-        )],
-    )
+    see_other(to, &[flash.cookie(state.config.secure_cookies)])
 }
 
 fn home_for(area: Area) -> &'static str {
@@ -273,12 +269,7 @@ async fn logout(
         &[
             cookies::clear(cookies::SESSION, secure),
             cookies::clear(cookies::DEVICE, secure),
-            cookies::set(
-                cookies::FLASH,
-                &Flash::new("flash-logged-out", &[]).encode(),
-                None,
-                secure,
-            ),
+            Flash::new("flash-logged-out", &[]).cookie(secure),
         ],
     )
 }
@@ -339,12 +330,7 @@ async fn change_password(
                 if admin { "/admin/accounts" } else { "/portal" },
                 &[
                     cookies::set(cookies::SESSION, &opened.token, None, secure),
-                    cookies::set(
-                        cookies::FLASH,
-                        &Flash::new("flash-password-changed", &[]).encode(),
-                        None,
-                        secure,
-                    ),
+                    Flash::new("flash-password-changed", &[]).cookie(secure),
                 ],
             ))
         }

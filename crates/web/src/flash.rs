@@ -76,6 +76,11 @@ impl Flash {
         }
     }
 
+    /// The `Set-Cookie` value that carries this flash to the next page.
+    pub fn cookie(&self, secure: bool) -> String {
+        crate::cookies::set(crate::cookies::FLASH, &self.encode(), None, secure)
+    }
+
     /// The cookie value.
     pub fn encode(&self) -> String {
         let mut out = self.id.to_owned();

@@ -100,14 +100,16 @@ pub(crate) fn url_encode(text: &str) -> String {
 }
 
 async fn stylesheet() -> Response {
-    let mut response = include_str!("../static/app.css").into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    static_asset(include_str!("../static/app.css"), "text/css; charset=utf-8")
+}
+
+/// A file built into the binary (`body`, of `content_type`), which browsers may
+/// keep for an hour.
+pub(crate) fn static_asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     response
 }
 

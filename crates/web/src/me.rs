@@ -189,12 +189,7 @@ pub async fn update_me(
         .save_own_profile(&signed.actor, &profile, client)
         .await
         .or_page(signed.visitor.locale)?;
-    set_cookies.push(cookies::set(
-        cookies::FLASH,
-        &Flash::new(flash, &[]).encode(),
-        None,
-        state.config.secure_cookies,
-    ));
+    set_cookies.push(Flash::new(flash, &[]).cookie(state.config.secure_cookies));
     Ok(see_other("/me", &set_cookies))
 }
 

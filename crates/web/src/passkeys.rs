@@ -21,8 +21,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse as _, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use sealpost_domain::DomainError;
 use sealpost_domain::passkeys::PasskeysUnavailable;
@@ -98,15 +98,7 @@ fn with_script(status: StatusCode, page: &impl Template) -> Response {
 }
 
 async fn script() -> Response {
-    let mut response = include_str!("../static/passkey.js").into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
-    response
+    crate::static_asset(include_str!("../static/passkey.js"), "text/javascript; charset=utf-8")
 }
 
 #[derive(Deserialize, Default)]
@@ -123,20 +115,29 @@ struct RegistrationAnswer {
     credential: String,
 }
 
-/// The security page again, the passkey form refused with `message`.
+/// The security page again, the "Add a passkey" form refused with why (the name
+/// as typed); the error page when the store failed.
 async fn refused_on_security_page(
     state: &AppState,
     signed: &Signed,
     name: String,
-    message: String,
-    status: StatusCode,
+    error: PasskeyError,
 ) -> Result<Response, WebError> {
+    if let PasskeyError::Domain(e) = error {
+        return Err(WebError::from_domain(signed.visitor.locale, e));
+    }
+    let (status, message) = refusal(&signed.visitor, &error);
     let form = PasskeyForm {
         name,
         error: Some(message),
         rename: None,
     };
     security_page_with(state, signed, None, form, status).await
+}
+
+/// Back to the security page with `flash` naming the passkey.
+fn back_to_security(state: &AppState, flash: &'static str, name: &str) -> Response {
+    see_other_with_flash(state, "/me/security", &Flash::new(flash, &[name]))
 }
 
 /// A refused passkey ceremony, in words.
@@ -180,11 +181,7 @@ async fn begin_registration(
             };
             Ok(with_script(StatusCode::OK, &page))
         }
-        Err(PasskeyError::Domain(e)) => Err(WebError::from_domain(signed.visitor.locale, e)),
-        Err(error) => {
-            let (status, message) = refusal(&signed.visitor, &error);
-            refused_on_security_page(&state, &signed, form.name, message, status).await
-        }
+        Err(error) => refused_on_security_page(&state, &signed, form.name, error).await,
     }
 }
 
@@ -204,16 +201,8 @@ async fn finish_registration(
         )
         .await
     {
-        Ok(name) => Ok(see_other_with_flash(
-            &state,
-            "/me/security",
-            &Flash::new("passkey-added", &[&name]),
-        )),
-        Err(PasskeyError::Domain(e)) => Err(WebError::from_domain(signed.visitor.locale, e)),
-        Err(error) => {
-            let (status, message) = refusal(&signed.visitor, &error);
-            refused_on_security_page(&state, &signed, form.name, message, status).await
-        }
+        Ok(name) => Ok(back_to_security(&state, "passkey-added", &name)),
+        Err(error) => refused_on_security_page(&state, &signed, form.name, error).await,
     }
 }
 
@@ -233,11 +222,7 @@ async fn rename_passkey(
         .rename_passkey(&signed.actor, id, &form.name, &signed.visitor.client)
         .await
     {
-        Ok(name) => Ok(see_other_with_flash(
-            &state,
-            "/me/security",
-            &Flash::new("passkey-renamed", &[&name]),
-        )),
+        Ok(name) => Ok(back_to_security(&state, "passkey-renamed", &name)),
         Err(PasskeyError::Domain(DomainError::NotFound)) => Err(signed.visitor.not_found()),
         Err(PasskeyError::Domain(e)) => Err(WebError::from_domain(signed.visitor.locale, e)),
         Err(error) => {
@@ -265,11 +250,7 @@ async fn remove_passkey(
         .remove_passkey(&signed.actor, id, &signed.visitor.client)
         .await
     {
-        Ok(name) => Ok(see_other_with_flash(
-            &state,
-            "/me/security",
-            &Flash::new("passkey-removed", &[&name]),
-        )),
+        Ok(name) => Ok(back_to_security(&state, "passkey-removed", &name)),
         Err(DomainError::NotFound) => Err(signed.visitor.not_found()),
         Err(e) => Err(WebError::from_domain(signed.visitor.locale, e)),
     }

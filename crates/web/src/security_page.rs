@@ -241,6 +241,15 @@ async fn totp_form(State(state): State<AppState>, signed: Signed) -> Result<Resp
     enrol_page(&state, &signed, None).await
 }
 
+/// The new recovery codes, shown once, then back to the security page.
+fn codes_page(signed: &Signed, codes: Vec<String>) -> Response {
+    render(&RecoveryCodesPage {
+        page: portal_page(signed, signed.visitor.t.get("two-step-codes-title")),
+        codes,
+        continue_to: "/me/security".to_owned(),
+    })
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct CodeForm {
@@ -257,11 +266,7 @@ async fn confirm_totp(
         .confirm_totp(&signed.actor, &form.code, &signed.visitor.client)
         .await
     {
-        Ok(codes) => Ok(render(&RecoveryCodesPage {
-            page: portal_page(&signed, signed.visitor.t.get("two-step-codes-title")),
-            codes,
-            continue_to: "/me/security".to_owned(),
-        })),
+        Ok(codes) => Ok(codes_page(&signed, codes)),
         Err(TwoStepError::Domain(DomainError::NotFound)) => Ok(crate::auth::see_other("/me/security", &[])),
         Err(TwoStepError::Domain(e)) => Err(WebError::from_domain(signed.visitor.locale, e)),
         Err(error) => enrol_page(&state, &signed, Some(refusal(&signed.visitor, &error))).await,
@@ -305,11 +310,7 @@ async fn recovery_codes(
         .new_recovery_codes(&signed.actor, &password, &signed.visitor.client)
         .await
     {
-        Ok(codes) => Ok(render(&RecoveryCodesPage {
-            page: portal_page(&signed, signed.visitor.t.get("two-step-codes-title")),
-            codes,
-            continue_to: "/me/security".to_owned(),
-        })),
+        Ok(codes) => Ok(codes_page(&signed, codes)),
         Err(error) => refused(&state, &signed, error).await,
     }
 }
@@ -334,12 +335,7 @@ async fn logout_everywhere(
         "/me/security",
         &[
             crate::cookies::clear(crate::cookies::DEVICE, secure),
-            crate::cookies::set(
-                crate::cookies::FLASH,
-                &Flash::new("security-logged-out-everywhere", &[]).encode(),
-                None,
-                secure,
-            ),
+            Flash::new("security-logged-out-everywhere", &[]).cookie(secure),
         ],
     ))
 }

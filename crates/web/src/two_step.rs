@@ -17,7 +17,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use base64::Engine as _;
@@ -29,7 +29,7 @@ use sealpost_domain::two_step::{CHALLENGE_SECONDS, ChallengePurpose};
 use sealpost_i18n::Arg;
 use serde::Deserialize;
 
-use crate::auth::see_other;
+use crate::auth::{see_other, with_cookies};
 use crate::context::{CsrfForm, NextForm, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
@@ -143,12 +143,7 @@ pub(crate) fn start_again(state: &AppState) -> Response {
         "/portal/login",
         &[
             cookies::clear(cookies::TWO_STEP, secure),
-            cookies::set(
-                cookies::FLASH,
-                &Flash::new("two-step-expired", &[]).encode(),
-                None,
-                secure,
-            ),
+            Flash::new("two-step-expired", &[]).cookie(secure),
         ],
     )
 }
@@ -305,13 +300,4 @@ pub(crate) fn signed_in(state: &AppState, visitor: &Visitor, done: SecondStepDon
     });
     with_cookies(&mut response, &set);
     response
-}
-
-/// Adds `Set-Cookie` headers to a response.
-pub fn with_cookies(response: &mut Response, set: &[String]) {
-    for cookie in set {
-        if let Ok(value) = HeaderValue::from_str(cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
 }

@@ -262,6 +262,31 @@ impl AccountDetailsPage {
     }
 }
 
+/// One option of a list's filter (a `<select>`: the audit's "what", the
+/// messages' state).
+pub struct FilterOption {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A filter's options, from `(value, selected)` pairs, each labelled by the
+/// message `{prefix}-{value}`.
+pub fn filter_options(
+    t: &Translator,
+    prefix: &str,
+    values: impl IntoIterator<Item = (&'static str, bool)>,
+) -> Vec<FilterOption> {
+    values
+        .into_iter()
+        .map(|(value, selected)| FilterOption {
+            value,
+            label: t.get(&format!("{prefix}-{value}")),
+            selected,
+        })
+        .collect()
+}
+
 /// One option of a radio choice (a profile's delivery mode, security level, language).
 pub struct ModeChoice {
     /// The submitted value; empty for the service's default.

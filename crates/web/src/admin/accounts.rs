@@ -2,7 +2,6 @@
 //! accounts (operators). Suspending and deleting: `lifecycle`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use sealpost_domain::DomainError;
 use sealpost_domain::messages::DeliveryMode;
@@ -12,14 +11,14 @@ use sealpost_domain::services::profiles::ProfileRef;
 use sealpost_i18n::Arg;
 use serde::Deserialize;
 
-use super::{AccountAdmin, admin_page, form_error, scope};
+use super::{AccountAdmin, admin_page, form_again, scope};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::views::{AccountDetailsPage, AccountTab, AccountsPage, FormError, render, render_status};
+use crate::views::{AccountDetailsPage, AccountTab, AccountsPage, FormError, render};
 
 /// Accounts shown on one page of the list.
 const ACCOUNTS_PER_PAGE: u32 = 50;
@@ -156,9 +155,10 @@ pub async fn create_account(
             ))
         }
         Err(error) => {
-            let error = form_error(visitor, error)?;
-            let page = accounts_page(&state, &admin, ListQuery::default(), form.name, form.admin, Some(error)).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            form_again(visitor, error, async |error| {
+                accounts_page(&state, &admin, ListQuery::default(), form.name, form.admin, Some(error)).await
+            })
+            .await
         }
     }
 }
@@ -356,9 +356,10 @@ async fn details_form_done(
             &flash,
         )),
         Err(error) => {
-            let refused = refused(form_error(&admin.visitor, error)?);
-            let page = details_page(state, admin, number, refused).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            form_again(&admin.visitor, error, async |error| {
+                details_page(state, admin, number, refused(error)).await
+            })
+            .await
         }
     }
 }

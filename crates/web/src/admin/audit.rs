@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::context::Admin;
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
-use crate::views::{AccountTab, Area, Page, render};
+use crate::views::{AccountTab, Area, FilterOption, Page, filter_options, render};
 
 /// The filter and page as the URL carries them (all optional).
 #[derive(Deserialize, Default, Clone)]
@@ -100,13 +100,6 @@ pub struct AuditRow {
     pub refused: bool,
 }
 
-/// A choice of the "what" filter.
-pub struct KindOption {
-    pub value: &'static str,
-    pub label: String,
-    pub selected: bool,
-}
-
 #[derive(Template)]
 #[template(path = "admin/audit.html")]
 pub struct AuditPage {
@@ -117,7 +110,8 @@ pub struct AuditPage {
     pub who: String,
     pub from: String,
     pub to: String,
-    pub kinds: Vec<KindOption>,
+    /// The choices of the "what" filter.
+    pub kinds: Vec<FilterOption>,
     /// "N events match." or, past the count's cap, "More than 1000 events match."
     pub total: String,
     /// A typed date was not a day and was left out.
@@ -187,14 +181,7 @@ pub async fn show_audit(
         link.push_str(&format!("{cursor}={}.{}", p.at.0, p.id));
         link
     };
-    let kinds = AuditKind::EVERY
-        .into_iter()
-        .map(|k| KindOption {
-            value: k.as_str(),
-            label: t.get(&format!("lists-audit-kind-{}", k.as_str())),
-            selected: k == kind,
-        })
-        .collect();
+    let kinds = filter_options(t, "lists-audit-kind", AuditKind::EVERY.map(|k| (k.as_str(), k == kind)));
     let total = if listing.total > AUDIT_COUNTED_UP_TO {
         t.get_with(
             "lists-audit-total-more",
@@ -288,15 +275,20 @@ pub async fn export_audit(
     if cut {
         csv_line(&mut csv, &[&t.get("lists-csv-cut")]);
     }
-    let filename = format!("attachment; filename=\"audit-{number}.csv\"");
-    Ok((
+    Ok(csv_download(&format!("audit-{number}.csv"), csv))
+}
+
+/// `csv` as a download named `filename`.
+pub(crate) fn csv_download(filename: &str, csv: String) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, filename),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
         csv,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Appends one CSV record (RFC 4180: every cell quoted, quotes doubled, CRLF),

@@ -1,20 +1,19 @@
 //! The Groups tab and a group's members: the seed procedure's steps 3 to 6.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use sealpost_domain::policy::AccountScope;
 use sealpost_domain::types::GroupId;
 use serde::Deserialize;
 
-use super::{AccountAdmin, admin_page, form_error, parse_group, parse_user};
+use super::{AccountAdmin, admin_page, form_again, parse_group, parse_user};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm, NoFields};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
 use crate::flash::Flash;
-use crate::views::{AccountTab, FormError, GroupsPage, MembersPage, group_shown, render, render_status};
+use crate::views::{AccountTab, FormError, GroupsPage, MembersPage, group_shown, render};
 
 async fn groups_page(
     state: &AppState,
@@ -66,9 +65,10 @@ pub async fn create_group(
             ))
         }
         Err(error) => {
-            let error = form_error(&admin.visitor, error)?;
-            let page = groups_page(&state, &admin, scope, form.group_name, Some(error)).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            form_again(&admin.visitor, error, async |error| {
+                groups_page(&state, &admin, scope, form.group_name, Some(error)).await
+            })
+            .await
         }
     }
 }
@@ -91,9 +91,10 @@ pub async fn delete_group(
             ))
         }
         Err(error) => {
-            let error = form_error(&admin.visitor, error)?;
-            let page = groups_page(&state, &admin, scope, String::new(), Some(error)).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            form_again(&admin.visitor, error, async |error| {
+                groups_page(&state, &admin, scope, String::new(), Some(error)).await
+            })
+            .await
         }
     }
 }
@@ -184,9 +185,10 @@ pub async fn add_member(
             ))
         }
         Err(error) => {
-            let error = form_error(&admin.visitor, error)?;
-            let page = members_page(&state, &admin, scope, group, None, form.user_id, Some(error)).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            form_again(&admin.visitor, error, async |error| {
+                members_page(&state, &admin, scope, group, None, form.user_id, Some(error)).await
+            })
+            .await
         }
     }
 }
@@ -212,9 +214,10 @@ pub async fn remove_member(
             Ok(see_other_with_flash(&state, &to, &flash))
         }
         Err(error) => {
-            let error = form_error(&admin.visitor, error)?;
-            let page = members_page(&state, &admin, scope, group, None, String::new(), Some(error)).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            form_again(&admin.visitor, error, async |error| {
+                members_page(&state, &admin, scope, group, None, String::new(), Some(error)).await
+            })
+            .await
         }
     }
 }

@@ -26,7 +26,7 @@ use crate::flash::Flash;
 use crate::portal::mailbox::{
     Control, ExpiryForm, LockForm, apply, lock_confirmation, lock_with_reason, tracking_page,
 };
-use crate::views::{AccountTab, Area, MessageRow, Page, render, render_status};
+use crate::views::{AccountTab, Area, FilterOption, MessageRow, Page, filter_options, render, render_status};
 
 /// The filter and page as the URL carries them (all optional).
 #[derive(Deserialize, Default)]
@@ -120,13 +120,6 @@ fn typed(raw: &str) -> String {
     raw.trim().chars().take(TYPED_MAX_CHARS).collect()
 }
 
-/// A choice of the state filter.
-pub struct StateOption {
-    pub value: &'static str,
-    pub label: String,
-    pub selected: bool,
-}
-
 #[derive(Template)]
 #[template(path = "admin/messages.html")]
 pub struct AccountMessagesPage {
@@ -138,7 +131,8 @@ pub struct AccountMessagesPage {
     pub recipient: String,
     pub from: String,
     pub to: String,
-    pub states: Vec<StateOption>,
+    /// The choices of the state filter.
+    pub states: Vec<FilterOption>,
     /// What was left out of the filter, and why.
     pub errors: Vec<String>,
     /// "N messages match."
@@ -173,14 +167,11 @@ pub async fn list_messages(
             format!("/admin/accounts/{number}/messages?{filter_query}&before={}", id.0)
         }
     });
-    let states = MessageState::EVERY
-        .into_iter()
-        .map(|s| StateOption {
-            value: s.as_str(),
-            label: t.get(&format!("messages-state-{}", s.as_str())),
-            selected: s == chosen,
-        })
-        .collect();
+    let states = filter_options(
+        t,
+        "messages-state",
+        MessageState::EVERY.map(|s| (s.as_str(), s == chosen)),
+    );
     Ok(render(&AccountMessagesPage {
         page: admin_page(&admin.visitor, t.get("tab-messages")),
         tab: AccountTab::Messages,

@@ -25,10 +25,12 @@ mod users;
 
 pub use user_page::lock_notice_text;
 
+use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, RawPathParams};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::Redirect;
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use sealpost_domain::DomainError;
 use sealpost_domain::policy::AccountScope;
@@ -38,7 +40,7 @@ use crate::AppState;
 use crate::context::{Admin, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
-use crate::views::{Area, FormError, Page};
+use crate::views::{Area, FormError, Page, render_status};
 
 /// The `/admin` routes.
 pub fn router() -> Router<AppState> {
@@ -200,4 +202,15 @@ fn parse_user(visitor: &Visitor, raw: &str) -> Result<UserId, WebError> {
 /// A refusal to show on the form, or the error page for anything else.
 fn form_error(visitor: &Visitor, error: DomainError) -> Result<FormError, WebError> {
     crate::error::form_error(&visitor.t, visitor.locale, error)
+}
+
+/// The form's page again (422) with the refusal `error` shown on it, as `page`
+/// builds it; an error that is no refusal answers with its own page.
+async fn form_again<P: Template>(
+    visitor: &Visitor,
+    error: DomainError,
+    page: impl AsyncFnOnce(FormError) -> Result<P, WebError>,
+) -> Result<Response, WebError> {
+    let error = form_error(visitor, error)?;
+    Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(error).await?))
 }

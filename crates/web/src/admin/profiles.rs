@@ -17,7 +17,7 @@ use sealpost_domain::services::profiles::ProfileRef;
 use sealpost_domain::types::Locale;
 use sealpost_i18n::Arg;
 
-use super::{AccountAdmin, admin_page, form_error};
+use super::{AccountAdmin, admin_page, form_again};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm, NoFields};
@@ -256,15 +256,12 @@ pub async fn create_profile(
 ) -> Result<Response, WebError> {
     let request = request_from(pairs);
     match state.services.create_envelope_profile(&scope, &request).await {
-        Ok(profile) => Ok(see_other_with_flash(
-            &state,
-            &format!("/admin/accounts/{number}/profiles"),
-            &Flash::new("flash-profile-created", &[&profile.name]),
-        )),
+        Ok(profile) => Ok(back_to_list(&state, &number, "flash-profile-created", &profile.name)),
         Err(error) => {
-            let error = form_error(&admin.visitor, error)?;
-            let page = profiles_page(&state, &admin, &scope, Some(request), Some(error)).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            form_again(&admin.visitor, error, async |error| {
+                profiles_page(&state, &admin, &scope, Some(request), Some(error)).await
+            })
+            .await
         }
     }
 }
@@ -290,18 +287,24 @@ pub async fn save_profile(
     let which = which(&admin, &profile)?;
     let request = request_from(pairs);
     match state.services.save_envelope_profile(&scope, which, &request).await {
-        Ok(saved) => Ok(see_other_with_flash(
-            &state,
-            &format!("/admin/accounts/{number}/profiles"),
-            &Flash::new("flash-profile-saved", &[&saved.name]),
-        )),
+        Ok(saved) => Ok(back_to_list(&state, &number, "flash-profile-saved", &saved.name)),
         Err(DomainError::NotFound) => Err(admin.visitor.not_found()),
         Err(error) => {
-            let error = form_error(&admin.visitor, error)?;
-            let page = profile_page(&state, &admin, &scope, which, Some(request), Some(error)).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            form_again(&admin.visitor, error, async |error| {
+                profile_page(&state, &admin, &scope, which, Some(request), Some(error)).await
+            })
+            .await
         }
     }
+}
+
+/// Back to the profile list, with `flash` naming the profile.
+fn back_to_list(state: &AppState, number: &str, flash: &'static str, name: &str) -> Response {
+    see_other_with_flash(
+        state,
+        &format!("/admin/accounts/{number}/profiles"),
+        &Flash::new(flash, &[name]),
+    )
 }
 
 /// The profile the path names and its name (for the confirmation), or 404.
@@ -329,16 +332,13 @@ pub async fn delete_profile(
 ) -> Result<Response, WebError> {
     let (which, name) = named_profile(&state, &admin, &scope, &profile).await?;
     match state.services.delete_envelope_profile(&scope, which).await {
-        Ok(()) => Ok(see_other_with_flash(
-            &state,
-            &format!("/admin/accounts/{number}/profiles"),
-            &Flash::new("flash-profile-deleted", &[&name]),
-        )),
+        Ok(()) => Ok(back_to_list(&state, &number, "flash-profile-deleted", &name)),
         Err(DomainError::NotFound) => Err(admin.visitor.not_found()),
         Err(error) => {
-            let error = form_error(&admin.visitor, error)?;
-            let page = profiles_page(&state, &admin, &scope, None, Some(error)).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            form_again(&admin.visitor, error, async |error| {
+                profiles_page(&state, &admin, &scope, None, Some(error)).await
+            })
+            .await
         }
     }
 }
@@ -352,11 +352,7 @@ pub async fn make_default(
 ) -> Result<Response, WebError> {
     let (which, name) = named_profile(&state, &admin, &scope, &profile).await?;
     match state.services.make_default_envelope_profile(&scope, which).await {
-        Ok(()) => Ok(see_other_with_flash(
-            &state,
-            &format!("/admin/accounts/{number}/profiles"),
-            &Flash::new("flash-profile-default", &[&name]),
-        )),
+        Ok(()) => Ok(back_to_list(&state, &number, "flash-profile-default", &name)),
         Err(DomainError::NotFound) => Err(admin.visitor.not_found()),
         Err(error) => Err(error).or_page(admin.visitor.locale),
     }

@@ -8,14 +8,13 @@
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse as _, Response};
+use axum::response::Response;
 use sealpost_domain::model::Account;
 use sealpost_domain::services::reports::AccountReport;
 use sealpost_i18n::{Arg, Translator};
 use serde::Deserialize;
 
-use super::audit::csv_line;
+use super::audit::{csv_download, csv_line};
 use super::report_chart::{Chart, ChartMonth, SERIES, cells, layout};
 use super::{AccountAdmin, admin_page};
 use crate::AppState;
@@ -227,15 +226,7 @@ pub async fn export_reports(
         line.extend(figures.iter().map(String::as_str));
         csv_line(&mut csv, &line);
     }
-    let filename = format!("attachment; filename=\"report-{number}-{year}.csv\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, filename),
-        ],
-        csv,
-    )
-        .into_response())
+    Ok(csv_download(&format!("report-{number}-{year}.csv"), csv))
 }
 
 #[cfg(test)]

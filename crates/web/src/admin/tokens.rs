@@ -13,7 +13,7 @@ use sealpost_domain::policy::AccountScope;
 use sealpost_domain::services::account_tokens::NewTokenRequest;
 use sealpost_domain::types::Timestamp;
 
-use super::{AccountAdmin, admin_page, form_error};
+use super::{AccountAdmin, admin_page, form_again};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm, NoFields};
@@ -190,9 +190,10 @@ pub async fn create_token(
             Ok(response)
         }
         Err(error) => {
-            let error = form_error(&admin.visitor, error)?;
-            let page = tokens_page(&state, &admin, &scope, form, Some(error), None).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            form_again(&admin.visitor, error, async |error| {
+                tokens_page(&state, &admin, &scope, form, Some(error), None).await
+            })
+            .await
         }
     }
 }

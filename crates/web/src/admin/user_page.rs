@@ -10,6 +10,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use sealpost_domain::DomainError;
 use sealpost_domain::model::LockNotice;
 use sealpost_domain::services::user_admin::{UserAction, UserView};
 use sealpost_domain::types::UserId;
@@ -256,26 +257,38 @@ pub(super) fn done(state: &AppState, id: UserId, flash: &'static str, email: &st
     see_other_with_flash(state, &format!("/admin/users/{}", id.0), &Flash::new(flash, &[email]))
 }
 
+/// Runs `call` on the user `raw` names (a refusal shows its error page), then
+/// back to the user page with `flash` naming them.
 async fn act(
     state: &AppState,
     admin: &Admin,
-    user: &str,
+    raw: &str,
+    flash: &'static str,
+    call: impl AsyncFnOnce(UserId) -> Result<(), DomainError>,
+) -> Result<Response, WebError> {
+    let (id, view) = view_of(state, admin, raw).await?;
+    call(id).await.or_page(admin.visitor.locale)?;
+    Ok(done(state, id, flash, view.detail.user.email.as_str()))
+}
+
+/// One of the [`UserAction`]s (mailing a link, asking for a new password), then
+/// back to the user page with `flash`.
+async fn user_action(
+    state: &AppState,
+    admin: &Admin,
+    raw: &str,
     action: UserAction,
     flash: &'static str,
 ) -> Result<Response, WebError> {
-    let (id, view) = view_of(state, admin, user).await?;
-    state
-        .services
-        .user_action(
-            &admin.actor,
-            id,
-            action,
-            admin.visitor.locale,
-            Some(&admin.visitor.client),
-        )
-        .await
-        .or_page(admin.visitor.locale)?;
-    Ok(done(state, id, flash, view.detail.user.email.as_str()))
+    let visitor = &admin.visitor;
+    act(state, admin, raw, flash, async |id| {
+        let client = Some(visitor.client.as_str());
+        state
+            .services
+            .user_action(&admin.actor, id, action, visitor.locale, client)
+            .await
+    })
+    .await
 }
 
 /// `POST /admin/users/{user}/reset`: mails a password-reset link.
@@ -285,7 +298,7 @@ pub async fn send_reset(
     Path(user): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    act(&state, &admin, &user, UserAction::SendReset, "flash-user-reset-sent").await
+    user_action(&state, &admin, &user, UserAction::SendReset, "flash-user-reset-sent").await
 }
 
 /// `POST /admin/users/{user}/activation`: mails a pending user the link that sets
@@ -296,7 +309,7 @@ pub async fn resend_activation(
     Path(user): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    act(
+    user_action(
         &state,
         &admin,
         &user,
@@ -313,7 +326,7 @@ pub async fn require_password(
     Path(user): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    act(
+    user_action(
         &state,
         &admin,
         &user,
@@ -323,11 +336,32 @@ pub async fn require_password(
     .await
 }
 
-fn lock_page(admin: &Admin, view: &UserView, reason: String, error: Option<FormError>) -> ConfirmPage {
+/// The user `raw` names, for a confirmation `admin` may answer as `may` tells
+/// (403 otherwise).
+async fn confirmable(
+    state: &AppState,
+    admin: &Admin,
+    raw: &str,
+    may: impl FnOnce(&UserView) -> bool,
+) -> Result<UserView, WebError> {
+    let (_, view) = view_of(state, admin, raw).await?;
+    if !may(&view) {
+        return Err(WebError::Forbidden(admin.visitor.locale));
+    }
+    Ok(view)
+}
+
+/// The confirmation `key` about the user, posting to the user page's `action`
+/// with the button `button` (a message id).
+fn confirm_page(admin: &Admin, view: &UserView, key: &str, action: &str, button: &str) -> ConfirmPage {
     let user = &view.detail.user;
     let args = [("email", Arg::Text(user.email.as_str()))];
-    let button = admin.visitor.t.get("user-lock");
-    let mut page = ConfirmPage::about_user(&admin.visitor, "user-lock", &args, "lock", button, user.id);
+    let button = admin.visitor.t.get(button);
+    ConfirmPage::about_user(&admin.visitor, key, &args, action, button, user.id)
+}
+
+fn lock_page(admin: &Admin, view: &UserView, reason: String, error: Option<FormError>) -> ConfirmPage {
+    let mut page = confirm_page(admin, view, "user-lock", "lock", "user-lock");
     page.reason = Some(reason);
     page.error = error;
     page
@@ -339,10 +373,7 @@ pub async fn confirm_lock(
     admin: Admin,
     Path(user): Path<String>,
 ) -> Result<Response, WebError> {
-    let (_, view) = view_of(&state, &admin, &user).await?;
-    if !view.may_lock_globally {
-        return Err(WebError::Forbidden(admin.visitor.locale));
-    }
+    let view = confirmable(&state, &admin, &user, |view| view.may_lock_globally).await?;
     Ok(render(&lock_page(&admin, &view, String::new(), None)))
 }
 
@@ -380,13 +411,13 @@ pub async fn unlock_user(
     Path(user): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    let (id, view) = view_of(&state, &admin, &user).await?;
-    state
-        .services
-        .unlock_user(&admin.actor, id, Some(&admin.visitor.client))
-        .await
-        .or_page(admin.visitor.locale)?;
-    Ok(done(&state, id, "flash-user-unlocked", view.detail.user.email.as_str()))
+    act(&state, &admin, &user, "flash-user-unlocked", async |id| {
+        state
+            .services
+            .unlock_user(&admin.actor, id, Some(&admin.visitor.client))
+            .await
+    })
+    .await
 }
 
 /// `GET /admin/users/{user}/delete`: the confirmation (operators).
@@ -395,20 +426,13 @@ pub async fn confirm_delete(
     admin: Admin,
     Path(user): Path<String>,
 ) -> Result<Response, WebError> {
-    let (_, view) = view_of(&state, &admin, &user).await?;
-    if !view.may_delete {
-        return Err(WebError::Forbidden(admin.visitor.locale));
-    }
-    let user = &view.detail.user;
-    let args = [("email", Arg::Text(user.email.as_str()))];
-    let button = admin.visitor.t.get("user-delete-button");
-    Ok(render(&ConfirmPage::about_user(
-        &admin.visitor,
+    let view = confirmable(&state, &admin, &user, |view| view.may_delete).await?;
+    Ok(render(&confirm_page(
+        &admin,
+        &view,
         "user-delete",
-        &args,
         "delete",
-        button,
-        user.id,
+        "user-delete-button",
     )))
 }
 

@@ -2,7 +2,7 @@
 //! activates the account from the mailed link.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use sealpost_domain::DomainError;
 use sealpost_domain::services::messages::safe_next;
@@ -10,7 +10,7 @@ use sealpost_domain::services::registration::RegisterRequest;
 use sealpost_domain::types::{EmailAddress, Locale};
 use serde::Deserialize;
 
-use crate::auth::see_other;
+use crate::auth::{see_other, with_cookies};
 use crate::brand::BrandView;
 use crate::context::{CsrfForm, Visitor};
 use crate::error::WebError;
@@ -98,11 +98,7 @@ pub(super) async fn register_form(
         RegisterForm::default(),
         brand,
     ));
-    for cookie in language_cookie {
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
+    with_cookies(&mut response, &language_cookie);
     Ok(response)
 }
 

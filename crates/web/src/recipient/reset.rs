@@ -111,12 +111,7 @@ pub(super) async fn reset(
                 &[
                     cookies::set(cookies::SESSION, &opened.token, None, secure),
                     cookies::clear(cookies::PRE_SESSION, secure),
-                    cookies::set(
-                        cookies::FLASH,
-                        &crate::flash::Flash::new("flash-password-changed", &[]).encode(),
-                        None,
-                        secure,
-                    ),
+                    crate::flash::Flash::new("flash-password-changed", &[]).cookie(secure),
                 ],
             ))
         }

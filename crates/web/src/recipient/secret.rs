@@ -20,6 +20,7 @@ use sealpost_domain::services::messages::{AttachmentDownload, GRANT_SECONDS, Sec
 use sealpost_domain::types::Locale;
 use sealpost_i18n::{Arg, Translator};
 
+use crate::auth::with_cookies;
 use crate::brand::BrandView;
 use crate::context::Visitor;
 use crate::error::WebError;
@@ -112,9 +113,7 @@ pub(super) async fn open_by_secret(
                 GRANT_SECONDS,
                 state.config.secure_cookies,
             );
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
+            with_cookies(&mut response, &[cookie]);
             Ok(response)
         }
         Err(refusal) => refusal_response(state, visitor, id, refusal).await,
