@@ -495,9 +495,7 @@ impl Inner {
                 );
                 let next = if more {
                     let lease_until = now.plus_seconds(seconds(self.lease));
-                    self.store
-                        .outbox_sent_then_claim(item.id, now, (now, lease_until))
-                        .await?
+                    self.store.outbox_sent_then_claim(item.id, now, lease_until).await?
                 } else {
                     self.store.outbox_sent(item.id, now).await?;
                     None

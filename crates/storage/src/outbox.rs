@@ -143,7 +143,13 @@ impl OutboxStore for SqlStore {
     /// (or at the next start): on a full disk the record waits for space, for at
     /// most [`DELIVERY_RECORD_PATIENCE`], well inside the worker's lease.
     async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()> {
-        self.record_delivery(Delivered { id, at, next: None }).await.map(drop)
+        self.record_delivery(Delivered {
+            id,
+            at,
+            lease_until: None,
+        })
+        .await
+        .map(drop)
     }
 
     /// The record and the claim are one write, made together with the other
@@ -153,12 +159,12 @@ impl OutboxStore for SqlStore {
         &self,
         id: i64,
         at: Timestamp,
-        next: (Timestamp, Timestamp),
+        lease_until: Timestamp,
     ) -> StoreResult<Option<OutboxItem>> {
         self.record_delivery(Delivered {
             id,
             at,
-            next: Some(next),
+            lease_until: Some(lease_until),
         })
         .await
     }
@@ -450,12 +456,13 @@ async fn claim_in(
 }
 
 /// A delivered email to record: its row, when it was delivered, and, when its
-/// lane wants its next mail in the same write, that claim's `(now, lease_until)`.
+/// lane wants its next mail in the same write, until when that row is leased (it
+/// is claimed as of the delivery).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Delivered {
     id: i64,
     at: Timestamp,
-    next: Option<(Timestamp, Timestamp)>,
+    lease_until: Option<Timestamp>,
 }
 
 /// Delivered emails waiting to be recorded together ([`crate::group_commit`]),
@@ -529,7 +536,10 @@ async fn record_sent(store: &SqlStore, sent: &[&Delivered]) -> StoreResult<Vec<O
         }
     }
     crate::reports::count_notified(&mut tx, &notified).await?;
-    let claims: Vec<(Timestamp, Timestamp)> = sent.iter().filter_map(|delivered| delivered.next).collect();
+    let claims: Vec<(Timestamp, Timestamp)> = sent
+        .iter()
+        .filter_map(|delivered| Some((delivered.at, delivered.lease_until?)))
+        .collect();
     let claimed = match earliest(&claims) {
         Some((now, lease_until, page)) => claim_in(store, &mut tx, now, lease_until, page).await?,
         None => Vec::new(),
@@ -541,6 +551,6 @@ async fn record_sent(store: &SqlStore, sent: &[&Delivered]) -> StoreResult<Vec<O
     let mut claimed = claimed.into_iter();
     Ok(sent
         .iter()
-        .map(|delivered| delivered.next.and_then(|_| claimed.next()))
+        .map(|delivered| delivered.lease_until.and_then(|_| claimed.next()))
         .collect())
 }

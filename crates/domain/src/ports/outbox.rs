@@ -19,7 +19,7 @@ pub trait OutboxStore: Send + Sync {
     /// Marks a row delivered (and the recipient notified, for notifications).
     async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()>;
     /// Marks a row delivered, as [`Self::outbox_sent`], and claims the next due
-    /// row with `next` (`(now, lease_until)`), as [`Self::claim_outbox`] with a
+    /// row as of `at`, leased until `lease_until`, as [`Self::claim_outbox`] with a
     /// limit of one, in the same write where the store can: a busy lane records
     /// each delivery and takes its next mail with one commit instead of two. The
     /// default does one after the other. Nothing is claimed when the record fails.
@@ -27,10 +27,10 @@ pub trait OutboxStore: Send + Sync {
         &self,
         id: i64,
         at: Timestamp,
-        next: (Timestamp, Timestamp),
+        lease_until: Timestamp,
     ) -> StoreResult<Option<OutboxItem>> {
         self.outbox_sent(id, at).await?;
-        Ok(self.claim_outbox(next.0, next.1, 1).await?.into_iter().next())
+        Ok(self.claim_outbox(at, lease_until, 1).await?.into_iter().next())
     }
     /// Schedules another attempt.
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()>;

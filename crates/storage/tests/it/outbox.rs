@@ -466,7 +466,7 @@ async fn a_delivery_record_claims_the_next_due_row_in_the_same_write(store: SqlS
     assert_eq!(recipients_of(&first), ["user0@example.org"]);
 
     let next = store
-        .outbox_sent_then_claim(first[0].id, now, (now, lease))
+        .outbox_sent_then_claim(first[0].id, now, lease)
         .await
         .expect("recorded")
         .expect("the next due row");
@@ -489,7 +489,7 @@ async fn a_delivery_record_claims_the_next_due_row_in_the_same_write(store: SqlS
         .await
         .expect("queued");
     let none = store
-        .outbox_sent_then_claim(next.id, now, (now, lease))
+        .outbox_sent_then_claim(next.id, now, lease)
         .await
         .expect("recorded");
     assert!(none.is_none(), "{none:?}");
@@ -497,9 +497,7 @@ async fn a_delivery_record_claims_the_next_due_row_in_the_same_write(store: SqlS
 
     // An unknown row: refused, and nothing claimed with it.
     let due = now.plus_seconds(200);
-    let missing = store
-        .outbox_sent_then_claim(9999, due, (due, due.plus_seconds(60)))
-        .await;
+    let missing = store.outbox_sent_then_claim(9999, due, due.plus_seconds(60)).await;
     assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
     assert_eq!(
         recipients_of(&claim_at(&store, due).await),
@@ -514,7 +512,7 @@ async fn lanes_recording_together_each_get_a_row_of_their_own_while_rows_last(st
     let lease = now.plus_seconds(60);
     let delivered = store.claim_outbox(now, lease, 3).await.expect("claimed");
     let [a, b, c] = [0, 1, 2].map(|i| delivered[i].id);
-    let record = |id| store.outbox_sent_then_claim(id, now, (now, lease));
+    let record = |id| store.outbox_sent_then_claim(id, now, lease);
     let (a, b, c) = tokio::join!(record(a), record(b), record(c));
     let next: Vec<OutboxItem> = [a, b, c]
         .into_iter()
