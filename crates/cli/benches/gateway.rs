@@ -204,6 +204,16 @@ fn written(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// CPU time the process `pid` has used so far, user and system (`utime` and
+/// `stime` of `/proc/<pid>/stat`, in clock ticks of 1/100 s on Linux).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
 fn rate(count: usize, took: Duration) -> f64 {
     count as f64 / took.as_secs_f64()
 }
@@ -279,7 +289,7 @@ async fn main() -> anyhow::Result<()> {
     // took, so a round starts where the last left off). The machine's speed drifts
     // from one second to the next: the medians are compared.
     let (mut gateway_rates, mut postfix_rates) = (Vec::new(), Vec::new());
-    let written_before = written(server.pid());
+    let (written_before, cpu_before) = (written(server.pid()), cpu_time(server.pid()));
     for round in 1..=ROUNDS {
         let perf = match std::env::var("SEALPOST_BENCH_PERF") {
             Ok(output) if round == 1 => Some(perf_record(server.pid(), &output)?),
@@ -303,6 +313,9 @@ async fn main() -> anyhow::Result<()> {
     let written_per_message = written_before
         .zip(written(server.pid()))
         .map(|(before, after)| after.saturating_sub(before) / (ROUNDS * count) as u64);
+    let cpu_per_message = cpu_before
+        .zip(cpu_time(server.pid()))
+        .map(|(before, after)| after.saturating_sub(before) / u32::try_from(ROUNDS * count).unwrap_or(u32::MAX));
     drop(server);
     let source_time = smtp_source(postfix.port, count)?;
     let held = postfix.held();
@@ -319,6 +332,12 @@ async fn main() -> anyhow::Result<()> {
     );
     if let Some(bytes) = written_per_message {
         println!("gateway: the server wrote {bytes} B to disk per message (sealing, storing, delivering)");
+    }
+    if let Some(cpu) = cpu_per_message {
+        println!(
+            "gateway: the server used {} µs of CPU per message (user and system, sealing, storing, delivering)",
+            cpu.as_micros()
+        );
     }
     println!(
         "postfix: the same, same client, median of {ROUNDS}: {postfix_rate:.0} msg/s; with smtp-source -s {SESSIONS} \
