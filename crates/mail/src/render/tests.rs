@@ -455,6 +455,20 @@ fn the_account_sending_address_with_a_quoted_name_is_kept() -> Result<()> {
     Ok(())
 }
 
+/// The payload goes into the envelope unescaped (`Base64Text` is `HtmlSafe`):
+/// whatever the bytes, its text holds nothing HTML would escape.
+#[test]
+fn the_payload_written_unescaped_holds_only_characters_html_leaves_alone() {
+    let every_byte: Vec<u8> = (0..=255).chain((0..=255).rev()).collect();
+    for len in [0, 1, 2, 3, every_byte.len()] {
+        let text = super::Base64Text::of(&every_byte[..len]).to_string();
+        assert!(
+            text.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn a_large_sealed_payload_travels_intact_in_the_envelope() -> Result<()> {
     let people = people()?;
