@@ -188,6 +188,13 @@ enum OperatorCommand {
     Grant { email: String },
 }
 
+/// mimalloc instead of glibc's allocator: a profile of the SMTP gateway under load
+/// put about a tenth of the server's CPU in glibc's malloc and free; with mimalloc
+/// the gateway benchmark's CPU time per message fell by about 5 % (1,415 and 1,423
+/// µs against 1,480 and 1,530, binaries run in turn).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     limits::private_files();
