@@ -139,9 +139,8 @@ async fn insert_mail(
 
 #[async_trait]
 impl OutboxStore for SqlStore {
-    /// A delivered mail whose record is lost goes out again when its lease runs out
-    /// (or at the next start): on a full disk the record waits for space, for at
-    /// most [`DELIVERY_RECORD_PATIENCE`], well inside the worker's lease.
+    /// Made together with the other lanes' records ([`SentQueue`]); on a full disk
+    /// the record waits for space (`record_delivery`).
     async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()> {
         self.record_delivery(Delivered {
             id,
@@ -153,8 +152,8 @@ impl OutboxStore for SqlStore {
     }
 
     /// The record and the claim are one write, made together with the other
-    /// lanes' records ([`SentQueue`]); the record waits for disk space as
-    /// [`Self::outbox_sent`]'s does.
+    /// lanes' records ([`SentQueue`]); on a full disk the record waits for space
+    /// (`record_delivery`).
     async fn outbox_sent_then_claim(
         &self,
         id: i64,
