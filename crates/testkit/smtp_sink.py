@@ -5,9 +5,11 @@
 
 Listens on 127.0.0.1:<port> and stores each accepted message in <dir> as
 `<n>.eml` (the DATA bytes exactly as received, after the SMTP dot-unstuffing)
-next to `<n>.env` (the envelope: the MAIL FROM address on the first line, one
-RCPT TO address per following line). Each file appears atomically (written to a
+next to `<n>.peer` (the client's address and port: which connection brought it)
+and `<n>.env` (the envelope: the MAIL FROM address on the first line, one RCPT
+TO address per following line). Each file appears atomically (written to a
 temporary name, then renamed; the .env last), before the server answers 250.
+Each QUIT leaves `quit-<client port>.quit`.
 
 Recipients are refused by their local part, so tests can choose the outcome:
     tempfail*  -> 451 4.3.0 (try again later)
@@ -55,11 +57,21 @@ class Sink:
             n = self.count
         base = os.path.join(self.directory, "%04d" % n)
         write_atomically(base + ".eml", envelope.original_content)
+        write_atomically(base + ".peer", peer_of(session).encode("utf-8"))
         lines = [envelope.mail_from or ""] + list(envelope.rcpt_tos)
         write_atomically(base + ".env", ("\n".join(lines) + "\n").encode("utf-8"))
         if self.delay:
             await asyncio.sleep(self.delay)
         return "250 2.0.0 Queued as %04d" % n
+
+    async def handle_QUIT(self, server, session, envelope):
+        port = session.peer[1] if session.peer else 0
+        write_atomically(os.path.join(self.directory, "quit-%d.quit" % port), peer_of(session).encode("utf-8"))
+        return "221 Bye"
+
+
+def peer_of(session):
+    return "%s:%s" % tuple(session.peer[:2]) if session.peer else "-"
 
 
 def write_atomically(path, data):

@@ -73,6 +73,11 @@ pub trait Transport: Send + Sync {
         }
         Ok(())
     }
+
+    /// Called by the outbox worker while it waits for mail (about once a
+    /// second): closes what the transport keeps open between deliveries and no
+    /// longer needs (the SMTP relay's idle sessions). By default nothing.
+    async fn tidy(&self) {}
 }
 
 /// The `Message-ID` of a raw message, without angle brackets, if it has one.

@@ -1,13 +1,17 @@
 //! The outbox worker: delivers what the outbox holds, at least once.
 //!
 //! **Lanes.** A worker runs [`DEFAULT_LANES`] (configurable) deliveries side by side.
-//! Each lane claims one due row at a time with a lease ([`DEFAULT_LEASE`], or
+//! Each lane claims due rows with a lease ([`DEFAULT_LEASE`], or
 //! `outbox_lease_secs` through [`OutboxWorker::with_lease`]; so several
 //! lanes and workers, on one node or many, never send the same row at the same
-//! time), sends it through the [`Transport`], and records the outcome in the same
-//! store:
+//! time): one at first, more while there is a backlog ([`Held`], up to
+//! [`MAX_BATCH`]). It sends each through the [`Transport`] and records the outcome in
+//! the same store:
 //!
-//! - delivered: [`OutboxStore::outbox_sent`];
+//! - delivered: with the rest of its batch once the batch is done, in the same
+//!   write as the claim of the next batch ([`OutboxStore::outbox_sent_then_claim`]):
+//!   a lane working off a backlog commits once per batch, and the lanes' records
+//!   are made together besides;
 //! - temporary failure: [`OutboxStore::outbox_retry`] after [`retry_delay`]
 //!   (1 min, 5 min, 15 min, 1 h, 2 h, 4 h, then every 6 h), until the row is older
 //!   than [`GIVE_UP_AFTER`] (4 days), when it is treated as permanent;
@@ -15,16 +19,14 @@
 //!   the sender in their language when the row is a recipient's notification (never
 //!   for a bounce, so bounces cannot loop).
 //!
-//! A lane that delivered claims its next row in the same write as the record
-//! ([`OutboxStore::outbox_sent_then_claim`]): a busy lane commits once per email,
-//! not twice, and the lanes' records are made together besides.
-//!
-//! **Nothing waits for ever.** Every delivery is bounded by the lease less
-//! [`DELIVERY_MARGIN`] (the SMTP transport also bounds each step of its session), so
-//! a relay that accepts connections and never answers costs one lane that long, the
-//! other lanes keep delivering, and the row is retried like any temporary failure.
-//! On shutdown no lane starts another delivery (a row claimed with the last
-//! record is handed back, due at once), and those in flight get
+//! **Nothing waits for ever.** Every delivery of a batch ends by the batch's lease
+//! less [`DELIVERY_MARGIN`] (the SMTP transport also bounds each step of its
+//! session), so the batch's record lands inside its lease; a row whose lease is
+//! half spent before it starts is handed back unsent. So a relay that accepts
+//! connections and never answers costs one lane that long, the other lanes keep
+//! delivering, and the row is retried like any temporary failure.
+//! On shutdown no lane starts another delivery (a lane records what it delivered
+//! and hands back the rest of its batch, due at once), and those in flight get
 //! [`DEFAULT_SHUTDOWN_GRACE`] to finish; then they are dropped (the connection
 //! closes) and their rows come back when their lease runs out (on SQLite at the
 //! next start).
@@ -83,6 +85,8 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// At most this many claims per [`OutboxWorker::run_once`], so a store that ignored
 /// leases could not keep the worker in one call forever.
 const MAX_CLAIMS: usize = 1024;
+/// The most rows a lane claims at once, working off a backlog (see [`Held`]).
+pub const MAX_BATCH: u32 = 8;
 
 /// Delays after the 1st, 2nd, … transient failure; after the last, every 6 hours.
 const RETRY_DELAYS: [Duration; 6] = [
@@ -268,15 +272,16 @@ impl OutboxWorker {
             let (claims, attempted) = (Arc::clone(&claims), Arc::clone(&attempted));
             lanes.spawn(async move {
                 let mut first_error = None;
-                let mut held = None;
+                let mut held = Held::default();
                 loop {
-                    // Past the cap, a row already claimed is still delivered.
+                    // Past the cap, rows already claimed are still delivered.
                     let more = claims.fetch_add(1, Ordering::SeqCst) < MAX_CLAIMS;
-                    if !more && held.is_none() {
+                    if !more && held.is_empty() {
                         break;
                     }
                     match inner.deliver_next(&mut held, more).await {
                         Ok(Next::Idle) => break,
+                        Ok(Next::HandedBack) => {}
                         Ok(Next::Delivered) => {
                             attempted.fetch_add(1, Ordering::SeqCst);
                         }
@@ -345,12 +350,65 @@ impl OutboxWorker {
     }
 }
 
+/// What a lane holds between deliveries: the rows of its batch not delivered
+/// yet, leased until `lease_until`, and those delivered and not yet recorded
+/// (recorded together once the batch is done, with the claim of the next).
+///
+/// A lane claims one row at first; each time a claim comes back full (a backlog),
+/// the next asks for twice as many, up to [`MAX_BATCH`]; one that comes back
+/// short starts again from one. So a trickle of mail spreads over the lanes as it
+/// comes, and a backlog costs a commit per batch, not one per email.
+struct Held {
+    rows: std::collections::VecDeque<OutboxItem>,
+    lease_until: sealpost_domain::types::Timestamp,
+    sent: Vec<i64>,
+    /// How many rows the next claim asks for.
+    limit: u32,
+}
+
+impl Default for Held {
+    fn default() -> Self {
+        Self {
+            rows: std::collections::VecDeque::new(),
+            lease_until: sealpost_domain::types::Timestamp(0),
+            sent: Vec::new(),
+            limit: 1,
+        }
+    }
+}
+
+impl Held {
+    /// Whether it holds nothing to deliver or record.
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty() && self.sent.is_empty()
+    }
+
+    /// Takes the rows of a claim that asked for `self.limit`, leased until
+    /// `lease_until`, and sets the size of the next claim.
+    fn take(&mut self, claimed: Vec<OutboxItem>, lease_until: sealpost_domain::types::Timestamp) {
+        let full = claimed.len() >= self.limit as usize;
+        self.limit = if full { (self.limit * 2).min(MAX_BATCH) } else { 1 };
+        self.rows.extend(claimed);
+        self.lease_until = lease_until;
+    }
+}
+
+/// What became of one delivery attempt.
+enum Delivery {
+    /// The relay took it; its record is the caller's.
+    Sent,
+    /// It failed and that is recorded (a retry, or given up).
+    Recorded,
+}
+
 /// What one claim led to.
 enum Next {
     /// Nothing was due.
     Idle,
     /// A row was attempted and its outcome recorded.
     Delivered,
+    /// A row of the batch was handed back unsent (its lease was half spent).
+    HandedBack,
     /// A row was attempted but its outcome could not be recorded.
     Unrecorded(DomainError),
 }
@@ -359,15 +417,15 @@ impl Inner {
     /// One lane of [`OutboxWorker::run`]: delivers while there is something due,
     /// then waits for a poke (and, for the `polling` lane, at most [`IDLE_POLL`]).
     async fn lane(self: Arc<Self>, polling: bool, mut stopped: watch::Receiver<bool>) {
-        // The row claimed together with the last delivery's record, if any.
-        let mut held = None;
+        // The rows claimed and not delivered yet, and those delivered and not yet recorded.
+        let mut held = Held::default();
         loop {
             if *stopped.borrow() {
-                self.hand_back(held.take()).await;
+                self.hand_back(&mut held).await;
                 return;
             }
             match self.deliver_next(&mut held, true).await {
-                Ok(Next::Delivered) => continue,
+                Ok(Next::Delivered | Next::HandedBack) => continue,
                 // The store took the claim but not the outcome (a full disk, say):
                 // pause before claiming more mail that would be sent again too.
                 Ok(Next::Idle | Next::Unrecorded(_)) => {}
@@ -379,6 +437,10 @@ impl Inner {
                 Err(error) => {
                     tracing::error!(error = %error, detail = ?error, "outbox worker could not use the store; trying again shortly");
                 }
+            }
+            if polling {
+                // Nothing to send just now: what the transport keeps open may go.
+                self.transport.tidy().await;
             }
             let poll = async {
                 if polling {
@@ -395,35 +457,66 @@ impl Inner {
         }
     }
 
-    /// Delivers the row `held` (claimed with the last delivery's record), else
-    /// claims one due row and delivers it; when `more` and the delivery succeeds,
-    /// the next due row is claimed in the same write as its record and left in
-    /// `held`. An error is the claim's; a store error while recording the outcome
-    /// is logged and handed back in [`Next::Unrecorded`] (the row is sent again
-    /// after its lease).
-    async fn deliver_next(&self, held: &mut Option<OutboxItem>, more: bool) -> Result<Next, DomainError> {
-        let item = match held.take() {
-            Some(item) => item,
-            None => {
-                let now = self.clock.now();
-                let claimed = self
-                    .store
-                    .claim_outbox(now, now.plus_seconds(seconds(self.lease)), 1)
-                    .await?;
-                let Some(item) = claimed.into_iter().next() else {
-                    return Ok(Next::Idle);
-                };
-                item
+    /// Delivers the next row `held`, claiming a batch first when it holds none;
+    /// once the batch is delivered, records its deliveries and, when `more`,
+    /// claims the next batch in the same write. An error is the claim's; a store
+    /// error while recording an outcome is logged and handed back in
+    /// [`Next::Unrecorded`] (those rows are sent again after their lease).
+    async fn deliver_next(&self, held: &mut Held, more: bool) -> Result<Next, DomainError> {
+        if held.rows.is_empty() && held.sent.is_empty() {
+            if !more {
+                return Ok(Next::Idle);
             }
+            let now = self.clock.now();
+            let lease_until = now.plus_seconds(seconds(self.lease));
+            let claimed = self.store.claim_outbox(now, lease_until, held.limit).await?;
+            if claimed.is_empty() {
+                return Ok(Next::Idle);
+            }
+            held.take(claimed, lease_until);
+        }
+        let outcome = match held.rows.pop_front() {
+            Some(item) => {
+                // There may be more: let an idle lane look while this one is busy.
+                self.wake.notify_one();
+                self.deliver_held(item, held).await
+            }
+            None => Ok(Next::Delivered),
         };
-        // There may be more: let an idle lane look while this one is busy.
-        self.wake.notify_one();
+        let recorded = if held.rows.is_empty() {
+            self.record_batch(held, more).await
+        } else {
+            Ok(())
+        };
+        match recorded.and(outcome) {
+            Ok(next) => Ok(next),
+            Err(error) => Ok(Next::Unrecorded(error)),
+        }
+    }
+
+    /// Delivers `item` of the batch `held` within what is left of the batch's
+    /// lease less [`DELIVERY_MARGIN`]; a delivered row joins `held.sent`, to be
+    /// recorded with the batch. A row whose lease is half spent already (the
+    /// relay is slow) is handed back instead, due now: [`Next::HandedBack`].
+    async fn deliver_held(&self, item: OutboxItem, held: &mut Held) -> Result<Next, DomainError> {
+        let now = self.clock.now();
+        let left = Duration::from_secs(u64::try_from(held.lease_until.seconds_since(now)).unwrap_or(0));
+        let full = self.lease.saturating_sub(DELIVERY_MARGIN);
+        let limit = left.saturating_sub(DELIVERY_MARGIN);
+        if limit < full / 2 {
+            return self
+                .release(&item, "not sent yet: its lane's batch ran long")
+                .await
+                .map(|()| Next::HandedBack);
+        }
         let (id, message_id) = (item.id, item.message_id_header.clone());
-        match self.deliver(item, more).await {
-            Ok(next) => {
-                *held = next;
+        let outcome = self.deliver(item, limit).await;
+        match outcome {
+            Ok(Delivery::Sent) => {
+                held.sent.push(id);
                 Ok(Next::Delivered)
             }
+            Ok(Delivery::Recorded) => Ok(Next::Delivered),
             Err(error) => {
                 tracing::error!(
                     outbox_id = id,
@@ -432,33 +525,63 @@ impl Inner {
                     detail = ?error,
                     "could not record the outcome of a delivery; the row is sent again after its lease"
                 );
-                Ok(Next::Unrecorded(error))
+                Err(error)
             }
         }
     }
 
-    /// Puts a row claimed for the next delivery back in the queue, due now, when
-    /// the lane stops before sending it (else it would wait for its lease).
-    async fn hand_back(&self, held: Option<OutboxItem>) {
-        let Some(item) = held else { return };
-        if let Err(error) = self
-            .store
-            .outbox_retry(item.id, self.clock.now(), "not sent yet: the outbox worker stopped")
-            .await
-        {
-            tracing::warn!(
-                outbox_id = item.id,
-                error = %error,
-                "could not hand back a claimed row on shutdown; it is sent once its lease runs out"
-            );
+    /// Records the deliveries of the batch `held` and, when `more`, claims the
+    /// next batch in the same write.
+    async fn record_batch(&self, held: &mut Held, more: bool) -> Result<(), DomainError> {
+        if held.sent.is_empty() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let lease_until = now.plus_seconds(seconds(self.lease));
+        let limit = if more { held.limit } else { 0 };
+        let sent = std::mem::take(&mut held.sent);
+        match self.store.outbox_sent_then_claim(&sent, now, lease_until, limit).await {
+            Ok(claimed) => {
+                held.take(claimed, lease_until);
+                Ok(())
+            }
+            Err(error) => {
+                tracing::error!(
+                    outbox_ids = ?sent,
+                    error = %error,
+                    detail = ?error,
+                    "could not record delivered mail; it is sent again after its lease"
+                );
+                Err(error)
+            }
         }
     }
 
-    /// Sends one row (within the lease less [`DELIVERY_MARGIN`]) and records what
-    /// happened; when it was delivered and `more`, claims the next due row with
-    /// the record and returns it.
-    async fn deliver(&self, item: OutboxItem, more: bool) -> Result<Option<OutboxItem>, DomainError> {
-        let limit = self.lease.saturating_sub(DELIVERY_MARGIN);
+    /// Records what was delivered and puts the rows not yet sent back in the
+    /// queue, due now, when the lane stops (else they would wait for their lease).
+    async fn hand_back(&self, held: &mut Held) {
+        let _ = self.record_batch(held, false).await;
+        for item in std::mem::take(&mut held.rows) {
+            let _ = self.release(&item, "not sent yet: the outbox worker stopped").await;
+        }
+    }
+
+    /// Puts a claimed row back in the queue unsent, due now, with `why`.
+    async fn release(&self, item: &OutboxItem, why: &str) -> Result<(), DomainError> {
+        let released = self.store.outbox_retry(item.id, self.clock.now(), why).await;
+        if let Err(error) = &released {
+            tracing::warn!(
+                outbox_id = item.id,
+                error = %error,
+                "could not hand back a claimed row; it is sent once its lease runs out"
+            );
+        }
+        released
+    }
+
+    /// Sends one row within `limit` and records a failure; a delivery is
+    /// [`Delivery::Sent`], for the caller to record.
+    async fn deliver(&self, item: OutboxItem, limit: Duration) -> Result<Delivery, DomainError> {
         let raw = match (&self.seal, sealed_mail::is_sealed(&item.raw)) {
             (_, false) => Ok(std::borrow::Cow::Borrowed(item.raw.as_slice())),
             (Some(seal), true) => seal.open(&item.raw).map_err(|e| e.to_string()),
@@ -493,19 +616,12 @@ impl Inner {
                     attempts = item.attempts,
                     "mail delivered"
                 );
-                let next = if more {
-                    let lease_until = now.plus_seconds(seconds(self.lease));
-                    self.store.outbox_sent_then_claim(item.id, now, lease_until).await?
-                } else {
-                    self.store.outbox_sent(item.id, now).await?;
-                    None
-                };
                 metrics::counter!("sealpost_mail_deliveries_total", "outcome" => "sent").increment(1);
                 let came_back = self.relay_failed.swap(false, Ordering::SeqCst);
                 if came_back || item.attempts > 1 {
                     self.bring_waiting_forward(now).await;
                 }
-                Ok(next)
+                Ok(Delivery::Sent)
             }
             Err(error @ (SendError::Transient(_) | SendError::Unavailable(_))) => {
                 if matches!(error, SendError::Unavailable(_)) {
@@ -516,7 +632,10 @@ impl Inner {
                 if age >= seconds(GIVE_UP_AFTER) {
                     let days = age / 86_400;
                     let error = format!("gave up after {days} days of temporary failures; last: {detail}");
-                    return self.give_up(&item, &error, detail, now).await.map(|()| None);
+                    return self
+                        .give_up(&item, &error, detail, now)
+                        .await
+                        .map(|()| Delivery::Recorded);
                 }
                 let next = now.plus_seconds(seconds(retry_delay(item.attempts.saturating_sub(1))));
                 tracing::warn!(
@@ -530,9 +649,15 @@ impl Inner {
                     "mail not delivered yet; will try again"
                 );
                 metrics::counter!("sealpost_mail_deliveries_total", "outcome" => "retry").increment(1);
-                self.store.outbox_retry(item.id, next, detail).await.map(|()| None)
+                self.store
+                    .outbox_retry(item.id, next, detail)
+                    .await
+                    .map(|()| Delivery::Recorded)
             }
-            Err(SendError::Permanent(detail)) => self.give_up(&item, &detail, &detail, now).await.map(|()| None),
+            Err(SendError::Permanent(detail)) => self
+                .give_up(&item, &detail, &detail, now)
+                .await
+                .map(|()| Delivery::Recorded),
         }
     }
 

@@ -143,9 +143,9 @@ impl OutboxStore for SqlStore {
     /// the record waits for space (`record_delivery`).
     async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()> {
         self.record_delivery(Delivered {
-            id,
+            ids: vec![id],
             at,
-            lease_until: None,
+            claim: None,
         })
         .await
         .map(drop)
@@ -156,14 +156,15 @@ impl OutboxStore for SqlStore {
     /// (`record_delivery`).
     async fn outbox_sent_then_claim(
         &self,
-        id: i64,
+        ids: &[i64],
         at: Timestamp,
         lease_until: Timestamp,
-    ) -> StoreResult<Option<OutboxItem>> {
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxItem>> {
         self.record_delivery(Delivered {
-            id,
+            ids: ids.to_vec(),
             at,
-            lease_until: Some(lease_until),
+            claim: (limit > 0).then_some((lease_until, limit)),
         })
         .await
     }
@@ -202,19 +203,8 @@ impl OutboxStore for SqlStore {
     /// sending ones whose lease ran out (a worker that crashed). Each becomes `sending`
     /// until `lease_until`, with one more attempt counted, in one statement.
     async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, page: u32) -> StoreResult<Vec<OutboxItem>> {
-        self.watched(async {
-            if page == 1 {
-                // A lane's claim: made together with the other lanes' (one write).
-                return Ok(self
-                    .claims
-                    .submit(self, (now, lease_until))
-                    .await?
-                    .into_iter()
-                    .collect());
-            }
-            claim_rows(self, now, lease_until, page).await
-        })
-        .await
+        // The lanes' claims are made together (one write).
+        self.watched(self.claims.submit(self, (now, lease_until, page))).await
     }
 
     /// Puts a row being sent back to `pending`, due at `next_attempt_at`, remembering
@@ -362,34 +352,48 @@ async fn ensure_item_exists(conn: &mut AnyConnection, id: i64) -> StoreResult<()
     Ok(())
 }
 
-/// Outbox lanes' claims of one row each, made together ([`crate::group_commit`]):
-/// under load every lane claims again as soon as it has delivered, each claim a
-/// write of its own otherwise.
-pub(crate) type ClaimQueue = GroupCommit<(Timestamp, Timestamp), Option<OutboxItem>>;
+/// Outbox lanes' claims (`(now, lease_until, limit)`), made together
+/// ([`crate::group_commit`]): under load every lane claims again as soon as it has
+/// delivered, each claim a write of its own otherwise.
+pub(crate) type ClaimQueue = GroupCommit<(Timestamp, Timestamp, u32), Vec<OutboxItem>>;
 
 /// A new [`ClaimQueue`].
 pub(crate) fn claim_queue() -> ClaimQueue {
     GroupCommit::new("outbox claims", |store, claims| Box::pin(claim_together(store, claims)))
 }
 
-/// One row for each claim `(now, lease_until)` while there are rows due, as of
-/// the earliest `now` and leased until the earliest `lease_until` (a lane's lease
-/// is never longer than it asked).
-async fn claim_together(store: &SqlStore, claims: &[&(Timestamp, Timestamp)]) -> StoreResult<Vec<Option<OutboxItem>>> {
-    let claims: Vec<(Timestamp, Timestamp)> = claims.iter().map(|&&claim| claim).collect();
+/// Up to `limit` rows for each claim `(now, lease_until, limit)` while there are
+/// rows due, in the order of the claims, as of the earliest `now` and leased until
+/// the earliest `lease_until` (a lane's lease is never longer than it asked).
+async fn claim_together(
+    store: &SqlStore,
+    claims: &[&(Timestamp, Timestamp, u32)],
+) -> StoreResult<Vec<Vec<OutboxItem>>> {
+    let claims: Vec<(Timestamp, Timestamp, u32)> = claims.iter().map(|&&claim| claim).collect();
     let Some((now, lease_until, page)) = earliest(&claims) else {
         return Ok(Vec::new());
     };
-    let mut items = claim_rows(store, now, lease_until, page).await?.into_iter();
-    Ok(claims.iter().map(|_| items.next()).collect())
+    let items = claim_rows(store, now, lease_until, page).await?;
+    Ok(share(items, &claims))
 }
 
-/// The claim that serves all `claims` (`(now, lease_until)` each) at once: as of
-/// the earliest `now`, leased until the earliest `lease_until`, one row each.
-fn earliest(claims: &[(Timestamp, Timestamp)]) -> Option<(Timestamp, Timestamp, u32)> {
+/// The claim that serves all `claims` (`(now, lease_until, limit)` each) at once:
+/// as of the earliest `now`, leased until the earliest `lease_until`, as many rows
+/// as they ask for together.
+fn earliest(claims: &[(Timestamp, Timestamp, u32)]) -> Option<(Timestamp, Timestamp, u32)> {
     let now = claims.iter().map(|claim| claim.0).min()?;
     let lease_until = claims.iter().map(|claim| claim.1).min()?;
-    Some((now, lease_until, u32::try_from(claims.len()).unwrap_or(u32::MAX)))
+    let page = claims.iter().fold(0u32, |page, claim| page.saturating_add(claim.2));
+    Some((now, lease_until, page))
+}
+
+/// `items`, oldest first, dealt to `claims` in their order, each up to its limit.
+fn share(items: Vec<OutboxItem>, claims: &[(Timestamp, Timestamp, u32)]) -> Vec<Vec<OutboxItem>> {
+    let mut items = items.into_iter();
+    claims
+        .iter()
+        .map(|&(_, _, limit)| items.by_ref().take(limit as usize).collect())
+        .collect()
 }
 
 /// Claims up to `page` due rows, oldest first (see [`OutboxStore::claim_outbox`]).
@@ -454,31 +458,31 @@ async fn claim_in(
     Ok(items)
 }
 
-/// A delivered email to record: its row, when it was delivered, and, when its
-/// lane wants its next mail in the same write, until when that row is leased (it
-/// is claimed as of the delivery).
-#[derive(Debug, Clone, Copy)]
+/// Delivered emails to record: their rows, when they were delivered, and, when
+/// their lane wants its next mail in the same write, until when those rows are
+/// leased and how many at most (they are claimed as of the delivery).
+#[derive(Debug, Clone)]
 pub(crate) struct Delivered {
-    id: i64,
+    ids: Vec<i64>,
     at: Timestamp,
-    lease_until: Option<Timestamp>,
+    claim: Option<(Timestamp, u32)>,
 }
 
 /// Delivered emails waiting to be recorded together ([`crate::group_commit`]),
 /// with the next rows their lanes claim: under load, each outbox lane's delivery
 /// would otherwise be a commit of its own, and its next claim another.
-pub(crate) type SentQueue = GroupCommit<Delivered, Option<OutboxItem>>;
+pub(crate) type SentQueue = GroupCommit<Delivered, Vec<OutboxItem>>;
 
 impl SqlStore {
     /// Records `delivered` through the [`SentQueue`]. A delivered mail whose record
     /// is lost goes out again when its lease runs out (or at the next start): on a
     /// full disk the record waits for space, for at most
     /// [`DELIVERY_RECORD_PATIENCE`], well inside the worker's lease.
-    async fn record_delivery(&self, delivered: Delivered) -> StoreResult<Option<OutboxItem>> {
+    async fn record_delivery(&self, delivered: Delivered) -> StoreResult<Vec<OutboxItem>> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(50);
         loop {
-            match self.sent.submit(self, delivered).await {
+            match self.sent.submit(self, delivered.clone()).await {
                 Err(DomainError::Unavailable(reason)) if started.elapsed() < DELIVERY_RECORD_PATIENCE => {
                     self.health.refused(DATABASE, reason.as_ref());
                     tokio::time::sleep(pause).await;
@@ -496,60 +500,62 @@ pub(crate) fn sent_queue() -> SentQueue {
 }
 
 /// Marks each row delivered and, for a notification, its recipient notified,
-/// counted once per message and month for the Reports tab; then claims one due row
-/// for each record that asks for its next (as the lanes' claims are made together,
+/// counted once per message and month for the Reports tab; then claims the due
+/// rows each record asks for (as the lanes' claims are made together,
 /// [`claim_together`]). A row already marked sent keeps its first delivery time;
 /// `NotFound` for an unknown id.
-async fn record_sent(store: &SqlStore, sent: &[&Delivered]) -> StoreResult<Vec<Option<OutboxItem>>> {
+async fn record_sent(store: &SqlStore, sent: &[&Delivered]) -> StoreResult<Vec<Vec<OutboxItem>>> {
     let mut tx = store.begin_write().await?;
     let mut notified = Vec::new();
-    for &&Delivered { id, at, .. } in sent {
-        let row = sqlx::query(
-            "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL \
-             WHERE id = $1 AND status <> 'sent' RETURNING kind, message_id, to_email",
-        )
-        .bind(id)
-        .bind(at.0)
-        .optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            ensure_item_exists(&mut tx, id).await?;
-            continue;
-        };
-        let kind = MailKind::from_stored(row.col("kind")?);
-        let message: Option<i64> = row.col("message_id")?;
-        if let (MailKind::Notification, Some(message)) = (kind, message) {
-            let to: String = row.col("to_email")?;
-            let done = sqlx::query(
-                "UPDATE message_recipients SET notified_at = $3 \
-                 WHERE message_id = $1 AND email = $2 AND notified_at IS NULL",
+    for delivered in sent {
+        for &id in &delivered.ids {
+            let row = sqlx::query(
+                "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL \
+                 WHERE id = $1 AND status <> 'sent' RETURNING kind, message_id, to_email",
             )
-            .bind(message)
-            .bind(to)
-            .bind(at.0)
-            .run(&mut *tx)
+            .bind(id)
+            .bind(delivered.at.0)
+            .optional(&mut *tx)
             .await?;
-            if done.rows_affected() > 0 {
-                notified.push(MessageId(message));
+            let Some(row) = row else {
+                ensure_item_exists(&mut tx, id).await?;
+                continue;
+            };
+            let kind = MailKind::from_stored(row.col("kind")?);
+            let message: Option<i64> = row.col("message_id")?;
+            if let (MailKind::Notification, Some(message)) = (kind, message) {
+                let to: String = row.col("to_email")?;
+                let done = sqlx::query(
+                    "UPDATE message_recipients SET notified_at = $3 \
+                     WHERE message_id = $1 AND email = $2 AND notified_at IS NULL",
+                )
+                .bind(message)
+                .bind(to)
+                .bind(delivered.at.0)
+                .run(&mut *tx)
+                .await?;
+                if done.rows_affected() > 0 {
+                    notified.push(MessageId(message));
+                }
             }
         }
     }
     crate::reports::count_notified(&mut tx, &notified).await?;
-    let claims: Vec<(Timestamp, Timestamp)> = sent
+    let claims: Vec<(Timestamp, Timestamp, u32)> = sent
         .iter()
-        .filter_map(|delivered| Some((delivered.at, delivered.lease_until?)))
+        .map(|delivered| match delivered.claim {
+            Some((lease_until, limit)) => (delivered.at, lease_until, limit),
+            None => (delivered.at, delivered.at, 0),
+        })
         .collect();
-    let claimed = match earliest(&claims) {
+    let asking: Vec<(Timestamp, Timestamp, u32)> = claims.iter().copied().filter(|claim| claim.2 > 0).collect();
+    let claimed = match earliest(&asking) {
         Some((now, lease_until, page)) => claim_in(store, &mut tx, now, lease_until, page).await?,
         None => Vec::new(),
     };
     tx.commit().await.map_err(db_error)?;
-    if !claims.is_empty() {
+    if !asking.is_empty() {
         store.outbox_busy.store(!claimed.is_empty(), Ordering::Relaxed);
     }
-    let mut claimed = claimed.into_iter();
-    Ok(sent
-        .iter()
-        .map(|delivered| delivered.lease_until.and_then(|_| claimed.next()))
-        .collect())
+    Ok(share(claimed, &claims))
 }

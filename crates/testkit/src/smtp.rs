@@ -44,6 +44,9 @@ pub struct Received {
     pub mail_from: String,
     /// `RCPT TO`, accepted ones only, as the client wrote them.
     pub rcpt_tos: Vec<String>,
+    /// The client's address and port (`127.0.0.1:40112`): mails with the same
+    /// came over one connection.
+    pub peer: String,
 }
 
 impl Received {
@@ -155,12 +158,23 @@ impl SmtpSink {
                 let mail_from = lines.next().unwrap_or_default().to_owned();
                 let rcpt_tos = lines.map(str::to_owned).collect();
                 let raw = std::fs::read(env.with_extension("eml"))?;
+                let peer = std::fs::read_to_string(env.with_extension("peer")).unwrap_or_default();
                 Ok(Received {
                     raw,
                     mail_from,
                     rcpt_tos,
+                    peer,
                 })
             })
+            .collect()
+    }
+
+    /// The connections that ended with `QUIT` so far: the client's address and
+    /// port of each.
+    pub fn quits(&self) -> Vec<String> {
+        self.stored("quit")
+            .iter()
+            .filter_map(|path| std::fs::read_to_string(path).ok())
             .collect()
     }
 

@@ -18,19 +18,26 @@ pub trait OutboxStore: Send + Sync {
     async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<OutboxItem>>;
     /// Marks a row delivered (and the recipient notified, for notifications).
     async fn outbox_sent(&self, id: i64, at: Timestamp) -> StoreResult<()>;
-    /// Marks a row delivered, as [`Self::outbox_sent`], and claims the next due
-    /// row as of `at`, leased until `lease_until`, as [`Self::claim_outbox`] with a
-    /// limit of one, in the same write where the store can: a busy lane records
-    /// each delivery and takes its next mail with one commit instead of two. The
-    /// default does one after the other. Nothing is claimed when the record fails.
+    /// Marks the rows `ids` delivered at `at`, as [`Self::outbox_sent`] each, and
+    /// claims up to `limit` due rows as of `at`, leased until `lease_until`, as
+    /// [`Self::claim_outbox`], in the same write where the store can: a busy lane
+    /// records the deliveries of its last batch and takes its next batch with one
+    /// commit instead of one per email and another for the claim. The default does
+    /// one after the other. Nothing is claimed when the record fails.
     async fn outbox_sent_then_claim(
         &self,
-        id: i64,
+        ids: &[i64],
         at: Timestamp,
         lease_until: Timestamp,
-    ) -> StoreResult<Option<OutboxItem>> {
-        self.outbox_sent(id, at).await?;
-        Ok(self.claim_outbox(at, lease_until, 1).await?.into_iter().next())
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        for &id in ids {
+            self.outbox_sent(id, at).await?;
+        }
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.claim_outbox(at, lease_until, limit).await
     }
     /// Schedules another attempt.
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()>;

@@ -223,6 +223,10 @@ impl Transport for DkimSigning {
             None => self.inner.send(to, envelope_from, raw).await,
         }
     }
+
+    async fn tidy(&self) {
+        self.inner.tidy().await;
+    }
 }
 
 /// The algorithm of a key made by [`generate`].

@@ -11,9 +11,21 @@
 //! step under [`tokio::time::timeout`]: connecting with the greeting and `EHLO`,
 //! `STARTTLS`, the login, `MAIL FROM`, each `RCPT TO`, `DATA` — each within the
 //! configured timeout — and the message itself within the timeout plus the time to
-//! send it at [`MIN_TRANSFER_RATE`]. Once the relay has accepted the message, `QUIT`
-//! gets a short deadline and its outcome is ignored: the mail is delivered, and
-//! reporting a failure then would send it twice.
+//! send it at [`MIN_TRANSFER_RATE`].
+//!
+//! **A session serves several messages.** After a delivery the relay accepted, the
+//! session is kept for the next one (as Postfix's own SMTP client caches its
+//! connections): under load each lane of the outbox worker sends `MAIL`, `RCPT`,
+//! `DATA` and the message, without a new connection, greeting, `EHLO`, STARTTLS
+//! handshake and login every time. Only a session whose last transaction ended in the
+//! relay's acceptance is kept; one kept longer than [`IDLE_LIMIT`] unused, opened
+//! longer than [`SESSION_AGE_LIMIT`] ago or used for [`SESSION_MESSAGE_LIMIT`]
+//! messages is closed with `QUIT` instead (the worker calls [`Transport::tidy`]
+//! while it waits, so idle sessions do not linger). A kept session that will not
+//! take the next `MAIL FROM` (the relay closed it meanwhile) is closed and the
+//! message goes over a new one: nothing of it had been accepted yet. `QUIT` gets a
+//! short deadline and its outcome is ignored: the mail is delivered, and reporting a
+//! failure then would send it twice.
 //!
 //! Replies are sorted for the worker: a 5xx reply is [`SendError::Permanent`],
 //! except the relay refusing our own credentials (530, 534, 535, 538), a
@@ -25,7 +37,8 @@
 use std::fmt;
 use std::future::Future;
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use lettre::address::Address;
@@ -139,6 +152,61 @@ pub const MIN_TRANSFER_RATE: u64 = 128 * 1024;
 /// ignored either way.
 const QUIT_LIMIT: Duration = Duration::from_secs(2);
 
+/// How long a session may wait unused for the next message before it is closed
+/// (Postfix's client keeps its cached connections 2 s).
+pub const IDLE_LIMIT: Duration = Duration::from_secs(2);
+
+/// How long after it was opened a session takes no more messages (Postfix's client:
+/// 300 s): a relay that rotates its certificate or configuration sees us anew.
+pub const SESSION_AGE_LIMIT: Duration = Duration::from_secs(300);
+
+/// How many messages one session carries at most: under relays' per-connection
+/// limits (Exchange's receive connectors take 20 by default; a relay that takes
+/// fewer answers the next `MAIL FROM` with 421, and the message goes over a new
+/// session).
+pub const SESSION_MESSAGE_LIMIT: u32 = 20;
+
+/// How many sessions are kept at most: one per lane of the outbox worker at the
+/// most, and the gateway's relayed messages beside them.
+const MAX_KEPT: usize = 16;
+
+/// An open session with the relay, ready for `MAIL FROM`.
+struct Session {
+    conn: AsyncSmtpConnection,
+    opened: Instant,
+    /// When its last message was accepted; `None` while it has carried none.
+    last_used: Option<Instant>,
+    /// How many messages it has carried.
+    carried: u32,
+}
+
+impl Session {
+    fn new(conn: AsyncSmtpConnection) -> Self {
+        Self {
+            conn,
+            opened: Instant::now(),
+            last_used: None,
+            carried: 0,
+        }
+    }
+
+    /// Whether it may carry another message at `now`.
+    fn may_carry_more(&self, now: Instant) -> bool {
+        self.carried < SESSION_MESSAGE_LIMIT
+            && now.duration_since(self.opened) < SESSION_AGE_LIMIT
+            && self.last_used.is_none_or(|at| now.duration_since(at) < IDLE_LIMIT)
+            && !self.conn.has_broken()
+    }
+
+    /// Ends the session politely, within [`QUIT_LIMIT`], in a task of its own
+    /// (nobody waits for it); its outcome is ignored.
+    fn close(mut self) {
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(QUIT_LIMIT, self.conn.command(Quit)).await;
+        });
+    }
+}
+
 /// How the connection gets its TLS, with the parameters prepared once at start.
 #[derive(Clone)]
 enum Security {
@@ -158,6 +226,8 @@ pub struct SmtpRelay {
     timeout: Duration,
     /// `host:port`, for log lines and error messages.
     endpoint: String,
+    /// Sessions whose last message the relay accepted, the most recent last.
+    kept: Mutex<Vec<Session>>,
 }
 
 impl fmt::Debug for SmtpRelay {
@@ -166,6 +236,7 @@ impl fmt::Debug for SmtpRelay {
         f.debug_struct("SmtpRelay")
             .field("endpoint", &self.endpoint)
             .field("timeout", &self.timeout)
+            .field("kept_sessions", &self.kept_sessions())
             .finish_non_exhaustive()
     }
 }
@@ -232,12 +303,64 @@ impl SmtpRelay {
             hello,
             credentials,
             timeout: config.timeout,
+            kept: Mutex::default(),
         })
     }
 
     /// `host:port` of the relay.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// How many sessions are open and waiting for the next message.
+    pub fn kept_sessions(&self) -> usize {
+        self.kept.lock().map_or(0, |kept| kept.len())
+    }
+
+    /// The kept sessions that may carry no more, taken out to be closed.
+    fn take_spent(kept: &mut Vec<Session>) -> Vec<Session> {
+        let now = Instant::now();
+        kept.extract_if(.., |session| !session.may_carry_more(now)).collect()
+    }
+
+    /// The most recently used kept session that may carry another message; the
+    /// ones that may not are taken out too, for the caller to close.
+    fn take_kept(&self) -> (Option<Session>, Vec<Session>) {
+        let Ok(mut kept) = self.kept.lock() else {
+            return (None, Vec::new());
+        };
+        let spent = Self::take_spent(&mut kept);
+        (kept.pop(), spent)
+    }
+
+    /// Keeps `session`, whose message the relay just accepted, for the next one;
+    /// or closes it when it has carried enough or enough are kept.
+    fn keep(&self, mut session: Session) {
+        session.carried += 1;
+        let now = Instant::now();
+        session.last_used = Some(now);
+        let refused = if session.may_carry_more(now) {
+            match self.kept.lock() {
+                Ok(mut kept) if kept.len() < MAX_KEPT => {
+                    kept.push(session);
+                    None
+                }
+                _ => Some(session),
+            }
+        } else {
+            Some(session)
+        };
+        if let Some(session) = refused {
+            session.close();
+        }
+    }
+
+    /// Closes the kept sessions that may carry no more (unused for
+    /// [`IDLE_LIMIT`], or too old).
+    fn close_spent(&self) {
+        if let Ok(mut kept) = self.kept.lock() {
+            Self::take_spent(&mut kept).into_iter().for_each(Session::close);
+        }
     }
 
     /// Runs one step of the session under its deadline.
@@ -337,20 +460,6 @@ fn classify(endpoint: &str, error: &lettre::transport::smtp::Error) -> SendError
     SendError::Unavailable(format!("{text} (relay {endpoint})"))
 }
 
-#[async_trait]
-impl Transport for SmtpRelay {
-    async fn send(&self, to: &EmailAddress, envelope_from: &str, raw: &[u8]) -> Result<(), SendError> {
-        self.transaction(std::slice::from_ref(to), envelope_from, raw).await
-    }
-
-    async fn relay(&self, to: &[EmailAddress], envelope_from: &str, raw: &[u8]) -> Result<(), SendError> {
-        // lettre ends DATA with CRLF "." CRLF itself: the last line's own CRLF is
-        // that first CRLF, so the relay receives exactly `raw`, no blank line added.
-        let content = raw.strip_suffix(b"\r\n").unwrap_or(raw);
-        self.transaction(to, envelope_from, content).await
-    }
-}
-
 impl SmtpRelay {
     /// One SMTP transaction: MAIL, a RCPT per recipient (any refusal ends it
     /// before DATA), DATA with `raw`.
@@ -375,7 +484,66 @@ impl SmtpRelay {
         };
         let ascii_addresses = recipients.iter().all(is_ascii) && reverse_path.as_ref().is_none_or(is_ascii);
 
-        let mut conn = self.open().await?;
+        // A step that fails drops the session: it is not used again.
+        let mut session = self.session_at_mail(reverse_path, ascii_addresses, raw).await?;
+        for recipient in recipients {
+            self.step(
+                "to RCPT TO",
+                self.timeout,
+                session.conn.command(Rcpt::new(recipient, Vec::new())),
+            )
+            .await?;
+        }
+        self.step("to DATA", self.timeout, session.conn.command(Data)).await?;
+        self.step(
+            "after the message was sent",
+            self.timeout + transfer_time(raw.len()),
+            session.conn.message(raw),
+        )
+        .await?;
+        // Accepted: the mail is the relay's now, whatever becomes of the session.
+        self.keep(session);
+        Ok(())
+    }
+
+    /// A session that has accepted `MAIL FROM` for a message: a kept one if it
+    /// still takes mail, else a new one.
+    async fn session_at_mail(
+        &self,
+        reverse_path: Option<Address>,
+        ascii_addresses: bool,
+        raw: &[u8],
+    ) -> Result<Session, SendError> {
+        let (kept, spent) = self.take_kept();
+        spent.into_iter().for_each(Session::close);
+        if let Some(mut session) = kept {
+            match self
+                .mail_from(&mut session, reverse_path.clone(), ascii_addresses, raw)
+                .await
+            {
+                Ok(()) => return Ok(session),
+                // Nothing of this message was accepted: over a new session, once.
+                Err(error) => {
+                    tracing::debug!(relay = %self.endpoint, %error, "a kept relay session did not take MAIL FROM; opening a new one");
+                }
+            }
+        }
+        let mut session = Session::new(self.open().await?);
+        self.mail_from(&mut session, reverse_path, ascii_addresses, raw).await?;
+        Ok(session)
+    }
+
+    /// `MAIL FROM` with the parameters the message needs (SMTPUTF8 for an
+    /// international address, which the relay must offer; 8BITMIME for 8-bit
+    /// content when offered).
+    async fn mail_from(
+        &self,
+        session: &mut Session,
+        reverse_path: Option<Address>,
+        ascii_addresses: bool,
+        raw: &[u8],
+    ) -> Result<(), SendError> {
+        let conn = &mut session.conn;
         let mut options = Vec::new();
         if !ascii_addresses {
             if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
@@ -394,25 +562,26 @@ impl SmtpRelay {
             self.timeout,
             conn.command(Mail::new(reverse_path, options)),
         )
-        .await?;
-        for recipient in recipients {
-            self.step(
-                "to RCPT TO",
-                self.timeout,
-                conn.command(Rcpt::new(recipient, Vec::new())),
-            )
-            .await?;
-        }
-        self.step("to DATA", self.timeout, conn.command(Data)).await?;
-        self.step(
-            "after the message was sent",
-            self.timeout + transfer_time(raw.len()),
-            conn.message(raw),
-        )
-        .await?;
-        // Accepted: the mail is the relay's now, whatever QUIT does.
-        let _ = tokio::time::timeout(QUIT_LIMIT, conn.command(Quit)).await;
-        Ok(())
+        .await
+        .map(drop)
+    }
+}
+
+#[async_trait]
+impl Transport for SmtpRelay {
+    async fn send(&self, to: &EmailAddress, envelope_from: &str, raw: &[u8]) -> Result<(), SendError> {
+        self.transaction(std::slice::from_ref(to), envelope_from, raw).await
+    }
+
+    async fn relay(&self, to: &[EmailAddress], envelope_from: &str, raw: &[u8]) -> Result<(), SendError> {
+        // lettre ends DATA with CRLF "." CRLF itself: the last line's own CRLF is
+        // that first CRLF, so the relay receives exactly `raw`, no blank line added.
+        let content = raw.strip_suffix(b"\r\n").unwrap_or(raw);
+        self.transaction(to, envelope_from, content).await
+    }
+
+    async fn tidy(&self) {
+        self.close_spent();
     }
 }
 

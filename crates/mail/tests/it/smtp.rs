@@ -127,3 +127,126 @@ async fn tls_modes_against_a_plain_server_fail_transiently_without_panicking() -
     );
     Ok(())
 }
+
+/// A mail that says which it is, for the tests of sessions.
+fn numbered(n: usize) -> Vec<u8> {
+    format!("Message-ID: <n{n}@example.com>\r\nFrom: a@example.com\r\nTo: bob@client.example\r\nSubject: {n}\r\n\r\nmail {n}\r\n")
+        .into_bytes()
+}
+
+/// The connections the sink saw mails come over, in arrival order, one entry a mail.
+fn peers(sink: &SmtpSink) -> Result<Vec<String>> {
+    Ok(sink.received()?.into_iter().map(|mail| mail.peer).collect())
+}
+
+#[tokio::test]
+async fn mails_in_a_row_go_over_one_session_until_it_has_carried_its_share() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let relay = relay(sink.port, TlsMode::None)?;
+    let bob = address("bob@client.example")?;
+    let limit = sealpost_mail::transport::smtp::SESSION_MESSAGE_LIMIT as usize;
+    for n in 0..=limit {
+        relay.send(&bob, "sealpost@mail.example.com", &numbered(n)).await?;
+    }
+    let received = sink.received()?;
+    ensure!(
+        received.len() == limit + 1,
+        "expected {} mails, got {}",
+        limit + 1,
+        received.len()
+    );
+    let subjects: Vec<String> = received.iter().filter_map(|mail| mail.message_id()).collect();
+    let expected: Vec<String> = (0..=limit).map(|n| format!("n{n}@example.com")).collect();
+    assert_eq!(subjects, expected, "each mail once, in order");
+    let peers = peers(&sink)?;
+    assert!(
+        peers[..limit].iter().all(|peer| *peer == peers[0]),
+        "the first {limit} mails share one connection: {peers:?}"
+    );
+    assert_ne!(peers[limit], peers[0], "a session carries {limit} mails at most");
+    quit_seen(&sink, &peers[0])
+        .await
+        .context("the full session was ended with QUIT")?;
+    assert_eq!(relay.kept_sessions(), 1, "the new session waits for the next mail");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_session_the_relay_dropped_is_replaced_and_the_mail_sent_once() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let port = sink.port;
+    let relay = relay(port, TlsMode::None)?;
+    let bob = address("bob@client.example")?;
+    relay.send(&bob, "a@example.com", &numbered(1)).await?;
+    assert_eq!(relay.kept_sessions(), 1);
+    // The relay restarts: the kept connection is dead.
+    drop(sink);
+    let Some(sink) = SmtpSink::start_on(Some(port))? else {
+        return Ok(());
+    };
+
+    relay.send(&bob, "a@example.com", &numbered(2)).await?;
+
+    let received = sink.received()?;
+    let ids: Vec<String> = received.iter().filter_map(|mail| mail.message_id()).collect();
+    assert_eq!(ids, ["n2@example.com"], "sent once, over a new connection");
+    assert_eq!(relay.kept_sessions(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_session_in_which_anything_failed_is_not_used_again() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let relay = relay(sink.port, TlsMode::None)?;
+    relay
+        .send(&address("bob@client.example")?, "a@example.com", &numbered(1))
+        .await?;
+    let refused = relay
+        .send(&address("reject@client.example")?, "a@example.com", &numbered(2))
+        .await;
+    assert!(matches!(refused, Err(SendError::Permanent(_))), "{refused:?}");
+    assert_eq!(relay.kept_sessions(), 0, "the session of the refusal is not kept");
+    relay
+        .send(&address("carol@client.example")?, "a@example.com", &numbered(3))
+        .await?;
+    let peers = peers(&sink)?;
+    ensure!(peers.len() == 2, "two mails arrive: {peers:?}");
+    assert_ne!(
+        peers[0], peers[1],
+        "the mail after the refusal came over a new connection"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn idle_sessions_are_ended_with_quit_when_the_worker_tidies() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let relay = relay(sink.port, TlsMode::None)?;
+    relay
+        .send(&address("bob@client.example")?, "a@example.com", &numbered(1))
+        .await?;
+    relay.tidy().await;
+    assert_eq!(relay.kept_sessions(), 1, "a session used just now stays");
+    assert!(sink.quits().is_empty());
+
+    tokio::time::sleep(sealpost_mail::transport::smtp::IDLE_LIMIT + Duration::from_millis(200)).await;
+    relay.tidy().await;
+    assert_eq!(relay.kept_sessions(), 0, "an idle session is closed");
+    let peer = peers(&sink)?.pop().context("the mail arrived")?;
+    quit_seen(&sink, &peer).await
+}
+
+/// Waits (up to 10 s: the client ends sessions in a task of their own) for the
+/// sink to see `QUIT` on the connection `peer`.
+async fn quit_seen(sink: &SmtpSink, peer: &str) -> Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !sink.quits().iter().any(|quit| quit == peer) {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "no QUIT from {peer} reached the relay: {:?}",
+            sink.quits()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}

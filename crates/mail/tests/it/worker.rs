@@ -466,6 +466,66 @@ async fn a_row_claimed_with_the_last_record_is_handed_back_on_shutdown() -> Resu
     Ok(())
 }
 
+/// A relay that takes three minutes of the worker's fake clock per email.
+#[derive(Default)]
+struct Slow {
+    clock: std::sync::OnceLock<Arc<FakeClock>>,
+    taken: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl Transport for Slow {
+    async fn send(&self, to: &EmailAddress, _envelope_from: &str, _raw: &[u8]) -> Result<(), SendError> {
+        if let Some(clock) = self.clock.get() {
+            clock.advance_seconds(3 * 60);
+        }
+        self.taken
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(to.to_string());
+        Ok(())
+    }
+}
+
+/// A lane working off a backlog claims its rows in batches under one lease; behind
+/// a slow relay, a row whose lease is half spent before its turn is handed back
+/// unsent (and claimed again), never sent when its lease may run out meanwhile.
+#[tokio::test]
+async fn a_batch_behind_a_slow_relay_hands_back_what_its_lease_no_longer_covers() -> Result<()> {
+    let slow = Arc::new(Slow::default());
+    let s = setup(slow.clone())?;
+    let _ = slow.clock.set(s.clock.clone());
+    let (store, notifier) = (s.store, s.notifier);
+    let worker = s.worker.with_lanes(1);
+    let to = ["bob@client.example", "carol@client.example", "dave@client.example"];
+    let mut ids = Vec::new();
+    for address in to {
+        ids.push(queue_notification(&store, &notifier, &s.clock, address, None)?);
+    }
+
+    // One row first; its claim came back full, so two with its record: carol's is
+    // sent (4.5 minutes left of the lease), dave's waits behind it (1.5 minutes
+    // left: less than half) and is handed back, then claimed again on its own.
+    let attempted = worker.run_once().await?;
+
+    assert_eq!(
+        *slow.taken.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        to,
+        "each sent once, in order"
+    );
+    for id in &ids {
+        assert_eq!(store.row(*id)?.status, Status::Sent);
+    }
+    assert_eq!(store.row(ids[1])?.attempts, 1);
+    assert_eq!(
+        store.row(ids[2])?.attempts,
+        2,
+        "dave's row was claimed twice, sent once"
+    );
+    assert_eq!(attempted, 3, "three deliveries; the row handed back is not counted");
+    Ok(())
+}
+
 #[test]
 fn an_unusable_envelope_sender_is_refused_at_startup() -> Result<()> {
     let clock = clock();

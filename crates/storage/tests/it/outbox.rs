@@ -35,6 +35,7 @@ on_both_backends!(
     two_emails_sharing_a_message_id_each_keep_their_bytes,
     a_delivery_record_claims_the_next_due_row_in_the_same_write,
     lanes_recording_together_each_get_a_row_of_their_own_while_rows_last,
+    a_batch_of_deliveries_is_recorded_with_the_claim_of_the_next_batch,
 );
 
 /// On SQLite an updated row is written again whole: the outbox row holds no copy
@@ -466,9 +467,10 @@ async fn a_delivery_record_claims_the_next_due_row_in_the_same_write(store: SqlS
     assert_eq!(recipients_of(&first), ["user0@example.org"]);
 
     let next = store
-        .outbox_sent_then_claim(first[0].id, now, lease)
+        .outbox_sent_then_claim(&[first[0].id], now, lease, 1)
         .await
         .expect("recorded")
+        .pop()
         .expect("the next due row");
     assert_eq!(next.to.as_str(), "user1@example.org", "oldest first");
     assert_eq!(next.attempts, 1, "claiming counts an attempt");
@@ -489,15 +491,17 @@ async fn a_delivery_record_claims_the_next_due_row_in_the_same_write(store: SqlS
         .await
         .expect("queued");
     let none = store
-        .outbox_sent_then_claim(next.id, now, lease)
+        .outbox_sent_then_claim(&[next.id], now, lease, 1)
         .await
         .expect("recorded");
-    assert!(none.is_none(), "{none:?}");
+    assert!(none.is_empty(), "{none:?}");
     assert_eq!(status_of(&store, next.id).await.0, "sent");
 
     // An unknown row: refused, and nothing claimed with it.
     let due = now.plus_seconds(200);
-    let missing = store.outbox_sent_then_claim(9999, due, due.plus_seconds(60)).await;
+    let missing = store
+        .outbox_sent_then_claim(&[9999], due, due.plus_seconds(60), 1)
+        .await;
     assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
     assert_eq!(
         recipients_of(&claim_at(&store, due).await),
@@ -512,11 +516,12 @@ async fn lanes_recording_together_each_get_a_row_of_their_own_while_rows_last(st
     let lease = now.plus_seconds(60);
     let delivered = store.claim_outbox(now, lease, 3).await.expect("claimed");
     let [a, b, c] = [0, 1, 2].map(|i| delivered[i].id);
-    let record = |id| store.outbox_sent_then_claim(id, now, lease);
+    let shared = &store;
+    let record = |id| async move { shared.outbox_sent_then_claim(&[id], now, lease, 1).await };
     let (a, b, c) = tokio::join!(record(a), record(b), record(c));
     let next: Vec<OutboxItem> = [a, b, c]
         .into_iter()
-        .filter_map(|recorded| recorded.expect("recorded"))
+        .flat_map(|recorded| recorded.expect("recorded"))
         .collect();
     let mut to: Vec<String> = recipients_of(&next);
     to.sort();
@@ -529,6 +534,49 @@ async fn lanes_recording_together_each_get_a_row_of_their_own_while_rows_last(st
         assert_eq!(status_of(&store, row.id).await.0, "sent");
     }
     assert!(claim_at(&store, now).await.is_empty(), "both are leased");
+}
+
+async fn a_batch_of_deliveries_is_recorded_with_the_claim_of_the_next_batch(store: SqlStore) {
+    queue(&store, 6).await;
+    let now = T0.plus_seconds(10);
+    let lease = now.plus_seconds(60);
+    let batch = store.claim_outbox(now, lease, 3).await.expect("claimed");
+    assert_eq!(
+        recipients_of(&batch),
+        ["user0@example.org", "user1@example.org", "user2@example.org"]
+    );
+    let ids: Vec<i64> = batch.iter().map(|item| item.id).collect();
+
+    let next = store
+        .outbox_sent_then_claim(&ids, now, lease, 2)
+        .await
+        .expect("recorded");
+    assert_eq!(
+        recipients_of(&next),
+        ["user3@example.org", "user4@example.org"],
+        "oldest first, no more than asked"
+    );
+    for id in ids {
+        assert_eq!(status_of(&store, id).await, ("sent".to_owned(), None));
+    }
+    for row in &next {
+        assert_eq!(status_of(&store, row.id).await, ("sending".to_owned(), Some(lease.0)));
+    }
+
+    // Asking for more than is due gets what is due; asking for none claims nothing.
+    let ids: Vec<i64> = next.iter().map(|item| item.id).collect();
+    let last = store
+        .outbox_sent_then_claim(&ids, now, lease, 5)
+        .await
+        .expect("recorded");
+    assert_eq!(recipients_of(&last), ["user5@example.org"]);
+    let none = store
+        .outbox_sent_then_claim(&[last[0].id], now, lease, 0)
+        .await
+        .expect("recorded");
+    assert!(none.is_empty(), "{none:?}");
+    assert_eq!(status_of(&store, last[0].id).await.0, "sent");
+    assert_eq!(store.outbox_pending().await.expect("counted"), 0);
 }
 
 async fn enqueueing_nothing_is_harmless(store: SqlStore) {
