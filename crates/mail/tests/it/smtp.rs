@@ -134,6 +134,12 @@ fn numbered(n: usize) -> Vec<u8> {
         .into_bytes()
 }
 
+/// Sends mail number `n` to `to` through `relay`.
+async fn send_numbered(relay: &SmtpRelay, to: &str, n: usize) -> Result<(), SendError> {
+    let to = address(to).map_err(|e| SendError::Permanent(e.to_string()))?;
+    relay.send(&to, "a@example.com", &numbered(n)).await
+}
+
 /// The connections the sink saw mails come over, in arrival order, one entry a mail.
 fn peers(sink: &SmtpSink) -> Result<Vec<String>> {
     Ok(sink.received()?.into_iter().map(|mail| mail.peer).collect())
@@ -198,17 +204,11 @@ async fn a_session_the_relay_dropped_is_replaced_and_the_mail_sent_once() -> Res
 async fn a_session_in_which_anything_failed_is_not_used_again() -> Result<()> {
     let Some(sink) = SmtpSink::start()? else { return Ok(()) };
     let relay = relay(sink.port, TlsMode::None)?;
-    relay
-        .send(&address("bob@client.example")?, "a@example.com", &numbered(1))
-        .await?;
-    let refused = relay
-        .send(&address("reject@client.example")?, "a@example.com", &numbered(2))
-        .await;
+    send_numbered(&relay, "bob@client.example", 1).await?;
+    let refused = send_numbered(&relay, "reject@client.example", 2).await;
     assert!(matches!(refused, Err(SendError::Permanent(_))), "{refused:?}");
     assert_eq!(relay.kept_sessions(), 0, "the session of the refusal is not kept");
-    relay
-        .send(&address("carol@client.example")?, "a@example.com", &numbered(3))
-        .await?;
+    send_numbered(&relay, "carol@client.example", 3).await?;
     let peers = peers(&sink)?;
     ensure!(peers.len() == 2, "two mails arrive: {peers:?}");
     assert_ne!(
@@ -222,9 +222,7 @@ async fn a_session_in_which_anything_failed_is_not_used_again() -> Result<()> {
 async fn idle_sessions_are_ended_with_quit_when_the_worker_tidies() -> Result<()> {
     let Some(sink) = SmtpSink::start()? else { return Ok(()) };
     let relay = relay(sink.port, TlsMode::None)?;
-    relay
-        .send(&address("bob@client.example")?, "a@example.com", &numbered(1))
-        .await?;
+    send_numbered(&relay, "bob@client.example", 1).await?;
     relay.tidy().await;
     assert_eq!(relay.kept_sessions(), 1, "a session used just now stays");
     assert!(sink.quits().is_empty());

@@ -399,13 +399,30 @@ async fn the_running_worker_delivers_when_poked_and_stops_on_shutdown() -> Resul
     Ok(())
 }
 
+/// Whom a test relay took emails for, in order.
+#[derive(Default)]
+struct Taken(std::sync::Mutex<Vec<String>>);
+
+impl Taken {
+    fn push(&self, to: &EmailAddress) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(to.to_string());
+    }
+
+    fn all(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
 /// A relay that holds each email until the test opens the gate, and says when
 /// one has arrived.
 #[derive(Default)]
 struct Gate {
     arrived: tokio::sync::Notify,
     open: tokio::sync::Notify,
-    taken: std::sync::Mutex<Vec<String>>,
+    taken: Taken,
 }
 
 #[async_trait::async_trait]
@@ -413,10 +430,7 @@ impl Transport for Gate {
     async fn send(&self, to: &EmailAddress, _envelope_from: &str, _raw: &[u8]) -> Result<(), SendError> {
         self.arrived.notify_one();
         self.open.notified().await;
-        self.taken
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(to.to_string());
+        self.taken.push(to);
         Ok(())
     }
 }
@@ -459,7 +473,7 @@ async fn a_row_claimed_with_the_last_record_is_handed_back_on_shutdown() -> Resu
         Some("not sent yet: the outbox worker stopped")
     );
     assert_eq!(
-        *gate.taken.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        gate.taken.all(),
         ["bob@client.example"],
         "the second email was not sent"
     );
@@ -470,7 +484,7 @@ async fn a_row_claimed_with_the_last_record_is_handed_back_on_shutdown() -> Resu
 #[derive(Default)]
 struct Slow {
     clock: std::sync::OnceLock<Arc<FakeClock>>,
-    taken: std::sync::Mutex<Vec<String>>,
+    taken: Taken,
 }
 
 #[async_trait::async_trait]
@@ -479,10 +493,7 @@ impl Transport for Slow {
         if let Some(clock) = self.clock.get() {
             clock.advance_seconds(3 * 60);
         }
-        self.taken
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(to.to_string());
+        self.taken.push(to);
         Ok(())
     }
 }
@@ -508,11 +519,7 @@ async fn a_batch_behind_a_slow_relay_hands_back_what_its_lease_no_longer_covers(
     // left: less than half) and is handed back, then claimed again on its own.
     let attempted = worker.run_once().await?;
 
-    assert_eq!(
-        *slow.taken.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
-        to,
-        "each sent once, in order"
-    );
+    assert_eq!(slow.taken.all(), to, "each sent once, in order");
     for id in &ids {
         assert_eq!(store.row(*id)?.status, Status::Sent);
     }
