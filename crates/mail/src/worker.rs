@@ -566,9 +566,10 @@ impl Inner {
         }
     }
 
-    /// Puts a claimed row back in the queue unsent, due now, with `why`.
+    /// Puts a claimed row back in the queue unsent, due now, with `why`; its
+    /// claim does not count as an attempt.
     async fn release(&self, item: &OutboxItem, why: &str) -> Result<(), DomainError> {
-        let released = self.store.outbox_retry(item.id, self.clock.now(), why).await;
+        let released = self.store.outbox_release(item.id, self.clock.now(), why).await;
         if let Err(error) = &released {
             tracing::warn!(
                 outbox_id = item.id,

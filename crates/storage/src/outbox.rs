@@ -231,6 +231,27 @@ impl OutboxStore for SqlStore {
         .await
     }
 
+    async fn outbox_release(&self, id: i64, at: Timestamp, why: &str) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let updated = sqlx::query(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL, \
+                 attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
+                 WHERE id = $1 AND status = 'sending'",
+            )
+            .bind(id)
+            .bind(at.0)
+            .bind(why)
+            .run(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return ensure_item_exists(&mut tx, id).await;
+            }
+            tx.commit().await.map_err(db_error)
+        })
+        .await
+    }
+
     /// Gives up on a row being sent (`error` becomes its last error) and queues
     /// `bounce` in the same transaction. A notification's `reason` (the relay's reply)
     /// is also noted on its recipient, so the sender's tracking page says why. As with

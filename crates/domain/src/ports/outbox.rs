@@ -39,6 +39,11 @@ pub trait OutboxStore: Send + Sync {
         }
         self.claim_outbox(at, lease_until, limit).await
     }
+    /// Puts a row being sent back in the queue unsent, due at `at`, with `why` as
+    /// its last error: the claim that leased it does not count as an attempt. A row
+    /// no longer `sending` is left alone, as by [`Self::outbox_retry`]; `NotFound`
+    /// for an unknown id.
+    async fn outbox_release(&self, id: i64, at: Timestamp, why: &str) -> StoreResult<()>;
     /// Schedules another attempt.
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()>;
     /// Gives up on a row, queueing `bounce` (to the sender) in the same transaction.

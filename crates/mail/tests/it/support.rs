@@ -253,6 +253,16 @@ impl OutboxStore for FakeStore {
         })
     }
 
+    async fn outbox_release(&self, id: i64, at: Timestamp, why: &str) -> StoreResult<()> {
+        self.update(id, |row| {
+            row.status = Status::Pending;
+            row.next_attempt_at = at;
+            row.lease_until = None;
+            row.last_error = Some(why.to_owned());
+            row.item.attempts = (row.item.attempts - 1).max(0);
+        })
+    }
+
     async fn outbox_failed(
         &self,
         id: i64,

@@ -36,6 +36,7 @@ on_both_backends!(
     a_delivery_record_claims_the_next_due_row_in_the_same_write,
     lanes_recording_together_each_get_a_row_of_their_own_while_rows_last,
     a_batch_of_deliveries_is_recorded_with_the_claim_of_the_next_batch,
+    a_row_released_unsent_is_due_again_and_its_claim_counts_no_attempt,
 );
 
 /// On SQLite an updated row is written again whole: the outbox row holds no copy
@@ -577,6 +578,34 @@ async fn a_batch_of_deliveries_is_recorded_with_the_claim_of_the_next_batch(stor
     assert!(none.is_empty(), "{none:?}");
     assert_eq!(status_of(&store, last[0].id).await.0, "sent");
     assert_eq!(store.outbox_pending().await.expect("counted"), 0);
+}
+
+async fn a_row_released_unsent_is_due_again_and_its_claim_counts_no_attempt(store: SqlStore) {
+    queue(&store, 2).await;
+    let now = T0.plus_seconds(10);
+    let claimed = claim_at(&store, now).await;
+    let (first, second) = (claimed[0].id, claimed[1].id);
+    assert_eq!(claimed[0].attempts, 1);
+
+    store
+        .outbox_release(first, now, "not sent yet: the outbox worker stopped")
+        .await
+        .expect("released");
+    assert_eq!(status_of(&store, first).await, ("pending".to_owned(), None));
+    let again = claim_at(&store, now).await;
+    assert_eq!(
+        again.iter().map(|item| item.id).collect::<Vec<_>>(),
+        [first],
+        "due at once"
+    );
+    assert_eq!(again[0].attempts, 1, "the released claim did not count");
+
+    // A row delivered meanwhile (another worker's, after the lease) is left alone.
+    store.outbox_sent(second, now).await.expect("sent");
+    store.outbox_release(second, now, "late").await.expect("ignored");
+    assert_eq!(status_of(&store, second).await.0, "sent");
+    let missing = store.outbox_release(9999, now, "none").await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
 }
 
 async fn enqueueing_nothing_is_harmless(store: SqlStore) {
