@@ -212,44 +212,12 @@ impl OutboxStore for SqlStore {
     /// finished it) is left alone, so a late failure report cannot resend delivered
     /// mail; `NotFound` for an unknown id.
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()> {
-        self.watched(async {
-            let mut tx = self.begin_write().await?;
-            let updated = sqlx::query(
-                "UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL \
-                 WHERE id = $1 AND status = 'sending'",
-            )
-            .bind(id)
-            .bind(next_attempt_at.0)
-            .bind(error)
-            .run(&mut *tx)
-            .await?;
-            if updated.rows_affected() == 0 {
-                return ensure_item_exists(&mut tx, id).await;
-            }
-            tx.commit().await.map_err(db_error)
-        })
-        .await
+        self.watched(back_to_pending(self, id, next_attempt_at, error, false))
+            .await
     }
 
     async fn outbox_release(&self, id: i64, at: Timestamp, why: &str) -> StoreResult<()> {
-        self.watched(async {
-            let mut tx = self.begin_write().await?;
-            let updated = sqlx::query(
-                "UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL, \
-                 attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
-                 WHERE id = $1 AND status = 'sending'",
-            )
-            .bind(id)
-            .bind(at.0)
-            .bind(why)
-            .run(&mut *tx)
-            .await?;
-            if updated.rows_affected() == 0 {
-                return ensure_item_exists(&mut tx, id).await;
-            }
-            tx.commit().await.map_err(db_error)
-        })
-        .await
+        self.watched(back_to_pending(self, id, at, why, true)).await
     }
 
     /// Gives up on a row being sent (`error` becomes its last error) and queues
@@ -361,6 +329,37 @@ fn item_from_row(row: &AnyRow) -> Result<OutboxItem, sqlx::Error> {
         attempts: row.try_get("attempts")?,
         created_at: Timestamp(row.try_get("created_at")?),
     })
+}
+
+/// Puts row `id` back to `pending`, due at `at`, with `error` as its last error;
+/// with `take_back_attempt`, its claim does not count as an attempt. A row that is
+/// no longer `sending` is left alone; `NotFound` for an unknown id.
+async fn back_to_pending(
+    store: &SqlStore,
+    id: i64,
+    at: Timestamp,
+    error: &str,
+    take_back_attempt: bool,
+) -> StoreResult<()> {
+    let attempts = if take_back_attempt {
+        ", attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
+    } else {
+        ""
+    };
+    let mut tx = store.begin_write().await?;
+    let updated = sqlx::query(&format!(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL{attempts} \
+         WHERE id = $1 AND status = 'sending'"
+    ))
+    .bind(id)
+    .bind(at.0)
+    .bind(error)
+    .run(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return ensure_item_exists(&mut tx, id).await;
+    }
+    tx.commit().await.map_err(db_error)
 }
 
 /// `NotFound` unless the outbox row exists.

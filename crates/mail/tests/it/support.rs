@@ -114,6 +114,16 @@ pub struct Row {
     pub sent_at: Option<Timestamp>,
 }
 
+impl Row {
+    /// Back to pending, due at `at`, with `error` as its last error.
+    fn requeue(&mut self, at: Timestamp, error: &str) {
+        self.status = Status::Pending;
+        self.next_attempt_at = at;
+        self.lease_until = None;
+        self.last_error = Some(error.to_owned());
+    }
+}
+
 impl std::ops::Deref for Row {
     type Target = OutboxItem;
 
@@ -245,20 +255,12 @@ impl OutboxStore for FakeStore {
     }
 
     async fn outbox_retry(&self, id: i64, next_attempt_at: Timestamp, error: &str) -> StoreResult<()> {
-        self.update(id, |row| {
-            row.status = Status::Pending;
-            row.next_attempt_at = next_attempt_at;
-            row.lease_until = None;
-            row.last_error = Some(error.to_owned());
-        })
+        self.update(id, |row| row.requeue(next_attempt_at, error))
     }
 
     async fn outbox_release(&self, id: i64, at: Timestamp, why: &str) -> StoreResult<()> {
         self.update(id, |row| {
-            row.status = Status::Pending;
-            row.next_attempt_at = at;
-            row.lease_until = None;
-            row.last_error = Some(why.to_owned());
+            row.requeue(at, why);
             row.item.attempts = (row.item.attempts - 1).max(0);
         })
     }
