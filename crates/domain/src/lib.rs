@@ -25,6 +25,7 @@
 pub mod account_tokens;
 pub mod branding;
 pub mod error;
+pub mod inline_images;
 pub mod links;
 pub mod messages;
 pub mod model;

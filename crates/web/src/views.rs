@@ -7,8 +7,10 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use base64::Engine as _;
 use sealpost_domain::model::{Account, Group, Member, User, UserStatus};
 use sealpost_domain::services::content::AttachmentMeta;
+use sealpost_domain::services::messages::InlineImage;
 use sealpost_domain::types::{GroupName, Locale, Timestamp};
 use sealpost_i18n::{Arg, DateFormatter, Translator};
 
@@ -620,12 +622,30 @@ pub fn human_size(bytes: u64) -> String {
 /// attributes (no scripts, event handlers, styles, forms or frames); links open in
 /// a new tab without a referrer. It is then shown in a sandboxed frame under the
 /// page's Content-Security-Policy, so remote images (tracking pixels) stay blocked.
-pub fn sanitize_html(html: &str) -> String {
-    ammonia::Builder::default()
+///
+/// `cid:` URLs are kept (they fetch nothing); where the body points at one of
+/// `images` (`cid:sealpost-part-N`, see `sealpost_domain::inline_images`), the
+/// image is written in as a `data:` URL, which the policy's `img-src` allows and
+/// which needs no request from the sandboxed frame.
+pub fn sanitize_html(html: &str, images: &[InlineImage]) -> String {
+    let mut clean = ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer nofollow"))
         .set_tag_attribute_value("a", "target", "_blank")
+        .add_url_schemes(&["cid"])
         .clean(html)
-        .to_string()
+        .to_string();
+    for image in images {
+        let reference = format!("src=\"{}\"", sealpost_domain::inline_images::part_url(image.part));
+        if clean.contains(&reference) {
+            let data = format!(
+                "src=\"data:{};base64,{}\"",
+                image.content_type,
+                base64::engine::general_purpose::STANDARD.encode(&image.bytes)
+            );
+            clean = clean.replace(&reference, &data);
+        }
+    }
+    clean
 }
 
 /// `/me`: the signed-in user's own settings, as stored or as just typed.
@@ -650,4 +670,33 @@ pub struct MePage {
     /// The present moment, shown as an example of how dates will read.
     pub now: Timestamp,
     pub error: Option<FormError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_images_are_written_into_the_sanitized_body_where_it_points_at_them() {
+        let png = InlineImage {
+            part: 2,
+            content_type: "image/png".to_owned(),
+            bytes: vec![0x89, b'P', b'N', b'G', 0xff, 0xfe],
+        };
+        let html = r#"<p>Hi</p><img src="cid:sealpost-part-2" alt="logo"><img src="cid:sealpost-part-3">
+<img src="cid:sealpost-part-2" onerror="alert(1)"><script>alert(2)</script><a href="javascript:alert(3)">x</a>"#;
+        let shown = sanitize_html(html, &[png]);
+        assert_eq!(
+            shown.matches(r#"src="data:image/png;base64,iVBOR//+""#).count(),
+            2,
+            "{shown}"
+        );
+        assert!(
+            shown.contains(r#"src="cid:sealpost-part-3""#),
+            "an image not read stays a reference: {shown}"
+        );
+        for gone in ["onerror", "<script", "javascript:"] {
+            assert!(!shown.contains(gone), "{gone} survived: {shown}");
+        }
+    }
 }

@@ -83,6 +83,7 @@ pub fn submission(
                 name,
                 content_type,
                 bytes: part.contents().to_vec(),
+                content_id: part.content_id().map(str::to_owned),
             }
         })
         .collect();

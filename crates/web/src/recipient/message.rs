@@ -157,7 +157,7 @@ pub(super) fn message_page(
         sent: visitor.dates.date_time(opened.message.created_at),
         body: crate::escape::EscapedText::new(&opened.content.body),
         html_body: (opened.content.format == sealpost_domain::services::content::BodyFormat::Html)
-            .then(|| crate::views::sanitize_html(&opened.content.body)),
+            .then(|| crate::views::sanitize_html(&opened.content.body, &opened.inline_images)),
         attachments: opened.content.attachments.iter().map(AttachmentRow::from).collect(),
         payload: posted.map(|p| STANDARD.encode(p)),
         can_reply: opened.allows(ReplyKind::Reply),

@@ -39,6 +39,9 @@ pub struct GatewayAttachment {
     pub name: String,
     pub content_type: String,
     pub bytes: Vec<u8>,
+    /// Its `Content-ID`, by which the HTML body may show it inline
+    /// ([`crate::inline_images`]).
+    pub content_id: Option<String>,
 }
 
 /// What the sender chose with `X-Sealpost-*` headers; `None`: the default.
@@ -259,13 +262,20 @@ impl Services {
         draft.also_audited = Some(self.gateway_event("gateway.submission", &what, "ok"));
         // Read just now, with the account found able to send: not again at sending.
         draft.settings_now = Some(settings);
+        let mut body = submission.body.clone();
         for attachment in &submission.attachments {
             if let Err(error) = self.attach_whole(&mut draft, attachment).await {
                 self.discard_draft(draft).await;
                 return Err(error);
             }
+            // The body's references to it point at the part it was just stored as.
+            if let (true, Some(content_id), Some(stored)) =
+                (submission.html, &attachment.content_id, draft.attachments.last())
+            {
+                body = crate::inline_images::point_at_part(&body, content_id, stored.part);
+            }
         }
-        let request = gateway_request(submission, &profile, subject, self.clock.now())?;
+        let request = gateway_request(submission, body, &profile, subject, self.clock.now())?;
         match self.send_draft(draft, &request, Some(&ip)).await {
             Ok(message) => Ok(GatewayOutcome::Sealed(Box::new(message))),
             Err((draft, error)) => {
@@ -366,9 +376,11 @@ impl Services {
 
 /// The compose request a submission amounts to under `profile`: its envelope
 /// recipients as To, Cc (as the headers place them) and Bcc (the rest), the
-/// `subject` without tags, the options over the profile's defaults.
+/// `subject` without tags, `body` (its inline images pointed at their parts), the
+/// options over the profile's defaults.
 fn gateway_request(
     submission: &GatewaySubmission,
+    body: String,
     profile: &EnvelopeProfile,
     subject: String,
     now: Timestamp,
@@ -393,7 +405,7 @@ fn gateway_request(
         cc: cc.join(", "),
         bcc: bcc.join(", "),
         subject,
-        body: submission.body.clone(),
+        body,
         options: submission.controls.options(profile.options),
         expires_on,
         html: submission.html,
@@ -417,7 +429,7 @@ mod tests {
             ..GatewaySubmission::default()
         };
         let profile = EnvelopeProfile::built_in(crate::types::AccountId(1), None, crate::types::Locale::En);
-        let request = gateway_request(&submission, &profile, String::new(), Timestamp(0))?;
+        let request = gateway_request(&submission, String::new(), &profile, String::new(), Timestamp(0))?;
         assert_eq!(request.to, "a@x.org");
         assert_eq!(request.cc, "b@x.org");
         assert_eq!(request.bcc, "hidden@x.org");

@@ -153,7 +153,9 @@ pub use gateway::{GatewayAttachment, GatewayControls, GatewayOutcome, GatewaySub
 pub use gateway_profile::find_tag;
 pub use gateway_senders::{GATEWAY_SENDERS_GROUP, GatewaySender, from_header_matches};
 pub use manage::MessageSummary;
-pub use open::{AttachmentDownload, OpenFailure, OpenedMessage, PasswordConfirmed, RetypeRefusal, Unavailable};
+pub use open::{
+    AttachmentDownload, InlineImage, OpenFailure, OpenedMessage, PasswordConfirmed, RetypeRefusal, Unavailable,
+};
 pub use reply::ReplyDraft;
 pub use search::{FILTER_MAX_CHARS, MessageListing, SUBJECT_SEARCH_MAX, clean_filter_text};
 pub use secret::{GRANT_SECONDS, SecretOpening, SecretRefusal};

@@ -91,7 +91,26 @@ pub struct OpenedMessage {
     pub recipients: Vec<Recipient>,
     pub sender: User,
     pub viewer_is_sender: bool,
+    /// The images the HTML body shows inline (see [`crate::inline_images`]),
+    /// read for a view; empty for other reads.
+    pub inline_images: Vec<InlineImage>,
 }
+
+/// An attachment the HTML body shows inline: a raster image, opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineImage {
+    pub part: u32,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The image types shown inline: raster images a browser draws and nothing else
+/// (an SVG may carry script).
+const INLINE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// How many bytes of inline images one view reads at most; a larger image stays
+/// an attachment only.
+const INLINE_BYTES: u64 = 4 * 1024 * 1024;
 
 impl OpenedMessage {
     /// Whether the viewer may answer in this way.
@@ -254,7 +273,8 @@ impl Services {
         confirmed: Option<&PasswordConfirmed>,
     ) -> Result<OpenedMessage, OpenFailure> {
         let confirmed = confirmed.is_some_and(|c| c.user == actor.id());
-        let (mut opened, _key) = self.read_message_as(actor, public_id, posted, confirmed).await?;
+        let (mut opened, key) = self.read_message_as(actor, public_id, posted, confirmed).await?;
+        self.read_inline_images(&mut opened, &key, posted).await;
         if !opened.viewer_is_sender {
             self.record_view(Some(actor), &actor.user.email, &opened, client)
                 .await?;
@@ -271,6 +291,56 @@ impl Services {
             }
         }
         Ok(opened)
+    }
+
+    /// Reads the images the HTML body of `opened` shows inline into
+    /// `opened.inline_images`: raster images ([`INLINE_TYPES`]) among its
+    /// attachments, [`INLINE_BYTES`] together at most. One that cannot be read
+    /// is left out (logged): the body shows a broken image, the attachment list
+    /// still offers it.
+    pub(super) async fn read_inline_images(&self, opened: &mut OpenedMessage, dek: &Key256, posted: Option<&[u8]>) {
+        if opened.content.format != crate::services::content::BodyFormat::Html {
+            return;
+        }
+        let mut budget = INLINE_BYTES;
+        for part in crate::inline_images::parts_in(&opened.content.body) {
+            let Some(meta) = opened.content.attachments.iter().find(|a| a.part == part) else {
+                continue;
+            };
+            if !INLINE_TYPES.contains(&meta.content_type.as_str()) || meta.size > budget {
+                continue;
+            }
+            let content_type = meta.content_type.clone();
+            match self.part_bytes(opened, dek, part, posted).await {
+                Ok(bytes) => {
+                    budget = budget.saturating_sub(bytes.len() as u64);
+                    opened.inline_images.push(InlineImage {
+                        part,
+                        content_type,
+                        bytes,
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(message = %opened.message.public_id, part, ?error, "an inline image could not be read; it is not shown");
+                }
+            }
+        }
+    }
+
+    /// Attachment `part` of `opened`, whole.
+    async fn part_bytes(
+        &self,
+        opened: &OpenedMessage,
+        dek: &Key256,
+        part: u32,
+        posted: Option<&[u8]>,
+    ) -> Result<Vec<u8>, OpenFailure> {
+        let mut download = self.download_part(opened, dek.clone(), part, posted).await?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = download.next_chunk().await? {
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     /// Checks the password the actor typed to open a message of a High profile.
@@ -363,6 +433,7 @@ impl Services {
                 recipients,
                 sender,
                 viewer_is_sender,
+                inline_images: Vec::new(),
             },
             dek,
         ))

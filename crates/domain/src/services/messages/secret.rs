@@ -182,8 +182,10 @@ impl Services {
             recipients,
             sender,
             viewer_is_sender: false,
+            inline_images: Vec::new(),
         };
         self.record_view(None, &recipient, &opened, Some(client)).await?;
+        self.read_inline_images(&mut opened, &dek, posted).await;
         // Answers are written as a user: offered only after logging in.
         opened.message.options = MessageOptions {
             read_receipt: opened.message.options.read_receipt,
@@ -223,6 +225,7 @@ impl Services {
             recipients,
             sender,
             viewer_is_sender: false,
+            inline_images: Vec::new(),
         };
         Ok(self.download_part(&opened, dek, part, posted).await?)
     }

@@ -1,6 +1,7 @@
 //! Real clients submit, the recipient opens: swaks, Python's smtplib and lettre
 //! (over STARTTLS with a certificate the test makes).
 
+use base64::Engine as _;
 use tokio::process::Command;
 
 use anyhow::{anyhow, ensure};
@@ -136,6 +137,17 @@ async fn smtplib_html_inline_images_and_charsets_arrive_intact(app: TestApp) -> 
     ensure!(
         page.body.contains("Grüße") && page.body.contains("Zürich"),
         "the HTML body arrived"
+    );
+    // The inline image shows where the HTML put it: written into the body's frame
+    // (which fetches nothing) from the part it was stored as.
+    let inline = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&image)
+    );
+    ensure!(page.body.contains(&inline), "the inline image is in the HTML body");
+    ensure!(
+        !page.body.contains("cid:logo"),
+        "the reference was pointed at the stored part"
     );
     page.assert_shows("logo.png");
     page.assert_shows("notes-été.txt");

@@ -31,8 +31,11 @@ const SUBJECT: &str = "Quarterly report";
 const HTML_SENTENCE: &str = "The quarterly report is attached, with the figures.";
 const BOUNDARY: &str = "=_outer_7f3a";
 
-/// The files of the message: (name, MIME type, bytes, inline).
-fn files() -> Vec<(&'static str, &'static str, Vec<u8>, bool)> {
+/// A file of the message: (name, MIME type, bytes, shown inline by the HTML).
+type File = (&'static str, &'static str, Vec<u8>, bool);
+
+/// The files of the message.
+fn files() -> anyhow::Result<Vec<File>> {
     let pdf: Vec<u8> = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
         .iter()
         .copied()
@@ -41,16 +44,13 @@ fn files() -> Vec<(&'static str, &'static str, Vec<u8>, bool)> {
     let csv = "quarter;revenue;note\nQ3;1 234,50 €;Zürich office\n"
         .as_bytes()
         .to_vec();
-    let png: Vec<u8> = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"
-        .iter()
-        .copied()
-        .chain(0..=255u8)
-        .collect();
-    vec![
+    // A real image, 3 by 2 pixels: the browser draws it in the body.
+    let png = crate::images::png(3, 2)?;
+    Ok(vec![
         ("logo.png", "image/png", png, true),
         ("report.pdf", "application/pdf", pdf, false),
         ("figures.csv", "text/csv; charset=utf-8", csv, false),
-    ]
+    ])
 }
 
 /// Base64 in lines of 76 characters, CRLF after each.
@@ -66,7 +66,7 @@ fn base64_lines(bytes: &[u8]) -> String {
 /// The message as a mail client writes it: mixed { related { alternative { text,
 /// HTML with the image by cid }, the image }, the two attachments }. Frank is the
 /// Bcc: in the envelope only.
-fn message() -> String {
+fn message() -> anyhow::Result<String> {
     let mut m = format!(
         "From: Alice <alice@example.com>\r\nTo: Dana <{DANA}>\r\nCc: Bob <bob@example.com>\r\n\
          Subject: [secure] {SUBJECT}\r\nMessage-ID: <postfix-test-1@example.com>\r\nMIME-Version: 1.0\r\n\
@@ -78,7 +78,7 @@ fn message() -> String {
          <html><body><p>{HTML_SENTENCE}</p><p><img src=\"cid:logo@example.com\" alt=\"logo\"></p></body></html>\r\n\
          --=_alt--\r\n"
     );
-    for (name, content_type, bytes, inline) in files() {
+    for (name, content_type, bytes, inline) in files()? {
         let (disposition, id) = if inline {
             ("inline", "Content-ID: <logo@example.com>\r\n")
         } else {
@@ -96,7 +96,7 @@ fn message() -> String {
         }
     }
     m.push_str(&format!("--{BOUNDARY}--\r\n"));
-    m
+    Ok(m)
 }
 
 /// The SHA-256 fingerprint of a PEM certificate, as Postfix writes it (`AB:CD:…`).
@@ -151,7 +151,7 @@ async fn postfix_relays_through_the_gateway_and_the_recipient_sees_the_files(db:
         .transaction(
             "alice@example.com",
             &[DANA, "bob@example.com", "frank@example.net"],
-            &message(),
+            &message()?,
         )
         .await?;
     ensure!(accepted.starts_with("250"), "Postfix refused the message: {accepted}");
@@ -242,8 +242,15 @@ async fn dana_registers_and_reads(app: &TestApp, dana: &Browser<'_>, link: &str)
     let frame = dana.find("//iframe[contains(@class,'body')]").await?;
     frame.enter_frame().await?;
     let body = dana.text("//body").await;
+    // The inline image is drawn where the HTML put it, at its own size (3 by 2).
+    let drawn = image_size(dana, "//img[@alt='logo']", (3.0, 2.0)).await;
     dana.client.enter_parent_frame().await?;
     let body = body?;
+    let drawn = drawn?;
+    ensure!(
+        drawn == (3.0, 2.0),
+        "the inline image is not drawn in the body: {drawn:?}"
+    );
     ensure!(body.contains(HTML_SENTENCE), "the HTML body reads {body:?}");
     let shown = dana.texts("//ul[contains(@class,'attachments')]/li/a").await?;
     let mut names: Vec<&str> = shown.iter().map(String::as_str).collect();
@@ -254,7 +261,7 @@ async fn dana_registers_and_reads(app: &TestApp, dana: &Browser<'_>, link: &str)
     );
 
     // Each download is the file Alice attached, byte for byte.
-    for (name, _, bytes, _) in files() {
+    for (name, _, bytes, _) in files()? {
         let url = dana.attachment_url(name).await?;
         let response = dana.get_with_session(&url).await?;
         ensure!(response.status() == 200, "{name} answered {}", response.status());
@@ -274,3 +281,17 @@ on_both_databases!(
     postfix_relays_through_the_gateway_and_the_recipient_sees_the_files,
     given_db
 );
+
+/// The size (width, height) the browser drew the image at `xpath` at, waiting up
+/// to 10 s for it to be decoded (a broken image is drawn as its alt text).
+async fn image_size(browser: &Browser<'_>, xpath: &str, expected: (f64, f64)) -> anyhow::Result<(f64, f64)> {
+    let image = browser.find(xpath).await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, _, width, height) = image.rectangle().await?;
+        if (width, height) == expected || std::time::Instant::now() > deadline {
+            return Ok((width, height));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
