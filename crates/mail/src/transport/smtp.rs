@@ -160,10 +160,10 @@ pub const IDLE_LIMIT: Duration = Duration::from_secs(2);
 /// 300 s): a relay that rotates its certificate or configuration sees us anew.
 pub const SESSION_AGE_LIMIT: Duration = Duration::from_secs(300);
 
-/// How many messages one session carries at most: under relays' per-connection
-/// limits (Exchange's receive connectors take 20 by default; a relay that takes
-/// fewer answers the next `MAIL FROM` with 421, and the message goes over a new
-/// session).
+/// How many messages one session carries at most, a modest number under the
+/// per-connection limits relays set (Exchange's own send connectors carry 20 per
+/// connection); a relay that takes fewer answers the next `MAIL FROM` with 421,
+/// and the message goes over a new session.
 pub const SESSION_MESSAGE_LIMIT: u32 = 20;
 
 /// How many sessions are kept at most: one per lane of the outbox worker at the
