@@ -10,6 +10,7 @@ use sealpost_domain::types::{Timestamp, UserId};
 
 use crate::columns::Columns;
 use crate::statements::{Fetch, Run};
+use crate::two_step::drop_unneeded_recovery_codes;
 use crate::{SqlStore, audit, db_error, insert_error, touched};
 
 /// How many ceremonies of one kind a user may have under way at once (a few tabs);
@@ -90,6 +91,7 @@ impl PasskeyStore for SqlStore {
                 .run(&mut *tx)
                 .await?;
             touched(&done)?;
+            drop_unneeded_recovery_codes(&mut tx, user).await?;
             tx.commit_audited(&audit).await
         })
         .await

@@ -14,6 +14,22 @@ use crate::columns::Columns;
 use crate::statements::{Fetch, Run};
 use crate::{SqlStore, WriteTx, db_error, insert_error, touched};
 
+/// Removes the recovery codes of `user` inside `tx` when no second factor is left
+/// (neither TOTP turned on nor a passkey): they stand in for a lost factor, so
+/// they go with the last one. A passkey-only user keeps theirs when TOTP is
+/// turned off, and the reverse.
+pub(crate) async fn drop_unneeded_recovery_codes(tx: &mut WriteTx, user: UserId) -> StoreResult<()> {
+    sqlx::query(
+        "DELETE FROM recovery_codes WHERE user_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM totp_secrets WHERE user_id = $1 AND enabled_at IS NOT NULL)",
+    )
+    .bind(user.0)
+    .run(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Replaces every recovery code of `user` inside `tx`.
 async fn put_recovery_codes(tx: &mut WriteTx, user: UserId, hashes: &[String]) -> StoreResult<()> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
@@ -115,12 +131,11 @@ impl TwoStepStore for SqlStore {
     async fn disable_totp(&self, user: UserId, audit: AuditEvent) -> StoreResult<()> {
         self.watched(async {
             let mut tx = self.begin_write().await?;
-            for sql in [
-                "DELETE FROM totp_secrets WHERE user_id = $1",
-                "DELETE FROM recovery_codes WHERE user_id = $1",
-            ] {
-                sqlx::query(sql).bind(user.0).run(&mut *tx).await?;
-            }
+            sqlx::query("DELETE FROM totp_secrets WHERE user_id = $1")
+                .bind(user.0)
+                .run(&mut *tx)
+                .await?;
+            drop_unneeded_recovery_codes(&mut tx, user).await?;
             tx.commit_audited(&audit).await
         })
         .await

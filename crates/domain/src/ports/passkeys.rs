@@ -25,7 +25,9 @@ pub trait PasskeyStore: Send + Sync {
         audit: AuditEvent,
     ) -> StoreResult<i64>;
     /// Removes the user's passkey `id`, with `audit`; `NotFound` when the user has
-    /// no passkey of that id (another user's key is not theirs to remove).
+    /// no passkey of that id (another user's key is not theirs to remove). The
+    /// recovery codes go too when it was the last second factor (no other
+    /// passkey, TOTP off).
     async fn remove_passkey(&self, user: UserId, id: i64, audit: AuditEvent) -> StoreResult<()>;
     /// Renames the user's passkey `id`, with `audit`; `NotFound` when the user has
     /// no passkey of that id.

@@ -29,7 +29,8 @@ pub trait TwoStepStore: Send + Sync {
         recovery_hashes: &[String],
         audit: AuditEvent,
     ) -> StoreResult<()>;
-    /// Turns TOTP off: the secret and the recovery codes go, with `audit`.
+    /// Turns TOTP off: the secret goes, with `audit`, and the recovery codes too
+    /// unless the user has a passkey (they stand in for it as well).
     async fn disable_totp(&self, user: UserId, audit: AuditEvent) -> StoreResult<()>;
     /// Accepts a code of time step `step` only if no code of this or a later step
     /// was accepted before (a code works once); `false` otherwise.

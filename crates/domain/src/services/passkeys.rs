@@ -75,6 +75,9 @@ pub struct SecondStepOffer {
     pub passkey: bool,
     /// The code form: the user has TOTP on or recovery codes left.
     pub code: bool,
+    /// Whether the code may come from an authenticator app (TOTP is on); without
+    /// it the code form asks for a recovery code.
+    pub app: bool,
 }
 
 /// A ceremony's first half, for the page that runs the browser's part.
@@ -115,13 +118,18 @@ impl Services {
     /// when the user has one, the code form when they have TOTP or recovery codes.
     pub async fn second_step_offer(&self, raw: &str) -> Result<SecondStepOffer, DomainError> {
         match self.pending_login(raw).await? {
-            Some((challenge, user)) if challenge.purpose == ChallengePurpose::Verify => Ok(SecondStepOffer {
-                passkey: self.store.has_passkey(user.id).await?,
-                code: self.store.two_step_enabled(user.id).await? || self.store.recovery_codes_left(user.id).await? > 0,
-            }),
+            Some((challenge, user)) if challenge.purpose == ChallengePurpose::Verify => {
+                let app = self.store.two_step_enabled(user.id).await?;
+                Ok(SecondStepOffer {
+                    passkey: self.store.has_passkey(user.id).await?,
+                    code: app || self.store.recovery_codes_left(user.id).await? > 0,
+                    app,
+                })
+            }
             _ => Ok(SecondStepOffer {
                 passkey: false,
                 code: true,
+                app: true,
             }),
         }
     }

@@ -3,6 +3,7 @@
 
 passkeys-heading = Passkeys
 passkeys-intro = Mit einem Passkey bestätigen Sie Ihre Anmeldung mit der Bildschirmsperre, dem Fingerabdruck oder dem Gesicht Ihres Geräts oder mit einem Sicherheitsschlüssel statt mit einem Code.
+passkeys-codes-hint = Wenn Sie Ihre Passkeys verlieren, können Sie sich mit einem Wiederherstellungscode einmal ohne sie anmelden.
 passkeys-none = Sie haben noch keinen Passkey.
 passkeys-name = Name
 passkeys-added-at = Hinzugefügt

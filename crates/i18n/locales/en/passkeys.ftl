@@ -3,6 +3,7 @@
 
 passkeys-heading = Passkeys
 passkeys-intro = A passkey lets you confirm your login with your device's screen lock, fingerprint or face, or with a security key, instead of a code.
+passkeys-codes-hint = If you lose your passkeys, a recovery code lets you log in once without them.
 passkeys-none = You have no passkey yet.
 passkeys-name = Name
 passkeys-added-at = Added

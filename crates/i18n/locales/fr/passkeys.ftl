@@ -3,6 +3,7 @@
 
 passkeys-heading = Clés d'accès
 passkeys-intro = Une clé d'accès vous permet de confirmer votre connexion avec le verrouillage d'écran, l'empreinte digitale ou le visage de votre appareil, ou avec une clé de sécurité, au lieu d'un code.
+passkeys-codes-hint = Si vous perdez vos clés d'accès, un code de récupération vous permet de vous connecter une fois sans elles.
 passkeys-none = Vous n'avez pas encore de clé d'accès.
 passkeys-name = Nom
 passkeys-added-at = Ajoutée le

@@ -1,10 +1,11 @@
 //! Passkeys and their ceremonies: stored with their audit event, listed per user,
 //! renamed and removed only by their owner, the used credential written back; a ceremony is
-//! taken once and not after its expiry, and purging removes expired ones.
+//! taken once and not after its expiry, and purging removes expired ones. Recovery
+//! codes last while a second factor (a passkey or TOTP) does.
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::passkeys::{Ceremony, CeremonyKind};
-use sealpost_domain::ports::{AuditStore, PasskeyStore, SessionStore};
+use sealpost_domain::ports::{AuditStore, PasskeyStore, SessionStore, TwoStepStore};
 use sealpost_domain::types::UserId;
 use sealpost_storage::SqlStore;
 
@@ -15,6 +16,7 @@ on_both_backends!(
     a_ceremony_is_taken_once_and_never_after_it_expired,
     a_passkey_is_renamed_by_its_owner_only,
     starting_ceremonies_over_and_over_keeps_a_few_per_user_and_kind,
+    recovery_codes_last_while_a_second_factor_does,
 );
 
 async fn a_passkey_is_stored_listed_and_removed_by_its_owner_only(store: SqlStore) {
@@ -209,4 +211,73 @@ async fn starting_ceremonies_over_and_over_keeps_a_few_per_user_and_kind(store: 
             .is_some(),
         "another kind stays"
     );
+}
+
+/// Adds the passkey `name` for `user`: its id.
+async fn add_key(store: &SqlStore, user: UserId, name: &str) -> i64 {
+    store
+        .add_passkey(user, name, "{}", T0, event("user.passkey_added", name))
+        .await
+        .expect("added")
+}
+
+async fn recovery_codes_last_while_a_second_factor_does(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    let bob = user(&store, "bob@example.com").await;
+    let codes = |n: usize| (0..n).map(|i| format!("hash-{i}")).collect::<Vec<_>>();
+    let left = |user: UserId| {
+        let store = &store;
+        async move { store.recovery_codes_left(user).await.expect("counted") }
+    };
+
+    // Alice has two passkeys and no TOTP: removing one keeps her codes, the last takes them.
+    let laptop = add_key(&store, alice.id, "Laptop").await;
+    let phone = add_key(&store, alice.id, "Phone").await;
+    store
+        .replace_recovery_codes(alice.id, &codes(10), event("user.recovery_codes_replaced", "alice"))
+        .await
+        .expect("codes");
+    store
+        .remove_passkey(alice.id, laptop, event("user.passkey_removed", "alice"))
+        .await
+        .expect("removed");
+    assert_eq!(left(alice.id).await, 10, "the phone is still a second factor");
+    store
+        .remove_passkey(alice.id, phone, event("user.passkey_removed", "alice"))
+        .await
+        .expect("removed");
+    assert_eq!(left(alice.id).await, 0, "the codes went with the last passkey");
+
+    // Bob has TOTP and a passkey: turning TOTP off keeps his codes, removing the
+    // passkey then takes them.
+    store.start_totp(bob.id, b"sealed", T0).await.expect("started");
+    store
+        .enable_totp(bob.id, 1, T0, &codes(10), event("user.two_step_enabled", "bob"))
+        .await
+        .expect("enabled");
+    let key = add_key(&store, bob.id, "Key").await;
+    store
+        .disable_totp(bob.id, event("user.two_step_disabled", "bob"))
+        .await
+        .expect("disabled");
+    assert!(!store.two_step_enabled(bob.id).await.expect("query"));
+    assert_eq!(left(bob.id).await, 10, "the passkey is still a second factor");
+    store
+        .remove_passkey(bob.id, key, event("user.passkey_removed", "bob"))
+        .await
+        .expect("removed");
+    assert_eq!(left(bob.id).await, 0);
+
+    // TOTP alone: turning it off takes the codes, as before passkeys.
+    store.start_totp(bob.id, b"sealed", T0).await.expect("started");
+    store
+        .enable_totp(bob.id, 2, T0, &codes(3), event("user.two_step_enabled", "bob"))
+        .await
+        .expect("enabled");
+    assert_eq!(left(bob.id).await, 3);
+    store
+        .disable_totp(bob.id, event("user.two_step_disabled", "bob"))
+        .await
+        .expect("disabled");
+    assert_eq!(left(bob.id).await, 0);
 }

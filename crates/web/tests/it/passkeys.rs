@@ -3,7 +3,8 @@
 //! script-allowing CSP, every other page keeping the script-free one), the login's
 //! second step with it (a passkey alone makes the second step due), answers that
 //! are replayed or come too late refused, wrong answers throttled like wrong codes,
-//! CSRF on every form, and another user unable to remove my passkey. A public URL
+//! CSRF on every form, and another user unable to remove my passkey. A user with
+//! passkeys only makes recovery codes, which go with the last passkey. A public URL
 //! that is an IP address says in words that passkeys cannot be used.
 
 use anyhow::{Context as _, anyhow, ensure};
@@ -12,6 +13,7 @@ use sealpost_domain::passkeys::PasskeyRecord;
 
 use crate::helpers::{Answer, Client, Db, PASSWORD, TestApp, acme};
 use crate::soft_authenticator::{SoftKey, field, options_of};
+use crate::two_step::{codes_of, second_step};
 
 /// A Sealpost whose public URL is `http://localhost:PORT` (passkeys need a host
 /// name); tests still talk to it at 127.0.0.1.
@@ -543,6 +545,106 @@ async fn renamed(db: Db) -> anyhow::Result<()> {
         let client = password_step(&app, "alice@example.com").await?;
         let (_, signed_in) = sign_in(&app, &client, &mut key).await?;
         ensure!(signed_in.status == 303, "{}", signed_in.status);
+        Ok(())
+    })
+    .await
+}
+
+/// The recovery codes `email` has not used yet.
+async fn codes_left(app: &TestApp, email: &str) -> anyhow::Result<i64> {
+    let actor = app.actor(email).await?;
+    let status = app
+        .services
+        .two_step_status(&actor)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    Ok(status.recovery_codes_left)
+}
+
+on_both_databases!(
+    a_passkey_alone_gets_recovery_codes_which_go_with_the_last_passkey,
+    passkey_recovery_codes,
+    given_db
+);
+async fn passkey_recovery_codes(db: Db) -> anyhow::Result<()> {
+    with_passkeys(db, |app| async move {
+        let (alice, bob, _key) = alice_with_a_laptop_passkey(&app).await?;
+        let page = alice.get("/me/security").await?;
+        page.assert_shows("If you lose your passkeys, a recovery code lets you log in once without them.");
+        page.assert_shows("Unused recovery codes: 0");
+        page.assert_shows("Make new recovery codes");
+
+        // Bob has no second factor: no form, and posting it anyway makes nothing.
+        let bobs = bob.get("/me/security").await?;
+        ensure!(!bobs.shows("Make new recovery codes"), "{}", bobs.text());
+        let refused = bob
+            .submit("/me/security", "/me/security/recovery-codes", &[("password", PASSWORD)])
+            .await?;
+        ensure!(
+            refused.status == 404,
+            "no codes without a second factor: {}",
+            refused.status
+        );
+        ensure!(codes_left(&app, "bob@example.com").await? == 0);
+
+        let wrong = alice
+            .submit(
+                "/me/security",
+                "/me/security/recovery-codes",
+                &[("password", "Not-The-Password-1")],
+            )
+            .await?;
+        ensure!(wrong.status == 401, "the password is asked again: {}", wrong.status);
+        ensure!(codes_left(&app, "alice@example.com").await? == 0);
+        let made = alice
+            .submit("/me/security", "/me/security/recovery-codes", &[("password", PASSWORD)])
+            .await?;
+        ensure!(made.status == 200, "codes: {} {}", made.status, made.text());
+        made.assert_shows("Each one lets you log in once without your app or passkey.");
+        let codes = codes_of(&made.body);
+        ensure!(codes.len() == 10, "ten recovery codes: {codes:?}");
+
+        // At the next login a recovery code stands in for the passkey, once.
+        let client = password_step(&app, "alice@example.com").await?;
+        let code_page = client.get("/login/two-step").await?;
+        code_page.assert_shows("Use a passkey");
+        code_page.assert_shows("No passkey at hand? Enter one of your recovery codes.");
+        ensure!(
+            !code_page.shows("authenticator app"),
+            "she has no app: {}",
+            code_page.text()
+        );
+        let used = second_step(&client, &codes[0]).await?;
+        ensure!(
+            used.status == 303,
+            "a recovery code logs in: {} {}",
+            used.status,
+            used.text()
+        );
+        ensure!(client.status("/portal").await? == 200);
+        client
+            .get("/me/security")
+            .await?
+            .assert_shows("Unused recovery codes: 9");
+        let other = password_step(&app, "alice@example.com").await?;
+        let reused = second_step(&other, &codes[0]).await?;
+        ensure!(reused.status == 401, "a used code is refused: {}", reused.status);
+
+        // Her last passkey removed, two-step is off and the codes are gone with it.
+        let id = passkeys_of(&app, "alice@example.com").await?[0].id;
+        let removed = client
+            .submit("/me/security", &format!("/me/security/passkeys/{id}/remove"), &[])
+            .await?;
+        ensure!(removed.status == 303, "removed: {}", removed.status);
+        let page = client.get("/me/security").await?;
+        page.assert_shows("Two-step verification is off.");
+        ensure!(!page.shows("Make new recovery codes"), "{}", page.text());
+        ensure!(codes_left(&app, "alice@example.com").await? == 0);
+        let again = client
+            .submit("/me/security", "/me/security/recovery-codes", &[("password", PASSWORD)])
+            .await?;
+        ensure!(again.status == 404, "no codes after the last passkey: {}", again.status);
+        ensure!(codes_left(&app, "alice@example.com").await? == 0);
         Ok(())
     })
     .await

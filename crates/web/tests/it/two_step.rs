@@ -28,7 +28,7 @@ pub fn code(app: &TestApp, secret: &str) -> anyhow::Result<String> {
 }
 
 /// The recovery codes on a codes page.
-fn codes_of(page: &str) -> Vec<String> {
+pub fn codes_of(page: &str) -> Vec<String> {
     page.split("<li><code>")
         .skip(1)
         .filter_map(|rest| rest.split('<').next().map(str::to_owned))
@@ -60,7 +60,7 @@ async fn password_step(app: &TestApp, email: &str) -> anyhow::Result<(Client, An
     Ok((client, answer))
 }
 
-async fn second_step(client: &Client, code: &str) -> anyhow::Result<Answer> {
+pub async fn second_step(client: &Client, code: &str) -> anyhow::Result<Answer> {
     client
         .submit("/login/two-step", "/login/two-step", &[("code", code)])
         .await

@@ -4,8 +4,10 @@
 //! A TOTP secret is generated here, sealed for its user ([`TotpSeal`]) and stored
 //! waiting; only a right code from it turns it on, so a user never locks
 //! themself out with a secret their app did not take. Turning it on hands out
-//! ten recovery codes, shown once and stored hashed. Turning it off, and new
-//! recovery codes, ask for the password again (throttled like a login).
+//! ten recovery codes, shown once and stored hashed; a user with only passkeys
+//! makes them from the security page. The codes last while a second factor does
+//! (TOTP or a passkey). Turning TOTP off, and new recovery codes, ask for the
+//! password again (throttled like a login).
 //!
 //! Who must use it: operators when the service says so
 //! ([`Services::require_two_step_for_operators`]); the members of an account whose
@@ -208,14 +210,16 @@ impl Services {
     }
 
     /// Ten new recovery codes (the old ones stop working), after checking the
-    /// password again.
+    /// password again. For a user with a second factor (TOTP or a passkey: a
+    /// passkey-only user needs them most, a lost phone taking the passkey with it);
+    /// `NotFound` for anyone else.
     pub async fn new_recovery_codes(
         &self,
         actor: &Actor,
         password: &Password,
         client: &str,
     ) -> Result<Vec<String>, TwoStepError> {
-        if !self.store.two_step_enabled(actor.id()).await? {
+        if !self.two_step_enabled(actor.id()).await? {
             return Err(DomainError::NotFound.into());
         }
         self.check_password_again(actor, password, client).await?;
