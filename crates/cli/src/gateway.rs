@@ -194,8 +194,8 @@ pub fn settings(file: GatewayFile, hostname_from: &str) -> anyhow::Result<Gatewa
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Binds the gateway's listeners and runs them in the background, relaying
-/// untagged mail of relaying tokens through `relay` (the outgoing transport,
-/// unsigned). [`Gateway::shutdown`] stops them; the tasks also end when the
+/// untagged mail of relaying tokens through `relay` (the outbox worker's
+/// transport, whose `relay` passes mail unchanged). [`Gateway::shutdown`] stops them; the tasks also end when the
 /// returned handles are aborted.
 pub async fn start(
     settings: &GatewaySettings,

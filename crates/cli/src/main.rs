@@ -281,6 +281,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 total += sent;
             }
+            worker.close().await;
             let waiting = store.outbox_pending().await.map_err(explain)?;
             println!("{total} queued email(s) attempted; {waiting} still waiting (retries not yet due).");
             Ok(())
@@ -514,6 +515,9 @@ async fn serve(
     let wait_for_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
+    // The gateway relays untagged mail through the worker's transport (unchanged,
+    // unsigned), so both use the same kept sessions with the relay.
+    let transport = worker.transport();
     // The outbox worker delivers what the web portal queues, and after a crash,
     // whatever was left: rows are claimed with a lease, so nothing is lost.
     let worker_task = tokio::spawn(worker.run(wait_for_stop(stopped.clone())));
@@ -526,8 +530,7 @@ async fn serve(
         secure_cookies: config.secure_cookies(),
         trust_forwarded_for: config.trust_forwarded_for,
     };
-    let relay = messaging::unsigned_transport(config, services.clock.clone())?;
-    let (gateway, gateway_tasks) = gateway::start(&config.gateway, services.clone(), relay).await?;
+    let (gateway, gateway_tasks) = gateway::start(&config.gateway, services.clone(), Arc::clone(&transport)).await?;
     // At the signal the gateway stops accepting and lets a DATA in progress
     // finish, beside the HTTP drain.
     let gateway_stopped = {
@@ -568,6 +571,9 @@ async fn serve(
         task.abort();
     }
     let _ = worker_task.await;
+    // The worker ended its sessions with the relay as it stopped; the gateway may
+    // have relayed over one since.
+    transport.close().await;
     let _ = shredder.await;
     if let Some(task) = metrics_task {
         let _ = task.await;

@@ -103,9 +103,8 @@ fn transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn T
     Ok(Arc::new(DkimSigning::new(inner, signers)))
 }
 
-/// The configured transport as is (the SMTP gateway relays untagged mail
-/// through it unchanged: no DKIM signature added).
-pub fn unsigned_transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Transport>> {
+/// The configured transport as is, before DKIM signing.
+fn unsigned_transport(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Transport>> {
     Ok(match &config.messaging.transport {
         MailTransportConfig::Directory(dir) => {
             std::fs::create_dir_all(dir)

@@ -500,6 +500,18 @@ async fn sigterm_closes_idle_sessions_with_421_and_lets_a_data_in_progress_finis
     ensure!(busy.reply().await?.starts_with("421 4.3.2"));
     let status = server.wait()?;
     ensure!(status.success(), "serve exited with {status}:\n{}", server.log_text());
+    // Every session with the relay ended with QUIT, the one kept after relaying
+    // included: none was cut by the exit.
+    let peers: Vec<String> = sink.received()?.into_iter().map(|mail| mail.peer).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !peers.iter().all(|peer| sink.quits().contains(peer)) {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "a session with the relay ended without QUIT: mails over {peers:?}, QUIT from {:?}",
+            sink.quits()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     Ok(())
 }
 

@@ -63,8 +63,9 @@ pub trait Transport: Send + Sync {
     /// stable `Message-ID` inside lets receivers recognise the repetition.
     async fn send(&self, to: &EmailAddress, envelope_from: &str, raw: &[u8]) -> Result<(), SendError>;
 
-    /// Hands `raw` over for every one of `to` (the SMTP gateway relaying an
-    /// untagged message unchanged); `Ok` only once all were taken. By default
+    /// Hands `raw` over unchanged for every one of `to` (the SMTP gateway relaying
+    /// an untagged message: nothing is added, no signature either); `Ok` only once
+    /// all were taken. By default
     /// one [`Self::send`] per recipient; the SMTP relay overrides it with one
     /// transaction, so a refused recipient leaves nothing sent to the others.
     async fn relay(&self, to: &[EmailAddress], envelope_from: &str, raw: &[u8]) -> Result<(), SendError> {
@@ -78,6 +79,11 @@ pub trait Transport: Send + Sync {
     /// second): closes what the transport keeps open between deliveries and no
     /// longer needs (the SMTP relay's idle sessions). By default nothing.
     async fn tidy(&self) {}
+
+    /// Called once on shutdown, after the last delivery: ends what the transport
+    /// keeps open (the SMTP relay's sessions, each with `QUIT`). By default
+    /// nothing.
+    async fn close(&self) {}
 }
 
 /// The `Message-ID` of a raw message, without angle brackets, if it has one.

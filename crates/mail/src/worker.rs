@@ -250,6 +250,19 @@ impl OutboxWorker {
         Arc::clone(&self.inner.wake)
     }
 
+    /// The transport it delivers through, for the SMTP gateway to relay untagged
+    /// mail through the same sessions (relayed mail passes unchanged, unsigned).
+    pub fn transport(&self) -> Arc<dyn Transport> {
+        Arc::clone(&self.inner.transport)
+    }
+
+    /// Ends what the transport keeps open (its sessions with the relay, each with
+    /// `QUIT`): after [`Self::run_once`] in a command that then exits. [`Self::run`]
+    /// does it itself when it stops.
+    pub async fn close(&self) {
+        self.inner.transport.close().await;
+    }
+
     /// Makes every waiting row due now (`sealpost outbox flush --all`, as
     /// `postqueue -f`); returns how many were waiting.
     pub async fn bring_forward(&self) -> Result<u64, DomainError> {
@@ -319,7 +332,8 @@ impl OutboxWorker {
     /// Runs until `shutdown` completes: each lane delivers what is due, then waits
     /// to be poked (one lane also looks every [`IDLE_POLL`]). On shutdown nothing new
     /// starts; deliveries in flight get the shutdown grace to finish and are then
-    /// dropped, their rows left to their lease.
+    /// dropped, their rows left to their lease; then the transport's kept sessions
+    /// are ended with `QUIT`.
     pub async fn run<F: Future + Send>(self, shutdown: F) {
         tracing::info!(
             envelope_from = %self.inner.envelope_from,
@@ -346,6 +360,7 @@ impl OutboxWorker {
             lanes.abort_all();
             while lanes.join_next().await.is_some() {}
         }
+        self.close().await;
         tracing::info!("outbox worker stopped");
     }
 }

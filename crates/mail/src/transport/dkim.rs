@@ -224,8 +224,18 @@ impl Transport for DkimSigning {
         }
     }
 
+    /// Relayed mail passes unsigned, as it came: it is the organisation's own
+    /// mail, which its server signs or not.
+    async fn relay(&self, to: &[EmailAddress], envelope_from: &str, raw: &[u8]) -> Result<(), SendError> {
+        self.inner.relay(to, envelope_from, raw).await
+    }
+
     async fn tidy(&self) {
         self.inner.tidy().await;
+    }
+
+    async fn close(&self) {
+        self.inner.close().await;
     }
 }
 

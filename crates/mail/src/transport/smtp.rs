@@ -2,8 +2,7 @@
 //!
 //! lettre's asynchronous SMTP connection on Tokio, TLS through rustls with the
 //! aws-lc-rs provider only (DESIGN §9: with `ring` also compiled in, rustls panics at
-//! run time), roots from the operating system's certificate store. One connection
-//! per message: a fresh connection never inherits a broken session.
+//! run time), roots from the operating system's certificate store.
 //!
 //! **Every exchange has a deadline.** lettre's asynchronous transport bounds only the
 //! TCP connect; a relay that accepts and then never answers (or stalls after `DATA`)
@@ -21,7 +20,8 @@
 //! relay's acceptance is kept; one kept longer than [`IDLE_LIMIT`] unused, opened
 //! longer than [`SESSION_AGE_LIMIT`] ago or used for [`SESSION_MESSAGE_LIMIT`]
 //! messages is closed with `QUIT` instead (the worker calls [`Transport::tidy`]
-//! while it waits, so idle sessions do not linger). A kept session that will not
+//! while it waits, so idle sessions do not linger, and [`Transport::close`] on
+//! shutdown, so none is cut without `QUIT`). A kept session that will not
 //! take the next `MAIL FROM` (the relay closed it meanwhile) is closed and the
 //! message goes over a new one: nothing of it had been accepted yet. `QUIT` gets a
 //! short deadline and its outcome is ignored: the mail is delivered, and reporting a
@@ -200,10 +200,14 @@ impl Session {
 
     /// Ends the session politely, within [`QUIT_LIMIT`], in a task of its own
     /// (nobody waits for it); its outcome is ignored.
-    fn close(mut self) {
-        tokio::spawn(async move {
-            let _ = tokio::time::timeout(QUIT_LIMIT, self.conn.command(Quit)).await;
-        });
+    fn close(self) {
+        tokio::spawn(self.quit());
+    }
+
+    /// Sends `QUIT` and waits for the answer, within [`QUIT_LIMIT`]; the outcome
+    /// is ignored.
+    async fn quit(mut self) {
+        let _ = tokio::time::timeout(QUIT_LIMIT, self.conn.command(Quit)).await;
     }
 }
 
@@ -582,6 +586,15 @@ impl Transport for SmtpRelay {
 
     async fn tidy(&self) {
         self.close_spent();
+    }
+
+    async fn close(&self) {
+        let kept = match self.kept.lock() {
+            Ok(mut kept) => std::mem::take(&mut *kept),
+            Err(_) => return,
+        };
+        let mut quitting: tokio::task::JoinSet<()> = kept.into_iter().map(Session::quit).collect();
+        while quitting.join_next().await.is_some() {}
     }
 }
 

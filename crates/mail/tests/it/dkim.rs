@@ -141,6 +141,43 @@ async fn the_smtp_server_receives_a_signature_that_verifies() -> Result<()> {
     Ok(())
 }
 
+/// The gateway relays untagged mail through the signing transport: it passes as
+/// it came, unsigned, over the session the signed notification used.
+#[tokio::test]
+async fn relayed_mail_passes_unsigned_over_the_same_session() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let mail = notification()?;
+    let domain = from_domain(&mail.raw)?;
+    let key = generate(&domain, "relay", Algorithm::Rsa2048)?;
+    let mut config = SmtpRelayConfig::new("127.0.0.1");
+    config.port = Some(sink.port);
+    config.tls = TlsMode::None;
+    config.timeout = Duration::from_secs(10);
+    let transport = DkimSigning::new(
+        Arc::new(SmtpRelay::new(config)?),
+        vec![DomainSigner::from_pem(&domain, "relay", key.private_pem.as_bytes())?],
+    );
+    let bob = address("bob@client.example")?;
+    transport.send(&bob, "sealpost@mail.example.com", &mail.raw).await?;
+    transport
+        .relay(std::slice::from_ref(&bob), "alice@example.com", &mail.raw)
+        .await?;
+    let received = sink.received()?;
+    ensure!(received.len() == 2, "expected two messages, got {}", received.len());
+    ensure!(
+        received[0].raw.starts_with(b"DKIM-Signature: "),
+        "the notification is signed"
+    );
+    ensure!(
+        received[1].raw == mail.raw,
+        "the relayed mail arrives byte for byte, no signature added"
+    );
+    assert_eq!(received[1].mail_from, "alice@example.com");
+    assert_eq!(received[0].peer, received[1].peer, "both went over one session");
+    transport.close().await;
+    crate::smtp::quit_seen(&sink, &received[1].peer).await
+}
+
 /// A verifier written by other people: Python's dkimpy (`pip install dkimpy`), fed the
 /// record instead of DNS: whether it verifies, or `None` (said) where it is not
 /// installed.

@@ -234,9 +234,28 @@ async fn idle_sessions_are_ended_with_quit_when_the_worker_tidies() -> Result<()
     quit_seen(&sink, &peer).await
 }
 
+#[tokio::test]
+async fn closing_ends_every_kept_session_with_quit_even_one_used_just_now() -> Result<()> {
+    let Some(sink) = SmtpSink::start()? else { return Ok(()) };
+    let relay = relay(sink.port, TlsMode::None)?;
+    send_numbered(&relay, "bob@client.example", 1).await?;
+    assert_eq!(relay.kept_sessions(), 1);
+    relay.close().await;
+    assert_eq!(relay.kept_sessions(), 0, "nothing is kept after closing");
+    let peer = peers(&sink)?.pop().context("the mail arrived")?;
+    quit_seen(&sink, &peer).await?;
+    send_numbered(&relay, "carol@client.example", 2).await?;
+    let peers = peers(&sink)?;
+    ensure!(
+        peers.len() == 2 && peers[0] != peers[1],
+        "a new session after closing: {peers:?}"
+    );
+    Ok(())
+}
+
 /// Waits (up to 10 s: the client ends sessions in a task of their own) for the
 /// sink to see `QUIT` on the connection `peer`.
-async fn quit_seen(sink: &SmtpSink, peer: &str) -> Result<()> {
+pub(crate) async fn quit_seen(sink: &SmtpSink, peer: &str) -> Result<()> {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !sink.quits().iter().any(|quit| quit == peer) {
         ensure!(

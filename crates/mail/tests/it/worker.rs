@@ -399,6 +399,34 @@ async fn the_running_worker_delivers_when_poked_and_stops_on_shutdown() -> Resul
     Ok(())
 }
 
+#[tokio::test]
+async fn a_stopping_worker_ends_its_relay_sessions_with_quit() -> Result<()> {
+    let Some((sink, s)) = relaying_to_a_sink()? else {
+        return Ok(());
+    };
+    let (store, clock, notifier, worker) = (s.store, s.clock, s.notifier, s.worker);
+    let waker = worker.waker();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.run(async move {
+        let _ = stopped.await;
+    }));
+    let id = queue_notification(&store, &notifier, &clock, "bob@client.example", None)?;
+    waker.notify_one();
+    let delivered = tokio::time::timeout(Duration::from_secs(10), async {
+        while store.row(id).map(|r| r.status != Status::Sent).unwrap_or(true) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    ensure!(delivered.is_ok(), "the running worker did not deliver");
+    ensure!(sink.quits().is_empty(), "the session is kept for the next mail");
+
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), running).await??;
+    let peer = sink.received()?.pop().context("the mail arrived")?.peer;
+    crate::smtp::quit_seen(&sink, &peer).await
+}
+
 /// Whom a test relay took emails for, in order.
 #[derive(Default)]
 struct Taken(std::sync::Mutex<Vec<String>>);
