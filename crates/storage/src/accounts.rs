@@ -309,16 +309,15 @@ impl AccountStore for SqlStore {
     /// Whether `user` is in the account's Account Administrators group.
     async fn is_account_admin(&self, account: AccountId, user: UserId) -> StoreResult<bool> {
         self.watched(async {
-            let row = sqlx::query(
+            sqlx::query(
                 "SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
                  WHERE gm.user_id = $1 AND g.account_id = $2 AND g.builtin AND g.name = $3",
             )
             .bind(user.0)
             .bind(account.0)
             .bind(GroupName::ACCOUNT_ADMINISTRATORS)
-            .optional(&self.pool)
-            .await?;
-            Ok(row.is_some())
+            .exists(&self.pool)
+            .await
         })
         .await
     }

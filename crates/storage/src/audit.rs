@@ -176,8 +176,7 @@ impl SqlStore {
             "SELECT e.id FROM audit_events e WHERE {} AND (e.at, e.id) {op} ({at}, {id}) LIMIT 1",
             filter.sql
         );
-        let found = params.bind(sqlx::query(&sql)).optional(&self.pool).await?;
-        Ok(found.is_some())
+        params.bind(sqlx::query(&sql)).exists(&self.pool).await
     }
 }
 

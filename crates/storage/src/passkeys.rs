@@ -46,11 +46,10 @@ impl PasskeyStore for SqlStore {
 
     async fn has_passkey(&self, user: UserId) -> StoreResult<bool> {
         self.watched(async {
-            let row = sqlx::query("SELECT 1 FROM passkeys WHERE user_id = $1 LIMIT 1")
+            sqlx::query("SELECT 1 FROM passkeys WHERE user_id = $1 LIMIT 1")
                 .bind(user.0)
-                .optional(&self.pool)
-                .await?;
-            Ok(row.is_some())
+                .exists(&self.pool)
+                .await
         })
         .await
     }

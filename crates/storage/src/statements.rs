@@ -10,7 +10,8 @@ use sqlx::{Any, Executor, FromRow};
 
 use crate::{AnyQuery, db_error};
 
-/// sqlx's `fetch_one`, `fetch_optional` and `fetch_all`, answering [`StoreResult`].
+/// sqlx's `fetch_one`, `fetch_optional` and `fetch_all`, answering [`StoreResult`];
+/// and whether a row exists.
 pub(crate) trait Fetch<'q>: Sized {
     /// A row, or a scalar query's value.
     type Out;
@@ -32,6 +33,16 @@ pub(crate) trait Fetch<'q>: Sized {
     where
         'q: 'e,
         E: 'e + Executor<'c, Database = Any>;
+
+    /// Whether there is one (a `SELECT 1 … ` asking whether something exists).
+    fn exists<'e, 'c: 'e, E>(self, executor: E) -> impl Future<Output = StoreResult<bool>> + Send + 'e
+    where
+        'q: 'e,
+        E: 'e + Executor<'c, Database = Any>,
+    {
+        let found = self.optional(executor);
+        async move { Ok(found.await?.is_some()) }
+    }
 }
 
 /// The three methods of [`Fetch`], the same for rows and scalars.

@@ -68,11 +68,10 @@ impl TwoStepStore for SqlStore {
 
     async fn two_step_enabled(&self, user: UserId) -> StoreResult<bool> {
         self.watched(async {
-            let row = sqlx::query("SELECT 1 FROM totp_secrets WHERE user_id = $1 AND enabled_at IS NOT NULL")
+            sqlx::query("SELECT 1 FROM totp_secrets WHERE user_id = $1 AND enabled_at IS NOT NULL")
                 .bind(user.0)
-                .optional(&self.pool)
-                .await?;
-            Ok(row.is_some())
+                .exists(&self.pool)
+                .await
         })
         .await
     }
@@ -82,9 +81,9 @@ impl TwoStepStore for SqlStore {
             let mut tx = self.begin_write().await?;
             let enabled = sqlx::query("SELECT 1 FROM totp_secrets WHERE user_id = $1 AND enabled_at IS NOT NULL")
                 .bind(user.0)
-                .optional(&mut *tx)
+                .exists(&mut *tx)
                 .await?;
-            if enabled.is_some() {
+            if enabled {
                 return Err(DomainError::Conflict { field: "totp" });
             }
             sqlx::query("DELETE FROM totp_secrets WHERE user_id = $1")

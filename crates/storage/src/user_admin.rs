@@ -122,8 +122,7 @@ impl UserAdminStore for SqlStore {
             for account in accounts {
                 query = query.bind(account.0);
             }
-            let row = query.optional(&self.pool).await?;
-            Ok(row.is_some())
+            query.exists(&self.pool).await
         })
         .await
     }
@@ -263,12 +262,7 @@ impl AccountMemberStore for SqlStore {
                 "SELECT 1 FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL AND ({})",
                 IN_ACCOUNT.replace("{account}", "$2")
             );
-            let row = sqlx::query(&sql)
-                .bind(user.0)
-                .bind(account.0)
-                .optional(&self.pool)
-                .await?;
-            Ok(row.is_some())
+            sqlx::query(&sql).bind(user.0).bind(account.0).exists(&self.pool).await
         })
         .await
     }
@@ -315,12 +309,11 @@ impl AccountMemberStore for SqlStore {
 
     async fn locked_in_account(&self, account: AccountId, user: UserId) -> StoreResult<bool> {
         self.watched(async {
-            let row = sqlx::query("SELECT 1 FROM account_user_locks WHERE account_id = $1 AND user_id = $2")
+            sqlx::query("SELECT 1 FROM account_user_locks WHERE account_id = $1 AND user_id = $2")
                 .bind(account.0)
                 .bind(user.0)
-                .optional(&self.pool)
-                .await?;
-            Ok(row.is_some())
+                .exists(&self.pool)
+                .await
         })
         .await
     }
