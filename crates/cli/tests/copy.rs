@@ -1,7 +1,8 @@
 //! Growing into it: `sealpost copy database` and `sealpost copy blobs` move a
 //! populated SQLite installation (users, an account, messages with attachments,
 //! mail still in the outbox) to PostgreSQL and an S3 bucket (moto's server), where
-//! it works; and a small one comes back to SQLite and a folder.
+//! it works; and a small one comes back to SQLite and a folder. A copy killed
+//! part way resumes.
 //!
 //! PostgreSQL: a database created for the test on `SEALPOST_TEST_POSTGRES_URL`
 //! (default `postgres://postgres@127.0.0.1:5432/postgres`), dropped afterwards.
@@ -378,6 +379,69 @@ async fn a_source_behind_the_latest_migration_is_refused_and_nothing_is_written(
         !same.status.success() && said(&same).contains("between SQLite and PostgreSQL"),
         "{}",
         said(&same)
+    );
+    drop_database(&admin, &pg).await?;
+    Ok(())
+}
+
+/// The copy killed outright (SIGKILL, as a power cut or the OOM killer would) in
+/// the middle of a table resumes where the target stands: every row once.
+#[tokio::test]
+async fn a_copy_killed_mid_table_resumes_and_every_row_arrives_once() -> anyhow::Result<()> {
+    const ROWS: i64 = 4000;
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("busy");
+    let none: Vec<(String, String)> = Vec::new();
+    ensure!(sealpost(&data, &none, &["migrate"])?.status.success());
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(data.join("sealpost.db"));
+    let mut db = sqlx::SqliteConnection::connect_with(&options).await?;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+         INSERT INTO audit_events (at, action, target, outcome) SELECT i, 'test.row', 'row ' || i, 'ok' FROM n",
+    )
+    .bind(ROWS)
+    .execute(&mut db)
+    .await?;
+    db.close().await?;
+    let (pg, admin) = new_database("killed").await?;
+
+    // One row a batch, so the table takes a while; killed once a hundred are in.
+    let mut copying = Command::new(env!("CARGO_BIN_EXE_sealpost"))
+        .args(["copy", "database", "--to", &pg, "--batch-rows", "1"])
+        .env("SEALPOST_DATA_DIR", &data)
+        .env("SEALPOST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let mut copied = 0;
+    for _ in 0..600 {
+        copied = pg_count(&pg, "SELECT COUNT(*) FROM audit_events").await.unwrap_or(0);
+        if copied >= 100 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    copying.kill()?;
+    let status = copying.wait()?;
+    ensure!(copied >= 100, "the copy did not reach the audit events in 15 s");
+    ensure!(!status.success(), "the copy was killed before it finished ({status})");
+    let cut = pg_count(&pg, "SELECT COUNT(*) FROM audit_events").await?;
+    ensure!(cut < ROWS, "killed part way: {cut} of {ROWS} rows in");
+
+    let resumed = sealpost(&data, &none, &["copy", "database", "--to", &pg, "--resume"])?;
+    ensure!(resumed.status.success(), "{}", said(&resumed));
+    ensure!(said(&resumed).contains("Verified"), "{}", said(&resumed));
+    let (rows, distinct) = (
+        pg_count(&pg, "SELECT COUNT(*) FROM audit_events WHERE action = 'test.row'").await?,
+        pg_count(
+            &pg,
+            "SELECT COUNT(DISTINCT target) FROM audit_events WHERE action = 'test.row'",
+        )
+        .await?,
+    );
+    ensure!(
+        rows == ROWS && distinct == ROWS,
+        "every row once: {rows} rows, {distinct} distinct"
     );
     drop_database(&admin, &pg).await?;
     Ok(())
