@@ -152,13 +152,24 @@ pub(crate) fn challenge_cookie<'a>(state: &AppState, headers: &'a HeaderMap) -> 
     cookies::get(headers, cookies::TWO_STEP, state.config.secure_cookies).filter(|v| !v.is_empty())
 }
 
-pub(crate) fn code_page(visitor: &Visitor, next: String, error: Option<String>, offer: SecondStepOffer) -> CodePage {
-    CodePage {
+/// The code form of the login `raw` (offering a passkey when the user has one),
+/// answered with `status` and `error` shown above the field.
+pub(crate) async fn code_form_page(
+    state: &AppState,
+    visitor: &Visitor,
+    raw: &str,
+    next: String,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
+    let page = CodePage {
         page: visitor.page(Area::Public, visitor.t.get("two-step-title")),
         next,
         error,
         offer,
-    }
+    };
+    Ok(render_status(status, &page))
 }
 
 async fn code_form(
@@ -175,10 +186,7 @@ async fn code_form(
         Some((challenge, _)) if challenge.purpose == ChallengePurpose::Enrol => {
             Ok(see_other("/login/two-step/enrol", &[]))
         }
-        Some(_) => {
-            let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
-            Ok(render(&code_page(&visitor, query.next, None, offer)))
-        }
+        Some(_) => code_form_page(&state, &visitor, raw, query.next, StatusCode::OK, None).await,
     }
 }
 
@@ -259,11 +267,7 @@ async fn submit_code(
                 *response.status_mut() = status;
                 return Ok(response);
             }
-            let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
-            Ok(render_status(
-                status,
-                &code_page(&visitor, form.next, Some(message), offer),
-            ))
+            code_form_page(&state, &visitor, raw, form.next, status, Some(message)).await
         }
     }
 }
