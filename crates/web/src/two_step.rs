@@ -21,7 +21,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use base64::Engine as _;
-use sealpost_domain::model::SessionKind;
 use sealpost_domain::services::passkeys::SecondStepOffer;
 use sealpost_domain::services::two_step::login::{PendingLogin, SecondStepDone};
 use sealpost_domain::services::two_step::{Enrolment, TwoStepError};
@@ -29,7 +28,7 @@ use sealpost_domain::two_step::{CHALLENGE_SECONDS, ChallengePurpose};
 use sealpost_i18n::Arg;
 use serde::Deserialize;
 
-use crate::auth::{see_other, with_cookies};
+use crate::auth::{after_login, home_for, see_other, with_cookies};
 use crate::context::{CsrfForm, NextForm, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
@@ -276,15 +275,8 @@ async fn submit_code(
 /// (after an enrolment) or where the login was going.
 pub(crate) fn signed_in(state: &AppState, visitor: &Visitor, done: SecondStepDone, next: &str) -> Response {
     let secure = state.config.secure_cookies;
-    let to = if done.opened.session.kind == SessionKind::PasswordChangeOnly {
-        "/password"
-    } else if !next.is_empty() {
-        sealpost_domain::services::messages::safe_next(next)
-    } else if done.administrator {
-        "/admin/accounts"
-    } else {
-        "/portal"
-    };
+    let home = home_for(if done.administrator { Area::Admin } else { Area::Portal });
+    let to = after_login(done.opened.session.kind, next, home);
     let set = [
         cookies::set(cookies::SESSION, &done.opened.token, None, secure),
         cookies::clear(cookies::PRE_SESSION, secure),
