@@ -70,9 +70,9 @@ pub(crate) fn home_for(area: Area) -> &'static str {
     }
 }
 
-/// Where a login that opened a session of `kind` goes, whether the password
-/// opened it or a second step did: the password form first when the password
-/// must change, else `next` (made same-site) or `home`.
+/// Where a session of `kind` goes from the login, whether the password opened
+/// it, a second step did, or it was open already: the password form first when
+/// the password must change, else `next` (made same-site) or `home`.
 pub(crate) fn after_login<'a>(kind: SessionKind, next: &'a str, home: &'static str) -> &'a str {
     if kind == SessionKind::PasswordChangeOnly {
         "/password"
@@ -117,12 +117,7 @@ async fn login_page(
 async fn login_form(state: &AppState, visitor: &Visitor, area: Area, query: LoginQuery) -> Response {
     match &visitor.session {
         Some((session, _)) if session.kind == SessionKind::Full => {
-            let to = if query.next.is_empty() {
-                home_for(area)
-            } else {
-                sealpost_domain::services::messages::safe_next(&query.next)
-            };
-            see_other(to, &[])
+            see_other(after_login(session.kind, &query.next, home_for(area)), &[])
         }
         Some(_) => see_other("/password", &[]),
         None => render(&login_page(state, visitor, area, query.email, query.next, None).await),
