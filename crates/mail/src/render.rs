@@ -179,6 +179,27 @@ impl MailNotifier {
     fn footer(&self, t: &Translator) -> String {
         t.get_with("mail-footer", &[("service", Arg::Text(&self.service))])
     }
+
+    /// What every email from the service itself shares (no organisation's name or
+    /// logo, Sealpost's blue, the service's footer), with its texts empty: each
+    /// system mail fills in its own.
+    fn system_view(&self, locale: Locale, t: &Translator) -> MailView<'_> {
+        MailView {
+            lang: locale.tag(),
+            service: &self.service,
+            brand_name: None,
+            has_logo: false,
+            accent: DEFAULT_ACCENT.to_owned(),
+            subject: String::new(),
+            heading: String::new(),
+            intro: Vec::new(),
+            details: Vec::new(),
+            action: None,
+            outro: Vec::new(),
+            fallback: String::new(),
+            footer: self.footer(t),
+        }
+    }
 }
 
 /// What [`MailNotifier::compose`] needs besides the notifier's own settings.
@@ -490,22 +511,16 @@ impl Notifier for MailNotifier {
             ("account", Arg::Text(account.unwrap_or(service))),
         ];
         let view = MailView {
-            lang: locale.tag(),
-            service,
-            brand_name: None,
-            has_logo: false,
-            accent: DEFAULT_ACCENT.to_owned(),
             subject: t.get_with(&format!("{prefix}-subject"), &args),
             heading: t.get(&format!("{prefix}-heading")),
             intro: vec![t.get_with(&format!("{prefix}-intro"), &args)],
-            details: Vec::new(),
             action: Some(Action {
                 label: t.get(&format!("{prefix}-button")),
                 url: link,
             }),
             outro: vec![t.get(&format!("{prefix}-expiry")), t.get(&format!("{prefix}-ignore"))],
             fallback: t.get("mail-link-fallback"),
-            footer: self.footer(&t),
+            ..self.system_view(locale, &t)
         };
         self.system_mail(to, &view)
     }
@@ -522,25 +537,18 @@ impl Notifier for MailNotifier {
         let t = Translator::new(locale);
         let date = DateFormatter::new(locale, time_zone).date_time_with_zone(sent_at);
         let view = MailView {
-            lang: locale.tag(),
-            service: &self.service,
-            brand_name: None,
-            has_logo: false,
-            accent: DEFAULT_ACCENT.to_owned(),
             subject: t.get_with("mail-receipt-subject", &[("reader", Arg::Text(reader.as_str()))]),
             heading: t.get("mail-receipt-heading"),
             intro: vec![t.get_with(
                 "mail-receipt-body",
                 &[("reader", Arg::Text(reader.as_str())), ("date", Arg::Text(&date))],
             )],
-            details: Vec::new(),
             action: Some(Action {
                 label: t.get("mail-receipt-button"),
                 url: link,
             }),
-            outro: Vec::new(),
             fallback: t.get("mail-link-fallback"),
-            footer: self.footer(&t),
+            ..self.system_view(locale, &t)
         };
         self.system_mail(to, &view)
     }
@@ -554,11 +562,6 @@ impl Notifier for MailNotifier {
     ) -> Result<RenderedMail, DomainError> {
         let t = Translator::new(locale);
         let view = MailView {
-            lang: locale.tag(),
-            service: &self.service,
-            brand_name: None,
-            has_logo: false,
-            accent: DEFAULT_ACCENT.to_owned(),
             subject: t.get_with("mail-bounce-subject", &[("failed", Arg::Text(failed.as_str()))]),
             heading: t.get("mail-bounce-heading"),
             intro: vec![t.get_with("mail-bounce-body", &[("failed", Arg::Text(failed.as_str()))])],
@@ -566,10 +569,8 @@ impl Notifier for MailNotifier {
                 (t.get("mail-label-to"), failed.to_string()),
                 (t.get("mail-bounce-reason"), one_line(reason)),
             ],
-            action: None,
             outro: vec![t.get("mail-bounce-advice")],
-            fallback: String::new(),
-            footer: self.footer(&t),
+            ..self.system_view(locale, &t)
         };
         self.system_mail(to, &view)
     }

@@ -61,11 +61,25 @@ pub fn see_other_with_flash(state: &AppState, to: &str, flash: &Flash) -> Respon
     see_other(to, &[flash.cookie(state.config.secure_cookies)])
 }
 
-fn home_for(area: Area) -> &'static str {
+/// Where a login in `area` lands when it was going nowhere in particular.
+pub(crate) fn home_for(area: Area) -> &'static str {
     if area == Area::Admin {
         "/admin/accounts"
     } else {
         "/portal"
+    }
+}
+
+/// Where a session of `kind` goes from the login, whether the password opened
+/// it, a second step did, or it was open already: the password form first when
+/// the password must change, else `next` (made same-site) or `home`.
+pub(crate) fn after_login<'a>(kind: SessionKind, next: &'a str, home: &'static str) -> &'a str {
+    if kind == SessionKind::PasswordChangeOnly {
+        "/password"
+    } else if !next.is_empty() {
+        sealpost_domain::services::messages::safe_next(next)
+    } else {
+        home
     }
 }
 
@@ -103,12 +117,7 @@ async fn login_page(
 async fn login_form(state: &AppState, visitor: &Visitor, area: Area, query: LoginQuery) -> Response {
     match &visitor.session {
         Some((session, _)) if session.kind == SessionKind::Full => {
-            let to = if query.next.is_empty() {
-                home_for(area)
-            } else {
-                sealpost_domain::services::messages::safe_next(&query.next)
-            };
-            see_other(to, &[])
+            see_other(after_login(session.kind, &query.next, home_for(area)), &[])
         }
         Some(_) => see_other("/password", &[]),
         None => render(&login_page(state, visitor, area, query.email, query.next, None).await),
@@ -158,13 +167,7 @@ async fn login(state: &AppState, visitor: &Visitor, area: Area, form: LoginForm)
         Ok(LoginOutcome::SecondStep(pending)) => crate::two_step::to_second_step(state, &pending, &form.next),
         Ok(LoginOutcome::Session(opened)) => {
             let secure = state.config.secure_cookies;
-            let to = if opened.session.kind == SessionKind::PasswordChangeOnly {
-                "/password"
-            } else if !form.next.is_empty() {
-                sealpost_domain::services::messages::safe_next(&form.next)
-            } else {
-                home_for(area)
-            };
+            let to = after_login(opened.session.kind, &form.next, home_for(area));
             let mut set = vec![
                 cookies::set(cookies::SESSION, &opened.token, None, secure),
                 cookies::clear(cookies::PRE_SESSION, secure),

@@ -38,7 +38,7 @@ use crate::error::WebError;
 use crate::flash::Flash;
 use crate::portal::portal_page;
 use crate::security_page::{PasskeyForm, security_page_with};
-use crate::two_step::{challenge_cookie, code_page, signed_in, start_again};
+use crate::two_step::{challenge_cookie, code_form_page, signed_in, start_again};
 use crate::views::{Area, Page, render_status};
 
 /// The passkeys' routes.
@@ -295,22 +295,9 @@ async fn login_page(
         Err(PasskeyError::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
         Err(other) => {
             let (status, message) = refusal(visitor, &other);
-            code_page_refused(state, visitor, raw, next, status, message).await
+            code_form_page(state, visitor, raw, next, status, Some(message)).await
         }
     }
-}
-
-/// The code form with `message` (the passkey cannot be used now).
-async fn code_page_refused(
-    state: &AppState,
-    visitor: &Visitor,
-    raw: &str,
-    next: String,
-    status: StatusCode,
-    message: String,
-) -> Result<Response, WebError> {
-    let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
-    Ok(render_status(status, &code_page(visitor, next, Some(message), offer)))
 }
 
 async fn begin_login(
@@ -344,7 +331,7 @@ async fn finish_login(
         Err(PasskeyError::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),
         Err(error @ PasskeyError::Throttled(_)) => {
             let (status, message) = refusal(&visitor, &error);
-            code_page_refused(&state, &visitor, raw, form.next, status, message).await
+            code_form_page(&state, &visitor, raw, form.next, status, Some(message)).await
         }
         Err(error) => {
             let refused = refusal(&visitor, &error);

@@ -21,7 +21,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use base64::Engine as _;
-use sealpost_domain::model::SessionKind;
 use sealpost_domain::services::passkeys::SecondStepOffer;
 use sealpost_domain::services::two_step::login::{PendingLogin, SecondStepDone};
 use sealpost_domain::services::two_step::{Enrolment, TwoStepError};
@@ -29,7 +28,7 @@ use sealpost_domain::two_step::{CHALLENGE_SECONDS, ChallengePurpose};
 use sealpost_i18n::Arg;
 use serde::Deserialize;
 
-use crate::auth::{see_other, with_cookies};
+use crate::auth::{after_login, home_for, see_other, with_cookies};
 use crate::context::{CsrfForm, NextForm, Visitor};
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
@@ -152,13 +151,24 @@ pub(crate) fn challenge_cookie<'a>(state: &AppState, headers: &'a HeaderMap) -> 
     cookies::get(headers, cookies::TWO_STEP, state.config.secure_cookies).filter(|v| !v.is_empty())
 }
 
-pub(crate) fn code_page(visitor: &Visitor, next: String, error: Option<String>, offer: SecondStepOffer) -> CodePage {
-    CodePage {
+/// The code form of the login `raw` (offering a passkey when the user has one),
+/// answered with `status` and `error` shown above the field.
+pub(crate) async fn code_form_page(
+    state: &AppState,
+    visitor: &Visitor,
+    raw: &str,
+    next: String,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
+    let page = CodePage {
         page: visitor.page(Area::Public, visitor.t.get("two-step-title")),
         next,
         error,
         offer,
-    }
+    };
+    Ok(render_status(status, &page))
 }
 
 async fn code_form(
@@ -175,10 +185,7 @@ async fn code_form(
         Some((challenge, _)) if challenge.purpose == ChallengePurpose::Enrol => {
             Ok(see_other("/login/two-step/enrol", &[]))
         }
-        Some(_) => {
-            let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
-            Ok(render(&code_page(&visitor, query.next, None, offer)))
-        }
+        Some(_) => code_form_page(&state, &visitor, raw, query.next, StatusCode::OK, None).await,
     }
 }
 
@@ -259,11 +266,7 @@ async fn submit_code(
                 *response.status_mut() = status;
                 return Ok(response);
             }
-            let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
-            Ok(render_status(
-                status,
-                &code_page(&visitor, form.next, Some(message), offer),
-            ))
+            code_form_page(&state, &visitor, raw, form.next, status, Some(message)).await
         }
     }
 }
@@ -272,15 +275,8 @@ async fn submit_code(
 /// (after an enrolment) or where the login was going.
 pub(crate) fn signed_in(state: &AppState, visitor: &Visitor, done: SecondStepDone, next: &str) -> Response {
     let secure = state.config.secure_cookies;
-    let to = if done.opened.session.kind == SessionKind::PasswordChangeOnly {
-        "/password"
-    } else if !next.is_empty() {
-        sealpost_domain::services::messages::safe_next(next)
-    } else if done.administrator {
-        "/admin/accounts"
-    } else {
-        "/portal"
-    };
+    let home = home_for(if done.administrator { Area::Admin } else { Area::Portal });
+    let to = after_login(done.opened.session.kind, next, home);
     let set = [
         cookies::set(cookies::SESSION, &done.opened.token, None, secure),
         cookies::clear(cookies::PRE_SESSION, secure),

@@ -14,10 +14,10 @@ use sealpost_domain::policy::AccountScope;
 use sealpost_domain::ports::{AuditEntry, AuditKind, AuditPageAt, AuditPosition, AuditQuery};
 use sealpost_domain::services::audit::{AUDIT_COUNTED_UP_TO, AUDIT_PAGE_ROWS, day_end, day_start, iso_utc};
 use sealpost_domain::types::{AccountNumber, Timestamp};
-use sealpost_i18n::{Arg, Translator};
+use sealpost_i18n::Translator;
 use serde::Deserialize;
 
-use super::admin_page;
+use super::{admin_page, match_count};
 use crate::AppState;
 use crate::context::Admin;
 use crate::error::OrErrorPage as _;
@@ -182,20 +182,13 @@ pub async fn show_audit(
         link
     };
     let kinds = filter_options(t, "lists-audit-kind", AuditKind::EVERY.map(|k| (k.as_str(), k == kind)));
-    let total = if listing.total > AUDIT_COUNTED_UP_TO {
-        t.get_with(
-            "lists-audit-total-more",
-            &[(
-                "count",
-                Arg::Number(i64::try_from(AUDIT_COUNTED_UP_TO).unwrap_or(i64::MAX)),
-            )],
-        )
-    } else {
-        t.get_with(
-            "lists-audit-total",
-            &[("count", Arg::Number(i64::try_from(listing.total).unwrap_or(i64::MAX)))],
-        )
-    };
+    let total = match_count(
+        t,
+        listing.total,
+        AUDIT_COUNTED_UP_TO,
+        "lists-audit-total",
+        "lists-audit-total-more",
+    );
     Ok(render(&AuditPage {
         page: admin_page(&admin.visitor, t.get("tab-audit")),
         tab: AccountTab::Audit,

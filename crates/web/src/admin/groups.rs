@@ -56,14 +56,7 @@ pub async fn create_group(
     CsrfForm(form): CsrfForm<CreateGroupForm>,
 ) -> Result<Response, WebError> {
     match state.services.create_group(&scope, &form.group_name).await {
-        Ok(group) => {
-            let flash = Flash::new("flash-group-added", &[&group.name]);
-            Ok(see_other_with_flash(
-                &state,
-                &format!("/admin/accounts/{number}/groups"),
-                &flash,
-            ))
-        }
+        Ok(group) => Ok(back_to_groups(&state, &number, "flash-group-added", &group.name)),
         Err(error) => {
             form_again(&admin.visitor, error, async |error| {
                 groups_page(&state, &admin, scope, form.group_name, Some(error)).await
@@ -71,6 +64,15 @@ pub async fn create_group(
             .await
         }
     }
+}
+
+/// Back to the Groups tab, with `flash` naming the group.
+fn back_to_groups(state: &AppState, number: &str, flash: &'static str, name: &str) -> Response {
+    see_other_with_flash(
+        state,
+        &format!("/admin/accounts/{number}/groups"),
+        &Flash::new(flash, &[name]),
+    )
 }
 
 /// `POST /admin/accounts/{number}/groups/{group}/delete`.
@@ -82,14 +84,7 @@ pub async fn delete_group(
 ) -> Result<Response, WebError> {
     let group = parse_group(&admin.visitor, &group)?;
     match state.services.delete_group(&scope, group).await {
-        Ok(deleted) => {
-            let flash = Flash::new("flash-group-deleted", &[&deleted.name]);
-            Ok(see_other_with_flash(
-                &state,
-                &format!("/admin/accounts/{number}/groups"),
-                &flash,
-            ))
-        }
+        Ok(deleted) => Ok(back_to_groups(&state, &number, "flash-group-deleted", &deleted.name)),
         Err(error) => {
             form_again(&admin.visitor, error, async |error| {
                 groups_page(&state, &admin, scope, String::new(), Some(error)).await

@@ -35,6 +35,7 @@ use axum::routing::{get, post};
 use sealpost_domain::DomainError;
 use sealpost_domain::policy::AccountScope;
 use sealpost_domain::types::{AccountNumber, GroupId, UserId};
+use sealpost_i18n::{Arg, Translator};
 
 use crate::AppState;
 use crate::context::{Admin, Visitor};
@@ -189,6 +190,18 @@ async fn scope(state: &AppState, admin: &Admin, number: &str) -> Result<AccountS
         .account_scope(&admin.actor, number, Some(&admin.visitor.client))
         .await
         .or_page(admin.visitor.locale)
+}
+
+/// How many rows a list matches, in the words of message `id`; past
+/// `counted_up_to` the store stops counting, and message `more_id` says "more
+/// than" that many.
+fn match_count(t: &Translator, total: u64, counted_up_to: u64, id: &str, more_id: &str) -> String {
+    let (id, count) = if total > counted_up_to {
+        (more_id, counted_up_to)
+    } else {
+        (id, total)
+    };
+    t.get_with(id, &[("count", Arg::Number(i64::try_from(count).unwrap_or(i64::MAX)))])
 }
 
 fn parse_group(visitor: &Visitor, raw: &str) -> Result<GroupId, WebError> {

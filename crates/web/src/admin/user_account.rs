@@ -6,7 +6,9 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
+use sealpost_domain::DomainError;
 use sealpost_domain::model::UserDetail;
+use sealpost_domain::types::UserId;
 use sealpost_i18n::Arg;
 
 use super::confirm::confirmed;
@@ -107,6 +109,20 @@ pub async fn lock(
     )
 }
 
+/// Runs `call` on the user `raw` names (a refusal shows its error page), then
+/// back to the user page with `flash` naming them and the account.
+async fn act(
+    state: &AppState,
+    account_admin: &AccountAdmin,
+    raw: &str,
+    flash: &'static str,
+    call: impl AsyncFnOnce(UserId) -> Result<(), DomainError>,
+) -> Result<Response, WebError> {
+    let user = detail(state, account_admin, raw).await?;
+    call(user.user.id).await.or_page(account_admin.admin.visitor.locale)?;
+    Ok(back(state, account_admin, &user, flash))
+}
+
 /// `POST /admin/accounts/{number}/users/{user}/unlock`.
 pub async fn unlock(
     State(state): State<AppState>,
@@ -114,13 +130,14 @@ pub async fn unlock(
     Path((_, user)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    let user = detail(&state, &account_admin, &user).await?;
-    state
-        .services
-        .unlock_in_account(&account_admin.scope, user.user.id)
-        .await
-        .or_page(account_admin.admin.visitor.locale)?;
-    Ok(back(&state, &account_admin, &user, "flash-user-account-unlocked"))
+    act(
+        &state,
+        &account_admin,
+        &user,
+        "flash-user-account-unlocked",
+        async |id| state.services.unlock_in_account(&account_admin.scope, id).await,
+    )
+    .await
 }
 
 /// `GET /admin/accounts/{number}/users/{user}/remove`: the confirmation.
@@ -147,11 +164,8 @@ pub async fn remove(
     Path((_, user)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    let user = detail(&state, &account_admin, &user).await?;
-    state
-        .services
-        .remove_from_account(&account_admin.scope, user.user.id)
-        .await
-        .or_page(account_admin.admin.visitor.locale)?;
-    Ok(back(&state, &account_admin, &user, "flash-user-removed"))
+    act(&state, &account_admin, &user, "flash-user-removed", async |id| {
+        state.services.remove_from_account(&account_admin.scope, id).await
+    })
+    .await
 }

@@ -5,10 +5,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use sealpost_domain::model::{UserStatus, UserStatusFilter};
 use sealpost_domain::services::users::{CreateUserRequest, USERS_COUNTED_UP_TO};
-use sealpost_i18n::Arg;
 use serde::Deserialize;
 
-use super::{admin_page, form_error};
+use super::{admin_page, form_error, match_count};
 use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm};
@@ -54,20 +53,13 @@ pub async fn list_users(
         users: page.users,
         query: query.q,
         status,
-        total: if page.total > USERS_COUNTED_UP_TO {
-            admin.visitor.t.get_with(
-                "users-total-more",
-                &[(
-                    "count",
-                    Arg::Number(i64::try_from(USERS_COUNTED_UP_TO).unwrap_or(i64::MAX)),
-                )],
-            )
-        } else {
-            admin.visitor.t.get_with(
-                "users-total",
-                &[("count", Arg::Number(i64::try_from(page.total).unwrap_or(i64::MAX)))],
-            )
-        },
+        total: match_count(
+            &admin.visitor.t,
+            page.total,
+            USERS_COUNTED_UP_TO,
+            "users-total",
+            "users-total-more",
+        ),
         next_after: page.next_after,
     }))
 }

@@ -174,16 +174,9 @@ impl Services {
         if let Some(user) = self.store.user_by_email(&recipient).await? {
             self.ensure_not_locked_in(message.account_id, user.id).await?;
         }
-        self.availability(&message, false)?;
-        let content = self.unseal_content(&message, &dek, posted).await?;
-        let mut opened = OpenedMessage {
-            message,
-            content,
-            recipients,
-            sender,
-            viewer_is_sender: false,
-            inline_images: Vec::new(),
-        };
+        let mut opened = self
+            .open_for_holder((message, recipients, sender), &dek, posted)
+            .await?;
         self.record_view(None, &recipient, &opened, Some(client)).await?;
         self.read_inline_images(&mut opened, &dek, posted).await;
         // Answers are written as a user: offered only after logging in.
@@ -217,17 +210,31 @@ impl Services {
         let Some((_, dek)) = self.unlock(&message, &secret).await? else {
             return Err(SecretRefusal::Wrong);
         };
+        let opened = self
+            .open_for_holder((message, recipients, sender), &dek, posted)
+            .await?;
+        Ok(self.download_part(&opened, dek, part, posted).await?)
+    }
+
+    /// The message `message_to_read` gave, as the holder of a recipient's secret
+    /// sees it (never as its sender): refused when locked, expired or damaged,
+    /// else its content unsealed under `dek`.
+    async fn open_for_holder(
+        &self,
+        (message, recipients, sender): (Message, Vec<Recipient>, User),
+        dek: &Key256,
+        posted: Option<&[u8]>,
+    ) -> Result<OpenedMessage, OpenFailure> {
         self.availability(&message, false)?;
-        let content = self.unseal_content(&message, &dek, posted).await?;
-        let opened = OpenedMessage {
+        let content = self.unseal_content(&message, dek, posted).await?;
+        Ok(OpenedMessage {
             message,
             content,
             recipients,
             sender,
             viewer_is_sender: false,
             inline_images: Vec::new(),
-        };
-        Ok(self.download_part(&opened, dek, part, posted).await?)
+        })
     }
 
     /// The recipient `secret` belongs to and the data key it unwraps; `None`
