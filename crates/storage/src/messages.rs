@@ -17,13 +17,13 @@ use sealpost_domain::messages::{
     DeliveryMode, Message, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, Recipient, RecipientKind,
 };
 use sealpost_domain::model::{AuditEvent, User};
-use sealpost_domain::ports::{MessageStore, StoreResult};
+use sealpost_domain::ports::{MessageStore, MessageToOpen, StoreResult};
 use sealpost_domain::profiles::{ProfileId, SecurityLevel};
 use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::columns::from_rows;
+use crate::columns::{Columns, from_rows};
 use crate::statements::{Fetch, Run};
 use crate::users::{SENDER_COLUMNS, sender_from_row};
 use crate::{SqlStore, db_error, limit, touched};
@@ -167,6 +167,48 @@ fn before_bound(before: Option<MessageId>) -> i64 {
     before.map_or(i64::MAX, |id| id.0)
 }
 
+impl SqlStore {
+    /// A message to read with its recipients and sender, in one query; for a
+    /// `viewer`, also whether they are locked out of its account.
+    async fn read_message(&self, public_id: &PublicId, viewer: Option<UserId>) -> StoreResult<MessageToOpen> {
+        let locked = if viewer.is_some() {
+            ", EXISTS (SELECT 1 FROM account_user_locks l WHERE l.account_id = m.account_id AND l.user_id = $2) \
+             AS viewer_locked"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS}, {SENDER_COLUMNS}, m.sealed_parts, \
+             (SELECT string_agg({RECIPIENT_LIST}, ' ' ORDER BY {RECIPIENT_ORDER}) \
+              FROM message_recipients r WHERE r.message_id = m.id) AS recipient_list{locked} \
+             FROM {MESSAGES_WITH_SENDER} WHERE m.public_id = $1"
+        );
+        let mut query = sqlx::query(&sql).bind(public_id.0.to_vec());
+        if let Some(viewer) = viewer {
+            query = query.bind(viewer.0);
+        }
+        let row = query.optional(&self.pool).await?.ok_or(DomainError::NotFound)?;
+        let read = || {
+            let list: Option<String> = row.try_get("recipient_list")?;
+            let mut message = message_from_row(&row)?;
+            message.sealed_parts = row.try_get("sealed_parts")?;
+            Ok::<_, sqlx::Error>((message, sender_from_row(&row)?, list))
+        };
+        let (message, sender, list) = read().map_err(db_error)?;
+        let viewer_locked = viewer.is_some() && row.flag("viewer_locked")?;
+        let recipients = match list.as_deref().map_or(Some(Vec::new()), recipients_from_list) {
+            Some(recipients) => recipients,
+            None => self.recipients(message.id).await?,
+        };
+        Ok(MessageToOpen {
+            message,
+            recipients,
+            sender,
+            viewer_locked,
+        })
+    }
+}
+
 #[async_trait]
 impl MessageStore for SqlStore {
     /// The message row, its recipients (numbered in the order given), every outbox row
@@ -221,31 +263,12 @@ impl MessageStore for SqlStore {
     /// holding a NUL, which SQLite's `length` stops at), the recipients are read
     /// as rows instead.
     async fn message_to_read(&self, public_id: &PublicId) -> StoreResult<(Message, Vec<Recipient>, User)> {
-        self.watched(async {
-            let row = sqlx::query(&format!(
-                "SELECT {MESSAGE_COLUMNS}, {SENDER_COLUMNS}, m.sealed_parts, \
-                 (SELECT string_agg({RECIPIENT_LIST}, ' ' ORDER BY {RECIPIENT_ORDER}) \
-                  FROM message_recipients r WHERE r.message_id = m.id) AS recipient_list \
-                 FROM {MESSAGES_WITH_SENDER} WHERE m.public_id = $1"
-            ))
-            .bind(public_id.0.to_vec())
-            .optional(&self.pool)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-            let read = || {
-                let list: Option<String> = row.try_get("recipient_list")?;
-                let mut message = message_from_row(&row)?;
-                message.sealed_parts = row.try_get("sealed_parts")?;
-                Ok::<_, sqlx::Error>((message, sender_from_row(&row)?, list))
-            };
-            let (message, sender, list) = read().map_err(db_error)?;
-            let recipients = match list.as_deref().map_or(Some(Vec::new()), recipients_from_list) {
-                Some(recipients) => recipients,
-                None => self.recipients(message.id).await?,
-            };
-            Ok((message, recipients, sender))
-        })
-        .await
+        let read = self.watched(self.read_message(public_id, None)).await?;
+        Ok((read.message, read.recipients, read.sender))
+    }
+
+    async fn message_to_open(&self, public_id: &PublicId, viewer: UserId) -> StoreResult<MessageToOpen> {
+        self.watched(self.read_message(public_id, Some(viewer))).await
     }
 
     /// To before Cc, each in the order the sender gave them. An unknown message has none.

@@ -7,6 +7,17 @@ use crate::messages::{Message, MessageId, NewMessage, NewOutboxItem, PublicId, R
 use crate::model::{AuditEvent, User};
 use crate::types::{AccountId, EmailAddress, Timestamp, UserId};
 
+/// A message as a signed-in viewer opens it ([`MessageStore::message_to_open`]).
+#[derive(Debug)]
+pub struct MessageToOpen {
+    pub message: Message,
+    pub recipients: Vec<Recipient>,
+    pub sender: User,
+    /// Whether an administrator of the message's account locked the viewer out of
+    /// the account (none of its messages open for them).
+    pub viewer_locked: bool,
+}
+
 /// The persistence of messages.
 ///
 /// Each method is one transaction: a message, its recipients and its
@@ -28,6 +39,10 @@ pub trait MessageStore: Send + Sync {
     /// and its sender, in one query: what every view of a message needs.
     /// `NotFound` when no message has this public id.
     async fn message_to_read(&self, public_id: &PublicId) -> StoreResult<(Message, Vec<Recipient>, User)>;
+    /// [`Self::message_to_read`] for the signed-in `viewer`, and in the same query
+    /// whether an administrator of the message's account locked them out of it: a
+    /// view's one read before its record.
+    async fn message_to_open(&self, public_id: &PublicId, viewer: UserId) -> StoreResult<MessageToOpen>;
     /// A message by database id.
     async fn message_by_id(&self, id: MessageId) -> StoreResult<Message>;
     /// The recipients in the order given, To before Cc.

@@ -73,7 +73,7 @@ pub use health::HealthStore;
 pub use kept_drafts::{KeptDraftRecord, KeptDraftStore};
 pub use keys::KeyStore;
 pub use message_search::{MessageFilter, MessageOwner, MessagePage, MessageSearchStore, MessageState};
-pub use messages::MessageStore;
+pub use messages::{MessageStore, MessageToOpen};
 pub use notifier::Notifier;
 pub use outbox::OutboxStore;
 pub use passkeys::PasskeyStore;

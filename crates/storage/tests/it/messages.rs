@@ -8,7 +8,7 @@ use sealpost_domain::messages::{
     DeliveryMode, MailKind, MessageId, MessageOptions, NewMessage, NewOutboxItem, PublicId, RecipientKind, RenderedMail,
 };
 use sealpost_domain::model::{Account, User};
-use sealpost_domain::ports::{AuditStore, MessageStore, OutboxStore};
+use sealpost_domain::ports::{AccountMemberStore, AuditStore, MessageStore, OutboxStore};
 use sealpost_domain::types::{AccountId, UserId};
 use sealpost_storage::SqlStore;
 
@@ -23,6 +23,7 @@ on_both_backends!(
     message_from_an_unknown_sender_is_not_found,
     recipients_come_to_before_cc_in_the_order_given,
     a_message_to_read_comes_with_its_recipients_in_order_and_its_sender,
+    a_message_to_open_says_whether_its_account_locked_the_viewer_out,
     a_content_part_kept_in_the_row_reads_back_byte_for_byte_only_where_it_is_opened,
     sent_messages_are_listed_newest_first_in_keyset_pages,
     received_messages_are_those_addressed_to_the_reader_newest_first,
@@ -322,6 +323,55 @@ async fn a_message_to_read_comes_with_its_recipients_in_order_and_its_sender(sto
     let listed: Vec<&str> = recipients.iter().map(|r| r.email.as_str()).collect();
     assert_eq!(listed, ["adam@example.org", "zoe@example.org"]);
     let unknown = store.message_to_read(&public_id(9)).await;
+    assert!(matches!(unknown, Err(DomainError::NotFound)), "{unknown:?}");
+}
+
+async fn a_message_to_open_says_whether_its_account_locked_the_viewer_out(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let (carol, globex) = sender(&store, "carol@example.com", 2_000_000).await;
+    let bob = user(&store, "bob@example.org").await;
+    let stored = send(&store, new_message(acme.id, alice.id, 1, &["bob@example.org"], &[])).await;
+    send(&store, new_message(globex.id, carol.id, 2, &["bob@example.org"], &[])).await;
+    let opened = store.message_to_open(&public_id(1), bob.id).await.expect("read");
+    assert_eq!(opened.message.id, stored.id);
+    assert_eq!(opened.sender.id, alice.id);
+    assert_eq!(opened.recipients.len(), 1);
+    assert!(!opened.viewer_locked);
+
+    store
+        .lock_in_account(
+            acme.id,
+            bob.id,
+            "left the project",
+            alice.id,
+            event("account.user_locked", "bob"),
+        )
+        .await
+        .expect("locked");
+    assert!(
+        store
+            .message_to_open(&public_id(1), bob.id)
+            .await
+            .expect("read")
+            .viewer_locked
+    );
+    assert!(
+        !store
+            .message_to_open(&public_id(1), alice.id)
+            .await
+            .expect("read")
+            .viewer_locked,
+        "only Bob is locked out"
+    );
+    assert!(
+        !store
+            .message_to_open(&public_id(2), bob.id)
+            .await
+            .expect("read")
+            .viewer_locked,
+        "another account's message still opens for him"
+    );
+    let unknown = store.message_to_open(&public_id(9), bob.id).await;
     assert!(matches!(unknown, Err(DomainError::NotFound)), "{unknown:?}");
 }
 

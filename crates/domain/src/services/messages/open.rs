@@ -1,6 +1,7 @@
 //! Opening: who may read a message, reading it, recording the view, attachments.
 
 use super::*;
+use crate::ports::MessageToOpen;
 use crate::profiles::SecurityLevel;
 
 /// Why a message cannot be shown, in words the recipient gets.
@@ -412,10 +413,17 @@ impl Services {
         posted: Option<&[u8]>,
         confirmed: bool,
     ) -> Result<(OpenedMessage, Key256), OpenFailure> {
-        let (message, recipients, sender) = self.store.message_to_read(public_id).await?;
+        let MessageToOpen {
+            message,
+            recipients,
+            sender,
+            viewer_locked,
+        } = self.store.message_to_open(public_id, actor.id()).await?;
         let viewer_is_sender = self.access(actor, &message, &recipients)?;
         // An account administrator's lock: none of the account's messages open.
-        self.ensure_not_locked_in(message.account_id, actor.id()).await?;
+        if viewer_locked {
+            return Err(DomainError::Forbidden.into());
+        }
         if !viewer_is_sender && message.security == SecurityLevel::High && !confirmed {
             return Err(OpenFailure::PasswordRequired);
         }
