@@ -101,21 +101,27 @@ async fn mail_from_a_domain_without_a_key_leaves_unsigned() -> Result<()> {
     Ok(())
 }
 
+/// An SMTP relay client for `sink` that signs mail from `domain` with `private_pem`
+/// (selector `relay`).
+fn signing_relay_to(sink: &SmtpSink, domain: &str, private_pem: &str) -> Result<DkimSigning> {
+    let mut config = SmtpRelayConfig::new("127.0.0.1");
+    config.port = Some(sink.port);
+    config.tls = TlsMode::None;
+    config.timeout = Duration::from_secs(10);
+    config.hello_name = Some("sealpost.test".to_owned());
+    Ok(DkimSigning::new(
+        Arc::new(SmtpRelay::new(config)?),
+        vec![DomainSigner::from_pem(domain, "relay", private_pem.as_bytes())?],
+    ))
+}
+
 #[tokio::test]
 async fn the_smtp_server_receives_a_signature_that_verifies() -> Result<()> {
     let Some(sink) = SmtpSink::start()? else { return Ok(()) };
     let mail = notification()?;
     let domain = from_domain(&mail.raw)?;
     let key = generate(&domain, "relay", Algorithm::Rsa2048)?;
-    let mut config = SmtpRelayConfig::new("127.0.0.1");
-    config.port = Some(sink.port);
-    config.tls = TlsMode::None;
-    config.timeout = Duration::from_secs(10);
-    config.hello_name = Some("sealpost.test".to_owned());
-    let transport = DkimSigning::new(
-        Arc::new(SmtpRelay::new(config)?),
-        vec![DomainSigner::from_pem(&domain, "relay", key.private_pem.as_bytes())?],
-    );
+    let transport = signing_relay_to(&sink, &domain, &key.private_pem)?;
     transport
         .send(&address("bob@client.example")?, "sealpost@mail.example.com", &mail.raw)
         .await?;
@@ -149,14 +155,7 @@ async fn relayed_mail_passes_unsigned_over_the_same_session() -> Result<()> {
     let mail = notification()?;
     let domain = from_domain(&mail.raw)?;
     let key = generate(&domain, "relay", Algorithm::Rsa2048)?;
-    let mut config = SmtpRelayConfig::new("127.0.0.1");
-    config.port = Some(sink.port);
-    config.tls = TlsMode::None;
-    config.timeout = Duration::from_secs(10);
-    let transport = DkimSigning::new(
-        Arc::new(SmtpRelay::new(config)?),
-        vec![DomainSigner::from_pem(&domain, "relay", key.private_pem.as_bytes())?],
-    );
+    let transport = signing_relay_to(&sink, &domain, &key.private_pem)?;
     let bob = address("bob@client.example")?;
     transport.send(&bob, "sealpost@mail.example.com", &mail.raw).await?;
     transport

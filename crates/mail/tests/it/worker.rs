@@ -371,20 +371,19 @@ async fn without_a_relay_mail_lands_in_the_mail_directory() -> Result<()> {
     Ok(())
 }
 
-#[tokio::test]
-async fn the_running_worker_delivers_when_poked_and_stops_on_shutdown() -> Result<()> {
-    let temp = tempfile::tempdir()?;
-    let s = setup(Arc::new(MailDir::new(temp.path(), clock())))?;
+/// `s`'s worker running, poked after Bob's notification was queued, once it has
+/// delivered it (10 s at most): what stops the worker, and its task.
+async fn running_after_one_delivery(
+    s: Setup,
+) -> Result<(tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>)> {
     let (store, clock, notifier, worker) = (s.store, s.clock, s.notifier, s.worker);
     let waker = worker.waker();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(worker.run(async move {
         let _ = stopped.await;
     }));
-
     let id = queue_notification(&store, &notifier, &clock, "bob@client.example", None)?;
     waker.notify_one();
-
     let delivered = tokio::time::timeout(Duration::from_secs(10), async {
         while store.row(id).map(|r| r.status != Status::Sent).unwrap_or(true) {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -392,6 +391,14 @@ async fn the_running_worker_delivers_when_poked_and_stops_on_shutdown() -> Resul
     })
     .await;
     ensure!(delivered.is_ok(), "the running worker did not deliver");
+    Ok((stop, running))
+}
+
+#[tokio::test]
+async fn the_running_worker_delivers_when_poked_and_stops_on_shutdown() -> Result<()> {
+    let temp = tempfile::tempdir()?;
+    let s = setup(Arc::new(MailDir::new(temp.path(), clock())))?;
+    let (stop, running) = running_after_one_delivery(s).await?;
 
     let _ = stop.send(());
     let finished = tokio::time::timeout(Duration::from_secs(5), running).await;
@@ -404,21 +411,7 @@ async fn a_stopping_worker_ends_its_relay_sessions_with_quit() -> Result<()> {
     let Some((sink, s)) = relaying_to_a_sink()? else {
         return Ok(());
     };
-    let (store, clock, notifier, worker) = (s.store, s.clock, s.notifier, s.worker);
-    let waker = worker.waker();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(worker.run(async move {
-        let _ = stopped.await;
-    }));
-    let id = queue_notification(&store, &notifier, &clock, "bob@client.example", None)?;
-    waker.notify_one();
-    let delivered = tokio::time::timeout(Duration::from_secs(10), async {
-        while store.row(id).map(|r| r.status != Status::Sent).unwrap_or(true) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
-    ensure!(delivered.is_ok(), "the running worker did not deliver");
+    let (stop, running) = running_after_one_delivery(s).await?;
     ensure!(sink.quits().is_empty(), "the session is kept for the next mail");
 
     let _ = stop.send(());
