@@ -2,7 +2,8 @@
 //! virtual authenticator (WebDriver's WebAuthn extension) standing in for the
 //! device: a member adds a passkey on the security page (the one page but the
 //! login's passkey page that runs a script), renames it, logs out, and logs in
-//! with the password and then the passkey. The service is reached at `localhost` (browsers
+//! with the password and then the passkey; then makes recovery codes and logs in with
+//! one instead of the passkey. The service is reached at `localhost` (browsers
 //! allow passkeys over plain HTTP there, never for an IP address).
 
 use anyhow::{Context as _, anyhow, ensure};
@@ -24,6 +25,11 @@ struct Words {
     rename_field: &'static str,
     rename: &'static str,
     renamed: &'static str,
+    password_again: &'static str,
+    new_codes: &'static str,
+    recovery_intro: &'static str,
+    code: &'static str,
+    verify: &'static str,
 }
 
 const WORDS: [(&Language, Words); 3] = [
@@ -39,6 +45,11 @@ const WORDS: [(&Language, Words); 3] = [
             rename_field: "New name of the passkey Laptop",
             rename: "Rename",
             renamed: "The passkey is now called “Work laptop”.",
+            password_again: "Your password",
+            new_codes: "Make new recovery codes",
+            recovery_intro: "No passkey at hand? Enter one of your recovery codes.",
+            code: "Code",
+            verify: "Verify",
         },
     ),
     (
@@ -53,6 +64,11 @@ const WORDS: [(&Language, Words); 3] = [
             rename_field: "Neuer Name des Passkeys Laptop",
             rename: "Umbenennen",
             renamed: "Der Passkey heißt jetzt „Work laptop“.",
+            password_again: "Ihr Kennwort",
+            new_codes: "Neue Wiederherstellungscodes erstellen",
+            recovery_intro: "Kein Passkey zur Hand? Geben Sie einen Ihrer Wiederherstellungscodes ein.",
+            code: "Code",
+            verify: "Bestätigen",
         },
     ),
     (
@@ -67,6 +83,11 @@ const WORDS: [(&Language, Words); 3] = [
             rename_field: "Nouveau nom de la clé d'accès Laptop",
             rename: "Renommer",
             renamed: "La clé d'accès s'appelle désormais « Work laptop ».",
+            password_again: "Votre mot de passe",
+            new_codes: "Créer de nouveaux codes de récupération",
+            recovery_intro: "Pas de clé d'accès sous la main ? Saisissez l'un de vos codes de récupération.",
+            code: "Code",
+            verify: "Vérifier",
         },
     ),
 ];
@@ -175,5 +196,26 @@ async fn register_and_log_in(browser: &Browser<'_>, email: &str, words: &Words) 
     browser.find(&button(l.log_out)).await?;
     let path = browser.path().await?;
     ensure!(path == "/portal", "logged in with the passkey, at {path}");
+
+    // Recovery codes for the day the device is lost; one logs in instead.
+    browser.goto("/me/security").await?;
+    browser.fill(words.password_again, PASSWORD).await?;
+    browser.click(&button(words.new_codes)).await?;
+    let codes = browser.texts("//ul[@id='recovery-codes']/li").await?;
+    ensure!(codes.len() == 10, "ten recovery codes: {codes:?}");
+    browser.screenshot("codes").await;
+    browser.goto("/portal").await?;
+    browser.click(&button(l.log_out)).await?;
+    browser.find(&button(l.log_in)).await?;
+    browser.goto("/portal/login").await?;
+    browser.log_in(email, PASSWORD).await?;
+    browser
+        .find(&format!("//p[normalize-space()={}]", literal(words.recovery_intro)))
+        .await?;
+    browser.fill(words.code, &codes[0]).await?;
+    browser.click(&button(words.verify)).await?;
+    browser.find(&button(l.log_out)).await?;
+    let path = browser.path().await?;
+    ensure!(path == "/portal", "logged in with a recovery code, at {path}");
     Ok(())
 }
