@@ -10,7 +10,8 @@
 //! Locks: an operator's lock is global (status `locked`; every session and
 //! remembered device ends; at login the user sees the reason and whom to contact).
 //! An account administrator's lock holds in their account only: the user neither
-//! sends from it nor reads its messages ([`Services::ensure_not_locked_in`]).
+//! sends from it nor reads its messages ([`Services::ensure_not_locked_in`]; a
+//! signed-in view reads the lock with the message, `MessageStore::message_to_open`).
 
 use super::Services;
 use super::messages::RESET_SECONDS;
