@@ -227,6 +227,30 @@ impl UserAdminStore for SqlStore {
         .await
     }
 
+    async fn reset_second_factors(&self, id: UserId, event: AuditEvent) -> StoreResult<()> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let known = sqlx::query("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL")
+                .bind(id.0)
+                .exists(&mut *tx)
+                .await?;
+            for table in [
+                "totp_secrets",
+                "recovery_codes",
+                "passkeys",
+                "passkey_ceremonies",
+                "two_step_challenges",
+            ] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                    .bind(id.0)
+                    .run(&mut *tx)
+                    .await?;
+            }
+            finish(tx, u64::from(known), &event).await
+        })
+        .await
+    }
+
     async fn delete_user(&self, id: UserId, at: Timestamp, event: AuditEvent) -> StoreResult<()> {
         self.watched(async {
             let mut tx = self.begin_write().await?;

@@ -43,6 +43,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("flash-user-reset-sent", &["email"]),
     ("flash-user-activation-sent", &["email"]),
     ("flash-user-password-required", &["email"]),
+    ("flash-user-two-step-reset", &["email"]),
     ("flash-user-locked", &["email"]),
     ("flash-user-unlocked", &["email"]),
     ("flash-user-account-locked", &["email", "number"]),

@@ -30,6 +30,10 @@ pub trait UserAdminStore: Send + Sync {
     async fn unlock_user(&self, id: UserId, audit: AuditEvent) -> StoreResult<()>;
     /// The next login can only set a new password.
     async fn require_password_change(&self, id: UserId, audit: AuditEvent) -> StoreResult<()>;
+    /// Removes the user's TOTP secret, passkeys, recovery codes and logins waiting
+    /// for a second step: the password alone logs in again (or the login sets two-step
+    /// verification up anew where an account requires it).
+    async fn reset_second_factors(&self, id: UserId, audit: AuditEvent) -> StoreResult<()>;
     /// Deletes the user: the row stays (their messages keep their sender and stay
     /// readable by their other recipients) without password, sessions, devices,
     /// links, memberships, account locks or operator rights, and lists pass over it.

@@ -37,9 +37,10 @@ pub struct UserView {
     /// Operators lock globally and delete; nobody acts so on themselves.
     pub may_lock_globally: bool,
     pub may_delete: bool,
-    /// Edit names, reset link, activation link, new password at next login.
+    /// Edit names, reset link, activation link, new password at next login, and
+    /// reset two-step verification when it is on.
     pub may_manage: bool,
-    /// Two-step verification (TOTP) is on for the user.
+    /// Two-step verification is on for the user (TOTP or a passkey).
     pub two_step: bool,
 }
 
@@ -49,6 +50,9 @@ pub enum UserAction {
     SendReset,
     ResendActivation,
     RequirePasswordChange,
+    /// Removes the user's second factors (TOTP, passkeys, recovery codes): a lost
+    /// phone without recovery codes.
+    ResetTwoStep,
 }
 
 /// Checks a lock reason: trimmed, required, at most [`LOCK_REASON_MAX`]
@@ -150,8 +154,9 @@ impl Services {
     }
 
     /// Mails a password-reset link, resends the activation link (a link that sets
-    /// the first password of a pending user), or requires a new password at the
-    /// next login; each audited with the administrator as actor.
+    /// the first password of a pending user), requires a new password at the
+    /// next login, or resets two-step verification; each audited with the
+    /// administrator as actor. Never on oneself (the security page is for that).
     pub async fn user_action(
         &self,
         actor: &Actor,
@@ -166,6 +171,12 @@ impl Services {
         }
         let user = &detail.user;
         match action {
+            UserAction::ResetTwoStep => {
+                let event = self.event(Some(actor), None, "user.two_step_reset", user.email.as_str(), ip);
+                self.store.reset_second_factors(id, event).await?;
+                tracing::info!(user = %id, by = %actor.id(), "two-step verification reset by an administrator");
+                Ok(())
+            }
             UserAction::RequirePasswordChange => {
                 let event = self.event(
                     Some(actor),

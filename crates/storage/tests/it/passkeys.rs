@@ -5,7 +5,7 @@
 
 use sealpost_domain::error::DomainError;
 use sealpost_domain::passkeys::{Ceremony, CeremonyKind};
-use sealpost_domain::ports::{AuditStore, PasskeyStore, SessionStore, TwoStepStore};
+use sealpost_domain::ports::{AuditStore, PasskeyStore, SessionStore, TwoStepStore, UserAdminStore};
 use sealpost_domain::types::UserId;
 use sealpost_storage::SqlStore;
 
@@ -17,6 +17,7 @@ on_both_backends!(
     a_passkey_is_renamed_by_its_owner_only,
     starting_ceremonies_over_and_over_keeps_a_few_per_user_and_kind,
     recovery_codes_last_while_a_second_factor_does,
+    an_administrators_reset_removes_every_second_factor_of_that_user_only,
 );
 
 async fn a_passkey_is_stored_listed_and_removed_by_its_owner_only(store: SqlStore) {
@@ -280,4 +281,44 @@ async fn recovery_codes_last_while_a_second_factor_does(store: SqlStore) {
         .await
         .expect("disabled");
     assert_eq!(left(bob.id).await, 0);
+}
+
+async fn an_administrators_reset_removes_every_second_factor_of_that_user_only(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    let bob = user(&store, "bob@example.com").await;
+    for who in [alice.id, bob.id] {
+        store.start_totp(who, b"sealed", T0).await.expect("started");
+        let hashes: Vec<String> = (0..10).map(|i| format!("hash-{i}")).collect();
+        store
+            .enable_totp(who, 1, T0, &hashes, event("user.two_step_enabled", "someone"))
+            .await
+            .expect("enabled");
+        add_key(&store, who, "Key").await;
+    }
+    store
+        .reset_second_factors(bob.id, event("user.two_step_reset", "bob"))
+        .await
+        .expect("reset");
+    assert!(!store.two_step_enabled(bob.id).await.expect("query"));
+    assert!(!store.has_passkey(bob.id).await.expect("query"));
+    assert_eq!(store.recovery_codes_left(bob.id).await.expect("counted"), 0);
+    assert!(
+        store.two_step_enabled(alice.id).await.expect("query"),
+        "Alice keeps hers"
+    );
+    assert!(store.has_passkey(alice.id).await.expect("query"));
+    assert_eq!(store.recovery_codes_left(alice.id).await.expect("counted"), 10);
+
+    let unknown = store
+        .reset_second_factors(UserId(999_999), event("user.two_step_reset", "nobody"))
+        .await;
+    assert!(matches!(unknown, Err(DomainError::NotFound)), "{unknown:?}");
+    let resets = store
+        .list_audit(None, 50)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == "user.two_step_reset")
+        .count();
+    assert_eq!(resets, 1, "only the reset that happened is audited");
 }

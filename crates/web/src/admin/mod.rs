@@ -128,6 +128,10 @@ pub fn router() -> Router<AppState> {
         .route("/users/{user}/activation", post(user_page::resend_activation))
         .route("/users/{user}/require-password", post(user_page::require_password))
         .route(
+            "/users/{user}/two-step/reset",
+            get(user_page::confirm_reset_two_step).post(user_page::reset_two_step),
+        )
+        .route(
             "/users/{user}/lock",
             get(user_page::confirm_lock).post(user_page::lock_user),
         )

@@ -1,7 +1,8 @@
 //! The user page, `/admin/users/{user}`: who the user is, where they stand, and the
 //! actions an operator or an administrator of one of their accounts may take.
 //!
-//! Actions that take something away (lock, delete; per account lock and remove,
+//! Actions that take something away (lock, delete, reset two-step verification;
+//! per account lock and remove,
 //! in [`super::user_account`]) first show a confirmation page of their own (a GET
 //! with labelled buttons, no script); the others are buttons posting straight from
 //! the page. A user the visitor may not see answers 404 on every route, GET or POST.
@@ -332,6 +333,40 @@ pub async fn require_password(
         &user,
         UserAction::RequirePasswordChange,
         "flash-user-password-required",
+    )
+    .await
+}
+
+/// `GET /admin/users/{user}/two-step/reset`: the confirmation.
+pub async fn confirm_reset_two_step(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(user): Path<String>,
+) -> Result<Response, WebError> {
+    let view = confirmable(&state, &admin, &user, |view| view.may_manage && view.two_step).await?;
+    Ok(render(&confirm_page(
+        &admin,
+        &view,
+        "user-reset-two-step",
+        "two-step/reset",
+        "user-reset-two-step-button",
+    )))
+}
+
+/// `POST /admin/users/{user}/two-step/reset`: the user's authenticator app,
+/// passkeys and recovery codes stop working (a lost phone).
+pub async fn reset_two_step(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(user): Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, WebError> {
+    user_action(
+        &state,
+        &admin,
+        &user,
+        UserAction::ResetTwoStep,
+        "flash-user-two-step-reset",
     )
     .await
 }

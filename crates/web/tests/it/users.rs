@@ -1,7 +1,8 @@
 //! The user page and its actions (issue 9): an operator locks a user, who then sees
 //! the reason and whom to contact at login, and unlocks them; a reset link sent
 //! from the page is used; an administrator of another account sees, changes and
-//! sends nothing about this account's members and recipients; every new form
+//! sends nothing about this account's members and recipients; an administrator
+//! resets a member's two-step verification after a confirmation; every new form
 //! refuses a missing CSRF token; anonymous visitors are sent to the login form.
 
 use anyhow::{Context as _, anyhow};
@@ -23,6 +24,7 @@ const USER_PAGE_ACTIONS: &[&str] = &[
     "user.password_reset_sent",
     "user.activation_resent",
     "user.password_change_required",
+    "user.two_step_reset",
     "user.account_locked",
     "user.account_unlocked",
     "user.removed_from_account",
@@ -147,6 +149,63 @@ async fn reset_link(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
+on_both_databases!(
+    an_administrator_resets_a_members_two_step_verification_and_nobody_else_can,
+    reset_two_step
+);
+async fn reset_two_step(app: TestApp) -> anyhow::Result<()> {
+    let world = tenants(&app).await?;
+    let max = logged_in(&app, "max@one.example").await?;
+    let (_, codes) = crate::two_step::enrol(&app, &max).await?;
+    let max_id = sealpost_domain::types::UserId(world.max);
+    let on = async || app.services.two_step_enabled(max_id).await.map_err(err);
+    let path = format!("/admin/users/{}/two-step/reset", world.max);
+    let page = format!("/admin/users/{}", world.max);
+
+    // Another account's administrator, and a form without its token: nothing.
+    assert_eq!(world.tim.get(&path).await?.status, 404);
+    assert_eq!(world.tim.submit("/admin/users", &path, &[]).await?.status, 404);
+    assert_eq!(world.ann.post_raw(&path, &[]).await?.status, 403);
+    assert!(on().await?, "still on");
+    assert!(user_events(&app).await?.is_empty(), "nothing was audited");
+
+    let shown = world.ann.get(&page).await?;
+    shown.assert_shows("Reset Two-Step Verification");
+    let confirm = world.ann.get(&path).await?;
+    assert_eq!(confirm.status, 200);
+    confirm.assert_shows("max@one.example will log in with the password alone");
+    let reset = world.ann.submit(&path, &path, &[]).await?;
+    assert_eq!(reset.status, 303, "{}", reset.text());
+    assert_eq!(reset.location.as_deref(), Some(page.as_str()));
+    let after = world.ann.get(&page).await?;
+    after.assert_shows("Two-step verification of max@one.example was reset");
+    assert!(!after.shows("Reset Two-Step Verification"), "off now: no button");
+    assert!(!on().await?, "off");
+    assert_eq!(
+        user_events(&app).await?,
+        ["user.two_step_reset max@one.example"],
+        "audited once, naming Max"
+    );
+
+    // Max's password alone logs him in now; his old recovery codes are gone.
+    let fresh = app.client();
+    let login = fresh.login("max@one.example", PASSWORD).await?;
+    assert_eq!(login.status, 303);
+    assert_ne!(login.location.as_deref(), Some("/login/two-step"), "no second step");
+    assert_eq!(fresh.status("/portal").await?, 200, "logged in");
+    let actor = app.actor("max@one.example").await?;
+    let status = app.services.two_step_status(&actor).await.map_err(err)?;
+    assert_eq!(status.recovery_codes_left, 0, "codes {codes:?} are gone");
+
+    // Nobody resets their own: Ann turns hers on and finds no button, and a post refused.
+    crate::two_step::enrol(&app, &world.ann).await?;
+    let ann_id = app.user("ann@one.example").await?.id.0;
+    let own = format!("/admin/users/{ann_id}/two-step/reset");
+    assert_eq!(world.ann.get(&own).await?.status, 403);
+    assert_eq!(world.ann.submit("/admin/users", &own, &[]).await?.status, 403);
+    Ok(())
+}
+
 /// Account One (administrator Ann, member Max, outside recipient Rob of one of
 /// One's messages) and account Two (administrator Tim).
 struct Tenants {
@@ -199,7 +258,7 @@ async fn max_is_untouched(app: &TestApp, max_session: &Client) -> anyhow::Result
 /// Every route of the user page that takes a user: (method, path).
 fn user_routes(user: i64, account: &str) -> Vec<(&'static str, String)> {
     let mut routes = vec![("GET", format!("/admin/users/{user}"))];
-    for action in ["lock", "delete"] {
+    for action in ["lock", "delete", "two-step/reset"] {
         routes.push(("GET", format!("/admin/users/{user}/{action}")));
     }
     for action in [
@@ -207,6 +266,7 @@ fn user_routes(user: i64, account: &str) -> Vec<(&'static str, String)> {
         "reset",
         "activation",
         "require-password",
+        "two-step/reset",
         "lock",
         "unlock",
         "delete",
