@@ -147,6 +147,13 @@ enum UserCommand {
         #[arg(long)]
         mailbox_verified: bool,
     },
+    /// Reset a user's two-step verification (a lost phone): their authenticator
+    /// app, passkeys and recovery codes stop working; the password alone logs in,
+    /// or the login sets two-step verification up anew where it is required.
+    ResetTwoStep {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -373,6 +380,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             lifecycle::run(&services, lifecycle::Lifecycle::Delete, &account, &confirm).await
         }
         Command::Token(command) => tokens::run(&services, command).await,
+        Command::User(UserCommand::ResetTwoStep { email }) => {
+            let user = services.reset_two_step_of(&email).await.map_err(|e| match e {
+                DomainError::NotFound => anyhow::anyhow!("no user has the address {email}; nothing was changed"),
+                other => explain(other),
+            })?;
+            println!(
+                "Two-step verification of {} reset: the password alone logs in, or the login sets it up anew where it is required.",
+                user.email
+            );
+            Ok(())
+        }
         Command::Operator(OperatorCommand::Grant { email }) => {
             let user = services.grant_operator(&email).await.map_err(explain)?;
             println!("{} is now an operator.", user.email);

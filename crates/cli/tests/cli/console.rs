@@ -362,3 +362,83 @@ fn an_outbox_lease_under_a_minute_is_refused_with_the_setting_named() -> anyhow:
     assert_eq!(minute.status.code(), Some(0), "{}", text(&minute.stderr));
     Ok(())
 }
+
+/// The operator who lost their phone, with nobody to reset them on the user page:
+/// `sealpost user reset-two-step` takes their app, passkeys and recovery codes away.
+#[tokio::test]
+async fn an_operators_two_step_verification_is_reset_from_the_console() -> anyhow::Result<()> {
+    use sealpost_domain::model::AuditEvent;
+    use sealpost_domain::ports::{AuditStore as _, PasskeyStore as _, TwoStepStore as _, UserStore as _};
+    use sealpost_domain::types::EmailAddress;
+
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().to_owned();
+    let added = sealpost(
+        &data,
+        &[
+            "user",
+            "add",
+            "--email",
+            "olga@example.com",
+            "--first-name",
+            "Olga",
+            "--last-name",
+            "Op",
+        ],
+        None,
+    )?;
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+    let (store, _) = domain_over(&data).await?;
+    let olga = store
+        .user_by_email(&EmailAddress::parse("olga@example.com")?)
+        .await?
+        .context("Olga was added")?
+        .id;
+    let event = |action: &str| AuditEvent {
+        at: sealpost_domain::types::Timestamp(0),
+        actor: None,
+        account_id: None,
+        action: action.to_owned(),
+        target: "olga@example.com".to_owned(),
+        ip: None,
+        outcome: "ok".to_owned(),
+    };
+    let at = sealpost_domain::types::Timestamp(0);
+    store.start_totp(olga, b"sealed", at).await?;
+    store
+        .enable_totp(olga, 1, at, &["hash".to_owned()], event("user.two_step_enabled"))
+        .await?;
+    store
+        .add_passkey(olga, "Phone", "{}", at, event("user.passkey_added"))
+        .await?;
+
+    let reset = sealpost(&data, &["user", "reset-two-step", "--email", "Olga@Example.com"], None)?;
+    assert_eq!(reset.status.code(), Some(0), "{}", text(&reset.stderr));
+    assert!(
+        text(&reset.stdout).contains("Two-step verification of olga@example.com reset"),
+        "{}",
+        text(&reset.stdout)
+    );
+    assert!(!store.two_step_enabled(olga).await?);
+    assert!(!store.has_passkey(olga).await?);
+    assert_eq!(store.recovery_codes_left(olga).await?, 0);
+    let audited = store.list_audit(None, 20).await?;
+    assert!(
+        audited
+            .iter()
+            .any(|e| e.action == "user.two_step_reset" && e.target == "olga@example.com")
+    );
+
+    let unknown = sealpost(
+        &data,
+        &["user", "reset-two-step", "--email", "nobody@example.com"],
+        None,
+    )?;
+    assert_ne!(unknown.status.code(), Some(0));
+    assert!(
+        text(&unknown.stderr).contains("no user has the address nobody@example.com; nothing was changed"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    Ok(())
+}

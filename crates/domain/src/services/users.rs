@@ -155,6 +155,19 @@ impl Services {
         self.store.user_by_id(user.id).await
     }
 
+    /// Resets a user's two-step verification from the command line (the one
+    /// operator who lost their phone has nobody to do it on the user page):
+    /// their TOTP secret, passkeys and recovery codes go, audited
+    /// `user.two_step_reset` with no actor.
+    /// `NotFound` when no user has the address.
+    pub async fn reset_two_step_of(&self, email: &str) -> Result<User, DomainError> {
+        let email = EmailAddress::parse(email).map_err(|e| DomainError::invalid("email", e))?;
+        let user = self.store.user_by_email(&email).await?.ok_or(DomainError::NotFound)?;
+        let event = self.event(None, None, "user.two_step_reset", user.email.as_str(), None);
+        self.store.reset_second_factors(user.id, event).await?;
+        Ok(user)
+    }
+
     /// On first start with no users at all, creates the first operator with a random
     /// temporary password that must be changed at first login. Returns the user and
     /// the password to print once; `None` when users already exist.
