@@ -1,7 +1,8 @@
 //! The user page in a real browser, in English, German and French: an operator
 //! finds a user in Users, locks them with a reason, which the user then reads at
 //! login; unlocks them; sends a reset link, which the user follows from the mail
-//! (delivered into the test's mail folder) to set a new password and log in.
+//! (delivered into the test's mail folder) to set a new password and log in; and
+//! resets the two-step verification the user had turned on.
 
 use anyhow::Context as _;
 
@@ -24,6 +25,8 @@ struct Words {
     reset_sent: &'static str,
     /// The start of what the locked user reads at login.
     locked_at_login: &'static str,
+    reset_two_step: &'static str,
+    two_step_reset: &'static str,
 }
 
 const WORDS: [(&Language, Words); 3] = [
@@ -40,6 +43,8 @@ const WORDS: [(&Language, Words); 3] = [
             send_reset: "Send Password Reset Link",
             reset_sent: "A password reset link was sent to {email}.",
             locked_at_login: "This user is locked. Reason:",
+            reset_two_step: "Reset Two-Step Verification",
+            two_step_reset: "Two-step verification of {email} was reset: their authenticator app, passkeys and recovery codes no longer work.",
         },
     ),
     (
@@ -55,6 +60,8 @@ const WORDS: [(&Language, Words); 3] = [
             send_reset: "Link zum Zurücksetzen des Kennworts senden",
             reset_sent: "Ein Link zum Zurücksetzen des Kennworts wurde an {email} gesendet.",
             locked_at_login: "Dieser Benutzer ist gesperrt. Grund:",
+            reset_two_step: "Zwei-Schritt-Verifizierung zurücksetzen",
+            two_step_reset: "Die Zwei-Schritt-Verifizierung von {email} wurde zurückgesetzt: App, Passkeys und Wiederherstellungscodes gelten nicht mehr.",
         },
     ),
     (
@@ -70,6 +77,8 @@ const WORDS: [(&Language, Words); 3] = [
             send_reset: "Envoyer un lien de réinitialisation du mot de passe",
             reset_sent: "Un lien de réinitialisation du mot de passe a été envoyé à {email}.",
             locked_at_login: "Cet utilisateur est verrouillé. Motif :",
+            reset_two_step: "Réinitialiser la vérification en deux étapes",
+            two_step_reset: "La vérification en deux étapes de {email} a été réinitialisée : son application, ses clés d'accès et ses codes de récupération ne fonctionnent plus.",
         },
     ),
 ];
@@ -171,6 +180,27 @@ async fn lock_unlock_reset(
         "logged in with the new password, at {path}"
     );
     user.screenshot("new-password").await;
+
+    // Her phone, then its loss: she turned two-step verification on, and the
+    // operator resets it after a confirmation; the password alone logs her in.
+    let rita = crate::helpers::logged_in_with(app, email, NEW_PASSWORD).await?;
+    crate::two_step::enrol(app, &rita).await?;
+    user.click(&button(l.log_out)).await?;
+    let page = operator.path().await?;
+    operator.goto(&page).await?;
+    operator.click(&link(words.reset_two_step)).await?;
+    operator.screenshot("reset-two-step").await;
+    operator.click(&button(words.reset_two_step)).await?;
+    operator
+        .find(&flash(&words.two_step_reset.replace("{email}", email)))
+        .await?;
+    user.log_in_at("/portal/login", email, NEW_PASSWORD).await?;
+    user.find(&button(l.log_out)).await?;
+    let path = user.path().await?;
+    anyhow::ensure!(
+        path.starts_with("/portal"),
+        "the password alone logs in after the reset, at {path}"
+    );
     Ok(())
 }
 
