@@ -343,14 +343,8 @@ pub async fn confirm_reset_two_step(
     admin: Admin,
     Path(user): Path<String>,
 ) -> Result<Response, WebError> {
-    let view = confirmable(&state, &admin, &user, |view| view.may_manage && view.two_step).await?;
-    Ok(render(&confirm_page(
-        &admin,
-        &view,
-        "user-reset-two-step",
-        "two-step/reset",
-        "user-reset-two-step-button",
-    )))
+    let may = |view: &UserView| view.may_manage && view.two_step;
+    confirmation(&state, &admin, &user, may, "user-reset-two-step", "two-step/reset").await
 }
 
 /// `POST /admin/users/{user}/two-step/reset`: the user's authenticator app,
@@ -384,6 +378,27 @@ async fn confirmable(
         return Err(WebError::Forbidden(admin.visitor.locale));
     }
     Ok(view)
+}
+
+/// The confirmation `key` (its `-title`, `-question` and `-button` messages) of
+/// the user page's `action`, for the user `raw` names when `admin` may act as
+/// `may` tells.
+async fn confirmation(
+    state: &AppState,
+    admin: &Admin,
+    raw: &str,
+    may: impl FnOnce(&UserView) -> bool,
+    key: &str,
+    action: &str,
+) -> Result<Response, WebError> {
+    let view = confirmable(state, admin, raw, may).await?;
+    Ok(render(&confirm_page(
+        admin,
+        &view,
+        key,
+        action,
+        &format!("{key}-button"),
+    )))
 }
 
 /// The confirmation `key` about the user, posting to the user page's `action`
@@ -461,14 +476,7 @@ pub async fn confirm_delete(
     admin: Admin,
     Path(user): Path<String>,
 ) -> Result<Response, WebError> {
-    let view = confirmable(&state, &admin, &user, |view| view.may_delete).await?;
-    Ok(render(&confirm_page(
-        &admin,
-        &view,
-        "user-delete",
-        "delete",
-        "user-delete-button",
-    )))
+    confirmation(&state, &admin, &user, |view| view.may_delete, "user-delete", "delete").await
 }
 
 /// `POST /admin/users/{user}/delete` (operators): back to the Users list.
