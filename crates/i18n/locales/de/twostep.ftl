@@ -22,6 +22,7 @@ two-step-continue = Weiter
 two-step-heading = Zwei-Schritt-Verifizierung
 two-step-on = Die Zwei-Schritt-Verifizierung ist eingeschaltet.
 two-step-off = Die Zwei-Schritt-Verifizierung ist ausgeschaltet.
+two-step-on-passkeys = Die Zwei-Schritt-Verifizierung ist eingeschaltet: Sie bestätigen Ihre Anmeldung mit einem Passkey. Eine Authenticator-App kann ebenfalls dienen.
 two-step-codes-left = Unbenutzte Wiederherstellungscodes: { $count }
 two-step-password-again = Ihr Kennwort
 two-step-new-codes = Neue Wiederherstellungscodes erstellen

@@ -22,6 +22,7 @@ two-step-continue = Continue
 two-step-heading = Two-step verification
 two-step-on = Two-step verification is on.
 two-step-off = Two-step verification is off.
+two-step-on-passkeys = Two-step verification is on: you confirm your login with a passkey. An authenticator app can serve as well.
 two-step-codes-left = Unused recovery codes: { $count }
 two-step-password-again = Your password
 two-step-new-codes = Make new recovery codes

@@ -22,6 +22,7 @@ two-step-continue = Continuer
 two-step-heading = Vérification en deux étapes
 two-step-on = La vérification en deux étapes est activée.
 two-step-off = La vérification en deux étapes est désactivée.
+two-step-on-passkeys = La vérification en deux étapes est activée : vous confirmez votre connexion avec une clé d'accès. Une application d'authentification peut aussi servir.
 two-step-codes-left = Codes de récupération inutilisés : { $count }
 two-step-password-again = Votre mot de passe
 two-step-new-codes = Créer de nouveaux codes de récupération
