@@ -28,6 +28,7 @@ two-step-password-again = Ihr Kennwort
 two-step-new-codes = Neue Wiederherstellungscodes erstellen
 two-step-turn-off = Zwei-Schritt-Verifizierung ausschalten
 two-step-set-up = Zwei-Schritt-Verifizierung einrichten
+two-step-set-up-app = Authenticator-App einrichten
 two-step-required = Ihr Konto verlangt die Zwei-Schritt-Verifizierung.
 two-step-required-keep = Ihr Konto verlangt die Zwei-Schritt-Verifizierung, daher kann sie nicht ausgeschaltet werden.
 two-step-turned-off = Die Zwei-Schritt-Verifizierung ist ausgeschaltet.

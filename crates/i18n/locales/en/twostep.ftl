@@ -28,6 +28,7 @@ two-step-password-again = Your password
 two-step-new-codes = Make new recovery codes
 two-step-turn-off = Turn off two-step verification
 two-step-set-up = Set up two-step verification
+two-step-set-up-app = Set up an authenticator app
 two-step-required = Your account requires two-step verification.
 two-step-required-keep = Your account requires two-step verification, so it cannot be turned off.
 two-step-turned-off = Two-step verification is off.

@@ -28,6 +28,7 @@ two-step-password-again = Votre mot de passe
 two-step-new-codes = Créer de nouveaux codes de récupération
 two-step-turn-off = Désactiver la vérification en deux étapes
 two-step-set-up = Configurer la vérification en deux étapes
+two-step-set-up-app = Configurer une application d'authentification
 two-step-required = Votre compte exige la vérification en deux étapes.
 two-step-required-keep = Votre compte exige la vérification en deux étapes : elle ne peut pas être désactivée.
 two-step-turned-off = La vérification en deux étapes est désactivée.

@@ -571,6 +571,7 @@ async fn passkey_recovery_codes(db: Db) -> anyhow::Result<()> {
         let (alice, bob, _key) = alice_with_a_laptop_passkey(&app).await?;
         let page = alice.get("/me/security").await?;
         page.assert_shows("Two-step verification is on: you confirm your login with a passkey.");
+        page.assert_shows("Set up an authenticator app");
         page.assert_shows("If you lose your passkeys, a recovery code lets you log in once without them.");
         page.assert_shows("Unused recovery codes: 0");
         page.assert_shows("Make new recovery codes");
