@@ -195,8 +195,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Binds the gateway's listeners and runs them in the background, relaying
 /// untagged mail of relaying tokens through `relay` (the outbox worker's
-/// transport, whose `relay` passes mail unchanged). [`Gateway::shutdown`] stops them; the tasks also end when the
-/// returned handles are aborted.
+/// transport, whose `relay` passes mail unchanged). [`Gateway::shutdown`] stops
+/// them; the tasks also end when the returned handles are aborted.
 pub async fn start(
     settings: &GatewaySettings,
     services: Services,
