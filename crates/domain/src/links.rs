@@ -111,6 +111,11 @@ impl Links {
         format!("{}/portal/sent/{}", self.base, id.to_hex())
     }
 
+    /// The signed-in user's security page (password, two-step verification, passkeys).
+    pub fn security(&self) -> String {
+        format!("{}/me/security", self.base)
+    }
+
     /// The administration pages, where the first operator logs in.
     pub fn admin(&self) -> String {
         format!("{}/admin", self.base)

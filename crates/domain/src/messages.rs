@@ -314,6 +314,9 @@ pub enum MailKind {
     ReadReceipt,
     /// Tells a sender that a notification could not be delivered.
     Bounce,
+    /// Tells a user of a change to how they log in that they did not make
+    /// themselves (an administrator reset their two-step verification).
+    SecurityNotice,
 }
 
 impl MailKind {
@@ -325,6 +328,7 @@ impl MailKind {
             Self::PasswordReset => "password_reset",
             Self::ReadReceipt => "read_receipt",
             Self::Bounce => "bounce",
+            Self::SecurityNotice => "security_notice",
         }
     }
 
@@ -335,6 +339,7 @@ impl MailKind {
             "password_reset" => Self::PasswordReset,
             "read_receipt" => Self::ReadReceipt,
             "bounce" => Self::Bounce,
+            "security_notice" => Self::SecurityNotice,
             _ => Self::Notification,
         }
     }

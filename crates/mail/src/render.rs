@@ -553,6 +553,36 @@ impl Notifier for MailNotifier {
         self.system_mail(to, &view)
     }
 
+    fn two_step_reset(
+        &self,
+        to: &EmailAddress,
+        locale: Locale,
+        time_zone: Option<&TimeZoneName>,
+        at: Timestamp,
+        link: &str,
+    ) -> Result<RenderedMail, DomainError> {
+        let t = Translator::new(locale);
+        let date = DateFormatter::new(locale, time_zone).date_time_with_zone(at);
+        let args = [
+            ("email", Arg::Text(to.as_str())),
+            ("service", Arg::Text(&self.service)),
+            ("date", Arg::Text(&date)),
+        ];
+        let view = MailView {
+            subject: t.get_with("mail-two-step-reset-subject", &args),
+            heading: t.get("mail-two-step-reset-heading"),
+            intro: vec![t.get_with("mail-two-step-reset-intro", &args)],
+            action: Some(Action {
+                label: t.get("mail-two-step-reset-button"),
+                url: link,
+            }),
+            outro: vec![t.get("mail-two-step-reset-advice")],
+            fallback: t.get("mail-link-fallback"),
+            ..self.system_view(locale, &t)
+        };
+        self.system_mail(to, &view)
+    }
+
     fn bounce(
         &self,
         to: &EmailAddress,

@@ -6,12 +6,14 @@
 
 use async_trait::async_trait;
 use sealpost_domain::error::{DomainError, ValidationError};
+use sealpost_domain::messages::NewOutboxItem;
 use sealpost_domain::model::{AccountUserLock, AuditEvent, LockNotice, UserDetail, UserGroup};
 use sealpost_domain::ports::{AccountMemberStore, StoreResult, UserAdminStore};
 use sealpost_domain::types::{AccountId, AccountNumber, EmailAddress, GroupId, Timestamp, UserId};
 use sqlx::Row;
 
 use crate::columns::Columns;
+use crate::outbox::insert_item;
 use crate::statements::{Fetch, Run};
 use crate::users::{USER_COLUMNS, user_from_row};
 use crate::{SqlStore, WriteTx, db_error, touched};
@@ -227,7 +229,7 @@ impl UserAdminStore for SqlStore {
         .await
     }
 
-    async fn reset_second_factors(&self, id: UserId, event: AuditEvent) -> StoreResult<()> {
+    async fn reset_second_factors(&self, id: UserId, notice: &NewOutboxItem, event: AuditEvent) -> StoreResult<()> {
         self.watched(async {
             let mut tx = self.begin_write().await?;
             let known = sqlx::query("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL")
@@ -245,6 +247,9 @@ impl UserAdminStore for SqlStore {
                     .bind(id.0)
                     .run(&mut *tx)
                     .await?;
+            }
+            if known {
+                insert_item(&mut tx, notice).await?;
             }
             finish(tx, u64::from(known), &event).await
         })

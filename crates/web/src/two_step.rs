@@ -162,13 +162,24 @@ pub(crate) async fn code_form_page(
     error: Option<String>,
 ) -> Result<Response, WebError> {
     let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
+    Ok(code_form_with(visitor, offer, next, status, error))
+}
+
+/// [`code_form_page`] with the offer already read.
+fn code_form_with(
+    visitor: &Visitor,
+    offer: SecondStepOffer,
+    next: String,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     let page = CodePage {
         page: visitor.page(Area::Public, visitor.t.get("two-step-title")),
         next,
         error,
         offer,
     };
-    Ok(render_status(status, &page))
+    render_status(status, &page)
 }
 
 async fn code_form(
@@ -266,7 +277,13 @@ async fn submit_code(
                 *response.status_mut() = status;
                 return Ok(response);
             }
-            code_form_page(&state, &visitor, raw, form.next, status, Some(message)).await
+            let offer = state.services.second_step_offer(raw).await.or_page(visitor.locale)?;
+            // Without an app, the code was one of the recovery codes.
+            let message = match error {
+                TwoStepError::WrongCode if !offer.app => visitor.t.get("two-step-wrong-recovery-code"),
+                _ => message,
+            };
+            Ok(code_form_with(&visitor, offer, form.next, status, Some(message)))
         }
     }
 }

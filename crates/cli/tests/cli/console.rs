@@ -368,7 +368,9 @@ fn an_outbox_lease_under_a_minute_is_refused_with_the_setting_named() -> anyhow:
 #[tokio::test]
 async fn an_operators_two_step_verification_is_reset_from_the_console() -> anyhow::Result<()> {
     use sealpost_domain::model::AuditEvent;
-    use sealpost_domain::ports::{AuditStore as _, PasskeyStore as _, TwoStepStore as _, UserStore as _};
+    use sealpost_domain::ports::{
+        AuditStore as _, OutboxStore as _, PasskeyStore as _, TwoStepStore as _, UserStore as _,
+    };
     use sealpost_domain::types::EmailAddress;
 
     let dir = tempfile::tempdir()?;
@@ -428,6 +430,14 @@ async fn an_operators_two_step_verification_is_reset_from_the_console() -> anyho
             .iter()
             .any(|e| e.action == "user.two_step_reset" && e.target == "olga@example.com")
     );
+    let now = sealpost_domain::ports::Clock::now(&sealpost_domain::ports::SystemClock);
+    let queued = store.claim_outbox(now, now.plus_seconds(60), 50).await?;
+    let notices: Vec<&str> = queued
+        .iter()
+        .filter(|item| item.kind == sealpost_domain::messages::MailKind::SecurityNotice)
+        .map(|item| item.to.as_str())
+        .collect();
+    assert_eq!(notices, ["olga@example.com"], "Olga is told by mail");
 
     let unknown = sealpost(
         &data,

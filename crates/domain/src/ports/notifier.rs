@@ -37,6 +37,16 @@ pub trait Notifier: Send + Sync {
         sent_at: Timestamp,
         link: &str,
     ) -> Result<RenderedMail, DomainError>;
+    /// Tells a user that an administrator reset their two-step verification at
+    /// `at`; `link` leads to their security page.
+    fn two_step_reset(
+        &self,
+        to: &EmailAddress,
+        locale: Locale,
+        time_zone: Option<&TimeZoneName>,
+        at: Timestamp,
+        link: &str,
+    ) -> Result<RenderedMail, DomainError>;
     /// Tells the sender that the notification to `failed` could not be delivered.
     fn bounce(
         &self,

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
+use crate::messages::NewOutboxItem;
 use crate::model::{AuditEvent, LockNotice, UserDetail};
 use crate::types::{AccountId, Timestamp, UserId};
 
@@ -32,8 +33,9 @@ pub trait UserAdminStore: Send + Sync {
     async fn require_password_change(&self, id: UserId, audit: AuditEvent) -> StoreResult<()>;
     /// Removes the user's TOTP secret, passkeys, recovery codes and logins waiting
     /// for a second step: the password alone logs in again (or the login sets two-step
-    /// verification up anew where an account requires it).
-    async fn reset_second_factors(&self, id: UserId, audit: AuditEvent) -> StoreResult<()>;
+    /// verification up anew where an account requires it), and queues `notice`, the
+    /// mail that tells the user, in the same write.
+    async fn reset_second_factors(&self, id: UserId, notice: &NewOutboxItem, audit: AuditEvent) -> StoreResult<()>;
     /// Deletes the user: the row stays (their messages keep their sender and stay
     /// readable by their other recipients) without password, sessions, devices,
     /// links, memberships, account locks or operator rights, and lists pass over it.

@@ -17,8 +17,8 @@ use super::Services;
 use super::messages::RESET_SECONDS;
 use super::registration::LinkToSend;
 use crate::error::{DomainError, ValidationError};
-use crate::messages::{LinkMail, TokenPurpose};
-use crate::model::{Account, LockNotice, UserDetail, UserStatus};
+use crate::messages::{LinkMail, MailKind, NewOutboxItem, TokenPurpose};
+use crate::model::{Account, AuditEvent, LockNotice, User, UserDetail, UserStatus};
 use crate::policy::{AccountScope, Actor};
 use crate::types::{AccountId, Locale, PersonName, UserId};
 
@@ -173,7 +173,7 @@ impl Services {
         match action {
             UserAction::ResetTwoStep => {
                 let event = self.event(Some(actor), None, "user.two_step_reset", user.email.as_str(), ip);
-                self.store.reset_second_factors(id, event).await?;
+                self.reset_second_factors_of(user, locale, event).await?;
                 tracing::info!(user = %id, by = %actor.id(), "two-step verification reset by an administrator");
                 Ok(())
             }
@@ -223,6 +223,37 @@ impl Services {
                 .await
             }
         }
+    }
+
+    /// Removes `user`'s second factors and queues the mail that tells them so (in
+    /// their language, else `fallback`), in one write: nobody's two-step
+    /// verification goes without its owner hearing of it.
+    pub(crate) async fn reset_second_factors_of(
+        &self,
+        user: &User,
+        fallback: Locale,
+        event: AuditEvent,
+    ) -> Result<(), DomainError> {
+        let messaging = self.messaging();
+        let at = self.clock.now();
+        let mail = messaging.notifier.two_step_reset(
+            &user.email,
+            user.locale.unwrap_or(fallback),
+            user.time_zone.as_ref(),
+            at,
+            &messaging.config.links.security(),
+        )?;
+        let notice = NewOutboxItem {
+            kind: MailKind::SecurityNotice,
+            to: user.email.clone(),
+            mail,
+            message: None,
+            bounce_to: None,
+            created_at: at,
+        };
+        self.store.reset_second_factors(user.id, &notice, event).await?;
+        messaging.outbox_waker.notify_one();
+        Ok(())
     }
 
     /// An operator's lock: everywhere, every session ended (`user.locked`).

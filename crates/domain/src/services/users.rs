@@ -158,13 +158,13 @@ impl Services {
     /// Resets a user's two-step verification from the command line (the one
     /// operator who lost their phone has nobody to do it on the user page):
     /// their TOTP secret, passkeys and recovery codes go, audited
-    /// `user.two_step_reset` with no actor.
+    /// `user.two_step_reset` with no actor, and the user is told by mail.
     /// `NotFound` when no user has the address.
     pub async fn reset_two_step_of(&self, email: &str) -> Result<User, DomainError> {
         let email = EmailAddress::parse(email).map_err(|e| DomainError::invalid("email", e))?;
         let user = self.store.user_by_email(&email).await?.ok_or(DomainError::NotFound)?;
         let event = self.event(None, None, "user.two_step_reset", user.email.as_str(), None);
-        self.store.reset_second_factors(user.id, event).await?;
+        self.reset_second_factors_of(&user, Locale::default(), event).await?;
         Ok(user)
     }
 

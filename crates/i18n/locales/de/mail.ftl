@@ -55,6 +55,13 @@ mail-bounce-body = Die Benachrichtigung über Ihre sichere Nachricht an { $faile
 mail-bounce-reason = Grund
 mail-bounce-advice = Prüfen Sie die Adresse und senden Sie die Nachricht erneut, oder informieren Sie den Empfänger auf anderem Weg.
 
+## Two-step verification reset by an administrator (to the user)
+mail-two-step-reset-subject = Ihre Zwei-Schritt-Verifizierung bei { $service } wurde zurückgesetzt
+mail-two-step-reset-heading = Ihre Zwei-Schritt-Verifizierung wurde zurückgesetzt
+mail-two-step-reset-intro = Ein Administrator hat am { $date } die Zwei-Schritt-Verifizierung von { $email } bei { $service } zurückgesetzt. Ihre Authenticator-App, Ihre Passkeys und Ihre Wiederherstellungscodes gelten für diese Anmeldung nicht mehr: Sie melden sich nun allein mit Ihrem Kennwort an, bis Sie die Zwei-Schritt-Verifizierung erneut einrichten.
+mail-two-step-reset-button = Meine Sicherheitseinstellungen öffnen
+mail-two-step-reset-advice = Wenn Sie das nicht veranlasst haben, informieren Sie sofort Ihren Administrator und wählen Sie mit „Kennwort vergessen?“ auf der Anmeldeseite ein neues Kennwort.
+
 ## Proving a mailbox: an existing user's own request, in the browser that asked.
 mail-proof-subject = Bestätigen Sie, dass { $email } Ihnen gehört
 mail-proof-heading = Bestätigen Sie Ihre E-Mail-Adresse

@@ -8,6 +8,7 @@ two-step-recovery-intro = Kein Passkey zur Hand? Geben Sie einen Ihrer Wiederher
 two-step-recovery-hint = Einer der Wiederherstellungscodes, die Sie aufbewahrt haben. Jeder gilt nur einmal.
 two-step-verify = Bestätigen
 two-step-wrong-code = Dieser Code ist nicht richtig. Prüfen Sie Ihre App und versuchen Sie es erneut.
+two-step-wrong-recovery-code = Dieser Wiederherstellungscode ist nicht richtig oder wurde schon verwendet. Prüfen Sie ihn und versuchen Sie es erneut.
 two-step-wrong-password = Das Kennwort ist nicht richtig.
 two-step-expired = Ihre Anmeldung hat zu lange gedauert oder ist beendet. Bitte melden Sie sich erneut an.
 two-step-enrol-title = Zwei-Schritt-Verifizierung einrichten

@@ -55,6 +55,13 @@ mail-bounce-body = The notification of your secure message to { $failed } could 
 mail-bounce-reason = Reason
 mail-bounce-advice = Check the address and send the message again, or let the recipient know another way.
 
+## Two-step verification reset by an administrator (to the user)
+mail-two-step-reset-subject = Your { $service } two-step verification was reset
+mail-two-step-reset-heading = Your two-step verification was reset
+mail-two-step-reset-intro = An administrator reset the two-step verification of { $email } at { $service } on { $date }. Your authenticator app, passkeys and recovery codes no longer work for this login: you now log in with your password alone until you set two-step verification up again.
+mail-two-step-reset-button = Open my security settings
+mail-two-step-reset-advice = If you did not ask for this, tell your administrator at once and choose a new password with “Forgot your password?” on the login page.
+
 ## Proving a mailbox: an existing user's own request, in the browser that asked.
 mail-proof-subject = Confirm that { $email } is yours
 mail-proof-heading = Confirm your email address

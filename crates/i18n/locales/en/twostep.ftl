@@ -8,6 +8,7 @@ two-step-recovery-intro = No passkey at hand? Enter one of your recovery codes.
 two-step-recovery-hint = One of the recovery codes you kept. Each one works once.
 two-step-verify = Verify
 two-step-wrong-code = That code is not right. Check your app and try again.
+two-step-wrong-recovery-code = That recovery code is not right, or it was used already. Check it and try again.
 two-step-wrong-password = The password is not right.
 two-step-expired = Your login took too long or has ended. Please log in again.
 two-step-enrol-title = Set up two-step verification

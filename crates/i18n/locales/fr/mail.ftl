@@ -55,6 +55,13 @@ mail-bounce-body = La notification de votre message sécurisé à { $failed } n'
 mail-bounce-reason = Motif
 mail-bounce-advice = Vérifiez l'adresse et renvoyez le message, ou prévenez le destinataire par un autre moyen.
 
+## Two-step verification reset by an administrator (to the user)
+mail-two-step-reset-subject = Votre vérification en deux étapes sur { $service } a été réinitialisée
+mail-two-step-reset-heading = Votre vérification en deux étapes a été réinitialisée
+mail-two-step-reset-intro = Un administrateur a réinitialisé la vérification en deux étapes de { $email } sur { $service } le { $date }. Votre application d'authentification, vos clés d'accès et vos codes de récupération ne servent plus pour cette connexion : vous vous connectez désormais avec votre seul mot de passe, jusqu'à ce que vous configuriez de nouveau la vérification en deux étapes.
+mail-two-step-reset-button = Ouvrir mes paramètres de sécurité
+mail-two-step-reset-advice = Si vous n'êtes pas à l'origine de cette demande, prévenez immédiatement votre administrateur et choisissez un nouveau mot de passe avec « Mot de passe oublié ? » sur la page de connexion.
+
 ## Proving a mailbox: an existing user's own request, in the browser that asked.
 mail-proof-subject = Confirmez que { $email } vous appartient
 mail-proof-heading = Confirmez votre adresse e-mail

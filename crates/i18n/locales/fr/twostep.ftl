@@ -8,6 +8,7 @@ two-step-recovery-intro = Pas de clé d'accès sous la main ? Saisissez l'un de 
 two-step-recovery-hint = L'un des codes de récupération que vous avez conservés. Chacun ne sert qu'une fois.
 two-step-verify = Vérifier
 two-step-wrong-code = Ce code n'est pas correct. Vérifiez votre application et réessayez.
+two-step-wrong-recovery-code = Ce code de récupération n'est pas correct ou a déjà servi. Vérifiez-le et réessayez.
 two-step-wrong-password = Le mot de passe n'est pas correct.
 two-step-expired = Votre connexion a pris trop de temps ou est terminée. Veuillez vous reconnecter.
 two-step-enrol-title = Configurer la vérification en deux étapes

@@ -4,11 +4,14 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use sealpost_domain::ports::UserStore;
+use sealpost_domain::messages::MailKind;
+use sealpost_domain::ports::{OutboxStore, UserStore};
 use sealpost_storage::{Backend, SqlStore};
 use sqlx::Row;
+use sqlx::migrate::Migrator;
 
-use crate::support::{on_both_backends, run, user};
+use crate::messages::mail;
+use crate::support::{T0, on_both_backends, run, run_unmigrated, user};
 
 on_both_backends!(migrating_again_keeps_the_data);
 
@@ -29,6 +32,65 @@ fn file_names(dir: &Path) -> BTreeSet<String> {
                 .into_owned()
         })
         .collect()
+}
+
+/// Migration 0033 (security notices) on a database with mail queued: SQLite
+/// rebuilds `outbox` and `outbox_mail` for the new kind. Every queued mail keeps its
+/// bytes, and a new row's id comes after every id ever given, a deleted row's too.
+async fn queued_mail_survives_the_upgrade_to_security_notices(store: SqlStore) {
+    let folder = match store.backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(folder);
+    let before = tempfile::tempdir().expect("a temporary directory");
+    for name in file_names(&source).into_iter().filter(|name| name.as_str() < "0033") {
+        std::fs::copy(source.join(&name), before.path().join(&name)).expect("copied");
+    }
+    let migrator = Migrator::new(before.path()).await.expect("the migrations before 0033");
+    migrator.run(store.pool()).await.expect("migrated up to 0032");
+    let queued = vec![
+        mail(MailKind::Notification, "ann@example.com", None),
+        mail(MailKind::PasswordReset, "bob@example.com", None),
+        mail(MailKind::Bounce, "gone@example.com", None),
+    ];
+    store.enqueue(queued).await.expect("queued before the upgrade");
+    sqlx::query("DELETE FROM outbox WHERE to_email = 'gone@example.com'")
+        .execute(store.pool())
+        .await
+        .expect("the newest row removed");
+
+    store.migrate().await.expect("migrates to the end");
+
+    store
+        .enqueue(vec![mail(MailKind::SecurityNotice, "max@example.com", None)])
+        .await
+        .expect("the new kind is accepted");
+    let claimed = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let seen: Vec<(i64, MailKind, String)> = claimed
+        .iter()
+        .map(|item| (item.id, item.kind, String::from_utf8_lossy(&item.raw).into_owned()))
+        .collect();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(seen[0].1, MailKind::Notification);
+    assert!(seen[0].2.contains("To: ann@example.com"), "{seen:?}");
+    assert_eq!(seen[1].1, MailKind::PasswordReset);
+    assert!(seen[1].2.contains("To: bob@example.com"), "{seen:?}");
+    assert_eq!(seen[2].1, MailKind::SecurityNotice);
+    assert!(
+        seen[2].0 > seen[1].0 + 1,
+        "the deleted row's id is not given again: {seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn queued_mail_survives_the_upgrade_to_security_notices_on_sqlite() {
+    run_unmigrated(Backend::Sqlite, queued_mail_survives_the_upgrade_to_security_notices).await;
+}
+
+#[tokio::test]
+async fn queued_mail_survives_the_upgrade_to_security_notices_on_postgres() {
+    run_unmigrated(Backend::Postgres, queued_mail_survives_the_upgrade_to_security_notices).await;
 }
 
 #[test]

@@ -4,11 +4,13 @@
 //! codes last while a second factor (a passkey or TOTP) does.
 
 use sealpost_domain::error::DomainError;
+use sealpost_domain::messages::MailKind;
 use sealpost_domain::passkeys::{Ceremony, CeremonyKind};
-use sealpost_domain::ports::{AuditStore, PasskeyStore, SessionStore, TwoStepStore, UserAdminStore};
+use sealpost_domain::ports::{AuditStore, OutboxStore, PasskeyStore, SessionStore, TwoStepStore, UserAdminStore};
 use sealpost_domain::types::UserId;
 use sealpost_storage::SqlStore;
 
+use crate::messages::mail;
 use crate::support::{T0, event, on_both_backends, user};
 
 on_both_backends!(
@@ -283,6 +285,8 @@ async fn recovery_codes_last_while_a_second_factor_does(store: SqlStore) {
     assert_eq!(left(bob.id).await, 0);
 }
 
+/// The reset and the mail telling the user are one write: the notice is queued
+/// with the reset, and none for an unknown user.
 async fn an_administrators_reset_removes_every_second_factor_of_that_user_only(store: SqlStore) {
     let alice = user(&store, "alice@example.com").await;
     let bob = user(&store, "bob@example.com").await;
@@ -295,8 +299,9 @@ async fn an_administrators_reset_removes_every_second_factor_of_that_user_only(s
             .expect("enabled");
         add_key(&store, who, "Key").await;
     }
+    let notice = mail(MailKind::SecurityNotice, "bob@example.com", None);
     store
-        .reset_second_factors(bob.id, event("user.two_step_reset", "bob"))
+        .reset_second_factors(bob.id, &notice, event("user.two_step_reset", "bob"))
         .await
         .expect("reset");
     assert!(!store.two_step_enabled(bob.id).await.expect("query"));
@@ -309,10 +314,18 @@ async fn an_administrators_reset_removes_every_second_factor_of_that_user_only(s
     assert!(store.has_passkey(alice.id).await.expect("query"));
     assert_eq!(store.recovery_codes_left(alice.id).await.expect("counted"), 10);
 
+    let stranger = mail(MailKind::SecurityNotice, "nobody@example.com", None);
     let unknown = store
-        .reset_second_factors(UserId(999_999), event("user.two_step_reset", "nobody"))
+        .reset_second_factors(UserId(999_999), &stranger, event("user.two_step_reset", "nobody"))
         .await;
     assert!(matches!(unknown, Err(DomainError::NotFound)), "{unknown:?}");
+    let queued = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let queued: Vec<(MailKind, &str)> = queued.iter().map(|item| (item.kind, item.to.as_str())).collect();
+    assert_eq!(
+        queued,
+        [(MailKind::SecurityNotice, "bob@example.com")],
+        "Bob's notice is queued with his reset, nobody's without one"
+    );
     let resets = store
         .list_audit(None, 50)
         .await

@@ -51,12 +51,31 @@ where
     F: FnOnce(SqlStore) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    run_with(backend, true, test).await;
+}
+
+/// [`run`] on an empty database, no migration run: for tests of an upgrade.
+pub async fn run_unmigrated<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(SqlStore) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    run_with(backend, false, test).await;
+}
+
+async fn run_with<F, Fut>(backend: Backend, migrate: bool, test: F)
+where
+    F: FnOnce(SqlStore) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("a temporary directory");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("sealpost.db").display());
             let store = SqlStore::connect(&url).await.expect("SQLite connects");
-            store.migrate().await.expect("SQLite migrates");
+            if migrate {
+                store.migrate().await.expect("SQLite migrates");
+            }
             let outcome = tokio::spawn(test(store.clone())).await;
             store.close().await;
             drop(dir);
@@ -67,7 +86,9 @@ where
                 return;
             };
             let store = SqlStore::connect(&url).await.expect("PostgreSQL connects");
-            store.migrate().await.expect("PostgreSQL migrates");
+            if migrate {
+                store.migrate().await.expect("PostgreSQL migrates");
+            }
             let outcome = tokio::spawn(test(store.clone())).await;
             store.close().await;
             drop_postgres_database(admin, &name).await;

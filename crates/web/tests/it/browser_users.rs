@@ -26,7 +26,11 @@ struct Words {
     /// The start of what the locked user reads at login.
     locked_at_login: &'static str,
     reset_two_step: &'static str,
+    /// The confirmation's last words.
+    told_by_mail: &'static str,
     two_step_reset: &'static str,
+    /// Part of the subject of the mail that tells the user.
+    notice_subject: &'static str,
 }
 
 const WORDS: [(&Language, Words); 3] = [
@@ -44,7 +48,9 @@ const WORDS: [(&Language, Words); 3] = [
             reset_sent: "A password reset link was sent to {email}.",
             locked_at_login: "This user is locked. Reason:",
             reset_two_step: "Reset Two-Step Verification",
+            told_by_mail: "{email} is told by mail.",
             two_step_reset: "Two-step verification of {email} was reset: their authenticator app, passkeys and recovery codes no longer work.",
+            notice_subject: "two-step verification was reset",
         },
     ),
     (
@@ -61,7 +67,9 @@ const WORDS: [(&Language, Words); 3] = [
             reset_sent: "Ein Link zum Zurücksetzen des Kennworts wurde an {email} gesendet.",
             locked_at_login: "Dieser Benutzer ist gesperrt. Grund:",
             reset_two_step: "Zwei-Schritt-Verifizierung zurücksetzen",
+            told_by_mail: "{email} wird per E-Mail darüber informiert.",
             two_step_reset: "Die Zwei-Schritt-Verifizierung von {email} wurde zurückgesetzt: App, Passkeys und Wiederherstellungscodes gelten nicht mehr.",
+            notice_subject: "Zwei-Schritt-Verifizierung bei",
         },
     ),
     (
@@ -78,7 +86,9 @@ const WORDS: [(&Language, Words); 3] = [
             reset_sent: "Un lien de réinitialisation du mot de passe a été envoyé à {email}.",
             locked_at_login: "Cet utilisateur est verrouillé. Motif :",
             reset_two_step: "Réinitialiser la vérification en deux étapes",
+            told_by_mail: "{email} en est informé par e-mail.",
             two_step_reset: "La vérification en deux étapes de {email} a été réinitialisée : son application, ses clés d'accès et ses codes de récupération ne fonctionnent plus.",
+            notice_subject: "a été réinitialisée",
         },
     ),
 ];
@@ -190,10 +200,17 @@ async fn lock_unlock_reset(
     operator.goto(&page).await?;
     operator.click(&link(words.reset_two_step)).await?;
     operator.screenshot("reset-two-step").await;
+    let told = words.told_by_mail.replace("{email}", email);
+    operator
+        .find(&format!("//p[contains(normalize-space(), {})]", literal(&told)))
+        .await?;
     operator.click(&button(words.reset_two_step)).await?;
     operator
         .find(&flash(&words.two_step_reset.replace("{email}", email)))
         .await?;
+    app.deliver().await?;
+    let notice = app.mail_to(email, words.notice_subject)?;
+    anyhow::ensure!(notice.text.contains("/me/security"), "{}", notice.text);
     user.log_in_at("/portal/login", email, NEW_PASSWORD).await?;
     user.find(&button(l.log_out)).await?;
     let path = user.path().await?;

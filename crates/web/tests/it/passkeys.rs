@@ -631,6 +631,8 @@ async fn passkey_recovery_codes(db: Db) -> anyhow::Result<()> {
         let other = password_step(&app, "alice@example.com").await?;
         let reused = second_step(&other, &codes[0]).await?;
         ensure!(reused.status == 401, "a used code is refused: {}", reused.status);
+        reused.assert_shows("That recovery code is not right, or it was used already.");
+        ensure!(!reused.shows("Check your app"), "she has no app: {}", reused.text());
 
         // Her last passkey removed, two-step is off and the codes are gone with it.
         let id = passkeys_of(&app, "alice@example.com").await?[0].id;

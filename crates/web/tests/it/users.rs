@@ -8,7 +8,7 @@
 use anyhow::{Context as _, anyhow};
 use sealpost_domain::model::UserStatus;
 
-use crate::helpers::{Client, PASSWORD, TestApp, logged_in, logged_in_with};
+use crate::helpers::{Client, Mail, PASSWORD, TestApp, logged_in, logged_in_with};
 
 const NEW_PASSWORD: &str = "Fresh-Harbour-Lantern-42";
 
@@ -168,12 +168,22 @@ async fn reset_two_step(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(world.ann.post_raw(&path, &[]).await?.status, 403);
     assert!(on().await?, "still on");
     assert!(user_events(&app).await?.is_empty(), "nothing was audited");
+    app.deliver().await?;
+    let notices = || -> anyhow::Result<Vec<Mail>> {
+        let mails = app.mails()?;
+        Ok(mails
+            .into_iter()
+            .filter(|m| m.subject.contains("two-step verification was reset"))
+            .collect())
+    };
+    assert!(notices()?.is_empty(), "nobody was told of a reset that did not happen");
 
     let shown = world.ann.get(&page).await?;
     shown.assert_shows("Reset Two-Step Verification");
     let confirm = world.ann.get(&path).await?;
     assert_eq!(confirm.status, 200);
     confirm.assert_shows("max@one.example will log in with the password alone");
+    confirm.assert_shows("max@one.example is told by mail.");
     let reset = world.ann.submit(&path, &path, &[]).await?;
     assert_eq!(reset.status, 303, "{}", reset.text());
     assert_eq!(reset.location.as_deref(), Some(page.as_str()));
@@ -186,6 +196,20 @@ async fn reset_two_step(app: TestApp) -> anyhow::Result<()> {
         ["user.two_step_reset max@one.example"],
         "audited once, naming Max"
     );
+    // Max hears of it by mail, once, with the way to his security page.
+    app.deliver().await?;
+    let told = notices()?;
+    assert_eq!(told.len(), 1, "one notice: {told:?}");
+    assert_eq!(told[0].to, "max@one.example");
+    assert!(
+        told[0]
+            .text
+            .contains("An administrator reset the two-step verification of max@one.example"),
+        "{}",
+        told[0].text
+    );
+    assert!(told[0].text.contains("/me/security"), "{}", told[0].text);
+    assert!(told[0].text.contains("Forgot your password?"), "{}", told[0].text);
 
     // Max's password alone logs him in now; his old recovery codes are gone.
     let fresh = app.client();

@@ -1,6 +1,6 @@
-//! The system emails (activation, password reset, read receipt, bounce): each
-//! parsed back and checked for its words in every language, its one link and a
-//! self-contained, balanced HTML part.
+//! The system emails (activation, password reset, read receipt, two-step reset
+//! notice, bounce): each parsed back and checked for its words in every language,
+//! its one link and a self-contained, balanced HTML part.
 
 use anyhow::{Context as _, Result};
 use sealpost_domain::messages::RenderedMail;
@@ -167,6 +167,56 @@ fn read_receipt_names_the_reader_and_the_sending_time() -> Result<()> {
     ];
     for (locale, expected) in cases {
         let mail = notifier.read_receipt(&to, locale, None, &reader, SENT_AT, link)?;
+        check_system_mail(&mail, locale, &expected, Some((link, link)))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn two_step_reset_notice_says_when_what_stopped_working_and_what_to_do_if_unasked() -> Result<()> {
+    let notifier = notifier()?;
+    let to = address("max@corp.example")?;
+    let link = "https://sealpost.example.com/me/security";
+    let cases = [
+        (
+            Locale::En,
+            Expected {
+                subject: "Your Sealpost two-step verification was reset",
+                phrases: &[
+                    "An administrator reset the two-step verification of max@corp.example at Sealpost on \
+                     November 20, 2026 at 9:07\u{202f}AM UTC",
+                    "passkeys and recovery codes no longer work",
+                    "Open my security settings",
+                    "tell your administrator at once",
+                ],
+            },
+        ),
+        (
+            Locale::De,
+            Expected {
+                subject: "Ihre Zwei-Schritt-Verifizierung bei Sealpost wurde zurückgesetzt",
+                phrases: &[
+                    "Ein Administrator hat am 20. November 2026 um 09:07 UTC die Zwei-Schritt-Verifizierung \
+                     von max@corp.example",
+                    "Meine Sicherheitseinstellungen öffnen",
+                    "„Kennwort vergessen?“",
+                ],
+            },
+        ),
+        (
+            Locale::Fr,
+            Expected {
+                subject: "Votre vérification en deux étapes sur Sealpost a été réinitialisée",
+                phrases: &[
+                    "de max@corp.example sur Sealpost le 20 novembre 2026 à 09:07 UTC",
+                    "Ouvrir mes paramètres de sécurité",
+                    "prévenez immédiatement votre administrateur",
+                ],
+            },
+        ),
+    ];
+    for (locale, expected) in cases {
+        let mail = notifier.two_step_reset(&to, locale, None, SENT_AT, link)?;
         check_system_mail(&mail, locale, &expected, Some((link, link)))?;
     }
     Ok(())
