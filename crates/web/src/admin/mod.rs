@@ -24,6 +24,7 @@ mod user_page;
 mod users;
 
 pub use user_page::lock_notice_text;
+use user_page::user_action_route;
 
 use askama::Template;
 use axum::Router;
@@ -34,6 +35,9 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use sealpost_domain::DomainError;
 use sealpost_domain::policy::AccountScope;
+use sealpost_domain::services::user_admin::UserAction::{
+    RequirePasswordChange, ResendActivation, ResetTwoStep, SendReset,
+};
 use sealpost_domain::types::{AccountNumber, GroupId, UserId};
 use sealpost_i18n::{Arg, Translator};
 
@@ -124,12 +128,25 @@ pub fn router() -> Router<AppState> {
         .route("/users/new", get(users::new_user))
         .route("/users/{user}", get(user_page::show_user))
         .route("/users/{user}/names", post(user_page::save_names))
-        .route("/users/{user}/reset", post(user_page::send_reset))
-        .route("/users/{user}/activation", post(user_page::resend_activation))
-        .route("/users/{user}/require-password", post(user_page::require_password))
+        // Mails a password-reset link.
+        .route(
+            "/users/{user}/reset",
+            user_action_route(SendReset, "flash-user-reset-sent"),
+        )
+        // Mails a pending user the link that sets their first password.
+        .route(
+            "/users/{user}/activation",
+            user_action_route(ResendActivation, "flash-user-activation-sent"),
+        )
+        .route(
+            "/users/{user}/require-password",
+            user_action_route(RequirePasswordChange, "flash-user-password-required"),
+        )
+        // The user's authenticator app, passkeys and recovery codes stop working
+        // (a lost phone), after a confirmation.
         .route(
             "/users/{user}/two-step/reset",
-            get(user_page::confirm_reset_two_step).post(user_page::reset_two_step),
+            user_action_route(ResetTwoStep, "flash-user-two-step-reset").get(user_page::confirm_reset_two_step),
         )
         .route(
             "/users/{user}/lock",

@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::{MethodRouter, post};
 use sealpost_domain::DomainError;
 use sealpost_domain::model::LockNotice;
 use sealpost_domain::services::user_admin::{UserAction, UserView};
@@ -292,49 +293,17 @@ async fn user_action(
     .await
 }
 
-/// `POST /admin/users/{user}/reset`: mails a password-reset link.
-pub async fn send_reset(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(user): Path<String>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response, WebError> {
-    user_action(&state, &admin, &user, UserAction::SendReset, "flash-user-reset-sent").await
-}
-
-/// `POST /admin/users/{user}/activation`: mails a pending user the link that sets
-/// their first password.
-pub async fn resend_activation(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(user): Path<String>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response, WebError> {
-    user_action(
-        &state,
-        &admin,
-        &user,
-        UserAction::ResendActivation,
-        "flash-user-activation-sent",
+/// The `POST` route of one of the [`UserAction`]s, which has no fields and asks
+/// no confirmation of its own: done, then back to the user page with `flash`.
+pub fn user_action_route(action: UserAction, flash: &'static str) -> MethodRouter<AppState> {
+    post(
+        move |State(state): State<AppState>,
+              admin: Admin,
+              Path(user): Path<String>,
+              CsrfForm(_): CsrfForm<NoFields>| async move {
+            user_action(&state, &admin, &user, action, flash).await
+        },
     )
-    .await
-}
-
-/// `POST /admin/users/{user}/require-password`.
-pub async fn require_password(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(user): Path<String>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response, WebError> {
-    user_action(
-        &state,
-        &admin,
-        &user,
-        UserAction::RequirePasswordChange,
-        "flash-user-password-required",
-    )
-    .await
 }
 
 /// `GET /admin/users/{user}/two-step/reset`: the confirmation.
@@ -345,24 +314,6 @@ pub async fn confirm_reset_two_step(
 ) -> Result<Response, WebError> {
     let may = |view: &UserView| view.may_manage && view.two_step;
     confirmation(&state, &admin, &user, may, "user-reset-two-step", "two-step/reset").await
-}
-
-/// `POST /admin/users/{user}/two-step/reset`: the user's authenticator app,
-/// passkeys and recovery codes stop working (a lost phone).
-pub async fn reset_two_step(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(user): Path<String>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<Response, WebError> {
-    user_action(
-        &state,
-        &admin,
-        &user,
-        UserAction::ResetTwoStep,
-        "flash-user-two-step-reset",
-    )
-    .await
 }
 
 /// The user `raw` names, for a confirmation `admin` may answer as `may` tells
