@@ -111,6 +111,11 @@ impl Links {
         format!("{}/portal/sent/{}", self.base, id.to_hex())
     }
 
+    /// The page that mails a password-reset link.
+    pub fn forgot_password(&self) -> String {
+        format!("{}/password/forgot", self.base)
+    }
+
     /// The signed-in user's security page (password, two-step verification, passkeys).
     pub fn security(&self) -> String {
         format!("{}/me/security", self.base)

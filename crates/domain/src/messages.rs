@@ -426,6 +426,30 @@ impl LinkMail {
     }
 }
 
+/// A change to how a user logs in that they hear of by mail (outbox kind
+/// [`MailKind::SecurityNotice`]), so that one they did not make does not go unnoticed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityNotice {
+    /// An administrator reset the user's two-step verification.
+    TwoStepReset,
+    /// The user's own password was changed (on their page or by a reset link).
+    PasswordChanged,
+    /// The user turned off two-step verification by authenticator app.
+    TwoStepOff,
+}
+
+impl SecurityNotice {
+    /// The prefix of the mail's Fluent messages (`-subject`, `-heading`, `-intro`,
+    /// `-button`, `-advice`).
+    pub fn messages(self) -> &'static str {
+        match self {
+            Self::TwoStepReset => "mail-two-step-reset",
+            Self::PasswordChanged => "mail-password-changed",
+            Self::TwoStepOff => "mail-two-step-off",
+        }
+    }
+}
+
 /// A link about to be mailed: the hash of its token, when it stops working, and
 /// the mail that carries it (stored together, so no link is mailed that was not
 /// stored).

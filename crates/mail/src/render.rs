@@ -26,7 +26,7 @@ use base64::Engine as _;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sealpost_domain::DomainError;
-use sealpost_domain::messages::{LinkMail, RenderedMail, SecureMessageNotice};
+use sealpost_domain::messages::{LinkMail, RenderedMail, SecureMessageNotice, SecurityNotice};
 use sealpost_domain::ports::{Clock, Notifier};
 use sealpost_domain::types::{EmailAddress, Locale, TimeZoneName, Timestamp};
 use sealpost_i18n::{Arg, DateFormatter, Translator};
@@ -553,8 +553,9 @@ impl Notifier for MailNotifier {
         self.system_mail(to, &view)
     }
 
-    fn two_step_reset(
+    fn security_notice(
         &self,
+        notice: SecurityNotice,
         to: &EmailAddress,
         locale: Locale,
         time_zone: Option<&TimeZoneName>,
@@ -568,15 +569,16 @@ impl Notifier for MailNotifier {
             ("service", Arg::Text(&self.service)),
             ("date", Arg::Text(&date)),
         ];
+        let prefix = notice.messages();
         let view = MailView {
-            subject: t.get_with("mail-two-step-reset-subject", &args),
-            heading: t.get("mail-two-step-reset-heading"),
-            intro: vec![t.get_with("mail-two-step-reset-intro", &args)],
+            subject: t.get_with(&format!("{prefix}-subject"), &args),
+            heading: t.get(&format!("{prefix}-heading")),
+            intro: vec![t.get_with(&format!("{prefix}-intro"), &args)],
             action: Some(Action {
-                label: t.get("mail-two-step-reset-button"),
+                label: t.get(&format!("{prefix}-button")),
                 url: link,
             }),
-            outro: vec![t.get("mail-two-step-reset-advice")],
+            outro: vec![t.get(&format!("{prefix}-advice"))],
             fallback: t.get("mail-link-fallback"),
             ..self.system_view(locale, &t)
         };

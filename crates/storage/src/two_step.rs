@@ -5,12 +5,14 @@
 
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
+use sealpost_domain::messages::NewOutboxItem;
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::ports::{StoreResult, TwoStepStore};
 use sealpost_domain::two_step::{Challenge, ChallengePurpose, TotpRecord};
 use sealpost_domain::types::{Timestamp, UserId};
 
 use crate::columns::Columns;
+use crate::outbox::insert_item;
 use crate::statements::{Fetch, Run};
 use crate::{SqlStore, WriteTx, db_error, insert_error, touched};
 
@@ -127,13 +129,21 @@ impl TwoStepStore for SqlStore {
         .await
     }
 
-    async fn disable_totp(&self, user: UserId, audit: AuditEvent) -> StoreResult<()> {
+    async fn disable_totp(&self, user: UserId, notice: &NewOutboxItem, audit: AuditEvent) -> StoreResult<()> {
         self.watched(async {
             let mut tx = self.begin_write().await?;
+            let removed = sqlx::query("DELETE FROM totp_secrets WHERE user_id = $1 AND enabled_at IS NOT NULL")
+                .bind(user.0)
+                .run(&mut *tx)
+                .await?;
+            // A set-up never finished is no change to report.
             sqlx::query("DELETE FROM totp_secrets WHERE user_id = $1")
                 .bind(user.0)
                 .run(&mut *tx)
                 .await?;
+            if removed.rows_affected() > 0 {
+                insert_item(&mut tx, notice).await?;
+            }
             drop_unneeded_recovery_codes(&mut tx, user).await?;
             tx.commit_audited(&audit).await
         })

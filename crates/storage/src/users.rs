@@ -12,6 +12,7 @@
 
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
+use sealpost_domain::messages::NewOutboxItem;
 use sealpost_domain::model::{
     AuditEvent, Credentials, NewUser, OwnProfile, User, UserPage, UserQuery, UserStatus, UserStatusFilter,
     UserVisibility,
@@ -23,6 +24,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::columns::{Columns, from_rows};
+use crate::outbox::insert_item;
 use crate::statements::{Fetch, Run};
 use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, insert_error, limit, touched};
 
@@ -171,7 +173,14 @@ impl UserStore for SqlStore {
 
     /// New hash, active, every session ended, and the event: all or nothing, so a
     /// stolen session cannot outlive the password change that was meant to end it.
-    async fn set_password(&self, id: UserId, hash: &str, must_change: bool, event: AuditEvent) -> StoreResult<()> {
+    async fn set_password(
+        &self,
+        id: UserId,
+        hash: &str,
+        must_change: bool,
+        notice: Option<&NewOutboxItem>,
+        event: AuditEvent,
+    ) -> StoreResult<()> {
         self.watched(async {
             let mut tx = self.begin_write().await?;
             let updated = sqlx::query(
@@ -197,6 +206,9 @@ impl UserStore for SqlStore {
             .bind(id.0)
             .run(&mut *tx)
             .await?;
+            if let Some(notice) = notice {
+                insert_item(&mut tx, notice).await?;
+            }
             tx.commit_audited(&event).await
         })
         .await

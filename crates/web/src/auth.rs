@@ -322,6 +322,7 @@ async fn change_password(
             &current,
             &form.new_password,
             &form.confirm_password,
+            visitor.locale,
             &visitor.client,
         )
         .await

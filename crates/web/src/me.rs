@@ -162,6 +162,7 @@ pub async fn update_me(
                 &current,
                 &form.new_password,
                 &form.confirm_password,
+                signed.visitor.locale,
                 client,
             )
             .await

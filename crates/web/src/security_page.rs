@@ -287,7 +287,7 @@ async fn turn_off(
     let password = Password::new(&form.password);
     match state
         .services
-        .disable_totp(&signed.actor, &password, &signed.visitor.client)
+        .disable_totp(&signed.actor, &password, signed.visitor.locale, &signed.visitor.client)
         .await
     {
         Ok(()) => Ok(see_other_with_flash(

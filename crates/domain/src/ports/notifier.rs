@@ -2,7 +2,7 @@
 //! `sealpost-mail`).
 
 use crate::error::DomainError;
-use crate::messages::{LinkMail, RenderedMail, SecureMessageNotice};
+use crate::messages::{LinkMail, RenderedMail, SecureMessageNotice, SecurityNotice};
 use crate::types::{EmailAddress, Locale, TimeZoneName, Timestamp};
 
 /// Renders the emails Sealpost sends, in the recipient's language.
@@ -37,10 +37,11 @@ pub trait Notifier: Send + Sync {
         sent_at: Timestamp,
         link: &str,
     ) -> Result<RenderedMail, DomainError>;
-    /// Tells a user that an administrator reset their two-step verification at
-    /// `at`; `link` leads to their security page.
-    fn two_step_reset(
+    /// Tells a user of a change to how they log in, made at `at`; `link` is where
+    /// they act on it.
+    fn security_notice(
         &self,
+        notice: SecurityNotice,
         to: &EmailAddress,
         locale: Locale,
         time_zone: Option<&TimeZoneName>,

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
+use crate::messages::NewOutboxItem;
 use crate::model::AuditEvent;
 use crate::two_step::{Challenge, TotpRecord};
 use crate::types::{Timestamp, UserId};
@@ -30,8 +31,9 @@ pub trait TwoStepStore: Send + Sync {
         audit: AuditEvent,
     ) -> StoreResult<()>;
     /// Turns TOTP off: the secret goes, with `audit`, and the recovery codes too
-    /// unless the user has a passkey (they stand in for it as well).
-    async fn disable_totp(&self, user: UserId, audit: AuditEvent) -> StoreResult<()>;
+    /// unless the user has a passkey (they stand in for it as well). `notice`, the
+    /// mail that tells the user, is queued in the same write when TOTP was on.
+    async fn disable_totp(&self, user: UserId, notice: &NewOutboxItem, audit: AuditEvent) -> StoreResult<()>;
     /// Accepts a code of time step `step` only if no code of this or a later step
     /// was accepted before (a code works once); `false` otherwise.
     async fn use_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool>;

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
+use crate::messages::NewOutboxItem;
 use crate::model::{AuditEvent, Credentials, NewUser, OwnProfile, User, UserPage, UserQuery};
 use crate::types::{EmailAddress, Locale, Timestamp, UserId};
 
@@ -20,8 +21,16 @@ pub trait UserStore: Send + Sync {
     async fn user_by_email(&self, email: &EmailAddress) -> StoreResult<Option<User>>;
     /// The user and their password hash, for logging in.
     async fn credentials_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Credentials>>;
-    /// Sets a new password hash, marks the user active, and ends all their sessions.
-    async fn set_password(&self, id: UserId, hash: &str, must_change: bool, audit: AuditEvent) -> StoreResult<()>;
+    /// Sets a new password hash, marks the user active, and ends all their sessions;
+    /// queues `notice`, the mail that tells the user, in the same write.
+    async fn set_password(
+        &self,
+        id: UserId,
+        hash: &str,
+        must_change: bool,
+        notice: Option<&NewOutboxItem>,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
     /// Replaces the hash `replaced` with a stronger one of the same password;
     /// sessions stay. `NotFound` if the user is gone or their hash is no longer
     /// `replaced`: a password changed meanwhile must not be overwritten.

@@ -16,10 +16,11 @@ use sealpost_crypto::token;
 
 use super::{SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS, Services, blocking};
 use crate::error::{DomainError, ValidationError};
+use crate::messages::SecurityNotice;
 use crate::model::{Credentials, Session, SessionKind, User, UserStatus};
 use crate::policy::Actor;
 use crate::ports::SessionStore;
-use crate::types::{EmailAddress, Password, Timestamp};
+use crate::types::{EmailAddress, Locale, Password, Timestamp};
 
 /// Failures per (address, client) before waiting starts.
 const PAIR_FREE_FAILURES: i64 = 5;
@@ -392,7 +393,9 @@ impl Services {
 
     /// Sets a new password chosen by the user themself. `current` must be their
     /// present password; the new one must pass the policy and differ from it. Every
-    /// session of the user ends; a fresh full session is returned.
+    /// session of the user ends; a fresh full session is returned. The user is told
+    /// by mail (in their language, else `locale`), unless the password replaced
+    /// was a temporary one someone else chose.
     #[tracing::instrument(skip_all, fields(user = %actor.id()))]
     pub async fn change_password(
         &self,
@@ -400,6 +403,7 @@ impl Services {
         current: &Password,
         new: &str,
         confirmation: &str,
+        locale: Locale,
         client: &str,
     ) -> Result<OpenedSession, DomainError> {
         let user = &actor.user;
@@ -431,7 +435,17 @@ impl Services {
             user.email.as_str(),
             Some(client),
         );
-        self.store.set_password(user.id, &hash, false, event).await?;
+        let notice = if user.must_change_password {
+            None
+        } else {
+            Some(self.security_notice(SecurityNotice::PasswordChanged, user, locale)?)
+        };
+        self.store
+            .set_password(user.id, &hash, false, notice.as_ref(), event)
+            .await?;
+        if notice.is_some() {
+            self.messaging().outbox_waker.notify_one();
+        }
         self.open_session(user.clone(), SessionKind::Full).await
     }
 }

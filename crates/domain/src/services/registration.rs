@@ -18,7 +18,9 @@ use sealpost_crypto::token;
 use super::Services;
 use super::messages::{ACTIVATION_SECONDS, RESET_SECONDS};
 use crate::error::{DomainError, ValidationError};
-use crate::messages::{Confirmation, LinkMail, MailKind, NewOutboxItem, PublicId, RegistrationAttempt, TokenPurpose};
+use crate::messages::{
+    Confirmation, LinkMail, MailKind, NewOutboxItem, PublicId, RegistrationAttempt, SecurityNotice, TokenPurpose,
+};
 use crate::model::{AuditEvent, SessionKind, User, UserStatus};
 use crate::policy::Actor;
 use crate::services::auth::{OpenedSession, hash_password, new_password};
@@ -310,12 +312,14 @@ impl Services {
 
     /// Sets a new password through a reset link. The password is checked before the
     /// link is used up, so a refused password leaves the link working. Using it
-    /// proves the mailbox, ends every session and every other reset link.
+    /// proves the mailbox, ends every session and every other reset link; the user
+    /// is told by mail (in their language, else `locale`).
     pub async fn reset_password(
         &self,
         raw_token: &str,
         new: &str,
         confirmation: &str,
+        locale: Locale,
         client: Option<&str>,
     ) -> Result<OpenedSession, DomainError> {
         let hash = token::hash_token(raw_token);
@@ -337,7 +341,11 @@ impl Services {
         }
         let actor = Actor::acting(user.clone());
         let event = self.event(Some(&actor), None, "user.password_reset", user.email.as_str(), client);
-        self.store.set_password(user.id, &new_hash, false, event).await?;
+        let notice = self.security_notice(SecurityNotice::PasswordChanged, &user, locale)?;
+        self.store
+            .set_password(user.id, &new_hash, false, Some(&notice), event)
+            .await?;
+        self.messaging().outbox_waker.notify_one();
         let user = self.store.user_by_id(user_id).await?;
         self.open_session(user, SessionKind::Full).await
     }

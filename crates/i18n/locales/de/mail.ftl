@@ -62,6 +62,20 @@ mail-two-step-reset-intro = Ein Administrator hat am { $date } die Zwei-Schritt-
 mail-two-step-reset-button = Meine Sicherheitseinstellungen öffnen
 mail-two-step-reset-advice = Wenn Sie das nicht veranlasst haben, informieren Sie sofort Ihren Administrator und wählen Sie mit „Kennwort vergessen?“ auf der Anmeldeseite ein neues Kennwort.
 
+## The user's password was changed (to the user)
+mail-password-changed-subject = Ihr Kennwort bei { $service } wurde geändert
+mail-password-changed-heading = Ihr Kennwort wurde geändert
+mail-password-changed-intro = Das Kennwort von { $email } bei { $service } wurde am { $date } geändert. Alle Sitzungen mit dem alten Kennwort wurden beendet.
+mail-password-changed-button = Neues Kennwort wählen
+mail-password-changed-advice = Wenn Sie es nicht geändert haben, kennt möglicherweise jemand anderes Ihr Kennwort: Wählen Sie sofort mit der Schaltfläche oben ein neues und informieren Sie Ihren Administrator.
+
+## The user turned two-step verification off (to the user)
+mail-two-step-off-subject = Die Zwei-Schritt-Verifizierung Ihrer Anmeldung bei { $service } wurde ausgeschaltet
+mail-two-step-off-heading = Die Zwei-Schritt-Verifizierung wurde ausgeschaltet
+mail-two-step-off-intro = Die Zwei-Schritt-Verifizierung per Authenticator-App wurde am { $date } für { $email } bei { $service } mit dem Kennwort dieser Anmeldung ausgeschaltet. Codes aus der App werden nicht mehr verlangt.
+mail-two-step-off-button = Meine Sicherheitseinstellungen öffnen
+mail-two-step-off-advice = Wenn Sie sie nicht ausgeschaltet haben, kennt jemand anderes Ihr Kennwort: Wählen Sie sofort mit „Kennwort vergessen?“ auf der Anmeldeseite ein neues, schalten Sie die Zwei-Schritt-Verifizierung wieder ein und informieren Sie Ihren Administrator.
+
 ## Proving a mailbox: an existing user's own request, in the browser that asked.
 mail-proof-subject = Bestätigen Sie, dass { $email } Ihnen gehört
 mail-proof-heading = Bestätigen Sie Ihre E-Mail-Adresse

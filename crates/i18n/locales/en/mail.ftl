@@ -62,6 +62,20 @@ mail-two-step-reset-intro = An administrator reset the two-step verification of 
 mail-two-step-reset-button = Open my security settings
 mail-two-step-reset-advice = If you did not ask for this, tell your administrator at once and choose a new password with “Forgot your password?” on the login page.
 
+## The user's password was changed (to the user)
+mail-password-changed-subject = Your { $service } password was changed
+mail-password-changed-heading = Your password was changed
+mail-password-changed-intro = The password of { $email } at { $service } was changed on { $date }. Every session with the old password has ended.
+mail-password-changed-button = Choose a new password
+mail-password-changed-advice = If you did not change it, someone else may know your password: choose a new one with the button above at once, and tell your administrator.
+
+## The user turned two-step verification off (to the user)
+mail-two-step-off-subject = Two-step verification of your { $service } login was turned off
+mail-two-step-off-heading = Two-step verification was turned off
+mail-two-step-off-intro = Two-step verification by authenticator app was turned off for { $email } at { $service } on { $date }, with the password of this login. Codes from the app are no longer asked for.
+mail-two-step-off-button = Open my security settings
+mail-two-step-off-advice = If you did not turn it off, someone else knows your password: choose a new one with “Forgot your password?” on the login page at once, turn two-step verification on again, and tell your administrator.
+
 ## Proving a mailbox: an existing user's own request, in the browser that asked.
 mail-proof-subject = Confirm that { $email } is yours
 mail-proof-heading = Confirm your email address

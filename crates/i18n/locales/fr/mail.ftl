@@ -62,6 +62,20 @@ mail-two-step-reset-intro = Un administrateur a réinitialisé la vérification 
 mail-two-step-reset-button = Ouvrir mes paramètres de sécurité
 mail-two-step-reset-advice = Si vous n'êtes pas à l'origine de cette demande, prévenez immédiatement votre administrateur et choisissez un nouveau mot de passe avec « Mot de passe oublié ? » sur la page de connexion.
 
+## The user's password was changed (to the user)
+mail-password-changed-subject = Votre mot de passe sur { $service } a été modifié
+mail-password-changed-heading = Votre mot de passe a été modifié
+mail-password-changed-intro = Le mot de passe de { $email } sur { $service } a été modifié le { $date }. Toutes les sessions ouvertes avec l'ancien mot de passe ont pris fin.
+mail-password-changed-button = Choisir un nouveau mot de passe
+mail-password-changed-advice = Si vous ne l'avez pas modifié, quelqu'un d'autre connaît peut-être votre mot de passe : choisissez-en immédiatement un nouveau avec le bouton ci-dessus et prévenez votre administrateur.
+
+## The user turned two-step verification off (to the user)
+mail-two-step-off-subject = La vérification en deux étapes de votre connexion à { $service } a été désactivée
+mail-two-step-off-heading = La vérification en deux étapes a été désactivée
+mail-two-step-off-intro = La vérification en deux étapes par application d'authentification a été désactivée pour { $email } sur { $service } le { $date }, avec le mot de passe de cette connexion. Les codes de l'application ne sont plus demandés.
+mail-two-step-off-button = Ouvrir mes paramètres de sécurité
+mail-two-step-off-advice = Si vous ne l'avez pas désactivée, quelqu'un d'autre connaît votre mot de passe : choisissez-en immédiatement un nouveau avec « Mot de passe oublié ? » sur la page de connexion, réactivez la vérification en deux étapes et prévenez votre administrateur.
+
 ## Proving a mailbox: an existing user's own request, in the browser that asked.
 mail-proof-subject = Confirmez que { $email } vous appartient
 mail-proof-heading = Confirmez votre adresse e-mail

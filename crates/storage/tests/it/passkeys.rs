@@ -252,7 +252,8 @@ async fn recovery_codes_last_while_a_second_factor_does(store: SqlStore) {
     assert_eq!(left(alice.id).await, 0, "the codes went with the last passkey");
 
     // Bob has TOTP and a passkey: turning TOTP off keeps his codes, removing the
-    // passkey then takes them.
+    // passkey then takes them. Each time TOTP goes, the notice telling him is queued.
+    let notice = mail(MailKind::SecurityNotice, "bob@example.com", None);
     store.start_totp(bob.id, b"sealed", T0).await.expect("started");
     store
         .enable_totp(bob.id, 1, T0, &codes(10), event("user.two_step_enabled", "bob"))
@@ -260,7 +261,7 @@ async fn recovery_codes_last_while_a_second_factor_does(store: SqlStore) {
         .expect("enabled");
     let key = add_key(&store, bob.id, "Key").await;
     store
-        .disable_totp(bob.id, event("user.two_step_disabled", "bob"))
+        .disable_totp(bob.id, &notice, event("user.two_step_disabled", "bob"))
         .await
         .expect("disabled");
     assert!(!store.two_step_enabled(bob.id).await.expect("query"));
@@ -279,10 +280,23 @@ async fn recovery_codes_last_while_a_second_factor_does(store: SqlStore) {
         .expect("enabled");
     assert_eq!(left(bob.id).await, 3);
     store
-        .disable_totp(bob.id, event("user.two_step_disabled", "bob"))
+        .disable_totp(bob.id, &notice, event("user.two_step_disabled", "bob"))
         .await
         .expect("disabled");
     assert_eq!(left(bob.id).await, 0);
+
+    // Off already, or only half set up: nothing changes, nothing to tell.
+    store
+        .disable_totp(bob.id, &notice, event("user.two_step_disabled", "bob"))
+        .await
+        .expect("nothing to turn off");
+    store.start_totp(bob.id, b"sealed", T0).await.expect("started");
+    store
+        .disable_totp(bob.id, &notice, event("user.two_step_disabled", "bob"))
+        .await
+        .expect("the set-up dropped");
+    let queued = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    assert_eq!(queued.len(), 2, "one notice each time TOTP was on: {queued:?}");
 }
 
 /// The reset and the mail telling the user are one write: the notice is queued

@@ -217,7 +217,7 @@ async fn remembered_devices_last_their_days_and_end_with_a_password_change(store
         "not past its days"
     );
     store
-        .set_password(bob.id, "new-hash", false, event("user.password_changed", "bob"))
+        .set_password(bob.id, "new-hash", false, None, event("user.password_changed", "bob"))
         .await
         .expect("password changed");
     assert!(

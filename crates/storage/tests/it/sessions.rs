@@ -139,7 +139,7 @@ async fn a_login_session_is_stored_only_while_the_checked_password_stands(store:
         outcome: "ok".to_owned(),
     };
     store
-        .set_password(alice.id, "$argon2id$changed", false, event)
+        .set_password(alice.id, "$argon2id$changed", false, None, event)
         .await
         .expect("changed");
     assert!(

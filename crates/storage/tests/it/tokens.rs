@@ -371,7 +371,7 @@ async fn a_new_password_ends_every_other_reset_link(store: SqlStore) {
         Some(bob.id)
     );
     store
-        .set_password(bob.id, "$new", false, event("user.password_reset", "bob"))
+        .set_password(bob.id, "$new", false, None, event("user.password_reset", "bob"))
         .await
         .expect("set");
     assert_eq!(

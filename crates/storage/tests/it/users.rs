@@ -1,13 +1,15 @@
 //! Users: insert, look-up, passwords, operators, and the paged users list.
 
 use sealpost_domain::error::DomainError;
+use sealpost_domain::messages::MailKind;
 use sealpost_domain::model::{Session, SessionKind, UserQuery, UserStatus, UserVisibility};
-use sealpost_domain::ports::{GroupStore, SessionStore, UserStore};
+use sealpost_domain::ports::{GroupStore, OutboxStore, SessionStore, UserStore};
 use sealpost_domain::types::{Locale, Timestamp, UserId};
 use sealpost_storage::SqlStore;
 
 use crate::accounts::account;
 use crate::groups::{add_to_group, group};
+use crate::messages::mail;
 use crate::support::{T0, email, event, new_user, on_both_backends, recent_actions, user, user_created_by};
 
 on_both_backends!(
@@ -147,6 +149,7 @@ async fn setting_a_password_activates_the_user_and_ends_all_their_sessions(store
             pending.id,
             "$argon2id$new",
             true,
+            None,
             event("user.password_set", "pending@example.com"),
         )
         .await
@@ -169,18 +172,27 @@ async fn setting_a_password_activates_the_user_and_ends_all_their_sessions(store
     );
     assert_eq!(recent_actions(&store, 10).await, ["user.password_set"]);
 
+    let notice = mail(MailKind::SecurityNotice, "pending@example.com", None);
     store
-        .set_password(pending.id, "$argon2id$newer", false, event("again", "x"))
+        .set_password(pending.id, "$argon2id$newer", false, Some(&notice), event("again", "x"))
         .await
         .expect("password set again");
     let user = store.user_by_id(pending.id).await.expect("found");
     assert!(!user.must_change_password);
 
+    let stray = mail(MailKind::SecurityNotice, "nobody@example.com", None);
     let missing = store
-        .set_password(UserId(9999), "h", false, event("user.password_set", "x"))
+        .set_password(UserId(9999), "h", false, Some(&stray), event("user.password_set", "x"))
         .await;
     assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
     assert_eq!(recent_actions(&store, 10).await, ["again", "user.password_set"]);
+    let queued = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let queued: Vec<&str> = queued.iter().map(|item| item.to.as_str()).collect();
+    assert_eq!(
+        queued,
+        ["pending@example.com"],
+        "the notice goes with its change, none without one"
+    );
 }
 
 async fn upgrading_a_password_hash_keeps_the_sessions(store: SqlStore) {

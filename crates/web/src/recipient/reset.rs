@@ -100,6 +100,7 @@ pub(super) async fn reset(
             &form.token,
             &form.new_password,
             &form.confirm_password,
+            visitor.locale,
             Some(&visitor.client),
         )
         .await

@@ -85,6 +85,12 @@ async fn wrong_current(app: TestApp) -> anyhow::Result<()> {
     ensure!(user.first_name == "Test" && user.time_zone.is_none(), "{user:?}");
     ensure!(app.login_status("bob@example.com", PASSWORD).await? == 303);
     ensure!(app.login_status("bob@example.com", "A-Brand-New-Secret-7").await? != 303);
+    app.deliver().await?;
+    let told = || -> anyhow::Result<Vec<crate::helpers::Mail>> {
+        let mails = app.mails()?.into_iter();
+        Ok(mails.filter(|m| m.subject.contains("mot de passe sur")).collect())
+    };
+    ensure!(told()?.is_empty(), "no notice for a refused change");
 
     // The right one changes it, and the names with it.
     fields[4].1 = PASSWORD;
@@ -96,6 +102,22 @@ async fn wrong_current(app: TestApp) -> anyhow::Result<()> {
     bob.get("/me")
         .await?
         .assert_shows("Vos paramètres et votre nouveau mot de passe ont été enregistrés.");
+    // Bob is told by mail, in his language, with the way to a new password.
+    app.deliver().await?;
+    let notices = told()?;
+    ensure!(notices.len() == 1, "one notice: {notices:?}");
+    let notice = &notices[0];
+    ensure!(
+        notice.subject == "Votre mot de passe sur Sealpost a été modifié",
+        "{}",
+        notice.subject
+    );
+    ensure!(
+        notice.text.contains("Le mot de passe de bob@example.com"),
+        "{}",
+        notice.text
+    );
+    ensure!(notice.text.contains("/password/forgot"), "{}", notice.text);
     Ok(())
 }
 

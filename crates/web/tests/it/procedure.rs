@@ -198,6 +198,12 @@ async fn seed_procedure(app: TestApp) -> anyhow::Result<()> {
     let changed = bob.change_password(temporary, permanent).await?;
     expect_redirect(&changed, "/admin/accounts");
     assert!(bob.get("/admin/accounts").await?.shows("Your new password is set."));
+    // Replacing a temporary password someone else chose is no news to mail him.
+    app.deliver().await?;
+    assert!(
+        app.mails()?.iter().all(|m| !m.subject.contains("password was changed")),
+        "no notice for the first own password"
+    );
 
     // … and can now administer the account: add a third administrator.
     app.add_user("carol@example.com", false).await?;

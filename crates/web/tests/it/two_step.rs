@@ -370,6 +370,12 @@ async fn turning_off(app: TestApp) -> anyhow::Result<()> {
         .await?;
     ensure!(wrong.status == 401, "{}", wrong.status);
     wrong.assert_shows("The password is not right.");
+    let turned_off = || -> anyhow::Result<usize> {
+        let mails = app.mails()?.into_iter();
+        Ok(mails.filter(|m| m.subject.contains("was turned off")).count())
+    };
+    app.deliver().await?;
+    ensure!(turned_off()? == 0, "no notice for a refused password");
     let bob_id = app.user("bob@example.com").await?.id;
     ensure!(
         app.services
@@ -390,6 +396,13 @@ async fn turning_off(app: TestApp) -> anyhow::Result<()> {
     let (client, answer) = password_step(&app, "bob@example.com").await?;
     ensure!(answer.location.as_deref() == Some("/admin/accounts") || answer.location.as_deref() == Some("/portal"));
     ensure!(signed_in(&client).await?, "the password alone logs in again");
+    app.deliver().await?;
+    let notice = app.mail_to(
+        "bob@example.com",
+        "Two-step verification of your Sealpost login was turned off",
+    )?;
+    ensure!(notice.text.contains("/me/security"), "{}", notice.text);
+    ensure!(turned_off()? == 1, "told once");
     Ok(())
 }
 

@@ -141,6 +141,9 @@ async fn reset_link(app: TestApp) -> anyhow::Result<()> {
     let set = app.client().reset_password(&link, NEW_PASSWORD).await?;
     assert_eq!(set.status, 303, "{}", set.text());
     logged_in_with(&app, "bob@example.com", NEW_PASSWORD).await?;
+    app.deliver().await?;
+    let notice = app.mail_to("bob@example.com", "Your Sealpost password was changed")?;
+    assert!(notice.text.contains("/password/forgot"), "{}", notice.text);
     let events = user_events(&app).await?;
     assert!(
         events.contains(&"user.password_reset_sent bob@example.com".to_owned()),

@@ -19,12 +19,13 @@ pub mod login;
 use super::Services;
 use super::auth::{RetypeThrottle, verify_off_executor};
 use crate::error::DomainError;
+use crate::messages::SecurityNotice;
 use crate::model::AuditEvent;
 use crate::policy::Actor;
 use crate::two_step::{
     ChallengePurpose, TotpSeal, TotpSecret, TwoStepRequirement, new_recovery_codes, recovery_code_hash,
 };
-use crate::types::{Password, UserId};
+use crate::types::{Locale, Password, UserId};
 
 /// Why a second-factor form was refused.
 #[derive(Debug, thiserror::Error)]
@@ -196,16 +197,25 @@ impl Services {
         Ok(codes)
     }
 
-    /// Turns TOTP off after checking the password again.
-    #[tracing::instrument(skip_all, fields(user = %actor.id()))]
+    /// Turns TOTP off after checking the password again; the user is told by mail
+    /// (in their language, else `locale`).
     /// Refused (`Forbidden`) while an account requires it of the actor.
-    pub async fn disable_totp(&self, actor: &Actor, password: &Password, client: &str) -> Result<(), TwoStepError> {
+    #[tracing::instrument(skip_all, fields(user = %actor.id()))]
+    pub async fn disable_totp(
+        &self,
+        actor: &Actor,
+        password: &Password,
+        locale: Locale,
+        client: &str,
+    ) -> Result<(), TwoStepError> {
         if self.two_step_required(actor.user()).await? {
             return Err(DomainError::Forbidden.into());
         }
         self.check_password_again(actor, password, client).await?;
         let event = self.user_event(actor.user(), "user.two_step_disabled", Some(client));
-        self.store.disable_totp(actor.id(), event).await?;
+        let notice = self.security_notice(SecurityNotice::TwoStepOff, actor.user(), locale)?;
+        self.store.disable_totp(actor.id(), &notice, event).await?;
+        self.messaging().outbox_waker.notify_one();
         Ok(())
     }
 

@@ -1,9 +1,9 @@
-//! The system emails (activation, password reset, read receipt, two-step reset
-//! notice, bounce): each parsed back and checked for its words in every language,
+//! The system emails (activation, password reset, read receipt, security
+//! notices, bounce): each parsed back and checked for its words in every language,
 //! its one link and a self-contained, balanced HTML part.
 
 use anyhow::{Context as _, Result};
-use sealpost_domain::messages::RenderedMail;
+use sealpost_domain::messages::{RenderedMail, SecurityNotice};
 use sealpost_domain::types::Locale;
 
 use super::*;
@@ -172,13 +172,18 @@ fn read_receipt_names_the_reader_and_the_sending_time() -> Result<()> {
     Ok(())
 }
 
+/// Each security notice in each language: its subject, when and what changed, the
+/// way to act on it, and what to do if the user did not make the change.
 #[test]
-fn two_step_reset_notice_says_when_what_stopped_working_and_what_to_do_if_unasked() -> Result<()> {
+fn security_notices_say_what_changed_when_and_what_to_do_if_it_was_not_the_user() -> Result<()> {
     let notifier = notifier()?;
     let to = address("max@corp.example")?;
-    let link = "https://sealpost.example.com/me/security";
+    let security = "https://sealpost.example.com/me/security";
+    let forgot = "https://sealpost.example.com/password/forgot";
     let cases = [
         (
+            SecurityNotice::TwoStepReset,
+            security,
             Locale::En,
             Expected {
                 subject: "Your Sealpost two-step verification was reset",
@@ -192,6 +197,8 @@ fn two_step_reset_notice_says_when_what_stopped_working_and_what_to_do_if_unaske
             },
         ),
         (
+            SecurityNotice::TwoStepReset,
+            security,
             Locale::De,
             Expected {
                 subject: "Ihre Zwei-Schritt-Verifizierung bei Sealpost wurde zurückgesetzt",
@@ -204,6 +211,8 @@ fn two_step_reset_notice_says_when_what_stopped_working_and_what_to_do_if_unaske
             },
         ),
         (
+            SecurityNotice::TwoStepReset,
+            security,
             Locale::Fr,
             Expected {
                 subject: "Votre vérification en deux étapes sur Sealpost a été réinitialisée",
@@ -214,10 +223,80 @@ fn two_step_reset_notice_says_when_what_stopped_working_and_what_to_do_if_unaske
                 ],
             },
         ),
+        (
+            SecurityNotice::PasswordChanged,
+            forgot,
+            Locale::En,
+            Expected {
+                subject: "Your Sealpost password was changed",
+                phrases: &[
+                    "The password of max@corp.example at Sealpost was changed on November 20, 2026 at \
+                     9:07\u{202f}AM UTC.",
+                    "Choose a new password",
+                    "If you did not change it, someone else may know your password",
+                ],
+            },
+        ),
+        (
+            SecurityNotice::PasswordChanged,
+            forgot,
+            Locale::De,
+            Expected {
+                subject: "Ihr Kennwort bei Sealpost wurde geändert",
+                phrases: &[
+                    "Das Kennwort von max@corp.example bei Sealpost wurde am 20. November 2026 um 09:07 UTC \
+                     geändert.",
+                    "Neues Kennwort wählen",
+                ],
+            },
+        ),
+        (
+            SecurityNotice::PasswordChanged,
+            forgot,
+            Locale::Fr,
+            Expected {
+                subject: "Votre mot de passe sur Sealpost a été modifié",
+                phrases: &[
+                    "Le mot de passe de max@corp.example sur Sealpost a été modifié le 20 novembre 2026 à 09:07 UTC.",
+                    "Choisir un nouveau mot de passe",
+                ],
+            },
+        ),
+        (
+            SecurityNotice::TwoStepOff,
+            security,
+            Locale::En,
+            Expected {
+                subject: "Two-step verification of your Sealpost login was turned off",
+                phrases: &[
+                    "was turned off for max@corp.example at Sealpost on November 20, 2026 at 9:07\u{202f}AM UTC",
+                    "If you did not turn it off, someone else knows your password",
+                ],
+            },
+        ),
+        (
+            SecurityNotice::TwoStepOff,
+            security,
+            Locale::De,
+            Expected {
+                subject: "Die Zwei-Schritt-Verifizierung Ihrer Anmeldung bei Sealpost wurde ausgeschaltet",
+                phrases: &["am 20. November 2026 um 09:07 UTC für max@corp.example bei Sealpost"],
+            },
+        ),
+        (
+            SecurityNotice::TwoStepOff,
+            security,
+            Locale::Fr,
+            Expected {
+                subject: "La vérification en deux étapes de votre connexion à Sealpost a été désactivée",
+                phrases: &["pour max@corp.example sur Sealpost le 20 novembre 2026 à 09:07 UTC"],
+            },
+        ),
     ];
-    for (locale, expected) in cases {
-        let mail = notifier.two_step_reset(&to, locale, None, SENT_AT, link)?;
-        check_system_mail(&mail, locale, &expected, Some((link, link)))?;
+    for (notice, link, locale, expected) in cases {
+        let mail = notifier.security_notice(notice, &to, locale, None, SENT_AT, link)?;
+        check_system_mail(&mail, locale, &expected, Some((link, link)))
+            .with_context(|| format!("{notice:?} in {locale:?}"))?;
     }
     Ok(())
 }
