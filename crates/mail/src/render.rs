@@ -176,6 +176,35 @@ impl MailNotifier {
         })?)
     }
 
+    /// A system mail of one button leading to `link`, its texts the Fluent
+    /// messages `{prefix}-subject`, `-heading`, `-intro` (those three given `args`)
+    /// and `-button`, then a paragraph for each of `outro` (`{prefix}-{name}`).
+    fn one_button_mail(
+        &self,
+        to: &EmailAddress,
+        locale: Locale,
+        prefix: &str,
+        args: &[(&'static str, Arg<'_>)],
+        link: &str,
+        outro: &[&str],
+    ) -> Result<RenderedMail, DomainError> {
+        let t = Translator::new(locale);
+        let message = |name: &str| format!("{prefix}-{name}");
+        let view = MailView {
+            subject: t.get_with(&message("subject"), args),
+            heading: t.get_with(&message("heading"), args),
+            intro: vec![t.get_with(&message("intro"), args)],
+            action: Some(Action {
+                label: t.get(&message("button")),
+                url: link,
+            }),
+            outro: outro.iter().map(|name| t.get(&message(name))).collect(),
+            fallback: t.get("mail-link-fallback"),
+            ..self.system_view(locale, &t)
+        };
+        self.system_mail(to, &view)
+    }
+
     fn footer(&self, t: &Translator) -> String {
         t.get_with("mail-footer", &[("service", Arg::Text(&self.service))])
     }
@@ -502,27 +531,13 @@ impl Notifier for MailNotifier {
         link: &str,
         account: Option<&str>,
     ) -> Result<RenderedMail, DomainError> {
-        let t = Translator::new(locale);
         let service = self.service.as_str();
-        let prefix = kind.messages();
         let args = [
             ("email", Arg::Text(to.as_str())),
             ("service", Arg::Text(service)),
             ("account", Arg::Text(account.unwrap_or(service))),
         ];
-        let view = MailView {
-            subject: t.get_with(&format!("{prefix}-subject"), &args),
-            heading: t.get(&format!("{prefix}-heading")),
-            intro: vec![t.get_with(&format!("{prefix}-intro"), &args)],
-            action: Some(Action {
-                label: t.get(&format!("{prefix}-button")),
-                url: link,
-            }),
-            outro: vec![t.get(&format!("{prefix}-expiry")), t.get(&format!("{prefix}-ignore"))],
-            fallback: t.get("mail-link-fallback"),
-            ..self.system_view(locale, &t)
-        };
-        self.system_mail(to, &view)
+        self.one_button_mail(to, locale, kind.messages(), &args, link, &["expiry", "ignore"])
     }
 
     fn read_receipt(
@@ -562,27 +577,13 @@ impl Notifier for MailNotifier {
         at: Timestamp,
         link: &str,
     ) -> Result<RenderedMail, DomainError> {
-        let t = Translator::new(locale);
         let date = DateFormatter::new(locale, time_zone).date_time_with_zone(at);
         let args = [
             ("email", Arg::Text(to.as_str())),
             ("service", Arg::Text(&self.service)),
             ("date", Arg::Text(&date)),
         ];
-        let prefix = notice.messages();
-        let view = MailView {
-            subject: t.get_with(&format!("{prefix}-subject"), &args),
-            heading: t.get(&format!("{prefix}-heading")),
-            intro: vec![t.get_with(&format!("{prefix}-intro"), &args)],
-            action: Some(Action {
-                label: t.get(&format!("{prefix}-button")),
-                url: link,
-            }),
-            outro: vec![t.get(&format!("{prefix}-advice"))],
-            fallback: t.get("mail-link-fallback"),
-            ..self.system_view(locale, &t)
-        };
-        self.system_mail(to, &view)
+        self.one_button_mail(to, locale, notice.messages(), &args, link, &["advice"])
     }
 
     fn bounce(
