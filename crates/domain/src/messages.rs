@@ -436,6 +436,8 @@ pub enum SecurityNotice {
     PasswordChanged,
     /// The user turned off two-step verification by authenticator app.
     TwoStepOff,
+    /// A passkey was added to the user's login.
+    PasskeyAdded,
 }
 
 impl SecurityNotice {
@@ -446,6 +448,7 @@ impl SecurityNotice {
             Self::TwoStepReset => "mail-two-step-reset",
             Self::PasswordChanged => "mail-password-changed",
             Self::TwoStepOff => "mail-two-step-off",
+            Self::PasskeyAdded => "mail-passkey-added",
         }
     }
 }

@@ -3,12 +3,14 @@
 //! two requests racing with the same answer cannot both get it.
 
 use async_trait::async_trait;
+use sealpost_domain::messages::NewOutboxItem;
 use sealpost_domain::model::AuditEvent;
 use sealpost_domain::passkeys::{Ceremony, CeremonyKind, PasskeyRecord};
 use sealpost_domain::ports::{PasskeyStore, StoreResult};
 use sealpost_domain::types::{Timestamp, UserId};
 
 use crate::columns::Columns;
+use crate::outbox::insert_item;
 use crate::statements::{Fetch, Run};
 use crate::two_step::drop_unneeded_recovery_codes;
 use crate::{SqlStore, audit, db_error, insert_error, touched};
@@ -60,6 +62,7 @@ impl PasskeyStore for SqlStore {
         name: &str,
         credential: &str,
         at: Timestamp,
+        notice: &NewOutboxItem,
         audit: AuditEvent,
     ) -> StoreResult<i64> {
         self.watched(async {
@@ -74,6 +77,7 @@ impl PasskeyStore for SqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(insert_error("passkey"))?;
+            insert_item(&mut tx, notice).await?;
             audit::insert_event(&mut tx, &audit).await?;
             tx.commit().await.map_err(db_error)?;
             Ok(id)

@@ -197,6 +197,7 @@ async fn finish_registration(
             &form.ceremony,
             &form.name,
             &form.credential,
+            signed.visitor.locale,
             &signed.visitor.client,
         )
         .await

@@ -367,6 +367,7 @@ fn an_outbox_lease_under_a_minute_is_refused_with_the_setting_named() -> anyhow:
 /// `sealpost user reset-two-step` takes their app, passkeys and recovery codes away.
 #[tokio::test]
 async fn an_operators_two_step_verification_is_reset_from_the_console() -> anyhow::Result<()> {
+    use sealpost_domain::messages::{MailKind, NewOutboxItem, RenderedMail};
     use sealpost_domain::model::AuditEvent;
     use sealpost_domain::ports::{
         AuditStore as _, OutboxStore as _, PasskeyStore as _, TwoStepStore as _, UserStore as _,
@@ -406,12 +407,23 @@ async fn an_operators_two_step_verification_is_reset_from_the_console() -> anyho
         outcome: "ok".to_owned(),
     };
     let at = sealpost_domain::types::Timestamp(0);
+    let added = NewOutboxItem {
+        kind: MailKind::SecurityNotice,
+        to: EmailAddress::parse("set-up@example.com")?,
+        mail: RenderedMail {
+            message_id: "passkey-added@sealpost.test".to_owned(),
+            raw: b"Subject: the set-up's passkey\r\n\r\n".to_vec(),
+        },
+        message: None,
+        bounce_to: None,
+        created_at: at,
+    };
     store.start_totp(olga, b"sealed", at).await?;
     store
         .enable_totp(olga, 1, at, &["hash".to_owned()], event("user.two_step_enabled"))
         .await?;
     store
-        .add_passkey(olga, "Phone", "{}", at, event("user.passkey_added"))
+        .add_passkey(olga, "Phone", "{}", at, &added, event("user.passkey_added"))
         .await?;
 
     let reset = sealpost(&data, &["user", "reset-two-step", "--email", "Olga@Example.com"], None)?;
@@ -434,10 +446,14 @@ async fn an_operators_two_step_verification_is_reset_from_the_console() -> anyho
     let queued = store.claim_outbox(now, now.plus_seconds(60), 50).await?;
     let notices: Vec<&str> = queued
         .iter()
-        .filter(|item| item.kind == sealpost_domain::messages::MailKind::SecurityNotice)
+        .filter(|item| item.kind == MailKind::SecurityNotice)
         .map(|item| item.to.as_str())
         .collect();
-    assert_eq!(notices, ["olga@example.com"], "Olga is told by mail");
+    assert_eq!(
+        notices,
+        ["set-up@example.com", "olga@example.com"],
+        "Olga is told of the reset by mail"
+    );
 
     let unknown = sealpost(
         &data,

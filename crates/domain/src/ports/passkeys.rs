@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
+use crate::messages::NewOutboxItem;
 use crate::model::AuditEvent;
 use crate::passkeys::{Ceremony, PasskeyRecord};
 use crate::types::{Timestamp, UserId};
@@ -15,13 +16,15 @@ pub trait PasskeyStore: Send + Sync {
     async fn passkeys(&self, user: UserId) -> StoreResult<Vec<PasskeyRecord>>;
     /// Whether the user has at least one passkey.
     async fn has_passkey(&self, user: UserId) -> StoreResult<bool>;
-    /// Stores a new passkey, with `audit`, in one transaction; returns its id.
+    /// Stores a new passkey, with `audit` and `notice` (the mail that tells the
+    /// user), in one transaction; returns its id.
     async fn add_passkey(
         &self,
         user: UserId,
         name: &str,
         credential: &str,
         at: Timestamp,
+        notice: &NewOutboxItem,
         audit: AuditEvent,
     ) -> StoreResult<i64>;
     /// Removes the user's passkey `id`, with `audit`; `NotFound` when the user has

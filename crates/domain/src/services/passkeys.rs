@@ -20,6 +20,7 @@ use super::auth::RetypeThrottle;
 use super::two_step::TwoStepError;
 use super::two_step::login::SecondStepDone;
 use crate::error::DomainError;
+use crate::messages::SecurityNotice;
 use crate::model::User;
 use crate::passkeys::{
     CEREMONY_SECONDS, Ceremony, CeremonyKind, MAX_PER_USER, PasskeyRecord, PasskeysUnavailable, clean_name,
@@ -27,7 +28,7 @@ use crate::passkeys::{
 };
 use crate::policy::Actor;
 use crate::two_step::ChallengePurpose;
-use crate::types::UserId;
+use crate::types::{Locale, UserId};
 
 /// Why a passkey ceremony was refused.
 #[derive(Debug, thiserror::Error)]
@@ -200,7 +201,8 @@ impl Services {
             .await?)
     }
 
-    /// Finishes adding a passkey: `credential` is the browser's answer (JSON).
+    /// Finishes adding a passkey: `credential` is the browser's answer (JSON). The
+    /// user is told by mail (in their language, else `locale`).
     #[tracing::instrument(skip_all, fields(user = %actor.id()))]
     pub async fn finish_passkey_registration(
         &self,
@@ -208,6 +210,7 @@ impl Services {
         ceremony: &str,
         name: &str,
         credential: &str,
+        locale: Locale,
         client: &str,
     ) -> Result<String, PasskeyError> {
         let rp = self.relying_party()?;
@@ -221,9 +224,11 @@ impl Services {
             PasskeyError::Refused
         })?;
         let event = self.user_event(actor.user(), "user.passkey_added", Some(client));
+        let notice = self.security_notice(SecurityNotice::PasskeyAdded, actor.user(), locale)?;
         self.store
-            .add_passkey(actor.id(), &name, &json(&passkey)?, self.clock.now(), event)
+            .add_passkey(actor.id(), &name, &json(&passkey)?, self.clock.now(), &notice, event)
             .await?;
+        self.messaging().outbox_waker.notify_one();
         tracing::info!(user = %actor.id(), "passkey added");
         Ok(name)
     }

@@ -251,7 +251,9 @@ impl Services {
         let messaging = self.messaging();
         let links = &messaging.config.links;
         let link = match notice {
-            SecurityNotice::TwoStepReset | SecurityNotice::TwoStepOff => links.security(),
+            SecurityNotice::TwoStepReset | SecurityNotice::TwoStepOff | SecurityNotice::PasskeyAdded => {
+                links.security()
+            }
             SecurityNotice::PasswordChanged => links.forgot_password(),
         };
         let at = self.clock.now();

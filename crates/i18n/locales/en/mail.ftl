@@ -76,6 +76,13 @@ mail-two-step-off-intro = Two-step verification by authenticator app was turned 
 mail-two-step-off-button = Open my security settings
 mail-two-step-off-advice = If you did not turn it off, someone else knows your password: choose a new one with “Forgot your password?” on the login page at once, turn two-step verification on again, and tell your administrator.
 
+## A passkey was added to the user's login (to the user)
+mail-passkey-added-subject = A passkey was added to your { $service } login
+mail-passkey-added-heading = A passkey was added
+mail-passkey-added-intro = A passkey was added to the login of { $email } at { $service } on { $date }. It logs in in place of a code from an authenticator app.
+mail-passkey-added-button = Open my security settings
+mail-passkey-added-advice = If you did not add it, someone else can log in as you: remove the passkey on your security settings page, choose a new password with “Forgot your password?” on the login page, and tell your administrator.
+
 ## Proving a mailbox: an existing user's own request, in the browser that asked.
 mail-proof-subject = Confirm that { $email } is yours
 mail-proof-heading = Confirm your email address

@@ -169,6 +169,9 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
         security.assert_shows("The passkey “Laptop” was added.");
         security.assert_shows("Laptop");
         ensure!(passkey_count(&app, "alice@example.com").await? == 1);
+        app.deliver().await?;
+        let notice = app.mail_to("alice@example.com", "A passkey was added to your Sealpost login")?;
+        ensure!(notice.text.contains("/me/security"), "{}", notice.text);
         let alice_id = app.user("alice@example.com").await?.id;
         ensure!(
             app.services
@@ -402,6 +405,17 @@ async fn isolation(db: Db) -> anyhow::Result<()> {
 
         // At most 20 passkeys each.
         let alice_id = app.user("alice@example.com").await?.id;
+        let fixture = sealpost_domain::messages::NewOutboxItem {
+            kind: sealpost_domain::messages::MailKind::SecurityNotice,
+            to: sealpost_domain::types::EmailAddress::parse("fixtures@example.com")?,
+            mail: sealpost_domain::messages::RenderedMail {
+                message_id: "fixture@sealpost.test".to_owned(),
+                raw: b"Subject: a fixture's passkey\r\n\r\n".to_vec(),
+            },
+            message: None,
+            bounce_to: None,
+            created_at: app.clock_now(),
+        };
         for n in 0..19 {
             sealpost_domain::ports::PasskeyStore::add_passkey(
                 app.store.as_ref(),
@@ -409,6 +423,7 @@ async fn isolation(db: Db) -> anyhow::Result<()> {
                 &format!("Key {n}"),
                 "{}",
                 app.clock_now(),
+                &fixture,
                 event(&app, "user.passkey_added"),
             )
             .await
