@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
+use axum::http::{Method, Uri};
 use sealpost_crypto::token;
 use sealpost_domain::model::{Session, SessionKind};
 use sealpost_domain::policy::Actor;
@@ -187,12 +188,24 @@ fn client_address(parts: &Parts, trust_forwarded_for: bool) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// Where someone who is not logged in is sent from `path`.
-fn login_path(path: &str) -> &'static str {
-    if path.starts_with("/admin") {
-        "/admin/login"
+/// Where someone who is not logged in is sent from `uri`: the login of its area,
+/// which leads back to the page once they are in (`?next=`, checked by
+/// `safe_next` when used). Only a `GET` is a page to come back to (a link in a
+/// mail, a bookmark); a form's target is not, nor the area's own start pages.
+fn login_redirect(method: &Method, uri: &Uri) -> String {
+    let path = uri.path();
+    let (starts, login): (&[&str], _) = if path.starts_with("/admin") {
+        (&["/admin", "/admin/accounts"], "/admin/login")
     } else {
-        "/portal/login"
+        (&["/portal"], "/portal/login")
+    };
+    if method != Method::GET || starts.contains(&path) {
+        return login.to_owned();
+    }
+    let target = uri.path_and_query().map_or(path, |whole| whole.as_str());
+    match serde_urlencoded::to_string([("next", target)]) {
+        Ok(query) => format!("{login}?{query}"),
+        Err(_) => login.to_owned(),
     }
 }
 
@@ -209,7 +222,7 @@ impl FromRequestParts<AppState> for Signed {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let visitor = Visitor::from_request_parts(parts, state).await?;
         match &visitor.session {
-            None => Err(WebError::Redirect(login_path(original_uri(parts).path()).to_owned())),
+            None => Err(WebError::Redirect(login_redirect(&parts.method, &original_uri(parts)))),
             Some((session, _)) if session.kind == SessionKind::PasswordChangeOnly => {
                 Err(WebError::Redirect("/password".to_owned()))
             }

@@ -460,6 +460,13 @@ async fn create_postgres_database() -> anyhow::Result<(String, String)> {
 
 pub use sealpost_testkit::{Answer, Mail, SmtpSink, hidden_field};
 
+/// Where an anonymous `GET` of the page `path` is sent: the area's `login`, which
+/// leads back to the page once logged in.
+pub fn login_coming_back(login: &str, path: &str) -> String {
+    let query = serde_urlencoded::to_string([("next", path)]).expect("a path encodes");
+    format!("{login}?{query}")
+}
+
 /// A client logged in as `email` with `password` (through the login form).
 pub async fn logged_in_with(app: &TestApp, email: &str, password: &str) -> anyhow::Result<Client> {
     let client = app.client();

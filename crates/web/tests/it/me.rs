@@ -3,7 +3,7 @@
 
 use anyhow::ensure;
 
-use crate::helpers::{Answer, PASSWORD, TestApp, acme, logged_in};
+use crate::helpers::{Answer, PASSWORD, TestApp, acme, hidden_field, logged_in, login_coming_back};
 
 /// 2026-12-03 21:49:30 UTC: 22:49 in Berlin.
 const AT: i64 = 1_796_334_570_000;
@@ -198,5 +198,62 @@ async fn hostile(app: TestApp) -> anyhow::Result<()> {
     ensure!(bob.get("/me").await?.body.contains("value=\"Test\""));
     let alice_now = app.user("alice@example.com").await?;
     ensure!(alice_now.first_name == "Mallory", "{alice_now:?}");
+    Ok(())
+}
+
+on_both_databases!(
+    a_page_opened_from_a_mail_before_logging_in_is_where_the_login_leads,
+    back_after_login
+);
+async fn back_after_login(app: TestApp) -> anyhow::Result<()> {
+    app.add_user("bob@example.com", false).await?;
+    let bob = app.client();
+    // The link of a security notice, opened in a browser not logged in.
+    let sent = bob.get("/me/security").await?;
+    let login = login_coming_back("/portal/login", "/me/security");
+    ensure!(
+        sent.status == 303 && sent.location.as_deref() == Some(login.as_str()),
+        "{} {:?}",
+        sent.status,
+        sent.location
+    );
+    let form = bob.get(&login).await?;
+    ensure!(
+        hidden_field(&form.body, "next").as_deref() == Some("/me/security"),
+        "the login form carries where it leads"
+    );
+    let fields = [
+        ("email", "bob@example.com"),
+        ("password", PASSWORD),
+        ("next", "/me/security"),
+    ];
+    let logged_in = bob.submit(&login, "/portal/login", &fields).await?;
+    ensure!(
+        logged_in.status == 303 && logged_in.location.as_deref() == Some("/me/security"),
+        "{} {:?}",
+        logged_in.status,
+        logged_in.location
+    );
+    bob.get("/me/security").await?.assert_shows("Security");
+
+    // A form's target is no page to come back to, nor another site.
+    let anonymous = app.client();
+    let posted = anonymous.submit("/portal/login", "/me", &[("first_name", "X")]).await?;
+    ensure!(
+        posted.location.as_deref() == Some("/portal/login"),
+        "{:?}",
+        posted.location
+    );
+    let elsewhere = [
+        ("email", "bob@example.com"),
+        ("password", PASSWORD),
+        ("next", "//evil.example/me"),
+    ];
+    let away = anonymous.submit("/portal/login", "/portal/login", &elsewhere).await?;
+    ensure!(
+        away.location.as_deref() == Some("/portal"),
+        "another site is never where the login leads: {:?}",
+        away.location
+    );
     Ok(())
 }
