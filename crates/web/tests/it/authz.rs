@@ -271,7 +271,7 @@ async fn outsiders(app: TestApp) -> anyhow::Result<()> {
         assert!(matches!(answer.status, 303 | 403), "{method} {path}: {}", answer.status);
         if answer.status == 303 {
             let login = if *method == "GET" && path != "/admin/accounts" {
-                crate::helpers::login_coming_back("/admin/login", path)
+                crate::helpers::login_coming_back("/admin/login", path)?
             } else {
                 "/admin/login".to_owned()
             };

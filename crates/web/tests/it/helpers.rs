@@ -462,9 +462,9 @@ pub use sealpost_testkit::{Answer, Mail, SmtpSink, hidden_field};
 
 /// Where an anonymous `GET` of the page `path` is sent: the area's `login`, which
 /// leads back to the page once logged in.
-pub fn login_coming_back(login: &str, path: &str) -> String {
-    let query = serde_urlencoded::to_string([("next", path)]).expect("a path encodes");
-    format!("{login}?{query}")
+pub fn login_coming_back(login: &str, path: &str) -> anyhow::Result<String> {
+    let query = serde_urlencoded::to_string([("next", path)])?;
+    Ok(format!("{login}?{query}"))
 }
 
 /// A client logged in as `email` with `password` (through the login form).

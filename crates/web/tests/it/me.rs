@@ -210,7 +210,7 @@ async fn back_after_login(app: TestApp) -> anyhow::Result<()> {
     let bob = app.client();
     // The link of a security notice, opened in a browser not logged in.
     let sent = bob.get("/me/security").await?;
-    let login = login_coming_back("/portal/login", "/me/security");
+    let login = login_coming_back("/portal/login", "/me/security")?;
     ensure!(
         sent.status == 303 && sent.location.as_deref() == Some(login.as_str()),
         "{} {:?}",

@@ -386,7 +386,7 @@ async fn csrf_and_anonymous(app: TestApp) -> anyhow::Result<()> {
         } else {
             let answer = stranger.get(&path).await?;
             assert_eq!(answer.status, 303, "anonymous GET {path}");
-            let login = crate::helpers::login_coming_back("/admin/login", &path);
+            let login = crate::helpers::login_coming_back("/admin/login", &path)?;
             assert_eq!(answer.location.as_deref(), Some(login.as_str()));
         }
     }
