@@ -1,5 +1,6 @@
 //! Housekeeping, once an hour: destroying the keys of expired messages, purging
-//! expired sessions and the blobs of abandoned uploads, forgetting refused drafts.
+//! expired sessions, delivered mail past its days in the outbox and the blobs of
+//! abandoned uploads, forgetting refused drafts.
 //!
 //! Several nodes may share one database: the shared work is done by the node that
 //! holds the `housekeeping` lease (taken for two rounds, renewed at each), so it
@@ -53,6 +54,14 @@ async fn shared_round(services: &Services, key_destroy_grace_seconds: i64) {
         Ok(0) => {}
         Ok(n) => tracing::info!(discarded = n, "discarded refused drafts nobody came back for"),
         Err(error) => tracing::warn!(?error, "could not discard expired refused drafts; will try again"),
+    }
+    match services.purge_finished_mail().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            purged = n,
+            "deleted delivered and given-up mail past its days in the outbox"
+        ),
+        Err(error) => tracing::warn!(?error, "could not purge finished outbox mail; will try again"),
     }
     match services.purge_stale_uploads(24 * 60 * 60).await {
         Ok(0) => {}

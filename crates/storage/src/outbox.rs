@@ -184,6 +184,32 @@ impl OutboxStore for SqlStore {
         .await
     }
 
+    /// One statement a batch, so that a large first purge does not hold the writer
+    /// long; `outbox_mail` rows go with theirs (`ON DELETE CASCADE`).
+    async fn purge_finished_outbox(
+        &self,
+        sent_before: Timestamp,
+        failed_before: Timestamp,
+        batch: u32,
+    ) -> StoreResult<u64> {
+        self.watched(async {
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(
+                "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox \
+                 WHERE (status = 'sent' AND sent_at < $1) OR (status = 'failed' AND created_at < $2) \
+                 ORDER BY id LIMIT $3)",
+            )
+            .bind(sent_before.0)
+            .bind(failed_before.0)
+            .bind(limit(batch))
+            .run(&mut *tx)
+            .await?;
+            tx.commit().await.map_err(db_error)?;
+            Ok(done.rows_affected())
+        })
+        .await
+    }
+
     /// Hands every leased row back to the queue, due now, undoing its claim's count.
     async fn release_outbox_leases(&self, now: Timestamp) -> StoreResult<u64> {
         self.watched(async {

@@ -62,4 +62,13 @@ pub trait OutboxStore: Send + Sync {
     /// (the relay is back, or the operator asked for everything to go); returns how
     /// many were waiting.
     async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64>;
+    /// Deletes up to `limit` rows that are done with, oldest first, with their
+    /// emails: delivered before `sent_before`, or given up on and queued before
+    /// `failed_before`. Returns how many went.
+    async fn purge_finished_outbox(
+        &self,
+        sent_before: Timestamp,
+        failed_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64>;
 }

@@ -20,6 +20,7 @@ pub mod health;
 pub mod keys;
 pub mod me;
 pub mod messages;
+pub mod outbox;
 pub mod passkeys;
 pub mod profiles;
 pub mod registration;

@@ -301,6 +301,30 @@ impl OutboxStore for FakeStore {
             .min())
     }
 
+    async fn purge_finished_outbox(
+        &self,
+        sent_before: Timestamp,
+        failed_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let mut rows = self.lock();
+        let before = rows.len();
+        let mut left = limit;
+        rows.retain(|row| {
+            let done = match row.status {
+                Status::Sent => row.sent_at.is_some_and(|at| at < sent_before),
+                Status::Failed => row.created_at < failed_before,
+                _ => false,
+            };
+            if done && left > 0 {
+                left -= 1;
+                return false;
+            }
+            true
+        });
+        Ok((before - rows.len()) as u64)
+    }
+
     async fn outbox_bring_forward(&self, now: Timestamp) -> StoreResult<u64> {
         let mut rows = self.lock();
         let mut waiting = 0;

@@ -1,7 +1,7 @@
 //! The outbox: claiming with leases (also by several workers at once), retries,
 //! permanent failures with their bounce and their reason on the recipient, delivery
-//! marking recipients notified, bringing waiting mail forward, and the count of
-//! mail still to send.
+//! marking recipients notified, bringing waiting mail forward, the count of mail
+//! still to send, and the purge of mail that is done with.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -37,6 +37,7 @@ on_both_backends!(
     lanes_recording_together_each_get_a_row_of_their_own_while_rows_last,
     a_batch_of_deliveries_is_recorded_with_the_claim_of_the_next_batch,
     a_row_released_unsent_is_due_again_and_its_claim_counts_no_attempt,
+    finished_rows_leave_with_their_emails_and_waiting_ones_stay,
 );
 
 /// On SQLite an updated row is written again whole: the outbox row holds no copy
@@ -744,4 +745,93 @@ async fn email_rests_beside_its_outbox_row(store: SqlStore) {
         .await
         .expect("read outbox_mail");
     assert_eq!(beside, 30_000);
+}
+
+/// Housekeeping's purge: mail delivered before its cut, and mail given up on that
+/// was queued before its own, goes with its email; waiting mail stays however old,
+/// and so does what finished since. At most `limit` rows a call, oldest first.
+async fn finished_rows_leave_with_their_emails_and_waiting_ones_stay(store: SqlStore) {
+    store
+        .enqueue(vec![
+            item("sent-early@example.org", T0),
+            item("sent-late@example.org", T0),
+            item("failed-early@example.org", T0),
+            item("waiting@example.org", T0),
+            item("failed-late@example.org", T0.plus_seconds(500)),
+        ])
+        .await
+        .expect("queued");
+    let claimed = store
+        .claim_outbox(T0.plus_seconds(600), T0.plus_seconds(660), 10)
+        .await
+        .expect("claimed");
+    let id_of = |to: &str| {
+        claimed
+            .iter()
+            .find(|row| row.to.as_str() == to)
+            .map(|row| row.id)
+            .expect("claimed row")
+    };
+    store
+        .outbox_sent(id_of("sent-early@example.org"), T0.plus_seconds(610))
+        .await
+        .expect("sent");
+    store
+        .outbox_sent(id_of("sent-late@example.org"), T0.plus_seconds(1000))
+        .await
+        .expect("sent");
+    for to in ["failed-early@example.org", "failed-late@example.org"] {
+        store
+            .outbox_failed(id_of(to), "550 no such user", "550 no such user", None)
+            .await
+            .expect("given up");
+    }
+    store
+        .outbox_release(id_of("waiting@example.org"), T0.plus_seconds(620), "stopping")
+        .await
+        .expect("released");
+    let mails_before = count_rows(&store, "outbox_mail").await;
+
+    let purged = store
+        .purge_finished_outbox(T0.plus_seconds(900), T0.plus_seconds(200), 10)
+        .await
+        .expect("purged");
+    assert_eq!(purged, 2, "the early delivery and the early failure");
+    let left: BTreeSet<String> = sqlx::query_scalar::<_, String>("SELECT to_email FROM outbox")
+        .fetch_all(store.pool())
+        .await
+        .expect("listed")
+        .into_iter()
+        .collect();
+    assert_eq!(
+        left,
+        BTreeSet::from(
+            [
+                "sent-late@example.org",
+                "failed-late@example.org",
+                "waiting@example.org"
+            ]
+            .map(str::to_owned)
+        )
+    );
+    if store.backend() == Backend::Sqlite {
+        assert_eq!(
+            count_rows(&store, "outbox_mail").await,
+            mails_before - 2,
+            "their emails went with them"
+        );
+    }
+
+    // Later cuts, one row a call: oldest first, and the waiting row stays.
+    let later = T0.plus_seconds(1_000_000);
+    for expected in [1, 1, 0] {
+        let purged = store.purge_finished_outbox(later, later, 1).await.expect("purged");
+        assert_eq!(purged, expected);
+    }
+    assert_eq!(
+        claim_at(&store, later).await.len(),
+        1,
+        "the waiting mail is still there to send"
+    );
+    assert_eq!(count_rows(&store, "outbox").await, 1);
 }

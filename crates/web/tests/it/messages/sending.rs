@@ -562,3 +562,23 @@ async fn delivery_mode(app: TestApp) -> anyhow::Result<()> {
     audit.assert_shows("Envelope profile changed");
     Ok(())
 }
+
+on_both_databases!(
+    delivered_mail_leaves_the_outbox_a_week_after_it_went,
+    delivered_mail_purged
+);
+async fn delivered_mail_purged(app: TestApp) -> anyhow::Result<()> {
+    use sealpost_domain::services::outbox::SENT_MAIL_KEPT_DAYS;
+    let (_alice, _bob) = acme(&app).await?;
+    let asked = app.client().forgot_password("bob@example.com").await?;
+    ensure!(asked.status == 200, "{}", asked.status);
+    ensure!(app.deliver().await? >= 1, "the reset link went out");
+    let purge = || async { app.services.purge_finished_mail().await.map_err(|e| anyhow!("{e:?}")) };
+    ensure!(purge().await? == 0, "just delivered: kept");
+    app.clock.advance_seconds((SENT_MAIL_KEPT_DAYS - 1) * 24 * 60 * 60);
+    ensure!(purge().await? == 0, "a day before its week is out: kept");
+    app.clock.advance_seconds(2 * 24 * 60 * 60);
+    ensure!(purge().await? >= 1, "past its week: gone");
+    ensure!(purge().await? == 0, "gone once");
+    Ok(())
+}

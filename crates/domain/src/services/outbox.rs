@@ -1,0 +1,39 @@
+//! The outbox's upkeep: mail that was delivered or given up on leaves the
+//! database after a while, with its bytes (a notification carries its envelope,
+//! tens of KB), so the database does not grow with every mail ever sent.
+
+use super::Services;
+use crate::error::DomainError;
+
+/// Days a delivered mail stays in the outbox (`sealpost outbox` and support can
+/// still see that it went, and when).
+pub const SENT_MAIL_KEPT_DAYS: i64 = 7;
+
+/// Days after it was queued that a mail given up on leaves the outbox: longer
+/// than its retries can last, so it stays for a while after its bounce.
+pub const FAILED_MAIL_KEPT_DAYS: i64 = 30;
+
+/// Rows one statement of the purge deletes at the most.
+const PURGE_BATCH: u32 = 500;
+
+impl Services {
+    /// Deletes the outbox rows that are done with: delivered more than
+    /// [`SENT_MAIL_KEPT_DAYS`] ago, or given up on and queued more than
+    /// [`FAILED_MAIL_KEPT_DAYS`] ago. Returns how many went.
+    pub async fn purge_finished_mail(&self) -> Result<u64, DomainError> {
+        let now = self.clock.now();
+        let sent_before = now.plus_seconds(-SENT_MAIL_KEPT_DAYS * 24 * 60 * 60);
+        let failed_before = now.plus_seconds(-FAILED_MAIL_KEPT_DAYS * 24 * 60 * 60);
+        let mut purged = 0;
+        loop {
+            let done = self
+                .store
+                .purge_finished_outbox(sent_before, failed_before, PURGE_BATCH)
+                .await?;
+            purged += done;
+            if done < u64::from(PURGE_BATCH) {
+                return Ok(purged);
+            }
+        }
+    }
+}
