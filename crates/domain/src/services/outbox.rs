@@ -13,8 +13,9 @@ pub const SENT_MAIL_KEPT_DAYS: i64 = 7;
 /// than its retries can last, so it stays for a while after its bounce.
 pub const FAILED_MAIL_KEPT_DAYS: i64 = 30;
 
-/// Rows one statement of the purge deletes at the most.
-const PURGE_BATCH: u32 = 500;
+/// Rows one statement of the purge deletes at the most: on SQLite a batch of
+/// 30 KB notifications holds the writer about 150 ms (500 held it 390 ms).
+const PURGE_BATCH: u32 = 200;
 
 impl Services {
     /// Deletes the outbox rows that are done with: delivered more than
