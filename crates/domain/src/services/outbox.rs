@@ -14,7 +14,8 @@ pub const SENT_MAIL_KEPT_DAYS: i64 = 7;
 pub const FAILED_MAIL_KEPT_DAYS: i64 = 30;
 
 /// Rows one statement of the purge deletes at the most: on SQLite a batch of
-/// 30 KB notifications holds the writer about 150 ms (500 held it 390 ms).
+/// 30 KB notifications held the writer 37 ms (median; 53 ms at the most), 500
+/// up to 390 ms (measured with Python's sqlite3 on this schema, 20,000 rows).
 const PURGE_BATCH: u32 = 200;
 
 impl Services {
