@@ -372,6 +372,22 @@ impl TestApp {
             .map_err(|e| anyhow!("{e:?}"))
     }
 
+    /// Makes the group Staff in account `number` as its administrator `admin` and
+    /// puts `member` in it: a plain member of the account, not an administrator.
+    pub async fn add_staff_member(&self, admin: &str, number: AccountNumber, member: &str) -> anyhow::Result<()> {
+        let scope = self.scope(admin, number).await?;
+        let staff = self
+            .services
+            .create_group(&scope, "Staff")
+            .await
+            .map_err(|e| anyhow!("{admin} creates Staff in {number}: {e:?}"))?;
+        self.services
+            .add_member(&scope, staff.id, member)
+            .await
+            .map_err(|e| anyhow!("{admin} adds {member} to Staff: {e:?}"))?;
+        Ok(())
+    }
+
     /// The same-site path of the first link in the newest mail to `to` about
     /// `subject` that starts with `prefix`.
     pub fn link_path(&self, to: &str, subject: &str, prefix: &str) -> anyhow::Result<String> {

@@ -124,12 +124,8 @@ async fn reset_link(app: TestApp) -> anyhow::Result<()> {
     app.add_user("alice@example.com", false).await?;
     let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
     let bob = app.add_user("bob@example.com", false).await?;
-    let scope = app.scope("alice@example.com", account.number).await?;
-    let staff = app.services.create_group(&scope, "Staff").await.map_err(err)?;
-    app.services
-        .add_member(&scope, staff.id, "bob@example.com")
-        .await
-        .map_err(err)?;
+    app.add_staff_member("alice@example.com", account.number, "bob@example.com")
+        .await?;
     let alice = logged_in(&app, "alice@example.com").await?;
     let page = format!("/admin/users/{}", bob.id);
     let sent = alice
@@ -252,12 +248,8 @@ async fn tenants(app: &TestApp) -> anyhow::Result<Tenants> {
     let rob = app.add_user("rob@outside.example", false).await?;
     let one = app.add_account("One", Some("ann@one.example")).await?;
     let two = app.add_account("Two", Some("tim@two.example")).await?;
-    let scope = app.scope("ann@one.example", one.number).await?;
-    let staff = app.services.create_group(&scope, "Staff").await.map_err(err)?;
-    app.services
-        .add_member(&scope, staff.id, "max@one.example")
-        .await
-        .map_err(err)?;
+    app.add_staff_member("ann@one.example", one.number, "max@one.example")
+        .await?;
     let ann = logged_in(app, "ann@one.example").await?;
     ann.send_to("rob@outside.example", "Contract", "Please sign.", &[])
         .await?;
