@@ -80,6 +80,15 @@ impl TestApp {
         Self::spawn_full(db, tempfile::tempdir()?, adjust, WebConfig::default()).await
     }
 
+    /// Like [`TestApp::spawn`], delivering messages as envelopes only: the mail
+    /// carries the sealed message, the service keeps only its keys.
+    pub async fn spawn_envelope_only(db: Db) -> anyhow::Result<Option<Self>> {
+        Self::spawn_with(db, |c| {
+            c.delivery_mode = sealpost_domain::messages::DeliveryMode::Envelope;
+        })
+        .await
+    }
+
     /// Like [`TestApp::spawn`], with the web front's settings `web` (HTTPS cookies,
     /// a trusted proxy).
     pub async fn spawn_web(db: Db, web: WebConfig) -> anyhow::Result<Option<Self>> {
