@@ -103,12 +103,8 @@ async fn world(app: TestApp) -> anyhow::Result<World> {
         .id
         .ok_or(anyhow!("stored profile"))?;
     // A plain member of A: in a custom group, not an administrator.
-    let a_scope = app.scope("alice@a.example", a.number).await?;
-    let staff = app.services.create_group(&a_scope, "Staff").await.map_err(err)?;
-    app.services
-        .add_member(&a_scope, staff.id, "member@a.example")
-        .await
-        .map_err(err)?;
+    app.add_staff_member("alice@a.example", a.number, "member@a.example")
+        .await?;
     Ok(World {
         a_number: a.number.to_string(),
         b_number: b.number.to_string(),

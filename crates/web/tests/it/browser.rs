@@ -12,7 +12,9 @@ use anyhow::{anyhow, ensure};
 use fantoccini::elements::Element;
 
 use crate::helpers::{Db, PASSWORD, TestApp};
-use crate::webdriver::{self, ChromeDriver, alert, button, flash, label, link, literal, nav_link, screenshot_dir};
+use crate::webdriver::{
+    self, ChromeDriver, alert, button, flash, heading, label, link, literal, nav_link, screenshot_dir,
+};
 
 const TEMPORARY: &str = "Temporary-Pass-9";
 const MISTYPED: &str = "Temporary-Pass-8";
@@ -377,9 +379,7 @@ async fn procedure(browser: &Browser<'_>, number: &str) -> anyhow::Result<()> {
     browser.fill(l.confirm_new_password, PERMANENT).await?;
     browser.click(&button(l.save_password)).await?;
     browser.find(&flash(l.password_changed)).await?;
-    browser
-        .find(&format!("//h1[normalize-space()={}]", literal(l.nav_accounts)))
-        .await?;
+    browser.find(&heading(l.nav_accounts)).await?;
     let path = browser.path().await?;
     ensure!(path == "/admin/accounts", "after the new password: {path}");
 
@@ -489,8 +489,7 @@ impl Browser<'_> {
 
     async fn expect_forced_password_page(&self) -> anyhow::Result<()> {
         let l = self.language;
-        self.find(&format!("//h1[normalize-space()={}]", literal(l.forced_password_title)))
-            .await?;
+        self.find(&heading(l.forced_password_title)).await?;
         let path = self.path().await?;
         ensure!(path == "/password", "expected the set-new-password page, at {path}");
         Ok(())

@@ -151,6 +151,11 @@ async fn a_passkey_registers_and_logs_in_in_each_language() -> anyhow::Result<()
     Ok(())
 }
 
+/// The cell of the security page's passkeys table that names `name`.
+fn passkey_cell(name: &str) -> String {
+    format!("//table[@id='passkeys']//td[normalize-space()={}]", literal(name))
+}
+
 async fn register_and_log_in(browser: &Browser<'_>, email: &str, words: &Words) -> anyhow::Result<()> {
     let l = browser.language;
     browser.log_in_at("/portal/login", email, PASSWORD).await?;
@@ -164,22 +169,12 @@ async fn register_and_log_in(browser: &Browser<'_>, email: &str, words: &Words) 
     browser.find(&flash(words.added)).await?;
     let path = browser.path().await?;
     ensure!(path == "/me/security", "back on the security page, at {path}");
-    browser
-        .find(&format!(
-            "//table[@id='passkeys']//td[normalize-space()={}]",
-            literal("Laptop")
-        ))
-        .await?;
+    browser.find(&passkey_cell("Laptop")).await?;
     browser.screenshot("listed").await;
     browser.fill(words.rename_field, "Work laptop").await?;
     browser.click(&button(words.rename)).await?;
     browser.find(&flash(words.renamed)).await?;
-    browser
-        .find(&format!(
-            "//table[@id='passkeys']//td[normalize-space()={}]",
-            literal("Work laptop")
-        ))
-        .await?;
+    browser.find(&passkey_cell("Work laptop")).await?;
     browser.click(&button(l.log_out)).await?;
     browser.find(&button(l.log_in)).await?;
 

@@ -10,7 +10,7 @@ use anyhow::ensure;
 use crate::browser::{Browser, ENGLISH, FRENCH, GERMAN, Language};
 use crate::browser_tabs::{acme_and_a_browser, in_language, open_tab};
 use crate::helpers::{PASSWORD, TestApp, logged_in};
-use crate::webdriver::{button, flash, label, literal};
+use crate::webdriver::{button, flash, heading, label, literal};
 
 /// The tab's and the recipient's words in one language (GLOSSARY rows where it has them).
 pub(crate) struct ProfileWords {
@@ -181,7 +181,7 @@ async fn recipient_meets_the_levels(
     browser.fill(l.login_password, PASSWORD).await?;
     browser.click(&button(l.log_in)).await?;
     // A live session is not enough: the page asks for the password.
-    let prompt = format!("//h1[normalize-space()={}]", literal(words.unlock_title));
+    let prompt = heading(words.unlock_title);
     browser.find(&prompt).await?;
     let main = browser.text("//main").await?;
     ensure!(!main.contains("Board only"), "nothing before the password: {main}");

@@ -12,7 +12,7 @@ use crate::browser::{Browser, ENGLISH, FRENCH, GERMAN, Language};
 use crate::browser_profiles::{PROFILE_WORDS, ProfileWords};
 use crate::browser_tabs::{acme_and_a_browser, in_language, open_tab};
 use crate::helpers::{TestApp, hidden_field, logged_in};
-use crate::webdriver::{button, flash, label, literal};
+use crate::webdriver::{button, flash, heading, label, literal};
 
 /// What this test reads in one language.
 struct SecretWords {
@@ -156,9 +156,7 @@ async fn envelope_opens_from_disk(
         .goto(&format!("file://{}", bad.canonicalize()?.display()))
         .await?;
     browser.click(&button(words.open_online)).await?;
-    browser
-        .find(&format!("//h1[normalize-space()={}]", literal(words.refused_title)))
-        .await?;
+    browser.find(&heading(words.refused_title)).await?;
     let main = browser.text("//main").await?;
     ensure!(!main.contains(&body), "a tampered secret shows nothing: {main}");
     browser.screenshot("refused").await;

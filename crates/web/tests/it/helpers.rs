@@ -80,6 +80,15 @@ impl TestApp {
         Self::spawn_full(db, tempfile::tempdir()?, adjust, WebConfig::default()).await
     }
 
+    /// Like [`TestApp::spawn`], delivering messages as envelopes only: the mail
+    /// carries the sealed message, the service keeps only its keys.
+    pub async fn spawn_envelope_only(db: Db) -> anyhow::Result<Option<Self>> {
+        Self::spawn_with(db, |c| {
+            c.delivery_mode = sealpost_domain::messages::DeliveryMode::Envelope;
+        })
+        .await
+    }
+
     /// Like [`TestApp::spawn`], with the web front's settings `web` (HTTPS cookies,
     /// a trusted proxy).
     pub async fn spawn_web(db: Db, web: WebConfig) -> anyhow::Result<Option<Self>> {
@@ -370,6 +379,22 @@ impl TestApp {
             .account_scope(&self.actor(email).await?, number, None)
             .await
             .map_err(|e| anyhow!("{e:?}"))
+    }
+
+    /// Makes the group Staff in account `number` as its administrator `admin` and
+    /// puts `member` in it: a plain member of the account, not an administrator.
+    pub async fn add_staff_member(&self, admin: &str, number: AccountNumber, member: &str) -> anyhow::Result<()> {
+        let scope = self.scope(admin, number).await?;
+        let staff = self
+            .services
+            .create_group(&scope, "Staff")
+            .await
+            .map_err(|e| anyhow!("{admin} creates Staff in {number}: {e:?}"))?;
+        self.services
+            .add_member(&scope, staff.id, member)
+            .await
+            .map_err(|e| anyhow!("{admin} adds {member} to Staff: {e:?}"))?;
+        Ok(())
     }
 
     /// The same-site path of the first link in the newest mail to `to` about

@@ -337,8 +337,7 @@ async fn over_https_cookies_are_host_only_and_browsers_are_told_to_stay_on_https
 
 #[tokio::test]
 async fn a_tampered_or_replayed_envelope_is_explained_without_a_server_error() -> anyhow::Result<()> {
-    use sealpost_domain::messages::DeliveryMode;
-    let Some(app) = TestApp::spawn_with(Db::Sqlite, |c| c.delivery_mode = DeliveryMode::Envelope).await? else {
+    let Some(app) = TestApp::spawn_envelope_only(Db::Sqlite).await? else {
         return Ok(());
     };
     let (alice, bob) = acme(&app).await?;

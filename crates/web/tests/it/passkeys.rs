@@ -87,18 +87,35 @@ async fn sign_in(app: &TestApp, client: &Client, key: &mut SoftKey) -> anyhow::R
     ensure!(headers[0].contains(SCRIPT_CSP), "{}", headers[0]);
     let answer = key.sign_in(&options_of(&start.body)?, &origin(app))?;
     let ceremony = field(&start.body, "ceremony")?;
-    let done = client
+    let done = finish_sign_in(client, &csrf, &ceremony, &answer).await?;
+    Ok((format!("{ceremony}\n{answer}"), done))
+}
+
+/// Opens the code page and begins the second step with a passkey, without looking
+/// at either: the code page's CSRF token and the begin page.
+async fn begin_sign_in(client: &Client) -> anyhow::Result<(String, Answer)> {
+    let code_page = client.get("/login/two-step").await?;
+    let csrf = code_page.csrf().context("a CSRF token on the code page")?;
+    let start = client
+        .post_raw("/login/two-step/passkey", &[("csrf", &csrf), ("next", "")])
+        .await?;
+    Ok((csrf, start))
+}
+
+/// Posts the signed `credential` for `ceremony` to the second step's finish, with
+/// the code page's token `csrf`: what the finish answered.
+async fn finish_sign_in(client: &Client, csrf: &str, ceremony: &str, credential: &str) -> anyhow::Result<Answer> {
+    client
         .post_raw(
             "/login/two-step/passkey/finish",
             &[
-                ("csrf", &csrf),
+                ("csrf", csrf),
                 ("next", ""),
-                ("ceremony", &ceremony),
-                ("credential", &answer),
+                ("ceremony", ceremony),
+                ("credential", credential),
             ],
         )
-        .await?;
-    Ok((format!("{ceremony}\n{answer}"), done))
+        .await
 }
 
 async fn password_step(app: &TestApp, email: &str) -> anyhow::Result<Client> {
@@ -220,44 +237,20 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
         let second = password_step(&app, "alice@example.com").await?;
         let csrf = second.get("/login/two-step").await?.csrf().context("csrf")?;
         let (ceremony, answer) = used.split_once('\n').context("two parts")?;
-        let replay = second
-            .post_raw(
-                "/login/two-step/passkey/finish",
-                &[
-                    ("csrf", &csrf),
-                    ("next", ""),
-                    ("ceremony", ceremony),
-                    ("credential", answer),
-                ],
-            )
-            .await?;
+        let replay = finish_sign_in(&second, &csrf, ceremony, answer).await?;
         ensure!(replay.status == 400, "a replayed answer is refused: {}", replay.status);
         replay.assert_shows("The passkey was not accepted. Try again.");
         ensure!(second.status("/portal").await? != 200, "the replay opened nothing");
 
         // Too late: the ceremony expired before the (right) answer came.
-        let code_page = second.get("/login/two-step").await?;
-        let csrf = code_page.csrf().context("csrf")?;
-        let start = second
-            .post_raw("/login/two-step/passkey", &[("csrf", &csrf), ("next", "")])
-            .await?;
+        let (csrf, start) = begin_sign_in(&second).await?;
         ensure!(
             !start.shows("Use a code instead"),
             "no code to fall back on, so no link to a page without a code form"
         );
         let late = key.sign_in(&options_of(&start.body)?, &origin(&app))?;
         app.clock.advance_seconds(6 * 60);
-        let refused = second
-            .post_raw(
-                "/login/two-step/passkey/finish",
-                &[
-                    ("csrf", &csrf),
-                    ("next", ""),
-                    ("ceremony", &field(&start.body, "ceremony")?),
-                    ("credential", &late),
-                ],
-            )
-            .await?;
+        let refused = finish_sign_in(&second, &csrf, &field(&start.body, "ceremony")?, &late).await?;
         ensure!(refused.status == 400, "a stale answer is refused: {}", refused.status);
         ensure!(
             second.status("/portal").await? != 200,
@@ -317,26 +310,10 @@ async fn throttled(db: Db) -> anyhow::Result<()> {
         let mut stranger = SoftKey::new()?;
         let mut last = None;
         for _ in 0..6 {
-            let page = client.get("/login/two-step").await?;
-            let csrf = page.csrf().context("csrf")?;
-            let start = client
-                .post_raw("/login/two-step/passkey", &[("csrf", &csrf), ("next", "")])
-                .await?;
+            let (csrf, start) = begin_sign_in(&client).await?;
             // A key the service does not know signs: refused.
             let wrong = stranger.sign_in(&options_of(&start.body)?, &origin(&app))?;
-            last = Some(
-                client
-                    .post_raw(
-                        "/login/two-step/passkey/finish",
-                        &[
-                            ("csrf", &csrf),
-                            ("next", ""),
-                            ("ceremony", &field(&start.body, "ceremony")?),
-                            ("credential", &wrong),
-                        ],
-                    )
-                    .await?,
-            );
+            last = Some(finish_sign_in(&client, &csrf, &field(&start.body, "ceremony")?, &wrong).await?);
         }
         let last = last.context("six tries")?;
         ensure!(last.status == 429, "the sixth wrong answer waits: {}", last.status);

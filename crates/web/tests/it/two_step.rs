@@ -6,6 +6,7 @@
 
 use anyhow::{Context as _, anyhow, ensure};
 use sealpost_domain::two_step::TwoStepRequirement;
+use sealpost_domain::types::AccountNumber;
 
 use crate::helpers::{Answer, Client, PASSWORD, TestApp, acme, logged_in};
 
@@ -300,6 +301,16 @@ async fn isolation(app: TestApp) -> anyhow::Result<()> {
     app.add_user("mallory@example.com", false).await?;
     let two = app.add_account("Two Ltd", Some("mallory@example.com")).await?;
     let mallory = logged_in(&app, "mallory@example.com").await?;
+    // The requirement of account `number`, as its administrator `admin` reads it.
+    let required = async |admin: &str, number: AccountNumber| {
+        let scope = app.scope(admin, number).await?;
+        let settings = app
+            .services
+            .account_settings(&scope)
+            .await
+            .map_err(|e| anyhow!("{admin} reads {number}'s settings: {e:?}"))?;
+        anyhow::Ok(settings.two_step_required)
+    };
     let own = format!("/admin/accounts/{}/features", two.number);
     let refused = mallory
         .submit(
@@ -309,14 +320,8 @@ async fn isolation(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     ensure!(refused.status == 404, "another account answers 404: {}", refused.status);
-    let scope = app.scope("alice@example.com", one.number).await?;
-    let settings = app
-        .services
-        .account_settings(&scope)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
     ensure!(
-        settings.two_step_required.is_none(),
+        required("alice@example.com", one.number).await?.is_none(),
         "Account One's requirement is unchanged"
     );
     // Mallory's own account: fine.
@@ -328,13 +333,10 @@ async fn isolation(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     ensure!(own_saved.status == 303);
-    let scope = app.scope("mallory@example.com", two.number).await?;
-    let settings = app
-        .services
-        .account_settings(&scope)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
-    ensure!(settings.two_step_required == Some(TwoStepRequirement::Administrators));
+    ensure!(
+        required("mallory@example.com", two.number).await? == Some(TwoStepRequirement::Administrators),
+        "Mallory's own account now requires it of administrators"
+    );
     // An anonymous client changes nothing either.
     let anonymous = app.client();
     let csrf = anonymous.get("/portal/login").await?.csrf().context("token")?;
@@ -345,14 +347,9 @@ async fn isolation(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     ensure!(posted.status == 303, "sent to log in: {}", posted.status);
-    let scope = app.scope("alice@example.com", one.number).await?;
     ensure!(
-        app.services
-            .account_settings(&scope)
-            .await
-            .map_err(|e| anyhow!("{e:?}"))?
-            .two_step_required
-            .is_none()
+        required("alice@example.com", one.number).await?.is_none(),
+        "an anonymous post leaves Account One's requirement unchanged"
     );
     Ok(())
 }

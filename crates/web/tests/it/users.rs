@@ -124,12 +124,8 @@ async fn reset_link(app: TestApp) -> anyhow::Result<()> {
     app.add_user("alice@example.com", false).await?;
     let account = app.add_account("Acme Corp", Some("alice@example.com")).await?;
     let bob = app.add_user("bob@example.com", false).await?;
-    let scope = app.scope("alice@example.com", account.number).await?;
-    let staff = app.services.create_group(&scope, "Staff").await.map_err(err)?;
-    app.services
-        .add_member(&scope, staff.id, "bob@example.com")
-        .await
-        .map_err(err)?;
+    app.add_staff_member("alice@example.com", account.number, "bob@example.com")
+        .await?;
     let alice = logged_in(&app, "alice@example.com").await?;
     let page = format!("/admin/users/{}", bob.id);
     let sent = alice
@@ -252,12 +248,8 @@ async fn tenants(app: &TestApp) -> anyhow::Result<Tenants> {
     let rob = app.add_user("rob@outside.example", false).await?;
     let one = app.add_account("One", Some("ann@one.example")).await?;
     let two = app.add_account("Two", Some("tim@two.example")).await?;
-    let scope = app.scope("ann@one.example", one.number).await?;
-    let staff = app.services.create_group(&scope, "Staff").await.map_err(err)?;
-    app.services
-        .add_member(&scope, staff.id, "max@one.example")
-        .await
-        .map_err(err)?;
+    app.add_staff_member("ann@one.example", one.number, "max@one.example")
+        .await?;
     let ann = logged_in(app, "ann@one.example").await?;
     ann.send_to("rob@outside.example", "Contract", "Please sign.", &[])
         .await?;
@@ -557,6 +549,11 @@ async fn group_confirmations(app: TestApp) -> anyhow::Result<()> {
         .find(|g| g.name == "Staff")
         .context("Staff")?;
     let group = format!("{groups}/{}", staff.id);
+    // How many members Staff has, as stored.
+    let members_stored = async || {
+        let stored = app.store_port().group(account.id, staff.id).await.map_err(err);
+        anyhow::Ok(stored.context("Staff as stored")?.member_count)
+    };
     let listed = world.ann.get(&groups).await?;
     assert!(
         listed.body.contains(&format!("href=\"{group}/delete\"")),
@@ -578,23 +575,9 @@ async fn group_confirmations(app: TestApp) -> anyhow::Result<()> {
     // Asking changed nothing; another account's administrator is not even asked.
     assert_eq!(world.tim.status(&format!("{group}/delete")).await?, 404);
     assert_eq!(world.tim.status(&remove).await?, 404);
-    assert_eq!(
-        app.store_port()
-            .group(account.id, staff.id)
-            .await
-            .map_err(err)?
-            .member_count,
-        1
-    );
+    assert_eq!(members_stored().await?, 1, "asking removed nobody");
     assert_eq!(world.ann.submit(&remove, &remove, &[]).await?.status, 303);
-    assert_eq!(
-        app.store_port()
-            .group(account.id, staff.id)
-            .await
-            .map_err(err)?
-            .member_count,
-        0
-    );
+    assert_eq!(members_stored().await?, 0, "Max was removed");
 
     let refused = world
         .ann

@@ -265,6 +265,7 @@ macro_rules! finders {
 
 finders! {
     button: "//button[";
+    heading: "//h1[";
     link: "//a[";
     nav_link: "//header//nav//a[";
     label: "//label[";

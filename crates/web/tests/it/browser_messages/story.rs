@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context as _, anyhow, ensure};
 
 use crate::helpers::PASSWORD;
-use crate::webdriver::{alert, button, flash, label, link, literal, nav_link};
+use crate::webdriver::{alert, button, flash, heading, label, link, literal, nav_link};
 
 use super::{ATTACHMENT, BODY, DANA_PASSWORD, LOCK_REASON, REPLY, SUBJECT, Story, alice};
 
@@ -155,7 +155,7 @@ impl Story<'_> {
             ))
             .await?;
         }
-        dana.find(&title(l.register_title)).await?;
+        dana.find(&heading(l.register_title)).await?;
         dana.find(&format!("//html[@lang={}]", literal(l.tag))).await?;
         let email = dana.value(l.email).await?;
         ensure!(email == "dana@example.com", "the registration is for {email:?}");
@@ -166,7 +166,7 @@ impl Story<'_> {
         dana.field(l.language).await?.select_by_label(l.language_name).await?;
         dana.screenshot("register").await;
         dana.click(&button(l.register)).await?;
-        dana.find(&title(l.check_mailbox)).await?;
+        dana.find(&heading(l.check_mailbox)).await?;
 
         self.app.deliver().await?;
         let activation = self
@@ -176,10 +176,10 @@ impl Story<'_> {
             .link(&format!("{}/activate?token=", self.app.base))?
             .replace("&amp;", "&");
         dana.client.goto(&link).await?;
-        dana.find(&title(l.activate_title)).await?;
+        dana.find(&heading(l.activate_title)).await?;
         dana.click(&button(l.confirm_and_continue)).await?;
 
-        dana.find(&title(SUBJECT)).await?;
+        dana.find(&heading(SUBJECT)).await?;
         dana.find(&format!("//html[@lang={}]", literal(l.tag))).await?;
         let from = dana.text(&message_detail(l.from)).await?;
         ensure!(from == "Test alice <alice@example.com>", "the message is from {from:?}");
@@ -266,7 +266,7 @@ impl Story<'_> {
         let (l, dana, alice) = (self.language, &self.dana, &self.alice);
         dana.click(&nav_link(l.inbox)).await?;
         dana.click(&link(SUBJECT)).await?;
-        dana.find(&title(SUBJECT)).await?;
+        dana.find(&heading(SUBJECT)).await?;
         alice.click(&nav_link(alice::SENT_NAV)).await?;
         alice.click(&link(SUBJECT)).await?;
         let opened = alice.text(&recipient_status("dana@example.com")).await?;
@@ -275,13 +275,13 @@ impl Story<'_> {
             "the tracking page should show when Dana opened it, shows {opened:?}"
         );
         alice.click(&button(alice::LOCK_START)).await?;
-        alice.find(&title(alice::LOCK_TITLE)).await?;
+        alice.find(&heading(alice::LOCK_TITLE)).await?;
         alice.fill(alice::LOCK_REASON, LOCK_REASON).await?;
         alice.click(&button(alice::LOCK)).await?;
         alice.find(&flash(alice::LOCKED)).await?;
 
         dana.client.refresh().await?;
-        dana.find(&title(l.locked_title)).await?;
+        dana.find(&heading(l.locked_title)).await?;
         dana.find(&format!("//html[@lang={}]", literal(l.tag))).await?;
         let explanation = dana.text("//*[@role='status' and contains(@class,'notice')]").await?;
         ensure!(explanation == l.locked, "the lock page explains {explanation:?}");
@@ -354,10 +354,6 @@ fn file_url(path: &Path) -> anyhow::Result<String> {
         .to_str()
         .ok_or_else(|| anyhow!("{} is not UTF-8", absolute.display()))?;
     Ok(format!("file://{text}"))
-}
-
-fn title(text: &str) -> String {
-    format!("//h1[normalize-space()={}]", literal(text))
 }
 
 /// The value next to `term` in the envelope's details.

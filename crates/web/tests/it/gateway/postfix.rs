@@ -23,7 +23,7 @@ use sealpost_testkit::postfix::{Postfix, Route};
 use super::clients::test_certificate;
 use super::{RawClient, acme_with_token, gateway, have, queued_id};
 use crate::helpers::{Db, TestApp};
-use crate::webdriver::{Browser, ChromeDriver, button, literal};
+use crate::webdriver::{Browser, ChromeDriver, button, heading, literal};
 
 const DANA: &str = "dana@example.org";
 const DANA_PASSWORD: &str = "Harbour-Lights-73";
@@ -220,7 +220,7 @@ async fn dana_registers_and_reads(app: &TestApp, dana: &Browser<'_>, link: &str)
     dana.fill("Password", DANA_PASSWORD).await?;
     dana.fill("Confirm Password", DANA_PASSWORD).await?;
     dana.click(&button("Register")).await?;
-    dana.find("//h1[normalize-space()='Check your mailbox']").await?;
+    dana.find(&heading("Check your mailbox")).await?;
     app.deliver().await?;
     let activation = app.mail_to(DANA, "Confirm your email address")?;
     let activate = activation
@@ -230,8 +230,7 @@ async fn dana_registers_and_reads(app: &TestApp, dana: &Browser<'_>, link: &str)
     dana.click(&button("Confirm and continue")).await?;
 
     // The message, as Dana sees it.
-    dana.find(&format!("//h1[normalize-space()={}]", literal(SUBJECT)))
-        .await?;
+    dana.find(&heading(SUBJECT)).await?;
     dana.screenshot("message").await;
     let page = dana.text("//main").await?;
     ensure!(!page.contains("[secure]"), "the tag is stripped: {page}");

@@ -6,6 +6,8 @@ use anyhow::{Context as _, ensure};
 
 use crate::helpers::{TestApp, acme, hidden_field};
 
+use super::blob_entries;
+
 fn marker() -> anyhow::Result<String> {
     Ok(format!(
         "KEPT{}",
@@ -61,18 +63,10 @@ async fn a_kept_draft_stores_its_file_name_and_contents_sealed() -> anyhow::Resu
 
 #[tokio::test]
 async fn an_envelope_only_draft_leaves_nothing_in_the_blob_store_once_sent() -> anyhow::Result<()> {
-    use sealpost_domain::messages::DeliveryMode;
-    let Some(app) =
-        TestApp::spawn_with(crate::helpers::Db::Sqlite, |c| c.delivery_mode = DeliveryMode::Envelope).await?
-    else {
+    let Some(app) = TestApp::spawn_envelope_only(crate::helpers::Db::Sqlite).await? else {
         return Ok(());
     };
     let (alice, bob) = acme(&app).await?;
-    let blobs = || {
-        std::fs::read_dir(app.dir.path().join("blobs"))
-            .map(|d| d.count())
-            .unwrap_or(0)
-    };
     let refused = alice
         .compose(
             &[("to", "bob@"), ("subject", "Envelope"), ("body", "Carried in the mail")],
@@ -81,7 +75,10 @@ async fn an_envelope_only_draft_leaves_nothing_in_the_blob_store_once_sent() -> 
         .await?;
     ensure!(refused.status == 422, "{}", refused.text());
     let token = hidden_field(&refused.body, "draft").context("the kept draft's token")?;
-    ensure!(blobs() == 1, "while kept, the sealed file waits in the blob store");
+    ensure!(
+        blob_entries(&app) == 1,
+        "while kept, the sealed file waits in the blob store"
+    );
     let id = alice
         .send_to(
             "bob@example.com",
@@ -90,7 +87,7 @@ async fn an_envelope_only_draft_leaves_nothing_in_the_blob_store_once_sent() -> 
             &[("draft", &token), ("keep", "1")],
         )
         .await?;
-    ensure!(blobs() == 0, "sent, the service keeps only keys again");
+    ensure!(blob_entries(&app) == 0, "sent, the service keeps only keys again");
     app.deliver().await?;
     let (_, envelope) = app.mail_to("bob@example.com", "Secure message from")?.envelope()?;
     let payload = hidden_field(&envelope, "payload").context("payload")?;

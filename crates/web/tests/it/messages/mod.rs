@@ -44,6 +44,14 @@ async fn acme_details(app: &TestApp) -> anyhow::Result<String> {
     Ok(format!("/admin/accounts/{}", acme.number))
 }
 
+/// How many entries stand at the top of the blob store's folder (none when it
+/// was never made).
+fn blob_entries(app: &TestApp) -> usize {
+    std::fs::read_dir(app.dir.path().join("blobs"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
 /// How many files lie below `dir`, at any depth.
 fn count_files(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir)

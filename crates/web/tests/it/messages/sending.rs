@@ -6,7 +6,7 @@ use anyhow::{Context as _, anyhow, ensure};
 
 use crate::helpers::{TestApp, acme, hidden_field, logged_in};
 
-use super::{acme_details, acme_member, count_files, parts_kept};
+use super::{acme_details, acme_member, blob_entries, count_files, parts_kept};
 
 on_both_databases!(refused_compose_forms_keep_what_was_typed, compose_refusals);
 async fn compose_refusals(app: TestApp) -> anyhow::Result<()> {
@@ -362,10 +362,7 @@ async fn plaintext_never_reaches_the_database_blobs_outbox_or_mail() -> anyhow::
 
 #[tokio::test]
 async fn envelope_only_messages_open_from_the_envelope_itself() -> anyhow::Result<()> {
-    use sealpost_domain::messages::DeliveryMode;
-    let Some(app) =
-        TestApp::spawn_with(crate::helpers::Db::Sqlite, |c| c.delivery_mode = DeliveryMode::Envelope).await?
-    else {
+    let Some(app) = TestApp::spawn_envelope_only(crate::helpers::Db::Sqlite).await? else {
         return Ok(());
     };
     let (alice, bob) = acme(&app).await?;
@@ -379,10 +376,7 @@ async fn envelope_only_messages_open_from_the_envelope_itself() -> anyhow::Resul
             &[("note.txt", "text/plain", b"inside".to_vec())],
         )
         .await?;
-    let blobs = std::fs::read_dir(app.dir.path().join("blobs"))
-        .map(|d| d.count())
-        .unwrap_or(0);
-    assert_eq!(blobs, 0, "the service keeps only keys");
+    assert_eq!(blob_entries(&app), 0, "the service keeps only keys");
     let without = bob.get(&format!("/m/{id}")).await?;
     assert!(without.shows("Open the envelope to read this message"));
     // From the envelope file the post is cross-site and carries no session cookie:
