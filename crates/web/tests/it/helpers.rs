@@ -561,8 +561,6 @@ pub async fn alice_logs_in(
     Ok(request.form(&form).send().await?)
 }
 
-/// The id of the message a compose answer redirected to; an error with the page's
-/// text when the form was refused.
 /// Follows the seed procedure to an account's tab: the Accounts list, the
 /// account's number, then the tab's link labelled `tab_label`. Returns the
 /// tab's path (`/admin/accounts/{number}/{slug}`).
@@ -584,6 +582,8 @@ pub async fn open_account_tab(admin: &Client, number: &str, slug: &str, tab_labe
     Ok(tab)
 }
 
+/// The id of the message a compose answer redirected to; an error with the page's
+/// text when the form was refused.
 pub fn sent_id(answer: &Answer) -> anyhow::Result<String> {
     anyhow::ensure!(answer.status == 303, "compose refused: {}", answer.text());
     answer
