@@ -438,6 +438,8 @@ pub enum SecurityNotice {
     TwoStepOff,
     /// A passkey was added to the user's login.
     PasskeyAdded,
+    /// One of the user's recovery codes logged them in.
+    RecoveryCodeUsed,
 }
 
 impl SecurityNotice {
@@ -449,6 +451,7 @@ impl SecurityNotice {
             Self::PasswordChanged => "mail-password-changed",
             Self::TwoStepOff => "mail-two-step-off",
             Self::PasskeyAdded => "mail-passkey-added",
+            Self::RecoveryCodeUsed => "mail-recovery-code-used",
         }
     }
 }

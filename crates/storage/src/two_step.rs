@@ -165,17 +165,29 @@ impl TwoStepStore for SqlStore {
         .await
     }
 
-    async fn use_recovery_code(&self, user: UserId, code_hash: &str, at: Timestamp) -> StoreResult<bool> {
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        code_hash: &str,
+        at: Timestamp,
+        notice: &NewOutboxItem,
+    ) -> StoreResult<bool> {
         self.watched(async {
+            let mut tx = self.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
             )
             .bind(user.0)
             .bind(code_hash)
             .bind(at.0)
-            .run(&self.pool)
+            .run(&mut *tx)
             .await?;
-            Ok(done.rows_affected() == 1)
+            let used = done.rows_affected() == 1;
+            if used {
+                insert_item(&mut tx, notice).await?;
+            }
+            tx.commit().await.map_err(db_error)?;
+            Ok(used)
         })
         .await
     }

@@ -262,7 +262,11 @@ async fn submit_code(
     let Some(raw) = challenge_cookie(&state, &headers) else {
         return Ok(start_again(&state));
     };
-    match state.services.complete_login(raw, &form.code, &visitor.client).await {
+    match state
+        .services
+        .complete_login(raw, &form.code, visitor.locale, &visitor.client)
+        .await
+    {
         Ok(done) => Ok(signed_in(&state, &visitor, done, &form.next)),
         Err(TwoStepError::Expired) => Ok(start_again(&state)),
         Err(TwoStepError::Domain(e)) => Err(WebError::from_domain(visitor.locale, e)),

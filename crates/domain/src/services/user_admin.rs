@@ -251,9 +251,10 @@ impl Services {
         let messaging = self.messaging();
         let links = &messaging.config.links;
         let link = match notice {
-            SecurityNotice::TwoStepReset | SecurityNotice::TwoStepOff | SecurityNotice::PasskeyAdded => {
-                links.security()
-            }
+            SecurityNotice::TwoStepReset
+            | SecurityNotice::TwoStepOff
+            | SecurityNotice::PasskeyAdded
+            | SecurityNotice::RecoveryCodeUsed => links.security(),
             SecurityNotice::PasswordChanged => links.forgot_password(),
         };
         let at = self.clock.now();

@@ -83,6 +83,13 @@ mail-passkey-added-intro = Der Anmeldung von { $email } bei { $service } wurde a
 mail-passkey-added-button = Meine Sicherheitseinstellungen öffnen
 mail-passkey-added-advice = Wenn Sie ihn nicht hinzugefügt haben, kann sich jemand anderes als Sie anmelden: Entfernen Sie den Passkey auf der Seite Ihrer Sicherheitseinstellungen, wählen Sie mit „Kennwort vergessen?“ auf der Anmeldeseite ein neues Kennwort und informieren Sie Ihren Administrator.
 
+## One of the user's recovery codes logged them in (to the user)
+mail-recovery-code-used-subject = Bei { $service } wurde ein Wiederherstellungscode zur Anmeldung verwendet
+mail-recovery-code-used-heading = Ein Wiederherstellungscode wurde verwendet
+mail-recovery-code-used-intro = Einer der Wiederherstellungscodes von { $email } bei { $service } wurde am { $date } anstelle der Authenticator-App oder eines Passkeys zur Anmeldung verwendet. Dieser Code gilt nicht mehr; neue Codes erstellen Sie auf der Seite Ihrer Sicherheitseinstellungen.
+mail-recovery-code-used-button = Meine Sicherheitseinstellungen öffnen
+mail-recovery-code-used-advice = Wenn Sie ihn nicht verwendet haben, kennt jemand anderes Ihr Kennwort und einen Ihrer Codes: Wählen Sie sofort mit „Kennwort vergessen?“ auf der Anmeldeseite ein neues Kennwort, erstellen Sie neue Wiederherstellungscodes und informieren Sie Ihren Administrator.
+
 ## Proving a mailbox: an existing user's own request, in the browser that asked.
 mail-proof-subject = Bestätigen Sie, dass { $email } Ihnen gehört
 mail-proof-heading = Bestätigen Sie Ihre E-Mail-Adresse

@@ -83,6 +83,13 @@ mail-passkey-added-intro = A passkey was added to the login of { $email } at { $
 mail-passkey-added-button = Open my security settings
 mail-passkey-added-advice = If you did not add it, someone else can log in as you: remove the passkey on your security settings page, choose a new password with “Forgot your password?” on the login page, and tell your administrator.
 
+## One of the user's recovery codes logged them in (to the user)
+mail-recovery-code-used-subject = A recovery code was used to log in to { $service }
+mail-recovery-code-used-heading = A recovery code was used
+mail-recovery-code-used-intro = One of the recovery codes of { $email } at { $service } was used to log in on { $date }, in place of the authenticator app or passkey. That code no longer works; you can make new codes on your security settings page.
+mail-recovery-code-used-button = Open my security settings
+mail-recovery-code-used-advice = If you did not use it, someone else has your password and one of your codes: choose a new password with “Forgot your password?” on the login page at once, make new recovery codes, and tell your administrator.
+
 ## Proving a mailbox: an existing user's own request, in the browser that asked.
 mail-proof-subject = Confirm that { $email } is yours
 mail-proof-heading = Confirm your email address

@@ -83,6 +83,13 @@ mail-passkey-added-intro = Une clé d'accès a été ajoutée à la connexion de
 mail-passkey-added-button = Ouvrir mes paramètres de sécurité
 mail-passkey-added-advice = Si vous ne l'avez pas ajoutée, quelqu'un d'autre peut se connecter à votre place : supprimez la clé d'accès sur la page de vos paramètres de sécurité, choisissez un nouveau mot de passe avec « Mot de passe oublié ? » sur la page de connexion et prévenez votre administrateur.
 
+## One of the user's recovery codes logged them in (to the user)
+mail-recovery-code-used-subject = Un code de récupération a servi à vous connecter à { $service }
+mail-recovery-code-used-heading = Un code de récupération a été utilisé
+mail-recovery-code-used-intro = L'un des codes de récupération de { $email } sur { $service } a servi à se connecter le { $date }, à la place de l'application d'authentification ou d'une clé d'accès. Ce code ne fonctionne plus ; vous pouvez créer de nouveaux codes sur la page de vos paramètres de sécurité.
+mail-recovery-code-used-button = Ouvrir mes paramètres de sécurité
+mail-recovery-code-used-advice = Si vous ne l'avez pas utilisé, quelqu'un d'autre connaît votre mot de passe et l'un de vos codes : choisissez immédiatement un nouveau mot de passe avec « Mot de passe oublié ? » sur la page de connexion, créez de nouveaux codes de récupération et prévenez votre administrateur.
+
 ## Proving a mailbox: an existing user's own request, in the browser that asked.
 mail-proof-subject = Confirmez que { $email } vous appartient
 mail-proof-heading = Confirmez votre adresse e-mail

@@ -20,6 +20,7 @@ on_both_backends!(
     starting_ceremonies_over_and_over_keeps_a_few_per_user_and_kind,
     recovery_codes_last_while_a_second_factor_does,
     an_administrators_reset_removes_every_second_factor_of_that_user_only,
+    a_recovery_code_works_once_and_its_notice_is_queued_with_its_use,
 );
 
 async fn a_passkey_is_stored_listed_and_removed_by_its_owner_only(store: SqlStore) {
@@ -374,4 +375,49 @@ async fn an_administrators_reset_removes_every_second_factor_of_that_user_only(s
         .filter(|e| e.action == "user.two_step_reset")
         .count();
     assert_eq!(resets, 1, "only the reset that happened is audited");
+}
+
+/// A recovery code works once, for its owner only; the notice telling the user is
+/// queued with the use, and with nothing else.
+async fn a_recovery_code_works_once_and_its_notice_is_queued_with_its_use(store: SqlStore) {
+    let alice = user(&store, "alice@example.com").await;
+    let bob = user(&store, "bob@example.com").await;
+    let hashes: Vec<String> = (0..3).map(|i| format!("hash-{i}")).collect();
+    store
+        .replace_recovery_codes(alice.id, &hashes, event("user.recovery_codes_replaced", "alice"))
+        .await
+        .expect("codes");
+    let notice = mail(MailKind::SecurityNotice, "alice@example.com", None);
+    let stray = mail(MailKind::SecurityNotice, "bob@example.com", None);
+    assert!(
+        !store
+            .use_recovery_code(bob.id, "hash-0", T0, &stray)
+            .await
+            .expect("tried"),
+        "Alice's code is not Bob's"
+    );
+    assert!(
+        store
+            .use_recovery_code(alice.id, "hash-0", T0, &notice)
+            .await
+            .expect("used")
+    );
+    assert!(
+        !store
+            .use_recovery_code(alice.id, "hash-0", T0, &notice)
+            .await
+            .expect("tried"),
+        "used once"
+    );
+    assert!(
+        !store
+            .use_recovery_code(alice.id, "hash-9", T0, &notice)
+            .await
+            .expect("tried"),
+        "unknown"
+    );
+    assert_eq!(store.recovery_codes_left(alice.id).await.expect("counted"), 2);
+    let queued = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
+    let queued: Vec<&str> = queued.iter().map(|item| item.to.as_str()).collect();
+    assert_eq!(queued, ["alice@example.com"], "one notice, for the one use");
 }

@@ -620,6 +620,9 @@ async fn passkey_recovery_codes(db: Db) -> anyhow::Result<()> {
             .get("/me/security")
             .await?
             .assert_shows("Unused recovery codes: 9");
+        app.deliver().await?;
+        let notice = app.mail_to("alice@example.com", "A recovery code was used to log in to Sealpost")?;
+        ensure!(notice.text.contains("/me/security"), "{}", notice.text);
         let other = password_step(&app, "alice@example.com").await?;
         let reused = second_step(&other, &codes[0]).await?;
         ensure!(reused.status == 401, "a used code is refused: {}", reused.status);

@@ -15,10 +15,12 @@ use sealpost_crypto::token;
 
 use super::{Enrolment, TwoStepError};
 use crate::error::DomainError;
+use crate::messages::SecurityNotice;
 use crate::model::{SessionKind, User, UserStatus};
 use crate::services::Services;
 use crate::services::auth::{OpenedSession, RetypeThrottle};
 use crate::two_step::{CHALLENGE_SECONDS, Challenge, ChallengePurpose, recovery_code_hash};
+use crate::types::Locale;
 
 /// A login that still owes its second step: the raw token goes into the cookie.
 #[derive(Debug)]
@@ -91,7 +93,15 @@ impl Services {
     /// The second step: `code` is a TOTP code or a recovery code (for a login that
     /// must enrol, the first code of the secret it was shown). Opens the session.
     #[tracing::instrument(skip_all, fields(client = client))]
-    pub async fn complete_login(&self, raw: &str, code: &str, client: &str) -> Result<SecondStepDone, TwoStepError> {
+    /// A recovery code used is reported to the user by mail (in their language,
+    /// else `locale`).
+    pub async fn complete_login(
+        &self,
+        raw: &str,
+        code: &str,
+        locale: Locale,
+        client: &str,
+    ) -> Result<SecondStepDone, TwoStepError> {
         let now = self.clock.now();
         let (challenge, user) = self.pending_login(raw).await?.ok_or(TwoStepError::Expired)?;
         let recovery_codes = match challenge.purpose {
@@ -102,7 +112,7 @@ impl Services {
                 if wait > 0 {
                     return Err(TwoStepError::Throttled(wait));
                 }
-                if !self.second_factor_right(&user, code).await? {
+                if !self.second_factor_right(&user, code, locale).await? {
                     throttle.failed(self.store.as_ref(), now).await?;
                     let mut event = self.user_event(&user, "session.second_step", Some(client));
                     event.outcome = "refused".to_owned();
@@ -160,7 +170,7 @@ impl Services {
 
     /// Whether `code` is the user's current TOTP code (not used before) or one of
     /// their unused recovery codes; either is used up by a right answer.
-    async fn second_factor_right(&self, user: &User, code: &str) -> Result<bool, DomainError> {
+    async fn second_factor_right(&self, user: &User, code: &str, locale: Locale) -> Result<bool, DomainError> {
         let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
             let Some(record) = self.store.totp(user.id).await? else {
@@ -175,14 +185,16 @@ impl Services {
                 None => Ok(false),
             };
         }
+        let notice = self.security_notice(SecurityNotice::RecoveryCodeUsed, user, locale)?;
         let used = self
             .store
-            .use_recovery_code(user.id, &recovery_code_hash(code), self.clock.now())
+            .use_recovery_code(user.id, &recovery_code_hash(code), self.clock.now(), &notice)
             .await?;
         if used {
             self.store
                 .record_audit(self.user_event(user, "user.recovery_code_used", None))
                 .await?;
+            self.messaging().outbox_waker.notify_one();
         }
         Ok(used)
     }

@@ -322,6 +322,40 @@ fn security_notices_say_what_changed_when_and_what_to_do_if_it_was_not_the_user(
                 phrases: &["Une clé d'accès a été ajoutée à la connexion de max@corp.example sur Sealpost le 20"],
             },
         ),
+        (
+            SecurityNotice::RecoveryCodeUsed,
+            security,
+            Locale::En,
+            Expected {
+                subject: "A recovery code was used to log in to Sealpost",
+                phrases: &[
+                    "One of the recovery codes of max@corp.example at Sealpost was used to log in on November 20, 2026",
+                    "That code no longer works",
+                ],
+            },
+        ),
+        (
+            SecurityNotice::RecoveryCodeUsed,
+            security,
+            Locale::De,
+            Expected {
+                subject: "Bei Sealpost wurde ein Wiederherstellungscode zur Anmeldung verwendet",
+                phrases: &[
+                    "Einer der Wiederherstellungscodes von max@corp.example bei Sealpost wurde am 20. November 2026",
+                ],
+            },
+        ),
+        (
+            SecurityNotice::RecoveryCodeUsed,
+            security,
+            Locale::Fr,
+            Expected {
+                subject: "Un code de récupération a servi à vous connecter à Sealpost",
+                phrases: &[
+                    "L'un des codes de récupération de max@corp.example sur Sealpost a servi à se connecter le 20",
+                ],
+            },
+        ),
     ];
     for (notice, link, locale, expected) in cases {
         let mail = notifier.security_notice(notice, &to, locale, None, SENT_AT, link)?;
