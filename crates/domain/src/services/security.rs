@@ -1,11 +1,14 @@
 //! The security page's lists: a user's sessions and remembered devices, and
-//! "log out everywhere".
+//! "log out everywhere"; and the security notices, the mails that tell a user of a
+//! change to how they log in.
 
 use super::Services;
 use crate::error::DomainError;
-use crate::model::Session;
+use crate::messages::{MailKind, NewOutboxItem, SecurityNotice};
+use crate::model::{Session, User};
 use crate::policy::Actor;
 use crate::two_step::{DeviceSummary, SessionSummary};
+use crate::types::Locale;
 
 /// What the security page lists.
 #[derive(Debug, Clone)]
@@ -39,5 +42,41 @@ impl Services {
     pub async fn log_out_everywhere(&self, actor: &Actor, current: &Session, client: &str) -> Result<u64, DomainError> {
         let event = self.user_event(actor.user(), "session.ended_everywhere", Some(client));
         self.store.end_other_sessions(actor.id(), &current.id_hash, event).await
+    }
+
+    /// The mail that tells `user` of `notice`, now, in their language (else
+    /// `fallback`), ready to queue with the change it reports.
+    pub(crate) fn security_notice(
+        &self,
+        notice: SecurityNotice,
+        user: &User,
+        fallback: Locale,
+    ) -> Result<NewOutboxItem, DomainError> {
+        let messaging = self.messaging();
+        let links = &messaging.config.links;
+        let link = match notice {
+            SecurityNotice::TwoStepReset
+            | SecurityNotice::TwoStepOff
+            | SecurityNotice::PasskeyAdded
+            | SecurityNotice::RecoveryCodeUsed => links.security(),
+            SecurityNotice::PasswordChanged => links.forgot_password(),
+        };
+        let at = self.clock.now();
+        let mail = messaging.notifier.security_notice(
+            notice,
+            &user.email,
+            user.locale.unwrap_or(fallback),
+            user.time_zone.as_ref(),
+            at,
+            &link,
+        )?;
+        Ok(NewOutboxItem {
+            kind: MailKind::SecurityNotice,
+            to: user.email.clone(),
+            mail,
+            message: None,
+            bounce_to: None,
+            created_at: at,
+        })
     }
 }

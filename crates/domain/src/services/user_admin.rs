@@ -17,7 +17,7 @@ use super::Services;
 use super::messages::RESET_SECONDS;
 use super::registration::LinkToSend;
 use crate::error::{DomainError, ValidationError};
-use crate::messages::{LinkMail, MailKind, NewOutboxItem, SecurityNotice, TokenPurpose};
+use crate::messages::{LinkMail, SecurityNotice, TokenPurpose};
 use crate::model::{Account, AuditEvent, LockNotice, User, UserDetail, UserStatus};
 use crate::policy::{AccountScope, Actor};
 use crate::types::{AccountId, Locale, PersonName, UserId};
@@ -238,42 +238,6 @@ impl Services {
         self.store.reset_second_factors(user.id, &notice, event).await?;
         self.messaging().outbox_waker.notify_one();
         Ok(())
-    }
-
-    /// The mail that tells `user` of `notice`, now, in their language (else
-    /// `fallback`), ready to queue with the change it reports.
-    pub(crate) fn security_notice(
-        &self,
-        notice: SecurityNotice,
-        user: &User,
-        fallback: Locale,
-    ) -> Result<NewOutboxItem, DomainError> {
-        let messaging = self.messaging();
-        let links = &messaging.config.links;
-        let link = match notice {
-            SecurityNotice::TwoStepReset
-            | SecurityNotice::TwoStepOff
-            | SecurityNotice::PasskeyAdded
-            | SecurityNotice::RecoveryCodeUsed => links.security(),
-            SecurityNotice::PasswordChanged => links.forgot_password(),
-        };
-        let at = self.clock.now();
-        let mail = messaging.notifier.security_notice(
-            notice,
-            &user.email,
-            user.locale.unwrap_or(fallback),
-            user.time_zone.as_ref(),
-            at,
-            &link,
-        )?;
-        Ok(NewOutboxItem {
-            kind: MailKind::SecurityNotice,
-            to: user.email.clone(),
-            mail,
-            message: None,
-            bounce_to: None,
-            created_at: at,
-        })
     }
 
     /// An operator's lock: everywhere, every session ended (`user.locked`).
