@@ -429,20 +429,20 @@ impl LinkMail {
 /// A change to how a user logs in that they hear of by mail (outbox kind
 /// [`MailKind::SecurityNotice`]), so that one they did not make does not go unnoticed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecurityNotice {
+pub enum SecurityNotice<'a> {
     /// An administrator reset the user's two-step verification.
     TwoStepReset,
     /// The user's own password was changed (on their page or by a reset link).
     PasswordChanged,
     /// The user turned off two-step verification by authenticator app.
     TwoStepOff,
-    /// A passkey was added to the user's login.
-    PasskeyAdded,
+    /// A passkey was added to the user's login: its name.
+    PasskeyAdded(&'a str),
     /// One of the user's recovery codes logged them in.
     RecoveryCodeUsed,
 }
 
-impl SecurityNotice {
+impl<'a> SecurityNotice<'a> {
     /// The prefix of the mail's Fluent messages (`-subject`, `-heading`, `-intro`,
     /// `-button`, `-advice`).
     pub fn messages(self) -> &'static str {
@@ -450,8 +450,17 @@ impl SecurityNotice {
             Self::TwoStepReset => "mail-two-step-reset",
             Self::PasswordChanged => "mail-password-changed",
             Self::TwoStepOff => "mail-two-step-off",
-            Self::PasskeyAdded => "mail-passkey-added",
+            Self::PasskeyAdded(_) => "mail-passkey-added",
             Self::RecoveryCodeUsed => "mail-recovery-code-used",
+        }
+    }
+
+    /// The name of what the notice is about (the passkey added), for its `$name`;
+    /// empty where there is none.
+    pub fn name(self) -> &'a str {
+        match self {
+            Self::PasskeyAdded(name) => name,
+            _ => "",
         }
     }
 }

@@ -570,7 +570,7 @@ impl Notifier for MailNotifier {
 
     fn security_notice(
         &self,
-        notice: SecurityNotice,
+        notice: SecurityNotice<'_>,
         to: &EmailAddress,
         locale: Locale,
         time_zone: Option<&TimeZoneName>,
@@ -582,6 +582,7 @@ impl Notifier for MailNotifier {
             ("email", Arg::Text(to.as_str())),
             ("service", Arg::Text(&self.service)),
             ("date", Arg::Text(&date)),
+            ("name", Arg::Text(notice.name())),
         ];
         self.one_button_mail(to, locale, notice.messages(), &args, link, &["advice"])
     }

@@ -41,7 +41,7 @@ pub trait Notifier: Send + Sync {
     /// they act on it.
     fn security_notice(
         &self,
-        notice: SecurityNotice,
+        notice: SecurityNotice<'_>,
         to: &EmailAddress,
         locale: Locale,
         time_zone: Option<&TimeZoneName>,

@@ -224,7 +224,7 @@ impl Services {
             PasskeyError::Refused
         })?;
         let event = self.user_event(actor.user(), "user.passkey_added", Some(client));
-        let notice = self.security_notice(SecurityNotice::PasskeyAdded, actor.user(), locale)?;
+        let notice = self.security_notice(SecurityNotice::PasskeyAdded(&name), actor.user(), locale)?;
         self.store
             .add_passkey(actor.id(), &name, &json(&passkey)?, self.clock.now(), &notice, event)
             .await?;

@@ -48,7 +48,7 @@ impl Services {
     /// `fallback`), ready to queue with the change it reports.
     pub(crate) fn security_notice(
         &self,
-        notice: SecurityNotice,
+        notice: SecurityNotice<'_>,
         user: &User,
         fallback: Locale,
     ) -> Result<NewOutboxItem, DomainError> {
@@ -57,7 +57,7 @@ impl Services {
         let link = match notice {
             SecurityNotice::TwoStepReset
             | SecurityNotice::TwoStepOff
-            | SecurityNotice::PasskeyAdded
+            | SecurityNotice::PasskeyAdded(_)
             | SecurityNotice::RecoveryCodeUsed => links.security(),
             SecurityNotice::PasswordChanged => links.forgot_password(),
         };

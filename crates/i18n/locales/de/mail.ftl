@@ -79,7 +79,7 @@ mail-two-step-off-advice = Wenn Sie sie nicht ausgeschaltet haben, kennt jemand 
 ## A passkey was added to the user's login (to the user)
 mail-passkey-added-subject = Ihrer Anmeldung bei { $service } wurde ein Passkey hinzugefügt
 mail-passkey-added-heading = Ein Passkey wurde hinzugefügt
-mail-passkey-added-intro = Der Anmeldung von { $email } bei { $service } wurde am { $date } ein Passkey hinzugefügt. Er bestätigt die Anmeldung anstelle eines Codes aus einer Authenticator-App.
+mail-passkey-added-intro = Der Anmeldung von { $email } bei { $service } wurde am { $date } ein Passkey namens „{ $name }“ hinzugefügt. Er bestätigt die Anmeldung anstelle eines Codes aus einer Authenticator-App.
 mail-passkey-added-button = Meine Sicherheitseinstellungen öffnen
 mail-passkey-added-advice = Wenn Sie ihn nicht hinzugefügt haben, kann sich jemand anderes als Sie anmelden: Entfernen Sie den Passkey auf der Seite Ihrer Sicherheitseinstellungen, wählen Sie mit „Kennwort vergessen?“ auf der Anmeldeseite ein neues Kennwort und informieren Sie Ihren Administrator.
 

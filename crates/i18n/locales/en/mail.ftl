@@ -79,7 +79,7 @@ mail-two-step-off-advice = If you did not turn it off, someone else knows your p
 ## A passkey was added to the user's login (to the user)
 mail-passkey-added-subject = A passkey was added to your { $service } login
 mail-passkey-added-heading = A passkey was added
-mail-passkey-added-intro = A passkey was added to the login of { $email } at { $service } on { $date }. It logs in in place of a code from an authenticator app.
+mail-passkey-added-intro = A passkey named “{ $name }” was added to the login of { $email } at { $service } on { $date }. It logs in in place of a code from an authenticator app.
 mail-passkey-added-button = Open my security settings
 mail-passkey-added-advice = If you did not add it, someone else can log in as you: remove the passkey on your security settings page, choose a new password with “Forgot your password?” on the login page, and tell your administrator.
 

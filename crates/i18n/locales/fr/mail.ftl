@@ -79,7 +79,7 @@ mail-two-step-off-advice = Si vous ne l'avez pas désactivée, quelqu'un d'autre
 ## A passkey was added to the user's login (to the user)
 mail-passkey-added-subject = Une clé d'accès a été ajoutée à votre connexion à { $service }
 mail-passkey-added-heading = Une clé d'accès a été ajoutée
-mail-passkey-added-intro = Une clé d'accès a été ajoutée à la connexion de { $email } sur { $service } le { $date }. Elle confirme la connexion à la place d'un code d'une application d'authentification.
+mail-passkey-added-intro = Une clé d'accès nommée « { $name } » a été ajoutée à la connexion de { $email } sur { $service } le { $date }. Elle confirme la connexion à la place d'un code d'une application d'authentification.
 mail-passkey-added-button = Ouvrir mes paramètres de sécurité
 mail-passkey-added-advice = Si vous ne l'avez pas ajoutée, quelqu'un d'autre peut se connecter à votre place : supprimez la clé d'accès sur la page de vos paramètres de sécurité, choisissez un nouveau mot de passe avec « Mot de passe oublié ? » sur la page de connexion et prévenez votre administrateur.
 

@@ -189,6 +189,11 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
         app.deliver().await?;
         let notice = app.mail_to("alice@example.com", "A passkey was added to your Sealpost login")?;
         ensure!(notice.text.contains("/me/security"), "{}", notice.text);
+        ensure!(
+            notice.text.contains("A passkey named “Laptop” was added"),
+            "{}",
+            notice.text
+        );
         let alice_id = app.user("alice@example.com").await?.id;
         ensure!(
             app.services

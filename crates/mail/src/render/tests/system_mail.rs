@@ -293,33 +293,37 @@ fn security_notices_say_what_changed_when_and_what_to_do_if_it_was_not_the_user(
             },
         ),
         (
-            SecurityNotice::PasskeyAdded,
+            SecurityNotice::PasskeyAdded("Laptop <b>"),
             security,
             Locale::En,
             Expected {
                 subject: "A passkey was added to your Sealpost login",
                 phrases: &[
-                    "A passkey was added to the login of max@corp.example at Sealpost on November 20, 2026",
+                    "A passkey named “Laptop <b>” was added to the login of max@corp.example at Sealpost on November 20, 2026",
                     "If you did not add it, someone else can log in as you",
                 ],
             },
         ),
         (
-            SecurityNotice::PasskeyAdded,
+            SecurityNotice::PasskeyAdded("Laptop <b>"),
             security,
             Locale::De,
             Expected {
                 subject: "Ihrer Anmeldung bei Sealpost wurde ein Passkey hinzugefügt",
-                phrases: &["Der Anmeldung von max@corp.example bei Sealpost wurde am 20. November 2026"],
+                phrases: &[
+                    "Der Anmeldung von max@corp.example bei Sealpost wurde am 20. November 2026 um 09:07 UTC ein Passkey namens „Laptop <b>“ hinzugefügt.",
+                ],
             },
         ),
         (
-            SecurityNotice::PasskeyAdded,
+            SecurityNotice::PasskeyAdded("Laptop <b>"),
             security,
             Locale::Fr,
             Expected {
                 subject: "Une clé d'accès a été ajoutée à votre connexion à Sealpost",
-                phrases: &["Une clé d'accès a été ajoutée à la connexion de max@corp.example sur Sealpost le 20"],
+                phrases: &[
+                    "Une clé d'accès nommée « Laptop <b> » a été ajoutée à la connexion de max@corp.example sur Sealpost le 20",
+                ],
             },
         ),
         (
