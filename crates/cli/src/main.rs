@@ -36,11 +36,11 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use sealpost_domain::DomainError;
 use sealpost_domain::ports::{Clock, OutboxStore as _, SystemClock};
 use sealpost_domain::services::Services;
 use sealpost_domain::services::users::CreateUserRequest;
 use sealpost_domain::types::Locale;
+use sealpost_domain::{DomainError, ValidationError};
 use sealpost_i18n::Translator;
 use sealpost_storage::SqlStore;
 
@@ -382,7 +382,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(command) => tokens::run(&services, command).await,
         Command::User(UserCommand::ResetTwoStep { email }) => {
             let user = services.reset_two_step_of(&email).await.map_err(|e| match e {
-                DomainError::NotFound => anyhow::anyhow!("no user has the address {email}; nothing was changed"),
+                DomainError::Invalid {
+                    error: ValidationError::NonExistentUser,
+                    ..
+                } => anyhow::anyhow!("no user has the address {email}; nothing was changed"),
                 other => explain(other),
             })?;
             println!(

@@ -314,8 +314,8 @@ pub enum MailKind {
     ReadReceipt,
     /// Tells a sender that a notification could not be delivered.
     Bounce,
-    /// Tells a user of a change to how they log in that they did not make
-    /// themselves (an administrator reset their two-step verification).
+    /// Tells a user of a change to how they log in ([`SecurityNotice`]), so that
+    /// one they did not make does not go unnoticed.
     SecurityNotice,
 }
 

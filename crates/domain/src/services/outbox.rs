@@ -5,8 +5,8 @@
 use super::Services;
 use crate::error::DomainError;
 
-/// Days a delivered mail stays in the outbox (`sealpost outbox` and support can
-/// still see that it went, and when).
+/// Days a delivered mail stays in the outbox (whoever looks into the database for
+/// a mail that "never came" still finds that it went, and when).
 pub const SENT_MAIL_KEPT_DAYS: i64 = 7;
 
 /// Days after it was queued that a mail given up on leaves the outbox: longer

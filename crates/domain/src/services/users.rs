@@ -159,10 +159,9 @@ impl Services {
     /// operator who lost their phone has nobody to do it on the user page):
     /// their TOTP secret, passkeys and recovery codes go, audited
     /// `user.two_step_reset` with no actor, and the user is told by mail.
-    /// `NotFound` when no user has the address.
+    /// `NonExistentUser` on field `email` when no user has the address.
     pub async fn reset_two_step_of(&self, email: &str) -> Result<User, DomainError> {
-        let email = EmailAddress::parse(email).map_err(|e| DomainError::invalid("email", e))?;
-        let user = self.store.user_by_email(&email).await?.ok_or(DomainError::NotFound)?;
+        let user = self.existing_user("email", email).await?;
         let event = self.event(None, None, "user.two_step_reset", user.email.as_str(), None);
         self.reset_second_factors_of(&user, Locale::default(), event).await?;
         Ok(user)

@@ -138,6 +138,7 @@ pub fn router() -> Router<AppState> {
             "/users/{user}/activation",
             user_action_route(ResendActivation, "flash-user-activation-sent"),
         )
+        // The next login can only set a new password.
         .route(
             "/users/{user}/require-password",
             user_action_route(RequirePasswordChange, "flash-user-password-required"),

@@ -92,9 +92,9 @@ impl Services {
 
     /// The second step: `code` is a TOTP code or a recovery code (for a login that
     /// must enrol, the first code of the secret it was shown). Opens the session.
-    #[tracing::instrument(skip_all, fields(client = client))]
     /// A recovery code used is reported to the user by mail (in their language,
     /// else `locale`).
+    #[tracing::instrument(skip_all, fields(client = client))]
     pub async fn complete_login(
         &self,
         raw: &str,
