@@ -171,6 +171,7 @@ impl TwoStepStore for SqlStore {
         code_hash: &str,
         at: Timestamp,
         notice: &NewOutboxItem,
+        audit: AuditEvent,
     ) -> StoreResult<bool> {
         self.watched(async {
             let mut tx = self.begin_write().await?;
@@ -182,12 +183,13 @@ impl TwoStepStore for SqlStore {
             .bind(at.0)
             .run(&mut *tx)
             .await?;
-            let used = done.rows_affected() == 1;
-            if used {
-                insert_item(&mut tx, notice).await?;
+            if done.rows_affected() != 1 {
+                tx.commit().await.map_err(db_error)?;
+                return Ok(false);
             }
-            tx.commit().await.map_err(db_error)?;
-            Ok(used)
+            insert_item(&mut tx, notice).await?;
+            tx.commit_audited(&audit).await?;
+            Ok(true)
         })
         .await
     }

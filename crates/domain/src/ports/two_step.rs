@@ -37,14 +37,16 @@ pub trait TwoStepStore: Send + Sync {
     /// Accepts a code of time step `step` only if no code of this or a later step
     /// was accepted before (a code works once); `false` otherwise.
     async fn use_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool>;
-    /// Marks an unused recovery code used and queues `notice` (the mail that tells
-    /// the user) with it; `false`, and nothing queued, when it is unknown or used.
+    /// Marks an unused recovery code used and, in the same write, records `audit`
+    /// and queues `notice` (the mail that tells the user); `false`, with nothing
+    /// recorded or queued, when it is unknown or used.
     async fn use_recovery_code(
         &self,
         user: UserId,
         code_hash: &str,
         at: Timestamp,
         notice: &NewOutboxItem,
+        audit: AuditEvent,
     ) -> StoreResult<bool>;
     /// Replaces every recovery code of the user, with `audit`.
     async fn replace_recovery_codes(&self, user: UserId, hashes: &[String], audit: AuditEvent) -> StoreResult<()>;

@@ -378,7 +378,7 @@ async fn an_administrators_reset_removes_every_second_factor_of_that_user_only(s
 }
 
 /// A recovery code works once, for its owner only; the notice telling the user is
-/// queued with the use, and with nothing else.
+/// queued, and the use audited, with the use, and with nothing else.
 async fn a_recovery_code_works_once_and_its_notice_is_queued_with_its_use(store: SqlStore) {
     let alice = user(&store, "alice@example.com").await;
     let bob = user(&store, "bob@example.com").await;
@@ -389,29 +389,30 @@ async fn a_recovery_code_works_once_and_its_notice_is_queued_with_its_use(store:
         .expect("codes");
     let notice = mail(MailKind::SecurityNotice, "alice@example.com", None);
     let stray = mail(MailKind::SecurityNotice, "bob@example.com", None);
+    let used_event = || event("user.recovery_code_used", "alice");
     assert!(
         !store
-            .use_recovery_code(bob.id, "hash-0", T0, &stray)
+            .use_recovery_code(bob.id, "hash-0", T0, &stray, event("user.recovery_code_used", "bob"))
             .await
             .expect("tried"),
         "Alice's code is not Bob's"
     );
     assert!(
         store
-            .use_recovery_code(alice.id, "hash-0", T0, &notice)
+            .use_recovery_code(alice.id, "hash-0", T0, &notice, used_event())
             .await
             .expect("used")
     );
     assert!(
         !store
-            .use_recovery_code(alice.id, "hash-0", T0, &notice)
+            .use_recovery_code(alice.id, "hash-0", T0, &notice, used_event())
             .await
             .expect("tried"),
         "used once"
     );
     assert!(
         !store
-            .use_recovery_code(alice.id, "hash-9", T0, &notice)
+            .use_recovery_code(alice.id, "hash-9", T0, &notice, used_event())
             .await
             .expect("tried"),
         "unknown"
@@ -420,4 +421,12 @@ async fn a_recovery_code_works_once_and_its_notice_is_queued_with_its_use(store:
     let queued = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
     let queued: Vec<&str> = queued.iter().map(|item| item.to.as_str()).collect();
     assert_eq!(queued, ["alice@example.com"], "one notice, for the one use");
+    let audited = store
+        .list_audit(None, 50)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == "user.recovery_code_used")
+        .count();
+    assert_eq!(audited, 1, "one use, audited once in its own write");
 }

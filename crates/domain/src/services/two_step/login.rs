@@ -186,14 +186,12 @@ impl Services {
             };
         }
         let notice = self.security_notice(SecurityNotice::RecoveryCodeUsed, user, locale)?;
+        let event = self.user_event(user, "user.recovery_code_used", None);
         let used = self
             .store
-            .use_recovery_code(user.id, &recovery_code_hash(code), self.clock.now(), &notice)
+            .use_recovery_code(user.id, &recovery_code_hash(code), self.clock.now(), &notice, event)
             .await?;
         if used {
-            self.store
-                .record_audit(self.user_event(user, "user.recovery_code_used", None))
-                .await?;
             self.messaging().outbox_waker.notify_one();
         }
         Ok(used)
