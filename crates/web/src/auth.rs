@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sealpost_domain::model::SessionKind;
-use sealpost_domain::services::auth::{LoginError, LoginOutcome};
+use sealpost_domain::services::auth::{LoginError, LoginOutcome, PasswordChange};
 use sealpost_domain::types::{Locale, Password};
 use sealpost_i18n::Arg;
 use serde::Deserialize;
@@ -319,10 +319,13 @@ async fn change_password(
         .services
         .change_password(
             actor,
-            &current,
-            &form.new_password,
-            &form.confirm_password,
+            PasswordChange {
+                current: &current,
+                new: &form.new_password,
+                confirmation: &form.confirm_password,
+            },
             visitor.locale,
+            None,
             &visitor.client,
         )
         .await

@@ -12,6 +12,7 @@ use axum::response::Response;
 use axum::routing::get;
 use sealpost_domain::DomainError;
 use sealpost_domain::model::User;
+use sealpost_domain::services::auth::PasswordChange;
 use sealpost_domain::services::me::OwnProfileRequest;
 use sealpost_domain::types::{Locale, Password};
 use sealpost_i18n::dates::{COMMON_TIME_ZONES, all_time_zones};
@@ -159,10 +160,13 @@ pub async fn update_me(
             .services
             .change_password(
                 &signed.actor,
-                &current,
-                &form.new_password,
-                &form.confirm_password,
+                PasswordChange {
+                    current: &current,
+                    new: &form.new_password,
+                    confirmation: &form.confirm_password,
+                },
                 signed.visitor.locale,
+                Some(&profile),
                 client,
             )
             .await

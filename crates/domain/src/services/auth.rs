@@ -17,10 +17,19 @@ use sealpost_crypto::token;
 use super::{SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS, Services, blocking};
 use crate::error::{DomainError, ValidationError};
 use crate::messages::SecurityNotice;
-use crate::model::{Credentials, Session, SessionKind, User, UserStatus};
+use crate::model::{Credentials, OwnProfile, Session, SessionKind, User, UserStatus};
 use crate::policy::Actor;
 use crate::ports::SessionStore;
 use crate::types::{EmailAddress, Locale, Password, Timestamp};
+
+/// A password change as the user typed it: their present password, and the new
+/// one twice. No `Debug`: it holds secrets that must never reach a log.
+#[derive(Clone, Copy)]
+pub struct PasswordChange<'a> {
+    pub current: &'a Password,
+    pub new: &'a str,
+    pub confirmation: &'a str,
+}
 
 /// Failures per (address, client) before waiting starts.
 const PAIR_FREE_FAILURES: i64 = 5;
@@ -391,21 +400,27 @@ impl Services {
         self.store.delete_session(&session.id_hash).await
     }
 
-    /// Sets a new password chosen by the user themself. `current` must be their
-    /// present password; the new one must pass the policy and differ from it. Every
-    /// session of the user ends; a fresh full session is returned. The user is told
-    /// by mail (in their language, else `locale`), unless the password replaced
-    /// was a temporary one someone else chose.
+    /// Sets a new password chosen by the user themself. `change.current` must be
+    /// their present password; the new one must pass the policy and differ from it.
+    /// Every session of the user ends; a fresh full session is returned. The user is
+    /// told by mail, unless the password replaced was a temporary one someone else
+    /// chose: in their language (else `locale`) and time zone, or in those of
+    /// `saved_with`, the profile the same form saves, since they may have just
+    /// chosen them.
     #[tracing::instrument(skip_all, fields(user = %actor.id()))]
     pub async fn change_password(
         &self,
         actor: &Actor,
-        current: &Password,
-        new: &str,
-        confirmation: &str,
+        change: PasswordChange<'_>,
         locale: Locale,
+        saved_with: Option<&OwnProfile>,
         client: &str,
     ) -> Result<OpenedSession, DomainError> {
+        let PasswordChange {
+            current,
+            new,
+            confirmation,
+        } = change;
         let user = &actor.user;
         let credentials = self
             .store
@@ -438,7 +453,15 @@ impl Services {
         let notice = if user.must_change_password {
             None
         } else {
-            Some(self.security_notice(SecurityNotice::PasswordChanged, user, locale)?)
+            let reader = match saved_with {
+                Some(profile) => User {
+                    locale: profile.locale,
+                    time_zone: profile.time_zone.clone(),
+                    ..user.clone()
+                },
+                None => user.clone(),
+            };
+            Some(self.security_notice(SecurityNotice::PasswordChanged, &reader, locale)?)
         };
         self.store
             .set_password(user.id, &hash, false, notice.as_ref(), event)

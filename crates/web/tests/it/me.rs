@@ -121,6 +121,37 @@ async fn wrong_current(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
+on_both_databases!(
+    the_password_notice_speaks_the_language_and_time_zone_chosen_with_the_new_password,
+    chosen_with_password
+);
+async fn chosen_with_password(app: TestApp) -> anyhow::Result<()> {
+    at_fixed_time(&app).await;
+    app.add_user("bob@example.com", false).await?;
+    let bob = logged_in(&app, "bob@example.com").await?;
+    // Bob, on the English page, chooses German, Berlin and a new password in one go.
+    let mut fields = profile("Robert", "Builder", "de", "Europe/Berlin");
+    fields.extend([
+        ("current_password", PASSWORD),
+        ("new_password", "A-Brand-New-Secret-7"),
+        ("confirm_password", "A-Brand-New-Secret-7"),
+    ]);
+    let saved = bob.submit("/me", "/me", &fields).await?;
+    ensure!(saved.status == 303, "{}", saved.text());
+    app.deliver().await?;
+    let notice = app.mail_to("bob@example.com", "Ihr Kennwort bei Sealpost wurde geändert")?;
+    ensure!(
+        notice.text.contains("am 3. Dezember 2026 um 22:49 CET geändert"),
+        "the time Bob chose, in his new language: {}",
+        notice.text
+    );
+    ensure!(
+        app.mails()?.iter().all(|m| !m.subject.contains("password was changed")),
+        "no notice in the language Bob left"
+    );
+    Ok(())
+}
+
 on_both_databases!(the_password_rule_says_what_it_compares_against, rule_words);
 async fn rule_words(app: TestApp) -> anyhow::Result<()> {
     app.add_user("robert@example.com", false).await?;
