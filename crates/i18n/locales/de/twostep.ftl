@@ -39,6 +39,7 @@ security-session-started = Begonnen
 security-session-last-seen = Zuletzt aktiv
 security-session-from = Von
 security-this-session = Diese Sitzung
+security-session-current = Aktuell
 security-unknown-client = unbekannt
 security-devices = Gemerkte Geräte
 security-no-devices = Kein Gerät ist gemerkt.

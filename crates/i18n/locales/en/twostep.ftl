@@ -39,6 +39,7 @@ security-session-started = Started
 security-session-last-seen = Last active
 security-session-from = From
 security-this-session = This session
+security-session-current = Current
 security-unknown-client = unknown
 security-devices = Remembered devices
 security-no-devices = No device is remembered.

@@ -39,6 +39,7 @@ security-session-started = Ouverte le
 security-session-last-seen = Dernière activité
 security-session-from = Depuis
 security-this-session = Cette session
+security-session-current = En cours
 security-unknown-client = inconnu
 security-devices = Appareils mémorisés
 security-no-devices = Aucun appareil n'est mémorisé.

@@ -185,6 +185,13 @@ async fn added_and_used(db: Db) -> anyhow::Result<()> {
         let security = alice.get("/me/security").await?;
         security.assert_shows("The passkey “Laptop” was added.");
         security.assert_shows("Laptop");
+        // Each column of the passkeys and sessions tables has a header a screen
+        // reader reads out (the actions' one is visually hidden).
+        ensure!(!security.body.contains("<th></th>"), "an empty table header");
+        for header in ["Actions", "Current"] {
+            let cell = format!("<th><span class=\"visually-hidden\">{header}</span></th>");
+            ensure!(security.body.contains(&cell), "no header {cell}");
+        }
         ensure!(passkey_count(&app, "alice@example.com").await? == 1);
         app.deliver().await?;
         let notice = app.mail_to("alice@example.com", "A passkey was added to your Sealpost login")?;
