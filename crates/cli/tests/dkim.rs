@@ -103,7 +103,10 @@ async fn serve_signs_the_mail_it_sends_with_the_key_dkim_create_made() -> anyhow
     let mut server = sealpost
         .serve()
         .relay(sink.port)
-        .env("SEALPOST_MAIL_FROM", "Sealpost <sealpost@mail.example.com>")
+        .env(
+            "SEALPOST_MAIL_FROM",
+            "\"Example Corp (Sealpost)\" <sealpost@mail.example.com>",
+        )
         .env("SEALPOST_DKIM_KEYS", &format!("mail.example.com:s1:{key_file}"))
         .start()
         .await?;
@@ -133,6 +136,13 @@ async fn serve_signs_the_mail_it_sends_with_the_key_dkim_create_made() -> anyhow
         };
         ensure!(raw.starts_with(b"DKIM-Signature: "), "the reset mail is not signed");
         assert_eq!(verify(&raw, &name, &value).await?, [DkimResult::Pass]);
+        // The signed From is the quoted name, not an encoded word it did not need.
+        let from = "\r\nFrom: \"Example Corp (Sealpost)\" <sealpost@mail.example.com>\r\n";
+        ensure!(
+            raw.windows(from.len()).any(|w| w == from.as_bytes()),
+            "{}",
+            String::from_utf8_lossy(&raw)
+        );
         Ok(())
     }
     .await;

@@ -122,6 +122,7 @@ impl MailNotifier {
         );
         let text = mail.view.render_text()?;
         let html = mail.view.render_html()?;
+        let quoted_from = quoted_from(&mail.from);
         let mut builder = lettre::Message::builder()
             .message_id(Some(format!("<{message_id}>")))
             .date(timefmt::system_time(self.clock.now()))
@@ -137,6 +138,9 @@ impl MailNotifier {
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
                 "auto-generated".to_owned(),
             ));
+        if let Some(from) = quoted_from {
+            builder = builder.raw_header(from);
+        }
         if let Some(reply_to) = mail.reply_to {
             builder = builder.reply_to(reply_to);
         }
@@ -619,6 +623,33 @@ fn new_message_id(domain: &str) -> Result<String, RenderError> {
     getrandom::fill(&mut bytes).map_err(|e| RenderError::Random(e.to_string()))?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("{hex}@{domain}"))
+}
+
+/// The `From` header of `mailbox` when its name is printable ASCII: the name as a
+/// quoted string (RFC 5322 3.2.4), where lettre writes a base64 encoded word for
+/// any name with a parenthesis, an ampersand or an apostrophe ("Acme Corp
+/// (Sealpost)"). Spam filters count an encoded word that was not needed against
+/// the mail (SpamAssassin's FROM_EXCESS_BASE64). `None` leaves any other name to
+/// lettre's encoding. A line that would pass 78 characters is folded before the
+/// address.
+fn quoted_from(mailbox: &Mailbox) -> Option<HeaderValue> {
+    let name = mailbox.name.as_deref()?;
+    let lettre_writes_it_plain = name.bytes().all(|b| b.is_ascii_alphanumeric() || b" -_.".contains(&b));
+    if lettre_writes_it_plain || !name.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return None;
+    }
+    let quoted = format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""));
+    let address = mailbox.email.to_string();
+    let fold = if "From: ".len() + quoted.len() + address.len() + 3 > 78 {
+        "\r\n "
+    } else {
+        " "
+    };
+    Some(HeaderValue::dangerous_new_pre_encoded(
+        HeaderName::new_from_ascii_str("From"),
+        mailbox.to_string(),
+        format!("{quoted}{fold}<{address}>"),
+    ))
 }
 
 /// Text for a header or a single line: control characters (CR, LF, tabs) become spaces.

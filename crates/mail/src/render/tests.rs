@@ -455,6 +455,44 @@ fn the_account_sending_address_with_a_quoted_name_is_kept() -> Result<()> {
     Ok(())
 }
 
+/// A name of plain ASCII is written as a quoted string, not as the base64 encoded
+/// word spam filters count against a mail; it reads back the same.
+#[test]
+fn an_ascii_sender_name_is_quoted_not_encoded() -> Result<()> {
+    let people = people()?;
+    let long_name = format!("{} (Sealpost)", "Acme Corp ".repeat(6).trim_end());
+    let long = format!("\"{long_name}\" <secure@corp.example>");
+    for (from, name) in [
+        ("\"Acme Corp (Sealpost)\" <secure@corp.example>", "Acme Corp (Sealpost)"),
+        ("\"O'Brien & Sons, Ltd.\" <secure@corp.example>", "O'Brien & Sons, Ltd."),
+        (
+            r#""Tom \"TJ\" Jones \\ Co" <secure@corp.example>"#,
+            r#"Tom "TJ" Jones \ Co"#,
+        ),
+        (long.as_str(), long_name.as_str()),
+    ] {
+        let mut notice = notice(&people, Locale::En, None);
+        notice.from = from;
+        let mail = notifier()?.secure_message(&notice)?;
+        assert_crlf(&mail.raw)?;
+        let raw = String::from_utf8_lossy(&mail.raw);
+        let header = raw
+            .split("\r\n")
+            .skip_while(|line| !line.starts_with("From: "))
+            .take_while(|line| line.starts_with("From: ") || line.starts_with(' '))
+            .collect::<Vec<_>>();
+        ensure!(
+            header.iter().all(|line| !line.contains("=?") && line.len() <= 78),
+            "{header:?}"
+        );
+        let message = parse(&mail)?;
+        let parsed = message.from().and_then(|f| f.first()).context("no From")?;
+        assert_eq!(parsed.name(), Some(name));
+        assert_eq!(parsed.address(), Some("secure@corp.example"));
+    }
+    Ok(())
+}
+
 /// The payload goes into the envelope unescaped (`Base64Text` is `HtmlSafe`):
 /// whatever the bytes, its text holds nothing HTML would escape.
 #[test]
