@@ -639,6 +639,11 @@ fn quoted_from(mailbox: &Mailbox) -> Option<HeaderValue> {
         return None;
     }
     let quoted = format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""));
+    // A line holds at most 998 characters (RFC 5322 2.1.1); lettre's encoded
+    // words fold where a quoted string cannot.
+    if quoted.len() > 900 {
+        return None;
+    }
     let address = mailbox.email.to_string();
     let fold = if "From: ".len() + quoted.len() + address.len() + 3 > 78 {
         "\r\n "

@@ -490,6 +490,17 @@ fn an_ascii_sender_name_is_quoted_not_encoded() -> Result<()> {
         assert_eq!(parsed.name(), Some(name));
         assert_eq!(parsed.address(), Some("secure@corp.example"));
     }
+    // A name too long for one line is left to lettre's encoded words, which fold.
+    let huge = "(Acme) ".repeat(150);
+    let from = format!("\"{}\" <secure@corp.example>", huge.trim_end());
+    let mut notice = notice(&people, Locale::En, None);
+    notice.from = &from;
+    let mail = notifier()?.secure_message(&notice)?;
+    let raw = String::from_utf8_lossy(&mail.raw);
+    ensure!(raw.split("\r\n").all(|line| line.len() <= 998), "a line past 998");
+    let message = parse(&mail)?;
+    let parsed = message.from().and_then(|f| f.first()).context("no From")?;
+    assert_eq!(parsed.name(), Some(huge.trim_end()));
     Ok(())
 }
 
