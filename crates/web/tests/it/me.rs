@@ -23,6 +23,20 @@ fn profile<'a>(first: &'a str, last: &'a str, locale: &'a str, zone: &'a str) ->
     ]
 }
 
+/// `fields` and a password change: the present password, and the new one twice.
+fn with_new_password<'a>(
+    mut fields: Vec<(&'static str, &'a str)>,
+    current: &'a str,
+    new: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    fields.extend([
+        ("current_password", current),
+        ("new_password", new),
+        ("confirm_password", new),
+    ]);
+    fields
+}
+
 on_both_databases!(names_language_and_time_zone_are_saved_and_shown, saved_and_shown);
 async fn saved_and_shown(app: TestApp) -> anyhow::Result<()> {
     at_fixed_time(&app).await;
@@ -68,12 +82,11 @@ async fn wrong_current(app: TestApp) -> anyhow::Result<()> {
     app.add_user("bob@example.com", false).await?;
     let bob = logged_in(&app, "bob@example.com").await?;
     bob.submit("/me", "/me", &profile("Test", "bob", "fr", "")).await?;
-    let mut fields = profile("Roberto", "Constructeur", "fr", "Europe/Paris");
-    fields.extend([
-        ("current_password", "Not-The-Password-1"),
-        ("new_password", "A-Brand-New-Secret-7"),
-        ("confirm_password", "A-Brand-New-Secret-7"),
-    ]);
+    let mut fields = with_new_password(
+        profile("Roberto", "Constructeur", "fr", "Europe/Paris"),
+        "Not-The-Password-1",
+        "A-Brand-New-Secret-7",
+    );
     let refused = bob.submit("/me", "/me", &fields).await?;
     ensure!(refused.status == 422, "{} {}", refused.status, refused.text());
     refused.assert_shows("Le mot de passe actuel est incorrect.");
@@ -130,12 +143,11 @@ async fn chosen_with_password(app: TestApp) -> anyhow::Result<()> {
     app.add_user("bob@example.com", false).await?;
     let bob = logged_in(&app, "bob@example.com").await?;
     // Bob, on the English page, chooses German, Berlin and a new password in one go.
-    let mut fields = profile("Robert", "Builder", "de", "Europe/Berlin");
-    fields.extend([
-        ("current_password", PASSWORD),
-        ("new_password", "A-Brand-New-Secret-7"),
-        ("confirm_password", "A-Brand-New-Secret-7"),
-    ]);
+    let fields = with_new_password(
+        profile("Robert", "Builder", "de", "Europe/Berlin"),
+        PASSWORD,
+        "A-Brand-New-Secret-7",
+    );
     let saved = bob.submit("/me", "/me", &fields).await?;
     ensure!(saved.status == 303, "{}", saved.text());
     app.deliver().await?;
@@ -156,12 +168,7 @@ on_both_databases!(the_password_rule_says_what_it_compares_against, rule_words);
 async fn rule_words(app: TestApp) -> anyhow::Result<()> {
     app.add_user("robert@example.com", false).await?;
     let bob = logged_in(&app, "robert@example.com").await?;
-    let mut fields = profile("Test", "robert", "", "");
-    fields.extend([
-        ("current_password", PASSWORD),
-        ("new_password", "robert-is-great-2026"),
-        ("confirm_password", "robert-is-great-2026"),
-    ]);
+    let fields = with_new_password(profile("Test", "robert", "", ""), PASSWORD, "robert-is-great-2026");
     let refused = bob.submit("/me", "/me", &fields).await?;
     ensure!(refused.status == 422, "{}", refused.text());
     refused.assert_shows(
