@@ -12,7 +12,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use sealpost_domain::model::SessionKind;
 use sealpost_domain::services::messages::safe_next;
 use sealpost_domain::services::registration::ProofOutcome;
 use serde::Deserialize;
@@ -65,7 +64,7 @@ async fn request_proof(
     visitor: Visitor,
     CsrfForm(form): CsrfForm<NextForm>,
 ) -> Result<Response, WebError> {
-    let Some((session, actor)) = visitor.session.as_ref().filter(|(s, _)| s.kind == SessionKind::Full) else {
+    let Some((session, actor)) = visitor.full_session() else {
         return Ok(see_other("/portal/login", &[]));
     };
     let sent = state
@@ -147,11 +146,7 @@ async fn prove(
     visitor: Visitor,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<Response, WebError> {
-    let session = visitor
-        .session
-        .as_ref()
-        .filter(|(s, _)| s.kind == SessionKind::Full)
-        .map(|(s, _)| s.id_hash.as_str());
+    let session = visitor.full_session().map(|(s, _)| s.id_hash.as_str());
     let outcome = state
         .services
         .prove_mailbox(&form.token, session, Some(&visitor.client))
