@@ -294,13 +294,6 @@ fn password_page(visitor: &Visitor, error: Option<FormError>) -> Result<Password
     })
 }
 
-impl PasswordPage {
-    /// Whether the refusal shown is of the form field `field`.
-    pub fn refused(&self, field: &str) -> bool {
-        self.error.as_ref().is_some_and(|e| e.is(field))
-    }
-}
-
 async fn password_form(visitor: Visitor) -> Result<Response, WebError> {
     Ok(render(&password_page(&visitor, None)?))
 }

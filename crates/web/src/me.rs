@@ -65,13 +65,6 @@ impl MeForm {
     }
 }
 
-impl MePage {
-    /// Whether the refusal shown is of the form field `field`.
-    pub fn refused(&self, field: &str) -> bool {
-        self.error.as_ref().is_some_and(|e| e.is(field))
-    }
-}
-
 async fn me_page(
     state: &AppState,
     signed: &Signed,
