@@ -67,11 +67,7 @@ impl Visitor {
             lang: self.locale.tag(),
             title,
             csrf: self.csrf.clone(),
-            user_email: self
-                .session
-                .as_ref()
-                .filter(|(s, _)| s.kind == SessionKind::Full)
-                .map(|(_, a)| a.user().email.to_string()),
+            user_email: self.full_session().map(|(_, a)| a.user().email.to_string()),
             signed_in: self.session.is_some(),
             area,
             flash: self.flash.as_ref().map(|f| f.render(&self.t)),
@@ -80,6 +76,12 @@ impl Visitor {
             brand: None,
             can_compose: false,
         }
+    }
+
+    /// The visitor's session when it is a full one (not one that may only change
+    /// its password).
+    pub fn full_session(&self) -> Option<&(Session, Actor)> {
+        self.session.as_ref().filter(|(s, _)| s.kind == SessionKind::Full)
     }
 
     /// The same visitor, addressed in `locale`.

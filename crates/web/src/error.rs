@@ -17,7 +17,8 @@
 //!
 //! Handlers turn a domain result into a web one with [`OrErrorPage::or_page`], and
 //! a refusal they show on the form itself with [`form_error`]; a validation error
-//! no form shows answers 422, never 404.
+//! no form shows answers 422, never 404. Templates ask that refusal which field it
+//! is of with [`Refuses::refuses`].
 //!
 //! `Unavailable` is not logged per request: the storage logs one line when it
 //! becomes unwritable and one when it recovers. A request answers it only when it
@@ -159,6 +160,19 @@ pub fn form_error(t: &Translator, locale: Locale, error: DomainError) -> Result<
             message: t.get(v.message_id()),
         }),
         _ => Err(WebError::from_domain(locale, error)),
+    }
+}
+
+/// Asks the refusal a page shows (its `error`) whether it is of one form field:
+/// templates write `error.refuses("name")` to mark that field invalid.
+pub trait Refuses {
+    /// Whether the refusal is of the form field `field`.
+    fn refuses(&self, field: &str) -> bool;
+}
+
+impl Refuses for Option<FormError> {
+    fn refuses(&self, field: &str) -> bool {
+        self.as_ref().is_some_and(|e| e.is(field))
     }
 }
 

@@ -12,7 +12,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use sealpost_domain::model::SessionKind;
 use sealpost_domain::services::messages::safe_next;
 use sealpost_domain::services::registration::ProofOutcome;
 use serde::Deserialize;
@@ -65,7 +64,7 @@ async fn request_proof(
     visitor: Visitor,
     CsrfForm(form): CsrfForm<NextForm>,
 ) -> Result<Response, WebError> {
-    let Some((session, actor)) = visitor.session.as_ref().filter(|(s, _)| s.kind == SessionKind::Full) else {
+    let Some((session, actor)) = visitor.full_session() else {
         return Ok(see_other("/portal/login", &[]));
     };
     let sent = state
@@ -102,20 +101,42 @@ async fn request_proof(
     })
 }
 
-/// `GET /verify`: a button, so that a mail scanner following the link spends nothing.
-async fn proof_form(visitor: Visitor, Query(query): Query<TokenForm>) -> Response {
+/// The page a mailed link opens: the message `intro` and a button (`button`) that
+/// posts the link's `fields` to `action`, so that a mail scanner following the
+/// link spends nothing.
+fn link_button_page(
+    visitor: &Visitor,
+    title: &str,
+    intro: &str,
+    button: &str,
+    action: &str,
+    fields: Vec<(String, String)>,
+) -> Response {
     let t = &visitor.t;
     notice(
-        &visitor,
+        visitor,
         StatusCode::OK,
-        "proof-title",
-        vec![t.get("proof-confirm-intro")],
+        title,
+        vec![t.get(intro)],
         Some(NoticeForm {
-            action: "/verify".to_owned(),
-            fields: vec![("token".to_owned(), query.token), ("next".to_owned(), query.next)],
-            button: t.get("proof-confirm"),
+            action: action.to_owned(),
+            fields,
+            button: t.get(button),
         }),
         None,
+    )
+}
+
+/// `GET /verify`: a button, so that a mail scanner following the link spends nothing.
+async fn proof_form(visitor: Visitor, Query(query): Query<TokenForm>) -> Response {
+    let fields = vec![("token".to_owned(), query.token), ("next".to_owned(), query.next)];
+    link_button_page(
+        &visitor,
+        "proof-title",
+        "proof-confirm-intro",
+        "proof-confirm",
+        "/verify",
+        fields,
     )
 }
 
@@ -125,11 +146,7 @@ async fn prove(
     visitor: Visitor,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<Response, WebError> {
-    let session = visitor
-        .session
-        .as_ref()
-        .filter(|(s, _)| s.kind == SessionKind::Full)
-        .map(|(s, _)| s.id_hash.as_str());
+    let session = visitor.full_session().map(|(s, _)| s.id_hash.as_str());
     let outcome = state
         .services
         .prove_mailbox(&form.token, session, Some(&visitor.client))
@@ -159,18 +176,13 @@ async fn prove(
 
 /// `GET /confirm-sender`: a button, as for every link.
 async fn sender_form(visitor: Visitor, Query(query): Query<TokenForm>) -> Response {
-    let t = &visitor.t;
-    notice(
+    link_button_page(
         &visitor,
-        StatusCode::OK,
         "sender-confirm-title",
-        vec![t.get("sender-confirm-intro")],
-        Some(NoticeForm {
-            action: "/confirm-sender".to_owned(),
-            fields: vec![("token".to_owned(), query.token)],
-            button: t.get("sender-confirm"),
-        }),
-        None,
+        "sender-confirm-intro",
+        "sender-confirm",
+        "/confirm-sender",
+        vec![("token".to_owned(), query.token)],
     )
 }
 

@@ -14,6 +14,8 @@ use sealpost_domain::services::messages::InlineImage;
 use sealpost_domain::types::{GroupName, Locale, Timestamp};
 use sealpost_i18n::{Arg, DateFormatter, Translator};
 
+use crate::error::Refuses as _;
+
 /// Which part of the site a page belongs to (decides the navigation shown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
@@ -255,13 +257,6 @@ pub struct AccountDetailsPage {
     pub mode_in_effect: String,
     /// A refusal of the sending-address form.
     pub error: Option<FormError>,
-}
-
-impl AccountDetailsPage {
-    /// Whether the refusal shown is of the form field `field`.
-    pub fn refused(&self, field: &str) -> bool {
-        self.error.as_ref().is_some_and(|e| e.is(field))
-    }
 }
 
 /// One option of a list's filter (a `<select>`: the audit's "what", the

@@ -29,6 +29,7 @@ use crate::auth::see_other_with_flash;
 use crate::brand::BrandView;
 use crate::context::{Admin, CsrfForm, NoFields};
 use crate::error::OrErrorPage as _;
+use crate::error::Refuses as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{AccountTab, Area, FormError, Page, render_status};
@@ -54,13 +55,6 @@ pub struct ImagesPage {
     pub preview: Option<BrandView>,
     pub form: ImagesForm,
     pub error: Option<FormError>,
-}
-
-impl ImagesPage {
-    /// Whether the refusal shown is of the form field `field`.
-    pub fn refused(&self, field: &str) -> bool {
-        self.error.as_ref().is_some_and(|e| e.is(field))
-    }
 }
 
 /// The form as typed.

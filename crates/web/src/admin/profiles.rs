@@ -22,6 +22,7 @@ use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm, NoFields};
 use crate::error::OrErrorPage as _;
+use crate::error::Refuses as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{AccountTab, Area, FormError, ModeChoice, Page, render_status};
@@ -67,20 +68,6 @@ pub struct ProfilePage {
     pub key: String,
     pub form: ProfileFormView,
     pub error: Option<FormError>,
-}
-
-impl ProfilesPage {
-    /// Whether the refusal shown is of the form field `field`.
-    pub fn refused(&self, field: &str) -> bool {
-        self.error.as_ref().is_some_and(|e| e.is(field))
-    }
-}
-
-impl ProfilePage {
-    /// Whether the refusal shown is of the form field `field`.
-    pub fn refused(&self, field: &str) -> bool {
-        self.error.as_ref().is_some_and(|e| e.is(field))
-    }
 }
 
 /// Reads the posted pairs: an unticked box is not sent at all.

@@ -18,6 +18,7 @@ use crate::AppState;
 use crate::auth::see_other_with_flash;
 use crate::context::{Admin, CsrfForm, NoFields};
 use crate::error::OrErrorPage as _;
+use crate::error::Refuses as _;
 use crate::error::WebError;
 use crate::flash::Flash;
 use crate::views::{AccountTab, Area, FormError, Page, render_status};
@@ -51,11 +52,6 @@ pub struct TokensPage {
 }
 
 impl TokensPage {
-    /// Whether the refusal shown is of the form field `field`.
-    pub fn refused(&self, field: &str) -> bool {
-        self.error.as_ref().is_some_and(|e| e.is(field))
-    }
-
     /// Whether the scope box `scope` is ticked.
     pub fn ticked(&self, scope: &str) -> bool {
         self.form.scopes.iter().any(|s| s == scope)
