@@ -36,11 +36,7 @@ fn best_per_call(mut work: impl FnMut() -> Result<(), Box<dyn Error>>) -> Result
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let notifier = MailNotifier::new(
-        "Sealpost",
-        "sealpost@mail.example.com",
-        Arc::new(FakeClock::new(AT)),
-    )?;
+    let notifier = MailNotifier::new("Sealpost", "sealpost@mail.example.com", Arc::new(FakeClock::new(AT)))?;
     let to = EmailAddress::parse("max@corp.example")?;
     let zone = TimeZoneName::parse("Europe/Berlin")?;
     let link = "https://sealpost.example.com/me/security";
@@ -63,7 +59,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         black_box(recovery_code_hash(black_box("abcd-efgh-ijkl")));
         Ok(())
     })?;
-    println!("{:<44} {:>12.1}", "recovery code hash (every attempt)", micros(per_hash));
+    println!(
+        "{:<44} {:>12.1}",
+        "recovery code hash (every attempt)",
+        micros(per_hash)
+    );
     Ok(())
 }
 
