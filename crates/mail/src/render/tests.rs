@@ -367,6 +367,13 @@ fn notification_and_envelope_speak_german_and_french() -> Result<()> {
         let text = message.body_text(0).context("no text part")?;
         assert!(text.contains(button), "{locale:?}: {text}");
         assert!(!text.contains("Open Online"), "{locale:?} text speaks English");
+        // A mail program drops <html lang>; the wrapper keeps the language.
+        let html = message.body_html(0).context("no HTML part")?;
+        let wrapper = format!(
+            "<div role=\"article\" aria-roledescription=\"email\" aria-label=\"{subject}\" lang=\"{}\" dir=\"ltr\">",
+            locale.tag()
+        );
+        assert!(html.contains(&wrapper), "{locale:?}: {html}");
         let envelope = the_envelope(&message)?;
         assert!(
             envelope
