@@ -96,6 +96,15 @@ async fn the_reports_tab_names_the_months_in_the_readers_language() -> anyhow::R
             browser
                 .find(&format!("//p[normalize-space()={}]", literal(&fill(words.nothing))))
                 .await?;
+            // Last year's page has three pager links (both years and the CSV): each
+            // a target of at least 24 by 24 pixels (WCAG 2.5.8).
+            let script = "return [...document.querySelectorAll('nav.pager a')]\
+                          .map(a => { const r = a.getBoundingClientRect(); return [r.width, r.height]; });";
+            let sizes: Vec<(f64, f64)> = serde_json::from_value(browser.client.execute(script, vec![]).await?)?;
+            ensure!(
+                sizes.len() == 3 && sizes.iter().all(|&(w, h)| w >= 24.0 && h >= 24.0),
+                "pager link sizes: {sizes:?}"
+            );
             anyhow::Ok(())
         }
         .await;
