@@ -11,7 +11,7 @@ use sealpost_domain::types::UserId;
 use sealpost_storage::SqlStore;
 
 use crate::messages::mail;
-use crate::support::{T0, event, on_both_backends, user};
+use crate::support::{T0, count_of, event, on_both_backends, user};
 
 on_both_backends!(
     a_passkey_is_stored_listed_and_removed_by_its_owner_only,
@@ -129,13 +129,7 @@ async fn a_passkey_is_renamed_by_its_owner_only(store: SqlStore) {
         .expect("renamed");
     let keys = store.passkeys(alice.id).await.expect("listed");
     assert_eq!((keys[0].id, keys[0].name.as_str()), (id, "Work laptop"));
-    let renames = store
-        .list_audit(None, 10)
-        .await
-        .expect("audit")
-        .into_iter()
-        .filter(|e| e.action == "user.passkey_renamed")
-        .count();
+    let renames = count_of(&store, "user.passkey_renamed").await;
     assert_eq!(renames, 1, "only the rename that happened is audited");
 }
 
@@ -367,13 +361,7 @@ async fn an_administrators_reset_removes_every_second_factor_of_that_user_only(s
         [(MailKind::SecurityNotice, "bob@example.com")],
         "Bob's notice is queued with his reset, nobody's without one"
     );
-    let resets = store
-        .list_audit(None, 50)
-        .await
-        .expect("audit")
-        .into_iter()
-        .filter(|e| e.action == "user.two_step_reset")
-        .count();
+    let resets = count_of(&store, "user.two_step_reset").await;
     assert_eq!(resets, 1, "only the reset that happened is audited");
 }
 
@@ -421,12 +409,6 @@ async fn a_recovery_code_works_once_and_its_notice_is_queued_with_its_use(store:
     let queued = store.claim_outbox(T0, T0.plus_seconds(60), 10).await.expect("claimed");
     let queued: Vec<&str> = queued.iter().map(|item| item.to.as_str()).collect();
     assert_eq!(queued, ["alice@example.com"], "one notice, for the one use");
-    let audited = store
-        .list_audit(None, 50)
-        .await
-        .expect("audit")
-        .into_iter()
-        .filter(|e| e.action == "user.recovery_code_used")
-        .count();
+    let audited = count_of(&store, "user.recovery_code_used").await;
     assert_eq!(audited, 1, "one use, audited once in its own write");
 }

@@ -234,7 +234,6 @@ pub fn event(action: &str, target: &str) -> AuditEvent {
     }
 }
 
-/// The actions of the newest `n` events of the whole service, newest first.
 /// The targets of the last ten audit events of `action`, newest first.
 pub async fn targets_of(store: &SqlStore, action: &str) -> Vec<String> {
     store
@@ -247,6 +246,18 @@ pub async fn targets_of(store: &SqlStore, action: &str) -> Vec<String> {
         .collect()
 }
 
+/// How many of the newest fifty audit events of the whole service are of `action`.
+pub async fn count_of(store: &SqlStore, action: &str) -> usize {
+    store
+        .list_audit(None, 50)
+        .await
+        .expect("the audit trail is readable")
+        .into_iter()
+        .filter(|e| e.action == action)
+        .count()
+}
+
+/// The actions of the newest `n` events of the whole service, newest first.
 pub async fn recent_actions(store: &SqlStore, n: u32) -> Vec<String> {
     store
         .list_audit(None, n)
