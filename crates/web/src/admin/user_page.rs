@@ -4,7 +4,8 @@
 //! Actions that take something away (lock, delete, reset two-step verification;
 //! per account lock and remove, in [`super::user_account`]) first show a
 //! confirmation page of their own (a GET with labelled buttons, no script); the
-//! others are buttons posting straight from the page. A user the visitor may not see answers 404 on every route, GET or POST.
+//! others are buttons posting straight from the page. A user the visitor may not
+//! see answers 404 on every route, GET or POST.
 
 use askama::Template;
 use axum::extract::{Path, State};
