@@ -21,9 +21,28 @@ pub(crate) fn from_rows<T>(
     rows.iter().map(read).collect::<Result<_, _>>().map_err(db_error)
 }
 
+/// A value [`Columns`] reads: one both drivers decode (sqlx's `Any` and rusqlite,
+/// see [`crate::readers`]), which every column type the store uses is.
+pub(crate) trait Cell: for<'r> Decode<'r, Any> + Type<Any> + rusqlite::types::FromSql {}
+
+impl<T: for<'r> Decode<'r, Any> + Type<Any> + rusqlite::types::FromSql> Cell for T {}
+
+/// A row read by column name, from either driver: a decoder written against it
+/// (`…_from_row`) serves every query, including those [`crate::readers`] answer.
 pub(crate) trait Columns {
+    /// The column `name` decoded as `T`, with sqlx's error (what the decoders return).
+    fn cell<T: Cell>(&self, name: &str) -> Result<T, sqlx::Error>;
+
+    /// A boolean column (see [`get_bool`]), with sqlx's error.
+    fn cell_flag(&self, name: &str) -> Result<bool, sqlx::Error>;
+
+    /// A text column, borrowed from the row (a stored name such as a status).
+    fn cell_str(&self, name: &str) -> Result<&str, sqlx::Error>;
+
     /// The column `name` decoded as `T`.
-    fn col<'r, T: Decode<'r, Any> + Type<Any>>(&'r self, name: &str) -> StoreResult<T>;
+    fn col<T: Cell>(&self, name: &str) -> StoreResult<T> {
+        self.cell(name).map_err(db_error)
+    }
 
     /// A time column (seconds since the epoch, as every table stores them).
     fn at(&self, name: &str) -> StoreResult<Timestamp> {
@@ -36,15 +55,45 @@ pub(crate) trait Columns {
     }
 
     /// A boolean column (see [`get_bool`]).
-    fn flag(&self, name: &str) -> StoreResult<bool>;
+    fn flag(&self, name: &str) -> StoreResult<bool> {
+        self.cell_flag(name).map_err(db_error)
+    }
 }
 
 impl Columns for AnyRow {
-    fn col<'r, T: Decode<'r, Any> + Type<Any>>(&'r self, name: &str) -> StoreResult<T> {
-        self.try_get(name).map_err(db_error)
+    fn cell<T: Cell>(&self, name: &str) -> Result<T, sqlx::Error> {
+        self.try_get(name)
     }
 
-    fn flag(&self, name: &str) -> StoreResult<bool> {
-        get_bool(self, name).map_err(db_error)
+    fn cell_flag(&self, name: &str) -> Result<bool, sqlx::Error> {
+        get_bool(self, name)
+    }
+
+    fn cell_str(&self, name: &str) -> Result<&str, sqlx::Error> {
+        self.try_get(name)
+    }
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn cell<T: Cell>(&self, name: &str) -> Result<T, sqlx::Error> {
+        self.get(name).map_err(|error| decode_error(name, error))
+    }
+
+    fn cell_str(&self, name: &str) -> Result<&str, sqlx::Error> {
+        let value = self.get_ref(name).map_err(|error| decode_error(name, error))?;
+        value.as_str().map_err(|error| decode_error(name, error))
+    }
+
+    /// SQLite's booleans are integers, which rusqlite reads as `bool` (non-zero).
+    fn cell_flag(&self, name: &str) -> Result<bool, sqlx::Error> {
+        self.cell(name)
+    }
+}
+
+/// A column rusqlite could not read, as sqlx says it.
+fn decode_error(name: &str, error: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: name.to_owned(),
+        source: Box::new(error),
     }
 }

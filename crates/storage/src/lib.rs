@@ -62,6 +62,7 @@ mod outbox;
 mod params;
 mod passkeys;
 mod profiles;
+mod readers;
 mod reports;
 pub mod scratch;
 mod secrets;
@@ -193,6 +194,9 @@ pub struct SqlStore {
     /// Whether the last outbox claim found mail: then the next claims skip the read
     /// that spares an empty claim the write lock.
     outbox_busy: Arc<std::sync::atomic::AtomicBool>,
+    /// On SQLite, the connections that answer a page view's reads on the thread
+    /// that asks ([`readers`]); `None` on PostgreSQL.
+    readers: Option<Arc<readers::Readers>>,
 }
 
 /// A write transaction; on SQLite it also holds the writer's turn until it ends.
@@ -258,9 +262,10 @@ impl SqlStore {
             );
         };
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let mut readers = None;
         let options = match backend {
             Backend::Sqlite => {
-                prepare_sqlite_file(url)?;
+                readers = Some(Arc::new(readers::Readers::new(prepare_sqlite_file(url)?)));
                 // WAL lets readers run beside the one writer: enough connections that
                 // page views do not queue for one while a write commits, and no more,
                 // for each is a thread of its own that every statement wakes.
@@ -317,6 +322,7 @@ impl SqlStore {
             sent: Arc::new(outbox::sent_queue()),
             claims: Arc::new(outbox::claim_queue()),
             outbox_busy: Arc::default(),
+            readers,
         })
     }
 
@@ -398,8 +404,8 @@ impl SqlStore {
 }
 
 /// Creates the directory of a SQLite database file and refuses in-memory databases:
-/// behind a pool every connection would get its own empty one.
-fn prepare_sqlite_file(url: &str) -> anyhow::Result<()> {
+/// behind a pool every connection would get its own empty one. Answers the file.
+fn prepare_sqlite_file(url: &str) -> anyhow::Result<std::path::PathBuf> {
     let options = SqliteConnectOptions::from_str(url).with_context(|| format!("while reading the SQLite URL {url}"))?;
     let file = options.get_filename();
     if url.contains(":memory:") || url.contains("mode=memory") || file.as_os_str().is_empty() {
@@ -418,7 +424,7 @@ fn prepare_sqlite_file(url: &str) -> anyhow::Result<()> {
             )
         })?;
     }
-    Ok(())
+    Ok(file.to_path_buf())
 }
 
 /// The URL without its password, for error messages.

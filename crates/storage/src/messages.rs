@@ -11,6 +11,8 @@
 //! id DESC)` and `message_recipients (email, message_id)`, so the thousandth page
 //! costs what the first does.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use sealpost_domain::error::DomainError;
 use sealpost_domain::messages::{
@@ -20,8 +22,8 @@ use sealpost_domain::model::{AuditEvent, User};
 use sealpost_domain::ports::{MessageStore, MessageToOpen, StoreResult};
 use sealpost_domain::profiles::{ProfileId, SecurityLevel};
 use sealpost_domain::types::{AccountId, EmailAddress, Timestamp, UserId};
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 
 use crate::columns::{Columns, from_rows};
 use crate::statements::{Fetch, Run};
@@ -104,20 +106,20 @@ fn recipients_from_list(list: &str) -> Option<Vec<Recipient>> {
 
 /// Builds a [`Recipient`] from a row whose recipient columns are named `prefix` +
 /// `email`, `kind`, `opened_at`, `notified_at` and `delivery_error`.
-fn recipient_from_row(row: &AnyRow, prefix: &str) -> Result<Recipient, sqlx::Error> {
+fn recipient_from_row(row: &impl Columns, prefix: &str) -> Result<Recipient, sqlx::Error> {
     let column = |name: &str| format!("{prefix}{name}");
     Ok(Recipient {
-        email: EmailAddress::from_trusted(row.try_get(&*column("email"))?),
-        kind: RecipientKind::from_stored(row.try_get(&*column("kind"))?),
-        opened_at: row.try_get::<Option<i64>, _>(&*column("opened_at"))?.map(Timestamp),
-        notified_at: row.try_get::<Option<i64>, _>(&*column("notified_at"))?.map(Timestamp),
-        delivery_error: row.try_get(&*column("delivery_error"))?,
+        email: EmailAddress::from_trusted(row.cell(&*column("email"))?),
+        kind: RecipientKind::from_stored(row.cell_str(&column("kind"))?),
+        opened_at: row.cell::<Option<i64>>(&*column("opened_at"))?.map(Timestamp),
+        notified_at: row.cell::<Option<i64>>(&*column("notified_at"))?.map(Timestamp),
+        delivery_error: row.cell(&*column("delivery_error"))?,
     })
 }
 
 /// Reads a stored public id: exactly 16 bytes (the schema checks it on insert).
-pub(crate) fn public_id_from_row(row: &AnyRow, column: &str) -> Result<PublicId, sqlx::Error> {
-    let bytes: Vec<u8> = row.try_get(column)?;
+pub(crate) fn public_id_from_row(row: &impl Columns, column: &str) -> Result<PublicId, sqlx::Error> {
+    let bytes: Vec<u8> = row.cell(column)?;
     let array: [u8; 16] = bytes.try_into().map_err(|bytes: Vec<u8>| sqlx::Error::ColumnDecode {
         index: column.to_owned(),
         source: format!("a public id has 16 bytes, the stored one {}", bytes.len()).into(),
@@ -132,27 +134,27 @@ pub(crate) fn public_ids(rows: &[AnyRow]) -> StoreResult<Vec<PublicId>> {
 }
 
 /// Builds a [`Message`] from a row holding [`MESSAGE_COLUMNS`].
-fn message_from_row(row: &AnyRow) -> Result<Message, sqlx::Error> {
+fn message_from_row(row: &impl Columns) -> Result<Message, sqlx::Error> {
     Ok(Message {
-        id: MessageId(row.try_get("id")?),
+        id: MessageId(row.cell("id")?),
         public_id: public_id_from_row(row, "public_id")?,
-        account_id: AccountId(row.try_get("account_id")?),
-        sender_id: UserId(row.try_get("sender_id")?),
-        sender_email: EmailAddress::from_trusted(row.try_get("sender_email")?),
-        created_at: Timestamp(row.try_get("created_at")?),
-        expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(Timestamp),
-        locked_at: row.try_get::<Option<i64>, _>("locked_at")?.map(Timestamp),
-        lock_reason: row.try_get("lock_reason")?,
-        options: MessageOptions::from_bits(row.try_get("options")?),
-        mode: DeliveryMode::from_stored(row.try_get("mode")?),
-        wrapped_dek: row.try_get("wrapped_dek")?,
-        key_version: row.try_get("key_version")?,
-        sealed_subject: row.try_get("sealed_subject")?,
-        part_count: row.try_get("part_count")?,
-        payload_len: row.try_get("payload_len")?,
-        in_reply_to: row.try_get::<Option<i64>, _>("in_reply_to")?.map(MessageId),
-        profile_id: row.try_get::<Option<i64>, _>("profile_id")?.map(ProfileId),
-        security: SecurityLevel::from_stored(row.try_get::<Option<String>, _>("security_level")?.as_deref()),
+        account_id: AccountId(row.cell("account_id")?),
+        sender_id: UserId(row.cell("sender_id")?),
+        sender_email: EmailAddress::from_trusted(row.cell("sender_email")?),
+        created_at: Timestamp(row.cell("created_at")?),
+        expires_at: row.cell::<Option<i64>>("expires_at")?.map(Timestamp),
+        locked_at: row.cell::<Option<i64>>("locked_at")?.map(Timestamp),
+        lock_reason: row.cell("lock_reason")?,
+        options: MessageOptions::from_bits(row.cell("options")?),
+        mode: DeliveryMode::from_stored(row.cell_str("mode")?),
+        wrapped_dek: row.cell("wrapped_dek")?,
+        key_version: row.cell("key_version")?,
+        sealed_subject: row.cell("sealed_subject")?,
+        part_count: row.cell("part_count")?,
+        payload_len: row.cell("payload_len")?,
+        in_reply_to: row.cell::<Option<i64>>("in_reply_to")?.map(MessageId),
+        profile_id: row.cell::<Option<i64>>("profile_id")?.map(ProfileId),
+        security: SecurityLevel::from_stored(row.cell::<Option<String>>("security_level")?.as_deref()),
         sealed_parts: None,
     })
 }
@@ -167,35 +169,66 @@ fn before_bound(before: Option<MessageId>) -> i64 {
     before.map_or(i64::MAX, |id| id.0)
 }
 
+/// The query of a message to read (`$1` its public id): the message (with its
+/// content part when the row keeps it) joined with its sender, its recipients
+/// folded into one column ([`RECIPIENT_LIST`]) in [`RECIPIENT_ORDER`].
+static MESSAGE_TO_READ: LazyLock<String> = LazyLock::new(|| message_query(""));
+
+/// [`MESSAGE_TO_READ`] for a viewer (`$2` their user id), with whether they are
+/// locked out of the message's account.
+static MESSAGE_TO_OPEN: LazyLock<String> = LazyLock::new(|| {
+    message_query(
+        ", EXISTS (SELECT 1 FROM account_user_locks l WHERE l.account_id = m.account_id AND l.user_id = $2) \
+         AS viewer_locked",
+    )
+});
+
+fn message_query(more_columns: &str) -> String {
+    format!(
+        "SELECT {MESSAGE_COLUMNS}, {SENDER_COLUMNS}, m.sealed_parts, \
+         (SELECT string_agg({RECIPIENT_LIST}, ' ' ORDER BY {RECIPIENT_ORDER}) \
+          FROM message_recipients r WHERE r.message_id = m.id) AS recipient_list{more_columns} \
+         FROM {MESSAGES_WITH_SENDER} WHERE m.public_id = $1"
+    )
+}
+
 impl SqlStore {
     /// A message to read with its recipients and sender, in one query; for a
-    /// `viewer`, also whether they are locked out of its account.
+    /// `viewer`, also whether they are locked out of its account. On SQLite, a
+    /// viewer's read (a page view) is answered on the calling thread
+    /// ([`crate::readers`]).
     async fn read_message(&self, public_id: &PublicId, viewer: Option<UserId>) -> StoreResult<MessageToOpen> {
-        let locked = if viewer.is_some() {
-            ", EXISTS (SELECT 1 FROM account_user_locks l WHERE l.account_id = m.account_id AND l.user_id = $2) \
-             AS viewer_locked"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS}, {SENDER_COLUMNS}, m.sealed_parts, \
-             (SELECT string_agg({RECIPIENT_LIST}, ' ' ORDER BY {RECIPIENT_ORDER}) \
-              FROM message_recipients r WHERE r.message_id = m.id) AS recipient_list{locked} \
-             FROM {MESSAGES_WITH_SENDER} WHERE m.public_id = $1"
-        );
-        let mut query = sqlx::query(&sql).bind(public_id.0.to_vec());
-        if let Some(viewer) = viewer {
-            query = query.bind(viewer.0);
+        fn read(row: &impl Columns, viewer: bool) -> Result<(Message, User, Option<String>, bool), sqlx::Error> {
+            let mut message = message_from_row(row)?;
+            message.sealed_parts = row.cell("sealed_parts")?;
+            let locked = viewer && row.cell_flag("viewer_locked")?;
+            Ok((message, sender_from_row(row)?, row.cell("recipient_list")?, locked))
         }
-        let row = query.optional(&self.pool).await?.ok_or(DomainError::NotFound)?;
-        let read = || {
-            let list: Option<String> = row.try_get("recipient_list")?;
-            let mut message = message_from_row(&row)?;
-            message.sealed_parts = row.try_get("sealed_parts")?;
-            Ok::<_, sqlx::Error>((message, sender_from_row(&row)?, list))
+        let sql = match viewer {
+            Some(_) => &*MESSAGE_TO_OPEN,
+            None => &*MESSAGE_TO_READ,
         };
-        let (message, sender, list) = read().map_err(db_error)?;
-        let viewer_locked = viewer.is_some() && row.flag("viewer_locked")?;
+        let here = match (viewer, &self.readers) {
+            (Some(viewer), Some(readers)) => readers.read(|conn| {
+                let mut statement = conn.prepare_cached(sql)?;
+                let mut rows =
+                    statement.query(rusqlite::named_params! { "$1": public_id.0.as_slice(), "$2": viewer.0 })?;
+                let row = rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+                Ok(read(row, true)?)
+            }),
+            _ => None,
+        };
+        let (message, sender, list, viewer_locked) = match here {
+            Some(answer) => answer?,
+            None => {
+                let mut query = sqlx::query(sql).bind(public_id.0.to_vec());
+                if let Some(viewer) = viewer {
+                    query = query.bind(viewer.0);
+                }
+                let row = query.optional(&self.pool).await?.ok_or(DomainError::NotFound)?;
+                read(&row, viewer.is_some()).map_err(db_error)?
+            }
+        };
         let recipients = match list.as_deref().map_or(Some(Vec::new()), recipients_from_list) {
             Some(recipients) => recipients,
             None => self.recipients(message.id).await?,

@@ -271,7 +271,7 @@ impl OutboxStore for SqlStore {
             let Some(row) = row else {
                 return ensure_item_exists(&mut tx, id).await;
             };
-            let kind = MailKind::from_stored(row.col("kind")?);
+            let kind = MailKind::from_stored(row.cell_str("kind").map_err(db_error)?);
             let message: Option<i64> = row.col("message_id")?;
             if let (MailKind::Notification, Some(message)) = (kind, message) {
                 let to: String = row.col("to_email")?;
@@ -567,7 +567,7 @@ async fn record_sent(store: &SqlStore, sent: &[&Delivered]) -> StoreResult<Vec<V
                 ensure_item_exists(&mut tx, id).await?;
                 continue;
             };
-            let kind = MailKind::from_stored(row.col("kind")?);
+            let kind = MailKind::from_stored(row.cell_str("kind").map_err(db_error)?);
             let message: Option<i64> = row.col("message_id")?;
             if let (MailKind::Notification, Some(message)) = (kind, message) {
                 let to: String = row.col("to_email")?;

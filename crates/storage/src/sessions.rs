@@ -5,18 +5,18 @@
 //! session reads as absent even before anything deletes it. Throttling keeps one
 //! counter per key, bumped with a single upsert so concurrent failures all count.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use sealpost_domain::model::{Roles, Session, SessionKind, User};
 use sealpost_domain::ports::{SessionStore, StoreResult};
 use sealpost_domain::types::GroupName;
 use sealpost_domain::types::{Timestamp, UserId};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::columns::Columns;
 use crate::statements::{Fetch, Run};
 use crate::users::{USER_COLUMNS, user_from_row};
-use crate::{AnyQuery, SqlStore, db_error, get_bool, insert_error, touched};
+use crate::{AnyQuery, SqlStore, db_error, insert_error, touched};
 
 #[async_trait]
 impl SessionStore for SqlStore {
@@ -248,45 +248,69 @@ const SESSION_COLUMNS: &str = "s.id_hash, s.user_id, s.csrf_token, s.kind, s.cre
      s.last_seen_at AS session_last_seen_at, s.expires_at AS session_expires_at";
 
 /// Builds a [`Session`] from a row holding [`SESSION_COLUMNS`].
-fn session_from_row(row: &AnyRow) -> Result<Session, sqlx::Error> {
+fn session_from_row(row: &impl Columns) -> Result<Session, sqlx::Error> {
     Ok(Session {
-        id_hash: row.try_get("id_hash")?,
-        user_id: UserId(row.try_get("user_id")?),
-        csrf_token: row.try_get("csrf_token")?,
-        kind: SessionKind::from_stored(row.try_get("kind")?),
-        created_at: Timestamp(row.try_get("session_created_at")?),
-        last_seen_at: Timestamp(row.try_get("session_last_seen_at")?),
-        expires_at: Timestamp(row.try_get("session_expires_at")?),
+        id_hash: row.cell("id_hash")?,
+        user_id: UserId(row.cell("user_id")?),
+        csrf_token: row.cell("csrf_token")?,
+        kind: SessionKind::from_stored(row.cell_str("kind")?),
+        created_at: Timestamp(row.cell("session_created_at")?),
+        last_seen_at: Timestamp(row.cell("session_last_seen_at")?),
+        expires_at: Timestamp(row.cell("session_expires_at")?),
     })
 }
 
-/// The live session with this id hash, its user and the user's roles, in one
-/// query (every request of a logged-in visitor asks for all three; the roles'
-/// `EXISTS` are answered from `group_members (user_id)`).
-pub(crate) async fn session_with_user(
-    store: &SqlStore,
-    id_hash: &str,
-    now: Timestamp,
-) -> StoreResult<Option<(Session, User, Roles)>> {
-    let row = sqlx::query(&format!(
+/// The query of [`session_with_user`]: `$1` the id hash, `$2` now, `$3` the
+/// account administrators' group name (the roles' `EXISTS` are answered from
+/// `group_members (user_id)`).
+static SESSION_WITH_USER: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, \
          EXISTS (SELECT 1 FROM group_members gm WHERE gm.user_id = u.id) AS is_member, \
          EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
                  WHERE gm.user_id = u.id AND g.builtin AND g.name = $3) AS is_account_admin \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id_hash = $1 AND s.expires_at > $2"
-    ))
-    .bind(id_hash)
-    .bind(now.0)
-    .bind(GroupName::ACCOUNT_ADMINISTRATORS)
-    .optional(&store.pool)
-    .await?;
-    let read = |row: &AnyRow| {
+    )
+});
+
+/// The live session with this id hash, its user and the user's roles, in one
+/// query: every request of a logged-in visitor asks for all three. On SQLite it
+/// is answered on the calling thread ([`crate::readers`]).
+pub(crate) async fn session_with_user(
+    store: &SqlStore,
+    id_hash: &str,
+    now: Timestamp,
+) -> StoreResult<Option<(Session, User, Roles)>> {
+    fn read(row: &impl Columns) -> Result<(Session, User, Roles), sqlx::Error> {
         let roles = Roles {
-            member: get_bool(row, "is_member")?,
-            account_admin: get_bool(row, "is_account_admin")?,
+            member: row.cell_flag("is_member")?,
+            account_admin: row.cell_flag("is_account_admin")?,
         };
-        Ok::<_, sqlx::Error>((session_from_row(row)?, user_from_row(row)?, roles))
-    };
+        Ok((session_from_row(row)?, user_from_row(row)?, roles))
+    }
+    let here = store.readers.as_ref().and_then(|readers| {
+        readers.read(|conn| {
+            let mut statement = conn.prepare_cached(&SESSION_WITH_USER)?;
+            let mut rows = statement.query(rusqlite::named_params! {
+                "$1": id_hash,
+                "$2": now.0,
+                "$3": GroupName::ACCOUNT_ADMINISTRATORS,
+            })?;
+            Ok(match rows.next()? {
+                Some(row) => Some(read(row)?),
+                None => None,
+            })
+        })
+    });
+    if let Some(answer) = here {
+        return answer;
+    }
+    let row = sqlx::query(&SESSION_WITH_USER)
+        .bind(id_hash)
+        .bind(now.0)
+        .bind(GroupName::ACCOUNT_ADMINISTRATORS)
+        .optional(&store.pool)
+        .await?;
     row.as_ref().map(read).transpose().map_err(db_error)
 }

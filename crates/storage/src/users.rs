@@ -21,12 +21,11 @@ use sealpost_domain::ports::{StoreResult, UserStore};
 use sealpost_domain::services::users::USERS_COUNTED_UP_TO;
 use sealpost_domain::types::{AccountId, EmailAddress, Locale, TimeZoneName, Timestamp, UserId};
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::columns::{Columns, from_rows};
 use crate::outbox::insert_item;
 use crate::statements::{Fetch, Run};
-use crate::{AnyQuery, SqlStore, audit, db_error, get_bool, insert_error, limit, touched};
+use crate::{AnyQuery, SqlStore, audit, db_error, insert_error, limit, touched};
 
 /// The columns [`user_from_row`] reads, for any query that aliases `users` as `u`.
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name, u.status, \
@@ -44,39 +43,37 @@ pub(crate) const SENDER_COLUMNS: &str = "u.id AS sender_id_, u.email AS sender_e
      EXISTS (SELECT 1 FROM operators o WHERE o.user_id = u.id) AS sender_is_operator_";
 
 /// Builds a [`User`] from a row holding [`USER_COLUMNS`].
-pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+pub(crate) fn user_from_row(row: &impl Columns) -> Result<User, sqlx::Error> {
     read_user(row, std::borrow::Cow::Borrowed)
 }
 
 /// Builds a [`User`] from a row holding [`SENDER_COLUMNS`].
-pub(crate) fn sender_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+pub(crate) fn sender_from_row(row: &impl Columns) -> Result<User, sqlx::Error> {
     read_user(row, |name| std::borrow::Cow::Owned(format!("sender_{name}_")))
 }
 
 /// Reads a user's columns, each under the name `column` gives it.
 fn read_user(
-    row: &AnyRow,
+    row: &impl Columns,
     column: impl Fn(&'static str) -> std::borrow::Cow<'static, str>,
 ) -> Result<User, sqlx::Error> {
     Ok(User {
-        id: UserId(row.try_get(&*column("id"))?),
-        email: EmailAddress::from_trusted(row.try_get(&*column("email"))?),
-        first_name: row.try_get(&*column("first_name"))?,
-        last_name: row.try_get(&*column("last_name"))?,
-        status: UserStatus::from_stored(row.try_get(&*column("status"))?),
-        must_change_password: get_bool(row, &column("must_change_password"))?,
+        id: UserId(row.cell(&*column("id"))?),
+        email: EmailAddress::from_trusted(row.cell(&*column("email"))?),
+        first_name: row.cell(&*column("first_name"))?,
+        last_name: row.cell(&*column("last_name"))?,
+        status: UserStatus::from_stored(row.cell_str(&column("status"))?),
+        must_change_password: row.cell_flag(&column("must_change_password"))?,
         locale: row
-            .try_get::<Option<String>, _>(&*column("locale"))?
+            .cell::<Option<String>>(&*column("locale"))?
             .as_deref()
             .and_then(Locale::from_tag),
-        time_zone: TimeZoneName::from_stored(row.try_get::<Option<String>, _>(&*column("time_zone"))?.as_deref()),
-        operator: get_bool(row, &column("is_operator"))?,
-        created_at: Timestamp(row.try_get(&*column("created_at"))?),
-        created_by: row.try_get::<Option<i64>, _>(&*column("created_by"))?.map(UserId),
-        last_login_at: row.try_get::<Option<i64>, _>(&*column("last_login_at"))?.map(Timestamp),
-        mailbox_verified_at: row
-            .try_get::<Option<i64>, _>(&*column("mailbox_verified_at"))?
-            .map(Timestamp),
+        time_zone: TimeZoneName::from_stored(row.cell::<Option<String>>(&*column("time_zone"))?.as_deref()),
+        operator: row.cell_flag(&column("is_operator"))?,
+        created_at: Timestamp(row.cell(&*column("created_at"))?),
+        created_by: row.cell::<Option<i64>>(&*column("created_by"))?.map(UserId),
+        last_login_at: row.cell::<Option<i64>>(&*column("last_login_at"))?.map(Timestamp),
+        mailbox_verified_at: row.cell::<Option<i64>>(&*column("mailbox_verified_at"))?.map(Timestamp),
     })
 }
 
