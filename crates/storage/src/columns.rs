@@ -74,13 +74,15 @@ impl Columns for AnyRow {
     }
 }
 
-impl Columns for rusqlite::Row<'_> {
+impl Columns for crate::readers::Named<'_> {
     fn cell<T: Cell>(&self, name: &str) -> Result<T, sqlx::Error> {
-        self.get(name).map_err(|error| decode_error(name, error))
+        let index = self.index(name).map_err(|error| decode_error(name, error))?;
+        self.row.get(index).map_err(|error| decode_error(name, error))
     }
 
     fn cell_str(&self, name: &str) -> Result<&str, sqlx::Error> {
-        let value = self.get_ref(name).map_err(|error| decode_error(name, error))?;
+        let index = self.index(name).map_err(|error| decode_error(name, error))?;
+        let value = self.row.get_ref(index).map_err(|error| decode_error(name, error))?;
         value.as_str().map_err(|error| decode_error(name, error))
     }
 

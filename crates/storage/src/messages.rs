@@ -109,11 +109,11 @@ fn recipients_from_list(list: &str) -> Option<Vec<Recipient>> {
 fn recipient_from_row(row: &impl Columns, prefix: &str) -> Result<Recipient, sqlx::Error> {
     let column = |name: &str| format!("{prefix}{name}");
     Ok(Recipient {
-        email: EmailAddress::from_trusted(row.cell(&*column("email"))?),
+        email: EmailAddress::from_trusted(row.cell(&column("email"))?),
         kind: RecipientKind::from_stored(row.cell_str(&column("kind"))?),
-        opened_at: row.cell::<Option<i64>>(&*column("opened_at"))?.map(Timestamp),
-        notified_at: row.cell::<Option<i64>>(&*column("notified_at"))?.map(Timestamp),
-        delivery_error: row.cell(&*column("delivery_error"))?,
+        opened_at: row.cell::<Option<i64>>(&column("opened_at"))?.map(Timestamp),
+        notified_at: row.cell::<Option<i64>>(&column("notified_at"))?.map(Timestamp),
+        delivery_error: row.cell(&column("delivery_error"))?,
     })
 }
 
@@ -209,12 +209,10 @@ impl SqlStore {
             None => &*MESSAGE_TO_READ,
         };
         let here = match (viewer, &self.readers) {
-            (Some(viewer), Some(readers)) => readers.read(|conn| {
-                let mut statement = conn.prepare_cached(sql)?;
-                let mut rows =
-                    statement.query(rusqlite::named_params! { "$1": public_id.0.as_slice(), "$2": viewer.0 })?;
-                let row = rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-                Ok(read(row, true)?)
+            (Some(viewer), Some(readers)) => readers.read(|connection| {
+                let params = rusqlite::named_params! { "$1": public_id.0.as_slice(), "$2": viewer.0 };
+                crate::readers::first_row(connection, sql, params, |row| read(row, true))?
+                    .ok_or(rusqlite::Error::QueryReturnedNoRows.into())
             }),
             _ => None,
         };

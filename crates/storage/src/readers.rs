@@ -88,6 +88,41 @@ impl Readers {
     }
 }
 
+/// The first row `sql` answers for `params`, read by `read`; `None` when there is
+/// none. The statement is prepared once per connection and kept.
+pub(crate) fn first_row<T>(
+    connection: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    read: impl FnOnce(&Named<'_>) -> Result<T, sqlx::Error>,
+) -> Result<Option<T>, Failure> {
+    let mut statement = connection.prepare_cached(sql)?;
+    let mut rows = statement.query(params)?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let names = row.as_ref().column_names();
+    Ok(Some(read(&Named { row, names: &names })?))
+}
+
+/// A row with its statement's column names, read once per query: rusqlite finds
+/// a column by name by asking SQLite for each column's name, at every lookup,
+/// which for a row of fifty columns read by name was most of the read's cost.
+pub(crate) struct Named<'r> {
+    pub(crate) row: &'r rusqlite::Row<'r>,
+    names: &'r [&'r str],
+}
+
+impl Named<'_> {
+    /// The index of the column `name`.
+    pub(crate) fn index(&self, name: &str) -> Result<usize, rusqlite::Error> {
+        self.names
+            .iter()
+            .position(|column| *column == name)
+            .ok_or_else(|| rusqlite::Error::InvalidColumnName(name.to_owned()))
+    }
+}
+
 /// Why a read made here failed: SQLite's error, or a row that did not decode
 /// (from a decoder shared with sqlx's path, hence sqlx's error).
 #[derive(Debug)]
@@ -129,6 +164,10 @@ fn answer<T>(answered: Result<T, Failure>) -> Option<StoreResult<T>> {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::expect_used,
+    reason = "a test fails by panicking, with the expectation that was not met"
+)]
 mod tests {
     use super::*;
 

@@ -290,17 +290,13 @@ pub(crate) async fn session_with_user(
         Ok((session_from_row(row)?, user_from_row(row)?, roles))
     }
     let here = store.readers.as_ref().and_then(|readers| {
-        readers.read(|conn| {
-            let mut statement = conn.prepare_cached(&SESSION_WITH_USER)?;
-            let mut rows = statement.query(rusqlite::named_params! {
+        readers.read(|connection| {
+            let params = rusqlite::named_params! {
                 "$1": id_hash,
                 "$2": now.0,
                 "$3": GroupName::ACCOUNT_ADMINISTRATORS,
-            })?;
-            Ok(match rows.next()? {
-                Some(row) => Some(read(row)?),
-                None => None,
-            })
+            };
+            crate::readers::first_row(connection, &SESSION_WITH_USER, params, |row| read(row))
         })
     });
     if let Some(answer) = here {

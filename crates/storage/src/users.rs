@@ -58,22 +58,22 @@ fn read_user(
     column: impl Fn(&'static str) -> std::borrow::Cow<'static, str>,
 ) -> Result<User, sqlx::Error> {
     Ok(User {
-        id: UserId(row.cell(&*column("id"))?),
-        email: EmailAddress::from_trusted(row.cell(&*column("email"))?),
-        first_name: row.cell(&*column("first_name"))?,
-        last_name: row.cell(&*column("last_name"))?,
+        id: UserId(row.cell(&column("id"))?),
+        email: EmailAddress::from_trusted(row.cell(&column("email"))?),
+        first_name: row.cell(&column("first_name"))?,
+        last_name: row.cell(&column("last_name"))?,
         status: UserStatus::from_stored(row.cell_str(&column("status"))?),
         must_change_password: row.cell_flag(&column("must_change_password"))?,
         locale: row
-            .cell::<Option<String>>(&*column("locale"))?
+            .cell::<Option<String>>(&column("locale"))?
             .as_deref()
             .and_then(Locale::from_tag),
-        time_zone: TimeZoneName::from_stored(row.cell::<Option<String>>(&*column("time_zone"))?.as_deref()),
+        time_zone: TimeZoneName::from_stored(row.cell::<Option<String>>(&column("time_zone"))?.as_deref()),
         operator: row.cell_flag(&column("is_operator"))?,
-        created_at: Timestamp(row.cell(&*column("created_at"))?),
-        created_by: row.cell::<Option<i64>>(&*column("created_by"))?.map(UserId),
-        last_login_at: row.cell::<Option<i64>>(&*column("last_login_at"))?.map(Timestamp),
-        mailbox_verified_at: row.cell::<Option<i64>>(&*column("mailbox_verified_at"))?.map(Timestamp),
+        created_at: Timestamp(row.cell(&column("created_at"))?),
+        created_by: row.cell::<Option<i64>>(&column("created_by"))?.map(UserId),
+        last_login_at: row.cell::<Option<i64>>(&column("last_login_at"))?.map(Timestamp),
+        mailbox_verified_at: row.cell::<Option<i64>>(&column("mailbox_verified_at"))?.map(Timestamp),
     })
 }
 

@@ -127,8 +127,16 @@ pub fn group_shown(t: &Translator, group: &Group) -> String {
 
 /// Renders a template, or a bare 500 if the template itself fails.
 pub fn render<T: Template>(template: &T) -> Response {
-    match template.render() {
-        Ok(html) => Html(html).into_response(),
+    render_with_room(template, 0)
+}
+
+/// [`render`] into a buffer with room for `room` bytes more than the template's
+/// own estimate from the start: for a page showing a large text (an opened
+/// message), which would otherwise be copied each time the page outgrew it.
+pub fn render_with_room<T: Template>(template: &T, room: usize) -> Response {
+    let mut html = String::with_capacity(T::SIZE_HINT.saturating_add(room));
+    match template.render_into(&mut html) {
+        Ok(()) => Html(html).into_response(),
         Err(error) => {
             tracing::error!(%error, "template failed to render");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -526,7 +534,7 @@ impl From<&AttachmentMeta> for AttachmentRow {
 
 #[derive(Template)]
 #[template(path = "message.html")]
-pub struct MessagePage {
+pub struct MessagePage<'a> {
     pub page: Page,
     pub id: String,
     pub subject: String,
@@ -535,8 +543,9 @@ pub struct MessagePage {
     pub to: String,
     pub cc: String,
     pub sent: String,
-    /// The plain-text body, escaped ahead ([`crate::escape`]: the page's largest text).
-    pub body: crate::escape::EscapedText,
+    /// The plain-text body, escaped as it is written ([`crate::escape`]: the
+    /// page's largest text).
+    pub body: crate::escape::EscapedText<'a>,
     /// The sanitized HTML body, shown in a sandboxed frame; `None` for plain text.
     pub html_body: Option<String>,
     pub attachments: Vec<AttachmentRow>,

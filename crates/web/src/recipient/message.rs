@@ -16,7 +16,9 @@ use crate::brand::BrandView;
 use crate::context::Visitor;
 use crate::error::OrErrorPage as _;
 use crate::error::WebError;
-use crate::views::{Area, AttachmentRow, MessagePage, NoticeForm, NoticePage, UnavailablePage, render, render_status};
+use crate::views::{
+    Area, AttachmentRow, MessagePage, NoticeForm, NoticePage, UnavailablePage, render, render_status, render_with_room,
+};
 use crate::{AppState, cookies, url_encode};
 
 use super::register::register_page;
@@ -57,7 +59,7 @@ pub(super) async fn show_message(
                     Ok(Some(opened)) => {
                         let mut page = message_page(&visitor, &opened, None, false);
                         page.page.brand = BrandView::for_account(&state, &visitor.t, opened.message.account_id).await;
-                        return Ok(render(&page));
+                        return Ok(show(&page));
                     }
                     Ok(None) => {}
                     Err(OpenFailure::Unavailable(why)) => {
@@ -118,7 +120,7 @@ pub(super) async fn show_opened(
         Ok(opened) => {
             let mut page = message_page(visitor, &opened, posted, actor.shows_compose());
             page.page.brand = BrandView::for_account(state, &visitor.t, opened.message.account_id).await;
-            Ok(render(&page))
+            Ok(show(&page))
         }
         Err(OpenFailure::Unavailable(why)) => {
             let brand = BrandView::for_message(state, &visitor.t, id).await;
@@ -129,12 +131,20 @@ pub(super) async fn show_opened(
     }
 }
 
-pub(super) fn message_page(
+/// The message page, rendered with room for its body from the start (a few
+/// entities more than the body's bytes, or the sanitized HTML with its quotes
+/// escaped once more for the frame).
+pub(super) fn show(page: &MessagePage<'_>) -> Response {
+    let body = page.html_body.as_ref().map_or(page.body.unescaped_len(), String::len);
+    render_with_room(page, body + body / 8)
+}
+
+pub(super) fn message_page<'a>(
     visitor: &Visitor,
-    opened: &OpenedMessage,
+    opened: &'a OpenedMessage,
     posted: Option<&[u8]>,
     can_compose: bool,
-) -> MessagePage {
+) -> MessagePage<'a> {
     let list = |kind: RecipientKind| {
         opened
             .recipients

@@ -27,7 +27,7 @@ use crate::error::WebError;
 use crate::views::{Area, NoticeForm, NoticePage, render, render_status};
 use crate::{AppState, cookies};
 
-use super::message::{message_page, unavailable_response};
+use super::message::{message_page, show, unavailable_response};
 use super::parse_id;
 
 /// The longest secret field looked at (an encoded secret has 43 characters).
@@ -106,7 +106,7 @@ pub(super) async fn open_by_secret(
             page.page.brand = BrandView::for_account(state, &visitor.t, opening.opened.message.account_id).await;
             page.page.flash = Some(visitor.t.get("secret-answers-need-login"));
             page.page.back = "/portal".to_owned();
-            let mut response = private(render(&page));
+            let mut response = private(show(&page));
             let cookie = cookies::set_grant(
                 &opening.grant,
                 &format!("/m/{}/", id.to_hex()),
