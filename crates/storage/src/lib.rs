@@ -3,11 +3,14 @@
 //! [`BlobStore`](sealpost_domain::ports::BlobStore) of sealed payload parts
 //! ([`ObjectBlobStore`]).
 //!
-//! There is one SQL implementation, [`SqlStore`], and one code path: every statement goes
-//! through sqlx's `Any` driver as portable SQL (`$1, $2…` placeholders, which SQLite
-//! reads as numbered parameters too). Where the two dialects genuinely differ, the
+//! There is one SQL implementation, [`SqlStore`]: every statement is portable SQL
+//! (`$1, $2…` placeholders, which SQLite reads as numbered parameters too) run
+//! through sqlx's `Any` driver. Where the two dialects genuinely differ, the
 //! difference is one small fragment chosen by [`Backend`] (for example the row lock
-//! PostgreSQL needs and SQLite does not), never a second implementation.
+//! PostgreSQL needs and SQLite does not), never a second implementation. One
+//! exception, for speed, not dialect: on SQLite the two reads of every page view
+//! (the visitor's session, the message to open) run the same SQL through rusqlite
+//! on the calling thread ([`readers`]), decoded by the same functions.
 //!
 //! Layout:
 //! - this file: connecting ([`SqlStore::connect`]), migrating, transactions and the
@@ -23,6 +26,7 @@
 //!   recipients, opening, locking, expiry), [`message_search`] (`MessageSearchStore`), [`outbox`] (`OutboxStore`: the mail
 //!   queue and its leases) and [`tokens`] (`TokenStore`: registration, one-time
 //!   tokens);
+//! - [`readers`]: on SQLite, a page view's reads answered on the calling thread;
 //! - [`blobs`]: [`ObjectBlobStore`], sealed parts in a directory or an S3 bucket;
 //! - [`copy`]: `sealpost copy database`, every table copied between SQLite and
 //!   PostgreSQL and verified;
