@@ -17,7 +17,8 @@
 //! - that every view left exactly one access record.
 //!
 //! Run: `cargo bench -p sealpost-cli --bench messages` (add
-//! `SEALPOST_BENCH_PERF=/tmp/perf.data` to profile the server under wrk).
+//! `SEALPOST_BENCH_PERF=/tmp/perf.data` to profile the server under wrk, with call
+//! stacks).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -334,8 +335,10 @@ struct SideBySide {
 
 /// `wrk -t2 -c32 -d10s --latency` on Sealpost's `/m/{id}` (each request with the
 /// next of the 32 sessions' cookies) and then on nginx serving the same page bytes
-/// from a file. With `SEALPOST_BENCH_PERF=<file>`, `perf record -g` samples the
-/// server during its run into that file (`perf report --no-children -i <file>`).
+/// from a file. With `SEALPOST_BENCH_PERF=<file>`, `perf record` samples the
+/// server during its run into that file (`perf report --no-children -i <file>`),
+/// with call stacks unwound from DWARF: the release build keeps no frame pointers,
+/// so `-g` alone shows no Rust callers.
 fn side_by_side(data: &Path, pid: u32, url: &str, browsers: &[Browser], page: &[u8]) -> anyhow::Result<SideBySide> {
     let dir = data.join("side-by-side");
     std::fs::create_dir_all(&dir)?;
@@ -350,9 +353,15 @@ fn side_by_side(data: &Path, pid: u32, url: &str, browsers: &[Browser], page: &[
     };
     let perf = std::env::var_os("SEALPOST_BENCH_PERF").map(|file| {
         std::process::Command::new("perf")
-            .args(["record", "-g", "-p", &pid.to_string(), "-o"])
+            .args(["record", "--call-graph", "dwarf,16384", "-F", "499", "-o"])
             .arg(file)
-            .args(["--", "sleep", &(WRK_DURATION.as_secs() - 2).to_string()])
+            .args([
+                "-p",
+                &pid.to_string(),
+                "--",
+                "sleep",
+                &(WRK_DURATION.as_secs() - 2).to_string(),
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
