@@ -311,3 +311,27 @@ async fn keys_that_could_leave_the_directory_are_refused() {
     assert!(detail.contains("\"../x\""), "the log names the key: {detail}");
     put(&store, "0123456789abcdef0123456789abcdef/4294967295", b"summary part").await;
 }
+
+/// A whole blob read at once, as an opened message's content is: small files
+/// are read on the calling thread, larger ones on a blocking thread, and either
+/// way the bytes are the blob's, with nothing missing at the sizes around the
+/// boundary between the two (256 KiB); a missing blob is `NotFound`.
+#[tokio::test]
+async fn a_blob_read_whole_is_the_blob_at_every_size() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = ObjectBlobStore::local(dir.path()).expect("opens");
+    let content: Vec<u8> = (0..17).flat_map(chunk).collect();
+    for (part, len) in [0, 1, 65_536, 262_143, 262_144, 262_145, content.len()]
+        .into_iter()
+        .enumerate()
+    {
+        let key = format!("{MESSAGE}/{part}");
+        let expected = content.get(..len).expect("within the content");
+        put(&store, &key, expected).await;
+        let read = BlobStore::read_all(&store, &key).await.expect("read whole");
+        assert_eq!(read.len(), len, "the length of a blob of {len} bytes");
+        assert!(read == expected, "the bytes of a blob of {len} bytes");
+    }
+    let missing = BlobStore::read_all(&store, &format!("{OTHER}/0")).await;
+    assert!(matches!(missing, Err(DomainError::NotFound)), "{missing:?}");
+}
