@@ -172,22 +172,43 @@ fn before_bound(before: Option<MessageId>) -> i64 {
 /// The query of a message to read (`$1` its public id): the message (with its
 /// content part when the row keeps it) joined with its sender, its recipients
 /// folded into one column ([`RECIPIENT_LIST`]) in [`RECIPIENT_ORDER`].
-static MESSAGE_TO_READ: LazyLock<String> = LazyLock::new(|| message_query(""));
+static MESSAGE_TO_READ: LazyLock<String> = LazyLock::new(|| message_query(true, ""));
 
 /// [`MESSAGE_TO_READ`] for a viewer (`$2` their user id), with whether they are
 /// locked out of the message's account.
-static MESSAGE_TO_OPEN: LazyLock<String> = LazyLock::new(|| {
-    message_query(
-        ", EXISTS (SELECT 1 FROM account_user_locks l WHERE l.account_id = m.account_id AND l.user_id = $2) \
-         AS viewer_locked",
+static MESSAGE_TO_OPEN: LazyLock<String> = LazyLock::new(|| message_query(true, VIEWER_LOCKED));
+
+/// [`MESSAGE_TO_OPEN`] without its recipients, which [`RECIPIENTS_IN_ORDER`] reads
+/// as rows: on the calling thread ([`crate::readers`]) a row costs no hand-off,
+/// and the folded list cost SQLite a sort table, casts and concatenations, then a
+/// parse, at every view.
+static MESSAGE_TO_OPEN_ALONE: LazyLock<String> = LazyLock::new(|| message_query(false, VIEWER_LOCKED));
+
+/// The recipients of a message (`$1` its id), in [`RECIPIENT_ORDER`].
+static RECIPIENTS_IN_ORDER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT email, kind, opened_at, notified_at, delivery_error FROM message_recipients r \
+         WHERE message_id = $1 ORDER BY {RECIPIENT_ORDER}"
     )
 });
 
-fn message_query(more_columns: &str) -> String {
+/// The column `viewer_locked`: whether the viewer (`$2`) is locked out of the
+/// message's account.
+const VIEWER_LOCKED: &str = ", EXISTS (SELECT 1 FROM account_user_locks l WHERE l.account_id = m.account_id AND l.user_id = $2) AS viewer_locked";
+
+/// The message query: with `recipient_list` ([`RECIPIENT_LIST`] folded in
+/// [`RECIPIENT_ORDER`]) or without, then `more_columns`.
+fn message_query(with_recipient_list: bool, more_columns: &str) -> String {
+    let recipient_list = if with_recipient_list {
+        format!(
+            ", (SELECT string_agg({RECIPIENT_LIST}, ' ' ORDER BY {RECIPIENT_ORDER}) \
+             FROM message_recipients r WHERE r.message_id = m.id) AS recipient_list"
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "SELECT {MESSAGE_COLUMNS}, {SENDER_COLUMNS}, m.sealed_parts, \
-         (SELECT string_agg({RECIPIENT_LIST}, ' ' ORDER BY {RECIPIENT_ORDER}) \
-          FROM message_recipients r WHERE r.message_id = m.id) AS recipient_list{more_columns} \
+        "SELECT {MESSAGE_COLUMNS}, {SENDER_COLUMNS}, m.sealed_parts{recipient_list}{more_columns} \
          FROM {MESSAGES_WITH_SENDER} WHERE m.public_id = $1"
     )
 }
@@ -196,37 +217,51 @@ impl SqlStore {
     /// A message to read with its recipients and sender, in one query; for a
     /// `viewer`, also whether they are locked out of its account. On SQLite, a
     /// viewer's read (a page view) is answered on the calling thread
-    /// ([`crate::readers`]).
+    /// ([`crate::readers`]), the recipients read as rows after the message.
     async fn read_message(&self, public_id: &PublicId, viewer: Option<UserId>) -> StoreResult<MessageToOpen> {
-        fn read(row: &impl Columns, viewer: bool) -> Result<(Message, User, Option<String>, bool), sqlx::Error> {
+        fn read(row: &impl Columns, viewer: bool) -> Result<(Message, User, bool), sqlx::Error> {
             let mut message = message_from_row(row)?;
             message.sealed_parts = row.cell("sealed_parts")?;
             let locked = viewer && row.cell_flag("viewer_locked")?;
-            Ok((message, sender_from_row(row)?, row.cell("recipient_list")?, locked))
+            Ok((message, sender_from_row(row)?, locked))
+        }
+        if let (Some(viewer), Some(readers)) = (viewer, &self.readers) {
+            // Two statements, two snapshots: a message deleted between them has no
+            // recipients left, so nobody may open it, as if it were gone already;
+            // its recipients are otherwise never added or removed once it is sent.
+            let here = readers.read(|connection| {
+                let params = rusqlite::named_params! { "$1": public_id.0.as_slice(), "$2": viewer.0 };
+                let (message, sender, viewer_locked) =
+                    crate::readers::first_row(connection, &MESSAGE_TO_OPEN_ALONE, params, |row| read(row, true))?
+                        .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+                let recipients = crate::readers::all_rows(
+                    connection,
+                    &RECIPIENTS_IN_ORDER,
+                    rusqlite::named_params! { "$1": message.id.0 },
+                    |row| recipient_from_row(row, ""),
+                )?;
+                Ok(MessageToOpen {
+                    message,
+                    recipients,
+                    sender,
+                    viewer_locked,
+                })
+            });
+            if let Some(answer) = here {
+                return answer;
+            }
         }
         let sql = match viewer {
             Some(_) => &*MESSAGE_TO_OPEN,
             None => &*MESSAGE_TO_READ,
         };
-        let here = match (viewer, &self.readers) {
-            (Some(viewer), Some(readers)) => readers.read(|connection| {
-                let params = rusqlite::named_params! { "$1": public_id.0.as_slice(), "$2": viewer.0 };
-                crate::readers::first_row(connection, sql, params, |row| read(row, true))?
-                    .ok_or(rusqlite::Error::QueryReturnedNoRows.into())
-            }),
-            _ => None,
-        };
-        let (message, sender, list, viewer_locked) = match here {
-            Some(answer) => answer?,
-            None => {
-                let mut query = sqlx::query(sql).bind(public_id.0.to_vec());
-                if let Some(viewer) = viewer {
-                    query = query.bind(viewer.0);
-                }
-                let row = query.optional(&self.pool).await?.ok_or(DomainError::NotFound)?;
-                read(&row, viewer.is_some()).map_err(db_error)?
-            }
-        };
+        let mut query = sqlx::query(sql).bind(public_id.0.to_vec());
+        if let Some(viewer) = viewer {
+            query = query.bind(viewer.0);
+        }
+        let row = query.optional(&self.pool).await?.ok_or(DomainError::NotFound)?;
+        let (message, sender, viewer_locked) = read(&row, viewer.is_some()).map_err(db_error)?;
+        let list: Option<String> = row.col("recipient_list")?;
         let recipients = match list.as_deref().map_or(Some(Vec::new()), recipients_from_list) {
             Some(recipients) => recipients,
             None => self.recipients(message.id).await?,
@@ -305,13 +340,10 @@ impl MessageStore for SqlStore {
     /// To before Cc, each in the order the sender gave them. An unknown message has none.
     async fn recipients(&self, message: MessageId) -> StoreResult<Vec<Recipient>> {
         self.watched(async {
-            let rows = sqlx::query(&format!(
-                "SELECT email, kind, opened_at, notified_at, delivery_error FROM message_recipients r \
-                 WHERE message_id = $1 ORDER BY {RECIPIENT_ORDER}"
-            ))
-            .bind(message.0)
-            .all(&self.pool)
-            .await?;
+            let rows = sqlx::query(&RECIPIENTS_IN_ORDER)
+                .bind(message.0)
+                .all(&self.pool)
+                .await?;
             from_rows(&rows, |row| recipient_from_row(row, ""))
         })
         .await

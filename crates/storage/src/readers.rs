@@ -107,6 +107,25 @@ pub(crate) fn first_row<T>(
     Ok(Some(read(&Named { row, names: &names })?))
 }
 
+/// Every row `sql` answers for `params`, each read by `read`, in order. The
+/// statement is prepared once per connection and kept.
+pub(crate) fn all_rows<T>(
+    connection: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    mut read: impl FnMut(&Named<'_>) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, Failure> {
+    let mut statement = connection.prepare_cached(sql)?;
+    let names: Vec<String> = statement.column_names().into_iter().map(str::to_owned).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut rows = statement.query(params)?;
+    let mut all = Vec::new();
+    while let Some(row) = rows.next()? {
+        all.push(read(&Named { row, names: &names })?);
+    }
+    Ok(all)
+}
+
 /// A row with its statement's column names, read once per query: rusqlite finds
 /// a column by name by asking SQLite for each column's name, at every lookup,
 /// which for a row of fifty columns read by name was most of the read's cost.

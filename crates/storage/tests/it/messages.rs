@@ -24,6 +24,7 @@ on_both_backends!(
     recipients_come_to_before_cc_in_the_order_given,
     a_message_to_read_comes_with_its_recipients_in_order_and_its_sender,
     a_message_to_open_says_whether_its_account_locked_the_viewer_out,
+    a_message_to_open_lists_its_recipients_as_a_message_to_read_does,
     a_content_part_kept_in_the_row_reads_back_byte_for_byte_only_where_it_is_opened,
     sent_messages_are_listed_newest_first_in_keyset_pages,
     received_messages_are_those_addressed_to_the_reader_newest_first,
@@ -373,6 +374,72 @@ async fn a_message_to_open_says_whether_its_account_locked_the_viewer_out(store:
     );
     let unknown = store.message_to_open(&public_id(9), bob.id).await;
     assert!(matches!(unknown, Err(DomainError::NotFound)), "{unknown:?}");
+}
+
+/// A viewer's read (on SQLite: the message, then its recipients as rows, on the
+/// calling thread) and a read without a viewer (the recipients folded into one
+/// column) agree on every recipient: order (To before Cc, each as given), opening,
+/// notification and delivery error (with spaces and a colon, as the folded list
+/// must carry).
+async fn a_message_to_open_lists_its_recipients_as_a_message_to_read_does(store: SqlStore) {
+    let (alice, acme) = sender(&store, "alice@example.com", 1_000_000).await;
+    let bob = user(&store, "bob@example.org").await;
+    let mut message = new_message(acme.id, alice.id, 1, &[], &[]);
+    message.recipients = vec![
+        (email("zoe@example.org"), RecipientKind::Cc),
+        (email("adam@example.org"), RecipientKind::To),
+        (email("yann@example.org"), RecipientKind::Cc),
+        (email("bob@example.org"), RecipientKind::To),
+    ];
+    let stored = send(&store, message).await;
+    for (sql, value) in [
+        (
+            "UPDATE message_recipients SET opened_at = 1700000000001 WHERE email = 'adam@example.org'",
+            None,
+        ),
+        (
+            "UPDATE message_recipients SET notified_at = 1700000000002 WHERE email = 'yann@example.org'",
+            None,
+        ),
+        (
+            "UPDATE message_recipients SET delivery_error = $1 WHERE email = 'zoe@example.org'",
+            Some("550 5.1.1 ü: no such user"),
+        ),
+    ] {
+        let mut query = sqlx::query(sql);
+        if let Some(value) = value {
+            query = query.bind(value);
+        }
+        query.execute(store.pool()).await.expect("updated");
+    }
+    let opened = store.message_to_open(&public_id(1), bob.id).await.expect("opened");
+    let (_, read, _) = store.message_to_read(&public_id(1)).await.expect("read");
+    let shown = |recipients: &[sealpost_domain::messages::Recipient]| -> Vec<String> {
+        recipients
+            .iter()
+            .map(|r| {
+                format!(
+                    "{:?} {} {:?} {:?} {:?}",
+                    r.kind,
+                    r.email.as_str(),
+                    r.opened_at.map(|t| t.0),
+                    r.notified_at.map(|t| t.0),
+                    r.delivery_error
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        shown(&opened.recipients),
+        [
+            "To adam@example.org Some(1700000000001) None None",
+            "To bob@example.org None None None",
+            "Cc zoe@example.org None None Some(\"550 5.1.1 ü: no such user\")",
+            "Cc yann@example.org None Some(1700000000002) None",
+        ]
+    );
+    assert_eq!(shown(&opened.recipients), shown(&read));
+    assert_eq!(opened.message.id, stored.id);
 }
 
 async fn a_content_part_kept_in_the_row_reads_back_byte_for_byte_only_where_it_is_opened(store: SqlStore) {
