@@ -28,6 +28,7 @@ mod keys;
 mod messages;
 mod opening;
 mod outbox;
+mod outbox_outcomes;
 mod passkeys;
 mod performance;
 mod profiles;
