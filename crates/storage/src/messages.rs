@@ -104,16 +104,15 @@ fn recipients_from_list(list: &str) -> Option<Vec<Recipient>> {
     }
 }
 
-/// Builds a [`Recipient`] from a row whose recipient columns are named `prefix` +
-/// `email`, `kind`, `opened_at`, `notified_at` and `delivery_error`.
-fn recipient_from_row(row: &impl Columns, prefix: &str) -> Result<Recipient, sqlx::Error> {
-    let column = |name: &str| format!("{prefix}{name}");
+/// Builds a [`Recipient`] from a row with the columns `email`, `kind`,
+/// `opened_at`, `notified_at` and `delivery_error`.
+fn recipient_from_row(row: &impl Columns) -> Result<Recipient, sqlx::Error> {
     Ok(Recipient {
-        email: EmailAddress::from_trusted(row.cell(&column("email"))?),
-        kind: RecipientKind::from_stored(row.cell_str(&column("kind"))?),
-        opened_at: row.cell::<Option<i64>>(&column("opened_at"))?.map(Timestamp),
-        notified_at: row.cell::<Option<i64>>(&column("notified_at"))?.map(Timestamp),
-        delivery_error: row.cell(&column("delivery_error"))?,
+        email: EmailAddress::from_trusted(row.cell("email")?),
+        kind: RecipientKind::from_stored(row.cell_str("kind")?),
+        opened_at: row.cell::<Option<i64>>("opened_at")?.map(Timestamp),
+        notified_at: row.cell::<Option<i64>>("notified_at")?.map(Timestamp),
+        delivery_error: row.cell("delivery_error")?,
     })
 }
 
@@ -238,7 +237,7 @@ impl SqlStore {
                     connection,
                     &RECIPIENTS_IN_ORDER,
                     rusqlite::named_params! { "$1": message.id.0 },
-                    |row| recipient_from_row(row, ""),
+                    |row| recipient_from_row(row),
                 )?;
                 Ok(MessageToOpen {
                     message,
@@ -344,7 +343,7 @@ impl MessageStore for SqlStore {
                 .bind(message.0)
                 .all(&self.pool)
                 .await?;
-            from_rows(&rows, |row| recipient_from_row(row, ""))
+            from_rows(&rows, recipient_from_row)
         })
         .await
     }

@@ -485,6 +485,13 @@ async fn create_postgres_database() -> anyhow::Result<(String, String)> {
 
 pub use sealpost_testkit::{Answer, Mail, SmtpSink, hidden_field};
 
+/// `secret` with its last character changed (never to itself: a secret may end
+/// in `x`).
+pub fn wrong_secret(secret: &str) -> String {
+    let last = if secret.ends_with('x') { 'y' } else { 'x' };
+    format!("{}{last}", &secret[..secret.len() - 1])
+}
+
 /// Where an anonymous `GET` of the page `path` is sent: the area's `login`, which
 /// leads back to the page once logged in.
 pub fn login_coming_back(login: &str, path: &str) -> anyhow::Result<String> {

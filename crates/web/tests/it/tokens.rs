@@ -8,7 +8,7 @@ use anyhow::{Context as _, anyhow, ensure};
 use sealpost_domain::DomainError;
 use sealpost_domain::account_tokens::TokenScope;
 
-use crate::helpers::{PASSWORD, TestApp, logged_in_with};
+use crate::helpers::{PASSWORD, TestApp, logged_in_with, wrong_secret};
 
 /// The tab's name, the create button and the scope, in each language.
 const WORDS: [(&str, &str, &str, &str); 3] = [
@@ -118,9 +118,10 @@ async fn tokens(app: TestApp) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow!("{e:?}"))?;
     assert_eq!(used.account_id, account.id);
+    let altered = wrong_secret(&secret);
     for (presented, client) in [
         (secret.as_str(), "198.51.100.1"),
-        (&format!("{}x", &secret[..secret.len() - 1]), "192.0.2.44"),
+        (&altered, "192.0.2.44"),
         ("sptk_nonsense", "192.0.2.44"),
     ] {
         let refused = services.authenticate_account_token(presented, smtp, ip(client)?).await;

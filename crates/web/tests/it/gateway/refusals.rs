@@ -9,13 +9,7 @@ use super::{
     RawClient, acme_and_gateway, acme_with_token, alices_messages, audit_actions, bob_reads, gateway, queued_id,
     stored_messages,
 };
-use crate::helpers::TestApp;
-
-/// `token` with its last character changed (never to itself).
-fn wrong_secret(token: &str) -> String {
-    let last = if token.ends_with('x') { 'y' } else { 'x' };
-    format!("{}{last}", &token[..token.len() - 1])
-}
+use crate::helpers::{TestApp, wrong_secret};
 
 async fn wrong_revoked_and_out_of_network_tokens_are_refused(app: TestApp) -> anyhow::Result<()> {
     let token = acme_with_token(&app, "").await?;
