@@ -216,7 +216,8 @@ impl SqlStore {
     /// A message to read with its recipients and sender, in one query; for a
     /// `viewer`, also whether they are locked out of its account. On SQLite, a
     /// viewer's read (a page view) is answered on the calling thread
-    /// ([`crate::readers`]), the recipients read as rows after the message.
+    /// ([`crate::readers`]) in two statements, the recipients read as rows after
+    /// the message.
     async fn read_message(&self, public_id: &PublicId, viewer: Option<UserId>) -> StoreResult<MessageToOpen> {
         fn read(row: &impl Columns, viewer: bool) -> Result<(Message, User, bool), sqlx::Error> {
             let mut message = message_from_row(row)?;
@@ -225,10 +226,10 @@ impl SqlStore {
             Ok((message, sender_from_row(row)?, locked))
         }
         if let (Some(viewer), Some(readers)) = (viewer, &self.readers) {
-            // Two statements, two snapshots: a message deleted between them has no
-            // recipients left, so nobody may open it, as if it were gone already;
-            // its recipients are otherwise never added or removed once it is sent.
+            // Two statements in one read transaction: one snapshot of the database,
+            // so a message deleted meanwhile is seen whole or not at all.
             let here = readers.read(|connection| {
+                let snapshot = connection.unchecked_transaction()?;
                 let params = rusqlite::named_params! { "$1": public_id.0.as_slice(), "$2": viewer.0 };
                 let (message, sender, viewer_locked) =
                     crate::readers::first_row(connection, &MESSAGE_TO_OPEN_ALONE, params, |row| read(row, true))?
@@ -239,6 +240,7 @@ impl SqlStore {
                     rusqlite::named_params! { "$1": message.id.0 },
                     |row| recipient_from_row(row),
                 )?;
+                snapshot.commit()?;
                 Ok(MessageToOpen {
                     message,
                     recipients,
