@@ -63,20 +63,24 @@ const READ_INLINE_MAX: u64 = 256 * 1024;
 /// microseconds, is read on the calling thread, as SQLite's pages are
 /// ([`crate::readers`]); a larger one, in one hand-off to a blocking thread
 /// (object_store would take two: open, then read).
-async fn read_local(file: PathBuf) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut opened = std::fs::File::open(&file)?;
+async fn read_local(file: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let opened = std::fs::File::open(file)?;
     let len = opened.metadata()?.len();
     if len > READ_INLINE_MAX {
-        drop(opened);
-        return tokio::task::spawn_blocking(move || std::fs::read(file))
+        return tokio::task::spawn_blocking(move || read_whole(opened, len))
             .await
             .map_err(std::io::Error::other)?;
     }
-    // One more byte than the length, so that the read ending the file needs no
-    // second allocation; a file grown meanwhile is still read whole.
+    read_whole(opened, len)
+}
+
+/// Reads an opened file of `len` bytes whole, into a buffer of one byte more, so
+/// that the read ending the file needs no second allocation (a file grown
+/// meanwhile is still read whole).
+fn read_whole(mut file: std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
     let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
-    opened.read_to_end(&mut bytes)?;
+    file.read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -272,7 +276,7 @@ impl BlobStore for ObjectBlobStore {
     async fn read_all(&self, key: &str) -> Result<Vec<u8>, DomainError> {
         let path = validate_key(key)?;
         if let Some(root) = &self.local_root {
-            return read_local(root.join(path.as_ref()))
+            return read_local(&root.join(path.as_ref()))
                 .await
                 .map_err(|error| match error.kind() {
                     std::io::ErrorKind::NotFound => DomainError::NotFound,
