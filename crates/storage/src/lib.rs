@@ -9,8 +9,8 @@
 //! difference is one small fragment chosen by [`Backend`] (for example the row lock
 //! PostgreSQL needs and SQLite does not), never a second implementation. One
 //! exception, for speed, not dialect: on SQLite the two reads of every page view
-//! (the visitor's session, the message to open) run the same SQL through rusqlite
-//! on the calling thread ([`readers`]), decoded by the same functions.
+//! (the visitor's session, the message to open) run through rusqlite on the
+//! calling thread ([`readers`]), decoded by the same functions.
 //!
 //! Layout:
 //! - this file: connecting ([`SqlStore::connect`]), migrating, transactions and the

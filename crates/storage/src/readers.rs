@@ -10,7 +10,8 @@
 //! links) on connections of their own, kept idle between reads; every other
 //! statement, and every write, stays with sqlx.
 //!
-//! The SQL is the same text sqlx runs. Its `$1, $2…` are bound by name here:
+//! The SQL is the text sqlx runs (the message's recipients aside: read as rows
+//! here, folded into one column there). Its `$1, $2…` are bound by name here:
 //! SQLite numbers such parameters in the order they first appear, which is not
 //! always their number's.
 //!
