@@ -119,8 +119,10 @@ async fn measure(store: &SqlStore, name: &str, query: AuditQuery) -> anyhow::Res
     Ok(())
 }
 
-async fn run(label: &str, store: &SqlStore) -> anyhow::Result<()> {
+async fn run(label: &str, url: String) -> anyhow::Result<()> {
     println!("{label}");
+    let store = &SqlStore::connect(&url).await?;
+    store.migrate().await?;
     seed(store).await?;
     let base = AuditQuery {
         limit: 50,
@@ -171,5 +173,5 @@ async fn run(label: &str, store: &SqlStore) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    sealpost_storage::scratch::on_both_backends("audit", async |label, store| run(label, &store).await).await
+    sealpost_testkit::postgres::on_both_databases("bench_audit", run).await
 }

@@ -22,7 +22,7 @@ use anyhow::{Context as _, ensure};
 use sealpost_testkit::load::{self, Nginx, WrkFigures, WrkRun};
 use sealpost_testkit::{Browser, Mailbox, SmtpSink, free_port};
 
-use cluster::{Cluster, Database};
+use cluster::Cluster;
 
 const SENDER: &str = "sender@bench.example";
 const PASSWORD: &str = "Bench-Passphrase-42";
@@ -41,7 +41,7 @@ async fn main() -> anyhow::Result<()> {
         println!("{missing}: the nodes benchmark needs both");
         return Ok(());
     }
-    let db = Database::create().await?.context("PostgreSQL is needed")?;
+    let db = cluster::database().await?.context("PostgreSQL is needed")?;
     let sink = SmtpSink::start()?.context("aiosmtpd is needed")?;
     let cluster = Cluster::start(&db, 3, sink.port, "auto", |sealpost| {
         sealpost.add_user(SENDER, ("Bench", "Sender"), PASSWORD, Mailbox::Vouched)?;

@@ -1,5 +1,5 @@
 //! Benchmark of the Users list's queries at 100,000 users, on SQLite and (when it
-//! answers at 127.0.0.1:5432) PostgreSQL: the store's `list_users`, which is a
+//! answers at `SEALPOST_TEST_POSTGRES_URL`, by default 127.0.0.1:5432) PostgreSQL: the store's `list_users`, which is a
 //! page (`LIMIT 51` by keyset) and its total (`COUNT(*)` over the same conditions).
 //!
 //! The users are bulk-inserted by SQL (varied first and last names, a tenth of
@@ -16,12 +16,12 @@ use sealpost_domain::model::{AuditEvent, UserQuery, UserStatus, UserStatusFilter
 use sealpost_domain::ports::{AccountStore, GroupStore, UserStore};
 use sealpost_domain::types::{AccountName, AccountNumber, GroupName, Locale, Timestamp};
 use sealpost_storage::SqlStore;
+use sealpost_testkit::postgres::Scratch;
 
 const USERS: i64 = 100_000;
 const MEMBER_EVERY: i64 = 10;
 const RUNS: usize = 20;
 const BUDGET: Duration = Duration::from_millis(20);
-const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
 
 const FIRST_NAMES: &[&str] = &[
     "Ada", "Bruno", "Chloé", "Dmitri", "Eva", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Karin", "Lena", "Marta",
@@ -202,21 +202,12 @@ async fn main() -> anyhow::Result<()> {
     let administrator = seed(&store).await?;
     let mut fast = measure(&store, "SQLite", &administrator).await?;
 
-    let name = format!("sealpost_bench_users_{}", std::process::id());
-    match SqlStore::connect(&format!("{POSTGRES}/postgres")).await {
-        Ok(admin) => {
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(admin.pool())
-                .await?;
-            let store = SqlStore::connect(&format!("{POSTGRES}/{name}")).await?;
-            let administrator = seed(&store).await?;
-            fast &= measure(&store, "PostgreSQL", &administrator).await?;
-            store.pool().close().await;
-            sqlx::query(&format!("DROP DATABASE {name}"))
-                .execute(admin.pool())
-                .await?;
-        }
-        Err(error) => println!("PostgreSQL not measured: {error:#}"),
+    if let Some(database) = Scratch::create("bench_users", "PostgreSQL NOT measured").await? {
+        let store = SqlStore::connect(database.url()).await?;
+        let administrator = seed(&store).await?;
+        fast &= measure(&store, "PostgreSQL", &administrator).await?;
+        store.pool().close().await;
+        database.drop_now().await?;
     }
     println!(
         "{}",

@@ -194,8 +194,10 @@ async fn measure(store: &SqlStore, name: &str, from: i64, until: i64) -> anyhow:
     Ok(())
 }
 
-async fn run(label: &str, store: &SqlStore) -> anyhow::Result<()> {
+async fn run(label: &str, url: String) -> anyhow::Result<()> {
     println!("{label}");
+    let store = &SqlStore::connect(&url).await?;
+    store.migrate().await?;
     seed(store).await?;
     measure(store, "year 2026", T0, T1).await?;
     measure(store, "June 2026", JUNE, JULY).await?;
@@ -212,5 +214,5 @@ async fn run(label: &str, store: &SqlStore) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    sealpost_storage::scratch::on_both_backends("reports", async |label, store| run(label, &store).await).await
+    sealpost_testkit::postgres::on_both_databases("bench_reports", run).await
 }

@@ -68,7 +68,6 @@ mod passkeys;
 mod profiles;
 mod readers;
 mod reports;
-pub mod scratch;
 mod secrets;
 mod security;
 mod sends;

@@ -16,6 +16,8 @@
 //! - [`postfix`]: Debian's Postfix in an instance of the test's own, as the
 //!   organisation's mail server relaying to the gateway, or as the yardstick of
 //!   the gateway benchmark;
+//! - [`postgres`]: a database of the test's own on the PostgreSQL test server,
+//!   dropped afterwards, or said to be untested when no server answers;
 //! - [`submit`]: a blocking SMTP client that authenticates with an account token
 //!   and sends one message after another, knowing which got its 250.
 //!
@@ -29,6 +31,7 @@ pub mod disk;
 pub mod dkim;
 pub mod load;
 pub mod postfix;
+pub mod postgres;
 pub mod s3;
 pub mod smtp;
 pub mod submit;

@@ -6,76 +6,19 @@
 //! lands on a given node.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, bail, ensure};
 use sealpost_testkit::load::Nginx;
+pub use sealpost_testkit::postgres::Scratch as Database;
 use sealpost_testkit::{Answer, S3Server, Sealpost, Server, free_port};
-use sqlx::Connection as _;
 
 /// The bucket the nodes share.
 pub const BUCKET: &str = "sealpost";
 
-/// A fresh PostgreSQL database, dropped with it; `None` (after a loud note) where
-/// no server answers and `SEALPOST_REQUIRE_POSTGRES` is not `1`.
-pub struct Database {
-    /// What `database_url` takes.
-    pub url: String,
-    admin: String,
-    name: String,
-}
-
-impl Database {
-    pub async fn create() -> Result<Option<Self>> {
-        let admin = std::env::var("SEALPOST_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-        let connected = tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(&admin)).await;
-        let mut conn = match connected {
-            Ok(Ok(conn)) => conn,
-            failed => {
-                if std::env::var("SEALPOST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                    bail!("PostgreSQL is required but {admin} does not answer: {failed:?}");
-                }
-                eprintln!("Several nodes NOT tested: no PostgreSQL at {admin} (set SEALPOST_TEST_POSTGRES_URL).");
-                return Ok(None);
-            }
-        };
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.subsec_nanos();
-        let name = format!("sealpost_nodes_{}_{nanos}", std::process::id());
-        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut conn)
-            .await?;
-        conn.close().await?;
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
-        Ok(Some(Self {
-            url: format!("{base}/{name}"),
-            admin,
-            name,
-        }))
-    }
-
-    /// A connection to the database, to look at what the nodes stored.
-    pub async fn connect(&self) -> Result<sqlx::PgConnection> {
-        Ok(sqlx::PgConnection::connect(&self.url).await?)
-    }
-
-    /// The number `sql` (a `SELECT COUNT(*) …`) answers.
-    pub async fn count(&self, sql: &str) -> Result<i64> {
-        let mut db = self.connect().await?;
-        let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut db).await?;
-        db.close().await?;
-        Ok(n)
-    }
-
-    /// Drops the database once every node has gone.
-    pub async fn drop_now(self) -> Result<()> {
-        let mut conn = sqlx::PgConnection::connect(&self.admin).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name))
-            .execute(&mut conn)
-            .await?;
-        conn.close().await?;
-        Ok(())
-    }
+/// A fresh PostgreSQL database for the nodes, dropped with it; `None` (after a
+/// loud note) where no server answers and `SEALPOST_REQUIRE_POSTGRES` is not `1`.
+pub async fn database() -> Result<Option<Database>> {
+    Database::create("nodes", "Several nodes NOT tested").await
 }
 
 /// The nodes, their balancer and what they share.
@@ -101,7 +44,7 @@ fn settings(db: &Database, key: &Path, public: &str, relay: u16) -> String {
         "database_url = \"{}\"\nmaster_key_file = \"{}\"\npublic_url = \"{public}\"\ntrust_forwarded_for = true\n\
          smtp_host = \"127.0.0.1\"\nsmtp_port = {relay}\nsmtp_tls = \"none\"\n\
          mail_from = \"Sealpost <sealpost@nodes.example>\"\n",
-        db.url,
+        db.url(),
         key.display()
     )
 }

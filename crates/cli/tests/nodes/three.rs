@@ -13,7 +13,7 @@ use sealpost_testkit::smtp::SinkOptions;
 use sealpost_testkit::{Answer, Attachment, Browser, Mailbox, SmtpSink, compose_form, csrf_of, hidden_field};
 use sqlx::Connection as _;
 
-use crate::cluster::{Cluster, Database, send, served_by, tried};
+use crate::cluster::{self, Cluster, Database, send, served_by, tried};
 
 const PASSWORD: &str = "Three-Nodes-Passphrase-1";
 const SENDER: &str = "sender@nodes.example";
@@ -94,7 +94,7 @@ fn now_ms() -> Result<i64> {
 
 #[tokio::test]
 async fn three_nodes_serve_any_request_and_lose_no_mail_when_one_dies() -> Result<()> {
-    let Some(db) = Database::create().await? else {
+    let Some(db) = cluster::database().await? else {
         return Ok(());
     };
     let Some(sink) = SmtpSink::start_with(SinkOptions {

@@ -7,15 +7,12 @@
 //! each test says so on stderr and passes, unless `SEALPOST_REQUIRE_POSTGRES=1`.
 
 use std::future::Future;
-use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sealpost_domain::model::{AuditEvent, NewUser, User, UserStatus};
 use sealpost_domain::ports::{AuditStore, UserStore};
 use sealpost_domain::types::{EmailAddress, Timestamp, UserId};
 use sealpost_storage::{Backend, SqlStore};
-use sqlx::{AnyConnection, Connection, Executor};
+use sealpost_testkit::postgres::Scratch;
 
 /// Generates, for each named `async fn(SqlStore)` of the calling module, one test in
 /// `mod sqlite` and one in `mod postgres`, so each test is written once.
@@ -82,16 +79,22 @@ where
             rethrow(outcome);
         }
         Backend::Postgres => {
-            let Some((admin, url, name)) = create_postgres_database().await else {
+            let database = Scratch::create("test", "PostgreSQL backend NOT tested")
+                .await
+                .expect("a database for the test");
+            let Some(database) = database else {
                 return;
             };
-            let store = SqlStore::connect(&url).await.expect("PostgreSQL connects");
+            let store = SqlStore::connect(database.url()).await.expect("PostgreSQL connects");
             if migrate {
                 store.migrate().await.expect("PostgreSQL migrates");
             }
             let outcome = tokio::spawn(test(store.clone())).await;
             store.close().await;
-            drop_postgres_database(admin, &name).await;
+            // Best effort: a database left behind only costs the test server disk.
+            if let Err(error) = database.drop_now().await {
+                eprintln!("{error:#}");
+            }
             rethrow(outcome);
         }
     }
@@ -104,85 +107,6 @@ fn rethrow(outcome: Result<(), tokio::task::JoinError>) {
             Err(error) => panic!("test task did not finish: {error}"),
         }
     }
-}
-
-/// The server tests create their databases on.
-pub fn postgres_admin_url() -> String {
-    std::env::var("SEALPOST_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// `url` with its database (path) replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{database}", &base[..path_start]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
-/// A name no other test (or test run) uses.
-fn unique_database_name() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!(
-        "sealpost_test_{}_{}_{}",
-        std::process::id(),
-        nanos % 1_000_000_000_000,
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
-/// Creates an empty database for one test; `None` (after saying why) when the
-/// server cannot be reached and PostgreSQL is not required.
-async fn create_postgres_database() -> Option<(AnyConnection, String, String)> {
-    sqlx::any::install_default_drivers();
-    let admin_url = postgres_admin_url();
-    let connected = tokio::time::timeout(Duration::from_secs(10), AnyConnection::connect(&admin_url)).await;
-    let mut admin = match connected {
-        Ok(Ok(conn)) => conn,
-        Ok(Err(error)) => return postgres_unavailable(&error.to_string()),
-        Err(_) => return postgres_unavailable("connecting timed out after 10 s"),
-    };
-    let name = unique_database_name();
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("the test database is created");
-    let url = with_database(&admin_url, &name);
-    Some((admin, url, name))
-}
-
-fn postgres_unavailable<T>(reason: &str) -> Option<T> {
-    if std::env::var("SEALPOST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-        panic!("PostgreSQL is required (SEALPOST_REQUIRE_POSTGRES=1) but unreachable: {reason}");
-    }
-    // Straight to stderr, past the test harness's capture: a skip must be seen.
-    let _ = writeln!(std::io::stderr(), "PostgreSQL backend NOT tested: {reason}");
-    None
-}
-
-/// Best effort: a database left behind only costs disk space on a test server.
-async fn drop_postgres_database(mut admin: AnyConnection, name: &str) {
-    let dropped = admin
-        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-        .await;
-    if let Err(error) = dropped {
-        eprintln!("could not drop test database {name}: {error}");
-    }
-    let _ = admin.close().await;
 }
 
 /// An address known to be valid.

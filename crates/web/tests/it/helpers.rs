@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::{Context as _, anyhow};
 use sealpost_crypto::keys::Key256;
@@ -16,6 +15,7 @@ use sealpost_domain::services::messages::{Messaging, MessagingConfig};
 use sealpost_domain::services::users::CreateUserRequest;
 use sealpost_domain::types::{AccountNumber, Locale};
 use sealpost_storage::{ObjectBlobStore, SqlStore};
+use sealpost_testkit::postgres::Scratch;
 use sealpost_web::WebConfig;
 
 mod client;
@@ -26,12 +26,6 @@ pub use client::Client;
 pub enum Db {
     Sqlite,
     Postgres,
-}
-
-/// The PostgreSQL server the tests use (trust auth).
-pub fn postgres_admin_url() -> String {
-    std::env::var("SEALPOST_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// Runs `body` on a fresh server over `db` (nothing, when that database is not
@@ -63,10 +57,9 @@ pub struct TestApp {
     pub mail_dir: std::path::PathBuf,
     server: tokio::task::JoinHandle<()>,
     pub dir: tempfile::TempDir,
-    postgres_database: Option<String>,
+    /// The PostgreSQL database of the test's own, held to be dropped with it.
+    _postgres_database: Option<Scratch>,
 }
-
-static NEXT: AtomicU32 = AtomicU32::new(0);
 
 impl TestApp {
     /// Starts a server on `db`. `None` (with a loud note) when PostgreSQL is not
@@ -116,17 +109,9 @@ impl TestApp {
                 format!("sqlite://{}?mode=rwc", dir.path().join("sealpost.db").display()),
                 None,
             ),
-            Db::Postgres => match create_postgres_database().await {
-                Ok((url, name)) => (url, Some(name)),
-                Err(error) => {
-                    if std::env::var("SEALPOST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                        return Err(
-                            error.context("PostgreSQL is required (SEALPOST_REQUIRE_POSTGRES=1) but unreachable")
-                        );
-                    }
-                    eprintln!("PostgreSQL backend NOT tested: {error:#}");
-                    return Ok(None);
-                }
+            Db::Postgres => match Scratch::create("web", "PostgreSQL backend NOT tested").await? {
+                Some(database) => (database.url().to_owned(), Some(database)),
+                None => return Ok(None),
             },
         };
         let store = Arc::new(SqlStore::connect(&url).await?);
@@ -187,7 +172,7 @@ impl TestApp {
             mail_dir,
             server,
             dir,
-            postgres_database,
+            _postgres_database: postgres_database,
         }))
     }
 
@@ -436,51 +421,11 @@ impl TestApp {
     }
 }
 
+/// Stops the server; the PostgreSQL database, a field, is dropped after it.
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
-        if let Some(name) = self.postgres_database.take() {
-            // Drop the database from a thread of its own: Drop cannot await.
-            let _ = std::thread::spawn(move || {
-                let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-                    return;
-                };
-                runtime.block_on(async move {
-                    if let Ok(admin) = SqlStore::connect(&postgres_admin_url()).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                            .execute(admin.pool())
-                            .await;
-                        admin.close().await;
-                    }
-                });
-            })
-            .join();
-        }
     }
-}
-
-async fn create_postgres_database() -> anyhow::Result<(String, String)> {
-    let admin_url = postgres_admin_url();
-    let admin = tokio::time::timeout(std::time::Duration::from_secs(5), SqlStore::connect(&admin_url))
-        .await
-        .context("timed out connecting")??;
-    let name = format!(
-        "sealpost_web_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    );
-    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(admin.pool())
-        .await?;
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-        .execute(admin.pool())
-        .await?;
-    admin.close().await;
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(base, _)| base.to_owned())
-        .unwrap_or(admin_url);
-    Ok((format!("{base}/{name}"), name))
 }
 
 pub use sealpost_testkit::{Answer, Mail, SmtpSink, hidden_field};
