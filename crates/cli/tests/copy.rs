@@ -13,9 +13,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use anyhow::{Context as _, ensure};
+use anyhow::ensure;
 use sealpost_testkit::postgres::Scratch;
-use sealpost_testkit::{Attachment, Browser, Mailbox, S3Server, Sealpost, SmtpSink, compose};
+use sealpost_testkit::{Attachment, Browser, Mailbox, S3Server, Sealpost, SmtpSink, compose, sent_id};
 use sqlx::Connection as _;
 
 const PASSWORD: &str = "Quiet-Harbor-Lamp-7";
@@ -36,22 +36,6 @@ fn said(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
-}
-
-/// The message id at the end of the compose answer's `Location`.
-fn sent_id(answer: &sealpost_testkit::Answer) -> anyhow::Result<String> {
-    ensure!(
-        answer.status == 303,
-        "compose failed: {} {}",
-        answer.status,
-        answer.body
-    );
-    Ok(answer
-        .location
-        .as_deref()
-        .and_then(|l| l.rsplit('/').next())
-        .context("location")?
-        .to_owned())
 }
 
 /// The reader opens message `id` on `base` and downloads its attachment.

@@ -12,7 +12,6 @@ mod cluster;
 #[path = "nodes/three.rs"]
 mod three;
 
-use anyhow::Context as _;
 use sealpost_testkit::{Attachment, Browser, Mailbox, S3Server, Sealpost, compose};
 
 #[tokio::test]
@@ -54,14 +53,7 @@ async fn sealed_payloads_live_in_the_bucket_and_open_from_it() -> anyhow::Result
         }],
     )
     .await?;
-    anyhow::ensure!(sent.status == 303, "compose failed: {} {}", sent.status, sent.body);
-    let id = sent
-        .location
-        .context("location")?
-        .rsplit('/')
-        .next()
-        .context("id")?
-        .to_owned();
+    let id = sealpost_testkit::sent_id(&sent)?;
 
     // The content part and the attachment are objects under the prefix; nothing
     // sealed stays in the local folder.

@@ -111,16 +111,7 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
     let tag = &html[tag_start..tag_end];
     let value_at = tag.find("value=\"")? + 7;
     let value = &tag[value_at..];
-    Some(
-        value[..value.find('"')?]
-            .replace("&#x2B;", "+")
-            .replace("&#x2F;", "/")
-            .replace("&#x3D;", "=")
-            .replace("&#43;", "+")
-            .replace("&#47;", "/")
-            .replace("&#61;", "=")
-            .replace("&amp;", "&"),
-    )
+    Some(unescape(&value[..value.find('"')?]))
 }
 
 /// The page's text with tags removed, the character references of quotes, angle
@@ -139,18 +130,54 @@ pub fn text_of(html: &str) -> String {
             _ => {}
         }
     }
-    let decoded = out
-        .replace("&#39;", "'")
-        .replace("&#60;", "<")
-        .replace("&#62;", ">")
-        .replace("&#38;", "&")
-        .replace("&#x27;", "'")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">");
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+    unescape(&out).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `html` with its character references read, once, as a browser reads them:
+/// numeric ones (`&#39;`, `&#x2F;`) and `&amp;`, `&lt;`, `&gt;`, `&quot;`,
+/// `&apos;`. Anything else (a lone `&`, an unknown name) stays as written.
+pub fn unescape(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match reference(rest) {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The character the reference at the start of `text` (`&…;`) stands for, and
+/// the reference's length.
+fn reference(text: &str) -> Option<(char, usize)> {
+    // The longest one read, `&#x10FFFF;`, is ten bytes long.
+    let end = text.bytes().take(11).position(|b| b == b';')?;
+    let c = match &text[1..end] {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        name => {
+            let number = name.strip_prefix('#')?;
+            let code = match number.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => number.parse().ok()?,
+            };
+            char::from_u32(code)?
+        }
+    };
+    Some((c, end + 1))
 }
 
 /// A file to attach to the compose form.
@@ -231,6 +258,21 @@ impl Answer {
     }
 }
 
+/// The id of the message a compose answer redirected to; an error with the page's
+/// text when the form was refused.
+pub fn sent_id(answer: &Answer) -> Result<String> {
+    ensure!(
+        answer.status == 303,
+        "compose refused ({}): {}",
+        answer.status,
+        answer.text()
+    );
+    answer
+        .sent_id()
+        .map(str::to_owned)
+        .with_context(|| format!("not a sent page: {:?}", answer.location))
+}
+
 /// Sends a message as a logged-in sender would: the compose page for its token,
 /// then the form; returns what the post answered.
 pub async fn compose(
@@ -249,4 +291,38 @@ pub async fn compose(
             .await?,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn character_references_are_read_once_as_a_browser_reads_them() {
+        let cases = [
+            ("O&#39;Brien &amp; Co", "O'Brien & Co"),
+            ("&#60;b&#62; &lt;i&gt; &#x3C;u&#X3e;", "<b> <i> <u>"),
+            ("&quot;a&#34; &apos;b&#x27;", "\"a\" 'b'"),
+            ("a&#x2B;b&#x2F;c&#61;", "a+b/c="),
+            // Read once: what a reference writes is not read again.
+            ("&amp;lt; &amp;#39;", "&lt; &#39;"),
+            // Not references: left as written.
+            ("fish & chips", "fish & chips"),
+            ("&unknown; &#; &#xZZ; &#1114112; &", "&unknown; &#; &#xZZ; &#1114112; &"),
+            ("a &amp b", "a &amp b"),
+            ("&#1114111;", "\u{10FFFF}"),
+            ("é&#233;", "éé"),
+        ];
+        for (html, shown) in cases {
+            assert_eq!(unescape(html), shown, "{html}");
+        }
+    }
+
+    #[test]
+    fn a_hidden_field_and_the_text_read_their_references() {
+        let page =
+            r#"<form><input type="hidden" name="next" value="/m/1?a=1&amp;b=&#x2F;"><p>O&#39;Brien &lt;3</p></form>"#;
+        assert_eq!(hidden_field(page, "next").as_deref(), Some("/m/1?a=1&b=/"));
+        assert_eq!(text_of(page), "O'Brien <3");
+    }
 }

@@ -40,7 +40,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 pub use binary::{Mailbox, Sealpost, Server};
-pub use browser::{Answer, Attachment, Browser, compose, compose_form, csrf_of, hidden_field, page, text_of};
+pub use browser::{
+    Answer, Attachment, Browser, compose, compose_form, csrf_of, hidden_field, page, sent_id, text_of, unescape,
+};
 pub use disk::{Tmpfs, healthy_again};
 pub use postfix::{Postfix, Route};
 pub use s3::S3Server;

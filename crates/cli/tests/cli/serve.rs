@@ -107,9 +107,7 @@ async fn plaintext_never_reaches_disk_or_the_servers_log_even_at_trace_level() -
             }],
         )
         .await?;
-        anyhow::ensure!(sent.status == 303, "compose failed: {}", sent.status);
-        let location = sent.location.context("location")?;
-        let id = location.rsplit('/').next().context("id")?.to_owned();
+        let id = sealpost_testkit::sent_id(&sent)?;
         // The worker delivers on its own; wait for the notification file.
         let mail_dir = data.join("mail");
         for _ in 0..100 {

@@ -428,7 +428,7 @@ impl Drop for TestApp {
     }
 }
 
-pub use sealpost_testkit::{Answer, Mail, SmtpSink, hidden_field};
+pub use sealpost_testkit::{Answer, Mail, SmtpSink, hidden_field, sent_id};
 
 /// `secret` with its last character changed (never to itself: a secret may end
 /// in `x`).
@@ -532,14 +532,4 @@ pub async fn open_account_tab(admin: &Client, number: &str, slug: &str, tab_labe
         page.text()
     );
     Ok(tab)
-}
-
-/// The id of the message a compose answer redirected to; an error with the page's
-/// text when the form was refused.
-pub fn sent_id(answer: &Answer) -> anyhow::Result<String> {
-    anyhow::ensure!(answer.status == 303, "compose refused: {}", answer.text());
-    answer
-        .sent_id()
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow!("not a sent page: {:?}", answer.location))
 }

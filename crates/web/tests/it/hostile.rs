@@ -6,7 +6,7 @@
 
 use anyhow::{Context as _, ensure};
 
-use crate::helpers::{Answer, Client, PASSWORD, TestApp, alice_logs_in, logged_in};
+use crate::helpers::{Answer, Client, PASSWORD, TestApp, alice_logs_in, logged_in, sent_id};
 
 /// Values a careless or hostile client sends; every field of a form gets each.
 fn hostile_values() -> Vec<String> {
@@ -158,8 +158,8 @@ async fn hostile_input(app: TestApp) -> anyhow::Result<()> {
             &[("note.txt", "text/plain", b"inside".to_vec())],
         )
         .await?;
-    let sent_page = sent.location.clone().context("compose did not redirect")?;
-    let id = sent_page.rsplit('/').next().unwrap_or_default().to_owned();
+    let id = sent_id(&sent)?;
+    let sent_page = format!("/portal/sent/{id}");
     let number = account.number.to_string();
     let details = format!("/admin/accounts/{number}");
     let groups = alice.get(&format!("{details}/groups")).await?;

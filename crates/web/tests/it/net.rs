@@ -5,7 +5,7 @@
 use anyhow::{Context as _, ensure};
 use sealpost_web::WebConfig;
 
-use crate::helpers::{Client, Db, PASSWORD, TestApp, acme, alice_logs_in, hidden_field, logged_in};
+use crate::helpers::{Client, Db, PASSWORD, TestApp, acme, alice_logs_in, hidden_field, logged_in, sent_id};
 
 /// `next` and `back` values that browsers resolve to another site unless the
 /// server resolves them as a browser would (the URL standard drops tabs and
@@ -349,8 +349,7 @@ async fn a_tampered_or_replayed_envelope_is_explained_without_a_server_error() -
                 &[],
             )
             .await?;
-        let location = sent.location.context("compose did not redirect")?;
-        ids.push(location.rsplit('/').next().unwrap_or_default().to_owned());
+        ids.push(sent_id(&sent)?);
     }
     app.deliver().await?;
     let second = app.mail_to("bob@example.com", "Secure message from")?.envelope()?.1;

@@ -14,6 +14,7 @@ use openssl::ecdsa::EcdsaSig;
 use openssl::nid::Nid;
 use openssl::pkey::Private;
 use openssl::sha::sha256;
+use sealpost_testkit::unescape;
 
 /// One passkey held in memory.
 pub struct SoftKey {
@@ -68,19 +69,6 @@ pub fn field(page: &str, name: &str) -> anyhow::Result<String> {
         + marker.len();
     let end = page[start..].find('"').context("unterminated value")?;
     Ok(unescape(&page[start..start + end]))
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&#34;", "\"")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&#60;", "<")
-        .replace("&lt;", "<")
-        .replace("&#62;", ">")
-        .replace("&gt;", ">")
-        .replace("&#38;", "&")
-        .replace("&amp;", "&")
 }
 
 fn client_data(kind: &str, options: &serde_json::Value, origin: &str) -> anyhow::Result<Vec<u8>> {

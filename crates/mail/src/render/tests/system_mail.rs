@@ -5,17 +5,9 @@
 use anyhow::{Context as _, Result};
 use sealpost_domain::messages::{RenderedMail, SecurityNotice};
 use sealpost_domain::types::Locale;
+use sealpost_testkit::unescape;
 
 use super::*;
-
-/// The text a browser shows for escaped HTML (the entities askama writes).
-fn unescape(html: &str) -> String {
-    html.replace("&#39;", "'")
-        .replace("&#34;", "\"")
-        .replace("&#60;", "<")
-        .replace("&#62;", ">")
-        .replace("&#38;", "&")
-}
 
 /// What each system email must say, per language.
 struct Expected {
