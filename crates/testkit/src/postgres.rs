@@ -22,12 +22,12 @@ const DEFAULT_SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The server's URL, with the database the scratch databases are created from.
-pub fn server_url() -> String {
+fn server_url() -> String {
     std::env::var("SEALPOST_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_SERVER.to_owned())
 }
 
 /// Whether an absent server fails the run (`SEALPOST_REQUIRE_POSTGRES=1`).
-pub fn required() -> bool {
+fn required() -> bool {
     std::env::var("SEALPOST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
 }
 
@@ -44,7 +44,7 @@ pub struct Scratch {
 impl Scratch {
     /// Creates an empty database named `sealpost_<prefix>_…` (unique to this
     /// process and call). When the server does not answer and PostgreSQL is not
-    /// [`required`], prints `<untested>: no PostgreSQL answers at …` on stderr
+    /// required (`SEALPOST_REQUIRE_POSTGRES=1`), prints `<untested>: no PostgreSQL answers at …` on stderr
     /// (past the test harness's capture) and answers `None`: `untested` names what
     /// the caller leaves out, e.g. `PostgreSQL backend NOT tested`.
     pub async fn create(prefix: &str, untested: &str) -> anyhow::Result<Option<Self>> {
